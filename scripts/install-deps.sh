@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything wardsec needs to build, run and test on Debian 12.
+# Idempotent: installs only what is missing. Both `make run` and `make test` call it.
+set -euo pipefail
+
+PKGS=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang-14 libclang-rt-14-dev
+  # libraries (see docs/architecture.md for why each)
+  libboost-dev libboost-system-dev libssl-dev libzstd-dev zlib1g-dev
+  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  rsyslog rsyslog-relp rsyslog-openssl python3 openssl procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# rsyslog is only a test peer: keep the system service from grabbing port 514 or /dev/log.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true; fi
+pkill -x rsyslogd 2>/dev/null || true

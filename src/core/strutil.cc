@@ -1,0 +1,191 @@
+#include "core/strutil.h"
+
+#include <arpa/inet.h>
+
+namespace wardsec {
+
+bool icontains(std::string_view hay, std::string_view n) {
+  if (n.empty()) return true;
+  if (n.size() > hay.size()) return false;
+  for (size_t i = 0; i + n.size() <= hay.size(); i++) {
+    if (lower_ascii(hay[i]) != n[0]) continue;
+    size_t j = 1;
+    while (j < n.size() && lower_ascii(hay[i + j]) == n[j]) j++;
+    if (j == n.size()) return true;
+  }
+  return false;
+}
+
+bool contains_token_seq(std::string_view hay, std::string_view n) {
+  if (n.empty()) return true;
+  bool starts_tok = is_token_char(static_cast<unsigned char>(n.front()));
+  bool ends_tok = is_token_char(static_cast<unsigned char>(n.back()));
+  for (size_t i = 0; i + n.size() <= hay.size(); i++) {
+    if (lower_ascii(hay[i]) != n[0]) continue;
+    size_t j = 1;
+    while (j < n.size() && lower_ascii(hay[i + j]) == n[j]) j++;
+    if (j != n.size()) continue;
+    if (starts_tok && i > 0 && is_token_char(static_cast<unsigned char>(hay[i - 1]))) continue;
+    size_t e = i + n.size();
+    if (ends_tok && e < hay.size() && is_token_char(static_cast<unsigned char>(hay[e]))) continue;
+    return true;
+  }
+  return false;
+}
+
+bool glob_match(std::string_view s, std::string_view p) {
+  size_t si = 0, pi = 0, star = std::string_view::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && (p[pi] == '?' || p[pi] == lower_ascii(s[si]))) {
+      si++;
+      pi++;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') pi++;
+  return pi == p.size();
+}
+
+bool valid_utf8(std::string_view s) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char* e = p + s.size();
+  while (p < e) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      p++;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
+    else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
+    else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (e - p <= n) return false;
+    for (int i = 1; i <= n; i++) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+static inline uint64_t mix(uint64_t a, uint64_t b) {
+  __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+uint64_t hash64(const void* data, size_t len, uint64_t seed) {
+  constexpr uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull, k2 = 0x8ebc6af09c88c6e3ull;
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  uint64_t h = seed ^ k0 ^ (len * k1);
+  while (len >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = mix(h ^ v, k1);
+    p += 8;
+    len -= 8;
+  }
+  uint64_t t = 0;
+  for (size_t i = 0; i < len; i++) t |= static_cast<uint64_t>(p[i]) << (8 * i);
+  h = mix(h ^ t ^ k2, k1);
+  return mix(h, k2 ^ len);
+}
+
+std::optional<IpAddr> parse_ip(std::string_view s) {
+  if (s.empty() || s.size() > 45) return std::nullopt;
+  char buf[64];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  IpAddr a;
+  in_addr v4;
+  if (inet_pton(AF_INET, buf, &v4) == 1) {
+    a.v4 = true;
+    a.b[10] = a.b[11] = 0xff;
+    std::memcpy(&a.b[12], &v4, 4);
+    return a;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, buf, &v6) == 1) {
+    std::memcpy(a.b.data(), &v6, 16);
+    return a;
+  }
+  return std::nullopt;
+}
+
+bool looks_like_ip(std::string_view s) {
+  if (s.empty() || s.size() > 45) return false;
+  for (char c : s)
+    if (!(is_digit(c) || c == '.' || c == ':' || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  return parse_ip(s).has_value();
+}
+
+bool Cidr::contains(const IpAddr& a) const {
+  int full = bits / 8, rem = bits % 8;
+  for (int i = 0; i < full; i++)
+    if (a.b[i] != net.b[i]) return false;
+  if (rem) {
+    uint8_t mask = static_cast<uint8_t>(0xff << (8 - rem));
+    if ((a.b[full] & mask) != (net.b[full] & mask)) return false;
+  }
+  return true;
+}
+
+std::optional<Cidr> parse_cidr(std::string_view s) {
+  size_t slash = s.find('/');
+  auto ip = parse_ip(s.substr(0, slash));
+  if (!ip) return std::nullopt;
+  Cidr c;
+  c.net = *ip;
+  int max = ip->v4 ? 32 : 128;
+  int bits = max;
+  if (slash != std::string_view::npos) {
+    uint64_t b;
+    if (!parse_u64(s.substr(slash + 1), b) || b > static_cast<uint64_t>(max)) return std::nullopt;
+    bits = static_cast<int>(b);
+  }
+  c.bits = ip->v4 ? bits + 96 : bits;
+  return c;
+}
+
+std::string hex(const void* data, size_t len) {
+  static const char* d = "0123456789abcdef";
+  std::string r;
+  r.reserve(len * 2);
+  auto p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < len; i++) {
+    r.push_back(d[p[i] >> 4]);
+    r.push_back(d[p[i] & 15]);
+  }
+  return r;
+}
+
+bool unhex(std::string_view s, std::string& out) {
+  if (s.size() % 2) return false;
+  out.clear();
+  auto v = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); i += 2) {
+    int a = v(s[i]), b = v(s[i + 1]);
+    if (a < 0 || b < 0) return false;
+    out.push_back(static_cast<char>(a * 16 + b));
+  }
+  return true;
+}
+
+}  // namespace wardsec

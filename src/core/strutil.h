@@ -1,0 +1,117 @@
+// Small string helpers used by parsers and search. All work on views, none allocate
+// unless they return a std::string.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wardsec {
+
+inline bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline std::string to_lower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = lower_ascii(c);
+  return r;
+}
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++)
+    if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+  return true;
+}
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n' || s.back() == '\0')) s.remove_suffix(1);
+  return s;
+}
+// Parses a non-negative decimal; false on empty, non-digits or overflow.
+inline bool parse_u64(std::string_view s, uint64_t& v) {
+  if (s.empty() || s.size() > 19) return false;
+  v = 0;
+  for (char c : s) {
+    if (!is_digit(c)) return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+inline bool parse_i64(std::string_view s, int64_t& v) {
+  bool neg = !s.empty() && s[0] == '-';
+  uint64_t u;
+  if (!parse_u64(neg ? s.substr(1) : s, u)) return false;
+  v = neg ? -static_cast<int64_t>(u) : static_cast<int64_t>(u);
+  return true;
+}
+// Text after `key` up to the next space (or end). Empty view if key absent.
+inline std::string_view value_after(std::string_view s, std::string_view key, char stop = ' ') {
+  size_t p = s.find(key);
+  if (p == std::string_view::npos) return {};
+  s = s.substr(p + key.size());
+  size_t e = s.find(stop);
+  return e == std::string_view::npos ? s : s.substr(0, e);
+}
+
+// Case-insensitive, whole-token search: `needle` (already lower case) occurs in `hay` with a
+// non-token character (or the edge) on both sides. Tokens are runs of [A-Za-z0-9_] and bytes
+// >= 0x80 (so Chinese text forms tokens too).
+inline bool is_token_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+}
+bool contains_token_seq(std::string_view hay, std::string_view lower_needle);
+bool icontains(std::string_view hay, std::string_view lower_needle);
+
+// Glob with * and ?, case-insensitive (pattern already lower case).
+bool glob_match(std::string_view s, std::string_view lower_pattern);
+
+bool valid_utf8(std::string_view s);
+
+// 64-bit hash (wyhash-style mixing); stable across runs and builds: it is on disk in the
+// block index, so never change it without bumping the block format version.
+uint64_t hash64(const void* data, size_t len, uint64_t seed = 0);
+inline uint64_t hash64(std::string_view s, uint64_t seed = 0) { return hash64(s.data(), s.size(), seed); }
+
+// IP addresses as 16 bytes (IPv4 mapped into ::ffff:0:0/96).
+struct IpAddr {
+  std::array<uint8_t, 16> b{};
+  bool v4 = false;
+};
+std::optional<IpAddr> parse_ip(std::string_view s);
+bool looks_like_ip(std::string_view s);
+// CIDR "10.0.0.0/8" or "fe80::/10"; a bare address is a /32 or /128.
+struct Cidr {
+  IpAddr net;
+  int bits = 0;  // prefix length in the 128-bit space
+  bool contains(const IpAddr& a) const;
+};
+std::optional<Cidr> parse_cidr(std::string_view s);
+
+// Varints (LEB128) for the store's formats.
+inline void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+inline bool get_varint(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) return false;
+    uint8_t c = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<uint64_t>(c & 0x7f) << shift;
+    if (!(c & 0x80)) return true;
+  }
+  return false;
+}
+inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+std::string hex(const void* data, size_t len);
+bool unhex(std::string_view s, std::string& out);
+
+}  // namespace wardsec

@@ -1,0 +1,282 @@
+#include "core/timeutil.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace wardsec {
+namespace {
+
+constexpr int64_t kNsPerSec = 1000000000LL;
+
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; i++) {
+    char c = s[i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+int64_t make_ns(int64_t y, int mo, int d, int h, int mi, int s, int64_t frac_ns, int tz_sec) {
+  int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - tz_sec;
+  return secs * kNsPerSec + frac_ns;
+}
+
+bool valid(int mo, int d, int h, int mi, int s) {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60;
+}
+
+// Parses ".123456" at pos; returns the fraction in ns and advances pos.
+int64_t parse_frac(std::string_view s, size_t& pos) {
+  if (pos >= s.size() || (s[pos] != '.' && s[pos] != ',')) return 0;
+  size_t p = pos + 1;
+  int64_t v = 0;
+  int n = 0;
+  while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+    if (n < 9) {
+      v = v * 10 + (s[p] - '0');
+      n++;
+    }
+    p++;
+  }
+  if (p == pos + 1) return 0;
+  pos = p;
+  while (n < 9) {
+    v *= 10;
+    n++;
+  }
+  return v;
+}
+
+}  // namespace
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Howard Hinnant's algorithm.
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += (m <= 2);
+}
+
+int month_from_abbrev(std::string_view s) {
+  static constexpr const char* kM[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (s.size() < 3) return 0;
+  for (int i = 0; i < 12; i++)
+    if (s[0] == kM[i][0] && s[1] == kM[i][1] && s[2] == kM[i][2]) return i + 1;
+  return 0;
+}
+
+bool parse_tz_offset(std::string_view s, int& sec) {
+  if (s == "Z" || s == "z" || s == "UTC" || s == "GMT") {
+    sec = 0;
+    return true;
+  }
+  if (s.size() < 3 || (s[0] != '+' && s[0] != '-')) return false;
+  int h, m = 0;
+  if (!digits(s, 1, 2, h)) return false;
+  size_t p = 3;
+  if (p < s.size() && s[p] == ':') p++;
+  if (p < s.size() && !digits(s, p, 2, m)) return false;
+  if (h > 23 || m > 59) return false;
+  sec = (h * 3600 + m * 60) * (s[0] == '-' ? -1 : 1);
+  return true;
+}
+
+bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec, size_t* consumed) {
+  int y, mo, d, h = 0, mi = 0, se = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d))
+    return false;
+  size_t p = 10;
+  int64_t frac = 0;
+  int tz = default_tz_sec;
+  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ') && p + 9 <= s.size() &&
+      s[p + 3] == ':') {
+    if (!digits(s, p + 1, 2, h) || !digits(s, p + 4, 2, mi) || s[p + 6] != ':' ||
+        !digits(s, p + 7, 2, se))
+      return false;
+    p += 9;
+    frac = parse_frac(s, p);
+    if (p < s.size()) {
+      if (s[p] == 'Z' || s[p] == 'z') {
+        tz = 0;
+        p++;
+      } else if (s[p] == '+' || s[p] == '-') {
+        size_t q = p + 1;
+        while (q < s.size() && ((s[q] >= '0' && s[q] <= '9') || s[q] == ':') && q - p < 6) q++;
+        if (parse_tz_offset(s.substr(p, q - p), tz)) p = q;
+        else return false;
+      }
+    }
+  }
+  if (!valid(mo, d, h, mi, se)) return false;
+  ns = make_ns(y, mo, d, h, mi, se, frac, tz);
+  if (consumed) *consumed = p;
+  return true;
+}
+
+bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns) {
+  // "Dec 10 06:55:46" or "Dec  1 06:55:46"
+  if (s.size() < 15) return false;
+  int mo = month_from_abbrev(s);
+  if (!mo || s[3] != ' ') return false;
+  int d, h, mi, se;
+  if (s[4] == ' ') {
+    if (!digits(s, 5, 1, d)) return false;
+  } else if (!digits(s, 4, 2, d)) {
+    return false;
+  }
+  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' ||
+      !digits(s, 13, 2, se))
+    return false;
+  if (!valid(mo, d, h, mi, se)) return false;
+  int64_t ry;
+  unsigned rm, rd;
+  civil_from_days((ref_ns / kNsPerSec + tz_sec) / 86400, ry, rm, rd);
+  int64_t t = make_ns(ry, mo, d, h, mi, se, 0, tz_sec);
+  if (t > ref_ns + 86400 * kNsPerSec) t = make_ns(ry - 1, mo, d, h, mi, se, 0, tz_sec);
+  ns = t;
+  return true;
+}
+
+bool parse_clf_time(std::string_view s, int64_t& ns) {
+  // 10/Oct/2000:13:55:36 -0700
+  int d, y, h, mi, se;
+  if (s.size() < 20 || !digits(s, 0, 2, d) || s[2] != '/') return false;
+  int mo = month_from_abbrev(s.substr(3));
+  if (!mo || s[6] != '/' || !digits(s, 7, 4, y) || s[11] != ':' || !digits(s, 12, 2, h) ||
+      s[14] != ':' || !digits(s, 15, 2, mi) || s[17] != ':' || !digits(s, 18, 2, se))
+    return false;
+  int tz = 0;
+  if (s.size() >= 26 && s[20] == ' ' && !parse_tz_offset(s.substr(21, 5), tz)) return false;
+  if (!valid(mo, d, h, mi, se)) return false;
+  ns = make_ns(y, mo, d, h, mi, se, 0, tz);
+  return true;
+}
+
+bool parse_ctime(std::string_view s, int tz_sec, int64_t& ns) {
+  // Sun Dec 04 04:47:44 2005   or  Sun Dec 04 04:47:44.123456 2005
+  if (s.size() < 24 || s[3] != ' ') return false;
+  int mo = month_from_abbrev(s.substr(4));
+  int d, h, mi, se, y;
+  if (!mo || s[7] != ' ') return false;
+  if (s[8] == ' ') {
+    if (!digits(s, 9, 1, d)) return false;
+  } else if (!digits(s, 8, 2, d)) {
+    return false;
+  }
+  if (s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) ||
+      s[16] != ':' || !digits(s, 17, 2, se))
+    return false;
+  size_t p = 19;
+  int64_t frac = parse_frac(s, p);
+  if (p >= s.size() || s[p] != ' ' || !digits(s, p + 1, 4, y)) return false;
+  if (!valid(mo, d, h, mi, se)) return false;
+  ns = make_ns(y, mo, d, h, mi, se, frac, tz_sec);
+  return true;
+}
+
+bool parse_slash_time(std::string_view s, int tz_sec, int64_t& ns) {
+  int y, mo, d, h, mi, se;
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '/' || !digits(s, 5, 2, mo) || s[7] != '/' ||
+      !digits(s, 8, 2, d) || s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' ||
+      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
+    return false;
+  if (!valid(mo, d, h, mi, se)) return false;
+  ns = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
+  return true;
+}
+
+bool parse_epoch(std::string_view s, int64_t& ns) {
+  int64_t sec = 0;
+  size_t p = 0;
+  if (s.empty()) return false;
+  while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+    if (p > 12) return false;
+    sec = sec * 10 + (s[p] - '0');
+    p++;
+  }
+  if (p == 0) return false;
+  int64_t frac = parse_frac(s, p);
+  if (p != s.size()) return false;
+  ns = sec * kNsPerSec + frac;
+  return true;
+}
+
+std::string format_rfc3339(int64_t ns) {
+  int64_t secs = ns >= 0 ? ns / kNsPerSec : -((-ns + kNsPerSec - 1) / kNsPerSec);
+  int64_t frac = ns - secs * kNsPerSec;
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t rem = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  if (frac % 1000000 == 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%03lldZ", static_cast<long long>(frac / 1000000));
+  } else if (frac % 1000 == 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(frac / 1000));
+  } else {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(frac));
+  }
+  return std::string(buf, n);
+}
+
+bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
+  if (s.substr(0, 3) == "now") {
+    int64_t t = now_ns();
+    if (s.size() == 3) {
+      ns = t;
+      return true;
+    }
+    if (s.size() < 5 || s[3] != '-') return false;
+    int64_t n = 0;
+    size_t p = 4;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') n = n * 10 + (s[p++] - '0');
+    if (p + 1 != s.size() || p == 4) return false;
+    int64_t unit = 0;
+    switch (s[p]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: return false;
+    }
+    ns = t - n * unit * kNsPerSec;
+    return true;
+  }
+  size_t used = 0;
+  if (!parse_rfc3339(s, ns, tz_sec, &used)) return false;
+  return used == s.size();
+}
+
+}  // namespace wardsec

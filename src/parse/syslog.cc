@@ -1,0 +1,208 @@
+// RFC 5424 and RFC 3164 (BSD) syslog envelopes, plus the header-less "Mmm dd hh:mm:ss host
+// prog[pid]: msg" and "ISO-time host prog: msg" forms that log files use.
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "parse/parser.h"
+
+namespace wardsec {
+namespace {
+
+// Parses "<PRI>" at the start; returns the length consumed (0 if none).
+size_t parse_pri(std::string_view s, int& pri) {
+  if (s.size() < 3 || s[0] != '<') return 0;
+  int v = 0;
+  size_t i = 1;
+  while (i < s.size() && i <= 4 && is_digit(s[i])) v = v * 10 + (s[i++] - '0');
+  if (i == 1 || i >= s.size() || s[i] != '>' || v > 191) return 0;
+  pri = v;
+  return i + 1;
+}
+
+std::string_view next_token(std::string_view& s) {
+  size_t e = s.find(' ');
+  std::string_view t = s.substr(0, e);
+  s = e == std::string_view::npos ? std::string_view() : s.substr(e + 1);
+  return t;
+}
+
+void set_pri(Event& ev, int pri) {
+  ev.set_int(kSyslogFacility, pri / 8);
+  ev.set_int(kSyslogSeverity, pri % 8);
+  static constexpr const char* kLevels[] = {"emergency", "alert", "critical", "error",
+                                            "warning", "notice", "informational", "debug"};
+  ev.set(kLogLevel, kLevels[pri % 8]);
+}
+
+// "sshd[123]:" / "sshd:" / "kernel:" — sets process fields; returns the body.
+std::string_view split_tag(Event& ev, std::string_view rest, std::string_view& program) {
+  // A tag is up to 48 printable chars ending in ':' or '[pid]:'.
+  size_t i = 0;
+  while (i < rest.size() && i < 64 && rest[i] != ':' && rest[i] != '[' && rest[i] != ' ') i++;
+  if (i == 0 || i >= rest.size()) return rest;
+  std::string_view prog = rest.substr(0, i);
+  size_t j = i;
+  if (rest[j] == '[') {
+    size_t close = rest.find(']', j);
+    if (close == std::string_view::npos || close - j > 12) return rest;
+    std::string_view pid = rest.substr(j + 1, close - j - 1);
+    ev.set(kProcessPid, pid);
+    j = close + 1;
+  }
+  if (j >= rest.size() || rest[j] != ':') {
+    if (j == i) return rest;  // "word word" with no colon: not a tag
+  } else {
+    j++;
+  }
+  ev.set(kProcessName, prog);
+  program = prog;
+  if (j < rest.size() && rest[j] == ' ') j++;
+  return rest.substr(j);
+}
+
+class Rfc5424 : public EnvelopeParser {
+ public:
+  bool sniff(std::string_view s) const override {
+    int pri;
+    size_t n = parse_pri(s, pri);
+    return n && s.size() > n + 1 && s[n] == '1' && s[n + 1] == ' ';
+  }
+  bool parse(Event& ev, const ParseContext& ctx, std::string_view& program,
+             std::string_view& body) const override {
+    std::string_view s = ev.raw;
+    int pri = 0;
+    size_t n = parse_pri(s, pri);
+    s.remove_prefix(n + 2);
+    std::string_view ts = next_token(s), host = next_token(s), app = next_token(s),
+                     procid = next_token(s), msgid = next_token(s);
+    if (msgid.empty() && s.empty()) return false;
+    set_pri(ev, pri);
+    ev.set_int(kSyslogVersion, 1);
+    if (ts != "-") {
+      int64_t t;
+      if (parse_rfc3339(ts, t, ctx.tz_sec)) ev.ts = t;
+    }
+    if (host != "-") ev.set(kHostName, host);
+    if (app != "-") {
+      ev.set(kProcessName, app);
+      program = app;
+    }
+    if (procid != "-") ev.set(kProcessPid, procid);
+    if (msgid != "-") ev.set(kSyslogMsgId, msgid);
+    // Structured data: "-" or one or more [id k="v" ...]
+    if (!s.empty() && s[0] == '[') {
+      size_t i = 0;
+      while (i < s.size() && s[i] == '[') {
+        size_t start = i;
+        i++;
+        size_t id_end = i;
+        while (id_end < s.size() && s[id_end] != ' ' && s[id_end] != ']') id_end++;
+        std::string_view id = s.substr(i, id_end - i);
+        i = id_end;
+        while (i < s.size() && s[i] != ']') {
+          while (i < s.size() && s[i] == ' ') i++;
+          size_t eq = s.find('=', i);
+          if (eq == std::string_view::npos || eq + 1 >= s.size() || s[eq + 1] != '"') return finish_sd(ev, s, start, body);
+          std::string_view key = s.substr(i, eq - i);
+          size_t v = eq + 2, p = v;
+          std::string val;
+          bool escaped = false;
+          while (p < s.size() && s[p] != '"') {
+            if (s[p] == '\\' && p + 1 < s.size()) {
+              escaped = true;
+              p++;
+            }
+            val.push_back(s[p]);
+            p++;
+          }
+          if (p >= s.size()) return finish_sd(ev, s, start, body);
+          std::string name = "log.syslog.structured_data.";
+          name.append(id).append(".").append(key);
+          FieldId fid = FieldRegistry::intern(name);
+          if (fid != kNoField) {
+            if (escaped) ev.set(fid, val);
+            else ev.set(fid, s.substr(v, p - v));
+          }
+          i = p + 1;
+        }
+        if (i >= s.size()) break;
+        i++;  // ']'
+      }
+      ev.set(kSyslogSd, s.substr(0, i));
+      s = i < s.size() && s[i] == ' ' ? s.substr(i + 1) : s.substr(i);
+    } else if (!s.empty() && s[0] == '-') {
+      s = s.size() > 1 ? s.substr(2) : std::string_view();
+    }
+    if (starts_with(s, "\xEF\xBB\xBF")) s.remove_prefix(3);  // BOM
+    ev.set(kMessage, s);
+    body = s;
+    return true;
+  }
+
+ private:
+  static bool finish_sd(Event& ev, std::string_view s, size_t, std::string_view& body) {
+    // Malformed structured data: keep the rest as the message rather than guess.
+    ev.set(kMessage, s);
+    body = s;
+    return true;
+  }
+};
+
+class Rfc3164 : public EnvelopeParser {
+ public:
+  bool sniff(std::string_view s) const override {
+    int pri;
+    size_t n = parse_pri(s, pri);
+    if (n) return true;
+    if (s.size() >= 16 && month_from_abbrev(s) && s[3] == ' ') return true;
+    return s.size() >= 20 && is_digit(s[0]) && s[4] == '-' && s[10] == 'T';
+  }
+  bool parse(Event& ev, const ParseContext& ctx, std::string_view& program,
+             std::string_view& body) const override {
+    std::string_view s = ev.raw;
+    int pri = -1;
+    size_t n = parse_pri(s, pri);
+    s.remove_prefix(n);
+    if (pri >= 0) set_pri(ev, pri);
+    int64_t t;
+    bool have_time = false;
+    if (s.size() >= 15 && parse_bsd_time(s, ctx.received, ctx.tz_sec, t)) {
+      s.remove_prefix(15);
+      have_time = true;
+      // Some devices append the year or milliseconds: "Dec 10 06:55:46 2024" / ".123"
+      if (s.size() > 5 && s[0] == ' ' && is_digit(s[1]) && is_digit(s[4]) && s[5] == ' ') s.remove_prefix(5);
+      if (!s.empty() && s[0] == '.') {
+        size_t i = 1;
+        while (i < s.size() && is_digit(s[i])) i++;
+        s.remove_prefix(i);
+      }
+    } else {
+      size_t used = 0;
+      if (s.size() >= 19 && is_digit(s[0]) && parse_rfc3339(s, t, ctx.tz_sec, &used) && used >= 19) {
+        s.remove_prefix(used);
+        have_time = true;
+      }
+    }
+    if (!have_time && pri < 0) return false;
+    if (have_time) ev.ts = t;
+    while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+    // Host name is absent when the next token is already the tag ("sshd[1]:", "su:").
+    std::string_view rest = s;
+    std::string_view first = next_token(rest);
+    bool first_is_tag = !first.empty() && (first.back() == ':' || first.find('[') != std::string_view::npos);
+    if (have_time && !first_is_tag && !first.empty()) {
+      ev.set(kHostName, first);
+      s = rest;
+    }
+    std::string_view msg = split_tag(ev, s, program);
+    ev.set(kMessage, msg);
+    body = msg;
+    return true;
+  }
+};
+
+}  // namespace
+
+EnvelopeParserPtr make_rfc5424_parser() { return std::make_unique<Rfc5424>(); }
+EnvelopeParserPtr make_rfc3164_parser() { return std::make_unique<Rfc3164>(); }
+
+}  // namespace wardsec
