@@ -1,0 +1,59 @@
+// The search query language (docs/query-language.md):
+//
+//   field:value   field:"quoted phrase"   field:val*ue   field:*   (exists)
+//   field:>=500   field:[100 TO 200]      source.ip:10.20.0.0/22
+//   free text     "a phrase"   AND  OR  NOT  -term  ( ... )
+//
+// Terms side by side are ANDed. Matching is case-insensitive. Free text matches whole
+// tokens of the message (use * for partial words).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/result.h"
+#include "core/strutil.h"
+
+namespace wardsec::search {
+
+struct Node {
+  enum Kind { kAnd, kOr, kNot, kTerm, kText, kAll } kind = kAll;
+  std::vector<std::unique_ptr<Node>> kids;
+  // kTerm / kText
+  std::string field;     // kTerm
+  FieldId field_id = kNoField;
+  std::string value;     // lower-cased
+  enum Op { kEq, kGlob, kExists, kRange, kCidr, kLt, kLe, kGt, kGe } op = kEq;
+  bool phrase = false;
+  std::string lo, hi;    // kRange (inclusive), or the bound for kLt..kGe in lo
+  bool lo_inclusive = true, hi_inclusive = true;
+  std::optional<Cidr> cidr;
+  std::vector<std::string> tokens;  // lower-cased tokens of value, for the bloom filter
+};
+
+struct QueryError {
+  size_t column;  // 1-based
+  std::string message;
+};
+
+class Query {
+ public:
+  // Parses; on error, names the column. An empty query matches everything.
+  static std::variant<Query, QueryError> parse(std::string_view text, int tz_sec = 8 * 3600);
+  bool matches(const Event& ev) const;
+  // False only when the block certainly holds no match (bloom index and time range).
+  bool may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const;
+  const Node& root() const { return *root_; }
+  std::string describe() const;
+
+ private:
+  std::shared_ptr<Node> root_;  // shared: Query is copied into worker threads (immutable)
+  int tz_sec_ = 0;
+};
+
+}  // namespace wardsec::search

@@ -1,0 +1,146 @@
+#include "search/search.h"
+
+#include <iconv.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "core/timeutil.h"
+#include "store/store.h"
+
+namespace wardsec::search {
+
+Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
+                  const std::function<bool(const Event&)>& on_match, SearchStats& st) {
+  auto segs = store::list_segments(data_dir);
+  if (opt.newest_first) std::reverse(segs.begin(), segs.end());
+  std::vector<Event> events;
+  for (const auto& s : segs) {
+    auto rd = store::SegmentReader::open(s);
+    if (!rd) continue;  // a segment being created or damaged: verify reports it
+    std::vector<store::BlockRef> blocks;
+    while (auto b = rd->next()) blocks.push_back(std::move(*b));
+    if (opt.newest_first) std::reverse(blocks.begin(), blocks.end());
+    for (const auto& b : blocks) {
+      st.blocks_total++;
+      const auto& h = b.header;
+      if (h.ts_max < opt.from || h.ts_min >= opt.to || !q.may_match_block(b.index, h.ts_min, h.ts_max)) {
+        st.blocks_skipped++;
+        continue;
+      }
+      st.blocks_read++;
+      events.clear();
+      Status s2 = rd->read_events(b, events);
+      if (!s2) continue;
+      if (opt.newest_first) std::reverse(events.begin(), events.end());
+      for (const auto& ev : events) {
+        st.events_scanned++;
+        if (ev.ts < opt.from || ev.ts >= opt.to || !q.matches(ev)) continue;
+        st.matched++;
+        if (!on_match(ev)) return {};
+        if (opt.limit && st.matched >= opt.limit) return {};
+      }
+    }
+  }
+  return {};
+}
+
+void json_escape(std::string_view s, std::string& out) {
+  static const char* hexd = "0123456789abcdef";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hexd[c >> 4]);
+          out.push_back(hexd[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+}
+
+static std::string replace_invalid(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (n && i + n <= s.size() && valid_utf8(s.substr(i, n))) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      i++;
+    }
+  }
+  return out;
+}
+
+std::string display_text(std::string_view s, bool* decoded_gbk) {
+  if (decoded_gbk) *decoded_gbk = false;
+  if (valid_utf8(s)) return std::string(s);
+  iconv_t cd = iconv_open("UTF-8", "GB18030");
+  if (cd != reinterpret_cast<iconv_t>(-1)) {
+    std::string out(s.size() * 2 + 16, '\0');
+    char* in = const_cast<char*>(s.data());
+    size_t inleft = s.size(), outleft = out.size();
+    char* o = out.data();
+    size_t r = iconv(cd, &in, &inleft, &o, &outleft);
+    iconv_close(cd);
+    if (r != static_cast<size_t>(-1) && inleft == 0) {
+      out.resize(out.size() - outleft);
+      if (valid_utf8(out)) {
+        if (decoded_gbk) *decoded_gbk = true;
+        return out;
+      }
+    }
+  }
+  return replace_invalid(s);
+}
+
+std::string event_to_json(const Event& ev) {
+  std::string out;
+  out.reserve(ev.raw.size() * 2 + 256);
+  out += "{\"@timestamp\":\"" + format_rfc3339(ev.ts) + "\",\"event.created\":\"" + format_rfc3339(ev.received) + "\"";
+  bool utf8 = !(ev.flags & kInvalidUtf8);
+  bool gbk = false;
+  auto add = [&](std::string_view k, std::string_view v) {
+    out += ",\"";
+    json_escape(k, out);
+    out += "\":\"";
+    if (utf8) {
+      json_escape(v, out);
+    } else {
+      bool g = false;
+      json_escape(display_text(v, &g), out);
+      gbk = gbk || g;
+    }
+    out += "\"";
+  };
+  for (const auto& f : ev.fields) add(FieldRegistry::name(f.id), ev.value(f));
+  add("event.original", ev.raw);
+  std::vector<std::string_view> tags;
+  if (ev.flags & kParseError) tags.push_back("_parse_failure");
+  if (ev.flags & kTruncated) tags.push_back("_truncated");
+  if (ev.flags & kInvalidUtf8) tags.push_back(gbk ? "_gb18030_decoded" : "_invalid_utf8");
+  if (ev.flags & kNoTimestamp) tags.push_back("_no_timestamp");
+  if (!tags.empty()) {
+    out += ",\"tags\":[";
+    for (size_t i = 0; i < tags.size(); i++) {
+      if (i) out += ",";
+      out += "\"" + std::string(tags[i]) + "\"";
+    }
+    out += "]";
+  }
+  out += "}";
+  return out;
+}
+
+}  // namespace wardsec::search

@@ -1,0 +1,38 @@
+// Runs a query over the store: skips blocks by time range and bloom index, decodes the rest.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+
+#include "core/event.h"
+#include "core/result.h"
+#include "search/query.h"
+
+namespace wardsec::search {
+
+struct SearchOptions {
+  int64_t from = std::numeric_limits<int64_t>::min();  // ns, inclusive
+  int64_t to = std::numeric_limits<int64_t>::max();    // ns, exclusive
+  size_t limit = 0;                                    // 0: no limit
+  bool newest_first = false;
+};
+
+struct SearchStats {
+  uint64_t blocks_total = 0, blocks_skipped = 0, blocks_read = 0, events_scanned = 0, matched = 0;
+};
+
+// Calls on_match for each matching event (in store order, or newest first); stops early
+// when on_match returns false or the limit is reached.
+Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
+                  const std::function<bool(const Event&)>& on_match, SearchStats& stats);
+
+// One JSON object with ECS-style dotted keys. Text that is not UTF-8 is decoded as GB18030
+// (common for Chinese devices) when that works, else invalid bytes become U+FFFD; the raw
+// bytes stay untouched in the store either way.
+std::string event_to_json(const Event& ev);
+void json_escape(std::string_view s, std::string& out);
+// UTF-8 text for display (see event_to_json).
+std::string display_text(std::string_view s, bool* decoded_gbk = nullptr);
+
+}  // namespace wardsec::search

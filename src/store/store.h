@@ -1,0 +1,157 @@
+// The embedded, tamper-evident event store: append-only segments of compressed blocks, a
+// digest chain over blocks, signed checkpoints, retention with signed receipts.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/result.h"
+#include "store/crypto.h"
+#include "store/format.h"
+
+namespace wardsec::store {
+
+struct StoreOptions {
+  std::string data_dir = "./data";
+  std::string key_dir;  // default: "<data_dir>.keys" beside the data folder
+  DigestAlg digest = DigestAlg::kSm3;
+  SignAlg sign = SignAlg::kSm2;
+  size_t block_bytes = 1u << 20;   // seal a block at this much raw payload...
+  size_t block_events = 16384;     // ...or this many events
+  uint64_t segment_bytes = 64ull << 20;
+  int64_t segment_span_ns = 86400LL * 1000000000LL;  // one segment per day at most
+  uint32_t checkpoint_every_blocks = 64;
+  int64_t checkpoint_every_ns = 60LL * 1000000000LL;
+  int zstd_level = 3;
+  std::vector<std::string> witness_files;  // every checkpoint line is appended to these
+  std::string witness_syslog;              // "host:port": each checkpoint line sent over UDP
+};
+
+std::string default_key_dir(const std::string& data_dir);
+
+// One parsed checkpoint-log line (checkpoint or retention receipt).
+struct LogRecord {
+  enum Kind { kCheckpoint, kExpired } kind = kCheckpoint;
+  std::string line;       // the whole line, without the newline
+  std::string signed_part;  // the text the signature covers
+  uint64_t seq = 0;
+  std::string prev;       // hex digest of the previous line
+  uint64_t segment = 0;
+  uint64_t block = 0;     // checkpoint: last block; receipt: last block of the segment
+  uint64_t first_block = 0;  // receipt only
+  std::string head;       // hex digest of `block`
+  uint64_t events = 0;    // checkpoint: all events ever written through `block`; receipt: events removed
+  int64_t first = 0, last = 0, at = 0;
+  bool closed = false;
+  std::string sig;        // hex
+};
+Result<LogRecord> parse_log_record(std::string_view line);
+std::vector<std::string> read_lines(const std::string& path, bool* torn_tail = nullptr);
+
+struct WriterStats {
+  uint64_t events = 0, blocks = 0, raw_bytes = 0, stored_bytes = 0, checkpoints = 0;
+};
+
+class StoreWriter {
+ public:
+  static Result<std::unique_ptr<StoreWriter>> open(const StoreOptions& opt);
+  ~StoreWriter();
+
+  // Adds an event to the open block; seals the block when it is full (without fsync).
+  Status add(const Event& ev);
+  // Seals the open block (if any) and makes everything written durable when `sync`.
+  Status commit(bool sync);
+  // commit(true) and a final checkpoint.
+  Status close();
+  // Deletes closed segments whose newest event is older than now - max_age, writing a signed
+  // receipt for each before it is removed. Returns the number of segments removed.
+  Result<int> apply_retention(int64_t max_age_ns, int64_t now);
+  // Writes a checkpoint now (also done automatically).
+  Status checkpoint(bool closed_segment);
+
+  size_t pending_events() const { return enc_.count(); }
+  const WriterStats& stats() const { return stats_; }
+  const KeyPair& key() const { return key_; }
+
+ private:
+  StoreWriter(const StoreOptions& opt, KeyPair key);
+  Status recover();
+  Status seal_block();
+  Status open_new_segment(uint64_t id);
+  Status append_log_line(std::string body);
+
+  StoreOptions opt_;
+  KeyPair key_;
+  std::string seg_dir_;
+  int seg_fd_ = -1;
+  int log_fd_ = -1;
+  uint64_t seg_id_ = 0;
+  uint64_t seg_size_ = 0;
+  int64_t seg_created_ = 0;
+  uint64_t next_seq_ = 0;
+  Digest32 last_digest_{};
+  uint64_t total_events_ = 0;  // events ever written (including expired)
+  int64_t first_ts_ = 0, last_ts_ = 0;
+  uint64_t log_seq_ = 0;
+  std::string log_prev_;  // hex digest of the last log line
+  uint64_t blocks_since_cp_ = 0;
+  int64_t last_cp_time_ = 0;
+  bool dirty_since_cp_ = false;
+  bool dirty_since_sync_ = false;
+  // open block
+  PayloadEncoder enc_;
+  std::vector<uint64_t> bloom_keys_;
+  int64_t blk_ts_min_ = 0, blk_ts_max_ = 0;
+  WriterStats stats_;
+  struct Zstd;
+  std::unique_ptr<Zstd> zstd_;
+};
+
+// Read-only access for search and verification.
+struct SegmentInfo {
+  uint64_t id = 0;
+  std::string path;
+  uint64_t size = 0;
+};
+std::vector<SegmentInfo> list_segments(const std::string& data_dir);
+
+struct BlockRef {
+  BlockHeader header;
+  std::array<char, kBlockHeaderSize> raw_header{};  // the bytes on disk (digest input)
+  uint64_t offset = 0;  // of the header in the segment file
+  std::string index;    // bloom bytes
+};
+
+class SegmentReader {
+ public:
+  static Result<SegmentReader> open(const SegmentInfo& info);
+  SegmentReader(SegmentReader&&) noexcept;
+  ~SegmentReader();
+  const SegmentHeader& header() const { return header_; }
+  // Reads the next block header (and index); nullopt at end. A partial record at the end
+  // stops the walk and sets truncated() (the writer may still be appending).
+  std::optional<BlockRef> next();
+  bool truncated() const { return truncated_; }
+  uint64_t tail_offset() const { return pos_; }
+  // Reads and checks the compressed payload of a block; `digest_ok` is its digest check.
+  Result<std::string> read_payload(const BlockRef& b, bool* digest_ok = nullptr);
+  Status read_events(const BlockRef& b, std::vector<Event>& out);
+  uint64_t blocks_read() const { return blocks_read_; }
+
+ private:
+  SegmentReader() = default;
+  int fd_ = -1;
+  SegmentHeader header_;
+  uint64_t pos_ = 0, size_ = 0;
+  bool truncated_ = false;
+  uint64_t blocks_read_ = 0;
+};
+
+Result<std::string> zstd_decompress(std::string_view comp, size_t raw_len);
+
+}  // namespace wardsec::store
