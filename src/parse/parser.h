@@ -110,7 +110,7 @@ class Decoder {
   void decode(Event& ev, const ParseContext& ctx) const;
   uint64_t parse_errors() const { return parse_errors_.load(std::memory_order_relaxed); }
 
-  static constexpr size_t kMaxMessage = 64 * 1024;  // longer lines are cut (kTruncated)
+  static constexpr size_t kMaxMessage = (1u << 20) + 1024;  // longer lines are cut (kTruncated)
 
  private:
   void decode_body(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -154,6 +155,7 @@ StoreWriter::StoreWriter(const StoreOptions& opt, KeyPair key)
 StoreWriter::~StoreWriter() {
   if (seg_fd_ >= 0) ::close(seg_fd_);
   if (log_fd_ >= 0) ::close(log_fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_in) {
@@ -176,6 +178,18 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
 }
 
 Status StoreWriter::recover() {
+  std::string lock_path = opt_.data_dir + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (lock_fd_ < 0) return Error{"cannot open " + lock_path + ": " + errno_text()};
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
+    (void)n;
+    return Error{"the data folder " + opt_.data_dir + " is in use by another wardsec process (pid " + std::string(trim(pid)) +
+                 "); stop it first, or import through its inputs"};
+  }
+  std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) == 0) (void)::pwrite(lock_fd_, me.data(), me.size(), 0);
   // 1. The checkpoint log: cut a torn last line (a crash while appending).
   std::string log_path = opt_.data_dir + "/checkpoints.log";
   bool torn = false;

@@ -90,6 +90,7 @@ class StoreWriter {
   std::string seg_dir_;
   int seg_fd_ = -1;
   int log_fd_ = -1;
+  int lock_fd_ = -1;  // flock on <data>/LOCK: one writer per data folder
   uint64_t seg_id_ = 0;
   uint64_t seg_size_ = 0;
   int64_t seg_created_ = 0;

@@ -1,0 +1,141 @@
+#include "cli/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "core/timeutil.h"
+
+namespace wardsec {
+
+Config::Config() {
+  inputs.udp = "0.0.0.0:5514";
+  inputs.tcp = "0.0.0.0:5514";
+  inputs.tls = "0.0.0.0:6514";
+  inputs.relp = "0.0.0.0:2514";
+}
+
+void Config::finalize() {
+  store.data_dir = data_dir;
+  store.key_dir = key_dir.empty() ? store::default_key_dir(data_dir) : key_dir;
+  inputs.key_dir = store.key_dir;
+  http.data_dir = data_dir;
+  http.tz_sec = tz_sec;
+  pipeline.parse.tz_sec = tz_sec;
+  pipeline.retention_ns = static_cast<int64_t>(retention_days) * 86400LL * 1000000000LL;
+}
+
+namespace {
+
+struct Walker {
+  std::string file;
+  Status err;
+  void check_keys(const YAML::Node& n, const std::string& where, std::set<std::string> allowed) {
+    if (!n || !err.ok()) return;
+    if (!n.IsMap()) {
+      err = Error{file + ": '" + where + "' must be a mapping"};
+      return;
+    }
+    for (const auto& kv : n) {
+      std::string k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        err = Error{file + ":" + std::to_string(kv.first.Mark().line + 1) + ": unknown key '" + (where.empty() ? "" : where + ".") + k + "'"};
+        return;
+      }
+    }
+  }
+  template <class T>
+  void get(const YAML::Node& n, const char* key, T& out, const std::string& where) {
+    if (!n || !n[key] || !err.ok()) return;
+    try {
+      out = n[key].as<T>();
+    } catch (const YAML::Exception& e) {
+      err = Error{file + ":" + std::to_string(n[key].Mark().line + 1) + ": '" + where + key + "' has the wrong type"};
+    }
+  }
+};
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path) {
+  Config c;
+  if (path.empty()) {
+    c.finalize();
+    return c;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return Error{path + ": " + e.what()};
+  }
+  if (root.IsNull()) {
+    c.finalize();
+    return c;
+  }
+  Walker w{path, {}};
+  w.check_keys(root, "", {"data", "timezone", "api", "inputs", "store", "pipeline"});
+  w.get(root, "data", c.data_dir, "");
+  std::string tz;
+  w.get(root, "timezone", tz, "");
+  if (!tz.empty() && !parse_tz_offset(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};
+  auto api = root["api"];
+  w.check_keys(api, "api", {"listen", "max_body_mib"});
+  w.get(api, "listen", c.http.listen, "api.");
+  size_t mib = 16;
+  w.get(api, "max_body_mib", mib, "api.");
+  c.http.max_body = mib << 20;
+  auto in = root["inputs"];
+  w.check_keys(in, "inputs", {"udp", "tcp", "tls", "relp", "tls_cert", "tls_key", "max_connections"});
+  w.get(in, "udp", c.inputs.udp, "inputs.");
+  w.get(in, "tcp", c.inputs.tcp, "inputs.");
+  w.get(in, "tls", c.inputs.tls, "inputs.");
+  w.get(in, "relp", c.inputs.relp, "inputs.");
+  w.get(in, "tls_cert", c.inputs.tls_cert, "inputs.");
+  w.get(in, "tls_key", c.inputs.tls_key, "inputs.");
+  w.get(in, "max_connections", c.inputs.max_connections, "inputs.");
+  auto st = root["store"];
+  w.check_keys(st, "store", {"key_dir", "digest", "signature", "retention_days", "block_kib", "segment_mib",
+                             "checkpoint_every_blocks", "checkpoint_every_seconds", "zstd_level", "witness_files", "witness_syslog"});
+  w.get(st, "key_dir", c.key_dir, "store.");
+  std::string dg, sg;
+  w.get(st, "digest", dg, "store.");
+  w.get(st, "signature", sg, "store.");
+  if (!dg.empty()) {
+    auto a = digest_alg_from_name(dg);
+    if (!a) return Error{path + ": store.digest: " + a.error()};
+    c.store.digest = *a;
+  }
+  if (!sg.empty()) {
+    auto a = sign_alg_from_name(sg);
+    if (!a) return Error{path + ": store.signature: " + a.error()};
+    c.store.sign = *a;
+  }
+  w.get(st, "retention_days", c.retention_days, "store.");
+  size_t kib = 1024, seg = 64;
+  w.get(st, "block_kib", kib, "store.");
+  w.get(st, "segment_mib", seg, "store.");
+  c.store.block_bytes = kib << 10;
+  c.store.segment_bytes = static_cast<uint64_t>(seg) << 20;
+  w.get(st, "checkpoint_every_blocks", c.store.checkpoint_every_blocks, "store.");
+  int secs = 60;
+  w.get(st, "checkpoint_every_seconds", secs, "store.");
+  c.store.checkpoint_every_ns = static_cast<int64_t>(secs) * 1000000000LL;
+  w.get(st, "zstd_level", c.store.zstd_level, "store.");
+  w.get(st, "witness_files", c.store.witness_files, "store.");
+  w.get(st, "witness_syslog", c.store.witness_syslog, "store.");
+  auto pl = root["pipeline"];
+  w.check_keys(pl, "pipeline", {"queue_mib", "flush_interval_ms"});
+  size_t q = 64;
+  w.get(pl, "queue_mib", q, "pipeline.");
+  c.pipeline.queue_bytes = q << 20;
+  w.get(pl, "flush_interval_ms", c.pipeline.flush_interval_ms, "pipeline.");
+  if (!w.err.ok()) return Error{w.err.error()};
+  if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
+  if (c.retention_days < 180)
+    ;  // allowed (tests, labs) but below the legal minimum; `serve` warns at start-up
+  c.finalize();
+  return c;
+}
+
+}  // namespace wardsec

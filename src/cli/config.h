@@ -1,0 +1,31 @@
+// wardsec's one configuration file (YAML). Every key is optional; config/wardsec.yaml in the
+// repository lists them all with their defaults. Unknown keys are errors, so a typo is
+// caught at start-up instead of being silently ignored.
+#pragma once
+#include <string>
+
+#include "core/result.h"
+#include "ingest/net.h"
+#include "ingest/pipeline.h"
+#include "server/http.h"
+#include "store/store.h"
+
+namespace wardsec {
+
+struct Config {
+  std::string data_dir = "./data";
+  std::string key_dir;  // as configured; empty: "<data_dir>.keys"
+  int tz_sec = 8 * 3600;
+  int retention_days = 180;
+  store::StoreOptions store;
+  ingest::InputOptions inputs;
+  ingest::PipelineOptions pipeline;
+  server::HttpOptions http;
+  Config();
+  // Fills derived values (paths under data_dir) after flags and file are applied.
+  void finalize();
+};
+
+Result<Config> load_config(const std::string& path);  // empty path: defaults
+
+}  // namespace wardsec

@@ -1,0 +1,350 @@
+// The `wardsec` command: one binary, one subcommand per job.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "cli/config.h"
+#include "core/timeutil.h"
+#include "demo/generator.h"
+#include "ingest/import.h"
+#include "ingest/net.h"
+#include "ingest/pipeline.h"
+#include "search/search.h"
+#include "server/http.h"
+#include "store/store.h"
+#include "store/verify.h"
+
+namespace wardsec {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::atomic<bool> g_stop{false};
+
+struct Common {
+  std::string data;
+  std::string config;
+};
+
+Result<Config> config_for(const Common& c) {
+  auto cfg = load_config(c.config);
+  if (!cfg) return cfg;
+  if (!c.data.empty()) cfg->data_dir = c.data;
+  cfg->finalize();
+  return cfg;
+}
+
+void add_common(CLI::App* app, Common& c) {
+  app->add_option("--data", c.data, "data folder (default ./data, or 'data' in the config file)");
+  app->add_option("-c,--config", c.config, "YAML config file (optional; see config/wardsec.yaml)");
+}
+
+int run_server(Config cfg, bool demo, double rate) {
+  auto writer = store::StoreWriter::open(cfg.store);
+  if (!writer) {
+    std::fprintf(stderr, "wardsec: %s\n", writer.error().c_str());
+    return 1;
+  }
+  if (cfg.retention_days < 180)
+    spdlog::warn("store.retention_days is {}: below the 180 days the Cybersecurity Law requires for network logs", cfg.retention_days);
+  ingest::Pipeline pipeline(**writer, cfg.pipeline);
+  pipeline.start();
+  boost::asio::io_context io(1);
+  ingest::Inputs inputs(io, pipeline, cfg.inputs);
+  server::HttpServer http(io, pipeline, cfg.http);
+  Status s = inputs.start();
+  if (s) s = http.start();
+  if (!s) {
+    std::fprintf(stderr, "wardsec: %s\n", s.error().c_str());
+    pipeline.stop();
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    spdlog::info("signal {}: stopping (draining queued events)", sig);
+    g_stop = true;
+    inputs.stop();
+    http.stop();
+    io.stop();
+  });
+  std::printf("wardsec %s %s\n", kVersion, demo ? "demo" : "serve");
+  std::printf("  web/API : http://%s/\n", cfg.http.listen.c_str());
+  if (inputs.udp_port()) std::printf("  syslog  : udp %s\n", cfg.inputs.udp.c_str());
+  if (inputs.tcp_port()) std::printf("  syslog  : tcp %s (octet-counting or LF framing)\n", cfg.inputs.tcp.c_str());
+  if (inputs.tls_port()) std::printf("  syslog  : tls %s (RFC 5425)\n", cfg.inputs.tls.c_str());
+  if (inputs.relp_port()) std::printf("  relp    : %s\n", cfg.inputs.relp.c_str());
+  std::printf("  data    : %s (keys in %s)\n", cfg.data_dir.c_str(), cfg.store.key_dir.c_str());
+  std::printf("  try     : wardsec search --data %s 'event.outcome:failure' --limit 10\n", cfg.data_dir.c_str());
+  std::fflush(stdout);
+
+  std::thread gen;
+  if (demo) {
+    gen = std::thread([&] {
+      demo::Generator g(static_cast<uint64_t>(now_ns()));
+      auto send = [&](int64_t ts, int n) {
+        ingest::RawBatch b;
+        b.input = "demo";
+        b.source = "demo-generator";
+        for (int i = 0; i < n; i++) b.msgs.push_back({g.next(ts + i * 1000000LL), ts});
+        pipeline.submit(std::move(b));
+      };
+      if (store::list_segments(cfg.data_dir).empty() || (*writer)->stats().events == 0) {
+        // A day of history so the first look is not empty: ~1 event per second.
+        int64_t now = now_ns(), start = now - 86400LL * 1000000000LL;
+        bool empty = true;
+        for (const auto& seg : store::list_segments(cfg.data_dir)) {
+          auto r = store::SegmentReader::open(seg);
+          if (r && r->next()) empty = false;
+        }
+        if (empty) {
+          spdlog::info("demo: generating 24 hours of history");
+          for (int64_t t = start; t < now && !g_stop; t += 10LL * 1000000000LL) send(t, 10);
+        }
+      }
+      int64_t period_ns = 100000000LL;  // 10 batches a second
+      double carry = 0;
+      while (!g_stop) {
+        std::this_thread::sleep_for(std::chrono::nanoseconds(period_ns));
+        carry += rate / 10.0;
+        int n = static_cast<int>(carry);
+        carry -= n;
+        if (n > 0) send(now_ns(), n);
+      }
+    });
+  }
+  io.run();
+  g_stop = true;
+  if (gen.joinable()) gen.join();
+  pipeline.stop();
+  const auto& m = pipeline.metrics();
+  spdlog::info("stopped: received {} stored {} dropped {} parse errors {}", m.received.load(), m.stored.load(), m.dropped.load(),
+               m.parse_errors.load());
+  return 0;
+}
+
+int run_import(Config cfg, const std::vector<std::string>& files) {
+  auto writer = store::StoreWriter::open(cfg.store);
+  if (!writer) {
+    std::fprintf(stderr, "wardsec import: %s\n", writer.error().c_str());
+    return 1;
+  }
+  ingest::Pipeline pipeline(**writer, cfg.pipeline);
+  pipeline.start();
+  int rc = 0;
+  uint64_t total = 0;
+  for (const auto& f : files) {
+    auto r = ingest::import_file(pipeline, f);
+    if (!r) {
+      std::fprintf(stderr, "wardsec import: %s\n", r.error().c_str());
+      rc = 1;
+      continue;
+    }
+    total += r->lines;
+    std::fprintf(stderr, "imported %llu lines (%llu bytes) from %s\n", static_cast<unsigned long long>(r->lines),
+                 static_cast<unsigned long long>(r->bytes), f.c_str());
+  }
+  pipeline.stop();
+  const auto& m = pipeline.metrics();
+  if (m.store_errors) {
+    std::fprintf(stderr, "wardsec import: %llu events could not be stored\n", static_cast<unsigned long long>(m.store_errors.load()));
+    rc = 1;
+  }
+  std::fprintf(stderr, "stored %llu events (%llu without a known format, kept raw)\n", static_cast<unsigned long long>(m.stored.load()),
+               static_cast<unsigned long long>(m.parse_errors.load()));
+  (void)total;
+  return rc;
+}
+
+std::string table_row(const Event& ev) {
+  std::string t = format_rfc3339(ev.ts).substr(0, 19);
+  std::string host(ev.get(kHostName));
+  std::string ds(ev.get(kEventDataset));
+  std::string msg(ev.get(kMessage));
+  if (msg.empty()) msg = ev.raw;
+  if (ev.flags & kInvalidUtf8) msg = search::display_text(msg);
+  for (auto& c : msg)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  if (msg.size() > 160) msg = msg.substr(0, 157) + "...";
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%-19s  %-16.16s %-12.12s ", t.c_str(), host.empty() ? "-" : host.c_str(), ds.empty() ? "-" : ds.c_str());
+  return buf + msg;
+}
+
+int run_search(Config cfg, const std::vector<std::string>& words, const std::string& from, const std::string& to, size_t limit,
+               const std::string& format, bool count, bool newest, bool stats) {
+  std::string q;
+  for (const auto& w : words) q += (q.empty() ? "" : " ") + w;
+  auto parsed = search::Query::parse(q, cfg.tz_sec);
+  if (auto* e = std::get_if<search::QueryError>(&parsed)) {
+    std::fprintf(stderr, "wardsec search: query error at column %zu: %s\n  %s\n  %*s^\n", e->column, e->message.c_str(), q.c_str(),
+                 static_cast<int>(e->column - 1), "");
+    return 2;
+  }
+  search::SearchOptions so;
+  so.limit = count ? 0 : limit;
+  so.newest_first = newest;
+  if (!from.empty() && !parse_user_time(from, cfg.tz_sec, so.from)) {
+    std::fprintf(stderr, "wardsec search: --from '%s' is not a time (e.g. 2024-03-01, 2024-03-01T08:00:00+08:00, now-1h)\n", from.c_str());
+    return 2;
+  }
+  if (!to.empty() && !parse_user_time(to, cfg.tz_sec, so.to)) {
+    std::fprintf(stderr, "wardsec search: --to '%s' is not a time\n", to.c_str());
+    return 2;
+  }
+  if (!std::filesystem::exists(cfg.data_dir + "/segments")) {
+    std::fprintf(stderr, "wardsec search: no store in %s\n", cfg.data_dir.c_str());
+    return 1;
+  }
+  search::SearchStats st;
+  std::string out;
+  Status s = search::run_search(cfg.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
+    if (count) return true;
+    out = format == "json" ? search::event_to_json(ev) : table_row(ev);
+    out.push_back('\n');
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return true;
+  }, st);
+  if (!s) {
+    std::fprintf(stderr, "wardsec search: %s\n", s.error().c_str());
+    return 1;
+  }
+  if (count) std::printf("%llu\n", static_cast<unsigned long long>(st.matched));
+  if (stats)
+    std::fprintf(stderr, "matched %llu; blocks: %llu total, %llu read, %llu skipped; events scanned %llu\n",
+                 static_cast<unsigned long long>(st.matched), static_cast<unsigned long long>(st.blocks_total),
+                 static_cast<unsigned long long>(st.blocks_read), static_cast<unsigned long long>(st.blocks_skipped),
+                 static_cast<unsigned long long>(st.events_scanned));
+  return 0;
+}
+
+}  // namespace
+}  // namespace wardsec
+
+int main(int argc, char** argv) {
+  using namespace wardsec;
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  CLI::App app{"wardsec — 医院等保安全管理中心 (hospital MLPS 2.0 security management center)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersion);
+
+  Common common;
+  std::string listen, udp, tcp, tls, relp;
+  auto add_net = [&](CLI::App* sub) {
+    sub->add_option("--listen", listen, "HTTP API address (default 127.0.0.1:8480)");
+    sub->add_option("--udp", udp, "syslog UDP address, '' to disable (default 0.0.0.0:5514)");
+    sub->add_option("--tcp", tcp, "syslog TCP address, '' to disable (default 0.0.0.0:5514)");
+    sub->add_option("--tls", tls, "syslog TLS address, '' to disable (default 0.0.0.0:6514)");
+    sub->add_option("--relp", relp, "RELP address, '' to disable (default 0.0.0.0:2514)");
+  };
+  auto apply_net = [&](Config& c, CLI::App* sub) {
+    if (sub->count("--listen")) c.http.listen = listen;
+    if (sub->count("--udp")) c.inputs.udp = udp;
+    if (sub->count("--tcp")) c.inputs.tcp = tcp;
+    if (sub->count("--tls")) c.inputs.tls = tls;
+    if (sub->count("--relp")) c.inputs.relp = relp;
+  };
+
+  auto* serve = app.add_subcommand("serve", "receive, store and serve logs (runs with no config at all)");
+  add_common(serve, common);
+  add_net(serve);
+
+  double rate = 20;
+  auto* demo = app.add_subcommand("demo", "serve, fed by a generator of the demo hospital's traffic");
+  add_common(demo, common);
+  add_net(demo);
+  demo->add_option("--rate", rate, "generated events per second (default 20)");
+
+  std::vector<std::string> files;
+  auto* imp = app.add_subcommand("import", "store the lines of log files (plain or gzip) as events");
+  add_common(imp, common);
+  imp->add_option("files", files, "log files")->required();
+
+  std::vector<std::string> words;
+  std::string from, to, format = "table";
+  size_t limit = 0;
+  bool count = false, newest = false, stats = false;
+  auto* srch = app.add_subcommand("search", "search stored events (query language: docs/query-language.md)");
+  add_common(srch, common);
+  srch->add_option("query", words, "query, e.g. 'user.name:root AND event.outcome:failure'");
+  srch->add_option("--from", from, "start time (inclusive): 2024-03-01, 2024-03-01T08:00:00+08:00, now-1h");
+  srch->add_option("--to", to, "end time (exclusive)");
+  srch->add_option("--limit", limit, "stop after N matches (0: all)");
+  srch->add_option("--format", format, "table or json (one object per line, ECS field names)")->check(CLI::IsMember({"table", "json"}));
+  srch->add_flag("--count", count, "print only the number of matches");
+  srch->add_flag("--newest", newest, "newest first");
+  srch->add_flag("--stats", stats, "print blocks read/skipped to stderr");
+
+  std::string witness, pubkey, key_dir;
+  auto* ver = app.add_subcommand("verify", "check the store's digest chain and signed checkpoints");
+  add_common(ver, common);
+  ver->add_option("--witness", witness, "a witness file (copied checkpoint lines) to compare against");
+  ver->add_option("--pubkey", pubkey, "instance public key (PEM) kept outside the server");
+  ver->add_option("--key-dir", key_dir, "key directory (default <data>.keys)");
+
+  int days = 180;
+  std::string now_s;
+  auto* ret = app.add_subcommand("retention", "delete segments older than the retention period, with signed receipts");
+  add_common(ret, common);
+  ret->add_option("--days", days, "keep this many days (default 180)");
+  ret->add_option("--now", now_s, "pretend the time is this (for drills and tests)");
+
+  auto* ver_cmd = app.add_subcommand("version", "print the version");
+  add_common(ver_cmd, common);
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto cfg = config_for(common);
+  if (!cfg) {
+    std::fprintf(stderr, "wardsec: %s\n", cfg.error().c_str());
+    return 2;
+  }
+  if (ver_cmd->parsed()) {
+    std::printf("wardsec %s\n", kVersion);
+    return 0;
+  }
+  if (serve->parsed() || demo->parsed()) {
+    CLI::App* sub = serve->parsed() ? serve : demo;
+    apply_net(*cfg, sub);
+    return run_server(*cfg, demo->parsed(), rate);
+  }
+  if (imp->parsed()) return run_import(*cfg, files);
+  if (srch->parsed()) return run_search(*cfg, words, from, to, limit, format, count, newest, stats);
+  if (ver->parsed()) {
+    store::VerifyOptions vo;
+    vo.data_dir = cfg->data_dir;
+    vo.witness_path = witness;
+    vo.pubkey_path = pubkey;
+    vo.key_dir = key_dir.empty() ? cfg->store.key_dir : key_dir;
+    auto rep = store::verify_store(vo);
+    std::string s = rep.summary();
+    std::fwrite(s.data(), 1, s.size(), rep.intact ? stdout : stderr);
+    return rep.intact ? 0 : 1;
+  }
+  if (ret->parsed()) {
+    int64_t now = now_ns();
+    if (!now_s.empty() && !parse_user_time(now_s, cfg->tz_sec, now)) {
+      std::fprintf(stderr, "wardsec retention: --now '%s' is not a time\n", now_s.c_str());
+      return 2;
+    }
+    auto w = store::StoreWriter::open(cfg->store);
+    if (!w) {
+      std::fprintf(stderr, "wardsec retention: %s\n", w.error().c_str());
+      return 1;
+    }
+    // The open segment is closed first so that it, too, can expire.
+    Status s = (*w)->checkpoint(true);
+    auto r = (*w)->apply_retention(static_cast<int64_t>(days) * 86400LL * 1000000000LL, now);
+    if (!s || !r) {
+      std::fprintf(stderr, "wardsec retention: %s\n", !s ? s.error().c_str() : r.error().c_str());
+      return 1;
+    }
+    std::printf("removed %d segment(s) older than %d days; receipts are in %s/checkpoints.log\n", *r, days, cfg->data_dir.c_str());
+    return 0;
+  }
+  return 0;
+}

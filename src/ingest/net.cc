@@ -1,0 +1,398 @@
+#include "ingest/net.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <sys/stat.h>
+
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "ingest/framing.h"
+
+namespace wardsec::ingest {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
+
+Result<tcp::endpoint> parse_endpoint(const std::string& s) {
+  size_t c = s.rfind(':');
+  if (c == std::string::npos) return Error{"'" + s + "' is not host:port"};
+  std::string host = s.substr(0, c), port = s.substr(c + 1);
+  if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  uint64_t p;
+  if (!parse_u64(port, p) || p > 65535) return Error{"'" + s + "': bad port"};
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return Error{"'" + s + "': bad address (use an IP address)"};
+  return tcp::endpoint(addr, static_cast<uint16_t>(p));
+}
+
+Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::string& key) {
+  namespace fs = std::filesystem;
+  cert = key_dir + "/tls.crt";
+  key = key_dir + "/tls.key";
+  if (fs::exists(cert) && fs::exists(key)) return {};
+  std::error_code ec;
+  fs::create_directories(key_dir, ec);
+  EVP_PKEY* pk = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  if (!pk) return Error{"TLS key generation failed"};
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), static_cast<long>(now_ns() / 1000000000));
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 10L * 365 * 86400);
+  X509_set_pubkey(x, pk);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wardsec"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wardsec self-signed"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509_sign(x, pk, EVP_sha256());
+  FILE* f = std::fopen(key.c_str(), "w");
+  if (!f) return Error{"cannot write " + key};
+  ::chmod(key.c_str(), 0600);
+  PEM_write_PrivateKey(f, pk, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  f = std::fopen(cert.c_str(), "w");
+  if (!f) return Error{"cannot write " + cert};
+  PEM_write_X509(f, x);
+  std::fclose(f);
+  X509_free(x);
+  EVP_PKEY_free(pk);
+  spdlog::info("created a self-signed TLS certificate {} (install a real one with inputs.tls_cert/tls_key)", cert);
+  return {};
+}
+
+struct Inputs::State {
+  asio::io_context& io;
+  Pipeline& pipeline;
+  InputOptions opt;
+  std::unique_ptr<udp::socket> udp_sock;
+  std::unique_ptr<tcp::acceptor> tcp_acc, tls_acc, relp_acc;
+  std::unique_ptr<asio::ssl::context> ssl;
+  std::atomic<uint64_t> connections{0};
+  std::atomic<bool> stopping{false};
+  std::array<char, 65536> udp_buf{};
+  udp::endpoint udp_from;
+  State(asio::io_context& i, Pipeline& p, InputOptions o) : io(i), pipeline(p), opt(std::move(o)) {}
+};
+
+namespace {
+
+using StatePtr = std::shared_ptr<Inputs::State>;
+
+std::string peer_of(const tcp::socket& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+tcp::socket& lowest(tcp::socket& s) { return s; }
+tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s) { return s.next_layer(); }
+
+// Syslog over a byte stream (TCP or TLS).
+template <class Stream>
+class SyslogSession : public std::enable_shared_from_this<SyslogSession<Stream>> {
+ public:
+  SyslogSession(StatePtr st, Stream stream, std::string input)
+      : st_(std::move(st)), stream_(std::move(stream)), timer_(st_->io), input_(std::move(input)) {
+    peer_ = peer_of(lowest(stream_));
+    st_->connections++;
+  }
+  ~SyslogSession() { st_->connections--; }
+  void start() {
+    if constexpr (std::is_same_v<Stream, asio::ssl::stream<tcp::socket>>) {
+      auto self = this->shared_from_this();
+      stream_.async_handshake(asio::ssl::stream_base::server, [self](boost::system::error_code ec) {
+        if (ec) {
+          spdlog::warn("tls syslog from {}: handshake failed: {}", self->peer_, ec.message());
+          return;
+        }
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  void read() {
+    auto self = this->shared_from_this();
+    stream_.async_read_some(asio::buffer(buf_), [self](boost::system::error_code ec, size_t n) {
+      int64_t now = now_ns();
+      auto emit = [&](std::string_view m, bool) { self->batch_.msgs.push_back({std::string(m), now}); };
+      if (n) self->framer_.feed(std::string_view(self->buf_.data(), n), emit);
+      if (ec) {
+        self->framer_.finish(emit);
+        self->closed_ = true;
+      }
+      self->submit();
+    });
+  }
+  void submit() {
+    if (!batch_.msgs.empty()) {
+      batch_.source = peer_;
+      batch_.input = input_;
+      if (!st_->pipeline.try_submit(batch_)) {
+        // Queue full: stop reading (TCP back-pressure) and retry shortly.
+        auto self = this->shared_from_this();
+        timer_.expires_after(std::chrono::milliseconds(5));
+        timer_.async_wait([self](boost::system::error_code) { self->submit(); });
+        return;
+      }
+      batch_ = RawBatch{};
+    }
+    if (!closed_ && !st_->stopping) read();
+  }
+
+  StatePtr st_;
+  Stream stream_;
+  asio::steady_timer timer_;
+  std::string input_, peer_;
+  std::array<char, 65536> buf_{};
+  SyslogFramer framer_;
+  RawBatch batch_;
+  bool closed_ = false;
+};
+
+// RELP: each syslog frame is acknowledged only after its event is durable in the store.
+class RelpSession : public std::enable_shared_from_this<RelpSession> {
+ public:
+  RelpSession(StatePtr st, tcp::socket s) : st_(std::move(st)), sock_(std::move(s)), timer_(st_->io) {
+    peer_ = peer_of(sock_);
+    st_->connections++;
+  }
+  ~RelpSession() { st_->connections--; }
+  void start() { read(); }
+
+ private:
+  void read() {
+    auto self = shared_from_this();
+    sock_.async_read_some(asio::buffer(buf_), [self](boost::system::error_code ec, size_t n) {
+      if (n) {
+        int64_t now = now_ns();
+        bool ok = self->parser_.feed(std::string_view(self->buf_.data(), n),
+                                     [&](RelpFrame&& f) { self->on_frame(std::move(f), now); });
+        if (!ok) {
+          spdlog::warn("relp from {}: {}; closing", self->peer_, self->parser_.error());
+          self->closed_ = true;
+        }
+      }
+      if (ec) self->closed_ = true;
+      self->submit();
+    });
+  }
+  void on_frame(RelpFrame&& f, int64_t now) {
+    if (f.command == "open") {
+      respond(f.txnr, "200 OK\nrelp_version=0\nrelp_software=wardsec,0.1.0\ncommands=syslog");
+    } else if (f.command == "syslog") {
+      batch_.msgs.push_back({std::move(f.data), now});
+      txnrs_.push_back(f.txnr);
+    } else if (f.command == "close") {
+      close_txnr_ = f.txnr;
+    } else {
+      respond(f.txnr, "500 unknown command");
+    }
+  }
+  void submit() {
+    if (!batch_.msgs.empty()) {
+      batch_.source = peer_;
+      batch_.input = "relp";
+      auto self = shared_from_this();
+      std::vector<uint64_t> txnrs = txnrs_;
+      batch_.on_durable = [self, txnrs](bool ok) {
+        asio::post(self->sock_.get_executor(), [self, txnrs, ok] {
+          for (uint64_t t : txnrs) self->respond(t, ok ? "200 OK" : "500 event store error");
+          self->outstanding_ -= txnrs.size();
+          self->maybe_close();
+        });
+      };
+      if (!st_->pipeline.try_submit(batch_)) {
+        batch_.on_durable = nullptr;
+        timer_.expires_after(std::chrono::milliseconds(5));
+        timer_.async_wait([self](boost::system::error_code) { self->submit(); });
+        return;
+      }
+      outstanding_ += txnrs_.size();
+      batch_ = RawBatch{};
+      txnrs_.clear();
+    }
+    maybe_close();
+    if (!closed_ && !close_txnr_ && !st_->stopping) read();
+  }
+  void maybe_close() {
+    if (close_txnr_ && outstanding_ == 0) {
+      respond(*close_txnr_, "");
+      close_txnr_.reset();
+      closing_ = true;
+    }
+  }
+  void respond(uint64_t txnr, std::string_view data) {
+    std::string r = std::to_string(txnr) + " rsp " + std::to_string(data.size());
+    if (!data.empty()) r.append(" ").append(data);
+    r.push_back('\n');
+    out_.push_back(std::move(r));
+    if (out_.size() == 1) write();
+  }
+  void write() {
+    auto self = shared_from_this();
+    asio::async_write(sock_, asio::buffer(out_.front()), [self](boost::system::error_code ec, size_t) {
+      self->out_.pop_front();
+      if (ec) {
+        self->out_.clear();
+        return;
+      }
+      if (!self->out_.empty()) self->write();
+      else if (self->closing_) {
+        boost::system::error_code ig;
+        self->sock_.shutdown(tcp::socket::shutdown_both, ig);
+      }
+    });
+  }
+
+  StatePtr st_;
+  tcp::socket sock_;
+  asio::steady_timer timer_;
+  std::string peer_;
+  std::array<char, 65536> buf_{};
+  RelpParser parser_;
+  RawBatch batch_;
+  std::vector<uint64_t> txnrs_;
+  std::deque<std::string> out_;
+  std::optional<uint64_t> close_txnr_;
+  size_t outstanding_ = 0;
+  bool closed_ = false, closing_ = false;
+};
+
+void udp_receive(StatePtr st) {
+  st->udp_sock->async_receive_from(asio::buffer(st->udp_buf), st->udp_from, [st](boost::system::error_code ec, size_t n) {
+    if (ec == asio::error::operation_aborted || st->stopping) return;
+    if (!ec && n) {
+      RawBatch b;
+      b.input = "udp";
+      b.source = st->udp_from.address().to_string() + ":" + std::to_string(st->udp_from.port());
+      b.msgs.push_back({std::string(st->udp_buf.data(), n), now_ns()});
+      if (!st->pipeline.try_submit(b)) st->pipeline.drop(1);
+    }
+    udp_receive(st);
+  });
+}
+
+template <class Make>
+void accept_loop(StatePtr st, tcp::acceptor* acc, Make make) {
+  acc->async_accept([st, acc, make](boost::system::error_code ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || st->stopping) return;
+    if (!ec) {
+      if (st->connections >= st->opt.max_connections) {
+        spdlog::warn("connection limit {} reached; refusing {}", st->opt.max_connections, peer_of(s));
+      } else {
+        make(std::move(s));
+      }
+    }
+    accept_loop(st, acc, make);
+  });
+}
+
+Result<std::unique_ptr<tcp::acceptor>> listen(asio::io_context& io, const std::string& where, const char* what) {
+  auto ep = parse_endpoint(where);
+  if (!ep) return Error{std::string(what) + " input: " + ep.error()};
+  auto acc = std::make_unique<tcp::acceptor>(io);
+  boost::system::error_code ec;
+  acc->open(ep->protocol(), ec);
+  if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc->bind(*ep, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Error{std::string(what) + " input: cannot listen on " + where + ": " + ec.message()};
+  return acc;
+}
+
+}  // namespace
+
+Inputs::Inputs(asio::io_context& io, Pipeline& pipeline, InputOptions opt)
+    : st_(std::make_shared<State>(io, pipeline, std::move(opt))) {}
+
+Inputs::~Inputs() { stop(); }
+
+uint64_t Inputs::connections() const { return st_->connections; }
+
+Status Inputs::start() {
+  auto& o = st_->opt;
+  if (!o.udp.empty()) {
+    auto ep = parse_endpoint(o.udp);
+    if (!ep) return Error{"udp input: " + ep.error()};
+    udp::endpoint uep(ep->address(), ep->port());
+    st_->udp_sock = std::make_unique<udp::socket>(st_->io);
+    boost::system::error_code ec;
+    st_->udp_sock->open(uep.protocol(), ec);
+    if (!ec) st_->udp_sock->set_option(asio::socket_base::receive_buffer_size(8 << 20), ec);
+    ec.clear();
+    st_->udp_sock->bind(uep, ec);
+    if (ec) return Error{"udp input: cannot bind " + o.udp + ": " + ec.message()};
+    udp_port_ = st_->udp_sock->local_endpoint().port();
+    udp_receive(st_);
+  }
+  if (!o.tcp.empty()) {
+    auto acc = listen(st_->io, o.tcp, "tcp");
+    if (!acc) return Error{acc.error()};
+    st_->tcp_acc = std::move(acc.value());
+    tcp_port_ = st_->tcp_acc->local_endpoint().port();
+    auto st = st_;
+    accept_loop(st_, st_->tcp_acc.get(), [st](tcp::socket s) {
+      std::make_shared<SyslogSession<tcp::socket>>(st, std::move(s), "tcp")->start();
+    });
+  }
+  if (!o.tls.empty()) {
+    std::string cert = o.tls_cert, key = o.tls_key;
+    if (cert.empty() || key.empty()) {
+      Status s = ensure_self_signed(o.key_dir, cert, key);
+      if (!s) return s;
+    }
+    st_->ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    boost::system::error_code ec;
+    st_->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    st_->ssl->use_certificate_chain_file(cert, ec);
+    if (ec) return Error{"tls input: cannot load certificate " + cert + ": " + ec.message()};
+    st_->ssl->use_private_key_file(key, asio::ssl::context::pem, ec);
+    if (ec) return Error{"tls input: cannot load key " + key + ": " + ec.message()};
+    auto acc = listen(st_->io, o.tls, "tls");
+    if (!acc) return Error{acc.error()};
+    st_->tls_acc = std::move(acc.value());
+    tls_port_ = st_->tls_acc->local_endpoint().port();
+    auto st = st_;
+    accept_loop(st_, st_->tls_acc.get(), [st](tcp::socket s) {
+      std::make_shared<SyslogSession<asio::ssl::stream<tcp::socket>>>(
+          st, asio::ssl::stream<tcp::socket>(std::move(s), *st->ssl), "tls")
+          ->start();
+    });
+  }
+  if (!o.relp.empty()) {
+    auto acc = listen(st_->io, o.relp, "relp");
+    if (!acc) return Error{acc.error()};
+    st_->relp_acc = std::move(acc.value());
+    relp_port_ = st_->relp_acc->local_endpoint().port();
+    auto st = st_;
+    accept_loop(st_, st_->relp_acc.get(), [st](tcp::socket s) { std::make_shared<RelpSession>(st, std::move(s))->start(); });
+  }
+  return {};
+}
+
+void Inputs::stop() {
+  st_->stopping = true;
+  boost::system::error_code ec;
+  if (st_->udp_sock) st_->udp_sock->close(ec);
+  if (st_->tcp_acc) st_->tcp_acc->close(ec);
+  if (st_->tls_acc) st_->tls_acc->close(ec);
+  if (st_->relp_acc) st_->relp_acc->close(ec);
+}
+
+}  // namespace wardsec::ingest

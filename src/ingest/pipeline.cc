@@ -1,0 +1,155 @@
+#include "ingest/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/timeutil.h"
+
+namespace wardsec::ingest {
+
+Pipeline::Pipeline(store::StoreWriter& writer, const PipelineOptions& opt)
+    : writer_(writer), opt_(opt), raw_q_(opt.queue_bytes), parsed_q_(opt.queue_bytes / 2 + (4u << 20)) {}
+
+Pipeline::~Pipeline() { stop(); }
+
+void Pipeline::start() {
+  if (started_.exchange(true)) return;
+  decode_thread_ = std::thread([this] { decode_loop(); });
+  store_thread_ = std::thread([this] { store_loop(); });
+}
+
+void Pipeline::stop() {
+  if (!started_.exchange(false)) return;
+  raw_q_.close();
+  decode_thread_.join();
+  parsed_q_.close();
+  store_thread_.join();
+}
+
+bool Pipeline::try_submit(RawBatch& b) {
+  size_t cost = b.bytes(), n = b.msgs.size();
+  if (!raw_q_.try_push(std::move(b), cost)) {
+    metrics_.blocked++;
+    return false;
+  }
+  metrics_.received += n;
+  metrics_.bytes_in += cost;
+  return true;
+}
+
+bool Pipeline::submit(RawBatch&& b) {
+  size_t cost = b.bytes(), n = b.msgs.size();
+  if (!raw_q_.push(std::move(b), cost)) return false;
+  metrics_.received += n;
+  metrics_.bytes_in += cost;
+  return true;
+}
+
+bool Pipeline::submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable) {
+  size_t cost = 0;
+  for (const auto& e : evs) cost += e.raw.size() + e.extra.size() + 64;
+  metrics_.received += evs.size();
+  return parsed_q_.push(Parsed{std::move(evs), std::move(on_durable)}, cost);
+}
+
+void Pipeline::decode_loop() {
+  std::vector<RawBatch> batches;
+  uint64_t errors_before = decoder_.parse_errors();
+  for (;;) {
+    batches.clear();
+    raw_q_.pop_some(batches, 64, 200);
+    if (batches.empty()) {
+      if (raw_q_.closed() && raw_q_.empty()) return;
+      continue;
+    }
+    for (auto& b : batches) {
+      Parsed p;
+      p.events.resize(b.msgs.size());
+      p.on_durable = std::move(b.on_durable);
+      size_t cost = 0;
+      FieldId input_id = kInputType;
+      for (size_t i = 0; i < b.msgs.size(); i++) {
+        Event& ev = p.events[i];
+        ev.raw = std::move(b.msgs[i].data);
+        ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
+        ParseContext ctx = opt_.parse;
+        ctx.received = ev.received;
+        decoder_.decode(ev, ctx);
+        if (!b.input.empty()) ev.set(input_id, b.input);
+        if (!b.source.empty()) ev.set(kLogSourceAddress, b.source);
+        cost += ev.raw.size() + ev.extra.size() + 64;
+      }
+      uint64_t e = decoder_.parse_errors();
+      metrics_.parse_errors += e - errors_before;
+      errors_before = e;
+      parsed_q_.push(std::move(p), cost);
+    }
+  }
+}
+
+void Pipeline::store_loop() {
+  std::vector<Parsed> batches;
+  std::vector<std::function<void(bool)>> waiting;
+  int64_t last_commit = now_ns(), oldest_wait = 0, last_retention = 0;
+  bool failed = false;
+  auto commit = [&](bool sync) {
+    Status s = writer_.commit(sync);
+    metrics_.commits++;
+    if (!s) {
+      metrics_.store_errors++;
+      spdlog::error("store commit failed: {}", s.error());
+    }
+    for (auto& cb : waiting) cb(s.ok());
+    waiting.clear();
+    last_commit = now_ns();
+    oldest_wait = 0;
+  };
+  for (;;) {
+    batches.clear();
+    int wait_ms = waiting.empty() ? std::min(opt_.flush_interval_ms, 200) : 2;
+    parsed_q_.pop_some(batches, 64, wait_ms);
+    for (auto& b : batches) {
+      bool ok = true;
+      for (const auto& ev : b.events) {
+        Status s = writer_.add(ev);
+        if (!s) {
+          ok = false;
+          if (!failed) spdlog::error("store append failed: {}", s.error());
+          failed = true;
+          metrics_.store_errors++;
+        } else {
+          metrics_.stored++;
+        }
+      }
+      if (b.on_durable) {
+        if (!ok) {
+          b.on_durable(false);
+        } else {
+          if (waiting.empty()) oldest_wait = now_ns();
+          waiting.push_back(std::move(b.on_durable));
+        }
+      }
+    }
+    int64_t now = now_ns();
+    if (!waiting.empty()) {
+      // Group commit: wait briefly for more acknowledged data unless the queue is idle.
+      if (parsed_q_.empty() || now - oldest_wait >= opt_.group_commit_ms * 1000000LL) commit(true);
+    } else if (writer_.pending_events() && now - last_commit >= opt_.flush_interval_ms * 1000000LL) {
+      commit(true);
+    } else if (now - last_commit >= opt_.flush_interval_ms * 1000000LL) {
+      commit(false);  // time-based checkpoints
+      last_commit = now;
+    }
+    if (now - last_retention > 3600LL * 1000000000LL) {
+      last_retention = now;
+      auto r = writer_.apply_retention(opt_.retention_ns, now);
+      if (!r) spdlog::error("retention failed: {}", r.error());
+      else if (*r) spdlog::info("retention removed {} segment(s) older than {} days", *r, opt_.retention_ns / 86400000000000LL);
+    }
+    if (batches.empty() && parsed_q_.closed() && parsed_q_.empty()) break;
+  }
+  commit(true);
+  Status s = writer_.close();
+  if (!s) spdlog::error("store close failed: {}", s.error());
+}
+
+}  // namespace wardsec::ingest

@@ -1,0 +1,153 @@
+// The pipeline: inputs hand raw messages in batches to a bounded queue; a decode stage turns
+// them into events; a store stage appends them and, once durable, runs the batch's
+// acknowledgement (RELP, HTTP). Stages only pass batches forward.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/event.h"
+#include "parse/parser.h"
+#include "store/store.h"
+
+namespace wardsec::ingest {
+
+struct RawMessage {
+  std::string data;
+  int64_t received = 0;
+};
+
+struct RawBatch {
+  std::vector<RawMessage> msgs;
+  std::string source;  // e.g. "tcp 10.20.0.5:41234": the sender, kept in log.source.address
+  std::string input;   // "udp", "tcp", "tls", "relp", "http", "file", "demo"
+  // Called once, after every event of the batch is durable (ok=true) or could not be
+  // stored (ok=false). Runs on the store thread: post work elsewhere, don't block.
+  std::function<void(bool ok)> on_durable;
+  size_t bytes() const {
+    size_t n = 0;
+    for (const auto& m : msgs) n += m.data.size() + 64;
+    return n;
+  }
+};
+
+// A queue bounded by bytes. try_push fails when full (the caller applies back-pressure or
+// drops and counts); push waits.
+template <class T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t max_bytes) : max_(max_bytes) {}
+  bool try_push(T&& v, size_t cost) {
+    std::lock_guard lk(mu_);
+    if (closed_ || (bytes_ + cost > max_ && !q_.empty())) return false;
+    bytes_ += cost;
+    q_.emplace_back(std::move(v), cost);
+    cv_.notify_one();
+    return true;
+  }
+  bool push(T&& v, size_t cost) {
+    std::unique_lock lk(mu_);
+    space_.wait(lk, [&] { return closed_ || bytes_ + cost <= max_ || q_.empty(); });
+    if (closed_) return false;
+    bytes_ += cost;
+    q_.emplace_back(std::move(v), cost);
+    cv_.notify_one();
+    return true;
+  }
+  // Waits up to `ms` for at least one item, then takes up to `max_items`.
+  size_t pop_some(std::vector<T>& out, size_t max_items, int ms) {
+    std::unique_lock lk(mu_);
+    cv_.wait_for(lk, std::chrono::milliseconds(ms), [&] { return !q_.empty() || closed_; });
+    size_t n = 0;
+    while (!q_.empty() && n < max_items) {
+      bytes_ -= q_.front().second;
+      out.push_back(std::move(q_.front().first));
+      q_.pop_front();
+      n++;
+    }
+    if (n) space_.notify_all();
+    return n;
+  }
+  bool empty() const {
+    std::lock_guard lk(mu_);
+    return q_.empty();
+  }
+  size_t bytes() const {
+    std::lock_guard lk(mu_);
+    return bytes_;
+  }
+  void close() {
+    std::lock_guard lk(mu_);
+    closed_ = true;
+    cv_.notify_all();
+    space_.notify_all();
+  }
+  bool closed() const {
+    std::lock_guard lk(mu_);
+    return closed_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_, space_;
+  std::deque<std::pair<T, size_t>> q_;
+  size_t bytes_ = 0, max_;
+  bool closed_ = false;
+};
+
+struct PipelineOptions {
+  size_t queue_bytes = 64u << 20;
+  int flush_interval_ms = 1000;  // unacknowledged data is sealed into a block at least this often
+  int group_commit_ms = 20;      // acknowledged data waits at most this long for company
+  int64_t retention_ns = 180LL * 86400 * 1000000000LL;
+  ParseContext parse;
+};
+
+struct Metrics {
+  std::atomic<uint64_t> received{0}, stored{0}, dropped{0}, parse_errors{0}, commits{0}, store_errors{0},
+      blocked{0}, bytes_in{0};
+};
+
+class Pipeline {
+ public:
+  Pipeline(store::StoreWriter& writer, const PipelineOptions& opt);
+  ~Pipeline();
+  void start();
+  // Drains everything queued, commits, writes a checkpoint, and stops the threads.
+  void stop();
+  // False when the queue is full; the batch is left untouched for a retry.
+  bool try_submit(RawBatch& b);
+  // Waits for room (file import, demo).
+  bool submit(RawBatch&& b);
+  // Drops a batch because the queue is full, counting it (UDP).
+  void drop(size_t n) { metrics_.dropped += n; }
+  const Metrics& metrics() const { return metrics_; }
+  size_t queued_bytes() const { return raw_q_.bytes() + parsed_q_.bytes(); }
+  // Events already decoded (bastion, own audit trail) go straight to the store stage.
+  bool submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable);
+
+ private:
+  struct Parsed {
+    std::vector<Event> events;
+    std::function<void(bool)> on_durable;
+  };
+  void decode_loop();
+  void store_loop();
+
+  store::StoreWriter& writer_;
+  PipelineOptions opt_;
+  Decoder decoder_;
+  BoundedQueue<RawBatch> raw_q_;
+  BoundedQueue<Parsed> parsed_q_;
+  Metrics metrics_;
+  std::thread decode_thread_, store_thread_;
+  std::atomic<bool> started_{false};
+};
+
+}  // namespace wardsec::ingest
