@@ -337,7 +337,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     // The open segment is closed first so that it, too, can expire.
-    Status s = (*w)->checkpoint(true);
+    Status s = (*w)->rotate();
     auto r = (*w)->apply_retention(static_cast<int64_t>(days) * 86400LL * 1000000000LL, now);
     if (!s || !r) {
       std::fprintf(stderr, "wardsec retention: %s\n", !s ? s.error().c_str() : r.error().c_str());

@@ -99,7 +99,7 @@ class Sshd : public MessageParser {
         if (s.substr(u, 13) == "invalid user ") u += 13;
         // The user name ends at " from "; it may itself contain spaces.
         size_t from = s.find(" from ", u);
-        if (from != std::string_view::npos) ev.set(kUserName, s.substr(u, from - u));
+        if (from != std::string_view::npos) ev.set(kUserName, trim(s.substr(u, from - u)));
       }
       set_source(ev, after(s, " from "));
       set_port(ev, s);
@@ -109,7 +109,7 @@ class Sshd : public MessageParser {
       set_auth(ev, ds, "invalid_user", "failure");
       size_t from = s.rfind(" from ");
       if (from != std::string_view::npos && from >= 13) {
-        ev.set(kUserName, s.substr(13, from - 13));
+        ev.set(kUserName, trim(s.substr(13, from - 13)));
         set_source(ev, word_at(s, from + 6));
       }
       set_port(ev, s);
@@ -119,7 +119,7 @@ class Sshd : public MessageParser {
       set_auth(ev, ds, "invalid_user", "failure");
       std::string_view rest = s.substr(37);
       size_t e = rest.rfind(" [preauth]");
-      ev.set(kUserName, e == std::string_view::npos ? rest : rest.substr(0, e));
+      ev.set(kUserName, trim(e == std::string_view::npos ? rest : rest.substr(0, e)));
       return true;
     }
     if (starts_with(s, "Received disconnect from ") || starts_with(s, "Disconnected from ") ||
@@ -128,29 +128,30 @@ class Sshd : public MessageParser {
         starts_with(s, "Connection from ")) {
       set_auth(ev, ds, s[0] == 'D' && s[1] == 'i' && s[2] == 'd' ? "no_identification" : "disconnect", "");
       ev.set(kEventCategory, "network");
-      // "...by authenticating user root 1.2.3.4 port 22" / "...from invalid user x 1.2.3.4 port 22"
-      for (std::string_view k : {std::string_view("authenticating user "), std::string_view("invalid user "),
-                                 std::string_view(" user ")}) {
-        size_t p = s.find(k);
-        if (p != std::string_view::npos) {
-          std::string_view rest = s.substr(p + k.size());
-          size_t sp = rest.find(' ');
-          if (sp != std::string_view::npos) {
-            ev.set(kUserName, rest.substr(0, sp));
-            set_source(ev, word_at(rest, sp + 1));
-          }
+      // What follows the opening phrase: "[authenticating |invalid ]user NAME ADDR port N" or "ADDR[:] ...".
+      std::string_view rest = s;
+      for (std::string_view lead : {std::string_view("Received disconnect from "), std::string_view("Disconnected from "),
+                                    std::string_view("Connection closed by "), std::string_view("Connection reset by "),
+                                    std::string_view("Did not receive identification string from "),
+                                    std::string_view("Connection from ")}) {
+        if (starts_with(rest, lead)) {
+          rest.remove_prefix(lead.size());
           break;
         }
       }
-      if (!ev.has(kSourceAddress)) {
-        size_t p = s.find(" from ");
-        if (p == std::string_view::npos) p = s.find(" by ");
-        if (p != std::string_view::npos) {
-          std::string_view w = word_at(s, s[p + 1] == 'f' ? p + 6 : p + 4);
-          if (!w.empty() && w.back() == ':') w.remove_suffix(1);
-          set_source(ev, w);
+      for (std::string_view k : {std::string_view("authenticating user "), std::string_view("invalid user "),
+                                 std::string_view("user ")}) {
+        if (starts_with(rest, k)) {
+          rest.remove_prefix(k.size());
+          size_t sp = rest.find(' ');
+          ev.set(kUserName, trim(rest.substr(0, sp)));
+          rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+          break;
         }
       }
+      std::string_view w = word_at(rest, 0);
+      if (!w.empty() && w.back() == ':') w.remove_suffix(1);
+      set_source(ev, w);
       set_port(ev, s);
       if (ev.get(kEventAction) == "no_identification") ev.set(kEventOutcome, "failure");
       return true;

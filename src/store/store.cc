@@ -459,6 +459,17 @@ Status StoreWriter::checkpoint(bool closed_segment) {
   return {};
 }
 
+Status StoreWriter::rotate() {
+  Status s = commit(true);
+  if (!s) return s;
+  if (seg_fd_ < 0 || seg_size_ <= kSegmentHeaderSize) return {};
+  s = checkpoint(true);
+  if (!s) return s;
+  ::close(seg_fd_);
+  seg_fd_ = -1;
+  return {};
+}
+
 Status StoreWriter::close() {
   Status s = commit(true);
   if (!s) return s;
@@ -469,7 +480,7 @@ Status StoreWriter::close() {
 Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
   int removed = 0;
   for (const auto& seg : list_segments(opt_.data_dir)) {
-    if (seg.id >= seg_id_) break;  // never the segment being written
+    if (seg.id > seg_id_ || (seg.id == seg_id_ && seg_fd_ >= 0)) break;  // never the segment being written
     auto r = SegmentReader::open(seg);
     if (!r) break;
     uint64_t first = 0, last = 0, events = 0;

@@ -73,6 +73,8 @@ class StoreWriter {
   Result<int> apply_retention(int64_t max_age_ns, int64_t now);
   // Writes a checkpoint now (also done automatically).
   Status checkpoint(bool closed_segment);
+  // Seals and closes the current segment (signed checkpoint); the next block starts a new one.
+  Status rotate();
 
   size_t pending_events() const { return enc_.count(); }
   const WriterStats& stats() const { return stats_; }

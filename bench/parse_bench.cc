@@ -1,0 +1,118 @@
+// Micro benchmarks: each parser (MB/s) and the framing. Run: build/release/bench/bench_parse
+#include <benchmark/benchmark.h>
+
+#include "core/timeutil.h"
+#include "demo/generator.h"
+#include "ingest/framing.h"
+#include "parse/parser.h"
+#include "store/format.h"
+
+using namespace wardsec;
+
+namespace {
+
+const Decoder& dec() {
+  static Decoder d;
+  return d;
+}
+
+void run_lines(benchmark::State& state, const std::vector<std::string>& lines) {
+  ParseContext ctx;
+  ctx.received = now_ns();
+  size_t bytes = 0, i = 0;
+  Event ev;
+  for (auto _ : state) {
+    const std::string& l = lines[i++ % lines.size()];
+    ev.clear();
+    ev.raw = l;
+    dec().decode(ev, ctx);
+    benchmark::DoNotOptimize(ev.fields.data());
+    bytes += l.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations());
+}
+
+#define LINE_BENCH(name, ...)                                        \
+  void BM_##name(benchmark::State& s) { run_lines(s, {__VA_ARGS__}); } \
+  BENCHMARK(BM_##name);
+
+LINE_BENCH(Rfc3164Sshd, "<38>Nov 26 08:00:00 portal-web-01 sshd[4242]: Failed password for invalid user oracle from 45.95.147.201 port 50122 ssh2")
+LINE_BENCH(Rfc5424, R"(<165>1 2026-11-26T08:00:01.123+08:00 his-app-01 his 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] registration ok patient=P0001)")
+LINE_BENCH(NginxAccessInSyslog, R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/appointment/slots?doctorId=88&date=2026-11-27 HTTP/1.1" 200 5120 "https://yy.demo-hospital.cn/" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) MicroMessenger/8.0.44")")
+LINE_BENCH(Netfilter, "<4>Nov 26 08:00:00 fw-core-01 kernel: [123456.789012] IPT-DROP: IN=eth1 OUT=eth2 MAC=00:1b:21:3a:4f:10:00:1c:73:aa:01:02:08:00 SRC=45.95.147.201 DST=10.20.0.11 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=50122 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0")
+LINE_BENCH(Auditd, R"(type=USER_LOGIN msg=audit(1795694400.123:2431): pid=812 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=45.95.147.201 terminal=ssh res=failed')")
+LINE_BENCH(Cef, "CEF:0|Hillstone|SG-6000|5.5R9|31002|Apache Log4j RCE Attempt|9|src=45.95.147.9 spt=44321 dst=10.40.0.21 dpt=443 proto=TCP act=deny cs1Label=zone cs1=dmz")
+LINE_BENCH(Json, R"({"@timestamp":"2026-11-26T08:00:00+08:00","source":{"ip":"10.50.7.88","port":5123},"user":{"name":"d1024"},"message":"query","event":{"action":"query"}})")
+LINE_BENCH(ApacheError, "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6")
+
+void BM_DemoMix(benchmark::State& s) {
+  demo::Generator g(1);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 10000; i++) lines.push_back(g.next(now_ns()));
+  run_lines(s, lines);
+}
+BENCHMARK(BM_DemoMix);
+
+void BM_SyslogFramingOctet(benchmark::State& state) {
+  std::string chunk;
+  demo::Generator g(2);
+  for (int i = 0; i < 1000; i++) {
+    std::string m = g.next(now_ns());
+    chunk += std::to_string(m.size()) + " " + m;
+  }
+  size_t n = 0;
+  for (auto _ : state) {
+    ingest::SyslogFramer f;
+    f.feed(chunk, [&](std::string_view m, bool) { n += m.size(); });
+  }
+  benchmark::DoNotOptimize(n);
+  state.SetBytesProcessed(static_cast<int64_t>(chunk.size() * state.iterations()));
+}
+BENCHMARK(BM_SyslogFramingOctet);
+
+void BM_SyslogFramingLf(benchmark::State& state) {
+  std::string chunk;
+  demo::Generator g(3);
+  for (int i = 0; i < 1000; i++) chunk += g.next(now_ns()) + "\n";
+  size_t n = 0;
+  for (auto _ : state) {
+    ingest::SyslogFramer f;
+    f.feed(chunk, [&](std::string_view m, bool) { n += m.size(); });
+  }
+  benchmark::DoNotOptimize(n);
+  state.SetBytesProcessed(static_cast<int64_t>(chunk.size() * state.iterations()));
+}
+BENCHMARK(BM_SyslogFramingLf);
+
+void BM_BloomKeysAndEncode(benchmark::State& state) {
+  demo::Generator g(4);
+  std::vector<Event> evs;
+  ParseContext ctx;
+  ctx.received = now_ns();
+  for (int i = 0; i < 1000; i++) {
+    Event ev;
+    ev.raw = g.next(now_ns());
+    dec().decode(ev, ctx);
+    evs.push_back(std::move(ev));
+  }
+  store::PayloadEncoder enc;
+  std::vector<uint64_t> keys;
+  size_t i = 0;
+  for (auto _ : state) {
+    const Event& ev = evs[i++ % evs.size()];
+    enc.add(ev);
+    store::event_bloom_keys(ev, keys);
+    if (enc.count() >= 4096) {
+      benchmark::DoNotOptimize(enc.finish());
+      benchmark::DoNotOptimize(store::Bloom::build(keys));
+      keys.clear();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BloomKeysAndEncode);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,129 @@
+// libFuzzer entry points. Each binary is built with one WARDSEC_FUZZ_TARGET_<name> defined.
+// Invariants checked beyond "no crash": every decoded field lies inside the event's buffers.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+#include "ingest/framing.h"
+#include "parse/parser.h"
+#include "search/query.h"
+#include "store/format.h"
+
+using namespace wardsec;
+
+namespace {
+
+void check(const Event& ev) {
+  for (const auto& f : ev.fields) {
+    const std::string& b = f.in_extra ? ev.extra : ev.raw;
+    if (static_cast<size_t>(f.off) + f.len > b.size()) std::abort();
+  }
+}
+
+[[maybe_unused]] void run_envelope(const char* name, std::string_view in) {
+  static ParserRegistry reg = [] {
+    ParserRegistry r;
+    register_builtin_parsers(r);
+    return r;
+  }();
+  for (const auto& e : reg.envelopes()) {
+    if (e.name != name) continue;
+    Event ev;
+    ev.raw.assign(in);
+    ParseContext ctx;
+    ctx.received = 1795694400LL * 1000000000LL;
+    std::string_view prog, body;
+    if (e.parser->sniff(ev.raw)) e.parser->parse(ev, ctx, prog, body);
+    check(ev);
+  }
+}
+
+[[maybe_unused]] void run_message(const char* name, const char* program, std::string_view in) {
+  static ParserRegistry reg = [] {
+    ParserRegistry r;
+    register_builtin_parsers(r);
+    return r;
+  }();
+  for (const auto& m : reg.messages()) {
+    if (m.name != name) continue;
+    Event ev;
+    ev.raw.assign(in);
+    ParseContext ctx;
+    m.parser->parse(ev, program, ev.raw, ctx);
+    check(ev);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+#if defined(WARDSEC_FUZZ_TARGET_rfc5424)
+  run_envelope("rfc5424", in);
+#elif defined(WARDSEC_FUZZ_TARGET_rfc3164)
+  run_envelope("rfc3164", in);
+#elif defined(WARDSEC_FUZZ_TARGET_json)
+  run_envelope("json", in);
+#elif defined(WARDSEC_FUZZ_TARGET_cef)
+  run_envelope("cef", in);
+#elif defined(WARDSEC_FUZZ_TARGET_auditd)
+  run_envelope("auditd", in);
+#elif defined(WARDSEC_FUZZ_TARGET_access)
+  run_envelope("access", in);
+#elif defined(WARDSEC_FUZZ_TARGET_apache_error)
+  run_envelope("apache.error", in);
+#elif defined(WARDSEC_FUZZ_TARGET_nginx_error)
+  run_envelope("nginx.error", in);
+#elif defined(WARDSEC_FUZZ_TARGET_sshd)
+  run_message("sshd", "sshd", in);
+#elif defined(WARDSEC_FUZZ_TARGET_sudo)
+  run_message("sudo", "sudo", in);
+#elif defined(WARDSEC_FUZZ_TARGET_su)
+  run_message("su", "su", in);
+#elif defined(WARDSEC_FUZZ_TARGET_pam)
+  run_message("pam", "login", in);
+#elif defined(WARDSEC_FUZZ_TARGET_netfilter)
+  run_message("netfilter", "kernel", in);
+#elif defined(WARDSEC_FUZZ_TARGET_decoder)
+  static Decoder dec;
+  Event ev;
+  ev.raw.assign(in);
+  ParseContext ctx;
+  ctx.received = 1795694400LL * 1000000000LL;
+  dec.decode(ev, ctx);
+  check(ev);
+#elif defined(WARDSEC_FUZZ_TARGET_syslog_framing)
+  // Split the input in two at a position taken from the first byte.
+  ingest::SyslogFramer f(4096);
+  size_t total = 0;
+  auto emit = [&](std::string_view m, bool) { total += m.size(); if (m.size() > 4096) std::abort(); };
+  size_t cut = size ? data[0] % (size + 1) : 0;
+  f.feed(in.substr(0, cut), emit);
+  f.feed(in.substr(cut), emit);
+  f.finish(emit);
+  if (f.buffered() != 0) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_relp_framing)
+  ingest::RelpParser p(4096);
+  p.feed(in, [](ingest::RelpFrame&& fr) { if (fr.data.size() > 4096) std::abort(); });
+#elif defined(WARDSEC_FUZZ_TARGET_query)
+  auto q = search::Query::parse(in);
+  if (auto* good = std::get_if<search::Query>(&q)) {
+    Event ev;
+    ev.raw = "<13>Nov 26 08:00:00 h sshd[1]: Failed password for root from 1.2.3.4 port 5 ssh2";
+    static Decoder dec;
+    dec.decode(ev, ParseContext{});
+    good->matches(ev);
+    good->may_match_block("", 0, 0);
+  }
+#elif defined(WARDSEC_FUZZ_TARGET_store_payload)
+  std::vector<Event> out;
+  (void)store::decode_payload(in, out);
+  for (const auto& ev : out) check(ev);
+#else
+#error "define one WARDSEC_FUZZ_TARGET_<name>"
+#endif
+  return 0;
+}

@@ -1,0 +1,352 @@
+// The tamper-evident store: round trip, every kind of tampering named, witness, retention,
+// torn-tail recovery, both algorithm suites.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/strutil.h"
+#include "demo/generator.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "store/verify.h"
+#include "test_util.h"
+
+using namespace wardsec;
+using namespace wardsec::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kDay = 86400LL * 1000000000LL;
+
+StoreOptions small_opts(const std::string& dir) {
+  StoreOptions o;
+  o.data_dir = dir + "/data";
+  o.key_dir = dir + "/keys";
+  o.block_events = 40;
+  o.segment_bytes = 40 * 1024;
+  o.checkpoint_every_blocks = 3;
+  return o;
+}
+
+// Writes n generated events starting at ts0, one second apart.
+void fill(StoreWriter& w, int n, int64_t ts0, uint64_t seed = 7) {
+  demo::Generator g(seed);
+  for (int i = 0; i < n; i++) {
+    Event ev = test::decode(g.next(ts0 + i * 1000000000LL), ts0 + i * 1000000000LL);
+    ev.ts = ts0 + i * 1000000000LL;  // deterministic ordering regardless of the line's own time
+    ASSERT_TRUE(w.add(ev).ok());
+  }
+}
+
+std::string make_store(const std::string& dir, int n = 1500, int64_t ts0 = 0, StoreOptions* out = nullptr) {
+  StoreOptions o = small_opts(dir);
+  if (out) o = *out;
+  auto w = StoreWriter::open(o);
+  EXPECT_TRUE(w.ok()) << (w.ok() ? "" : w.error());
+  fill(**w, n, ts0 ? ts0 : now_ns() - 3600LL * 1000000000LL);
+  EXPECT_TRUE((*w)->close().ok());
+  return o.data_dir;
+}
+
+VerifyReport verify(const std::string& dir, const std::string& witness = "") {
+  VerifyOptions v;
+  v.data_dir = dir + "/data";
+  v.key_dir = dir + "/keys";
+  v.witness_path = witness;
+  return verify_store(v);
+}
+
+struct Rec {
+  uint64_t offset, size, seq;
+};
+std::vector<Rec> blocks_of(const std::string& seg_path) {
+  SegmentInfo info{0, seg_path, fs::file_size(seg_path)};
+  auto r = SegmentReader::open(info);
+  std::vector<Rec> out;
+  while (auto b = r->next()) out.push_back({b->offset, b->header.record_size(), b->header.seq});
+  return out;
+}
+
+std::string read_file(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+void write_file(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary | std::ios::trunc) << s; }
+
+std::string seg(const std::string& dir, int id) { return dir + "/data/segments/" + segment_file_name(id); }
+
+bool first_problem_has(const VerifyReport& r, std::initializer_list<const char*> parts) {
+  if (r.problems.empty()) return false;
+  for (const char* p : parts)
+    if (r.problems.front().find(p) == std::string::npos) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST(Store, RoundTripAndIntact) {
+  test::TempDir t;
+  make_store(t.path());
+  auto segs = list_segments(t.path() + "/data");
+  EXPECT_GE(segs.size(), 4u);
+  for (size_t i = 0; i + 1 < segs.size(); i++) EXPECT_GE(blocks_of(segs[i].path).size(), 3u) << segs[i].path;
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_EQ(r.events, 1500u);
+  EXPECT_GT(r.checkpoints, 5u);
+  // Every event reads back with its fields.
+  auto q = std::get<search::Query>(search::Query::parse(""));
+  search::SearchStats st;
+  uint64_t n = 0;
+  ASSERT_TRUE(search::run_search(t.path() + "/data", q, {}, [&](const Event& ev) {
+    n++;
+    EXPECT_FALSE(ev.raw.empty());
+    return true;
+  }, st).ok());
+  EXPECT_EQ(n, 1500u);
+}
+
+TEST(Store, FlippedByteIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  auto b = blocks_of(seg(t.path(), 2));
+  ASSERT_GE(b.size(), 3u);
+  std::string s = read_file(seg(t.path(), 2));
+  s[b[2].offset + b[2].size - 10] ^= 0x01;
+  write_file(seg(t.path(), 2), s);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"segment 2", "block #3", "altered"})) << r.summary();
+}
+
+TEST(Store, FlippedHeaderByteIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  auto b = blocks_of(seg(t.path(), 3));
+  std::string s = read_file(seg(t.path(), 3));
+  s[b[1].offset + 17] ^= 0x40;  // n_events
+  write_file(seg(t.path(), 3), s);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"segment 3", "block #2"})) << r.summary();
+}
+
+TEST(Store, DeletedBlockIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  auto b = blocks_of(seg(t.path(), 2));
+  std::string s = read_file(seg(t.path(), 2));
+  s.erase(b[1].offset, b[1].size);
+  write_file(seg(t.path(), 2), s);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"segment 2", "block #2", std::to_string(b[1].seq).c_str(), "removed"})) << r.summary();
+}
+
+TEST(Store, SwappedBlocksAreNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  auto b = blocks_of(seg(t.path(), 2));
+  std::string s = read_file(seg(t.path(), 2));
+  std::string a = s.substr(b[1].offset, b[1].size), c = s.substr(b[2].offset, b[2].size);
+  s.replace(b[1].offset, b[1].size + b[2].size, c + a);
+  write_file(seg(t.path(), 2), s);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"segment 2", "block #2", "reordered"})) << r.summary();
+}
+
+TEST(Store, TruncatedSegmentIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  // Mid-block in the middle of the store.
+  auto b = blocks_of(seg(t.path(), 2));
+  fs::resize_file(seg(t.path(), 2), b.back().offset + 50);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"segment 2", "truncated"})) << r.summary();
+}
+
+TEST(Store, TruncatedAtBlockBoundaryAtTheEndIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  auto segs = list_segments(t.path() + "/data");
+  auto b = blocks_of(segs.back().path);
+  fs::resize_file(segs.back().path, b.back().offset);  // drop the last whole block
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"checkpoint", "store ends at block", "truncated"})) << r.summary();
+}
+
+TEST(Store, DeletedSegmentIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  fs::remove(seg(t.path(), 3));
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"segment 3", "missing", "deleted"})) << r.summary();
+}
+
+TEST(Store, ReplacedCheckpointIsNamed) {
+  test::TempDir t;
+  make_store(t.path());
+  std::string log = t.path() + "/data/checkpoints.log";
+  auto lines = read_lines(log);
+  ASSERT_GT(lines.size(), 3u);
+  // Replace checkpoint 3 with one claiming another head (the signature cannot follow).
+  std::string& l = lines[2];
+  size_t h = l.find(" head=");
+  l[h + 6] = l[h + 6] == 'a' ? 'b' : 'a';
+  std::string out;
+  for (auto& x : lines) out += x + "\n";
+  write_file(log, out);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"checkpoints.log line 3", "signature", "replaced"})) << r.summary();
+}
+
+TEST(Store, CheckpointSignedByAnotherKeyIsRejected) {
+  test::TempDir t, other;
+  make_store(t.path());
+  make_store(other.path());
+  auto mine = read_lines(t.path() + "/data/checkpoints.log");
+  auto theirs = read_lines(other.path() + "/data/checkpoints.log");
+  mine[1] = theirs[1];
+  std::string out;
+  for (auto& x : mine) out += x + "\n";
+  write_file(t.path() + "/data/checkpoints.log", out);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"line 2", "signature"})) << r.summary();
+}
+
+TEST(Store, WitnessCatchesHistoryReSignedWithTheInstanceKey) {
+  test::TempDir t;
+  std::string witness = t.path() + "/witness.log";
+  int64_t ts0 = now_ns() - 3600LL * 1000000000LL;
+  StoreOptions o = small_opts(t.path() + "/a");
+  o.key_dir = t.path() + "/keys";
+  o.witness_files = {witness};
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok());
+    fill(**w, 1000, ts0);
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  // Root rewrites history: same key, same first 400 events, then different ones.
+  StoreOptions f = small_opts(t.path() + "/b");
+  f.key_dir = t.path() + "/keys";
+  {
+    auto w = StoreWriter::open(f);
+    ASSERT_TRUE(w.ok());
+    fill(**w, 400, ts0);
+    fill(**w, 600, ts0 + 400LL * 1000000000LL, 99);
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  VerifyOptions v;
+  v.data_dir = f.data_dir;
+  v.key_dir = f.key_dir;
+  EXPECT_TRUE(verify_store(v).intact) << "a forged store re-signed with the instance key verifies on its own";
+  v.witness_path = witness;
+  auto r = verify_store(v);
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"witness", "part at checkpoint seq"})) << r.summary();
+  // The original agrees with its witness.
+  v.data_dir = o.data_dir;
+  EXPECT_TRUE(verify_store(v).intact);
+}
+
+TEST(Store, RetentionExpiredIsToldApartFromDeleted) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  int64_t now = now_ns();
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok());
+    fill(**w, 600, now - 300 * kDay);  // old
+    ASSERT_TRUE((*w)->checkpoint(true).ok());
+    fill(**w, 900, now - 2 * kDay);  // recent
+    auto removed = (*w)->apply_retention(180 * kDay, now);
+    ASSERT_TRUE(removed.ok());
+    EXPECT_GE(*removed, 1);
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_GE(r.expired_segments, 1u);
+  EXPECT_GT(r.expired_events, 0u);
+  EXPECT_NE(r.summary().find("expired by retention"), std::string::npos);
+  // Now delete a segment that was not expired.
+  auto segs = list_segments(t.path() + "/data");
+  fs::remove(segs[1].path);
+  auto r2 = verify(t.path());
+  EXPECT_FALSE(r2.intact);
+  EXPECT_TRUE(first_problem_has(r2, {"missing", "no retention receipt", "deleted"})) << r2.summary();
+}
+
+TEST(Store, TornTailIsCutOnRestartAndNothingAcknowledgedIsLost) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  {
+    auto w = StoreWriter::open(o);
+    fill(**w, 500, now_ns());
+    ASSERT_TRUE((*w)->commit(true).ok());
+    // No close(): as if killed. Then a half-written block lands at the end.
+  }
+  auto segs = list_segments(o.data_dir);
+  {
+    std::ofstream f(segs.back().path, std::ios::binary | std::ios::app);
+    std::string junk(300, '\x5a');
+    std::memcpy(junk.data(), "WBLK", 4);
+    f << junk;
+  }
+  {
+    std::ofstream f(o.data_dir + "/checkpoints.log", std::ios::app);
+    f << "wardsec-checkpoint v=1 seq=";  // torn checkpoint line
+  }
+  auto w = StoreWriter::open(o);
+  ASSERT_TRUE(w.ok()) << w.error();
+  fill(**w, 100, now_ns());
+  ASSERT_TRUE((*w)->close().ok());
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_EQ(r.events, 600u);
+}
+
+TEST(Store, Sha256AndEd25519Suite) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  o.digest = DigestAlg::kSha256;
+  o.sign = SignAlg::kEd25519;
+  make_store(t.path(), 300, 0, &o);
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_NE(r.summary().find("ed25519"), std::string::npos);
+}
+
+TEST(Store, SecondWriterIsRefused) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  auto w1 = StoreWriter::open(o);
+  ASSERT_TRUE(w1.ok());
+  auto w2 = StoreWriter::open(o);
+  ASSERT_FALSE(w2.ok());
+  EXPECT_NE(w2.error().find("in use"), std::string::npos);
+}
+
+TEST(Crypto, Sm2SignVerify) {
+  test::TempDir t;
+  auto k = KeyPair::load_or_create(t.path() + "/k", SignAlg::kSm2);
+  ASSERT_TRUE(k.ok()) << k.error();
+  auto sig = k->sign("hello");
+  ASSERT_TRUE(sig.ok());
+  auto pub = KeyPair::load_public(t.path() + "/k/instance.pub");
+  ASSERT_TRUE(pub.ok());
+  EXPECT_TRUE(pub->verify("hello", *sig));
+  EXPECT_FALSE(pub->verify("hellO", *sig));
+  // SM3 test vector (GB/T 32905): "abc"
+  Digest32 d = digest(DigestAlg::kSm3, "abc");
+  EXPECT_EQ(hex(d.data(), 32), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+}

@@ -1,0 +1,44 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "core/event.h"
+#include "core/timeutil.h"
+#include "parse/parser.h"
+
+namespace wardsec::test {
+
+inline const Decoder& decoder() {
+  static Decoder d;
+  return d;
+}
+
+// Decodes one line as the pipeline would, with a fixed reference time (2026-11-26T12:00:00Z).
+inline Event decode(std::string line, int64_t received = 1795694400LL * 1000000000LL) {
+  Event ev;
+  ev.raw = std::move(line);
+  ParseContext ctx;
+  ctx.received = received;
+  ev.received = received;
+  decoder().decode(ev, ctx);
+  return ev;
+}
+
+// A fresh temporary folder, removed at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/wardsec-test-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string shared_dir() { return WARDSEC_SHARED_DIR; }
+inline std::string source_dir() { return WARDSEC_SOURCE_DIR; }
+
+}  // namespace wardsec::test

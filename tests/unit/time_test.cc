@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include "core/strutil.h"
+#include "core/timeutil.h"
+
+using namespace wardsec;
+
+TEST(Time, Rfc3339RoundTrip) {
+  int64_t ns;
+  ASSERT_TRUE(parse_rfc3339("2026-11-26T08:00:00.123456+08:00", ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-11-26T00:00:00.123456Z");
+  ASSERT_TRUE(parse_rfc3339("1999-12-31T23:59:59Z", ns));
+  EXPECT_EQ(format_rfc3339(ns), "1999-12-31T23:59:59.000Z");
+  EXPECT_FALSE(parse_rfc3339("2026-13-01T00:00:00Z", ns));
+  EXPECT_FALSE(parse_rfc3339("2026-11-26T08:00:00+0x:00", ns));
+}
+
+TEST(Time, OtherFormats) {
+  int64_t ns;
+  ASSERT_TRUE(parse_clf_time("10/Oct/2000:13:55:36 -0700", ns));
+  EXPECT_EQ(format_rfc3339(ns), "2000-10-10T20:55:36.000Z");
+  ASSERT_TRUE(parse_ctime("Sun Dec 04 04:47:44 2005", 0, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2005-12-04T04:47:44.000Z");
+  ASSERT_TRUE(parse_epoch("1364481363.243", ns));
+  EXPECT_EQ(format_rfc3339(ns), "2013-03-28T14:36:03.243Z");
+  ASSERT_TRUE(parse_user_time("2026-11-26", 8 * 3600, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-11-25T16:00:00.000Z");
+  EXPECT_TRUE(parse_user_time("now-15m", 0, ns));
+  EXPECT_FALSE(parse_user_time("yesterday", 0, ns));
+}
+
+TEST(Strings, CidrAndTokens) {
+  auto c = parse_cidr("10.20.0.0/22");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->contains(*parse_ip("10.20.3.255")));
+  EXPECT_FALSE(c->contains(*parse_ip("10.20.4.0")));
+  auto v6 = parse_cidr("2001:db8::/32");
+  EXPECT_TRUE(v6->contains(*parse_ip("2001:db8:1::5")));
+  EXPECT_TRUE(contains_token_seq("Failed password for root", "password for"));
+  EXPECT_FALSE(contains_token_seq("Failed passwords", "password"));
+  EXPECT_TRUE(valid_utf8("医院"));
+  EXPECT_FALSE(valid_utf8("\xb2\xa1\xc8\xcb"));
+}
