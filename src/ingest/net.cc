@@ -129,7 +129,7 @@ class SyslogSession : public std::enable_shared_from_this<SyslogSession<Stream>>
     auto self = this->shared_from_this();
     stream_.async_read_some(asio::buffer(buf_), [self](boost::system::error_code ec, size_t n) {
       int64_t now = now_ns();
-      auto emit = [&](std::string_view m, bool) { self->batch_.msgs.push_back({std::string(m), now}); };
+      auto emit = [&](std::string_view m, bool cut) { self->batch_.msgs.push_back({std::string(m), now, cut}); };
       if (n) self->framer_.feed(std::string_view(self->buf_.data(), n), emit);
       if (ec) {
         self->framer_.finish(emit);

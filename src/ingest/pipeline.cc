@@ -71,6 +71,7 @@ void Pipeline::decode_loop() {
         Event& ev = p.events[i];
         ev.raw = std::move(b.msgs[i].data);
         ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
+        if (b.msgs[i].truncated) ev.flags |= kTruncated;
         ParseContext ctx = opt_.parse;
         ctx.received = ev.received;
         decoder_.decode(ev, ctx);

@@ -21,6 +21,7 @@ namespace wardsec::ingest {
 struct RawMessage {
   std::string data;
   int64_t received = 0;
+  bool truncated = false;  // the framing cut it (over-long, or the peer left mid-frame)
 };
 
 struct RawBatch {

@@ -133,6 +133,8 @@ class Rfc5424 : public EnvelopeParser {
       s = s.size() > 1 ? s.substr(2) : std::string_view();
     }
     if (starts_with(s, "\xEF\xBB\xBF")) s.remove_prefix(3);  // BOM
+    // rsyslog's %msg% keeps the blank that followed "tag:"; it is not part of the message.
+    while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
     ev.set(kMessage, s);
     body = s;
     return true;

@@ -428,6 +428,12 @@ bool eval(const Node& n, const Event& ev) {
         return match_value(n, t, FieldType::kLong);
       }
       if (n.field == "event.original") return match_value(n, ev.raw, FieldType::kText);
+      if (n.field == "tags") {
+        for (auto [flag, name] : {std::pair{kParseError, "_parse_failure"}, std::pair{kTruncated, "_truncated"},
+                                  std::pair{kInvalidUtf8, "_invalid_utf8"}, std::pair{kNoTimestamp, "_no_timestamp"}})
+          if ((ev.flags & flag) && match_value(n, name, FieldType::kKeyword)) return true;
+        return false;
+      }
       if (n.field_id == kNoField) return false;
       for (const auto& f : ev.fields)
         if (f.id == n.field_id) return match_value(n, ev.value(f), FieldRegistry::type(f.id));
@@ -462,7 +468,7 @@ bool may(const Node& n, std::string_view bloom, int64_t tmin, int64_t tmax) {
         if (!n.hi.empty() && parse_i64(n.hi, hi) && tmin > hi) return false;
         return true;
       }
-      if (n.field_id == kNoField) return n.field == "event.original" || n.field == "event.received";
+      if (n.field_id == kNoField) return n.field == "event.original" || n.field == "event.received" || n.field == "tags";
       if (n.op != Node::kEq) return true;
       FieldType type = FieldRegistry::type(n.field_id);
       if (type == FieldType::kText) {

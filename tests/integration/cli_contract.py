@@ -1,0 +1,80 @@
+"""The command-line contract scripts and later issues rely on (issue #2)."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+from harness import TempDir, args, cli, count, free_port, run, search_json, wait_for
+
+
+def body(r):
+    a = args()
+    w = a.wardsec
+    logs = os.path.join(a.shared, "reference", "logs")
+    for sub in ["serve", "demo", "import", "search", "verify", "version", "retention"]:
+        res = cli(w, sub, "--help", check=False)
+        r.check(res.returncode == 0 and "--data" in res.stdout, f"{sub} --help names --data")
+    r.check(cli(w, "version").stdout.startswith("wardsec "), "version prints the version")
+    with TempDir() as t:
+        data = os.path.join(t, "data")
+        res = cli(w, "import", "--data", data, os.path.join(logs, "OpenSSH_2k.log"), os.path.join(logs, "Apache_error_2k.log"))
+        r.check(res.returncode == 0, "import exits 0")
+        r.check(count(w, data, "") == 4000, "import stored every line (4000)")
+        evs = search_json(w, data, "user.name:root AND event.outcome:failure", "--limit", "5")
+        r.check(len(evs) == 5, "search --limit 5 --format json prints 5 objects")
+        r.check(all(e.get("user.name") == "root" and ("source.ip" in e or "source.address" in e) and "@timestamp" in e for e in evs),
+                "json objects carry dotted ECS keys (user.name, source.ip, @timestamp)")
+        r.check(count(w, data, "source.ip:173.234.31.186") > 0, "--count prints a number")
+        res = cli(w, "search", "--data", data, "user.name:root AND (x", check=False)
+        r.check(res.returncode == 2 and "column 20" in res.stderr, "a malformed query names its column and exits 2")
+        r.check(count(w, data, '@timestamp:[2005-12-04 TO 2005-12-05]') > 0, "time range query finds the 2005 Apache lines")
+        res = cli(w, "verify", "--data", data, check=False)
+        r.check(res.returncode == 0 and "intact" in res.stdout, "verify exits 0 on an intact store")
+        # Tamper: flip one byte in the middle of the segment.
+        seg = os.path.join(data, "segments", "seg-000001.wsg")
+        b = bytearray(open(seg, "rb").read())
+        b[len(b) // 2] ^= 0xFF
+        open(seg, "wb").write(bytes(b))
+        res = cli(w, "verify", "--data", data, check=False)
+        r.check(res.returncode != 0 and "segment 1" in res.stderr and "block #1" in res.stderr, "verify exits non-zero and names segment and block")
+        # gzip import
+        gz = os.path.join(t, "ssh.log.gz")
+        subprocess.run(f"gzip -c {os.path.join(logs, 'OpenSSH_2k.log')} > {gz}", shell=True, check=True)
+        data2 = os.path.join(t, "data2")
+        cli(w, "import", "--data", data2, gz)
+        r.check(count(w, data2, "event.dataset:sshd") == 2000, "gzip import parses every sshd line")
+        res = cli(w, "import", "--data", data2, os.path.join(t, "nope.log"), check=False)
+        r.check(res.returncode != 0 and "nope.log" in res.stderr, "a missing file is an error that names it")
+        # Config errors name the key and line.
+        cfg = os.path.join(t, "bad.yaml")
+        open(cfg, "w").write("store:\n  retention_dayz: 10\n")
+        res = cli(w, "search", "--config", cfg, "--data", data2, "x", check=False)
+        r.check(res.returncode == 2 and "retention_dayz" in res.stderr and ":2" in res.stderr, "unknown config key is named with its line")
+        # serve runs with no config at all: only --data and its address.
+        port = free_port()
+        p = subprocess.Popen([w, "serve", "--data", os.path.join(t, "data3"), "--listen", f"127.0.0.1:{port}",
+                              "--udp", "", "--tcp", "", "--tls", "", "--relp", ""], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            import urllib.request
+            def up():
+                try:
+                    return urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status == 200
+                except OSError:
+                    return False
+            wait_for(up, 15, "serve to come up")
+            r.check(True, "serve starts with no config file")
+        finally:
+            p.terminate()
+            p.wait(20)
+        r.check(p.returncode == 0, "serve exits 0 on SIGTERM")
+        # Retention with receipts: everything here is from 2005/2025, so --days 30 expires it.
+        res = cli(w, "retention", "--data", data2, "--days", "30")
+        r.check("removed 1 segment" in res.stdout, "retention removes the expired segment")
+        res = cli(w, "verify", "--data", data2, check=False)
+        r.check(res.returncode == 0 and "expired by retention" in res.stdout, "verify tells expired segments apart (receipt)")
+
+
+if __name__ == "__main__":
+    run("cli_contract", body)
