@@ -97,7 +97,7 @@ void BM_BloomKeysAndEncode(benchmark::State& state) {
     evs.push_back(std::move(ev));
   }
   store::PayloadEncoder enc;
-  std::vector<uint64_t> keys;
+  store::KeySet keys;
   size_t i = 0;
   for (auto _ : state) {
     const Event& ev = evs[i++ % evs.size()];

@@ -293,6 +293,14 @@ int main(int argc, char** argv) {
   ret->add_option("--days", days, "keep this many days (default 180)");
   ret->add_option("--now", now_s, "pretend the time is this (for drills and tests)");
 
+  uint64_t gen_count = 1000, gen_seed = 1;
+  double gen_rate = 1000;
+  auto* gen = app.add_subcommand("generate", "print the demo hospital's traffic (syslog lines) for tests and benchmarks");
+  add_common(gen, common);
+  gen->add_option("--count", gen_count, "number of lines (default 1000)");
+  gen->add_option("--seed", gen_seed, "random seed (default 1)");
+  gen->add_option("--rate", gen_rate, "events per second of the generated time line (default 1000)");
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -313,6 +321,17 @@ int main(int argc, char** argv) {
     return run_server(*cfg, demo->parsed(), rate);
   }
   if (imp->parsed()) return run_import(*cfg, files);
+  if (gen->parsed()) {
+    demo::Generator g(gen_seed);
+    int64_t t0 = now_ns() - static_cast<int64_t>(static_cast<double>(gen_count) / gen_rate * 1e9);
+    std::string line;
+    for (uint64_t i = 0; i < gen_count; i++) {
+      line = g.next(t0 + static_cast<int64_t>(static_cast<double>(i) / gen_rate * 1e9));
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
+    return 0;
+  }
   if (srch->parsed()) return run_search(*cfg, words, from, to, limit, format, count, newest, stats);
   if (ver->parsed()) {
     store::VerifyOptions vo;

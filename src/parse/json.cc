@@ -74,7 +74,10 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
   if (name == "msg" || name == "Message") name = "message";
   FieldId id = FieldRegistry::intern(name);
   if (id == kNoField) return;
-  ev.set(id, val);
+  // Most values appear verbatim in the line (no escapes): point at them instead of copying.
+  size_t at = val.empty() ? std::string_view::npos : std::string_view(ev.raw).find(val);
+  if (at != std::string_view::npos) ev.set(id, std::string_view(ev.raw).substr(at, val.size()));
+  else ev.set(id, val);
   count++;
 }
 

@@ -459,7 +459,7 @@ bool may(const Node& n, std::string_view bloom, int64_t tmin, int64_t tmax) {
     case Node::kText:
       if (n.op != Node::kEq) return true;
       for (const auto& t : n.tokens)
-        if (!Bloom::may_contain(bloom, store::token_key("message", t))) return false;
+        if (t.size() <= 256 && !Bloom::may_contain(bloom, store::token_key("message", t))) return false;
       return true;
     case Node::kTerm: {
       if (n.field == "@timestamp" && n.op == Node::kRange) {
@@ -473,7 +473,7 @@ bool may(const Node& n, std::string_view bloom, int64_t tmin, int64_t tmax) {
       FieldType type = FieldRegistry::type(n.field_id);
       if (type == FieldType::kText) {
         for (const auto& t : n.tokens)
-          if (!Bloom::may_contain(bloom, store::token_key(n.field, t))) return false;
+          if (t.size() <= 256 && !Bloom::may_contain(bloom, store::token_key(n.field, t))) return false;
         return true;
       }
       if (type == FieldType::kIp && n.value.find(':') != std::string::npos) return true;  // v6 spellings vary

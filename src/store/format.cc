@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "core/strutil.h"
 
@@ -105,11 +106,9 @@ bool parse_segment_file_name(std::string_view n, uint64_t& id) {
 }
 
 // ---- bloom ----------------------------------------------------------------------------
-// index = u8 version(1) | u8 k | u32 nbits | bits
+// index = u8 version(1) | u8 k | u32 nbits | bits     (10 bits a key, 7 probes: ~1% false hits)
 
-std::string Bloom::build(std::vector<uint64_t>& keys) {
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+std::string Bloom::build(const KeySet& keys) {
   uint64_t nbits = std::max<uint64_t>(256, keys.size() * 10);
   nbits = (nbits + 63) / 64 * 64;
   const uint8_t k = 7;
@@ -119,17 +118,18 @@ std::string Bloom::build(std::vector<uint64_t>& keys) {
   uint32_t nb = static_cast<uint32_t>(nbits);
   std::memcpy(out.data() + 2, &nb, 4);
   auto* bits = reinterpret_cast<uint8_t*>(out.data() + 6);
-  for (uint64_t key : keys) {
+  keys.for_each([&](uint64_t key) {
     uint32_t h1 = static_cast<uint32_t>(key), h2 = static_cast<uint32_t>(key >> 32) | 1;
     for (uint8_t i = 0; i < k; i++) {
       uint64_t b = (h1 + static_cast<uint64_t>(i) * h2) % nbits;
       bits[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
     }
-  }
+  });
   return out;
 }
 
 bool Bloom::may_contain(std::string_view index, uint64_t key) {
+  if (key == 0) key = 1;  // as KeySet stores it
   if (index.size() < 6 || index[0] != 1) return true;  // unknown index: cannot skip
   uint8_t k = static_cast<uint8_t>(index[1]);
   uint32_t nbits;
@@ -144,12 +144,14 @@ bool Bloom::may_contain(std::string_view index, uint64_t key) {
   return true;
 }
 
+static constexpr uint64_t kValueSeed = 0x5eed, kTokenSeed = 0x70c3;
+
 uint64_t field_value_key(std::string_view field, std::string_view lower_value) {
-  return hash64(lower_value, hash64(field, 0x5eed));
+  return hash64(lower_value, hash64(field, kValueSeed));
 }
 
 uint64_t token_key(std::string_view field, std::string_view lower_token) {
-  return hash64(lower_token, hash64(field, 0x70c3));
+  return hash64(lower_token, hash64(field, kTokenSeed));
 }
 
 void tokenize_lower(std::string_view text, std::vector<std::string>& out) {
@@ -162,84 +164,163 @@ void tokenize_lower(std::string_view text, std::vector<std::string>& out) {
   }
 }
 
-void event_bloom_keys(const Event& ev, std::vector<uint64_t>& keys) {
-  thread_local std::string low;
+namespace {
+
+struct FieldSeeds {
+  uint64_t value = 0, token = 0;
+  FieldType type = FieldType::kKeyword;
+  bool known = false;
+};
+
+// Per-thread cache of each field's hash seeds and type: no registry lock per event.
+const FieldSeeds& seeds_of(FieldId id) {
+  thread_local std::vector<FieldSeeds> cache;
+  if (id >= cache.size()) cache.resize(static_cast<size_t>(id) + 64);
+  FieldSeeds& s = cache[id];
+  if (!s.known) {
+    std::string_view name = FieldRegistry::name(id);
+    s.value = hash64(name, kValueSeed);
+    s.token = hash64(name, kTokenSeed);
+    s.type = FieldRegistry::type(id);
+    s.known = true;
+  }
+  return s;
+}
+
+inline uint64_t hash_lower(const char* p, size_t n, uint64_t seed) {
+  char buf[256];
+  for (size_t i = 0; i < n; i++) buf[i] = lower_ascii(p[i]);
+  return hash64(buf, n, seed);
+}
+
+}  // namespace
+
+void event_bloom_keys(const Event& ev, KeySet& keys) {
   for (const auto& f : ev.fields) {
     std::string_view v = ev.value(f);
-    std::string_view name = FieldRegistry::name(f.id);
-    if (FieldRegistry::type(f.id) == FieldType::kText) {
-      // Token keys; tokens are cut at 64 bytes, as in the query side.
+    const FieldSeeds& fs = seeds_of(f.id);
+    if (fs.type == FieldType::kText) {
       size_t i = 0;
-      uint64_t seed = hash64(name, 0x70c3);
       while (i < v.size()) {
         while (i < v.size() && !is_token_char(static_cast<unsigned char>(v[i]))) i++;
         size_t s = i;
         while (i < v.size() && is_token_char(static_cast<unsigned char>(v[i]))) i++;
-        if (i > s) {
-          low.assign(v.substr(s, i - s));
-          for (auto& c : low) c = lower_ascii(c);
-          keys.push_back(hash64(low, seed));
-        }
+        if (i > s && i - s <= 256) keys.insert(hash_lower(v.data() + s, i - s, fs.token));
       }
     } else if (v.size() <= 256) {
-      low.assign(v);
-      for (auto& c : low) c = lower_ascii(c);
-      keys.push_back(field_value_key(name, low));
+      keys.insert(hash_lower(v.data(), v.size(), fs.value));
     }
   }
 }
 
 // ---- payload ---------------------------------------------------------------------------
+// raws | meta | dict | names | u32 raws_len | u32 meta_len | u32 dict_len
+// meta per event: varint raw_len, zz(ts - prev ts), zz(received - prev received), flags, nfields, then
+// per field: varint local name, varint code; code&3 == 0: raw slice, then zz(off - prev end)
+// and len follow; code&3 == 1: dictionary entry code>>2; code&3 == 2: inline, len code>>2
+// and the bytes follow.
+
+struct PayloadEncoder::Dict {
+  std::unordered_map<std::string, uint32_t> ids;
+  std::string table;
+  uint32_t n = 0;
+};
+
+PayloadEncoder::PayloadEncoder() : dict_(std::make_unique<Dict>()) {}
+PayloadEncoder::~PayloadEncoder() = default;
 
 void PayloadEncoder::add(const Event& ev) {
-  put_varint(buf_, zigzag(ev.ts));
-  put_varint(buf_, zigzag(ev.received - ev.ts));
-  put_varint(buf_, ev.flags);
-  put_varint(buf_, ev.raw.size());
-  buf_.append(ev.raw);
-  put_varint(buf_, ev.extra.size());
-  buf_.append(ev.extra);
-  put_varint(buf_, ev.fields.size());
+  put_varint(meta_, ev.raw.size());
+  raws_.append(ev.raw);
+  put_varint(meta_, zigzag(ev.ts - prev_ts_));
+  prev_ts_ = ev.ts;
+  put_varint(meta_, zigzag(ev.received - prev_received_));
+  prev_received_ = ev.received;
+  put_varint(meta_, ev.flags);
+  put_varint(meta_, ev.fields.size());
+  int64_t prev_end = 0;
   for (const auto& f : ev.fields) {
     if (f.id >= local_of_.size()) local_of_.resize(f.id + 1, 0);
     if (!local_of_[f.id]) {
       names_.push_back(f.id);
       local_of_[f.id] = static_cast<uint16_t>(names_.size());
     }
-    put_varint(buf_, local_of_[f.id] - 1);
-    put_varint(buf_, (static_cast<uint64_t>(f.off) << 1) | f.in_extra);
-    put_varint(buf_, f.len);
+    put_varint(meta_, local_of_[f.id] - 1);
+    if (!f.in_extra) {
+      put_varint(meta_, 0);
+      put_varint(meta_, zigzag(static_cast<int64_t>(f.off) - prev_end));
+      put_varint(meta_, f.len);
+      prev_end = static_cast<int64_t>(f.off) + f.len;
+      continue;
+    }
+    std::string_view v = ev.value(f);
+    if (v.size() <= 48) {
+      auto [it, fresh] = dict_->ids.try_emplace(std::string(v), dict_->n);
+      if (fresh) {
+        put_varint(dict_->table, v.size());
+        dict_->table.append(v);
+        dict_->n++;
+      }
+      put_varint(meta_, (static_cast<uint64_t>(it->second) << 2) | 1);
+    } else {
+      put_varint(meta_, (static_cast<uint64_t>(v.size()) << 2) | 2);
+      meta_.append(v);
+    }
   }
   count_++;
 }
 
 std::string PayloadEncoder::finish() {
   std::string out;
-  out.swap(buf_);
-  uint32_t names_off = static_cast<uint32_t>(out.size());
+  out.reserve(raws_.size() + meta_.size() + dict_->table.size() + 64);
+  out.append(raws_).append(meta_);
+  std::string dict;
+  put_varint(dict, dict_->n);
+  dict.append(dict_->table);
+  out.append(dict);
   put_varint(out, names_.size());
   for (FieldId id : names_) {
     std::string_view n = FieldRegistry::name(id);
     put_varint(out, n.size());
     out.append(n);
   }
-  char b[4];
-  std::memcpy(b, &names_off, 4);
-  out.append(b, 4);
+  uint32_t lens[3] = {static_cast<uint32_t>(raws_.size()), static_cast<uint32_t>(meta_.size()),
+                      static_cast<uint32_t>(dict.size())};
+  out.append(reinterpret_cast<const char*>(lens), sizeof lens);
+  raws_.clear();
+  meta_.clear();
+  dict_->ids.clear();
+  dict_->table.clear();
+  dict_->n = 0;
   names_.clear();
   local_of_.assign(local_of_.size(), 0);
   count_ = 0;
+  prev_ts_ = 0;
+  prev_received_ = 0;
   return out;
 }
 
 Status decode_payload(std::string_view p, std::vector<Event>& out) {
-  if (p.size() < 4) return Error{"payload too short"};
-  uint32_t names_off;
-  std::memcpy(&names_off, p.data() + p.size() - 4, 4);
-  if (names_off > p.size() - 4) return Error{"payload names offset out of range"};
-  std::string_view names = p.substr(names_off, p.size() - 4 - names_off);
-  std::vector<FieldId> ids;
+  if (p.size() < 12) return Error{"payload too short"};
+  uint32_t lens[3];
+  std::memcpy(lens, p.data() + p.size() - 12, 12);
+  uint64_t fixed = static_cast<uint64_t>(lens[0]) + lens[1] + lens[2];
+  if (fixed > p.size() - 12) return Error{"payload section sizes out of range"};
+  std::string_view raws = p.substr(0, lens[0]);
+  std::string_view meta = p.substr(lens[0], lens[1]);
+  std::string_view dsec = p.substr(lens[0] + lens[1], lens[2]);
+  std::string_view names = p.substr(fixed, p.size() - 12 - fixed);
+  std::vector<std::string_view> dict;
   uint64_t n;
+  if (!get_varint(dsec, n) || n > dsec.size()) return Error{"bad dictionary"};
+  dict.reserve(n);
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t len;
+    if (!get_varint(dsec, len) || len > dsec.size()) return Error{"bad dictionary"};
+    dict.push_back(dsec.substr(0, len));
+    dsec.remove_prefix(len);
+  }
+  std::vector<FieldId> ids;
   if (!get_varint(names, n) || n > 65535) return Error{"bad names table"};
   ids.reserve(n);
   for (uint64_t i = 0; i < n; i++) {
@@ -248,31 +329,59 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
     ids.push_back(FieldRegistry::intern(names.substr(0, len)));
     names.remove_prefix(len);
   }
-  std::string_view in = p.substr(0, names_off);
-  while (!in.empty()) {
+  int64_t prev_ts = 0, prev_received = 0;
+  while (!meta.empty()) {
     Event ev;
-    uint64_t ts, drecv, flags, len, nf;
-    if (!get_varint(in, ts) || !get_varint(in, drecv) || !get_varint(in, flags) || !get_varint(in, len) ||
-        len > in.size())
+    uint64_t rlen, ts, drecv, flags, nf;
+    if (!get_varint(meta, rlen) || rlen > raws.size() || !get_varint(meta, ts) || !get_varint(meta, drecv) ||
+        !get_varint(meta, flags) || !get_varint(meta, nf) || nf > 65535)
       return Error{"bad event record"};
-    ev.ts = unzigzag(ts);
-    ev.received = ev.ts + unzigzag(drecv);
+    ev.raw.assign(raws.substr(0, rlen));
+    raws.remove_prefix(rlen);
+    ev.ts = prev_ts + unzigzag(ts);
+    prev_ts = ev.ts;
+    ev.received = prev_received + unzigzag(drecv);
+    prev_received = ev.received;
     ev.flags = static_cast<uint32_t>(flags);
-    ev.raw.assign(in.substr(0, len));
-    in.remove_prefix(len);
-    if (!get_varint(in, len) || len > in.size()) return Error{"bad event record"};
-    ev.extra.assign(in.substr(0, len));
-    in.remove_prefix(len);
-    if (!get_varint(in, nf) || nf > 65535) return Error{"bad event record"};
     ev.fields.reserve(nf);
+    int64_t prev_end = 0;
     for (uint64_t i = 0; i < nf; i++) {
-      uint64_t local, off, flen;
-      if (!get_varint(in, local) || !get_varint(in, off) || !get_varint(in, flen) || local >= ids.size())
-        return Error{"bad field record"};
-      FieldRef r{ids[local], static_cast<uint8_t>(off & 1), static_cast<uint32_t>(off >> 1),
-                 static_cast<uint32_t>(flen)};
-      const std::string& base = r.in_extra ? ev.extra : ev.raw;
-      if (static_cast<uint64_t>(r.off) + r.len > base.size()) return Error{"field out of range"};
+      uint64_t local, code;
+      if (!get_varint(meta, local) || !get_varint(meta, code) || local >= ids.size()) return Error{"bad field record"};
+      FieldRef r{ids[local], 0, 0, 0};
+      switch (code & 3) {
+        case 0: {
+          uint64_t off, len;
+          if (!get_varint(meta, off) || !get_varint(meta, len)) return Error{"bad field record"};
+          int64_t o = prev_end + unzigzag(off);
+          if (o < 0 || static_cast<uint64_t>(o) + len > ev.raw.size()) return Error{"field out of range"};
+          r.off = static_cast<uint32_t>(o);
+          r.len = static_cast<uint32_t>(len);
+          prev_end = o + static_cast<int64_t>(len);
+          break;
+        }
+        case 1: {
+          uint64_t d = code >> 2;
+          if (d >= dict.size()) return Error{"dictionary reference out of range"};
+          r.in_extra = 1;
+          r.off = static_cast<uint32_t>(ev.extra.size());
+          r.len = static_cast<uint32_t>(dict[d].size());
+          ev.extra.append(dict[d]);
+          break;
+        }
+        case 2: {
+          uint64_t len = code >> 2;
+          if (len > meta.size()) return Error{"inline value out of range"};
+          r.in_extra = 1;
+          r.off = static_cast<uint32_t>(ev.extra.size());
+          r.len = static_cast<uint32_t>(len);
+          ev.extra.append(meta.substr(0, len));
+          meta.remove_prefix(len);
+          break;
+        }
+        default:
+          return Error{"bad field code"};
+      }
       if (r.id != kNoField) ev.fields.push_back(r);
     }
     out.push_back(std::move(ev));

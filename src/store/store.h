@@ -108,7 +108,7 @@ class StoreWriter {
   bool dirty_since_sync_ = false;
   // open block
   PayloadEncoder enc_;
-  std::vector<uint64_t> bloom_keys_;
+  KeySet bloom_keys_;
   int64_t blk_ts_min_ = 0, blk_ts_max_ = 0;
   WriterStats stats_;
   struct Zstd;

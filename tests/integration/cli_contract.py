@@ -13,7 +13,7 @@ def body(r):
     a = args()
     w = a.wardsec
     logs = os.path.join(a.shared, "reference", "logs")
-    for sub in ["serve", "demo", "import", "search", "verify", "version", "retention"]:
+    for sub in ["serve", "demo", "import", "search", "verify", "version", "retention", "generate"]:
         res = cli(w, sub, "--help", check=False)
         r.check(res.returncode == 0 and "--data" in res.stdout, f"{sub} --help names --data")
     r.check(cli(w, "version").stdout.startswith("wardsec "), "version prints the version")

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""End-to-end ingest benchmark: the same N demo-hospital syslog lines over TCP into wardsec
+(parse + normalize + store with digest chain + index, shipped fsync policy) and into rsyslog
+(imtcp -> omfile, Debian package), in the same run. Prints a Markdown table for
+docs/benchmarks.md. Usage: python3 bench/e2e.py --wardsec build/release/wardsec [-n 1000000]"""
+import argparse
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import json
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+from harness import free_port, wait_for  # noqa: E402
+
+
+def send(port, payload, conns):
+    # Split on line boundaries into `conns` connections sent in parallel threads.
+    import threading
+    parts, step = [], len(payload) // conns
+    start = 0
+    for i in range(conns):
+        end = len(payload) if i == conns - 1 else payload.index(b"\n", start + step) + 1
+        parts.append(payload[start:end])
+        start = end
+    def go(p):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(p)
+        s.close()
+    ts = [threading.Thread(target=go, args=(p,)) for p in parts]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+def dir_size(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    return total
+
+
+def vm_hwm(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def run_wardsec(wardsec, payload, n, conns, tmp):
+    data = os.path.join(tmp, "wdata")
+    http, tcp = free_port(), free_port()
+    p = subprocess.Popen([wardsec, "serve", "--data", data, "--listen", f"127.0.0.1:{http}", "--tcp", f"127.0.0.1:{tcp}",
+                          "--udp", "", "--tls", "", "--relp", ""], stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "w.log"), "w"))
+    def metrics():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/v1/metrics", timeout=2) as r:
+                return json.loads(r.read())
+        except OSError:
+            return None
+    wait_for(lambda: metrics() is not None, 20, "wardsec up")
+    t0 = time.time()
+    send(tcp, payload, conns)
+    wait_for(lambda: (metrics() or {}).get("stored", 0) >= n, 600, "wardsec to store everything", interval=0.05)
+    t_stored = time.time() - t0
+    rss = vm_hwm(p.pid)
+    p.send_signal(signal.SIGTERM)
+    p.wait(120)
+    t_durable = time.time() - t0  # includes the final block, fsync and signed checkpoint
+    stored = dir_size(os.path.join(data, "segments"))
+    v = subprocess.run([wardsec, "verify", "--data", data], capture_output=True, text=True)
+    return {"t_stored": t_stored, "t_durable": t_durable, "bytes": stored, "rss": rss, "verify": v.returncode == 0}
+
+
+def run_rsyslog(payload, n, conns, tmp):
+    rs = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+    port = free_port()
+    out = os.path.join(tmp, "rsyslog.out")
+    conf = os.path.join(tmp, "rsyslog.conf")
+    with open(conf, "w") as f:
+        f.write(f'''global(workDirectory="{tmp}" maxMessageSize="64k")
+module(load="imtcp")
+input(type="imtcp" port="{port}" address="127.0.0.1")
+action(type="omfile" file="{out}" template="RSYSLOG_FileFormat")
+''')
+    p = subprocess.Popen([rs, "-n", "-f", conf, "-i", os.path.join(tmp, "rs.pid")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def up():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+    wait_for(up, 20, "rsyslog up")
+    t0 = time.time()
+    send(port, payload, conns)
+    def lines():
+        try:
+            with open(out, "rb") as f:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+        except OSError:
+            return 0
+    wait_for(lambda: lines() >= n, 600, "rsyslog to write everything", interval=0.1)
+    t = time.time() - t0
+    rss = vm_hwm(p.pid)
+    p.terminate()
+    p.wait(60)
+    t_stop = time.time() - t0
+    return {"t_stored": t, "t_durable": t_stop, "bytes": os.path.getsize(out), "rss": rss}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--wardsec", required=True)
+    ap.add_argument("-n", type=int, default=1000000)
+    ap.add_argument("--conns", type=int, default=2)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="wardsec-bench-")
+    try:
+        payload = subprocess.run([a.wardsec, "generate", "--count", str(a.n), "--seed", "7"], capture_output=True, check=True).stdout
+        n = payload.count(b"\n")
+        w = run_wardsec(a.wardsec, payload, n, a.conns, tmp)
+        r = run_rsyslog(payload, n, a.conns, tmp)
+        cpu = ""
+        try:
+            cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+        except Exception:
+            pass
+        print(f"machine: {os.cpu_count()} cores, {cpu}, {platform.platform()}")
+        print(f"input: {n} demo-hospital syslog lines, {len(payload) / 1e6:.1f} MB, over {a.conns} TCP connections (LF framing)\n")
+        print("| | wardsec (parse, normalize, store: zstd + SM3 chain + bloom index) | rsyslog 8 (imtcp -> omfile, plain lines) |")
+        print("|---|---|---|")
+        print(f"| events/s until all stored | {n / w['t_stored']:,.0f} | {n / r['t_stored']:,.0f} |")
+        print(f"| events/s incl. shutdown (final fsync + signed checkpoint) | {n / w['t_durable']:,.0f} | {n / r['t_durable']:,.0f} |")
+        print(f"| bytes on disk per event | {w['bytes'] / n:.1f} | {r['bytes'] / n:.1f} |")
+        print(f"| compression vs raw input | {len(payload) / w['bytes']:.1f}x | {len(payload) / r['bytes']:.2f}x |")
+        print(f"| peak RSS | {w['rss'] / 2**20:.0f} MiB | {r['rss'] / 2**20:.0f} MiB |")
+        print(f"\nratio wardsec/rsyslog (events/s until stored): {r['t_stored'] / w['t_stored']:.2f}")
+        print(f"wardsec store verifies: {w['verify']}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
