@@ -112,7 +112,7 @@ Result<Config> load_config(const std::string& path) {
     c.store.sign = *a;
   }
   w.get(st, "retention_days", c.retention_days, "store.");
-  size_t kib = 1024, seg = 64;
+  size_t kib = 2048, seg = 64;
   w.get(st, "block_kib", kib, "store.");
   w.get(st, "segment_mib", seg, "store.");
   c.store.block_bytes = kib << 10;

@@ -90,7 +90,7 @@ int run_server(Config cfg, bool demo, double rate) {
         ingest::RawBatch b;
         b.input = "demo";
         b.source = "demo-generator";
-        for (int i = 0; i < n; i++) b.msgs.push_back({g.next(ts + i * 1000000LL), ts});
+        for (int i = 0; i < n; i++) b.add(g.next(ts + i * 1000000LL), ts);
         pipeline.submit(std::move(b));
       };
       if (store::list_segments(cfg.data_dir).empty() || (*writer)->stats().events == 0) {

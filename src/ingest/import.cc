@@ -22,12 +22,14 @@ Result<ImportResult> import_file(Pipeline& p, const std::string& path) {
   std::string line;
   std::string buf(1 << 16, '\0');
   size_t batch_bytes = 0;
+  int64_t read_at = now_ns();
   auto flush = [&] {
     if (batch.msgs.empty()) return;
     RawBatch b;
     b.input = batch.input;
     b.source = batch.source;
     b.msgs.swap(batch.msgs);
+    b.buf.swap(batch.buf);
     p.submit(std::move(b));
     batch_bytes = 0;
   };
@@ -36,7 +38,7 @@ Result<ImportResult> import_file(Pipeline& p, const std::string& path) {
     if (l.empty()) return;
     res.lines++;
     batch_bytes += l.size();
-    batch.msgs.push_back({std::move(l), now_ns()});
+    batch.add(l, read_at);
     if (batch.msgs.size() >= 4096 || batch_bytes >= (4u << 20)) flush();
   };
   bool skipping = false;
@@ -50,6 +52,7 @@ Result<ImportResult> import_file(Pipeline& p, const std::string& path) {
       return Error{path + ": read error after " + std::to_string(res.lines) + " lines: " + msg};
     }
     if (n == 0) break;
+    read_at = now_ns();  // receive time: when this chunk was read
     res.bytes += static_cast<uint64_t>(n);
     std::string_view chunk(buf.data(), static_cast<size_t>(n));
     while (!chunk.empty()) {

@@ -129,7 +129,7 @@ class SyslogSession : public std::enable_shared_from_this<SyslogSession<Stream>>
     auto self = this->shared_from_this();
     stream_.async_read_some(asio::buffer(buf_), [self](boost::system::error_code ec, size_t n) {
       int64_t now = now_ns();
-      auto emit = [&](std::string_view m, bool cut) { self->batch_.msgs.push_back({std::string(m), now, cut}); };
+      auto emit = [&](std::string_view m, bool cut) { self->batch_.add(m, now, cut); };
       if (n) self->framer_.feed(std::string_view(self->buf_.data(), n), emit);
       if (ec) {
         self->framer_.finish(emit);
@@ -195,7 +195,7 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     if (f.command == "open") {
       respond(f.txnr, "200 OK\nrelp_version=0\nrelp_software=wardsec,0.1.0\ncommands=syslog");
     } else if (f.command == "syslog") {
-      batch_.msgs.push_back({std::move(f.data), now});
+      batch_.add(f.data, now);
       txnrs_.push_back(f.txnr);
     } else if (f.command == "close") {
       close_txnr_ = f.txnr;
@@ -280,7 +280,7 @@ void udp_receive(StatePtr st) {
       RawBatch b;
       b.input = "udp";
       b.source = st->udp_from.address().to_string() + ":" + std::to_string(st->udp_from.port());
-      b.msgs.push_back({std::string(st->udp_buf.data(), n), now_ns()});
+      b.add(std::string_view(st->udp_buf.data(), n), now_ns());
       if (!st->pipeline.try_submit(b)) st->pipeline.drop(1);
     }
     udp_receive(st);

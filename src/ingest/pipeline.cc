@@ -1,5 +1,6 @@
 #include "ingest/pipeline.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "core/timeutil.h"
@@ -13,8 +14,14 @@ Pipeline::~Pipeline() { stop(); }
 
 void Pipeline::start() {
   if (started_.exchange(true)) return;
-  decode_thread_ = std::thread([this] { decode_loop(); });
-  store_thread_ = std::thread([this] { store_loop(); });
+  decode_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ws-decode");
+    decode_loop();
+  });
+  store_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ws-store");
+    store_loop();
+  });
 }
 
 void Pipeline::stop() {
@@ -69,7 +76,7 @@ void Pipeline::decode_loop() {
       FieldId input_id = kInputType;
       for (size_t i = 0; i < b.msgs.size(); i++) {
         Event& ev = p.events[i];
-        ev.raw = std::move(b.msgs[i].data);
+        ev.raw.assign(b.text(i));
         ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
         if (b.msgs[i].truncated) ev.flags |= kTruncated;
         ParseContext ctx = opt_.parse;

@@ -19,23 +19,27 @@
 namespace wardsec::ingest {
 
 struct RawMessage {
-  std::string data;
+  uint32_t off = 0, len = 0;  // in RawBatch::buf
   int64_t received = 0;
   bool truncated = false;  // the framing cut it (over-long, or the peer left mid-frame)
 };
 
+// Messages travel back to back in one buffer: one allocation per batch, not per message.
 struct RawBatch {
+  std::string buf;
   std::vector<RawMessage> msgs;
+  void add(std::string_view m, int64_t received, bool truncated = false) {
+    msgs.push_back({static_cast<uint32_t>(buf.size()), static_cast<uint32_t>(m.size()), received, truncated});
+    buf.append(m);
+  }
+  std::string_view text(size_t i) const { return std::string_view(buf).substr(msgs[i].off, msgs[i].len); }
+  bool empty() const { return msgs.empty(); }
   std::string source;  // e.g. "tcp 10.20.0.5:41234": the sender, kept in log.source.address
   std::string input;   // "udp", "tcp", "tls", "relp", "http", "file", "demo"
   // Called once, after every event of the batch is durable (ok=true) or could not be
   // stored (ok=false). Runs on the store thread: post work elsewhere, don't block.
   std::function<void(bool ok)> on_durable;
-  size_t bytes() const {
-    size_t n = 0;
-    for (const auto& m : msgs) n += m.data.size() + 64;
-    return n;
-  }
+  size_t bytes() const { return buf.size() + msgs.size() * 64; }
 };
 
 // A queue bounded by bytes. try_push fails when full (the caller applies back-pressure or

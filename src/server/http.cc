@@ -208,7 +208,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!line.empty()) {
           if (line.front() != '{')
             return reply(400, error_json("line " + std::to_string(line_no) + ": not a JSON object"), "application/json", ka);
-          b.msgs.push_back({std::string(line), now});
+          b.add(line, now);
         }
         if (nl == std::string_view::npos) break;
         body.remove_prefix(nl + 1);

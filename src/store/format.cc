@@ -214,11 +214,15 @@ void event_bloom_keys(const Event& ev, KeySet& keys) {
 }
 
 // ---- payload ---------------------------------------------------------------------------
-// raws | meta | dict | names | u32 raws_len | u32 meta_len | u32 dict_len
-// meta per event: varint raw_len, zz(ts - prev ts), zz(received - prev received), flags, nfields, then
-// per field: varint local name, varint code; code&3 == 0: raw slice, then zz(off - prev end)
-// and len follow; code&3 == 1: dictionary entry code>>2; code&3 == 2: inline, len code>>2
-// and the bytes follow.
+// Columns, each a run of varints or bytes, so zstd sees like next to like:
+//   raws   all raw texts, back to back
+//   shape  per event: nfields, then per field: local name, code
+//          (code&3 == 0: slice of raw; 1: dictionary entry code>>2; 2: inline, length code>>2)
+//   nums   per event: raw_len, zz(ts - prev ts), zz(received - prev received), flags, then
+//          zz(offset - previous slice's offset) and length of each raw-slice field
+//   inl    bytes of inline values
+//   dict   count, then (len, bytes) per entry: short values the parsers built
+// payload = raws | shape | nums | inl | dict | names | u32 x5 (sizes of the first five)
 
 struct PayloadEncoder::Dict {
   std::unordered_map<std::string, uint32_t> ids;
@@ -230,27 +234,27 @@ PayloadEncoder::PayloadEncoder() : dict_(std::make_unique<Dict>()) {}
 PayloadEncoder::~PayloadEncoder() = default;
 
 void PayloadEncoder::add(const Event& ev) {
-  put_varint(meta_, ev.raw.size());
   raws_.append(ev.raw);
-  put_varint(meta_, zigzag(ev.ts - prev_ts_));
+  put_varint(nums_, ev.raw.size());
+  put_varint(nums_, zigzag(ev.ts - prev_ts_));
   prev_ts_ = ev.ts;
-  put_varint(meta_, zigzag(ev.received - prev_received_));
+  put_varint(nums_, zigzag(ev.received - prev_received_));
   prev_received_ = ev.received;
-  put_varint(meta_, ev.flags);
-  put_varint(meta_, ev.fields.size());
-  int64_t prev_end = 0;
+  put_varint(nums_, ev.flags);
+  put_varint(shape_, ev.fields.size());
+  int64_t prev_off = 0;
   for (const auto& f : ev.fields) {
     if (f.id >= local_of_.size()) local_of_.resize(f.id + 1, 0);
     if (!local_of_[f.id]) {
       names_.push_back(f.id);
       local_of_[f.id] = static_cast<uint16_t>(names_.size());
     }
-    put_varint(meta_, local_of_[f.id] - 1);
+    put_varint(shape_, local_of_[f.id] - 1);
     if (!f.in_extra) {
-      put_varint(meta_, 0);
-      put_varint(meta_, zigzag(static_cast<int64_t>(f.off) - prev_end));
-      put_varint(meta_, f.len);
-      prev_end = static_cast<int64_t>(f.off) + f.len;
+      put_varint(shape_, 0);
+      put_varint(nums_, zigzag(static_cast<int64_t>(f.off) - prev_off));
+      put_varint(nums_, f.len);
+      prev_off = f.off;
       continue;
     }
     std::string_view v = ev.value(f);
@@ -261,55 +265,62 @@ void PayloadEncoder::add(const Event& ev) {
         dict_->table.append(v);
         dict_->n++;
       }
-      put_varint(meta_, (static_cast<uint64_t>(it->second) << 2) | 1);
+      put_varint(shape_, (static_cast<uint64_t>(it->second) << 2) | 1);
     } else {
-      put_varint(meta_, (static_cast<uint64_t>(v.size()) << 2) | 2);
-      meta_.append(v);
+      put_varint(shape_, (static_cast<uint64_t>(v.size()) << 2) | 2);
+      inl_.append(v);
     }
   }
   count_++;
 }
 
 std::string PayloadEncoder::finish() {
-  std::string out;
-  out.reserve(raws_.size() + meta_.size() + dict_->table.size() + 64);
-  out.append(raws_).append(meta_);
   std::string dict;
   put_varint(dict, dict_->n);
   dict.append(dict_->table);
-  out.append(dict);
+  std::string out;
+  out.reserve(raws_.size() + shape_.size() + nums_.size() + inl_.size() + dict.size() + 256);
+  out.append(raws_).append(shape_).append(nums_).append(inl_).append(dict);
   put_varint(out, names_.size());
   for (FieldId id : names_) {
     std::string_view n = FieldRegistry::name(id);
     put_varint(out, n.size());
     out.append(n);
   }
-  uint32_t lens[3] = {static_cast<uint32_t>(raws_.size()), static_cast<uint32_t>(meta_.size()),
+  uint32_t lens[5] = {static_cast<uint32_t>(raws_.size()), static_cast<uint32_t>(shape_.size()),
+                      static_cast<uint32_t>(nums_.size()), static_cast<uint32_t>(inl_.size()),
                       static_cast<uint32_t>(dict.size())};
   out.append(reinterpret_cast<const char*>(lens), sizeof lens);
   raws_.clear();
-  meta_.clear();
+  shape_.clear();
+  nums_.clear();
+  inl_.clear();
   dict_->ids.clear();
   dict_->table.clear();
   dict_->n = 0;
   names_.clear();
   local_of_.assign(local_of_.size(), 0);
   count_ = 0;
-  prev_ts_ = 0;
-  prev_received_ = 0;
+  prev_ts_ = prev_received_ = 0;
   return out;
 }
 
 Status decode_payload(std::string_view p, std::vector<Event>& out) {
-  if (p.size() < 12) return Error{"payload too short"};
-  uint32_t lens[3];
-  std::memcpy(lens, p.data() + p.size() - 12, 12);
-  uint64_t fixed = static_cast<uint64_t>(lens[0]) + lens[1] + lens[2];
-  if (fixed > p.size() - 12) return Error{"payload section sizes out of range"};
-  std::string_view raws = p.substr(0, lens[0]);
-  std::string_view meta = p.substr(lens[0], lens[1]);
-  std::string_view dsec = p.substr(lens[0] + lens[1], lens[2]);
-  std::string_view names = p.substr(fixed, p.size() - 12 - fixed);
+  constexpr size_t kTrailer = 5 * sizeof(uint32_t);
+  if (p.size() < kTrailer) return Error{"payload too short"};
+  uint32_t lens[5];
+  std::memcpy(lens, p.data() + p.size() - kTrailer, kTrailer);
+  uint64_t fixed = 0;
+  for (uint32_t l : lens) fixed += l;
+  if (fixed > p.size() - kTrailer) return Error{"payload section sizes out of range"};
+  std::string_view sec[5];
+  uint64_t at = 0;
+  for (int i = 0; i < 5; i++) {
+    sec[i] = p.substr(at, lens[i]);
+    at += lens[i];
+  }
+  std::string_view raws = sec[0], shape = sec[1], nums = sec[2], inl = sec[3], dsec = sec[4];
+  std::string_view names = p.substr(fixed, p.size() - kTrailer - fixed);
   std::vector<std::string_view> dict;
   uint64_t n;
   if (!get_varint(dsec, n) || n > dsec.size()) return Error{"bad dictionary"};
@@ -330,11 +341,11 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
     names.remove_prefix(len);
   }
   int64_t prev_ts = 0, prev_received = 0;
-  while (!meta.empty()) {
+  while (!shape.empty()) {
     Event ev;
     uint64_t rlen, ts, drecv, flags, nf;
-    if (!get_varint(meta, rlen) || rlen > raws.size() || !get_varint(meta, ts) || !get_varint(meta, drecv) ||
-        !get_varint(meta, flags) || !get_varint(meta, nf) || nf > 65535)
+    if (!get_varint(nums, rlen) || rlen > raws.size() || !get_varint(nums, ts) || !get_varint(nums, drecv) ||
+        !get_varint(nums, flags) || !get_varint(shape, nf) || nf > 65535)
       return Error{"bad event record"};
     ev.raw.assign(raws.substr(0, rlen));
     raws.remove_prefix(rlen);
@@ -344,20 +355,20 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
     prev_received = ev.received;
     ev.flags = static_cast<uint32_t>(flags);
     ev.fields.reserve(nf);
-    int64_t prev_end = 0;
+    int64_t prev_off = 0;
     for (uint64_t i = 0; i < nf; i++) {
       uint64_t local, code;
-      if (!get_varint(meta, local) || !get_varint(meta, code) || local >= ids.size()) return Error{"bad field record"};
+      if (!get_varint(shape, local) || !get_varint(shape, code) || local >= ids.size()) return Error{"bad field record"};
       FieldRef r{ids[local], 0, 0, 0};
       switch (code & 3) {
         case 0: {
-          uint64_t off, len;
-          if (!get_varint(meta, off) || !get_varint(meta, len)) return Error{"bad field record"};
-          int64_t o = prev_end + unzigzag(off);
-          if (o < 0 || static_cast<uint64_t>(o) + len > ev.raw.size()) return Error{"field out of range"};
-          r.off = static_cast<uint32_t>(o);
+          uint64_t zoff, len;
+          if (!get_varint(nums, zoff) || !get_varint(nums, len)) return Error{"bad field record"};
+          int64_t off = prev_off + unzigzag(zoff);
+          if (off < 0 || static_cast<uint64_t>(off) + len > ev.raw.size()) return Error{"field out of range"};
+          prev_off = off;
+          r.off = static_cast<uint32_t>(off);
           r.len = static_cast<uint32_t>(len);
-          prev_end = o + static_cast<int64_t>(len);
           break;
         }
         case 1: {
@@ -371,12 +382,12 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
         }
         case 2: {
           uint64_t len = code >> 2;
-          if (len > meta.size()) return Error{"inline value out of range"};
+          if (len > inl.size()) return Error{"inline value out of range"};
           r.in_extra = 1;
           r.off = static_cast<uint32_t>(ev.extra.size());
           r.len = static_cast<uint32_t>(len);
-          ev.extra.append(meta.substr(0, len));
-          meta.remove_prefix(len);
+          ev.extra.append(inl.substr(0, len));
+          inl.remove_prefix(len);
           break;
         }
         default:

@@ -126,12 +126,12 @@ class PayloadEncoder {
   PayloadEncoder();
   ~PayloadEncoder();
   void add(const Event& ev);
-  size_t size() const { return raws_.size() + meta_.size(); }
+  size_t size() const { return raws_.size() + shape_.size() + nums_.size() + inl_.size(); }
   uint32_t count() const { return count_; }
   std::string finish();  // resets
  private:
   struct Dict;
-  std::string raws_, meta_;
+  std::string raws_, shape_, nums_, inl_;
   std::unique_ptr<Dict> dict_;
   std::vector<uint16_t> local_of_;  // global FieldId -> local index + 1 (0 = none)
   std::vector<FieldId> names_;

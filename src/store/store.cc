@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -153,6 +154,12 @@ StoreWriter::StoreWriter(const StoreOptions& opt, KeyPair key)
 }
 
 StoreWriter::~StoreWriter() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (sealer_.joinable()) sealer_.join();  // finishes queued blocks first
   if (seg_fd_ >= 0) ::close(seg_fd_);
   if (log_fd_ >= 0) ::close(log_fd_);
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -174,6 +181,11 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
   std::unique_ptr<StoreWriter> w(new StoreWriter(opt, std::move(key.value())));
   Status s = w->recover();
   if (!s) return Error{s.error()};
+  StoreWriter* raw = w.get();
+  w->sealer_ = std::thread([raw] {
+    pthread_setname_np(pthread_self(), "ws-sealer");
+    raw->sealer_loop();
+  });
   return w;
 }
 
@@ -343,23 +355,70 @@ Status StoreWriter::add(const Event& ev) {
   return {};
 }
 
+// Encoding and the bloom filter run on the caller's thread; compression, chaining and the
+// write run on the sealer thread, so the two overlap. When blocks queue up, the sealer
+// compresses at a faster level until it catches up (both levels decompress the same way).
 Status StoreWriter::seal_block() {
-  if (enc_.count() == 0) return {};
-  BlockHeader h;
-  h.n_events = enc_.count();
-  h.ts_min = blk_ts_min_;
-  h.ts_max = blk_ts_max_;
-  h.written = now_ns();
-  std::string payload = enc_.finish();
-  std::string index = Bloom::build(bloom_keys_);
+  if (enc_.count() == 0) return sealer_status();
+  Job j;
+  j.h.n_events = enc_.count();
+  j.h.ts_min = blk_ts_min_;
+  j.h.ts_max = blk_ts_max_;
+  j.payload = enc_.finish();
+  j.index = Bloom::build(bloom_keys_);
   bloom_keys_.clear();
-  std::string comp(ZSTD_compressBound(payload.size()), '\0');
-  size_t n = ZSTD_compressCCtx(zstd_->c, comp.data(), comp.size(), payload.data(), payload.size(), opt_.zstd_level);
+  std::unique_lock lk(mu_);
+  done_cv_.wait(lk, [&] { return jobs_.size() < 2 || !sealer_error_.ok(); });
+  if (!sealer_error_.ok()) return sealer_error_;
+  jobs_.push_back(std::move(j));
+  cv_.notify_one();
+  return {};
+}
+
+Status StoreWriter::sealer_status() {
+  std::lock_guard lk(mu_);
+  return sealer_error_;
+}
+
+Status StoreWriter::drain() {
+  std::unique_lock lk(mu_);
+  done_cv_.wait(lk, [&] { return (jobs_.empty() && !busy_) || !sealer_error_.ok(); });
+  return sealer_error_;
+}
+
+void StoreWriter::sealer_loop() {
+  for (;;) {
+    Job j;
+    int level;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      j = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      level = jobs_.empty() ? opt_.zstd_level : std::min(opt_.zstd_level, 3);
+    }
+    Status s = sealer_error_.ok() ? write_block(j, level) : Status();
+    {
+      std::lock_guard lk(mu_);
+      busy_ = false;
+      if (!s.ok() && sealer_error_.ok()) sealer_error_ = s;
+      done_cv_.notify_all();
+    }
+  }
+}
+
+Status StoreWriter::write_block(Job& j, int level) {
+  BlockHeader& h = j.h;
+  h.written = now_ns();
+  std::string comp(ZSTD_compressBound(j.payload.size()), '\0');
+  size_t n = ZSTD_compressCCtx(zstd_->c, comp.data(), comp.size(), j.payload.data(), j.payload.size(), level);
   if (ZSTD_isError(n)) return Error{std::string("zstd: ") + ZSTD_getErrorName(n)};
   comp.resize(n);
-  h.raw_len = static_cast<uint32_t>(payload.size());
+  h.raw_len = static_cast<uint32_t>(j.payload.size());
   h.comp_len = static_cast<uint32_t>(comp.size());
-  h.index_len = static_cast<uint32_t>(index.size());
+  h.index_len = static_cast<uint32_t>(j.index.size());
 
   // Rotate when the segment is full or too old.
   uint64_t rec = h.record_size();
@@ -368,7 +427,7 @@ Status StoreWriter::seal_block() {
                  (seg_size_ + rec > opt_.segment_bytes || h.written - seg_created_ > opt_.segment_span_ns));
   if (rotate) {
     if (seg_fd_ >= 0 && seg_size_ > kSegmentHeaderSize) {
-      Status s = checkpoint(true);
+      Status s = checkpoint_now(true);
       if (!s) return s;
     }
     Status s = open_new_segment(seg_id_ + 1);
@@ -378,11 +437,11 @@ Status StoreWriter::seal_block() {
   h.prev = last_digest_;
   char hb[kBlockHeaderSize];
   encode_block_header(h, hb);
-  h.digest = block_digest(opt_.digest, hb, index, comp);
+  h.digest = block_digest(opt_.digest, hb, j.index, comp);
   std::memcpy(hb + 96, h.digest.data(), 32);
   std::string rec_buf;
   rec_buf.reserve(rec);
-  rec_buf.append(hb, kBlockHeaderSize).append(index).append(comp);
+  rec_buf.append(hb, kBlockHeaderSize).append(j.index).append(comp);
   if (!write_all(seg_fd_, rec_buf.data(), rec_buf.size())) return Error{"segment write failed: " + errno_text()};
   seg_size_ += rec;
   next_seq_++;
@@ -390,25 +449,34 @@ Status StoreWriter::seal_block() {
   total_events_ += h.n_events;
   if (!first_ts_ || h.ts_min < first_ts_) first_ts_ = h.ts_min;
   last_ts_ = std::max(last_ts_, h.ts_max);
-  stats_.events += h.n_events;
-  stats_.blocks++;
-  stats_.raw_bytes += payload.size();
-  stats_.stored_bytes += rec;
+  {
+    std::lock_guard lk(stats_mu_);
+    stats_.events += h.n_events;
+    stats_.blocks++;
+    stats_.raw_bytes += j.payload.size();
+    stats_.stored_bytes += rec;
+  }
   dirty_since_cp_ = true;
   dirty_since_sync_ = true;
   blocks_since_cp_++;
-  if (blocks_since_cp_ >= opt_.checkpoint_every_blocks) return checkpoint(false);
+  if (blocks_since_cp_ >= opt_.checkpoint_every_blocks) return checkpoint_now(false);
   return {};
+}
+
+WriterStats StoreWriter::stats() const {
+  std::lock_guard lk(stats_mu_);
+  return stats_;
 }
 
 Status StoreWriter::commit(bool sync) {
   Status s = seal_block();
+  if (s) s = drain();
   if (!s) return s;
   if (sync && dirty_since_sync_ && seg_fd_ >= 0) {
     if (::fdatasync(seg_fd_) != 0) return Error{"fdatasync failed: " + errno_text()};
     dirty_since_sync_ = false;
   }
-  if (dirty_since_cp_ && now_ns() - last_cp_time_ >= opt_.checkpoint_every_ns) return checkpoint(false);
+  if (dirty_since_cp_ && now_ns() - last_cp_time_ >= opt_.checkpoint_every_ns) return checkpoint_now(false);
   return {};
 }
 
@@ -439,6 +507,13 @@ Status StoreWriter::append_log_line(std::string body) {
 }
 
 Status StoreWriter::checkpoint(bool closed_segment) {
+  Status s = seal_block();
+  if (s) s = drain();
+  if (!s) return s;
+  return checkpoint_now(closed_segment);
+}
+
+Status StoreWriter::checkpoint_now(bool closed_segment) {
   if (next_seq_ == 0) return {};  // nothing written yet
   if (seg_fd_ >= 0 && ::fdatasync(seg_fd_) != 0) return Error{"fdatasync failed: " + errno_text()};
   dirty_since_sync_ = false;
@@ -463,7 +538,7 @@ Status StoreWriter::rotate() {
   Status s = commit(true);
   if (!s) return s;
   if (seg_fd_ < 0 || seg_size_ <= kSegmentHeaderSize) return {};
-  s = checkpoint(true);
+  s = checkpoint_now(true);
   if (!s) return s;
   ::close(seg_fd_);
   seg_fd_ = -1;
@@ -473,11 +548,13 @@ Status StoreWriter::rotate() {
 Status StoreWriter::close() {
   Status s = commit(true);
   if (!s) return s;
-  if (dirty_since_cp_) return checkpoint(false);
+  if (dirty_since_cp_) return checkpoint_now(false);
   return {};
 }
 
 Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
+  Status ds = drain();
+  if (!ds) return Error{ds.error()};
   int removed = 0;
   for (const auto& seg : list_segments(opt_.data_dir)) {
     if (seg.id > seg_id_ || (seg.id == seg_id_ && seg_fd_ >= 0)) break;  // never the segment being written

@@ -2,6 +2,10 @@
 // digest chain over blocks, signed checkpoints, retention with signed receipts.
 #pragma once
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,13 +25,13 @@ struct StoreOptions {
   std::string key_dir;  // default: "<data_dir>.keys" beside the data folder
   DigestAlg digest = DigestAlg::kSm3;
   SignAlg sign = SignAlg::kSm2;
-  size_t block_bytes = 1u << 20;   // seal a block at this much raw payload...
-  size_t block_events = 16384;     // ...or this many events
+  size_t block_bytes = 2u << 20;   // seal a block at this much raw payload...
+  size_t block_events = 32768;     // ...or this many events
   uint64_t segment_bytes = 64ull << 20;
   int64_t segment_span_ns = 86400LL * 1000000000LL;  // one segment per day at most
   uint32_t checkpoint_every_blocks = 64;
   int64_t checkpoint_every_ns = 60LL * 1000000000LL;
-  int zstd_level = 3;
+  int zstd_level = 6;  // 6: ~8x on the demo traffic at ~190 MB/s (docs/benchmarks.md)
   std::vector<std::string> witness_files;  // every checkpoint line is appended to these
   std::string witness_syslog;              // "host:port": each checkpoint line sent over UDP
 };
@@ -77,13 +81,22 @@ class StoreWriter {
   Status rotate();
 
   size_t pending_events() const { return enc_.count(); }
-  const WriterStats& stats() const { return stats_; }
+  WriterStats stats() const;  // blocks written so far (the sealer thread updates them)
   const KeyPair& key() const { return key_; }
 
  private:
   StoreWriter(const StoreOptions& opt, KeyPair key);
+  struct Job {
+    BlockHeader h;
+    std::string payload, index;
+  };
   Status recover();
   Status seal_block();
+  Status drain();  // waits until every sealed block is written
+  Status sealer_status();
+  void sealer_loop();
+  Status write_block(Job& j, int level);
+  Status checkpoint_now(bool closed_segment);
   Status open_new_segment(uint64_t id);
   Status append_log_line(std::string body);
 
@@ -110,9 +123,18 @@ class StoreWriter {
   PayloadEncoder enc_;
   KeySet bloom_keys_;
   int64_t blk_ts_min_ = 0, blk_ts_max_ = 0;
+  mutable std::mutex stats_mu_;
   WriterStats stats_;
   struct Zstd;
   std::unique_ptr<Zstd> zstd_;
+  // Sealer thread: owns the segment, chain and log state while it runs a job; the caller's
+  // thread touches that state only after drain().
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  std::deque<Job> jobs_;
+  bool busy_ = false, stop_ = false;
+  Status sealer_error_;
+  std::thread sealer_;
 };
 
 // Read-only access for search and verification.

@@ -38,7 +38,7 @@ TEST(Pipeline, AcknowledgesOnlyDurableBatches) {
   for (int b = 0; b < 50; b++) {
     ingest::RawBatch batch;
     batch.input = "test";
-    for (int i = 0; i < 20; i++) batch.msgs.push_back({"<13>Nov 26 08:00:00 h app: batch " + std::to_string(b) + " msg " + std::to_string(i), 0});
+    for (int i = 0; i < 20; i++) batch.add("<13>Nov 26 08:00:00 h app: batch " + std::to_string(b) + " msg " + std::to_string(i), 0);
     batch.on_durable = [&, b](bool ok) {
       EXPECT_TRUE(ok);
       // Durable means a fresh reader sees it already.
