@@ -160,8 +160,10 @@ int run_import(Config cfg, const std::vector<std::string>& files) {
   return rc;
 }
 
-std::string table_row(const Event& ev) {
-  std::string t = format_rfc3339(ev.ts).substr(0, 19);
+std::string table_row(const Event& ev, int tz_sec) {
+  // Local time of the configured zone (China Standard Time by default), as people read it.
+  std::string t = format_rfc3339(ev.ts + static_cast<int64_t>(tz_sec) * 1000000000LL).substr(0, 19);
+  t[10] = ' ';
   std::string host(ev.get(kHostName));
   std::string ds(ev.get(kEventDataset));
   std::string msg(ev.get(kMessage));
@@ -204,7 +206,7 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
   std::string out;
   Status s = search::run_search(cfg.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
     if (count) return true;
-    out = format == "json" ? search::event_to_json(ev) : table_row(ev);
+    out = format == "json" ? search::event_to_json(ev) : table_row(ev, cfg.tz_sec);
     out.push_back('\n');
     std::fwrite(out.data(), 1, out.size(), stdout);
     return true;

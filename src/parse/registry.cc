@@ -79,6 +79,7 @@ void Decoder::decode(Event& ev, const ParseContext& ctx) const {
     }
     if (!ev.has(kEventModule)) ev.set(kEventModule, e.name);
     if (!body.empty()) decode_body(ev, program, body, ctx);
+    if (!ev.has(kEventDataset)) ev.set(kEventDataset, "syslog");  // understood envelope, unknown program
     if (ev.ts == 0) {
       ev.ts = ev.received;
       ev.flags |= kNoTimestamp;
