@@ -20,7 +20,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integ
 from harness import free_port, wait_for  # noqa: E402
 
 
-def send(port, payload, conns):
+def send_paced(port, payload, eps):
+    # One connection, about `eps` lines a second, in 10 ms slices.
+    lines = payload.split(b"\n")
+    s = socket.create_connection(("127.0.0.1", port))
+    per = max(1, eps // 100)
+    t0 = time.time()
+    for k in range(0, len(lines), per):
+        chunk = b"\n".join(lines[k:k + per])
+        if chunk:
+            s.sendall(chunk + b"\n")
+        delay = t0 + (k // per + 1) / 100 - time.time()
+        if delay > 0:
+            time.sleep(delay)
+    s.close()
+
+
+def send(port, payload, conns, pace=0):
+    if pace:
+        return send_paced(port, payload, pace)
     # Split on line boundaries into `conns` connections sent in parallel threads.
     import threading
     parts, step = [], len(payload) // conns
@@ -56,7 +74,7 @@ def vm_hwm(pid):
     return 0
 
 
-def run_wardsec(wardsec, payload, n, conns, tmp):
+def run_wardsec(wardsec, payload, n, conns, tmp, pace=0):
     data = os.path.join(tmp, "wdata")
     http, tcp = free_port(), free_port()
     p = subprocess.Popen([wardsec, "serve", "--data", data, "--listen", f"127.0.0.1:{http}", "--tcp", f"127.0.0.1:{tcp}",
@@ -69,7 +87,7 @@ def run_wardsec(wardsec, payload, n, conns, tmp):
             return None
     wait_for(lambda: metrics() is not None, 20, "wardsec up")
     t0 = time.time()
-    send(tcp, payload, conns)
+    send(tcp, payload, conns, pace)
     wait_for(lambda: (metrics() or {}).get("stored", 0) >= n, 600, "wardsec to store everything", interval=0.05)
     t_stored = time.time() - t0
     rss = vm_hwm(p.pid)
@@ -122,11 +140,19 @@ def main():
     ap.add_argument("--wardsec", required=True)
     ap.add_argument("-n", type=int, default=1000000)
     ap.add_argument("--conns", type=int, default=2)
+    ap.add_argument("--pace", type=int, default=0,
+                    help="instead of the peer comparison: send to wardsec alone at this many events/s and report its storage")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="wardsec-bench-")
     try:
         payload = subprocess.run([a.wardsec, "generate", "--count", str(a.n), "--seed", "7"], capture_output=True, check=True).stdout
         n = payload.count(b"\n")
+        if a.pace:
+            w = run_wardsec(a.wardsec, payload, n, a.conns, tmp, a.pace)
+            print(f"paced at {a.pace} events/s: {n} events, {len(payload) / 1e6:.1f} MB in, {w['bytes'] / 1e6:.2f} MB stored, "
+                  f"{w['bytes'] / n:.1f} bytes/event, compression {len(payload) / w['bytes']:.2f}x, peak RSS {w['rss'] / 2**20:.0f} MiB, "
+                  f"verify {w['verify']}")
+            return
         w = run_wardsec(a.wardsec, payload, n, a.conns, tmp)
         r = run_rsyslog(payload, n, a.conns, tmp)
         cpu = ""
