@@ -360,6 +360,11 @@ Status Inputs::start() {
     boost::system::error_code ec;
     st_->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    // No TLS 1.3 session tickets: a fire-and-forget sender that never reads would otherwise
+    // close with unread tickets in its buffer, and its kernel's RST discards what we have not
+    // read yet.
+    SSL_CTX_set_num_tickets(st_->ssl->native_handle(), 0);
+    SSL_CTX_set_options(st_->ssl->native_handle(), SSL_OP_NO_TICKET);
     st_->ssl->use_certificate_chain_file(cert, ec);
     if (ec) return Error{"tls input: cannot load certificate " + cert + ": " + ec.message()};
     st_->ssl->use_private_key_file(key, asio::ssl::context::pem, ec);

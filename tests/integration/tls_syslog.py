@@ -41,6 +41,7 @@ action(type="omfwd" target="127.0.0.1" port="{srv.tls}" protocol="tcp" StreamDri
                 for i in range(100):
                     m = f"<14>1 2026-11-26T08:00:00+08:00 pacs-app-01 pacs - - - 影像传输 pyrun={rid} n={i}".encode()
                     s.sendall(str(len(m)).encode() + b" " + m)
+                # Closes at once, never reading: fire-and-forget senders must not lose lines.
             wait_for(lambda: count(w, data, f'"pyrun={rid}"') == 100, 20, "python TLS lines")
             r.check(True, "octet-counted frames over TLS with Chinese text arrive")
             # Old protocol versions are refused.

@@ -2,6 +2,10 @@
 // torn-tail recovery, both algorithm suites.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -256,6 +260,38 @@ TEST(Store, WitnessCatchesHistoryReSignedWithTheInstanceKey) {
   // The original agrees with its witness.
   v.data_dir = o.data_dir;
   EXPECT_TRUE(verify_store(v).intact);
+}
+
+TEST(Store, CheckpointLinesGoToTheSyslogWitness) {
+  test::TempDir t;
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  StoreOptions o = small_opts(t.path());
+  o.witness_syslog = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok());
+    fill(**w, 100, now_ns());
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  char buf[4096];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  std::string msg(buf, static_cast<size_t>(n));
+  EXPECT_TRUE(starts_with(msg, "<110>1 "));
+  size_t at = msg.find("wardsec-checkpoint ");
+  ASSERT_NE(at, std::string::npos) << msg;
+  // The line sent is the line logged, signature included.
+  auto lines = read_lines(o.data_dir + "/checkpoints.log");
+  EXPECT_EQ(msg.substr(at), lines.front());
 }
 
 TEST(Store, RetentionExpiredIsToldApartFromDeleted) {
