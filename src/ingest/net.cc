@@ -302,7 +302,9 @@ void accept_loop(StatePtr st, tcp::acceptor* acc, Make make) {
   });
 }
 
-Result<std::unique_ptr<tcp::acceptor>> listen(asio::io_context& io, const std::string& where, const char* what) {
+}  // namespace
+
+Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io, const std::string& where, const char* what) {
   auto ep = parse_endpoint(where);
   if (!ep) return Error{std::string(what) + " input: " + ep.error()};
   auto acc = std::make_unique<tcp::acceptor>(io);
@@ -314,8 +316,6 @@ Result<std::unique_ptr<tcp::acceptor>> listen(asio::io_context& io, const std::s
   if (ec) return Error{std::string(what) + " input: cannot listen on " + where + ": " + ec.message()};
   return acc;
 }
-
-}  // namespace
 
 Inputs::Inputs(asio::io_context& io, Pipeline& pipeline, InputOptions opt)
     : st_(std::make_shared<State>(io, pipeline, std::move(opt))) {}
@@ -341,7 +341,7 @@ Status Inputs::start() {
     udp_receive(st_);
   }
   if (!o.tcp.empty()) {
-    auto acc = listen(st_->io, o.tcp, "tcp");
+    auto acc = open_acceptor(st_->io, o.tcp, "tcp");
     if (!acc) return Error{acc.error()};
     st_->tcp_acc = std::move(acc.value());
     tcp_port_ = st_->tcp_acc->local_endpoint().port();
@@ -369,7 +369,7 @@ Status Inputs::start() {
     if (ec) return Error{"tls input: cannot load certificate " + cert + ": " + ec.message()};
     st_->ssl->use_private_key_file(key, asio::ssl::context::pem, ec);
     if (ec) return Error{"tls input: cannot load key " + key + ": " + ec.message()};
-    auto acc = listen(st_->io, o.tls, "tls");
+    auto acc = open_acceptor(st_->io, o.tls, "tls");
     if (!acc) return Error{acc.error()};
     st_->tls_acc = std::move(acc.value());
     tls_port_ = st_->tls_acc->local_endpoint().port();
@@ -381,7 +381,7 @@ Status Inputs::start() {
     });
   }
   if (!o.relp.empty()) {
-    auto acc = listen(st_->io, o.relp, "relp");
+    auto acc = open_acceptor(st_->io, o.relp, "relp");
     if (!acc) return Error{acc.error()};
     st_->relp_acc = std::move(acc.value());
     relp_port_ = st_->relp_acc->local_endpoint().port();

@@ -27,6 +27,9 @@ struct InputOptions {
 
 // Parses "host:port" / "[v6]:port" / ":port".
 Result<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& s);
+// Opens, binds and listens; the error names `what` and the address.
+Result<std::unique_ptr<boost::asio::ip::tcp::acceptor>> open_acceptor(boost::asio::io_context& io, const std::string& where,
+                                                                      const char* what);
 // Creates key_dir/tls.crt and key_dir/tls.key (self-signed, EC P-256) if they do not exist.
 Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::string& key);
 

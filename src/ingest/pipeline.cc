@@ -55,7 +55,24 @@ bool Pipeline::submit_events(std::vector<Event>&& evs, std::function<void(bool)>
   size_t cost = 0;
   for (const auto& e : evs) cost += e.raw.size() + e.extra.size() + 64;
   metrics_.received += evs.size();
-  return parsed_q_.push(Parsed{std::move(evs), std::move(on_durable)}, cost);
+  size_t n = evs.size();
+  return parsed_q_.push(Parsed{std::move(evs), n, std::move(on_durable)}, cost);
+}
+
+std::vector<Event> Pipeline::take_spare() {
+  std::lock_guard lk(spare_mu_);
+  if (spares_.empty()) return {};
+  std::vector<Event> v = std::move(spares_.back());
+  spares_.pop_back();
+  return v;
+}
+
+void Pipeline::give_back(std::vector<Event>&& v) {
+  // Keep a bounded number; events that held a huge line give their memory back.
+  for (auto& ev : v)
+    if (ev.raw.capacity() > (64u << 10)) ev = Event();
+  std::lock_guard lk(spare_mu_);
+  if (spares_.size() < 64) spares_.push_back(std::move(v));
 }
 
 void Pipeline::decode_loop() {
@@ -70,12 +87,15 @@ void Pipeline::decode_loop() {
     }
     for (auto& b : batches) {
       Parsed p;
-      p.events.resize(b.msgs.size());
+      p.events = take_spare();
+      p.count = b.msgs.size();
+      if (p.events.size() < p.count) p.events.resize(p.count);
       p.on_durable = std::move(b.on_durable);
       size_t cost = 0;
       FieldId input_id = kInputType;
       for (size_t i = 0; i < b.msgs.size(); i++) {
         Event& ev = p.events[i];
+        ev.clear();
         ev.raw.assign(b.text(i));
         ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
         if (b.msgs[i].truncated) ev.flags |= kTruncated;
@@ -117,7 +137,8 @@ void Pipeline::store_loop() {
     parsed_q_.pop_some(batches, 64, wait_ms);
     for (auto& b : batches) {
       bool ok = true;
-      for (const auto& ev : b.events) {
+      for (size_t i = 0; i < b.count; i++) {
+        const Event& ev = b.events[i];
         Status s = writer_.add(ev);
         if (!s) {
           ok = false;
@@ -136,6 +157,7 @@ void Pipeline::store_loop() {
           waiting.push_back(std::move(b.on_durable));
         }
       }
+      give_back(std::move(b.events));
     }
     int64_t now = now_ns();
     if (!waiting.empty()) {

@@ -139,9 +139,16 @@ class Pipeline {
 
  private:
   struct Parsed {
-    std::vector<Event> events;
+    std::vector<Event> events;  // the first `count` are this batch's; the rest are spares
+    size_t count = 0;
     std::function<void(bool)> on_durable;
   };
+  // Event vectors go back to the decode stage after the store took their events, so the
+  // steady state allocates nothing per event (and frees nothing across threads).
+  std::vector<Event> take_spare();
+  void give_back(std::vector<Event>&& v);
+  std::mutex spare_mu_;
+  std::vector<std::vector<Event>> spares_;
   void decode_loop();
   void store_loop();
 

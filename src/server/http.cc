@@ -250,15 +250,9 @@ HttpServer::HttpServer(asio::io_context& io, ingest::Pipeline& pipeline, HttpOpt
 HttpServer::~HttpServer() { stop(); }
 
 Status HttpServer::start() {
-  auto ep = ingest::parse_endpoint(st_->opt.listen);
-  if (!ep) return Error{"http: " + ep.error()};
-  st_->acc = std::make_unique<tcp::acceptor>(st_->io);
-  beast::error_code ec;
-  st_->acc->open(ep->protocol(), ec);
-  if (!ec) st_->acc->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) st_->acc->bind(*ep, ec);
-  if (!ec) st_->acc->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Error{"http: cannot listen on " + st_->opt.listen + ": " + ec.message()};
+  auto acc = ingest::open_acceptor(st_->io, st_->opt.listen, "http");
+  if (!acc) return Error{acc.error()};
+  st_->acc = std::move(acc.value());
   port_ = st_->acc->local_endpoint().port();
   accept_loop(st_);
   return {};

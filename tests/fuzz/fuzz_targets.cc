@@ -23,13 +23,17 @@ void check(const Event& ev) {
   }
 }
 
-[[maybe_unused]] void run_envelope(const char* name, std::string_view in) {
+[[maybe_unused]] const ParserRegistry& registry() {
   static ParserRegistry reg = [] {
     ParserRegistry r;
     register_builtin_parsers(r);
     return r;
   }();
-  for (const auto& e : reg.envelopes()) {
+  return reg;
+}
+
+[[maybe_unused]] void run_envelope(const char* name, std::string_view in) {
+  for (const auto& e : registry().envelopes()) {
     if (e.name != name) continue;
     Event ev;
     ev.raw.assign(in);
@@ -42,12 +46,7 @@ void check(const Event& ev) {
 }
 
 [[maybe_unused]] void run_message(const char* name, const char* program, std::string_view in) {
-  static ParserRegistry reg = [] {
-    ParserRegistry r;
-    register_builtin_parsers(r);
-    return r;
-  }();
-  for (const auto& m : reg.messages()) {
+  for (const auto& m : registry().messages()) {
     if (m.name != name) continue;
     Event ev;
     ev.raw.assign(in);
