@@ -14,12 +14,16 @@ void Event::set(FieldId id, std::string_view value) {
     ref.off = static_cast<uint32_t>(extra.size());
     extra.append(value);
   }
-  for (auto& f : fields) {
-    if (f.id == id) {
-      f = ref;
-      return;
+  uint64_t bit = 1ull << (id % 64);
+  if (seen & bit) {
+    for (auto& f : fields) {
+      if (f.id == id) {
+        f = ref;
+        return;
+      }
     }
   }
+  seen |= bit;
   fields.push_back(ref);
 }
 
@@ -53,6 +57,7 @@ void Event::clear() {
   raw.clear();
   extra.clear();
   fields.clear();
+  seen = 0;
 }
 
 }  // namespace wardsec

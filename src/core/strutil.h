@@ -58,8 +58,28 @@ inline std::string_view value_after(std::string_view s, std::string_view key, ch
 // Case-insensitive, whole-token search: `needle` (already lower case) occurs in `hay` with a
 // non-token character (or the edge) on both sides. Tokens are runs of [A-Za-z0-9_] and bytes
 // >= 0x80 (so Chinese text forms tokens too).
-inline bool is_token_char(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+struct TokenTable {
+  bool t[256];
+  constexpr TokenTable() : t() {
+    for (int c = 0; c < 256; c++)
+      t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+  }
+};
+inline constexpr TokenTable kTokenTable{};
+inline bool is_token_char(unsigned char c) { return kTokenTable.t[c]; }
+
+// Case-insensitive (ASCII) hash of `n` bytes, computed in one pass: the store's bloom index
+// and the query side must agree, so this is on disk too (bump the block format to change it).
+inline uint64_t hash_lower_stream(const char* p, size_t n, uint64_t seed) {
+  uint64_t h = seed ^ 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ static_cast<unsigned char>(lower_ascii(p[i]))) * 0x100000001b3ull;
+  h ^= n;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
 bool contains_token_seq(std::string_view hay, std::string_view lower_needle);
 bool icontains(std::string_view hay, std::string_view lower_needle);

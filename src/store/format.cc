@@ -147,11 +147,11 @@ bool Bloom::may_contain(std::string_view index, uint64_t key) {
 static constexpr uint64_t kValueSeed = 0x5eed, kTokenSeed = 0x70c3;
 
 uint64_t field_value_key(std::string_view field, std::string_view lower_value) {
-  return hash64(lower_value, hash64(field, kValueSeed));
+  return hash_lower_stream(lower_value.data(), lower_value.size(), hash64(field, kValueSeed));
 }
 
 uint64_t token_key(std::string_view field, std::string_view lower_token) {
-  return hash64(lower_token, hash64(field, kTokenSeed));
+  return hash_lower_stream(lower_token.data(), lower_token.size(), hash64(field, kTokenSeed));
 }
 
 void tokenize_lower(std::string_view text, std::vector<std::string>& out) {
@@ -187,11 +187,6 @@ const FieldSeeds& seeds_of(FieldId id) {
   return s;
 }
 
-inline uint64_t hash_lower(const char* p, size_t n, uint64_t seed) {
-  char buf[256];
-  for (size_t i = 0; i < n; i++) buf[i] = lower_ascii(p[i]);
-  return hash64(buf, n, seed);
-}
 
 }  // namespace
 
@@ -205,10 +200,10 @@ void event_bloom_keys(const Event& ev, KeySet& keys) {
         while (i < v.size() && !is_token_char(static_cast<unsigned char>(v[i]))) i++;
         size_t s = i;
         while (i < v.size() && is_token_char(static_cast<unsigned char>(v[i]))) i++;
-        if (i > s && i - s <= 256) keys.insert(hash_lower(v.data() + s, i - s, fs.token));
+        if (i > s && i - s <= 256) keys.insert(hash_lower_stream(v.data() + s, i - s, fs.token));
       }
     } else if (v.size() <= 256) {
-      keys.insert(hash_lower(v.data(), v.size(), fs.value));
+      keys.insert(hash_lower_stream(v.data(), v.size(), fs.value));
     }
   }
 }
@@ -393,7 +388,10 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
         default:
           return Error{"bad field code"};
       }
-      if (r.id != kNoField) ev.fields.push_back(r);
+      if (r.id != kNoField) {
+        ev.fields.push_back(r);
+        ev.seen |= 1ull << (r.id % 64);
+      }
     }
     out.push_back(std::move(ev));
   }

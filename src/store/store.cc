@@ -397,7 +397,7 @@ void StoreWriter::sealer_loop() {
       j = std::move(jobs_.front());
       jobs_.pop_front();
       busy_ = true;
-      level = jobs_.empty() ? opt_.zstd_level : std::min(opt_.zstd_level, 3);
+      level = jobs_.empty() ? opt_.zstd_level : 1;  // behind: compress fast until caught up
     }
     Status s = sealer_error_.ok() ? write_block(j, level) : Status();
     {
