@@ -93,18 +93,17 @@ int run_server(Config cfg, bool demo, double rate) {
         for (int i = 0; i < n; i++) b.add(g.next(ts + i * 1000000LL), ts);
         pipeline.submit(std::move(b));
       };
-      if (store::list_segments(cfg.data_dir).empty() || (*writer)->stats().events == 0) {
-        // A day of history so the first look is not empty: ~1 event per second.
-        int64_t now = now_ns(), start = now - 86400LL * 1000000000LL;
-        bool empty = true;
-        for (const auto& seg : store::list_segments(cfg.data_dir)) {
-          auto r = store::SegmentReader::open(seg);
-          if (r && r->next()) empty = false;
-        }
-        if (empty) {
-          spdlog::info("demo: generating 24 hours of history");
-          for (int64_t t = start; t < now && !g_stop; t += 10LL * 1000000000LL) send(t, 10);
-        }
+      // A new store gets a day of history first (about one event a second), so the first
+      // look is not empty.
+      bool empty = true;
+      for (const auto& seg : store::list_segments(cfg.data_dir)) {
+        auto r = store::SegmentReader::open(seg);
+        if (r && r->next()) empty = false;
+      }
+      if (empty) {
+        spdlog::info("demo: generating 24 hours of history");
+        int64_t now = now_ns();
+        for (int64_t t = now - 86400LL * 1000000000LL; t < now && !g_stop; t += 10LL * 1000000000LL) send(t, 10);
       }
       int64_t period_ns = 100000000LL;  // 10 batches a second
       double carry = 0;
