@@ -43,6 +43,13 @@ bool Pipeline::try_submit(RawBatch& b) {
   return true;
 }
 
+void Pipeline::drop(size_t n) {
+  uint64_t total = metrics_.dropped += n;
+  int64_t now = now_ns(), last = last_drop_warn_.load(std::memory_order_relaxed);
+  if (now - last > 10LL * 1000000000LL && last_drop_warn_.compare_exchange_strong(last, now))
+    spdlog::warn("ingest queue full: dropped {} UDP message(s) so far (see /api/v1/metrics)", total);
+}
+
 bool Pipeline::submit(RawBatch&& b) {
   size_t cost = b.bytes(), n = b.msgs.size();
   if (!raw_q_.push(std::move(b), cost)) return false;

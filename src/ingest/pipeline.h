@@ -130,8 +130,9 @@ class Pipeline {
   bool try_submit(RawBatch& b);
   // Waits for room (file import, demo).
   bool submit(RawBatch&& b);
-  // Drops a batch because the queue is full, counting it (UDP).
-  void drop(size_t n) { metrics_.dropped += n; }
+  // Drops messages because the queue is full (UDP cannot wait): counted, and logged at most
+  // once every 10 seconds so overload is visible without flooding the log.
+  void drop(size_t n);
   const Metrics& metrics() const { return metrics_; }
   size_t queued_bytes() const { return raw_q_.bytes() + parsed_q_.bytes(); }
   // Events already decoded (bastion, own audit trail) go straight to the store stage.
@@ -160,6 +161,7 @@ class Pipeline {
   Metrics metrics_;
   std::thread decode_thread_, store_thread_;
   std::atomic<bool> started_{false};
+  std::atomic<int64_t> last_drop_warn_{0};
 };
 
 }  // namespace wardsec::ingest
