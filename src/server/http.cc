@@ -119,6 +119,7 @@ struct HttpServer::State {
   ingest::Pipeline& pipeline;
   HttpOptions opt;
   std::unique_ptr<tcp::acceptor> acc;
+  asio::thread_pool search_pool{2};
   bool stopping = false;
   State(asio::io_context& i, ingest::Pipeline& p, HttpOptions o) : io(i), pipeline(p), opt(std::move(o)) {}
 };
@@ -188,8 +189,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (path == "/api/v1/search") {
       if (req.method() != http::verb::get) return reply(405, error_json("use GET"), "application/json", ka);
-      auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec);
-      return reply(code, body, "application/json", ka);
+      // Searches read and decompress blocks: run them off the I/O thread so that receiving
+      // logs never waits for a search.
+      auto self = shared_from_this();
+      asio::post(st_->search_pool, [self, target, ka] {
+        auto [code, body] = handle_search(self->st_->opt.data_dir, target, self->st_->opt.tz_sec);
+        asio::post(self->stream_.get_executor(), [self, code = code, body = std::move(body), ka]() mutable {
+          self->reply(code, std::move(body), "application/json", ka);
+        });
+      });
+      return;
     }
     if (path == "/api/v1/ingest") {
       if (req.method() != http::verb::post) return reply(405, error_json("use POST with JSON lines"), "application/json", ka);
@@ -260,6 +269,7 @@ Status HttpServer::start() {
 
 void HttpServer::stop() {
   st_->stopping = true;
+  st_->search_pool.stop();
   if (st_->acc) {
     beast::error_code ec;
     st_->acc->close(ec);
