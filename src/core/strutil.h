@@ -70,16 +70,32 @@ inline bool is_token_char(unsigned char c) { return kTokenTable.t[c]; }
 
 // Case-insensitive (ASCII) hash of `n` bytes, computed in one pass: the store's bloom index
 // and the query side must agree, so this is on disk too (bump the block format to change it).
+// Lower-cases the ASCII letters of 8 bytes at once (other bytes, UTF-8 included, unchanged).
+inline uint64_t lower_ascii8(uint64_t w) {
+  uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
+  uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full;   // high bit set where byte >= 'A'
+  uint64_t gt_z = low7 + 0x2525252525252525ull;   // high bit set where byte > 'Z'
+  uint64_t upper = ~w & (ge_a ^ gt_z) & 0x8080808080808080ull;
+  return w | (upper >> 2);
+}
+inline uint64_t mix128(uint64_t a, uint64_t b) {
+  __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
 inline uint64_t hash_lower_stream(const char* p, size_t n, uint64_t seed) {
-  uint64_t h = seed ^ 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ static_cast<unsigned char>(lower_ascii(p[i]))) * 0x100000001b3ull;
-  h ^= n;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  uint64_t h = seed ^ 0xa0761d6478bd642full ^ n;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = mix128(h ^ lower_ascii8(w), 0xe7037ed1a0b428dbull);
+  }
+  if (i < n) {
+    uint64_t w = 0;
+    for (size_t k = 0; i + k < n; k++) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i + k])) << (8 * k);
+    h = mix128(h ^ lower_ascii8(w), 0x8ebc6af09c88c6e3ull);
+  }
+  return mix128(h, 0x589965cc75374cc3ull ^ n);
 }
 bool contains_token_seq(std::string_view hay, std::string_view lower_needle);
 bool icontains(std::string_view hay, std::string_view lower_needle);

@@ -387,9 +387,14 @@ Status StoreWriter::drain() {
 }
 
 void StoreWriter::sealer_loop() {
+  // Compression level: the configured one while the sealer keeps up; level 1 while it is
+  // busy most of the time or blocks wait (hysteresis keeps it from flapping).
+  double busy_avg = 0;
+  bool fast = false;
+  int64_t last_start = 0;
   for (;;) {
     Job j;
-    int level;
+    bool queued;
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });
@@ -397,9 +402,18 @@ void StoreWriter::sealer_loop() {
       j = std::move(jobs_.front());
       jobs_.pop_front();
       busy_ = true;
-      level = jobs_.empty() ? opt_.zstd_level : 1;  // behind: compress fast until caught up
+      queued = !jobs_.empty();
     }
-    Status s = sealer_error_.ok() ? write_block(j, level) : Status();
+    if (busy_avg > 0.6 || queued) fast = true;
+    else if (busy_avg < 0.25) fast = false;
+    int64_t t0 = now_ns();
+    Status s = sealer_error_.ok() ? write_block(j, fast ? 1 : opt_.zstd_level) : Status();
+    int64_t t1 = now_ns();
+    if (last_start) {
+      double frac = static_cast<double>(t1 - t0) / static_cast<double>(std::max<int64_t>(1, t1 - last_start));
+      busy_avg = 0.7 * busy_avg + 0.3 * std::min(frac, 1.0);
+    }
+    last_start = t0;
     {
       std::lock_guard lk(mu_);
       busy_ = false;
