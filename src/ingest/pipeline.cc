@@ -8,7 +8,7 @@
 namespace wardsec::ingest {
 
 Pipeline::Pipeline(store::StoreWriter& writer, const PipelineOptions& opt)
-    : writer_(writer), opt_(opt), raw_q_(opt.queue_bytes), parsed_q_(opt.queue_bytes / 2 + (4u << 20)) {}
+    : writer_(writer), opt_(opt), raw_q_(opt.queue_bytes), parsed_q_(8u << 20) {}  // raw_q_ is the buffer; parsed events only wait for the store
 
 Pipeline::~Pipeline() { stop(); }
 
@@ -79,7 +79,7 @@ void Pipeline::give_back(std::vector<Event>&& v) {
   for (auto& ev : v)
     if (ev.raw.capacity() > (64u << 10)) ev = Event();
   std::lock_guard lk(spare_mu_);
-  if (spares_.size() < 64) spares_.push_back(std::move(v));
+  if (spares_.size() < 128) spares_.push_back(std::move(v));
 }
 
 void Pipeline::decode_loop() {

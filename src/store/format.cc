@@ -220,7 +220,11 @@ void event_bloom_keys(const Event& ev, KeySet& keys) {
 // payload = raws | shape | nums | inl | dict | names | u32 x5 (sizes of the first five)
 
 struct PayloadEncoder::Dict {
-  std::unordered_map<std::string, uint32_t> ids;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids;  // looked up by view: no allocation
   std::string table;
   uint32_t n = 0;
 };
@@ -254,8 +258,9 @@ void PayloadEncoder::add(const Event& ev) {
     }
     std::string_view v = ev.value(f);
     if (v.size() <= 48) {
-      auto [it, fresh] = dict_->ids.try_emplace(std::string(v), dict_->n);
-      if (fresh) {
+      auto it = dict_->ids.find(v);
+      if (it == dict_->ids.end()) {
+        it = dict_->ids.emplace(std::string(v), dict_->n).first;
         put_varint(dict_->table, v.size());
         dict_->table.append(v);
         dict_->n++;
