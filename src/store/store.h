@@ -31,7 +31,7 @@ struct StoreOptions {
   int64_t segment_span_ns = 86400LL * 1000000000LL;  // one segment per day at most
   uint32_t checkpoint_every_blocks = 64;
   int64_t checkpoint_every_ns = 60LL * 1000000000LL;
-  int zstd_level = 6;  // 6: ~8x on the demo traffic at ~190 MB/s (docs/benchmarks.md)
+  int zstd_level = 6;  // 6: ~8x on the demo traffic; level 1 while saturated (docs/benchmarks.md)
   std::vector<std::string> witness_files;  // every checkpoint line is appended to these
   std::string witness_syslog;              // "host:port": each checkpoint line sent over UDP
 };
