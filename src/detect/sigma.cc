@@ -1,0 +1,858 @@
+#include "detect/sigma.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace wardsec::detect {
+
+std::string LoadError::to_string() const {
+  return file + (line ? ":" + std::to_string(line) : std::string()) + ": " + reason;
+}
+
+namespace {
+
+struct RuleError {
+  int line;
+  std::string reason;
+};
+
+// ---- values ------------------------------------------------------------------------------
+
+std::vector<Matcher::Seg> parse_pattern(std::string_view v, bool cased, bool wildcards = true) {
+  std::vector<Matcher::Seg> segs;
+  std::string lit;
+  auto flush = [&] {
+    if (!lit.empty()) segs.push_back({Matcher::Seg::kLit, cased ? lit : to_lower(lit)});
+    lit.clear();
+  };
+  for (size_t i = 0; i < v.size(); i++) {
+    char c = v[i];
+    if (wildcards && c == '\\' && i + 1 < v.size() && (v[i + 1] == '*' || v[i + 1] == '?' || v[i + 1] == '\\')) {
+      lit.push_back(v[++i]);
+    } else if (wildcards && (c == '*' || c == '?')) {
+      flush();
+      segs.push_back({c == '*' ? Matcher::Seg::kStar : Matcher::Seg::kOne, {}});
+    } else {
+      lit.push_back(c);
+    }
+  }
+  flush();
+  return segs;
+}
+
+// Glob match of segments against text (text lower-cased by the caller unless cased).
+bool match_segs(const std::vector<Matcher::Seg>& segs, size_t si, std::string_view t) {
+  while (si < segs.size()) {
+    const auto& s = segs[si];
+    if (s.type == Matcher::Seg::kLit) {
+      if (t.substr(0, s.text.size()) != s.text) return false;
+      t.remove_prefix(s.text.size());
+      si++;
+    } else if (s.type == Matcher::Seg::kOne) {
+      if (t.empty()) return false;
+      t.remove_prefix(1);
+      si++;
+    } else {
+      // Star: collapse consecutive stars, then try every split (anchor on the next literal).
+      while (si < segs.size() && segs[si].type == Matcher::Seg::kStar) si++;
+      if (si == segs.size()) return true;
+      if (segs[si].type == Matcher::Seg::kLit) {
+        const std::string& lit = segs[si].text;
+        size_t pos = 0;
+        while ((pos = t.find(lit, pos)) != std::string_view::npos) {
+          if (match_segs(segs, si, t.substr(pos))) return true;
+          pos++;
+        }
+        return false;
+      }
+      for (size_t k = 0; k <= t.size(); k++)
+        if (match_segs(segs, si, t.substr(k))) return true;
+      return false;
+    }
+  }
+  return t.empty();
+}
+
+std::string base64(std::string_view in) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
+    out += tbl[v >> 18];
+    out += tbl[(v >> 12) & 63];
+    out += tbl[(v >> 6) & 63];
+    out += tbl[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
+    out += tbl[v >> 18];
+    out += tbl[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8);
+    out += tbl[v >> 18];
+    out += tbl[(v >> 12) & 63];
+    out += tbl[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+// UTF-8 to UTF-16 (LE or BE) bytes; invalid bytes pass through as single units.
+std::string utf16(std::string_view s, bool le, bool bom) {
+  std::string out;
+  auto put = [&](uint16_t u) {
+    if (le) {
+      out.push_back(static_cast<char>(u & 0xff));
+      out.push_back(static_cast<char>(u >> 8));
+    } else {
+      out.push_back(static_cast<char>(u >> 8));
+      out.push_back(static_cast<char>(u & 0xff));
+    }
+  };
+  if (bom) put(0xfeff);
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    uint32_t cp = c;
+    size_t n = 1;
+    if (c >= 0xf0 && i + 3 < s.size()) {
+      cp = ((c & 7u) << 18) | ((s[i + 1] & 0x3fu) << 12) | ((s[i + 2] & 0x3fu) << 6) | (s[i + 3] & 0x3fu);
+      n = 4;
+    } else if (c >= 0xe0 && i + 2 < s.size()) {
+      cp = ((c & 15u) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+      n = 3;
+    } else if (c >= 0xc0 && i + 1 < s.size()) {
+      cp = ((c & 31u) << 6) | (s[i + 1] & 0x3fu);
+      n = 2;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      put(static_cast<uint16_t>(0xd800 + (cp >> 10)));
+      put(static_cast<uint16_t>(0xdc00 + (cp & 0x3ff)));
+    } else {
+      put(static_cast<uint16_t>(cp));
+    }
+    i += n;
+  }
+  return out;
+}
+
+// The Sigma base64offset variants (as pySigma computes them).
+std::vector<std::string> base64offset(std::string_view v) {
+  static const size_t start[3] = {0, 2, 3};
+  static const int end[3] = {0, -3, -2};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < 3; i++) {
+    std::string b = base64(std::string(i, ' ') + std::string(v));
+    int e = end[(v.size() + i) % 3];
+    size_t stop = e == 0 ? b.size() : b.size() - static_cast<size_t>(-e);
+    if (stop > start[i]) out.push_back(b.substr(start[i], stop - start[i]));
+  }
+  return out;
+}
+
+// Every dash-like character at the start of a word, in every variant (capped).
+std::vector<std::string> windash(const std::string& v) {
+  static const char* kDashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x95"};
+  std::vector<size_t> pos;
+  std::vector<size_t> len;
+  for (size_t i = 0; i < v.size(); i++) {
+    bool word_start = i == 0 || v[i - 1] == ' ';
+    if (!word_start) continue;
+    for (const char* d : kDashes) {
+      size_t n = std::strlen(d);
+      if (v.compare(i, n, d) == 0) {
+        pos.push_back(i);
+        len.push_back(n);
+        break;
+      }
+    }
+  }
+  if (pos.empty()) return {v};
+  if (pos.size() > 4) pos.resize(4), len.resize(4);
+  std::vector<std::string> out;
+  size_t total = 1;
+  for (size_t k = 0; k < pos.size(); k++) total *= 5;
+  for (size_t combo = 0; combo < total; combo++) {
+    std::string r;
+    size_t last = 0, c = combo;
+    for (size_t k = 0; k < pos.size(); k++) {
+      r.append(v, last, pos[k] - last);
+      r.append(kDashes[c % 5]);
+      c /= 5;
+      last = pos[k] + len[k];
+    }
+    r.append(v, last, std::string::npos);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+struct Mods {
+  bool contains = false, startswith = false, endswith = false, all = false, base64 = false, base64off = false,
+       re = false, re_i = false, re_m = false, re_s = false, cidr = false, exists = false, cased = false,
+       fieldref = false, expand = false, windash = false, neq = false;
+  int utf = 0;  // 1 le, 2 be, 3 with bom
+  Matcher::Op num = Matcher::kEq;
+  bool numeric = false;
+};
+
+std::optional<std::string> parse_mods(const std::vector<std::string>& names, Mods& m) {
+  for (const auto& n : names) {
+    if (n == "contains") m.contains = true;
+    else if (n == "startswith") m.startswith = true;
+    else if (n == "endswith") m.endswith = true;
+    else if (n == "all") m.all = true;
+    else if (n == "base64") m.base64 = true;
+    else if (n == "base64offset") m.base64off = true;
+    else if (n == "utf16le" || n == "wide") m.utf = 1;
+    else if (n == "utf16be") m.utf = 2;
+    else if (n == "utf16") m.utf = 3;
+    else if (n == "windash") m.windash = true;
+    else if (n == "re") m.re = true;
+    else if (n == "i") m.re_i = true;
+    else if (n == "m") m.re_m = true;
+    else if (n == "s") m.re_s = true;
+    else if (n == "cidr") m.cidr = true;
+    else if (n == "exists") m.exists = true;
+    else if (n == "cased") m.cased = true;
+    else if (n == "fieldref") m.fieldref = true;
+    else if (n == "expand") m.expand = true;
+    else if (n == "neq") m.neq = true;
+    else if (n == "lt" || n == "lte" || n == "gt" || n == "gte") {
+      m.numeric = true;
+      m.num = n == "lt" ? Matcher::kLt : n == "lte" ? Matcher::kLte : n == "gt" ? Matcher::kGt : Matcher::kGte;
+    } else {
+      return "unsupported modifier '" + n + "'";
+    }
+  }
+  if ((m.re_i || m.re_m || m.re_s) && !m.re) return std::string("regex flags i/m/s need the 're' modifier");
+  return std::nullopt;
+}
+
+std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, const LoadOptions& opt,
+                                         std::vector<Matcher>& out) {
+  if (node.IsNull()) {
+    Matcher x;
+    x.kind = Matcher::kNull;
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  if (!node.IsScalar()) return std::string("a value must be a string, number, boolean or null");
+  std::string v = node.Scalar();
+  if (m.exists) {
+    Matcher x;
+    x.kind = Matcher::kExists;
+    std::string lv = to_lower(v);
+    if (lv != "true" && lv != "false") return std::string("'exists' needs true or false");
+    x.exists = lv == "true";
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  if (m.fieldref) {
+    Matcher x;
+    x.kind = Matcher::kFieldRef;
+    x.other_field = v;
+    x.cased = m.cased;
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  if (m.numeric) {
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || !end || *end) return "'" + v + "' is not a number (lt/lte/gt/gte)";
+    Matcher x;
+    x.kind = Matcher::kNumber;
+    x.op = m.num;
+    x.number = d;
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  if (m.cidr) {
+    Matcher x;
+    x.kind = Matcher::kCidr;
+    x.cidr = parse_cidr(v);
+    if (!x.cidr) return "'" + v + "' is not a CIDR block";
+    x.source = v;
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  if (m.re) {
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    if (m.re_i) flags |= PCRE2_CASELESS;
+    if (m.re_m) flags |= PCRE2_MULTILINE;
+    if (m.re_s) flags |= PCRE2_DOTALL;
+    int err = 0;
+    PCRE2_SIZE off = 0;
+    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(v.data()), v.size(), flags, &err, &off, nullptr);
+    if (!code) {
+      PCRE2_UCHAR buf[256];
+      pcre2_get_error_message(err, buf, sizeof buf);
+      return "bad regular expression at offset " + std::to_string(off) + ": " + reinterpret_cast<char*>(buf);
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    Matcher x;
+    x.kind = Matcher::kRegex;
+    x.re = std::shared_ptr<void>(code, [](void* p) { pcre2_code_free(static_cast<pcre2_code*>(p)); });
+    x.source = v;
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  // Strings: expand placeholders, windash, encodings, then wildcards.
+  std::vector<std::string> vals{v};
+  if (m.expand) {
+    std::vector<std::string> next;
+    for (const auto& s : vals) {
+      size_t a = s.find('%'), b = a == std::string::npos ? a : s.find('%', a + 1);
+      if (b == std::string::npos) {
+        next.push_back(s);
+        continue;
+      }
+      std::string name = s.substr(a + 1, b - a - 1);
+      auto it = opt.placeholders.find(name);
+      if (it == opt.placeholders.end()) return "placeholder %" + name + "% is not configured";
+      for (const auto& rep : it->second) next.push_back(s.substr(0, a) + rep + s.substr(b + 1));
+    }
+    vals.swap(next);
+  }
+  if (m.windash) {
+    std::vector<std::string> next;
+    for (const auto& s : vals)
+      for (auto& w : windash(s)) next.push_back(std::move(w));
+    vals.swap(next);
+  }
+  bool encoded = m.utf || m.base64 || m.base64off;
+  if (m.utf)
+    for (auto& s : vals) s = utf16(s, m.utf != 2, m.utf == 3);
+  if (m.base64) {
+    for (auto& s : vals) s = base64(s);
+  } else if (m.base64off) {
+    std::vector<std::string> next;
+    for (const auto& s : vals)
+      for (auto& b : base64offset(s)) next.push_back(std::move(b));
+    vals.swap(next);
+  }
+  for (const auto& s : vals) {
+    Matcher x;
+    x.kind = Matcher::kPattern;
+    // Encoded values are literal bytes; base64 is case-sensitive.
+    x.cased = m.cased || m.base64 || m.base64off;
+    x.segs = parse_pattern(s, x.cased, !encoded);
+    bool contains = m.contains || m.base64off;
+    if (contains || m.endswith) x.segs.insert(x.segs.begin(), {Matcher::Seg::kStar, {}});
+    if (contains || m.startswith) x.segs.push_back({Matcher::Seg::kStar, {}});
+    x.source = s;
+    out.push_back(std::move(x));
+  }
+  return std::nullopt;
+}
+
+// ---- detections --------------------------------------------------------------------------
+
+std::optional<RuleError> compile_map(const YAML::Node& map, const LoadOptions& opt, std::vector<FieldTest>& out) {
+  for (const auto& kv : map) {
+    std::string key = kv.first.Scalar();
+    std::vector<std::string> parts;
+    size_t p = 0;
+    while (true) {
+      size_t bar = key.find('|', p);
+      parts.push_back(key.substr(p, bar == std::string::npos ? std::string::npos : bar - p));
+      if (bar == std::string::npos) break;
+      p = bar + 1;
+    }
+    FieldTest t;
+    t.field = parts[0];
+    Mods m;
+    if (auto e = parse_mods(std::vector<std::string>(parts.begin() + 1, parts.end()), m))
+      return RuleError{kv.first.Mark().line + 1, "'" + key + "': " + *e};
+    t.all = m.all;
+    t.negate = m.neq;
+    const YAML::Node& v = kv.second;
+    auto add = [&](const YAML::Node& one) -> std::optional<RuleError> {
+      std::vector<Matcher> alts;
+      if (auto e = compile_value(one, m, opt, alts)) return RuleError{one.Mark().line + 1, "'" + key + "': " + *e};
+      t.values.push_back(std::move(alts));
+      return std::nullopt;
+    };
+    if (v.IsSequence()) {
+      if (v.size() == 0) return RuleError{kv.first.Mark().line + 1, "'" + key + "': empty list of values"};
+      for (const auto& one : v)
+        if (auto e = add(one)) return e;
+    } else if (v.IsMap()) {
+      return RuleError{kv.first.Mark().line + 1, "'" + key + "': a value cannot be a mapping"};
+    } else if (auto e = add(v)) {
+      return e;
+    }
+    out.push_back(std::move(t));
+  }
+  return std::nullopt;
+}
+
+std::optional<RuleError> compile_detection(const YAML::Node& node, const LoadOptions& opt, Detection& d) {
+  if (node.IsMap()) {
+    std::vector<FieldTest> tests;
+    if (auto e = compile_map(node, opt, tests)) return e;
+    d.alternatives.push_back(std::move(tests));
+    return std::nullopt;
+  }
+  if (node.IsSequence()) {
+    // A list of maps (OR), or a list of keywords (field-less values, OR).
+    FieldTest keywords;
+    for (const auto& item : node) {
+      if (item.IsMap()) {
+        std::vector<FieldTest> tests;
+        if (auto e = compile_map(item, opt, tests)) return e;
+        d.alternatives.push_back(std::move(tests));
+      } else if (item.IsScalar() || item.IsNull()) {
+        std::vector<Matcher> alts;
+        Mods m;
+        m.contains = true;  // keywords match anywhere in the text
+        if (auto e = compile_value(item, m, opt, alts)) return RuleError{item.Mark().line + 1, *e};
+        keywords.values.push_back(std::move(alts));
+      } else {
+        return RuleError{item.Mark().line + 1, "a detection list holds maps or keywords"};
+      }
+    }
+    if (!keywords.values.empty()) d.alternatives.push_back({std::move(keywords)});
+    return std::nullopt;
+  }
+  if (node.IsScalar()) {
+    FieldTest keywords;
+    std::vector<Matcher> alts;
+    Mods m;
+    m.contains = true;
+    if (auto e = compile_value(node, m, opt, alts)) return RuleError{node.Mark().line + 1, *e};
+    keywords.values.push_back(std::move(alts));
+    d.alternatives.push_back({std::move(keywords)});
+    return std::nullopt;
+  }
+  return RuleError{node.Mark().line + 1, "a detection must be a map, a list or a keyword"};
+}
+
+// ---- conditions --------------------------------------------------------------------------
+
+class CondParser {
+ public:
+  explicit CondParser(std::string_view s) : s_(s) { lex(); }
+  Result<std::unique_ptr<Condition>> run() {
+    if (!err_.empty()) return Error{err_};
+    if (toks_.empty()) return Error{"empty condition"};
+    auto c = parse_or();
+    if (!err_.empty()) return Error{err_};
+    if (p_ < toks_.size()) return Error{"unexpected '" + toks_[p_] + "' in condition"};
+    return c;
+  }
+
+ private:
+  void lex() {
+    size_t i = 0;
+    while (i < s_.size()) {
+      char c = s_[i];
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        i++;
+      } else if (c == '(' || c == ')') {
+        toks_.emplace_back(1, c);
+        i++;
+      } else if (c == '|') {
+        err_ = "aggregation expressions ('|') are deprecated; use a correlation rule";
+        return;
+      } else {
+        size_t j = i;
+        while (j < s_.size() && !std::isspace(static_cast<unsigned char>(s_[j])) && s_[j] != '(' && s_[j] != ')') j++;
+        toks_.emplace_back(s_.substr(i, j - i));
+        i = j;
+      }
+    }
+  }
+  bool kw(const char* k) const { return p_ < toks_.size() && iequals(toks_[p_], k); }
+  std::unique_ptr<Condition> node(Condition::Kind k) {
+    auto c = std::make_unique<Condition>();
+    c->kind = k;
+    return c;
+  }
+  std::unique_ptr<Condition> parse_or() {
+    auto l = parse_and();
+    while (err_.empty() && kw("or")) {
+      p_++;
+      auto n = node(Condition::kOr);
+      n->kids.push_back(std::move(l));
+      n->kids.push_back(parse_and());
+      l = std::move(n);
+    }
+    return l;
+  }
+  std::unique_ptr<Condition> parse_and() {
+    auto l = parse_not();
+    while (err_.empty() && kw("and")) {
+      p_++;
+      auto n = node(Condition::kAnd);
+      n->kids.push_back(std::move(l));
+      n->kids.push_back(parse_not());
+      l = std::move(n);
+    }
+    return l;
+  }
+  std::unique_ptr<Condition> parse_not() {
+    if (kw("not")) {
+      p_++;
+      auto n = node(Condition::kNot);
+      n->kids.push_back(parse_not());
+      return n;
+    }
+    return parse_primary();
+  }
+  std::unique_ptr<Condition> parse_primary() {
+    if (p_ >= toks_.size()) {
+      err_ = "condition ends where a term was expected";
+      return node(Condition::kRef);
+    }
+    std::string t = toks_[p_++];
+    if (t == "(") {
+      auto c = parse_or();
+      if (p_ >= toks_.size() || toks_[p_] != ")") {
+        if (err_.empty()) err_ = "unbalanced '(' in condition";
+        return c;
+      }
+      p_++;
+      return c;
+    }
+    if (t == ")" || iequals(t, "and") || iequals(t, "or")) {
+      err_ = "unexpected '" + t + "' in condition";
+      return node(Condition::kRef);
+    }
+    bool quant = iequals(t, "all") || iequals(t, "any") || std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (quant && kw("of")) {
+      p_++;
+      if (p_ >= toks_.size()) {
+        err_ = "'" + t + " of' needs a name pattern or 'them'";
+        return node(Condition::kRef);
+      }
+      auto n = node(iequals(t, "all") ? Condition::kAllOf : Condition::kOneOf);
+      if (!iequals(t, "all") && !iequals(t, "any") && t != "1") {
+        err_ = "'" + t + " of' is not supported: use '1 of' or 'all of'";
+      }
+      n->name = toks_[p_++];
+      return n;
+    }
+    auto n = node(Condition::kRef);
+    n->name = t;
+    return n;
+  }
+
+  std::string_view s_;
+  std::vector<std::string> toks_;
+  size_t p_ = 0;
+  std::string err_;
+};
+
+bool name_matches(const std::string& name, const std::string& pattern) {
+  if (pattern == "them") return name.empty() || name[0] != '_';
+  if (!pattern.empty() && pattern.back() == '*') return name.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return name == pattern;
+}
+
+std::optional<std::string> check_refs(const Condition& c, const std::map<std::string, Detection>& dets) {
+  if (c.kind == Condition::kRef && !dets.count(c.name)) return "condition names '" + c.name + "', which is not a detection";
+  if (c.kind == Condition::kOneOf || c.kind == Condition::kAllOf) {
+    bool any = false;
+    for (const auto& [n, d] : dets) any = any || name_matches(n, c.name);
+    if (!any) return "condition pattern '" + c.name + "' matches no detection";
+  }
+  for (const auto& k : c.kids)
+    if (auto e = check_refs(*k, dets)) return e;
+  return std::nullopt;
+}
+
+std::vector<std::string> string_list(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (n && n.IsSequence())
+    for (const auto& x : n)
+      if (x.IsScalar()) out.push_back(x.Scalar());
+  return out;
+}
+
+std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : std::string(); }
+
+std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt, Rule& r) {
+  r.id = scalar(doc["id"]);
+  r.title = scalar(doc["title"]);
+  r.status = scalar(doc["status"]);
+  r.level = scalar(doc["level"]);
+  r.description = scalar(doc["description"]);
+  r.tags = string_list(doc["tags"]);
+  if (r.title.empty()) return RuleError{doc.Mark().line + 1, "rule has no title"};
+  const YAML::Node ls = doc["logsource"];
+  if (!ls || !ls.IsMap()) return RuleError{doc.Mark().line + 1, "rule has no logsource"};
+  r.logsource = {scalar(ls["product"]), scalar(ls["service"]), scalar(ls["category"])};
+  const YAML::Node det = doc["detection"];
+  if (!det || !det.IsMap()) return RuleError{doc.Mark().line + 1, "rule has no detection"};
+  YAML::Node cond;
+  for (const auto& kv : det) {
+    std::string name = kv.first.Scalar();
+    if (name == "condition") {
+      cond = kv.second;
+      continue;
+    }
+    if (name == "timeframe") continue;  // legacy; correlation rules carry time windows
+    Detection d;
+    if (auto e = compile_detection(kv.second, opt, d)) return e;
+    r.detections.emplace(name, std::move(d));
+  }
+  if (!cond) return RuleError{det.Mark().line + 1, "detection has no condition"};
+  std::vector<std::string> conds;
+  if (cond.IsScalar()) conds.push_back(cond.Scalar());
+  else if (cond.IsSequence()) conds = string_list(cond);
+  if (conds.empty()) return RuleError{cond.Mark().line + 1, "condition must be a string or a list of strings"};
+  for (const auto& c : conds) {
+    auto parsed = CondParser(c).run();
+    if (!parsed) return RuleError{cond.Mark().line + 1, "condition '" + c + "': " + parsed.error()};
+    if (auto e = check_refs(**parsed, r.detections)) return RuleError{cond.Mark().line + 1, *e};
+    r.conditions.push_back(std::shared_ptr<Condition>(std::move(parsed.value())));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Condition>> parse_condition(std::string_view text) { return CondParser(text).run(); }
+
+std::vector<std::string> split_json_objects(std::string_view t) {
+  std::vector<std::string> out;
+  int depth = 0;
+  bool in_str = false, esc = false;
+  size_t start = 0;
+  for (size_t i = 0; i < t.size(); i++) {
+    char c = t[i];
+    if (in_str) {
+      if (esc) esc = false;
+      else if (c == '\\') esc = true;
+      else if (c == '"') in_str = false;
+      continue;
+    }
+    if (c == '"') {
+      in_str = true;
+    } else if (c == '{') {
+      if (depth == 0) start = i;
+      depth++;
+    } else if (c == '}' && depth > 0) {
+      if (--depth == 0) out.emplace_back(t.substr(start, i - start + 1));
+    }
+  }
+  return out;
+}
+
+LoadResult load_rule_text(const std::string& text, const std::string& name, const LoadOptions& opt) {
+  LoadResult res;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    res.errors.push_back({name, e.mark.line + 1, "YAML: " + e.msg});
+    return res;
+  }
+  // Sigma "rule collections": a document with action: global is merged into the ones after it.
+  YAML::Node global;
+  for (const auto& doc : docs) {
+    if (!doc || doc.IsNull()) continue;
+    if (!doc.IsMap()) {
+      res.errors.push_back({name, doc.Mark().line + 1, "a rule document must be a mapping"});
+      continue;
+    }
+    if (doc["correlation"]) {
+      res.other_documents.push_back("correlation");
+      continue;
+    }
+    if (doc["filter"] && !doc["detection"]) {
+      res.other_documents.push_back("filter");
+      continue;
+    }
+    std::string action = scalar(doc["action"]);
+    if (action == "global") {
+      global = YAML::Clone(doc);
+      continue;
+    }
+    if (action == "reset") {
+      global = YAML::Node();
+      continue;
+    }
+    YAML::Node merged = doc;
+    if (global.IsMap()) {
+      merged = YAML::Clone(global);
+      for (const auto& kv : doc) merged[kv.first.Scalar()] = kv.second;
+    }
+    Rule r;
+    r.file = name;
+    try {
+      if (auto e = load_rule(merged, opt, r)) {
+        res.errors.push_back({name, e->line, e->reason});
+        continue;
+      }
+    } catch (const YAML::Exception& e) {
+      res.errors.push_back({name, e.mark.line + 1, "YAML: " + e.msg});
+      continue;
+    }
+    res.rules.push_back(std::move(r));
+  }
+  return res;
+}
+
+LoadResult load_rule_file(const std::string& path, const LoadOptions& opt) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.errors.push_back({path, 0, "cannot read the file"});
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_rule_text(ss.str(), path, opt);
+}
+
+// ---- evaluation --------------------------------------------------------------------------
+
+std::optional<std::string_view> default_lookup(const Event& ev, const std::string& field) {
+  for (const char* prefix : {"", "Event.EventData.", "Event.System.", "EventData.", "System."}) {
+    std::string name = std::string(prefix) + field;
+    FieldId id = FieldRegistry::find(name);
+    if (id == kNoField) continue;
+    for (const auto& f : ev.fields)
+      if (f.id == id) return ev.value(f);
+  }
+  // Windows "UserData" events nest their fields under an element named per event type
+  // (Event.UserData.Operation_ClientFailure.Operation).
+  std::string suffix = "." + field;
+  for (const auto& f : ev.fields) {
+    std::string_view n = FieldRegistry::name(f.id);
+    if (starts_with(n, "Event.UserData.") && n.size() > suffix.size() && n.substr(n.size() - suffix.size()) == suffix)
+      return ev.value(f);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event& ev, const FieldLookup& lookup) {
+  switch (m.kind) {
+    case Matcher::kNull: return !v.has_value();
+    case Matcher::kExists: return v.has_value() == m.exists;
+    default: break;
+  }
+  if (!v) return false;
+  switch (m.kind) {
+    case Matcher::kPattern: {
+      if (m.cased) return match_segs(m.segs, 0, *v);
+      std::string low = to_lower(*v);
+      return match_segs(m.segs, 0, low);
+    }
+    case Matcher::kRegex: {
+      auto* code = static_cast<pcre2_code*>(m.re.get());
+      pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+      int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(v->data()), v->size(), 0, 0, md, nullptr);
+      pcre2_match_data_free(md);
+      return rc >= 0;
+    }
+    case Matcher::kCidr: {
+      auto ip = parse_ip(*v);
+      return ip && m.cidr->contains(*ip);
+    }
+    case Matcher::kNumber: {
+      std::string s(*v);
+      char* end = nullptr;
+      double d = std::strtod(s.c_str(), &end);
+      if (s.empty() || !end || *end) return false;
+      switch (m.op) {
+        case Matcher::kLt: return d < m.number;
+        case Matcher::kLte: return d <= m.number;
+        case Matcher::kGt: return d > m.number;
+        case Matcher::kGte: return d >= m.number;
+        case Matcher::kEq: return d == m.number;
+      }
+      return false;
+    }
+    case Matcher::kFieldRef: {
+      auto other = lookup(ev, m.other_field);
+      if (!other) return false;
+      return m.cased ? *other == *v : iequals(*other, *v);
+    }
+    default: return false;
+  }
+}
+
+bool match_test(const FieldTest& t, const Event& ev, const FieldLookup& lookup) {
+  auto value_matches = [&](const std::vector<Matcher>& alts) {
+    if (t.field.empty()) {
+      // Keyword: the message, else the raw line.
+      std::string_view text = ev.get(kMessage);
+      for (const auto& m : alts)
+        if (match_one(m, text.empty() ? std::string_view(ev.raw) : text, ev, lookup) ||
+            (!text.empty() && match_one(m, std::string_view(ev.raw), ev, lookup)))
+          return true;
+      return false;
+    }
+    auto v = lookup(ev, t.field);
+    for (const auto& m : alts)
+      if (match_one(m, v, ev, lookup)) return true;
+    return false;
+  };
+  bool result;
+  if (t.all) {
+    result = std::all_of(t.values.begin(), t.values.end(), value_matches);
+  } else {
+    result = std::any_of(t.values.begin(), t.values.end(), value_matches);
+  }
+  if (t.negate) {
+    // neq: the field exists and differs from every value.
+    return !t.field.empty() && lookup(ev, t.field).has_value() && !result;
+  }
+  return result;
+}
+
+bool match_detection(const Detection& d, const Event& ev, const FieldLookup& lookup) {
+  for (const auto& alt : d.alternatives) {
+    bool ok = true;
+    for (const auto& t : alt)
+      if (!match_test(t, ev, lookup)) {
+        ok = false;
+        break;
+      }
+    if (ok) return true;
+  }
+  return false;
+}
+
+bool eval(const Condition& c, const Rule& r, const Event& ev, const FieldLookup& lookup) {
+  switch (c.kind) {
+    case Condition::kRef: return match_detection(r.detections.at(c.name), ev, lookup);
+    case Condition::kAnd: return eval(*c.kids[0], r, ev, lookup) && eval(*c.kids[1], r, ev, lookup);
+    case Condition::kOr: return eval(*c.kids[0], r, ev, lookup) || eval(*c.kids[1], r, ev, lookup);
+    case Condition::kNot: return !eval(*c.kids[0], r, ev, lookup);
+    case Condition::kOneOf:
+      for (const auto& [n, d] : r.detections)
+        if (name_matches(n, c.name) && match_detection(d, ev, lookup)) return true;
+      return false;
+    case Condition::kAllOf:
+      for (const auto& [n, d] : r.detections)
+        if (name_matches(n, c.name) && !match_detection(d, ev, lookup)) return false;
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool naive_match(const Rule& rule, const Event& ev, const FieldLookup& lookup) {
+  for (const auto& c : rule.conditions)
+    if (eval(*c, rule, ev, lookup)) return true;
+  return false;
+}
+
+}  // namespace wardsec::detect

@@ -1,0 +1,111 @@
+// Sigma rules (https://github.com/SigmaHQ/sigma-specification), loaded from YAML into a
+// matcher. This file holds the rule model, the loader and the reference ("naive") evaluator
+// that checks one rule against one event; the compiled multi-rule engine builds on the same
+// model.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/result.h"
+#include "core/strutil.h"
+
+namespace wardsec::detect {
+
+// One value of a detection item, after modifiers that transform values (base64, utf16,
+// windash, expand) were applied. A single Sigma value can become several alternatives.
+struct Matcher {
+  enum Kind { kPattern, kRegex, kCidr, kNumber, kExists, kNull, kFieldRef } kind = kPattern;
+  // kPattern: segments of literal text and wildcards (already lower-cased unless cased)
+  struct Seg {
+    enum Type { kLit, kStar, kOne } type;
+    std::string text;
+  };
+  std::vector<Seg> segs;
+  bool cased = false;
+  // kRegex
+  std::shared_ptr<void> re;  // pcre2_code*, freed by its deleter; shared because matchers are copied
+  std::string source;        // the value as written, for messages
+  // kCidr
+  std::optional<Cidr> cidr;
+  // kNumber: op and bound
+  enum Op { kEq, kLt, kLte, kGt, kGte } op = kEq;
+  double number = 0;
+  // kExists
+  bool exists = true;
+  // kFieldRef: the other field
+  std::string other_field;
+};
+
+struct FieldTest {
+  std::string field;  // empty: keyword (any text of the event)
+  bool all = false;   // values ANDed (|all)
+  bool negate = false;  // |neq
+  std::vector<std::vector<Matcher>> values;  // each value: its alternatives (OR)
+};
+
+// One named detection: a list of maps (OR); each map is a list of field tests (AND).
+struct Detection {
+  std::vector<std::vector<FieldTest>> alternatives;
+};
+
+struct Condition {
+  enum Kind { kRef, kAnd, kOr, kNot, kOneOf, kAllOf } kind = kRef;
+  std::string name;  // kRef; for kOneOf/kAllOf: the pattern (may end in *) or "them"
+  std::vector<std::unique_ptr<Condition>> kids;
+};
+
+struct LogSource {
+  std::string product, service, category;
+};
+
+struct Rule {
+  std::string id, title, status, level, description, file;
+  std::vector<std::string> tags;
+  LogSource logsource;
+  std::map<std::string, Detection> detections;
+  std::vector<std::shared_ptr<Condition>> conditions;  // ORed (a condition list)
+};
+
+struct LoadOptions {
+  // Values for %placeholders% used with |expand.
+  std::map<std::string, std::vector<std::string>> placeholders;
+};
+
+struct LoadError {
+  std::string file;
+  int line = 0;  // 1-based, 0 if unknown
+  std::string reason;
+  std::string to_string() const;
+};
+
+// Loads every rule document of a YAML file. Documents that are not detection rules
+// (correlation, filter) are returned in `skipped_kinds` for the caller to handle.
+struct LoadResult {
+  std::vector<Rule> rules;
+  std::vector<LoadError> errors;
+  std::vector<std::string> other_documents;  // "correlation", "filter"
+};
+LoadResult load_rule_file(const std::string& path, const LoadOptions& opt = {});
+LoadResult load_rule_text(const std::string& text, const std::string& name, const LoadOptions& opt = {});
+Result<std::unique_ptr<Condition>> parse_condition(std::string_view text);
+
+// Looks a Sigma field name up in an event: the name itself, then the forms Windows event
+// exports use (Event.EventData.X, Event.System.X, EventData.X, Event.UserData.<type>.X). The mapping from Sigma's
+// taxonomy to ECS names comes from data files (field mapping) in the engine.
+using FieldLookup = std::function<std::optional<std::string_view>(const Event&, const std::string& field)>;
+std::optional<std::string_view> default_lookup(const Event& ev, const std::string& field);
+
+// Splits event files as rule authors have them: JSON lines, one JSON array, or concatenated
+// (pretty-printed) JSON objects. Returns each object's text; text outside objects is ignored.
+std::vector<std::string> split_json_objects(std::string_view text);
+
+// The reference evaluator: does `rule` match `ev`? Slow and simple on purpose; the compiled
+// engine is tested against it.
+bool naive_match(const Rule& rule, const Event& ev, const FieldLookup& lookup = default_lookup);
+
+}  // namespace wardsec::detect
