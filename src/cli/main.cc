@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "cli/config.h"
 #include "core/timeutil.h"
 #include "demo/generator.h"
+#include "detect/ruleset.h"
 #include "ingest/import.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
@@ -223,6 +225,100 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
   return 0;
 }
 
+// Finds rules/mapping/sigma.yaml: the option, the working directory, then beside the binary.
+std::string find_mapping(const std::string& given, const char* argv0) {
+  namespace fs = std::filesystem;
+  if (!given.empty()) return given;
+  std::vector<fs::path> tries = {"rules/mapping/sigma.yaml"};
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (!ec)
+    for (const char* up : {"../../rules", "../rules", "../share/wardsec/rules", "../../../rules"})
+      tries.push_back(exe.parent_path() / up / "mapping/sigma.yaml");
+  for (const auto& t : tries)
+    if (fs::exists(t, ec)) return t.lexically_normal().string();
+  (void)argv0;
+  return "rules/mapping/sigma.yaml";
+}
+
+int run_rules(bool lint, const std::vector<std::string>& paths, const std::string& events_file,
+              const std::string& mapping_path, const std::string& format) {
+  auto mapping = detect::Mapping::load(mapping_path);
+  if (!mapping) {
+    std::fprintf(stderr, "wardsec rules: %s\n", mapping.error().c_str());
+    return 2;
+  }
+  detect::RuleSet set(std::move(mapping.value()));
+  for (const auto& p : paths) {
+    if (!std::filesystem::exists(p)) {
+      std::fprintf(stderr, "wardsec rules: %s: no such file or folder\n", p.c_str());
+      return 2;
+    }
+    set.add_path(p);
+  }
+  for (const auto& e : set.errors()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  if (lint) {
+    size_t unmapped = 0;
+    for (const auto& r : set.rules()) {
+      if (r.source) continue;
+      unmapped++;
+      const auto& ls = r.rule.logsource;
+      std::fprintf(stderr, "%s: warning: rule '%s': no mapping for logsource product=%s service=%s category=%s; it sees no events (rules/mapping/sigma.yaml)\n",
+                   r.rule.file.c_str(), r.rule.title.c_str(), ls.product.c_str(), ls.service.c_str(), ls.category.c_str());
+    }
+    std::printf("%zu rules loaded, %zu errors, %zu without a logsource mapping\n", set.rules().size(), set.errors().size(), unmapped);
+    return set.errors().empty() ? 0 : 1;
+  }
+  std::ifstream in(events_file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "wardsec rules test: cannot read %s\n", events_file.c_str());
+    return 2;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // JSON lines, a JSON array or concatenated JSON objects; otherwise one raw log line each.
+  std::vector<std::string> docs;
+  std::string_view t = trim(text);
+  if (!t.empty() && (t.front() == '{' || t.front() == '[')) {
+    docs = detect::split_json_objects(t);
+  } else {
+    size_t p = 0;
+    while (p < text.size()) {
+      size_t nl = text.find('\n', p);
+      std::string line = text.substr(p, nl == std::string::npos ? std::string::npos : nl - p);
+      if (!trim(line).empty()) docs.push_back(line);
+      if (nl == std::string::npos) break;
+      p = nl + 1;
+    }
+  }
+  Decoder dec;
+  size_t matches = 0;
+  for (size_t i = 0; i < docs.size(); i++) {
+    Event ev;
+    ev.raw = docs[i];
+    ParseContext ctx;
+    ctx.received = now_ns();
+    dec.decode(ev, ctx);
+    for (size_t r : set.match(ev, true)) {
+      matches++;
+      const auto& rule = set.rules()[r].rule;
+      if (format == "json") {
+        std::string out = "{\"rule.id\":\"";
+        search::json_escape(rule.id, out);
+        out += "\",\"rule.title\":\"";
+        search::json_escape(rule.title, out);
+        out += "\",\"rule.level\":\"";
+        search::json_escape(rule.level, out);
+        out += "\",\"event.index\":" + std::to_string(i) + "}";
+        std::printf("%s\n", out.c_str());
+      } else {
+        std::printf("event %zu: %s [%s] %s\n", i, rule.title.c_str(), rule.level.c_str(), rule.id.c_str());
+      }
+    }
+  }
+  std::fprintf(stderr, "%zu events, %zu rules, %zu matches\n", docs.size(), set.rules().size(), matches);
+  return set.errors().empty() ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace wardsec
 
@@ -302,6 +398,21 @@ int main(int argc, char** argv) {
   gen->add_option("--seed", gen_seed, "random seed (default 1)");
   gen->add_option("--rate", gen_rate, "events per second of the generated time line (default 1000)");
 
+  auto* rules = app.add_subcommand("rules", "check and try detection rules (Sigma)");
+  rules->require_subcommand(1);
+  std::vector<std::string> rule_paths;
+  std::string events_file, mapping_file, rules_format = "table";
+  auto* lint = rules->add_subcommand("lint", "load rules and report every problem with file and line");
+  lint->add_option("paths", rule_paths, "rule files or folders")->required();
+  lint->add_option("--mapping", mapping_file, "logsource and field mapping (default rules/mapping/sigma.yaml)");
+  auto* rtest = rules->add_subcommand("test", "run rules over events and print the matches");
+  rtest->add_option("paths", rule_paths, "rule files or folders")->required();
+  rtest->add_option("--events", events_file, "JSON lines, a JSON array, concatenated JSON objects, or raw log lines")->required();
+  rtest->add_option("--format", rules_format, "table or json (one object per match: rule.id, rule.title, rule.level, event.index)")
+      ->check(CLI::IsMember({"table", "json"}));
+  rtest->add_option("--mapping", mapping_file, "logsource and field mapping (default rules/mapping/sigma.yaml)");
+  for (auto* sub : {lint, rtest}) add_common(sub, common);
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -322,6 +433,8 @@ int main(int argc, char** argv) {
     return run_server(*cfg, demo->parsed(), rate);
   }
   if (imp->parsed()) return run_import(*cfg, files);
+  if (rules->parsed())
+    return run_rules(lint->parsed(), rule_paths, events_file, find_mapping(mapping_file, argv[0]), rules_format);
   if (gen->parsed()) {
     demo::Generator g(gen_seed);
     int64_t t0 = now_ns() - static_cast<int64_t>(static_cast<double>(gen_count) / gen_rate * 1e9);

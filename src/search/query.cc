@@ -257,7 +257,9 @@ class Parser {
     auto n = std::make_unique<Node>();
     n->kind = Node::kTerm;
     n->field = field;
-    n->field_id = is_time_field(field) ? kNoField : FieldRegistry::find(field);
+    // Interned, not just looked up: a field no event has carried yet still gets its id, so a
+    // query parsed early (a rule's routing) matches events that arrive later.
+    n->field_id = is_time_field(field) ? kNoField : FieldRegistry::intern(field);
     FieldType type = n->field_id == kNoField ? FieldType::kKeyword : FieldRegistry::type(n->field_id);
     if (kind == Tok::kRange) {
       // [a TO b] inclusive, {a TO b} exclusive.

@@ -74,6 +74,27 @@ def body(r):
         r.check("removed 1 segment" in res.stdout, "retention removes the expired segment")
         res = cli(w, "verify", "--data", data2, check=False)
         r.check(res.returncode == 0 and "expired by retention" in res.stdout, "verify tells expired segments apart (receipt)")
+        rules_contract(r, w, t)
+
+
+def rules_contract(r, w, t):
+    """`wardsec rules lint` and `rules test` (issue #3's contract)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    res = cli(w, "rules", "lint", os.path.join(root, "rules", "hospital"), check=False)
+    r.check(res.returncode == 0 and "0 errors" in res.stdout, "rules lint: the hospital rules load cleanly")
+    bad = os.path.join(t, "bad.yml")
+    open(bad, "w").write("title: x\nlogsource:\n  product: linux\ndetection:\n  sel:\n    A|nosuchmod: 1\n  condition: sel\n")
+    res = cli(w, "rules", "lint", bad, check=False)
+    r.check(res.returncode == 1 and "bad.yml:6" in res.stderr and "nosuchmod" in res.stderr, "rules lint names file, line and reason")
+    # Concatenated pretty-printed objects, as in the Sigma regression data.
+    events = os.path.join(t, "events.json")
+    open(events, "w").write(json.dumps({"EventID": 4720, "Channel": "Security", "Computer": "EMR-APP-01"}, indent=2) + "\n" +
+                            json.dumps({"EventID": 4624, "Channel": "Security"}, indent=2) + "\n" +
+                            json.dumps({"EventID": 4720, "Channel": "Security"}, indent=2) + "\n")
+    res = cli(w, "rules", "test", os.path.join(root, "rules", "hospital"), "--events", events, "--format", "json")
+    hits = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
+    r.check([h["event.index"] for h in hits] == [0, 2] and all(h["rule.id"] and h["rule.title"] for h in hits),
+            f"rules test --format json prints rule.id, rule.title and the 0-based event.index ({hits})")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "detect/ruleset.h"
 #include "detect/sigma.h"
 #include "test_util.h"
 
@@ -272,4 +273,43 @@ TEST(SigmaCompatibility, FewRulesFireOnEverydayTraffic) {
       if (naive_match(r, ev)) fired[r.title]++;
   for (const auto& [t, n] : fired) std::printf("  fired on everyday traffic: %s (%d)\n", t.c_str(), n);
   EXPECT_LE(fired.size(), 5u);
+}
+
+// rules/hospital: every rule fires on its sample and not on its look-alike, through the
+// shipped logsource routing and field mapping; each names the 等保 control it supports.
+TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
+  std::string root = test::source_dir();
+  auto mapping = Mapping::load(root + "/rules/mapping/sigma.yaml");
+  ASSERT_TRUE(mapping.ok()) << mapping.error();
+  RuleSet set(std::move(mapping.value()));
+  set.add_path(root + "/rules/hospital");
+  for (const auto& e : set.errors()) ADD_FAILURE() << e.to_string();
+  EXPECT_GE(set.rules().size(), 25u);
+  auto read_lines = [](const std::string& p) {
+    std::vector<std::string> out;
+    std::ifstream in(p);
+    std::string l;
+    while (std::getline(in, l))
+      if (!l.empty()) out.push_back(l);
+    return out;
+  };
+  for (size_t i = 0; i < set.rules().size(); i++) {
+    const auto& lr = set.rules()[i];
+    std::string stem = fs::path(lr.rule.file).stem().string();
+    ASSERT_NE(lr.source, nullptr) << stem << ": no logsource mapping";
+    bool tagged = std::any_of(lr.rule.tags.begin(), lr.rule.tags.end(), [](const std::string& t) { return t.rfind("mlps.", 0) == 0; });
+    EXPECT_TRUE(tagged) << stem << ": no mlps.* tag naming the 等保 control";
+    auto match = read_lines(root + "/tests/rules/hospital/" + stem + ".match.log");
+    auto nomatch = read_lines(root + "/tests/rules/hospital/" + stem + ".nomatch.log");
+    EXPECT_FALSE(match.empty()) << stem << ": no sample that must fire";
+    EXPECT_FALSE(nomatch.empty()) << stem << ": no sample that must not fire";
+    for (const auto& line : match) {
+      auto hits = set.match(test::decode(line));
+      EXPECT_TRUE(std::find(hits.begin(), hits.end(), i) != hits.end()) << stem << " did not fire on: " << line;
+    }
+    for (const auto& line : nomatch) {
+      auto hits = set.match(test::decode(line));
+      EXPECT_TRUE(std::find(hits.begin(), hits.end(), i) == hits.end()) << stem << " fired on: " << line;
+    }
+  }
 }
