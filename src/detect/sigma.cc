@@ -302,6 +302,9 @@ std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, 
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     Matcher x;
     x.kind = Matcher::kRegex;
+    x.re_i = m.re_i;
+    x.re_m = m.re_m;
+    x.re_s = m.re_s;
     x.re = std::shared_ptr<void>(code, [](void* p) { pcre2_code_free(static_cast<pcre2_code*>(p)); });
     x.source = v;
     out.push_back(std::move(x));
@@ -740,7 +743,13 @@ std::optional<std::string_view> default_lookup(const Event& ev, const std::strin
 
 namespace {
 
+thread_local const MatcherOracle* tl_oracle = nullptr;
+
 bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event& ev, const FieldLookup& lookup) {
+  if (tl_oracle) {
+    int k = (*tl_oracle)(m);
+    if (k >= 0) return k == 1;
+  }
   switch (m.kind) {
     case Matcher::kNull: return !v.has_value();
     case Matcher::kExists: return v.has_value() == m.exists;
@@ -853,6 +862,37 @@ bool naive_match(const Rule& rule, const Event& ev, const FieldLookup& lookup) {
   for (const auto& c : rule.conditions)
     if (eval(*c, rule, ev, lookup)) return true;
   return false;
+}
+
+bool match_with_oracle(const Rule& rule, const Event& ev, const FieldLookup& lookup, const MatcherOracle& known) {
+  const MatcherOracle* saved = tl_oracle;
+  tl_oracle = &known;
+  bool r = naive_match(rule, ev, lookup);
+  tl_oracle = saved;
+  return r;
+}
+
+std::string pattern_to_regex(const Matcher& m) {
+  std::string re = "\\A";
+  for (const auto& s : m.segs) {
+    if (s.type == Matcher::Seg::kStar) {
+      re += ".*";
+    } else if (s.type == Matcher::Seg::kOne) {
+      re += ".";
+    } else {
+      for (unsigned char c : s.text) {
+        if (std::isalnum(c) || c >= 0x80) {
+          re.push_back(static_cast<char>(c));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          re += buf;
+        }
+      }
+    }
+  }
+  re += "\\z";
+  return re;
 }
 
 }  // namespace wardsec::detect

@@ -29,6 +29,7 @@ struct Matcher {
   bool cased = false;
   // kRegex
   std::shared_ptr<void> re;  // pcre2_code*, freed by its deleter; shared because matchers are copied
+  bool re_i = false, re_m = false, re_s = false;  // the rule's regex flags
   std::string source;        // the value as written, for messages
   // kCidr
   std::optional<Cidr> cidr;
@@ -107,5 +108,13 @@ std::vector<std::string> split_json_objects(std::string_view text);
 // The reference evaluator: does `rule` match `ev`? Slow and simple on purpose; the compiled
 // engine is tested against it.
 bool naive_match(const Rule& rule, const Event& ev, const FieldLookup& lookup = default_lookup);
+
+// The same evaluation, but a matcher whose result the caller already knows (the compiled
+// engine's scan) is answered by `known`: 1 true, 0 false, -1 evaluate here.
+using MatcherOracle = std::function<int(const Matcher&)>;
+bool match_with_oracle(const Rule& rule, const Event& ev, const FieldLookup& lookup, const MatcherOracle& known);
+
+// Glob segments of a pattern matcher as a regular expression (for the compiled engine).
+std::string pattern_to_regex(const Matcher& m);
 
 }  // namespace wardsec::detect

@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "demo/generator.h"
+#include "detect/engine.h"
 #include "detect/ruleset.h"
 #include "detect/sigma.h"
 #include "test_util.h"
@@ -312,4 +314,52 @@ TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
       EXPECT_TRUE(std::find(hits.begin(), hits.end(), i) == hits.end()) << stem << " fired on: " << line;
     }
   }
+}
+
+// The compiled engine and the reference evaluator agree on every event of the regression
+// data and of a generated corpus, over all SigmaHQ and hospital rules.
+TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
+  std::string base = test::shared_dir() + "/reference/sigma/";
+  auto mapping = Mapping::load(test::source_dir() + "/rules/mapping/sigma.yaml");
+  ASSERT_TRUE(mapping.ok());
+  RuleSet set(std::move(mapping.value()));
+  for (const char* dir : {"rules", "rules-threat-hunting", "rules-emerging-threats"}) set.add_path(base + dir);
+  set.add_path(test::source_dir() + "/rules/hospital");
+  auto engine = Engine::compile(set);
+  ASSERT_TRUE(engine.ok()) << engine.error();
+  const auto& st = (*engine)->stats();
+  std::printf("engine: %zu rules (%zu routed), %zu matchers, %zu in vectorscan, %zu PCRE2 fallback, %zu databases, %zu rules evaluated on every event\n",
+              st.rules, st.routed_rules, st.matchers, st.compiled, st.pcre_fallback, st.databases, st.always_evaluated);
+  std::vector<Event> events;
+  for (const auto& e : fs::recursive_directory_iterator(base + "regression_data")) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& o : split_json_objects(body)) events.push_back(test::decode(o));
+  }
+  demo::Generator g(11);
+  for (int i = 0; i < 3000; i++) events.push_back(test::decode(g.next(1795694400LL * 1000000000LL + i * 1000000000LL)));
+  for (const auto& f : fs::directory_iterator(test::source_dir() + "/tests/rules/hospital")) {
+    std::ifstream in(f.path());
+    std::string l;
+    while (std::getline(in, l))
+      if (!l.empty()) events.push_back(test::decode(l));
+  }
+  size_t total = 0, diffs = 0;
+  for (size_t i = 0; i < events.size(); i++) {
+    auto a = set.match(events[i]);
+    auto b = (*engine)->match(events[i]);
+    total += a.size();
+    if (a != b) {
+      if (diffs++ < 10) {
+        std::string d;
+        for (size_t r : a) if (std::find(b.begin(), b.end(), r) == b.end()) d += " reference-only:" + set.rules()[r].rule.title;
+        for (size_t r : b) if (std::find(a.begin(), a.end(), r) == a.end()) d += " engine-only:" + set.rules()[r].rule.title;
+        ADD_FAILURE() << "event " << i << ":" << d;
+      }
+    }
+  }
+  std::printf("differential: %zu events, %zu matches, %zu events differ\n", events.size(), total, diffs);
+  EXPECT_EQ(diffs, 0u);
+  EXPECT_GT(total, 200u);
 }

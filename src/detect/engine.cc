@@ -1,0 +1,342 @@
+#include "detect/engine.h"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/strutil.h"
+
+namespace wardsec::detect {
+
+namespace {
+
+struct Db {
+  hs_database_t* db = nullptr;
+  std::vector<uint32_t> matcher_of;  // vectorscan id -> matcher id
+};
+
+// Where a route looks a Sigma field up, in the reference evaluator's order.
+std::vector<std::string> lookup_names(const SourceMapping* src, const std::string& field) {
+  std::vector<std::string> names;
+  auto add_forms = [&](const std::string& f) {
+    for (const char* prefix : {"", "Event.EventData.", "Event.System.", "EventData.", "System."}) names.push_back(prefix + f);
+  };
+  if (src) {
+    auto m = src->fields.find(field);
+    if (m != src->fields.end()) add_forms(m->second);
+  }
+  add_forms(field);
+  return names;
+}
+
+enum class Tri { kFalse, kTrue, kUnknown };
+
+}  // namespace
+
+struct Engine::Impl {
+  const RuleSet* set = nullptr;
+  std::vector<Db> dbs;
+  std::unordered_map<const Matcher*, uint32_t> id_of;
+  std::vector<std::vector<uint32_t>> rules_of;  // matcher id -> rules using it
+  std::vector<char> compiled;                    // matcher id -> scanned by vectorscan
+  struct FieldDb {
+    int db;
+    std::string field;  // the Sigma field (for UserData lookups)
+    std::vector<std::string> names;
+  };
+  struct Route {
+    const SourceMapping* src = nullptr;
+    std::vector<FieldDb> fields;
+    // event field id -> (priority, index into fields)
+    std::unordered_map<FieldId, std::vector<std::pair<int, int>>> by_id;
+    std::unordered_map<std::string, int> by_sigma_name;  // for Event.UserData.<type>.<name>
+    int keyword_db = -1;
+    std::vector<size_t> always;  // rules evaluated on every event this route accepts
+  };
+  std::vector<Route> routes;
+  hs_scratch_t* scratch = nullptr;
+  // per event
+  mutable std::vector<char> hit;
+  mutable std::vector<uint32_t> touched;
+  mutable std::vector<uint32_t> mark;  // rule -> event generation when it became a candidate
+  mutable uint32_t gen = 0;
+
+  ~Impl() {
+    for (auto& d : dbs) hs_free_database(d.db);
+    if (scratch) hs_free_scratch(scratch);
+  }
+
+  Tri test_tri(const FieldTest& t) const {
+    if (t.negate) return Tri::kUnknown;
+    for (const auto& v : t.values)
+      for (const auto& m : v)
+        if (!compiled[id_of.at(&m)]) return Tri::kUnknown;
+    return t.values.empty() && t.all ? Tri::kTrue : Tri::kFalse;
+  }
+  Tri det_tri(const Detection& d) const {
+    bool unknown = false;
+    for (const auto& alt : d.alternatives) {
+      Tri r = Tri::kTrue;
+      for (const auto& t : alt) {
+        Tri x = test_tri(t);
+        if (x == Tri::kFalse) {
+          r = Tri::kFalse;
+          break;
+        }
+        if (x == Tri::kUnknown) r = Tri::kUnknown;
+      }
+      if (r == Tri::kTrue) return Tri::kTrue;
+      if (r == Tri::kUnknown) unknown = true;
+    }
+    return unknown ? Tri::kUnknown : Tri::kFalse;
+  }
+  static bool name_matches(const std::string& name, const std::string& pattern) {
+    if (pattern == "them") return name.empty() || name[0] != '_';
+    if (!pattern.empty() && pattern.back() == '*') return name.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+    return name == pattern;
+  }
+  Tri cond_tri(const Condition& c, const Rule& r) const {
+    auto neg = [](Tri t) { return t == Tri::kTrue ? Tri::kFalse : t == Tri::kFalse ? Tri::kTrue : Tri::kUnknown; };
+    switch (c.kind) {
+      case Condition::kRef: return det_tri(r.detections.at(c.name));
+      case Condition::kNot: return neg(cond_tri(*c.kids[0], r));
+      case Condition::kAnd: {
+        Tri a = cond_tri(*c.kids[0], r), b = cond_tri(*c.kids[1], r);
+        if (a == Tri::kFalse || b == Tri::kFalse) return Tri::kFalse;
+        return a == Tri::kTrue && b == Tri::kTrue ? Tri::kTrue : Tri::kUnknown;
+      }
+      case Condition::kOr: {
+        Tri a = cond_tri(*c.kids[0], r), b = cond_tri(*c.kids[1], r);
+        if (a == Tri::kTrue || b == Tri::kTrue) return Tri::kTrue;
+        return a == Tri::kFalse && b == Tri::kFalse ? Tri::kFalse : Tri::kUnknown;
+      }
+      case Condition::kOneOf: {
+        bool unknown = false;
+        for (const auto& [n, d] : r.detections) {
+          if (!name_matches(n, c.name)) continue;
+          Tri x = det_tri(d);
+          if (x == Tri::kTrue) return Tri::kTrue;
+          if (x == Tri::kUnknown) unknown = true;
+        }
+        return unknown ? Tri::kUnknown : Tri::kFalse;
+      }
+      case Condition::kAllOf: {
+        bool unknown = false;
+        for (const auto& [n, d] : r.detections) {
+          if (!name_matches(n, c.name)) continue;
+          Tri x = det_tri(d);
+          if (x == Tri::kFalse) return Tri::kFalse;
+          if (x == Tri::kUnknown) unknown = true;
+        }
+        return unknown ? Tri::kUnknown : Tri::kTrue;
+      }
+    }
+    return Tri::kUnknown;
+  }
+};
+
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
+  std::unique_ptr<Engine> e(new Engine());
+  e->impl_ = std::make_unique<Impl>();
+  Impl& im = *e->impl_;
+  im.set = &set;
+  const auto& rules = set.rules();
+  e->stats_.rules = rules.size();
+  std::map<const SourceMapping*, int> route_of;
+  // Expressions per (route, field): field "" is the keyword database.
+  struct Expr {
+    std::string re;
+    unsigned flags;
+    uint32_t matcher;
+  };
+  std::map<std::pair<int, std::string>, std::vector<Expr>> exprs;
+  for (size_t ri = 0; ri < rules.size(); ri++) {
+    const LoadedRule& lr = rules[ri];
+    if (!lr.source) continue;
+    e->stats_.routed_rules++;
+    auto [it, fresh] = route_of.try_emplace(lr.source, static_cast<int>(im.routes.size()));
+    if (fresh) {
+      im.routes.emplace_back();
+      im.routes.back().src = lr.source;
+    }
+    int route = it->second;
+    for (const auto& [dname, det] : lr.rule.detections)
+      for (const auto& alt : det.alternatives)
+        for (const auto& test : alt)
+          for (const auto& value : test.values)
+            for (const auto& m : value) {
+              uint32_t id = static_cast<uint32_t>(im.compiled.size());
+              im.id_of[&m] = id;
+              im.compiled.push_back(0);
+              im.rules_of.push_back({static_cast<uint32_t>(ri)});
+              std::string re;
+              unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+              if (m.kind == Matcher::kPattern) {
+                re = pattern_to_regex(m);
+                flags |= HS_FLAG_DOTALL;
+                if (!m.cased) flags |= HS_FLAG_CASELESS;
+              } else if (m.kind == Matcher::kRegex) {
+                re = m.source;
+                if (m.re_i) flags |= HS_FLAG_CASELESS;
+                if (m.re_m) flags |= HS_FLAG_MULTILINE;
+                if (m.re_s) flags |= HS_FLAG_DOTALL;
+              } else {
+                continue;
+              }
+              // Probe: does vectorscan accept this expression on its own?
+              hs_database_t* probe = nullptr;
+              hs_compile_error_t* err = nullptr;
+              unsigned probe_flags = flags;
+              if (hs_compile(re.c_str(), probe_flags, HS_MODE_BLOCK, nullptr, &probe, &err) != HS_SUCCESS) {
+                hs_free_compile_error(err);
+                e->stats_.pcre_fallback++;
+                continue;
+              }
+              hs_free_database(probe);
+              im.compiled[id] = 1;
+              e->stats_.compiled++;
+              exprs[{route, test.field}].push_back({re, probe_flags, id});
+            }
+  }
+  e->stats_.matchers = im.compiled.size();
+  for (auto& [key, list] : exprs) {
+    Db db;
+    std::vector<const char*> pats;
+    std::vector<unsigned> flags, ids;
+    for (size_t i = 0; i < list.size(); i++) {
+      pats.push_back(list[i].re.c_str());
+      flags.push_back(list[i].flags);
+      ids.push_back(static_cast<unsigned>(i));
+      db.matcher_of.push_back(list[i].matcher);
+    }
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr,
+                         &db.db, &err) != HS_SUCCESS) {
+      std::string msg = err && err->message ? err->message : "unknown error";
+      hs_free_compile_error(err);
+      return Error{"vectorscan: cannot compile the database for field '" + key.second + "': " + msg};
+    }
+    if (hs_alloc_scratch(db.db, &im.scratch) != HS_SUCCESS) return Error{"vectorscan: cannot allocate scratch"};
+    int dbi = static_cast<int>(im.dbs.size());
+    im.dbs.push_back(std::move(db));
+    Impl::Route& route = im.routes[key.first];
+    if (key.second.empty()) {
+      route.keyword_db = dbi;
+      continue;
+    }
+    int fi = static_cast<int>(route.fields.size());
+    Impl::FieldDb fd{dbi, key.second, lookup_names(route.src, key.second)};
+    for (size_t p = 0; p < fd.names.size(); p++) {
+      FieldId id = FieldRegistry::intern(fd.names[p]);
+      if (id != kNoField) route.by_id[id].push_back({static_cast<int>(p), fi});
+    }
+    route.by_sigma_name[key.second] = fi;
+    route.fields.push_back(std::move(fd));
+  }
+  e->stats_.databases = im.dbs.size();
+  // Rules whose condition can hold without any scanned hit are evaluated every time.
+  for (size_t ri = 0; ri < rules.size(); ri++) {
+    const LoadedRule& lr = rules[ri];
+    if (!lr.source) continue;
+    bool needs_hit = true;
+    for (const auto& c : lr.rule.conditions)
+      if (im.cond_tri(*c, lr.rule) != Tri::kFalse) needs_hit = false;
+    if (!needs_hit) {
+      im.routes[route_of[lr.source]].always.push_back(ri);
+      e->stats_.always_evaluated++;
+    }
+  }
+  im.hit.assign(im.compiled.size(), 0);
+  im.mark.assign(rules.size(), 0);
+  return e;
+}
+
+std::vector<size_t> Engine::match(const Event& ev) const {
+  Impl& im = *impl_;
+  const auto& rules = im.set->rules();
+  for (uint32_t id : im.touched) im.hit[id] = 0;
+  im.touched.clear();
+  if (++im.gen == 0) {
+    std::fill(im.mark.begin(), im.mark.end(), 0);
+    im.gen = 1;
+  }
+  std::vector<size_t> candidates;
+  struct Ctx {
+    Impl* im;
+    const Db* db;
+  } ctx{&im, nullptr};
+  auto on_match = [](unsigned int id, unsigned long long, unsigned long long, unsigned int, void* p) -> int {
+    auto* c = static_cast<Ctx*>(p);
+    uint32_t m = c->db->matcher_of[id];
+    if (!c->im->hit[m]) {
+      c->im->hit[m] = 1;
+      c->im->touched.push_back(m);
+    }
+    return 0;
+  };
+  auto scan = [&](int dbi, std::string_view v) {
+    ctx.db = &im.dbs[dbi];
+    hs_scan(ctx.db->db, v.data(), static_cast<unsigned>(v.size()), 0, im.scratch, on_match, &ctx);
+  };
+  std::vector<char> accepted(im.routes.size(), 0);
+  std::vector<std::pair<int, std::string_view>> chosen;  // per field of a route: (priority, value)
+  for (size_t r = 0; r < im.routes.size(); r++) {
+    const Impl::Route& route = im.routes[r];
+    if (!route.src->events->matches(ev)) continue;
+    accepted[r] = 1;
+    chosen.assign(route.fields.size(), {1 << 30, std::string_view()});
+    for (const auto& f : ev.fields) {
+      auto it = route.by_id.find(f.id);
+      if (it != route.by_id.end()) {
+        for (auto [prio, fi] : it->second)
+          if (prio < chosen[fi].first) chosen[fi] = {prio, ev.value(f)};
+      } else if (starts_with(FieldRegistry::name(f.id), "Event.UserData.")) {
+        std::string_view n = FieldRegistry::name(f.id);
+        auto s = route.by_sigma_name.find(std::string(n.substr(n.rfind('.') + 1)));
+        if (s != route.by_sigma_name.end() && chosen[s->second].first == (1 << 30))
+          chosen[s->second] = {(1 << 30) - 1, ev.value(f)};
+      }
+    }
+    for (size_t fi = 0; fi < route.fields.size(); fi++)
+      if (chosen[fi].first < (1 << 30) || chosen[fi].first == (1 << 30) - 1) scan(route.fields[fi].db, chosen[fi].second);
+    if (route.keyword_db >= 0) {
+      std::string_view msg = ev.get(kMessage);
+      if (!msg.empty()) scan(route.keyword_db, msg);
+      scan(route.keyword_db, ev.raw);
+    }
+    for (size_t ri : route.always)
+      if (im.mark[ri] != im.gen) {
+        im.mark[ri] = im.gen;
+        candidates.push_back(ri);
+      }
+  }
+  for (uint32_t m : im.touched)
+    for (uint32_t ri : im.rules_of[m])
+      if (im.mark[ri] != im.gen) {
+        im.mark[ri] = im.gen;
+        candidates.push_back(ri);
+      }
+  std::sort(candidates.begin(), candidates.end());
+  std::vector<size_t> out;
+  MatcherOracle oracle = [&im](const Matcher& m) -> int {
+    auto it = im.id_of.find(&m);
+    if (it == im.id_of.end() || !im.compiled[it->second]) return -1;
+    return im.hit[it->second] ? 1 : 0;
+  };
+  for (size_t ri : candidates) {
+    const SourceMapping* src = rules[ri].source;
+    FieldLookup lookup = [src](const Event& e, const std::string& field) -> std::optional<std::string_view> {
+      auto m = src->fields.find(field);
+      if (m != src->fields.end())
+        if (auto v = default_lookup(e, m->second)) return v;
+      return default_lookup(e, field);
+    };
+    if (match_with_oracle(rules[ri].rule, ev, lookup, oracle)) out.push_back(ri);
+  }
+  return out;
+}
+
+}  // namespace wardsec::detect

@@ -1,0 +1,39 @@
+// The compiled detection engine. Every string test of every rule (wildcard patterns and the
+// regular expressions vectorscan accepts) is compiled into one vectorscan database per
+// (logsource route, field); an event is scanned once per field it carries, and only rules
+// with a hit — plus the few whose condition can be true without one ("not ...", exists,
+// null) — have their condition evaluated. Regexes vectorscan rejects fall back to PCRE2.
+// Matches are identical to the reference evaluator's (tested).
+#pragma once
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "detect/ruleset.h"
+
+namespace wardsec::detect {
+
+class Engine {
+ public:
+  // `set` must outlive the engine.
+  static Result<std::unique_ptr<Engine>> compile(const RuleSet& set);
+  ~Engine();
+  // Indexes (into set.rules()) of the rules matching `ev`: routing on, unmapped rules skipped,
+  // the same contract as RuleSet::match(ev, false). Not thread-safe: one engine per thread.
+  std::vector<size_t> match(const Event& ev) const;
+
+  struct Stats {
+    size_t rules = 0, routed_rules = 0, matchers = 0, compiled = 0, pcre_fallback = 0, always_evaluated = 0,
+           databases = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  Engine() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Stats stats_;
+};
+
+}  // namespace wardsec::detect
