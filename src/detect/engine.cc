@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -183,8 +184,6 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
       im.routes.back().src = lr.source;
     }
     int route = it->second;
-    std::set<std::string> positive;
-    for (const auto& c : lr.rule.conditions) Impl::positive_refs(*c, lr.rule, false, positive);
     for (const auto& [dname, det] : lr.rule.detections)
       for (const auto& alt : det.alternatives)
         for (const auto& test : alt)
@@ -194,9 +193,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
               im.id_of[&m] = id;
               m.engine_slot = Matcher::kNotCompiled;
               im.compiled.push_back(0);
-              // Only a hit in a detection the condition uses positively can make it true.
-              im.rules_of.push_back(positive.count(dname) ? std::vector<uint32_t>{static_cast<uint32_t>(ri)}
-                                                          : std::vector<uint32_t>{});
+              im.rules_of.emplace_back();  // filled below, for anchor tests only
               std::string re;
               unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
               if (m.kind == Matcher::kPattern) {
@@ -265,7 +262,10 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
     route.fields.push_back(std::move(fd));
   }
   e->stats_.databases = im.dbs.size();
-  // Rules whose condition can hold without any scanned hit are evaluated every time.
+  // Rules whose condition can hold without any scanned hit are evaluated every time. For the
+  // others, each alternative of each detection the condition uses positively must have all
+  // its tests true; one fully compiled test of it (the most selective: longest literal) is its
+  // anchor, and only a hit on an anchor makes the rule a candidate.
   for (size_t ri = 0; ri < rules.size(); ri++) {
     const LoadedRule& lr = rules[ri];
     if (!lr.source) continue;
@@ -275,6 +275,36 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
     if (!needs_hit) {
       im.routes[route_of[lr.source]].always.push_back(ri);
       e->stats_.always_evaluated++;
+      continue;
+    }
+    std::set<std::string> positive;
+    for (const auto& c : lr.rule.conditions) Impl::positive_refs(*c, lr.rule, false, positive);
+    for (const auto& [dname, det] : lr.rule.detections) {
+      if (!positive.count(dname)) continue;
+      for (const auto& alt : det.alternatives) {
+        const FieldTest* anchor = nullptr;
+        size_t best = 0;
+        for (const auto& t : alt) {
+          if (im.test_tri(t) != Tri::kFalse) continue;  // not fully compiled
+          size_t score = SIZE_MAX;
+          for (const auto& v : t.values)
+            for (const auto& m : v) {
+              size_t lit = 0;
+              for (const auto& sg : m.segs) lit += sg.type == Matcher::Seg::kLit ? sg.text.size() : 0;
+              score = std::min(score, lit + (t.field.empty() ? 0 : 1));
+            }
+          if (!anchor || score > best) {
+            anchor = &t;
+            best = score;
+          }
+        }
+        if (!anchor) {  // cannot happen when the rule needs a hit; be safe and evaluate always
+          im.routes[route_of[lr.source]].always.push_back(ri);
+          continue;
+        }
+        for (const auto& v : anchor->values)
+          for (const auto& m : v) im.rules_of[im.id_of.at(&m)].push_back(static_cast<uint32_t>(ri));
+      }
     }
   }
   for (const auto& [m, id] : im.id_of)
@@ -345,6 +375,8 @@ std::vector<size_t> Engine::match(const Event& ev) const {
         candidates.push_back(ri);
       }
   std::sort(candidates.begin(), candidates.end());
+  events_++;
+  evaluated_ += candidates.size();
   std::vector<size_t> out;
   MatcherOracle oracle = [&im](const Matcher& m) -> int {
     if (m.engine_slot == Matcher::kNotCompiled) return -1;

@@ -28,12 +28,16 @@ class Engine {
            databases = 0;
   };
   const Stats& stats() const { return stats_; }
+  // Events seen and rules whose condition was evaluated (the rest were ruled out by the scan).
+  uint64_t events_matched() const { return events_; }
+  uint64_t conditions_evaluated() const { return evaluated_; }
 
  private:
   Engine() = default;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   Stats stats_;
+  mutable uint64_t events_ = 0, evaluated_ = 0;
 };
 
 }  // namespace wardsec::detect

@@ -799,6 +799,13 @@ bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event&
 }
 
 bool match_test(const FieldTest& t, const Event& ev, const FieldLookup& lookup) {
+  // The field is looked up once, and only if some matcher needs it (the compiled engine
+  // answers most of them from its scan).
+  std::optional<std::optional<std::string_view>> looked;
+  auto value = [&]() -> std::optional<std::string_view> {
+    if (!looked) looked = lookup(ev, t.field);
+    return *looked;
+  };
   auto value_matches = [&](const std::vector<Matcher>& alts) {
     if (t.field.empty()) {
       // Keyword: the message, else the raw line.
@@ -809,9 +816,14 @@ bool match_test(const FieldTest& t, const Event& ev, const FieldLookup& lookup) 
           return true;
       return false;
     }
-    auto v = lookup(ev, t.field);
-    for (const auto& m : alts)
-      if (match_one(m, v, ev, lookup)) return true;
+    for (const auto& m : alts) {
+      if (tl_oracle) {
+        int k = (*tl_oracle)(m);
+        if (k == 1) return true;
+        if (k == 0) continue;
+      }
+      if (match_one(m, value(), ev, lookup)) return true;
+    }
     return false;
   };
   bool result;
@@ -822,7 +834,7 @@ bool match_test(const FieldTest& t, const Event& ev, const FieldLookup& lookup) 
   }
   if (t.negate) {
     // neq: the field exists and differs from every value.
-    return !t.field.empty() && lookup(ev, t.field).has_value() && !result;
+    return !t.field.empty() && value().has_value() && !result;
   }
   return result;
 }
