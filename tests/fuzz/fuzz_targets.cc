@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/event.h"
+#include "detect/sigma.h"
 #include "ingest/framing.h"
 #include "parse/parser.h"
 #include "search/query.h"
@@ -117,6 +118,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     good->matches(ev);
     good->may_match_block("", 0, 0);
   }
+#elif defined(WARDSEC_FUZZ_TARGET_sigma_rule)
+  // A rule file: never a crash, every problem a LoadError; loaded rules evaluate safely.
+  auto r = detect::load_rule_text(std::string(in), "fuzz.yml");
+  static Decoder dec;
+  Event ev;
+  ev.raw = R"({"EventID":4624,"CommandLine":"cmd.exe /c whoami","User":"root"})";
+  dec.decode(ev, ParseContext{});
+  for (const auto& rule : r.rules) detect::naive_match(rule, ev);
+  (void)detect::parse_condition(in);
 #elif defined(WARDSEC_FUZZ_TARGET_store_payload)
   std::vector<Event> out;
   (void)store::decode_payload(in, out);
