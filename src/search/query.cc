@@ -259,7 +259,8 @@ class Parser {
     n->field = field;
     // Interned, not just looked up: a field no event has carried yet still gets its id, so a
     // query parsed early (a rule's routing) matches events that arrive later.
-    n->field_id = is_time_field(field) ? kNoField : FieldRegistry::intern(field);
+    bool pseudo = is_time_field(field) || field == "event.original" || field == "tags";  // not stored fields
+    n->field_id = pseudo ? kNoField : FieldRegistry::intern(field);
     FieldType type = n->field_id == kNoField ? FieldType::kKeyword : FieldRegistry::type(n->field_id);
     if (kind == Tok::kRange) {
       // [a TO b] inclusive, {a TO b} exclusive.

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "search/query.h"
+#include "store/format.h"
 #include "test_util.h"
 
 using namespace wardsec;
@@ -93,6 +96,17 @@ TEST(Query, ErrorsNameTheColumn) {
   EXPECT_NE(e.message.find("TO"), std::string::npos);
   e = err("()");
   EXPECT_EQ(e.column, 2u);
+}
+
+TEST(Query, PseudoFieldsNeverSkipBlocks) {
+  // tags:, event.original: and @timestamp are not in the bloom index: they must not prune.
+  for (const char* s : {"tags:_truncated", "event.original:x", "@timestamp:[now-1h TO now]"}) {
+    auto q = std::get<Query>(Query::parse(s));
+    EXPECT_TRUE(q.may_match_block("", std::numeric_limits<int64_t>::min() / 2, std::numeric_limits<int64_t>::max() / 2)) << s;
+  }
+  std::string bloom = wardsec::store::Bloom::build(wardsec::store::KeySet());
+  auto q = std::get<Query>(Query::parse("tags:_truncated"));
+  EXPECT_TRUE(q.may_match_block(bloom, 0, 0));
 }
 
 TEST(Query, BloomPruningIsSoundForOr) {
