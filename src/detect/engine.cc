@@ -108,14 +108,9 @@ struct Engine::Impl {
       case Condition::kAllOf:
         if (!negated)
           for (const auto& [n, d] : r.detections)
-            if (name_matches(n, c.name)) out.insert(n);
+            if (detection_name_matches(n, c.name)) out.insert(n);
         return;
     }
-  }
-  static bool name_matches(const std::string& name, const std::string& pattern) {
-    if (pattern == "them") return name.empty() || name[0] != '_';
-    if (!pattern.empty() && pattern.back() == '*') return name.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
-    return name == pattern;
   }
   Tri cond_tri(const Condition& c, const Rule& r) const {
     auto neg = [](Tri t) { return t == Tri::kTrue ? Tri::kFalse : t == Tri::kFalse ? Tri::kTrue : Tri::kUnknown; };
@@ -135,7 +130,7 @@ struct Engine::Impl {
       case Condition::kOneOf: {
         bool unknown = false;
         for (const auto& [n, d] : r.detections) {
-          if (!name_matches(n, c.name)) continue;
+          if (!detection_name_matches(n, c.name)) continue;
           Tri x = det_tri(d);
           if (x == Tri::kTrue) return Tri::kTrue;
           if (x == Tri::kUnknown) unknown = true;
@@ -145,7 +140,7 @@ struct Engine::Impl {
       case Condition::kAllOf: {
         bool unknown = false;
         for (const auto& [n, d] : r.detections) {
-          if (!name_matches(n, c.name)) continue;
+          if (!detection_name_matches(n, c.name)) continue;
           Tri x = det_tri(d);
           if (x == Tri::kFalse) return Tri::kFalse;
           if (x == Tri::kUnknown) unknown = true;

@@ -559,17 +559,12 @@ class CondParser {
   std::string err_;
 };
 
-bool name_matches(const std::string& name, const std::string& pattern) {
-  if (pattern == "them") return name.empty() || name[0] != '_';
-  if (!pattern.empty() && pattern.back() == '*') return name.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
-  return name == pattern;
-}
 
 std::optional<std::string> check_refs(const Condition& c, const std::map<std::string, Detection>& dets) {
   if (c.kind == Condition::kRef && !dets.count(c.name)) return "condition names '" + c.name + "', which is not a detection";
   if (c.kind == Condition::kOneOf || c.kind == Condition::kAllOf) {
     bool any = false;
-    for (const auto& [n, d] : dets) any = any || name_matches(n, c.name);
+    for (const auto& [n, d] : dets) any = any || detection_name_matches(n, c.name);
     if (!any) return "condition pattern '" + c.name + "' matches no detection";
   }
   for (const auto& k : c.kids)
@@ -629,6 +624,12 @@ std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt
 }  // namespace
 
 Result<std::unique_ptr<Condition>> parse_condition(std::string_view text) { return CondParser(text).run(); }
+
+bool detection_name_matches(const std::string& name, const std::string& pattern) {
+  if (pattern == "them") return name.empty() || name[0] != '_';
+  if (!pattern.empty() && pattern.back() == '*') return name.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return name == pattern;
+}
 
 std::vector<std::string> split_json_objects(std::string_view t) {
   std::vector<std::string> out;
@@ -860,11 +861,11 @@ bool eval(const Condition& c, const Rule& r, const Event& ev, const FieldLookup&
     case Condition::kNot: return !eval(*c.kids[0], r, ev, lookup);
     case Condition::kOneOf:
       for (const auto& [n, d] : r.detections)
-        if (name_matches(n, c.name) && match_detection(d, ev, lookup)) return true;
+        if (detection_name_matches(n, c.name) && match_detection(d, ev, lookup)) return true;
       return false;
     case Condition::kAllOf:
       for (const auto& [n, d] : r.detections)
-        if (name_matches(n, c.name) && !match_detection(d, ev, lookup)) return false;
+        if (detection_name_matches(n, c.name) && !match_detection(d, ev, lookup)) return false;
       return true;
   }
   return false;

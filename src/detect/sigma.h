@@ -98,6 +98,9 @@ struct LoadResult {
 LoadResult load_rule_file(const std::string& path, const LoadOptions& opt = {});
 LoadResult load_rule_text(const std::string& text, const std::string& name, const LoadOptions& opt = {});
 Result<std::unique_ptr<Condition>> parse_condition(std::string_view text);
+// Does a detection name match a condition's "1 of X" pattern (a name, a prefix*, or "them",
+// which leaves out names starting with '_')?
+bool detection_name_matches(const std::string& name, const std::string& pattern);
 
 // Looks a Sigma field name up in an event: the name itself, then the forms Windows event
 // exports use (Event.EventData.X, Event.System.X, Event.UserData.X, EventData.X, System.X). The mapping from Sigma's
