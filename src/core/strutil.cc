@@ -53,7 +53,7 @@ bool glob_match(std::string_view s, std::string_view p) {
   return pi == p.size();
 }
 
-bool valid_utf8(std::string_view s) {
+size_t utf8_error_offset(std::string_view s) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   const unsigned char* e = p + s.size();
   while (p < e) {
@@ -75,19 +75,21 @@ bool valid_utf8(std::string_view s) {
     if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
     else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
     else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (e - p <= n) return false;
+    else return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
+    if (e - p <= n) return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
     for (int i = 1; i <= n; i++) {
-      if ((p[i] & 0xc0) != 0x80) return false;
+      if ((p[i] & 0xc0) != 0x80) return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
       cp = (cp << 6) | (p[i] & 0x3f);
     }
     if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
         (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
+      return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
     p += n + 1;
   }
-  return true;
+  return std::string_view::npos;
 }
+
+bool valid_utf8(std::string_view s) { return utf8_error_offset(s) == std::string_view::npos; }
 
 static inline uint64_t mix(uint64_t a, uint64_t b) {
   __uint128_t r = static_cast<__uint128_t>(a) * b;

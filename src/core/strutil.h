@@ -104,6 +104,8 @@ bool icontains(std::string_view hay, std::string_view lower_needle);
 bool glob_match(std::string_view s, std::string_view lower_pattern);
 
 bool valid_utf8(std::string_view s);
+// Offset of the first byte that is not valid UTF-8, or npos.
+size_t utf8_error_offset(std::string_view s);
 
 // 64-bit hash (wyhash-style mixing); stable across runs and builds: it is on disk in the
 // block index, so never change it without bumping the block format version.

@@ -658,6 +658,13 @@ std::vector<std::string> split_json_objects(std::string_view t) {
 
 LoadResult load_rule_text(const std::string& text, const std::string& name, const LoadOptions& opt) {
   LoadResult res;
+  // Sigma rules are UTF-8. yaml-cpp 0.7 also loops forever (producing empty documents until
+  // memory runs out) on some invalid UTF-8, so this check is a guard as well.
+  if (size_t bad = utf8_error_offset(text); bad != std::string_view::npos) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    res.errors.push_back({name, line, "the file is not valid UTF-8 (byte " + std::to_string(bad) + ")"});
+    return res;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
