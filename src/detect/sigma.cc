@@ -665,6 +665,16 @@ LoadResult load_rule_text(const std::string& text, const std::string& name, cons
     res.errors.push_back({name, line, "the file is not valid UTF-8 (byte " + std::to_string(bad) + ")"});
     return res;
   }
+  // Control characters are not allowed in YAML (outside tab, CR, LF); yaml-cpp 0.7 can also
+  // loop forever on them (a NUL inside a quoted scalar, found by fuzzing).
+  for (size_t i = 0; i < text.size(); i++) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(i), '\n'));
+      res.errors.push_back({name, line, "control character 0x" + hex(&text[i], 1) + " at byte " + std::to_string(i) + " is not allowed in YAML"});
+      return res;
+    }
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
