@@ -675,12 +675,39 @@ LoadResult load_rule_text(const std::string& text, const std::string& name, cons
       return res;
     }
   }
+  // Documents are split at "---" lines and loaded one by one: yaml-cpp 0.7's LoadAll can loop
+  // forever on malformed input (an unterminated quote, found by fuzzing). Each part keeps its
+  // place in the file (leading blank lines), so line numbers stay right.
   std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    res.errors.push_back({name, e.mark.line + 1, "YAML: " + e.msg});
-    return res;
+  {
+    std::vector<std::pair<size_t, std::string>> parts;  // (first line, text)
+    std::string cur;
+    size_t line = 0, start = 0;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      size_t nl = text.find('\n', pos);
+      std::string_view l = std::string_view(text).substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\r' || l[3] == '#');
+      if (marker) {
+        parts.emplace_back(start, std::move(cur));
+        cur.clear();
+        start = line + 1;
+      } else {
+        cur.append(l).push_back('\n');
+      }
+      line++;
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+    parts.emplace_back(start, std::move(cur));
+    for (auto& [first, body] : parts) {
+      if (trim(body).empty()) continue;
+      try {
+        docs.push_back(YAML::Load(std::string(first, '\n') + body));
+      } catch (const YAML::Exception& e) {
+        res.errors.push_back({name, e.mark.line + 1, "YAML: " + e.msg});
+      }
+    }
   }
   // Sigma "rule collections": a document with action: global is merged into the ones after it.
   YAML::Node global;
