@@ -62,6 +62,7 @@ std::unique_ptr<detect::RuleSet> rules(size_t n) {
   size_t count = n == 0 ? 0 : std::min(n, files.size());
   for (size_t i = 0; i < count; i++) set->add_path(files[i]);
   if (n >= files.size()) set->add_path(kRoot + "/rules/hospital");
+  set->finish();
   return set;
 }
 

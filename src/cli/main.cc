@@ -12,6 +12,7 @@
 #include "cli/config.h"
 #include "core/timeutil.h"
 #include "demo/generator.h"
+#include "detect/correlate.h"
 #include "detect/ruleset.h"
 #include "ingest/import.h"
 #include "ingest/net.h"
@@ -256,6 +257,7 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
     }
     set.add_path(p);
   }
+  set.finish();
   for (const auto& e : set.errors()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
   if (lint) {
     size_t unmapped = 0;
@@ -266,7 +268,8 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
       std::fprintf(stderr, "%s: warning: rule '%s': no mapping for logsource product=%s service=%s category=%s; it sees no events (rules/mapping/sigma.yaml)\n",
                    r.rule.file.c_str(), r.rule.title.c_str(), ls.product.c_str(), ls.service.c_str(), ls.category.c_str());
     }
-    std::printf("%zu rules loaded, %zu errors, %zu without a logsource mapping\n", set.rules().size(), set.errors().size(), unmapped);
+    std::printf("%zu rules, %zu correlations and %zu filters loaded, %zu errors, %zu without a logsource mapping\n",
+                set.rules().size(), set.correlations().size(), set.filters().size(), set.errors().size(), unmapped);
     return set.errors().empty() ? 0 : 1;
   }
   std::ifstream in(events_file, std::ios::binary);
@@ -292,6 +295,54 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
   }
   Decoder dec;
   size_t matches = 0;
+  detect::Correlator correlator(set);
+  std::vector<detect::CorrelationHit> hits;
+  auto print_match = [&](const std::string& id, const std::string& title, const std::string& level, uint64_t index,
+                         const detect::CorrelationHit* h) {
+    if (format == "json") {
+      std::string out = "{\"rule.id\":\"";
+      search::json_escape(id, out);
+      out += "\",\"rule.title\":\"";
+      search::json_escape(title, out);
+      out += "\",\"rule.level\":\"";
+      search::json_escape(level, out);
+      out += "\",\"event.index\":" + std::to_string(index);
+      if (h) {
+        out += ",\"correlation.type\":\"";
+        out += detect::Correlation::type_name(set.correlations()[h->correlation].corr.type);
+        out += "\",\"correlation.value\":" + fmt::format("{}", h->value) + ",\"correlation.events\":[";
+        for (size_t k = 0; k < h->events.size(); k++) out += (k ? "," : "") + std::to_string(h->events[k]);
+        out += "],\"correlation.group\":{";
+        for (size_t k = 0; k < h->group.size(); k++) {
+          out += k ? ",\"" : "\"";
+          search::json_escape(h->group[k].first, out);
+          out += "\":\"";
+          search::json_escape(h->group[k].second, out);
+          out += "\"";
+        }
+        out += "}";
+      }
+      out += "}";
+      std::printf("%s\n", out.c_str());
+    } else if (h) {
+      std::string group;
+      for (const auto& [k, v] : h->group) group += (group.empty() ? "" : ", ") + k + "=" + v;
+      std::printf("event %llu: %s [%s] %s (correlation %s, value %g, %llu events%s%s)\n",
+                  static_cast<unsigned long long>(index), title.c_str(), level.c_str(), id.c_str(),
+                  detect::Correlation::type_name(set.correlations()[h->correlation].corr.type), h->value,
+                  static_cast<unsigned long long>(h->event_count), group.empty() ? "" : ", ", group.c_str());
+    } else {
+      std::printf("event %llu: %s [%s] %s\n", static_cast<unsigned long long>(index), title.c_str(), level.c_str(), id.c_str());
+    }
+  };
+  auto flush_hits = [&] {
+    for (const auto& h : hits) {
+      matches++;
+      const auto& c = set.correlations()[h.correlation].corr;
+      print_match(c.id, c.title, c.level, h.events.empty() ? 0 : h.events.back(), &h);
+    }
+    hits.clear();
+  };
   for (size_t i = 0; i < docs.size(); i++) {
     Event ev;
     ev.raw = docs[i];
@@ -301,20 +352,14 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
     for (size_t r : set.match(ev, true)) {
       matches++;
       const auto& rule = set.rules()[r].rule;
-      if (format == "json") {
-        std::string out = "{\"rule.id\":\"";
-        search::json_escape(rule.id, out);
-        out += "\",\"rule.title\":\"";
-        search::json_escape(rule.title, out);
-        out += "\",\"rule.level\":\"";
-        search::json_escape(rule.level, out);
-        out += "\",\"event.index\":" + std::to_string(i) + "}";
-        std::printf("%s\n", out.c_str());
-      } else {
-        std::printf("event %zu: %s [%s] %s\n", i, rule.title.c_str(), rule.level.c_str(), rule.id.c_str());
-      }
+      print_match(rule.id, rule.title, rule.level, i, nullptr);
+      correlator.on_rule_match(r, ev, i, hits);
     }
+    correlator.advance(ev.ts, hits);
+    flush_hits();
   }
+  correlator.advance(INT64_MAX, hits);
+  flush_hits();
   std::fprintf(stderr, "%zu events, %zu rules, %zu matches\n", docs.size(), set.rules().size(), matches);
   return set.errors().empty() ? 0 : 1;
 }

@@ -155,6 +155,7 @@ struct Engine::Impl {
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
+  if (!set.finished()) return Error{"the rule set is not finished (RuleSet::finish)"};
   std::unique_ptr<Engine> e(new Engine());
   e->impl_ = std::make_unique<Impl>();
   Impl& im = *e->impl_;

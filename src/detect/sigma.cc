@@ -582,8 +582,28 @@ std::vector<std::string> string_list(const YAML::Node& n) {
 
 std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : std::string(); }
 
+// Detections of a map (a rule's `detection` or a filter's `filter`), leaving out the keys
+// that are not detections; returns the condition node.
+std::optional<RuleError> load_detections(const YAML::Node& det, const LoadOptions& opt,
+                                         std::map<std::string, Detection>& out, YAML::Node& cond,
+                                         std::initializer_list<const char*> skip) {
+  for (const auto& kv : det) {
+    std::string name = kv.first.Scalar();
+    if (name == "condition") {
+      cond = kv.second;
+      continue;
+    }
+    if (std::any_of(skip.begin(), skip.end(), [&](const char* k) { return name == k; })) continue;
+    Detection d;
+    if (auto e = compile_detection(kv.second, opt, d)) return e;
+    out.emplace(name, std::move(d));
+  }
+  return std::nullopt;
+}
+
 std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt, Rule& r) {
   r.id = scalar(doc["id"]);
+  r.name = scalar(doc["name"]);
   r.title = scalar(doc["title"]);
   r.status = scalar(doc["status"]);
   r.level = scalar(doc["level"]);
@@ -596,17 +616,8 @@ std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt
   const YAML::Node det = doc["detection"];
   if (!det || !det.IsMap()) return RuleError{doc.Mark().line + 1, "rule has no detection"};
   YAML::Node cond;
-  for (const auto& kv : det) {
-    std::string name = kv.first.Scalar();
-    if (name == "condition") {
-      cond = kv.second;
-      continue;
-    }
-    if (name == "timeframe") continue;  // legacy; correlation rules carry time windows
-    Detection d;
-    if (auto e = compile_detection(kv.second, opt, d)) return e;
-    r.detections.emplace(name, std::move(d));
-  }
+  // timeframe: legacy; correlation rules carry time windows
+  if (auto e = load_detections(det, opt, r.detections, cond, {"timeframe"})) return e;
   if (!cond) return RuleError{det.Mark().line + 1, "detection has no condition"};
   std::vector<std::string> conds;
   if (cond.IsScalar()) conds.push_back(cond.Scalar());
@@ -621,7 +632,163 @@ std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt
   return std::nullopt;
 }
 
+
+std::optional<RuleError> load_filter(const YAML::Node& doc, const LoadOptions& opt, Filter& f) {
+  f.id = scalar(doc["id"]);
+  f.title = scalar(doc["title"]);
+  f.line = doc.Mark().line + 1;
+  if (f.title.empty()) return RuleError{f.line, "filter has no title"};
+  const YAML::Node ls = doc["logsource"];
+  if (!ls || !ls.IsMap()) return RuleError{f.line, "filter has no logsource"};
+  f.logsource = {scalar(ls["product"]), scalar(ls["service"]), scalar(ls["category"])};
+  const YAML::Node body = doc["filter"];
+  if (!body.IsMap()) return RuleError{body.Mark().line + 1, "'filter' must be a mapping"};
+  const YAML::Node rules = body["rules"];
+  if (!rules) return RuleError{body.Mark().line + 1, "filter has no 'rules' (a list of rule ids or names, or 'any')"};
+  if (rules.IsScalar()) {
+    std::string v = rules.Scalar();
+    if (v == "any" || v == "all") f.any_rule = true;
+    else f.rules.push_back(v);
+  } else if (rules.IsSequence()) {
+    f.rules = string_list(rules);
+    f.any_rule = f.rules.empty();
+  } else {
+    return RuleError{rules.Mark().line + 1, "filter 'rules' must be a list of rule ids or names, or 'any'"};
+  }
+  YAML::Node cond;
+  if (auto e = load_detections(body, opt, f.detections, cond, {"rules"})) return e;
+  if (!cond || !cond.IsScalar()) return RuleError{body.Mark().line + 1, "filter condition must be one string"};
+  auto parsed = CondParser(cond.Scalar()).run();
+  if (!parsed) return RuleError{cond.Mark().line + 1, "condition '" + cond.Scalar() + "': " + parsed.error()};
+  if (auto e = check_refs(**parsed, f.detections)) return RuleError{cond.Mark().line + 1, *e};
+  f.condition = std::shared_ptr<Condition>(std::move(parsed.value()));
+  return std::nullopt;
+}
+
+std::optional<RuleError> load_correlation(const YAML::Node& doc, Correlation& c) {
+  c.id = scalar(doc["id"]);
+  c.name = scalar(doc["name"]);
+  c.title = scalar(doc["title"]);
+  c.status = scalar(doc["status"]);
+  c.level = scalar(doc["level"]);
+  c.description = scalar(doc["description"]);
+  c.tags = string_list(doc["tags"]);
+  c.line = doc.Mark().line + 1;
+  if (c.title.empty()) return RuleError{c.line, "correlation rule has no title"};
+  const YAML::Node body = doc["correlation"];
+  if (!body.IsMap()) return RuleError{body.Mark().line + 1, "'correlation' must be a mapping"};
+  auto at = [&](const char* k) { return body[k] ? body[k].Mark().line + 1 : body.Mark().line + 1; };
+  std::string type = scalar(body["type"]);
+  static const std::pair<const char*, Correlation::Type> kTypes[] = {
+      {"event_count", Correlation::kEventCount}, {"value_count", Correlation::kValueCount},
+      {"temporal", Correlation::kTemporal},       {"temporal_ordered", Correlation::kTemporalOrdered},
+      {"value_sum", Correlation::kValueSum},      {"value_avg", Correlation::kValueAvg}};
+  bool known = false;
+  for (const auto& [n, t] : kTypes)
+    if (type == n) {
+      c.type = t;
+      known = true;
+    }
+  if (!known)
+    return RuleError{at("type"), type.empty() ? "correlation has no type"
+                                              : "unsupported correlation type '" + type + "'"};
+  const YAML::Node rules = body["rules"];
+  if (rules && rules.IsScalar()) c.rules.push_back(rules.Scalar());
+  else c.rules = string_list(rules);
+  if (c.rules.empty()) return RuleError{at("rules"), "correlation names no rules"};
+  const YAML::Node gb = body["group-by"];
+  if (gb && gb.IsScalar()) c.group_by.push_back(gb.Scalar());
+  else if (gb && !gb.IsSequence()) return RuleError{at("group-by"), "group-by must be a list of fields"};
+  else c.group_by = string_list(gb);
+  if (const YAML::Node al = body["aliases"]; al) {
+    if (!al.IsMap()) return RuleError{at("aliases"), "aliases must map alias names to {rule name: field}"};
+    for (const auto& kv : al) {
+      if (!kv.second.IsMap()) return RuleError{kv.first.Mark().line + 1, "alias '" + kv.first.Scalar() + "' must map rule names to fields"};
+      for (const auto& rf : kv.second) c.aliases[kv.first.Scalar()][rf.first.Scalar()] = scalar(rf.second);
+    }
+  }
+  std::string ts = scalar(body["timespan"]);
+  if (ts.empty()) ts = scalar(body["timeframe"]);  // the draft name
+  auto span = parse_timespan(ts);
+  if (!span) return RuleError{at("timespan"), ts.empty() ? "correlation has no timespan" : "timespan '" + ts + "' is not a number followed by s, m, h or d"};
+  c.timespan_ns = *span;
+  const YAML::Node cond = body["condition"];
+  bool temporal = c.type == Correlation::kTemporal || c.type == Correlation::kTemporalOrdered;
+  if (cond) {
+    if (!cond.IsMap()) return RuleError{at("condition"), "correlation condition must be a mapping such as {gte: 10}"};
+    static const std::pair<const char*, Correlation::Op> kOps[] = {{"gt", Correlation::kGt}, {"gte", Correlation::kGte},
+                                                                   {"lt", Correlation::kLt}, {"lte", Correlation::kLte},
+                                                                   {"eq", Correlation::kEq}, {"neq", Correlation::kNeq}};
+    for (const auto& kv : cond) {
+      std::string k = kv.first.Scalar();
+      int line = kv.first.Mark().line + 1;
+      if (k == "field") {
+        if (kv.second.IsScalar()) c.field = kv.second.Scalar();
+        else return RuleError{line, "condition field must be one field name"};
+        continue;
+      }
+      const Correlation::Op* op = nullptr;
+      for (const auto& [n, o] : kOps)
+        if (k == n) op = &o;
+      if (!op) return RuleError{line, "unknown correlation condition '" + k + "' (gt, gte, lt, lte, eq, neq, field)"};
+      std::string v = scalar(kv.second);
+      char* end = nullptr;
+      double d = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end) return RuleError{line, "condition '" + k + "' needs a number, not '" + v + "'"};
+      c.condition.emplace_back(*op, d);
+    }
+  } else if (!temporal) {
+    return RuleError{body.Mark().line + 1, std::string(Correlation::type_name(c.type)) + " correlation has no condition"};
+  }
+  if (!temporal && c.condition.empty()) return RuleError{at("condition"), "correlation condition has no bound (gt, gte, lt, lte, eq, neq)"};
+  bool needs_field = c.type == Correlation::kValueCount || c.type == Correlation::kValueSum || c.type == Correlation::kValueAvg;
+  if (needs_field && c.field.empty()) return RuleError{at("condition"), std::string(Correlation::type_name(c.type)) + " correlation needs condition.field"};
+  if (const YAML::Node g = body["generate"]; g) c.generate = scalar(g) == "true";
+  else if (const YAML::Node g2 = doc["generate"]; g2) c.generate = scalar(g2) == "true";
+  return std::nullopt;
+}
+
 }  // namespace
+
+const char* Correlation::type_name(Type t) {
+  switch (t) {
+    case kEventCount: return "event_count";
+    case kValueCount: return "value_count";
+    case kTemporal: return "temporal";
+    case kTemporalOrdered: return "temporal_ordered";
+    case kValueSum: return "value_sum";
+    case kValueAvg: return "value_avg";
+  }
+  return "?";
+}
+
+bool correlation_condition_holds(const Correlation& c, double v) {
+  for (const auto& [op, b] : c.condition) {
+    bool ok = op == Correlation::kGt ? v > b : op == Correlation::kGte ? v >= b : op == Correlation::kLt ? v < b
+            : op == Correlation::kLte ? v <= b : op == Correlation::kEq ? v == b : v != b;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> parse_timespan(std::string_view s) {
+  if (s.size() < 2) return std::nullopt;
+  int64_t unit = 0;
+  switch (s.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return std::nullopt;
+  }
+  int64_t n = 0;
+  for (char ch : s.substr(0, s.size() - 1)) {
+    if (ch < '0' || ch > '9' || n > 100000000) return std::nullopt;
+    n = n * 10 + (ch - '0');
+  }
+  if (n <= 0) return std::nullopt;
+  return n * unit * 1000000000LL;
+}
 
 Result<std::unique_ptr<Condition>> parse_condition(std::string_view text) { return CondParser(text).run(); }
 
@@ -717,12 +884,23 @@ LoadResult load_rule_text(const std::string& text, const std::string& name, cons
       res.errors.push_back({name, doc.Mark().line + 1, "a rule document must be a mapping"});
       continue;
     }
-    if (doc["correlation"]) {
-      res.other_documents.push_back("correlation");
-      continue;
-    }
-    if (doc["filter"] && !doc["detection"]) {
-      res.other_documents.push_back("filter");
+    try {
+      if (doc["correlation"]) {
+        Correlation c;
+        c.file = name;
+        if (auto e = load_correlation(doc, c)) res.errors.push_back({name, e->line, e->reason});
+        else res.correlations.push_back(std::move(c));
+        continue;
+      }
+      if (doc["filter"] && !doc["detection"]) {
+        Filter f;
+        f.file = name;
+        if (auto e = load_filter(doc, opt, f)) res.errors.push_back({name, e->line, e->reason});
+        else res.filters.push_back(std::move(f));
+        continue;
+      }
+    } catch (const YAML::Exception& e) {
+      res.errors.push_back({name, e.mark.line + 1, "YAML: " + e.msg});
       continue;
     }
     std::string action = scalar(doc["action"]);

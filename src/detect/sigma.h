@@ -69,7 +69,7 @@ struct LogSource {
 };
 
 struct Rule {
-  std::string id, title, status, level, description, file;
+  std::string id, name, title, status, level, description, file;
   std::vector<std::string> tags;
   LogSource logsource;
   std::map<std::string, Detection> detections;
@@ -88,12 +88,48 @@ struct LoadError {
   std::string to_string() const;
 };
 
-// Loads every rule document of a YAML file. Documents that are not detection rules
-// (correlation, filter) are returned in `skipped_kinds` for the caller to handle.
+// A global filter (Sigma filters specification): its condition is ANDed to the condition of
+// every rule it names (or of every rule of its logsource when `rules` is "any").
+struct Filter {
+  std::string id, title, file;
+  int line = 0;
+  LogSource logsource;
+  bool any_rule = false;
+  std::vector<std::string> rules;  // references: id or name
+  std::map<std::string, Detection> detections;
+  std::shared_ptr<Condition> condition;
+};
+
+// A correlation rule (Sigma correlation rules specification).
+struct Correlation {
+  enum Type { kEventCount, kValueCount, kTemporal, kTemporalOrdered, kValueSum, kValueAvg } type = kEventCount;
+  std::string id, name, title, status, level, description, file;
+  int line = 0;
+  std::vector<std::string> tags;
+  std::vector<std::string> rules;     // references as written: id or name, in order
+  std::vector<std::string> group_by;  // field names or aliases
+  std::map<std::string, std::map<std::string, std::string>> aliases;  // alias -> rule name -> field
+  int64_t timespan_ns = 0;
+  // The condition: every (op, bound) must hold (a range is two of them). Empty for temporal
+  // types without one: all referenced rules must match.
+  enum Op { kGt, kGte, kLt, kLte, kEq, kNeq };
+  std::vector<std::pair<Op, double>> condition;
+  std::string field;  // value_count / value_sum / value_avg
+  bool generate = false;
+  static const char* type_name(Type t);
+};
+
+// Does `value` satisfy every criterion of a correlation condition?
+bool correlation_condition_holds(const Correlation& c, double value);
+// Sigma timespans: a number and one of s, m, h, d ("90m"). Nullopt when malformed.
+std::optional<int64_t> parse_timespan(std::string_view s);
+
+// Loads every document of a YAML file: detection rules, correlation rules and filters.
 struct LoadResult {
   std::vector<Rule> rules;
+  std::vector<Correlation> correlations;
+  std::vector<Filter> filters;
   std::vector<LoadError> errors;
-  std::vector<std::string> other_documents;  // "correlation", "filter"
 };
 LoadResult load_rule_file(const std::string& path, const LoadOptions& opt = {});
 LoadResult load_rule_text(const std::string& text, const std::string& name, const LoadOptions& opt = {});

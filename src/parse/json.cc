@@ -73,7 +73,8 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
   }
   if (set_time && ev.ts == 0 &&
       (name == "@timestamp" || name == "timestamp" || name == "time" || name == "EventTime" ||
-       name == "TimeCreated" || name == "UtcTime" || name == "ts")) {
+       name == "TimeCreated" || name == "UtcTime" || name == "ts" || ends_with(name, "TimeCreated.#attributes.SystemTime") ||
+       ends_with(name, "TimeCreated.SystemTime"))) {
     int64_t t;
     if (parse_rfc3339(val, t, ctx.tz_sec) || parse_epoch(val, t)) {
       ev.ts = t;

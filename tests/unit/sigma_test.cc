@@ -9,6 +9,7 @@
 
 #include "demo/generator.h"
 #include "detect/engine.h"
+#include "detect/correlate.h"
 #include "detect/ruleset.h"
 #include "detect/sigma.h"
 #include "test_util.h"
@@ -181,7 +182,7 @@ TEST(SigmaCompatibility, SigmaHqRulesLoad) {
       files++;
       auto r = load_rule_file(e.path().string());
       rules += r.rules.size();
-      correlations += r.other_documents.size();
+      correlations += r.correlations.size() + r.filters.size();
       for (const auto& err : r.errors) {
         failed++;
         EXPECT_FALSE(err.reason.empty());
@@ -209,6 +210,7 @@ TEST(SigmaCompatibility, RulesFireOnTheirRegressionSamples) {
   ASSERT_TRUE(mapping.ok()) << mapping.error();
   RuleSet routed(std::move(mapping.value()));
   for (const char* dir : {"rules", "rules-threat-hunting", "rules-emerging-threats"}) routed.add_path(base + dir);
+  routed.finish();
   std::map<std::string, size_t> index_of;
   for (size_t i = 0; i < routed.rules().size(); i++) index_of[routed.rules()[i].rule.id] = i;
   std::map<std::string, Rule> by_id;
@@ -293,6 +295,7 @@ TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
   ASSERT_TRUE(mapping.ok()) << mapping.error();
   RuleSet set(std::move(mapping.value()));
   set.add_path(root + "/rules/hospital");
+  set.finish();
   for (const auto& e : set.errors()) ADD_FAILURE() << e.to_string();
   EXPECT_GE(set.rules().size(), 25u);
   auto read_lines = [](const std::string& p) {
@@ -324,6 +327,47 @@ TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
   }
 }
 
+// rules/hospital correlations: each fires on its sequence of events and not on the look-alike
+// sequence (events fed in file order, as a live stream would bring them).
+TEST(HospitalRules, EachCorrelationFiresOnItsSequenceAndNotOnTheOther) {
+  std::string root = test::source_dir();
+  auto mapping = Mapping::load(root + "/rules/mapping/sigma.yaml");
+  ASSERT_TRUE(mapping.ok()) << mapping.error();
+  RuleSet set(std::move(mapping.value()));
+  set.add_path(root + "/rules/hospital");
+  set.finish();
+  for (const auto& e : set.errors()) ADD_FAILURE() << e.to_string();
+  size_t tested = 0;
+  for (size_t ci = 0; ci < set.correlations().size(); ci++) {
+    const auto& lc = set.correlations()[ci];
+    if (!lc.standalone) continue;  // a step of another correlation: tested through it
+    tested++;
+    std::string stem = fs::path(lc.corr.file).stem().string();
+    bool tagged = std::any_of(lc.corr.tags.begin(), lc.corr.tags.end(), [](const std::string& t) { return t.rfind("mlps.", 0) == 0; });
+    EXPECT_TRUE(tagged) << stem << ": no mlps.* tag naming the 等保 control";
+    auto fires = [&](const std::string& file) {
+      std::ifstream in(root + "/tests/rules/hospital/" + file);
+      EXPECT_TRUE(in.good()) << file << " is missing";
+      Correlator corr(set);
+      std::vector<CorrelationHit> hits;
+      std::string line;
+      uint64_t n = 0;
+      while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        Event ev = test::decode(line);
+        for (size_t r : set.match(ev)) corr.on_rule_match(r, ev, n, hits);
+        corr.advance(ev.ts, hits);
+        n++;
+      }
+      corr.advance(INT64_MAX, hits);
+      return std::any_of(hits.begin(), hits.end(), [&](const CorrelationHit& h) { return h.correlation == ci; });
+    };
+    EXPECT_TRUE(fires(stem + ".match.log")) << stem << " did not fire on its sequence";
+    EXPECT_FALSE(fires(stem + ".nomatch.log")) << stem << " fired on the look-alike sequence";
+  }
+  EXPECT_GE(tested, 5u);
+}
+
 // The compiled engine and the reference evaluator agree on every event of the regression
 // data and of a generated corpus, over all SigmaHQ and hospital rules.
 TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
@@ -333,6 +377,7 @@ TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
   RuleSet set(std::move(mapping.value()));
   for (const char* dir : {"rules", "rules-threat-hunting", "rules-emerging-threats"}) set.add_path(base + dir);
   set.add_path(test::source_dir() + "/rules/hospital");
+  set.finish();
   auto engine = Engine::compile(set);
   ASSERT_TRUE(engine.ok()) << engine.error();
   const auto& st = (*engine)->stats();
