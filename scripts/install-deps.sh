@@ -12,7 +12,7 @@ PKGS=(
   libsqlite3-dev libpcre2-dev libvectorscan-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  rsyslog rsyslog-relp rsyslog-openssl python3 openssl procps
+  rsyslog rsyslog-relp rsyslog-openssl python3 python3-aiosmtpd openssl procps
 )
 
 missing=()

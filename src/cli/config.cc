@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <set>
 
 #include "core/timeutil.h"
@@ -13,9 +14,32 @@ Config::Config() {
   inputs.tcp = "0.0.0.0:5514";
   inputs.tls = "0.0.0.0:6514";
   inputs.relp = "0.0.0.0:2514";
+  detection.rule_paths = {"rules/hospital"};
+  detection.mapping = "rules/mapping/sigma.yaml";
 }
 
+namespace {
+
+// Shipped data (rules, mapping) named by a relative path: the working folder first, then
+// beside the binary (an installed share/wardsec, or the source tree above build/<type>/).
+std::string resolve_shipped(const std::string& p) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (p.empty() || fs::path(p).is_absolute() || fs::exists(p, ec)) return p;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return p;
+  for (const fs::path& base : {exe.parent_path() / "../share/wardsec", exe.parent_path() / "../.."}) {
+    fs::path cand = base / p;
+    if (fs::exists(cand, ec)) return fs::weakly_canonical(cand, ec).string();
+  }
+  return p;
+}
+
+}  // namespace
+
 void Config::finalize() {
+  for (auto& r : detection.rule_paths) r = resolve_shipped(r);
+  detection.mapping = resolve_shipped(detection.mapping);
   store.data_dir = data_dir;
   store.key_dir = key_dir.empty() ? store::default_key_dir(data_dir) : key_dir;
   inputs.key_dir = store.key_dir;
@@ -74,7 +98,7 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "timezone", "api", "inputs", "store", "pipeline"});
+  w.check_keys(root, "", {"data", "timezone", "api", "inputs", "store", "pipeline", "detection", "alerts", "zones"});
   w.get(root, "data", c.data_dir, "");
   std::string tz;
   w.get(root, "timezone", tz, "");
@@ -130,6 +154,47 @@ Result<Config> load_config(const std::string& path) {
   w.get(pl, "queue_mib", q, "pipeline.");
   c.pipeline.queue_bytes = q << 20;
   w.get(pl, "flush_interval_ms", c.pipeline.flush_interval_ms, "pipeline.");
+  auto dt = root["detection"];
+  w.check_keys(dt, "detection", {"enabled", "rules", "mapping", "queue_mib", "max_correlation_groups"});
+  w.get(dt, "enabled", c.detection_enabled, "detection.");
+  w.get(dt, "rules", c.detection.rule_paths, "detection.");
+  w.get(dt, "mapping", c.detection.mapping, "detection.");
+  w.get(dt, "queue_mib", c.detection_queue_mib, "detection.");
+  w.get(dt, "max_correlation_groups", c.detection.max_groups, "detection.");
+  auto al = root["alerts"];
+  w.check_keys(al, "alerts", {"dedup_minutes", "min_level", "syslog", "webhook", "smtp", "console_url", "retries", "retry_delay_ms", "timeout_ms"});
+  w.get(al, "retries", c.outputs.retries, "alerts.");
+  w.get(al, "retry_delay_ms", c.outputs.retry_delay_ms, "alerts.");
+  w.get(al, "timeout_ms", c.outputs.timeout_ms, "alerts.");
+  int dedup = 60;
+  w.get(al, "dedup_minutes", dedup, "alerts.");
+  c.detection.dedup_ns = static_cast<int64_t>(dedup) * 60LL * 1000000000LL;
+  w.get(al, "min_level", c.outputs.min_level, "alerts.");
+  w.get(al, "syslog", c.outputs.syslog, "alerts.");
+  w.get(al, "webhook", c.outputs.webhook, "alerts.");
+  w.get(al, "console_url", c.outputs.console_url, "alerts.");
+  auto sm = al ? al["smtp"] : YAML::Node();
+  w.check_keys(sm, "alerts.smtp", {"server", "from", "to", "user", "password"});
+  w.get(sm, "server", c.outputs.smtp.server, "alerts.smtp.");
+  w.get(sm, "from", c.outputs.smtp.from, "alerts.smtp.");
+  w.get(sm, "to", c.outputs.smtp.to, "alerts.smtp.");
+  w.get(sm, "user", c.outputs.smtp.user, "alerts.smtp.");
+  w.get(sm, "password", c.outputs.smtp.password, "alerts.smtp.");
+  if (alert::level_rank(c.outputs.min_level) < 0)
+    return Error{path + ": alerts.min_level must be informational, low, medium, high or critical"};
+  if (auto z = root["zones"]; z && w.err.ok()) {
+    if (!z.IsSequence()) return Error{path + ":" + std::to_string(z.Mark().line + 1) + ": zones must be a list of {name, cidr}"};
+    for (const auto& item : z) {
+      std::string where = path + ":" + std::to_string(item.Mark().line + 1);
+      w.check_keys(item, "zones[]", {"name", "cidr"});
+      std::string name, cidr;
+      w.get(item, "name", name, "zones[].");
+      w.get(item, "cidr", cidr, "zones[].");
+      auto ci = parse_cidr(cidr);
+      if (name.empty() || !ci) return Error{where + ": a zone needs a name and a CIDR such as 10.20.0.0/22"};
+      c.detection.zones.push_back({name, *ci});
+    }
+  }
   if (!w.err.ok()) return Error{w.err.error()};
   if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
   if (c.retention_days < 180)

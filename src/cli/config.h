@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/result.h"
+#include "alert/detector.h"
+#include "alert/outputs.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
 #include "server/http.h"
@@ -21,6 +23,11 @@ struct Config {
   ingest::InputOptions inputs;
   ingest::PipelineOptions pipeline;
   server::HttpOptions http;
+  // Detection and alerts
+  bool detection_enabled = true;
+  alert::DetectorOptions detection;
+  size_t detection_queue_mib = 64;
+  alert::OutputOptions outputs;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

@@ -11,6 +11,8 @@
 
 #include "cli/config.h"
 #include "core/timeutil.h"
+#include "alert/alert_store.h"
+#include "alert/detector.h"
 #include "demo/generator.h"
 #include "detect/correlate.h"
 #include "detect/ruleset.h"
@@ -56,6 +58,47 @@ int run_server(Config cfg, bool demo, double rate) {
   if (cfg.retention_days < 180)
     spdlog::warn("store.retention_days is {}: below the 180 days the Cybersecurity Law requires for network logs", cfg.retention_days);
   ingest::Pipeline pipeline(**writer, cfg.pipeline);
+  // Detection: alerts in <data>/alerts.db, outputs on their own thread, the engine on the
+  // pipeline's detection stage.
+  auto alerts = alert::AlertStore::open(cfg.data_dir + "/alerts.db");
+  if (!alerts) {
+    std::fprintf(stderr, "wardsec: %s\n", alerts.error().c_str());
+    return 1;
+  }
+  alert::Outputs outputs(cfg.outputs);
+  std::unique_ptr<alert::Detector> detector;
+  if (cfg.detection_enabled) {
+    auto d = alert::Detector::create(cfg.detection, **alerts, outputs,
+                                     [&pipeline](std::vector<Event>&& evs) { return pipeline.try_submit_events(std::move(evs)); });
+    if (!d) {
+      std::fprintf(stderr, "wardsec: %s\n", d.error().c_str());
+      return 1;
+    }
+    detector = std::move(d.value());
+    alert::Detector* det = detector.get();
+    pipeline.set_observer([det](const std::vector<Event>& evs, size_t n, const std::vector<uint64_t>& refs) { det->process(evs, n, refs); },
+                          cfg.detection_queue_mib << 20);
+  }
+  outputs.start();
+  cfg.http.alerts = alerts->get();
+  cfg.http.extra_metrics = [&]() {
+    std::string m;
+    if (detector) {
+      const auto& d = detector->stats();
+      const auto& c = detector->correlator().stats();
+      m += "\"detect_events\":" + std::to_string(d.events.load()) + ",\"rule_matches\":" + std::to_string(d.rule_matches.load()) +
+           ",\"correlation_hits\":" + std::to_string(d.correlation_hits.load()) + ",\"alerts_created\":" +
+           std::to_string(d.alerts_created.load()) + ",\"alerts_merged\":" + std::to_string(d.alerts_merged.load()) +
+           ",\"alerts_suppressed\":" + std::to_string(d.alerts_suppressed.load()) + ",\"alert_errors\":" +
+           std::to_string(d.alert_errors.load()) + ",\"correlation_groups\":" + std::to_string(c.groups) +
+           ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) + ",";
+    }
+    const auto& o = outputs.stats();
+    m += "\"outputs_sent_syslog\":" + std::to_string(o.sent_syslog.load()) + ",\"outputs_sent_webhook\":" +
+         std::to_string(o.sent_webhook.load()) + ",\"outputs_sent_mail\":" + std::to_string(o.sent_mail.load()) +
+         ",\"outputs_failed\":" + std::to_string(o.failed.load()) + ",\"outputs_dropped\":" + std::to_string(o.dropped.load());
+    return m;
+  };
   pipeline.start();
   boost::asio::io_context io(1);
   ingest::Inputs inputs(io, pipeline, cfg.inputs);
@@ -82,6 +125,9 @@ int run_server(Config cfg, bool demo, double rate) {
   if (inputs.tls_port()) std::printf("  syslog  : tls %s (RFC 5425)\n", cfg.inputs.tls.c_str());
   if (inputs.relp_port()) std::printf("  relp    : %s\n", cfg.inputs.relp.c_str());
   std::printf("  data    : %s (keys in %s)\n", cfg.data_dir.c_str(), cfg.store.key_dir.c_str());
+  if (detector)
+    std::printf("  detect  : %zu rules, %zu correlations; alerts at http://%s/api/v1/alerts?state=open\n",
+                detector->rules().rules().size(), detector->rules().correlations().size(), cfg.http.listen.c_str());
   std::printf("  try     : wardsec search --data %s 'event.outcome:failure' --limit 10\n", cfg.data_dir.c_str());
   std::fflush(stdout);
 
@@ -123,6 +169,7 @@ int run_server(Config cfg, bool demo, double rate) {
   g_stop = true;
   if (gen.joinable()) gen.join();
   pipeline.stop();
+  outputs.stop();
   const auto& m = pipeline.metrics();
   spdlog::info("stopped: received {} stored {} dropped {} parse errors {}", m.received.load(), m.stored.load(), m.dropped.load(),
                m.parse_errors.load());

@@ -22,6 +22,42 @@ void Pipeline::start() {
     pthread_setname_np(pthread_self(), "ws-store");
     store_loop();
   });
+  if (observer_)
+    observe_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "ws-detect");
+      observe_loop();
+    });
+}
+
+void Pipeline::set_observer(Observer o, size_t queue_bytes) {
+  observer_ = std::move(o);
+  observed_q_ = std::make_unique<BoundedQueue<Parsed>>(queue_bytes);
+}
+
+void Pipeline::observe_loop() {
+  std::vector<Parsed> batches;
+  for (;;) {
+    batches.clear();
+    observed_q_->pop_some(batches, 16, 500);
+    if (batches.empty()) {
+      if (observed_q_->closed()) return;
+      observer_({}, 0, {});
+      continue;
+    }
+    for (auto& b : batches) {
+      observer_(b.events, b.count, b.refs);
+      give_back(std::move(b.events));
+    }
+  }
+}
+
+bool Pipeline::try_submit_events(std::vector<Event>&& evs) {
+  size_t cost = 0;
+  for (const auto& e : evs) cost += e.raw.size() + e.extra.size() + 64;
+  size_t n = evs.size();
+  if (!parsed_q_.try_push(Parsed{std::move(evs), n, nullptr, {}}, cost)) return false;
+  metrics_.received += n;
+  return true;
 }
 
 void Pipeline::stop() {
@@ -30,6 +66,10 @@ void Pipeline::stop() {
   decode_thread_.join();
   parsed_q_.close();
   store_thread_.join();
+  if (observe_thread_.joinable()) {
+    observed_q_->close();
+    observe_thread_.join();
+  }
 }
 
 bool Pipeline::try_submit(RawBatch& b) {
@@ -63,7 +103,7 @@ bool Pipeline::submit_events(std::vector<Event>&& evs, std::function<void(bool)>
   for (const auto& e : evs) cost += e.raw.size() + e.extra.size() + 64;
   metrics_.received += evs.size();
   size_t n = evs.size();
-  return parsed_q_.push(Parsed{std::move(evs), n, std::move(on_durable)}, cost);
+  return parsed_q_.push(Parsed{std::move(evs), n, std::move(on_durable), {}}, cost);
 }
 
 std::vector<Event> Pipeline::take_spare() {
@@ -144,8 +184,10 @@ void Pipeline::store_loop() {
     parsed_q_.pop_some(batches, 64, wait_ms);
     for (auto& b : batches) {
       bool ok = true;
+      if (observer_) b.refs.resize(b.count);
       for (size_t i = 0; i < b.count; i++) {
         const Event& ev = b.events[i];
+        if (observer_) b.refs[i] = writer_.next_ref();
         Status s = writer_.add(ev);
         if (!s) {
           ok = false;
@@ -164,7 +206,17 @@ void Pipeline::store_loop() {
           waiting.push_back(std::move(b.on_durable));
         }
       }
-      give_back(std::move(b.events));
+      if (observer_ && ok && b.count) {
+        size_t cost = b.count * 256;
+        for (size_t i = 0; i < b.count; i++) cost += b.events[i].raw.size() + b.events[i].extra.size();
+        Parsed o{std::move(b.events), b.count, nullptr, std::move(b.refs)};
+        if (!observed_q_->try_push(std::move(o), cost)) {
+          metrics_.observer_waits++;
+          observed_q_->push(std::move(o), cost);
+        }
+      } else {
+        give_back(std::move(b.events));
+      }
     }
     int64_t now = now_ns();
     if (!waiting.empty()) {

@@ -116,7 +116,7 @@ struct PipelineOptions {
 
 struct Metrics {
   std::atomic<uint64_t> received{0}, stored{0}, dropped{0}, parse_errors{0}, commits{0}, store_errors{0},
-      blocked{0}, bytes_in{0};
+      blocked{0}, bytes_in{0}, observer_waits{0};
 };
 
 class Pipeline {
@@ -137,12 +137,24 @@ class Pipeline {
   size_t queued_bytes() const { return raw_q_.bytes() + parsed_q_.bytes(); }
   // Events already decoded (bastion, own audit trail) go straight to the store stage.
   bool submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable);
+  // The same without waiting: false when the store stage's queue is full.
+  bool try_submit_events(std::vector<Event>&& evs);
+
+  // A stage after the store (detection), on its own thread: called with every stored batch
+  // (the first `count` events) and each event's store reference (StoreWriter::next_ref), and
+  // with count 0 when idle for a while. Set before start(). Its queue is bounded; when
+  // full, the store stage waits for it, so no stored event goes unexamined (ingestion slows
+  // instead, visibly: metrics observer_waits).
+  using Observer = std::function<void(const std::vector<Event>& events, size_t count, const std::vector<uint64_t>& refs)>;
+  void set_observer(Observer o, size_t queue_bytes = 64u << 20);
+  size_t observer_queued_bytes() const { return observed_q_ ? observed_q_->bytes() : 0; }
 
  private:
   struct Parsed {
     std::vector<Event> events;  // the first `count` are this batch's; the rest are spares
     size_t count = 0;
     std::function<void(bool)> on_durable;
+    std::vector<uint64_t> refs;  // store references, filled by the store stage for the observer
   };
   // Event vectors go back to the decode stage after the store took their events, so the
   // steady state allocates nothing per event (and frees nothing across threads).
@@ -152,6 +164,10 @@ class Pipeline {
   std::vector<std::vector<Event>> spares_;
   void decode_loop();
   void store_loop();
+  void observe_loop();
+  Observer observer_;
+  std::unique_ptr<BoundedQueue<Parsed>> observed_q_;
+  std::thread observe_thread_;
 
   store::StoreWriter& writer_;
   PipelineOptions opt_;

@@ -10,6 +10,29 @@
 
 namespace wardsec::search {
 
+Result<Event> read_event_by_ref(const std::string& data_dir, uint64_t ref) {
+  uint64_t seq = ref >> store::kRefRowBits, row = ref & ((1u << store::kRefRowBits) - 1);
+  auto segs = store::list_segments(data_dir);
+  // Segments are in id order and each starts at a block sequence: the last one starting at
+  // or before `seq` holds it.
+  for (size_t i = segs.size(); i-- > 0;) {
+    auto rd = store::SegmentReader::open(segs[i]);
+    if (!rd) continue;
+    if (rd->header().first_seq > seq) continue;
+    while (auto b = rd->next()) {
+      if (b->header.seq != seq) continue;
+      if (row >= b->header.n_events)
+        return Error{"event " + store::ref_to_string(ref) + ": block has only " + std::to_string(b->header.n_events) + " events"};
+      std::vector<Event> evs;
+      Status s = rd->read_events(*b, evs);
+      if (!s) return Error{"event " + store::ref_to_string(ref) + ": " + s.error()};
+      return std::move(evs[row]);
+    }
+    return Error{"event " + store::ref_to_string(ref) + ": block " + std::to_string(seq) + " is not in the store (not sealed yet, or removed)"};
+  }
+  return Error{"event " + store::ref_to_string(ref) + ": no segment holds block " + std::to_string(seq) + " (expired by retention?)"};
+}
+
 Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
                   const std::function<bool(const Event&)>& on_match, SearchStats& st) {
   auto segs = store::list_segments(data_dir);

@@ -27,6 +27,10 @@ struct SearchStats {
 Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
                   const std::function<bool(const Event&)>& on_match, SearchStats& stats);
 
+// The event an alert refers to (StoreWriter::next_ref). Error when the block is gone
+// (retention) or not sealed yet, naming which.
+Result<Event> read_event_by_ref(const std::string& data_dir, uint64_t ref);
+
 // One JSON object with ECS-style dotted keys. Text that is not UTF-8 is decoded as GB18030
 // (common for Chinese devices) when that works, else invalid bytes become U+FFFD; the raw
 // bytes stay untouched in the store either way.

@@ -55,6 +55,12 @@ std::map<std::string, std::string> query_params(std::string_view target) {
   return m;
 }
 
+}  // namespace
+
+std::map<std::string, std::string> parse_query_params(std::string_view target) { return query_params(target); }
+
+namespace {
+
 std::string error_json(std::string_view msg, long column = -1) {
   std::string out = "{\"error\":\"";
   search::json_escape(msg, out);
@@ -72,6 +78,8 @@ const char* kIndexHtml = R"(<!doctype html><html lang="zh-CN"><meta charset="utf
 <li><a href="/api/v1/health">/api/v1/health</a> — 状态 health</li>
 <li><a href="/api/v1/metrics">/api/v1/metrics</a> — 接收/存储计数 ingest counters</li>
 <li><a href="/api/v1/search?q=event.outcome:failure&amp;limit=20&amp;order=newest">/api/v1/search?q=…</a> — 检索 search (JSON)</li>
+<li><a href="/api/v1/alerts?state=open">/api/v1/alerts?state=open</a> — 告警 alerts (JSON); <code>POST /api/v1/alerts/ID/state</code> 处置 triage</li>
+<li><a href="/api/v1/suppressions">/api/v1/suppressions</a> — 抑制窗口 suppression windows</li>
 <li><code>POST /api/v1/ingest</code> — JSON lines 批量写入 batch ingest</li>
 </ul>
 <p>The web console arrives with the console issue; see README.md.</p></html>
@@ -184,7 +192,11 @@ class Session : public std::enable_shared_from_this<Session> {
                         ",\"dropped\":" + std::to_string(m.dropped.load()) + ",\"blocked\":" + std::to_string(m.blocked.load()) +
                         ",\"parse_errors\":" + std::to_string(m.parse_errors.load()) + ",\"store_errors\":" +
                         std::to_string(m.store_errors.load()) + ",\"commits\":" + std::to_string(m.commits.load()) +
-                        ",\"queued_bytes\":" + std::to_string(st_->pipeline.queued_bytes()) + "}";
+                        ",\"queued_bytes\":" + std::to_string(st_->pipeline.queued_bytes()) + ",\"observer_waits\":" +
+                        std::to_string(m.observer_waits.load()) + ",\"detect_queued_bytes\":" +
+                        std::to_string(st_->pipeline.observer_queued_bytes());
+      if (st_->opt.extra_metrics) out += "," + st_->opt.extra_metrics();
+      out += "}";
       return reply(200, out, "application/json", ka);
     }
     if (path == "/api/v1/search") {
@@ -196,6 +208,23 @@ class Session : public std::enable_shared_from_this<Session> {
         auto [code, body] = handle_search(self->st_->opt.data_dir, target, self->st_->opt.tz_sec);
         asio::post(self->stream_.get_executor(), [self, code = code, body = std::move(body), ka]() mutable {
           self->reply(code, std::move(body), "application/json", ka);
+        });
+      });
+      return;
+    }
+    if (st_->opt.alerts && (path.rfind("/api/v1/alerts", 0) == 0 || path.rfind("/api/v1/suppressions", 0) == 0)) {
+      auto self = shared_from_this();
+      std::string method(req.method_string());
+      asio::post(st_->search_pool, [self, target, method, body = std::move(req.body()), ka] {
+        auto record = [self](Event&& ev) {
+          std::vector<Event> v;
+          v.push_back(std::move(ev));
+          self->st_->pipeline.submit_events(std::move(v), nullptr);
+        };
+        auto [code, out] = handle_alerts(*self->st_->opt.alerts, self->st_->opt.data_dir, method, target, body,
+                                         self->st_->opt.tz_sec, record);
+        asio::post(self->stream_.get_executor(), [self, code = code, out = std::move(out), ka]() mutable {
+          self->reply(code, std::move(out), "application/json; charset=utf-8", ka);
         });
       });
       return;

@@ -181,6 +181,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
   std::unique_ptr<StoreWriter> w(new StoreWriter(opt, std::move(key.value())));
   Status s = w->recover();
   if (!s) return Error{s.error()};
+  w->open_block_seq_ = w->next_seq_;
   StoreWriter* raw = w.get();
   w->sealer_ = std::thread([raw] {
     pthread_setname_np(pthread_self(), "ws-sealer");
@@ -351,7 +352,7 @@ Status StoreWriter::add(const Event& ev) {
   }
   enc_.add(ev);
   event_bloom_keys(ev, bloom_keys_);
-  if (enc_.size() >= opt_.block_bytes || enc_.count() >= opt_.block_events) return seal_block();
+  if (enc_.size() >= opt_.block_bytes || enc_.count() >= std::min<size_t>(opt_.block_events, (1u << kRefRowBits) - 1)) return seal_block();
   return {};
 }
 
@@ -371,6 +372,7 @@ Status StoreWriter::seal_block() {
   done_cv_.wait(lk, [&] { return jobs_.size() < 2 || !sealer_error_.ok(); });
   if (!sealer_error_.ok()) return sealer_error_;
   jobs_.push_back(std::move(j));
+  open_block_seq_++;
   cv_.notify_one();
   return {};
 }

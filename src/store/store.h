@@ -20,6 +20,11 @@
 
 namespace wardsec::store {
 
+constexpr int kRefRowBits = 20;  // event references: block sequence and row within it
+inline std::string ref_to_string(uint64_t ref) {
+  return std::to_string(ref >> kRefRowBits) + ":" + std::to_string(ref & ((1u << kRefRowBits) - 1));
+}
+
 struct StoreOptions {
   std::string data_dir = "./data";
   std::string key_dir;  // default: "<data_dir>.keys" beside the data folder
@@ -81,6 +86,9 @@ class StoreWriter {
   Status rotate();
 
   size_t pending_events() const { return enc_.count(); }
+  // Where the next add()ed event will be: (block sequence << kRefRowBits) | row. Alerts keep
+  // these references; read_event_by_ref() reads the event back.
+  uint64_t next_ref() const { return (open_block_seq_ << kRefRowBits) | enc_.count(); }
   WriterStats stats() const;  // blocks written so far (the sealer thread updates them)
   const KeyPair& key() const { return key_; }
 
@@ -110,6 +118,7 @@ class StoreWriter {
   uint64_t seg_size_ = 0;
   int64_t seg_created_ = 0;
   uint64_t next_seq_ = 0;
+  uint64_t open_block_seq_ = 0;  // the sequence the open block will get (caller's thread)
   Digest32 last_digest_{};
   uint64_t total_events_ = 0;  // events ever written (including expired)
   int64_t first_ts_ = 0, last_ts_ = 0;

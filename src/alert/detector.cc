@@ -1,0 +1,245 @@
+#include "alert/detector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "core/timeutil.h"
+#include "search/search.h"
+
+namespace wardsec::alert {
+
+namespace {
+
+// Sigma and ECS names under which events carry the asset, the remote address and the user.
+const char* const kAssetFields[] = {"host.name", "Computer", "ComputerName", "Hostname", "host", "hostname", "host.ip"};
+const char* const kSourceFields[] = {"source.ip", "src_ip", "SourceIp", "IpAddress", "c-ip", "SourceAddress", "client.ip"};
+const char* const kUserFields[] = {"user.name", "TargetUserName", "User", "user", "SubjectUserName", "AccountName"};
+
+bool one_of(const std::string& name, const char* const* list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (name == list[i]) return true;
+  return false;
+}
+
+// "tcp 10.20.0.5:41234" / "udp [::1]:514" -> the address.
+std::string_view sender_ip(std::string_view s) {
+  if (auto sp = s.find(' '); sp != std::string_view::npos) s = s.substr(sp + 1);
+  if (!s.empty() && s[0] == '[') return s.substr(1, s.find(']') - 1);
+  if (s.find(':') == s.rfind(':')) return s.substr(0, s.find(':'));
+  return s;
+}
+
+void split_tags(const std::vector<std::string>& tags, Alert& a) {
+  for (const auto& t : tags) {
+    if (t.rfind("attack.", 0) == 0) a.attack.push_back(t);
+    else if (t.rfind("mlps.", 0) == 0) a.mlps.push_back(t.substr(5));
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Detector>> Detector::create(const DetectorOptions& opt, AlertStore& alerts, Outputs& outputs,
+                                                   std::function<bool(std::vector<Event>&&)> emit) {
+  auto mapping = detect::Mapping::load(opt.mapping);
+  if (!mapping) return Error{"detection: " + mapping.error()};
+  std::unique_ptr<Detector> d(new Detector());
+  d->opt_ = opt;
+  d->alerts_ = &alerts;
+  d->outputs_ = &outputs;
+  d->emit_ = std::move(emit);
+  d->set_ = std::make_unique<detect::RuleSet>(std::move(mapping.value()));
+  for (const auto& p : opt.rule_paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) {
+      spdlog::warn("detection: rule path {} does not exist; skipped", p);
+      continue;
+    }
+    d->set_->add_path(p);
+  }
+  d->set_->finish();
+  for (const auto& e : d->set_->errors()) spdlog::warn("rule skipped: {}", e.to_string());
+  int64_t t0 = now_ns();
+  auto engine = detect::Engine::compile(*d->set_);
+  if (!engine) return Error{"detection: " + engine.error()};
+  d->engine_ = std::move(engine.value());
+  detect::Correlator::Options co;
+  co.max_groups = opt.max_groups;
+  d->correlator_ = std::make_unique<detect::Correlator>(*d->set_, co);
+  const auto& st = d->engine_->stats();
+  spdlog::info("detection: {} rules ({} routed), {} correlations, {} filters, {} errors; compiled in {} ms ({} databases, {} PCRE2 fallbacks)",
+               st.rules, st.routed_rules, d->set_->correlations().size(), d->set_->filters().size(), d->set_->errors().size(),
+               (now_ns() - t0) / 1000000, st.databases, st.pcre_fallback);
+  return d;
+}
+
+std::string Detector::zone_of(std::string_view ip) const {
+  auto a = parse_ip(ip);
+  if (!a) return {};
+  for (const auto& z : opt_.zones)
+    if (z.cidr.contains(*a)) return z.name;
+  return {};
+}
+
+void Detector::process(const std::vector<Event>& events, size_t count, const std::vector<uint64_t>& refs) {
+  static const FieldId kind_id = FieldRegistry::intern("event.kind");
+  for (size_t i = 0; i < count; i++) {
+    const Event& ev = events[i];
+    if (ev.get(kind_id) == "alert") continue;  // our own alert records
+    stats_.events++;
+    max_ts_ = std::max(max_ts_, ev.ts);
+    for (size_t r : engine_->match(ev)) {
+      stats_.rule_matches++;
+      const auto& lr = set_->rules()[r];
+      if (lr.standalone) raise_rule(r, ev, refs[i]);
+      if (!lr.correlations.empty()) correlator_->on_rule_match(r, ev, refs[i], hits_);
+    }
+    for (const auto& h : hits_) raise_correlation(h, &ev);
+    hits_.clear();
+  }
+  // Windows close on event time; when the stream is idle, on the clock (less the usual lag).
+  correlator_->advance(count ? max_ts_ : std::max<int64_t>(max_ts_, now_ns() - 5LL * 1000000000LL), hits_);
+  for (const auto& h : hits_) raise_correlation(h, nullptr);
+  hits_.clear();
+  if (!pending_mirror_.empty() && emit_) {
+    std::vector<Event> batch;
+    batch.swap(pending_mirror_);
+    if (!emit_(std::move(batch))) {
+      // Queue full: keep them for the next batch, up to a bound (the alerts are in SQLite).
+      if (batch.size() > 10000) {
+        stats_.mirror_dropped += batch.size();
+        spdlog::warn("alert records: event store queue full, {} alert record(s) not mirrored", batch.size());
+      } else {
+        pending_mirror_.swap(batch);
+      }
+    }
+  }
+}
+
+void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
+  auto first = [&](const char* const* names, size_t n) -> std::string {
+    for (size_t k = 0; k < n; k++)
+      if (auto v = set_->lookup(rule, ev, names[k]); v && !v->empty()) return std::string(*v);
+    return {};
+  };
+  if (a.asset.empty()) a.asset = first(kAssetFields, std::size(kAssetFields));
+  if (a.source_ip.empty()) a.source_ip = first(kSourceFields, std::size(kSourceFields));
+  if (a.user.empty()) a.user = first(kUserFields, std::size(kUserFields));
+  std::string_view sender = sender_ip(ev.get(kLogSourceAddress));
+  if (a.asset.empty()) a.asset = std::string(sender);
+  if (a.zone.empty()) {
+    std::string_view hip = ev.get(kHostIp);
+    a.zone = zone_of(!hip.empty() ? hip : sender);
+  }
+  if (a.summary.empty()) {
+    std::string_view text = ev.get(kMessage);
+    if (text.empty()) text = ev.raw;
+    a.summary = search::display_text(text.substr(0, 400));
+  }
+}
+
+void Detector::raise_rule(size_t r, const Event& ev, uint64_t ref) {
+  const auto& rule = set_->rules()[r].rule;
+  Alert a;
+  a.rule_id = rule.id.empty() ? rule.title : rule.id;
+  a.rule_title = rule.title;
+  a.rule_kind = "rule";
+  a.level = rule.level.empty() ? "medium" : rule.level;
+  split_tags(rule.tags, a);
+  fill_from_event(a, ev, r);
+  a.first_ts = a.last_ts = ev.ts;
+  a.events.push_back(ref);
+  a.dedup_key = a.rule_id + "|" + a.asset + "|" + a.source_ip + "|" + a.user;
+  raise(a);
+}
+
+void Detector::raise_correlation(const detect::CorrelationHit& h, const Event* ev) {
+  stats_.correlation_hits++;
+  const auto& lc = set_->correlations()[h.correlation];
+  if (!lc.standalone) return;
+  const auto& c = lc.corr;
+  Alert a;
+  a.rule_id = c.id.empty() ? c.title : c.id;
+  a.rule_title = c.title;
+  a.rule_kind = detect::Correlation::type_name(c.type);
+  a.level = c.level.empty() ? "high" : c.level;
+  split_tags(c.tags, a);
+  a.group = h.group;
+  for (const auto& [k, v] : h.group) {
+    if (a.asset.empty() && one_of(k, kAssetFields, std::size(kAssetFields))) a.asset = v;
+    if (a.source_ip.empty() && one_of(k, kSourceFields, std::size(kSourceFields))) a.source_ip = v;
+    if (a.user.empty() && one_of(k, kUserFields, std::size(kUserFields))) a.user = v;
+  }
+  // The event that completed the correlation fills in the rest (it matched one of the
+  // correlation's rules, so that rule's field mapping applies).
+  if (ev) {
+    size_t rule = 0;
+    for (const auto& ref : lc.refs)
+      if (!ref.is_correlation) {
+        rule = ref.index;
+        break;
+      }
+    fill_from_event(a, *ev, rule);
+  }
+  if (a.zone.empty()) a.zone = zone_of(a.asset);
+  if (a.zone.empty()) a.zone = zone_of(a.source_ip);
+  std::string value = fmt::format("{}", h.value);
+  std::string group;
+  for (const auto& [k, v] : h.group) group += (group.empty() ? "" : ", ") + k + "=" + v;
+  a.summary = std::string(detect::Correlation::type_name(c.type)) + " = " + value + " (" + std::to_string(h.event_count) +
+              " events" + (group.empty() ? "" : "; " + group) + ")" + (a.summary.empty() ? "" : " — " + a.summary);
+  a.first_ts = h.first_ts;
+  a.last_ts = h.last_ts;
+  a.events = h.events;
+  a.dedup_key = a.rule_id + "|" + group;
+  raise(a);
+}
+
+void Detector::raise(Alert& a) {
+  int64_t now = now_ns();
+  auto r = alerts_->raise(a, opt_.dedup_ns, now);
+  if (!r) {
+    stats_.alert_errors++;
+    spdlog::error("alert for rule '{}' not stored: {}", a.rule_title, r.error());
+    return;
+  }
+  a.id = r->id;
+  a.created = a.updated = now;
+  if (r->suppressed) {
+    stats_.alerts_suppressed++;
+    return;
+  }
+  if (!r->created) {
+    stats_.alerts_merged++;
+    return;
+  }
+  stats_.alerts_created++;
+  outputs_->notify(a);
+  pending_mirror_.push_back(alert_event(a, "alert_raised", "wardsec", now));
+}
+
+Event alert_event(const Alert& a, const std::string& action, const std::string& who, int64_t now) {
+  static const FieldId kind = FieldRegistry::intern("event.kind"), rule_id = FieldRegistry::intern("rule.id"),
+                       sev = FieldRegistry::intern("event.severity_name"), alert_id = FieldRegistry::intern("alert.id"),
+                       state = FieldRegistry::intern("alert.state"), zone = FieldRegistry::intern("network.zone");
+  Event ev;
+  ev.raw = alert_to_json(a);
+  ev.ts = now;
+  ev.received = now;
+  ev.set(kind, "alert");
+  ev.set(kEventDataset, "wardsec.alert");
+  ev.set(kEventAction, action);
+  ev.set(alert_id, std::to_string(a.id));
+  ev.set(rule_id, a.rule_id);
+  ev.set(kRuleName, a.rule_title);
+  ev.set(sev, a.level);
+  ev.set(state, state_name(a.state));
+  if (!a.asset.empty()) ev.set(kHostName, a.asset);
+  if (!a.zone.empty()) ev.set(zone, a.zone);
+  if (!a.source_ip.empty()) ev.set(kSourceIp, a.source_ip);
+  ev.set(kUserName, who == "wardsec" ? a.user : who);
+  ev.set(kMessage, "[" + a.level + "] " + a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset));
+  return ev;
+}
+
+}  // namespace wardsec::alert

@@ -1,0 +1,78 @@
+// The detection stage of the live pipeline: every stored event goes through the compiled
+// Sigma engine; matches of stand-alone rules raise alerts, matches of rules that
+// correlations use feed the correlator, whose hits raise alerts too. Alerts are
+// deduplicated and stored (AlertStore), mirrored into the event store as event.kind:alert
+// events, and sent to the configured outputs.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alert/alert_store.h"
+#include "alert/outputs.h"
+#include "core/strutil.h"
+#include "detect/correlate.h"
+#include "detect/engine.h"
+
+namespace wardsec::alert {
+
+struct Zone {
+  std::string name;
+  Cidr cidr;
+};
+
+struct DetectorOptions {
+  std::vector<std::string> rule_paths;
+  std::string mapping;
+  int64_t dedup_ns = 3600LL * 1000000000LL;
+  size_t max_groups = 200000;
+  std::vector<Zone> zones;
+};
+
+struct DetectorStats {
+  std::atomic<uint64_t> events{0}, rule_matches{0}, correlation_hits{0}, alerts_created{0}, alerts_merged{0},
+      alerts_suppressed{0}, alert_errors{0}, mirror_dropped{0};
+};
+
+class Detector {
+ public:
+  // Loads and compiles the rules; rule errors are logged and counted, never fatal.
+  // `emit` hands alert events to the store without blocking (false: queue full).
+  static Result<std::unique_ptr<Detector>> create(const DetectorOptions& opt, AlertStore& alerts, Outputs& outputs,
+                                                  std::function<bool(std::vector<Event>&&)> emit);
+  // Runs detection over stored events (refs: their store references). count == 0: an idle
+  // tick (closes correlation windows, retries pending alert events).
+  void process(const std::vector<Event>& events, size_t count, const std::vector<uint64_t>& refs);
+  const DetectorStats& stats() const { return stats_; }
+  const detect::RuleSet& rules() const { return *set_; }
+  const detect::Engine& engine() const { return *engine_; }
+  const detect::Correlator& correlator() const { return *correlator_; }
+  // Zone of an address, "" when none matches.
+  std::string zone_of(std::string_view ip) const;
+
+ private:
+  Detector() = default;
+  void raise_rule(size_t rule, const Event& ev, uint64_t ref);
+  void raise_correlation(const detect::CorrelationHit& h, const Event* ev);
+  void raise(Alert& a);
+  void fill_from_event(Alert& a, const Event& ev, size_t rule);
+
+  DetectorOptions opt_;
+  AlertStore* alerts_ = nullptr;
+  Outputs* outputs_ = nullptr;
+  std::function<bool(std::vector<Event>&&)> emit_;
+  std::unique_ptr<detect::RuleSet> set_;
+  std::unique_ptr<detect::Engine> engine_;
+  std::unique_ptr<detect::Correlator> correlator_;
+  std::vector<detect::CorrelationHit> hits_;
+  std::vector<Event> pending_mirror_;
+  int64_t max_ts_ = 0;
+  DetectorStats stats_;
+};
+
+// The event that records an alert (or a state change) in the tamper-evident store.
+Event alert_event(const Alert& a, const std::string& action, const std::string& who, int64_t now);
+
+}  // namespace wardsec::alert

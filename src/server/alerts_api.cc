@@ -1,0 +1,148 @@
+// /api/v1/alerts and /api/v1/suppressions: list, read, change state, manage suppression
+// windows. Until the console issue adds accounts, the caller names who acts ("by").
+#include <nlohmann/json.hpp>
+
+#include "alert/detector.h"
+#include "core/timeutil.h"
+#include "search/search.h"
+#include "server/http.h"
+#include "store/store.h"
+
+namespace wardsec::server {
+
+namespace {
+
+std::pair<int, std::string> err(int code, const std::string& msg) {
+  return {code, nlohmann::json{{"error", msg}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+std::string param(const std::map<std::string, std::string>& p, const char* k) {
+  auto it = p.find(k);
+  return it == p.end() ? "" : it->second;
+}
+
+std::optional<int64_t> to_int(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (*end) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method,
+                                          const std::string& target, const std::string& body, int tz_sec,
+                                          const std::function<void(Event&&)>& record) {
+  std::string path = target.substr(0, target.find('?'));
+  auto p = parse_query_params(target);
+  int64_t now = now_ns();
+  if (path == "/api/v1/alerts") {
+    if (method != "GET") return err(405, "use GET");
+    alert::AlertQuery q;
+    q.state = param(p, "state");
+    if (!q.state.empty() && q.state != "open" && !alert::parse_state(q.state))
+      return err(400, "state must be open, new, acknowledged, closed_tp, closed_fp or suppressed");
+    q.min_level = param(p, "level");
+    if (!q.min_level.empty() && alert::level_rank(q.min_level) < 0)
+      return err(400, "level must be informational, low, medium, high or critical");
+    q.rule = param(p, "rule");
+    q.asset = param(p, "asset");
+    q.text = param(p, "q");
+    for (auto [key, out] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
+      std::string v = param(p, key);
+      if (!v.empty() && !parse_user_time(v, tz_sec, *out)) return err(400, std::string(key) + ": not a time (RFC 3339, a date, or now-2h)");
+    }
+    if (auto l = to_int(param(p, "limit"))) q.limit = static_cast<size_t>(std::clamp<int64_t>(*l, 1, 1000));
+    if (auto o = to_int(param(p, "offset"))) q.offset = static_cast<size_t>(std::max<int64_t>(*o, 0));
+    auto list = store.query(q);
+    if (!list) return err(500, list.error());
+    auto total = store.count(q);
+    if (!total) return err(500, total.error());
+    std::string out = "{\"total\":" + std::to_string(*total) + ",\"alerts\":[";
+    for (size_t i = 0; i < list->size(); i++) out += (i ? "," : "") + alert::alert_to_json((*list)[i]);
+    return {200, out + "]}"};
+  }
+  if (path.rfind("/api/v1/alerts/", 0) == 0) {
+    std::string rest = path.substr(15);
+    bool state_change = false;
+    if (rest.size() > 6 && rest.compare(rest.size() - 6, 6, "/state") == 0) {
+      state_change = true;
+      rest.resize(rest.size() - 6);
+    }
+    auto id = to_int(rest);
+    if (!id) return err(404, "no such alert: " + rest);
+    if (state_change) {
+      if (method != "POST") return err(405, "use POST with {\"state\":..., \"by\":..., \"comment\":...}");
+      auto j = nlohmann::json::parse(body, nullptr, false);
+      if (!j.is_object()) return err(400, "body must be a JSON object");
+      auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+      auto to = alert::parse_state(str("state"));
+      if (!to) return err(400, "state must be new, acknowledged, closed_tp or closed_fp");
+      Status s = store.set_state(*id, *to, str("by"), str("comment"), now);
+      if (!s) return err(s.error().find("does not exist") != std::string::npos ? 404 : 409, s.error());
+      auto a = store.get(*id);
+      if (!a) return err(500, a.error());
+      if (record) record(alert::alert_event(*a, "alert_state_changed", str("by"), now));
+      return {200, alert::alert_to_json(*a)};
+    }
+    if (method != "GET") return err(405, "use GET");
+    auto a = store.get(*id);
+    if (!a) return err(404, a.error());
+    auto hist = store.history(*id);
+    if (!hist) return err(500, hist.error());
+    nlohmann::json h = nlohmann::json::array();
+    for (const auto& e : *hist)
+      h.push_back({{"at", format_rfc3339(e.at)}, {"by", e.who}, {"from", e.from}, {"to", e.to}, {"comment", e.comment}});
+    // The referenced events, read back from the store (at most 20).
+    std::string events = "[";
+    size_t n = 0;
+    for (uint64_t ref : a->events) {
+      if (n == 20) break;
+      auto ev = search::read_event_by_ref(data_dir, ref);
+      std::string item = ev ? search::event_to_json(*ev) : nlohmann::json{{"error", ev.error()}}.dump();
+      events += (n++ ? "," : "") + std::string("{\"ref\":\"") + store::ref_to_string(ref) + "\",\"event\":" + item + "}";
+    }
+    events += "]";
+    return {200, "{\"alert\":" + alert::alert_to_json(*a) + ",\"history\":" + h.dump() + ",\"events\":" + events + "}"};
+  }
+  if (path == "/api/v1/suppressions") {
+    if (method == "GET") {
+      auto list = store.suppressions(now, param(p, "all") == "1");
+      if (!list) return err(500, list.error());
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& s : *list)
+        out.push_back({{"id", s.id}, {"rule_id", s.rule_id}, {"field", s.field}, {"value", s.value},
+                       {"until", format_rfc3339(s.until)}, {"by", s.who}, {"reason", s.reason}, {"hits", s.hits}});
+      return {200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    }
+    if (method != "POST") return err(405, "use GET or POST");
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object()) return err(400, "body must be a JSON object");
+    auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+    alert::Suppression s;
+    s.rule_id = str("rule_id");
+    s.field = str("field");
+    s.value = str("value");
+    s.who = str("by");
+    s.reason = str("reason");
+    s.created = now;
+    int64_t minutes = j.contains("minutes") && j["minutes"].is_number_integer() ? j["minutes"].get<int64_t>() : 0;
+    if (minutes <= 0 || minutes > 90 * 24 * 60) return err(400, "minutes must be between 1 and 129600 (90 days)");
+    s.until = now + minutes * 60LL * 1000000000LL;
+    auto id = store.add_suppression(s);
+    if (!id) return err(400, id.error());
+    return {201, nlohmann::json{{"id", *id}, {"until", format_rfc3339(s.until)}}.dump()};
+  }
+  if (path.rfind("/api/v1/suppressions/", 0) == 0) {
+    if (method != "DELETE") return err(405, "use DELETE");
+    auto id = to_int(path.substr(21));
+    if (!id) return err(404, "no such suppression");
+    Status s = store.remove_suppression(*id);
+    if (!s) return err(404, s.error());
+    return {200, "{\"removed\":" + std::to_string(*id) + "}"};
+  }
+  return err(404, "no such endpoint: " + path);
+}
+
+}  // namespace wardsec::server
