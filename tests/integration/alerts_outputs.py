@@ -1,0 +1,217 @@
+"""Alerts end to end (issue #3): live events through the detection stage raise alerts that a
+real rsyslogd (RFC 5424 over TCP), an HTTP receiver (webhook) and an SMTP server (aiosmtpd,
+Debian's python3-aiosmtpd) receive; repeats are deduplicated; a suppression window holds
+notifications back; triage via the API records who and when; alert records are searchable
+in the event store; a dead receiver is retried, counted and logged without stopping
+detection."""
+import base64
+import email
+import email.header
+import json
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+from harness import Server, TempDir, args, cli, free_port, run, search_json, wait_for
+from rsyslog import Rsyslog
+
+
+class Hook(BaseHTTPRequestHandler):
+    received = []
+    status = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Hook.received.append((self.path, self.headers.get("Content-Type"), body))
+        self.send_response(Hook.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+class Sink:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def api(base, path, body=None, method=None):
+    data = json.dumps(body).encode() if body is not None else None
+    rq = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(rq, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def brute_force(port, src, n=12, host="portal-web-01", minute="10"):
+    lines = [f"<38>Nov 26 03:{minute}:{i:02d} {host} sshd[4242]: Failed password for root from {src} port 50122 ssh2"
+             for i in range(n)]
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(("\n".join(lines) + "\n").encode())
+    s.close()
+
+
+def body(r):
+    a = args()
+    w = a.wardsec
+    with TempDir() as t:
+        hook = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
+        threading.Thread(target=hook.serve_forever, daemon=True).start()
+        sink = Sink()
+        smtp_port = free_port()
+        smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+        smtp.start()
+        out = os.path.join(t, "soc.log")
+        rs = Rsyslog(os.path.join(t, "rsyslog"),
+                     f'template(name="raw" type="string" string="%rawmsg%\\n")\n'
+                     f'action(type="omfile" file="{out}" template="raw")')
+        try:
+            rs.start()
+            cfg = os.path.join(t, "wardsec.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"""
+zones:
+  - {{name: internet, cidr: 10.40.0.0/24}}
+  - {{name: core, cidr: 10.20.0.0/22}}
+alerts:
+  min_level: high
+  dedup_minutes: 60
+  syslog: tcp://127.0.0.1:{rs.port}
+  webhook: http://127.0.0.1:{hook.server_address[1]}/wardsec/alerts
+  smtp:
+    server: 127.0.0.1:{smtp_port}
+    from: wardsec@hospital.example
+    to: [soc@hospital.example, xinxike@hospital.example]
+  retries: 1
+  retry_delay_ms: 100
+  timeout_ms: 2000
+""")
+            data = os.path.join(t, "data")
+            with Server(w, data, ["--config", cfg]) as srv:
+                base = f"http://127.0.0.1:{srv.http}"
+                brute_force(srv.tcp, "45.95.147.201")
+
+                def brute_alert():
+                    code, res = api(base, "/api/v1/alerts?state=open&rule=" + urllib.parse.quote("SSH brute force against a server"))
+                    return res["alerts"] if code == 200 and res["total"] else None
+                alerts = wait_for(brute_alert, 30, "the brute-force alert")
+                al = alerts[0]
+                r.check(al["rule.kind"] == "event_count" and al["event.severity_name"] == "high", f"correlation alert raised ({al['rule.name']})")
+                r.check("l3-ces1-02" in al["mlps.controls"] and "attack.t1110.001" in al["threat.technique"],
+                        "alert carries the 等保 control and the ATT&CK technique")
+                r.check(al["host.name"] == "portal-web-01" and al["source.ip"] == "45.95.147.201", "alert names the asset and the source")
+                r.check(len(al["events"]) == 10, f"alert references its 10 events ({al['events']})")
+                # Events are read back once their block is sealed (within pipeline.flush_interval_ms).
+                def read_back():
+                    code, full = api(base, f"/api/v1/alerts/{al['id']}")
+                    evs = full.get("events", [])
+                    ok = code == 200 and len(evs) == 10 and all("Failed password" in e["event"].get("message", "") for e in evs)
+                    return evs if ok else None
+                try:
+                    wait_for(read_back, 10, "the referenced events")
+                    r.check(True, "the referenced events read back from the store")
+                except AssertionError as e:
+                    r.check(False, f"the referenced events read back from the store: {e}")
+
+                # The three receivers got it.
+                wait_for(lambda: os.path.exists(out) and "SSH brute force against a server" in open(out, encoding="utf-8").read(), 20,
+                         "the alert at rsyslog")
+                line = [l for l in open(out, encoding="utf-8") if "SSH brute force against a server" in l][0]
+                r.check(line.startswith("<163>1 ") and "[wardsec@53595 id=" in line and 'src="45.95.147.201"' in line,
+                        f"rsyslog received an RFC 5424 alert ({line[:90]}...)")
+                hooks = wait_for(lambda: [h for h in Hook.received if b"SSH brute force against a server" in h[2]], 20, "the webhook")
+                j = json.loads(hooks[0][2])
+                r.check(hooks[0][0] == "/wardsec/alerts" and hooks[0][1].startswith("application/json") and j["rule.name"] == al["rule.name"],
+                        "the webhook received the alert as JSON")
+                mails = wait_for(lambda: [m for m in sink.messages if b"X-Wardsec-Alert: %d" % al["id"] in m[2]], 20, "the mail")
+                frm, rcpt, raw = mails[0]
+                msg = email.message_from_bytes(raw)
+                subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+                text = msg.get_payload(decode=True).decode("utf-8")
+                r.check(frm == "wardsec@hospital.example" and sorted(rcpt) == ["soc@hospital.example", "xinxike@hospital.example"],
+                        "mail sent from and to the configured addresses")
+                r.check("高危" in subject and "SSH brute force against a server" in subject, f"mail subject in Chinese and English ({subject})")
+                r.check("等保控制点 MLPS 2.0 controls: l3-ces1-02" in text and "45.95.147.201" in text, "mail body names control and source")
+                # Below min_level: stored, not sent (the single root-login failure rules are medium).
+                code, res = api(base, "/api/v1/alerts?level=medium&rule=" + urllib.parse.quote("SSH login as root failed from the Internet"))
+                r.check(code == 200 and res["total"] == 1 and res["alerts"][0]["count"] == 12,
+                        f"12 single-event matches merged into one alert ({res.get('alerts', [{}])[0].get('count')})")
+                r.check(not any(b"SSH login as root failed" in h[2] for h in Hook.received), "alerts below min_level are not sent")
+
+                # A repeat within the dedup window updates the alert, no new notification.
+                n_hooks = len(Hook.received)
+                brute_force(srv.tcp, "45.95.147.201", minute="20")
+                wait_for(lambda: api(base, f"/api/v1/alerts/{al['id']}")[1]["alert"]["count"] == 2, 20, "the repeat merged")
+                time.sleep(1)
+                r.check(len(Hook.received) == n_hooks, "a deduplicated repeat sends nothing")
+
+                # A suppression window: stored as suppressed, not sent.
+                code, sup = api(base, "/api/v1/suppressions", {"field": "source_ip", "value": "103.21.8.7", "minutes": 60,
+                                                               "by": "secadmin", "reason": "authorised penetration test 2026-117"})
+                r.check(code == 201, f"suppression window created ({sup})")
+                brute_force(srv.tcp, "103.21.8.7")
+                wait_for(lambda: api(base, "/api/v1/alerts?state=suppressed")[1]["total"] >= 1, 20, "the suppressed alert")
+                time.sleep(1)
+                r.check(not any(b"103.21.8.7" in h[2] for h in Hook.received), "a suppressed alert sends nothing")
+                code, sups = api(base, "/api/v1/suppressions")
+                r.check(code == 200 and sups[0]["hits"] >= 1, "the suppression counts what it held back")
+                code, bad = api(base, "/api/v1/suppressions", {"minutes": 60, "by": "x", "reason": "y"})
+                r.check(code == 400, f"a suppression of everything is refused ({bad.get('error')})")
+
+                # Triage: who and when, validated, recorded in the store.
+                code, res = api(base, f"/api/v1/alerts/{al['id']}/state", {"state": "closed_fp", "by": "secadmin"})
+                r.check(code == 409 and "comment" in res["error"], "closing without a comment is refused")
+                code, res = api(base, f"/api/v1/alerts/{al['id']}/state", {"state": "acknowledged", "by": "secadmin"})
+                r.check(code == 200 and res["state"] == "acknowledged" and res["state_by"] == "secadmin", "acknowledged by secadmin")
+                code, res = api(base, f"/api/v1/alerts/{al['id']}/state",
+                                {"state": "closed_tp", "by": "secadmin", "comment": "源地址已在防火墙封禁 blocked at the NGFW"})
+                r.check(code == 200 and res["state"] == "closed_tp", "closed as a true positive")
+                code, full = api(base, f"/api/v1/alerts/{al['id']}")
+                r.check([h["to"] for h in full["history"]] == ["acknowledged", "closed_tp"] and full["history"][1]["by"] == "secadmin",
+                        "history keeps both changes with who")
+                code, res = api(base, "/api/v1/alerts/99999")
+                r.check(code == 404, "an unknown alert is a 404")
+                code, res = api(base, "/api/v1/alerts?state=bogus")
+                r.check(code == 400, "a bad state filter is a 400")
+                m = srv.metrics()
+                r.check(m["outputs_sent_syslog"] >= 1 and m["outputs_sent_webhook"] >= 1 and m["outputs_sent_mail"] >= 1
+                        and m["outputs_failed"] == 0, f"metrics count deliveries ({m['outputs_sent_syslog']}/{m['outputs_sent_webhook']}/{m['outputs_sent_mail']})")
+            # After the server stopped: the trail is in the tamper-evident store.
+            recs = search_json(w, data, "event.kind:alert")
+            actions = sorted({e.get("event.action") for e in recs})
+            r.check("alert_raised" in actions and "alert_state_changed" in actions, f"alert records searchable in the store ({actions})")
+            r.check(cli(w, "verify", "--data", data).returncode == 0, "store verifies")
+
+            # A dead receiver: retried, counted, logged; detection carries on.
+            Hook.status = 500
+            with Server(w, os.path.join(t, "data2"), ["--config", cfg]) as srv:
+                base = f"http://127.0.0.1:{srv.http}"
+                brute_force(srv.tcp, "45.95.147.202")
+                wait_for(lambda: srv.metrics()["outputs_failed"] >= 1, 30, "the failed webhook to be counted")
+                r.check(srv.metrics()["outputs_sent_syslog"] >= 1, "the other outputs still deliver")
+                brute_force(srv.tcp, "45.95.147.203")
+                wait_for(lambda: api(base, "/api/v1/alerts?rule=" + urllib.parse.quote("SSH brute force against a server"))[1]["total"] == 2,
+                         20, "detection to continue")
+            log = open(os.path.join(t, "data2.server.log"), encoding="utf-8", errors="replace").read()
+            r.check("webhook output failed after 2 attempts" in log and "500" in log, "the failure is logged with the receiver's answer")
+        finally:
+            rs.stop()
+            smtp.stop()
+            hook.shutdown()
+
+
+run("alerts_outputs", body)
