@@ -49,7 +49,19 @@ void add_common(CLI::App* app, Common& c) {
   app->add_option("-c,--config", c.config, "YAML config file (optional; see config/wardsec.yaml)");
 }
 
+// The demo hospital's zones (shared/DEMO-HOSPITAL.md), used by `demo` when the config names none.
+std::vector<alert::Zone> demo_zones() {
+  std::vector<alert::Zone> z;
+  for (auto [name, cidr] : {std::pair{"external-link 外联区", "10.10.0.0/24"}, std::pair{"core 核心业务区", "10.20.0.0/22"},
+                            std::pair{"ops 安全运维区", "10.30.0.0/24"}, std::pair{"internet 互联网接入区", "10.40.0.0/24"},
+                            std::pair{"office 办公区", "10.50.0.0/20"}, std::pair{"medical-devices 医疗设备区", "10.60.0.0/22"},
+                            std::pair{"wireless 无线区", "10.70.0.0/20"}})
+    z.push_back({name, *parse_cidr(cidr)});
+  return z;
+}
+
 int run_server(Config cfg, bool demo, double rate) {
+  if (demo && cfg.detection.zones.empty()) cfg.detection.zones = demo_zones();
   auto writer = store::StoreWriter::open(cfg.store);
   if (!writer) {
     std::fprintf(stderr, "wardsec: %s\n", writer.error().c_str());
