@@ -6,6 +6,7 @@
 
 #include "core/timeutil.h"
 #include "search/search.h"
+#include "store/store.h"
 
 namespace wardsec::alert {
 
@@ -97,6 +98,11 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
     for (const auto& h : hits_) raise_correlation(h, &ev);
     hits_.clear();
   }
+  if (count) {
+    next_ref_ = std::max(next_ref_, refs[count - 1] + 1);
+    cursor_dirty_ = true;
+  }
+  if (cursor_dirty_ && now_ns() - cursor_saved_at_ > 1000000000LL) save_cursor();
   // Windows close on event time; when the stream is idle, on the clock (less the usual lag).
   correlator_->advance(count ? max_ts_ : std::max<int64_t>(max_ts_, now_ns() - 5LL * 1000000000LL), hits_);
   for (const auto& h : hits_) raise_correlation(h, nullptr);
@@ -114,6 +120,84 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
       }
     }
   }
+}
+
+void Detector::save_cursor() {
+  if (!cursor_dirty_) return;
+  if (Status s = alerts_->set_cursor(next_ref_); !s) spdlog::error("detection cursor not saved: {}", s.error());
+  cursor_dirty_ = false;
+  cursor_saved_at_ = now_ns();
+}
+
+Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, uint64_t max_events) {
+  auto cur = alerts_->cursor();
+  if (!cur) return Error{cur.error()};
+  if (!cur->has_value() || **cur > end) {
+    // First start (or a store that was replaced): start from now.
+    next_ref_ = end;
+    cursor_dirty_ = true;
+    save_cursor();
+    return uint64_t{0};
+  }
+  uint64_t from = **cur;
+  next_ref_ = from;
+  if (from == end) return uint64_t{0};
+  // Count first, so that a huge backlog is cut to its newest part, and say so.
+  auto for_each_block = [&](const std::function<Status(store::SegmentReader&, const store::BlockRef&)>& fn) -> Status {
+    auto segs = store::list_segments(data_dir);
+    for (size_t i = 0; i < segs.size(); i++) {
+      auto rd = store::SegmentReader::open(segs[i]);
+      if (!rd) continue;
+      if (i + 1 < segs.size()) {
+        auto nx = store::SegmentReader::open(segs[i + 1]);
+        if (nx && nx->header().first_seq <= (from >> store::kRefRowBits)) continue;
+      }
+      while (auto b = rd->next()) {
+        uint64_t first = b->header.seq << store::kRefRowBits, last = first + b->header.n_events;
+        if (last <= from || first >= end) continue;
+        if (Status s = fn(*rd, *b); !s) return s;
+      }
+    }
+    return {};
+  };
+  uint64_t backlog = 0;
+  Status s = for_each_block([&](store::SegmentReader&, const store::BlockRef& b) {
+    uint64_t first = b.header.seq << store::kRefRowBits;
+    for (uint64_t r = first; r < first + b.header.n_events; r++) backlog += r >= from && r < end;
+    return Status{};
+  });
+  if (!s) return Error{s.error()};
+  uint64_t skip = backlog > max_events ? backlog - max_events : 0;
+  if (skip)
+    spdlog::warn("detection: {} stored events were never examined; examining the newest {}, skipping {} (search them)",
+                 backlog, max_events, skip);
+  else if (backlog)
+    spdlog::info("detection: examining {} stored event(s) that were not examined before the last stop", backlog);
+  uint64_t seen = 0, examined = 0;
+  std::vector<Event> evs, batch;
+  std::vector<uint64_t> refs;
+  s = for_each_block([&](store::SegmentReader& rd, const store::BlockRef& b) {
+    evs.clear();
+    if (Status e = rd.read_events(b, evs); !e) return Status{Error{"detection catch-up: " + e.error()}};
+    batch.clear();
+    refs.clear();
+    uint64_t first = b.header.seq << store::kRefRowBits;
+    for (size_t row = 0; row < evs.size(); row++) {
+      uint64_t ref = first + row;
+      if (ref < from || ref >= end) continue;
+      if (seen++ < skip) continue;
+      batch.push_back(std::move(evs[row]));
+      refs.push_back(ref);
+    }
+    process(batch, batch.size(), refs);
+    examined += batch.size();
+    return Status{};
+  });
+  if (!s) return Error{s.error()};
+  next_ref_ = end;
+  cursor_dirty_ = true;
+  save_cursor();
+  return examined;
 }
 
 void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {

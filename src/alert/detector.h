@@ -45,6 +45,13 @@ class Detector {
   // Runs detection over stored events (refs: their store references). count == 0: an idle
   // tick (closes correlation windows, retries pending alert events).
   void process(const std::vector<Event>& events, size_t count, const std::vector<uint64_t>& refs);
+  // Examines what was stored but not yet examined (the server was killed, or events were
+  // imported while it was down): refs from the saved cursor up to `end` (the store's next
+  // reference), at most `max_events` of the newest of them. On a first start the cursor is
+  // set to `end` (history is not re-examined). Call before the pipeline starts.
+  Result<uint64_t> catch_up(const std::string& data_dir, uint64_t end, uint64_t max_events = 2000000);
+  // Saves how far detection got (process() does it about once a second).
+  void save_cursor();
   const DetectorStats& stats() const { return stats_; }
   const detect::RuleSet& rules() const { return *set_; }
   const detect::Engine& engine() const { return *engine_; }
@@ -69,6 +76,9 @@ class Detector {
   std::vector<detect::CorrelationHit> hits_;
   std::vector<Event> pending_mirror_;
   int64_t max_ts_ = 0;
+  uint64_t next_ref_ = 0;  // the cursor: refs below it were examined
+  bool cursor_dirty_ = false;
+  int64_t cursor_saved_at_ = 0;
   DetectorStats stats_;
 };
 

@@ -87,6 +87,8 @@ int run_server(Config cfg, bool demo, double rate) {
       return 1;
     }
     detector = std::move(d.value());
+    auto caught = detector->catch_up(cfg.data_dir, (*writer)->next_ref());
+    if (!caught) spdlog::error("{}", caught.error());
     alert::Detector* det = detector.get();
     pipeline.set_observer([det](const std::vector<Event>& evs, size_t n, const std::vector<uint64_t>& refs) { det->process(evs, n, refs); },
                           cfg.detection_queue_mib << 20);
@@ -181,6 +183,7 @@ int run_server(Config cfg, bool demo, double rate) {
   g_stop = true;
   if (gen.joinable()) gen.join();
   pipeline.stop();
+  if (detector) detector->save_cursor();
   outputs.stop();
   const auto& m = pipeline.metrics();
   spdlog::info("stopped: received {} stored {} dropped {} parse errors {}", m.received.load(), m.stored.load(), m.dropped.load(),
