@@ -74,10 +74,13 @@ def vm_hwm(pid):
     return 0
 
 
-def run_wardsec(wardsec, payload, n, conns, tmp, pace=0):
-    data = os.path.join(tmp, "wdata")
+def run_wardsec(wardsec, payload, n, conns, tmp, pace=0, detect=True):
+    data = os.path.join(tmp, "wdata-detect" if detect else "wdata")
+    cfg = os.path.join(tmp, "wardsec.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"detection:\n  enabled: {'true' if detect else 'false'}\n")
     http, tcp = free_port(), free_port()
-    p = subprocess.Popen([wardsec, "serve", "--data", data, "--listen", f"127.0.0.1:{http}", "--tcp", f"127.0.0.1:{tcp}",
+    p = subprocess.Popen([wardsec, "serve", "--config", cfg, "--data", data, "--listen", f"127.0.0.1:{http}", "--tcp", f"127.0.0.1:{tcp}",
                           "--udp", "", "--tls", "", "--relp", ""], stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "w.log"), "w"))
     def metrics():
         try:
@@ -90,13 +93,19 @@ def run_wardsec(wardsec, payload, n, conns, tmp, pace=0):
     send(tcp, payload, conns, pace)
     wait_for(lambda: (metrics() or {}).get("stored", 0) >= n, 600, "wardsec to store everything", interval=0.05)
     t_stored = time.time() - t0
+    t_detected = None
+    if detect:
+        wait_for(lambda: (metrics() or {}).get("detect_events", 0) >= n, 600, "detection to examine everything", interval=0.05)
+        t_detected = time.time() - t0
+    final = metrics() or {}
     rss = vm_hwm(p.pid)
     p.send_signal(signal.SIGTERM)
     p.wait(120)
     t_durable = time.time() - t0  # includes the final block, fsync and signed checkpoint
     stored = dir_size(os.path.join(data, "segments"))
     v = subprocess.run([wardsec, "verify", "--data", data], capture_output=True, text=True)
-    return {"t_stored": t_stored, "t_durable": t_durable, "bytes": stored, "rss": rss, "verify": v.returncode == 0}
+    return {"t_stored": t_stored, "t_detected": t_detected, "t_durable": t_durable, "bytes": stored, "rss": rss,
+            "verify": v.returncode == 0, "alerts": final.get("alerts_created", 0), "waits": final.get("observer_waits", 0)}
 
 
 def run_rsyslog(payload, n, conns, tmp):
@@ -153,7 +162,8 @@ def main():
                   f"{w['bytes'] / n:.1f} bytes/event, compression {len(payload) / w['bytes']:.2f}x, peak RSS {w['rss'] / 2**20:.0f} MiB, "
                   f"verify {w['verify']}")
             return
-        w = run_wardsec(a.wardsec, payload, n, a.conns, tmp)
+        w = run_wardsec(a.wardsec, payload, n, a.conns, tmp, detect=False)
+        wd = run_wardsec(a.wardsec, payload, n, a.conns, tmp, detect=True)
         r = run_rsyslog(payload, n, a.conns, tmp)
         cpu = ""
         try:
@@ -171,6 +181,9 @@ def main():
         print(f"| peak RSS | {w['rss'] / 2**20:.0f} MiB | {r['rss'] / 2**20:.0f} MiB |")
         print(f"\nratio wardsec/rsyslog (events/s until stored): {r['t_stored'] / w['t_stored']:.2f}")
         print(f"wardsec store verifies: {w['verify']}")
+        print(f"\nwith detection on (rules/hospital, shipped config): {n / wd['t_stored']:,.0f} events/s until stored, "
+              f"{n / wd['t_detected']:,.0f} events/s until examined by detection ({wd['alerts']} alerts, "
+              f"store stage waited for detection {wd['waits']} times); ratio to rsyslog {r['t_stored'] / wd['t_detected']:.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

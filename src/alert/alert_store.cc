@@ -253,6 +253,38 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
   return res;
 }
 
+Result<std::vector<bool>> AlertStore::add_repeats(const std::vector<Repeat>& reps, int64_t now) {
+  std::lock_guard lk(mu_);
+  std::vector<bool> applied;
+  if (reps.empty()) return applied;
+  if (Status s = exec("BEGIN IMMEDIATE"); !s) return Error{"alerts: " + s.error()};
+  for (const auto& r : reps) {
+    Stmt q(db_, "SELECT events FROM alerts WHERE id = ? AND state IN ('new','acknowledged','suppressed')");
+    q.bind(1, r.id);
+    int rc = q.step();
+    if (rc != SQLITE_ROW) {
+      if (rc != SQLITE_DONE) {
+        (void)exec("ROLLBACK");
+        return Error{"alerts: " + q.error()};
+      }
+      applied.push_back(false);
+      continue;
+    }
+    auto refs = parse_refs(q.text(0));
+    refs.insert(refs.end(), r.events.begin(), r.events.end());
+    if (refs.size() > kMaxRefs) refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxRefs));
+    Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ? WHERE id = ?");
+    u.bind(1, static_cast<int64_t>(r.count)).bind(2, r.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, r.id);
+    if (u.step() != SQLITE_DONE) {
+      (void)exec("ROLLBACK");
+      return Error{"alerts: " + u.error()};
+    }
+    applied.push_back(true);
+  }
+  if (Status s = exec("COMMIT"); !s) return Error{"alerts: " + s.error()};
+  return applied;
+}
+
 Status AlertStore::set_state(int64_t id, State to, const std::string& who, const std::string& comment, int64_t now) {
   std::lock_guard lk(mu_);
   Stmt q(db_, "SELECT state FROM alerts WHERE id = ?");

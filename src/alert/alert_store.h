@@ -79,6 +79,15 @@ class AlertStore {
   // A new raise: merged into the open alert with the same dedup key when that alert's last
   // event is less than `dedup_ns` older; stored as suppressed when a suppression matches.
   Result<RaiseResult> raise(const Alert& a, int64_t dedup_ns, int64_t now);
+  // Repeats the detector merged in memory, written in one transaction. For each: true when
+  // applied, false when the alert is no longer open (closed meanwhile: raise anew).
+  struct Repeat {
+    int64_t id = 0;
+    uint64_t count = 0;
+    int64_t last_ts = 0;
+    std::vector<uint64_t> events;
+  };
+  Result<std::vector<bool>> add_repeats(const std::vector<Repeat>& reps, int64_t now);
   Status set_state(int64_t id, State to, const std::string& who, const std::string& comment, int64_t now);
   Result<Alert> get(int64_t id);
   Result<std::vector<Alert>> query(const AlertQuery& q);

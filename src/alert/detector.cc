@@ -102,7 +102,7 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
     next_ref_ = std::max(next_ref_, refs[count - 1] + 1);
     cursor_dirty_ = true;
   }
-  if (cursor_dirty_ && now_ns() - cursor_saved_at_ > 1000000000LL) save_cursor();
+  if (now_ns() - cursor_saved_at_ > 1000000000LL) save_cursor();
   // Windows close on event time; when the stream is idle, on the clock (less the usual lag).
   correlator_->advance(count ? max_ts_ : std::max<int64_t>(max_ts_, now_ns() - 5LL * 1000000000LL), hits_);
   for (const auto& h : hits_) raise_correlation(h, nullptr);
@@ -123,6 +123,8 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
 }
 
 void Detector::save_cursor() {
+  cursor_saved_at_ = now_ns();
+  flush_repeats();
   if (!cursor_dirty_) return;
   if (Status s = alerts_->set_cursor(next_ref_); !s) spdlog::error("detection cursor not saved: {}", s.error());
   cursor_dirty_ = false;
@@ -279,8 +281,51 @@ void Detector::raise_correlation(const detect::CorrelationHit& h, const Event* e
   raise(a);
 }
 
+void Detector::flush_repeats() {
+  std::vector<AlertStore::Repeat> reps;
+  std::vector<std::string> keys;
+  for (auto& [k, c] : open_)
+    if (c.pending) {
+      reps.push_back({c.id, c.pending, c.last_ts, std::move(c.refs)});
+      keys.push_back(k);
+      c.pending = 0;
+      c.refs.clear();
+    }
+  flushed_at_ = now_ns();
+  if (!reps.empty()) {
+    auto applied = alerts_->add_repeats(reps, flushed_at_);
+    if (!applied) {
+      stats_.alert_errors++;
+      spdlog::error("alert repeats not stored: {}", applied.error());
+    } else {
+      for (size_t i = 0; i < keys.size(); i++) {
+        if ((*applied)[i]) continue;
+        // Closed meanwhile: the repeats are a new alert.
+        Alert a = open_[keys[i]].draft;
+        a.count = reps[i].count;
+        a.events = reps[i].events;
+        open_.erase(keys[i]);
+        raise(a);
+      }
+    }
+  }
+  // Forget what can no longer absorb repeats; keep the map bounded.
+  for (auto it = open_.begin(); it != open_.end();)
+    it = (max_ts_ - it->second.last_ts >= opt_.dedup_ns || open_.size() > 100000) && !it->second.pending ? open_.erase(it) : std::next(it);
+}
+
 void Detector::raise(Alert& a) {
   int64_t now = now_ns();
+  if (auto it = open_.find(a.dedup_key); it != open_.end() && a.first_ts - it->second.last_ts < opt_.dedup_ns) {
+    Cached& c = it->second;
+    c.pending += a.count;
+    c.last_ts = std::max(c.last_ts, a.last_ts);
+    c.refs.insert(c.refs.end(), a.events.begin(), a.events.end());
+    if (c.refs.size() > 64) c.refs.erase(c.refs.begin(), c.refs.end() - 64);
+    c.draft = a;
+    stats_.alerts_merged++;
+    return;
+  }
   auto r = alerts_->raise(a, opt_.dedup_ns, now);
   if (!r) {
     stats_.alert_errors++;
@@ -289,6 +334,10 @@ void Detector::raise(Alert& a) {
   }
   a.id = r->id;
   a.created = a.updated = now;
+  Cached& c = open_[a.dedup_key];
+  c.id = r->id;
+  c.last_ts = std::max(c.last_ts, a.last_ts);
+  c.draft = a;
   if (r->suppressed) {
     stats_.alerts_suppressed++;
     return;

@@ -55,7 +55,7 @@ struct Walker {
   std::string file;
   Status err;
   void check_keys(const YAML::Node& n, const std::string& where, std::set<std::string> allowed) {
-    if (!n || !err.ok()) return;
+    if (!n || n.IsNull() || !err.ok()) return;
     if (!n.IsMap()) {
       err = Error{file + ": '" + where + "' must be a mapping"};
       return;
@@ -173,7 +173,7 @@ Result<Config> load_config(const std::string& path) {
   w.get(al, "syslog", c.outputs.syslog, "alerts.");
   w.get(al, "webhook", c.outputs.webhook, "alerts.");
   w.get(al, "console_url", c.outputs.console_url, "alerts.");
-  auto sm = al ? al["smtp"] : YAML::Node();
+  const YAML::Node sm = al ? al["smtp"] : YAML::Node();
   w.check_keys(sm, "alerts.smtp", {"server", "from", "to", "user", "password"});
   w.get(sm, "server", c.outputs.smtp.server, "alerts.smtp.");
   w.get(sm, "from", c.outputs.smtp.from, "alerts.smtp.");
