@@ -52,6 +52,16 @@ def body(r):
         open(cfg, "w").write("store:\n  retention_dayz: 10\n")
         res = cli(w, "search", "--config", cfg, "--data", data2, "x", check=False)
         r.check(res.returncode == 2 and "retention_dayz" in res.stderr and ":2" in res.stderr, "unknown config key is named with its line")
+        # The shipped config (every key) loads; sections may be partial; bad values are named.
+        shipped = os.path.join(os.path.dirname(__file__), "..", "..", "config", "wardsec.yaml")
+        res = cli(w, "search", "--config", shipped, "--data", data2, "--count", "", check=False)
+        r.check(res.returncode == 0, f"the shipped config/wardsec.yaml loads ({res.stderr.strip()[:200]})")
+        for text, want in [("detection:\n  enabled: false\n", None), ("alerts:\n  min_level: severe\n", "min_level"),
+                           ("zones:\n  - {name: core, cidr: 10.20.0.0/99}\n", "CIDR"), ("alerts:\n  smtp:\n    serverr: x\n", "serverr")]:
+            open(cfg, "w").write(text)
+            res = cli(w, "search", "--config", cfg, "--data", data2, "--count", "", check=False)
+            ok = res.returncode == 0 if want is None else (res.returncode == 2 and want in res.stderr)
+            r.check(ok, f"config {text.splitlines()[0]}... {'loads' if want is None else 'is refused naming ' + want} ({res.stderr.strip()[:120]})")
         # serve runs with no config at all: only --data and its address.
         port = free_port()
         p = subprocess.Popen([w, "serve", "--data", os.path.join(t, "data3"), "--listen", f"127.0.0.1:{port}",
@@ -95,6 +105,16 @@ def rules_contract(r, w, t):
     hits = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
     r.check([h["event.index"] for h in hits] == [0, 2] and all(h["rule.id"] and h["rule.title"] for h in hits),
             f"rules test --format json prints rule.id, rule.title and the 0-based event.index ({hits})")
+    # Correlations run over the file as a stream.
+    seq = os.path.join(root, "tests", "rules", "hospital", "ssh_brute_force.match.log")
+    res = cli(w, "rules", "test", os.path.join(root, "rules", "hospital"), "--events", seq, "--format", "json")
+    hits = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
+    corr = [h for h in hits if h.get("rule.title") == "SSH brute force against a server"]
+    r.check(len(corr) == 1 and corr[0]["event.index"] == 9 and corr[0]["correlation.type"] == "event_count"
+            and corr[0]["correlation.events"] == list(range(10)) and corr[0]["correlation.group"]["src_ip"] == "45.95.147.201",
+            f"rules test reports a correlation with its events and group ({corr})")
+    res = cli(w, "rules", "lint", os.path.join(root, "rules", "hospital"))
+    r.check("6 correlations" in res.stdout, f"rules lint counts correlations ({res.stdout.strip()})")
 
 
 if __name__ == "__main__":
