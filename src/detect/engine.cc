@@ -37,6 +37,20 @@ enum class Tri { kFalse, kTrue, kUnknown };
 
 }  // namespace
 
+namespace {
+// Field ids a query tests; false when it tests anything else (free text, pseudo-fields).
+bool query_fields(const search::Node& n, std::vector<FieldId>& out) {
+  if (n.kind == search::Node::kText) return false;
+  if (n.kind == search::Node::kTerm) {
+    if (n.field_id == kNoField) return false;
+    if (std::find(out.begin(), out.end(), n.field_id) == out.end()) out.push_back(n.field_id);
+  }
+  for (const auto& k : n.kids)
+    if (!query_fields(*k, out)) return false;
+  return true;
+}
+}  // namespace
+
 struct Engine::Impl {
   const RuleSet* set = nullptr;
   std::vector<Db> dbs;
@@ -55,7 +69,42 @@ struct Engine::Impl {
     std::unordered_map<FieldId, std::vector<std::pair<int, int>>> by_id;
     int keyword_db = -1;
     std::vector<size_t> always;  // rules evaluated on every event this route accepts
+    bool memo_ok = false;  // its events query only tests named fields (see accepted_routes)
   };
+  // Which routes accept an event. Route queries usually test a few low-cardinality fields
+  // (event.dataset, Channel, EventID): the answers for all such routes are remembered per
+  // combination of those fields' values, so an event costs one lookup, not one query per
+  // route.
+  std::vector<FieldId> memo_fields;
+  std::unordered_map<std::string, std::vector<char>> memo;
+  std::string memo_key;
+  const std::vector<char>& accepted_routes(const Event& ev) {
+    memo_key.clear();
+    for (FieldId id : memo_fields) {
+      bool found = false;
+      for (const auto& f : ev.fields)
+        if (f.id == id) {
+          memo_key.append(ev.value(f)).push_back('\x1f');
+          found = true;
+          break;
+        }
+      if (!found) memo_key.push_back('\x1e');
+    }
+    auto it = memo.find(memo_key);
+    if (it != memo.end()) return it->second;
+    std::vector<char> acc(routes.size(), 0);
+    for (size_t r = 0; r < routes.size(); r++)
+      if (routes[r].memo_ok) acc[r] = routes[r].src->events->matches(ev);
+    if (memo.size() >= 4096) memo.clear();
+    return memo.emplace(memo_key, std::move(acc)).first->second;
+  }
+  static void plan_memo(Impl& im, Route& r) {
+    std::vector<FieldId> f;
+    r.memo_ok = query_fields(r.src->events->root(), f);
+    if (r.memo_ok)
+      for (FieldId id : f)
+        if (std::find(im.memo_fields.begin(), im.memo_fields.end(), id) == im.memo_fields.end()) im.memo_fields.push_back(id);
+  }
   std::vector<Route> routes;
   hs_scratch_t* scratch = nullptr;
   // per event
@@ -178,6 +227,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
     if (fresh) {
       im.routes.emplace_back();
       im.routes.back().src = lr.source;
+      Impl::plan_memo(im, im.routes.back());
     }
     int route = it->second;
     for (const auto& [dname, det] : lr.rule.detections)
@@ -339,9 +389,10 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   };
   std::vector<char> accepted(im.routes.size(), 0);
   std::vector<std::pair<int, std::string_view>> chosen;  // per field of a route: (priority, value)
+  const std::vector<char>& memo_acc = im.accepted_routes(ev);
   for (size_t r = 0; r < im.routes.size(); r++) {
     const Impl::Route& route = im.routes[r];
-    if (!route.src->events->matches(ev)) continue;
+    if (route.memo_ok ? !memo_acc[r] : !route.src->events->matches(ev)) continue;
     accepted[r] = 1;
     chosen.assign(route.fields.size(), {1 << 30, std::string_view()});
     for (const auto& f : ev.fields) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "detect/sigma.h"
@@ -17,7 +18,7 @@ struct SourceMapping {
   LogSource logsource;  // the keys this entry names (empty = any)
   std::string events_text;
   std::shared_ptr<search::Query> events;
-  std::map<std::string, std::string> fields;  // Sigma name -> wardsec name
+  std::unordered_map<std::string, std::string> fields;  // Sigma name -> wardsec name
 };
 
 class Mapping {
