@@ -425,10 +425,6 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   events_++;
   evaluated_ += candidates.size();
   std::vector<size_t> out;
-  MatcherOracle oracle = [&im](const Matcher& m) -> int {
-    if (m.engine_slot == Matcher::kNotCompiled) return -1;
-    return im.hit[m.engine_slot] ? 1 : 0;
-  };
   for (size_t ri : candidates) {
     const SourceMapping* src = rules[ri].source;
     FieldLookup lookup = [src](const Event& e, const std::string& field) -> std::optional<std::string_view> {
@@ -437,7 +433,7 @@ std::vector<size_t> Engine::match(const Event& ev) const {
         if (auto v = default_lookup(e, m->second)) return v;
       return default_lookup(e, field);
     };
-    if (match_with_oracle(rules[ri].rule, ev, lookup, oracle)) out.push_back(ri);
+    if (match_with_hits(rules[ri].rule, ev, lookup, im.hit.data())) out.push_back(ri);
   }
   return out;
 }

@@ -237,6 +237,7 @@ void RuleSet::finish() {
     }
   }
   for (size_t i = 0; i < rules_.size(); i++) rules_[i].standalone = rule_gen[i] != 1;
+  for (const auto& r : rules_) resolve_conditions(r.rule);
   for (size_t i = 0; i < correlations_.size(); i++) correlations_[i].standalone = corr_gen[i] != 1;
 }
 

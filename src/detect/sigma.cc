@@ -968,13 +968,10 @@ std::optional<std::string_view> default_lookup(const Event& ev, const std::strin
 
 namespace {
 
-thread_local const MatcherOracle* tl_oracle = nullptr;
+thread_local const char* tl_hits = nullptr;  // set by match_with_hits
 
 bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event& ev, const FieldLookup& lookup) {
-  if (tl_oracle) {
-    int k = (*tl_oracle)(m);
-    if (k >= 0) return k == 1;
-  }
+  if (tl_hits && m.engine_slot != Matcher::kNotCompiled) return tl_hits[m.engine_slot] != 0;
   switch (m.kind) {
     case Matcher::kNull: return !v.has_value();
     case Matcher::kExists: return v.has_value() == m.exists;
@@ -1040,10 +1037,9 @@ bool match_test(const FieldTest& t, const Event& ev, const FieldLookup& lookup) 
       return false;
     }
     for (const auto& m : alts) {
-      if (tl_oracle) {
-        int k = (*tl_oracle)(m);
-        if (k == 1) return true;
-        if (k == 0) continue;
+      if (tl_hits && m.engine_slot != Matcher::kNotCompiled) {
+        if (tl_hits[m.engine_slot]) return true;
+        continue;
       }
       if (match_one(m, value(), ev, lookup)) return true;
     }
@@ -1076,6 +1072,20 @@ bool match_detection(const Detection& d, const Event& ev, const FieldLookup& loo
 }
 
 bool eval(const Condition& c, const Rule& r, const Event& ev, const FieldLookup& lookup) {
+  if (c.is_resolved) {
+    switch (c.kind) {
+      case Condition::kRef: return match_detection(*c.resolved[0], ev, lookup);
+      case Condition::kOneOf:
+        for (const Detection* d : c.resolved)
+          if (match_detection(*d, ev, lookup)) return true;
+        return false;
+      case Condition::kAllOf:
+        for (const Detection* d : c.resolved)
+          if (!match_detection(*d, ev, lookup)) return false;
+        return true;
+      default: break;
+    }
+  }
   switch (c.kind) {
     case Condition::kRef: return match_detection(r.detections.at(c.name), ev, lookup);
     case Condition::kAnd: return eval(*c.kids[0], r, ev, lookup) && eval(*c.kids[1], r, ev, lookup);
@@ -1095,17 +1105,36 @@ bool eval(const Condition& c, const Rule& r, const Event& ev, const FieldLookup&
 
 }  // namespace
 
+namespace {
+void resolve(const Condition& c, const Rule& r) {
+  auto& cc = const_cast<Condition&>(c);
+  cc.resolved.clear();
+  if (c.kind == Condition::kRef) {
+    cc.resolved.push_back(&r.detections.at(c.name));
+  } else if (c.kind == Condition::kOneOf || c.kind == Condition::kAllOf) {
+    for (const auto& [n, d] : r.detections)
+      if (detection_name_matches(n, c.name)) cc.resolved.push_back(&d);
+  }
+  cc.is_resolved = true;
+  for (const auto& k : c.kids) resolve(*k, r);
+}
+}  // namespace
+
+void resolve_conditions(const Rule& rule) {
+  for (const auto& c : rule.conditions) resolve(*c, rule);
+}
+
 bool naive_match(const Rule& rule, const Event& ev, const FieldLookup& lookup) {
   for (const auto& c : rule.conditions)
     if (eval(*c, rule, ev, lookup)) return true;
   return false;
 }
 
-bool match_with_oracle(const Rule& rule, const Event& ev, const FieldLookup& lookup, const MatcherOracle& known) {
-  const MatcherOracle* saved = tl_oracle;
-  tl_oracle = &known;
+bool match_with_hits(const Rule& rule, const Event& ev, const FieldLookup& lookup, const char* hits) {
+  const char* saved = tl_hits;
+  tl_hits = hits;
   bool r = naive_match(rule, ev, lookup);
-  tl_oracle = saved;
+  tl_hits = saved;
   return r;
 }
 
