@@ -56,7 +56,7 @@ Result<std::unique_ptr<Detector>> Detector::create(const DetectorOptions& opt, A
       spdlog::warn("detection: rule path {} does not exist; skipped", p);
       continue;
     }
-    d->set_->add_path(p);
+    d->set_->add_path(p, opt.load);
   }
   d->set_->finish();
   for (const auto& e : d->set_->errors()) spdlog::warn("rule skipped: {}", e.to_string());

@@ -27,6 +27,7 @@ struct Zone {
 struct DetectorOptions {
   std::vector<std::string> rule_paths;
   std::string mapping;
+  detect::LoadOptions load;  // placeholders for |expand
   int64_t dedup_ns = 3600LL * 1000000000LL;
   size_t max_groups = 200000;
   std::vector<Zone> zones;

@@ -155,7 +155,8 @@ Result<Config> load_config(const std::string& path) {
   c.pipeline.queue_bytes = q << 20;
   w.get(pl, "flush_interval_ms", c.pipeline.flush_interval_ms, "pipeline.");
   auto dt = root["detection"];
-  w.check_keys(dt, "detection", {"enabled", "rules", "mapping", "queue_mib", "max_correlation_groups"});
+  w.check_keys(dt, "detection", {"enabled", "rules", "mapping", "queue_mib", "max_correlation_groups", "placeholders"});
+  w.get(dt, "placeholders", c.detection.load.placeholders, "detection.");
   w.get(dt, "enabled", c.detection_enabled, "detection.");
   w.get(dt, "rules", c.detection.rule_paths, "detection.");
   w.get(dt, "mapping", c.detection.mapping, "detection.");

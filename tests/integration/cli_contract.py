@@ -56,7 +56,8 @@ def body(r):
         shipped = os.path.join(os.path.dirname(__file__), "..", "..", "config", "wardsec.yaml")
         res = cli(w, "search", "--config", shipped, "--data", data2, "--count", "", check=False)
         r.check(res.returncode == 0, f"the shipped config/wardsec.yaml loads ({res.stderr.strip()[:200]})")
-        for text, want in [("detection:\n  enabled: false\n", None), ("alerts:\n  min_level: severe\n", "min_level"),
+        for text, want in [("detection:\n  enabled: false\n", None), ("detection:\n  placeholders: {Admins: [ADM-01, ADM-02]}\n", None),
+                           ("detection:\n  placeholders: [x]\n", "placeholders"), ("alerts:\n  min_level: severe\n", "min_level"),
                            ("zones:\n  - {name: core, cidr: 10.20.0.0/99}\n", "CIDR"), ("alerts:\n  smtp:\n    serverr: x\n", "serverr")]:
             open(cfg, "w").write(text)
             res = cli(w, "search", "--config", cfg, "--data", data2, "--count", "", check=False)
