@@ -181,8 +181,9 @@ void RuleSet::finish() {
       }
     }
     for (const auto& [alias, per_rule] : lc.corr.aliases)
-      for (const auto& [rname, field] : per_rule)
-        if (!std::any_of(lc.refs.begin(), lc.refs.end(), [&](const auto& r) { return r.name == rname; })) {
+      for (const auto& rf : per_rule)
+        if (const std::string& rname = rf.first;
+            !std::any_of(lc.refs.begin(), lc.refs.end(), [&rname](const auto& r) { return r.name == rname; })) {
           errors_.push_back({lc.corr.file, lc.corr.line, "alias '" + alias + "' names rule '" + rname +
                                                              "', which the correlation does not reference by name"});
           bad[ci] = true;

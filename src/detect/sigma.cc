@@ -1,5 +1,7 @@
 #include "detect/sigma.h"
 
+#include "core/timeutil.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <yaml-cpp/yaml.h>
@@ -204,6 +206,7 @@ struct Mods {
        re = false, re_i = false, re_m = false, re_s = false, cidr = false, exists = false, cased = false,
        fieldref = false, expand = false, windash = false, neq = false;
   int utf = 0;  // 1 le, 2 be, 3 with bom
+  int time_part = 0;  // Matcher::time_part
   Matcher::Op num = Matcher::kEq;
   bool numeric = false;
 };
@@ -230,6 +233,12 @@ std::optional<std::string> parse_mods(const std::vector<std::string>& names, Mod
     else if (n == "fieldref") m.fieldref = true;
     else if (n == "expand") m.expand = true;
     else if (n == "neq") m.neq = true;
+    else if (n == "minute") m.time_part = 1;
+    else if (n == "hour") m.time_part = 2;
+    else if (n == "day") m.time_part = 3;
+    else if (n == "week") m.time_part = 4;
+    else if (n == "month") m.time_part = 5;
+    else if (n == "year") m.time_part = 6;
     else if (n == "lt" || n == "lte" || n == "gt" || n == "gte") {
       m.numeric = true;
       m.num = n == "lt" ? Matcher::kLt : n == "lte" ? Matcher::kLte : n == "gt" ? Matcher::kGt : Matcher::kGte;
@@ -265,6 +274,20 @@ std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, 
     x.kind = Matcher::kFieldRef;
     x.other_field = v;
     x.cased = m.cased;
+    out.push_back(std::move(x));
+    return std::nullopt;
+  }
+  if (m.time_part) {
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || !end || *end) return "'" + v + "' is not a number (time modifiers compare a part of a date)";
+    Matcher x;
+    x.kind = Matcher::kTime;
+    x.time_part = m.time_part;
+    x.op = m.numeric ? m.num : Matcher::kEq;
+    x.number = d;
+    x.tz_sec = opt.tz_sec;
+    x.source = v;
     out.push_back(std::move(x));
     return std::nullopt;
   }
@@ -381,10 +404,14 @@ std::optional<RuleError> compile_map(const YAML::Node& map, const LoadOptions& o
       return RuleError{kv.first.Mark().line + 1, "'" + key + "': " + *e};
     t.all = m.all;
     t.negate = m.neq;
+    if (m.time_part && (m.contains || m.startswith || m.endswith || m.re || m.cidr || m.base64 || m.base64off || m.utf))
+      return RuleError{kv.first.Mark().line + 1, "'" + key + "': time modifiers combine only with lt, lte, gt, gte"};
     const YAML::Node& v = kv.second;
     auto add = [&](const YAML::Node& one) -> std::optional<RuleError> {
       std::vector<Matcher> alts;
       if (auto e = compile_value(one, m, opt, alts)) return RuleError{one.Mark().line + 1, "'" + key + "': " + *e};
+      for (auto& x : alts)
+        if (x.kind == Matcher::kTime) x.event_time = t.field == "@timestamp";
       t.values.push_back(std::move(alts));
       return std::nullopt;
     };
@@ -970,8 +997,105 @@ namespace {
 
 thread_local const char* tl_hits = nullptr;  // set by match_with_hits
 
+struct civil_time {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0;
+};
+
+civil_time to_civil(int64_t ns) {
+  int64_t secs = ns >= 0 ? ns / 1000000000LL : (ns - 999999999LL) / 1000000000LL;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  // civil_from_days (H. Hinnant's algorithm)
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  civil_time c;
+  c.year = static_cast<int>(y + (m <= 2));
+  c.month = static_cast<int>(m);
+  c.day = static_cast<int>(d);
+  c.hour = static_cast<int>(rem / 3600);
+  c.minute = static_cast<int>(rem % 3600 / 60);
+  return c;
+}
+
+// ISO 8601 week number (1..53).
+int iso_week(int y, int m, int d) {
+  auto weekday = [](int64_t days) { return static_cast<int>(((days % 7) + 7 + 3) % 7); };  // Monday 0 (1970-01-01 was a Thursday)
+  int64_t day = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  int64_t thursday = day - weekday(day) + 3;  // the Thursday of this week decides its year
+  int ty = to_civil(thursday * 86400LL * 1000000000LL).year;
+  int64_t jan1 = days_from_civil(ty, 1, 1);
+  return static_cast<int>((thursday - jan1) / 7 + 1);
+}
+
+// A part of a date as Sigma's time modifiers define it: read from the text as written (no
+// zone conversion); epoch seconds are taken as UTC.
+std::optional<int> date_part(std::string_view v, int part) {
+  int64_t ns = 0;
+  civil_time ct;
+  if (v.size() >= 10 && is_digit(v[0]) && v[4] == '-' && v[7] == '-') {
+    auto num = [&](size_t at, size_t n) {
+      int x = 0;
+      for (size_t i = at; i < at + n && i < v.size(); i++) {
+        if (!is_digit(v[i])) return -1;
+        x = x * 10 + (v[i] - '0');
+      }
+      return x;
+    };
+    ct.year = num(0, 4);
+    ct.month = num(5, 2);
+    ct.day = num(8, 2);
+    ct.hour = ct.minute = 0;
+    if (v.size() >= 16 && (v[10] == 'T' || v[10] == ' ')) {
+      ct.hour = num(11, 2);
+      ct.minute = num(14, 2);
+    }
+    if (ct.year < 0 || ct.month < 1 || ct.month > 12 || ct.day < 1 || ct.day > 31 || ct.hour < 0 || ct.minute < 0) return std::nullopt;
+  } else if (parse_epoch(v, ns)) {
+    ct = to_civil(ns);
+  } else {
+    return std::nullopt;
+  }
+  switch (part) {
+    case 1: return ct.minute;
+    case 2: return ct.hour;
+    case 3: return ct.day;
+    case 4: return iso_week(ct.year, ct.month, ct.day);
+    case 5: return ct.month;
+    case 6: return ct.year;
+  }
+  return std::nullopt;
+}
+
+bool compare(double d, Matcher::Op op, double bound) {
+  switch (op) {
+    case Matcher::kLt: return d < bound;
+    case Matcher::kLte: return d <= bound;
+    case Matcher::kGt: return d > bound;
+    case Matcher::kGte: return d >= bound;
+    case Matcher::kEq: return d == bound;
+  }
+  return false;
+}
+
 bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event& ev, const FieldLookup& lookup) {
   if (tl_hits && m.engine_slot != Matcher::kNotCompiled) return tl_hits[m.engine_slot] != 0;
+  if (m.kind == Matcher::kTime) {
+    std::optional<int> part;
+    if (m.event_time && !v) {
+      std::string t = format_rfc3339(ev.ts + static_cast<int64_t>(m.tz_sec) * 1000000000LL);
+      part = date_part(t, m.time_part);
+    } else if (v) {
+      part = date_part(*v, m.time_part);
+    }
+    return part && compare(*part, m.op, m.number);
+  }
   switch (m.kind) {
     case Matcher::kNull: return !v.has_value();
     case Matcher::kExists: return v.has_value() == m.exists;
@@ -1000,14 +1124,7 @@ bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event&
       char* end = nullptr;
       double d = std::strtod(s.c_str(), &end);
       if (s.empty() || !end || *end) return false;
-      switch (m.op) {
-        case Matcher::kLt: return d < m.number;
-        case Matcher::kLte: return d <= m.number;
-        case Matcher::kGt: return d > m.number;
-        case Matcher::kGte: return d >= m.number;
-        case Matcher::kEq: return d == m.number;
-      }
-      return false;
+      return compare(d, m.op, m.number);
     }
     case Matcher::kFieldRef: {
       auto other = lookup(ev, m.other_field);

@@ -19,7 +19,7 @@ namespace wardsec::detect {
 // One value of a detection item, after modifiers that transform values (base64, utf16,
 // windash, expand) were applied. A single Sigma value can become several alternatives.
 struct Matcher {
-  enum Kind { kPattern, kRegex, kCidr, kNumber, kExists, kNull, kFieldRef } kind = kPattern;
+  enum Kind { kPattern, kRegex, kCidr, kNumber, kExists, kNull, kFieldRef, kTime } kind = kPattern;
   // kPattern: segments of literal text and wildcards (already lower-cased unless cased)
   struct Seg {
     enum Type { kLit, kStar, kOne } type;
@@ -37,9 +37,14 @@ struct Matcher {
   std::string source;        // the value as written, for messages
   // kCidr
   std::optional<Cidr> cidr;
-  // kNumber: op and bound
+  // kNumber: op and bound; kTime: the same, on a part of a date
   enum Op { kEq, kLt, kLte, kGt, kGte } op = kEq;
   double number = 0;
+  // kTime (time modifiers): 1 minute, 2 hour, 3 day, 4 week, 5 month, 6 year. `event_time`:
+  // the test is on @timestamp, which is the event's time in the zone `tz_sec`.
+  int time_part = 0;
+  bool event_time = false;
+  int tz_sec = 0;
   // kExists
   bool exists = true;
   // kFieldRef: the other field
@@ -83,6 +88,8 @@ struct Rule {
 struct LoadOptions {
   // Values for %placeholders% used with |expand.
   std::map<std::string, std::vector<std::string>> placeholders;
+  // Zone for time modifiers on @timestamp (the event time): China Standard Time by default.
+  int tz_sec = 8 * 3600;
 };
 
 struct LoadError {

@@ -114,6 +114,38 @@ TEST(Sigma, RegexCidrNumbersExistsFieldrefNull) {
   EXPECT_FALSE(check("nul", R"({"Parent":"x"})"));
 }
 
+// Time modifiers (minute, hour, day, week, month, year) read a part of a date as written;
+// on @timestamp they read the event time in China Standard Time (LoadOptions::tz_sec).
+TEST(Sigma, TimeModifiers) {
+  auto night = one(rule_with("  sel:\n    '@timestamp|hour|gte': 22\n  early:\n    '@timestamp|hour|lt': 7\n  condition: sel or early\n"));
+  // 2026-11-26T14:30:00Z is 22:30 in Beijing; 2026-11-26T02:00:00Z is 10:00.
+  EXPECT_TRUE(naive_match(night, json(R"({"@timestamp":"2026-11-26T14:30:00Z","m":"x"})")));
+  EXPECT_TRUE(naive_match(night, json(R"({"@timestamp":"2026-11-26T20:00:00Z","m":"x"})")));  // 04:00
+  EXPECT_FALSE(naive_match(night, json(R"({"@timestamp":"2026-11-26T02:00:00Z","m":"x"})")));
+  auto parts = one(rule_with(R"(  sel:
+    Created|minute: 5
+    Created|hour: 23
+    Created|day: 31
+    Created|month: 12
+    Created|year|gte: 2025
+  condition: sel
+)"));
+  EXPECT_TRUE(naive_match(parts, json(R"({"Created":"2026-12-31 23:05:59.123"})")));
+  EXPECT_FALSE(naive_match(parts, json(R"({"Created":"2026-12-31 23:06:00.000"})")));
+  EXPECT_FALSE(naive_match(parts, json(R"({"Created":"not a date"})")));
+  auto week = one(rule_with("  sel:\n    When|week: 53\n  condition: sel\n"));
+  EXPECT_TRUE(naive_match(week, json(R"({"When":"2026-12-31T10:00:00"})")));   // ISO week 53 of 2026
+  EXPECT_FALSE(naive_match(week, json(R"({"When":"2027-01-04T10:00:00"})")));  // week 1 of 2027
+  auto epoch = one(rule_with("  sel:\n    T|hour: 14\n  condition: sel\n"));
+  EXPECT_TRUE(naive_match(epoch, json(R"({"T":"1795703400"})")));  // 2026-11-26T14:30:00Z, as UTC
+  auto bad = load_rule_text(rule_with("  sel:\n    T|hour|contains: 3\n  condition: sel\n"), "x.yml");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].reason.find("time modifiers"), std::string::npos);
+  auto nan = load_rule_text(rule_with("  sel:\n    T|hour: night\n  condition: sel\n"), "x.yml");
+  ASSERT_EQ(nan.errors.size(), 1u);
+  EXPECT_EQ(nan.errors[0].line, 7);
+}
+
 TEST(Sigma, ExpandNeedsAConfiguredPlaceholder) {
   std::string y = rule_with("  sel:\n    SourceIp|expand: '%his_servers%'\n  condition: sel\n");
   auto bad = load_rule_text(y, "x.yml");
