@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/strutil.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 
@@ -143,27 +144,6 @@ class Conn {
   std::string buf_;
 };
 
-std::string b64(std::string_view in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
-    out += t[v >> 18];
-    out += t[(v >> 12) & 63];
-    out += t[(v >> 6) & 63];
-    out += t[v & 63];
-  }
-  if (i < in.size()) {
-    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
-    out += t[v >> 18];
-    out += t[(v >> 12) & 63];
-    out += i + 1 < in.size() ? t[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 // SD-PARAM values escape '"', '\' and ']' (RFC 5424 6.3.3).
 std::string sd_escape(std::string_view v) {
@@ -397,7 +377,7 @@ Status Outputs::send_mail(const Alert& a) {
   if (Status s = cmd("EHLO " + m.helo, '2', "EHLO"); !s) return s;
   if (!m.user.empty()) {
     std::string cred = std::string(1, '\0') + m.user + std::string(1, '\0') + m.password;
-    if (Status s = cmd("AUTH PLAIN " + b64(cred), '2', "AUTH"); !s) return s;
+    if (Status s = cmd("AUTH PLAIN " + base64_encode(cred), '2', "AUTH"); !s) return s;
   }
   if (Status s = cmd("MAIL FROM:<" + m.from + ">", '2', "MAIL FROM"); !s) return s;
   for (const auto& to : m.to)
@@ -410,11 +390,11 @@ Status Outputs::send_mail(const Alert& a) {
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tmv);
   std::string msg = "From: wardsec <" + m.from + ">\r\nTo: ";
   for (size_t i = 0; i < m.to.size(); i++) msg += (i ? ", <" : "<") + m.to[i] + ">";
-  msg += "\r\nSubject: =?UTF-8?B?" + b64(mail_subject(a)) + "?=\r\nDate: " + date + "\r\nMessage-ID: <wardsec-alert-" +
+  msg += "\r\nSubject: =?UTF-8?B?" + base64_encode(mail_subject(a)) + "?=\r\nDate: " + date + "\r\nMessage-ID: <wardsec-alert-" +
          std::to_string(a.id) + "-" + std::to_string(a.updated) + "@" + opt_.hostname +
          ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
          "X-Wardsec-Alert: " + std::to_string(a.id) + "\r\n\r\n";
-  std::string body = b64(mail_body(a, opt_.console_url));
+  std::string body = base64_encode(mail_body(a, opt_.console_url));
   for (size_t i = 0; i < body.size(); i += 76) msg += body.substr(i, 76) + "\r\n";
   msg += ".";  // base64 lines never start with '.', so no dot-stuffing is needed
   if (Status s = cmd(msg, '2', "the message"); !s) return s;

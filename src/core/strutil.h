@@ -12,6 +12,8 @@ namespace wardsec {
 
 inline bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 inline bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
+// Standard base64 (RFC 4648) with padding.
+std::string base64_encode(std::string_view in);
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline std::string to_lower(std::string_view s) {

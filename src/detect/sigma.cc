@@ -85,31 +85,6 @@ bool match_segs(const std::vector<Matcher::Seg>& segs, size_t si, std::string_vi
   return t.empty();
 }
 
-std::string base64(std::string_view in) {
-  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
-    out += tbl[v >> 18];
-    out += tbl[(v >> 12) & 63];
-    out += tbl[(v >> 6) & 63];
-    out += tbl[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    out += tbl[v >> 18];
-    out += tbl[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8);
-    out += tbl[v >> 18];
-    out += tbl[(v >> 12) & 63];
-    out += tbl[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 // UTF-8 to UTF-16 (LE or BE) bytes; invalid bytes pass through as single units.
 std::string utf16(std::string_view s, bool le, bool bom) {
@@ -156,7 +131,7 @@ std::vector<std::string> base64offset(std::string_view v) {
   static const int end[3] = {0, -3, -2};
   std::vector<std::string> out;
   for (size_t i = 0; i < 3; i++) {
-    std::string b = base64(std::string(i, ' ') + std::string(v));
+    std::string b = base64_encode(std::string(i, ' ') + std::string(v));
     int e = end[(v.size() + i) % 3];
     size_t stop = e == 0 ? b.size() : b.size() - static_cast<size_t>(-e);
     if (stop > start[i]) out.push_back(b.substr(start[i], stop - start[i]));
@@ -277,28 +252,20 @@ std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, 
     out.push_back(std::move(x));
     return std::nullopt;
   }
-  if (m.time_part) {
+  if (m.numeric || m.time_part) {
+    // A number, compared (lt/lte/gt/gte, else equal) with the field's value or, with a time
+    // modifier, with a part of the date in it.
     char* end = nullptr;
     double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || !end || *end) return "'" + v + "' is not a number (time modifiers compare a part of a date)";
+    if (v.empty() || !end || *end)
+      return "'" + v + "' is not a number (" + (m.time_part ? "time modifiers compare a part of a date" : "lt/lte/gt/gte") + ")";
     Matcher x;
-    x.kind = Matcher::kTime;
+    x.kind = m.time_part ? Matcher::kTime : Matcher::kNumber;
     x.time_part = m.time_part;
     x.op = m.numeric ? m.num : Matcher::kEq;
     x.number = d;
     x.tz_sec = opt.tz_sec;
     x.source = v;
-    out.push_back(std::move(x));
-    return std::nullopt;
-  }
-  if (m.numeric) {
-    char* end = nullptr;
-    double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || !end || *end) return "'" + v + "' is not a number (lt/lte/gt/gte)";
-    Matcher x;
-    x.kind = Matcher::kNumber;
-    x.op = m.num;
-    x.number = d;
     out.push_back(std::move(x));
     return std::nullopt;
   }
@@ -362,7 +329,7 @@ std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, 
   if (m.utf)
     for (auto& s : vals) s = utf16(s, m.utf != 2, m.utf == 3);
   if (m.base64) {
-    for (auto& s : vals) s = base64(s);
+    for (auto& s : vals) s = base64_encode(s);
   } else if (m.base64off) {
     std::vector<std::string> next;
     for (const auto& s : vals)
