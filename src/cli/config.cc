@@ -18,10 +18,6 @@ Config::Config() {
   detection.mapping = "rules/mapping/sigma.yaml";
 }
 
-namespace {
-
-// Shipped data (rules, mapping) named by a relative path: the working folder first, then
-// beside the binary (an installed share/wardsec, or the source tree above build/<type>/).
 std::string resolve_shipped(const std::string& p) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -34,8 +30,6 @@ std::string resolve_shipped(const std::string& p) {
   }
   return p;
 }
-
-}  // namespace
 
 void Config::finalize() {
   for (auto& r : detection.rule_paths) r = resolve_shipped(r);

@@ -35,4 +35,8 @@ struct Config {
 
 Result<Config> load_config(const std::string& path);  // empty path: defaults
 
+// Shipped data (rules, mapping, catalog) named by a relative path: the working folder first,
+// then beside the binary (an installed share/wardsec, or the source tree above build/<type>/).
+std::string resolve_shipped(const std::string& p);
+
 }  // namespace wardsec

@@ -13,6 +13,7 @@
 #include "core/timeutil.h"
 #include "alert/alert_store.h"
 #include "alert/detector.h"
+#include "compliance/catalog.h"
 #include "demo/generator.h"
 #include "detect/correlate.h"
 #include "detect/ruleset.h"
@@ -289,19 +290,27 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
 }
 
 // Finds rules/mapping/sigma.yaml: the option, the working directory, then beside the binary.
-std::string find_mapping(const std::string& given, const char* argv0) {
-  namespace fs = std::filesystem;
-  if (!given.empty()) return given;
-  std::vector<fs::path> tries = {"rules/mapping/sigma.yaml"};
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  if (!ec)
-    for (const char* up : {"../../rules", "../rules", "../share/wardsec/rules", "../../../rules"})
-      tries.push_back(exe.parent_path() / up / "mapping/sigma.yaml");
-  for (const auto& t : tries)
-    if (fs::exists(t, ec)) return t.lexically_normal().string();
-  (void)argv0;
-  return "rules/mapping/sigma.yaml";
+int run_catalog(const std::string& path, int level, const std::string& format) {
+  auto cat = compliance::Catalog::load(resolve_shipped(path));
+  if (!cat) {
+    std::fprintf(stderr, "wardsec catalog: %s\n", cat.error().c_str());
+    return 2;
+  }
+  if (level != 2 && level != 3) {
+    std::fprintf(stderr, "wardsec catalog: --level must be 2 or 3 (the catalog covers the general requirements of levels 2 and 3)\n");
+    return 2;
+  }
+  auto items = cat->at_level(level);
+  for (const auto* r : items) {
+    if (format == "json") {
+      std::printf("%s\n", compliance::requirement_to_json(*r).c_str());
+    } else {
+      std::printf("%-12s %-11s %s/%s  %s\n", r->id.c_str(), r->code_28448.empty() ? "-" : r->code_28448.c_str(), r->category_zh.c_str(),
+                  r->control_point_zh.c_str(), r->summary.c_str());
+    }
+  }
+  if (format != "json") std::fprintf(stderr, "%zu requirement items at level %d\n", items.size(), level);
+  return 0;
 }
 
 int run_rules(bool lint, const std::vector<std::string>& paths, const std::string& events_file,
@@ -520,6 +529,14 @@ int main(int argc, char** argv) {
   rtest->add_option("--mapping", mapping_file, "logsource and field mapping (default rules/mapping/sigma.yaml)");
   for (auto* sub : {lint, rtest}) add_common(sub, common);
 
+  auto* catc = app.add_subcommand("catalog", "list the GB/T 22239-2019 requirement items that apply at a level (catalog/)");
+  int cat_level = 3;
+  std::string cat_format = "table", cat_file = "catalog/gbt22239-2019.tsv";
+  catc->add_option("--level", cat_level, "protection level, 2 or 3 (default 3)");
+  catc->add_option("--format", cat_format, "table or json (one object per item)")->check(CLI::IsMember({"table", "json"}));
+  catc->add_option("--catalog", cat_file, "catalog file (default catalog/gbt22239-2019.tsv)");
+  add_common(catc, common);
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -540,8 +557,9 @@ int main(int argc, char** argv) {
     return run_server(*cfg, demo->parsed(), rate);
   }
   if (imp->parsed()) return run_import(*cfg, files);
+  if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (rules->parsed())
-    return run_rules(lint->parsed(), rule_paths, events_file, find_mapping(mapping_file, argv[0]), rules_format);
+    return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format);
   if (gen->parsed()) {
     demo::Generator g(gen_seed);
     int64_t t0 = now_ns() - static_cast<int64_t>(static_cast<double>(gen_count) / gen_rate * 1e9);

@@ -86,6 +86,18 @@ def body(r):
         res = cli(w, "verify", "--data", data2, check=False)
         r.check(res.returncode == 0 and "expired by retention" in res.stdout, "verify tells expired segments apart (receipt)")
         rules_contract(r, w, t)
+        catalog_contract(r, w)
+
+
+def catalog_contract(r, w):
+    """`wardsec catalog --level N --format json` (issue #4's contract)."""
+    for level, n in [(3, 211), (2, 135)]:
+        res = cli(w, "catalog", "--level", str(level), "--format", "json")
+        items = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
+        r.check(len(items) == n and all(i["id"] and i["category"] and i["control_point"] for i in items),
+                f"catalog --level {level} --format json prints {n} items with id, category, control_point ({len(items)})")
+    res = cli(w, "catalog", "--level", "4", check=False)
+    r.check(res.returncode == 2 and "--level" in res.stderr, "catalog --level 4 is refused with a reason")
 
 
 def rules_contract(r, w, t):
