@@ -14,6 +14,7 @@
 #include "alert/alert_store.h"
 #include "alert/detector.h"
 #include "compliance/catalog.h"
+#include "compliance/hostcheck.h"
 #include "demo/generator.h"
 #include "detect/correlate.h"
 #include "detect/ruleset.h"
@@ -290,6 +291,31 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
 }
 
 // Finds rules/mapping/sigma.yaml: the option, the working directory, then beside the binary.
+int run_check_host(const std::string& root, const std::string& format) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    std::fprintf(stderr, "wardsec check host: --root %s is not a folder\n", root.c_str());
+    return 2;
+  }
+  compliance::HostView host(root);
+  int counts[3] = {0, 0, 0};
+  for (const auto& c : compliance::host_checks()) {
+    compliance::CheckResult r = c.run(host);
+    counts[r.result]++;
+    if (format == "json") {
+      std::printf("%s\n", compliance::check_to_json(c, r).c_str());
+    } else {
+      std::string reqs;
+      for (const auto& q : c.requirements) reqs += (reqs.empty() ? "" : ",") + q;
+      std::printf("%-4s %-30s %-18s %s\n", compliance::result_name(r.result), c.id, reqs.c_str(), r.reason.c_str());
+      for (const auto& e : r.evidence)
+        std::printf("       %s%s: %s\n", e.file.c_str(), e.line ? (":" + std::to_string(e.line)).c_str() : "", e.text.c_str());
+    }
+  }
+  std::fprintf(stderr, "%d pass, %d fail, %d not applicable\n", counts[0], counts[1], counts[2]);
+  return 0;
+}
+
 int run_catalog(const std::string& path, int level, const std::string& format) {
   auto cat = compliance::Catalog::load(resolve_shipped(path));
   if (!cat) {
@@ -537,6 +563,14 @@ int main(int argc, char** argv) {
   catc->add_option("--catalog", cat_file, "catalog file (default catalog/gbt22239-2019.tsv)");
   add_common(catc, common);
 
+  auto* chk = app.add_subcommand("check", "collect compliance evidence");
+  chk->require_subcommand(1);
+  auto* chk_host = chk->add_subcommand("host", "check this Linux host (or the file tree at --root) against GB/T 22239-2019");
+  std::string chk_root = "/", chk_format = "table";
+  chk_host->add_option("--root", chk_root, "the host's root folder (default /)");
+  chk_host->add_option("--format", chk_format, "table or json (one object per check)")->check(CLI::IsMember({"table", "json"}));
+  add_common(chk_host, common);
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -558,6 +592,7 @@ int main(int argc, char** argv) {
   }
   if (imp->parsed()) return run_import(*cfg, files);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
+  if (chk_host->parsed()) return run_check_host(chk_root, chk_format);
   if (rules->parsed())
     return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format);
   if (gen->parsed()) {

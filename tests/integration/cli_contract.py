@@ -87,6 +87,26 @@ def body(r):
         r.check(res.returncode == 0 and "expired by retention" in res.stdout, "verify tells expired segments apart (receipt)")
         rules_contract(r, w, t)
         catalog_contract(r, w)
+        check_host_contract(r, w, t)
+
+
+def check_host_contract(r, w, t):
+    """`wardsec check host [--root DIR] --format json` (issue #4's contract)."""
+    root = os.path.join(t, "host")
+    os.makedirs(os.path.join(root, "etc", "ssh"))
+    open(os.path.join(root, "etc", "login.defs"), "w").write("PASS_MAX_DAYS 99999\n")
+    open(os.path.join(root, "etc", "ssh", "sshd_config"), "w").write("PermitRootLogin no\n")
+    res = cli(w, "check", "host", "--root", root, "--format", "json")
+    items = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
+    by = {i["check.id"]: i for i in items}
+    r.check(len(items) >= 15 and all(i["result"] in ("pass", "fail", "na") and i["requirements"] and "evidence" in i for i in items),
+            f"check host --format json prints check.id, result, requirements, evidence ({len(items)} checks)")
+    mx = by.get("linux.password.max_age", {})
+    r.check(mx.get("result") == "fail" and mx["evidence"][0] == {"file": "/etc/login.defs", "line": 1, "text": "PASS_MAX_DAYS 99999"},
+            f"a failing check cites file, line and text ({mx.get('evidence')})")
+    r.check(by.get("linux.ssh.root_login", {}).get("result") == "pass", "a passing check passes")
+    res = cli(w, "check", "host", "--root", os.path.join(t, "nope"), check=False)
+    r.check(res.returncode == 2 and "--root" in res.stderr, "a missing --root folder is refused")
 
 
 def catalog_contract(r, w):

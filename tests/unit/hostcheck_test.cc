@@ -1,0 +1,164 @@
+// `wardsec check host` against prepared file trees: a hardened server where every check
+// passes, a default-like server where each fails for its reason, and an empty tree where what
+// cannot be judged is "na". Every check cites catalog items that exist.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "compliance/catalog.h"
+#include "compliance/hostcheck.h"
+#include "test_util.h"
+
+namespace wardsec::compliance {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Tree {
+  std::string root;
+  Tree() {
+    static int n = 0;
+    root = (fs::temp_directory_path() / ("wardsec-host-" + std::to_string(::getpid()) + "-" + std::to_string(n++))).string();
+    fs::create_directories(root);
+  }
+  ~Tree() { fs::remove_all(root); }
+  Tree& file(const std::string& path, const std::string& text, int mode = 0644) {
+    fs::create_directories(fs::path(root + path).parent_path());
+    std::ofstream(root + path) << text;
+    ::chmod((root + path).c_str(), static_cast<mode_t>(mode));
+    return *this;
+  }
+  Tree& unit(const std::string& wants, const std::string& name) { return file("/etc/systemd/system/" + wants + ".wants/" + name, ""); }
+  std::map<std::string, CheckResult> run() const {
+    HostView h(root);
+    std::map<std::string, CheckResult> out;
+    for (const auto& c : host_checks()) out[c.id] = c.run(h);
+    return out;
+  }
+};
+
+const char* kProcListening = "  sl  local_address rem_address   st\n   0: 00000000:0016 00000000:0000 0A\n";
+
+Tree hardened() {
+  Tree t;
+  t.file("/etc/login.defs", "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS 1\n")
+      .file("/etc/pam.d/common-password", "password requisite pam_pwquality.so retry=3 minlen=10 minclass=3\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n")
+      .file("/etc/pam.d/common-auth", "auth required pam_faillock.so preauth\nauth [success=1 default=ignore] pam_unix.so\n")
+      .file("/etc/security/faillock.conf", "deny = 5\nunlock_time = 900\n")
+      .file("/etc/profile.d/tmout.sh", "readonly TMOUT=600\nexport TMOUT\n")
+      .file("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n")
+      .file("/etc/ssh/sshd_config.d/10-hospital.conf", "PermitRootLogin no\nClientAliveInterval 300\n")
+      .file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nzhangwei:x:1000:1000::/home/zhangwei:/bin/bash\n")
+      .file("/etc/shadow", "root:$y$j9T$abc:19000:0:90:7:::\nzhangwei:!:19000:0:90:7:::\n", 0640)
+      .file("/etc/group", "root:x:0:\n")
+      .file("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n", 0440)
+      .file("/etc/audit/auditd.conf", "log_file = /var/log/audit/audit.log\n")
+      .file("/etc/audit/rules.d/hospital.rules", "-w /etc/passwd -p wa -k identity\n-a always,exit -F arch=b64 -S execve -k exec\n-e 2\n")
+      .unit("multi-user.target", "auditd.service")
+      .file("/etc/chrony/chrony.conf", "server 10.30.0.5 iburst\n")
+      .unit("multi-user.target", "chrony.service")
+      .file("/etc/rsyslog.d/90-wardsec.conf", "*.* action(type=\"omrelp\" target=\"10.30.0.8\" port=\"2514\")\n")
+      .file("/proc/net/tcp", kProcListening)
+      .file("/usr/bin/clamscan", "", 0755);
+  return t;
+}
+
+TEST(HostCheck, HardenedServerPassesEveryCheck) {
+  Tree t = hardened();
+  for (const auto& [id, r] : t.run()) {
+    EXPECT_EQ(r.result, CheckResult::kPass) << id << ": " << r.reason;
+    if (id != "linux.remote.encrypted" && id != "linux.services.unneeded" && id != "linux.ports.listening" && id != "linux.accounts.uid0" &&
+        id != "linux.sudo.nopasswd_all" && id != "linux.accounts.empty_password")
+      EXPECT_FALSE(r.evidence.empty()) << id << " passes without citing evidence";
+  }
+  // The drop-in wins over the later line in sshd_config (sshd takes the first value).
+  auto r = t.run()["linux.ssh.root_login"];
+  ASSERT_FALSE(r.evidence.empty());
+  EXPECT_EQ(r.evidence[0].file, "/etc/ssh/sshd_config.d/10-hospital.conf");
+  EXPECT_EQ(r.evidence[0].line, 1);
+}
+
+TEST(HostCheck, WeakServerFailsEachForItsReason) {
+  Tree t;
+  t.file("/etc/login.defs", "# defaults\nPASS_MAX_DAYS\t99999\n")
+      .file("/etc/pam.d/common-password", "password [success=1 default=ignore] pam_unix.so obscure yescrypt\n")
+      .file("/etc/pam.d/common-auth", "auth [success=1 default=ignore] pam_unix.so nullok\n")
+      .file("/etc/ssh/sshd_config", "PermitRootLogin yes\nClientAliveInterval 3600\n")
+      .file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/bash\n", 0666)
+      .file("/etc/shadow", "root:$y$j9T$abc:19000::::::\nguest::19000::::::\n", 0644)
+      .file("/etc/sudoers", "root ALL=(ALL:ALL) ALL\nvendor ALL=(ALL) NOPASSWD: ALL\n", 0440)
+      .file("/etc/audit/auditd.conf", "log_file = /var/log/audit/audit.log\n")
+      .file("/etc/audit/rules.d/audit.rules", "-D\n-b 8192\n")
+      .unit("multi-user.target", "auditd.service")
+      .unit("sockets.target", "telnet.socket")
+      .unit("multi-user.target", "vsftpd.service")
+      .file("/etc/rsyslog.conf", "*.* /var/log/syslog\n")
+      .file("/proc/net/tcp", std::string(kProcListening) + "   1: 00000000:0017 00000000:0000 0A\n   2: 00000000:01BD 00000000:0000 0A\n");
+  auto res = t.run();
+  std::map<std::string, std::string> want = {
+      {"linux.password.max_age", "PASS_MAX_DAYS is 99999"},
+      {"linux.password.complexity", "no password quality module"},
+      {"linux.login.lockout", "no login-failure lockout"},
+      {"linux.session.timeout", "only after 10800 s"},
+      {"linux.remote.encrypted", "clear-text remote administration"},
+      {"linux.ssh.root_login", "PermitRootLogin yes"},
+      {"linux.accounts.uid0", "other than root have UID 0"},
+      {"linux.accounts.empty_password", "without a password"},
+      {"linux.sudo.nopasswd_all", "NOPASSWD: ALL"},
+      {"linux.files.permissions", "writable (or readable) by others"},
+      {"linux.audit.enabled", "without audit rules"},
+      {"linux.audit.protected", "no '-e 2'"},
+      {"linux.time.sync", "no time synchronisation"},
+      {"linux.log.forwarding", "logs stay on the host"},
+      {"linux.services.unneeded", "not need"},
+      {"linux.ports.listening", "high-risk ports"},
+      {"linux.malware.protection", "no known anti-malware"},
+  };
+  ASSERT_EQ(res.size(), want.size());
+  for (const auto& [id, why] : want) {
+    EXPECT_EQ(res[id].result, CheckResult::kFail) << id << ": " << res[id].reason;
+    EXPECT_NE(res[id].reason.find(why), std::string::npos) << id << ": " << res[id].reason;
+  }
+  // Evidence points at the file and line.
+  EXPECT_EQ(res["linux.password.max_age"].evidence[0].file, "/etc/login.defs");
+  EXPECT_EQ(res["linux.password.max_age"].evidence[0].line, 2);
+  EXPECT_EQ(res["linux.accounts.uid0"].evidence[0].line, 2);
+  EXPECT_EQ(res["linux.sudo.nopasswd_all"].evidence[0].text, "vendor ALL=(ALL) NOPASSWD: ALL");
+  ASSERT_EQ(res["linux.ports.listening"].evidence.size(), 2u);
+  EXPECT_NE(res["linux.ports.listening"].evidence[1].text.find("445 (SMB)"), std::string::npos);
+}
+
+TEST(HostCheck, AnEmptyTreeIsNotApplicableWhereNothingCanBeJudged) {
+  Tree t;
+  auto res = t.run();
+  for (const char* id : {"linux.password.max_age", "linux.password.complexity", "linux.login.lockout", "linux.ssh.root_login",
+                         "linux.accounts.uid0", "linux.accounts.empty_password", "linux.files.permissions", "linux.audit.protected",
+                         "linux.ports.listening", "linux.sudo.nopasswd_all", "linux.remote.encrypted"})
+    EXPECT_EQ(res[id].result, CheckResult::kNa) << id << ": " << res[id].reason;
+  // What must exist on any server fails when absent.
+  for (const char* id : {"linux.audit.enabled", "linux.time.sync", "linux.log.forwarding", "linux.malware.protection"})
+    EXPECT_EQ(res[id].result, CheckResult::kFail) << id;
+}
+
+TEST(HostCheck, EveryCheckCitesCatalogItems) {
+  auto cat = Catalog::load(test::source_dir() + "/catalog/gbt22239-2019.tsv");
+  ASSERT_TRUE(cat.ok()) << cat.error();
+  std::set<std::string> ids;
+  for (const auto& c : host_checks()) {
+    EXPECT_TRUE(ids.insert(c.id).second) << "duplicate check id " << c.id;
+    EXPECT_FALSE(c.requirements.empty()) << c.id;
+    for (const auto& r : c.requirements) EXPECT_NE(cat->find(r), nullptr) << c.id << " cites unknown item " << r;
+  }
+  CheckResult r{CheckResult::kFail, "x", {{"/etc/login.defs", 3, "PASS_MAX_DAYS 99999"}}};
+  std::string j = check_to_json(host_checks()[0], r);
+  for (const char* want : {"\"check.id\":\"linux.password.max_age\"", "\"result\":\"fail\"", "\"requirements\":[\"CE.IA.a\"]",
+                           "\"evidence\":[{\"file\":\"/etc/login.defs\",\"line\":3,\"text\":\"PASS_MAX_DAYS 99999\"}]"})
+    EXPECT_NE(j.find(want), std::string::npos) << want << " in " << j;
+}
+
+}  // namespace
+}  // namespace wardsec::compliance
