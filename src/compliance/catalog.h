@@ -33,6 +33,7 @@ class Catalog {
   // Loads and checks the file: the header, unique ids, known categories and values. Errors
   // name the file, line and column.
   static Result<Catalog> load(const std::string& path);
+  static Result<Catalog> parse(std::string_view text, const std::string& name);
   const std::vector<Requirement>& all() const { return items_; }
   std::vector<const Requirement*> at_level(int level) const;
   const Requirement* find(const std::string& id) const;

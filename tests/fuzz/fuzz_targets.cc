@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/event.h"
+#include "compliance/catalog.h"
 #include "detect/sigma.h"
 #include "ingest/framing.h"
 #include "parse/parser.h"
@@ -127,6 +128,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dec.decode(ev, ParseContext{});
   for (const auto& rule : r.rules) detect::naive_match(rule, ev);
   (void)detect::parse_condition(in);
+#elif defined(WARDSEC_FUZZ_TARGET_catalog)
+  // A requirement catalog file: an error naming the line, or a catalog whose items are sane.
+  auto c = compliance::Catalog::parse(in, "fuzz.tsv");
+  if (c.ok())
+    for (const auto& r : c->all())
+      if (r.id.empty() || r.summary.empty()) __builtin_trap();
 #elif defined(WARDSEC_FUZZ_TARGET_store_payload)
   std::vector<Event> out;
   (void)store::decode_payload(in, out);
