@@ -1,8 +1,10 @@
 // The `wardsec` command: one binary, one subcommand per job.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +16,9 @@
 #include "alert/alert_store.h"
 #include "alert/detector.h"
 #include "compliance/catalog.h"
+#include "compliance/grading.h"
 #include "compliance/hostcheck.h"
+#include "compliance/scoring.h"
 #include "demo/generator.h"
 #include "detect/correlate.h"
 #include "detect/ruleset.h"
@@ -316,6 +320,109 @@ int run_check_host(const std::string& root, const std::string& format) {
   return 0;
 }
 
+int run_grade(const std::string& business, const std::string& service, const std::string& kind, const std::string& tier) {
+  auto split2 = [](const std::string& v) {
+    size_t c = v.find(':');
+    return std::pair{v.substr(0, c), c == std::string::npos ? std::string() : v.substr(c + 1)};
+  };
+  auto [bo, bd] = split2(business);
+  auto [so, sd] = split2(service);
+  auto o1 = compliance::parse_object(bo), o2 = compliance::parse_object(so);
+  auto d1 = compliance::parse_degree(bd), d2 = compliance::parse_degree(sd);
+  if (!o1 || !o2 || !d1 || !d2) {
+    std::fprintf(stderr, "wardsec grade: --business and --service take OBJECT:DEGREE, OBJECT citizens|society|nation, "
+                         "DEGREE general|serious|very-serious (or the standard's Chinese terms)\n");
+    return 2;
+  }
+  compliance::GradingInput in;
+  in.business_object = *o1;
+  in.business_degree = *d1;
+  in.service_object = *o2;
+  in.service_degree = *d2;
+  auto g = compliance::grade(in);
+  nlohmann::json j;
+  j["business"] = {{"object", compliance::object_zh(*o1)}, {"degree", compliance::degree_zh(*d1)}, {"level", g.business_level}};
+  j["service"] = {{"object", compliance::object_zh(*o2)}, {"degree", compliance::degree_zh(*d2)}, {"level", g.service_level}};
+  j["level"] = g.level;
+  j["notes"] = g.notes;
+  if (!kind.empty()) {
+    auto sug = compliance::hospital_default(kind, tier);
+    j["suggested"] = {{"level", sug.level}, {"basis", sug.basis}};
+  }
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
+int run_score(const std::string& results_file, int level, const std::string& scoring_file, const std::string& catalog_file) {
+  auto cat = compliance::Catalog::load(resolve_shipped(catalog_file));
+  if (!cat) {
+    std::fprintf(stderr, "wardsec score: %s\n", cat.error().c_str());
+    return 2;
+  }
+  auto cfg = compliance::ScoringConfig::load(resolve_shipped(scoring_file));
+  if (!cfg) {
+    std::fprintf(stderr, "wardsec score: %s\n", cfg.error().c_str());
+    return 2;
+  }
+  std::ifstream in(results_file);
+  if (!in) {
+    std::fprintf(stderr, "wardsec score: cannot read %s\n", results_file.c_str());
+    return 2;
+  }
+  // CSV: id,result[,risk[,x]] per line; '#' comments; an optional header line starting with "id,".
+  std::vector<compliance::ItemAssessment> items;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    n++;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#' || line.rfind("id,", 0) == 0) continue;
+    std::vector<std::string> f;
+    size_t p = 0;
+    for (;;) {
+      size_t c = line.find(',', p);
+      f.emplace_back(trim(std::string_view(line).substr(p, c == std::string::npos ? std::string::npos : c - p)));
+      if (c == std::string::npos) break;
+      p = c + 1;
+    }
+    auto where = results_file + ":" + std::to_string(n);
+    auto res = f.size() > 1 ? compliance::parse_conformity(f[1]) : std::nullopt;
+    if (!res) {
+      std::fprintf(stderr, "wardsec score: %s: the result must be 符合, 部分符合, 不符合 or 不适用\n", where.c_str());
+      return 2;
+    }
+    auto risk = compliance::parse_risk(f.size() > 2 ? f[2] : "");
+    if (!risk) {
+      std::fprintf(stderr, "wardsec score: %s: the risk must be 高, 中, 低 or empty\n", where.c_str());
+      return 2;
+    }
+    compliance::ItemAssessment a{f[0], *res, std::nullopt, *risk};
+    if (f.size() > 3 && !f[3].empty()) a.x = std::strtod(f[3].c_str(), nullptr);
+    items.push_back(a);
+  }
+  auto r = compliance::compute_score(items, *cat, level, *cfg);
+  nlohmann::json j;
+  j["label"] = cfg->label;
+  j["level"] = level;
+  j["score"] = r.score;
+  j["conclusion"] = r.conclusion;
+  j["applicable"] = r.applicable;
+  j["risks"] = {{"high", r.high}, {"medium", r.medium}, {"low", r.low}};
+  j["high_risk_items"] = r.high_risk_items;
+  j["not_assessed"] = r.not_assessed.size();
+  j["unknown_items"] = r.unknown_items;
+  nlohmann::json cats = nlohmann::json::array();
+  for (const auto& c : compliance::Catalog::categories()) {
+    const auto& cr = r.per_category.at(c.code);
+    cats.push_back({{"category", c.zh}, {"applicable", cr.applicable}, {"conform", cr.conform}, {"partial", cr.partial},
+                    {"non_conform", cr.non_conform}, {"not_applicable", cr.not_applicable},
+                    {"compliance", std::round(cr.compliance * 1000) / 10}});
+  }
+  j["categories"] = cats;
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
 int run_catalog(const std::string& path, int level, const std::string& format) {
   auto cat = compliance::Catalog::load(resolve_shipped(path));
   if (!cat) {
@@ -571,6 +678,21 @@ int main(int argc, char** argv) {
   chk_host->add_option("--format", chk_format, "table or json (one object per check)")->check(CLI::IsMember({"table", "json"}));
   add_common(chk_host, common);
 
+  auto* grd = app.add_subcommand("grade", "grade a system per GB/T 22240-2020 (定级): the level of each dimension and of the system");
+  std::string g_business, g_service, g_kind, g_tier = "3";
+  grd->add_option("--business", g_business, "business information security: OBJECT:DEGREE, e.g. citizens:serious")->required();
+  grd->add_option("--service", g_service, "system service security: OBJECT:DEGREE, e.g. society:serious")->required();
+  grd->add_option("--kind", g_kind, "hospital system kind for a suggested level: his, emr, lis, pacs, ris, platform, internet-hospital, insurance, oa, website");
+  grd->add_option("--tier", g_tier, "hospital tier (3 for 三级), for the suggestion");
+  add_common(grd, common);
+  auto* scr = app.add_subcommand("score", "score a self-assessment (results CSV: id,result,risk[,x]) per the 2021 template's method");
+  std::string s_results, s_scoring = "catalog/scoring.yaml";
+  int s_level = 3;
+  scr->add_option("--results", s_results, "CSV of results: id,result(符合|部分符合|不符合|不适用),risk(高|中|低|empty)[,x]")->required();
+  scr->add_option("--level", s_level, "the system's level (2 or 3)");
+  scr->add_option("--scoring", s_scoring, "weights and bands (default catalog/scoring.yaml)");
+  add_common(scr, common);
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -593,6 +715,8 @@ int main(int argc, char** argv) {
   if (imp->parsed()) return run_import(*cfg, files);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format);
+  if (grd->parsed()) return run_grade(g_business, g_service, g_kind, g_tier);
+  if (scr->parsed()) return run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
   if (rules->parsed())
     return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format);
   if (gen->parsed()) {

@@ -88,6 +88,24 @@ def body(r):
         rules_contract(r, w, t)
         catalog_contract(r, w)
         check_host_contract(r, w, t)
+        grade_score_contract(r, w, t)
+
+
+def grade_score_contract(r, w, t):
+    res = cli(w, "grade", "--business", "citizens:serious", "--service", "社会秩序、公共利益:严重损害", "--kind", "his")
+    g = json.loads(res.stdout)
+    r.check(g["business"]["level"] == 2 and g["service"]["level"] == 3 and g["level"] == 3 and g["suggested"]["level"] == 3,
+            f"grade: the higher of the two dimensions, with a hospital suggestion ({g['level']})")
+    res = cli(w, "grade", "--business", "citizens:bad", "--service", "society:serious", check=False)
+    r.check(res.returncode == 2 and "OBJECT:DEGREE" in res.stderr, "grade refuses an unknown degree")
+    csv = os.path.join(t, "results.csv")
+    open(csv, "w", encoding="utf-8").write("id,result,risk\nCE.IA.a,部分符合,低\nCE.AUD.a,不符合,高\nPE.LOC.a,符合,\n")
+    s = json.loads(cli(w, "score", "--results", csv, "--level", "3").stdout)
+    r.check(s["applicable"] == 3 and s["conclusion"] == "差" and s["high_risk_items"] == ["CE.AUD.a"] and "参照2021版" in s["label"],
+            f"score: a high risk makes 差, labelled as the template's method ({s['score']}, {s['conclusion']})")
+    open(csv, "w", encoding="utf-8").write("CE.IA.a,maybe,\n")
+    res = cli(w, "score", "--results", csv, check=False)
+    r.check(res.returncode == 2 and "results.csv:1" in res.stderr, "score names the bad line")
 
 
 def check_host_contract(r, w, t):
