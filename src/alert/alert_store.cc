@@ -84,7 +84,7 @@ std::vector<std::pair<std::string, std::string>> parse_group(const std::string& 
 
 constexpr const char* kColumns =
     "id, rule_id, rule_title, rule_kind, level, attack, mlps, dedup_key, asset, zone, source_ip, user_name, group_json, "
-    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment";
+    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system";
 
 Alert row_to_alert(const Stmt& s) {
   Alert a;
@@ -112,6 +112,7 @@ Alert row_to_alert(const Stmt& s) {
   a.state_by = s.text(21);
   a.state_at = s.i64(22);
   a.comment = s.text(23);
+  a.system = s.text(24);
   return a;
 }
 
@@ -173,6 +174,9 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
     Status st = s->exec(sql);
     if (!st) return Error{path + ": " + st.error()};
   }
+  // Columns added after the first release of the table.
+  if (Status st = s->exec("ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''"); !st && st.error().find("duplicate column") == std::string::npos)
+    return Error{path + ": " + st.error()};
   return s;
 }
 
@@ -240,12 +244,12 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
   Stmt ins(db_,
            "INSERT INTO alerts(rule_id, rule_title, rule_kind, level, level_rank, attack, mlps, dedup_key, asset, zone, "
            "source_ip, user_name, group_json, first_ts, last_ts, created, updated, count, events, summary, state, "
-           "state_by, state_at, comment) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'',0,'')");
+           "state_by, state_at, comment, system) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'',0,'',?)");
   ins.bind(1, a.rule_id).bind(2, a.rule_title).bind(3, a.rule_kind).bind(4, a.level).bind(5, int64_t{level_rank(a.level)});
   ins.bind(6, json_list(a.attack)).bind(7, json_list(a.mlps)).bind(8, a.dedup_key).bind(9, a.asset).bind(10, a.zone);
   ins.bind(11, a.source_ip).bind(12, a.user).bind(13, group_json(a.group)).bind(14, a.first_ts).bind(15, a.last_ts);
   ins.bind(16, now).bind(17, now).bind(18, static_cast<int64_t>(a.count)).bind(19, refs_json(refs)).bind(20, a.summary);
-  ins.bind(21, std::string(open_state));
+  ins.bind(21, std::string(open_state)).bind(22, a.system);
   if (ins.step() != SQLITE_DONE) return Error{"alerts: " + ins.error()};
   res.id = sqlite3_last_insert_rowid(db_);
   res.created = !suppressed;
@@ -346,7 +350,7 @@ std::pair<std::string, std::vector<std::string>> where_of(const AlertQuery& q) {
   };
   like("rule_id = ? OR rule_title LIKE ?", q.rule);
   if (!q.rule.empty()) p[p.size() - 2] = q.rule;  // the id compares exactly
-  like("asset LIKE ? OR zone LIKE ? OR source_ip LIKE ?", q.asset);
+  like("asset LIKE ? OR zone LIKE ? OR source_ip LIKE ? OR system LIKE ?", q.asset);
   like("rule_title LIKE ? OR summary LIKE ? OR asset LIKE ? OR user_name LIKE ? OR source_ip LIKE ?", q.text);
   if (q.from) w += " AND created >= " + std::to_string(q.from);
   if (q.to) w += " AND created < " + std::to_string(q.to);
@@ -451,6 +455,7 @@ std::string alert_to_json(const Alert& a) {
   j["mlps.controls"] = a.mlps;
   j["host.name"] = a.asset;
   j["network.zone"] = a.zone;
+  j["system"] = a.system;
   j["source.ip"] = a.source_ip;
   j["user.name"] = a.user;
   nlohmann::json g = nlohmann::json::object();

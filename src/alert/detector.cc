@@ -314,8 +314,18 @@ void Detector::flush_repeats() {
     it = (max_ts_ - it->second.last_ts >= opt_.dedup_ns || open_.size() > 100000) && !it->second.pending ? open_.erase(it) : std::next(it);
 }
 
+void Detector::fill_system(Alert& a) const {
+  if (!opt_.assets || a.asset.empty()) return;
+  auto hit = opt_.assets->find(a.asset, parse_ip(a.asset) ? std::string_view(a.asset) : std::string_view());
+  if (!hit) return;
+  if (hit->system)
+    a.system = hit->system->id + " " + hit->system->name + (hit->system->level ? " L" + std::to_string(hit->system->level) : "");
+  if (a.zone.empty()) a.zone = hit->asset->zone;
+}
+
 void Detector::raise(Alert& a) {
   int64_t now = now_ns();
+  fill_system(a);
   if (auto it = open_.find(a.dedup_key); it != open_.end() && a.first_ts - it->second.last_ts < opt_.dedup_ns) {
     Cached& c = it->second;
     c.pending += a.count;

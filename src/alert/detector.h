@@ -13,6 +13,7 @@
 
 #include "alert/alert_store.h"
 #include "alert/outputs.h"
+#include "compliance/inventory.h"
 #include "core/strutil.h"
 #include "detect/correlate.h"
 #include "detect/engine.h"
@@ -31,6 +32,8 @@ struct DetectorOptions {
   int64_t dedup_ns = 3600LL * 1000000000LL;
   size_t max_groups = 200000;
   std::vector<Zone> zones;
+  // Assets and graded systems (inventory): alerts name the system their asset belongs to.
+  std::shared_ptr<const compliance::AssetIndex> assets;
 };
 
 struct DetectorStats {
@@ -80,6 +83,7 @@ class Detector {
   std::unordered_map<std::string, Cached> open_;
   int64_t flushed_at_ = 0;
   void fill_from_event(Alert& a, const Event& ev, size_t rule);
+  void fill_system(Alert& a) const;
 
   DetectorOptions opt_;
   AlertStore* alerts_ = nullptr;

@@ -18,6 +18,7 @@
 #include "compliance/catalog.h"
 #include "compliance/grading.h"
 #include "compliance/hostcheck.h"
+#include "compliance/inventory.h"
 #include "compliance/scoring.h"
 #include "demo/generator.h"
 #include "detect/correlate.h"
@@ -55,6 +56,19 @@ void add_common(CLI::App* app, Common& c) {
   app->add_option("-c,--config", c.config, "YAML config file (optional; see config/wardsec.yaml)");
 }
 
+// The demo hospital's inventory (demo/hospital/*.csv), loaded into an empty inventory.
+void load_demo_inventory(const std::string& data_dir) {
+  auto inv = compliance::Inventory::open(data_dir + "/compliance.db");
+  if (!inv || !(*inv)->empty()) return;
+  for (const char* kind : {"zones", "systems", "assets"}) {
+    std::string path = resolve_shipped(std::string("demo/hospital/") + kind + ".csv");
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto n = (*inv)->import_csv(kind, text, path);
+    if (!n) spdlog::warn("demo inventory: {}", n.error());
+  }
+}
+
 // The demo hospital's zones (shared/DEMO-HOSPITAL.md), used by `demo` when the config names none.
 std::vector<alert::Zone> demo_zones() {
   std::vector<alert::Zone> z;
@@ -68,6 +82,10 @@ std::vector<alert::Zone> demo_zones() {
 
 int run_server(Config cfg, bool demo, double rate) {
   if (demo && cfg.detection.zones.empty()) cfg.detection.zones = demo_zones();
+  if (demo) {
+    std::filesystem::create_directories(cfg.data_dir);
+    load_demo_inventory(cfg.data_dir);
+  }
   auto writer = store::StoreWriter::open(cfg.store);
   if (!writer) {
     std::fprintf(stderr, "wardsec: %s\n", writer.error().c_str());
@@ -86,6 +104,12 @@ int run_server(Config cfg, bool demo, double rate) {
   alert::Outputs outputs(cfg.outputs);
   std::unique_ptr<alert::Detector> detector;
   if (cfg.detection_enabled) {
+    // Alerts name the graded system of their asset (inventory in <data>/compliance.db).
+    if (auto inv = compliance::Inventory::open(cfg.data_dir + "/compliance.db")) {
+      auto as = (*inv)->assets();
+      auto sy = (*inv)->systems();
+      if (as && sy) cfg.detection.assets = std::make_shared<compliance::AssetIndex>(*as, *sy);
+    }
     auto d = alert::Detector::create(cfg.detection, **alerts, outputs,
                                      [&pipeline](std::vector<Event>&& evs) { return pipeline.try_submit_events(std::move(evs)); });
     if (!d) {
@@ -423,6 +447,37 @@ int run_score(const std::string& results_file, int level, const std::string& sco
   return 0;
 }
 
+int run_inventory(const Config& cfg, bool import, const std::string& kind, const std::string& file) {
+  std::filesystem::create_directories(cfg.data_dir);
+  auto inv = compliance::Inventory::open(cfg.data_dir + "/compliance.db");
+  if (!inv) {
+    std::fprintf(stderr, "wardsec inventory: %s\n", inv.error().c_str());
+    return 1;
+  }
+  if (!import) {
+    auto csv = (*inv)->export_csv(kind);
+    if (!csv) {
+      std::fprintf(stderr, "wardsec inventory: %s\n", csv.error().c_str());
+      return 2;
+    }
+    std::fwrite(csv->data(), 1, csv->size(), stdout);
+    return 0;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "wardsec inventory: cannot read %s\n", file.c_str());
+    return 2;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto n = (*inv)->import_csv(kind, text, file);
+  if (!n) {
+    std::fprintf(stderr, "wardsec inventory: %s\n", n.error().c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "imported %zu %s from %s\n", *n, kind.c_str(), file.c_str());
+  return 0;
+}
+
 int run_catalog(const std::string& path, int level, const std::string& format) {
   auto cat = compliance::Catalog::load(resolve_shipped(path));
   if (!cat) {
@@ -693,6 +748,17 @@ int main(int argc, char** argv) {
   scr->add_option("--scoring", s_scoring, "weights and bands (default catalog/scoring.yaml)");
   add_common(scr, common);
 
+  auto* invc = app.add_subcommand("inventory", "zones, graded systems and assets: CSV import and export");
+  invc->require_subcommand(1);
+  std::string inv_kind, inv_file;
+  auto* inv_imp = invc->add_subcommand("import", "import (upsert) a CSV of zones, systems or assets; all rows are checked first");
+  inv_imp->add_option("kind", inv_kind, "zones, systems or assets")->required()->check(CLI::IsMember({"zones", "systems", "assets"}));
+  inv_imp->add_option("file", inv_file, "CSV file (UTF-8, header line)")->required();
+  add_common(inv_imp, common);
+  auto* inv_exp = invc->add_subcommand("export", "print zones, systems or assets as CSV");
+  inv_exp->add_option("kind", inv_kind, "zones, systems or assets")->required()->check(CLI::IsMember({"zones", "systems", "assets"}));
+  add_common(inv_exp, common);
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -715,6 +781,7 @@ int main(int argc, char** argv) {
   if (imp->parsed()) return run_import(*cfg, files);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format);
+  if (inv_imp->parsed() || inv_exp->parsed()) return run_inventory(*cfg, inv_imp->parsed(), inv_kind, inv_file);
   if (grd->parsed()) return run_grade(g_business, g_service, g_kind, g_tier);
   if (scr->parsed()) return run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
   if (rules->parsed())

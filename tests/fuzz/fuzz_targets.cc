@@ -8,6 +8,7 @@
 
 #include "core/event.h"
 #include "compliance/catalog.h"
+#include "compliance/inventory.h"
 #include "detect/sigma.h"
 #include "ingest/framing.h"
 #include "parse/parser.h"
@@ -134,6 +135,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (c.ok())
     for (const auto& r : c->all())
       if (r.id.empty() || r.summary.empty()) __builtin_trap();
+#elif defined(WARDSEC_FUZZ_TARGET_csv)
+  // Inventory CSV: an error naming the line, or rows that write back and parse to the same.
+  auto rows = compliance::parse_csv(in, "fuzz.csv");
+  if (rows.ok()) {
+    std::string again;
+    for (const auto& r : *rows) again += compliance::csv_line(r) + "\n";
+    auto back = compliance::parse_csv(again, "again.csv");
+    if (!back.ok()) __builtin_trap();
+  }
 #elif defined(WARDSEC_FUZZ_TARGET_store_payload)
   std::vector<Event> out;
   (void)store::decode_payload(in, out);

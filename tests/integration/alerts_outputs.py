@@ -101,6 +101,10 @@ alerts:
   timeout_ms: 2000
 """)
             data = os.path.join(t, "data")
+            # The inventory says which graded system each host belongs to.
+            demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
+            for kind in ("zones", "systems", "assets"):
+                cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
             with Server(w, data, ["--config", cfg]) as srv:
                 base = f"http://127.0.0.1:{srv.http}"
                 brute_force(srv.tcp, "45.95.147.201")
@@ -114,6 +118,7 @@ alerts:
                 r.check("l3-ces1-02" in al["mlps.controls"] and "attack.t1110.001" in al["threat.technique"],
                         "alert carries the 等保 control and the ATT&CK technique")
                 r.check(al["host.name"] == "portal-web-01" and al["source.ip"] == "45.95.147.201", "alert names the asset and the source")
+                r.check(al["system"] == "website 门户网站 L2", f"alert names the graded system of its asset ({al['system']})")
                 r.check(len(al["events"]) == 10, f"alert references its 10 events ({al['events']})")
                 # Events are read back once their block is sealed (within pipeline.flush_interval_ms).
                 def read_back():
