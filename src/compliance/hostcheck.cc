@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "core/strutil.h"
@@ -188,6 +189,21 @@ const Evidence* unit_enabled(const std::vector<Evidence>& units, std::initialize
     for (const char* n : names)
       if (u.text == n) return &u;
   return nullptr;
+}
+
+// Calls fn(file, line number, text) for every line of the files that exist, until fn returns
+// false; returns whether any file existed.
+bool each_line(const HostView& h, const std::vector<std::string>& files,
+               const std::function<bool(const std::string&, int, const std::string&)>& fn) {
+  bool any = false;
+  for (const auto& f : files) {
+    auto ls = h.lines(f);
+    if (!ls) continue;
+    any = true;
+    for (size_t i = 0; i < ls->size(); i++)
+      if (!fn(f, static_cast<int>(i + 1), (*ls)[i])) return true;
+  }
+  return any;
 }
 
 R pass(std::string why, std::vector<Evidence> ev = {}) { return {R::kPass, std::move(why), std::move(ev)}; }
@@ -474,18 +490,13 @@ R sudo_nopasswd_all(const HostView& h) {
   std::vector<std::string> files = {"/etc/sudoers"};
   for (const auto& f : h.list("/etc/sudoers.d")) files.push_back(f);
   std::vector<Evidence> bad;
-  bool any = false;
-  for (const auto& f : files) {
-    auto ls = h.lines(f);
-    if (!ls) continue;
-    any = true;
-    for (size_t i = 0; i < ls->size(); i++) {
-      std::string_view l = uncomment((*ls)[i]);
-      if (l.empty() || starts_with(l, "Defaults") || starts_with(l, "root")) continue;
-      if (l.find("NOPASSWD") != std::string_view::npos && ends_with(l, "ALL") && l.find("NOPASSWD: ALL") != std::string_view::npos)
-        bad.push_back({f, static_cast<int>(i + 1), (*ls)[i]});
-    }
-  }
+  bool any = each_line(h, files, [&](const std::string& f, int n, const std::string& text) {
+    std::string_view l = uncomment(text);
+    if (!l.empty() && !starts_with(l, "Defaults") && !starts_with(l, "root") && l.find("NOPASSWD: ALL") != std::string_view::npos &&
+        ends_with(l, "ALL"))
+      bad.push_back({f, n, text});
+    return true;
+  });
   if (!any) return na("no sudoers file");
   if (!bad.empty()) return fail("unrestricted password-less sudo (NOPASSWD: ALL)", bad);
   return pass("no unrestricted password-less sudo");
@@ -496,21 +507,17 @@ R log_forwarding(const HostView& h) {
   for (const auto& f : h.list("/etc/rsyslog.d", ".conf")) files.push_back(f);
   for (const auto& f : h.list("/etc/syslog-ng/conf.d", ".conf")) files.push_back(f);
   files.push_back("/etc/syslog-ng/syslog-ng.conf");
-  bool any = false;
-  for (const auto& f : files) {
-    auto ls = h.lines(f);
-    if (!ls) continue;
-    any = true;
-    for (size_t i = 0; i < ls->size(); i++) {
-      std::string_view l = uncomment((*ls)[i]);
-      bool legacy = l.find(" @") != std::string_view::npos || l.find("\t@") != std::string_view::npos;
-      bool action = l.find("omfwd") != std::string_view::npos || l.find("omrelp") != std::string_view::npos;
-      bool ng = l.find("network(") != std::string_view::npos || l.find("syslog(") != std::string_view::npos ||
-                l.find("tcp(") != std::string_view::npos || l.find("udp(") != std::string_view::npos;
-      if (legacy || action || (ng && f.find("syslog-ng") != std::string::npos))
-        return pass("logs are forwarded to a central collector", {{f, static_cast<int>(i + 1), (*ls)[i]}});
-    }
-  }
+  std::optional<Evidence> found;
+  bool any = each_line(h, files, [&](const std::string& f, int n, const std::string& text) {
+    std::string_view l = uncomment(text);
+    bool legacy = l.find(" @") != std::string_view::npos || l.find("\t@") != std::string_view::npos;
+    bool action = l.find("omfwd") != std::string_view::npos || l.find("omrelp") != std::string_view::npos;
+    bool ng = l.find("network(") != std::string_view::npos || l.find("syslog(") != std::string_view::npos ||
+              l.find("tcp(") != std::string_view::npos || l.find("udp(") != std::string_view::npos;
+    if (legacy || action || (ng && f.find("syslog-ng") != std::string::npos)) found = Evidence{f, n, text};
+    return !found;
+  });
+  if (found) return pass("logs are forwarded to a central collector", {*found});
   if (!any) return fail("no syslog daemon configuration (rsyslog or syslog-ng) found");
   return fail("logs stay on the host: no forwarding action in the syslog configuration");
 }
