@@ -1,0 +1,131 @@
+#include "compliance/assessment.h"
+
+#include <sqlite3.h>
+
+namespace wardsec::compliance {
+
+namespace {
+
+const char* risk_name(Risk r) {
+  switch (r) {
+    case Risk::kLow: return "低";
+    case Risk::kMedium: return "中";
+    case Risk::kHigh: return "高";
+    case Risk::kNone: return "";
+  }
+  return "";
+}
+
+// Runs `sql` with text/int parameters; calls `row` for each result row.
+Status query(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
+             const std::function<void(sqlite3_stmt*)>& row = nullptr) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return Error{sqlite3_errmsg(db)};
+  for (size_t i = 0; i < params.size(); i++)
+    sqlite3_bind_text(st, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (row) row(st);
+  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  sqlite3_finalize(st);
+  if (!err.empty()) return Error{err};
+  return {};
+}
+
+std::string col(sqlite3_stmt* st, int i) {
+  const unsigned char* p = sqlite3_column_text(st, i);
+  return p ? reinterpret_cast<const char*>(p) : "";
+}
+
+AssessmentRecord to_record(sqlite3_stmt* st) {
+  AssessmentRecord r;
+  r.system = col(st, 0);
+  r.item = col(st, 1);
+  r.result = parse_conformity(col(st, 2)).value_or(Conformity::kNonConform);
+  r.risk = parse_risk(col(st, 3)).value_or(Risk::kNone);
+  if (sqlite3_column_type(st, 4) != SQLITE_NULL) r.x = sqlite3_column_double(st, 4);
+  r.note = col(st, 5);
+  r.by = col(st, 6);
+  r.at = sqlite3_column_int64(st, 7);
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Assessments>> Assessments::open(const std::string& path) {
+  std::unique_ptr<Assessments> a(new Assessments());
+  if (sqlite3_open_v2(path.c_str(), &a->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+    return Error{path + ": " + (a->db_ ? sqlite3_errmsg(a->db_) : "out of memory")};
+  sqlite3_busy_timeout(a->db_, 5000);
+  for (const char* sql : {"PRAGMA journal_mode=WAL",
+                          "CREATE TABLE IF NOT EXISTS assessments(system TEXT, item TEXT, result TEXT, risk TEXT, x REAL, note TEXT, "
+                          "by TEXT, at INTEGER)",
+                          "CREATE INDEX IF NOT EXISTS assessments_item ON assessments(system, item)",
+                          "CREATE TABLE IF NOT EXISTS evidence(system TEXT, item TEXT, kind TEXT, source TEXT, text TEXT, at INTEGER)",
+                          "CREATE INDEX IF NOT EXISTS evidence_item ON evidence(system, item)"})
+    if (Status s = query(a->db_, sql, {}); !s) return Error{path + ": " + s.error()};
+  return a;
+}
+
+Assessments::~Assessments() { sqlite3_close(db_); }
+
+Status Assessments::record(const AssessmentRecord& r) {
+  if (r.by.empty()) return Error{"an assessment needs who made it"};
+  if (r.x && (*r.x < 0 || *r.x > 1)) return Error{"conformity x is between 0 and 1"};
+  if (r.x && r.result != Conformity::kPartial) return Error{"x is only for 部分符合"};
+  if ((r.result == Conformity::kConform || r.result == Conformity::kNotApplicable) && r.risk != Risk::kNone)
+    return Error{"a risk is only for 部分符合 or 不符合"};
+  sqlite3_stmt* st = nullptr;
+  const char* sql = "INSERT INTO assessments(system, item, result, risk, x, note, by, at) VALUES(?,?,?,?,?,?,?,?)";
+  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) return Error{sqlite3_errmsg(db_)};
+  std::string res = conformity_zh(r.result), risk = risk_name(r.risk);
+  sqlite3_bind_text(st, 1, r.system.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, r.item.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, res.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, risk.c_str(), -1, SQLITE_TRANSIENT);
+  if (r.x) sqlite3_bind_double(st, 5, *r.x);
+  else sqlite3_bind_null(st, 5);
+  sqlite3_bind_text(st, 6, r.note.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 7, r.by.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 8, r.at);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return Error{sqlite3_errmsg(db_)};
+  return {};
+}
+
+Status Assessments::add_evidence(const EvidenceRecord& e) {
+  if (e.kind != "check" && e.kind != "note" && e.kind != "document") return Error{"evidence kind is check, note or document"};
+  return query(db_, "INSERT INTO evidence(system, item, kind, source, text, at) VALUES(?,?,?,?,?,?)",
+               {e.system, e.item, e.kind, e.source, e.text, std::to_string(e.at)});
+}
+
+Result<std::vector<AssessmentRecord>> Assessments::current(const std::string& system) {
+  std::vector<AssessmentRecord> out;
+  Status s = query(db_,
+                   "SELECT system, item, result, risk, x, note, by, at FROM assessments a WHERE system = ? AND rowid = "
+                   "(SELECT max(rowid) FROM assessments b WHERE b.system = a.system AND b.item = a.item) ORDER BY item",
+                   {system}, [&](sqlite3_stmt* st) { out.push_back(to_record(st)); });
+  if (!s) return Error{s.error()};
+  return out;
+}
+
+Result<std::vector<AssessmentRecord>> Assessments::history(const std::string& system, const std::string& item) {
+  std::vector<AssessmentRecord> out;
+  Status s = query(db_, "SELECT system, item, result, risk, x, note, by, at FROM assessments WHERE system = ? AND item = ? ORDER BY rowid",
+                   {system, item}, [&](sqlite3_stmt* st) { out.push_back(to_record(st)); });
+  if (!s) return Error{s.error()};
+  return out;
+}
+
+Result<std::vector<EvidenceRecord>> Assessments::evidence(const std::string& system, const std::string& item) {
+  std::vector<EvidenceRecord> out;
+  Status s = query(db_, "SELECT system, item, kind, source, text, at FROM evidence WHERE system = ? AND item = ? ORDER BY rowid",
+                   {system, item}, [&](sqlite3_stmt* st) {
+                     out.push_back({col(st, 0), col(st, 1), col(st, 2), col(st, 3), col(st, 4), sqlite3_column_int64(st, 5)});
+                   });
+  if (!s) return Error{s.error()};
+  return out;
+}
+
+}  // namespace wardsec::compliance

@@ -1,0 +1,55 @@
+// Assessments: for each graded system and catalog item, the result (符合/部分符合/不符合/不适用),
+// its risk, who assessed and when, a note, and evidence (automated check results with time and
+// source, notes, attached documents). Every change is a new row: the current result of an item
+// is its latest row, and the history shows what changed on re-assessment. Kept in
+// <data>/compliance.db next to the inventory.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compliance/scoring.h"
+#include "core/result.h"
+
+struct sqlite3;
+
+namespace wardsec::compliance {
+
+struct AssessmentRecord {
+  std::string system, item;
+  Conformity result = Conformity::kConform;
+  Risk risk = Risk::kNone;
+  std::optional<double> x;
+  std::string note, by;
+  int64_t at = 0;  // ns
+};
+
+struct EvidenceRecord {
+  std::string system, item;
+  std::string kind;    // "check" (automated), "note", "document"
+  std::string source;  // check id and host, or a document's name
+  std::string text;    // the result and its raw evidence, or the note
+  int64_t at = 0;
+};
+
+class Assessments {
+ public:
+  static Result<std::unique_ptr<Assessments>> open(const std::string& path);
+  ~Assessments();
+  Status record(const AssessmentRecord& r);
+  Status add_evidence(const EvidenceRecord& e);
+  // The latest record of every item of a system.
+  Result<std::vector<AssessmentRecord>> current(const std::string& system);
+  // Every record of one item, oldest first.
+  Result<std::vector<AssessmentRecord>> history(const std::string& system, const std::string& item);
+  Result<std::vector<EvidenceRecord>> evidence(const std::string& system, const std::string& item);
+
+ private:
+  Assessments() = default;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace wardsec::compliance
