@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "alert/alert_store.h"
 #include "alert/detector.h"
+#include "compliance/assessment.h"
 #include "compliance/catalog.h"
 #include "compliance/grading.h"
 #include "compliance/hostcheck.h"
@@ -319,7 +320,20 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
 }
 
 // Finds rules/mapping/sigma.yaml: the option, the working directory, then beside the binary.
-int run_check_host(const std::string& root, const std::string& format) {
+int run_check_host(const std::string& root, const std::string& format, const std::string& record_system, const std::string& data_dir) {
+  std::unique_ptr<compliance::Assessments> store;
+  if (!record_system.empty()) {
+    std::filesystem::create_directories(data_dir);
+    auto as = compliance::Assessments::open(data_dir + "/compliance.db");
+    if (!as) {
+      std::fprintf(stderr, "wardsec check host: %s\n", as.error().c_str());
+      return 1;
+    }
+    store = std::move(as.value());
+  }
+  char hostname[256] = {0};
+  gethostname(hostname, sizeof hostname - 1);
+  int64_t now = now_ns();
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) {
     std::fprintf(stderr, "wardsec check host: --root %s is not a folder\n", root.c_str());
@@ -330,6 +344,12 @@ int run_check_host(const std::string& root, const std::string& format) {
   for (const auto& c : compliance::host_checks()) {
     compliance::CheckResult r = c.run(host);
     counts[r.result]++;
+    if (store)
+      for (const auto& item : c.requirements) {
+        Status st = store->add_evidence({record_system, item, "check", std::string(c.id) + "@" + (root == "/" ? hostname : root),
+                                         compliance::check_to_json(c, r), now});
+        if (!st) std::fprintf(stderr, "wardsec check host: evidence not recorded: %s\n", st.error().c_str());
+      }
     if (format == "json") {
       std::printf("%s\n", compliance::check_to_json(c, r).c_str());
     } else {
@@ -475,6 +495,76 @@ int run_inventory(const Config& cfg, bool import, const std::string& kind, const
     return 2;
   }
   std::fprintf(stderr, "imported %zu %s from %s\n", *n, kind.c_str(), file.c_str());
+  return 0;
+}
+
+struct AssessArgs {
+  std::string system, item, result, risk, by, note;
+  double x = -1;
+  std::string format = "table";
+};
+
+int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
+  std::filesystem::create_directories(cfg.data_dir);
+  std::string dbp = cfg.data_dir + "/compliance.db";
+  auto inv = compliance::Inventory::open(dbp);
+  auto as = compliance::Assessments::open(dbp);
+  auto cat = compliance::Catalog::load(resolve_shipped("catalog/gbt22239-2019.tsv"));
+  if (!inv || !as || !cat) {
+    std::fprintf(stderr, "wardsec assess: %s\n", !inv ? inv.error().c_str() : !as ? as.error().c_str() : cat.error().c_str());
+    return 1;
+  }
+  auto systems = (*inv)->systems();
+  const compliance::System* sys = nullptr;
+  if (systems)
+    for (const auto& x : *systems)
+      if (x.id == a.system) sys = &x;
+  if (!sys) {
+    std::fprintf(stderr, "wardsec assess: no graded system '%s' in the inventory (wardsec inventory export systems)\n", a.system.c_str());
+    return 2;
+  }
+  if (set) {
+    const compliance::Requirement* req = cat->find(a.item);
+    if (!req || (sys->level && !req->applies(std::min(sys->level, 3)))) {
+      std::fprintf(stderr, "wardsec assess: %s is not a catalog item at level %d\n", a.item.c_str(), sys->level);
+      return 2;
+    }
+    auto res = compliance::parse_conformity(a.result);
+    auto risk = compliance::parse_risk(a.risk);
+    if (!res || !risk) {
+      std::fprintf(stderr, "wardsec assess: --result 符合|部分符合|不符合|不适用, --risk 高|中|低 (or empty)\n");
+      return 2;
+    }
+    compliance::AssessmentRecord r{a.system, a.item, *res, *risk, std::nullopt, a.note, a.by, now_ns()};
+    if (a.x >= 0) r.x = a.x;
+    if (Status s = (*as)->record(r); !s) {
+      std::fprintf(stderr, "wardsec assess: %s\n", s.error().c_str());
+      return 2;
+    }
+    if (!a.note.empty()) (void)(*as)->add_evidence({a.system, a.item, "note", a.by, a.note, r.at});
+    return 0;
+  }
+  auto cur = (*as)->current(a.system);
+  if (!cur) {
+    std::fprintf(stderr, "wardsec assess: %s\n", cur.error().c_str());
+    return 1;
+  }
+  for (const auto& r : *cur) {
+    auto ev = (*as)->evidence(a.system, r.item);
+    auto hist = (*as)->history(a.system, r.item);
+    if (a.format == "json") {
+      nlohmann::json j{{"system", r.system}, {"id", r.item}, {"result", compliance::conformity_zh(r.result)}, {"note", r.note},
+                       {"by", r.by}, {"at", format_rfc3339(r.at)}, {"changes", hist ? hist->size() : 0}};
+      nlohmann::json e = nlohmann::json::array();
+      if (ev)
+        for (const auto& x : *ev) e.push_back({{"kind", x.kind}, {"source", x.source}, {"text", x.text}, {"at", format_rfc3339(x.at)}});
+      j["evidence"] = e;
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      std::printf("%-10s %-8s %-10s %s (%zu evidence, %zu changes)\n", r.item.c_str(), compliance::conformity_zh(r.result), r.by.c_str(),
+                  r.note.c_str(), ev ? ev->size() : 0, hist ? hist->size() : 0);
+    }
+  }
   return 0;
 }
 
@@ -731,6 +821,8 @@ int main(int argc, char** argv) {
   std::string chk_root = "/", chk_format = "table";
   chk_host->add_option("--root", chk_root, "the host's root folder (default /)");
   chk_host->add_option("--format", chk_format, "table or json (one object per check)")->check(CLI::IsMember({"table", "json"}));
+  std::string chk_record;
+  chk_host->add_option("--record", chk_record, "record the results as evidence for this graded system (in --data)");
   add_common(chk_host, common);
 
   auto* grd = app.add_subcommand("grade", "grade a system per GB/T 22240-2020 (定级): the level of each dimension and of the system");
@@ -743,7 +835,9 @@ int main(int argc, char** argv) {
   auto* scr = app.add_subcommand("score", "score a self-assessment (results CSV: id,result,risk[,x]) per the 2021 template's method");
   std::string s_results, s_scoring = "catalog/scoring.yaml";
   int s_level = 3;
-  scr->add_option("--results", s_results, "CSV of results: id,result(符合|部分符合|不符合|不适用),risk(高|中|低|empty)[,x]")->required();
+  std::string s_system;
+  auto* s_res_opt = scr->add_option("--results", s_results, "CSV of results: id,result(符合|部分符合|不符合|不适用),risk(高|中|低|empty)[,x]");
+  scr->add_option("--system", s_system, "score the stored assessment of a graded system instead (wardsec assess)")->excludes(s_res_opt);
   scr->add_option("--level", s_level, "the system's level (2 or 3)");
   scr->add_option("--scoring", s_scoring, "weights and bands (default catalog/scoring.yaml)");
   add_common(scr, common);
@@ -758,6 +852,23 @@ int main(int argc, char** argv) {
   auto* inv_exp = invc->add_subcommand("export", "print zones, systems or assets as CSV");
   inv_exp->add_option("kind", inv_kind, "zones, systems or assets")->required()->check(CLI::IsMember({"zones", "systems", "assets"}));
   add_common(inv_exp, common);
+
+  auto* asc = app.add_subcommand("assess", "record and show self-assessment results per graded system (history kept)");
+  asc->require_subcommand(1);
+  AssessArgs aa;
+  auto* as_set = asc->add_subcommand("set", "record the result of one item for a system");
+  as_set->add_option("--system", aa.system, "graded system id (inventory)")->required();
+  as_set->add_option("--item", aa.item, "catalog item id, e.g. CE.IA.b")->required();
+  as_set->add_option("--result", aa.result, "符合, 部分符合, 不符合 or 不适用")->required();
+  as_set->add_option("--risk", aa.risk, "高, 中 or 低 for a problem");
+  as_set->add_option("--x", aa.x, "conformity of a 部分符合 item, 0..1 (default from catalog/scoring.yaml)");
+  as_set->add_option("--by", aa.by, "who assessed")->required();
+  as_set->add_option("--note", aa.note, "what was seen (kept as evidence)");
+  add_common(as_set, common);
+  auto* as_show = asc->add_subcommand("show", "the current result of every assessed item of a system");
+  as_show->add_option("--system", aa.system, "graded system id")->required();
+  as_show->add_option("--format", aa.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  add_common(as_show, common);
 
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
@@ -780,10 +891,46 @@ int main(int argc, char** argv) {
   }
   if (imp->parsed()) return run_import(*cfg, files);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
-  if (chk_host->parsed()) return run_check_host(chk_root, chk_format);
+  if (chk_host->parsed()) return run_check_host(chk_root, chk_format, chk_record, cfg->data_dir);
+  if (as_set->parsed() || as_show->parsed()) return run_assess(*cfg, as_set->parsed(), aa);
   if (inv_imp->parsed() || inv_exp->parsed()) return run_inventory(*cfg, inv_imp->parsed(), inv_kind, inv_file);
   if (grd->parsed()) return run_grade(g_business, g_service, g_kind, g_tier);
-  if (scr->parsed()) return run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
+  if (scr->parsed()) {
+    if (!s_system.empty()) {
+      // The stored assessment, written out as the results CSV the scorer reads.
+      std::string dbp = cfg->data_dir + "/compliance.db";
+      auto as = compliance::Assessments::open(dbp);
+      auto inv = compliance::Inventory::open(dbp);
+      if (!as || !inv) {
+        std::fprintf(stderr, "wardsec score: %s\n", !as ? as.error().c_str() : inv.error().c_str());
+        return 1;
+      }
+      auto systems = (*inv)->systems();
+      if (systems)
+        for (const auto& x : *systems)
+          if (x.id == s_system && x.level) s_level = std::min(x.level, 3);
+      auto cur = (*as)->current(s_system);
+      if (!cur) {
+        std::fprintf(stderr, "wardsec score: %s\n", cur.error().c_str());
+        return 1;
+      }
+      s_results = (std::filesystem::temp_directory_path() / ("wardsec-score-" + std::to_string(::getpid()) + ".csv")).string();
+      std::ofstream out(s_results);
+      static const char* kRisk[] = {"", "低", "中", "高"};
+      for (const auto& r : *cur)
+        out << r.item << "," << compliance::conformity_zh(r.result) << "," << kRisk[static_cast<int>(r.risk)] << ","
+            << (r.x ? std::to_string(*r.x) : "") << "\n";
+      out.close();
+      int rc = run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
+      std::filesystem::remove(s_results);
+      return rc;
+    }
+    if (s_results.empty()) {
+      std::fprintf(stderr, "wardsec score: --results FILE or --system ID\n");
+      return 2;
+    }
+    return run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
+  }
   if (rules->parsed())
     return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format);
   if (gen->parsed()) {

@@ -89,6 +89,29 @@ def body(r):
         catalog_contract(r, w)
         check_host_contract(r, w, t)
         grade_score_contract(r, w, t)
+        assess_contract(r, w, t)
+
+
+def assess_contract(r, w, t):
+    data = os.path.join(t, "cdata")
+    demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
+    cli(w, "inventory", "import", "--data", data, "systems", os.path.join(demo, "systems.csv"))
+    cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.IA.b", "--result", "不符合", "--risk", "高", "--by", "secadmin",
+        "--note", "no lockout")
+    root = os.path.join(t, "host2")
+    os.makedirs(os.path.join(root, "etc", "pam.d"))
+    open(os.path.join(root, "etc", "pam.d", "common-auth"), "w").write("auth required pam_faillock.so deny=5\n")
+    cli(w, "check", "host", "--root", root, "--data", data, "--record", "his", "--format", "json")
+    cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.IA.b", "--result", "符合", "--by", "auditadmin")
+    shown = [json.loads(l) for l in cli(w, "assess", "show", "--data", data, "--system", "his", "--format", "json").stdout.splitlines()]
+    ia = [x for x in shown if x["id"] == "CE.IA.b"]
+    kinds = sorted({e["kind"] for e in ia[0]["evidence"]}) if ia else []
+    r.check(ia and ia[0]["result"] == "符合" and ia[0]["by"] == "auditadmin" and ia[0]["changes"] == 2 and kinds == ["check", "note"],
+            f"assess keeps the latest result, its history and check/note evidence ({ia})")
+    s = json.loads(cli(w, "score", "--data", data, "--system", "his").stdout)
+    r.check(s["level"] == 3 and s["applicable"] == 1 and s["conclusion"] == "优", f"score --system scores the stored assessment ({s['conclusion']})")
+    res = cli(w, "assess", "set", "--data", data, "--system", "nope", "--item", "CE.IA.b", "--result", "符合", "--by", "x", check=False)
+    r.check(res.returncode == 2 and "no graded system" in res.stderr, "assess refuses an unknown system")
 
 
 def grade_score_contract(r, w, t):
