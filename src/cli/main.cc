@@ -568,6 +568,51 @@ int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
   return 0;
 }
 
+int run_rectify(const Config& cfg, const std::string& action, const AssessArgs& a, const std::string& due, const std::string& plan,
+                int64_t id, const std::string& status) {
+  auto as = compliance::Assessments::open(cfg.data_dir + "/compliance.db");
+  if (!as) {
+    std::fprintf(stderr, "wardsec rectify: %s\n", as.error().c_str());
+    return 1;
+  }
+  if (action == "add") {
+    auto r = (*as)->add_rectification({0, a.system, a.item, a.note, plan, due, "", a.by, now_ns(), 0, ""});
+    if (!r) {
+      std::fprintf(stderr, "wardsec rectify: %s\n", r.error().c_str());
+      return 2;
+    }
+    std::printf("%lld\n", static_cast<long long>(*r));
+    return 0;
+  }
+  if (action == "status") {
+    Status s = (*as)->set_rectification_status(id, status, a.by, now_ns());
+    if (!s) {
+      std::fprintf(stderr, "wardsec rectify: %s\n", s.error().c_str());
+      return 2;
+    }
+    return 0;
+  }
+  auto list = (*as)->rectifications(a.system);
+  if (!list) {
+    std::fprintf(stderr, "wardsec rectify: %s\n", list.error().c_str());
+    return 1;
+  }
+  std::string today = format_rfc3339(now_ns() + static_cast<int64_t>(cfg.tz_sec) * 1000000000LL).substr(0, 10);
+  for (const auto& r : *list) {
+    bool overdue = r.status != "done" && r.due < today;
+    if (a.format == "json") {
+      nlohmann::json j{{"id", r.id},         {"system", r.system}, {"item", r.item},   {"owner", r.owner},   {"plan", r.plan},
+                       {"due", r.due},       {"status", r.status}, {"overdue", overdue}, {"created_by", r.created_by},
+                       {"closed_by", r.closed_by}};
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      std::printf("#%-4lld %-6s %-10s %-11s %-10s%s %s — %s\n", static_cast<long long>(r.id), r.system.c_str(), r.item.c_str(),
+                  r.status.c_str(), r.due.c_str(), overdue ? " 已逾期 OVERDUE" : "", r.owner.c_str(), r.plan.c_str());
+    }
+  }
+  return 0;
+}
+
 int run_catalog(const std::string& path, int level, const std::string& format) {
   auto cat = compliance::Catalog::load(resolve_shipped(path));
   if (!cat) {
@@ -870,6 +915,28 @@ int main(int argc, char** argv) {
   as_show->add_option("--format", aa.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_common(as_show, common);
 
+  auto* rec = app.add_subcommand("rectify", "rectification tasks (整改) for items assessed 不符合 or 部分符合");
+  rec->require_subcommand(1);
+  std::string r_due, r_plan, r_status;
+  int64_t r_id = 0;
+  auto* rec_add = rec->add_subcommand("add", "open a task for an item whose current result is 不符合 or 部分符合");
+  rec_add->add_option("--system", aa.system, "graded system id")->required();
+  rec_add->add_option("--item", aa.item, "catalog item id")->required();
+  rec_add->add_option("--owner", aa.note, "who fixes it")->required();
+  rec_add->add_option("--plan", r_plan, "what will be done")->required();
+  rec_add->add_option("--due", r_due, "due date, YYYY-MM-DD")->required();
+  rec_add->add_option("--by", aa.by, "who opens the task")->required();
+  add_common(rec_add, common);
+  auto* rec_status = rec->add_subcommand("status", "move a task to in_progress or done (done needs a conforming re-assessment)");
+  rec_status->add_option("id", r_id, "task number")->required();
+  rec_status->add_option("status", r_status, "open, in_progress or done")->required();
+  rec_status->add_option("--by", aa.by, "who")->required();
+  add_common(rec_status, common);
+  auto* rec_list = rec->add_subcommand("list", "tasks, overdue ones marked");
+  rec_list->add_option("--system", aa.system, "only this system");
+  rec_list->add_option("--format", aa.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  add_common(rec_list, common);
+
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
@@ -892,6 +959,8 @@ int main(int argc, char** argv) {
   if (imp->parsed()) return run_import(*cfg, files);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format, chk_record, cfg->data_dir);
+  if (rec_add->parsed() || rec_status->parsed() || rec_list->parsed())
+    return run_rectify(*cfg, rec_add->parsed() ? "add" : rec_status->parsed() ? "status" : "list", aa, r_due, r_plan, r_id, r_status);
   if (as_set->parsed() || as_show->parsed()) return run_assess(*cfg, as_set->parsed(), aa);
   if (inv_imp->parsed() || inv_exp->parsed()) return run_inventory(*cfg, inv_imp->parsed(), inv_kind, inv_file);
   if (grd->parsed()) return run_grade(g_business, g_service, g_kind, g_tier);

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace wardsec::compliance {
 
 namespace {
@@ -62,7 +64,10 @@ Result<std::unique_ptr<Assessments>> Assessments::open(const std::string& path) 
                           "by TEXT, at INTEGER)",
                           "CREATE INDEX IF NOT EXISTS assessments_item ON assessments(system, item)",
                           "CREATE TABLE IF NOT EXISTS evidence(system TEXT, item TEXT, kind TEXT, source TEXT, text TEXT, at INTEGER)",
-                          "CREATE INDEX IF NOT EXISTS evidence_item ON evidence(system, item)"})
+                          "CREATE INDEX IF NOT EXISTS evidence_item ON evidence(system, item)",
+                          "CREATE TABLE IF NOT EXISTS rectifications(id INTEGER PRIMARY KEY AUTOINCREMENT, system TEXT, item TEXT, "
+                          "owner TEXT, plan TEXT, due TEXT, status TEXT, created_by TEXT, created INTEGER, closed INTEGER DEFAULT 0, "
+                          "closed_by TEXT DEFAULT '')"})
     if (Status s = query(a->db_, sql, {}); !s) return Error{path + ": " + s.error()};
   return a;
 }
@@ -123,6 +128,79 @@ Result<std::vector<EvidenceRecord>> Assessments::evidence(const std::string& sys
   Status s = query(db_, "SELECT system, item, kind, source, text, at FROM evidence WHERE system = ? AND item = ? ORDER BY rowid",
                    {system, item}, [&](sqlite3_stmt* st) {
                      out.push_back({col(st, 0), col(st, 1), col(st, 2), col(st, 3), col(st, 4), sqlite3_column_int64(st, 5)});
+                   });
+  if (!s) return Error{s.error()};
+  return out;
+}
+
+namespace {
+bool valid_date(const std::string& d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (d[i] < '0' || d[i] > '9') return false;
+  int m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
+  return m >= 1 && m <= 12 && day >= 1 && day <= 31;
+}
+}  // namespace
+
+Result<int64_t> Assessments::add_rectification(const Rectification& r) {
+  if (r.owner.empty() || r.plan.empty() || r.created_by.empty()) return Error{"a rectification task needs an owner, a plan and who opened it"};
+  if (!valid_date(r.due)) return Error{"due date '" + r.due + "' is not YYYY-MM-DD"};
+  auto cur = current(r.system);
+  if (!cur) return Error{cur.error()};
+  auto it = std::find_if(cur->begin(), cur->end(), [&](const AssessmentRecord& a) { return a.item == r.item; });
+  if (it == cur->end() || (it->result != Conformity::kNonConform && it->result != Conformity::kPartial))
+    return Error{r.item + " of " + r.system + " is not assessed as 不符合 or 部分符合; nothing to rectify"};
+  Status s = query(db_, "INSERT INTO rectifications(system, item, owner, plan, due, status, created_by, created) VALUES(?,?,?,?,?,'open',?,?)",
+                   {r.system, r.item, r.owner, r.plan, r.due, r.created_by, std::to_string(r.created)});
+  if (!s) return Error{s.error()};
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Status Assessments::set_rectification_status(int64_t id, const std::string& status, const std::string& by, int64_t now) {
+  if (status != "open" && status != "in_progress" && status != "done") return Error{"status is open, in_progress or done"};
+  if (by.empty()) return Error{"a status change needs who made it"};
+  std::optional<Rectification> r;
+  Status s = query(db_, "SELECT system, item, status FROM rectifications WHERE id = ?", {std::to_string(id)}, [&](sqlite3_stmt* st) {
+    r = Rectification{};
+    r->system = col(st, 0);
+    r->item = col(st, 1);
+    r->status = col(st, 2);
+  });
+  if (!s) return s;
+  if (!r) return Error{"rectification task " + std::to_string(id) + " does not exist"};
+  if (r->status == "done") return Error{"task " + std::to_string(id) + " is done"};
+  if (status == "done") {
+    // The re-check: the item's current assessment must now conform (or not apply).
+    auto cur = current(r->system);
+    if (!cur) return Error{cur.error()};
+    auto it = std::find_if(cur->begin(), cur->end(), [&](const AssessmentRecord& a) { return a.item == r->item; });
+    if (it == cur->end() || (it->result != Conformity::kConform && it->result != Conformity::kNotApplicable))
+      return Error{"task " + std::to_string(id) + " closes through a re-check: assess " + r->item + " again as 符合 first"};
+  }
+  return query(db_, "UPDATE rectifications SET status = ?, closed = ?, closed_by = ? WHERE id = ?",
+               {status, status == "done" ? std::to_string(now) : "0", status == "done" ? by : "", std::to_string(id)});
+}
+
+Result<std::vector<Rectification>> Assessments::rectifications(const std::string& system) {
+  std::vector<Rectification> out;
+  Status s = query(db_,
+                   std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by FROM rectifications") +
+                       (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
+                   system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](sqlite3_stmt* st) {
+                     Rectification r;
+                     r.id = sqlite3_column_int64(st, 0);
+                     r.system = col(st, 1);
+                     r.item = col(st, 2);
+                     r.owner = col(st, 3);
+                     r.plan = col(st, 4);
+                     r.due = col(st, 5);
+                     r.status = col(st, 6);
+                     r.created_by = col(st, 7);
+                     r.created = sqlite3_column_int64(st, 8);
+                     r.closed = sqlite3_column_int64(st, 9);
+                     r.closed_by = col(st, 10);
+                     out.push_back(std::move(r));
                    });
   if (!s) return Error{s.error()};
   return out;

@@ -35,6 +35,18 @@ struct EvidenceRecord {
   int64_t at = 0;
 };
 
+// A rectification task (整改) for an item found 不符合 or 部分符合: owner, due date, plan,
+// status; it closes only through a re-check: a new assessment of the item that conforms.
+struct Rectification {
+  int64_t id = 0;
+  std::string system, item, owner, plan;
+  std::string due;     // YYYY-MM-DD
+  std::string status;  // open, in_progress, done
+  std::string created_by;
+  int64_t created = 0, closed = 0;
+  std::string closed_by;
+};
+
 class Assessments {
  public:
   static Result<std::unique_ptr<Assessments>> open(const std::string& path);
@@ -46,6 +58,11 @@ class Assessments {
   // Every record of one item, oldest first.
   Result<std::vector<AssessmentRecord>> history(const std::string& system, const std::string& item);
   Result<std::vector<EvidenceRecord>> evidence(const std::string& system, const std::string& item);
+  // Opens a task for an item whose current result is 不符合 or 部分符合.
+  Result<int64_t> add_rectification(const Rectification& r);
+  Status set_rectification_status(int64_t id, const std::string& status, const std::string& by, int64_t now);
+  // system "" for all; `today` (YYYY-MM-DD) marks overdue tasks in the caller.
+  Result<std::vector<Rectification>> rectifications(const std::string& system);
 
  private:
   Assessments() = default;

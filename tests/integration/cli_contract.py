@@ -112,6 +112,18 @@ def assess_contract(r, w, t):
     r.check(s["level"] == 3 and s["applicable"] == 1 and s["conclusion"] == "优", f"score --system scores the stored assessment ({s['conclusion']})")
     res = cli(w, "assess", "set", "--data", data, "--system", "nope", "--item", "CE.IA.b", "--result", "符合", "--by", "x", check=False)
     r.check(res.returncode == 2 and "no graded system" in res.stderr, "assess refuses an unknown system")
+    # Rectification: opened on a problem, overdue when late, closed only through a re-check.
+    cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.AUD.a", "--result", "不符合", "--risk", "中", "--by", "secadmin")
+    tid = cli(w, "rectify", "add", "--data", data, "--system", "his", "--item", "CE.AUD.a", "--owner", "信息科 张伟", "--plan", "enable auditd",
+              "--due", "2020-01-01", "--by", "secadmin").stdout.strip()
+    tasks = [json.loads(l) for l in cli(w, "rectify", "list", "--data", data, "--format", "json").stdout.splitlines()]
+    r.check(len(tasks) == 1 and tasks[0]["overdue"] and tasks[0]["status"] == "open", f"rectify list marks an overdue task ({tasks})")
+    res = cli(w, "rectify", "status", "--data", data, tid, "done", "--by", "secadmin", check=False)
+    r.check(res.returncode == 2 and "re-check" in res.stderr, "a task does not close without a re-check")
+    cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.AUD.a", "--result", "符合", "--by", "auditadmin")
+    cli(w, "rectify", "status", "--data", data, tid, "done", "--by", "auditadmin")
+    tasks = [json.loads(l) for l in cli(w, "rectify", "list", "--data", data, "--format", "json").stdout.splitlines()]
+    r.check(tasks[0]["status"] == "done" and not tasks[0]["overdue"] and tasks[0]["closed_by"] == "auditadmin", "closed after the re-check")
 
 
 def grade_score_contract(r, w, t):

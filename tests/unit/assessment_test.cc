@@ -46,5 +46,36 @@ TEST(Assessments, LatestIsCurrentAndHistoryShowsTheChange) {
   fs::remove_all(dir);
 }
 
+TEST(Rectification, OpensOnAProblemAndClosesOnlyThroughARecheck) {
+  std::string dir = (fs::temp_directory_path() / ("wardsec-rect-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  {
+    auto a = std::move(Assessments::open(dir + "/compliance.db").value());
+    ASSERT_TRUE(a->record({"his", "CE.IA.b", Conformity::kNonConform, Risk::kHigh, {}, "", "secadmin", 1}).ok());
+    ASSERT_TRUE(a->record({"his", "CE.IA.a", Conformity::kConform, Risk::kNone, {}, "", "secadmin", 1}).ok());
+    Rectification r{0, "his", "CE.IA.b", "信息科 张伟", "enable pam_faillock deny=5 on all HIS servers", "2026-12-31", "", "secadmin", 2, 0, ""};
+    auto id = a->add_rectification(r);
+    ASSERT_TRUE(id.ok()) << id.error();
+    r.item = "CE.IA.a";
+    EXPECT_FALSE(a->add_rectification(r).ok());  // conforms: nothing to rectify
+    r.item = "CE.IA.b";
+    r.due = "31/12/2026";
+    EXPECT_FALSE(a->add_rectification(r).ok());
+    ASSERT_TRUE(a->set_rectification_status(*id, "in_progress", "zhangwei", 3).ok());
+    Status s = a->set_rectification_status(*id, "done", "zhangwei", 4);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().find("re-check"), std::string::npos) << s.error();
+    ASSERT_TRUE(a->record({"his", "CE.IA.b", Conformity::kConform, Risk::kNone, {}, "faillock verified", "auditadmin", 5}).ok());
+    ASSERT_TRUE(a->set_rectification_status(*id, "done", "auditadmin", 6).ok());
+    EXPECT_FALSE(a->set_rectification_status(*id, "open", "x", 7).ok());
+    auto list = a->rectifications("his");
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ((*list)[0].status, "done");
+    EXPECT_EQ((*list)[0].closed_by, "auditadmin");
+    EXPECT_EQ((*list)[0].closed, 6);
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace wardsec::compliance
