@@ -6,48 +6,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/sqlite.h"
 #include "core/timeutil.h"
 #include "search/search.h"
 #include "store/store.h"
 
 namespace wardsec::alert {
 
+using sqlite::Stmt;
+
 namespace {
-
-// One prepared statement; binds by position (1-based) and steps.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) err_ = sqlite3_errmsg(db);
-  }
-  ~Stmt() { sqlite3_finalize(st_); }
-  Stmt& bind(int i, const std::string& v) {
-    if (st_) sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    if (st_) sqlite3_bind_int64(st_, i, v);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code (then error() says what).
-  int step() {
-    if (!st_) return SQLITE_ERROR;
-    int rc = sqlite3_step(st_);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) err_ = sqlite3_errmsg(db_);
-    return rc;
-  }
-  std::string text(int c) const {
-    const unsigned char* p = sqlite3_column_text(st_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st_, c))) : "";
-  }
-  int64_t i64(int c) const { return sqlite3_column_int64(st_, c); }
-  const std::string& error() const { return err_; }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* st_ = nullptr;
-  std::string err_;
-};
 
 std::string json_list(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 std::vector<std::string> parse_list(const std::string& s) {
@@ -148,13 +116,7 @@ int level_rank(std::string_view l) {
 
 Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
   std::unique_ptr<AlertStore> s(new AlertStore());
-  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-    std::string e = s->db_ ? sqlite3_errmsg(s->db_) : "out of memory";
-    return Error{path + ": " + e};
-  }
-  sqlite3_busy_timeout(s->db_, 5000);
-  for (const char* sql : {
-           "PRAGMA journal_mode=WAL",
+  if (Status st = sqlite::open(path, &s->db_, {
            "PRAGMA synchronous=NORMAL",  // WAL: survives a killed process; the events themselves are in the store
            "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT, rule_title TEXT, "
            "rule_kind TEXT, level TEXT, level_rank INTEGER, attack TEXT, mlps TEXT, dedup_key TEXT, asset TEXT, zone TEXT, "
@@ -170,27 +132,16 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
            "CREATE TABLE IF NOT EXISTS suppressions(id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT, field TEXT, "
            "value TEXT, until INTEGER, who TEXT, reason TEXT, created INTEGER, hits INTEGER DEFAULT 0)",
            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-       }) {
-    Status st = s->exec(sql);
-    if (!st) return Error{path + ": " + st.error()};
-  }
+       });
+      !st)
+    return Error{st.error()};
   // Columns added after the first release of the table.
-  if (Status st = s->exec("ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''"); !st && st.error().find("duplicate column") == std::string::npos)
+  if (Status st = sqlite::exec(s->db_, "ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''"); !st && st.error().find("duplicate column") == std::string::npos)
     return Error{path + ": " + st.error()};
   return s;
 }
 
 AlertStore::~AlertStore() { sqlite3_close(db_); }
-
-Status AlertStore::exec(const char* sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string e = msg ? msg : "error";
-    sqlite3_free(msg);
-    return Error{e};
-  }
-  return {};
-}
 
 Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t now) {
   std::lock_guard lk(mu_);
@@ -201,7 +152,7 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
     Stmt q(db_, "SELECT id, field, value FROM suppressions WHERE until > ? AND (rule_id = '' OR rule_id = ?)");
     q.bind(1, now).bind(2, a.rule_id);
     int64_t hit = 0;
-    while (q.step() == SQLITE_ROW) {
+    while (q.row()) {
       std::string field = q.text(1), value = q.text(2);
       const std::string* have = field == "asset" ? &a.asset : field == "source_ip" ? &a.source_ip
                                 : field == "user" ? &a.user : field == "zone" ? &a.zone : nullptr;
@@ -215,7 +166,7 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
       suppressed = true;
       Stmt u(db_, "UPDATE suppressions SET hits = hits + 1 WHERE id = ?");
       u.bind(1, hit);
-      if (u.step() != SQLITE_DONE) return Error{"alerts: " + u.error()};
+      if (Status st = u.run(); !st) return Error{"alerts: " + st.error()};
     }
   }
   const char* open_state = suppressed ? "suppressed" : "new";
@@ -224,20 +175,20 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
     Stmt q(db_, suppressed ? "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state = 'suppressed' ORDER BY id DESC LIMIT 1"
                            : "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state IN ('new','acknowledged') ORDER BY id DESC LIMIT 1");
     q.bind(1, a.dedup_key);
-    int rc = q.step();
-    if (rc == SQLITE_ROW && a.first_ts - q.i64(2) < dedup_ns) {
+    bool open_alert = q.row();
+    if (open_alert && a.first_ts - q.i64(2) < dedup_ns) {
       int64_t id = q.i64(0);
       auto refs = parse_refs(q.text(1));
       refs.insert(refs.end(), a.events.begin(), a.events.end());
       if (refs.size() > kMaxRefs) refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxRefs));
       Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ? WHERE id = ?");
       u.bind(1, static_cast<int64_t>(a.count)).bind(2, a.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, id);
-      if (u.step() != SQLITE_DONE) return Error{"alerts: " + u.error()};
+      if (Status st = u.run(); !st) return Error{"alerts: " + st.error()};
       res.id = id;
       res.suppressed = suppressed;
       return res;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error{"alerts: " + q.error()};
+    if (!q.error().empty()) return Error{"alerts: " + q.error()};
   }
   std::vector<uint64_t> refs = a.events;
   if (refs.size() > kMaxRefs) refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxRefs));
@@ -250,8 +201,8 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
   ins.bind(11, a.source_ip).bind(12, a.user).bind(13, group_json(a.group)).bind(14, a.first_ts).bind(15, a.last_ts);
   ins.bind(16, now).bind(17, now).bind(18, static_cast<int64_t>(a.count)).bind(19, refs_json(refs)).bind(20, a.summary);
   ins.bind(21, std::string(open_state)).bind(22, a.system);
-  if (ins.step() != SQLITE_DONE) return Error{"alerts: " + ins.error()};
-  res.id = sqlite3_last_insert_rowid(db_);
+  if (Status st = ins.run(); !st) return Error{"alerts: " + st.error()};
+  res.id = sqlite::last_insert_id(db_);
   res.created = !suppressed;
   res.suppressed = suppressed;
   return res;
@@ -261,14 +212,13 @@ Result<std::vector<bool>> AlertStore::add_repeats(const std::vector<Repeat>& rep
   std::lock_guard lk(mu_);
   std::vector<bool> applied;
   if (reps.empty()) return applied;
-  if (Status s = exec("BEGIN IMMEDIATE"); !s) return Error{"alerts: " + s.error()};
+  if (Status s = sqlite::exec(db_, "BEGIN IMMEDIATE"); !s) return Error{"alerts: " + s.error()};
   for (const auto& r : reps) {
     Stmt q(db_, "SELECT events FROM alerts WHERE id = ? AND state IN ('new','acknowledged','suppressed')");
     q.bind(1, r.id);
-    int rc = q.step();
-    if (rc != SQLITE_ROW) {
-      if (rc != SQLITE_DONE) {
-        (void)exec("ROLLBACK");
+    if (!q.row()) {
+      if (!q.error().empty()) {
+        (void)sqlite::exec(db_, "ROLLBACK");
         return Error{"alerts: " + q.error()};
       }
       applied.push_back(false);
@@ -279,13 +229,13 @@ Result<std::vector<bool>> AlertStore::add_repeats(const std::vector<Repeat>& rep
     if (refs.size() > kMaxRefs) refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxRefs));
     Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ? WHERE id = ?");
     u.bind(1, static_cast<int64_t>(r.count)).bind(2, r.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, r.id);
-    if (u.step() != SQLITE_DONE) {
-      (void)exec("ROLLBACK");
-      return Error{"alerts: " + u.error()};
+    if (Status st = u.run(); !st) {
+      (void)sqlite::exec(db_, "ROLLBACK");
+      return Error{"alerts: " + st.error()};
     }
     applied.push_back(true);
   }
-  if (Status s = exec("COMMIT"); !s) return Error{"alerts: " + s.error()};
+  if (Status s = sqlite::exec(db_, "COMMIT"); !s) return Error{"alerts: " + s.error()};
   return applied;
 }
 
@@ -293,7 +243,7 @@ Status AlertStore::set_state(int64_t id, State to, const std::string& who, const
   std::lock_guard lk(mu_);
   Stmt q(db_, "SELECT state FROM alerts WHERE id = ?");
   q.bind(1, id);
-  if (q.step() != SQLITE_ROW) return Error{"alert " + std::to_string(id) + " does not exist"};
+  if (!q.row()) return Error{"alert " + std::to_string(id) + " does not exist"};
   State from = parse_state(q.text(0)).value_or(State::kNew);
   if (who.empty()) return Error{"a state change needs who made it"};
   if (from == to) return Error{"alert " + std::to_string(id) + " is already " + state_name(to)};
@@ -305,26 +255,24 @@ Status AlertStore::set_state(int64_t id, State to, const std::string& who, const
   bool closing = to == State::kClosedTruePositive || to == State::kClosedFalsePositive;
   if (closing && closed_from) return Error{"alert " + std::to_string(id) + " is already closed; reopen it first"};
   if (closing && comment.empty()) return Error{"closing an alert needs a comment (what was found)"};
-  if (exec("BEGIN IMMEDIATE").ok()) {
-    Stmt u(db_, "UPDATE alerts SET state = ?, state_by = ?, state_at = ?, comment = ?, updated = ? WHERE id = ?");
-    u.bind(1, std::string(state_name(to))).bind(2, who).bind(3, now).bind(4, comment).bind(5, now).bind(6, id);
-    Stmt h(db_, "INSERT INTO alert_history(alert_id, at, who, from_state, to_state, comment) VALUES(?,?,?,?,?,?)");
-    h.bind(1, id).bind(2, now).bind(3, who).bind(4, std::string(state_name(from))).bind(5, std::string(state_name(to))).bind(6, comment);
-    if (u.step() != SQLITE_DONE || h.step() != SQLITE_DONE) {
-      std::string e = u.error().empty() ? h.error() : u.error();
-      (void)exec("ROLLBACK");
-      return Error{"alerts: " + e};
-    }
-    return exec("COMMIT");
+  if (Status b = sqlite::exec(db_, "BEGIN IMMEDIATE"); !b) return Error{"alerts: cannot start a transaction: " + b.error()};
+  Stmt u(db_, "UPDATE alerts SET state = ?, state_by = ?, state_at = ?, comment = ?, updated = ? WHERE id = ?");
+  u.bind(1, std::string(state_name(to))).bind(2, who).bind(3, now).bind(4, comment).bind(5, now).bind(6, id);
+  Stmt h(db_, "INSERT INTO alert_history(alert_id, at, who, from_state, to_state, comment) VALUES(?,?,?,?,?,?)");
+  h.bind(1, id).bind(2, now).bind(3, who).bind(4, std::string(state_name(from))).bind(5, std::string(state_name(to))).bind(6, comment);
+  Status su = u.run(), sh = su ? h.run() : su;
+  if (!su || !sh) {
+    (void)sqlite::exec(db_, "ROLLBACK");
+    return Error{"alerts: " + (!su ? su.error() : sh.error())};
   }
-  return Error{"alerts: cannot start a transaction: " + std::string(sqlite3_errmsg(db_))};
+  return sqlite::exec(db_, "COMMIT");
 }
 
 Result<Alert> AlertStore::get(int64_t id) {
   std::lock_guard lk(mu_);
   Stmt q(db_, std::string("SELECT ") + kColumns + " FROM alerts WHERE id = ?");
   q.bind(1, id);
-  if (q.step() != SQLITE_ROW) return Error{"alert " + std::to_string(id) + " does not exist"};
+  if (!q.row()) return Error{"alert " + std::to_string(id) + " does not exist"};
   return row_to_alert(q);
 }
 
@@ -365,9 +313,9 @@ Result<std::vector<Alert>> AlertStore::query(const AlertQuery& q) {
                   std::to_string(std::min<size_t>(q.limit, 10000)) + " OFFSET " + std::to_string(q.offset));
   for (size_t i = 0; i < params.size(); i++) s.bind(static_cast<int>(i + 1), params[i]);
   std::vector<Alert> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(row_to_alert(s));
-  if (rc != SQLITE_DONE) return Error{"alerts: " + s.error()};
+
+  while (s.row()) out.push_back(row_to_alert(s));
+  if (!s.error().empty()) return Error{"alerts: " + s.error()};
   return out;
 }
 
@@ -376,7 +324,7 @@ Result<uint64_t> AlertStore::count(const AlertQuery& q) {
   auto [w, params] = where_of(q);
   Stmt s(db_, "SELECT count(*) FROM alerts" + w);
   for (size_t i = 0; i < params.size(); i++) s.bind(static_cast<int>(i + 1), params[i]);
-  if (s.step() != SQLITE_ROW) return Error{"alerts: " + s.error()};
+  if (!s.row()) return Error{"alerts: " + s.error()};
   return static_cast<uint64_t>(s.i64(0));
 }
 
@@ -385,9 +333,9 @@ Result<std::vector<HistoryEntry>> AlertStore::history(int64_t id) {
   Stmt s(db_, "SELECT at, who, from_state, to_state, comment FROM alert_history WHERE alert_id = ? ORDER BY rowid");
   s.bind(1, id);
   std::vector<HistoryEntry> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4)});
-  if (rc != SQLITE_DONE) return Error{"alerts: " + s.error()};
+
+  while (s.row()) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+  if (!s.error().empty()) return Error{"alerts: " + s.error()};
   return out;
 }
 
@@ -401,8 +349,8 @@ Result<int64_t> AlertStore::add_suppression(const Suppression& x) {
   std::lock_guard lk(mu_);
   Stmt s(db_, "INSERT INTO suppressions(rule_id, field, value, until, who, reason, created) VALUES(?,?,?,?,?,?,?)");
   s.bind(1, x.rule_id).bind(2, x.field).bind(3, x.value).bind(4, x.until).bind(5, x.who).bind(6, x.reason).bind(7, x.created);
-  if (s.step() != SQLITE_DONE) return Error{"alerts: " + s.error()};
-  return sqlite3_last_insert_rowid(db_);
+  if (Status st = s.run(); !st) return Error{"alerts: " + st.error()};
+  return sqlite::last_insert_id(db_);
 }
 
 Result<std::vector<Suppression>> AlertStore::suppressions(int64_t now, bool include_expired) {
@@ -411,10 +359,10 @@ Result<std::vector<Suppression>> AlertStore::suppressions(int64_t now, bool incl
                   (include_expired ? "" : " WHERE until > ?") + " ORDER BY id");
   if (!include_expired) s.bind(1, now);
   std::vector<Suppression> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW)
+
+  while (s.row())
     out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.text(5), s.text(6), s.i64(7), static_cast<uint64_t>(s.i64(8))});
-  if (rc != SQLITE_DONE) return Error{"alerts: " + s.error()};
+  if (!s.error().empty()) return Error{"alerts: " + s.error()};
   return out;
 }
 
@@ -422,17 +370,18 @@ Status AlertStore::remove_suppression(int64_t id) {
   std::lock_guard lk(mu_);
   Stmt s(db_, "DELETE FROM suppressions WHERE id = ?");
   s.bind(1, id);
-  if (s.step() != SQLITE_DONE) return Error{"alerts: " + s.error()};
-  if (sqlite3_changes(db_) == 0) return Error{"suppression " + std::to_string(id) + " does not exist"};
+  if (Status st = s.run(); !st) return Error{"alerts: " + st.error()};
+  if (sqlite::changes(db_) == 0) return Error{"suppression " + std::to_string(id) + " does not exist"};
   return {};
 }
 
 Result<std::optional<uint64_t>> AlertStore::cursor() {
   std::lock_guard lk(mu_);
   Stmt s(db_, "SELECT value FROM meta WHERE key = 'detect_cursor'");
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return std::optional<uint64_t>{};
-  if (rc != SQLITE_ROW) return Error{"alerts: " + s.error()};
+  if (!s.row()) {
+    if (!s.error().empty()) return Error{"alerts: " + s.error()};
+    return std::optional<uint64_t>{};
+  }
   return std::optional<uint64_t>{std::stoull(s.text(0))};
 }
 
@@ -440,7 +389,7 @@ Status AlertStore::set_cursor(uint64_t ref) {
   std::lock_guard lk(mu_);
   Stmt s(db_, "INSERT INTO meta(key, value) VALUES('detect_cursor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   s.bind(1, std::to_string(ref));
-  if (s.step() != SQLITE_DONE) return Error{"alerts: " + s.error()};
+  if (Status st = s.run(); !st) return Error{"alerts: " + st.error()};
   return {};
 }
 

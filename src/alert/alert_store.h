@@ -104,7 +104,6 @@ class AlertStore {
 
  private:
   AlertStore() = default;
-  Status exec(const char* sql);
   sqlite3* db_ = nullptr;
   std::mutex mu_;  // one connection, shared by the detection thread and the API
 };

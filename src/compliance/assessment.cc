@@ -1,5 +1,7 @@
 #include "compliance/assessment.h"
 
+#include "core/sqlite.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -18,37 +20,19 @@ const char* risk_name(Risk r) {
   return "";
 }
 
-// Runs `sql` with text/int parameters; calls `row` for each result row.
-Status query(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
-             const std::function<void(sqlite3_stmt*)>& row = nullptr) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return Error{sqlite3_errmsg(db)};
-  for (size_t i = 0; i < params.size(); i++)
-    sqlite3_bind_text(st, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    if (row) row(st);
-  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
-  sqlite3_finalize(st);
-  if (!err.empty()) return Error{err};
-  return {};
-}
+using sqlite::query;
+using sqlite::Stmt;
 
-std::string col(sqlite3_stmt* st, int i) {
-  const unsigned char* p = sqlite3_column_text(st, i);
-  return p ? reinterpret_cast<const char*>(p) : "";
-}
-
-AssessmentRecord to_record(sqlite3_stmt* st) {
+AssessmentRecord to_record(const Stmt& st) {
   AssessmentRecord r;
-  r.system = col(st, 0);
-  r.item = col(st, 1);
-  r.result = parse_conformity(col(st, 2)).value_or(Conformity::kNonConform);
-  r.risk = parse_risk(col(st, 3)).value_or(Risk::kNone);
-  if (sqlite3_column_type(st, 4) != SQLITE_NULL) r.x = sqlite3_column_double(st, 4);
-  r.note = col(st, 5);
-  r.by = col(st, 6);
-  r.at = sqlite3_column_int64(st, 7);
+  r.system = st.text(0);
+  r.item = st.text(1);
+  r.result = parse_conformity(st.text(2)).value_or(Conformity::kNonConform);
+  r.risk = parse_risk(st.text(3)).value_or(Risk::kNone);
+  if (!st.is_null(4)) r.x = st.dbl(4);
+  r.note = st.text(5);
+  r.by = st.text(6);
+  r.at = st.i64(7);
   return r;
 }
 
@@ -56,19 +40,16 @@ AssessmentRecord to_record(sqlite3_stmt* st) {
 
 Result<std::unique_ptr<Assessments>> Assessments::open(const std::string& path) {
   std::unique_ptr<Assessments> a(new Assessments());
-  if (sqlite3_open_v2(path.c_str(), &a->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
-    return Error{path + ": " + (a->db_ ? sqlite3_errmsg(a->db_) : "out of memory")};
-  sqlite3_busy_timeout(a->db_, 5000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL",
-                          "CREATE TABLE IF NOT EXISTS assessments(system TEXT, item TEXT, result TEXT, risk TEXT, x REAL, note TEXT, "
-                          "by TEXT, at INTEGER)",
-                          "CREATE INDEX IF NOT EXISTS assessments_item ON assessments(system, item)",
-                          "CREATE TABLE IF NOT EXISTS evidence(system TEXT, item TEXT, kind TEXT, source TEXT, text TEXT, at INTEGER)",
-                          "CREATE INDEX IF NOT EXISTS evidence_item ON evidence(system, item)",
-                          "CREATE TABLE IF NOT EXISTS rectifications(id INTEGER PRIMARY KEY AUTOINCREMENT, system TEXT, item TEXT, "
-                          "owner TEXT, plan TEXT, due TEXT, status TEXT, created_by TEXT, created INTEGER, closed INTEGER DEFAULT 0, "
-                          "closed_by TEXT DEFAULT '')"})
-    if (Status s = query(a->db_, sql, {}); !s) return Error{path + ": " + s.error()};
+  Status s = sqlite::open(path, &a->db_,
+                          {"CREATE TABLE IF NOT EXISTS assessments(system TEXT, item TEXT, result TEXT, risk TEXT, x REAL, note TEXT, "
+                           "by TEXT, at INTEGER)",
+                           "CREATE INDEX IF NOT EXISTS assessments_item ON assessments(system, item)",
+                           "CREATE TABLE IF NOT EXISTS evidence(system TEXT, item TEXT, kind TEXT, source TEXT, text TEXT, at INTEGER)",
+                           "CREATE INDEX IF NOT EXISTS evidence_item ON evidence(system, item)",
+                           "CREATE TABLE IF NOT EXISTS rectifications(id INTEGER PRIMARY KEY AUTOINCREMENT, system TEXT, item TEXT, "
+                           "owner TEXT, plan TEXT, due TEXT, status TEXT, created_by TEXT, created INTEGER, closed INTEGER DEFAULT 0, "
+                           "closed_by TEXT DEFAULT '')"});
+  if (!s) return Error{s.error()};
   return a;
 }
 
@@ -80,23 +61,12 @@ Status Assessments::record(const AssessmentRecord& r) {
   if (r.x && r.result != Conformity::kPartial) return Error{"x is only for 部分符合"};
   if ((r.result == Conformity::kConform || r.result == Conformity::kNotApplicable) && r.risk != Risk::kNone)
     return Error{"a risk is only for 部分符合 or 不符合"};
-  sqlite3_stmt* st = nullptr;
-  const char* sql = "INSERT INTO assessments(system, item, result, risk, x, note, by, at) VALUES(?,?,?,?,?,?,?,?)";
-  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) return Error{sqlite3_errmsg(db_)};
-  std::string res = conformity_zh(r.result), risk = risk_name(r.risk);
-  sqlite3_bind_text(st, 1, r.system.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, r.item.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, res.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 4, risk.c_str(), -1, SQLITE_TRANSIENT);
-  if (r.x) sqlite3_bind_double(st, 5, *r.x);
-  else sqlite3_bind_null(st, 5);
-  sqlite3_bind_text(st, 6, r.note.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 7, r.by.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 8, r.at);
-  int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return Error{sqlite3_errmsg(db_)};
-  return {};
+  Stmt st(db_, "INSERT INTO assessments(system, item, result, risk, x, note, by, at) VALUES(?,?,?,?,?,?,?,?)");
+  st.bind(1, r.system).bind(2, r.item).bind(3, std::string(conformity_zh(r.result))).bind(4, std::string(risk_name(r.risk)));
+  if (r.x) st.bind(5, *r.x);
+  else st.bind_null(5);
+  st.bind(6, r.note).bind(7, r.by).bind(8, r.at);
+  return st.run();
 }
 
 Status Assessments::add_evidence(const EvidenceRecord& e) {
@@ -110,7 +80,7 @@ Result<std::vector<AssessmentRecord>> Assessments::current(const std::string& sy
   Status s = query(db_,
                    "SELECT system, item, result, risk, x, note, by, at FROM assessments a WHERE system = ? AND rowid = "
                    "(SELECT max(rowid) FROM assessments b WHERE b.system = a.system AND b.item = a.item) ORDER BY item",
-                   {system}, [&](sqlite3_stmt* st) { out.push_back(to_record(st)); });
+                   {system}, [&](const Stmt& st) { out.push_back(to_record(st)); });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -118,7 +88,7 @@ Result<std::vector<AssessmentRecord>> Assessments::current(const std::string& sy
 Result<std::vector<AssessmentRecord>> Assessments::history(const std::string& system, const std::string& item) {
   std::vector<AssessmentRecord> out;
   Status s = query(db_, "SELECT system, item, result, risk, x, note, by, at FROM assessments WHERE system = ? AND item = ? ORDER BY rowid",
-                   {system, item}, [&](sqlite3_stmt* st) { out.push_back(to_record(st)); });
+                   {system, item}, [&](const Stmt& st) { out.push_back(to_record(st)); });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -126,9 +96,8 @@ Result<std::vector<AssessmentRecord>> Assessments::history(const std::string& sy
 Result<std::vector<EvidenceRecord>> Assessments::evidence(const std::string& system, const std::string& item) {
   std::vector<EvidenceRecord> out;
   Status s = query(db_, "SELECT system, item, kind, source, text, at FROM evidence WHERE system = ? AND item = ? ORDER BY rowid",
-                   {system, item}, [&](sqlite3_stmt* st) {
-                     out.push_back({col(st, 0), col(st, 1), col(st, 2), col(st, 3), col(st, 4), sqlite3_column_int64(st, 5)});
-                   });
+                   {system, item},
+                   [&](const Stmt& st) { out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.i64(5)}); });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -154,18 +123,18 @@ Result<int64_t> Assessments::add_rectification(const Rectification& r) {
   Status s = query(db_, "INSERT INTO rectifications(system, item, owner, plan, due, status, created_by, created) VALUES(?,?,?,?,?,'open',?,?)",
                    {r.system, r.item, r.owner, r.plan, r.due, r.created_by, std::to_string(r.created)});
   if (!s) return Error{s.error()};
-  return sqlite3_last_insert_rowid(db_);
+  return sqlite::last_insert_id(db_);
 }
 
 Status Assessments::set_rectification_status(int64_t id, const std::string& status, const std::string& by, int64_t now) {
   if (status != "open" && status != "in_progress" && status != "done") return Error{"status is open, in_progress or done"};
   if (by.empty()) return Error{"a status change needs who made it"};
   std::optional<Rectification> r;
-  Status s = query(db_, "SELECT system, item, status FROM rectifications WHERE id = ?", {std::to_string(id)}, [&](sqlite3_stmt* st) {
+  Status s = query(db_, "SELECT system, item, status FROM rectifications WHERE id = ?", {std::to_string(id)}, [&](const Stmt& st) {
     r = Rectification{};
-    r->system = col(st, 0);
-    r->item = col(st, 1);
-    r->status = col(st, 2);
+    r->system = st.text(0);
+    r->item = st.text(1);
+    r->status = st.text(2);
   });
   if (!s) return s;
   if (!r) return Error{"rectification task " + std::to_string(id) + " does not exist"};
@@ -187,20 +156,9 @@ Result<std::vector<Rectification>> Assessments::rectifications(const std::string
   Status s = query(db_,
                    std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by FROM rectifications") +
                        (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
-                   system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](sqlite3_stmt* st) {
-                     Rectification r;
-                     r.id = sqlite3_column_int64(st, 0);
-                     r.system = col(st, 1);
-                     r.item = col(st, 2);
-                     r.owner = col(st, 3);
-                     r.plan = col(st, 4);
-                     r.due = col(st, 5);
-                     r.status = col(st, 6);
-                     r.created_by = col(st, 7);
-                     r.created = sqlite3_column_int64(st, 8);
-                     r.closed = sqlite3_column_int64(st, 9);
-                     r.closed_by = col(st, 10);
-                     out.push_back(std::move(r));
+                   system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
+                     out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7),
+                                    st.i64(8), st.i64(9), st.text(10)});
                    });
   if (!s) return Error{s.error()};
   return out;

@@ -1,5 +1,7 @@
 #include "compliance/inventory.h"
 
+#include "core/sqlite.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -107,34 +109,17 @@ const Kind* kind_of(const std::string& k) {
   return nullptr;
 }
 
-Status exec(sqlite3* db, const std::string& sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string e = msg ? msg : "error";
-    sqlite3_free(msg);
-    return Error{e};
-  }
-  return {};
-}
-
 Result<std::vector<std::vector<std::string>>> select_all(sqlite3* db, const Kind& k) {
   std::string sql = "SELECT ";
   for (size_t i = 0; i < k.columns.size(); i++) sql += std::string(i ? "," : "") + k.columns[i];
   sql += std::string(" FROM ") + k.table + " ORDER BY rowid";
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return Error{sqlite3_errmsg(db)};
   std::vector<std::vector<std::string>> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  Status s = sqlite::query(db, sql, {}, [&](const sqlite::Stmt& st) {
     std::vector<std::string> row;
-    for (int i = 0; i < static_cast<int>(k.columns.size()); i++) {
-      const unsigned char* p = sqlite3_column_text(st, i);
-      row.emplace_back(p ? reinterpret_cast<const char*>(p) : "");
-    }
+    for (int i = 0; i < static_cast<int>(k.columns.size()); i++) row.push_back(st.text(i));
     out.push_back(std::move(row));
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return Error{sqlite3_errmsg(db)};
+  });
+  if (!s) return Error{s.error()};
   return out;
 }
 
@@ -142,15 +127,12 @@ Result<std::vector<std::vector<std::string>>> select_all(sqlite3* db, const Kind
 
 Result<std::unique_ptr<Inventory>> Inventory::open(const std::string& path) {
   std::unique_ptr<Inventory> inv(new Inventory());
-  if (sqlite3_open_v2(path.c_str(), &inv->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
-    return Error{path + ": " + (inv->db_ ? sqlite3_errmsg(inv->db_) : "out of memory")};
-  sqlite3_busy_timeout(inv->db_, 5000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL",
-                          "CREATE TABLE IF NOT EXISTS zones(name TEXT PRIMARY KEY, name_zh TEXT, cidr TEXT, description TEXT)",
-                          "CREATE TABLE IF NOT EXISTS systems(id TEXT PRIMARY KEY, name TEXT, name_en TEXT, kind TEXT, level TEXT, "
-                          "owner TEXT, business TEXT, users TEXT, data TEXT)",
-                          "CREATE TABLE IF NOT EXISTS assets(name TEXT PRIMARY KEY, ip TEXT, type TEXT, zone TEXT, system TEXT, os TEXT, owner TEXT)"})
-    if (Status s = exec(inv->db_, sql); !s) return Error{path + ": " + s.error()};
+  Status s = sqlite::open(path, &inv->db_,
+                          {"CREATE TABLE IF NOT EXISTS zones(name TEXT PRIMARY KEY, name_zh TEXT, cidr TEXT, description TEXT)",
+                           "CREATE TABLE IF NOT EXISTS systems(id TEXT PRIMARY KEY, name TEXT, name_en TEXT, kind TEXT, level TEXT, "
+                           "owner TEXT, business TEXT, users TEXT, data TEXT)",
+                           "CREATE TABLE IF NOT EXISTS assets(name TEXT PRIMARY KEY, ip TEXT, type TEXT, zone TEXT, system TEXT, os TEXT, owner TEXT)"});
+  if (!s) return Error{s.error()};
   return inv;
 }
 
@@ -206,24 +188,17 @@ Result<size_t> Inventory::import_csv(const std::string& kind, std::string_view t
   sql += ") VALUES(";
   for (size_t i = 0; i < k->columns.size(); i++) sql += i ? ",?" : "?";
   sql += ")";
-  if (Status s = exec(db_, "BEGIN IMMEDIATE"); !s) return Error{s.error()};
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    (void)exec(db_, "ROLLBACK");
-    return Error{sqlite3_errmsg(db_)};
-  }
+  if (Status s = sqlite::exec(db_, "BEGIN IMMEDIATE"); !s) return Error{s.error()};
+  sqlite::Stmt st(db_, sql);
   for (const auto& v : values) {
-    sqlite3_reset(st);
-    for (size_t i = 0; i < v.size(); i++) sqlite3_bind_text(st, static_cast<int>(i + 1), v[i].data(), static_cast<int>(v[i].size()), SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-      std::string e = sqlite3_errmsg(db_);
-      sqlite3_finalize(st);
-      (void)exec(db_, "ROLLBACK");
-      return Error{e};
+    st.reset();
+    for (size_t i = 0; i < v.size(); i++) st.bind(static_cast<int>(i + 1), v[i]);
+    if (Status s = st.run(); !s) {
+      (void)sqlite::exec(db_, "ROLLBACK");
+      return Error{s.error()};
     }
   }
-  sqlite3_finalize(st);
-  if (Status s = exec(db_, "COMMIT"); !s) return Error{s.error()};
+  if (Status s = sqlite::exec(db_, "COMMIT"); !s) return Error{s.error()};
   return values.size();
 }
 
