@@ -397,23 +397,14 @@ int run_grade(const std::string& business, const std::string& service, const std
   return 0;
 }
 
-int run_score(const std::string& results_file, int level, const std::string& scoring_file, const std::string& catalog_file) {
-  auto cat = compliance::Catalog::load(resolve_shipped(catalog_file));
-  if (!cat) {
-    std::fprintf(stderr, "wardsec score: %s\n", cat.error().c_str());
-    return 2;
-  }
-  auto cfg = compliance::ScoringConfig::load(resolve_shipped(scoring_file));
-  if (!cfg) {
-    std::fprintf(stderr, "wardsec score: %s\n", cfg.error().c_str());
-    return 2;
-  }
+// A results CSV (id,result[,risk[,x]] per line; '#' comments; an optional header line
+// starting with "id,"), or nullopt after saying what is wrong.
+std::optional<std::vector<compliance::ItemAssessment>> read_results_csv(const std::string& results_file) {
   std::ifstream in(results_file);
   if (!in) {
     std::fprintf(stderr, "wardsec score: cannot read %s\n", results_file.c_str());
-    return 2;
+    return std::nullopt;
   }
-  // CSV: id,result[,risk[,x]] per line; '#' comments; an optional header line starting with "id,".
   std::vector<compliance::ItemAssessment> items;
   std::string line;
   int n = 0;
@@ -433,16 +424,31 @@ int run_score(const std::string& results_file, int level, const std::string& sco
     auto res = f.size() > 1 ? compliance::parse_conformity(f[1]) : std::nullopt;
     if (!res) {
       std::fprintf(stderr, "wardsec score: %s: the result must be 符合, 部分符合, 不符合 or 不适用\n", where.c_str());
-      return 2;
+      return std::nullopt;
     }
     auto risk = compliance::parse_risk(f.size() > 2 ? f[2] : "");
     if (!risk) {
       std::fprintf(stderr, "wardsec score: %s: the risk must be 高, 中, 低 or empty\n", where.c_str());
-      return 2;
+      return std::nullopt;
     }
     compliance::ItemAssessment a{f[0], *res, std::nullopt, *risk};
     if (f.size() > 3 && !f[3].empty()) a.x = std::strtod(f[3].c_str(), nullptr);
     items.push_back(a);
+  }
+  return items;
+}
+
+// Scores assessed items at `level` and prints the result as JSON.
+int print_score(const std::vector<compliance::ItemAssessment>& items, int level, const std::string& scoring_file) {
+  auto cat = compliance::Catalog::load(resolve_shipped("catalog/gbt22239-2019.tsv"));
+  if (!cat) {
+    std::fprintf(stderr, "wardsec score: %s\n", cat.error().c_str());
+    return 2;
+  }
+  auto cfg = compliance::ScoringConfig::load(resolve_shipped(scoring_file));
+  if (!cfg) {
+    std::fprintf(stderr, "wardsec score: %s\n", cfg.error().c_str());
+    return 2;
   }
   auto r = compliance::compute_score(items, *cat, level, *cfg);
   nlohmann::json j;
@@ -966,7 +972,7 @@ int main(int argc, char** argv) {
   if (grd->parsed()) return run_grade(g_business, g_service, g_kind, g_tier);
   if (scr->parsed()) {
     if (!s_system.empty()) {
-      // The stored assessment, written out as the results CSV the scorer reads.
+      // The stored assessment, at the system's level from the inventory.
       std::string dbp = cfg->data_dir + "/compliance.db";
       auto as = compliance::Assessments::open(dbp);
       auto inv = compliance::Inventory::open(dbp);
@@ -983,22 +989,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wardsec score: %s\n", cur.error().c_str());
         return 1;
       }
-      s_results = (std::filesystem::temp_directory_path() / ("wardsec-score-" + std::to_string(::getpid()) + ".csv")).string();
-      std::ofstream out(s_results);
-      static const char* kRisk[] = {"", "低", "中", "高"};
-      for (const auto& r : *cur)
-        out << r.item << "," << compliance::conformity_zh(r.result) << "," << kRisk[static_cast<int>(r.risk)] << ","
-            << (r.x ? std::to_string(*r.x) : "") << "\n";
-      out.close();
-      int rc = run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
-      std::filesystem::remove(s_results);
-      return rc;
+      std::vector<compliance::ItemAssessment> items;
+      for (const auto& r : *cur) items.push_back({r.item, r.result, r.x, r.risk});
+      return print_score(items, s_level, s_scoring);
     }
     if (s_results.empty()) {
       std::fprintf(stderr, "wardsec score: --results FILE or --system ID\n");
       return 2;
     }
-    return run_score(s_results, s_level, s_scoring, "catalog/gbt22239-2019.tsv");
+    auto items = read_results_csv(s_results);
+    return items ? print_score(*items, s_level, s_scoring) : 2;
   }
   if (rules->parsed())
     return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format);
