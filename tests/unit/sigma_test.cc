@@ -322,16 +322,30 @@ TEST(SigmaCompatibility, FewRulesFireOnEverydayTraffic) {
   EXPECT_LE(fired.size(), 5u);
 }
 
+// rules/hospital through the shipped routing and field mapping; load errors fail the test.
+std::unique_ptr<RuleSet> hospital_rules() {
+  std::string root = test::source_dir();
+  auto mapping = Mapping::load(root + "/rules/mapping/sigma.yaml");
+  EXPECT_TRUE(mapping.ok()) << mapping.error();
+  if (!mapping.ok()) return nullptr;
+  auto set = std::make_unique<RuleSet>(std::move(mapping.value()));
+  set->add_path(root + "/rules/hospital");
+  set->finish();
+  for (const auto& e : set->errors()) ADD_FAILURE() << e.to_string();
+  return set;
+}
+
+bool names_mlps_control(const std::vector<std::string>& tags) {
+  return std::any_of(tags.begin(), tags.end(), [](const std::string& t) { return t.rfind("mlps.", 0) == 0; });
+}
+
 // rules/hospital: every rule fires on its sample and not on its look-alike, through the
 // shipped logsource routing and field mapping; each names the 等保 control it supports.
 TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
   std::string root = test::source_dir();
-  auto mapping = Mapping::load(root + "/rules/mapping/sigma.yaml");
-  ASSERT_TRUE(mapping.ok()) << mapping.error();
-  RuleSet set(std::move(mapping.value()));
-  set.add_path(root + "/rules/hospital");
-  set.finish();
-  for (const auto& e : set.errors()) ADD_FAILURE() << e.to_string();
+  auto loaded = hospital_rules();
+  ASSERT_TRUE(loaded);
+  const RuleSet& set = *loaded;
   EXPECT_GE(set.rules().size(), 25u);
   auto read_lines = [](const std::string& p) {
     std::vector<std::string> out;
@@ -345,8 +359,7 @@ TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
     const auto& lr = set.rules()[i];
     std::string stem = fs::path(lr.rule.file).stem().string();
     ASSERT_NE(lr.source, nullptr) << stem << ": no logsource mapping";
-    bool tagged = std::any_of(lr.rule.tags.begin(), lr.rule.tags.end(), [](const std::string& t) { return t.rfind("mlps.", 0) == 0; });
-    EXPECT_TRUE(tagged) << stem << ": no mlps.* tag naming the 等保 control";
+    EXPECT_TRUE(names_mlps_control(lr.rule.tags)) << stem << ": no mlps.* tag naming the 等保 control";
     auto match = read_lines(root + "/tests/rules/hospital/" + stem + ".match.log");
     auto nomatch = read_lines(root + "/tests/rules/hospital/" + stem + ".nomatch.log");
     EXPECT_FALSE(match.empty()) << stem << ": no sample that must fire";
@@ -366,20 +379,16 @@ TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
 // sequence (events fed in file order, as a live stream would bring them).
 TEST(HospitalRules, EachCorrelationFiresOnItsSequenceAndNotOnTheOther) {
   std::string root = test::source_dir();
-  auto mapping = Mapping::load(root + "/rules/mapping/sigma.yaml");
-  ASSERT_TRUE(mapping.ok()) << mapping.error();
-  RuleSet set(std::move(mapping.value()));
-  set.add_path(root + "/rules/hospital");
-  set.finish();
-  for (const auto& e : set.errors()) ADD_FAILURE() << e.to_string();
+  auto loaded = hospital_rules();
+  ASSERT_TRUE(loaded);
+  const RuleSet& set = *loaded;
   size_t tested = 0;
   for (size_t ci = 0; ci < set.correlations().size(); ci++) {
     const auto& lc = set.correlations()[ci];
     if (!lc.standalone) continue;  // a step of another correlation: tested through it
     tested++;
     std::string stem = fs::path(lc.corr.file).stem().string();
-    bool tagged = std::any_of(lc.corr.tags.begin(), lc.corr.tags.end(), [](const std::string& t) { return t.rfind("mlps.", 0) == 0; });
-    EXPECT_TRUE(tagged) << stem << ": no mlps.* tag naming the 等保 control";
+    EXPECT_TRUE(names_mlps_control(lc.corr.tags)) << stem << ": no mlps.* tag naming the 等保 control";
     auto fires = [&](const std::string& file) {
       std::ifstream in(root + "/tests/rules/hospital/" + file);
       EXPECT_TRUE(in.good()) << file << " is missing";
