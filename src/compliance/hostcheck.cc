@@ -367,20 +367,23 @@ R empty_passwords(const HostView& h) {
   return pass("every account has a password or is locked");
 }
 
+std::vector<std::string> audit_rule_files(const HostView& h) {
+  std::vector<std::string> files = h.list("/etc/audit/rules.d", ".rules");
+  files.push_back("/etc/audit/audit.rules");
+  return files;
+}
+
 R audit_enabled(const HostView& h) {
   auto units = enabled_units(h);
   const Evidence* on = unit_enabled(units, {"auditd.service"});
   if (!h.exists("/etc/audit/auditd.conf") && !on) return fail("auditd is not installed");
   if (!on) return fail("auditd is installed but not enabled at boot", {{"/etc/audit/auditd.conf", 0, "(auditd.service not in any .wants folder)"}});
   std::vector<Evidence> rules;
-  std::vector<std::string> files = h.list("/etc/audit/rules.d", ".rules");
-  files.push_back("/etc/audit/audit.rules");
-  for (const auto& f : files)
-    if (auto ls = h.lines(f))
-      for (size_t i = 0; i < ls->size(); i++) {
-        std::string_view l = uncomment((*ls)[i]);
-        if (starts_with(l, "-w ") || starts_with(l, "-a ")) rules.push_back({f, static_cast<int>(i + 1), (*ls)[i]});
-      }
+  each_line(h, audit_rule_files(h), [&](const std::string& f, int n, const std::string& text) {
+    std::string_view l = uncomment(text);
+    if (starts_with(l, "-w ") || starts_with(l, "-a ")) rules.push_back({f, n, text});
+    return true;
+  });
   if (rules.empty()) return fail("auditd runs without audit rules (-w/-a)", {*on});
   std::vector<Evidence> ev{*on};
   ev.insert(ev.end(), rules.begin(), rules.begin() + std::min<size_t>(rules.size(), 5));
@@ -389,12 +392,12 @@ R audit_enabled(const HostView& h) {
 
 R audit_protected(const HostView& h) {
   if (!h.exists("/etc/audit/auditd.conf")) return na("auditd is not installed");
-  std::vector<std::string> files = h.list("/etc/audit/rules.d", ".rules");
-  files.push_back("/etc/audit/audit.rules");
-  for (const auto& f : files)
-    if (auto ls = h.lines(f))
-      for (size_t i = 0; i < ls->size(); i++)
-        if (uncomment((*ls)[i]) == "-e 2") return pass("audit rules are immutable until reboot (-e 2)", {{f, static_cast<int>(i + 1), (*ls)[i]}});
+  std::optional<Evidence> immutable;
+  each_line(h, audit_rule_files(h), [&](const std::string& f, int n, const std::string& text) {
+    if (uncomment(text) == "-e 2") immutable = Evidence{f, n, text};
+    return !immutable;
+  });
+  if (immutable) return pass("audit rules are immutable until reboot (-e 2)", {*immutable});
   return fail("audit rules can be changed or audit switched off at run time (no '-e 2')");
 }
 
