@@ -39,7 +39,9 @@ void Config::finalize() {
   store.key_dir = key_dir.empty() ? store::default_key_dir(data_dir) : key_dir;
   inputs.key_dir = store.key_dir;
   http.data_dir = data_dir;
+  http.key_dir = store.key_dir;
   http.tz_sec = tz_sec;
+  http.web_root = resolve_shipped(http.web_root.empty() ? "web/dist" : http.web_root);
   pipeline.parse.tz_sec = tz_sec;
   pipeline.retention_ns = static_cast<int64_t>(retention_days) * 86400LL * 1000000000LL;
 }
@@ -93,14 +95,38 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "timezone", "api", "inputs", "store", "pipeline", "detection", "alerts", "zones"});
+  w.check_keys(root, "", {"data", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones"});
   w.get(root, "data", c.data_dir, "");
   std::string tz;
   w.get(root, "timezone", tz, "");
   if (!tz.empty() && !parse_tz_offset(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};
   auto api = root["api"];
-  w.check_keys(api, "api", {"listen", "max_body_mib"});
+  w.check_keys(api, "api", {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib"});
   w.get(api, "listen", c.http.listen, "api.");
+  w.get(api, "redirect_listen", c.http.redirect_listen, "api.");
+  w.get(api, "tls_cert", c.http.tls_cert, "api.");
+  w.get(api, "tls_key", c.http.tls_key, "api.");
+  w.get(api, "web_root", c.http.web_root, "api.");
+  auto au = root["auth"];
+  w.check_keys(au, "auth", {"lockout_failures", "lockout_minutes", "password_min_length", "password_classes", "password_max_age_days",
+                            "password_history", "idle_timeout_minutes", "session_max_hours", "single_session", "require_mfa",
+                            "login_rate_per_minute"});
+  auto& ao = c.http.auth;
+  w.get(au, "lockout_failures", ao.lockout_failures, "auth.");
+  w.get(au, "lockout_minutes", ao.lockout_minutes, "auth.");
+  w.get(au, "password_min_length", ao.password_min_length, "auth.");
+  w.get(au, "password_classes", ao.password_classes, "auth.");
+  w.get(au, "password_max_age_days", ao.password_max_age_days, "auth.");
+  w.get(au, "password_history", ao.password_history, "auth.");
+  w.get(au, "idle_timeout_minutes", ao.idle_timeout_minutes, "auth.");
+  w.get(au, "session_max_hours", ao.session_max_hours, "auth.");
+  w.get(au, "single_session", ao.single_session, "auth.");
+  w.get(au, "require_mfa", ao.require_mfa, "auth.");
+  w.get(au, "login_rate_per_minute", ao.login_rate_per_minute, "auth.");
+  if (ao.lockout_failures < 1 || ao.lockout_failures > 10) return Error{path + ": auth.lockout_failures must be 1-10"};
+  if (ao.password_min_length < 8) return Error{path + ": auth.password_min_length must be at least 8 (等保 asks for complexity)"};
+  if (ao.password_classes < 1 || ao.password_classes > 4) return Error{path + ": auth.password_classes must be 1-4"};
+  if (ao.idle_timeout_minutes < 1) return Error{path + ": auth.idle_timeout_minutes must be at least 1"};
   size_t mib = 16;
   w.get(api, "max_body_mib", mib, "api.");
   c.http.max_body = mib << 20;

@@ -126,6 +126,7 @@ int run_server(Config cfg, bool demo, double rate) {
   }
   outputs.start();
   cfg.http.alerts = alerts->get();
+  cfg.http.zones = &cfg.detection.zones;
   cfg.http.extra_metrics = [&]() {
     std::string m;
     if (detector) {
@@ -164,15 +165,20 @@ int run_server(Config cfg, bool demo, double rate) {
     io.stop();
   });
   std::printf("wardsec %s %s\n", kVersion, demo ? "demo" : "serve");
-  std::printf("  web/API : http://%s/\n", cfg.http.listen.c_str());
+  std::printf("  console : https://%s/  (self-signed certificate unless api.tls_cert is set)\n", cfg.http.listen.c_str());
+  if (http.redirect_port()) std::printf("  http    : %s redirects to https\n", cfg.http.redirect_listen.c_str());
+  if (!http.initial_accounts().empty()) {
+    std::printf("  accounts: first start: one-time passwords (also in %s/initial-passwords.txt);\n", cfg.store.key_dir.c_str());
+    std::printf("            each must be changed at first login, which also enrols an authenticator app (TOTP)\n");
+    for (const auto& [u, p] : http.initial_accounts()) std::printf("            %-10s %s\n", u.c_str(), p.c_str());
+  }
   if (inputs.udp_port()) std::printf("  syslog  : udp %s\n", cfg.inputs.udp.c_str());
   if (inputs.tcp_port()) std::printf("  syslog  : tcp %s (octet-counting or LF framing)\n", cfg.inputs.tcp.c_str());
   if (inputs.tls_port()) std::printf("  syslog  : tls %s (RFC 5425)\n", cfg.inputs.tls.c_str());
   if (inputs.relp_port()) std::printf("  relp    : %s\n", cfg.inputs.relp.c_str());
   std::printf("  data    : %s (keys in %s)\n", cfg.data_dir.c_str(), cfg.store.key_dir.c_str());
   if (detector)
-    std::printf("  detect  : %zu rules, %zu correlations; alerts at http://%s/api/v1/alerts?state=open\n",
-                detector->rules().rules().size(), detector->rules().correlations().size(), cfg.http.listen.c_str());
+    std::printf("  detect  : %zu rules, %zu correlations\n", detector->rules().rules().size(), detector->rules().correlations().size());
   std::printf("  try     : wardsec search --data %s 'event.outcome:failure' --limit 10\n", cfg.data_dir.c_str());
   std::fflush(stdout);
 
@@ -775,9 +781,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", kVersion);
 
   Common common;
-  std::string listen, udp, tcp, tls, relp;
+  std::string listen, redirect, udp, tcp, tls, relp;
   auto add_net = [&](CLI::App* sub) {
-    sub->add_option("--listen", listen, "HTTP API address (default 127.0.0.1:8480)");
+    sub->add_option("--listen", listen, "HTTPS address of the console and API (default 127.0.0.1:8443)");
+    sub->add_option("--redirect", redirect, "plain HTTP address that redirects to HTTPS, '' to disable (default 127.0.0.1:8480)");
     sub->add_option("--udp", udp, "syslog UDP address, '' to disable (default 0.0.0.0:5514)");
     sub->add_option("--tcp", tcp, "syslog TCP address, '' to disable (default 0.0.0.0:5514)");
     sub->add_option("--tls", tls, "syslog TLS address, '' to disable (default 0.0.0.0:6514)");
@@ -785,6 +792,7 @@ int main(int argc, char** argv) {
   };
   auto apply_net = [&](Config& c, CLI::App* sub) {
     if (sub->count("--listen")) c.http.listen = listen;
+    if (sub->count("--redirect")) c.http.redirect_listen = redirect;
     if (sub->count("--udp")) c.inputs.udp = udp;
     if (sub->count("--tcp")) c.inputs.tcp = tcp;
     if (sub->count("--tls")) c.inputs.tls = tls;
@@ -946,6 +954,10 @@ int main(int argc, char** argv) {
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
+  auto* api_cmd = app.add_subcommand("api", "the console's API");
+  auto* api_routes = api_cmd->add_subcommand("routes", "print every API route with the permission it needs (JSON lines)");
+  api_cmd->require_subcommand(1);
+
   CLI11_PARSE(app, argc, argv);
 
   auto cfg = config_for(common);
@@ -955,6 +967,12 @@ int main(int argc, char** argv) {
   }
   if (ver_cmd->parsed()) {
     std::printf("wardsec %s\n", kVersion);
+    return 0;
+  }
+  if (api_routes->parsed()) {
+    for (const auto& r : server::build_routes(nullptr))
+      std::printf("%s\n", nlohmann::json{{"method", r.method}, {"path", r.pattern}, {"permission", server::perm_name(r.perm)},
+                                         {"login_step", r.session_any_stage}, {"summary", r.summary}}.dump().c_str());
     return 0;
   }
   if (serve->parsed() || demo->parsed()) {

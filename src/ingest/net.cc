@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
@@ -55,6 +57,18 @@ Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::st
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wardsec"), -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wardsec self-signed"), -1, -1, 0);
   X509_set_issuer_name(x, name);
+  // Names browsers and clients check: this host's name, localhost and the loopback addresses.
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1";
+  if (std::string(host) != "localhost") san += std::string(",DNS:") + host;
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
+  if (X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, san.c_str())) {
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
   X509_sign(x, pk, EVP_sha256());
   FILE* f = std::fopen(key.c_str(), "w");
   if (!f) return Error{"cannot write " + key};

@@ -1,21 +1,31 @@
 #include "server/http.h"
 
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <spdlog/spdlog.h>
 
-#include <map>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
+#include "alert/alert_store.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "ingest/net.h"
 #include "search/search.h"
+#include "server/api.h"
 
 namespace wardsec::server {
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -39,7 +49,9 @@ std::string url_decode(std::string_view s) {
   return out;
 }
 
-std::map<std::string, std::string> query_params(std::string_view target) {
+}  // namespace
+
+std::map<std::string, std::string> parse_query_params(std::string_view target) {
   std::map<std::string, std::string> m;
   size_t q = target.find('?');
   if (q == std::string_view::npos) return m;
@@ -55,13 +67,7 @@ std::map<std::string, std::string> query_params(std::string_view target) {
   return m;
 }
 
-}  // namespace
-
-std::map<std::string, std::string> parse_query_params(std::string_view target) { return query_params(target); }
-
-namespace {
-
-std::string error_json(std::string_view msg, long column = -1) {
+std::string error_json(std::string_view msg, long column) {
   std::string out = "{\"error\":\"";
   search::json_escape(msg, out);
   out += "\"";
@@ -70,29 +76,18 @@ std::string error_json(std::string_view msg, long column = -1) {
   return out;
 }
 
-const char* kIndexHtml = R"(<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>wardsec 医院等保安全管理中心</title>
-<style>body{font-family:sans-serif;max-width:860px;margin:2em auto;color:#222}code{background:#eee;padding:2px 4px}</style>
-<h1>wardsec 医院等保安全管理中心</h1>
-<p>日志审计服务正在运行。 The log audit service is running.</p>
-<ul>
-<li><a href="/api/v1/health">/api/v1/health</a> — 状态 health</li>
-<li><a href="/api/v1/metrics">/api/v1/metrics</a> — 接收/存储计数 ingest counters</li>
-<li><a href="/api/v1/search?q=event.outcome:failure&amp;limit=20&amp;order=newest">/api/v1/search?q=…</a> — 检索 search (JSON)</li>
-<li><a href="/api/v1/alerts?state=open">/api/v1/alerts?state=open</a> — 告警 alerts (JSON); <code>POST /api/v1/alerts/ID/state</code> 处置 triage</li>
-<li><a href="/api/v1/suppressions">/api/v1/suppressions</a> — 抑制窗口 suppression windows</li>
-<li><code>POST /api/v1/ingest</code> — JSON lines 批量写入 batch ingest</li>
-</ul>
-<p>The web console arrives with the console issue; see README.md.</p></html>
-)";
-
-}  // namespace
-
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec) {
-  auto p = query_params(target);
-  auto parsed = search::Query::parse(p["q"], tz_sec);
+std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec,
+                                          const std::string& restrict) {
+  auto p = parse_query_params(target);
+  std::string qtext = p["q"];
+  auto parsed = search::Query::parse(qtext, tz_sec);
   if (auto* e = std::get_if<search::QueryError>(&parsed))
-    return {400, error_json("query error at column " + std::to_string(e->column) + ": " + e->message,
-                            static_cast<long>(e->column))};
+    return {400, error_json("query error at column " + std::to_string(e->column) + ": " + e->message, static_cast<long>(e->column))};
+  if (!restrict.empty()) {
+    std::string t = qtext.find_first_not_of(" \t") == std::string::npos ? restrict : "(" + qtext + ") AND " + restrict;
+    parsed = search::Query::parse(t, tz_sec);
+    if (std::holds_alternative<search::QueryError>(parsed)) return {500, error_json("cannot restrict the query")};
+  }
   search::SearchOptions so;
   so.limit = 100;
   if (!p["limit"].empty()) {
@@ -122,57 +117,327 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
   return {200, out};
 }
 
+// ---- shared state ---------------------------------------------------------------------------
+
+struct StaticFile {
+  std::string body, type;
+  bool immutable = false;  // Vite's hashed asset names never change content
+};
+
 struct HttpServer::State {
   asio::io_context& io;
   ingest::Pipeline& pipeline;
   HttpOptions opt;
-  std::unique_ptr<tcp::acceptor> acc;
-  asio::thread_pool search_pool{2};
-  bool stopping = false;
+  std::unique_ptr<Auth> auth;
+  std::unique_ptr<Api> api;
+  std::vector<Route> routes;
+  std::map<std::string, StaticFile> files;  // "/index.html" -> content
+  std::vector<std::pair<std::string, std::string>> initial;
+  std::unique_ptr<ssl::context> tls;
+  std::unique_ptr<tcp::acceptor> acc, redirect_acc;
+  asio::thread_pool pool{2};
+  std::atomic<bool> stopping{false};
   State(asio::io_context& i, ingest::Pipeline& p, HttpOptions o) : io(i), pipeline(p), opt(std::move(o)) {}
 };
 
 namespace {
 
 using StatePtr = std::shared_ptr<HttpServer::State>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class Session : public std::enable_shared_from_this<Session> {
+const char* kCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+template <class Res>
+void security_headers(Res& res) {
+  res.set(http::field::server, "wardsec");
+  res.set(http::field::strict_transport_security, "max-age=31536000");
+  res.set("Content-Security-Policy", kCsp);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  res.set("Cross-Origin-Opener-Policy", "same-origin");
+}
+
+std::string content_type(const std::string& path) {
+  auto ends = [&](const char* s) { return path.size() >= std::strlen(s) && path.compare(path.size() - std::strlen(s), std::string::npos, s) == 0; };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  if (ends(".json")) return "application/json";
+  if (ends(".woff2")) return "font/woff2";
+  return "application/octet-stream";
+}
+
+// Loads the built UI into memory: the process serves what was there at start.
+void load_files(HttpServer::State& st) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (st.opt.web_root.empty() || !fs::is_directory(st.opt.web_root, ec)) {
+    spdlog::warn("web UI not found at '{}': the API works, the pages do not (build it with 'make build')", st.opt.web_root);
+    return;
+  }
+  for (auto it = fs::recursive_directory_iterator(st.opt.web_root, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec || !it->is_regular_file()) continue;
+    std::ifstream f(it->path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string rel = "/" + fs::relative(it->path(), st.opt.web_root).generic_string();
+    st.files[rel] = {ss.str(), content_type(rel), rel.rfind("/assets/", 0) == 0};
+  }
+  spdlog::info("web UI: {} files from {}", st.files.size(), st.opt.web_root);
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t semi = header.find(';');
+    std::string_view kv = trim(header.substr(0, semi));
+    if (kv.size() > name.size() && kv.substr(0, name.size()) == name && kv[name.size()] == '=')
+      return std::string(kv.substr(name.size() + 1));
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return "";
+}
+
+// Matches "/api/v1/alerts/{id}/state" against a path; fills the {x} parts.
+bool match(const std::string& pattern, const std::string& path, std::vector<std::string>& params) {
+  params.clear();
+  size_t i = 0, j = 0;
+  while (i < pattern.size() && j < path.size()) {
+    if (pattern[i] == '{') {
+      size_t close = pattern.find('}', i);
+      size_t end = path.find('/', j);
+      if (end == std::string::npos) end = path.size();
+      if (end == j) return false;
+      params.push_back(url_decode(path.substr(j, end - j)));
+      i = close + 1;
+      j = end;
+    } else {
+      if (pattern[i] != path[j]) return false;
+      i++;
+      j++;
+    }
+  }
+  return i == pattern.size() && j == path.size();
+}
+
+bool same_origin(const Request& r) {
+  // Browsers send Origin on every state-changing request; a foreign one is a cross-site
+  // request whatever the cookie says.
+  if (r.origin.empty()) return true;
+  return r.origin == "https://" + r.host;
+}
+
+// Authenticates, authorizes and runs one API request (on the pool). The rules, in order: an
+// unknown path is 404, a known path with another method 405; a public route runs; otherwise a
+// session cookie or a bearer token must name a principal (401); a session must have finished
+// its login (403 with the stage) unless the route is part of the login; the role must hold the
+// route's permission (403); a cookie-authenticated change must carry the session's CSRF token
+// and come from our own origin (403).
+Response dispatch(HttpServer::State& st, Request& r) {
+  const Route* route = nullptr;
+  bool path_known = false;
+  for (const auto& rt : st.routes) {
+    std::vector<std::string> params;
+    if (!match(rt.pattern, r.path, params)) continue;
+    path_known = true;
+    if (rt.method != r.method) continue;
+    route = &rt;
+    r.params = std::move(params);
+    break;
+  }
+  if (!route) {
+    if (path_known) return {405, error_json("method " + r.method + " is not allowed on " + r.path)};
+    return {404, error_json("no such endpoint: " + r.path)};
+  }
+  int64_t now = now_ns();
+  std::optional<Principal> who;
+  if (r.auth_header.rfind("Bearer ", 0) == 0) who = st.auth->token(r.auth_header.substr(7), now);
+  else if (!r.session_id.empty()) who = st.auth->session(r.session_id, now);
+  if (who) {
+    r.who = *who;
+    r.authenticated = true;
+  }
+  bool changes = r.method != "GET" && r.method != "HEAD";
+  if (changes && !same_origin(r)) return {403, error_json("cross-origin request refused (Origin: " + r.origin + ")")};
+  if (route->perm == Perm::kPublic) return route->handler(r);
+  if (!who) return {401, error_json("未登录或会话已过期 / not logged in, or the session expired")};
+  if (who->stage != Stage::kActive && !route->session_any_stage)
+    return {403, std::string("{\"error\":\"请先完成登录 / finish logging in first\",\"stage\":\"") + stage_name(who->stage) + "\"}"};
+  if (route->session_any_stage && who->token) return {403, error_json("this route is for interactive sessions")};
+  if (!route->session_any_stage && !role_has(who->role, route->perm))
+    return {403, error_json(std::string("权限不足 / your role (") + role_name(who->role) + ") lacks " + perm_name(route->perm))};
+  if (changes && !who->token) {
+    if (!const_time_equal(r.csrf_header, who->csrf)) return {403, error_json("CSRF token missing or wrong (send X-CSRF-Token)")};
+  }
+  return route->handler(r);
+}
+
+// ---- WebSocket: live figures, alerts and events ---------------------------------------------
+
+class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
  public:
-  Session(StatePtr st, tcp::socket s) : st_(std::move(st)), stream_(std::move(s)) {}
-  void start() { read(); }
+  LiveSocket(StatePtr st, TlsStream&& s, std::string sid) : st_(std::move(st)), ws_(std::move(s)), sid_(std::move(sid)) {}
+
+  void start(http::request<http::string_body> req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "wardsec"); }));
+    ws_.read_message_max(4096);
+    auto self = shared_from_this();
+    ws_.async_accept(req, [self](beast::error_code ec) {
+      if (ec) return;
+      self->read();
+      self->tick();
+    });
+  }
+
+ private:
+  void read() {
+    auto self = shared_from_this();
+    ws_.async_read(in_, [self](beast::error_code ec, size_t) {
+      if (ec) {
+        self->closed_ = true;
+        return;
+      }
+      self->in_.consume(self->in_.size());
+      self->read();
+    });
+  }
+
+  // Once a second, on the pool: metrics, new alerts, new events; then written in order.
+  void tick() {
+    if (closed_ || st_->stopping) return;
+    auto self = shared_from_this();
+    asio::post(st_->pool, [self] {
+      std::string msg = self->compose();
+      asio::post(self->ws_.get_executor(), [self, msg = std::move(msg)]() mutable {
+        if (msg.empty()) {
+          beast::error_code ig;
+          self->ws_.async_close(websocket::close_code::policy_error, [self](beast::error_code) {});
+          return;
+        }
+        self->out_ = std::move(msg);
+        self->ws_.text(true);
+        self->ws_.async_write(asio::buffer(self->out_), [self](beast::error_code ec, size_t) {
+          if (ec) {
+            self->closed_ = true;
+            return;
+          }
+          self->timer_.expires_after(std::chrono::seconds(1));
+          self->timer_.async_wait([self](beast::error_code e) {
+            if (!e) self->tick();
+          });
+        });
+      });
+    });
+  }
+
+  std::string compose() {
+    int64_t now = now_ns();
+    // The socket lives as long as the session: a logout or an idle timeout closes it. It does
+    // not keep the session alive by itself.
+    auto who = st_->auth->session_peek(sid_, now);
+    if (!who || who->stage != Stage::kActive || !role_has(who->role, Perm::kDashboard)) return "";
+    std::string out = "{\"type\":\"tick\",\"ts\":\"" + format_rfc3339(now) + "\",\"eps\":" + std::to_string(st_->api->events_per_second()) +
+                      ",\"metrics\":" + st_->api->metrics_json();
+    if (st_->opt.alerts) {
+      alert::AlertQuery q;
+      q.state = "open";
+      q.limit = 20;
+      auto open = st_->opt.alerts->count(q);
+      if (open) out += ",\"alerts_open\":" + std::to_string(*open);
+      auto list = st_->opt.alerts->query(q);
+      out += ",\"alerts\":[";
+      bool first = true;
+      if (list)
+        for (const auto& a : *list) {
+          if (a.id <= last_alert_) continue;
+          out += (first ? "" : ",") + alert::alert_to_json(a);
+          first = false;
+        }
+      if (list && !list->empty()) last_alert_ = std::max(last_alert_, list->front().id);
+      out += "]";
+    }
+    // Events stored since the last tick (the store shows a block once it is sealed, about a
+    // second after receipt), newest first, at most 20.
+    std::string target = "/?limit=20&order=newest&from=" + std::to_string(last_event_ns_ / 1000000000LL) + "&q=" +
+                         "NOT%20event.dataset%3Awardsec.audit";
+    if (last_event_ns_ == 0) target = "/?limit=20&order=newest&from=now-1m&q=NOT%20event.dataset%3Awardsec.audit";
+    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec);
+    if (code == 200) {
+      out += ",\"events\":" + body.substr(10, body.rfind(",\"stats\"") - 10);
+    }
+    last_event_ns_ = now - 5000000000LL;
+    out += "}";
+    return out;
+  }
+
+  StatePtr st_;
+  websocket::stream<TlsStream> ws_;
+  std::string sid_, out_;
+  beast::flat_buffer in_;
+  asio::steady_timer timer_{ws_.get_executor()};
+  bool closed_ = false;
+  int64_t last_alert_ = 0, last_event_ns_ = 0;
+};
+
+// ---- HTTPS sessions -------------------------------------------------------------------------
+
+class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
+ public:
+  HttpsConn(StatePtr st, tcp::socket s) : st_(std::move(st)), stream_(beast::tcp_stream(std::move(s)), *st_->tls) {}
+
+  void start() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(20));
+    auto self = shared_from_this();
+    stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+      if (!ec) self->read();
+    });
+  }
 
  private:
   void read() {
     parser_.emplace();
     parser_->body_limit(st_->opt.max_body);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(std::chrono::seconds(60));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
     auto self = shared_from_this();
     http::async_read(stream_, buf_, *parser_, [self](beast::error_code ec, size_t) {
-      if (ec == http::error::body_limit) {
-        self->reply(413, error_json("request body larger than the limit"), "application/json", false);
-        return;
-      }
+      if (ec == http::error::body_limit) return self->send({413, error_json("request body larger than the limit")}, false);
+      if (ec == http::error::header_limit) return self->send({431, error_json("request headers larger than 16 KiB")}, false);
+      if (ec == http::error::bad_target || ec == http::error::bad_method || ec == http::error::bad_field ||
+          ec == http::error::bad_value || ec == http::error::bad_version)
+        return self->send({400, error_json("malformed HTTP request: " + ec.message())}, false);
       if (ec) return;
       self->handle(self->parser_->release());
     });
   }
 
-  void reply(int status, std::string body, const char* type, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-    res->set(http::field::server, "wardsec");
-    res->set(http::field::content_type, type);
-    res->set(http::field::cache_control, "no-store");
-    res->set("X-Content-Type-Options", "nosniff");
-    res->set("X-Frame-Options", "DENY");
+  void send(Response r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    security_headers(*res);
+    res->set(http::field::content_type, r.type);
+    bool cached = false;
+    for (auto& [k, v] : r.headers) {
+      if (k == "Cache-Control") cached = true;
+      res->set(k, v);
+    }
+    if (!cached) res->set(http::field::cache_control, "no-store");
     res->keep_alive(keep_alive);
-    res->body() = std::move(body);
+    res->body() = std::move(r.body);
     res->prepare_payload();
     auto self = shared_from_this();
     http::async_write(stream_, *res, [self, res, keep_alive](beast::error_code ec, size_t) {
-      if (ec || !keep_alive) {
-        beast::error_code ig;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ig);
+      if (ec) return;
+      if (!keep_alive) {
+        self->stream_.async_shutdown([self](beast::error_code) {});
         return;
       }
       self->read();
@@ -180,104 +445,111 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void handle(http::request<http::string_body> req) {
-    std::string target(req.target());
-    std::string path = target.substr(0, target.find('?'));
     bool ka = req.keep_alive();
-    if (path == "/" && req.method() == http::verb::get) return reply(200, kIndexHtml, "text/html; charset=utf-8", ka);
-    if (path == "/api/v1/health" && req.method() == http::verb::get)
-      return reply(200, "{\"status\":\"ok\",\"version\":\"0.1.0\"}", "application/json", ka);
-    if (path == "/api/v1/metrics" && req.method() == http::verb::get) {
-      const auto& m = st_->pipeline.metrics();
-      std::string out = "{\"received\":" + std::to_string(m.received.load()) + ",\"stored\":" + std::to_string(m.stored.load()) +
-                        ",\"dropped\":" + std::to_string(m.dropped.load()) + ",\"blocked\":" + std::to_string(m.blocked.load()) +
-                        ",\"parse_errors\":" + std::to_string(m.parse_errors.load()) + ",\"store_errors\":" +
-                        std::to_string(m.store_errors.load()) + ",\"commits\":" + std::to_string(m.commits.load()) +
-                        ",\"queued_bytes\":" + std::to_string(st_->pipeline.queued_bytes()) + ",\"observer_waits\":" +
-                        std::to_string(m.observer_waits.load()) + ",\"detect_queued_bytes\":" +
-                        std::to_string(st_->pipeline.observer_queued_bytes());
-      if (st_->opt.extra_metrics) out += "," + st_->opt.extra_metrics();
-      out += "}";
-      return reply(200, out, "application/json", ka);
-    }
-    if (path == "/api/v1/search") {
-      if (req.method() != http::verb::get) return reply(405, error_json("use GET"), "application/json", ka);
-      // Searches read and decompress blocks: run them off the I/O thread so that receiving
-      // logs never waits for a search.
-      auto self = shared_from_this();
-      asio::post(st_->search_pool, [self, target, ka] {
-        auto [code, body] = handle_search(self->st_->opt.data_dir, target, self->st_->opt.tz_sec);
-        asio::post(self->stream_.get_executor(), [self, code = code, body = std::move(body), ka]() mutable {
-          self->reply(code, std::move(body), "application/json", ka);
-        });
-      });
+    auto r = std::make_shared<Request>();
+    r->method = std::string(req.method_string());
+    r->target = std::string(req.target());
+    r->path = r->target.substr(0, r->target.find('?'));
+    r->query = parse_query_params(r->target);
+    r->origin = std::string(req[http::field::origin]);
+    r->host = std::string(req[http::field::host]);
+    r->session_id = cookie_value(std::string(req[http::field::cookie]), "wardsec_session");
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) r->ip = ep.address().to_string();
+
+    if (r->path.rfind("/api/", 0) != 0) return send_static(*r, ka);
+
+    if (r->path == "/api/v1/live" && websocket::is_upgrade(req)) {
+      auto who = st_->auth->session(r->session_id, now_ns());
+      if (!same_origin(*r)) return send({403, error_json("cross-origin WebSocket refused")}, false);
+      if (!who) return send({401, error_json("not logged in")}, false);
+      if (who->stage != Stage::kActive || !role_has(who->role, Perm::kDashboard))
+        return send({403, error_json("your role lacks dashboard.read")}, false);
+      std::make_shared<LiveSocket>(st_, std::move(stream_), r->session_id)->start(std::move(req));
       return;
     }
-    if (st_->opt.alerts && (path.rfind("/api/v1/alerts", 0) == 0 || path.rfind("/api/v1/suppressions", 0) == 0)) {
-      auto self = shared_from_this();
-      std::string method(req.method_string());
-      asio::post(st_->search_pool, [self, target, method, body = std::move(req.body()), ka] {
-        auto record = [self](Event&& ev) {
-          std::vector<Event> v;
-          v.push_back(std::move(ev));
-          self->st_->pipeline.submit_events(std::move(v), nullptr);
-        };
-        auto [code, out] = handle_alerts(*self->st_->opt.alerts, self->st_->opt.data_dir, method, target, body,
-                                         self->st_->opt.tz_sec, record);
-        asio::post(self->stream_.get_executor(), [self, code = code, out = std::move(out), ka]() mutable {
-          self->reply(code, std::move(out), "application/json; charset=utf-8", ka);
-        });
-      });
-      return;
-    }
-    if (path == "/api/v1/ingest") {
-      if (req.method() != http::verb::post) return reply(405, error_json("use POST with JSON lines"), "application/json", ka);
-      ingest::RawBatch b;
-      b.input = "http";
-      beast::error_code ec;
-      auto ep = stream_.socket().remote_endpoint(ec);
-      if (!ec) b.source = ep.address().to_string() + ":" + std::to_string(ep.port());
-      std::string_view body = req.body();
-      size_t line_no = 0;
-      int64_t now = now_ns();
-      while (!body.empty()) {
-        size_t nl = body.find('\n');
-        std::string_view line = trim(body.substr(0, nl));
-        line_no++;
-        if (!line.empty()) {
-          if (line.front() != '{')
-            return reply(400, error_json("line " + std::to_string(line_no) + ": not a JSON object"), "application/json", ka);
-          b.add(line, now);
-        }
-        if (nl == std::string_view::npos) break;
-        body.remove_prefix(nl + 1);
+    r->csrf_header = std::string(req["X-CSRF-Token"]);
+    r->auth_header = std::string(req[http::field::authorization]);
+    r->body = std::move(req.body());
+    auto self = shared_from_this();
+    r->respond = [self, ka](Response res) {
+      asio::post(self->stream_.get_executor(), [self, ka, res = std::move(res)]() mutable { self->send(std::move(res), ka); });
+    };
+    // Handlers read stores and hash passwords: never on the I/O thread that receives logs.
+    asio::post(st_->pool, [self, r] {
+      Response res;
+      try {
+        res = dispatch(*self->st_, *r);
+      } catch (const std::exception& e) {
+        spdlog::error("api {} {}: {}", r->method, r->path, e.what());
+        res = {500, error_json(std::string("internal error: ") + e.what())};
       }
-      size_t n = b.msgs.size();
-      if (n == 0) return reply(400, error_json("empty batch: send one JSON object per line"), "application/json", ka);
-      auto self = shared_from_this();
-      b.on_durable = [self, n, ka](bool ok) {
-        asio::post(self->stream_.get_executor(), [self, n, ok, ka] {
-          if (ok) self->reply(200, "{\"accepted\":" + std::to_string(n) + "}", "application/json", ka);
-          else self->reply(503, error_json("event store error; retry"), "application/json", false);
-        });
-      };
-      if (!st_->pipeline.try_submit(b))
-        return reply(503, error_json("ingest queue full; retry later"), "application/json", ka);
-      return;  // replied when durable
-    }
-    reply(404, error_json("no such endpoint: " + path), "application/json", ka);
+      if (!res.deferred) r->respond(std::move(res));
+    });
+  }
+
+  void send_static(const Request& r, bool ka) {
+    if (r.method != "GET" && r.method != "HEAD") return send({405, error_json("use GET")}, ka);
+    auto it = st_->files.find(r.path);
+    bool found = it != st_->files.end();
+    // The UI routes its own paths (history mode): any other page path gets index.html.
+    if (!found) it = st_->files.find("/index.html");
+    if (it == st_->files.end())
+      return send({503, "<!doctype html><meta charset=utf-8><title>wardsec</title><p>界面未构建 / The web UI is not built: run make build.",
+                   "text/html; charset=utf-8"},
+                  ka);
+    Response res{200, it->second.body, it->second.type};
+    if (found && it->second.immutable) res.headers.push_back({"Cache-Control", "public, max-age=31536000, immutable"});
+    send(std::move(res), ka);
   }
 
   StatePtr st_;
-  beast::tcp_stream stream_;
+  TlsStream stream_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
-void accept_loop(StatePtr st) {
-  st->acc->async_accept([st](beast::error_code ec, tcp::socket s) {
+// Plain HTTP: every request gets a permanent redirect to the same path over HTTPS.
+class Redirect : public std::enable_shared_from_this<Redirect> {
+ public:
+  Redirect(StatePtr st, tcp::socket s) : st_(std::move(st)), stream_(std::move(s)) {}
+  void start() {
+    stream_.expires_after(std::chrono::seconds(10));
+    auto self = shared_from_this();
+    http::async_read(stream_, buf_, req_, [self](beast::error_code ec, size_t) {
+      if (ec) return;
+      std::string host(self->req_[http::field::host]);
+      host = host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']' ? host.size() : host.rfind(':'));
+      if (host.empty()) host = "127.0.0.1";
+      auto res = std::make_shared<http::response<http::string_body>>(http::status::permanent_redirect, 11);
+      res->set(http::field::server, "wardsec");
+      res->set(http::field::location, "https://" + host + ":" + std::to_string(self->st_->acc->local_endpoint().port()) +
+                                          std::string(self->req_.target()));
+      res->set(http::field::content_type, "text/plain");
+      res->body() = "wardsec is served over HTTPS only\n";
+      res->keep_alive(false);
+      res->prepare_payload();
+      http::async_write(self->stream_, *res, [self, res](beast::error_code, size_t) {
+        beast::error_code ig;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ig);
+      });
+    });
+  }
+
+ private:
+  StatePtr st_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  http::request<http::empty_body> req_;
+};
+
+template <class Conn>
+void accept_loop(StatePtr st, tcp::acceptor* acc) {
+  acc->async_accept([st, acc](beast::error_code ec, tcp::socket s) {
     if (st->stopping || ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(st, std::move(s))->start();
-    accept_loop(st);
+    if (!ec) std::make_shared<Conn>(st, std::move(s))->start();
+    accept_loop<Conn>(st, acc);
   });
 }
 
@@ -287,22 +559,55 @@ HttpServer::HttpServer(asio::io_context& io, ingest::Pipeline& pipeline, HttpOpt
     : st_(std::make_shared<State>(io, pipeline, std::move(opt))) {}
 HttpServer::~HttpServer() { stop(); }
 
+const std::vector<std::pair<std::string, std::string>>& HttpServer::initial_accounts() const { return st_->initial; }
+
 Status HttpServer::start() {
-  auto acc = ingest::open_acceptor(st_->io, st_->opt.listen, "http");
+  auto& o = st_->opt;
+  auto auth = Auth::open(o.data_dir + "/accounts.db", o.auth);
+  if (!auth) return Error{auth.error()};
+  st_->auth = std::move(auth.value());
+  auto made = st_->auth->bootstrap(o.key_dir + "/initial-passwords.txt", now_ns());
+  if (!made) return Error{made.error()};
+  st_->initial = *made;
+  st_->api = std::make_unique<Api>(st_->pipeline, st_->opt, *st_->auth);
+  st_->routes = build_routes(st_->api.get());
+  load_files(*st_);
+
+  std::string cert = o.tls_cert, key = o.tls_key;
+  if (cert.empty() || key.empty()) {
+    Status s = ingest::ensure_self_signed(o.key_dir, cert, key);
+    if (!s) return s;
+  }
+  st_->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+  st_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                        ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  st_->tls->use_certificate_chain_file(cert, ec);
+  if (ec) return Error{"https: cannot load certificate " + cert + ": " + ec.message()};
+  st_->tls->use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) return Error{"https: cannot load key " + key + ": " + ec.message()};
+
+  auto acc = ingest::open_acceptor(st_->io, o.listen, "https");
   if (!acc) return Error{acc.error()};
   st_->acc = std::move(acc.value());
   port_ = st_->acc->local_endpoint().port();
-  accept_loop(st_);
+  accept_loop<HttpsConn>(st_, st_->acc.get());
+  if (!o.redirect_listen.empty()) {
+    auto r = ingest::open_acceptor(st_->io, o.redirect_listen, "http redirect");
+    if (!r) return Error{r.error()};
+    st_->redirect_acc = std::move(r.value());
+    redirect_port_ = st_->redirect_acc->local_endpoint().port();
+    accept_loop<Redirect>(st_, st_->redirect_acc.get());
+  }
   return {};
 }
 
 void HttpServer::stop() {
   st_->stopping = true;
-  st_->search_pool.stop();
-  if (st_->acc) {
-    beast::error_code ec;
-    st_->acc->close(ec);
-  }
+  st_->pool.stop();
+  beast::error_code ec;
+  if (st_->acc) st_->acc->close(ec);
+  if (st_->redirect_acc) st_->redirect_acc->close(ec);
 }
 
 }  // namespace wardsec::server

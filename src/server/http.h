@@ -1,5 +1,7 @@
-// HTTP API (Boost.Beast): search, ingest of JSON lines, health and metrics. Issue #5 adds
-// HTTPS, accounts, roles and the web UI on top of this.
+// The console's server (Boost.Beast): HTTPS on one port (a self-signed certificate made at
+// first start, or the one configured), plain HTTP on another that only redirects, the REST API
+// under /api/v1 (routes.cc: one table, every route with the permission it needs), a WebSocket
+// for live figures and alerts, and the built web UI (web/dist) with strict security headers.
 #pragma once
 #include <utility>  // boost 1.74 asio uses std::exchange without including it
 #include <boost/asio.hpp>
@@ -7,24 +9,69 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "ingest/pipeline.h"
+#include "server/auth.h"
 
 namespace wardsec::alert {
 class AlertStore;
+struct Zone;
 }
 
 namespace wardsec::server {
 
 struct HttpOptions {
-  std::string listen = "127.0.0.1:8480";
+  std::string listen = "127.0.0.1:8443";        // HTTPS
+  std::string redirect_listen = "127.0.0.1:8480";  // plain HTTP, answers only with a redirect; "" off
+  std::string tls_cert, tls_key;                // PEM; empty: self-signed in key_dir
+  std::string key_dir;
   std::string data_dir;
+  std::string web_root;                         // the built UI; empty: web/dist beside the binary
   size_t max_body = 16u << 20;
   int tz_sec = 8 * 3600;
+  AuthOptions auth;
   alert::AlertStore* alerts = nullptr;          // /api/v1/alerts when set
+  std::vector<alert::Zone>* zones = nullptr;    // the security zones (dashboard)
   std::function<std::string()> extra_metrics;   // more members for /api/v1/metrics ("\"k\":v,...")
+  std::function<std::string()> settings_json;   // the running configuration, for the settings page
 };
+
+// One API request as the handlers see it.
+struct Request {
+  std::string method, target, path, body, ip, origin, host;
+  std::map<std::string, std::string> query;
+  std::vector<std::string> params;  // the {x} parts of the route's pattern, in order
+  std::string session_id;           // the cookie, when there is one
+  std::string csrf_header, auth_header;  // X-CSRF-Token, Authorization
+  Principal who;                    // valid when the route is not public
+  bool authenticated = false;
+  std::function<void(struct Response)> respond;  // for deferred answers (ingest)
+};
+
+struct Response {
+  Response() = default;
+  Response(int s, std::string b, std::string t = "application/json; charset=utf-8",
+           std::vector<std::pair<std::string, std::string>> h = {})
+      : status(s), body(std::move(b)), type(std::move(t)), headers(std::move(h)) {}
+  int status = 200;
+  std::string body;
+  std::string type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool deferred = false;  // the handler answers later through Request::respond
+};
+
+// kSession: a logged-in session at any stage of the login sequence (the auth routes).
+struct Route {
+  std::string method, pattern;  // pattern: /api/v1/alerts/{id}/state
+  Perm perm;
+  bool session_any_stage = false;
+  std::function<Response(Request&)> handler;
+  std::string summary;
+};
+
+class Api;  // the routes' shared state (routes.cc)
 
 class HttpServer {
  public:
@@ -33,14 +80,20 @@ class HttpServer {
   Status start();
   void stop();
   uint16_t port() const { return port_; }
+  uint16_t redirect_port() const { return redirect_port_; }
+  // One-time passwords of the accounts made at first start ({} when accounts existed).
+  const std::vector<std::pair<std::string, std::string>>& initial_accounts() const;
   struct State;
 
  private:
   std::shared_ptr<State> st_;
-  uint16_t port_ = 0;
+  uint16_t port_ = 0, redirect_port_ = 0;
 };
 
+// The route table (routes.cc), also printed by `wardsec api routes` for the OpenAPI test.
+std::vector<Route> build_routes(Api* api);
 std::map<std::string, std::string> parse_query_params(std::string_view target);
+std::string error_json(std::string_view msg, long column = -1);
 
 // The alert endpoints (alerts_api.cc): status and JSON body. `record` puts an event (a state
 // change) into the store.
@@ -49,6 +102,9 @@ std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::s
                                           const std::function<void(Event&&)>& record);
 
 // The search endpoint's work, shared with tests: returns the HTTP status and JSON body.
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec);
+// `restrict` is ANDed to the user's query (the audit trail is hidden from everyone but the
+// audit administrator).
+std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec,
+                                          const std::string& restrict = "");
 
 }  // namespace wardsec::server

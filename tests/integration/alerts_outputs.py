@@ -47,14 +47,9 @@ class Sink:
         return "250 OK"
 
 
-def api(base, path, body=None, method=None):
-    data = json.dumps(body).encode() if body is not None else None
-    rq = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(rq, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+def api(srv, path, body=None, method=None):
+    """The security administrator's call (an API token; who acts is that account)."""
+    return srv.admin("secadmin").call(method or ("POST" if body is not None else "GET"), path, body)
 
 
 def brute_force(port, src, n=12, host="portal-web-01", minute="10"):
@@ -106,7 +101,7 @@ alerts:
             for kind in ("zones", "systems", "assets"):
                 cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
             with Server(w, data, ["--config", cfg]) as srv:
-                base = f"http://127.0.0.1:{srv.http}"
+                base = srv
                 brute_force(srv.tcp, "45.95.147.201")
 
                 def brute_alert():
@@ -209,20 +204,20 @@ alerts:
                     f.write(f"<38>Nov 26 04:30:{i:02d} his-app-01 sshd[77]: Failed password for root from 10.50.9.9 port 5{i} ssh2\n")
             cli(w, "import", "--data", data, imp)
             with Server(w, data, ["--config", cfg]) as srv:
-                base = f"http://127.0.0.1:{srv.http}"
+                base = srv
                 got = wait_for(lambda: api(base, "/api/v1/alerts?asset=his-app-01")[1]["alerts"], 20, "the caught-up alert")
                 r.check(any(x["rule.name"] == "SSH brute force against a server" and x["source.ip"] == "10.50.9.9" for x in got),
                         "events imported while the server was down raise alerts at the next start")
                 before = api(base, "/api/v1/alerts")[1]["total"]
             with Server(w, data, ["--config", cfg]) as srv:
                 time.sleep(1)
-                after = api(f"http://127.0.0.1:{srv.http}", "/api/v1/alerts")[1]["total"]
+                after = api(srv, "/api/v1/alerts")[1]["total"]
                 r.check(after == before, f"a clean restart examines nothing twice ({before} -> {after})")
 
             # A dead receiver: retried, counted, logged; detection carries on.
             Hook.status = 500
             with Server(w, os.path.join(t, "data2"), ["--config", cfg]) as srv:
-                base = f"http://127.0.0.1:{srv.http}"
+                base = srv
                 brute_force(srv.tcp, "45.95.147.202")
                 wait_for(lambda: srv.metrics()["outputs_failed"] >= 1, 30, "the failed webhook to be counted")
                 r.check(srv.metrics()["outputs_sent_syslog"] >= 1, "the other outputs still deliver")

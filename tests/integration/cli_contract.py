@@ -65,13 +65,15 @@ def body(r):
             r.check(ok, f"config {text.splitlines()[0]}... {'loads' if want is None else 'is refused naming ' + want} ({res.stderr.strip()[:120]})")
         # serve runs with no config at all: only --data and its address.
         port = free_port()
-        p = subprocess.Popen([w, "serve", "--data", os.path.join(t, "data3"), "--listen", f"127.0.0.1:{port}",
+        p = subprocess.Popen([w, "serve", "--data", os.path.join(t, "data3"), "--listen", f"127.0.0.1:{port}", "--redirect", "",
                               "--udp", "", "--tcp", "", "--tls", "", "--relp", ""], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             import urllib.request
             def up():
                 try:
-                    return urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status == 200
+                    import ssl
+                    ctx = ssl.create_default_context(cafile=os.path.join(t, "data3.keys", "tls.crt"))
+                    return urllib.request.urlopen(f"https://127.0.0.1:{port}/api/v1/health", timeout=1, context=ctx).status == 200
                 except OSError:
                     return False
             wait_for(up, 15, "serve to come up")

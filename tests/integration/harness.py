@@ -1,7 +1,13 @@
 """Shared helpers for integration tests: a wardsec server on free loopback ports, a temp
 folder, the CLI, and bounded waits. Every test stops what it starts."""
 import argparse
+import base64
+import hashlib
+import hmac
+import http.cookiejar
 import json
+import ssl
+import struct
 import os
 import shutil
 import signal
@@ -50,6 +56,88 @@ def wait_for(pred, timeout=30, what="condition", interval=0.1):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+def totp(secret_b32, step=None):
+    """RFC 6238 (SHA-1, 30 s, 6 digits), as an authenticator app computes it."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    if step is None:
+        step = int(time.time()) // 30
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000)
+
+
+class Client:
+    """An HTTPS client of the console API: a cookie session (with its CSRF token) or a bearer
+    token. Certificates are checked against the server's own self-signed one."""
+
+    def __init__(self, base, cafile, token=None):
+        self.base, self.token, self.csrf = base, token, ""
+        ctx = ssl.create_default_context(cafile=cafile)
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx),
+                                                  urllib.request.HTTPCookieProcessor(self.jar))
+        self.last_headers = {}
+
+    def call(self, method, path, body=None, raw=None, headers=None, csrf=True):
+        data = raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
+        h = {"Content-Type": "application/json"}
+        if self.token:
+            h["Authorization"] = "Bearer " + self.token
+        if csrf and self.csrf:
+            h["X-CSRF-Token"] = self.csrf
+        h.update(headers or {})
+        rq = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        try:
+            with self.opener.open(rq, timeout=60) as r:
+                self.last_headers = dict(r.headers)
+                text = r.read()
+                code = r.status
+        except urllib.error.HTTPError as e:
+            self.last_headers = dict(e.headers)
+            text = e.read()
+            code = e.code
+        try:
+            return code, json.loads(text or b"{}")
+        except ValueError:
+            return code, text
+
+    def get(self, path):
+        return self.call("GET", path)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body if body is not None else {}, **kw)
+
+    def login(self, user, password, new_password=None, secret=None, step_offset=0):
+        """The whole login sequence: password, a forced change, TOTP enrolment or a code.
+        Returns the TOTP secret (new or given)."""
+        code, me = self.post("/api/v1/auth/login", {"username": user, "password": password})
+        if code != 200:
+            raise AssertionError(f"login {user}: {code} {me}")
+        self.csrf = me["csrf"]
+        if me["stage"] == "password_change":
+            code, me = self.post("/api/v1/auth/password", {"old_password": password, "new_password": new_password})
+            if code != 200:
+                raise AssertionError(f"password change {user}: {code} {me}")
+        if me["stage"] == "mfa_enroll":
+            code, en = self.get("/api/v1/auth/mfa/enroll")
+            secret = en["secret"]
+            code, me = self.post("/api/v1/auth/mfa/enroll", {"code": totp(secret)})
+            if code != 200:
+                raise AssertionError(f"mfa enrolment {user}: {code} {me}")
+        elif me["stage"] == "mfa":
+            code, me = self.post("/api/v1/auth/mfa", {"code": totp(secret, int(time.time()) // 30 + step_offset)})
+            if code != 200:
+                raise AssertionError(f"mfa {user}: {code} {me}")
+        if me.get("stage") != "active":
+            raise AssertionError(f"login {user} ended at {me}")
+        self.me = me
+        return secret
+
+
+_TOKENS, _SECRETS = {}, {}
+NEW_PASSWORDS = {"sysadmin": "Sys-Admin-2026!", "secadmin": "Sec-Admin-2026!", "auditadmin": "Audit-Admin-2026!"}
+
+
 class Server:
     """wardsec serve on loopback with every input on a free port."""
 
@@ -57,6 +145,7 @@ class Server:
         self.wardsec = wardsec
         self.data = data
         self.http = free_port()
+        self.redirect = free_port()
         self.tcp = free_port()
         self.udp = free_port(socket.SOCK_DGRAM)
         self.tls = free_port()
@@ -67,6 +156,7 @@ class Server:
 
     def start(self):
         cmd = [self.wardsec, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.http}",
+               "--redirect", f"127.0.0.1:{self.redirect}",
                "--tcp", f"127.0.0.1:{self.tcp}", "--udp", f"127.0.0.1:{self.udp}",
                "--tls", f"127.0.0.1:{self.tls}", "--relp", f"127.0.0.1:{self.relp}"] + self.extra
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
@@ -77,14 +167,67 @@ class Server:
         if self.proc.poll() is not None:
             raise AssertionError(f"wardsec exited with {self.proc.returncode}; see {self.log.name}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/api/v1/health", timeout=1) as r:
+            ctx = ssl.create_default_context(cafile=self.cafile)
+            with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=1, context=ctx) as r:
                 return r.status == 200
-        except OSError:
+        except (OSError, ssl.SSLError):
             return False
 
+    @property
+    def base(self):
+        return f"https://127.0.0.1:{self.http}"
+
+    @property
+    def cafile(self):
+        return self.data.rstrip("/") + ".keys/tls.crt"
+
+    def initial_passwords(self):
+        out = {}
+        with open(self.data.rstrip("/") + ".keys/initial-passwords.txt") as f:
+            for line in f:
+                if line.strip() and not line.startswith("#"):
+                    u, p = line.split()
+                    out[u] = p
+        return out
+
+    def client(self, token=None):
+        return Client(self.base, self.cafile, token)
+
+    def first_login(self, user):
+        """The first login of a built-in administrator: one-time password, forced change, TOTP
+        enrolment. Returns the logged-in (cookie) client; its TOTP secret is in .secret."""
+        c = self.client()
+        c.secret = c.login(user, self.initial_passwords()[user], NEW_PASSWORDS[user])
+        _SECRETS[(self.data, user)] = c.secret
+        return c
+
+    def admin(self, user="secadmin"):
+        """An API-token client of a built-in administrator (the token is made once, at its first
+        login, and outlives restarts of the server, as a script's token would)."""
+        key = (self.data, user)
+        if key not in _TOKENS:
+            c = self.first_login(user)
+            code, res = c.post("/api/v1/auth/tokens", {"label": "integration test"})
+            if code != 201:
+                raise AssertionError(f"cannot make a token for {user}: {code} {res}")
+            _TOKENS[key] = res["token"]
+        return self.client(_TOKENS[key])
+
+    def collector_token(self):
+        """A log sender's API token (a collector account made by the system administrator)."""
+        key = (self.data, "collector1")
+        if key not in _TOKENS:
+            code, res = self.admin("sysadmin").post("/api/v1/users", {"name": "collector1", "role": "collector"})
+            if code != 201:
+                raise AssertionError(f"cannot make a collector: {code} {res}")
+            _TOKENS[key] = res["token"]
+        return _TOKENS[key]
+
     def metrics(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/api/v1/metrics", timeout=5) as r:
-            return json.loads(r.read())
+        code, m = self.admin("secadmin").get("/api/v1/metrics")
+        if code != 200:
+            raise AssertionError(f"metrics: {code} {m}")
+        return m
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -9,13 +9,13 @@ import urllib.request
 from harness import Server, TempDir, args, cli, count, run
 
 
+CLIENTS = {}
+
+
 def req(url, data=None, method=None):
-    rq = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/x-ndjson"})
-    try:
-        with urllib.request.urlopen(rq, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    """Ingest goes through a collector's token, everything else through the security administrator's."""
+    c = CLIENTS["collector" if "/ingest" in url else "secadmin"]
+    return c.call(method or ("POST" if data is not None else "GET"), url, raw=data, headers={"Content-Type": "application/x-ndjson"})
 
 
 def body(r):
@@ -24,7 +24,9 @@ def body(r):
     with TempDir() as t:
         data = os.path.join(t, "data")
         with Server(w, data) as srv:
-            base = f"http://127.0.0.1:{srv.http}"
+            base = ""
+            CLIENTS["secadmin"] = srv.admin("secadmin")
+            CLIENTS["collector"] = srv.client(srv.collector_token())
             lines = [json.dumps({"@timestamp": "2026-11-26T22:30:00+08:00", "user": {"name": f"d{i}"}, "source": {"ip": "10.50.7.88"},
                                  "message": "统方查询 by doctor and drug", "db": {"statement": "SELECT doctor, drug, SUM(qty) ..."}},
                                 ensure_ascii=False) for i in range(500)]
@@ -45,7 +47,9 @@ def body(r):
             r.check(code == 400, "an empty batch is a 400")
             # An oversized body is refused from its Content-Length, before it is read.
             import socket
-            s = socket.create_connection(("127.0.0.1", srv.http))
+            import ssl
+            ctx = ssl.create_default_context(cafile=srv.cafile)
+            s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http)), server_hostname="127.0.0.1")
             s.sendall(b"POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 33554432\r\n\r\n")
             s.settimeout(10)
             head = s.recv(4096).decode(errors="replace")

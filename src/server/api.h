@@ -1,0 +1,36 @@
+// What the API's routes share: the accounts, the pipeline (metrics, and the audit trail that
+// goes into the tamper-evident store), the alert store, and the options. Private to server/.
+#pragma once
+#include <atomic>
+#include <mutex>
+
+#include "server/http.h"
+
+namespace wardsec::server {
+
+class Api {
+ public:
+  Api(ingest::Pipeline& p, HttpOptions& o, Auth& a) : pipeline(p), opt(o), auth(a) {}
+
+  // An administrative action into the store (event.dataset wardsec.audit): who, from where,
+  // what, on what, and whether it worked. Waits for room in the queue: never dropped.
+  void audit(const Request& r, const std::string& user, const std::string& action, bool ok, const std::string& target = "",
+             const std::string& detail = "");
+
+  // The metrics object (JSON) the API and the live socket share.
+  std::string metrics_json();
+  // Events per second over the last few seconds (sampled each call, at most once a second).
+  double events_per_second();
+
+  ingest::Pipeline& pipeline;
+  HttpOptions& opt;
+  Auth& auth;
+
+ private:
+  std::mutex rate_mu_;
+  int64_t last_t_ = 0;
+  uint64_t last_stored_ = 0;
+  double eps_ = 0;
+};
+
+}  // namespace wardsec::server

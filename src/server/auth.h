@@ -1,0 +1,192 @@
+// The center's own security (等保 asks it of the management center itself): local accounts
+// with argon2id password hashes, a complexity / expiry / history policy, lockout after
+// repeated failures, TOTP second factor (RFC 6238), sessions with idle and absolute timeouts
+// and a CSRF token, API tokens for scripts and log senders, and the role table that keeps the
+// three administrators (三员: system, security, audit) apart.
+//
+// Accounts live in <data>/accounts.db (SQLite). Sessions live in memory: a restart logs
+// everybody out, which is the safe direction.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+struct sqlite3;
+
+namespace wardsec::server {
+
+// ---- roles and permissions ------------------------------------------------------------------
+
+// One role per account, so one account can never combine two of the three administrators.
+enum class Role { kSysAdmin, kSecAdmin, kAuditAdmin, kReadOnly, kCollector };
+const char* role_name(Role r);      // sysadmin, secadmin, auditadmin, readonly, collector
+const char* role_name_zh(Role r);   // 系统管理员 ...
+std::optional<Role> parse_role(std::string_view s);
+
+// What a route needs. kPublic: nobody needs to be logged in; kSelf: any fully logged-in
+// account (its own profile, password, tokens).
+enum class Perm {
+  kPublic,
+  kSelf,
+  kDashboard,
+  kEventsRead,
+  kAlertsRead,
+  kAlertsWrite,
+  kAssetsRead,
+  kAssetsWrite,
+  kComplianceRead,
+  kSystemRead,
+  kUsersRead,
+  kUsersWrite,
+  kSettingsRead,
+  kSettingsWrite,
+  kAuditRead,
+  kIngest,
+};
+const char* perm_name(Perm p);  // "alerts.write" ...
+bool role_has(Role r, Perm p);
+std::vector<std::string> role_perms(Role r);
+
+// ---- primitives (tested against published vectors) -------------------------------------------
+
+std::string random_bytes(size_t n);
+std::string to_hex(std::string_view bytes);
+std::string base32_encode(std::string_view bytes);                 // RFC 4648, no padding
+std::optional<std::string> base32_decode(std::string_view text);   // case-insensitive, spaces ignored
+// RFC 6238 TOTP (HMAC-SHA1, 30 s steps, 6 digits) for the step `step` (= unix seconds / 30).
+std::string totp_code(std::string_view secret, int64_t step, int digits = 6);
+// argon2id, encoded ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
+Result<std::string> hash_password(std::string_view password);
+bool verify_password(const std::string& encoded, std::string_view password);
+bool const_time_equal(std::string_view a, std::string_view b);
+
+// ---- policy ---------------------------------------------------------------------------------
+
+struct AuthOptions {
+  int lockout_failures = 5;        // failed logins (password or code) in a row before a lockout
+  int lockout_minutes = 30;
+  int password_min_length = 10;
+  int password_classes = 3;        // of: lower, upper, digit, other
+  int password_max_age_days = 90;  // 0: never expires
+  int password_history = 5;        // the last N passwords cannot be reused
+  int idle_timeout_minutes = 15;
+  int session_max_hours = 12;
+  bool single_session = false;     // a new login ends the account's other sessions
+  bool require_mfa = true;         // every interactive account enrols TOTP at first login
+  int login_rate_per_minute = 20;  // login attempts per source address
+  std::string issuer = "wardsec";  // shown in authenticator apps
+};
+
+// Empty when acceptable, else the reason (Chinese first, English after " / ").
+std::string password_problem(const AuthOptions& o, std::string_view user, std::string_view pw);
+
+// ---- accounts, sessions, tokens --------------------------------------------------------------
+
+struct Account {
+  std::string name, display;
+  Role role = Role::kReadOnly;
+  bool disabled = false, must_change = false, mfa_enrolled = false;
+  int failures = 0;
+  int64_t locked_until = 0, pw_changed = 0, created = 0, last_login = 0;  // ns
+};
+
+// Where a session is in the login sequence. Only kActive may use the API beyond auth.
+enum class Stage { kPasswordChange, kMfaEnroll, kMfa, kActive };
+const char* stage_name(Stage s);  // password_change, mfa_enroll, mfa, active
+
+struct Session {
+  std::string id, csrf, user, ip;
+  Role role = Role::kReadOnly;
+  Stage stage = Stage::kMfa;
+  int64_t created = 0, last_seen = 0;
+  std::string pending_secret;  // TOTP secret shown during enrolment, not yet confirmed
+};
+
+// Who made a request: a session (cookie) or an API token (Authorization: Bearer).
+struct Principal {
+  std::string user;
+  Role role = Role::kReadOnly;
+  Stage stage = Stage::kActive;
+  std::string session_id, csrf;  // empty for tokens
+  bool token = false;
+};
+
+struct AuthError {
+  int status;           // 401, 403, 423 (locked), 429 (rate)
+  std::string message;  // for the user; never says whether the account exists
+};
+
+class Auth {
+ public:
+  static Result<std::unique_ptr<Auth>> open(const std::string& path, AuthOptions opt);
+  ~Auth();
+  const AuthOptions& options() const { return opt_; }
+
+  // First start: when there is no account, makes sysadmin, secadmin and auditadmin with
+  // random one-time passwords (changed at first login) and writes them to `file` (0600).
+  // Returns the accounts made (empty when accounts existed).
+  Result<std::vector<std::pair<std::string, std::string>>> bootstrap(const std::string& file, int64_t now);
+
+  // Password step. On success a session whose stage says what comes next.
+  std::variant<Session, AuthError> login(const std::string& user, const std::string& password, const std::string& ip, int64_t now);
+  // The code step (stage kMfa): 6 digits from the authenticator.
+  std::optional<AuthError> verify_mfa(const std::string& sid, const std::string& code, int64_t now);
+  // Enrolment (stage kMfaEnroll): begin returns the otpauth:// URI; finish checks a code.
+  Result<std::string> mfa_begin(const std::string& sid);
+  std::optional<AuthError> mfa_finish(const std::string& sid, const std::string& code, int64_t now);
+  // Own password change (stage kPasswordChange or kActive).
+  std::optional<AuthError> change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now);
+  void logout(const std::string& sid);
+  // The session behind a cookie, touched; nullopt when unknown, idle too long or too old.
+  std::optional<Principal> session(const std::string& sid, int64_t now);
+  // The same without touching it (the live socket must not keep a session alive).
+  std::optional<Principal> session_peek(const std::string& sid, int64_t now);
+  std::optional<Principal> token(const std::string& bearer, int64_t now);
+
+  // Administration (the routes check the caller's permission; these check the rules).
+  Result<std::vector<Account>> accounts();
+  Result<Account> account(const std::string& name);
+  // A new interactive account gets `password` and must change it; a collector gets a token
+  // instead, returned once.
+  Result<std::string> create(const std::string& name, const std::string& display, Role role, const std::string& password, int64_t now);
+  Status update(const std::string& name, const std::optional<std::string>& display, const std::optional<Role>& role,
+                const std::optional<bool>& disabled);
+  Status unlock(const std::string& name);
+  Status reset_password(const std::string& name, const std::string& password, int64_t now);
+  Status reset_mfa(const std::string& name);
+  Status remove(const std::string& name);
+  // API tokens of an account: the secret is returned once, only its hash is kept.
+  Result<std::string> create_token(const std::string& user, const std::string& label, int64_t now);
+  struct TokenInfo {
+    int64_t id = 0;
+    std::string label, user;
+    int64_t created = 0, last_used = 0;
+  };
+  Result<std::vector<TokenInfo>> tokens(const std::string& user);
+  Status revoke_token(const std::string& user, int64_t id);
+  size_t session_count();
+
+ private:
+  Auth() = default;
+  bool rate_ok(const std::string& ip, int64_t now);
+  void end_sessions_of(const std::string& user, const std::string& except);
+  std::optional<AuthError> count_failure(const std::string& user, int64_t now);
+  bool check_code(const std::string& user, const std::string& secret, const std::string& code, int64_t now);
+  Status set_password(const std::string& name, const std::string& pw, bool must_change, int64_t now);
+  Result<Account> load(const std::string& name);
+
+  AuthOptions opt_;
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;
+  std::map<std::string, Session> sessions_;
+  std::map<std::string, std::vector<int64_t>> attempts_;  // login attempts per address (rate limit)
+};
+
+}  // namespace wardsec::server
