@@ -17,7 +17,7 @@ import urllib.request
 import json
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
-from harness import free_port, wait_for  # noqa: E402
+from harness import Server, free_port, wait_for  # noqa: E402
 
 
 def send_paced(port, payload, eps):
@@ -80,12 +80,21 @@ def run_wardsec(wardsec, payload, n, conns, tmp, pace=0, detect=True):
     with open(cfg, "w") as f:
         f.write(f"detection:\n  enabled: {'true' if detect else 'false'}\n")
     http, tcp = free_port(), free_port()
-    p = subprocess.Popen([wardsec, "serve", "--config", cfg, "--data", data, "--listen", f"127.0.0.1:{http}", "--tcp", f"127.0.0.1:{tcp}",
-                          "--udp", "", "--tls", "", "--relp", ""], stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "w.log"), "w"))
+    p = subprocess.Popen([wardsec, "serve", "--config", cfg, "--data", data, "--listen", f"127.0.0.1:{http}", "--redirect", "",
+                          "--tcp", f"127.0.0.1:{tcp}", "--udp", "", "--tls", "", "--relp", ""],
+                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "w.log"), "w"))
+    # The metrics need a logged-in account: the harness's view of the same server does the
+    # first login (and keeps an API token).
+    view = Server(wardsec, data)
+    view.http = http
+    view.proc = p
+    wait_for(view.healthy, 20, "wardsec up")
+    client = view.admin("secadmin")
+
     def metrics():
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/v1/metrics", timeout=2) as r:
-                return json.loads(r.read())
+            code, m = client.get("/api/v1/metrics")
+            return m if code == 200 else None
         except OSError:
             return None
     wait_for(lambda: metrics() is not None, 20, "wardsec up")

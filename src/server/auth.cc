@@ -630,7 +630,11 @@ Result<std::string> Auth::create(const std::string& name, const std::string& dis
   sqlite::Stmt ins(db_, "INSERT INTO users(name, display, role, pw_hash, pw_changed, must_change, created) VALUES(?,?,?,?,?,1,?)");
   ins.bind(1, name).bind(2, display).bind(3, std::string(role_name(role))).bind(4, hash).bind(5, now).bind(6, now);
   if (Status s = ins.run(); !s) return Error{s.error()};
-  if (role != Role::kCollector) return std::string();
+  if (role != Role::kCollector) {
+    sqlite::Stmt hi(db_, "INSERT INTO pw_history(name, hash, at) VALUES(?,?,?)");
+    if (Status s = hi.bind(1, name).bind(2, hash).bind(3, now).run(); !s) return Error{s.error()};
+    return std::string();
+  }
   std::string secret = "wst_" + to_hex(random_bytes(24));
   sqlite::Stmt tk(db_, "INSERT INTO tokens(user, label, hash, created) VALUES(?,?,?,?)");
   tk.bind(1, name).bind(2, std::string("initial")).bind(3, sha256_hex(secret)).bind(4, now);

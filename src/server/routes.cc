@@ -210,6 +210,8 @@ Response change_password(Api& api, Request& r) {
   Response err;
   auto j = body_object(r, err);
   if (!j) return err;
+  if (str(*j, "old_password").empty() || str(*j, "new_password").empty())
+    return fail(400, "请输入原密码和新密码 / old_password and new_password are required");
   auto e = api.auth.change_password(r.who.session_id, str(*j, "old_password"), str(*j, "new_password"), now_ns());
   api.audit(r, r.who.user, "password_change", !e, r.who.user, e ? e->message : "");
   if (e) return fail(e->status, e->message);
@@ -240,6 +242,7 @@ Response mfa_verify(Api& api, Request& r) {
   Response err;
   auto j = body_object(r, err);
   if (!j) return err;
+  if (str(*j, "code").empty()) return fail(400, "请输入动态口令 / code is required");
   auto e = api.auth.verify_mfa(r.who.session_id, str(*j, "code"), now_ns());
   api.audit(r, r.who.user, e && e->status == 423 ? "login_locked" : "login_mfa", !e, "", e ? e->message : "");
   if (e) return fail(e->status, e->message);

@@ -1,0 +1,330 @@
+"""The console's server and its own security (issue #5), over real HTTPS: the redirect, security
+headers and cookie flags; the first login (one-time password, forced change, TOTP enrolment);
+codes used once; lockout after 5 failures and the unlock; CSRF and Origin checks; every route
+walked with every role against a table written here from the issue's role descriptions; the
+OpenAPI file against the real routes; the audit trail seen by the audit administrator alone;
+the live WebSocket; bad input answered with 4xx, never 500; the login rate limit."""
+import base64
+import json
+import os
+import random
+import socket
+import ssl
+import struct
+import subprocess
+import time
+import urllib.parse
+
+from harness import NEW_PASSWORDS, Server, TempDir, args, cli, run, totp, wait_for
+
+ANON, COLLECTOR = "anonymous", "collector"
+INTERACTIVE = {"sysadmin", "secadmin", "auditadmin", "readonly"}
+READERS = {"secadmin", "readonly"}
+SEC, SYS, AUD = {"secadmin"}, {"sysadmin"}, {"auditadmin"}
+EVERYONE = INTERACTIVE | {ANON, COLLECTOR}
+
+# Who may call what: the separation of the three administrators as the issue states it. The
+# system administrator runs accounts and settings and sees no security data; the security
+# administrator works events, alerts and assets; the audit administrator reads the audit trail
+# and nothing else; read-only users read; a collector only writes events.
+EXPECTED = {
+    "GET /api/v1/health": EVERYONE,
+    "POST /api/v1/auth/login": EVERYONE,
+    "GET /api/v1/auth/me": INTERACTIVE,
+    "POST /api/v1/auth/logout": INTERACTIVE,
+    "POST /api/v1/auth/password": INTERACTIVE,
+    "GET /api/v1/auth/mfa/enroll": INTERACTIVE,
+    "POST /api/v1/auth/mfa/enroll": INTERACTIVE,
+    "POST /api/v1/auth/mfa": INTERACTIVE,
+    "GET /api/v1/auth/tokens": INTERACTIVE,
+    "POST /api/v1/auth/tokens": INTERACTIVE,
+    "DELETE /api/v1/auth/tokens/{id}": INTERACTIVE,
+    "GET /api/v1/metrics": {"sysadmin", "secadmin", "readonly"},
+    "GET /api/v1/dashboard": READERS,
+    "GET /api/v1/live": READERS,
+    "GET /api/v1/search": READERS,
+    "GET /api/v1/search/stats": READERS,
+    "GET /api/v1/search/export": READERS,
+    "GET /api/v1/alerts": READERS,
+    "GET /api/v1/alerts/{id}": READERS,
+    "POST /api/v1/alerts/{id}/state": SEC,
+    "GET /api/v1/suppressions": READERS,
+    "POST /api/v1/suppressions": SEC,
+    "DELETE /api/v1/suppressions/{id}": SEC,
+    "GET /api/v1/zones": READERS,
+    "GET /api/v1/systems": READERS,
+    "GET /api/v1/assets": READERS,
+    "POST /api/v1/inventory/{kind}": SEC,
+    "GET /api/v1/inventory/{kind}/export": READERS,
+    "GET /api/v1/users": SYS,
+    "POST /api/v1/users": SYS,
+    "PATCH /api/v1/users/{name}": SYS,
+    "DELETE /api/v1/users/{name}": SYS,
+    "POST /api/v1/users/{name}/unlock": SYS,
+    "POST /api/v1/users/{name}/reset-password": SYS,
+    "POST /api/v1/users/{name}/reset-mfa": SYS,
+    "GET /api/v1/settings": SYS,
+    "GET /api/v1/audit": AUD,
+    "POST /api/v1/ingest": {COLLECTOR},
+}
+# Placeholders that name nothing, so an allowed call changes nothing (404/400/409).
+FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here"}
+
+
+def ws_first_message(srv, cookie, origin):
+    """Opens /api/v1/live over TLS by hand and returns the status line and the first frame."""
+    ctx = ssl.create_default_context(cafile=srv.cafile)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http), timeout=10), server_hostname="127.0.0.1")
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /api/v1/live HTTP/1.1\r\nHost: 127.0.0.1:{srv.http}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\nCookie: {cookie}\r\n\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0].decode()
+    if " 101 " not in status:
+        s.close()
+        return status, None
+
+    def need(n):
+        nonlocal rest
+        while len(rest) < n:
+            rest += s.recv(65536)
+        out, rest = rest[:n], rest[n:]
+        return out
+    b0, b1 = need(2)
+    ln = b1 & 0x7f
+    if ln == 126:
+        ln = struct.unpack(">H", need(2))[0]
+    elif ln == 127:
+        ln = struct.unpack(">Q", need(8))[0]
+    payload = need(ln)
+    s.close()
+    return status, json.loads(payload)
+
+
+def body(r):
+    a = args()
+    w = a.wardsec
+    with TempDir() as t:
+        data = os.path.join(t, "data")
+        cfg = os.path.join(t, "wardsec.yaml")
+        with open(cfg, "w") as f:
+            f.write("auth:\n  login_rate_per_minute: 60\n")
+        with Server(w, data, ["--config", cfg]) as srv:
+            # -- transport and headers
+            import http.client
+            hc = http.client.HTTPConnection("127.0.0.1", srv.redirect, timeout=10)
+            hc.request("GET", "/search?q=x", headers={"Host": "wardsec.hospital.example:80"})
+            res = hc.getresponse()
+            r.check(res.status == 308 and res.getheader("Location") == f"https://wardsec.hospital.example:{srv.http}/search?q=x",
+                    f"plain HTTP only redirects to HTTPS ({res.status} {res.getheader('Location')})")
+            anon = srv.client()
+            code, _ = anon.get("/api/v1/health")
+            h = anon.last_headers
+            r.check(code == 200 and "default-src 'self'" in h.get("Content-Security-Policy", "") and "frame-ancestors 'none'" in h.get(
+                "Content-Security-Policy", "") and h.get("Strict-Transport-Security", "").startswith("max-age=")
+                    and h.get("X-Frame-Options") == "DENY" and h.get("X-Content-Type-Options") == "nosniff",
+                    "CSP, HSTS, frame denial and nosniff on every answer")
+            code, res = anon.get("/api/v1/alerts")
+            r.check(code == 401, "the API refuses a caller without a session (401)")
+
+            # -- first login: one-time password, forced change, TOTP enrolment
+            pw = srv.initial_passwords()
+            r.check(set(pw) == {"sysadmin", "secadmin", "auditadmin"} and all(len(p) >= 12 for p in pw.values()),
+                    "first start makes the three administrators with one-time passwords")
+            mode = oct(os.stat(srv.data + ".keys/initial-passwords.txt").st_mode & 0o777)
+            r.check(mode == "0o600", f"the one-time password file is private ({mode})")
+            sec = srv.client()
+            code, me = sec.post("/api/v1/auth/login", {"username": "secadmin", "password": pw["secadmin"]})
+            cookie = sec.last_headers.get("Set-Cookie", "")
+            r.check(code == 200 and me["stage"] == "password_change", f"the first login must change the password ({me.get('stage')})")
+            r.check("Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie, f"session cookie flags ({cookie[:60]}...)")
+            sec.csrf = me["csrf"]
+            code, res = sec.get("/api/v1/alerts")
+            r.check(code == 403 and res.get("stage") == "password_change", "nothing else works before the change")
+            code, res = sec.post("/api/v1/auth/password", {"old_password": pw["secadmin"], "new_password": "short"})
+            r.check(code == 400 and "至少" in res["error"], f"a weak password is refused in Chinese first ({res.get('error')})")
+            code, res = sec.post("/api/v1/auth/password", {"old_password": pw["secadmin"], "new_password": "secadmin-Password-1"})
+            r.check(code == 400 and "用户名" in res["error"], "a password containing the account name is refused")
+            code, me = sec.post("/api/v1/auth/password", {"old_password": pw["secadmin"], "new_password": NEW_PASSWORDS["secadmin"]})
+            r.check(code == 200 and me["stage"] == "mfa_enroll", "then the authenticator must be enrolled")
+            code, en = sec.get("/api/v1/auth/mfa/enroll")
+            r.check(code == 200 and en["uri"].startswith("otpauth://totp/wardsec:secadmin?secret=") and en["qr_svg"].startswith("<svg"),
+                    "enrolment gives an otpauth URI and a QR code")
+            code, res = sec.post("/api/v1/auth/mfa/enroll", {"code": "000000" if totp(en["secret"]) != "000000" else "111111"})
+            r.check(code == 401, "a wrong enrolment code is refused")
+            enrol_code = totp(en["secret"])
+            code, me = sec.post("/api/v1/auth/mfa/enroll", {"code": enrol_code})
+            r.check(code == 200 and me["stage"] == "active" and me["role"] == "secadmin", "a right code finishes the login")
+            code, res = sec.get("/api/v1/alerts")
+            r.check(code == 200, "the security administrator now reads alerts")
+            # A later login asks for a code, and a code works once.
+            again = srv.client()
+            code, me = again.post("/api/v1/auth/login", {"username": "secadmin", "password": NEW_PASSWORDS["secadmin"]})
+            again.csrf = me.get("csrf", "")
+            r.check(code == 200 and me["stage"] == "mfa", "the next login asks for the authenticator code")
+            code, res = again.post("/api/v1/auth/mfa", {"code": enrol_code})
+            r.check(code == 401, "the code already used cannot be used again (replay)")
+            code, me = again.post("/api/v1/auth/mfa", {"code": totp(en["secret"], int(time.time()) // 30 + 1)})
+            r.check(code == 200 and me["stage"] == "active", "the next code logs in")
+
+            # -- CSRF and Origin
+            code, res = sec.call("POST", "/api/v1/suppressions", {"field": "user", "value": "x", "minutes": 5, "reason": "t"}, csrf=False)
+            r.check(code == 403 and "CSRF" in res["error"], "a change without the CSRF token is refused")
+            code, res = sec.call("POST", "/api/v1/suppressions", {"field": "user", "value": "x", "minutes": 5, "reason": "t"},
+                                 headers={"Origin": "https://evil.example"})
+            r.check(code == 403 and "cross-origin" in res["error"], "a change from a foreign Origin is refused")
+            code, res = sec.call("POST", "/api/v1/suppressions", {"field": "user", "value": "x", "minutes": 5, "reason": "t"},
+                                 headers={"Origin": f"https://127.0.0.1:{srv.http}"})
+            r.check(code == 201, f"the same change with token and own Origin works ({code} {res})")
+
+            # -- the other roles
+            sysc = srv.first_login("sysadmin")
+            aud = srv.first_login("auditadmin")
+            code, res = sysc.post("/api/v1/users", {"name": "wangfang", "display": "值班员 王芳", "role": "readonly", "password": "Zhiban-Pass-01"})
+            r.check(code == 201, f"the system administrator creates a read-only account ({code} {res})")
+            code, res = sysc.post("/api/v1/users", {"name": "bad", "role": "readonly", "password": "weak"})
+            r.check(code == 400, "an account with a weak password is refused")
+            code, res = sysc.call("PATCH", "/api/v1/users/sysadmin", {"role": "auditadmin"})
+            r.check(code == 403, "an administrator cannot give their own account another role")
+            ro = srv.client()
+            viewer_secret = ro.login("wangfang", "Zhiban-Pass-01", "Zhiban-Pass-02")
+            code, res = sysc.post("/api/v1/users", {"name": "collector1", "role": "collector"})
+            r.check(code == 201 and res.get("token", "").startswith("wst_"), "a collector account comes with an API token")
+            col = srv.client(res["token"])
+            code, res = anon.post("/api/v1/auth/login", {"username": "collector1", "password": "anything-at-all"})
+            r.check(code == 401, "a collector cannot log in interactively")
+
+            # -- every route with every role, against the table above
+            routes = [json.loads(l) for l in cli(w, "api", "routes").stdout.splitlines()]
+            keys = {f"{x['method']} {x['path']}" for x in routes}
+            r.check(keys == set(EXPECTED), f"the permission table covers every route (missing {sorted(keys - set(EXPECTED))}, "
+                                           f"stale {sorted(set(EXPECTED) - keys)})")
+            clients = {ANON: anon, "sysadmin": sysc, "secadmin": sec, "auditadmin": aud, "readonly": ro, COLLECTOR: col}
+            wrong = []
+            walked = 0
+            ordered = sorted(routes, key=lambda x: x["path"] == "/api/v1/auth/logout")  # logout last
+            for rt in ordered:
+                path = rt["path"]
+                for k, v in FILL.items():
+                    path = path.replace(k, v)
+                for role, c in clients.items():
+                    body_ = None if rt["method"] in ("GET", "DELETE") else {}
+                    code, res = c.call(rt["method"], path, body_)
+                    allowed = code not in (401, 403)
+                    want = role in EXPECTED.get(f"{rt['method']} {rt['path']}", set())
+                    walked += 1
+                    if allowed != want or code >= 500:
+                        wrong.append(f"{role} {rt['method']} {path}: {code}")
+            r.check(not wrong, f"{walked} calls (every route x every role) allowed and denied as the table says {wrong[:6]}")
+            # The logout above ended those sessions.
+            code, _ = sec.get("/api/v1/alerts")
+            r.check(code == 401, "after logout the session is gone")
+
+            # -- OpenAPI against the real routes
+            spec = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.json"), encoding="utf-8"))
+            documented = {}
+            for p_, ops in spec["paths"].items():
+                for m, op in ops.items():
+                    documented[f"{m.upper()} {p_}"] = op.get("x-permission")
+            real = {f"{x['method']} {x['path']}": x["permission"] for x in routes}
+            r.check(set(documented) == set(real), f"docs/openapi.json describes exactly the real routes "
+                                                  f"(undocumented {sorted(set(real) - set(documented))}, absent {sorted(set(documented) - set(real))})")
+            r.check(all(documented.get(k) == v for k, v in real.items()), "and names the same permission for each")
+
+            # -- lockout after 5 failures, unlock by the system administrator
+            codes = []
+            for i in range(5):
+                code, res = anon.post("/api/v1/auth/login", {"username": "wangfang", "password": f"Wrong-Pass-{i}x"})
+                codes.append(code)
+            r.check(codes == [401, 401, 401, 401, 423], f"the 5th wrong password locks the account ({codes})")
+            code, res = anon.post("/api/v1/auth/login", {"username": "wangfang", "password": "Zhiban-Pass-02"})
+            r.check(code == 423 and "锁定" in res["error"], "a locked account refuses even the right password")
+            sysc = srv.client()
+            sysc.login("sysadmin", NEW_PASSWORDS["sysadmin"], secret=srv_secret(srv, "sysadmin"), step_offset=1)
+            code, users = sysc.get("/api/v1/users")
+            viewer = [u for u in users["users"] if u["name"] == "wangfang"][0]
+            r.check(viewer["locked"] and viewer["locked_until"], "the user list shows the lock")
+            code, res = sysc.post("/api/v1/users/wangfang/unlock")
+            code, me = anon.post("/api/v1/auth/login", {"username": "wangfang", "password": "Zhiban-Pass-02"})
+            r.check(code == 200 and me["stage"] == "mfa", "after the unlock the password works again")
+
+            # -- the audit trail: the audit administrator sees what the others did; nobody else sees it
+            aud = srv.client()
+            aud.login("auditadmin", NEW_PASSWORDS["auditadmin"], secret=srv_secret(srv, "auditadmin"), step_offset=1)
+
+            def trail(q):
+                code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": q, "limit": 1000}))
+                return res["events"] if code == 200 else []
+            evs = wait_for(lambda: trail("event.action:login_locked") and trail("event.action:user_unlock") or None, 15,
+                           "the lockout and the unlock in the audit trail")
+            locked = trail("event.action:login_locked")
+            r.check(locked and locked[0]["user.name"] == "wangfang" and locked[0]["event.outcome"] == "failure",
+                    "the lockout is in the audit trail")
+            unlock = trail("event.action:user_unlock")
+            r.check(unlock and unlock[0]["user.name"] == "sysadmin" and unlock[0]["user.target.name"] == "wangfang",
+                    "the unlock names who did it and to whom")
+            acts = {e["event.action"] for e in trail("*")}
+            r.check({"login", "login_mfa", "password_change", "mfa_enroll", "user_create", "logout", "suppression_add"} <= acts,
+                    f"logins, password changes, enrolments, account changes and rule changes are audited ({sorted(acts)})")
+            code, res = again.get("/api/v1/search?" + urllib.parse.urlencode({"q": "event.dataset:wardsec.audit"}))
+            r.check(code == 200 and res["events"] == [], "the security administrator's search does not show the audit trail")
+            code, res = aud.get("/api/v1/search?q=*")
+            r.check(code == 403, "the audit administrator cannot search events")
+
+            # -- the live socket
+            ro = srv.client()
+            ro.login("wangfang", "Zhiban-Pass-02", secret=viewer_secret, step_offset=1)
+            cookie = "; ".join(f"{c.name}={c.value}" for c in ro.jar)
+            status, msg = ws_first_message(srv, cookie, f"https://127.0.0.1:{srv.http}")
+            r.check(msg is not None and msg["type"] == "tick" and "stored" in msg["metrics"] and "alerts_open" in msg,
+                    f"the WebSocket sends live figures ({status})")
+            status, msg = ws_first_message(srv, cookie, "https://evil.example")
+            r.check(" 403 " in status, f"a WebSocket from a foreign origin is refused ({status})")
+            status, msg = ws_first_message(srv, "wardsec_session=nope", f"https://127.0.0.1:{srv.http}")
+            r.check(" 401 " in status, "a WebSocket without a session is refused")
+
+            # -- bad input: 4xx, never 500
+            codes = set()
+            rnd = random.Random(7)
+            for path in ["/api/v1/suppressions", "/api/v1/alerts/1/state", "/api/v1/auth/tokens", "/api/v1/inventory/assets",
+                         "/api/v1/auth/password"]:
+                for i in range(20):
+                    junk = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300)))
+                    if i % 3 == 0:
+                        junk = json.dumps({"state": rnd.choice([None, 1, [], "x" * 5000]), "minutes": rnd.choice(["a", -1, 1e300])}).encode()
+                    code, _ = again.call("POST", path, raw=junk)
+                    codes.add(code)
+            r.check(all(400 <= c < 500 for c in codes), f"random bodies get 4xx answers ({sorted(codes)})")
+            code, res = again.get("/api/v1/search?q=" + urllib.parse.quote("host.name:(a"))
+            r.check(code == 400 and "column" in res, "a bad query names the column")
+            ctx = ssl.create_default_context(cafile=srv.cafile)
+            s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http)), server_hostname="127.0.0.1")
+            s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+            head = s.recv(4096).decode(errors="replace")
+            s.close()
+            r.check(head.startswith("HTTP/1.1 431"), f"oversized headers are a 431 ({head.splitlines()[0] if head else 'none'})")
+
+            # -- the login rate limit (60 a minute from one address here)
+            got = []
+            for i in range(70):
+                code, _ = anon.post("/api/v1/auth/login", {"username": "no-such-user", "password": "Whatever-123"})
+                got.append(code)
+                if code == 429:
+                    break
+            r.check(429 in got, f"logins from one address are rate limited (429 after {len(got)} tries)")
+            r.check(srv.healthy(), "the server is still healthy")
+        r.check(cli(w, "verify", "--data", data, check=False).returncode == 0, "the store, audit trail included, verifies")
+
+
+def srv_secret(srv, user):
+    from harness import _SECRETS
+    return _SECRETS[(srv.data, user)]
+
+if __name__ == "__main__":
+    run("console_api", body)

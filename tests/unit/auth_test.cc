@@ -1,0 +1,255 @@
+// The center's own security: TOTP and base32 against their RFCs' vectors, the password policy,
+// argon2id, the login sequence, lockout, timeouts, tokens and the role table, with the clock
+// passed in so nothing here waits.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "server/auth.h"
+
+namespace wardsec::server {
+namespace {
+
+constexpr int64_t kSec = 1000000000LL;
+
+TEST(Totp, Rfc6238Sha1Vectors) {
+  // RFC 6238 appendix B, SHA-1, 8 digits, the 20-byte ASCII secret.
+  const std::string secret = "12345678901234567890";
+  const std::pair<int64_t, const char*> v[] = {{59, "94287082"},         {1111111109, "07081804"}, {1111111111, "14050471"},
+                                               {1234567890, "89005924"}, {2000000000, "69279037"}, {20000000000, "65353130"}};
+  for (auto [t, code] : v) EXPECT_EQ(totp_code(secret, t / 30, 8), code) << t;
+  EXPECT_EQ(totp_code(secret, 59 / 30), "287082");  // 6 digits: the last six
+}
+
+TEST(Base32, Rfc4648Vectors) {
+  const std::pair<const char*, const char*> v[] = {{"", ""},          {"f", "MY"},           {"fo", "MZXQ"},
+                                                   {"foo", "MZXW6"},  {"foob", "MZXW6YQ"},   {"fooba", "MZXW6YTB"},
+                                                   {"foobar", "MZXW6YTBOI"}};
+  for (auto [plain, enc] : v) {
+    EXPECT_EQ(base32_encode(plain), enc);
+    EXPECT_EQ(base32_decode(enc).value(), plain);
+  }
+  EXPECT_EQ(base32_decode("mzxw 6ytb-oi====").value(), "foobar");  // as people type it
+  EXPECT_FALSE(base32_decode("MZX!").has_value());
+}
+
+TEST(Password, PolicyAndHash) {
+  AuthOptions o;
+  EXPECT_NE(password_problem(o, "li", "Short1!"), "");
+  EXPECT_NE(password_problem(o, "li", "alllowercaseletters"), "");        // one class
+  EXPECT_EQ(password_problem(o, "li", "Two-Classes-Here"), "");           // upper, lower, other
+  EXPECT_NE(password_problem(o, "zhangsan", "ZhangSan-2026!"), "");       // contains the name
+  EXPECT_EQ(password_problem(o, "li", "医院信息科值班密码2026a"), "");      // Chinese counts as characters
+  auto h = hash_password("Correct-Horse-1");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *h;
+  EXPECT_TRUE(verify_password(*h, "Correct-Horse-1"));
+  EXPECT_FALSE(verify_password(*h, "Correct-Horse-2"));
+  EXPECT_NE(*h, hash_password("Correct-Horse-1").value());  // salted
+  EXPECT_FALSE(verify_password("$2y$10$bcrypt-is-not-accepted", "x"));
+}
+
+TEST(Roles, ThreeAdministratorsAreSeparate) {
+  for (Role r : {Role::kSysAdmin, Role::kSecAdmin, Role::kAuditAdmin, Role::kReadOnly, Role::kCollector}) {
+    // Nobody both manages accounts and reads the security data or the audit trail.
+    EXPECT_FALSE(role_has(r, Perm::kUsersWrite) && (role_has(r, Perm::kEventsRead) || role_has(r, Perm::kAuditRead))) << role_name(r);
+    // Only the audit administrator reads the audit trail.
+    EXPECT_EQ(role_has(r, Perm::kAuditRead), r == Role::kAuditAdmin) << role_name(r);
+  }
+  EXPECT_EQ(role_perms(Role::kAuditAdmin), (std::vector<std::string>{"self", "audit.read"}));
+  EXPECT_EQ(role_perms(Role::kCollector), (std::vector<std::string>{"ingest"}));
+  EXPECT_FALSE(role_has(Role::kReadOnly, Perm::kAlertsWrite));
+  EXPECT_TRUE(role_has(Role::kSecAdmin, Perm::kAlertsWrite));
+  EXPECT_EQ(parse_role("secadmin"), Role::kSecAdmin);
+  EXPECT_FALSE(parse_role("root").has_value());
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("wardsec-auth-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    AuthOptions o;
+    o.login_rate_per_minute = 1000;
+    open(o);
+  }
+  void TearDown() override {
+    auth_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open(AuthOptions o) {
+    auth_.reset();
+    auth_ = Auth::open((dir_ / "accounts.db").string(), o).value();
+  }
+  std::string secret_of(const std::string& uri) {
+    auto q = uri.find("secret=");
+    return base32_decode(uri.substr(q + 7, uri.find('&', q) - q - 7)).value();
+  }
+  // Logs in all the way (first time: change and enrol). Returns the session id.
+  std::string full_login(const std::string& user, const std::string& pw, const std::string& new_pw, int64_t now) {
+    auto s = std::get<Session>(auth_->login(user, pw, "10.30.0.5", now));
+    EXPECT_EQ(s.stage, Stage::kPasswordChange);
+    EXPECT_FALSE(auth_->change_password(s.id, pw, new_pw, now).has_value());
+    auto uri = auth_->mfa_begin(s.id).value();
+    secret_ = secret_of(uri);
+    EXPECT_FALSE(auth_->mfa_finish(s.id, totp_code(secret_, now / kSec / 30), now).has_value());
+    EXPECT_EQ(auth_->session(s.id, now)->stage, Stage::kActive);
+    return s.id;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Auth> auth_;
+  std::string secret_;
+  int64_t t0_ = 1795694400LL * kSec;
+};
+
+TEST_F(AuthTest, BootstrapMakesThreeAdministratorsOnce) {
+  auto made = auth_->bootstrap((dir_ / "keys" / "initial.txt").string(), t0_).value();
+  ASSERT_EQ(made.size(), 3u);
+  EXPECT_EQ(made[0].first, "sysadmin");
+  EXPECT_EQ(password_problem(auth_->options(), made[0].first, made[0].second), "");
+  EXPECT_EQ(std::filesystem::status(dir_ / "keys" / "initial.txt").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_TRUE(auth_->bootstrap((dir_ / "keys" / "initial.txt").string(), t0_)->empty());
+  EXPECT_EQ(auth_->account("auditadmin")->role, Role::kAuditAdmin);
+}
+
+TEST_F(AuthTest, LoginSequenceAndReplay) {
+  ASSERT_TRUE(auth_->create("li.qiang", "李强", Role::kSecAdmin, "First-Pass-001", t0_).ok());
+  std::string sid = full_login("li.qiang", "First-Pass-001", "Second-Pass-002", t0_);
+  // Next time: password, then a code; the enrolment's code cannot be replayed.
+  int64_t t1 = t0_ + 10 * kSec;
+  auto s = std::get<Session>(auth_->login("li.qiang", "Second-Pass-002", "10.30.0.5", t1));
+  EXPECT_EQ(s.stage, Stage::kMfa);
+  EXPECT_EQ(auth_->verify_mfa(s.id, totp_code(secret_, t0_ / kSec / 30), t1)->status, 401);
+  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, t1 / kSec / 30 + 1), t1).has_value());
+  EXPECT_EQ(auth_->session(s.id, t1)->stage, Stage::kActive);
+  // The old password is in the history; the account name may not be in the password.
+  EXPECT_EQ(auth_->change_password(s.id, "Second-Pass-002", "First-Pass-001", t1)->status, 400);
+  EXPECT_EQ(auth_->change_password(s.id, "Second-Pass-002", "Li.Qiang-Pass-9", t1)->status, 400);
+  // A changed password ends the account's other sessions.
+  EXPECT_FALSE(auth_->change_password(s.id, "Second-Pass-002", "Third-Pass-0003", t1).has_value());
+  EXPECT_FALSE(auth_->session(sid, t1).has_value());
+  EXPECT_TRUE(auth_->session(s.id, t1).has_value());
+}
+
+TEST_F(AuthTest, LockoutAfterFiveFailures) {
+  ASSERT_TRUE(auth_->create("wang", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  for (int i = 0; i < 4; i++) EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "nope", "1.2.3.4", t0_)).status, 401);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "nope", "1.2.3.4", t0_)).status, 423);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + kSec)).status, 423);
+  // After the lockout time (30 minutes) the password works again.
+  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 31 * 60 * kSec)));
+  // An administrator's unlock ends it early.
+  for (int i = 0; i < 5; i++) auth_->login("wang", "nope", "1.2.3.4", t0_ + 32 * 60 * kSec);
+  EXPECT_GT(auth_->account("wang")->locked_until, t0_);
+  ASSERT_TRUE(auth_->unlock("wang").ok());
+  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec)));
+  // Unknown accounts and wrong passwords get the same answer.
+  EXPECT_EQ(std::get<AuthError>(auth_->login("nobody", "x", "1.2.3.4", t0_)).message,
+            std::get<AuthError>(auth_->login("wang", "x", "1.2.3.4", t0_ + 34 * 60 * kSec)).message);
+}
+
+TEST_F(AuthTest, WrongCodesCountTowardsLockout) {
+  ASSERT_TRUE(auth_->create("zhao", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  full_login("zhao", "First-Pass-001", "Second-Pass-002", t0_);
+  auto s = std::get<Session>(auth_->login("zhao", "Second-Pass-002", "1.2.3.4", t0_ + kSec));
+  for (int i = 0; i < 4; i++) EXPECT_EQ(auth_->verify_mfa(s.id, "000000", t0_ + kSec)->status, 401);
+  EXPECT_EQ(auth_->verify_mfa(s.id, "000000", t0_ + kSec)->status, 423);
+  EXPECT_FALSE(auth_->session(s.id, t0_ + kSec).has_value());  // the lockout ends the half-open session
+}
+
+TEST_F(AuthTest, IdleAndAbsoluteTimeouts) {
+  ASSERT_TRUE(auth_->create("qian", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  std::string sid = full_login("qian", "First-Pass-001", "Second-Pass-002", t0_);
+  EXPECT_TRUE(auth_->session(sid, t0_ + 14 * 60 * kSec).has_value());
+  EXPECT_TRUE(auth_->session_peek(sid, t0_ + 28 * 60 * kSec).has_value());   // 14 min idle: peek does not touch
+  EXPECT_FALSE(auth_->session_peek(sid, t0_ + 30 * 60 * kSec).has_value());  // 16 min idle
+  EXPECT_FALSE(auth_->session(sid, t0_ + 30 * 60 * kSec).has_value());
+  // Busy, but past the absolute limit (12 h).
+  ASSERT_TRUE(auth_->create("sun", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  std::string busy = full_login("sun", "First-Pass-001", "Second-Pass-002", t0_);
+  int64_t t = t0_;
+  for (; t < t0_ + 12 * 3600 * kSec; t += 10 * 60 * kSec) ASSERT_TRUE(auth_->session(busy, t).has_value());
+  EXPECT_FALSE(auth_->session(busy, t + 10 * 60 * kSec).has_value());
+}
+
+TEST_F(AuthTest, ExpiredPasswordMustChange) {
+  ASSERT_TRUE(auth_->create("zhou", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  full_login("zhou", "First-Pass-001", "Second-Pass-002", t0_);
+  auto s = std::get<Session>(auth_->login("zhou", "Second-Pass-002", "1.2.3.4", t0_ + 91LL * 86400 * kSec));
+  EXPECT_EQ(s.stage, Stage::kPasswordChange);
+}
+
+TEST_F(AuthTest, SingleSessionOption) {
+  AuthOptions o;
+  o.single_session = true;
+  o.login_rate_per_minute = 1000;
+  open(o);
+  ASSERT_TRUE(auth_->create("wu", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  std::string first = full_login("wu", "First-Pass-001", "Second-Pass-002", t0_);
+  auto s = std::get<Session>(auth_->login("wu", "Second-Pass-002", "1.2.3.4", t0_ + kSec));
+  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, t0_ / kSec / 30 + 1), t0_ + kSec).has_value());
+  EXPECT_FALSE(auth_->session(first, t0_ + kSec).has_value());
+  EXPECT_TRUE(auth_->session(s.id, t0_ + kSec).has_value());
+}
+
+TEST_F(AuthTest, RateLimitPerAddress) {
+  AuthOptions o;
+  o.login_rate_per_minute = 3;
+  open(o);
+  for (int i = 0; i < 3; i++) EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.9", t0_)).status, 401);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.9", t0_)).status, 429);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.8", t0_)).status, 401);  // another address
+  EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.9", t0_ + 61 * kSec)).status, 401);
+}
+
+TEST_F(AuthTest, TokensAndCollectors) {
+  auto tok = auth_->create("syslog-gw", "", Role::kCollector, "", t0_).value();
+  EXPECT_EQ(tok.rfind("wst_", 0), 0u);
+  auto p = auth_->token(tok, t0_);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->role, Role::kCollector);
+  EXPECT_TRUE(p->token);
+  EXPECT_FALSE(auth_->token(tok + "x", t0_).has_value());
+  // A collector never logs in with a password, whatever it sends.
+  EXPECT_EQ(std::get<AuthError>(auth_->login("syslog-gw", "", "1.2.3.4", t0_)).status, 401);
+  EXPECT_FALSE(auth_->update("syslog-gw", std::nullopt, Role::kSecAdmin, std::nullopt).ok());
+  // A disabled account's tokens stop working; revoked ones too.
+  ASSERT_TRUE(auth_->create("script", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  auto t2 = auth_->create_token("script", "nightly report", t0_).value();
+  EXPECT_TRUE(auth_->token(t2, t0_).has_value());
+  ASSERT_TRUE(auth_->update("script", std::nullopt, std::nullopt, true).ok());
+  EXPECT_FALSE(auth_->token(t2, t0_).has_value());
+  ASSERT_TRUE(auth_->update("script", std::nullopt, std::nullopt, false).ok());
+  auto list = auth_->tokens("script").value();
+  ASSERT_EQ(list.size(), 1u);
+  ASSERT_TRUE(auth_->revoke_token("script", list[0].id).ok());
+  EXPECT_FALSE(auth_->token(t2, t0_).has_value());
+  EXPECT_FALSE(auth_->revoke_token("script", list[0].id).ok());
+}
+
+TEST_F(AuthTest, AdministrationRules) {
+  EXPECT_FALSE(auth_->create("bad name", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  EXPECT_FALSE(auth_->create("ok", "", Role::kReadOnly, "weak", t0_).ok());
+  ASSERT_TRUE(auth_->create("ok", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  EXPECT_FALSE(auth_->create("ok", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  std::string sid = full_login("ok", "First-Pass-001", "Second-Pass-002", t0_);
+  // A role change takes effect at once: the sessions end.
+  ASSERT_TRUE(auth_->update("ok", std::string("赵六"), Role::kSecAdmin, std::nullopt).ok());
+  EXPECT_FALSE(auth_->session(sid, t0_).has_value());
+  EXPECT_EQ(auth_->account("ok")->display, "赵六");
+  // A reset password must be changed; a reset authenticator must be enrolled again.
+  ASSERT_TRUE(auth_->reset_password("ok", "Reset-Pass-0001", t0_).ok());
+  ASSERT_TRUE(auth_->reset_mfa("ok").ok());
+  auto s = std::get<Session>(auth_->login("ok", "Reset-Pass-0001", "1.2.3.4", t0_));
+  EXPECT_EQ(s.stage, Stage::kPasswordChange);
+  EXPECT_FALSE(auth_->change_password(s.id, "Reset-Pass-0001", "Fourth-Pass-004", t0_).has_value());
+  EXPECT_EQ(auth_->session(s.id, t0_)->stage, Stage::kMfaEnroll);
+  ASSERT_TRUE(auth_->remove("ok").ok());
+  EXPECT_FALSE(auth_->account("ok").ok());
+}
+
+}  // namespace
+}  // namespace wardsec::server
