@@ -9,22 +9,33 @@ DATA       ?= ./data
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test test-quick deps build fuzz bench clean
+.PHONY: run test test-quick deps build web fuzz bench clean
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
+# The web console (web/: Vue 3 + Vite + TypeScript + ECharts), built into web/dist, which the
+# binary serves. npm installs exactly what package-lock.json lists, when it changed.
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web/node_modules/.package-lock.json: web/package-lock.json
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	@cd web && npm run --silent build >/dev/null
+web: deps web/dist/index.html
+
+build: deps web
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
 	@echo "Starting the demo hospital (示范市第一人民医院) on the embedded store in $(DATA) ..."
-	@echo "Open http://127.0.0.1:8480/ ; search with: $(BUILD)/wardsec search --data $(DATA) 'event.outcome:failure' --limit 20"
+	@echo "Open https://127.0.0.1:8443/ (self-signed certificate) and log in with a one-time password printed below."
 	@$(BUILD)/wardsec demo --data $(DATA)
 
-# Every test through CTest: unit, golden, fuzz-corpus replay, integration (real rsyslog),
-# and a short libFuzzer run of every target (FUZZ_SECONDS each, default 10).
+# Every test through CTest: unit, golden, fuzz-corpus replay, integration (real rsyslog, the
+# console over HTTPS), the web console's unit tests (vitest) and its end-to-end test in
+# Chromium, and a short libFuzzer run of every target (FUZZ_SECONDS each, default 10).
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j 2 --timeout 900
 

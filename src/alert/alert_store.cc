@@ -309,7 +309,15 @@ std::pair<std::string, std::vector<std::string>> where_of(const AlertQuery& q) {
 Result<std::vector<Alert>> AlertStore::query(const AlertQuery& q) {
   std::lock_guard lk(mu_);
   auto [w, params] = where_of(q);
-  Stmt s(db_, std::string("SELECT ") + kColumns + " FROM alerts" + w + " ORDER BY id DESC LIMIT " +
+  // Sorting by a known column only (never text from the request in the SQL).
+  static const std::pair<const char*, const char*> sorts[] = {{"id", "id"},          {"created", "created"}, {"last", "last_ts"},
+                                                              {"level", "level_rank"}, {"count", "count"},   {"asset", "asset"}};
+  std::string order = "id";
+  for (auto [k, col] : sorts)
+    if (q.sort == k) order = col;
+  order += q.ascending ? " ASC" : " DESC";
+  if (order.rfind("id ", 0) != 0) order += ", id DESC";
+  Stmt s(db_, std::string("SELECT ") + kColumns + " FROM alerts" + w + " ORDER BY " + order + " LIMIT " +
                   std::to_string(std::min<size_t>(q.limit, 10000)) + " OFFSET " + std::to_string(q.offset));
   for (size_t i = 0; i < params.size(); i++) s.bind(static_cast<int>(i + 1), params[i]);
   std::vector<Alert> out;

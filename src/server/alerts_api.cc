@@ -1,5 +1,5 @@
 // /api/v1/alerts and /api/v1/suppressions: list, read, change state, manage suppression
-// windows. Until the console issue adds accounts, the caller names who acts ("by").
+// windows. Who acts ("by") is the logged-in account: routes.cc sets it from the session.
 #include <nlohmann/json.hpp>
 
 #include "alert/detector.h"
@@ -53,6 +53,12 @@ std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::s
       std::string v = param(p, key);
       if (!v.empty() && !parse_user_time(v, tz_sec, *out)) return err(400, std::string(key) + ": not a time (RFC 3339, a date, or now-2h)");
     }
+    q.sort = param(p, "sort").empty() ? "id" : param(p, "sort");
+    if (q.sort != "id" && q.sort != "created" && q.sort != "last" && q.sort != "level" && q.sort != "count" && q.sort != "asset")
+      return err(400, "sort must be id, created, last, level, count or asset");
+    std::string dir = param(p, "dir");
+    if (!dir.empty() && dir != "asc" && dir != "desc") return err(400, "dir must be asc or desc");
+    q.ascending = dir == "asc";
     if (auto l = to_int(param(p, "limit"))) q.limit = static_cast<size_t>(std::clamp<int64_t>(*l, 1, 1000));
     if (auto o = to_int(param(p, "offset"))) q.offset = static_cast<size_t>(std::max<int64_t>(*o, 0));
     auto list = store.query(q);

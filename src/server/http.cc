@@ -8,6 +8,8 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include <zlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -121,6 +123,7 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
 
 struct StaticFile {
   std::string body, type;
+  std::string gzip;        // the same, compressed once at start (empty when it does not pay)
   bool immutable = false;  // Vite's hashed asset names never change content
 };
 
@@ -174,7 +177,21 @@ std::string content_type(const std::string& path) {
   return "application/octet-stream";
 }
 
-// Loads the built UI into memory: the process serves what was there at start.
+std::string gzip_text(const std::string& in) {
+  z_stream z{};
+  if (deflateInit2(&z, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY) != Z_OK) return "";
+  std::string out(deflateBound(&z, in.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END && out.size() < in.size() ? out : "";
+}
+
+// Loads the built UI into memory (and gzips it once): the process serves what was there at start.
 void load_files(HttpServer::State& st) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -188,7 +205,9 @@ void load_files(HttpServer::State& st) {
     std::stringstream ss;
     ss << f.rdbuf();
     std::string rel = "/" + fs::relative(it->path(), st.opt.web_root).generic_string();
-    st.files[rel] = {ss.str(), content_type(rel), rel.rfind("/assets/", 0) == 0};
+    StaticFile sf{ss.str(), content_type(rel), "", rel.rfind("/assets/", 0) == 0};
+    if (sf.body.size() > 1024 && sf.type.rfind("image/png", 0) != 0) sf.gzip = gzip_text(sf.body);
+    st.files[rel] = std::move(sf);
   }
   spdlog::info("web UI: {} files from {}", st.files.size(), st.opt.web_root);
 }
@@ -367,14 +386,12 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
     }
     // Events stored since the last tick (the store shows a block once it is sealed, about a
     // second after receipt), newest first, at most 20.
-    std::string target = "/?limit=20&order=newest&from=" + std::to_string(last_event_ns_ / 1000000000LL) + "&q=" +
-                         "NOT%20event.dataset%3Awardsec.audit";
-    if (last_event_ns_ == 0) target = "/?limit=20&order=newest&from=now-1m&q=NOT%20event.dataset%3Awardsec.audit";
-    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec);
-    if (code == 200) {
-      out += ",\"events\":" + body.substr(10, body.rfind(",\"stats\"") - 10);
-    }
-    last_event_ns_ = now - 5000000000LL;
+    std::string target = "/?limit=20&order=newest&from=" + (last_event_ns_ ? format_rfc3339(last_event_ns_) : std::string("now-1m"));
+    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec, "NOT event.dataset:wardsec.audit");
+    if (code == 200) out += ",\"events\":" + body.substr(10, body.rfind(",\"stats\"") - 10);
+    // Next time from two seconds ago: the store shows a block only once it is sealed, so a
+    // window that overlaps a little catches late blocks; the page drops repeats by time+raw.
+    last_event_ns_ = now - 2000000000LL;
     out += "}";
     return out;
   }
@@ -454,6 +471,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     r->origin = std::string(req[http::field::origin]);
     r->host = std::string(req[http::field::host]);
     r->session_id = cookie_value(std::string(req[http::field::cookie]), "wardsec_session");
+    r->accept_gzip = std::string(req[http::field::accept_encoding]).find("gzip") != std::string::npos;
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) r->ip = ep.address().to_string();
@@ -495,11 +513,15 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     bool found = it != st_->files.end();
     // The UI routes its own paths (history mode): any other page path gets index.html.
     if (!found) it = st_->files.find("/index.html");
+    bool gz = false;
     if (it == st_->files.end())
       return send({503, "<!doctype html><meta charset=utf-8><title>wardsec</title><p>界面未构建 / The web UI is not built: run make build.",
                    "text/html; charset=utf-8"},
                   ka);
-    Response res{200, it->second.body, it->second.type};
+    gz = !it->second.gzip.empty() && r.accept_gzip;
+    Response res{200, gz ? it->second.gzip : it->second.body, it->second.type};
+    res.headers.push_back({"Vary", "Accept-Encoding"});
+    if (gz) res.headers.push_back({"Content-Encoding", "gzip"});
     if (found && it->second.immutable) res.headers.push_back({"Cache-Control", "public, max-age=31536000, immutable"});
     send(std::move(res), ka);
   }

@@ -47,6 +47,7 @@ struct Request {
   std::string csrf_header, auth_header;  // X-CSRF-Token, Authorization
   Principal who;                    // valid when the route is not public
   bool authenticated = false;
+  bool accept_gzip = false;
   std::function<void(struct Response)> respond;  // for deferred answers (ingest)
 };
 

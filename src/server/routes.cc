@@ -103,13 +103,16 @@ bool is_private(const IpAddr& a) {
   return false;
 }
 
-// Which zone an address is in; "internet" for a public address no zone names.
+// A zone's key: the first word of its configured name ("core 核心业务区" -> "core").
+std::string zone_key(const std::string& name) { return name.substr(0, name.find(' ')); }
+
+// Which zone an address is in; "public" for a public address no zone names.
 std::string zone_of(const std::vector<alert::Zone>& zones, std::string_view ip) {
   auto a = parse_ip(ip);
   if (!a) return "";
   for (const auto& z : zones)
-    if (z.cidr.contains(*a)) return z.name;
-  return is_private(*a) ? "" : "internet";
+    if (z.cidr.contains(*a)) return zone_key(z.name);
+  return is_private(*a) ? "" : "public";
 }
 
 }  // namespace
@@ -584,11 +587,14 @@ Response dashboard(Api& api, Request&) {
     q.limit = 10000;
     if (auto list = api.opt.alerts->query(q)) {
       for (const auto& a : *list) {
-        int h = static_cast<int>((a.created - start) / (3600 * kSec));
+        // By when it happened (the first event), not when detection got to it: a catch-up
+        // after a restart must not pile the night's alerts into the current hour.
+        int64_t at = a.first_ts ? std::max(a.first_ts, start) : a.created;
+        int h = static_cast<int>((at - start) / (3600 * kSec));
         if (h >= 0 && h < 24 && series.contains(a.level)) series[a.level][h] = series[a.level][h].get<uint64_t>() + 1;
         if (!a.asset.empty()) top_assets[a.asset] += 1;
         if (!a.source_ip.empty()) top_sources[a.source_ip] += 1;
-        std::string to = a.zone, from = zone_of(zones, a.source_ip);
+        std::string to = zone_key(a.zone), from = zone_of(zones, a.source_ip);
         if (!to.empty()) zone_alerts[to]++;
         if (!to.empty() && !from.empty()) links[{from, to}].second++;
       }
@@ -643,10 +649,12 @@ Response dashboard(Api& api, Request&) {
   json zj = json::array();
   std::set<std::string> named;
   for (const auto& z : zones) {
-    named.insert(z.name);
-    zj.push_back({{"name", z.name}, {"name_zh", zone_zh.count(z.name) ? zone_zh[z.name] : z.name}, {"alerts", zone_alerts[z.name]}});
+    std::string k = zone_key(z.name);
+    if (!named.insert(k).second) continue;
+    std::string zh = zone_zh.count(k) ? zone_zh[k] : z.name.size() > k.size() ? z.name.substr(k.size() + 1) : k;
+    zj.push_back({{"name", k}, {"name_zh", zh}, {"alerts", zone_alerts[k]}});
   }
-  zj.push_back({{"name", "internet"}, {"name_zh", "互联网"}, {"alerts", 0}});
+  zj.push_back({{"name", "public"}, {"name_zh", "互联网（外部）"}, {"alerts", 0}});
   out["zones"] = zj;
   json lj = json::array();
   for (const auto& [k, v] : links) lj.push_back({{"from", k.first}, {"to", k.second}, {"events", v.first}, {"alerts", v.second}});

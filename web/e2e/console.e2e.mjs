@@ -1,0 +1,327 @@
+// End-to-end test of the console in Debian's Chromium (playwright-core, headless), against a real
+// `wardsec demo` on loopback: the first login forces a password change and TOTP enrolment; five
+// wrong passwords lock an account; the dashboard shows live demo data; a search finds an event
+// sent over syslog a moment before; an alert is acknowledged; the audit administrator sees those
+// actions. Screenshots of every page in zh-CN and English go to docs/screenshots/.
+//
+//   node e2e/console.e2e.mjs --wardsec ../build/release/wardsec [--shots ../docs/screenshots]
+import { chromium } from 'playwright-core'
+import { spawn } from 'node:child_process'
+import crypto from 'node:crypto'
+import dgram from 'node:dgram'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+
+const argv = process.argv.slice(2)
+const opt = (k, d) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : d)
+const wardsec = path.resolve(opt('--wardsec', '../build/release/wardsec'))
+const shots = path.resolve(opt('--shots', path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'screenshots')))
+const chromiumPath = opt('--chromium', '/usr/bin/chromium')
+
+let passed = 0
+let failed = 0
+function check(cond, what) {
+  if (cond) {
+    passed++
+    console.log(`ok   ${what}`)
+  } else {
+    failed++
+    console.log(`FAIL ${what}`)
+  }
+}
+
+function freePort(udp = false) {
+  return new Promise((resolve) => {
+    if (udp) {
+      const s = dgram.createSocket('udp4')
+      s.bind(0, '127.0.0.1', () => {
+        const p = s.address().port
+        s.close(() => resolve(p))
+      })
+    } else {
+      const s = net.createServer()
+      s.listen(0, '127.0.0.1', () => {
+        const p = s.address().port
+        s.close(() => resolve(p))
+      })
+    }
+  })
+}
+
+function base32(s) {
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = 0
+  let v = 0
+  const out = []
+  for (const c of s.replace(/[\s=-]/g, '').toUpperCase()) {
+    v = (v << 5) | a.indexOf(c)
+    bits += 5
+    if (bits >= 8) {
+      out.push((v >>> (bits - 8)) & 255)
+      bits -= 8
+    }
+  }
+  return Buffer.from(out)
+}
+
+// RFC 6238, as the authenticator app on the administrator's phone computes it.
+function totp(secret, offset = 0) {
+  const step = Math.floor(Date.now() / 1000 / 30) + offset
+  const msg = Buffer.alloc(8)
+  msg.writeBigUInt64BE(BigInt(step))
+  const mac = crypto.createHmac('sha1', base32(secret)).update(msg).digest()
+  const off = mac[mac.length - 1] & 15
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0')
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+async function waitFor(f, ms, what) {
+  const end = Date.now() + ms
+  let last
+  while (Date.now() < end) {
+    try {
+      last = await f()
+      if (last) return last
+    } catch (e) {
+      last = e
+    }
+    await sleep(250)
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`)
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wardsec-e2e-'))
+const data = path.join(tmp, 'data')
+const [https, udp] = [await freePort(), await freePort(true)]
+const srvLog = fs.openSync(path.join(tmp, 'server.log'), 'w')
+const srv = spawn(wardsec, ['demo', '--data', data, '--listen', `127.0.0.1:${https}`, '--redirect', '', '--udp', `127.0.0.1:${udp}`,
+  '--tcp', '', '--tls', '', '--relp', '', '--rate', '30'], { stdio: ['ignore', srvLog, srvLog] })
+const base = `https://127.0.0.1:${https}`
+const secrets = {}
+const newPw = { sysadmin: 'Sys-Admin-2026!', secadmin: 'Sec-Admin-2026!', auditadmin: 'Audit-Admin-2026!' }
+fs.mkdirSync(shots, { recursive: true })
+
+let browser
+try {
+  await waitFor(() => fs.existsSync(data + '.keys/initial-passwords.txt'), 30000, 'first start')
+  const initial = Object.fromEntries(fs.readFileSync(data + '.keys/initial-passwords.txt', 'utf8').split('\n')
+    .filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')))
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+  const page = await context.newPage()
+  const consoleErrors = []
+  // Answers of 4xx that the test provokes show as 'Failed to load resource'; anything else is a defect.
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && consoleErrors.push(m.text()))
+  page.on('pageerror', (e) => consoleErrors.push(String(e)))
+  await waitFor(async () => (await page.goto(base + '/login').catch(() => null))?.ok(), 30000, 'the console to answer')
+
+  const shot = async (name) => {
+    await sleep(600) // charts animate in
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true })
+  }
+  const lang = async (want) => {
+    const now = await page.evaluate(() => document.documentElement.lang)
+    if (now !== want) await page.click('[data-test=lang]')
+    await page.waitForFunction((w) => document.documentElement.lang === w, want)
+  }
+  // Both languages of the page that is showing.
+  const both = async (name) => {
+    await lang('zh-CN')
+    await shot(`${name}-zh`)
+    await lang('en')
+    await shot(`${name}-en`)
+    await lang('zh-CN')
+  }
+  const logout = async () => {
+    await page.click('[data-test=logout]')
+    await page.waitForSelector('[data-test=login-form]')
+  }
+
+  // The first login of a built-in administrator: one-time password, change, enrolment.
+  async function firstLogin(user, screenshots = false) {
+    await page.fill('input[name=username]', user)
+    await page.fill('input[name=password]', initial[user])
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=change-form]')
+    if (screenshots) await both('login-change-password')
+    await page.fill('input[name=new]', 'short')
+    await page.fill('input[name=new2]', 'short')
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=error]')
+    check((await page.textContent('[data-test=error]')).includes('至少'), `${user}: a weak new password is refused with the reason`)
+    await page.fill('input[name=new]', newPw[user])
+    await page.fill('input[name=new2]', newPw[user])
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=enroll-form] img')
+    if (screenshots) await both('login-mfa-enrol')
+    secrets[user] = (await page.textContent('[data-test=secret]')).trim()
+    await page.fill('input[name=code]', totp(secrets[user]))
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=who]')
+    check((await page.textContent('[data-test=who]')).includes(user), `${user}: the first login forced a password change and TOTP enrolment, then let them in`)
+  }
+  async function login(user, password, offset = 1) {
+    await page.fill('input[name=username]', user)
+    await page.fill('input[name=password]', password)
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=mfa-form]')
+    await page.fill('input[name=code]', totp(secrets[user], offset))
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=who]')
+  }
+
+  // -- the security administrator
+  await lang('zh-CN')
+  await shot('login-zh')
+  await lang('en')
+  await shot('login-en')
+  await lang('zh-CN')
+  await firstLogin('secadmin', true)
+  // The dashboard with live demo data: the live socket's figures move.
+  await page.waitForSelector('[data-test=stored]')
+  const stored1 = await waitFor(async () => {
+    const n = Number((await page.textContent('[data-test=stored]')).replace(/[^\d]/g, ''))
+    return n > 0 ? n : 0
+  }, 30000, 'stored events on the dashboard')
+  const stored2 = await waitFor(async () => {
+    const n = Number((await page.textContent('[data-test=stored]')).replace(/[^\d]/g, ''))
+    return n > stored1 ? n : 0
+  }, 20000, 'the figure to grow without a reload')
+  check(stored2 > stored1, `the dashboard shows live demo data (${stored1} -> ${stored2} without a reload)`)
+  await waitFor(async () => (await page.textContent('.live')).includes('实时'), 10000, 'the live indicator')
+  await sleep(3000) // a few ticks for the chart
+  await both('dashboard')
+
+  // A search finds an event sent over syslog a moment before.
+  const marker = `e2e-${crypto.randomBytes(4).toString('hex')}`
+  const line = `<38>1 ${new Date().toISOString()} his-app-01 sshd 4242 - - Failed password for ${marker} from 10.50.3.77 port 50022 ssh2`
+  const sock = dgram.createSocket('udp4')
+  await new Promise((r) => sock.send(line, udp, '127.0.0.1', r))
+  sock.close()
+  await page.click('a[href="/search"]')
+  await page.waitForSelector('[data-test=query]')
+  await page.fill('[data-test=query]', `user.name:${marker}`)
+  await page.selectOption('[data-test=range]', '15m')
+  const found = await waitFor(async () => {
+    await page.click('[data-test=run]')
+    await sleep(700)
+    const rows = await page.$$('[data-test=results] tbody tr')
+    return rows.length ? rows : null
+  }, 20000, 'the syslog event in the search')
+  await found[0].click()
+  const raw = await page.textContent('[data-test=raw]')
+  check(raw.includes(marker) && raw.includes('10.50.3.77'), 'a search finds the event sent over syslog a moment before, with its raw line')
+  // A query mistake is pointed at.
+  await page.fill('[data-test=query]', 'user.name:(x')
+  await page.click('[data-test=run]')
+  await page.waitForSelector('[data-test=query-error]')
+  check((await page.textContent('[data-test=query-error]')).match(/\d/) && (await page.$('.q-error')) !== null, 'a query error names the column and marks it')
+  await page.fill('[data-test=query]', 'event.outcome:failure')
+  await page.selectOption('[data-test=range]', '24h')
+  await page.click('[data-test=run]')
+  await page.waitForSelector('[data-test=results]')
+  await both('search')
+
+  // An alert is acknowledged.
+  await page.click('a[href="/alerts"]')
+  await waitFor(async () => {
+    await page.selectOption('[data-test=state]', 'open')
+    await sleep(800)
+    return (await page.$$('[data-test=alerts] tbody tr')).length
+  }, 60000, 'an open alert from the demo traffic')
+  const newRow = await page.$('[data-test=alerts] tbody tr:has-text("新告警")')
+  await (newRow ?? (await page.$('[data-test=alerts] tbody tr'))).click()
+  await page.waitForSelector('[data-test=alert-detail]')
+  const ruleName = await page.textContent('[data-test=alert-detail] h3')
+  await page.click('[data-test=ack]')
+  await waitFor(async () => (await page.textContent('[data-test=alert-state]')).includes('已确认'), 10000, 'the acknowledged state')
+  check(true, `an alert is acknowledged (${ruleName.trim()})`)
+  await both('alerts')
+  await page.click('a[href="/assets"]')
+  await page.waitForSelector('[data-test=inventory]')
+  await both('assets')
+  check(consoleErrors.length === 0, `no errors in the browser console (${consoleErrors.slice(0, 3).join(' | ')})`)
+  await logout()
+
+  // -- the system administrator makes an account; five wrong passwords lock it
+  await firstLogin('sysadmin')
+  await page.click('a[href="/users"]')
+  await page.waitForSelector('[data-test=users]')
+  const form = page.locator('form.form-grid')
+  await form.locator('input').nth(0).fill('wangfang')
+  await form.locator('input').nth(1).fill('王芳')
+  await form.locator('select').selectOption('readonly')
+  await form.locator('input[type=password]').fill('Zhiban-Pass-01')
+  await form.locator('button').click()
+  await page.waitForSelector('[data-test=users] td:has-text("wangfang")')
+  await both('users')
+  await page.click('a[href="/settings"]')
+  await page.waitForSelector('.raw')
+  await both('settings')
+  check(!(await page.$('a[href="/search"]')) && !(await page.$('a[href="/audit"]')), 'the system administrator sees no security data and no audit trail')
+  await logout()
+  const codes = []
+  for (let i = 0; i < 5; i++) {
+    await page.fill('input[name=username]', 'wangfang')
+    await page.fill('input[name=password]', `Wrong-Pass-${i}x`)
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-test=error]')
+    codes.push(await page.textContent('[data-test=error]'))
+    await sleep(200)
+  }
+  check(codes.slice(0, 4).every((c) => c.includes('密码错误')) && codes[4].includes('锁定'), 'five wrong passwords lock the account')
+  await page.fill('input[name=username]', 'wangfang')
+  await page.fill('input[name=password]', 'Zhiban-Pass-01')
+  await page.click('button[type=submit]')
+  await sleep(500)
+  check((await page.textContent('[data-test=error]')).includes('锁定'), 'the locked account refuses even the right password')
+  await shot('login-locked-zh')
+
+  // -- the audit administrator sees those actions
+  await page.goto(base + '/login')
+  await firstLogin('auditadmin')
+  await page.waitForSelector('[data-test=audit]')
+  const trail = await waitFor(async () => {
+    await page.click('form.filters button')
+    await sleep(800)
+    const text = await page.textContent('[data-test=audit]')
+    return text.includes('login_locked') && text.includes('alert_state') && text.includes('user_create') ? text : null
+  }, 20000, 'the actions in the audit trail')
+  check(trail.includes('wangfang') && trail.includes('secadmin') && trail.includes('sysadmin'),
+    'the audit administrator sees the lockout, the acknowledgement and the account creation, with who did them')
+  check(!(await page.$('a[href="/"]')) && !(await page.$('a[href="/search"]')), 'the audit administrator sees nothing but the audit trail')
+  await both('audit')
+  await page.click('a[href="/account"]')
+  await page.waitForSelector('form.form-grid')
+  await both('account')
+  await logout()
+
+  // First load of the console (size and time), for docs/benchmarks.md.
+  const fresh = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } })
+  const p2 = await fresh.newPage()
+  let bytes = 0
+  p2.on('response', async (r) => {
+    const len = Number(r.headers()['content-length'] ?? 0)
+    bytes += len
+  })
+  const t0 = Date.now()
+  await p2.goto(base + '/login', { waitUntil: 'networkidle' })
+  const ms = Date.now() - t0
+  const timing = await p2.evaluate(() => JSON.stringify(performance.getEntriesByType('navigation')[0].toJSON()))
+  console.log(`first-load: ${bytes} bytes on the wire (gzip), ${ms} ms to network idle; navigation ${timing}`)
+  await fresh.close()
+} catch (e) {
+  check(false, `e2e: ${e.stack ?? e}`)
+  try {
+    console.log(fs.readFileSync(path.join(tmp, 'server.log'), 'utf8').slice(-3000))
+  } catch {}
+} finally {
+  await browser?.close()
+  srv.kill('SIGTERM')
+  await new Promise((r) => (srv.exitCode !== null ? r() : srv.on('exit', r)))
+  fs.rmSync(tmp, { recursive: true, force: true })
+}
+console.log(`console_e2e: ${passed} passed, ${failed} failed`)
+process.exit(failed ? 1 : 0)

@@ -1,0 +1,30 @@
+// Display helpers shared by the pages (and unit-tested).
+import { locale } from './i18n'
+
+export const levels = ['critical', 'high', 'medium', 'low', 'informational'] as const
+export const levelColor: Record<string, string> = {
+  critical: '#a8071a',
+  high: '#e8590c',
+  medium: '#f0a020',
+  low: '#3b82c4',
+  informational: '#8c8c8c',
+}
+
+// "2026-11-29T12:03:04.123456789Z" -> "2026-11-29 20:03:04" in the browser's zone.
+export function fmtTime(s: string | undefined): string {
+  if (!s) return ''
+  const d = new Date(s.replace(/(\.\d{3})\d+/, '$1'))
+  if (isNaN(d.getTime())) return s
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+export function fmtNumber(n: number | undefined): string {
+  if (n === undefined || n === null || isNaN(n)) return '-'
+  return new Intl.NumberFormat(locale.value === 'en' ? 'en-US' : 'zh-CN', { maximumFractionDigits: 1 }).format(n)
+}
+
+// The 24-hour reporting clock of a serious alert: hours left (negative when overdue).
+export function hoursLeft(ageHours: number): number {
+  return Math.round((24 - ageHours) * 10) / 10
+}
