@@ -212,6 +212,8 @@ void load_files(HttpServer::State& st) {
   spdlog::info("web UI: {} files from {}", st.files.size(), st.opt.web_root);
 }
 
+}  // namespace
+
 std::string cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     size_t semi = header.find(';');
@@ -224,8 +226,7 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return "";
 }
 
-// Matches "/api/v1/alerts/{id}/state" against a path; fills the {x} parts.
-bool match(const std::string& pattern, const std::string& path, std::vector<std::string>& params) {
+bool match_route(const std::string& pattern, const std::string& path, std::vector<std::string>& params) {
   params.clear();
   size_t i = 0, j = 0;
   while (i < pattern.size() && j < path.size()) {
@@ -246,6 +247,8 @@ bool match(const std::string& pattern, const std::string& path, std::vector<std:
   return i == pattern.size() && j == path.size();
 }
 
+namespace {
+
 bool same_origin(const Request& r) {
   // Browsers send Origin on every state-changing request; a foreign one is a cross-site
   // request whatever the cookie says.
@@ -264,7 +267,7 @@ Response dispatch(HttpServer::State& st, Request& r) {
   bool path_known = false;
   for (const auto& rt : st.routes) {
     std::vector<std::string> params;
-    if (!match(rt.pattern, r.path, params)) continue;
+    if (!match_route(rt.pattern, r.path, params)) continue;
     path_known = true;
     if (rt.method != r.method) continue;
     route = &rt;

@@ -13,6 +13,7 @@
 #include "ingest/framing.h"
 #include "parse/parser.h"
 #include "search/query.h"
+#include "server/http.h"
 #include "store/format.h"
 
 using namespace wardsec;
@@ -120,6 +121,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     good->matches(ev);
     good->may_match_block("", 0, 0);
   }
+#elif defined(WARDSEC_FUZZ_TARGET_http_request)
+  // What the console's server parses itself (Beast parses the HTTP framing): the target's query
+  // string, the Cookie header, the path against every route, a TOTP code's base32 secret and a
+  // password against the policy. Lines: target, cookie, the rest.
+  std::string_view target = in.substr(0, in.find('\n'));
+  std::string_view rest = in.size() > target.size() ? in.substr(target.size() + 1) : std::string_view();
+  std::string_view cookie = rest.substr(0, rest.find('\n'));
+  auto params = server::parse_query_params(target);
+  for (const auto& [k, v] : params)
+    if (k.size() + v.size() > target.size() + 1) std::abort();  // decoding never grows text
+  server::cookie_value(cookie, "wardsec_session");
+  static const auto routes = server::build_routes(nullptr);
+  std::string path(target.substr(0, target.find('?')));
+  int matched = 0;
+  for (const auto& r : routes) {
+    std::vector<std::string> p;
+    if (server::match_route(r.pattern, path, p)) matched++;
+  }
+  if (matched > 2) std::abort();  // a path is one route, or a GET and a POST of one pattern
+  server::base32_decode(rest);
+  server::password_problem(server::AuthOptions{}, "user", rest);
 #elif defined(WARDSEC_FUZZ_TARGET_sigma_rule)
   // A rule file: never a crash, every problem a LoadError; loaded rules evaluate safely.
   auto r = detect::load_rule_text(std::string(in), "fuzz.yml");
