@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "ingest/pipeline.h"
 #include "server/auth.h"
+#include "server/httputil.h"
 
 namespace wardsec::alert {
 class AlertStore;
@@ -93,11 +94,6 @@ class HttpServer {
 
 // The route table (routes.cc), also printed by `wardsec api routes` for the OpenAPI test.
 std::vector<Route> build_routes(Api* api);
-std::map<std::string, std::string> parse_query_params(std::string_view target);
-// The value of one cookie in a Cookie header ("" when absent).
-std::string cookie_value(std::string_view header, std::string_view name);
-// Matches "/api/v1/alerts/{id}/state" against a path; fills the {x} parts (URL-decoded).
-bool match_route(const std::string& pattern, const std::string& path, std::vector<std::string>& params);
 std::string error_json(std::string_view msg, long column = -1);
 
 // The alert endpoints (alerts_api.cc): status and JSON body. `record` puts an event (a state
