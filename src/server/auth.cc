@@ -596,8 +596,9 @@ std::optional<Principal> Auth::token(const std::string& bearer, int64_t now) {
                   p = Principal{st.text(1), parse_role(st.text(2)).value_or(Role::kReadOnly), Stage::kActive, "", "", true};
                 });
   if (p) {
-    sqlite::Stmt up(db_, "UPDATE tokens SET last_used = ? WHERE id = ?");
-    up.bind(1, now).bind(2, id).run();
+    // At most one write a minute per token: a busy script should not turn reads into writes.
+    sqlite::Stmt up(db_, "UPDATE tokens SET last_used = ? WHERE id = ? AND last_used < ?");
+    up.bind(1, now).bind(2, id).bind(3, now - 60 * kSec).run();
   }
   return p;
 }

@@ -209,6 +209,14 @@ Response logout(Api& api, Request& r) {
 
 Response me(Api& api, Request& r) { return ok(me_json(r.who, api.auth)); }
 
+// The end of a login step: audited, then the error or the session as it now stands.
+Response step_done(Api& api, Request& r, const std::string& action, const std::optional<AuthError>& e, const std::string& target) {
+  api.audit(r, r.who.user, action, !e, target, e ? e->message : "");
+  if (e) return fail(e->status, e->message);
+  auto p = api.auth.session(r.who.session_id, now_ns());
+  return ok(p ? me_json(*p, api.auth) : json{{"ok", true}});
+}
+
 Response change_password(Api& api, Request& r) {
   Response err;
   auto j = body_object(r, err);
@@ -216,10 +224,7 @@ Response change_password(Api& api, Request& r) {
   if (str(*j, "old_password").empty() || str(*j, "new_password").empty())
     return fail(400, "请输入原密码和新密码 / old_password and new_password are required");
   auto e = api.auth.change_password(r.who.session_id, str(*j, "old_password"), str(*j, "new_password"), now_ns());
-  api.audit(r, r.who.user, "password_change", !e, r.who.user, e ? e->message : "");
-  if (e) return fail(e->status, e->message);
-  auto p = api.auth.session(r.who.session_id, now_ns());
-  return ok(p ? me_json(*p, api.auth) : json{{"ok", true}});
+  return step_done(api, r, "password_change", e, r.who.user);
 }
 
 Response mfa_begin(Api& api, Request& r) {
@@ -234,11 +239,7 @@ Response mfa_finish(Api& api, Request& r) {
   Response err;
   auto j = body_object(r, err);
   if (!j) return err;
-  auto e = api.auth.mfa_finish(r.who.session_id, str(*j, "code"), now_ns());
-  api.audit(r, r.who.user, "mfa_enroll", !e, r.who.user, e ? e->message : "");
-  if (e) return fail(e->status, e->message);
-  auto p = api.auth.session(r.who.session_id, now_ns());
-  return ok(p ? me_json(*p, api.auth) : json{{"ok", true}});
+  return step_done(api, r, "mfa_enroll", api.auth.mfa_finish(r.who.session_id, str(*j, "code"), now_ns()), r.who.user);
 }
 
 Response mfa_verify(Api& api, Request& r) {
@@ -247,10 +248,7 @@ Response mfa_verify(Api& api, Request& r) {
   if (!j) return err;
   if (str(*j, "code").empty()) return fail(400, "请输入动态口令 / code is required");
   auto e = api.auth.verify_mfa(r.who.session_id, str(*j, "code"), now_ns());
-  api.audit(r, r.who.user, e && e->status == 423 ? "login_locked" : "login_mfa", !e, "", e ? e->message : "");
-  if (e) return fail(e->status, e->message);
-  auto p = api.auth.session(r.who.session_id, now_ns());
-  return ok(p ? me_json(*p, api.auth) : json{{"ok", true}});
+  return step_done(api, r, e && e->status == 423 ? "login_locked" : "login_mfa", e, "");
 }
 
 Response list_tokens(Api& api, Request& r) {
