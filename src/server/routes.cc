@@ -414,7 +414,17 @@ Response search_stats(Api& api, Request& r) {
   std::vector<std::map<std::string, uint64_t>> facets(facet_fields.size());
   size_t n = 0;
   search::SearchStats st;
+  // An interactive page waits for this: stop after 2 seconds and say how far back it got
+  // (newest first, so the recent part of the histogram is always complete).
+  const int64_t deadline = now_ns() + 2 * kSec;
+  int64_t oldest = so.to;
+  bool timed_out = false;
   Status s = search::run_search(api.opt.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
+    if ((n & 1023) == 0 && n && now_ns() > deadline) {
+      timed_out = true;
+      return false;
+    }
+    oldest = std::min(oldest, ev.ts);
     size_t b = static_cast<size_t>((ev.ts - so.from) / width);
     if (b < kBuckets) hist[b]++;
     if (n++ < 5000)
@@ -435,8 +445,10 @@ Response search_stats(Api& api, Request& r) {
     for (size_t k = 0; k < v.size() && k < 8; k++) arr.push_back({{"value", v[k].first}, {"count", v[k].second}});
     f[facet_fields[i]] = arr;
   }
-  return ok({{"histogram", h}, {"bucket_seconds", width / kSec}, {"facets", f}, {"scanned", n}, {"truncated", n >= max_scan},
-             {"facet_sample", std::min<size_t>(n, 5000)}});
+  json out = {{"histogram", h}, {"bucket_seconds", width / kSec}, {"facets", f}, {"scanned", n},
+              {"truncated", n >= max_scan || timed_out}, {"facet_sample", std::min<size_t>(n, 5000)}};
+  if (n >= max_scan || timed_out) out["complete_from"] = format_rfc3339(oldest);  // counts older than this are missing
+  return ok(out);
 }
 
 // CSV or JSON lines of up to 10 000 matches; an export is an audited action.

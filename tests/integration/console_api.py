@@ -303,6 +303,13 @@ def body(r):
             r.check(all(400 <= c < 500 for c in codes), f"random bodies get 4xx answers ({sorted(codes)})")
             code, res = again.get("/api/v1/search?q=" + urllib.parse.quote("host.name:(a"))
             r.check(code == 400 and "column" in res, "a bad query names the column")
+            code, res = again.get("/api/v1/search/stats?q=" + urllib.parse.quote("host.name:(a"))
+            r.check(code == 400 and res.get("column") == 11, f"the histogram's bad query names the user's column ({res})")
+            code, st = again.get("/api/v1/search/stats?" + urllib.parse.urlencode({"q": "event.dataset:wardsec.audit", "from": "now-1h"}))
+            r.check(code == 200 and len(st["histogram"]) == 60 and st["scanned"] == 0,
+                    "the histogram has 60 buckets and does not count the audit trail for the security administrator")
+            code, st = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:login", "limit": 5}))
+            r.check(code == 200 and 0 < len(st["events"]) <= 5, "the audit trail pages with limit")
             ctx = ssl.create_default_context(cafile=srv.cafile)
             s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http)), server_hostname="127.0.0.1")
             s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
