@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
 #include "cli/config.h"
+#include "store/crypto.h"
 #include "core/timeutil.h"
 #include "alert/alert_store.h"
 #include "alert/detector.h"
@@ -47,6 +49,7 @@ struct Common {
 Result<Config> config_for(const Common& c) {
   auto cfg = load_config(c.config);
   if (!cfg) return cfg;
+  cfg->path = c.config;
   if (!c.data.empty()) cfg->data_dir = c.data;
   cfg->finalize();
   return cfg;
@@ -79,6 +82,42 @@ std::vector<alert::Zone> demo_zones() {
                             std::pair{"wireless 无线区", "10.70.0.0/20"}})
     z.push_back({name, *parse_cidr(cidr)});
   return z;
+}
+
+// SHA-256 (hex) of what decides the center's behaviour: the config file, and the rule files
+// (every *.yml / *.yaml under the configured rule paths, with their names, in order).
+std::vector<std::pair<std::string, std::string>> config_digests(const Config& cfg) {
+  namespace fs = std::filesystem;
+  auto read = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  auto hex = [](const Digest32& d) {
+    static const char* x = "0123456789abcdef";
+    std::string o;
+    for (uint8_t b : d) o += {x[b >> 4], x[b & 15]};
+    return o;
+  };
+  Hasher h(DigestAlg::kSha256);
+  h.update(cfg.path.empty() ? std::string("(no config file: defaults)") : read(cfg.path));
+  std::string config = hex(h.finish());
+  std::vector<fs::path> files;
+  for (const auto& r : cfg.detection.rule_paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(r, ec)) files.push_back(r);
+    else
+      for (auto it = fs::recursive_directory_iterator(r, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file() && (it->path().extension() == ".yml" || it->path().extension() == ".yaml")) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    h.update(f.generic_string());
+    h.update(std::string_view("\0", 1));
+    h.update(read(f));
+  }
+  return {{"config", config}, {"rules", hex(h.finish())}};
 }
 
 int run_server(Config cfg, bool demo, double rate) {
@@ -151,6 +190,8 @@ int run_server(Config cfg, bool demo, double rate) {
   server::HttpServer http(io, pipeline, cfg.http);
   Status s = inputs.start();
   if (s) s = http.start();
+  // A change of configuration or rules between two starts is an administrative action too.
+  if (s) http.record_start(config_digests(cfg), cfg.path);
   if (!s) {
     std::fprintf(stderr, "wardsec: %s\n", s.error().c_str());
     pipeline.stop();

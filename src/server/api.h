@@ -1,7 +1,6 @@
 // What the API's routes share: the accounts, the pipeline (metrics, and the audit trail that
 // goes into the tamper-evident store), the alert store, and the options. Private to server/.
 #pragma once
-#include <atomic>
 #include <mutex>
 
 #include "server/http.h"

@@ -250,7 +250,8 @@ const char* kSchema =
     " last_login INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS pw_history(name TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS tokens(id INTEGER PRIMARY KEY, user TEXT NOT NULL, label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
-    " created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);";
+    " created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 const char* kCols = "name, display, role, disabled, must_change, totp_secret != '', failures, locked_until, pw_changed, created, last_login";
 
@@ -715,6 +716,21 @@ Status Auth::revoke_token(const std::string& user, int64_t id) {
   if (!s) return s;
   if (sqlite::changes(db_) == 0) return Error{"no such token"};
   return {};
+}
+
+std::optional<std::string> Auth::setting(const std::string& key) {
+  std::lock_guard<std::mutex> g(mu_);
+  std::optional<std::string> v;
+  sqlite::query(db_, "SELECT value FROM settings WHERE key = ?", {key}, [&](const sqlite::Stmt& st) { v = st.text(0); });
+  return v;
+}
+
+Status Auth::set_setting(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> g(mu_);
+  return sqlite::Stmt(db_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, key)
+      .bind(2, value)
+      .run();
 }
 
 size_t Auth::session_count() {

@@ -172,6 +172,9 @@ class Auth {
   Result<std::vector<TokenInfo>> tokens(const std::string& user);
   Status revoke_token(const std::string& user, int64_t id);
   size_t session_count();
+  // Small named values kept with the accounts (digests of the last start's configuration).
+  std::optional<std::string> setting(const std::string& key);
+  Status set_setting(const std::string& key, const std::string& value);
 
  private:
   Auth() = default;

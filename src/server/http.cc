@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -328,8 +329,8 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
   std::string sid_, out_;
   beast::flat_buffer in_;
   asio::steady_timer timer_{ws_.get_executor()};
-  bool closed_ = false;
-  int64_t last_alert_ = 0, last_event_ns_ = 0;
+  std::atomic<bool> closed_{false};  // set on the I/O thread, read by tick() on the pool
+  int64_t last_alert_ = 0, last_event_ns_ = 0;  // touched only by compose(), one tick at a time
 };
 
 // ---- HTTPS sessions -------------------------------------------------------------------------
@@ -549,6 +550,22 @@ Status HttpServer::start() {
     accept_loop<Redirect>(st_, st_->redirect_acc.get());
   }
   return {};
+}
+
+void HttpServer::record_start(const std::vector<std::pair<std::string, std::string>>& digests, const std::string& config_path) {
+  Request r;
+  r.method = "START";
+  r.path = "wardsec";
+  std::string all;
+  for (const auto& [name, digest] : digests) {
+    all += (all.empty() ? "" : " ") + name + "=sha256:" + digest;
+    auto before = st_->auth->setting("digest." + name);
+    if (before && *before != digest)
+      st_->api->audit(r, "wardsec", name + "_changed", true, name == "config" ? (config_path.empty() ? "(defaults)" : config_path) : name,
+                      "sha256 " + before->substr(0, 16) + "... -> " + digest.substr(0, 16) + "...");
+    st_->auth->set_setting("digest." + name, digest);
+  }
+  st_->api->audit(r, "wardsec", "start", true, config_path, all);
 }
 
 void HttpServer::stop() {

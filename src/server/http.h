@@ -83,6 +83,9 @@ class HttpServer {
   void stop();
   uint16_t port() const { return port_; }
   uint16_t redirect_port() const { return redirect_port_; }
+  // Audits the start: the digests of configuration and rules, and "<name>_changed" for each
+  // that differs from the previous start's.
+  void record_start(const std::vector<std::pair<std::string, std::string>>& digests, const std::string& config_path);
   // One-time passwords of the accounts made at first start ({} when accounts existed).
   const std::vector<std::pair<std::string, std::string>>& initial_accounts() const;
   struct State;

@@ -455,8 +455,9 @@ Response search_stats(Api& api, Request& r) {
 Response search_export(Api& api, Request& r) {
   std::string target = r.target;
   if (r.query.find("limit") == r.query.end()) target += (target.find('?') == std::string::npos ? "?" : "&") + std::string("limit=10000");
-  auto [code, body] = handle_search(api.opt.data_dir, target, api.opt.tz_sec, std::string("NOT event.dataset:") + kAuditDataset);
   std::string fmt = r.query["format"].empty() ? "csv" : r.query["format"];
+  if (fmt != "csv" && fmt != "json") return fail(400, "format must be csv or json");
+  auto [code, body] = handle_search(api.opt.data_dir, target, api.opt.tz_sec, std::string("NOT event.dataset:") + kAuditDataset);
   api.audit(r, r.who.user, "export", code == 200, "events", "q=" + r.query["q"] + " format=" + fmt);
   if (code != 200) return {code, body};
   auto j = json::parse(body, nullptr, false);
@@ -465,12 +466,17 @@ Response search_export(Api& api, Request& r) {
     for (const auto& e : j["events"]) out += dump(e) + "\n";
     return {200, out, "application/x-ndjson; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.jsonl\""}}};
   }
-  if (fmt != "csv") return fail(400, "format must be csv or json");
   std::vector<std::string> cols = {"@timestamp", "host.name", "event.dataset", "source.ip", "user.name", "event.action", "event.outcome", "message"};
   std::string out = "\xEF\xBB\xBF" + compliance::csv_line(cols);  // BOM: Excel opens UTF-8 Chinese correctly
   for (const auto& e : j["events"]) {
     std::vector<std::string> row;
-    for (const auto& c : cols) row.push_back(e.contains(c) && e[c].is_string() ? e[c].get<std::string>() : e.contains(c) ? dump(e[c]) : "");
+    for (const auto& c : cols) {
+      std::string v = e.contains(c) && e[c].is_string() ? e[c].get<std::string>() : e.contains(c) ? dump(e[c]) : "";
+      // Log lines are attacker-controlled: a cell that a spreadsheet would run as a formula
+      // gets a leading apostrophe (CSV injection).
+      if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v.insert(0, "'");
+      row.push_back(std::move(v));
+    }
     out += compliance::csv_line(row);
   }
   return {200, out, "text/csv; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.csv\""}}};

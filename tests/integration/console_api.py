@@ -268,7 +268,9 @@ def body(r):
                     "the lockout is in the audit trail")
             unlock = trail("event.action:user_unlock")
             r.check(unlock and unlock[0]["user.name"] == "sysadmin" and unlock[0]["user.target.name"] == "wangfang",
-                    "the unlock names who did it and to whom")
+                    f"the unlock names who did it and to whom ({unlock[:1]})")
+            code, res = aud.post("/api/v1/auth/tokens", {"label": "restart check"})
+            aud_token = res.get("token")
             acts = {e["event.action"] for e in trail("*")}
             r.check({"login", "login_mfa", "password_change", "mfa_enroll", "user_create", "logout", "suppression_add"} <= acts,
                     f"logins, password changes, enrolments, account changes and rule changes are audited ({sorted(acts)})")
@@ -308,6 +310,17 @@ def body(r):
             code, st = again.get("/api/v1/search/stats?" + urllib.parse.urlencode({"q": "event.dataset:wardsec.audit", "from": "now-1h"}))
             r.check(code == 200 and len(st["histogram"]) == 60 and st["scanned"] == 0,
                     "the histogram has 60 buckets and does not count the audit trail for the security administrator")
+            # Export: audited, and log text a spreadsheet would run as a formula is defused.
+            code, res = sysc.post("/api/v1/users", {"name": "collector2", "role": "collector"})
+            ing = srv.client(res["token"])
+            code, res = ing.call("POST", "/api/v1/ingest", raw=json.dumps({"message": "=HYPERLINK(\"http://x\")", "user": {"name": "csvtest"}}).encode())
+            r.check(code == 200, f"a collector ingests ({code} {res})")
+            code, csv_text = again.get("/api/v1/search/export?" + urllib.parse.urlencode({"q": "user.name:csvtest", "format": "csv"}))
+            text = csv_text.decode("utf-8") if isinstance(csv_text, bytes) else str(csv_text)
+            r.check(code == 200 and text.startswith("\ufeff@timestamp") and "'=HYPERLINK" in text,
+                    f"CSV export (with a BOM for Excel) defuses formulas ({text[:160]!r})")
+            code, res = again.get("/api/v1/search/export?format=xml")
+            r.check(code == 400, "an unknown export format is a 400")
             code, st = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:login", "limit": 5}))
             r.check(code == 200 and 0 < len(st["events"]) <= 5, "the audit trail pages with limit")
             ctx = ssl.create_default_context(cafile=srv.cafile)
@@ -327,6 +340,18 @@ def body(r):
             r.check(429 in got, f"logins from one address are rate limited (429 after {len(got)} tries)")
             r.check(srv.healthy(), "the server is still healthy")
         r.check(cli(w, "verify", "--data", data, check=False).returncode == 0, "the store, audit trail included, verifies")
+        # A configuration changed between two starts is in the audit trail, with its digests.
+        with open(cfg, "a") as f:
+            f.write("  lockout_minutes: 45\n")
+        with Server(w, data, ["--config", cfg]) as srv:
+            aud = srv.client(aud_token)
+            evs = wait_for(lambda: aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:config_changed"}))[1]["events"],
+                           15, "config_changed in the audit trail")
+            r.check(evs[0]["user.target.name"] == cfg and "sha256" in evs[0]["message"], f"a changed config is audited at start ({evs[0]['message']})")
+            code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:rules_changed"}))
+            r.check(code == 200 and res["events"] == [], "unchanged rules are not reported as changed")
+            code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:start"}))
+            r.check(code == 200 and len(res["events"]) == 2 and "rules=sha256:" in res["events"][0]["message"], "each start is audited with its digests")
 
 
 def srv_secret(srv, user):
