@@ -42,6 +42,8 @@ void Config::finalize() {
   http.key_dir = store.key_dir;
   http.tz_sec = tz_sec;
   http.web_root = resolve_shipped(http.web_root.empty() ? "web/dist" : http.web_root);
+  http.catalog_file = resolve_shipped("catalog/gbt22239-2019.tsv");
+  http.scoring_file = resolve_shipped("catalog/scoring.yaml");
   pipeline.parse.tz_sec = tz_sec;
   pipeline.retention_ns = static_cast<int64_t>(retention_days) * 86400LL * 1000000000LL;
 }

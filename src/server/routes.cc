@@ -4,12 +4,16 @@
 #include <qrencode.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "alert/alert_store.h"
 #include "alert/detector.h"
+#include "compliance/assessment.h"
+#include "compliance/catalog.h"
 #include "compliance/inventory.h"
+#include "compliance/scoring.h"
 #include "core/fields.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
@@ -571,12 +575,42 @@ Response dashboard(Api& api, Request&) {
   if (auto inv = compliance::Inventory::open(api.opt.data_dir + "/compliance.db")) {
     if (auto z = (*inv)->zones())
       for (const auto& x : *z) zone_zh[x.name] = x.name_zh;
+    // Each graded system with its self-assessment score and conclusion where it has been
+    // assessed (the method and weights of catalog/scoring.yaml, as `wardsec score --system`).
     json systems = json::array();
+    auto cat = compliance::Catalog::load(api.opt.catalog_file);
+    auto scoring = compliance::ScoringConfig::load(api.opt.scoring_file);
+    auto assessed = compliance::Assessments::open(api.opt.data_dir + "/compliance.db");
     if (auto s = (*inv)->systems())
       for (const auto& x : *s) {
         sys_level[x.id] = x.level;
-        systems.push_back({{"id", x.id}, {"name", x.name}, {"level", x.level}});
+        json sj = {{"id", x.id}, {"name", x.name}, {"level", x.level}};
+        auto cur = assessed ? (*assessed)->current(x.id) : Result<std::vector<compliance::AssessmentRecord>>(Error{"no store"});
+        if (cat && scoring && cur && !cur->empty() && x.level >= 2) {
+          std::vector<compliance::ItemAssessment> items;
+          for (const auto& rec : *cur) items.push_back({rec.item, rec.result, rec.x, rec.risk});
+          auto sc = compliance::compute_score(items, *cat, std::min(x.level, 3), *scoring);
+          sj["score"] = std::round(sc.score * 100) / 100;
+          sj["conclusion"] = sc.conclusion;
+          sj["high_risks"] = sc.high;
+          sj["assessed"] = sc.applicable;  // applicable items with a result
+          sj["applicable"] = sc.applicable + static_cast<int>(sc.not_assessed.size());
+        }
+        systems.push_back(sj);
       }
+    // Rectification tasks (整改): open and overdue.
+    if (assessed) {
+      if (auto tasks = (*assessed)->rectifications("")) {
+        std::string today = format_rfc3339(now + api.opt.tz_sec * kSec).substr(0, 10);
+        int open = 0, overdue = 0;
+        for (const auto& t : *tasks)
+          if (t.status != "done") {
+            open++;
+            if (!t.due.empty() && t.due < today) overdue++;
+          }
+        out["rectification"] = {{"open", open}, {"overdue", overdue}};
+      }
+    }
     std::map<std::string, int> counts;
     if (auto a = (*inv)->assets())
       for (const auto& x : *a) {

@@ -330,6 +330,21 @@ def body(r):
             s.close()
             r.check(head.startswith("HTTP/1.1 431"), f"oversized headers are a 431 ({head.splitlines()[0] if head else 'none'})")
 
+            # -- the dashboard: graded systems with their self-assessment score and conclusion
+            demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
+            code, res = again.call("POST", "/api/v1/inventory/systems", raw=open(os.path.join(demo, "systems.csv"), "rb").read(),
+                                   headers={"Content-Type": "text/csv"})
+            r.check(code == 200 and res["imported"] == 10, f"the security administrator imports the graded systems ({res})")
+            cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.IA.a", "--result", "符合", "--by", "测评 李工")
+            cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.IA.b", "--result", "不符合", "--risk", "高",
+                "--by", "测评 李工", "--note", "登录失败未锁定")
+            code, dash = again.get("/api/v1/dashboard")
+            his = [x for x in dash.get("systems", []) if x["id"] == "his"]
+            emr = [x for x in dash.get("systems", []) if x["id"] == "emr"]
+            r.check(code == 200 and his and his[0]["conclusion"] == "差" and his[0]["high_risks"] == 1 and his[0]["assessed"] == 2,
+                    f"the dashboard shows an assessed system's score and conclusion (a high risk makes it 差: {his})")
+            r.check(emr and "score" not in emr[0], "and no score for a system not assessed")
+
             # -- the login rate limit (60 a minute from one address here)
             got = []
             for i in range(70):

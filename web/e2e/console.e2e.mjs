@@ -207,8 +207,10 @@ try {
   const found = await waitFor(async () => {
     await page.click('[data-test=run]')
     await sleep(700)
-    const rows = await page.$$('[data-test=results] tbody tr')
-    return rows.length ? rows : null
+    // The page first shows everything (the search it runs on opening): wait for our event.
+    const table = await page.$('[data-test=results]')
+    if (!table || !(await table.textContent()).includes(marker)) return null
+    return await page.$$('[data-test=results] tbody tr')
   }, 20000, 'the syslog event in the search')
   await found[0].click()
   const raw = await page.textContent('[data-test=raw]')
