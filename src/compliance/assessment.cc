@@ -48,7 +48,10 @@ Result<std::unique_ptr<Assessments>> Assessments::open(const std::string& path) 
                            "CREATE INDEX IF NOT EXISTS evidence_item ON evidence(system, item)",
                            "CREATE TABLE IF NOT EXISTS rectifications(id INTEGER PRIMARY KEY AUTOINCREMENT, system TEXT, item TEXT, "
                            "owner TEXT, plan TEXT, due TEXT, status TEXT, created_by TEXT, created INTEGER, closed INTEGER DEFAULT 0, "
-                           "closed_by TEXT DEFAULT '')"});
+                           "closed_by TEXT DEFAULT '')",
+                           "CREATE TABLE IF NOT EXISTS gradings(system TEXT, business_object TEXT, business_degree TEXT, "
+                           "business_reason TEXT, service_object TEXT, service_degree TEXT, service_reason TEXT, business_level INTEGER, "
+                           "service_level INTEGER, level INTEGER, notes TEXT, by TEXT, at INTEGER)"});
   if (!s) return Error{s.error()};
   return a;
 }
@@ -159,6 +162,31 @@ Result<std::vector<Rectification>> Assessments::rectifications(const std::string
                    system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
                      out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7),
                                     st.i64(8), st.i64(9), st.text(10)});
+                   });
+  if (!s) return Error{s.error()};
+  return out;
+}
+
+Status Assessments::record_grading(const GradingRecord& g) {
+  if (g.by.empty()) return Error{"a grading needs who confirmed it"};
+  if (g.business_reason.empty() || g.service_reason.empty()) return Error{"a grading needs the reasons for both dimensions (定级理由)"};
+  return query(db_,
+               "INSERT INTO gradings(system, business_object, business_degree, business_reason, service_object, service_degree, "
+               "service_reason, business_level, service_level, level, notes, by, at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               {g.system, g.business_object, g.business_degree, g.business_reason, g.service_object, g.service_degree, g.service_reason,
+                std::to_string(g.business_level), std::to_string(g.service_level), std::to_string(g.level), g.notes, g.by,
+                std::to_string(g.at)});
+}
+
+Result<std::vector<GradingRecord>> Assessments::gradings(const std::string& system) {
+  std::vector<GradingRecord> out;
+  Status s = query(db_,
+                   "SELECT system, business_object, business_degree, business_reason, service_object, service_degree, service_reason, "
+                   "business_level, service_level, level, notes, by, at FROM gradings WHERE system = ? ORDER BY rowid",
+                   {system}, [&](const Stmt& st) {
+                     out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6),
+                                    static_cast<int>(st.i64(7)), static_cast<int>(st.i64(8)), static_cast<int>(st.i64(9)), st.text(10),
+                                    st.text(11), st.i64(12)});
                    });
   if (!s) return Error{s.error()};
   return out;

@@ -47,6 +47,17 @@ struct Rectification {
   std::string closed_by;
 };
 
+// A confirmed grading (定级) of a system: the two dimensions with the reasons given, the
+// levels they gave, the notes (the ambiguous cell), who confirmed it and when.
+struct GradingRecord {
+  std::string system;
+  std::string business_object, business_degree, business_reason;  // as parse_object / parse_degree name them
+  std::string service_object, service_degree, service_reason;
+  int business_level = 0, service_level = 0, level = 0;
+  std::string notes, by;
+  int64_t at = 0;
+};
+
 class Assessments {
  public:
   static Result<std::unique_ptr<Assessments>> open(const std::string& path);
@@ -63,6 +74,9 @@ class Assessments {
   Status set_rectification_status(int64_t id, const std::string& status, const std::string& by, int64_t now);
   // system "" for all; `today` (YYYY-MM-DD) marks overdue tasks in the caller.
   Result<std::vector<Rectification>> rectifications(const std::string& system);
+  // Gradings: every confirmation is kept; the latest is current.
+  Status record_grading(const GradingRecord& g);
+  Result<std::vector<GradingRecord>> gradings(const std::string& system);
 
  private:
   Assessments() = default;

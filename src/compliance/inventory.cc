@@ -236,6 +236,15 @@ Result<std::vector<Asset>> Inventory::assets() {
   return out;
 }
 
+Status Inventory::set_level(const std::string& system, int level) {
+  if (level < 1 || level > 5) return Error{"level must be 1-5"};
+  sqlite::Stmt st(db_, "UPDATE systems SET level = ? WHERE id = ?");
+  st.bind(1, std::to_string(level)).bind(2, system);
+  if (Status r = st.run(); !r) return r;
+  if (sqlite::changes(db_) == 0) return Error{"no such graded system: " + system};
+  return {};
+}
+
 bool Inventory::empty() {
   auto s = systems();
   auto a = assets();

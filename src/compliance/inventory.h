@@ -47,6 +47,8 @@ class Inventory {
   Result<std::vector<System>> systems();
   Result<std::vector<Asset>> assets();
   bool empty();
+  // The level a confirmed grading gave a system (1-5).
+  Status set_level(const std::string& system, int level);
 
  private:
   Inventory() = default;

@@ -32,4 +32,7 @@ class Api {
   double eps_ = 0;
 };
 
+// The compliance routes (compliance_api.cc), appended to the table.
+void add_compliance_routes(std::vector<Route>& t, Api* api);
+
 }  // namespace wardsec::server

@@ -38,7 +38,7 @@ const std::vector<RoleInfo>& role_table() {
        {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kSettingsWrite}},
       {Role::kSecAdmin, "secadmin", "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead,
-        Perm::kAssetsWrite, Perm::kComplianceRead, Perm::kSystemRead}},
+        Perm::kAssetsWrite, Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead}},
       {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead}},
       {Role::kReadOnly, "readonly", "只读用户",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead,
@@ -76,6 +76,7 @@ const char* perm_name(Perm p) {
     case Perm::kAssetsRead: return "assets.read";
     case Perm::kAssetsWrite: return "assets.write";
     case Perm::kComplianceRead: return "compliance.read";
+    case Perm::kComplianceWrite: return "compliance.write";
     case Perm::kSystemRead: return "system.read";
     case Perm::kUsersRead: return "users.read";
     case Perm::kUsersWrite: return "users.write";

@@ -42,6 +42,7 @@ enum class Perm {
   kAssetsRead,
   kAssetsWrite,
   kComplianceRead,
+  kComplianceWrite,
   kSystemRead,
   kUsersRead,
   kUsersWrite,

@@ -793,6 +793,7 @@ std::vector<Route> build_routes(Api* api) {
        "WebSocket: figures, new alerts and new events every second"},
       {"POST", "/api/v1/ingest", P::kIngest, false, h(ingest), "JSON lines into the store (answers when durable)"},
   };
+  add_compliance_routes(t, api);
   return t;
 }
 
