@@ -118,6 +118,7 @@ try {
   await waitFor(async () => (await page.goto(base + '/login').catch(() => null))?.ok(), 30000, 'the console to answer')
 
   const shot = async (name) => {
+    await page.evaluate(() => window.scrollTo(0, 0)) // the sticky top bar would show mid-page otherwise
     await sleep(600) // charts animate in
     await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true })
   }
@@ -244,6 +245,53 @@ try {
   await page.click('a[href="/assets"]')
   await page.waitForSelector('[data-test=inventory]')
   await both('assets')
+
+  // 等保合规: grade a system with reasons, assess items in bulk, open a rectification task.
+  await page.click('a[href="/compliance"]')
+  await page.click('[data-test=grade-emr]')
+  await page.waitForSelector('[data-test=grading-preview]')
+  await page.selectOption('[data-test=business-object]', 'society')
+  await page.selectOption('[data-test=business-degree]', 'serious')
+  await page.fill('[data-test=business-reason]', '电子病历泄露将损害大量患者权益并影响社会秩序')
+  await page.selectOption('[data-test=service-object]', 'society')
+  await page.selectOption('[data-test=service-degree]', 'serious')
+  await page.fill('[data-test=service-reason]', '系统停止服务将影响全院临床诊疗秩序')
+  await waitFor(async () => (await page.textContent('[data-test=grading-preview]')).includes('第 3 级'), 5000, 'the preview to say level 3')
+  await both('compliance-grading')
+  await page.click('[data-test=confirm-grading]')
+  await page.waitForSelector('[data-test=notice]')
+  check((await page.textContent('[data-test=notice]')).includes('3'), 'a system is graded with its reasons (level 3)')
+  await page.click('[data-test=tab-workbench]')
+  await page.selectOption('[data-test=wb-system]', 'emr')
+  await page.selectOption('[data-test=wb-category]', 'CE')
+  await page.waitForSelector('[data-test=wb-items] tr td input')
+  const boxes = await page.$$('[data-test=wb-items] tr td input[type=checkbox]')
+  for (const b of boxes.slice(0, 5)) await b.check()
+  await page.selectOption('[data-test=bulk-result]', '符合')
+  await page.click('[data-test=bulk-apply]')
+  await waitFor(async () => (await page.textContent('[data-test=notice]')).includes('5'), 5000, 'five results recorded')
+  const second = await page.$$('[data-test=wb-items] tr td input[type=checkbox]')
+  await second[5].check()
+  await page.selectOption('[data-test=bulk-result]', '不符合')
+  await page.selectOption('.bulk select >> nth=1', '高')
+  await page.click('[data-test=bulk-apply]')
+  const score = await waitFor(async () => {
+    const s = await page.textContent('.grid3 .stat')
+    return s.includes('差') ? s : null
+  }, 10000, 'the conclusion to become 差').catch((e) => String(e))
+  check(score.includes('差'), `bulk results are recorded and a high risk makes the conclusion 差 (${score.replace(/\s+/g, ' ').trim()})`)
+  await (await page.$('[data-test=wb-items] tr:has-text("不符合")')).click()
+  await page.waitForSelector('[data-test=wb-item] form.form-grid')
+  await page.fill('[data-test=wb-item] form.form-grid input >> nth=0', '信息科 王芳')
+  await page.fill('[data-test=wb-item] form.form-grid input[type=date]', '2026-12-31')
+  await page.fill('[data-test=wb-item] form.form-grid input >> nth=2', '在 EMR 服务器启用登录失败锁定并复测')
+  await page.click('[data-test=wb-item] form.form-grid button')
+  await page.waitForSelector('[data-test=notice]')
+  await both('compliance-workbench')
+  await page.click('[data-test=tab-rectify]')
+  await page.waitForSelector('[data-test=board] .task')
+  check((await page.textContent('[data-test=board]')).includes('启用登录失败锁定'), 'a rectification task is opened on the 不符合 item and shows on the board')
+  await both('compliance-rectification')
   check(consoleErrors.length === 0, `no errors in the browser console (${consoleErrors.slice(0, 3).join(' | ')})`)
   await logout()
 

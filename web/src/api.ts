@@ -19,10 +19,10 @@ export function setUnauthorizedHandler(f: () => void) {
   onUnauthorized = f
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown, opts: { raw?: string; contentType?: string } = {}): Promise<T> {
+export async function api<T = any>(method: string, path: string, body?: unknown, opts: { raw?: BodyInit; contentType?: string } = {}): Promise<T> {
   const headers: Record<string, string> = {}
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf
-  let payload: string | undefined
+  let payload: BodyInit | undefined
   if (opts.raw !== undefined) {
     payload = opts.raw
     headers['Content-Type'] = opts.contentType ?? 'text/plain'
