@@ -9,12 +9,14 @@ PKGS=(
   # libraries (see docs/architecture.md for why each)
   libboost-dev libboost-system-dev libssl-dev libzstd-dev zlib1g-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libqrencode-dev
+  libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libqrencode-dev libxlsxwriter-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   rsyslog rsyslog-relp rsyslog-openssl python3 python3-aiosmtpd openssl procps
   # the console's browser tests (Chromium driven by playwright-core) and CJK fonts for its screenshots
   chromium fonts-noto-cjk
+  # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
+  poppler-utils
 )
 # Node.js and npm build the web console; use the machine's own when it has one.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PKGS+=(nodejs npm); fi

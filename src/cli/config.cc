@@ -43,6 +43,7 @@ void Config::finalize() {
   http.tz_sec = tz_sec;
   http.web_root = resolve_shipped(http.web_root.empty() ? "web/dist" : http.web_root);
   http.catalog_file = resolve_shipped("catalog/gbt22239-2019.tsv");
+  http.organization = organization;
   http.scoring_file = resolve_shipped("catalog/scoring.yaml");
   pipeline.parse.tz_sec = tz_sec;
   pipeline.retention_ns = static_cast<int64_t>(retention_days) * 86400LL * 1000000000LL;
@@ -97,8 +98,9 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones"});
+  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones"});
   w.get(root, "data", c.data_dir, "");
+  w.get(root, "organization", c.organization, "");
   std::string tz;
   w.get(root, "timezone", tz, "");
   if (!tz.empty() && !parse_tz_offset(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/config.h"
+#include "report/report.h"
 #include "store/crypto.h"
 #include "core/timeutil.h"
 #include "alert/alert_store.h"
@@ -122,6 +123,7 @@ std::vector<std::pair<std::string, std::string>> config_digests(const Config& cf
 
 int run_server(Config cfg, bool demo, double rate) {
   if (demo && cfg.detection.zones.empty()) cfg.detection.zones = demo_zones();
+  if (demo && cfg.http.organization.empty()) cfg.http.organization = "示范市第一人民医院";
   if (demo) {
     std::filesystem::create_directories(cfg.data_dir);
     load_demo_inventory(cfg.data_dir);
@@ -995,6 +997,17 @@ int main(int argc, char** argv) {
   auto* ver_cmd = app.add_subcommand("version", "print the version");
   add_common(ver_cmd, common);
 
+  std::string rep_kind, rep_system, rep_format = "html", rep_out, rep_lang = "zh-CN", rep_org;
+  auto* rep = app.add_subcommand("report", "a system's self-assessment report or grading report (HTML, PDF) or checklist (XLSX)");
+  rep->add_option("kind", rep_kind, "self-assessment or grading")->required()->check(CLI::IsMember({"self-assessment", "grading"}));
+  rep->add_option("--system", rep_system, "graded system id (inventory)")->required();
+  rep->add_option("--format", rep_format, "html (default), pdf (printed by Chromium) or xlsx (the checklist)")
+      ->check(CLI::IsMember({"html", "pdf", "xlsx"}));
+  rep->add_option("--out", rep_out, "output file")->required();
+  rep->add_option("--lang", rep_lang, "zh-CN (default) or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  rep->add_option("--organization", rep_org, "the hospital's name (default: organization in the config)");
+  add_common(rep, common);
+
   auto* api_cmd = app.add_subcommand("api", "the console's API");
   auto* api_routes = api_cmd->add_subcommand("routes", "print every API route with the permission it needs (JSON lines)");
   api_cmd->require_subcommand(1);
@@ -1008,6 +1021,36 @@ int main(int argc, char** argv) {
   }
   if (ver_cmd->parsed()) {
     std::printf("wardsec %s\n", kVersion);
+    return 0;
+  }
+  if (rep->parsed()) {
+    auto kind = *report::parse_kind(rep_kind);
+    if (rep_format == "xlsx" && kind != report::Kind::kSelfAssessment) {
+      std::fprintf(stderr, "wardsec report: xlsx is the self-assessment checklist\n");
+      return 2;
+    }
+    auto d = report::gather({cfg->data_dir, cfg->http.catalog_file, cfg->http.scoring_file,
+                             rep_org.empty() ? cfg->organization : rep_org, cfg->tz_sec},
+                            rep_system);
+    if (!d) {
+      std::fprintf(stderr, "wardsec report: %s\n", d.error().c_str());
+      return 1;
+    }
+    Status s;
+    if (rep_format == "html") {
+      std::ofstream f(rep_out, std::ios::binary);
+      f << report::html(kind, *d, rep_lang);
+      if (!f) s = Error{"cannot write " + rep_out};
+    } else if (rep_format == "pdf") {
+      s = report::html_to_pdf(report::html(kind, *d, rep_lang), rep_out);
+    } else {
+      s = report::checklist_xlsx(*d, rep_out);
+    }
+    if (!s) {
+      std::fprintf(stderr, "wardsec report: %s\n", s.error().c_str());
+      return 1;
+    }
+    std::printf("%s: %s %s, score %.2f %s\n", rep_out.c_str(), d->system.name.c_str(), rep_kind.c_str(), d->score.score, d->score.conclusion.c_str());
     return 0;
   }
   if (api_routes->parsed()) {

@@ -15,6 +15,7 @@
 #include "compliance/inventory.h"
 #include "compliance/scoring.h"
 #include "core/timeutil.h"
+#include "report/report.h"
 #include "server/api.h"
 
 namespace wardsec::server {
@@ -374,6 +375,29 @@ Response rectification_status(Api& api, Request& r) {
   return ok({{"id", id}, {"status", str(j, "status")}});
 }
 
+// The self-assessment report, the grading report (HTML or PDF) or the checklist (XLSX).
+Response system_report(Api& api, Request& r) {
+  auto kind = report::parse_kind(r.query["kind"].empty() ? "self-assessment" : r.query["kind"]);
+  if (!kind) return fail(400, "kind must be self-assessment or grading");
+  std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
+  if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
+  if (fmt == "xlsx" && *kind != report::Kind::kSelfAssessment) return fail(400, "xlsx is the self-assessment checklist: kind=self-assessment");
+  std::string lang = r.query["lang"] == "en" ? "en" : "zh-CN";
+  auto d = report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0]);
+  if (!d) return fail(d.error().rfind("no such", 0) == 0 ? 404 : 500, d.error());
+  api.audit(r, r.who.user, "export", true, r.params[0], "report " + r.query["kind"] + " " + fmt);
+  std::string name = r.params[0] + (*kind == report::Kind::kGrading ? "-grading" : "-self-assessment");
+  if (fmt == "html") return {200, report::html(*kind, *d, lang), "text/html; charset=utf-8"};
+  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + "." + fmt;
+  Status s = fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::checklist_xlsx(*d, tmp);
+  if (!s) return fail(503, s.error());
+  std::ifstream f(tmp, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(tmp);
+  return {200, body, fmt == "pdf" ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          {{"Content-Disposition", "attachment; filename=\"" + name + "." + fmt + "\""}}};
+}
+
 }  // namespace
 
 void add_compliance_routes(std::vector<Route>& t, Api* api) {
@@ -392,6 +416,8 @@ void add_compliance_routes(std::vector<Route>& t, Api* api) {
       {"POST", "/api/v1/compliance/systems/{id}/grading", P::kComplianceWrite, false, [api](Request& r) { return grade(*api, r, true); },
        "confirm a grading with its reasons; sets the system's level"},
       {"GET", "/api/v1/compliance/systems/{id}/gradings", P::kComplianceRead, false, h(gradings), "a system's confirmed gradings"},
+      {"GET", "/api/v1/compliance/systems/{id}/report", P::kComplianceRead, false, h(system_report),
+       "self-assessment or grading report (HTML, PDF) or the checklist (XLSX)"},
       {"GET", "/api/v1/compliance/rectifications", P::kComplianceRead, false, h(rectifications), "rectification tasks (整改)"},
       {"POST", "/api/v1/compliance/rectifications", P::kComplianceWrite, false, h(add_rectification), "open a rectification task"},
       {"POST", "/api/v1/compliance/rectifications/{id}/status", P::kComplianceWrite, false, h(rectification_status), "move a task"},

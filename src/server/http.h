@@ -31,6 +31,7 @@ struct HttpOptions {
   std::string data_dir;
   std::string web_root;                         // the built UI; empty: web/dist beside the binary
   std::string catalog_file, scoring_file;       // for the compliance scores on the dashboard
+  std::string organization;                     // the hospital's name, on reports
   size_t max_body = 16u << 20;
   int tz_sec = 8 * 3600;
   AuthOptions auth;

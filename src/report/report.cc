@@ -1,0 +1,480 @@
+#include "report/report.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "compliance/grading.h"
+#include "core/timeutil.h"
+
+namespace wardsec::report {
+
+namespace {
+
+constexpr int64_t kSec = 1000000000LL;
+
+const char* risk_zh(compliance::Risk r) {
+  switch (r) {
+    case compliance::Risk::kHigh: return "高";
+    case compliance::Risk::kMedium: return "中";
+    case compliance::Risk::kLow: return "低";
+    case compliance::Risk::kNone: return "";
+  }
+  return "";
+}
+
+std::string fixed(double v, int digits) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", digits, v);
+  return b;
+}
+
+// Local date and time of a ns timestamp: "2026-11-29 20:40".
+std::string local_time(int64_t ns, int tz_sec) {
+  std::string s = format_rfc3339(ns + static_cast<int64_t>(tz_sec) * kSec);
+  return s.substr(0, 10) + " " + s.substr(11, 5);
+}
+
+}  // namespace
+
+std::string escape_html(std::string_view s) {
+  std::string o;
+  o.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&#39;"; break;
+      default: o.push_back(c);
+    }
+  }
+  return o;
+}
+
+std::optional<Kind> parse_kind(std::string_view s) {
+  if (s == "self-assessment") return Kind::kSelfAssessment;
+  if (s == "grading") return Kind::kGrading;
+  return std::nullopt;
+}
+
+Result<SystemData> gather(const Sources& src, const std::string& system) {
+  auto cat = compliance::Catalog::load(src.catalog_file);
+  if (!cat) return Error{cat.error()};
+  auto scoring = compliance::ScoringConfig::load(src.scoring_file);
+  if (!scoring) return Error{scoring.error()};
+  auto inv = compliance::Inventory::open(src.data_dir + "/compliance.db");
+  if (!inv) return Error{inv.error()};
+  auto as = compliance::Assessments::open(src.data_dir + "/compliance.db");
+  if (!as) return Error{as.error()};
+  SystemData d;
+  d.organization = src.organization;
+  d.tz_sec = src.tz_sec;
+  d.scoring = *scoring;
+  d.generated = now_ns();
+  auto systems = (*inv)->systems();
+  if (!systems) return Error{systems.error()};
+  bool found = false;
+  for (const auto& s : *systems)
+    if (s.id == system) {
+      d.system = s;
+      found = true;
+    }
+  if (!found) return Error{"no such graded system: " + system};
+  if (auto g = (*as)->gradings(system); g && !g->empty()) d.grading = g->back();
+  d.level = std::clamp(d.system.level, 2, 3);
+  for (const auto* q : cat->at_level(d.level)) d.items.push_back(*q);
+  auto cur = (*as)->current(system);
+  if (!cur) return Error{cur.error()};
+  std::vector<compliance::ItemAssessment> scored;
+  for (const auto& r : *cur) {
+    d.results[r.item] = r;
+    scored.push_back({r.item, r.result, r.x, r.risk});
+  }
+  for (const auto& q : d.items)
+    if (auto ev = (*as)->evidence(system, q.id)) d.evidence[q.id] = ev->size();
+  d.score = compliance::compute_score(scored, *cat, d.level, d.scoring);
+  if (auto t = (*as)->rectifications(system)) d.tasks = *t;
+  return d;
+}
+
+namespace {
+
+const char* kCss = R"(
+@page { size: A4; margin: 18mm 16mm; }
+body { font-family: 'Noto Serif CJK SC', 'Noto Sans CJK SC', 'Source Han Serif SC', serif; color: #111; font-size: 10.5pt; line-height: 1.55; }
+h1 { font-size: 20pt; text-align: center; margin: 0 0 6mm; letter-spacing: 2px; }
+h2 { font-size: 13pt; border-bottom: 1.5px solid #1f3f7a; padding-bottom: 2px; margin: 7mm 0 3mm; color: #1f3f7a; }
+.cover { text-align: center; margin: 20mm 0 14mm; }
+.cover .org { font-size: 14pt; margin-top: 8mm; }
+.cover .meta { color: #444; margin-top: 4mm; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0; page-break-inside: auto; }
+th, td { border: 0.6px solid #888; padding: 3px 5px; vertical-align: top; text-align: left; }
+th { background: #eef2f8; font-weight: 600; }
+tr { page-break-inside: avoid; }
+td.num, th.num { text-align: right; }
+.conclusion { font-size: 15pt; font-weight: 700; }
+.bad { color: #a8071a; font-weight: 600; }
+.ok { color: #2b6a2b; }
+.note { color: #555; font-size: 9pt; }
+.kv td:first-child { width: 32%; background: #f7f8fa; }
+.small { font-size: 9pt; }
+h2.break { page-break-before: always; }
+footer { margin-top: 8mm; color: #666; font-size: 8.5pt; border-top: 0.5px solid #aaa; padding-top: 2mm; }
+)";
+
+// One language's words; the report is in Chinese unless `en`.
+struct Words {
+  bool en;
+  std::string operator()(const char* zh, const char* e) const { return en ? e : zh; }
+};
+
+std::string object_name(const std::string& key, const Words& L) {
+  auto o = compliance::parse_object(key);
+  if (!o) return escape_html(key);
+  if (L.en) return *o == compliance::HarmedObject::kCitizens ? "citizens, legal persons and other organisations"
+                   : *o == compliance::HarmedObject::kSociety ? "social order and public interest"
+                                                               : "national security";
+  return compliance::object_zh(*o);
+}
+
+std::string degree_name(const std::string& key, const Words& L) {
+  auto d = compliance::parse_degree(key);
+  if (!d) return escape_html(key);
+  if (L.en) return *d == compliance::HarmDegree::kGeneral ? "general harm" : *d == compliance::HarmDegree::kSerious ? "serious harm"
+                                                                                                                 : "especially serious harm";
+  return compliance::degree_zh(*d);
+}
+
+// Horizontal bars of compliance per category, as inline SVG (prints without script).
+std::string category_chart(const SystemData& d, const Words& L) {
+  const auto& cats = compliance::Catalog::categories();
+  int rows = 0;
+  for (const auto& c : cats)
+    if (d.score.per_category.count(c.code)) rows++;
+  int h = 24 * rows + 30, label_w = L.en ? 190 : 110, bar_w = 380;
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(label_w + bar_w + 60) + "\" height=\"" +
+                    std::to_string(h) + "\" font-size=\"11\">";
+  int y = 8;
+  for (const auto& c : cats) {
+    auto it = d.score.per_category.find(c.code);
+    if (it == d.score.per_category.end()) continue;
+    double pct = it->second.applicable ? it->second.compliance * 100 : 0;
+    int w = static_cast<int>(std::lround(bar_w * pct / 100));
+    std::string color = pct >= 90 ? "#3b7d3b" : pct >= 70 ? "#d08a10" : "#b02a2a";
+    svg += "<text x=\"" + std::to_string(label_w - 6) + "\" y=\"" + std::to_string(y + 13) + "\" text-anchor=\"end\">" +
+           escape_html(L.en ? c.en : c.zh) + "</text>";
+    svg += "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 2) + "\" width=\"" + std::to_string(bar_w) +
+           "\" height=\"15\" fill=\"#eef1f5\"/>";
+    svg += "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 2) + "\" width=\"" + std::to_string(w) +
+           "\" height=\"15\" fill=\"" + color + "\"/>";
+    svg += "<text x=\"" + std::to_string(label_w + bar_w + 6) + "\" y=\"" + std::to_string(y + 13) + "\">" +
+           (it->second.applicable ? fixed(pct, 1) + "%" : std::string("—")) + "</text>";
+    y += 24;
+  }
+  svg += "<text x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(h - 4) + "\" fill=\"#666\">" +
+         L("各安全类符合率（已测评项）", "Compliance per category (assessed items)") + "</text></svg>";
+  return svg;
+}
+
+std::string system_table(const SystemData& d, const Words& L) {
+  const auto& s = d.system;
+  std::string o = "<table class=\"kv\">";
+  auto row = [&](const std::string& k, const std::string& v) { o += "<tr><td>" + k + "</td><td>" + v + "</td></tr>"; };
+  row(L("定级对象名称", "Graded system"), escape_html(s.name) + (s.name_en.empty() ? "" : " (" + escape_html(s.name_en) + ")"));
+  row(L("运营使用单位", "Operator"), escape_html(d.organization.empty() ? "—" : d.organization));
+  row(L("安全保护等级", "Protection level"), L("第", "Level ") + std::to_string(s.level) + L("级", ""));
+  row(L("责任部门/人", "Owner"), escape_html(s.owner));
+  row(L("承载的业务", "Business"), escape_html(s.business));
+  row(L("服务对象", "Users"), escape_html(s.users));
+  row(L("处理的数据", "Data"), escape_html(s.data));
+  return o + "</table>";
+}
+
+std::string grading_table(const SystemData& d, const Words& L) {
+  if (!d.grading) return "<p class=\"bad\">" + L("尚无确认的定级记录。", "No confirmed grading yet.") + "</p>";
+  const auto& g = *d.grading;
+  std::string o = "<table><tr><th>" + L("安全", "Security of") + "</th><th>" + L("受侵害的客体", "Object harmed") + "</th><th>" +
+                  L("侵害程度", "Degree of harm") + "</th><th>" + L("等级", "Level") + "</th><th>" + L("定级理由", "Reason") + "</th></tr>";
+  o += "<tr><td>" + L("业务信息安全", "Business information") + "</td><td>" + object_name(g.business_object, L) + "</td><td>" +
+       degree_name(g.business_degree, L) + "</td><td class=\"num\">" + std::to_string(g.business_level) + "</td><td>" +
+       escape_html(g.business_reason) + "</td></tr>";
+  o += "<tr><td>" + L("系统服务安全", "System service") + "</td><td>" + object_name(g.service_object, L) + "</td><td>" +
+       degree_name(g.service_degree, L) + "</td><td class=\"num\">" + std::to_string(g.service_level) + "</td><td>" +
+       escape_html(g.service_reason) + "</td></tr></table>";
+  o += "<p>" + L("系统安全保护等级取两者中的较高者：", "The system's level is the higher of the two: ") + "<b>" + L("第", "level ") +
+       std::to_string(g.level) + L("级", "") + "</b>" + L("（GB/T 22240-2020）。", " (GB/T 22240-2020).") + "</p>";
+  if (!g.notes.empty()) {
+    std::string notes = g.notes;
+    o += "<p class=\"note\">" + escape_html(notes) + "</p>";
+  }
+  o += "<p class=\"note\">" + L("确认人：", "Confirmed by ") + escape_html(g.by) + L("，时间：", ", ") + local_time(g.at, d.tz_sec) + "</p>";
+  return o;
+}
+
+std::string self_assessment(const SystemData& d, const Words& L) {
+  const auto& sc = d.score;
+  std::string o;
+  o += "<div class=\"cover\"><h1>" + escape_html(d.system.name) + "<br>" +
+       L("网络安全等级保护自评估报告", "MLPS 2.0 self-assessment report") + "</h1><div class=\"org\">" + escape_html(d.organization) +
+       "</div><div class=\"meta\">" + L("依据 GB/T 22239-2019 第", "Against GB/T 22239-2019, level ") + std::to_string(d.level) +
+       L("级通用要求 · 生成时间 ", " general requirements · generated ") + local_time(d.generated, d.tz_sec) + "</div></div>";
+  o += "<h2>" + L("一、被测对象", "1. The system assessed") + "</h2>" + system_table(d, L);
+  o += "<h2>" + L("二、定级情况", "2. Grading") + "</h2>" + grading_table(d, L);
+  int total = sc.applicable + static_cast<int>(sc.not_assessed.size());
+  o += "<h2>" + L("三、自评估结论", "3. Conclusion") + "</h2>";
+  o += "<p>" + L("综合得分：", "Score: ") + "<span class=\"conclusion\">" + fixed(sc.score, 2) + "</span>　" + L("结论：", "Conclusion: ") +
+       "<span class=\"conclusion" + std::string(sc.conclusion == "差" ? " bad" : "") + "\">" + escape_html(sc.conclusion) + "</span></p>";
+  o += "<p>" + L("适用测评项 ", "Applicable items: ") + std::to_string(total) + L(" 项，已测评 ", ", assessed ") + std::to_string(sc.applicable) +
+       L(" 项，未测评 ", ", not assessed ") + std::to_string(sc.not_assessed.size()) + L(" 项。高风险 ", ". High risks: ") +
+       std::to_string(sc.high) + L(" 项，中风险 ", ", medium: ") + std::to_string(sc.medium) + L(" 项，低风险 ", ", low: ") +
+       std::to_string(sc.low) + L(" 项。", ".") + "</p>";
+  if (!sc.not_assessed.empty())
+    o += "<p class=\"bad\">" + L("尚有测评项未测评，得分仅反映已测评项。", "Some items are not assessed: the score reflects the assessed items only.") + "</p>";
+  o += "<p class=\"note\">" + escape_html(d.scoring.label) +
+       L("。权重、部分符合的取值与结论阈值见 catalog/scoring.yaml，可按测评机构口径调整；有任一高风险项时结论为\"差\"。",
+         ". Weights, the value of a partial result and the bands are in catalog/scoring.yaml and can follow the assessor's method; any high risk makes the conclusion 差 (poor).") +
+       "</p>";
+  o += "<h2>" + L("四、各安全类测评结果", "4. Results per category") + "</h2>" + category_chart(d, L);
+  o += "<table><tr><th>" + L("安全类", "Category") + "</th><th class=\"num\">" + L("适用", "Applicable") + "</th><th class=\"num\">" +
+       L("符合", "Conform") + "</th><th class=\"num\">" + L("部分符合", "Partial") + "</th><th class=\"num\">" + L("不符合", "Non-conform") +
+       "</th><th class=\"num\">" + L("不适用", "N/A") + "</th><th class=\"num\">" + L("符合率", "Compliance") + "</th></tr>";
+  for (const auto& c : compliance::Catalog::categories()) {
+    auto it = sc.per_category.find(c.code);
+    if (it == sc.per_category.end()) continue;
+    const auto& r = it->second;
+    o += "<tr><td>" + escape_html(L.en ? c.en : c.zh) + "</td><td class=\"num\">" + std::to_string(r.applicable) + "</td><td class=\"num\">" +
+         std::to_string(r.conform) + "</td><td class=\"num\">" + std::to_string(r.partial) + "</td><td class=\"num\">" +
+         std::to_string(r.non_conform) + "</td><td class=\"num\">" + std::to_string(r.not_applicable) + "</td><td class=\"num\">" +
+         (r.applicable ? fixed(r.compliance * 100, 1) + "%" : std::string("—")) + "</td></tr>";
+  }
+  o += "</table>";
+  o += "<h2>" + L("五、高风险问题", "5. High-risk findings") + "</h2>";
+  if (sc.high_risk_items.empty()) o += "<p class=\"ok\">" + L("未发现高风险问题。", "No high-risk findings.") + "</p>";
+  else {
+    o += "<table><tr><th>" + L("编号", "Item") + "</th><th>" + L("控制点", "Control point") + "</th><th>" + L("测评记录", "Finding") + "</th></tr>";
+    for (const auto& id : sc.high_risk_items) {
+      std::string cp, note;
+      for (const auto& q : d.items)
+        if (q.id == id) cp = L.en ? q.control_point_en : q.control_point_zh;
+      if (auto it = d.results.find(id); it != d.results.end()) note = it->second.note;
+      o += "<tr><td>" + escape_html(id) + "</td><td>" + escape_html(cp) + "</td><td>" + escape_html(note) + "</td></tr>";
+    }
+    o += "</table>";
+  }
+  o += "<h2>" + L("六、整改方案与进展", "6. Rectification plan and progress") + "</h2>";
+  if (d.tasks.empty()) o += "<p>" + L("暂无整改任务。", "No rectification tasks.") + "</p>";
+  else {
+    std::string today = local_time(d.generated, d.tz_sec).substr(0, 10);
+    o += "<table><tr><th>" + L("测评项", "Item") + "</th><th>" + L("整改措施", "Plan") + "</th><th>" + L("责任人", "Owner") + "</th><th>" +
+         L("完成期限", "Due") + "</th><th>" + L("状态", "Status") + "</th></tr>";
+    for (const auto& t : d.tasks) {
+      std::string st = t.status == "done" ? L("已完成（复测符合）", "done (re-checked)") : t.status == "in_progress" ? L("整改中", "in progress")
+                                                                                                                 : L("待整改", "to do");
+      bool overdue = t.status != "done" && t.due < today;
+      o += "<tr><td>" + escape_html(t.item) + "</td><td>" + escape_html(t.plan) + "</td><td>" + escape_html(t.owner) + "</td><td" +
+           (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) + (overdue ? L("（已逾期）", " (overdue)") : "") + "</td><td>" + st + "</td></tr>";
+    }
+    o += "</table>";
+  }
+  o += "<h2 class=\"break\">" + L("附：测评项结果", "Appendix: results of every item") + "</h2><table class=\"small\"><tr><th style=\"width:9%\">" +
+       L("编号", "Item") + "</th><th style=\"width:11%\">" + L("控制点", "Control point") + "</th><th>" + L("要求摘要", "Requirement (summary)") +
+       "</th><th style=\"width:8%\">" + L("结果", "Result") + "</th><th style=\"width:5%\">" + L("风险", "Risk") + "</th><th style=\"width:20%\">" +
+       L("测评记录", "Note") + "</th><th class=\"num\" style=\"width:5%\">" + L("证据", "Evidence") + "</th></tr>";
+  for (const auto& q : d.items) {
+    auto it = d.results.find(q.id);
+    std::string res = it == d.results.end() ? L("未测评", "not assessed") : compliance::conformity_zh(it->second.result);
+    bool bad = it != d.results.end() && it->second.result == compliance::Conformity::kNonConform;
+    o += "<tr><td>" + escape_html(q.id) + "</td><td>" + escape_html(L.en ? q.control_point_en : q.control_point_zh) + "</td><td>" +
+         escape_html(q.summary) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
+         (it == d.results.end() ? "" : risk_zh(it->second.risk)) + "</td><td>" + (it == d.results.end() ? "" : escape_html(it->second.note)) +
+         "</td><td class=\"num\">" + std::to_string(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0) + "</td></tr>";
+  }
+  o += "</table>";
+  return o;
+}
+
+std::string grading_report(const SystemData& d, const Words& L) {
+  std::string o;
+  o += "<div class=\"cover\"><h1>" + escape_html(d.system.name) + "<br>" + L("网络安全等级保护定级报告", "MLPS 2.0 grading report") +
+       "</h1><div class=\"org\">" + escape_html(d.organization) + "</div><div class=\"meta\">" +
+       L("依据 GB/T 22240-2020 · 生成时间 ", "Per GB/T 22240-2020 · generated ") + local_time(d.generated, d.tz_sec) + "</div></div>";
+  o += "<h2>" + L("一、定级对象描述", "1. The graded system") + "</h2>" + system_table(d, L);
+  o += "<h2>" + L("二、安全保护等级的确定", "2. Determining the protection level") + "</h2>";
+  o += "<p>" + L("分别确定业务信息安全和系统服务安全受到破坏时所侵害的客体和侵害程度，由二者的等级取较高者为定级对象的安全保护等级。",
+                 "For business information security and for system service security, the object harmed and the degree of harm give a level; "
+                 "the system's level is the higher of the two.") + "</p>";
+  o += grading_table(d, L);
+  o += "<h2>" + L("三、备案信息（定级备案表要素）", "3. Filing data (for the filing form)") + "</h2><table class=\"kv\">";
+  auto row = [&](const std::string& k, const std::string& v) { o += "<tr><td>" + k + "</td><td>" + v + "</td></tr>"; };
+  row(L("单位名称", "Organization"), escape_html(d.organization.empty() ? "—" : d.organization));
+  row(L("定级对象名称", "System"), escape_html(d.system.name));
+  row(L("业务类型 / 承载业务", "Business"), escape_html(d.system.business));
+  row(L("服务范围 / 服务对象", "Users"), escape_html(d.system.users));
+  row(L("涉及的数据", "Data"), escape_html(d.system.data));
+  row(L("业务信息安全保护等级", "Business information security level"), d.grading ? std::to_string(d.grading->business_level) : "—");
+  row(L("系统服务安全保护等级", "System service security level"), d.grading ? std::to_string(d.grading->service_level) : "—");
+  row(L("安全保护等级", "Protection level"), std::to_string(d.system.level));
+  row(L("定级时间", "Graded on"), d.grading ? local_time(d.grading->at, d.tz_sec).substr(0, 10) : "—");
+  row(L("专家评审 / 主管部门审核", "Expert review / competent authority"), L("（第二级及以上须经专家评审和主管部门核准后，向公安机关备案）",
+                                                                          "(level 2 and above: expert review and the authority's approval, then filing with the public security organ)"));
+  return o + "</table>";
+}
+
+}  // namespace
+
+std::string html(Kind kind, const SystemData& d, const std::string& lang) {
+  Words L{lang == "en"};
+  std::string title = escape_html(d.system.name) + " " +
+                      (kind == Kind::kGrading ? L("定级报告", "grading report") : L("自评估报告", "self-assessment report"));
+  std::string body = kind == Kind::kGrading ? grading_report(d, L) : self_assessment(d, L);
+  return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" + title +
+         "</title><style>" + kCss + "</style></head><body>" + body + "<footer>" +
+         L("本报告由 wardsec 医院等保安全管理中心根据自评估记录生成，供单位自查和整改使用；正式测评结论以测评机构出具的报告为准。",
+           "Generated by wardsec from the hospital's own assessment records, for self-checking and rectification; the formal conclusion is the assessment body's report.") +
+         "</footer></body></html>";
+}
+
+Status checklist_xlsx(const SystemData& d, const std::string& path) {
+  lxw_workbook* wb = workbook_new(path.c_str());
+  if (!wb) return Error{"cannot create " + path};
+  lxw_format* head = workbook_add_format(wb);
+  format_set_bold(head);
+  format_set_bg_color(head, 0xEEF2F8);
+  format_set_border(head, LXW_BORDER_THIN);
+  format_set_text_wrap(head);
+  lxw_format* cell = workbook_add_format(wb);
+  format_set_text_wrap(cell);
+  format_set_border(cell, LXW_BORDER_THIN);
+  format_set_align(cell, LXW_ALIGN_VERTICAL_TOP);
+  lxw_format* bad = workbook_add_format(wb);
+  format_set_font_color(bad, 0xA8071A);
+  format_set_bold(bad);
+  format_set_border(bad, LXW_BORDER_THIN);
+  format_set_align(bad, LXW_ALIGN_VERTICAL_TOP);
+
+  lxw_worksheet* ws = workbook_add_worksheet(wb, "测评检查表");
+  const char* cols[] = {"编号", "安全类", "控制点", "要求摘要", "GB/T 28448 编号", "结果", "风险", "测评记录", "测评人", "测评时间", "证据数"};
+  const double widths[] = {10, 12, 14, 48, 16, 9, 6, 30, 10, 17, 7};
+  for (int c = 0; c < 11; c++) {
+    worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), cols[c], head);
+    worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), widths[c], nullptr);
+  }
+  worksheet_freeze_panes(ws, 1, 1);
+  lxw_row_t r = 1;
+  for (const auto& q : d.items) {
+    auto it = d.results.find(q.id);
+    bool has = it != d.results.end();
+    auto str = [&](int c, const std::string& v, lxw_format* f) { worksheet_write_string(ws, r, static_cast<lxw_col_t>(c), v.c_str(), f); };
+    str(0, q.id, cell);
+    str(1, q.category_zh, cell);
+    str(2, q.control_point_zh, cell);
+    str(3, q.summary, cell);
+    str(4, q.code_28448, cell);
+    str(5, has ? compliance::conformity_zh(it->second.result) : "未测评",
+        has && it->second.result == compliance::Conformity::kNonConform ? bad : cell);
+    str(6, has ? risk_zh(it->second.risk) : "", cell);
+    str(7, has ? it->second.note : "", cell);
+    str(8, has ? it->second.by : "", cell);
+    str(9, has ? local_time(it->second.at, d.tz_sec) : "", cell);
+    worksheet_write_number(ws, r, 10, static_cast<double>(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0), cell);
+    r++;
+  }
+  worksheet_autofilter(ws, 0, 0, r - 1, 10);
+
+  lxw_worksheet* sum = workbook_add_worksheet(wb, "得分汇总");
+  const char* scols[] = {"安全类", "适用", "符合", "部分符合", "不符合", "不适用", "符合率"};
+  for (int c = 0; c < 7; c++) {
+    worksheet_write_string(sum, 0, static_cast<lxw_col_t>(c), scols[c], head);
+    worksheet_set_column(sum, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), c == 0 ? 16 : 10, nullptr);
+  }
+  lxw_format* pct = workbook_add_format(wb);
+  format_set_num_format(pct, "0.0%");
+  r = 1;
+  for (const auto& c : compliance::Catalog::categories()) {
+    auto it = d.score.per_category.find(c.code);
+    if (it == d.score.per_category.end()) continue;
+    const auto& x = it->second;
+    worksheet_write_string(sum, r, 0, c.zh, nullptr);
+    worksheet_write_number(sum, r, 1, x.applicable, nullptr);
+    worksheet_write_number(sum, r, 2, x.conform, nullptr);
+    worksheet_write_number(sum, r, 3, x.partial, nullptr);
+    worksheet_write_number(sum, r, 4, x.non_conform, nullptr);
+    worksheet_write_number(sum, r, 5, x.not_applicable, nullptr);
+    worksheet_write_number(sum, r, 6, x.compliance, pct);
+    r++;
+  }
+  r++;
+  worksheet_write_string(sum, r, 0, "综合得分", head);
+  worksheet_write_number(sum, r, 1, std::round(d.score.score * 100) / 100, nullptr);
+  worksheet_write_string(sum, ++r, 0, "结论", head);
+  worksheet_write_string(sum, r, 1, d.score.conclusion.c_str(), nullptr);
+  worksheet_write_string(sum, ++r, 0, "计分方法", head);
+  worksheet_write_string(sum, r, 1, d.scoring.label.c_str(), nullptr);
+  worksheet_write_string(sum, ++r, 0, "定级对象", head);
+  worksheet_write_string(sum, r, 1, (d.system.name + "（第" + std::to_string(d.system.level) + "级）").c_str(), nullptr);
+
+  lxw_error e = workbook_close(wb);
+  if (e != LXW_NO_ERROR) return Error{"writing " + path + ": " + lxw_strerror(e)};
+  return {};
+}
+
+Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium) {
+  namespace fs = std::filesystem;
+  std::string exe = chromium.empty() ? "/usr/bin/chromium" : chromium;
+  if (access(exe.c_str(), X_OK) != 0)
+    return Error{"PDF needs Chromium (" + exe + "): apt-get install chromium; HTML and XLSX work without it"};
+  std::error_code ec;
+  fs::path dir = fs::temp_directory_path(ec) / ("wardsec-report-" + std::to_string(getpid()) + "-" + std::to_string(now_ns()));
+  fs::create_directories(dir / "profile", ec);
+  if (ec) return Error{"cannot make a temporary folder: " + ec.message()};
+  fs::path in = dir / "report.html";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << html;
+    if (!f) return Error{"cannot write " + in.string()};
+  }
+  std::string out_arg = "--print-to-pdf=" + fs::absolute(pdf_path).string();
+  std::string profile = "--user-data-dir=" + (dir / "profile").string();
+  std::string url = "file://" + in.string();
+  pid_t pid = fork();
+  if (pid < 0) return Error{"fork failed"};
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    execl(exe.c_str(), exe.c_str(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-pdf-header-footer",
+          "--run-all-compositor-stages-before-draw", profile.c_str(), out_arg.c_str(), url.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Chromium prints within seconds; a hung browser must not hang the caller.
+  int status = 0;
+  bool done = false;
+  for (int i = 0; i < 1200 && !done; i++) {  // 120 s
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) done = true;
+    else usleep(100000);
+  }
+  if (!done) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  fs::remove_all(dir, ec);
+  if (!done) return Error{"Chromium did not finish printing within 120 s"};
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::exists(pdf_path) || fs::file_size(pdf_path, ec) == 0)
+    return Error{"Chromium could not print the PDF (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")"};
+  return {};
+}
+
+}  // namespace wardsec::report

@@ -1,0 +1,55 @@
+// Reports an assessor reads (issue #4): the self-assessment report (score, conclusion, results
+// per category with a chart, high-risk items, every item's result, the rectification plan),
+// the grading report (定级报告, with the filing data), and the checklist as XLSX. HTML is the
+// source; PDF is that HTML printed by Chromium headless (Debian's package), so what the browser
+// shows and what is printed are the same document. Chinese first; English on request.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compliance/assessment.h"
+#include "compliance/catalog.h"
+#include "compliance/inventory.h"
+#include "compliance/scoring.h"
+#include "core/result.h"
+
+namespace wardsec::report {
+
+// Everything one system's reports show, read once.
+struct SystemData {
+  std::string organization;  // the hospital (config `organization`)
+  compliance::System system;
+  std::optional<compliance::GradingRecord> grading;
+  compliance::ScoringConfig scoring;
+  compliance::ScoreResult score;
+  std::vector<compliance::Requirement> items;  // applicable at the system's level, catalog order
+  std::map<std::string, compliance::AssessmentRecord> results;
+  std::map<std::string, size_t> evidence;      // evidence records per item
+  std::vector<compliance::Rectification> tasks;
+  int level = 3;
+  int64_t generated = 0;  // ns
+  int tz_sec = 8 * 3600;
+};
+
+struct Sources {
+  std::string data_dir, catalog_file, scoring_file, organization;
+  int tz_sec = 8 * 3600;
+};
+
+Result<SystemData> gather(const Sources& src, const std::string& system);
+
+enum class Kind { kSelfAssessment, kGrading };
+std::optional<Kind> parse_kind(std::string_view s);  // self-assessment, grading
+
+// A whole HTML document (inline CSS and SVG, no script), `lang` "zh-CN" or "en".
+std::string html(Kind kind, const SystemData& d, const std::string& lang);
+// The checklist (every item with its result) and the per-category results as an XLSX workbook.
+Status checklist_xlsx(const SystemData& d, const std::string& path);
+// Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
+Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
+
+std::string escape_html(std::string_view s);
+
+}  // namespace wardsec::report

@@ -1,0 +1,112 @@
+"""Reports (issue #4) end to end: the demo hospital's inventory, a graded and partly assessed
+HIS, a rectification task; then `wardsec report` as HTML, PDF (printed by Debian's Chromium) and
+XLSX, read back (pdftotext, the XLSX's own XML) and checked for the numbers of the stored
+assessment; the same over the API. The first pages are rendered to PNG (pdftoppm) into
+docs/reports/ so a reader sees what an assessor gets."""
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+
+from harness import Server, TempDir, args, cli, run
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def text_of(pdf):
+    return subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
+
+
+def png_pages(pdf, prefix, pages):
+    out = os.path.join(ROOT, "docs", "reports")
+    os.makedirs(out, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", str(pages), pdf, os.path.join(out, prefix)], check=True)
+    return sorted(f for f in os.listdir(out) if f.startswith(prefix))
+
+
+def body(r):
+    a = args()
+    w = a.wardsec
+    with TempDir() as t:
+        data = os.path.join(t, "data")
+        demo = os.path.join(ROOT, "demo", "hospital")
+        for kind in ("zones", "systems", "assets"):
+            cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
+        # A plausible first round on HIS: most of the computing environment checked, two problems.
+        items = ["CE.IA.a", "CE.IA.c", "CE.IA.d", "CE.AC.a", "CE.AC.c", "CE.AUD.a", "CE.AUD.b", "CE.AUD.c", "CE.IPS.a", "CE.MAL.a"]
+        for it in items:
+            cli(w, "assess", "set", "--data", data, "--system", "his", "--item", it, "--result", "符合", "--by", "信息科 李工")
+        cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.IA.b", "--result", "不符合", "--risk", "高",
+            "--by", "信息科 李工", "--note", "HIS 数据库服务器登录失败不锁定")
+        cli(w, "assess", "set", "--data", data, "--system", "his", "--item", "CE.AUD.d", "--result", "部分符合", "--risk", "中",
+            "--by", "信息科 李工", "--note", "审计进程可被数据库管理员停止")
+        cli(w, "rectify", "add", "--data", data, "--system", "his", "--item", "CE.IA.b", "--owner", "信息科 张伟",
+            "--plan", "配置 5 次失败锁定 30 分钟并复测", "--due", "2026-12-31", "--by", "信息科 李工")
+        html = os.path.join(t, "his.html")
+        res = cli(w, "report", "self-assessment", "--data", data, "--system", "his", "--out", html, "--organization", "示范市第一人民医院")
+        m = re.search(r"score ([\d.]+) (\S+)", res.stdout)
+        r.check(m and m.group(2) == "差", f"the self-assessment scores the stored results (high risk -> 差): {res.stdout.strip()}")
+        h = open(html, encoding="utf-8").read()
+        r.check("HIS 数据库服务器登录失败不锁定" in h and "配置 5 次失败锁定 30 分钟并复测" in h and "已测评 12 项" in h,
+                "the HTML report names the finding, the rectification plan and the count assessed")
+
+        pdf = os.path.join(t, "his.pdf")
+        cli(w, "report", "self-assessment", "--data", data, "--system", "his", "--format", "pdf", "--out", pdf,
+            "--organization", "示范市第一人民医院")
+        txt = text_of(pdf)
+        r.check("网络安全等级保护自评估报告" in txt and "示范市第一人民医院" in txt and m.group(1) in txt and "CE.IA.b" in txt,
+                "the PDF (printed by Chromium) reads back with the title, hospital, score and the high-risk item")
+        pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1))
+        r.check(pages >= 5, f"the PDF has the item appendix ({pages} pages)")
+        shots = png_pages(pdf, "self-assessment-zh", 3)
+        r.check(len(shots) == 3, f"first pages rendered to docs/reports ({shots})")
+        pdf_en = os.path.join(t, "his-en.pdf")
+        cli(w, "report", "self-assessment", "--data", data, "--system", "his", "--format", "pdf", "--out", pdf_en, "--lang", "en",
+            "--organization", "Demo City First People's Hospital")
+        r.check("MLPS 2.0 self-assessment report" in text_of(pdf_en), "the report is available in English")
+        png_pages(pdf_en, "self-assessment-en", 1)
+
+        grading = os.path.join(t, "his-grading.pdf")
+        cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "pdf", "--out", grading, "--organization", "示范市第一人民医院")
+        gt = text_of(grading)
+        r.check("网络安全等级保护定级报告" in gt and "备案信息" in gt, "the grading report prints with its filing data")
+        png_pages(grading, "grading-zh", 1)
+
+        xlsx = os.path.join(t, "his.xlsx")
+        cli(w, "report", "self-assessment", "--data", data, "--system", "his", "--format", "xlsx", "--out", xlsx)
+        with zipfile.ZipFile(xlsx) as z:
+            names = z.namelist()
+            book = z.read("xl/workbook.xml").decode("utf-8")
+            strings = z.read("xl/sharedStrings.xml").decode("utf-8")
+        r.check("测评检查表" in book and "得分汇总" in book, "the XLSX has the checklist and the score sheets")
+        r.check("CE.IA.b" in strings and "HIS 数据库服务器登录失败不锁定" in strings and "未测评" in strings and strings.count("<si>") > 211,
+                f"the checklist lists every item with its result ({len(names)} parts)")
+        res = cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "xlsx", "--out", xlsx, check=False)
+        r.check(res.returncode == 2, "xlsx is only the self-assessment checklist")
+        res = cli(w, "report", "self-assessment", "--data", data, "--system", "nope", "--out", html, check=False)
+        r.check(res.returncode == 1 and "nope" in res.stderr, "an unknown system is named")
+
+        # The same over the API.
+        with Server(w, data) as srv:
+            c = srv.admin("secadmin")
+            code, body_ = c.call("GET", "/api/v1/compliance/systems/his/report?format=pdf")
+            r.check(code == 200 and isinstance(body_, bytes) and body_.startswith(b"%PDF") and
+                    c.last_headers.get("Content-Type") == "application/pdf", "the API serves the PDF")
+            code, body_ = c.call("GET", "/api/v1/compliance/systems/his/report?format=xlsx")
+            r.check(code == 200 and body_.startswith(b"PK"), "and the XLSX checklist")
+            code, body_ = c.call("GET", "/api/v1/compliance/systems/his/report?kind=grading&lang=en")
+            text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
+            r.check(code == 200 and "MLPS 2.0 grading report" in text, "and the HTML grading report in English")
+            code, res = c.get("/api/v1/compliance/systems/his/report?format=doc")
+            r.check(code == 400, "an unknown format is a 400")
+            aud = srv.first_login("auditadmin")
+            code, res = aud.get("/api/v1/audit?q=event.action:export")
+            r.check(code == 200 and any("report" in e.get("message", "") for e in res["events"]), "report downloads are audited as exports")
+
+
+if __name__ == "__main__":
+    if not shutil.which("chromium") or not shutil.which("pdftotext"):
+        print("reports: 0 passed, 1 failed (chromium and poppler-utils are needed: make deps installs them)")
+        raise SystemExit(1)
+    run("reports", body)

@@ -1,0 +1,95 @@
+// Reports: the self-assessment and grading HTML carry the numbers of the stored assessment (and
+// escape what people typed); the checklist is a real XLSX. PDF printing is tested end to end in
+// tests/integration/reports.py (it needs Chromium).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "compliance/inventory.h"
+#include "report/report.h"
+
+namespace wardsec::report {
+namespace {
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("wardsec-report-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto inv = compliance::Inventory::open((dir_ / "compliance.db").string()).value();
+    ASSERT_TRUE(inv->import_csv("systems",
+                                "id,name,name_en,kind,level,owner,business,users,data\n"
+                                "his,医院信息系统,HIS,his,3,信息科 张伟,门诊住院,全院,处方与费用\n",
+                                "systems.csv")
+                    .ok());
+    auto as = compliance::Assessments::open((dir_ / "compliance.db").string()).value();
+    ASSERT_TRUE(as->record({"his", "CE.IA.a", compliance::Conformity::kConform, compliance::Risk::kNone, std::nullopt, "", "李工", 1}).ok());
+    ASSERT_TRUE(as->record({"his", "CE.IA.b", compliance::Conformity::kNonConform, compliance::Risk::kHigh, std::nullopt,
+                            "登录失败未锁定 <b>&</b>", "李工", 2})
+                    .ok());
+    ASSERT_TRUE(as->add_rectification({0, "his", "CE.IA.b", "信息科 张伟", "启用登录失败锁定", "2020-01-01", "open", "李工", 3, 0, ""}).ok());
+    ASSERT_TRUE(as->record_grading({"his", "society", "serious", "处方泄露影响社会秩序", "society", "serious", "停机影响诊疗", 3, 3, 3,
+                                    "", "李工", 4})
+                    .ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  SystemData data() {
+    return gather({dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
+                   std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "示范市第一人民医院", 8 * 3600},
+                  "his")
+        .value();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ReportTest, SelfAssessmentCarriesTheStoredAssessment) {
+  auto d = data();
+  EXPECT_EQ(d.items.size(), 211u);  // level 3
+  EXPECT_EQ(d.score.conclusion, "差");  // a high risk
+  std::string h = html(Kind::kSelfAssessment, d, "zh-CN");
+  EXPECT_NE(h.find("网络安全等级保护自评估报告"), std::string::npos);
+  EXPECT_NE(h.find("示范市第一人民医院"), std::string::npos);
+  EXPECT_NE(h.find("适用测评项 211 项，已测评 2 项"), std::string::npos);
+  EXPECT_NE(h.find("登录失败未锁定 &lt;b&gt;&amp;&lt;/b&gt;"), std::string::npos);  // typed text is escaped
+  EXPECT_EQ(h.find("<b>&</b>"), std::string::npos);
+  EXPECT_NE(h.find("启用登录失败锁定"), std::string::npos);
+  EXPECT_NE(h.find("（已逾期）"), std::string::npos);  // the task is overdue
+  EXPECT_NE(h.find("<svg"), std::string::npos);     // the per-category chart
+  EXPECT_EQ(h.find("<script"), std::string::npos);
+  std::string en = html(Kind::kSelfAssessment, d, "en");
+  EXPECT_NE(en.find("MLPS 2.0 self-assessment report"), std::string::npos);
+  EXPECT_NE(en.find("(overdue)"), std::string::npos);
+}
+
+TEST_F(ReportTest, GradingReportShowsBothDimensionsAndTheFilingData) {
+  std::string h = html(Kind::kGrading, data(), "zh-CN");
+  EXPECT_NE(h.find("网络安全等级保护定级报告"), std::string::npos);
+  EXPECT_NE(h.find("社会秩序、公共利益"), std::string::npos);
+  EXPECT_NE(h.find("严重损害"), std::string::npos);
+  EXPECT_NE(h.find("处方泄露影响社会秩序"), std::string::npos);
+  EXPECT_NE(h.find("备案信息"), std::string::npos);
+}
+
+TEST_F(ReportTest, ChecklistIsAnXlsxWorkbook) {
+  std::string path = (dir_ / "c.xlsx").string();
+  ASSERT_TRUE(checklist_xlsx(data(), path).ok());
+  std::ifstream f(path, std::ios::binary);
+  std::string head(4, '\0');
+  f.read(head.data(), 4);
+  EXPECT_EQ(head, std::string("PK\x03\x04", 4));  // a zip (OOXML); content is read back in tests/integration/reports.py
+  EXPECT_FALSE(checklist_xlsx(data(), (dir_ / "no-such-dir" / "c.xlsx").string()).ok());
+}
+
+TEST_F(ReportTest, UnknownSystemIsNamed) {
+  auto r = gather({dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
+                   std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "", 8 * 3600},
+                  "nope");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("nope"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wardsec::report
