@@ -10,16 +10,6 @@ namespace wardsec::compliance {
 
 namespace {
 
-const char* risk_name(Risk r) {
-  switch (r) {
-    case Risk::kLow: return "低";
-    case Risk::kMedium: return "中";
-    case Risk::kHigh: return "高";
-    case Risk::kNone: return "";
-  }
-  return "";
-}
-
 using sqlite::query;
 using sqlite::Stmt;
 
@@ -65,7 +55,7 @@ Status Assessments::record(const AssessmentRecord& r) {
   if ((r.result == Conformity::kConform || r.result == Conformity::kNotApplicable) && r.risk != Risk::kNone)
     return Error{"a risk is only for 部分符合 or 不符合"};
   Stmt st(db_, "INSERT INTO assessments(system, item, result, risk, x, note, by, at) VALUES(?,?,?,?,?,?,?,?)");
-  st.bind(1, r.system).bind(2, r.item).bind(3, std::string(conformity_zh(r.result))).bind(4, std::string(risk_name(r.risk)));
+  st.bind(1, r.system).bind(2, r.item).bind(3, std::string(conformity_zh(r.result))).bind(4, std::string(risk_zh(r.risk)));
   if (r.x) st.bind(5, *r.x);
   else st.bind_null(5);
   st.bind(6, r.note).bind(7, r.by).bind(8, r.at);

@@ -24,6 +24,16 @@ std::optional<Risk> parse_risk(std::string_view s) {
   return std::nullopt;
 }
 
+const char* risk_zh(Risk r) {
+  switch (r) {
+    case Risk::kHigh: return "高";
+    case Risk::kMedium: return "中";
+    case Risk::kLow: return "低";
+    case Risk::kNone: return "";
+  }
+  return "";
+}
+
 const char* conformity_zh(Conformity c) {
   switch (c) {
     case Conformity::kConform: return "符合";

@@ -24,6 +24,7 @@ enum class Risk { kNone, kLow, kMedium, kHigh };                             // 
 std::optional<Conformity> parse_conformity(std::string_view s);  // 符合|部分符合|不符合|不适用 or conform|partial|non-conform|na
 std::optional<Risk> parse_risk(std::string_view s);              // 无|低|中|高 or none|low|medium|high
 const char* conformity_zh(Conformity c);
+const char* risk_zh(Risk r);  // 高, 中, 低, or "" for none
 
 struct ItemAssessment {
   std::string id;

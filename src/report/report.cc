@@ -21,16 +21,6 @@ namespace {
 
 constexpr int64_t kSec = 1000000000LL;
 
-const char* risk_zh(compliance::Risk r) {
-  switch (r) {
-    case compliance::Risk::kHigh: return "高";
-    case compliance::Risk::kMedium: return "中";
-    case compliance::Risk::kLow: return "低";
-    case compliance::Risk::kNone: return "";
-  }
-  return "";
-}
-
 std::string fixed(double v, int digits) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", digits, v);
@@ -296,7 +286,7 @@ std::string self_assessment(const SystemData& d, const Words& L) {
     bool bad = it != d.results.end() && it->second.result == compliance::Conformity::kNonConform;
     o += "<tr><td>" + escape_html(q.id) + "</td><td>" + escape_html(L.en ? q.control_point_en : q.control_point_zh) + "</td><td>" +
          escape_html(q.summary) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
-         (it == d.results.end() ? "" : risk_zh(it->second.risk)) + "</td><td>" + (it == d.results.end() ? "" : escape_html(it->second.note)) +
+         (it == d.results.end() ? "" : compliance::risk_zh(it->second.risk)) + "</td><td>" + (it == d.results.end() ? "" : escape_html(it->second.note)) +
          "</td><td class=\"num\">" + std::to_string(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0) + "</td></tr>";
   }
   o += "</table>";
@@ -382,7 +372,7 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
     str(4, q.code_28448, cell);
     str(5, has ? compliance::conformity_zh(it->second.result) : "未测评",
         has && it->second.result == compliance::Conformity::kNonConform ? bad : cell);
-    str(6, has ? risk_zh(it->second.risk) : "", cell);
+    str(6, has ? compliance::risk_zh(it->second.risk) : "", cell);
     str(7, has ? it->second.note : "", cell);
     str(8, has ? it->second.by : "", cell);
     str(9, has ? local_time(it->second.at, d.tz_sec) : "", cell);

@@ -2,6 +2,7 @@
 // goes into the tamper-evident store), the alert store, and the options. Private to server/.
 #pragma once
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "server/http.h"
 
@@ -31,6 +32,14 @@ class Api {
   uint64_t last_stored_ = 0;
   double eps_ = 0;
 };
+
+// What the handlers share to answer in JSON.
+inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+inline Response ok(const nlohmann::json& j, int status = 200) { return {status, dump(j)}; }
+inline Response fail(int status, const std::string& msg) { return {status, error_json(msg)}; }
+inline std::string str(const nlohmann::json& j, const char* k) {
+  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+}
 
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);

@@ -204,6 +204,13 @@ bool verify_password(const std::string& encoded, std::string_view pw) {
   return argon2id_verify(encoded.c_str(), pw.data(), pw.size()) == ARGON2_OK;
 }
 
+std::string sha256_hex(std::string_view s) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
+  return to_hex(std::string_view(reinterpret_cast<char*>(md), n));
+}
+
 bool const_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -270,13 +277,6 @@ Account row_account(const sqlite::Stmt& s) {
   a.created = s.i64(9);
   a.last_login = s.i64(10);
   return a;
-}
-
-std::string sha256_hex(std::string_view s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
-  return to_hex(std::string_view(reinterpret_cast<char*>(md), n));
 }
 
 bool valid_name(const std::string& n) {

@@ -2,8 +2,6 @@
 // the assessment workbench (results per item, in bulk, with evidence and attached documents),
 // and rectification tasks. The rules live in src/compliance; these routes check input, name
 // who acts (the logged-in account), and audit every change.
-#include <openssl/evp.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -26,10 +24,6 @@ namespace {
 
 constexpr int64_t kSec = 1000000000LL;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-Response ok(const json& j, int status = 200) { return {status, dump(j)}; }
-Response fail(int status, const std::string& msg) { return {status, error_json(msg)}; }
-std::string str(const json& j, const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); }
 
 // What every compliance route opens: the catalog, the scoring data, the stores.
 struct Ctx {
@@ -63,16 +57,6 @@ std::optional<compliance::System> find_system(compliance::Inventory& inv, const 
     for (const auto& x : *s)
       if (x.id == id) return x;
   return std::nullopt;
-}
-
-const char* risk_zh(compliance::Risk r) {
-  switch (r) {
-    case compliance::Risk::kHigh: return "高";
-    case compliance::Risk::kMedium: return "中";
-    case compliance::Risk::kLow: return "低";
-    case compliance::Risk::kNone: return "";
-  }
-  return "";
 }
 
 json requirement_json(const compliance::Requirement& r) {
@@ -135,7 +119,7 @@ Response system_assessment(Api& api, Request& r) {
     if (need_evidence && n_ev > 0) continue;
     json j = requirement_json(*q);
     j["result"] = rec ? json(compliance::conformity_zh(rec->result)) : json(nullptr);
-    j["risk"] = rec ? risk_zh(rec->risk) : "";
+    j["risk"] = rec ? compliance::risk_zh(rec->risk) : "";
     if (rec && rec->x) j["x"] = *rec->x;
     j["note"] = rec ? rec->note : "";
     j["by"] = rec ? rec->by : "";
@@ -202,7 +186,7 @@ Response item_detail(Api& api, Request& r) {
   if (!hist || !ev) return fail(500, !hist ? hist.error() : ev.error());
   json h = json::array(), e = json::array();
   for (const auto& x : *hist)
-    h.push_back({{"result", compliance::conformity_zh(x.result)}, {"risk", risk_zh(x.risk)}, {"note", x.note}, {"by", x.by}, {"at", format_rfc3339(x.at)}});
+    h.push_back({{"result", compliance::conformity_zh(x.result)}, {"risk", compliance::risk_zh(x.risk)}, {"note", x.note}, {"by", x.by}, {"at", format_rfc3339(x.at)}});
   for (const auto& x : *ev) {
     json ej = {{"kind", x.kind}, {"source", x.source}, {"text", x.text}, {"at", format_rfc3339(x.at)}};
     if (x.kind == "document") ej["download"] = "/api/v1/compliance/documents/" + x.text.substr(0, x.text.find(' '));
@@ -212,16 +196,6 @@ Response item_detail(Api& api, Request& r) {
   out["history"] = h;
   out["evidence"] = e;
   return ok(out);
-}
-
-std::string sha256_hex(std::string_view s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
-  static const char* x = "0123456789abcdef";
-  std::string o;
-  for (unsigned i = 0; i < n; i++) o += {x[md[i] >> 4], x[md[i] & 15]};
-  return o;
 }
 
 // An attached document (a policy, a scan report, a photo of a door lock): kept once by its

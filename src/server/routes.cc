@@ -30,9 +30,6 @@ namespace {
 constexpr int64_t kSec = 1000000000LL;
 constexpr const char* kAuditDataset = "wardsec.audit";
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-Response ok(const json& j, int status = 200) { return {status, dump(j)}; }
-Response fail(int status, const std::string& msg) { return {status, error_json(msg)}; }
 
 // The request body as a JSON object, or the 400 that says why not.
 std::optional<json> body_object(const Request& r, Response& err) {
@@ -43,7 +40,6 @@ std::optional<json> body_object(const Request& r, Response& err) {
   }
   return j;
 }
-std::string str(const json& j, const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); }
 
 std::string qr_svg(const std::string& text) {
   QRcode* q = QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);
