@@ -12,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/center_check.h"
 #include "cli/config.h"
 #include "report/report.h"
 #include "store/crypto.h"
@@ -926,6 +927,10 @@ int main(int argc, char** argv) {
   std::string chk_record;
   chk_host->add_option("--record", chk_record, "record the results as evidence for this graded system (in --data)");
   add_common(chk_host, common);
+  auto* chk_center = chk->add_subcommand("center", "the management center's evidence about itself (roles, log sources, retention, clocks, alerts)");
+  chk_center->add_option("--format", chk_format, "table or json (one object per check)")->check(CLI::IsMember({"table", "json"}));
+  chk_center->add_option("--record", chk_record, "record the results as evidence for this graded system (in --data)");
+  add_common(chk_center, common);
 
   auto* grd = app.add_subcommand("grade", "grade a system per GB/T 22240-2020 (定级): the level of each dimension and of the system");
   std::string g_business, g_service, g_kind, g_tier = "3";
@@ -1067,6 +1072,7 @@ int main(int argc, char** argv) {
   if (imp->parsed()) return run_import(*cfg, files);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format, chk_record, cfg->data_dir);
+  if (chk_center->parsed()) return run_check_center(cfg->data_dir, cfg->retention_days, chk_format, chk_record);
   if (rec_add->parsed() || rec_status->parsed() || rec_list->parsed())
     return run_rectify(*cfg, rec_add->parsed() ? "add" : rec_status->parsed() ? "status" : "list", aa, r_due, r_plan, r_id, r_status);
   if (as_set->parsed() || as_show->parsed()) return run_assess(*cfg, as_set->parsed(), aa);
