@@ -1003,10 +1003,12 @@ int main(int argc, char** argv) {
   add_common(ver_cmd, common);
 
   std::string rep_kind, rep_system, rep_format = "html", rep_out, rep_lang = "zh-CN", rep_org;
-  auto* rep = app.add_subcommand("report", "a system's self-assessment report or grading report (HTML, PDF) or checklist (XLSX)");
-  rep->add_option("kind", rep_kind, "self-assessment or grading")->required()->check(CLI::IsMember({"self-assessment", "grading"}));
-  rep->add_option("--system", rep_system, "graded system id (inventory)")->required();
-  rep->add_option("--format", rep_format, "html (default), pdf (printed by Chromium) or xlsx (the checklist)")
+  int rep_year = 0;
+  auto* rep = app.add_subcommand("report", "a system's self-assessment or grading report, or the year's work summary (HTML, PDF, XLSX)");
+  rep->add_option("kind", rep_kind, "self-assessment, grading or annual")->required()->check(CLI::IsMember({"self-assessment", "grading", "annual"}));
+  rep->add_option("--system", rep_system, "graded system id (inventory); not for annual");
+  rep->add_option("--year", rep_year, "the year of an annual summary (default: this year)");
+  rep->add_option("--format", rep_format, "html (default), pdf (printed by Chromium), xlsx (checklist or filing form)")
       ->check(CLI::IsMember({"html", "pdf", "xlsx"}));
   rep->add_option("--out", rep_out, "output file")->required();
   rep->add_option("--lang", rep_lang, "zh-CN (default) or en")->check(CLI::IsMember({"zh-CN", "en"}));
@@ -1029,33 +1031,43 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (rep->parsed()) {
-    auto kind = *report::parse_kind(rep_kind);
-    if (rep_format == "xlsx" && kind != report::Kind::kSelfAssessment) {
-      std::fprintf(stderr, "wardsec report: xlsx is the self-assessment checklist\n");
-      return 2;
-    }
-    auto d = report::gather({cfg->data_dir, cfg->http.catalog_file, cfg->http.scoring_file,
-                             rep_org.empty() ? cfg->organization : rep_org, cfg->tz_sec},
-                            rep_system);
-    if (!d) {
-      std::fprintf(stderr, "wardsec report: %s\n", d.error().c_str());
-      return 1;
-    }
-    Status s;
-    if (rep_format == "html") {
+    report::Sources src{cfg->data_dir, cfg->http.catalog_file, cfg->http.scoring_file, rep_org.empty() ? cfg->organization : rep_org, cfg->tz_sec};
+    auto write_html = [&](const std::string& html) -> Status {
+      if (rep_format == "pdf") return report::html_to_pdf(html, rep_out);
       std::ofstream f(rep_out, std::ios::binary);
-      f << report::html(kind, *d, rep_lang);
-      if (!f) s = Error{"cannot write " + rep_out};
-    } else if (rep_format == "pdf") {
-      s = report::html_to_pdf(report::html(kind, *d, rep_lang), rep_out);
+      f << html;
+      return f ? Status{} : Status{Error{"cannot write " + rep_out}};
+    };
+    Status s;
+    if (rep_kind == "annual") {
+      if (rep_format == "xlsx") {
+        std::fprintf(stderr, "wardsec report: the annual summary is html or pdf\n");
+        return 2;
+      }
+      int year = rep_year ? rep_year : std::atoi(format_rfc3339(now_ns()).substr(0, 4).c_str());
+      auto html = report::annual_html(src, year, rep_lang);
+      s = html ? write_html(*html) : Status{Error{html.error()}};
+      if (s) std::printf("%s: %d annual summary\n", rep_out.c_str(), year);
     } else {
-      s = report::checklist_xlsx(*d, rep_out);
+      if (rep_system.empty()) {
+        std::fprintf(stderr, "wardsec report: --system is required for %s\n", rep_kind.c_str());
+        return 2;
+      }
+      auto kind = *report::parse_kind(rep_kind);
+      auto d = report::gather(src, rep_system);
+      if (!d) {
+        std::fprintf(stderr, "wardsec report: %s\n", d.error().c_str());
+        return 1;
+      }
+      s = rep_format == "xlsx" ? report::xlsx(kind, *d, rep_out) : write_html(report::html(kind, *d, rep_lang));
+      if (s)
+        std::printf("%s: %s %s, score %.2f %s\n", rep_out.c_str(), d->system.name.c_str(), rep_kind.c_str(), d->score.score,
+                    d->score.conclusion.c_str());
     }
     if (!s) {
       std::fprintf(stderr, "wardsec report: %s\n", s.error().c_str());
       return 1;
     }
-    std::printf("%s: %s %s, score %.2f %s\n", rep_out.c_str(), d->system.name.c_str(), rep_kind.c_str(), d->score.score, d->score.conclusion.c_str());
     return 0;
   }
   if (api_routes->parsed()) {

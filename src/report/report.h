@@ -47,6 +47,14 @@ std::optional<Kind> parse_kind(std::string_view s);  // self-assessment, grading
 std::string html(Kind kind, const SystemData& d, const std::string& lang);
 // The checklist (every item with its result) and the per-category results as an XLSX workbook.
 Status checklist_xlsx(const SystemData& d, const std::string& path);
+// The filing form's data (定级备案表要素) as an editable XLSX.
+Status filing_xlsx(const SystemData& d, const std::string& path);
+// The XLSX of a kind: the checklist for a self-assessment, the filing form for a grading.
+Status xlsx(Kind kind, const SystemData& d, const std::string& path);
+
+// The year's 等保 work summary across every graded system: grading, self-assessment results,
+// rectification, security events handled, what is left for next year. A whole HTML document.
+Result<std::string> annual_html(const Sources& src, int year, const std::string& lang);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
 Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
 

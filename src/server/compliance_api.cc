@@ -355,7 +355,6 @@ Response system_report(Api& api, Request& r) {
   if (!kind) return fail(400, "kind must be self-assessment or grading");
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
-  if (fmt == "xlsx" && *kind != report::Kind::kSelfAssessment) return fail(400, "xlsx is the self-assessment checklist: kind=self-assessment");
   std::string lang = r.query["lang"] == "en" ? "en" : "zh-CN";
   auto d = report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0]);
   if (!d) return fail(d.error().rfind("no such", 0) == 0 ? 404 : 500, d.error());
@@ -363,13 +362,33 @@ Response system_report(Api& api, Request& r) {
   std::string name = r.params[0] + (*kind == report::Kind::kGrading ? "-grading" : "-self-assessment");
   if (fmt == "html") return {200, report::html(*kind, *d, lang), "text/html; charset=utf-8"};
   std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + "." + fmt;
-  Status s = fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::checklist_xlsx(*d, tmp);
+  Status s = fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::xlsx(*kind, *d, tmp);
   if (!s) return fail(503, s.error());
   std::ifstream f(tmp, std::ios::binary);
   std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   std::filesystem::remove(tmp);
   return {200, body, fmt == "pdf" ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           {{"Content-Disposition", "attachment; filename=\"" + name + "." + fmt + "\""}}};
+}
+
+// The year's 等保 work summary across all systems (HTML or PDF).
+Response annual_report(Api& api, Request& r) {
+  int year = r.query["year"].empty() ? std::atoi(format_rfc3339(now_ns()).substr(0, 4).c_str()) : std::atoi(r.query["year"].c_str());
+  if (year < 2000 || year > 2100) return fail(400, "year must be between 2000 and 2100");
+  std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
+  if (fmt != "html" && fmt != "pdf") return fail(400, "format must be html or pdf");
+  auto html = report::annual_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, year,
+                                  r.query["lang"] == "en" ? "en" : "zh-CN");
+  if (!html) return fail(500, html.error());
+  api.audit(r, r.who.user, "export", true, "annual report", std::to_string(year) + " " + fmt);
+  if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
+  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-annual-" + std::to_string(now_ns()) + ".pdf";
+  Status s = report::html_to_pdf(*html, tmp);
+  if (!s) return fail(503, s.error());
+  std::ifstream f(tmp, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(tmp);
+  return {200, body, "application/pdf", {{"Content-Disposition", "attachment; filename=\"annual-" + std::to_string(year) + ".pdf\""}}};
 }
 
 }  // namespace
@@ -391,7 +410,8 @@ void add_compliance_routes(std::vector<Route>& t, Api* api) {
        "confirm a grading with its reasons; sets the system's level"},
       {"GET", "/api/v1/compliance/systems/{id}/gradings", P::kComplianceRead, false, h(gradings), "a system's confirmed gradings"},
       {"GET", "/api/v1/compliance/systems/{id}/report", P::kComplianceRead, false, h(system_report),
-       "self-assessment or grading report (HTML, PDF) or the checklist (XLSX)"},
+       "self-assessment or grading report (HTML, PDF); XLSX: the checklist or the filing form"},
+      {"GET", "/api/v1/compliance/annual-report", P::kComplianceRead, false, h(annual_report), "the year's 等保 work summary (HTML, PDF)"},
       {"GET", "/api/v1/compliance/rectifications", P::kComplianceRead, false, h(rectifications), "rectification tasks (整改)"},
       {"POST", "/api/v1/compliance/rectifications", P::kComplianceWrite, false, h(add_rectification), "open a rectification task"},
       {"POST", "/api/v1/compliance/rectifications/{id}/status", P::kComplianceWrite, false, h(rectification_status), "move a task"},

@@ -78,6 +78,7 @@ EXPECTED = {
     "POST /api/v1/compliance/systems/{id}/grading": SEC,
     "GET /api/v1/compliance/systems/{id}/gradings": READERS,
     "GET /api/v1/compliance/systems/{id}/report": READERS,
+    "GET /api/v1/compliance/annual-report": READERS,
     "GET /api/v1/compliance/rectifications": READERS,
     "POST /api/v1/compliance/rectifications": SEC,
     "POST /api/v1/compliance/rectifications/{id}/status": SEC,

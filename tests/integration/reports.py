@@ -82,8 +82,20 @@ def body(r):
         r.check("测评检查表" in book and "得分汇总" in book, "the XLSX has the checklist and the score sheets")
         r.check("CE.IA.b" in strings and "HIS 数据库服务器登录失败不锁定" in strings and "未测评" in strings and strings.count("<si>") > 211,
                 f"the checklist lists every item with its result ({len(names)} parts)")
-        res = cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "xlsx", "--out", xlsx, check=False)
-        r.check(res.returncode == 2, "xlsx is only the self-assessment checklist")
+        filing = os.path.join(t, "his-filing.xlsx")
+        cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "xlsx", "--out", filing, "--organization", "示范市第一人民医院")
+        with zipfile.ZipFile(filing) as z:
+            fs = z.read("xl/sharedStrings.xml").decode("utf-8")
+        r.check("定级备案信息" in zipfile.ZipFile(filing).read("xl/workbook.xml").decode("utf-8") and "安全保护等级" in fs and "示范市第一人民医院" in fs,
+                "the grading's XLSX is the filing form's data, editable")
+        annual = os.path.join(t, "annual.pdf")
+        cli(w, "report", "annual", "--data", data, "--year", "2026", "--format", "pdf", "--out", annual, "--organization", "示范市第一人民医院")
+        at = text_of(annual)
+        r.check("2026 年度网络安全等级保护工作总结" in at and "医院信息系统" in at and "配置 5 次失败锁定 30 分钟并复测" in at and "下一年度工作重点" in at,
+                "the annual summary covers the systems, the self-assessment, the rectification and next year's priorities")
+        png_pages(annual, "annual-zh", 1)
+        res = cli(w, "report", "annual", "--data", data, "--format", "xlsx", "--out", xlsx, check=False)
+        r.check(res.returncode == 2, "the annual summary is html or pdf")
         res = cli(w, "report", "self-assessment", "--data", data, "--system", "nope", "--out", html, check=False)
         r.check(res.returncode == 1 and "nope" in res.stderr, "an unknown system is named")
 
@@ -98,6 +110,9 @@ def body(r):
             code, body_ = c.call("GET", "/api/v1/compliance/systems/his/report?kind=grading&lang=en")
             text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
             r.check(code == 200 and "MLPS 2.0 grading report" in text, "and the HTML grading report in English")
+            code, body_ = c.call("GET", "/api/v1/compliance/annual-report?year=2026")
+            text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
+            r.check(code == 200 and "年度网络安全等级保护工作总结" in text, "and the annual summary")
             code, res = c.get("/api/v1/compliance/systems/his/report?format=doc")
             r.check(code == 400, "an unknown format is a 400")
             aud = srv.first_login("auditadmin")

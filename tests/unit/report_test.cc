@@ -83,6 +83,24 @@ TEST_F(ReportTest, ChecklistIsAnXlsxWorkbook) {
   EXPECT_FALSE(checklist_xlsx(data(), (dir_ / "no-such-dir" / "c.xlsx").string()).ok());
 }
 
+TEST_F(ReportTest, AnnualSummaryCoversEverySystem) {
+  auto h = annual_html({dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
+                        std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "示范市第一人民医院", 8 * 3600},
+                       1970, "zh-CN");
+  ASSERT_TRUE(h.ok()) << h.error();
+  EXPECT_NE(h->find("1970 年度网络安全等级保护工作总结"), std::string::npos);
+  EXPECT_NE(h->find("医院信息系统"), std::string::npos);
+  EXPECT_NE(h->find("已确认定级 1 个"), std::string::npos);
+  EXPECT_NE(h->find("逾期整改：医院信息系统 CE.IA.b"), std::string::npos);  // the task made in 1970 is overdue
+  EXPECT_NE(h->find("完成其余 209 个测评项"), std::string::npos);
+}
+
+TEST_F(ReportTest, FilingFormIsAnXlsxWorkbook) {
+  std::string path = (dir_ / "f.xlsx").string();
+  ASSERT_TRUE(xlsx(Kind::kGrading, data(), path).ok());
+  EXPECT_GT(std::filesystem::file_size(path), 1000u);
+}
+
 TEST_F(ReportTest, UnknownSystemIsNamed) {
   auto r = gather({dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
                    std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "", 8 * 3600},
