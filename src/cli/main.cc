@@ -1005,7 +1005,9 @@ int main(int argc, char** argv) {
   std::string rep_kind, rep_system, rep_format = "html", rep_out, rep_lang = "zh-CN", rep_org;
   int rep_year = 0;
   auto* rep = app.add_subcommand("report", "a system's self-assessment or grading report, or the year's work summary (HTML, PDF, XLSX)");
-  rep->add_option("kind", rep_kind, "self-assessment, grading or annual")->required()->check(CLI::IsMember({"self-assessment", "grading", "annual"}));
+  rep->add_option("kind", rep_kind, "self-assessment, grading, rectification or annual")
+      ->required()
+      ->check(CLI::IsMember({"self-assessment", "grading", "rectification", "annual"}));
   rep->add_option("--system", rep_system, "graded system id (inventory); not for annual");
   rep->add_option("--year", rep_year, "the year of an annual summary (default: this year)");
   rep->add_option("--format", rep_format, "html (default), pdf (printed by Chromium), xlsx (checklist or filing form)")

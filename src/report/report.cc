@@ -55,6 +55,7 @@ std::string escape_html(std::string_view s) {
 std::optional<Kind> parse_kind(std::string_view s) {
   if (s == "self-assessment") return Kind::kSelfAssessment;
   if (s == "grading") return Kind::kGrading;
+  if (s == "rectification") return Kind::kRectification;
   return std::nullopt;
 }
 
@@ -212,6 +213,64 @@ std::string grading_table(const SystemData& d, const Words& L) {
   return o;
 }
 
+// The rectification tasks with owner, due date (overdue marked) and state.
+std::string task_table(const SystemData& d, const Words& L) {
+  std::string o;
+  if (d.tasks.empty()) o += "<p>" + L("暂无整改任务。", "No rectification tasks.") + "</p>";
+  else {
+    std::string today = local_time(d.generated, d.tz_sec).substr(0, 10);
+    o += "<table><tr><th>" + L("测评项", "Item") + "</th><th>" + L("整改措施", "Plan") + "</th><th>" + L("责任人", "Owner") + "</th><th>" +
+         L("完成期限", "Due") + "</th><th>" + L("状态", "Status") + "</th></tr>";
+    for (const auto& t : d.tasks) {
+      std::string st = t.status == "done" ? L("已完成（复测符合）", "done (re-checked)") : t.status == "in_progress" ? L("整改中", "in progress")
+                                                                                                                 : L("待整改", "to do");
+      bool overdue = t.status != "done" && t.due < today;
+      o += "<tr><td>" + escape_html(t.item) + "</td><td>" + escape_html(t.plan) + "</td><td>" + escape_html(t.owner) + "</td><td" +
+           (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) + (overdue ? L("（已逾期）", " (overdue)") : "") + "</td><td>" + st + "</td></tr>";
+    }
+    o += "</table>";
+  }
+  return o;
+}
+
+// 整改方案: every problem found (不符合/部分符合) with its risk and finding, and the task that
+// addresses it, or a note that none does yet.
+std::string rectification_plan(const SystemData& d, const Words& L) {
+  std::string o;
+  o += "<div class=\"cover\"><h1>" + escape_html(d.system.name) + "<br>" + L("网络安全等级保护整改方案", "MLPS 2.0 rectification plan") +
+       "</h1><div class=\"org\">" + escape_html(d.organization) + "</div><div class=\"meta\">" + L("生成时间 ", "Generated ") +
+       local_time(d.generated, d.tz_sec) + "</div></div>";
+  o += "<h2>" + L("一、被测对象", "1. The system") + "</h2>" + system_table(d, L);
+  o += "<h2>" + L("二、存在的问题与整改措施", "2. Problems found and what is done about them") + "</h2>";
+  std::string rows;
+  int without = 0;
+  for (const auto& q : d.items) {
+    auto it = d.results.find(q.id);
+    if (it == d.results.end()) continue;
+    const auto& res = it->second;
+    if (res.result != compliance::Conformity::kNonConform && res.result != compliance::Conformity::kPartial) continue;
+    std::string plan;
+    for (const auto& t : d.tasks)
+      if (t.item == q.id && t.status != "done") plan += escape_html(t.plan) + L("（", " (") + escape_html(t.owner) + L("，", ", ") + escape_html(t.due) + L("）", ")") + "<br>";
+    if (plan.empty()) {
+      without++;
+      plan = "<span class=\"bad\">" + L("尚未制定整改任务", "no task yet") + "</span>";
+    }
+    rows += "<tr><td>" + escape_html(q.id) + "</td><td>" + escape_html(L.en ? q.control_point_en : q.control_point_zh) + "</td><td>" +
+            compliance::conformity_zh(res.result) + "</td><td" + (res.risk == compliance::Risk::kHigh ? " class=\"bad\"" : "") + ">" +
+            compliance::risk_zh(res.risk) + "</td><td>" + escape_html(res.note) + "</td><td>" + plan + "</td></tr>";
+  }
+  if (rows.empty()) o += "<p class=\"ok\">" + L("已测评项中没有不符合或部分符合的项。", "No assessed item is non-conforming or partial.") + "</p>";
+  else
+    o += "<table><tr><th>" + L("编号", "Item") + "</th><th>" + L("控制点", "Control point") + "</th><th>" + L("结果", "Result") + "</th><th>" +
+         L("风险", "Risk") + "</th><th>" + L("问题", "Finding") + "</th><th>" + L("整改措施（责任人，期限）", "Plan (owner, due)") + "</th></tr>" +
+         rows + "</table>";
+  if (without) o += "<p class=\"bad\">" + std::to_string(without) + L(" 个问题尚无整改任务。", " problem(s) have no task yet.") + "</p>";
+  o += "<h2>" + L("三、整改任务进展", "3. Progress of the tasks") + "</h2>" + task_table(d, L);
+  o += "<p class=\"note\">" + L("整改任务只能在相应测评项复测为\"符合\"后关闭。", "A task closes only when its item is re-checked as conforming.") + "</p>";
+  return o;
+}
+
 std::string self_assessment(const SystemData& d, const Words& L) {
   const auto& sc = d.score;
   std::string o;
@@ -262,21 +321,7 @@ std::string self_assessment(const SystemData& d, const Words& L) {
     }
     o += "</table>";
   }
-  o += "<h2>" + L("六、整改方案与进展", "6. Rectification plan and progress") + "</h2>";
-  if (d.tasks.empty()) o += "<p>" + L("暂无整改任务。", "No rectification tasks.") + "</p>";
-  else {
-    std::string today = local_time(d.generated, d.tz_sec).substr(0, 10);
-    o += "<table><tr><th>" + L("测评项", "Item") + "</th><th>" + L("整改措施", "Plan") + "</th><th>" + L("责任人", "Owner") + "</th><th>" +
-         L("完成期限", "Due") + "</th><th>" + L("状态", "Status") + "</th></tr>";
-    for (const auto& t : d.tasks) {
-      std::string st = t.status == "done" ? L("已完成（复测符合）", "done (re-checked)") : t.status == "in_progress" ? L("整改中", "in progress")
-                                                                                                                 : L("待整改", "to do");
-      bool overdue = t.status != "done" && t.due < today;
-      o += "<tr><td>" + escape_html(t.item) + "</td><td>" + escape_html(t.plan) + "</td><td>" + escape_html(t.owner) + "</td><td" +
-           (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) + (overdue ? L("（已逾期）", " (overdue)") : "") + "</td><td>" + st + "</td></tr>";
-    }
-    o += "</table>";
-  }
+  o += "<h2>" + L("六、整改方案与进展", "6. Rectification plan and progress") + "</h2>" + task_table(d, L);
   o += "<h2 class=\"break\">" + L("附：测评项结果", "Appendix: results of every item") + "</h2><table class=\"small\"><tr><th style=\"width:9%\">" +
        L("编号", "Item") + "</th><th style=\"width:11%\">" + L("控制点", "Control point") + "</th><th>" + L("要求摘要", "Requirement (summary)") +
        "</th><th style=\"width:8%\">" + L("结果", "Result") + "</th><th style=\"width:5%\">" + L("风险", "Risk") + "</th><th style=\"width:20%\">" +
@@ -326,8 +371,10 @@ std::string grading_report(const SystemData& d, const Words& L) {
 std::string html(Kind kind, const SystemData& d, const std::string& lang) {
   Words L{lang == "en"};
   std::string title = escape_html(d.system.name) + " " +
-                      (kind == Kind::kGrading ? L("定级报告", "grading report") : L("自评估报告", "self-assessment report"));
-  std::string body = kind == Kind::kGrading ? grading_report(d, L) : self_assessment(d, L);
+                      (kind == Kind::kGrading         ? L("定级报告", "grading report")
+                       : kind == Kind::kRectification ? L("整改方案", "rectification plan")
+                                                      : L("自评估报告", "self-assessment report"));
+  std::string body = kind == Kind::kGrading ? grading_report(d, L) : kind == Kind::kRectification ? rectification_plan(d, L) : self_assessment(d, L);
   return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" + title +
          "</title><style>" + kCss + "</style></head><body>" + body + "<footer>" +
          L("本报告由 wardsec 医院等保安全管理中心根据自评估记录生成，供单位自查和整改使用；正式测评结论以测评机构出具的报告为准。",

@@ -40,8 +40,8 @@ struct Sources {
 
 Result<SystemData> gather(const Sources& src, const std::string& system);
 
-enum class Kind { kSelfAssessment, kGrading };
-std::optional<Kind> parse_kind(std::string_view s);  // self-assessment, grading
+enum class Kind { kSelfAssessment, kGrading, kRectification };
+std::optional<Kind> parse_kind(std::string_view s);  // self-assessment, grading, rectification
 
 // A whole HTML document (inline CSS and SVG, no script), `lang` "zh-CN" or "en".
 std::string html(Kind kind, const SystemData& d, const std::string& lang);
@@ -49,7 +49,7 @@ std::string html(Kind kind, const SystemData& d, const std::string& lang);
 Status checklist_xlsx(const SystemData& d, const std::string& path);
 // The filing form's data (定级备案表要素) as an editable XLSX.
 Status filing_xlsx(const SystemData& d, const std::string& path);
-// The XLSX of a kind: the checklist for a self-assessment, the filing form for a grading.
+// The XLSX of a kind: the filing form for a grading, else the checklist.
 Status xlsx(Kind kind, const SystemData& d, const std::string& path);
 
 // The year's 等保 work summary across every graded system: grading, self-assessment results,

@@ -352,14 +352,14 @@ Response rectification_status(Api& api, Request& r) {
 // The self-assessment report, the grading report (HTML or PDF) or the checklist (XLSX).
 Response system_report(Api& api, Request& r) {
   auto kind = report::parse_kind(r.query["kind"].empty() ? "self-assessment" : r.query["kind"]);
-  if (!kind) return fail(400, "kind must be self-assessment or grading");
+  if (!kind) return fail(400, "kind must be self-assessment, grading or rectification");
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
   std::string lang = r.query["lang"] == "en" ? "en" : "zh-CN";
   auto d = report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0]);
   if (!d) return fail(d.error().rfind("no such", 0) == 0 ? 404 : 500, d.error());
   api.audit(r, r.who.user, "export", true, r.params[0], "report " + r.query["kind"] + " " + fmt);
-  std::string name = r.params[0] + (*kind == report::Kind::kGrading ? "-grading" : "-self-assessment");
+  std::string name = r.params[0] + (*kind == report::Kind::kGrading ? "-grading" : *kind == report::Kind::kRectification ? "-rectification" : "-self-assessment");
   if (fmt == "html") return {200, report::html(*kind, *d, lang), "text/html; charset=utf-8"};
   std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + "." + fmt;
   Status s = fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::xlsx(*kind, *d, tmp);

@@ -88,6 +88,12 @@ def body(r):
             fs = z.read("xl/sharedStrings.xml").decode("utf-8")
         r.check("定级备案信息" in zipfile.ZipFile(filing).read("xl/workbook.xml").decode("utf-8") and "安全保护等级" in fs and "示范市第一人民医院" in fs,
                 "the grading's XLSX is the filing form's data, editable")
+        plan = os.path.join(t, "his-plan.pdf")
+        cli(w, "report", "rectification", "--data", data, "--system", "his", "--format", "pdf", "--out", plan, "--organization", "示范市第一人民医院")
+        pt = text_of(plan)
+        r.check("网络安全等级保护整改方案" in pt and "配置 5 次失败锁定 30 分钟并复测" in pt and "CE.AUD.d" in pt and "尚未制定整改任务" in pt,
+                "the rectification plan lists every problem with its task, and the one without a task")
+        png_pages(plan, "rectification-zh", 1)
         annual = os.path.join(t, "annual.pdf")
         cli(w, "report", "annual", "--data", data, "--year", "2026", "--format", "pdf", "--out", annual, "--organization", "示范市第一人民医院")
         at = text_of(annual)

@@ -64,6 +64,13 @@ TEST_F(ReportTest, SelfAssessmentCarriesTheStoredAssessment) {
   EXPECT_NE(en.find("(overdue)"), std::string::npos);
 }
 
+TEST_F(ReportTest, RectificationPlanPairsProblemsWithTasks) {
+  std::string h = html(Kind::kRectification, data(), "zh-CN");
+  EXPECT_NE(h.find("网络安全等级保护整改方案"), std::string::npos);
+  EXPECT_NE(h.find("启用登录失败锁定（信息科 张伟，2020-01-01）"), std::string::npos);
+  EXPECT_EQ(h.find("尚无整改任务"), std::string::npos);  // the one problem has its task
+}
+
 TEST_F(ReportTest, GradingReportShowsBothDimensionsAndTheFilingData) {
   std::string h = html(Kind::kGrading, data(), "zh-CN");
   EXPECT_NE(h.find("网络安全等级保护定级报告"), std::string::npos);
