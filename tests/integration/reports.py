@@ -43,6 +43,15 @@ def body(r):
             "--by", "信息科 李工", "--note", "审计进程可被数据库管理员停止")
         cli(w, "rectify", "add", "--data", data, "--system", "his", "--item", "CE.IA.b", "--owner", "信息科 张伟",
             "--plan", "配置 5 次失败锁定 30 分钟并复测", "--due", "2026-12-31", "--by", "信息科 李工")
+        # HIS's grading, confirmed with its reasons in the console.
+        with Server(w, data) as srv:
+            sec = srv.admin("secadmin")  # first login, then an API token kept for the later start
+            code, res = sec.post("/api/v1/compliance/systems/his/grading", {
+                "business_object": "society", "business_degree": "serious",
+                "business_reason": "HIS 处理全院患者身份、诊疗与费用信息，泄露或篡改将严重损害社会秩序和公共利益",
+                "service_object": "society", "service_degree": "serious",
+                "service_reason": "HIS 停止服务将使门诊、住院、收费和药房业务中断，严重影响社会秩序"})
+            r.check(code == 200 and res.get("level") == 3, f"HIS is graded level 3 with its reasons ({code})")
         html = os.path.join(t, "his.html")
         res = cli(w, "report", "self-assessment", "--data", data, "--system", "his", "--out", html, "--organization", "示范市第一人民医院")
         m = re.search(r"score ([\d.]+) (\S+)", res.stdout)
@@ -70,7 +79,8 @@ def body(r):
         grading = os.path.join(t, "his-grading.pdf")
         cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "pdf", "--out", grading, "--organization", "示范市第一人民医院")
         gt = text_of(grading)
-        r.check("网络安全等级保护定级报告" in gt and "备案信息" in gt, "the grading report prints with its filing data")
+        r.check("网络安全等级保护定级报告" in gt and "备案信息" in gt and "严重影响社会秩序" in gt,
+                "the grading report prints both dimensions with their reasons and the filing data")
         png_pages(grading, "grading-zh", 1)
 
         xlsx = os.path.join(t, "his.xlsx")
