@@ -205,9 +205,14 @@ std::string grading_table(const SystemData& d, const Words& L) {
        escape_html(g.service_reason) + "</td></tr></table>";
   o += "<p>" + L("系统安全保护等级取两者中的较高者：", "The system's level is the higher of the two: ") + "<b>" + L("第", "level ") +
        std::to_string(g.level) + L("级", "") + "</b>" + L("（GB/T 22240-2020）。", " (GB/T 22240-2020).") + "</p>";
-  if (!g.notes.empty()) {
-    std::string notes = g.notes;
-    o += "<p class=\"note\">" + escape_html(notes) + "</p>";
+  // The standard's notes are stored as "中文 / English", one a line: the report's language only.
+  std::string_view notes = g.notes;
+  while (!notes.empty()) {
+    std::string_view line = notes.substr(0, notes.find('\n'));
+    notes.remove_prefix(std::min(notes.size(), line.size() + 1));
+    size_t sep = line.find(" / ");
+    std::string_view part = sep == std::string_view::npos ? line : L.en ? line.substr(sep + 3) : line.substr(0, sep);
+    if (!part.empty()) o += "<p class=\"note\">" + escape_html(part) + "</p>";
   }
   o += "<p class=\"note\">" + L("确认人：", "Confirmed by ") + escape_html(g.by) + L("，时间：", ", ") + local_time(g.at, d.tz_sec) + "</p>";
   return o;

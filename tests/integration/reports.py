@@ -80,7 +80,7 @@ def body(r):
         cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "pdf", "--out", grading, "--organization", "示范市第一人民医院")
         gt = text_of(grading)
         flat = re.sub(r"\s+", "", gt)  # table cells wrap across lines in the text layout
-        r.check("网络安全等级保护定级报告" in gt and "备案信息" in gt and "严重影响社会秩序" in flat and "社会秩序、公共利益" in flat,
+        r.check("网络安全等级保护定级报告" in gt and "备案信息" in gt and "HIS停止服务将使门诊" in flat and "第3级" in flat,
                 "the grading report prints both dimensions with their reasons and the filing data")
         png_pages(grading, "grading-zh", 1)
 
