@@ -195,8 +195,9 @@ std::string system_table(const SystemData& d, const Words& L) {
 std::string grading_table(const SystemData& d, const Words& L) {
   if (!d.grading) return "<p class=\"bad\">" + L("尚无确认的定级记录。", "No confirmed grading yet.") + "</p>";
   const auto& g = *d.grading;
-  std::string o = "<table><tr><th>" + L("安全", "Security of") + "</th><th>" + L("受侵害的客体", "Object harmed") + "</th><th>" +
-                  L("侵害程度", "Degree of harm") + "</th><th>" + L("等级", "Level") + "</th><th>" + L("定级理由", "Reason") + "</th></tr>";
+  std::string o = "<table><tr><th style=\"width:13%\">" + L("安全", "Security of") + "</th><th style=\"width:17%\">" +
+                  L("受侵害的客体", "Object harmed") + "</th><th style=\"width:13%\">" + L("侵害程度", "Degree of harm") +
+                  "</th><th style=\"width:7%\">" + L("等级", "Level") + "</th><th>" + L("定级理由", "Reason") + "</th></tr>";
   o += "<tr><td>" + L("业务信息安全", "Business information") + "</td><td>" + object_name(g.business_object, L) + "</td><td>" +
        degree_name(g.business_degree, L) + "</td><td class=\"num\">" + std::to_string(g.business_level) + "</td><td>" +
        escape_html(g.business_reason) + "</td></tr>";
