@@ -388,18 +388,38 @@ std::string html(Kind kind, const SystemData& d, const std::string& lang) {
          "</footer></body></html>";
 }
 
+namespace {
+
+// A workbook with the reports' two formats: a header cell and a wrapped, bordered cell.
+struct Book {
+  lxw_workbook* wb;
+  lxw_format *head = nullptr, *cell = nullptr;
+  explicit Book(const std::string& path) : wb(workbook_new(path.c_str())) {
+    if (!wb) return;
+    head = workbook_add_format(wb);
+    format_set_bold(head);
+    format_set_bg_color(head, 0xEEF2F8);
+    format_set_border(head, LXW_BORDER_THIN);
+    format_set_text_wrap(head);
+    cell = workbook_add_format(wb);
+    format_set_text_wrap(cell);
+    format_set_border(cell, LXW_BORDER_THIN);
+    format_set_align(cell, LXW_ALIGN_VERTICAL_TOP);
+  }
+  Status close(const std::string& path) {
+    lxw_error e = workbook_close(wb);
+    if (e != LXW_NO_ERROR) return Error{"writing " + path + ": " + lxw_strerror(e)};
+    return {};
+  }
+};
+
+}  // namespace
+
 Status checklist_xlsx(const SystemData& d, const std::string& path) {
-  lxw_workbook* wb = workbook_new(path.c_str());
-  if (!wb) return Error{"cannot create " + path};
-  lxw_format* head = workbook_add_format(wb);
-  format_set_bold(head);
-  format_set_bg_color(head, 0xEEF2F8);
-  format_set_border(head, LXW_BORDER_THIN);
-  format_set_text_wrap(head);
-  lxw_format* cell = workbook_add_format(wb);
-  format_set_text_wrap(cell);
-  format_set_border(cell, LXW_BORDER_THIN);
-  format_set_align(cell, LXW_ALIGN_VERTICAL_TOP);
+  Book book(path);
+  if (!book.wb) return Error{"cannot create " + path};
+  lxw_workbook* wb = book.wb;
+  lxw_format *head = book.head, *cell = book.cell;
   lxw_format* bad = workbook_add_format(wb);
   format_set_font_color(bad, 0xA8071A);
   format_set_bold(bad);
@@ -466,23 +486,14 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
   worksheet_write_string(sum, r, 1, d.scoring.label.c_str(), nullptr);
   worksheet_write_string(sum, ++r, 0, "定级对象", head);
   worksheet_write_string(sum, r, 1, (d.system.name + "（第" + std::to_string(d.system.level) + "级）").c_str(), nullptr);
-
-  lxw_error e = workbook_close(wb);
-  if (e != LXW_NO_ERROR) return Error{"writing " + path + ": " + lxw_strerror(e)};
-  return {};
+  return book.close(path);
 }
 
 Status filing_xlsx(const SystemData& d, const std::string& path) {
-  lxw_workbook* wb = workbook_new(path.c_str());
-  if (!wb) return Error{"cannot create " + path};
-  lxw_format* head = workbook_add_format(wb);
-  format_set_bold(head);
-  format_set_bg_color(head, 0xEEF2F8);
-  format_set_border(head, LXW_BORDER_THIN);
-  lxw_format* cell = workbook_add_format(wb);
-  format_set_text_wrap(cell);
-  format_set_border(cell, LXW_BORDER_THIN);
-  lxw_worksheet* ws = workbook_add_worksheet(wb, "定级备案信息");
+  Book book(path);
+  if (!book.wb) return Error{"cannot create " + path};
+  lxw_format *head = book.head, *cell = book.cell;
+  lxw_worksheet* ws = workbook_add_worksheet(book.wb, "定级备案信息");
   worksheet_set_column(ws, 0, 0, 26, nullptr);
   worksheet_set_column(ws, 1, 1, 60, nullptr);
   const auto* g = d.grading ? &*d.grading : nullptr;
@@ -517,9 +528,7 @@ Status filing_xlsx(const SystemData& d, const std::string& path) {
     worksheet_write_string(ws, r, 1, v.c_str(), cell);
     r++;
   }
-  lxw_error e = workbook_close(wb);
-  if (e != LXW_NO_ERROR) return Error{"writing " + path + ": " + lxw_strerror(e)};
-  return {};
+  return book.close(path);
 }
 
 Status xlsx(Kind kind, const SystemData& d, const std::string& path) {

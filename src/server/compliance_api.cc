@@ -349,6 +349,22 @@ Response rectification_status(Api& api, Request& r) {
   return ok({{"id", id}, {"status", str(j, "status")}});
 }
 
+// A PDF or XLSX that `make` writes to a temporary file, answered as a download.
+Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename) {
+  bool pdf = filename.size() > 4 && filename.compare(filename.size() - 4, 4, ".pdf") == 0;
+  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + (pdf ? ".pdf" : ".xlsx");
+  Status s = make(tmp);
+  if (!s) {
+    std::filesystem::remove(tmp);
+    return fail(503, s.error());
+  }
+  std::ifstream f(tmp, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(tmp);
+  return {200, body, pdf ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          {{"Content-Disposition", "attachment; filename=\"" + filename + "\""}}};
+}
+
 // The self-assessment report, the grading report (HTML or PDF) or the checklist (XLSX).
 Response system_report(Api& api, Request& r) {
   auto kind = report::parse_kind(r.query["kind"].empty() ? "self-assessment" : r.query["kind"]);
@@ -361,14 +377,9 @@ Response system_report(Api& api, Request& r) {
   api.audit(r, r.who.user, "export", true, r.params[0], "report " + r.query["kind"] + " " + fmt);
   std::string name = r.params[0] + (*kind == report::Kind::kGrading ? "-grading" : *kind == report::Kind::kRectification ? "-rectification" : "-self-assessment");
   if (fmt == "html") return {200, report::html(*kind, *d, lang), "text/html; charset=utf-8"};
-  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + "." + fmt;
-  Status s = fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::xlsx(*kind, *d, tmp);
-  if (!s) return fail(503, s.error());
-  std::ifstream f(tmp, std::ios::binary);
-  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(tmp);
-  return {200, body, fmt == "pdf" ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          {{"Content-Disposition", "attachment; filename=\"" + name + "." + fmt + "\""}}};
+  return file_answer(
+      [&](const std::string& tmp) { return fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::xlsx(*kind, *d, tmp); },
+      name + "." + fmt);
 }
 
 // The year's 等保 work summary across all systems (HTML or PDF).
@@ -382,13 +393,7 @@ Response annual_report(Api& api, Request& r) {
   if (!html) return fail(500, html.error());
   api.audit(r, r.who.user, "export", true, "annual report", std::to_string(year) + " " + fmt);
   if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
-  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-annual-" + std::to_string(now_ns()) + ".pdf";
-  Status s = report::html_to_pdf(*html, tmp);
-  if (!s) return fail(503, s.error());
-  std::ifstream f(tmp, std::ios::binary);
-  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(tmp);
-  return {200, body, "application/pdf", {{"Content-Disposition", "attachment; filename=\"annual-" + std::to_string(year) + ".pdf\""}}};
+  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, "annual-" + std::to_string(year) + ".pdf");
 }
 
 }  // namespace
