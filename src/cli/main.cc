@@ -96,12 +96,7 @@ std::vector<std::pair<std::string, std::string>> config_digests(const Config& cf
     ss << f.rdbuf();
     return ss.str();
   };
-  auto hex = [](const Digest32& d) {
-    static const char* x = "0123456789abcdef";
-    std::string o;
-    for (uint8_t b : d) o += {x[b >> 4], x[b & 15]};
-    return o;
-  };
+  auto hex = [](const Digest32& d) { return server::to_hex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())); };
   Hasher h(DigestAlg::kSha256);
   h.update(cfg.path.empty() ? std::string("(no config file: defaults)") : read(cfg.path));
   std::string config = hex(h.finish());
