@@ -35,7 +35,7 @@ struct RoleInfo {
 const std::vector<RoleInfo>& role_table() {
   static const std::vector<RoleInfo> t = {
       {Role::kSysAdmin, "sysadmin", "系统管理员",
-       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kSettingsWrite}},
+       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead}},
       {Role::kSecAdmin, "secadmin", "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead,
         Perm::kAssetsWrite, Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead}},
@@ -81,7 +81,6 @@ const char* perm_name(Perm p) {
     case Perm::kUsersRead: return "users.read";
     case Perm::kUsersWrite: return "users.write";
     case Perm::kSettingsRead: return "settings.read";
-    case Perm::kSettingsWrite: return "settings.write";
     case Perm::kAuditRead: return "audit.read";
     case Perm::kIngest: return "ingest";
   }

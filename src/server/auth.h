@@ -47,7 +47,6 @@ enum class Perm {
   kUsersRead,
   kUsersWrite,
   kSettingsRead,
-  kSettingsWrite,
   kAuditRead,
   kIngest,
 };

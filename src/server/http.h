@@ -38,7 +38,6 @@ struct HttpOptions {
   alert::AlertStore* alerts = nullptr;          // /api/v1/alerts when set
   std::vector<alert::Zone>* zones = nullptr;    // the security zones (dashboard)
   std::function<std::string()> extra_metrics;   // more members for /api/v1/metrics ("\"k\":v,...")
-  std::function<std::string()> settings_json;   // the running configuration, for the settings page
 };
 
 // One API request as the handlers see it.

@@ -362,10 +362,6 @@ Response settings(Api& api, Request&) {
               {"single_session", a.single_session},
               {"require_mfa", a.require_mfa},
               {"login_rate_per_minute", a.login_rate_per_minute}}}};
-  if (api.opt.settings_json) {
-    auto more = json::parse(api.opt.settings_json(), nullptr, false);
-    if (more.is_object()) j.update(more);
-  }
   return ok(j);
 }
 
@@ -782,7 +778,7 @@ std::vector<Route> build_routes(Api* api) {
       {"POST", "/api/v1/users/{name}/unlock", P::kUsersWrite, false, act("unlock"), "unlock a locked account"},
       {"POST", "/api/v1/users/{name}/reset-password", P::kUsersWrite, false, act("reset_password"), "set a one-time password"},
       {"POST", "/api/v1/users/{name}/reset-mfa", P::kUsersWrite, false, act("reset_mfa"), "make the account enrol TOTP again"},
-      {"GET", "/api/v1/settings", P::kSettingsRead, false, h(settings), "the running configuration"},
+      {"GET", "/api/v1/settings", P::kSettingsRead, false, h(settings), "the account security policy in force"},
       {"GET", "/api/v1/audit", P::kAuditRead, false, h(audit_trail), "the administrators' audit trail"},
       {"GET", "/api/v1/live", P::kDashboard, false,
        [](Request&) { return Response{426, error_json("open a WebSocket here"), "application/json; charset=utf-8", {{"Upgrade", "websocket"}}}; },
