@@ -98,12 +98,17 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones"});
+  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   std::string tz;
   w.get(root, "timezone", tz, "");
   if (!tz.empty() && !parse_tz_offset(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};
+  if (auto wb = root["web"]) {
+    w.check_keys(wb, "web", {"enabled", "min_confidence", "apps", "exceptions"});
+    w.get(wb, "enabled", c.web_enabled, "web.");
+    if (std::string e = web::load_policy(wb, c.web); !e.empty()) return Error{path + ": " + e};
+  }
   auto api = root["api"];
   w.check_keys(api, "api", {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib"});
   w.get(api, "listen", c.http.listen, "api.");
@@ -223,8 +228,7 @@ Result<Config> load_config(const std::string& path) {
   }
   if (!w.err.ok()) return Error{w.err.error()};
   if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
-  if (c.retention_days < 180)
-    ;  // allowed (tests, labs) but below the legal minimum; `serve` warns at start-up
+  // Below 180 days is allowed (tests, labs) but under the legal minimum; `serve` warns at start-up.
   c.finalize();
   return c;
 }

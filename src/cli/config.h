@@ -11,6 +11,7 @@
 #include "ingest/pipeline.h"
 #include "server/http.h"
 #include "store/store.h"
+#include "web/inspect.h"
 
 namespace wardsec {
 
@@ -30,6 +31,9 @@ struct Config {
   alert::DetectorOptions detection;
   size_t detection_queue_mib = 64;
   alert::OutputOptions outputs;
+  // Web-attack detection on access logs, mirrored traffic and the proxy (docs/web.md).
+  bool web_enabled = true;
+  web::Policy web;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

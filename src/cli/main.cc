@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/center_check.h"
+#include "cli/webcheck.h"
 #include "cli/config.h"
 #include "report/report.h"
 #include "store/crypto.h"
@@ -1012,6 +1013,15 @@ int main(int argc, char** argv) {
   rep->add_option("--organization", rep_org, "the hospital's name (default: organization in the config)");
   add_common(rep, common);
 
+  std::vector<std::string> wc_files;
+  bool wc_raw = false;
+  std::string wc_format = "text";
+  auto* wc = app.add_subcommand("webcheck", "inspect access-log lines (or raw HTTP requests with --raw) for web attacks");
+  add_common(wc, common);
+  wc->add_option("files", wc_files, "access logs (combined or wardsec JSON format), or raw requests with --raw; - for stdin")->required();
+  wc->add_flag("--raw", wc_raw, "each file is one raw HTTP/1.1 request");
+  wc->add_option("--format", wc_format, "text or json (one object per request)");
+
   auto* api_cmd = app.add_subcommand("api", "the console's API");
   auto* api_routes = api_cmd->add_subcommand("routes", "print every API route with the permission it needs (JSON lines)");
   api_cmd->require_subcommand(1);
@@ -1079,6 +1089,7 @@ int main(int argc, char** argv) {
     return run_server(*cfg, demo->parsed(), rate);
   }
   if (imp->parsed()) return run_import(*cfg, files);
+  if (wc->parsed()) return run_webcheck(wc_files, wc_raw, wc_format, cfg->web);
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format, chk_record, cfg->data_dir);
   if (chk_center->parsed()) return run_check_center(cfg->data_dir, cfg->retention_days, chk_format, chk_record);

@@ -114,7 +114,7 @@ try {
   const consoleErrors = []
   // Answers of 4xx that the test provokes show as 'Failed to load resource'; anything else is a defect.
   page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && consoleErrors.push(m.text()))
-  page.on('pageerror', (e) => consoleErrors.push(String(e)))
+  page.on('pageerror', (e) => consoleErrors.push(String(e.stack ?? e)))
   await waitFor(async () => (await page.goto(base + '/login').catch(() => null))?.ok(), 30000, 'the console to answer')
 
   const shot = async (name) => {
