@@ -214,7 +214,9 @@ std::vector<std::string> decoded_forms(std::string_view v) {
   };
   std::string cur(v);
   for (int round = 0; round < 3 && cur.find('%') != std::string::npos; round++) {
-    std::string d = url_decode(cur, false);
+    // A value still percent-encoded after the server's own decoding is decoded again by the
+    // application, '+' as a space included (double encoding).
+    std::string d = url_decode(cur, true);
     if (d == cur) break;
     cur = std::move(d);
   }
@@ -222,7 +224,7 @@ std::vector<std::string> decoded_forms(std::string_view v) {
   for (unsigned char c : cur) high |= c >= 0xC0;
   if (high) cur = fold_unicode(cur);
   add(cur);
-  if (cur.find('&') != std::string::npos) cur = html_decode(cur);
+  for (int round = 0; round < 2 && cur.find('&') != std::string::npos; round++) cur = html_decode(cur);  // &amp;lpar; -> &lpar; -> (
   if (cur.find('\\') != std::string::npos) cur = js_unescape(cur);
   // One more URL round after entities/escapes (&#37;27 -> %27 -> ').
   if (cur.find('%') != std::string::npos) cur = url_decode(cur, false);

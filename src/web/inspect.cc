@@ -35,9 +35,10 @@ std::string around(std::string_view v, size_t at, size_t len = 120) {
 
 // ---- OS command and code injection ---------------------------------------------------
 
-constexpr std::array<std::string_view, 68> kCommands = {
+constexpr std::array<std::string_view, 70> kCommands = {
     "touch",  "mkdir",  "cp",       "mv",      "chown",   "kill",     "useradd", "crontab", "sudo",    "nohup",
     "ps",     "netstat", "tar",     "gcc",     "tftp",    "busybox",  "socat",   "wmic",    "mshta",   "rundll32",
+    "getent", "set",
     "cat",    "ls",     "id",       "whoami",  "uname",   "pwd",      "wget",    "curl",   "nc",      "ncat",
     "netcat", "bash",   "sh",       "zsh",     "ping",    "nslookup", "dig",     "echo",   "python",  "python3",
     "perl",   "ruby",   "php",      "powershell", "cmd",  "net",      "ipconfig", "ifconfig", "sleep", "chmod",
@@ -88,7 +89,9 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     std::string_view a = trim(rest.substr(args ? 1 : 0));
     bool shell_arg = !a.empty() && (a[0] == '/' || a[0] == '-' || a[0] == '>' || a[0] == '<' || a[0] == '$' || a[0] == '.' ||
                                     a[0] == '\\' || starts_with(a, "c:") || starts_with(a, "%") || starts_with(a, "{ifs}") ||
-                                    (w == "ping" || w == "nslookup" || w == "dig" || w == "sleep" || w == "echo" || w == "timeout"));
+                                    starts_with(a, "http") || starts_with(a, "ftp") ||
+                                    (w == "ping" || w == "nslookup" || w == "dig" || w == "sleep" || w == "echo" || w == "timeout" ||
+                                     w == "getent" || w == "wget" || w == "curl" || w == "nc" || w == "telnet"));
     if (c == '`' && (s != i + 1 || lo.find('`', j) == std::string_view::npos || lo.find('`', j) > j + 60)) continue;
     if (c == '`' || (c == '$')) {
       add(85, "command substitution", i);
@@ -126,6 +129,7 @@ constexpr CodeSig kCode[] = {
     {"os.popen(", "python code", 90},         {"subprocess.", "python code", 75},  {".__class__", "template injection", 85},
     {"__globals__", "template injection", 90}, {"__builtins__", "template injection", 85}, {"{{config", "template injection", 80},
     {"freemarker.template.utility.execute", "template injection", 95}, {"<#assign", "template injection", 85},
+    {"!!python/", "yaml deserialization", 90}, {"!!javax.", "yaml deserialization", 90}, {"!!java.", "yaml deserialization", 90},
     {"#set($", "template injection", 70},     {"system('", "code call", 85},       {"system(\"", "code call", 85},
     {"exec('", "code call", 75},              {"popen(", "code call", 80},         {"proc_open(", "php code", 90},
     {"'+{", "ognl", 75},                      {"%{(#", "ognl", 90},                {"%{#", "ognl", 85},     {"{{7*7}}", "template injection", 80}, {"${7*7}", "template injection", 80},
@@ -160,6 +164,44 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
     out.push_back({"cmdi", sig.kind, where, param, around(v, at), conf});
     return;
   }
+  // Out-of-band callback domains: blind injections of every kind phone home through them.
+  static const std::array<std::string_view, 10> kOast = {".interact.sh", "burpcollaborator.net", ".oast.pro", ".oast.fun", ".oast.me",
+                                                        ".oast.site", ".oast.live", ".oast.online", "dnslog.cn", ".ceye.io"};
+  for (auto d : kOast)
+    if (size_t at = lo.find(d); at != std::string_view::npos) {
+      out.push_back({"scanner", "out-of-band callback domain", where, param, around(v, at), 85});
+      break;
+    }
+  // LDAP filter injection: filters closed and reopened, wildcard matches, matching rules.
+  static const std::array<std::string_view, 8> kLdap = {")(|(", ")(&(", "*)(", "(|(objectclass=", "(&(objectclass=", ":2.5.13.", "(!(&(", "*(|("};
+  for (auto d : kLdap)
+    if (size_t at = lo.find(d); at != std::string_view::npos && lo.find('=', at) != std::string_view::npos &&
+                                 lo.find('=', at) < at + 24) {
+      out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 80});
+      break;
+    }
+  if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
+    out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
+  // MongoDB: operators and server-side JavaScript.
+  for (std::string_view op : {"$or:", "$and:", "$ne:", "$gt:", "$regex:", "$nin:", "$where:"})
+    if (size_t at = lo.find(op); at != std::string_view::npos && (at == 0 || lo[at - 1] == ' ' || lo[at - 1] == ',' || lo[at - 1] == '{')) {
+      out.push_back({"sqli", "nosql operator", where, param, around(v, at), 75});
+      break;
+    }
+  if (lo.find("new date") != std::string_view::npos && lo.find("while(") != std::string_view::npos)
+    out.push_back({"sqli", "nosql javascript (time based)", where, param, around(v, lo.find("while(")), 80});
+  if (starts_with(lo, "db.") || lo.find(";db.") != std::string_view::npos) {
+    size_t at = lo.find("db.");
+    size_t dot = lo.find('.', at + 3);
+    if (dot != std::string_view::npos && dot < at + 40) {
+      std::string_view m = lo.substr(dot + 1, 12);
+      for (std::string_view x : {"insert(", "find(", "drop(", "remove(", "update(", "aggregate(", "deletemany(", "insertone("})
+        if (starts_with(m, x)) {
+          out.push_back({"sqli", "nosql statement", where, param, around(v, at), 85});
+          break;
+        }
+    }
+  }
   // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233} (OGNL, SpEL, EL, Jinja).
   for (size_t b = lo.find('{'); b != std::string_view::npos; b = lo.find('{', b + 1)) {
     size_t k = b + 1;
@@ -177,10 +219,10 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
 
 // ---- traversal, file inclusion, SSRF ----------------------------------------------------
 
-constexpr std::array<std::string_view, 23> kSensitiveFiles = {
+constexpr std::array<std::string_view, 24> kSensitiveFiles = {
     "etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "proc/self/", "proc/version", "win.ini", "boot.ini",
     "system32", "web-inf/web.xml", "web-inf/", "etc/php.ini", ".htpasswd", ".ssh/id_rsa", ".bash_history", "etc/my.cnf",
-    "windows/repair", "inetpub", "var/log/", "etc/nginx", "wp-config.php", "/web.xml"};
+    "windows/repair", "inetpub", "var/log/", "etc/nginx", "wp-config.php", "/web.xml", "ntuser.dat"};
 
 void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vector<Finding>& out, const char* where,
                  const std::string& param) {
@@ -218,6 +260,17 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
     else if (is_path && ups == 0 && lo.find("web-inf") != std::string_view::npos)
       out.push_back({"lfi", "protected file", where, param, around(v, sens), 80});
   }
+  // UNC paths to administrative shares: \\\\host\\c$\\...
+  if ((starts_with(lo, "\\\\") || starts_with(lo, "//")) &&
+      (lo.find("\\c$") != std::string_view::npos || lo.find("/c$") != std::string_view::npos ||
+       lo.find("admin$") != std::string_view::npos || lo.find("ipc$") != std::string_view::npos))
+    out.push_back({"lfi", "unc administrative share", where, param, clip(v), 85});
+  // External schemas and XInclude make the XML parser fetch what the attacker names.
+  for (std::string_view x : {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include", "xsi:nonamespaceschemalocation="})
+    if (size_t at = lo.find(x); at != std::string_view::npos && lo.find("http", at) != std::string_view::npos) {
+      out.push_back({"lfi", "xml external schema", where, param, around(v, at), 75});
+      break;
+    }
   // XML external entities read files and reach internal hosts.
   size_t ent = lo.find("<!entity");
   if (ent != std::string_view::npos && (lo.find("system", ent) != std::string_view::npos || lo.find("public", ent) != std::string_view::npos))
@@ -291,10 +344,10 @@ void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& o
 
 // ---- scanners and protocol abuse ------------------------------------------------------
 
-constexpr std::array<std::string_view, 36> kScannerAgents = {
+constexpr std::array<std::string_view, 38> kScannerAgents = {
     "sqlmap", "nikto",   "nmap",   "masscan", "zgrab",   "acunetix", "appscan",  "nessus",   "openvas", "awvs",
     "netsparker", "dirbuster", "gobuster", "dirsearch", "wfuzz", "ffuf", "nuclei", "w3af", "whatweb", "xray",
-    "goby", "fscan",  "hydra",  "zmeu",    "morfeus", "jorgee",  "wpscan",   "arachni",  "skipfish", "commix",
+    "goby", "fscan",  "hydra",  "fuzz faster u fool", "nasl", "zmeu",    "morfeus", "jorgee",  "wpscan",   "arachni",  "skipfish", "commix",
     "burpcollaborator", "havij", "pangolin", "webinspect", "qualys", "vega/"};
 constexpr std::array<std::string_view, 31> kProbePaths = {
     "/.git/",   "/.svn/",    "/.env",        "/.htaccess",  "/.htpasswd",   "/.ds_store",     "/web.config",    "/phpinfo.php",
@@ -640,6 +693,20 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     bool is_path = p.where == Where::kPath;
     std::vector<Finding> found;
     auto forms = decoded_forms(p.value);
+    bool bin = binary(p.value);
+    // REST paths carry values too (/patients/1%20or%201=1): each segment is one.
+    if (is_path)
+      for (size_t a = 0, b; a < p.value.size(); a = b + 1) {
+        b = p.value.find('/', a);
+        if (b == std::string::npos) b = p.value.size();
+        std::string seg = p.value.substr(a, b - a);
+        if (seg.find_first_of("'\"( ;=") != std::string::npos)
+          for (const auto& sf : decoded_forms(seg))
+            if (auto s = detect_sqli(sf); s.found) {
+              found.push_back({"sqli", s.reason, "path", "", clip(sf), s.confidence});
+              break;
+            }
+      }
     // A value the application will base64-decode is only known where it is marked; JWTs and
     // base64 JSON blobs carry payloads in the clear once decoded.
     if (p.where != Where::kFile && p.value.size() < 8192) add_embedded(forms);
@@ -647,7 +714,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       const std::string& f = forms[fi];
       if (f.empty()) continue;
       std::string lo = to_lower(f);
-      if (!std_header && !binary(f)) {
+      if (!std_header && !bin) {
         if (auto s = detect_sqli(f); s.found && !is_path)
           found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
         if (auto x = detect_xss(f); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
@@ -657,7 +724,22 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       }
       check_code(lo, f, found, where, p.name);
       // CR/LF smuggled into a value that ends up in a header (response splitting).
-      if (fi > 0 && p.where != Where::kBody && p.where != Where::kFile && p.where != Where::kJsonKey) {
+      // A request line or header cannot carry a raw line break; a body can (text areas), so
+      // there only mail commands count.
+      bool in_body = p.where == Where::kBody || p.where == Where::kFile || p.where == Where::kJsonKey;
+      for (size_t nl = f.find('\n'); nl != std::string::npos; nl = f.find('\n', nl + 1)) {
+        std::string after = to_lower(trim(std::string_view(f).substr(nl + 1, 40)));
+        bool mail = starts_with(after, "rcpt to:") || starts_with(after, "mail from:") || starts_with(after, "bcc:") ||
+                    starts_with(after, "cc:") || after == "quit" || after == "data" || starts_with(after, "helo ") ||
+                    starts_with(after, "ehlo ") || (after.size() > 4 && after[0] == 'v' && is_digit(after[1]) &&
+                                                    (after.find(" capability") != std::string::npos || after.find(" fetch") != std::string::npos ||
+                                                     after.find(" login") != std::string::npos));
+        if (mail && (f.size() < 300 || !in_body)) {
+          found.push_back({"protocol", "mail command injection", where, p.name, around(f, nl), 80});
+          break;
+        }
+      }
+      if (!in_body) {
         for (size_t nl = f.find('\n'); nl != std::string::npos; nl = f.find('\n', nl + 1)) {
           std::string after = to_lower(trim(std::string_view(f).substr(nl + 1, 40)));
           if (starts_with(after, "set-cookie:") || starts_with(after, "location:") || starts_with(after, "content-") ||
@@ -668,6 +750,16 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
           }
         }
       }
+      // U+560A/U+560D: servers that keep the low byte of a code point turn them into LF/CR.
+      for (std::string_view u : {"\xe5\x98\x8a", "\xe5\x98\x8d"})
+        if (size_t at = f.find(u); at != std::string::npos) {
+          std::string after = to_lower(std::string_view(f).substr(at + 3, 20));
+          size_t colon = after.find(':');
+          if (colon != std::string::npos && colon > 2 && colon < 16) {
+            found.push_back({"protocol", "unicode crlf injection", where, p.name, around(f, at), 80});
+            break;
+          }
+        }
       // NoSQL operators in parameter names: user[$ne]=x
       if (p.where == Where::kQuery || p.where == Where::kBody || p.where == Where::kJsonKey) {
         if (lo.size() < 16 && (lo == "$ne" || lo == "$gt" || lo == "$regex" || lo == "$where" || lo == "$nin" || lo == "$exists") &&

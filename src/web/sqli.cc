@@ -250,6 +250,8 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   bool symbolic = i > 0 && (m.t[i - 1].text == "||" || m.t[i - 1].text == "&&");
   i = m.skip(i);
   if (symbolic && !(m.is_literal(i) || m.type(i) == 'f' || m.type(i) == '(')) return 0;
+  // "and =IS=..." and "and >I would like": an operator cannot start the operand.
+  if (m.type(i) == 'o' && m.t[i].text != "-" && m.t[i].text != "!" && m.t[i].text != "~") return 0;
   if (m.type(i) == 'k' && m.word(i, "not")) i = m.skip(i + 1);
   size_t e = i;
   int depth = 0;
@@ -392,7 +394,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
         if (m.type(tb) == 'b' && in(t[tb].text, kCatalog)) sqlish = true;
         if (m.type(after) == 'K' || m.type(after) == ';' || m.type(after) == ')') sqlish = sqlish || m.word(after, "where");
         if (sqlish && (m.type(tb) == 'b' || m.type(tb) == '(' || m.type(tb) == 'f'))
-          better(f, i == 0 ? 55 : 70, "select statement");  // a whole statement typed into a search box is weak evidence
+          // A whole statement typed into a search box is weak evidence; one opened by a break is not.
+          better(f, i > 0 && (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'U') ? 75 : 55, "select statement");
       } else if (sqlish && (m.type(j) == 'n' || m.type(j) == 'f' || m.type(j) == 'v' || m.type(j) == '(') && i > 0 &&
                  (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'o')) {
         better(f, 75, "sub-select");
