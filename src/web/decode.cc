@@ -1,6 +1,6 @@
 #include "web/decode.h"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "core/strutil.h"
 
@@ -180,6 +180,8 @@ std::optional<std::string> base64_decode_text(std::string_view s) {
   s = trim(s);
   while (!s.empty() && s.back() == '=') s.remove_suffix(1);
   if (s.size() < 8) return std::nullopt;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '-' || c == '_')) return std::nullopt;
   std::string o;
   uint32_t acc = 0;
   int bits = 0;
@@ -207,6 +209,14 @@ std::optional<std::string> base64_decode_text(std::string_view s) {
 std::vector<std::string> decoded_forms(std::string_view v) {
   std::vector<std::string> out;
   out.emplace_back(v);
+  // Most values need no decoding at all.
+  bool plain = true;
+  for (unsigned char c : v)
+    if (c == '%' || c == '&' || c == '\\' || c < 0x20 || c >= 0xC0) {
+      plain = false;
+      break;
+    }
+  if (plain) return out;
   auto add = [&](std::string s) {
     for (const auto& o : out)
       if (o == s) return;
@@ -259,29 +269,49 @@ void push(std::vector<Param>& out, Where w, std::string_view name, std::string_v
   out.push_back({w, std::string(name.substr(0, 256)), std::string(value.substr(0, kMaxValue))});
 }
 
-void walk_json(const nlohmann::json& root, std::vector<Param>& out) {
+// Every key and scalar of a JSON document, with dotted names; iterative, so nesting depth
+// costs no stack. false when the text is not JSON.
+bool walk_json(std::string_view text, std::vector<Param>& out) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(text);
+  simdjson::dom::element root;
+  if (parser.parse(padded).get(root)) return false;
   struct Item {
-    const nlohmann::json* j;
+    simdjson::dom::element e;
     std::string name;
   };
-  std::vector<Item> stack{{&root, ""}};
+  std::vector<Item> stack{{root, ""}};
   while (!stack.empty() && out.size() < kMaxParams) {
     Item it = std::move(stack.back());
     stack.pop_back();
-    const auto& j = *it.j;
-    if (j.is_object()) {
-      for (auto e = j.begin(); e != j.end(); ++e) {
-        push(out, Where::kJsonKey, it.name, e.key());
-        stack.push_back({&e.value(), it.name.empty() ? e.key() : it.name + "." + e.key()});
+    switch (it.e.type()) {
+      case simdjson::dom::element_type::OBJECT: {
+        simdjson::dom::object obj;
+        if (it.e.get(obj)) break;
+        for (auto [k, v] : obj) {
+          push(out, Where::kJsonKey, it.name, k);
+          stack.push_back({v, it.name.empty() ? std::string(k) : it.name + "." + std::string(k)});
+        }
+        break;
       }
-    } else if (j.is_array()) {
-      for (const auto& e : j) stack.push_back({&e, it.name});
-    } else if (j.is_string()) {
-      push(out, Where::kBody, it.name, j.get_ref<const std::string&>());
-    } else if (!j.is_null()) {
-      push(out, Where::kBody, it.name, j.dump());
+      case simdjson::dom::element_type::ARRAY: {
+        simdjson::dom::array arr;
+        if (it.e.get(arr)) break;
+        for (auto v : arr) stack.push_back({v, it.name});
+        break;
+      }
+      case simdjson::dom::element_type::STRING: {
+        std::string_view sv;
+        if (!it.e.get(sv)) push(out, Where::kBody, it.name, sv);
+        break;
+      }
+      case simdjson::dom::element_type::NULL_VALUE:
+        break;
+      default:
+        push(out, Where::kBody, it.name, simdjson::minify(it.e));
     }
   }
+  return true;
 }
 
 std::string_view param_of(std::string_view header_value, std::string_view key) {
@@ -335,13 +365,9 @@ void split_multipart(std::string_view body, std::string_view boundary, std::vect
     }
     if (!filename.empty()) push(out, Where::kFile, name, filename);
     // A file's content is inspected as a value too: webshells and XXE arrive this way.
-    if (!ctype.empty() && icontains(ctype, "json")) {
-      auto j = nlohmann::json::parse(content, nullptr, false);
-      if (!j.is_discarded()) {
-        walk_json(j, out);
-        p = next;
-        continue;
-      }
+    if (!ctype.empty() && icontains(ctype, "json") && walk_json(content, out)) {
+      p = next;
+      continue;
     }
     push(out, filename.empty() ? Where::kBody : Where::kFile, name, content);
     p = next;
@@ -380,9 +406,7 @@ std::vector<Param> extract_params(const Request& r) {
       if (!b.empty()) split_multipart(r.body, b, out);
       else push(out, Where::kBody, "", r.body);
     } else if (ctype.find("json") != std::string::npos || (ctype.empty() && (r.body[0] == '{' || r.body[0] == '['))) {
-      auto j = nlohmann::json::parse(r.body, nullptr, false);
-      if (!j.is_discarded()) walk_json(j, out);
-      else push(out, Where::kBody, "", r.body);
+      if (!walk_json(r.body, out)) push(out, Where::kBody, "", r.body);
     } else if (ctype.find("x-www-form-urlencoded") != std::string::npos ||
                (ctype.empty() && r.body.find('=') != std::string::npos && r.body.find('<') == std::string::npos)) {
       split_form(r.body, Where::kBody, out);

@@ -347,6 +347,7 @@ bool internal_host(std::string_view host, bool& strong) {
 void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
   static const std::array<std::string_view, 10> kSchemes = {"http://", "https://", "gopher://", "dict://", "ftp://",
                                                             "ldap://", "tftp://", "sftp://", "netdoc://", "jar:http"};
+  if (lo.find("://") == std::string_view::npos && lo.find("jar:") == std::string_view::npos) return;
   for (auto sc : kSchemes) {
     size_t at = lo.find(sc);
     if (at == std::string_view::npos) continue;
@@ -527,6 +528,40 @@ std::string shape_of(std::string_view v) {
   return o;
 }
 
+// One pass over a value: which of the characters the checks key on it holds.
+enum : uint32_t {
+  kLt = 1, kParen = 2, kBacktick = 4, kColon = 8, kBracket = 16, kEq = 32, kBrace = 64, kSemi = 128, kPipe = 256, kAmp = 512,
+  kNewline = 1024, kDollar = 2048, kDot = 4096, kSlash = 8192, kBackslash = 16384, kHigh = 32768,
+  kXssChars = kLt | kParen | kBacktick | kColon | kBracket | kEq | kBrace,
+  kShellChars = kSemi | kPipe | kAmp | kNewline | kBacktick | kDollar,
+  kPathChars = kDot | kSlash | kBackslash | kColon,
+};
+uint32_t char_mask(std::string_view v) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    t['<'] = kLt; t['('] = kParen; t['`'] = kBacktick; t[':'] = kColon; t['['] = kBracket; t['='] = kEq; t['{'] = kBrace;
+    t[';'] = kSemi; t['|'] = kPipe; t['&'] = kAmp; t['\n'] = kNewline; t['$'] = kDollar; t['.'] = kDot; t['/'] = kSlash;
+    t['\\'] = kBackslash; t[0xE5] = kHigh;
+    return t;
+  }();
+  uint32_t m = 0;
+  for (unsigned char c : v) m |= table[c];
+  return m;
+}
+
+bool inert(std::string_view v) {
+  static const auto table = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; c++) t[c] = true;
+    for (int c = 'a'; c <= 'z'; c++) t[c] = t[c - 32] = true;
+    t['_'] = t['.'] = t['-'] = true;
+    return t;
+  }();
+  for (unsigned char c : v)
+    if (!table[c]) return false;
+  return true;
+}
+
 // Protobuf, images and other binary bodies: many control bytes. Text tokenizers would read
 // noise there; only the code signatures are looked for.
 bool binary(std::string_view v) {
@@ -537,7 +572,7 @@ bool binary(std::string_view v) {
 
 // Values an application decodes once more: base64 (whole value, or a string inside JSON or a
 // PHP-serialized value), and JSON whose strings the application reads.
-void add_embedded(std::vector<std::string>& forms) {
+void add_embedded(std::vector<std::string>& forms, bool json_leaves) {
   std::vector<std::string> extra;
   auto try_b64 = [&](std::string_view s) {
     if (s.size() < 8 || s.size() > 8192) return;
@@ -568,6 +603,7 @@ void add_embedded(std::vector<std::string>& forms) {
   }
   // JSON in a query value: its string leaves
   for (const auto& f : forms) {
+    if (!json_leaves) break;
     if (f.size() > 1 && f.size() < 4096 && f[0] == '{') {
       auto j = nlohmann::json::parse(f, nullptr, false);
       if (j.is_object())
@@ -767,6 +803,41 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     bool std_header = header && standard_header(p.name);
     bool is_path = p.where == Where::kPath;
     std::vector<Finding> found;
+    // Header values repeat from request to request (the same browsers' User-Agent, the same
+    // Sec-Ch-Ua): their findings are remembered per thread, bounded.
+    thread_local std::unordered_map<uint64_t, std::vector<Finding>> header_memo;
+    uint64_t memo_key = 0;
+    if (header && p.value.size() < 2048) {
+      memo_key = hash64(p.value, hash64(p.name));
+      if (auto m = header_memo.find(memo_key); m != header_memo.end()) {
+        all.insert(all.end(), m->second.begin(), m->second.end());
+        continue;
+      }
+    }
+    struct Remember {
+      std::unordered_map<uint64_t, std::vector<Finding>>& memo;
+      uint64_t key;
+      const std::vector<Finding>& found;
+      ~Remember() {
+        if (!key) return;
+        if (memo.size() >= 4096) memo.clear();
+        memo.emplace(key, found);
+      }
+    } remember{header_memo, memo_key, found};
+    if (std_header) {
+      // Accept, Sec-*, Cache-Control...: fixed syntax no injection lives in, but a JNDI
+      // lookup or a Shellshock definition is aimed at any header a framework logs.
+      if (Literals::get().any(p.value)) check_code(to_lower(p.value), p.value, found, where, p.name, true);
+      all.insert(all.end(), found.begin(), found.end());  // copied: the memo keeps `found`
+      continue;
+    }
+    // Tokens, ids, numbers, words: nothing in [A-Za-z0-9_.-] can break out of any context.
+    // Only a base64 payload could hide there, and that is looked at below.
+    if (inert(p.value) && !is_path) {
+      if (p.value.size() < 12) continue;
+      auto b = base64_decode_text(p.value);
+      if (!b || inert(*b)) continue;
+    }
     auto forms = decoded_forms(p.value);
     bool bin = binary(p.value);
     // REST paths carry values too (/patients/1%20or%201=1): each segment is one.
@@ -784,26 +855,32 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       }
     // A value the application will base64-decode is only known where it is marked; JWTs and
     // base64 JSON blobs carry payloads in the clear once decoded.
-    if (p.where != Where::kFile && p.value.size() < 8192) add_embedded(forms);
+    if (p.where != Where::kFile && p.value.size() < 8192) add_embedded(forms, p.where != Where::kBody && p.where != Where::kJsonKey);
     for (size_t fi = 0; fi < forms.size(); fi++) {
       const std::string& f = forms[fi];
       if (f.empty()) continue;
-      std::string lo = to_lower(f);
+      thread_local std::string lo;
+      lo.assign(f);
+      for (auto& ch : lo) ch = lower_ascii(ch);
       bool literals = Literals::get().any(f);
+      // Which characters the value has decides which checks can find anything in it.
+      uint32_t cm = char_mask(f);
       if (!std_header && !bin) {
         if (auto s = detect_sqli(f); s.found && !is_path)
           found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
-        if (auto x = detect_xss(f); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
-        if (p.where != Where::kFile) check_cmdi(lo, f, found, where, p.name);
-        check_paths(lo, f, is_path || p.where == Where::kFile, found, where, p.name, literals);
-        if (!is_path) check_ssrf(lo, f, found, where, p.name);
+        if (cm & kXssChars)
+          if (auto x = detect_xss(f, lo); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
+        if (p.where != Where::kFile && (cm & kShellChars)) check_cmdi(lo, f, found, where, p.name);
+        if (literals || (cm & kPathChars)) check_paths(lo, f, is_path || p.where == Where::kFile, found, where, p.name, literals);
+        if (!is_path && (cm & kColon)) check_ssrf(lo, f, found, where, p.name);
       }
-      check_code(lo, f, found, where, p.name, literals);
+      if (literals || (cm & kBrace)) check_code(lo, f, found, where, p.name, literals);
+
       // CR/LF smuggled into a value that ends up in a header (response splitting).
       // A request line or header cannot carry a raw line break; a body can (text areas), so
       // there only mail commands count.
       bool in_body = p.where == Where::kBody || p.where == Where::kFile || p.where == Where::kJsonKey;
-      for (size_t nl = f.find('\n'); nl != std::string::npos; nl = f.find('\n', nl + 1)) {
+      for (size_t nl = (cm & kNewline) ? f.find('\n') : std::string::npos; nl != std::string::npos; nl = f.find('\n', nl + 1)) {
         std::string after = to_lower(trim(std::string_view(f).substr(nl + 1, 40)));
         bool mail = starts_with(after, "rcpt to:") || starts_with(after, "mail from:") || starts_with(after, "bcc:") ||
                     starts_with(after, "cc:") || after == "quit" || after == "data" || starts_with(after, "helo ") ||
@@ -815,7 +892,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
           break;
         }
       }
-      if (!in_body) {
+      if (!in_body && (cm & kNewline)) {
         for (size_t nl = f.find('\n'); nl != std::string::npos; nl = f.find('\n', nl + 1)) {
           std::string after = to_lower(trim(std::string_view(f).substr(nl + 1, 40)));
           if (starts_with(after, "set-cookie:") || starts_with(after, "location:") || starts_with(after, "content-") ||
@@ -827,6 +904,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
         }
       }
       // U+560A/U+560D: servers that keep the low byte of a code point turn them into LF/CR.
+      if (cm & kHigh)
       for (std::string_view u : {"\xe5\x98\x8a", "\xe5\x98\x8d"})
         if (size_t at = f.find(u); at != std::string::npos) {
           std::string after = to_lower(std::string_view(f).substr(at + 3, 20));
@@ -856,7 +934,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
           break;
         }
     }
-    all.insert(all.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+    all.insert(all.end(), found.begin(), found.end());  // copied: the memo keeps `found`
   }
 
   // CSRF and cookie tampering: only for the applications the hospital described.

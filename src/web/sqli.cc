@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 #include "core/strutil.h"
 
@@ -56,10 +57,35 @@ constexpr std::array<std::string_view, 30> kProbe = {
     "hex",       "unhex",    "length", "if",           "iif",         "ifnull",  "isnull", "cast",
     "convert",   "count",    "exp",    "floor",        "rand",        "json_extract"};
 
+// The word classes above in one table: one lookup per identifier.
+char keyword_type(std::string_view w) {
+  static const auto table = [] {
+    std::unordered_map<std::string_view, char> m;
+    for (auto x : kKeyword) m[x] = 'k';
+    for (auto x : kClause) m[x] = 'K';
+    for (auto x : kStatement) m[x] = 'E';
+    for (auto x : kWordOp) m[x] = 'o';
+    for (auto x : kLogic) m[x] = '&';
+    for (auto x : kSetOp) m[x] = 'U';
+    return m;
+  }();
+  if (w.size() > 16) return 0;
+  char buf[16];
+  for (size_t i = 0; i < w.size(); i++) buf[i] = lower_ascii(w[i]);
+  auto it = table.find(std::string_view(buf, w.size()));
+  return it == table.end() ? 0 : it->second;
+}
+
 }  // namespace
 
 std::vector<SqlToken> sql_tokens(std::string_view v, SqlContext ctx, size_t max_tokens) {
   std::vector<SqlToken> t;
+  sql_tokens_into(v, ctx, max_tokens, t);
+  return t;
+}
+
+void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std::vector<SqlToken>& t) {
+  t.clear();
   size_t i = 0;
   const size_t n = v.size();
   auto scan_string = [&](size_t from, char q, bool& closed) {
@@ -87,7 +113,7 @@ std::vector<SqlToken> sql_tokens(std::string_view v, SqlContext ctx, size_t max_
     bool closed;
     size_t e = scan_string(0, q, closed);
     t.push_back({'s', v.substr(0, e)});
-    if (!closed) return t;
+    if (!closed) return;
     i = e + 1;
   }
   bool in_exec_comment = false;
@@ -178,12 +204,7 @@ std::vector<SqlToken> sql_tokens(std::string_view v, SqlContext ctx, size_t max_
       char type = 'b';
       bool ascii = std::all_of(w.begin(), w.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
       if (!ascii) type = 'w';  // prose (CJK...): no injection payload names a table in Chinese
-      else if (in(w, kSetOp)) type = 'U';
-      else if (in(w, kLogic)) type = '&';
-      else if (in(w, kWordOp)) type = 'o';
-      else if (in(w, kStatement)) type = 'E';
-      else if (in(w, kClause)) type = 'K';
-      else if (in(w, kKeyword)) type = 'k';
+      else if (char k = keyword_type(w)) type = k;
       else if (j < n && v[j] == '(') type = 'f';
       if (type == 'E' && j < n && v[j] == '(' && !iequals(w, "select") && !iequals(w, "exec") && !iequals(w, "execute")) type = 'f';
       t.push_back({type, w});
@@ -208,7 +229,6 @@ std::vector<SqlToken> sql_tokens(std::string_view v, SqlContext ctx, size_t max_
     i++;
     t.push_back({'x', v.substr(start, 1)});
   }
-  return t;
 }
 
 namespace {
@@ -424,10 +444,25 @@ void anywhere(const Matcher& m, SqliFinding& f) {
   }
 }
 
+// Without any of these characters an injection can only be words: a number followed by SQL
+// ("1 or 1", "1 union select a from b") or UNION SELECT / CASE WHEN anywhere. Prose in any
+// language mostly has none of them, so it is not lexed at all.
 bool worth_lexing(std::string_view v) {
-  for (char c : v)
-    if (std::string_view("'\"`;()#=<>|&@-/* \t\n\r+").find(c) != std::string_view::npos) return true;
-  return false;
+  static const auto table = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("'\"`;()#=<>|&@*/\\")) t[c] = true;
+    return t;
+  }();
+  bool space = false;
+  for (unsigned char c : v) {
+    if (table[c]) return true;
+    space |= c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '+';
+  }
+  if (!space) return false;
+  size_t i = 0;
+  while (i < v.size() && (v[i] == ' ' || v[i] == '-' || v[i] == '+')) i++;
+  if (i < v.size() && is_digit(v[i])) return true;
+  return icontains(v, "union") || icontains(v, "case") || icontains(v, "waitfor") || icontains(v, "copy");
 }
 
 }  // namespace
@@ -437,7 +472,8 @@ SqliFinding detect_sqli(std::string_view value) {
   if (value.size() < 2 || !worth_lexing(value)) return f;
   // Bare: the whole value, and a number followed by SQL.
   {
-    auto t = sql_tokens(value, SqlContext::kBare);
+    thread_local std::vector<SqlToken> t;
+    sql_tokens_into(value, SqlContext::kBare, 256, t);
     Matcher m{t};
     anywhere(m, f);
     size_t first = m.skip(0);
@@ -452,7 +488,8 @@ SqliFinding detect_sqli(std::string_view value) {
   for (SqlContext ctx : {SqlContext::kSingleQuote, SqlContext::kDoubleQuote}) {
     char q = ctx == SqlContext::kSingleQuote ? '\'' : '"';
     if (value.find(q) == std::string_view::npos) continue;
-    auto t = sql_tokens(value, ctx);
+    thread_local std::vector<SqlToken> t;
+    sql_tokens_into(value, ctx, 256, t);
     if (t.size() < 2) continue;
     Matcher m{t};
     SqliFinding g;

@@ -28,6 +28,8 @@ enum class SqlContext { kBare, kSingleQuote, kDoubleQuote };
 // Tokenizes `v` as SQL. In a quote context the first token is the rest of the string the
 // value started in ('s'); when the value never closes it, the result is that one token.
 std::vector<SqlToken> sql_tokens(std::string_view v, SqlContext ctx, size_t max_tokens = 256);
+// The same into a vector the caller reuses (no allocation once it has grown).
+void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std::vector<SqlToken>& out);
 
 struct SqliFinding {
   bool found = false;

@@ -219,13 +219,19 @@ XssFinding detect_xss(std::string_view v) {
       break;
     }
   if (!interesting) return f;
-  std::string lo = to_lower(v);
+  return detect_xss(v, to_lower(v));
+}
+
+XssFinding detect_xss(std::string_view v, std::string_view lo) {
+  XssFinding f;
+  if (v.size() < 4 || lo.size() != v.size()) return f;
+  if (lo.find_first_of("<(`:[={") == std::string_view::npos) return f;
   // A URL context: the whole value is a script URL.
   size_t sl;
-  std::string_view tv = trim(std::string_view(lo));
+  std::string_view tv = trim(lo);
   while (!tv.empty() && static_cast<unsigned char>(tv[0]) < 0x21) tv.remove_prefix(1);
   if (script_scheme(tv, sl) && sl < tv.size() && !inert_js_url(tv.substr(sl))) better(f, 90, "javascript url", v, 0);
-  for (size_t lt = lo.find('<'); lt != std::string::npos; lt = lo.find('<', lt + 1)) {
+  for (size_t lt = lo.find('<'); lt != std::string_view::npos; lt = lo.find('<', lt + 1)) {
     if (lt + 1 < lo.size() && (alpha(lo[lt + 1]) || lo[lt + 1] == '/')) scan_tag(v, lo, lt, f);
   }
   scan_js(v, lo, f);

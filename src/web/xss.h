@@ -18,5 +18,7 @@ struct XssFinding {
 };
 
 XssFinding detect_xss(std::string_view value);
+// The same with the value already lower-cased (ASCII) by the caller.
+XssFinding detect_xss(std::string_view value, std::string_view lowered);
 
 }  // namespace wardsec::web

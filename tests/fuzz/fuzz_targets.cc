@@ -16,6 +16,11 @@
 #include "server/auth.h"
 #include "server/httputil.h"
 #include "store/format.h"
+#include "web/decode.h"
+#include "web/inspect.h"
+#include "web/request.h"
+#include "web/sqli.h"
+#include "web/xss.h"
 
 using namespace wardsec;
 
@@ -122,6 +127,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     good->matches(ev);
     good->may_match_block("", 0, 0);
   }
+#elif defined(WARDSEC_FUZZ_TARGET_web_request)
+  // A raw request and an access-log line, through the whole inspector (every decoder and both
+  // tokenizers run on what the request holds). A verdict is always one of the three.
+  static web::Inspector insp;
+  for (const auto& r : {web::parse_raw(in), web::parse_log_line(in).value_or(web::Request{})}) {
+    auto v = insp.inspect(r, 1);
+    if (v.verdict != "attack" && v.verdict != "benign" && v.verdict != "malformed") std::abort();
+    if (r.body.size() > web::kMaxBody) std::abort();
+  }
+#elif defined(WARDSEC_FUZZ_TARGET_web_decode)
+  // The decoders: URL (single, double, %u), HTML entities, JavaScript escapes, base64, and the
+  // forms/parameters built from them. URL and entity decoding never grow the text.
+  if (web::url_decode(in).size() > in.size()) std::abort();
+  if (web::html_decode(in).size() > in.size() + 8) std::abort();
+  web::js_unescape(in);
+  web::base64_decode_text(in);
+  auto forms = web::decoded_forms(in);
+  if (forms.empty() || forms[0] != in) std::abort();
+  std::vector<web::Param> ps;
+  web::split_form(in, web::Where::kQuery, ps);
+#elif defined(WARDSEC_FUZZ_TARGET_sqli)
+  // The SQL lexer: every token is a slice of the input, in order, in every context.
+  for (auto ctx : {web::SqlContext::kBare, web::SqlContext::kSingleQuote, web::SqlContext::kDoubleQuote}) {
+    const char* last = in.data();
+    for (const auto& t : web::sql_tokens(in, ctx, 100000)) {
+      if (t.text.data() < last || t.text.data() + t.text.size() > in.data() + in.size()) std::abort();
+      last = t.text.data();
+    }
+  }
+  auto f = web::detect_sqli(in);
+  if (f.found != (f.confidence >= 50)) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_xss)
+  auto f = web::detect_xss(in);
+  if (f.found != (f.confidence >= 50) || f.fragment.size() > 400) std::abort();
 #elif defined(WARDSEC_FUZZ_TARGET_http_request)
   // What the console's server parses itself (Beast parses the HTTP framing): the target's query
   // string, the Cookie header, the path against route patterns, a TOTP code's base32 secret and a
