@@ -14,6 +14,7 @@
 
 #include "cli/center_check.h"
 #include "cli/webcheck.h"
+#include "web/enrich.h"
 #include "cli/config.h"
 #include "report/report.h"
 #include "store/crypto.h"
@@ -132,6 +133,7 @@ int run_server(Config cfg, bool demo, double rate) {
   }
   if (cfg.retention_days < 180)
     spdlog::warn("store.retention_days is {}: below the 180 days the Cybersecurity Law requires for network logs", cfg.retention_days);
+  if (cfg.web_enabled) cfg.pipeline.enrich = web::make_enricher(cfg.web);
   ingest::Pipeline pipeline(**writer, cfg.pipeline);
   // Detection: alerts in <data>/alerts.db, outputs on their own thread, the engine on the
   // pipeline's detection stage.
@@ -274,6 +276,7 @@ int run_import(Config cfg, const std::vector<std::string>& files) {
     std::fprintf(stderr, "wardsec import: %s\n", writer.error().c_str());
     return 1;
   }
+  if (cfg.web_enabled) cfg.pipeline.enrich = web::make_enricher(cfg.web);
   ingest::Pipeline pipeline(**writer, cfg.pipeline);
   pipeline.start();
   int rc = 0;
@@ -689,7 +692,7 @@ int run_catalog(const std::string& path, int level, const std::string& format) {
 }
 
 int run_rules(bool lint, const std::vector<std::string>& paths, const std::string& events_file,
-              const std::string& mapping_path, const std::string& format) {
+              const std::string& mapping_path, const std::string& format, const std::function<void(Event&)>& enrich) {
   auto mapping = detect::Mapping::load(mapping_path);
   if (!mapping) {
     std::fprintf(stderr, "wardsec rules: %s\n", mapping.error().c_str());
@@ -795,6 +798,7 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
     ParseContext ctx;
     ctx.received = now_ns();
     dec.decode(ev, ctx);
+    if (enrich) enrich(ev);  // as the pipeline does: web-attack fields on access-log lines
     for (size_t r : set.match(ev, true)) {
       matches++;
       const auto& rule = set.rules()[r].rule;
@@ -1129,7 +1133,8 @@ int main(int argc, char** argv) {
     return items ? print_score(*items, s_level, s_scoring) : 2;
   }
   if (rules->parsed())
-    return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format);
+    return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format,
+                     cfg->web_enabled ? web::make_enricher(cfg->web) : nullptr);
   if (gen->parsed()) {
     demo::Generator g(gen_seed);
     int64_t t0 = now_ns() - static_cast<int64_t>(static_cast<double>(gen_count) / gen_rate * 1e9);

@@ -149,6 +149,7 @@ void Pipeline::decode_loop() {
         ParseContext ctx = opt_.parse;
         ctx.received = ev.received;
         decoder_.decode(ev, ctx);
+        if (opt_.enrich) opt_.enrich(ev);
         if (!b.input.empty()) ev.set(input_id, b.input);
         if (!b.source.empty()) ev.set(kLogSourceAddress, b.source);
         cost += ev.raw.size() + ev.extra.size() + 64;

@@ -112,6 +112,9 @@ struct PipelineOptions {
   int group_commit_ms = 20;      // acknowledged data waits at most this long for company
   int64_t retention_ns = 180LL * 86400 * 1000000000LL;
   ParseContext parse;
+  // Called on every decoded event before it is stored (the web-attack inspection of access
+  // logs, src/web/enrich.h). Runs on the decode thread; must not block.
+  std::function<void(Event&)> enrich;
 };
 
 struct Metrics {

@@ -43,5 +43,7 @@ inline std::string str(const nlohmann::json& j, const char* k) {
 
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);
+// The web-attack page's route (web_api.cc).
+void add_web_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

@@ -786,6 +786,7 @@ std::vector<Route> build_routes(Api* api) {
       {"POST", "/api/v1/ingest", P::kIngest, false, h(ingest), "JSON lines into the store (answers when durable)"},
   };
   add_compliance_routes(t, api);
+  add_web_routes(t, api);
   return t;
 }
 

@@ -44,6 +44,7 @@ EXPECTED = {
     "GET /api/v1/live": READERS,
     "GET /api/v1/search": READERS,
     "GET /api/v1/search/stats": READERS,
+    "GET /api/v1/web/attacks": READERS,
     "GET /api/v1/search/export": READERS,
     "GET /api/v1/alerts": READERS,
     "GET /api/v1/alerts/{id}": READERS,

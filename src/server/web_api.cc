@@ -1,0 +1,120 @@
+// The web-attack page's one answer: attacks over time by class, the most targeted URLs and
+// parameters, the top sources, and the latest findings with their decoded evidence. Reads the
+// web.attack.* fields the pipeline's inspector wrote (src/web/enrich.h).
+#include <algorithm>
+#include <map>
+
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "search/search.h"
+#include "server/api.h"
+#include "web/inspect.h"
+
+namespace wardsec::server {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kSec = 1000000000LL;
+
+json top(const std::map<std::string, uint64_t>& m, size_t n) {
+  std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+  json out = json::array();
+  for (size_t i = 0; i < v.size() && i < n; i++) out.push_back({{"value", v[i].first}, {"count", v[i].second}});
+  return out;
+}
+
+Response web_attacks(Api& api, Request& r) {
+  auto p = r.query;
+  int64_t now = now_ns();
+  search::SearchOptions so;
+  so.to = now;
+  so.from = now - 24 * 3600 * kSec;
+  for (const char* k : {"from", "to"}) {
+    if (p[k].empty()) continue;
+    int64_t t;
+    if (!parse_user_time(p[k], api.opt.tz_sec, t)) return fail(400, std::string(k) + ": '" + p[k] + "' is not a time");
+    (std::string_view(k) == "from" ? so.from : so.to) = t;
+  }
+  if (so.to <= so.from) return fail(400, "to must be after from");
+  std::string cls = p["class"];
+  if (!cls.empty() && std::find_if(std::begin(web::kClasses), std::end(web::kClasses), [&](const char* c) { return cls == c; }) ==
+                          std::end(web::kClasses))
+    return fail(400, "class: '" + cls + "' is not one of sqli, xss, traversal, cmdi, ssrf, lfi, scanner, csrf, cookie, protocol");
+  std::string q = "web.attack.verdict:attack";
+  if (!cls.empty()) q += " AND web.attack.classes:*" + cls + "*";
+  auto parsed = search::Query::parse(q, api.opt.tz_sec);
+  if (auto* e = std::get_if<search::QueryError>(&parsed)) return fail(500, "query: " + e->message);
+  const size_t kBuckets = 48, max_scan = 100000, recent_max = 200;
+  so.limit = max_scan;
+  so.newest_first = true;
+  int64_t width = std::max<int64_t>((so.to - so.from + kBuckets - 1) / kBuckets, 1);
+  std::map<std::string, std::vector<uint64_t>> series;
+  for (const char* c : web::kClasses) series[c] = std::vector<uint64_t>(kBuckets, 0);
+  std::map<std::string, uint64_t> by_class, urls, params, sources, kinds;
+  json recent = json::array();
+  uint64_t n = 0, malformed = 0;
+  const int64_t deadline = now_ns() + 2 * kSec;
+  bool timed_out = false;
+  int64_t oldest = so.to;
+  static const FieldId fClasses = FieldRegistry::intern("web.attack.classes"), fKind = FieldRegistry::intern("web.attack.kind"),
+                       fParam = FieldRegistry::intern("web.attack.param"), fWhere = FieldRegistry::intern("web.attack.where"),
+                       fFrag = FieldRegistry::intern("web.attack.fragment"), fConf = FieldRegistry::intern("web.attack.confidence"),
+                       fFindings = FieldRegistry::intern("web.attack.findings");
+  search::SearchStats st;
+  Status s = search::run_search(api.opt.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
+    if ((n & 1023) == 0 && n && now_ns() > deadline) {
+      timed_out = true;
+      return false;
+    }
+    n++;
+    oldest = std::min(oldest, ev.ts);
+    std::string classes(ev.get(fClasses));
+    size_t b = static_cast<size_t>(std::clamp<int64_t>((ev.ts - so.from) / width, 0, kBuckets - 1));
+    for (size_t i = 0; i <= classes.size();) {
+      size_t e = classes.find(',', i);
+      if (e == std::string::npos) e = classes.size();
+      std::string c = classes.substr(i, e - i);
+      if (series.count(c)) series[c][b]++;
+      by_class[c]++;
+      i = e + 1;
+    }
+    std::string path(ev.get(kUrlPath));
+    if (!path.empty()) urls[path]++;
+    std::string param(ev.get(fParam));
+    if (!param.empty()) params[path + " " + param]++;
+    std::string src(ev.get(kSourceIp));
+    if (!src.empty()) sources[src]++;
+    kinds[std::string(ev.get(fKind))]++;
+    if (recent.size() < recent_max) {
+      json f = json::parse(ev.get(fFindings), nullptr, false);
+      recent.push_back({{"ts", format_rfc3339(ev.ts)}, {"source_ip", src}, {"method", std::string(ev.get(kHttpMethod))},
+                        {"url", search::display_text(ev.get(kUrlOriginal))}, {"status", std::string(ev.get(kHttpStatus))},
+                        {"classes", classes}, {"kind", std::string(ev.get(fKind))}, {"where", std::string(ev.get(fWhere))},
+                        {"param", search::display_text(param)}, {"fragment", search::display_text(ev.get(fFrag))},
+                        {"confidence", std::atoi(std::string(ev.get(fConf)).c_str())}, {"findings", f.is_discarded() ? json::array() : f},
+                        {"user_agent", search::display_text(ev.get(kUserAgent))}});
+    }
+    return true;
+  }, st);
+  if (!s.ok()) return fail(500, s.error());
+  json sj = json::object();
+  for (auto& [k, v] : series)
+    if (by_class.count(k)) sj[k] = v;
+  json bc = json::object();
+  for (auto& [k, v] : by_class) bc[k] = v;
+  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", width / kSec}, {"total", n},
+             {"series", sj}, {"by_class", bc}, {"top_urls", top(urls, 10)}, {"top_params", top(params, 10)},
+             {"top_sources", top(sources, 10)}, {"top_kinds", top(kinds, 10)}, {"recent", recent},
+             {"truncated", timed_out || n >= max_scan}, {"scanned_back_to", format_rfc3339(timed_out || n >= max_scan ? oldest : so.from)}});
+}
+
+}  // namespace
+
+void add_web_routes(std::vector<Route>& t, Api* api) {
+  t.push_back({"GET", "/api/v1/web/attacks", Perm::kEventsRead, false, [api](Request& r) { return web_attacks(*api, r); },
+               "web attacks: over time by class, top URLs, parameters and sources, latest findings with evidence"});
+}
+
+}  // namespace wardsec::server
