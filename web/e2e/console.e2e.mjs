@@ -242,6 +242,31 @@ try {
   await waitFor(async () => (await page.textContent('[data-test=alert-state]')).includes('已确认'), 10000, 'the acknowledged state')
   check(true, `an alert is acknowledged (${ruleName.trim()})`)
   await both('alerts')
+
+  // Web attacks: an nginx access line with an XSS payload sent over syslog shows on the page
+  // with its decoded evidence.
+  const clf = (d) => {
+    const m = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()]
+    const p = (n) => String(n).padStart(2, '0')
+    return `${p(d.getUTCDate())}/${m}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`
+  }
+  const webLine = `<190>${new Date().toUTCString().slice(5, 25).replace(/^(\d\d) (\w+) \d+ /, '$2 $1 ')} ihosp-web-01 nginx: 198.51.100.23 - - [${clf(new Date())}] "GET /portal/notice?title=${marker}%22%3E%3Csvg%2Fonload%3Dalert(1)%3E HTTP/1.1" 200 512 "-" "Mozilla/5.0"`
+  const sock2 = dgram.createSocket('udp4')
+  await new Promise((r) => sock2.send(webLine, udp, '127.0.0.1', r))
+  sock2.close()
+  await page.click('a[href="/web"]')
+  const webRow = await waitFor(async () => {
+    await page.click('form.filters button.btn')
+    await sleep(500)
+    const rows = await page.$$('[data-test=web-findings] tbody tr')
+    for (const r of rows) if ((await r.innerText()).includes(marker)) return r
+    return null
+  }, 30000, 'the web attack in the findings')
+  await webRow.click()
+  await page.waitForSelector('[data-test=web-detail]')
+  const detail = await page.innerText('[data-test=web-detail]')
+  check(detail.includes('onload') && /xss|跨站/i.test(detail), `a web attack sent as an access log line shows with its decoded evidence (${detail.split('\n').slice(0, 1)})`)
+  await both('web')
   await page.click('a[href="/assets"]')
   await page.waitForSelector('[data-test=inventory]')
   await both('assets')
