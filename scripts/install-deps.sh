@@ -9,10 +9,13 @@ PKGS=(
   # libraries (see docs/architecture.md for why each)
   libboost-dev libboost-system-dev libssl-dev libzstd-dev zlib1g-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libqrencode-dev libxlsxwriter-dev
+  libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libqrencode-dev libxlsxwriter-dev libpcap-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   rsyslog rsyslog-relp rsyslog-openssl python3 python3-aiosmtpd openssl procps
+  # web-attack detection: nginx as the real upstream of the proxy tests, tcpdump to capture the
+  # mirrored-traffic test's pcap, ModSecurity v3 + OWASP CRS as the benchmark's peer (bench/)
+  nginx-light tcpdump libmodsecurity-dev modsecurity-crs
   # the console's browser tests (Chromium driven by playwright-core) and CJK fonts for its screenshots
   chromium fonts-noto-cjk
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)

@@ -98,7 +98,7 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web"});
+  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web", "proxy"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   std::string tz;
@@ -108,6 +108,27 @@ Result<Config> load_config(const std::string& path) {
     w.check_keys(wb, "web", {"enabled", "min_confidence", "apps", "exceptions"});
     w.get(wb, "enabled", c.web_enabled, "web.");
     if (std::string e = web::load_policy(wb, c.web); !e.empty()) return Error{path + ": " + e};
+  }
+  if (auto px = root["proxy"]) {
+    w.check_keys(px, "proxy", {"listen", "upstream", "mode", "routes", "log_file", "syslog", "max_connections", "max_body_mib", "timeout_seconds"});
+    w.get(px, "listen", c.proxy.listen, "proxy.");
+    w.get(px, "upstream", c.proxy.upstream, "proxy.");
+    std::string mode = "detect";
+    w.get(px, "mode", mode, "proxy.");
+    if (mode != "detect" && mode != "block") return Error{path + ": proxy.mode must be detect or block, not " + mode};
+    c.proxy.block = mode == "block";
+    w.get(px, "log_file", c.proxy.log_file, "proxy.");
+    w.get(px, "syslog", c.proxy.syslog, "proxy.");
+    w.get(px, "max_connections", c.proxy.max_connections, "proxy.");
+    size_t mib = 0;
+    w.get(px, "max_body_mib", mib, "proxy.");
+    if (mib) c.proxy.max_body = mib << 20;
+    w.get(px, "timeout_seconds", c.proxy.timeout_sec, "proxy.");
+    for (const auto& r : px["routes"]) {
+      std::string m = r["mode"] ? r["mode"].as<std::string>("") : "";
+      if (m != "detect" && m != "block") return Error{path + ": proxy.routes: each route needs path_prefix and mode detect or block"};
+      c.proxy.routes.push_back({r["path_prefix"].as<std::string>("/"), m == "block"});
+    }
   }
   auto api = root["api"];
   w.check_keys(api, "api", {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib"});

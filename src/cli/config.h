@@ -11,6 +11,7 @@
 #include "ingest/pipeline.h"
 #include "server/http.h"
 #include "store/store.h"
+#include "proxy/proxy.h"
 #include "web/inspect.h"
 
 namespace wardsec {
@@ -34,6 +35,8 @@ struct Config {
   // Web-attack detection on access logs, mirrored traffic and the proxy (docs/web.md).
   bool web_enabled = true;
   web::Policy web;
+  // `wardsec proxy` (docs/web.md); its policy is `web` above.
+  proxy::Options proxy;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

@@ -1026,6 +1026,15 @@ int main(int argc, char** argv) {
   wc->add_flag("--raw", wc_raw, "each file is one raw HTTP/1.1 request");
   wc->add_option("--format", wc_format, "text or json (one object per request)");
 
+  std::string px_listen, px_upstream, px_mode, px_log, px_syslog;
+  auto* px = app.add_subcommand("proxy", "reverse proxy in front of a web server: inspect every request, detect or block attacks");
+  add_common(px, common);
+  px->add_option("--listen", px_listen, "address to listen on (default 127.0.0.1:8088)");
+  px->add_option("--upstream", px_upstream, "the web server, host:port (HTTP)");
+  px->add_option("--mode", px_mode, "detect (report only) or block (403); per-route modes in the config's proxy.routes");
+  px->add_option("--log", px_log, "append findings as JSON access-log lines to this file");
+  px->add_option("--syslog", px_syslog, "send findings to this syslog receiver (UDP host:port), e.g. the wardsec server");
+
   auto* api_cmd = app.add_subcommand("api", "the console's API");
   auto* api_routes = api_cmd->add_subcommand("routes", "print every API route with the permission it needs (JSON lines)");
   api_cmd->require_subcommand(1);
@@ -1094,6 +1103,26 @@ int main(int argc, char** argv) {
   }
   if (imp->parsed()) return run_import(*cfg, files);
   if (wc->parsed()) return run_webcheck(wc_files, wc_raw, wc_format, cfg->web);
+  if (px->parsed()) {
+    proxy::Options o = cfg->proxy;
+    o.policy = cfg->web;
+    if (!px_listen.empty()) o.listen = px_listen;
+    if (!px_upstream.empty()) o.upstream = px_upstream;
+    if (!px_mode.empty()) {
+      if (px_mode != "detect" && px_mode != "block") {
+        std::fprintf(stderr, "wardsec proxy: --mode is detect or block, not %s\n", px_mode.c_str());
+        return 2;
+      }
+      o.block = px_mode == "block";
+    }
+    if (!px_log.empty()) o.log_file = px_log;
+    if (!px_syslog.empty()) o.syslog = px_syslog;
+    if (o.upstream.empty()) {
+      std::fprintf(stderr, "wardsec proxy: no upstream (--upstream host:port, or proxy.upstream in the config)\n");
+      return 2;
+    }
+    return proxy::run(o);
+  }
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format, chk_record, cfg->data_dir);
   if (chk_center->parsed()) return run_check_center(cfg->data_dir, cfg->retention_days, chk_format, chk_record);
