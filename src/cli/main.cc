@@ -1022,9 +1022,13 @@ int main(int argc, char** argv) {
   std::string wc_format = "text";
   auto* wc = app.add_subcommand("webcheck", "inspect access-log lines (or raw HTTP requests with --raw) for web attacks");
   add_common(wc, common);
-  wc->add_option("files", wc_files, "access logs (combined or wardsec JSON format), or raw requests with --raw; - for stdin")->required();
+  wc->add_option("files", wc_files, "access logs (combined or wardsec JSON format), or raw requests with --raw; - for stdin");
   wc->add_flag("--raw", wc_raw, "each file is one raw HTTP/1.1 request");
   wc->add_option("--format", wc_format, "text or json (one object per request)");
+  std::string wc_pcap, wc_iface, wc_filter;
+  wc->add_option("--pcap", wc_pcap, "read mirrored traffic from this pcap file instead of files (HTTP/1.1 requests reassembled)");
+  wc->add_option("--interface", wc_iface, "capture mirrored traffic live on this interface (until Ctrl-C)");
+  wc->add_option("--filter", wc_filter, "BPF filter for --pcap/--interface, e.g. 'tcp port 80'");
 
   std::string px_listen, px_upstream, px_mode, px_log, px_syslog;
   auto* px = app.add_subcommand("proxy", "reverse proxy in front of a web server: inspect every request, detect or block attacks");
@@ -1102,7 +1106,14 @@ int main(int argc, char** argv) {
     return run_server(*cfg, demo->parsed(), rate);
   }
   if (imp->parsed()) return run_import(*cfg, files);
-  if (wc->parsed()) return run_webcheck(wc_files, wc_raw, wc_format, cfg->web);
+  if (wc->parsed()) {
+    if (!wc_pcap.empty() || !wc_iface.empty()) return run_webcheck_capture(wc_pcap, wc_iface, wc_filter, wc_format, cfg->web);
+    if (wc_files.empty()) {
+      std::fprintf(stderr, "wardsec webcheck: name access-log files (or - for stdin), raw requests with --raw, or --pcap/--interface\n");
+      return 2;
+    }
+    return run_webcheck(wc_files, wc_raw, wc_format, cfg->web);
+  }
   if (px->parsed()) {
     proxy::Options o = cfg->proxy;
     o.policy = cfg->web;

@@ -16,7 +16,10 @@
 #include "server/auth.h"
 #include "server/httputil.h"
 #include "store/format.h"
+#include "capture/pcap.h"
+#include "capture/tcp.h"
 #include "web/decode.h"
+#include "web/stream.h"
 #include "web/inspect.h"
 #include "web/request.h"
 #include "web/sqli.h"
@@ -136,6 +139,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (v.verdict != "attack" && v.verdict != "benign" && v.verdict != "malformed") std::abort();
     if (r.body.size() > web::kMaxBody) std::abort();
   }
+#elif defined(WARDSEC_FUZZ_TARGET_capture)
+  // Frames and TCP reassembly: the input is a run of records [linktype:1][len:2][frame], as
+  // a pcap holds them; every decoded segment goes to a reassembler with small bounds and an
+  // HTTP request extractor. Requests never exceed the bound plus one segment.
+  size_t limit = 4096;
+  capture::ReassemblyLimits lim;
+  lim.max_pending_bytes = 2048;
+  lim.max_flows = 8;
+  capture::Reassembler r(web::http_request_factory([&](web::StreamRequest&& s) {
+    if (s.raw.size() > limit + in.size()) std::abort();
+  }, limit), lim);
+  capture::PacketStats st;
+  static const int kLinks[] = {1, 113, 276, 0, 101, 228, 229};
+  size_t p = 0;
+  int64_t ts = 0;
+  while (p + 3 <= in.size()) {
+    int lt = kLinks[static_cast<unsigned char>(in[p]) % 7];
+    size_t len = (static_cast<unsigned char>(in[p + 1]) << 8) | static_cast<unsigned char>(in[p + 2]);
+    p += 3;
+    len = std::min(len, in.size() - p);
+    capture::Segment seg;
+    seg.ts = ts += 1000000;
+    if (capture::decode_frame(lt, reinterpret_cast<const uint8_t*>(in.data() + p), len, len, seg, st)) r.add(seg);
+    p += len;
+  }
+  r.flush();
+  if (r.flows() != 0) std::abort();
 #elif defined(WARDSEC_FUZZ_TARGET_web_decode)
   // The decoders: URL (single, double, %u), HTML entities, JavaScript escapes, base64, and the
   // forms/parameters built from them. URL and entity decoding never grow the text.
