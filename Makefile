@@ -50,6 +50,7 @@ fuzz: deps
 bench: build
 	@$(BUILD)/bench/bench_parse --benchmark_min_time=0.2
 	@python3 bench/e2e.py --wardsec $(BUILD)/wardsec
+	@$(BUILD)/bench/bench_web_peer --shared ../shared --md docs/bench-web-peer.md
 
 clean:
 	rm -rf build

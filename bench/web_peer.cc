@@ -20,6 +20,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "web/inspect.h"
@@ -133,8 +134,22 @@ int main(int argc, char** argv) {
     engines.push_back(std::move(e));
   }
 
-  // The table.
+  // The table, headed by the machine it ran on.
   std::ostringstream o;
+  {
+    std::ifstream ci("/proc/cpuinfo");
+    std::string line, model;
+    while (std::getline(ci, line))
+      if (line.rfind("model name", 0) == 0) {
+        model = line.substr(line.find(':') + 2);
+        break;
+      }
+    std::ifstream kv("/proc/sys/kernel/osrelease");
+    std::string kernel;
+    std::getline(kv, kernel);
+    o << "machine: " << std::thread::hardware_concurrency() << " cores, " << model << ", Linux " << kernel << "; one thread per engine\n";
+    o << "requests: " << reqs.size() << " (" << engines[0].score.attacks.n << " attacks, " << engines[0].score.benign.n << " benign)\n\n";
+  }
   std::vector<std::string> classes, sources;
   for (const auto& [k, c] : engines[0].score.by_class) classes.push_back(k);
   for (const auto& [k, c] : engines[0].score.by_source) sources.push_back(k);

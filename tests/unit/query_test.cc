@@ -31,7 +31,7 @@ const Event& ssh_fail() {
   static Event ev = test::decode("<38>Nov 26 08:00:00 portal-web-01 sshd[4242]: Failed password for invalid user oracle from 45.95.147.201 port 50122 ssh2");
   return ev;
 }
-const Event& web() {
+const Event& web_event() {
   static Event ev = test::decode(R"(223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/report/list?id=1 HTTP/1.1" 503 162 "-" "sqlmap/1.7")");
   return ev;
 }
@@ -65,17 +65,17 @@ TEST(Query, WildcardsRangesAndCidr) {
   EXPECT_TRUE(q("host.name:portal-web-0?").matches(ssh_fail()));
   EXPECT_TRUE(q("source.ip:45.95.0.0/16").matches(ssh_fail()));
   EXPECT_FALSE(q("source.ip:10.20.0.0/22").matches(ssh_fail()));
-  EXPECT_TRUE(q("http.response.status_code:>=500").matches(web()));
-  EXPECT_FALSE(q("http.response.status_code:<500").matches(web()));
-  EXPECT_TRUE(q("http.response.status_code:[500 TO 599]").matches(web()));
-  EXPECT_FALSE(q("http.response.status_code:{503 TO 599]").matches(web()));
+  EXPECT_TRUE(q("http.response.status_code:>=500").matches(web_event()));
+  EXPECT_FALSE(q("http.response.status_code:<500").matches(web_event()));
+  EXPECT_TRUE(q("http.response.status_code:[500 TO 599]").matches(web_event()));
+  EXPECT_FALSE(q("http.response.status_code:{503 TO 599]").matches(web_event()));
   EXPECT_TRUE(q("source.port:[50000 TO 60000]").matches(ssh_fail()));
   EXPECT_TRUE(q("@timestamp:[2026-11-26T07:59:00+08:00 TO 2026-11-26T08:01:00+08:00]").matches(ssh_fail()));
   EXPECT_TRUE(q("@timestamp:2026-11-26").matches(ssh_fail()));
   EXPECT_FALSE(q("@timestamp:2026-11-27").matches(ssh_fail()));
-  EXPECT_TRUE(q("user_agent.original:sqlmap*").matches(web()));
+  EXPECT_TRUE(q("user_agent.original:sqlmap*").matches(web_event()));
   EXPECT_TRUE(q("user.name:*").matches(ssh_fail()));
-  EXPECT_FALSE(q("user.name:*").matches(web()));
+  EXPECT_FALSE(q("user.name:*").matches(web_event()));
 }
 
 TEST(Query, ErrorsNameTheColumn) {

@@ -5,6 +5,7 @@
 #include "core/event.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
+#include "web/enrich.h"
 
 namespace wardsec::test {
 
@@ -21,6 +22,9 @@ inline Event decode(std::string line, int64_t received = 1795694400LL * 10000000
   ctx.received = received;
   ev.received = received;
   decoder().decode(ev, ctx);
+  // The pipeline's enrichment stage too: web-attack fields on access-log lines.
+  static const web::Inspector insp;
+  web::enrich(insp, ev);
   return ev;
 }
 
