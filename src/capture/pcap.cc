@@ -41,6 +41,7 @@ bool decode_ip(const uint8_t* p, size_t n, Segment& seg, PacketStats& st) {
       st.truncated++;
       total = n;  // snaplen cut: what we have
     }
+    if (ihl > total) return st.malformed++, false;
     uint16_t frag = be16(p + 6);
     if ((frag & 0x1FFF) != 0 || (frag & 0x2000)) return st.fragments++, false;
     if (p[9] != 6) return st.not_tcp++, false;

@@ -365,11 +365,11 @@ TEST(HospitalRules, EachFiresOnItsSampleAndNotOnTheOther) {
     EXPECT_FALSE(match.empty()) << stem << ": no sample that must fire";
     EXPECT_FALSE(nomatch.empty()) << stem << ": no sample that must not fire";
     for (const auto& line : match) {
-      auto hits = set.match(test::decode(line));
+      auto hits = set.match(test::decode_enriched(line));
       EXPECT_TRUE(std::find(hits.begin(), hits.end(), i) != hits.end()) << stem << " did not fire on: " << line;
     }
     for (const auto& line : nomatch) {
-      auto hits = set.match(test::decode(line));
+      auto hits = set.match(test::decode_enriched(line));
       EXPECT_TRUE(std::find(hits.begin(), hits.end(), i) == hits.end()) << stem << " fired on: " << line;
     }
   }
