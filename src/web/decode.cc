@@ -62,6 +62,7 @@ std::string fold_unicode(std::string_view s) {
 }  // namespace
 
 std::string url_decode(std::string_view s, bool plus_space) {
+  if (s.find('%') == std::string_view::npos && (!plus_space || s.find('+') == std::string_view::npos)) return std::string(s);
   std::string o;
   o.reserve(s.size());
   for (size_t i = 0; i < s.size(); i++) {
@@ -396,6 +397,7 @@ void split_form(std::string_view s, Where where, std::vector<Param>& out) {
 
 std::vector<Param> extract_params(const Request& r) {
   std::vector<Param> out;
+  out.reserve(16 + r.headers.size());
   push(out, Where::kPath, "", url_decode(r.path(), false));
   split_form(r.query(), Where::kQuery, out);
   if (!r.body.empty()) {

@@ -627,13 +627,16 @@ std::string origin_of(std::string_view url) {
 }
 
 bool standard_header(std::string_view k) {
+  if (k.size() > 40) return false;
+  char buf[40];
+  for (size_t i = 0; i < k.size(); i++) buf[i] = lower_ascii(k[i]);
+  std::string_view l(buf, k.size());
   static const std::array<std::string_view, 24> kStd = {
       "accept", "accept-encoding", "accept-language", "accept-charset", "connection", "cache-control", "pragma",
       "upgrade-insecure-requests", "content-type", "origin", "dnt", "te", "priority", "if-modified-since",
       "if-none-match", "authorization", "range", "if-range", "upgrade", "keep-alive", "purpose", "x-requested-with",
       "content-encoding", "expect"};
-  std::string l = to_lower(k);
-  return starts_with(l, "sec-") || in(std::string_view(l), kStd);
+  return starts_with(l, "sec-") || in(l, kStd);
 }
 
 }  // namespace

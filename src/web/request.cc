@@ -101,6 +101,7 @@ void bad(Request& r, std::string why) {
 
 Request parse_raw(std::string_view s) {
   Request r;
+  r.headers.reserve(16);
   bool bare_lf = false;
   // Leading empty lines are tolerated by servers (RFC 9112 2.2).
   while (starts_with(s, "\r\n") || starts_with(s, "\n")) s.remove_prefix(s[0] == '\r' ? 2 : 1);
