@@ -991,9 +991,9 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     }
     return f.confidence < p_.min_confidence;
   });
-  // Strongest first; a scanner's fingerprint or a protocol oddity yields to an attack of the
-  // same strength, so the alert names the injection rather than the tool.
-  auto rank = [](const Finding& f) { return f.confidence * 2 + (f.cls == "scanner" || f.cls == "protocol" ? 0 : 11); };
+  // Strongest first; a scanner's fingerprint or a protocol oddity yields to an attack up to 15
+  // points weaker, so the alert names the injection rather than the tool.
+  auto rank = [](const Finding& f) { return f.confidence * 2 + (f.cls == "scanner" || f.cls == "protocol" ? 0 : 31); };
   std::stable_sort(all.begin(), all.end(), [&](const Finding& a, const Finding& b) { return rank(a) > rank(b); });
   // One finding per class and parameter is enough evidence.
   std::vector<Finding> kept;
