@@ -4,6 +4,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "search/search.h"
 #include "server/http.h"
 
 namespace wardsec::server {
@@ -40,6 +41,10 @@ inline Response fail(int status, const std::string& msg) { return {status, error
 inline std::string str(const nlohmann::json& j, const char* k) {
   return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
 }
+
+// A search's time range from the query's from/to (user time forms; default: the last 24
+// hours). "" when fine, else the message for a 400.
+std::string time_range(const Api& api, std::map<std::string, std::string>& query, search::SearchOptions& so);
 
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);

@@ -375,6 +375,23 @@ Response audit_trail(Api& api, Request& r) {
   return {code, std::move(body)};
 }
 
+}  // namespace
+
+std::string time_range(const Api& api, std::map<std::string, std::string>& p, search::SearchOptions& so) {
+  int64_t now = now_ns();
+  so.to = now;
+  so.from = now - 24 * 3600 * kSec;
+  for (const char* k : {"from", "to"}) {
+    if (p[k].empty()) continue;
+    int64_t t;
+    if (!parse_user_time(p[k], api.opt.tz_sec, t)) return std::string(k) + ": '" + p[k] + "' is not a time";
+    (std::string_view(k) == "from" ? so.from : so.to) = t;
+  }
+  return so.to <= so.from ? "to must be after from" : "";
+}
+
+namespace {
+
 // Matches over time (a histogram) and the commonest values of a few fields: what the search
 // page draws above its results. Scans at most `max_scan` matches, newest first, and says so.
 Response search_stats(Api& api, Request& r) {
@@ -388,17 +405,8 @@ Response search_stats(Api& api, Request& r) {
     long col = std::holds_alternative<search::QueryError>(direct) ? static_cast<long>(std::get<search::QueryError>(direct).column) : -1;
     return {400, error_json("query error: " + e->message, col)};
   }
-  int64_t now = now_ns();
   search::SearchOptions so;
-  so.to = now;
-  so.from = now - 24 * 3600 * kSec;
-  for (const char* k : {"from", "to"}) {
-    if (p[k].empty()) continue;
-    int64_t t;
-    if (!parse_user_time(p[k], api.opt.tz_sec, t)) return fail(400, std::string(k) + ": '" + p[k] + "' is not a time");
-    (std::string_view(k) == "from" ? so.from : so.to) = t;
-  }
-  if (so.to <= so.from) return fail(400, "to must be after from");
+  if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
   const size_t kBuckets = 60, max_scan = 200000;
   so.limit = max_scan;
   so.newest_first = true;

@@ -27,17 +27,8 @@ json top(const std::map<std::string, uint64_t>& m, size_t n) {
 
 Response web_attacks(Api& api, Request& r) {
   auto p = r.query;
-  int64_t now = now_ns();
   search::SearchOptions so;
-  so.to = now;
-  so.from = now - 24 * 3600 * kSec;
-  for (const char* k : {"from", "to"}) {
-    if (p[k].empty()) continue;
-    int64_t t;
-    if (!parse_user_time(p[k], api.opt.tz_sec, t)) return fail(400, std::string(k) + ": '" + p[k] + "' is not a time");
-    (std::string_view(k) == "from" ? so.from : so.to) = t;
-  }
-  if (so.to <= so.from) return fail(400, "to must be after from");
+  if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
   std::string cls = p["class"];
   if (!cls.empty() && std::find_if(std::begin(web::kClasses), std::end(web::kClasses), [&](const char* c) { return cls == c; }) ==
                           std::end(web::kClasses))

@@ -177,13 +177,8 @@ std::string js_unescape(std::string_view s) {
   return o;
 }
 
-std::optional<std::string> base64_decode_text(std::string_view s) {
-  s = trim(s);
-  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
-  if (s.size() < 8) return std::nullopt;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '-' || c == '_')) return std::nullopt;
-  std::string o;
+bool base64_decode(std::string_view s, std::string& o) {
+  o.clear();
   uint32_t acc = 0;
   int bits = 0;
   for (char c : s) {
@@ -193,7 +188,10 @@ std::optional<std::string> base64_decode_text(std::string_view s) {
             : (c == '+' || c == '-') ? 62
             : (c == '/' || c == '_') ? 63
                                      : -1;
-    if (v < 0) return std::nullopt;
+    if (v < 0) {
+      if (c == '=') break;  // padding ends the data
+      return false;
+    }
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -201,6 +199,15 @@ std::optional<std::string> base64_decode_text(std::string_view s) {
       o.push_back(static_cast<char>((acc >> bits) & 0xFF));
     }
   }
+  return true;
+}
+
+std::optional<std::string> base64_decode_text(std::string_view s) {
+  s = trim(s);
+  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+  if (s.size() < 8) return std::nullopt;
+  std::string o;
+  if (!base64_decode(s, o)) return std::nullopt;
   size_t printable = 0;
   for (unsigned char c : o) printable += (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t' || c >= 0x80;
   if (printable * 10 < o.size() * 9 || !valid_utf8(o)) return std::nullopt;

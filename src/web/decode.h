@@ -19,8 +19,9 @@ std::string url_decode(std::string_view s, bool plus_space = true);
 std::string html_decode(std::string_view s);
 // \xHH \uHHHH \u{H...} \OOO and \c (JavaScript string escapes, also CSS-ish \HH).
 std::string js_unescape(std::string_view s);
-// Standard or URL-safe alphabet, padding optional; nullopt unless the whole input is base64
-// and decodes to mostly printable text.
+// Standard or URL-safe alphabet, padding optional; false on a character outside both.
+bool base64_decode(std::string_view s, std::string& out);
+// The same, but nullopt unless the whole input is base64 and decodes to mostly printable text.
 std::optional<std::string> base64_decode_text(std::string_view s);
 
 // The distinct forms of a value to inspect: as given, then URL-decoded until stable (at most

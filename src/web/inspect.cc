@@ -466,27 +466,7 @@ namespace {
 
 std::string b64url_decode(std::string_view s) {
   std::string o;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v = (c >= 'A' && c <= 'Z')   ? c - 'A'
-            : (c >= 'a' && c <= 'z') ? c - 'a' + 26
-            : (c >= '0' && c <= '9') ? c - '0' + 52
-            : (c == '+' || c == '-') ? 62
-            : (c == '/' || c == '_') ? 63
-                                     : -1;
-    if (v < 0) {
-      if (c == '=') break;
-      return {};
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      o.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return o;
+  return base64_decode(s, o) ? o : std::string();
 }
 
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
