@@ -70,7 +70,7 @@ bool modsec_blocks(modsecurity::ModSecurity* ms, modsecurity::RulesSet* rules, c
 
 int main(int argc, char** argv) {
   std::string shared = "../shared", md, pls = "1,2", src_dir = WARDSEC_SOURCE_DIR;
-  size_t hospital = 5000, limit = 0;
+  size_t hospital = 5000, limit = 0, passes = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--shared") shared = v;
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     else if (k == "--pl") pls = v;
     else if (k == "--hospital") hospital = std::stoul(v);
     else if (k == "--limit") limit = std::stoul(v);
+    else if (k == "--passes") passes = std::max<size_t>(1, std::stoul(v));
   }
   auto corpus = webeval::load(shared, hospital);
   if (limit && corpus.samples.size() > limit) {
@@ -94,12 +95,12 @@ int main(int argc, char** argv) {
                static_cast<size_t>(std::count_if(corpus.samples.begin(), corpus.samples.end(), [](auto& s) { return s.attack; })));
 
   std::vector<Engine> engines;
-  // wardsec: parse from raw bytes and inspect, best of three passes.
+  // wardsec: parse from raw bytes and inspect, best of `passes` (default 3).
   {
     Engine e{"wardsec", {}};
     web::Inspector insp;
     double best = 1e18;
-    for (int pass = 0; pass < 3; pass++) {
+    for (size_t pass = 0; pass < passes; pass++) {
       webeval::Score sc;
       auto t0 = Clock::now();
       for (size_t i = 0; i < corpus.samples.size(); i++) {

@@ -345,18 +345,19 @@ bool internal_host(std::string_view host, bool& strong) {
 }
 
 void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
-  static const std::array<std::string_view, 10> kSchemes = {"http://", "https://", "gopher://", "dict://", "ftp://",
-                                                            "ldap://", "tftp://", "sftp://", "netdoc://", "jar:http"};
-  if (lo.find("://") == std::string_view::npos && lo.find("jar:") == std::string_view::npos) return;
-  for (auto sc : kSchemes) {
-    size_t at = lo.find(sc);
-    if (at == std::string_view::npos) continue;
-    if (sc == "gopher://" || sc == "dict://" || sc == "netdoc://") {
+  // Each "://" in the value, with the scheme before it.
+  for (size_t cs = lo.find("://"); cs != std::string_view::npos; cs = lo.find("://", cs + 3)) {
+    size_t at = cs;
+    while (at > 0 && std::isalpha(static_cast<unsigned char>(lo[at - 1]))) at--;
+    std::string_view scheme = lo.substr(at, cs - at);
+    if (at >= 4 && lo.substr(at - 4, 4) == "jar:") at -= 4;  // jar:http://
+    if (scheme == "gopher" || scheme == "dict" || scheme == "netdoc") {
       out.push_back({"ssrf", "internal protocol", where, param, around(v, at), 85});
       return;
     }
+    if (scheme != "http" && scheme != "https" && scheme != "ftp" && scheme != "ldap" && scheme != "tftp" && scheme != "sftp") continue;
     if (at != 0 && lo[at - 1] != '=' && lo[at - 1] != '"' && lo[at - 1] != '\'' && lo[at - 1] != '@') continue;
-    std::string_view rest = lo.substr(at + sc.size());
+    std::string_view rest = lo.substr(cs + 3);
     std::string_view auth = rest.substr(0, rest.find_first_of("/?#\\"));
     if (size_t u = auth.rfind('@'); u != std::string_view::npos) auth = auth.substr(u + 1);
     std::string_view host = auth;
@@ -375,7 +376,7 @@ void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& o
     if (!internal_host(host, strong)) continue;
     static const std::array<std::string_view, 10> kServicePorts = {":6379", ":11211", ":3306", ":22", ":25", ":2375",
                                                                   ":8500", ":9200", ":5432", ":1433"};
-    if (strong || in(port, kServicePorts) || sc == "ftp://" || sc == "ldap://" || sc == "tftp://") {
+    if (strong || in(port, kServicePorts) || scheme == "ftp" || scheme == "ldap" || scheme == "tftp") {
       out.push_back({"ssrf", strong ? "loopback or metadata address" : "internal service", where, param, around(v, at), strong ? 80 : 70});
       return;
     }

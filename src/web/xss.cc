@@ -149,12 +149,20 @@ void scan_tag(std::string_view v, std::string_view lo, size_t lt, XssFinding& f)
 // Inline JavaScript: a sink reached by name or through a global object, or a context break.
 void scan_js(std::string_view v, std::string_view lo, XssFinding& f) {
   size_t n = lo.size();
+  // Every JS check below needs one of these; most text has none of them.
+  if (lo.find_first_of("([`=") == std::string_view::npos) return;
   for (size_t i = 0; i < n; i++) {
     if (!alpha(lo[i]) && lo[i] != '_' && lo[i] != '$') continue;
     if (i > 0 && ident(lo[i - 1])) continue;
     size_t s = i;
     while (i < n && ident(lo[i])) i++;
     std::string_view w = lo.substr(s, i - s);
+    // Only words that some check below looks at (sinks, globals, constructor, document,
+    // location/innerHTML, on*): by length and first letter before any list lookup.
+    if (w.size() < 2 || (w.size() > 12 && w[0] != 'o') || std::string_view("apcefsiwtldgo").find(w[0]) == std::string_view::npos) {
+      i = std::max(i, s + 1) - 1;
+      continue;
+    }
     size_t j = i;
     while (j < n && (lo[j] == ' ' || lo[j] == '\t' || lo[j] == '\n')) j++;
     if (j + 2 < n && lo[j] == '?' && lo[j + 1] == '.' && lo[j + 2] == '(') j += 2;  // alert?.(1)
