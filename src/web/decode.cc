@@ -1,5 +1,7 @@
 #include "web/decode.h"
 
+#include <array>
+
 #include <simdjson.h>
 
 #include "core/strutil.h"
@@ -205,7 +207,14 @@ bool base64_decode(std::string_view s, std::string& o) {
 std::optional<std::string> base64_decode_text(std::string_view s) {
   s = trim(s);
   while (!s.empty() && s.back() == '=') s.remove_suffix(1);
-  if (s.size() < 8) return std::nullopt;
+  if (s.size() < 8 || s.size() % 4 == 1) return std::nullopt;  // no base64 text has that length
+  static const auto alphabet = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")) t[c] = true;
+    return t;
+  }();
+  for (unsigned char c : s)
+    if (!alphabet[c]) return std::nullopt;
   std::string o;
   if (!base64_decode(s, o)) return std::nullopt;
   size_t printable = 0;
