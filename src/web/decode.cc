@@ -255,6 +255,12 @@ std::vector<std::string> decoded_forms(std::string_view v) {
   if (cur.find('\\') != std::string::npos) cur = js_unescape(cur);
   // One more URL round after entities/escapes (&#37;27 -> %27 -> ').
   if (cur.find('%') != std::string::npos) cur = url_decode(cur, false);
+  bool ctl = false;
+  for (unsigned char c : cur) ctl |= c < 0x20 && c != '\n' && c != '\r' && c != '\t';
+  if (!ctl) {
+    add(std::move(cur));
+    return out;
+  }
   std::string clean;
   clean.reserve(cur.size());
   for (unsigned char c : cur)

@@ -82,9 +82,9 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
       add(85, "shell command", i);
       return;
     }
-    while (j < lo.size() && (std::isalnum(static_cast<unsigned char>(lo[j])) || lo[j] == '_')) j++;
+    while (j < lo.size() && ((lo[j] >= 'a' && lo[j] <= 'z') || is_digit(lo[j]) || lo[j] == '_')) j++;
     std::string_view w = lo.substr(s, j - s);
-    if (!in(w, kCommands)) continue;
+    if (w.empty() || !in(w, kCommands)) continue;
     std::string_view rest = lo.substr(j, 24);
     bool end = j >= lo.size() || rest[0] == ';' || rest[0] == '|' || rest[0] == '&' || rest[0] == '`' || rest[0] == ')' ||
                rest[0] == '\'' || rest[0] == '"' || rest[0] == '\n' || rest[0] == '#';
@@ -154,14 +154,18 @@ constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new dat
 // for; almost no benign value does, so the per-literal searches run only for the few that do.
 class Literals {
  public:
-  static const Literals& get() {
-    static Literals l;
-    return l;
-  }
+  // The literals of the value checks below, and the scanner probe paths.
+  static const Literals& get();
+  static const Literals& probes();
   bool any(std::string_view s) const {
     if (!db_ || s.empty()) return true;
+    // One scratch per thread, grown once for each database it serves.
     thread_local hs_scratch_t* scratch = nullptr;
-    if (!scratch && hs_alloc_scratch(db_, &scratch) != HS_SUCCESS) return true;
+    thread_local std::vector<const hs_database_t*> grown;
+    if (std::find(grown.begin(), grown.end(), db_) == grown.end()) {
+      if (hs_alloc_scratch(db_, &scratch) != HS_SUCCESS) return true;
+      grown.push_back(db_);
+    }
     bool hit = false;
     hs_scan(db_, s.data(), static_cast<unsigned>(std::min<size_t>(s.size(), UINT32_MAX)), 0, scratch,
             [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
@@ -173,7 +177,7 @@ class Literals {
   }
 
  private:
-  Literals();
+  explicit Literals(const std::vector<std::string_view>& lits);
   hs_database_t* db_ = nullptr;
 };
 
@@ -398,7 +402,28 @@ constexpr std::array<std::string_view, 31> kProbePaths = {
 
 }  // namespace
 
-Literals::Literals() {
+const Literals& Literals::get() {
+  static const Literals l = [] {
+    std::vector<std::string_view> v;
+    for (const auto& c : kCode) v.push_back(c.needle);
+    for (auto x : kSensitiveFiles) v.push_back(x);
+    for (auto x : kOast) v.push_back(x);
+    for (auto x : kLdap) v.push_back(x);
+    for (auto x : kMongoOps) v.push_back(x);
+    for (auto x : kWrappers) v.push_back(x);
+    for (auto x : kSchemas) v.push_back(x);
+    for (auto x : kOtherLiterals) v.push_back(x);
+    return Literals(v);
+  }();
+  return l;
+}
+
+const Literals& Literals::probes() {
+  static const Literals l(std::vector<std::string_view>(kProbePaths.begin(), kProbePaths.end()));
+  return l;
+}
+
+Literals::Literals(const std::vector<std::string_view>& lits) {
   std::vector<std::string> pats;
   auto add = [&](std::string_view lit) {
     std::string re;
@@ -409,14 +434,7 @@ Literals::Literals() {
     }
     pats.push_back(std::move(re));
   };
-  for (const auto& c : kCode) add(c.needle);
-  for (auto x : kSensitiveFiles) add(x);
-  for (auto x : kOast) add(x);
-  for (auto x : kLdap) add(x);
-  for (auto x : kMongoOps) add(x);
-  for (auto x : kWrappers) add(x);
-  for (auto x : kSchemas) add(x);
-  for (auto x : kOtherLiterals) add(x);
+  for (auto x : lits) add(x);
   std::vector<const char*> ptrs;
   std::vector<unsigned> flags, ids;
   for (size_t i = 0; i < pats.size(); i++) {
@@ -765,6 +783,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
   }
   {
     std::string lp = to_lower(url_decode(r.path(), false));
+    if (Literals::probes().any(lp))
     for (auto p : kProbePaths)
       if (lp.find(p) != std::string::npos) {
         all.push_back({"scanner", "probe of a sensitive file", "path", "", clip(lp), 65});

@@ -10,8 +10,20 @@ namespace wardsec::web {
 
 namespace {
 
-bool ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c == '$' || c >= 0x80; }
-bool ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c == '#' || c >= 0x80; }
+// Character classes by table: the lexer asks for every byte.
+struct Classes {
+  std::array<bool, 256> start{}, part{};
+  Classes() {
+    for (int c = 0; c < 256; c++) {
+      bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      start[c] = alpha || c == '_' || c == '$' || c >= 0x80;
+      part[c] = start[c] || (c >= '0' && c <= '9') || c == '#';
+    }
+  }
+};
+const Classes kCls;
+inline bool ident_start(unsigned char c) { return kCls.start[c]; }
+inline bool ident_char(unsigned char c) { return kCls.part[c]; }
 bool space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Case-insensitive membership in a short list of lowercase words.

@@ -149,8 +149,14 @@ void scan_tag(std::string_view v, std::string_view lo, size_t lt, XssFinding& f)
 // Inline JavaScript: a sink reached by name or through a global object, or a context break.
 void scan_js(std::string_view v, std::string_view lo, XssFinding& f) {
   size_t n = lo.size();
-  // Every JS check below needs one of these; most text has none of them.
-  if (lo.find_first_of("([`=") == std::string_view::npos) return;
+  // Calls and computed access need ( [ or `; without them only a sink assignment
+  // (location=, innerHTML=) or a handler after a quote can run script. Most text, URLs with
+  // '=' included, has neither.
+  if (lo.find_first_of("([`") == std::string_view::npos &&
+      (lo.find('=') == std::string_view::npos ||
+       (lo.find_first_of("\"'") == std::string_view::npos && lo.find("location") == std::string_view::npos &&
+        lo.find("html") == std::string_view::npos && lo.find("srcdoc") == std::string_view::npos)))
+    return;
   for (size_t i = 0; i < n; i++) {
     if (!alpha(lo[i]) && lo[i] != '_' && lo[i] != '$') continue;
     if (i > 0 && ident(lo[i - 1])) continue;
