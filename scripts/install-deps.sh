@@ -41,7 +41,21 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# rsyslog is only a test peer: keep the system service from grabbing port 514 or /dev/log.
-if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true; fi
+# rsyslog and nginx are test peers only: their packages must not start system services (the
+# tests start their own on loopback ports). policy-rc.d tells invoke-rc.d not to start
+# anything during this install; it is removed afterwards if we put it there.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod 755 "$policy" && made_policy=1
+fi
+rc=0
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi
+[ "$rc" -eq 0 ] || exit "$rc"
+if command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
 pkill -x rsyslogd 2>/dev/null || true
+pkill -x nginx 2>/dev/null || true
