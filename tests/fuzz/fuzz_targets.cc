@@ -17,6 +17,7 @@
 #include "server/httputil.h"
 #include "store/format.h"
 #include "capture/pcap.h"
+#include "dbaudit/sql.h"
 #include "capture/tcp.h"
 #include "web/decode.h"
 #include "web/stream.h"
@@ -166,6 +167,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   r.flush();
   if (r.flows() != 0) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_sql_analyze)
+  // The database audit's statement analysis: never throws; what it reports are names that
+  // came from the statement (each table and column occurs in it, case aside).
+  auto info = dbaudit::analyze_sql(in);
+  std::string lo;
+  for (char c : in) lo.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (const auto& x : info.tables)
+    if (x.empty()) std::abort();
+  if (info.operation.empty() || info.fingerprint.size() > 8192) std::abort();
 #elif defined(WARDSEC_FUZZ_TARGET_web_decode)
   // The decoders: URL (single, double, %u), HTML entities, JavaScript escapes, base64, and the
   // forms/parameters built from them. URL and entity decoding never grow the text.

@@ -1,0 +1,202 @@
+#include "dbaudit/sql.h"
+
+#include <algorithm>
+
+#include "core/strutil.h"
+#include "web/sqli.h"
+
+namespace wardsec::dbaudit {
+
+namespace {
+
+using web::SqlToken;
+
+std::string lower(std::string_view s) { return to_lower(s); }
+
+// Identifier text without quoting: `a`, "a", [a] -> a
+std::string ident(std::string_view s) {
+  std::string o;
+  for (char c : s)
+    if (c != '`' && c != '"' && c != '[' && c != ']') o.push_back(lower_ascii(c));
+  return o;
+}
+
+std::string strip_qualifier(const std::string& s) {
+  size_t d = s.rfind('.');
+  return d == std::string::npos ? s : s.substr(d + 1);
+}
+
+void add_unique(std::vector<std::string>& v, std::string s) {
+  if (s.empty() || v.size() >= 64) return;
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+bool word(const SqlToken& t, std::string_view w) { return iequals(t.text, w); }
+
+const char* kAggregates[] = {"count", "sum", "avg", "min", "max", "group_concat", "string_agg", "listagg", "stddev", "variance", "median"};
+const char* kOperations[] = {"select", "insert", "update", "delete", "create", "drop", "alter", "grant", "revoke", "truncate",
+                             "call", "exec", "execute", "set", "show", "use", "begin", "commit", "rollback", "copy", "load",
+                             "replace", "merge", "with", "explain", "describe", "desc", "declare", "waitfor", "shutdown", "handler"};
+
+}  // namespace
+
+SqlInfo analyze_sql(std::string_view sql) {
+  SqlInfo info;
+  std::vector<SqlToken> t;
+  web::sql_tokens_into(sql, web::SqlContext::kBare, 20000, t);
+  // Fingerprint: literals as ?, runs of "?, ?, ..." collapsed, comments dropped.
+  std::string& fp = info.fingerprint;
+  for (size_t i = 0; i < t.size(); i++) {
+    const auto& k = t[i];
+    if (k.type == 'c') continue;
+    std::string piece;
+    if (k.type == 's' || k.type == 'n') {
+      piece = "?";
+      // "( ?, ?, ? )" and "VALUES (...), (...)" collapse to one
+      if (fp.size() >= 4 && fp.compare(fp.size() - 4, 4, " ? ,") == 0) continue;
+    } else if (k.type == 'b' || k.type == 'f' || k.type == 'k' || k.type == 'K' || k.type == 'E' || k.type == 'U' || k.type == '&' ||
+               k.type == 'o' || k.type == 'w') {
+      piece = k.type == 'b' ? ident(k.text) : lower(k.text);
+    } else {
+      piece = std::string(k.text);
+    }
+    if (piece == "," && fp.size() >= 2 && fp.compare(fp.size() - 2, 2, " ?") == 0) {
+      // look ahead: a literal follows -> the list keeps one ?
+      size_t j = i + 1;
+      while (j < t.size() && t[j].type == 'c') j++;
+      if (j < t.size() && (t[j].type == 's' || t[j].type == 'n')) {
+        i = j;
+        continue;
+      }
+    }
+    if (!fp.empty()) fp.push_back(' ');
+    fp += piece;
+    if (fp.size() > 4096) break;
+  }
+  info.fingerprint_hash = hash64(info.fingerprint);
+  // The operation: the first keyword of the first statement.
+  size_t first = 0;
+  while (first < t.size() && (t[first].type == 'c' || t[first].type == '(')) first++;
+  info.operation = "unknown";
+  if (first < t.size()) {
+    std::string w = lower(t[first].text);
+    if (w == "execute") w = "exec";
+    if (w == "desc" || w == "describe" || w == "explain") w = "show";
+    for (const char* op : kOperations)
+      if (w == op) info.operation = w;
+    if (info.operation == "unknown" && (t[first].type == 'b' || t[first].type == 'f')) info.operation = "other";
+    if (info.operation == "with") {
+      // WITH ... AS (...) SELECT|INSERT|UPDATE|DELETE: the statement after the CTEs.
+      int depth = 0;
+      for (size_t i = first + 1; i < t.size(); i++) {
+        if (t[i].type == '(') depth++;
+        if (t[i].type == ')') depth--;
+        if (depth == 0 && t[i].type == 'E') {
+          info.operation = lower(t[i].text);
+          break;
+        }
+      }
+    }
+  }
+  // Tables, columns, aggregates, clauses.
+  enum { kNone, kSelectList, kFrom, kWhere, kGroup, kOther } clause = kNone;
+  int depth = 0;
+  for (size_t i = 0; i < t.size(); i++) {
+    const auto& k = t[i];
+    if (k.type == 'c') continue;
+    if (k.type == ';') {
+      size_t j = i + 1;
+      while (j < t.size() && t[j].type == 'c') j++;
+      if (j < t.size()) info.multiple = true;
+      clause = kNone;
+      continue;
+    }
+    if (k.type == '(') depth++;
+    if (k.type == ')') depth = std::max(0, depth - 1);
+    // The name at `from`: a.b.c written as one token or as [a].[b] pieces; a name followed
+    // by its column list ("INSERT INTO t (a, b)") reads as a function to the lexer.
+    auto next_ident = [&](size_t from) -> std::string {
+      size_t j = from;
+      while (j < t.size() && t[j].type == 'c') j++;
+      if (j >= t.size() || (t[j].type != 'b' && t[j].type != 'f')) return {};
+      std::string n = ident(t[j].text);
+      while (j + 2 < t.size() && t[j + 1].type == '.' && (t[j + 2].type == 'b' || t[j + 2].type == 'f')) {
+        n += "." + ident(t[j + 2].text);
+        j += 2;
+      }
+      return n;
+    };
+    if (k.type == 'E' && word(k, "select")) {
+      clause = kSelectList;
+      continue;
+    }
+    if (k.type == 'K' && word(k, "from")) {
+      clause = kFrom;
+      add_unique(info.tables, next_ident(i + 1));
+      continue;
+    }
+    if (k.type == 'K' && word(k, "join")) {
+      add_unique(info.tables, next_ident(i + 1));
+      continue;
+    }
+    if (k.type == 'K' && word(k, "into")) {
+      std::string n = next_ident(i + 1);
+      size_t j = i + 1;
+      if (j < t.size() && (word(t[j], "outfile") || word(t[j], "dumpfile"))) info.into_outfile = true;
+      else add_unique(info.tables, n);
+      continue;
+    }
+    if (k.type == 'E' && (word(k, "update") || word(k, "truncate") || word(k, "drop") || word(k, "alter") || word(k, "create"))) {
+      size_t j = i + 1;
+      while (j < t.size() && (t[j].type == 'k' || t[j].type == 'c') && !word(t[j], "null")) j++;  // TABLE, IF EXISTS...
+      add_unique(info.tables, next_ident(j));
+      continue;
+    }
+    if (k.type == 'b' && word(k, "copy") && i == first) {
+      add_unique(info.tables, next_ident(i + 1));
+      for (size_t j = i + 1; j < t.size(); j++)
+        if (word(t[j], "to")) info.into_outfile = true;
+      continue;
+    }
+    if (k.type == 'K' && word(k, "where")) {
+      info.has_where = true;
+      clause = kWhere;
+      continue;
+    }
+    if (k.type == 'K' && word(k, "group")) {
+      clause = kGroup;
+      continue;
+    }
+    if (k.type == 'K' && (word(k, "order") || word(k, "having"))) {
+      clause = kOther;
+      continue;
+    }
+    if (k.type == 'K' && (word(k, "limit") || word(k, "top") || word(k, "fetch"))) {
+      info.has_limit = true;
+      size_t j = i + 1;
+      while (j < t.size() && t[j].type != 'n' && j < i + 4) j++;
+      uint64_t v;
+      if (j < t.size() && t[j].type == 'n' && parse_u64(t[j].text, v)) info.limit = static_cast<int64_t>(v);
+      clause = kOther;
+      continue;
+    }
+    if (k.type == 'b' && word(k, "rownum")) info.has_limit = true;
+    if (k.type == 'f') {
+      std::string f = lower(k.text);
+      for (const char* a : kAggregates)
+        if (f == a) add_unique(info.aggregates, f);
+      continue;
+    }
+    if (k.type == 'b') {
+      std::string id = ident(k.text);
+      // An alias after a table or a column ("FROM presc p", "sum(x) total") is not a column.
+      bool after_table = i > 0 && (t[i - 1].type == 'b' || t[i - 1].type == ')' || word(t[i - 1], "as"));
+      if (clause == kFrom && !after_table && (i == 0 || t[i - 1].type == ',')) add_unique(info.tables, next_ident(i));
+      else if (clause == kGroup) add_unique(info.group_by, strip_qualifier(id));
+      else if ((clause == kSelectList || clause == kWhere || clause == kOther) && !after_table) add_unique(info.columns, strip_qualifier(id));
+    }
+  }
+  return info;
+}
+
+}  // namespace wardsec::dbaudit
