@@ -244,6 +244,60 @@ class Flipped : public capture::FlowHandler {
   std::unique_ptr<capture::FlowHandler> h_;
 };
 
+// A flow on a port we do not know: the first bytes say which protocol it is. MySQL's server
+// speaks first (a greeting: protocol 10 and a version); PostgreSQL's client does (a startup,
+// SSL or GSS request). Anything else is not a database session and is dropped.
+class Sniffer : public capture::FlowHandler {
+ public:
+  Sniffer(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st)
+      : info_(info), s_(std::move(s)), e_(std::move(e)), st_(st) {}
+  void data(int dir, std::string_view b, int64_t ts) override {
+    if (h_) return h_->data(dir, b, ts);
+    if (given_up_) return;
+    seen_.push_back({dir, std::string(b), ts});
+    bytes_ += b.size();
+    std::string first[2];
+    for (const auto& x : seen_)
+      if (first[x.dir].size() < 16) first[x.dir] += x.bytes.substr(0, 16);
+    const std::string& c = first[0];
+    const std::string& v = first[1];
+    if (v.size() >= 6 && static_cast<unsigned char>(v[3]) == 0 && v[4] == 0x0a && v[5] >= '3' && v[5] <= '9')
+      h_ = make_mysql_decoder(info_, s_, e_, st_);
+    else if (c.size() >= 8) {
+      uint32_t code = be32(c, 4);
+      if (code == 196608 || code == 80877103 || code == 80877104) h_ = make_postgres_decoder(info_, s_, e_, st_);
+    }
+    if (h_) {
+      for (const auto& x : seen_) h_->data(x.dir, x.bytes, x.ts);
+      seen_.clear();
+    } else if (bytes_ > 4096 || (c.size() >= 8 && v.size() >= 8)) {
+      given_up_ = true;
+      seen_.clear();
+    }
+  }
+  void gap(int dir, uint64_t n) override {
+    if (h_) h_->gap(dir, n);
+  }
+  void closed() override {
+    if (h_) h_->closed();
+  }
+
+ private:
+  struct Chunk {
+    int dir;
+    std::string bytes;
+    int64_t ts;
+  };
+  capture::FlowInfo info_;
+  StatementSink s_;
+  SessionSink e_;
+  DecoderStats& st_;
+  std::unique_ptr<capture::FlowHandler> h_;
+  std::vector<Chunk> seen_;
+  size_t bytes_ = 0;
+  bool given_up_ = false;
+};
+
 }  // namespace
 
 std::unique_ptr<capture::FlowHandler> make_postgres_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st) {
@@ -267,7 +321,8 @@ capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink
     std::unique_ptr<capture::FlowHandler> h;
     if (k == 1) h = make_mysql_decoder(fi, on_statement, on_session, stats);
     else if (k == 2) h = make_postgres_decoder(fi, on_statement, on_session, stats);
-    else return nullptr;
+    else if (!info.midstream) h = std::make_unique<Sniffer>(fi, on_statement, on_session, stats);
+    else return nullptr;  // a mid-stream flow on an unknown port: no first bytes to tell
     return flip ? std::make_unique<Flipped>(std::move(h)) : std::move(h);
   };
 }
