@@ -16,6 +16,9 @@ PKGS=(
   # web-attack detection: nginx as the real upstream of the proxy tests, tcpdump to capture the
   # mirrored-traffic test's pcap, ModSecurity v3 + OWASP CRS as the benchmark's peer (bench/)
   nginx-light tcpdump libmodsecurity-dev modsecurity-crs
+  # database audit: real MariaDB and PostgreSQL servers in the capture tests (started on loopback
+  # in temporary folders by the tests, never as system services)
+  mariadb-server mariadb-client postgresql
   # the console's browser tests (Chromium driven by playwright-core) and CJK fonts for its screenshots
   chromium fonts-noto-cjk
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
@@ -55,7 +58,8 @@ if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi
 [ "$rc" -eq 0 ] || exit "$rc"
 if command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true
-  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  for svc in nginx mariadb postgresql; do $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
 fi
 pkill -x rsyslogd 2>/dev/null || true
 pkill -x nginx 2>/dev/null || true
+pkill -x mariadbd 2>/dev/null || true

@@ -1,0 +1,132 @@
+"""Database audit from captured traffic with real servers (issue #6, first part): MariaDB and
+PostgreSQL from Debian started on loopback in temporary folders with a small HIS schema,
+statements sent by their own command-line clients while tcpdump captures the loopback, then
+`wardsec dbaudit --read` must account for every statement: user, database, client program,
+tables, aggregates and GROUP BY keys, rows returned or affected, errors; and an SSL request the
+server refuses continues to be read in the clear (sessions that do switch to TLS are unit-tested:
+tests/unit/dbaudit_protocol_test.cc)."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import time
+
+from harness import TempDir, args, cli, free_port, run, wait_for
+
+TCPDUMP = shutil.which("tcpdump") or "/usr/bin/tcpdump"
+
+
+def start_capture(t, name, port):
+    pcap = os.path.join(t, name)
+    td = subprocess.Popen([TCPDUMP, "-i", "lo", "-s", "0", "-U", "-w", pcap, f"tcp port {port}"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: os.path.exists(pcap) and os.path.getsize(pcap) > 0, 10, "tcpdump to start")
+    time.sleep(0.5)
+    return td, pcap
+
+
+def stop_capture(td):
+    time.sleep(1)
+    td.terminate()
+    td.wait(10)
+
+
+def mariadb(r, w, t):
+    port = free_port()
+    data, sock = os.path.join(t, "mdb"), os.path.join(t, "mdb.sock")
+    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = subprocess.Popen(["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1",
+                            "--user=root", f"--pid-file={t}/mdb.pid", f"--log-error={t}/mdb.err"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        sql = lambda *a, **kw: subprocess.run(["mariadb", "--no-defaults", *a], capture_output=True, text=True, **kw)
+        wait_for(lambda: sql("-S", sock, "-uroot", "-e", "select 1").returncode == 0, 30, "MariaDB")
+        setup = ("CREATE DATABASE his; CREATE USER 'his_app'@'127.0.0.1' IDENTIFIED BY 'App-2026'; GRANT ALL ON his.* TO 'his_app'@'127.0.0.1';"
+                 "CREATE TABLE his.MZ_CFMX (id INT PRIMARY KEY AUTO_INCREMENT, YSDM VARCHAR(10), YPDM VARCHAR(10), SL INT, JE DECIMAL(10,2));"
+                 "INSERT INTO his.MZ_CFMX (YSDM, YPDM, SL, JE) VALUES ('D01','Y01',3,12.5),('D01','Y02',5,30),('D02','Y01',1,4.2),('D03','Y03',2,8);")
+        r.check(sql("-S", sock, "-uroot", "-e", setup).returncode == 0, "MariaDB: the HIS schema is created")
+        td, pcap = start_capture(t, "mariadb.pcap", port)
+        stmts = ["SELECT YSDM, YPDM, SUM(SL), SUM(JE) FROM MZ_CFMX GROUP BY YSDM, YPDM",
+                 "SELECT * FROM MZ_CFMX WHERE id = 2",
+                 "UPDATE MZ_CFMX SET SL = SL + 1 WHERE id = 1",
+                 "SELECT * FROM nosuch"]
+        res = sql("-h", "127.0.0.1", "-P", str(port), "-u", "his_app", "-pApp-2026", "--ssl=0", "his", "-e", ";".join(stmts))
+        stop_capture(td)
+        out = cli(w, "dbaudit", "--read", pcap, "--format", "json")
+        got = [json.loads(l) for l in out.stdout.splitlines()]
+        seen = {g["db.statement"]: g for g in got}
+        r.check(all(s in seen for s in stmts), f"MariaDB: every statement is accounted for ({len(got)}: {list(seen)[:6]})")
+        g = seen.get(stmts[0], {})
+        r.check(g.get("db.user.name") == "his_app" and g.get("db.name") == "his" and g.get("client.program") in ("mysql", "mariadb"),
+                f"MariaDB: who and from what program ({g.get('db.user.name')}, {g.get('db.name')}, {g.get('client.program')})")
+        r.check(g.get("db.sql.tables") == ["mz_cfmx"] and g.get("db.sql.aggregates") == ["sum"] and g.get("db.sql.group_by") == ["ysdm", "ypdm"]
+                and g.get("db.response.returned_rows") == 4, f"MariaDB: the aggregate over prescriptions with its keys and 4 rows ({g})")
+        r.check(seen.get(stmts[2], {}).get("db.response.affected_rows") == 1, "MariaDB: the update's affected rows")
+        r.check(seen.get(stmts[3], {}).get("error.code") == "1146", "MariaDB: the error code of a failing statement")
+        r.check(res.returncode != 0, "MariaDB: the client saw the same error")
+    finally:
+        srv.terminate()
+        srv.wait(30)
+
+
+def postgres(r, w, t):
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    if not bins:
+        r.check(False, "PostgreSQL is installed (install-deps)")
+        return
+    pg = bins[-1]
+    port = free_port()
+    data = os.path.join(t, "pg")
+    os.makedirs(data)
+    shutil.chown(data, "postgres")
+    os.chmod(t, 0o755)
+    as_pg = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(as_pg + [f"{pg}/initdb", "-D", data, "-A", "trust", "-U", "postgres"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(as_pg + [f"{pg}/pg_ctl", "-D", data, "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c ssl=off", "-l",
+                            f"{data}/log", "-w", "start"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        env = dict(os.environ, PGSSLMODE="disable", PGAPPNAME="HIS-Report")
+        psql = lambda db, *c: subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-X", db, *sum([["-c", x] for x in c], [])],
+                                             capture_output=True, text=True, env=env)
+        psql("postgres", "CREATE DATABASE emr")
+        psql("emr", "CREATE TABLE drug_presc_detail (id int primary key, prescribed_by text, drug_code text, quantity int)",
+             "INSERT INTO drug_presc_detail VALUES (1,'D01','Y01',3),(2,'D02','Y01',4),(3,'D01','Y02',1)")
+        td, pcap = start_capture(t, "pg.pcap", port)
+        stmts = ["SELECT prescribed_by, drug_code, sum(quantity) FROM drug_presc_detail GROUP BY prescribed_by, drug_code",
+                 "UPDATE drug_presc_detail SET quantity = 0 WHERE id = 2",
+                 "SELECT * FROM nosuch"]
+        psql("emr", *stmts)
+        stop_capture(td)
+        out = cli(w, "dbaudit", "--read", pcap, "--format", "json")
+        got = [json.loads(l) for l in out.stdout.splitlines()]
+        seen = {g["db.statement"]: g for g in got}
+        r.check(all(s in seen for s in stmts), f"PostgreSQL: every statement is accounted for ({len(got)})")
+        g = seen.get(stmts[0], {})
+        r.check(g.get("db.system") == "postgresql" and g.get("db.user.name") == "postgres" and g.get("db.name") == "emr"
+                and g.get("client.program") == "HIS-Report", f"PostgreSQL: who and from what program ({g.get('client.program')})")
+        r.check(g.get("db.response.returned_rows") == 3 and g.get("db.sql.group_by") == ["prescribed_by", "drug_code"],
+                f"PostgreSQL: rows and GROUP BY keys ({g.get('db.response.returned_rows')}, {g.get('db.sql.group_by')})")
+        r.check(seen.get(stmts[1], {}).get("db.response.affected_rows") == 1, "PostgreSQL: the update's affected rows")
+        r.check(seen.get(stmts[2], {}).get("error.code") == "42P01", "PostgreSQL: the SQLSTATE of a failing statement")
+        # A session that asks for TLS is reported as TLS.
+        td, pcap = start_capture(t, "pg-ssl.pcap", port)
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-X", "emr", "-c", "select 1"], capture_output=True,
+                       env=dict(os.environ, PGSSLMODE="prefer"))
+        stop_capture(td)
+        out = cli(w, "dbaudit", "--read", pcap, "--format", "json")
+        got = [json.loads(l) for l in out.stdout.splitlines()]
+        # ssl=off: the server answers 'N' and the session continues in the clear.
+        r.check(any(g.get("db.statement") == "select 1" for g in got), "PostgreSQL: an SSL request refused by the server continues in the clear")
+    finally:
+        subprocess.run(as_pg + [f"{pg}/pg_ctl", "-D", data, "-m", "fast", "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def body(r):
+    a = args()
+    with TempDir() as t:
+        mariadb(r, a.wardsec, t)
+        postgres(r, a.wardsec, t)
+
+
+run("dbaudit_capture", body)
