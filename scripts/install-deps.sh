@@ -56,10 +56,7 @@ rc=0
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
 if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi
 [ "$rc" -eq 0 ] || exit "$rc"
-if command -v systemctl >/dev/null 2>&1; then
-  $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true
-  for svc in nginx mariadb postgresql; do $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
-fi
+# (policy-rc.d kept nginx, MariaDB and PostgreSQL from starting; a server the machine already
+# ran before this install is left alone.)
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true; fi
 pkill -x rsyslogd 2>/dev/null || true
-pkill -x nginx 2>/dev/null || true
-pkill -x mariadbd 2>/dev/null || true
