@@ -17,6 +17,7 @@
 #include "server/httputil.h"
 #include "store/format.h"
 #include "capture/pcap.h"
+#include "dbaudit/protocol.h"
 #include "dbaudit/sql.h"
 #include "capture/tcp.h"
 #include "web/decode.h"
@@ -176,6 +177,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& x : info.tables)
     if (x.empty()) std::abort();
   if (info.operation.empty() || info.fingerprint.size() > 8192) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_dbaudit_stream)
+  // Both database decoders on a conversation cut from the input: each chunk starts with a
+  // byte whose low bit says the direction and whose other bits its length (x16); 0xFF is a gap.
+  dbaudit::DecoderStats st;
+  for (auto make : {dbaudit::make_mysql_decoder, dbaudit::make_postgres_decoder}) {
+    capture::FlowInfo fi;
+    fi.client = {"10.0.0.1", 40000};
+    fi.server = {"10.0.0.2", 3306};
+    size_t statements = 0;
+    auto h = make(fi, [&](dbaudit::Statement&& s) {
+      statements++;
+      if (!s.session) std::abort();
+    }, nullptr, st);
+    size_t p = 0;
+    int64_t ts = 0;
+    while (p < in.size()) {
+      unsigned char c = static_cast<unsigned char>(in[p++]);
+      if (c == 0xFF) {
+        h->gap(0, 10);
+        continue;
+      }
+      size_t len = std::min<size_t>((c >> 1) * 16u + 1, in.size() - p);
+      h->data(c & 1, in.substr(p, len), ts += 1000);
+      p += len;
+    }
+    h->closed();
+    if (statements > in.size()) std::abort();  // a statement needs at least a byte
+  }
 #elif defined(WARDSEC_FUZZ_TARGET_web_decode)
   // The decoders: URL (single, double, %u), HTML entities, JavaScript escapes, base64, and the
   // forms/parameters built from them. URL and entity decoding never grow the text.
