@@ -104,7 +104,6 @@ int run_webcheck(const std::vector<std::string>& files, bool raw, const std::str
       attacks += v.verdict == "attack";
       malformed += v.verdict == "malformed";
       nlohmann::json where = n;
-      if (files.size() > 1) std::fprintf(stdout, "%s", "");
       print(v, req, format, "line", where);
     }
   }
