@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <deque>
 
-#include "dbaudit/protocol.h"
+#include "dbaudit/session_decoder.h"
 
 namespace wardsec::dbaudit {
 
@@ -43,19 +43,11 @@ std::string_view cstr(std::string_view p, size_t& at) {
   return s;
 }
 
-class MySql : public capture::FlowHandler {
+class MySql : public SessionDecoder {
  public:
   MySql(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st)
-      : sink_(std::move(s)), end_(std::move(e)), st_(st), sess_(std::make_shared<Session>()) {
-    sess_->system = "mysql";
-    sess_->client = info.client;
-    sess_->server = info.server;
-    sess_->midstream = info.midstream;
-    st_.sessions++;
-    if (info.midstream) {
-      st_.midstream++;
-      state_ = State::kCommand;  // joined after the login: read commands from here
-    }
+      : SessionDecoder("mysql", info, std::move(s), std::move(e), st) {
+    if (info.midstream) state_ = State::kCommand;  // joined after the login: read commands from here
   }
   ~MySql() override { closed(); }
 
@@ -78,25 +70,15 @@ class MySql : public capture::FlowHandler {
   void gap(int, uint64_t) override {
     // Lost bytes: packet boundaries are lost too. Pending statements end without a result.
     flush_pending();
+    resp_ = Resp::kNone;
     buf_[0].clear();
     buf_[1].clear();
     resync_ = true;
-  }
-  void closed() override {
-    if (done_) return;
-    done_ = true;
-    flush_pending();
-    if (end_) end_(*sess_);
   }
 
  private:
   enum class State { kGreeting, kLogin, kAuth, kCommand };
   enum class Resp { kNone, kFirst, kColumns, kRows, kPrepare };
-
-  void fail() {
-    st_.malformed++;
-    dead_ = true;
-  }
 
   void client(std::string_view p, int64_t ts) {
     if (p.empty()) return;
@@ -182,16 +164,6 @@ class MySql : public capture::FlowHandler {
       }
     }
     state_ = State::kAuth;
-  }
-
-  void begin(std::string text, const char* kind, int64_t ts) {
-    Statement s;
-    s.session = sess_;
-    s.sql = analyze_sql(text);
-    s.text = std::move(text);
-    s.kind = kind;
-    s.ts = ts;
-    pending_.push_back(std::move(s));
   }
 
   void server(std::string_view p, int64_t ts) {
@@ -280,36 +252,17 @@ class MySql : public capture::FlowHandler {
   }
 
   void finish(int64_t ts) {
-    Statement s = std::move(pending_.front());
-    pending_.pop_front();
     resp_ = Resp::kNone;
-    s.latency_ns = ts >= s.ts ? ts - s.ts : 0;
-    st_.statements++;
-    sink_(std::move(s));
+    emit_front(ts);
   }
 
-  void flush_pending() {
-    while (!pending_.empty()) {
-      Statement s = std::move(pending_.front());
-      pending_.pop_front();
-      st_.statements++;
-      sink_(std::move(s));
-    }
-    resp_ = Resp::kNone;
-  }
-
-  StatementSink sink_;
-  SessionSink end_;
-  DecoderStats& st_;
-  std::shared_ptr<Session> sess_;
   State state_ = State::kGreeting;
   Resp resp_ = Resp::kNone;
   uint32_t caps_ = 0;
   uint64_t columns_left_ = 0;
   std::string buf_[2];
-  std::deque<Statement> pending_;
   std::vector<std::pair<uint32_t, std::string>> prepared_;
-  bool dead_ = false, done_ = false, resync_ = false;
+  bool resync_ = false;
 };
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "core/strutil.h"
-#include "dbaudit/protocol.h"
+#include "dbaudit/session_decoder.h"
 
 namespace wardsec::dbaudit {
 
@@ -25,17 +25,11 @@ std::string_view cstr(std::string_view p, size_t& at) {
   return p.substr(from, e - from);
 }
 
-class Postgres : public capture::FlowHandler {
+class Postgres : public SessionDecoder {
  public:
   Postgres(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st)
-      : sink_(std::move(s)), end_(std::move(e)), st_(st), sess_(std::make_shared<Session>()) {
-    sess_->system = "postgresql";
-    sess_->client = info.client;
-    sess_->server = info.server;
-    sess_->midstream = info.midstream;
+      : SessionDecoder("postgresql", info, std::move(s), std::move(e), st) {
     startup_ = !info.midstream;
-    st_.sessions++;
-    if (info.midstream) st_.midstream++;
   }
   ~Postgres() override { closed(); }
 
@@ -107,33 +101,8 @@ class Postgres : public capture::FlowHandler {
     dead_ = true;  // message boundaries are gone; a later session on this flow would be a new flow
     st_.malformed++;
   }
-  void closed() override {
-    if (done_) return;
-    done_ = true;
-    flush_pending();
-    if (end_) end_(*sess_);
-  }
 
  private:
-  void fail() {
-    st_.malformed++;
-    dead_ = true;
-  }
-  void begin(std::string text, const char* kind, int64_t ts) {
-    Statement s;
-    s.session = sess_;
-    s.sql = analyze_sql(text);
-    s.text = std::move(text);
-    s.kind = kind;
-    s.ts = ts;
-    pending_.push_back(std::move(s));
-    if (pending_.size() > 4096) {  // a server that never answers: bounded
-      Statement x = std::move(pending_.front());
-      pending_.pop_front();
-      st_.statements++;
-      sink_(std::move(x));
-    }
-  }
   void client(char type, std::string_view m, int64_t ts) {
     size_t p = 0;
     switch (type) {
@@ -206,29 +175,10 @@ class Postgres : public capture::FlowHandler {
         break;
     }
   }
-  void finish(int64_t ts) {
-    Statement s = std::move(pending_.front());
-    pending_.pop_front();
-    s.latency_ns = ts >= s.ts ? ts - s.ts : 0;
-    st_.statements++;
-    sink_(std::move(s));
-  }
-  void flush_pending() {
-    while (!pending_.empty()) {
-      Statement s = std::move(pending_.front());
-      pending_.pop_front();
-      st_.statements++;
-      sink_(std::move(s));
-    }
-  }
+  void finish(int64_t ts) { emit_front(ts); }
 
-  StatementSink sink_;
-  SessionSink end_;
-  DecoderStats& st_;
-  std::shared_ptr<Session> sess_;
-  bool startup_ = true, await_ssl_answer_ = false, dead_ = false, done_ = false;
+  bool startup_ = true, await_ssl_answer_ = false;
   std::string buf_[2];
-  std::deque<Statement> pending_;
   std::map<std::string, std::string> prepared_, portals_;
 };
 
