@@ -213,43 +213,50 @@ void session(tcp::socket client_sock, const Options& opt, const web::Inspector& 
     bool keep = req.keep_alive();
     req.keep_alive(true);
     int status = 502;
-    for (int attempt = 0; attempt < 2; attempt++) {
+    bool answered = false;
+    boost::system::error_code uec;  // the upstream's errors; `ec` stays the client's
+    for (int attempt = 0; attempt < 2 && !answered; attempt++) {
       if (!connected) {
         tcp::resolver res(uio);
-        auto eps = res.resolve(uh, up, ec);
-        if (!ec) upstream.connect(eps, ec);
-        connected = !ec;
+        auto eps = res.resolve(uh, up, uec);
+        if (!uec) upstream.connect(eps, uec);
+        connected = !uec;
         if (!connected) break;
       }
       upstream.expires_after(std::chrono::seconds(opt.timeout_sec));
-      http::write(upstream, req, ec);
-      if (ec) {
+      http::write(upstream, req, uec);
+      if (uec) {
         connected = false;  // a kept-alive upstream connection the server closed: one retry
-        upstream.socket().close(ec);
+        upstream.socket().close(uec);
         continue;
       }
       http::response_parser<http::string_body> rp;
       rp.body_limit(opt.max_response);
       if (req.method() == http::verb::head) rp.skip(true);
-      http::read(upstream, ubuf, rp, ec);
-      if (ec) {
+      http::read(upstream, ubuf, rp, uec);
+      if (uec) {
         connected = false;
-        upstream.socket().close(ec);
-        if (attempt == 0 && ubuf.size() == 0) continue;
-        break;
+        bool got_some = rp.got_some();
+        upstream.socket().close(uec);
+        ubuf.consume(ubuf.size());
+        // Retry only a kept-alive connection the server had closed before answering anything:
+        // a request it may have acted on is not sent twice.
+        if (got_some) break;
+        continue;
       }
       auto res = rp.release();
       status = res.result_int();
       if (!res.keep_alive()) {
         connected = false;
-        upstream.socket().close(ec);
+        upstream.socket().close(uec);
       }
       res.keep_alive(keep);
       http::write(client, res, ec);
-      break;
+      answered = true;
     }
-    if (status == 502 && !ec) {
+    if (!answered) {
       st.upstream_errors++;
+      status = 502;
       auto res = page(502, req.version(), false, incident);
       http::write(client, res, ec);
       keep = false;

@@ -119,6 +119,16 @@ web:
                 r.check(code == 404 or code == 200, f"on the detect-only route the attack is forwarded, not blocked ({code})")
                 code, _ = http(px_port, "/editor/echo?html=%3Cscript%3Ealert(1)%3C/script%3E")
                 r.check(code != 403, f"a route exception for xss lets the editor's markup through ({code})")
+                # An upstream that does not answer: 502 with the incident number.
+                dead_port, px2_port = free_port(), free_port()
+                px2 = subprocess.Popen([w, "proxy", "--listen", f"127.0.0.1:{px2_port}", "--upstream", f"127.0.0.1:{dead_port}"],
+                                       stderr=subprocess.DEVNULL)
+                try:
+                    code = wait_for(lambda: http(px2_port, "/")[0] or None, 20, "the second proxy")
+                    r.check(code == 502, f"an upstream that is down gets 502 ({code})")
+                finally:
+                    px2.terminate()
+                    px2.wait(10)
                 resp = raw(px_port, b"GET /\x01bad HTTP/1.1\r\nHost x\r\n\r\n")
                 r.check(resp.startswith("HTTP/1.1 400"), f"a malformed request gets 400 ({resp[:20]!r})")
                 # The proxy's log: one JSON line per finding, blocked or forwarded, and the malformed one.
