@@ -7,6 +7,7 @@
 
 #include "capture/pcap.h"
 #include "core/timeutil.h"
+#include "dbaudit/policy.h"
 #include "dbaudit/protocol.h"
 
 namespace wardsec {
@@ -15,7 +16,8 @@ namespace {
 std::atomic<bool> g_stop{false};
 }
 
-int run_dbaudit(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format) {
+int run_dbaudit(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format,
+                const std::string& policy_file) {
   if (format != "json" && format != "text") {
     std::fprintf(stderr, "wardsec dbaudit: --format is json or text, not %s\n", format.c_str());
     return 2;
@@ -24,13 +26,34 @@ int run_dbaudit(const std::string& pcap_file, const std::string& interface, cons
     std::fprintf(stderr, "wardsec dbaudit: name a capture file (--read FILE) or an interface (--interface IF)\n");
     return 2;
   }
+  dbaudit::Policy policy;
+  if (std::string e = dbaudit::load_policy(policy_file, policy); !e.empty()) {
+    std::fprintf(stderr, "wardsec dbaudit: %s\n", e.c_str());
+    return 2;
+  }
   dbaudit::DecoderStats ds;
+  size_t alerts = 0;
   auto on_statement = [&](dbaudit::Statement&& s) {
     const auto& se = *s.session;
+    auto found = dbaudit::check_statement(s, policy);
+    alerts += found.size();
+    auto print_alerts = [&] {
+      for (const auto& a : found) {
+        if (format == "text") {
+          std::printf("ALERT %s [%s] %s: %s\n", a.kind.c_str(), a.level.c_str(), a.reason.c_str(), s.text.substr(0, 200).c_str());
+          continue;
+        }
+        nlohmann::json j = {{"@timestamp", format_rfc3339(s.ts)}, {"alert.kind", a.kind}, {"alert.level", a.level}, {"alert.reason", a.reason},
+                            {"db.system", se.system}, {"db.user.name", se.user}, {"db.name", se.database}, {"client.program", se.program},
+                            {"source.ip", se.client.ip}, {"statements", nlohmann::json::array({s.text})}};
+        std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      }
+    };
     if (format == "text") {
       std::printf("%s %s@%s %s:%u %s rows=%lld%s%s\n", format_rfc3339(s.ts).c_str(), se.user.c_str(), se.database.c_str(), se.client.ip.c_str(),
                   se.client.port, s.text.substr(0, 200).c_str(), static_cast<long long>(s.rows),
                   s.error_code.empty() ? "" : " error=", s.error_code.c_str());
+      print_alerts();
       return;
     }
     nlohmann::json j;
@@ -61,6 +84,7 @@ int run_dbaudit(const std::string& pcap_file, const std::string& interface, cons
     if (s.latency_ns >= 0) j["event.duration"] = s.latency_ns;
     if (se.midstream) j["db.session.midstream"] = true;
     std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    print_alerts();
   };
   auto on_session = [&](const dbaudit::Session& se) {
     if (!se.tls) return;
@@ -89,10 +113,10 @@ int run_dbaudit(const std::string& pcap_file, const std::string& interface, cons
   const auto& rs = reasm.stats();
   std::fprintf(stderr,
                "%llu packets (%llu tcp), %llu flows (%llu joined mid-stream), %llu retransmitted bytes, %llu gaps; "
-               "%llu database sessions (%llu TLS), %llu statements, %llu malformed\n",
+               "%llu database sessions (%llu TLS), %llu statements, %llu malformed; %zu alerts\n",
                (unsigned long long)ps.packets, (unsigned long long)ps.tcp, (unsigned long long)rs.flows, (unsigned long long)rs.midstream,
                (unsigned long long)rs.retransmitted_bytes, (unsigned long long)rs.gaps, (unsigned long long)ds.sessions,
-               (unsigned long long)ds.tls_sessions, (unsigned long long)ds.statements, (unsigned long long)ds.malformed);
+               (unsigned long long)ds.tls_sessions, (unsigned long long)ds.statements, (unsigned long long)ds.malformed, alerts);
   if (!st.ok()) {
     std::fprintf(stderr, "wardsec dbaudit: %s\n", st.error().c_str());
     return 1;

@@ -4,6 +4,9 @@
 
 namespace wardsec {
 
-int run_dbaudit(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format);
+// `policy_file`: the 防统方 policy (config/dbaudit/policy.yaml); statements that break it are
+// followed by alert objects (alert.kind tongfang, bulk_patient_read, tool_access, ...).
+int run_dbaudit(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format,
+                const std::string& policy_file);
 
 }  // namespace wardsec

@@ -1031,13 +1031,14 @@ int main(int argc, char** argv) {
   wc->add_option("--interface", wc_iface, "capture mirrored traffic live on this interface (until Ctrl-C)");
   wc->add_option("--filter", wc_filter, "BPF filter for --pcap/--interface, e.g. 'tcp port 80'");
 
-  std::string db_read, db_iface, db_filter, db_format = "json";
+  std::string db_read, db_iface, db_filter, db_format = "json", db_policy;
   auto* dba = app.add_subcommand("dbaudit", "database statements (MySQL/MariaDB, PostgreSQL) from a pcap file or a mirror interface");
   add_common(dba, common);
   dba->add_option("--read", db_read, "a pcap/pcapng file");
   dba->add_option("--interface", db_iface, "capture live on this interface (until Ctrl-C)");
   dba->add_option("--filter", db_filter, "BPF filter, e.g. 'tcp port 3306 or tcp port 5432'");
   dba->add_option("--format", db_format, "json (one object per statement; default) or text");
+  dba->add_option("--policy", db_policy, "the 防统方 policy of sensitive tables and columns (default config/dbaudit/policy.yaml)");
 
   std::string px_listen, px_upstream, px_mode, px_log, px_syslog;
   auto* px = app.add_subcommand("proxy", "reverse proxy in front of a web server: inspect every request, detect or block attacks");
@@ -1123,7 +1124,8 @@ int main(int argc, char** argv) {
     }
     return run_webcheck(wc_files, wc_raw, wc_format, cfg->web);
   }
-  if (dba->parsed()) return run_dbaudit(db_read, db_iface, db_filter, db_format);
+  if (dba->parsed())
+    return run_dbaudit(db_read, db_iface, db_filter, db_format, resolve_shipped(db_policy.empty() ? "config/dbaudit/policy.yaml" : db_policy));
   if (px->parsed()) {
     proxy::Options o = cfg->proxy;
     o.policy = cfg->web;

@@ -118,9 +118,10 @@ SqlInfo analyze_sql(std::string_view sql) {
     auto next_ident = [&](size_t from) -> std::string {
       size_t j = from;
       while (j < t.size() && t[j].type == 'c') j++;
-      if (j >= t.size() || (t[j].type != 'b' && t[j].type != 'f')) return {};
+      // ('w': a name in Chinese, which the web lexer reads as prose; HIS schemas use them.)
+      if (j >= t.size() || (t[j].type != 'b' && t[j].type != 'f' && t[j].type != 'w')) return {};
       std::string n = ident(t[j].text);
-      while (j + 2 < t.size() && t[j + 1].type == '.' && (t[j + 2].type == 'b' || t[j + 2].type == 'f')) {
+      while (j + 2 < t.size() && t[j + 1].type == '.' && (t[j + 2].type == 'b' || t[j + 2].type == 'f' || t[j + 2].type == 'w')) {
         n += "." + ident(t[j + 2].text);
         j += 2;
       }
@@ -187,10 +188,10 @@ SqlInfo analyze_sql(std::string_view sql) {
         if (f == a) add_unique(info.aggregates, f);
       continue;
     }
-    if (k.type == 'b') {
+    if (k.type == 'b' || k.type == 'w') {
       std::string id = ident(k.text);
       // An alias after a table or a column ("FROM presc p", "sum(x) total") is not a column.
-      bool after_table = i > 0 && (t[i - 1].type == 'b' || t[i - 1].type == ')' || word(t[i - 1], "as"));
+      bool after_table = i > 0 && (t[i - 1].type == 'b' || t[i - 1].type == 'w' || t[i - 1].type == ')' || word(t[i - 1], "as"));
       if (clause == kFrom && !after_table && (i == 0 || t[i - 1].type == ',')) add_unique(info.tables, next_ident(i));
       else if (clause == kGroup) add_unique(info.group_by, strip_qualifier(id));
       else if ((clause == kSelectList || clause == kWhere || clause == kOther) && !after_table) add_unique(info.columns, strip_qualifier(id));

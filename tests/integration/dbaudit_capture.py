@@ -55,8 +55,14 @@ def mariadb(r, w, t):
         stop_capture(td)
         out = cli(w, "dbaudit", "--read", pcap, "--format", "json")
         got = [json.loads(l) for l in out.stdout.splitlines()]
+        alerts = [g for g in got if "alert.kind" in g]
+        got = [g for g in got if "db.statement" in g]
         seen = {g["db.statement"]: g for g in got}
         r.check(all(s in seen for s in stmts), f"MariaDB: every statement is accounted for ({len(got)}: {list(seen)[:6]})")
+        tf = [a for a in alerts if a["alert.kind"] == "tongfang"]
+        r.check(len(tf) == 1 and tf[0]["alert.level"] == "critical" and tf[0]["statements"] == [stmts[0]] and tf[0]["db.user.name"] == "his_app",
+                f"MariaDB: the per-doctor, per-drug aggregate over MZ_CFMX is a 统方 alert with its statement ({tf})")
+        r.check(any(a["alert.kind"] == "tool_access" for a in alerts), "MariaDB: clinical tables used from the mysql client is an alert")
         g = seen.get(stmts[0], {})
         r.check(g.get("db.user.name") == "his_app" and g.get("db.name") == "his" and g.get("client.program") in ("mysql", "mariadb"),
                 f"MariaDB: who and from what program ({g.get('db.user.name')}, {g.get('db.name')}, {g.get('client.program')})")
@@ -100,8 +106,12 @@ def postgres(r, w, t):
         stop_capture(td)
         out = cli(w, "dbaudit", "--read", pcap, "--format", "json")
         got = [json.loads(l) for l in out.stdout.splitlines()]
+        pg_alerts = [g for g in got if "alert.kind" in g]
+        got = [g for g in got if "db.statement" in g]
         seen = {g["db.statement"]: g for g in got}
         r.check(all(s in seen for s in stmts), f"PostgreSQL: every statement is accounted for ({len(got)})")
+        r.check([a["alert.level"] for a in pg_alerts if a["alert.kind"] == "tongfang"] == ["critical"],
+                f"PostgreSQL: the aggregate of DRUG_PRESC_DETAIL by doctor and drug is a 统方 alert ({[a['alert.kind'] for a in pg_alerts]})")
         g = seen.get(stmts[0], {})
         r.check(g.get("db.system") == "postgresql" and g.get("db.user.name") == "postgres" and g.get("db.name") == "emr"
                 and g.get("client.program") == "HIS-Report", f"PostgreSQL: who and from what program ({g.get('client.program')})")

@@ -48,3 +48,49 @@ TEST(DbauditSql, OperationsAndDangerousShapes) {
   EXPECT_EQ(analyze_sql("").operation, "unknown");
   EXPECT_EQ(analyze_sql(")))'''").operation, "unknown");
 }
+
+#include "dbaudit/policy.h"
+#include "test_util.h"
+
+namespace {
+wardsec::dbaudit::Policy shipped_policy() {
+  wardsec::dbaudit::Policy p;
+  std::string e = wardsec::dbaudit::load_policy(wardsec::test::source_dir() + "/config/dbaudit/policy.yaml", p);
+  EXPECT_EQ(e, "");
+  return p;
+}
+std::vector<std::string> kinds(const std::string& sql, const std::string& program = "HIS", int64_t rows = -1) {
+  wardsec::dbaudit::Statement s;
+  auto se = std::make_shared<wardsec::dbaudit::Session>();
+  se->program = program;
+  s.session = se;
+  s.text = sql;
+  s.sql = analyze_sql(sql);
+  s.rows = rows;
+  std::vector<std::string> out;
+  for (const auto& a : wardsec::dbaudit::check_statement(s, shipped_policy())) out.push_back(a.kind + ":" + a.level);
+  return out;
+}
+}  // namespace
+
+TEST(DbauditPolicy, TongfangAcrossSchemaFamilies) {
+  // JIMS, pinyin and Chinese names; doctor and drug together are critical, one of them high.
+  EXPECT_EQ(kinds("SELECT PRESCRIBED_BY, DRUG_CODE, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL GROUP BY PRESCRIBED_BY, DRUG_CODE"),
+            (std::vector<std::string>{"tongfang:critical"}));
+  EXPECT_EQ(kinds("select ysdm, count(*) from his.mz_cfmx where ypdm = 'Y01' group by ysdm order by 2 desc"),
+            (std::vector<std::string>{"tongfang:high"}));
+  EXPECT_EQ(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 GROUP BY 药品编码"), (std::vector<std::string>{"tongfang:high"}));
+  // Not 统方: a patient's own prescriptions, a count without a doctor or drug key.
+  EXPECT_TRUE(kinds("SELECT * FROM MZ_CFMX WHERE BRID = 1001").empty());
+  EXPECT_TRUE(kinds("SELECT COUNT(*) FROM MZ_CFMX WHERE KFRQ > '2026-11-01'").empty());
+}
+
+TEST(DbauditPolicy, OtherDatabaseThreats) {
+  EXPECT_EQ(kinds("SELECT * FROM PAT_MASTER_INDEX", "HIS", 50000), (std::vector<std::string>{"bulk_patient_read:high"}));
+  EXPECT_TRUE(kinds("SELECT * FROM PAT_MASTER_INDEX WHERE PATIENT_ID = 'P1'", "HIS", 1).empty());
+  EXPECT_EQ(kinds("SELECT * FROM MZ_CFMX WHERE BRID = 1", "Navicat Premium"), (std::vector<std::string>{"tool_access:medium"}));
+  EXPECT_EQ(kinds("DELETE FROM YP_ZD"), (std::vector<std::string>{"no_where:high"}));
+  EXPECT_EQ(kinds("SELECT * FROM ORDERS WHERE 1=1 INTO OUTFILE '/tmp/o.csv'"), (std::vector<std::string>{"export:high"}));
+  EXPECT_EQ(kinds("GRANT SELECT ON his.* TO 'x'@'%'"), (std::vector<std::string>{"privilege:high"}));
+  EXPECT_EQ(kinds("DROP TABLE audit_log"), (std::vector<std::string>{"ddl:medium"}));
+}
