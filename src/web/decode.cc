@@ -417,6 +417,19 @@ void split_form(std::string_view s, Where where, std::vector<Param>& out) {
   }
 }
 
+void split_cookies(std::string_view cs, std::vector<Param>& out, bool pairs_only) {
+  size_t i = 0;
+  while (i < cs.size() && out.size() < kMaxParams) {
+    size_t e = cs.find(';', i);
+    if (e == std::string_view::npos) e = cs.size();
+    std::string_view kv = trim(cs.substr(i, e - i));
+    size_t eq = kv.find('=');
+    if (eq != std::string_view::npos || !pairs_only)
+      push(out, Where::kCookie, kv.substr(0, eq), eq == std::string_view::npos ? kv : kv.substr(eq + 1));
+    i = e + 1;
+  }
+}
+
 std::vector<Param> extract_params(const Request& r) {
   std::vector<Param> out;
   out.reserve(16 + r.headers.size());
@@ -438,18 +451,7 @@ std::vector<Param> extract_params(const Request& r) {
       push(out, Where::kBody, "", r.body);
     }
   }
-  if (const std::string* c = r.header("Cookie")) {
-    std::string_view cs = *c;
-    size_t i = 0;
-    while (i < cs.size() && out.size() < kMaxParams) {
-      size_t e = cs.find(';', i);
-      if (e == std::string_view::npos) e = cs.size();
-      std::string_view kv = trim(cs.substr(i, e - i));
-      size_t eq = kv.find('=');
-      push(out, Where::kCookie, kv.substr(0, eq), eq == std::string_view::npos ? kv : kv.substr(eq + 1));
-      i = e + 1;
-    }
-  }
+  if (const std::string* c = r.header("Cookie")) split_cookies(*c, out);
   for (const auto& [k, v] : r.headers) {
     if (iequals(k, "Cookie") || iequals(k, "Host") || iequals(k, "Content-Length")) continue;
     if (iequals(k, "Referer")) {

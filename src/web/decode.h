@@ -42,6 +42,10 @@ struct Param {
 // Splits "a=1&b=2", URL-decoding names and values.
 void split_form(std::string_view s, Where where, std::vector<Param>& out);
 
+// Splits a Cookie header ("a=1; b=2"). A piece without '=' is a value too (name and value
+// both the piece) unless `pairs_only`.
+void split_cookies(std::string_view header, std::vector<Param>& out, bool pairs_only = false);
+
 // Every value of a request an application reads, bounded (at most 512 values, 64 KiB each).
 std::vector<Param> extract_params(const Request& r);
 

@@ -644,15 +644,7 @@ void Inspector::cookies(const Request& r, const AppPolicy& app, int64_t now, std
   const std::string* ch = r.header("Cookie");
   if (!ch) return;
   std::vector<Param> cs;
-  std::string_view s = *ch;
-  for (size_t i = 0; i < s.size();) {
-    size_t e = s.find(';', i);
-    if (e == std::string_view::npos) e = s.size();
-    std::string_view kv = trim(s.substr(i, e - i));
-    size_t eq = kv.find('=');
-    if (eq != std::string_view::npos) cs.push_back({Where::kCookie, std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1))});
-    i = e + 1;
-  }
+  split_cookies(*ch, cs, true);
   auto add = [&](const std::string& name, const char* kind, std::string_view frag, int conf) {
     out.push_back({"cookie", kind, "cookie", name, clip(frag), conf});
   };
@@ -967,13 +959,15 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
         bool token = false;
         for (const auto& h : app->csrf_headers) token |= r.header(h) != nullptr;
         if (!token) {
-          std::vector<Param> ps;
-          split_form(r.query(), Where::kQuery, ps);
+          // The values extracted above: the query's, and the body's where the body is a form;
+          // for multipart and JSON bodies every value, as the application reads them.
           const std::string* ct = r.header("Content-Type");
-          if (ct && icontains(*ct, "x-www-form-urlencoded")) split_form(r.body, Where::kBody, ps);
-          else if (ct && (icontains(*ct, "multipart") || icontains(*ct, "json"))) ps = extract_params(r);
-          for (const auto& p : ps)
+          bool form = ct && icontains(*ct, "x-www-form-urlencoded");
+          bool all_values = ct && (icontains(*ct, "multipart") || icontains(*ct, "json"));
+          for (const auto& p : params) {
+            if (!all_values && p.where != Where::kQuery && !(form && p.where == Where::kBody)) continue;
             for (const auto& f : app->csrf_fields) token |= iequals(p.name, f) && !p.value.empty();
+          }
         }
         if (!token) all.push_back({"csrf", "no anti-csrf token", "request", "", r.method + " " + clip(r.target), 70});
       }
