@@ -30,7 +30,6 @@ namespace {
 
 using compliance::CheckResult;
 using compliance::Evidence;
-constexpr int64_t kSec = 1000000000LL;
 
 struct View {
   std::string data_dir;

@@ -6,6 +6,9 @@
 
 namespace wardsec {
 
+// Nanoseconds in a second: times are ns since the Unix epoch throughout.
+inline constexpr int64_t kSec = 1000000000LL;
+
 int64_t now_ns();
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 // Month from its English three-letter abbreviation (1..12), 0 if not one.

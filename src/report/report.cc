@@ -20,7 +20,6 @@ namespace wardsec::report {
 
 namespace {
 
-constexpr int64_t kSec = 1000000000LL;
 
 std::string fixed(double v, int digits) {
   char b[32];

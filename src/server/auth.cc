@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/timeutil.h"
 #include "core/sqlite.h"
 
 namespace wardsec::server {
@@ -247,7 +248,6 @@ std::string password_problem(const AuthOptions& o, std::string_view user, std::s
 
 namespace {
 
-constexpr int64_t kSec = 1000000000LL;
 
 const char* kSchema =
     "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,"

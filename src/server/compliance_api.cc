@@ -22,7 +22,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int64_t kSec = 1000000000LL;
 
 
 // What every compliance route opens: the catalog, the scoring data, the stores.

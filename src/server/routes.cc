@@ -27,7 +27,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int64_t kSec = 1000000000LL;
 constexpr const char* kAuditDataset = "wardsec.audit";
 
 

@@ -15,7 +15,6 @@ namespace wardsec::server {
 namespace {
 
 using json = nlohmann::json;
-constexpr int64_t kSec = 1000000000LL;
 
 json top(const std::map<std::string, uint64_t>& m, size_t n) {
   std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
