@@ -3,108 +3,94 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <nlohmann/json.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "capture/pcap.h"
 #include "core/timeutil.h"
+#include "dbaudit/auditlog.h"
 #include "dbaudit/policy.h"
 #include "dbaudit/protocol.h"
+#include "dbaudit/record.h"
 
 namespace wardsec {
 
 namespace {
 std::atomic<bool> g_stop{false};
-}
 
-int run_dbaudit(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format,
-                const std::string& policy_file) {
-  if (format != "json" && format != "text") {
-    std::fprintf(stderr, "wardsec dbaudit: --format is json or text, not %s\n", format.c_str());
+void print(const nlohmann::json& j) { std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()); }
+}  // namespace
+
+int run_dbaudit(const DbauditOptions& o) {
+  if (o.format != "json" && o.format != "text") {
+    std::fprintf(stderr, "wardsec dbaudit: --format is json or text, not %s\n", o.format.c_str());
     return 2;
   }
-  if (pcap_file.empty() == interface.empty()) {
-    std::fprintf(stderr, "wardsec dbaudit: name a capture file (--read FILE) or an interface (--interface IF)\n");
+  int sources = !o.pcap_file.empty() + !o.interface.empty() + !o.log_file.empty();
+  if (sources != 1) {
+    std::fprintf(stderr, "wardsec dbaudit: name one source: a capture file (--read FILE), an interface (--interface IF) or an audit log (--log FILE)\n");
     return 2;
   }
   dbaudit::Policy policy;
-  if (std::string e = dbaudit::load_policy(policy_file, policy); !e.empty()) {
+  if (std::string e = dbaudit::load_policy(o.policy_file, policy); !e.empty()) {
     std::fprintf(stderr, "wardsec dbaudit: %s\n", e.c_str());
     return 2;
   }
-  dbaudit::DecoderStats ds;
+  dbaudit::Auditor auditor(policy);
+  bool json = o.format == "json";
   size_t alerts = 0;
   auto on_statement = [&](dbaudit::Statement&& s) {
     const auto& se = *s.session;
-    auto found = dbaudit::check_statement(s, policy);
+    auto found = auditor.check(s);
     alerts += found.size();
-    auto print_alerts = [&] {
-      for (const auto& a : found) {
-        if (format == "text") {
-          std::printf("ALERT %s [%s] %s: %s\n", a.kind.c_str(), a.level.c_str(), a.reason.c_str(), s.text.substr(0, 200).c_str());
-          continue;
-        }
-        nlohmann::json j = {{"@timestamp", format_rfc3339(s.ts)}, {"alert.kind", a.kind}, {"alert.level", a.level}, {"alert.reason", a.reason},
-                            {"db.system", se.system}, {"db.user.name", se.user}, {"db.name", se.database}, {"client.program", se.program},
-                            {"source.ip", se.client.ip}, {"statements", nlohmann::json::array({s.text})}};
-        std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-      }
-    };
-    if (format == "text") {
-      std::printf("%s %s@%s %s:%u %s rows=%lld%s%s\n", format_rfc3339(s.ts).c_str(), se.user.c_str(), se.database.c_str(), se.client.ip.c_str(),
-                  se.client.port, s.text.substr(0, 200).c_str(), static_cast<long long>(s.rows),
-                  s.error_code.empty() ? "" : " error=", s.error_code.c_str());
-      print_alerts();
+    if (json) {
+      print(dbaudit::statement_json(s));
+      for (const auto& a : found) print(dbaudit::alert_json(s, a));
       return;
     }
-    nlohmann::json j;
-    j["@timestamp"] = format_rfc3339(s.ts);
-    j["db.system"] = se.system;
-    j["db.user.name"] = se.user;
-    j["db.name"] = se.database;
-    j["client.program"] = se.program;
-    j["source.ip"] = se.client.ip;
-    j["source.port"] = se.client.port;
-    j["destination.ip"] = se.server.ip;
-    j["destination.port"] = se.server.port;
-    j["db.statement"] = s.text;
-    j["db.statement.kind"] = s.kind;
-    j["db.operation"] = s.sql.operation;
-    j["db.sql.tables"] = s.sql.tables;
-    j["db.sql.columns"] = s.sql.columns;
-    j["db.sql.aggregates"] = s.sql.aggregates;
-    j["db.sql.group_by"] = s.sql.group_by;
-    j["db.sql.has_where"] = s.sql.has_where;
-    j["db.sql.fingerprint"] = s.sql.fingerprint;
-    if (s.rows >= 0) j["db.response.returned_rows"] = s.rows;
-    if (s.affected >= 0) j["db.response.affected_rows"] = s.affected;
-    if (!s.error_code.empty()) {
-      j["error.code"] = s.error_code;
-      j["error.message"] = s.error_message;
-    }
-    if (s.latency_ns >= 0) j["event.duration"] = s.latency_ns;
-    if (se.midstream) j["db.session.midstream"] = true;
-    std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    print_alerts();
+    std::printf("%s %s@%s %s:%u %s rows=%lld%s%s\n", format_rfc3339(s.ts).c_str(), se.user.c_str(), se.database.c_str(), se.client.ip.c_str(),
+                se.client.port, s.text.substr(0, 200).c_str(), static_cast<long long>(s.rows), s.error_code.empty() ? "" : " error=",
+                s.error_code.c_str());
+    for (const auto& a : found)
+      std::printf("ALERT %s [%s] %s (%zu statements)\n", a.kind.c_str(), a.level.c_str(), a.reason.c_str(), a.statements.size());
   };
+
+  if (!o.log_file.empty()) {
+    std::ifstream in(o.log_file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "wardsec dbaudit: %s: cannot read\n", o.log_file.c_str());
+      return 1;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto st = dbaudit::read_audit_log(text, o.log_file, o.log_format, on_statement,
+                                      [](const std::string& w) { std::fprintf(stderr, "wardsec dbaudit: %s\n", w.c_str()); });
+    std::fflush(stdout);
+    if (!st) {
+      std::fprintf(stderr, "wardsec dbaudit: %s\n", st.error().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "%llu records: %llu statements, %llu other records, %llu malformed; %zu alerts\n", (unsigned long long)st->records,
+                 (unsigned long long)st->statements, (unsigned long long)st->skipped, (unsigned long long)st->malformed, alerts);
+    return 0;
+  }
+
+  dbaudit::DecoderStats ds;
   auto on_session = [&](const dbaudit::Session& se) {
     if (!se.tls) return;
     // Encrypted sessions are reported as such: what was said in them cannot be seen here
-    // (use the database's own audit log for them).
-    if (format == "json") {
-      nlohmann::json j = {{"db.system", se.system}, {"db.user.name", se.user}, {"source.ip", se.client.ip},
-                          {"source.port", se.client.port}, {"destination.ip", se.server.ip}, {"destination.port", se.server.port},
-                          {"db.session.tls", true}};
-      std::puts(j.dump().c_str());
-    } else {
+    // (use the database's own audit log for them: --log).
+    if (json) print(dbaudit::tls_session_json(se));
+    else
       std::printf("TLS session %s:%u -> %s:%u (%s): statements not visible\n", se.client.ip.c_str(), se.client.port, se.server.ip.c_str(),
                   se.server.port, se.system.c_str());
-    }
   };
   capture::Reassembler reasm(dbaudit::db_factory(on_statement, on_session, ds));
   capture::CaptureOptions co;
-  co.file = pcap_file;
-  co.interface = interface;
-  co.filter = filter;
+  co.file = o.pcap_file;
+  co.interface = o.interface;
+  co.filter = o.filter;
   capture::PacketStats ps;
   std::signal(SIGINT, [](int) { g_stop = true; });
   std::signal(SIGTERM, [](int) { g_stop = true; });

@@ -1,12 +1,19 @@
-// `wardsec dbaudit`: database statements from a pcap file or a live interface (issue #6).
+// `wardsec dbaudit`: database statements from a pcap file, a live interface, or the
+// databases' own audit logs (issue #6).
 #pragma once
 #include <string>
 
 namespace wardsec {
 
-// `policy_file`: the 防统方 policy (config/dbaudit/policy.yaml); statements that break it are
-// followed by alert objects (alert.kind tongfang, bulk_patient_read, tool_access, ...).
-int run_dbaudit(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format,
-                const std::string& policy_file);
+struct DbauditOptions {
+  std::string pcap_file, interface, filter;
+  std::string log_file, log_format = "auto";  // an audit log export instead of traffic
+  std::string format = "json";                // json or text
+  std::string policy_file;                    // the 防统方 policy (config/dbaudit/policy.yaml)
+};
+
+// Statements that break the policy are followed by alert objects (alert.kind tongfang,
+// bulk_patient_read, tool_access, ...; docs/dbaudit.md).
+int run_dbaudit(const DbauditOptions& o);
 
 }  // namespace wardsec

@@ -1031,14 +1031,16 @@ int main(int argc, char** argv) {
   wc->add_option("--interface", wc_iface, "capture mirrored traffic live on this interface (until Ctrl-C)");
   wc->add_option("--filter", wc_filter, "BPF filter for --pcap/--interface, e.g. 'tcp port 80'");
 
-  std::string db_read, db_iface, db_filter, db_format = "json", db_policy;
-  auto* dba = app.add_subcommand("dbaudit", "database statements (MySQL/MariaDB, PostgreSQL) from a pcap file or a mirror interface");
+  DbauditOptions dbo;
+  auto* dba = app.add_subcommand("dbaudit", "database statements (MySQL/MariaDB, PostgreSQL, SQL Server) from a pcap file, a mirror interface or the databases' audit logs");
   add_common(dba, common);
-  dba->add_option("--read", db_read, "a pcap/pcapng file");
-  dba->add_option("--interface", db_iface, "capture live on this interface (until Ctrl-C)");
-  dba->add_option("--filter", db_filter, "BPF filter, e.g. 'tcp port 3306 or tcp port 5432'");
-  dba->add_option("--format", db_format, "json (one object per statement; default) or text");
-  dba->add_option("--policy", db_policy, "the 防统方 policy of sensitive tables and columns (default config/dbaudit/policy.yaml)");
+  dba->add_option("--read", dbo.pcap_file, "a pcap/pcapng file");
+  dba->add_option("--interface", dbo.interface, "capture live on this interface (until Ctrl-C)");
+  dba->add_option("--filter", dbo.filter, "BPF filter, e.g. 'tcp port 3306 or tcp port 5432 or tcp port 1433'");
+  dba->add_option("--log", dbo.log_file, "a database audit log: MariaDB server_audit, pgaudit, PostgreSQL csvlog, SQL Server / Oracle audit CSV or JSON");
+  dba->add_option("--log-format", dbo.log_format, "mariadb, pgaudit, pgcsv, table (CSV with a header or JSON lines) or auto (default)");
+  dba->add_option("--format", dbo.format, "json (one object per statement; default) or text");
+  dba->add_option("--policy", dbo.policy_file, "the 防统方 policy of sensitive tables and columns (default config/dbaudit/policy.yaml)");
 
   std::string px_listen, px_upstream, px_mode, px_log, px_syslog;
   auto* px = app.add_subcommand("proxy", "reverse proxy in front of a web server: inspect every request, detect or block attacks");
@@ -1124,8 +1126,10 @@ int main(int argc, char** argv) {
     }
     return run_webcheck(wc_files, wc_raw, wc_format, cfg->web);
   }
-  if (dba->parsed())
-    return run_dbaudit(db_read, db_iface, db_filter, db_format, resolve_shipped(db_policy.empty() ? "config/dbaudit/policy.yaml" : db_policy));
+  if (dba->parsed()) {
+    dbo.policy_file = resolve_shipped(dbo.policy_file.empty() ? "config/dbaudit/policy.yaml" : dbo.policy_file);
+    return run_dbaudit(dbo);
+  }
   if (px->parsed()) {
     proxy::Options o = cfg->proxy;
     o.policy = cfg->web;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/csv.h"
 #include "core/result.h"
 #include "core/strutil.h"
 
@@ -16,10 +17,8 @@ struct sqlite3;
 
 namespace wardsec::compliance {
 
-// RFC 4180 CSV: quoted fields with "" escapes and embedded commas/newlines. Errors name the
-// line. Rows are vectors of fields; the first row is the header.
-Result<std::vector<std::vector<std::string>>> parse_csv(std::string_view text, const std::string& name);
-std::string csv_line(const std::vector<std::string>& fields);
+using wardsec::csv_line;
+using wardsec::parse_csv;
 
 struct Zone {
   std::string name, name_zh, cidr, description;

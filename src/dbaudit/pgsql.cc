@@ -196,7 +196,7 @@ class Flipped : public capture::FlowHandler {
 
 // A flow on a port we do not know: the first bytes say which protocol it is. MySQL's server
 // speaks first (a greeting: protocol 10 and a version); PostgreSQL's client does (a startup,
-// SSL or GSS request). Anything else is not a database session and is dropped.
+// SSL or GSS request), and so does SQL Server's (a TDS PRELOGIN packet). Anything else is not a database session and is dropped.
 class Sniffer : public capture::FlowHandler {
  public:
   Sniffer(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st)
@@ -216,6 +216,9 @@ class Sniffer : public capture::FlowHandler {
     else if (c.size() >= 8) {
       uint32_t code = be32(c, 4);
       if (code == 196608 || code == 80877103 || code == 80877104) h_ = make_postgres_decoder(info_, s_, e_, st_);
+      // TDS: a PRELOGIN packet (type 0x12, end of message, a length that fits)
+      else if (c[0] == 0x12 && c[1] == 0x01 && c[2] == 0 && static_cast<unsigned char>(c[3]) >= 8)
+        h_ = make_tds_decoder(info_, s_, e_, st_);
     }
     if (h_) {
       for (const auto& x : seen_) h_->data(x.dir, x.bytes, x.ts);
@@ -261,7 +264,7 @@ capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink
     bool flip = false;
     // The server is the side on a database port (a mid-stream join may have seen it first).
     auto kind = [&](uint16_t port) -> int {
-      return has(opt.mysql_ports, port) ? 1 : has(opt.postgres_ports, port) ? 2 : 0;
+      return has(opt.mysql_ports, port) ? 1 : has(opt.postgres_ports, port) ? 2 : has(opt.tds_ports, port) ? 3 : 0;
     };
     int k = kind(info.server.port);
     if (!k && (k = kind(info.client.port))) {
@@ -271,6 +274,7 @@ capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink
     std::unique_ptr<capture::FlowHandler> h;
     if (k == 1) h = make_mysql_decoder(fi, on_statement, on_session, stats);
     else if (k == 2) h = make_postgres_decoder(fi, on_statement, on_session, stats);
+    else if (k == 3) h = make_tds_decoder(fi, on_statement, on_session, stats);
     else if (!info.midstream) h = std::make_unique<Sniffer>(fi, on_statement, on_session, stats);
     else return nullptr;  // a mid-stream flow on an unknown port: no first bytes to tell
     return flip ? std::make_unique<Flipped>(std::move(h)) : std::move(h);

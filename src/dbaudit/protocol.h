@@ -19,8 +19,10 @@ struct Session {
   std::string system;  // mysql, postgresql, mssql
   capture::Endpoint client, server;
   std::string user, database, program, server_version;
+  std::string client_host;       // the workstation name the client gave (TDS Login7)
   bool tls = false;        // the connection switched to TLS: statements are not visible
   bool midstream = false;  // joined after the login: user/database unknown
+  bool login_encrypted = false;  // TDS login-only encryption: the statements are clear, the login is not
 };
 
 struct Statement {
@@ -54,5 +56,6 @@ capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink
 // The decoders themselves (tests drive them directly with byte streams).
 std::unique_ptr<capture::FlowHandler> make_mysql_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st);
 std::unique_ptr<capture::FlowHandler> make_postgres_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st);
+std::unique_ptr<capture::FlowHandler> make_tds_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st);
 
 }  // namespace wardsec::dbaudit

@@ -182,6 +182,9 @@ SqlInfo analyze_sql(std::string_view sql) {
       continue;
     }
     if (k.type == 'b' && word(k, "rownum")) info.has_limit = true;
+    if (clause == kSelectList && depth == 0 && k.text == "*" && i > 0 && (t[i - 1].type == ',' || t[i - 1].type == '.' || t[i - 1].type == 'E' ||
+                                                                          word(t[i - 1], "distinct")))
+      info.star = true;
     if (k.type == 'f') {
       std::string f = lower(k.text);
       for (const char* a : kAggregates)

@@ -22,6 +22,7 @@ struct SqlInfo {
   std::vector<std::string> aggregates;  // count, sum, avg, min, max, ... as called
   std::vector<std::string> group_by;  // GROUP BY keys (qualifier stripped)
   bool has_where = false;
+  bool star = false;                  // SELECT * (or t.*): every column of the table
   bool has_limit = false;             // LIMIT, TOP, FETCH FIRST, ROWNUM
   int64_t limit = -1;                 // the number when it is one
   bool multiple = false;              // more than one statement

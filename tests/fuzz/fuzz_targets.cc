@@ -178,10 +178,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (x.empty()) std::abort();
   if (info.operation.empty() || info.fingerprint.size() > 8192) std::abort();
 #elif defined(WARDSEC_FUZZ_TARGET_dbaudit_stream)
-  // Both database decoders on a conversation cut from the input: each chunk starts with a
+  // The database decoders (MySQL, PostgreSQL, TDS) on a conversation cut from the input: each chunk starts with a
   // byte whose low bit says the direction and whose other bits its length (x16); 0xFF is a gap.
   dbaudit::DecoderStats st;
-  for (auto make : {dbaudit::make_mysql_decoder, dbaudit::make_postgres_decoder}) {
+  for (auto make : {dbaudit::make_mysql_decoder, dbaudit::make_postgres_decoder, dbaudit::make_tds_decoder}) {
     capture::FlowInfo fi;
     fi.client = {"10.0.0.1", 40000};
     fi.server = {"10.0.0.2", 3306};

@@ -74,12 +74,17 @@ std::vector<std::string> kinds(const std::string& sql, const std::string& progra
 }  // namespace
 
 TEST(DbauditPolicy, TongfangAcrossSchemaFamilies) {
-  // JIMS, pinyin and Chinese names; doctor and drug together are critical, one of them high.
+  // JIMS, pinyin and Chinese names; doctor and drug together (as keys, or one as the key and
+  // the other as the filter: a ranking) are critical, doctor totals high.
   EXPECT_EQ(kinds("SELECT PRESCRIBED_BY, DRUG_CODE, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL GROUP BY PRESCRIBED_BY, DRUG_CODE"),
             (std::vector<std::string>{"tongfang:critical"}));
   EXPECT_EQ(kinds("select ysdm, count(*) from his.mz_cfmx where ypdm = 'Y01' group by ysdm order by 2 desc"),
-            (std::vector<std::string>{"tongfang:high"}));
-  EXPECT_EQ(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 GROUP BY 药品编码"), (std::vector<std::string>{"tongfang:high"}));
+            (std::vector<std::string>{"tongfang:critical"}));
+  EXPECT_EQ(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 WHERE 医生编码 = 'D01' GROUP BY 药品编码"), (std::vector<std::string>{"tongfang:critical"}));
+  EXPECT_EQ(kinds("SELECT KDYS, SUM(JE) FROM ZY_YZ GROUP BY KDYS"), (std::vector<std::string>{"tongfang:high"}));
+  EXPECT_EQ(kinds("SELECT SUM(SL) FROM MZ_CFMX WHERE YSDM = 'D01' AND YPDM = 'Y01'"), (std::vector<std::string>{"tongfang:high"}));
+  // The pharmacy's drug totals (no doctor) are stock figures, not 统方.
+  EXPECT_TRUE(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 GROUP BY 药品编码").empty());
   // Not 统方: a patient's own prescriptions, a count without a doctor or drug key.
   EXPECT_TRUE(kinds("SELECT * FROM MZ_CFMX WHERE BRID = 1001").empty());
   EXPECT_TRUE(kinds("SELECT COUNT(*) FROM MZ_CFMX WHERE KFRQ > '2026-11-01'").empty());

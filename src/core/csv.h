@@ -1,0 +1,16 @@
+// RFC 4180 CSV (inventory exchange, database audit exports).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace wardsec {
+
+// Quoted fields with "" escapes and embedded commas/newlines. Errors name the line. Rows are
+// vectors of fields; the first row is the header.
+Result<std::vector<std::vector<std::string>>> parse_csv(std::string_view text, const std::string& name);
+std::string csv_line(const std::vector<std::string>& fields);
+
+}  // namespace wardsec
