@@ -12,7 +12,7 @@ PKGS=(
   libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libqrencode-dev libxlsxwriter-dev libpcap-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  rsyslog rsyslog-relp rsyslog-openssl python3 python3-aiosmtpd openssl procps
+  rsyslog rsyslog-relp rsyslog-openssl python3 python3-aiosmtpd python3-pymysql python3-psycopg2 openssl procps
   # web-attack detection: nginx as the real upstream of the proxy tests, tcpdump to capture the
   # mirrored-traffic test's pcap, ModSecurity v3 + OWASP CRS as the benchmark's peer (bench/)
   nginx-light tcpdump libmodsecurity-dev modsecurity-crs

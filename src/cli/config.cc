@@ -98,7 +98,7 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web", "proxy"});
+  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web", "proxy", "dbaudit"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   std::string tz;
@@ -108,6 +108,15 @@ Result<Config> load_config(const std::string& path) {
     w.check_keys(wb, "web", {"enabled", "min_confidence", "apps", "exceptions"});
     w.get(wb, "enabled", c.web_enabled, "web.");
     if (std::string e = web::load_policy(wb, c.web); !e.empty()) return Error{path + ": " + e};
+  }
+  if (auto db = root["dbaudit"]) {
+    w.check_keys(db, "dbaudit", {"enabled", "policy", "interface", "pcap", "filter"});
+    w.get(db, "enabled", c.dbaudit_enabled, "dbaudit.");
+    w.get(db, "policy", c.dbaudit_policy, "dbaudit.");
+    w.get(db, "interface", c.dbaudit_interface, "dbaudit.");
+    w.get(db, "pcap", c.dbaudit_pcap, "dbaudit.");
+    w.get(db, "filter", c.dbaudit_filter, "dbaudit.");
+    if (!c.dbaudit_interface.empty() && !c.dbaudit_pcap.empty()) return Error{path + ": dbaudit: name interface or pcap, not both"};
   }
   if (auto px = root["proxy"]) {
     w.check_keys(px, "proxy", {"listen", "upstream", "mode", "routes", "log_file", "syslog", "max_connections", "max_body_mib", "timeout_seconds"});

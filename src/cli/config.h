@@ -35,6 +35,11 @@ struct Config {
   // Web-attack detection on access logs, mirrored traffic and the proxy (docs/web.md).
   bool web_enabled = true;
   web::Policy web;
+  // Database audit (docs/dbaudit.md): statements arriving as events are checked against the
+  // 防统方 policy; the capture input reads a mirror port (interface) or a pcap file.
+  bool dbaudit_enabled = true;
+  std::string dbaudit_policy = "config/dbaudit/policy.yaml";
+  std::string dbaudit_interface, dbaudit_pcap, dbaudit_filter;
   // `wardsec proxy` (docs/web.md); its policy is `web` above.
   proxy::Options proxy;
   Config();

@@ -111,3 +111,70 @@ int run_dbaudit(const DbauditOptions& o) {
 }
 
 }  // namespace wardsec
+
+#include <spdlog/spdlog.h>
+
+#include "cli/config.h"
+#include "dbaudit/enrich.h"
+#include "ingest/pipeline.h"
+#include "web/enrich.h"
+
+namespace wardsec {
+
+Result<std::function<void(Event&)>> make_enrichers(const Config& cfg) {
+  std::function<void(Event&)> web_stage, db_stage;
+  if (cfg.web_enabled) web_stage = web::make_enricher(cfg.web);
+  if (cfg.dbaudit_enabled) {
+    dbaudit::Policy p;
+    if (std::string e = dbaudit::load_policy(resolve_shipped(cfg.dbaudit_policy), p); !e.empty()) return Error{"dbaudit.policy: " + e};
+    db_stage = dbaudit::make_enricher(p);
+  }
+  if (!web_stage || !db_stage) return web_stage ? web_stage : db_stage;
+  return std::function<void(Event&)>([web_stage, db_stage](Event& ev) {
+    web_stage(ev);
+    db_stage(ev);
+  });
+}
+
+std::thread start_dbaudit_capture(const Config& cfg, ingest::Pipeline& pipeline, const std::atomic<bool>& stop) {
+  if (cfg.dbaudit_interface.empty() && cfg.dbaudit_pcap.empty()) return {};
+  capture::CaptureOptions co;
+  co.interface = cfg.dbaudit_interface;
+  co.file = cfg.dbaudit_pcap;
+  co.filter = cfg.dbaudit_filter;
+  return std::thread([co, &pipeline, &stop] {
+    std::string where = co.interface.empty() ? co.file : co.interface;
+    ingest::RawBatch batch;
+    int64_t last = now_ns();
+    auto flush = [&] {
+      if (batch.empty()) return;
+      batch.input = "dbaudit";
+      batch.source = "capture " + where;
+      pipeline.submit(std::move(batch));  // waits for room: a mirror port's kernel buffer absorbs the wait, its drops are counted by libpcap
+      batch = ingest::RawBatch{};
+      last = now_ns();
+    };
+    auto add = [&](const nlohmann::json& j) {
+      batch.add(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ns());
+      if (batch.msgs.size() >= 512) flush();
+    };
+    dbaudit::DecoderStats ds;
+    capture::Reassembler reasm(dbaudit::db_factory([&](dbaudit::Statement&& s) { add(dbaudit::statement_json(s)); },
+                                                   [&](const dbaudit::Session& se) {
+                                                     if (se.tls) add(dbaudit::tls_session_json(se));
+                                                   },
+                                                   ds));
+    capture::PacketStats ps;
+    spdlog::info("dbaudit: capturing database traffic from {}", where);
+    auto st = capture::capture(co, reasm, ps, [&] {
+      if (now_ns() - last > 200LL * 1000000) flush();
+      return stop.load();
+    });
+    flush();
+    if (!st.ok()) spdlog::error("dbaudit: {}", st.error());
+    spdlog::info("dbaudit: {} packets, {} database sessions ({} TLS), {} statements, {} malformed", ps.packets, ds.sessions, ds.tls_sessions,
+                 ds.statements, ds.malformed);
+  });
+}
+
+}  // namespace wardsec

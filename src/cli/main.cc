@@ -134,7 +134,12 @@ int run_server(Config cfg, bool demo, double rate) {
   }
   if (cfg.retention_days < 180)
     spdlog::warn("store.retention_days is {}: below the 180 days the Cybersecurity Law requires for network logs", cfg.retention_days);
-  if (cfg.web_enabled) cfg.pipeline.enrich = web::make_enricher(cfg.web);
+  auto enrich = make_enrichers(cfg);
+  if (!enrich) {
+    std::fprintf(stderr, "wardsec: %s\n", enrich.error().c_str());
+    return 2;
+  }
+  cfg.pipeline.enrich = *enrich;
   ingest::Pipeline pipeline(**writer, cfg.pipeline);
   // Detection: alerts in <data>/alerts.db, outputs on their own thread, the engine on the
   // pipeline's detection stage.
@@ -259,9 +264,11 @@ int run_server(Config cfg, bool demo, double rate) {
       }
     });
   }
+  std::thread dbcap = start_dbaudit_capture(cfg, pipeline, g_stop);
   io.run();
   g_stop = true;
   if (gen.joinable()) gen.join();
+  if (dbcap.joinable()) dbcap.join();
   pipeline.stop();
   if (detector) detector->save_cursor();
   outputs.stop();
@@ -277,7 +284,12 @@ int run_import(Config cfg, const std::vector<std::string>& files) {
     std::fprintf(stderr, "wardsec import: %s\n", writer.error().c_str());
     return 1;
   }
-  if (cfg.web_enabled) cfg.pipeline.enrich = web::make_enricher(cfg.web);
+  auto enrich = make_enrichers(cfg);
+  if (!enrich) {
+    std::fprintf(stderr, "wardsec import: %s\n", enrich.error().c_str());
+    return 2;
+  }
+  cfg.pipeline.enrich = *enrich;
   ingest::Pipeline pipeline(**writer, cfg.pipeline);
   pipeline.start();
   int rc = 0;
@@ -1188,9 +1200,15 @@ int main(int argc, char** argv) {
     auto items = read_results_csv(s_results);
     return items ? print_score(*items, s_level, s_scoring) : 2;
   }
-  if (rules->parsed())
+  if (rules->parsed()) {
+    auto enrich = make_enrichers(*cfg);
+    if (!enrich) {
+      std::fprintf(stderr, "wardsec rules: %s\n", enrich.error().c_str());
+      return 2;
+    }
     return run_rules(lint->parsed(), rule_paths, events_file, resolve_shipped(mapping_file.empty() ? "rules/mapping/sigma.yaml" : mapping_file), rules_format,
-                     cfg->web_enabled ? web::make_enricher(cfg->web) : nullptr);
+                     *enrich);
+  }
   if (gen->parsed()) {
     demo::Generator g(gen_seed);
     int64_t t0 = now_ns() - static_cast<int64_t>(static_cast<double>(gen_count) / gen_rate * 1e9);

@@ -271,7 +271,7 @@ void Auditor::cross(const Statement& s, Account& a, std::vector<DbAlert>& out) {
     bool doc = false, drug = false;
     for (const auto& x : a.presc) {
       if (!x.aggregate) continue;
-      if (x.fingerprint == q.fingerprint_hash) same++;
+      if (x.fingerprint == q.fingerprint_hash && x.doctor && x.drug) same++;  // each one doctor-and-drug cell or ranking
       doc = doc || x.doctor;
       drug = drug || x.drug;
     }

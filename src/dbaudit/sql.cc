@@ -159,6 +159,10 @@ SqlInfo analyze_sql(std::string_view sql) {
         if (word(t[j], "to")) info.into_outfile = true;
       continue;
     }
+    if (clause == kFrom && word(k, "on")) {  // join conditions name columns too (p.PRESCRIBED_BY = d.EMP_NO)
+      clause = kOther;
+      continue;
+    }
     if (k.type == 'K' && word(k, "where")) {
       info.has_where = true;
       clause = kWhere;

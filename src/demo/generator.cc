@@ -178,13 +178,29 @@ std::string Generator::his_app(int64_t ts) {
   return header(134, ts, "his-app-0" + std::to_string(uniform(1, 2)), "his-app") + buf;
 }
 
+// Database statements as the center's database-audit capture input records them (one JSON
+// object per statement, docs/dbaudit.md): the HIS application's everyday queries.
 std::string Generator::db_server(int64_t ts) {
   static constexpr const char* kStmts[] = {
-      "SELECT * FROM OUTP_ORDERS WHERE PATIENT_ID = ?", "UPDATE PAT_VISIT SET DISCHARGE_DATE = ? WHERE PATIENT_ID = ?",
-      "INSERT INTO OUTP_BILL_ITEMS VALUES (?, ?, ?, ?)", "SELECT ITEM_NAME, AMOUNT FROM OUTP_BILL_ITEMS WHERE VISIT_NO = ?"};
-  std::string user = pick(kServiceAccounts);
-  return header(134, ts, "his-db-01", "mysqld") + "AUDIT: user=" + user + " host=10.20.0.1" + std::to_string(uniform(1, 2)) +
-         " db=his query=\"" + pick(kStmts) + "\" rows=" + std::to_string(uniform(0, 40));
+      "SELECT * FROM OUTP_ORDERS WHERE PATIENT_ID = 'P%08d'", "UPDATE PAT_VISIT SET DISCHARGE_DATE = SYSDATE WHERE PATIENT_ID = 'P%08d'",
+      "INSERT INTO OUTP_BILL_ITEMS VALUES (%d, 1, 'A01', 12.5)", "SELECT ITEM_NAME, AMOUNT FROM OUTP_BILL_ITEMS WHERE VISIT_NO = %d",
+      "SELECT * FROM DRUG_PRESC_DETAIL WHERE PRESC_NO = %d"};
+  static constexpr const char* kApps[] = {"his_app", "emr_app", "lis_app"};
+  char stmt[160];
+  std::snprintf(stmt, sizeof stmt, kStmts[uniform(0, 4)], uniform(1, 9999999));
+  return db_statement(ts, pick(kApps), "10.20.0.1" + std::to_string(uniform(1, 2)), "HIS", stmt, uniform(0, 40));
+}
+
+std::string Generator::db_statement(int64_t ts, const std::string& user, const std::string& ip, const std::string& program, const std::string& stmt,
+                                    int rows) {
+  std::string esc;
+  for (char c : stmt) {
+    if (c == '"' || c == '\\') esc += '\\';
+    esc += c;
+  }
+  return "{\"@timestamp\":\"" + format_rfc3339(ts) + "\",\"event.dataset\":\"dbaudit.statement\",\"db.system\":\"oracle\",\"db.name\":\"HIS\"," +
+         "\"db.user.name\":\"" + user + "\",\"source.ip\":\"" + ip + "\",\"destination.ip\":\"10.20.0.50\",\"client.program\":\"" + program +
+         "\",\"db.statement\":\"" + esc + "\",\"db.response.returned_rows\":" + std::to_string(rows) + "}";
 }
 
 std::string Generator::auditd(int64_t ts) {
@@ -215,10 +231,10 @@ std::string Generator::device_to_internet(int64_t ts) {
 }
 
 std::string Generator::tongfang(int64_t ts) {
-  return header(132, ts, "his-db-01", "mysqld") +
-         "AUDIT: user=his_query host=10.50.7.88 db=his client=Navicat query=\"SELECT d.DOCTOR_NAME, p.DRUG_NAME, SUM(p.QUANTITY) FROM "
-         "DRUG_PRESC_DETAIL p JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.EMP_NO WHERE p.PRESC_DATE >= ? GROUP BY d.DOCTOR_NAME, p.DRUG_NAME\" rows=" +
-         std::to_string(uniform(800, 3000));
+  return db_statement(ts, "his_query", "10.50.7.88", "PL/SQL Developer",
+                      "SELECT d.DOCTOR_NAME, p.DRUG_NAME, SUM(p.QUANTITY) FROM DRUG_PRESC_DETAIL p JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.EMP_NO "
+                      "WHERE p.PRESC_DATE >= DATE '2026-11-01' GROUP BY d.DOCTOR_NAME, p.DRUG_NAME",
+                      uniform(800, 3000));
 }
 
 std::string Generator::new_admin(int64_t ts) {

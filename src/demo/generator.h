@@ -34,6 +34,7 @@ class Generator {
   std::string switch_log(int64_t ts);
   std::string his_app(int64_t ts);
   std::string db_server(int64_t ts);
+  std::string db_statement(int64_t ts, const std::string& user, const std::string& ip, const std::string& program, const std::string& stmt, int rows);
   std::string auditd(int64_t ts);
   std::string sudo(int64_t ts);
   std::string pacs(int64_t ts);

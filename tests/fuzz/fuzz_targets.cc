@@ -17,6 +17,7 @@
 #include "server/httputil.h"
 #include "store/format.h"
 #include "capture/pcap.h"
+#include "dbaudit/auditlog.h"
 #include "dbaudit/protocol.h"
 #include "dbaudit/sql.h"
 #include "capture/tcp.h"
@@ -177,6 +178,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& x : info.tables)
     if (x.empty()) std::abort();
   if (info.operation.empty() || info.fingerprint.size() > 8192) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_dbaudit_log)
+  // The database audit-log readers: every format on the same input; never throws, every
+  // statement has a session, and no more statements than records.
+  for (const char* f : {"auto", "mariadb", "pgaudit", "pgcsv", "table"}) {
+    size_t n = 0;
+    auto st = dbaudit::read_audit_log(in, "fuzz", f, [&](dbaudit::Statement&& s) {
+      n++;
+      if (!s.session) std::abort();
+    }, nullptr);
+    if (st && (st->statements != n || n > st->records)) std::abort();
+  }
 #elif defined(WARDSEC_FUZZ_TARGET_dbaudit_stream)
   // The database decoders (MySQL, PostgreSQL, TDS) on a conversation cut from the input: each chunk starts with a
   // byte whose low bit says the direction and whose other bits its length (x16); 0xFF is a gap.

@@ -5,53 +5,27 @@ statements sent by their own command-line clients while tcpdump captures the loo
 tables, aggregates and GROUP BY keys, rows returned or affected, errors; and an SSL request the
 server refuses continues to be read in the clear (sessions that do switch to TLS are unit-tested:
 tests/unit/dbaudit_protocol_test.cc)."""
-import glob
 import json
 import os
-import shutil
 import subprocess
-import time
 
-from harness import TempDir, args, cli, free_port, run, wait_for
-
-TCPDUMP = shutil.which("tcpdump") or "/usr/bin/tcpdump"
-
-
-def start_capture(t, name, port):
-    pcap = os.path.join(t, name)
-    td = subprocess.Popen([TCPDUMP, "-i", "lo", "-s", "0", "-U", "-w", pcap, f"tcp port {port}"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: os.path.exists(pcap) and os.path.getsize(pcap) > 0, 10, "tcpdump to start")
-    time.sleep(0.5)
-    return td, pcap
-
-
-def stop_capture(td):
-    time.sleep(1)
-    td.terminate()
-    td.wait(10)
+from dbservers import mariadb as mariadb_server, postgres as postgres_server, start_capture, stop_capture
+from harness import TempDir, args, cli, run
 
 
 def mariadb(r, w, t):
-    port = free_port()
-    data, sock = os.path.join(t, "mdb"), os.path.join(t, "mdb.sock")
-    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal"],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    srv = subprocess.Popen(["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1",
-                            "--user=root", f"--pid-file={t}/mdb.pid", f"--log-error={t}/mdb.err"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        sql = lambda *a, **kw: subprocess.run(["mariadb", "--no-defaults", *a], capture_output=True, text=True, **kw)
-        wait_for(lambda: sql("-S", sock, "-uroot", "-e", "select 1").returncode == 0, 30, "MariaDB")
+    with mariadb_server(t) as (port, sql):
         setup = ("CREATE DATABASE his; CREATE USER 'his_app'@'127.0.0.1' IDENTIFIED BY 'App-2026'; GRANT ALL ON his.* TO 'his_app'@'127.0.0.1';"
                  "CREATE TABLE his.MZ_CFMX (id INT PRIMARY KEY AUTO_INCREMENT, YSDM VARCHAR(10), YPDM VARCHAR(10), SL INT, JE DECIMAL(10,2));"
                  "INSERT INTO his.MZ_CFMX (YSDM, YPDM, SL, JE) VALUES ('D01','Y01',3,12.5),('D01','Y02',5,30),('D02','Y01',1,4.2),('D03','Y03',2,8);")
-        r.check(sql("-S", sock, "-uroot", "-e", setup).returncode == 0, "MariaDB: the HIS schema is created")
+        r.check(sql("-e", setup).returncode == 0, "MariaDB: the HIS schema is created")
         td, pcap = start_capture(t, "mariadb.pcap", port)
         stmts = ["SELECT YSDM, YPDM, SUM(SL), SUM(JE) FROM MZ_CFMX GROUP BY YSDM, YPDM",
                  "SELECT * FROM MZ_CFMX WHERE id = 2",
                  "UPDATE MZ_CFMX SET SL = SL + 1 WHERE id = 1",
                  "SELECT * FROM nosuch"]
-        res = sql("-h", "127.0.0.1", "-P", str(port), "-u", "his_app", "-pApp-2026", "--ssl=0", "his", "-e", ";".join(stmts))
+        res = subprocess.run(["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", str(port), "-u", "his_app", "-pApp-2026", "--ssl=0", "his", "-e",
+                              ";".join(stmts)], capture_output=True, text=True)
         stop_capture(td)
         out = cli(w, "dbaudit", "--read", pcap, "--format", "json")
         got = [json.loads(l) for l in out.stdout.splitlines()]
@@ -71,27 +45,13 @@ def mariadb(r, w, t):
         r.check(seen.get(stmts[2], {}).get("db.response.affected_rows") == 1, "MariaDB: the update's affected rows")
         r.check(seen.get(stmts[3], {}).get("error.code") == "1146", "MariaDB: the error code of a failing statement")
         r.check(res.returncode != 0, "MariaDB: the client saw the same error")
-    finally:
-        srv.terminate()
-        srv.wait(30)
 
 
 def postgres(r, w, t):
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    if not bins:
-        r.check(False, "PostgreSQL is installed (install-deps)")
-        return
-    pg = bins[-1]
-    port = free_port()
-    data = os.path.join(t, "pg")
-    os.makedirs(data)
-    shutil.chown(data, "postgres")
-    os.chmod(t, 0o755)
-    as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(as_pg + [f"{pg}/initdb", "-D", data, "-A", "trust", "-U", "postgres"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(as_pg + [f"{pg}/pg_ctl", "-D", data, "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c ssl=off", "-l",
-                            f"{data}/log", "-w", "start"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with postgres_server(t) as port:
+        if port is None:
+            r.check(False, "PostgreSQL is installed (install-deps)")
+            return
         env = dict(os.environ, PGSSLMODE="disable", PGAPPNAME="HIS-Report")
         psql = lambda db, *c: subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-X", db, *sum([["-c", x] for x in c], [])],
                                              capture_output=True, text=True, env=env)
@@ -128,8 +88,6 @@ def postgres(r, w, t):
         got = [json.loads(l) for l in out.stdout.splitlines()]
         # ssl=off: the server answers 'N' and the session continues in the clear.
         r.check(any(g.get("db.statement") == "select 1" for g in got), "PostgreSQL: an SSL request refused by the server continues in the clear")
-    finally:
-        subprocess.run(as_pg + [f"{pg}/pg_ctl", "-D", data, "-m", "fast", "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def body(r):

@@ -5,6 +5,7 @@
 #include "core/event.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
+#include "dbaudit/enrich.h"
 #include "web/enrich.h"
 
 namespace wardsec::test {
@@ -31,6 +32,15 @@ inline Event decode_enriched(std::string line, int64_t received = 1795694400LL *
   Event ev = decode(std::move(line), received);
   static const web::Inspector insp;
   web::enrich(insp, ev);
+  // The database-audit stage with the shipped policy; a fresh auditor per line, so samples do
+  // not share cross-statement state.
+  static const dbaudit::Policy policy = [] {
+    dbaudit::Policy p;
+    dbaudit::load_policy(std::string(WARDSEC_SOURCE_DIR) + "/config/dbaudit/policy.yaml", p);
+    return p;
+  }();
+  dbaudit::Auditor auditor(policy);
+  dbaudit::enrich(auditor, ev);
   return ev;
 }
 
