@@ -9,6 +9,20 @@ namespace wardsec::capture {
 
 namespace {
 
+void ipv4_text(const uint8_t* a, std::string& out) {
+  char buf[16];
+  size_t n = 0;
+  for (int i = 0; i < 4; i++) {
+    unsigned v = a[i];
+    if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+    buf[n++] = static_cast<char>('0' + v % 10);
+    if (i < 3) buf[n++] = '.';
+  }
+  out.assign(buf, n);
+}
+
+
 uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 uint32_t be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
 
@@ -45,10 +59,8 @@ bool decode_ip(const uint8_t* p, size_t n, Segment& seg, PacketStats& st) {
     uint16_t frag = be16(p + 6);
     if ((frag & 0x1FFF) != 0 || (frag & 0x2000)) return st.fragments++, false;
     if (p[9] != 6) return st.not_tcp++, false;
-    inet_ntop(AF_INET, p + 12, buf, sizeof buf);
-    seg.src.ip = buf;
-    inet_ntop(AF_INET, p + 16, buf, sizeof buf);
-    seg.dst.ip = buf;
+    ipv4_text(p + 12, seg.src.ip);  // glibc's inet_ntop goes through sprintf: a tenth of the decode time
+    ipv4_text(p + 16, seg.dst.ip);
     return decode_tcp(p + ihl, total - ihl, seg, st);
   }
   if (v == 6) {

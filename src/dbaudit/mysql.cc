@@ -53,19 +53,27 @@ class MySql : public SessionDecoder {
 
   void data(int dir, std::string_view bytes, int64_t ts) override {
     if (dead_) return;
-    std::string& b = buf_[dir];
-    b.append(bytes);
+    std::string& buf = buf_[dir];
+    // Whole packets are read straight from the segment; only a packet cut by the segment's
+    // end is copied to wait for the rest.
+    std::string_view b = bytes;
+    if (!buf.empty()) {
+      buf.append(bytes);
+      b = buf;
+    }
     if (b.size() > 2 * kMaxPacket) return fail();
     size_t at = 0;
     while (!dead_ && b.size() - at >= 4) {
       size_t len = le(b, at, 3);
       if (b.size() - at - 4 < len) break;
-      std::string_view payload = std::string_view(b).substr(at + 4, len);
+      std::string_view payload = b.substr(at + 4, len);
       if (dir == 0) client(payload, ts);
       else server(payload, ts);
       at += 4 + len;
     }
-    b.erase(0, at);
+    if (dead_) return;
+    if (buf.empty()) buf.assign(b.substr(std::min(at, b.size())));
+    else buf.erase(0, at);
   }
   void gap(int, uint64_t) override {
     // Lost bytes: packet boundaries are lost too. Pending statements end without a result.

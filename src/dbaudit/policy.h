@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/strutil.h"
@@ -16,13 +17,16 @@
 
 namespace wardsec::dbaudit {
 
+using NameSet = std::unordered_set<std::string>;
+
 struct Policy {
-  std::vector<std::string> prescription_tables, patient_tables, doctor_columns, drug_columns, tools;  // lower-case
+  NameSet prescription_tables, patient_tables, doctor_columns, drug_columns;  // lower-case
+  std::vector<std::string> tools;                                            // lower-case, matched as parts of the program name
   int64_t bulk_patient_rows = 1000;
   // Accounts: the HIS application's own (the normal path: not held to the cross-statement
   // extraction rules), report accounts (doctor totals for performance pay are their job), and
   // the accounts allowed at all (empty: not checked).
-  std::vector<std::string> application_accounts, report_accounts, approved_accounts;
+  NameSet application_accounts, report_accounts, approved_accounts;
   std::vector<Cidr> approved_clients;  // empty: not checked
   std::vector<std::string> approved_clients_text;
   // Duty time for people's accounts (application accounts run around the clock), local time.

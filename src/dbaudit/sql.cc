@@ -46,21 +46,14 @@ SqlInfo analyze_sql(std::string_view sql) {
   web::sql_tokens_into(sql, web::SqlContext::kBare, 20000, t);
   // Fingerprint: literals as ?, runs of "?, ?, ..." collapsed, comments dropped.
   std::string& fp = info.fingerprint;
+  fp.reserve(sql.size() + 16);
   for (size_t i = 0; i < t.size(); i++) {
     const auto& k = t[i];
     if (k.type == 'c') continue;
-    std::string piece;
-    if (k.type == 's' || k.type == 'n') {
-      piece = "?";
-      // "( ?, ?, ? )" and "VALUES (...), (...)" collapse to one
-      if (fp.size() >= 4 && fp.compare(fp.size() - 4, 4, " ? ,") == 0) continue;
-    } else if (k.type == 'b' || k.type == 'f' || k.type == 'k' || k.type == 'K' || k.type == 'E' || k.type == 'U' || k.type == '&' ||
-               k.type == 'o' || k.type == 'w') {
-      piece = k.type == 'b' ? ident(k.text) : lower(k.text);
-    } else {
-      piece = std::string(k.text);
-    }
-    if (piece == "," && fp.size() >= 2 && fp.compare(fp.size() - 2, 2, " ?") == 0) {
+    bool literal = k.type == 's' || k.type == 'n';
+    // "( ?, ?, ? )" and "VALUES (...), (...)" collapse to one
+    if (literal && fp.size() >= 4 && fp.compare(fp.size() - 4, 4, " ? ,") == 0) continue;
+    if (k.type == ',' && fp.size() >= 2 && fp.compare(fp.size() - 2, 2, " ?") == 0) {
       // look ahead: a literal follows -> the list keeps one ?
       size_t j = i + 1;
       while (j < t.size() && t[j].type == 'c') j++;
@@ -70,7 +63,15 @@ SqlInfo analyze_sql(std::string_view sql) {
       }
     }
     if (!fp.empty()) fp.push_back(' ');
-    fp += piece;
+    if (literal) {
+      fp.push_back('?');
+    } else if (k.type == 'b' || k.type == 'f' || k.type == 'k' || k.type == 'K' || k.type == 'E' || k.type == 'U' || k.type == '&' ||
+               k.type == 'o' || k.type == 'w') {
+      for (char c : k.text)  // identifiers without their quoting, folded to lower case
+        if (k.type != 'b' || (c != '`' && c != '"' && c != '[' && c != ']')) fp.push_back(lower_ascii(c));
+    } else {
+      fp.append(k.text);
+    }
     if (fp.size() > 4096) break;
   }
   info.fingerprint_hash = hash64(info.fingerprint);
