@@ -50,5 +50,7 @@ std::string time_range(const Api& api, std::map<std::string, std::string>& query
 void add_compliance_routes(std::vector<Route>& t, Api* api);
 // The web-attack page's route (web_api.cc).
 void add_web_routes(std::vector<Route>& t, Api* api);
+// The database-audit pages' routes (db_api.cc).
+void add_db_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

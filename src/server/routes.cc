@@ -794,6 +794,7 @@ std::vector<Route> build_routes(Api* api) {
   };
   add_compliance_routes(t, api);
   add_web_routes(t, api);
+  add_db_routes(t, api);
   return t;
 }
 

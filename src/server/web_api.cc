@@ -44,7 +44,7 @@ Response web_attacks(Api& api, Request& r) {
   for (const char* c : web::kClasses) series[c] = std::vector<uint64_t>(kBuckets, 0);
   std::map<std::string, uint64_t> by_class, urls, params, sources, kinds;
   json recent = json::array();
-  uint64_t n = 0, malformed = 0;
+  uint64_t n = 0;
   const int64_t deadline = now_ns() + 2 * kSec;
   bool timed_out = false;
   int64_t oldest = so.to;
