@@ -267,6 +267,31 @@ try {
   const detail = await page.innerText('[data-test=web-detail]')
   check(detail.includes('onload') && /xss|跨站/i.test(detail), `a web attack sent as an access log line shows with its decoded evidence (${detail.split('\n').slice(0, 1)})`)
   await both('web')
+
+  // Database audit: a 统方 statement as the capture input records it, sent over syslog, shows as
+  // a 统方 alert with the statement behind it.
+  const dbLine = JSON.stringify({
+    '@timestamp': new Date().toISOString(), 'event.dataset': 'dbaudit.statement', 'db.system': 'mysql', 'db.name': 'his',
+    'db.user.name': 'tongji', 'source.ip': '10.50.7.88', 'client.program': 'Navicat Premium', 'db.response.returned_rows': 1260,
+    'db.statement': `SELECT YSDM, YPDM, SUM(SL) FROM MZ_CFMX WHERE KFRQ >= '2026-11-01' /* ${marker} */ GROUP BY YSDM, YPDM`,
+  })
+  const sock3 = dgram.createSocket('udp4')
+  await new Promise((r) => sock3.send(dbLine, udp, '127.0.0.1', r))
+  sock3.close()
+  await page.click('a[href="/db"]')
+  const dbRow = await waitFor(async () => {
+    await page.click('form.filters button.btn')
+    await sleep(500)
+    const rows = await page.$$('[data-test=db-tongfang] tbody tr')
+    for (const r of rows) if ((await r.innerText()).includes(marker)) return r
+    return null
+  }, 30000, 'the 统方 statement in the database page')
+  await dbRow.click()
+  await page.waitForSelector('[data-test=db-detail]')
+  const dbDetail = await page.innerText('[data-test=db-detail]')
+  check(dbDetail.includes('统方') && dbDetail.includes('tongji') && dbDetail.includes('MZ_CFMX'),
+    `a 统方 statement shows as an alert with its account and statement (${dbDetail.split('\n').slice(0, 2).join(' ')})`)
+  await both('db')
   await page.click('a[href="/assets"]')
   await page.waitForSelector('[data-test=inventory]')
   await both('assets')

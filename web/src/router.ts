@@ -10,6 +10,7 @@ export const router = createRouter({
     { path: '/search', component: () => import('./views/Search.vue'), meta: { perm: 'events.read' } },
     { path: '/alerts', component: () => import('./views/Alerts.vue'), meta: { perm: 'alerts.read' } },
     { path: '/web', component: () => import('./views/WebAttacks.vue'), meta: { perm: 'events.read' } },
+    { path: '/db', component: () => import('./views/Database.vue'), meta: { perm: 'events.read' } },
     { path: '/assets', component: () => import('./views/Assets.vue'), meta: { perm: 'assets.read' } },
     { path: '/compliance', component: () => import('./views/Compliance.vue'), meta: { perm: 'compliance.read' } },
     { path: '/users', component: () => import('./views/Users.vue'), meta: { perm: 'users.read' } },
