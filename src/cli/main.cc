@@ -1018,11 +1018,13 @@ int main(int argc, char** argv) {
   std::string rep_kind, rep_system, rep_format = "html", rep_out, rep_lang = "zh-CN", rep_org;
   int rep_year = 0;
   auto* rep = app.add_subcommand("report", "a system's self-assessment or grading report, or the year's work summary (HTML, PDF, XLSX)");
-  rep->add_option("kind", rep_kind, "self-assessment, grading, rectification or annual")
+  rep->add_option("kind", rep_kind, "self-assessment, grading, rectification, annual or dbaudit (the month's 防统方 report)")
       ->required()
-      ->check(CLI::IsMember({"self-assessment", "grading", "rectification", "annual"}));
+      ->check(CLI::IsMember({"self-assessment", "grading", "rectification", "annual", "dbaudit"}));
   rep->add_option("--system", rep_system, "graded system id (inventory); not for annual");
-  rep->add_option("--year", rep_year, "the year of an annual summary (default: this year)");
+  rep->add_option("--year", rep_year, "the year of an annual summary or a dbaudit report (default: this year)");
+  int rep_month = 0;
+  rep->add_option("--month", rep_month, "the month of a dbaudit report, 1-12 (default: last month)");
   rep->add_option("--format", rep_format, "html (default), pdf (printed by Chromium), xlsx (checklist or filing form)")
       ->check(CLI::IsMember({"html", "pdf", "xlsx"}));
   rep->add_option("--out", rep_out, "output file")->required();
@@ -1087,6 +1089,25 @@ int main(int argc, char** argv) {
       return f ? Status{} : Status{Error{"cannot write " + rep_out}};
     };
     Status s;
+    if (rep_kind == "dbaudit") {
+      if (rep_format == "xlsx") {
+        std::fprintf(stderr, "wardsec report: the 防统方 report is html or pdf\n");
+        return 2;
+      }
+      int64_t local = now_ns() + static_cast<int64_t>(cfg->tz_sec) * kSec;
+      int year = std::atoi(format_rfc3339(local).substr(0, 4).c_str()), month = std::atoi(format_rfc3339(local).substr(5, 2).c_str());
+      if (!rep_month) month == 1 ? (year--, month = 12) : month--;  // last month, the one a monthly report is for
+      else month = rep_month;
+      if (rep_year) year = rep_year;
+      auto html = report::dbaudit_month_html(src, year, month, rep_lang);
+      s = html ? write_html(*html) : Status{Error{html.error()}};
+      if (s) std::printf("%s: %04d-%02d 防统方 report\n", rep_out.c_str(), year, month);
+      if (!s) {
+        std::fprintf(stderr, "wardsec report: %s\n", s.error().c_str());
+        return 1;
+      }
+      return 0;
+    }
     if (rep_kind == "annual") {
       if (rep_format == "xlsx") {
         std::fprintf(stderr, "wardsec report: the annual summary is html or pdf\n");

@@ -15,11 +15,11 @@
 #include "alert/alert_store.h"
 #include "compliance/grading.h"
 #include "core/timeutil.h"
+#include "report/common.h"
 
 namespace wardsec::report {
 
-namespace {
-
+namespace detail {
 
 std::string fixed(double v, int digits) {
   char b[32];
@@ -33,7 +33,9 @@ std::string local_time(int64_t ns, int tz_sec) {
   return s.substr(0, 10) + " " + s.substr(11, 5);
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 std::string escape_html(std::string_view s) {
   std::string o;
@@ -98,9 +100,8 @@ Result<SystemData> gather(const Sources& src, const std::string& system) {
   return d;
 }
 
-namespace {
-
-const char* kCss = R"(
+namespace detail {
+const char* const kCss = R"(
 @page { size: A4; margin: 18mm 16mm; }
 body { font-family: 'Noto Serif CJK SC', 'Noto Sans CJK SC', 'Source Han Serif SC', serif; color: #111; font-size: 10.5pt; line-height: 1.55; }
 h1 { font-size: 20pt; text-align: center; margin: 0 0 6mm; letter-spacing: 2px; }
@@ -122,12 +123,9 @@ td.num, th.num { text-align: right; }
 h2.break { page-break-before: always; }
 footer { margin-top: 8mm; color: #666; font-size: 8.5pt; border-top: 0.5px solid #aaa; padding-top: 2mm; }
 )";
+}  // namespace detail
 
-// One language's words; the report is in Chinese unless `en`.
-struct Words {
-  bool en;
-  std::string operator()(const char* zh, const char* e) const { return en ? e : zh; }
-};
+namespace {
 
 std::string object_name(const std::string& key, const Words& L) {
   auto o = compliance::parse_object(key);

@@ -55,6 +55,10 @@ Status xlsx(Kind kind, const SystemData& d, const std::string& path);
 // The year's 等保 work summary across every graded system: grading, self-assessment results,
 // rectification, security events handled, what is left for next year. A whole HTML document.
 Result<std::string> annual_html(const Sources& src, int year, const std::string& lang);
+// The month's 防统方 report from the database audit's statements in the store: 统方 attempts
+// with account, client, program, statement and outcome; other database alerts; accounts and
+// clients. A whole HTML document.
+Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
 Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
 

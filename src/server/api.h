@@ -46,6 +46,10 @@ inline std::string str(const nlohmann::json& j, const char* k) {
 // hours). "" when fine, else the message for a 400.
 std::string time_range(const Api& api, std::map<std::string, std::string>& query, search::SearchOptions& so);
 
+// A PDF or XLSX that `make` writes to a temporary file, answered as a download (503 with the
+// error when it cannot be made).
+Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename);
+
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);
 // The web-attack page's route (web_api.cc).

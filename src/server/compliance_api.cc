@@ -18,6 +18,22 @@
 
 namespace wardsec::server {
 
+// A PDF or XLSX that `make` writes to a temporary file, answered as a download.
+Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename) {
+  bool pdf = filename.size() > 4 && filename.compare(filename.size() - 4, 4, ".pdf") == 0;
+  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + (pdf ? ".pdf" : ".xlsx");
+  Status s = make(tmp);
+  if (!s) {
+    std::filesystem::remove(tmp);
+    return fail(503, s.error());
+  }
+  std::ifstream f(tmp, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(tmp);
+  return {200, body, pdf ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          {{"Content-Disposition", "attachment; filename=\"" + filename + "\""}}};
+}
+
 using json = nlohmann::json;
 
 namespace {
@@ -348,21 +364,6 @@ Response rectification_status(Api& api, Request& r) {
   return ok({{"id", id}, {"status", str(j, "status")}});
 }
 
-// A PDF or XLSX that `make` writes to a temporary file, answered as a download.
-Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename) {
-  bool pdf = filename.size() > 4 && filename.compare(filename.size() - 4, 4, ".pdf") == 0;
-  std::string tmp = std::filesystem::temp_directory_path().string() + "/wardsec-" + std::to_string(now_ns()) + (pdf ? ".pdf" : ".xlsx");
-  Status s = make(tmp);
-  if (!s) {
-    std::filesystem::remove(tmp);
-    return fail(503, s.error());
-  }
-  std::ifstream f(tmp, std::ios::binary);
-  std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(tmp);
-  return {200, body, pdf ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          {{"Content-Disposition", "attachment; filename=\"" + filename + "\""}}};
-}
 
 // The self-assessment report, the grading report (HTML or PDF) or the checklist (XLSX).
 Response system_report(Api& api, Request& r) {

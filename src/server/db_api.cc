@@ -9,6 +9,7 @@
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "report/report.h"
 #include "search/search.h"
 #include "server/api.h"
 
@@ -257,6 +258,32 @@ Response db_statements(Api& api, Request& r) {
   return ok({{"items", items}, {"offset", offset}, {"limit", limit}, {"order", order}, {"more", more}, {"truncated", sc.truncated && order == "asc"}});
 }
 
+// The month's 防统方 report (HTML or PDF); default: last month.
+Response dbaudit_report(Api& api, Request& r) {
+  int64_t local = now_ns() + static_cast<int64_t>(api.opt.tz_sec) * kSec;
+  int year = std::atoi(format_rfc3339(local).substr(0, 4).c_str()), month = std::atoi(format_rfc3339(local).substr(5, 2).c_str());
+  month == 1 ? (year--, month = 12) : month--;
+  uint64_t v;
+  if (!r.query["year"].empty()) {
+    if (!parse_u64(r.query["year"], v) || v < 2000 || v > 2100) return fail(400, "year must be between 2000 and 2100");
+    year = static_cast<int>(v);
+  }
+  if (!r.query["month"].empty()) {
+    if (!parse_u64(r.query["month"], v) || v < 1 || v > 12) return fail(400, "month must be 1 to 12");
+    month = static_cast<int>(v);
+  }
+  std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
+  if (fmt != "html" && fmt != "pdf") return fail(400, "format must be html or pdf");
+  auto html = report::dbaudit_month_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, year,
+                                         month, r.query["lang"] == "en" ? "en" : "zh-CN");
+  if (!html) return fail(500, html.error());
+  char name[32];
+  std::snprintf(name, sizeof name, "dbaudit-%04d-%02d.pdf", year, month);
+  api.audit(r, r.who.user, "export", true, "dbaudit report", std::string(name, 15) + " " + fmt);
+  if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
+  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, name);
+}
+
 }  // namespace
 
 void add_db_routes(std::vector<Route>& t, Api* api) {
@@ -264,6 +291,8 @@ void add_db_routes(std::vector<Route>& t, Api* api) {
                "database audit: statements and alerts over time, alerts by kind, top fingerprints, per-account activity, latest 统方 alerts"});
   t.push_back({"GET", "/api/v1/db/statements", Perm::kEventsRead, false, [api](Request& r) { return db_statements(*api, r); },
                "database statements, filtered by user, client, table, fingerprint, alert kind; paged"});
+  t.push_back({"GET", "/api/v1/db/report", Perm::kEventsRead, false, [api](Request& r) { return dbaudit_report(*api, r); },
+               "the month's 防统方 report (HTML, PDF): 统方 attempts, other database alerts, accounts and clients"});
 }
 
 }  // namespace wardsec::server

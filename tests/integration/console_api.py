@@ -47,6 +47,7 @@ EXPECTED = {
     "GET /api/v1/web/attacks": READERS,
     "GET /api/v1/db/activity": READERS,
     "GET /api/v1/db/statements": READERS,
+    "GET /api/v1/db/report": READERS,
     "GET /api/v1/search/export": READERS,
     "GET /api/v1/alerts": READERS,
     "GET /api/v1/alerts/{id}": READERS,

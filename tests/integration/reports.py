@@ -3,6 +3,7 @@ HIS, a rectification task; then `wardsec report` as HTML, PDF (printed by Debian
 XLSX, read back (pdftotext, the XLSX's own XML) and checked for the numbers of the stored
 assessment; the same over the API. The first pages are rendered to PNG (pdftoppm) into
 docs/reports/ so a reader sees what an assessor gets."""
+import json
 import os
 import re
 import shutil
@@ -116,6 +117,38 @@ def body(r):
         res = cli(w, "report", "self-assessment", "--data", data, "--system", "nope", "--out", html, check=False)
         r.check(res.returncode == 1 and "nope" in res.stderr, "an unknown system is named")
 
+        # The month's 防统方 report from database statements in the store (as the capture input
+        # records them), with the alerts the pipeline's database-audit stage found on import.
+        dbl = os.path.join(t, "db.jsonl")
+        with open(dbl, "w", encoding="utf-8") as f:
+            def st(ts, user, ip, prog, sql, rows=None, err=None):
+                d = {"@timestamp": ts, "event.dataset": "dbaudit.statement", "db.system": "oracle", "db.name": "HIS", "db.user.name": user,
+                     "source.ip": ip, "client.program": prog, "db.statement": sql}
+                if rows is not None:
+                    d["db.response.returned_rows"] = rows
+                if err:
+                    d["error.code"] = err
+                f.write(json.dumps(d, ensure_ascii=False) + "\n")
+            for i in range(60):
+                st(f"2026-11-{1 + i % 28:02d}T02:{i % 60:02d}:00Z", "his_app", "10.20.0.11", "HIS.exe", f"SELECT * FROM OUTP_ORDERS WHERE PATIENT_ID = 'P{i:06d}'", 4)
+            st("2026-11-12T14:30:00Z", "his_query", "10.50.7.88", "PL/SQL Developer",
+               "SELECT d.DOCTOR_NAME, p.DRUG_NAME, SUM(p.QUANTITY) FROM DRUG_PRESC_DETAIL p JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.EMP_NO "
+               "GROUP BY d.DOCTOR_NAME, p.DRUG_NAME", 1260)
+            st("2026-11-20T15:10:00Z", "tongji", "10.50.9.23", "Navicat Premium",
+               "SELECT PRESCRIBED_BY, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL WHERE DRUG_CODE = 'Y0031' GROUP BY PRESCRIBED_BY", err="ORA-00942")
+            st("2026-11-21T01:00:00Z", "sys", "10.30.0.10", "sqlplus", "NOAUDIT SELECT ON HIS.PAT_MASTER_INDEX")
+            st("2026-12-01T02:00:00Z", "tongji", "10.50.9.23", "Navicat Premium",
+               "SELECT PRESCRIBED_BY, DRUG_CODE, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL GROUP BY PRESCRIBED_BY, DRUG_CODE", 10)  # next month
+        cli(w, "import", "--data", data, dbl)
+        dbpdf = os.path.join(t, "dbaudit.pdf")
+        cli(w, "report", "dbaudit", "--data", data, "--year", "2026", "--month", "11", "--format", "pdf", "--out", dbpdf, "--organization", "示范市第一人民医院")
+        dt = re.sub(r"\s+", "", text_of(dbpdf))  # table cells wrap: compare without the layout's spaces
+        r.check("2026年11月防统方监测报告" in dt and "his_query" in dt and "10.50.7.88" in dt and "返回1260行" in dt and "执行失败" in dt,
+                f"the 防统方 report lists the month's attempts with account, client and outcome ({dt[:300]!r})")
+        r.check("发现统方行为2次" in dt and "关闭数据库审计" in dt and "审计数据库语句63条" in dt,
+                f"it counts the month's statements and attempts (not the next month's) and lists the other alerts ({dt[:200]!r})")
+        png_pages(dbpdf, "dbaudit-zh", 1)
+
         # The same over the API.
         with Server(w, data) as srv:
             c = srv.admin("secadmin")
@@ -130,6 +163,11 @@ def body(r):
             code, body_ = c.call("GET", "/api/v1/compliance/annual-report?year=2026")
             text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
             r.check(code == 200 and "年度网络安全等级保护工作总结" in text, "and the annual summary")
+            code, body_ = c.call("GET", "/api/v1/db/report?year=2026&month=11&lang=en")
+            text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
+            r.check(code == 200 and "anti-统方" in text and "his_query" in text, "and the 防统方 report in English")
+            code, res = c.get("/api/v1/db/report?month=13")
+            r.check(code == 400 and "month" in res.get("error", ""), "a month that is not one is a 400")
             code, res = c.get("/api/v1/compliance/systems/his/report?format=doc")
             r.check(code == 400, "an unknown format is a 400")
             aud = srv.first_login("auditadmin")
