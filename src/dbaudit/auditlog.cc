@@ -257,6 +257,20 @@ bool from_pgcsv(const std::vector<std::string>& f, int tz, Statement& out, bool&
   return true;
 }
 
+// Each non-empty line (trimmed) with its 1-based number.
+template <class Fn>
+void for_each_line(std::string_view text, Fn fn) {
+  size_t line_no = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t e = text.find('\n', at);
+    if (e == std::string_view::npos) e = text.size();
+    std::string_view line = trim(text.substr(at, e - at));
+    at = e + 1;
+    line_no++;
+    if (!line.empty()) fn(line_no, line);
+  }
+}
+
 }  // namespace
 
 Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& name, std::string format, const StatementSink& sink,
@@ -287,38 +301,31 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
     sink(std::move(s));
   };
   if (format == "mariadb" || format == "pgaudit") {
-    size_t line_no = 0;
     std::string last_pgaudit;  // pgaudit writes one line per object of a statement: one record
-    for (size_t at = 0; at < text.size();) {
-      size_t e = text.find('\n', at);
-      if (e == std::string_view::npos) e = text.size();
-      std::string_view line = trim(text.substr(at, e - at));
-      at = e + 1;
-      line_no++;
-      if (line.empty()) continue;
+    for_each_line(text, [&](size_t line_no, std::string_view line) {
       st.records++;
       Statement s;
       if (format == "mariadb") {
         if (parse_mariadb_audit(line, s, tz)) emit(std::move(s));
         else if (std::count(line.begin(), line.end(), ',') >= 8) st.skipped++;
         else bad(line_no, "not a server_audit record");
-        continue;
+        return;
       }
       size_t a = line.find("AUDIT: ");
       if (a == std::string_view::npos) {
         st.skipped++;
-        continue;
+        return;
       }
       auto f = csv_fields(line.substr(a + 7));
       std::string key = f.size() > 2 ? f[1] + "," + f[2] : std::string();
       if (!key.empty() && key == last_pgaudit) {
         st.skipped++;
-        continue;
+        return;
       }
       last_pgaudit = key;
       if (parse_pgaudit(line, s, tz)) emit(std::move(s));
       else bad(line_no, "not a pgaudit record");
-    }
+    });
     return st;
   }
   if (format == "pgcsv" || (format == "table" && first.substr(0, 1) != "{")) {
@@ -351,19 +358,12 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
   }
   if (format == "table") {  // JSON lines
     simdjson::dom::parser parser;
-    size_t line_no = 0;
-    for (size_t at = 0; at < text.size();) {
-      size_t e = text.find('\n', at);
-      if (e == std::string_view::npos) e = text.size();
-      std::string_view line = trim(text.substr(at, e - at));
-      at = e + 1;
-      line_no++;
-      if (line.empty()) continue;
+    for_each_line(text, [&](size_t line_no, std::string_view line) {
       st.records++;
       simdjson::dom::element doc;
       if (parser.parse(line.data(), line.size()).get(doc) || !doc.is_object()) {
         bad(line_no, "not a JSON object");
-        continue;
+        return;
       }
       Row r;
       for (auto [k, v] : doc.get_object()) {
@@ -376,7 +376,7 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
       if (!from_row(r, tz, s, is_statement)) bad(line_no, "a time that does not parse");
       else if (!is_statement) st.skipped++;
       else emit(std::move(s));
-    }
+    });
     return st;
   }
   return Error{"unknown audit log format " + format + " (mariadb, pgaudit, pgcsv, table or auto)"};
