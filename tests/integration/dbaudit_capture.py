@@ -10,7 +10,7 @@ import os
 import subprocess
 
 from dbservers import mariadb as mariadb_server, postgres as postgres_server, start_capture, stop_capture
-from harness import TempDir, args, cli, run
+from harness import Server, TempDir, args, cli, run, wait_for
 
 
 def mariadb(r, w, t):
@@ -45,6 +45,29 @@ def mariadb(r, w, t):
         r.check(seen.get(stmts[2], {}).get("db.response.affected_rows") == 1, "MariaDB: the update's affected rows")
         r.check(seen.get(stmts[3], {}).get("error.code") == "1146", "MariaDB: the error code of a failing statement")
         r.check(res.returncode != 0, "MariaDB: the client saw the same error")
+        center_input(r, w, t, pcap, stmts)
+
+
+def center_input(r, w, t, pcap, stmts):
+    """The center's own capture input (dbaudit.pcap in the config): the statements become events
+    with their analysis and alerts, and the database page finds them."""
+    cfg = os.path.join(t, "center.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"dbaudit:\n  pcap: {pcap}\n")
+    data = os.path.join(t, "center-data")
+    with Server(w, data, extra=["--config", cfg]) as srv:
+        c = srv.admin("secadmin")
+        got = {}
+        def seen():
+            nonlocal got
+            code, got = c.get("/api/v1/db/statements?from=now-7d&limit=50")
+            return code == 200 and len(got.get("items", [])) >= len(stmts)
+        wait_for(seen, 30, "the captured statements in the center")
+        texts = [x["statement"] for x in got.get("items", [])]
+        r.check(all(s_ in texts for s_ in stmts), f"center: the capture input stored every statement ({len(texts)})")
+        tf = [x for x in got.get("items", []) if x.get("alert") and "tongfang" in x["alert"]["kind"]]
+        r.check(len(tf) == 1 and tf[0]["user"] == "his_app" and tf[0]["tables"] == "mz_cfmx",
+                f"center: the 统方 statement carries its alert and analysis ({tf})")
 
 
 def postgres(r, w, t):
