@@ -29,7 +29,7 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 // "07:30-18:30" into minutes of the day.
-bool parse_hours(const std::string& v, int& from, int& to) {
+static bool parse_hours(const std::string& v, int& from, int& to) {
   int h1, m1, h2, m2;
   if (std::sscanf(v.c_str(), "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4 || h1 < 0 || h1 > 24 || h2 < 0 || h2 > 24 || m1 < 0 || m1 > 59 || m2 < 0 ||
       m2 > 59)
