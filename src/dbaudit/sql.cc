@@ -1,6 +1,8 @@
 #include "dbaudit/sql.h"
 
 #include <algorithm>
+#include <cctype>
+#include <unordered_map>
 
 #include "core/strutil.h"
 #include "web/sqli.h"
@@ -40,10 +42,84 @@ const char* kOperations[] = {"select", "insert", "update", "delete", "create", "
 
 }  // namespace
 
+namespace {
+
+// The statement with its single-quoted strings and numbers replaced by '?': statements that
+// differ only in literal values have the same shape, and so the same analysis (identifiers,
+// double-quoted, back-quoted and bracketed names are kept as they are). Empty when the shape
+// cannot be trusted to decide the analysis (LIMIT values, very long texts).
+std::string shape_of(std::string_view q) {
+  if (q.size() > 8192) return {};
+  std::string out;
+  out.reserve(q.size());
+  auto ident_char = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c == '@' || c == '#' || c >= 0x80; };
+  for (size_t i = 0; i < q.size(); i++) {
+    unsigned char c = static_cast<unsigned char>(q[i]);
+    if (c == '\'') {
+      size_t j = i + 1;
+      while (j < q.size()) {
+        if (q[j] == '\\') j += 2;
+        else if (q[j] == '\'' && j + 1 < q.size() && q[j + 1] == '\'') j += 2;
+        else if (q[j] == '\'') break;
+        else j++;
+      }
+      if (j >= q.size()) return {};  // unterminated: let the lexer decide
+      out += '?';
+      i = j;
+    } else if (std::isdigit(c) && (out.empty() || !ident_char(static_cast<unsigned char>(out.back())))) {
+      size_t j = i;
+      while (j < q.size() && (std::isalnum(static_cast<unsigned char>(q[j])) || q[j] == '.')) j++;
+      out += '?';
+      i = j - 1;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+SqlInfo analyze_uncached(std::string_view sql);
+
+}  // namespace
+
+// Analyses of recent shapes, per thread (the capture threads and the pipeline's decode thread
+// each keep theirs): HIS applications send the same few hundred statement shapes all day.
 SqlInfo analyze_sql(std::string_view sql) {
+  struct Cache {
+    std::unordered_map<std::string, SqlInfo> m;
+  };
+  thread_local Cache cache;
+  std::string shape = shape_of(sql);
+  if (shape.empty()) return analyze_uncached(sql);
+  if (auto it = cache.m.find(shape); it != cache.m.end()) return it->second;
+  SqlInfo info = analyze_uncached(sql);
+  if (info.has_limit) return info;  // the LIMIT value is a literal the shape dropped
+  if (cache.m.size() >= 4096) cache.m.clear();
+  cache.m.emplace(std::move(shape), info);
+  return info;
+}
+
+namespace {
+
+SqlInfo analyze_uncached(std::string_view sql) {
   SqlInfo info;
   std::vector<SqlToken> t;
   web::sql_tokens_into(sql, web::SqlContext::kBare, 20000, t);
+  // "NAME" is an identifier in PostgreSQL, Oracle and SQL Server (and MySQL with ANSI_QUOTES),
+  // a string in MySQL's default mode. Read it as a string only where a value stands: after an
+  // operator, LIKE/THEN/ELSE/WHEN, or in a VALUES or IN list.
+  std::string last_kw;
+  for (size_t i = 0; i < t.size(); i++) {
+    auto& k = t[i];
+    if (!k.text.empty() && std::isalpha(static_cast<unsigned char>(k.text[0])) && k.type != 's') last_kw = lower(k.text);
+    if (k.type != 's' || k.text.size() < 2 || k.text.front() != '"') continue;
+    size_t p = i;
+    while (p > 0 && t[p - 1].type == 'c') p--;
+    const SqlToken* prev = p > 0 ? &t[p - 1] : nullptr;
+    bool value = prev && (prev->type == 'o' || word(*prev, "like") || word(*prev, "then") || word(*prev, "else") || word(*prev, "when") ||
+                          ((prev->type == '(' || prev->type == ',') && (last_kw == "values" || last_kw == "in")));
+    if (!value) k.type = 'b';
+  }
   // Fingerprint: literals as ?, runs of "?, ?, ..." collapsed, comments dropped.
   std::string& fp = info.fingerprint;
   fp.reserve(sql.size() + 16);
@@ -207,5 +283,7 @@ SqlInfo analyze_sql(std::string_view sql) {
   }
   return info;
 }
+
+}  // namespace
 
 }  // namespace wardsec::dbaudit

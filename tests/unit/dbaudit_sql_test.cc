@@ -83,6 +83,11 @@ TEST(DbauditPolicy, TongfangAcrossSchemaFamilies) {
   EXPECT_EQ(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 WHERE 医生编码 = 'D01' GROUP BY 药品编码"), (std::vector<std::string>{"tongfang:critical"}));
   EXPECT_EQ(kinds("SELECT KDYS, SUM(JE) FROM ZY_YZ GROUP BY KDYS"), (std::vector<std::string>{"tongfang:high"}));
   EXPECT_EQ(kinds("SELECT SUM(SL) FROM MZ_CFMX WHERE YSDM = 'D01' AND YPDM = 'Y01'"), (std::vector<std::string>{"tongfang:high"}));
+  // Quoted identifiers (PostgreSQL, Oracle, ORMs) are names, not strings.
+  EXPECT_EQ(kinds("SELECT \"YSDM\", \"YPDM\", SUM(\"SL\") FROM \"HIS\".\"MZ_CFMX\" GROUP BY \"YSDM\", \"YPDM\""),
+            (std::vector<std::string>{"tongfang:critical"}));
+  EXPECT_EQ(analyze_sql("SELECT * FROM BR_JBXX WHERE XM = \"张三\" AND ID IN (\"a\", \"b\")").fingerprint,
+            "select * from br_jbxx where xm = ? and id in ( ? )");
   // The pharmacy's drug totals (no doctor) are stock figures, not 统方.
   EXPECT_TRUE(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 GROUP BY 药品编码").empty());
   // Not 统方: a patient's own prescriptions, a count without a doctor or drug key.
@@ -98,4 +103,20 @@ TEST(DbauditPolicy, OtherDatabaseThreats) {
   EXPECT_EQ(kinds("SELECT * FROM ORDERS WHERE 1=1 INTO OUTFILE '/tmp/o.csv'"), (std::vector<std::string>{"export:high"}));
   EXPECT_EQ(kinds("GRANT SELECT ON his.* TO 'x'@'%'"), (std::vector<std::string>{"privilege:high"}));
   EXPECT_EQ(kinds("DROP TABLE audit_log"), (std::vector<std::string>{"ddl:medium"}));
+}
+
+TEST(DbauditSql, RepeatedShapesAnalyzeAlike) {
+  // Analyses are kept per statement shape (literals aside): a repeat must give what a first
+  // analysis gives, and names that differ are different shapes.
+  for (int i = 0; i < 2; i++) {
+    auto a = analyze_sql("SELECT * FROM \"MZ_CFMX\" WHERE BRID = " + std::to_string(100 + i) + " AND BZ = 'x''" + std::to_string(i) + "'");
+    EXPECT_EQ(a.tables, (std::vector<std::string>{"mz_cfmx"}));
+    EXPECT_EQ(a.fingerprint, "select * from mz_cfmx where brid = ? and bz = ?");
+  }
+  EXPECT_EQ(analyze_sql("SELECT * FROM \"ZY_YZ\" WHERE BRID = 7 AND BZ = 'x'").tables, (std::vector<std::string>{"zy_yz"}));
+  EXPECT_EQ(analyze_sql("SELECT * FROM t2 WHERE c1 = 5").tables, (std::vector<std::string>{"t2"}));
+  EXPECT_EQ(analyze_sql("SELECT * FROM t3 WHERE c1 = 5").tables, (std::vector<std::string>{"t3"}));
+  EXPECT_EQ(analyze_sql("SELECT * FROM orders LIMIT 10").limit, 10);
+  EXPECT_EQ(analyze_sql("SELECT * FROM orders LIMIT 20").limit, 20);
+  EXPECT_EQ(analyze_sql("SELECT 'unterminated").operation, "select");
 }
