@@ -191,7 +191,8 @@ std::vector<DbAlert> check_statement(const Statement& s, const Policy& p) {
   if ((q.operation == "update" || q.operation == "delete") && !q.has_where)
     add("no_where", "high", q.operation + " without WHERE on " + join(q.tables));
   if (q.into_outfile) add("export", "high", "data exported to a file (" + join(q.tables) + ")");
-  if (switches_audit_off(s.text)) add("audit_off", "critical", "the database's own audit switched off");
+  bool dml = q.operation == "select" || q.operation == "insert" || q.operation == "update" || q.operation == "delete";
+  if (!dml && switches_audit_off(s.text)) add("audit_off", "critical", "the database's own audit switched off");
   else if (q.operation == "drop" || q.operation == "truncate" || q.operation == "alter") add("ddl", "medium", q.operation + " " + join(q.tables));
   if (q.operation == "grant" || q.operation == "revoke") add("privilege", "high", q.operation);
   return out;
