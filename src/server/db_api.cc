@@ -107,14 +107,14 @@ json statement_row(const Event& ev) {
   return j;
 }
 
-// Runs the statements of the range through `fn` (newest first), at most `max_scan` or two
-// seconds; says whether it stopped early and how far back it got.
+// Runs the statements of the range through `fn` (newest first; false stops) for at most
+// `max_scan` statements or two seconds; says whether it stopped early and how far back it got.
 struct Scan {
   uint64_t seen = 0;
   bool truncated = false;
   int64_t oldest = 0;
 };
-Status scan(Api& api, search::SearchOptions so, size_t max_scan, const std::function<void(const Event&)>& fn, Scan& out) {
+Status scan(Api& api, search::SearchOptions so, size_t max_scan, const std::function<bool(const Event&)>& fn, Scan& out) {
   auto parsed = search::Query::parse("event.dataset:dbaudit.statement", api.opt.tz_sec);
   if (auto* e = std::get_if<search::QueryError>(&parsed)) return Error{"query: " + e->message};
   so.limit = max_scan;
@@ -129,8 +129,7 @@ Status scan(Api& api, search::SearchOptions so, size_t max_scan, const std::func
     }
     out.seen++;
     out.oldest = std::min(out.oldest, ev.ts);
-    fn(ev);
-    return true;
+    return fn(ev);
   }, st);
   if (out.seen >= max_scan) out.truncated = true;
   return s;
@@ -171,7 +170,7 @@ Response db_activity(Api& api, Request& r) {
   const F& x = f();
   Scan sc;
   Status s = scan(api, so, 200000, [&](const Event& ev) {
-    if (!flt.match(ev)) return;
+    if (!flt.match(ev)) return true;
     matched++;
     size_t b = static_cast<size_t>(std::clamp<int64_t>((ev.ts - so.from) / width, 0, kBuckets - 1));
     statements[b]++;
@@ -191,7 +190,7 @@ Response db_activity(Api& api, Request& r) {
       if (a.clients.size() < 8) a.clients.insert(std::string(ev.get(kSourceIp)));
       if (a.programs.size() < 8) a.programs.insert(std::string(ev.get(x.program)));
     }
-    if (!alert) return;
+    if (!alert) return true;
     with_alerts++;
     alerts[b]++;
     std::string kinds(ev.get(x.kind));
@@ -203,6 +202,7 @@ Response db_activity(Api& api, Request& r) {
     }
     if (Filter::in_list(kinds, "tongfang") && tongfang.size() < 100) tongfang.push_back(statement_row(ev));
     if (recent_alerts.size() < 100) recent_alerts.push_back(statement_row(ev));
+    return true;
   }, sc);
   if (!s.ok()) return fail(500, s.error());
   std::vector<std::pair<std::string, json>> fv, av;
@@ -237,15 +237,18 @@ Response db_statements(Api& api, Request& r) {
   json items = json::array();
   uint64_t matched = 0;
   Scan sc;
-  // Oldest first needs the whole range; newest first stops once the page is full.
-  Status s = scan(api, so, order == "asc" ? 200000 : offset + limit + 1, [&](const Event& ev) {
-    if (!flt.match(ev)) return;
+  // Oldest first needs the whole range; newest first stops once the page is full and one
+  // more match says there is a next page.
+  Status s = scan(api, so, 200000, [&](const Event& ev) {
+    if (!flt.match(ev)) return true;
     matched++;
-    if (order == "desc" && matched > offset && items.size() < limit) items.push_back(statement_row(ev));
-    if (order == "asc") {
-      items.push_back(statement_row(ev));
-      if (items.size() > offset + limit) items.erase(items.begin());  // keep the oldest offset+limit
+    if (order == "desc") {
+      if (matched > offset && items.size() < limit) items.push_back(statement_row(ev));
+      return matched <= offset + limit;
     }
+    items.push_back(statement_row(ev));
+    if (items.size() > offset + limit) items.erase(items.begin());  // keep the oldest offset+limit
+    return true;
   }, sc);
   if (!s.ok()) return fail(500, s.error());
   if (order == "asc") {
@@ -254,8 +257,11 @@ Response db_statements(Api& api, Request& r) {
     for (uint64_t i = offset; i < items.size() && page.size() < limit; i++) page.push_back(items[i]);
     items = page;
   }
-  bool more = order == "desc" ? matched > offset + limit || (sc.truncated && sc.seen > offset + limit) : false;
-  return ok({{"items", items}, {"offset", offset}, {"limit", limit}, {"order", order}, {"more", more}, {"truncated", sc.truncated && order == "asc"}});
+  bool more = order == "desc" && matched > offset + limit;
+  // Stopped by the scan bound or the deadline before the page was settled: say so.
+  bool truncated = sc.truncated && !more;
+  return ok({{"items", items}, {"offset", offset}, {"limit", limit}, {"order", order}, {"more", more}, {"truncated", truncated},
+             {"scanned_back_to", format_rfc3339(truncated ? sc.oldest : so.from)}});
 }
 
 // The month's 防统方 report (HTML or PDF); default: last month.

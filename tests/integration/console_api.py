@@ -281,7 +281,7 @@ def body(r):
             def trail(q):
                 code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": q, "limit": 1000}))
                 return res["events"] if code == 200 else []
-            evs = wait_for(lambda: trail("event.action:login_locked") and trail("event.action:user_unlock") or None, 15,
+            evs = wait_for(lambda: trail("event.action:login_locked") and trail("event.action:user_unlock AND event.outcome:success") or None, 15,
                            "the lockout and the unlock in the audit trail")
             locked = trail("event.action:login_locked")
             r.check(locked and locked[0]["user.name"] == "wangfang" and locked[0]["event.outcome"] == "failure",
