@@ -1,7 +1,7 @@
 // `wardsec check center`: the evidence the management center produces about itself (issue #4):
 // the three administrators in force with their second factor and an audit trail, logs
 // centralised from the inventory's assets, retention, clock drift of the sources, alerts
-// handled within 24 hours, and backups (which wardsec does not verify yet, and says so).
+// handled within 24 hours, and backups (from the backup software's logs: runs, failures, restore tests).
 // Read from the data folder, so it runs with or without the server. Same output contract as
 // `check host`: one object per check with check.id, result, requirements, evidence.
 #include "cli/center_check.h"
@@ -36,6 +36,11 @@ struct View {
   int retention_days;
   int64_t now;
 };
+
+std::string local_time_text(int64_t ns) {
+  std::string s = format_rfc3339(ns + 8 * 3600 * kSec);
+  return s.substr(0, 10) + " " + s.substr(11, 5);
+}
 
 CheckResult fail(std::string why, std::vector<Evidence> ev) { return {CheckResult::kFail, std::move(why), std::move(ev)}; }
 CheckResult pass(std::string why, std::vector<Evidence> ev) { return {CheckResult::kPass, std::move(why), std::move(ev)}; }
@@ -176,8 +181,70 @@ CheckResult alerts_handled(const View& v) {
   return pass("security events are detected, alerted and handled within 24 hours", ev);
 }
 
-CheckResult backups(const View&) {
-  return {CheckResult::kNa, "wardsec does not verify backups yet: record the backup checks as notes or documents on the item", {}};
+// Backups from the backup software's own logs in the store (last 90 days): Bacula/Bareos job
+// reports, rsnapshot, restic, Oracle RMAN. Each job's latest run must have succeeded, the newest
+// success must be at most 26 hours old, and a restore or verify job must have succeeded within
+// the 90 days: a backup nobody has restored is not verified.
+CheckResult backups(const View& v) {
+  struct Job {
+    int64_t last = 0;
+    bool ok = false;
+    std::string line;
+  };
+  std::map<std::string, Job> jobs;
+  int64_t last_success = 0, last_test = 0, last_test_failed = 0;
+  std::string test_line;
+  size_t seen = 0;
+  const int64_t from = v.now - 90 * 86400 * kSec;
+  recent(v, "process.name:bacula-dir OR process.name:bareos-dir OR process.name:rsnapshot OR process.name:restic OR process.name:rman", from, 200000,
+         [&](const Event& e) {
+           std::string m(e.get(kMessage));
+           auto has = [&](const char* x) { return m.find(x) != std::string::npos; };
+           // The job's name: "-- NAME", "Job: NAME.2026-...", or the program.
+           std::string name(e.get(kProcessName));
+           if (size_t d = m.find("-- "); d != std::string::npos) name = m.substr(d + 3, m.find(' ', d + 3) - d - 3);
+           else if (size_t j = m.find("Job:"); j != std::string::npos) {
+             size_t b = m.find_first_not_of(' ', j + 4);
+             if (b != std::string::npos) name = m.substr(b, m.find_first_of(" .", b) - b);
+           }
+           int kind = 0;  // 1 backup ok, 2 backup failed, 3 test ok, 4 test failed
+           if (has("Restore OK") || has("Verify OK") || has("Finished restore") || has("restored ")) kind = 3;
+           else if (has("Restore Error") || has("Verify Error") || has("Verify Differences") || has("Restore Canceled")) kind = 4;
+           else if (has("Backup OK") || has("completed successfully") || (has("snapshot ") && has(" saved")) || has("Finished backup")) kind = 1;
+           else if (has("Backup Error") || has("Backup Fatal Error") || has("Backup Canceled") || has("ERROR") || has("RMAN-") || has("Fatal"))
+             kind = 2;
+           if (!kind) return;
+           seen++;
+           std::string line = local_time_text(e.ts) + " " + std::string(e.get(kHostName)) + " " + m.substr(0, 160);
+           if (kind == 3 || kind == 4) {
+             if (kind == 3 && e.ts > last_test) last_test = e.ts, test_line = line;
+             if (kind == 4) last_test_failed = std::max(last_test_failed, e.ts);
+             return;
+           }
+           Job& j = jobs[name];
+           if (e.ts >= j.last) j = {e.ts, kind == 1, line};
+           if (kind == 1) last_success = std::max(last_success, e.ts);
+         });
+  std::vector<Evidence> ev;
+  if (!seen)
+    return {CheckResult::kNa,
+            "no backup job logs reach the center: forward the backup server's logs (Bacula/Bareos, rsnapshot, restic, RMAN) and this check judges them",
+            {}};
+  std::vector<std::string> failed;
+  for (const auto& [name, j] : jobs) {
+    ev.push_back({"event store", 0, name + ": " + (j.ok ? "last run succeeded: " : "last run FAILED: ") + j.line});
+    if (!j.ok) failed.push_back(name);
+  }
+  if (last_test) ev.push_back({"event store", 0, "latest restore/verify: " + test_line});
+  if (!failed.empty()) {
+    std::string names;
+    for (const auto& n : failed) names += (names.empty() ? "" : ", ") + n;
+    return fail("the latest run of " + names + " failed", ev);
+  }
+  if (!last_success || v.now - last_success > 26 * 3600 * kSec) return fail("no backup has succeeded in the last 26 hours", ev);
+  if (!last_test) return fail("backups run, but no restore or verify job succeeded in 90 days: a backup nobody has restored is not verified", ev);
+  if (last_test_failed > last_test) return fail("the latest restore or verify job failed", ev);
+  return pass("backups succeed, the newest within 26 hours, and a restore or verify job succeeded within 90 days", ev);
 }
 
 struct CenterCheck {

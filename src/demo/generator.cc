@@ -250,6 +250,12 @@ std::string Generator::audit_off(int64_t ts) {
   return header(85, ts, "his-db-01", "audispd") + buf;
 }
 
+// The nightly restore test: last night's HIS backup restored to the standby and checked.
+std::string Generator::backup_verify(int64_t ts) {
+  return header(78, ts, "backup-01", "bacula-dir") + "JobId " + std::to_string(uniform(5000, 9000)) + ": Restore OK -- HIS_DB_Restore_Test " +
+         std::to_string(uniform(300, 420)) + ".2 GB restored to his-db-standby";
+}
+
 std::string Generator::backup(int64_t ts) {
   return header(78, ts, "backup-01", "bacula-dir") + "JobId " + std::to_string(uniform(5000, 9000)) +
          ": Backup OK -- HIS_DB_Full " + std::to_string(uniform(300, 420)) + ".2 GB in 01:" + std::to_string(uniform(10, 59)) + ":00";
@@ -267,6 +273,7 @@ std::string Generator::next(int64_t ts) {
   if (r == 18 && uniform(0, 20) == 0) return new_admin(ts);
   if (r == 19 && uniform(0, 50) == 0) return audit_off(ts);
   if (r < 25 && h == 2) return backup(ts);
+  if (r < 20 && h == 3) return backup_verify(ts);
   // Everyday traffic.
   if (r < 330) return nginx(ts);
   if (r < 500) return firewall(ts);

@@ -43,6 +43,7 @@ class Generator {
   std::string new_admin(int64_t ts);
   std::string audit_off(int64_t ts);
   std::string backup(int64_t ts);
+  std::string backup_verify(int64_t ts);
 
   std::mt19937_64 rng_;
   uint64_t n_ = 0;

@@ -1,6 +1,6 @@
 """`wardsec check center` (issue #4): the center's evidence about itself, from a running center
 with the demo inventory: the three administrators enrolled and audited, which assets sent logs,
-retention, a source whose clock is ten minutes off, alerts, backups (not verified: na); and the
+retention, a source whose clock is ten minutes off, alerts, backups (none, run but never restored, restored, failed); and the
 results recorded as evidence on a graded system."""
 import json
 import os
@@ -51,7 +51,27 @@ def body(r):
                     and not any(e["text"].startswith("his-app-01:") for e in ts["evidence"]),
                     f"the source ten minutes off is named, the others are not ({[e['text'] for e in ts['evidence']]})")
             r.check(got["center.retention"]["result"] == "pass", "retention of 180 days passes")
-            r.check(got["center.backups"]["result"] == "na", "backups are not verified by wardsec, and it says so")
+            r.check(got["center.backups"]["result"] == "na" and "forward the backup server" in got["center.backups"]["reason"],
+                    "without backup logs the backup check says it cannot judge, and what to forward")
+            # The backup server's logs: nightly runs, then a restore test, then a failing job.
+            def backups():
+                res = cli(w, "check", "center", "--data", data, "--format", "json")
+                return [json.loads(l) for l in res.stdout.splitlines() if "center.backups" in l][0]
+            ago = lambda h: iso(now - timedelta(hours=h))
+            send(srv.tcp, [f"<78>1 {ago(h)} backup-01 bacula-dir 1 - - JobId {500 + h}: Backup OK -- HIS_DB_Full 312.4 GB in 01:12:00" for h in (27, 3)])
+            wait_for(lambda: count(w, data, "process.name:bacula-dir") >= 2, 20, "the backup logs stored")
+            b = backups()
+            r.check(b["result"] == "fail" and "restore" in b["reason"] and any("HIS_DB_Full: last run succeeded" in e["text"] for e in b["evidence"]),
+                    f"backups that run but were never restored are not verified ({b['reason']})")
+            send(srv.tcp, [f"<78>1 {ago(2)} backup-01 bacula-dir 1 - - JobId 600: Restore OK -- HIS_DB_Restore_Test 312.4 GB restored to his-db-standby"])
+            wait_for(lambda: count(w, data, "process.name:bacula-dir") >= 3, 20, "the restore test stored")
+            b = backups()
+            r.check(b["result"] == "pass" and any("latest restore/verify" in e["text"] for e in b["evidence"]),
+                    f"recent successful backups and a restore test pass ({b['reason']})")
+            send(srv.tcp, [f"<78>1 {ago(1)} backup-01 bacula-dir 1 - - JobId 601: Backup Error -- EMR_DB_Full: Fatal error: Network error with FD"])
+            wait_for(lambda: count(w, data, "process.name:bacula-dir") >= 4, 20, "the failed backup stored")
+            b = backups()
+            r.check(b["result"] == "fail" and "EMR_DB_Full" in b["reason"], f"a job whose last run failed is named ({b['reason']})")
             code, item = admins["secadmin"].get("/api/v1/compliance/systems/his/items/MC.SYS.a")
             r.check(code == 200 and any(e["kind"] == "check" and e["source"] == "center.three_roles@wardsec" for e in item["evidence"]),
                     "the results are recorded as evidence on the graded system's items")
