@@ -12,12 +12,6 @@ constexpr uint32_t kConnectWithDb = 0x8, kSsl = 0x800, kSecureConn = 0x8000, kPl
                    kLenencAuth = 0x200000, kDeprecateEof = 0x1000000;
 constexpr size_t kMaxPacket = 16u << 20;
 
-uint32_t le(std::string_view p, size_t at, int n) {
-  uint32_t v = 0;
-  for (int i = n - 1; i >= 0; i--) v = (v << 8) | static_cast<unsigned char>(p[at + i]);
-  return v;
-}
-
 // Length-encoded integer; false when it runs past the end.
 bool lenenc(std::string_view p, size_t& at, uint64_t& v) {
   if (at >= p.size()) return false;

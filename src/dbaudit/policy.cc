@@ -110,12 +110,14 @@ std::string load_policy(const std::string& path, Policy& out) {
   return {};
 }
 
-namespace {
-
+// What of the policy one statement touches: computed once per statement, read by the
+// single-statement checks and by the cross-statement ones.
 struct Dims {
   std::vector<std::string> presc, patients, by_doctor, by_drug;
   bool doctor = false, drug = false;  // the doctor / drug dimension appears anywhere (keys, filters, columns, *)
 };
+
+namespace {
 
 Dims dims(const SqlInfo& q, const Policy& p) {
   Dims d;
@@ -156,13 +158,10 @@ bool switches_audit_off(const std::string& text) {
          (all({"audit_trail"}) && all({"none"})) || (all({"c2 audit mode"}) && off());
 }
 
-}  // namespace
-
-std::vector<DbAlert> check_statement(const Statement& s, const Policy& p) {
+std::vector<DbAlert> single(const Statement& s, const Policy& p, const Dims& d) {
   std::vector<DbAlert> out;
   auto add = [&](const char* kind, const char* level, std::string reason) { out.push_back({kind, level, std::move(reason), {s.text}}); };
   const SqlInfo& q = s.sql;
-  Dims d = dims(q, p);
   std::string user = s.session ? to_lower(s.session->user) : std::string();
   // 统方: prescriptions aggregated by doctor and drug, or ranked by one with the other as a filter.
   if (q.operation == "select" && !d.presc.empty() && !q.aggregates.empty()) {
@@ -198,8 +197,13 @@ std::vector<DbAlert> check_statement(const Statement& s, const Policy& p) {
   return out;
 }
 
+}  // namespace
+
+std::vector<DbAlert> check_statement(const Statement& s, const Policy& p) { return single(s, p, dims(s.sql, p)); }
+
 std::vector<DbAlert> Auditor::check(const Statement& s) {
-  std::vector<DbAlert> out = check_statement(s, p_);
+  const Dims d = dims(s.sql, p_);
+  std::vector<DbAlert> out = single(s, p_, d);
   if (!s.session) return out;
   const Session& se = *s.session;
   std::string user = to_lower(se.user);
@@ -235,14 +239,13 @@ std::vector<DbAlert> Auditor::check(const Statement& s) {
       out.push_back({"off_duty", "medium", "account " + se.user + " used outside duty time (" + when + " local)", {s.text}});
     }
   }
-  if (!app) cross(s, a, out);
+  if (!app) cross(s, d, a, out);
   baseline(s, a, out);
   return out;
 }
 
-void Auditor::cross(const Statement& s, Account& a, std::vector<DbAlert>& out) {
+void Auditor::cross(const Statement& s, const Dims& d, Account& a, std::vector<DbAlert>& out) {
   const SqlInfo& q = s.sql;
-  Dims d = dims(q, p_);
   while (!a.presc.empty() && s.ts - a.presc.front().ts > p_.window_ns) {
     if (!a.presc.front().aggregate) a.presc_rows -= std::max<int64_t>(a.presc.front().rows, 0);
     a.presc.pop_front();

@@ -55,6 +55,8 @@ struct DbAlert {
   std::vector<std::string> statements;  // the evidence: the statement, or every statement of a cross-statement alert
 };
 
+struct Dims;  // what of the policy a statement touches (policy.cc)
+
 // Every alert one statement raises on its own (empty: none).
 std::vector<DbAlert> check_statement(const Statement& s, const Policy& p);
 
@@ -84,7 +86,7 @@ class Auditor {
     int64_t hour = -1, hour_rows = 0, hours = 0;
     double mean = 0, m2 = 0;
   };
-  void cross(const Statement& s, Account& a, std::vector<DbAlert>& out);
+  void cross(const Statement& s, const Dims& d, Account& a, std::vector<DbAlert>& out);
   void baseline(const Statement& s, Account& a, std::vector<DbAlert>& out);
   void forget(int64_t now);
 

@@ -9,6 +9,14 @@
 
 namespace wardsec::dbaudit {
 
+// A little-endian unsigned integer of `n` bytes at `at` (the caller checked the bounds): MySQL
+// and TDS lengths.
+inline uint32_t le(std::string_view p, size_t at, int n) {
+  uint32_t v = 0;
+  for (int i = n - 1; i >= 0; i--) v = (v << 8) | static_cast<unsigned char>(p[at + i]);
+  return v;
+}
+
 class SessionDecoder : public capture::FlowHandler {
  public:
   SessionDecoder(const char* system, const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st)

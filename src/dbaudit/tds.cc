@@ -16,11 +16,6 @@ enum : uint8_t {
   kBatch = 0x01, kRpc = 0x03, kReply = 0x04, kAttention = 0x06, kBulk = 0x07, kTxn = 0x0e, kLogin7 = 0x10, kPrelogin = 0x12
 };
 
-uint32_t le(std::string_view p, size_t at, int n) {
-  uint32_t v = 0;
-  for (int i = n - 1; i >= 0; i--) v = (v << 8) | static_cast<unsigned char>(p[at + i]);
-  return v;
-}
 uint64_t le64(std::string_view p, size_t at) { return le(p, at, 4) | (uint64_t(le(p, at + 4, 4)) << 32); }
 
 // UTF-16LE to UTF-8 (unpaired surrogates become U+FFFD).
