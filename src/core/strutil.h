@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wardsec {
 
@@ -26,6 +27,18 @@ inline bool iequals(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); i++)
     if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
   return true;
+}
+// The parts of a `sep`-separated list, empty parts included ("" is one empty part): the
+// comma-joined multi-value fields (web.attack.classes, db.alert.kind, db.sql.tables).
+inline std::vector<std::string_view> split_view(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0;;) {
+    size_t e = s.find(sep, i);
+    if (e == std::string_view::npos) e = s.size();
+    out.push_back(s.substr(i, e - i));
+    if (e == s.size()) return out;
+    i = e + 1;
+  }
 }
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);

@@ -30,17 +30,6 @@ std::string kind_name(const std::string& k, const Words& L) {
   return it == names.end() ? escape_html(k) : L(it->second.first, it->second.second);
 }
 
-std::vector<std::string> split(std::string_view s) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < s.size();) {
-    size_t e = s.find(',', i);
-    if (e == std::string_view::npos) e = s.size();
-    if (e > i) out.emplace_back(s.substr(i, e - i));
-    i = e + 1;
-  }
-  return out;
-}
-
 // Daily statements and alerts as an inline SVG bar chart.
 std::string daily_chart(const std::vector<uint64_t>& st, const std::vector<uint64_t>& al, const Words& L) {
   const int w = 640, h = 170, left = 44, bottom = 22, top = 10;
@@ -69,6 +58,12 @@ std::string daily_chart(const std::vector<uint64_t>& st, const std::vector<uint6
 }
 
 }  // namespace
+
+std::pair<int, int> previous_month(int64_t now, int tz_sec) {
+  std::string local = format_rfc3339(now + static_cast<int64_t>(tz_sec) * kSec);
+  int year = std::atoi(local.substr(0, 4).c_str()), month = std::atoi(local.substr(5, 2).c_str());
+  return month == 1 ? std::pair{year - 1, 12} : std::pair{year, month - 1};
+}
 
 Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang) {
   Words L{lang == "en"};
@@ -129,7 +124,9 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
     if (!ev.has(fKind)) return true;
     daily_alerts[day]++;
     cl.alerts++;
-    auto kinds = split(ev.get(fKind));
+    std::vector<std::string> kinds;
+    for (std::string_view k : split_view(ev.get(fKind), ','))
+      if (!k.empty()) kinds.emplace_back(k);
     bool tf = false;
     for (const auto& k : kinds) {
       by_kind[k]++;

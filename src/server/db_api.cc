@@ -54,27 +54,18 @@ struct Filter {
     if (alerts_only && !ev.has(x.kind)) return false;
     if (!kind.empty() && !in_list(ev.get(x.kind), kind)) return false;
     if (!table.empty()) {
-      std::string_view t = ev.get(x.tables);
-      bool any = in_list(t, table);
-      for (size_t i = 0; !any && i <= t.size();) {  // schema-qualified names: his.mz_cfmx matches mz_cfmx
-        size_t e = t.find(',', i);
-        if (e == std::string_view::npos) e = t.size();
-        std::string_view one = t.substr(i, e - i);
+      bool any = false;
+      for (std::string_view one : split_view(ev.get(x.tables), ',')) {  // schema-qualified names: his.mz_cfmx matches mz_cfmx
         size_t d = one.rfind('.');
-        any = d != std::string_view::npos && one.substr(d + 1) == table;
-        i = e + 1;
+        any = any || one == table || (d != std::string_view::npos && one.substr(d + 1) == table);
       }
       if (!any) return false;
     }
     return true;
   }
   static bool in_list(std::string_view list, std::string_view v) {
-    for (size_t i = 0; i <= list.size();) {
-      size_t e = list.find(',', i);
-      if (e == std::string_view::npos) e = list.size();
-      if (list.substr(i, e - i) == v) return true;
-      i = e + 1;
-    }
+    for (std::string_view x : split_view(list, ','))
+      if (x == v) return true;
     return false;
   }
 };
@@ -194,12 +185,7 @@ Response db_activity(Api& api, Request& r) {
     with_alerts++;
     alerts[b]++;
     std::string kinds(ev.get(x.kind));
-    for (size_t i = 0; i <= kinds.size();) {
-      size_t e = kinds.find(',', i);
-      if (e == std::string::npos) e = kinds.size();
-      by_kind[kinds.substr(i, e - i)]++;
-      i = e + 1;
-    }
+    for (std::string_view k : split_view(kinds, ',')) by_kind[std::string(k)]++;
     if (Filter::in_list(kinds, "tongfang") && tongfang.size() < 100) tongfang.push_back(statement_row(ev));
     if (recent_alerts.size() < 100) recent_alerts.push_back(statement_row(ev));
     return true;
@@ -266,9 +252,7 @@ Response db_statements(Api& api, Request& r) {
 
 // The month's 防统方 report (HTML or PDF); default: last month.
 Response dbaudit_report(Api& api, Request& r) {
-  int64_t local = now_ns() + static_cast<int64_t>(api.opt.tz_sec) * kSec;
-  int year = std::atoi(format_rfc3339(local).substr(0, 4).c_str()), month = std::atoi(format_rfc3339(local).substr(5, 2).c_str());
-  month == 1 ? (year--, month = 12) : month--;
+  auto [year, month] = report::previous_month(now_ns(), api.opt.tz_sec);
   uint64_t v;
   if (!r.query["year"].empty()) {
     if (!parse_u64(r.query["year"], v) || v < 2000 || v > 2100) return fail(400, "year must be between 2000 and 2100");

@@ -62,13 +62,10 @@ Response web_attacks(Api& api, Request& r) {
     oldest = std::min(oldest, ev.ts);
     std::string classes(ev.get(fClasses));
     size_t b = static_cast<size_t>(std::clamp<int64_t>((ev.ts - so.from) / width, 0, kBuckets - 1));
-    for (size_t i = 0; i <= classes.size();) {
-      size_t e = classes.find(',', i);
-      if (e == std::string::npos) e = classes.size();
-      std::string c = classes.substr(i, e - i);
+    for (std::string_view part : split_view(classes, ',')) {
+      std::string c(part);
       if (series.count(c)) series[c][b]++;
       by_class[c]++;
-      i = e + 1;
     }
     std::string path(ev.get(kUrlPath));
     if (!path.empty()) urls[path]++;
