@@ -37,11 +37,6 @@ struct View {
   int64_t now;
 };
 
-std::string local_time_text(int64_t ns) {
-  std::string s = format_rfc3339(ns + 8 * 3600 * kSec);
-  return s.substr(0, 10) + " " + s.substr(11, 5);
-}
-
 CheckResult fail(std::string why, std::vector<Evidence> ev) { return {CheckResult::kFail, std::move(why), std::move(ev)}; }
 CheckResult pass(std::string why, std::vector<Evidence> ev) { return {CheckResult::kPass, std::move(why), std::move(ev)}; }
 
@@ -215,7 +210,7 @@ CheckResult backups(const View& v) {
              kind = 2;
            if (!kind) return;
            seen++;
-           std::string line = local_time_text(e.ts) + " " + std::string(e.get(kHostName)) + " " + m.substr(0, 160);
+           std::string line = local_time(e.ts, 8 * 3600) + " " + std::string(e.get(kHostName)) + " " + m.substr(0, 160);
            if (kind == 3 || kind == 4) {
              if (kind == 3 && e.ts > last_test) last_test = e.ts, test_line = line;
              if (kind == 4) last_test_failed = std::max(last_test_failed, e.ts);

@@ -1094,10 +1094,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wardsec report: the 防统方 report is html or pdf\n");
         return 2;
       }
-      int64_t local = now_ns() + static_cast<int64_t>(cfg->tz_sec) * kSec;
-      int year = std::atoi(format_rfc3339(local).substr(0, 4).c_str()), month = std::atoi(format_rfc3339(local).substr(5, 2).c_str());
-      if (!rep_month) month == 1 ? (year--, month = 12) : month--;  // last month, the one a monthly report is for
-      else month = rep_month;
+      auto [year, month] = report::previous_month(now_ns(), cfg->tz_sec);  // by default last month, the one a monthly report is for
+      if (rep_month) {  // a month named alone is one of this year
+        year = std::atoi(format_rfc3339(now_ns() + static_cast<int64_t>(cfg->tz_sec) * kSec).substr(0, 4).c_str());
+        month = rep_month;
+      }
       if (rep_year) year = rep_year;
       auto html = report::dbaudit_month_html(src, year, month, rep_lang);
       s = html ? write_html(*html) : Status{Error{html.error()}};

@@ -279,4 +279,9 @@ bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
   return used == s.size();
 }
 
+std::string local_time(int64_t ns, int tz_sec) {
+  std::string s = format_rfc3339(ns + static_cast<int64_t>(tz_sec) * kSec);
+  return s.substr(0, 10) + " " + s.substr(11, 5);
+}
+
 }  // namespace wardsec

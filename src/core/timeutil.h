@@ -31,6 +31,8 @@ bool parse_epoch(std::string_view s, int64_t& ns);
 
 // 2024-03-01T08:00:00.123456789Z (fraction only as long as needed, milliseconds at least)
 std::string format_rfc3339(int64_t ns);
+// Local date and time of a ns timestamp in the zone, to the minute: "2026-11-29 20:40".
+std::string local_time(int64_t ns, int tz_sec);
 // Parses a user-supplied time: RFC 3339, a date (YYYY-MM-DD), "now", or "now-15m/-2h/-7d".
 bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns);
 // Parses "+08:00", "-0500", "Z", "UTC" into seconds east of UTC.

@@ -1,5 +1,5 @@
 // What the report documents share (private to src/report): the print stylesheet, the
-// two-language word picker, and number and time formatting.
+// two-language word picker, and number formatting (times: local_time in core/timeutil.h).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -15,7 +15,5 @@ struct Words {
 };
 
 std::string fixed(double v, int digits);
-// Local date and time of a ns timestamp: "2026-11-29 20:40".
-std::string local_time(int64_t ns, int tz_sec);
 
 }  // namespace wardsec::report::detail

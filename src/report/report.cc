@@ -27,12 +27,6 @@ std::string fixed(double v, int digits) {
   return b;
 }
 
-// Local date and time of a ns timestamp: "2026-11-29 20:40".
-std::string local_time(int64_t ns, int tz_sec) {
-  std::string s = format_rfc3339(ns + static_cast<int64_t>(tz_sec) * kSec);
-  return s.substr(0, 10) + " " + s.substr(11, 5);
-}
-
 }  // namespace detail
 
 using namespace detail;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compliance/assessment.h"
@@ -59,6 +60,8 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
 // with account, client, program, statement and outcome; other database alerts; accounts and
 // clients. A whole HTML document.
 Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang);
+// The month before the one `now` falls in, in the zone: the month a monthly report is for.
+std::pair<int, int> previous_month(int64_t now, int tz_sec);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
 Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
 
