@@ -140,7 +140,14 @@ Result<Config> load_config(const std::string& path) {
     }
   }
   auto api = root["api"];
-  w.check_keys(api, "api", {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib"});
+  w.check_keys(api, "api", {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib", "public_name",
+                            "max_connections", "max_connections_per_ip", "search_budget_seconds"});
+  w.get(api, "public_name", c.http.public_name, "api.");
+  w.get(api, "max_connections", c.http.max_connections, "api.");
+  w.get(api, "max_connections_per_ip", c.http.max_connections_per_ip, "api.");
+  w.get(api, "search_budget_seconds", c.http.search_budget_seconds, "api.");
+  if (c.http.max_connections < 1 || c.http.max_connections_per_ip < 1) return Error{path + ": api.max_connections and max_connections_per_ip must be at least 1"};
+  if (c.http.search_budget_seconds < 1 || c.http.search_budget_seconds > 600) return Error{path + ": api.search_budget_seconds must be 1-600"};
   w.get(api, "listen", c.http.listen, "api.");
   w.get(api, "redirect_listen", c.http.redirect_listen, "api.");
   w.get(api, "tls_cert", c.http.tls_cert, "api.");

@@ -172,6 +172,7 @@ int run_server(Config cfg, bool demo, double rate) {
   }
   outputs.start();
   cfg.http.alerts = alerts->get();
+  cfg.http.audit_key = &(*writer)->key();  // the audit trail is signed by the store's instance key
   cfg.http.zones = &cfg.detection.zones;
   cfg.http.extra_metrics = [&]() {
     std::string m;

@@ -26,6 +26,10 @@ int64_t make_ns(int64_t y, int mo, int d, int h, int mi, int s, int64_t frac_ns,
   return secs * kNsPerSec + frac_ns;
 }
 
+// Years an event time may name: int64 nanoseconds end in 2262, and a time past 2200 or before
+// 1970 is a sender's error (or an attempt to pin a segment against retention), not a log time.
+bool valid_year(int64_t y) { return y >= 1970 && y <= 2200; }
+
 bool valid(int mo, int d, int h, int mi, int s) {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60;
 }
@@ -135,7 +139,7 @@ bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec, size_t* 
       }
     }
   }
-  if (!valid(mo, d, h, mi, se)) return false;
+  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
   ns = make_ns(y, mo, d, h, mi, se, frac, tz);
   if (consumed) *consumed = p;
   return true;
@@ -175,7 +179,7 @@ bool parse_clf_time(std::string_view s, int64_t& ns) {
     return false;
   int tz = 0;
   if (s.size() >= 26 && s[20] == ' ' && !parse_tz_offset(s.substr(21, 5), tz)) return false;
-  if (!valid(mo, d, h, mi, se)) return false;
+  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
   ns = make_ns(y, mo, d, h, mi, se, 0, tz);
   return true;
 }
@@ -197,7 +201,7 @@ bool parse_ctime(std::string_view s, int tz_sec, int64_t& ns) {
   size_t p = 19;
   int64_t frac = parse_frac(s, p);
   if (p >= s.size() || s[p] != ' ' || !digits(s, p + 1, 4, y)) return false;
-  if (!valid(mo, d, h, mi, se)) return false;
+  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
   ns = make_ns(y, mo, d, h, mi, se, frac, tz_sec);
   return true;
 }
@@ -208,7 +212,7 @@ bool parse_slash_time(std::string_view s, int tz_sec, int64_t& ns) {
       !digits(s, 8, 2, d) || s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' ||
       !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
     return false;
-  if (!valid(mo, d, h, mi, se)) return false;
+  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
   ns = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
   return true;
 }

@@ -124,7 +124,7 @@ void Pipeline::give_back(std::vector<Event>&& v) {
 
 void Pipeline::decode_loop() {
   std::vector<RawBatch> batches;
-  uint64_t errors_before = decoder_.parse_errors();
+  uint64_t errors_before = decoder_.parse_errors(), reserved_before = decoder_.reserved_renamed();
   for (;;) {
     batches.clear();
     raw_q_.pop_some(batches, 64, 200);
@@ -157,6 +157,9 @@ void Pipeline::decode_loop() {
       uint64_t e = decoder_.parse_errors();
       metrics_.parse_errors += e - errors_before;
       errors_before = e;
+      uint64_t rr = decoder_.reserved_renamed();
+      metrics_.reserved_renamed += rr - reserved_before;
+      reserved_before = rr;
       parsed_q_.push(std::move(p), cost);
     }
   }

@@ -119,7 +119,7 @@ struct PipelineOptions {
 
 struct Metrics {
   std::atomic<uint64_t> received{0}, stored{0}, dropped{0}, parse_errors{0}, commits{0}, store_errors{0},
-      blocked{0}, bytes_in{0}, observer_waits{0};
+      blocked{0}, bytes_in{0}, observer_waits{0}, reserved_renamed{0};
 };
 
 class Pipeline {

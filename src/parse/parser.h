@@ -99,6 +99,15 @@ bool parse_json_object(Event& ev, std::string_view s, const ParseContext& ctx, b
 // Sets source.ip when `v` is an address, and source.address always.
 void set_source(Event& ev, std::string_view v);
 
+// The center's own namespace: field names under wardsec.* (and event.dataset/event.module
+// values wardsec*) are written only by the center itself.
+bool is_reserved_field(std::string_view name);
+// Run on every event an input produced, after parsing: renames reserved names and values to
+// claimed.* (returns how many), and bounds the event time (a time more than a day after
+// reception, or before 1970, becomes the reception time; the sender's is kept in
+// event.original_time).
+int guard_input_event(Event& ev);
+
 // Decodes raw lines into events with the registered parsers. Thread-safe (const); counters
 // are atomics.
 class Decoder {
@@ -109,14 +118,17 @@ class Decoder {
   // with kParseError.
   void decode(Event& ev, const ParseContext& ctx) const;
   uint64_t parse_errors() const { return parse_errors_.load(std::memory_order_relaxed); }
+  // Events that named the center's reserved namespace (guard_input_event).
+  uint64_t reserved_renamed() const { return reserved_.load(std::memory_order_relaxed); }
 
   static constexpr size_t kMaxMessage = (1u << 20) + 1024;  // longer lines are cut (kTruncated)
 
  private:
   void decode_body(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const;
+  void decode_parsed(Event& ev, const ParseContext& ctx) const;
   std::unique_ptr<ParserRegistry> owned_;
   const ParserRegistry* reg_;
-  mutable std::atomic<uint64_t> parse_errors_{0};
+  mutable std::atomic<uint64_t> parse_errors_{0}, reserved_{0};
 };
 
 }  // namespace wardsec

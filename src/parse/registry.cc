@@ -59,6 +59,11 @@ Decoder::Decoder() : owned_(std::make_unique<ParserRegistry>()), reg_(owned_.get
 Decoder::Decoder(const ParserRegistry* reg) : reg_(reg) {}
 
 void Decoder::decode(Event& ev, const ParseContext& ctx) const {
+  decode_parsed(ev, ctx);
+  if (guard_input_event(ev)) reserved_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {
   if (ev.raw.size() > kMaxMessage) {
     ev.raw.resize(kMaxMessage);
     ev.flags |= kTruncated;

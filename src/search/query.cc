@@ -519,6 +519,55 @@ std::variant<Query, QueryError> Query::parse(std::string_view text, int tz_sec) 
   return q;
 }
 
+namespace {
+std::unique_ptr<Node> clone(const Node& n) {
+  auto c = std::make_unique<Node>();
+  c->kind = n.kind;
+  c->field = n.field;
+  c->field_id = n.field_id;
+  c->value = n.value;
+  c->op = n.op;
+  c->phrase = n.phrase;
+  c->lo = n.lo;
+  c->hi = n.hi;
+  c->lo_inclusive = n.lo_inclusive;
+  c->hi_inclusive = n.hi_inclusive;
+  c->cidr = n.cidr;
+  c->tokens = n.tokens;
+  for (const auto& k : n.kids) c->kids.push_back(clone(*k));
+  return c;
+}
+
+void cost(const Node& n, size_t& terms, size_t& wild) {
+  if (n.kind == Node::kTerm || n.kind == Node::kText) {
+    terms++;
+    if (n.op == Node::kGlob || n.value.find_first_of("*?") != std::string::npos) wild++;
+  }
+  for (const auto& k : n.kids) cost(*k, terms, wild);
+}
+}  // namespace
+
+Query Query::all_of(const Query& a, const Query& b) {
+  auto n = std::make_unique<Node>();
+  n->kind = Node::kAnd;
+  n->kids.push_back(clone(*a.root_));
+  n->kids.push_back(clone(*b.root_));
+  Query q;
+  q.root_ = std::shared_ptr<Node>(std::move(n));
+  q.tz_sec_ = a.tz_sec_;
+  return q;
+}
+
+std::optional<QueryError> Query::over_budget(size_t max_terms, size_t max_wildcards) const {
+  size_t terms = 0, wild = 0;
+  cost(*root_, terms, wild);
+  if (terms > max_terms)
+    return QueryError{1, "查询条件过多 / the query has " + std::to_string(terms) + " terms; at most " + std::to_string(max_terms)};
+  if (wild > max_wildcards)
+    return QueryError{1, "通配符条件过多 / the query has " + std::to_string(wild) + " wildcard terms; at most " + std::to_string(max_wildcards)};
+  return std::nullopt;
+}
+
 bool Query::matches(const Event& ev) const { return eval(*root_, ev); }
 
 bool Query::may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const {

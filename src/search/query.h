@@ -49,6 +49,12 @@ class Query {
   // False only when the block certainly holds no match (bloom index and time range).
   bool may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const;
   const Node& root() const { return *root_; }
+  // Both must match: a user's query and a restriction the server adds, combined as syntax
+  // trees (never as text, so no input can reach outside its own parentheses).
+  static Query all_of(const Query& a, const Query& b);
+  // What the API lets one query cost: terms in all, and wildcard terms (each can scan every
+  // token of every event). An error names the limit.
+  std::optional<QueryError> over_budget(size_t max_terms = 64, size_t max_wildcards = 8) const;
   std::string describe() const;
 
  private:

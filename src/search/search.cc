@@ -33,6 +33,12 @@ Result<Event> read_event_by_ref(const std::string& data_dir, uint64_t ref) {
   return Error{"event " + store::ref_to_string(ref) + ": no segment holds block " + std::to_string(seq) + " (expired by retention?)"};
 }
 
+static bool stop_now(const SearchOptions& opt, SearchStats& st) {
+  if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) return st.cancelled = true;
+  if (opt.deadline && now_ns() > opt.deadline) return st.timed_out = true;
+  return false;
+}
+
 Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
                   const std::function<bool(const Event&)>& on_match, SearchStats& st) {
   auto segs = store::list_segments(data_dir);
@@ -45,6 +51,7 @@ Status run_search(const std::string& data_dir, const Query& q, const SearchOptio
     while (auto b = rd->next()) blocks.push_back(std::move(*b));
     if (opt.newest_first) std::reverse(blocks.begin(), blocks.end());
     for (const auto& b : blocks) {
+      if (stop_now(opt, st)) return {};
       st.blocks_total++;
       const auto& h = b.header;
       if (h.ts_max < opt.from || h.ts_min >= opt.to || !q.may_match_block(b.index, h.ts_min, h.ts_max)) {
@@ -57,7 +64,7 @@ Status run_search(const std::string& data_dir, const Query& q, const SearchOptio
       if (!s2) continue;
       if (opt.newest_first) std::reverse(events.begin(), events.end());
       for (const auto& ev : events) {
-        st.events_scanned++;
+        if ((++st.events_scanned & 4095) == 0 && stop_now(opt, st)) return {};
         if (ev.ts < opt.from || ev.ts >= opt.to || !q.matches(ev)) continue;
         st.matched++;
         if (!on_match(ev)) return {};

@@ -1,5 +1,6 @@
 // Runs a query over the store: skips blocks by time range and bloom index, decodes the rest.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -16,10 +17,15 @@ struct SearchOptions {
   int64_t to = std::numeric_limits<int64_t>::max();    // ns, exclusive
   size_t limit = 0;                                    // 0: no limit
   bool newest_first = false;
+  // A search that must not run for ever (the API): stops at this time (ns since the epoch;
+  // 0: none) or when *cancel becomes true (the client went away), and says so in stats.
+  int64_t deadline = 0;
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SearchStats {
   uint64_t blocks_total = 0, blocks_skipped = 0, blocks_read = 0, events_scanned = 0, matched = 0;
+  bool timed_out = false, cancelled = false;  // stopped early by SearchOptions::deadline / cancel
 };
 
 // Calls on_match for each matching event (in store order, or newest first); stops early

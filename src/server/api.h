@@ -11,12 +11,16 @@ namespace wardsec::server {
 
 class Api {
  public:
-  Api(ingest::Pipeline& p, HttpOptions& o, Auth& a) : pipeline(p), opt(o), auth(a) {}
+  Api(ingest::Pipeline& p, HttpOptions& o, Auth& a);
 
   // An administrative action into the store (event.dataset wardsec.audit): who, from where,
   // what, on what, and whether it worked. Waits for room in the queue: never dropped.
   void audit(const Request& r, const std::string& user, const std::string& action, bool ok, const std::string& target = "",
              const std::string& detail = "");
+
+  // True when an event is one of the center's own audit records: its dataset is reserved (no
+  // input can write it: parse/guard.cc) and its signature by the instance key verifies.
+  bool authentic(const Event& ev) const;
 
   // The metrics object (JSON) the API and the live socket share.
   std::string metrics_json();
@@ -26,6 +30,9 @@ class Api {
   ingest::Pipeline& pipeline;
   HttpOptions& opt;
   Auth& auth;
+  // The restrictions the routes join to users' queries (as trees): everything but the audit
+  // trail, and the audit trail alone.
+  search::Query not_audit, audit_only;
 
  private:
   std::mutex rate_mu_;

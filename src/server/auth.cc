@@ -129,6 +129,24 @@ std::string to_hex(std::string_view b) {
   return out;
 }
 
+std::optional<std::string> from_hex(std::string_view h) {
+  if (h.size() % 2) return std::nullopt;
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(h.size() / 2);
+  for (size_t i = 0; i < h.size(); i += 2) {
+    int a = nib(h[i]), b = nib(h[i + 1]);
+    if (a < 0 || b < 0) return std::nullopt;
+    out.push_back(static_cast<char>(a << 4 | b));
+  }
+  return out;
+}
+
 std::string base32_encode(std::string_view b) {
   static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   std::string out;

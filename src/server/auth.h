@@ -58,6 +58,7 @@ std::vector<std::string> role_perms(Role r);
 
 std::string random_bytes(size_t n);
 std::string to_hex(std::string_view bytes);
+std::optional<std::string> from_hex(std::string_view hex);  // nullopt unless even-length hex
 std::string sha256_hex(std::string_view data);
 std::string base32_encode(std::string_view bytes);                 // RFC 4648, no padding
 std::optional<std::string> base32_decode(std::string_view text);   // case-insensitive, spaces ignored

@@ -407,7 +407,7 @@ void add_compliance_routes(std::vector<Route>& t, Api* api) {
       {"POST", "/api/v1/compliance/systems/{id}/results", P::kComplianceWrite, false, h(set_results), "record results of items (bulk)"},
       {"GET", "/api/v1/compliance/systems/{id}/items/{item}", P::kComplianceRead, false, h(item_detail), "an item's history and evidence"},
       {"POST", "/api/v1/compliance/systems/{id}/items/{item}/notes", P::kComplianceWrite, false, h(add_note), "add a note as evidence"},
-      {"POST", "/api/v1/compliance/systems/{id}/items/{item}/documents", P::kComplianceWrite, false, h(add_document), "attach a document as evidence"},
+      {"POST", "/api/v1/compliance/systems/{id}/items/{item}/documents", P::kComplianceWrite, false, h(add_document), "attach a document as evidence", true},
       {"GET", "/api/v1/compliance/documents/{sha256}", P::kComplianceRead, false, h(get_document), "download an attached document"},
       {"POST", "/api/v1/compliance/grade", P::kComplianceRead, false, [api](Request& r) { return grade(*api, r, false); },
        "grading calculation (preview; nothing stored)"},

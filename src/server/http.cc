@@ -40,24 +40,21 @@ std::string error_json(std::string_view msg, long column) {
   return out;
 }
 
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec,
-                                          const std::string& restrict) {
+std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope) {
   auto p = parse_query_params(target);
-  std::string qtext = p["q"];
-  auto parsed = search::Query::parse(qtext, tz_sec);
+  auto parsed = search::Query::parse(p["q"], tz_sec);
   if (auto* e = std::get_if<search::QueryError>(&parsed))
     return {400, error_json("query error at column " + std::to_string(e->column) + ": " + e->message, static_cast<long>(e->column))};
-  if (!restrict.empty()) {
-    std::string t = qtext.find_first_not_of(" \t") == std::string::npos ? restrict : "(" + qtext + ") AND " + restrict;
-    parsed = search::Query::parse(t, tz_sec);
-    if (std::holds_alternative<search::QueryError>(parsed)) return {500, error_json("cannot restrict the query")};
-  }
+  if (scope.budgeted)
+    if (auto e = std::get<search::Query>(parsed).over_budget()) return {400, error_json(e->message)};
+  // The restriction is joined as a syntax tree: nothing in q can reach outside its parentheses.
+  search::Query q = scope.restrict ? search::Query::all_of(std::get<search::Query>(parsed), *scope.restrict) : std::get<search::Query>(parsed);
   search::SearchOptions so;
-  so.limit = 100;
+  size_t limit = 100;
   if (!p["limit"].empty()) {
     uint64_t l;
     if (!parse_u64(p["limit"], l) || l > 10000) return {400, error_json("limit must be a number from 0 to 10000")};
-    so.limit = l;
+    limit = l;
   }
   for (const char* k : {"from", "to"}) {
     if (p[k].empty()) continue;
@@ -66,18 +63,25 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
     (std::string_view(k) == "from" ? so.from : so.to) = t;
   }
   so.newest_first = p["order"] != "oldest";
+  so.deadline = scope.budget_ns ? now_ns() + scope.budget_ns : 0;
+  so.cancel = scope.cancel;
   std::string out = "{\"events\":[";
   search::SearchStats st;
-  bool first = true;
-  Status s = search::run_search(data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
-    if (!first) out += ",";
-    first = false;
+  uint64_t kept = 0, refused = 0;
+  Status s = search::run_search(data_dir, q, so, [&](const Event& ev) {
+    if (limit && kept >= limit) return false;
+    if (scope.accept && !scope.accept(ev)) {
+      refused++;
+      return true;
+    }
+    if (kept++) out += ",";
     out += search::event_to_json(ev);
-    return true;
+    return !limit || kept < limit;
   }, st);
   if (!s) return {500, error_json(s.error())};
-  out += "],\"stats\":{\"matched\":" + std::to_string(st.matched) + ",\"blocks_total\":" + std::to_string(st.blocks_total) +
-         ",\"blocks_read\":" + std::to_string(st.blocks_read) + ",\"events_scanned\":" + std::to_string(st.events_scanned) + "}}";
+  out += "],\"stats\":{\"matched\":" + std::to_string(kept) + ",\"blocks_total\":" + std::to_string(st.blocks_total) +
+         ",\"blocks_read\":" + std::to_string(st.blocks_read) + ",\"events_scanned\":" + std::to_string(st.events_scanned) +
+         ",\"timed_out\":" + (st.timed_out ? "true" : "false") + (scope.accept ? ",\"refused\":" + std::to_string(refused) : "") + "}}";
   return {200, out};
 }
 
@@ -100,10 +104,58 @@ struct HttpServer::State {
   std::vector<std::pair<std::string, std::string>> initial;
   std::unique_ptr<ssl::context> tls;
   std::unique_ptr<tcp::acceptor> acc, redirect_acc;
-  asio::thread_pool pool{2};
+  // Handlers never run on the I/O thread: API work on `pool`, the login steps on `login_pool`
+  // so that searches, however heavy, cannot keep anyone from logging in. Health answers on
+  // the I/O thread itself.
+  asio::thread_pool pool{2}, login_pool{1};
   std::atomic<bool> stopping{false};
+  // Connections per address and in all, and request bodies held at once (bytes).
+  std::mutex conn_mu;
+  std::map<std::string, int> conns_per_ip;
+  int conns = 0;
+  std::atomic<uint64_t> refused_conns{0};
+  std::atomic<size_t> body_bytes{0};
+  std::vector<std::string> origins;  // console_origins()
+  bool take_conn(const std::string& ip) {
+    std::lock_guard<std::mutex> g(conn_mu);
+    int& n = conns_per_ip[ip];
+    if (conns >= opt.max_connections || n >= opt.max_connections_per_ip) {
+      if (n == 0) conns_per_ip.erase(ip);
+      refused_conns++;
+      return false;
+    }
+    n++;
+    conns++;
+    return true;
+  }
+  void give_conn(const std::string& ip) {
+    std::lock_guard<std::mutex> g(conn_mu);
+    conns--;
+    if (--conns_per_ip[ip] <= 0) conns_per_ip.erase(ip);
+  }
+  bool reserve_body(size_t n) {
+    size_t cur = body_bytes.load();
+    do {
+      if (cur + n > opt.max_bodies_total) return false;
+    } while (!body_bytes.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
   State(asio::io_context& i, ingest::Pipeline& p, HttpOptions o) : io(i), pipeline(p), opt(std::move(o)) {}
 };
+
+namespace {
+// "host:port" / "[v6]:port" -> (host, port); port "" when absent.
+std::pair<std::string, std::string> split_host_port(const std::string& a) {
+  if (!a.empty() && a[0] == '[') {
+    auto e = a.find(']');
+    if (e == std::string::npos) return {a, ""};
+    return {a.substr(1, e - 1), e + 1 < a.size() && a[e + 1] == ':' ? a.substr(e + 2) : ""};
+  }
+  auto c = a.rfind(':');
+  if (c == std::string::npos || a.find(':') != c) return {a, ""};
+  return {a.substr(0, c), a.substr(c + 1)};
+}
+}  // namespace
 
 namespace {
 
@@ -174,11 +226,44 @@ void load_files(HttpServer::State& st) {
   spdlog::info("web UI: {} files from {}", st.files.size(), st.opt.web_root);
 }
 
-bool same_origin(const Request& r) {
-  // Browsers send Origin on every state-changing request; a foreign one is a cross-site
-  // request whatever the cookie says.
+// The origins browsers use for the console: the configured public names (comma-separated),
+// else the listen address. Never the request's Host header, which the client writes.
+Result<std::vector<std::string>> console_origins(const HttpOptions& o, uint16_t port) {
+  std::vector<std::string> out;
+  std::string names = o.public_name;
+  if (names.empty()) {
+    auto [host, _] = split_host_port(o.listen);
+    if (host.empty() || host == "0.0.0.0" || host == "::")
+      return Error{"api.listen " + o.listen + " is every address: set api.public_name to the name (or address:port) browsers use"};
+    names = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
+  for (auto part : split_view(names, ',')) {
+    std::string name(trim(part));
+    if (name.rfind("https://", 0) == 0) name = name.substr(8);
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ":443") == 0) name.resize(name.size() - 4);
+    if (!name.empty()) out.push_back("https://" + name);
+  }
+  return out;
+}
+
+bool same_origin(const HttpServer::State& st, const Request& r);
+
+// The body a route may receive from an authenticated caller.
+size_t body_limit_for(const HttpServer::State& st, const std::string& method, const std::string& path) {
+  for (const auto& rt : st.routes) {
+    std::vector<std::string> params;
+    if (rt.method == method && match_route(rt.pattern, path, params)) return rt.large_body ? st.opt.max_body : st.opt.max_body_small;
+  }
+  return st.opt.max_body_anonymous;
+}
+
+bool same_origin(const HttpServer::State& st, const Request& r) {
+  // Browsers send Origin on every state-changing request; one that is not the console's is a
+  // cross-site request whatever the cookie says. Scripts send none (and need a token or the
+  // session's CSRF token anyway).
   if (r.origin.empty()) return true;
-  return r.origin == "https://" + r.host;
+  return std::find(st.origins.begin(), st.origins.end(), r.origin) != st.origins.end();
 }
 
 // Authenticates, authorizes and runs one API request (on the pool). The rules, in order: an
@@ -212,7 +297,7 @@ Response dispatch(HttpServer::State& st, Request& r) {
     r.authenticated = true;
   }
   bool changes = r.method != "GET" && r.method != "HEAD";
-  if (changes && !same_origin(r)) return {403, error_json("cross-origin request refused (Origin: " + r.origin + ")")};
+  if (changes && !same_origin(st, r)) return {403, error_json("cross-origin request refused (Origin: " + r.origin + ")")};
   if (route->perm == Perm::kPublic) return route->handler(r);
   if (!who) return {401, error_json("未登录或会话已过期 / not logged in, or the session expired")};
   if (who->stage != Stage::kActive && !route->session_any_stage)
@@ -315,7 +400,10 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
     // Events stored since the last tick (the store shows a block once it is sealed, about a
     // second after receipt), newest first, at most 20.
     std::string target = "/?limit=20&order=newest&from=" + (last_event_ns_ ? format_rfc3339(last_event_ns_) : std::string("now-1m"));
-    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec, "NOT event.dataset:wardsec.audit");
+    SearchScope scope;
+    scope.restrict = &st_->api->not_audit;
+    scope.budget_ns = 2 * kSec;
+    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec, scope);
     if (code == 200) out += ",\"events\":" + body.substr(10, body.rfind(",\"stats\"") - 10);
     // Next time from two seconds ago: the store shows a block only once it is sealed, so a
     // window that overlaps a little catches late blocks; the page drops repeats by time+raw.
@@ -337,10 +425,15 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
 
 class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
  public:
-  HttpsConn(StatePtr st, tcp::socket s) : st_(std::move(st)), stream_(beast::tcp_stream(std::move(s)), *st_->tls) {}
+  HttpsConn(StatePtr st, tcp::socket s, std::string ip)
+      : st_(std::move(st)), stream_(beast::tcp_stream(std::move(s)), *st_->tls), ip_(std::move(ip)) {}
+  ~HttpsConn() {
+    release_body();
+    st_->give_conn(ip_);
+  }
 
   void start() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(20));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
     auto self = shared_from_this();
     stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
       if (!ec) self->read();
@@ -348,20 +441,74 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   }
 
  private:
+  void release_body() {
+    if (reserved_) st_->body_bytes -= reserved_;
+    reserved_ = 0;
+  }
+
+  bool read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) return send({413, error_json("request body larger than the limit for this request")}, false), true;
+    if (ec == http::error::header_limit) return send({431, error_json("request headers larger than 16 KiB")}, false), true;
+    if (ec == http::error::bad_target || ec == http::error::bad_method || ec == http::error::bad_field ||
+        ec == http::error::bad_value || ec == http::error::bad_version || ec == http::error::bad_content_length ||
+        ec == http::error::bad_chunk || ec == http::error::bad_transfer_encoding)
+      return send({400, error_json("malformed HTTP request: " + ec.message())}, false), true;
+    return bool(ec);
+  }
+
+  // Headers first (10 s), then the body with a limit that depends on who asks: a request with
+  // no valid session or token may send only a login's worth; the route decides the rest.
   void read() {
+    release_body();
     parser_.emplace();
-    parser_->body_limit(st_->opt.max_body);
     parser_->header_limit(16 * 1024);
+    parser_->body_limit(st_->opt.max_body_anonymous);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
+    auto self = shared_from_this();
+    http::async_read_header(stream_, buf_, *parser_, [self](beast::error_code ec, size_t) {
+      if (self->read_error(ec)) return;
+      self->read_body();
+    });
+  }
+
+  void read_body() {
+    const auto& req = parser_->get();
+    std::string target(req.target());
+    size_t limit = st_->opt.max_body_anonymous;
+    if (target.rfind("/api/", 0) == 0) {
+      std::string path = target.substr(0, target.find('?'));
+      std::string auth(req[http::field::authorization]);
+      std::string sid = cookie_value(std::string(req[http::field::cookie]), "wardsec_session");
+      int64_t now = now_ns();
+      std::optional<Principal> who;
+      if (auth.rfind("Bearer ", 0) == 0) who = st_->auth->token(auth.substr(7), now);
+      else if (!sid.empty()) who = st_->auth->session_peek(sid, now);
+      if (who) limit = body_limit_for(*st_, std::string(req.method_string()), path);
+    }
+    auto len = parser_->content_length();
+    if (len && *len > limit) return send({413, error_json("request body larger than the limit for this request")}, false);
+    size_t want = len ? static_cast<size_t>(*len) : (parser_->chunked() ? limit : 0);
+    if (want && !st_->reserve_body(want)) return send({503, error_json("服务器繁忙 / too many request bodies in flight; retry")}, false);
+    reserved_ = want;
+    parser_->body_limit(limit);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
     auto self = shared_from_this();
     http::async_read(stream_, buf_, *parser_, [self](beast::error_code ec, size_t) {
-      if (ec == http::error::body_limit) return self->send({413, error_json("request body larger than the limit")}, false);
-      if (ec == http::error::header_limit) return self->send({431, error_json("request headers larger than 16 KiB")}, false);
-      if (ec == http::error::bad_target || ec == http::error::bad_method || ec == http::error::bad_field ||
-          ec == http::error::bad_value || ec == http::error::bad_version)
-        return self->send({400, error_json("malformed HTTP request: " + ec.message())}, false);
-      if (ec) return;
+      if (self->read_error(ec)) return;
       self->handle(self->parser_->release());
+    });
+  }
+
+  // While a handler runs, a client that closes its connection cancels it (a search stops).
+  void watch_disconnect(std::shared_ptr<std::atomic<bool>> cancelled, std::shared_ptr<std::atomic<bool>> done) {
+    auto& sock = beast::get_lowest_layer(stream_).socket();
+    auto self = shared_from_this();
+    sock.async_wait(tcp::socket::wait_read, [self, cancelled, done](beast::error_code ec) {
+      if (ec || *done) return;
+      char c;
+      auto& s = beast::get_lowest_layer(self->stream_).socket();
+      ssize_t n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) *cancelled = true;
     });
   }
 
@@ -408,7 +555,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
 
     if (r->path == "/api/v1/live" && websocket::is_upgrade(req)) {
       auto who = st_->auth->session(r->session_id, now_ns());
-      if (!same_origin(*r)) return send({403, error_json("cross-origin WebSocket refused")}, false);
+      if (!same_origin(*st_, *r)) return send({403, error_json("cross-origin WebSocket refused")}, false);
       if (!who) return send({401, error_json("not logged in")}, false);
       if (who->stage != Stage::kActive || !role_has(who->role, Perm::kDashboard))
         return send({403, error_json("your role lacks dashboard.read")}, false);
@@ -419,11 +566,16 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     r->auth_header = std::string(req[http::field::authorization]);
     r->body = std::move(req.body());
     auto self = shared_from_this();
-    r->respond = [self, ka](Response res) {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    r->respond = [self, ka, done](Response res) {
+      *done = true;
       asio::post(self->stream_.get_executor(), [self, ka, res = std::move(res)]() mutable { self->send(std::move(res), ka); });
     };
+    if (r->path == "/api/v1/health" && r->method == "GET") return send({200, "{\"status\":\"ok\",\"version\":\"0.1.0\"}"}, ka);
     // Handlers read stores and hash passwords: never on the I/O thread that receives logs.
-    asio::post(st_->pool, [self, r] {
+    bool login_step = r->path.rfind("/api/v1/auth/", 0) == 0 && r->path.rfind("/api/v1/auth/tokens", 0) != 0;
+    if (!login_step) watch_disconnect(r->cancelled, done);
+    asio::post(login_step ? st_->login_pool : st_->pool, [self, r] {
       Response res;
       try {
         res = dispatch(*self->st_, *r);
@@ -456,6 +608,8 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
 
   StatePtr st_;
   TlsStream stream_;
+  std::string ip_;
+  size_t reserved_ = 0;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
@@ -469,13 +623,10 @@ class Redirect : public std::enable_shared_from_this<Redirect> {
     auto self = shared_from_this();
     http::async_read(stream_, buf_, req_, [self](beast::error_code ec, size_t) {
       if (ec) return;
-      std::string host(self->req_[http::field::host]);
-      host = host.substr(0, host.rfind(':') == std::string::npos || host.back() == ']' ? host.size() : host.rfind(':'));
-      if (host.empty()) host = "127.0.0.1";
       auto res = std::make_shared<http::response<http::string_body>>(http::status::permanent_redirect, 11);
       res->set(http::field::server, "wardsec");
-      res->set(http::field::location, "https://" + host + ":" + std::to_string(self->st_->acc->local_endpoint().port()) +
-                                          std::string(self->req_.target()));
+      // To the configured console name, never to whatever Host the client sent.
+      res->set(http::field::location, self->st_->origins.front() + std::string(self->req_.target()));
       res->set(http::field::content_type, "text/plain");
       res->body() = "wardsec is served over HTTPS only\n";
       res->keep_alive(false);
@@ -498,7 +649,18 @@ template <class Conn>
 void accept_loop(StatePtr st, tcp::acceptor* acc) {
   acc->async_accept([st, acc](beast::error_code ec, tcp::socket s) {
     if (st->stopping || ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Conn>(st, std::move(s))->start();
+    if (!ec) {
+      if constexpr (std::is_same_v<Conn, HttpsConn>) {
+        beast::error_code e2;
+        auto ep = s.remote_endpoint(e2);
+        std::string ip = e2 ? std::string("?") : ep.address().to_string();
+        // Bounded: connections per address and in all; over it, the connection is closed at once.
+        if (st->take_conn(ip)) std::make_shared<HttpsConn>(st, std::move(s), ip)->start();
+        else s.close(e2);
+      } else {
+        std::make_shared<Conn>(st, std::move(s))->start();
+      }
+    }
     accept_loop<Conn>(st, acc);
   });
 }
@@ -531,6 +693,8 @@ Status HttpServer::start() {
   st_->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
   st_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                         ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  // TLS 1.2 with forward-secret AEAD suites only (no CBC, no SHA-1 MACs); TLS 1.3's are all AEAD.
+  SSL_CTX_set_cipher_list(st_->tls->native_handle(), "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL");
   boost::system::error_code ec;
   st_->tls->use_certificate_chain_file(cert, ec);
   if (ec) return Error{"https: cannot load certificate " + cert + ": " + ec.message()};
@@ -541,6 +705,9 @@ Status HttpServer::start() {
   if (!acc) return Error{acc.error()};
   st_->acc = std::move(acc.value());
   port_ = st_->acc->local_endpoint().port();
+  auto origins = console_origins(o, port_);
+  if (!origins) return Error{origins.error()};
+  st_->origins = *origins;
   accept_loop<HttpsConn>(st_, st_->acc.get());
   if (!o.redirect_listen.empty()) {
     auto r = ingest::open_acceptor(st_->io, o.redirect_listen, "http redirect");
@@ -571,6 +738,7 @@ void HttpServer::record_start(const std::vector<std::pair<std::string, std::stri
 void HttpServer::stop() {
   st_->stopping = true;
   st_->pool.stop();
+  st_->login_pool.stop();
   beast::error_code ec;
   if (st_->acc) st_->acc->close(ec);
   if (st_->redirect_acc) st_->redirect_acc->close(ec);

@@ -5,6 +5,7 @@
 #pragma once
 #include <utility>  // boost 1.74 asio uses std::exchange without including it
 #include <boost/asio.hpp>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,8 +13,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/crypto.h"
 #include "ingest/pipeline.h"
 #include "server/auth.h"
+#include "search/query.h"
 #include "server/httputil.h"
 
 namespace wardsec::alert {
@@ -32,7 +35,18 @@ struct HttpOptions {
   std::string web_root;                         // the built UI; empty: web/dist beside the binary
   std::string catalog_file, scoring_file;       // for the compliance scores on the dashboard
   std::string organization;                     // the hospital's name, on reports
-  size_t max_body = 16u << 20;
+  size_t max_body = 16u << 20;         // the largest body (ingest, imports, documents)
+  size_t max_body_small = 1u << 20;    // every other route's bodies
+  size_t max_body_anonymous = 8u << 10;  // bodies of requests with no valid session or token (login)
+  size_t max_bodies_total = 256u << 20;  // request bodies held at once, all connections
+  int max_connections = 512;           // HTTPS connections at once
+  int max_connections_per_ip = 32;
+  int search_budget_seconds = 10;      // a search's time budget
+  // The name clients reach the console by ("wardsec.hospital.local" or "10.30.0.5:8443"):
+  // the Origin check and the HTTP redirect use it, never the request's Host header. Empty:
+  // the listen address (with 0.0.0.0/:: the check accepts only requests without Origin).
+  std::string public_name;
+  const KeyPair* audit_key = nullptr;  // signs the audit trail (the store's instance key)
   int tz_sec = 8 * 3600;
   AuthOptions auth;
   alert::AlertStore* alerts = nullptr;          // /api/v1/alerts when set
@@ -51,6 +65,8 @@ struct Request {
   bool authenticated = false;
   bool accept_gzip = false;
   std::function<void(struct Response)> respond;  // for deferred answers (ingest)
+  // Set when the client closed the connection while the handler ran (searches stop).
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 };
 
 struct Response {
@@ -72,6 +88,7 @@ struct Route {
   bool session_any_stage = false;
   std::function<Response(Request&)> handler;
   std::string summary;
+  bool large_body = false;  // takes HttpOptions::max_body (ingest, imports, documents), else max_body_small
 };
 
 class Api;  // the routes' shared state (routes.cc)
@@ -107,9 +124,13 @@ std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::s
                                           const std::function<void(Event&&)>& record);
 
 // The search endpoint's work, shared with tests: returns the HTTP status and JSON body.
-// `restrict` is ANDed to the user's query (the audit trail is hidden from everyone but the
-// audit administrator).
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec,
-                                          const std::string& restrict = "");
+struct SearchScope {
+  const search::Query* restrict = nullptr;  // ANDed to the user's query as a syntax tree
+  std::function<bool(const Event&)> accept;  // drops matches (the audit trail's signature check)
+  bool budgeted = false;                     // the user's query is held to Query::over_budget
+  int64_t budget_ns = 0;                     // time budget (0: none); the answer says timed_out
+  const std::atomic<bool>* cancel = nullptr;  // set when the client went away
+};
+std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope = {});
 
 }  // namespace wardsec::server

@@ -116,13 +116,32 @@ std::string zone_of(const std::vector<alert::Zone>& zones, std::string_view ip) 
 
 }  // namespace
 
+Api::Api(ingest::Pipeline& p, HttpOptions& o, Auth& a)
+    : pipeline(p),
+      opt(o),
+      auth(a),
+      not_audit(std::get<search::Query>(search::Query::parse(std::string("NOT event.dataset:") + kAuditDataset))),
+      audit_only(std::get<search::Query>(search::Query::parse(std::string("event.dataset:") + kAuditDataset))) {}
+
+namespace {
+const FieldId kAuditSig = FieldRegistry::intern("wardsec.audit.signature");
+const FieldId kAuditKey = FieldRegistry::intern("wardsec.audit.key");
+}  // namespace
+
+bool Api::authentic(const Event& ev) const {
+  if (ev.get(kEventDataset) != kAuditDataset || !opt.audit_key) return false;
+  std::string_view sig = ev.get(kAuditSig);
+  auto bin = from_hex(sig);
+  return bin && opt.audit_key->verify(ev.raw, *bin);
+}
+
 void Api::audit(const Request& r, const std::string& user, const std::string& action, bool ok_, const std::string& target,
                 const std::string& detail) {
   static const FieldId kind = FieldRegistry::intern("event.kind"), roles = FieldRegistry::intern("user.roles"),
                        target_user = FieldRegistry::intern("user.target.name"), url = FieldRegistry::intern("url.path"),
                        method = FieldRegistry::intern("http.request.method");
   int64_t now = now_ns();
-  json raw = {{"@timestamp", format_rfc3339(now)}, {"event.action", action},     {"event.outcome", ok_ ? "success" : "failure"},
+  json raw = {{"@timestamp", format_rfc3339(now)}, {"event.dataset", kAuditDataset}, {"event.action", action},     {"event.outcome", ok_ ? "success" : "failure"},
               {"user.name", user},                 {"source.ip", r.ip},         {"http.request.method", r.method},
               {"url.path", r.path},                {"target", target},          {"detail", detail}};
   if (r.authenticated) raw["user.roles"] = role_name(r.who.role);
@@ -145,6 +164,14 @@ void Api::audit(const Request& r, const std::string& user, const std::string& ac
   ev.set(method, r.method);
   ev.set(kMessage, "wardsec " + action + (ok_ ? " ok" : " failed") + " by " + (user.empty() ? "-" : user) +
                        (target.empty() ? "" : " on " + target) + (detail.empty() ? "" : ": " + detail));
+  // Signed by the instance key over the record's text: the audit administrator's view shows
+  // only records whose signature verifies.
+  if (opt.audit_key) {
+    if (auto sig = opt.audit_key->sign(ev.raw)) {
+      ev.set(kAuditSig, to_hex(*sig));
+      ev.set(kAuditKey, opt.audit_key->fingerprint());
+    }
+  }
   std::vector<Event> v;
   v.push_back(std::move(ev));
   pipeline.submit_events(std::move(v), nullptr);
@@ -174,7 +201,8 @@ std::string Api::metrics_json() {
                     std::to_string(m.store_errors.load()) + ",\"commits\":" + std::to_string(m.commits.load()) +
                     ",\"queued_bytes\":" + std::to_string(pipeline.queued_bytes()) + ",\"observer_waits\":" +
                     std::to_string(m.observer_waits.load()) + ",\"detect_queued_bytes\":" + std::to_string(pipeline.observer_queued_bytes()) +
-                    ",\"sessions\":" + std::to_string(auth.session_count());
+                    ",\"sessions\":" + std::to_string(auth.session_count()) +
+                    ",\"reserved_renamed\":" + std::to_string(m.reserved_renamed.load());
   if (opt.extra_metrics) out += "," + opt.extra_metrics();
   return out + "}";
 }
@@ -364,13 +392,27 @@ Response settings(Api& api, Request&) {
   return ok(j);
 }
 
+// A user's search: everything but the audit trail, within the query budget and a time limit,
+// stopped when the client goes away.
+SearchScope user_scope(Api& api, Request& r) {
+  SearchScope s;
+  s.restrict = &api.not_audit;
+  s.budgeted = true;
+  s.budget_ns = static_cast<int64_t>(api.opt.search_budget_seconds) * kSec;
+  s.cancel = r.cancelled.get();
+  return s;
+}
+
 Response search(Api& api, Request& r) {
-  auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, std::string("NOT event.dataset:") + kAuditDataset);
+  auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, user_scope(api, r));
   return {code, std::move(body)};
 }
 
 Response audit_trail(Api& api, Request& r) {
-  auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, std::string("event.dataset:") + kAuditDataset);
+  SearchScope s = user_scope(api, r);
+  s.restrict = &api.audit_only;
+  s.accept = [&api](const Event& ev) { return api.authentic(ev); };
+  auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, s);
   return {code, std::move(body)};
 }
 
@@ -395,15 +437,10 @@ namespace {
 // page draws above its results. Scans at most `max_scan` matches, newest first, and says so.
 Response search_stats(Api& api, Request& r) {
   auto p = r.query;
-  auto parsed = search::Query::parse(p["q"].find_first_not_of(" ") == std::string::npos
-                                         ? std::string("NOT event.dataset:") + kAuditDataset
-                                         : "(" + p["q"] + ") AND NOT event.dataset:" + kAuditDataset,
-                                     api.opt.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed)) {
-    auto direct = search::Query::parse(p["q"], api.opt.tz_sec);
-    long col = std::holds_alternative<search::QueryError>(direct) ? static_cast<long>(std::get<search::QueryError>(direct).column) : -1;
-    return {400, error_json("query error: " + e->message, col)};
-  }
+  auto parsed = search::Query::parse(p["q"], api.opt.tz_sec);
+  if (auto* e = std::get_if<search::QueryError>(&parsed)) return {400, error_json("query error: " + e->message, static_cast<long>(e->column))};
+  if (auto e = std::get<search::Query>(parsed).over_budget()) return fail(400, e->message);
+  search::Query query = search::Query::all_of(std::get<search::Query>(parsed), api.not_audit);
   search::SearchOptions so;
   if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
   const size_t kBuckets = 60, max_scan = 200000;
@@ -420,9 +457,11 @@ Response search_stats(Api& api, Request& r) {
   // An interactive page waits for this: stop after 2 seconds and say how far back it got
   // (newest first, so the recent part of the histogram is always complete).
   const int64_t deadline = now_ns() + 2 * kSec;
+  so.cancel = r.cancelled.get();
   int64_t oldest = so.to;
   bool timed_out = false;
-  Status s = search::run_search(api.opt.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
+  so.deadline = deadline;
+  Status s = search::run_search(api.opt.data_dir, query, so, [&](const Event& ev) {
     if ((n & 1023) == 0 && n && now_ns() > deadline) {
       timed_out = true;
       return false;
@@ -449,8 +488,8 @@ Response search_stats(Api& api, Request& r) {
     f[facet_fields[i]] = arr;
   }
   json out = {{"histogram", h}, {"bucket_seconds", width / kSec}, {"facets", f}, {"scanned", n},
-              {"truncated", n >= max_scan || timed_out}, {"facet_sample", std::min<size_t>(n, 5000)}};
-  if (n >= max_scan || timed_out) out["complete_from"] = format_rfc3339(oldest);  // counts older than this are missing
+              {"truncated", n >= max_scan || timed_out || st.timed_out}, {"facet_sample", std::min<size_t>(n, 5000)}};
+  if (n >= max_scan || timed_out || st.timed_out) out["complete_from"] = format_rfc3339(oldest);  // counts older than this are missing
   return ok(out);
 }
 
@@ -460,7 +499,7 @@ Response search_export(Api& api, Request& r) {
   if (r.query.find("limit") == r.query.end()) target += (target.find('?') == std::string::npos ? "?" : "&") + std::string("limit=10000");
   std::string fmt = r.query["format"].empty() ? "csv" : r.query["format"];
   if (fmt != "csv" && fmt != "json") return fail(400, "format must be csv or json");
-  auto [code, body] = handle_search(api.opt.data_dir, target, api.opt.tz_sec, std::string("NOT event.dataset:") + kAuditDataset);
+  auto [code, body] = handle_search(api.opt.data_dir, target, api.opt.tz_sec, user_scope(api, r));
   api.audit(r, r.who.user, "export", code == 200, "events", "q=" + r.query["q"] + " format=" + fmt);
   if (code != 200) return {code, body};
   auto j = json::parse(body, nullptr, false);
@@ -776,7 +815,7 @@ std::vector<Route> build_routes(Api* api) {
       {"GET", "/api/v1/zones", P::kAssetsRead, false, inv("zones"), "security zones"},
       {"GET", "/api/v1/systems", P::kAssetsRead, false, inv("systems"), "graded systems"},
       {"GET", "/api/v1/assets", P::kAssetsRead, false, inv("assets"), "assets"},
-      {"POST", "/api/v1/inventory/{kind}", P::kAssetsWrite, false, h(inventory_import), "import zones, systems or assets (CSV)"},
+      {"POST", "/api/v1/inventory/{kind}", P::kAssetsWrite, false, h(inventory_import), "import zones, systems or assets (CSV)", true},
       {"GET", "/api/v1/inventory/{kind}/export", P::kAssetsRead, false, h(inventory_export), "export zones, systems or assets (CSV)"},
       {"GET", "/api/v1/users", P::kUsersRead, false, h(users), "accounts"},
       {"POST", "/api/v1/users", P::kUsersWrite, false, h(create_user), "create an account"},
@@ -790,7 +829,7 @@ std::vector<Route> build_routes(Api* api) {
       {"GET", "/api/v1/live", P::kDashboard, false,
        [](Request&) { return Response{426, error_json("open a WebSocket here"), "application/json; charset=utf-8", {{"Upgrade", "websocket"}}}; },
        "WebSocket: figures, new alerts and new events every second"},
-      {"POST", "/api/v1/ingest", P::kIngest, false, h(ingest), "JSON lines into the store (answers when durable)"},
+      {"POST", "/api/v1/ingest", P::kIngest, false, h(ingest), "JSON lines into the store (answers when durable)", true},
   };
   add_compliance_routes(t, api);
   add_web_routes(t, api);

@@ -1,0 +1,71 @@
+// What no input may claim (parser.h: guard_input_event). The center's own records (the
+// administrators' audit trail, its starts and configuration digests) are events with
+// event.dataset wardsec.* and fields under wardsec.*; a log line that names them is renamed
+// here, after every parser, so a sender can neither forge the audit trail nor hide its own
+// lines from the security administrator's searches.
+#include <algorithm>
+
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "parse/parser.h"
+
+namespace wardsec {
+
+namespace {
+
+bool starts_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); i++)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+// "wardsec", "wardsec.audit", " WardSec.x": a value in the center's own namespace.
+bool reserved_value(std::string_view v) {
+  v = trim(v);
+  return starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-');
+}
+
+constexpr int64_t kFutureSlack = 86400LL * kSec;  // a clock a day ahead is an error, not a log time
+
+}  // namespace
+
+bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec."); }
+
+int guard_input_event(Event& ev) {
+  int renamed = 0;
+  static const FieldId original_time = FieldRegistry::intern("event.original_time");
+  // Field names under wardsec.*: moved to claimed.wardsec.* (kept, searchable, never trusted).
+  for (size_t i = 0; i < ev.fields.size();) {
+    std::string_view name = FieldRegistry::name(ev.fields[i].id);
+    if (!is_reserved_field(name)) {
+      i++;
+      continue;
+    }
+    renamed++;
+    FieldId to = FieldRegistry::intern("claimed." + std::string(name));
+    if (to == kNoField || ev.has(to)) {
+      ev.fields.erase(ev.fields.begin() + static_cast<long>(i));  // the raw line still holds it
+      continue;
+    }
+    ev.fields[i].id = to;
+    ev.seen |= 1ull << (to % 64);
+    i++;
+  }
+  for (FieldId id : {kEventDataset, kEventModule}) {
+    std::string_view v = ev.get(id);
+    if (v.empty() || !reserved_value(v)) continue;
+    ev.set(id, "claimed." + std::string(trim(v)));
+    renamed++;
+  }
+  // Event time: bounded to [1970, reception + 1 day]. A sender's time outside it is kept in
+  // event.original_time; the event is filed at its reception, so no line can pin a segment
+  // against retention or hide among events of another year.
+  if (ev.received && (ev.ts > ev.received + kFutureSlack || ev.ts < 0)) {
+    ev.set(original_time, format_rfc3339(ev.ts));
+    ev.ts = ev.received;
+  }
+  return renamed;
+}
+
+}  // namespace wardsec
