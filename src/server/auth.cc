@@ -15,6 +15,8 @@
 
 #include "core/timeutil.h"
 #include "core/sqlite.h"
+#include "core/strutil.h"
+#include "server/secretbox.h"
 
 namespace wardsec::server {
 
@@ -39,8 +41,10 @@ const std::vector<RoleInfo>& role_table() {
        {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead}},
       {Role::kSecAdmin, "secadmin", "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead,
-        Perm::kAssetsWrite, Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead}},
-      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead}},
+        Perm::kAssetsWrite, Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove}},
+      // The audit administrator approves only changes to security administrators' accounts
+      // (approvals.cc), so a lone security administrator can be reset by two others.
+      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove}},
       {Role::kReadOnly, "readonly", "只读用户",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead,
         Perm::kSystemRead}},
@@ -84,6 +88,7 @@ const char* perm_name(Perm p) {
     case Perm::kSettingsRead: return "settings.read";
     case Perm::kAuditRead: return "audit.read";
     case Perm::kIngest: return "ingest";
+    case Perm::kUsersApprove: return "users.approve";
   }
   return "?";
 }
@@ -92,6 +97,11 @@ bool role_has(Role r, Perm p) {
   if (p == Perm::kPublic) return true;
   const auto& ps = info(r).perms;
   return std::find(ps.begin(), ps.end(), p) != ps.end();
+}
+
+bool Principal::may(Perm p) const {
+  if (!role_has(role, p)) return false;
+  return !token || p == Perm::kPublic || std::find(scopes.begin(), scopes.end(), p) != scopes.end();
 }
 
 std::vector<std::string> role_perms(Role r) {
@@ -110,158 +120,6 @@ const char* stage_name(Stage s) {
   return "?";
 }
 
-// ---- primitives -----------------------------------------------------------------------------
-
-std::string random_bytes(size_t n) {
-  std::string s(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(s.data()), static_cast<int>(n)) != 1) std::abort();  // no entropy: cannot go on safely
-  return s;
-}
-
-std::string to_hex(std::string_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  out.reserve(b.size() * 2);
-  for (unsigned char c : b) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> from_hex(std::string_view h) {
-  if (h.size() % 2) return std::nullopt;
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(h.size() / 2);
-  for (size_t i = 0; i < h.size(); i += 2) {
-    int a = nib(h[i]), b = nib(h[i + 1]);
-    if (a < 0 || b < 0) return std::nullopt;
-    out.push_back(static_cast<char>(a << 4 | b));
-  }
-  return out;
-}
-
-std::string base32_encode(std::string_view b) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : b) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(a[(buf >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out.push_back(a[(buf << (5 - bits)) & 31]);
-  return out;
-}
-
-std::optional<std::string> base32_decode(std::string_view t) {
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (char c : t) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a';
-    else if (c >= '2' && c <= '7') v = c - '2' + 26;
-    else if (c == ' ' || c == '=' || c == '-') continue;
-    else return std::nullopt;
-    buf = (buf << 5) | static_cast<uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      out.push_back(static_cast<char>((buf >> (bits - 8)) & 0xff));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-std::string totp_code(std::string_view secret, int64_t step, int digits) {
-  unsigned char msg[8];
-  for (int i = 7; i >= 0; i--) {
-    msg[i] = static_cast<unsigned char>(step & 0xff);
-    step >>= 8;
-  }
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), msg, sizeof msg, mac, &len);
-  int off = mac[len - 1] & 0x0f;
-  uint32_t bin = (static_cast<uint32_t>(mac[off] & 0x7f) << 24) | (static_cast<uint32_t>(mac[off + 1]) << 16) |
-                 (static_cast<uint32_t>(mac[off + 2]) << 8) | mac[off + 3];
-  uint32_t mod = 1;
-  for (int i = 0; i < digits; i++) mod *= 10;
-  std::string s = std::to_string(bin % mod);
-  return std::string(static_cast<size_t>(digits) - s.size(), '0') + s;
-}
-
-namespace {
-// argon2id as OWASP recommends for interactive logins: 19 MiB, 2 passes, 1 lane.
-constexpr uint32_t kArgonT = 2, kArgonM = 19456, kArgonP = 1;
-}  // namespace
-
-Result<std::string> hash_password(std::string_view pw) {
-  std::string salt = random_bytes(16);
-  std::string enc(argon2_encodedlen(kArgonT, kArgonM, kArgonP, 16, 32, Argon2_id) + 1, '\0');
-  int rc = argon2id_hash_encoded(kArgonT, kArgonM, kArgonP, pw.data(), pw.size(), salt.data(), salt.size(), 32, enc.data(), enc.size());
-  if (rc != ARGON2_OK) return Error{std::string("password hashing failed: ") + argon2_error_message(rc)};
-  enc.resize(std::strlen(enc.c_str()));
-  return enc;
-}
-
-bool verify_password(const std::string& encoded, std::string_view pw) {
-  if (encoded.rfind("$argon2id$", 0) != 0) return false;
-  return argon2id_verify(encoded.c_str(), pw.data(), pw.size()) == ARGON2_OK;
-}
-
-std::string sha256_hex(std::string_view s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
-  return to_hex(std::string_view(reinterpret_cast<char*>(md), n));
-}
-
-bool const_time_equal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// ---- policy ---------------------------------------------------------------------------------
-
-std::string password_problem(const AuthOptions& o, std::string_view user, std::string_view pw) {
-  size_t chars = 0;  // code points, so a Chinese pass phrase counts its characters, not bytes
-  bool lower = false, upper = false, digit = false, other = false;
-  for (unsigned char c : pw) {
-    if ((c & 0xc0) != 0x80) chars++;
-    if (c >= 'a' && c <= 'z') lower = true;
-    else if (c >= 'A' && c <= 'Z') upper = true;
-    else if (c >= '0' && c <= '9') digit = true;
-    else other = true;
-  }
-  if (chars < static_cast<size_t>(o.password_min_length))
-    return "密码至少 " + std::to_string(o.password_min_length) + " 个字符 / at least " + std::to_string(o.password_min_length) +
-           " characters";
-  if (pw.size() > 256) return "密码过长 / longer than 256 bytes";
-  int classes = lower + upper + digit + other;
-  if (classes < o.password_classes)
-    return "密码须包含大写字母、小写字母、数字、符号中的至少 " + std::to_string(o.password_classes) + " 类 / needs " +
-           std::to_string(o.password_classes) + " of: lower case, upper case, digits, symbols";
-  auto lc = [](std::string_view s) {
-    std::string r(s);
-    for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return r;
-  };
-  if (!user.empty() && lc(pw).find(lc(user)) != std::string::npos) return "密码不能包含用户名 / must not contain the account name";
-  return "";
-}
-
 // ---- the account store ----------------------------------------------------------------------
 
 namespace {
@@ -276,9 +134,22 @@ const char* kSchema =
     "CREATE TABLE IF NOT EXISTS pw_history(name TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS tokens(id INTEGER PRIMARY KEY, user TEXT NOT NULL, label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
     " created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS known_sources(name TEXT NOT NULL, ip TEXT NOT NULL, last INTEGER NOT NULL, PRIMARY KEY(name, ip));"
+    "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, action TEXT NOT NULL, target TEXT NOT NULL, by TEXT NOT NULL,"
+    " role TEXT NOT NULL DEFAULT '', display TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0, half_hash TEXT NOT NULL DEFAULT '',"
+    " state TEXT NOT NULL DEFAULT 'pending', decided_by TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, decided INTEGER NOT NULL DEFAULT 0);";
 
-const char* kCols = "name, display, role, disabled, must_change, totp_secret != '', failures, locked_until, pw_changed, created, last_login";
+// Columns added after the first release: added to older account stores at open.
+const char* kMigrations[] = {
+    "ALTER TABLE users ADD COLUMN mfa_failures INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE users ADD COLUMN mfa_locked_until INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT ''",
+};
+
+const char* kCols =
+    "name, display, role, disabled, must_change, totp_secret != '', failures, locked_until, pw_changed, created, last_login, mfa_locked_until";
 
 Account row_account(const sqlite::Stmt& s) {
   Account a;
@@ -293,6 +164,7 @@ Account row_account(const sqlite::Stmt& s) {
   a.pw_changed = s.i64(8);
   a.created = s.i64(9);
   a.last_login = s.i64(10);
+  a.mfa_locked_until = s.i64(11);
   return a;
 }
 
@@ -318,13 +190,28 @@ const AuthError kBadLogin{401, "用户名或密码错误 / wrong account name or
 
 }  // namespace
 
-Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions opt) {
+Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions opt, const std::string& key_dir) {
   std::unique_ptr<Auth> a(new Auth());
   a->opt_ = opt;
   Status s = sqlite::open(path, &a->db_, {kSchema});
   if (!s) return Error{s.error()};
-  ::chmod(path.c_str(), 0600);
+  for (const char* m : kMigrations) sqlite::exec(a->db_, m);  // "duplicate column" once migrated
+  auto box = SecretBox::load_or_create(key_dir);
+  if (!box) return Error{box.error()};
+  a->box_ = std::make_unique<SecretBox>(*box);
+  // TOTP secrets stored in clear by an earlier version are sealed now.
+  std::vector<std::pair<std::string, std::string>> clear;
+  sqlite::query(a->db_, "SELECT name, totp_secret FROM users WHERE totp_secret != '' AND totp_secret NOT LIKE 'sm4$%'", {},
+                [&](const sqlite::Stmt& st) { clear.emplace_back(st.text(0), st.text(1)); });
+  for (const auto& [n, sec] : clear)
+    sqlite::Stmt(a->db_, "UPDATE users SET totp_secret = ? WHERE name = ?").bind(1, a->box_->seal(sec)).bind(2, n).run();
   return a;
+}
+
+std::optional<std::string> Auth::totp_secret(const std::string& user) {
+  std::string sealed;
+  sqlite::query(db_, "SELECT totp_secret FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { sealed = st.text(0); });
+  return box_->open(sealed);
 }
 
 Auth::~Auth() { sqlite3_close(db_); }
@@ -380,18 +267,59 @@ void Auth::end_sessions_of(const std::string& user, const std::string& except) {
     it = (it->second.user == user && it->first != except) ? sessions_.erase(it) : std::next(it);
 }
 
-std::optional<AuthError> Auth::count_failure(const std::string& user, int64_t now) {
-  sqlite::Stmt up(db_, "UPDATE users SET failures = failures + 1 WHERE name = ?");
-  up.bind(1, user).run();
-  auto a = load(user);
-  if (a && a->failures >= opt_.lockout_failures) {
-    sqlite::Stmt lk(db_, "UPDATE users SET locked_until = ?, failures = 0 WHERE name = ?");
-    lk.bind(1, now + static_cast<int64_t>(opt_.lockout_minutes) * 60 * kSec).bind(2, user).run();
-    end_sessions_of(user, "");
-    return AuthError{423, "连续失败次数过多，账号已锁定 " + std::to_string(opt_.lockout_minutes) + " 分钟 / too many failures: locked for " +
-                              std::to_string(opt_.lockout_minutes) + " minutes"};
+namespace {
+// A session that has not finished its login (password change, code) lives 10 minutes at most.
+constexpr int64_t kLoginStepNs = 10 * 60 * kSec;
+bool expired(const Session& s, const AuthOptions& o, int64_t now) {
+  return now - s.last_seen > static_cast<int64_t>(o.idle_timeout_minutes) * 60 * kSec ||
+         now - s.created > static_cast<int64_t>(o.session_max_hours) * 3600 * kSec ||
+         (s.stage != Stage::kActive && now - s.created > kLoginStepNs);
+}
+const AuthError kLocked{423, "登录失败次数过多，请稍后再试或联系系统管理员 / too many failed logins; try later or ask the system administrator"};
+}  // namespace
+
+void Auth::purge_sessions(int64_t now) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) it = expired(it->second, opt_, now) ? sessions_.erase(it) : std::next(it);
+}
+
+bool Auth::source_locked(const std::string& user, const std::string& ip, int64_t now) {
+  auto it = failures_.find({user, ip});
+  return it != failures_.end() && it->second.locked_until > now;
+}
+
+bool Auth::known_source(const std::string& user, const std::string& ip) {
+  bool known = false;
+  sqlite::query(db_, "SELECT 1 FROM known_sources WHERE name = ? AND ip = ?", {user, ip}, [&](const sqlite::Stmt&) { known = true; });
+  return known;
+}
+
+// Counted per (account, address), for unknown names too, so the answers cannot tell them
+// apart. The lockout starts at lockout_minutes and doubles at each repeat within a day (at
+// most 16x). It touches no session and no token: someone else's guesses end nothing of the
+// account's owner.
+std::optional<AuthError> Auth::count_failure(const std::string& user, const std::string& ip, int64_t now) {
+  if (failures_.size() > 50000) {  // bounded: drop entries that lock nothing
+    for (auto it = failures_.begin(); it != failures_.end();)
+      it = it->second.locked_until <= now && now - it->second.last > 86400 * kSec ? failures_.erase(it) : std::next(it);
+    if (failures_.size() > 50000) failures_.erase(failures_.begin());
   }
-  return std::nullopt;
+  Failures& f = failures_[{user, ip}];
+  if (now - f.last > 86400 * kSec) f.level = 0;
+  f.last = now;
+  int64_t window = static_cast<int64_t>(opt_.lockout_minutes) * 60 * kSec;
+  auto& all = account_failures_[user];
+  all.erase(std::remove_if(all.begin(), all.end(), [&](int64_t t) { return t < now - window; }), all.end());
+  all.push_back(now);
+  if (account_failures_.size() > 50000) account_failures_.erase(account_failures_.begin());
+  sqlite::Stmt(db_, "UPDATE users SET failures = ? WHERE name = ?").bind(1, static_cast<int64_t>(all.size())).bind(2, user).run();
+  // Many addresses guessing one account: locked for every address it never logged in from.
+  if (static_cast<int>(all.size()) >= opt_.account_lock_failures)
+    sqlite::Stmt(db_, "UPDATE users SET locked_until = ? WHERE name = ?").bind(1, now + window).bind(2, user).run();
+  if (++f.count < opt_.lockout_failures) return std::nullopt;
+  f.count = 0;
+  f.locked_until = now + window * (int64_t{1} << std::min(f.level, 4));
+  f.level++;
+  return kLocked;
 }
 
 std::variant<Session, AuthError> Auth::login(const std::string& user, const std::string& password, const std::string& ip, int64_t now) {
@@ -401,21 +329,20 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   std::optional<Account> acc;
   sqlite::query(db_, std::string("SELECT ") + kCols + ", pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) {
     acc = row_account(st);
-    hash = st.text(11);
+    hash = st.text(12);
   });
-  // Unknown accounts cost the same hash as known ones, so timing does not tell them apart.
+  // Unknown accounts cost the same hash as known ones, so timing does not tell them apart;
+  // and they are counted and locked the same way, so the answers do not either.
   static const std::string dummy = hash_password("wardsec-dummy-password").value();
   bool ok = verify_password(acc ? hash : dummy, password);
-  if (!acc || acc->role == Role::kCollector) return kBadLogin;
-  if (acc->locked_until > now)
-    return AuthError{423, "账号已锁定，请稍后再试或联系系统管理员解锁 / account locked; try later or ask the system administrator"};
-  if (acc->disabled) return kBadLogin;
-  if (!ok) {
-    if (auto e = count_failure(user, now)) return *e;
+  if (source_locked(user, ip, now)) return kLocked;
+  if (acc && acc->locked_until > now && !known_source(user, ip)) return kLocked;
+  if (!acc || acc->role == Role::kCollector || acc->disabled || !ok) {
+    if (auto e = count_failure(user, ip, now)) return *e;
     return kBadLogin;
   }
-  sqlite::Stmt up(db_, "UPDATE users SET failures = 0, locked_until = 0 WHERE name = ?");
-  up.bind(1, user).run();
+  failures_.erase({user, ip});
+  purge_sessions(now);
   Session s;
   s.id = to_hex(random_bytes(32));
   s.csrf = to_hex(random_bytes(32));
@@ -423,8 +350,8 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   s.ip = ip;
   s.role = acc->role;
   s.created = s.last_seen = now;
-  bool expired = opt_.password_max_age_days > 0 && now - acc->pw_changed > static_cast<int64_t>(opt_.password_max_age_days) * 86400 * kSec;
-  if (acc->must_change || expired) s.stage = Stage::kPasswordChange;
+  bool pw_expired = opt_.password_max_age_days > 0 && now - acc->pw_changed > static_cast<int64_t>(opt_.password_max_age_days) * 86400 * kSec;
+  if (acc->must_change || pw_expired) s.stage = Stage::kPasswordChange;
   else if (acc->mfa_enrolled) s.stage = Stage::kMfa;
   else if (opt_.require_mfa) s.stage = Stage::kMfaEnroll;
   else s.stage = Stage::kActive;
@@ -433,6 +360,12 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
     ll.bind(1, now).bind(2, user).run();
     if (opt_.single_session) end_sessions_of(user, "");
   }
+  // At most max_sessions_per_account per account (the oldest go), and a bound in all.
+  std::vector<std::pair<int64_t, std::string>> mine;
+  for (const auto& [id, x] : sessions_)
+    if (x.user == user) mine.emplace_back(x.created, id);
+  std::sort(mine.begin(), mine.end());
+  for (size_t i = 0; i < mine.size() && static_cast<int>(mine.size() - i) >= opt_.max_sessions_per_account; i++) sessions_.erase(mine[i].second);
   if (sessions_.size() > 10000) return AuthError{429, "too many open sessions"};
   sessions_[s.id] = s;
   return s;
@@ -468,24 +401,48 @@ static void activate(Session& s, sqlite3* db, int64_t now) {
   s.last_seen = now;
   sqlite::Stmt ll(db, "UPDATE users SET last_login = ? WHERE name = ?");
   ll.bind(1, now).bind(2, s.user).run();
+  // An address the account completed a login from: a flood of failures from elsewhere does
+  // not lock it out there.
+  sqlite::Stmt(db, "INSERT INTO known_sources(name, ip, last) VALUES(?,?,?) ON CONFLICT(name, ip) DO UPDATE SET last = excluded.last")
+      .bind(1, s.user)
+      .bind(2, s.ip)
+      .bind(3, now)
+      .run();
 }
 
+// Codes are counted on their own, per account: a correct password does not reset the count,
+// so guessing codes between fresh logins gets nowhere. Whoever reaches this step knows the
+// password, so the lock is on the account's code step.
 std::optional<AuthError> Auth::verify_mfa(const std::string& sid, const std::string& code, int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = sessions_.find(sid);
   Session* s = it == sessions_.end() ? nullptr : &it->second;
   if (auto e = wrong_stage(s, Stage::kMfa)) return e;
-  std::string secret;
-  sqlite::query(db_, "SELECT totp_secret FROM users WHERE name = ?", {s->user}, [&](const sqlite::Stmt& st) { secret = st.text(0); });
-  if (!check_code(s->user, secret, code, now)) {
-    std::string user = s->user;
-    if (auto e = count_failure(user, now)) return e;
+  std::string user = s->user;
+  auto acc = load(user);
+  if (!acc) return AuthError{401, "未登录或会话已过期 / not logged in, or the session expired"};
+  if (acc->mfa_locked_until > now) {
+    sessions_.erase(it);
+    return kLocked;
+  }
+  auto secret = totp_secret(user);
+  if (!secret || !check_code(user, *secret, code, now)) {
+    int64_t n = 0;
+    sqlite::Stmt(db_, "UPDATE users SET mfa_failures = mfa_failures + 1 WHERE name = ?").bind(1, user).run();
+    sqlite::query(db_, "SELECT mfa_failures FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { n = st.i64(0); });
+    if (n >= opt_.lockout_failures) {
+      sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0, mfa_locked_until = ? WHERE name = ?")
+          .bind(1, now + static_cast<int64_t>(opt_.lockout_minutes) * 60 * kSec)
+          .bind(2, user)
+          .run();
+      sessions_.erase(it);
+      return kLocked;
+    }
     return AuthError{401, "动态口令错误 / wrong authenticator code"};
   }
-  sqlite::Stmt up(db_, "UPDATE users SET failures = 0 WHERE name = ?");
-  up.bind(1, s->user).run();
+  sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0 WHERE name = ?").bind(1, user).run();
   activate(*s, db_, now);
-  if (opt_.single_session) end_sessions_of(s->user, sid);
+  if (opt_.single_session) end_sessions_of(user, sid);
   return std::nullopt;
 }
 
@@ -520,8 +477,8 @@ std::optional<AuthError> Auth::mfa_finish(const std::string& sid, const std::str
   sqlite::Stmt z(db_, "UPDATE users SET totp_last_step = 0 WHERE name = ?");
   z.bind(1, s->user).run();
   if (!check_code(s->user, s->pending_secret, code, now)) return AuthError{401, "动态口令错误，请核对手机时间 / wrong code; check the phone's clock"};
-  sqlite::Stmt up(db_, "UPDATE users SET totp_secret = ? WHERE name = ?");
-  up.bind(1, s->pending_secret).bind(2, s->user).run();
+  sqlite::Stmt up(db_, "UPDATE users SET totp_secret = ?, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?");
+  up.bind(1, box_->seal(s->pending_secret)).bind(2, s->user).run();
   s->pending_secret.clear();
   activate(*s, db_, now);
   if (opt_.single_session) end_sessions_of(s->user, sid);
@@ -548,8 +505,11 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
   std::string hash;
   sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {s.user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
   if (!verify_password(hash, old_pw)) {
-    std::string user = s.user;
-    if (auto e = count_failure(user, now)) return e;
+    std::string user = s.user, ip = s.ip;
+    if (auto e = count_failure(user, ip, now)) {
+      sessions_.erase(it);  // this session guessed: it ends, the owner's others do not
+      return e;
+    }
     return AuthError{403, "原密码错误 / the current password is wrong"};
   }
   if (auto p = password_problem(opt_, s.user, new_pw); !p.empty()) return AuthError{400, p};
@@ -577,18 +537,29 @@ void Auth::logout(const std::string& sid) {
   sessions_.erase(sid);
 }
 
+std::optional<Session> Auth::rotate(const std::string& sid) {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return std::nullopt;
+  Session s = it->second;
+  sessions_.erase(it);
+  s.id = to_hex(random_bytes(32));
+  s.csrf = to_hex(random_bytes(32));
+  sessions_[s.id] = s;
+  return s;
+}
+
 std::optional<Principal> Auth::session(const std::string& sid, int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = sessions_.find(sid);
   if (it == sessions_.end()) return std::nullopt;
   Session& s = it->second;
-  if (now - s.last_seen > static_cast<int64_t>(opt_.idle_timeout_minutes) * 60 * kSec ||
-      now - s.created > static_cast<int64_t>(opt_.session_max_hours) * 3600 * kSec) {
+  if (expired(s, opt_, now)) {
     sessions_.erase(it);
     return std::nullopt;
   }
   s.last_seen = now;
-  return Principal{s.user, s.role, s.stage, s.id, s.csrf, false};
+  return Principal{s.user, s.role, s.stage, s.id, s.csrf, false, {}};
 }
 
 std::optional<Principal> Auth::session_peek(const std::string& sid, int64_t now) {
@@ -596,29 +567,32 @@ std::optional<Principal> Auth::session_peek(const std::string& sid, int64_t now)
   auto it = sessions_.find(sid);
   if (it == sessions_.end()) return std::nullopt;
   const Session& s = it->second;
-  if (now - s.last_seen > static_cast<int64_t>(opt_.idle_timeout_minutes) * 60 * kSec ||
-      now - s.created > static_cast<int64_t>(opt_.session_max_hours) * 3600 * kSec)
-    return std::nullopt;
-  return Principal{s.user, s.role, s.stage, s.id, s.csrf, false};
+  if (expired(s, opt_, now)) return std::nullopt;
+  return Principal{s.user, s.role, s.stage, s.id, s.csrf, false, {}};
 }
 
+// A token works while its account is enabled and until it expires; its owner's lockout (by
+// someone else's guesses) does not stop it.
 std::optional<Principal> Auth::token(const std::string& bearer, int64_t now) {
   if (bearer.size() < 20) return std::nullopt;
   std::lock_guard<std::mutex> g(mu_);
   std::optional<Principal> p;
-  int64_t id = 0;
+  int64_t id = 0, last = 0;
   sqlite::query(db_,
-                "SELECT t.id, u.name, u.role FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ? AND u.disabled = 0 "
-                "AND u.locked_until <= ?",
+                "SELECT t.id, u.name, u.role, t.scopes, t.last_used FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ? "
+                "AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
                 {sha256_hex(bearer), std::to_string(now)}, [&](const sqlite::Stmt& st) {
                   id = st.i64(0);
-                  p = Principal{st.text(1), parse_role(st.text(2)).value_or(Role::kReadOnly), Stage::kActive, "", "", true};
+                  last = st.i64(4);
+                  p = Principal{st.text(1), parse_role(st.text(2)).value_or(Role::kReadOnly), Stage::kActive, "", "", true, {}};
+                  std::string scopes = st.text(3);
+                  for (auto sc : split_view(scopes, ','))
+                    for (const auto& i : role_table())
+                      for (Perm q : i.perms)
+                        if (sc == perm_name(q) && std::find(p->scopes.begin(), p->scopes.end(), q) == p->scopes.end()) p->scopes.push_back(q);
                 });
-  if (p) {
-    // At most one write a minute per token: a busy script should not turn reads into writes.
-    sqlite::Stmt up(db_, "UPDATE tokens SET last_used = ? WHERE id = ? AND last_used < ?");
-    up.bind(1, now).bind(2, id).bind(3, now - 60 * kSec).run();
-  }
+  // At most one write a minute per token: a busy script should not turn reads into writes.
+  if (p && last < now - 60 * kSec) sqlite::Stmt(db_, "UPDATE tokens SET last_used = ? WHERE id = ?").bind(1, now).bind(2, id).run();
   return p;
 }
 
@@ -628,6 +602,10 @@ Result<std::vector<Account>> Auth::accounts() {
   Status s = sqlite::query(db_, std::string("SELECT ") + kCols + " FROM users ORDER BY name", {},
                            [&](const sqlite::Stmt& st) { out.push_back(row_account(st)); });
   if (!s) return Error{s.error()};
+  int64_t now = now_ns();
+  for (auto& a : out)
+    for (auto it = failures_.lower_bound({a.name, ""}); it != failures_.end() && it->first.first == a.name; ++it)
+      if (it->second.locked_until > now) a.locked_sources++;
   return out;
 }
 
@@ -656,8 +634,8 @@ Result<std::string> Auth::create(const std::string& name, const std::string& dis
     return std::string();
   }
   std::string secret = "wst_" + to_hex(random_bytes(24));
-  sqlite::Stmt tk(db_, "INSERT INTO tokens(user, label, hash, created) VALUES(?,?,?,?)");
-  tk.bind(1, name).bind(2, std::string("initial")).bind(3, sha256_hex(secret)).bind(4, now);
+  sqlite::Stmt tk(db_, "INSERT INTO tokens(user, label, hash, created, expires, scopes) VALUES(?,?,?,?,?,'ingest')");
+  tk.bind(1, name).bind(2, std::string("initial")).bind(3, sha256_hex(secret)).bind(4, now).bind(5, now + static_cast<int64_t>(opt_.token_max_days) * 86400 * kSec);
   if (Status s = tk.run(); !s) return Error{s.error()};
   return secret;
 }
@@ -679,7 +657,11 @@ Status Auth::update(const std::string& name, const std::optional<std::string>& d
 Status Auth::unlock(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto a = load(name); !a) return Error{a.error()};
-  return sqlite::Stmt(db_, "UPDATE users SET locked_until = 0, failures = 0 WHERE name = ?").bind(1, name).run();
+  failures_.erase(failures_.lower_bound({name, ""}), failures_.lower_bound({name + '\x01', ""}));
+  account_failures_.erase(name);
+  return sqlite::Stmt(db_, "UPDATE users SET locked_until = 0, failures = 0, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?")
+      .bind(1, name)
+      .run();
 }
 
 Status Auth::reset_password(const std::string& name, const std::string& password, int64_t now) {
@@ -689,6 +671,7 @@ Status Auth::reset_password(const std::string& name, const std::string& password
   if (a->role == Role::kCollector) return Error{"a collector has tokens, not a password"};
   if (auto p = password_problem(opt_, name, password); !p.empty()) return Error{p};
   end_sessions_of(name, "");
+  sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run();  // a reset hands the account over: no token survives it
   return set_password(name, password, true, now);
 }
 
@@ -696,7 +679,10 @@ Status Auth::reset_mfa(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto a = load(name); !a) return Error{a.error()};
   end_sessions_of(name, "");
-  return sqlite::Stmt(db_, "UPDATE users SET totp_secret = '', totp_last_step = 0 WHERE name = ?").bind(1, name).run();
+  sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run();
+  return sqlite::Stmt(db_, "UPDATE users SET totp_secret = '', totp_last_step = 0, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?")
+      .bind(1, name)
+      .run();
 }
 
 Status Auth::remove(const std::string& name) {
@@ -708,13 +694,35 @@ Status Auth::remove(const std::string& name) {
   return sqlite::Stmt(db_, "DELETE FROM users WHERE name = ?").bind(1, name).run();
 }
 
-Result<std::string> Auth::create_token(const std::string& user, const std::string& label, int64_t now) {
-  if (label.empty() || label.size() > 100) return Error{"a token needs a label of 1-100 characters"};
+Result<std::string> Auth::create_token(const std::string& user, const std::string& label, const std::vector<std::string>& scopes, int days,
+                                       int64_t now) {
+  if (label.empty() || label.size() > 100) return Error{"令牌须有 1-100 个字符的名称 / a token needs a label of 1-100 characters"};
+  if (days < 0 || days > opt_.token_max_days)
+    return Error{"有效期须为 1-" + std::to_string(opt_.token_max_days) + " 天 / days must be 1-" + std::to_string(opt_.token_max_days)};
   std::lock_guard<std::mutex> g(mu_);
-  if (auto a = load(user); !a) return Error{a.error()};
+  auto a = load(user);
+  if (!a) return Error{a.error()};
+  // Scopes within the role; "all" is the whole role, none its read permissions. Never the
+  // account's own profile (password, tokens): a token cannot mint tokens.
+  std::vector<std::string> granted;
+  const auto& perms = info(a->role).perms;
+  for (Perm p : perms) {
+    std::string n = perm_name(p);
+    if (p == Perm::kSelf) continue;
+    bool want = scopes.empty() ? (n.find(".write") == std::string::npos && p != Perm::kUsersApprove)
+                               : std::find(scopes.begin(), scopes.end(), "all") != scopes.end() ||
+                                     std::find(scopes.begin(), scopes.end(), n) != scopes.end();
+    if (want) granted.push_back(n);
+  }
+  for (const auto& sc : scopes)
+    if (sc != "all" && std::find(granted.begin(), granted.end(), sc) == granted.end())
+      return Error{"权限范围 '" + sc + "' 不在该账号角色之内 / scope '" + sc + "' is not a permission of the role " + role_name(a->role)};
+  std::string joined;
+  for (const auto& g2 : granted) joined += (joined.empty() ? "" : ",") + g2;
   std::string secret = "wst_" + to_hex(random_bytes(24));
-  sqlite::Stmt tk(db_, "INSERT INTO tokens(user, label, hash, created) VALUES(?,?,?,?)");
-  tk.bind(1, user).bind(2, label).bind(3, sha256_hex(secret)).bind(4, now);
+  int64_t expires = now + static_cast<int64_t>(days ? days : opt_.token_days) * 86400 * kSec;
+  sqlite::Stmt tk(db_, "INSERT INTO tokens(user, label, hash, created, expires, scopes) VALUES(?,?,?,?,?,?)");
+  tk.bind(1, user).bind(2, label).bind(3, sha256_hex(secret)).bind(4, now).bind(5, expires).bind(6, joined);
   if (Status s = tk.run(); !s) return Error{s.error()};
   return secret;
 }
@@ -722,15 +730,20 @@ Result<std::string> Auth::create_token(const std::string& user, const std::strin
 Result<std::vector<Auth::TokenInfo>> Auth::tokens(const std::string& user) {
   std::lock_guard<std::mutex> g(mu_);
   std::vector<TokenInfo> out;
-  Status s = sqlite::query(db_, "SELECT id, label, user, created, last_used FROM tokens WHERE user = ? ORDER BY id", {user},
-                           [&](const sqlite::Stmt& st) { out.push_back({st.i64(0), st.text(1), st.text(2), st.i64(3), st.i64(4)}); });
+  Status s = sqlite::query(db_, "SELECT id, label, user, created, last_used, expires, scopes FROM tokens WHERE user = ? OR ? = '' ORDER BY id",
+                           {user, user}, [&](const sqlite::Stmt& st) {
+                             TokenInfo t{st.i64(0), st.text(1), st.text(2), st.i64(3), st.i64(4), st.i64(5), {}};
+                             std::string scopes = st.text(6);
+                             for (auto sc : split_view(scopes, ',')) t.scopes.emplace_back(sc);
+                             out.push_back(std::move(t));
+                           });
   if (!s) return Error{s.error()};
   return out;
 }
 
 Status Auth::revoke_token(const std::string& user, int64_t id) {
   std::lock_guard<std::mutex> g(mu_);
-  Status s = sqlite::Stmt(db_, "DELETE FROM tokens WHERE id = ? AND user = ?").bind(1, id).bind(2, user).run();
+  Status s = sqlite::Stmt(db_, "DELETE FROM tokens WHERE id = ? AND (user = ? OR ? = '')").bind(1, id).bind(2, user).bind(3, user).run();
   if (!s) return s;
   if (sqlite::changes(db_) == 0) return Error{"no such token"};
   return {};

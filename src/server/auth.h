@@ -49,6 +49,7 @@ enum class Perm {
   kSettingsRead,
   kAuditRead,
   kIngest,
+  kUsersApprove,  // approve another administrator's account change (dual control)
 };
 const char* perm_name(Perm p);  // "alerts.write" ...
 bool role_has(Role r, Perm p);
@@ -72,8 +73,13 @@ bool const_time_equal(std::string_view a, std::string_view b);
 // ---- policy ---------------------------------------------------------------------------------
 
 struct AuthOptions {
-  int lockout_failures = 5;        // failed logins (password or code) in a row before a lockout
-  int lockout_minutes = 30;
+  // Lockout is per account *and* source address (an outsider's guesses lock out only the
+  // outsider), doubling at each repeat up to 16x. Failures of one account from all addresses
+  // past account_lock_failures lock it for addresses it never logged in from; its known
+  // addresses, its live sessions and its API tokens keep working. Codes have their own count.
+  int lockout_failures = 5;        // failed passwords (or codes) from one address before it is locked out
+  int lockout_minutes = 30;        // the first lockout; each repeat within a day doubles it
+  int account_lock_failures = 20;  // failures from all addresses within lockout_minutes
   int password_min_length = 10;
   int password_classes = 3;        // of: lower, upper, digit, other
   int password_max_age_days = 90;  // 0: never expires
@@ -84,6 +90,9 @@ struct AuthOptions {
   bool require_mfa = true;         // every interactive account enrols TOTP at first login
   int login_rate_per_minute = 20;  // login attempts per source address
   std::string issuer = "wardsec";  // shown in authenticator apps
+  int token_days = 90;             // an API token's default life
+  int token_max_days = 365;
+  int max_sessions_per_account = 20;
 };
 
 // Empty when acceptable, else the reason (Chinese first, English after " / ").
@@ -97,6 +106,8 @@ struct Account {
   bool disabled = false, must_change = false, mfa_enrolled = false;
   int failures = 0;
   int64_t locked_until = 0, pw_changed = 0, created = 0, last_login = 0;  // ns
+  int locked_sources = 0;      // addresses locked out for this account now
+  int64_t mfa_locked_until = 0;
 };
 
 // Where a session is in the login sequence. Only kActive may use the API beyond auth.
@@ -118,7 +129,11 @@ struct Principal {
   Stage stage = Stage::kActive;
   std::string session_id, csrf;  // empty for tokens
   bool token = false;
+  std::vector<Perm> scopes;  // a token's: what it may do (within its owner's role)
+  bool may(Perm p) const;    // the role has it, and a token's scopes include it
 };
+
+class SecretBox;
 
 struct AuthError {
   int status;           // 401, 403, 423 (locked), 429 (rate)
@@ -127,7 +142,8 @@ struct AuthError {
 
 class Auth {
  public:
-  static Result<std::unique_ptr<Auth>> open(const std::string& path, AuthOptions opt);
+  // `key_dir`: where the key that seals the TOTP secrets lives (outside the data folder).
+  static Result<std::unique_ptr<Auth>> open(const std::string& path, AuthOptions opt, const std::string& key_dir);
   ~Auth();
   const AuthOptions& options() const { return opt_; }
 
@@ -146,6 +162,8 @@ class Auth {
   // Own password change (stage kPasswordChange or kActive).
   std::optional<AuthError> change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now);
   void logout(const std::string& sid);
+  // A new id and CSRF token for a session (after each login step): the old id stops working.
+  std::optional<Session> rotate(const std::string& sid);
   // The session behind a cookie, touched; nullopt when unknown, idle too long or too old.
   std::optional<Principal> session(const std::string& sid, int64_t now);
   // The same without touching it (the live socket must not keep a session alive).
@@ -160,19 +178,43 @@ class Auth {
   Result<std::string> create(const std::string& name, const std::string& display, Role role, const std::string& password, int64_t now);
   Status update(const std::string& name, const std::optional<std::string>& display, const std::optional<Role>& role,
                 const std::optional<bool>& disabled);
+  // A password of two halves (dual control): account made or reset with `password` and
+  // must_change; its tokens are revoked on a reset.
   Status unlock(const std::string& name);
   Status reset_password(const std::string& name, const std::string& password, int64_t now);
   Status reset_mfa(const std::string& name);
   Status remove(const std::string& name);
-  // API tokens of an account: the secret is returned once, only its hash is kept.
-  Result<std::string> create_token(const std::string& user, const std::string& label, int64_t now);
+  // API tokens of an account: the secret is returned once, only its hash is kept. `scopes`:
+  // permission names within the role ("all": the whole role; empty: its read permissions);
+  // `days`: 0 for the default life.
+  Result<std::string> create_token(const std::string& user, const std::string& label, const std::vector<std::string>& scopes, int days,
+                                   int64_t now);
   struct TokenInfo {
     int64_t id = 0;
     std::string label, user;
-    int64_t created = 0, last_used = 0;
+    int64_t created = 0, last_used = 0, expires = 0;
+    std::vector<std::string> scopes;
   };
-  Result<std::vector<TokenInfo>> tokens(const std::string& user);
-  Status revoke_token(const std::string& user, int64_t id);
+  Result<std::vector<TokenInfo>> tokens(const std::string& user);  // "" : every account's
+  Status revoke_token(const std::string& user, int64_t id);        // "" : any account's
+
+  // ---- dual control (approvals.cc): changes to accounts that need a second administrator --
+  struct Request {
+    int64_t id = 0;
+    std::string action, target, by, role, display, state, decided_by;  // state: pending, approved, rejected, expired
+    bool disabled = false;
+    int64_t created = 0, decided = 0;
+  };
+  // Whether `action` on `target` (with the new role, for create and role changes) needs a
+  // second administrator's approval, and why (Chinese / English); "" when it does not.
+  std::string needs_approval(const std::string& action, const std::string& target, std::optional<Role> new_role);
+  // Files the request; returns it with the first half of the password where one is made.
+  Result<std::pair<Request, std::string>> request_change(const std::string& by, const std::string& action, const std::string& target,
+                                                         const std::string& display, std::optional<Role> role, bool disabled, int64_t now);
+  Result<std::vector<Request>> requests(int64_t now);
+  // Approves (carries out) or rejects. The approver must hold users.approve, differ from the
+  // requester and from the account concerned; returns the second half of the password.
+  Result<std::string> decide(int64_t id, const Principal& who, bool approve, int64_t now);
   size_t session_count();
   // Small named values kept with the accounts (digests of the last start's configuration).
   std::optional<std::string> setting(const std::string& key);
@@ -182,7 +224,13 @@ class Auth {
   Auth() = default;
   bool rate_ok(const std::string& ip, int64_t now);
   void end_sessions_of(const std::string& user, const std::string& except);
-  std::optional<AuthError> count_failure(const std::string& user, int64_t now);
+  void purge_sessions(int64_t now);
+  // A wrong password from `ip`: counted per account and address; the lockout, when it starts.
+  std::optional<AuthError> count_failure(const std::string& user, const std::string& ip, int64_t now);
+  bool source_locked(const std::string& user, const std::string& ip, int64_t now);
+  bool known_source(const std::string& user, const std::string& ip);
+  std::optional<std::string> totp_secret(const std::string& user);
+  Status carry_out(const Request& rq, const std::string& password, int64_t now);
   bool check_code(const std::string& user, const std::string& secret, const std::string& code, int64_t now);
   Status set_password(const std::string& name, const std::string& pw, bool must_change, int64_t now);
   Result<Account> load(const std::string& name);
@@ -192,6 +240,13 @@ class Auth {
   std::mutex mu_;
   std::map<std::string, Session> sessions_;
   std::map<std::string, std::vector<int64_t>> attempts_;  // login attempts per address (rate limit)
+  struct Failures {
+    int count = 0, level = 0;
+    int64_t locked_until = 0, last = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Failures> failures_;  // (account, address), known or not
+  std::map<std::string, std::vector<int64_t>> account_failures_;     // per account, any address
+  std::unique_ptr<SecretBox> box_;
 };
 
 }  // namespace wardsec::server

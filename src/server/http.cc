@@ -303,8 +303,9 @@ Response dispatch(HttpServer::State& st, Request& r) {
   if (who->stage != Stage::kActive && !route->session_any_stage)
     return {403, std::string("{\"error\":\"请先完成登录 / finish logging in first\",\"stage\":\"") + stage_name(who->stage) + "\"}"};
   if (route->session_any_stage && who->token) return {403, error_json("this route is for interactive sessions")};
-  if (!route->session_any_stage && !role_has(who->role, route->perm))
-    return {403, error_json(std::string("权限不足 / your role (") + role_name(who->role) + ") lacks " + perm_name(route->perm))};
+  if (!route->session_any_stage && !who->may(route->perm))
+    return {403, error_json(std::string("权限不足 / your role (") + role_name(who->role) + (who->token ? ", or this token's scopes," : "") +
+                            ") lacks " + perm_name(route->perm))};
   if (changes && !who->token) {
     if (!const_time_equal(r.csrf_header, who->csrf)) return {403, error_json("CSRF token missing or wrong (send X-CSRF-Token)")};
   }
@@ -675,7 +676,7 @@ const std::vector<std::pair<std::string, std::string>>& HttpServer::initial_acco
 
 Status HttpServer::start() {
   auto& o = st_->opt;
-  auto auth = Auth::open(o.data_dir + "/accounts.db", o.auth);
+  auto auth = Auth::open(o.data_dir + "/accounts.db", o.auth, o.key_dir);
   if (!auth) return Error{auth.error()};
   st_->auth = std::move(auth.value());
   auto made = st_->auth->bootstrap(o.key_dir + "/initial-passwords.txt", now_ns());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "server/auth.h"
 
@@ -81,7 +82,7 @@ class AuthTest : public ::testing::Test {
   }
   void open(AuthOptions o) {
     auth_.reset();
-    auth_ = Auth::open((dir_ / "accounts.db").string(), o).value();
+    auth_ = Auth::open((dir_ / "accounts.db").string(), o, (dir_ / "keys").string()).value();
   }
   std::string secret_of(const std::string& uri) {
     auto q = uri.find("secret=");
@@ -143,7 +144,7 @@ TEST_F(AuthTest, LockoutAfterFiveFailures) {
   EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 31 * 60 * kSec)));
   // An administrator's unlock ends it early.
   for (int i = 0; i < 5; i++) auth_->login("wang", "nope", "1.2.3.4", t0_ + 32 * 60 * kSec);
-  EXPECT_GT(auth_->account("wang")->locked_until, t0_);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec)).status, 423);
   ASSERT_TRUE(auth_->unlock("wang").ok());
   EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec)));
   // Unknown accounts and wrong passwords get the same answer.
@@ -218,7 +219,7 @@ TEST_F(AuthTest, TokensAndCollectors) {
   EXPECT_FALSE(auth_->update("syslog-gw", std::nullopt, Role::kSecAdmin, std::nullopt).ok());
   // A disabled account's tokens stop working; revoked ones too.
   ASSERT_TRUE(auth_->create("script", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
-  auto t2 = auth_->create_token("script", "nightly report", t0_).value();
+  auto t2 = auth_->create_token("script", "nightly report", {}, 0, t0_).value();
   EXPECT_TRUE(auth_->token(t2, t0_).has_value());
   ASSERT_TRUE(auth_->update("script", std::nullopt, std::nullopt, true).ok());
   EXPECT_FALSE(auth_->token(t2, t0_).has_value());
@@ -228,6 +229,154 @@ TEST_F(AuthTest, TokensAndCollectors) {
   ASSERT_TRUE(auth_->revoke_token("script", list[0].id).ok());
   EXPECT_FALSE(auth_->token(t2, t0_).has_value());
   EXPECT_FALSE(auth_->revoke_token("script", list[0].id).ok());
+}
+
+// An outsider's guesses lock out the outsider: the owner's address, live session and tokens
+// keep working; unknown names answer exactly like known ones; repeats double the lockout.
+TEST_F(AuthTest, LockoutCannotBeTurnedAgainstTheOwner) {
+  ASSERT_TRUE(auth_->create("admin2", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  std::string sid = full_login("admin2", "First-Pass-001", "Second-Pass-002", t0_);  // from 10.30.0.5
+  auto tok = auth_->create_token("admin2", "script", {}, 0, t0_).value();
+  std::vector<int> known, unknown;
+  for (int i = 0; i < 6; i++) {
+    auto a = auth_->login("admin2", "guess" + std::to_string(i), "203.0.113.9", t0_ + kSec);
+    auto b = auth_->login("no-such-admin", "guess" + std::to_string(i), "203.0.113.9", t0_ + kSec);
+    known.push_back(std::get<AuthError>(a).status);
+    unknown.push_back(std::get<AuthError>(b).status);
+    EXPECT_EQ(std::get<AuthError>(a).message, std::get<AuthError>(b).message);
+  }
+  EXPECT_EQ(known, (std::vector<int>{401, 401, 401, 401, 423, 423}));
+  EXPECT_EQ(known, unknown);  // no account enumeration
+  EXPECT_TRUE(auth_->session(sid, t0_ + 2 * kSec).has_value());  // the owner's session lives on
+  EXPECT_TRUE(auth_->token(tok, t0_ + 2 * kSec).has_value());    // and the token works
+  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("admin2", "Second-Pass-002", "10.30.0.5", t0_ + 3 * kSec)));
+  // The attacker's lockout doubles on repeat: 30 minutes, then 60.
+  for (int i = 0; i < 5; i++) auth_->login("admin2", "again", "203.0.113.9", t0_ + 31 * 60 * kSec);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("admin2", "Second-Pass-002", "203.0.113.9", t0_ + 80 * 60 * kSec)).status, 423);
+  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("admin2", "Second-Pass-002", "203.0.113.9", t0_ + 92 * 60 * kSec)));
+}
+
+TEST_F(AuthTest, ManyAddressesLockOnlyUnknownAddresses) {
+  ASSERT_TRUE(auth_->create("li", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  full_login("li", "First-Pass-001", "Second-Pass-002", t0_);  // known address 10.30.0.5
+  for (int i = 0; i < 25; i++) auth_->login("li", "x", "198.51.100." + std::to_string(i), t0_ + kSec);
+  EXPECT_EQ(std::get<AuthError>(auth_->login("li", "Second-Pass-002", "198.51.100.200", t0_ + 2 * kSec)).status, 423);
+  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("li", "Second-Pass-002", "10.30.0.5", t0_ + 2 * kSec)));
+}
+
+// Codes are counted on their own: logging in again with the right password does not reset
+// the count, so 80 guesses a minute become 5 per lockout.
+TEST_F(AuthTest, CodeFailuresSurviveFreshLogins) {
+  ASSERT_TRUE(auth_->create("qian", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  full_login("qian", "First-Pass-001", "Second-Pass-002", t0_);
+  int last = 0;
+  for (int round = 0; round < 5; round++) {
+    auto s = std::get<Session>(auth_->login("qian", "Second-Pass-002", "10.30.0.5", t0_ + kSec));
+    last = auth_->verify_mfa(s.id, "000000", t0_ + kSec)->status;
+  }
+  EXPECT_EQ(last, 423);
+  auto s = std::get<Session>(auth_->login("qian", "Second-Pass-002", "10.30.0.5", t0_ + 2 * kSec));
+  EXPECT_EQ(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 2 * kSec) / kSec / 30), t0_ + 2 * kSec)->status, 423);
+}
+
+TEST_F(AuthTest, ExpiredSessionsArePurged) {
+  ASSERT_TRUE(auth_->create("sun", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  AuthOptions o;
+  o.login_rate_per_minute = 1000000;
+  open(o);
+  for (int i = 0; i < 30; i++) auth_->login("sun", "First-Pass-001", "10.0.0.1", t0_ + i * kSec);
+  // Each login above left a half-open session: one account holds at most 20.
+  EXPECT_LE(auth_->session_count(), 20u);
+  // Half-open sessions expire after 10 minutes and are purged at the next login.
+  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("sun", "First-Pass-001", "10.0.0.1", t0_ + 11 * 60 * kSec)));
+  EXPECT_EQ(auth_->session_count(), 1u);
+}
+
+TEST_F(AuthTest, TokensExpireHaveScopesAndDieOnReset) {
+  ASSERT_TRUE(auth_->create("zhou", "", Role::kSecAdmin, "First-Pass-001", t0_).ok());
+  auto ro = auth_->create_token("zhou", "read", {}, 0, t0_).value();
+  auto p = auth_->token(ro, t0_).value();
+  EXPECT_TRUE(p.may(Perm::kEventsRead));
+  EXPECT_FALSE(p.may(Perm::kAlertsWrite));  // default: read permissions only
+  EXPECT_FALSE(p.may(Perm::kSelf));         // never: a token cannot mint tokens
+  auto all = auth_->create_token("zhou", "all", {"all"}, 1, t0_).value();
+  EXPECT_TRUE(auth_->token(all, t0_)->may(Perm::kAlertsWrite));
+  EXPECT_FALSE(auth_->token(all, t0_ + 2 * 86400 * kSec).has_value());  // expired after a day
+  EXPECT_FALSE(auth_->create_token("zhou", "x", {"users.write"}, 0, t0_).ok());  // not the role's
+  EXPECT_FALSE(auth_->create_token("zhou", "x", {}, 400, t0_).ok());
+  EXPECT_EQ(auth_->tokens("").value().size(), 2u);  // the administrator's view
+  ASSERT_TRUE(auth_->reset_password("zhou", "Reset-Pass-0001", t0_).ok());
+  EXPECT_FALSE(auth_->token(ro, t0_).has_value());
+}
+
+TEST_F(AuthTest, TotpSecretsAreSealedAtRest) {
+  ASSERT_TRUE(auth_->create("wu", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
+  full_login("wu", "First-Pass-001", "Second-Pass-002", t0_);
+  auth_.reset();
+  std::ifstream f(dir_ / "accounts.db", std::ios::binary);
+  std::string db((std::istreambuf_iterator<char>(f)), {});
+  std::ifstream w(dir_ / "accounts.db-wal", std::ios::binary);
+  db += std::string((std::istreambuf_iterator<char>(w)), {});
+  EXPECT_EQ(db.find(base32_encode(secret_)), std::string::npos);
+  EXPECT_NE(db.find("sm4$"), std::string::npos);
+  AuthOptions o;
+  o.login_rate_per_minute = 1000;
+  open(o);  // and still verify
+  auto s = std::get<Session>(auth_->login("wu", "Second-Pass-002", "10.30.0.5", t0_ + 60 * kSec));
+  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).has_value());
+}
+
+TEST_F(AuthTest, PasswordPolicyRefusesGuessablePasswords) {
+  AuthOptions o;
+  for (const char* bad : {"Password1!", "aaaaaaaaA1", "Qwerty12345!", "Abcd-1234-xyz", "Welcome@2026", "P@ssw0rd2026"})
+    EXPECT_NE(password_problem(o, "someone", bad), "") << bad;
+  for (const char* good : {"Zhiban-Pass-01", "Sys-Admin-2026!", "Li.Qiang-Pass-9", "t7#Kq9!xRm2v"})
+    EXPECT_EQ(password_problem(o, "someone", good), "") << good;
+}
+
+// 三员: the system administrator alone grants nothing beyond collectors.
+TEST_F(AuthTest, DualControlOfAccounts) {
+  ASSERT_TRUE(auth_->create("sys2", "", Role::kSysAdmin, "First-Pass-001", t0_).ok());
+  ASSERT_TRUE(auth_->create("sec2", "", Role::kSecAdmin, "First-Pass-001", t0_).ok());
+  ASSERT_TRUE(auth_->create("aud2", "", Role::kAuditAdmin, "First-Pass-001", t0_).ok());
+  Principal sys{"sys2", Role::kSysAdmin, Stage::kActive, "", "", false, {}};
+  Principal sec{"sec2", Role::kSecAdmin, Stage::kActive, "", "", false, {}};
+  Principal aud{"aud2", Role::kAuditAdmin, Stage::kActive, "", "", false, {}};
+  EXPECT_NE(auth_->needs_approval("create", "x", Role::kAuditAdmin), "");
+  EXPECT_NE(auth_->needs_approval("create", "x", Role::kReadOnly), "");
+  EXPECT_EQ(auth_->needs_approval("create", "x", Role::kCollector), "");
+  EXPECT_NE(auth_->needs_approval("role", "sec2", Role::kReadOnly), "");
+  EXPECT_NE(auth_->needs_approval("disable", "aud2", std::nullopt), "");
+  EXPECT_NE(auth_->needs_approval("reset_password", "aud2", std::nullopt), "");
+  EXPECT_NE(auth_->needs_approval("reset_mfa", "aud2", std::nullopt), "");
+  EXPECT_EQ(auth_->needs_approval("unlock", "aud2", std::nullopt), "");
+  // A new audit administrator: the requester's half and the approver's half.
+  auto rq = auth_->request_change("sys2", "create", "aud3", "", Role::kAuditAdmin, false, t0_).value();
+  EXPECT_EQ(rq.second.size(), 8u);
+  EXPECT_FALSE(auth_->decide(rq.first.id, sys, true, t0_).ok());  // not the requester
+  EXPECT_FALSE(auth_->decide(rq.first.id, aud, true, t0_).ok());  // the audit admin approves only secadmin changes
+  EXPECT_FALSE(auth_->account("aud3").ok());
+  auto second = auth_->decide(rq.first.id, sec, true, t0_).value();
+  EXPECT_EQ(second.size(), 8u);
+  EXPECT_FALSE(auth_->decide(rq.first.id, sec, true, t0_).ok());  // once
+  auto s = auth_->login("aud3", rq.second, "10.0.0.9", t0_);
+  EXPECT_TRUE(std::holds_alternative<AuthError>(s));  // half a password is no password
+  auto full = auth_->login("aud3", rq.second + second, "10.0.0.9", t0_);
+  ASSERT_TRUE(std::holds_alternative<Session>(full));
+  EXPECT_EQ(std::get<Session>(full).stage, Stage::kPasswordChange);
+  // A change to a security administrator: not by that security administrator; by the audit
+  // administrator.
+  auto r2 = auth_->request_change("sys2", "reset_password", "sec2", "", std::nullopt, false, t0_).value();
+  EXPECT_FALSE(auth_->decide(r2.first.id, sec, true, t0_).ok());
+  EXPECT_TRUE(auth_->decide(r2.first.id, aud, true, t0_).ok());
+  // Not on one's own account; rejected requests change nothing; requests expire after a day.
+  EXPECT_FALSE(auth_->request_change("sys2", "role", "sys2", "", Role::kAuditAdmin, false, t0_).ok());
+  auto r3 = auth_->request_change("sys2", "role", "aud2", "", Role::kReadOnly, false, t0_).value();
+  EXPECT_TRUE(auth_->decide(r3.first.id, sec, false, t0_).ok());
+  EXPECT_EQ(auth_->account("aud2")->role, Role::kAuditAdmin);
+  auto r4 = auth_->request_change("sys2", "disable", "aud2", "", std::nullopt, true, t0_).value();
+  EXPECT_FALSE(auth_->decide(r4.first.id, sec, true, t0_ + 25 * 3600 * kSec).ok());
+  EXPECT_FALSE(auth_->account("aud2")->disabled);
 }
 
 TEST_F(AuthTest, AdministrationRules) {
