@@ -19,6 +19,7 @@
 #include "cli/config.h"
 #include "report/report.h"
 #include "store/crypto.h"
+#include "core/perms.h"
 #include "core/timeutil.h"
 #include "alert/alert_store.h"
 #include "alert/detector.h"
@@ -127,6 +128,10 @@ int run_server(Config cfg, bool demo, double rate) {
     std::filesystem::create_directories(cfg.data_dir);
     load_demo_inventory(cfg.data_dir);
   }
+  // Files only the service can read: anything an earlier version (or a hand) left more open
+  // is tightened now, and each fix is logged.
+  for (const auto& d : {cfg.data_dir, cfg.store.key_dir})
+    for (const auto& line : tighten_tree(d)) spdlog::warn("permissions: {}", line);
   auto writer = store::StoreWriter::open(cfg.store);
   if (!writer) {
     std::fprintf(stderr, "wardsec: %s\n", writer.error().c_str());
@@ -833,6 +838,7 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
 
 int main(int argc, char** argv) {
   using namespace wardsec;
+  restrict_umask();  // everything the center writes: 0600 files in 0700 folders
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   CLI::App app{"wardsec — 医院等保安全管理中心 (hospital MLPS 2.0 security management center)"};
   app.require_subcommand(1);

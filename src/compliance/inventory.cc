@@ -129,7 +129,10 @@ Result<std::string> Inventory::export_csv(const std::string& kind) {
   auto rows = select_all(db_, *k);
   if (!rows) return Error{rows.error()};
   std::string out = csv_line(std::vector<std::string>(k->columns.begin(), k->columns.end())) + "\r\n";
-  for (const auto& r : *rows) out += csv_line(r) + "\r\n";
+  for (auto r : *rows) {
+    for (auto& cell : r) defuse_formula(cell);
+    out += csv_line(r) + "\r\n";
+  }
   return out;
 }
 

@@ -87,3 +87,9 @@ std::string csv_line(const std::vector<std::string>& fields) {
 }
 
 }  // namespace wardsec
+
+namespace wardsec {
+void defuse_formula(std::string& v) {
+  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v.insert(0, "'");
+}
+}  // namespace wardsec

@@ -12,5 +12,8 @@ namespace wardsec {
 // vectors of fields; the first row is the header.
 Result<std::vector<std::vector<std::string>>> parse_csv(std::string_view text, const std::string& name);
 std::string csv_line(const std::vector<std::string>& fields);
+// A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading
+// apostrophe: exported text from logs and imports is attacker-controlled (CSV injection).
+void defuse_formula(std::string& cell);
 
 }  // namespace wardsec

@@ -1,3 +1,6 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "core/sqlite.h"
 
 #include <sqlite3.h>
@@ -5,6 +8,13 @@
 namespace wardsec::sqlite {
 
 Status open(const std::string& path, sqlite3** db, std::initializer_list<const char*> schema) {
+  // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database
+  // file's mode, so they are 0600 too whatever the umask.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::fchmod(fd, 0600);
+    ::close(fd);
+  }
   if (sqlite3_open_v2(path.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
     return Error{path + ": " + (*db ? sqlite3_errmsg(*db) : "out of memory")};
   sqlite3_busy_timeout(*db, 5000);

@@ -613,17 +613,15 @@ Response search_export(Api& api, Request& r) {
     return {200, out, "application/x-ndjson; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.jsonl\""}}};
   }
   std::vector<std::string> cols = {"@timestamp", "host.name", "event.dataset", "source.ip", "user.name", "event.action", "event.outcome", "message"};
-  std::string out = "\xEF\xBB\xBF" + compliance::csv_line(cols);  // BOM: Excel opens UTF-8 Chinese correctly
+  std::string out = "\xEF\xBB\xBF" + compliance::csv_line(cols) + "\r\n";  // BOM: Excel opens UTF-8 Chinese correctly
   for (const auto& e : j["events"]) {
     std::vector<std::string> row;
     for (const auto& c : cols) {
       std::string v = e.contains(c) && e[c].is_string() ? e[c].get<std::string>() : e.contains(c) ? dump(e[c]) : "";
-      // Log lines are attacker-controlled: a cell that a spreadsheet would run as a formula
-      // gets a leading apostrophe (CSV injection).
-      if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v.insert(0, "'");
+      defuse_formula(v);  // log lines are attacker-controlled (CSV injection)
       row.push_back(std::move(v));
     }
-    out += compliance::csv_line(row);
+    out += compliance::csv_line(row) + "\r\n";
   }
   return {200, out, "text/csv; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.csv\""}}};
 }

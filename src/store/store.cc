@@ -592,6 +592,14 @@ Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
       tmax = std::max(tmax, b->header.ts_max);
       head = b->header.digest;
     }
+    // An event time far past the segment's last write (a sender's clock, or data from before
+    // event times were bounded) must not keep the segment for ever: its age counts from at
+    // most a day after the file was last written.
+    struct stat fst;
+    if (::stat(seg.path.c_str(), &fst) == 0) {
+      int64_t written = static_cast<int64_t>(fst.st_mtim.tv_sec) * 1000000000LL + fst.st_mtim.tv_nsec;
+      tmax = std::min<int64_t>(tmax, written + int64_t{86400} * 1000000000);
+    }
     if (!any || tmax >= now - max_age_ns) break;  // oldest first; stop at the first one kept
     std::string body = "wardsec-expired v=1 seq=" + std::to_string(log_seq_ + 1) + " prev=" +
                        (log_prev_.empty() ? "0" : log_prev_) + " digest=" +

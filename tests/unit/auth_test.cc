@@ -57,7 +57,10 @@ TEST(Roles, ThreeAdministratorsAreSeparate) {
     // Only the audit administrator reads the audit trail.
     EXPECT_EQ(role_has(r, Perm::kAuditRead), r == Role::kAuditAdmin) << role_name(r);
   }
-  EXPECT_EQ(role_perms(Role::kAuditAdmin), (std::vector<std::string>{"self", "audit.read"}));
+  EXPECT_EQ(role_perms(Role::kAuditAdmin), (std::vector<std::string>{"self", "audit.read", "users.approve"}));
+  // Nobody both files account changes and approves them.
+  for (Role r : {Role::kSysAdmin, Role::kSecAdmin, Role::kAuditAdmin, Role::kReadOnly, Role::kCollector})
+    EXPECT_FALSE(role_has(r, Perm::kUsersWrite) && role_has(r, Perm::kUsersApprove)) << role_name(r);
   EXPECT_EQ(role_perms(Role::kCollector), (std::vector<std::string>{"ingest"}));
   EXPECT_FALSE(role_has(Role::kReadOnly, Perm::kAlertsWrite));
   EXPECT_TRUE(role_has(Role::kSecAdmin, Perm::kAlertsWrite));

@@ -9,6 +9,9 @@
 #include "web/enrich.h"
 
 namespace wardsec::test {
+// When the test lines are "received": after every sample's own time (event times more than a
+// day after reception are a sender's error and are filed at reception: parse/guard.cc).
+constexpr int64_t kTestReceived = 1798675200LL * 1000000000LL;  // 2026-12-31T00:00:00Z
 
 inline const Decoder& decoder() {
   static Decoder d;
@@ -16,7 +19,7 @@ inline const Decoder& decoder() {
 }
 
 // Decodes one line as the pipeline would, with a fixed reference time (2026-11-26T12:00:00Z).
-inline Event decode(std::string line, int64_t received = 1795694400LL * 1000000000LL) {
+inline Event decode(std::string line, int64_t received = kTestReceived) {
   Event ev;
   ev.raw = std::move(line);
   ParseContext ctx;
@@ -28,7 +31,7 @@ inline Event decode(std::string line, int64_t received = 1795694400LL * 10000000
 
 // The same, followed by the pipeline's enrichment stage (web-attack fields on access-log
 // lines), as the rules see events.
-inline Event decode_enriched(std::string line, int64_t received = 1795694400LL * 1000000000LL) {
+inline Event decode_enriched(std::string line, int64_t received = kTestReceived) {
   Event ev = decode(std::move(line), received);
   static const web::Inspector insp;
   web::enrich(insp, ev);
