@@ -275,7 +275,7 @@ bool expired(const Session& s, const AuthOptions& o, int64_t now) {
          now - s.created > static_cast<int64_t>(o.session_max_hours) * 3600 * kSec ||
          (s.stage != Stage::kActive && now - s.created > kLoginStepNs);
 }
-const AuthError kLocked{423, "登录失败次数过多，请稍后再试或联系系统管理员 / too many failed logins; try later or ask the system administrator"};
+const AuthError kLocked{423, "登录失败次数过多，已临时锁定，请稍后再试或联系系统管理员 / too many failed logins: locked for a while; try later or ask the system administrator"};
 }  // namespace
 
 void Auth::purge_sessions(int64_t now) {

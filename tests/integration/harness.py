@@ -97,9 +97,13 @@ class Client:
             text = e.read()
             code = e.code
         try:
-            return code, json.loads(text or b"{}")
+            res = json.loads(text or b"{}")
         except ValueError:
             return code, text
+        # Each login step rotates the session id (the cookie jar follows) and the CSRF token.
+        if isinstance(res, dict) and "csrf" in res and "stage" in res:
+            self.csrf = res["csrf"]
+        return code, res
 
     def get(self, path):
         return self.call("GET", path)
@@ -207,7 +211,7 @@ class Server:
         key = (self.data, user)
         if key not in _TOKENS:
             c = self.first_login(user)
-            code, res = c.post("/api/v1/auth/tokens", {"label": "integration test"})
+            code, res = c.post("/api/v1/auth/tokens", {"label": "integration test", "scopes": ["all"]})
             if code != 201:
                 raise AssertionError(f"cannot make a token for {user}: {code} {res}")
             _TOKENS[key] = res["token"]
@@ -222,6 +226,19 @@ class Server:
                 raise AssertionError(f"cannot make a collector: {code} {res}")
             _TOKENS[key] = res["token"]
         return _TOKENS[key]
+
+    def create_account(self, name, role, display=""):
+        """An interactive account the way 三员 allows it: the system administrator files it, a
+        security administrator approves; the password is the two halves (to be changed at
+        first login). Returns the one-time password."""
+        code, res = self.admin("sysadmin").post("/api/v1/users", {"name": name, "display": display, "role": role})
+        if code != 202:
+            raise AssertionError(f"cannot file account {name}: {code} {res}")
+        approver = self.admin("auditadmin" if role == "secadmin" else "secadmin")
+        code, dec = approver.post(f"/api/v1/approvals/{res['request']['id']}/approve")
+        if code != 200:
+            raise AssertionError(f"cannot approve account {name}: {code} {dec}")
+        return res["password_first_half"] + dec["password_second_half"]
 
     def metrics(self):
         code, m = self.admin("secadmin").get("/api/v1/metrics")

@@ -14,6 +14,7 @@ export const router = createRouter({
     { path: '/assets', component: () => import('./views/Assets.vue'), meta: { perm: 'assets.read' } },
     { path: '/compliance', component: () => import('./views/Compliance.vue'), meta: { perm: 'compliance.read' } },
     { path: '/users', component: () => import('./views/Users.vue'), meta: { perm: 'users.read' } },
+    { path: '/approvals', component: () => import('./views/Approvals.vue'), meta: { perm: 'users.approve' } },
     { path: '/settings', component: () => import('./views/Settings.vue'), meta: { perm: 'settings.read' } },
     { path: '/audit', component: () => import('./views/Audit.vue'), meta: { perm: 'audit.read' } },
     { path: '/account', component: () => import('./views/Account.vue'), meta: { perm: 'self' } },
