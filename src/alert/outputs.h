@@ -19,12 +19,18 @@ namespace wardsec::alert {
 
 struct OutputOptions {
   std::string syslog;   // "tcp://host:port" (RFC 6587 octet counting) or "udp://host:port"; "" off
-  std::string webhook;  // "http://host:port/path"; "" off
+  std::string webhook;  // "https://host:port/path" ("http://" only to a loopback address); "" off
+  // Each webhook POST carries X-Wardsec-Timestamp and X-Wardsec-Signature: sha256=HMAC-SHA256
+  // (secret, timestamp + "." + body) in hex, so the receiver can tell it came from wardsec.
+  std::string webhook_secret;
+  std::string ca_file;  // PEM CA certificates that verify the webhook's and mail server's TLS; "" the system's
   struct Smtp {
-    std::string server;  // "host:port"; "" off
+    // "smtps://host:465" (TLS from the start) or "smtp://host:587" / "host:port" (STARTTLS,
+    // required: a server that does not offer it is an error, never a clear-text fallback).
+    std::string server;  // "" off
     std::string from;
     std::vector<std::string> to;
-    std::string user, password;  // AUTH PLAIN when set
+    std::string user, password;  // authentication (only ever inside TLS)
     std::string helo = "wardsec";
   } smtp;
   std::string min_level = "medium";  // alerts below this level are not sent
@@ -74,5 +80,7 @@ std::string syslog_line(const Alert& a, const std::string& hostname);
 std::string mail_subject(const Alert& a);
 std::string mail_body(const Alert& a, const std::string& console_url);
 std::string level_zh(std::string_view level);
+// The webhook's signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp "." body).
+std::string webhook_signature(const std::string& secret, const std::string& timestamp, const std::string& body);
 
 }  // namespace wardsec::alert

@@ -230,7 +230,10 @@ Result<Config> load_config(const std::string& path) {
   w.get(dt, "queue_mib", c.detection_queue_mib, "detection.");
   w.get(dt, "max_correlation_groups", c.detection.max_groups, "detection.");
   auto al = root["alerts"];
-  w.check_keys(al, "alerts", {"dedup_minutes", "min_level", "syslog", "webhook", "smtp", "console_url", "retries", "retry_delay_ms", "timeout_ms"});
+  w.check_keys(al, "alerts", {"dedup_minutes", "min_level", "syslog", "webhook", "smtp", "console_url", "retries", "retry_delay_ms", "timeout_ms",
+                              "webhook_secret", "ca_file"});
+  w.get(al, "webhook_secret", c.outputs.webhook_secret, "alerts.");
+  w.get(al, "ca_file", c.outputs.ca_file, "alerts.");
   w.get(al, "retries", c.outputs.retries, "alerts.");
   w.get(al, "retry_delay_ms", c.outputs.retry_delay_ms, "alerts.");
   w.get(al, "timeout_ms", c.outputs.timeout_ms, "alerts.");

@@ -9,7 +9,11 @@ import email
 import email.header
 import json
 import os
+import hashlib
+import hmac
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import urllib.error
@@ -25,11 +29,13 @@ from rsyslog import Rsyslog
 
 class Hook(BaseHTTPRequestHandler):
     received = []
+    signed = []
     status = 200
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         Hook.received.append((self.path, self.headers.get("Content-Type"), body))
+        Hook.signed.append((self.headers.get("X-Wardsec-Timestamp", ""), self.headers.get("X-Wardsec-Signature", ""), body))
         self.send_response(Hook.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -39,12 +45,25 @@ class Hook(BaseHTTPRequestHandler):
 
 
 class Sink:
-    def __init__(self):
-        self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.tls.append(session.ssl is not None)
         return "250 OK"
+
+    def __init__(self):
+        self.messages, self.tls = [], []
+
+
+def make_cert(folder):
+    """A CA-less self-signed server certificate for 127.0.0.1 (the receivers' TLS); wardsec
+    trusts it through alerts.ca_file and verifies the host name."""
+    crt, key = os.path.join(folder, "recv.crt"), os.path.join(folder, "recv.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(crt, key)
+    return crt, ctx
 
 
 def api(srv, path, body=None, method=None):
@@ -64,11 +83,14 @@ def body(r):
     a = args()
     w = a.wardsec
     with TempDir() as t:
+        crt, tls_ctx = make_cert(t)
         hook = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
+        hook.socket = tls_ctx.wrap_socket(hook.socket, server_side=True)
         threading.Thread(target=hook.serve_forever, daemon=True).start()
         sink = Sink()
         smtp_port = free_port()
-        smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+        # The mail server offers STARTTLS and refuses mail without it.
+        smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port, tls_context=tls_ctx, require_starttls=True)
         smtp.start()
         out = os.path.join(t, "soc.log")
         rs = Rsyslog(os.path.join(t, "rsyslog"),
@@ -86,9 +108,11 @@ alerts:
   min_level: high
   dedup_minutes: 60
   syslog: tcp://127.0.0.1:{rs.port}
-  webhook: http://127.0.0.1:{hook.server_address[1]}/wardsec/alerts
+  webhook: https://127.0.0.1:{hook.server_address[1]}/wardsec/alerts
+  webhook_secret: hook-secret-2026
+  ca_file: {crt}
   smtp:
-    server: 127.0.0.1:{smtp_port}
+    server: smtp://127.0.0.1:{smtp_port}
     from: wardsec@hospital.example
     to: [soc@hospital.example, xinxike@hospital.example]
   retries: 1
@@ -136,7 +160,10 @@ alerts:
                 hooks = wait_for(lambda: [h for h in Hook.received if b"SSH brute force against a server" in h[2]], 20, "the webhook")
                 j = json.loads(hooks[0][2])
                 r.check(hooks[0][0] == "/wardsec/alerts" and hooks[0][1].startswith("application/json") and j["rule.name"] == al["rule.name"],
-                        "the webhook received the alert as JSON")
+                        "the webhook received the alert as JSON over HTTPS (certificate verified against alerts.ca_file)")
+                ts, sig, signed_body = [x for x in Hook.signed if b"SSH brute force against a server" in x[2]][0]
+                want = "sha256=" + hmac.new(b"hook-secret-2026", ts.encode() + b"." + signed_body, hashlib.sha256).hexdigest()
+                r.check(ts and hmac.compare_digest(sig, want), f"the webhook is signed: HMAC-SHA256 over timestamp and body ({sig[:20]}...)")
                 mails = wait_for(lambda: [m for m in sink.messages if b"X-Wardsec-Alert: %d" % al["id"] in m[2]], 20, "the mail")
                 frm, rcpt, raw = mails[0]
                 msg = email.message_from_bytes(raw)
@@ -144,6 +171,7 @@ alerts:
                 text = msg.get_payload(decode=True).decode("utf-8")
                 r.check(frm == "wardsec@hospital.example" and sorted(rcpt) == ["soc@hospital.example", "xinxike@hospital.example"],
                         "mail sent from and to the configured addresses")
+                r.check(sink.tls and all(sink.tls), "mail went inside STARTTLS")
                 r.check("高危" in subject and "SSH brute force against a server" in subject, f"mail subject in Chinese and English ({subject})")
                 r.check("等保控制点 MLPS 2.0 controls: l3-ces1-02" in text and "45.95.147.201" in text, "mail body names control and source")
                 # Below min_level: stored, not sent (the single root-login failure rules are medium).

@@ -141,6 +141,7 @@ try {
   }
 
   // The first login of a built-in administrator: one-time password, change, enrolment.
+  const usedStep = {}
   async function firstLogin(user, screenshots = false) {
     await page.fill('input[name=username]', user)
     await page.fill('input[name=password]', initial[user])
@@ -158,17 +159,24 @@ try {
     await page.waitForSelector('[data-test=enroll-form] img')
     if (screenshots) await both('login-mfa-enrol')
     secrets[user] = (await page.textContent('[data-test=secret]')).trim()
+    usedStep[user] = Math.floor(Date.now() / 30000)
     await page.fill('input[name=code]', totp(secrets[user]))
     await page.click('button[type=submit]')
     await page.waitForSelector('[data-test=who]')
     check((await page.textContent('[data-test=who]')).includes(user), `${user}: the first login forced a password change and TOTP enrolment, then let them in`)
   }
-  async function login(user, password, offset = 1) {
+  // A code is good once: wait for a time step after the last one this account used.
+  async function freshCode(user) {
+    while (usedStep[user] !== undefined && Math.floor(Date.now() / 30000) + 1 <= usedStep[user]) await sleep(1000)
+    usedStep[user] = Math.floor(Date.now() / 30000) + 1
+    return totp(secrets[user], 1)
+  }
+  async function login(user, password) {
     await page.fill('input[name=username]', user)
     await page.fill('input[name=password]', password)
     await page.click('button[type=submit]')
     await page.waitForSelector('[data-test=mfa-form]')
-    await page.fill('input[name=code]', totp(secrets[user], offset))
+    await page.fill('input[name=code]', await freshCode(user))
     await page.click('button[type=submit]')
     await page.waitForSelector('[data-test=who]')
   }
@@ -358,14 +366,31 @@ try {
   await form.locator('input').nth(0).fill('wangfang')
   await form.locator('input').nth(1).fill('王芳')
   await form.locator('select').selectOption('readonly')
-  await form.locator('input[type=password]').fill('Zhiban-Pass-01')
   await form.locator('button').click()
-  await page.waitForSelector('[data-test=users] td:has-text("wangfang")')
+  await page.waitForSelector('[data-test=notice]')
+  const filed = await page.textContent('[data-test=notice]')
+  const firstHalf = filed.trim().split(' ').pop()
+  check(filed.includes('待第二位管理员批准') && firstHalf.length === 8, `the new account waits for a second administrator and shows the first password half (${filed})`)
+  check(!(await page.$('[data-test=users] td:has-text("wangfang")')), 'and does not exist yet')
+  await page.waitForSelector('[data-test=requests] td:has-text("wangfang")')
   await both('users')
   await page.click('a[href="/settings"]')
   await page.waitForSelector('.raw')
   await both('settings')
   check(!(await page.$('a[href="/search"]')) && !(await page.$('a[href="/audit"]')), 'the system administrator sees no security data and no audit trail')
+  await logout()
+
+  // -- the security administrator approves it and gets the second half
+  await login('secadmin', newPw.secadmin)
+  await page.click('a[href="/approvals"]')
+  await page.waitForSelector('[data-test=approvals] td:has-text("wangfang")')
+  await both('approvals')
+  await page.click('[data-test=approvals] button.primary')
+  await page.waitForSelector('[data-test=notice]')
+  const approved = await page.textContent('[data-test=notice]')
+  const secondHalf = approved.trim().split(' ').pop()
+  check(approved.includes('已批准') && secondHalf.length === 8, `the approval shows the second half (${approved})`)
+  const wangPw = firstHalf + secondHalf
   await logout()
   const codes = []
   for (let i = 0; i < 5; i++) {
@@ -378,7 +403,7 @@ try {
   }
   check(codes.slice(0, 4).every((c) => c.includes('密码错误')) && codes[4].includes('锁定'), 'five wrong passwords lock the account')
   await page.fill('input[name=username]', 'wangfang')
-  await page.fill('input[name=password]', 'Zhiban-Pass-01')
+  await page.fill('input[name=password]', wangPw)
   await page.click('button[type=submit]')
   await sleep(500)
   check((await page.textContent('[data-test=error]')).includes('锁定'), 'the locked account refuses even the right password')
@@ -392,10 +417,10 @@ try {
     await page.click('form.filters button')
     await sleep(800)
     const text = await page.textContent('[data-test=audit]')
-    return text.includes('login_locked') && text.includes('alert_state') && text.includes('user_create') ? text : null
+    return text.includes('login_locked') && text.includes('alert_state') && text.includes('approval_grant') ? text : null
   }, 20000, 'the actions in the audit trail')
   check(trail.includes('wangfang') && trail.includes('secadmin') && trail.includes('sysadmin'),
-    'the audit administrator sees the lockout, the acknowledgement and the account creation, with who did them')
+    'the audit administrator sees the lockout, the acknowledgement and the account request and its approval, with who did them')
   check(!(await page.$('a[href="/"]')) && !(await page.$('a[href="/search"]')), 'the audit administrator sees nothing but the audit trail')
   await both('audit')
   await page.click('a[href="/account"]')
@@ -422,7 +447,7 @@ try {
   await p2.fill('input[name=password]', newPw.secadmin)
   await p2.click('button[type=submit]')
   await p2.waitForSelector('[data-test=mfa-form]')
-  await p2.fill('input[name=code]', totp(secrets.secadmin, 1))
+  await p2.fill('input[name=code]', await freshCode('secadmin'))
   t0 = Date.now()
   await p2.click('button[type=submit]')
   await p2.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 5)
