@@ -3,8 +3,16 @@
 // tests/integration/reports.py (it needs Chromium).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "compliance/inventory.h"
 #include "report/report.h"
@@ -116,5 +124,68 @@ TEST_F(ReportTest, UnknownSystemIsNamed) {
   EXPECT_NE(r.error().find("nope"), std::string::npos);
 }
 
+}  // namespace
+}  // namespace wardsec::report
+
+// The printer, attacked (issue: content that escaped unescaped): a page that frames a local
+// file, loads a loopback address and runs a script prints none of it.
+namespace wardsec::report {
+namespace {
+TEST(ReportPdf, PrinterReadsNoFilesRunsNoScriptAndReachesNoNetwork) {
+  if (access("/usr/bin/chromium", X_OK) != 0 || access("/usr/bin/pdftotext", X_OK) != 0) GTEST_SKIP() << "needs chromium and pdftotext";
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("wardsec-pdf-attack-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path secret = dir / "secret.txt";
+  std::ofstream(secret) << "LOCAL-SECRET-7731";
+  fs::permissions(dir, fs::perms::all);
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  // A listener that counts whoever connects.
+  int ls = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(ls, 8), 0);
+  ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len);
+  std::string port = std::to_string(ntohs(a.sin_port));
+  std::atomic<int> hits{0};
+  std::atomic<bool> stop{false};
+  std::thread t([&] {
+    while (!stop) {
+      pollfd p{ls, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        int c = ::accept(ls, nullptr, nullptr);
+        if (c >= 0) {
+          hits++;
+          ::close(c);
+        }
+      }
+    }
+  });
+  std::string html = "<!doctype html><meta charset=utf-8><p>VISIBLE-TEXT</p><iframe src=\"file://" + secret.string() +
+                     "\"></iframe><img src=\"http://127.0.0.1:" + port + "/img.png\"><link rel=stylesheet href=\"http://127.0.0.1:" + port +
+                     "/x.css\"><img src=\"http://example.com/beacon.png\"><script>document.write('SCRIPT-RAN')</script>";
+  fs::path pdf = dir / "out.pdf";
+  Status s = html_to_pdf(html, pdf.string());
+  stop = true;
+  t.join();
+  ::close(ls);
+  ASSERT_TRUE(s.ok()) << s.error();
+  std::string cmd = "pdftotext " + pdf.string() + " -";
+  std::string text;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    pclose(f);
+  }
+  EXPECT_NE(text.find("VISIBLE-TEXT"), std::string::npos);
+  EXPECT_EQ(text.find("LOCAL-SECRET-7731"), std::string::npos) << "a local file was read into the PDF";
+  EXPECT_EQ(text.find("SCRIPT-RAN"), std::string::npos) << "JavaScript ran";
+  EXPECT_EQ(hits.load(), 0) << "the printer reached a loopback address";
+  fs::remove_all(dir);
+}
 }  // namespace
 }  // namespace wardsec::report
