@@ -65,6 +65,14 @@ int guard_input_event(Event& ev) {
     ev.set(original_time, format_rfc3339(ev.ts));
     ev.ts = ev.received;
   }
+  // A sender's time no parser could read ("2999-01-01T..."): kept as event.original_time, so
+  // the event's one @timestamp is the time it is filed at.
+  static const FieldId at = FieldRegistry::intern("@timestamp");
+  if (ev.has(at)) {
+    if (!ev.has(original_time)) ev.set(original_time, ev.get(at));
+    for (size_t i = 0; i < ev.fields.size(); i++)
+      if (ev.fields[i].id == at) ev.fields.erase(ev.fields.begin() + static_cast<long>(i--));
+  }
   return renamed;
 }
 

@@ -463,7 +463,9 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     release_body();
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(st_->opt.max_body_anonymous);
+    // Beast checks Content-Length against this while it reads the headers; the limit for
+    // who asks is set (and checked) in read_body, before any of the body is read.
+    parser_->body_limit(st_->opt.max_body);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
     auto self = shared_from_this();
     http::async_read_header(stream_, buf_, *parser_, [self](beast::error_code ec, size_t) {
