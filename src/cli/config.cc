@@ -156,7 +156,15 @@ Result<Config> load_config(const std::string& path) {
   auto au = root["auth"];
   w.check_keys(au, "auth", {"lockout_failures", "lockout_minutes", "password_min_length", "password_classes", "password_max_age_days",
                             "password_history", "idle_timeout_minutes", "session_max_hours", "single_session", "require_mfa",
-                            "login_rate_per_minute"});
+                            "login_rate_per_minute", "account_lock_failures", "token_days", "token_max_days", "max_sessions_per_account"});
+  w.get(au, "account_lock_failures", c.http.auth.account_lock_failures, "auth.");
+  w.get(au, "token_days", c.http.auth.token_days, "auth.");
+  w.get(au, "token_max_days", c.http.auth.token_max_days, "auth.");
+  w.get(au, "max_sessions_per_account", c.http.auth.max_sessions_per_account, "auth.");
+  if (c.http.auth.token_days < 1 || c.http.auth.token_max_days < c.http.auth.token_days || c.http.auth.token_max_days > 3650)
+    return Error{path + ": auth.token_days must be 1..token_max_days, and token_max_days at most 3650"};
+  if (c.http.auth.account_lock_failures < 1 || c.http.auth.max_sessions_per_account < 1)
+    return Error{path + ": auth.account_lock_failures and max_sessions_per_account must be at least 1"};
   auto& ao = c.http.auth;
   w.get(au, "lockout_failures", ao.lockout_failures, "auth.");
   w.get(au, "lockout_minutes", ao.lockout_minutes, "auth.");
