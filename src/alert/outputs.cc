@@ -59,8 +59,13 @@ Result<Endpoint> parse_endpoint(const std::string& s, const std::string& default
   } else if (colon != std::string::npos) {
     e.host = rest.substr(0, colon);
   }
-  if (colon == std::string::npos) return Error{"'" + s + "' has no port"};
-  e.port = rest.substr(colon + 1);
+  if (colon == std::string::npos && (e.scheme == "https" || e.scheme == "http")) {
+    e.host = rest;
+    e.port = e.scheme == "https" ? "443" : "80";
+  } else {
+    if (colon == std::string::npos) return Error{"'" + s + "' has no port"};
+    e.port = rest.substr(colon + 1);
+  }
   if (e.host.empty() || e.port.empty()) return Error{"'" + s + "' is not host:port"};
   return e;
 }
@@ -421,10 +426,11 @@ Status Outputs::send_webhook(const Alert& a) {
   curl_easy_setopt(c.h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, discard);
   CURLcode rc = curl_easy_perform(c.h);
-  if (rc != CURLE_OK) return Error{"webhook: " + c.what(rc)};
+  std::string where = ep->scheme + "://" + ep->host + ":" + ep->port;
+  if (rc != CURLE_OK) return Error{"webhook " + where + ": " + c.what(rc)};
   long code = 0;
   curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &code);
-  if (code < 200 || code > 299) return Error{"webhook: the receiver answered HTTP " + std::to_string(code)};
+  if (code < 200 || code > 299) return Error{"webhook " + where + ": the receiver answered HTTP " + std::to_string(code)};
   return {};
 }
 
@@ -466,7 +472,7 @@ Status Outputs::send_mail(const Alert& a) {
   curl_easy_setopt(c.h, CURLOPT_READDATA, &rd);
   curl_easy_setopt(c.h, CURLOPT_UPLOAD, 1L);
   CURLcode rc = curl_easy_perform(c.h);
-  if (rc != CURLE_OK) return Error{"mail: " + c.what(rc)};
+  if (rc != CURLE_OK) return Error{"mail " + url.substr(0, url.find('/', url.find("://") + 3)) + ": " + c.what(rc)};
   return {};
 }
 

@@ -4,12 +4,19 @@
 // here, after every parser, so a sender can neither forge the audit trail nor hide its own
 // lines from the security administrator's searches.
 #include <algorithm>
+#include <vector>
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
 
 namespace wardsec {
+
+namespace {
+bool starts_ci(std::string_view s, std::string_view prefix);
+}  // namespace
+
+bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec."); }
 
 namespace {
 
@@ -28,20 +35,29 @@ bool reserved_value(std::string_view v) {
 
 constexpr int64_t kFutureSlack = 86400LL * kSec;  // a clock a day ahead is an error, not a log time
 
-}  // namespace
+// Whether a field id names the reserved namespace. The well-known fields never do; a dynamic
+// id's name never changes, so each thread remembers the answer (no registry lock per field on
+// the ingest path).
+bool reserved_id(FieldId id) {
+  if (id < kFirstDynamicField) return false;
+  thread_local std::vector<uint8_t> known;  // 0 unknown, 1 reserved, 2 not
+  if (id >= known.size()) known.resize(static_cast<size_t>(id) + 64, 0);
+  if (!known[id]) known[id] = is_reserved_field(FieldRegistry::name(id)) ? 1 : 2;
+  return known[id] == 1;
+}
 
-bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec."); }
+}  // namespace
 
 int guard_input_event(Event& ev) {
   int renamed = 0;
   static const FieldId original_time = FieldRegistry::intern("event.original_time");
   // Field names under wardsec.*: moved to claimed.wardsec.* (kept, searchable, never trusted).
   for (size_t i = 0; i < ev.fields.size();) {
-    std::string_view name = FieldRegistry::name(ev.fields[i].id);
-    if (!is_reserved_field(name)) {
+    if (!reserved_id(ev.fields[i].id)) {
       i++;
       continue;
     }
+    std::string_view name = FieldRegistry::name(ev.fields[i].id);
     renamed++;
     FieldId to = FieldRegistry::intern("claimed." + std::string(name));
     if (to == kNoField || ev.has(to)) {

@@ -212,3 +212,35 @@ TEST(Registry, DuplicateNameIsAnError) {
   register_builtin_parsers(reg);
   EXPECT_THROW(reg.add_message("sshd", make_sshd_parser()), std::logic_error);
 }
+
+// No input can write the center's own namespace (the audit trail) or pin a segment with a
+// far-future time: parse/guard.cc, run after every parser.
+TEST(Guard, ReservedNamesAreRenamedForEveryFormat) {
+  using wardsec::test::decode;
+  auto j = decode(R"({"event.dataset":"wardsec.audit","event.module":"WardSec","wardsec.audit.signature":"00","message":"x"})");
+  EXPECT_EQ(j.get("event.dataset"), "claimed.wardsec.audit");
+  EXPECT_EQ(j.get("event.module"), "claimed.WardSec");
+  EXPECT_EQ(j.get("wardsec.audit.signature"), "");
+  EXPECT_EQ(j.get("claimed.wardsec.audit.signature"), "00");
+  auto nested = decode(R"({"event":{"dataset":" WARDSEC.audit "},"message":"x"})");
+  EXPECT_EQ(nested.get("event.dataset").rfind("claimed.", 0), 0u);
+  auto cef = decode("<134>Nov 26 10:00:00 fw CEF:0|wardsec|wardsec|1|1|x|5|cs1Label=event.dataset cs1=wardsec.audit");
+  EXPECT_NE(cef.get("event.dataset"), "wardsec.audit");
+  // Look-alikes that are not the namespace stay as they are.
+  auto other = decode(R"({"event.dataset":"wardsecurity.log","message":"x"})");
+  EXPECT_EQ(other.get("event.dataset"), "wardsecurity.log");
+}
+
+TEST(Guard, EventTimesAreBoundedToReception) {
+  using wardsec::test::decode;
+  auto far = decode(R"({"@timestamp":"2150-06-01T00:00:00Z","message":"x"})");
+  EXPECT_EQ(far.ts, wardsec::test::kTestReceived);
+  EXPECT_EQ(far.get("event.original_time").substr(0, 4), "2150");
+  auto bogus = decode(R"({"@timestamp":"2999-01-01T00:00:00Z","message":"x"})");
+  EXPECT_EQ(bogus.ts, wardsec::test::kTestReceived);
+  EXPECT_EQ(bogus.get("event.original_time"), "2999-01-01T00:00:00Z");
+  EXPECT_EQ(bogus.get("@timestamp"), "");  // one @timestamp in the stored event
+  auto ok = decode(R"({"@timestamp":"2026-12-30T08:00:00Z","message":"x"})");
+  EXPECT_LT(ok.ts, wardsec::test::kTestReceived);
+  EXPECT_EQ(ok.get("event.original_time"), "");
+}
