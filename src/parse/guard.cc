@@ -29,6 +29,7 @@ bool starts_ci(std::string_view s, std::string_view prefix) {
 
 // "wardsec", "wardsec.audit", " WardSec.x": a value in the center's own namespace.
 bool reserved_value(std::string_view v) {
+  if (v.empty() || (v[0] != 'w' && v[0] != 'W' && v[0] != ' ' && v[0] != '\t')) return false;
   v = trim(v);
   return starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-');
 }
@@ -49,31 +50,38 @@ bool reserved_id(FieldId id) {
 }  // namespace
 
 int guard_input_event(Event& ev) {
-  int renamed = 0;
   static const FieldId original_time = FieldRegistry::intern("event.original_time");
-  // Field names under wardsec.*: moved to claimed.wardsec.* (kept, searchable, never trusted).
+  static const FieldId at = FieldRegistry::intern("@timestamp");
+  int renamed = 0;
+  // One pass over the fields: most events hold only well-known fields and none of the
+  // center's values, and pay a comparison or two per field.
+  bool claimed_values = false, stray_at = false;
   for (size_t i = 0; i < ev.fields.size();) {
-    if (!reserved_id(ev.fields[i].id)) {
-      i++;
-      continue;
+    FieldId id = ev.fields[i].id;
+    if (id == kEventDataset || id == kEventModule) {
+      if (reserved_value(ev.value(ev.fields[i]))) claimed_values = true;
+    } else if (id == at) {
+      stray_at = true;
+    } else if (reserved_id(id)) {
+      // Field names under wardsec.*: moved to claimed.wardsec.* (kept, searchable, never trusted).
+      renamed++;
+      FieldId to = FieldRegistry::intern("claimed." + std::string(FieldRegistry::name(id)));
+      if (to == kNoField || ev.has(to)) {
+        ev.fields.erase(ev.fields.begin() + static_cast<long>(i));  // the raw line still holds it
+        continue;
+      }
+      ev.fields[i].id = to;
+      ev.seen |= 1ull << (to % 64);
     }
-    std::string_view name = FieldRegistry::name(ev.fields[i].id);
-    renamed++;
-    FieldId to = FieldRegistry::intern("claimed." + std::string(name));
-    if (to == kNoField || ev.has(to)) {
-      ev.fields.erase(ev.fields.begin() + static_cast<long>(i));  // the raw line still holds it
-      continue;
-    }
-    ev.fields[i].id = to;
-    ev.seen |= 1ull << (to % 64);
     i++;
   }
-  for (FieldId id : {kEventDataset, kEventModule}) {
-    std::string_view v = ev.get(id);
-    if (v.empty() || !reserved_value(v)) continue;
-    ev.set(id, "claimed." + std::string(trim(v)));
-    renamed++;
-  }
+  if (claimed_values)
+    for (FieldId id : {kEventDataset, kEventModule}) {
+      std::string_view v = ev.get(id);
+      if (v.empty() || !reserved_value(v)) continue;
+      ev.set(id, "claimed." + std::string(trim(v)));
+      renamed++;
+    }
   // Event time: bounded to [1970, reception + 1 day]. A sender's time outside it is kept in
   // event.original_time; the event is filed at its reception, so no line can pin a segment
   // against retention or hide among events of another year.
@@ -83,8 +91,7 @@ int guard_input_event(Event& ev) {
   }
   // A sender's time no parser could read ("2999-01-01T..."): kept as event.original_time, so
   // the event's one @timestamp is the time it is filed at.
-  static const FieldId at = FieldRegistry::intern("@timestamp");
-  if (ev.has(at)) {
+  if (stray_at) {
     if (!ev.has(original_time)) ev.set(original_time, ev.get(at));
     for (size_t i = 0; i < ev.fields.size(); i++)
       if (ev.fields[i].id == at) ev.fields.erase(ev.fields.begin() + static_cast<long>(i--));

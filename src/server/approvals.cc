@@ -28,17 +28,6 @@ constexpr int64_t kRequestLifeNs = 24 * 3600 * kSec;
 
 bool privileged(Role r) { return r == Role::kSysAdmin || r == Role::kSecAdmin || r == Role::kAuditAdmin; }
 
-// Half of a one-time password: 8 characters of four classes, no look-alikes.
-std::string half_password() {
-  static const char* sets[] = {"abcdefghijkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "@#%+=!?"};
-  std::string rnd = random_bytes(8), out;
-  for (size_t i = 0; i < 8; i++) {
-    const char* set = sets[i % 4];
-    out.push_back(set[static_cast<unsigned char>(rnd[i]) % std::strlen(set)]);
-  }
-  return out;
-}
-
 bool makes_password(const std::string& action) { return action == "create" || action == "reset_password"; }
 
 }  // namespace
@@ -75,7 +64,7 @@ Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::st
   sqlite::query(db_, "SELECT count(*) FROM requests WHERE state = 'pending' AND created > ?", {std::to_string(now - kRequestLifeNs)},
                 [&](const sqlite::Stmt& st) { pending = st.i64(0); });
   if (pending >= 100) return Error{"待批准的请求过多 / too many pending requests; decide or let them expire first"};
-  std::string first = makes_password(action) ? half_password() : "";
+  std::string first = makes_password(action) ? one_time_password(8) : "";
   Request rq{0, action, target, by, role ? role_name(*role) : "", display, "pending", "", disabled, now, 0};
   sqlite::Stmt ins(db_, "INSERT INTO requests(action, target, by, role, display, disabled, half_hash, created) VALUES(?,?,?,?,?,?,?,?)");
   ins.bind(1, action).bind(2, target).bind(3, by).bind(4, rq.role).bind(5, display).bind(6, static_cast<int64_t>(disabled));
@@ -153,7 +142,7 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
       // The approver's half; a random 16 characters rarely trips the policy's pattern
       // checks, and a fresh half is drawn when it does.
       for (int i = 0; i < 20; i++) {
-        second = half_password();
+        second = one_time_password(8);
         if (password_problem(opt_, rq->target, first + second).empty()) break;
       }
     }

@@ -175,17 +175,6 @@ bool valid_name(const std::string& n) {
   return true;
 }
 
-// A password nobody knows, for the accounts bootstrap makes: 16 characters of four classes.
-std::string one_time_password() {
-  static const char* sets[] = {"abcdefghijkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "@#%+=!?"};
-  std::string rnd = random_bytes(16), out;
-  for (size_t i = 0; i < 16; i++) {
-    const char* set = sets[i % 4];
-    out.push_back(set[static_cast<unsigned char>(rnd[i]) % std::strlen(set)]);
-  }
-  return out;
-}
-
 const AuthError kBadLogin{401, "用户名或密码错误 / wrong account name or password"};
 
 }  // namespace
@@ -234,7 +223,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Auth::bootstrap(const s
   if (n > 0) return made;
   const std::pair<const char*, const char*> three[] = {{"sysadmin", "系统管理员"}, {"secadmin", "安全管理员"}, {"auditadmin", "审计管理员"}};
   for (auto [name, display] : three) {
-    std::string pw = one_time_password();
+    std::string pw = one_time_password(16);
     auto h = hash_password(pw);
     if (!h) return Error{h.error()};
     sqlite::Stmt ins(db_, "INSERT INTO users(name, display, role, pw_hash, pw_changed, must_change, created) VALUES(?,?,?,?,?,1,?)");

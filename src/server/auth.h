@@ -69,6 +69,9 @@ std::string totp_code(std::string_view secret, int64_t step, int digits = 6);
 Result<std::string> hash_password(std::string_view password);
 bool verify_password(const std::string& encoded, std::string_view password);
 bool const_time_equal(std::string_view a, std::string_view b);
+// A password nobody knows: n characters cycling through four classes, no look-alikes (the
+// accounts bootstrap makes; the halves of dual-control passwords).
+std::string one_time_password(size_t n);
 
 // ---- policy ---------------------------------------------------------------------------------
 

@@ -137,6 +137,16 @@ bool const_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string one_time_password(size_t n) {
+  static const char* sets[] = {"abcdefghijkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "@#%+=!?"};
+  std::string rnd = random_bytes(n), out;
+  for (size_t i = 0; i < n; i++) {
+    const char* set = sets[i % 4];
+    out.push_back(set[static_cast<unsigned char>(rnd[i]) % std::strlen(set)]);
+  }
+  return out;
+}
+
 // ---- policy ---------------------------------------------------------------------------------
 
 std::string password_problem(const AuthOptions& o, std::string_view user, std::string_view pw) {
