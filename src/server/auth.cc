@@ -188,6 +188,26 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
   auto box = SecretBox::load_or_create(key_dir);
   if (!box) return Error{box.error()};
   a->box_ = std::make_unique<SecretBox>(*box);
+  // Tokens from before scopes and expiry: a collector's keeps ingest; others get their role's
+  // read permissions; all expire after the default life from now.
+  {
+    std::vector<std::pair<int64_t, std::string>> old;
+    sqlite::query(a->db_, "SELECT t.id, u.role FROM tokens t JOIN users u ON u.name = t.user WHERE t.scopes = ''", {},
+                  [&](const sqlite::Stmt& st) { old.emplace_back(st.i64(0), st.text(1)); });
+    int64_t now = now_ns();
+    for (const auto& [id, role] : old) {
+      std::string scopes;
+      for (Perm p : info(parse_role(role).value_or(Role::kReadOnly)).perms) {
+        std::string n = perm_name(p);
+        if (p != Perm::kSelf && p != Perm::kUsersApprove && n.find(".write") == std::string::npos) scopes += (scopes.empty() ? "" : ",") + n;
+      }
+      sqlite::Stmt(a->db_, "UPDATE tokens SET scopes = ?, expires = CASE WHEN expires = 0 THEN ? ELSE expires END WHERE id = ?")
+          .bind(1, scopes)
+          .bind(2, now + static_cast<int64_t>(opt.token_days) * 86400 * kSec)
+          .bind(3, id)
+          .run();
+    }
+  }
   // TOTP secrets stored in clear by an earlier version are sealed now.
   std::vector<std::pair<std::string, std::string>> clear;
   sqlite::query(a->db_, "SELECT name, totp_secret FROM users WHERE totp_secret != '' AND totp_secret NOT LIKE 'sm4$%'", {},

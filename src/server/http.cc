@@ -76,6 +76,10 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
     }
     if (kept++) out += ",";
     out += search::event_to_json(ev);
+    if (scope.annotate && out.back() == '}') {
+      out.pop_back();
+      out += scope.annotate(ev) + "}";
+    }
     return !limit || kept < limit;
   }, st);
   if (!s) return {500, error_json(s.error())};

@@ -126,7 +126,9 @@ std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::s
 // The search endpoint's work, shared with tests: returns the HTTP status and JSON body.
 struct SearchScope {
   const search::Query* restrict = nullptr;  // ANDed to the user's query as a syntax tree
-  std::function<bool(const Event&)> accept;  // drops matches (the audit trail's signature check)
+  std::function<bool(const Event&)> accept;  // drops matches
+  // Extra JSON members for a match (",\"k\":v"), appended to its object.
+  std::function<std::string(const Event&)> annotate;
   bool budgeted = false;                     // the user's query is held to Query::over_budget
   int64_t budget_ns = 0;                     // time budget (0: none); the answer says timed_out
   const std::atomic<bool>* cancel = nullptr;  // set when the client went away

@@ -512,10 +512,15 @@ Response search(Api& api, Request& r) {
   return {code, std::move(body)};
 }
 
+// The audit trail: the center's own records. No input can write their dataset (guard.cc), and
+// each record says whether its signature by the instance key verifies: records from before
+// signing (an upgraded center) show as unverified; one whose signature fails was altered.
 Response audit_trail(Api& api, Request& r) {
   SearchScope s = user_scope(api, r);
   s.restrict = &api.audit_only;
-  s.accept = [&api](const Event& ev) { return api.authentic(ev); };
+  s.annotate = [&api](const Event& ev) {
+    return std::string(",\"wardsec.audit.verified\":") + (api.authentic(ev) ? "true" : "false");
+  };
   auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, s);
   return {code, std::move(body)};
 }

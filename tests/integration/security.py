@@ -80,7 +80,7 @@ def body(r):
             code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "FORGED-TCP OR FORGED-HTTP OR claimed*", "limit": 100}))
             r.check(code == 200 and res["events"] == [], "and they never reach the audit trail")
             code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:login", "limit": 100}))
-            r.check(code == 200 and res["events"] and all(len(e.get("wardsec.audit.signature", "")) > 64 for e in res["events"]),
+            r.check(code == 200 and res["events"] and all(len(e.get("wardsec.audit.signature", "")) > 64 and e["wardsec.audit.verified"] is True for e in res["events"]),
                     "the audit trail's records are signed by the instance key")
             r.check(srv.metrics()["reserved_renamed"] >= 2, "renamed lines are counted in the metrics")
 
