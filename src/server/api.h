@@ -57,6 +57,8 @@ std::string time_range(const Api& api, std::map<std::string, std::string>& query
 // error when it cannot be made).
 Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename);
 
+// The accounts' routes (accounts_api.cc): login, own password and tokens, accounts, approvals.
+void add_account_routes(std::vector<Route>& t, Api* api);
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);
 // The web-attack page's route (web_api.cc).
