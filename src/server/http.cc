@@ -22,6 +22,7 @@
 #include "ingest/net.h"
 #include "search/search.h"
 #include "server/api.h"
+#include "server/http_state.h"
 
 namespace wardsec::server {
 namespace asio = boost::asio;
@@ -31,121 +32,6 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-std::string error_json(std::string_view msg, long column) {
-  std::string out = "{\"error\":\"";
-  search::json_escape(msg, out);
-  out += "\"";
-  if (column >= 0) out += ",\"column\":" + std::to_string(column);
-  out += "}";
-  return out;
-}
-
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope) {
-  auto p = parse_query_params(target);
-  auto parsed = search::Query::parse(p["q"], tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed))
-    return {400, error_json("query error at column " + std::to_string(e->column) + ": " + e->message, static_cast<long>(e->column))};
-  if (scope.budgeted)
-    if (auto e = std::get<search::Query>(parsed).over_budget()) return {400, error_json(e->message)};
-  // The restriction is joined as a syntax tree: nothing in q can reach outside its parentheses.
-  search::Query q = scope.restrict ? search::Query::all_of(std::get<search::Query>(parsed), *scope.restrict) : std::get<search::Query>(parsed);
-  search::SearchOptions so;
-  size_t limit = 100;
-  if (!p["limit"].empty()) {
-    uint64_t l;
-    if (!parse_u64(p["limit"], l) || l > 10000) return {400, error_json("limit must be a number from 0 to 10000")};
-    limit = l;
-  }
-  for (const char* k : {"from", "to"}) {
-    if (p[k].empty()) continue;
-    int64_t t;
-    if (!parse_user_time(p[k], tz_sec, t)) return {400, error_json(std::string(k) + ": '" + p[k] + "' is not a time")};
-    (std::string_view(k) == "from" ? so.from : so.to) = t;
-  }
-  so.newest_first = p["order"] != "oldest";
-  so.deadline = scope.budget_ns ? now_ns() + scope.budget_ns : 0;
-  so.cancel = scope.cancel;
-  std::string out = "{\"events\":[";
-  search::SearchStats st;
-  uint64_t kept = 0, refused = 0;
-  Status s = search::run_search(data_dir, q, so, [&](const Event& ev) {
-    if (limit && kept >= limit) return false;
-    if (scope.accept && !scope.accept(ev)) {
-      refused++;
-      return true;
-    }
-    if (kept++) out += ",";
-    out += search::event_to_json(ev);
-    if (scope.annotate && out.back() == '}') {
-      out.pop_back();
-      out += scope.annotate(ev) + "}";
-    }
-    return !limit || kept < limit;
-  }, st);
-  if (!s) return {500, error_json(s.error())};
-  out += "],\"stats\":{\"matched\":" + std::to_string(kept) + ",\"blocks_total\":" + std::to_string(st.blocks_total) +
-         ",\"blocks_read\":" + std::to_string(st.blocks_read) + ",\"events_scanned\":" + std::to_string(st.events_scanned) +
-         ",\"timed_out\":" + (st.timed_out ? "true" : "false") + (scope.accept ? ",\"refused\":" + std::to_string(refused) : "") + "}}";
-  return {200, out};
-}
-
-// ---- shared state ---------------------------------------------------------------------------
-
-struct StaticFile {
-  std::string body, type;
-  std::string gzip;        // the same, compressed once at start (empty when it does not pay)
-  bool immutable = false;  // Vite's hashed asset names never change content
-};
-
-struct HttpServer::State {
-  asio::io_context& io;
-  ingest::Pipeline& pipeline;
-  HttpOptions opt;
-  std::unique_ptr<Auth> auth;
-  std::unique_ptr<Api> api;
-  std::vector<Route> routes;
-  std::map<std::string, StaticFile> files;  // "/index.html" -> content
-  std::vector<std::pair<std::string, std::string>> initial;
-  std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<tcp::acceptor> acc, redirect_acc;
-  // Handlers never run on the I/O thread: API work on `pool`, the login steps on `login_pool`
-  // so that searches, however heavy, cannot keep anyone from logging in. Health answers on
-  // the I/O thread itself.
-  asio::thread_pool pool{2}, login_pool{1};
-  std::atomic<bool> stopping{false};
-  // Connections per address and in all, and request bodies held at once (bytes).
-  std::mutex conn_mu;
-  std::map<std::string, int> conns_per_ip;
-  int conns = 0;
-  std::atomic<uint64_t> refused_conns{0};
-  std::atomic<size_t> body_bytes{0};
-  std::vector<std::string> origins;  // console_origins()
-  bool take_conn(const std::string& ip) {
-    std::lock_guard<std::mutex> g(conn_mu);
-    int& n = conns_per_ip[ip];
-    if (conns >= opt.max_connections || n >= opt.max_connections_per_ip) {
-      if (n == 0) conns_per_ip.erase(ip);
-      refused_conns++;
-      return false;
-    }
-    n++;
-    conns++;
-    return true;
-  }
-  void give_conn(const std::string& ip) {
-    std::lock_guard<std::mutex> g(conn_mu);
-    conns--;
-    if (--conns_per_ip[ip] <= 0) conns_per_ip.erase(ip);
-  }
-  bool reserve_body(size_t n) {
-    size_t cur = body_bytes.load();
-    do {
-      if (cur + n > opt.max_bodies_total) return false;
-    } while (!body_bytes.compare_exchange_weak(cur, cur + n));
-    return true;
-  }
-  State(asio::io_context& i, ingest::Pipeline& p, HttpOptions o) : io(i), pipeline(p), opt(std::move(o)) {}
-};
 
 namespace {
 // "host:port" / "[v6]:port" -> (host, port); port "" when absent.
@@ -163,8 +49,6 @@ std::pair<std::string, std::string> split_host_port(const std::string& a) {
 
 namespace {
 
-using StatePtr = std::shared_ptr<HttpServer::State>;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 const char* kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
@@ -316,116 +200,6 @@ Response dispatch(HttpServer::State& st, Request& r) {
   return route->handler(r);
 }
 
-// ---- WebSocket: live figures, alerts and events ---------------------------------------------
-
-class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
- public:
-  LiveSocket(StatePtr st, TlsStream&& s, std::string sid) : st_(std::move(st)), ws_(std::move(s)), sid_(std::move(sid)) {}
-
-  void start(http::request<http::string_body> req) {
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "wardsec"); }));
-    ws_.read_message_max(4096);
-    auto self = shared_from_this();
-    ws_.async_accept(req, [self](beast::error_code ec) {
-      if (ec) return;
-      self->read();
-      self->tick();
-    });
-  }
-
- private:
-  void read() {
-    auto self = shared_from_this();
-    ws_.async_read(in_, [self](beast::error_code ec, size_t) {
-      if (ec) {
-        self->closed_ = true;
-        return;
-      }
-      self->in_.consume(self->in_.size());
-      self->read();
-    });
-  }
-
-  // Once a second, on the pool: metrics, new alerts, new events; then written in order.
-  void tick() {
-    if (closed_ || st_->stopping) return;
-    auto self = shared_from_this();
-    asio::post(st_->pool, [self] {
-      std::string msg = self->compose();
-      asio::post(self->ws_.get_executor(), [self, msg = std::move(msg)]() mutable {
-        if (msg.empty()) {
-          beast::error_code ig;
-          self->ws_.async_close(websocket::close_code::policy_error, [self](beast::error_code) {});
-          return;
-        }
-        self->out_ = std::move(msg);
-        self->ws_.text(true);
-        self->ws_.async_write(asio::buffer(self->out_), [self](beast::error_code ec, size_t) {
-          if (ec) {
-            self->closed_ = true;
-            return;
-          }
-          self->timer_.expires_after(std::chrono::seconds(1));
-          self->timer_.async_wait([self](beast::error_code e) {
-            if (!e) self->tick();
-          });
-        });
-      });
-    });
-  }
-
-  std::string compose() {
-    int64_t now = now_ns();
-    // The socket lives as long as the session: a logout or an idle timeout closes it. It does
-    // not keep the session alive by itself.
-    auto who = st_->auth->session_peek(sid_, now);
-    if (!who || who->stage != Stage::kActive || !role_has(who->role, Perm::kDashboard)) return "";
-    std::string out = "{\"type\":\"tick\",\"ts\":\"" + format_rfc3339(now) + "\",\"eps\":" + std::to_string(st_->api->events_per_second()) +
-                      ",\"metrics\":" + st_->api->metrics_json();
-    if (st_->opt.alerts) {
-      alert::AlertQuery q;
-      q.state = "open";
-      q.limit = 20;
-      auto open = st_->opt.alerts->count(q);
-      if (open) out += ",\"alerts_open\":" + std::to_string(*open);
-      auto list = st_->opt.alerts->query(q);
-      out += ",\"alerts\":[";
-      bool first = true;
-      if (list)
-        for (const auto& a : *list) {
-          if (a.id <= last_alert_) continue;
-          out += (first ? "" : ",") + alert::alert_to_json(a);
-          first = false;
-        }
-      if (list && !list->empty()) last_alert_ = std::max(last_alert_, list->front().id);
-      out += "]";
-    }
-    // Events stored since the last tick (the store shows a block once it is sealed, about a
-    // second after receipt), newest first, at most 20.
-    std::string target = "/?limit=20&order=newest&from=" + (last_event_ns_ ? format_rfc3339(last_event_ns_) : std::string("now-1m"));
-    SearchScope scope;
-    scope.restrict = &st_->api->not_audit;
-    scope.budget_ns = 2 * kSec;
-    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec, scope);
-    if (code == 200) out += ",\"events\":" + body.substr(10, body.rfind(",\"stats\"") - 10);
-    // Next time from two seconds ago: the store shows a block only once it is sealed, so a
-    // window that overlaps a little catches late blocks; the page drops repeats by time+raw.
-    last_event_ns_ = now - 2000000000LL;
-    out += "}";
-    return out;
-  }
-
-  StatePtr st_;
-  websocket::stream<TlsStream> ws_;
-  std::string sid_, out_;
-  beast::flat_buffer in_;
-  asio::steady_timer timer_{ws_.get_executor()};
-  std::atomic<bool> closed_{false};  // set on the I/O thread, read by tick() on the pool
-  int64_t last_alert_ = 0, last_event_ns_ = 0;  // touched only by compose(), one tick at a time
-};
-
 // ---- HTTPS sessions -------------------------------------------------------------------------
 
 class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
@@ -566,7 +340,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
       if (!who) return send({401, error_json("not logged in")}, false);
       if (who->stage != Stage::kActive || !role_has(who->role, Perm::kDashboard))
         return send({403, error_json("your role lacks dashboard.read")}, false);
-      std::make_shared<LiveSocket>(st_, std::move(stream_), r->session_id)->start(std::move(req));
+      start_live_socket(st_, std::move(stream_), r->session_id, std::move(req));
       return;
     }
     r->csrf_header = std::string(req["X-CSRF-Token"]);
