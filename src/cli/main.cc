@@ -219,7 +219,8 @@ int run_server(Config cfg, bool demo, double rate) {
     io.stop();
   });
   std::printf("wardsec %s %s\n", kVersion, demo ? "demo" : "serve");
-  std::printf("  console : https://%s/  (self-signed certificate unless api.tls_cert is set)\n", cfg.http.listen.c_str());
+  std::printf("  console : https://%s/  (self-signed certificate unless api.tls_cert is set)\n",
+              (cfg.http.public_name.empty() ? cfg.http.listen : cfg.http.public_name).c_str());
   if (http.redirect_port()) std::printf("  http    : %s redirects to https\n", cfg.http.redirect_listen.c_str());
   if (!http.initial_accounts().empty()) {
     std::printf("  accounts: first start: one-time passwords (also in %s/initial-passwords.txt);\n", cfg.store.key_dir.c_str());
@@ -845,9 +846,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", kVersion);
 
   Common common;
-  std::string listen, redirect, udp, tcp, tls, relp;
+  std::string listen, public_name, redirect, udp, tcp, tls, relp;
   auto add_net = [&](CLI::App* sub) {
     sub->add_option("--listen", listen, "HTTPS address of the console and API (default 127.0.0.1:8443)");
+    sub->add_option("--public-name", public_name,
+                    "the name or address:port browsers use for the console (api.public_name; required with --listen 0.0.0.0:...)");
     sub->add_option("--redirect", redirect, "plain HTTP address that redirects to HTTPS, '' to disable (default 127.0.0.1:8480)");
     sub->add_option("--udp", udp, "syslog UDP address, '' to disable (default 0.0.0.0:5514)");
     sub->add_option("--tcp", tcp, "syslog TCP address, '' to disable (default 0.0.0.0:5514)");
@@ -856,6 +859,7 @@ int main(int argc, char** argv) {
   };
   auto apply_net = [&](Config& c, CLI::App* sub) {
     if (sub->count("--listen")) c.http.listen = listen;
+    if (sub->count("--public-name")) c.http.public_name = public_name;
     if (sub->count("--redirect")) c.http.redirect_listen = redirect;
     if (sub->count("--udp")) c.inputs.udp = udp;
     if (sub->count("--tcp")) c.inputs.tcp = tcp;

@@ -122,7 +122,7 @@ Result<std::vector<std::string>> console_origins(const HttpOptions& o, uint16_t 
   if (names.empty()) {
     auto [host, _] = split_host_port(o.listen);
     if (host.empty() || host == "0.0.0.0" || host == "::")
-      return Error{"api.listen " + o.listen + " is every address: set api.public_name to the name (or address:port) browsers use"};
+      return Error{"api.listen " + o.listen + " 监听全部地址，须设置 api.public_name（--public-name）为浏览器访问的名称或地址:端口 / listens on every address: set api.public_name (--public-name) to the name or address:port browsers use"};
     names = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   }
   for (auto part : split_view(names, ',')) {
