@@ -133,6 +133,11 @@ struct SearchScope {
   int64_t budget_ns = 0;                     // time budget (0: none); the answer says timed_out
   const std::atomic<bool>* cancel = nullptr;  // set when the client went away
 };
+// Searches stopped early, for /api/v1/metrics (overload is visible).
+struct SearchCounters {
+  std::atomic<uint64_t> cancelled{0}, timed_out{0};
+};
+SearchCounters& search_counters();
 std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope = {});
 
 }  // namespace wardsec::server

@@ -141,7 +141,9 @@ std::string Api::metrics_json() {
                     ",\"queued_bytes\":" + std::to_string(pipeline.queued_bytes()) + ",\"observer_waits\":" +
                     std::to_string(m.observer_waits.load()) + ",\"detect_queued_bytes\":" + std::to_string(pipeline.observer_queued_bytes()) +
                     ",\"sessions\":" + std::to_string(auth.session_count()) +
-                    ",\"reserved_renamed\":" + std::to_string(m.reserved_renamed.load());
+                    ",\"reserved_renamed\":" + std::to_string(m.reserved_renamed.load()) +
+                    ",\"searches_cancelled\":" + std::to_string(search_counters().cancelled.load()) +
+                    ",\"searches_timed_out\":" + std::to_string(search_counters().timed_out.load());
   if (opt.extra_metrics) out += "," + opt.extra_metrics();
   return out + "}";
 }

@@ -8,6 +8,11 @@
 
 namespace wardsec::server {
 
+SearchCounters& search_counters() {
+  static SearchCounters c;
+  return c;
+}
+
 std::string error_json(std::string_view msg, long column) {
   std::string out = "{\"error\":\"";
   search::json_escape(msg, out);
@@ -60,6 +65,8 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
     return !limit || kept < limit;
   }, st);
   if (!s) return {500, error_json(s.error())};
+  if (st.cancelled) search_counters().cancelled++;
+  if (st.timed_out) search_counters().timed_out++;
   out += "],\"stats\":{\"matched\":" + std::to_string(kept) + ",\"blocks_total\":" + std::to_string(st.blocks_total) +
          ",\"blocks_read\":" + std::to_string(st.blocks_read) + ",\"events_scanned\":" + std::to_string(st.events_scanned) +
          ",\"timed_out\":" + (st.timed_out ? "true" : "false") + (scope.accept ? ",\"refused\":" + std::to_string(refused) : "") + "}}";

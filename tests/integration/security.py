@@ -268,6 +268,17 @@ def body(r):
             for x in th:
                 x.join()
             r.check(all(c == 200 for c in done), f"the heavy searches end on their own ({done})")
+            # A client that asks and hangs up: its search stops (counted in the metrics).
+            before_c = srv.metrics()["searches_cancelled"]
+            target = "/api/v1/search?" + urllib.parse.urlencode({"q": q8, "limit": 10000, "from": "now-1d"})
+            for _ in range(5):
+                ctx0 = ssl.create_default_context(cafile=srv.cafile)
+                s0 = ctx0.wrap_socket(socket.create_connection(("127.0.0.1", srv.http)), server_hostname="127.0.0.1")
+                s0.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {srv.admin('secadmin').token}\r\n\r\n".encode())
+                time.sleep(0.05)
+                s0.close()
+            wait_for(lambda: srv.metrics()["searches_cancelled"] > before_c, 30, "a search stopped by its client's hang-up")
+            r.check(True, "a search whose client hung up stops, and is counted")
 
             # ---- 8. holding memory before authentication ---------------------------------------
             ctx = ssl.create_default_context(cafile=srv.cafile)
