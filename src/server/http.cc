@@ -32,7 +32,6 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-
 namespace {
 // "host:port" / "[v6]:port" -> (host, port); port "" when absent.
 std::pair<std::string, std::string> split_host_port(const std::string& a) {
@@ -48,7 +47,6 @@ std::pair<std::string, std::string> split_host_port(const std::string& a) {
 }  // namespace
 
 namespace {
-
 
 const char* kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
@@ -132,6 +130,7 @@ Result<std::vector<std::string>> console_origins(const HttpOptions& o, uint16_t 
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ":443") == 0) name.resize(name.size() - 4);
     if (!name.empty()) out.push_back("https://" + name);
   }
+  if (out.empty()) return Error{"api.public_name '" + o.public_name + "' names no host"};
   return out;
 }
 
