@@ -183,6 +183,7 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
   Status s = sqlite::open(path, &a->db_, {kSchema});
   if (!s) return Error{s.error()};
   for (const char* m : kMigrations) sqlite::exec(a->db_, m);  // "duplicate column" once migrated
+  sqlite::exec(a->db_, "PRAGMA secure_delete=ON");  // replaced hashes and seeds are zeroed, not left in free pages
   auto box = SecretBox::load_or_create(key_dir);
   if (!box) return Error{box.error()};
   a->box_ = std::make_unique<SecretBox>(*box);

@@ -2,10 +2,12 @@
 // argon2id, the login sequence, lockout, timeouts, tokens and the role table, with the clock
 // passed in so nothing here waits.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "core/sqlite.h"
 #include "server/auth.h"
 
 namespace wardsec::server {
@@ -327,6 +329,57 @@ TEST_F(AuthTest, TotpSecretsAreSealedAtRest) {
   open(o);  // and still verify
   auto s = std::get<Session>(auth_->login("wu", "Second-Pass-002", "10.30.0.5", t0_ + 60 * kSec));
   EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).has_value());
+}
+
+// An account store written by the version before scopes, expiry and sealed seeds: tokens keep
+// working within their role's read permissions (a collector's: ingest), and the clear TOTP
+// seed is sealed at open and still verifies.
+TEST_F(AuthTest, AnOlderAccountStoreIsUpgradedAtOpen) {
+  auth_.reset();
+  std::filesystem::remove(dir_ / "accounts.db");
+  sqlite3* db = nullptr;
+  ASSERT_TRUE(sqlite::open((dir_ / "accounts.db").string(), &db, {
+      "CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,"
+      " pw_hash TEXT NOT NULL DEFAULT '', pw_changed INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 1,"
+      " totp_secret TEXT NOT NULL DEFAULT '', totp_last_step INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+      " locked_until INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0,"
+      " last_login INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE pw_history(name TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL);"
+      "CREATE TABLE tokens(id INTEGER PRIMARY KEY, user TEXT NOT NULL, label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+      " created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"}).ok());
+  std::string seed = random_bytes(20), b32 = base32_encode(seed);
+  std::string pw = hash_password("Second-Pass-002").value();
+  sqlite::Stmt(db, "INSERT INTO users(name, role, pw_hash, pw_changed, must_change, totp_secret) VALUES('old', 'secadmin', ?, ?, 0, ?)")
+      .bind(1, pw).bind(2, t0_).bind(3, b32).run();
+  sqlite::Stmt(db, "INSERT INTO users(name, role) VALUES('gw', 'collector')").run();
+  sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('gw', 'initial', ?, ?)")
+      .bind(1, sha256_hex("wst_old_collector_token_0001")).bind(2, t0_).run();
+  sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('old', 'script', ?, ?)")
+      .bind(1, sha256_hex("wst_old_secadmin_token_00001")).bind(2, t0_).run();
+  sqlite3_close(db);
+  AuthOptions o;
+  o.login_rate_per_minute = 1000;
+  open(o);
+  auto gw = auth_->token("wst_old_collector_token_0001", t0_);
+  ASSERT_TRUE(gw.has_value());
+  EXPECT_TRUE(gw->may(Perm::kIngest));
+  auto sec = auth_->token("wst_old_secadmin_token_00001", t0_);
+  ASSERT_TRUE(sec.has_value());
+  EXPECT_TRUE(sec->may(Perm::kEventsRead));
+  EXPECT_FALSE(sec->may(Perm::kAlertsWrite));
+  EXPECT_FALSE(sec->may(Perm::kUsersApprove));
+  EXPECT_FALSE(auth_->tokens("old").value()[0].expires == 0);
+  auth_.reset();
+  std::ifstream f(dir_ / "accounts.db", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  std::ifstream w(dir_ / "accounts.db-wal", std::ios::binary);
+  bytes += std::string((std::istreambuf_iterator<char>(w)), {});
+  EXPECT_EQ(bytes.find(b32), std::string::npos);  // sealed, and the clear value overwritten (secure_delete)
+  open(o);
+  auto s = std::get<Session>(auth_->login("old", "Second-Pass-002", "10.0.0.1", t0_ + 60 * kSec));
+  EXPECT_EQ(s.stage, Stage::kMfa);
+  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(seed, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).has_value());
 }
 
 TEST_F(AuthTest, PasswordPolicyRefusesGuessablePasswords) {
