@@ -22,6 +22,8 @@
 #include "core/timeutil.h"
 #include "search/query.h"
 #include "search/search.h"
+#include "server/auth.h"
+#include "store/crypto.h"
 #include "store/store.h"
 
 namespace wardsec {
@@ -35,6 +37,7 @@ struct View {
   std::string data_dir;
   int retention_days;
   int64_t now;
+  std::string key_dir;  // the instance public key (instance.pub) that signs the audit trail
 };
 
 CheckResult fail(std::string why, std::vector<Evidence> ev) { return {CheckResult::kFail, std::move(why), std::move(ev)}; }
@@ -73,16 +76,32 @@ CheckResult three_roles(const View& v) {
     ev.push_back({path, 0, std::string(r) + ": " + std::to_string(n) + " enabled account(s), " + std::to_string(mfa) + " with TOTP"});
     if (n == 0 || mfa < n) ok = false;
   }
-  uint64_t actions = 0;
+  uint64_t actions = 0, signed_ok = 0, unsigned_ = 0, altered = 0;
   std::set<std::string> actors;
+  // Each record's signature by the instance key (routes.cc Api::audit): a record whose
+  // signature fails was altered; one without a signature predates signing.
+  static const FieldId sig_id = FieldRegistry::intern("wardsec.audit.signature");
+  auto key = KeyPair::load_public(v.key_dir + "/instance.pub");
   recent(v, "event.dataset:wardsec.audit", v.now - 30 * 86400 * kSec, 100000, [&](const Event& e) {
     actions++;
     actors.insert(std::string(e.get(kUserName)));
+    std::string_view sig = e.get(sig_id);
+    if (sig.empty()) {
+      unsigned_++;
+      return;
+    }
+    auto bin = server::from_hex(sig);
+    if (key && bin && key->verify(e.raw, *bin)) signed_ok++;
+    else altered++;
   });
   ev.push_back({"event store", 0, std::to_string(actions) + " administrative actions audited in the last 30 days, by " +
-                                      std::to_string(actors.size()) + " account(s)"});
+                                      std::to_string(actors.size()) + " account(s); " + std::to_string(signed_ok) +
+                                      " signed by the instance key" + (key ? " " + key->fingerprint() : std::string(" (no instance.pub in " + v.key_dir + ")")) +
+                                      ", " + std::to_string(unsigned_) + " unsigned (from before signing), " + std::to_string(altered) +
+                                      " whose signature fails"});
   if (!ok) return fail("each of the three administrators needs an enabled account with TOTP enrolled", ev);
   if (actions == 0) return fail("no administrative action is in the audit trail", ev);
+  if (altered) return fail("audit records whose signature by the instance key fails: altered, or the key was replaced", ev);
   return pass("system, security and audit administrators are separate accounts with TOTP; their actions are audited", ev);
 }
 
@@ -264,7 +283,8 @@ const std::vector<CenterCheck>& center_checks() {
 
 }  // namespace
 
-int run_check_center(const std::string& data_dir, int retention_days, const std::string& format, const std::string& record_system) {
+int run_check_center(const std::string& data_dir, int retention_days, const std::string& format, const std::string& record_system,
+                     const std::string& key_dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(data_dir, ec)) {
     std::fprintf(stderr, "wardsec check center: --data %s is not a folder\n", data_dir.c_str());
@@ -279,7 +299,7 @@ int run_check_center(const std::string& data_dir, int retention_days, const std:
     }
     store = std::move(as.value());
   }
-  View v{data_dir, retention_days, now_ns()};
+  View v{data_dir, retention_days, now_ns(), key_dir.empty() ? data_dir + ".keys" : key_dir};
   int counts[3] = {0, 0, 0};
   for (const auto& c : center_checks()) {
     CheckResult r = c.run(v);

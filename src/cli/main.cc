@@ -1197,7 +1197,7 @@ int main(int argc, char** argv) {
   }
   if (catc->parsed()) return run_catalog(cat_file, cat_level, cat_format);
   if (chk_host->parsed()) return run_check_host(chk_root, chk_format, chk_record, cfg->data_dir);
-  if (chk_center->parsed()) return run_check_center(cfg->data_dir, cfg->retention_days, chk_format, chk_record);
+  if (chk_center->parsed()) return run_check_center(cfg->data_dir, cfg->retention_days, chk_format, chk_record, cfg->store.key_dir);
   if (rec_add->parsed() || rec_status->parsed() || rec_list->parsed())
     return run_rectify(*cfg, rec_add->parsed() ? "add" : rec_status->parsed() ? "status" : "list", aa, r_due, r_plan, r_id, r_status);
   if (as_set->parsed() || as_show->parsed()) return run_assess(*cfg, as_set->parsed(), aa);

@@ -42,6 +42,9 @@ def body(r):
             tr = got["center.three_roles"]
             r.check(tr["result"] == "pass" and "MC.AUD.a" in tr["requirements"] and any("audited" in e["text"] for e in tr["evidence"]),
                     f"three administrators with TOTP and an audit trail: pass ({tr['reason']})")
+            audited = [e["text"] for e in tr["evidence"] if "audited" in e["text"]][0]
+            r.check(" 0 whose signature fails" in audited and " 0 signed" not in audited,
+                    f"the audit records' signatures by the instance key are checked ({audited})")
             ls = got["center.log_sources"]
             texts = " ".join(e["text"] for e in ls["evidence"])
             r.check(ls["result"] == "fail" and "5 of 20 assets sent logs" in texts and "no logs in 24 hours: ris-app-01" in texts
