@@ -29,7 +29,7 @@ bool starts_ci(std::string_view s, std::string_view prefix) {
 
 // "wardsec", "wardsec.audit", " WardSec.x": a value in the center's own namespace.
 bool reserved_value(std::string_view v) {
-  if (v.empty() || (v[0] != 'w' && v[0] != 'W' && v[0] != ' ' && v[0] != '\t')) return false;
+  if (v.empty() || (v[0] != 'w' && v[0] != 'W' && std::string_view(" \t\r\n\v\f").find(v[0]) == std::string_view::npos)) return false;
   v = trim(v);
   return starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-');
 }
