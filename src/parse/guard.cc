@@ -13,12 +13,6 @@
 namespace wardsec {
 
 namespace {
-bool starts_ci(std::string_view s, std::string_view prefix);
-}  // namespace
-
-bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec."); }
-
-namespace {
 
 bool starts_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -33,6 +27,12 @@ bool reserved_value(std::string_view v) {
   v = trim(v);
   return starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-');
 }
+
+}  // namespace
+
+bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec."); }
+
+namespace {
 
 constexpr int64_t kFutureSlack = 86400LL * kSec;  // a clock a day ahead is an error, not a log time
 

@@ -326,11 +326,9 @@ Response list_requests(Api& api, Request&) {
 Response decide_request(Api& api, Request& r, bool approve) {
   uint64_t id;
   if (!parse_u64(r.params[0], id)) return fail(404, "no such request");
-  auto res = api.auth.decide(static_cast<int64_t>(id), r.who, approve, now_ns());
   std::string target;
-  if (auto l = api.auth.requests(now_ns()))
-    for (const auto& q : *l)
-      if (q.id == static_cast<int64_t>(id)) target = q.target + " (" + q.action + " by " + q.by + ")";
+  if (auto q = api.auth.request(static_cast<int64_t>(id))) target = q->target + " (" + q->action + " by " + q->by + ")";
+  auto res = api.auth.decide(static_cast<int64_t>(id), r.who, approve, now_ns());
   api.audit(r, r.who.user, approve ? "approval_grant" : "approval_reject", res.ok(), target, "request " + r.params[0] + (res ? "" : ": " + res.error()));
   if (!res) return fail(res.error().rfind("no such", 0) == 0 ? 404 : res.error().find("权限") != std::string::npos || res.error().find("不能") != std::string::npos || res.error().find("审计管理员") != std::string::npos ? 403 : 409, res.error());
   json out = {{"id", id}, {"state", approve ? "approved" : "rejected"}};

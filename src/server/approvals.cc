@@ -18,6 +18,7 @@
 #include "core/sqlite.h"
 #include "core/timeutil.h"
 #include "server/auth.h"
+#include "server/auth_internal.h"
 #include "server/secretbox.h"
 
 namespace wardsec::server {
@@ -27,6 +28,13 @@ namespace {
 constexpr int64_t kRequestLifeNs = 24 * 3600 * kSec;
 
 bool privileged(Role r) { return r == Role::kSysAdmin || r == Role::kSecAdmin || r == Role::kAuditAdmin; }
+
+// The columns row_request reads, in order; half_hash (the sealed first half) comes after them.
+constexpr const char* kRequestCols = "id, action, target, by, role, display, state, decided_by, disabled, created, decided";
+
+Auth::Request row_request(const sqlite::Stmt& st) {
+  return {st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7), st.i64(8) != 0, st.i64(9), st.i64(10)};
+}
 
 bool makes_password(const std::string& action) { return action == "create" || action == "reset_password"; }
 
@@ -53,12 +61,7 @@ Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::st
   auto existing = account(target);
   if (action == "create" && existing) return Error{"账号已存在 / account exists: " + target};
   if (action != "create" && !existing) return Error{"no such account: " + target};
-  if (action == "create") {
-    for (char c : target)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
-        return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
-    if (target.empty() || target.size() > 64) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
-  }
+  if (action == "create" && !detail::valid_name(target)) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
   std::lock_guard<std::mutex> g(mu_);
   int64_t pending = 0;
   sqlite::query(db_, "SELECT count(*) FROM requests WHERE state = 'pending' AND created > ?", {std::to_string(now - kRequestLifeNs)},
@@ -78,13 +81,8 @@ Result<std::vector<Auth::Request>> Auth::requests(int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
   sqlite::Stmt(db_, "UPDATE requests SET state = 'expired' WHERE state = 'pending' AND created <= ?").bind(1, now - kRequestLifeNs).run();
   std::vector<Request> out;
-  Status s = sqlite::query(db_,
-                           "SELECT id, action, target, by, role, display, state, decided_by, disabled, created, decided FROM requests "
-                           "ORDER BY id DESC LIMIT 200",
-                           {}, [&](const sqlite::Stmt& st) {
-                             out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7),
-                                            st.i64(8) != 0, st.i64(9), st.i64(10)});
-                           });
+  Status s = sqlite::query(db_, std::string("SELECT ") + kRequestCols + " FROM requests ORDER BY id DESC LIMIT 200", {},
+                           [&](const sqlite::Stmt& st) { out.push_back(row_request(st)); });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -103,18 +101,20 @@ Status Auth::carry_out(const Request& rq, const std::string& password, int64_t n
   return Error{"unknown action " + rq.action};
 }
 
-Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve, int64_t now) {
+std::optional<Auth::Request> Auth::request(int64_t id, std::string* sealed) {
+  std::lock_guard<std::mutex> g(mu_);
   std::optional<Request> rq;
+  sqlite::query(db_, std::string("SELECT ") + kRequestCols + ", half_hash FROM requests WHERE id = ?", {std::to_string(id)},
+                [&](const sqlite::Stmt& st) {
+                  rq = row_request(st);
+                  if (sealed) *sealed = st.text(11);
+                });
+  return rq;
+}
+
+Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve, int64_t now) {
   std::string sealed;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    sqlite::query(db_, "SELECT id, action, target, by, role, display, state, decided_by, disabled, created, decided, half_hash FROM requests WHERE id = ?",
-                  {std::to_string(id)}, [&](const sqlite::Stmt& st) {
-                    rq = Request{st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7),
-                                 st.i64(8) != 0, st.i64(9), st.i64(10)};
-                    sealed = st.text(11);
-                  });
-  }
+  std::optional<Request> rq = request(id, &sealed);
   if (!rq) return Error{"no such request"};
   if (rq->state != "pending" || now - rq->created > kRequestLifeNs) return Error{"请求已处理或已过期 / the request is no longer pending (" + rq->state + ")"};
   if (!role_has(who.role, Perm::kUsersApprove)) return Error{"权限不足 / your role cannot approve account changes"};

@@ -215,6 +215,8 @@ class Auth {
   Result<std::pair<Request, std::string>> request_change(const std::string& by, const std::string& action, const std::string& target,
                                                          const std::string& display, std::optional<Role> role, bool disabled, int64_t now);
   Result<std::vector<Request>> requests(int64_t now);
+  // One request; `sealed` receives its sealed first password half (for decide).
+  std::optional<Request> request(int64_t id, std::string* sealed = nullptr);
   // Approves (carries out) or rejects. The approver must hold users.approve, differ from the
   // requester and from the account concerned; returns the second half of the password.
   Result<std::string> decide(int64_t id, const Principal& who, bool approve, int64_t now);
