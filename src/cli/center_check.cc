@@ -22,7 +22,7 @@
 #include "core/timeutil.h"
 #include "search/query.h"
 #include "search/search.h"
-#include "server/auth.h"
+#include "server/http.h"
 #include "store/crypto.h"
 #include "store/store.h"
 
@@ -80,19 +80,15 @@ CheckResult three_roles(const View& v) {
   std::set<std::string> actors;
   // Each record's signature by the instance key (routes.cc Api::audit): a record whose
   // signature fails was altered; one without a signature predates signing.
-  static const FieldId sig_id = FieldRegistry::intern("wardsec.audit.signature");
   auto key = KeyPair::load_public(v.key_dir + "/instance.pub");
   recent(v, "event.dataset:wardsec.audit", v.now - 30 * 86400 * kSec, 100000, [&](const Event& e) {
     actions++;
     actors.insert(std::string(e.get(kUserName)));
-    std::string_view sig = e.get(sig_id);
-    if (sig.empty()) {
-      unsigned_++;
-      return;
+    switch (server::audit_signature(key ? &*key : nullptr, e)) {
+      case server::AuditSignature::kNone: unsigned_++; break;
+      case server::AuditSignature::kValid: signed_ok++; break;
+      case server::AuditSignature::kInvalid: altered++; break;
     }
-    auto bin = server::from_hex(sig);
-    if (key && bin && key->verify(e.raw, *bin)) signed_ok++;
-    else altered++;
   });
   ev.push_back({"event store", 0, std::to_string(actions) + " administrative actions audited in the last 30 days, by " +
                                       std::to_string(actors.size()) + " account(s); " + std::to_string(signed_ok) +

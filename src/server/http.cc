@@ -136,6 +136,15 @@ Result<std::vector<std::string>> console_origins(const HttpOptions& o, uint16_t 
 
 bool same_origin(const HttpServer::State& st, const Request& r);
 
+// Who a request's headers name: an API token (Authorization: Bearer) or a session cookie
+// (touched: a request keeps its session alive).
+std::optional<Principal> authenticate(HttpServer::State& st, const std::string& auth_header, const std::string& session_id) {
+  int64_t now = now_ns();
+  if (auth_header.rfind("Bearer ", 0) == 0) return st.auth->token(auth_header.substr(7), now);
+  if (!session_id.empty()) return st.auth->session(session_id, now);
+  return std::nullopt;
+}
+
 // The body a route may receive from an authenticated caller.
 size_t body_limit_for(const HttpServer::State& st, const std::string& method, const std::string& path) {
   for (const auto& rt : st.routes) {
@@ -175,10 +184,7 @@ Response dispatch(HttpServer::State& st, Request& r) {
     if (path_known) return {405, error_json("method " + r.method + " is not allowed on " + r.path)};
     return {404, error_json("no such endpoint: " + r.path)};
   }
-  int64_t now = now_ns();
-  std::optional<Principal> who;
-  if (r.auth_header.rfind("Bearer ", 0) == 0) who = st.auth->token(r.auth_header.substr(7), now);
-  else if (!r.session_id.empty()) who = st.auth->session(r.session_id, now);
+  std::optional<Principal> who = r.pre_authed ? r.pre_who : authenticate(st, r.auth_header, r.session_id);
   if (who) {
     r.who = *who;
     r.authenticated = true;
@@ -238,6 +244,8 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   // no valid session or token may send only a login's worth; the route decides the rest.
   void read() {
     release_body();
+    authed_ = false;
+    who_.reset();
     parser_.emplace();
     parser_->header_limit(16 * 1024);
     // Beast checks Content-Length against this while it reads the headers; the limit for
@@ -257,13 +265,10 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     size_t limit = st_->opt.max_body_anonymous;
     if (target.rfind("/api/", 0) == 0) {
       std::string path = target.substr(0, target.find('?'));
-      std::string auth(req[http::field::authorization]);
-      std::string sid = cookie_value(std::string(req[http::field::cookie]), "wardsec_session");
-      int64_t now = now_ns();
-      std::optional<Principal> who;
-      if (auth.rfind("Bearer ", 0) == 0) who = st_->auth->token(auth.substr(7), now);
-      else if (!sid.empty()) who = st_->auth->session_peek(sid, now);
-      if (who) limit = body_limit_for(*st_, std::string(req.method_string()), path);
+      who_ = authenticate(*st_, std::string(req[http::field::authorization]),
+                          cookie_value(std::string(req[http::field::cookie]), "wardsec_session"));
+      authed_ = true;
+      if (who_) limit = body_limit_for(*st_, std::string(req.method_string()), path);
     }
     auto len = parser_->content_length();
     if (len && *len > limit) return send({413, error_json("request body larger than the limit for this request")}, false);
@@ -344,6 +349,8 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     }
     r->csrf_header = std::string(req["X-CSRF-Token"]);
     r->auth_header = std::string(req[http::field::authorization]);
+    r->pre_authed = authed_;
+    r->pre_who = who_;
     r->body = std::move(req.body());
     auto self = shared_from_this();
     auto done = std::make_shared<std::atomic<bool>>(false);
@@ -390,6 +397,8 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   TlsStream stream_;
   std::string ip_;
   size_t reserved_ = 0;
+  bool authed_ = false;              // read_body authenticated this request's headers
+  std::optional<Principal> who_;     // and found this principal
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,10 @@ struct Request {
   std::string csrf_header, auth_header;  // X-CSRF-Token, Authorization
   Principal who;                    // valid when the route is not public
   bool authenticated = false;
+  // Set when the connection already authenticated the headers (to size the body): dispatch
+  // uses that answer instead of looking the session or token up again.
+  bool pre_authed = false;
+  std::optional<Principal> pre_who;
   bool accept_gzip = false;
   std::function<void(struct Response)> respond;  // for deferred answers (ingest)
   // Set when the client closed the connection while the handler ran (searches stop).
@@ -133,6 +138,11 @@ struct SearchScope {
   int64_t budget_ns = 0;                     // time budget (0: none); the answer says timed_out
   const std::atomic<bool>* cancel = nullptr;  // set when the client went away
 };
+// An audit record's signature by the instance key (wardsec.audit.signature over its text):
+// none (from before signing), valid, or invalid (altered, or another key). routes.cc.
+enum class AuditSignature { kNone, kValid, kInvalid };
+AuditSignature audit_signature(const KeyPair* key, const Event& ev);
+
 // Searches stopped early, for /api/v1/metrics (overload is visible).
 struct SearchCounters {
   std::atomic<uint64_t> cancelled{0}, timed_out{0};

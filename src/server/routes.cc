@@ -67,11 +67,15 @@ const FieldId kAuditSig = FieldRegistry::intern("wardsec.audit.signature");
 const FieldId kAuditKey = FieldRegistry::intern("wardsec.audit.key");
 }  // namespace
 
-bool Api::authentic(const Event& ev) const {
-  if (ev.get(kEventDataset) != kAuditDataset || !opt.audit_key) return false;
+AuditSignature audit_signature(const KeyPair* key, const Event& ev) {
   std::string_view sig = ev.get(kAuditSig);
+  if (sig.empty()) return AuditSignature::kNone;
   auto bin = from_hex(sig);
-  return bin && opt.audit_key->verify(ev.raw, *bin);
+  return key && bin && key->verify(ev.raw, *bin) ? AuditSignature::kValid : AuditSignature::kInvalid;
+}
+
+bool Api::authentic(const Event& ev) const {
+  return ev.get(kEventDataset) == kAuditDataset && audit_signature(opt.audit_key, ev) == AuditSignature::kValid;
 }
 
 void Api::audit(const Request& r, const std::string& user, const std::string& action, bool ok_, const std::string& target,
