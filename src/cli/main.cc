@@ -385,6 +385,13 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
                  static_cast<unsigned long long>(st.matched), static_cast<unsigned long long>(st.blocks_total),
                  static_cast<unsigned long long>(st.blocks_read), static_cast<unsigned long long>(st.blocks_skipped),
                  static_cast<unsigned long long>(st.events_scanned));
+  if (st.damaged_total) {
+    // The result is short by whatever these held: never a silent, smaller answer.
+    std::fprintf(stderr, "wardsec search: WARNING: %llu stored block(s) could not be read and are not in this result (run wardsec verify):\n",
+                 static_cast<unsigned long long>(st.damaged_total));
+    for (const auto& d : st.damaged) std::fprintf(stderr, "  %s\n", d.c_str());
+    return 3;
+  }
   return 0;
 }
 

@@ -93,6 +93,7 @@ struct Inputs::State {
   std::unique_ptr<tcp::acceptor> tcp_acc, tls_acc, relp_acc;
   std::unique_ptr<asio::ssl::context> ssl;
   std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> relp_errors{0};
   std::atomic<bool> stopping{false};
   std::array<char, 65536> udp_buf{};
   udp::endpoint udp_from;
@@ -186,7 +187,11 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     st_->connections++;
   }
   ~RelpSession() { st_->connections--; }
-  void start() { read(); }
+  void start() {
+    boost::system::error_code ig;
+    sock_.set_option(tcp::no_delay(true), ig);  // answers go out at once (the sender's window waits on them)
+    read();
+  }
 
  private:
   void read() {
@@ -206,7 +211,24 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     });
   }
   void on_frame(RelpFrame&& f, int64_t now) {
+    if (aborted_) return;
+    // RFC-less but librelp's rule: transaction numbers count up by one from the open (and
+    // wrap after 999999999). A repeated or skipped number is a broken or forged stream.
+    if (last_txnr_ && f.txnr != (last_txnr_ >= 999999999 ? 1 : last_txnr_ + 1)) {
+      protocol_error(f.txnr, "transaction number " + std::to_string(f.txnr) + " after " + std::to_string(last_txnr_));
+      return;
+    }
+    last_txnr_ = f.txnr;
+    if (!opened_ && f.command != "open") {
+      protocol_error(f.txnr, "'" + f.command.substr(0, 32) + "' before 'open'");
+      return;
+    }
     if (f.command == "open") {
+      if (opened_) {
+        protocol_error(f.txnr, "a second 'open'");
+        return;
+      }
+      opened_ = true;
       respond(f.txnr, "200 OK\nrelp_version=0\nrelp_software=wardsec,0.1.0\ncommands=syslog");
     } else if (f.command == "syslog") {
       batch_.add(f.data, now);
@@ -218,6 +240,12 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     }
   }
   void submit() {
+    if (aborted_) {
+      batch_ = RawBatch{};  // never acknowledged: the sender resends
+      txnrs_.clear();
+      if (closing_ && !writing_ && pending_.empty()) shutdown();
+      return;
+    }
     if (!batch_.msgs.empty()) {
       batch_.source = peer_;
       batch_.input = "relp";
@@ -225,7 +253,14 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
       std::vector<uint64_t> txnrs = txnrs_;
       batch_.on_durable = [self, txnrs](bool ok) {
         asio::post(self->sock_.get_executor(), [self, txnrs, ok] {
-          for (uint64_t t : txnrs) self->respond(t, ok ? "200 OK" : "500 event store error");
+          if (!ok) {
+            // The store could not make these durable. librelp drops a frame answered with
+            // anything but 200 and never sends it again; a session that ends with frames
+            // unanswered makes the sender keep them and resend them after reconnecting.
+            self->abort("the event store cannot write (see the server log); closing so the sender resends");
+            return;
+          }
+          for (uint64_t t : txnrs) self->respond(t, "200 OK");
           self->outstanding_ -= txnrs.size();
           self->maybe_close();
         });
@@ -243,6 +278,33 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     maybe_close();
     if (!closed_ && !close_txnr_ && !st_->stopping) read();
   }
+  void protocol_error(uint64_t txnr, const std::string& what) {
+    respond(txnr, "500 " + what);  // said, then closed: nothing after it is taken
+    st_->relp_errors++;
+    spdlog::warn("relp from {}: protocol error: {}; closing", peer_, what);
+    aborted_ = closed_ = true;
+    closing_ = true;
+  }
+  void abort(const char* why) {
+    if (aborted_) return;
+    aborted_ = closed_ = true;
+    pending_.clear();
+    // Many senders reconnect and fail again while the store cannot write: one line a minute.
+    static std::atomic<int64_t> last_log{0};
+    static std::atomic<uint64_t> quiet{0};
+    int64_t now = now_ns(), prev = last_log.load();
+    if (now - prev >= 60 * kSec && last_log.compare_exchange_strong(prev, now)) {
+      uint64_t n = quiet.exchange(0);
+      spdlog::warn("relp from {}: {}{}", peer_, why, n ? " (and " + std::to_string(n) + " more sessions since the last such line)" : std::string());
+    } else {
+      quiet++;
+    }
+    out_.clear();
+    boost::system::error_code ig;
+    sock_.shutdown(tcp::socket::shutdown_both, ig);
+    sock_.close(ig);
+    timer_.cancel();
+  }
   void maybe_close() {
     if (close_txnr_ && outstanding_ == 0) {
       respond(*close_txnr_, "");
@@ -250,26 +312,37 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
       closing_ = true;
     }
   }
+  void shutdown() {
+    boost::system::error_code ig;
+    sock_.shutdown(tcp::socket::shutdown_both, ig);
+  }
   void respond(uint64_t txnr, std::string_view data) {
+    if (aborted_ && !closing_) return;
     std::string r = std::to_string(txnr) + " rsp " + std::to_string(data.size());
     if (!data.empty()) r.append(" ").append(data);
     r.push_back('\n');
-    out_.push_back(std::move(r));
-    if (out_.size() == 1) write();
+    pending_ += r;
+    if (!writing_) write();
   }
+  // Every answer queued while a write was under way goes out in the next one: a window of
+  // acknowledgements is one segment, not one each (the sender waits for them).
   void write() {
+    if (pending_.empty()) {
+      if (closing_) shutdown();
+      return;
+    }
+    writing_ = true;
+    out_.swap(pending_);
+    pending_.clear();
     auto self = shared_from_this();
-    asio::async_write(sock_, asio::buffer(out_.front()), [self](boost::system::error_code ec, size_t) {
-      self->out_.pop_front();
+    asio::async_write(sock_, asio::buffer(out_), [self](boost::system::error_code ec, size_t) {
+      self->writing_ = false;
+      self->out_.clear();
       if (ec) {
-        self->out_.clear();
+        self->pending_.clear();
         return;
       }
-      if (!self->out_.empty()) self->write();
-      else if (self->closing_) {
-        boost::system::error_code ig;
-        self->sock_.shutdown(tcp::socket::shutdown_both, ig);
-      }
+      self->write();
     });
   }
 
@@ -281,10 +354,12 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
   RelpParser parser_;
   RawBatch batch_;
   std::vector<uint64_t> txnrs_;
-  std::deque<std::string> out_;
+  std::string out_, pending_;  // being written; queued behind it
+  bool writing_ = false;
   std::optional<uint64_t> close_txnr_;
   size_t outstanding_ = 0;
-  bool closed_ = false, closing_ = false;
+  bool closed_ = false, closing_ = false, aborted_ = false, opened_ = false;
+  uint64_t last_txnr_ = 0;
 };
 
 void udp_receive(StatePtr st) {

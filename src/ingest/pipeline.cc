@@ -169,14 +169,43 @@ void Pipeline::store_loop() {
   std::vector<Parsed> batches;
   std::vector<std::function<void(bool)>> waiting;
   int64_t last_commit = now_ns(), oldest_wait = 0, last_retention = 0;
-  bool failed = false;
+  // A failing store (a full disk) fails every commit: the first failure is logged, repeats
+  // are counted and summed up once a minute, and the first success after them says so.
+  int64_t failing_since = 0, last_report = 0;
+  uint64_t failures = 0, reported = 0;
+  std::string last_error;
+  auto note_failure = [&](const std::string& what) {
+    metrics_.store_errors++;
+    metrics_.store_failing = true;
+    int64_t now = now_ns();
+    failures++;
+    if (!failing_since || what != last_error) {
+      if (!failing_since) failing_since = now;
+      spdlog::error("store: {} (acknowledgements are refused until writing works again; senders keep and resend)", what);
+      last_error = what;
+      last_report = now;
+      reported = failures;
+    } else if (now - last_report >= 60 * kSec) {
+      spdlog::error("store: still failing: {} ({} more failures in the last {} s)", what, failures - reported, (now - last_report) / kSec);
+      last_report = now;
+      reported = failures;
+    }
+  };
+  auto note_success = [&] {
+    if (!failing_since) return;
+    spdlog::warn("store: writing works again after {} s and {} failed attempt(s)", (now_ns() - failing_since) / kSec, failures);
+    failing_since = 0;
+    failures = reported = 0;
+    last_error.clear();
+    metrics_.store_failing = false;
+  };
   auto commit = [&](bool sync) {
+    uint64_t recovered = writer_.errors_recovered();
     Status s = writer_.commit(sync);
     metrics_.commits++;
-    if (!s) {
-      metrics_.store_errors++;
-      spdlog::error("store commit failed: {}", s.error());
-    }
+    if (!s) note_failure("commit failed: " + s.error());
+    else if (writer_.errors_recovered() == recovered) note_success();
+    metrics_.store_discarded = writer_.events_discarded();
     for (auto& cb : waiting) cb(s.ok());
     waiting.clear();
     last_commit = now_ns();
@@ -189,15 +218,14 @@ void Pipeline::store_loop() {
     for (auto& b : batches) {
       bool ok = true;
       if (observer_) b.refs.resize(b.count);
-      for (size_t i = 0; i < b.count; i++) {
+      for (size_t i = 0; i < b.count && ok; i++) {
         const Event& ev = b.events[i];
         if (observer_) b.refs[i] = writer_.next_ref();
         Status s = writer_.add(ev);
         if (!s) {
           ok = false;
-          if (!failed) spdlog::error("store append failed: {}", s.error());
-          failed = true;
-          metrics_.store_errors++;
+          note_failure("append failed: " + s.error());
+          commit(true);  // clears the writer's error; refuses what waits with this batch
         } else {
           metrics_.stored++;
         }

@@ -46,9 +46,15 @@ Status run_search(const std::string& data_dir, const Query& q, const SearchOptio
   std::vector<Event> events;
   for (const auto& s : segs) {
     auto rd = store::SegmentReader::open(s);
-    if (!rd) continue;  // a segment being created or damaged: verify reports it
+    if (!rd) {
+      if (s.size >= store::kSegmentHeaderSize) st.add_damaged(s.path + ": " + rd.error());  // else being created
+      continue;
+    }
     std::vector<store::BlockRef> blocks;
     while (auto b = rd->next()) blocks.push_back(std::move(*b));
+    for (const auto& g : rd->gaps())
+      st.add_damaged("segment " + std::to_string(rd->header().id) + " bytes " + std::to_string(g.from) + "-" + std::to_string(g.to) +
+                     ": not a block (damaged)");
     if (opt.newest_first) std::reverse(blocks.begin(), blocks.end());
     for (const auto& b : blocks) {
       if (stop_now(opt, st)) return {};
@@ -61,7 +67,10 @@ Status run_search(const std::string& data_dir, const Query& q, const SearchOptio
       st.blocks_read++;
       events.clear();
       Status s2 = rd->read_events(b, events);
-      if (!s2) continue;
+      if (!s2) {
+        st.add_damaged(s2.error());
+        continue;
+      }
       if (opt.newest_first) std::reverse(events.begin(), events.end());
       for (const auto& ev : events) {
         if ((++st.events_scanned & 4095) == 0 && stop_now(opt, st)) return {};

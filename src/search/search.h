@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "core/event.h"
 #include "core/result.h"
@@ -26,6 +27,15 @@ struct SearchOptions {
 struct SearchStats {
   uint64_t blocks_total = 0, blocks_skipped = 0, blocks_read = 0, events_scanned = 0, matched = 0;
   bool timed_out = false, cancelled = false;  // stopped early by SearchOptions::deadline / cancel
+  // Stored data the search could not read (a block failing its digest, bytes that are not a
+  // block, a segment whose header is damaged): its events are not in the result. Each entry
+  // names the segment, block and offset; at most 50 are kept, damaged_total counts them all.
+  std::vector<std::string> damaged;
+  uint64_t damaged_total = 0;
+  void add_damaged(std::string what) {
+    if (damaged.size() < 50) damaged.push_back(std::move(what));
+    damaged_total++;
+  }
 };
 
 // Calls on_match for each matching event (in store order, or newest first); stops early

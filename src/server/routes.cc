@@ -146,6 +146,8 @@ std::string Api::metrics_json() {
                     std::to_string(m.observer_waits.load()) + ",\"detect_queued_bytes\":" + std::to_string(pipeline.observer_queued_bytes()) +
                     ",\"sessions\":" + std::to_string(auth.session_count()) +
                     ",\"reserved_renamed\":" + std::to_string(m.reserved_renamed.load()) +
+                    ",\"store_discarded\":" + std::to_string(m.store_discarded.load()) +
+                    ",\"store_failing\":" + (m.store_failing.load() ? "true" : "false") +
                     ",\"searches_cancelled\":" + std::to_string(search_counters().cancelled.load()) +
                     ",\"searches_timed_out\":" + std::to_string(search_counters().timed_out.load());
   if (opt.extra_metrics) out += "," + opt.extra_metrics();
@@ -257,7 +259,8 @@ Response search_stats(Api& api, Request& r) {
     f[facet_fields[i]] = arr;
   }
   json out = {{"histogram", h}, {"bucket_seconds", width / kSec}, {"facets", f}, {"scanned", n},
-              {"truncated", n >= max_scan || timed_out || st.timed_out}, {"facet_sample", std::min<size_t>(n, 5000)}};
+              {"truncated", n >= max_scan || timed_out || st.timed_out}, {"facet_sample", std::min<size_t>(n, 5000)},
+              {"damaged_total", st.damaged_total}, {"damaged", st.damaged}};
   if (n >= max_scan || timed_out || st.timed_out) out["complete_from"] = format_rfc3339(oldest);  // counts older than this are missing
   return ok(out);
 }

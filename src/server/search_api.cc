@@ -22,6 +22,17 @@ std::string error_json(std::string_view msg, long column) {
   return out;
 }
 
+static std::string json_string_array(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (const auto& x : v) {
+    if (out.size() > 1) out += ",";
+    out += "\"";
+    search::json_escape(x, out);
+    out += "\"";
+  }
+  return out + "]";
+}
+
 std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope) {
   auto p = parse_query_params(target);
   auto parsed = search::Query::parse(p["q"], tz_sec);
@@ -69,7 +80,8 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
   if (st.timed_out) search_counters().timed_out++;
   out += "],\"stats\":{\"matched\":" + std::to_string(kept) + ",\"blocks_total\":" + std::to_string(st.blocks_total) +
          ",\"blocks_read\":" + std::to_string(st.blocks_read) + ",\"events_scanned\":" + std::to_string(st.events_scanned) +
-         ",\"timed_out\":" + (st.timed_out ? "true" : "false") + (scope.accept ? ",\"refused\":" + std::to_string(refused) : "") + "}}";
+         ",\"timed_out\":" + (st.timed_out ? "true" : "false") + ",\"damaged_total\":" + std::to_string(st.damaged_total) +
+         ",\"damaged\":" + json_string_array(st.damaged) + (scope.accept ? ",\"refused\":" + std::to_string(refused) : "") + "}}";
   return {200, out};
 }
 

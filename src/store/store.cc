@@ -18,54 +18,11 @@
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "store/fileio.h"
 
 namespace wardsec::store {
 namespace fs = std::filesystem;
 namespace {
-
-std::string errno_text() { return std::strerror(errno); }
-
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool pread_all(int fd, char* p, size_t n, uint64_t off) {
-  while (n > 0) {
-    ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-    off += static_cast<uint64_t>(r);
-  }
-  return true;
-}
-
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-std::string kv(std::string_view line, std::string_view key) {
-  std::string pat = " ";
-  pat.append(key).append("=");
-  size_t p = line.find(pat);
-  if (p == std::string_view::npos) return {};
-  std::string_view r = line.substr(p + pat.size());
-  return std::string(r.substr(0, r.find(' ')));
-}
 
 void send_udp(const std::string& hostport, const std::string& msg) {
   size_t c = hostport.rfind(':');
@@ -83,63 +40,6 @@ void send_udp(const std::string& hostport, const std::string& msg) {
 }
 
 }  // namespace
-
-std::string default_key_dir(const std::string& data_dir) {
-  std::string d = data_dir;
-  while (d.size() > 1 && d.back() == '/') d.pop_back();
-  return d + ".keys";
-}
-
-std::vector<std::string> read_lines(const std::string& path, bool* torn_tail) {
-  std::vector<std::string> out;
-  std::ifstream in(path, std::ios::binary);
-  if (torn_tail) *torn_tail = false;
-  if (!in) return out;
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t start = 0;
-  while (start < all.size()) {
-    size_t nl = all.find('\n', start);
-    if (nl == std::string::npos) {
-      if (torn_tail) *torn_tail = true;
-      break;
-    }
-    out.push_back(all.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
-
-Result<LogRecord> parse_log_record(std::string_view line) {
-  LogRecord r;
-  r.line = std::string(line);
-  if (starts_with(line, "wardsec-checkpoint ")) r.kind = LogRecord::kCheckpoint;
-  else if (starts_with(line, "wardsec-expired ")) r.kind = LogRecord::kExpired;
-  else return Error{"not a checkpoint or receipt line"};
-  size_t sig = line.find(" sig=");
-  if (sig == std::string_view::npos) return Error{"line has no signature"};
-  r.signed_part = std::string(line.substr(0, sig));
-  r.sig = std::string(line.substr(sig + 5));
-  auto num = [&](std::string_view k, uint64_t& v) { return parse_u64(kv(line, k), v); };
-  auto inum = [&](std::string_view k, int64_t& v) { return parse_i64(kv(line, k), v); };
-  uint64_t closed = 0;
-  if (!num("seq", r.seq) || !num("segment", r.segment) || !num("events", r.events) ||
-      !inum("first", r.first) || !inum("last", r.last) || !inum("at", r.at))
-    return Error{"line is missing a required field"};
-  r.prev = kv(line, "prev");
-  r.head = kv(line, "head");
-  if (r.kind == LogRecord::kCheckpoint) {
-    if (!num("block", r.block)) return Error{"checkpoint has no block"};
-    num("closed", closed);
-    r.closed = closed != 0;
-  } else {
-    std::string b = kv(line, "blocks");
-    size_t dash = b.find('-');
-    if (dash == std::string::npos || !parse_u64(std::string_view(b).substr(0, dash), r.first_block) ||
-        !parse_u64(std::string_view(b).substr(dash + 1), r.block))
-      return Error{"receipt has no block range"};
-  }
-  return r;
-}
 
 // ---- writer ------------------------------------------------------------------------------
 
@@ -190,131 +90,6 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
   return w;
 }
 
-Status StoreWriter::recover() {
-  std::string lock_path = opt_.data_dir + "/LOCK";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (lock_fd_ < 0) return Error{"cannot open " + lock_path + ": " + errno_text()};
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    char pid[32] = {0};
-    ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
-    (void)n;
-    return Error{"the data folder " + opt_.data_dir + " is in use by another wardsec process (pid " + std::string(trim(pid)) +
-                 "); stop it first, or import through its inputs"};
-  }
-  std::string me = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd_, 0) == 0) (void)::pwrite(lock_fd_, me.data(), me.size(), 0);
-  // 1. The checkpoint log: cut a torn last line (a crash while appending).
-  std::string log_path = opt_.data_dir + "/checkpoints.log";
-  bool torn = false;
-  std::vector<std::string> lines = read_lines(log_path, &torn);
-  if (torn) {
-    uint64_t keep = 0;
-    for (const auto& l : lines) keep += l.size() + 1;
-    if (::truncate(log_path.c_str(), static_cast<off_t>(keep)) != 0)
-      return Error{"cannot repair " + log_path + ": " + errno_text()};
-  }
-  log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (log_fd_ < 0) return Error{"cannot open " + log_path + ": " + errno_text()};
-  std::optional<LogRecord> last_cp, last_receipt;
-  for (const auto& l : lines) {
-    auto r = parse_log_record(l);
-    if (!r) continue;  // verify reports bad lines; the writer carries on after the last good one
-    log_seq_ = r->seq;
-    Digest32 d = digest(opt_.digest, l);
-    log_prev_ = hex(d.data(), d.size());
-    if (r->kind == LogRecord::kCheckpoint) last_cp = *r;
-    else last_receipt = *r;
-  }
-  if (last_cp) {
-    total_events_ = last_cp->events;
-    first_ts_ = last_cp->first;
-    last_ts_ = last_cp->last;
-  }
-  // 2. Segments: walk the last one fully and cut a torn tail back to the last whole block.
-  auto segs = list_segments(opt_.data_dir);
-  if (segs.empty()) {
-    if (last_receipt) {
-      std::string d;
-      if (unhex(last_receipt->head, d) && d.size() == 32) std::memcpy(last_digest_.data(), d.data(), 32);
-      next_seq_ = last_receipt->block + 1;
-      seg_id_ = last_receipt->segment;
-    }
-    last_cp_time_ = now_ns();
-    return {};
-  }
-  const SegmentInfo& tail = segs.back();
-  auto rd = SegmentReader::open(tail);
-  uint64_t good_end = kSegmentHeaderSize;
-  bool have_block = false;
-  if (!rd) {
-    // A segment whose header never made it to disk: start it again.
-    if (tail.size >= kSegmentHeaderSize) return Error{tail.path + ": " + rd.error()};
-  } else {
-    while (auto b = rd->next()) {
-      bool ok = false;
-      auto payload = rd->read_payload(*b, &ok);
-      if (!payload || !ok) break;
-      good_end = b->offset + b->header.record_size();
-      last_digest_ = b->header.digest;
-      next_seq_ = b->header.seq + 1;
-      have_block = true;
-    }
-  }
-  if (tail.size != good_end) {
-    if (::truncate(tail.path.c_str(), static_cast<off_t>(good_end)) != 0)
-      return Error{"cannot cut torn tail of " + tail.path + ": " + errno_text()};
-  }
-  if (!have_block) {
-    // Find the chain head in an earlier segment (or a receipt).
-    for (auto it = segs.rbegin() + 1; it != segs.rend() && !have_block; ++it) {
-      auto r = SegmentReader::open(*it);
-      if (!r) break;
-      while (auto b = r->next()) {
-        last_digest_ = b->header.digest;
-        next_seq_ = b->header.seq + 1;
-        have_block = true;
-      }
-    }
-    if (!have_block && last_receipt) {
-      std::string d;
-      if (unhex(last_receipt->head, d) && d.size() == 32) std::memcpy(last_digest_.data(), d.data(), 32);
-      next_seq_ = last_receipt->block + 1;
-    }
-  }
-  // 3. Events written after the last checkpoint.
-  uint64_t cp_block = last_cp ? last_cp->block : 0;
-  bool any_cp = last_cp.has_value();
-  for (auto it = segs.rbegin(); it != segs.rend(); ++it) {
-    auto r = SegmentReader::open(*it);
-    if (!r) continue;
-    bool older = false;
-    while (auto b = r->next()) {
-      if (any_cp && b->header.seq <= cp_block) {
-        older = true;
-        continue;
-      }
-      total_events_ += b->header.n_events;
-      if (!first_ts_ || b->header.ts_min < first_ts_) first_ts_ = b->header.ts_min;
-      last_ts_ = std::max(last_ts_, b->header.ts_max);
-      dirty_since_cp_ = true;
-    }
-    if (older || (any_cp && r->header().first_seq <= cp_block)) break;
-  }
-  // 4. Append to the last segment.
-  if (rd) {
-    seg_fd_ = ::open(tail.path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (seg_fd_ < 0) return Error{"cannot open " + tail.path + ": " + errno_text()};
-    seg_id_ = tail.id;
-    seg_size_ = good_end;
-    seg_created_ = rd->header().created;
-  } else {
-    seg_id_ = tail.id - 1;  // open_new_segment() will recreate this id
-    ::unlink(tail.path.c_str());
-  }
-  last_cp_time_ = now_ns();
-  return {};
-}
-
 Status StoreWriter::open_new_segment(uint64_t id) {
   if (seg_fd_ >= 0) {
     ::fdatasync(seg_fd_);
@@ -340,6 +115,7 @@ Status StoreWriter::open_new_segment(uint64_t id) {
   seg_id_ = id;
   seg_size_ = kSegmentHeaderSize;
   seg_created_ = h.created;
+  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, total_events_, first_ts_, last_ts_};
   return {};
 }
 
@@ -458,7 +234,11 @@ Status StoreWriter::write_block(Job& j, int level) {
   std::string rec_buf;
   rec_buf.reserve(rec);
   rec_buf.append(hb, kBlockHeaderSize).append(j.index).append(comp);
-  if (!write_all(seg_fd_, rec_buf.data(), rec_buf.size())) return Error{"segment write failed: " + errno_text()};
+  if (!write_all(seg_fd_, rec_buf.data(), rec_buf.size())) {
+    Error e{"segment write failed: " + errno_text()};
+    (void)::ftruncate(seg_fd_, static_cast<off_t>(seg_size_));  // our own partial record, never acknowledged
+    return e;
+  }
   seg_size_ += rec;
   next_seq_++;
   last_digest_ = h.digest;
@@ -488,12 +268,57 @@ Status StoreWriter::commit(bool sync) {
   Status s = seal_block();
   if (s) s = drain();
   if (!s) return s;
+  if (!s) {
+    reset_after_error(false);
+    return s;
+  }
   if (sync && dirty_since_sync_ && seg_fd_ >= 0) {
-    if (::fdatasync(seg_fd_) != 0) return Error{"fdatasync failed: " + errno_text()};
-    dirty_since_sync_ = false;
+    if (Status f = sync_segment(); !f) {
+      reset_after_error(true);
+      return f;
+    }
   }
   if (dirty_since_cp_ && now_ns() - last_cp_time_ >= opt_.checkpoint_every_ns) return checkpoint_now(false);
   return {};
+}
+
+Status StoreWriter::sync_segment() {
+  if (seg_fd_ >= 0 && ::fdatasync(seg_fd_) != 0) return Error{"fdatasync failed: " + errno_text()};
+  dirty_since_sync_ = false;
+  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, total_events_, first_ts_, last_ts_};
+  return {};
+}
+
+// After a failed write (a full disk, an I/O error) the store carries on by itself once the
+// cause is gone: the sealer's error is cleared, our own partial writes are cut back (they
+// were never acknowledged), and the open block is dropped; its events belong to batches
+// whose acknowledgement is refused by the same commit, so their senders send them again.
+// After a failed fdatasync nothing since the last good one can be trusted to be on disk: the
+// segment goes back to that point.
+uint64_t StoreWriter::reset_after_error(bool sync_failed) {
+  {
+    std::unique_lock lk(mu_);
+    done_cv_.wait(lk, [&] { return jobs_.empty() && !busy_; });
+    sealer_error_ = Status();
+  }
+  if (sync_failed && seg_fd_ >= 0 && synced_.segment == seg_id_ && synced_.size <= seg_size_) {
+    (void)::ftruncate(seg_fd_, static_cast<off_t>(synced_.size));
+    seg_size_ = synced_.size;
+    next_seq_ = synced_.next_seq;
+    last_digest_ = synced_.head;
+    total_events_ = synced_.events;
+    first_ts_ = synced_.first_ts;
+    last_ts_ = synced_.last_ts;
+  } else if (seg_fd_ >= 0) {
+    (void)::ftruncate(seg_fd_, static_cast<off_t>(seg_size_));
+  }
+  uint64_t dropped = enc_.count();
+  if (dropped) (void)enc_.finish();
+  discarded_ += dropped;
+  bloom_keys_.clear();
+  open_block_seq_ = next_seq_;
+  errors_reset_++;
+  return dropped;
 }
 
 Status StoreWriter::append_log_line(std::string body) {
@@ -501,8 +326,12 @@ Status StoreWriter::append_log_line(std::string body) {
   if (!sig) return Error{sig.error()};
   std::string line = body + " sig=" + hex(sig->data(), sig->size());
   std::string with_nl = line + "\n";
-  if (!write_all(log_fd_, with_nl.data(), with_nl.size()) || ::fdatasync(log_fd_) != 0)
-    return Error{"cannot append to checkpoint log: " + errno_text()};
+  if (!write_all(log_fd_, with_nl.data(), with_nl.size()) || ::fdatasync(log_fd_) != 0) {
+    Error e{"cannot append to checkpoint log: " + errno_text()};
+    (void)::ftruncate(log_fd_, static_cast<off_t>(log_size_));  // no partial line stays behind
+    return e;
+  }
+  log_size_ += with_nl.size();
   Digest32 d = digest(opt_.digest, line);
   log_prev_ = hex(d.data(), d.size());
   for (const auto& w : opt_.witness_files) {
@@ -531,8 +360,7 @@ Status StoreWriter::checkpoint(bool closed_segment) {
 
 Status StoreWriter::checkpoint_now(bool closed_segment) {
   if (next_seq_ == 0) return {};  // nothing written yet
-  if (seg_fd_ >= 0 && ::fdatasync(seg_fd_) != 0) return Error{"fdatasync failed: " + errno_text()};
-  dirty_since_sync_ = false;
+  if (Status f = sync_segment(); !f) return f;
   std::string b = "wardsec-checkpoint v=1 seq=" + std::to_string(log_seq_ + 1) +
                   " prev=" + (log_prev_.empty() ? "0" : log_prev_) + " digest=" +
                   std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg_id_) +
@@ -575,9 +403,9 @@ Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
   for (const auto& seg : list_segments(opt_.data_dir)) {
     if (seg.id > seg_id_ || (seg.id == seg_id_ && seg_fd_ >= 0)) break;  // never the segment being written
     auto r = SegmentReader::open(seg);
-    if (!r) break;
+    if (!r) continue;  // a damaged segment header: kept (verify and the start name it)
     uint64_t first = 0, last = 0, events = 0;
-    int64_t tmin = 0, tmax = 0;
+    int64_t tmin = 0, tmax = 0, written = 0;
     Digest32 head{};
     bool any = false;
     while (auto b = r->next()) {
@@ -590,24 +418,20 @@ Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
       events += b->header.n_events;
       tmin = std::min(tmin, b->header.ts_min);
       tmax = std::max(tmax, b->header.ts_max);
+      written = std::max(written, b->header.written);
       head = b->header.digest;
     }
-    // An event time far past the segment's last write (a sender's clock, or data from before
-    // event times were bounded) must not keep the segment for ever: its age counts from at
-    // most a day after the file was last written.
-    struct stat fst;
-    if (::stat(seg.path.c_str(), &fst) == 0) {
-      int64_t written = static_cast<int64_t>(fst.st_mtim.tv_sec) * 1000000000LL + fst.st_mtim.tv_nsec;
-      tmax = std::min<int64_t>(tmax, written + int64_t{86400} * 1000000000);
-    }
-    if (!any || tmax >= now - max_age_ns) break;  // oldest first; stop at the first one kept
+    // Age counts from when the center stored the data (the blocks' write times, its own
+    // clock), never from the times senders put in their events: one line dated 2099 must not
+    // keep a segment, and every segment after it, for ever.
+    if (!any || written >= now - max_age_ns) break;  // oldest first; stop at the first one kept
     std::string body = "wardsec-expired v=1 seq=" + std::to_string(log_seq_ + 1) + " prev=" +
                        (log_prev_.empty() ? "0" : log_prev_) + " digest=" +
                        std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg.id) +
                        " blocks=" + std::to_string(first) + "-" + std::to_string(last) +
                        " head=" + hex(head.data(), 32) + " events=" + std::to_string(events) +
                        " first=" + std::to_string(tmin) + " last=" + std::to_string(tmax) +
-                       " at=" + std::to_string(now) + " reason=age:" +
+                       " stored=" + std::to_string(written) + " at=" + std::to_string(now) + " reason=age:" +
                        std::to_string(max_age_ns / 86400000000000LL) + "d alg=" +
                        std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
     Status s = append_log_line(std::move(body));
@@ -618,107 +442,6 @@ Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
     removed++;
   }
   return removed;
-}
-
-// ---- reader ------------------------------------------------------------------------------
-
-std::vector<SegmentInfo> list_segments(const std::string& data_dir) {
-  std::vector<SegmentInfo> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(data_dir + "/segments", ec)) {
-    uint64_t id;
-    if (!e.is_regular_file(ec) || !parse_segment_file_name(e.path().filename().string(), id)) continue;
-    out.push_back({id, e.path().string(), static_cast<uint64_t>(e.file_size(ec))});
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return out;
-}
-
-Result<SegmentReader> SegmentReader::open(const SegmentInfo& info) {
-  SegmentReader r;
-  r.fd_ = ::open(info.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (r.fd_ < 0) return Error{"cannot open " + info.path + ": " + errno_text()};
-  struct stat st{};
-  ::fstat(r.fd_, &st);
-  r.size_ = static_cast<uint64_t>(st.st_size);
-  char buf[kSegmentHeaderSize];
-  if (r.size_ < kSegmentHeaderSize || !pread_all(r.fd_, buf, sizeof buf, 0))
-    return Error{"segment header truncated"};
-  auto h = decode_segment_header(std::string_view(buf, sizeof buf));
-  if (!h) return Error{h.error()};
-  r.header_ = *h;
-  r.pos_ = kSegmentHeaderSize;
-  return r;
-}
-
-SegmentReader::SegmentReader(SegmentReader&& o) noexcept
-    : fd_(o.fd_), header_(o.header_), pos_(o.pos_), size_(o.size_), truncated_(o.truncated_),
-      blocks_read_(o.blocks_read_) {
-  o.fd_ = -1;
-}
-
-SegmentReader::~SegmentReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::optional<BlockRef> SegmentReader::next() {
-  if (pos_ >= size_) return std::nullopt;
-  if (pos_ + kBlockHeaderSize > size_) {
-    truncated_ = true;
-    return std::nullopt;
-  }
-  char hb[kBlockHeaderSize];
-  if (!pread_all(fd_, hb, sizeof hb, pos_)) {
-    truncated_ = true;
-    return std::nullopt;
-  }
-  auto h = decode_block_header(std::string_view(hb, sizeof hb));
-  if (!h) {
-    truncated_ = true;  // garbage where a block should start: treated as the end
-    return std::nullopt;
-  }
-  if (pos_ + h->record_size() > size_) {
-    truncated_ = true;
-    return std::nullopt;
-  }
-  BlockRef b;
-  b.header = *h;
-  std::memcpy(b.raw_header.data(), hb, kBlockHeaderSize);
-  b.offset = pos_;
-  b.index.resize(h->index_len);
-  if (h->index_len && !pread_all(fd_, b.index.data(), h->index_len, pos_ + kBlockHeaderSize)) {
-    truncated_ = true;
-    return std::nullopt;
-  }
-  pos_ += h->record_size();
-  return b;
-}
-
-Result<std::string> SegmentReader::read_payload(const BlockRef& b, bool* digest_ok) {
-  std::string comp(b.header.comp_len, '\0');
-  if (!pread_all(fd_, comp.data(), comp.size(), b.offset + kBlockHeaderSize + b.header.index_len))
-    return Error{"short read"};
-  if (digest_ok) {
-    *digest_ok = block_digest(header_.alg, b.raw_header.data(), b.index, comp) == b.header.digest;
-  }
-  blocks_read_++;
-  return comp;
-}
-
-Result<std::string> zstd_decompress(std::string_view comp, size_t raw_len) {
-  std::string raw(raw_len, '\0');
-  size_t n = ZSTD_decompress(raw.data(), raw.size(), comp.data(), comp.size());
-  if (ZSTD_isError(n)) return Error{std::string("zstd: ") + ZSTD_getErrorName(n)};
-  if (n != raw_len) return Error{"decompressed size differs from the header"};
-  return raw;
-}
-
-Status SegmentReader::read_events(const BlockRef& b, std::vector<Event>& out) {
-  auto comp = read_payload(b);
-  if (!comp) return Error{comp.error()};
-  auto raw = zstd_decompress(*comp, b.header.raw_len);
-  if (!raw) return Error{raw.error()};
-  return decode_payload(*raw, out);
 }
 
 }  // namespace wardsec::store

@@ -43,9 +43,10 @@ struct StoreOptions {
 
 std::string default_key_dir(const std::string& data_dir);
 
-// One parsed checkpoint-log line (checkpoint or retention receipt).
+// One parsed checkpoint-log line: a checkpoint, a retention receipt, or a recovery record
+// (what a start found damaged or cut as a torn tail, and where the chain continues).
 struct LogRecord {
-  enum Kind { kCheckpoint, kExpired } kind = kCheckpoint;
+  enum Kind { kCheckpoint, kExpired, kRecovered } kind = kCheckpoint;
   std::string line;       // the whole line, without the newline
   std::string signed_part;  // the text the signature covers
   uint64_t seq = 0;
@@ -58,13 +59,36 @@ struct LogRecord {
   int64_t first = 0, last = 0, at = 0;
   bool closed = false;
   std::string sig;        // hex
+  // Recovery records: `block`/`head` is where the chain continues from, `next` the number of
+  // the next block written; lost=first_block..last_lost are numbers no block in the store
+  // will carry (never checkpointed, or damaged); bytes=off_from..off_to of `segment`.
+  std::string reason, saved;
+  uint64_t next = 0, last_lost = 0, off_from = 0, off_to = 0;
+  bool lost_any = false;
 };
 Result<LogRecord> parse_log_record(std::string_view line);
+std::string log_field(std::string_view line, std::string_view key);
 std::vector<std::string> read_lines(const std::string& path, bool* torn_tail = nullptr);
+
+// What a start found and did: torn tails it cut (saved to <data>/quarantine, recorded in the
+// checkpoint log) and damage it kept in place. Damage is an error for people to act on.
+struct RecoveryReport {
+  std::vector<std::string> damage;  // each names a segment, blocks and byte range
+  std::vector<std::string> cut;     // torn tails cut back (never acknowledged, never checkpointed)
+};
 
 struct WriterStats {
   uint64_t events = 0, blocks = 0, raw_bytes = 0, stored_bytes = 0, checkpoints = 0;
 };
+
+// Read-only access for search and verification.
+struct SegmentInfo {
+  uint64_t id = 0;
+  std::string path;
+  uint64_t size = 0;
+};
+
+struct LogState;  // what the checkpoint log says (recover.cc)
 
 class StoreWriter {
  public:
@@ -77,7 +101,7 @@ class StoreWriter {
   Status commit(bool sync);
   // commit(true) and a final checkpoint.
   Status close();
-  // Deletes closed segments whose newest event is older than now - max_age, writing a signed
+  // Deletes closed segments last written before now - max_age, writing a signed
   // receipt for each before it is removed. Returns the number of segments removed.
   Result<int> apply_retention(int64_t max_age_ns, int64_t now);
   // Writes a checkpoint now (also done automatically).
@@ -86,11 +110,17 @@ class StoreWriter {
   Status rotate();
 
   size_t pending_events() const { return enc_.count(); }
+  // Failed commits the writer recovered from by itself (a full disk that was freed, say).
+  uint64_t errors_recovered() const { return errors_reset_; }
+  // Events dropped from the open block by those recoveries: acknowledged inputs (RELP, HTTP)
+  // are refused and resend them; UDP and plain TCP cannot.
+  uint64_t events_discarded() const { return discarded_; }
   // Where the next add()ed event will be: (block sequence << kRefRowBits) | row. Alerts keep
   // these references; read_event_by_ref() reads the event back.
   uint64_t next_ref() const { return (open_block_seq_ << kRefRowBits) | enc_.count(); }
   WriterStats stats() const;  // blocks written so far (the sealer thread updates them)
   const KeyPair& key() const { return key_; }
+  const RecoveryReport& recovery() const { return recovery_; }
 
  private:
   StoreWriter(const StoreOptions& opt, KeyPair key);
@@ -99,17 +129,23 @@ class StoreWriter {
     std::string payload, index;
   };
   Status recover();
+  Status recover_tail(const std::vector<SegmentInfo>& segs, const LogState& log);
+  struct Recovered;
+  Status record_recovery(const Recovered& r);
   Status seal_block();
   Status drain();  // waits until every sealed block is written
   Status sealer_status();
   void sealer_loop();
   Status write_block(Job& j, int level);
   Status checkpoint_now(bool closed_segment);
+  Status sync_segment();
+  uint64_t reset_after_error(bool sync_failed);
   Status open_new_segment(uint64_t id);
   Status append_log_line(std::string body);
 
   StoreOptions opt_;
   KeyPair key_;
+  RecoveryReport recovery_;
   std::string seg_dir_;
   int seg_fd_ = -1;
   int log_fd_ = -1;
@@ -123,6 +159,14 @@ class StoreWriter {
   uint64_t total_events_ = 0;  // events ever written (including expired)
   int64_t first_ts_ = 0, last_ts_ = 0;
   uint64_t log_seq_ = 0;
+  uint64_t log_size_ = 0;  // bytes of checkpoints.log (a failed append is cut back to it)
+  struct Synced {  // the state at the last fdatasync of the segment
+    uint64_t segment = 0, size = 0, next_seq = 0;
+    Digest32 head{};
+    uint64_t events = 0;
+    int64_t first_ts = 0, last_ts = 0;
+  } synced_;
+  uint64_t errors_reset_ = 0, discarded_ = 0;
   std::string log_prev_;  // hex digest of the last log line
   uint64_t blocks_since_cp_ = 0;
   int64_t last_cp_time_ = 0;
@@ -146,12 +190,6 @@ class StoreWriter {
   std::thread sealer_;
 };
 
-// Read-only access for search and verification.
-struct SegmentInfo {
-  uint64_t id = 0;
-  std::string path;
-  uint64_t size = 0;
-};
 std::vector<SegmentInfo> list_segments(const std::string& data_dir);
 
 struct BlockRef {
@@ -161,30 +199,46 @@ struct BlockRef {
   std::string index;    // bloom bytes
 };
 
+struct ByteRange {
+  uint64_t from = 0, to = 0;
+};
+
 class SegmentReader {
  public:
   static Result<SegmentReader> open(const SegmentInfo& info);
   SegmentReader(SegmentReader&&) noexcept;
   ~SegmentReader();
   const SegmentHeader& header() const { return header_; }
-  // Reads the next block header (and index); nullopt at end. A partial record at the end
-  // stops the walk and sets truncated() (the writer may still be appending).
+  uint64_t size() const { return size_; }  // when opened
+  // Reads the next block header (and index); nullopt at end. Bytes that are not a whole
+  // block are skipped to the next block that is (gaps()); a partial record at the end stops
+  // the walk and sets truncated() (a torn write, or the writer is still appending).
   std::optional<BlockRef> next();
   bool truncated() const { return truncated_; }
   uint64_t tail_offset() const { return pos_; }
-  // Reads and checks the compressed payload of a block; `digest_ok` is its digest check.
+  const std::vector<ByteRange>& gaps() const { return gaps_; }
+  // Reads the compressed payload of a block; `digest_ok` is its digest check.
   Result<std::string> read_payload(const BlockRef& b, bool* digest_ok = nullptr);
+  // Reads, checks the digest of, decompresses and decodes a block; errors name the block.
   Status read_events(const BlockRef& b, std::vector<Event>& out);
   uint64_t blocks_read() const { return blocks_read_; }
+  std::string where(const BlockRef& b) const;  // "segment 3 block 120 (offset 4096)"
 
  private:
   SegmentReader() = default;
+  std::optional<BlockRef> block_at(uint64_t off);
+  uint64_t find_block(uint64_t from);
   int fd_ = -1;
   SegmentHeader header_;
   uint64_t pos_ = 0, size_ = 0;
   bool truncated_ = false;
   uint64_t blocks_read_ = 0;
+  uint64_t last_start_ = 0;  // offset of the last block returned (0: none yet)
+  std::vector<ByteRange> gaps_;
 };
+
+bool pread_all(int fd, char* p, size_t n, uint64_t off);
+std::string quarantine_dir(const std::string& data_dir);
 
 Result<std::string> zstd_decompress(std::string_view comp, size_t raw_len);
 

@@ -1,5 +1,6 @@
 #include "store/verify.h"
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -89,6 +90,7 @@ VerifyReport verify_store(const VerifyOptions& opt) {
   std::vector<std::string> lines = read_lines(log_path, &torn);
   std::vector<LogRecord> cps;
   std::map<uint64_t, LogRecord> receipts;  // by segment id
+  std::vector<LogRecord> recoveries;
   std::map<uint64_t, std::string> log_by_seq;
   uint64_t last_seq = 0;
   std::string prev_hex;
@@ -115,11 +117,42 @@ VerifyReport verify_store(const VerifyOptions& opt) {
     last_seq = r->seq;
     log_by_seq[r->seq] = lines[i];
     if (r->kind == LogRecord::kCheckpoint) cps.push_back(*r);
-    else receipts[r->segment] = *r;
+    else if (r->kind == LogRecord::kExpired) receipts[r->segment] = *r;
+    else recoveries.push_back(*r);
   }
   if (torn) fail("checkpoints.log ends in a partial line: the log was truncated (or the server crashed while writing; start it once to repair)");
   rep.checkpoints = cps.size();
   rep.receipts = receipts.size();
+  rep.recoveries = recoveries.size();
+  for (const auto& rc : recoveries) {
+    std::string what = "segment " + std::to_string(rc.segment) + " bytes " + std::to_string(rc.off_from) + "-" + std::to_string(rc.off_to);
+    std::string saved = rc.saved == "none" ? std::string() : ", a copy is in " + rc.saved;
+    if (rc.reason == "torn-tail")
+      rep.notes.push_back("recovered after a crash (start at " + format_rfc3339(rc.at) + "): an unfinished write at the end of " + what +
+                          " was cut" + saved + "; block number(s) " + std::to_string(rc.first_block) + "-" + std::to_string(rc.last_lost) +
+                          " were never checkpointed and are not reused");
+    else
+      rep.notes.push_back("a start at " + format_rfc3339(rc.at) + " found " + what + " " +
+                          (rc.reason == "missing" ? std::string("missing") : "damaged (" + rc.reason + ")") + saved +
+                          (rc.lost_any ? "; writing continued at block " + std::to_string(rc.next) : std::string()));
+  }
+  // A recovery that skipped numbers: the block at `next` chains to `head`.
+  auto continues_after_recovery = [&](uint64_t expected, const BlockHeader& h) {
+    for (const auto& rc : recoveries) {
+      std::string d;
+      if (rc.lost_any && rc.first_block <= expected && rc.next == h.seq && unhex(rc.head, d) && d.size() == 32 &&
+          std::memcmp(d.data(), h.prev.data(), 32) == 0)
+        return true;
+    }
+    return false;
+  };
+  // Retention may remove a segment while this runs: look again for its receipt.
+  auto receipt_now = [&](uint64_t id) -> std::optional<LogRecord> {
+    for (const auto& l : read_lines(log_path))
+      if (auto r = parse_log_record(l); r && r->kind == LogRecord::kExpired && r->segment == id) return *r;
+    return std::nullopt;
+  };
+  uint64_t sealed_through = cps.empty() ? 0 : cps.back().block;
 
   // ---- segments and blocks ----
   auto segs = list_segments(opt.data_dir);
@@ -141,7 +174,14 @@ VerifyReport verify_store(const VerifyOptions& opt) {
   }
   for (uint64_t id = 1; id <= max_id; id++) {
     auto it = by_id.find(id);
+    if (it != by_id.end() && !fs::exists(it->second->path)) {
+      if (auto rc = receipt_now(id)) receipts[id] = *rc;
+      by_id.erase(it);
+      it = by_id.end();
+    }
     if (it == by_id.end()) {
+      if (!receipts.count(id))
+        if (auto rc = receipt_now(id)) receipts[id] = *rc;
       auto rc = receipts.find(id);
       if (rc != receipts.end()) {
         rep.expired_segments++;
@@ -181,7 +221,9 @@ VerifyReport verify_store(const VerifyOptions& opt) {
         continue;
       }
       if (!ok) fail(where + ": contents altered (digest mismatch)");
-      if (expected_seq) {
+      if (expected_seq && h.seq != *expected_seq && continues_after_recovery(*expected_seq, h)) {
+        // numbers skipped by a recorded recovery: noted above
+      } else if (expected_seq) {
         if (h.seq != *expected_seq) {
           bool expected_exists = all_seqs.count(*expected_seq) > 0;
           if (h.seq < *expected_seq || expected_exists) {
@@ -213,11 +255,23 @@ VerifyReport verify_store(const VerifyOptions& opt) {
         rep.last_ts = std::max(rep.last_ts, h.ts_max);
       }
     }
+    for (const auto& g : r->gaps())
+      fail(seg_name(id) + " bytes " + std::to_string(g.from) + "-" + std::to_string(g.to) +
+           ": not a block (damaged or altered); the blocks after it are read");
     if (r->truncated()) {
-      fail(seg_name(id) + " truncated at offset " + std::to_string(r->tail_offset()) + " (file is " +
-           std::to_string(s.size) + " bytes): a partial or damaged block follows " +
-           (ordinal ? "block #" + std::to_string(ordinal) : std::string("the segment header")));
-      expected_seq.reset();
+      bool last_segment = id == max_id;
+      bool above_checkpoint = !last_block || cps.empty() || last_block->first >= sealed_through;
+      if (last_segment && above_checkpoint) {
+        // What a running server is appending, or what a crash interrupted: past the last
+        // signed checkpoint, never acknowledged; a start recovers it.
+        rep.notes.push_back(seg_name(id) + " ends in " + std::to_string(r->size() - r->tail_offset()) + " byte(s) of an unfinished block at offset " +
+                            std::to_string(r->tail_offset()) + ", after the last checkpoint: being written now, or cut short by a crash (the next start saves and cuts it)");
+      } else {
+        fail(seg_name(id) + " truncated at offset " + std::to_string(r->tail_offset()) + " (file is " +
+             std::to_string(r->size()) + " bytes): a partial or damaged block follows " +
+             (ordinal ? "block #" + std::to_string(ordinal) : std::string("the segment header")));
+        expected_seq.reset();
+      }
     }
   }
 

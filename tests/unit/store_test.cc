@@ -301,12 +301,17 @@ TEST(Store, RetentionExpiredIsToldApartFromDeleted) {
   {
     auto w = StoreWriter::open(o);
     ASSERT_TRUE(w.ok());
-    fill(**w, 600, now - 300 * kDay);  // old
+    fill(**w, 600, now - 300 * kDay);  // sent with old times, stored now
     ASSERT_TRUE((*w)->checkpoint(true).ok());
-    fill(**w, 900, now - 2 * kDay);  // recent
-    auto removed = (*w)->apply_retention(180 * kDay, now);
+    // Age counts from storage: nothing stored today is old, whatever its events say.
+    auto kept = (*w)->apply_retention(180 * kDay, now);
+    ASSERT_TRUE(kept.ok());
+    EXPECT_EQ(*kept, 0);
+    fill(**w, 900, now - 2 * kDay);
+    auto removed = (*w)->apply_retention(180 * kDay, now + 181 * kDay);  // half a year on
     ASSERT_TRUE(removed.ok());
     EXPECT_GE(*removed, 1);
+    fill(**w, 900, now);  // later segments, kept
     ASSERT_TRUE((*w)->close().ok());
   }
   auto r = verify(t.path());
@@ -349,6 +354,160 @@ TEST(Store, TornTailIsCutOnRestartAndNothingAcknowledgedIsLost) {
   auto r = verify(t.path());
   EXPECT_TRUE(r.intact) << r.summary();
   EXPECT_EQ(r.events, 600u);
+  EXPECT_EQ(r.recoveries, 1u);
+  EXPECT_NE(r.summary().find("recovered after a crash"), std::string::npos) << r.summary();
+  EXPECT_FALSE(fs::is_empty(o.data_dir + "/quarantine"));  // the cut bytes are kept
+}
+
+// Retention must not stop at a segment that holds one event dated far in the future.
+TEST(Store, FutureDatedEventDoesNotPinRetention) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  int64_t now = now_ns();
+  auto w = StoreWriter::open(o);
+  ASSERT_TRUE(w.ok());
+  Event future = test::decode("<13>1 2099-01-01T00:00:00Z pinhost app - - - from the future", now);
+  future.ts = now + 70 * 365 * kDay;  // as a parser would have had it before times were bounded
+  ASSERT_TRUE((*w)->add(future).ok());
+  fill(**w, 300, now);
+  ASSERT_TRUE((*w)->rotate().ok());
+  fill(**w, 300, now);
+  ASSERT_TRUE((*w)->rotate().ok());
+  fill(**w, 50, now);
+  auto removed = (*w)->apply_retention(180 * kDay, now + 200 * kDay);
+  ASSERT_TRUE(removed.ok()) << removed.error();
+  EXPECT_GE(*removed, 2);
+  ASSERT_TRUE((*w)->close().ok());
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+}
+
+// One flipped bit inside sealed data: the start keeps the whole segment, names the damage,
+// copies it to quarantine and records it; search skips only that block and says so.
+TEST(Store, FlippedBitInSealedDataIsKeptNotCut) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  o.segment_bytes = 1 << 30;  // everything in one segment: the one the writer appends to
+  std::string data = make_store(t.path(), 1200, 0, &o);
+  auto segs = list_segments(data);
+  ASSERT_EQ(segs.size(), 1u);
+  uint64_t size_before = fs::file_size(segs[0].path);
+  auto recs = blocks_of(segs[0].path);
+  ASSERT_GT(recs.size(), 20u);
+  std::string bytes = read_file(segs[0].path);
+  bytes[recs[1].offset + kBlockHeaderSize + 40] ^= 0x10;  // one bit in block #2's index/payload
+  write_file(segs[0].path, bytes);
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok()) << w.error();
+    EXPECT_EQ(fs::file_size(segs[0].path), size_before);  // nothing cut
+    ASSERT_EQ((*w)->recovery().damage.size(), 1u);
+    EXPECT_NE((*w)->recovery().damage[0].find("bytes " + std::to_string(recs[1].offset)), std::string::npos);
+    fill(**w, 100, now_ns());
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  EXPECT_TRUE(fs::exists(data + "/quarantine/" + segment_file_name(1) + "." + std::to_string(recs[1].offset) + "-" +
+                         std::to_string(recs[1].offset + recs[1].size)));
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);
+  EXPECT_TRUE(first_problem_has(r, {"block #2", "digest mismatch"})) << r.summary();
+  EXPECT_EQ(r.summary().find("history rewritten"), std::string::npos) << r.summary();
+  EXPECT_EQ(r.events, 1300u);
+  // A second start finds the same damage and records it only once.
+  { auto w = StoreWriter::open(o); ASSERT_TRUE(w.ok()); }
+  size_t records = 0;
+  for (const auto& l : read_lines(data + "/checkpoints.log")) records += l.rfind("wardsec-recovered ", 0) == 0;
+  EXPECT_EQ(records, 1u);
+  // Search: the other blocks' events, and the damaged block named.
+  search::SearchStats st;
+  auto q = std::get<search::Query>(search::Query::parse("*", 0));
+  ASSERT_TRUE(search::run_search(data, q, {}, [](const Event&) { return true; }, st).ok());
+  EXPECT_EQ(st.matched, 1300u - recs[1].size * 0 - 40u);  // block #2 held 40 events
+  ASSERT_EQ(st.damaged_total, 1u);
+  EXPECT_NE(st.damaged[0].find("offset " + std::to_string(recs[1].offset)), std::string::npos) << st.damaged[0];
+}
+
+// A damaged block header (its size field) does not hide the blocks after it.
+TEST(Store, DamagedHeaderIsSkippedToTheNextBlock) {
+  test::TempDir t;
+  std::string data = make_store(t.path(), 600);
+  auto segs = list_segments(data);
+  auto recs = blocks_of(segs[0].path);
+  ASSERT_GT(recs.size(), 5u);
+  std::string bytes = read_file(segs[0].path);
+  bytes[recs[2].offset + 54] ^= 0x01;  // comp_len of block #3: now larger than the file
+  write_file(segs[0].path, bytes);
+  SegmentInfo info{1, segs[0].path, fs::file_size(segs[0].path)};
+  auto rd = SegmentReader::open(info);
+  std::vector<uint64_t> seqs;
+  while (auto b = rd->next()) seqs.push_back(b->header.seq);
+  EXPECT_FALSE(rd->truncated());
+  EXPECT_EQ(seqs.size(), recs.size() - 1);  // only block #3 is lost...
+  EXPECT_EQ(seqs.back(), recs.back().seq);   // ...the ones after it are read
+  ASSERT_EQ(rd->gaps().size(), 1u);
+  EXPECT_EQ(rd->gaps()[0].from, recs[2].offset);
+  EXPECT_EQ(rd->gaps()[0].to, recs[3].offset);
+  // A smaller wrong size lands inside the block's own payload: found again the same way.
+  bytes = read_file(segs[0].path);
+  bytes[recs[2].offset + 54] ^= 0x01;
+  bytes[recs[2].offset + 52] ^= 0x40;
+  write_file(segs[0].path, bytes);
+  auto rd2 = SegmentReader::open(info);
+  size_t n = 0;
+  while (rd2->next()) n++;
+  EXPECT_EQ(n, recs.size());
+}
+
+// Sealed (checkpointed) data cut off the end of the file: the start does not cut further,
+// does not reuse the numbers the checkpoint signed, and verify does not cry "rewritten".
+TEST(Store, CutBelowCheckpointIsNotCutFurtherNorRenumbered) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  o.segment_bytes = 1 << 30;
+  std::string data = make_store(t.path(), 800, 0, &o);
+  auto segs = list_segments(data);
+  auto recs = blocks_of(segs[0].path);
+  uint64_t cut_at = recs[recs.size() - 3].offset + 100;  // mid-block, well below the last checkpoint
+  fs::resize_file(segs[0].path, cut_at);
+  uint64_t last_signed = recs.back().seq;
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok()) << w.error();
+    EXPECT_EQ(fs::file_size(segs[0].path), cut_at);  // kept as found
+    EXPECT_FALSE((*w)->recovery().damage.empty());
+    fill(**w, 100, now_ns());
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  auto segs2 = list_segments(data);
+  ASSERT_EQ(segs2.size(), 2u);  // writing went on in a new segment
+  auto recs2 = blocks_of(segs2[1].path);
+  ASSERT_FALSE(recs2.empty());
+  EXPECT_EQ(recs2.front().seq, last_signed + 1);
+  auto r = verify(t.path());
+  EXPECT_FALSE(r.intact);  // the loss is real and named...
+  EXPECT_EQ(r.summary().find("history rewritten"), std::string::npos) << r.summary();  // ...but not as tampering
+  EXPECT_EQ(r.summary().find("out of order"), std::string::npos) << r.summary();
+}
+
+// verify while a block is half written at the end (after the last checkpoint): a note.
+TEST(Store, VerifyDuringAWriteIsNotAnAlarm) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  auto w = StoreWriter::open(o);
+  fill(**w, 500, now_ns());
+  ASSERT_TRUE((*w)->checkpoint(false).ok());
+  fill(**w, 100, now_ns());
+  ASSERT_TRUE((*w)->commit(true).ok());
+  auto segs = list_segments(o.data_dir);
+  {
+    std::ofstream f(segs.back().path, std::ios::binary | std::ios::app);
+    std::string part(200, '\x33');
+    std::memcpy(part.data(), "WBLK\x80\0\0\0", 8);
+    f << part;  // as if caught mid-write
+  }
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_NE(r.summary().find("unfinished block"), std::string::npos) << r.summary();
 }
 
 TEST(Store, Sha256AndEd25519Suite) {
