@@ -21,6 +21,7 @@
 #include "store/crypto.h"
 #include "core/perms.h"
 #include "core/timeutil.h"
+#include "alert/center_health.h"
 #include "alert/alert_store.h"
 #include "alert/detector.h"
 #include "compliance/assessment.h"
@@ -176,6 +177,27 @@ int run_server(Config cfg, bool demo, double rate) {
                           cfg.detection_queue_mib << 20);
   }
   outputs.start();
+  // What the store's start found: damage is an error and an alert, never only a log line.
+  const auto& rec = (*writer)->recovery();
+  for (const auto& c : rec.cut) spdlog::warn("store recovery: {}", c);
+  for (const auto& d : rec.damage) spdlog::error("STORE DAMAGE: {}", d);
+  if (!rec.damage.empty()) {
+    std::string list;
+    for (size_t i = 0; i < rec.damage.size() && i < 10; i++) list += "\n" + rec.damage[i];
+    alert::raise_center_alert(**alerts, outputs, {"wardsec.center.store_damaged", "事件存储数据损坏 / Event store data damaged", "critical",
+                                                  "启动时发现 " + std::to_string(rec.damage.size()) +
+                                                      " 处存储数据损坏或被改动；数据原样保留，副本在 quarantine 目录，请运行 wardsec verify。 / "
+                                                      "The start found damaged or altered store data; it is kept as it is, copies are in quarantine/; run wardsec verify." +
+                                                      list});
+  }
+  if (!rec.cut.empty())
+    alert::raise_center_alert(**alerts, outputs, {"wardsec.center.crash_recovered", "异常停止后已恢复 / Recovered after an unclean stop", "low",
+                                                  "上次运行未正常停止；未确认的残缺写入已截除并保存在 quarantine 目录。 / The last run did not stop cleanly; an "
+                                                  "unacknowledged partial write was cut and saved in quarantine/.\n" + rec.cut.front()});
+  store::StoreWriter* wr = writer->get();
+  alert::DiskWatch disk(cfg.data_dir, [wr] { return wr->stats().stored_bytes; },
+                        [&](const alert::CenterAlert& c) { alert::raise_center_alert(**alerts, outputs, c); });
+  disk.start();
   cfg.http.alerts = alerts->get();
   cfg.http.audit_key = &(*writer)->key();  // the audit trail is signed by the store's instance key
   cfg.http.zones = &cfg.detection.zones;
@@ -191,6 +213,7 @@ int run_server(Config cfg, bool demo, double rate) {
            std::to_string(d.alert_errors.load()) + ",\"correlation_groups\":" + std::to_string(c.groups) +
            ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) + ",";
     }
+    m += disk.metrics_json() + ",";
     const auto& o = outputs.stats();
     m += "\"outputs_sent_syslog\":" + std::to_string(o.sent_syslog.load()) + ",\"outputs_sent_webhook\":" +
          std::to_string(o.sent_webhook.load()) + ",\"outputs_sent_mail\":" + std::to_string(o.sent_mail.load()) +
@@ -200,6 +223,7 @@ int run_server(Config cfg, bool demo, double rate) {
   pipeline.start();
   boost::asio::io_context io(1);
   ingest::Inputs inputs(io, pipeline, cfg.inputs);
+  cfg.http.extra_metrics = [base = cfg.http.extra_metrics, &inputs] { return base() + "," + inputs.metrics_json(); };
   server::HttpServer http(io, pipeline, cfg.http);
   Status s = inputs.start();
   if (s) s = http.start();
@@ -277,6 +301,7 @@ int run_server(Config cfg, bool demo, double rate) {
   if (gen.joinable()) gen.join();
   if (dbcap.joinable()) dbcap.join();
   pipeline.stop();
+  disk.stop();
   if (detector) detector->save_cursor();
   outputs.stop();
   const auto& m = pipeline.metrics();

@@ -16,15 +16,19 @@ class SyslogFramer {
   void feed(std::string_view data, const Emit& emit);
   // The peer closed: a partial message is emitted (flagged truncated if it was octet-counted).
   void finish(const Emit& emit);
+  // Counted frames whose count did not match the data (resynchronized at the next frame or
+  // line start) and over-long lines.
   uint64_t framing_errors() const { return errors_; }
   size_t buffered() const { return buf_.size(); }
 
  private:
+  static bool plausible_start(std::string_view s);
+  static size_t inner_frame_start(std::string_view msg, std::string_view stream);
   std::string buf_;
   size_t max_;
   uint64_t errors_ = 0;
   bool skipping_ = false;  // discarding the rest of an over-long LF line
-  uint64_t skip_bytes_ = 0;  // discarding the rest of an over-long octet-counted frame
+  uint64_t skip_bytes_ = 0;  // discarding the rest of an over-long (but plausible) counted frame
 };
 
 struct RelpFrame {

@@ -9,6 +9,8 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <map>
+#include <mutex>
 #include <filesystem>
 #include <optional>
 #include <sys/stat.h>
@@ -93,7 +95,15 @@ struct Inputs::State {
   std::unique_ptr<tcp::acceptor> tcp_acc, tls_acc, relp_acc;
   std::unique_ptr<asio::ssl::context> ssl;
   std::atomic<uint64_t> connections{0};
-  std::atomic<uint64_t> relp_errors{0};
+  std::atomic<uint64_t> relp_errors{0}, framing_errors{0};
+  std::mutex src_mu;
+  std::map<std::string, uint64_t> framing_by_source;  // sender address -> framing errors (at most 1000 senders)
+  void count_framing(const std::string& peer, uint64_t n) {
+    framing_errors += n;
+    std::string ip = peer.substr(0, peer.rfind(':'));
+    std::lock_guard lk(src_mu);
+    if (framing_by_source.size() < 1000 || framing_by_source.count(ip)) framing_by_source[ip] += n;
+  }
   std::atomic<bool> stopping{false};
   std::array<char, 65536> udp_buf{};
   udp::endpoint udp_from;
@@ -150,6 +160,13 @@ class SyslogSession : public std::enable_shared_from_this<SyslogSession<Stream>>
         self->framer_.finish(emit);
         self->closed_ = true;
       }
+      if (uint64_t e = self->framer_.framing_errors(); e > self->errors_counted_) {
+        if (!self->errors_counted_)
+          spdlog::warn("{} syslog from {}: a frame's length did not match its data (resynchronized at the next frame or line; counted per sender in /api/v1/metrics)",
+                       self->input_, self->peer_);
+        self->st_->count_framing(self->peer_, e - self->errors_counted_);
+        self->errors_counted_ = e;
+      }
       self->submit();
     });
   }
@@ -175,6 +192,7 @@ class SyslogSession : public std::enable_shared_from_this<SyslogSession<Stream>>
   std::string input_, peer_;
   std::array<char, 65536> buf_{};
   SyslogFramer framer_;
+  uint64_t errors_counted_ = 0;
   RawBatch batch_;
   bool closed_ = false;
 };
@@ -361,6 +379,23 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
   bool closed_ = false, closing_ = false, aborted_ = false, opened_ = false;
   uint64_t last_txnr_ = 0;
 };
+
+}  // namespace
+
+std::string Inputs::metrics_json() const {
+  std::string out = "\"framing_errors\":" + std::to_string(st_->framing_errors.load()) + ",\"relp_protocol_errors\":" +
+                    std::to_string(st_->relp_errors.load()) + ",\"framing_errors_by_source\":{";
+  std::lock_guard lk(st_->src_mu);
+  bool first = true;
+  for (const auto& [ip, n] : st_->framing_by_source) {
+    if (!first) out += ",";
+    first = false;
+    out += "\"" + ip + "\":" + std::to_string(n);
+  }
+  return out + "}";
+}
+
+namespace {
 
 void udp_receive(StatePtr st) {
   st->udp_sock->async_receive_from(asio::buffer(st->udp_buf), st->udp_from, [st](boost::system::error_code ec, size_t n) {

@@ -45,6 +45,8 @@ class Inputs {
   uint16_t tls_port() const { return tls_port_; }
   uint16_t relp_port() const { return relp_port_; }
   uint64_t connections() const;
+  // "framing_errors":N,"relp_protocol_errors":N,"framing_errors_by_source":{"10.0.0.5":3,...}
+  std::string metrics_json() const;
 
   struct State;
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "alert/alert_store.h"
+#include "alert/center_health.h"
 #include "alert/outputs.h"
 #include "test_util.h"
 
@@ -228,3 +229,30 @@ TEST(AlertOutputs, UnreachableReceiversAreErrorsNamingThem) {
 
 }  // namespace
 }  // namespace wardsec::alert
+
+// The disk forecast: growth measured over the samples, days left, an alert well before full
+// (once per level, not once a minute).
+TEST(DiskWatch, WarnsDaysBeforeTheDiskFills) {
+  using wardsec::kSec;
+  std::vector<wardsec::alert::CenterAlert> raised;
+  wardsec::alert::DiskWatch w("/", nullptr, [&](const wardsec::alert::CenterAlert& c) { raised.push_back(c); }, 30, 7);
+  const int64_t t0 = 1'800'000'000LL * kSec, gib = 1LL << 30;
+  const uint64_t total = 1000 * gib;
+  // 10 GiB a day, 500 GiB free: 50 days, no alert.
+  for (int m = 0; m <= 60; m++) w.sample(t0 + m * 60 * kSec, static_cast<uint64_t>(10.0 * gib * m / 1440), 500 * gib, total);
+  auto f = w.forecast();
+  EXPECT_NEAR(f.bytes_per_day / gib, 10.0, 0.1);
+  EXPECT_NEAR(f.days_left, 50.0, 1.0);
+  EXPECT_TRUE(raised.empty());
+  // 200 GiB free: 20 days: one "high" alert, not one per sample.
+  for (int m = 61; m <= 120; m++) w.sample(t0 + m * 60 * kSec, static_cast<uint64_t>(10.0 * gib * m / 1440), 200 * gib, total);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].level, "high");
+  EXPECT_EQ(raised[0].id, "wardsec.center.disk_low");
+  EXPECT_NE(raised[0].summary.find("20"), std::string::npos) << raised[0].summary;
+  // 50 GiB free: 5 days: critical, raised at once.
+  w.sample(t0 + 121 * 60 * kSec, static_cast<uint64_t>(10.0 * gib * 121 / 1440), 50 * gib, total);
+  ASSERT_EQ(raised.size(), 2u);
+  EXPECT_EQ(raised[1].level, "critical");
+  EXPECT_NE(w.metrics_json().find("\"disk_days_left\":5"), std::string::npos) << w.metrics_json();
+}

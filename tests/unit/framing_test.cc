@@ -74,6 +74,49 @@ TEST(SyslogFramer, OverlongLinesAreCutNotBuffered) {
   EXPECT_EQ(d.got[1].first, "<13>after");
 }
 
+// Counts that do not match the data: each costs the one frame, never the rest of the stream.
+TEST(SyslogFramer, ImplausibleCountsResyncAndAreCounted) {
+  {
+    Collect c;  // a count no sender uses: read as lines from there
+    SyslogFramer f;
+    std::string s = "999999999 <13>bogus count\n";
+    for (int i = 0; i < 1000; i++) s += "<13>line " + std::to_string(i) + "\n";
+    f.feed(s, c.emit());
+    ASSERT_EQ(c.got.size(), 1001u);
+    EXPECT_EQ(c.got[1000].first, "<13>line 999");
+    EXPECT_EQ(f.framing_errors(), 1u);
+  }
+  {
+    Collect c;  // too long a count, frames back to back: the next frame is found inside
+    SyslogFramer f;
+    std::vector<std::string> frames = {"<13>short one", "<13>second", "<13>third", "<13>fourth"};
+    std::string s = "40 " + frames[0];  // 13 bytes, not 40
+    for (size_t i = 1; i < frames.size(); i++) s += std::to_string(frames[i].size()) + " " + frames[i];
+    f.feed(s, c.emit());
+    f.finish(c.emit());
+    ASSERT_EQ(c.got.size(), 4u);
+    for (size_t i = 0; i < frames.size(); i++) EXPECT_EQ(c.got[i].first, frames[i]);
+    EXPECT_EQ(f.framing_errors(), 1u);
+  }
+  {
+    Collect c;  // too long a count over LF lines
+    SyslogFramer f;
+    f.feed("60 <13>first\n<13>second line here\n<13>third line here too\n<13>4\n", c.emit());
+    ASSERT_EQ(c.got.size(), 4u);
+    EXPECT_EQ(c.got[0].first, "<13>first");
+    EXPECT_EQ(c.got[3].first, "<13>4");
+  }
+  {
+    Collect c;  // too short a count: the rest of the line is the same message
+    SyslogFramer f;
+    f.feed("5 <13>a longer message\n<13>next\n", c.emit());
+    ASSERT_EQ(c.got.size(), 2u);
+    EXPECT_EQ(c.got[0].first, "<13>a longer message");
+    EXPECT_EQ(c.got[1].first, "<13>next");
+    EXPECT_EQ(f.framing_errors(), 1u);
+  }
+}
+
 TEST(RelpParser, FramesAndErrors) {
   RelpParser p;
   std::vector<RelpFrame> frames;

@@ -1,0 +1,66 @@
+// Alerts about the center itself: its store found damaged at a start, its disk filling up.
+// They are ordinary alerts (rule ids wardsec.center.*, kind "center") so they reach the
+// console, mail and webhooks like any other.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wardsec::alert {
+
+class AlertStore;
+class Outputs;
+
+struct CenterAlert {
+  std::string id;       // wardsec.center.store_damaged, wardsec.center.disk_low ...
+  std::string title;    // zh-CN first, English after " / "
+  std::string level;    // low medium high critical
+  std::string summary;
+};
+void raise_center_alert(AlertStore& store, Outputs& out, const CenterAlert& c);
+
+// Free space where the store lives, how fast the store grows, and how many days are left.
+struct DiskForecast {
+  uint64_t free_bytes = 0, total_bytes = 0;
+  double bytes_per_day = 0;  // measured over the last hours of writing (0 until known)
+  double days_left = -1;     // free / growth; -1 while not known or not growing
+};
+
+class DiskWatch {
+ public:
+  // `stored_bytes` returns the bytes the store has written so far (it only grows).
+  DiskWatch(std::string data_dir, std::function<uint64_t()> stored_bytes, std::function<void(const CenterAlert&)> raise,
+            int warn_days = 30, int critical_days = 7);
+  ~DiskWatch();
+  void start();  // samples once a minute on its own thread
+  void stop();
+  DiskForecast forecast() const;
+  // One sample (the thread calls it; tests call it with their own numbers).
+  void sample(int64_t now, uint64_t stored, uint64_t free_bytes, uint64_t total_bytes);
+  std::string metrics_json() const;  // "disk_free_bytes":..,"disk_days_left":..
+
+ private:
+  std::string dir_;
+  std::function<uint64_t()> stored_;
+  std::function<void(const CenterAlert&)> raise_;
+  int warn_days_, critical_days_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+  DiskForecast fc_;
+  struct Point {
+    int64_t t;
+    uint64_t stored;
+  };
+  std::vector<Point> window_;  // the last 6 hours, one a minute
+  int64_t last_alert_ = 0;
+  std::string last_level_;
+};
+
+}  // namespace wardsec::alert
