@@ -214,6 +214,10 @@ Result<Config> load_config(const std::string& path) {
   size_t kib = 2048, seg = 64;
   w.get(st, "block_kib", kib, "store.");
   w.get(st, "segment_mib", seg, "store.");
+  if (kib < 16 || kib > 65536) return Error{path + ": store.block_kib is " + std::to_string(kib) + ": use 16 to 65536 (KiB of events per block)"};
+  if (seg < 1 || seg > 65536) return Error{path + ": store.segment_mib is " + std::to_string(seg) + ": use 1 to 65536 (MiB per segment file)"};
+  if (static_cast<uint64_t>(seg) << 20 < static_cast<uint64_t>(kib) << 10)
+    return Error{path + ": store.segment_mib must be at least one block (store.block_kib)"};
   c.store.block_bytes = kib << 10;
   c.store.segment_bytes = static_cast<uint64_t>(seg) << 20;
   w.get(st, "checkpoint_every_blocks", c.store.checkpoint_every_blocks, "store.");
@@ -224,11 +228,22 @@ Result<Config> load_config(const std::string& path) {
   w.get(st, "witness_files", c.store.witness_files, "store.");
   w.get(st, "witness_syslog", c.store.witness_syslog, "store.");
   auto pl = root["pipeline"];
-  w.check_keys(pl, "pipeline", {"queue_mib", "flush_interval_ms"});
+  w.check_keys(pl, "pipeline", {"queue_mib", "flush_interval_ms", "future_hours", "past_days"});
   size_t q = 64;
   w.get(pl, "queue_mib", q, "pipeline.");
+  if (q < 1) return Error{path + ": pipeline.queue_mib must be at least 1"};
   c.pipeline.queue_bytes = q << 20;
   w.get(pl, "flush_interval_ms", c.pipeline.flush_interval_ms, "pipeline.");
+  if (c.pipeline.flush_interval_ms < 1) return Error{path + ": pipeline.flush_interval_ms must be at least 1"};
+  // The window an event's own time may fall in around its reception; outside it, the event is
+  // filed at reception and keeps the sender's time in event.original_time.
+  int64_t future_hours = 24, past_days = 3650;
+  w.get(pl, "future_hours", future_hours, "pipeline.");
+  w.get(pl, "past_days", past_days, "pipeline.");
+  if (future_hours < 0 || future_hours > 24 * 366) return Error{path + ": pipeline.future_hours must be 0 to 8784"};
+  if (past_days < 1 || past_days > 36500) return Error{path + ": pipeline.past_days must be 1 to 36500"};
+  c.pipeline.parse.max_future_ns = future_hours * 3600 * kSec;
+  c.pipeline.parse.max_past_ns = past_days * 86400 * kSec;
   auto dt = root["detection"];
   w.check_keys(dt, "detection", {"enabled", "rules", "mapping", "queue_mib", "max_correlation_groups", "placeholders"});
   w.get(dt, "placeholders", c.detection.load.placeholders, "detection.");

@@ -1,7 +1,9 @@
 #include "core/timeutil.h"
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 
 namespace wardsec {
 namespace {
@@ -30,8 +32,15 @@ int64_t make_ns(int64_t y, int mo, int d, int h, int mi, int s, int64_t frac_ns,
 // 1970 is a sender's error (or an attempt to pin a segment against retention), not a log time.
 bool valid_year(int64_t y) { return y >= 1970 && y <= 2200; }
 
-bool valid(int mo, int d, int h, int mi, int s) {
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60;
+int days_in_month(int64_t y, int mo) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return mo == 2 && leap ? 29 : kDays[mo - 1];
+}
+
+// A date that exists ("Feb 31" does not) and a time of day.
+bool valid(int64_t y, int mo, int d, int h, int mi, int s) {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h <= 23 && mi <= 59 && s <= 60;
 }
 
 // Parses ".123456" at pos; returns the fraction in ns and advances pos.
@@ -139,13 +148,13 @@ bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec, size_t* 
       }
     }
   }
-  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
+  if (!valid_year(y) || !valid(y, mo, d, h, mi, se)) return false;
   ns = make_ns(y, mo, d, h, mi, se, frac, tz);
   if (consumed) *consumed = p;
   return true;
 }
 
-bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns) {
+bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns, int year) {
   // "Dec 10 06:55:46" or "Dec  1 06:55:46"
   if (s.size() < 15) return false;
   int mo = month_from_abbrev(s);
@@ -159,13 +168,27 @@ bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns)
   if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' ||
       !digits(s, 13, 2, se))
     return false;
-  if (!valid(mo, d, h, mi, se)) return false;
+  if (year) {  // the sender said which year
+    if (!valid_year(year) || !valid(year, mo, d, h, mi, se)) return false;
+    ns = make_ns(year, mo, d, h, mi, se, 0, tz_sec);
+    return true;
+  }
+  // No year: the one of last, this or next year (as seen at reception) that puts the time
+  // closest to reception, so a clock a day or two off either way stays in its year, and
+  // December lines read in January stay in December. Feb 29 only where it exists.
   int64_t ry;
   unsigned rm, rd;
   civil_from_days((ref_ns / kNsPerSec + tz_sec) / 86400, ry, rm, rd);
-  int64_t t = make_ns(ry, mo, d, h, mi, se, 0, tz_sec);
-  if (t > ref_ns + 86400 * kNsPerSec) t = make_ns(ry - 1, mo, d, h, mi, se, 0, tz_sec);
-  ns = t;
+  bool found = false;
+  int64_t best = 0;
+  for (int64_t y = ry - 1; y <= ry + 1; y++) {
+    if (!valid(y, mo, d, h, mi, se)) continue;
+    int64_t t = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
+    if (!found || std::llabs(t - ref_ns) < std::llabs(best - ref_ns)) best = t;
+    found = true;
+  }
+  if (!found) return false;
+  ns = best;
   return true;
 }
 
@@ -179,7 +202,7 @@ bool parse_clf_time(std::string_view s, int64_t& ns) {
     return false;
   int tz = 0;
   if (s.size() >= 26 && s[20] == ' ' && !parse_tz_offset(s.substr(21, 5), tz)) return false;
-  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
+  if (!valid_year(y) || !valid(y, mo, d, h, mi, se)) return false;
   ns = make_ns(y, mo, d, h, mi, se, 0, tz);
   return true;
 }
@@ -201,7 +224,7 @@ bool parse_ctime(std::string_view s, int tz_sec, int64_t& ns) {
   size_t p = 19;
   int64_t frac = parse_frac(s, p);
   if (p >= s.size() || s[p] != ' ' || !digits(s, p + 1, 4, y)) return false;
-  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
+  if (!valid_year(y) || !valid(y, mo, d, h, mi, se)) return false;
   ns = make_ns(y, mo, d, h, mi, se, frac, tz_sec);
   return true;
 }
@@ -212,24 +235,34 @@ bool parse_slash_time(std::string_view s, int tz_sec, int64_t& ns) {
       !digits(s, 8, 2, d) || s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' ||
       !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
     return false;
-  if (!valid(mo, d, h, mi, se) || !valid_year(y)) return false;
+  if (!valid_year(y) || !valid(y, mo, d, h, mi, se)) return false;
   ns = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
   return true;
 }
 
 bool parse_epoch(std::string_view s, int64_t& ns) {
-  int64_t sec = 0;
+  // Seconds, milliseconds (Java, JavaScript), microseconds or nanoseconds since 1970, told
+  // apart by magnitude: any of them from 1973 to 2286 falls in its own range of digits.
+  uint64_t v = 0;
   size_t p = 0;
   if (s.empty()) return false;
   while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
-    if (p > 12) return false;
-    sec = sec * 10 + (s[p] - '0');
+    if (p >= 19) return false;
+    v = v * 10 + static_cast<uint64_t>(s[p] - '0');
     p++;
   }
   if (p == 0) return false;
+  size_t int_end = p;
   int64_t frac = parse_frac(s, p);
   if (p != s.size()) return false;
-  ns = sec * kNsPerSec + frac;
+  int64_t scale;  // ns per unit
+  if (v < 10000000000ULL) scale = kNsPerSec;                 // s (to 2286)
+  else if (v < 10000000000000ULL) scale = 1000000;           // ms
+  else if (v < 10000000000000000ULL) scale = 1000;           // µs
+  else scale = 1;                                            // ns
+  if (scale != kNsPerSec && int_end != s.size()) frac = frac / (kNsPerSec / scale);  // a fraction of a ms or µs
+  if (v > static_cast<uint64_t>(INT64_MAX / scale)) return false;
+  ns = static_cast<int64_t>(v) * scale + frac;
   return true;
 }
 
@@ -262,7 +295,7 @@ bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
       ns = t;
       return true;
     }
-    if (s.size() < 5 || s[3] != '-') return false;
+    if (s.size() < 5 || (s[3] != '-' && s[3] != '+')) return false;
     int64_t n = 0;
     size_t p = 4;
     while (p < s.size() && s[p] >= '0' && s[p] <= '9') n = n * 10 + (s[p++] - '0');
@@ -275,7 +308,8 @@ bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
       case 'd': unit = 86400; break;
       default: return false;
     }
-    ns = t - n * unit * kNsPerSec;
+    if (n > 100000LL * 365 * 86400 / unit) return false;
+    ns = s[3] == '-' ? t - n * unit * kNsPerSec : t + n * unit * kNsPerSec;
     return true;
   }
   size_t used = 0;

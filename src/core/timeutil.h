@@ -17,23 +17,25 @@ int month_from_abbrev(std::string_view s);
 // RFC 3339 / ISO 8601: 2024-03-01T08:00:00[.123456][Z|+08:00]; a space instead of T is taken.
 // Without a zone, `default_tz_sec` is used.
 bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec = 0, size_t* consumed = nullptr);
-// BSD syslog "Mmm dd hh:mm:ss" (no year): the year is the one that puts the time closest to
-// (and not more than a day after) `ref_ns`.
-bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns);
+// BSD syslog "Mmm dd hh:mm:ss": with `year` 0 (the line names none) the year is the one of
+// the three around `ref_ns` that puts the time closest to it. Dates that do not exist fail.
+bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns, int year = 0);
 // Common Log Format: 10/Oct/2000:13:55:36 -0700
 bool parse_clf_time(std::string_view s, int64_t& ns);
 // ctime style used by Apache error logs: "Sun Dec 04 04:47:44 2005" (optionally with .micro)
 bool parse_ctime(std::string_view s, int tz_sec, int64_t& ns);
 // nginx error log: 2024/01/15 10:00:00
 bool parse_slash_time(std::string_view s, int tz_sec, int64_t& ns);
-// "1364481363.243" (seconds with fraction) as in auditd and JSON epoch values.
+// Epoch time: "1364481363.243" (seconds with fraction, auditd), or milliseconds,
+// microseconds or nanoseconds since 1970 (told apart by magnitude).
 bool parse_epoch(std::string_view s, int64_t& ns);
 
 // 2024-03-01T08:00:00.123456789Z (fraction only as long as needed, milliseconds at least)
 std::string format_rfc3339(int64_t ns);
 // Local date and time of a ns timestamp in the zone, to the minute: "2026-11-29 20:40".
 std::string local_time(int64_t ns, int tz_sec);
-// Parses a user-supplied time: RFC 3339, a date (YYYY-MM-DD), "now", or "now-15m/-2h/-7d".
+// Parses a user-supplied time: RFC 3339, a date (YYYY-MM-DD), "now", "now-15m/-2h/-7d" or
+// "now+1d".
 bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns);
 // Parses "+08:00", "-0500", "Z", "UTC" into seconds east of UTC.
 bool parse_tz_offset(std::string_view s, int& sec);

@@ -34,8 +34,6 @@ bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec.
 
 namespace {
 
-constexpr int64_t kFutureSlack = 86400LL * kSec;  // a clock a day ahead is an error, not a log time
-
 // Whether a field id names the reserved namespace. The well-known fields never do; a dynamic
 // id's name never changes, so each thread remembers the answer (no registry lock per field on
 // the ingest path).
@@ -49,8 +47,9 @@ bool reserved_id(FieldId id) {
 
 }  // namespace
 
-int guard_input_event(Event& ev) {
+int guard_input_event(Event& ev, const ParseContext& ctx) {
   static const FieldId original_time = FieldRegistry::intern("event.original_time");
+  static const FieldId adjusted = FieldRegistry::intern("event.time_adjusted");
   static const FieldId at = FieldRegistry::intern("@timestamp");
   int renamed = 0;
   // One pass over the fields: most events hold only well-known fields and none of the
@@ -82,20 +81,22 @@ int guard_input_event(Event& ev) {
       ev.set(id, "claimed." + std::string(trim(v)));
       renamed++;
     }
-  // Event time: bounded to [1970, reception + 1 day]. A sender's time outside it is kept in
-  // event.original_time; the event is filed at its reception, so no line can pin a segment
-  // against retention or hide among events of another year.
-  if (ev.received && (ev.ts > ev.received + kFutureSlack || ev.ts < 0)) {
-    ev.set(original_time, format_rfc3339(ev.ts));
+  // Event time: bounded to a window around reception (ParseContext). A sender's time outside
+  // it is kept in event.original_time and the event is tagged; it is filed at its reception,
+  // so no line can pin a segment against retention or hide among events of another year.
+  if (ev.received && (ev.ts > ev.received + ctx.max_future_ns || ev.ts < ev.received - ctx.max_past_ns || ev.ts < 0)) {
+    if (!ev.has(original_time)) ev.set(original_time, format_rfc3339(ev.ts));
+    ev.set(adjusted, ev.ts > ev.received ? "future" : "past");
     ev.ts = ev.received;
   }
-  // A sender's time no parser could read ("2999-01-01T..."): kept as event.original_time, so
-  // the event's one @timestamp is the time it is filed at.
+  // A sender's time no parser could read ("2999-01-01T...", "Feb 31"): kept as
+  // event.original_time, so the event's one @timestamp is the time it is filed at.
   if (stray_at) {
     if (!ev.has(original_time)) ev.set(original_time, ev.get(at));
     for (size_t i = 0; i < ev.fields.size(); i++)
       if (ev.fields[i].id == at) ev.fields.erase(ev.fields.begin() + static_cast<long>(i--));
   }
+  if ((stray_at || ev.has(original_time)) && !ev.has(adjusted)) ev.set(adjusted, "invalid");
   return renamed;
 }
 

@@ -22,6 +22,11 @@ namespace wardsec {
 struct ParseContext {
   int64_t received = 0;  // ns; reference time for year-less timestamps
   int tz_sec = 8 * 3600;  // zone for timestamps that carry none (China Standard Time by default)
+  // An event's own time must fall within [received - max_past, received + max_future]; else
+  // it is filed at reception, the sender's time kept in event.original_time, and tagged
+  // (event.time_adjusted: future / past / invalid).
+  int64_t max_future_ns = 86400LL * 1000000000LL;
+  int64_t max_past_ns = 3650LL * 86400 * 1000000000LL;
 };
 
 class EnvelopeParser {
@@ -106,7 +111,7 @@ bool is_reserved_field(std::string_view name);
 // claimed.* (returns how many), and bounds the event time (a time more than a day after
 // reception, or before 1970, becomes the reception time; the sender's is kept in
 // event.original_time).
-int guard_input_event(Event& ev);
+int guard_input_event(Event& ev, const ParseContext& ctx = {});
 
 // Decodes raw lines into events with the registered parsers. Thread-safe (const); counters
 // are atomics.

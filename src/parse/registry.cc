@@ -60,7 +60,7 @@ Decoder::Decoder(const ParserRegistry* reg) : reg_(reg) {}
 
 void Decoder::decode(Event& ev, const ParseContext& ctx) const {
   decode_parsed(ev, ctx);
-  if (guard_input_event(ev)) reserved_.fetch_add(1, std::memory_order_relaxed);
+  if (guard_input_event(ev, ctx)) reserved_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {

@@ -79,7 +79,12 @@ class Rfc5424 : public EnvelopeParser {
     ev.set_int(kSyslogVersion, 1);
     if (ts != "-") {
       int64_t t;
-      if (parse_rfc3339(ts, t, ctx.tz_sec)) ev.ts = t;
+      if (parse_rfc3339(ts, t, ctx.tz_sec)) {
+        ev.ts = t;
+      } else {  // a time that cannot be (year 9999, Feb 31): filed at reception, kept, tagged by the guard
+        static const FieldId original_time = FieldRegistry::intern("event.original_time");
+        ev.set(original_time, ts);
+      }
     }
     if (host != "-") ev.set(kHostName, host);
     if (app != "-") {
@@ -167,16 +172,31 @@ class Rfc3164 : public EnvelopeParser {
     if (pri >= 0) set_pri(ev, pri);
     int64_t t;
     bool have_time = false;
-    if (s.size() >= 15 && parse_bsd_time(s, ctx.received, ctx.tz_sec, t)) {
-      s.remove_prefix(15);
+    // Some devices add the year or milliseconds: "Dec 10 06:55:46 2024" / ".123"; a year
+    // named is the year.
+    int year = 0;
+    size_t stamp = 15;
+    if (s.size() > 15 && s[15] == '.') {
+      stamp = 16;
+      while (stamp < s.size() && is_digit(s[stamp])) stamp++;
+    }
+    if (s.size() > stamp + 5 && s[stamp] == ' ' && is_digit(s[stamp + 1]) && is_digit(s[stamp + 2]) && is_digit(s[stamp + 3]) &&
+        is_digit(s[stamp + 4]) && s[stamp + 5] == ' ') {
+      year = (s[stamp + 1] - '0') * 1000 + (s[stamp + 2] - '0') * 100 + (s[stamp + 3] - '0') * 10 + (s[stamp + 4] - '0');
+      stamp += 5;
+    }
+    bool bsd_shape = s.size() >= 15 && month_from_abbrev(s) && s[3] == ' ' && s[9] == ':' && s[12] == ':';
+    if (bsd_shape && parse_bsd_time(s, ctx.received, ctx.tz_sec, t, year)) {
+      s.remove_prefix(stamp);
       have_time = true;
-      // Some devices append the year or milliseconds: "Dec 10 06:55:46 2024" / ".123"
-      if (s.size() > 5 && s[0] == ' ' && is_digit(s[1]) && is_digit(s[4]) && s[5] == ' ') s.remove_prefix(5);
-      if (!s.empty() && s[0] == '.') {
-        size_t i = 1;
-        while (i < s.size() && is_digit(s[i])) i++;
-        s.remove_prefix(i);
-      }
+    } else if (bsd_shape) {
+      // A date that does not exist ("Feb 31") or a year out of range: the line is kept,
+      // filed at reception, the sender's text in event.original_time (the guard tags it).
+      static const FieldId original_time = FieldRegistry::intern("event.original_time");
+      ev.set(original_time, s.substr(0, stamp));
+      s.remove_prefix(stamp);
+      have_time = true;
+      t = 0;
     } else {
       size_t used = 0;
       if (s.size() >= 19 && is_digit(s[0]) && parse_rfc3339(s, t, ctx.tz_sec, &used) && used >= 19) {
@@ -185,7 +205,7 @@ class Rfc3164 : public EnvelopeParser {
       }
     }
     if (!have_time && pri < 0) return false;
-    if (have_time) ev.ts = t;
+    if (have_time && t) ev.ts = t;
     while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
     // Host name is absent when the next token is already the tag ("sshd[1]:", "su:").
     std::string_view rest = s;

@@ -244,3 +244,37 @@ TEST(Guard, EventTimesAreBoundedToReception) {
   EXPECT_LT(ok.ts, wardsec::test::kTestReceived);
   EXPECT_EQ(ok.get("event.original_time"), "");
 }
+
+// The timestamp table of the fault campaign: every odd time is filed at reception, the
+// sender's value kept and the event tagged; good times pass untouched.
+TEST(EventTime, OddTimesAreBoundedKeptAndTagged) {
+  const int64_t rx = test::kTestReceived;  // 2026-12-31T00:00:00Z
+  struct Case {
+    const char* line;
+    const char* ts;        // expected @timestamp
+    const char* adjusted;  // expected event.time_adjusted ("" none)
+  } cases[] = {
+      {"<13>1 2300-01-01T00:00:00Z h app - - - x", "2026-12-31T00:00:00.000Z", "invalid"},
+      {"<13>1 9999-12-31T23:59:59Z h app - - - x", "2026-12-31T00:00:00.000Z", "invalid"},
+      {"<13>1 0001-01-01T00:00:00Z h app - - - x", "2026-12-31T00:00:00.000Z", "invalid"},
+      {"<13>1 2099-01-01T00:00:00Z h app - - - x", "2026-12-31T00:00:00.000Z", "future"},
+      {"<13>1 2026-12-30T20:00:00Z h app - - - x", "2026-12-30T20:00:00.000Z", ""},
+      {R"({"@timestamp":1798675100000,"message":"ms epoch"})", "2026-12-30T23:58:20.000Z", ""},
+      {R"({"ts":1798675100000000,"message":"us epoch"})", "2026-12-30T23:58:20.000Z", ""},
+      {R"({"@timestamp":"9999-01-01T00:00:00Z","message":"x"})", "2026-12-31T00:00:00.000Z", "invalid"},
+      {"<13>Jan  1 12:00:00 h app: 36 h fast", "2026-12-31T00:00:00.000Z", "future"},
+      {"<13>Dec 30 12:00:00 h app: 12 h behind", "2026-12-30T04:00:00.000Z", ""},
+      {"<13>Mar  5 12:00:00 2024 h app: year named", "2024-03-05T04:00:00.000Z", ""},
+      {"<13>Feb 31 12:00:00 h app: no such day", "2026-12-31T00:00:00.000Z", "invalid"},
+  };
+  static const FieldId adj = FieldRegistry::intern("event.time_adjusted");
+  static const FieldId orig = FieldRegistry::intern("event.original_time");
+  for (const auto& c : cases) {
+    Event ev = test::decode(c.line, rx);
+    EXPECT_EQ(format_rfc3339(ev.ts), c.ts) << c.line;
+    EXPECT_EQ(ev.get(adj), c.adjusted) << c.line;
+    if (*c.adjusted) EXPECT_FALSE(ev.get(orig).empty()) << c.line;
+  }
+  Event named = test::decode("<13>Mar  5 12:00:00 2024 h app: year named", rx);
+  EXPECT_EQ(named.get(kHostName), "h");
+}

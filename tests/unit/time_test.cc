@@ -29,6 +29,36 @@ TEST(Time, OtherFormats) {
   EXPECT_FALSE(parse_user_time("yesterday", 0, ns));
 }
 
+// Epochs by magnitude, dates that do not exist, years a timestamp cannot hold, now+N.
+TEST(Time, EpochUnitsDatesAndRelativeFuture) {
+  int64_t ns;
+  for (const char* e : {"1764547200", "1764547200000", "1764547200000000", "1764547200000000000"}) {
+    ASSERT_TRUE(parse_epoch(e, ns)) << e;
+    EXPECT_EQ(format_rfc3339(ns), "2025-12-01T00:00:00.000Z") << e;
+  }
+  ASSERT_TRUE(parse_epoch("1764547200123.5", ns));
+  EXPECT_EQ(format_rfc3339(ns), "2025-12-01T00:00:00.123500Z");
+  EXPECT_FALSE(parse_epoch("99999999999999999999", ns));
+  for (const char* bad : {"2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2300-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                          "0001-01-01T00:00:00Z", "2026-04-31T00:00:00Z"})
+    EXPECT_FALSE(parse_rfc3339(bad, ns)) << bad;
+  EXPECT_TRUE(parse_rfc3339("2028-02-29T00:00:00Z", ns));
+  const int64_t ref = 1798675200LL * kSec;  // 2026-12-31T00:00:00Z
+  EXPECT_FALSE(parse_bsd_time("Feb 31 10:00:00", ref, 0, ns));
+  EXPECT_FALSE(parse_bsd_time("Feb 29 10:00:00", ref, 0, ns));  // not in 2025, 2026 or 2027
+  ASSERT_TRUE(parse_bsd_time("Jan  1 12:00:00", ref, 0, ns));  // 36 h ahead: next year, not last
+  EXPECT_EQ(format_rfc3339(ns), "2027-01-01T12:00:00.000Z");
+  ASSERT_TRUE(parse_bsd_time("Dec 29 12:00:00", ref, 0, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-12-29T12:00:00.000Z");
+  ASSERT_TRUE(parse_bsd_time("Mar  5 12:00:00", ref, 0, ns, 2024));
+  EXPECT_EQ(format_rfc3339(ns), "2024-03-05T12:00:00.000Z");
+  int64_t now = now_ns(), t;
+  ASSERT_TRUE(parse_user_time("now+1d", 0, t));
+  EXPECT_NEAR(static_cast<double>(t - now), 86400.0 * kSec, 5.0 * kSec);
+  EXPECT_FALSE(parse_user_time("now+", 0, t));
+  EXPECT_FALSE(parse_user_time("now+99999999999999d", 0, t));
+}
+
 TEST(Strings, CidrAndTokens) {
   auto c = parse_cidr("10.20.0.0/22");
   ASSERT_TRUE(c);
