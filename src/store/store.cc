@@ -267,7 +267,6 @@ WriterStats StoreWriter::stats() const {
 Status StoreWriter::commit(bool sync) {
   Status s = seal_block();
   if (s) s = drain();
-  if (!s) return s;
   if (!s) {
     reset_after_error(false);
     return s;
