@@ -1315,7 +1315,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "wardsec retention: %s\n", !s ? s.error().c_str() : r.error().c_str());
       return 1;
     }
-    std::printf("removed %d segment(s) older than %d days; receipts are in %s/checkpoints.log\n", *r, days, cfg->data_dir.c_str());
+    std::printf("removed %d segment(s) stored more than %d days ago; receipts are in %s/checkpoints.log\n", *r, days, cfg->data_dir.c_str());
     return 0;
   }
   return 0;

@@ -148,6 +148,8 @@ void Pipeline::decode_loop() {
         if (b.msgs[i].truncated) ev.flags |= kTruncated;
         ParseContext ctx = opt_.parse;
         ctx.received = ev.received;
+        // An imported file is history: its old times are its times (only the future is bounded).
+        if (b.input == "file") ctx.max_past_ns = ctx.received;
         decoder_.decode(ev, ctx);
         if (opt_.enrich) opt_.enrich(ev);
         if (!b.input.empty()) ev.set(input_id, b.input);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <cstdint>
 #include <set>
 
 #include "core/strutil.h"
@@ -158,7 +159,9 @@ Status StoreWriter::recover() {
     last_ts_ = log.last_cp->last;
   }
   auto segs = list_segments(opt_.data_dir);
+  replay_from_ = UINT64_MAX;
   if (Status s = recover_tail(segs, log); !s) return s;
+  if (replay_from_ == UINT64_MAX) replay_from_ = next_seq_;
   // 3. Events written after the last checkpoint.
   uint64_t cp_block = log.last_cp ? log.last_cp->block : 0;
   bool any_cp = log.last_cp.has_value();
@@ -246,6 +249,7 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
   } else if (auto last = last_block_before(segs)) {
     files_head = last->digest;
   }
+  replay_from_ = files_next;  // the commit log's records from here on are not in a whole block
   // Damage before the last good block stays in place: copied to quarantine, recorded once.
   std::vector<ByteRange> damaged;
   for (const auto& s : seen)

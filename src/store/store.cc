@@ -62,6 +62,7 @@ StoreWriter::~StoreWriter() {
   if (sealer_.joinable()) sealer_.join();  // finishes queued blocks first
   if (seg_fd_ >= 0) ::close(seg_fd_);
   if (log_fd_ >= 0) ::close(log_fd_);
+  if (wal_fd_ >= 0) ::close(wal_fd_);
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -87,6 +88,16 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
     pthread_setname_np(pthread_self(), "ws-sealer");
     raw->sealer_loop();
   });
+  // Acknowledged events that were only in the commit log when the last run ended: sealed now.
+  if (Status ws = w->wal_open(); !ws) return Error{ws.error()};
+  auto replayed = w->wal_replay(w->replay_from_);
+  if (!replayed) return Error{replayed.error()};
+  if (*replayed) {
+    w->recovery_.cut.push_back("commit log: " + std::to_string(*replayed) + " acknowledged event(s) that were not yet in a sealed block were sealed");
+    if (Status cs = w->commit(false); !cs) return Error{cs.error()};
+    if (Status cs = w->sync_segment(); !cs) return Error{cs.error()};
+  }
+  if (Status cs = w->wal_clear(); !cs) return Error{cs.error()};
   return w;
 }
 
@@ -120,7 +131,9 @@ Status StoreWriter::open_new_segment(uint64_t id) {
 }
 
 Status StoreWriter::add(const Event& ev) {
+  if (wal_mode_) wal_enc_.add(ev);
   if (enc_.count() == 0) {
+    block_started_ = now_ns();
     blk_ts_min_ = blk_ts_max_ = ev.ts;
   } else {
     blk_ts_min_ = std::min(blk_ts_min_, ev.ts);
@@ -144,6 +157,12 @@ Status StoreWriter::seal_block() {
   j.payload = enc_.finish();
   j.index = Bloom::build(bloom_keys_);
   bloom_keys_.clear();
+  // The commit log's copy of this block is not needed once it is written (it stays in the
+  // file until a synced commit empties it). A small block means slow traffic: the next one
+  // keeps a copy for the log, so commits need not seal it.
+  if (wal_enc_.count()) (void)wal_enc_.finish();
+  wal_logged_ = 0;
+  wal_mode_ = j.payload.size() < opt_.min_seal_bytes;
   std::unique_lock lk(mu_);
   done_cv_.wait(lk, [&] { return jobs_.size() < 2 || !sealer_error_.ok(); });
   if (!sealer_error_.ok()) return sealer_error_;
@@ -265,7 +284,10 @@ WriterStats StoreWriter::stats() const {
 }
 
 Status StoreWriter::commit(bool sync) {
-  Status s = seal_block();
+  // A small, young open block stays open: its new events go to the commit log instead.
+  bool keep_open = sync && enc_.count() > 0 && wal_mode_ && wal_fd_ >= 0 && enc_.size() < opt_.min_seal_bytes &&
+                   now_ns() - block_started_ < opt_.seal_after_ns && wal_logged_ + wal_enc_.count() == enc_.count();
+  Status s = keep_open ? Status() : seal_block();
   if (s) s = drain();
   if (!s) {
     reset_after_error(false);
@@ -276,6 +298,14 @@ Status StoreWriter::commit(bool sync) {
       reset_after_error(true);
       return f;
     }
+  }
+  if (keep_open) {
+    if (Status w = wal_append(); !w) {
+      reset_after_error(false);
+      return w;
+    }
+  } else if (sync && enc_.count() == 0) {
+    if (Status w = wal_clear(); !w) return w;  // everything it held is in synced blocks
   }
   if (dirty_since_cp_ && now_ns() - last_cp_time_ >= opt_.checkpoint_every_ns) return checkpoint_now(false);
   return {};
@@ -313,9 +343,14 @@ uint64_t StoreWriter::reset_after_error(bool sync_failed) {
   }
   uint64_t dropped = enc_.count();
   if (dropped) (void)enc_.finish();
-  discarded_ += dropped;
+  if (wal_enc_.count()) (void)wal_enc_.finish();
+  wal_logged_ = 0;
   bloom_keys_.clear();
   open_block_seq_ = next_seq_;
+  // What the commit log holds for blocks that did not make it was acknowledged: back it goes.
+  auto replayed = wal_fd_ >= 0 ? wal_replay(next_seq_) : Result<uint64_t>(uint64_t{0});
+  uint64_t back = replayed ? *replayed : 0;
+  discarded_ += dropped > back ? dropped - back : 0;
   errors_reset_++;
   return dropped;
 }
@@ -389,7 +424,9 @@ Status StoreWriter::rotate() {
 }
 
 Status StoreWriter::close() {
-  Status s = commit(true);
+  Status s = commit(false);  // seals the open block
+  if (s) s = sync_segment();
+  if (s && enc_.count() == 0) s = wal_clear();
   if (!s) return s;
   if (dirty_since_cp_) return checkpoint_now(false);
   return {};

@@ -32,6 +32,10 @@ struct StoreOptions {
   SignAlg sign = SignAlg::kSm2;
   size_t block_bytes = 2u << 20;   // seal a block at this much raw payload...
   size_t block_events = 32768;     // ...or this many events
+  // A commit seals the open block only once it holds this much (or is seal_after_ns old);
+  // smaller ones are made durable through the commit log (<data>/wal) instead.
+  size_t min_seal_bytes = 64u << 10;
+  int64_t seal_after_ns = 1000000000LL;
   uint64_t segment_bytes = 64ull << 20;
   int64_t segment_span_ns = 86400LL * 1000000000LL;  // one segment per day at most
   uint32_t checkpoint_every_blocks = 64;
@@ -139,6 +143,10 @@ class StoreWriter {
   Status write_block(Job& j, int level);
   Status checkpoint_now(bool closed_segment);
   Status sync_segment();
+  Status wal_open();
+  Status wal_append();
+  Status wal_clear();
+  Result<uint64_t> wal_replay(uint64_t from);
   uint64_t reset_after_error(bool sync_failed);
   Status open_new_segment(uint64_t id);
   Status append_log_line(std::string body);
@@ -172,6 +180,14 @@ class StoreWriter {
   int64_t last_cp_time_ = 0;
   bool dirty_since_cp_ = false;
   bool dirty_since_sync_ = false;
+  // the commit log: wal_enc_ holds the open block's events not yet in it (only while
+  // wal_mode_, which starts with a block after a small one was sealed)
+  int wal_fd_ = -1;
+  bool wal_mode_ = true;
+  PayloadEncoder wal_enc_;
+  uint32_t wal_logged_ = 0;  // events of the open block that are in the commit log
+  int64_t block_started_ = 0;
+  uint64_t replay_from_ = 0;  // set by recovery: blocks from here on are not in the segments
   // open block
   PayloadEncoder enc_;
   KeySet bloom_keys_;

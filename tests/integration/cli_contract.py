@@ -82,11 +82,13 @@ def body(r):
             p.terminate()
             p.wait(20)
         r.check(p.returncode == 0, "serve exits 0 on SIGTERM")
-        # Retention with receipts: everything here is from 2005/2025, so --days 30 expires it.
+        # Retention counts from when the center stored the data, not from the events' own times:
+        # these are from 2005/2025 but were stored today, so --days 30 keeps them. (Expiry with
+        # receipts is performed on the store in tests/unit/store_test.cc.)
         res = cli(w, "retention", "--data", data2, "--days", "30")
-        r.check("removed 1 segment" in res.stdout, "retention removes the expired segment")
+        r.check("removed 0 segment" in res.stdout, f"retention keeps data stored today whatever its event times ({res.stdout.strip()})")
         res = cli(w, "verify", "--data", data2, check=False)
-        r.check(res.returncode == 0 and "expired by retention" in res.stdout, "verify tells expired segments apart (receipt)")
+        r.check(res.returncode == 0, "the store verifies after retention")
         rules_contract(r, w, t)
         catalog_contract(r, w)
         check_host_contract(r, w, t)

@@ -510,6 +510,53 @@ TEST(Store, VerifyDuringAWriteIsNotAnAlarm) {
   EXPECT_NE(r.summary().find("unfinished block"), std::string::npos) << r.summary();
 }
 
+// A slow sender acknowledged one event at a time: commits go to the commit log, blocks are
+// sealed by size and age (not one per commit), and what was acknowledged survives a crash.
+TEST(Store, GroupCommitLogKeepsSmallCommitsOutOfBlocks) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  o.block_events = 32768;
+  o.seal_after_ns = 3600LL * kSec;  // only size seals here
+  uint64_t acked = 0;
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok());
+    demo::Generator g(3);
+    for (int i = 0; i < 300; i++) {
+      Event ev = test::decode(g.next(now_ns()), now_ns());
+      ASSERT_TRUE((*w)->add(ev).ok());
+      ASSERT_TRUE((*w)->commit(true).ok());  // each one acknowledged
+      acked++;
+    }
+    EXPECT_LE((*w)->stats().blocks, 3u);  // 300 commits, not 300 blocks
+    // No close(): as if killed. The open block lives only in the commit log.
+  }
+  EXPECT_GT(fs::file_size(o.data_dir + "/wal"), 0u);
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok()) << w.error();
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  EXPECT_EQ(fs::file_size(o.data_dir + "/wal"), 0u);
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_EQ(r.events, acked);
+  // A torn last record (a crash while appending it) is not replayed.
+  {
+    auto w = StoreWriter::open(o);
+    Event ev = test::decode("<13>1 2026-12-30T10:00:00Z h app - - - torn", now_ns());
+    ASSERT_TRUE((*w)->add(ev).ok());
+    ASSERT_TRUE((*w)->commit(true).ok());
+  }
+  fs::resize_file(o.data_dir + "/wal", fs::file_size(o.data_dir + "/wal") - 3);
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok()) << w.error();
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  EXPECT_EQ(verify(t.path()).events, acked);
+}
+
 TEST(Store, Sha256AndEd25519Suite) {
   test::TempDir t;
   StoreOptions o = small_opts(t.path());
