@@ -122,16 +122,22 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
   }
 }
 
+void Detector::start_live_at(uint64_t end) {
+  next_ref_ = end;
+  cursor_held_ = true;
+}
+
 void Detector::save_cursor() {
   cursor_saved_at_ = now_ns();
   flush_repeats();
-  if (!cursor_dirty_) return;
+  if (!cursor_dirty_ || cursor_held_) return;
   if (Status s = alerts_->set_cursor(next_ref_); !s) spdlog::error("detection cursor not saved: {}", s.error());
   cursor_dirty_ = false;
   cursor_saved_at_ = now_ns();
 }
 
-Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, uint64_t max_events) {
+Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, uint64_t max_events, Progress* progress,
+                                    const std::atomic<bool>* stop) {
   auto cur = alerts_->cursor();
   if (!cur) return Error{cur.error()};
   if (!cur->has_value() || **cur > end) {
@@ -175,6 +181,7 @@ Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, u
                  backlog, max_events, skip);
   else if (backlog)
     spdlog::info("detection: examining {} stored event(s) that were not examined before the last stop", backlog);
+  if (progress) progress->total = backlog - skip;
   uint64_t seen = 0, examined = 0;
   std::vector<Event> evs, batch;
   std::vector<uint64_t> refs;
@@ -196,9 +203,15 @@ Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, u
     }
     process(batch, batch.size(), refs);
     examined += batch.size();
+    if (progress) progress->done = examined;
+    if (stop && stop->load()) return Status{Error{"stopped"}};
     return Status{};
   });
-  if (!s) return Error{s.error()};
+  if (!s) {
+    save_cursor();  // how far it got
+    if (stop && stop->load()) return examined;
+    return Error{s.error()};
+  }
   next_ref_ = end;
   cursor_dirty_ = true;
   save_cursor();

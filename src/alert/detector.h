@@ -53,8 +53,19 @@ class Detector {
   // Examines what was stored but not yet examined (the server was killed, or events were
   // imported while it was down): refs from the saved cursor up to `end` (the store's next
   // reference), at most `max_events` of the newest of them. On a first start the cursor is
-  // set to `end` (history is not re-examined). Call before the pipeline starts.
-  Result<uint64_t> catch_up(const std::string& data_dir, uint64_t end, uint64_t max_events = 2000000);
+  // set to `end` (history is not re-examined). `progress` (if given) counts the backlog and
+  // what was examined of it; `stop` ends it early (the cursor keeps how far it got).
+  struct Progress {
+    std::atomic<uint64_t> total{0}, done{0};
+    std::atomic<bool> running{false};
+  };
+  Result<uint64_t> catch_up(const std::string& data_dir, uint64_t end, uint64_t max_events = 2000000, Progress* progress = nullptr,
+                            const std::atomic<bool>* stop = nullptr);
+  // Live detection starts at `end` while another detector catches up on what lies before it:
+  // until release_cursor(), this one does not move the saved cursor (a stop in between
+  // re-examines from the catch-up's position; repeats merge into the same alerts).
+  void start_live_at(uint64_t end);
+  void release_cursor() { cursor_held_ = false; }
   // Saves how far detection got and the repeats merged in memory (process() does both about
   // once a second).
   void save_cursor();
@@ -97,6 +108,7 @@ class Detector {
   int64_t max_ts_ = 0;
   uint64_t next_ref_ = 0;  // the cursor: refs below it were examined
   bool cursor_dirty_ = false;
+  std::atomic<bool> cursor_held_{false};
   int64_t cursor_saved_at_ = 0;
   DetectorStats stats_;
 };

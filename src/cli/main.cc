@@ -155,7 +155,16 @@ int run_server(Config cfg, bool demo, double rate) {
     return 1;
   }
   alert::Outputs outputs(cfg.outputs);
-  std::unique_ptr<alert::Detector> detector;
+  std::unique_ptr<alert::Detector> detector, backlog_detector;
+  alert::Detector::Progress backlog_progress;
+  std::thread backlog_thread;
+  struct JoinBacklog {  // any return below ends the catch-up first (it keeps its place)
+    std::thread& t;
+    ~JoinBacklog() {
+      g_stop = true;
+      if (t.joinable()) t.join();
+    }
+  } join_backlog{backlog_thread};
   if (cfg.detection_enabled) {
     // Alerts name the graded system of their asset (inventory in <data>/compliance.db).
     if (auto inv = compliance::Inventory::open(cfg.data_dir + "/compliance.db")) {
@@ -170,8 +179,35 @@ int run_server(Config cfg, bool demo, double rate) {
       return 1;
     }
     detector = std::move(d.value());
-    auto caught = detector->catch_up(cfg.data_dir, (*writer)->next_ref());
-    if (!caught) spdlog::error("{}", caught.error());
+    // Events stored but never examined (a kill, an import while the center was down): a
+    // second detector examines them in the background while live detection starts at once;
+    // progress is in /api/v1/metrics (detect_backlog_total / _done).
+    uint64_t end = (*writer)->next_ref();
+    auto cur = (*alerts)->cursor();
+    if (cur && cur->has_value() && **cur < end) {
+      detector->start_live_at(end);
+      auto b = alert::Detector::create(cfg.detection, **alerts, outputs,
+                                       [&pipeline](std::vector<Event>&& evs) { return pipeline.try_submit_events(std::move(evs)); });
+      if (!b) {
+        std::fprintf(stderr, "wardsec: %s\n", b.error().c_str());
+        return 1;
+      }
+      backlog_detector = std::move(b.value());
+      backlog_progress.running = true;
+      backlog_thread = std::thread([&, end] {
+        pthread_setname_np(pthread_self(), "ws-backlog");
+        auto n = backlog_detector->catch_up(cfg.data_dir, end, UINT64_MAX, &backlog_progress, &g_stop);
+        if (!n) spdlog::error("{}", n.error());
+        else if (!g_stop) {
+          spdlog::info("detection: the backlog is examined ({} events)", *n);
+          detector->release_cursor();
+        }
+        backlog_progress.running = false;
+      });
+    } else {
+      auto caught = detector->catch_up(cfg.data_dir, end);  // first start: the cursor is set to the store's end
+      if (!caught) spdlog::error("{}", caught.error());
+    }
     alert::Detector* det = detector.get();
     pipeline.set_observer([det](const std::vector<Event>& evs, size_t n, const std::vector<uint64_t>& refs) { det->process(evs, n, refs); },
                           cfg.detection_queue_mib << 20);
@@ -211,7 +247,9 @@ int run_server(Config cfg, bool demo, double rate) {
            std::to_string(d.alerts_created.load()) + ",\"alerts_merged\":" + std::to_string(d.alerts_merged.load()) +
            ",\"alerts_suppressed\":" + std::to_string(d.alerts_suppressed.load()) + ",\"alert_errors\":" +
            std::to_string(d.alert_errors.load()) + ",\"correlation_groups\":" + std::to_string(c.groups) +
-           ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) + ",";
+           ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) + ",\"detect_backlog_total\":" +
+           std::to_string(backlog_progress.total.load()) + ",\"detect_backlog_done\":" + std::to_string(backlog_progress.done.load()) +
+           ",\"detect_backlog_running\":" + (backlog_progress.running ? "true" : "false") + ",";
     }
     m += disk.metrics_json() + ",";
     const auto& o = outputs.stats();
@@ -300,6 +338,7 @@ int run_server(Config cfg, bool demo, double rate) {
   g_stop = true;
   if (gen.joinable()) gen.join();
   if (dbcap.joinable()) dbcap.join();
+  if (backlog_thread.joinable()) backlog_thread.join();  // g_stop ends it; its cursor keeps its place
   pipeline.stop();
   disk.stop();
   if (detector) detector->save_cursor();

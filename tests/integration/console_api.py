@@ -345,8 +345,11 @@ def body(r):
             ing = srv.client(res["token"])
             code, res = ing.call("POST", "/api/v1/ingest", raw=json.dumps({"message": "=HYPERLINK(\"http://x\")", "user": {"name": "csvtest"}}).encode())
             r.check(code == 200, f"a collector ingests ({code} {res})")
-            code, csv_text = again.get("/api/v1/search/export?" + urllib.parse.urlencode({"q": "user.name:csvtest", "format": "csv"}))
-            text = csv_text.decode("utf-8") if isinstance(csv_text, bytes) else str(csv_text)
+            def exported():  # acknowledged is durable; searchable once its block is sealed (within a second)
+                code, csv_text = again.get("/api/v1/search/export?" + urllib.parse.urlencode({"q": "user.name:csvtest", "format": "csv"}))
+                text = csv_text.decode("utf-8") if isinstance(csv_text, bytes) else str(csv_text)
+                return (code, text) if "csvtest" in text else None
+            code, text = wait_for(exported, 10, "the ingested line to be searchable")
             r.check(code == 200 and text.startswith("\ufeff@timestamp") and "'=HYPERLINK" in text,
                     f"CSV export (with a BOM for Excel) defuses formulas ({text[:160]!r})")
             code, res = again.get("/api/v1/search/export?format=xml")

@@ -22,9 +22,11 @@ import uuid
 from harness import Server, TempDir, args, cli, count, run, search_json, wait_for
 from rsyslog import Rsyslog
 
+# The configuration README.md recommends (its "Sending logs"), with the test's port.
 RELP_ACTION = '''module(load="omrelp")
-action(type="omrelp" target="127.0.0.1" port="{port}" template="RSYSLOG_SyslogProtocol23Format" windowSize="1024"
-       queue.type="LinkedList" queue.size="200000" action.resumeRetryCount="-1" action.resumeInterval="1")
+action(type="omrelp" target="127.0.0.1" port="{port}" windowSize="1024"
+       queue.type="LinkedList" queue.size="200000" queue.filename="wardsec" action.resumeRetryCount="-1"
+       action.resumeInterval="5")
 '''
 
 

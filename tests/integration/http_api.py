@@ -6,7 +6,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import Server, TempDir, args, cli, count, run
+from harness import Server, TempDir, args, cli, count, run, wait_for
 
 
 CLIENTS = {}
@@ -32,8 +32,10 @@ def body(r):
                                 ensure_ascii=False) for i in range(500)]
             code, body_ = req(base + "/api/v1/ingest", "\n".join(lines).encode(), "POST")
             r.check(code == 200 and body_.get("accepted") == 500, f"POST /api/v1/ingest accepts 500 JSON lines ({code} {body_})")
-            # Acknowledged means durable: the CLI (a separate reader) sees them at once.
-            r.check(count(w, data, "source.ip:10.50.7.88") == 500, "acknowledged batch is already searchable from disk")
+            # Acknowledged means durable (a synced block or the synced commit log); the CLI (a
+            # separate reader) sees them once their block is sealed, within a second.
+            r.check(wait_for(lambda: count(w, data, "source.ip:10.50.7.88") == 500 or None, 10, "the batch on disk"),
+                    "acknowledged batch is searchable from disk within seconds")
             code, res = req(base + "/api/v1/search?" + urllib.parse.urlencode({"q": "user.name:d42", "limit": "10"}))
             r.check(code == 200 and len(res["events"]) == 1 and res["events"][0]["db.statement"].startswith("SELECT"),
                     "GET /api/v1/search returns events with ECS keys")
