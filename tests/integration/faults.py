@@ -246,11 +246,32 @@ def framing_relp_and_time(r, w, t):
     r.check(res.returncode == 0, f"--to now+1d is accepted ({res.stderr.strip()})")
 
 
+def backlog_in_background(r, w, t):
+    """An import while the center was down: the next start examines it in the background."""
+    data, n = os.path.join(t, "backlog"), 200000
+    Server(w, data).start().stop()  # a first start sets where detection is
+    path = os.path.join(t, "backlog.log")
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(f"<86>Nov 26 08:00:00 his-app-01 sshd[1]: Accepted password for u{i} from 10.30.0.10 port 2222 ssh2\n")
+        f.write("<86>Nov 26 08:00:01 portal-web-01 sshd[1]: Failed password for root from 45.95.147.201 port 2222 ssh2\n")
+    cli(w, "import", "--data", data, path)
+    with Server(w, data) as srv:
+        m = srv.metrics()  # answers at once: the backlog does not hold up the start
+        r.check(m.get("detect_backlog_total", 0) >= n or m.get("detect_backlog_done", 0) >= n,
+                f"the start reports a backlog of {n} imported events ({m.get('detect_backlog_done')}/{m.get('detect_backlog_total')})")
+        wait_for(lambda: not srv.metrics().get("detect_backlog_running") or None, 120, "the backlog to be examined")
+        m = srv.metrics()
+        r.check(m["detect_backlog_done"] == m["detect_backlog_total"] >= n, f"every imported event was examined, none skipped ({m['detect_backlog_done']})")
+        code, res = srv.admin("secadmin").get("/api/v1/alerts?limit=50")
+        r.check(any("45.95.147.201" == a.get("source.ip") for a in res.get("alerts", [])), "the imported attack raised its alert")
+
+
 def body(r):
     w = args().wardsec
     with TempDir() as t:
         only = os.environ.get("FAULTS_ONLY")  # one step by name, for the inner loop
-        for step in (framing_relp_and_time, flipped_bit_and_torn_tail, kill_during_http, kill_during_relp, full_disk):
+        for step in (framing_relp_and_time, flipped_bit_and_torn_tail, backlog_in_background, kill_during_http, kill_during_relp, full_disk):
             if not only or only == step.__name__:
                 step(r, w, t)
 
