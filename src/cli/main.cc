@@ -172,8 +172,11 @@ int run_server(Config cfg, bool demo, double rate) {
       auto sy = (*inv)->systems();
       if (as && sy) cfg.detection.assets = std::make_shared<compliance::AssetIndex>(*as, *sy);
     }
-    auto d = alert::Detector::create(cfg.detection, **alerts, outputs,
+    auto make_detector = [&] {
+      return alert::Detector::create(cfg.detection, **alerts, outputs,
                                      [&pipeline](std::vector<Event>&& evs) { return pipeline.try_submit_events(std::move(evs)); });
+    };
+    auto d = make_detector();
     if (!d) {
       std::fprintf(stderr, "wardsec: %s\n", d.error().c_str());
       return 1;
@@ -186,8 +189,7 @@ int run_server(Config cfg, bool demo, double rate) {
     auto cur = (*alerts)->cursor();
     if (cur && cur->has_value() && **cur < end) {
       detector->start_live_at(end);
-      auto b = alert::Detector::create(cfg.detection, **alerts, outputs,
-                                       [&pipeline](std::vector<Event>&& evs) { return pipeline.try_submit_events(std::move(evs)); });
+      auto b = make_detector();
       if (!b) {
         std::fprintf(stderr, "wardsec: %s\n", b.error().c_str());
         return 1;

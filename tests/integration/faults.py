@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 
-from harness import Server, TempDir, args, cli, count, run, search_json, wait_for
+from harness import Server, TempDir, args, cli, count, exchange, run, search_json, wait_for
 from rsyslog import Rsyslog
 
 # The configuration README.md recommends (its "Sending logs"), with the test's port.
@@ -214,18 +214,7 @@ def framing_relp_and_time(r, w, t):
                 f"an absurd octet count costs one line, is counted per sender ({m.get('framing_errors_by_source')})")
         for what, frames in (("syslog before open", [b"1 syslog 5 <13>x\n"]),
                              ("a repeated transaction number", [b"1 open 0\n", b"2 syslog 5 <13>a\n", b"2 syslog 5 <13>b\n"])):
-            with socket.create_connection(("127.0.0.1", srv.relp), timeout=10) as s:
-                for f in frames:
-                    s.sendall(f)
-                got = b""
-                try:
-                    while True:
-                        c = s.recv(4096)
-                        if not c:
-                            break
-                        got += c
-                except OSError:
-                    pass
+            got = exchange(srv.relp, frames)
             r.check(b"rsp" in got and b"500" in got, f"RELP {what} is refused with a 500 and the session closed ({got[-80:]!r})")
         c = srv.client(srv.collector_token())
         ms = int(time.time() * 1000) - 3600 * 1000  # an hour ago, in epoch milliseconds

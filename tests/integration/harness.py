@@ -34,6 +34,23 @@ def free_port(kind=socket.SOCK_STREAM):
     return port
 
 
+def exchange(port, data, timeout=10):
+    """Sends raw bytes to a loopback port and reads until the server closes (or goes quiet)."""
+    out = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        for d in data if isinstance(data, (list, tuple)) else [data]:
+            s.sendall(d)
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                out += b
+        except OSError:
+            pass
+    return out
+
+
 class TempDir:
     def __init__(self):
         self.path = tempfile.mkdtemp(prefix="wardsec-it-")

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import Server, TempDir, args, cli, free_port, run, wait_for
+from harness import Server, TempDir, args, cli, exchange, free_port, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -30,19 +30,7 @@ def http(port, path, method="GET", body=None, headers=None):
 
 
 def raw(port, data):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(data)
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-    except socket.timeout:
-        pass
-    s.close()
-    return out.decode("utf-8", "replace")
+    return exchange(port, data).decode("utf-8", "replace")
 
 
 def body(r):
