@@ -230,8 +230,10 @@ int run_server(Config cfg, bool demo, double rate) {
   }
   if (!rec.cut.empty())
     alert::raise_center_alert(**alerts, outputs, {"wardsec.center.crash_recovered", "异常停止后已恢复 / Recovered after an unclean stop", "low",
-                                                  "上次运行未正常停止；未确认的残缺写入已截除并保存在 quarantine 目录。 / The last run did not stop cleanly; an "
-                                                  "unacknowledged partial write was cut and saved in quarantine/.\n" + rec.cut.front()});
+                                                  "上次运行未正常停止；启动时已恢复（残缺写入已截除并存入 quarantine 目录，已确认的事件已从提交日志补入），"
+                                                  "详见服务器日志与 wardsec verify。 / The last run did not stop cleanly; the start recovered (partial writes cut and "
+                                                  "kept in quarantine/, acknowledged events restored from the commit log): see the server log and wardsec verify.\n" +
+                                                      rec.cut.front()});
   store::StoreWriter* wr = writer->get();
   alert::DiskWatch disk(cfg.data_dir, [wr] { return wr->stats().stored_bytes; },
                         [&](const alert::CenterAlert& c) { alert::raise_center_alert(**alerts, outputs, c); });

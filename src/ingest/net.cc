@@ -317,8 +317,7 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     } else {
       quiet++;
     }
-    out_.clear();
-    boost::system::error_code ig;
+    boost::system::error_code ig;  // a write under way ends with an error; its buffer stays valid until then
     sock_.shutdown(tcp::socket::shutdown_both, ig);
     sock_.close(ig);
     timer_.cancel();
