@@ -58,7 +58,9 @@ def body(r):
         r.check(res.returncode == 0, f"the shipped config/wardsec.yaml loads ({res.stderr.strip()[:200]})")
         for text, want in [("detection:\n  enabled: false\n", None), ("detection:\n  placeholders: {Admins: [ADM-01, ADM-02]}\n", None),
                            ("detection:\n  placeholders: [x]\n", "placeholders"), ("alerts:\n  min_level: severe\n", "min_level"),
-                           ("zones:\n  - {name: core, cidr: 10.20.0.0/99}\n", "CIDR"), ("alerts:\n  smtp:\n    serverr: x\n", "serverr")]:
+                           ("zones:\n  - {name: core, cidr: 10.20.0.0/99}\n", "CIDR"), ("alerts:\n  smtp:\n    serverr: x\n", "serverr"),
+                           ("store:\n  segment_mib: 0\n", "segment_mib"), ("store:\n  block_kib: 0\n", "block_kib"),
+                           ("pipeline:\n  future_hours: -1\n", "future_hours"), ("pipeline:\n  past_days: 12\n", None)]:
             open(cfg, "w").write(text)
             res = cli(w, "search", "--config", cfg, "--data", data2, "--count", "", check=False)
             ok = res.returncode == 0 if want is None else (res.returncode == 2 and want in res.stderr)
