@@ -1,9 +1,9 @@
 #include "core/timeutil.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
-#include <cstdlib>
 
 namespace wardsec {
 namespace {
@@ -173,22 +173,18 @@ bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns,
     ns = make_ns(year, mo, d, h, mi, se, 0, tz_sec);
     return true;
   }
-  // No year: the one of last, this or next year (as seen at reception) that puts the time
-  // closest to reception, so a clock a day or two off either way stays in its year, and
-  // December lines read in January stay in December. Feb 29 only where it exists.
+  // No year: this year as seen at reception, unless that puts the time more than 31 days
+  // ahead of reception (then last year: December lines read in January) or more than 334
+  // days behind it (then next year: a device a day fast on New Year's Eve). A fast clock stays
+  // in its year; lines months old (an import) keep theirs. Feb 29 only where it exists.
   int64_t ry;
   unsigned rm, rd;
   civil_from_days((ref_ns / kNsPerSec + tz_sec) / 86400, ry, rm, rd);
-  bool found = false;
-  int64_t best = 0;
-  for (int64_t y = ry - 1; y <= ry + 1; y++) {
-    if (!valid(y, mo, d, h, mi, se)) continue;
-    int64_t t = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
-    if (!found || std::llabs(t - ref_ns) < std::llabs(best - ref_ns)) best = t;
-    found = true;
-  }
-  if (!found) return false;
-  ns = best;
+  int64_t y = ry, probe = make_ns(ry, mo, std::min(d, 28), h, mi, se, 0, tz_sec);
+  if (probe > ref_ns + 31 * 86400 * kNsPerSec) y = ry - 1;
+  else if (probe < ref_ns - 334 * 86400 * kNsPerSec) y = ry + 1;
+  if (!valid(y, mo, d, h, mi, se)) return false;
+  ns = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
   return true;
 }
 

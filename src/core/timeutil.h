@@ -17,8 +17,8 @@ int month_from_abbrev(std::string_view s);
 // RFC 3339 / ISO 8601: 2024-03-01T08:00:00[.123456][Z|+08:00]; a space instead of T is taken.
 // Without a zone, `default_tz_sec` is used.
 bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec = 0, size_t* consumed = nullptr);
-// BSD syslog "Mmm dd hh:mm:ss": with `year` 0 (the line names none) the year is the one of
-// the three around `ref_ns` that puts the time closest to it. Dates that do not exist fail.
+// BSD syslog "Mmm dd hh:mm:ss": with `year` 0 (the line names none) the year is the one that
+// puts the time within [ref - 334 days, ref + 31 days]. Dates that do not exist fail.
 bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns, int year = 0);
 // Common Log Format: 10/Oct/2000:13:55:36 -0700
 bool parse_clf_time(std::string_view s, int64_t& ns);
