@@ -238,6 +238,8 @@ int run_server(Config cfg, bool demo, double rate) {
   alert::DiskWatch disk(cfg.data_dir, [wr] { return wr->stats().stored_bytes; },
                         [&](const alert::CenterAlert& c) { alert::raise_center_alert(**alerts, outputs, c); });
   disk.start();
+  alert::StoreScrub scrub(cfg.data_dir, [&](const alert::CenterAlert& c) { alert::raise_center_alert(**alerts, outputs, c); });
+  scrub.start();
   cfg.http.alerts = alerts->get();
   cfg.http.audit_key = &(*writer)->key();  // the audit trail is signed by the store's instance key
   cfg.http.zones = &cfg.detection.zones;
@@ -255,7 +257,7 @@ int run_server(Config cfg, bool demo, double rate) {
            std::to_string(backlog_progress.total.load()) + ",\"detect_backlog_done\":" + std::to_string(backlog_progress.done.load()) +
            ",\"detect_backlog_running\":" + (backlog_progress.running ? "true" : "false") + ",";
     }
-    m += disk.metrics_json() + ",";
+    m += disk.metrics_json() + "," + scrub.metrics_json() + ",";
     const auto& o = outputs.stats();
     m += "\"outputs_sent_syslog\":" + std::to_string(o.sent_syslog.load()) + ",\"outputs_sent_webhook\":" +
          std::to_string(o.sent_webhook.load()) + ",\"outputs_sent_mail\":" + std::to_string(o.sent_mail.load()) +
@@ -345,6 +347,7 @@ int run_server(Config cfg, bool demo, double rate) {
   if (backlog_thread.joinable()) backlog_thread.join();  // g_stop ends it; its cursor keeps its place
   pipeline.stop();
   disk.stop();
+  scrub.stop();
   if (detector) detector->save_cursor();
   outputs.stop();
   const auto& m = pipeline.metrics();

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "alert/alert_store.h"
 #include "alert/center_health.h"
+#include "store/store.h"
 #include "alert/outputs.h"
 #include "test_util.h"
 
@@ -255,4 +257,46 @@ TEST(DiskWatch, WarnsDaysBeforeTheDiskFills) {
   ASSERT_EQ(raised.size(), 2u);
   EXPECT_EQ(raised[1].level, "critical");
   EXPECT_NE(w.metrics_json().find("\"disk_days_left\":5"), std::string::npos) << w.metrics_json();
+}
+
+// The background scrub finds damage in any sealed segment, alerts once per damage.
+TEST(StoreScrub, FindsDamageInOlderSegmentsAndAlertsOnce) {
+  using namespace wardsec;
+  test::TempDir t;
+  store::StoreOptions o;
+  o.data_dir = t.path() + "/data";
+  o.key_dir = t.path() + "/keys";
+  o.block_events = 50;
+  {
+    auto w = store::StoreWriter::open(o);
+    ASSERT_TRUE(w.ok());
+    for (int seg = 0; seg < 3; seg++) {
+      for (int i = 0; i < 200; i++)
+        ASSERT_TRUE((*w)->add(test::decode("<13>1 2026-12-30T10:00:00Z h app - - - scrub " + std::to_string(i), test::kTestReceived)).ok());
+      ASSERT_TRUE((*w)->rotate().ok());
+    }
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  std::vector<wardsec::alert::CenterAlert> raised;
+  wardsec::alert::StoreScrub scrub(o.data_dir, [&](const wardsec::alert::CenterAlert& c) { raised.push_back(c); });
+  EXPECT_TRUE(scrub.run_once().empty());
+  auto segs = store::list_segments(o.data_dir);
+  ASSERT_GE(segs.size(), 3u);
+  {
+    std::fstream f(segs[0].path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(64 + 128 + 20);
+    char c = 0;
+    f.seekg(64 + 128 + 20);
+    f.get(c);
+    f.seekp(64 + 128 + 20);
+    f.put(static_cast<char>(c ^ 0x08));
+  }
+  auto found = scrub.run_once();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("segment 1"), std::string::npos) << found[0];
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].level, "critical");
+  scrub.run_once();
+  EXPECT_EQ(raised.size(), 1u);  // the same damage is not raised again
+  EXPECT_NE(scrub.metrics_json().find("\"scrub_damaged\":1"), std::string::npos);
 }
