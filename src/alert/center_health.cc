@@ -36,6 +36,33 @@ void raise_center_alert(AlertStore& store, Outputs& out, const CenterAlert& c) {
   }
 }
 
+void Periodic::start(int64_t first_ns, int64_t every_ns, std::function<void()> fn) {
+  thread_ = std::thread([this, first_ns, every_ns, fn = std::move(fn)] {
+    std::unique_lock lk(mu_);
+    int64_t wait = first_ns;
+    while (!cv_.wait_for(lk, std::chrono::nanoseconds(wait), [&] { return stop_; })) {
+      lk.unlock();
+      fn();
+      lk.lock();
+      wait = every_ns;
+    }
+  });
+}
+
+void Periodic::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Periodic::stopping() const {
+  std::lock_guard lk(mu_);
+  return stop_;
+}
+
 DiskWatch::DiskWatch(std::string data_dir, std::function<uint64_t()> stored_bytes, std::function<void(const CenterAlert&)> raise,
                      int warn_days, int critical_days)
     : dir_(std::move(data_dir)), stored_(std::move(stored_bytes)), raise_(std::move(raise)), warn_days_(warn_days),
@@ -44,27 +71,14 @@ DiskWatch::DiskWatch(std::string data_dir, std::function<uint64_t()> stored_byte
 DiskWatch::~DiskWatch() { stop(); }
 
 void DiskWatch::start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lk(mu_);
-    while (!stop_) {
-      lk.unlock();
-      struct statvfs vfs{};
-      if (::statvfs(dir_.c_str(), &vfs) == 0)
-        sample(now_ns(), stored_(), static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize, static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize);
-      lk.lock();
-      cv_.wait_for(lk, std::chrono::seconds(60), [&] { return stop_; });
-    }
+  periodic_.start(0, 60 * kSec, [this] {
+    struct statvfs vfs{};
+    if (::statvfs(dir_.c_str(), &vfs) == 0)
+      sample(now_ns(), stored_(), static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize, static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize);
   });
 }
 
-void DiskWatch::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void DiskWatch::stop() { periodic_.stop(); }
 
 DiskForecast DiskWatch::forecast() const {
   std::lock_guard lk(mu_);
@@ -133,36 +147,17 @@ StoreScrub::StoreScrub(std::string data_dir, std::function<void(const CenterAler
 StoreScrub::~StoreScrub() { stop(); }
 
 void StoreScrub::start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lk(mu_);
-    int64_t wait = first_after_;
-    while (!cv_.wait_for(lk, std::chrono::nanoseconds(wait), [&] { return stop_; })) {
-      lk.unlock();
-      run_once();
-      lk.lock();
-      wait = every_;
-    }
-  });
+  periodic_.start(first_after_, every_, [this] { run_once(); });
 }
 
-void StoreScrub::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void StoreScrub::stop() { periodic_.stop(); }
 
 std::vector<std::string> StoreScrub::run_once() {
   std::vector<std::string> found;
   auto segs = store::list_segments(dir_);
   if (!segs.empty()) segs.pop_back();  // the one being written: the start checked it
   for (const auto& seg : segs) {
-    {
-      std::lock_guard lk(mu_);
-      if (stop_) return found;
-    }
+    if (periodic_.stopping()) return found;
     auto rd = store::SegmentReader::open(seg);
     if (!rd) {
       if (seg.size >= store::kSegmentHeaderSize) found.push_back(seg.path + ": " + rd.error());

@@ -24,6 +24,22 @@ struct CenterAlert {
 };
 void raise_center_alert(AlertStore& store, Outputs& out, const CenterAlert& c);
 
+// A function run on its own thread: `first_ns` after start(), then every `every_ns`, until
+// stop() (which wakes and joins it).
+class Periodic {
+ public:
+  ~Periodic() { stop(); }
+  void start(int64_t first_ns, int64_t every_ns, std::function<void()> fn);
+  void stop();
+  bool stopping() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 // Free space where the store lives, how fast the store grows, and how many days are left.
 struct DiskForecast {
   uint64_t free_bytes = 0, total_bytes = 0;
@@ -49,10 +65,7 @@ class DiskWatch {
   std::function<uint64_t()> stored_;
   std::function<void(const CenterAlert&)> raise_;
   int warn_days_, critical_days_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  mutable std::mutex mu_;  // fc_, window_, last_*
   DiskForecast fc_;
   struct Point {
     int64_t t;
@@ -61,6 +74,7 @@ class DiskWatch {
   std::vector<Point> window_;  // the last 6 hours, one a minute
   int64_t last_alert_ = 0;
   std::string last_level_;
+  Periodic periodic_;  // last: its thread ends before the state it uses
 };
 
 }  // namespace wardsec::alert
@@ -86,12 +100,10 @@ class StoreScrub {
   std::string dir_;
   std::function<void(const CenterAlert&)> raise_;
   int64_t first_after_, every_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
   std::atomic<uint64_t> runs_{0}, blocks_{0}, damaged_{0};
+  std::mutex mu_;  // reported_
   std::vector<std::string> reported_;
+  Periodic periodic_;  // last: its thread ends before the state it uses
 };
 
 }  // namespace wardsec::alert

@@ -24,7 +24,9 @@ bool SyslogFramer::plausible_start(std::string_view s) {
 size_t SyslogFramer::inner_frame_start(std::string_view msg, std::string_view stream) {
   // Frames back to back without line breaks (how counting senders send): a "NNN <PRI>"
   // inside whose count lands on another frame start (or the data's end) is the next frame.
-  for (size_t lt = stream.find(" <"); !stream.empty() && lt != std::string_view::npos && lt < msg.size(); lt = stream.find(" <", lt + 1)) {
+  // Only a " <" inside the message can start one (the search never runs on into the buffer).
+  std::string_view inside = stream.substr(0, msg.size() + 1);
+  for (size_t lt = inside.find(" <"); lt != std::string_view::npos && lt < msg.size(); lt = inside.find(" <", lt + 1)) {
     if (lt + 2 >= stream.size() || !is_digit(stream[lt + 2])) continue;
     size_t d = lt;
     while (d > 0 && lt - d < 9 && is_digit(stream[d - 1])) d--;
