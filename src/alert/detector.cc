@@ -23,14 +23,6 @@ bool one_of(const std::string& name, const char* const* list, size_t n) {
   return false;
 }
 
-// "tcp 10.20.0.5:41234" / "udp [::1]:514" -> the address.
-std::string_view sender_ip(std::string_view s) {
-  if (auto sp = s.find(' '); sp != std::string_view::npos) s = s.substr(sp + 1);
-  if (!s.empty() && s[0] == '[') return s.substr(1, s.find(']') - 1);
-  if (s.find(':') == s.rfind(':')) return s.substr(0, s.find(':'));
-  return s;
-}
-
 void split_tags(const std::vector<std::string>& tags, Alert& a) {
   for (const auto& t : tags) {
     if (t.rfind("attack.", 0) == 0) a.attack.push_back(t);
@@ -75,18 +67,13 @@ Result<std::unique_ptr<Detector>> Detector::create(const DetectorOptions& opt, A
 }
 
 std::string Detector::zone_of(std::string_view ip) const {
-  auto a = parse_ip(ip);
-  if (!a) return {};
-  for (const auto& z : opt_.zones)
-    if (z.cidr.contains(*a)) return z.name;
-  return {};
+  const enrich::Zone* z = opt_.places ? opt_.places->zone_of(ip) : nullptr;
+  return z ? z->label() : std::string();
 }
 
 void Detector::process(const std::vector<Event>& events, size_t count, const std::vector<uint64_t>& refs) {
-  static const FieldId kind_id = FieldRegistry::intern("event.kind");
   for (size_t i = 0; i < count; i++) {
     const Event& ev = events[i];
-    if (ev.get(kind_id) == "alert") continue;  // our own alert records
     stats_.events++;
     max_ts_ = std::max(max_ts_, ev.ts);
     for (size_t r : engine_->match(ev)) {
@@ -198,6 +185,9 @@ Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, u
       uint64_t ref = first + row;
       if (ref < from || ref >= end) continue;
       if (seen++ < skip) continue;
+      // Alert records detection itself stored (their dataset is the center's own, which no
+      // input can claim: parse/guard.cc) are history, not events to examine.
+      if (evs[row].get(kEventDataset) == "wardsec.alert") continue;
       batch.push_back(std::move(evs[row]));
       refs.push_back(ref);
     }
@@ -227,11 +217,15 @@ void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
   if (a.asset.empty()) a.asset = first(kAssetFields, std::size(kAssetFields));
   if (a.source_ip.empty()) a.source_ip = first(kSourceFields, std::size(kSourceFields));
   if (a.user.empty()) a.user = first(kUserFields, std::size(kUserFields));
-  std::string_view sender = sender_ip(ev.get(kLogSourceAddress));
+  std::string_view sender = enrich::sender_ip(ev.get(kLogSourceAddress));
   if (a.asset.empty()) a.asset = std::string(sender);
-  if (a.zone.empty()) {
-    std::string_view hip = ev.get(kHostIp);
-    a.zone = zone_of(!hip.empty() ? hip : sender);
+  if (a.zone.empty() && opt_.places) {
+    // The asset stage wrote the zone of the host that logged (src/enrich/places.h).
+    // Events stored before that stage existed get the same lookup here.
+    static const FieldId host_zone = FieldRegistry::intern("host.zone");
+    const enrich::Zone* z = ev.has(host_zone) ? opt_.places->zone(ev.get(host_zone))
+                                              : opt_.places->zone_of(ev.has(kHostIp) ? ev.get(kHostIp) : sender);
+    if (z) a.zone = z->label();
   }
   if (a.summary.empty()) {
     std::string_view text = ev.get(kMessage);
@@ -331,11 +325,13 @@ void Detector::flush_repeats() {
 }
 
 void Detector::fill_system(Alert& a) const {
-  if (!opt_.assets || a.asset.empty()) return;
-  auto hit = opt_.assets->find(a.asset, parse_ip(a.asset) ? std::string_view(a.asset) : std::string_view());
+  if (!opt_.places || a.asset.empty()) return;
+  auto hit = opt_.places->asset(a.asset, parse_ip(a.asset) ? std::string_view(a.asset) : std::string_view());
   if (!hit) return;
   if (hit->system)
     a.system = hit->system->id + " " + hit->system->name + (hit->system->level ? " L" + std::to_string(hit->system->level) : "");
+  if (a.zone.empty())
+    if (const enrich::Zone* z = opt_.places->zone(hit->asset->zone)) a.zone = z->label();
   if (a.zone.empty()) a.zone = hit->asset->zone;
 }
 

@@ -13,17 +13,12 @@
 
 #include "alert/alert_store.h"
 #include "alert/outputs.h"
-#include "compliance/inventory.h"
+#include "enrich/places.h"
 #include "core/strutil.h"
 #include "detect/correlate.h"
 #include "detect/engine.h"
 
 namespace wardsec::alert {
-
-struct Zone {
-  std::string name;
-  Cidr cidr;
-};
 
 struct DetectorOptions {
   std::vector<std::string> rule_paths;
@@ -31,9 +26,9 @@ struct DetectorOptions {
   detect::LoadOptions load;  // placeholders for |expand
   int64_t dedup_ns = 3600LL * 1000000000LL;
   size_t max_groups = 200000;
-  std::vector<Zone> zones;
-  // Assets and graded systems (inventory): alerts name the system their asset belongs to.
-  std::shared_ptr<const compliance::AssetIndex> assets;
+  // Zones, assets and graded systems (src/enrich/places.h): alerts name the zone and the
+  // system of their asset. The asset stage wrote the same answers onto the events.
+  std::shared_ptr<const enrich::Places> places;
 };
 
 struct DetectorStats {
@@ -73,7 +68,7 @@ class Detector {
   const detect::RuleSet& rules() const { return *set_; }
   const detect::Engine& engine() const { return *engine_; }
   const detect::Correlator& correlator() const { return *correlator_; }
-  // Zone of an address, "" when none matches.
+  // The zone label ("core 核心业务区") of an address, "" when none holds it.
   std::string zone_of(std::string_view ip) const;
 
  private:

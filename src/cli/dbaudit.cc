@@ -1,5 +1,8 @@
 #include "cli/dbaudit.h"
 
+#include "center/center.h"
+#include "cli/cli.h"
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -21,7 +24,7 @@ std::atomic<bool> g_stop{false};
 void print(const nlohmann::json& j) { std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()); }
 }  // namespace
 
-int run_dbaudit(const DbauditOptions& o) {
+int run_dbaudit(const DbauditOptions& o, const dbaudit::Policy& policy) {
   if (o.format != "json" && o.format != "text") {
     std::fprintf(stderr, "wardsec dbaudit: --format is json or text, not %s\n", o.format.c_str());
     return 2;
@@ -29,11 +32,6 @@ int run_dbaudit(const DbauditOptions& o) {
   int sources = !o.pcap_file.empty() + !o.interface.empty() + !o.log_file.empty();
   if (sources != 1) {
     std::fprintf(stderr, "wardsec dbaudit: name one source: a capture file (--read FILE), an interface (--interface IF) or an audit log (--log FILE)\n");
-    return 2;
-  }
-  dbaudit::Policy policy;
-  if (std::string e = dbaudit::load_policy(o.policy_file, policy); !e.empty()) {
-    std::fprintf(stderr, "wardsec dbaudit: %s\n", e.c_str());
     return 2;
   }
   dbaudit::Auditor auditor(policy);
@@ -110,71 +108,31 @@ int run_dbaudit(const DbauditOptions& o) {
   return 0;
 }
 
-}  // namespace wardsec
+namespace cli {
 
-#include <spdlog/spdlog.h>
-
-#include "cli/config.h"
-#include "dbaudit/enrich.h"
-#include "ingest/pipeline.h"
-#include "web/enrich.h"
-
-namespace wardsec {
-
-Result<std::function<void(Event&)>> make_enrichers(const Config& cfg) {
-  std::function<void(Event&)> web_stage, db_stage;
-  if (cfg.web_enabled) web_stage = web::make_enricher(cfg.web);
-  if (cfg.dbaudit_enabled) {
-    dbaudit::Policy p;
-    if (std::string e = dbaudit::load_policy(resolve_shipped(cfg.dbaudit_policy), p); !e.empty()) return Error{"dbaudit.policy: " + e};
-    db_stage = dbaudit::make_enricher(p);
-  }
-  if (!web_stage || !db_stage) return web_stage ? web_stage : db_stage;
-  return std::function<void(Event&)>([web_stage, db_stage](Event& ev) {
-    web_stage(ev);
-    db_stage(ev);
-  });
+void add_dbaudit_command(Cli& cli) {
+  auto o = std::make_shared<DbauditOptions>();
+  auto* dba = cli.command(nullptr, "dbaudit",
+                          "database statements (MySQL/MariaDB, PostgreSQL, SQL Server) from a pcap file, a mirror interface or the databases' audit logs",
+                          [o](Config& cfg) {
+                            // The center's policy (dbaudit.policy in the config), or the one named here.
+                            auto policy = center::load_dbaudit_policy(cfg, o->policy_file);
+                            if (!policy) {
+                              std::fprintf(stderr, "wardsec dbaudit: %s\n", policy.error().c_str());
+                              return 2;
+                            }
+                            return run_dbaudit(*o, *policy);
+                          });
+  dba->add_option("--read", o->pcap_file, "a pcap/pcapng file");
+  dba->add_option("--interface", o->interface, "capture live on this interface (until Ctrl-C)");
+  dba->add_option("--filter", o->filter, "BPF filter, e.g. 'tcp port 3306 or tcp port 5432 or tcp port 1433'");
+  dba->add_option("--log", o->log_file, "a database audit log: MariaDB server_audit, pgaudit, PostgreSQL csvlog, SQL Server / Oracle audit CSV or JSON");
+  dba->add_option("--log-format", o->log_format, "mariadb, pgaudit, pgcsv, table (CSV with a header or JSON lines) or auto (default)");
+  dba->add_option("--format", o->format, "json (one object per statement; default) or text");
+  dba->add_option("--policy", o->policy_file, "the 防统方 policy of sensitive tables and columns (default: dbaudit.policy in the config, config/dbaudit/policy.yaml)");
 }
 
-std::thread start_dbaudit_capture(const Config& cfg, ingest::Pipeline& pipeline, const std::atomic<bool>& stop) {
-  if (cfg.dbaudit_interface.empty() && cfg.dbaudit_pcap.empty()) return {};
-  capture::CaptureOptions co;
-  co.interface = cfg.dbaudit_interface;
-  co.file = cfg.dbaudit_pcap;
-  co.filter = cfg.dbaudit_filter;
-  return std::thread([co, &pipeline, &stop] {
-    std::string where = co.interface.empty() ? co.file : co.interface;
-    ingest::RawBatch batch;
-    int64_t last = now_ns();
-    auto flush = [&] {
-      if (batch.empty()) return;
-      batch.input = "dbaudit";
-      batch.source = "capture " + where;
-      pipeline.submit(std::move(batch));  // waits for room: a mirror port's kernel buffer absorbs the wait, its drops are counted by libpcap
-      batch = ingest::RawBatch{};
-      last = now_ns();
-    };
-    auto add = [&](const nlohmann::json& j) {
-      batch.add(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ns());
-      if (batch.msgs.size() >= 512) flush();
-    };
-    dbaudit::DecoderStats ds;
-    capture::Reassembler reasm(dbaudit::db_factory([&](dbaudit::Statement&& s) { add(dbaudit::statement_json(s)); },
-                                                   [&](const dbaudit::Session& se) {
-                                                     if (se.tls) add(dbaudit::tls_session_json(se));
-                                                   },
-                                                   ds));
-    capture::PacketStats ps;
-    spdlog::info("dbaudit: capturing database traffic from {}", where);
-    auto st = capture::capture(co, reasm, ps, [&] {
-      if (now_ns() - last > 200LL * 1000000) flush();
-      return stop.load();
-    });
-    flush();
-    if (!st.ok()) spdlog::error("dbaudit: {}", st.error());
-    spdlog::info("dbaudit: {} packets, {} database sessions ({} TLS), {} statements, {} malformed", ps.packets, ds.sessions, ds.tls_sessions,
-                 ds.statements, ds.malformed);
-  });
-}
+}  // namespace cli
 
 }  // namespace wardsec
+

@@ -3,41 +3,20 @@
 #pragma once
 #include <string>
 
+#include "dbaudit/policy.h"
+
 namespace wardsec {
 
 struct DbauditOptions {
   std::string pcap_file, interface, filter;
   std::string log_file, log_format = "auto";  // an audit log export instead of traffic
   std::string format = "json";                // json or text
-  std::string policy_file;                    // the 防统方 policy (config/dbaudit/policy.yaml)
+  std::string policy_file;                    // the 防统方 policy; empty: dbaudit.policy of the config
 };
 
 // Statements that break the policy are followed by alert objects (alert.kind tongfang,
 // bulk_patient_read, tool_access, ...; docs/dbaudit.md).
-int run_dbaudit(const DbauditOptions& o);
+int run_dbaudit(const DbauditOptions& o, const dbaudit::Policy& policy);
 
 }  // namespace wardsec
 
-#include <atomic>
-#include <functional>
-#include <thread>
-
-#include "core/event.h"
-#include "core/result.h"
-
-namespace wardsec {
-struct Config;
-namespace ingest {
-class Pipeline;
-}
-
-// The pipeline's enrich hook from the configuration: the web-attack stage and the
-// database-audit stage (either may be off). Error: the 防统方 policy does not load.
-Result<std::function<void(Event&)>> make_enrichers(const Config& cfg);
-
-// The center's database capture input (dbaudit.interface or dbaudit.pcap): statements and
-// encrypted sessions as JSON events (input "dbaudit") into the pipeline, until `stop`.
-// Returns a thread that is not joinable when the configuration names no capture.
-std::thread start_dbaudit_capture(const Config& cfg, ingest::Pipeline& pipeline, const std::atomic<bool>& stop);
-
-}  // namespace wardsec

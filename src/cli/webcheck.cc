@@ -1,5 +1,7 @@
 #include "cli/webcheck.h"
 
+#include "cli/cli.h"
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -168,5 +170,32 @@ int run_webcheck_capture(const std::string& pcap_file, const std::string& interf
   }
   return 0;
 }
+
+namespace cli {
+
+void add_webcheck_command(Cli& cli) {
+  struct Args {
+    std::vector<std::string> files;
+    bool raw = false;
+    std::string format = "text", pcap, interface, filter;
+  };
+  auto a = std::make_shared<Args>();
+  auto* wc = cli.command(nullptr, "webcheck", "inspect access-log lines (or raw HTTP requests with --raw) for web attacks", [a](Config& cfg) {
+    if (!a->pcap.empty() || !a->interface.empty()) return run_webcheck_capture(a->pcap, a->interface, a->filter, a->format, cfg.web);
+    if (a->files.empty()) {
+      std::fprintf(stderr, "wardsec webcheck: name access-log files (or - for stdin), raw requests with --raw, or --pcap/--interface\n");
+      return 2;
+    }
+    return run_webcheck(a->files, a->raw, a->format, cfg.web);
+  });
+  wc->add_option("files", a->files, "access logs (combined or wardsec JSON format), or raw requests with --raw; - for stdin");
+  wc->add_flag("--raw", a->raw, "each file is one raw HTTP/1.1 request");
+  wc->add_option("--format", a->format, "text or json (one object per request)");
+  wc->add_option("--pcap", a->pcap, "read mirrored traffic from this pcap file instead of files (HTTP/1.1 requests reassembled)");
+  wc->add_option("--interface", a->interface, "capture mirrored traffic live on this interface (until Ctrl-C)");
+  wc->add_option("--filter", a->filter, "BPF filter for --pcap/--interface, e.g. 'tcp port 80'");
+}
+
+}  // namespace cli
 
 }  // namespace wardsec

@@ -19,6 +19,7 @@ enum EventFlags : uint32_t {
   kTruncated = 1u << 1,    // the message was longer than the limit and was cut
   kInvalidUtf8 = 1u << 2,  // raw is not valid UTF-8 (e.g. GBK); kept byte for byte
   kNoTimestamp = 1u << 3,  // the message had no time; ts is the receive time
+  kAnalysed = 1u << 4,     // built by the center from a statement it analysed itself (capture)
 };
 
 struct FieldRef {

@@ -35,9 +35,4 @@ struct AuditLogStats {
 Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& name, std::string format, const StatementSink& sink,
                                      const std::function<void(const std::string&)>& warn, int default_tz_sec = 8 * 3600);
 
-// One MariaDB server_audit record or one pgaudit line, as they arrive over syslog (the body
-// after the program name). False when the line is not one (or holds no statement).
-bool parse_mariadb_audit(std::string_view line, Statement& out, int default_tz_sec = 8 * 3600);
-bool parse_pgaudit(std::string_view line, Statement& out, int default_tz_sec = 8 * 3600);
-
 }  // namespace wardsec::dbaudit

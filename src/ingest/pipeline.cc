@@ -51,11 +51,11 @@ void Pipeline::observe_loop() {
   }
 }
 
-bool Pipeline::try_submit_events(std::vector<Event>&& evs) {
+bool Pipeline::try_store_records(std::vector<Event>&& evs) {
   size_t cost = 0;
   for (const auto& e : evs) cost += e.raw.size() + e.extra.size() + 64;
   size_t n = evs.size();
-  if (!parsed_q_.try_push(Parsed{std::move(evs), n, nullptr, {}}, cost)) return false;
+  if (!parsed_q_.try_push(Parsed{std::move(evs), n, nullptr, {}, false}, cost)) return false;
   metrics_.received += n;
   return true;
 }
@@ -98,12 +98,12 @@ bool Pipeline::submit(RawBatch&& b) {
   return true;
 }
 
-bool Pipeline::submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable) {
+bool Pipeline::submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable, bool examine) {
   size_t cost = 0;
   for (const auto& e : evs) cost += e.raw.size() + e.extra.size() + 64;
   metrics_.received += evs.size();
   size_t n = evs.size();
-  return parsed_q_.push(Parsed{std::move(evs), n, std::move(on_durable), {}}, cost);
+  return parsed_q_.push(Parsed{std::move(evs), n, std::move(on_durable), {}, examine}, cost);
 }
 
 std::vector<Event> Pipeline::take_spare() {
@@ -134,28 +134,35 @@ void Pipeline::decode_loop() {
     }
     for (auto& b : batches) {
       Parsed p;
-      p.events = take_spare();
-      p.count = b.msgs.size();
-      if (p.events.size() < p.count) p.events.resize(p.count);
       p.on_durable = std::move(b.on_durable);
-      size_t cost = 0;
       FieldId input_id = kInputType;
-      for (size_t i = 0; i < b.msgs.size(); i++) {
-        Event& ev = p.events[i];
-        ev.clear();
-        ev.raw.assign(b.text(i));
-        ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
-        if (b.msgs[i].truncated) ev.flags |= kTruncated;
-        ParseContext ctx = opt_.parse;
-        ctx.received = ev.received;
-        // An imported file is history: its old times are its times (only the future is bounded).
-        if (b.input == "file") ctx.max_past_ns = ctx.received;
-        decoder_.decode(ev, ctx);
-        if (opt_.enrich) opt_.enrich(ev);
-        if (!b.input.empty()) ev.set(input_id, b.input);
-        if (!b.source.empty()) ev.set(kLogSourceAddress, b.source);
-        cost += ev.raw.size() + ev.extra.size() + 64;
+      if (!b.decoded.empty()) {
+        p.events = std::move(b.decoded);
+        p.count = p.events.size();
+      } else {
+        p.events = take_spare();
+        p.count = b.msgs.size();
+        if (p.events.size() < p.count) p.events.resize(p.count);
+        for (size_t i = 0; i < b.msgs.size(); i++) {
+          Event& ev = p.events[i];
+          ev.clear();
+          ev.raw.assign(b.text(i));
+          ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
+          if (b.msgs[i].truncated) ev.flags |= kTruncated;
+          ParseContext ctx = opt_.parse;
+          ctx.received = ev.received;
+          // An imported file is history: its old times are its times (only the future is bounded).
+          if (b.input == "file") ctx.max_past_ns = ctx.received;
+          decoder_.decode(ev, ctx);
+        }
       }
+      for (size_t i = 0; i < p.count; i++) {
+        if (!b.input.empty()) p.events[i].set(input_id, b.input);
+        if (!b.source.empty()) p.events[i].set(kLogSourceAddress, b.source);
+      }
+      if (opt_.enrich) opt_.enrich(std::span<Event>(p.events.data(), p.count));
+      size_t cost = 0;
+      for (size_t i = 0; i < p.count; i++) cost += p.events[i].raw.size() + p.events[i].extra.size() + 64;
       uint64_t e = decoder_.parse_errors();
       metrics_.parse_errors += e - errors_before;
       errors_before = e;
@@ -219,10 +226,11 @@ void Pipeline::store_loop() {
     parsed_q_.pop_some(batches, 64, wait_ms);
     for (auto& b : batches) {
       bool ok = true;
-      if (observer_) b.refs.resize(b.count);
+      bool observe = observer_ && b.examine;
+      if (observe) b.refs.resize(b.count);
       for (size_t i = 0; i < b.count && ok; i++) {
         const Event& ev = b.events[i];
-        if (observer_) b.refs[i] = writer_.next_ref();
+        if (observe) b.refs[i] = writer_.next_ref();
         Status s = writer_.add(ev);
         if (!s) {
           ok = false;
@@ -240,7 +248,7 @@ void Pipeline::store_loop() {
           waiting.push_back(std::move(b.on_durable));
         }
       }
-      if (observer_ && ok && b.count) {
+      if (observe && ok && b.count) {
         size_t cost = b.count * 256;
         for (size_t i = 0; i < b.count; i++) cost += b.events[i].raw.size() + b.events[i].extra.size();
         Parsed o{std::move(b.events), b.count, nullptr, std::move(b.refs)};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,13 +34,20 @@ struct RawBatch {
     buf.append(m);
   }
   std::string_view text(size_t i) const { return std::string_view(buf).substr(msgs[i].off, msgs[i].len); }
-  bool empty() const { return msgs.empty(); }
+  bool empty() const { return msgs.empty() && decoded.empty(); }
   std::string source;  // e.g. "tcp 10.20.0.5:41234": the sender, kept in log.source.address
   std::string input;   // "udp", "tcp", "tls", "relp", "http", "file", "demo"
   // Called once, after every event of the batch is durable (ok=true) or could not be
   // stored (ok=false). Runs on the store thread: post work elsewhere, don't block.
   std::function<void(bool ok)> on_durable;
-  size_t bytes() const { return buf.size() + msgs.size() * 64; }
+  // Events the center built itself (the database capture): they are not decoded again, but
+  // go through enrichment and on to the store like every other batch. Either msgs or this.
+  std::vector<Event> decoded;
+  size_t bytes() const {
+    size_t n = buf.size() + msgs.size() * 64;
+    for (const auto& e : decoded) n += e.raw.size() + e.extra.size() + 64;
+    return n;
+  }
 };
 
 // A queue bounded by bytes. try_push fails when full (the caller applies back-pressure or
@@ -112,9 +120,9 @@ struct PipelineOptions {
   int group_commit_ms = 20;      // acknowledged data waits at most this long for company
   int64_t retention_ns = 180LL * 86400 * 1000000000LL;
   ParseContext parse;
-  // Called on every decoded event before it is stored (the web-attack inspection of access
-  // logs, src/web/enrich.h). Runs on the decode thread; must not block.
-  std::function<void(Event&)> enrich;
+  // The enrichment stages (src/enrich/), run on every decoded batch before it is stored, after
+  // the input and sender are written. Runs on the decode thread; must not block.
+  std::function<void(std::span<Event>)> enrich;
 };
 
 struct Metrics {
@@ -139,10 +147,14 @@ class Pipeline {
   void drop(size_t n);
   const Metrics& metrics() const { return metrics_; }
   size_t queued_bytes() const { return raw_q_.bytes() + parsed_q_.bytes(); }
-  // Events already decoded (bastion, own audit trail) go straight to the store stage.
-  bool submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable);
-  // The same without waiting: false when the store stage's queue is full.
-  bool try_submit_events(std::vector<Event>&& evs);
+  // Events the center itself made go straight to the store stage (no decoding, no
+  // enrichment). `examine`: detection sees them too (the audit trail: its rules watch the
+  // console); records detection derived (alerts and their state changes) are stored with
+  // examine=false, so they never travel back to detection.
+  bool submit_events(std::vector<Event>&& evs, std::function<void(bool)> on_durable, bool examine = true);
+  // Detection's own records (alerts), without waiting: false when the store stage's queue is
+  // full (the detector keeps them and retries). Never examined.
+  bool try_store_records(std::vector<Event>&& evs);
 
   // A stage after the store (detection), on its own thread: called with every stored batch
   // (the first `count` events) and each event's store reference (StoreWriter::next_ref), and
@@ -159,6 +171,7 @@ class Pipeline {
     size_t count = 0;
     std::function<void(bool)> on_durable;
     std::vector<uint64_t> refs;  // store references, filled by the store stage for the observer
+    bool examine = true;         // false: stored only, never handed to the observer
   };
   // Event vectors go back to the decode stage after the store took their events, so the
   // steady state allocates nothing per event (and frees nothing across threads).

@@ -91,6 +91,8 @@ MessageParserPtr make_sudo_parser();
 MessageParserPtr make_su_parser();
 MessageParserPtr make_pam_parser();
 MessageParserPtr make_netfilter_parser();
+MessageParserPtr make_mariadb_audit_parser();  // dbaudit_log.cc
+MessageParserPtr make_pgaudit_parser();
 MessageParserPtr make_auditd_message_parser();
 MessageParserPtr make_cef_message_parser();
 MessageParserPtr make_access_message_parser();

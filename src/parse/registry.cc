@@ -40,6 +40,8 @@ void register_builtin_parsers(ParserRegistry& reg) {
   reg.add_message("su", make_su_parser());
   reg.add_message("pam", make_pam_parser());
   reg.add_message("netfilter", make_netfilter_parser());
+  reg.add_message("mariadb-audit", make_mariadb_audit_parser());
+  reg.add_message("pgaudit", make_pgaudit_parser());
   reg.add_message("auditd.msg", make_auditd_message_parser());
   reg.add_message("cef.msg", make_cef_message_parser());
   reg.add_message("access.msg", make_access_message_parser());

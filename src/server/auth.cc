@@ -234,17 +234,31 @@ Result<Account> Auth::load(const std::string& name) {
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Auth::bootstrap(const std::string& file, int64_t now) {
-  std::lock_guard<std::mutex> g(mu_);
   std::vector<std::pair<std::string, std::string>> made;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    int64_t n = 0;
+    Status s = sqlite::query(db_, "SELECT count(*) FROM users", {}, [&](const sqlite::Stmt& st) { n = st.i64(0); });
+    if (!s) return Error{s.error()};
+    if (n > 0) return made;
+  }
+  const std::pair<const char*, const char*> three[] = {{"sysadmin", "系统管理员"}, {"secadmin", "安全管理员"}, {"auditadmin", "审计管理员"}};
+  std::vector<std::string> passwords, hashes;
+  for (size_t i = 0; i < std::size(three); i++) {  // hashed before the lock is taken
+    passwords.push_back(one_time_password(16));
+    auto h = hash_password(passwords.back());
+    if (!h) return Error{h.error()};
+    hashes.push_back(*h);
+  }
+  std::lock_guard<std::mutex> g(mu_);
   int64_t n = 0;
   Status s = sqlite::query(db_, "SELECT count(*) FROM users", {}, [&](const sqlite::Stmt& st) { n = st.i64(0); });
   if (!s) return Error{s.error()};
-  if (n > 0) return made;
-  const std::pair<const char*, const char*> three[] = {{"sysadmin", "系统管理员"}, {"secadmin", "安全管理员"}, {"auditadmin", "审计管理员"}};
-  for (auto [name, display] : three) {
-    std::string pw = one_time_password(16);
-    auto h = hash_password(pw);
-    if (!h) return Error{h.error()};
+  if (n > 0) return made;  // another start made them meanwhile
+  for (size_t i = 0; i < std::size(three); i++) {
+    auto [name, display] = three[i];
+    const std::string& pw = passwords[i];
+    const std::string* h = &hashes[i];
     sqlite::Stmt ins(db_, "INSERT INTO users(name, display, role, pw_hash, pw_changed, must_change, created) VALUES(?,?,?,?,?,1,?)");
     ins.bind(1, std::string(name)).bind(2, std::string(display)).bind(3, std::string(name)).bind(4, *h).bind(5, now).bind(6, now);
     if (Status r = ins.run(); !r) return Error{r.error()};
@@ -331,18 +345,32 @@ std::optional<AuthError> Auth::count_failure(const std::string& user, const std:
 }
 
 std::variant<Session, AuthError> Auth::login(const std::string& user, const std::string& password, const std::string& ip, int64_t now) {
-  std::lock_guard<std::mutex> g(mu_);
-  if (!rate_ok(ip, now)) return AuthError{429, "登录尝试过于频繁，请稍后再试 / too many login attempts from this address; wait a minute"};
+  // The password hash is checked without the lock (argon2 takes tens of milliseconds and
+  // memory): a login in progress must not stall every other request, which all take mu_.
+  auto read = [&](std::string& hash) {
+    std::optional<Account> acc;
+    sqlite::query(db_, std::string("SELECT ") + kCols + ", pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) {
+      acc = row_account(st);
+      hash = st.text(12);
+    });
+    return acc;
+  };
   std::string hash;
-  std::optional<Account> acc;
-  sqlite::query(db_, std::string("SELECT ") + kCols + ", pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) {
-    acc = row_account(st);
-    hash = st.text(12);
-  });
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (!rate_ok(ip, now)) return AuthError{429, "登录尝试过于频繁，请稍后再试 / too many login attempts from this address; wait a minute"};
+    read(hash);
+  }
   // Unknown accounts cost the same hash as known ones, so timing does not tell them apart;
   // and they are counted and locked the same way, so the answers do not either.
   static const std::string dummy = hash_password("wardsec-dummy-password").value();
-  bool ok = verify_password(acc ? hash : dummy, password);
+  bool ok = verify_password(hash.empty() ? dummy : hash, password);
+  std::lock_guard<std::mutex> g(mu_);
+  // The account as it is now: a password changed or an account disabled while the hash was
+  // being checked counts, not what was read before.
+  std::string now_hash;
+  std::optional<Account> acc = read(now_hash);
+  if (now_hash != hash) ok = false;
   if (source_locked(user, ip, now)) return kLocked;
   if (acc && acc->locked_until > now && !known_source(user, ip)) return kLocked;
   if (!acc || acc->role == Role::kCollector || acc->disabled || !ok) {
@@ -493,50 +521,70 @@ std::optional<AuthError> Auth::mfa_finish(const std::string& sid, const std::str
   return std::nullopt;
 }
 
-Status Auth::set_password(const std::string& name, const std::string& pw, bool must_change, int64_t now) {
-  auto h = hash_password(pw);
-  if (!h) return Error{h.error()};
+Status Auth::store_password(const std::string& name, const std::string& hash, bool must_change, int64_t now) {
   sqlite::Stmt up(db_, "UPDATE users SET pw_hash = ?, pw_changed = ?, must_change = ? WHERE name = ?");
-  up.bind(1, *h).bind(2, now).bind(3, static_cast<int64_t>(must_change)).bind(4, name);
+  up.bind(1, hash).bind(2, now).bind(3, static_cast<int64_t>(must_change)).bind(4, name);
   if (Status s = up.run(); !s) return s;
   sqlite::Stmt hi(db_, "INSERT INTO pw_history(name, hash, at) VALUES(?,?,?)");
-  hi.bind(1, name).bind(2, *h).bind(3, now);
+  hi.bind(1, name).bind(2, hash).bind(3, now);
   return hi.run();
 }
 
 std::optional<AuthError> Auth::change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now) {
+  // What the hashes need is read under the lock; argon2 runs without it (see login).
+  std::string user, hash;
+  std::vector<std::string> recent;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = sessions_.find(sid);
+    if (it == sessions_.end()) return AuthError{401, "未登录或会话已过期 / not logged in, or the session expired"};
+    const Session& s = it->second;
+    if (s.stage != Stage::kPasswordChange && s.stage != Stage::kActive) return AuthError{409, "finish the login first"};
+    user = s.user;
+    sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
+    sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?", {user, std::to_string(opt_.password_history)},
+                  [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
+  }
+  bool old_ok = verify_password(hash, old_pw);
+  std::string problem;
+  std::string new_hash;
+  if (old_ok) {
+    problem = password_problem(opt_, user, new_pw);
+    recent.push_back(hash);
+    for (const auto& h : recent)
+      if (problem.empty() && verify_password(h, new_pw))
+        problem = "不能重复使用最近 " + std::to_string(opt_.password_history) + " 次的密码 / must differ from the last " +
+                  std::to_string(opt_.password_history) + " passwords";
+    if (problem.empty()) {
+      auto h = hash_password(new_pw);
+      if (!h) return AuthError{500, h.error()};
+      new_hash = *h;
+    }
+  }
   std::lock_guard<std::mutex> g(mu_);
   auto it = sessions_.find(sid);
   if (it == sessions_.end()) return AuthError{401, "未登录或会话已过期 / not logged in, or the session expired"};
   Session& s = it->second;
-  if (s.stage != Stage::kPasswordChange && s.stage != Stage::kActive) return AuthError{409, "finish the login first"};
-  std::string hash;
-  sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {s.user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
-  if (!verify_password(hash, old_pw)) {
-    std::string user = s.user, ip = s.ip;
+  if (!old_ok) {
+    std::string ip = s.ip;
     if (auto e = count_failure(user, ip, now)) {
       sessions_.erase(it);  // this session guessed: it ends, the owner's others do not
       return e;
     }
     return AuthError{403, "原密码错误 / the current password is wrong"};
   }
-  if (auto p = password_problem(opt_, s.user, new_pw); !p.empty()) return AuthError{400, p};
-  std::vector<std::string> recent;
-  sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?", {s.user, std::to_string(opt_.password_history)},
-                [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
-  recent.push_back(hash);
-  for (const auto& h : recent)
-    if (verify_password(h, new_pw))
-      return AuthError{400, "不能重复使用最近 " + std::to_string(opt_.password_history) + " 次的密码 / must differ from the last " +
-                                std::to_string(opt_.password_history) + " passwords"};
-  if (Status st = set_password(s.user, new_pw, false, now); !st) return AuthError{500, st.error()};
+  if (!problem.empty()) return AuthError{400, problem};
+  std::string current;
+  sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { current = st.text(0); });
+  if (current != hash) return AuthError{409, "密码已被同时修改，请重试 / the password was changed meanwhile; try again"};
+  if (Status st = store_password(user, new_hash, false, now); !st) return AuthError{500, st.error()};
   if (s.stage == Stage::kPasswordChange) {
-    auto a = load(s.user);
+    auto a = load(user);
     if (a && a->mfa_enrolled) s.stage = Stage::kMfa;
     else if (opt_.require_mfa) s.stage = Stage::kMfaEnroll;
     else activate(s, db_, now);
   }
-  end_sessions_of(s.user, sid);  // other sessions used the old password
+  end_sessions_of(user, sid);  // other sessions used the old password
   return std::nullopt;
 }
 

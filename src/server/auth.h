@@ -237,7 +237,9 @@ class Auth {
   std::optional<std::string> totp_secret(const std::string& user);
   Status carry_out(const Request& rq, const std::string& password, int64_t now);
   bool check_code(const std::string& user, const std::string& secret, const std::string& code, int64_t now);
-  Status set_password(const std::string& name, const std::string& pw, bool must_change, int64_t now);
+  // Stores a password hash made beforehand (argon2 runs outside mu_: a login in progress
+  // must not stall every other request). Called with mu_ held.
+  Status store_password(const std::string& name, const std::string& hash, bool must_change, int64_t now);
   Result<Account> load(const std::string& name);
 
   AuthOptions opt_;

@@ -60,15 +60,15 @@ Result<Account> Auth::account(const std::string& name) {
 
 Result<std::string> Auth::create(const std::string& name, const std::string& display, Role role, const std::string& password, int64_t now) {
   if (!valid_name(name)) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
-  std::lock_guard<std::mutex> g(mu_);
-  if (load(name)) return Error{"账号已存在 / account exists: " + name};
   std::string hash;
-  if (role != Role::kCollector) {
+  if (role != Role::kCollector) {  // hashed before the lock is taken (see Auth::login)
     if (auto p = password_problem(opt_, name, password); !p.empty()) return Error{p};
     auto h = hash_password(password);
     if (!h) return Error{h.error()};
     hash = *h;
   }
+  std::lock_guard<std::mutex> g(mu_);
+  if (load(name)) return Error{"账号已存在 / account exists: " + name};
   sqlite::Stmt ins(db_, "INSERT INTO users(name, display, role, pw_hash, pw_changed, must_change, created) VALUES(?,?,?,?,?,1,?)");
   ins.bind(1, name).bind(2, display).bind(3, std::string(role_name(role))).bind(4, hash).bind(5, now).bind(6, now);
   if (Status s = ins.run(); !s) return Error{s.error()};
@@ -109,14 +109,16 @@ Status Auth::unlock(const std::string& name) {
 }
 
 Status Auth::reset_password(const std::string& name, const std::string& password, int64_t now) {
+  if (auto p = password_problem(opt_, name, password); !p.empty()) return Error{p};
+  auto h = hash_password(password);  // before the lock is taken (see Auth::login)
+  if (!h) return Error{h.error()};
   std::lock_guard<std::mutex> g(mu_);
   auto a = load(name);
   if (!a) return Error{a.error()};
   if (a->role == Role::kCollector) return Error{"a collector has tokens, not a password"};
-  if (auto p = password_problem(opt_, name, password); !p.empty()) return Error{p};
   end_sessions_of(name, "");
   sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run();  // a reset hands the account over: no token survives it
-  return set_password(name, password, true, now);
+  return store_password(name, *h, true, now);
 }
 
 Status Auth::reset_mfa(const std::string& name) {

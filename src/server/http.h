@@ -22,7 +22,9 @@
 
 namespace wardsec::alert {
 class AlertStore;
-struct Zone;
+}
+namespace wardsec::enrich {
+class Places;
 }
 
 namespace wardsec::server {
@@ -51,7 +53,7 @@ struct HttpOptions {
   int tz_sec = 8 * 3600;
   AuthOptions auth;
   alert::AlertStore* alerts = nullptr;          // /api/v1/alerts when set
-  std::vector<alert::Zone>* zones = nullptr;    // the security zones (dashboard)
+  std::shared_ptr<const enrich::Places> places;  // zones and assets (dashboard)
   std::function<std::string()> extra_metrics;   // more members for /api/v1/metrics ("\"k\":v,...")
 };
 

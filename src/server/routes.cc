@@ -7,6 +7,7 @@
 #include <set>
 
 #include "alert/alert_store.h"
+#include "enrich/places.h"
 #include "alert/detector.h"
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
@@ -28,30 +29,8 @@ namespace {
 constexpr const char* kAuditDataset = "wardsec.audit";
 
 
-bool is_private(const IpAddr& a) {
-  static const std::vector<Cidr> nets = [] {
-    std::vector<Cidr> v;
-    for (const char* c : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "fc00::/7",
-                          "fe80::/10", "::1"})
-      v.push_back(*parse_cidr(c));
-    return v;
-  }();
-  for (const auto& c : nets)
-    if (c.contains(a)) return true;
-  return false;
-}
-
-// A zone's key: the first word of its configured name ("core 核心业务区" -> "core").
+// A zone's key: the first word of its label ("core 核心业务区" -> "core").
 std::string zone_key(const std::string& name) { return name.substr(0, name.find(' ')); }
-
-// Which zone an address is in; "public" for a public address no zone names.
-std::string zone_of(const std::vector<alert::Zone>& zones, std::string_view ip) {
-  auto a = parse_ip(ip);
-  if (!a) return "";
-  for (const auto& z : zones)
-    if (z.cidr.contains(*a)) return zone_key(z.name);
-  return is_private(*a) ? "" : "public";
-}
 
 }  // namespace
 
@@ -307,7 +286,7 @@ Response alerts(Api& api, Request& r) {
   auto record = [&api](Event&& ev) {
     std::vector<Event> v;
     v.push_back(std::move(ev));
-    api.pipeline.submit_events(std::move(v), nullptr);
+    api.pipeline.submit_events(std::move(v), nullptr, false);  // an alert record: stored, not examined again
   };
   auto [code, out] = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
   if (r.method != "GET") {
@@ -375,7 +354,8 @@ Response dashboard(Api& api, Request&) {
   out["metrics"] = json::parse(api.metrics_json(), nullptr, false);
   out["eps"] = api.events_per_second();
   out["generated"] = format_rfc3339(now);
-  std::vector<alert::Zone> zones = api.opt.zones ? *api.opt.zones : std::vector<alert::Zone>{};
+  const enrich::Places empty_places;
+  const enrich::Places& places = api.opt.places ? *api.opt.places : empty_places;
   // Inventory: zones' Chinese names, assets by graded system level.
   std::map<std::string, std::string> zone_zh;
   std::map<std::string, int> sys_level;
@@ -452,7 +432,7 @@ Response dashboard(Api& api, Request&) {
         if (h >= 0 && h < 24 && series.contains(a.level)) series[a.level][h] = series[a.level][h].get<uint64_t>() + 1;
         if (!a.asset.empty()) top_assets[a.asset] += 1;
         if (!a.source_ip.empty()) top_sources[a.source_ip] += 1;
-        std::string to = zone_key(a.zone), from = zone_of(zones, a.source_ip);
+        std::string to = zone_key(a.zone), from = places.zone_key_of(a.source_ip);
         if (!to.empty()) zone_alerts[to]++;
         if (!to.empty() && !from.empty()) links[{from, to}].second++;
       }
@@ -487,7 +467,7 @@ Response dashboard(Api& api, Request&) {
   };
   out["top_assets"] = top(top_assets, "asset");
   out["top_sources"] = top(top_sources, "source");
-  for (auto& s : out["top_sources"]) s["zone"] = zone_of(zones, s["source"].get<std::string>());
+  for (auto& s : out["top_sources"]) s["zone"] = places.zone_key_of(s["source"].get<std::string>());
   // Traffic between zones: a sample of the last 15 minutes' events that name both ends.
   search::SearchOptions so;
   so.from = now - 15 * 60 * kSec;
@@ -498,7 +478,11 @@ Response dashboard(Api& api, Request&) {
   if (auto* query = std::get_if<search::Query>(&q)) {
     search::SearchStats st;
     search::run_search(api.opt.data_dir, *query, so, [&](const Event& ev) {
-      std::string from = zone_of(zones, ev.get(kSourceIp)), to = zone_of(zones, ev.get(kDestinationIp));
+      // The asset stage wrote both ends' zones (src/enrich/places.h); events stored before
+      // it existed get the same lookup here.
+      static const FieldId sz = FieldRegistry::intern("source.zone"), dz = FieldRegistry::intern("destination.zone");
+      std::string from = ev.has(sz) ? std::string(ev.get(sz)) : places.zone_key_of(ev.get(kSourceIp));
+      std::string to = ev.has(dz) ? std::string(ev.get(dz)) : places.zone_key_of(ev.get(kDestinationIp));
       if (!from.empty() && !to.empty()) links[{from, to}].first++;
       sampled++;
       return true;
@@ -506,11 +490,10 @@ Response dashboard(Api& api, Request&) {
   }
   json zj = json::array();
   std::set<std::string> named;
-  for (const auto& z : zones) {
-    std::string k = zone_key(z.name);
-    if (!named.insert(k).second) continue;
-    std::string zh = zone_zh.count(k) ? zone_zh[k] : z.name.size() > k.size() ? z.name.substr(k.size() + 1) : k;
-    zj.push_back({{"name", k}, {"name_zh", zh}, {"alerts", zone_alerts[k]}});
+  for (const auto& z : places.zones()) {
+    if (!named.insert(z.key).second) continue;
+    std::string zh = zone_zh.count(z.key) ? zone_zh[z.key] : z.name_zh.empty() ? z.key : z.name_zh;
+    zj.push_back({{"name", z.key}, {"name_zh", zh}, {"alerts", zone_alerts[z.key]}});
   }
   zj.push_back({{"name", "public"}, {"name_zh", "互联网（外部）"}, {"alerts", 0}});
   out["zones"] = zj;

@@ -5,8 +5,8 @@
 #include "core/event.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
-#include "dbaudit/enrich.h"
-#include "web/enrich.h"
+#include "enrich/db_statement.h"
+#include "enrich/web_attack.h"
 
 namespace wardsec::test {
 // When the test lines are "received": after every sample's own time (event times more than a
@@ -34,7 +34,7 @@ inline Event decode(std::string line, int64_t received = kTestReceived) {
 inline Event decode_enriched(std::string line, int64_t received = kTestReceived) {
   Event ev = decode(std::move(line), received);
   static const web::Inspector insp;
-  web::enrich(insp, ev);
+  enrich::inspect_web(insp, ev);
   // The database-audit stage with the shipped policy; a fresh auditor per line, so samples do
   // not share cross-statement state.
   static const dbaudit::Policy policy = [] {
@@ -43,7 +43,7 @@ inline Event decode_enriched(std::string line, int64_t received = kTestReceived)
     return p;
   }();
   dbaudit::Auditor auditor(policy);
-  dbaudit::enrich(auditor, ev);
+  enrich::audit_statement(auditor, ev);
   return ev;
 }
 

@@ -4,13 +4,12 @@
 // console's web-attack page and the Sigma rule rules/hospital/web_attack_detected.yml all read
 // the same fields.
 #pragma once
-#include <functional>
-#include <memory>
 
 #include "core/event.h"
+#include "enrich/stage.h"
 #include "web/inspect.h"
 
-namespace wardsec::web {
+namespace wardsec::enrich {
 
 // Fields written (only on requests with findings or that are malformed):
 //   web.attack.verdict      attack | malformed
@@ -18,9 +17,19 @@ namespace wardsec::web {
 //   web.attack.confidence   0..100 of the strongest finding
 //   web.attack.kind / .where / .param / .fragment   the strongest finding
 //   web.attack.findings     all findings as a JSON array
-bool enrich(const Inspector& insp, Event& ev);
+bool inspect_web(const web::Inspector& insp, Event& ev);
 
-// A pipeline hook (PipelineOptions::enrich) that owns its inspector.
-std::function<void(Event&)> make_enricher(const Policy& policy);
+// The stage: owns its inspector (the web-attack policy, docs/web.md).
+class WebAttackStage final : public Stage {
+ public:
+  explicit WebAttackStage(const web::Policy& policy) : insp_(policy) {}
+  std::string_view name() const override { return "web-attack"; }
+  void run(std::span<Event> batch) override {
+    for (Event& ev : batch) inspect_web(insp_, ev);
+  }
 
-}  // namespace wardsec::web
+ private:
+  web::Inspector insp_;
+};
+
+}  // namespace wardsec::enrich

@@ -1,10 +1,12 @@
-#include "web/enrich.h"
+#include "enrich/web_attack.h"
 
 #include <nlohmann/json.hpp>
 
 #include "core/strutil.h"
 
-namespace wardsec::web {
+namespace wardsec::enrich {
+
+using namespace web;
 
 namespace {
 
@@ -15,7 +17,7 @@ bool is_json_access(std::string_view s) {
 
 }  // namespace
 
-bool enrich(const Inspector& insp, Event& ev) {
+bool inspect_web(const Inspector& insp, Event& ev) {
   std::string_view dataset = ev.get(kEventDataset);
   std::string_view line;
   bool json = false;
@@ -68,9 +70,4 @@ bool enrich(const Inspector& insp, Event& ev) {
   return true;
 }
 
-std::function<void(Event&)> make_enricher(const Policy& policy) {
-  auto insp = std::make_shared<Inspector>(policy);
-  return [insp](Event& ev) { enrich(*insp, ev); };
-}
-
-}  // namespace wardsec::web
+}  // namespace wardsec::enrich

@@ -6,6 +6,7 @@
 
 #include "core/result.h"
 #include "alert/detector.h"
+#include "enrich/places.h"
 #include "alert/outputs.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
@@ -27,6 +28,8 @@ struct Config {
   ingest::InputOptions inputs;
   ingest::PipelineOptions pipeline;
   server::HttpOptions http;
+  // Security zones ("core 核心业务区" with a CIDR); the inventory's zones add to them.
+  std::vector<enrich::Zone> zones;
   // Detection and alerts
   bool detection_enabled = true;
   alert::DetectorOptions detection;

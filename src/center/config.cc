@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "center/config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -286,7 +286,7 @@ Result<Config> load_config(const std::string& path) {
       w.get(item, "cidr", cidr, "zones[].");
       auto ci = parse_cidr(cidr);
       if (name.empty() || !ci) return Error{where + ": a zone needs a name and a CIDR such as 10.20.0.0/22"};
-      c.detection.zones.push_back({name, *ci});
+      c.zones.push_back(enrich::zone_from_config(name, *ci));
     }
   }
   if (!w.err.ok()) return Error{w.err.error()};

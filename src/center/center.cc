@@ -1,0 +1,280 @@
+#include "center/center.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "alert/alert_store.h"
+#include "alert/center_health.h"
+#include "alert/detector.h"
+#include "alert/outputs.h"
+#include "compliance/inventory.h"
+#include "core/perms.h"
+#include "core/timeutil.h"
+#include "enrich/db_statement.h"
+#include "enrich/web_attack.h"
+#include "ingest/net.h"
+#include "ingest/pipeline.h"
+#include "server/http.h"
+#include "store/store.h"
+
+namespace wardsec::center {
+
+std::shared_ptr<const enrich::Places> load_places(const Config& cfg) {
+  std::vector<compliance::Zone> zones;
+  std::vector<compliance::Asset> assets;
+  std::vector<compliance::System> systems;
+  std::string db = cfg.data_dir + "/compliance.db";
+  if (std::filesystem::exists(db))
+    if (auto inv = compliance::Inventory::open(db)) {
+      if (auto z = (*inv)->zones()) zones = std::move(*z);
+      if (auto a = (*inv)->assets()) assets = std::move(*a);
+      if (auto s = (*inv)->systems()) systems = std::move(*s);
+    }
+  return std::make_shared<const enrich::Places>(cfg.zones, zones, assets, systems);
+}
+
+Result<dbaudit::Policy> load_dbaudit_policy(const Config& cfg, const std::string& override_path) {
+  dbaudit::Policy p;
+  std::string path = resolve_shipped(override_path.empty() ? cfg.dbaudit_policy : override_path);
+  if (std::string e = dbaudit::load_policy(path, p); !e.empty()) return Error{"dbaudit.policy: " + e};
+  return p;
+}
+
+Result<std::unique_ptr<enrich::Chain>> build_stages(const Config& cfg, std::shared_ptr<const enrich::Places> places) {
+  auto chain = std::make_unique<enrich::Chain>();
+  if (places) chain->add(std::make_unique<enrich::AssetStage>(std::move(places)));
+  if (cfg.web_enabled) chain->add(std::make_unique<enrich::WebAttackStage>(cfg.web));
+  if (cfg.dbaudit_enabled) {
+    auto policy = load_dbaudit_policy(cfg);
+    if (!policy) return Error{policy.error()};
+    chain->add(std::make_unique<enrich::DbStatementStage>(std::move(*policy)));
+  }
+  return chain;
+}
+
+struct Center::Backlog {
+  uint64_t end = 0;  // live detection starts here; the backlog is what lies before
+  alert::Detector::Progress progress;
+  std::thread thread;
+};
+
+struct Center::Health {
+  std::unique_ptr<alert::DiskWatch> disk;
+  std::unique_ptr<alert::StoreScrub> scrub;
+};
+
+struct Center::Net {
+  boost::asio::io_context io{1};
+  std::unique_ptr<boost::asio::signal_set> signals;
+};
+
+Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
+  std::unique_ptr<Center> c(new Center());
+  c->cfg_ = std::move(cfg);
+  c->parts_ = parts;
+  Config& conf = c->cfg_;
+  std::filesystem::create_directories(conf.data_dir);
+  auto writer = store::StoreWriter::open(conf.store);
+  if (!writer) return Error{writer.error()};
+  c->writer_ = std::move(writer.value());
+  c->places_ = load_places(conf);
+  auto stages = build_stages(conf, c->places_);
+  if (!stages) return Error{stages.error()};
+  c->stages_ = std::move(stages.value());
+  conf.pipeline.enrich = [chain = c->stages_](std::span<Event> batch) { chain->run(batch); };
+  c->pipeline_ = std::make_unique<ingest::Pipeline>(*c->writer_, conf.pipeline);
+  if (parts.detection) {
+    if (Status s = c->open_detection(); !s) return Error{s.error()};
+  }
+  if (parts.health) {
+    c->health_ = std::make_unique<Health>();
+    store::StoreWriter* wr = c->writer_.get();
+    Center* self = c.get();
+    auto raise = [self](const alert::CenterAlert& a) {
+      if (self->alerts_) alert::raise_center_alert(*self->alerts_, *self->outputs_, a);
+      else spdlog::error("{}: {}", a.title, a.summary);
+    };
+    c->health_->disk = std::make_unique<alert::DiskWatch>(conf.data_dir, [wr] { return wr->stats().stored_bytes; }, raise);
+    c->health_->scrub = std::make_unique<alert::StoreScrub>(conf.data_dir, raise);
+  }
+  if (parts.network) {
+    c->net_ = std::make_unique<Net>();
+    conf.http.alerts = c->alerts_.get();
+    conf.http.audit_key = &c->writer_->key();  // the audit trail is signed by the store's instance key
+    conf.http.places = c->places_;
+    Center* self = c.get();
+    conf.http.extra_metrics = [self] { return self->metrics_json(); };
+    c->inputs_ = std::make_unique<ingest::Inputs>(c->net_->io, *c->pipeline_, conf.inputs);
+    c->http_ = std::make_unique<server::HttpServer>(c->net_->io, *c->pipeline_, conf.http);
+  }
+  return c;
+}
+
+Status Center::open_detection() {
+  if (!cfg_.detection_enabled) return {};
+  auto alerts = alert::AlertStore::open(cfg_.data_dir + "/alerts.db");
+  if (!alerts) return Error{alerts.error()};
+  alerts_ = std::move(alerts.value());
+  outputs_ = std::make_unique<alert::Outputs>(cfg_.outputs);
+  cfg_.detection.places = places_;
+  // Detection's records (alerts) are written through the store's own path and never come
+  // back to detection (docs/architecture.md).
+  auto make = [this] {
+    return alert::Detector::create(cfg_.detection, *alerts_, *outputs_,
+                                   [p = pipeline_.get()](std::vector<Event>&& evs) { return p->try_store_records(std::move(evs)); });
+  };
+  auto d = make();
+  if (!d) return Error{d.error()};
+  detector_ = std::move(d.value());
+  // Events stored but never examined (a kill, an import while the center was down): a second
+  // detector examines them in the background while live detection starts at once; progress
+  // is in /api/v1/metrics (detect_backlog_total / _done).
+  uint64_t end = writer_->next_ref();
+  auto cur = alerts_->cursor();
+  if (cur && cur->has_value() && **cur < end) {
+    detector_->start_live_at(end);
+    auto b = make();
+    if (!b) return Error{b.error()};
+    backlog_detector_ = std::move(b.value());
+    backlog_ = std::make_unique<Backlog>();
+    backlog_->end = end;
+    backlog_->progress.running = true;
+  } else {
+    auto caught = detector_->catch_up(cfg_.data_dir, end);  // first start: the cursor is set to the store's end
+    if (!caught) spdlog::error("{}", caught.error());
+  }
+  alert::Detector* det = detector_.get();
+  pipeline_->set_observer([det](const std::vector<Event>& evs, size_t n, const std::vector<uint64_t>& refs) { det->process(evs, n, refs); },
+                          cfg_.detection_queue_mib << 20);
+  return {};
+}
+
+void Center::raise_recovery_alerts() {
+  // What the store's start found: damage is an error and an alert, never only a log line.
+  const auto& rec = writer_->recovery();
+  for (const auto& c : rec.cut) spdlog::warn("store recovery: {}", c);
+  for (const auto& d : rec.damage) spdlog::error("STORE DAMAGE: {}", d);
+  if (!alerts_) return;
+  if (!rec.damage.empty()) {
+    std::string list;
+    for (size_t i = 0; i < rec.damage.size() && i < 10; i++) list += "\n" + rec.damage[i];
+    alert::raise_center_alert(*alerts_, *outputs_, {"wardsec.center.store_damaged", "事件存储数据损坏 / Event store data damaged", "critical",
+                                                    "启动时发现 " + std::to_string(rec.damage.size()) +
+                                                        " 处存储数据损坏或被改动；数据原样保留，副本在 quarantine 目录，请运行 wardsec verify。 / "
+                                                        "The start found damaged or altered store data; it is kept as it is, copies are in quarantine/; run wardsec verify." +
+                                                        list});
+  }
+  if (!rec.cut.empty())
+    alert::raise_center_alert(*alerts_, *outputs_, {"wardsec.center.crash_recovered", "异常停止后已恢复 / Recovered after an unclean stop", "low",
+                                                    "上次运行未正常停止；启动时已恢复（残缺写入已截除并存入 quarantine 目录，已确认的事件已从提交日志补入），"
+                                                    "详见服务器日志与 wardsec verify。 / The last run did not stop cleanly; the start recovered (partial writes cut and "
+                                                    "kept in quarantine/, acknowledged events restored from the commit log): see the server log and wardsec verify.\n" +
+                                                        rec.cut.front()});
+}
+
+std::string Center::metrics_json() const {
+  std::string m;
+  if (detector_) {
+    const auto& d = detector_->stats();
+    const auto& c = detector_->correlator().stats();
+    const alert::Detector::Progress* bp = backlog_ ? &backlog_->progress : nullptr;
+    m += "\"detect_events\":" + std::to_string(d.events.load()) + ",\"rule_matches\":" + std::to_string(d.rule_matches.load()) +
+         ",\"correlation_hits\":" + std::to_string(d.correlation_hits.load()) + ",\"alerts_created\":" +
+         std::to_string(d.alerts_created.load()) + ",\"alerts_merged\":" + std::to_string(d.alerts_merged.load()) +
+         ",\"alerts_suppressed\":" + std::to_string(d.alerts_suppressed.load()) + ",\"alert_errors\":" +
+         std::to_string(d.alert_errors.load()) + ",\"correlation_groups\":" + std::to_string(c.groups) +
+         ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) + ",\"detect_backlog_total\":" +
+         std::to_string(bp ? bp->total.load() : 0) + ",\"detect_backlog_done\":" + std::to_string(bp ? bp->done.load() : 0) +
+         ",\"detect_backlog_running\":" + (bp && bp->running ? "true" : "false") + ",";
+  }
+  if (health_) m += health_->disk->metrics_json() + "," + health_->scrub->metrics_json() + ",";
+  if (outputs_) {
+    const auto& o = outputs_->stats();
+    m += "\"outputs_sent_syslog\":" + std::to_string(o.sent_syslog.load()) + ",\"outputs_sent_webhook\":" +
+         std::to_string(o.sent_webhook.load()) + ",\"outputs_sent_mail\":" + std::to_string(o.sent_mail.load()) +
+         ",\"outputs_failed\":" + std::to_string(o.failed.load()) + ",\"outputs_dropped\":" + std::to_string(o.dropped.load()) + ",";
+  }
+  if (inputs_) m += inputs_->metrics_json() + ",";
+  if (!m.empty()) m.pop_back();
+  return m;
+}
+
+Status Center::start() {
+  started_ = true;
+  if (backlog_) {
+    backlog_->thread = std::thread([this] {
+      pthread_setname_np(pthread_self(), "ws-backlog");
+      auto n = backlog_detector_->catch_up(cfg_.data_dir, backlog_->end, UINT64_MAX, &backlog_->progress, &stop_);
+      if (!n) spdlog::error("{}", n.error());
+      else if (!stop_) {
+        spdlog::info("detection: the backlog is examined ({} events)", *n);
+        detector_->release_cursor();
+      }
+      backlog_->progress.running = false;
+    });
+  }
+  if (outputs_) outputs_->start();
+  raise_recovery_alerts();
+  if (health_) {
+    health_->disk->start();
+    health_->scrub->start();
+  }
+  pipeline_->start();
+  if (parts_.capture && cfg_.dbaudit_enabled) {
+    auto policy = load_dbaudit_policy(cfg_);
+    if (!policy) return Error{policy.error()};
+    feeders_.push_back(start_dbaudit_capture(cfg_, *policy, *pipeline_, stop_));
+  }
+  if (!net_) return {};
+  Status s = inputs_->start();
+  if (s) s = http_->start();
+  return s;
+}
+
+void Center::add_feeder(std::function<void(ingest::Pipeline&, const std::atomic<bool>& stop)> feed) {
+  feeders_.emplace_back([this, feed = std::move(feed)] { feed(*pipeline_, stop_); });
+}
+
+void Center::run() {
+  if (!net_) return;
+  net_->signals = std::make_unique<boost::asio::signal_set>(net_->io, SIGINT, SIGTERM);
+  net_->signals->async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping (draining queued events)", sig);
+    stop_ = true;
+    inputs_->stop();
+    http_->stop();
+    net_->io.stop();
+  });
+  net_->io.run();
+  stop();
+}
+
+void Center::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stop_ = true;
+  if (net_ && !net_->io.stopped()) {
+    if (inputs_) inputs_->stop();
+    if (http_) http_->stop();
+    net_->io.stop();
+  }
+  for (auto& t : feeders_)
+    if (t.joinable()) t.join();
+  if (backlog_ && backlog_->thread.joinable()) backlog_->thread.join();  // its cursor keeps its place
+  if (!started_) return;
+  pipeline_->stop();
+  if (health_) {
+    health_->disk->stop();
+    health_->scrub->stop();
+  }
+  if (detector_) detector_->save_cursor();
+  if (outputs_) outputs_->stop();
+}
+
+Center::~Center() { stop(); }
+
+}  // namespace wardsec::center
