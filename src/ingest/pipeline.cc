@@ -40,14 +40,15 @@ void Pipeline::observe_loop() {
     batches.clear();
     observed_q_->pop_some(batches, 16, 500);
     if (batches.empty()) {
+      observer_({}, 0, {});  // idle (or the last call before stopping)
       if (observed_q_->closed()) return;
-      observer_({}, 0, {});
       continue;
     }
     for (auto& b : batches) {
       observer_(b.events, b.count, b.refs);
       give_back(std::move(b.events));
     }
+    observed_q_->done(batches.size());
   }
 }
 
@@ -64,12 +65,17 @@ void Pipeline::stop() {
   if (!started_.exchange(false)) return;
   raw_q_.close();
   decode_thread_.join();
-  parsed_q_.close();
-  store_thread_.join();
   if (observe_thread_.joinable()) {
+    // What the observer (detection) derives from the last stored events must be stored too:
+    // the store stage finishes what is queued, the observer examines it and makes a last
+    // idle call (which hands its records to try_store_records), and only then does the store
+    // stage stop.
+    while (!parsed_q_.idle()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     observed_q_->close();
     observe_thread_.join();
   }
+  parsed_q_.close();
+  store_thread_.join();
 }
 
 bool Pipeline::try_submit(RawBatch& b) {
@@ -223,7 +229,7 @@ void Pipeline::store_loop() {
   for (;;) {
     batches.clear();
     int wait_ms = waiting.empty() ? std::min(opt_.flush_interval_ms, 200) : 2;
-    parsed_q_.pop_some(batches, 64, wait_ms);
+    size_t popped = parsed_q_.pop_some(batches, 64, wait_ms);
     for (auto& b : batches) {
       bool ok = true;
       bool observe = observer_ && b.examine;
@@ -260,6 +266,7 @@ void Pipeline::store_loop() {
         give_back(std::move(b.events));
       }
     }
+    parsed_q_.done(popped);
     int64_t now = now_ns();
     if (!waiting.empty()) {
       // Group commit: wait briefly for more acknowledged data unless the queue is idle.

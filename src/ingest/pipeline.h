@@ -84,8 +84,19 @@ class BoundedQueue {
       q_.pop_front();
       n++;
     }
+    in_hand_ += n;
     if (n) space_.notify_all();
     return n;
+  }
+  // The consumer is done with `n` items it popped (idle() counts them until then).
+  void done(size_t n) {
+    std::lock_guard lk(mu_);
+    in_hand_ -= std::min(n, in_hand_);
+  }
+  // Nothing queued and nothing popped still being worked on.
+  bool idle() const {
+    std::lock_guard lk(mu_);
+    return q_.empty() && in_hand_ == 0;
   }
   bool empty() const {
     std::lock_guard lk(mu_);
@@ -110,7 +121,7 @@ class BoundedQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_, space_;
   std::deque<std::pair<T, size_t>> q_;
-  size_t bytes_ = 0, max_;
+  size_t bytes_ = 0, max_, in_hand_ = 0;
   bool closed_ = false;
 };
 
