@@ -1,3 +1,4 @@
+#include "core/datadir.h"
 #include "center/center.h"
 
 #include <spdlog/spdlog.h>
@@ -26,7 +27,7 @@ std::shared_ptr<const enrich::Places> load_places(const Config& cfg) {
   std::vector<compliance::Zone> zones;
   std::vector<compliance::Asset> assets;
   std::vector<compliance::System> systems;
-  std::string db = cfg.data_dir + "/compliance.db";
+  std::string db = DataDir(cfg.data_dir).compliance_db();
   if (std::filesystem::exists(db))
     if (auto inv = compliance::Inventory::open(db)) {
       if (auto z = (*inv)->zones()) zones = std::move(*z);
@@ -115,7 +116,7 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
 
 Status Center::open_detection() {
   if (!cfg_.detection_enabled) return {};
-  auto alerts = alert::AlertStore::open(cfg_.data_dir + "/alerts.db");
+  auto alerts = alert::AlertStore::open(DataDir(cfg_.data_dir).alerts_db());
   if (!alerts) return Error{alerts.error()};
   alerts_ = std::move(alerts.value());
   outputs_ = std::make_unique<alert::Outputs>(cfg_.outputs);

@@ -4,9 +4,9 @@
 // handled within 24 hours, and backups (from the backup software's logs: runs, failures, restore tests).
 // Read from the data folder, so it runs with or without the server. Same output contract as
 // `check host`: one object per check with check.id, result, requirements, evidence.
+#include "core/datadir.h"
 #include "cli/center_check.h"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -18,10 +18,10 @@
 #include "compliance/assessment.h"
 #include "compliance/inventory.h"
 #include "core/fields.h"
-#include "core/sqlite.h"
 #include "core/timeutil.h"
 #include "search/query.h"
 #include "search/search.h"
+#include "server/auth.h"
 #include "server/http.h"
 #include "store/crypto.h"
 #include "store/store.h"
@@ -44,32 +44,43 @@ CheckResult fail(std::string why, std::vector<Evidence> ev) { return {CheckResul
 CheckResult pass(std::string why, std::vector<Evidence> ev) { return {CheckResult::kPass, std::move(why), std::move(ev)}; }
 
 // Events of a time window, newest first, at most `limit`: the checks' one look at the store.
-void recent(const View& v, const std::string& q, int64_t from, size_t limit, const std::function<void(const Event&)>& f) {
+Status recent(const View& v, const std::string& q, int64_t from, size_t limit, const std::function<void(const Event&)>& f) {
   auto query = search::Query::parse(q, 8 * 3600);
-  if (!std::holds_alternative<search::Query>(query)) return;
+  if (!std::holds_alternative<search::Query>(query)) return Error{"internal query does not parse: " + q};
+  std::error_code ec;
+  if (!std::filesystem::exists(DataDir(v.data_dir).segments(), ec)) return {};  // no store yet: no events
   search::SearchOptions so;
   so.from = from;
   so.limit = limit;
   so.newest_first = true;
   search::SearchStats st;
-  search::run_search(v.data_dir, std::get<search::Query>(query), so, [&](const Event& ev) {
+  Status s = search::run_search(v.data_dir, std::get<search::Query>(query), so, [&](const Event& ev) {
     f(ev);
     return true;
   }, st);
+  if (s && st.damaged_total) return Error{std::to_string(st.damaged_total) + " stored block(s) could not be read (run wardsec verify)"};
+  return s;
 }
 
+CheckResult unreadable(const View& v, const Status& s) { return fail("the event store could not be read: " + s.error(), {{v.data_dir, 0, s.error()}}); }
+
 CheckResult three_roles(const View& v) {
-  sqlite3* db = nullptr;
-  std::string path = v.data_dir + "/accounts.db";
+  std::string path = DataDir(v.data_dir).accounts_db();
   std::vector<Evidence> ev;
   std::map<std::string, std::pair<int, int>> roles;  // role -> (enabled accounts, with MFA)
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return fail("no account store: the console has never run on this data folder", {{path, 0, "missing"}});
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail("no account store: the console has never run on this data folder", {{path, 0, "missing"}});
+  // The accounts as the console's own account store reads them (server::Auth).
+  auto auth = server::Auth::open(path, {}, v.key_dir);
+  if (!auth) return fail("the account store cannot be read", {{path, 0, auth.error()}});
+  auto accounts = (*auth)->accounts();
+  if (!accounts) return fail("the account store cannot be read", {{path, 0, accounts.error()}});
+  for (const auto& a : *accounts) {
+    if (a.disabled) continue;
+    auto& [n, mfa] = roles[server::role_name(a.role)];
+    n++;
+    mfa += a.mfa_enrolled;
   }
-  sqlite::query(db, "SELECT role, count(*), sum(totp_secret != '') FROM users WHERE disabled = 0 GROUP BY role", {},
-                [&](const sqlite::Stmt& s) { roles[s.text(0)] = {static_cast<int>(s.i64(1)), static_cast<int>(s.i64(2))}; });
-  sqlite3_close(db);
   bool ok = true;
   for (const char* r : {"sysadmin", "secadmin", "auditadmin"}) {
     auto [n, mfa] = roles[r];
@@ -81,7 +92,7 @@ CheckResult three_roles(const View& v) {
   // Each record's signature by the instance key (routes.cc Api::audit): a record whose
   // signature fails was altered; one without a signature predates signing.
   auto key = KeyPair::load_public(v.key_dir + "/instance.pub");
-  recent(v, "event.dataset:wardsec.audit", v.now - 30 * 86400 * kSec, 100000, [&](const Event& e) {
+  if (Status rs = recent(v, "event.dataset:wardsec.audit", v.now - 30 * 86400 * kSec, 100000, [&](const Event& e) {
     actions++;
     actors.insert(std::string(e.get(kUserName)));
     switch (server::audit_signature(key ? &*key : nullptr, e)) {
@@ -89,7 +100,7 @@ CheckResult three_roles(const View& v) {
       case server::AuditSignature::kValid: signed_ok++; break;
       case server::AuditSignature::kInvalid: altered++; break;
     }
-  });
+  }); !rs) return unreadable(v, rs);
   ev.push_back({"event store", 0, std::to_string(actions) + " administrative actions audited in the last 30 days, by " +
                                       std::to_string(actors.size()) + " account(s); " + std::to_string(signed_ok) +
                                       " signed by the instance key" + (key ? " " + key->fingerprint() : std::string(" (no instance.pub in " + v.key_dir + ")")) +
@@ -102,16 +113,16 @@ CheckResult three_roles(const View& v) {
 }
 
 CheckResult log_sources(const View& v) {
-  auto inv = compliance::Inventory::open(v.data_dir + "/compliance.db");
+  auto inv = compliance::Inventory::open(DataDir(v.data_dir).compliance_db());
   std::vector<compliance::Asset> assets;
   if (inv)
     if (auto a = (*inv)->assets()) assets = *a;
   std::set<std::string> hosts;  // host names (devices that log an address as their name match by address)
   uint64_t n = 0;
-  recent(v, "NOT event.dataset:wardsec.audit AND NOT event.kind:alert", v.now - 86400 * kSec, 200000, [&](const Event& e) {
+  if (Status rs = recent(v, "NOT event.dataset:wardsec.audit AND NOT event.dataset:wardsec.alert", v.now - 86400 * kSec, 200000, [&](const Event& e) {
     n++;
     hosts.insert(std::string(e.get(kHostName)));
-  });
+  }); !rs) return unreadable(v, rs);
   std::vector<Evidence> ev = {{"event store", 0, std::to_string(n) + " events from " + std::to_string(hosts.size()) + " sources in the last 24 hours"}};
   if (assets.empty()) return fail("the inventory lists no assets to compare with (wardsec inventory import assets)", ev);
   std::vector<std::string> silent;
@@ -144,11 +155,11 @@ CheckResult retention(const View& v) {
 // them (median over the last hour). More than a minute means the source's time sync is off.
 CheckResult time_sync(const View& v) {
   std::map<std::string, std::vector<int64_t>> drift;
-  recent(v, "NOT event.dataset:wardsec.audit AND NOT event.kind:alert", v.now - 3600 * kSec, 100000, [&](const Event& e) {
+  if (Status rs = recent(v, "NOT event.dataset:wardsec.audit AND NOT event.dataset:wardsec.alert", v.now - 3600 * kSec, 100000, [&](const Event& e) {
     if (e.flags & kNoTimestamp) return;
     auto h = std::string(e.get(kHostName));
     if (!h.empty() && drift[h].size() < 1000) drift[h].push_back((e.received - e.ts) / kSec);
-  });
+  }); !rs) return unreadable(v, rs);
   std::vector<Evidence> ev;
   int off = 0;
   for (auto& [h, d] : drift) {
@@ -167,10 +178,10 @@ CheckResult time_sync(const View& v) {
 
 CheckResult alerts_handled(const View& v) {
   std::error_code ec;
-  if (!std::filesystem::exists(v.data_dir + "/alerts.db", ec))
+  if (!std::filesystem::exists(DataDir(v.data_dir).alerts_db(), ec))
     return {CheckResult::kNa, "detection has not run on this data folder yet: no alerts to judge by", {}};
-  auto store = alert::AlertStore::open(v.data_dir + "/alerts.db");
-  if (!store) return fail("no alert store", {{v.data_dir + "/alerts.db", 0, store.error()}});
+  auto store = alert::AlertStore::open(DataDir(v.data_dir).alerts_db());
+  if (!store) return fail("no alert store", {{DataDir(v.data_dir).alerts_db(), 0, store.error()}});
   alert::AlertQuery all;
   all.from = v.now - 30 * 86400 * kSec;
   auto total = (*store)->count(all);
@@ -206,7 +217,7 @@ CheckResult backups(const View& v) {
   std::string test_line;
   size_t seen = 0;
   const int64_t from = v.now - 90 * 86400 * kSec;
-  recent(v, "process.name:bacula-dir OR process.name:bareos-dir OR process.name:rsnapshot OR process.name:restic OR process.name:rman", from, 200000,
+  if (Status rs = recent(v, "process.name:bacula-dir OR process.name:bareos-dir OR process.name:rsnapshot OR process.name:restic OR process.name:rman", from, 200000,
          [&](const Event& e) {
            std::string m(e.get(kMessage));
            auto has = [&](const char* x) { return m.find(x) != std::string::npos; };
@@ -234,7 +245,7 @@ CheckResult backups(const View& v) {
            Job& j = jobs[name];
            if (e.ts >= j.last) j = {e.ts, kind == 1, line};
            if (kind == 1) last_success = std::max(last_success, e.ts);
-         });
+         }); !rs) return unreadable(v, rs);
   std::vector<Evidence> ev;
   if (!seen)
     return {CheckResult::kNa,
@@ -288,7 +299,7 @@ int run_check_center(const std::string& data_dir, int retention_days, const std:
   }
   std::unique_ptr<compliance::Assessments> store;
   if (!record_system.empty()) {
-    auto as = compliance::Assessments::open(data_dir + "/compliance.db");
+    auto as = compliance::Assessments::open(DataDir(data_dir).compliance_db());
     if (!as) {
       std::fprintf(stderr, "wardsec check center: %s\n", as.error().c_str());
       return 1;

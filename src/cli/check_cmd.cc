@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "cli/cli.h"
 #include "cli/center_check.h"
 #include "compliance/assessment.h"
@@ -24,7 +25,7 @@ int run_check_host(const std::string& root, const std::string& format, const std
   std::unique_ptr<compliance::Assessments> store;
   if (!record_system.empty()) {
     std::filesystem::create_directories(data_dir);
-    auto as = compliance::Assessments::open(data_dir + "/compliance.db");
+    auto as = compliance::Assessments::open(DataDir(data_dir).compliance_db());
     if (!as) {
       std::fprintf(stderr, "wardsec check host: %s\n", as.error().c_str());
       return 1;

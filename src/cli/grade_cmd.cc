@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "cli/cli.h"
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
@@ -133,7 +134,7 @@ int print_score(const std::vector<compliance::ItemAssessment>& items, int level,
 int run_score(const Config& cfg, const std::string& results, const std::string& system, int level, const std::string& scoring) {
   if (!system.empty()) {
     // The stored assessment, at the system's level from the inventory.
-    std::string dbp = cfg.data_dir + "/compliance.db";
+    std::string dbp = DataDir(cfg.data_dir).compliance_db();
     auto as = compliance::Assessments::open(dbp);
     auto inv = compliance::Inventory::open(dbp);
     if (!as || !inv) {

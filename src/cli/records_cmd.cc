@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "cli/cli.h"
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
@@ -22,7 +23,7 @@ namespace {
 
 int run_inventory(const Config& cfg, bool import, const std::string& kind, const std::string& file) {
   std::filesystem::create_directories(cfg.data_dir);
-  auto inv = compliance::Inventory::open(cfg.data_dir + "/compliance.db");
+  auto inv = compliance::Inventory::open(DataDir(cfg.data_dir).compliance_db());
   if (!inv) {
     std::fprintf(stderr, "wardsec inventory: %s\n", inv.error().c_str());
     return 1;
@@ -59,7 +60,7 @@ struct AssessArgs {
 
 int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
   std::filesystem::create_directories(cfg.data_dir);
-  std::string dbp = cfg.data_dir + "/compliance.db";
+  std::string dbp = DataDir(cfg.data_dir).compliance_db();
   auto inv = compliance::Inventory::open(dbp);
   auto as = compliance::Assessments::open(dbp);
   auto cat = compliance::Catalog::load(resolve_shipped("catalog/gbt22239-2019.tsv"));
@@ -123,7 +124,7 @@ int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
 
 int run_rectify(const Config& cfg, const std::string& action, const AssessArgs& a, const std::string& due, const std::string& plan,
                 int64_t id, const std::string& status) {
-  auto as = compliance::Assessments::open(cfg.data_dir + "/compliance.db");
+  auto as = compliance::Assessments::open(DataDir(cfg.data_dir).compliance_db());
   if (!as) {
     std::fprintf(stderr, "wardsec rectify: %s\n", as.error().c_str());
     return 1;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "cli/cli.h"
 #include "core/timeutil.h"
 #include "search/query.h"
@@ -57,7 +58,7 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
     std::fprintf(stderr, "wardsec search: --to '%s' is not a time\n", to.c_str());
     return 2;
   }
-  if (!std::filesystem::exists(cfg.data_dir + "/segments")) {
+  if (!std::filesystem::exists(DataDir(cfg.data_dir).segments())) {
     std::fprintf(stderr, "wardsec search: no store in %s\n", cfg.data_dir.c_str());
     return 1;
   }

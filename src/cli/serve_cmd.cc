@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/datadir.h"
 #include "alert/detector.h"
 #include "center/center.h"
 #include "cli/cli.h"
@@ -54,7 +55,7 @@ void apply_net(Config& c, CLI::App* sub, const NetArgs& a) {
 // The demo hospital's inventory (demo/hospital/*.csv: zones, systems, assets), loaded into an
 // empty inventory.
 void load_demo_inventory(const std::string& data_dir) {
-  auto inv = compliance::Inventory::open(data_dir + "/compliance.db");
+  auto inv = compliance::Inventory::open(DataDir(data_dir).compliance_db());
   if (!inv || !(*inv)->empty()) return;
   for (const char* kind : {"zones", "systems", "assets"}) {
     std::string path = resolve_shipped(std::string("demo/hospital/") + kind + ".csv");

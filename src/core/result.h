@@ -12,7 +12,7 @@ struct Error {
 };
 
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Error e) : v_(std::move(e)) {}      // NOLINT
@@ -31,7 +31,7 @@ class Result {
 };
 
 // Status: success or an error message.
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Error e) : err_(std::move(e.message)), failed_(true) {}  // NOLINT

@@ -1,3 +1,4 @@
+#include "core/datadir.h"
 #include "report/report.h"
 #include <thread>
 #include <atomic>
@@ -66,9 +67,9 @@ Result<SystemData> gather(const Sources& src, const std::string& system) {
   if (!cat) return Error{cat.error()};
   auto scoring = compliance::ScoringConfig::load(src.scoring_file);
   if (!scoring) return Error{scoring.error()};
-  auto inv = compliance::Inventory::open(src.data_dir + "/compliance.db");
+  auto inv = compliance::Inventory::open(DataDir(src.data_dir).compliance_db());
   if (!inv) return Error{inv.error()};
-  auto as = compliance::Assessments::open(src.data_dir + "/compliance.db");
+  auto as = compliance::Assessments::open(DataDir(src.data_dir).compliance_db());
   if (!as) return Error{as.error()};
   SystemData d;
   d.organization = src.organization;
@@ -535,7 +536,7 @@ Status xlsx(Kind kind, const SystemData& d, const std::string& path) {
 
 Result<std::string> annual_html(const Sources& src, int year, const std::string& lang) {
   Words L{lang == "en"};
-  auto inv = compliance::Inventory::open(src.data_dir + "/compliance.db");
+  auto inv = compliance::Inventory::open(DataDir(src.data_dir).compliance_db());
   if (!inv) return Error{inv.error()};
   auto systems = (*inv)->systems();
   if (!systems) return Error{systems.error()};
@@ -612,8 +613,8 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
   // 5. Security events of the year.
   o += "<h2>" + L("五、安全事件监测与处置", "5. Security events detected and handled") + "</h2>";
   std::error_code ec;
-  if (std::filesystem::exists(src.data_dir + "/alerts.db", ec)) {
-    auto store = alert::AlertStore::open(src.data_dir + "/alerts.db");
+  if (std::filesystem::exists(DataDir(src.data_dir).alerts_db(), ec)) {
+    auto store = alert::AlertStore::open(DataDir(src.data_dir).alerts_db());
     if (store) {
       o += "<table><tr><th>" + L("级别", "Level") + "</th><th class=\"num\">" + L("告警", "Alerts") + "</th><th class=\"num\">" +
            L("确认属实", "True positive") + "</th><th class=\"num\">" + L("误报", "False positive") + "</th><th class=\"num\">" +

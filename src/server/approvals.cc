@@ -64,8 +64,10 @@ Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::st
   if (action == "create" && !detail::valid_name(target)) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
   std::lock_guard<std::mutex> g(mu_);
   int64_t pending = 0;
-  sqlite::query(db_, "SELECT count(*) FROM requests WHERE state = 'pending' AND created > ?", {std::to_string(now - kRequestLifeNs)},
-                [&](const sqlite::Stmt& st) { pending = st.i64(0); });
+  if (Status q = sqlite::query(db_, "SELECT count(*) FROM requests WHERE state = 'pending' AND created > ?", {std::to_string(now - kRequestLifeNs)},
+                               [&](const sqlite::Stmt& st) { pending = st.i64(0); });
+      !q)
+    return Error{q.error()};
   if (pending >= 100) return Error{"待批准的请求过多 / too many pending requests; decide or let them expire first"};
   std::string first = makes_password(action) ? one_time_password(8) : "";
   Request rq{0, action, target, by, role ? role_name(*role) : "", display, "pending", "", disabled, now, 0};
@@ -79,7 +81,8 @@ Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::st
 
 Result<std::vector<Auth::Request>> Auth::requests(int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
-  sqlite::Stmt(db_, "UPDATE requests SET state = 'expired' WHERE state = 'pending' AND created <= ?").bind(1, now - kRequestLifeNs).run();
+  if (Status e = sqlite::Stmt(db_, "UPDATE requests SET state = 'expired' WHERE state = 'pending' AND created <= ?").bind(1, now - kRequestLifeNs).run(); !e)
+    return Error{e.error()};
   std::vector<Request> out;
   Status s = sqlite::query(db_, std::string("SELECT ") + kRequestCols + " FROM requests ORDER BY id DESC LIMIT 200", {},
                            [&](const sqlite::Stmt& st) { out.push_back(row_request(st)); });
@@ -104,11 +107,12 @@ Status Auth::carry_out(const Request& rq, const std::string& password, int64_t n
 std::optional<Auth::Request> Auth::request(int64_t id, std::string* sealed) {
   std::lock_guard<std::mutex> g(mu_);
   std::optional<Request> rq;
-  sqlite::query(db_, std::string("SELECT ") + kRequestCols + ", half_hash FROM requests WHERE id = ?", {std::to_string(id)},
-                [&](const sqlite::Stmt& st) {
-                  rq = row_request(st);
-                  if (sealed) *sealed = st.text(11);
-                });
+  if (!sqlite::query(db_, std::string("SELECT ") + kRequestCols + ", half_hash FROM requests WHERE id = ?", {std::to_string(id)},
+                     [&](const sqlite::Stmt& st) {
+                       rq = row_request(st);
+                       if (sealed) *sealed = st.text(11);
+                     }))
+    return std::nullopt;  // unreadable: no such request to decide
   return rq;
 }
 
@@ -129,8 +133,8 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
   }
   {  // claimed once: two approvers at the same moment cannot both carry it out
     std::lock_guard<std::mutex> g(mu_);
-    sqlite::Stmt(db_, "UPDATE requests SET state = 'deciding' WHERE id = ? AND state = 'pending'").bind(1, id).run();
-    if (sqlite::changes(db_) != 1) return Error{"请求已处理 / the request is no longer pending"};
+    Status c = sqlite::Stmt(db_, "UPDATE requests SET state = 'deciding' WHERE id = ? AND state = 'pending'").bind(1, id).run();
+    if (!c || sqlite::changes(db_) != 1) return Error{"请求已处理 / the request is no longer pending"};
   }
   std::string second;
   if (approve) {
@@ -148,17 +152,19 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
     }
     if (Status s = carry_out(*rq, first + second, now); !s) {
       std::lock_guard<std::mutex> g(mu_);
-      sqlite::Stmt(db_, "UPDATE requests SET state = 'failed', decided_by = ?, decided = ? WHERE id = ?").bind(1, who.user).bind(2, now).bind(3, id).run();
-      return Error{s.error()};
+      Status f = sqlite::Stmt(db_, "UPDATE requests SET state = 'failed', decided_by = ?, decided = ? WHERE id = ?").bind(1, who.user).bind(2, now).bind(3, id).run();
+      return Error{s.error() + (f ? "" : "; the request's state could not be recorded: " + f.error())};
     }
   }
   std::lock_guard<std::mutex> g(mu_);
-  sqlite::Stmt(db_, "UPDATE requests SET state = ?, decided_by = ?, decided = ?, half_hash = '' WHERE id = ?")
-      .bind(1, std::string(approve ? "approved" : "rejected"))
-      .bind(2, who.user)
-      .bind(3, now)
-      .bind(4, id)
-      .run();
+  Status d = sqlite::Stmt(db_, "UPDATE requests SET state = ?, decided_by = ?, decided = ?, half_hash = '' WHERE id = ?")
+                 .bind(1, std::string(approve ? "approved" : "rejected"))
+                 .bind(2, who.user)
+                 .bind(3, now)
+                 .bind(4, id)
+                 .run();
+  // Carried out but not recorded as decided: it stays 'deciding' (never carried out twice).
+  if (!d) return Error{"carried out, but the decision could not be recorded: " + d.error()};
   return second;
 }
 

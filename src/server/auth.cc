@@ -182,8 +182,8 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
   a->opt_ = opt;
   Status s = sqlite::open(path, &a->db_, {kSchema});
   if (!s) return Error{s.error()};
-  for (const char* m : kMigrations) sqlite::exec(a->db_, m);  // "duplicate column" once migrated
-  sqlite::exec(a->db_, "PRAGMA secure_delete=ON");  // replaced hashes and seeds are zeroed, not left in free pages
+  for (const char* m : kMigrations) (void)sqlite::exec(a->db_, m);  // fails with "duplicate column" once migrated: expected
+  if (Status p = sqlite::exec(a->db_, "PRAGMA secure_delete=ON"); !p) return Error{p.error()};  // replaced hashes and seeds are zeroed, not left in free pages
   auto box = SecretBox::load_or_create(key_dir);
   if (!box) return Error{box.error()};
   a->box_ = std::make_unique<SecretBox>(*box);
@@ -191,8 +191,10 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
   // read permissions; all expire after the default life from now.
   {
     std::vector<std::pair<int64_t, std::string>> old;
-    sqlite::query(a->db_, "SELECT t.id, u.role FROM tokens t JOIN users u ON u.name = t.user WHERE t.scopes = ''", {},
-                  [&](const sqlite::Stmt& st) { old.emplace_back(st.i64(0), st.text(1)); });
+    if (Status q = sqlite::query(a->db_, "SELECT t.id, u.role FROM tokens t JOIN users u ON u.name = t.user WHERE t.scopes = ''", {},
+                                 [&](const sqlite::Stmt& st) { old.emplace_back(st.i64(0), st.text(1)); });
+        !q)
+      return Error{q.error()};
     int64_t now = now_ns();
     for (const auto& [id, role] : old) {
       std::string scopes;
@@ -200,25 +202,30 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
         std::string n = perm_name(p);
         if (p != Perm::kSelf && p != Perm::kUsersApprove && n.find(".write") == std::string::npos) scopes += (scopes.empty() ? "" : ",") + n;
       }
-      sqlite::Stmt(a->db_, "UPDATE tokens SET scopes = ?, expires = CASE WHEN expires = 0 THEN ? ELSE expires END WHERE id = ?")
-          .bind(1, scopes)
-          .bind(2, now + static_cast<int64_t>(opt.token_days) * 86400 * kSec)
-          .bind(3, id)
-          .run();
+      Status u = sqlite::Stmt(a->db_, "UPDATE tokens SET scopes = ?, expires = CASE WHEN expires = 0 THEN ? ELSE expires END WHERE id = ?")
+                     .bind(1, scopes)
+                     .bind(2, now + static_cast<int64_t>(opt.token_days) * 86400 * kSec)
+                     .bind(3, id)
+                     .run();
+      if (!u) return Error{u.error()};
     }
   }
   // TOTP secrets stored in clear by an earlier version are sealed now.
   std::vector<std::pair<std::string, std::string>> clear;
-  sqlite::query(a->db_, "SELECT name, totp_secret FROM users WHERE totp_secret != '' AND totp_secret NOT LIKE 'sm4$%'", {},
-                [&](const sqlite::Stmt& st) { clear.emplace_back(st.text(0), st.text(1)); });
+  if (Status q = sqlite::query(a->db_, "SELECT name, totp_secret FROM users WHERE totp_secret != '' AND totp_secret NOT LIKE 'sm4$%'", {},
+                               [&](const sqlite::Stmt& st) { clear.emplace_back(st.text(0), st.text(1)); });
+      !q)
+    return Error{q.error()};
   for (const auto& [n, sec] : clear)
-    sqlite::Stmt(a->db_, "UPDATE users SET totp_secret = ? WHERE name = ?").bind(1, a->box_->seal(sec)).bind(2, n).run();
+    if (Status u = sqlite::Stmt(a->db_, "UPDATE users SET totp_secret = ? WHERE name = ?").bind(1, a->box_->seal(sec)).bind(2, n).run(); !u)
+      return Error{u.error()};
   return a;
 }
 
 std::optional<std::string> Auth::totp_secret(const std::string& user) {
   std::string sealed;
-  sqlite::query(db_, "SELECT totp_secret FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { sealed = st.text(0); });
+  if (!sqlite::query(db_, "SELECT totp_secret FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { sealed = st.text(0); }))
+    return std::nullopt;  // unreadable: no code is accepted
   return box_->open(sealed);
 }
 
@@ -311,7 +318,8 @@ bool Auth::source_locked(const std::string& user, const std::string& ip, int64_t
 
 bool Auth::known_source(const std::string& user, const std::string& ip) {
   bool known = false;
-  sqlite::query(db_, "SELECT 1 FROM known_sources WHERE name = ? AND ip = ?", {user, ip}, [&](const sqlite::Stmt&) { known = true; });
+  // Unreadable: not known (the stricter answer).
+  (void)sqlite::query(db_, "SELECT 1 FROM known_sources WHERE name = ? AND ip = ?", {user, ip}, [&](const sqlite::Stmt&) { known = true; });
   return known;
 }
 
@@ -333,10 +341,12 @@ std::optional<AuthError> Auth::count_failure(const std::string& user, const std:
   all.erase(std::remove_if(all.begin(), all.end(), [&](int64_t t) { return t < now - window; }), all.end());
   all.push_back(now);
   if (account_failures_.size() > 50000) account_failures_.erase(account_failures_.begin());
-  sqlite::Stmt(db_, "UPDATE users SET failures = ? WHERE name = ?").bind(1, static_cast<int64_t>(all.size())).bind(2, user).run();
+  // The counts and locks live in memory first (failures_, account_failures_); the account
+  // row mirrors them for the console, so a failed write here does not lift a lock.
+  (void)sqlite::Stmt(db_, "UPDATE users SET failures = ? WHERE name = ?").bind(1, static_cast<int64_t>(all.size())).bind(2, user).run();
   // Many addresses guessing one account: locked for every address it never logged in from.
   if (static_cast<int>(all.size()) >= opt_.account_lock_failures)
-    sqlite::Stmt(db_, "UPDATE users SET locked_until = ? WHERE name = ?").bind(1, now + window).bind(2, user).run();
+    (void)sqlite::Stmt(db_, "UPDATE users SET locked_until = ? WHERE name = ?").bind(1, now + window).bind(2, user).run();
   if (++f.count < opt_.lockout_failures) return std::nullopt;
   f.count = 0;
   f.locked_until = now + window * (int64_t{1} << std::min(f.level, 4));
@@ -349,10 +359,12 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   // memory): a login in progress must not stall every other request, which all take mu_.
   auto read = [&](std::string& hash) {
     std::optional<Account> acc;
-    sqlite::query(db_, std::string("SELECT ") + kCols + ", pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) {
-      acc = row_account(st);
-      hash = st.text(12);
-    });
+    // Unreadable: no account, so the login fails (and is counted).
+    if (!sqlite::query(db_, std::string("SELECT ") + kCols + ", pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) {
+          acc = row_account(st);
+          hash = st.text(12);
+        }))
+      acc.reset();
     return acc;
   };
   std::string hash;
@@ -393,7 +405,7 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   else s.stage = Stage::kActive;
   if (s.stage == Stage::kActive) {
     sqlite::Stmt ll(db_, "UPDATE users SET last_login = ? WHERE name = ?");
-    ll.bind(1, now).bind(2, user).run();
+    (void)ll.bind(1, now).bind(2, user).run();  // informational (shown in the console)
     if (opt_.single_session) end_sessions_of(user, "");
   }
   // At most max_sessions_per_account per account (the oldest go), and a bound in all.
@@ -411,14 +423,15 @@ bool Auth::check_code(const std::string& user, const std::string& secret_b32, co
   auto secret = base32_decode(secret_b32);
   if (!secret || code.size() != 6) return false;
   int64_t last = 0;
-  sqlite::query(db_, "SELECT totp_last_step FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { last = st.i64(0); });
+  // Replay protection: when the last used step cannot be read or written, no code is accepted.
+  if (!sqlite::query(db_, "SELECT totp_last_step FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { last = st.i64(0); }))
+    return false;
   int64_t step = now / kSec / 30;
   for (int64_t d = -1; d <= 1; d++) {
     // A code is good once: a step at or before the last one used is a replay.
     if (step + d > last && const_time_equal(totp_code(*secret, step + d), code)) {
       sqlite::Stmt up(db_, "UPDATE users SET totp_last_step = ? WHERE name = ?");
-      up.bind(1, step + d).bind(2, user).run();
-      return true;
+      return up.bind(1, step + d).bind(2, user).run().ok();
     }
   }
   return false;
@@ -436,10 +449,11 @@ static void activate(Session& s, sqlite3* db, int64_t now) {
   s.stage = Stage::kActive;
   s.last_seen = now;
   sqlite::Stmt ll(db, "UPDATE users SET last_login = ? WHERE name = ?");
-  ll.bind(1, now).bind(2, s.user).run();
+  (void)ll.bind(1, now).bind(2, s.user).run();  // informational
   // An address the account completed a login from: a flood of failures from elsewhere does
   // not lock it out there.
-  sqlite::Stmt(db, "INSERT INTO known_sources(name, ip, last) VALUES(?,?,?) ON CONFLICT(name, ip) DO UPDATE SET last = excluded.last")
+  // Not written: the address stays unknown (the stricter state), nothing else changes.
+  (void)sqlite::Stmt(db, "INSERT INTO known_sources(name, ip, last) VALUES(?,?,?) ON CONFLICT(name, ip) DO UPDATE SET last = excluded.last")
       .bind(1, s.user)
       .bind(2, s.ip)
       .bind(3, now)
@@ -463,11 +477,12 @@ std::optional<AuthError> Auth::verify_mfa(const std::string& sid, const std::str
   }
   auto secret = totp_secret(user);
   if (!secret || !check_code(user, *secret, code, now)) {
-    int64_t n = 0;
-    sqlite::Stmt(db_, "UPDATE users SET mfa_failures = mfa_failures + 1 WHERE name = ?").bind(1, user).run();
-    sqlite::query(db_, "SELECT mfa_failures FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { n = st.i64(0); });
+    int64_t n = opt_.lockout_failures;  // a count that cannot be kept locks (fails closed)
+    if (sqlite::Stmt(db_, "UPDATE users SET mfa_failures = mfa_failures + 1 WHERE name = ?").bind(1, user).run())
+      (void)sqlite::query(db_, "SELECT mfa_failures FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { n = st.i64(0); });
     if (n >= opt_.lockout_failures) {
-      sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0, mfa_locked_until = ? WHERE name = ?")
+      // Not written: the session still ends here, and the next code is counted again.
+      (void)sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0, mfa_locked_until = ? WHERE name = ?")
           .bind(1, now + static_cast<int64_t>(opt_.lockout_minutes) * 60 * kSec)
           .bind(2, user)
           .run();
@@ -476,7 +491,7 @@ std::optional<AuthError> Auth::verify_mfa(const std::string& sid, const std::str
     }
     return AuthError{401, "动态口令错误 / wrong authenticator code"};
   }
-  sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0 WHERE name = ?").bind(1, user).run();
+  (void)sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0 WHERE name = ?").bind(1, user).run();  // only loosens: may fail
   activate(*s, db_, now);
   if (opt_.single_session) end_sessions_of(user, sid);
   return std::nullopt;
@@ -511,10 +526,10 @@ std::optional<AuthError> Auth::mfa_finish(const std::string& sid, const std::str
   if (auto e = wrong_stage(s, Stage::kMfaEnroll)) return e;
   if (s->pending_secret.empty()) return AuthError{409, "start enrolment first (GET /api/v1/auth/mfa/enroll)"};
   sqlite::Stmt z(db_, "UPDATE users SET totp_last_step = 0 WHERE name = ?");
-  z.bind(1, s->user).run();
+  if (Status e = z.bind(1, s->user).run(); !e) return AuthError{500, e.error()};
   if (!check_code(s->user, s->pending_secret, code, now)) return AuthError{401, "动态口令错误，请核对手机时间 / wrong code; check the phone's clock"};
   sqlite::Stmt up(db_, "UPDATE users SET totp_secret = ?, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?");
-  up.bind(1, box_->seal(s->pending_secret)).bind(2, s->user).run();
+  if (Status e = up.bind(1, box_->seal(s->pending_secret)).bind(2, s->user).run(); !e) return AuthError{500, e.error()};
   s->pending_secret.clear();
   activate(*s, db_, now);
   if (opt_.single_session) end_sessions_of(s->user, sid);
@@ -541,9 +556,11 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
     const Session& s = it->second;
     if (s.stage != Stage::kPasswordChange && s.stage != Stage::kActive) return AuthError{409, "finish the login first"};
     user = s.user;
-    sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
-    sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?", {user, std::to_string(opt_.password_history)},
-                  [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
+    Status r = sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
+    if (r)
+      r = sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?", {user, std::to_string(opt_.password_history)},
+                        [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
+    if (!r) return AuthError{500, r.error()};
   }
   bool old_ok = verify_password(hash, old_pw);
   std::string problem;
@@ -575,7 +592,8 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
   }
   if (!problem.empty()) return AuthError{400, problem};
   std::string current;
-  sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { current = st.text(0); });
+  if (Status r = sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { current = st.text(0); }); !r)
+    return AuthError{500, r.error()};
   if (current != hash) return AuthError{409, "密码已被同时修改，请重试 / the password was changed meanwhile; try again"};
   if (Status st = store_password(user, new_hash, false, now); !st) return AuthError{500, st.error()};
   if (s.stage == Stage::kPasswordChange) {

@@ -22,7 +22,8 @@ std::optional<Principal> Auth::token(const std::string& bearer, int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
   std::optional<Principal> p;
   int64_t id = 0, last = 0;
-  sqlite::query(db_,
+  // Unreadable: no principal (the token is refused).
+  (void)sqlite::query(db_,
                 "SELECT t.id, u.name, u.role, t.scopes, t.last_used FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ? "
                 "AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
                 {sha256_hex(bearer), std::to_string(now)}, [&](const sqlite::Stmt& st) {
@@ -36,7 +37,8 @@ std::optional<Principal> Auth::token(const std::string& bearer, int64_t now) {
                         if (sc == perm_name(q) && std::find(p->scopes.begin(), p->scopes.end(), q) == p->scopes.end()) p->scopes.push_back(q);
                 });
   // At most one write a minute per token: a busy script should not turn reads into writes.
-  if (p && last < now - 60 * kSec) sqlite::Stmt(db_, "UPDATE tokens SET last_used = ? WHERE id = ?").bind(1, now).bind(2, id).run();
+  if (p && last < now - 60 * kSec)
+    (void)sqlite::Stmt(db_, "UPDATE tokens SET last_used = ? WHERE id = ?").bind(1, now).bind(2, id).run();  // informational
   return p;
 }
 
@@ -91,9 +93,11 @@ Status Auth::update(const std::string& name, const std::optional<std::string>& d
   if (!a) return Error{a.error()};
   if (role && ((*role == Role::kCollector) != (a->role == Role::kCollector)))
     return Error{"数据接入账号与登录账号不能互换角色 / a collector cannot become an interactive account or the other way round"};
-  if (display) sqlite::Stmt(db_, "UPDATE users SET display = ? WHERE name = ?").bind(1, *display).bind(2, name).run();
-  if (role) sqlite::Stmt(db_, "UPDATE users SET role = ? WHERE name = ?").bind(1, std::string(role_name(*role))).bind(2, name).run();
-  if (disabled) sqlite::Stmt(db_, "UPDATE users SET disabled = ? WHERE name = ?").bind(1, static_cast<int64_t>(*disabled)).bind(2, name).run();
+  Status s;
+  if (display && s) s = sqlite::Stmt(db_, "UPDATE users SET display = ? WHERE name = ?").bind(1, *display).bind(2, name).run();
+  if (role && s) s = sqlite::Stmt(db_, "UPDATE users SET role = ? WHERE name = ?").bind(1, std::string(role_name(*role))).bind(2, name).run();
+  if (disabled && s) s = sqlite::Stmt(db_, "UPDATE users SET disabled = ? WHERE name = ?").bind(1, static_cast<int64_t>(*disabled)).bind(2, name).run();
+  if (!s) return s;
   if (role || (disabled && *disabled)) end_sessions_of(name, "");  // a changed role takes effect at once
   return {};
 }
@@ -117,7 +121,8 @@ Status Auth::reset_password(const std::string& name, const std::string& password
   if (!a) return Error{a.error()};
   if (a->role == Role::kCollector) return Error{"a collector has tokens, not a password"};
   end_sessions_of(name, "");
-  sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run();  // a reset hands the account over: no token survives it
+  // A reset hands the account over: no token survives it.
+  if (Status d = sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run(); !d) return d;
   return store_password(name, *h, true, now);
 }
 
@@ -125,7 +130,7 @@ Status Auth::reset_mfa(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto a = load(name); !a) return Error{a.error()};
   end_sessions_of(name, "");
-  sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run();
+  if (Status d = sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run(); !d) return d;
   return sqlite::Stmt(db_, "UPDATE users SET totp_secret = '', totp_last_step = 0, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?")
       .bind(1, name)
       .run();
@@ -135,8 +140,8 @@ Status Auth::remove(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto a = load(name); !a) return Error{a.error()};
   end_sessions_of(name, "");
-  sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run();
-  sqlite::Stmt(db_, "DELETE FROM pw_history WHERE name = ?").bind(1, name).run();
+  if (Status d = sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run(); !d) return d;
+  if (Status d = sqlite::Stmt(db_, "DELETE FROM pw_history WHERE name = ?").bind(1, name).run(); !d) return d;
   return sqlite::Stmt(db_, "DELETE FROM users WHERE name = ?").bind(1, name).run();
 }
 
@@ -198,7 +203,7 @@ Status Auth::revoke_token(const std::string& user, int64_t id) {
 std::optional<std::string> Auth::setting(const std::string& key) {
   std::lock_guard<std::mutex> g(mu_);
   std::optional<std::string> v;
-  sqlite::query(db_, "SELECT value FROM settings WHERE key = ?", {key}, [&](const sqlite::Stmt& st) { v = st.text(0); });
+  if (!sqlite::query(db_, "SELECT value FROM settings WHERE key = ?", {key}, [&](const sqlite::Stmt& st) { v = st.text(0); })) return std::nullopt;
   return v;
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/datadir.h"
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
 #include "compliance/grading.h"
@@ -53,8 +54,8 @@ Ctx open_ctx(Api& api) {
   Ctx c;
   c.cat = compliance::Catalog::load(api.opt.catalog_file);
   c.scoring = compliance::ScoringConfig::load(api.opt.scoring_file);
-  auto as = compliance::Assessments::open(api.opt.data_dir + "/compliance.db");
-  auto inv = compliance::Inventory::open(api.opt.data_dir + "/compliance.db");
+  auto as = compliance::Assessments::open(DataDir(api.opt.data_dir).compliance_db());
+  auto inv = compliance::Inventory::open(DataDir(api.opt.data_dir).compliance_db());
   if (!c.cat) c.error = c.cat.error();
   else if (!c.scoring) c.error = c.scoring.error();
   else if (!as) c.error = as.error();
@@ -184,7 +185,11 @@ Response set_results(Api& api, Request& r) {
       api.audit(r, r.who.user, "assessment_set", false, sys->id, s.error());
       return fail(400, rec.item + ": " + s.error());
     }
-    if (!rec.note.empty()) c.as->add_evidence({sys->id, rec.item, "note", r.who.user, rec.note, now});
+    if (!rec.note.empty())
+      if (Status e = c.as->add_evidence({sys->id, rec.item, "note", r.who.user, rec.note, now}); !e) {
+        api.audit(r, r.who.user, "assessment_set", false, sys->id, e.error());
+        return fail(500, rec.item + ": the result is recorded, its note is not: " + e.error());
+      }
   }
   api.audit(r, r.who.user, "assessment_set", true, sys->id,
             std::to_string(recs.size()) + " items -> " + str(j, "result") + (str(j, "risk").empty() ? "" : " risk " + str(j, "risk")));

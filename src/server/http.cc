@@ -1,3 +1,4 @@
+#include "core/datadir.h"
 #include "server/http.h"
 
 #include <boost/asio/ssl.hpp>
@@ -464,7 +465,7 @@ const std::vector<std::pair<std::string, std::string>>& HttpServer::initial_acco
 
 Status HttpServer::start() {
   auto& o = st_->opt;
-  auto auth = Auth::open(o.data_dir + "/accounts.db", o.auth, o.key_dir);
+  auto auth = Auth::open(DataDir(o.data_dir).accounts_db(), o.auth, o.key_dir);
   if (!auth) return Error{auth.error()};
   st_->auth = std::move(auth.value());
   auto made = st_->auth->bootstrap(o.key_dir + "/initial-passwords.txt", now_ns());
@@ -519,7 +520,8 @@ void HttpServer::record_start(const std::vector<std::pair<std::string, std::stri
     if (before && *before != digest)
       st_->api->audit(r, "wardsec", name + "_changed", true, name == "config" ? (config_path.empty() ? "(defaults)" : config_path) : name,
                       "sha256 " + before->substr(0, 16) + "... -> " + digest.substr(0, 16) + "...");
-    st_->auth->set_setting("digest." + name, digest);
+    if (Status s = st_->auth->set_setting("digest." + name, digest); !s)
+      spdlog::error("the {} digest was not saved (the next start cannot tell whether it changed): {}", name, s.error());
   }
   st_->api->audit(r, "wardsec", "start", true, config_path, all);
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/datadir.h"
 #include "store/store.h"
 
 namespace wardsec::store {
@@ -31,7 +32,7 @@ bool pread_all(int fd, char* p, size_t n, uint64_t off) {
 std::vector<SegmentInfo> list_segments(const std::string& data_dir) {
   std::vector<SegmentInfo> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(data_dir + "/segments", ec)) {
+  for (const auto& e : fs::directory_iterator(DataDir(data_dir).segments(), ec)) {
     uint64_t id;
     if (!e.is_regular_file(ec) || !parse_segment_file_name(e.path().filename().string(), id)) continue;
     out.push_back({id, e.path().string(), static_cast<uint64_t>(e.file_size(ec))});

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <set>
 
+#include "core/datadir.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "store/fileio.h"
@@ -45,7 +46,7 @@ struct StoreWriter::Recovered {
   uint64_t head_block = 0;  // the block whose digest the chain continues from
 };
 
-std::string quarantine_dir(const std::string& data_dir) { return data_dir + "/quarantine"; }
+std::string quarantine_dir(const std::string& data_dir) { return DataDir(data_dir).quarantine(); }
 
 namespace {
 
@@ -138,7 +139,7 @@ Status StoreWriter::recover() {
   std::string me = std::to_string(::getpid()) + "\n";
   if (::ftruncate(lock_fd_, 0) == 0) (void)::pwrite(lock_fd_, me.data(), me.size(), 0);
   // 1. The checkpoint log: a torn last line (a crash while appending) is cut, its bytes kept.
-  std::string log_path = opt_.data_dir + "/checkpoints.log";
+  std::string log_path = DataDir(opt_.data_dir).checkpoints_log();
   bool torn = false;
   std::vector<std::string> lines = read_lines(log_path, &torn);
   if (torn) {

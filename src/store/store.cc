@@ -1,3 +1,4 @@
+#include "core/datadir.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
@@ -50,7 +51,7 @@ struct StoreWriter::Zstd {
 
 StoreWriter::StoreWriter(const StoreOptions& opt, KeyPair key)
     : opt_(opt), key_(std::move(key)), zstd_(std::make_unique<Zstd>()) {
-  seg_dir_ = opt_.data_dir + "/segments";
+  seg_dir_ = DataDir(opt_.data_dir).segments();
 }
 
 StoreWriter::~StoreWriter() {
@@ -70,7 +71,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
   StoreOptions opt = opt_in;
   if (opt.key_dir.empty()) opt.key_dir = default_key_dir(opt.data_dir);
   std::error_code ec;
-  fs::create_directories(opt.data_dir + "/segments", ec);
+  fs::create_directories(DataDir(opt.data_dir).segments(), ec);
   if (ec) return Error{"cannot create data folder " + opt.data_dir + ": " + ec.message()};
   auto key = KeyPair::load_or_create(opt.key_dir, opt.sign);
   if (!key) return Error{key.error()};

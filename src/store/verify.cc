@@ -1,3 +1,4 @@
+#include "core/datadir.h"
 #include "store/verify.h"
 
 #include <cstring>
@@ -62,7 +63,7 @@ VerifyReport verify_store(const VerifyOptions& opt) {
     rep.intact = false;
     rep.problems.push_back(std::move(p));
   };
-  if (!fs::exists(opt.data_dir + "/segments")) {
+  if (!fs::exists(DataDir(opt.data_dir).segments())) {
     fail("no store at " + opt.data_dir + " (no segments folder)");
     return rep;
   }
@@ -86,7 +87,7 @@ VerifyReport verify_store(const VerifyOptions& opt) {
 
   // ---- checkpoint log ----
   bool torn = false;
-  std::string log_path = opt.data_dir + "/checkpoints.log";
+  std::string log_path = DataDir(opt.data_dir).checkpoints_log();
   std::vector<std::string> lines = read_lines(log_path, &torn);
   std::vector<LogRecord> cps;
   std::map<uint64_t, LogRecord> receipts;  // by segment id

@@ -13,6 +13,7 @@
 
 #include <cstring>
 
+#include "core/datadir.h"
 #include "core/timeutil.h"
 #include "store/fileio.h"
 #include "store/store.h"
@@ -37,7 +38,7 @@ T get(const char* p) {
 }  // namespace
 
 Status StoreWriter::wal_open() {
-  std::string path = opt_.data_dir + "/wal";
+  std::string path = DataDir(opt_.data_dir).wal();
   wal_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (wal_fd_ < 0) return Error{"cannot open " + path + ": " + errno_text()};
   return {};

@@ -350,13 +350,13 @@ TEST_F(AuthTest, AnOlderAccountStoreIsUpgradedAtOpen) {
       "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"}).ok());
   std::string seed = random_bytes(20), b32 = base32_encode(seed);
   std::string pw = hash_password("Second-Pass-002").value();
-  sqlite::Stmt(db, "INSERT INTO users(name, role, pw_hash, pw_changed, must_change, totp_secret) VALUES('old', 'secadmin', ?, ?, 0, ?)")
-      .bind(1, pw).bind(2, t0_).bind(3, b32).run();
-  sqlite::Stmt(db, "INSERT INTO users(name, role) VALUES('gw', 'collector')").run();
-  sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('gw', 'initial', ?, ?)")
-      .bind(1, sha256_hex("wst_old_collector_token_0001")).bind(2, t0_).run();
-  sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('old', 'script', ?, ?)")
-      .bind(1, sha256_hex("wst_old_secadmin_token_00001")).bind(2, t0_).run();
+  ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO users(name, role, pw_hash, pw_changed, must_change, totp_secret) VALUES('old', 'secadmin', ?, ?, 0, ?)")
+                  .bind(1, pw).bind(2, t0_).bind(3, b32).run().ok());
+  ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO users(name, role) VALUES('gw', 'collector')").run().ok());
+  ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('gw', 'initial', ?, ?)")
+                  .bind(1, sha256_hex("wst_old_collector_token_0001")).bind(2, t0_).run().ok());
+  ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('old', 'script', ?, ?)")
+                  .bind(1, sha256_hex("wst_old_secadmin_token_00001")).bind(2, t0_).run().ok());
   sqlite3_close(db);
   AuthOptions o;
   o.login_rate_per_minute = 1000;

@@ -22,7 +22,7 @@ namespace {
 uint64_t count(const std::string& data, const std::string& query) {
   auto q = std::get<search::Query>(search::Query::parse(query));
   search::SearchStats st;
-  search::run_search(data, q, {}, [](const Event&) { return true; }, st);
+  EXPECT_TRUE(search::run_search(data, q, {}, [](const Event&) { return true; }, st).ok());
   return st.matched;
 }
 

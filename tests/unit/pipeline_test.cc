@@ -19,7 +19,7 @@ namespace {
 uint64_t count(const std::string& data, const std::string& query) {
   auto q = std::get<search::Query>(search::Query::parse(query));
   search::SearchStats st;
-  search::run_search(data, q, {}, [](const Event&) { return true; }, st);
+  EXPECT_TRUE(search::run_search(data, q, {}, [](const Event&) { return true; }, st).ok());
   return st.matched;
 }
 }  // namespace
@@ -107,10 +107,10 @@ TEST(Pipeline, ImportsPlainGzipAndHostileFiles) {
   std::string json;
   auto q = std::get<search::Query>(search::Query::parse("host.name:his-app-01"));
   search::SearchStats st;
-  search::run_search(o.data_dir, q, {}, [&](const Event& ev) {
+  ASSERT_TRUE(search::run_search(o.data_dir, q, {}, [&](const Event& ev) {
     json = search::event_to_json(ev);
     return true;
-  }, st);
+  }, st).ok());
   EXPECT_NE(json.find("病人姓名"), std::string::npos) << json;
   EXPECT_NE(json.find("_gb18030_decoded"), std::string::npos);
 }

@@ -1,0 +1,27 @@
+// The data folder: every file and folder the center keeps in it, named in one place.
+// docs/store-format.md describes the store's part (segments, wal, quarantine, checkpoints).
+#pragma once
+#include <string>
+
+namespace wardsec {
+
+class DataDir {
+ public:
+  explicit DataDir(std::string root) : root_(std::move(root)) {}
+  const std::string& root() const { return root_; }
+  // SQLite files: the inventory, assessments, evidence and rectification (compliance); the
+  // alerts and the detection cursor; the console's accounts, sessions' policy and approvals.
+  std::string compliance_db() const { return root_ + "/compliance.db"; }
+  std::string alerts_db() const { return root_ + "/alerts.db"; }
+  std::string accounts_db() const { return root_ + "/accounts.db"; }
+  // The event store.
+  std::string segments() const { return root_ + "/segments"; }
+  std::string wal() const { return root_ + "/wal"; }
+  std::string quarantine() const { return root_ + "/quarantine"; }
+  std::string checkpoints_log() const { return root_ + "/checkpoints.log"; }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace wardsec
