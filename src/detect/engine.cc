@@ -426,13 +426,8 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   evaluated_ += candidates.size();
   std::vector<size_t> out;
   for (size_t ri : candidates) {
-    const SourceMapping* src = rules[ri].source;
-    FieldLookup lookup = [src](const Event& e, const std::string& field) -> std::optional<std::string_view> {
-      auto m = src->fields.find(field);
-      if (m != src->fields.end())
-        if (auto v = default_lookup(e, m->second)) return v;
-      return default_lookup(e, field);
-    };
+    const RuleSet* set = im.set;
+    FieldLookup lookup = [set, ri](const Event& e, const std::string& field) { return set->lookup(ri, e, field); };
     if (match_with_hits(rules[ri].rule, ev, lookup, im.hit.data())) out.push_back(ri);
   }
   return out;

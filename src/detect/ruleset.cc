@@ -238,7 +238,25 @@ void RuleSet::finish() {
     }
   }
   for (size_t i = 0; i < rules_.size(); i++) rules_[i].standalone = rule_gen[i] != 1;
-  for (const auto& r : rules_) resolve_conditions(r.rule);
+  for (auto& r : rules_) {
+    resolve_conditions(r.rule);
+    // Every name this rule looks up, as written and as its logsource maps it.
+    auto add = [&](const std::string& name) {
+      if (name.empty()) return;
+      fields_.add(name);
+      if (r.source)
+        if (auto m = r.source->fields.find(name); m != r.source->fields.end()) fields_.add(m->second);
+    };
+    for (const auto& [n, d] : r.rule.detections)
+      for (const auto& alt : d.alternatives)
+        for (const auto& t : alt) {
+          add(t.field);
+          for (const auto& v : t.values)
+            for (const auto& m : v) add(m.other_field);
+        }
+  }
+  for (const auto& c : correlations_)
+    for (const auto& g : c.corr.group_by) fields_.add(g);
   for (size_t i = 0; i < correlations_.size(); i++) correlations_[i].standalone = corr_gen[i] != 1;
 }
 
@@ -246,9 +264,9 @@ std::optional<std::string_view> RuleSet::lookup(size_t i, const Event& ev, const
   if (const SourceMapping* src = rules_[i].source) {
     auto m = src->fields.find(field);
     if (m != src->fields.end())
-      if (auto v = default_lookup(ev, m->second)) return v;
+      if (auto v = fields_.lookup(ev, m->second)) return v;
   }
-  return default_lookup(ev, field);
+  return fields_.lookup(ev, field);
 }
 
 std::vector<size_t> RuleSet::match(const Event& ev, bool route_unmapped) const {

@@ -69,6 +69,7 @@ class RuleSet {
   const std::vector<LoadError>& errors() const { return errors_; }
   // A Sigma field of an event as rule `i` sees it: through its logsource's field mapping,
   // then the name itself.
+  // Thread-safe after finish().
   std::optional<std::string_view> lookup(size_t i, const Event& ev, const std::string& field) const;
   // Indexes of the rules that match `ev`. `route_unmapped`: evaluate rules without a mapping
   // entry against every event (rule authors' testing) instead of skipping them.
@@ -82,6 +83,7 @@ class RuleSet {
   std::vector<Filter> filters_;
   std::vector<LoadError> errors_;
   bool finished_ = false;
+  FieldTable fields_;  // filled by finish(), read-only afterwards
 };
 
 }  // namespace wardsec::detect

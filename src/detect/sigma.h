@@ -4,7 +4,9 @@
 // model.
 #pragma once
 #include <functional>
+#include <array>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,7 +155,26 @@ bool detection_name_matches(const std::string& name, const std::string& pattern)
 // exports use (Event.EventData.X, Event.System.X, Event.UserData.X, EventData.X, System.X). The mapping from Sigma's
 // taxonomy to ECS names comes from data files (field mapping) in the engine.
 using FieldLookup = std::function<std::optional<std::string_view>(const Event&, const std::string& field)>;
+// Interns the candidate names on every call: for tools and tests; a rule set looks its
+// fields up through its FieldTable.
 std::optional<std::string_view> default_lookup(const Event& ev, const std::string& field);
+
+// The field ids a Sigma field name may have in an event (the name, then the export forms).
+using FieldCandidates = std::array<FieldId, 6>;
+FieldCandidates field_candidates(const std::string& field);
+std::optional<std::string_view> lookup_candidates(const Event& ev, const FieldCandidates& ids);
+
+// The candidates of every name a rule set looks up, interned once when the set is finished
+// and only read afterwards (any number of threads, no locks). A name it was not given is
+// interned on the spot (the slow path).
+class FieldTable {
+ public:
+  void add(const std::string& name);
+  std::optional<std::string_view> lookup(const Event& ev, const std::string& name) const;
+
+ private:
+  std::unordered_map<std::string, FieldCandidates> ids_;
+};
 
 // Splits event files as rule authors have them: JSON lines, one JSON array, or concatenated
 // (pretty-printed) JSON objects. Returns each object's text; text outside objects is ignored.
@@ -161,7 +182,7 @@ std::vector<std::string> split_json_objects(std::string_view text);
 
 // Points the rule's conditions at its detections (saves a map lookup per reference). Only
 // for a rule whose detections will not move or change again.
-void resolve_conditions(const Rule& rule);
+void resolve_conditions(Rule& rule);
 
 // The reference evaluator: does `rule` match `ev`? Slow and simple on purpose; the compiled
 // engine is tested against it.
