@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "report/common.h"
 #include "report/report.h"
+#include "search/aggregate.h"
 #include "search/search.h"
 
 namespace wardsec::report {
@@ -91,9 +92,9 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
   };
   std::map<std::string, Acct> accounts;
   std::map<std::string, Client> clients;
-  std::map<std::string, uint64_t> by_kind;
+  search::Terms by_kind;
   std::set<std::string> databases;
-  std::vector<uint64_t> daily(days, 0), daily_alerts(days, 0);
+  auto daily = search::DateHistogram::every(from, 86400 * kSec, days, true), daily_alerts = daily;
   std::string attempts;
   uint64_t statements = 0, n_attempts = 0, n_returned = 0, n_failed = 0;
   std::vector<std::string> other_rows;
@@ -107,8 +108,7 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
   search::SearchStats st;
   Status s = search::run_search(src.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
     statements++;
-    size_t day = static_cast<size_t>(std::clamp<int64_t>((ev.ts - from) / (86400 * kSec), 0, static_cast<int64_t>(days) - 1));
-    daily[day]++;
+    daily.add(ev.ts);
     std::string user(ev.get(fUser)), ip(ev.get(kSourceIp)), prog(ev.get(fProg));
     uint64_t rows = 0;
     bool has_rows = parse_u64(ev.get(fRows), rows);
@@ -122,14 +122,14 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
     if (cl.accounts.size() < 6) cl.accounts.insert(user);
     databases.insert(std::string(ev.get(fSys)) + " " + std::string(ev.get(fDb)));
     if (!ev.has(fKind)) return true;
-    daily_alerts[day]++;
+    daily_alerts.add(ev.ts);
     cl.alerts++;
     std::vector<std::string> kinds;
     for (std::string_view k : split_view(ev.get(fKind), ','))
       if (!k.empty()) kinds.emplace_back(k);
     bool tf = false;
     for (const auto& k : kinds) {
-      by_kind[k]++;
+      by_kind.add(k);
       tf = tf || k == "tongfang";
     }
     tf ? ac.tongfang++ : ac.other++;
@@ -174,7 +174,7 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
          L("本月没有数据库审计数据：请确认镜像口采集（dbaudit.interface）或数据库审计日志转发在运行。",
            "No database audit data this month: check that the mirror-port capture (dbaudit.interface) or the forwarding of the databases' audit logs is running.") +
          "</p>";
-  o += daily_chart(daily, daily_alerts, L);
+  o += daily_chart(daily.counts(), daily_alerts.counts(), L);
   o += "<h2>" + L("二、统方行为", "2. 统方 attempts") + "</h2>";
   o += attempts.empty() ? "<p>" + L("本月未发现统方行为。", "No 统方 attempt this month.") + "</p>"
                         : "<table><tr><th>" + L("时间", "Time") + "</th><th>" + L("账号", "Account") + "</th><th>" + L("客户端", "Client") + "</th><th>" +
@@ -183,8 +183,9 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
   if (n_attempts > 500) o += "<p class=\"muted\">" + L("仅列出前 500 次。", "The first 500 are listed.") + "</p>";
   o += "<h2>" + L("三、其他数据库告警", "3. Other database alerts") + "</h2><table><tr><th>" + L("类型", "Kind") + "</th><th class=\"num\">" +
        L("次数", "Count") + "</th></tr>";
-  for (const auto& [k, n] : by_kind) o += "<tr><td>" + kind_name(k, L) + "</td><td class=\"num\">" + std::to_string(n) + "</td></tr>";
-  if (by_kind.empty()) o += "<tr><td colspan=\"2\">" + L("无", "None") + "</td></tr>";
+  for (const auto& [k, n] : by_kind.top(by_kind.distinct()))
+    o += "<tr><td>" + kind_name(k, L) + "</td><td class=\"num\">" + std::to_string(n) + "</td></tr>";
+  if (by_kind.distinct() == 0) o += "<tr><td colspan=\"2\">" + L("无", "None") + "</td></tr>";
   o += "</table>";
   if (!other_rows.empty()) {
     o += "<table><tr><th>" + L("时间", "Time") + "</th><th>" + L("账号", "Account") + "</th><th>" + L("客户端", "Client") + "</th><th>" + L("类型", "Kind") +

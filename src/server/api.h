@@ -4,6 +4,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "search/aggregate.h"
 #include "search/search.h"
 #include "server/http.h"
 
@@ -45,6 +46,8 @@ class Api {
 inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 inline Response ok(const nlohmann::json& j, int status = 200) { return {status, dump(j)}; }
 inline Response fail(int status, const std::string& msg) { return {status, error_json(msg)}; }
+// The commonest values of a terms count: [{"value": v, "count": n}, ...], most first.
+nlohmann::json top_json(const search::Terms& t, size_t n, const char* key = "value");
 inline std::string str(const nlohmann::json& j, const char* k) {
   return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
 }
@@ -65,5 +68,8 @@ void add_compliance_routes(std::vector<Route>& t, Api* api);
 void add_web_routes(std::vector<Route>& t, Api* api);
 // The database-audit pages' routes (db_api.cc).
 void add_db_routes(std::vector<Route>& t, Api* api);
+// The dashboard (dashboard_api.cc) and the inventory (inventory_api.cc).
+void add_dashboard_routes(std::vector<Route>& t, Api* api);
+void add_inventory_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

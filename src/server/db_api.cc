@@ -140,9 +140,8 @@ Response db_activity(Api& api, Request& r) {
   Filter flt;
   if (std::string e = flt.parse(p); !e.empty()) return fail(400, e);
   const size_t kBuckets = 48;
-  int64_t width = std::max<int64_t>((so.to - so.from + kBuckets - 1) / kBuckets, 1);
-  std::vector<uint64_t> statements(kBuckets, 0), alerts(kBuckets, 0);
-  std::map<std::string, uint64_t> by_kind;
+  auto statements = search::DateHistogram::over(so.from, so.to, kBuckets, true), alerts = statements;
+  search::Terms by_kind;
   struct Fp {
     uint64_t count = 0, alerts = 0;
     int64_t rows = 0, last = 0;
@@ -163,8 +162,7 @@ Response db_activity(Api& api, Request& r) {
   Status s = scan(api, so, 200000, [&](const Event& ev) {
     if (!flt.match(ev)) return true;
     matched++;
-    size_t b = static_cast<size_t>(std::clamp<int64_t>((ev.ts - so.from) / width, 0, kBuckets - 1));
-    statements[b]++;
+    statements.add(ev.ts);
     int64_t rows = std::max<int64_t>(num(ev.get(x.rows)), 0);
     std::string fp(ev.get(x.fp)), user(ev.get(x.user));
     bool alert = ev.has(x.kind);
@@ -183,9 +181,9 @@ Response db_activity(Api& api, Request& r) {
     }
     if (!alert) return true;
     with_alerts++;
-    alerts[b]++;
+    alerts.add(ev.ts);
     std::string kinds(ev.get(x.kind));
-    for (std::string_view k : split_view(kinds, ',')) by_kind[std::string(k)]++;
+    by_kind.add_list(kinds);
     if (Filter::in_list(kinds, "tongfang") && tongfang.size() < 100) tongfang.push_back(statement_row(ev));
     if (recent_alerts.size() < 100) recent_alerts.push_back(statement_row(ev));
     return true;
@@ -201,9 +199,9 @@ Response db_activity(Api& api, Request& r) {
                       {"clients", json(std::vector<std::string>(a.clients.begin(), a.clients.end()))},
                       {"programs", json(std::vector<std::string>(a.programs.begin(), a.programs.end()))}, {"last", format_rfc3339(a.last)}}});
   json bk = json::object();
-  for (auto& [k, v] : by_kind) bk[k] = v;
-  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", width / kSec}, {"statements", matched},
-             {"with_alerts", with_alerts}, {"series", {{"statements", statements}, {"alerts", alerts}}}, {"by_kind", bk},
+  for (const auto& [k, v] : by_kind.top(by_kind.distinct())) bk[k] = v;
+  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", statements.width() / kSec}, {"statements", matched},
+             {"with_alerts", with_alerts}, {"series", {{"statements", statements.counts()}, {"alerts", alerts.counts()}}}, {"by_kind", bk},
              {"top_fingerprints", top(fv, "count", 20)}, {"top_fingerprints_by_rows", top(fv, "rows", 10)}, {"accounts", top(av, "count", 50)},
              {"tongfang", tongfang}, {"recent_alerts", recent_alerts}, {"truncated", sc.truncated},
              {"scanned_back_to", format_rfc3339(sc.truncated ? sc.oldest : so.from)}});

@@ -16,14 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json top(const std::map<std::string, uint64_t>& m, size_t n) {
-  std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
-  json out = json::array();
-  for (size_t i = 0; i < v.size() && i < n; i++) out.push_back({{"value", v[i].first}, {"count", v[i].second}});
-  return out;
-}
-
 Response web_attacks(Api& api, Request& r) {
   auto p = r.query;
   search::SearchOptions so;
@@ -39,10 +31,9 @@ Response web_attacks(Api& api, Request& r) {
   const size_t kBuckets = 48, max_scan = 100000, recent_max = 200;
   so.limit = max_scan;
   so.newest_first = true;
-  int64_t width = std::max<int64_t>((so.to - so.from + kBuckets - 1) / kBuckets, 1);
-  std::map<std::string, std::vector<uint64_t>> series;
-  for (const char* c : web::kClasses) series[c] = std::vector<uint64_t>(kBuckets, 0);
-  std::map<std::string, uint64_t> by_class, urls, params, sources, kinds;
+  std::vector<std::string> classes_known(std::begin(web::kClasses), std::end(web::kClasses));
+  search::SeriesHistogram series(search::DateHistogram::over(so.from, so.to, kBuckets, true), classes_known, classes_known.size());
+  search::Terms by_class, urls, params, sources, kinds;
   json recent = json::array();
   uint64_t n = 0;
   const int64_t deadline = now_ns() + 2 * kSec;
@@ -61,19 +52,17 @@ Response web_attacks(Api& api, Request& r) {
     n++;
     oldest = std::min(oldest, ev.ts);
     std::string classes(ev.get(fClasses));
-    size_t b = static_cast<size_t>(std::clamp<int64_t>((ev.ts - so.from) / width, 0, kBuckets - 1));
     for (std::string_view part : split_view(classes, ',')) {
-      std::string c(part);
-      if (series.count(c)) series[c][b]++;
-      by_class[c]++;
+      series.add(part, ev.ts);
+      by_class.add(part);
     }
     std::string path(ev.get(kUrlPath));
-    if (!path.empty()) urls[path]++;
+    urls.add(path);
     std::string param(ev.get(fParam));
-    if (!param.empty()) params[path + " " + param]++;
+    if (!param.empty()) params.add(path + " " + param);
     std::string src(ev.get(kSourceIp));
-    if (!src.empty()) sources[src]++;
-    kinds[std::string(ev.get(fKind))]++;
+    sources.add(src);
+    kinds.add(ev.get(fKind));
     if (recent.size() < recent_max) {
       json f = json::parse(ev.get(fFindings), nullptr, false);
       recent.push_back({{"ts", format_rfc3339(ev.ts)}, {"source_ip", src}, {"method", std::string(ev.get(kHttpMethod))},
@@ -87,13 +76,13 @@ Response web_attacks(Api& api, Request& r) {
   }, st);
   if (!s.ok()) return fail(500, s.error());
   json sj = json::object();
-  for (auto& [k, v] : series)
-    if (by_class.count(k)) sj[k] = v;
+  for (const auto& [k, v] : series.series())
+    if (by_class.count(k)) sj[k] = v.counts();
   json bc = json::object();
-  for (auto& [k, v] : by_class) bc[k] = v;
-  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", width / kSec}, {"total", n},
-             {"series", sj}, {"by_class", bc}, {"top_urls", top(urls, 10)}, {"top_params", top(params, 10)},
-             {"top_sources", top(sources, 10)}, {"top_kinds", top(kinds, 10)}, {"recent", recent},
+  for (const auto& [k, v] : by_class.top(by_class.distinct())) bc[k] = v;
+  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", series.shape().width() / kSec}, {"total", n},
+             {"series", sj}, {"by_class", bc}, {"top_urls", top_json(urls, 10)}, {"top_params", top_json(params, 10)},
+             {"top_sources", top_json(sources, 10)}, {"top_kinds", top_json(kinds, 10)}, {"recent", recent},
              {"truncated", timed_out || n >= max_scan}, {"scanned_back_to", format_rfc3339(timed_out || n >= max_scan ? oldest : so.from)}});
 }
 
