@@ -1,0 +1,137 @@
+// Path checks: traversal, local and remote file inclusion, and server-side request forgery.
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdio>
+
+#include "core/strutil.h"
+#include "web/checks.h"
+#include "web/decode.h"
+
+namespace wardsec::web::checks {
+
+void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vector<Finding>& out, const char* where,
+                 const std::string& param, bool literals) {
+  size_t ups = 0, first = std::string_view::npos;
+  for (size_t i = 0; i + 2 < lo.size(); i++) {
+    if (lo[i] == '.' && lo[i + 1] == '.' && (lo[i + 2] == '/' || lo[i + 2] == '\\' || lo[i + 2] == ';')) {
+      if (first == std::string_view::npos) first = i;
+      ups++;
+      i += 2;
+    }
+  }
+  size_t sens = std::string_view::npos;
+  for (auto f : kSensitiveFiles)
+    if (!literals || (sens = lo.find(f)) != std::string_view::npos) break;
+  if (ups >= 2 || (ups == 1 && (is_path || sens != std::string_view::npos))) {
+    out.push_back({"traversal", "dot-dot-slash", where, param, around(v, first), ups >= 3 || sens != std::string_view::npos ? 90 : 70});
+  }
+  if (is_path && lo.find("/..;/") != std::string_view::npos)
+    out.push_back({"traversal", "path parameter traversal", where, param, around(v, lo.find("/..;/")), 85});
+  // File inclusion: stream wrappers, and values that name a system file.
+  for (auto w : kWrappers) {
+    if (!literals) break;
+    size_t at = lo.find(w);
+    if (at != std::string_view::npos && (at == 0 || !is_path || w == "file://")) {
+      out.push_back({"lfi", "stream wrapper", where, param, around(v, at), w == "data://" || w == "jar:" ? 65 : 90});
+      break;
+    }
+  }
+  if (sens != std::string_view::npos) {
+    // "/etc/passwd" as a value, or at the end of a traversal; not a word in prose.
+    bool pathish = sens == 0 || lo[sens - 1] == '/' || lo[sens - 1] == '\\' || lo[sens - 1] == ':' || lo[sens - 1] == '=';
+    if (pathish && !(is_path && ups == 0 && lo.find("web-inf") == std::string_view::npos))
+      out.push_back({"lfi", "system file", where, param, around(v, sens), ups > 0 ? 90 : 75});
+    else if (is_path && ups == 0 && lo.find("web-inf") != std::string_view::npos)
+      out.push_back({"lfi", "protected file", where, param, around(v, sens), 80});
+  }
+  // Remote file inclusion: a URL whose query is left open for the application's suffix.
+  if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
+      (lo.find(".txt?") != std::string_view::npos ||
+       ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))
+    out.push_back({"lfi", "remote file inclusion", where, param, clip(v), 65});
+  if (!literals) return;
+  // UNC paths to administrative shares (two backslashes, a host, then c$, admin$ or ipc$).
+  if ((starts_with(lo, "\\\\") || starts_with(lo, "//")) &&
+      (lo.find("\\c$") != std::string_view::npos || lo.find("/c$") != std::string_view::npos ||
+       lo.find("admin$") != std::string_view::npos || lo.find("ipc$") != std::string_view::npos))
+    out.push_back({"lfi", "unc administrative share", where, param, clip(v), 85});
+  // External schemas and XInclude make the XML parser fetch what the attacker names.
+  for (std::string_view x : kSchemas)
+    if (size_t at = lo.find(x); at != std::string_view::npos && lo.find("http", at) != std::string_view::npos) {
+      out.push_back({"lfi", "xml external schema", where, param, around(v, at), 75});
+      break;
+    }
+  // XML external entities read files and reach internal hosts.
+  size_t ent = lo.find("<!entity");
+  if (ent != std::string_view::npos && (lo.find("system", ent) != std::string_view::npos || lo.find("public", ent) != std::string_view::npos))
+    out.push_back({"lfi", "xxe", where, param, around(v, ent), 95});
+  else if (lo.find("<!doctype") != std::string_view::npos && lo.find(" system \"") != std::string_view::npos)
+    out.push_back({"lfi", "xxe", where, param, around(v, lo.find("<!doctype")), 80});
+}
+
+namespace {
+
+bool internal_host(std::string_view host, bool& strong) {
+  strong = true;
+  if (host.empty()) return false;
+  if (host == "localhost" || ends_with(host, ".localhost") || host == "0" || host == "0.0.0.0" || host == "[::]" ||
+      host == "[::1]" || starts_with(host, "[0:0:0:0:0:") || starts_with(host, "[::ffff:") || host == "metadata.google.internal" ||
+      host == "metadata" || host == "169.254.169.254" || host == "100.100.100.200" || ends_with(host, ".nip.io") ||
+      ends_with(host, ".xip.io") || host == "localtest.me" || ends_with(host, ".localtest.me"))
+    return true;
+  // Obfuscated numbers: 2130706433, 0x7f000001, 0177.0.0.1
+  if (std::all_of(host.begin(), host.end(), [](char c) { return is_digit(c); }) && host.size() >= 8) return true;
+  if (starts_with(host, "0x") || (host.size() > 1 && host[0] == '0' && is_digit(host[1]))) return true;
+  if (starts_with(host, "127.") || starts_with(host, "169.254.")) return true;
+  strong = false;
+  if (starts_with(host, "10.") || starts_with(host, "192.168.")) return true;
+  if (starts_with(host, "172.")) {
+    int b = std::atoi(std::string(host.substr(4, 3)).c_str());
+    return b >= 16 && b <= 31;
+  }
+  return false;
+}
+
+}  // namespace
+
+void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
+  // Each "://" in the value, with the scheme before it.
+  for (size_t cs = lo.find("://"); cs != std::string_view::npos; cs = lo.find("://", cs + 3)) {
+    size_t at = cs;
+    while (at > 0 && std::isalpha(static_cast<unsigned char>(lo[at - 1]))) at--;
+    std::string_view scheme = lo.substr(at, cs - at);
+    if (at >= 4 && lo.substr(at - 4, 4) == "jar:") at -= 4;  // jar:http://
+    if (scheme == "gopher" || scheme == "dict" || scheme == "netdoc") {
+      out.push_back({"ssrf", "internal protocol", where, param, around(v, at), 85});
+      return;
+    }
+    if (scheme != "http" && scheme != "https" && scheme != "ftp" && scheme != "ldap" && scheme != "tftp" && scheme != "sftp") continue;
+    if (at != 0 && lo[at - 1] != '=' && lo[at - 1] != '"' && lo[at - 1] != '\'' && lo[at - 1] != '@') continue;
+    std::string_view rest = lo.substr(cs + 3);
+    std::string_view auth = rest.substr(0, rest.find_first_of("/?#\\"));
+    if (size_t u = auth.rfind('@'); u != std::string_view::npos) auth = auth.substr(u + 1);
+    std::string_view host = auth;
+    std::string_view port;
+    if (!host.empty() && host[0] == '[') {
+      size_t rb = host.find(']');
+      if (rb != std::string_view::npos) {
+        port = host.substr(rb + 1);
+        host = host.substr(0, rb + 1);
+      }
+    } else if (size_t c = host.rfind(':'); c != std::string_view::npos) {
+      port = host.substr(c);
+      host = host.substr(0, c);
+    }
+    bool strong;
+    if (!internal_host(host, strong)) continue;
+    static const std::array<std::string_view, 10> kServicePorts = {":6379", ":11211", ":3306", ":22", ":25", ":2375",
+                                                                  ":8500", ":9200", ":5432", ":1433"};
+    if (strong || in(port, kServicePorts) || scheme == "ftp" || scheme == "ldap" || scheme == "tftp") {
+      out.push_back({"ssrf", strong ? "loopback or metadata address" : "internal service", where, param, around(v, at), strong ? 80 : 70});
+      return;
+    }
+  }
+}
+
+}  // namespace wardsec::web::checks
