@@ -15,5 +15,8 @@ struct Words {
 };
 
 std::string fixed(double v, int digits);
+// The names of a grading object and degree (GB/T 22240-2020) in the report's language.
+std::string object_name(const std::string& key, const Words& L);
+std::string degree_name(const std::string& key, const Words& L);
 
 }  // namespace wardsec::report::detail
