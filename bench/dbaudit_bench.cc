@@ -49,7 +49,8 @@ struct Writer {
   uint64_t bytes = 0;
   int64_t ts_us = 1796004000LL * 1000000;
   // One TCP segment (split at 1448 bytes like a real MSS) from a to b.
-  void send(uint32_t a_ip, uint16_t a_port, uint32_t b_ip, uint16_t b_port, uint32_t& seq, uint32_t ack, const std::string& payload, uint8_t flags = 0x18) {
+  void send(uint32_t a_ip, uint16_t a_port, uint32_t b_ip, uint16_t b_port, uint32_t& seq, uint32_t ack, const std::string& payload,
+            uint8_t flags = 0x18) {
     size_t at = 0;
     do {
       size_t n = std::min<size_t>(1448, payload.size() - at);
@@ -93,13 +94,15 @@ constexpr uint16_t kPort = 3306;
 void open_session(Writer& w, Conn& c, int i) {
   w.send(c.cip, c.cport, kServer, kPort, c.cseq, 0, "", 0x02);  // SYN
   w.send(kServer, kPort, c.cip, c.cport, c.sseq, c.cseq, "", 0x12);
-  std::string greet = std::string("\x0a", 1) + "10.11.6-MariaDB" + std::string(1, '\0') + le(static_cast<uint64_t>(i), 4) + std::string(8, 'a') +
-                      std::string(1, '\0') + le(0xf7fe, 2) + "\x21" + le(2, 2) + le(0x81bf, 2) + "\x15" + std::string(10, '\0') + std::string(13, 'b');
+  std::string greet = std::string("\x0a", 1) + "10.11.6-MariaDB" + std::string(1, '\0') + le(static_cast<uint64_t>(i), 4) +
+                      std::string(8, 'a') + std::string(1, '\0') + le(0xf7fe, 2) + "\x21" + le(2, 2) + le(0x81bf, 2) + "\x15" +
+                      std::string(10, '\0') + std::string(13, 'b');
   w.send(kServer, kPort, c.cip, c.cport, c.sseq, c.cseq, packet(0, greet));
   uint32_t caps = 0x8 | 0x200 | 0x8000 | 0x80000 | 0x100000;
   std::string attrs = lenenc("_client_name") + lenenc("libmariadb") + lenenc("program_name") + lenenc(i % 50 == 0 ? "Navicat" : "HIS.exe");
-  std::string login = le(caps, 4) + le(16777216, 4) + "\x21" + std::string(23, '\0') + (i % 50 == 0 ? "tongji" : "his_app") + std::string(1, '\0') +
-                      "\x14" + std::string(20, 'x') + "his" + std::string(1, '\0') + "mysql_native_password" + std::string(1, '\0') + lenenc(attrs);
+  std::string login = le(caps, 4) + le(16777216, 4) + "\x21" + std::string(23, '\0') + (i % 50 == 0 ? "tongji" : "his_app") +
+                      std::string(1, '\0') + "\x14" + std::string(20, 'x') + "his" + std::string(1, '\0') + "mysql_native_password" +
+                      std::string(1, '\0') + lenenc(attrs);
   w.send(c.cip, c.cport, kServer, kPort, c.cseq, c.sseq, packet(1, login));
   w.send(kServer, kPort, c.cip, c.cport, c.sseq, c.cseq, packet(2, std::string("\x00\x00\x00\x02\x00\x00\x00", 7)));
 }
@@ -108,11 +111,9 @@ int g_rows = 4;  // rows in each SELECT's result
 
 void statement(Writer& w, Conn& c, uint64_t n) {
   static const char* kQueries[] = {
-      "SELECT XM, SFZH, DH FROM BR_JBXX WHERE BRID = %llu",
-      "SELECT CFH, YPDM, SL, JE FROM MZ_CFMX WHERE BRID = %llu ORDER BY KFRQ DESC",
+      "SELECT XM, SFZH, DH FROM BR_JBXX WHERE BRID = %llu", "SELECT CFH, YPDM, SL, JE FROM MZ_CFMX WHERE BRID = %llu ORDER BY KFRQ DESC",
       "INSERT INTO MZ_CFMX (CFH, BRID, YSDM, YPDM, SL, JE, KFRQ) VALUES (%llu, 1001, 'D01', 'Y001', 1, 20.00, '2026-11-29')",
-      "SELECT YPMC, DJ FROM YP_ZD WHERE YPDM = 'Y%03llu'",
-      "UPDATE ZY_BRXX SET CWH = '12-3' WHERE ZYH = %llu"};
+      "SELECT YPMC, DJ FROM YP_ZD WHERE YPDM = 'Y%03llu'", "UPDATE ZY_BRXX SET CWH = '12-3' WHERE ZYH = %llu"};
   char q[256];
   int k = static_cast<int>(n % 5);
   std::snprintf(q, sizeof q, kQueries[k], static_cast<unsigned long long>(n % 100000));
@@ -124,7 +125,16 @@ void statement(Writer& w, Conn& c, uint64_t n) {
     int cols = 3, rows = k == 3 ? 1 : g_rows;
     rs = packet(1, std::string(1, static_cast<char>(cols)));
     uint8_t seq = 2;
-    for (int i = 0; i < cols; i++) rs += packet(seq++, "\x03" "def" "\x03his" "\x07MZ_CFMX" "\x07MZ_CFMX" "\x03COL" "\x03COL" "\x0c\x21\x00\x28\x00\x00\x00\xfd\x00\x00\x00\x00\x00");
+    for (int i = 0; i < cols; i++)
+      rs += packet(seq++,
+                   "\x03"
+                   "def"
+                   "\x03his"
+                   "\x07MZ_CFMX"
+                   "\x07MZ_CFMX"
+                   "\x03COL"
+                   "\x03COL"
+                   "\x0c\x21\x00\x28\x00\x00\x00\xfd\x00\x00\x00\x00\x00");
     rs += packet(seq++, std::string("\xfe\x00\x00\x22\x00", 5));
     for (int r = 0; r < rows; r++) rs += packet(seq++, lenenc("Y00" + std::to_string(r)) + lenenc("阿莫西林胶囊") + lenenc("12.50"));
     rs += packet(seq++, std::string("\xfe\x00\x00\x22\x00", 5));
@@ -146,15 +156,24 @@ int main(int argc, char** argv) {
   std::string policy_file = WARDSEC_SOURCE_DIR "/config/dbaudit/policy.yaml", out = "/tmp/wardsec-bench-mysql.pcap";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
-    if (a == "--sessions" && i + 1 < argc) sessions = std::atoi(argv[++i]);
-    else if (a == "--statements-per-session" && i + 1 < argc) per = std::atoi(argv[++i]);
-    else if (a == "--concurrent") concurrent = true;
-    else if (a == "--rows" && i + 1 < argc) g_rows = std::atoi(argv[++i]);
-    else if (a == "--policy" && i + 1 < argc) policy_file = argv[++i];
-    else if (a == "--pcap" && i + 1 < argc) out = argv[++i];
-    else if (a == "--replay" && i + 1 < argc) out = argv[++i], replay_only = true;  // an existing capture (kept)
+    if (a == "--sessions" && i + 1 < argc)
+      sessions = std::atoi(argv[++i]);
+    else if (a == "--statements-per-session" && i + 1 < argc)
+      per = std::atoi(argv[++i]);
+    else if (a == "--concurrent")
+      concurrent = true;
+    else if (a == "--rows" && i + 1 < argc)
+      g_rows = std::atoi(argv[++i]);
+    else if (a == "--policy" && i + 1 < argc)
+      policy_file = argv[++i];
+    else if (a == "--pcap" && i + 1 < argc)
+      out = argv[++i];
+    else if (a == "--replay" && i + 1 < argc)
+      out = argv[++i], replay_only = true;  // an existing capture (kept)
     else {
-      std::fprintf(stderr, "usage: bench_dbaudit [--sessions N] [--statements-per-session M] [--rows R] [--concurrent] [--policy FILE] [--pcap OUT] [--replay FILE]\n");
+      std::fprintf(stderr,
+                   "usage: bench_dbaudit [--sessions N] [--statements-per-session M] [--rows R] [--concurrent] [--policy FILE] [--pcap "
+                   "OUT] [--replay FILE]\n");
       return 2;
     }
   }
@@ -162,27 +181,28 @@ int main(int argc, char** argv) {
   Writer w{nullptr};
   uint64_t n = 0;
   if (!replay_only) {
-  pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
-  w.d = pcap_dump_open(dead, out.c_str());
-  if (!w.d) {
-    std::fprintf(stderr, "bench_dbaudit: %s: %s\n", out.c_str(), pcap_geterr(dead));
-    return 1;
-  }
-  std::vector<Conn> conns(static_cast<size_t>(sessions));
-  for (int i = 0; i < sessions; i++)
-    conns[static_cast<size_t>(i)] = {(10u << 24) | (50u << 16) | static_cast<uint32_t>(1 + i / 60000), static_cast<uint16_t>(1024 + i % 60000)};
-  if (concurrent) {
-    for (int i = 0; i < sessions; i++) open_session(w, conns[static_cast<size_t>(i)], i);
-    for (int k = 0; k < per; k++)
-      for (auto& c : conns) statement(w, c, n++);
-  } else {
-    for (int i = 0; i < sessions; i++) {
-      open_session(w, conns[static_cast<size_t>(i)], i);
-      for (int k = 0; k < per; k++) statement(w, conns[static_cast<size_t>(i)], n++);
+    pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+    w.d = pcap_dump_open(dead, out.c_str());
+    if (!w.d) {
+      std::fprintf(stderr, "bench_dbaudit: %s: %s\n", out.c_str(), pcap_geterr(dead));
+      return 1;
     }
-  }
-  pcap_dump_close(w.d);
-  pcap_close(dead);
+    std::vector<Conn> conns(static_cast<size_t>(sessions));
+    for (int i = 0; i < sessions; i++)
+      conns[static_cast<size_t>(i)] = {(10u << 24) | (50u << 16) | static_cast<uint32_t>(1 + i / 60000),
+                                       static_cast<uint16_t>(1024 + i % 60000)};
+    if (concurrent) {
+      for (int i = 0; i < sessions; i++) open_session(w, conns[static_cast<size_t>(i)], i);
+      for (int k = 0; k < per; k++)
+        for (auto& c : conns) statement(w, c, n++);
+    } else {
+      for (int i = 0; i < sessions; i++) {
+        open_session(w, conns[static_cast<size_t>(i)], i);
+        for (int k = 0; k < per; k++) statement(w, conns[static_cast<size_t>(i)], n++);
+      }
+    }
+    pcap_dump_close(w.d);
+    pcap_close(dead);
   }
   long rss_before = maxrss_kib();
 
@@ -214,12 +234,14 @@ int main(int argc, char** argv) {
   std::printf("capture file: %s, %.1f MB on the wire, %llu packets, %d sessions%s, %llu statements sent\n", out.c_str(),
               static_cast<double>(w.bytes) / 1e6, static_cast<unsigned long long>(ps.packets), sessions, concurrent ? " open at once" : "",
               static_cast<unsigned long long>(n));
-  std::printf("decoded: %llu statements (%llu malformed), %llu alerts, in %.2f s on one core\n", static_cast<unsigned long long>(statements),
-              static_cast<unsigned long long>(ds.malformed), static_cast<unsigned long long>(alerts), sec);
+  std::printf("decoded: %llu statements (%llu malformed), %llu alerts, in %.2f s on one core\n",
+              static_cast<unsigned long long>(statements), static_cast<unsigned long long>(ds.malformed),
+              static_cast<unsigned long long>(alerts), sec);
   if (replay_only) w.bytes = std::filesystem::file_size(out) - 24 - 16 * ps.packets;  // pcap file and record headers off
   std::printf("rate: %.0f MB/s = %.2f Gbit/s, %.0f statements/s\n", static_cast<double>(w.bytes) / 1e6 / sec,
               static_cast<double>(w.bytes) * 8 / 1e9 / sec, static_cast<double>(statements) / sec);
-  std::printf("peak RSS: %.1f MiB (%.1f MiB before the replay)\n", static_cast<double>(maxrss_kib()) / 1024, static_cast<double>(rss_before) / 1024);
+  std::printf("peak RSS: %.1f MiB (%.1f MiB before the replay)\n", static_cast<double>(maxrss_kib()) / 1024,
+              static_cast<double>(rss_before) / 1024);
   if (replay_only) return 0;
   if (out == "/tmp/wardsec-bench-mysql.pcap") std::remove(out.c_str());  // a file named with --pcap is kept
   return statements == n ? 0 : 1;

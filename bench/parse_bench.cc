@@ -33,17 +33,31 @@ void run_lines(benchmark::State& state, const std::vector<std::string>& lines) {
   state.SetItemsProcessed(state.iterations());
 }
 
-#define LINE_BENCH(name, ...)                                        \
+#define LINE_BENCH(name, ...)                                          \
   void BM_##name(benchmark::State& s) { run_lines(s, {__VA_ARGS__}); } \
   BENCHMARK(BM_##name);
 
-LINE_BENCH(Rfc3164Sshd, "<38>Nov 26 08:00:00 portal-web-01 sshd[4242]: Failed password for invalid user oracle from 45.95.147.201 port 50122 ssh2")
-LINE_BENCH(Rfc5424, R"(<165>1 2026-11-26T08:00:01.123+08:00 his-app-01 his 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] registration ok patient=P0001)")
-LINE_BENCH(NginxAccessInSyslog, R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/appointment/slots?doctorId=88&date=2026-11-27 HTTP/1.1" 200 5120 "https://yy.demo-hospital.cn/" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) MicroMessenger/8.0.44")")
-LINE_BENCH(Netfilter, "<4>Nov 26 08:00:00 fw-core-01 kernel: [123456.789012] IPT-DROP: IN=eth1 OUT=eth2 MAC=00:1b:21:3a:4f:10:00:1c:73:aa:01:02:08:00 SRC=45.95.147.201 DST=10.20.0.11 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=50122 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0")
-LINE_BENCH(Auditd, R"(type=USER_LOGIN msg=audit(1795694400.123:2431): pid=812 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=45.95.147.201 terminal=ssh res=failed')")
-LINE_BENCH(Cef, "CEF:0|Hillstone|SG-6000|5.5R9|31002|Apache Log4j RCE Attempt|9|src=45.95.147.9 spt=44321 dst=10.40.0.21 dpt=443 proto=TCP act=deny cs1Label=zone cs1=dmz")
-LINE_BENCH(Json, R"({"@timestamp":"2026-11-26T08:00:00+08:00","source":{"ip":"10.50.7.88","port":5123},"user":{"name":"d1024"},"message":"query","event":{"action":"query"}})")
+LINE_BENCH(Rfc3164Sshd,
+           "<38>Nov 26 08:00:00 portal-web-01 sshd[4242]: Failed password for invalid user oracle from 45.95.147.201 port 50122 ssh2")
+LINE_BENCH(
+    Rfc5424,
+    R"(<165>1 2026-11-26T08:00:01.123+08:00 his-app-01 his 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] registration ok patient=P0001)")
+LINE_BENCH(
+    NginxAccessInSyslog,
+    R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/appointment/slots?doctorId=88&date=2026-11-27 HTTP/1.1" 200 5120 "https://yy.demo-hospital.cn/" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) MicroMessenger/8.0.44")")
+LINE_BENCH(
+    Netfilter,
+    "<4>Nov 26 08:00:00 fw-core-01 kernel: [123456.789012] IPT-DROP: IN=eth1 OUT=eth2 MAC=00:1b:21:3a:4f:10:00:1c:73:aa:01:02:08:00 "
+    "SRC=45.95.147.201 DST=10.20.0.11 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=50122 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0")
+LINE_BENCH(
+    Auditd,
+    R"(type=USER_LOGIN msg=audit(1795694400.123:2431): pid=812 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=45.95.147.201 terminal=ssh res=failed')")
+LINE_BENCH(Cef,
+           "CEF:0|Hillstone|SG-6000|5.5R9|31002|Apache Log4j RCE Attempt|9|src=45.95.147.9 spt=44321 dst=10.40.0.21 dpt=443 proto=TCP "
+           "act=deny cs1Label=zone cs1=dmz")
+LINE_BENCH(
+    Json,
+    R"({"@timestamp":"2026-11-26T08:00:00+08:00","source":{"ip":"10.50.7.88","port":5123},"user":{"name":"d1024"},"message":"query","event":{"action":"query"}})")
 LINE_BENCH(ApacheError, "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6")
 
 void BM_DemoMix(benchmark::State& s) {

@@ -73,12 +73,18 @@ int main(int argc, char** argv) {
   size_t hospital = 5000, limit = 0, passes = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--shared") shared = v;
-    else if (k == "--md") md = v;
-    else if (k == "--pl") pls = v;
-    else if (k == "--hospital") hospital = std::stoul(v);
-    else if (k == "--limit") limit = std::stoul(v);
-    else if (k == "--passes") passes = std::max<size_t>(1, std::stoul(v));
+    if (k == "--shared")
+      shared = v;
+    else if (k == "--md")
+      md = v;
+    else if (k == "--pl")
+      pls = v;
+    else if (k == "--hospital")
+      hospital = std::stoul(v);
+    else if (k == "--limit")
+      limit = std::stoul(v);
+    else if (k == "--passes")
+      passes = std::max<size_t>(1, std::stoul(v));
   }
   auto corpus = webeval::load(shared, hospital);
   if (limit && corpus.samples.size() > limit) {
@@ -132,10 +138,12 @@ int main(int argc, char** argv) {
       (void)attacks;
     }
     engines[0].score.seconds += best;
-    for (size_t i = a; i < b; i++) engines[0].score.add(corpus.samples[i], insp.inspect(web::parse_raw(corpus.samples[i].raw)).verdict == "attack");
+    for (size_t i = a; i < b; i++)
+      engines[0].score.add(corpus.samples[i], insp.inspect(web::parse_raw(corpus.samples[i].raw)).verdict == "attack");
     for (size_t p = 0; p < peers.size(); p++) {
       auto t0 = Clock::now();
-      for (size_t i = a; i < b; i++) engines[p + 1].score.add(corpus.samples[i], modsec_blocks(peers[p].ms.get(), peers[p].rules.get(), reqs[i]));
+      for (size_t i = a; i < b; i++)
+        engines[p + 1].score.add(corpus.samples[i], modsec_blocks(peers[p].ms.get(), peers[p].rules.get(), reqs[i]));
       engines[p + 1].score.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     }
   }
@@ -153,7 +161,8 @@ int main(int argc, char** argv) {
     std::ifstream kv("/proc/sys/kernel/osrelease");
     std::string kernel;
     std::getline(kv, kernel);
-    o << "machine: " << std::thread::hardware_concurrency() << " cores, " << model << ", Linux " << kernel << "; one thread per engine, interleaved in 20 slices\n";
+    o << "machine: " << std::thread::hardware_concurrency() << " cores, " << model << ", Linux " << kernel
+      << "; one thread per engine, interleaved in 20 slices\n";
     o << "requests: " << reqs.size() << " (" << engines[0].score.attacks.n << " attacks, " << engines[0].score.benign.n << " benign)\n\n";
   }
   std::vector<std::string> classes, sources;

@@ -106,7 +106,8 @@ bool place(const std::string& placeholder, const std::string& payload, bool url_
     std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\n" + payload + "\r\n--" + b + "--\r\n";
     out = request("POST", "/form", host, {{"Content-Type", "multipart/form-data; boundary=" + b}}, body);
   } else if (placeholder == "JSONRequest" || placeholder == "JSONBody") {
-    out = request("POST", "/api/v1/items", host, {{"Content-Type", "application/json"}}, "{\"test\": true, \"value\": \"" + json_escape(payload) + "\"}");
+    out = request("POST", "/api/v1/items", host, {{"Content-Type", "application/json"}},
+                  "{\"test\": true, \"value\": \"" + json_escape(payload) + "\"}");
   } else if (placeholder == "Header") {
     if (payload.find('\n') != std::string::npos) return false;
     out = request("GET", "/", host, {{"X-Payload", payload}}, "");
@@ -206,12 +207,21 @@ void load_gotestwaf(const fs::path& dir, Corpus& c) {
 
 // ---- the demo hospital's own benign traffic --------------------------------------------
 
-const char* kSurnames[] = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗", "欧阳", "司马"};
-const char* kGiven[] = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "子涵", "浩然"};
-const char* kDepts[] = {"心内科", "消化内科", "呼吸内科", "神经内科", "内分泌科", "普外科", "骨科", "泌尿外科", "妇产科", "儿科", "眼科", "耳鼻喉科", "口腔科", "皮肤科", "急诊科", "发热门诊", "中医科", "康复医学科"};
-const char* kStreets[] = {"北京市朝阳区建国路88号SOHO现代城3号楼502室", "上海市浦东新区张江路1388弄12号", "广州市天河区体育西路191号中石化大厦B座1801",
-                          "成都市武侯区人民南路四段27号", "杭州市西湖区文三路478号华星时代广场A座", "南京市鼓楼区中山北路30号(近鼓楼广场)",
-                          "深圳市南山区科技园南区R2-B栋3楼", "武汉市洪山区珞喻路1037号", "西安市雁塔区小寨东路126号百隆广场#2-1101",
+const char* kSurnames[] = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴",   "徐",
+                           "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗", "欧阳", "司马"};
+const char* kGiven[] = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强",   "磊", "军",   "洋",
+                        "勇", "艳", "杰", "娟",   "涛", "明", "超", "秀兰", "霞", "子涵", "浩然"};
+const char* kDepts[] = {"心内科", "消化内科", "呼吸内科", "神经内科", "内分泌科", "普外科", "骨科",     "泌尿外科", "妇产科",
+                        "儿科",   "眼科",     "耳鼻喉科", "口腔科",   "皮肤科",   "急诊科", "发热门诊", "中医科",   "康复医学科"};
+const char* kStreets[] = {"北京市朝阳区建国路88号SOHO现代城3号楼502室",
+                          "上海市浦东新区张江路1388弄12号",
+                          "广州市天河区体育西路191号中石化大厦B座1801",
+                          "成都市武侯区人民南路四段27号",
+                          "杭州市西湖区文三路478号华星时代广场A座",
+                          "南京市鼓楼区中山北路30号(近鼓楼广场)",
+                          "深圳市南山区科技园南区R2-B栋3楼",
+                          "武汉市洪山区珞喻路1037号",
+                          "西安市雁塔区小寨东路126号百隆广场#2-1101",
                           "天津市和平区南京路219号（天津中心）"};
 const char* kComplaints[] = {
     "头痛、发热（38.5℃）3天，伴咳嗽、咳痰；否认药物过敏史。",
@@ -235,7 +245,8 @@ const char* kComplaints[] = {
     "drug: 阿莫西林胶囊 0.25g*24粒/盒 (OTC); 布洛芬缓释胶囊 0.3g*20粒",
     "Dr. D'Angelo's clinic -- room 2-305; call ext. 8023 or 8024",
 };
-const char* kDrugs[] = {"阿莫西林胶囊", "头孢克肟片", "奥美拉唑肠溶胶囊", "阿托伐他汀钙片", "二甲双胍缓释片", "氨氯地平片", "布洛芬缓释胶囊", "蒙脱石散", "复方甘草口服溶液", "胰岛素注射液(门冬)"};
+const char* kDrugs[] = {"阿莫西林胶囊", "头孢克肟片",     "奥美拉唑肠溶胶囊", "阿托伐他汀钙片",   "二甲双胍缓释片",
+                        "氨氯地平片",   "布洛芬缓释胶囊", "蒙脱石散",         "复方甘草口服溶液", "胰岛素注射液(门冬)"};
 
 std::string id_card(std::mt19937& rng) {
   std::string s = std::to_string(110101 + rng() % 500000) + std::to_string(1950 + rng() % 70);
@@ -260,21 +271,27 @@ void load_hospital(size_t n, Corpus& c) {
     std::string raw;
     switch (i % 8) {
       case 0:
-        raw = request("GET", "/api/appointment/slots?dept=" + pct(dept, true) + "&date=" + date + "&doctorId=D" + std::to_string(rng() % 900 + 100),
-                      host, {{"Cookie", cookie}, {"Referer", "https://" + host + "/appointment"}}, "");
+        raw = request(
+            "GET", "/api/appointment/slots?dept=" + pct(dept, true) + "&date=" + date + "&doctorId=D" + std::to_string(rng() % 900 + 100),
+            host, {{"Cookie", cookie}, {"Referer", "https://" + host + "/appointment"}}, "");
         break;
       case 1: {
-        std::string body = "{\"patientName\":\"" + name + "\",\"idCard\":\"" + id_card(rng) + "\",\"phone\":\"" + phone + "\",\"address\":\"" +
-                           json_escape(pick(kStreets)) + "\",\"dept\":\"" + dept + "\",\"date\":\"" + date + "\",\"symptom\":\"" +
-                           json_escape(pick(kComplaints)) + "\",\"mrn\":\"" + mrn + "\",\"insurance\":{\"type\":\"城镇职工\",\"no\":\"" +
-                           std::to_string(rng()) + "\"}}";
-        raw = request("POST", "/api/appointment", host, {{"Content-Type", "application/json;charset=UTF-8"}, {"Cookie", cookie},
-                                                         {"Origin", "https://" + host}, {"X-CSRF-Token", std::to_string(rng())}}, body);
+        std::string body = "{\"patientName\":\"" + name + "\",\"idCard\":\"" + id_card(rng) + "\",\"phone\":\"" + phone +
+                           "\",\"address\":\"" + json_escape(pick(kStreets)) + "\",\"dept\":\"" + dept + "\",\"date\":\"" + date +
+                           "\",\"symptom\":\"" + json_escape(pick(kComplaints)) + "\",\"mrn\":\"" + mrn +
+                           "\",\"insurance\":{\"type\":\"城镇职工\",\"no\":\"" + std::to_string(rng()) + "\"}}";
+        raw = request("POST", "/api/appointment", host,
+                      {{"Content-Type", "application/json;charset=UTF-8"},
+                       {"Cookie", cookie},
+                       {"Origin", "https://" + host},
+                       {"X-CSRF-Token", std::to_string(rng())}},
+                      body);
         break;
       }
       case 2: {
-        std::string body = "name=" + pct(name, true) + "&sex=" + pct(rng() % 2 ? "男" : "女", true) + "&age=" + std::to_string(rng() % 90 + 1) +
-                           "&complaint=" + pct(pick(kComplaints), true) + "&address=" + pct(pick(kStreets), true) + "&csrf_token=" + std::to_string(rng());
+        std::string body = "name=" + pct(name, true) + "&sex=" + pct(rng() % 2 ? "男" : "女", true) +
+                           "&age=" + std::to_string(rng() % 90 + 1) + "&complaint=" + pct(pick(kComplaints), true) +
+                           "&address=" + pct(pick(kStreets), true) + "&csrf_token=" + std::to_string(rng());
         raw = request("POST", "/his/outpatient/register.do", "his.demo-hospital.local",
                       {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", cookie}}, body);
         break;
@@ -290,13 +307,17 @@ void load_hospital(size_t n, Corpus& c) {
       case 5: {
         std::string b = "----WebKitFormBoundary" + std::to_string(rng());
         std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"mrn\"\r\n\r\n" + mrn + "\r\n--" + b +
-                           "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"检查报告_" + name + ".pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\r\n--" +
-                           b + "\r\nContent-Disposition: form-data; name=\"remark\"\r\n\r\n" + pick(kComplaints) + "\r\n--" + b + "--\r\n";
-        raw = request("POST", "/api/report/upload", host, {{"Content-Type", "multipart/form-data; boundary=" + b}, {"Cookie", cookie}}, body);
+                           "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"检查报告_" + name +
+                           ".pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\r\n--" + b +
+                           "\r\nContent-Disposition: form-data; name=\"remark\"\r\n\r\n" + pick(kComplaints) + "\r\n--" + b + "--\r\n";
+        raw =
+            request("POST", "/api/report/upload", host, {{"Content-Type", "multipart/form-data; boundary=" + b}, {"Cookie", cookie}}, body);
         break;
       }
       case 6:
-        raw = request("GET", "/portal/news/list?category=" + pct("医院新闻", true) + "&keyword=" + pct(pick(kComplaints), true) + "&page=" + std::to_string(rng() % 9 + 1),
+        raw = request("GET",
+                      "/portal/news/list?category=" + pct("医院新闻", true) + "&keyword=" + pct(pick(kComplaints), true) +
+                          "&page=" + std::to_string(rng() % 9 + 1),
                       host, {}, "");
         break;
       default: {
@@ -326,7 +347,8 @@ std::string infer_class(const std::string& raw) {
   if (first.find("/vulnerabilities/upload") != std::string::npos) return "upload";
   if (first.find("/vulnerabilities/fi") != std::string::npos) return "lfi";
   if (all.find("<!entity") != std::string::npos) return "xxe";
-  if (all.find("../") != std::string::npos || all.find("%2e%2e") != std::string::npos || all.find("..%2f") != std::string::npos) return "traversal";
+  if (all.find("../") != std::string::npos || all.find("%2e%2e") != std::string::npos || all.find("..%2f") != std::string::npos)
+    return "traversal";
   if (all.find("${") != std::string::npos || all.find("java.lang") != std::string::npos || all.find("<void") != std::string::npos ||
       all.find("ognl") != std::string::npos || all.find("233*233") != std::string::npos || all.find("system(") != std::string::npos)
     return "cmdi";

@@ -14,9 +14,10 @@
 namespace wardsec::webeval {
 
 struct Sample {
-  std::string raw;     // one raw HTTP/1.1 request
+  std::string raw;  // one raw HTTP/1.1 request
   bool attack = false;
-  std::string cls;     // attack class of the dataset (sqli, xss, traversal, lfi, cmdi, xxe, ssti, crlf, nosql, ldap, mail, scanner, other); "" when benign
+  std::string cls;  // attack class of the dataset (sqli, xss, traversal, lfi, cmdi, xxe, ssti, crlf, nosql, ldap, mail, scanner, other); ""
+                    // when benign
   std::string source;  // blazehttp, gotestwaf, hospital
   std::string id;      // file or payload reference
 };

@@ -116,27 +116,30 @@ int level_rank(std::string_view l) {
 
 Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
   std::unique_ptr<AlertStore> s(new AlertStore());
-  if (Status st = sqlite::open(path, &s->db_, {
-           "PRAGMA synchronous=NORMAL",  // WAL: survives a killed process; the events themselves are in the store
-           "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT, rule_title TEXT, "
-           "rule_kind TEXT, level TEXT, level_rank INTEGER, attack TEXT, mlps TEXT, dedup_key TEXT, asset TEXT, zone TEXT, "
-           "source_ip TEXT, user_name TEXT, group_json TEXT, first_ts INTEGER, last_ts INTEGER, created INTEGER, "
-           "updated INTEGER, count INTEGER, events TEXT, summary TEXT, state TEXT, state_by TEXT, state_at INTEGER, "
-           "comment TEXT)",
-           "CREATE INDEX IF NOT EXISTS alerts_dedup ON alerts(dedup_key, state)",
-           "CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created)",
-           "CREATE INDEX IF NOT EXISTS alerts_state ON alerts(state, level_rank)",
-           "CREATE TABLE IF NOT EXISTS alert_history(alert_id INTEGER, at INTEGER, who TEXT, from_state TEXT, "
-           "to_state TEXT, comment TEXT)",
-           "CREATE INDEX IF NOT EXISTS alert_history_id ON alert_history(alert_id)",
-           "CREATE TABLE IF NOT EXISTS suppressions(id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT, field TEXT, "
-           "value TEXT, until INTEGER, who TEXT, reason TEXT, created INTEGER, hits INTEGER DEFAULT 0)",
-           "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-       });
+  if (Status st =
+          sqlite::open(path, &s->db_,
+                       {
+                           "PRAGMA synchronous=NORMAL",  // WAL: survives a killed process; the events themselves are in the store
+                           "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT, rule_title TEXT, "
+                           "rule_kind TEXT, level TEXT, level_rank INTEGER, attack TEXT, mlps TEXT, dedup_key TEXT, asset TEXT, zone TEXT, "
+                           "source_ip TEXT, user_name TEXT, group_json TEXT, first_ts INTEGER, last_ts INTEGER, created INTEGER, "
+                           "updated INTEGER, count INTEGER, events TEXT, summary TEXT, state TEXT, state_by TEXT, state_at INTEGER, "
+                           "comment TEXT)",
+                           "CREATE INDEX IF NOT EXISTS alerts_dedup ON alerts(dedup_key, state)",
+                           "CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created)",
+                           "CREATE INDEX IF NOT EXISTS alerts_state ON alerts(state, level_rank)",
+                           "CREATE TABLE IF NOT EXISTS alert_history(alert_id INTEGER, at INTEGER, who TEXT, from_state TEXT, "
+                           "to_state TEXT, comment TEXT)",
+                           "CREATE INDEX IF NOT EXISTS alert_history_id ON alert_history(alert_id)",
+                           "CREATE TABLE IF NOT EXISTS suppressions(id INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT, field TEXT, "
+                           "value TEXT, until INTEGER, who TEXT, reason TEXT, created INTEGER, hits INTEGER DEFAULT 0)",
+                           "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
+                       });
       !st)
     return Error{st.error()};
   // Columns added after the first release of the table.
-  if (Status st = sqlite::exec(s->db_, "ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''"); !st && st.error().find("duplicate column") == std::string::npos)
+  if (Status st = sqlite::exec(s->db_, "ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''");
+      !st && st.error().find("duplicate column") == std::string::npos)
     return Error{path + ": " + st.error()};
   return s;
 }
@@ -154,8 +157,11 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
     int64_t hit = 0;
     while (q.row()) {
       std::string field = q.text(1), value = q.text(2);
-      const std::string* have = field == "asset" ? &a.asset : field == "source_ip" ? &a.source_ip
-                                : field == "user" ? &a.user : field == "zone" ? &a.zone : nullptr;
+      const std::string* have = field == "asset"       ? &a.asset
+                                : field == "source_ip" ? &a.source_ip
+                                : field == "user"      ? &a.user
+                                : field == "zone"      ? &a.zone
+                                                       : nullptr;
       if (field.empty() || (have && *have == value)) {
         hit = q.i64(0);
         break;
@@ -172,8 +178,10 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
   const char* open_state = suppressed ? "suppressed" : "new";
   // Merge into the open alert of the same key whose last event is recent enough.
   {
-    Stmt q(db_, suppressed ? "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state = 'suppressed' ORDER BY id DESC LIMIT 1"
-                           : "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state IN ('new','acknowledged') ORDER BY id DESC LIMIT 1");
+    Stmt q(db_,
+           suppressed
+               ? "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state = 'suppressed' ORDER BY id DESC LIMIT 1"
+               : "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state IN ('new','acknowledged') ORDER BY id DESC LIMIT 1");
     q.bind(1, a.dedup_key);
     bool open_alert = q.row();
     if (open_alert && a.first_ts - q.i64(2) < dedup_ns) {
@@ -310,8 +318,8 @@ Result<std::vector<Alert>> AlertStore::query(const AlertQuery& q) {
   std::lock_guard lk(mu_);
   auto [w, params] = where_of(q);
   // Sorting by a known column only (never text from the request in the SQL).
-  static const std::pair<const char*, const char*> sorts[] = {{"id", "id"},          {"created", "created"}, {"last", "last_ts"},
-                                                              {"level", "level_rank"}, {"count", "count"},   {"asset", "asset"}};
+  static const std::pair<const char*, const char*> sorts[] = {
+      {"id", "id"}, {"created", "created"}, {"last", "last_ts"}, {"level", "level_rank"}, {"count", "count"}, {"asset", "asset"}};
   std::string order = "id";
   for (auto [k, col] : sorts)
     if (q.sort == k) order = col;

@@ -33,9 +33,9 @@ struct Alert {
   std::string system;  // the graded system the asset belongs to (inventory), e.g. "his 医院信息系统 L3"
   std::vector<std::pair<std::string, std::string>> group;  // correlation group-by values
   int64_t first_ts = 0, last_ts = 0, created = 0, updated = 0;
-  uint64_t count = 1;                 // raises merged into this alert
-  std::vector<uint64_t> events;       // store references of (the last 64) matching events
-  std::string summary;                // the first event's text, shortened
+  uint64_t count = 1;            // raises merged into this alert
+  std::vector<uint64_t> events;  // store references of (the last 64) matching events
+  std::string summary;           // the first event's text, shortened
   State state = State::kNew;
   std::string state_by, comment;
   int64_t state_at = 0;
@@ -51,18 +51,18 @@ struct Suppression {
   std::string rule_id;  // "" any rule
   std::string field;    // asset, source_ip, user, zone ("" any)
   std::string value;
-  int64_t until = 0;    // ns
+  int64_t until = 0;  // ns
   std::string who, reason;
   int64_t created = 0;
   uint64_t hits = 0;
 };
 
 struct AlertQuery {
-  std::string state;   // a state name, "open" (new + acknowledged) or "" for all
+  std::string state;  // a state name, "open" (new + acknowledged) or "" for all
   std::string min_level;
-  std::string rule;    // rule id or title substring
-  std::string asset;   // asset, zone or source address substring
-  std::string text;    // anywhere in title, summary, asset, user
+  std::string rule;          // rule id or title substring
+  std::string asset;         // asset, zone or source address substring
+  std::string text;          // anywhere in title, summary, asset, user
   int64_t from = 0, to = 0;  // created, ns; 0: unbounded
   size_t limit = 100, offset = 0;
   std::string sort = "id";  // id, created, last, level, count, asset

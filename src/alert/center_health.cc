@@ -65,14 +65,17 @@ bool Periodic::stopping() const {
 
 DiskWatch::DiskWatch(std::string data_dir, std::function<uint64_t()> stored_bytes, std::function<void(const CenterAlert&)> raise,
                      int warn_days, int critical_days)
-    : dir_(std::move(data_dir)), stored_(std::move(stored_bytes)), raise_(std::move(raise)), warn_days_(warn_days),
+    : dir_(std::move(data_dir)),
+      stored_(std::move(stored_bytes)),
+      raise_(std::move(raise)),
+      warn_days_(warn_days),
       critical_days_(critical_days) {}
 
 DiskWatch::~DiskWatch() { stop(); }
 
 void DiskWatch::start() {
   periodic_.start(0, 60 * kSec, [this] {
-    struct statvfs vfs{};
+    struct statvfs vfs {};
     if (::statvfs(dir_.c_str(), &vfs) == 0)
       sample(now_ns(), stored_(), static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize, static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize);
   });
@@ -104,20 +107,23 @@ void DiskWatch::sample(int64_t now, uint64_t stored, uint64_t free_bytes, uint64
     }
     double free_frac = total_bytes ? static_cast<double>(free_bytes) / static_cast<double>(total_bytes) : 1.0;
     std::string level;
-    if ((fc_.days_left >= 0 && fc_.days_left < critical_days_) || free_frac < 0.02) level = "critical";
-    else if ((fc_.days_left >= 0 && fc_.days_left < warn_days_) || free_frac < 0.05) level = "high";
+    if ((fc_.days_left >= 0 && fc_.days_left < critical_days_) || free_frac < 0.02)
+      level = "critical";
+    else if ((fc_.days_left >= 0 && fc_.days_left < warn_days_) || free_frac < 0.05)
+      level = "high";
     // Raised when the level first appears or rises, and again each day while it lasts.
     bool rising = !level.empty() && (last_level_.empty() || (level == "critical" && last_level_ == "high"));
     if (!level.empty() && (rising || now - last_alert_ >= 86400 * kSec)) {
       last_alert_ = now;
       char buf[512];
-      std::snprintf(buf, sizeof buf,
-                    "事件存储所在磁盘剩余 %.1f GiB（%.1f%%），按当前写入速度 %.2f GiB/天 约 %s 天后写满；写满后新日志将被拒收，请扩容或调整保留期。"
-                    " / The store's disk has %.1f GiB free (%.1f%%); at %.2f GiB/day it is full in about %s days; then new logs are refused.",
-                    free_bytes / 1073741824.0, free_frac * 100, fc_.bytes_per_day / 1073741824.0,
-                    fc_.days_left >= 0 ? std::to_string(static_cast<long>(std::floor(fc_.days_left))).c_str() : "?",
-                    free_bytes / 1073741824.0, free_frac * 100, fc_.bytes_per_day / 1073741824.0,
-                    fc_.days_left >= 0 ? std::to_string(static_cast<long>(std::floor(fc_.days_left))).c_str() : "?");
+      std::snprintf(
+          buf, sizeof buf,
+          "事件存储所在磁盘剩余 %.1f GiB（%.1f%%），按当前写入速度 %.2f GiB/天 约 %s 天后写满；写满后新日志将被拒收，请扩容或调整保留期。"
+          " / The store's disk has %.1f GiB free (%.1f%%); at %.2f GiB/day it is full in about %s days; then new logs are refused.",
+          free_bytes / 1073741824.0, free_frac * 100, fc_.bytes_per_day / 1073741824.0,
+          fc_.days_left >= 0 ? std::to_string(static_cast<long>(std::floor(fc_.days_left))).c_str() : "?", free_bytes / 1073741824.0,
+          free_frac * 100, fc_.bytes_per_day / 1073741824.0,
+          fc_.days_left >= 0 ? std::to_string(static_cast<long>(std::floor(fc_.days_left))).c_str() : "?");
       alert = {"wardsec.center.disk_low", "存储磁盘即将写满 / Store disk filling up", level, buf};
     }
     last_level_ = level;
@@ -190,8 +196,10 @@ std::vector<std::string> StoreScrub::run_once() {
     std::string list;
     for (size_t i = 0; i < fresh.size() && i < 10; i++) list += "\n" + fresh[i];
     raise_({"wardsec.center.store_damaged", "事件存储数据损坏 / Event store data damaged", "critical",
-            "后台校验发现 " + std::to_string(fresh.size()) + " 处存储数据损坏或被改动；数据原样保留，请运行 wardsec verify。 / "
-            "The background check found damaged or altered store data; it is kept as it is; run wardsec verify." + list});
+            "后台校验发现 " + std::to_string(fresh.size()) +
+                " 处存储数据损坏或被改动；数据原样保留，请运行 wardsec verify。 / "
+                "The background check found damaged or altered store data; it is kept as it is; run wardsec verify." +
+                list});
   }
   return found;
 }

@@ -17,9 +17,9 @@ class AlertStore;
 class Outputs;
 
 struct CenterAlert {
-  std::string id;       // wardsec.center.store_damaged, wardsec.center.disk_low ...
-  std::string title;    // zh-CN first, English after " / "
-  std::string level;    // low medium high critical
+  std::string id;     // wardsec.center.store_damaged, wardsec.center.disk_low ...
+  std::string title;  // zh-CN first, English after " / "
+  std::string level;  // low medium high critical
   std::string summary;
 };
 void raise_center_alert(AlertStore& store, Outputs& out, const CenterAlert& c);
@@ -50,8 +50,8 @@ struct DiskForecast {
 class DiskWatch {
  public:
   // `stored_bytes` returns the bytes the store has written so far (it only grows).
-  DiskWatch(std::string data_dir, std::function<uint64_t()> stored_bytes, std::function<void(const CenterAlert&)> raise,
-            int warn_days = 30, int critical_days = 7);
+  DiskWatch(std::string data_dir, std::function<uint64_t()> stored_bytes, std::function<void(const CenterAlert&)> raise, int warn_days = 30,
+            int critical_days = 7);
   ~DiskWatch();
   void start();  // samples once a minute on its own thread
   void stop();

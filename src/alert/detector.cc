@@ -25,8 +25,10 @@ bool one_of(const std::string& name, const char* const* list, size_t n) {
 
 void split_tags(const std::vector<std::string>& tags, Alert& a) {
   for (const auto& t : tags) {
-    if (t.rfind("attack.", 0) == 0) a.attack.push_back(t);
-    else if (t.rfind("mlps.", 0) == 0) a.mlps.push_back(t.substr(5));
+    if (t.rfind("attack.", 0) == 0)
+      a.attack.push_back(t);
+    else if (t.rfind("mlps.", 0) == 0)
+      a.mlps.push_back(t.substr(5));
   }
 }
 
@@ -60,9 +62,10 @@ Result<std::unique_ptr<Detector>> Detector::create(const DetectorOptions& opt, A
   co.max_groups = opt.max_groups;
   d->correlator_ = std::make_unique<detect::Correlator>(*d->set_, co);
   const auto& st = d->engine_->stats();
-  spdlog::info("detection: {} rules ({} routed), {} correlations, {} filters, {} errors; compiled in {} ms ({} databases, {} PCRE2 fallbacks)",
-               st.rules, st.routed_rules, d->set_->correlations().size(), d->set_->filters().size(), d->set_->errors().size(),
-               (now_ns() - t0) / 1000000, st.databases, st.pcre_fallback);
+  spdlog::info(
+      "detection: {} rules ({} routed), {} correlations, {} filters, {} errors; compiled in {} ms ({} databases, {} PCRE2 fallbacks)",
+      st.rules, st.routed_rules, d->set_->correlations().size(), d->set_->filters().size(), d->set_->errors().size(),
+      (now_ns() - t0) / 1000000, st.databases, st.pcre_fallback);
   return d;
 }
 
@@ -164,8 +167,8 @@ Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, u
   if (!s) return Error{s.error()};
   uint64_t skip = backlog > max_events ? backlog - max_events : 0;
   if (skip)
-    spdlog::warn("detection: {} stored events were never examined; examining the newest {}, skipping {} (search them)",
-                 backlog, max_events, skip);
+    spdlog::warn("detection: {} stored events were never examined; examining the newest {}, skipping {} (search them)", backlog, max_events,
+                 skip);
   else if (backlog)
     spdlog::info("detection: examining {} stored event(s) that were not examined before the last stop", backlog);
   if (progress) progress->total = backlog - skip;
@@ -223,8 +226,8 @@ void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
     // The asset stage wrote the zone of the host that logged (src/enrich/places.h).
     // Events stored before that stage existed get the same lookup here.
     static const FieldId host_zone = FieldRegistry::intern("host.zone");
-    const enrich::Zone* z = ev.has(host_zone) ? opt_.places->zone(ev.get(host_zone))
-                                              : opt_.places->zone_of(ev.has(kHostIp) ? ev.get(kHostIp) : sender);
+    const enrich::Zone* z =
+        ev.has(host_zone) ? opt_.places->zone(ev.get(host_zone)) : opt_.places->zone_of(ev.has(kHostIp) ? ev.get(kHostIp) : sender);
     if (z) a.zone = z->label();
   }
   if (a.summary.empty()) {
@@ -282,8 +285,8 @@ void Detector::raise_correlation(const detect::CorrelationHit& h, const Event* e
   std::string value = fmt::format("{}", h.value);
   std::string group;
   for (const auto& [k, v] : h.group) group += (group.empty() ? "" : ", ") + k + "=" + v;
-  a.summary = std::string(detect::Correlation::type_name(c.type)) + " = " + value + " (" + std::to_string(h.event_count) +
-              " events" + (group.empty() ? "" : "; " + group) + ")" + (a.summary.empty() ? "" : " — " + a.summary);
+  a.summary = std::string(detect::Correlation::type_name(c.type)) + " = " + value + " (" + std::to_string(h.event_count) + " events" +
+              (group.empty() ? "" : "; " + group) + ")" + (a.summary.empty() ? "" : " — " + a.summary);
   a.first_ts = h.first_ts;
   a.last_ts = h.last_ts;
   a.events = h.events;

@@ -32,8 +32,8 @@ struct DetectorOptions {
 };
 
 struct DetectorStats {
-  std::atomic<uint64_t> events{0}, rule_matches{0}, correlation_hits{0}, alerts_created{0}, alerts_merged{0},
-      alerts_suppressed{0}, alert_errors{0}, mirror_dropped{0};
+  std::atomic<uint64_t> events{0}, rule_matches{0}, correlation_hits{0}, alerts_created{0}, alerts_merged{0}, alerts_suppressed{0},
+      alert_errors{0}, mirror_dropped{0};
 };
 
 class Detector {

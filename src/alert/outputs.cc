@@ -155,7 +155,6 @@ class Conn {
   std::string buf_;
 };
 
-
 // SD-PARAM values escape '"', '\' and ']' (RFC 5424 6.3.3).
 std::string sd_escape(std::string_view v) {
   std::string o;
@@ -168,11 +167,11 @@ std::string sd_escape(std::string_view v) {
 
 int syslog_severity(std::string_view level) {
   switch (level_rank(level)) {
-    case 4: return 2;  // crit
-    case 3: return 3;  // err
-    case 2: return 4;  // warning
-    case 1: return 5;  // notice
-    default: return 6; // info
+    case 4: return 2;   // crit
+    case 3: return 3;   // err
+    case 2: return 4;   // warning
+    case 1: return 5;   // notice
+    default: return 6;  // info
   }
 }
 
@@ -200,10 +199,10 @@ std::string syslog_line(const Alert& a, const std::string& hostname) {
   int pri = 20 * 8 + syslog_severity(a.level);
   std::string line = "<" + std::to_string(pri) + ">1 " + format_rfc3339(a.created ? a.created : now_ns()) + " " +
                      (hostname.empty() ? "-" : hostname) + " wardsec - ALERT [wardsec@53595 id=\"" + std::to_string(a.id) +
-                     "\" rule_id=\"" + sd_escape(a.rule_id) + "\" level=\"" + sd_escape(a.level) + "\" asset=\"" +
-                     sd_escape(a.asset) + "\" zone=\"" + sd_escape(a.zone) + "\" src=\"" + sd_escape(a.source_ip) +
-                     "\" user=\"" + sd_escape(a.user) + "\" count=\"" + std::to_string(a.count) + "\" mlps=\"" +
-                     sd_escape(join(a.mlps, ",")) + "\" attack=\"" + sd_escape(join(a.attack, ",")) + "\"] ";
+                     "\" rule_id=\"" + sd_escape(a.rule_id) + "\" level=\"" + sd_escape(a.level) + "\" asset=\"" + sd_escape(a.asset) +
+                     "\" zone=\"" + sd_escape(a.zone) + "\" src=\"" + sd_escape(a.source_ip) + "\" user=\"" + sd_escape(a.user) +
+                     "\" count=\"" + std::to_string(a.count) + "\" mlps=\"" + sd_escape(join(a.mlps, ",")) + "\" attack=\"" +
+                     sd_escape(join(a.attack, ",")) + "\"] ";
   // MSG: UTF-8 with a BOM (RFC 5424 6.4); one line.
   std::string msg = "[" + a.level + "] " + a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset);
   for (char& c : msg)
@@ -267,8 +266,8 @@ void Outputs::notify(const Alert& a) {
   if (q_.size() >= opt_.queue) {
     stats_.dropped++;
     if (stats_.dropped == 1 || stats_.dropped % 1000 == 0)
-      spdlog::warn("alert outputs: queue full ({} alerts), notification for alert {} dropped ({} so far); the alert is stored",
-                   q_.size(), a.id, stats_.dropped.load());
+      spdlog::warn("alert outputs: queue full ({} alerts), notification for alert {} dropped ({} so far); the alert is stored", q_.size(),
+                   a.id, stats_.dropped.load());
     return;
   }
   q_.push_back(a);
@@ -394,7 +393,8 @@ std::string webhook_signature(const std::string& secret, const std::string& time
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   std::string msg = timestamp + "." + body;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &len);
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac,
+       &len);
   static const char* hexd = "0123456789abcdef";
   std::string out = "sha256=";
   for (unsigned i = 0; i < len; i++) {
@@ -438,7 +438,8 @@ Status Outputs::send_mail(const Alert& a) {
   const auto& m = opt_.smtp;
   if (m.from.empty() || m.to.empty()) return Error{"mail: smtp.from and smtp.to are required"};
   std::string url = m.server.find("://") == std::string::npos ? "smtp://" + m.server : m.server;
-  if (url.rfind("smtp://", 0) != 0 && url.rfind("smtps://", 0) != 0) return Error{"mail: smtp.server must be smtps://host:port, smtp://host:port or host:port"};
+  if (url.rfind("smtp://", 0) != 0 && url.rfind("smtps://", 0) != 0)
+    return Error{"mail: smtp.server must be smtps://host:port, smtp://host:port or host:port"};
   // curl names its EHLO after the URL's path: smtp://relay:587/wardsec.hospital.local.
   if (url.find('/', url.find("://") + 3) == std::string::npos) url += "/" + (m.helo.empty() ? std::string("wardsec") : m.helo);
   Curl c;
@@ -454,7 +455,8 @@ Status Outputs::send_mail(const Alert& a) {
   msg += "\r\nSubject: =?UTF-8?B?" + base64_encode(mail_subject(a)) + "?=\r\nDate: " + date + "\r\nMessage-ID: <wardsec-alert-" +
          std::to_string(a.id) + "-" + std::to_string(a.updated) + "@" + opt_.hostname +
          ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
-         "X-Wardsec-Alert: " + std::to_string(a.id) + "\r\n\r\n";
+         "X-Wardsec-Alert: " +
+         std::to_string(a.id) + "\r\n\r\n";
   std::string body = base64_encode(mail_body(a, opt_.console_url));
   for (size_t i = 0; i < body.size(); i += 76) msg += body.substr(i, 76) + "\r\n";
   Reader rd{msg};

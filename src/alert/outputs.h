@@ -38,8 +38,8 @@ struct OutputOptions {
   int retries = 3;
   int timeout_ms = 5000;
   int retry_delay_ms = 1000;
-  std::string hostname;    // for syslog HOSTNAME and mail Message-ID; empty: gethostname()
-  std::string console_url; // a link to the console in messages
+  std::string hostname;     // for syslog HOSTNAME and mail Message-ID; empty: gethostname()
+  std::string console_url;  // a link to the console in messages
 };
 
 struct OutputStats {

@@ -22,7 +22,6 @@ void ipv4_text(const uint8_t* a, std::string& out) {
   out.assign(buf, n);
 }
 
-
 uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 uint32_t be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
 
@@ -126,8 +125,7 @@ bool decode_frame(int linktype, const uint8_t* p, size_t n, size_t wirelen, Segm
     case 228:  // DLT_IPV4
     case 229:  // DLT_IPV6
       return decode_ip(p, n, seg, st);
-    default:
-      return st.not_tcp++, false;
+    default: return st.not_tcp++, false;
   }
 }
 

@@ -21,9 +21,9 @@ struct PacketStats {
 bool decode_frame(int linktype, const uint8_t* frame, size_t caplen, size_t wirelen, Segment& seg, PacketStats& st);
 
 struct CaptureOptions {
-  std::string file;       // a pcap/pcapng file, or
-  std::string interface;  // a live interface
-  std::string filter;     // BPF, e.g. "tcp port 80"
+  std::string file;         // a pcap/pcapng file, or
+  std::string interface;    // a live interface
+  std::string filter;       // BPF, e.g. "tcp port 80"
   int64_t max_packets = 0;  // 0: all (live: until stopped)
 };
 

@@ -23,7 +23,8 @@ void Reassembler::add(const Segment& s) {
     if (s.rst || (!s.syn && s.payload.empty())) return;
     if (flows_.size() >= lim_.max_flows) {
       // Evict the idlest flow (what it had is delivered first).
-      auto victim = std::min_element(flows_.begin(), flows_.end(), [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
+      auto victim =
+          std::min_element(flows_.begin(), flows_.end(), [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
       close(victim->second);
       flows_.erase(victim);
       stats_.evicted++;
@@ -87,7 +88,8 @@ void Reassembler::deliver(Flow& f, int d, uint32_t seq, std::string_view data, i
   // Ahead of a hole: keep it until the hole fills, within bounds.
   stats_.out_of_order++;
   auto [pos, fresh] = dr.pending.emplace(seq, std::string(data));
-  if (fresh) dr.pending_bytes += data.size();
+  if (fresh)
+    dr.pending_bytes += data.size();
   else if (pos->second.size() < data.size()) {
     dr.pending_bytes += data.size() - pos->second.size();
     pos->second.assign(data);

@@ -45,8 +45,8 @@ struct ReassemblyLimits {
 };
 
 struct ReassemblyStats {
-  uint64_t segments = 0, bytes = 0, retransmitted_bytes = 0, out_of_order = 0, gaps = 0, gap_bytes = 0, flows = 0,
-           evicted = 0, midstream = 0;
+  uint64_t segments = 0, bytes = 0, retransmitted_bytes = 0, out_of_order = 0, gaps = 0, gap_bytes = 0, flows = 0, evicted = 0,
+           midstream = 0;
 };
 
 // What consumers see. `dir` is 0 for data sent by the flow's client (the side that sent SYN,
@@ -81,7 +81,7 @@ class Reassembler {
  private:
   struct Dir {
     bool started = false;
-    uint32_t next = 0;                       // next expected sequence number
+    uint32_t next = 0;                        // next expected sequence number
     std::map<uint32_t, std::string> pending;  // seq -> bytes, ahead of `next` (relative order by seq - next)
     size_t pending_bytes = 0;
     bool fin = false;

@@ -28,7 +28,8 @@ std::thread start_dbaudit_capture(const Config& cfg, const dbaudit::Policy& poli
       if (batch.empty()) return;
       batch.input = "dbaudit";
       batch.source = "capture " + where;
-      pipeline.submit(std::move(batch));  // waits for room: a mirror port's kernel buffer absorbs the wait, its drops are counted by libpcap
+      pipeline.submit(
+          std::move(batch));  // waits for room: a mirror port's kernel buffer absorbs the wait, its drops are counted by libpcap
       batch = ingest::RawBatch{};
       last = now_ns();
     };
@@ -50,8 +51,8 @@ std::thread start_dbaudit_capture(const Config& cfg, const dbaudit::Policy& poli
     });
     flush();
     if (!st.ok()) spdlog::error("dbaudit: {}", st.error());
-    spdlog::info("dbaudit: {} packets, {} database sessions ({} TLS), {} statements, {} malformed", ps.packets, ds.sessions, ds.tls_sessions,
-                 ds.statements, ds.malformed);
+    spdlog::info("dbaudit: {} packets, {} database sessions ({} TLS), {} statements, {} malformed", ps.packets, ds.sessions,
+                 ds.tls_sessions, ds.statements, ds.malformed);
   });
 }
 

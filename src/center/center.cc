@@ -95,10 +95,13 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     store::StoreWriter* wr = c->writer_.get();
     Center* self = c.get();
     auto raise = [self](const alert::CenterAlert& a) {
-      if (self->alerts_) alert::raise_center_alert(*self->alerts_, *self->outputs_, a);
-      else spdlog::error("{}: {}", a.title, a.summary);
+      if (self->alerts_)
+        alert::raise_center_alert(*self->alerts_, *self->outputs_, a);
+      else
+        spdlog::error("{}: {}", a.title, a.summary);
     };
-    c->health_->disk = std::make_unique<alert::DiskWatch>(conf.data_dir, [wr] { return wr->stats().stored_bytes; }, raise);
+    c->health_->disk = std::make_unique<alert::DiskWatch>(
+        conf.data_dir, [wr] { return wr->stats().stored_bytes; }, raise);
     c->health_->scrub = std::make_unique<alert::StoreScrub>(conf.data_dir, raise);
   }
   if (parts.network) {
@@ -162,18 +165,22 @@ void Center::raise_recovery_alerts() {
   if (!rec.damage.empty()) {
     std::string list;
     for (size_t i = 0; i < rec.damage.size() && i < 10; i++) list += "\n" + rec.damage[i];
-    alert::raise_center_alert(*alerts_, *outputs_, {"wardsec.center.store_damaged", "事件存储数据损坏 / Event store data damaged", "critical",
-                                                    "启动时发现 " + std::to_string(rec.damage.size()) +
-                                                        " 处存储数据损坏或被改动；数据原样保留，副本在 quarantine 目录，请运行 wardsec verify。 / "
-                                                        "The start found damaged or altered store data; it is kept as it is, copies are in quarantine/; run wardsec verify." +
-                                                        list});
+    alert::raise_center_alert(
+        *alerts_, *outputs_,
+        {"wardsec.center.store_damaged", "事件存储数据损坏 / Event store data damaged", "critical",
+         "启动时发现 " + std::to_string(rec.damage.size()) +
+             " 处存储数据损坏或被改动；数据原样保留，副本在 quarantine 目录，请运行 wardsec verify。 / "
+             "The start found damaged or altered store data; it is kept as it is, copies are in quarantine/; run wardsec verify." +
+             list});
   }
   if (!rec.cut.empty())
-    alert::raise_center_alert(*alerts_, *outputs_, {"wardsec.center.crash_recovered", "异常停止后已恢复 / Recovered after an unclean stop", "low",
-                                                    "上次运行未正常停止；启动时已恢复（残缺写入已截除并存入 quarantine 目录，已确认的事件已从提交日志补入），"
-                                                    "详见服务器日志与 wardsec verify。 / The last run did not stop cleanly; the start recovered (partial writes cut and "
-                                                    "kept in quarantine/, acknowledged events restored from the commit log): see the server log and wardsec verify.\n" +
-                                                        rec.cut.front()});
+    alert::raise_center_alert(
+        *alerts_, *outputs_,
+        {"wardsec.center.crash_recovered", "异常停止后已恢复 / Recovered after an unclean stop", "low",
+         "上次运行未正常停止；启动时已恢复（残缺写入已截除并存入 quarantine 目录，已确认的事件已从提交日志补入），"
+         "详见服务器日志与 wardsec verify。 / The last run did not stop cleanly; the start recovered (partial writes cut and "
+         "kept in quarantine/, acknowledged events restored from the commit log): see the server log and wardsec verify.\n" +
+             rec.cut.front()});
 }
 
 std::string Center::metrics_json() const {
@@ -183,20 +190,22 @@ std::string Center::metrics_json() const {
     const auto& c = detector_->correlator().stats();
     const alert::Detector::Progress* bp = backlog_ ? &backlog_->progress : nullptr;
     m += "\"detect_events\":" + std::to_string(d.events.load()) + ",\"rule_matches\":" + std::to_string(d.rule_matches.load()) +
-         ",\"correlation_hits\":" + std::to_string(d.correlation_hits.load()) + ",\"alerts_created\":" +
-         std::to_string(d.alerts_created.load()) + ",\"alerts_merged\":" + std::to_string(d.alerts_merged.load()) +
-         ",\"alerts_suppressed\":" + std::to_string(d.alerts_suppressed.load()) + ",\"alert_errors\":" +
-         std::to_string(d.alert_errors.load()) + ",\"correlation_groups\":" + std::to_string(c.groups) +
-         ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) + ",\"detect_backlog_total\":" +
-         std::to_string(bp ? bp->total.load() : 0) + ",\"detect_backlog_done\":" + std::to_string(bp ? bp->done.load() : 0) +
+         ",\"correlation_hits\":" + std::to_string(d.correlation_hits.load()) +
+         ",\"alerts_created\":" + std::to_string(d.alerts_created.load()) + ",\"alerts_merged\":" + std::to_string(d.alerts_merged.load()) +
+         ",\"alerts_suppressed\":" + std::to_string(d.alerts_suppressed.load()) +
+         ",\"alert_errors\":" + std::to_string(d.alert_errors.load()) + ",\"correlation_groups\":" + std::to_string(c.groups) +
+         ",\"correlation_groups_evicted\":" + std::to_string(c.groups_evicted) +
+         ",\"detect_backlog_total\":" + std::to_string(bp ? bp->total.load() : 0) +
+         ",\"detect_backlog_done\":" + std::to_string(bp ? bp->done.load() : 0) +
          ",\"detect_backlog_running\":" + (bp && bp->running ? "true" : "false") + ",";
   }
   if (health_) m += health_->disk->metrics_json() + "," + health_->scrub->metrics_json() + ",";
   if (outputs_) {
     const auto& o = outputs_->stats();
-    m += "\"outputs_sent_syslog\":" + std::to_string(o.sent_syslog.load()) + ",\"outputs_sent_webhook\":" +
-         std::to_string(o.sent_webhook.load()) + ",\"outputs_sent_mail\":" + std::to_string(o.sent_mail.load()) +
-         ",\"outputs_failed\":" + std::to_string(o.failed.load()) + ",\"outputs_dropped\":" + std::to_string(o.dropped.load()) + ",";
+    m += "\"outputs_sent_syslog\":" + std::to_string(o.sent_syslog.load()) +
+         ",\"outputs_sent_webhook\":" + std::to_string(o.sent_webhook.load()) +
+         ",\"outputs_sent_mail\":" + std::to_string(o.sent_mail.load()) + ",\"outputs_failed\":" + std::to_string(o.failed.load()) +
+         ",\"outputs_dropped\":" + std::to_string(o.dropped.load()) + ",";
   }
   if (inputs_) m += inputs_->metrics_json() + ",";
   if (!m.empty()) m.pop_back();
@@ -209,7 +218,8 @@ Status Center::start() {
     backlog_->thread = std::thread([this] {
       pthread_setname_np(pthread_self(), "ws-backlog");
       auto n = backlog_detector_->catch_up(cfg_.data_dir, backlog_->end, UINT64_MAX, &backlog_->progress, &stop_);
-      if (!n) spdlog::error("{}", n.error());
+      if (!n)
+        spdlog::error("{}", n.error());
       else if (!stop_) {
         spdlog::info("detection: the backlog is examined ({} events)", *n);
         detector_->release_cursor();

@@ -63,7 +63,8 @@ struct Walker {
     for (const auto& kv : n) {
       std::string k = kv.first.as<std::string>();
       if (!allowed.count(k)) {
-        err = Error{file + ":" + std::to_string(kv.first.Mark().line + 1) + ": unknown key '" + (where.empty() ? "" : where + ".") + k + "'"};
+        err =
+            Error{file + ":" + std::to_string(kv.first.Mark().line + 1) + ": unknown key '" + (where.empty() ? "" : where + ".") + k + "'"};
         return;
       }
     }
@@ -98,7 +99,9 @@ Result<Config> load_config(const std::string& path) {
     return c;
   }
   Walker w{path, {}};
-  w.check_keys(root, "", {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web", "proxy", "dbaudit"});
+  w.check_keys(root, "",
+               {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web",
+                "proxy", "dbaudit"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   std::string tz;
@@ -119,7 +122,8 @@ Result<Config> load_config(const std::string& path) {
     if (!c.dbaudit_interface.empty() && !c.dbaudit_pcap.empty()) return Error{path + ": dbaudit: name interface or pcap, not both"};
   }
   if (auto px = root["proxy"]) {
-    w.check_keys(px, "proxy", {"listen", "upstream", "mode", "routes", "log_file", "syslog", "max_connections", "max_body_mib", "timeout_seconds"});
+    w.check_keys(px, "proxy",
+                 {"listen", "upstream", "mode", "routes", "log_file", "syslog", "max_connections", "max_body_mib", "timeout_seconds"});
     w.get(px, "listen", c.proxy.listen, "proxy.");
     w.get(px, "upstream", c.proxy.upstream, "proxy.");
     std::string mode = "detect";
@@ -140,23 +144,27 @@ Result<Config> load_config(const std::string& path) {
     }
   }
   auto api = root["api"];
-  w.check_keys(api, "api", {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib", "public_name",
-                            "max_connections", "max_connections_per_ip", "search_budget_seconds"});
+  w.check_keys(api, "api",
+               {"listen", "redirect_listen", "tls_cert", "tls_key", "web_root", "max_body_mib", "public_name", "max_connections",
+                "max_connections_per_ip", "search_budget_seconds"});
   w.get(api, "public_name", c.http.public_name, "api.");
   w.get(api, "max_connections", c.http.max_connections, "api.");
   w.get(api, "max_connections_per_ip", c.http.max_connections_per_ip, "api.");
   w.get(api, "search_budget_seconds", c.http.search_budget_seconds, "api.");
-  if (c.http.max_connections < 1 || c.http.max_connections_per_ip < 1) return Error{path + ": api.max_connections and max_connections_per_ip must be at least 1"};
-  if (c.http.search_budget_seconds < 1 || c.http.search_budget_seconds > 600) return Error{path + ": api.search_budget_seconds must be 1-600"};
+  if (c.http.max_connections < 1 || c.http.max_connections_per_ip < 1)
+    return Error{path + ": api.max_connections and max_connections_per_ip must be at least 1"};
+  if (c.http.search_budget_seconds < 1 || c.http.search_budget_seconds > 600)
+    return Error{path + ": api.search_budget_seconds must be 1-600"};
   w.get(api, "listen", c.http.listen, "api.");
   w.get(api, "redirect_listen", c.http.redirect_listen, "api.");
   w.get(api, "tls_cert", c.http.tls_cert, "api.");
   w.get(api, "tls_key", c.http.tls_key, "api.");
   w.get(api, "web_root", c.http.web_root, "api.");
   auto au = root["auth"];
-  w.check_keys(au, "auth", {"lockout_failures", "lockout_minutes", "password_min_length", "password_classes", "password_max_age_days",
-                            "password_history", "idle_timeout_minutes", "session_max_hours", "single_session", "require_mfa",
-                            "login_rate_per_minute", "account_lock_failures", "token_days", "token_max_days", "max_sessions_per_account"});
+  w.check_keys(au, "auth",
+               {"lockout_failures", "lockout_minutes", "password_min_length", "password_classes", "password_max_age_days",
+                "password_history", "idle_timeout_minutes", "session_max_hours", "single_session", "require_mfa", "login_rate_per_minute",
+                "account_lock_failures", "token_days", "token_max_days", "max_sessions_per_account"});
   w.get(au, "account_lock_failures", c.http.auth.account_lock_failures, "auth.");
   w.get(au, "token_days", c.http.auth.token_days, "auth.");
   w.get(au, "token_max_days", c.http.auth.token_max_days, "auth.");
@@ -194,8 +202,9 @@ Result<Config> load_config(const std::string& path) {
   w.get(in, "tls_key", c.inputs.tls_key, "inputs.");
   w.get(in, "max_connections", c.inputs.max_connections, "inputs.");
   auto st = root["store"];
-  w.check_keys(st, "store", {"key_dir", "digest", "signature", "retention_days", "block_kib", "segment_mib",
-                             "checkpoint_every_blocks", "checkpoint_every_seconds", "zstd_level", "witness_files", "witness_syslog"});
+  w.check_keys(st, "store",
+               {"key_dir", "digest", "signature", "retention_days", "block_kib", "segment_mib", "checkpoint_every_blocks",
+                "checkpoint_every_seconds", "zstd_level", "witness_files", "witness_syslog"});
   w.get(st, "key_dir", c.key_dir, "store.");
   std::string dg, sg;
   w.get(st, "digest", dg, "store.");
@@ -214,8 +223,10 @@ Result<Config> load_config(const std::string& path) {
   size_t kib = 2048, seg = 64;
   w.get(st, "block_kib", kib, "store.");
   w.get(st, "segment_mib", seg, "store.");
-  if (kib < 16 || kib > 65536) return Error{path + ": store.block_kib is " + std::to_string(kib) + ": use 16 to 65536 (KiB of events per block)"};
-  if (seg < 1 || seg > 65536) return Error{path + ": store.segment_mib is " + std::to_string(seg) + ": use 1 to 65536 (MiB per segment file)"};
+  if (kib < 16 || kib > 65536)
+    return Error{path + ": store.block_kib is " + std::to_string(kib) + ": use 16 to 65536 (KiB of events per block)"};
+  if (seg < 1 || seg > 65536)
+    return Error{path + ": store.segment_mib is " + std::to_string(seg) + ": use 1 to 65536 (MiB per segment file)"};
   if (static_cast<uint64_t>(seg) << 20 < static_cast<uint64_t>(kib) << 10)
     return Error{path + ": store.segment_mib must be at least one block (store.block_kib)"};
   c.store.block_bytes = kib << 10;
@@ -253,8 +264,9 @@ Result<Config> load_config(const std::string& path) {
   w.get(dt, "queue_mib", c.detection_queue_mib, "detection.");
   w.get(dt, "max_correlation_groups", c.detection.max_groups, "detection.");
   auto al = root["alerts"];
-  w.check_keys(al, "alerts", {"dedup_minutes", "min_level", "syslog", "webhook", "smtp", "console_url", "retries", "retry_delay_ms", "timeout_ms",
-                              "webhook_secret", "ca_file"});
+  w.check_keys(al, "alerts",
+               {"dedup_minutes", "min_level", "syslog", "webhook", "smtp", "console_url", "retries", "retry_delay_ms", "timeout_ms",
+                "webhook_secret", "ca_file"});
   w.get(al, "webhook_secret", c.outputs.webhook_secret, "alerts.");
   w.get(al, "ca_file", c.outputs.ca_file, "alerts.");
   w.get(al, "retries", c.outputs.retries, "alerts.");

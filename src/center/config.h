@@ -21,7 +21,7 @@ struct Config {
   std::string path;  // the file it came from ("" when none)
   std::string data_dir = "./data";
   std::string organization;  // the hospital's name, on reports
-  std::string key_dir;  // as configured; empty: "<data_dir>.keys"
+  std::string key_dir;       // as configured; empty: "<data_dir>.keys"
   int tz_sec = 8 * 3600;
   int retention_days = 180;
   store::StoreOptions store;

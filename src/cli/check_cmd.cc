@@ -78,8 +78,9 @@ void add_check_commands(Cli& cli) {
   host->add_option("--root", a->root, "the host's root folder (default /)");
   host->add_option("--format", a->format, "table or json (one object per check)")->check(CLI::IsMember({"table", "json"}));
   host->add_option("--record", a->record, "record the results as evidence for this graded system (in --data)");
-  auto* center = cli.command(chk, "center", "the management center's evidence about itself (roles, log sources, retention, clocks, alerts)",
-                             [a](Config& cfg) { return run_check_center(cfg.data_dir, cfg.retention_days, a->format, a->record, cfg.store.key_dir); });
+  auto* center =
+      cli.command(chk, "center", "the management center's evidence about itself (roles, log sources, retention, clocks, alerts)",
+                  [a](Config& cfg) { return run_check_center(cfg.data_dir, cfg.retention_days, a->format, a->record, cfg.store.key_dir); });
   center->add_option("--format", a->format, "table or json (one object per check)")->check(CLI::IsMember({"table", "json"}));
   center->add_option("--record", a->record, "record the results as evidence for this graded system (in --data)");
 }

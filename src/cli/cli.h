@@ -40,8 +40,8 @@ void add_store_commands(Cli& cli);  // verify, retention
 void add_generate_command(Cli& cli);
 void add_rules_commands(Cli& cli);  // rules lint, rules test
 void add_catalog_command(Cli& cli);
-void add_check_commands(Cli& cli);  // check host, check center
-void add_grade_commands(Cli& cli);  // grade, score
+void add_check_commands(Cli& cli);    // check host, check center
+void add_grade_commands(Cli& cli);    // grade, score
 void add_records_commands(Cli& cli);  // inventory, assess, rectify
 void add_report_command(Cli& cli);
 void add_webcheck_command(Cli& cli);

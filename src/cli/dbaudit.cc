@@ -31,7 +31,9 @@ int run_dbaudit(const DbauditOptions& o, const dbaudit::Policy& policy) {
   }
   int sources = !o.pcap_file.empty() + !o.interface.empty() + !o.log_file.empty();
   if (sources != 1) {
-    std::fprintf(stderr, "wardsec dbaudit: name one source: a capture file (--read FILE), an interface (--interface IF) or an audit log (--log FILE)\n");
+    std::fprintf(
+        stderr,
+        "wardsec dbaudit: name one source: a capture file (--read FILE), an interface (--interface IF) or an audit log (--log FILE)\n");
     return 2;
   }
   dbaudit::Auditor auditor(policy);
@@ -46,9 +48,9 @@ int run_dbaudit(const DbauditOptions& o, const dbaudit::Policy& policy) {
       for (const auto& a : found) print(dbaudit::alert_json(s, a));
       return;
     }
-    std::printf("%s %s@%s %s:%u %s rows=%lld%s%s\n", format_rfc3339(s.ts).c_str(), se.user.c_str(), se.database.c_str(), se.client.ip.c_str(),
-                se.client.port, s.text.substr(0, 200).c_str(), static_cast<long long>(s.rows), s.error_code.empty() ? "" : " error=",
-                s.error_code.c_str());
+    std::printf("%s %s@%s %s:%u %s rows=%lld%s%s\n", format_rfc3339(s.ts).c_str(), se.user.c_str(), se.database.c_str(),
+                se.client.ip.c_str(), se.client.port, s.text.substr(0, 200).c_str(), static_cast<long long>(s.rows),
+                s.error_code.empty() ? "" : " error=", s.error_code.c_str());
     for (const auto& a : found)
       std::printf("ALERT %s [%s] %s (%zu statements)\n", a.kind.c_str(), a.level.c_str(), a.reason.c_str(), a.statements.size());
   };
@@ -79,7 +81,8 @@ int run_dbaudit(const DbauditOptions& o, const dbaudit::Policy& policy) {
     if (!se.tls) return;
     // Encrypted sessions are reported as such: what was said in them cannot be seen here
     // (use the database's own audit log for them: --log).
-    if (json) print(dbaudit::tls_session_json(se));
+    if (json)
+      print(dbaudit::tls_session_json(se));
     else
       std::printf("TLS session %s:%u -> %s:%u (%s): statements not visible\n", se.client.ip.c_str(), se.client.port, se.server.ip.c_str(),
                   se.server.port, se.system.c_str());
@@ -112,27 +115,29 @@ namespace cli {
 
 void add_dbaudit_command(Cli& cli) {
   auto o = std::make_shared<DbauditOptions>();
-  auto* dba = cli.command(nullptr, "dbaudit",
-                          "database statements (MySQL/MariaDB, PostgreSQL, SQL Server) from a pcap file, a mirror interface or the databases' audit logs",
-                          [o](Config& cfg) {
-                            // The center's policy (dbaudit.policy in the config), or the one named here.
-                            auto policy = center::load_dbaudit_policy(cfg, o->policy_file);
-                            if (!policy) {
-                              std::fprintf(stderr, "wardsec dbaudit: %s\n", policy.error().c_str());
-                              return 2;
-                            }
-                            return run_dbaudit(*o, *policy);
-                          });
+  auto* dba = cli.command(
+      nullptr, "dbaudit",
+      "database statements (MySQL/MariaDB, PostgreSQL, SQL Server) from a pcap file, a mirror interface or the databases' audit logs",
+      [o](Config& cfg) {
+        // The center's policy (dbaudit.policy in the config), or the one named here.
+        auto policy = center::load_dbaudit_policy(cfg, o->policy_file);
+        if (!policy) {
+          std::fprintf(stderr, "wardsec dbaudit: %s\n", policy.error().c_str());
+          return 2;
+        }
+        return run_dbaudit(*o, *policy);
+      });
   dba->add_option("--read", o->pcap_file, "a pcap/pcapng file");
   dba->add_option("--interface", o->interface, "capture live on this interface (until Ctrl-C)");
   dba->add_option("--filter", o->filter, "BPF filter, e.g. 'tcp port 3306 or tcp port 5432 or tcp port 1433'");
-  dba->add_option("--log", o->log_file, "a database audit log: MariaDB server_audit, pgaudit, PostgreSQL csvlog, SQL Server / Oracle audit CSV or JSON");
+  dba->add_option("--log", o->log_file,
+                  "a database audit log: MariaDB server_audit, pgaudit, PostgreSQL csvlog, SQL Server / Oracle audit CSV or JSON");
   dba->add_option("--log-format", o->log_format, "mariadb, pgaudit, pgcsv, table (CSV with a header or JSON lines) or auto (default)");
   dba->add_option("--format", o->format, "json (one object per statement; default) or text");
-  dba->add_option("--policy", o->policy_file, "the 防统方 policy of sensitive tables and columns (default: dbaudit.policy in the config, config/dbaudit/policy.yaml)");
+  dba->add_option("--policy", o->policy_file,
+                  "the 防统方 policy of sensitive tables and columns (default: dbaudit.policy in the config, config/dbaudit/policy.yaml)");
 }
 
 }  // namespace cli
 
 }  // namespace wardsec
-

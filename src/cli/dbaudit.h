@@ -19,4 +19,3 @@ struct DbauditOptions {
 int run_dbaudit(const DbauditOptions& o, const dbaudit::Policy& policy);
 
 }  // namespace wardsec
-

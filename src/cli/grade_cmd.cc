@@ -32,8 +32,9 @@ int run_grade(const std::string& business, const std::string& service, const std
   auto o1 = compliance::parse_object(bo), o2 = compliance::parse_object(so);
   auto d1 = compliance::parse_degree(bd), d2 = compliance::parse_degree(sd);
   if (!o1 || !o2 || !d1 || !d2) {
-    std::fprintf(stderr, "wardsec grade: --business and --service take OBJECT:DEGREE, OBJECT citizens|society|nation, "
-                         "DEGREE general|serious|very-serious (or the standard's Chinese terms)\n");
+    std::fprintf(stderr,
+                 "wardsec grade: --business and --service take OBJECT:DEGREE, OBJECT citizens|society|nation, "
+                 "DEGREE general|serious|very-serious (or the standard's Chinese terms)\n");
     return 2;
   }
   compliance::GradingInput in;
@@ -122,8 +123,12 @@ int print_score(const std::vector<compliance::ItemAssessment>& items, int level,
   nlohmann::json cats = nlohmann::json::array();
   for (const auto& c : compliance::Catalog::categories()) {
     const auto& cr = r.per_category.at(c.code);
-    cats.push_back({{"category", c.zh}, {"applicable", cr.applicable}, {"conform", cr.conform}, {"partial", cr.partial},
-                    {"non_conform", cr.non_conform}, {"not_applicable", cr.not_applicable},
+    cats.push_back({{"category", c.zh},
+                    {"applicable", cr.applicable},
+                    {"conform", cr.conform},
+                    {"partial", cr.partial},
+                    {"non_conform", cr.non_conform},
+                    {"not_applicable", cr.not_applicable},
                     {"compliance", std::round(cr.compliance * 1000) / 10}});
   }
   j["categories"] = cats;
@@ -173,7 +178,9 @@ void add_grade_commands(Cli& cli) {
                           [g](Config&) { return run_grade(g->business, g->service, g->kind, g->tier); });
   grd->add_option("--business", g->business, "business information security: OBJECT:DEGREE, e.g. citizens:serious")->required();
   grd->add_option("--service", g->service, "system service security: OBJECT:DEGREE, e.g. society:serious")->required();
-  grd->add_option("--kind", g->kind, "hospital system kind for a suggested level: his, emr, lis, pacs, ris, platform, internet-hospital, insurance, oa, website");
+  grd->add_option(
+      "--kind", g->kind,
+      "hospital system kind for a suggested level: his, emr, lis, pacs, ris, platform, internet-hospital, insurance, oa, website");
   grd->add_option("--tier", g->tier, "hospital tier (3 for 三级), for the suggestion");
 
   struct ScoreArgs {

@@ -48,7 +48,8 @@ int run_import(const Config& cfg, const std::vector<std::string>& files) {
 
 void add_import_command(Cli& cli) {
   auto files = std::make_shared<std::vector<std::string>>();
-  auto* imp = cli.command(nullptr, "import", "store the lines of log files (plain or gzip) as events", [files](Config& cfg) { return run_import(cfg, *files); });
+  auto* imp = cli.command(nullptr, "import", "store the lines of log files (plain or gzip) as events",
+                          [files](Config& cfg) { return run_import(cfg, *files); });
   imp->add_option("files", *files, "log files")->required();
 }
 

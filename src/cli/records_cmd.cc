@@ -1,4 +1,5 @@
-// `wardsec inventory`, `wardsec assess` and `wardsec rectify`: the inventory, the self-assessment results and the rectification tasks (整改).
+// `wardsec inventory`, `wardsec assess` and `wardsec rectify`: the inventory, the self-assessment results and the rectification tasks
+// (整改).
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -107,8 +108,13 @@ int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
     auto ev = (*as)->evidence(a.system, r.item);
     auto hist = (*as)->history(a.system, r.item);
     if (a.format == "json") {
-      nlohmann::json j{{"system", r.system}, {"id", r.item}, {"result", compliance::conformity_zh(r.result)}, {"note", r.note},
-                       {"by", r.by}, {"at", format_rfc3339(r.at)}, {"changes", hist ? hist->size() : 0}};
+      nlohmann::json j{{"system", r.system},
+                       {"id", r.item},
+                       {"result", compliance::conformity_zh(r.result)},
+                       {"note", r.note},
+                       {"by", r.by},
+                       {"at", format_rfc3339(r.at)},
+                       {"changes", hist ? hist->size() : 0}};
       nlohmann::json e = nlohmann::json::array();
       if (ev)
         for (const auto& x : *ev) e.push_back({{"kind", x.kind}, {"source", x.source}, {"text", x.text}, {"at", format_rfc3339(x.at)}});
@@ -155,9 +161,9 @@ int run_rectify(const Config& cfg, const std::string& action, const AssessArgs& 
   for (const auto& r : *list) {
     bool overdue = r.status != "done" && r.due < today;
     if (a.format == "json") {
-      nlohmann::json j{{"id", r.id},         {"system", r.system}, {"item", r.item},   {"owner", r.owner},   {"plan", r.plan},
-                       {"due", r.due},       {"status", r.status}, {"overdue", overdue}, {"created_by", r.created_by},
-                       {"closed_by", r.closed_by}};
+      nlohmann::json j{
+          {"id", r.id},   {"system", r.system}, {"item", r.item},     {"owner", r.owner},           {"plan", r.plan},
+          {"due", r.due}, {"status", r.status}, {"overdue", overdue}, {"created_by", r.created_by}, {"closed_by", r.closed_by}};
       std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       std::printf("#%-4lld %-6s %-10s %-11s %-10s%s %s — %s\n", static_cast<long long>(r.id), r.system.c_str(), r.item.c_str(),
@@ -179,12 +185,14 @@ void add_records_commands(Cli& cli) {
                           [inv](Config& cfg) { return run_inventory(cfg, true, inv->kind, inv->file); });
   imp->add_option("kind", inv->kind, "zones, systems or assets")->required()->check(CLI::IsMember({"zones", "systems", "assets"}));
   imp->add_option("file", inv->file, "CSV file (UTF-8, header line)")->required();
-  auto* exp = cli.command(invc, "export", "print zones, systems or assets as CSV", [inv](Config& cfg) { return run_inventory(cfg, false, inv->kind, ""); });
+  auto* exp = cli.command(invc, "export", "print zones, systems or assets as CSV",
+                          [inv](Config& cfg) { return run_inventory(cfg, false, inv->kind, ""); });
   exp->add_option("kind", inv->kind, "zones, systems or assets")->required()->check(CLI::IsMember({"zones", "systems", "assets"}));
 
   auto aa = std::make_shared<AssessArgs>();
   auto* asc = cli.group("assess", "record and show self-assessment results per graded system (history kept)");
-  auto* as_set = cli.command(asc, "set", "record the result of one item for a system", [aa](Config& cfg) { return run_assess(cfg, true, *aa); });
+  auto* as_set =
+      cli.command(asc, "set", "record the result of one item for a system", [aa](Config& cfg) { return run_assess(cfg, true, *aa); });
   as_set->add_option("--system", aa->system, "graded system id (inventory)")->required();
   as_set->add_option("--item", aa->item, "catalog item id, e.g. CE.IA.b")->required();
   as_set->add_option("--result", aa->result, "符合, 部分符合, 不符合 or 不适用")->required();
@@ -192,7 +200,8 @@ void add_records_commands(Cli& cli) {
   as_set->add_option("--x", aa->x, "conformity of a 部分符合 item, 0..1 (default from catalog/scoring.yaml)");
   as_set->add_option("--by", aa->by, "who assessed")->required();
   as_set->add_option("--note", aa->note, "what was seen (kept as evidence)");
-  auto* as_show = cli.command(asc, "show", "the current result of every assessed item of a system", [aa](Config& cfg) { return run_assess(cfg, false, *aa); });
+  auto* as_show = cli.command(asc, "show", "the current result of every assessed item of a system",
+                              [aa](Config& cfg) { return run_assess(cfg, false, *aa); });
   as_show->add_option("--system", aa->system, "graded system id")->required();
   as_show->add_option("--format", aa->format, "table or json")->check(CLI::IsMember({"table", "json"}));
 

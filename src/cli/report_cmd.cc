@@ -18,7 +18,8 @@ struct ReportArgs {
 };
 
 int run_report(const Config& cfg, const ReportArgs& a) {
-  report::Sources src{cfg.data_dir, cfg.http.catalog_file, cfg.http.scoring_file, a.organization.empty() ? cfg.organization : a.organization, cfg.tz_sec};
+  report::Sources src{cfg.data_dir, cfg.http.catalog_file, cfg.http.scoring_file,
+                      a.organization.empty() ? cfg.organization : a.organization, cfg.tz_sec};
   auto write_html = [&](const std::string& html) -> Status {
     if (a.format == "pdf") return report::html_to_pdf(html, a.out);
     std::ofstream f(a.out, std::ios::binary);
@@ -32,7 +33,7 @@ int run_report(const Config& cfg, const ReportArgs& a) {
       return 2;
     }
     auto [year, month] = report::previous_month(now_ns(), cfg.tz_sec);  // by default last month, the one a monthly report is for
-    if (a.month) {  // a month named alone is one of this year
+    if (a.month) {                                                      // a month named alone is one of this year
       year = std::atoi(format_rfc3339(now_ns() + static_cast<int64_t>(cfg.tz_sec) * kSec).substr(0, 4).c_str());
       month = a.month;
     }

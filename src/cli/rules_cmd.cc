@@ -23,8 +23,8 @@ namespace wardsec::cli {
 
 namespace {
 
-int run_rules(bool lint, const std::vector<std::string>& paths, const std::string& events_file,
-              const std::string& mapping_path, const std::string& format, enrich::Chain* stages) {
+int run_rules(bool lint, const std::vector<std::string>& paths, const std::string& events_file, const std::string& mapping_path,
+              const std::string& format, enrich::Chain* stages) {
   auto mapping = detect::Mapping::load(mapping_path);
   if (!mapping) {
     std::fprintf(stderr, "wardsec rules: %s\n", mapping.error().c_str());
@@ -46,11 +46,13 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
       if (r.source) continue;
       unmapped++;
       const auto& ls = r.rule.logsource;
-      std::fprintf(stderr, "%s: warning: rule '%s': no mapping for logsource product=%s service=%s category=%s; it sees no events (rules/mapping/sigma.yaml)\n",
+      std::fprintf(stderr,
+                   "%s: warning: rule '%s': no mapping for logsource product=%s service=%s category=%s; it sees no events "
+                   "(rules/mapping/sigma.yaml)\n",
                    r.rule.file.c_str(), r.rule.title.c_str(), ls.product.c_str(), ls.service.c_str(), ls.category.c_str());
     }
-    std::printf("%zu rules, %zu correlations and %zu filters loaded, %zu errors, %zu without a logsource mapping\n",
-                set.rules().size(), set.correlations().size(), set.filters().size(), set.errors().size(), unmapped);
+    std::printf("%zu rules, %zu correlations and %zu filters loaded, %zu errors, %zu without a logsource mapping\n", set.rules().size(),
+                set.correlations().size(), set.filters().size(), set.errors().size(), unmapped);
     return set.errors().empty() ? 0 : 1;
   }
   std::ifstream in(events_file, std::ios::binary);
@@ -108,10 +110,9 @@ int run_rules(bool lint, const std::vector<std::string>& paths, const std::strin
     } else if (h) {
       std::string group;
       for (const auto& [k, v] : h->group) group += (group.empty() ? "" : ", ") + k + "=" + v;
-      std::printf("event %llu: %s [%s] %s (correlation %s, value %g, %llu events%s%s)\n",
-                  static_cast<unsigned long long>(index), title.c_str(), level.c_str(), id.c_str(),
-                  detect::Correlation::type_name(set.correlations()[h->correlation].corr.type), h->value,
-                  static_cast<unsigned long long>(h->event_count), group.empty() ? "" : ", ", group.c_str());
+      std::printf("event %llu: %s [%s] %s (correlation %s, value %g, %llu events%s%s)\n", static_cast<unsigned long long>(index),
+                  title.c_str(), level.c_str(), id.c_str(), detect::Correlation::type_name(set.correlations()[h->correlation].corr.type),
+                  h->value, static_cast<unsigned long long>(h->event_count), group.empty() ? "" : ", ", group.c_str());
     } else {
       std::printf("event %llu: %s [%s] %s\n", static_cast<unsigned long long>(index), title.c_str(), level.c_str(), id.c_str());
     }

@@ -64,13 +64,16 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
   }
   search::SearchStats st;
   std::string out;
-  Status s = search::run_search(cfg.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
-    if (count) return true;
-    out = format == "json" ? search::event_to_json(ev) : table_row(ev, cfg.tz_sec);
-    out.push_back('\n');
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    return true;
-  }, st);
+  Status s = search::run_search(
+      cfg.data_dir, std::get<search::Query>(parsed), so,
+      [&](const Event& ev) {
+        if (count) return true;
+        out = format == "json" ? search::event_to_json(ev) : table_row(ev, cfg.tz_sec);
+        out.push_back('\n');
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        return true;
+      },
+      st);
   if (!s) {
     std::fprintf(stderr, "wardsec search: %s\n", s.error().c_str());
     return 1;
@@ -83,7 +86,8 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
                  static_cast<unsigned long long>(st.events_scanned));
   if (st.damaged_total) {
     // The result is short by whatever these held: never a silent, smaller answer.
-    std::fprintf(stderr, "wardsec search: WARNING: %llu stored block(s) could not be read and are not in this result (run wardsec verify):\n",
+    std::fprintf(stderr,
+                 "wardsec search: WARNING: %llu stored block(s) could not be read and are not in this result (run wardsec verify):\n",
                  static_cast<unsigned long long>(st.damaged_total));
     for (const auto& d : st.damaged) std::fprintf(stderr, "  %s\n", d.c_str());
     return 3;

@@ -75,7 +75,8 @@ std::vector<std::pair<std::string, std::string>> config_digests(const Config& cf
   std::vector<fs::path> files;
   for (const auto& r : cfg.detection.rule_paths) {
     std::error_code ec;
-    if (fs::is_regular_file(r, ec)) files.push_back(r);
+    if (fs::is_regular_file(r, ec))
+      files.push_back(r);
     else
       for (auto it = fs::recursive_directory_iterator(r, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
         if (it->is_regular_file() && (it->path().extension() == ".yml" || it->path().extension() == ".yaml")) files.push_back(it->path());
@@ -169,7 +170,8 @@ int run_server(Config cfg, bool demo, double rate) {
   // A change of configuration or rules between two starts is an administrative action too.
   center.http()->record_start(digests, cfg.path);
   print_banner(center, demo);
-  if (demo) center.add_feeder([data = cfg.data_dir, rate](ingest::Pipeline& p, const std::atomic<bool>& stop) { feed_demo(p, stop, data, rate); });
+  if (demo)
+    center.add_feeder([data = cfg.data_dir, rate](ingest::Pipeline& p, const std::atomic<bool>& stop) { feed_demo(p, stop, data, rate); });
   center.run();
   const auto& m = center.pipeline().metrics();
   spdlog::info("stopped: received {} stored {} dropped {} parse errors {}", m.received.load(), m.stored.load(), m.dropped.load(),

@@ -21,8 +21,7 @@ namespace wardsec {
 
 namespace {
 
-void print(const web::Verdict& v, const web::Request& r, const std::string& format, const std::string& key,
-           const nlohmann::json& where) {
+void print(const web::Verdict& v, const web::Request& r, const std::string& format, const std::string& key, const nlohmann::json& where) {
   if (format == "json") {
     auto j = nlohmann::json::parse(web::verdict_json_fields(v));
     j[key] = where;
@@ -40,16 +39,21 @@ void print(const web::Verdict& v, const web::Request& r, const std::string& form
   }
   if (!v.findings.empty()) {
     const auto& f = v.findings.front();
-    line += "  [" + f.kind + " in " + f.where + (f.param.empty() ? "" : " " + f.param) + ", " + std::to_string(f.confidence) + "] " + f.fragment;
+    line += "  [" + f.kind + " in " + f.where + (f.param.empty() ? "" : " " + f.param) + ", " + std::to_string(f.confidence) + "] " +
+            f.fragment;
   }
   if (!v.malformed_reason.empty()) line += "  " + v.malformed_reason;
   // One request, one line: control characters of the evidence are shown escaped.
   std::string out;
   for (unsigned char c : line) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c < 0x20 || c == 0x7f) out += "\\x" + hex(&c, 1);
-    else out.push_back(static_cast<char>(c));
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c < 0x20 || c == 0x7f)
+      out += "\\x" + hex(&c, 1);
+    else
+      out.push_back(static_cast<char>(c));
   }
   line = std::move(out);
   std::puts(line.c_str());
@@ -117,8 +121,8 @@ namespace {
 std::atomic<bool> g_stop_capture{false};
 }
 
-int run_webcheck_capture(const std::string& pcap_file, const std::string& interface, const std::string& filter,
-                         const std::string& format, const web::Policy& policy) {
+int run_webcheck_capture(const std::string& pcap_file, const std::string& interface, const std::string& filter, const std::string& format,
+                         const web::Policy& policy) {
   if (format != "json" && format != "text") {
     std::fprintf(stderr, "wardsec webcheck: --format is json or text, not %s\n", format.c_str());
     return 2;
@@ -135,7 +139,8 @@ int run_webcheck_capture(const std::string& pcap_file, const std::string& interf
     incomplete += sr.incomplete;
     nlohmann::json where = {{"client", sr.client.ip + ":" + std::to_string(sr.client.port)},
                             {"server", sr.server.ip + ":" + std::to_string(sr.server.port)},
-                            {"time", format_rfc3339(sr.ts)}, {"incomplete", sr.incomplete}};
+                            {"time", format_rfc3339(sr.ts)},
+                            {"incomplete", sr.incomplete}};
     if (format == "json") {
       auto j = nlohmann::json::parse(web::verdict_json_fields(v));
       j["request"] = n;
@@ -145,7 +150,8 @@ int run_webcheck_capture(const std::string& pcap_file, const std::string& interf
       j["source.ip"] = sr.client.ip;
       std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
-      print(v, r, format, "request", std::to_string(n) + " " + where["client"].get<std::string>() + " -> " + where["server"].get<std::string>());
+      print(v, r, format, "request",
+            std::to_string(n) + " " + where["client"].get<std::string>() + " -> " + where["server"].get<std::string>());
     }
   }));
   capture::CaptureOptions co;
@@ -161,9 +167,9 @@ int run_webcheck_capture(const std::string& pcap_file, const std::string& interf
   std::fprintf(stderr,
                "%llu packets (%llu tcp, %llu malformed, %llu fragments), %llu flows (%llu joined mid-stream), %llu retransmitted bytes, "
                "%llu gaps; %zu requests, %zu attacks, %zu malformed, %zu incomplete\n",
-               (unsigned long long)ps.packets, (unsigned long long)ps.tcp, (unsigned long long)ps.malformed, (unsigned long long)ps.fragments,
-               (unsigned long long)rs.flows, (unsigned long long)rs.midstream, (unsigned long long)rs.retransmitted_bytes,
-               (unsigned long long)rs.gaps, n, attacks, malformed, incomplete);
+               (unsigned long long)ps.packets, (unsigned long long)ps.tcp, (unsigned long long)ps.malformed,
+               (unsigned long long)ps.fragments, (unsigned long long)rs.flows, (unsigned long long)rs.midstream,
+               (unsigned long long)rs.retransmitted_bytes, (unsigned long long)rs.gaps, n, attacks, malformed, incomplete);
   if (!st.ok()) {
     std::fprintf(stderr, "wardsec webcheck: %s\n", st.error().c_str());
     return 1;
@@ -180,14 +186,16 @@ void add_webcheck_command(Cli& cli) {
     std::string format = "text", pcap, interface, filter;
   };
   auto a = std::make_shared<Args>();
-  auto* wc = cli.command(nullptr, "webcheck", "inspect access-log lines (or raw HTTP requests with --raw) for web attacks", [a](Config& cfg) {
-    if (!a->pcap.empty() || !a->interface.empty()) return run_webcheck_capture(a->pcap, a->interface, a->filter, a->format, cfg.web);
-    if (a->files.empty()) {
-      std::fprintf(stderr, "wardsec webcheck: name access-log files (or - for stdin), raw requests with --raw, or --pcap/--interface\n");
-      return 2;
-    }
-    return run_webcheck(a->files, a->raw, a->format, cfg.web);
-  });
+  auto* wc =
+      cli.command(nullptr, "webcheck", "inspect access-log lines (or raw HTTP requests with --raw) for web attacks", [a](Config& cfg) {
+        if (!a->pcap.empty() || !a->interface.empty()) return run_webcheck_capture(a->pcap, a->interface, a->filter, a->format, cfg.web);
+        if (a->files.empty()) {
+          std::fprintf(stderr,
+                       "wardsec webcheck: name access-log files (or - for stdin), raw requests with --raw, or --pcap/--interface\n");
+          return 2;
+        }
+        return run_webcheck(a->files, a->raw, a->format, cfg.web);
+      });
   wc->add_option("files", a->files, "access logs (combined or wardsec JSON format), or raw requests with --raw; - for stdin");
   wc->add_flag("--raw", a->raw, "each file is one raw HTTP/1.1 request");
   wc->add_option("--format", a->format, "text or json (one object per request)");

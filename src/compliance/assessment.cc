@@ -56,8 +56,10 @@ Status Assessments::record(const AssessmentRecord& r) {
     return Error{"a risk is only for 部分符合 or 不符合"};
   Stmt st(db_, "INSERT INTO assessments(system, item, result, risk, x, note, by, at) VALUES(?,?,?,?,?,?,?,?)");
   st.bind(1, r.system).bind(2, r.item).bind(3, std::string(conformity_zh(r.result))).bind(4, std::string(risk_zh(r.risk)));
-  if (r.x) st.bind(5, *r.x);
-  else st.bind_null(5);
+  if (r.x)
+    st.bind(5, *r.x);
+  else
+    st.bind_null(5);
   st.bind(6, r.note).bind(7, r.by).bind(8, r.at);
   return st.run();
 }
@@ -89,8 +91,9 @@ Result<std::vector<AssessmentRecord>> Assessments::history(const std::string& sy
 Result<std::vector<EvidenceRecord>> Assessments::evidence(const std::string& system, const std::string& item) {
   std::vector<EvidenceRecord> out;
   Status s = query(db_, "SELECT system, item, kind, source, text, at FROM evidence WHERE system = ? AND item = ? ORDER BY rowid",
-                   {system, item},
-                   [&](const Stmt& st) { out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.i64(5)}); });
+                   {system, item}, [&](const Stmt& st) {
+                     out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.i64(5)});
+                   });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -106,15 +109,17 @@ bool valid_date(const std::string& d) {
 }  // namespace
 
 Result<int64_t> Assessments::add_rectification(const Rectification& r) {
-  if (r.owner.empty() || r.plan.empty() || r.created_by.empty()) return Error{"a rectification task needs an owner, a plan and who opened it"};
+  if (r.owner.empty() || r.plan.empty() || r.created_by.empty())
+    return Error{"a rectification task needs an owner, a plan and who opened it"};
   if (!valid_date(r.due)) return Error{"due date '" + r.due + "' is not YYYY-MM-DD"};
   auto cur = current(r.system);
   if (!cur) return Error{cur.error()};
   auto it = std::find_if(cur->begin(), cur->end(), [&](const AssessmentRecord& a) { return a.item == r.item; });
   if (it == cur->end() || (it->result != Conformity::kNonConform && it->result != Conformity::kPartial))
     return Error{r.item + " of " + r.system + " is not assessed as 不符合 or 部分符合; nothing to rectify"};
-  Status s = query(db_, "INSERT INTO rectifications(system, item, owner, plan, due, status, created_by, created) VALUES(?,?,?,?,?,'open',?,?)",
-                   {r.system, r.item, r.owner, r.plan, r.due, r.created_by, std::to_string(r.created)});
+  Status s =
+      query(db_, "INSERT INTO rectifications(system, item, owner, plan, due, status, created_by, created) VALUES(?,?,?,?,?,'open',?,?)",
+            {r.system, r.item, r.owner, r.plan, r.due, r.created_by, std::to_string(r.created)});
   if (!s) return Error{s.error()};
   return sqlite::last_insert_id(db_);
 }
@@ -146,13 +151,14 @@ Status Assessments::set_rectification_status(int64_t id, const std::string& stat
 
 Result<std::vector<Rectification>> Assessments::rectifications(const std::string& system) {
   std::vector<Rectification> out;
-  Status s = query(db_,
-                   std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by FROM rectifications") +
-                       (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
-                   system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
-                     out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7),
-                                    st.i64(8), st.i64(9), st.text(10)});
-                   });
+  Status s =
+      query(db_,
+            std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by FROM rectifications") +
+                (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
+            system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
+              out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7), st.i64(8),
+                             st.i64(9), st.text(10)});
+            });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -160,24 +166,24 @@ Result<std::vector<Rectification>> Assessments::rectifications(const std::string
 Status Assessments::record_grading(const GradingRecord& g) {
   if (g.by.empty()) return Error{"a grading needs who confirmed it"};
   if (g.business_reason.empty() || g.service_reason.empty()) return Error{"a grading needs the reasons for both dimensions (定级理由)"};
-  return query(db_,
-               "INSERT INTO gradings(system, business_object, business_degree, business_reason, service_object, service_degree, "
-               "service_reason, business_level, service_level, level, notes, by, at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-               {g.system, g.business_object, g.business_degree, g.business_reason, g.service_object, g.service_degree, g.service_reason,
-                std::to_string(g.business_level), std::to_string(g.service_level), std::to_string(g.level), g.notes, g.by,
-                std::to_string(g.at)});
+  return query(
+      db_,
+      "INSERT INTO gradings(system, business_object, business_degree, business_reason, service_object, service_degree, "
+      "service_reason, business_level, service_level, level, notes, by, at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      {g.system, g.business_object, g.business_degree, g.business_reason, g.service_object, g.service_degree, g.service_reason,
+       std::to_string(g.business_level), std::to_string(g.service_level), std::to_string(g.level), g.notes, g.by, std::to_string(g.at)});
 }
 
 Result<std::vector<GradingRecord>> Assessments::gradings(const std::string& system) {
   std::vector<GradingRecord> out;
-  Status s = query(db_,
-                   "SELECT system, business_object, business_degree, business_reason, service_object, service_degree, service_reason, "
-                   "business_level, service_level, level, notes, by, at FROM gradings WHERE system = ? ORDER BY rowid",
-                   {system}, [&](const Stmt& st) {
-                     out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6),
-                                    static_cast<int>(st.i64(7)), static_cast<int>(st.i64(8)), static_cast<int>(st.i64(9)), st.text(10),
-                                    st.text(11), st.i64(12)});
-                   });
+  Status s = query(
+      db_,
+      "SELECT system, business_object, business_degree, business_reason, service_object, service_degree, service_reason, "
+      "business_level, service_level, level, notes, by, at FROM gradings WHERE system = ? ORDER BY rowid",
+      {system}, [&](const Stmt& st) {
+        out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), static_cast<int>(st.i64(7)),
+                       static_cast<int>(st.i64(8)), static_cast<int>(st.i64(9)), st.text(10), st.text(11), st.i64(12)});
+      });
   if (!s) return Error{s.error()};
   return out;
 }

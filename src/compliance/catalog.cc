@@ -11,8 +11,9 @@ namespace wardsec::compliance {
 
 namespace {
 
-const char* const kColumns[] = {"id",    "code_28448", "category", "category_zh", "control_point_zh", "control_point_en", "level3",
-                                "level2", "level2_note", "check",   "evidence",    "summary",          "note"};
+const char* const kColumns[] = {"id",     "code_28448", "category",    "category_zh", "control_point_zh", "control_point_en",
+                                "level3", "level2",     "level2_note", "check",       "evidence",         "summary",
+                                "note"};
 constexpr size_t kNumColumns = std::size(kColumns);
 
 std::vector<std::string> split_tabs(const std::string& line) {
@@ -30,12 +31,16 @@ std::vector<std::string> split_tabs(const std::string& line) {
 }  // namespace
 
 const std::vector<Catalog::Category>& Catalog::categories() {
-  static const std::vector<Category> c = {
-      {"PE", "安全物理环境", "Physical environment"},       {"CN", "安全通信网络", "Communication network"},
-      {"AB", "安全区域边界", "Area boundary"},              {"CE", "安全计算环境", "Computing environment"},
-      {"MC", "安全管理中心", "Security management center"}, {"PO", "安全管理制度", "Management policies"},
-      {"OR", "安全管理机构", "Management organisation"},    {"HR", "安全管理人员", "Management personnel"},
-      {"CM", "安全建设管理", "Construction management"},    {"OM", "安全运维管理", "Operation and maintenance management"}};
+  static const std::vector<Category> c = {{"PE", "安全物理环境", "Physical environment"},
+                                          {"CN", "安全通信网络", "Communication network"},
+                                          {"AB", "安全区域边界", "Area boundary"},
+                                          {"CE", "安全计算环境", "Computing environment"},
+                                          {"MC", "安全管理中心", "Security management center"},
+                                          {"PO", "安全管理制度", "Management policies"},
+                                          {"OR", "安全管理机构", "Management organisation"},
+                                          {"HR", "安全管理人员", "Management personnel"},
+                                          {"CM", "安全建设管理", "Construction management"},
+                                          {"OM", "安全运维管理", "Operation and maintenance management"}};
   return c;
 }
 
@@ -86,7 +91,8 @@ Result<Catalog> Catalog::parse(std::string_view text, const std::string& path) {
     r.note = cells[12];
     auto col = [&](int i) { return where + ", column " + std::to_string(i + 1) + " (" + kColumns[i] + ")"; };
     if (r.id.empty() || r.id.find('.') == std::string::npos) return Error{col(0) + ": id must look like CE.IA.b"};
-    if (c.by_id_.count(r.id)) return Error{col(0) + ": id " + r.id + " is already on line " + std::to_string(c.items_[c.by_id_[r.id]].line)};
+    if (c.by_id_.count(r.id))
+      return Error{col(0) + ": id " + r.id + " is already on line " + std::to_string(c.items_[c.by_id_[r.id]].line)};
     bool known = false;
     for (const auto& k : categories())
       if (r.category == k.code) {
@@ -94,11 +100,15 @@ Result<Catalog> Catalog::parse(std::string_view text, const std::string& path) {
         if (r.category_zh != k.zh) return Error{col(3) + ": " + r.category + " is " + k.zh + ", not " + r.category_zh};
       }
     if (!known) return Error{col(2) + ": unknown category '" + r.category + "'"};
-    if (r.id.compare(0, r.category.size() + 1, r.category + ".") != 0) return Error{col(0) + ": id " + r.id + " is not in category " + r.category};
+    if (r.id.compare(0, r.category.size() + 1, r.category + ".") != 0)
+      return Error{col(0) + ": id " + r.id + " is not in category " + r.category};
     if (cells[6] != "yes" && cells[6] != "no") return Error{col(6) + ": yes or no, not '" + cells[6] + "'"};
     r.level3 = cells[6] == "yes";
     const std::string& l2 = cells[7];
-    r.level2 = l2 == "yes" ? Requirement::kYes : l2 == "weaker" ? Requirement::kWeaker : l2 == "only" ? Requirement::kOnly : Requirement::kNo;
+    r.level2 = l2 == "yes"      ? Requirement::kYes
+               : l2 == "weaker" ? Requirement::kWeaker
+               : l2 == "only"   ? Requirement::kOnly
+                                : Requirement::kNo;
     if (l2 != "yes" && l2 != "no" && l2 != "weaker" && l2 != "only") return Error{col(7) + ": yes, no, weaker or only, not '" + l2 + "'"};
     if ((r.level2 == Requirement::kOnly) == r.level3) return Error{col(7) + ": 'only' (level 2 only) exactly when level3 is no"};
     if (cells[9].size() != 1 || std::string("APM").find(cells[9][0]) == std::string::npos)

@@ -19,12 +19,12 @@ struct Requirement {
   std::string control_point_zh, control_point_en;
   bool level3 = true;
   enum Level2 { kNo, kYes, kWeaker, kOnly } level2 = kNo;  // kOnly: a level-2 item with no level-3 twin
-  std::string level2_note;  // what the weaker level-2 form asks
-  char check = 'M';         // A automatable, P partly (evidence + a person), M manual
-  std::string evidence;     // what in wardsec produces evidence for it
-  std::string summary;      // our own words
+  std::string level2_note;                                 // what the weaker level-2 form asks
+  char check = 'M';                                        // A automatable, P partly (evidence + a person), M manual
+  std::string evidence;                                    // what in wardsec produces evidence for it
+  std::string summary;                                     // our own words
   std::string note;
-  int line = 0;             // in the catalog file
+  int line = 0;  // in the catalog file
   bool applies(int level) const { return level == 3 ? level3 : level == 2 ? level2 != kNo : false; }
 };
 

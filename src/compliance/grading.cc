@@ -53,8 +53,9 @@ Grading grade(const GradingInput& in) {
         "的表述把这种情形归入第三级，专家评审可能据此上调 / GB/T 22240-2020 table 2 gives level 2 for especially serious harm "
         "to citizens; the 2018 draft regulation words it as level 3, and an expert review may raise it");
   if (g.level >= 2)
-    g.notes.push_back("第二级及以上须经专家评审、主管部门核准，并在定级后 30 日内到公安机关备案 / level 2 and above: expert review, "
-                      "approval by the supervising department, and filing with public security within 30 days");
+    g.notes.push_back(
+        "第二级及以上须经专家评审、主管部门核准，并在定级后 30 日内到公安机关备案 / level 2 and above: expert review, "
+        "approval by the supervising department, and filing with public security within 30 days");
   else
     g.notes.push_back("第一级可自主定级，无需专家评审和备案 / level 1 is self-determined, without review or filing");
   return g;

@@ -10,11 +10,11 @@
 
 namespace wardsec::compliance {
 
-enum class HarmedObject { kCitizens = 0, kSociety = 1, kNation = 2 };   // 公民、法人和其他组织 / 社会秩序、公共利益 / 国家安全
+enum class HarmedObject { kCitizens = 0, kSociety = 1, kNation = 2 };  // 公民、法人和其他组织 / 社会秩序、公共利益 / 国家安全
 enum class HarmDegree { kGeneral = 0, kSerious = 1, kVerySerious = 2 };  // 一般损害 / 严重损害 / 特别严重损害
 
 std::optional<HarmedObject> parse_object(std::string_view s);  // citizens|society|nation or the Chinese names
-std::optional<HarmDegree> parse_degree(std::string_view s);     // general|serious|very-serious or the Chinese names
+std::optional<HarmDegree> parse_degree(std::string_view s);    // general|serious|very-serious or the Chinese names
 const char* object_zh(HarmedObject o);
 const char* degree_zh(HarmDegree d);
 

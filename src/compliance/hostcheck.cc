@@ -15,9 +15,7 @@ namespace wardsec::compliance {
 
 namespace fs = std::filesystem;
 
-const char* result_name(CheckResult::Result r) {
-  return r == CheckResult::kPass ? "pass" : r == CheckResult::kFail ? "fail" : "na";
-}
+const char* result_name(CheckResult::Result r) { return r == CheckResult::kPass ? "pass" : r == CheckResult::kFail ? "fail" : "na"; }
 
 HostView::HostView(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
@@ -158,8 +156,9 @@ std::optional<long> pam_arg(std::string_view line, std::string_view key) {
   while ((p = l.find(key, p)) != std::string_view::npos) {
     bool start = p == 0 || l[p - 1] == ' ' || l[p - 1] == '\t';
     if (start && p + key.size() < l.size() && l[p + key.size()] == '=') {
-      std::string v(l.substr(p + key.size() + 1, l.find_first_of(" \t", p) == std::string_view::npos ? std::string_view::npos
-                                                                                                   : l.find_first_of(" \t", p) - p - key.size() - 1));
+      std::string v(l.substr(p + key.size() + 1, l.find_first_of(" \t", p) == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : l.find_first_of(" \t", p) - p - key.size() - 1));
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
       if (!v.empty() && !*end) return n;
@@ -336,7 +335,9 @@ R ssh_root_login(const HostView& h) {
   auto lines = sshd_lines(h);
   if (lines.empty()) return na("no /etc/ssh/sshd_config");
   auto s = sshd_setting(lines, "PermitRootLogin");
-  if (!s) return pass("PermitRootLogin not set: OpenSSH's default (prohibit-password) refuses root passwords", {{"/etc/ssh/sshd_config", 0, "(no PermitRootLogin)"}});
+  if (!s)
+    return pass("PermitRootLogin not set: OpenSSH's default (prohibit-password) refuses root passwords",
+                {{"/etc/ssh/sshd_config", 0, "(no PermitRootLogin)"}});
   std::string v = to_lower(s->value);
   if (v == "no" || v == "prohibit-password" || v == "without-password" || v == "forced-commands-only")
     return pass("root cannot log in over SSH with a password", {s->ev});
@@ -377,7 +378,9 @@ R audit_enabled(const HostView& h) {
   auto units = enabled_units(h);
   const Evidence* on = unit_enabled(units, {"auditd.service"});
   if (!h.exists("/etc/audit/auditd.conf") && !on) return fail("auditd is not installed");
-  if (!on) return fail("auditd is installed but not enabled at boot", {{"/etc/audit/auditd.conf", 0, "(auditd.service not in any .wants folder)"}});
+  if (!on)
+    return fail("auditd is installed but not enabled at boot",
+                {{"/etc/audit/auditd.conf", 0, "(auditd.service not in any .wants folder)"}});
   std::vector<Evidence> rules;
   each_line(h, audit_rule_files(h), [&](const std::string& f, int n, const std::string& text) {
     std::string_view l = uncomment(text);
@@ -408,11 +411,13 @@ R time_sync(const HostView& h) {
       if (auto ls = h.lines(f))
         for (size_t i = 0; i < ls->size(); i++) {
           std::string_view l = uncomment((*ls)[i]);
-          if (starts_with(l, "server ") || starts_with(l, "pool ")) return pass("chrony synchronises time", {*c, {f, static_cast<int>(i + 1), (*ls)[i]}});
+          if (starts_with(l, "server ") || starts_with(l, "pool "))
+            return pass("chrony synchronises time", {*c, {f, static_cast<int>(i + 1), (*ls)[i]}});
         }
     return fail("chrony is enabled without a server or pool", {*c});
   }
-  if (const Evidence* n = unit_enabled(units, {"ntp.service", "ntpd.service", "ntpsec.service"})) return pass("ntpd synchronises time", {*n});
+  if (const Evidence* n = unit_enabled(units, {"ntp.service", "ntpd.service", "ntpsec.service"}))
+    return pass("ntpd synchronises time", {*n});
   if (const Evidence* t = unit_enabled(units, {"systemd-timesyncd.service"})) {
     std::vector<Evidence> ev{*t};
     if (auto s = setting(h, "/etc/systemd/timesyncd.conf", "NTP"); s && !s->value.empty()) ev.push_back(s->ev);
@@ -434,9 +439,9 @@ R unneeded_services(const HostView& h) {
 
 R listening_ports(const HostView& h) {
   // /proc/net/tcp{,6}: "sl local_address rem_address st ..." with st 0A = LISTEN, port in hex.
-  static const std::pair<int, const char*> kRisky[] = {{21, "FTP"},    {23, "telnet"}, {69, "TFTP"}, {111, "rpcbind"}, {135, "RPC"},
-                                                       {139, "NetBIOS"}, {445, "SMB"},  {512, "rexec"}, {513, "rlogin"}, {514, "rsh"},
-                                                       {2049, "NFS"},   {6000, "X11"}};
+  static const std::pair<int, const char*> kRisky[] = {{21, "FTP"},     {23, "telnet"},   {69, "TFTP"},  {111, "rpcbind"},
+                                                       {135, "RPC"},    {139, "NetBIOS"}, {445, "SMB"},  {512, "rexec"},
+                                                       {513, "rlogin"}, {514, "rsh"},     {2049, "NFS"}, {6000, "X11"}};
   bool any = false;
   std::vector<Evidence> bad;
   for (const char* f : {"/proc/net/tcp", "/proc/net/tcp6"}) {
@@ -462,8 +467,15 @@ R listening_ports(const HostView& h) {
 }
 
 R malware_protection(const HostView& h) {
-  static const char* kAgents[] = {"/usr/bin/clamscan", "/usr/sbin/clamd", "/etc/clamav/freshclam.conf", "/opt/CrowdStrike/falconctl",
-                                  "/opt/microsoft/mdatp", "/opt/sangfor", "/opt/qaxsafe", "/opt/360safe", "/usr/local/qaxsafe",
+  static const char* kAgents[] = {"/usr/bin/clamscan",
+                                  "/usr/sbin/clamd",
+                                  "/etc/clamav/freshclam.conf",
+                                  "/opt/CrowdStrike/falconctl",
+                                  "/opt/microsoft/mdatp",
+                                  "/opt/sangfor",
+                                  "/opt/qaxsafe",
+                                  "/opt/360safe",
+                                  "/usr/local/qaxsafe",
                                   "/opt/huorong"};
   for (const char* a : kAgents)
     if (h.exists(a)) return pass("anti-malware present", {{a, 0, "present"}});
@@ -474,8 +486,8 @@ R key_file_permissions(const HostView& h) {
   struct Want {
     const char* file;
     int forbidden;  // bits that must not be set
-  } wants[] = {{"/etc/passwd", 0022}, {"/etc/shadow", 0037}, {"/etc/gshadow", 0037}, {"/etc/group", 0022},
-               {"/etc/sudoers", 0022}, {"/etc/ssh/sshd_config", 0022}};
+  } wants[] = {{"/etc/passwd", 0022}, {"/etc/shadow", 0037},  {"/etc/gshadow", 0037},
+               {"/etc/group", 0022},  {"/etc/sudoers", 0022}, {"/etc/ssh/sshd_config", 0022}};
   std::vector<Evidence> bad, ok;
   for (const auto& w : wants) {
     int m = h.mode(w.file);

@@ -9,7 +9,6 @@
 
 namespace wardsec::compliance {
 
-
 namespace {
 
 struct Kind {
@@ -48,11 +47,12 @@ Result<std::vector<std::vector<std::string>>> select_all(sqlite3* db, const Kind
 
 Result<std::unique_ptr<Inventory>> Inventory::open(const std::string& path) {
   std::unique_ptr<Inventory> inv(new Inventory());
-  Status s = sqlite::open(path, &inv->db_,
-                          {"CREATE TABLE IF NOT EXISTS zones(name TEXT PRIMARY KEY, name_zh TEXT, cidr TEXT, description TEXT)",
-                           "CREATE TABLE IF NOT EXISTS systems(id TEXT PRIMARY KEY, name TEXT, name_en TEXT, kind TEXT, level TEXT, "
-                           "owner TEXT, business TEXT, users TEXT, data TEXT)",
-                           "CREATE TABLE IF NOT EXISTS assets(name TEXT PRIMARY KEY, ip TEXT, type TEXT, zone TEXT, system TEXT, os TEXT, owner TEXT)"});
+  Status s = sqlite::open(
+      path, &inv->db_,
+      {"CREATE TABLE IF NOT EXISTS zones(name TEXT PRIMARY KEY, name_zh TEXT, cidr TEXT, description TEXT)",
+       "CREATE TABLE IF NOT EXISTS systems(id TEXT PRIMARY KEY, name TEXT, name_en TEXT, kind TEXT, level TEXT, "
+       "owner TEXT, business TEXT, users TEXT, data TEXT)",
+       "CREATE TABLE IF NOT EXISTS assets(name TEXT PRIMARY KEY, ip TEXT, type TEXT, zone TEXT, system TEXT, os TEXT, owner TEXT)"});
   if (!s) return Error{s.error()};
   return inv;
 }
@@ -79,8 +79,8 @@ Result<size_t> Inventory::import_csv(const std::string& kind, std::string_view t
     col[static_cast<size_t>(it - k->columns.begin())] = static_cast<int>(i);
   }
   for (const char* r : k->required) {
-    size_t idx = static_cast<size_t>(std::find_if(k->columns.begin(), k->columns.end(), [&](const char* c) { return std::string(c) == r; }) -
-                                     k->columns.begin());
+    size_t idx = static_cast<size_t>(
+        std::find_if(k->columns.begin(), k->columns.end(), [&](const char* c) { return std::string(c) == r; }) - k->columns.begin());
     if (col[idx] < 0) return Error{name + ":1: the column '" + r + "' is required"};
   }
   std::vector<std::vector<std::string>> values;

@@ -26,7 +26,7 @@ struct Zone {
 struct System {
   std::string id;  // short stable key: his, emr, lis ...
   std::string name, name_en, kind;
-  int level = 0;   // 0: not graded yet
+  int level = 0;  // 0: not graded yet
   std::string owner, business, users, data;
 };
 struct Asset {

@@ -126,9 +126,12 @@ ScoreResult compute_score(const std::vector<ItemAssessment>& items, const Catalo
     CategoryResult& cat = r.per_category[req->category];
     cat.applicable++;
     double x = it->result == Conformity::kConform ? 1.0 : it->result == Conformity::kPartial ? it->x.value_or(cfg.partial) : 0.0;
-    if (it->result == Conformity::kConform) cat.conform++;
-    else if (it->result == Conformity::kPartial) cat.partial++;
-    else cat.non_conform++;
+    if (it->result == Conformity::kConform)
+      cat.conform++;
+    else if (it->result == Conformity::kPartial)
+      cat.partial++;
+    else
+      cat.non_conform++;
     cat.compliance += x;
     if (x < 1.0) {
       auto imp = cfg.importance.find(req->id);

@@ -20,7 +20,7 @@
 namespace wardsec::compliance {
 
 enum class Conformity { kConform, kPartial, kNonConform, kNotApplicable };  // 符合 部分符合 不符合 不适用
-enum class Risk { kNone, kLow, kMedium, kHigh };                             // problem risk after compensation
+enum class Risk { kNone, kLow, kMedium, kHigh };                            // problem risk after compensation
 std::optional<Conformity> parse_conformity(std::string_view s);  // 符合|部分符合|不符合|不适用 or conform|partial|non-conform|na
 std::optional<Risk> parse_risk(std::string_view s);              // 无|低|中|高 or none|low|medium|high
 const char* conformity_zh(Conformity c);
@@ -60,8 +60,8 @@ struct ScoreResult {
   int high = 0, medium = 0, low = 0;
   std::vector<std::string> high_risk_items;
   std::map<std::string, CategoryResult> per_category;  // by category code, in catalog order
-  std::vector<std::string> unknown_items;             // ids not in the catalog (ignored)
-  std::vector<std::string> not_assessed;              // applicable catalog items without a result
+  std::vector<std::string> unknown_items;              // ids not in the catalog (ignored)
+  std::vector<std::string> not_assessed;               // applicable catalog items without a result
 };
 
 // `level`: the system's level (which catalog items apply).

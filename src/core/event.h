@@ -47,9 +47,7 @@ class Event {
   std::string_view get(FieldId id) const;
   std::string_view get(std::string_view name) const;
   bool has(FieldId id) const;
-  std::string_view value(const FieldRef& r) const {
-    return std::string_view(r.in_extra ? extra : raw).substr(r.off, r.len);
-  }
+  std::string_view value(const FieldRef& r) const { return std::string_view(r.in_extra ? extra : raw).substr(r.off, r.len); }
   void clear();
 };
 

@@ -47,8 +47,10 @@ FieldId FieldRegistry::intern(std::string_view name) {
   if (t.names.size() >= kFirstDynamicField + kMaxDynamic) return kNoField;
   FieldType type = FieldType::kKeyword;
   auto ends = [&](std::string_view s) { return name.size() >= s.size() && name.substr(name.size() - s.size()) == s; };
-  if (ends(".ip")) type = FieldType::kIp;
-  else if (ends(".port") || ends(".bytes") || ends(".code") || ends(".pid")) type = FieldType::kLong;
+  if (ends(".ip"))
+    type = FieldType::kIp;
+  else if (ends(".port") || ends(".bytes") || ends(".code") || ends(".pid"))
+    type = FieldType::kLong;
   return t.add(name, type);
 }
 

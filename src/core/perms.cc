@@ -19,8 +19,10 @@ std::vector<std::string> tighten_tree(const std::string& dir) {
     if ((mode & ~want) == 0) return;
     char line[64];
     std::snprintf(line, sizeof line, "chmod %04o -> %04o ", static_cast<unsigned>(mode), static_cast<unsigned>(mode & want));
-    if (::chmod(p.c_str(), mode & want) != 0) out.push_back("cannot chmod " + p.string());
-    else out.push_back(line + p.string());
+    if (::chmod(p.c_str(), mode & want) != 0)
+      out.push_back("cannot chmod " + p.string());
+    else
+      out.push_back(line + p.string());
   };
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;

@@ -72,17 +72,23 @@ size_t utf8_error_offset(std::string_view s) {
     }
     int n;
     uint32_t cp;
-    if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
-    else return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else
+      return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
     if (e - p <= n) return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
     for (int i = 1; i <= n; i++) {
       if ((p[i] & 0xc0) != 0x80) return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
       cp = (cp << 6) | (p[i] & 0x3f);
     }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
       return static_cast<size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
     p += n + 1;
   }

@@ -42,7 +42,8 @@ inline std::vector<std::string_view> split_view(std::string_view s, char sep) {
 }
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n' || s.back() == '\0')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n' || s.back() == '\0'))
+    s.remove_suffix(1);
   return s;
 }
 // Parses a non-negative decimal; false on empty, non-digits or overflow.
@@ -89,8 +90,8 @@ inline bool is_token_char(unsigned char c) { return kTokenTable.t[c]; }
 // Lower-cases the ASCII letters of 8 bytes at once (other bytes, UTF-8 included, unchanged).
 inline uint64_t lower_ascii8(uint64_t w) {
   uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
-  uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full;   // high bit set where byte >= 'A'
-  uint64_t gt_z = low7 + 0x2525252525252525ull;   // high bit set where byte > 'Z'
+  uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full;  // high bit set where byte >= 'A'
+  uint64_t gt_z = low7 + 0x2525252525252525ull;  // high bit set where byte > 'Z'
   uint64_t upper = ~w & (ge_a ^ gt_z) & 0x8080808080808080ull;
   return w | (upper >> 2);
 }

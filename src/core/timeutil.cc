@@ -68,9 +68,7 @@ int64_t parse_frac(std::string_view s, size_t& pos) {
 }  // namespace
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Howard Hinnant's algorithm.
@@ -97,8 +95,7 @@ static void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
 }
 
 int month_from_abbrev(std::string_view s) {
-  static constexpr const char* kM[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr const char* kM[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   if (s.size() < 3) return 0;
   for (int i = 0; i < 12; i++)
     if (s[0] == kM[i][0] && s[1] == kM[i][1] && s[2] == kM[i][2]) return i + 1;
@@ -123,17 +120,12 @@ bool parse_tz_offset(std::string_view s, int& sec) {
 
 bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec, size_t* consumed) {
   int y, mo, d, h = 0, mi = 0, se = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d))
-    return false;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' || !digits(s, 8, 2, d)) return false;
   size_t p = 10;
   int64_t frac = 0;
   int tz = default_tz_sec;
-  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ') && p + 9 <= s.size() &&
-      s[p + 3] == ':') {
-    if (!digits(s, p + 1, 2, h) || !digits(s, p + 4, 2, mi) || s[p + 6] != ':' ||
-        !digits(s, p + 7, 2, se))
-      return false;
+  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ') && p + 9 <= s.size() && s[p + 3] == ':') {
+    if (!digits(s, p + 1, 2, h) || !digits(s, p + 4, 2, mi) || s[p + 6] != ':' || !digits(s, p + 7, 2, se)) return false;
     p += 9;
     frac = parse_frac(s, p);
     if (p < s.size()) {
@@ -143,8 +135,10 @@ bool parse_rfc3339(std::string_view s, int64_t& ns, int default_tz_sec, size_t* 
       } else if (s[p] == '+' || s[p] == '-') {
         size_t q = p + 1;
         while (q < s.size() && ((s[q] >= '0' && s[q] <= '9') || s[q] == ':') && q - p < 6) q++;
-        if (parse_tz_offset(s.substr(p, q - p), tz)) p = q;
-        else return false;
+        if (parse_tz_offset(s.substr(p, q - p), tz))
+          p = q;
+        else
+          return false;
       }
     }
   }
@@ -165,9 +159,7 @@ bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns,
   } else if (!digits(s, 4, 2, d)) {
     return false;
   }
-  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' ||
-      !digits(s, 13, 2, se))
-    return false;
+  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' || !digits(s, 13, 2, se)) return false;
   if (year) {  // the sender said which year
     if (!valid_year(year) || !valid(year, mo, d, h, mi, se)) return false;
     ns = make_ns(year, mo, d, h, mi, se, 0, tz_sec);
@@ -181,8 +173,10 @@ bool parse_bsd_time(std::string_view s, int64_t ref_ns, int tz_sec, int64_t& ns,
   unsigned rm, rd;
   civil_from_days((ref_ns / kNsPerSec + tz_sec) / 86400, ry, rm, rd);
   int64_t y = ry, probe = make_ns(ry, mo, std::min(d, 28), h, mi, se, 0, tz_sec);
-  if (probe > ref_ns + 31 * 86400 * kNsPerSec) y = ry - 1;
-  else if (probe < ref_ns - 334 * 86400 * kNsPerSec) y = ry + 1;
+  if (probe > ref_ns + 31 * 86400 * kNsPerSec)
+    y = ry - 1;
+  else if (probe < ref_ns - 334 * 86400 * kNsPerSec)
+    y = ry + 1;
   if (!valid(y, mo, d, h, mi, se)) return false;
   ns = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
   return true;
@@ -193,8 +187,8 @@ bool parse_clf_time(std::string_view s, int64_t& ns) {
   int d, y, h, mi, se;
   if (s.size() < 20 || !digits(s, 0, 2, d) || s[2] != '/') return false;
   int mo = month_from_abbrev(s.substr(3));
-  if (!mo || s[6] != '/' || !digits(s, 7, 4, y) || s[11] != ':' || !digits(s, 12, 2, h) ||
-      s[14] != ':' || !digits(s, 15, 2, mi) || s[17] != ':' || !digits(s, 18, 2, se))
+  if (!mo || s[6] != '/' || !digits(s, 7, 4, y) || s[11] != ':' || !digits(s, 12, 2, h) || s[14] != ':' || !digits(s, 15, 2, mi) ||
+      s[17] != ':' || !digits(s, 18, 2, se))
     return false;
   int tz = 0;
   if (s.size() >= 26 && s[20] == ' ' && !parse_tz_offset(s.substr(21, 5), tz)) return false;
@@ -214,9 +208,7 @@ bool parse_ctime(std::string_view s, int tz_sec, int64_t& ns) {
   } else if (!digits(s, 8, 2, d)) {
     return false;
   }
-  if (s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) ||
-      s[16] != ':' || !digits(s, 17, 2, se))
-    return false;
+  if (s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) return false;
   size_t p = 19;
   int64_t frac = parse_frac(s, p);
   if (p >= s.size() || s[p] != ' ' || !digits(s, p + 1, 4, y)) return false;
@@ -227,9 +219,8 @@ bool parse_ctime(std::string_view s, int tz_sec, int64_t& ns) {
 
 bool parse_slash_time(std::string_view s, int tz_sec, int64_t& ns) {
   int y, mo, d, h, mi, se;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '/' || !digits(s, 5, 2, mo) || s[7] != '/' ||
-      !digits(s, 8, 2, d) || s[10] != ' ' || !digits(s, 11, 2, h) || s[13] != ':' ||
-      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '/' || !digits(s, 5, 2, mo) || s[7] != '/' || !digits(s, 8, 2, d) || s[10] != ' ' ||
+      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
     return false;
   if (!valid_year(y) || !valid(y, mo, d, h, mi, se)) return false;
   ns = make_ns(y, mo, d, h, mi, se, 0, tz_sec);
@@ -252,10 +243,14 @@ bool parse_epoch(std::string_view s, int64_t& ns) {
   int64_t frac = parse_frac(s, p);
   if (p != s.size()) return false;
   int64_t scale;  // ns per unit
-  if (v < 10000000000ULL) scale = kNsPerSec;                 // s (to 2286)
-  else if (v < 10000000000000ULL) scale = 1000000;           // ms
-  else if (v < 10000000000000000ULL) scale = 1000;           // µs
-  else scale = 1;                                            // ns
+  if (v < 10000000000ULL)
+    scale = kNsPerSec;  // s (to 2286)
+  else if (v < 10000000000000ULL)
+    scale = 1000000;  // ms
+  else if (v < 10000000000000000ULL)
+    scale = 1000;  // µs
+  else
+    scale = 1;                                                                       // ns
   if (scale != kNsPerSec && int_end != s.size()) frac = frac / (kNsPerSec / scale);  // a fraction of a ms or µs
   if (v > static_cast<uint64_t>(INT64_MAX / scale)) return false;
   ns = static_cast<int64_t>(v) * scale + frac;
@@ -271,9 +266,8 @@ std::string format_rfc3339(int64_t ns) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y), m, d,
+                        static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   if (frac % 1000000 == 0) {
     n += std::snprintf(buf + n, sizeof buf - n, ".%03lldZ", static_cast<long long>(frac / 1000000));
   } else if (frac % 1000 == 0) {

@@ -65,12 +65,14 @@ bool from_row(const Row& r, int tz, Statement& out, bool& is_statement) {
   is_statement = !text.empty();
   if (!is_statement) return true;
   bool oracle = r.count("dbusername") || r.count("sql_text") || r.count("returncode") || r.count("return_code");
-  std::string user = pick(r, {"server_principal_name", "session_server_principal_name", "database_principal_name", "dbusername", "username", "user_name", "user"});
+  std::string user = pick(r, {"server_principal_name", "session_server_principal_name", "database_principal_name", "dbusername", "username",
+                              "user_name", "user"});
   std::string db = pick(r, {"database_name", "current_schema", "object_schema", "owner"});
   std::string ip = pick(r, {"client_ip", "client_address", "ip"});
   std::string host = pick(r, {"host_name", "userhost", "terminal", "client_host"});
   std::string auth = pick(r, {"authentication_type", "comment_text"});
-  if (ip.empty() && !auth.empty()) {  // Oracle: "(TYPE=(DATABASE));(CLIENT ADDRESS=((ADDRESS=(PROTOCOL=tcp)(HOST=10.20.5.31)(PORT=1521))));"
+  if (ip.empty() &&
+      !auth.empty()) {  // Oracle: "(TYPE=(DATABASE));(CLIENT ADDRESS=((ADDRESS=(PROTOCOL=tcp)(HOST=10.20.5.31)(PORT=1521))));"
     size_t h = to_lower(auth).find("(host=");
     if (h != std::string::npos) ip = auth.substr(h + 6, auth.find(')', h) - h - 6);
   }
@@ -83,7 +85,8 @@ bool from_row(const Row& r, int tz, Statement& out, bool& is_statement) {
   if (!ts.empty() && !parse_db_time(ts, tz, out.ts)) return false;
   std::string ok = to_lower(pick(r, {"succeeded"}));
   std::string rc = pick(r, {"return_code", "returncode"});
-  if (ok == "false" || ok == "0") out.error_code = pick(r, {"additional_information"}).substr(0, 64), out.error_code = out.error_code.empty() ? "failed" : out.error_code;
+  if (ok == "false" || ok == "0")
+    out.error_code = pick(r, {"additional_information"}).substr(0, 64), out.error_code = out.error_code.empty() ? "failed" : out.error_code;
   if (!rc.empty() && rc != "0") out.error_code = rc;
   uint64_t v;
   if (std::string x = pick(r, {"response_rows", "row_count"}); parse_u64(x, v)) out.rows = static_cast<int64_t>(v);
@@ -156,12 +159,15 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
       std::string n = to_lower(trim(h));
       header = header || n == "statement" || n == "sql_text" || n == "event_time" || n == "event_timestamp";
     }
-    if ((!first.empty() && first.front() == '{') || header) format = "table";
-    else if (size_t c = first.find(','); c != std::string_view::npos && c < 40 && c > 10 && first[4] == '-' &&
-                                          first.substr(0, c).find('[') == std::string_view::npos)
+    if ((!first.empty() && first.front() == '{') || header)
+      format = "table";
+    else if (size_t c = first.find(',');
+             c != std::string_view::npos && c < 40 && c > 10 && first[4] == '-' && first.substr(0, c).find('[') == std::string_view::npos)
       format = "pgcsv";  // "2026-11-30 09:30:00.001 CST,"user","db",...
-    else if (first.find("AUDIT: ") != std::string_view::npos) format = "pgaudit";
-    else format = "mariadb";
+    else if (first.find("AUDIT: ") != std::string_view::npos)
+      format = "pgaudit";
+    else
+      format = "mariadb";
   }
   auto emit = [&](Statement&& s) {
     st.statements++;
@@ -173,9 +179,12 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
       st.records++;
       DbRecord s;
       if (format == "mariadb") {
-        if (parse_mariadb_audit(line, s, tz)) emit(from_record(std::move(s)));
-        else if (std::count(line.begin(), line.end(), ',') >= 8) st.skipped++;
-        else bad(line_no, "not a server_audit record");
+        if (parse_mariadb_audit(line, s, tz))
+          emit(from_record(std::move(s)));
+        else if (std::count(line.begin(), line.end(), ',') >= 8)
+          st.skipped++;
+        else
+          bad(line_no, "not a server_audit record");
         return;
       }
       size_t a = line.find("AUDIT: ");
@@ -190,8 +199,10 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
         return;
       }
       last_pgaudit = key;
-      if (parse_pgaudit(line, s, tz)) emit(from_record(std::move(s)));
-      else bad(line_no, "not a pgaudit record");
+      if (parse_pgaudit(line, s, tz))
+        emit(from_record(std::move(s)));
+      else
+        bad(line_no, "not a pgaudit record");
     });
     return st;
   }
@@ -217,9 +228,12 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
         for (size_t c = 0; c < header.size() && c < f.size(); c++) r[header[c]] = f[c];
         ok = from_row(r, tz, s, is_statement);
       }
-      if (!ok) bad(i + 1, format == "pgcsv" ? "not a csvlog record (23 or more columns, a time first)" : "a time that does not parse");
-      else if (!is_statement) st.skipped++;
-      else emit(std::move(s));
+      if (!ok)
+        bad(i + 1, format == "pgcsv" ? "not a csvlog record (23 or more columns, a time first)" : "a time that does not parse");
+      else if (!is_statement)
+        st.skipped++;
+      else
+        emit(std::move(s));
     }
     return st;
   }
@@ -235,14 +249,19 @@ Result<AuditLogStats> read_audit_log(std::string_view text, const std::string& n
       Row r;
       for (auto [k, v] : doc.get_object()) {
         std::string key = to_lower(std::string(k));
-        if (v.is_string()) r[key] = std::string(std::string_view(v.get_string()));
-        else if (!v.is_null()) r[key] = simdjson::minify(v);
+        if (v.is_string())
+          r[key] = std::string(std::string_view(v.get_string()));
+        else if (!v.is_null())
+          r[key] = simdjson::minify(v);
       }
       Statement s;
       bool is_statement = false;
-      if (!from_row(r, tz, s, is_statement)) bad(line_no, "a time that does not parse");
-      else if (!is_statement) st.skipped++;
-      else emit(std::move(s));
+      if (!from_row(r, tz, s, is_statement))
+        bad(line_no, "a time that does not parse");
+      else if (!is_statement)
+        st.skipped++;
+      else
+        emit(std::move(s));
     });
     return st;
   }

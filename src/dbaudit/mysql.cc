@@ -61,13 +61,17 @@ class MySql : public SessionDecoder {
       size_t len = le(b, at, 3);
       if (b.size() - at - 4 < len) break;
       std::string_view payload = b.substr(at + 4, len);
-      if (dir == 0) client(payload, ts);
-      else server(payload, ts);
+      if (dir == 0)
+        client(payload, ts);
+      else
+        server(payload, ts);
       at += 4 + len;
     }
     if (dead_) return;
-    if (buf.empty()) buf.assign(b.substr(std::min(at, b.size())));
-    else buf.erase(0, at);
+    if (buf.empty())
+      buf.assign(b.substr(std::min(at, b.size())));
+    else
+      buf.erase(0, at);
   }
   void gap(int, uint64_t) override {
     // Lost bytes: packet boundaries are lost too. Pending statements end without a result.
@@ -118,8 +122,7 @@ class MySql : public SessionDecoder {
         std::erase_if(prepared_, [&](const auto& x) { return x.first == id; });
         break;
       }
-      default:
-        break;  // ping, quit, statistics...: not statements
+      default: break;  // ping, quit, statistics...: not statements
     }
   }
 
@@ -182,8 +185,10 @@ class MySql : public SessionDecoder {
       return;
     }
     if (state_ == State::kAuth || state_ == State::kLogin) {
-      if (c == 0x00) state_ = State::kCommand;  // logged in
-      else if (c == 0xff) state_ = State::kCommand;  // login failed: the session ends
+      if (c == 0x00)
+        state_ = State::kCommand;  // logged in
+      else if (c == 0xff)
+        state_ = State::kCommand;  // login failed: the session ends
       return;
     }
     if (pending_.empty()) return;
@@ -229,7 +234,8 @@ class MySql : public SessionDecoder {
           // The status flags say whether another result set follows (multi-statements).
           size_t at = 1;
           uint16_t status = 0;
-          if (c == 0xfe && p.size() < 9 && p.size() >= 5) status = static_cast<uint16_t>(le(p, 3, 2));
+          if (c == 0xfe && p.size() < 9 && p.size() >= 5)
+            status = static_cast<uint16_t>(le(p, 3, 2));
           else if (c == 0xfe) {
             uint64_t x;
             if (lenenc(p, at, x) && lenenc(p, at, x) && p.size() >= at + 2) status = static_cast<uint16_t>(le(p, at, 2));
@@ -240,8 +246,7 @@ class MySql : public SessionDecoder {
           s.rows++;
         }
         break;
-      case Resp::kPrepare:
-        break;
+      case Resp::kPrepare: break;
     }
   }
 

@@ -62,9 +62,12 @@ class Postgres : public SessionDecoder {
           std::string_view k = cstr(m, p);
           if (k.empty()) break;
           std::string_view v = cstr(m, p);
-          if (k == "user") sess_->user = std::string(v);
-          else if (k == "database") sess_->database = std::string(v);
-          else if (k == "application_name") sess_->program = std::string(v);
+          if (k == "user")
+            sess_->user = std::string(v);
+          else if (k == "database")
+            sess_->database = std::string(v);
+          else if (k == "application_name")
+            sess_->program = std::string(v);
         }
         startup_ = false;
         continue;
@@ -88,8 +91,10 @@ class Postgres : public SessionDecoder {
       if (b.size() - at - 1 < len) break;
       std::string_view m = std::string_view(b).substr(at + 5, len - 4);
       at += 1 + len;
-      if (dir == 0) client(type, m, ts);
-      else server(type, m, ts);
+      if (dir == 0)
+        client(type, m, ts);
+      else
+        server(type, m, ts);
     }
     b.erase(0, std::min(at, b.size()));
     if (b.size() > 2 * kMaxMessage) fail();
@@ -132,25 +137,24 @@ class Postgres : public SessionDecoder {
         begin(it == portals_.end() ? std::string("/* portal */") : it->second, "execute", ts);
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   void server(char type, std::string_view m, int64_t ts) {
     if (pending_.empty()) return;
     Statement& s = pending_.front();
     switch (type) {
-      case 'D':
-        s.rows = std::max<int64_t>(s.rows, 0) + 1;
-        break;
+      case 'D': s.rows = std::max<int64_t>(s.rows, 0) + 1; break;
       case 'C': {  // CommandComplete: "SELECT 5", "INSERT 0 1", "UPDATE 3", "COPY 10"
         size_t p = 0;
         std::string_view tag = cstr(m, p);
         size_t sp = tag.rfind(' ');
         uint64_t n = 0;
         if (sp != std::string_view::npos && parse_u64(tag.substr(sp + 1), n)) {
-          if (starts_with(tag, "SELECT") || starts_with(tag, "FETCH")) s.rows = static_cast<int64_t>(n);
-          else s.affected = std::max<int64_t>(s.affected, 0) + static_cast<int64_t>(n);
+          if (starts_with(tag, "SELECT") || starts_with(tag, "FETCH"))
+            s.rows = static_cast<int64_t>(n);
+          else
+            s.affected = std::max<int64_t>(s.affected, 0) + static_cast<int64_t>(n);
         }
         if (s.kind == "execute") finish(ts);
         break;
@@ -160,8 +164,10 @@ class Postgres : public SessionDecoder {
         while (p < m.size() && m[p] != '\0') {
           char f = m[p++];
           std::string_view v = cstr(m, p);
-          if (f == 'C') s.error_code = std::string(v);
-          else if (f == 'M') s.error_message = std::string(v.substr(0, 512));
+          if (f == 'C')
+            s.error_code = std::string(v);
+          else if (f == 'M')
+            s.error_message = std::string(v.substr(0, 512));
         }
         if (s.kind == "execute") finish(ts);
         break;
@@ -171,8 +177,7 @@ class Postgres : public SessionDecoder {
       case 'Z':  // ReadyForQuery: the simple query's end
         if (s.kind == "query") finish(ts);
         break;
-      default:
-        break;
+      default: break;
     }
   }
   void finish(int64_t ts) { emit_front(ts); }
@@ -253,7 +258,8 @@ class Sniffer : public capture::FlowHandler {
 
 }  // namespace
 
-std::unique_ptr<capture::FlowHandler> make_postgres_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st) {
+std::unique_ptr<capture::FlowHandler> make_postgres_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e,
+                                                            DecoderStats& st) {
   return std::make_unique<Postgres>(info, std::move(s), std::move(e), st);
 }
 
@@ -272,11 +278,16 @@ capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink
       std::swap(fi.client, fi.server);
     }
     std::unique_ptr<capture::FlowHandler> h;
-    if (k == 1) h = make_mysql_decoder(fi, on_statement, on_session, stats);
-    else if (k == 2) h = make_postgres_decoder(fi, on_statement, on_session, stats);
-    else if (k == 3) h = make_tds_decoder(fi, on_statement, on_session, stats);
-    else if (!info.midstream) h = std::make_unique<Sniffer>(fi, on_statement, on_session, stats);
-    else return nullptr;  // a mid-stream flow on an unknown port: no first bytes to tell
+    if (k == 1)
+      h = make_mysql_decoder(fi, on_statement, on_session, stats);
+    else if (k == 2)
+      h = make_postgres_decoder(fi, on_statement, on_session, stats);
+    else if (k == 3)
+      h = make_tds_decoder(fi, on_statement, on_session, stats);
+    else if (!info.midstream)
+      h = std::make_unique<Sniffer>(fi, on_statement, on_session, stats);
+    else
+      return nullptr;  // a mid-stream flow on an unknown port: no first bytes to tell
     return flip ? std::make_unique<Flipped>(std::move(h)) : std::move(h);
   };
 }

@@ -31,8 +31,8 @@ std::string join(const std::vector<std::string>& v) {
 // "07:30-18:30" into minutes of the day.
 static bool parse_hours(const std::string& v, int& from, int& to) {
   int h1, m1, h2, m2;
-  if (std::sscanf(v.c_str(), "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4 || h1 < 0 || h1 > 24 || h2 < 0 || h2 > 24 || m1 < 0 || m1 > 59 || m2 < 0 ||
-      m2 > 59)
+  if (std::sscanf(v.c_str(), "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4 || h1 < 0 || h1 > 24 || h2 < 0 || h2 > 24 || m1 < 0 || m1 > 59 ||
+      m2 < 0 || m2 > 59)
     return false;
   from = h1 * 60 + m1;
   to = h2 * 60 + m2;
@@ -153,9 +153,10 @@ bool switches_audit_off(const std::string& text) {
            t.find("=0") != std::string::npos || t.find(", 0") != std::string::npos || t.find("false") != std::string::npos;
   };
   return (all({"server_audit_logging"}) && off()) || all({"uninstall", "server_audit"}) || (all({"pgaudit.log"}) && off()) ||
-         all({"drop", "extension", "pgaudit"}) || (all({"log_statement"}) && all({"none"})) || (all({"server audit"}) && all({"state"}) && off()) ||
-         all({"drop", "server audit"}) || (all({"audit specification"}) && all({"state"}) && off()) || all({"noaudit"}) ||
-         (all({"audit_trail"}) && all({"none"})) || (all({"c2 audit mode"}) && off());
+         all({"drop", "extension", "pgaudit"}) || (all({"log_statement"}) && all({"none"})) ||
+         (all({"server audit"}) && all({"state"}) && off()) || all({"drop", "server audit"}) ||
+         (all({"audit specification"}) && all({"state"}) && off()) || all({"noaudit"}) || (all({"audit_trail"}) && all({"none"})) ||
+         (all({"c2 audit mode"}) && off());
 }
 
 std::vector<DbAlert> single(const Statement& s, const Policy& p, const Dims& d) {
@@ -191,8 +192,10 @@ std::vector<DbAlert> single(const Statement& s, const Policy& p, const Dims& d) 
     add("no_where", "high", q.operation + " without WHERE on " + join(q.tables));
   if (q.into_outfile) add("export", "high", "data exported to a file (" + join(q.tables) + ")");
   bool dml = q.operation == "select" || q.operation == "insert" || q.operation == "update" || q.operation == "delete";
-  if (!dml && switches_audit_off(s.text)) add("audit_off", "critical", "the database's own audit switched off");
-  else if (q.operation == "drop" || q.operation == "truncate" || q.operation == "alter") add("ddl", "medium", q.operation + " " + join(q.tables));
+  if (!dml && switches_audit_off(s.text))
+    add("audit_off", "critical", "the database's own audit switched off");
+  else if (q.operation == "drop" || q.operation == "truncate" || q.operation == "alter")
+    add("ddl", "medium", q.operation + " " + join(q.tables));
   if (q.operation == "grant" || q.operation == "revoke") add("privilege", "high", q.operation);
   return out;
 }
@@ -232,7 +235,8 @@ std::vector<DbAlert> Auditor::check(const Statement& s) {
     int64_t local = s.ts / 1000000000LL + p_.tz_offset_min * 60LL;
     int minute = static_cast<int>((local % 86400 + 86400) % 86400 / 60);
     int wday = static_cast<int>(((local / 86400) % 7 + 7 + 3) % 7) + 1;  // 1970-01-01 was a Thursday (4)
-    bool on = minute >= p_.duty_start_min && minute < p_.duty_end_min && std::find(p_.duty_days.begin(), p_.duty_days.end(), wday) != p_.duty_days.end();
+    bool on = minute >= p_.duty_start_min && minute < p_.duty_end_min &&
+              std::find(p_.duty_days.begin(), p_.duty_days.end(), wday) != p_.duty_days.end();
     if (!on && once(a.raised_duty, 8 * kHour)) {
       char when[32];
       std::snprintf(when, sizeof when, "day %d %02d:%02d", wday, minute / 60, minute % 60);
@@ -287,7 +291,8 @@ void Auditor::cross(const Statement& s, const Dims& d, Account& a, std::vector<D
                          " times with different values within the window: a ranking taken piece by piece",
                      evidence([&](const Seen& x) { return x.fingerprint == q.fingerprint_hash; })});
     } else if (doc && drug && !(d.doctor && d.drug) && fresh(a.raised_split)) {
-      out.push_back({"tongfang", "critical", "aggregates over prescriptions by doctor and by drug in separate queries (统方 split over queries)",
+      out.push_back({"tongfang", "critical",
+                     "aggregates over prescriptions by doctor and by drug in separate queries (统方 split over queries)",
                      evidence([](const Seen& x) { return x.aggregate; })});
     }
     return;
@@ -298,7 +303,8 @@ void Auditor::cross(const Statement& s, const Dims& d, Account& a, std::vector<D
     if (!x.aggregate) doc = doc || x.doctor, drug = drug || x.drug;
   if (doc && drug && a.presc_rows >= p_.prescription_detail_rows && fresh(a.raised_detail))
     out.push_back({"tongfang", "high",
-                   std::to_string(a.presc_rows) + " rows of prescription detail with doctors and drugs read within the window (" + join(d.presc) + ")",
+                   std::to_string(a.presc_rows) + " rows of prescription detail with doctors and drugs read within the window (" +
+                       join(d.presc) + ")",
                    evidence([](const Seen& x) { return !x.aggregate; })});
 }
 

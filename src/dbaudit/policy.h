@@ -21,7 +21,7 @@ using NameSet = std::unordered_set<std::string>;
 
 struct Policy {
   NameSet prescription_tables, patient_tables, doctor_columns, drug_columns;  // lower-case
-  std::vector<std::string> tools;                                            // lower-case, matched as parts of the program name
+  std::vector<std::string> tools;                                             // lower-case, matched as parts of the program name
   int64_t bulk_patient_rows = 1000;
   // Accounts: the HIS application's own (the normal path: not held to the cross-statement
   // extraction rules), report accounts (doctor totals for performance pay are their job), and
@@ -36,7 +36,7 @@ struct Policy {
   bool off_duty_check = true;
   // Cross-statement windows.
   int64_t window_ns = 3600LL * 1000000000LL;
-  int ranking_repeats = 3;                 // the same per-doctor/per-drug ranking with different values
+  int ranking_repeats = 3;                  // the same per-doctor/per-drug ranking with different values
   int64_t prescription_detail_rows = 5000;  // rows of prescription detail read by one account in a window
   // Baseline: hours of history before it judges, and how far above normal is unusual.
   int baseline_learn_hours = 24;
@@ -48,10 +48,10 @@ struct Policy {
 std::string load_policy(const std::string& path, Policy& out);
 
 struct DbAlert {
-  std::string kind;    // tongfang, bulk_patient_read, tool_access, no_where, export, ddl, privilege, audit_off,
-                       // unapproved_client, unapproved_account, off_duty, baseline
-  std::string level;   // critical, high, medium
-  std::string reason;  // what in the statement(s) made it one
+  std::string kind;                     // tongfang, bulk_patient_read, tool_access, no_where, export, ddl, privilege, audit_off,
+                                        // unapproved_client, unapproved_account, off_duty, baseline
+  std::string level;                    // critical, high, medium
+  std::string reason;                   // what in the statement(s) made it one
   std::vector<std::string> statements;  // the evidence: the statement, or every statement of a cross-statement alert
 };
 
@@ -79,9 +79,10 @@ class Auditor {
   };
   struct Account {
     int64_t last = 0;
-    std::deque<Seen> presc;               // prescription statements in the window
-    int64_t presc_rows = 0;               // rows among them without aggregates
-    int64_t raised_split = 0, raised_ranking = 0, raised_detail = 0, raised_client = 0, raised_account = 0, raised_duty = 0, raised_baseline = 0;
+    std::deque<Seen> presc;  // prescription statements in the window
+    int64_t presc_rows = 0;  // rows among them without aggregates
+    int64_t raised_split = 0, raised_ranking = 0, raised_detail = 0, raised_client = 0, raised_account = 0, raised_duty = 0,
+            raised_baseline = 0;
     // Baseline: rows read per hour.
     int64_t hour = -1, hour_rows = 0, hours = 0;
     double mean = 0, m2 = 0;

@@ -20,8 +20,8 @@ struct Session {
   capture::Endpoint client, server;
   std::string user, database, program, server_version;
   std::string client_host;       // the workstation name the client gave (TDS Login7)
-  bool tls = false;        // the connection switched to TLS: statements are not visible
-  bool midstream = false;  // joined after the login: user/database unknown
+  bool tls = false;              // the connection switched to TLS: statements are not visible
+  bool midstream = false;        // joined after the login: user/database unknown
   bool login_encrypted = false;  // TDS login-only encryption: the statements are clear, the login is not
 };
 
@@ -50,12 +50,12 @@ using SessionSink = std::function<void(const Session&)>;  // once per session, a
 struct DecoderOptions {
   std::vector<uint16_t> mysql_ports{3306}, postgres_ports{5432}, tds_ports{1433};
 };
-capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink on_session, DecoderStats& stats,
-                                         DecoderOptions opt = {});
+capture::Reassembler::Factory db_factory(StatementSink on_statement, SessionSink on_session, DecoderStats& stats, DecoderOptions opt = {});
 
 // The decoders themselves (tests drive them directly with byte streams).
 std::unique_ptr<capture::FlowHandler> make_mysql_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st);
-std::unique_ptr<capture::FlowHandler> make_postgres_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st);
+std::unique_ptr<capture::FlowHandler> make_postgres_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e,
+                                                            DecoderStats& st);
 std::unique_ptr<capture::FlowHandler> make_tds_decoder(const capture::FlowInfo& info, StatementSink s, SessionSink e, DecoderStats& st);
 
 }  // namespace wardsec::dbaudit

@@ -36,9 +36,10 @@ void add_unique(std::vector<std::string>& v, std::string s) {
 bool word(const SqlToken& t, std::string_view w) { return iequals(t.text, w); }
 
 const char* kAggregates[] = {"count", "sum", "avg", "min", "max", "group_concat", "string_agg", "listagg", "stddev", "variance", "median"};
-const char* kOperations[] = {"select", "insert", "update", "delete", "create", "drop", "alter", "grant", "revoke", "truncate",
-                             "call", "exec", "execute", "set", "show", "use", "begin", "commit", "rollback", "copy", "load",
-                             "replace", "merge", "with", "explain", "describe", "desc", "declare", "waitfor", "shutdown", "handler"};
+const char* kOperations[] = {"select",  "insert",   "update",   "delete",  "create",  "drop",     "alter",  "grant",
+                             "revoke",  "truncate", "call",     "exec",    "execute", "set",      "show",   "use",
+                             "begin",   "commit",   "rollback", "copy",    "load",    "replace",  "merge",  "with",
+                             "explain", "describe", "desc",     "declare", "waitfor", "shutdown", "handler"};
 
 }  // namespace
 
@@ -58,10 +59,14 @@ std::string shape_of(std::string_view q) {
     if (c == '\'') {
       size_t j = i + 1;
       while (j < q.size()) {
-        if (q[j] == '\\') j += 2;
-        else if (q[j] == '\'' && j + 1 < q.size() && q[j + 1] == '\'') j += 2;
-        else if (q[j] == '\'') break;
-        else j++;
+        if (q[j] == '\\')
+          j += 2;
+        else if (q[j] == '\'' && j + 1 < q.size() && q[j + 1] == '\'')
+          j += 2;
+        else if (q[j] == '\'')
+          break;
+        else
+          j++;
       }
       if (j >= q.size()) return {};  // unterminated: let the lexer decide
       out += '?';
@@ -220,8 +225,10 @@ SqlInfo analyze_uncached(std::string_view sql) {
     if (k.type == 'K' && word(k, "into")) {
       std::string n = next_ident(i + 1);
       size_t j = i + 1;
-      if (j < t.size() && (word(t[j], "outfile") || word(t[j], "dumpfile"))) info.into_outfile = true;
-      else add_unique(info.tables, n);
+      if (j < t.size() && (word(t[j], "outfile") || word(t[j], "dumpfile")))
+        info.into_outfile = true;
+      else
+        add_unique(info.tables, n);
       continue;
     }
     if (k.type == 'E' && (word(k, "update") || word(k, "truncate") || word(k, "drop") || word(k, "alter") || word(k, "create"))) {
@@ -263,8 +270,8 @@ SqlInfo analyze_uncached(std::string_view sql) {
       continue;
     }
     if (k.type == 'b' && word(k, "rownum")) info.has_limit = true;
-    if (clause == kSelectList && depth == 0 && k.text == "*" && i > 0 && (t[i - 1].type == ',' || t[i - 1].type == '.' || t[i - 1].type == 'E' ||
-                                                                          word(t[i - 1], "distinct")))
+    if (clause == kSelectList && depth == 0 && k.text == "*" && i > 0 &&
+        (t[i - 1].type == ',' || t[i - 1].type == '.' || t[i - 1].type == 'E' || word(t[i - 1], "distinct")))
       info.star = true;
     if (k.type == 'f') {
       std::string f = lower(k.text);
@@ -276,9 +283,12 @@ SqlInfo analyze_uncached(std::string_view sql) {
       std::string id = ident(k.text);
       // An alias after a table or a column ("FROM presc p", "sum(x) total") is not a column.
       bool after_table = i > 0 && (t[i - 1].type == 'b' || t[i - 1].type == 'w' || t[i - 1].type == ')' || word(t[i - 1], "as"));
-      if (clause == kFrom && !after_table && (i == 0 || t[i - 1].type == ',')) add_unique(info.tables, next_ident(i));
-      else if (clause == kGroup) add_unique(info.group_by, strip_qualifier(id));
-      else if ((clause == kSelectList || clause == kWhere || clause == kOther) && !after_table) add_unique(info.columns, strip_qualifier(id));
+      if (clause == kFrom && !after_table && (i == 0 || t[i - 1].type == ','))
+        add_unique(info.tables, next_ident(i));
+      else if (clause == kGroup)
+        add_unique(info.group_by, strip_qualifier(id));
+      else if ((clause == kSelectList || clause == kWhere || clause == kOther) && !after_table)
+        add_unique(info.columns, strip_qualifier(id));
     }
   }
   return info;

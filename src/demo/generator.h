@@ -19,7 +19,9 @@ class Generator {
  private:
   std::string pick(const char* const* list, size_t n);
   template <size_t N>
-  std::string pick(const char* const (&list)[N]) { return pick(list, N); }
+  std::string pick(const char* const (&list)[N]) {
+    return pick(list, N);
+  }
   int uniform(int lo, int hi);
   std::string header(int pri, int64_t ts, const std::string& host, const std::string& tag);
   std::string ip(const char* prefix, int lo, int hi);
@@ -34,7 +36,8 @@ class Generator {
   std::string switch_log(int64_t ts);
   std::string his_app(int64_t ts);
   std::string db_server(int64_t ts);
-  std::string db_statement(int64_t ts, const std::string& user, const std::string& ip, const std::string& program, const std::string& stmt, int rows);
+  std::string db_statement(int64_t ts, const std::string& user, const std::string& ip, const std::string& program, const std::string& stmt,
+                           int rows);
   std::string auditd(int64_t ts);
   std::string sudo(int64_t ts);
   std::string pacs(int64_t ts);

@@ -12,9 +12,8 @@ namespace {
 constexpr int64_t kNone = INT64_MIN;
 
 bool has_upper_bound(const Correlation& c) {
-  return std::any_of(c.condition.begin(), c.condition.end(), [](const auto& b) {
-    return b.first != Correlation::kGt && b.first != Correlation::kGte;
-  });
+  return std::any_of(c.condition.begin(), c.condition.end(),
+                     [](const auto& b) { return b.first != Correlation::kGt && b.first != Correlation::kGte; });
 }
 
 bool needs_value(const Correlation& c) {
@@ -111,8 +110,10 @@ void Correlator::feed(size_t ci, const Input& in, std::vector<CorrelationHit>& o
     if (g.chain.size() != n) g.chain.assign(n, kNone);
     for (auto& t : g.chain)
       if (t != kNone && in.ts - t > span) t = kNone;
-    if (pos == 0) g.chain[0] = in.ts;
-    else if (g.chain[pos - 1] != kNone) g.chain[pos] = std::max(g.chain[pos], g.chain[pos - 1]);
+    if (pos == 0)
+      g.chain[0] = in.ts;
+    else if (g.chain[pos - 1] != kNone)
+      g.chain[pos] = std::max(g.chain[pos], g.chain[pos - 1]);
     if (g.chain[n - 1] != kNone) fire(ci, g, static_cast<double>(n), out);
     return;
   }

@@ -33,10 +33,10 @@ namespace wardsec::detect {
 struct CorrelationHit {
   size_t correlation = 0;  // index into RuleSet::correlations()
   int64_t first_ts = 0, last_ts = 0;
-  double value = 0;  // the count, distinct count, sum or average that met the condition
+  double value = 0;                                        // the count, distinct count, sum or average that met the condition
   std::vector<std::pair<std::string, std::string>> group;  // group-by field -> value
-  std::vector<uint64_t> events;  // references of the contributing events (the last max_refs)
-  uint64_t event_count = 0;      // all contributing events
+  std::vector<uint64_t> events;                            // references of the contributing events (the last max_refs)
+  uint64_t event_count = 0;                                // all contributing events
 };
 
 class Correlator {

@@ -22,7 +22,7 @@ struct Db {
 std::vector<std::string> lookup_names(const SourceMapping* src, const std::string& field) {
   std::vector<std::string> names;
   auto add_forms = [&](const std::string& f) {
- for (const char* prefix : {"", "Event.EventData.", "Event.System.", "Event.UserData.", "EventData.", "System."})
+    for (const char* prefix : {"", "Event.EventData.", "Event.System.", "Event.UserData.", "EventData.", "System."})
       names.push_back(prefix + f);
   };
   if (src) {
@@ -56,7 +56,7 @@ struct Engine::Impl {
   std::vector<Db> dbs;
   std::unordered_map<const Matcher*, uint32_t> id_of;
   std::vector<std::vector<uint32_t>> rules_of;  // matcher id -> rules using it
-  std::vector<char> compiled;                    // matcher id -> scanned by vectorscan
+  std::vector<char> compiled;                   // matcher id -> scanned by vectorscan
   struct FieldDb {
     int db;
     std::string field;  // the Sigma field (for UserData lookups)
@@ -69,7 +69,7 @@ struct Engine::Impl {
     std::unordered_map<FieldId, std::vector<std::pair<int, int>>> by_id;
     int keyword_db = -1;
     std::vector<size_t> always;  // rules evaluated on every event this route accepts
-    bool memo_ok = false;  // its events query only tests named fields (see accepted_routes)
+    bool memo_ok = false;        // its events query only tests named fields (see accepted_routes)
   };
   // Which routes accept an event. Route queries usually test a few low-cardinality fields
   // (event.dataset, Channel, EventID): the answers for all such routes are remembered per
@@ -274,8 +274,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
     for (;;) {
       hs_compile_error_t* err = nullptr;
       if (pats.empty()) break;
-      if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK,
-                           nullptr, &db.db, &err) == HS_SUCCESS)
+      if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr, &db.db,
+                           &err) == HS_SUCCESS)
         break;
       int bad = err ? err->expression : -1;
       std::string msg = err && err->message ? err->message : "unknown error";

@@ -24,8 +24,7 @@ class Engine {
   std::vector<size_t> match(const Event& ev) const;
 
   struct Stats {
-    size_t rules = 0, routed_rules = 0, matchers = 0, compiled = 0, pcre_fallback = 0, always_evaluated = 0,
-           databases = 0;
+    size_t rules = 0, routed_rules = 0, matchers = 0, compiled = 0, pcre_fallback = 0, always_evaluated = 0, databases = 0;
   };
   const Stats& stats() const { return stats_; }
   // Events seen and rules whose condition was evaluated (the rest were ruled out by the scan).

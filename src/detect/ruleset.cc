@@ -97,8 +97,7 @@ std::unique_ptr<Condition> rename_refs(const Condition& c, const std::string& pr
   out->kind = c.kind;
   out->name = c.name;
   if (c.kind == Condition::kRef) out->name = prefix + c.name;
-  if (c.kind == Condition::kOneOf || c.kind == Condition::kAllOf)
-    out->name = c.name == "them" ? prefix + "*" : prefix + c.name;
+  if (c.kind == Condition::kOneOf || c.kind == Condition::kAllOf) out->name = c.name == "them" ? prefix + "*" : prefix + c.name;
   for (const auto& k : c.kids) out->kids.push_back(rename_refs(*k, prefix));
   return out;
 }
@@ -175,8 +174,8 @@ void RuleSet::finish() {
       } else if (auto jt = corr_by_ref.find(ref); jt != corr_by_ref.end() && jt->second != ci) {
         lc.refs.push_back({true, jt->second, pos, correlations_[jt->second].corr.name});
       } else {
-        errors_.push_back({lc.corr.file, lc.corr.line,
-                           "correlation '" + lc.corr.title + "' names rule '" + ref + "', which is not loaded"});
+        errors_.push_back(
+            {lc.corr.file, lc.corr.line, "correlation '" + lc.corr.title + "' names rule '" + ref + "', which is not loaded"});
         bad[ci] = true;
       }
     }
@@ -184,8 +183,8 @@ void RuleSet::finish() {
       for (const auto& rf : per_rule)
         if (const std::string& rname = rf.first;
             !std::any_of(lc.refs.begin(), lc.refs.end(), [&rname](const auto& r) { return r.name == rname; })) {
-          errors_.push_back({lc.corr.file, lc.corr.line, "alias '" + alias + "' names rule '" + rname +
-                                                             "', which the correlation does not reference by name"});
+          errors_.push_back({lc.corr.file, lc.corr.line,
+                             "alias '" + alias + "' names rule '" + rname + "', which the correlation does not reference by name"});
           bad[ci] = true;
         }
   }

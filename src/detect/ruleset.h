@@ -35,8 +35,8 @@ class Mapping {
 struct LoadedRule {
   Rule rule;
   const SourceMapping* source = nullptr;  // nullptr: no mapping for its logsource
-  bool standalone = true;  // raises alerts itself (false when only correlations use it)
-  std::vector<size_t> correlations;  // correlations that reference this rule
+  bool standalone = true;                 // raises alerts itself (false when only correlations use it)
+  std::vector<size_t> correlations;       // correlations that reference this rule
 };
 
 // A correlation with its references resolved: each is a rule or another correlation.

@@ -18,12 +18,10 @@
 
 namespace wardsec::detect {
 
-std::string LoadError::to_string() const {
-  return file + (line ? ":" + std::to_string(line) : std::string()) + ": " + reason;
-}
+std::string LoadError::to_string() const { return file + (line ? ":" + std::to_string(line) : std::string()) + ": " + reason; }
 
-using internal::Mods;
 using internal::compile_value;
+using internal::Mods;
 using internal::parse_mods;
 
 namespace {
@@ -143,9 +141,8 @@ std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() 
 
 // Detections of a map (a rule's `detection` or a filter's `filter`), leaving out the keys
 // that are not detections; returns the condition node.
-std::optional<RuleError> load_detections(const YAML::Node& det, const LoadOptions& opt,
-                                         std::map<std::string, Detection>& out, YAML::Node& cond,
-                                         std::initializer_list<const char*> skip) {
+std::optional<RuleError> load_detections(const YAML::Node& det, const LoadOptions& opt, std::map<std::string, Detection>& out,
+                                         YAML::Node& cond, std::initializer_list<const char*> skip) {
   for (const auto& kv : det) {
     std::string name = kv.first.Scalar();
     if (name == "condition") {
@@ -179,8 +176,10 @@ std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt
   if (auto e = load_detections(det, opt, r.detections, cond, {"timeframe"})) return e;
   if (!cond) return RuleError{det.Mark().line + 1, "detection has no condition"};
   std::vector<std::string> conds;
-  if (cond.IsScalar()) conds.push_back(cond.Scalar());
-  else if (cond.IsSequence()) conds = string_list(cond);
+  if (cond.IsScalar())
+    conds.push_back(cond.Scalar());
+  else if (cond.IsSequence())
+    conds = string_list(cond);
   if (conds.empty()) return RuleError{cond.Mark().line + 1, "condition must be a string or a list of strings"};
   for (const auto& c : conds) {
     auto parsed = parse_condition(c);
@@ -190,7 +189,6 @@ std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt
   }
   return std::nullopt;
 }
-
 
 std::optional<RuleError> load_filter(const YAML::Node& doc, const LoadOptions& opt, Filter& f) {
   f.id = scalar(doc["id"]);
@@ -206,8 +204,10 @@ std::optional<RuleError> load_filter(const YAML::Node& doc, const LoadOptions& o
   if (!rules) return RuleError{body.Mark().line + 1, "filter has no 'rules' (a list of rule ids or names, or 'any')"};
   if (rules.IsScalar()) {
     std::string v = rules.Scalar();
-    if (v == "any" || v == "all") f.any_rule = true;
-    else f.rules.push_back(v);
+    if (v == "any" || v == "all")
+      f.any_rule = true;
+    else
+      f.rules.push_back(v);
   } else if (rules.IsSequence()) {
     f.rules = string_list(rules);
     f.any_rule = f.rules.empty();
@@ -240,25 +240,28 @@ std::optional<RuleError> load_correlation(const YAML::Node& doc, Correlation& c)
   std::string type = scalar(body["type"]);
   static const std::pair<const char*, Correlation::Type> kTypes[] = {
       {"event_count", Correlation::kEventCount}, {"value_count", Correlation::kValueCount},
-      {"temporal", Correlation::kTemporal},       {"temporal_ordered", Correlation::kTemporalOrdered},
-      {"value_sum", Correlation::kValueSum},      {"value_avg", Correlation::kValueAvg}};
+      {"temporal", Correlation::kTemporal},      {"temporal_ordered", Correlation::kTemporalOrdered},
+      {"value_sum", Correlation::kValueSum},     {"value_avg", Correlation::kValueAvg}};
   bool known = false;
   for (const auto& [n, t] : kTypes)
     if (type == n) {
       c.type = t;
       known = true;
     }
-  if (!known)
-    return RuleError{at("type"), type.empty() ? "correlation has no type"
-                                              : "unsupported correlation type '" + type + "'"};
+  if (!known) return RuleError{at("type"), type.empty() ? "correlation has no type" : "unsupported correlation type '" + type + "'"};
   const YAML::Node rules = body["rules"];
-  if (rules && rules.IsScalar()) c.rules.push_back(rules.Scalar());
-  else c.rules = string_list(rules);
+  if (rules && rules.IsScalar())
+    c.rules.push_back(rules.Scalar());
+  else
+    c.rules = string_list(rules);
   if (c.rules.empty()) return RuleError{at("rules"), "correlation names no rules"};
   const YAML::Node gb = body["group-by"];
-  if (gb && gb.IsScalar()) c.group_by.push_back(gb.Scalar());
-  else if (gb && !gb.IsSequence()) return RuleError{at("group-by"), "group-by must be a list of fields"};
-  else c.group_by = string_list(gb);
+  if (gb && gb.IsScalar())
+    c.group_by.push_back(gb.Scalar());
+  else if (gb && !gb.IsSequence())
+    return RuleError{at("group-by"), "group-by must be a list of fields"};
+  else
+    c.group_by = string_list(gb);
   if (const YAML::Node al = body["aliases"]; al) {
     if (!al.IsMap()) return RuleError{at("aliases"), "aliases must map alias names to {rule name: field}"};
     for (const auto& kv : al) {
@@ -269,7 +272,9 @@ std::optional<RuleError> load_correlation(const YAML::Node& doc, Correlation& c)
   std::string ts = scalar(body["timespan"]);
   if (ts.empty()) ts = scalar(body["timeframe"]);  // the draft name
   auto span = parse_timespan(ts);
-  if (!span) return RuleError{at("timespan"), ts.empty() ? "correlation has no timespan" : "timespan '" + ts + "' is not a number followed by s, m, h or d"};
+  if (!span)
+    return RuleError{at("timespan"),
+                     ts.empty() ? "correlation has no timespan" : "timespan '" + ts + "' is not a number followed by s, m, h or d"};
   c.timespan_ns = *span;
   const YAML::Node cond = body["condition"];
   bool temporal = c.type == Correlation::kTemporal || c.type == Correlation::kTemporalOrdered;
@@ -282,8 +287,10 @@ std::optional<RuleError> load_correlation(const YAML::Node& doc, Correlation& c)
       std::string k = kv.first.Scalar();
       int line = kv.first.Mark().line + 1;
       if (k == "field") {
-        if (kv.second.IsScalar()) c.field = kv.second.Scalar();
-        else return RuleError{line, "condition field must be one field name"};
+        if (kv.second.IsScalar())
+          c.field = kv.second.Scalar();
+        else
+          return RuleError{line, "condition field must be one field name"};
         continue;
       }
       const Correlation::Op* op = nullptr;
@@ -301,9 +308,12 @@ std::optional<RuleError> load_correlation(const YAML::Node& doc, Correlation& c)
   }
   if (!temporal && c.condition.empty()) return RuleError{at("condition"), "correlation condition has no bound (gt, gte, lt, lte, eq, neq)"};
   bool needs_field = c.type == Correlation::kValueCount || c.type == Correlation::kValueSum || c.type == Correlation::kValueAvg;
-  if (needs_field && c.field.empty()) return RuleError{at("condition"), std::string(Correlation::type_name(c.type)) + " correlation needs condition.field"};
-  if (const YAML::Node g = body["generate"]; g) c.generate = scalar(g) == "true";
-  else if (const YAML::Node g2 = doc["generate"]; g2) c.generate = scalar(g2) == "true";
+  if (needs_field && c.field.empty())
+    return RuleError{at("condition"), std::string(Correlation::type_name(c.type)) + " correlation needs condition.field"};
+  if (const YAML::Node g = body["generate"]; g)
+    c.generate = scalar(g) == "true";
+  else if (const YAML::Node g2 = doc["generate"]; g2)
+    c.generate = scalar(g2) == "true";
   return std::nullopt;
 }
 
@@ -323,8 +333,12 @@ const char* Correlation::type_name(Type t) {
 
 bool correlation_condition_holds(const Correlation& c, double v) {
   for (const auto& [op, b] : c.condition) {
-    bool ok = op == Correlation::kGt ? v > b : op == Correlation::kGte ? v >= b : op == Correlation::kLt ? v < b
-            : op == Correlation::kLte ? v <= b : op == Correlation::kEq ? v == b : v != b;
+    bool ok = op == Correlation::kGt    ? v > b
+              : op == Correlation::kGte ? v >= b
+              : op == Correlation::kLt  ? v < b
+              : op == Correlation::kLte ? v <= b
+              : op == Correlation::kEq  ? v == b
+                                        : v != b;
     if (!ok) return false;
   }
   return true;
@@ -357,9 +371,12 @@ std::vector<std::string> split_json_objects(std::string_view t) {
   for (size_t i = 0; i < t.size(); i++) {
     char c = t[i];
     if (in_str) {
-      if (esc) esc = false;
-      else if (c == '\\') esc = true;
-      else if (c == '"') in_str = false;
+      if (esc)
+        esc = false;
+      else if (c == '\\')
+        esc = true;
+      else if (c == '"')
+        in_str = false;
       continue;
     }
     if (c == '"') {
@@ -389,7 +406,8 @@ LoadResult load_rule_text(const std::string& text, const std::string& name, cons
     unsigned char c = static_cast<unsigned char>(text[i]);
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
       int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(i), '\n'));
-      res.errors.push_back({name, line, "control character 0x" + hex(&text[i], 1) + " at byte " + std::to_string(i) + " is not allowed in YAML"});
+      res.errors.push_back(
+          {name, line, "control character 0x" + hex(&text[i], 1) + " at byte " + std::to_string(i) + " is not allowed in YAML"});
       return res;
     }
   }
@@ -439,15 +457,19 @@ LoadResult load_rule_text(const std::string& text, const std::string& name, cons
       if (doc["correlation"]) {
         Correlation c;
         c.file = name;
-        if (auto e = load_correlation(doc, c)) res.errors.push_back({name, e->line, e->reason});
-        else res.correlations.push_back(std::move(c));
+        if (auto e = load_correlation(doc, c))
+          res.errors.push_back({name, e->line, e->reason});
+        else
+          res.correlations.push_back(std::move(c));
         continue;
       }
       if (doc["filter"] && !doc["detection"]) {
         Filter f;
         f.file = name;
-        if (auto e = load_filter(doc, opt, f)) res.errors.push_back({name, e->line, e->reason});
-        else res.filters.push_back(std::move(f));
+        if (auto e = load_filter(doc, opt, f))
+          res.errors.push_back({name, e->line, e->reason});
+        else
+          res.filters.push_back(std::move(f));
         continue;
       }
     } catch (const YAML::Exception& e) {

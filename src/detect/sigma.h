@@ -30,13 +30,13 @@ struct Matcher {
   std::vector<Seg> segs;
   bool cased = false;
   // kRegex
-  std::shared_ptr<void> re;  // pcre2_code*, freed by its deleter; shared because matchers are copied
+  std::shared_ptr<void> re;                       // pcre2_code*, freed by its deleter; shared because matchers are copied
   bool re_i = false, re_m = false, re_s = false;  // the rule's regex flags
   // Set by the compiled engine that owns the rule set: this matcher's slot in its scan
   // results (kNotCompiled when the engine evaluates it directly).
   mutable uint32_t engine_slot = kNotCompiled;
   static constexpr uint32_t kNotCompiled = 0xffffffffu;
-  std::string source;        // the value as written, for messages
+  std::string source;  // the value as written, for messages
   // kCidr
   std::optional<Cidr> cidr;
   // kNumber: op and bound; kTime: the same, on a part of a date
@@ -54,9 +54,9 @@ struct Matcher {
 };
 
 struct FieldTest {
-  std::string field;  // empty: keyword (any text of the event)
-  bool all = false;   // values ANDed (|all)
-  bool negate = false;  // |neq
+  std::string field;                         // empty: keyword (any text of the event)
+  bool all = false;                          // values ANDed (|all)
+  bool negate = false;                       // |neq
   std::vector<std::vector<Matcher>> values;  // each value: its alternatives (OR)
 };
 
@@ -119,8 +119,8 @@ struct Correlation {
   std::string id, name, title, status, level, description, file;
   int line = 0;
   std::vector<std::string> tags;
-  std::vector<std::string> rules;     // references as written: id or name, in order
-  std::vector<std::string> group_by;  // field names or aliases
+  std::vector<std::string> rules;                                     // references as written: id or name, in order
+  std::vector<std::string> group_by;                                  // field names or aliases
   std::map<std::string, std::map<std::string, std::string>> aliases;  // alias -> rule name -> field
   int64_t timespan_ns = 0;
   // The condition: every (op, bound) must hold (a range is two of them). Empty for temporal

@@ -99,7 +99,8 @@ class CondParser {
       err_ = "unexpected '" + t + "' in condition";
       return node(Condition::kRef);
     }
-    bool quant = iequals(t, "all") || iequals(t, "any") || std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    bool quant = iequals(t, "all") || iequals(t, "any") ||
+                 std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (quant && kw("of")) {
       p_++;
       if (p_ >= toks_.size()) {

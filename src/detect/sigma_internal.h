@@ -13,10 +13,10 @@ namespace wardsec::detect::internal {
 
 // The modifiers of one detection key (field|mod1|mod2...).
 struct Mods {
-  bool contains = false, startswith = false, endswith = false, all = false, base64 = false, base64off = false,
-       re = false, re_i = false, re_m = false, re_s = false, cidr = false, exists = false, cased = false,
-       fieldref = false, expand = false, windash = false, neq = false;
-  int utf = 0;  // 1 le, 2 be, 3 with bom
+  bool contains = false, startswith = false, endswith = false, all = false, base64 = false, base64off = false, re = false, re_i = false,
+       re_m = false, re_s = false, cidr = false, exists = false, cased = false, fieldref = false, expand = false, windash = false,
+       neq = false;
+  int utf = 0;        // 1 le, 2 be, 3 with bom
   int time_part = 0;  // Matcher::time_part
   Matcher::Op num = Matcher::kEq;
   bool numeric = false;

@@ -131,37 +131,62 @@ std::vector<std::string> windash(const std::string& v) {
   return out;
 }
 
-
 }  // namespace
 
 std::optional<std::string> parse_mods(const std::vector<std::string>& names, Mods& m) {
   for (const auto& n : names) {
-    if (n == "contains") m.contains = true;
-    else if (n == "startswith") m.startswith = true;
-    else if (n == "endswith") m.endswith = true;
-    else if (n == "all") m.all = true;
-    else if (n == "base64") m.base64 = true;
-    else if (n == "base64offset") m.base64off = true;
-    else if (n == "utf16le" || n == "wide") m.utf = 1;
-    else if (n == "utf16be") m.utf = 2;
-    else if (n == "utf16") m.utf = 3;
-    else if (n == "windash") m.windash = true;
-    else if (n == "re") m.re = true;
-    else if (n == "i") m.re_i = true;
-    else if (n == "m") m.re_m = true;
-    else if (n == "s") m.re_s = true;
-    else if (n == "cidr") m.cidr = true;
-    else if (n == "exists") m.exists = true;
-    else if (n == "cased") m.cased = true;
-    else if (n == "fieldref") m.fieldref = true;
-    else if (n == "expand") m.expand = true;
-    else if (n == "neq") m.neq = true;
-    else if (n == "minute") m.time_part = 1;
-    else if (n == "hour") m.time_part = 2;
-    else if (n == "day") m.time_part = 3;
-    else if (n == "week") m.time_part = 4;
-    else if (n == "month") m.time_part = 5;
-    else if (n == "year") m.time_part = 6;
+    if (n == "contains")
+      m.contains = true;
+    else if (n == "startswith")
+      m.startswith = true;
+    else if (n == "endswith")
+      m.endswith = true;
+    else if (n == "all")
+      m.all = true;
+    else if (n == "base64")
+      m.base64 = true;
+    else if (n == "base64offset")
+      m.base64off = true;
+    else if (n == "utf16le" || n == "wide")
+      m.utf = 1;
+    else if (n == "utf16be")
+      m.utf = 2;
+    else if (n == "utf16")
+      m.utf = 3;
+    else if (n == "windash")
+      m.windash = true;
+    else if (n == "re")
+      m.re = true;
+    else if (n == "i")
+      m.re_i = true;
+    else if (n == "m")
+      m.re_m = true;
+    else if (n == "s")
+      m.re_s = true;
+    else if (n == "cidr")
+      m.cidr = true;
+    else if (n == "exists")
+      m.exists = true;
+    else if (n == "cased")
+      m.cased = true;
+    else if (n == "fieldref")
+      m.fieldref = true;
+    else if (n == "expand")
+      m.expand = true;
+    else if (n == "neq")
+      m.neq = true;
+    else if (n == "minute")
+      m.time_part = 1;
+    else if (n == "hour")
+      m.time_part = 2;
+    else if (n == "day")
+      m.time_part = 3;
+    else if (n == "week")
+      m.time_part = 4;
+    else if (n == "month")
+      m.time_part = 5;
+    else if (n == "year")
+      m.time_part = 6;
     else if (n == "lt" || n == "lte" || n == "gt" || n == "gte") {
       m.numeric = true;
       m.num = n == "lt" ? Matcher::kLt : n == "lte" ? Matcher::kLte : n == "gt" ? Matcher::kGt : Matcher::kGte;
@@ -173,8 +198,7 @@ std::optional<std::string> parse_mods(const std::vector<std::string>& names, Mod
   return std::nullopt;
 }
 
-std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, const LoadOptions& opt,
-                                         std::vector<Matcher>& out) {
+std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, const LoadOptions& opt, std::vector<Matcher>& out) {
   if (node.IsNull()) {
     Matcher x;
     x.kind = Matcher::kNull;
@@ -298,6 +322,5 @@ std::optional<std::string> compile_value(const YAML::Node& node, const Mods& m, 
   }
   return std::nullopt;
 }
-
 
 }  // namespace wardsec::detect::internal

@@ -22,13 +22,15 @@ int rank(const std::string& level) { return level == "critical" ? 3 : level == "
 
 struct Ids {
   FieldId statement = FieldRegistry::intern("db.statement"), system = FieldRegistry::intern("db.system"),
-          user = FieldRegistry::intern("db.user.name"), db = FieldRegistry::intern("db.name"), program = FieldRegistry::intern("client.program"),
-          host = FieldRegistry::intern("client.host"), sip = FieldRegistry::intern("source.ip"), rows = FieldRegistry::intern("db.response.returned_rows"),
+          user = FieldRegistry::intern("db.user.name"), db = FieldRegistry::intern("db.name"),
+          program = FieldRegistry::intern("client.program"), host = FieldRegistry::intern("client.host"),
+          sip = FieldRegistry::intern("source.ip"), rows = FieldRegistry::intern("db.response.returned_rows"),
           affected = FieldRegistry::intern("db.response.affected_rows"), operation = FieldRegistry::intern("db.operation"),
           tables = FieldRegistry::intern("db.sql.tables"), group_by = FieldRegistry::intern("db.sql.group_by"),
           aggregates = FieldRegistry::intern("db.sql.aggregates"), fingerprint = FieldRegistry::intern("db.sql.fingerprint"),
-          kind = FieldRegistry::intern("db.alert.kind"), level = FieldRegistry::intern("db.alert.level"), reason = FieldRegistry::intern("db.alert.reason"),
-          evidence = FieldRegistry::intern("db.alert.evidence"), dataset = FieldRegistry::intern("event.dataset"), error = FieldRegistry::intern("error.code");
+          kind = FieldRegistry::intern("db.alert.kind"), level = FieldRegistry::intern("db.alert.level"),
+          reason = FieldRegistry::intern("db.alert.reason"), evidence = FieldRegistry::intern("db.alert.evidence"),
+          dataset = FieldRegistry::intern("event.dataset"), error = FieldRegistry::intern("error.code");
 };
 const Ids& ids() {
   static const Ids i;
@@ -68,7 +70,7 @@ void write_findings(Event& ev, const SqlInfo& sql, const std::vector<DbAlert>& a
 
 bool audit_statement(Auditor& auditor, Event& ev) {
   const Ids& f = ids();
-  if (ev.flags & kAnalysed) return true;  // built by the capture input, which analysed it
+  if (ev.flags & kAnalysed) return true;   // built by the capture input, which analysed it
   if (!ev.has(f.statement)) return false;  // server_audit and pgaudit lines: parse/dbaudit_log.h
   auto se = std::make_shared<Session>();
   se->system = std::string(ev.get(f.system));

@@ -21,8 +21,10 @@ Places::Places(std::vector<Zone> configured, const std::vector<compliance::Zone>
     auto c = parse_cidr(iz.cidr);
     if (!c) continue;  // an inventory zone without an address range names no addresses
     auto known = std::find_if(zones_.begin(), zones_.end(), [&](const Zone& z) { return z.key == iz.name; });
-    if (known == zones_.end()) zones_.push_back({iz.name, iz.name_zh, *c});
-    else if (known->name_zh.empty()) known->name_zh = iz.name_zh;
+    if (known == zones_.end())
+      zones_.push_back({iz.name, iz.name_zh, *c});
+    else if (known->name_zh.empty())
+      known->name_zh = iz.name_zh;
   }
 }
 

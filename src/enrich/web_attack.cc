@@ -27,9 +27,12 @@ bool inspect_web(const Inspector& insp, Event& ev) {
   } else {
     // The JSON format arrives bare or as a syslog message body.
     std::string_view msg = ev.get(kMessage);
-    if (is_json_access(msg)) line = msg;
-    else if (is_json_access(ev.raw)) line = ev.raw;
-    else return false;
+    if (is_json_access(msg))
+      line = msg;
+    else if (is_json_access(ev.raw))
+      line = ev.raw;
+    else
+      return false;
     json = true;
   }
   auto r = parse_log_line(line);
@@ -65,7 +68,12 @@ bool inspect_web(const Inspector& insp, Event& ev) {
   ev.set("web.attack.fragment", top.fragment);
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& f : v.findings)
-    arr.push_back({{"class", f.cls}, {"kind", f.kind}, {"where", f.where}, {"param", f.param}, {"fragment", f.fragment}, {"confidence", f.confidence}});
+    arr.push_back({{"class", f.cls},
+                   {"kind", f.kind},
+                   {"where", f.where},
+                   {"param", f.param},
+                   {"fragment", f.fragment},
+                   {"confidence", f.confidence}});
   ev.set("web.attack.findings", arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return true;
 }

@@ -27,7 +27,7 @@ class SyslogFramer {
   std::string buf_;
   size_t max_;
   uint64_t errors_ = 0;
-  bool skipping_ = false;  // discarding the rest of an over-long LF line
+  bool skipping_ = false;    // discarding the rest of an over-long LF line
   uint64_t skip_bytes_ = 0;  // discarding the rest of an over-long (but plausible) counted frame
 };
 

@@ -162,8 +162,10 @@ class SyslogSession : public std::enable_shared_from_this<SyslogSession<Stream>>
       }
       if (uint64_t e = self->framer_.framing_errors(); e > self->errors_counted_) {
         if (!self->errors_counted_)
-          spdlog::warn("{} syslog from {}: a frame's length did not match its data (resynchronized at the next frame or line; counted per sender in /api/v1/metrics)",
-                       self->input_, self->peer_);
+          spdlog::warn(
+              "{} syslog from {}: a frame's length did not match its data (resynchronized at the next frame or line; counted per sender in "
+              "/api/v1/metrics)",
+              self->input_, self->peer_);
         self->st_->count_framing(self->peer_, e - self->errors_counted_);
         self->errors_counted_ = e;
       }
@@ -217,8 +219,7 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     sock_.async_read_some(asio::buffer(buf_), [self](boost::system::error_code ec, size_t n) {
       if (n) {
         int64_t now = now_ns();
-        bool ok = self->parser_.feed(std::string_view(self->buf_.data(), n),
-                                     [&](RelpFrame&& f) { self->on_frame(std::move(f), now); });
+        bool ok = self->parser_.feed(std::string_view(self->buf_.data(), n), [&](RelpFrame&& f) { self->on_frame(std::move(f), now); });
         if (!ok) {
           spdlog::warn("relp from {}: {}; closing", self->peer_, self->parser_.error());
           self->closed_ = true;
@@ -313,7 +314,8 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
     int64_t now = now_ns(), prev = last_log.load();
     if (now - prev >= 60 * kSec && last_log.compare_exchange_strong(prev, now)) {
       uint64_t n = quiet.exchange(0);
-      spdlog::warn("relp from {}: {}{}", peer_, why, n ? " (and " + std::to_string(n) + " more sessions since the last such line)" : std::string());
+      spdlog::warn("relp from {}: {}{}", peer_, why,
+                   n ? " (and " + std::to_string(n) + " more sessions since the last such line)" : std::string());
     } else {
       quiet++;
     }
@@ -382,8 +384,8 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
 }  // namespace
 
 std::string Inputs::metrics_json() const {
-  std::string out = "\"framing_errors\":" + std::to_string(st_->framing_errors.load()) + ",\"relp_protocol_errors\":" +
-                    std::to_string(st_->relp_errors.load()) + ",\"framing_errors_by_source\":{";
+  std::string out = "\"framing_errors\":" + std::to_string(st_->framing_errors.load()) +
+                    ",\"relp_protocol_errors\":" + std::to_string(st_->relp_errors.load()) + ",\"framing_errors_by_source\":{";
   std::lock_guard lk(st_->src_mu);
   bool first = true;
   for (const auto& [ip, n] : st_->framing_by_source) {
@@ -440,8 +442,7 @@ Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io, const
   return acc;
 }
 
-Inputs::Inputs(asio::io_context& io, Pipeline& pipeline, InputOptions opt)
-    : st_(std::make_shared<State>(io, pipeline, std::move(opt))) {}
+Inputs::Inputs(asio::io_context& io, Pipeline& pipeline, InputOptions opt) : st_(std::make_shared<State>(io, pipeline, std::move(opt))) {}
 
 Inputs::~Inputs() { stop(); }
 
@@ -469,9 +470,8 @@ Status Inputs::start() {
     st_->tcp_acc = std::move(acc.value());
     tcp_port_ = st_->tcp_acc->local_endpoint().port();
     auto st = st_;
-    accept_loop(st_, st_->tcp_acc.get(), [st](tcp::socket s) {
-      std::make_shared<SyslogSession<tcp::socket>>(st, std::move(s), "tcp")->start();
-    });
+    accept_loop(st_, st_->tcp_acc.get(),
+                [st](tcp::socket s) { std::make_shared<SyslogSession<tcp::socket>>(st, std::move(s), "tcp")->start(); });
   }
   if (!o.tls.empty()) {
     std::string cert = o.tls_cert, key = o.tls_key;
@@ -481,8 +481,8 @@ Status Inputs::start() {
     }
     st_->ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     boost::system::error_code ec;
-    st_->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    st_->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                          asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     // No TLS 1.3 session tickets: a fire-and-forget sender that never reads would otherwise
     // close with unread tickets in its buffer, and its kernel's RST discards what we have not
     // read yet.
@@ -498,8 +498,7 @@ Status Inputs::start() {
     tls_port_ = st_->tls_acc->local_endpoint().port();
     auto st = st_;
     accept_loop(st_, st_->tls_acc.get(), [st](tcp::socket s) {
-      std::make_shared<SyslogSession<asio::ssl::stream<tcp::socket>>>(
-          st, asio::ssl::stream<tcp::socket>(std::move(s), *st->ssl), "tls")
+      std::make_shared<SyslogSession<asio::ssl::stream<tcp::socket>>>(st, asio::ssl::stream<tcp::socket>(std::move(s), *st->ssl), "tls")
           ->start();
     });
   }

@@ -16,7 +16,7 @@
 namespace wardsec::ingest {
 
 struct InputOptions {
-  std::string udp;   // "host:port"; empty disables
+  std::string udp;  // "host:port"; empty disables
   std::string tcp;
   std::string tls;
   std::string relp;

@@ -8,7 +8,10 @@
 namespace wardsec::ingest {
 
 Pipeline::Pipeline(store::StoreWriter& writer, const PipelineOptions& opt)
-    : writer_(writer), opt_(opt), raw_q_(opt.queue_bytes), parsed_q_(8u << 20) {}  // raw_q_ is the buffer; parsed events only wait for the store
+    : writer_(writer),
+      opt_(opt),
+      raw_q_(opt.queue_bytes),
+      parsed_q_(8u << 20) {}  // raw_q_ is the buffer; parsed events only wait for the store
 
 Pipeline::~Pipeline() { stop(); }
 
@@ -218,8 +221,10 @@ void Pipeline::store_loop() {
     uint64_t recovered = writer_.errors_recovered();
     Status s = writer_.commit(sync);
     metrics_.commits++;
-    if (!s) note_failure("commit failed: " + s.error());
-    else if (writer_.errors_recovered() == recovered) note_success();
+    if (!s)
+      note_failure("commit failed: " + s.error());
+    else if (writer_.errors_recovered() == recovered)
+      note_success();
     metrics_.store_discarded = writer_.events_discarded();
     for (auto& cb : waiting) cb(s.ok());
     waiting.clear();
@@ -280,8 +285,10 @@ void Pipeline::store_loop() {
     if (now - last_retention > 3600LL * 1000000000LL) {
       last_retention = now;
       auto r = writer_.apply_retention(opt_.retention_ns, now);
-      if (!r) spdlog::error("retention failed: {}", r.error());
-      else if (*r) spdlog::info("retention removed {} segment(s) older than {} days", *r, opt_.retention_ns / 86400000000000LL);
+      if (!r)
+        spdlog::error("retention failed: {}", r.error());
+      else if (*r)
+        spdlog::info("retention removed {} segment(s) older than {} days", *r, opt_.retention_ns / 86400000000000LL);
     }
     if (batches.empty() && parsed_q_.closed() && parsed_q_.empty()) break;
   }

@@ -137,8 +137,8 @@ struct PipelineOptions {
 };
 
 struct Metrics {
-  std::atomic<uint64_t> received{0}, stored{0}, dropped{0}, parse_errors{0}, commits{0}, store_errors{0},
-      blocked{0}, bytes_in{0}, observer_waits{0}, reserved_renamed{0}, store_discarded{0};
+  std::atomic<uint64_t> received{0}, stored{0}, dropped{0}, parse_errors{0}, commits{0}, store_errors{0}, blocked{0}, bytes_in{0},
+      observer_waits{0}, reserved_renamed{0}, store_discarded{0};
   std::atomic<bool> store_failing{false};  // the last commit failed (a full disk, say)
 };
 

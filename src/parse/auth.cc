@@ -75,8 +75,7 @@ bool parse_pam_line(Event& ev, std::string_view body, std::string_view dataset) 
 
 class Sshd : public MessageParser {
  public:
-  bool parse(Event& ev, std::string_view program, std::string_view b,
-             const ParseContext&) const override {
+  bool parse(Event& ev, std::string_view program, std::string_view b, const ParseContext&) const override {
     if (program != "sshd" && !starts_with(program, "sshd-")) return false;
     constexpr std::string_view ds = "sshd";
     std::string_view s = b;
@@ -122,25 +121,23 @@ class Sshd : public MessageParser {
       ev.set(kUserName, trim(e == std::string_view::npos ? rest : rest.substr(0, e)));
       return true;
     }
-    if (starts_with(s, "Received disconnect from ") || starts_with(s, "Disconnected from ") ||
-        starts_with(s, "Connection closed by ") || starts_with(s, "Connection reset by ") ||
-        starts_with(s, "Did not receive identification string from ") ||
+    if (starts_with(s, "Received disconnect from ") || starts_with(s, "Disconnected from ") || starts_with(s, "Connection closed by ") ||
+        starts_with(s, "Connection reset by ") || starts_with(s, "Did not receive identification string from ") ||
         starts_with(s, "Connection from ")) {
       set_auth(ev, ds, s[0] == 'D' && s[1] == 'i' && s[2] == 'd' ? "no_identification" : "disconnect", "");
       ev.set(kEventCategory, "network");
       // What follows the opening phrase: "[authenticating |invalid ]user NAME ADDR port N" or "ADDR[:] ...".
       std::string_view rest = s;
-      for (std::string_view lead : {std::string_view("Received disconnect from "), std::string_view("Disconnected from "),
-                                    std::string_view("Connection closed by "), std::string_view("Connection reset by "),
-                                    std::string_view("Did not receive identification string from "),
-                                    std::string_view("Connection from ")}) {
+      for (std::string_view lead :
+           {std::string_view("Received disconnect from "), std::string_view("Disconnected from "),
+            std::string_view("Connection closed by "), std::string_view("Connection reset by "),
+            std::string_view("Did not receive identification string from "), std::string_view("Connection from ")}) {
         if (starts_with(rest, lead)) {
           rest.remove_prefix(lead.size());
           break;
         }
       }
-      for (std::string_view k : {std::string_view("authenticating user "), std::string_view("invalid user "),
-                                 std::string_view("user ")}) {
+      for (std::string_view k : {std::string_view("authenticating user "), std::string_view("invalid user "), std::string_view("user ")}) {
         if (starts_with(rest, k)) {
           rest.remove_prefix(k.size());
           size_t sp = rest.find(' ');
@@ -166,8 +163,10 @@ class Sshd : public MessageParser {
     if (starts_with(s, "Disconnecting: Too many authentication failures")) {
       set_auth(ev, ds, "too_many_failures", "failure");
       std::string_view u = after(s, "failures for ");
-      if (!u.empty() && u != "invalid") ev.set(kUserName, u);
-      else if (u == "invalid") ev.set(kUserName, after(s, "invalid user "));
+      if (!u.empty() && u != "invalid")
+        ev.set(kUserName, u);
+      else if (u == "invalid")
+        ev.set(kUserName, after(s, "invalid user "));
       std::string_view ip = after(s, " from ");
       set_source(ev, ip);
       set_port(ev, s);
@@ -199,8 +198,7 @@ class Sshd : public MessageParser {
 
 class Sudo : public MessageParser {
  public:
-  bool parse(Event& ev, std::string_view program, std::string_view s,
-             const ParseContext&) const override {
+  bool parse(Event& ev, std::string_view program, std::string_view s, const ParseContext&) const override {
     if (program != "sudo") return false;
     if (parse_pam_line(ev, s, "sudo")) return true;
     // "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls -l"
@@ -211,8 +209,7 @@ class Sudo : public MessageParser {
     if (c == std::string_view::npos) return true;
     ev.set(kUserName, trim(s.substr(0, c)));
     std::string_view rest = s.substr(c + 3);
-    bool failed = rest.find("incorrect password") != std::string_view::npos ||
-                  rest.find("NOT in sudoers") != std::string_view::npos ||
+    bool failed = rest.find("incorrect password") != std::string_view::npos || rest.find("NOT in sudoers") != std::string_view::npos ||
                   rest.find("command not allowed") != std::string_view::npos;
     ev.set(kEventAction, failed ? "sudo_denied" : "sudo_command");
     ev.set(kEventOutcome, failed ? "failure" : "success");
@@ -230,8 +227,7 @@ class Sudo : public MessageParser {
 
 class Su : public MessageParser {
  public:
-  bool parse(Event& ev, std::string_view program, std::string_view s,
-             const ParseContext&) const override {
+  bool parse(Event& ev, std::string_view program, std::string_view s, const ParseContext&) const override {
     if (program != "su") return false;
     if (parse_pam_line(ev, s, "su")) return true;
     // "(to root) alice on pts/0"  /  "FAILED SU (to root) alice on pts/0"
@@ -265,8 +261,7 @@ class Su : public MessageParser {
 // Any other program's PAM line (login, systemd-logind, cron, vsftpd...).
 class Pam : public MessageParser {
  public:
-  bool parse(Event& ev, std::string_view program, std::string_view s,
-             const ParseContext&) const override {
+  bool parse(Event& ev, std::string_view program, std::string_view s, const ParseContext&) const override {
     if (!starts_with(s, "pam_")) return false;
     return parse_pam_line(ev, s, "pam");
   }

@@ -29,14 +29,16 @@ std::string prefix_value(std::string_view prefix, std::string_view key) {
 bool parse_db_time(std::string_view s, int tz, int64_t& ns) {
   s = trim(s);
   if (s.size() >= 17 && s[8] == ' ' && std::all_of(s.begin(), s.begin() + 8, [](char c) { return c >= '0' && c <= '9'; })) {
-    std::string iso = std::string(s.substr(0, 4)) + "-" + std::string(s.substr(4, 2)) + "-" + std::string(s.substr(6, 2)) + "T" + std::string(s.substr(9));
+    std::string iso = std::string(s.substr(0, 4)) + "-" + std::string(s.substr(4, 2)) + "-" + std::string(s.substr(6, 2)) + "T" +
+                      std::string(s.substr(9));
     return parse_rfc3339(iso, ns, tz);
   }
   if (parse_rfc3339(s, ns, tz)) return true;
   // PostgreSQL's %m/%t: "2026-11-30 09:30:00.001 CST" (a zone name, not an offset: UTC/GMT
   // are zero, anything else is taken as the configured local zone, China's CST here).
   if (size_t sp = s.rfind(' '); sp != std::string_view::npos && sp > 10 &&
-                                std::all_of(s.begin() + static_cast<std::ptrdiff_t>(sp) + 1, s.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })) {
+                                std::all_of(s.begin() + static_cast<std::ptrdiff_t>(sp) + 1, s.end(),
+                                            [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })) {
     std::string_view zone = s.substr(sp + 1);
     return parse_rfc3339(s.substr(0, sp), ns, zone == "UTC" || zone == "GMT" ? 0 : tz);
   }
@@ -54,7 +56,8 @@ bool parse_db_time(std::string_view s, int tz, int64_t& ns) {
     if (ampm[0] == 'A' && h == 12) h = 0;
     int zone = tz;
     if (n > 0 && static_cast<size_t>(n) < str.size()) parse_tz_offset(trim(std::string_view(str).substr(static_cast<size_t>(n))), zone);
-    ns = ((days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + sec) - zone) * 1000000000LL;
+    ns =
+        ((days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + sec) - zone) * 1000000000LL;
     return true;
   }
   return false;
@@ -67,9 +70,12 @@ std::vector<std::string> csv_fields(std::string_view t) {
   for (size_t i = 0; i < t.size(); i++) {
     char c = t[i];
     if (q) {
-      if (c == '"' && i + 1 < t.size() && t[i + 1] == '"') out.back() += '"', i++;
-      else if (c == '"') q = false;
-      else out.back() += c;
+      if (c == '"' && i + 1 < t.size() && t[i + 1] == '"')
+        out.back() += '"', i++;
+      else if (c == '"')
+        q = false;
+      else
+        out.back() += c;
     } else if (c == '"' && out.back().empty()) {
       q = true;
     } else if (c == ',') {
@@ -160,7 +166,8 @@ bool parse_pgaudit(std::string_view line, DbRecord& out, int tz) {
   out.client_ip = std::move(ip);
   out.program = std::move(app);
   int64_t ts = 0;
-  if (prefix.size() >= 19 && parse_rfc3339(prefix.substr(0, prefix.find(' ', 11) == std::string_view::npos ? 19 : prefix.find(' ', 11)), ts, tz)) {
+  if (prefix.size() >= 19 &&
+      parse_rfc3339(prefix.substr(0, prefix.find(' ', 11) == std::string_view::npos ? 19 : prefix.find(' ', 11)), ts, tz)) {
     // "2026-11-30 09:15:02.123 CST": the zone name is not an offset; CST here is China's.
     out.ts = ts;
   }
@@ -200,7 +207,8 @@ class MariadbAuditParser final : public MessageParser {
 class PgauditParser final : public MessageParser {
  public:
   bool parse(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const override {
-    if (body.find("AUDIT: ") == std::string_view::npos || (!program.empty() && program.find("postgres") == std::string_view::npos)) return false;
+    if (body.find("AUDIT: ") == std::string_view::npos || (!program.empty() && program.find("postgres") == std::string_view::npos))
+      return false;
     DbRecord r;
     if (!parse_pgaudit(body, r, ctx.tz_sec)) return false;
     set_db_fields(ev, r);

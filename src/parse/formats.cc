@@ -13,13 +13,28 @@ FieldId cef_field(std::string_view key) {
     std::string_view k;
     FieldId f;
   };
-  static constexpr M kMap[] = {
-      {"src", kSourceIp}, {"spt", kSourcePort}, {"dst", kDestinationIp}, {"dpt", kDestinationPort},
-      {"suser", kUserName}, {"duser", kUserTargetName}, {"act", kEventAction}, {"outcome", kEventOutcome},
-      {"request", kUrlOriginal}, {"requestMethod", kHttpMethod}, {"requestClientApplication", kUserAgent},
-      {"proto", kNetworkTransport}, {"app", kNetworkProtocol}, {"shost", kSourceAddress},
-      {"dhost", kDestinationAddress}, {"msg", kMessage}, {"in", kSourceBytes}, {"out", kDestinationBytes},
-      {"dvchost", kHostName}, {"fname", kFilePath}, {"sproc", kProcessName}, {"cs1", kNoField}};
+  static constexpr M kMap[] = {{"src", kSourceIp},
+                               {"spt", kSourcePort},
+                               {"dst", kDestinationIp},
+                               {"dpt", kDestinationPort},
+                               {"suser", kUserName},
+                               {"duser", kUserTargetName},
+                               {"act", kEventAction},
+                               {"outcome", kEventOutcome},
+                               {"request", kUrlOriginal},
+                               {"requestMethod", kHttpMethod},
+                               {"requestClientApplication", kUserAgent},
+                               {"proto", kNetworkTransport},
+                               {"app", kNetworkProtocol},
+                               {"shost", kSourceAddress},
+                               {"dhost", kDestinationAddress},
+                               {"msg", kMessage},
+                               {"in", kSourceBytes},
+                               {"out", kDestinationBytes},
+                               {"dvchost", kHostName},
+                               {"fname", kFilePath},
+                               {"sproc", kProcessName},
+                               {"cs1", kNoField}};
   for (const auto& m : kMap)
     if (m.k == key) return m.f;
   return kNoField;
@@ -41,8 +56,10 @@ std::string cef_unescape(std::string_view s) {
 }
 
 void set_maybe_escaped(Event& ev, FieldId id, std::string_view v) {
-  if (v.find('\\') == std::string_view::npos) ev.set(id, v);
-  else ev.set(id, cef_unescape(v));
+  if (v.find('\\') == std::string_view::npos)
+    ev.set(id, v);
+  else
+    ev.set(id, cef_unescape(v));
 }
 
 }  // namespace
@@ -75,8 +92,10 @@ bool parse_cef(Event& ev, std::string_view s) {
   set_maybe_escaped(ev, kCefSignatureId, h[4]);
   set_maybe_escaped(ev, kCefName, h[5]);
   int64_t sev;
-  if (parse_i64(h[6], sev)) ev.set(kEventSeverity, h[6]);
-  else if (!h[6].empty()) ev.set(kLogLevel, h[6]);
+  if (parse_i64(h[6], sev))
+    ev.set(kEventSeverity, h[6]);
+  else if (!h[6].empty())
+    ev.set(kLogLevel, h[6]);
   // Extension: key=value pairs; a value runs until the next " key=" (keys are [A-Za-z0-9_.]).
   size_t i = 0;
   while (i < ext.size()) {
@@ -168,16 +187,26 @@ bool parse_auditd(Event& ev, std::string_view s, const ParseContext&) {
     FieldId id = FieldRegistry::intern(name);
     if (id != kNoField) ev.set(id, val);
     if (val == "?") continue;
-    if (key == "acct" || key == "id") ev.set(kUserName, val);
-    else if (key == "addr" || key == "saddr_ip") set_source(ev, val);
-    else if (key == "hostname" && !ev.has(kSourceAddress)) set_source(ev, val);
-    else if (key == "exe") ev.set(std::string_view("process.executable"), val);
-    else if (key == "comm") ev.set(kProcessName, val);
-    else if (key == "pid") ev.set(kProcessPid, val);
-    else if (key == "auid") ev.set(kAuditUserId, val);
-    else if (key == "uid") ev.set(kUserId, val);
-    else if (key == "name" && type == "PATH") ev.set(kFilePath, val);
-    else if (key == "key") ev.set(kRuleName, val);
+    if (key == "acct" || key == "id")
+      ev.set(kUserName, val);
+    else if (key == "addr" || key == "saddr_ip")
+      set_source(ev, val);
+    else if (key == "hostname" && !ev.has(kSourceAddress))
+      set_source(ev, val);
+    else if (key == "exe")
+      ev.set(std::string_view("process.executable"), val);
+    else if (key == "comm")
+      ev.set(kProcessName, val);
+    else if (key == "pid")
+      ev.set(kProcessPid, val);
+    else if (key == "auid")
+      ev.set(kAuditUserId, val);
+    else if (key == "uid")
+      ev.set(kUserId, val);
+    else if (key == "name" && type == "PATH")
+      ev.set(kFilePath, val);
+    else if (key == "key")
+      ev.set(kRuleName, val);
     else if (key == "res" || key == "success") {
       bool ok = val == "success" || val == "yes" || val == "1";
       ev.set(kEventOutcome, ok ? "success" : "failure");
@@ -282,9 +311,7 @@ namespace {
 class CefEnvelope : public EnvelopeParser {
  public:
   bool sniff(std::string_view s) const override { return starts_with(s, "CEF:"); }
-  bool parse(Event& ev, const ParseContext&, std::string_view&, std::string_view&) const override {
-    return parse_cef(ev, ev.raw);
-  }
+  bool parse(Event& ev, const ParseContext&, std::string_view&, std::string_view&) const override { return parse_cef(ev, ev.raw); }
 };
 
 class CefMessage : public MessageParser {
@@ -444,8 +471,8 @@ class Netfilter : public MessageParser {
     ev.set(kEventCategory, "network");
     if (!prefix.empty()) ev.set(kRuleName, prefix);
     std::string up = to_lower(prefix);
-    bool deny = up.find("drop") != std::string::npos || up.find("reject") != std::string::npos ||
-                up.find("deny") != std::string::npos || up.find("block") != std::string::npos;
+    bool deny = up.find("drop") != std::string::npos || up.find("reject") != std::string::npos || up.find("deny") != std::string::npos ||
+                up.find("block") != std::string::npos;
     ev.set(kEventAction, deny ? "denied" : "allowed");
     ev.set(kEventOutcome, deny ? "failure" : "success");
     auto get = [&](std::string_view key) -> std::string_view {

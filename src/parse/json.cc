@@ -13,8 +13,8 @@ namespace {
 constexpr size_t kMaxDepth = 16;
 constexpr size_t kMaxFields = 512;
 
-void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t depth, size_t& count,
-             const ParseContext& ctx, bool set_time) {
+void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t depth, size_t& count, const ParseContext& ctx,
+             bool set_time) {
   using simdjson::dom::element_type;
   if (count >= kMaxFields) return;
   switch (el.type()) {
@@ -48,8 +48,10 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
           break;
         }
         if (!joined.empty()) joined.push_back(',');
-        if (v.is_string()) joined.append(std::string_view(v.get_string()));
-        else joined.append(simdjson::minify(v));
+        if (v.is_string())
+          joined.append(std::string_view(v.get_string()));
+        else
+          joined.append(simdjson::minify(v));
       }
       if (!scalars) joined = simdjson::minify(el);
       FieldId id = FieldRegistry::intern(prefix);
@@ -57,10 +59,8 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
       count++;
       return;
     }
-    case element_type::NULL_VALUE:
-      return;
-    default:
-      break;
+    case element_type::NULL_VALUE: return;
+    default: break;
   }
   std::string_view name = prefix;
   std::string tmp;
@@ -72,9 +72,8 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
     val = tmp;
   }
   if (set_time && ev.ts == 0 &&
-      (name == "@timestamp" || name == "timestamp" || name == "time" || name == "EventTime" ||
-       name == "TimeCreated" || name == "UtcTime" || name == "ts" || ends_with(name, "TimeCreated.#attributes.SystemTime") ||
-       ends_with(name, "TimeCreated.SystemTime"))) {
+      (name == "@timestamp" || name == "timestamp" || name == "time" || name == "EventTime" || name == "TimeCreated" || name == "UtcTime" ||
+       name == "ts" || ends_with(name, "TimeCreated.#attributes.SystemTime") || ends_with(name, "TimeCreated.SystemTime"))) {
     int64_t t;
     if (parse_rfc3339(val, t, ctx.tz_sec) || parse_epoch(val, t)) {
       ev.ts = t;
@@ -86,8 +85,10 @@ void flatten(Event& ev, simdjson::dom::element el, std::string& prefix, size_t d
   if (id == kNoField) return;
   // Most values appear verbatim in the line (no escapes): point at them instead of copying.
   size_t at = val.empty() ? std::string_view::npos : std::string_view(ev.raw).find(val);
-  if (at != std::string_view::npos) ev.set(id, std::string_view(ev.raw).substr(at, val.size()));
-  else ev.set(id, val);
+  if (at != std::string_view::npos)
+    ev.set(id, std::string_view(ev.raw).substr(at, val.size()));
+  else
+    ev.set(id, val);
   count++;
 }
 
@@ -111,9 +112,7 @@ namespace {
 
 class JsonEnvelope : public EnvelopeParser {
  public:
-  bool sniff(std::string_view s) const override {
-    return !s.empty() && (s[0] == '{' || (s[0] == ' ' && trim(s).substr(0, 1) == "{"));
-  }
+  bool sniff(std::string_view s) const override { return !s.empty() && (s[0] == '{' || (s[0] == ' ' && trim(s).substr(0, 1) == "{")); }
   bool parse(Event& ev, const ParseContext& ctx, std::string_view&, std::string_view&) const override {
     return parse_json_object(ev, ev.raw, ctx, true);
   }

@@ -20,7 +20,7 @@
 namespace wardsec {
 
 struct ParseContext {
-  int64_t received = 0;  // ns; reference time for year-less timestamps
+  int64_t received = 0;   // ns; reference time for year-less timestamps
   int tz_sec = 8 * 3600;  // zone for timestamps that carry none (China Standard Time by default)
   // An event's own time must fall within [received - max_past, received + max_future]; else
   // it is filed at reception, the sender's time kept in event.original_time, and tagged
@@ -36,16 +36,14 @@ class EnvelopeParser {
   virtual bool sniff(std::string_view line) const = 0;
   // Fills fields from ev.raw. Sets program/body for the message parsers when it finds them.
   // Returns false if the line is not of this format after all.
-  virtual bool parse(Event& ev, const ParseContext& ctx, std::string_view& program,
-                     std::string_view& body) const = 0;
+  virtual bool parse(Event& ev, const ParseContext& ctx, std::string_view& program, std::string_view& body) const = 0;
 };
 
 class MessageParser {
  public:
   virtual ~MessageParser() = default;
   // True if this parser recognized the body and set fields.
-  virtual bool parse(Event& ev, std::string_view program, std::string_view body,
-                     const ParseContext& ctx) const = 0;
+  virtual bool parse(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const = 0;
 };
 
 using EnvelopeParserPtr = std::unique_ptr<EnvelopeParser>;

@@ -54,9 +54,7 @@ void set_source(Event& ev, std::string_view v) {
   if (looks_like_ip(v)) ev.set(kSourceIp, v);
 }
 
-Decoder::Decoder() : owned_(std::make_unique<ParserRegistry>()), reg_(owned_.get()) {
-  register_builtin_parsers(*owned_);
-}
+Decoder::Decoder() : owned_(std::make_unique<ParserRegistry>()), reg_(owned_.get()) { register_builtin_parsers(*owned_); }
 
 Decoder::Decoder(const ParserRegistry* reg) : reg_(reg) {}
 
@@ -71,8 +69,7 @@ void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {
     ev.flags |= kTruncated;
   }
   // Trailing CR/LF/NUL are framing, not content.
-  while (!ev.raw.empty() && (ev.raw.back() == '\n' || ev.raw.back() == '\r' || ev.raw.back() == '\0'))
-    ev.raw.pop_back();
+  while (!ev.raw.empty() && (ev.raw.back() == '\n' || ev.raw.back() == '\r' || ev.raw.back() == '\0')) ev.raw.pop_back();
   if (!valid_utf8(ev.raw)) ev.flags |= kInvalidUtf8;
   if (ev.received == 0) ev.received = ctx.received ? ctx.received : now_ns();
   std::string_view line = ev.raw;
@@ -106,8 +103,7 @@ void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {
   }
 }
 
-void Decoder::decode_body(Event& ev, std::string_view program, std::string_view body,
-                          const ParseContext& ctx) const {
+void Decoder::decode_body(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const {
   for (const auto& m : reg_->messages()) {
     if (m.parser->parse(ev, program, body, ctx)) return;
   }

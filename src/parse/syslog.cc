@@ -28,8 +28,7 @@ std::string_view next_token(std::string_view& s) {
 void set_pri(Event& ev, int pri) {
   ev.set_int(kSyslogFacility, pri / 8);
   ev.set_int(kSyslogSeverity, pri % 8);
-  static constexpr const char* kLevels[] = {"emergency", "alert", "critical", "error",
-                                            "warning", "notice", "informational", "debug"};
+  static constexpr const char* kLevels[] = {"emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"};
   ev.set(kLogLevel, kLevels[pri % 8]);
 }
 
@@ -66,14 +65,12 @@ class Rfc5424 : public EnvelopeParser {
     size_t n = parse_pri(s, pri);
     return n && s.size() > n + 1 && s[n] == '1' && s[n + 1] == ' ';
   }
-  bool parse(Event& ev, const ParseContext& ctx, std::string_view& program,
-             std::string_view& body) const override {
+  bool parse(Event& ev, const ParseContext& ctx, std::string_view& program, std::string_view& body) const override {
     std::string_view s = ev.raw;
     int pri = 0;
     size_t n = parse_pri(s, pri);
     s.remove_prefix(n + 2);
-    std::string_view ts = next_token(s), host = next_token(s), app = next_token(s),
-                     procid = next_token(s), msgid = next_token(s);
+    std::string_view ts = next_token(s), host = next_token(s), app = next_token(s), procid = next_token(s), msgid = next_token(s);
     if (msgid.empty() && s.empty()) return false;
     set_pri(ev, pri);
     ev.set_int(kSyslogVersion, 1);
@@ -124,8 +121,10 @@ class Rfc5424 : public EnvelopeParser {
           name.append(id).append(".").append(key);
           FieldId fid = FieldRegistry::intern(name);
           if (fid != kNoField) {
-            if (escaped) ev.set(fid, val);
-            else ev.set(fid, s.substr(v, p - v));
+            if (escaped)
+              ev.set(fid, val);
+            else
+              ev.set(fid, s.substr(v, p - v));
           }
           i = p + 1;
         }
@@ -163,8 +162,7 @@ class Rfc3164 : public EnvelopeParser {
     if (s.size() >= 16 && month_from_abbrev(s) && s[3] == ' ') return true;
     return s.size() >= 20 && is_digit(s[0]) && s[4] == '-' && s[10] == 'T';
   }
-  bool parse(Event& ev, const ParseContext& ctx, std::string_view& program,
-             std::string_view& body) const override {
+  bool parse(Event& ev, const ParseContext& ctx, std::string_view& program, std::string_view& body) const override {
     std::string_view s = ev.raw;
     int pri = -1;
     size_t n = parse_pri(s, pri);

@@ -133,10 +133,15 @@ http::response<http::string_body> page(int status, unsigned version, bool keep_a
   res.set(http::field::server, "wardsec-proxy");
   res.set(http::field::content_type, "text/html; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
-  std::string title = status == 403 ? "请求已被拦截 / Request blocked" : status == 400 ? "请求格式错误 / Bad request"
-                      : status == 413 ? "请求过大 / Request too large" : status == 503 ? "服务繁忙 / Busy" : "上游服务不可用 / Upstream unavailable";
-  res.body() = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>" + title + "</title><body style=\"font-family:sans-serif;margin:3em\"><h1>" +
-               title + "</h1><p>如您认为这是误判，请将事件编号告知医院信息科。If you think this is a mistake, tell the hospital's IT department this incident number.</p><p><code>" +
+  std::string title = status == 403   ? "请求已被拦截 / Request blocked"
+                      : status == 400 ? "请求格式错误 / Bad request"
+                      : status == 413 ? "请求过大 / Request too large"
+                      : status == 503 ? "服务繁忙 / Busy"
+                                      : "上游服务不可用 / Upstream unavailable";
+  res.body() = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>" + title +
+               "</title><body style=\"font-family:sans-serif;margin:3em\"><h1>" + title +
+               "</h1><p>如您认为这是误判，请将事件编号告知医院信息科。If you think this is a mistake, tell the hospital's IT department "
+               "this incident number.</p><p><code>" +
                incident + "</code></p></body></html>";
   res.keep_alive(keep_alive);
   res.prepare_payload();
@@ -339,7 +344,8 @@ int run(const Options& opt) {
   }
   // Let sessions notice the stop (they time out at most opt.timeout_sec later).
   for (int i = 0; i < 50 && active.load() > 0; i++) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::fprintf(stderr, "wardsec proxy: %llu requests, %llu attacks, %llu blocked, %llu malformed, %llu upstream errors, %llu refused busy\n",
+  std::fprintf(stderr,
+               "wardsec proxy: %llu requests, %llu attacks, %llu blocked, %llu malformed, %llu upstream errors, %llu refused busy\n",
                static_cast<unsigned long long>(st.requests.load()), static_cast<unsigned long long>(st.attacks.load()),
                static_cast<unsigned long long>(st.blocked.load()), static_cast<unsigned long long>(st.malformed.load()),
                static_cast<unsigned long long>(st.upstream_errors.load()), static_cast<unsigned long long>(st.refused_busy.load()));

@@ -21,14 +21,14 @@ struct RouteMode {
 
 struct Options {
   std::string listen = "127.0.0.1:8088";
-  std::string upstream;             // host:port (HTTP)
-  bool block = false;               // default mode: detect
-  std::vector<RouteMode> routes;    // longest prefix wins
-  std::string log_file;             // JSON lines; "" = none
-  std::string syslog;               // udp host:port of a wardsec (or any syslog) receiver; "" = none
-  size_t max_connections = 1024;    // over this, new connections get 503
-  size_t max_body = 16u << 20;      // request body limit (413 over it)
-  size_t max_response = 256u << 20; // upstream response limit (502 over it)
+  std::string upstream;              // host:port (HTTP)
+  bool block = false;                // default mode: detect
+  std::vector<RouteMode> routes;     // longest prefix wins
+  std::string log_file;              // JSON lines; "" = none
+  std::string syslog;                // udp host:port of a wardsec (or any syslog) receiver; "" = none
+  size_t max_connections = 1024;     // over this, new connections get 503
+  size_t max_body = 16u << 20;       // request body limit (413 over it)
+  size_t max_response = 256u << 20;  // upstream response limit (502 over it)
   int timeout_sec = 60;
   web::Policy policy;
 };

@@ -25,7 +25,6 @@
 #include "core/timeutil.h"
 #include "report/common.h"
 
-
 namespace wardsec::report {
 
 using namespace detail;
@@ -54,8 +53,10 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
     if (!d) continue;
     std::string lv = sys.level ? L("第", "level ") + std::to_string(sys.level) + L("级", "") : L("未定级", "not graded");
     std::string gdate = d->grading ? local_time(d->grading->at, src.tz_sec).substr(0, 10) : "—";
-    if (d->grading) graded++;
-    else todo.push_back(L("完成定级：", "Grade: ") + escape_html(sys.name));
+    if (d->grading)
+      graded++;
+    else
+      todo.push_back(L("完成定级：", "Grade: ") + escape_html(sys.name));
     grading_rows += "<tr><td>" + escape_html(sys.name) + "</td><td>" + lv + "</td><td>" + gdate + "</td><td>" +
                     (d->grading ? escape_html(d->grading->by) : "—") + "</td></tr>";
     if (sys.level >= 2) {
@@ -68,8 +69,8 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
                       "</td><td class=\"num\">" + std::to_string(d->score.high) + "</td></tr>";
         high_total += d->score.high;
         if (!d->score.not_assessed.empty())
-          todo.push_back(escape_html(sys.name) + L("：完成其余 ", ": assess the remaining ") + std::to_string(d->score.not_assessed.size()) +
-                         L(" 个测评项", " items"));
+          todo.push_back(escape_html(sys.name) + L("：完成其余 ", ": assess the remaining ") +
+                         std::to_string(d->score.not_assessed.size()) + L(" 个测评项", " items"));
       } else {
         todo.push_back(L("开展自评估：", "Self-assess: ") + escape_html(sys.name));
       }
@@ -82,20 +83,24 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
         tasks_overdue++;
         todo.push_back(L("逾期整改：", "Overdue rectification: ") + escape_html(sys.name) + " " + escape_html(t.item));
       }
-      task_rows += "<tr><td>" + escape_html(sys.name) + "</td><td>" + escape_html(t.item) + "</td><td>" + escape_html(t.plan) + "</td><td>" +
-                   escape_html(t.owner) + "</td><td" + (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) + "</td><td>" +
-                   (t.status == "done" ? L("已完成", "done") : t.status == "in_progress" ? L("整改中", "in progress") : L("待整改", "to do")) +
+      task_rows += "<tr><td>" + escape_html(sys.name) + "</td><td>" + escape_html(t.item) + "</td><td>" + escape_html(t.plan) +
+                   "</td><td>" + escape_html(t.owner) + "</td><td" + (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) +
+                   "</td><td>" +
+                   (t.status == "done"          ? L("已完成", "done")
+                    : t.status == "in_progress" ? L("整改中", "in progress")
+                                                : L("待整改", "to do")) +
                    "</td></tr>";
     }
   }
-  o += "<h2>" + L("一、工作概况", "1. Overview") + "</h2><p>" + L("本年度共有定级对象 ", "Graded systems: ") + std::to_string(systems->size()) +
-       L(" 个，其中已确认定级 ", "; gradings confirmed: ") + std::to_string(graded) + L(" 个，已开展自评估 ", "; self-assessed: ") +
-       std::to_string(assessed) + L(" 个；发现高风险问题 ", "; high-risk findings: ") + std::to_string(high_total) +
-       L(" 项；本年度新开整改任务 ", "; rectification tasks opened this year: ") + std::to_string(tasks_open + tasks_done) +
-       L(" 项，已完成 ", ", done: ") + std::to_string(tasks_done) + L(" 项，逾期 ", ", overdue: ") + std::to_string(tasks_overdue) +
-       L(" 项。", ".") + "</p>";
+  o += "<h2>" + L("一、工作概况", "1. Overview") + "</h2><p>" + L("本年度共有定级对象 ", "Graded systems: ") +
+       std::to_string(systems->size()) + L(" 个，其中已确认定级 ", "; gradings confirmed: ") + std::to_string(graded) +
+       L(" 个，已开展自评估 ", "; self-assessed: ") + std::to_string(assessed) + L(" 个；发现高风险问题 ", "; high-risk findings: ") +
+       std::to_string(high_total) + L(" 项；本年度新开整改任务 ", "; rectification tasks opened this year: ") +
+       std::to_string(tasks_open + tasks_done) + L(" 项，已完成 ", ", done: ") + std::to_string(tasks_done) +
+       L(" 项，逾期 ", ", overdue: ") + std::to_string(tasks_overdue) + L(" 项。", ".") + "</p>";
   o += "<h2>" + L("二、定级与备案", "2. Grading and filing") + "</h2><table><tr><th>" + L("定级对象", "System") + "</th><th>" +
-       L("等级", "Level") + "</th><th>" + L("定级确认时间", "Graded on") + "</th><th>" + L("确认人", "By") + "</th></tr>" + grading_rows + "</table>";
+       L("等级", "Level") + "</th><th>" + L("定级确认时间", "Graded on") + "</th><th>" + L("确认人", "By") + "</th></tr>" + grading_rows +
+       "</table>";
   o += "<h2>" + L("三、自评估结果", "3. Self-assessment results") + "</h2>";
   o += score_rows.empty() ? "<p>" + L("本年度尚未开展自评估。", "No self-assessment yet.") + "</p>"
                           : "<table><tr><th>" + L("定级对象", "System") + "</th><th class=\"num\">" + L("得分", "Score") + "</th><th>" +
@@ -103,9 +108,9 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
                                 "</th><th class=\"num\">" + L("高风险", "High risks") + "</th></tr>" + score_rows + "</table>";
   o += "<h2>" + L("四、整改情况", "4. Rectification") + "</h2>";
   o += task_rows.empty() ? "<p>" + L("本年度无整改任务。", "No rectification tasks this year.") + "</p>"
-                         : "<table><tr><th>" + L("定级对象", "System") + "</th><th>" + L("测评项", "Item") + "</th><th>" + L("整改措施", "Plan") +
-                               "</th><th>" + L("责任人", "Owner") + "</th><th>" + L("期限", "Due") + "</th><th>" + L("状态", "Status") + "</th></tr>" +
-                               task_rows + "</table>";
+                         : "<table><tr><th>" + L("定级对象", "System") + "</th><th>" + L("测评项", "Item") + "</th><th>" +
+                               L("整改措施", "Plan") + "</th><th>" + L("责任人", "Owner") + "</th><th>" + L("期限", "Due") + "</th><th>" +
+                               L("状态", "Status") + "</th></tr>" + task_rows + "</table>";
   // 5. Security events of the year.
   o += "<h2>" + L("五、安全事件监测与处置", "5. Security events detected and handled") + "</h2>";
   std::error_code ec;
@@ -133,10 +138,13 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
             }
           return n ? *n - more : 0;
         };
-        const char* zh = std::string(lv) == "critical" ? "严重" : std::string(lv) == "high" ? "高危" : std::string(lv) == "medium" ? "中危" : "低危";
+        const char* zh = std::string(lv) == "critical" ? "严重"
+                         : std::string(lv) == "high"   ? "高危"
+                         : std::string(lv) == "medium" ? "中危"
+                                                       : "低危";
         o += "<tr><td>" + std::string(L.en ? lv : zh) + "</td><td class=\"num\">" + std::to_string(count("")) + "</td><td class=\"num\">" +
-             std::to_string(count("closed_tp")) + "</td><td class=\"num\">" + std::to_string(count("closed_fp")) + "</td><td class=\"num\">" +
-             std::to_string(count("open")) + "</td></tr>";
+             std::to_string(count("closed_tp")) + "</td><td class=\"num\">" + std::to_string(count("closed_fp")) +
+             "</td><td class=\"num\">" + std::to_string(count("open")) + "</td></tr>";
       }
       o += "</table>";
     }
@@ -144,14 +152,16 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
     o += "<p>" + L("检测尚未在本数据目录运行。", "Detection has not run on this data folder.") + "</p>";
   }
   o += "<h2>" + L("六、下一年度工作重点", "6. Next year's priorities") + "</h2><ul>";
-  if (todo.empty()) todo.push_back(L("保持现有防护水平，按期开展年度测评。", "Keep the protection in place and have the yearly assessment done on time."));
+  if (todo.empty())
+    todo.push_back(L("保持现有防护水平，按期开展年度测评。", "Keep the protection in place and have the yearly assessment done on time."));
   for (const auto& t : todo) o += "<li>" + t + "</li>";
   o += "</ul>";
   return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" +
          std::to_string(year) + L(" 年度等保工作总结", " MLPS annual summary") + "</title><style>" + kCss + "</style></head><body>" + o +
-         "<footer>" + L("本总结由 wardsec 根据定级、自评估、整改和告警记录生成。", "Generated by wardsec from the grading, self-assessment, rectification and alert records.") +
+         "<footer>" +
+         L("本总结由 wardsec 根据定级、自评估、整改和告警记录生成。",
+           "Generated by wardsec from the grading, self-assessment, rectification and alert records.") +
          "</footer></body></html>";
 }
-
 
 }  // namespace wardsec::report

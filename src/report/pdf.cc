@@ -25,7 +25,6 @@
 #include "core/timeutil.h"
 #include "report/common.h"
 
-
 namespace wardsec::report {
 
 namespace {
@@ -143,10 +142,9 @@ Status html_to_pdf(const std::string& html, const std::string& pdf_path, const s
     if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) _exit(126);
     setenv("HOME", dir.c_str(), 1);
     execl(exe.c_str(), exe.c_str(), "--headless", "--disable-gpu", "--disable-dev-shm-usage", "--no-pdf-header-footer",
-          "--run-all-compositor-stages-before-draw", "--disable-extensions",
-          "--disable-background-networking", "--no-first-run", "--proxy-server=http://127.0.0.1:9", bypass.c_str(),
-          "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", profile.c_str(), out_arg.c_str(), url.c_str(),
-          static_cast<char*>(nullptr));
+          "--run-all-compositor-stages-before-draw", "--disable-extensions", "--disable-background-networking", "--no-first-run",
+          "--proxy-server=http://127.0.0.1:9", bypass.c_str(), "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", profile.c_str(),
+          out_arg.c_str(), url.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   // Chromium prints within seconds; a hung browser must not hang the caller.
@@ -154,8 +152,10 @@ Status html_to_pdf(const std::string& html, const std::string& pdf_path, const s
   bool done = false;
   for (int i = 0; i < 1200 && !done; i++) {  // 120 s
     pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) done = true;
-    else usleep(100000);
+    if (w == pid)
+      done = true;
+    else
+      usleep(100000);
   }
   if (!done) {
     kill(pid, SIGKILL);
@@ -170,6 +170,5 @@ Status html_to_pdf(const std::string& html, const std::string& pdf_path, const s
                  "; its sandbox needs unprivileged user namespaces)"};
   return {};
 }
-
 
 }  // namespace wardsec::report

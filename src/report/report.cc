@@ -32,17 +32,20 @@ namespace detail {
 std::string object_name(const std::string& key, const Words& L) {
   auto o = compliance::parse_object(key);
   if (!o) return escape_html(key);
-  if (L.en) return *o == compliance::HarmedObject::kCitizens ? "citizens, legal persons and other organisations"
-                   : *o == compliance::HarmedObject::kSociety ? "social order and public interest"
-                                                               : "national security";
+  if (L.en)
+    return *o == compliance::HarmedObject::kCitizens  ? "citizens, legal persons and other organisations"
+           : *o == compliance::HarmedObject::kSociety ? "social order and public interest"
+                                                      : "national security";
   return compliance::object_zh(*o);
 }
 
 std::string degree_name(const std::string& key, const Words& L) {
   auto d = compliance::parse_degree(key);
   if (!d) return escape_html(key);
-  if (L.en) return *d == compliance::HarmDegree::kGeneral ? "general harm" : *d == compliance::HarmDegree::kSerious ? "serious harm"
-                                                                                                                 : "especially serious harm";
+  if (L.en)
+    return *d == compliance::HarmDegree::kGeneral   ? "general harm"
+           : *d == compliance::HarmDegree::kSerious ? "serious harm"
+                                                    : "especially serious harm";
   return compliance::degree_zh(*d);
 }
 
@@ -214,24 +217,28 @@ std::string grading_table(const SystemData& d, const Words& L) {
     std::string_view part = sep == std::string_view::npos ? line : L.en ? line.substr(sep + 3) : line.substr(0, sep);
     if (!part.empty()) o += "<p class=\"note\">" + escape_html(part) + "</p>";
   }
-  o += "<p class=\"note\">" + L("确认人：", "Confirmed by ") + escape_html(g.by) + L("，时间：", ", ") + local_time(g.at, d.tz_sec) + "</p>";
+  o +=
+      "<p class=\"note\">" + L("确认人：", "Confirmed by ") + escape_html(g.by) + L("，时间：", ", ") + local_time(g.at, d.tz_sec) + "</p>";
   return o;
 }
 
 // The rectification tasks with owner, due date (overdue marked) and state.
 std::string task_table(const SystemData& d, const Words& L) {
   std::string o;
-  if (d.tasks.empty()) o += "<p>" + L("暂无整改任务。", "No rectification tasks.") + "</p>";
+  if (d.tasks.empty())
+    o += "<p>" + L("暂无整改任务。", "No rectification tasks.") + "</p>";
   else {
     std::string today = local_time(d.generated, d.tz_sec).substr(0, 10);
     o += "<table><tr><th>" + L("测评项", "Item") + "</th><th>" + L("整改措施", "Plan") + "</th><th>" + L("责任人", "Owner") + "</th><th>" +
          L("完成期限", "Due") + "</th><th>" + L("状态", "Status") + "</th></tr>";
     for (const auto& t : d.tasks) {
-      std::string st = t.status == "done" ? L("已完成（复测符合）", "done (re-checked)") : t.status == "in_progress" ? L("整改中", "in progress")
-                                                                                                                 : L("待整改", "to do");
+      std::string st = t.status == "done"          ? L("已完成（复测符合）", "done (re-checked)")
+                       : t.status == "in_progress" ? L("整改中", "in progress")
+                                                   : L("待整改", "to do");
       bool overdue = t.status != "done" && t.due < today;
       o += "<tr><td>" + escape_html(t.item) + "</td><td>" + escape_html(t.plan) + "</td><td>" + escape_html(t.owner) + "</td><td" +
-           (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) + (overdue ? L("（已逾期）", " (overdue)") : "") + "</td><td>" + st + "</td></tr>";
+           (overdue ? " class=\"bad\"" : "") + ">" + escape_html(t.due) + (overdue ? L("（已逾期）", " (overdue)") : "") + "</td><td>" +
+           st + "</td></tr>";
     }
     o += "</table>";
   }
@@ -256,7 +263,8 @@ std::string rectification_plan(const SystemData& d, const Words& L) {
     if (res.result != compliance::Conformity::kNonConform && res.result != compliance::Conformity::kPartial) continue;
     std::string plan;
     for (const auto& t : d.tasks)
-      if (t.item == q.id && t.status != "done") plan += escape_html(t.plan) + L("（", " (") + escape_html(t.owner) + L("，", ", ") + escape_html(t.due) + L("）", ")") + "<br>";
+      if (t.item == q.id && t.status != "done")
+        plan += escape_html(t.plan) + L("（", " (") + escape_html(t.owner) + L("，", ", ") + escape_html(t.due) + L("）", ")") + "<br>";
     if (plan.empty()) {
       without++;
       plan = "<span class=\"bad\">" + L("尚未制定整改任务", "no task yet") + "</span>";
@@ -265,14 +273,16 @@ std::string rectification_plan(const SystemData& d, const Words& L) {
             compliance::conformity_zh(res.result) + "</td><td" + (res.risk == compliance::Risk::kHigh ? " class=\"bad\"" : "") + ">" +
             compliance::risk_zh(res.risk) + "</td><td>" + escape_html(res.note) + "</td><td>" + plan + "</td></tr>";
   }
-  if (rows.empty()) o += "<p class=\"ok\">" + L("已测评项中没有不符合或部分符合的项。", "No assessed item is non-conforming or partial.") + "</p>";
+  if (rows.empty())
+    o += "<p class=\"ok\">" + L("已测评项中没有不符合或部分符合的项。", "No assessed item is non-conforming or partial.") + "</p>";
   else
-    o += "<table><tr><th>" + L("编号", "Item") + "</th><th>" + L("控制点", "Control point") + "</th><th>" + L("结果", "Result") + "</th><th>" +
-         L("风险", "Risk") + "</th><th>" + L("问题", "Finding") + "</th><th>" + L("整改措施（责任人，期限）", "Plan (owner, due)") + "</th></tr>" +
-         rows + "</table>";
+    o += "<table><tr><th>" + L("编号", "Item") + "</th><th>" + L("控制点", "Control point") + "</th><th>" + L("结果", "Result") +
+         "</th><th>" + L("风险", "Risk") + "</th><th>" + L("问题", "Finding") + "</th><th>" +
+         L("整改措施（责任人，期限）", "Plan (owner, due)") + "</th></tr>" + rows + "</table>";
   if (without) o += "<p class=\"bad\">" + std::to_string(without) + L(" 个问题尚无整改任务。", " problem(s) have no task yet.") + "</p>";
   o += "<h2>" + L("三、整改任务进展", "3. Progress of the tasks") + "</h2>" + task_table(d, L);
-  o += "<p class=\"note\">" + L("整改任务只能在相应测评项复测为\"符合\"后关闭。", "A task closes only when its item is re-checked as conforming.") + "</p>";
+  o += "<p class=\"note\">" +
+       L("整改任务只能在相应测评项复测为\"符合\"后关闭。", "A task closes only when its item is re-checked as conforming.") + "</p>";
   return o;
 }
 
@@ -289,34 +299,39 @@ std::string self_assessment(const SystemData& d, const Words& L) {
   o += "<h2>" + L("三、自评估结论", "3. Conclusion") + "</h2>";
   o += "<p>" + L("综合得分：", "Score: ") + "<span class=\"conclusion\">" + fixed(sc.score, 2) + "</span>　" + L("结论：", "Conclusion: ") +
        "<span class=\"conclusion" + std::string(sc.conclusion == "差" ? " bad" : "") + "\">" + escape_html(sc.conclusion) + "</span></p>";
-  o += "<p>" + L("适用测评项 ", "Applicable items: ") + std::to_string(total) + L(" 项，已测评 ", ", assessed ") + std::to_string(sc.applicable) +
-       L(" 项，未测评 ", ", not assessed ") + std::to_string(sc.not_assessed.size()) + L(" 项。高风险 ", ". High risks: ") +
-       std::to_string(sc.high) + L(" 项，中风险 ", ", medium: ") + std::to_string(sc.medium) + L(" 项，低风险 ", ", low: ") +
-       std::to_string(sc.low) + L(" 项。", ".") + "</p>";
+  o += "<p>" + L("适用测评项 ", "Applicable items: ") + std::to_string(total) + L(" 项，已测评 ", ", assessed ") +
+       std::to_string(sc.applicable) + L(" 项，未测评 ", ", not assessed ") + std::to_string(sc.not_assessed.size()) +
+       L(" 项。高风险 ", ". High risks: ") + std::to_string(sc.high) + L(" 项，中风险 ", ", medium: ") + std::to_string(sc.medium) +
+       L(" 项，低风险 ", ", low: ") + std::to_string(sc.low) + L(" 项。", ".") + "</p>";
   if (!sc.not_assessed.empty())
-    o += "<p class=\"bad\">" + L("尚有测评项未测评，得分仅反映已测评项。", "Some items are not assessed: the score reflects the assessed items only.") + "</p>";
+    o += "<p class=\"bad\">" +
+         L("尚有测评项未测评，得分仅反映已测评项。", "Some items are not assessed: the score reflects the assessed items only.") + "</p>";
   o += "<p class=\"note\">" + escape_html(d.scoring.label) +
        L("。权重、部分符合的取值与结论阈值见 catalog/scoring.yaml，可按测评机构口径调整；有任一高风险项时结论为\"差\"。",
-         ". Weights, the value of a partial result and the bands are in catalog/scoring.yaml and can follow the assessor's method; any high risk makes the conclusion 差 (poor).") +
+         ". Weights, the value of a partial result and the bands are in catalog/scoring.yaml and can follow the assessor's method; any "
+         "high risk makes the conclusion 差 (poor).") +
        "</p>";
   o += "<h2>" + L("四、各安全类测评结果", "4. Results per category") + "</h2>" + category_chart(d, L);
   o += "<table><tr><th>" + L("安全类", "Category") + "</th><th class=\"num\">" + L("适用", "Applicable") + "</th><th class=\"num\">" +
-       L("符合", "Conform") + "</th><th class=\"num\">" + L("部分符合", "Partial") + "</th><th class=\"num\">" + L("不符合", "Non-conform") +
-       "</th><th class=\"num\">" + L("不适用", "N/A") + "</th><th class=\"num\">" + L("符合率", "Compliance") + "</th></tr>";
+       L("符合", "Conform") + "</th><th class=\"num\">" + L("部分符合", "Partial") + "</th><th class=\"num\">" +
+       L("不符合", "Non-conform") + "</th><th class=\"num\">" + L("不适用", "N/A") + "</th><th class=\"num\">" + L("符合率", "Compliance") +
+       "</th></tr>";
   for (const auto& c : compliance::Catalog::categories()) {
     auto it = sc.per_category.find(c.code);
     if (it == sc.per_category.end()) continue;
     const auto& r = it->second;
-    o += "<tr><td>" + escape_html(L.en ? c.en : c.zh) + "</td><td class=\"num\">" + std::to_string(r.applicable) + "</td><td class=\"num\">" +
-         std::to_string(r.conform) + "</td><td class=\"num\">" + std::to_string(r.partial) + "</td><td class=\"num\">" +
-         std::to_string(r.non_conform) + "</td><td class=\"num\">" + std::to_string(r.not_applicable) + "</td><td class=\"num\">" +
-         (r.applicable ? fixed(r.compliance * 100, 1) + "%" : std::string("—")) + "</td></tr>";
+    o += "<tr><td>" + escape_html(L.en ? c.en : c.zh) + "</td><td class=\"num\">" + std::to_string(r.applicable) +
+         "</td><td class=\"num\">" + std::to_string(r.conform) + "</td><td class=\"num\">" + std::to_string(r.partial) +
+         "</td><td class=\"num\">" + std::to_string(r.non_conform) + "</td><td class=\"num\">" + std::to_string(r.not_applicable) +
+         "</td><td class=\"num\">" + (r.applicable ? fixed(r.compliance * 100, 1) + "%" : std::string("—")) + "</td></tr>";
   }
   o += "</table>";
   o += "<h2>" + L("五、高风险问题", "5. High-risk findings") + "</h2>";
-  if (sc.high_risk_items.empty()) o += "<p class=\"ok\">" + L("未发现高风险问题。", "No high-risk findings.") + "</p>";
+  if (sc.high_risk_items.empty())
+    o += "<p class=\"ok\">" + L("未发现高风险问题。", "No high-risk findings.") + "</p>";
   else {
-    o += "<table><tr><th>" + L("编号", "Item") + "</th><th>" + L("控制点", "Control point") + "</th><th>" + L("测评记录", "Finding") + "</th></tr>";
+    o += "<table><tr><th>" + L("编号", "Item") + "</th><th>" + L("控制点", "Control point") + "</th><th>" + L("测评记录", "Finding") +
+         "</th></tr>";
     for (const auto& id : sc.high_risk_items) {
       std::string cp, note;
       for (const auto& q : d.items)
@@ -327,18 +342,20 @@ std::string self_assessment(const SystemData& d, const Words& L) {
     o += "</table>";
   }
   o += "<h2>" + L("六、整改方案与进展", "6. Rectification plan and progress") + "</h2>" + task_table(d, L);
-  o += "<h2 class=\"break\">" + L("附：测评项结果", "Appendix: results of every item") + "</h2><table class=\"small\"><tr><th style=\"width:9%\">" +
-       L("编号", "Item") + "</th><th style=\"width:11%\">" + L("控制点", "Control point") + "</th><th>" + L("要求摘要", "Requirement (summary)") +
-       "</th><th style=\"width:8%\">" + L("结果", "Result") + "</th><th style=\"width:5%\">" + L("风险", "Risk") + "</th><th style=\"width:20%\">" +
-       L("测评记录", "Note") + "</th><th class=\"num\" style=\"width:5%\">" + L("证据", "Evidence") + "</th></tr>";
+  o += "<h2 class=\"break\">" + L("附：测评项结果", "Appendix: results of every item") +
+       "</h2><table class=\"small\"><tr><th style=\"width:9%\">" + L("编号", "Item") + "</th><th style=\"width:11%\">" +
+       L("控制点", "Control point") + "</th><th>" + L("要求摘要", "Requirement (summary)") + "</th><th style=\"width:8%\">" +
+       L("结果", "Result") + "</th><th style=\"width:5%\">" + L("风险", "Risk") + "</th><th style=\"width:20%\">" + L("测评记录", "Note") +
+       "</th><th class=\"num\" style=\"width:5%\">" + L("证据", "Evidence") + "</th></tr>";
   for (const auto& q : d.items) {
     auto it = d.results.find(q.id);
     std::string res = it == d.results.end() ? L("未测评", "not assessed") : compliance::conformity_zh(it->second.result);
     bool bad = it != d.results.end() && it->second.result == compliance::Conformity::kNonConform;
     o += "<tr><td>" + escape_html(q.id) + "</td><td>" + escape_html(L.en ? q.control_point_en : q.control_point_zh) + "</td><td>" +
          escape_html(q.summary) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
-         (it == d.results.end() ? "" : compliance::risk_zh(it->second.risk)) + "</td><td>" + (it == d.results.end() ? "" : escape_html(it->second.note)) +
-         "</td><td class=\"num\">" + std::to_string(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0) + "</td></tr>";
+         (it == d.results.end() ? "" : compliance::risk_zh(it->second.risk)) + "</td><td>" +
+         (it == d.results.end() ? "" : escape_html(it->second.note)) + "</td><td class=\"num\">" +
+         std::to_string(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0) + "</td></tr>";
   }
   o += "</table>";
   return o;
@@ -351,9 +368,11 @@ std::string grading_report(const SystemData& d, const Words& L) {
        L("依据 GB/T 22240-2020 · 生成时间 ", "Per GB/T 22240-2020 · generated ") + local_time(d.generated, d.tz_sec) + "</div></div>";
   o += "<h2>" + L("一、定级对象描述", "1. The graded system") + "</h2>" + system_table(d, L);
   o += "<h2>" + L("二、安全保护等级的确定", "2. Determining the protection level") + "</h2>";
-  o += "<p>" + L("分别确定业务信息安全和系统服务安全受到破坏时所侵害的客体和侵害程度，由二者的等级取较高者为定级对象的安全保护等级。",
-                 "For business information security and for system service security, the object harmed and the degree of harm give a level; "
-                 "the system's level is the higher of the two.") + "</p>";
+  o += "<p>" +
+       L("分别确定业务信息安全和系统服务安全受到破坏时所侵害的客体和侵害程度，由二者的等级取较高者为定级对象的安全保护等级。",
+         "For business information security and for system service security, the object harmed and the degree of harm give a level; "
+         "the system's level is the higher of the two.") +
+       "</p>";
   o += grading_table(d, L);
   o += "<h2>" + L("三、备案信息（定级备案表要素）", "3. Filing data (for the filing form)") + "</h2><table class=\"kv\">";
   auto row = [&](const std::string& k, const std::string& v) { o += "<tr><td>" + k + "</td><td>" + v + "</td></tr>"; };
@@ -366,8 +385,9 @@ std::string grading_report(const SystemData& d, const Words& L) {
   row(L("系统服务安全保护等级", "System service security level"), d.grading ? std::to_string(d.grading->service_level) : "—");
   row(L("安全保护等级", "Protection level"), std::to_string(d.system.level));
   row(L("定级时间", "Graded on"), d.grading ? local_time(d.grading->at, d.tz_sec).substr(0, 10) : "—");
-  row(L("专家评审 / 主管部门审核", "Expert review / competent authority"), L("（第二级及以上须经专家评审和主管部门核准后，向公安机关备案）",
-                                                                          "(level 2 and above: expert review and the authority's approval, then filing with the public security organ)"));
+  row(L("专家评审 / 主管部门审核", "Expert review / competent authority"),
+      L("（第二级及以上须经专家评审和主管部门核准后，向公安机关备案）",
+        "(level 2 and above: expert review and the authority's approval, then filing with the public security organ)"));
   return o + "</table>";
 }
 
@@ -379,11 +399,14 @@ std::string html(Kind kind, const SystemData& d, const std::string& lang) {
                       (kind == Kind::kGrading         ? L("定级报告", "grading report")
                        : kind == Kind::kRectification ? L("整改方案", "rectification plan")
                                                       : L("自评估报告", "self-assessment report"));
-  std::string body = kind == Kind::kGrading ? grading_report(d, L) : kind == Kind::kRectification ? rectification_plan(d, L) : self_assessment(d, L);
+  std::string body = kind == Kind::kGrading         ? grading_report(d, L)
+                     : kind == Kind::kRectification ? rectification_plan(d, L)
+                                                    : self_assessment(d, L);
   return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" + title +
          "</title><style>" + kCss + "</style></head><body>" + body + "<footer>" +
          L("本报告由 wardsec 医院等保安全管理中心根据自评估记录生成，供单位自查和整改使用；正式测评结论以测评机构出具的报告为准。",
-           "Generated by wardsec from the hospital's own assessment records, for self-checking and rectification; the formal conclusion is the assessment body's report.") +
+           "Generated by wardsec from the hospital's own assessment records, for self-checking and rectification; the formal conclusion is "
+           "the assessment body's report.") +
          "</footer></body></html>";
 }
 

@@ -27,7 +27,7 @@ struct SystemData {
   compliance::ScoreResult score;
   std::vector<compliance::Requirement> items;  // applicable at the system's level, catalog order
   std::map<std::string, compliance::AssessmentRecord> results;
-  std::map<std::string, size_t> evidence;      // evidence records per item
+  std::map<std::string, size_t> evidence;  // evidence records per item
   std::vector<compliance::Rectification> tasks;
   int level = 3;
   int64_t generated = 0;  // ns

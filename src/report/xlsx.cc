@@ -25,7 +25,6 @@
 #include "core/timeutil.h"
 #include "report/common.h"
 
-
 namespace wardsec::report {
 
 using namespace detail;
@@ -69,7 +68,8 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
   format_set_align(bad, LXW_ALIGN_VERTICAL_TOP);
 
   lxw_worksheet* ws = workbook_add_worksheet(wb, "测评检查表");
-  const char* cols[] = {"编号", "安全类", "控制点", "要求摘要", "GB/T 28448 编号", "结果", "风险", "测评记录", "测评人", "测评时间", "证据数"};
+  const char* cols[] = {"编号", "安全类",   "控制点", "要求摘要", "GB/T 28448 编号", "结果",
+                        "风险", "测评记录", "测评人", "测评时间", "证据数"};
   const double widths[] = {10, 12, 14, 48, 16, 9, 6, 30, 10, 17, 7};
   for (int c = 0; c < 11; c++) {
     worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), cols[c], head);
@@ -176,6 +176,5 @@ Status filing_xlsx(const SystemData& d, const std::string& path) {
 Status xlsx(Kind kind, const SystemData& d, const std::string& path) {
   return kind == Kind::kGrading ? filing_xlsx(d, path) : checklist_xlsx(d, path);
 }
-
 
 }  // namespace wardsec::report

@@ -9,9 +9,12 @@ namespace wardsec::search {
 void Terms::add(std::string_view value, uint64_t n) {
   if (value.empty()) return;
   auto it = counts_.find(std::string(value));
-  if (it != counts_.end()) it->second += n;
-  else if (counts_.size() < max_) counts_.emplace(std::string(value), n);
-  else other_ += n;
+  if (it != counts_.end())
+    it->second += n;
+  else if (counts_.size() < max_)
+    counts_.emplace(std::string(value), n);
+  else
+    other_ += n;
 }
 
 void Terms::add_list(std::string_view values, uint64_t n) {

@@ -61,8 +61,7 @@ class Lexer {
         i = j + 1;
       } else {
         size_t j = i;
-        while (j < s_.size() && s_[j] != ' ' && s_[j] != '\t' && s_[j] != '(' && s_[j] != ')' && s_[j] != '"' &&
-               s_[j] != '\n') {
+        while (j < s_.size() && s_[j] != ' ' && s_[j] != '\t' && s_[j] != '(' && s_[j] != ')' && s_[j] != '"' && s_[j] != '\n') {
           // "field:[..." or "field:\"...": stop after the colon so the value lexes on its own.
           if (s_[j] == ':' && j + 1 < s_.size() && (s_[j + 1] == '"' || s_[j + 1] == '[' || s_[j + 1] == '{') &&
               is_field_name(s_.substr(i, j - i))) {
@@ -363,8 +362,8 @@ bool glob_tokens(std::string_view text, std::string_view pat) {
     while (i < text.size() && is_token_char(static_cast<unsigned char>(text[i]))) i++;
     // Tokens plus the punctuation a value like 10.20.* carries.
     size_t e = i;
-    while (e < text.size() && (text[e] == '.' || text[e] == '-' || text[e] == ':' || text[e] == '/' ||
-                               is_token_char(static_cast<unsigned char>(text[e]))))
+    while (e < text.size() &&
+           (text[e] == '.' || text[e] == '-' || text[e] == ':' || text[e] == '/' || is_token_char(static_cast<unsigned char>(text[e]))))
       e++;
     if (i > s && (glob_match(text.substr(s, i - s), pat) || glob_match(text.substr(s, e - s), pat))) return true;
   }
@@ -500,7 +499,10 @@ void describe(const Node& n, std::string& out) {
       out += ")";
       return;
     }
-    case Node::kNot: out += "NOT "; describe(*n.kids[0], out); return;
+    case Node::kNot:
+      out += "NOT ";
+      describe(*n.kids[0], out);
+      return;
     case Node::kText: out += "text:\"" + n.value + "\""; return;
     case Node::kTerm: out += n.field + ":" + (n.op == Node::kRange ? "[" + n.lo + " TO " + n.hi + "]" : n.value); return;
   }
@@ -564,15 +566,14 @@ std::optional<QueryError> Query::over_budget(size_t max_terms, size_t max_wildca
   if (terms > max_terms)
     return QueryError{1, "查询条件过多 / the query has " + std::to_string(terms) + " terms; at most " + std::to_string(max_terms)};
   if (wild > max_wildcards)
-    return QueryError{1, "通配符条件过多 / the query has " + std::to_string(wild) + " wildcard terms; at most " + std::to_string(max_wildcards)};
+    return QueryError{
+        1, "通配符条件过多 / the query has " + std::to_string(wild) + " wildcard terms; at most " + std::to_string(max_wildcards)};
   return std::nullopt;
 }
 
 bool Query::matches(const Event& ev) const { return eval(*root_, ev); }
 
-bool Query::may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const {
-  return may(*root_, bloom, ts_min, ts_max);
-}
+bool Query::may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const { return may(*root_, bloom, ts_min, ts_max); }
 
 std::string Query::describe() const {
   std::string s;

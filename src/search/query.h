@@ -25,12 +25,12 @@ struct Node {
   enum Kind { kAnd, kOr, kNot, kTerm, kText, kAll } kind = kAll;
   std::vector<std::unique_ptr<Node>> kids;
   // kTerm / kText
-  std::string field;     // kTerm
+  std::string field;  // kTerm
   FieldId field_id = kNoField;
-  std::string value;     // lower-cased
+  std::string value;  // lower-cased
   enum Op { kEq, kGlob, kExists, kRange, kCidr, kLt, kLe, kGt, kGe } op = kEq;
   bool phrase = false;
-  std::string lo, hi;    // kRange (inclusive), or the bound for kLt..kGe in lo
+  std::string lo, hi;  // kRange (inclusive), or the bound for kLt..kGe in lo
   bool lo_inclusive = true, hi_inclusive = true;
   std::optional<Cidr> cidr;
   std::vector<std::string> tokens;  // lower-cased tokens of value, for the bloom filter

@@ -28,7 +28,8 @@ Result<Event> read_event_by_ref(const std::string& data_dir, uint64_t ref) {
       if (!s) return Error{"event " + store::ref_to_string(ref) + ": " + s.error()};
       return std::move(evs[row]);
     }
-    return Error{"event " + store::ref_to_string(ref) + ": block " + std::to_string(seq) + " is not in the store (not sealed yet, or removed)"};
+    return Error{"event " + store::ref_to_string(ref) + ": block " + std::to_string(seq) +
+                 " is not in the store (not sealed yet, or removed)"};
   }
   return Error{"event " + store::ref_to_string(ref) + ": no segment holds block " + std::to_string(seq) + " (expired by retention?)"};
 }
@@ -39,8 +40,8 @@ static bool stop_now(const SearchOptions& opt, SearchStats& st) {
   return false;
 }
 
-Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
-                  const std::function<bool(const Event&)>& on_match, SearchStats& st) {
+Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt, const std::function<bool(const Event&)>& on_match,
+                  SearchStats& st) {
   auto segs = store::list_segments(data_dir);
   if (opt.newest_first) std::reverse(segs.begin(), segs.end());
   std::vector<Event> events;

@@ -40,8 +40,8 @@ struct SearchStats {
 
 // Calls on_match for each matching event (in store order, or newest first); stops early
 // when on_match returns false or the limit is reached.
-Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt,
-                  const std::function<bool(const Event&)>& on_match, SearchStats& stats);
+Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt, const std::function<bool(const Event&)>& on_match,
+                  SearchStats& stats);
 
 // The event an alert refers to (StoreWriter::next_ref). Error when the block is gone
 // (retention) or not sealed yet, naming which.

@@ -149,9 +149,14 @@ Response mfa_verify(Api& api, Request& r) {
 json tokens_json(const std::vector<Auth::TokenInfo>& t) {
   json out = json::array();
   for (const auto& x : t)
-    out.push_back({{"id", x.id}, {"label", x.label}, {"user", x.user}, {"created", format_rfc3339(x.created)},
-                   {"last_used", x.last_used ? format_rfc3339(x.last_used) : ""}, {"expires", x.expires ? format_rfc3339(x.expires) : ""},
-                   {"expired", x.expires && x.expires <= now_ns()}, {"scopes", x.scopes}});
+    out.push_back({{"id", x.id},
+                   {"label", x.label},
+                   {"user", x.user},
+                   {"created", format_rfc3339(x.created)},
+                   {"last_used", x.last_used ? format_rfc3339(x.last_used) : ""},
+                   {"expires", x.expires ? format_rfc3339(x.expires) : ""},
+                   {"expired", x.expires && x.expires <= now_ns()},
+                   {"scopes", x.scopes}});
   return out;
 }
 
@@ -171,8 +176,10 @@ Response create_token(Api& api, Request& r) {
   if (j->contains("scopes")) {
     if (!(*j)["scopes"].is_array()) return fail(400, "scopes must be a list of permission names");
     for (const auto& x : (*j)["scopes"])
-      if (x.is_string()) scopes.push_back(x.get<std::string>());
-      else return fail(400, "scopes must be a list of permission names");
+      if (x.is_string())
+        scopes.push_back(x.get<std::string>());
+      else
+        return fail(400, "scopes must be a list of permission names");
   }
   int days = 0;
   if (j->contains("days")) {
@@ -225,24 +232,33 @@ Response users(Api& api, Request&) {
 }
 
 json request_json(const Auth::Request& q) {
-  return {{"id", q.id}, {"action", q.action}, {"target", q.target}, {"by", q.by}, {"role", q.role}, {"display", q.display},
-          {"state", q.state}, {"decided_by", q.decided_by}, {"created", format_rfc3339(q.created)},
+  return {{"id", q.id},
+          {"action", q.action},
+          {"target", q.target},
+          {"by", q.by},
+          {"role", q.role},
+          {"display", q.display},
+          {"state", q.state},
+          {"decided_by", q.decided_by},
+          {"created", format_rfc3339(q.created)},
           {"decided", q.decided ? format_rfc3339(q.decided) : ""}};
 }
 
 // A change that needs a second administrator (Auth::needs_approval) is filed as a request and
 // answered 202 with its number and, for a new or reset password, the first half.
-std::optional<Response> file_if_needed(Api& api, Request& r, const std::string& action, const std::string& target, const std::string& display,
-                                       std::optional<Role> role, bool disabled) {
+std::optional<Response> file_if_needed(Api& api, Request& r, const std::string& action, const std::string& target,
+                                       const std::string& display, std::optional<Role> role, bool disabled) {
   std::string why = api.auth.needs_approval(action, target, role);
   if (why.empty()) return std::nullopt;
   auto rq = api.auth.request_change(r.who.user, action, target, display, role, disabled, now_ns());
-  api.audit(r, r.who.user, "approval_request", rq.ok(), target, action + (role ? std::string(" role ") + role_name(*role) : "") + (rq ? "" : ": " + rq.error()));
+  api.audit(r, r.who.user, "approval_request", rq.ok(), target,
+            action + (role ? std::string(" role ") + role_name(*role) : "") + (rq ? "" : ": " + rq.error()));
   if (!rq) return fail(rq.error().rfind("no such", 0) == 0 ? 404 : 400, rq.error());
   json out = {{"request", request_json(rq->first)}, {"pending", true}, {"reason", why}};
   if (!rq->second.empty()) {
     out["password_first_half"] = rq->second;
-    out["note"] = "密码前半部分，仅显示一次；后半部分在批准时显示给批准人 / the password's first half, shown once; the approver gets the second half";
+    out["note"] =
+        "密码前半部分，仅显示一次；后半部分在批准时显示给批准人 / the password's first half, shown once; the approver gets the second half";
   }
   return ok(out, 202);
 }
@@ -297,13 +313,17 @@ Response update_user(Api& api, Request& r) {
 Response user_action(Api& api, Request& r, const std::string& what) {
   const std::string& name = r.params[0];
   if (name == r.who.user && what != "unlock")
-    return fail(403, "不能对自己的账号执行此操作（请在个人设置中修改密码）/ not on your own account (change your password in your profile)");
+    return fail(403,
+                "不能对自己的账号执行此操作（请在个人设置中修改密码）/ not on your own account (change your password in your profile)");
   if (!api.auth.account(name)) return fail(404, "no such account: " + name);
   if (auto filed = file_if_needed(api, r, what, name, "", std::nullopt, false)) return *filed;
   Status s;
-  if (what == "unlock") s = api.auth.unlock(name);
-  else if (what == "reset_mfa") s = api.auth.reset_mfa(name);
-  else if (what == "delete") s = api.auth.remove(name);
+  if (what == "unlock")
+    s = api.auth.unlock(name);
+  else if (what == "reset_mfa")
+    s = api.auth.reset_mfa(name);
+  else if (what == "delete")
+    s = api.auth.remove(name);
   else if (what == "reset_password") {
     Response err;
     auto j = body_object(r, err);
@@ -329,12 +349,21 @@ Response decide_request(Api& api, Request& r, bool approve) {
   std::string target;
   if (auto q = api.auth.request(static_cast<int64_t>(id))) target = q->target + " (" + q->action + " by " + q->by + ")";
   auto res = api.auth.decide(static_cast<int64_t>(id), r.who, approve, now_ns());
-  api.audit(r, r.who.user, approve ? "approval_grant" : "approval_reject", res.ok(), target, "request " + r.params[0] + (res ? "" : ": " + res.error()));
-  if (!res) return fail(res.error().rfind("no such", 0) == 0 ? 404 : res.error().find("权限") != std::string::npos || res.error().find("不能") != std::string::npos || res.error().find("审计管理员") != std::string::npos ? 403 : 409, res.error());
+  api.audit(r, r.who.user, approve ? "approval_grant" : "approval_reject", res.ok(), target,
+            "request " + r.params[0] + (res ? "" : ": " + res.error()));
+  if (!res)
+    return fail(res.error().rfind("no such", 0) == 0 ? 404
+                : res.error().find("权限") != std::string::npos || res.error().find("不能") != std::string::npos ||
+                        res.error().find("审计管理员") != std::string::npos
+                    ? 403
+                    : 409,
+                res.error());
   json out = {{"id", id}, {"state", approve ? "approved" : "rejected"}};
   if (!res->empty()) {
     out["password_second_half"] = *res;
-    out["note"] = "密码后半部分，仅显示一次；账号持有人须同时获得前后两半并在首次登录时修改 / the second half, shown once; the holder needs both halves and must change it at first login";
+    out["note"] =
+        "密码后半部分，仅显示一次；账号持有人须同时获得前后两半并在首次登录时修改 / the second half, shown once; the holder needs both "
+        "halves and must change it at first login";
   }
   return ok(out);
 }
@@ -375,10 +404,10 @@ void add_account_routes(std::vector<Route>& t, Api* api) {
       {"DELETE", "/api/v1/tokens/{id}", P::kUsersWrite, false, h(revoke_any_token), "revoke any account's API token"},
       {"GET", "/api/v1/users/requests", P::kUsersRead, false, h(list_requests), "account changes waiting for a second administrator"},
       {"GET", "/api/v1/approvals", P::kUsersApprove, false, h(list_requests), "account changes to approve or reject"},
-      {"POST", "/api/v1/approvals/{id}/approve", P::kUsersApprove, false,
-       [api](Request& r) { return decide_request(*api, r, true); }, "approve (carry out) an account change"},
-      {"POST", "/api/v1/approvals/{id}/reject", P::kUsersApprove, false,
-       [api](Request& r) { return decide_request(*api, r, false); }, "reject an account change"},
+      {"POST", "/api/v1/approvals/{id}/approve", P::kUsersApprove, false, [api](Request& r) { return decide_request(*api, r, true); },
+       "approve (carry out) an account change"},
+      {"POST", "/api/v1/approvals/{id}/reject", P::kUsersApprove, false, [api](Request& r) { return decide_request(*api, r, false); },
+       "reject an account change"},
       {"POST", "/api/v1/auth/tokens", P::kSelf, false, h(create_token), "create an API token (shown once)"},
       {"DELETE", "/api/v1/auth/tokens/{id}", P::kSelf, false, h(revoke_token), "revoke an API token"},
       {"GET", "/api/v1/users", P::kUsersRead, false, h(users), "accounts"},

@@ -118,8 +118,14 @@ std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::s
       if (!list) return err(500, list.error());
       nlohmann::json out = nlohmann::json::array();
       for (const auto& s : *list)
-        out.push_back({{"id", s.id}, {"rule_id", s.rule_id}, {"field", s.field}, {"value", s.value},
-                       {"until", format_rfc3339(s.until)}, {"by", s.who}, {"reason", s.reason}, {"hits", s.hits}});
+        out.push_back({{"id", s.id},
+                       {"rule_id", s.rule_id},
+                       {"field", s.field},
+                       {"value", s.value},
+                       {"until", format_rfc3339(s.until)},
+                       {"by", s.who},
+                       {"reason", s.reason},
+                       {"hits", s.hits}});
       return {200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
     }
     if (method != "POST") return err(405, "use GET or POST");

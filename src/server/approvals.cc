@@ -33,7 +33,8 @@ bool privileged(Role r) { return r == Role::kSysAdmin || r == Role::kSecAdmin ||
 constexpr const char* kRequestCols = "id, action, target, by, role, display, state, decided_by, disabled, created, decided";
 
 Auth::Request row_request(const sqlite::Stmt& st) {
-  return {st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7), st.i64(8) != 0, st.i64(9), st.i64(10)};
+  return {st.i64(0),  st.text(1), st.text(2),     st.text(3), st.text(4), st.text(5),
+          st.text(6), st.text(7), st.i64(8) != 0, st.i64(9),  st.i64(10)};
 }
 
 bool makes_password(const std::string& action) { return action == "create" || action == "reset_password"; }
@@ -54,18 +55,19 @@ std::string Auth::needs_approval(const std::string& action, const std::string& t
   return "";
 }
 
-Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::string& by, const std::string& action, const std::string& target,
-                                                                   const std::string& display, std::optional<Role> role, bool disabled,
-                                                                   int64_t now) {
+Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::string& by, const std::string& action,
+                                                                   const std::string& target, const std::string& display,
+                                                                   std::optional<Role> role, bool disabled, int64_t now) {
   if (by == target) return Error{"不能为自己的账号提交变更 / you cannot file a change to your own account"};
   auto existing = account(target);
   if (action == "create" && existing) return Error{"账号已存在 / account exists: " + target};
   if (action != "create" && !existing) return Error{"no such account: " + target};
-  if (action == "create" && !detail::valid_name(target)) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
+  if (action == "create" && !detail::valid_name(target))
+    return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
   std::lock_guard<std::mutex> g(mu_);
   int64_t pending = 0;
-  if (Status q = sqlite::query(db_, "SELECT count(*) FROM requests WHERE state = 'pending' AND created > ?", {std::to_string(now - kRequestLifeNs)},
-                               [&](const sqlite::Stmt& st) { pending = st.i64(0); });
+  if (Status q = sqlite::query(db_, "SELECT count(*) FROM requests WHERE state = 'pending' AND created > ?",
+                               {std::to_string(now - kRequestLifeNs)}, [&](const sqlite::Stmt& st) { pending = st.i64(0); });
       !q)
     return Error{q.error()};
   if (pending >= 100) return Error{"待批准的请求过多 / too many pending requests; decide or let them expire first"};
@@ -81,7 +83,10 @@ Result<std::pair<Auth::Request, std::string>> Auth::request_change(const std::st
 
 Result<std::vector<Auth::Request>> Auth::requests(int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
-  if (Status e = sqlite::Stmt(db_, "UPDATE requests SET state = 'expired' WHERE state = 'pending' AND created <= ?").bind(1, now - kRequestLifeNs).run(); !e)
+  if (Status e = sqlite::Stmt(db_, "UPDATE requests SET state = 'expired' WHERE state = 'pending' AND created <= ?")
+                     .bind(1, now - kRequestLifeNs)
+                     .run();
+      !e)
     return Error{e.error()};
   std::vector<Request> out;
   Status s = sqlite::query(db_, std::string("SELECT ") + kRequestCols + " FROM requests ORDER BY id DESC LIMIT 200", {},
@@ -120,7 +125,8 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
   std::string sealed;
   std::optional<Request> rq = request(id, &sealed);
   if (!rq) return Error{"no such request"};
-  if (rq->state != "pending" || now - rq->created > kRequestLifeNs) return Error{"请求已处理或已过期 / the request is no longer pending (" + rq->state + ")"};
+  if (rq->state != "pending" || now - rq->created > kRequestLifeNs)
+    return Error{"请求已处理或已过期 / the request is no longer pending (" + rq->state + ")"};
   if (!role_has(who.role, Perm::kUsersApprove)) return Error{"权限不足 / your role cannot approve account changes"};
   if (who.user == rq->by) return Error{"不能批准自己提交的请求 / you cannot approve your own request"};
   if (who.user == rq->target) return Error{"不能批准涉及自己账号的请求 / you cannot approve a change to your own account"};
@@ -129,7 +135,8 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
     if (auto a = account(rq->target)) target_role = a->role;
     bool secadmin_concerned = target_role == Role::kSecAdmin || parse_role(rq->role) == Role::kSecAdmin;
     if (!secadmin_concerned)
-      return Error{"审计管理员只批准涉及安全管理员账号的变更 / the audit administrator approves only changes concerning security administrators"};
+      return Error{
+          "审计管理员只批准涉及安全管理员账号的变更 / the audit administrator approves only changes concerning security administrators"};
   }
   {  // claimed once: two approvers at the same moment cannot both carry it out
     std::lock_guard<std::mutex> g(mu_);
@@ -152,7 +159,11 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
     }
     if (Status s = carry_out(*rq, first + second, now); !s) {
       std::lock_guard<std::mutex> g(mu_);
-      Status f = sqlite::Stmt(db_, "UPDATE requests SET state = 'failed', decided_by = ?, decided = ? WHERE id = ?").bind(1, who.user).bind(2, now).bind(3, id).run();
+      Status f = sqlite::Stmt(db_, "UPDATE requests SET state = 'failed', decided_by = ?, decided = ? WHERE id = ?")
+                     .bind(1, who.user)
+                     .bind(2, now)
+                     .bind(3, id)
+                     .run();
       return Error{s.error() + (f ? "" : "; the request's state could not be recorded: " + f.error())};
     }
   }

@@ -33,17 +33,22 @@ namespace detail {
 // administrator reads what the other two did, and nothing else.
 const std::vector<RoleInfo>& role_table() {
   static const std::vector<RoleInfo> t = {
-      {Role::kSysAdmin, "sysadmin", "系统管理员",
+      {Role::kSysAdmin,
+       "sysadmin",
+       "系统管理员",
        {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead}},
-      {Role::kSecAdmin, "secadmin", "安全管理员",
-       {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead,
-        Perm::kAssetsWrite, Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove}},
+      {Role::kSecAdmin,
+       "secadmin",
+       "安全管理员",
+       {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead, Perm::kAssetsWrite,
+        Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
       {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove}},
-      {Role::kReadOnly, "readonly", "只读用户",
-       {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead,
-        Perm::kSystemRead}},
+      {Role::kReadOnly,
+       "readonly",
+       "只读用户",
+       {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead, Perm::kSystemRead}},
       // Log senders and scripts that only write events: API tokens, never an interactive login.
       {Role::kCollector, "collector", "数据接入", {Perm::kIngest}},
   };
@@ -122,7 +127,6 @@ const char* stage_name(Stage s) {
 
 namespace detail {
 
-
 const char* kSchema =
     "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,"
     " pw_hash TEXT NOT NULL DEFAULT '', pw_changed INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 1,"
@@ -135,8 +139,10 @@ const char* kSchema =
     "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS known_sources(name TEXT NOT NULL, ip TEXT NOT NULL, last INTEGER NOT NULL, PRIMARY KEY(name, ip));"
     "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, action TEXT NOT NULL, target TEXT NOT NULL, by TEXT NOT NULL,"
-    " role TEXT NOT NULL DEFAULT '', display TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0, half_hash TEXT NOT NULL DEFAULT '',"
-    " state TEXT NOT NULL DEFAULT 'pending', decided_by TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, decided INTEGER NOT NULL DEFAULT 0);";
+    " role TEXT NOT NULL DEFAULT '', display TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0, half_hash TEXT NOT NULL "
+    "DEFAULT '',"
+    " state TEXT NOT NULL DEFAULT 'pending', decided_by TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, decided INTEGER NOT NULL "
+    "DEFAULT 0);";
 
 // Columns added after the first release: added to older account stores at open.
 const char* kMigrations[] = {
@@ -147,7 +153,8 @@ const char* kMigrations[] = {
 };
 
 const char* kCols =
-    "name, display, role, disabled, must_change, totp_secret != '', failures, locked_until, pw_changed, created, last_login, mfa_locked_until";
+    "name, display, role, disabled, must_change, totp_secret != '', failures, locked_until, pw_changed, created, last_login, "
+    "mfa_locked_until";
 
 Account row_account(const sqlite::Stmt& s) {
   Account a;
@@ -185,7 +192,8 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
   Status s = sqlite::open(path, &a->db_, {kSchema});
   if (!s) return Error{s.error()};
   for (const char* m : kMigrations) (void)sqlite::exec(a->db_, m);  // fails with "duplicate column" once migrated: expected
-  if (Status p = sqlite::exec(a->db_, "PRAGMA secure_delete=ON"); !p) return Error{p.error()};  // replaced hashes and seeds are zeroed, not left in free pages
+  if (Status p = sqlite::exec(a->db_, "PRAGMA secure_delete=ON"); !p)
+    return Error{p.error()};  // replaced hashes and seeds are zeroed, not left in free pages
   auto box = SecretBox::load_or_create(key_dir);
   if (!box) return Error{box.error()};
   a->box_ = std::make_unique<SecretBox>(*box);
@@ -202,7 +210,8 @@ Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions op
       std::string scopes;
       for (Perm p : info(parse_role(role).value_or(Role::kReadOnly)).perms) {
         std::string n = perm_name(p);
-        if (p != Perm::kSelf && p != Perm::kUsersApprove && n.find(".write") == std::string::npos) scopes += (scopes.empty() ? "" : ",") + n;
+        if (p != Perm::kSelf && p != Perm::kUsersApprove && n.find(".write") == std::string::npos)
+          scopes += (scopes.empty() ? "" : ",") + n;
       }
       Status u = sqlite::Stmt(a->db_, "UPDATE tokens SET scopes = ?, expires = CASE WHEN expires = 0 THEN ? ELSE expires END WHERE id = ?")
                      .bind(1, scopes)
@@ -251,7 +260,8 @@ Result<std::vector<std::pair<std::string, std::string>>> Auth::bootstrap(const s
     if (!s) return Error{s.error()};
     if (n > 0) return made;
   }
-  const std::pair<const char*, const char*> three[] = {{"sysadmin", "系统管理员"}, {"secadmin", "安全管理员"}, {"auditadmin", "审计管理员"}};
+  const std::pair<const char*, const char*> three[] = {
+      {"sysadmin", "系统管理员"}, {"secadmin", "安全管理员"}, {"auditadmin", "审计管理员"}};
   std::vector<std::string> passwords, hashes;
   for (size_t i = 0; i < std::size(three); i++) {  // hashed before the lock is taken
     passwords.push_back(one_time_password(16));
@@ -277,8 +287,9 @@ Result<std::vector<std::pair<std::string, std::string>>> Auth::bootstrap(const s
   FILE* f = std::fopen(file.c_str(), "w");
   if (!f) return Error{"cannot write " + file};
   ::chmod(file.c_str(), 0600);
-  std::fprintf(f, "# wardsec one-time passwords, made at first start. Each must be changed at first login,\n"
-                  "# which also enrols the authenticator app (TOTP). Delete this file afterwards.\n");
+  std::fprintf(f,
+               "# wardsec one-time passwords, made at first start. Each must be changed at first login,\n"
+               "# which also enrols the authenticator app (TOTP). Delete this file afterwards.\n");
   for (const auto& [u, p] : made) std::fprintf(f, "%s %s\n", u.c_str(), p.c_str());
   std::fclose(f);
   return made;
@@ -399,11 +410,16 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   s.ip = ip;
   s.role = acc->role;
   s.created = s.last_seen = now;
-  bool pw_expired = opt_.password_max_age_days > 0 && now - acc->pw_changed > static_cast<int64_t>(opt_.password_max_age_days) * 86400 * kSec;
-  if (acc->must_change || pw_expired) s.stage = Stage::kPasswordChange;
-  else if (acc->mfa_enrolled) s.stage = Stage::kMfa;
-  else if (opt_.require_mfa) s.stage = Stage::kMfaEnroll;
-  else s.stage = Stage::kActive;
+  bool pw_expired =
+      opt_.password_max_age_days > 0 && now - acc->pw_changed > static_cast<int64_t>(opt_.password_max_age_days) * 86400 * kSec;
+  if (acc->must_change || pw_expired)
+    s.stage = Stage::kPasswordChange;
+  else if (acc->mfa_enrolled)
+    s.stage = Stage::kMfa;
+  else if (opt_.require_mfa)
+    s.stage = Stage::kMfaEnroll;
+  else
+    s.stage = Stage::kActive;
   if (s.stage == Stage::kActive) {
     sqlite::Stmt ll(db_, "UPDATE users SET last_login = ? WHERE name = ?");
     (void)ll.bind(1, now).bind(2, user).run();  // informational (shown in the console)
@@ -414,7 +430,8 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   for (const auto& [id, x] : sessions_)
     if (x.user == user) mine.emplace_back(x.created, id);
   std::sort(mine.begin(), mine.end());
-  for (size_t i = 0; i < mine.size() && static_cast<int>(mine.size() - i) >= opt_.max_sessions_per_account; i++) sessions_.erase(mine[i].second);
+  for (size_t i = 0; i < mine.size() && static_cast<int>(mine.size() - i) >= opt_.max_sessions_per_account; i++)
+    sessions_.erase(mine[i].second);
   if (sessions_.size() > 10000) return AuthError{429, "too many open sessions"};
   sessions_[s.id] = s;
   return s;
@@ -445,8 +462,8 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
     user = s.user;
     Status r = sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
     if (r)
-      r = sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?", {user, std::to_string(opt_.password_history)},
-                        [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
+      r = sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?",
+                        {user, std::to_string(opt_.password_history)}, [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
     if (!r) return AuthError{500, r.error()};
   }
   bool old_ok = verify_password(hash, old_pw);
@@ -479,15 +496,20 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
   }
   if (!problem.empty()) return AuthError{400, problem};
   std::string current;
-  if (Status r = sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { current = st.text(0); }); !r)
+  if (Status r =
+          sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { current = st.text(0); });
+      !r)
     return AuthError{500, r.error()};
   if (current != hash) return AuthError{409, "密码已被同时修改，请重试 / the password was changed meanwhile; try again"};
   if (Status st = store_password(user, new_hash, false, now); !st) return AuthError{500, st.error()};
   if (s.stage == Stage::kPasswordChange) {
     auto a = load(user);
-    if (a && a->mfa_enrolled) s.stage = Stage::kMfa;
-    else if (opt_.require_mfa) s.stage = Stage::kMfaEnroll;
-    else activate(s, db_, now);
+    if (a && a->mfa_enrolled)
+      s.stage = Stage::kMfa;
+    else if (opt_.require_mfa)
+      s.stage = Stage::kMfaEnroll;
+    else
+      activate(s, db_, now);
   }
   end_sessions_of(user, sid);  // other sessions used the old password
   return std::nullopt;

@@ -26,8 +26,8 @@ namespace wardsec::server {
 
 // One role per account, so one account can never combine two of the three administrators.
 enum class Role { kSysAdmin, kSecAdmin, kAuditAdmin, kReadOnly, kCollector };
-const char* role_name(Role r);      // sysadmin, secadmin, auditadmin, readonly, collector
-const char* role_name_zh(Role r);   // 系统管理员 ...
+const char* role_name(Role r);     // sysadmin, secadmin, auditadmin, readonly, collector
+const char* role_name_zh(Role r);  // 系统管理员 ...
 std::optional<Role> parse_role(std::string_view s);
 
 // What a route needs. kPublic: nobody needs to be logged in; kSelf: any fully logged-in
@@ -61,8 +61,8 @@ std::string random_bytes(size_t n);
 std::string to_hex(std::string_view bytes);
 std::optional<std::string> from_hex(std::string_view hex);  // nullopt unless even-length hex
 std::string sha256_hex(std::string_view data);
-std::string base32_encode(std::string_view bytes);                 // RFC 4648, no padding
-std::optional<std::string> base32_decode(std::string_view text);   // case-insensitive, spaces ignored
+std::string base32_encode(std::string_view bytes);                // RFC 4648, no padding
+std::optional<std::string> base32_decode(std::string_view text);  // case-insensitive, spaces ignored
 // RFC 6238 TOTP (HMAC-SHA1, 30 s steps, 6 digits) for the step `step` (= unix seconds / 30).
 std::string totp_code(std::string_view secret, int64_t step, int digits = 6);
 // argon2id, encoded ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
@@ -109,7 +109,7 @@ struct Account {
   bool disabled = false, must_change = false, mfa_enrolled = false;
   int failures = 0;
   int64_t locked_until = 0, pw_changed = 0, created = 0, last_login = 0;  // ns
-  int locked_sources = 0;      // addresses locked out for this account now
+  int locked_sources = 0;                                                 // addresses locked out for this account now
   int64_t mfa_locked_until = 0;
 };
 
@@ -252,7 +252,7 @@ class Auth {
     int64_t locked_until = 0, last = 0;
   };
   std::map<std::pair<std::string, std::string>, Failures> failures_;  // (account, address), known or not
-  std::map<std::string, std::vector<int64_t>> account_failures_;     // per account, any address
+  std::map<std::string, std::vector<int64_t>> account_failures_;      // per account, any address
   std::unique_ptr<SecretBox> box_;
 };
 

@@ -24,18 +24,19 @@ std::optional<Principal> Auth::token(const std::string& bearer, int64_t now) {
   int64_t id = 0, last = 0;
   // Unreadable: no principal (the token is refused).
   (void)sqlite::query(db_,
-                "SELECT t.id, u.name, u.role, t.scopes, t.last_used FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ? "
-                "AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
-                {sha256_hex(bearer), std::to_string(now)}, [&](const sqlite::Stmt& st) {
-                  id = st.i64(0);
-                  last = st.i64(4);
-                  p = Principal{st.text(1), parse_role(st.text(2)).value_or(Role::kReadOnly), Stage::kActive, "", "", true, {}};
-                  std::string scopes = st.text(3);
-                  for (auto sc : split_view(scopes, ','))
-                    for (const auto& i : role_table())
-                      for (Perm q : i.perms)
-                        if (sc == perm_name(q) && std::find(p->scopes.begin(), p->scopes.end(), q) == p->scopes.end()) p->scopes.push_back(q);
-                });
+                      "SELECT t.id, u.name, u.role, t.scopes, t.last_used FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ? "
+                      "AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
+                      {sha256_hex(bearer), std::to_string(now)}, [&](const sqlite::Stmt& st) {
+                        id = st.i64(0);
+                        last = st.i64(4);
+                        p = Principal{st.text(1), parse_role(st.text(2)).value_or(Role::kReadOnly), Stage::kActive, "", "", true, {}};
+                        std::string scopes = st.text(3);
+                        for (auto sc : split_view(scopes, ','))
+                          for (const auto& i : role_table())
+                            for (Perm q : i.perms)
+                              if (sc == perm_name(q) && std::find(p->scopes.begin(), p->scopes.end(), q) == p->scopes.end())
+                                p->scopes.push_back(q);
+                      });
   // At most one write a minute per token: a busy script should not turn reads into writes.
   if (p && last < now - 60 * kSec)
     (void)sqlite::Stmt(db_, "UPDATE tokens SET last_used = ? WHERE id = ?").bind(1, now).bind(2, id).run();  // informational
@@ -81,7 +82,11 @@ Result<std::string> Auth::create(const std::string& name, const std::string& dis
   }
   std::string secret = "wst_" + to_hex(random_bytes(24));
   sqlite::Stmt tk(db_, "INSERT INTO tokens(user, label, hash, created, expires, scopes) VALUES(?,?,?,?,?,'ingest')");
-  tk.bind(1, name).bind(2, std::string("initial")).bind(3, sha256_hex(secret)).bind(4, now).bind(5, now + static_cast<int64_t>(opt_.token_max_days) * 86400 * kSec);
+  tk.bind(1, name)
+      .bind(2, std::string("initial"))
+      .bind(3, sha256_hex(secret))
+      .bind(4, now)
+      .bind(5, now + static_cast<int64_t>(opt_.token_max_days) * 86400 * kSec);
   if (Status s = tk.run(); !s) return Error{s.error()};
   return secret;
 }
@@ -95,8 +100,10 @@ Status Auth::update(const std::string& name, const std::optional<std::string>& d
     return Error{"数据接入账号与登录账号不能互换角色 / a collector cannot become an interactive account or the other way round"};
   Status s;
   if (display && s) s = sqlite::Stmt(db_, "UPDATE users SET display = ? WHERE name = ?").bind(1, *display).bind(2, name).run();
-  if (role && s) s = sqlite::Stmt(db_, "UPDATE users SET role = ? WHERE name = ?").bind(1, std::string(role_name(*role))).bind(2, name).run();
-  if (disabled && s) s = sqlite::Stmt(db_, "UPDATE users SET disabled = ? WHERE name = ?").bind(1, static_cast<int64_t>(*disabled)).bind(2, name).run();
+  if (role && s)
+    s = sqlite::Stmt(db_, "UPDATE users SET role = ? WHERE name = ?").bind(1, std::string(role_name(*role))).bind(2, name).run();
+  if (disabled && s)
+    s = sqlite::Stmt(db_, "UPDATE users SET disabled = ? WHERE name = ?").bind(1, static_cast<int64_t>(*disabled)).bind(2, name).run();
   if (!s) return s;
   if (role || (disabled && *disabled)) end_sessions_of(name, "");  // a changed role takes effect at once
   return {};
@@ -181,13 +188,14 @@ Result<std::string> Auth::create_token(const std::string& user, const std::strin
 Result<std::vector<Auth::TokenInfo>> Auth::tokens(const std::string& user) {
   std::lock_guard<std::mutex> g(mu_);
   std::vector<TokenInfo> out;
-  Status s = sqlite::query(db_, "SELECT id, label, user, created, last_used, expires, scopes FROM tokens WHERE user = ? OR ? = '' ORDER BY id",
-                           {user, user}, [&](const sqlite::Stmt& st) {
-                             TokenInfo t{st.i64(0), st.text(1), st.text(2), st.i64(3), st.i64(4), st.i64(5), {}};
-                             std::string scopes = st.text(6);
-                             for (auto sc : split_view(scopes, ',')) t.scopes.emplace_back(sc);
-                             out.push_back(std::move(t));
-                           });
+  Status s =
+      sqlite::query(db_, "SELECT id, label, user, created, last_used, expires, scopes FROM tokens WHERE user = ? OR ? = '' ORDER BY id",
+                    {user, user}, [&](const sqlite::Stmt& st) {
+                      TokenInfo t{st.i64(0), st.text(1), st.text(2), st.i64(3), st.i64(4), st.i64(5), {}};
+                      std::string scopes = st.text(6);
+                      for (auto sc : split_view(scopes, ',')) t.scopes.emplace_back(sc);
+                      out.push_back(std::move(t));
+                    });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -203,7 +211,8 @@ Status Auth::revoke_token(const std::string& user, int64_t id) {
 std::optional<std::string> Auth::setting(const std::string& key) {
   std::lock_guard<std::mutex> g(mu_);
   std::optional<std::string> v;
-  if (!sqlite::query(db_, "SELECT value FROM settings WHERE key = ?", {key}, [&](const sqlite::Stmt& st) { v = st.text(0); })) return std::nullopt;
+  if (!sqlite::query(db_, "SELECT value FROM settings WHERE key = ?", {key}, [&](const sqlite::Stmt& st) { v = st.text(0); }))
+    return std::nullopt;
   return v;
 }
 

@@ -23,6 +23,8 @@ bool valid_name(const std::string& n);
 extern const AuthError kBadLogin;
 
 // The answer to a login or code step while locked out.
-inline const AuthError kLocked{423, "登录失败次数过多，已临时锁定，请稍后再试或联系系统管理员 / too many failed logins: locked for a while; try later or ask the system administrator"};
+inline const AuthError kLocked{423,
+                               "登录失败次数过多，已临时锁定，请稍后再试或联系系统管理员 / too many failed logins: locked for a while; try "
+                               "later or ask the system administrator"};
 
 }  // namespace wardsec::server::detail

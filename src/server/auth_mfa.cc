@@ -112,7 +112,8 @@ Result<std::string> Auth::mfa_begin(const std::string& sid) {
   auto enc = [](const std::string& v) {
     std::string o;
     for (unsigned char c : v) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_') o.push_back(static_cast<char>(c));
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_')
+        o.push_back(static_cast<char>(c));
       else {
         char b[4];
         std::snprintf(b, sizeof b, "%%%02X", c);
@@ -133,7 +134,8 @@ std::optional<AuthError> Auth::mfa_finish(const std::string& sid, const std::str
   if (s->pending_secret.empty()) return AuthError{409, "start enrolment first (GET /api/v1/auth/mfa/enroll)"};
   sqlite::Stmt z(db_, "UPDATE users SET totp_last_step = 0 WHERE name = ?");
   if (Status e = z.bind(1, s->user).run(); !e) return AuthError{500, e.error()};
-  if (!check_code(s->user, s->pending_secret, code, now)) return AuthError{401, "动态口令错误，请核对手机时间 / wrong code; check the phone's clock"};
+  if (!check_code(s->user, s->pending_secret, code, now))
+    return AuthError{401, "动态口令错误，请核对手机时间 / wrong code; check the phone's clock"};
   sqlite::Stmt up(db_, "UPDATE users SET totp_secret = ?, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?");
   if (Status e = up.bind(1, box_->seal(s->pending_secret)).bind(2, s->user).run(); !e) return AuthError{500, e.error()};
   s->pending_secret.clear();

@@ -74,11 +74,16 @@ std::optional<std::string> base32_decode(std::string_view t) {
   int bits = 0;
   for (char c : t) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a';
-    else if (c >= '2' && c <= '7') v = c - '2' + 26;
-    else if (c == ' ' || c == '=' || c == '-') continue;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else if (c == ' ' || c == '=' || c == '-')
+      continue;
+    else
+      return std::nullopt;
     buf = (buf << 5) | static_cast<uint32_t>(v);
     bits += 5;
     if (bits >= 8) {
@@ -154,10 +159,14 @@ std::string password_problem(const AuthOptions& o, std::string_view user, std::s
   bool lower = false, upper = false, digit = false, other = false;
   for (unsigned char c : pw) {
     if ((c & 0xc0) != 0x80) chars++;
-    if (c >= 'a' && c <= 'z') lower = true;
-    else if (c >= 'A' && c <= 'Z') upper = true;
-    else if (c >= '0' && c <= '9') digit = true;
-    else other = true;
+    if (c >= 'a' && c <= 'z')
+      lower = true;
+    else if (c >= 'A' && c <= 'Z')
+      upper = true;
+    else if (c >= '0' && c <= '9')
+      digit = true;
+    else
+      other = true;
   }
   if (chars < static_cast<size_t>(o.password_min_length))
     return "密码至少 " + std::to_string(o.password_min_length) + " 个字符 / at least " + std::to_string(o.password_min_length) +
@@ -179,7 +188,8 @@ std::string password_problem(const AuthOptions& o, std::string_view user, std::s
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   if (distinct.size() < 5) return "密码中不同字符太少 / too few different characters";
-  static const char* walks[] = {"abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "1qaz2wsx3edc", "!@#$%^&*()"};
+  static const char* walks[] = {
+      "abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "1qaz2wsx3edc", "!@#$%^&*()"};
   for (size_t i = 0; i + 4 <= low.size(); i++) {
     std::string_view four(low.data() + i, 4);
     if (four[0] == four[1] && four[1] == four[2] && four[2] == four[3]) return "密码含有连续重复字符 / four identical characters in a row";
@@ -200,8 +210,8 @@ std::string password_problem(const AuthOptions& o, std::string_view user, std::s
     std::string us(user);
     int rc = pwquality_check(pq, text.c_str(), nullptr, us.empty() ? nullptr : us.c_str(), &aux);
     std::string why;
-    if (rc == PWQ_ERROR_CRACKLIB_CHECK || rc == PWQ_ERROR_PALINDROME || rc == PWQ_ERROR_CASE_CHANGES_ONLY ||
-        rc == PWQ_ERROR_USER_CHECK || rc == PWQ_ERROR_BAD_WORDS) {
+    if (rc == PWQ_ERROR_CRACKLIB_CHECK || rc == PWQ_ERROR_PALINDROME || rc == PWQ_ERROR_CASE_CHANGES_ONLY || rc == PWQ_ERROR_USER_CHECK ||
+        rc == PWQ_ERROR_BAD_WORDS) {
       char buf[PWQ_MAX_ERROR_MESSAGE_LEN];
       why = pwquality_strerror(buf, sizeof buf, rc, aux);
     }
@@ -218,8 +228,10 @@ std::string password_problem(const AuthOptions& o, std::string_view user, std::s
     for (size_t i = first; i <= last; i++) {
       char c = low[i];
       auto k = from.find(c);
-      if (c >= 'a' && c <= 'z') core.push_back(c);
-      else if (k != std::string::npos) core.push_back(to[k]);
+      if (c >= 'a' && c <= 'z')
+        core.push_back(c);
+      else if (k != std::string::npos)
+        core.push_back(to[k]);
       else {
         core.clear();
         break;

@@ -31,15 +31,15 @@ Response file_answer(const std::function<Status(const std::string&)>& make, cons
   std::ifstream f(tmp, std::ios::binary);
   std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   std::filesystem::remove(tmp);
-  return {200, body, pdf ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  return {200,
+          body,
+          pdf ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           {{"Content-Disposition", "attachment; filename=\"" + filename + "\""}}};
 }
 
 using json = nlohmann::json;
 
 namespace {
-
-
 
 // What every compliance route opens: the catalog, the scoring data, the stores.
 struct Ctx {
@@ -56,10 +56,14 @@ Ctx open_ctx(Api& api) {
   c.scoring = compliance::ScoringConfig::load(api.opt.scoring_file);
   auto as = compliance::Assessments::open(DataDir(api.opt.data_dir).compliance_db());
   auto inv = compliance::Inventory::open(DataDir(api.opt.data_dir).compliance_db());
-  if (!c.cat) c.error = c.cat.error();
-  else if (!c.scoring) c.error = c.scoring.error();
-  else if (!as) c.error = as.error();
-  else if (!inv) c.error = inv.error();
+  if (!c.cat)
+    c.error = c.cat.error();
+  else if (!c.scoring)
+    c.error = c.scoring.error();
+  else if (!as)
+    c.error = as.error();
+  else if (!inv)
+    c.error = inv.error();
   else {
     c.as = std::move(as.value());
     c.inv = std::move(inv.value());
@@ -76,9 +80,15 @@ std::optional<compliance::System> find_system(compliance::Inventory& inv, const 
 }
 
 json requirement_json(const compliance::Requirement& r) {
-  return {{"id", r.id},           {"category", r.category},       {"category_zh", r.category_zh}, {"control_point", r.control_point_zh},
-          {"control_point_en", r.control_point_en}, {"code_28448", r.code_28448}, {"summary", r.summary},
-          {"check", std::string(1, r.check)}, {"evidence_source", r.evidence}};
+  return {{"id", r.id},
+          {"category", r.category},
+          {"category_zh", r.category_zh},
+          {"control_point", r.control_point_zh},
+          {"control_point_en", r.control_point_en},
+          {"code_28448", r.code_28448},
+          {"summary", r.summary},
+          {"check", std::string(1, r.check)},
+          {"evidence_source", r.evidence}};
 }
 
 json score_json(const compliance::ScoreResult& sc, const compliance::Catalog& cat) {
@@ -87,13 +97,25 @@ json score_json(const compliance::ScoreResult& sc, const compliance::Catalog& ca
     auto it = sc.per_category.find(c.code);
     if (it == sc.per_category.end()) continue;
     const auto& r = it->second;
-    cats.push_back({{"code", c.code}, {"name_zh", c.zh}, {"name_en", c.en}, {"applicable", r.applicable}, {"conform", r.conform},
-                    {"partial", r.partial}, {"non_conform", r.non_conform}, {"not_applicable", r.not_applicable},
+    cats.push_back({{"code", c.code},
+                    {"name_zh", c.zh},
+                    {"name_en", c.en},
+                    {"applicable", r.applicable},
+                    {"conform", r.conform},
+                    {"partial", r.partial},
+                    {"non_conform", r.non_conform},
+                    {"not_applicable", r.not_applicable},
                     {"compliance", std::round(r.compliance * 1000) / 1000}});
   }
-  return {{"score", std::round(sc.score * 100) / 100}, {"conclusion", sc.conclusion}, {"assessed", sc.applicable},
-          {"not_assessed", sc.not_assessed.size()}, {"high", sc.high}, {"medium", sc.medium}, {"low", sc.low},
-          {"high_risk_items", sc.high_risk_items}, {"categories", cats}};
+  return {{"score", std::round(sc.score * 100) / 100},
+          {"conclusion", sc.conclusion},
+          {"assessed", sc.applicable},
+          {"not_assessed", sc.not_assessed.size()},
+          {"high", sc.high},
+          {"medium", sc.medium},
+          {"low", sc.low},
+          {"high_risk_items", sc.high_risk_items},
+          {"categories", cats}};
 }
 
 Response catalog(Api& api, Request& r) {
@@ -206,7 +228,11 @@ Response item_detail(Api& api, Request& r) {
   if (!hist || !ev) return fail(500, !hist ? hist.error() : ev.error());
   json h = json::array(), e = json::array();
   for (const auto& x : *hist)
-    h.push_back({{"result", compliance::conformity_zh(x.result)}, {"risk", compliance::risk_zh(x.risk)}, {"note", x.note}, {"by", x.by}, {"at", format_rfc3339(x.at)}});
+    h.push_back({{"result", compliance::conformity_zh(x.result)},
+                 {"risk", compliance::risk_zh(x.risk)},
+                 {"note", x.note},
+                 {"by", x.by},
+                 {"at", format_rfc3339(x.at)}});
   for (const auto& x : *ev) {
     json ej = {{"kind", x.kind}, {"source", x.source}, {"text", x.text}, {"at", format_rfc3339(x.at)}};
     if (x.kind == "document") ej["download"] = "/api/v1/compliance/documents/" + x.text.substr(0, x.text.find(' '));
@@ -240,7 +266,8 @@ Response add_document(Api& api, Request& r) {
     if (!f) return fail(500, "cannot write " + path);
     std::filesystem::rename(path + ".tmp", path);
   }
-  Status s = c.as->add_evidence({r.params[0], r.params[1], "document", name, digest + " " + std::to_string(r.body.size()) + " bytes", now_ns()});
+  Status s =
+      c.as->add_evidence({r.params[0], r.params[1], "document", name, digest + " " + std::to_string(r.body.size()) + " bytes", now_ns()});
   api.audit(r, r.who.user, "evidence_add", s.ok(), r.params[0] + " " + r.params[1], name + " sha256:" + digest);
   if (!s) return fail(400, s.error());
   return ok({{"sha256", digest}, {"name", name}, {"bytes", r.body.size()}}, 201);
@@ -292,9 +319,19 @@ Response grade(Api& api, Request& r, bool confirm) {
   if (!find_system(*c.inv, r.params[0])) return fail(404, "no such graded system: " + r.params[0]);
   std::string all_notes;
   for (const auto& n : g.notes) all_notes += (all_notes.empty() ? "" : "\n") + n;
-  compliance::GradingRecord rec{r.params[0], str(j, "business_object"), str(j, "business_degree"), in.business_reason,
-                                str(j, "service_object"), str(j, "service_degree"), in.service_reason, g.business_level,
-                                g.service_level, g.level, all_notes, r.who.user, now_ns()};
+  compliance::GradingRecord rec{r.params[0],
+                                str(j, "business_object"),
+                                str(j, "business_degree"),
+                                in.business_reason,
+                                str(j, "service_object"),
+                                str(j, "service_degree"),
+                                in.service_reason,
+                                g.business_level,
+                                g.service_level,
+                                g.level,
+                                all_notes,
+                                r.who.user,
+                                now_ns()};
   Status s = c.as->record_grading(rec);
   if (s) s = c.inv->set_level(r.params[0], g.level);
   api.audit(r, r.who.user, "grading_confirm", s.ok(), r.params[0], "level " + std::to_string(g.level) + (s ? "" : ": " + s.error()));
@@ -310,10 +347,18 @@ Response gradings(Api& api, Request& r) {
   if (!g) return fail(500, g.error());
   json out = json::array();
   for (const auto& x : *g)
-    out.push_back({{"business_object", x.business_object}, {"business_degree", x.business_degree}, {"business_reason", x.business_reason},
-                   {"service_object", x.service_object},   {"service_degree", x.service_degree},   {"service_reason", x.service_reason},
-                   {"business_level", x.business_level},   {"service_level", x.service_level},     {"level", x.level},
-                   {"notes", x.notes},                     {"by", x.by},                           {"at", format_rfc3339(x.at)}});
+    out.push_back({{"business_object", x.business_object},
+                   {"business_degree", x.business_degree},
+                   {"business_reason", x.business_reason},
+                   {"service_object", x.service_object},
+                   {"service_degree", x.service_degree},
+                   {"service_reason", x.service_reason},
+                   {"business_level", x.business_level},
+                   {"service_level", x.service_level},
+                   {"level", x.level},
+                   {"notes", x.notes},
+                   {"by", x.by},
+                   {"at", format_rfc3339(x.at)}});
   return ok({{"gradings", out}});
 }
 
@@ -326,12 +371,20 @@ Response rectifications(Api& api, Request& r) {
   json out = json::array();
   for (const auto& t : *list) {
     const auto* q = c.cat->find(t.item);
-    out.push_back({{"id", t.id},           {"system", t.system},         {"item", t.item},
-                   {"control_point", q ? q->control_point_zh : ""},      {"summary", q ? q->summary : ""},
-                   {"owner", t.owner},     {"plan", t.plan},             {"due", t.due},
-                   {"status", t.status},   {"overdue", t.status != "done" && t.due < today},
-                   {"created_by", t.created_by}, {"created", format_rfc3339(t.created)},
-                   {"closed", t.closed ? format_rfc3339(t.closed) : ""}, {"closed_by", t.closed_by}});
+    out.push_back({{"id", t.id},
+                   {"system", t.system},
+                   {"item", t.item},
+                   {"control_point", q ? q->control_point_zh : ""},
+                   {"summary", q ? q->summary : ""},
+                   {"owner", t.owner},
+                   {"plan", t.plan},
+                   {"due", t.due},
+                   {"status", t.status},
+                   {"overdue", t.status != "done" && t.due < today},
+                   {"created_by", t.created_by},
+                   {"created", format_rfc3339(t.created)},
+                   {"closed", t.closed ? format_rfc3339(t.closed) : ""},
+                   {"closed_by", t.closed_by}});
   }
   return ok({{"tasks", out}, {"total", out.size()}});
 }
@@ -369,7 +422,6 @@ Response rectification_status(Api& api, Request& r) {
   return ok({{"id", id}, {"status", str(j, "status")}});
 }
 
-
 // The self-assessment report, the grading report (HTML or PDF) or the checklist (XLSX).
 Response system_report(Api& api, Request& r) {
   auto kind = report::parse_kind(r.query["kind"].empty() ? "self-assessment" : r.query["kind"]);
@@ -377,13 +429,18 @@ Response system_report(Api& api, Request& r) {
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
   std::string lang = r.query["lang"] == "en" ? "en" : "zh-CN";
-  auto d = report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0]);
+  auto d =
+      report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0]);
   if (!d) return fail(d.error().rfind("no such", 0) == 0 ? 404 : 500, d.error());
   api.audit(r, r.who.user, "export", true, r.params[0], "report " + r.query["kind"] + " " + fmt);
-  std::string name = r.params[0] + (*kind == report::Kind::kGrading ? "-grading" : *kind == report::Kind::kRectification ? "-rectification" : "-self-assessment");
+  std::string name = r.params[0] + (*kind == report::Kind::kGrading         ? "-grading"
+                                    : *kind == report::Kind::kRectification ? "-rectification"
+                                                                            : "-self-assessment");
   if (fmt == "html") return {200, report::html(*kind, *d, lang), "text/html; charset=utf-8"};
   return file_answer(
-      [&](const std::string& tmp) { return fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::xlsx(*kind, *d, tmp); },
+      [&](const std::string& tmp) {
+        return fmt == "pdf" ? report::html_to_pdf(report::html(*kind, *d, lang), tmp) : report::xlsx(*kind, *d, tmp);
+      },
       name + "." + fmt);
 }
 
@@ -393,8 +450,8 @@ Response annual_report(Api& api, Request& r) {
   if (year < 2000 || year > 2100) return fail(400, "year must be between 2000 and 2100");
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf") return fail(400, "format must be html or pdf");
-  auto html = report::annual_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, year,
-                                  r.query["lang"] == "en" ? "en" : "zh-CN");
+  auto html = report::annual_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec},
+                                  year, r.query["lang"] == "en" ? "en" : "zh-CN");
   if (!html) return fail(500, html.error());
   api.audit(r, r.who.user, "export", true, "annual report", std::to_string(year) + " " + fmt);
   if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
@@ -408,11 +465,13 @@ void add_compliance_routes(std::vector<Route>& t, Api* api) {
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
   std::vector<Route> more = {
       {"GET", "/api/v1/compliance/catalog", P::kComplianceRead, false, h(catalog), "GB/T 22239-2019 items at level 2 or 3"},
-      {"GET", "/api/v1/compliance/systems/{id}", P::kComplianceRead, false, h(system_assessment), "a system's workbench: items, results, evidence, score"},
+      {"GET", "/api/v1/compliance/systems/{id}", P::kComplianceRead, false, h(system_assessment),
+       "a system's workbench: items, results, evidence, score"},
       {"POST", "/api/v1/compliance/systems/{id}/results", P::kComplianceWrite, false, h(set_results), "record results of items (bulk)"},
       {"GET", "/api/v1/compliance/systems/{id}/items/{item}", P::kComplianceRead, false, h(item_detail), "an item's history and evidence"},
       {"POST", "/api/v1/compliance/systems/{id}/items/{item}/notes", P::kComplianceWrite, false, h(add_note), "add a note as evidence"},
-      {"POST", "/api/v1/compliance/systems/{id}/items/{item}/documents", P::kComplianceWrite, false, h(add_document), "attach a document as evidence", true},
+      {"POST", "/api/v1/compliance/systems/{id}/items/{item}/documents", P::kComplianceWrite, false, h(add_document),
+       "attach a document as evidence", true},
       {"GET", "/api/v1/compliance/documents/{sha256}", P::kComplianceRead, false, h(get_document), "download an attached document"},
       {"POST", "/api/v1/compliance/grade", P::kComplianceRead, false, [api](Request& r) { return grade(*api, r, false); },
        "grading calculation (preview; nothing stored)"},

@@ -123,9 +123,14 @@ Response dashboard(Api& api, Request&) {
       std::vector<alert::Alert> v = *list;
       std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.created < b.created; });
       for (size_t i = 0; i < v.size() && i < 10; i++)
-        open_serious.push_back({{"id", v[i].id}, {"title", v[i].rule_title}, {"level", v[i].level}, {"asset", v[i].asset},
-                                {"system", v[i].system}, {"created", format_rfc3339(v[i].created)},
-                                {"age_hours", static_cast<double>(now - v[i].created) / (3600.0 * kSec)}, {"state", alert::state_name(v[i].state)}});
+        open_serious.push_back({{"id", v[i].id},
+                                {"title", v[i].rule_title},
+                                {"level", v[i].level},
+                                {"asset", v[i].asset},
+                                {"system", v[i].system},
+                                {"created", format_rfc3339(v[i].created)},
+                                {"age_hours", static_cast<double>(now - v[i].created) / (3600.0 * kSec)},
+                                {"state", alert::state_name(v[i].state)}});
     }
     alert::AlertQuery cq;
     cq.state = "open";
@@ -155,16 +160,19 @@ Response dashboard(Api& api, Request&) {
   if (auto* query = std::get_if<search::Query>(&q)) {
     search::SearchStats st;
     // A sample: a store that cannot be read shows fewer links here (the search page says why).
-    (void)search::run_search(api.opt.data_dir, *query, so, [&](const Event& ev) {
-      // The asset stage wrote both ends' zones (src/enrich/places.h); events stored before
-      // it existed get the same lookup here.
-      static const FieldId sz = FieldRegistry::intern("source.zone"), dz = FieldRegistry::intern("destination.zone");
-      std::string from = ev.has(sz) ? std::string(ev.get(sz)) : places.zone_key_of(ev.get(kSourceIp));
-      std::string to = ev.has(dz) ? std::string(ev.get(dz)) : places.zone_key_of(ev.get(kDestinationIp));
-      if (!from.empty() && !to.empty()) links[{from, to}].first++;
-      sampled++;
-      return true;
-    }, st);
+    (void)search::run_search(
+        api.opt.data_dir, *query, so,
+        [&](const Event& ev) {
+          // The asset stage wrote both ends' zones (src/enrich/places.h); events stored before
+          // it existed get the same lookup here.
+          static const FieldId sz = FieldRegistry::intern("source.zone"), dz = FieldRegistry::intern("destination.zone");
+          std::string from = ev.has(sz) ? std::string(ev.get(sz)) : places.zone_key_of(ev.get(kSourceIp));
+          std::string to = ev.has(dz) ? std::string(ev.get(dz)) : places.zone_key_of(ev.get(kDestinationIp));
+          if (!from.empty() && !to.empty()) links[{from, to}].first++;
+          sampled++;
+          return true;
+        },
+        st);
   }
   json zj = json::array();
   std::set<std::string> named;

@@ -20,12 +20,14 @@ namespace {
 using json = nlohmann::json;
 
 struct F {
-  FieldId statement = FieldRegistry::intern("db.statement"), user = FieldRegistry::intern("db.user.name"), db = FieldRegistry::intern("db.name"),
-          system = FieldRegistry::intern("db.system"), program = FieldRegistry::intern("client.program"), op = FieldRegistry::intern("db.operation"),
+  FieldId statement = FieldRegistry::intern("db.statement"), user = FieldRegistry::intern("db.user.name"),
+          db = FieldRegistry::intern("db.name"), system = FieldRegistry::intern("db.system"),
+          program = FieldRegistry::intern("client.program"), op = FieldRegistry::intern("db.operation"),
           tables = FieldRegistry::intern("db.sql.tables"), fp = FieldRegistry::intern("db.sql.fingerprint"),
           rows = FieldRegistry::intern("db.response.returned_rows"), affected = FieldRegistry::intern("db.response.affected_rows"),
-          error = FieldRegistry::intern("error.code"), kind = FieldRegistry::intern("db.alert.kind"), level = FieldRegistry::intern("db.alert.level"),
-          reason = FieldRegistry::intern("db.alert.reason"), evidence = FieldRegistry::intern("db.alert.evidence");
+          error = FieldRegistry::intern("error.code"), kind = FieldRegistry::intern("db.alert.kind"),
+          level = FieldRegistry::intern("db.alert.level"), reason = FieldRegistry::intern("db.alert.reason"),
+          evidence = FieldRegistry::intern("db.alert.evidence");
 };
 const F& f() {
   static const F x;
@@ -91,7 +93,8 @@ json statement_row(const Event& ev) {
             {"affected", num(ev.get(x.affected))},
             {"error", std::string(ev.get(x.error))}};
   if (ev.has(x.kind)) {
-    j["alert"] = {{"kind", std::string(ev.get(x.kind))}, {"level", std::string(ev.get(x.level))}, {"reason", search::display_text(ev.get(x.reason))}};
+    j["alert"] = {
+        {"kind", std::string(ev.get(x.kind))}, {"level", std::string(ev.get(x.level))}, {"reason", search::display_text(ev.get(x.reason))}};
     json e = json::parse(ev.get(x.evidence), nullptr, false);
     j["alert"]["evidence"] = e.is_array() ? e : json::array();
   }
@@ -113,21 +116,25 @@ Status scan(Api& api, search::SearchOptions so, size_t max_scan, const std::func
   const int64_t deadline = now_ns() + 2 * kSec;
   out.oldest = so.to;
   search::SearchStats st;
-  Status s = search::run_search(api.opt.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
-    if ((out.seen & 1023) == 0 && out.seen && now_ns() > deadline) {
-      out.truncated = true;
-      return false;
-    }
-    out.seen++;
-    out.oldest = std::min(out.oldest, ev.ts);
-    return fn(ev);
-  }, st);
+  Status s = search::run_search(
+      api.opt.data_dir, std::get<search::Query>(parsed), so,
+      [&](const Event& ev) {
+        if ((out.seen & 1023) == 0 && out.seen && now_ns() > deadline) {
+          out.truncated = true;
+          return false;
+        }
+        out.seen++;
+        out.oldest = std::min(out.oldest, ev.ts);
+        return fn(ev);
+      },
+      st);
   if (out.seen >= max_scan) out.truncated = true;
   return s;
 }
 
 json top(std::vector<std::pair<std::string, json>> v, const char* by, size_t n) {
-  std::sort(v.begin(), v.end(), [&](const auto& a, const auto& b) { return a.second[by].template get<int64_t>() > b.second[by].template get<int64_t>(); });
+  std::sort(v.begin(), v.end(),
+            [&](const auto& a, const auto& b) { return a.second[by].template get<int64_t>() > b.second[by].template get<int64_t>(); });
   json out = json::array();
   for (size_t i = 0; i < v.size() && i < n; i++) out.push_back(v[i].second);
   return out;
@@ -159,51 +166,77 @@ Response db_activity(Api& api, Request& r) {
   uint64_t matched = 0, with_alerts = 0;
   const F& x = f();
   Scan sc;
-  Status s = scan(api, so, 200000, [&](const Event& ev) {
-    if (!flt.match(ev)) return true;
-    matched++;
-    statements.add(ev.ts);
-    int64_t rows = std::max<int64_t>(num(ev.get(x.rows)), 0);
-    std::string fp(ev.get(x.fp)), user(ev.get(x.user));
-    bool alert = ev.has(x.kind);
-    if (fps.size() < 20000 || fps.count(fp)) {
-      Fp& e = fps[fp];
-      if (!e.count) e.example = std::string(ev.get(x.statement)).substr(0, 2000), e.op = ev.get(x.op), e.tables = ev.get(x.tables), e.last = ev.ts;
-      e.count++, e.rows += rows, e.alerts += alert;
-      if (e.accounts.size() < 8) e.accounts.insert(user);
-    }
-    if (accounts.size() < 20000 || accounts.count(user)) {
-      Acct& a = accounts[user];
-      if (!a.count) a.last = ev.ts;
-      a.count++, a.rows += rows, a.alerts += alert, a.errors += ev.has(x.error);
-      if (a.clients.size() < 8) a.clients.insert(std::string(ev.get(kSourceIp)));
-      if (a.programs.size() < 8) a.programs.insert(std::string(ev.get(x.program)));
-    }
-    if (!alert) return true;
-    with_alerts++;
-    alerts.add(ev.ts);
-    std::string kinds(ev.get(x.kind));
-    by_kind.add_list(kinds);
-    if (Filter::in_list(kinds, "tongfang") && tongfang.size() < 100) tongfang.push_back(statement_row(ev));
-    if (recent_alerts.size() < 100) recent_alerts.push_back(statement_row(ev));
-    return true;
-  }, sc);
+  Status s = scan(
+      api, so, 200000,
+      [&](const Event& ev) {
+        if (!flt.match(ev)) return true;
+        matched++;
+        statements.add(ev.ts);
+        int64_t rows = std::max<int64_t>(num(ev.get(x.rows)), 0);
+        std::string fp(ev.get(x.fp)), user(ev.get(x.user));
+        bool alert = ev.has(x.kind);
+        if (fps.size() < 20000 || fps.count(fp)) {
+          Fp& e = fps[fp];
+          if (!e.count)
+            e.example = std::string(ev.get(x.statement)).substr(0, 2000), e.op = ev.get(x.op), e.tables = ev.get(x.tables), e.last = ev.ts;
+          e.count++, e.rows += rows, e.alerts += alert;
+          if (e.accounts.size() < 8) e.accounts.insert(user);
+        }
+        if (accounts.size() < 20000 || accounts.count(user)) {
+          Acct& a = accounts[user];
+          if (!a.count) a.last = ev.ts;
+          a.count++, a.rows += rows, a.alerts += alert, a.errors += ev.has(x.error);
+          if (a.clients.size() < 8) a.clients.insert(std::string(ev.get(kSourceIp)));
+          if (a.programs.size() < 8) a.programs.insert(std::string(ev.get(x.program)));
+        }
+        if (!alert) return true;
+        with_alerts++;
+        alerts.add(ev.ts);
+        std::string kinds(ev.get(x.kind));
+        by_kind.add_list(kinds);
+        if (Filter::in_list(kinds, "tongfang") && tongfang.size() < 100) tongfang.push_back(statement_row(ev));
+        if (recent_alerts.size() < 100) recent_alerts.push_back(statement_row(ev));
+        return true;
+      },
+      sc);
   if (!s.ok()) return fail(500, s.error());
   std::vector<std::pair<std::string, json>> fv, av;
   for (auto& [k, e] : fps)
-    fv.push_back({k, {{"fingerprint", search::display_text(k)}, {"count", e.count}, {"rows", e.rows}, {"alerts", e.alerts},
-                      {"example", search::display_text(e.example)}, {"operation", e.op}, {"tables", e.tables},
-                      {"accounts", json(std::vector<std::string>(e.accounts.begin(), e.accounts.end()))}, {"last", format_rfc3339(e.last)}}});
+    fv.push_back({k,
+                  {{"fingerprint", search::display_text(k)},
+                   {"count", e.count},
+                   {"rows", e.rows},
+                   {"alerts", e.alerts},
+                   {"example", search::display_text(e.example)},
+                   {"operation", e.op},
+                   {"tables", e.tables},
+                   {"accounts", json(std::vector<std::string>(e.accounts.begin(), e.accounts.end()))},
+                   {"last", format_rfc3339(e.last)}}});
   for (auto& [k, a] : accounts)
-    av.push_back({k, {{"user", search::display_text(k)}, {"count", a.count}, {"rows", a.rows}, {"alerts", a.alerts}, {"errors", a.errors},
-                      {"clients", json(std::vector<std::string>(a.clients.begin(), a.clients.end()))},
-                      {"programs", json(std::vector<std::string>(a.programs.begin(), a.programs.end()))}, {"last", format_rfc3339(a.last)}}});
+    av.push_back({k,
+                  {{"user", search::display_text(k)},
+                   {"count", a.count},
+                   {"rows", a.rows},
+                   {"alerts", a.alerts},
+                   {"errors", a.errors},
+                   {"clients", json(std::vector<std::string>(a.clients.begin(), a.clients.end()))},
+                   {"programs", json(std::vector<std::string>(a.programs.begin(), a.programs.end()))},
+                   {"last", format_rfc3339(a.last)}}});
   json bk = json::object();
   for (const auto& [k, v] : by_kind.top(by_kind.distinct())) bk[k] = v;
-  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", statements.width() / kSec}, {"statements", matched},
-             {"with_alerts", with_alerts}, {"series", {{"statements", statements.counts()}, {"alerts", alerts.counts()}}}, {"by_kind", bk},
-             {"top_fingerprints", top(fv, "count", 20)}, {"top_fingerprints_by_rows", top(fv, "rows", 10)}, {"accounts", top(av, "count", 50)},
-             {"tongfang", tongfang}, {"recent_alerts", recent_alerts}, {"truncated", sc.truncated},
+  return ok({{"from", format_rfc3339(so.from)},
+             {"to", format_rfc3339(so.to)},
+             {"bucket_seconds", statements.width() / kSec},
+             {"statements", matched},
+             {"with_alerts", with_alerts},
+             {"series", {{"statements", statements.counts()}, {"alerts", alerts.counts()}}},
+             {"by_kind", bk},
+             {"top_fingerprints", top(fv, "count", 20)},
+             {"top_fingerprints_by_rows", top(fv, "rows", 10)},
+             {"accounts", top(av, "count", 50)},
+             {"tongfang", tongfang},
+             {"recent_alerts", recent_alerts},
+             {"truncated", sc.truncated},
              {"scanned_back_to", format_rfc3339(sc.truncated ? sc.oldest : so.from)}});
 }
 
@@ -223,17 +256,20 @@ Response db_statements(Api& api, Request& r) {
   Scan sc;
   // Oldest first needs the whole range; newest first stops once the page is full and one
   // more match says there is a next page.
-  Status s = scan(api, so, 200000, [&](const Event& ev) {
-    if (!flt.match(ev)) return true;
-    matched++;
-    if (order == "desc") {
-      if (matched > offset && items.size() < limit) items.push_back(statement_row(ev));
-      return matched <= offset + limit;
-    }
-    items.push_back(statement_row(ev));
-    if (items.size() > offset + limit) items.erase(items.begin());  // keep the oldest offset+limit
-    return true;
-  }, sc);
+  Status s = scan(
+      api, so, 200000,
+      [&](const Event& ev) {
+        if (!flt.match(ev)) return true;
+        matched++;
+        if (order == "desc") {
+          if (matched > offset && items.size() < limit) items.push_back(statement_row(ev));
+          return matched <= offset + limit;
+        }
+        items.push_back(statement_row(ev));
+        if (items.size() > offset + limit) items.erase(items.begin());  // keep the oldest offset+limit
+        return true;
+      },
+      sc);
   if (!s.ok()) return fail(500, s.error());
   if (order == "asc") {
     std::reverse(items.begin(), items.end());
@@ -244,7 +280,12 @@ Response db_statements(Api& api, Request& r) {
   bool more = order == "desc" && matched > offset + limit;
   // Stopped by the scan bound or the deadline before the page was settled: say so.
   bool truncated = sc.truncated && !more;
-  return ok({{"items", items}, {"offset", offset}, {"limit", limit}, {"order", order}, {"more", more}, {"truncated", truncated},
+  return ok({{"items", items},
+             {"offset", offset},
+             {"limit", limit},
+             {"order", order},
+             {"more", more},
+             {"truncated", truncated},
              {"scanned_back_to", format_rfc3339(truncated ? sc.oldest : so.from)}});
 }
 
@@ -262,8 +303,9 @@ Response dbaudit_report(Api& api, Request& r) {
   }
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf") return fail(400, "format must be html or pdf");
-  auto html = report::dbaudit_month_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, year,
-                                         month, r.query["lang"] == "en" ? "en" : "zh-CN");
+  auto html =
+      report::dbaudit_month_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, year,
+                                 month, r.query["lang"] == "en" ? "en" : "zh-CN");
   if (!html) return fail(500, html.error());
   char name[32];
   std::snprintf(name, sizeof name, "dbaudit-%04d-%02d.pdf", year, month);
@@ -275,8 +317,9 @@ Response dbaudit_report(Api& api, Request& r) {
 }  // namespace
 
 void add_db_routes(std::vector<Route>& t, Api* api) {
-  t.push_back({"GET", "/api/v1/db/activity", Perm::kEventsRead, false, [api](Request& r) { return db_activity(*api, r); },
-               "database audit: statements and alerts over time, alerts by kind, top fingerprints, per-account activity, latest 统方 alerts"});
+  t.push_back(
+      {"GET", "/api/v1/db/activity", Perm::kEventsRead, false, [api](Request& r) { return db_activity(*api, r); },
+       "database audit: statements and alerts over time, alerts by kind, top fingerprints, per-account activity, latest 统方 alerts"});
   t.push_back({"GET", "/api/v1/db/statements", Perm::kEventsRead, false, [api](Request& r) { return db_statements(*api, r); },
                "database statements, filtered by user, client, table, fingerprint, alert kind; paged"});
   t.push_back({"GET", "/api/v1/db/report", Perm::kEventsRead, false, [api](Request& r) { return dbaudit_report(*api, r); },

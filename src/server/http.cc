@@ -66,7 +66,9 @@ void security_headers(Res& res) {
 }
 
 std::string content_type(const std::string& path) {
-  auto ends = [&](const char* s) { return path.size() >= std::strlen(s) && path.compare(path.size() - std::strlen(s), std::string::npos, s) == 0; };
+  auto ends = [&](const char* s) {
+    return path.size() >= std::strlen(s) && path.compare(path.size() - std::strlen(s), std::string::npos, s) == 0;
+  };
   if (ends(".html")) return "text/html; charset=utf-8";
   if (ends(".js")) return "text/javascript; charset=utf-8";
   if (ends(".css")) return "text/css; charset=utf-8";
@@ -121,7 +123,9 @@ Result<std::vector<std::string>> console_origins(const HttpOptions& o, uint16_t 
   if (names.empty()) {
     auto [host, _] = split_host_port(o.listen);
     if (host.empty() || host == "0.0.0.0" || host == "::")
-      return Error{"api.listen " + o.listen + " 监听全部地址，须设置 api.public_name（--public-name）为浏览器访问的名称或地址:端口 / listens on every address: set api.public_name (--public-name) to the name or address:port browsers use"};
+      return Error{"api.listen " + o.listen +
+                   " 监听全部地址，须设置 api.public_name（--public-name）为浏览器访问的名称或地址:端口 / listens on every address: set "
+                   "api.public_name (--public-name) to the name or address:port browsers use"};
     names = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   }
   for (auto part : split_view(names, ',')) {
@@ -234,9 +238,9 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   bool read_error(beast::error_code ec) {
     if (ec == http::error::body_limit) return send({413, error_json("request body larger than the limit for this request")}, false), true;
     if (ec == http::error::header_limit) return send({431, error_json("request headers larger than 16 KiB")}, false), true;
-    if (ec == http::error::bad_target || ec == http::error::bad_method || ec == http::error::bad_field ||
-        ec == http::error::bad_value || ec == http::error::bad_version || ec == http::error::bad_content_length ||
-        ec == http::error::bad_chunk || ec == http::error::bad_transfer_encoding)
+    if (ec == http::error::bad_target || ec == http::error::bad_method || ec == http::error::bad_field || ec == http::error::bad_value ||
+        ec == http::error::bad_version || ec == http::error::bad_content_length || ec == http::error::bad_chunk ||
+        ec == http::error::bad_transfer_encoding)
       return send({400, error_json("malformed HTTP request: " + ec.message())}, false), true;
     return bool(ec);
   }
@@ -398,8 +402,8 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   TlsStream stream_;
   std::string ip_;
   size_t reserved_ = 0;
-  bool authed_ = false;              // read_body authenticated this request's headers
-  std::optional<Principal> who_;     // and found this principal
+  bool authed_ = false;           // read_body authenticated this request's headers
+  std::optional<Principal> who_;  // and found this principal
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
@@ -445,8 +449,10 @@ void accept_loop(StatePtr st, tcp::acceptor* acc) {
         auto ep = s.remote_endpoint(e2);
         std::string ip = e2 ? std::string("?") : ep.address().to_string();
         // Bounded: connections per address and in all; over it, the connection is closed at once.
-        if (st->take_conn(ip)) std::make_shared<HttpsConn>(st, std::move(s), ip)->start();
-        else s.close(e2);
+        if (st->take_conn(ip))
+          std::make_shared<HttpsConn>(st, std::move(s), ip)->start();
+        else
+          s.close(e2);
       } else {
         std::make_shared<Conn>(st, std::move(s))->start();
       }

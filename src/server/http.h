@@ -30,21 +30,21 @@ class Places;
 namespace wardsec::server {
 
 struct HttpOptions {
-  std::string listen = "127.0.0.1:8443";        // HTTPS
+  std::string listen = "127.0.0.1:8443";           // HTTPS
   std::string redirect_listen = "127.0.0.1:8480";  // plain HTTP, answers only with a redirect; "" off
-  std::string tls_cert, tls_key;                // PEM; empty: self-signed in key_dir
+  std::string tls_cert, tls_key;                   // PEM; empty: self-signed in key_dir
   std::string key_dir;
   std::string data_dir;
-  std::string web_root;                         // the built UI; empty: web/dist beside the binary
-  std::string catalog_file, scoring_file;       // for the compliance scores on the dashboard
-  std::string organization;                     // the hospital's name, on reports
-  size_t max_body = 16u << 20;         // the largest body (ingest, imports, documents)
-  size_t max_body_small = 1u << 20;    // every other route's bodies
-  size_t max_body_anonymous = 8u << 10;  // bodies of requests with no valid session or token (login)
-  size_t max_bodies_total = 256u << 20;  // request bodies held at once, all connections
-  int max_connections = 512;           // HTTPS connections at once
+  std::string web_root;                    // the built UI; empty: web/dist beside the binary
+  std::string catalog_file, scoring_file;  // for the compliance scores on the dashboard
+  std::string organization;                // the hospital's name, on reports
+  size_t max_body = 16u << 20;             // the largest body (ingest, imports, documents)
+  size_t max_body_small = 1u << 20;        // every other route's bodies
+  size_t max_body_anonymous = 8u << 10;    // bodies of requests with no valid session or token (login)
+  size_t max_bodies_total = 256u << 20;    // request bodies held at once, all connections
+  int max_connections = 512;               // HTTPS connections at once
   int max_connections_per_ip = 32;
-  int search_budget_seconds = 10;      // a search's time budget
+  int search_budget_seconds = 10;  // a search's time budget
   // The name clients reach the console by ("wardsec.hospital.local" or "10.30.0.5:8443"):
   // the Origin check and the HTTP redirect use it, never the request's Host header. Empty:
   // the listen address (with 0.0.0.0/:: the check accepts only requests without Origin).
@@ -52,19 +52,19 @@ struct HttpOptions {
   const KeyPair* audit_key = nullptr;  // signs the audit trail (the store's instance key)
   int tz_sec = 8 * 3600;
   AuthOptions auth;
-  alert::AlertStore* alerts = nullptr;          // /api/v1/alerts when set
+  alert::AlertStore* alerts = nullptr;           // /api/v1/alerts when set
   std::shared_ptr<const enrich::Places> places;  // zones and assets (dashboard)
-  std::function<std::string()> extra_metrics;   // more members for /api/v1/metrics ("\"k\":v,...")
+  std::function<std::string()> extra_metrics;    // more members for /api/v1/metrics ("\"k\":v,...")
 };
 
 // One API request as the handlers see it.
 struct Request {
   std::string method, target, path, body, ip, origin, host;
   std::map<std::string, std::string> query;
-  std::vector<std::string> params;  // the {x} parts of the route's pattern, in order
-  std::string session_id;           // the cookie, when there is one
+  std::vector<std::string> params;       // the {x} parts of the route's pattern, in order
+  std::string session_id;                // the cookie, when there is one
   std::string csrf_header, auth_header;  // X-CSRF-Token, Authorization
-  Principal who;                    // valid when the route is not public
+  Principal who;                         // valid when the route is not public
   bool authenticated = false;
   // Set when the connection already authenticated the headers (to size the body): dispatch
   // uses that answer instead of looking the session or token up again.
@@ -78,8 +78,7 @@ struct Request {
 
 struct Response {
   Response() = default;
-  Response(int s, std::string b, std::string t = "application/json; charset=utf-8",
-           std::vector<std::pair<std::string, std::string>> h = {})
+  Response(int s, std::string b, std::string t = "application/json; charset=utf-8", std::vector<std::pair<std::string, std::string>> h = {})
       : status(s), body(std::move(b)), type(std::move(t)), headers(std::move(h)) {}
   int status = 200;
   std::string body;
@@ -132,12 +131,12 @@ std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::s
 
 // The search endpoint's work, shared with tests: returns the HTTP status and JSON body.
 struct SearchScope {
-  const search::Query* restrict = nullptr;  // ANDed to the user's query as a syntax tree
+  const search::Query* restrict = nullptr;   // ANDed to the user's query as a syntax tree
   std::function<bool(const Event&)> accept;  // drops matches
   // Extra JSON members for a match (",\"k\":v"), appended to its object.
   std::function<std::string(const Event&)> annotate;
-  bool budgeted = false;                     // the user's query is held to Query::over_budget
-  int64_t budget_ns = 0;                     // time budget (0: none); the answer says timed_out
+  bool budgeted = false;                      // the user's query is held to Query::over_budget
+  int64_t budget_ns = 0;                      // time budget (0: none); the answer says timed_out
   const std::atomic<bool>* cancel = nullptr;  // set when the client went away
 };
 // An audit record's signature by the instance key (wardsec.audit.signature over its text):
@@ -150,6 +149,7 @@ struct SearchCounters {
   std::atomic<uint64_t> cancelled{0}, timed_out{0};
 };
 SearchCounters& search_counters();
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope = {});
+std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec,
+                                          const SearchScope& scope = {});
 
 }  // namespace wardsec::server

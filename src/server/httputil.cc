@@ -11,7 +11,8 @@ namespace {
 std::string url_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] == '+') out.push_back(' ');
+    if (s[i] == '+')
+      out.push_back(' ');
     else if (s[i] == '%' && i + 2 < s.size()) {
       std::string b;
       if (unhex(s.substr(i + 1, 2), b)) {

@@ -22,15 +22,23 @@ Response inventory_list(Api& api, Request& r, const std::string& kind) {
     auto s = (*inv)->systems();
     if (!s) return fail(500, s.error());
     for (const auto& x : *s)
-      out.push_back({{"id", x.id}, {"name", x.name}, {"name_en", x.name_en}, {"kind", x.kind}, {"level", x.level}, {"owner", x.owner},
-                     {"business", x.business}, {"users", x.users}, {"data", x.data}});
+      out.push_back({{"id", x.id},
+                     {"name", x.name},
+                     {"name_en", x.name_en},
+                     {"kind", x.kind},
+                     {"level", x.level},
+                     {"owner", x.owner},
+                     {"business", x.business},
+                     {"users", x.users},
+                     {"data", x.data}});
   } else {
     auto a = (*inv)->assets();
     if (!a) return fail(500, a.error());
     std::string q = r.query["q"];
     for (const auto& x : *a) {
       if (!q.empty() && (x.name + " " + x.ip + " " + x.system + " " + x.zone + " " + x.type).find(q) == std::string::npos) continue;
-      out.push_back({{"name", x.name}, {"ip", x.ip}, {"type", x.type}, {"zone", x.zone}, {"system", x.system}, {"os", x.os}, {"owner", x.owner}});
+      out.push_back(
+          {{"name", x.name}, {"ip", x.ip}, {"type", x.type}, {"zone", x.zone}, {"system", x.system}, {"os", x.os}, {"owner", x.owner}});
     }
   }
   return ok({{kind, out}, {"total", out.size()}});
@@ -64,13 +72,15 @@ void add_inventory_routes(std::vector<Route>& t, Api* api) {
   using P = Perm;
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
   auto inv = [api](const char* kind) { return [api, kind](Request& r) { return inventory_list(*api, r, kind); }; };
-  t.insert(t.end(), {
-      {"GET", "/api/v1/zones", P::kAssetsRead, false, inv("zones"), "security zones"},
-      {"GET", "/api/v1/systems", P::kAssetsRead, false, inv("systems"), "graded systems"},
-      {"GET", "/api/v1/assets", P::kAssetsRead, false, inv("assets"), "assets"},
-      {"POST", "/api/v1/inventory/{kind}", P::kAssetsWrite, false, h(inventory_import), "import zones, systems or assets (CSV)", true},
-      {"GET", "/api/v1/inventory/{kind}/export", P::kAssetsRead, false, h(inventory_export), "export zones, systems or assets (CSV)"},
-  });
+  t.insert(
+      t.end(),
+      {
+          {"GET", "/api/v1/zones", P::kAssetsRead, false, inv("zones"), "security zones"},
+          {"GET", "/api/v1/systems", P::kAssetsRead, false, inv("systems"), "graded systems"},
+          {"GET", "/api/v1/assets", P::kAssetsRead, false, inv("assets"), "assets"},
+          {"POST", "/api/v1/inventory/{kind}", P::kAssetsWrite, false, h(inventory_import), "import zones, systems or assets (CSV)", true},
+          {"GET", "/api/v1/inventory/{kind}/export", P::kAssetsRead, false, h(inventory_export), "export zones, systems or assets (CSV)"},
+      });
 }
 
 }  // namespace wardsec::server

@@ -119,7 +119,7 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
   std::string sid_, out_;
   beast::flat_buffer in_;
   asio::steady_timer timer_{ws_.get_executor()};
-  std::atomic<bool> closed_{false};  // set on the I/O thread, read by tick() on the pool
+  std::atomic<bool> closed_{false};             // set on the I/O thread, read by tick() on the pool
   int64_t last_alert_ = 0, last_event_ns_ = 0;  // touched only by compose(), one tick at a time
 };
 

@@ -29,7 +29,6 @@ namespace {
 
 constexpr const char* kAuditDataset = "wardsec.audit";
 
-
 }  // namespace
 
 Api::Api(ingest::Pipeline& p, HttpOptions& o, Auth& a)
@@ -67,9 +66,16 @@ void Api::audit(const Request& r, const std::string& user, const std::string& ac
                        target_user = FieldRegistry::intern("user.target.name"), url = FieldRegistry::intern("url.path"),
                        method = FieldRegistry::intern("http.request.method");
   int64_t now = now_ns();
-  json raw = {{"@timestamp", format_rfc3339(now)}, {"event.dataset", kAuditDataset}, {"event.action", action},     {"event.outcome", ok_ ? "success" : "failure"},
-              {"user.name", user},                 {"source.ip", r.ip},         {"http.request.method", r.method},
-              {"url.path", r.path},                {"target", target},          {"detail", detail}};
+  json raw = {{"@timestamp", format_rfc3339(now)},
+              {"event.dataset", kAuditDataset},
+              {"event.action", action},
+              {"event.outcome", ok_ ? "success" : "failure"},
+              {"user.name", user},
+              {"source.ip", r.ip},
+              {"http.request.method", r.method},
+              {"url.path", r.path},
+              {"target", target},
+              {"detail", detail}};
   if (r.authenticated) raw["user.roles"] = role_name(r.who.role);
   Event ev;
   ev.raw = dump(raw);
@@ -78,8 +84,9 @@ void Api::audit(const Request& r, const std::string& user, const std::string& ac
   ev.set(kEventDataset, kAuditDataset);
   ev.set(kEventModule, "wardsec");
   ev.set(kEventCategory, action.rfind("login", 0) == 0 || action.rfind("logout", 0) == 0 || action.rfind("mfa", 0) == 0 ? "authentication"
-                         : action.rfind("user", 0) == 0 || action.rfind("password", 0) == 0 || action.rfind("token", 0) == 0 ? "iam"
-                                                                                                                            : "configuration");
+                         : action.rfind("user", 0) == 0 || action.rfind("password", 0) == 0 || action.rfind("token", 0) == 0
+                             ? "iam"
+                             : "configuration");
   ev.set(kEventAction, action);
   ev.set(kEventOutcome, ok_ ? "success" : "failure");
   if (!user.empty()) ev.set(kUserName, user);
@@ -121,18 +128,18 @@ double Api::events_per_second() {
 
 std::string Api::metrics_json() {
   const auto& m = pipeline.metrics();
-  std::string out = "{\"received\":" + std::to_string(m.received.load()) + ",\"stored\":" + std::to_string(m.stored.load()) +
-                    ",\"dropped\":" + std::to_string(m.dropped.load()) + ",\"blocked\":" + std::to_string(m.blocked.load()) +
-                    ",\"parse_errors\":" + std::to_string(m.parse_errors.load()) + ",\"store_errors\":" +
-                    std::to_string(m.store_errors.load()) + ",\"commits\":" + std::to_string(m.commits.load()) +
-                    ",\"queued_bytes\":" + std::to_string(pipeline.queued_bytes()) + ",\"observer_waits\":" +
-                    std::to_string(m.observer_waits.load()) + ",\"detect_queued_bytes\":" + std::to_string(pipeline.observer_queued_bytes()) +
-                    ",\"sessions\":" + std::to_string(auth.session_count()) +
-                    ",\"reserved_renamed\":" + std::to_string(m.reserved_renamed.load()) +
-                    ",\"store_discarded\":" + std::to_string(m.store_discarded.load()) +
-                    ",\"store_failing\":" + (m.store_failing.load() ? "true" : "false") +
-                    ",\"searches_cancelled\":" + std::to_string(search_counters().cancelled.load()) +
-                    ",\"searches_timed_out\":" + std::to_string(search_counters().timed_out.load());
+  std::string out =
+      "{\"received\":" + std::to_string(m.received.load()) + ",\"stored\":" + std::to_string(m.stored.load()) +
+      ",\"dropped\":" + std::to_string(m.dropped.load()) + ",\"blocked\":" + std::to_string(m.blocked.load()) +
+      ",\"parse_errors\":" + std::to_string(m.parse_errors.load()) + ",\"store_errors\":" + std::to_string(m.store_errors.load()) +
+      ",\"commits\":" + std::to_string(m.commits.load()) + ",\"queued_bytes\":" + std::to_string(pipeline.queued_bytes()) +
+      ",\"observer_waits\":" + std::to_string(m.observer_waits.load()) +
+      ",\"detect_queued_bytes\":" + std::to_string(pipeline.observer_queued_bytes()) +
+      ",\"sessions\":" + std::to_string(auth.session_count()) + ",\"reserved_renamed\":" + std::to_string(m.reserved_renamed.load()) +
+      ",\"store_discarded\":" + std::to_string(m.store_discarded.load()) +
+      ",\"store_failing\":" + (m.store_failing.load() ? "true" : "false") +
+      ",\"searches_cancelled\":" + std::to_string(search_counters().cancelled.load()) +
+      ",\"searches_timed_out\":" + std::to_string(search_counters().timed_out.load());
   if (opt.extra_metrics) out += "," + opt.extra_metrics();
   return out + "}";
 }
@@ -163,9 +170,7 @@ Response search(Api& api, Request& r) {
 Response audit_trail(Api& api, Request& r) {
   SearchScope s = user_scope(api, r);
   s.restrict = &api.audit_only;
-  s.annotate = [&api](const Event& ev) {
-    return std::string(",\"wardsec.audit.verified\":") + (api.authentic(ev) ? "true" : "false");
-  };
+  s.annotate = [&api](const Event& ev) { return std::string(",\"wardsec.audit.verified\":") + (api.authentic(ev) ? "true" : "false"); };
   auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, s);
   return {code, std::move(body)};
 }
@@ -192,7 +197,8 @@ namespace {
 Response search_stats(Api& api, Request& r) {
   auto p = r.query;
   auto parsed = search::Query::parse(p["q"], api.opt.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed)) return {400, error_json("query error: " + e->message, static_cast<long>(e->column))};
+  if (auto* e = std::get_if<search::QueryError>(&parsed))
+    return {400, error_json("query error: " + e->message, static_cast<long>(e->column))};
   if (auto e = std::get<search::Query>(parsed).over_budget()) return fail(400, e->message);
   search::Query query = search::Query::all_of(std::get<search::Query>(parsed), api.not_audit);
   search::SearchOptions so;
@@ -201,7 +207,8 @@ Response search_stats(Api& api, Request& r) {
   so.limit = max_scan;
   so.newest_first = true;
   auto hist = search::DateHistogram::over(so.from, so.to, kBuckets);
-  static const std::vector<std::string> facet_fields = {"event.dataset", "host.name", "source.ip", "user.name", "event.outcome", "event.action"};
+  static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",     "source.ip",
+                                                        "user.name",     "event.outcome", "event.action"};
   std::vector<FieldId> ids;
   for (const auto& f : facet_fields) ids.push_back(FieldRegistry::intern(f));
   std::vector<search::Terms> facets(facet_fields.size(), search::Terms(2000));
@@ -214,26 +221,34 @@ Response search_stats(Api& api, Request& r) {
   int64_t oldest = so.to;
   bool timed_out = false;
   so.deadline = deadline;
-  Status s = search::run_search(api.opt.data_dir, query, so, [&](const Event& ev) {
-    if ((n & 1023) == 0 && n && now_ns() > deadline) {
-      timed_out = true;
-      return false;
-    }
-    oldest = std::min(oldest, ev.ts);
-    hist.add(ev.ts);
-    if (n++ < 5000)
-      for (size_t i = 0; i < ids.size(); i++)
-        if (auto v = ev.get(ids[i]); !v.empty()) facets[i].add(search::display_text(v));
-    return true;
-  }, st);
+  Status s = search::run_search(
+      api.opt.data_dir, query, so,
+      [&](const Event& ev) {
+        if ((n & 1023) == 0 && n && now_ns() > deadline) {
+          timed_out = true;
+          return false;
+        }
+        oldest = std::min(oldest, ev.ts);
+        hist.add(ev.ts);
+        if (n++ < 5000)
+          for (size_t i = 0; i < ids.size(); i++)
+            if (auto v = ev.get(ids[i]); !v.empty()) facets[i].add(search::display_text(v));
+        return true;
+      },
+      st);
   if (!s) return fail(500, s.error());
   json h = json::array();
   for (size_t i = 0; i < hist.size(); i++) h.push_back({{"t", format_rfc3339(hist.start(i))}, {"count", hist.counts()[i]}});
   json f = json::object();
   for (size_t i = 0; i < ids.size(); i++) f[facet_fields[i]] = top_json(facets[i], 8);
-  json out = {{"histogram", h}, {"bucket_seconds", hist.width() / kSec}, {"facets", f}, {"scanned", n},
-              {"truncated", n >= max_scan || timed_out || st.timed_out}, {"facet_sample", std::min<size_t>(n, 5000)},
-              {"damaged_total", st.damaged_total}, {"damaged", st.damaged}};
+  json out = {{"histogram", h},
+              {"bucket_seconds", hist.width() / kSec},
+              {"facets", f},
+              {"scanned", n},
+              {"truncated", n >= max_scan || timed_out || st.timed_out},
+              {"facet_sample", std::min<size_t>(n, 5000)},
+              {"damaged_total", st.damaged_total},
+              {"damaged", st.damaged}};
   if (n >= max_scan || timed_out || st.timed_out) out["complete_from"] = format_rfc3339(oldest);  // counts older than this are missing
   return ok(out);
 }
@@ -253,7 +268,8 @@ Response search_export(Api& api, Request& r) {
     for (const auto& e : j["events"]) out += dump(e) + "\n";
     return {200, out, "application/x-ndjson; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.jsonl\""}}};
   }
-  std::vector<std::string> cols = {"@timestamp", "host.name", "event.dataset", "source.ip", "user.name", "event.action", "event.outcome", "message"};
+  std::vector<std::string> cols = {"@timestamp", "host.name",    "event.dataset", "source.ip",
+                                   "user.name",  "event.action", "event.outcome", "message"};
   std::string out = "\xEF\xBB\xBF" + compliance::csv_line(cols) + "\r\n";  // BOM: Excel opens UTF-8 Chinese correctly
   for (const auto& e : j["events"]) {
     std::vector<std::string> row;
@@ -284,8 +300,8 @@ Response alerts(Api& api, Request& r) {
   };
   auto [code, out] = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
   if (r.method != "GET") {
-    std::string action = r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add")
-                                                                       : "alert_state";
+    std::string action =
+        r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add") : "alert_state";
     api.audit(r, r.who.user, action, code < 300, r.path, r.body.substr(0, 300));
   }
   return {code, std::move(out)};
@@ -313,8 +329,10 @@ Response ingest(Api& api, Request& r) {
   if (n == 0) return fail(400, "empty batch: send one JSON object per line");
   auto respond = r.respond;
   b.on_durable = [respond, n](bool good) {
-    if (good) respond({200, "{\"accepted\":" + std::to_string(n) + "}"});
-    else respond({503, error_json("event store error; retry")});
+    if (good)
+      respond({200, "{\"accepted\":" + std::to_string(n) + "}"});
+    else
+      respond({503, error_json("event store error; retry")});
   };
   if (!api.pipeline.try_submit(b)) return fail(503, "ingest queue full; retry later");
   Response res;
@@ -328,8 +346,16 @@ std::vector<Route> build_routes(Api* api) {
   using P = Perm;
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
   std::vector<Route> t = {
-      {"GET", "/api/v1/health", P::kPublic, false, [](Request&) { return ok({{"status", "ok"}, {"version", "0.1.0"}}); }, "liveness"},
-      {"GET", "/api/v1/metrics", P::kSystemRead, false, [api](Request&) { return Response{200, api->metrics_json()}; }, "ingest and detection counters"},
+      {"GET", "/api/v1/health", P::kPublic, false,
+       [](Request&) {
+         return ok({{"status", "ok"}, {"version", "0.1.0"}});
+       },
+       "liveness"},
+      {"GET", "/api/v1/metrics", P::kSystemRead, false,
+       [api](Request&) {
+         return Response{200, api->metrics_json()};
+       },
+       "ingest and detection counters"},
       {"GET", "/api/v1/search", P::kEventsRead, false, h(search), "search stored events"},
       {"GET", "/api/v1/search/stats", P::kEventsRead, false, h(search_stats), "histogram and field facets of a search"},
       {"GET", "/api/v1/search/export", P::kEventsRead, false, h(search_export), "export matches as CSV or JSON lines"},
@@ -341,7 +367,9 @@ std::vector<Route> build_routes(Api* api) {
       {"DELETE", "/api/v1/suppressions/{id}", P::kAlertsWrite, false, h(alerts), "remove a suppression window"},
       {"GET", "/api/v1/audit", P::kAuditRead, false, h(audit_trail), "the administrators' audit trail"},
       {"GET", "/api/v1/live", P::kDashboard, false,
-       [](Request&) { return Response{426, error_json("open a WebSocket here"), "application/json; charset=utf-8", {{"Upgrade", "websocket"}}}; },
+       [](Request&) {
+         return Response{426, error_json("open a WebSocket here"), "application/json; charset=utf-8", {{"Upgrade", "websocket"}}};
+       },
        "WebSocket: figures, new alerts and new events every second"},
       {"POST", "/api/v1/ingest", P::kIngest, false, h(ingest), "JSON lines into the store (answers when durable)", true},
   };

@@ -41,7 +41,8 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
   if (scope.budgeted)
     if (auto e = std::get<search::Query>(parsed).over_budget()) return {400, error_json(e->message)};
   // The restriction is joined as a syntax tree: nothing in q can reach outside its parentheses.
-  search::Query q = scope.restrict ? search::Query::all_of(std::get<search::Query>(parsed), *scope.restrict) : std::get<search::Query>(parsed);
+  search::Query q =
+      scope.restrict ? search::Query::all_of(std::get<search::Query>(parsed), *scope.restrict) : std::get<search::Query>(parsed);
   search::SearchOptions so;
   size_t limit = 100;
   if (!p["limit"].empty()) {
@@ -61,20 +62,23 @@ std::pair<int, std::string> handle_search(const std::string& data_dir, const std
   std::string out = "{\"events\":[";
   search::SearchStats st;
   uint64_t kept = 0, refused = 0;
-  Status s = search::run_search(data_dir, q, so, [&](const Event& ev) {
-    if (limit && kept >= limit) return false;
-    if (scope.accept && !scope.accept(ev)) {
-      refused++;
-      return true;
-    }
-    if (kept++) out += ",";
-    out += search::event_to_json(ev);
-    if (scope.annotate && out.back() == '}') {
-      out.pop_back();
-      out += scope.annotate(ev) + "}";
-    }
-    return !limit || kept < limit;
-  }, st);
+  Status s = search::run_search(
+      data_dir, q, so,
+      [&](const Event& ev) {
+        if (limit && kept >= limit) return false;
+        if (scope.accept && !scope.accept(ev)) {
+          refused++;
+          return true;
+        }
+        if (kept++) out += ",";
+        out += search::event_to_json(ev);
+        if (scope.annotate && out.back() == '}') {
+          out.pop_back();
+          out += scope.annotate(ev) + "}";
+        }
+        return !limit || kept < limit;
+      },
+      st);
   if (!s) return {500, error_json(s.error())};
   if (st.cancelled) search_counters().cancelled++;
   if (st.timed_out) search_counters().timed_out++;

@@ -20,8 +20,9 @@ std::string ctr(const std::string& key, const std::string& nonce, std::string_vi
   std::string out(in.size(), '\0');
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   int n = 0;
-  bool ok = c && EVP_EncryptInit_ex(c, EVP_sm4_ctr(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                                    reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+  bool ok = c &&
+            EVP_EncryptInit_ex(c, EVP_sm4_ctr(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                               reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
             EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &n, reinterpret_cast<const unsigned char*>(in.data()),
                               static_cast<int>(in.size())) == 1;
   EVP_CIPHER_CTX_free(c);

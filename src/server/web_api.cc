@@ -21,8 +21,8 @@ Response web_attacks(Api& api, Request& r) {
   search::SearchOptions so;
   if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
   std::string cls = p["class"];
-  if (!cls.empty() && std::find_if(std::begin(web::kClasses), std::end(web::kClasses), [&](const char* c) { return cls == c; }) ==
-                          std::end(web::kClasses))
+  if (!cls.empty() &&
+      std::find_if(std::begin(web::kClasses), std::end(web::kClasses), [&](const char* c) { return cls == c; }) == std::end(web::kClasses))
     return fail(400, "class: '" + cls + "' is not one of sqli, xss, traversal, cmdi, ssrf, lfi, scanner, csrf, cookie, protocol");
   std::string q = "web.attack.verdict:attack";
   if (!cls.empty()) q += " AND web.attack.classes:*" + cls + "*";
@@ -44,46 +44,65 @@ Response web_attacks(Api& api, Request& r) {
                        fFrag = FieldRegistry::intern("web.attack.fragment"), fConf = FieldRegistry::intern("web.attack.confidence"),
                        fFindings = FieldRegistry::intern("web.attack.findings");
   search::SearchStats st;
-  Status s = search::run_search(api.opt.data_dir, std::get<search::Query>(parsed), so, [&](const Event& ev) {
-    if ((n & 1023) == 0 && n && now_ns() > deadline) {
-      timed_out = true;
-      return false;
-    }
-    n++;
-    oldest = std::min(oldest, ev.ts);
-    std::string classes(ev.get(fClasses));
-    for (std::string_view part : split_view(classes, ',')) {
-      series.add(part, ev.ts);
-      by_class.add(part);
-    }
-    std::string path(ev.get(kUrlPath));
-    urls.add(path);
-    std::string param(ev.get(fParam));
-    if (!param.empty()) params.add(path + " " + param);
-    std::string src(ev.get(kSourceIp));
-    sources.add(src);
-    kinds.add(ev.get(fKind));
-    if (recent.size() < recent_max) {
-      json f = json::parse(ev.get(fFindings), nullptr, false);
-      recent.push_back({{"ts", format_rfc3339(ev.ts)}, {"source_ip", src}, {"method", std::string(ev.get(kHttpMethod))},
-                        {"url", search::display_text(ev.get(kUrlOriginal))}, {"status", std::string(ev.get(kHttpStatus))},
-                        {"classes", classes}, {"kind", std::string(ev.get(fKind))}, {"where", std::string(ev.get(fWhere))},
-                        {"param", search::display_text(param)}, {"fragment", search::display_text(ev.get(fFrag))},
-                        {"confidence", std::atoi(std::string(ev.get(fConf)).c_str())}, {"findings", f.is_discarded() ? json::array() : f},
-                        {"user_agent", search::display_text(ev.get(kUserAgent))}});
-    }
-    return true;
-  }, st);
+  Status s = search::run_search(
+      api.opt.data_dir, std::get<search::Query>(parsed), so,
+      [&](const Event& ev) {
+        if ((n & 1023) == 0 && n && now_ns() > deadline) {
+          timed_out = true;
+          return false;
+        }
+        n++;
+        oldest = std::min(oldest, ev.ts);
+        std::string classes(ev.get(fClasses));
+        for (std::string_view part : split_view(classes, ',')) {
+          series.add(part, ev.ts);
+          by_class.add(part);
+        }
+        std::string path(ev.get(kUrlPath));
+        urls.add(path);
+        std::string param(ev.get(fParam));
+        if (!param.empty()) params.add(path + " " + param);
+        std::string src(ev.get(kSourceIp));
+        sources.add(src);
+        kinds.add(ev.get(fKind));
+        if (recent.size() < recent_max) {
+          json f = json::parse(ev.get(fFindings), nullptr, false);
+          recent.push_back({{"ts", format_rfc3339(ev.ts)},
+                            {"source_ip", src},
+                            {"method", std::string(ev.get(kHttpMethod))},
+                            {"url", search::display_text(ev.get(kUrlOriginal))},
+                            {"status", std::string(ev.get(kHttpStatus))},
+                            {"classes", classes},
+                            {"kind", std::string(ev.get(fKind))},
+                            {"where", std::string(ev.get(fWhere))},
+                            {"param", search::display_text(param)},
+                            {"fragment", search::display_text(ev.get(fFrag))},
+                            {"confidence", std::atoi(std::string(ev.get(fConf)).c_str())},
+                            {"findings", f.is_discarded() ? json::array() : f},
+                            {"user_agent", search::display_text(ev.get(kUserAgent))}});
+        }
+        return true;
+      },
+      st);
   if (!s.ok()) return fail(500, s.error());
   json sj = json::object();
   for (const auto& [k, v] : series.series())
     if (by_class.count(k)) sj[k] = v.counts();
   json bc = json::object();
   for (const auto& [k, v] : by_class.top(by_class.distinct())) bc[k] = v;
-  return ok({{"from", format_rfc3339(so.from)}, {"to", format_rfc3339(so.to)}, {"bucket_seconds", series.shape().width() / kSec}, {"total", n},
-             {"series", sj}, {"by_class", bc}, {"top_urls", top_json(urls, 10)}, {"top_params", top_json(params, 10)},
-             {"top_sources", top_json(sources, 10)}, {"top_kinds", top_json(kinds, 10)}, {"recent", recent},
-             {"truncated", timed_out || n >= max_scan}, {"scanned_back_to", format_rfc3339(timed_out || n >= max_scan ? oldest : so.from)}});
+  return ok({{"from", format_rfc3339(so.from)},
+             {"to", format_rfc3339(so.to)},
+             {"bucket_seconds", series.shape().width() / kSec},
+             {"total", n},
+             {"series", sj},
+             {"by_class", bc},
+             {"top_urls", top_json(urls, 10)},
+             {"top_params", top_json(params, 10)},
+             {"top_sources", top_json(sources, 10)},
+             {"top_kinds", top_json(kinds, 10)},
+             {"recent", recent},
+             {"truncated", timed_out || n >= max_scan},
+             {"scanned_back_to", format_rfc3339(timed_out || n >= max_scan ? oldest : so.from)}});
 }
 
 }  // namespace

@@ -48,9 +48,7 @@ struct Hasher::Impl {
   ~Impl() { EVP_MD_CTX_free(ctx); }
 };
 
-Hasher::Hasher(DigestAlg alg) : impl_(std::make_unique<Impl>()), alg_(alg) {
-  EVP_DigestInit_ex(impl_->ctx, md_for(alg_), nullptr);
-}
+Hasher::Hasher(DigestAlg alg) : impl_(std::make_unique<Impl>()), alg_(alg) { EVP_DigestInit_ex(impl_->ctx, md_for(alg_), nullptr); }
 Hasher::~Hasher() = default;
 void Hasher::update(std::string_view d) { EVP_DigestUpdate(impl_->ctx, d.data(), d.size()); }
 Digest32 Hasher::finish() {
@@ -183,8 +181,7 @@ static EVP_MD_CTX* sign_ctx(EVP_PKEY* k, SignAlg alg, bool for_sign) {
   if (alg == SignAlg::kSm2) EVP_PKEY_CTX_set1_id(pctx, kSm2Id.data(), kSm2Id.size());
   EVP_MD_CTX_set_pkey_ctx(ctx, pctx);
   const EVP_MD* md = alg == SignAlg::kSm2 ? EVP_sm3() : nullptr;
-  int ok = for_sign ? EVP_DigestSignInit(ctx, nullptr, md, nullptr, k)
-                    : EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, k);
+  int ok = for_sign ? EVP_DigestSignInit(ctx, nullptr, md, nullptr, k) : EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, k);
   if (ok != 1) {
     EVP_MD_CTX_free(ctx);
     EVP_PKEY_CTX_free(pctx);

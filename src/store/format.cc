@@ -80,13 +80,11 @@ Result<BlockHeader> decode_block_header(std::string_view in) {
   h.index_len = get<uint32_t>(p, 56);
   std::memcpy(h.prev.data(), p + 64, 32);
   std::memcpy(h.digest.data(), p + 96, 32);
-  if (h.comp_len > kMaxCompressed || h.index_len > kMaxIndex || h.raw_len > kMaxRaw)
-    return Error{"block sizes out of range"};
+  if (h.comp_len > kMaxCompressed || h.index_len > kMaxIndex || h.raw_len > kMaxRaw) return Error{"block sizes out of range"};
   return h;
 }
 
-Digest32 block_digest(DigestAlg alg, const char header[kBlockHeaderSize], std::string_view index,
-                      std::string_view payload) {
+Digest32 block_digest(DigestAlg alg, const char header[kBlockHeaderSize], std::string_view index, std::string_view payload) {
   Hasher h(alg);
   h.update(header, kDigestedHeaderBytes);
   h.update(index);
@@ -129,7 +127,7 @@ std::string Bloom::build(const KeySet& keys) {
 }
 
 bool Bloom::may_contain(std::string_view index, uint64_t key) {
-  if (key == 0) key = 1;  // as KeySet stores it
+  if (key == 0) key = 1;                               // as KeySet stores it
   if (index.size() < 6 || index[0] != 1) return true;  // unknown index: cannot skip
   uint8_t k = static_cast<uint8_t>(index[1]);
   uint32_t nbits;
@@ -186,7 +184,6 @@ const FieldSeeds& seeds_of(FieldId id) {
   }
   return s;
 }
-
 
 }  // namespace
 
@@ -287,9 +284,8 @@ std::string PayloadEncoder::finish() {
     put_varint(out, n.size());
     out.append(n);
   }
-  uint32_t lens[5] = {static_cast<uint32_t>(raws_.size()), static_cast<uint32_t>(shape_.size()),
-                      static_cast<uint32_t>(nums_.size()), static_cast<uint32_t>(inl_.size()),
-                      static_cast<uint32_t>(dict.size())};
+  uint32_t lens[5] = {static_cast<uint32_t>(raws_.size()), static_cast<uint32_t>(shape_.size()), static_cast<uint32_t>(nums_.size()),
+                      static_cast<uint32_t>(inl_.size()), static_cast<uint32_t>(dict.size())};
   out.append(reinterpret_cast<const char*>(lens), sizeof lens);
   raws_.clear();
   shape_.clear();
@@ -344,8 +340,8 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
   while (!shape.empty()) {
     Event ev;
     uint64_t rlen, ts, drecv, flags, nf;
-    if (!get_varint(nums, rlen) || rlen > raws.size() || !get_varint(nums, ts) || !get_varint(nums, drecv) ||
-        !get_varint(nums, flags) || !get_varint(shape, nf) || nf > 65535)
+    if (!get_varint(nums, rlen) || rlen > raws.size() || !get_varint(nums, ts) || !get_varint(nums, drecv) || !get_varint(nums, flags) ||
+        !get_varint(shape, nf) || nf > 65535)
       return Error{"bad event record"};
     ev.raw.assign(raws.substr(0, rlen));
     raws.remove_prefix(rlen);
@@ -390,8 +386,7 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
           inl.remove_prefix(len);
           break;
         }
-        default:
-          return Error{"bad field code"};
+        default: return Error{"bad field code"};
       }
       if (r.id != kNoField) {
         ev.fields.push_back(r);

@@ -57,8 +57,7 @@ Result<SegmentHeader> decode_segment_header(std::string_view in);
 void encode_block_header(const BlockHeader& h, char out[kBlockHeaderSize]);
 // Checks magic and size limits only; digests are checked by the caller.
 Result<BlockHeader> decode_block_header(std::string_view in);
-Digest32 block_digest(DigestAlg alg, const char header[kBlockHeaderSize], std::string_view index,
-                      std::string_view payload);
+Digest32 block_digest(DigestAlg alg, const char header[kBlockHeaderSize], std::string_view index, std::string_view payload);
 
 std::string segment_file_name(uint64_t id);  // "seg-000001.wsg"
 bool parse_segment_file_name(std::string_view name, uint64_t& id);
@@ -85,8 +84,10 @@ class KeySet {
       if (k) f(k);
   }
   void clear() {
-    if (slots_.size() > (1u << 16)) slots_.assign(1 << 12, 0);
-    else std::fill(slots_.begin(), slots_.end(), 0);
+    if (slots_.size() > (1u << 16))
+      slots_.assign(1 << 12, 0);
+    else
+      std::fill(slots_.begin(), slots_.end(), 0);
     n_ = 0;
   }
 

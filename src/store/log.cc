@@ -61,10 +61,14 @@ std::vector<std::string> read_lines(const std::string& path, bool* torn_tail) {
 Result<LogRecord> parse_log_record(std::string_view line) {
   LogRecord r;
   r.line = std::string(line);
-  if (starts_with(line, "wardsec-checkpoint ")) r.kind = LogRecord::kCheckpoint;
-  else if (starts_with(line, "wardsec-expired ")) r.kind = LogRecord::kExpired;
-  else if (starts_with(line, "wardsec-recovered ")) r.kind = LogRecord::kRecovered;
-  else return Error{"not a checkpoint, receipt or recovery line"};
+  if (starts_with(line, "wardsec-checkpoint "))
+    r.kind = LogRecord::kCheckpoint;
+  else if (starts_with(line, "wardsec-expired "))
+    r.kind = LogRecord::kExpired;
+  else if (starts_with(line, "wardsec-recovered "))
+    r.kind = LogRecord::kRecovered;
+  else
+    return Error{"not a checkpoint, receipt or recovery line"};
   size_t sig = line.find(" sig=");
   if (sig == std::string_view::npos) return Error{"line has no signature"};
   r.signed_part = std::string(line.substr(0, sig));
@@ -72,8 +76,8 @@ Result<LogRecord> parse_log_record(std::string_view line) {
   auto num = [&](std::string_view k, uint64_t& v) { return parse_u64(kv(line, k), v); };
   auto inum = [&](std::string_view k, int64_t& v) { return parse_i64(kv(line, k), v); };
   uint64_t closed = 0;
-  if (!num("seq", r.seq) || !num("segment", r.segment) || !num("events", r.events) ||
-      !inum("first", r.first) || !inum("last", r.last) || !inum("at", r.at))
+  if (!num("seq", r.seq) || !num("segment", r.segment) || !num("events", r.events) || !inum("first", r.first) || !inum("last", r.last) ||
+      !inum("at", r.at))
     return Error{"line is missing a required field"};
   r.prev = kv(line, "prev");
   r.head = kv(line, "head");

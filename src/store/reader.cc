@@ -45,12 +45,11 @@ Result<SegmentReader> SegmentReader::open(const SegmentInfo& info) {
   SegmentReader r;
   r.fd_ = ::open(info.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (r.fd_ < 0) return Error{"cannot open " + info.path + ": " + std::strerror(errno)};
-  struct stat st{};
+  struct stat st {};
   ::fstat(r.fd_, &st);
   r.size_ = static_cast<uint64_t>(st.st_size);
   char buf[kSegmentHeaderSize];
-  if (r.size_ < kSegmentHeaderSize || !pread_all(r.fd_, buf, sizeof buf, 0))
-    return Error{"segment header truncated"};
+  if (r.size_ < kSegmentHeaderSize || !pread_all(r.fd_, buf, sizeof buf, 0)) return Error{"segment header truncated"};
   auto h = decode_segment_header(std::string_view(buf, sizeof buf));
   if (!h) return Error{h.error()};
   r.header_ = *h;
@@ -59,8 +58,14 @@ Result<SegmentReader> SegmentReader::open(const SegmentInfo& info) {
 }
 
 SegmentReader::SegmentReader(SegmentReader&& o) noexcept
-    : fd_(o.fd_), header_(o.header_), pos_(o.pos_), size_(o.size_), truncated_(o.truncated_),
-      blocks_read_(o.blocks_read_), last_start_(o.last_start_), gaps_(std::move(o.gaps_)) {
+    : fd_(o.fd_),
+      header_(o.header_),
+      pos_(o.pos_),
+      size_(o.size_),
+      truncated_(o.truncated_),
+      blocks_read_(o.blocks_read_),
+      last_start_(o.last_start_),
+      gaps_(std::move(o.gaps_)) {
   o.fd_ = -1;
 }
 
@@ -129,14 +134,12 @@ std::optional<BlockRef> SegmentReader::next() {
 }
 
 std::string SegmentReader::where(const BlockRef& b) const {
-  return "segment " + std::to_string(header_.id) + " block " + std::to_string(b.header.seq) + " (offset " +
-         std::to_string(b.offset) + ")";
+  return "segment " + std::to_string(header_.id) + " block " + std::to_string(b.header.seq) + " (offset " + std::to_string(b.offset) + ")";
 }
 
 Result<std::string> SegmentReader::read_payload(const BlockRef& b, bool* digest_ok) {
   std::string comp(b.header.comp_len, '\0');
-  if (!pread_all(fd_, comp.data(), comp.size(), b.offset + kBlockHeaderSize + b.header.index_len))
-    return Error{"short read"};
+  if (!pread_all(fd_, comp.data(), comp.size(), b.offset + kBlockHeaderSize + b.header.index_len)) return Error{"short read"};
   if (digest_ok) {
     *digest_ok = block_digest(header_.alg, b.raw_header.data(), b.index, comp) == b.header.digest;
   }

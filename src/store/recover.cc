@@ -42,7 +42,7 @@ struct StoreWriter::Recovered {
   ByteRange bytes;
   uint64_t lost_first = 0, lost_last = 0;
   bool lost = false;
-  std::string saved;  // file under <data>/quarantine, or "none"
+  std::string saved;        // file under <data>/quarantine, or "none"
   uint64_t head_block = 0;  // the block whose digest the chain continues from
 };
 
@@ -99,8 +99,10 @@ LogState read_log_state(const std::vector<std::string>& lines, DigestAlg alg, ui
       st.head_block = r->block;
       st.next = next;
     }
-    if (r->kind == LogRecord::kCheckpoint) st.last_cp = *r;
-    else if (r->kind == LogRecord::kExpired) st.last_receipt = *r;
+    if (r->kind == LogRecord::kCheckpoint)
+      st.last_cp = *r;
+    else if (r->kind == LogRecord::kExpired)
+      st.last_receipt = *r;
     else {
       st.recorded.insert({r->segment, r->off_from});
       st.last_recovered = *r;
@@ -118,8 +120,8 @@ Status StoreWriter::record_recovery(const Recovered& r) {
                   " block=" + std::to_string(r.head_block) + " head=" + hex(last_digest_.data(), 32) +
                   " next=" + std::to_string(next_seq_) + " lost=" + lost + " bytes=" + std::to_string(r.bytes.from) + "-" +
                   std::to_string(r.bytes.to) + " events=" + std::to_string(total_events_) + " first=" + std::to_string(first_ts_) +
-                  " last=" + std::to_string(last_ts_) + " at=" + std::to_string(now_ns()) + " reason=" + r.reason +
-                  " saved=" + r.saved + " alg=" + std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
+                  " last=" + std::to_string(last_ts_) + " at=" + std::to_string(now_ns()) + " reason=" + r.reason + " saved=" + r.saved +
+                  " alg=" + std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
   Status s = append_log_line(std::move(b));
   if (s) log_seq_++;
   return s;
@@ -146,8 +148,7 @@ Status StoreWriter::recover() {
     uint64_t keep = 0;
     for (const auto& l : lines) keep += l.size() + 1;
     save_to_quarantine(opt_.data_dir, {0, log_path, fs::file_size(log_path)}, {keep, fs::file_size(log_path)});
-    if (::truncate(log_path.c_str(), static_cast<off_t>(keep)) != 0)
-      return Error{"cannot repair " + log_path + ": " + errno_text()};
+    if (::truncate(log_path.c_str(), static_cast<off_t>(keep)) != 0) return Error{"cannot repair " + log_path + ": " + errno_text()};
     recovery_.cut.push_back("checkpoints.log: a partial last line (a crash while appending) was cut; its bytes are in quarantine/");
   }
   log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -224,8 +225,14 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
     // A damaged segment header: the file stays as it is; writing goes on in a new segment.
     recovery_.damage.push_back(tail.path + ": " + rd.error() + "; the file is kept as it is, new blocks go to a new segment");
     if (log.recorded.count({tail.id, 0})) return {};
-    return record_recovery({"bad-segment-header", tail.id, {0, tail.size}, 0, 0, false,
-                            save_to_quarantine(opt_.data_dir, tail, {0, tail.size}), log.head_block});
+    return record_recovery({"bad-segment-header",
+                            tail.id,
+                            {0, tail.size},
+                            0,
+                            0,
+                            false,
+                            save_to_quarantine(opt_.data_dir, tail, {0, tail.size}),
+                            log.head_block});
   }
   struct Seen {
     uint64_t offset, end, seq;
@@ -295,8 +302,8 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
     if (::truncate(tail.path.c_str(), static_cast<off_t>(good_end)) != 0)
       return Error{"cannot cut torn tail of " + tail.path + ": " + errno_text()};
     recovery_.cut.push_back(tail.path + ": " + std::to_string(trailing.to - trailing.from) + " bytes after offset " +
-                            std::to_string(good_end) + " (a write the crash interrupted, never acknowledged or checkpointed) were cut; saved as " +
-                            r.saved);
+                            std::to_string(good_end) +
+                            " (a write the crash interrupted, never acknowledged or checkpointed) were cut; saved as " + r.saved);
     records.push_back(r);
     next_seq_ = lost_last + 1;
     last_digest_ = files_head;

@@ -49,8 +49,7 @@ struct StoreWriter::Zstd {
   ~Zstd() { ZSTD_freeCCtx(c); }
 };
 
-StoreWriter::StoreWriter(const StoreOptions& opt, KeyPair key)
-    : opt_(opt), key_(std::move(key)), zstd_(std::make_unique<Zstd>()) {
+StoreWriter::StoreWriter(const StoreOptions& opt, KeyPair key) : opt_(opt), key_(std::move(key)), zstd_(std::make_unique<Zstd>()) {
   seg_dir_ = DataDir(opt_.data_dir).segments();
 }
 
@@ -94,7 +93,8 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const StoreOptions& opt_i
   auto replayed = w->wal_replay(w->replay_from_);
   if (!replayed) return Error{replayed.error()};
   if (*replayed) {
-    w->recovery_.cut.push_back("commit log: " + std::to_string(*replayed) + " acknowledged event(s) that were not yet in a sealed block were sealed");
+    w->recovery_.cut.push_back("commit log: " + std::to_string(*replayed) +
+                               " acknowledged event(s) that were not yet in a sealed block were sealed");
     if (Status cs = w->commit(false); !cs) return Error{cs.error()};
     if (Status cs = w->sync_segment(); !cs) return Error{cs.error()};
   }
@@ -202,8 +202,10 @@ void StoreWriter::sealer_loop() {
       busy_ = true;
       queued = !jobs_.empty();
     }
-    if (busy_avg > 0.6 || queued) fast = true;
-    else if (busy_avg < 0.25) fast = false;
+    if (busy_avg > 0.6 || queued)
+      fast = true;
+    else if (busy_avg < 0.25)
+      fast = false;
     int64_t t0 = now_ns();
     Status s = sealer_error_.ok() ? write_block(j, fast ? 1 : opt_.zstd_level) : Status();
     int64_t t1 = now_ns();
@@ -234,9 +236,8 @@ Status StoreWriter::write_block(Job& j, int level) {
 
   // Rotate when the segment is full or too old.
   uint64_t rec = h.record_size();
-  bool rotate = seg_fd_ < 0 ||
-                (seg_size_ > kSegmentHeaderSize &&
-                 (seg_size_ + rec > opt_.segment_bytes || h.written - seg_created_ > opt_.segment_span_ns));
+  bool rotate = seg_fd_ < 0 || (seg_size_ > kSegmentHeaderSize &&
+                                (seg_size_ + rec > opt_.segment_bytes || h.written - seg_created_ > opt_.segment_span_ns));
   if (rotate) {
     if (seg_fd_ >= 0 && seg_size_ > kSegmentHeaderSize) {
       Status s = checkpoint_now(true);
@@ -396,14 +397,12 @@ Status StoreWriter::checkpoint(bool closed_segment) {
 Status StoreWriter::checkpoint_now(bool closed_segment) {
   if (next_seq_ == 0) return {};  // nothing written yet
   if (Status f = sync_segment(); !f) return f;
-  std::string b = "wardsec-checkpoint v=1 seq=" + std::to_string(log_seq_ + 1) +
-                  " prev=" + (log_prev_.empty() ? "0" : log_prev_) + " digest=" +
-                  std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg_id_) +
+  std::string b = "wardsec-checkpoint v=1 seq=" + std::to_string(log_seq_ + 1) + " prev=" + (log_prev_.empty() ? "0" : log_prev_) +
+                  " digest=" + std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg_id_) +
                   " block=" + std::to_string(next_seq_ - 1) + " head=" + hex(last_digest_.data(), 32) +
-                  " events=" + std::to_string(total_events_) + " first=" + std::to_string(first_ts_) +
-                  " last=" + std::to_string(last_ts_) + " at=" + std::to_string(now_ns()) +
-                  " closed=" + (closed_segment ? "1" : "0") + " alg=" + std::string(sign_alg_name(key_.alg())) +
-                  " key=" + key_.fingerprint();
+                  " events=" + std::to_string(total_events_) + " first=" + std::to_string(first_ts_) + " last=" + std::to_string(last_ts_) +
+                  " at=" + std::to_string(now_ns()) + " closed=" + (closed_segment ? "1" : "0") +
+                  " alg=" + std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
   Status s = append_log_line(std::move(b));
   if (!s) return s;
   log_seq_++;
@@ -462,15 +461,13 @@ Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
     // clock), never from the times senders put in their events: one line dated 2099 must not
     // keep a segment, and every segment after it, for ever.
     if (!any || written >= now - max_age_ns) break;  // oldest first; stop at the first one kept
-    std::string body = "wardsec-expired v=1 seq=" + std::to_string(log_seq_ + 1) + " prev=" +
-                       (log_prev_.empty() ? "0" : log_prev_) + " digest=" +
-                       std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg.id) +
-                       " blocks=" + std::to_string(first) + "-" + std::to_string(last) +
-                       " head=" + hex(head.data(), 32) + " events=" + std::to_string(events) +
-                       " first=" + std::to_string(tmin) + " last=" + std::to_string(tmax) +
-                       " stored=" + std::to_string(written) + " at=" + std::to_string(now) + " reason=age:" +
-                       std::to_string(max_age_ns / 86400000000000LL) + "d alg=" +
-                       std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
+    std::string body = "wardsec-expired v=1 seq=" + std::to_string(log_seq_ + 1) + " prev=" + (log_prev_.empty() ? "0" : log_prev_) +
+                       " digest=" + std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg.id) +
+                       " blocks=" + std::to_string(first) + "-" + std::to_string(last) + " head=" + hex(head.data(), 32) +
+                       " events=" + std::to_string(events) + " first=" + std::to_string(tmin) + " last=" + std::to_string(tmax) +
+                       " stored=" + std::to_string(written) + " at=" + std::to_string(now) +
+                       " reason=age:" + std::to_string(max_age_ns / 86400000000000LL) + "d alg=" + std::string(sign_alg_name(key_.alg())) +
+                       " key=" + key_.fingerprint();
     Status s = append_log_line(std::move(body));
     if (!s) return Error{s.error()};
     log_seq_++;

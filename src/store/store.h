@@ -30,8 +30,8 @@ struct StoreOptions {
   std::string key_dir;  // default: "<data_dir>.keys" beside the data folder
   DigestAlg digest = DigestAlg::kSm3;
   SignAlg sign = SignAlg::kSm2;
-  size_t block_bytes = 2u << 20;   // seal a block at this much raw payload...
-  size_t block_events = 32768;     // ...or this many events
+  size_t block_bytes = 2u << 20;  // seal a block at this much raw payload...
+  size_t block_events = 32768;    // ...or this many events
   // A commit seals the open block only once it holds this much (or is seal_after_ns old);
   // smaller ones are made durable through the commit log (<data>/wal) instead.
   size_t min_seal_bytes = 64u << 10;
@@ -40,7 +40,7 @@ struct StoreOptions {
   int64_t segment_span_ns = 86400LL * 1000000000LL;  // one segment per day at most
   uint32_t checkpoint_every_blocks = 64;
   int64_t checkpoint_every_ns = 60LL * 1000000000LL;
-  int zstd_level = 6;  // 6: ~8x on the demo traffic; level 1 while saturated (docs/benchmarks.md)
+  int zstd_level = 6;                      // 6: ~8x on the demo traffic; level 1 while saturated (docs/benchmarks.md)
   std::vector<std::string> witness_files;  // every checkpoint line is appended to these
   std::string witness_syslog;              // "host:port": each checkpoint line sent over UDP
 };
@@ -51,18 +51,18 @@ std::string default_key_dir(const std::string& data_dir);
 // (what a start found damaged or cut as a torn tail, and where the chain continues).
 struct LogRecord {
   enum Kind { kCheckpoint, kExpired, kRecovered } kind = kCheckpoint;
-  std::string line;       // the whole line, without the newline
+  std::string line;         // the whole line, without the newline
   std::string signed_part;  // the text the signature covers
   uint64_t seq = 0;
-  std::string prev;       // hex digest of the previous line
+  std::string prev;  // hex digest of the previous line
   uint64_t segment = 0;
-  uint64_t block = 0;     // checkpoint: last block; receipt: last block of the segment
+  uint64_t block = 0;        // checkpoint: last block; receipt: last block of the segment
   uint64_t first_block = 0;  // receipt only
-  std::string head;       // hex digest of `block`
-  uint64_t events = 0;    // checkpoint: all events ever written through `block`; receipt: events removed
+  std::string head;          // hex digest of `block`
+  uint64_t events = 0;       // checkpoint: all events ever written through `block`; receipt: events removed
   int64_t first = 0, last = 0, at = 0;
   bool closed = false;
-  std::string sig;        // hex
+  std::string sig;  // hex
   // Recovery records: `block`/`head` is where the chain continues from, `next` the number of
   // the next block written; lost=first_block..last_lost are numbers no block in the store
   // will carry (never checkpointed, or damaged); bytes=off_from..off_to of `segment`.
@@ -168,7 +168,7 @@ class StoreWriter {
   int64_t first_ts_ = 0, last_ts_ = 0;
   uint64_t log_seq_ = 0;
   uint64_t log_size_ = 0;  // bytes of checkpoints.log (a failed append is cut back to it)
-  struct Synced {  // the state at the last fdatasync of the segment
+  struct Synced {          // the state at the last fdatasync of the segment
     uint64_t segment = 0, size = 0, next_seq = 0;
     Digest32 head{};
     uint64_t events = 0;
@@ -211,8 +211,8 @@ std::vector<SegmentInfo> list_segments(const std::string& data_dir);
 struct BlockRef {
   BlockHeader header;
   std::array<char, kBlockHeaderSize> raw_header{};  // the bytes on disk (digest input)
-  uint64_t offset = 0;  // of the header in the segment file
-  std::string index;    // bloom bytes
+  uint64_t offset = 0;                              // of the header in the segment file
+  std::string index;                                // bloom bytes
 };
 
 struct ByteRange {

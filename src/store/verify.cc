@@ -39,8 +39,7 @@ struct BlockSeen {
 std::string VerifyReport::summary() const {
   std::string s;
   if (intact) {
-    s += "intact: " + std::to_string(segments) + " segments, " + std::to_string(blocks) + " blocks, " +
-         std::to_string(events) + " events";
+    s += "intact: " + std::to_string(segments) + " segments, " + std::to_string(blocks) + " blocks, " + std::to_string(events) + " events";
     if (events) s += ", from " + format_rfc3339(first_ts) + " to " + format_rfc3339(last_ts);
     s += "; " + std::to_string(checkpoints) + " signed checkpoints";
     if (receipts) s += ", " + std::to_string(receipts) + " retention receipts";
@@ -51,8 +50,8 @@ std::string VerifyReport::summary() const {
     if (problems.size() > 20) s += "  (" + std::to_string(problems.size() - 20) + " more)\n";
   }
   if (expired_segments)
-    s += "expired by retention (signed receipts): " + std::to_string(expired_segments) + " segments, " +
-         std::to_string(expired_events) + " events\n";
+    s += "expired by retention (signed receipts): " + std::to_string(expired_segments) + " segments, " + std::to_string(expired_events) +
+         " events\n";
   for (const auto& n : notes) s += "note: " + n + "\n";
   return s;
 }
@@ -75,7 +74,8 @@ VerifyReport verify_store(const VerifyOptions& opt) {
       pub = key_dir + "/instance.pub";
     } else {
       pub = opt.data_dir + "/instance.pub";
-      rep.notes.push_back("using the public key inside the data folder; pass --pubkey with a copy kept elsewhere to rule out a swapped key");
+      rep.notes.push_back(
+          "using the public key inside the data folder; pass --pubkey with a copy kept elsewhere to rule out a swapped key");
     }
   }
   auto key = KeyPair::load_public(pub);
@@ -83,7 +83,8 @@ VerifyReport verify_store(const VerifyOptions& opt) {
     fail("cannot load the instance public key: " + key.error());
     return rep;
   }
-  rep.notes.push_back("checkpoints checked with " + std::string(sign_alg_name(key->alg())) + " key " + key->fingerprint() + " (" + pub + ")");
+  rep.notes.push_back("checkpoints checked with " + std::string(sign_alg_name(key->alg())) + " key " + key->fingerprint() + " (" + pub +
+                      ")");
 
   // ---- checkpoint log ----
   bool torn = false;
@@ -117,11 +118,15 @@ VerifyReport verify_store(const VerifyOptions& opt) {
     prev_hex = hex(d.data(), d.size());
     last_seq = r->seq;
     log_by_seq[r->seq] = lines[i];
-    if (r->kind == LogRecord::kCheckpoint) cps.push_back(*r);
-    else if (r->kind == LogRecord::kExpired) receipts[r->segment] = *r;
-    else recoveries.push_back(*r);
+    if (r->kind == LogRecord::kCheckpoint)
+      cps.push_back(*r);
+    else if (r->kind == LogRecord::kExpired)
+      receipts[r->segment] = *r;
+    else
+      recoveries.push_back(*r);
   }
-  if (torn) fail("checkpoints.log ends in a partial line: the log was truncated (or the server crashed while writing; start it once to repair)");
+  if (torn)
+    fail("checkpoints.log ends in a partial line: the log was truncated (or the server crashed while writing; start it once to repair)");
   rep.checkpoints = cps.size();
   rep.receipts = receipts.size();
   rep.recoveries = recoveries.size();
@@ -188,8 +193,8 @@ VerifyReport verify_store(const VerifyOptions& opt) {
         rep.expired_segments++;
         rep.expired_events += rc->second.events;
         if (expected_seq && *expected_seq != rc->second.first_block)
-          fail(seg_name(id) + " expired, but its receipt starts at block " + std::to_string(rc->second.first_block) +
-               " where block " + std::to_string(*expected_seq) + " was expected");
+          fail(seg_name(id) + " expired, but its receipt starts at block " + std::to_string(rc->second.first_block) + " where block " +
+               std::to_string(*expected_seq) + " was expected");
         expected_seq = rc->second.block + 1;
         std::string d;
         if (unhex(rc->second.head, d) && d.size() == 32) std::memcpy(expected_prev.data(), d.data(), 32);
@@ -208,13 +213,14 @@ VerifyReport verify_store(const VerifyOptions& opt) {
       expected_seq.reset();
       continue;
     }
-    if (r->header().id != id) fail(seg_name(id) + ": header names segment " + std::to_string(r->header().id) + ": segment files were renamed or swapped");
+    if (r->header().id != id)
+      fail(seg_name(id) + ": header names segment " + std::to_string(r->header().id) + ": segment files were renamed or swapped");
     size_t ordinal = 0;
     while (auto b = r->next()) {
       ordinal++;
       const BlockHeader& h = b->header;
-      std::string where = seg_name(id) + " block #" + std::to_string(ordinal) + " (seq " + std::to_string(h.seq) +
-                          ", offset " + std::to_string(b->offset) + ")";
+      std::string where = seg_name(id) + " block #" + std::to_string(ordinal) + " (seq " + std::to_string(h.seq) + ", offset " +
+                          std::to_string(b->offset) + ")";
       bool ok = false;
       auto payload = r->read_payload(*b, &ok);
       if (!payload) {
@@ -228,12 +234,11 @@ VerifyReport verify_store(const VerifyOptions& opt) {
         if (h.seq != *expected_seq) {
           bool expected_exists = all_seqs.count(*expected_seq) > 0;
           if (h.seq < *expected_seq || expected_exists) {
-            fail(where + ": out of order: block seq " + std::to_string(h.seq) + " stands where seq " +
-                 std::to_string(*expected_seq) + " belongs: blocks were reordered");
+            fail(where + ": out of order: block seq " + std::to_string(h.seq) + " stands where seq " + std::to_string(*expected_seq) +
+                 " belongs: blocks were reordered");
           } else {
             fail(where + ": blocks " + std::to_string(*expected_seq) +
-                 (h.seq - 1 > *expected_seq ? ".." + std::to_string(h.seq - 1) : std::string()) +
-                 " are missing before it: removed");
+                 (h.seq - 1 > *expected_seq ? ".." + std::to_string(h.seq - 1) : std::string()) + " are missing before it: removed");
           }
         } else if (ok && h.prev != expected_prev) {
           fail(where + ": chain link broken (its prev digest is not the digest of block " + std::to_string(h.seq - 1) +
@@ -265,11 +270,12 @@ VerifyReport verify_store(const VerifyOptions& opt) {
       if (last_segment && above_checkpoint) {
         // What a running server is appending, or what a crash interrupted: past the last
         // signed checkpoint, never acknowledged; a start recovers it.
-        rep.notes.push_back(seg_name(id) + " ends in " + std::to_string(r->size() - r->tail_offset()) + " byte(s) of an unfinished block at offset " +
-                            std::to_string(r->tail_offset()) + ", after the last checkpoint: being written now, or cut short by a crash (the next start saves and cuts it)");
+        rep.notes.push_back(seg_name(id) + " ends in " + std::to_string(r->size() - r->tail_offset()) +
+                            " byte(s) of an unfinished block at offset " + std::to_string(r->tail_offset()) +
+                            ", after the last checkpoint: being written now, or cut short by a crash (the next start saves and cuts it)");
       } else {
-        fail(seg_name(id) + " truncated at offset " + std::to_string(r->tail_offset()) + " (file is " +
-             std::to_string(r->size()) + " bytes): a partial or damaged block follows " +
+        fail(seg_name(id) + " truncated at offset " + std::to_string(r->tail_offset()) + " (file is " + std::to_string(r->size()) +
+             " bytes): a partial or damaged block follows " +
              (ordinal ? "block #" + std::to_string(ordinal) : std::string("the segment header")));
         expected_seq.reset();
       }
@@ -278,8 +284,8 @@ VerifyReport verify_store(const VerifyOptions& opt) {
 
   // ---- checkpoints against blocks ----
   for (const auto& cp : cps) {
-    std::string where = "checkpoint seq " + std::to_string(cp.seq) + " (block " + std::to_string(cp.block) + ", " +
-                        seg_name(cp.segment) + ", made " + format_rfc3339(cp.at) + ")";
+    std::string where = "checkpoint seq " + std::to_string(cp.seq) + " (block " + std::to_string(cp.block) + ", " + seg_name(cp.segment) +
+                        ", made " + format_rfc3339(cp.at) + ")";
     auto d = digest_of.find(cp.block);
     if (d == digest_of.end()) {
       bool expired = false;
@@ -294,11 +300,13 @@ VerifyReport verify_store(const VerifyOptions& opt) {
       continue;
     }
     if (hex(d->second.data(), 32) != cp.head)
-      fail(where + ": the store's block " + std::to_string(cp.block) + " has a different digest than the signed checkpoint: history rewritten");
+      fail(where + ": the store's block " + std::to_string(cp.block) +
+           " has a different digest than the signed checkpoint: history rewritten");
   }
   if (last_block && !cps.empty() && last_block->first > cps.back().block) {
     rep.unsealed_blocks = last_block->first - cps.back().block;
-    rep.notes.push_back(std::to_string(rep.unsealed_blocks) + " block(s) written after the last checkpoint (normal while the server runs; they are chained but not yet signed)");
+    rep.notes.push_back(std::to_string(rep.unsealed_blocks) +
+                        " block(s) written after the last checkpoint (normal while the server runs; they are chained but not yet signed)");
   } else if (last_block && cps.empty()) {
     rep.notes.push_back("no checkpoint yet: blocks are chained but none is signed");
   }
@@ -323,8 +331,8 @@ VerifyReport verify_store(const VerifyOptions& opt) {
       }
       auto s = log_by_seq.find(w->seq);
       if (s == log_by_seq.end()) {
-        fail("the store has no checkpoint seq " + std::to_string(w->seq) + " that the witness recorded (made " +
-             format_rfc3339(w->at) + "): the store's checkpoint log was cut or replaced after that");
+        fail("the store has no checkpoint seq " + std::to_string(w->seq) + " that the witness recorded (made " + format_rfc3339(w->at) +
+             "): the store's checkpoint log was cut or replaced after that");
         break;
       }
       if (s->second != wl[i]) {

@@ -48,13 +48,20 @@ std::string shape_of(std::string_view v) {
   bool digit = false, lower = false, upper = false, b64 = false, other = false;
   int dots = 0, seps = 0;
   for (char c : v) {
-    if (is_digit(c)) digit = true;
-    else if (c >= 'a' && c <= 'z') lower = true;
-    else if (c >= 'A' && c <= 'Z') upper = true;
-    else if (c == '-' || c == '_' || c == '+' || c == '/' || c == '=' || c == '%') b64 = true;
-    else if (c == '.') dots++;
-    else if (c == '|' || c == ':' || c == '!') seps++;
-    else other = true;
+    if (is_digit(c))
+      digit = true;
+    else if (c >= 'a' && c <= 'z')
+      lower = true;
+    else if (c >= 'A' && c <= 'Z')
+      upper = true;
+    else if (c == '-' || c == '_' || c == '+' || c == '/' || c == '=' || c == '%')
+      b64 = true;
+    else if (c == '.')
+      dots++;
+    else if (c == '|' || c == ':' || c == '!')
+      seps++;
+    else
+      other = true;
   }
   size_t len = v.size();
   size_t bucket = len < 8 ? len : len < 64 ? 8 + len / 8 : 16 + len / 64;
@@ -67,7 +74,6 @@ std::string shape_of(std::string_view v) {
   o += std::to_string(dots) + "." + std::to_string(seps) + "." + std::to_string(bucket);
   return o;
 }
-
 
 }  // namespace
 
@@ -110,8 +116,8 @@ void Inspector::cookies(const Request& r, const AppPolicy& app, int64_t now, std
           add(c.name, "jwt signature mismatch", body.dump(), 95);
           continue;
         }
-        if (auto ex = body.find("exp"); ex != body.end() && ex->is_number() && now > 0 &&
-                                        ex->get<double>() * 1e9 < static_cast<double>(now))
+        if (auto ex = body.find("exp");
+            ex != body.end() && ex->is_number() && now > 0 && ex->get<double>() * 1e9 < static_cast<double>(now))
           add(c.name, "jwt expired", body.dump(), 70);
       } else {
         // [s:]payload.signature (Express cookie-signature, and most hand-rolled schemes)
@@ -158,6 +164,5 @@ void Inspector::cookies(const Request& r, const AppPolicy& app, int64_t now, std
     }
   }
 }
-
 
 }  // namespace wardsec::web

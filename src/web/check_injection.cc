@@ -27,31 +27,25 @@ std::string around(std::string_view v, size_t at, size_t len) {
   return clip(v.substr(from), len);
 }
 
-
 namespace {
 
 // ---- OS command and code injection ---------------------------------------------------
 
 constexpr std::array<std::string_view, 70> kCommands = {
-    "touch",  "mkdir",  "cp",       "mv",      "chown",   "kill",     "useradd", "crontab", "sudo",    "nohup",
-    "ps",     "netstat", "tar",     "gcc",     "tftp",    "busybox",  "socat",   "wmic",    "mshta",   "rundll32",
-    "getent", "set",
-    "cat",    "ls",     "id",       "whoami",  "uname",   "pwd",      "wget",    "curl",   "nc",      "ncat",
-    "netcat", "bash",   "sh",       "zsh",     "ping",    "nslookup", "dig",     "echo",   "python",  "python3",
-    "perl",   "ruby",   "php",      "powershell", "cmd",  "net",      "ipconfig", "ifconfig", "sleep", "chmod",
-    "rm",     "mkfifo", "telnet",   "type",    "dir",     "systeminfo", "tasklist", "certutil", "bitsadmin", "base64",
-    "awk",    "find",   "head",     "tail",    "env",     "printenv", "expr",    "timeout"};
+    "touch",     "mkdir",    "cp",    "mv",      "chown",  "kill",    "useradd", "crontab",  "sudo",   "nohup",      "ps",       "netstat",
+    "tar",       "gcc",      "tftp",  "busybox", "socat",  "wmic",    "mshta",   "rundll32", "getent", "set",        "cat",      "ls",
+    "id",        "whoami",   "uname", "pwd",     "wget",   "curl",    "nc",      "ncat",     "netcat", "bash",       "sh",       "zsh",
+    "ping",      "nslookup", "dig",   "echo",    "python", "python3", "perl",    "ruby",     "php",    "powershell", "cmd",      "net",
+    "ipconfig",  "ifconfig", "sleep", "chmod",   "rm",     "mkfifo",  "telnet",  "type",     "dir",    "systeminfo", "tasklist", "certutil",
+    "bitsadmin", "base64",   "awk",   "find",    "head",   "tail",    "env",     "printenv", "expr",   "timeout"};
 // Commands that prove themselves without arguments.
-constexpr std::array<std::string_view, 11> kBareCommands = {"id", "whoami", "uname", "pwd", "ifconfig", "ipconfig", "systeminfo",
-                                                            "tasklist", "ls", "env", "printenv"};
-
+constexpr std::array<std::string_view, 11> kBareCommands = {"id",         "whoami",   "uname", "pwd", "ifconfig", "ipconfig",
+                                                            "systeminfo", "tasklist", "ls",    "env", "printenv"};
 
 }  // namespace
 
 void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
-  auto add = [&](int conf, const char* kind, size_t at) {
-    out.push_back({"cmdi", kind, where, param, around(v, at), conf});
-  };
+  auto add = [&](int conf, const char* kind, size_t at) { out.push_back({"cmdi", kind, where, param, around(v, at), conf}); };
   // Separators, then a command word. A newline separates commands only in a short value: in
   // a text area or a GraphQL document it separates lines.
   bool short_text = lo.size() < 200 && std::count(lo.begin(), lo.end(), '\n') <= 2;
@@ -80,7 +74,8 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     std::string_view rest = lo.substr(j, 24);
     bool end = j >= lo.size() || rest[0] == ';' || rest[0] == '|' || rest[0] == '&' || rest[0] == '`' || rest[0] == ')' ||
                rest[0] == '\'' || rest[0] == '"' || rest[0] == '\n' || rest[0] == '#';
-    bool args = !rest.empty() && (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '+' || rest[0] == '$' || rest[0] == ',' || rest[0] == '<' || rest[0] == '>');
+    bool args = !rest.empty() && (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '+' || rest[0] == '$' || rest[0] == ',' ||
+                                  rest[0] == '<' || rest[0] == '>');
     std::string_view a = trim(rest.substr(args ? 1 : 0));
     bool shell_arg = !a.empty() && (a[0] == '/' || a[0] == '-' || a[0] == '>' || a[0] == '<' || a[0] == '$' || a[0] == '.' ||
                                     a[0] == '\\' || starts_with(a, "c:") || starts_with(a, "%") || starts_with(a, "{ifs}") ||
@@ -109,31 +104,75 @@ struct CodeSig {
   int conf;
 };
 constexpr CodeSig kCode[] = {
-    {"${jndi:", "jndi lookup", 95},          {"${${", "jndi lookup", 80},         {"${::-j}", "jndi lookup", 95},
-    {"java.lang.runtime", "java code", 90},   {"getruntime().exec", "java code", 95}, {"java.lang.processbuilder", "java code", 95},
-    {"processbuilder", "java code", 80},      {"<void class=", "xml decoder", 90}, {"<java version", "xml decoder", 85},
-    {"<java>", "xml decoder", 80},            {"#_memberaccess", "ognl", 95},      {"@java.lang", "ognl", 85},
-    {"#context[", "ognl", 85},                {"ognl.ognlcontext", "ognl", 95},    {"class.module.classloader", "spring class loader", 95},
-    {"class.classloader", "spring class loader", 85}, {"t(java.lang", "spel", 95}, {"javax.naming.initialcontext", "jndi lookup", 90},
-    {"com.sun.rowset.jdbcrowsetimpl", "deserialization", 95}, {"\"@type\"", "deserialization", 70},
-    {"rO0AB", "java serialized object", 85}, {"aced0005", "java serialized object", 85},
-    {"<?php", "php code", 85},                {"eval($_", "php code", 95},         {"assert($_", "php code", 95},
-    {"system($_", "php code", 95},            {"passthru(", "php code", 85},       {"shell_exec(", "php code", 90},
-    {"base64_decode($", "php code", 80},      {"call_user_func(", "php code", 75}, {"phpinfo()", "php code", 80},
-    {"file_put_contents(", "php code", 80},   {"__import__(", "python code", 90},  {"os.system(", "python code", 90},
-    {"os.popen(", "python code", 90},         {"subprocess.", "python code", 75},  {".__class__", "template injection", 85},
-    {"__globals__", "template injection", 90}, {"__builtins__", "template injection", 85}, {"{{config", "template injection", 80},
-    {"freemarker.template.utility.execute", "template injection", 95}, {"<#assign", "template injection", 85},
-    {"!!python/", "yaml deserialization", 90}, {"!!javax.", "yaml deserialization", 90}, {"!!java.", "yaml deserialization", 90},
-    {"#set($", "template injection", 70},     {"system('", "code call", 85},       {"system(\"", "code call", 85},
-    {"exec('", "code call", 75},              {"popen(", "code call", 80},         {"proc_open(", "php code", 90},
-    {"'+{", "ognl", 75},                      {"%{(#", "ognl", 90},                {"%{#", "ognl", 85},     {"{{7*7}}", "template injection", 80}, {"${7*7}", "template injection", 80},
-    {"#{7*7}", "template injection", 75},     {"<%=", "template injection", 60},   {"<!--#exec", "server side include", 95},
-    {"<!--#include", "server side include", 85}, {"() {", "shellshock", 0},        {"<%@ page", "jsp code", 85},
-    {"runtime.getruntime", "java code", 90},  {"<jsp:", "jsp code", 80},           {"response.write(", "asp code", 70},
-    {"wscript.shell", "asp code", 90},        {"createobject(", "asp code", 75},   {"$where", "nosql injection", 70},
+    {"${jndi:", "jndi lookup", 95},
+    {"${${", "jndi lookup", 80},
+    {"${::-j}", "jndi lookup", 95},
+    {"java.lang.runtime", "java code", 90},
+    {"getruntime().exec", "java code", 95},
+    {"java.lang.processbuilder", "java code", 95},
+    {"processbuilder", "java code", 80},
+    {"<void class=", "xml decoder", 90},
+    {"<java version", "xml decoder", 85},
+    {"<java>", "xml decoder", 80},
+    {"#_memberaccess", "ognl", 95},
+    {"@java.lang", "ognl", 85},
+    {"#context[", "ognl", 85},
+    {"ognl.ognlcontext", "ognl", 95},
+    {"class.module.classloader", "spring class loader", 95},
+    {"class.classloader", "spring class loader", 85},
+    {"t(java.lang", "spel", 95},
+    {"javax.naming.initialcontext", "jndi lookup", 90},
+    {"com.sun.rowset.jdbcrowsetimpl", "deserialization", 95},
+    {"\"@type\"", "deserialization", 70},
+    {"rO0AB", "java serialized object", 85},
+    {"aced0005", "java serialized object", 85},
+    {"<?php", "php code", 85},
+    {"eval($_", "php code", 95},
+    {"assert($_", "php code", 95},
+    {"system($_", "php code", 95},
+    {"passthru(", "php code", 85},
+    {"shell_exec(", "php code", 90},
+    {"base64_decode($", "php code", 80},
+    {"call_user_func(", "php code", 75},
+    {"phpinfo()", "php code", 80},
+    {"file_put_contents(", "php code", 80},
+    {"__import__(", "python code", 90},
+    {"os.system(", "python code", 90},
+    {"os.popen(", "python code", 90},
+    {"subprocess.", "python code", 75},
+    {".__class__", "template injection", 85},
+    {"__globals__", "template injection", 90},
+    {"__builtins__", "template injection", 85},
+    {"{{config", "template injection", 80},
+    {"freemarker.template.utility.execute", "template injection", 95},
+    {"<#assign", "template injection", 85},
+    {"!!python/", "yaml deserialization", 90},
+    {"!!javax.", "yaml deserialization", 90},
+    {"!!java.", "yaml deserialization", 90},
+    {"#set($", "template injection", 70},
+    {"system('", "code call", 85},
+    {"system(\"", "code call", 85},
+    {"exec('", "code call", 75},
+    {"popen(", "code call", 80},
+    {"proc_open(", "php code", 90},
+    {"'+{", "ognl", 75},
+    {"%{(#", "ognl", 90},
+    {"%{#", "ognl", 85},
+    {"{{7*7}}", "template injection", 80},
+    {"${7*7}", "template injection", 80},
+    {"#{7*7}", "template injection", 75},
+    {"<%=", "template injection", 60},
+    {"<!--#exec", "server side include", 95},
+    {"<!--#include", "server side include", 85},
+    {"() {", "shellshock", 0},
+    {"<%@ page", "jsp code", 85},
+    {"runtime.getruntime", "java code", 90},
+    {"<jsp:", "jsp code", 80},
+    {"response.write(", "asp code", 70},
+    {"wscript.shell", "asp code", 90},
+    {"createobject(", "asp code", 75},
+    {"$where", "nosql injection", 70},
 };
-
 
 // One vectorscan scan tells whether a value holds any of the literals the checks below look
 // for; almost no benign value does, so the per-literal searches run only for the few that do.
@@ -167,40 +206,41 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
   }
   // Out-of-band callback domains: blind injections of every kind phone home through them.
   if (literals) {
-  for (auto d : kOast)
-    if (size_t at = lo.find(d); at != std::string_view::npos) {
-      out.push_back({"scanner", "out-of-band callback domain", where, param, around(v, at), 85});
-      break;
+    for (auto d : kOast)
+      if (size_t at = lo.find(d); at != std::string_view::npos) {
+        out.push_back({"scanner", "out-of-band callback domain", where, param, around(v, at), 85});
+        break;
+      }
+    // LDAP filter injection: filters closed and reopened, wildcard matches, matching rules.
+    for (auto d : kLdap)
+      if (size_t at = lo.find(d);
+          at != std::string_view::npos && lo.find('=', at) != std::string_view::npos && lo.find('=', at) < at + 24) {
+        out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 80});
+        break;
+      }
+    if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
+      out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
+    // MongoDB: operators and server-side JavaScript.
+    for (std::string_view op : kMongoOps)
+      if (size_t at = lo.find(op);
+          at != std::string_view::npos && (at == 0 || lo[at - 1] == ' ' || lo[at - 1] == ',' || lo[at - 1] == '{')) {
+        out.push_back({"sqli", "nosql operator", where, param, around(v, at), 75});
+        break;
+      }
+    if (lo.find("new date") != std::string_view::npos && lo.find("while(") != std::string_view::npos)
+      out.push_back({"sqli", "nosql javascript (time based)", where, param, around(v, lo.find("while(")), 80});
+    if (starts_with(lo, "db.") || lo.find(";db.") != std::string_view::npos) {
+      size_t at = lo.find("db.");
+      size_t dot = lo.find('.', at + 3);
+      if (dot != std::string_view::npos && dot < at + 40) {
+        std::string_view m = lo.substr(dot + 1, 12);
+        for (std::string_view x : {"insert(", "find(", "drop(", "remove(", "update(", "aggregate(", "deletemany(", "insertone("})
+          if (starts_with(m, x)) {
+            out.push_back({"sqli", "nosql statement", where, param, around(v, at), 85});
+            break;
+          }
+      }
     }
-  // LDAP filter injection: filters closed and reopened, wildcard matches, matching rules.
-  for (auto d : kLdap)
-    if (size_t at = lo.find(d); at != std::string_view::npos && lo.find('=', at) != std::string_view::npos &&
-                                 lo.find('=', at) < at + 24) {
-      out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 80});
-      break;
-    }
-  if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
-    out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
-  // MongoDB: operators and server-side JavaScript.
-  for (std::string_view op : kMongoOps)
-    if (size_t at = lo.find(op); at != std::string_view::npos && (at == 0 || lo[at - 1] == ' ' || lo[at - 1] == ',' || lo[at - 1] == '{')) {
-      out.push_back({"sqli", "nosql operator", where, param, around(v, at), 75});
-      break;
-    }
-  if (lo.find("new date") != std::string_view::npos && lo.find("while(") != std::string_view::npos)
-    out.push_back({"sqli", "nosql javascript (time based)", where, param, around(v, lo.find("while(")), 80});
-  if (starts_with(lo, "db.") || lo.find(";db.") != std::string_view::npos) {
-    size_t at = lo.find("db.");
-    size_t dot = lo.find('.', at + 3);
-    if (dot != std::string_view::npos && dot < at + 40) {
-      std::string_view m = lo.substr(dot + 1, 12);
-      for (std::string_view x : {"insert(", "find(", "drop(", "remove(", "update(", "aggregate(", "deletemany(", "insertone("})
-        if (starts_with(m, x)) {
-          out.push_back({"sqli", "nosql statement", where, param, around(v, at), 85});
-          break;
-        }
-    }
-  }
   }
   // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233} (OGNL, SpEL, EL, Jinja).
   for (size_t b = lo.find('{'); b != std::string_view::npos; b = lo.find('{', b + 1)) {
@@ -216,7 +256,6 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
     }
   }
 }
-
 
 const Literals& Literals::get() {
   static const Literals l = [] {

@@ -47,8 +47,7 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
   }
   // Remote file inclusion: a URL whose query is left open for the application's suffix.
   if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
-      (lo.find(".txt?") != std::string_view::npos ||
-       ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))
+      (lo.find(".txt?") != std::string_view::npos || ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))
     out.push_back({"lfi", "remote file inclusion", where, param, clip(v), 65});
   if (!literals) return;
   // UNC paths to administrative shares (two backslashes, a host, then c$, admin$ or ipc$).
@@ -64,7 +63,8 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
     }
   // XML external entities read files and reach internal hosts.
   size_t ent = lo.find("<!entity");
-  if (ent != std::string_view::npos && (lo.find("system", ent) != std::string_view::npos || lo.find("public", ent) != std::string_view::npos))
+  if (ent != std::string_view::npos &&
+      (lo.find("system", ent) != std::string_view::npos || lo.find("public", ent) != std::string_view::npos))
     out.push_back({"lfi", "xxe", where, param, around(v, ent), 95});
   else if (lo.find("<!doctype") != std::string_view::npos && lo.find(" system \"") != std::string_view::npos)
     out.push_back({"lfi", "xxe", where, param, around(v, lo.find("<!doctype")), 80});
@@ -75,10 +75,10 @@ namespace {
 bool internal_host(std::string_view host, bool& strong) {
   strong = true;
   if (host.empty()) return false;
-  if (host == "localhost" || ends_with(host, ".localhost") || host == "0" || host == "0.0.0.0" || host == "[::]" ||
-      host == "[::1]" || starts_with(host, "[0:0:0:0:0:") || starts_with(host, "[::ffff:") || host == "metadata.google.internal" ||
-      host == "metadata" || host == "169.254.169.254" || host == "100.100.100.200" || ends_with(host, ".nip.io") ||
-      ends_with(host, ".xip.io") || host == "localtest.me" || ends_with(host, ".localtest.me"))
+  if (host == "localhost" || ends_with(host, ".localhost") || host == "0" || host == "0.0.0.0" || host == "[::]" || host == "[::1]" ||
+      starts_with(host, "[0:0:0:0:0:") || starts_with(host, "[::ffff:") || host == "metadata.google.internal" || host == "metadata" ||
+      host == "169.254.169.254" || host == "100.100.100.200" || ends_with(host, ".nip.io") || ends_with(host, ".xip.io") ||
+      host == "localtest.me" || ends_with(host, ".localtest.me"))
     return true;
   // Obfuscated numbers: 2130706433, 0x7f000001, 0177.0.0.1
   if (std::all_of(host.begin(), host.end(), [](char c) { return is_digit(c); }) && host.size() >= 8) return true;
@@ -125,8 +125,8 @@ void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& o
     }
     bool strong;
     if (!internal_host(host, strong)) continue;
-    static const std::array<std::string_view, 10> kServicePorts = {":6379", ":11211", ":3306", ":22", ":25", ":2375",
-                                                                  ":8500", ":9200", ":5432", ":1433"};
+    static const std::array<std::string_view, 10> kServicePorts = {":6379", ":11211", ":3306", ":22",   ":25",
+                                                                   ":2375", ":8500",  ":9200", ":5432", ":1433"};
     if (strong || in(port, kServicePorts) || scheme == "ftp" || scheme == "ldap" || scheme == "tftp") {
       out.push_back({"ssrf", strong ? "loopback or metadata address" : "internal service", where, param, around(v, at), strong ? 80 : 70});
       return;

@@ -44,12 +44,13 @@ class Literals {
       grown.push_back(db_);
     }
     bool hit = false;
-    hs_scan(db_, s.data(), static_cast<unsigned>(std::min<size_t>(s.size(), UINT32_MAX)), 0, scratch,
-            [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
-              *static_cast<bool*>(ctx) = true;
-              return 1;  // one is enough
-            },
-            &hit);
+    hs_scan(
+        db_, s.data(), static_cast<unsigned>(std::min<size_t>(s.size(), UINT32_MAX)), 0, scratch,
+        [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
+          *static_cast<bool*>(ctx) = true;
+          return 1;  // one is enough
+        },
+        &hit);
     return hit;
   }
 
@@ -68,30 +69,43 @@ void check_ssrf(std::string_view lo, std::string_view v, std::vector<Finding>& o
 
 // Files an attacker reads (traversal, inclusion), also literals of the prefilter.
 inline constexpr std::array<std::string_view, 24> kSensitiveFiles = {
-    "etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "proc/self/", "proc/version", "win.ini", "boot.ini",
-    "system32", "web-inf/web.xml", "web-inf/", "etc/php.ini", ".htpasswd", ".ssh/id_rsa", ".bash_history", "etc/my.cnf",
-    "windows/repair", "inetpub", "var/log/", "etc/nginx", "wp-config.php", "/web.xml", "ntuser.dat"};
+    "etc/passwd", "etc/shadow",     "etc/group",       "etc/hosts", "etc/issue",   "proc/self/",    "proc/version", "win.ini",
+    "boot.ini",   "system32",       "web-inf/web.xml", "web-inf/",  "etc/php.ini", ".htpasswd",     ".ssh/id_rsa",  ".bash_history",
+    "etc/my.cnf", "windows/repair", "inetpub",         "var/log/",  "etc/nginx",   "wp-config.php", "/web.xml",     "ntuser.dat"};
 
 // Literals of the value checks (and of the prefilter).
-inline constexpr std::string_view kOast[] = {".interact.sh", "burpcollaborator.net", ".oast.pro", ".oast.fun", ".oast.me",
-                                      ".oast.site", ".oast.live", ".oast.online", "dnslog.cn", ".ceye.io"};
+inline constexpr std::string_view kOast[] = {".interact.sh", "burpcollaborator.net", ".oast.pro",    ".oast.fun", ".oast.me",
+                                             ".oast.site",   ".oast.live",           ".oast.online", "dnslog.cn", ".ceye.io"};
 inline constexpr std::string_view kLdap[] = {")(|(", ")(&(", "*)(", "(|(objectclass=", "(&(objectclass=", ":2.5.13.", "(!(&(", "*(|("};
 inline constexpr std::string_view kMongoOps[] = {"$or:", "$and:", "$ne:", "$gt:", "$regex:", "$nin:", "$where:"};
-inline constexpr std::string_view kWrappers[] = {"php://", "file://", "zip://", "phar://", "expect://", "glob://", "data://", "compress.zlib://", "jar:"};
-inline constexpr std::string_view kSchemas[] = {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include", "xsi:nonamespaceschemalocation="};
+inline constexpr std::string_view kWrappers[] = {"php://",  "file://", "zip://",           "phar://", "expect://",
+                                                 "glob://", "data://", "compress.zlib://", "jar:"};
+inline constexpr std::string_view kSchemas[] = {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include",
+                                                "xsi:nonamespaceschemalocation="};
 inline constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new date", "db.", ".txt?", "c$", "admin$", "ipc$", "(&("};
 
 // Scanner user agents and the paths scanners probe first.
-inline constexpr std::array<std::string_view, 38> kScannerAgents = {
-    "sqlmap", "nikto",   "nmap",   "masscan", "zgrab",   "acunetix", "appscan",  "nessus",   "openvas", "awvs",
-    "netsparker", "dirbuster", "gobuster", "dirsearch", "wfuzz", "ffuf", "nuclei", "w3af", "whatweb", "xray",
-    "goby", "fscan",  "hydra",  "fuzz faster u fool", "nasl", "zmeu",    "morfeus", "jorgee",  "wpscan",   "arachni",  "skipfish", "commix",
-    "burpcollaborator", "havij", "pangolin", "webinspect", "qualys", "vega/"};
+inline constexpr std::array<std::string_view, 38> kScannerAgents = {"sqlmap",   "nikto",      "nmap",
+                                                                    "masscan",  "zgrab",      "acunetix",
+                                                                    "appscan",  "nessus",     "openvas",
+                                                                    "awvs",     "netsparker", "dirbuster",
+                                                                    "gobuster", "dirsearch",  "wfuzz",
+                                                                    "ffuf",     "nuclei",     "w3af",
+                                                                    "whatweb",  "xray",       "goby",
+                                                                    "fscan",    "hydra",      "fuzz faster u fool",
+                                                                    "nasl",     "zmeu",       "morfeus",
+                                                                    "jorgee",   "wpscan",     "arachni",
+                                                                    "skipfish", "commix",     "burpcollaborator",
+                                                                    "havij",    "pangolin",   "webinspect",
+                                                                    "qualys",   "vega/"};
 inline constexpr std::array<std::string_view, 31> kProbePaths = {
-    "/.git/",   "/.svn/",    "/.env",        "/.htaccess",  "/.htpasswd",   "/.ds_store",     "/web.config",    "/phpinfo.php",
-    "/actuator/env", "/actuator/heapdump", "/server-status", "/jmx-console", "/invoker/", "/manager/html", "/solr/admin",
-    "/wls-wsat/", "/_async/", "/console/css/", "/phpmyadmin", "/.bash_history", "/etc/passwd", "/cgi-bin/php",
-    "/wp-config.php", "/www.zip", "/backup.zip", "/db.sql", "/backup.sql", "/.idea/", "/druid/index.html", "/swagger-resources", "/minio/bootstrap/"};
+    "/.git/",           "/.svn/",       "/.env",          "/.htaccess",        "/.htpasswd",
+    "/.ds_store",       "/web.config",  "/phpinfo.php",   "/actuator/env",     "/actuator/heapdump",
+    "/server-status",   "/jmx-console", "/invoker/",      "/manager/html",     "/solr/admin",
+    "/wls-wsat/",       "/_async/",     "/console/css/",  "/phpmyadmin",       "/.bash_history",
+    "/etc/passwd",      "/cgi-bin/php", "/wp-config.php", "/www.zip",          "/backup.zip",
+    "/db.sql",          "/backup.sql",  "/.idea/",        "/druid/index.html", "/swagger-resources",
+    "/minio/bootstrap/"};
 
 std::string b64url_decode(std::string_view s);
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data);

@@ -72,8 +72,8 @@ std::string url_decode(std::string_view s, bool plus_space) {
     if (c == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
       o.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
       i += 2;
-    } else if (c == '%' && i + 5 < s.size() && (s[i + 1] == 'u' || s[i + 1] == 'U') && hexval(s[i + 2]) >= 0 &&
-               hexval(s[i + 3]) >= 0 && hexval(s[i + 4]) >= 0 && hexval(s[i + 5]) >= 0) {
+    } else if (c == '%' && i + 5 < s.size() && (s[i + 1] == 'u' || s[i + 1] == 'U') && hexval(s[i + 2]) >= 0 && hexval(s[i + 3]) >= 0 &&
+               hexval(s[i + 4]) >= 0 && hexval(s[i + 5]) >= 0) {
       uint32_t cp = (hexval(s[i + 2]) << 12) | (hexval(s[i + 3]) << 8) | (hexval(s[i + 4]) << 4) | hexval(s[i + 5]);
       put_utf8(o, cp);
       i += 5;
@@ -88,11 +88,10 @@ std::string url_decode(std::string_view s, bool plus_space) {
 
 std::string html_decode(std::string_view s) {
   static const std::pair<std::string_view, std::string_view> kNamed[] = {
-      {"lt", "<"},    {"gt", ">"},      {"quot", "\""},  {"apos", "'"},   {"amp", "&"},    {"sol", "/"},
-      {"bsol", "\\"}, {"colon", ":"},   {"lpar", "("},   {"rpar", ")"},   {"semi", ";"},   {"equals", "="},
-      {"tab", "\t"},  {"newline", "\n"}, {"nbsp", " "},  {"grave", "`"},  {"period", "."}, {"comma", ","},
-      {"excl", "!"},  {"num", "#"},     {"percnt", "%"}, {"lsqb", "["},   {"rsqb", "]"},   {"lcub", "{"},
-      {"rcub", "}"},  {"plus", "+"},    {"quest", "?"}};
+      {"lt", "<"},    {"gt", ">"},    {"quot", "\""},  {"apos", "'"},  {"amp", "&"},    {"sol", "/"},  {"bsol", "\\"},
+      {"colon", ":"}, {"lpar", "("},  {"rpar", ")"},   {"semi", ";"},  {"equals", "="}, {"tab", "\t"}, {"newline", "\n"},
+      {"nbsp", " "},  {"grave", "`"}, {"period", "."}, {"comma", ","}, {"excl", "!"},   {"num", "#"},  {"percnt", "%"},
+      {"lsqb", "["},  {"rsqb", "]"},  {"lcub", "{"},   {"rcub", "}"},  {"plus", "+"},   {"quest", "?"}};
   std::string o;
   o.reserve(s.size());
   for (size_t i = 0; i < s.size(); i++) {
@@ -328,10 +327,8 @@ bool walk_json(std::string_view text, std::vector<Param>& out) {
         if (!it.e.get(sv)) push(out, Where::kBody, it.name, sv);
         break;
       }
-      case simdjson::dom::element_type::NULL_VALUE:
-        break;
-      default:
-        push(out, Where::kBody, it.name, simdjson::minify(it.e));
+      case simdjson::dom::element_type::NULL_VALUE: break;
+      default: push(out, Where::kBody, it.name, simdjson::minify(it.e));
     }
   }
   return true;
@@ -440,8 +437,10 @@ std::vector<Param> extract_params(const Request& r) {
     std::string ctype = ct ? to_lower(*ct) : std::string();
     if (ctype.find("multipart/") != std::string::npos) {
       std::string_view b = param_of(ct ? std::string_view(*ct) : std::string_view(), "boundary");
-      if (!b.empty()) split_multipart(r.body, b, out);
-      else push(out, Where::kBody, "", r.body);
+      if (!b.empty())
+        split_multipart(r.body, b, out);
+      else
+        push(out, Where::kBody, "", r.body);
     } else if (ctype.find("json") != std::string::npos || (ctype.empty() && (r.body[0] == '{' || r.body[0] == '['))) {
       if (!walk_json(r.body, out)) push(out, Where::kBody, "", r.body);
     } else if (ctype.find("x-www-form-urlencoded") != std::string::npos ||

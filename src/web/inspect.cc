@@ -17,11 +17,9 @@
 #include "web/xss.h"
 #include "web/checks.h"
 
-
 namespace wardsec::web {
 
 using namespace checks;
-
 
 Inspector::Inspector(Policy p) : p_(std::move(p)), shapes_(std::make_unique<Shapes>()) {}
 Inspector::~Inspector() = default;
@@ -44,8 +42,22 @@ namespace {
 
 // One pass over a value: which of the characters the checks key on it holds.
 enum : uint32_t {
-  kLt = 1, kParen = 2, kBacktick = 4, kColon = 8, kBracket = 16, kEq = 32, kBrace = 64, kSemi = 128, kPipe = 256, kAmp = 512,
-  kNewline = 1024, kDollar = 2048, kDot = 4096, kSlash = 8192, kBackslash = 16384, kHigh = 32768,
+  kLt = 1,
+  kParen = 2,
+  kBacktick = 4,
+  kColon = 8,
+  kBracket = 16,
+  kEq = 32,
+  kBrace = 64,
+  kSemi = 128,
+  kPipe = 256,
+  kAmp = 512,
+  kNewline = 1024,
+  kDollar = 2048,
+  kDot = 4096,
+  kSlash = 8192,
+  kBackslash = 16384,
+  kHigh = 32768,
   kXssChars = kLt | kParen | kBacktick | kColon | kBracket | kEq | kBrace,
   kShellChars = kSemi | kPipe | kAmp | kNewline | kBacktick | kDollar,
   kPathChars = kDot | kSlash | kBackslash | kColon,
@@ -54,9 +66,22 @@ enum : uint32_t {
 uint32_t char_mask(std::string_view v) {
   static const auto table = [] {
     std::array<uint32_t, 256> t{};
-    t['<'] = kLt; t['('] = kParen; t['`'] = kBacktick; t[':'] = kColon; t['['] = kBracket; t['='] = kEq; t['{'] = kBrace;
-    t[';'] = kSemi; t['|'] = kPipe; t['&'] = kAmp; t['\n'] = kNewline; t['$'] = kDollar; t['.'] = kDot; t['/'] = kSlash;
-    t['\\'] = kBackslash; t[0xE5] = kHigh;
+    t['<'] = kLt;
+    t['('] = kParen;
+    t['`'] = kBacktick;
+    t[':'] = kColon;
+    t['['] = kBracket;
+    t['='] = kEq;
+    t['{'] = kBrace;
+    t[';'] = kSemi;
+    t['|'] = kPipe;
+    t['&'] = kAmp;
+    t['\n'] = kNewline;
+    t['$'] = kDollar;
+    t['.'] = kDot;
+    t['/'] = kSlash;
+    t['\\'] = kBackslash;
+    t[0xE5] = kHigh;
     return t;
   }();
   uint32_t m = 0;
@@ -130,9 +155,7 @@ void add_embedded(std::vector<std::string>& forms, bool json_leaves) {
     if (std::find(forms.begin(), forms.end(), e) == forms.end()) forms.push_back(std::move(e));
 }
 
-bool is_state_changing(std::string_view m) {
-  return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE";
-}
+bool is_state_changing(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
 
 std::string origin_of(std::string_view url) {
   size_t s = url.find("://");
@@ -146,11 +169,30 @@ bool standard_header(std::string_view k) {
   char buf[40];
   for (size_t i = 0; i < k.size(); i++) buf[i] = lower_ascii(k[i]);
   std::string_view l(buf, k.size());
-  static const std::array<std::string_view, 24> kStd = {
-      "accept", "accept-encoding", "accept-language", "accept-charset", "connection", "cache-control", "pragma",
-      "upgrade-insecure-requests", "content-type", "origin", "dnt", "te", "priority", "if-modified-since",
-      "if-none-match", "authorization", "range", "if-range", "upgrade", "keep-alive", "purpose", "x-requested-with",
-      "content-encoding", "expect"};
+  static const std::array<std::string_view, 24> kStd = {"accept",
+                                                        "accept-encoding",
+                                                        "accept-language",
+                                                        "accept-charset",
+                                                        "connection",
+                                                        "cache-control",
+                                                        "pragma",
+                                                        "upgrade-insecure-requests",
+                                                        "content-type",
+                                                        "origin",
+                                                        "dnt",
+                                                        "te",
+                                                        "priority",
+                                                        "if-modified-since",
+                                                        "if-none-match",
+                                                        "authorization",
+                                                        "range",
+                                                        "if-range",
+                                                        "upgrade",
+                                                        "keep-alive",
+                                                        "purpose",
+                                                        "x-requested-with",
+                                                        "content-encoding",
+                                                        "expect"};
   return starts_with(l, "sec-") || in(l, kStd);
 }
 
@@ -164,7 +206,8 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
   auto proto = [&](const char* kind, std::string frag, int conf) { all.push_back({"protocol", kind, "request", "", clip(frag), conf}); };
   const std::string* te = r.header("Transfer-Encoding");
   if (te && r.header("Content-Length")) proto("content-length with transfer-encoding (smuggling)", *te, 90);
-  if (r.header_count("Content-Length") > 1) proto("duplicate content-length (smuggling)", "Content-Length x" + std::to_string(r.header_count("Content-Length")), 90);
+  if (r.header_count("Content-Length") > 1)
+    proto("duplicate content-length (smuggling)", "Content-Length x" + std::to_string(r.header_count("Content-Length")), 90);
   if (r.header_count("Transfer-Encoding") > 1 || (te && !iequals(trim(*te), "chunked") && icontains(*te, "chunked")))
     proto("obfuscated transfer-encoding (smuggling)", te ? *te : "", 85);
   for (const auto& a : r.anomalies) {
@@ -176,11 +219,14 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
   if (r.headers.size() > 100) proto("too many headers", std::to_string(r.headers.size()) + " headers", 65);
   for (const auto& [k, hv] : r.headers)
     if (hv.size() > 8192 && !iequals(k, "Cookie")) proto("oversized header", k, 60);
-  static const std::array<std::string_view, 16> kMethods = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT",
-                                                            "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT"};
+  static const std::array<std::string_view, 16> kMethods = {"GET",   "HEAD",    "POST",     "PUT",       "DELETE", "OPTIONS",
+                                                            "PATCH", "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL",  "COPY",
+                                                            "MOVE",  "LOCK",    "UNLOCK",   "REPORT"};
   if (!r.method.empty() && !in(std::string_view(r.method), kMethods))
-    proto(r.method == "TRACE" || r.method == "TRACK" ? "trace method" : "unknown method", r.method, r.method == "TRACE" || r.method == "TRACK" ? 60 : 65);
-  if (r.version == "0.9" || (!r.version.empty() && r.version != "1.1" && r.version != "1.0" && r.version != "2.0" && r.version != "2" && r.version != "3"))
+    proto(r.method == "TRACE" || r.method == "TRACK" ? "trace method" : "unknown method", r.method,
+          r.method == "TRACE" || r.method == "TRACK" ? 60 : 65);
+  if (r.version == "0.9" ||
+      (!r.version.empty() && r.version != "1.1" && r.version != "1.0" && r.version != "2.0" && r.version != "2" && r.version != "3"))
     proto("unusual http version", r.version, 60);
   if (r.target.find('\0') != std::string::npos || r.target.find("%00") != std::string::npos) proto("nul byte in target", r.target, 70);
 
@@ -204,11 +250,11 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
   {
     std::string lp = to_lower(url_decode(r.path(), false));
     if (Literals::probes().any(lp))
-    for (auto p : kProbePaths)
-      if (lp.find(p) != std::string::npos) {
-        all.push_back({"scanner", "probe of a sensitive file", "path", "", clip(lp), 65});
-        break;
-      }
+      for (auto p : kProbePaths)
+        if (lp.find(p) != std::string::npos) {
+          all.push_back({"scanner", "probe of a sensitive file", "path", "", clip(lp), 65});
+          break;
+        }
   }
 
   // Every value, in every decoded form.
@@ -289,8 +335,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       // Which characters the value has decides which checks can find anything in it.
       uint32_t cm = char_mask(f);
       if (!std_header && !bin) {
-        if (auto s = detect_sqli(f); s.found && !is_path)
-          found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
+        if (auto s = detect_sqli(f); s.found && !is_path) found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
         if (cm & kXssChars)
           if (auto x = detect_xss(f, lo); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
         if (p.where != Where::kFile && (cm & kShellChars)) check_cmdi(lo, f, found, where, p.name);
@@ -307,9 +352,10 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
         std::string after = to_lower(trim(std::string_view(f).substr(nl + 1, 40)));
         bool mail = starts_with(after, "rcpt to:") || starts_with(after, "mail from:") || starts_with(after, "bcc:") ||
                     starts_with(after, "cc:") || after == "quit" || after == "data" || starts_with(after, "helo ") ||
-                    starts_with(after, "ehlo ") || (after.size() > 4 && after[0] == 'v' && is_digit(after[1]) &&
-                                                    (after.find(" capability") != std::string::npos || after.find(" fetch") != std::string::npos ||
-                                                     after.find(" login") != std::string::npos));
+                    starts_with(after, "ehlo ") ||
+                    (after.size() > 4 && after[0] == 'v' && is_digit(after[1]) &&
+                     (after.find(" capability") != std::string::npos || after.find(" fetch") != std::string::npos ||
+                      after.find(" login") != std::string::npos));
         if (mail && (f.size() < 300 || !in_body)) {
           found.push_back({"protocol", "mail command injection", where, p.name, around(f, nl), 80});
           break;
@@ -328,15 +374,15 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       }
       // U+560A/U+560D: servers that keep the low byte of a code point turn them into LF/CR.
       if (cm & kHigh)
-      for (std::string_view u : {"\xe5\x98\x8a", "\xe5\x98\x8d"})
-        if (size_t at = f.find(u); at != std::string::npos) {
-          std::string after = to_lower(std::string_view(f).substr(at + 3, 20));
-          size_t colon = after.find(':');
-          if (colon != std::string::npos && colon > 2 && colon < 16) {
-            found.push_back({"protocol", "unicode crlf injection", where, p.name, around(f, at), 80});
-            break;
+        for (std::string_view u : {"\xe5\x98\x8a", "\xe5\x98\x8d"})
+          if (size_t at = f.find(u); at != std::string::npos) {
+            std::string after = to_lower(std::string_view(f).substr(at + 3, 20));
+            size_t colon = after.find(':');
+            if (colon != std::string::npos && colon > 2 && colon < 16) {
+              found.push_back({"protocol", "unicode crlf injection", where, p.name, around(f, at), 80});
+              break;
+            }
           }
-        }
       // NoSQL operators in parameter names: user[$ne]=x
       if (p.where == Where::kQuery || p.where == Where::kBody || p.where == Where::kJsonKey) {
         if (lo.size() < 16 && (lo == "$ne" || lo == "$gt" || lo == "$regex" || lo == "$where" || lo == "$nin" || lo == "$exists") &&
@@ -348,8 +394,8 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       found.push_back({"sqli", "nosql operator", where, p.name, clip(p.name), 70});
     if (p.where == Where::kFile && p.value.size() < 512) {
       std::string l = to_lower(p.value);
-      static const std::array<std::string_view, 12> kExec = {".php", ".jsp", ".jspx", ".asp", ".aspx", ".ashx", ".phtml", ".php5",
-                                                             ".cer", ".asa", ".war", ".sh"};
+      static const std::array<std::string_view, 12> kExec = {".php",   ".jsp",  ".jspx", ".asp", ".aspx", ".ashx",
+                                                             ".phtml", ".php5", ".cer",  ".asa", ".war",  ".sh"};
       for (auto e : kExec)
         if (ends_with(l, e) || l.find(std::string(e) + ".") != std::string::npos || l.find(std::string(e) + "%00") != std::string::npos ||
             l.find(std::string(e) + ";") != std::string::npos) {
@@ -449,8 +495,12 @@ std::string verdict_json_fields(const Verdict& v) {
   a["confidence"] = v.max_confidence();
   a["findings"] = nlohmann::json::array();
   for (const auto& f : v.findings)
-    a["findings"].push_back({{"class", f.cls}, {"kind", f.kind}, {"where", f.where}, {"param", f.param},
-                             {"fragment", f.fragment}, {"confidence", f.confidence}});
+    a["findings"].push_back({{"class", f.cls},
+                             {"kind", f.kind},
+                             {"where", f.where},
+                             {"param", f.param},
+                             {"fragment", f.fragment},
+                             {"confidence", f.confidence}});
   j["attack"] = std::move(a);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -485,7 +535,9 @@ std::string load_policy(const YAML::Node& web, Policy& out) {
           return "web.apps[" + app.name + "].signed_cookies: scheme must be jwt, hmac-sha256 or hmac-sha1, not " + sc.scheme;
         if (c["key_env"]) {
           const char* e = std::getenv(c["key_env"].as<std::string>().c_str());
-          if (!e) return "web.apps[" + app.name + "].signed_cookies[" + sc.name + "]: environment variable " + c["key_env"].as<std::string>() + " is not set";
+          if (!e)
+            return "web.apps[" + app.name + "].signed_cookies[" + sc.name + "]: environment variable " + c["key_env"].as<std::string>() +
+                   " is not set";
           sc.key = e;
         } else {
           sc.key = c["key"].as<std::string>("");

@@ -32,8 +32,8 @@ struct Finding {
 };
 
 struct Verdict {
-  std::string verdict;  // "attack", "benign", "malformed"
-  std::vector<Finding> findings;  // attack findings at or above the threshold, strongest first
+  std::string verdict;               // "attack", "benign", "malformed"
+  std::vector<Finding> findings;     // attack findings at or above the threshold, strongest first
   std::vector<std::string> classes;  // distinct classes of `findings`, in kClasses order
   std::string malformed_reason;
   int max_confidence() const { return findings.empty() ? 0 : findings.front().confidence; }
@@ -50,10 +50,10 @@ struct AppPolicy {
   std::string name;
   std::vector<std::string> hosts;  // Host header values ("" / empty: any)
   std::string path_prefix = "/";
-  bool csrf = false;  // state-changing requests need a same-origin Origin/Referer and a token
+  bool csrf = false;                         // state-changing requests need a same-origin Origin/Referer and a token
   std::vector<std::string> allowed_origins;  // besides the request's own host, e.g. "https://his.example"
-  std::vector<std::string> csrf_fields{"csrf_token", "_csrf", "csrfmiddlewaretoken", "authenticity_token",
-                                       "__requestverificationtoken", "_token", "csrftoken"};
+  std::vector<std::string> csrf_fields{"csrf_token", "_csrf",    "csrfmiddlewaretoken", "authenticity_token", "__requestverificationtoken",
+                                       "_token",     "csrftoken"};
   std::vector<std::string> csrf_headers{"x-csrf-token", "x-xsrf-token", "x-csrftoken", "x-requested-with"};
   std::vector<SignedCookie> signed_cookies;
   std::string session_cookie;  // without keys: cookies whose structure changes within this session are tampering

@@ -14,12 +14,12 @@
 namespace wardsec::web {
 
 struct Request {
-  std::string method, target, version;  // target as sent: path and query, still encoded
+  std::string method, target, version;                       // target as sent: path and query, still encoded
   std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
   std::string body;
   std::string source_ip;
-  int status = 0;      // from logs: the answer's status
-  int64_t ts = 0;      // ns, from logs
+  int status = 0;  // from logs: the answer's status
+  int64_t ts = 0;  // ns, from logs
   bool malformed = false;
   std::string malformed_reason;
   // Protocol oddities noticed while parsing (bare LF line ends, obs-fold, duplicate
@@ -38,8 +38,8 @@ struct Request {
 };
 
 // Limits that keep one request's cost bounded whatever it holds.
-constexpr size_t kMaxBody = 1 << 20;         // bytes of body inspected
-constexpr size_t kMaxHeaderBytes = 64 << 10; // headers beyond this make the request malformed
+constexpr size_t kMaxBody = 1 << 20;          // bytes of body inspected
+constexpr size_t kMaxHeaderBytes = 64 << 10;  // headers beyond this make the request malformed
 
 // A raw HTTP/1.1 request: request line, headers, blank line, body (chunked bodies are
 // de-chunked). Lines may end in CRLF or LF.

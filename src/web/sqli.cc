@@ -36,38 +36,76 @@ bool in(std::string_view w, const std::array<std::string_view, N>& list) {
   return std::find(list.begin(), list.end(), l) != list.end();
 }
 
-constexpr std::array<std::string_view, 22> kStatement = {
-    "select", "insert", "update", "delete", "drop",  "create",  "alter",  "exec",   "execute", "declare", "shutdown",
-    "truncate", "grant", "revoke", "waitfor", "call", "merge", "rename", "handler", "load", "begin", "print"};
+constexpr std::array<std::string_view, 22> kStatement = {"select",  "insert",  "update",   "delete",   "drop",  "create", "alter",   "exec",
+                                                         "execute", "declare", "shutdown", "truncate", "grant", "revoke", "waitfor", "call",
+                                                         "merge",   "rename",  "handler",  "load",     "begin", "print"};
 constexpr std::array<std::string_view, 4> kSetOp = {"union", "intersect", "except", "minus"};
 constexpr std::array<std::string_view, 3> kLogic = {"and", "or", "xor"};
 constexpr std::array<std::string_view, 9> kWordOp = {"like", "rlike", "regexp", "between", "is", "in", "div", "mod", "sounds"};
-constexpr std::array<std::string_view, 13> kClause = {"from",  "where", "order", "group",     "having", "limit", "offset",
-                                                      "into",  "procedure", "join", "returning", "fetch", "top"};
-constexpr std::array<std::string_view, 22> kKeyword = {
-    "all",  "distinct", "as",    "by",   "null", "true",  "false", "case",     "when",  "then",    "else",
-    "end",  "asc",      "desc",  "not",  "table", "database", "delay", "values", "outfile", "dumpfile", "exists"};
+constexpr std::array<std::string_view, 13> kClause = {"from", "where",     "order", "group",     "having", "limit", "offset",
+                                                      "into", "procedure", "join",  "returning", "fetch",  "top"};
+constexpr std::array<std::string_view, 22> kKeyword = {"all",      "distinct", "as",     "by",      "null",     "true",  "false", "case",
+                                                       "when",     "then",     "else",   "end",     "asc",      "desc",  "not",   "table",
+                                                       "database", "delay",    "values", "outfile", "dumpfile", "exists"};
 // Functions that only an attacker calls from a request value: delays, error-based
 // extraction, file access, OS command execution, out-of-band requests.
-constexpr std::array<std::string_view, 30> kDanger = {
-    "sleep", "benchmark", "pg_sleep", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "sp_executesql",
-    "sys_eval", "sys_exec", "randomblob", "dbms_pipe.receive_message", "dbms_lock.sleep", "utl_inaddr.get_host_name",
-    "utl_inaddr.get_host_address", "utl_http.request", "ctxsys.drithsx.sn", "dbms_xmlgen.getxml", "xmltype",
-    "gtid_subset", "name_const", "json_keys", "geometrycollection", "multipoint", "polygon", "linestring",
-    "pg_read_file", "lo_import", "dbms_utility.sqlid_to_sqlhash", "openrowset"};
+constexpr std::array<std::string_view, 30> kDanger = {"sleep",
+                                                      "benchmark",
+                                                      "pg_sleep",
+                                                      "extractvalue",
+                                                      "updatexml",
+                                                      "load_file",
+                                                      "xp_cmdshell",
+                                                      "sp_executesql",
+                                                      "sys_eval",
+                                                      "sys_exec",
+                                                      "randomblob",
+                                                      "dbms_pipe.receive_message",
+                                                      "dbms_lock.sleep",
+                                                      "utl_inaddr.get_host_name",
+                                                      "utl_inaddr.get_host_address",
+                                                      "utl_http.request",
+                                                      "ctxsys.drithsx.sn",
+                                                      "dbms_xmlgen.getxml",
+                                                      "xmltype",
+                                                      "gtid_subset",
+                                                      "name_const",
+                                                      "json_keys",
+                                                      "geometrycollection",
+                                                      "multipoint",
+                                                      "polygon",
+                                                      "linestring",
+                                                      "pg_read_file",
+                                                      "lo_import",
+                                                      "dbms_utility.sqlid_to_sqlhash",
+                                                      "openrowset"};
 // Catalog objects that a legitimate request never names.
-constexpr std::array<std::string_view, 18> kCatalog = {
-    "information_schema", "information_schema.tables", "information_schema.columns", "information_schema.schemata",
-    "sysobjects", "syscolumns", "sys.objects", "sys.tables", "pg_shadow", "pg_user", "pg_catalog", "all_tables",
-    "user_tables", "dba_users", "all_users", "mysql.user", "sqlite_master", "master..sysdatabases"};
-constexpr std::array<std::string_view, 12> kServerVars = {"version", "datadir", "hostname", "basedir", "servername", "spid",
-                                                          "language", "tmpdir", "version_compile_os", "global.version", "microsoftversion", "identity"};
+constexpr std::array<std::string_view, 18> kCatalog = {"information_schema",
+                                                       "information_schema.tables",
+                                                       "information_schema.columns",
+                                                       "information_schema.schemata",
+                                                       "sysobjects",
+                                                       "syscolumns",
+                                                       "sys.objects",
+                                                       "sys.tables",
+                                                       "pg_shadow",
+                                                       "pg_user",
+                                                       "pg_catalog",
+                                                       "all_tables",
+                                                       "user_tables",
+                                                       "dba_users",
+                                                       "all_users",
+                                                       "mysql.user",
+                                                       "sqlite_master",
+                                                       "master..sysdatabases"};
+constexpr std::array<std::string_view, 12> kServerVars = {
+    "version",  "datadir", "hostname",           "basedir",        "servername",       "spid",
+    "language", "tmpdir",  "version_compile_os", "global.version", "microsoftversion", "identity"};
 // Functions common in blind and error-based injection; weaker evidence on their own.
 constexpr std::array<std::string_view, 30> kProbe = {
-    "version",   "database", "user",   "current_user", "system_user", "schema",  "char",   "chr",
-    "concat",    "concat_ws", "group_concat", "substring", "substr", "mid",   "ascii",  "ord",
-    "hex",       "unhex",    "length", "if",           "iif",         "ifnull",  "isnull", "cast",
-    "convert",   "count",    "exp",    "floor",        "rand",        "json_extract"};
+    "version",      "database",  "user",   "current_user", "system_user", "schema", "char", "chr",   "concat", "concat_ws",
+    "group_concat", "substring", "substr", "mid",          "ascii",       "ord",    "hex",  "unhex", "length", "if",
+    "iif",          "ifnull",    "isnull", "cast",         "convert",     "count",  "exp",  "floor", "rand",   "json_extract"};
 
 // The word classes above in one table: one lookup per identifier.
 char keyword_type(std::string_view w) {
@@ -215,9 +253,12 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
       }
       char type = 'b';
       bool ascii = std::all_of(w.begin(), w.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
-      if (!ascii) type = 'w';  // prose (CJK...): no injection payload names a table in Chinese
-      else if (char k = keyword_type(w)) type = k;
-      else if (j < n && v[j] == '(') type = 'f';
+      if (!ascii)
+        type = 'w';  // prose (CJK...): no injection payload names a table in Chinese
+      else if (char k = keyword_type(w))
+        type = k;
+      else if (j < n && v[j] == '(')
+        type = 'f';
       if (type == 'E' && j < n && v[j] == '(' && !iequals(w, "select") && !iequals(w, "exec") && !iequals(w, "execute")) type = 'f';
       t.push_back({type, w});
       continue;
@@ -335,8 +376,10 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
     if (m.type(j) == 'E' || m.type(j) == '(') better(f, 95, "union select");
   } else if (ty == ';') {
     size_t j = m.skip(i + 1);
-    if (m.type(j) == 'E') better(f, 90, "stacked statement");
-    else if (quoted && (m.type(i + 1) == 'c' || j >= m.t.size())) better(f, 55, "statement terminated");
+    if (m.type(j) == 'E')
+      better(f, 90, "stacked statement");
+    else if (quoted && (m.type(i + 1) == 'c' || j >= m.t.size()))
+      better(f, 55, "statement terminated");
   } else if (ty == 'o') {
     size_t j = m.skip(i + 1);
     if (m.type(j) == 'f' || m.type(j) == 'v' || (m.type(j) == '(' && m.type(m.skip(j + 1)) == 'E') || m.type(j) == 'E')
@@ -348,8 +391,8 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
     size_t j = m.skip(i + 1);
     if ((m.word(i, "order") || m.word(i, "group")) && m.word(j, "by")) {
       size_t k = m.skip(j + 1);
-      if (m.type(k) == 'n' || m.type(k) == 'f' || (m.type(k) == 'b' && (m.end(k + 1) || m.type(m.skip(k + 1)) == 'c' ||
-                                                                         m.type(m.skip(k + 1)) == ',')))
+      if (m.type(k) == 'n' || m.type(k) == 'f' ||
+          (m.type(k) == 'b' && (m.end(k + 1) || m.type(m.skip(k + 1)) == 'c' || m.type(m.skip(k + 1)) == ',')))
         better(f, 75, "clause injection");
     } else if (m.word(i, "having") || m.word(i, "procedure") || m.word(i, "where")) {
       if (m.is_literal(j) || m.type(j) == 'f') better(f, 70, "clause injection");
@@ -389,8 +432,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
     } else if (m.danger(i)) {
       size_t j = m.skip(i + 1);  // '('
       size_t a = m.skip(j + 1);
-      if (m.type(a) == 'n' || m.type(a) == '(' || m.type(a) == 'E' || m.type(a) == 'v' || m.type(a) == 'f' ||
-          m.type(a) == 's' || m.type(a) == 'o')
+      if (m.type(a) == 'n' || m.type(a) == '(' || m.type(a) == 'E' || m.type(a) == 'v' || m.type(a) == 'f' || m.type(a) == 's' ||
+          m.type(a) == 'o')
         better(f, 85, "time or error based");
     } else if (ty == 'E' && m.word(i, "waitfor")) {
       size_t j = m.skip(i + 1);
@@ -404,7 +447,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
         better(f, 90, "stacked statement");
       else if ((m.word(j, "delete") && m.word(k, "from")) || (m.word(j, "insert") && m.word(k, "into")) ||
                (m.word(j, "update") && m.type(k) == 'b' && m.word(m.skip(k + 1), "set")) ||
-               ((m.word(j, "exec") || m.word(j, "execute")) && (m.type(k) == 'b' || m.type(k) == 'f' || m.type(k) == 'v' || m.type(k) == '(')) ||
+               ((m.word(j, "exec") || m.word(j, "execute")) &&
+                (m.type(k) == 'b' || m.type(k) == 'f' || m.type(k) == 'v' || m.type(k) == '(')) ||
                (m.word(j, "declare") && m.type(k) == 'v') || m.word(j, "shutdown") || m.word(j, "waitfor") ||
                (m.word(j, "select") && (m.type(k) == 'f' || m.type(k) == 'n' || m.type(k) == 'v' || m.type(k) == 'o')))
         better(f, 90, "stacked statement");
@@ -491,7 +535,8 @@ SqliFinding detect_sqli(std::string_view value) {
     size_t first = m.skip(0);
     if (m.type(first) == 'n' || (m.type(first) == 'o' && m.type(m.skip(first + 1)) == 'n' && t[first].text == "-"))
       after_break(m, m.skip(first + 1) + (m.type(first) == 'o' ? 1 : 0), false, f);
-    else if (m.type(first) == '(' || m.type(first) == 'U' || m.type(first) == ';' || (m.type(first) == '&' && std::isalpha(static_cast<unsigned char>(t[first].text[0]))))
+    else if (m.type(first) == '(' || m.type(first) == 'U' || m.type(first) == ';' ||
+             (m.type(first) == '&' && std::isalpha(static_cast<unsigned char>(t[first].text[0]))))
       after_break(m, first, false, f);
     if (f.confidence) {
       for (const auto& x : t) f.fingerprint.push_back(x.type);

@@ -33,8 +33,8 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
 
 struct SqliFinding {
   bool found = false;
-  int confidence = 0;    // 0..100
-  std::string reason;    // "union select", "tautology", "stacked statement", ...
+  int confidence = 0;       // 0..100
+  std::string reason;       // "union select", "tautology", "stacked statement", ...
   std::string fingerprint;  // token letters after the break, e.g. "s&s o s"
 };
 

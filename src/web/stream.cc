@@ -17,7 +17,7 @@ bool request_line_at(std::string_view s, size_t p) {
   if (eol == std::string_view::npos) eol = std::min(s.size(), i + 8192);
   std::string_view line = s.substr(p, eol - p);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line.size() > 13 && line.substr(line.size() - 9, 6) == " HTTP/" ;
+  return line.size() > 13 && line.substr(line.size() - 9, 6) == " HTTP/";
 }
 
 size_t find_request_line(std::string_view s, size_t from) {
@@ -151,10 +151,14 @@ class HttpFlow : public capture::FlowHandler {
           if (n == 0) {
             // The trailer section ends with an empty line.
             size_t t = std::string_view::npos;
-            if (s.substr(p, 2) == "\r\n") t = p + 2;
-            else if (s.substr(p, 1) == "\n") t = p + 1;
-            else if (size_t x = s.find("\r\n\r\n", p); x != std::string_view::npos) t = x + 4;
-            else if (size_t y = s.find("\n\n", p); y != std::string_view::npos) t = y + 2;
+            if (s.substr(p, 2) == "\r\n")
+              t = p + 2;
+            else if (s.substr(p, 1) == "\n")
+              t = p + 1;
+            else if (size_t x = s.find("\r\n\r\n", p); x != std::string_view::npos)
+              t = x + 4;
+            else if (size_t y = s.find("\n\n", p); y != std::string_view::npos)
+              t = y + 2;
             if (t != std::string_view::npos) {
               need = t;
               done = true;
@@ -163,10 +167,13 @@ class HttpFlow : public capture::FlowHandler {
           }
           if (p + n + 2 > s.size()) break;
           p += n;
-          if (s.substr(p, 2) == "\r\n") p += 2;
-          else if (s.substr(p, 1) == "\n") p += 1;
+          if (s.substr(p, 2) == "\r\n")
+            p += 2;
+          else if (s.substr(p, 1) == "\n")
+            p += 1;
         }
-        if (bad) need = s.size();  // broken framing: the rest is this request (the inspector reports it)
+        if (bad)
+          need = s.size();  // broken framing: the rest is this request (the inspector reports it)
         else if (!done) {
           if (buf_.size() > max_ || end) {
             emit(buf_, true);

@@ -13,8 +13,8 @@ namespace wardsec::web {
 struct XssFinding {
   bool found = false;
   int confidence = 0;
-  std::string reason;   // "script element", "event handler", "javascript url", ...
-  std::string fragment; // the part of the value that proved it
+  std::string reason;    // "script element", "event handler", "javascript url", ...
+  std::string fragment;  // the part of the value that proved it
 };
 
 XssFinding detect_xss(std::string_view value);

@@ -117,7 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Split the input in two at a position taken from the first byte.
   ingest::SyslogFramer f(4096);
   size_t total = 0;
-  auto emit = [&](std::string_view m, bool) { total += m.size(); if (m.size() > 4096) std::abort(); };
+  auto emit = [&](std::string_view m, bool) {
+    total += m.size();
+    if (m.size() > 4096) std::abort();
+  };
   size_t cut = size ? data[0] % (size + 1) : 0;
   f.feed(in.substr(0, cut), emit);
   f.feed(in.substr(cut), emit);
@@ -125,7 +128,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (f.buffered() != 0) std::abort();
 #elif defined(WARDSEC_FUZZ_TARGET_relp_framing)
   ingest::RelpParser p(4096);
-  p.feed(in, [](ingest::RelpFrame&& fr) { if (fr.data.size() > 4096) std::abort(); });
+  p.feed(in, [](ingest::RelpFrame&& fr) {
+    if (fr.data.size() > 4096) std::abort();
+  });
 #elif defined(WARDSEC_FUZZ_TARGET_query)
   auto q = search::Query::parse(in);
   if (auto* good = std::get_if<search::Query>(&q)) {
@@ -153,9 +158,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   capture::ReassemblyLimits lim;
   lim.max_pending_bytes = 2048;
   lim.max_flows = 8;
-  capture::Reassembler r(web::http_request_factory([&](web::StreamRequest&& s) {
-    if (s.raw.size() > limit + in.size()) std::abort();
-  }, limit), lim);
+  capture::Reassembler r(web::http_request_factory(
+                             [&](web::StreamRequest&& s) {
+                               if (s.raw.size() > limit + in.size()) std::abort();
+                             },
+                             limit),
+                         lim);
   capture::PacketStats st;
   static const int kLinks[] = {1, 113, 276, 0, 101, 228, 229};
   size_t p = 0;
@@ -186,10 +194,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // statement has a session, and no more statements than records.
   for (const char* f : {"auto", "mariadb", "pgaudit", "pgcsv", "table"}) {
     size_t n = 0;
-    auto st = dbaudit::read_audit_log(in, "fuzz", f, [&](dbaudit::Statement&& s) {
-      n++;
-      if (!s.session) std::abort();
-    }, nullptr);
+    auto st = dbaudit::read_audit_log(
+        in, "fuzz", f,
+        [&](dbaudit::Statement&& s) {
+          n++;
+          if (!s.session) std::abort();
+        },
+        nullptr);
     if (st && (st->statements != n || n > st->records)) std::abort();
   }
 #elif defined(WARDSEC_FUZZ_TARGET_dbaudit_stream)
@@ -201,10 +212,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fi.client = {"10.0.0.1", 40000};
     fi.server = {"10.0.0.2", 3306};
     size_t statements = 0;
-    auto h = make(fi, [&](dbaudit::Statement&& s) {
-      statements++;
-      if (!s.session) std::abort();
-    }, nullptr, st);
+    auto h = make(
+        fi,
+        [&](dbaudit::Statement&& s) {
+          statements++;
+          if (!s.session) std::abort();
+        },
+        nullptr, st);
     size_t p = 0;
     int64_t ts = 0;
     while (p < in.size()) {
@@ -321,7 +335,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (auto b = rd->next()) {
       if (++n > size + 1) __builtin_trap();  // every block takes bytes: no endless walk
       evs.clear();
-      if (rd->read_events(*b, evs)) for (const auto& ev : evs) check(ev);
+      if (rd->read_events(*b, evs))
+        for (const auto& ev : evs) check(ev);
     }
     for (const auto& g : rd->gaps())
       if (g.from >= g.to || g.to > sizeof hb + size) __builtin_trap();

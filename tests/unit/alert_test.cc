@@ -84,7 +84,7 @@ TEST(AlertStore, TriageStateMachineRecordsWhoAndWhen) {
   Db db;
   int64_t id = db.store->raise(sample(0), kMin, 1)->id;
   EXPECT_FALSE(db.store->set_state(id, State::kAcknowledged, "", "", 2).ok());  // who is required
-  EXPECT_FALSE(db.store->set_state(id, State::kNew, "secadmin", "", 2).ok());  // already new
+  EXPECT_FALSE(db.store->set_state(id, State::kNew, "secadmin", "", 2).ok());   // already new
   ASSERT_TRUE(db.store->set_state(id, State::kAcknowledged, "secadmin", "", 10).ok());
   EXPECT_FALSE(db.store->set_state(id, State::kAcknowledged, "secadmin", "", 11).ok());
   Status s = db.store->set_state(id, State::kClosedTruePositive, "secadmin", "", 12);
@@ -237,7 +237,8 @@ TEST(AlertOutputs, UnreachableReceiversAreErrorsNamingThem) {
 TEST(DiskWatch, WarnsDaysBeforeTheDiskFills) {
   using wardsec::kSec;
   std::vector<wardsec::alert::CenterAlert> raised;
-  wardsec::alert::DiskWatch w("/", nullptr, [&](const wardsec::alert::CenterAlert& c) { raised.push_back(c); }, 30, 7);
+  wardsec::alert::DiskWatch w(
+      "/", nullptr, [&](const wardsec::alert::CenterAlert& c) { raised.push_back(c); }, 30, 7);
   const int64_t t0 = 1'800'000'000LL * kSec, gib = 1LL << 30;
   const uint64_t total = 1000 * gib;
   // 10 GiB a day, 500 GiB free: 50 days, no alert.

@@ -20,7 +20,8 @@ TEST(Assessments, LatestIsCurrentAndHistoryShowsTheChange) {
     ASSERT_TRUE(a->record({"his", "CE.IA.a", Conformity::kConform, Risk::kNone, {}, "", "secadmin", 100}).ok());
     ASSERT_TRUE(a->add_evidence({"his", "CE.IA.b", "check", "linux.login.lockout@his-app-01", "fail: no pam_faillock", 100}).ok());
     // Re-assessment after rectification.
-    ASSERT_TRUE(a->record({"his", "CE.IA.b", Conformity::kPartial, Risk::kLow, 0.7, "faillock on app servers, not on db", "auditadmin", 200}).ok());
+    ASSERT_TRUE(
+        a->record({"his", "CE.IA.b", Conformity::kPartial, Risk::kLow, 0.7, "faillock on app servers, not on db", "auditadmin", 200}).ok());
     auto cur = a->current("his");
     ASSERT_TRUE(cur.ok()) << cur.error();
     ASSERT_EQ(cur->size(), 2u);
@@ -53,7 +54,8 @@ TEST(Rectification, OpensOnAProblemAndClosesOnlyThroughARecheck) {
     auto a = std::move(Assessments::open(dir + "/compliance.db").value());
     ASSERT_TRUE(a->record({"his", "CE.IA.b", Conformity::kNonConform, Risk::kHigh, {}, "", "secadmin", 1}).ok());
     ASSERT_TRUE(a->record({"his", "CE.IA.a", Conformity::kConform, Risk::kNone, {}, "", "secadmin", 1}).ok());
-    Rectification r{0, "his", "CE.IA.b", "信息科 张伟", "enable pam_faillock deny=5 on all HIS servers", "2026-12-31", "", "secadmin", 2, 0, ""};
+    Rectification r{0, "his", "CE.IA.b", "信息科 张伟", "enable pam_faillock deny=5 on all HIS servers", "2026-12-31", "", "secadmin",
+                    2, 0,     ""};
     auto id = a->add_rectification(r);
     ASSERT_TRUE(id.ok()) << id.error();
     r.item = "CE.IA.a";

@@ -25,9 +25,8 @@ TEST(Totp, Rfc6238Sha1Vectors) {
 }
 
 TEST(Base32, Rfc4648Vectors) {
-  const std::pair<const char*, const char*> v[] = {{"", ""},          {"f", "MY"},           {"fo", "MZXQ"},
-                                                   {"foo", "MZXW6"},  {"foob", "MZXW6YQ"},   {"fooba", "MZXW6YTB"},
-                                                   {"foobar", "MZXW6YTBOI"}};
+  const std::pair<const char*, const char*> v[] = {
+      {"", ""}, {"f", "MY"}, {"fo", "MZXQ"}, {"foo", "MZXW6"}, {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"}};
   for (auto [plain, enc] : v) {
     EXPECT_EQ(base32_encode(plain), enc);
     EXPECT_EQ(base32_decode(enc).value(), plain);
@@ -39,10 +38,10 @@ TEST(Base32, Rfc4648Vectors) {
 TEST(Password, PolicyAndHash) {
   AuthOptions o;
   EXPECT_NE(password_problem(o, "li", "Short1!"), "");
-  EXPECT_NE(password_problem(o, "li", "alllowercaseletters"), "");        // one class
-  EXPECT_EQ(password_problem(o, "li", "Two-Classes-Here"), "");           // upper, lower, other
-  EXPECT_NE(password_problem(o, "zhangsan", "ZhangSan-2026!"), "");       // contains the name
-  EXPECT_EQ(password_problem(o, "li", "医院信息科值班密码2026a"), "");      // Chinese counts as characters
+  EXPECT_NE(password_problem(o, "li", "alllowercaseletters"), "");      // one class
+  EXPECT_EQ(password_problem(o, "li", "Two-Classes-Here"), "");         // upper, lower, other
+  EXPECT_NE(password_problem(o, "zhangsan", "ZhangSan-2026!"), "");     // contains the name
+  EXPECT_EQ(password_problem(o, "li", "医院信息科值班密码2026a"), "");  // Chinese counts as characters
   auto h = hash_password("Correct-Horse-1");
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *h;
@@ -73,8 +72,8 @@ TEST(Roles, ThreeAdministratorsAreSeparate) {
 class AuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("wardsec-auth-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("wardsec-auth-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     AuthOptions o;
@@ -251,7 +250,7 @@ TEST_F(AuthTest, LockoutCannotBeTurnedAgainstTheOwner) {
     EXPECT_EQ(std::get<AuthError>(a).message, std::get<AuthError>(b).message);
   }
   EXPECT_EQ(known, (std::vector<int>{401, 401, 401, 401, 423, 423}));
-  EXPECT_EQ(known, unknown);  // no account enumeration
+  EXPECT_EQ(known, unknown);                                     // no account enumeration
   EXPECT_TRUE(auth_->session(sid, t0_ + 2 * kSec).has_value());  // the owner's session lives on
   EXPECT_TRUE(auth_->token(tok, t0_ + 2 * kSec).has_value());    // and the token works
   EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("admin2", "Second-Pass-002", "10.30.0.5", t0_ + 3 * kSec)));
@@ -306,7 +305,7 @@ TEST_F(AuthTest, TokensExpireHaveScopesAndDieOnReset) {
   EXPECT_FALSE(p.may(Perm::kSelf));         // never: a token cannot mint tokens
   auto all = auth_->create_token("zhou", "all", {"all"}, 1, t0_).value();
   EXPECT_TRUE(auth_->token(all, t0_)->may(Perm::kAlertsWrite));
-  EXPECT_FALSE(auth_->token(all, t0_ + 2 * 86400 * kSec).has_value());  // expired after a day
+  EXPECT_FALSE(auth_->token(all, t0_ + 2 * 86400 * kSec).has_value());           // expired after a day
   EXPECT_FALSE(auth_->create_token("zhou", "x", {"users.write"}, 0, t0_).ok());  // not the role's
   EXPECT_FALSE(auth_->create_token("zhou", "x", {}, 400, t0_).ok());
   EXPECT_EQ(auth_->tokens("").value().size(), 2u);  // the administrator's view
@@ -338,25 +337,38 @@ TEST_F(AuthTest, AnOlderAccountStoreIsUpgradedAtOpen) {
   auth_.reset();
   std::filesystem::remove(dir_ / "accounts.db");
   sqlite3* db = nullptr;
-  ASSERT_TRUE(sqlite::open((dir_ / "accounts.db").string(), &db, {
-      "CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,"
-      " pw_hash TEXT NOT NULL DEFAULT '', pw_changed INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 1,"
-      " totp_secret TEXT NOT NULL DEFAULT '', totp_last_step INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
-      " locked_until INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0,"
-      " last_login INTEGER NOT NULL DEFAULT 0);"
-      "CREATE TABLE pw_history(name TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL);"
-      "CREATE TABLE tokens(id INTEGER PRIMARY KEY, user TEXT NOT NULL, label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
-      " created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
-      "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"}).ok());
+  ASSERT_TRUE(
+      sqlite::open((dir_ / "accounts.db").string(), &db,
+                   {"CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,"
+                    " pw_hash TEXT NOT NULL DEFAULT '', pw_changed INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 1,"
+                    " totp_secret TEXT NOT NULL DEFAULT '', totp_last_step INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+                    " locked_until INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0,"
+                    " last_login INTEGER NOT NULL DEFAULT 0);"
+                    "CREATE TABLE pw_history(name TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL);"
+                    "CREATE TABLE tokens(id INTEGER PRIMARY KEY, user TEXT NOT NULL, label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+                    " created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
+                    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"})
+          .ok());
   std::string seed = random_bytes(20), b32 = base32_encode(seed);
   std::string pw = hash_password("Second-Pass-002").value();
-  ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO users(name, role, pw_hash, pw_changed, must_change, totp_secret) VALUES('old', 'secadmin', ?, ?, 0, ?)")
-                  .bind(1, pw).bind(2, t0_).bind(3, b32).run().ok());
+  ASSERT_TRUE(
+      sqlite::Stmt(db, "INSERT INTO users(name, role, pw_hash, pw_changed, must_change, totp_secret) VALUES('old', 'secadmin', ?, ?, 0, ?)")
+          .bind(1, pw)
+          .bind(2, t0_)
+          .bind(3, b32)
+          .run()
+          .ok());
   ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO users(name, role) VALUES('gw', 'collector')").run().ok());
   ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('gw', 'initial', ?, ?)")
-                  .bind(1, sha256_hex("wst_old_collector_token_0001")).bind(2, t0_).run().ok());
+                  .bind(1, sha256_hex("wst_old_collector_token_0001"))
+                  .bind(2, t0_)
+                  .run()
+                  .ok());
   ASSERT_TRUE(sqlite::Stmt(db, "INSERT INTO tokens(user, label, hash, created) VALUES('old', 'script', ?, ?)")
-                  .bind(1, sha256_hex("wst_old_secadmin_token_00001")).bind(2, t0_).run().ok());
+                  .bind(1, sha256_hex("wst_old_secadmin_token_00001"))
+                  .bind(2, t0_)
+                  .run()
+                  .ok());
   sqlite3_close(db);
   AuthOptions o;
   o.login_rate_per_minute = 1000;

@@ -32,8 +32,8 @@ std::map<std::string, int> per_category(int level) {
 
 TEST(Catalog, Level3Has211ItemsInTheStandardsCategories) {
   EXPECT_EQ(shipped().at_level(3).size(), 211u);
-  std::map<std::string, int> want = {{"安全物理环境", 22}, {"安全通信网络", 8},  {"安全区域边界", 20}, {"安全计算环境", 34},
-                                     {"安全管理中心", 12}, {"安全管理制度", 7},  {"安全管理机构", 14}, {"安全管理人员", 12},
+  std::map<std::string, int> want = {{"安全物理环境", 22}, {"安全通信网络", 8}, {"安全区域边界", 20}, {"安全计算环境", 34},
+                                     {"安全管理中心", 12}, {"安全管理制度", 7}, {"安全管理机构", 14}, {"安全管理人员", 12},
                                      {"安全建设管理", 34}, {"安全运维管理", 48}};
   EXPECT_EQ(per_category(3), want);
 }
@@ -53,7 +53,7 @@ TEST(Catalog, TechnicalItemsCarryTheir28448Codes) {
     EXPECT_EQ(!r.code_28448.empty(), technical) << r.id;
     if (!r.code_28448.empty()) EXPECT_TRUE(codes.insert(r.code_28448).second) << "duplicate code " << r.code_28448;
   }
-  EXPECT_EQ(codes.size(), 96u);  // 22 + 8 + 20 + 34 + 12
+  EXPECT_EQ(codes.size(), 96u);              // 22 + 8 + 20 + 34 + 12
   EXPECT_EQ(codes.count("L3-CES1-16"), 0u);  // the standard's numbering skips it
   ASSERT_NE(shipped().find("CE.IA.b"), nullptr);
   EXPECT_EQ(shipped().find("CE.IA.b")->code_28448, "L3-CES1-02");

@@ -22,7 +22,9 @@ namespace {
 uint64_t count(const std::string& data, const std::string& query) {
   auto q = std::get<search::Query>(search::Query::parse(query));
   search::SearchStats st;
-  EXPECT_TRUE(search::run_search(data, q, {}, [](const Event&) { return true; }, st).ok());
+  EXPECT_TRUE(search::run_search(
+                  data, q, {}, [](const Event&) { return true; }, st)
+                  .ok());
   return st.matched;
 }
 
@@ -88,8 +90,10 @@ TEST(Center, ImportGoesThroughTheSameStages) {
   ingest::RawBatch b;
   b.input = "file";
   b.add("<86>Nov 30 09:15:02 his-app01 sshd[123]: Failed password for root from 203.0.113.9 port 4242 ssh2", now_ns());
-  b.add("10.20.1.7 - - [30/Nov/2026:09:15:02 +0800] \"GET /his/q?id=1%27%20union%20select%20password%20from%20users-- HTTP/1.1\" 200 12 \"-\" \"curl\"",
-        now_ns());
+  b.add(
+      "10.20.1.7 - - [30/Nov/2026:09:15:02 +0800] \"GET /his/q?id=1%27%20union%20select%20password%20from%20users-- HTTP/1.1\" 200 12 "
+      "\"-\" \"curl\"",
+      now_ns());
   (*c)->pipeline().submit(std::move(b));
   (*c)->stop();
   EXPECT_EQ(count(cfg.data_dir, "source.zone:public"), 1u);
@@ -116,7 +120,7 @@ TEST(Enrich, AssetStageWritesZonesAndSystemsOnce) {
   evs[0].set(kSourceIp, "10.30.0.4");
   evs[0].set(kDestinationIp, "1.2.3.4");
   evs[1].set(kLogSourceAddress, "udp 10.30.0.8:514");  // no host.ip: the sender's address
-  evs[1].set(kHostName, "HIS-DB01");                    // names the asset, case-insensitively
+  evs[1].set(kHostName, "HIS-DB01");                   // names the asset, case-insensitively
   evs[2].set(kHostIp, "10.20.1.6");
   evs[2].set("host.zone", "claimed");  // already there: left as it is
   stage.run(evs);
@@ -131,13 +135,17 @@ TEST(Enrich, AssetStageWritesZonesAndSystemsOnce) {
 }
 
 TEST(Enrich, DatabaseAuditLinesAreParsedByTheRegistry) {
-  Event m = test::decode("<134>Nov 30 09:15:02 his-db01 mysql-server_auditing: his-db01,his_app,10.20.5.31,12,345,QUERY,his,'SELECT name FROM patient WHERE id=1',0");
+  Event m = test::decode(
+      "<134>Nov 30 09:15:02 his-db01 mysql-server_auditing: his-db01,his_app,10.20.5.31,12,345,QUERY,his,'SELECT name FROM patient WHERE "
+      "id=1',0");
   EXPECT_EQ(m.get("db.statement"), "SELECT name FROM patient WHERE id=1");
   EXPECT_EQ(m.get("db.system"), "mysql");
   EXPECT_EQ(m.get("db.user.name"), "his_app");
   EXPECT_EQ(m.get(kSourceIp), "10.20.5.31");
   EXPECT_EQ(m.get(kEventDataset), "dbaudit.statement");
-  Event p = test::decode("<134>Nov 30 09:15:02 emr-db postgres[77]: user=emr_app,db=emr,client=10.20.5.40 LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,\"SELECT * FROM emr_record\",<none>");
+  Event p = test::decode(
+      "<134>Nov 30 09:15:02 emr-db postgres[77]: user=emr_app,db=emr,client=10.20.5.40 LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,\"SELECT * "
+      "FROM emr_record\",<none>");
   EXPECT_EQ(p.get("db.statement"), "SELECT * FROM emr_record");
   EXPECT_EQ(p.get("db.system"), "postgresql");
   EXPECT_EQ(p.get("db.name"), "emr");

@@ -100,7 +100,8 @@ TEST(Correlation, MalformedCorrelationsAreReportedWithTheirLine) {
       {"  type: value_count\n  rules: [failed_login]\n  timespan: 5m\n  condition: {gte: 3}\n", "needs condition.field"},
       {"  type: event_count\n  rules: [failed_login]\n  timespan: 5m\n  condition: {gte: many}\n", "needs a number"},
       {"  type: event_count\n  rules: [failed_login]\n  timespan: 5m\n  condition: {above: 3}\n", "unknown correlation condition 'above'"},
-      {"  type: event_count\n  rules: [no_such_rule]\n  timespan: 5m\n  condition: {gte: 3}\n", "names rule 'no_such_rule', which is not loaded"},
+      {"  type: event_count\n  rules: [no_such_rule]\n  timespan: 5m\n  condition: {gte: 3}\n",
+       "names rule 'no_such_rule', which is not loaded"},
       {"  type: event_count\n  timespan: 5m\n  condition: {gte: 3}\n", "correlation names no rules"},
   };
   for (const auto& c : cases) {
@@ -108,7 +109,7 @@ TEST(Correlation, MalformedCorrelationsAreReportedWithTheirLine) {
     ASSERT_EQ(f.set->errors().size(), 1u) << c.body;
     EXPECT_NE(f.set->errors()[0].reason.find(c.reason), std::string::npos) << f.set->errors()[0].to_string();
     EXPECT_GT(f.set->errors()[0].line, 17) << f.set->errors()[0].to_string();  // in the correlation document
-    EXPECT_EQ(f.set->rules().size(), 2u);  // the good rules still load
+    EXPECT_EQ(f.set->rules().size(), 2u);                                      // the good rules still load
     EXPECT_TRUE(f.set->correlations().empty());
   }
 }
@@ -143,16 +144,16 @@ correlation:
 )");
   ASSERT_TRUE(f.set->errors().empty()) << f.set->errors()[0].to_string();
   // Three from one address inside a minute: fires on the third; the group starts over.
-  EXPECT_EQ(f.run({ev(0, R"("action":"fail","src":"a")"), ev(10, R"("action":"fail","src":"b")"),
-                   ev(20, R"("action":"fail","src":"a")"), ev(30, R"("action":"fail","src":"a")"),
-                   ev(40, R"("action":"fail","src":"a")")}),
+  EXPECT_EQ(f.run({ev(0, R"("action":"fail","src":"a")"), ev(10, R"("action":"fail","src":"b")"), ev(20, R"("action":"fail","src":"a")"),
+                   ev(30, R"("action":"fail","src":"a")"), ev(40, R"("action":"fail","src":"a")")}),
             std::vector<std::string>{"brute force@3"});
   // A sliding window: 0, 50, 100 is never three within 60 s; 50, 100, 105 is.
-  EXPECT_EQ(f.run({ev(0, R"("action":"fail","src":"a")"), ev(50, R"("action":"fail","src":"a")"),
-                   ev(100, R"("action":"fail","src":"a")"), ev(105, R"("action":"fail","src":"a")")}),
+  EXPECT_EQ(f.run({ev(0, R"("action":"fail","src":"a")"), ev(50, R"("action":"fail","src":"a")"), ev(100, R"("action":"fail","src":"a")"),
+                   ev(105, R"("action":"fail","src":"a")")}),
             std::vector<std::string>{"brute force@3"});
-  EXPECT_TRUE(f.run({ev(0, R"("action":"fail","src":"a")"), ev(61, R"("action":"fail","src":"a")"),
-                     ev(122, R"("action":"fail","src":"a")")}).empty());
+  EXPECT_TRUE(
+      f.run({ev(0, R"("action":"fail","src":"a")"), ev(61, R"("action":"fail","src":"a")"), ev(122, R"("action":"fail","src":"a")")})
+          .empty());
   // Events without the group-by field are counted and left out, not lumped together.
   EXPECT_TRUE(f.run({ev(0, R"("action":"fail")"), ev(1, R"("action":"fail")"), ev(2, R"("action":"fail")")}).empty());
   EXPECT_EQ(f.last_stats.missing_group_field, 3u);
@@ -171,9 +172,8 @@ correlation:
   ASSERT_TRUE(f.set->errors().empty());
   // Window of a: 0..60 holds two events -> fires when it closes (at the event at 100);
   // window of b holds three -> no. The window opened at 100 (one event) -> no.
-  EXPECT_EQ(f.run({ev(0, R"("action":"fail","src":"a")"), ev(5, R"("action":"fail","src":"a")"),
-                   ev(6, R"("action":"fail","src":"b")"), ev(7, R"("action":"fail","src":"b")"),
-                   ev(8, R"("action":"fail","src":"b")"), ev(100, R"("action":"fail","src":"a")")}),
+  EXPECT_EQ(f.run({ev(0, R"("action":"fail","src":"a")"), ev(5, R"("action":"fail","src":"a")"), ev(6, R"("action":"fail","src":"b")"),
+                   ev(7, R"("action":"fail","src":"b")"), ev(8, R"("action":"fail","src":"b")"), ev(100, R"("action":"fail","src":"a")")}),
             std::vector<std::string>{"few failures@1"});
 }
 
@@ -267,11 +267,11 @@ correlation:
   EXPECT_FALSE(f.set->rules()[1].standalone);
   EXPECT_TRUE(f.set->correlations()[0].standalone);
   EXPECT_FALSE(f.set->correlations()[1].standalone);
-  auto fired = f.run({ev(0, R"("action":"fail","User":"li")"), ev(1, R"("action":"fail","User":"li")"),
-                      ev(2, R"("action":"ok","User":"li")"), ev(3, R"("action":"fail","User":"li")"),
-                      ev(4, R"("action":"ok","User":"wang")"), ev(5, R"("action":"ok","User":"li")")});
-  EXPECT_EQ(fired, (std::vector<std::string>{"Multiple failed logons@3",
-                                             "Correlation - Multiple Failed Logins Followed by Successful Login@5"}));
+  auto fired =
+      f.run({ev(0, R"("action":"fail","User":"li")"), ev(1, R"("action":"fail","User":"li")"), ev(2, R"("action":"ok","User":"li")"),
+             ev(3, R"("action":"fail","User":"li")"), ev(4, R"("action":"ok","User":"wang")"), ev(5, R"("action":"ok","User":"li")")});
+  EXPECT_EQ(fired,
+            (std::vector<std::string>{"Multiple failed logons@3", "Correlation - Multiple Failed Logins Followed by Successful Login@5"}));
 }
 
 TEST(Correlation, AliasesGroupDifferentFieldsTogether) {
@@ -297,10 +297,10 @@ correlation:
     remote_ip: {internal_error: src, new_network_connection: dst}
 )");
   ASSERT_TRUE(f.set->errors().empty()) << f.set->errors()[0].to_string();
-  EXPECT_EQ(f.run({ev(0, R"("status":"500","src":"8.8.8.8","dst":"10.20.0.5")"),
-                   ev(3, R"("action":"connect","src":"10.20.0.6","dst":"8.8.8.8")"),
-                   ev(4, R"("action":"connect","src":"10.20.0.5","dst":"8.8.8.8")")}),
-            std::vector<std::string>{"error then connection back@2"});
+  EXPECT_EQ(
+      f.run({ev(0, R"("status":"500","src":"8.8.8.8","dst":"10.20.0.5")"), ev(3, R"("action":"connect","src":"10.20.0.6","dst":"8.8.8.8")"),
+             ev(4, R"("action":"connect","src":"10.20.0.5","dst":"8.8.8.8")")}),
+      std::vector<std::string>{"error then connection back@2"});
 }
 
 TEST(Correlation, AliasNamingAnUnreferencedRuleIsAnError) {
@@ -386,7 +386,8 @@ filter:
   jump: {Computer|startswith: 'ADM-'}
   trusted: {User: 'HOSPITAL\it-ops'}
   condition: not 1 of them
-)", mapping);
+)",
+            mapping);
   ASSERT_TRUE(f.set->errors().empty()) << f.set->errors()[0].to_string();
   std::vector<std::string> evs = {
       R"({"Image":"C:\\Windows\\whoami.exe","Computer":"HIS-APP-01","User":"HOSPITAL\\li"})",

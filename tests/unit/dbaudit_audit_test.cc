@@ -66,7 +66,8 @@ TEST(DbauditAuditor, SplitAndPiecewiseTongfang) {
     Feed f(policy());
     std::vector<std::string> got;
     for (int i = 0; i < 6; i++) {
-      auto r = f.run("SELECT YSDM, YPDM, SL FROM MZ_CFMX WHERE KFRQ >= '2026-11-01' LIMIT 1000 OFFSET " + std::to_string(i * 1000), kMonday10 + i * kMin, 1000);
+      auto r = f.run("SELECT YSDM, YPDM, SL FROM MZ_CFMX WHERE KFRQ >= '2026-11-01' LIMIT 1000 OFFSET " + std::to_string(i * 1000),
+                     kMonday10 + i * kMin, 1000);
       got.insert(got.end(), r.begin(), r.end());
     }
     EXPECT_EQ(got, (std::vector<std::string>{"tongfang:high:5"}));
@@ -104,7 +105,8 @@ TEST(DbauditAuditor, ClientsAccountsDutyAndBaseline) {
     q.off_duty_check = false;
     Feed f(q, "report_svc", "10.20.1.9");
     for (int h = 0; h < 48; h++)
-      for (int i = 0; i < 4; i++) EXPECT_TRUE(f.run("SELECT * FROM YP_ZD WHERE YPDM = ?", kMonday10 - 48 * kHour + h * kHour + i * kMin, 25 + h % 3).empty());
+      for (int i = 0; i < 4; i++)
+        EXPECT_TRUE(f.run("SELECT * FROM YP_ZD WHERE YPDM = ?", kMonday10 - 48 * kHour + h * kHour + i * kMin, 25 + h % 3).empty());
     EXPECT_TRUE(f.run("SELECT * FROM YP_ZD", kMonday10 + 2 * kMin, 1500).empty());  // below min_rows
     EXPECT_EQ(f.run("SELECT * FROM YP_ZD", kMonday10 + 3 * kMin, 18500), (std::vector<std::string>{"baseline:medium:1"}));
     EXPECT_TRUE(f.run("SELECT * FROM YP_ZD", kMonday10 + 4 * kMin, 18500).empty());  // once an hour
@@ -128,7 +130,8 @@ TEST(DbauditAuditLog, MariadbPgauditPgcsvSqlServerOracle) {
   // MariaDB server_audit: a connect (not a statement), a query with an escaped quote, a failed one.
   std::string mdb =
       "20261130 09:15:01,his-db01,dba_li,10.20.9.8,12,0,CONNECT,his,,0\n"
-      "20261130 09:15:02,his-db01,dba_li,10.20.9.8,12,345,QUERY,his,'SELECT YSDM, YPDM, SUM(SL) FROM MZ_CFMX WHERE BZ = \\'x, y\\' GROUP BY YSDM, YPDM',0\n"
+      "20261130 09:15:02,his-db01,dba_li,10.20.9.8,12,345,QUERY,his,'SELECT YSDM, YPDM, SUM(SL) FROM MZ_CFMX WHERE BZ = \\'x, y\\' GROUP "
+      "BY YSDM, YPDM',0\n"
       "20261130 09:15:03,his-db01,dba_li,10.20.9.8,12,346,QUERY,his,'SELECT * FROM nosuch',1146\n"
       "garbage\n";
   auto st = read_audit_log(mdb, "server_audit.log", "auto", sink, warn);
@@ -150,8 +153,12 @@ TEST(DbauditAuditLog, MariadbPgauditPgcsvSqlServerOracle) {
   // pgaudit: the same statement logged for two objects is one record.
   got.clear();
   std::string pga =
-      "2026-11-30 09:20:00.120 CST [4242] user=dba_li,db=his,client=10.20.9.8 LOG:  AUDIT: SESSION,7,1,READ,SELECT,TABLE,public.mz_cfmx,\"SELECT a.ysdm, b.ypmc, sum(a.sl) FROM mz_cfmx a JOIN yp_zd b ON a.ypdm = b.ypdm GROUP BY a.ysdm, b.ypmc\",<not logged>\n"
-      "2026-11-30 09:20:00.120 CST [4242] user=dba_li,db=his,client=10.20.9.8 LOG:  AUDIT: SESSION,7,1,READ,SELECT,TABLE,public.yp_zd,\"SELECT a.ysdm, b.ypmc, sum(a.sl) FROM mz_cfmx a JOIN yp_zd b ON a.ypdm = b.ypdm GROUP BY a.ysdm, b.ypmc\",<not logged>\n"
+      "2026-11-30 09:20:00.120 CST [4242] user=dba_li,db=his,client=10.20.9.8 LOG:  AUDIT: "
+      "SESSION,7,1,READ,SELECT,TABLE,public.mz_cfmx,\"SELECT a.ysdm, b.ypmc, sum(a.sl) FROM mz_cfmx a JOIN yp_zd b ON a.ypdm = b.ypdm "
+      "GROUP BY a.ysdm, b.ypmc\",<not logged>\n"
+      "2026-11-30 09:20:00.120 CST [4242] user=dba_li,db=his,client=10.20.9.8 LOG:  AUDIT: "
+      "SESSION,7,1,READ,SELECT,TABLE,public.yp_zd,\"SELECT a.ysdm, b.ypmc, sum(a.sl) FROM mz_cfmx a JOIN yp_zd b ON a.ypdm = b.ypdm GROUP "
+      "BY a.ysdm, b.ypmc\",<not logged>\n"
       "2026-11-30 09:20:01.000 CST [4242] user=dba_li,db=his,client=10.20.9.8 LOG:  connection authorized\n";
   st = read_audit_log(pga, "postgresql.log", "auto", sink, warn);
   ASSERT_TRUE(st) << st.error();
@@ -165,9 +172,12 @@ TEST(DbauditAuditLog, MariadbPgauditPgcsvSqlServerOracle) {
   // csvlog: a statement (log_statement = all), an error with its query, a connection record.
   got.clear();
   std::string csv =
-      "2026-11-30 09:30:00.001 CST,\"report_svc\",\"his\",4300,\"10.20.1.9:50122\",abc.1,1,\"idle\",2026-11-30 09:29:59 CST,3/7,0,LOG,00000,\"statement: SELECT kdys, SUM(je)\nFROM zy_yz GROUP BY kdys\",,,,,,,,,\"Crystal Reports\"\n"
-      "2026-11-30 09:30:02.000 CST,\"report_svc\",\"his\",4300,\"10.20.1.9:50122\",abc.1,2,\"SELECT\",2026-11-30 09:29:59 CST,3/8,0,ERROR,42P01,\"relation \"\"nosuch\"\" does not exist\",,,,,,\"SELECT * FROM nosuch\",15,,\"Crystal Reports\"\n"
-      "2026-11-30 09:30:03.000 CST,\"report_svc\",\"his\",4301,\"10.20.1.9:50123\",abd.1,1,\"authentication\",2026-11-30 09:30:03 CST,,0,LOG,00000,\"connection authorized: user=report_svc database=his\",,,,,,,,,\"\"\n";
+      "2026-11-30 09:30:00.001 CST,\"report_svc\",\"his\",4300,\"10.20.1.9:50122\",abc.1,1,\"idle\",2026-11-30 09:29:59 "
+      "CST,3/7,0,LOG,00000,\"statement: SELECT kdys, SUM(je)\nFROM zy_yz GROUP BY kdys\",,,,,,,,,\"Crystal Reports\"\n"
+      "2026-11-30 09:30:02.000 CST,\"report_svc\",\"his\",4300,\"10.20.1.9:50122\",abc.1,2,\"SELECT\",2026-11-30 09:29:59 "
+      "CST,3/8,0,ERROR,42P01,\"relation \"\"nosuch\"\" does not exist\",,,,,,\"SELECT * FROM nosuch\",15,,\"Crystal Reports\"\n"
+      "2026-11-30 09:30:03.000 CST,\"report_svc\",\"his\",4301,\"10.20.1.9:50123\",abd.1,1,\"authentication\",2026-11-30 09:30:03 "
+      "CST,,0,LOG,00000,\"connection authorized: user=report_svc database=his\",,,,,,,,,\"\"\n";
   st = read_audit_log(csv, "postgresql.csv", "auto", sink, warn);
   ASSERT_TRUE(st) << st.error();
   ASSERT_EQ(got.size(), 2u);
@@ -181,8 +191,10 @@ TEST(DbauditAuditLog, MariadbPgauditPgcsvSqlServerOracle) {
   // SQL Server audit export (CSV) and Oracle unified audit (JSON lines).
   got.clear();
   std::string mss =
-      "event_time,action_id,succeeded,session_id,server_principal_name,database_name,schema_name,object_name,statement,client_ip,application_name,host_name,affected_rows,response_rows\n"
-      "2026-11-30 01:40:00.1234567,SL  ,True,61,HIS\\wang,HIS,dbo,PAT_MASTER_INDEX,SELECT * FROM dbo.PAT_MASTER_INDEX,10.20.5.77,Microsoft SQL Server Management Studio - Query,NURSE-PC07,0,52000\n"
+      "event_time,action_id,succeeded,session_id,server_principal_name,database_name,schema_name,object_name,statement,client_ip,"
+      "application_name,host_name,affected_rows,response_rows\n"
+      "2026-11-30 01:40:00.1234567,SL  ,True,61,HIS\\wang,HIS,dbo,PAT_MASTER_INDEX,SELECT * FROM dbo.PAT_MASTER_INDEX,10.20.5.77,Microsoft "
+      "SQL Server Management Studio - Query,NURSE-PC07,0,52000\n"
       "2026-11-30 01:41:00.0000000,LGIS,True,61,HIS\\wang,HIS,,,,10.20.5.77,SSMS,NURSE-PC07,0,0\n";
   st = read_audit_log(mss, "audit.csv", "auto", sink, warn);
   ASSERT_TRUE(st) << st.error();
@@ -195,9 +207,12 @@ TEST(DbauditAuditLog, MariadbPgauditPgcsvSqlServerOracle) {
   EXPECT_EQ(st->skipped, 1u);
   got.clear();
   std::string ora =
-      "{\"EVENT_TIMESTAMP\":\"30-NOV-26 09.50.00.000000 AM +08:00\",\"DBUSERNAME\":\"HISDBA\",\"ACTION_NAME\":\"SELECT\",\"OBJECT_SCHEMA\":\"HIS\","
-      "\"SQL_TEXT\":\"SELECT PRESCRIBED_BY, DRUG_CODE, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL GROUP BY PRESCRIBED_BY, DRUG_CODE\",\"USERHOST\":\"WS-023\","
-      "\"CLIENT_PROGRAM_NAME\":\"plsqldev.exe\",\"RETURN_CODE\":0,\"AUTHENTICATION_TYPE\":\"(TYPE=(DATABASE));(CLIENT ADDRESS=((ADDRESS=(PROTOCOL=tcp)(HOST=10.20.6.3)(PORT=51234))));\"}\n"
+      "{\"EVENT_TIMESTAMP\":\"30-NOV-26 09.50.00.000000 AM "
+      "+08:00\",\"DBUSERNAME\":\"HISDBA\",\"ACTION_NAME\":\"SELECT\",\"OBJECT_SCHEMA\":\"HIS\","
+      "\"SQL_TEXT\":\"SELECT PRESCRIBED_BY, DRUG_CODE, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL GROUP BY PRESCRIBED_BY, "
+      "DRUG_CODE\",\"USERHOST\":\"WS-023\","
+      "\"CLIENT_PROGRAM_NAME\":\"plsqldev.exe\",\"RETURN_CODE\":0,\"AUTHENTICATION_TYPE\":\"(TYPE=(DATABASE));(CLIENT "
+      "ADDRESS=((ADDRESS=(PROTOCOL=tcp)(HOST=10.20.6.3)(PORT=51234))));\"}\n"
       "{\"EVENT_TIMESTAMP\":\"yesterday\",\"SQL_TEXT\":\"SELECT 1\"}\n";
   st = read_audit_log(ora, "unified_audit.json", "auto", sink, warn);
   ASSERT_TRUE(st) << st.error();

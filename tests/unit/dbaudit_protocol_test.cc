@@ -15,7 +15,9 @@ std::string le(uint64_t v, int n) {
   return s;
 }
 std::string lenenc_str(const std::string& s) { return std::string(1, static_cast<char>(s.size())) + s; }
-std::string packet(uint8_t seq, const std::string& payload) { return le(payload.size(), 3) + std::string(1, static_cast<char>(seq)) + payload; }
+std::string packet(uint8_t seq, const std::string& payload) {
+  return le(payload.size(), 3) + std::string(1, static_cast<char>(seq)) + payload;
+}
 
 struct Captured {
   std::vector<Statement> stmts;
@@ -35,10 +37,12 @@ capture::FlowInfo flow(uint16_t port) {
 TEST(DbauditMysql, LoginQueriesResultsErrorsAndPrepared) {
   Captured r;
   {
-    auto h = make_mysql_decoder(flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); },
-                                [&](const Session& s) { r.sessions.push_back(s); }, r.st);
-    h->data(1, packet(0, std::string("\x0a", 1) + "10.11.6-MariaDB" + std::string(1, '\0') + le(7, 4) + std::string(8, 'a') + std::string(1, '\0') +
-                             le(0xf7fe, 2) + "\x21" + le(2, 2) + le(0x81bf, 2) + "\x15" + std::string(10, '\0') + std::string(13, 'b')),
+    auto h = make_mysql_decoder(
+        flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); }, r.st);
+    h->data(1,
+            packet(0, std::string("\x0a", 1) + "10.11.6-MariaDB" + std::string(1, '\0') + le(7, 4) + std::string(8, 'a') +
+                          std::string(1, '\0') + le(0xf7fe, 2) + "\x21" + le(2, 2) + le(0x81bf, 2) + "\x15" + std::string(10, '\0') +
+                          std::string(13, 'b')),
             1000);
     uint32_t caps = 0x8 | 0x200 | 0x8000 | 0x80000 | 0x100000;
     std::string attrs = lenenc_str("_client_name") + lenenc_str("libmariadb") + lenenc_str("program_name") + lenenc_str("Navicat");
@@ -49,7 +53,15 @@ TEST(DbauditMysql, LoginQueriesResultsErrorsAndPrepared) {
     h->data(1, packet(2, std::string("\x00\x00\x00\x02\x00\x00\x00", 7)), 3000);
     // A result set: 2 columns, EOF, 3 rows, EOF.
     h->data(0, packet(0, "\x03SELECT ys_dm, SUM(sl) FROM mz_cfmx GROUP BY ys_dm"), 10'000'000);
-    std::string rs = packet(1, "\x02") + packet(2, "\x03" "def" "col1") + packet(3, "\x03" "def" "col2") +
+    std::string rs = packet(1, "\x02") +
+                     packet(2,
+                            "\x03"
+                            "def"
+                            "col1") +
+                     packet(3,
+                            "\x03"
+                            "def"
+                            "col2") +
                      packet(4, std::string("\xfe\x00\x00\x22\x00", 5));
     for (int i = 0; i < 3; i++) rs += packet(5 + i, lenenc_str("D00" + std::to_string(i)) + lenenc_str("42"));
     rs += packet(8, std::string("\xfe\x00\x00\x22\x00", 5));
@@ -88,8 +100,8 @@ TEST(DbauditMysql, LoginQueriesResultsErrorsAndPrepared) {
 
 TEST(DbauditMysql, TlsIsSaidNotGuessed) {
   Captured r;
-  auto h = make_mysql_decoder(flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); },
-                              r.st);
+  auto h = make_mysql_decoder(
+      flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); }, r.st);
   h->data(1, packet(0, std::string("\x0a", 1) + "8.0.36" + std::string(40, '\0')), 1);
   h->data(0, packet(1, le(0x800 | 0x200 | 0x8000, 4) + le(16777216, 4) + "\x21" + std::string(23, '\0')), 2);
   h->data(0, std::string("\x16\x03\x01\x02\x00 random tls bytes", 24), 3);
@@ -113,17 +125,19 @@ std::string z(const std::string& s) { return s + std::string(1, '\0'); }
 TEST(DbauditPostgres, StartupSimpleExtendedAndErrors) {
   Captured r;
   {
-    auto h = make_postgres_decoder(flow(5432), [&](Statement&& s) { r.stmts.push_back(std::move(s)); },
-                                   [&](const Session& s) { r.sessions.push_back(s); }, r.st);
+    auto h = make_postgres_decoder(
+        flow(5432), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); }, r.st);
     std::string params = z("user") + z("emr_app") + z("database") + z("emr") + z("application_name") + z("psql") + std::string(1, '\0');
     h->data(0, be32(static_cast<uint32_t>(params.size() + 8)) + be32(196608) + params, 1);
     h->data(1, msg('R', be32(0)) + msg('Z', "I"), 2);
     h->data(0, msg('Q', z("SELECT patient_id FROM pat_master_index LIMIT 3")), 10);
-    h->data(1, msg('T', std::string(6, '\0')) + msg('D', std::string(6, '\0')) + msg('D', std::string(6, '\0')) + msg('D', std::string(6, '\0')) +
-                   msg('C', z("SELECT 3")) + msg('Z', "I"),
+    h->data(1,
+            msg('T', std::string(6, '\0')) + msg('D', std::string(6, '\0')) + msg('D', std::string(6, '\0')) +
+                msg('D', std::string(6, '\0')) + msg('C', z("SELECT 3")) + msg('Z', "I"),
             15);
-    h->data(0, msg('P', z("s1") + z("UPDATE orders SET status = $1 WHERE id = $2") + std::string(2, '\0')) +
-                   msg('B', z("") + z("s1") + std::string(6, '\0')) + msg('E', z("") + be32(0)) + msg('S', ""),
+    h->data(0,
+            msg('P', z("s1") + z("UPDATE orders SET status = $1 WHERE id = $2") + std::string(2, '\0')) +
+                msg('B', z("") + z("s1") + std::string(6, '\0')) + msg('E', z("") + be32(0)) + msg('S', ""),
             20);
     h->data(1, msg('1', "") + msg('2', "") + msg('C', z("UPDATE 2")) + msg('Z', "I"), 26);
     h->data(0, msg('Q', z("SELECT * FROM nosuch")), 30);
@@ -144,8 +158,8 @@ TEST(DbauditPostgres, StartupSimpleExtendedAndErrors) {
 
 TEST(DbauditPostgres, SslRequestMarksTheSessionEncrypted) {
   Captured r;
-  auto h = make_postgres_decoder(flow(5432), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); },
-                                 r.st);
+  auto h = make_postgres_decoder(
+      flow(5432), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); }, r.st);
   h->data(0, be32(8) + be32(80877103), 1);
   h->data(1, "S", 2);
   h->data(0, std::string("\x16\x03\x01 tls", 7), 3);
@@ -158,7 +172,8 @@ TEST(DbauditPostgres, SslRequestMarksTheSessionEncrypted) {
 TEST(DbauditDecoders, GarbageNeverCrashesAndIsCounted) {
   Captured r;
   for (auto make : {make_mysql_decoder, make_postgres_decoder}) {
-    auto h = make(flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, nullptr, r.st);
+    auto h = make(
+        flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, nullptr, r.st);
     std::string junk;
     for (int i = 0; i < 5000; i++) junk.push_back(static_cast<char>((i * 131 + 7) & 0xff));
     h->data(0, junk, 1);

@@ -9,7 +9,8 @@ using wardsec::dbaudit::analyze_sql;
 TEST(DbauditSql, TongfangQueryIsUnderstood) {
   auto i = analyze_sql(
       "SELECT d.DOCTOR_NAME, p.DRUG_CODE, SUM(p.QUANTITY) AS total FROM DRUG_PRESC_DETAIL p "
-      "JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.ID WHERE p.PRESC_DATE >= '2026-11-01' GROUP BY d.DOCTOR_NAME, p.DRUG_CODE ORDER BY 3 DESC LIMIT 100");
+      "JOIN STAFF_DICT d ON p.PRESCRIBED_BY = d.ID WHERE p.PRESC_DATE >= '2026-11-01' GROUP BY d.DOCTOR_NAME, p.DRUG_CODE ORDER BY 3 DESC "
+      "LIMIT 100");
   EXPECT_EQ(i.operation, "select");
   EXPECT_EQ(i.tables, (std::vector<std::string>{"drug_presc_detail", "staff_dict"}));
   EXPECT_EQ(i.aggregates, (std::vector<std::string>{"sum"}));
@@ -80,7 +81,8 @@ TEST(DbauditPolicy, TongfangAcrossSchemaFamilies) {
             (std::vector<std::string>{"tongfang:critical"}));
   EXPECT_EQ(kinds("select ysdm, count(*) from his.mz_cfmx where ypdm = 'Y01' group by ysdm order by 2 desc"),
             (std::vector<std::string>{"tongfang:critical"}));
-  EXPECT_EQ(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 WHERE 医生编码 = 'D01' GROUP BY 药品编码"), (std::vector<std::string>{"tongfang:critical"}));
+  EXPECT_EQ(kinds("SELECT 药品编码, SUM(数量) FROM 处方明细 WHERE 医生编码 = 'D01' GROUP BY 药品编码"),
+            (std::vector<std::string>{"tongfang:critical"}));
   EXPECT_EQ(kinds("SELECT KDYS, SUM(JE) FROM ZY_YZ GROUP BY KDYS"), (std::vector<std::string>{"tongfang:high"}));
   EXPECT_EQ(kinds("SELECT SUM(SL) FROM MZ_CFMX WHERE YSDM = 'D01' AND YPDM = 'Y01'"), (std::vector<std::string>{"tongfang:high"}));
   // Quoted identifiers (PostgreSQL, Oracle, ORMs) are names, not strings.

@@ -39,8 +39,14 @@ std::string message(uint8_t type, const std::string& payload, size_t max = 4088)
     size_t n = std::min(max, payload.size() - at);
     bool last = at + n == payload.size();
     size_t len = n + 8;
-    out += std::string{static_cast<char>(type), static_cast<char>(last ? 1 : 0), static_cast<char>(len >> 8), static_cast<char>(len & 0xff), 0, 0,
-                       static_cast<char>(id++), 0};
+    out += std::string{static_cast<char>(type),
+                       static_cast<char>(last ? 1 : 0),
+                       static_cast<char>(len >> 8),
+                       static_cast<char>(len & 0xff),
+                       0,
+                       0,
+                       static_cast<char>(id++),
+                       0};
     out += payload.substr(at, n);
     at += n;
   } while (at < payload.size());
@@ -52,7 +58,8 @@ std::string prelogin(uint8_t encryption) {
   return message(0x12, opts + std::string("\x10\x00\x00\x00\x00\x00", 6) + std::string(1, static_cast<char>(encryption)));
 }
 std::string login7(const std::string& host, const std::string& user, const std::string& app, const std::string& db) {
-  std::string fixed = le(0, 4) + le(0x74000004, 4) + le(4096, 4) + le(7, 4) + le(1234, 4) + le(0, 4) + std::string(4, '\0') + le(480, 4) + le(2052, 4);
+  std::string fixed =
+      le(0, 4) + le(0x74000004, 4) + le(4096, 4) + le(7, 4) + le(1234, 4) + le(0, 4) + std::string(4, '\0') + le(480, 4) + le(2052, 4);
   // Offsets/lengths: host, user, password, app, server, extension, library, language, database,
   // client id (6), sspi, attach db, change password, sspi long.
   std::string data;
@@ -62,7 +69,8 @@ std::string login7(const std::string& host, const std::string& user, const std::
     data += u16(v);
     return r;
   };
-  std::string offs = field(host) + field(user) + field("xx") + field(app) + field("HIS-DB01") + field("") + field("ODBC") + field("") + field(db);
+  std::string offs =
+      field(host) + field(user) + field("xx") + field(app) + field("HIS-DB01") + field("") + field("ODBC") + field("") + field(db);
   offs += std::string(6, '\0') + le(0, 4) + le(0, 4) + le(0, 4) + le(0, 4);  // client id, SSPI, attach db, change password, SSPI long
   std::string m = fixed + offs + data;
   m.replace(0, 4, le(m.size(), 4));
@@ -72,14 +80,16 @@ std::string all_headers() { return le(22, 4) + le(18, 4) + le(2, 2) + le(0, 8) +
 std::string batch(const std::string& sql, size_t max = 4088) { return message(0x01, all_headers() + u16(sql), max); }
 std::string nvarchar_param(const std::string& name, const std::string& v) {
   std::string w = u16(v);
-  return std::string(1, static_cast<char>(name.size())) + u16(name) + std::string(1, '\0') + "\xe7" + le(8000, 2) + std::string("\x04\x08\xd0\x00\x34", 5) +
-         le(w.size(), 2) + w;
+  return std::string(1, static_cast<char>(name.size())) + u16(name) + std::string(1, '\0') + "\xe7" + le(8000, 2) +
+         std::string("\x04\x08\xd0\x00\x34", 5) + le(w.size(), 2) + w;
 }
 std::string int_param(const std::string& name, int64_t v, bool output) {
   std::string val = v < 0 ? std::string("\x00", 1) : std::string("\x04", 1) + le(static_cast<uint64_t>(v), 4);
   return std::string(1, static_cast<char>(name.size())) + u16(name) + std::string(1, output ? 1 : 0) + "\x26\x04" + val;
 }
-std::string rpc_id(int id, const std::string& params) { return message(0x03, all_headers() + le(0xffff, 2) + le(id, 2) + le(0, 2) + params); }
+std::string rpc_id(int id, const std::string& params) {
+  return message(0x03, all_headers() + le(0xffff, 2) + le(id, 2) + le(0, 2) + params);
+}
 std::string rpc_name(const std::string& name, const std::string& params) {
   return message(0x03, all_headers() + le(name.size(), 2) + u16(name) + le(0, 2) + params);
 }
@@ -92,8 +102,10 @@ std::string result(int n) {
   t += le(0, 4) + le(0, 2) + "\x38" + "\x02" + u16("id");
   t += le(0, 4) + le(1, 2) + "\xe7" + le(100, 2) + std::string("\x04\x08\xd0\x00\x34", 5) + "\x04" + u16("name");
   for (int i = 0; i < n; i++) {
-    if (i % 2 == 0) t += "\xd1" + le(i, 4) + le(u16("张三").size(), 2) + u16("张三");
-    else t += std::string("\xd2\x02", 2) + le(i, 4);  // name is NULL
+    if (i % 2 == 0)
+      t += "\xd1" + le(i, 4) + le(u16("张三").size(), 2) + u16("张三");
+    else
+      t += std::string("\xd2\x02", 2) + le(i, 4);  // name is NULL
   }
   return t + done(0x10, 0xc1, n);
 }
@@ -115,7 +127,8 @@ struct Captured {
     capture::FlowInfo f;
     f.client = {"10.20.5.31", 51000};
     f.server = {"10.20.1.20", port};
-    return make_tds_decoder(f, [this](Statement&& s) { stmts.push_back(std::move(s)); }, [this](const Session& s) { sessions.push_back(s); }, st);
+    return make_tds_decoder(
+        f, [this](Statement&& s) { stmts.push_back(std::move(s)); }, [this](const Session& s) { sessions.push_back(s); }, st);
   }
 };
 
@@ -143,14 +156,18 @@ TEST(DbauditTds, LoginBatchesRpcAndAnswers) {
   h->data(0, batch("SELECT * FROM NOSUCH"), 30'000'000);
   h->data(1, message(0x04, error_token(208, "Invalid object name 'NOSUCH'.") + done(0x02, 0xc1, 0)), 31'000'000);
   // sp_executesql: the statement is the first parameter; the values are not kept.
-  h->data(0, rpc_id(10, nvarchar_param("@stmt", "SELECT * FROM PAT_MASTER_INDEX WHERE PATIENT_ID = @p0") + nvarchar_param("@params", "@p0 nvarchar(20)") +
-                            nvarchar_param("@p0", "P0001")),
+  h->data(0,
+          rpc_id(10, nvarchar_param("@stmt", "SELECT * FROM PAT_MASTER_INDEX WHERE PATIENT_ID = @p0") +
+                         nvarchar_param("@params", "@p0 nvarchar(20)") + nvarchar_param("@p0", "P0001")),
           40'000'000);
   h->data(1, message(0x04, result(1) + done(0, 0, 0, 0xfe)), 41'000'000);
   // sp_prepexec returns a handle; sp_execute names it.
-  h->data(0, rpc_id(13, int_param("@handle", -1, true) + nvarchar_param("@params", "@P1 int") + nvarchar_param("@stmt", "SELECT * FROM ORDERS WHERE PATIENT_ID = @P1")),
+  h->data(0,
+          rpc_id(13, int_param("@handle", -1, true) + nvarchar_param("@params", "@P1 int") +
+                         nvarchar_param("@stmt", "SELECT * FROM ORDERS WHERE PATIENT_ID = @P1")),
           50'000'000);
-  std::string retval = std::string("\xac", 1) + le(0, 2) + "\x07" + u16("@handle") + "\x01" + le(0, 4) + le(0, 2) + "\x26\x04" + "\x04" + le(7, 4);
+  std::string retval =
+      std::string("\xac", 1) + le(0, 2) + "\x07" + u16("@handle") + "\x01" + le(0, 4) + le(0, 2) + "\x26\x04" + "\x04" + le(7, 4);
   h->data(1, message(0x04, result(2) + retval + done(0, 0, 0, 0xfe)), 51'000'000);
   h->data(0, rpc_id(12, int_param("@handle", 7, false)), 60'000'000);
   h->data(1, message(0x04, result(4) + done(0, 0, 0, 0xfe)), 61'000'000);
@@ -194,7 +211,11 @@ TEST(DbauditTds, EncryptionIsSaidNotGuessed) {
     h->data(0, prelogin(0), 1);
     h->data(1, prelogin(3).replace(0, 1, "\x04"), 2);
     h->data(0, message(0x12, std::string("\x16\x03\x01\x00\x10", 5) + std::string(16, 'h')), 3);
-    h->data(0, std::string("\x17\x03\x03\x00\x04" "abcd", 9), 4);
+    h->data(0,
+            std::string("\x17\x03\x03\x00\x04"
+                        "abcd",
+                        9),
+            4);
     h->closed();
     EXPECT_TRUE(r.stmts.empty());
     ASSERT_EQ(r.sessions.size(), 1u);
@@ -207,7 +228,11 @@ TEST(DbauditTds, EncryptionIsSaidNotGuessed) {
     h->data(1, prelogin(0).replace(0, 1, "\x04"), 2);
     h->data(0, message(0x12, std::string("\x16\x03\x01\x00\x10", 5) + std::string(16, 'h')), 3);
     h->data(1, message(0x12, std::string("\x16\x03\x03\x00\x10", 5) + std::string(16, 's')), 4);
-    h->data(0, std::string("\x17\x03\x03\x00\x06" "login!", 11), 5);  // the encrypted Login7
+    h->data(0,
+            std::string("\x17\x03\x03\x00\x06"
+                        "login!",
+                        11),
+            5);  // the encrypted Login7
     h->data(1, login_reply("EMR"), 6);
     h->data(0, batch("SELECT COUNT(*) FROM BR_JBXX"), 7);
     h->data(1, message(0x04, result(1)), 8);

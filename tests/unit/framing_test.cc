@@ -121,7 +121,9 @@ TEST(RelpParser, FramesAndErrors) {
   RelpParser p;
   std::vector<RelpFrame> frames;
   auto emit = [&](RelpFrame&& f) { frames.push_back(std::move(f)); };
-  std::string s = "1 open 86 relp_version=0\nrelp_software=librelp,1.11.0,http://librelp.adiscon.com\ncommands=syslog\n2 syslog 13 <13>hello rel\n3 close 0\n";
+  std::string s =
+      "1 open 86 relp_version=0\nrelp_software=librelp,1.11.0,http://librelp.adiscon.com\ncommands=syslog\n2 syslog 13 <13>hello rel\n3 "
+      "close 0\n";
   for (char ch : s) ASSERT_TRUE(p.feed(std::string_view(&ch, 1), emit));
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[0].command, "open");

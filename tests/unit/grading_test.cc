@@ -72,7 +72,8 @@ const Catalog& catalog() {
 //   score = 100 − 10.5556 = 89.44 -> 良 (below 90; no high risk)
 std::vector<ItemAssessment> example(Risk aud_risk) {
   std::vector<ItemAssessment> v;
-  for (const char* id : {"PE.LOC.a", "PE.LOC.b", "CN.ARC.a", "AB.BND.a", "CE.AC.a", "CE.AC.b"}) v.push_back({id, Conformity::kConform, {}, Risk::kNone});
+  for (const char* id : {"PE.LOC.a", "PE.LOC.b", "CN.ARC.a", "AB.BND.a", "CE.AC.a", "CE.AC.b"})
+    v.push_back({id, Conformity::kConform, {}, Risk::kNone});
   v.push_back({"CE.IA.a", Conformity::kPartial, {}, Risk::kLow});
   v.push_back({"CE.IA.b", Conformity::kPartial, {}, Risk::kLow});
   v.push_back({"CE.AUD.a", Conformity::kNonConform, {}, aud_risk});
@@ -87,7 +88,8 @@ ScoringConfig example_config() {
 }
 
 TEST(Scoring, AWorkedExampleComputedByHand) {
-  for (const char* id : {"PE.LOC.a", "CN.ARC.a", "AB.BND.a", "CE.AC.b", "CE.AUD.a", "CE.MAL.a"}) ASSERT_NE(catalog().find(id), nullptr) << id;
+  for (const char* id : {"PE.LOC.a", "CN.ARC.a", "AB.BND.a", "CE.AC.b", "CE.AUD.a", "CE.MAL.a"})
+    ASSERT_NE(catalog().find(id), nullptr) << id;
   ScoreResult r = compute_score(example(Risk::kMedium), catalog(), 3, example_config());
   EXPECT_EQ(r.applicable, 9);
   EXPECT_DOUBLE_EQ(r.score, 89.44);
@@ -126,7 +128,8 @@ TEST(Scoring, BandsAndEdges) {
   EXPECT_DOUBLE_EQ(r.score, 50);
   EXPECT_EQ(r.conclusion, "差");
   // Items the level does not have are reported, not counted.
-  r = compute_score({{"CE.IA.d", Conformity::kConform, {}, Risk::kNone}, {"XX.YY.z", Conformity::kConform, {}, Risk::kNone}}, catalog(), 2, c);
+  r = compute_score({{"CE.IA.d", Conformity::kConform, {}, Risk::kNone}, {"XX.YY.z", Conformity::kConform, {}, Risk::kNone}}, catalog(), 2,
+                    c);
   EXPECT_EQ(r.unknown_items, (std::vector<std::string>{"CE.IA.d", "XX.YY.z"}));
 }
 

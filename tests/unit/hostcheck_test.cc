@@ -46,7 +46,9 @@ const char* kProcListening = "  sl  local_address rem_address   st\n   0: 000000
 Tree hardened() {
   Tree t;
   t.file("/etc/login.defs", "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS 1\n")
-      .file("/etc/pam.d/common-password", "password requisite pam_pwquality.so retry=3 minlen=10 minclass=3\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n")
+      .file("/etc/pam.d/common-password",
+            "password requisite pam_pwquality.so retry=3 minlen=10 minclass=3\npassword [success=1 default=ignore] pam_unix.so obscure "
+            "yescrypt\n")
       .file("/etc/pam.d/common-auth", "auth required pam_faillock.so preauth\nauth [success=1 default=ignore] pam_unix.so\n")
       .file("/etc/security/faillock.conf", "deny = 5\nunlock_time = 900\n")
       .file("/etc/profile.d/tmout.sh", "readonly TMOUT=600\nexport TMOUT\n")

@@ -96,7 +96,8 @@ TEST(Inventory, ABadRowWritesNothingAndIsNamed) {
 }
 
 TEST(Inventory, AssetIndexFindsByHostOrAddress) {
-  std::vector<Asset> assets = {{"HIS-DB-01", "10.20.0.13", "database", "core", "his", "", ""}, {"sw-core-01", "10.20.3.1", "network", "core", "", "", ""}};
+  std::vector<Asset> assets = {{"HIS-DB-01", "10.20.0.13", "database", "core", "his", "", ""},
+                               {"sw-core-01", "10.20.3.1", "network", "core", "", "", ""}};
   std::vector<System> systems = {{"his", "医院信息系统", "HIS", "his", 3, "", "", "", ""}};
   AssetIndex idx(assets, systems);
   auto h = idx.find("his-db-01", "");

@@ -8,7 +8,8 @@ using namespace wardsec;
 using wardsec::test::decode;
 
 TEST(Rfc5424, HeaderAndStructuredData) {
-  auto ev = decode(R"(<165>1 2026-11-26T08:00:01.123+08:00 his-app-01 his 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][meta seq="7"] 挂号成功 patient=P0001)");
+  auto ev = decode(
+      R"(<165>1 2026-11-26T08:00:01.123+08:00 his-app-01 his 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][meta seq="7"] 挂号成功 patient=P0001)");
   EXPECT_EQ(ev.get(kHostName), "his-app-01");
   EXPECT_EQ(ev.get(kProcessName), "his");
   EXPECT_EQ(ev.get(kProcessPid), "1234");
@@ -44,7 +45,9 @@ TEST(Rfc3164, WithAndWithoutPriAndHost) {
   EXPECT_EQ(b.get(kProcessName), "su");
   EXPECT_EQ(b.get(kUserName), "zhangwei");
   EXPECT_EQ(b.get(kUserTargetName), "root");
-  auto c = decode("2026-11-26T08:00:00.5+08:00 emr-app-01 sudo: liyang : TTY=pts/0 ; PWD=/home/liyang ; USER=root ; COMMAND=/usr/bin/systemctl restart emr");
+  auto c = decode(
+      "2026-11-26T08:00:00.5+08:00 emr-app-01 sudo: liyang : TTY=pts/0 ; PWD=/home/liyang ; USER=root ; COMMAND=/usr/bin/systemctl restart "
+      "emr");
   EXPECT_EQ(c.get(kHostName), "emr-app-01");
   EXPECT_EQ(c.get(kUserName), "liyang");
   EXPECT_EQ(c.get(kUserEffectiveName), "root");
@@ -70,14 +73,18 @@ TEST(Sshd, Variants) {
   EXPECT_EQ(c.get(kUserName), "root");
   EXPECT_EQ(c.get(kSourceIp), "10.0.0.9");
   EXPECT_EQ(c.get(kSourcePort), "5022");
-  auto d = decode("Dec 10 06:55:48 LabSZ sshd[24200]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=173.234.31.186  user=root");
+  auto d = decode(
+      "Dec 10 06:55:48 LabSZ sshd[24200]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+      "rhost=173.234.31.186  user=root");
   EXPECT_EQ(d.get(kUserName), "root");
   EXPECT_EQ(d.get(kSourceIp), "173.234.31.186");
   EXPECT_EQ(d.get(kEventAction), "authentication_failure");
 }
 
 TEST(Sudo, DeniedAndSessions) {
-  auto a = decode("<85>Nov 26 09:00:00 his-app-01 sudo: wangfang : 3 incorrect password attempts ; TTY=pts/2 ; PWD=/tmp ; USER=root ; COMMAND=/bin/bash");
+  auto a = decode(
+      "<85>Nov 26 09:00:00 his-app-01 sudo: wangfang : 3 incorrect password attempts ; TTY=pts/2 ; PWD=/tmp ; USER=root ; "
+      "COMMAND=/bin/bash");
   EXPECT_EQ(a.get(kEventOutcome), "failure");
   EXPECT_EQ(a.get(kUserName), "wangfang");
   auto b = decode("<85>Nov 26 09:00:00 his-app-01 sudo: pam_unix(sudo:session): session opened for user root(uid=0) by wangfang(uid=1003)");
@@ -86,7 +93,8 @@ TEST(Sudo, DeniedAndSessions) {
 }
 
 TEST(Auditd, UserLoginAndConfigChange) {
-  auto a = decode(R"(type=USER_LOGIN msg=audit(1795694400.123:2431): pid=812 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=45.95.147.201 terminal=ssh res=failed')");
+  auto a = decode(
+      R"(type=USER_LOGIN msg=audit(1795694400.123:2431): pid=812 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=45.95.147.201 terminal=ssh res=failed')");
   EXPECT_EQ(a.get(kAuditdType), "USER_LOGIN");
   EXPECT_EQ(a.get(kAuditdSequence), "2431");
   EXPECT_EQ(a.get(kUserName), "root");
@@ -94,14 +102,17 @@ TEST(Auditd, UserLoginAndConfigChange) {
   EXPECT_EQ(a.get(kEventOutcome), "failure");
   EXPECT_EQ(a.get("process.executable"), "/usr/sbin/sshd");
   EXPECT_EQ(format_rfc3339(a.ts), "2026-11-26T12:00:00.123Z");
-  auto b = decode("<85>Nov 26 23:10:00 his-db-01 audispd: type=CONFIG_CHANGE msg=audit(1795694400.000:99): auid=1003 ses=2 op=set audit_enabled=0 old=1 res=1");
+  auto b = decode(
+      "<85>Nov 26 23:10:00 his-db-01 audispd: type=CONFIG_CHANGE msg=audit(1795694400.000:99): auid=1003 ses=2 op=set audit_enabled=0 "
+      "old=1 res=1");
   EXPECT_EQ(b.get(kHostName), "his-db-01");
   EXPECT_EQ(b.get("auditd.log.audit_enabled"), "0");
   EXPECT_EQ(b.get(kEventCategory), "configuration");
 }
 
 TEST(Web, CombinedAccessLog) {
-  auto a = decode(R"(223.104.5.17 - alice [26/Nov/2026:08:00:00 +0800] "GET /api/report/list?cardNo=0012345678%27%20OR%201=1 HTTP/1.1" 500 162 "https://yy.demo-hospital.cn/" "sqlmap/1.7.2#stable")");
+  auto a = decode(
+      R"(223.104.5.17 - alice [26/Nov/2026:08:00:00 +0800] "GET /api/report/list?cardNo=0012345678%27%20OR%201=1 HTTP/1.1" 500 162 "https://yy.demo-hospital.cn/" "sqlmap/1.7.2#stable")");
   EXPECT_EQ(a.get(kSourceIp), "223.104.5.17");
   EXPECT_EQ(a.get(kUserName), "alice");
   EXPECT_EQ(a.get(kHttpMethod), "GET");
@@ -113,7 +124,8 @@ TEST(Web, CombinedAccessLog) {
   EXPECT_EQ(a.get(kUserAgent), "sqlmap/1.7.2#stable");
   EXPECT_EQ(format_rfc3339(a.ts), "2026-11-26T00:00:00.000Z");
   // The same line forwarded by syslog.
-  auto b = decode(R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 10.50.1.2 - - [26/Nov/2026:08:00:00 +0800] "POST /api/pay HTTP/2.0" 200 5 "-" "-")");
+  auto b = decode(
+      R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 10.50.1.2 - - [26/Nov/2026:08:00:00 +0800] "POST /api/pay HTTP/2.0" 200 5 "-" "-")");
   EXPECT_EQ(b.get(kHostName), "ihosp-web-01");
   EXPECT_EQ(b.get(kHttpMethod), "POST");
   EXPECT_EQ(b.get(kHttpVersion), "2.0");
@@ -125,19 +137,24 @@ TEST(Web, ApacheAndNginxErrorLogs) {
   EXPECT_EQ(a.get(kLogLevel), "error");
   EXPECT_EQ(a.get(kEventDataset), "apache.error");
   EXPECT_EQ(a.get(kMessage), "mod_jk child workerEnv in error state 6");
-  auto b = decode("[Wed Nov 26 14:32:52.123456 2026] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187:53421] File does not exist: /var/www/html/favicon.ico");
+  auto b = decode(
+      "[Wed Nov 26 14:32:52.123456 2026] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187:53421] File does not exist: "
+      "/var/www/html/favicon.ico");
   EXPECT_EQ(b.get(kLogLevel), "error");
   EXPECT_EQ(b.get(kSourceIp), "72.15.99.187");
   EXPECT_EQ(b.get(kSourcePort), "53421");
   EXPECT_EQ(b.get(kProcessPid), "35708");
-  auto c = decode(R"(2026/11/26 10:00:00 [error] 1234#0: *5 open() "/usr/share/nginx/html/x.php" failed (2: No such file or directory), client: 103.145.13.11, server: yy.demo-hospital.cn, request: "GET /x.php HTTP/1.1", host: "yy.demo-hospital.cn")");
+  auto c = decode(
+      R"(2026/11/26 10:00:00 [error] 1234#0: *5 open() "/usr/share/nginx/html/x.php" failed (2: No such file or directory), client: 103.145.13.11, server: yy.demo-hospital.cn, request: "GET /x.php HTTP/1.1", host: "yy.demo-hospital.cn")");
   EXPECT_EQ(c.get(kLogLevel), "error");
   EXPECT_EQ(c.get(kSourceIp), "103.145.13.11");
   EXPECT_EQ(c.get(kUrlOriginal), "/x.php");
 }
 
 TEST(Netfilter, IptablesAndNftables) {
-  auto a = decode("<4>Nov 26 08:00:00 fw-core-01 kernel: [123456.789012] IPT-DROP: IN=eth1 OUT=eth2 MAC=00:1b SRC=45.95.147.201 DST=10.20.0.11 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=50122 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0");
+  auto a = decode(
+      "<4>Nov 26 08:00:00 fw-core-01 kernel: [123456.789012] IPT-DROP: IN=eth1 OUT=eth2 MAC=00:1b SRC=45.95.147.201 DST=10.20.0.11 LEN=60 "
+      "TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=50122 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0");
   EXPECT_EQ(a.get(kEventDataset), "netfilter");
   EXPECT_EQ(a.get(kRuleName), "IPT-DROP:");
   EXPECT_EQ(a.get(kEventAction), "denied");
@@ -147,14 +164,16 @@ TEST(Netfilter, IptablesAndNftables) {
   EXPECT_EQ(a.get(kDestinationPort), "22");
   EXPECT_EQ(a.get(kNetworkTransport), "tcp");
   EXPECT_EQ(a.get(kIngressInterface), "eth1");
-  auto b = decode("<4>Nov 26 08:00:00 gw kernel: nft-accept IN=ens3 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=80 PROTO=UDP SPT=53 DPT=41000");
+  auto b =
+      decode("<4>Nov 26 08:00:00 gw kernel: nft-accept IN=ens3 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=80 PROTO=UDP SPT=53 DPT=41000");
   EXPECT_EQ(b.get(kEventAction), "allowed");
   EXPECT_EQ(b.get(kSourceIp), "2001:db8::1");
   EXPECT_EQ(b.get(kNetworkTransport), "udp");
 }
 
 TEST(Cef, HeaderEscapesAndExtension) {
-  auto a = decode(R"(<132>Nov 26 08:00:00 ngfw-dmz-01 NGFW: CEF:0|Hillstone|SG\|6000|5.5|31002|Apache Log4j RCE Attempt|9|src=45.95.147.9 spt=44321 dst=10.40.0.21 dpt=443 proto=TCP act=deny msg=JNDI lookup \= ldap in header cs1Label=zone cs1=互联网接入区)");
+  auto a = decode(
+      R"(<132>Nov 26 08:00:00 ngfw-dmz-01 NGFW: CEF:0|Hillstone|SG\|6000|5.5|31002|Apache Log4j RCE Attempt|9|src=45.95.147.9 spt=44321 dst=10.40.0.21 dpt=443 proto=TCP act=deny msg=JNDI lookup \= ldap in header cs1Label=zone cs1=互联网接入区)");
   EXPECT_EQ(a.get(kObserverVendor), "Hillstone");
   EXPECT_EQ(a.get(kObserverProduct), "SG|6000");
   EXPECT_EQ(a.get(kCefName), "Apache Log4j RCE Attempt");
@@ -167,7 +186,8 @@ TEST(Cef, HeaderEscapesAndExtension) {
 }
 
 TEST(Json, FlattenAndTimestamp) {
-  auto a = decode(R"({"@timestamp":"2026-11-26T08:00:00+08:00","source":{"ip":"10.50.7.88","port":5123},"user":{"name":"d1024"},"tags":["a","b"],"message":"统方查询","nested":{"deep":{"x":true}},"n":null})");
+  auto a = decode(
+      R"({"@timestamp":"2026-11-26T08:00:00+08:00","source":{"ip":"10.50.7.88","port":5123},"user":{"name":"d1024"},"tags":["a","b"],"message":"统方查询","nested":{"deep":{"x":true}},"n":null})");
   EXPECT_EQ(a.get(kSourceIp), "10.50.7.88");
   EXPECT_EQ(a.get(kSourcePort), "5123");
   EXPECT_EQ(a.get(kUserName), "d1024");
@@ -176,7 +196,8 @@ TEST(Json, FlattenAndTimestamp) {
   EXPECT_EQ(a.get(kMessage), "统方查询");
   EXPECT_EQ(format_rfc3339(a.ts), "2026-11-26T00:00:00.000Z");
   // Windows event export (the Sigma regression data's form).
-  auto w = decode(R"({"EventID":4624,"Channel":"Security","Computer":"EMR-WS-01","TargetUserName":"zhangwei","IpAddress":"10.50.3.4","LogonType":10})");
+  auto w = decode(
+      R"({"EventID":4624,"Channel":"Security","Computer":"EMR-WS-01","TargetUserName":"zhangwei","IpAddress":"10.50.3.4","LogonType":10})");
   EXPECT_EQ(w.get("EventID"), "4624");
   EXPECT_EQ(w.get("TargetUserName"), "zhangwei");
   // JSON inside syslog.

@@ -19,7 +19,9 @@ namespace {
 uint64_t count(const std::string& data, const std::string& query) {
   auto q = std::get<search::Query>(search::Query::parse(query));
   search::SearchStats st;
-  EXPECT_TRUE(search::run_search(data, q, {}, [](const Event&) { return true; }, st).ok());
+  EXPECT_TRUE(search::run_search(
+                  data, q, {}, [](const Event&) { return true; }, st)
+                  .ok());
   return st.matched;
 }
 }  // namespace
@@ -75,10 +77,10 @@ TEST(Pipeline, ImportsPlainGzipAndHostileFiles) {
   {
     std::ofstream f(bad, std::ios::binary);
     f << std::string("\x00\x01\x02\xff garbage\n", 14);
-    f << std::string(1u << 20, 'Z') << "\n";           // a 1 MiB line
-    f << std::string(3u << 20, 'Y') << "\n";           // longer than the limit: cut and flagged
+    f << std::string(1u << 20, 'Z') << "\n";                                        // a 1 MiB line
+    f << std::string(3u << 20, 'Y') << "\n";                                        // longer than the limit: cut and flagged
     f << "<13>Nov 26 08:00:00 his-app-01 his: \xb2\xa1\xc8\xcb\xd0\xd5\xc3\xfb\n";  // GBK
-    f << "\xe5\x8c\xbb\n";                               // broken UTF-8 (truncated sequence)
+    f << "\xe5\x8c\xbb\n";                                                          // broken UTF-8 (truncated sequence)
     f << "last line without newline";
   }
   store::StoreOptions o;
@@ -107,10 +109,14 @@ TEST(Pipeline, ImportsPlainGzipAndHostileFiles) {
   std::string json;
   auto q = std::get<search::Query>(search::Query::parse("host.name:his-app-01"));
   search::SearchStats st;
-  ASSERT_TRUE(search::run_search(o.data_dir, q, {}, [&](const Event& ev) {
-    json = search::event_to_json(ev);
-    return true;
-  }, st).ok());
+  ASSERT_TRUE(search::run_search(
+                  o.data_dir, q, {},
+                  [&](const Event& ev) {
+                    json = search::event_to_json(ev);
+                    return true;
+                  },
+                  st)
+                  .ok());
   EXPECT_NE(json.find("病人姓名"), std::string::npos) << json;
   EXPECT_NE(json.find("_gb18030_decoded"), std::string::npos);
 }

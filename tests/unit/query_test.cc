@@ -28,11 +28,13 @@ QueryError err(const std::string& s) {
 }
 
 const Event& ssh_fail() {
-  static Event ev = test::decode("<38>Nov 26 08:00:00 portal-web-01 sshd[4242]: Failed password for invalid user oracle from 45.95.147.201 port 50122 ssh2");
+  static Event ev = test::decode(
+      "<38>Nov 26 08:00:00 portal-web-01 sshd[4242]: Failed password for invalid user oracle from 45.95.147.201 port 50122 ssh2");
   return ev;
 }
 const Event& web_event() {
-  static Event ev = test::decode(R"(223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/report/list?id=1 HTTP/1.1" 503 162 "-" "sqlmap/1.7")");
+  static Event ev =
+      test::decode(R"(223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/report/list?id=1 HTTP/1.1" 503 162 "-" "sqlmap/1.7")");
   return ev;
 }
 

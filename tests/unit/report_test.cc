@@ -23,8 +23,8 @@ namespace {
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("wardsec-report-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("wardsec-report-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     auto inv = compliance::Inventory::open((dir_ / "compliance.db").string()).value();
@@ -34,13 +34,15 @@ class ReportTest : public ::testing::Test {
                                 "systems.csv")
                     .ok());
     auto as = compliance::Assessments::open((dir_ / "compliance.db").string()).value();
-    ASSERT_TRUE(as->record({"his", "CE.IA.a", compliance::Conformity::kConform, compliance::Risk::kNone, std::nullopt, "", "李工", 1}).ok());
+    ASSERT_TRUE(
+        as->record({"his", "CE.IA.a", compliance::Conformity::kConform, compliance::Risk::kNone, std::nullopt, "", "李工", 1}).ok());
     ASSERT_TRUE(as->record({"his", "CE.IA.b", compliance::Conformity::kNonConform, compliance::Risk::kHigh, std::nullopt,
                             "登录失败未锁定 <b>&</b>", "李工", 2})
                     .ok());
-    ASSERT_TRUE(as->add_rectification({0, "his", "CE.IA.b", "信息科 张伟", "启用登录失败锁定", "2020-01-01", "open", "李工", 3, 0, ""}).ok());
-    ASSERT_TRUE(as->record_grading({"his", "society", "serious", "处方泄露影响社会秩序", "society", "serious", "停机影响诊疗", 3, 3, 3,
-                                    "", "李工", 4})
+    ASSERT_TRUE(
+        as->add_rectification({0, "his", "CE.IA.b", "信息科 张伟", "启用登录失败锁定", "2020-01-01", "open", "李工", 3, 0, ""}).ok());
+    ASSERT_TRUE(as->record_grading(
+                      {"his", "society", "serious", "处方泄露影响社会秩序", "society", "serious", "停机影响诊疗", 3, 3, 3, "", "李工", 4})
                     .ok());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -55,7 +57,7 @@ class ReportTest : public ::testing::Test {
 
 TEST_F(ReportTest, SelfAssessmentCarriesTheStoredAssessment) {
   auto d = data();
-  EXPECT_EQ(d.items.size(), 211u);  // level 3
+  EXPECT_EQ(d.items.size(), 211u);      // level 3
   EXPECT_EQ(d.score.conclusion, "差");  // a high risk
   std::string h = html(Kind::kSelfAssessment, d, "zh-CN");
   EXPECT_NE(h.find("网络安全等级保护自评估报告"), std::string::npos);
@@ -65,7 +67,7 @@ TEST_F(ReportTest, SelfAssessmentCarriesTheStoredAssessment) {
   EXPECT_EQ(h.find("<b>&</b>"), std::string::npos);
   EXPECT_NE(h.find("启用登录失败锁定"), std::string::npos);
   EXPECT_NE(h.find("（已逾期）"), std::string::npos);  // the task is overdue
-  EXPECT_NE(h.find("<svg"), std::string::npos);     // the per-category chart
+  EXPECT_NE(h.find("<svg"), std::string::npos);        // the per-category chart
   EXPECT_EQ(h.find("<script"), std::string::npos);
   std::string en = html(Kind::kSelfAssessment, d, "en");
   EXPECT_NE(en.find("MLPS 2.0 self-assessment report"), std::string::npos);

@@ -47,8 +47,10 @@ TEST(Sigma, StringModifiersAndWildcards) {
     User|startswith: 'HOSP\'
   condition: sel
 )"));
-  EXPECT_TRUE(naive_match(r, json(R"({"CommandLine":"PowerShell.exe -ENC AAAA","Image":"C:\\Windows\\System32\\CMD.EXE","User":"HOSP\\zhangwei"})")));
-  EXPECT_FALSE(naive_match(r, json(R"({"CommandLine":"powershell.exe -nop","Image":"C:\\Windows\\System32\\cmd.exe","User":"HOSP\\zhangwei"})")));
+  EXPECT_TRUE(naive_match(
+      r, json(R"({"CommandLine":"PowerShell.exe -ENC AAAA","Image":"C:\\Windows\\System32\\CMD.EXE","User":"HOSP\\zhangwei"})")));
+  EXPECT_FALSE(
+      naive_match(r, json(R"({"CommandLine":"powershell.exe -nop","Image":"C:\\Windows\\System32\\cmd.exe","User":"HOSP\\zhangwei"})")));
   auto w = one(rule_with("  sel:\n    Name: 'a*b?c\\*'\n  condition: sel\n"));
   EXPECT_TRUE(naive_match(w, json(R"({"Name":"aXXbYc*"})")));
   EXPECT_FALSE(naive_match(w, json(R"({"Name":"aXXbYcZ"})")));
@@ -57,7 +59,8 @@ TEST(Sigma, StringModifiersAndWildcards) {
 TEST(Sigma, EncodingModifiers) {
   // base64offset|contains of "http" finds it wherever it sits in an encoded string.
   auto r = one(rule_with("  sel:\n    CommandLine|base64offset|contains: 'http://'\n  condition: sel\n"));
-  for (const char* enc : {"aHR0cDovL2V2aWwuY29t", "IGh0dHA6Ly9ldmlsLmNvbQ==", "ICBodHRwOi8vZXZpbC5jb20="})  // "http://evil.com" at offsets 0,1,2
+  for (const char* enc :
+       {"aHR0cDovL2V2aWwuY29t", "IGh0dHA6Ly9ldmlsLmNvbQ==", "ICBodHRwOi8vZXZpbC5jb20="})  // "http://evil.com" at offsets 0,1,2
     EXPECT_TRUE(naive_match(r, json(std::string(R"({"CommandLine":"powershell -e )") + enc + "\"}"))) << enc;
   auto w = one(rule_with("  sel:\n    CommandLine|wide|base64offset|contains: 'ping'\n  condition: sel\n"));
   EXPECT_TRUE(naive_match(w, json(R"({"CommandLine":"-enc cABpAG4AZwAgAA=="})")));  // UTF-16LE "ping "
@@ -66,7 +69,8 @@ TEST(Sigma, EncodingModifiers) {
   EXPECT_FALSE(naive_match(b, json(R"({"Data":"ywjj"})")));  // base64 is case-sensitive
   auto d = one(rule_with("  sel:\n    CommandLine|windash|contains: ' -exec '\n  condition: sel\n"));
   EXPECT_TRUE(naive_match(d, json(R"({"CommandLine":"x /exec y"})")));
-  EXPECT_TRUE(naive_match(d, json("{\"CommandLine\":\"x \xe2\x80\x93" "exec y\"}")));  // en dash
+  EXPECT_TRUE(naive_match(d, json("{\"CommandLine\":\"x \xe2\x80\x93"
+                                  "exec y\"}")));  // en dash
 }
 
 TEST(Sigma, RegexCidrNumbersExistsFieldrefNull) {
@@ -226,8 +230,8 @@ TEST(SigmaCompatibility, SigmaHqRulesLoad) {
   }
   size_t attempted = rules + failed;
   double rate = attempted ? 100.0 * static_cast<double>(rules) / static_cast<double>(attempted) : 0;
-  std::printf("SigmaHQ: %zu files, %zu detection rules loaded of %zu (%.2f%%), %zu correlation/filter documents\n",
-              files, rules, attempted, rate, correlations);
+  std::printf("SigmaHQ: %zu files, %zu detection rules loaded of %zu (%.2f%%), %zu correlation/filter documents\n", files, rules, attempted,
+              rate, correlations);
   for (const auto& f : failures) std::printf("  not loaded: %s\n", f.c_str());
   EXPECT_GT(files, 3000u);
   EXPECT_GE(rate, 98.0);
@@ -286,8 +290,10 @@ TEST(SigmaCompatibility, RulesFireOnTheirRegressionSamples) {
         auto hits = routed.match(ev);
         any = any || std::find(hits.begin(), hits.end(), index_of.at(id)) != hits.end();
       }
-      if (any) fired++;
-      else misses.push_back(rule->second.title + " on " + s.path().filename().string());
+      if (any)
+        fired++;
+      else
+        misses.push_back(rule->second.title + " on " + s.path().filename().string());
     }
   }
   std::printf("regression data: %zu JSON samples, %zu fired their rule; %zu samples in other forms\n", json_samples, fired, other_samples);
@@ -308,11 +314,13 @@ TEST(SigmaCompatibility, FewRulesFireOnEverydayTraffic) {
       if (e.path().extension() == ".yml")
         for (auto& r : load_rule_file(e.path().string()).rules) rules.push_back(std::move(r));
   std::vector<Event> events;
-  for (const char* line : {
-           R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/appointment/slots?doctorId=88 HTTP/1.1" 200 5120 "https://yy.demo-hospital.cn/" "Mozilla/5.0")",
-           "<86>Nov 26 08:00:00 his-app-01 sshd[1]: Accepted publickey for zhangwei from 10.30.0.10 port 50000 ssh2",
-           R"(<134>Nov 26 08:00:00 his-app-01 his-app: {"user.name":"d1001","action":"开具处方","duration_ms":76})",
-           "<4>Nov 26 08:00:00 fw-core-01 kernel: IPT-ACCEPT: IN=eth1 OUT=eth2 SRC=10.50.1.2 DST=10.20.0.11 LEN=60 PROTO=TCP SPT=50000 DPT=443"})
+  for (
+      const char* line :
+      {R"(<190>Nov 26 08:00:01 ihosp-web-01 nginx: 223.104.5.17 - - [26/Nov/2026:08:00:00 +0800] "GET /api/appointment/slots?doctorId=88 HTTP/1.1" 200 5120 "https://yy.demo-hospital.cn/" "Mozilla/5.0")",
+       "<86>Nov 26 08:00:00 his-app-01 sshd[1]: Accepted publickey for zhangwei from 10.30.0.10 port 50000 ssh2",
+       R"(<134>Nov 26 08:00:00 his-app-01 his-app: {"user.name":"d1001","action":"开具处方","duration_ms":76})",
+       "<4>Nov 26 08:00:00 fw-core-01 kernel: IPT-ACCEPT: IN=eth1 OUT=eth2 SRC=10.50.1.2 DST=10.20.0.11 LEN=60 PROTO=TCP SPT=50000 "
+       "DPT=443"})
     events.push_back(test::decode(line));
   std::map<std::string, int> fired;
   for (const auto& r : rules)
@@ -425,8 +433,10 @@ TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
   auto engine = Engine::compile(set);
   ASSERT_TRUE(engine.ok()) << engine.error();
   const auto& st = (*engine)->stats();
-  std::printf("engine: %zu rules (%zu routed), %zu matchers, %zu in vectorscan, %zu PCRE2 fallback, %zu databases, %zu rules evaluated on every event\n",
-              st.rules, st.routed_rules, st.matchers, st.compiled, st.pcre_fallback, st.databases, st.always_evaluated);
+  std::printf(
+      "engine: %zu rules (%zu routed), %zu matchers, %zu in vectorscan, %zu PCRE2 fallback, %zu databases, %zu rules evaluated on every "
+      "event\n",
+      st.rules, st.routed_rules, st.matchers, st.compiled, st.pcre_fallback, st.databases, st.always_evaluated);
   std::vector<Event> events;
   for (const auto& e : fs::recursive_directory_iterator(base + "regression_data")) {
     if (e.path().extension() != ".json") continue;
@@ -450,8 +460,10 @@ TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
     if (a != b) {
       if (diffs++ < 10) {
         std::string d;
-        for (size_t r : a) if (std::find(b.begin(), b.end(), r) == b.end()) d += " reference-only:" + set.rules()[r].rule.title;
-        for (size_t r : b) if (std::find(a.begin(), a.end(), r) == a.end()) d += " engine-only:" + set.rules()[r].rule.title;
+        for (size_t r : a)
+          if (std::find(b.begin(), b.end(), r) == b.end()) d += " reference-only:" + set.rules()[r].rule.title;
+        for (size_t r : b)
+          if (std::find(a.begin(), a.end(), r) == a.end()) d += " engine-only:" + set.rules()[r].rule.title;
         ADD_FAILURE() << "event " << i << ":" << d;
       }
     }

@@ -104,11 +104,15 @@ TEST(Store, RoundTripAndIntact) {
   auto q = std::get<search::Query>(search::Query::parse(""));
   search::SearchStats st;
   uint64_t n = 0;
-  ASSERT_TRUE(search::run_search(t.path() + "/data", q, {}, [&](const Event& ev) {
-    n++;
-    EXPECT_FALSE(ev.raw.empty());
-    return true;
-  }, st).ok());
+  ASSERT_TRUE(search::run_search(
+                  t.path() + "/data", q, {},
+                  [&](const Event& ev) {
+                    n++;
+                    EXPECT_FALSE(ev.raw.empty());
+                    return true;
+                  },
+                  st)
+                  .ok());
   EXPECT_EQ(n, 1500u);
 }
 
@@ -414,14 +418,19 @@ TEST(Store, FlippedBitInSealedDataIsKeptNotCut) {
   EXPECT_EQ(r.summary().find("history rewritten"), std::string::npos) << r.summary();
   EXPECT_EQ(r.events, 1300u);
   // A second start finds the same damage and records it only once.
-  { auto w = StoreWriter::open(o); ASSERT_TRUE(w.ok()); }
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok());
+  }
   size_t records = 0;
   for (const auto& l : read_lines(data + "/checkpoints.log")) records += l.rfind("wardsec-recovered ", 0) == 0;
   EXPECT_EQ(records, 1u);
   // Search: the other blocks' events, and the damaged block named.
   search::SearchStats st;
   auto q = std::get<search::Query>(search::Query::parse("*", 0));
-  ASSERT_TRUE(search::run_search(data, q, {}, [](const Event&) { return true; }, st).ok());
+  ASSERT_TRUE(search::run_search(
+                  data, q, {}, [](const Event&) { return true; }, st)
+                  .ok());
   EXPECT_EQ(st.matched, 1300u - recs[1].size * 0 - 40u);  // block #2 held 40 events
   ASSERT_EQ(st.damaged_total, 1u);
   EXPECT_NE(st.damaged[0].find("offset " + std::to_string(recs[1].offset)), std::string::npos) << st.damaged[0];
@@ -443,7 +452,7 @@ TEST(Store, DamagedHeaderIsSkippedToTheNextBlock) {
   while (auto b = rd->next()) seqs.push_back(b->header.seq);
   EXPECT_FALSE(rd->truncated());
   EXPECT_EQ(seqs.size(), recs.size() - 1);  // only block #3 is lost...
-  EXPECT_EQ(seqs.back(), recs.back().seq);   // ...the ones after it are read
+  EXPECT_EQ(seqs.back(), recs.back().seq);  // ...the ones after it are read
   ASSERT_EQ(rd->gaps().size(), 1u);
   EXPECT_EQ(rd->gaps()[0].from, recs[2].offset);
   EXPECT_EQ(rd->gaps()[0].to, recs[3].offset);
@@ -484,7 +493,7 @@ TEST(Store, CutBelowCheckpointIsNotCutFurtherNorRenumbered) {
   ASSERT_FALSE(recs2.empty());
   EXPECT_EQ(recs2.front().seq, last_signed + 1);
   auto r = verify(t.path());
-  EXPECT_FALSE(r.intact);  // the loss is real and named...
+  EXPECT_FALSE(r.intact);                                                              // the loss is real and named...
   EXPECT_EQ(r.summary().find("history rewritten"), std::string::npos) << r.summary();  // ...but not as tampering
   EXPECT_EQ(r.summary().find("out of order"), std::string::npos) << r.summary();
 }

@@ -46,13 +46,13 @@ TEST(Time, EpochUnitsDatesAndRelativeFuture) {
   const int64_t ref = 1798675200LL * kSec;  // 2026-12-31T00:00:00Z
   EXPECT_FALSE(parse_bsd_time("Feb 31 10:00:00", ref, 0, ns));
   EXPECT_FALSE(parse_bsd_time("Feb 29 10:00:00", ref, 0, ns));  // not in 2025, 2026 or 2027
-  ASSERT_TRUE(parse_bsd_time("Jan  1 12:00:00", ref, 0, ns));  // 36 h ahead: next year, not last
+  ASSERT_TRUE(parse_bsd_time("Jan  1 12:00:00", ref, 0, ns));   // 36 h ahead: next year, not last
   EXPECT_EQ(format_rfc3339(ns), "2027-01-01T12:00:00.000Z");
   ASSERT_TRUE(parse_bsd_time("Dec 29 12:00:00", ref, 0, ns));
   EXPECT_EQ(format_rfc3339(ns), "2026-12-29T12:00:00.000Z");
   ASSERT_TRUE(parse_bsd_time("Mar  5 12:00:00", ref, 0, ns));  // months old (an import): its year
   EXPECT_EQ(format_rfc3339(ns), "2026-03-05T12:00:00.000Z");
-  const int64_t jan2 = 1798848000LL * kSec;  // 2027-01-02T00:00:00Z
+  const int64_t jan2 = 1798848000LL * kSec;                     // 2027-01-02T00:00:00Z
   ASSERT_TRUE(parse_bsd_time("Dec 31 23:59:00", jan2, 0, ns));  // read just after New Year
   EXPECT_EQ(format_rfc3339(ns), "2026-12-31T23:59:00.000Z");
   ASSERT_TRUE(parse_bsd_time("Mar  5 12:00:00", ref, 0, ns, 2024));

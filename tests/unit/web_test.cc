@@ -40,7 +40,8 @@ TEST(WebRequest, CombinedAndJsonLogLines) {
   EXPECT_EQ(c->source_ip, "10.1.2.3");
   EXPECT_EQ(c->target, "/q?id=1");
   EXPECT_FALSE(c->headers_complete);
-  auto j = parse_log_line(R"({"time":"2026-11-29T10:00:00+08:00","client":"10.1.2.3","method":"POST","uri":"/api","protocol":"HTTP/1.1","status":200,"content_type":"application/json","body":"{\"a\":\"b\"}"})");
+  auto j = parse_log_line(
+      R"({"time":"2026-11-29T10:00:00+08:00","client":"10.1.2.3","method":"POST","uri":"/api","protocol":"HTTP/1.1","status":200,"content_type":"application/json","body":"{\"a\":\"b\"}"})");
   ASSERT_TRUE(j);
   EXPECT_EQ(j->method, "POST");
   EXPECT_EQ(j->body, "{\"a\":\"b\"}");
@@ -71,8 +72,8 @@ TEST(WebDecode, ParamsFromJsonMultipartCookies) {
 }
 
 TEST(WebSqli, FindsInjectionStructure) {
-  for (const char* a : {"1' or '1'='1", "1 union select username,password from users--", "x'; drop table patients--",
-                        "1 and sleep(5)", "admin'--", "1;waitfor delay '0:0:5'", "') or ('a'='a", "1 AND extractvalue(1,concat(0x7e,version()))",
+  for (const char* a : {"1' or '1'='1", "1 union select username,password from users--", "x'; drop table patients--", "1 and sleep(5)",
+                        "admin'--", "1;waitfor delay '0:0:5'", "') or ('a'='a", "1 AND extractvalue(1,concat(0x7e,version()))",
                         "-1 UNION/**/SELECT 1,2", "1' /*!50000union*/ /*!50000select*/ 1,2-- -", "1 order by 3--"}) {
     auto f = detect_sqli(a);
     EXPECT_TRUE(f.found) << a;
@@ -80,9 +81,10 @@ TEST(WebSqli, FindsInjectionStructure) {
 }
 
 TEST(WebSqli, LeavesHospitalTextAlone) {
-  for (const char* b : {"头痛、发热（38.5℃）3天，伴咳嗽；否认药物过敏史。", "patient O'Brien, allergic to penicillin; 1 or 2 tablets p.o.",
-                        "select a time slot from the list below", "union of the fracture was confirmed", "Drop off at window 3; pick up after 2pm",
-                        "Dr. D'Angelo's clinic -- room 2-305", "BP 120/80 mmHg", "阿莫西林胶囊 0.25g*24粒"}) {
+  for (const char* b :
+       {"头痛、发热（38.5℃）3天，伴咳嗽；否认药物过敏史。", "patient O'Brien, allergic to penicillin; 1 or 2 tablets p.o.",
+        "select a time slot from the list below", "union of the fracture was confirmed", "Drop off at window 3; pick up after 2pm",
+        "Dr. D'Angelo's clinic -- room 2-305", "BP 120/80 mmHg", "阿莫西林胶囊 0.25g*24粒"}) {
     EXPECT_FALSE(detect_sqli(b).found) << b;
   }
 }
@@ -99,8 +101,8 @@ TEST(WebSqli, TokensAreSlicesOfTheInput) {
 
 TEST(WebXss, FindsScriptExecution) {
   for (const char* a : {"<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "javascript:alert(document.cookie)",
-                        "<svg/onload=alert(1)>", "top['al'+'ert'](1)", "\" autofocus onfocus=alert(1) x=\"", "<iframe src=javascript:alert(1)>",
-                        "{{constructor.constructor('alert(1)')()}}", "alert?.(1)"}) {
+                        "<svg/onload=alert(1)>", "top['al'+'ert'](1)", "\" autofocus onfocus=alert(1) x=\"",
+                        "<iframe src=javascript:alert(1)>", "{{constructor.constructor('alert(1)')()}}", "alert?.(1)"}) {
     EXPECT_TRUE(detect_xss(a).found) << a;
   }
   for (const char* b : {"<b>加粗</b>", "a < b and c > d", "javascript:void(0)", "JavaScript: Basics of JavaScript"}) {
@@ -133,7 +135,8 @@ TEST(WebInspector, RouteExceptions) {
   Policy p;
   p.exceptions.push_back({"/editor/", {"xss"}, ""});
   Inspector insp(p);
-  EXPECT_EQ(insp.inspect(parse_raw("GET /editor/save?html=%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "benign");
+  EXPECT_EQ(insp.inspect(parse_raw("GET /editor/save?html=%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.1\r\nHost: h\r\n\r\n")).verdict,
+            "benign");
   EXPECT_EQ(insp.inspect(parse_raw("GET /other?html=%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
 }
 
@@ -148,7 +151,8 @@ std::string jwt(const std::string& header, const std::string& payload, const std
   std::string signing = b64url(header) + "." + b64url(payload);
   unsigned char mac[64];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(signing.data()), signing.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(signing.data()), signing.size(), mac,
+       &len);
   return signing + "." + b64url(std::string(reinterpret_cast<char*>(mac), len));
 }
 }  // namespace
@@ -163,7 +167,8 @@ TEST(WebInspector, CsrfOnProtectedApps) {
   Inspector insp(p);
   auto req = [](const std::string& origin, const std::string& body) {
     return parse_raw("POST /his/order/save HTTP/1.1\r\nHost: his.demo-hospital.local\r\n" + origin +
-                     "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+                     "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                     body);
   };
   auto v = insp.inspect(req("Origin: https://evil.example\r\n", "drug=1&csrf_token=abc"));
   ASSERT_EQ(v.verdict, "attack");
@@ -182,7 +187,9 @@ TEST(WebInspector, SignedCookies) {
   app.session_cookie = "JSESSIONID";
   p.apps.push_back(app);
   Inspector insp(p);
-  auto with_cookie = [&](const std::string& c) { return insp.inspect(parse_raw("GET / HTTP/1.1\r\nHost: h\r\nCookie: " + c + "\r\n\r\n"), 1800000000LL * 1000000000LL); };
+  auto with_cookie = [&](const std::string& c) {
+    return insp.inspect(parse_raw("GET / HTTP/1.1\r\nHost: h\r\nCookie: " + c + "\r\n\r\n"), 1800000000LL * 1000000000LL);
+  };
   std::string good = jwt(R"({"alg":"HS256","typ":"JWT"})", R"({"sub":"doctor01","exp":1900000000})", "s3cret");
   EXPECT_EQ(with_cookie("token=" + good).verdict, "benign");
   std::string forged = jwt(R"({"alg":"HS256","typ":"JWT"})", R"({"sub":"admin","exp":1900000000})", "guess");
@@ -232,8 +239,8 @@ TEST(Capture, ReassemblesOutOfOrderRetransmittedAndGaps) {
   r.add(seg(false, 7000, "", true));
   uint32_t s0 = isn + 1;
   r.add(seg(true, s0 + 10, std::string_view(a).substr(10)));  // early
-  r.add(seg(true, s0, std::string_view(a).substr(0, 12)));     // fills the hole, overlaps 2 bytes
-  r.add(seg(true, s0, std::string_view(a).substr(0, 12)));     // retransmission
+  r.add(seg(true, s0, std::string_view(a).substr(0, 12)));    // fills the hole, overlaps 2 bytes
+  r.add(seg(true, s0, std::string_view(a).substr(0, 12)));    // retransmission
   uint32_t s1 = s0 + static_cast<uint32_t>(a.size());
   r.add(seg(true, s1, b));
   ASSERT_EQ(got.size(), 2u);
