@@ -9,7 +9,7 @@ DATA       ?= ./data
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test test-quick deps build web fuzz bench clean
+.PHONY: run test test-quick lint deps build web fuzz bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -42,6 +42,11 @@ test: build
 # The inner loop: unit tests only (no servers, no fuzzing).
 test-quick: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j 2 -L unit
+
+# Format (clang-format), clang-tidy on the files changed since LINT_BASE (default HEAD~1) and
+# no new repeated code (scripts/duplicates.py). `make test` runs it too (CTest label lint).
+lint: build
+	@bash scripts/lint.sh $(BUILD)
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=600
 fuzz: deps
