@@ -43,7 +43,7 @@ class MySql : public SessionDecoder {
       : SessionDecoder("mysql", info, std::move(s), std::move(e), st) {
     if (info.midstream) state_ = State::kCommand;  // joined after the login: read commands from here
   }
-  ~MySql() override { closed(); }
+  ~MySql() override { MySql::closed(); }
 
   void data(int dir, std::string_view bytes, int64_t ts) override {
     if (dead_) return;
@@ -74,12 +74,21 @@ class MySql : public SessionDecoder {
       buf.erase(0, at);
   }
   void gap(int, uint64_t) override {
-    // Lost bytes: packet boundaries are lost too. Pending statements end without a result.
+    // Lost bytes: packet boundaries are lost too. Pending statements end without a result,
+    // and the loss is counted (as the PostgreSQL decoder counts it).
     flush_pending();
     resp_ = Resp::kNone;
     buf_[0].clear();
     buf_[1].clear();
     resync_ = true;
+    st_.malformed++;
+  }
+  void closed() override {
+    // A packet the connection ended inside of: counted, not silently dropped.
+    if (!done_ && !dead_ && (!buf_[0].empty() || !buf_[1].empty())) st_.malformed++;
+    buf_[0].clear();
+    buf_[1].clear();
+    SessionDecoder::closed();
   }
 
  private:
