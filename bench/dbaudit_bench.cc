@@ -208,8 +208,8 @@ int main(int argc, char** argv) {
 
   // 2. The replay, on this one thread.
   dbaudit::Policy policy;
-  if (std::string e = dbaudit::load_policy(policy_file, policy); !e.empty()) {
-    std::fprintf(stderr, "bench_dbaudit: %s\n", e.c_str());
+  if (Status e = dbaudit::load_policy(policy_file, policy); !e) {
+    std::fprintf(stderr, "bench_dbaudit: %s\n", e.error().c_str());
     return 1;
   }
   dbaudit::Auditor auditor(policy);

@@ -40,7 +40,7 @@ std::shared_ptr<const enrich::Places> load_places(const Config& cfg) {
 Result<dbaudit::Policy> load_dbaudit_policy(const Config& cfg, const std::string& override_path) {
   dbaudit::Policy p;
   std::string path = resolve_shipped(override_path.empty() ? cfg.dbaudit_policy : override_path);
-  if (std::string e = dbaudit::load_policy(path, p); !e.empty()) return Error{"dbaudit.policy: " + e};
+  if (Status e = dbaudit::load_policy(path, p); !e) return Error{"dbaudit.policy: " + e.error()};
   return p;
 }
 

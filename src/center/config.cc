@@ -110,7 +110,7 @@ Result<Config> load_config(const std::string& path) {
   if (auto wb = root["web"]) {
     w.check_keys(wb, "web", {"enabled", "min_confidence", "apps", "exceptions"});
     w.get(wb, "enabled", c.web_enabled, "web.");
-    if (std::string e = web::load_policy(wb, c.web); !e.empty()) return Error{path + ": " + e};
+    if (Status e = web::load_policy(wb, c.web); !e) return Error{path + ": " + e.error()};
   }
   if (auto db = root["dbaudit"]) {
     w.check_keys(db, "dbaudit", {"enabled", "policy", "interface", "pcap", "filter"});

@@ -39,7 +39,9 @@ static bool parse_hours(const std::string& v, int& from, int& to) {
   return from < to;
 }
 
-std::string load_policy(const std::string& path, Policy& out) {
+namespace {
+
+std::string policy_problem(const std::string& path, Policy& out) {
   const char* key = "";
   try {
     YAML::Node y = YAML::LoadFile(path);
@@ -108,6 +110,14 @@ std::string load_policy(const std::string& path, Policy& out) {
   }
   if (out.prescription_tables.empty()) return path + ": no profile names prescription tables";
   return {};
+}
+
+}  // namespace
+
+Status load_policy(const std::string& path, Policy& out) {
+  std::string e = policy_problem(path, out);
+  if (e.empty()) return {};
+  return Error{e};
 }
 
 // What of the policy one statement touches: computed once per statement, read by the

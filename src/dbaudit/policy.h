@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/strutil.h"
+#include "core/result.h"
 #include "dbaudit/protocol.h"
 
 namespace wardsec::dbaudit {
@@ -45,7 +46,7 @@ struct Policy {
 };
 
 // Loads config/dbaudit/policy.yaml (every profile merged). Error text names the file and key.
-std::string load_policy(const std::string& path, Policy& out);
+Status load_policy(const std::string& path, Policy& out);
 
 struct DbAlert {
   std::string kind;                     // tongfang, bulk_patient_read, tool_access, no_where, export, ddl, privilege, audit_off,

@@ -12,7 +12,7 @@ namespace wardsec::server {
 
 namespace {
 
-std::pair<int, std::string> err(int code, const std::string& msg) {
+Response err(int code, const std::string& msg) {
   return {code, nlohmann::json{{"error", msg}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
@@ -31,9 +31,8 @@ std::optional<int64_t> to_int(const std::string& s) {
 
 }  // namespace
 
-std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method,
-                                          const std::string& target, const std::string& body, int tz_sec,
-                                          const std::function<void(Event&&)>& record) {
+Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method, const std::string& target,
+                       const std::string& body, int tz_sec, const std::function<void(Event&&)>& record) {
   std::string path = target.substr(0, target.find('?'));
   auto p = parse_query_params(target);
   int64_t now = now_ns();

@@ -54,7 +54,7 @@ inline std::string str(const nlohmann::json& j, const char* k) {
 
 // A search's time range from the query's from/to (user time forms; default: the last 24
 // hours). "" when fine, else the message for a 400.
-std::string time_range(const Api& api, std::map<std::string, std::string>& query, search::SearchOptions& so);
+Status time_range(const Api& api, std::map<std::string, std::string>& query, search::SearchOptions& so);
 
 // A PDF or XLSX that `make` writes to a temporary file, answered as a download (503 with the
 // error when it cannot be made).

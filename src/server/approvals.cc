@@ -154,7 +154,7 @@ Result<std::string> Auth::decide(int64_t id, const Principal& who, bool approve,
       // checks, and a fresh half is drawn when it does.
       for (int i = 0; i < 20; i++) {
         second = one_time_password(8);
-        if (password_problem(opt_, rq->target, first + second).empty()) break;
+        if (check_password(opt_, rq->target, first + second)) break;
       }
     }
     if (Status s = carry_out(*rq, first + second, now); !s) {

@@ -470,7 +470,7 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
   std::string problem;
   std::string new_hash;
   if (old_ok) {
-    problem = password_problem(opt_, user, new_pw);
+    if (Status p = check_password(opt_, user, new_pw); !p) problem = p.error();
     recent.push_back(hash);
     for (const auto& h : recent)
       if (problem.empty() && verify_password(h, new_pw))

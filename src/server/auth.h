@@ -98,8 +98,9 @@ struct AuthOptions {
   int max_sessions_per_account = 20;
 };
 
-// Empty when acceptable, else the reason (Chinese first, English after " / ").
-std::string password_problem(const AuthOptions& o, std::string_view user, std::string_view pw);
+// The password policy: an error with the reason (Chinese first, English after " / ") when pw
+// is not acceptable for `user`.
+Status check_password(const AuthOptions& o, std::string_view user, std::string_view pw);
 
 // ---- accounts, sessions, tokens --------------------------------------------------------------
 

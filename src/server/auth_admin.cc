@@ -65,7 +65,7 @@ Result<std::string> Auth::create(const std::string& name, const std::string& dis
   if (!valid_name(name)) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
   std::string hash;
   if (role != Role::kCollector) {  // hashed before the lock is taken (see Auth::login)
-    if (auto p = password_problem(opt_, name, password); !p.empty()) return Error{p};
+    if (Status p = check_password(opt_, name, password); !p) return Error{p.error()};
     auto h = hash_password(password);
     if (!h) return Error{h.error()};
     hash = *h;
@@ -120,7 +120,7 @@ Status Auth::unlock(const std::string& name) {
 }
 
 Status Auth::reset_password(const std::string& name, const std::string& password, int64_t now) {
-  if (auto p = password_problem(opt_, name, password); !p.empty()) return Error{p};
+  if (Status p = check_password(opt_, name, password); !p) return p;
   auto h = hash_password(password);  // before the lock is taken (see Auth::login)
   if (!h) return Error{h.error()};
   std::lock_guard<std::mutex> g(mu_);

@@ -154,7 +154,9 @@ std::string one_time_password(size_t n) {
 
 // ---- policy ---------------------------------------------------------------------------------
 
-std::string password_problem(const AuthOptions& o, std::string_view user, std::string_view pw) {
+namespace {
+
+std::string problem_of(const AuthOptions& o, std::string_view user, std::string_view pw) {
   size_t chars = 0;  // code points, so a Chinese pass phrase counts its characters, not bytes
   bool lower = false, upper = false, digit = false, other = false;
   for (unsigned char c : pw) {
@@ -241,6 +243,14 @@ std::string password_problem(const AuthOptions& o, std::string_view user, std::s
       if (std::string why = guessable(core); !why.empty()) return "密码基于字典单词 / based on a dictionary word (" + core + ")";
   }
   return "";
+}
+
+}  // namespace
+
+Status check_password(const AuthOptions& o, std::string_view user, std::string_view pw) {
+  std::string p = problem_of(o, user, pw);
+  if (p.empty()) return {};
+  return Error{p};
 }
 
 }  // namespace wardsec::server

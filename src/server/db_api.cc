@@ -38,14 +38,14 @@ const F& f() {
 struct Filter {
   std::string user, client, table, fingerprint, kind;
   bool alerts_only = false;
-  std::string parse(std::map<std::string, std::string>& p) {
+  Status parse(std::map<std::string, std::string>& p) {
     user = p["user"], client = p["client"], table = to_lower(p["table"]), fingerprint = p["fingerprint"], kind = p["kind"];
     std::string a = p["alerts"];
-    if (!a.empty() && a != "0" && a != "1" && a != "true" && a != "false") return "alerts: 1 or 0, not '" + a + "'";
+    if (!a.empty() && a != "0" && a != "1" && a != "true" && a != "false") return Error{"alerts: 1 or 0, not '" + a + "'"};
     alerts_only = a == "1" || a == "true";
-    if (!client.empty() && !parse_ip(client)) return "client: '" + client + "' is not an IP address";
+    if (!client.empty() && !parse_ip(client)) return Error{"client: '" + client + "' is not an IP address"};
     for (const auto* s : {&user, &table, &fingerprint, &kind})
-      if (s->size() > 4096) return "a filter is longer than 4096 bytes";
+      if (s->size() > 4096) return Error{"a filter is longer than 4096 bytes"};
     return {};
   }
   bool match(const Event& ev) const {
@@ -143,9 +143,9 @@ json top(std::vector<std::pair<std::string, json>> v, const char* by, size_t n) 
 Response db_activity(Api& api, Request& r) {
   auto p = r.query;
   search::SearchOptions so;
-  if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
+  if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
   Filter flt;
-  if (std::string e = flt.parse(p); !e.empty()) return fail(400, e);
+  if (Status e = flt.parse(p); !e) return fail(400, e.error());
   const size_t kBuckets = 48;
   auto statements = search::DateHistogram::over(so.from, so.to, kBuckets, true), alerts = statements;
   search::Terms by_kind;
@@ -243,9 +243,9 @@ Response db_activity(Api& api, Request& r) {
 Response db_statements(Api& api, Request& r) {
   auto p = r.query;
   search::SearchOptions so;
-  if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
+  if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
   Filter flt;
-  if (std::string e = flt.parse(p); !e.empty()) return fail(400, e);
+  if (Status e = flt.parse(p); !e) return fail(400, e.error());
   uint64_t limit = 100, offset = 0;
   if (!p["limit"].empty() && (!parse_u64(p["limit"], limit) || limit == 0 || limit > 1000)) return fail(400, "limit: 1 to 1000");
   if (!p["offset"].empty() && (!parse_u64(p["offset"], offset) || offset > 100000)) return fail(400, "offset: 0 to 100000");

@@ -125,9 +125,8 @@ std::string error_json(std::string_view msg, long column = -1);
 
 // The alert endpoints (alerts_api.cc): status and JSON body. `record` puts an event (a state
 // change) into the store.
-std::pair<int, std::string> handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method,
-                                          const std::string& target, const std::string& body, int tz_sec,
-                                          const std::function<void(Event&&)>& record);
+Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method, const std::string& target,
+                       const std::string& body, int tz_sec, const std::function<void(Event&&)>& record);
 
 // The search endpoint's work, shared with tests: returns the HTTP status and JSON body.
 struct SearchScope {
@@ -149,7 +148,6 @@ struct SearchCounters {
   std::atomic<uint64_t> cancelled{0}, timed_out{0};
 };
 SearchCounters& search_counters();
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec,
-                                          const SearchScope& scope = {});
+Response handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope = {});
 
 }  // namespace wardsec::server

@@ -105,8 +105,8 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
     SearchScope scope;
     scope.restrict = &st_->api->not_audit;
     scope.budget_ns = 2 * kSec;
-    auto [code, body] = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec, scope);
-    if (code == 200) out += ",\"events\":" + body.substr(10, body.rfind(",\"stats\"") - 10);
+    Response found = handle_search(st_->opt.data_dir, target, st_->opt.tz_sec, scope);
+    if (found.status == 200) out += ",\"events\":" + found.body.substr(10, found.body.rfind(",\"stats\"") - 10);
     // Next time from two seconds ago: the store shows a block only once it is sealed, so a
     // window that overlaps a little catches late blocks; the page drops repeats by time+raw.
     last_event_ns_ = now - 2000000000LL;

@@ -159,10 +159,7 @@ SearchScope user_scope(Api& api, Request& r) {
   return s;
 }
 
-Response search(Api& api, Request& r) {
-  auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, user_scope(api, r));
-  return {code, std::move(body)};
-}
+Response search(Api& api, Request& r) { return handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, user_scope(api, r)); }
 
 // The audit trail: the center's own records. No input can write their dataset (guard.cc), and
 // each record says whether its signature by the instance key verifies: records from before
@@ -171,23 +168,23 @@ Response audit_trail(Api& api, Request& r) {
   SearchScope s = user_scope(api, r);
   s.restrict = &api.audit_only;
   s.annotate = [&api](const Event& ev) { return std::string(",\"wardsec.audit.verified\":") + (api.authentic(ev) ? "true" : "false"); };
-  auto [code, body] = handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, s);
-  return {code, std::move(body)};
+  return handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, s);
 }
 
 }  // namespace
 
-std::string time_range(const Api& api, std::map<std::string, std::string>& p, search::SearchOptions& so) {
+Status time_range(const Api& api, std::map<std::string, std::string>& p, search::SearchOptions& so) {
   int64_t now = now_ns();
   so.to = now;
   so.from = now - 24 * 3600 * kSec;
   for (const char* k : {"from", "to"}) {
     if (p[k].empty()) continue;
     int64_t t;
-    if (!parse_user_time(p[k], api.opt.tz_sec, t)) return std::string(k) + ": '" + p[k] + "' is not a time";
+    if (!parse_user_time(p[k], api.opt.tz_sec, t)) return Error{std::string(k) + ": '" + p[k] + "' is not a time"};
     (std::string_view(k) == "from" ? so.from : so.to) = t;
   }
-  return so.to <= so.from ? "to must be after from" : "";
+  if (so.to <= so.from) return Error{"to must be after from"};
+  return {};
 }
 
 namespace {
@@ -202,7 +199,7 @@ Response search_stats(Api& api, Request& r) {
   if (auto e = std::get<search::Query>(parsed).over_budget()) return fail(400, e->message);
   search::Query query = search::Query::all_of(std::get<search::Query>(parsed), api.not_audit);
   search::SearchOptions so;
-  if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
+  if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
   const size_t kBuckets = 60, max_scan = 200000;
   so.limit = max_scan;
   so.newest_first = true;
@@ -259,10 +256,10 @@ Response search_export(Api& api, Request& r) {
   if (r.query.find("limit") == r.query.end()) target += (target.find('?') == std::string::npos ? "?" : "&") + std::string("limit=10000");
   std::string fmt = r.query["format"].empty() ? "csv" : r.query["format"];
   if (fmt != "csv" && fmt != "json") return fail(400, "format must be csv or json");
-  auto [code, body] = handle_search(api.opt.data_dir, target, api.opt.tz_sec, user_scope(api, r));
-  api.audit(r, r.who.user, "export", code == 200, "events", "q=" + r.query["q"] + " format=" + fmt);
-  if (code != 200) return {code, body};
-  auto j = json::parse(body, nullptr, false);
+  Response found = handle_search(api.opt.data_dir, target, api.opt.tz_sec, user_scope(api, r));
+  api.audit(r, r.who.user, "export", found.status == 200, "events", "q=" + r.query["q"] + " format=" + fmt);
+  if (found.status != 200) return found;
+  auto j = json::parse(found.body, nullptr, false);
   if (fmt == "json") {
     std::string out;
     for (const auto& e : j["events"]) out += dump(e) + "\n";
@@ -298,13 +295,13 @@ Response alerts(Api& api, Request& r) {
     v.push_back(std::move(ev));
     api.pipeline.submit_events(std::move(v), nullptr, false);  // an alert record: stored, not examined again
   };
-  auto [code, out] = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
+  Response res = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
   if (r.method != "GET") {
     std::string action =
         r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add") : "alert_state";
-    api.audit(r, r.who.user, action, code < 300, r.path, r.body.substr(0, 300));
+    api.audit(r, r.who.user, action, res.status < 300, r.path, r.body.substr(0, 300));
   }
-  return {code, std::move(out)};
+  return res;
 }
 
 Response ingest(Api& api, Request& r) {

@@ -33,7 +33,7 @@ static std::string json_string_array(const std::vector<std::string>& v) {
   return out + "]";
 }
 
-std::pair<int, std::string> handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope) {
+Response handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope) {
   auto p = parse_query_params(target);
   auto parsed = search::Query::parse(p["q"], tz_sec);
   if (auto* e = std::get_if<search::QueryError>(&parsed))

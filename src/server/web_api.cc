@@ -19,7 +19,7 @@ using json = nlohmann::json;
 Response web_attacks(Api& api, Request& r) {
   auto p = r.query;
   search::SearchOptions so;
-  if (std::string e = time_range(api, p, so); !e.empty()) return fail(400, e);
+  if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
   std::string cls = p["class"];
   if (!cls.empty() &&
       std::find_if(std::begin(web::kClasses), std::end(web::kClasses), [&](const char* c) { return cls == c; }) == std::end(web::kClasses))

@@ -505,7 +505,9 @@ std::string verdict_json_fields(const Verdict& v) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string load_policy(const YAML::Node& web, Policy& out) {
+namespace {
+
+std::string policy_problem(const YAML::Node& web, Policy& out) {
   if (!web) return {};
   try {
     if (web["min_confidence"]) out.min_confidence = web["min_confidence"].as<int>();
@@ -564,6 +566,14 @@ std::string load_policy(const YAML::Node& web, Policy& out) {
     return std::string("web: ") + e.what();
   }
   return {};
+}
+
+}  // namespace
+
+Status load_policy(const YAML::Node& web, Policy& out) {
+  std::string e = policy_problem(web, out);
+  if (e.empty()) return {};
+  return Error{e};
 }
 
 }  // namespace wardsec::web

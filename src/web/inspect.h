@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/result.h"
 #include "web/request.h"
 
 namespace YAML {
@@ -73,7 +74,7 @@ struct Policy {
 };
 
 // Reads the `web:` section of wardsec.yaml (docs/web.md). Errors name the key.
-std::string load_policy(const YAML::Node& web, Policy& out);
+Status load_policy(const YAML::Node& web, Policy& out);
 
 class Inspector {
  public:

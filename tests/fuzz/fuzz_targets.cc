@@ -281,7 +281,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   server::base32_decode(rest);
-  server::password_problem(server::AuthOptions{}, "user", rest);
+  (void)server::check_password(server::AuthOptions{}, "user", rest);
 #elif defined(WARDSEC_FUZZ_TARGET_sigma_rule)
   // A rule file: never a crash, every problem a LoadError; loaded rules evaluate safely.
   auto r = detect::load_rule_text(std::string(in), "fuzz.yml");

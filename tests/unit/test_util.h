@@ -1,10 +1,13 @@
 #pragma once
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 
 #include "core/event.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
+#include "search/search.h"
 #include "enrich/db_statement.h"
 #include "enrich/web_attack.h"
 
@@ -39,7 +42,7 @@ inline Event decode_enriched(std::string line, int64_t received = kTestReceived)
   // not share cross-statement state.
   static const dbaudit::Policy policy = [] {
     dbaudit::Policy p;
-    dbaudit::load_policy(std::string(WARDSEC_SOURCE_DIR) + "/config/dbaudit/policy.yaml", p);
+    EXPECT_TRUE(dbaudit::load_policy(std::string(WARDSEC_SOURCE_DIR) + "/config/dbaudit/policy.yaml", p).ok());
     return p;
   }();
   dbaudit::Auditor auditor(policy);
@@ -60,6 +63,16 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// How many stored events in `data` match `query` (a failing search fails the test).
+inline uint64_t count_matches(const std::string& data, const std::string& query) {
+  auto q = std::get<search::Query>(search::Query::parse(query));
+  search::SearchStats st;
+  EXPECT_TRUE(search::run_search(
+                  data, q, {}, [](const Event&) { return true; }, st)
+                  .ok());
+  return st.matched;
+}
 
 inline std::string shared_dir() { return WARDSEC_SHARED_DIR; }
 inline std::string source_dir() { return WARDSEC_SOURCE_DIR; }

@@ -19,14 +19,7 @@ using namespace wardsec;
 
 namespace {
 
-uint64_t count(const std::string& data, const std::string& query) {
-  auto q = std::get<search::Query>(search::Query::parse(query));
-  search::SearchStats st;
-  EXPECT_TRUE(search::run_search(
-                  data, q, {}, [](const Event&) { return true; }, st)
-                  .ok());
-  return st.matched;
-}
+uint64_t count(const std::string& data, const std::string& query) { return test::count_matches(data, query); }
 
 Config test_config(const std::string& dir) {
   Config c;
@@ -156,7 +149,7 @@ TEST(Enrich, DatabaseAuditLinesAreParsedByTheRegistry) {
 
 TEST(Enrich, CapturedStatementsAreAnalysedOnce) {
   dbaudit::Policy policy;
-  ASSERT_EQ(dbaudit::load_policy(test::source_dir() + "/config/dbaudit/policy.yaml", policy), "");
+  ASSERT_TRUE(dbaudit::load_policy(test::source_dir() + "/config/dbaudit/policy.yaml", policy).ok());
   dbaudit::Auditor capture_auditor(policy);
   auto se = std::make_shared<dbaudit::Session>();
   se->system = "mysql";

@@ -18,7 +18,7 @@ constexpr int64_t kMonday10 = 1796004000LL * 1000000000LL;
 
 Policy policy() {
   Policy p;
-  EXPECT_EQ(load_policy(test::source_dir() + "/config/dbaudit/policy.yaml", p), "");
+  EXPECT_TRUE(load_policy(test::source_dir() + "/config/dbaudit/policy.yaml", p).ok());
   return p;
 }
 

@@ -16,14 +16,7 @@
 using namespace wardsec;
 
 namespace {
-uint64_t count(const std::string& data, const std::string& query) {
-  auto q = std::get<search::Query>(search::Query::parse(query));
-  search::SearchStats st;
-  EXPECT_TRUE(search::run_search(
-                  data, q, {}, [](const Event&) { return true; }, st)
-                  .ok());
-  return st.matched;
-}
+uint64_t count(const std::string& data, const std::string& query) { return test::count_matches(data, query); }
 }  // namespace
 
 TEST(Pipeline, AcknowledgesOnlyDurableBatches) {

@@ -37,11 +37,11 @@ TEST(Base32, Rfc4648Vectors) {
 
 TEST(Password, PolicyAndHash) {
   AuthOptions o;
-  EXPECT_NE(password_problem(o, "li", "Short1!"), "");
-  EXPECT_NE(password_problem(o, "li", "alllowercaseletters"), "");      // one class
-  EXPECT_EQ(password_problem(o, "li", "Two-Classes-Here"), "");         // upper, lower, other
-  EXPECT_NE(password_problem(o, "zhangsan", "ZhangSan-2026!"), "");     // contains the name
-  EXPECT_EQ(password_problem(o, "li", "医院信息科值班密码2026a"), "");  // Chinese counts as characters
+  EXPECT_FALSE(check_password(o, "li", "Short1!").ok());
+  EXPECT_FALSE(check_password(o, "li", "alllowercaseletters").ok());     // one class
+  EXPECT_TRUE(check_password(o, "li", "Two-Classes-Here").ok());         // upper, lower, other
+  EXPECT_FALSE(check_password(o, "zhangsan", "ZhangSan-2026!").ok());    // contains the name
+  EXPECT_TRUE(check_password(o, "li", "医院信息科值班密码2026a").ok());  // Chinese counts as characters
   auto h = hash_password("Correct-Horse-1");
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *h;
@@ -113,7 +113,7 @@ TEST_F(AuthTest, BootstrapMakesThreeAdministratorsOnce) {
   auto made = auth_->bootstrap((dir_ / "keys" / "initial.txt").string(), t0_).value();
   ASSERT_EQ(made.size(), 3u);
   EXPECT_EQ(made[0].first, "sysadmin");
-  EXPECT_EQ(password_problem(auth_->options(), made[0].first, made[0].second), "");
+  EXPECT_TRUE(check_password(auth_->options(), made[0].first, made[0].second).ok());
   EXPECT_EQ(std::filesystem::status(dir_ / "keys" / "initial.txt").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_TRUE(auth_->bootstrap((dir_ / "keys" / "initial.txt").string(), t0_)->empty());
@@ -397,9 +397,9 @@ TEST_F(AuthTest, AnOlderAccountStoreIsUpgradedAtOpen) {
 TEST_F(AuthTest, PasswordPolicyRefusesGuessablePasswords) {
   AuthOptions o;
   for (const char* bad : {"Password1!", "aaaaaaaaA1", "Qwerty12345!", "Abcd-1234-xyz", "Welcome@2026", "P@ssw0rd2026"})
-    EXPECT_NE(password_problem(o, "someone", bad), "") << bad;
+    EXPECT_FALSE(check_password(o, "someone", bad).ok()) << bad;
   for (const char* good : {"Zhiban-Pass-01", "Sys-Admin-2026!", "Li.Qiang-Pass-9", "t7#Kq9!xRm2v"})
-    EXPECT_EQ(password_problem(o, "someone", good), "") << good;
+    EXPECT_TRUE(check_password(o, "someone", good).ok()) << good;
 }
 
 // 三员: the system administrator alone grants nothing beyond collectors.
