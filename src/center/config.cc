@@ -54,7 +54,7 @@ namespace {
 struct Walker {
   std::string file;
   Status err;
-  void check_keys(const YAML::Node& n, const std::string& where, std::set<std::string> allowed) {
+  void check_keys(const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) {
     if (!n || n.IsNull() || !err.ok()) return;
     if (!n.IsMap()) {
       err = Error{file + ": '" + where + "' must be a mapping"};

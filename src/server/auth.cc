@@ -186,7 +186,7 @@ const AuthError kBadLogin{401, "用户名或密码错误 / wrong account name or
 
 using namespace detail;
 
-Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, AuthOptions opt, const std::string& key_dir) {
+Result<std::unique_ptr<Auth>> Auth::open(const std::string& path, const AuthOptions& opt, const std::string& key_dir) {
   std::unique_ptr<Auth> a(new Auth());
   a->opt_ = opt;
   Status s = sqlite::open(path, &a->db_, {kSchema});

@@ -147,7 +147,7 @@ struct AuthError {
 class Auth {
  public:
   // `key_dir`: where the key that seals the TOTP secrets lives (outside the data folder).
-  static Result<std::unique_ptr<Auth>> open(const std::string& path, AuthOptions opt, const std::string& key_dir);
+  static Result<std::unique_ptr<Auth>> open(const std::string& path, const AuthOptions& opt, const std::string& key_dir);
   ~Auth();
   const AuthOptions& options() const { return opt_; }
 

@@ -19,7 +19,7 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket> {
  public:
   LiveSocket(StatePtr st, TlsStream&& s, std::string sid) : st_(std::move(st)), ws_(std::move(s)), sid_(std::move(sid)) {}
 
-  void start(http::request<http::string_body> req) {
+  void start(const http::request<http::string_body>& req) {
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "wardsec"); }));

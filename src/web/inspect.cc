@@ -203,7 +203,9 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
   std::vector<Finding> all;
   if (now == 0) now = now_ns();
   // Protocol: what the request's framing says.
-  auto proto = [&](const char* kind, std::string frag, int conf) { all.push_back({"protocol", kind, "request", "", clip(frag), conf}); };
+  auto proto = [&](const char* kind, const std::string& frag, int conf) {
+    all.push_back({"protocol", kind, "request", "", clip(frag), conf});
+  };
   const std::string* te = r.header("Transfer-Encoding");
   if (te && r.header("Content-Length")) proto("content-length with transfer-encoding (smuggling)", *te, 90);
   if (r.header_count("Content-Length") > 1)
