@@ -63,7 +63,8 @@ TEST(Inventory, TheDemoHospitalImportsAndExportsRoundTrip) {
   EXPECT_EQ(db.inv->zones()->size(), 7u);
   EXPECT_EQ(db.inv->systems()->size(), 10u);  // the ten graded systems of DEMO-HOSPITAL.md
   int level3 = 0;
-  for (const auto& s : *db.inv->systems()) level3 += s.level == 3;
+  auto systems = db.inv->systems();  // a named Result: the loop must not outlive a temporary
+  for (const auto& s : *systems) level3 += s.level == 3;
   EXPECT_EQ(level3, 7);
   // Export, import into a fresh inventory, export again: the same text.
   Db other;

@@ -104,7 +104,7 @@ TEST(DbauditMysql, TlsIsSaidNotGuessed) {
       flow(3306), [&](Statement&& s) { r.stmts.push_back(std::move(s)); }, [&](const Session& s) { r.sessions.push_back(s); }, r.st);
   h->data(1, packet(0, std::string("\x0a", 1) + "8.0.36" + std::string(40, '\0')), 1);
   h->data(0, packet(1, le(0x800 | 0x200 | 0x8000, 4) + le(16777216, 4) + "\x21" + std::string(23, '\0')), 2);
-  h->data(0, std::string("\x16\x03\x01\x02\x00 random tls bytes", 24), 3);
+  h->data(0, std::string("\x16\x03\x01\x02\x00 random tls bytes", 22), 3);
   h->closed();
   EXPECT_TRUE(r.stmts.empty());
   ASSERT_EQ(r.sessions.size(), 1u);

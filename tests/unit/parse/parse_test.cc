@@ -208,7 +208,7 @@ TEST(Json, FlattenAndTimestamp) {
 }
 
 TEST(BadInput, NeverFailsAndKeepsRaw) {
-  auto junk = decode(std::string("\x00\x01\x02\xff\xfe binary", 14));
+  auto junk = decode(std::string("\x00\x01\x02\xff\xfe binary", 12));
   EXPECT_TRUE(junk.flags & kParseError);
   EXPECT_TRUE(junk.flags & kInvalidUtf8);
   EXPECT_FALSE(junk.raw.empty());
