@@ -28,3 +28,15 @@ export function fmtNumber(n: number | undefined): string {
 export function hoursLeft(ageHours: number): number {
   return Math.round((24 - ageHours) * 10) / 10
 }
+
+// A field of an event or a metrics map, whatever type it was stored with, as text or a number.
+export function str(e: Record<string, unknown> | undefined | null, k: string): string {
+  const v = e?.[k]
+  if (v === undefined || v === null) return ''
+  if (Array.isArray(v)) return v.join(', ')
+  return typeof v === 'object' ? JSON.stringify(v) : String(v)
+}
+export function num(e: Record<string, unknown> | undefined | null, k: string): number {
+  const v = e?.[k]
+  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !isNaN(Number(v)) ? Number(v) : 0
+}

@@ -1,9 +1,11 @@
 import { createApp } from 'vue'
+import ElementPlus from 'element-plus'
+import 'element-plus/dist/index.css'
 import App from './App.vue'
 import { router } from './router'
-import { setUnauthorizedHandler } from './api'
+import { setUnauthorizedHandler } from './api/client'
 import { setMe } from './session'
-import { locale, setLocale } from './i18n'
+import { i18n, locale, setLocale } from './i18n'
 import './style.css'
 
 setLocale(locale.value)
@@ -11,4 +13,4 @@ setUnauthorizedHandler(() => {
   setMe(null)
   if (router.currentRoute.value.path !== '/login') router.push({ path: '/login', query: { expired: '1' } })
 })
-createApp(App).use(router).mount('#app')
+createApp(App).use(ElementPlus).use(i18n).use(router).mount('#app')

@@ -1,17 +1,8 @@
 // Who is logged in: the answer of /api/v1/auth/me, shared by every page.
 import { reactive } from 'vue'
-import { get, post, setCsrf } from './api'
+import { api, setCsrf, type Schemas } from './api/client'
 
-export interface Me {
-  user: string
-  display?: string
-  role: string
-  role_zh: string
-  stage: 'password_change' | 'mfa_enroll' | 'mfa' | 'active'
-  csrf: string
-  permissions: string[]
-  idle_timeout_minutes: number
-}
+export type Me = Schemas['Me']
 
 export const session = reactive<{ me: Me | null; checked: boolean }>({ me: null, checked: false })
 
@@ -22,7 +13,7 @@ export function setMe(me: Me | null) {
 
 export async function loadMe(): Promise<Me | null> {
   try {
-    setMe(await get<Me>('/api/v1/auth/me'))
+    setMe(await api.get('/api/v1/auth/me'))
   } catch {
     setMe(null)
   }
@@ -32,14 +23,15 @@ export async function loadMe(): Promise<Me | null> {
 
 export async function logout() {
   try {
-    await post('/api/v1/auth/logout')
+    await api.post('/api/v1/auth/logout')
   } finally {
     setMe(null)
   }
 }
 
 export function can(perm: string): boolean {
-  return !!session.me && session.me.stage === 'active' && session.me.permissions.includes(perm)
+  if (!session.me || session.me.stage !== 'active') return false
+  return perm === 'self' || session.me.permissions.includes(perm)
 }
 
 // The first page a role can see.

@@ -4,18 +4,18 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 
 // The search answer names stored blocks it could not read: the page must say so, never show
 // a silently shorter result.
-vi.mock('../src/api', async (orig) => {
-  const real: any = await orig()
+vi.mock('../src/api/client', async (orig) => {
+  const real = (await orig()) as Record<string, unknown>
   return {
     ...real,
-    get: vi.fn(async (path: string) =>
+    api: { get: vi.fn(async (path: string) =>
       path.startsWith('/api/v1/search/stats')
         ? { histogram: [], facets: {}, scanned: 1, truncated: false, damaged_total: 1, damaged: [] }
         : {
             events: [{ '@timestamp': '2026-12-03T10:00:00Z', message: 'x', 'event.original': 'x' }],
             stats: { matched: 1, blocks_total: 3, blocks_read: 3, events_scanned: 1, timed_out: false, damaged_total: 1,
                      damaged: ['segment 1 block 0 (offset 64): digest mismatch: the block is damaged or was altered (wardsec verify names it)'] },
-          }),
+          }) },
   }
 })
 vi.mock('../src/components/Chart.vue', () => ({ default: { template: '<div />' } }))

@@ -1,0 +1,33 @@
+// Every page of the console, in one list: the router and the side menu are built from it, so
+// a new component's page is one line here (and its view file). Groups follow how a hospital's
+// security team thinks of its work; a group shows only when its role can open one of its pages.
+import type { Component } from 'vue'
+
+export type Group = 'situation' | 'logs' | 'db' | 'web' | 'bastion' | 'incident' | 'assets' | 'compliance' | 'system'
+export const groups: Group[] = ['situation', 'logs', 'db', 'web', 'bastion', 'incident', 'assets', 'compliance', 'system']
+
+export interface Page {
+  path: string
+  group: Group
+  title: string // i18n key
+  perm: string // the permission the page needs ('self': any logged-in account); the server checks again
+  icon: string
+  view: () => Promise<{ default: Component }>
+  bare?: boolean // full screen, without the frame (大屏)
+}
+
+export const pages: Page[] = [
+  { path: '/', group: 'situation', title: 'nav.dashboard', perm: 'dashboard.read', icon: '◉', view: () => import('./views/Dashboard.vue') },
+  { path: '/screen', group: 'situation', title: 'nav.screen', perm: 'dashboard.read', icon: '▣', view: () => import('./views/Screen.vue'), bare: true },
+  { path: '/search', group: 'logs', title: 'nav.search', perm: 'events.read', icon: '⌕', view: () => import('./views/Search.vue') },
+  { path: '/db', group: 'db', title: 'nav.db', perm: 'events.read', icon: '⛁', view: () => import('./views/Database.vue') },
+  { path: '/web', group: 'web', title: 'nav.web', perm: 'events.read', icon: '⛨', view: () => import('./views/WebAttacks.vue') },
+  { path: '/alerts', group: 'incident', title: 'nav.alerts', perm: 'alerts.read', icon: '⚠', view: () => import('./views/Alerts.vue') },
+  { path: '/assets', group: 'assets', title: 'nav.assets', perm: 'assets.read', icon: '▦', view: () => import('./views/Assets.vue') },
+  { path: '/compliance', group: 'compliance', title: 'nav.compliance', perm: 'compliance.read', icon: '✓', view: () => import('./views/Compliance.vue') },
+  { path: '/users', group: 'system', title: 'nav.users', perm: 'users.read', icon: '☺', view: () => import('./views/Users.vue') },
+  { path: '/approvals', group: 'system', title: 'nav.approvals', perm: 'users.approve', icon: '✔', view: () => import('./views/Approvals.vue') },
+  { path: '/settings', group: 'system', title: 'nav.settings', perm: 'settings.read', icon: '⚙', view: () => import('./views/Settings.vue') },
+  { path: '/audit', group: 'system', title: 'nav.audit', perm: 'audit.read', icon: '☰', view: () => import('./views/Audit.vue') },
+  { path: '/account', group: 'system', title: 'nav.account', perm: 'self', icon: '✎', view: () => import('./views/Account.vue') },
+]
