@@ -16,7 +16,7 @@ deps:
 
 # The web console (web/: Vue 3 + Vite + TypeScript + ECharts), built into web/dist, which the
 # binary serves. npm installs exactly what package-lock.json lists, when it changed.
-WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_SRC := $(shell find web/src web/public -type f -not -name schema.d.ts 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json docs/openapi.json
 web/node_modules/.package-lock.json: web/package-lock.json
 	@cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
