@@ -1,6 +1,5 @@
 import { createApp } from 'vue'
-import ElementPlus from 'element-plus'
-import 'element-plus/dist/index.css'
+import 'element-plus/theme-chalk/base.css'
 import App from './App.vue'
 import { router } from './router'
 import { setUnauthorizedHandler } from './api/client'
@@ -13,4 +12,4 @@ setUnauthorizedHandler(() => {
   setMe(null)
   if (router.currentRoute.value.path !== '/login') router.push({ path: '/login', query: { expired: '1' } })
 })
-createApp(App).use(ElementPlus).use(i18n).use(router).mount('#app')
+createApp(App).use(i18n).use(router).mount('#app')
