@@ -230,14 +230,14 @@ try {
   await page.click('a[href="/search"]')
   await page.waitForSelector('[data-test=query]')
   await page.fill('[data-test=query]', `user.name:${marker}`)
-  await page.selectOption('[data-test=range]', '15m')
+  await elSelect('range', '近 15 分钟')
   const found = await waitFor(async () => {
     await page.click('[data-test=run]')
     await sleep(700)
     // The page first shows everything (the search it runs on opening): wait for our event.
     const table = await page.$('[data-test=results]')
     if (!table || !(await table.textContent()).includes(marker)) return null
-    return await page.$$('[data-test=results] tbody tr')
+    return await page.$$('[data-test=results] tbody tr.el-table__row')
   }, 20000, 'the syslog event in the search')
   await found[0].click()
   const raw = await page.textContent('[data-test=raw]')
@@ -248,7 +248,7 @@ try {
   await page.waitForSelector('[data-test=query-error]')
   check((await page.textContent('[data-test=query-error]')).match(/\d/) && (await page.$('.q-error')) !== null, 'a query error names the column and marks it')
   await page.fill('[data-test=query]', 'event.outcome:failure')
-  await page.selectOption('[data-test=range]', '24h')
+  await elSelect('range', '近 24 小时')
   await page.click('[data-test=run]')
   await page.waitForSelector('[data-test=results]')
   await both('search')
@@ -282,7 +282,7 @@ try {
   sock2.close()
   await page.click('a[href="/web"]')
   const webRow = await waitFor(async () => {
-    await page.click('form.filters button.btn')
+    await page.click('[data-test=run]')
     await sleep(500)
     const rows = await page.$$('[data-test=web-findings] tbody tr')
     for (const r of rows) if ((await r.innerText()).includes(marker)) return r
@@ -306,7 +306,7 @@ try {
   sock3.close()
   await page.click('a[href="/db"]')
   const dbRow = await waitFor(async () => {
-    await page.click('form.filters button.btn')
+    await page.click('[data-test=run]')
     await sleep(500)
     const rows = await page.$$('[data-test=db-tongfang] tbody tr')
     for (const r of rows) if ((await r.innerText()).includes(marker)) return r
