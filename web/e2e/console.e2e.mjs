@@ -267,6 +267,23 @@ try {
   await page.click('[data-test=ack]')
   await waitFor(async () => (await page.textContent('[data-test=alert-state]')).includes('已确认'), 10000, 'the acknowledged state')
   check(true, `an alert is acknowledged (${ruleName.trim()})`)
+  // Column settings: a column hidden stays hidden after a reload (remembered by the browser).
+  const headers = async () => (await page.$$eval('[data-test=alerts] thead th', (ths) => ths.map((th) => th.textContent.trim()))).filter(Boolean)
+  await page.click('.detail-drawer .el-drawer__close-btn')
+  await page.waitForSelector('[data-test=alert-detail]', { state: 'hidden' })
+  const before = await headers()
+  await page.click('[data-test=columns]')
+  await page.click('[data-test=column-source]')
+  await page.keyboard.press('Escape')
+  await page.reload()
+  await page.waitForSelector('[data-test=alerts] thead th')
+  const after = await headers()
+  check(before.includes('来源') && !after.includes('来源') && after.length === before.length - 1, `a column hidden in the column settings stays hidden after a reload (${after.join(', ')})`)
+  await page.click('[data-test=columns]')
+  await page.click('[data-test=column-source]')
+  await page.keyboard.press('Escape')
+  await page.click('[data-test=alerts] tbody tr')
+  await page.waitForSelector('[data-test=alert-detail]')
   await both('alerts')
 
   // Web attacks: an nginx access line with an XSS payload sent over syslog shows on the page

@@ -408,4 +408,6 @@ export default {
   'screen.fullscreen': 'Full screen',
   'screen.exit': 'Exit',
   'screen.open': 'Wall screen',
+  'common.columns': 'Columns',
+  'common.columns_reset': 'Show all',
 } as Record<string, string>

@@ -409,4 +409,6 @@ export default {
   'screen.fullscreen': '全屏',
   'screen.exit': '退出大屏',
   'screen.open': '打开大屏',
+  'common.columns': '列设置',
+  'common.columns_reset': '恢复默认',
 } as Record<string, string>
