@@ -410,4 +410,7 @@ export default {
   'screen.open': 'Wall screen',
   'common.columns': 'Columns',
   'common.columns_reset': 'Show all',
+  'comp.owner_required': 'Name the person responsible',
+  'comp.due_required': 'Choose a due date',
+  'comp.plan_required': 'Describe the plan',
 } as Record<string, string>

@@ -411,4 +411,7 @@ export default {
   'screen.open': '打开大屏',
   'common.columns': '列设置',
   'common.columns_reset': '恢复默认',
+  'comp.owner_required': '请填写责任人',
+  'comp.due_required': '请选择完成期限',
+  'comp.plan_required': '请填写整改措施',
 } as Record<string, string>
