@@ -27,5 +27,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/**/*.test.ts'],
+    server: { deps: { inline: ['element-plus'] } }, // its per-component CSS imports go through vite
+    testTimeout: 60000, // a page test transforms Element Plus on first import: slow on 2 busy cores
   },
 })

@@ -462,7 +462,7 @@ try {
   check(!(await page.$('a[href="/"]')) && !(await page.$('a[href="/search"]')), 'the audit administrator sees nothing but the audit trail')
   await both('audit')
   await page.click('a[href="/account"]')
-  await page.waitForSelector('form.form-grid')
+  await page.waitForSelector('[data-test=password-form]')
   await both('account')
   await logout()
   const c = await contract.done()

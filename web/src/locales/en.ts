@@ -413,4 +413,6 @@ export default {
   'comp.owner_required': 'Name the person responsible',
   'comp.due_required': 'Choose a due date',
   'comp.plan_required': 'Describe the plan',
+  'account.old_required': 'Enter the current password',
+  'account.new_required': 'Enter the new password',
 } as Record<string, string>

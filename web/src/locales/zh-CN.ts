@@ -414,4 +414,6 @@ export default {
   'comp.owner_required': '请填写责任人',
   'comp.due_required': '请选择完成期限',
   'comp.plan_required': '请填写整改措施',
+  'account.old_required': '请输入原密码',
+  'account.new_required': '请输入新密码',
 } as Record<string, string>
