@@ -45,7 +45,7 @@ CheckResult pass(std::string why, std::vector<Evidence> ev) { return {CheckResul
 // Events of a time window, newest first, at most `limit`: the checks' one look at the store.
 Status recent(const View& v, const std::string& q, int64_t from, size_t limit, const std::function<void(const Event&)>& f) {
   auto query = search::Query::parse(q, 8 * 3600);
-  if (!std::holds_alternative<search::Query>(query)) return Error{"internal query does not parse: " + q};
+  if (!query.ok()) return Error{"internal query does not parse: " + q};
   std::error_code ec;
   if (!std::filesystem::exists(DataDir(v.data_dir).segments(), ec)) return {};  // no store yet: no events
   search::SearchOptions so;
@@ -54,7 +54,7 @@ Status recent(const View& v, const std::string& q, int64_t from, size_t limit, c
   so.newest_first = true;
   search::SearchStats st;
   Status s = search::run_search(
-      v.data_dir, std::get<search::Query>(query), so,
+      v.data_dir, query.value(), so,
       [&](const Event& ev) {
         f(ev);
         return true;

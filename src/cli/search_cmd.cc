@@ -42,7 +42,7 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
   std::string q;
   for (const auto& w : words) q += (q.empty() ? "" : " ") + w;
   auto parsed = search::Query::parse(q, cfg.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed)) {
+  if (auto* e = (parsed ? nullptr : &parsed.failure())) {
     std::fprintf(stderr, "wardsec search: query error at column %zu: %s\n  %s\n  %*s^\n", e->column, e->message.c_str(), q.c_str(),
                  static_cast<int>(e->column - 1), "");
     return 2;
@@ -65,7 +65,7 @@ int run_search(Config cfg, const std::vector<std::string>& words, const std::str
   search::SearchStats st;
   std::string out;
   Status s = search::run_search(
-      cfg.data_dir, std::get<search::Query>(parsed), so,
+      cfg.data_dir, parsed.value(), so,
       [&](const Event& ev) {
         if (count) return true;
         out = format == "json" ? search::event_to_json(ev) : table_row(ev, cfg.tz_sec);

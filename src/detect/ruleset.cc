@@ -29,9 +29,9 @@ Result<Mapping> Mapping::load(const std::string& path) {
     s.logsource = {get("product"), get("service"), get("category")};
     s.events_text = item["events"] && item["events"].IsScalar() ? item["events"].Scalar() : "";
     auto q = search::Query::parse(s.events_text);
-    if (auto* e = std::get_if<search::QueryError>(&q))
+    if (auto* e = (q ? nullptr : &q.failure()))
       return Error{where + ": events query, column " + std::to_string(e->column) + ": " + e->message};
-    s.events = std::make_shared<search::Query>(std::move(std::get<search::Query>(q)));
+    s.events = std::make_shared<search::Query>(std::move(q.value()));
     if (const YAML::Node f = item["fields"]; f && f.IsMap())
       for (const auto& kv : f) s.fields[kv.first.Scalar()] = kv.second.Scalar();
     m.entries_.push_back(std::move(s));

@@ -108,14 +108,14 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
   std::vector<std::string> other_rows;
 
   auto parsed = search::Query::parse("event.dataset:dbaudit.statement", src.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed)) return Error{"query: " + e->message};
+  if (auto* e = (parsed ? nullptr : &parsed.failure())) return Error{"query: " + e->message};
   search::SearchOptions so;
   so.from = from;
   so.to = to;
   so.limit = 50'000'000;
   search::SearchStats st;
   Status s = search::run_search(
-      src.data_dir, std::get<search::Query>(parsed), so,
+      src.data_dir, parsed.value(), so,
       [&](const Event& ev) {
         statements++;
         daily.add(ev.ts);

@@ -510,7 +510,7 @@ void describe(const Node& n, std::string& out) {
 
 }  // namespace
 
-std::variant<Query, QueryError> Query::parse(std::string_view text, int tz_sec) {
+Result<Query, QueryError> Query::parse(std::string_view text, int tz_sec) {
   auto lx = Lexer(text).run();
   if (auto* e = std::get_if<QueryError>(&lx)) return *e;
   auto pr = Parser(std::move(std::get<0>(lx)), tz_sec).run();
@@ -560,7 +560,7 @@ Query Query::all_of(const Query& a, const Query& b) {
   return q;
 }
 
-std::optional<QueryError> Query::over_budget(size_t max_terms, size_t max_wildcards) const {
+BasicStatus<QueryError> Query::within_budget(size_t max_terms, size_t max_wildcards) const {
   size_t terms = 0, wild = 0;
   cost(*root_, terms, wild);
   if (terms > max_terms)
@@ -568,7 +568,7 @@ std::optional<QueryError> Query::over_budget(size_t max_terms, size_t max_wildca
   if (wild > max_wildcards)
     return QueryError{
         1, "通配符条件过多 / the query has " + std::to_string(wild) + " wildcard terms; at most " + std::to_string(max_wildcards)};
-  return std::nullopt;
+  return {};
 }
 
 bool Query::matches(const Event& ev) const { return eval(*root_, ev); }

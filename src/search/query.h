@@ -44,7 +44,7 @@ struct QueryError {
 class Query {
  public:
   // Parses; on error, names the column. An empty query matches everything.
-  static std::variant<Query, QueryError> parse(std::string_view text, int tz_sec = 8 * 3600);
+  static Result<Query, QueryError> parse(std::string_view text, int tz_sec = 8 * 3600);
   bool matches(const Event& ev) const;
   // False only when the block certainly holds no match (bloom index and time range).
   bool may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const;
@@ -54,7 +54,7 @@ class Query {
   static Query all_of(const Query& a, const Query& b);
   // What the API lets one query cost: terms in all, and wildcard terms (each can scan every
   // token of every event). An error names the limit.
-  std::optional<QueryError> over_budget(size_t max_terms = 64, size_t max_wildcards = 8) const;
+  BasicStatus<QueryError> within_budget(size_t max_terms = 64, size_t max_wildcards = 8) const;
   std::string describe() const;
 
  private:

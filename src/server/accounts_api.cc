@@ -82,11 +82,11 @@ Response login(Api& api, Request& r) {
   std::string user = str(*j, "username"), pw = str(*j, "password");
   if (user.empty() || pw.empty()) return fail(400, "请输入账号和密码 / username and password are required");
   auto res = api.auth.login(user, pw, r.ip, now_ns());
-  if (auto* e = std::get_if<AuthError>(&res)) {
+  if (auto* e = (res ? nullptr : &res.failure())) {
     api.audit(r, user, e->status == 423 ? "login_locked" : "login", false, "", e->message);
     return fail(e->status, e->message);
   }
-  const Session& s = std::get<Session>(res);
+  const Session& s = res.value();
   api.audit(r, user, "login", true, "", std::string("password accepted; next: ") + stage_name(s.stage));
   Principal p{s.user, s.role, s.stage, s.id, s.csrf, false, {}};
   return session_cookie(ok(me_json(p, api.auth)), s.id);
@@ -103,9 +103,9 @@ Response me(Api& api, Request& r) { return ok(me_json(r.who, api.auth)); }
 // The end of a login step: audited, then the error or the session as it now stands.
 // Each finished step gets a new session id and CSRF token (a fixed or observed id from
 // before the step is worth nothing after it).
-Response step_done(Api& api, Request& r, const std::string& action, const std::optional<AuthError>& e, const std::string& target) {
-  api.audit(r, r.who.user, action, !e, target, e ? e->message : "");
-  if (e) return fail(e->status, e->message);
+Response step_done(Api& api, Request& r, const std::string& action, const AuthStatus& st, const std::string& target) {
+  api.audit(r, r.who.user, action, st.ok(), target, st.error());
+  if (!st) return fail(st.failure().status, st.error());
   auto rotated = api.auth.rotate(r.who.session_id);
   if (!rotated) return fail(401, "未登录或会话已过期 / not logged in, or the session expired");
   Principal p{rotated->user, rotated->role, rotated->stage, rotated->id, rotated->csrf, false, {}};
@@ -143,7 +143,7 @@ Response mfa_verify(Api& api, Request& r) {
   if (!j) return err;
   if (str(*j, "code").empty()) return fail(400, "请输入动态口令 / code is required");
   auto e = api.auth.verify_mfa(r.who.session_id, str(*j, "code"), now_ns());
-  return step_done(api, r, e && e->status == 423 ? "login_locked" : "login_mfa", e, "");
+  return step_done(api, r, !e && e.failure().status == 423 ? "login_locked" : "login_mfa", e, "");
 }
 
 json tokens_json(const std::vector<Auth::TokenInfo>& t) {

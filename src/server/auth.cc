@@ -339,7 +339,7 @@ bool Auth::known_source(const std::string& user, const std::string& ip) {
 // apart. The lockout starts at lockout_minutes and doubles at each repeat within a day (at
 // most 16x). It touches no session and no token: someone else's guesses end nothing of the
 // account's owner.
-std::optional<AuthError> Auth::count_failure(const std::string& user, const std::string& ip, int64_t now) {
+AuthStatus Auth::count_failure(const std::string& user, const std::string& ip, int64_t now) {
   if (failures_.size() > 50000) {  // bounded: drop entries that lock nothing
     for (auto it = failures_.begin(); it != failures_.end();)
       it = it->second.locked_until <= now && now - it->second.last > 86400 * kSec ? failures_.erase(it) : std::next(it);
@@ -359,14 +359,14 @@ std::optional<AuthError> Auth::count_failure(const std::string& user, const std:
   // Many addresses guessing one account: locked for every address it never logged in from.
   if (static_cast<int>(all.size()) >= opt_.account_lock_failures)
     (void)sqlite::Stmt(db_, "UPDATE users SET locked_until = ? WHERE name = ?").bind(1, now + window).bind(2, user).run();
-  if (++f.count < opt_.lockout_failures) return std::nullopt;
+  if (++f.count < opt_.lockout_failures) return {};
   f.count = 0;
   f.locked_until = now + window * (int64_t{1} << std::min(f.level, 4));
   f.level++;
   return kLocked;
 }
 
-std::variant<Session, AuthError> Auth::login(const std::string& user, const std::string& password, const std::string& ip, int64_t now) {
+Result<Session, AuthError> Auth::login(const std::string& user, const std::string& password, const std::string& ip, int64_t now) {
   // The password hash is checked without the lock (argon2 takes tens of milliseconds and
   // memory): a login in progress must not stall every other request, which all take mu_.
   auto read = [&](std::string& hash) {
@@ -398,7 +398,7 @@ std::variant<Session, AuthError> Auth::login(const std::string& user, const std:
   if (source_locked(user, ip, now)) return kLocked;
   if (acc && acc->locked_until > now && !known_source(user, ip)) return kLocked;
   if (!acc || acc->role == Role::kCollector || acc->disabled || !ok) {
-    if (auto e = count_failure(user, ip, now)) return *e;
+    if (AuthStatus st = count_failure(user, ip, now); !st) return st.failure();
     return kBadLogin;
   }
   failures_.erase({user, ip});
@@ -449,7 +449,7 @@ Status Auth::store_password(const std::string& name, const std::string& hash, bo
   return hi.run();
 }
 
-std::optional<AuthError> Auth::change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now) {
+AuthStatus Auth::change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now) {
   // What the hashes need is read under the lock; argon2 runs without it (see login).
   std::string user, hash;
   std::vector<std::string> recent;
@@ -488,9 +488,9 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
   Session& s = it->second;
   if (!old_ok) {
     std::string ip = s.ip;
-    if (auto e = count_failure(user, ip, now)) {
+    if (AuthStatus st = count_failure(user, ip, now); !st) {
       sessions_.erase(it);  // this session guessed: it ends, the owner's others do not
-      return e;
+      return st;
     }
     return AuthError{403, "原密码错误 / the current password is wrong"};
   }
@@ -512,7 +512,7 @@ std::optional<AuthError> Auth::change_password(const std::string& sid, const std
       activate(s, db_, now);
   }
   end_sessions_of(user, sid);  // other sessions used the old password
-  return std::nullopt;
+  return {};
 }
 
 void Auth::logout(const std::string& sid) {

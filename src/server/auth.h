@@ -143,6 +143,8 @@ struct AuthError {
   int status;           // 401, 403, 423 (locked), 429 (rate)
   std::string message;  // for the user; never says whether the account exists
 };
+// Success, or why not with the HTTP status to answer.
+using AuthStatus = BasicStatus<AuthError>;
 
 class Auth {
  public:
@@ -157,14 +159,14 @@ class Auth {
   Result<std::vector<std::pair<std::string, std::string>>> bootstrap(const std::string& file, int64_t now);
 
   // Password step. On success a session whose stage says what comes next.
-  std::variant<Session, AuthError> login(const std::string& user, const std::string& password, const std::string& ip, int64_t now);
+  Result<Session, AuthError> login(const std::string& user, const std::string& password, const std::string& ip, int64_t now);
   // The code step (stage kMfa): 6 digits from the authenticator.
-  std::optional<AuthError> verify_mfa(const std::string& sid, const std::string& code, int64_t now);
+  AuthStatus verify_mfa(const std::string& sid, const std::string& code, int64_t now);
   // Enrolment (stage kMfaEnroll): begin returns the otpauth:// URI; finish checks a code.
   Result<std::string> mfa_begin(const std::string& sid);
-  std::optional<AuthError> mfa_finish(const std::string& sid, const std::string& code, int64_t now);
+  AuthStatus mfa_finish(const std::string& sid, const std::string& code, int64_t now);
   // Own password change (stage kPasswordChange or kActive).
-  std::optional<AuthError> change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now);
+  AuthStatus change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now);
   void logout(const std::string& sid);
   // A new id and CSRF token for a session (after each login step): the old id stops working.
   std::optional<Session> rotate(const std::string& sid);
@@ -232,7 +234,7 @@ class Auth {
   void end_sessions_of(const std::string& user, const std::string& except);
   void purge_sessions(int64_t now);
   // A wrong password from `ip`: counted per account and address; the lockout, when it starts.
-  std::optional<AuthError> count_failure(const std::string& user, const std::string& ip, int64_t now);
+  AuthStatus count_failure(const std::string& user, const std::string& ip, int64_t now);
   bool source_locked(const std::string& user, const std::string& ip, int64_t now);
   bool known_source(const std::string& user, const std::string& ip);
   std::optional<std::string> totp_secret(const std::string& user);

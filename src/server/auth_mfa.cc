@@ -44,10 +44,10 @@ bool Auth::check_code(const std::string& user, const std::string& secret_b32, co
 }
 
 namespace {
-std::optional<AuthError> wrong_stage(const Session* s, Stage want) {
+AuthStatus wrong_stage(const Session* s, Stage want) {
   if (!s) return AuthError{401, "未登录或会话已过期 / not logged in, or the session expired"};
   if (s->stage != want) return AuthError{409, std::string("this step is not expected now (stage: ") + stage_name(s->stage) + ")"};
-  return std::nullopt;
+  return {};
 }
 }  // namespace
 
@@ -69,11 +69,11 @@ void activate(Session& s, sqlite3* db, int64_t now) {
 // Codes are counted on their own, per account: a correct password does not reset the count,
 // so guessing codes between fresh logins gets nowhere. Whoever reaches this step knows the
 // password, so the lock is on the account's code step.
-std::optional<AuthError> Auth::verify_mfa(const std::string& sid, const std::string& code, int64_t now) {
+AuthStatus Auth::verify_mfa(const std::string& sid, const std::string& code, int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = sessions_.find(sid);
   Session* s = it == sessions_.end() ? nullptr : &it->second;
-  if (auto e = wrong_stage(s, Stage::kMfa)) return e;
+  if (AuthStatus st = wrong_stage(s, Stage::kMfa); !st) return st;
   std::string user = s->user;
   auto acc = load(user);
   if (!acc) return AuthError{401, "未登录或会话已过期 / not logged in, or the session expired"};
@@ -100,14 +100,14 @@ std::optional<AuthError> Auth::verify_mfa(const std::string& sid, const std::str
   (void)sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0 WHERE name = ?").bind(1, user).run();  // only loosens: may fail
   activate(*s, db_, now);
   if (opt_.single_session) end_sessions_of(user, sid);
-  return std::nullopt;
+  return {};
 }
 
 Result<std::string> Auth::mfa_begin(const std::string& sid) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = sessions_.find(sid);
   Session* s = it == sessions_.end() ? nullptr : &it->second;
-  if (auto e = wrong_stage(s, Stage::kMfaEnroll)) return Error{e->message};
+  if (AuthStatus st = wrong_stage(s, Stage::kMfaEnroll); !st) return Error{st.error()};
   if (s->pending_secret.empty()) s->pending_secret = base32_encode(random_bytes(20));
   auto enc = [](const std::string& v) {
     std::string o;
@@ -126,11 +126,11 @@ Result<std::string> Auth::mfa_begin(const std::string& sid) {
          "&algorithm=SHA1&digits=6&period=30";
 }
 
-std::optional<AuthError> Auth::mfa_finish(const std::string& sid, const std::string& code, int64_t now) {
+AuthStatus Auth::mfa_finish(const std::string& sid, const std::string& code, int64_t now) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = sessions_.find(sid);
   Session* s = it == sessions_.end() ? nullptr : &it->second;
-  if (auto e = wrong_stage(s, Stage::kMfaEnroll)) return e;
+  if (AuthStatus st = wrong_stage(s, Stage::kMfaEnroll); !st) return st;
   if (s->pending_secret.empty()) return AuthError{409, "start enrolment first (GET /api/v1/auth/mfa/enroll)"};
   sqlite::Stmt z(db_, "UPDATE users SET totp_last_step = 0 WHERE name = ?");
   if (Status e = z.bind(1, s->user).run(); !e) return AuthError{500, e.error()};
@@ -141,7 +141,7 @@ std::optional<AuthError> Auth::mfa_finish(const std::string& sid, const std::str
   s->pending_secret.clear();
   activate(*s, db_, now);
   if (opt_.single_session) end_sessions_of(s->user, sid);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace wardsec::server

@@ -157,7 +157,7 @@ Response dashboard(Api& api, Request&) {
   so.newest_first = true;
   auto q = search::Query::parse("source.ip:* AND destination.ip:*", api.opt.tz_sec);
   uint64_t sampled = 0;
-  if (auto* query = std::get_if<search::Query>(&q)) {
+  if (auto* query = (q ? &q.value() : nullptr)) {
     search::SearchStats st;
     // A sample: a store that cannot be read shows fewer links here (the search page says why).
     (void)search::run_search(

@@ -110,14 +110,14 @@ struct Scan {
 };
 Status scan(Api& api, search::SearchOptions so, size_t max_scan, const std::function<bool(const Event&)>& fn, Scan& out) {
   auto parsed = search::Query::parse("event.dataset:dbaudit.statement", api.opt.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed)) return Error{"query: " + e->message};
+  if (auto* e = (parsed ? nullptr : &parsed.failure())) return Error{"query: " + e->message};
   so.limit = max_scan;
   so.newest_first = true;
   const int64_t deadline = now_ns() + 2 * kSec;
   out.oldest = so.to;
   search::SearchStats st;
   Status s = search::run_search(
-      api.opt.data_dir, std::get<search::Query>(parsed), so,
+      api.opt.data_dir, parsed.value(), so,
       [&](const Event& ev) {
         if ((out.seen & 1023) == 0 && out.seen && now_ns() > deadline) {
           out.truncated = true;

@@ -134,7 +134,7 @@ struct SearchScope {
   std::function<bool(const Event&)> accept;  // drops matches
   // Extra JSON members for a match (",\"k\":v"), appended to its object.
   std::function<std::string(const Event&)> annotate;
-  bool budgeted = false;                      // the user's query is held to Query::over_budget
+  bool budgeted = false;                      // the user's query is held to Query::within_budget
   int64_t budget_ns = 0;                      // time budget (0: none); the answer says timed_out
   const std::atomic<bool>* cancel = nullptr;  // set when the client went away
 };

@@ -35,8 +35,8 @@ Api::Api(ingest::Pipeline& p, HttpOptions& o, Auth& a)
     : pipeline(p),
       opt(o),
       auth(a),
-      not_audit(std::get<search::Query>(search::Query::parse(std::string("NOT event.dataset:") + kAuditDataset))),
-      audit_only(std::get<search::Query>(search::Query::parse(std::string("event.dataset:") + kAuditDataset))) {}
+      not_audit(search::Query::parse(std::string("NOT event.dataset:") + kAuditDataset).value()),
+      audit_only(search::Query::parse(std::string("event.dataset:") + kAuditDataset).value()) {}
 
 namespace {
 const FieldId kAuditSig = FieldRegistry::intern("wardsec.audit.signature");
@@ -194,10 +194,10 @@ namespace {
 Response search_stats(Api& api, Request& r) {
   auto p = r.query;
   auto parsed = search::Query::parse(p["q"], api.opt.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed))
+  if (auto* e = (parsed ? nullptr : &parsed.failure()))
     return {400, error_json("query error: " + e->message, static_cast<long>(e->column))};
-  if (auto e = std::get<search::Query>(parsed).over_budget()) return fail(400, e->message);
-  search::Query query = search::Query::all_of(std::get<search::Query>(parsed), api.not_audit);
+  if (auto st = parsed.value().within_budget(); !st) return fail(400, st.error());
+  search::Query query = search::Query::all_of(parsed.value(), api.not_audit);
   search::SearchOptions so;
   if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
   const size_t kBuckets = 60, max_scan = 200000;

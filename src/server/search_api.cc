@@ -36,13 +36,12 @@ static std::string json_string_array(const std::vector<std::string>& v) {
 Response handle_search(const std::string& data_dir, const std::string& target, int tz_sec, const SearchScope& scope) {
   auto p = parse_query_params(target);
   auto parsed = search::Query::parse(p["q"], tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed))
+  if (auto* e = (parsed ? nullptr : &parsed.failure()))
     return {400, error_json("query error at column " + std::to_string(e->column) + ": " + e->message, static_cast<long>(e->column))};
   if (scope.budgeted)
-    if (auto e = std::get<search::Query>(parsed).over_budget()) return {400, error_json(e->message)};
+    if (auto st = parsed.value().within_budget(); !st) return {400, error_json(st.error())};
   // The restriction is joined as a syntax tree: nothing in q can reach outside its parentheses.
-  search::Query q =
-      scope.restrict ? search::Query::all_of(std::get<search::Query>(parsed), *scope.restrict) : std::get<search::Query>(parsed);
+  search::Query q = scope.restrict ? search::Query::all_of(parsed.value(), *scope.restrict) : parsed.value();
   search::SearchOptions so;
   size_t limit = 100;
   if (!p["limit"].empty()) {

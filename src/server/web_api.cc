@@ -27,7 +27,7 @@ Response web_attacks(Api& api, Request& r) {
   std::string q = "web.attack.verdict:attack";
   if (!cls.empty()) q += " AND web.attack.classes:*" + cls + "*";
   auto parsed = search::Query::parse(q, api.opt.tz_sec);
-  if (auto* e = std::get_if<search::QueryError>(&parsed)) return fail(500, "query: " + e->message);
+  if (auto* e = (parsed ? nullptr : &parsed.failure())) return fail(500, "query: " + e->message);
   const size_t kBuckets = 48, max_scan = 100000, recent_max = 200;
   so.limit = max_scan;
   so.newest_first = true;
@@ -45,7 +45,7 @@ Response web_attacks(Api& api, Request& r) {
                        fFindings = FieldRegistry::intern("web.attack.findings");
   search::SearchStats st;
   Status s = search::run_search(
-      api.opt.data_dir, std::get<search::Query>(parsed), so,
+      api.opt.data_dir, parsed.value(), so,
       [&](const Event& ev) {
         if ((n & 1023) == 0 && n && now_ns() > deadline) {
           timed_out = true;

@@ -133,7 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
 #elif defined(WARDSEC_FUZZ_TARGET_query)
   auto q = search::Query::parse(in);
-  if (auto* good = std::get_if<search::Query>(&q)) {
+  if (auto* good = (q ? &q.value() : nullptr)) {
     Event ev;
     ev.raw = "<13>Nov 26 08:00:00 h sshd[1]: Failed password for root from 1.2.3.4 port 5 ssh2";
     static Decoder dec;

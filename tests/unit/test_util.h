@@ -66,7 +66,7 @@ class TempDir {
 
 // How many stored events in `data` match `query` (a failing search fails the test).
 inline uint64_t count_matches(const std::string& data, const std::string& query) {
-  auto q = std::get<search::Query>(search::Query::parse(query));
+  auto q = search::Query::parse(query).value();
   search::SearchStats st;
   EXPECT_TRUE(search::run_search(
                   data, q, {}, [](const Event&) { return true; }, st)

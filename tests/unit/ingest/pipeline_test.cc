@@ -100,7 +100,7 @@ TEST(Pipeline, ImportsPlainGzipAndHostileFiles) {
   EXPECT_EQ(count(o.data_dir, "\"last line without newline\""), 1u);
   // The GBK line is searchable by host and shows decoded in JSON.
   std::string json;
-  auto q = std::get<search::Query>(search::Query::parse("host.name:his-app-01"));
+  auto q = search::Query::parse("host.name:his-app-01").value();
   search::SearchStats st;
   ASSERT_TRUE(search::run_search(
                   o.data_dir, q, {},

@@ -13,16 +13,16 @@ namespace {
 
 Query q(const std::string& s) {
   auto r = Query::parse(s);
-  if (auto* e = std::get_if<QueryError>(&r)) {
+  if (auto* e = (r ? nullptr : &r.failure())) {
     ADD_FAILURE() << s << ": column " << e->column << ": " << e->message;
-    return std::get<Query>(Query::parse(""));
+    return Query::parse("").value();
   }
-  return std::get<Query>(r);
+  return r.value();
 }
 
 QueryError err(const std::string& s) {
   auto r = Query::parse(s);
-  if (auto* e = std::get_if<QueryError>(&r)) return *e;
+  if (auto* e = (r ? nullptr : &r.failure())) return *e;
   ADD_FAILURE() << "expected an error for: " << s;
   return {0, ""};
 }
@@ -103,11 +103,11 @@ TEST(Query, ErrorsNameTheColumn) {
 TEST(Query, PseudoFieldsNeverSkipBlocks) {
   // tags:, event.original: and @timestamp are not in the bloom index: they must not prune.
   for (const char* s : {"tags:_truncated", "event.original:x", "@timestamp:[now-1h TO now]"}) {
-    auto q = std::get<Query>(Query::parse(s));
+    auto q = Query::parse(s).value();
     EXPECT_TRUE(q.may_match_block("", std::numeric_limits<int64_t>::min() / 2, std::numeric_limits<int64_t>::max() / 2)) << s;
   }
   std::string bloom = wardsec::store::Bloom::build(wardsec::store::KeySet());
-  auto q = std::get<Query>(Query::parse("tags:_truncated"));
+  auto q = Query::parse("tags:_truncated").value();
   EXPECT_TRUE(q.may_match_block(bloom, 0, 0));
 }
 

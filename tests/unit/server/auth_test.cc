@@ -94,12 +94,12 @@ class AuthTest : public ::testing::Test {
   }
   // Logs in all the way (first time: change and enrol). Returns the session id.
   std::string full_login(const std::string& user, const std::string& pw, const std::string& new_pw, int64_t now) {
-    auto s = std::get<Session>(auth_->login(user, pw, "10.30.0.5", now));
+    auto s = auth_->login(user, pw, "10.30.0.5", now).value();
     EXPECT_EQ(s.stage, Stage::kPasswordChange);
-    EXPECT_FALSE(auth_->change_password(s.id, pw, new_pw, now).has_value());
+    EXPECT_TRUE(auth_->change_password(s.id, pw, new_pw, now).ok());
     auto uri = auth_->mfa_begin(s.id).value();
     secret_ = secret_of(uri);
-    EXPECT_FALSE(auth_->mfa_finish(s.id, totp_code(secret_, now / kSec / 30), now).has_value());
+    EXPECT_TRUE(auth_->mfa_finish(s.id, totp_code(secret_, now / kSec / 30), now).ok());
     EXPECT_EQ(auth_->session(s.id, now)->stage, Stage::kActive);
     return s.id;
   }
@@ -125,43 +125,43 @@ TEST_F(AuthTest, LoginSequenceAndReplay) {
   std::string sid = full_login("li.qiang", "First-Pass-001", "Second-Pass-002", t0_);
   // Next time: password, then a code; the enrolment's code cannot be replayed.
   int64_t t1 = t0_ + 10 * kSec;
-  auto s = std::get<Session>(auth_->login("li.qiang", "Second-Pass-002", "10.30.0.5", t1));
+  auto s = auth_->login("li.qiang", "Second-Pass-002", "10.30.0.5", t1).value();
   EXPECT_EQ(s.stage, Stage::kMfa);
-  EXPECT_EQ(auth_->verify_mfa(s.id, totp_code(secret_, t0_ / kSec / 30), t1)->status, 401);
-  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, t1 / kSec / 30 + 1), t1).has_value());
+  EXPECT_EQ(auth_->verify_mfa(s.id, totp_code(secret_, t0_ / kSec / 30), t1).failure().status, 401);
+  EXPECT_TRUE(auth_->verify_mfa(s.id, totp_code(secret_, t1 / kSec / 30 + 1), t1).ok());
   EXPECT_EQ(auth_->session(s.id, t1)->stage, Stage::kActive);
   // The old password is in the history; the account name may not be in the password.
-  EXPECT_EQ(auth_->change_password(s.id, "Second-Pass-002", "First-Pass-001", t1)->status, 400);
-  EXPECT_EQ(auth_->change_password(s.id, "Second-Pass-002", "Li.Qiang-Pass-9", t1)->status, 400);
+  EXPECT_EQ(auth_->change_password(s.id, "Second-Pass-002", "First-Pass-001", t1).failure().status, 400);
+  EXPECT_EQ(auth_->change_password(s.id, "Second-Pass-002", "Li.Qiang-Pass-9", t1).failure().status, 400);
   // A changed password ends the account's other sessions.
-  EXPECT_FALSE(auth_->change_password(s.id, "Second-Pass-002", "Third-Pass-0003", t1).has_value());
+  EXPECT_TRUE(auth_->change_password(s.id, "Second-Pass-002", "Third-Pass-0003", t1).ok());
   EXPECT_FALSE(auth_->session(sid, t1).has_value());
   EXPECT_TRUE(auth_->session(s.id, t1).has_value());
 }
 
 TEST_F(AuthTest, LockoutAfterFiveFailures) {
   ASSERT_TRUE(auth_->create("wang", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
-  for (int i = 0; i < 4; i++) EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "nope", "1.2.3.4", t0_)).status, 401);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "nope", "1.2.3.4", t0_)).status, 423);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + kSec)).status, 423);
+  for (int i = 0; i < 4; i++) EXPECT_EQ(auth_->login("wang", "nope", "1.2.3.4", t0_).failure().status, 401);
+  EXPECT_EQ(auth_->login("wang", "nope", "1.2.3.4", t0_).failure().status, 423);
+  EXPECT_EQ(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + kSec).failure().status, 423);
   // After the lockout time (30 minutes) the password works again.
-  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 31 * 60 * kSec)));
+  EXPECT_TRUE(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 31 * 60 * kSec).ok());
   // An administrator's unlock ends it early.
-  for (int i = 0; i < 5; i++) auth_->login("wang", "nope", "1.2.3.4", t0_ + 32 * 60 * kSec);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec)).status, 423);
+  for (int i = 0; i < 5; i++) EXPECT_FALSE(auth_->login("wang", "nope", "1.2.3.4", t0_ + 32 * 60 * kSec).ok());
+  EXPECT_EQ(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec).failure().status, 423);
   ASSERT_TRUE(auth_->unlock("wang").ok());
-  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec)));
+  EXPECT_TRUE(auth_->login("wang", "First-Pass-001", "1.2.3.4", t0_ + 33 * 60 * kSec).ok());
   // Unknown accounts and wrong passwords get the same answer.
-  EXPECT_EQ(std::get<AuthError>(auth_->login("nobody", "x", "1.2.3.4", t0_)).message,
-            std::get<AuthError>(auth_->login("wang", "x", "1.2.3.4", t0_ + 34 * 60 * kSec)).message);
+  EXPECT_EQ(auth_->login("nobody", "x", "1.2.3.4", t0_).failure().message,
+            auth_->login("wang", "x", "1.2.3.4", t0_ + 34 * 60 * kSec).failure().message);
 }
 
 TEST_F(AuthTest, WrongCodesCountTowardsLockout) {
   ASSERT_TRUE(auth_->create("zhao", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
   full_login("zhao", "First-Pass-001", "Second-Pass-002", t0_);
-  auto s = std::get<Session>(auth_->login("zhao", "Second-Pass-002", "1.2.3.4", t0_ + kSec));
-  for (int i = 0; i < 4; i++) EXPECT_EQ(auth_->verify_mfa(s.id, "000000", t0_ + kSec)->status, 401);
-  EXPECT_EQ(auth_->verify_mfa(s.id, "000000", t0_ + kSec)->status, 423);
+  auto s = auth_->login("zhao", "Second-Pass-002", "1.2.3.4", t0_ + kSec).value();
+  for (int i = 0; i < 4; i++) EXPECT_EQ(auth_->verify_mfa(s.id, "000000", t0_ + kSec).failure().status, 401);
+  EXPECT_EQ(auth_->verify_mfa(s.id, "000000", t0_ + kSec).failure().status, 423);
   EXPECT_FALSE(auth_->session(s.id, t0_ + kSec).has_value());  // the lockout ends the half-open session
 }
 
@@ -183,7 +183,7 @@ TEST_F(AuthTest, IdleAndAbsoluteTimeouts) {
 TEST_F(AuthTest, ExpiredPasswordMustChange) {
   ASSERT_TRUE(auth_->create("zhou", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
   full_login("zhou", "First-Pass-001", "Second-Pass-002", t0_);
-  auto s = std::get<Session>(auth_->login("zhou", "Second-Pass-002", "1.2.3.4", t0_ + 91LL * 86400 * kSec));
+  auto s = auth_->login("zhou", "Second-Pass-002", "1.2.3.4", t0_ + 91LL * 86400 * kSec).value();
   EXPECT_EQ(s.stage, Stage::kPasswordChange);
 }
 
@@ -194,8 +194,8 @@ TEST_F(AuthTest, SingleSessionOption) {
   open(o);
   ASSERT_TRUE(auth_->create("wu", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
   std::string first = full_login("wu", "First-Pass-001", "Second-Pass-002", t0_);
-  auto s = std::get<Session>(auth_->login("wu", "Second-Pass-002", "1.2.3.4", t0_ + kSec));
-  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, t0_ / kSec / 30 + 1), t0_ + kSec).has_value());
+  auto s = auth_->login("wu", "Second-Pass-002", "1.2.3.4", t0_ + kSec).value();
+  EXPECT_TRUE(auth_->verify_mfa(s.id, totp_code(secret_, t0_ / kSec / 30 + 1), t0_ + kSec).ok());
   EXPECT_FALSE(auth_->session(first, t0_ + kSec).has_value());
   EXPECT_TRUE(auth_->session(s.id, t0_ + kSec).has_value());
 }
@@ -204,10 +204,10 @@ TEST_F(AuthTest, RateLimitPerAddress) {
   AuthOptions o;
   o.login_rate_per_minute = 3;
   open(o);
-  for (int i = 0; i < 3; i++) EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.9", t0_)).status, 401);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.9", t0_)).status, 429);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.8", t0_)).status, 401);  // another address
-  EXPECT_EQ(std::get<AuthError>(auth_->login("x", "y", "9.9.9.9", t0_ + 61 * kSec)).status, 401);
+  for (int i = 0; i < 3; i++) EXPECT_EQ(auth_->login("x", "y", "9.9.9.9", t0_).failure().status, 401);
+  EXPECT_EQ(auth_->login("x", "y", "9.9.9.9", t0_).failure().status, 429);
+  EXPECT_EQ(auth_->login("x", "y", "9.9.9.8", t0_).failure().status, 401);  // another address
+  EXPECT_EQ(auth_->login("x", "y", "9.9.9.9", t0_ + 61 * kSec).failure().status, 401);
 }
 
 TEST_F(AuthTest, TokensAndCollectors) {
@@ -219,7 +219,7 @@ TEST_F(AuthTest, TokensAndCollectors) {
   EXPECT_TRUE(p->token);
   EXPECT_FALSE(auth_->token(tok + "x", t0_).has_value());
   // A collector never logs in with a password, whatever it sends.
-  EXPECT_EQ(std::get<AuthError>(auth_->login("syslog-gw", "", "1.2.3.4", t0_)).status, 401);
+  EXPECT_EQ(auth_->login("syslog-gw", "", "1.2.3.4", t0_).failure().status, 401);
   EXPECT_FALSE(auth_->update("syslog-gw", std::nullopt, Role::kSecAdmin, std::nullopt).ok());
   // A disabled account's tokens stop working; revoked ones too.
   ASSERT_TRUE(auth_->create("script", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
@@ -245,27 +245,27 @@ TEST_F(AuthTest, LockoutCannotBeTurnedAgainstTheOwner) {
   for (int i = 0; i < 6; i++) {
     auto a = auth_->login("admin2", "guess" + std::to_string(i), "203.0.113.9", t0_ + kSec);
     auto b = auth_->login("no-such-admin", "guess" + std::to_string(i), "203.0.113.9", t0_ + kSec);
-    known.push_back(std::get<AuthError>(a).status);
-    unknown.push_back(std::get<AuthError>(b).status);
-    EXPECT_EQ(std::get<AuthError>(a).message, std::get<AuthError>(b).message);
+    known.push_back(a.failure().status);
+    unknown.push_back(b.failure().status);
+    EXPECT_EQ(a.failure().message, b.failure().message);
   }
   EXPECT_EQ(known, (std::vector<int>{401, 401, 401, 401, 423, 423}));
   EXPECT_EQ(known, unknown);                                     // no account enumeration
   EXPECT_TRUE(auth_->session(sid, t0_ + 2 * kSec).has_value());  // the owner's session lives on
   EXPECT_TRUE(auth_->token(tok, t0_ + 2 * kSec).has_value());    // and the token works
-  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("admin2", "Second-Pass-002", "10.30.0.5", t0_ + 3 * kSec)));
+  EXPECT_TRUE(auth_->login("admin2", "Second-Pass-002", "10.30.0.5", t0_ + 3 * kSec).ok());
   // The attacker's lockout doubles on repeat: 30 minutes, then 60.
-  for (int i = 0; i < 5; i++) auth_->login("admin2", "again", "203.0.113.9", t0_ + 31 * 60 * kSec);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("admin2", "Second-Pass-002", "203.0.113.9", t0_ + 80 * 60 * kSec)).status, 423);
-  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("admin2", "Second-Pass-002", "203.0.113.9", t0_ + 92 * 60 * kSec)));
+  for (int i = 0; i < 5; i++) EXPECT_FALSE(auth_->login("admin2", "again", "203.0.113.9", t0_ + 31 * 60 * kSec).ok());
+  EXPECT_EQ(auth_->login("admin2", "Second-Pass-002", "203.0.113.9", t0_ + 80 * 60 * kSec).failure().status, 423);
+  EXPECT_TRUE(auth_->login("admin2", "Second-Pass-002", "203.0.113.9", t0_ + 92 * 60 * kSec).ok());
 }
 
 TEST_F(AuthTest, ManyAddressesLockOnlyUnknownAddresses) {
   ASSERT_TRUE(auth_->create("li", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
   full_login("li", "First-Pass-001", "Second-Pass-002", t0_);  // known address 10.30.0.5
-  for (int i = 0; i < 25; i++) auth_->login("li", "x", "198.51.100." + std::to_string(i), t0_ + kSec);
-  EXPECT_EQ(std::get<AuthError>(auth_->login("li", "Second-Pass-002", "198.51.100.200", t0_ + 2 * kSec)).status, 423);
-  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("li", "Second-Pass-002", "10.30.0.5", t0_ + 2 * kSec)));
+  for (int i = 0; i < 25; i++) EXPECT_FALSE(auth_->login("li", "x", "198.51.100." + std::to_string(i), t0_ + kSec).ok());
+  EXPECT_EQ(auth_->login("li", "Second-Pass-002", "198.51.100.200", t0_ + 2 * kSec).failure().status, 423);
+  EXPECT_TRUE(auth_->login("li", "Second-Pass-002", "10.30.0.5", t0_ + 2 * kSec).ok());
 }
 
 // Codes are counted on their own: logging in again with the right password does not reset
@@ -275,12 +275,12 @@ TEST_F(AuthTest, CodeFailuresSurviveFreshLogins) {
   full_login("qian", "First-Pass-001", "Second-Pass-002", t0_);
   int last = 0;
   for (int round = 0; round < 5; round++) {
-    auto s = std::get<Session>(auth_->login("qian", "Second-Pass-002", "10.30.0.5", t0_ + kSec));
-    last = auth_->verify_mfa(s.id, "000000", t0_ + kSec)->status;
+    auto s = auth_->login("qian", "Second-Pass-002", "10.30.0.5", t0_ + kSec).value();
+    last = auth_->verify_mfa(s.id, "000000", t0_ + kSec).failure().status;
   }
   EXPECT_EQ(last, 423);
-  auto s = std::get<Session>(auth_->login("qian", "Second-Pass-002", "10.30.0.5", t0_ + 2 * kSec));
-  EXPECT_EQ(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 2 * kSec) / kSec / 30), t0_ + 2 * kSec)->status, 423);
+  auto s = auth_->login("qian", "Second-Pass-002", "10.30.0.5", t0_ + 2 * kSec).value();
+  EXPECT_EQ(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 2 * kSec) / kSec / 30), t0_ + 2 * kSec).failure().status, 423);
 }
 
 TEST_F(AuthTest, ExpiredSessionsArePurged) {
@@ -288,11 +288,11 @@ TEST_F(AuthTest, ExpiredSessionsArePurged) {
   AuthOptions o;
   o.login_rate_per_minute = 1000000;
   open(o);
-  for (int i = 0; i < 30; i++) auth_->login("sun", "First-Pass-001", "10.0.0.1", t0_ + i * kSec);
+  for (int i = 0; i < 30; i++) EXPECT_TRUE(auth_->login("sun", "First-Pass-001", "10.0.0.1", t0_ + i * kSec).ok());
   // Each login above left a half-open session: one account holds at most 20.
   EXPECT_LE(auth_->session_count(), 20u);
   // Half-open sessions expire after 10 minutes and are purged at the next login.
-  EXPECT_TRUE(std::holds_alternative<Session>(auth_->login("sun", "First-Pass-001", "10.0.0.1", t0_ + 11 * 60 * kSec)));
+  EXPECT_TRUE(auth_->login("sun", "First-Pass-001", "10.0.0.1", t0_ + 11 * 60 * kSec).ok());
   EXPECT_EQ(auth_->session_count(), 1u);
 }
 
@@ -326,8 +326,8 @@ TEST_F(AuthTest, TotpSecretsAreSealedAtRest) {
   AuthOptions o;
   o.login_rate_per_minute = 1000;
   open(o);  // and still verify
-  auto s = std::get<Session>(auth_->login("wu", "Second-Pass-002", "10.30.0.5", t0_ + 60 * kSec));
-  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).has_value());
+  auto s = auth_->login("wu", "Second-Pass-002", "10.30.0.5", t0_ + 60 * kSec).value();
+  EXPECT_TRUE(auth_->verify_mfa(s.id, totp_code(secret_, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).ok());
 }
 
 // An account store written by the version before scopes, expiry and sealed seeds: tokens keep
@@ -389,9 +389,9 @@ TEST_F(AuthTest, AnOlderAccountStoreIsUpgradedAtOpen) {
   bytes += std::string((std::istreambuf_iterator<char>(w)), {});
   EXPECT_EQ(bytes.find(b32), std::string::npos);  // sealed, and the clear value overwritten (secure_delete)
   open(o);
-  auto s = std::get<Session>(auth_->login("old", "Second-Pass-002", "10.0.0.1", t0_ + 60 * kSec));
+  auto s = auth_->login("old", "Second-Pass-002", "10.0.0.1", t0_ + 60 * kSec).value();
   EXPECT_EQ(s.stage, Stage::kMfa);
-  EXPECT_FALSE(auth_->verify_mfa(s.id, totp_code(seed, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).has_value());
+  EXPECT_TRUE(auth_->verify_mfa(s.id, totp_code(seed, (t0_ + 60 * kSec) / kSec / 30), t0_ + 60 * kSec).ok());
 }
 
 TEST_F(AuthTest, PasswordPolicyRefusesGuessablePasswords) {
@@ -428,10 +428,10 @@ TEST_F(AuthTest, DualControlOfAccounts) {
   EXPECT_EQ(second.size(), 8u);
   EXPECT_FALSE(auth_->decide(rq.first.id, sec, true, t0_).ok());  // once
   auto s = auth_->login("aud3", rq.second, "10.0.0.9", t0_);
-  EXPECT_TRUE(std::holds_alternative<AuthError>(s));  // half a password is no password
+  EXPECT_TRUE(!s.ok());  // half a password is no password
   auto full = auth_->login("aud3", rq.second + second, "10.0.0.9", t0_);
-  ASSERT_TRUE(std::holds_alternative<Session>(full));
-  EXPECT_EQ(std::get<Session>(full).stage, Stage::kPasswordChange);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full.value().stage, Stage::kPasswordChange);
   // A change to a security administrator: not by that security administrator; by the audit
   // administrator.
   auto r2 = auth_->request_change("sys2", "reset_password", "sec2", "", std::nullopt, false, t0_).value();
@@ -460,9 +460,9 @@ TEST_F(AuthTest, AdministrationRules) {
   // A reset password must be changed; a reset authenticator must be enrolled again.
   ASSERT_TRUE(auth_->reset_password("ok", "Reset-Pass-0001", t0_).ok());
   ASSERT_TRUE(auth_->reset_mfa("ok").ok());
-  auto s = std::get<Session>(auth_->login("ok", "Reset-Pass-0001", "1.2.3.4", t0_));
+  auto s = auth_->login("ok", "Reset-Pass-0001", "1.2.3.4", t0_).value();
   EXPECT_EQ(s.stage, Stage::kPasswordChange);
-  EXPECT_FALSE(auth_->change_password(s.id, "Reset-Pass-0001", "Fourth-Pass-004", t0_).has_value());
+  EXPECT_TRUE(auth_->change_password(s.id, "Reset-Pass-0001", "Fourth-Pass-004", t0_).ok());
   EXPECT_EQ(auth_->session(s.id, t0_)->stage, Stage::kMfaEnroll);
   ASSERT_TRUE(auth_->remove("ok").ok());
   EXPECT_FALSE(auth_->account("ok").ok());

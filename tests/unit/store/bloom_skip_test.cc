@@ -28,7 +28,7 @@ TEST(BlockIndex, SelectiveQueryOverAMillionEventsReadsUnderFivePercent) {
   }
   ASSERT_TRUE((*w)->close().ok());
   for (const char* query : {"source.ip:198.51.100.77", "user.name:mallory", "mallory", "user.name:mallory AND event.outcome:failure"}) {
-    auto q = std::get<search::Query>(search::Query::parse(query));
+    auto q = search::Query::parse(query).value();
     search::SearchStats st;
     ASSERT_TRUE(search::run_search(
                     o.data_dir, q, {}, [](const Event&) { return true; }, st)
