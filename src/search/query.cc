@@ -234,7 +234,7 @@ class Parser {
   bool is_time_field(const std::string& f) const { return f == "@timestamp" || f == "event.received"; }
 
   // Normalizes a bound: times to ns, numbers as they are.
-  bool bound(const std::string& field, std::string v, std::string& out, size_t col) {
+  bool bound(const std::string& field, const std::string& v, std::string& out, size_t col) {
     if (v == "*") {
       out.clear();
       return true;
@@ -277,7 +277,7 @@ class Parser {
         return n;
       return n;
     }
-    std::string v = raw;
+    const std::string& v = raw;
     if (kind == Tok::kWord) {
       for (std::string_view op : {">=", "<=", ">", "<"}) {
         if (starts_with(v, op)) {
