@@ -21,6 +21,9 @@ PKGS=(
   mariadb-server mariadb-client postgresql
   # the console's browser tests (Chromium driven by playwright-core) and CJK fonts for its screenshots
   chromium fonts-noto-cjk
+  # the bastion: libssh for its SSH server and its logins to targets; OpenSSH's sshd as the real
+  # target and its ssh/sftp/scp clients as the operator in the tests (expect drives them)
+  libssh-dev openssh-server openssh-client expect
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
   poppler-utils
 )

@@ -11,6 +11,8 @@
 #include "alert/center_health.h"
 #include "alert/detector.h"
 #include "alert/outputs.h"
+#include "bastion/service.h"
+#include "bastion/ssh_server.h"
 #include "compliance/inventory.h"
 #include "core/perms.h"
 #include "core/timeutil.h"
@@ -111,10 +113,43 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     conf.http.places = c->places_;
     Center* self = c.get();
     conf.http.extra_metrics = [self] { return self->metrics_json(); };
+    if (Status b = c->open_bastion(); !b) return Error{b.error()};
     c->inputs_ = std::make_unique<ingest::Inputs>(c->net_->io, *c->pipeline_, conf.inputs);
     c->http_ = std::make_unique<server::HttpServer>(c->net_->io, *c->pipeline_, conf.http);
   }
   return c;
+}
+
+// The bastion, when bastion.listen is set: its record and rules, and the SSH server bound now
+// (so the console can show the port); it starts serving with the console, whose accounts it uses.
+Status Center::open_bastion() {
+  if (cfg_.bastion.listen.empty()) return {};
+  store::StoreWriter* wr = writer_.get();
+  ingest::Pipeline* pl = pipeline_.get();
+  // Bastion facts are the center's own records: signed by the instance key, waiting for room
+  // in the queue rather than dropped (as the audit trail).
+  auto emit = [wr, pl](Event&& ev) {
+    static const FieldId sig = FieldRegistry::intern("wardsec.bastion.signature"), key = FieldRegistry::intern("wardsec.bastion.key");
+    if (auto s = wr->key().sign(ev.raw)) {
+      static const char* d = "0123456789abcdef";
+      std::string hex;
+      for (unsigned char ch : *s) hex += std::string{d[ch >> 4], d[ch & 15]};
+      ev.set(sig, hex);
+      ev.set(key, wr->key().fingerprint());
+    }
+    std::vector<Event> v;
+    v.push_back(std::move(ev));
+    pl->submit_events(std::move(v), nullptr);
+  };
+  auto svc = bastion::Service::open(cfg_.bastion, cfg_.data_dir, cfg_.store.key_dir, nullptr, emit);
+  if (!svc) return Error{svc.error()};
+  bastion_ = std::move(*svc);
+  auto ssh = bastion::SshServer::open(*bastion_);
+  if (!ssh) return Error{ssh.error()};
+  ssh_ = std::move(*ssh);
+  cfg_.http.bastion = bastion_.get();
+  cfg_.http.bastion_port = ssh_->port();
+  return {};
 }
 
 Status Center::open_detection() {
@@ -242,6 +277,10 @@ Status Center::start() {
   if (!net_) return {};
   Status s = inputs_->start();
   if (s) s = http_->start();
+  if (s && ssh_) {
+    bastion_->set_auth(http_->auth());
+    s = ssh_->start();
+  }
   return s;
 }
 
@@ -268,6 +307,7 @@ void Center::stop() {
   if (stopped_) return;
   stopped_ = true;
   stop_ = true;
+  if (ssh_) ssh_->stop();  // sessions end (recordings closed, end events stored) while the pipeline runs
   if (net_ && !net_->io.stopped()) {
     if (inputs_) inputs_->stop();
     if (http_) http_->stop();

@@ -32,6 +32,10 @@ class Outputs;
 namespace wardsec::server {
 class HttpServer;
 }
+namespace wardsec::bastion {
+class Service;
+class SshServer;
+}  // namespace wardsec::bastion
 namespace wardsec::center {
 
 // Zones (configuration, then the inventory in <data>/compliance.db) and the inventory's assets.
@@ -77,6 +81,8 @@ class Center {
   alert::Detector* detector() { return detector_.get(); }
   ingest::Inputs* inputs() { return inputs_.get(); }
   server::HttpServer* http() { return http_.get(); }
+  bastion::Service* bastion() { return bastion_.get(); }
+  bastion::SshServer* bastion_ssh() { return ssh_.get(); }
   const std::vector<std::string_view> stage_names() const { return stages_->names(); }
 
  private:
@@ -104,6 +110,9 @@ class Center {
   std::unique_ptr<Net> net_;
   std::unique_ptr<ingest::Inputs> inputs_;
   std::unique_ptr<server::HttpServer> http_;
+  std::unique_ptr<bastion::Service> bastion_;
+  std::unique_ptr<bastion::SshServer> ssh_;
+  Status open_bastion();
   std::vector<std::thread> feeders_;
 };
 

@@ -46,6 +46,8 @@ void Config::finalize() {
   http.organization = organization;
   http.scoring_file = resolve_shipped("catalog/scoring.yaml");
   pipeline.parse.tz_sec = tz_sec;
+  bastion.groups = resolve_shipped(bastion.groups);
+  bastion.tz_sec = tz_sec;
   pipeline.retention_ns = static_cast<int64_t>(retention_days) * 86400LL * 1000000000LL;
 }
 
@@ -101,7 +103,7 @@ Result<Config> load_config(const std::string& path) {
   Walker w{path, {}};
   w.check_keys(root, "",
                {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web",
-                "proxy", "dbaudit"});
+                "proxy", "dbaudit", "bastion"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   std::string tz;
@@ -120,6 +122,24 @@ Result<Config> load_config(const std::string& path) {
     w.get(db, "pcap", c.dbaudit_pcap, "dbaudit.");
     w.get(db, "filter", c.dbaudit_filter, "dbaudit.");
     if (!c.dbaudit_interface.empty() && !c.dbaudit_pcap.empty()) return Error{path + ": dbaudit: name interface or pcap, not both"};
+  }
+  if (auto bh = root["bastion"]) {
+    w.check_keys(bh, "bastion",
+                 {"listen", "groups", "review_timeout_seconds", "max_sessions", "login_timeout_seconds", "idle_timeout_minutes",
+                  "connect_timeout_seconds", "known_hosts"});
+    auto& b = c.bastion;
+    w.get(bh, "listen", b.listen, "bastion.");
+    w.get(bh, "groups", b.groups, "bastion.");
+    w.get(bh, "review_timeout_seconds", b.review_timeout_sec, "bastion.");
+    w.get(bh, "max_sessions", b.max_sessions, "bastion.");
+    w.get(bh, "login_timeout_seconds", b.login_timeout_sec, "bastion.");
+    w.get(bh, "idle_timeout_minutes", b.idle_timeout_min, "bastion.");
+    w.get(bh, "connect_timeout_seconds", b.connect_timeout_sec, "bastion.");
+    w.get(bh, "known_hosts", b.target_known_hosts, "bastion.");
+    if (b.review_timeout_sec < 10 || b.review_timeout_sec > 86400 || b.max_sessions < 1 || b.login_timeout_sec < 5 ||
+        b.idle_timeout_min < 0 || b.connect_timeout_sec < 1)
+      return Error{path + ": bastion: review_timeout_seconds 10-86400, max_sessions >= 1, login_timeout_seconds >= 5, "
+                          "idle_timeout_minutes >= 0, connect_timeout_seconds >= 1"};
   }
   if (auto px = root["proxy"]) {
     w.check_keys(px, "proxy",

@@ -6,6 +6,7 @@
 
 #include "core/result.h"
 #include "alert/detector.h"
+#include "bastion/service.h"
 #include "enrich/places.h"
 #include "alert/outputs.h"
 #include "ingest/net.h"
@@ -45,6 +46,8 @@ struct Config {
   std::string dbaudit_interface, dbaudit_pcap, dbaudit_filter;
   // `wardsec proxy` (docs/web.md); its policy is `web` above.
   proxy::Options proxy;
+  // The bastion host (docs/bastion.md): on when bastion.listen is set.
+  bastion::Options bastion;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

@@ -14,6 +14,10 @@ class DataDir {
   std::string compliance_db() const { return root_ + "/compliance.db"; }
   std::string alerts_db() const { return root_ + "/alerts.db"; }
   std::string accounts_db() const { return root_ + "/accounts.db"; }
+  // The bastion: host accounts (credentials sealed), authorizations, command rules, sessions,
+  // commands and approvals; the session recordings (asciicast v2) beside it.
+  std::string bastion_db() const { return root_ + "/bastion.db"; }
+  std::string recordings() const { return root_ + "/recordings"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

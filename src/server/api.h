@@ -71,5 +71,7 @@ void add_db_routes(std::vector<Route>& t, Api* api);
 // The dashboard (dashboard_api.cc) and the inventory (inventory_api.cc).
 void add_dashboard_routes(std::vector<Route>& t, Api* api);
 void add_inventory_routes(std::vector<Route>& t, Api* api);
+// The bastion (bastion_api.cc, bastion_api2.cc).
+void add_bastion_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

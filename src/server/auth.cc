@@ -36,21 +36,24 @@ const std::vector<RoleInfo>& role_table() {
       {Role::kSysAdmin,
        "sysadmin",
        "系统管理员",
-       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead}},
+       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kBastionAccounts}},
       {Role::kSecAdmin,
        "secadmin",
        "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead, Perm::kAssetsWrite,
-        Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove}},
+        Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove, Perm::kBastionWrite, Perm::kBastionRead}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
-      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove}},
+      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove, Perm::kBastionRead}},
       {Role::kReadOnly,
        "readonly",
        "只读用户",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead, Perm::kSystemRead}},
       // Log senders and scripts that only write events: API tokens, never an interactive login.
       {Role::kCollector, "collector", "数据接入", {Perm::kIngest}},
+      // Operators work on servers through the bastion (SSH or the console's web terminal) and
+      // see nothing else; what they may reach is the security administrator's grants.
+      {Role::kOperator, "operator", "运维人员", {Perm::kSelf, Perm::kBastionUse}},
   };
   return t;
 }
@@ -92,6 +95,10 @@ const char* perm_name(Perm p) {
     case Perm::kAuditRead: return "audit.read";
     case Perm::kIngest: return "ingest";
     case Perm::kUsersApprove: return "users.approve";
+    case Perm::kBastionAccounts: return "bastion.accounts";
+    case Perm::kBastionWrite: return "bastion.write";
+    case Perm::kBastionRead: return "bastion.read";
+    case Perm::kBastionUse: return "bastion.use";
   }
   return "?";
 }

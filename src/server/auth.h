@@ -25,8 +25,9 @@ namespace wardsec::server {
 // ---- roles and permissions ------------------------------------------------------------------
 
 // One role per account, so one account can never combine two of the three administrators.
-enum class Role { kSysAdmin, kSecAdmin, kAuditAdmin, kReadOnly, kCollector };
-const char* role_name(Role r);     // sysadmin, secadmin, auditadmin, readonly, collector
+// kOperator: a server administrator or vendor engineer who works through the bastion only.
+enum class Role { kSysAdmin, kSecAdmin, kAuditAdmin, kReadOnly, kCollector, kOperator };
+const char* role_name(Role r);     // sysadmin, secadmin, auditadmin, readonly, collector, operator
 const char* role_name_zh(Role r);  // 系统管理员 ...
 std::optional<Role> parse_role(std::string_view s);
 
@@ -50,6 +51,13 @@ enum class Perm {
   kAuditRead,
   kIngest,
   kUsersApprove,  // approve another administrator's account change (dual control)
+  // The bastion: host accounts and their credentials (the system administrator), grants,
+  // command rules, approvals and ending sessions (the security administrator), the sessions'
+  // record and recordings (security and audit administrators), using it (operators).
+  kBastionAccounts,
+  kBastionWrite,
+  kBastionRead,
+  kBastionUse,
 };
 const char* perm_name(Perm p);  // "alerts.write" ...
 bool role_has(Role r, Perm p);
@@ -162,6 +170,10 @@ class Auth {
   Result<Session, AuthError> login(const std::string& user, const std::string& password, const std::string& ip, int64_t now);
   // The code step (stage kMfa): 6 digits from the authenticator.
   AuthStatus verify_mfa(const std::string& sid, const std::string& code, int64_t now);
+  // The second factor alone, after a first factor that is not a password (the bastion's SSH
+  // public key): the account must be usable (enabled, enrolled, password not due, `ip` not
+  // locked out) and the code right; wrong codes count as in verify_mfa.
+  AuthStatus second_factor(const std::string& user, const std::string& code, const std::string& ip, int64_t now);
   // Enrolment (stage kMfaEnroll): begin returns the otpauth:// URI; finish checks a code.
   Result<std::string> mfa_begin(const std::string& sid);
   AuthStatus mfa_finish(const std::string& sid, const std::string& code, int64_t now);
@@ -240,6 +252,9 @@ class Auth {
   std::optional<std::string> totp_secret(const std::string& user);
   Status carry_out(const Request& rq, const std::string& password, int64_t now);
   bool check_code(const std::string& user, const std::string& secret, const std::string& code, int64_t now);
+  // The code check with its failure count and lockout (mu_ held); true in *locked when the
+  // account's codes are now locked.
+  AuthStatus code_step(const std::string& user, const std::string& code, int64_t now, bool* locked);
   // Stores a password hash made beforehand (argon2 runs outside mu_: a login in progress
   // must not stall every other request). Called with mu_ held.
   Status store_password(const std::string& name, const std::string& hash, bool must_change, int64_t now);

@@ -81,26 +81,49 @@ AuthStatus Auth::verify_mfa(const std::string& sid, const std::string& code, int
     sessions_.erase(it);
     return kLocked;
   }
+  bool locked = false;
+  if (AuthStatus c = code_step(user, code, now, &locked); !c) {
+    if (locked) sessions_.erase(it);
+    return c;
+  }
+  activate(*s, db_, now);
+  if (opt_.single_session) end_sessions_of(user, sid);
+  return {};
+}
+
+AuthStatus Auth::code_step(const std::string& user, const std::string& code, int64_t now, bool* locked) {
   auto secret = totp_secret(user);
   if (!secret || !check_code(user, *secret, code, now)) {
     int64_t n = opt_.lockout_failures;  // a count that cannot be kept locks (fails closed)
     if (sqlite::Stmt(db_, "UPDATE users SET mfa_failures = mfa_failures + 1 WHERE name = ?").bind(1, user).run())
       (void)sqlite::query(db_, "SELECT mfa_failures FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { n = st.i64(0); });
     if (n >= opt_.lockout_failures) {
-      // Not written: the session still ends here, and the next code is counted again.
+      // Not written: the caller still ends the attempt here, and the next code is counted again.
       (void)sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0, mfa_locked_until = ? WHERE name = ?")
           .bind(1, now + static_cast<int64_t>(opt_.lockout_minutes) * 60 * kSec)
           .bind(2, user)
           .run();
-      sessions_.erase(it);
+      *locked = true;
       return kLocked;
     }
     return AuthError{401, "动态口令错误 / wrong authenticator code"};
   }
   (void)sqlite::Stmt(db_, "UPDATE users SET mfa_failures = 0 WHERE name = ?").bind(1, user).run();  // only loosens: may fail
-  activate(*s, db_, now);
-  if (opt_.single_session) end_sessions_of(user, sid);
   return {};
+}
+
+AuthStatus Auth::second_factor(const std::string& user, const std::string& code, const std::string& ip, int64_t now) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (!rate_ok(ip, now)) return AuthError{429, "尝试过于频繁，请稍后再试 / too many attempts, try again later"};
+  auto acc = load(user);
+  if (!acc || acc->disabled || acc->role == Role::kCollector) return AuthError{401, "认证失败 / authentication failed"};
+  if (acc->mfa_locked_until > now || source_locked(user, ip, now)) return kLocked;
+  if (!acc->mfa_enrolled || acc->must_change)
+    return AuthError{403, "请先登录控制台修改初始密码并绑定动态口令 / log in to the console first to set a password and enrol an authenticator"};
+  if (opt_.password_max_age_days > 0 && now - acc->pw_changed > static_cast<int64_t>(opt_.password_max_age_days) * 86400 * kSec)
+    return AuthError{403, "密码已过期，请先登录控制台修改 / the password has expired: change it in the console first"};
+  bool locked = false;
+  return code_step(user, code, now, &locked);
 }
 
 Result<std::string> Auth::mfa_begin(const std::string& sid) {

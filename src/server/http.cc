@@ -468,6 +468,7 @@ HttpServer::HttpServer(asio::io_context& io, ingest::Pipeline& pipeline, HttpOpt
 HttpServer::~HttpServer() { stop(); }
 
 const std::vector<std::pair<std::string, std::string>>& HttpServer::initial_accounts() const { return st_->initial; }
+Auth* HttpServer::auth() { return st_->auth.get(); }
 
 Status HttpServer::start() {
   auto& o = st_->opt;

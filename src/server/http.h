@@ -26,6 +26,9 @@ class AlertStore;
 namespace wardsec::enrich {
 class Places;
 }
+namespace wardsec::bastion {
+class Service;
+}
 
 namespace wardsec::server {
 
@@ -55,6 +58,8 @@ struct HttpOptions {
   alert::AlertStore* alerts = nullptr;           // /api/v1/alerts when set
   std::shared_ptr<const enrich::Places> places;  // zones and assets (dashboard)
   std::function<std::string()> extra_metrics;    // more members for /api/v1/metrics ("\"k\":v,...")
+  bastion::Service* bastion = nullptr;           // /api/v1/bastion/* when set
+  int bastion_port = 0;                          // the bastion's SSH port, shown to operators
 };
 
 // One API request as the handlers see it.
@@ -112,6 +117,8 @@ class HttpServer {
   void record_start(const std::vector<std::pair<std::string, std::string>>& digests, const std::string& config_path);
   // One-time passwords of the accounts made at first start ({} when accounts existed).
   const std::vector<std::pair<std::string, std::string>>& initial_accounts() const;
+  // The accounts (after start): the bastion logs operators in with them.
+  Auth* auth();
   struct State;
 
  private:

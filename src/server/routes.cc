@@ -376,6 +376,7 @@ std::vector<Route> build_routes(Api* api) {
   add_compliance_routes(t, api);
   add_web_routes(t, api);
   add_db_routes(t, api);
+  add_bastion_routes(t, api);
   return t;
 }
 

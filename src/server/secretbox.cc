@@ -38,8 +38,8 @@ std::string tag(const std::string& key, std::string_view data) {
 }
 }  // namespace
 
-Result<SecretBox> SecretBox::load_or_create(const std::string& dir) {
-  std::string path = dir + "/secrets.key";
+Result<SecretBox> SecretBox::load_or_create(const std::string& dir, const std::string& file) {
+  std::string path = dir + "/" + file;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::string key;

@@ -24,6 +24,9 @@
 #include "dbaudit/protocol.h"
 #include "dbaudit/sql.h"
 #include "capture/tcp.h"
+#include "bastion/command_rules.h"
+#include "bastion/shell_words.h"
+#include "bastion/term_reader.h"
 #include "web/decode.h"
 #include "web/stream.h"
 #include "web/inspect.h"
@@ -189,6 +192,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& x : info.tables)
     if (x.empty()) std::abort();
   if (info.operation.empty() || info.fingerprint.size() > 8192) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_bastion_shell)
+  // The bastion's reading of a command line: never throws, bounded output, every command has
+  // words, and the rules' check on it terminates (aliases learned along the way included).
+  bastion::Aliases aliases;
+  auto cmds = bastion::split_commands(in, &aliases);
+  if (cmds.size() > 4096) std::abort();
+  for (const auto& c : cmds)
+    if (c.words.empty()) std::abort();
+  (void)bastion::line_incomplete(in);
+  static auto policy = [] {
+    std::vector<bastion::CommandRule> rules = {{1, 1, "p", "prefix", "rm -rf", bastion::Action::kDeny, {}, {}, true},
+                                               {2, 2, "r", "regex", "^dd( .*)? of=/dev/", bastion::Action::kReview, {}, {}, true},
+                                               {3, 3, "e", "exact", "reboot", bastion::Action::kAlert, {}, {}, true}};
+    return bastion::CommandPolicy::compile(rules, {}).value();
+  }();
+  (void)policy->check(in, "u", "a", &aliases);
+#elif defined(WARDSEC_FUZZ_TARGET_bastion_term)
+  // The bastion's terminal reader: the first byte splits the input into keystrokes and screen
+  // output; never throws, and the line it returns stays bounded.
+  bastion::TermReader r;
+  size_t cut = in.empty() ? 0 : static_cast<unsigned char>(in[0]) * in.size() / 256;
+  std::string_view keys = in.substr(0, cut), screen = in.substr(cut);
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (i % 7 == 0 && !screen.empty()) {
+      r.output(screen.substr(0, std::min<size_t>(screen.size(), 13)));
+      screen.remove_prefix(std::min<size_t>(screen.size(), 13));
+    }
+    if (r.key(static_cast<unsigned char>(keys[i]))) {
+      if (r.pending_line().size() > (1u << 20)) std::abort();
+      if (i % 2) r.accept(); else r.cancel();
+    }
+  }
+  r.output(screen);
+  (void)r.secret_input();
 #elif defined(WARDSEC_FUZZ_TARGET_dbaudit_log)
   // The database audit-log readers: every format on the same input; never throws, every
   // statement has a session, and no more statements than records.
