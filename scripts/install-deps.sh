@@ -23,7 +23,7 @@ PKGS=(
   chromium fonts-noto-cjk
   # the bastion: libssh for its SSH server and its logins to targets; OpenSSH's sshd as the real
   # target and its ssh/sftp/scp clients as the operator in the tests (expect drives them)
-  libssh-dev openssh-server openssh-client expect
+  libssh-dev openssh-server openssh-client expect python3-pexpect
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
   poppler-utils
 )

@@ -132,7 +132,10 @@ bool authenticate(ssh_session s, Conn& c, Login& l) {
       }
     }
     if (!replied) {
-      if (!l.why.empty() && sub != SSH_AUTH_METHOD_NONE) fail_fact(c, l, l.why);
+      if (!l.why.empty() && sub != SSH_AUTH_METHOD_NONE) {
+        fail_fact(c, l, l.why);
+        spdlog::info("bastion: {}: '{}': {}", c.peer_ip, l.user, l.why);
+      }
       l.why.clear();
       ssh_message_auth_set_methods(msg, methods);
       ssh_message_reply_default(msg);
@@ -233,7 +236,7 @@ void serve_connection(ssh_session s, Conn& c) {
   Login l;
   if (!authenticate(s, c, l)) {
     if (!l.why.empty()) fail_fact(c, l, l.why);
-    spdlog::info("bastion: {}: authentication of '{}' failed", c.peer_ip, l.user);
+    spdlog::info("bastion: {}: authentication of '{}' failed{}", c.peer_ip, l.user, l.why.empty() ? "" : ": " + l.why);
     return;
   }
   if (c.svc.blocked(l.user)) {

@@ -36,15 +36,16 @@ const std::vector<RoleInfo>& role_table() {
       {Role::kSysAdmin,
        "sysadmin",
        "系统管理员",
-       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kBastionAccounts}},
+       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kBastionAccounts, Perm::kBastionAccountsRead}},
       {Role::kSecAdmin,
        "secadmin",
        "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead, Perm::kAssetsWrite,
-        Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove, Perm::kBastionWrite, Perm::kBastionRead}},
+        Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove, Perm::kBastionWrite, Perm::kBastionRead,
+        Perm::kBastionAccountsRead}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
-      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove, Perm::kBastionRead}},
+      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove, Perm::kBastionRead, Perm::kBastionAccountsRead}},
       {Role::kReadOnly,
        "readonly",
        "只读用户",
@@ -96,6 +97,7 @@ const char* perm_name(Perm p) {
     case Perm::kIngest: return "ingest";
     case Perm::kUsersApprove: return "users.approve";
     case Perm::kBastionAccounts: return "bastion.accounts";
+    case Perm::kBastionAccountsRead: return "bastion.accounts.read";
     case Perm::kBastionWrite: return "bastion.write";
     case Perm::kBastionRead: return "bastion.read";
     case Perm::kBastionUse: return "bastion.use";

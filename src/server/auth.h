@@ -55,6 +55,7 @@ enum class Perm {
   // command rules, approvals and ending sessions (the security administrator), the sessions'
   // record and recordings (security and audit administrators), using it (operators).
   kBastionAccounts,
+  kBastionAccountsRead,  // the host accounts' list (no credentials): all three administrators
   kBastionWrite,
   kBastionRead,
   kBastionUse,

@@ -1,0 +1,292 @@
+"""The bastion host (issue #16) with real parts: OpenSSH's sshd from Debian on loopback as the
+target, OpenSSH's ssh client driven by pexpect (an expect) as the operator, wardsec serve with
+bastion.listen set. Covers: password + TOTP and public key + TOTP logins; an unauthorized
+target refused; a denied command that never reaches the target (a marker file that must not
+appear); a command held for review that runs after a security administrator approves it; a
+session ended from the console; the recording equal to what the target printed and its digest;
+-J refused; bad clients (garbage, a key exchange never finished, a paste of 10,000 lines);
+the events in the store."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+
+import pexpect
+
+from harness import Server, TempDir, args, free_port, run, totp, wait_for
+
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "ConnectTimeout=10"]
+OP_PASSWORD = "Op-Hospital-2026!x"
+
+
+class Codes:
+    """TOTP codes for one account: each login needs a step not used before (replay protection)."""
+
+    def __init__(self, secret):
+        self.secret, self.used = secret, set()
+
+    def next(self):
+        while True:
+            now = int(time.time()) // 30
+            for step in (now, now + 1):
+                if step not in self.used and (not self.used or step > max(self.used)):
+                    self.used.add(step)
+                    return totp(self.secret, step)
+            time.sleep(1)
+
+
+def start_sshd(t, port):
+    os.makedirs("/run/sshd", exist_ok=True)
+    hk = os.path.join(t, "sshd_host_key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk], check=True)
+    tk = os.path.join(t, "target_key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tk], check=True)
+    with open(tk + ".pub") as f, open(os.path.join(t, "authorized_keys"), "w") as a:
+        a.write(f.read())
+    cfg = os.path.join(t, "sshd_config")
+    with open(cfg, "w") as f:
+        f.write(f"""Port {port}
+ListenAddress 127.0.0.1
+HostKey {hk}
+PidFile {t}/sshd.pid
+AuthorizedKeysFile {t}/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+Subsystem sftp internal-sftp
+""")
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", cfg], stdout=open(os.path.join(t, "sshd.log"), "ab"), stderr=subprocess.STDOUT)
+
+    def up():
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return True
+        except OSError:
+            return False
+    wait_for(up, 20, "sshd to listen")
+    with open(tk) as f:
+        return proc, f.read()
+
+
+def ssh(bport, login, *extra, command=None, timeout=30):
+    cmd = ["ssh", "-p", str(bport), *SSH_OPTS, *extra, f"{login}@127.0.0.1"] + ([command] if command else [])
+    return pexpect.spawn(cmd[0], cmd[1:], timeout=timeout, encoding="utf-8", codec_errors="replace")
+
+
+def login_password(p, password, code):
+    p.expect("Password")
+    p.sendline(password)
+    p.expect("Authenticator code")
+    p.sendline(code)
+
+
+def body(r):
+    a = args()
+    w = a.wardsec
+    with TempDir() as t:
+        tport, bport = free_port(), free_port()
+        sshd, target_key = start_sshd(t, tport)
+        cfg = os.path.join(t, "wardsec.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"bastion:\n  listen: 127.0.0.1:{bport}\n  review_timeout_seconds: 60\n  login_timeout_seconds: 10\n")
+        data = os.path.join(t, "data")
+        try:
+            with Server(w, data, extra=["--config", cfg]) as srv:
+                run_all(r, srv, t, tport, bport, target_key)
+        finally:
+            sshd.terminate()
+            sshd.wait()
+            shutil.copy(data + ".server.log", "/tmp/bastion-it.server.log")
+
+
+def run_all(r, srv, t, tport, bport, target_key):
+    sysadmin, secadmin, auditadmin = srv.admin("sysadmin"), srv.admin("secadmin"), srv.admin("auditadmin")
+    # The operator: an account of the center (made under dual control), first login in the
+    # console sets the password and enrols the authenticator.
+    onetime = srv.create_account("zhang", "operator", "张工")
+    op = srv.client()
+    codes = Codes(op.login("zhang", onetime, OP_PASSWORD))
+    codes.used.add(int(time.time()) // 30)  # the enrolment used this step
+    code, _ = op.get("/api/v1/alerts")
+    r.check(code == 403, f"an operator sees nothing of the console but the bastion (alerts: {code})")
+
+    # The system administrator keeps the credential; nobody reads it back.
+    code, acc = sysadmin.post("/api/v1/bastion/accounts", {"asset": "his-db-01", "host": "127.0.0.1", "port": tport,
+                                                             "username": "root", "auth": "key", "secret": target_key})
+    r.check(code == 201 and acc.get("has_secret") and "secret" not in acc, f"host account stored without echoing the key: {code} {acc}")
+    code, _ = sysadmin.post("/api/v1/bastion/accounts", {"asset": "emr-app-01", "host": "127.0.0.1", "port": tport,
+                                                          "username": "root", "auth": "key", "secret": target_key})
+    code, lst = secadmin.get("/api/v1/bastion/accounts")
+    r.check(code == 200 and "PRIVATE KEY" not in json.dumps(lst), f"the accounts list never carries a credential: {code}")
+    code, _ = secadmin.post("/api/v1/bastion/accounts", {"asset": "x", "username": "y", "secret": "z"})
+    r.check(code == 403, f"the security administrator cannot add host accounts (三员): {code}")
+    code, _ = sysadmin.post("/api/v1/bastion/grants", {"name": "self-grant", "subjects": ["sysadmin"], "targets": ["asset:his-db-01"]})
+    r.check(code == 403, f"the system administrator cannot grant access (三员): {code}")
+    code, g = secadmin.post("/api/v1/bastion/grants", {"name": "张工 HIS 数据库", "subjects": ["zhang"], "targets": ["asset:his-db-01"],
+                                                        "actions": ["shell", "exec"]})
+    r.check(code == 201, f"grant made: {code} {g}")
+    marker_dir = os.path.join(t, "markers")
+    os.makedirs(marker_dir)
+    code, rule = secadmin.post("/api/v1/bastion/rules", {"name": "审批 touch reviewed", "kind": "prefix",
+                                                          "pattern": f"touch {marker_dir}/reviewed", "action": "review", "priority": 5})
+    r.check(code == 201, f"review rule made: {code} {rule}")
+    code, bad = secadmin.post("/api/v1/bastion/rules", {"name": "broken", "kind": "regex", "pattern": "(", "action": "deny"})
+    r.check(code == 400 and "broken" in json.dumps(bad, ensure_ascii=False), f"a rule that does not compile is refused by name: {code} {bad}")
+
+    # 1. Password + TOTP, a shell, an allowed command, a denied one, a reviewed one.
+    c1 = codes.next()  # a fresh code first: the bastion gives a login only login_timeout_seconds
+    p = ssh(bport, "zhang@root@his-db-01", "-o", "PreferredAuthentications=keyboard-interactive", "-tt")
+    login_password(p, OP_PASSWORD, c1)
+    p.expect(r"[#$] ")
+    p.sendline("echo hello-$((6*7))")
+    p.expect("hello-42")
+    r.check(True, "password + TOTP login reaches the target's shell through the bastion")
+    p.sendline(f"touch {marker_dir}/denied; rm -rf {marker_dir}/nothing")
+    p.expect("命令被拒绝")
+    p.sendline(f"touch {marker_dir}/allowed")
+    wait_for(lambda: os.path.exists(f"{marker_dir}/allowed"), 10, "the allowed command to run")
+    r.check(not os.path.exists(f"{marker_dir}/denied"), "a denied line never runs, not even its harmless first command")
+    p.sendline(f"touch {marker_dir}/reviewed")
+    p.expect("审批")
+    time.sleep(1)
+    r.check(not os.path.exists(f"{marker_dir}/reviewed"), "a command held for review has not run before the decision")
+    code, pending = secadmin.get("/api/v1/bastion/approvals?state=pending")
+    r.check(code == 200 and pending["total"] == 1, f"the approval is pending: {pending}")
+    code, dec = secadmin.post(f"/api/v1/bastion/approvals/{pending['approvals'][0]['id']}", {"approve": True})
+    r.check(code == 200 and dec["state"] == "approved", f"approved: {code} {dec}")
+    wait_for(lambda: os.path.exists(f"{marker_dir}/reviewed"), 10, "the reviewed command to run after approval")
+    r.check(True, "the reviewed command ran after the approval")
+    # 10,000 lines pasted at once: each is judged, the session keeps working.
+    paste = "".join(f": line-{i}\r" for i in range(10000)) + "echo paste-done-$((1+1))\r"
+    p.send(paste)
+    p.expect("paste-done-2", timeout=180)
+    r.check(True, "a paste of 10,000 lines is read, judged and passed on")
+    # 2. Ended from the console.
+    code, live = secadmin.get("/api/v1/bastion/live")
+    r.check(code == 200 and live["total"] == 1, f"one live session: {live}")
+    sid = live["sessions"][0]["id"]
+    code, _ = secadmin.post(f"/api/v1/bastion/live/{sid}/end", {"reason": "集成测试 / test"})
+    r.check(code == 200, f"end from the console: {code}")
+    p.expect("终止")
+    p.expect(pexpect.EOF)
+    r.check(True, "the session ended from the console closes the operator's connection")
+
+    # 3. The record: commands with decisions, the recording equal to what the target printed.
+    def ended():
+        code, s = auditadmin.get(f"/api/v1/bastion/sessions/{sid}")
+        return code == 200 and s["ended"] != ""
+    wait_for(ended, 15, "the session's end in the record")
+    code, s = auditadmin.get(f"/api/v1/bastion/sessions/{sid}")
+    actions = [c["action"] for c in s["command_list"]]
+    r.check(s["state"] == "ended" and s["ended_by"] == "secadmin", f"ended by the security administrator: {s['state']} {s['ended_by']}")
+    r.check("deny" in actions and "review" in actions, f"the command list has the denial and the review: {actions[:6]}")
+    r.check(s["recording_intact"] is True, "the recording's digest matches the one sealed at the end")
+    code, cast = auditadmin.call("GET", f"/api/v1/bastion/sessions/{sid}/recording")
+    lines = cast.decode().splitlines() if isinstance(cast, bytes) else []
+    out = "".join(json.loads(x)[2] for x in lines[1:] if json.loads(x)[1] == "o")
+    r.check(json.loads(lines[0])["version"] == 2 and "hello-42" in out and "paste-done-2" in out,
+            "the recording (asciicast v2) holds what the target printed")
+    r.check(any(json.loads(x)[1] == "m" for x in lines[1:]), "the recording marks each command (the player jumps to them)")
+    code, srch = auditadmin.get(f"/api/v1/bastion/sessions?command=rm%20-rf")
+    r.check(code == 200 and any(x["id"] == sid for x in srch["sessions"]), "sessions are found by command text")
+
+    # 4. Public key + TOTP, exec.
+    opkey = os.path.join(t, "op_key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", opkey], check=True)
+    with open(opkey + ".pub") as f:
+        code, k = op.post("/api/v1/bastion/keys", {"key": f.read()})
+    r.check(code == 201, f"the operator registers a public key: {code} {k}")
+    code = codes.next()
+    p = ssh(bport, "zhang@root@his-db-01", "-i", opkey, "-o", "IdentitiesOnly=yes",
+            "-o", "PreferredAuthentications=publickey,keyboard-interactive", command="echo via-key-$((2*3))")
+    i = p.expect(["Authenticator code", "Password"])
+    r.check(i == 0, "after the key only the code is asked")
+    p.sendline(code)
+    p.expect("via-key-6")
+    p.expect(pexpect.EOF)
+    r.check(True, "public key + TOTP, a command by exec")
+    code = codes.next()
+    p = ssh(bport, "zhang@root@his-db-01", "-i", opkey, "-o", "IdentitiesOnly=yes",
+            "-o", "PreferredAuthentications=publickey,keyboard-interactive", command=f"touch {marker_dir}/exec-denied; reboot")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    p.expect("命令被拒绝")
+    p.expect(pexpect.EOF)
+    time.sleep(0.5)
+    r.check(not os.path.exists(f"{marker_dir}/exec-denied"), "a denied exec command never reaches the target")
+
+    # 5. An unauthorized target; a wrong code; -J.
+    code = codes.next()
+    p = ssh(bport, "zhang@root@emr-app-01", "-i", opkey, "-o", "IdentitiesOnly=yes",
+            "-o", "PreferredAuthentications=publickey,keyboard-interactive", "-tt")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    p.expect("未授权")
+    p.expect(pexpect.EOF)
+    r.check(True, "an asset without a grant is refused")
+    p = ssh(bport, "zhang", "-i", opkey, "-o", "IdentitiesOnly=yes", "-o", "PreferredAuthentications=publickey,keyboard-interactive")
+    p.expect("Authenticator code")
+    p.sendline("000000")
+    i = p.expect(["Authenticator code", "Permission denied", pexpect.EOF])
+    r.check(i in (0, 1), "a wrong code is refused")
+    p.terminate(force=True)
+    code = codes.next()
+    # What -J does, spelled out so the inner ssh gets the test's options: ssh -W (a direct-tcpip channel).
+    inner = " ".join(["ssh", "-p", str(bport), *SSH_OPTS, "-o", "IdentitiesOnly=yes", "-i", opkey,
+                      "-o", "PreferredAuthentications=publickey,keyboard-interactive", "-W", "%h:%p", "zhang@127.0.0.1"])
+    cmd = ["ssh", *SSH_OPTS, "-o", "BatchMode=yes", "-o", f"ProxyCommand={inner}", "-p", str(tport), "root@127.0.0.1", "true"]
+    p = pexpect.spawn(cmd[0], cmd[1:], timeout=30, encoding="utf-8", codec_errors="replace")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    i = p.expect(["prohibited|failed|refused|denied", pexpect.EOF])
+    p.expect(pexpect.EOF)
+    p.close()
+    r.check(p.exitstatus != 0, f"ssh -J through the bastion is refused (no tunnel it cannot see into): {p.exitstatus}")
+
+    # 6. Bad clients: garbage, a key exchange never finished; the bastion keeps serving.
+    s = socket.create_connection(("127.0.0.1", bport))
+    s.sendall(os.urandom(4096))
+    s.settimeout(10)
+    try:
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass
+    s.close()
+    slow = socket.create_connection(("127.0.0.1", bport))
+    slow.sendall(b"SSH-2.0-slowloris\r\n")
+    slow.settimeout(30)
+    t0 = time.time()
+    try:
+        while slow.recv(4096):
+            pass
+        closed = True
+    except OSError:
+        closed = False
+    r.check(closed and time.time() - t0 < 25, f"a client that never finishes the key exchange is cut ({time.time() - t0:.1f}s)")
+    code = codes.next()
+    p = ssh(bport, "zhang@root@his-db-01", "-i", opkey, "-o", "IdentitiesOnly=yes",
+            "-o", "PreferredAuthentications=publickey,keyboard-interactive", command="echo still-$((5*5))")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    p.expect("still-25")
+    r.check(True, "after garbage and a stalled client the bastion still serves")
+
+    # 7. The events in the tamper-evident store, and the operator blocked mid-session.
+    def events(q):
+        code, res = secadmin.get("/api/v1/search?" + urllib.parse.urlencode({"q": q, "limit": 1000}))
+        return len(res["events"]) if code == 200 else -1
+    wait_for(lambda: events("event.dataset:wardsec.bastion AND event.action:command_denied") >= 2, 20, "denials in the store")
+    r.check(events("event.dataset:wardsec.bastion AND event.action:session_end") >= 2, "session ends are events")
+    r.check(events("event.dataset:wardsec.bastion AND event.action:forward_refused") >= 1, "the refused -J is an event")
+
+
+if __name__ == "__main__":
+    run("bastion", body)
