@@ -15,6 +15,7 @@
 #include "compliance/inventory.h"
 #include "core/perms.h"
 #include "core/timeutil.h"
+#include "bastion/ssh_server.h"
 #include "demo/generator.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
@@ -28,7 +29,7 @@ namespace wardsec::cli {
 namespace {
 
 struct NetArgs {
-  std::string listen, public_name, redirect, udp, tcp, tls, relp;
+  std::string listen, public_name, redirect, udp, tcp, tls, relp, bastion;
 };
 
 void add_net(CLI::App* sub, NetArgs& a) {
@@ -40,10 +41,12 @@ void add_net(CLI::App* sub, NetArgs& a) {
   sub->add_option("--tcp", a.tcp, "syslog TCP address, '' to disable (default 0.0.0.0:5514)");
   sub->add_option("--tls", a.tls, "syslog TLS address, '' to disable (default 0.0.0.0:6514)");
   sub->add_option("--relp", a.relp, "RELP address, '' to disable (default 0.0.0.0:2514)");
+  sub->add_option("--bastion", a.bastion, "the bastion's SSH address (bastion.listen), '' to disable (demo: 127.0.0.1:2222)");
 }
 
 void apply_net(Config& c, CLI::App* sub, const NetArgs& a) {
   if (sub->count("--listen")) c.http.listen = a.listen;
+  if (sub->count("--bastion")) c.bastion.listen = a.bastion;
   if (sub->count("--public-name")) c.http.public_name = a.public_name;
   if (sub->count("--redirect")) c.http.redirect_listen = a.redirect;
   if (sub->count("--udp")) c.inputs.udp = a.udp;
@@ -137,6 +140,9 @@ void print_banner(center::Center& c, bool demo) {
   if (in.tcp_port()) std::printf("  syslog  : tcp %s (octet-counting or LF framing)\n", cfg.inputs.tcp.c_str());
   if (in.tls_port()) std::printf("  syslog  : tls %s (RFC 5425)\n", cfg.inputs.tls.c_str());
   if (in.relp_port()) std::printf("  relp    : %s\n", cfg.inputs.relp.c_str());
+  if (auto* b = c.bastion_ssh())
+    std::printf("  bastion : ssh -p %u <operator>[@<account>@<asset>]@%s  (host key %s; docs/bastion.md)\n", b->port(),
+                cfg.bastion.listen.substr(0, cfg.bastion.listen.rfind(':')).c_str(), b->host_key_fingerprint().c_str());
   std::printf("  data    : %s (keys in %s)\n", cfg.data_dir.c_str(), cfg.store.key_dir.c_str());
   if (auto* d = c.detector())
     std::printf("  detect  : %zu rules, %zu correlations\n", d->rules().rules().size(), d->rules().correlations().size());
@@ -146,6 +152,7 @@ void print_banner(center::Center& c, bool demo) {
 
 int run_server(Config cfg, bool demo, double rate) {
   if (demo && cfg.http.organization.empty()) cfg.http.organization = "示范市第一人民医院";
+  if (demo && cfg.bastion.listen.empty() && cfg.path.empty()) cfg.bastion.listen = "127.0.0.1:2222";
   if (demo) {
     std::filesystem::create_directories(cfg.data_dir);
     load_demo_inventory(cfg.data_dir);  // its zones are the demo's zones

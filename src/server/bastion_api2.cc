@@ -17,7 +17,7 @@ using json = nlohmann::json;
 using bastion::Service;
 
 Service* svc(Api& api) { return api.opt.bastion; }
-Response off() { return fail(503, "堡垒机未启用 / the bastion is off (bastion.listen)"); }
+Response off() { return fail(404, "堡垒机未启用 / the bastion is off (bastion.listen)"); }
 
 std::optional<int64_t> id_param(const Request& r) {
   try {

@@ -92,6 +92,36 @@ EXPECTED = {
     "GET /api/v1/compliance/rectifications": READERS,
     "POST /api/v1/compliance/rectifications": SEC,
     "POST /api/v1/compliance/rectifications/{id}/status": SEC,
+    # The bastion: host accounts are the system administrator's (credentials in, never out);
+    # grants, rules, approvals and ending sessions the security administrator's; the record
+    # is read by security and audit administrators; operators (none here) use it.
+    "GET /api/v1/bastion/accounts": {"sysadmin", "secadmin", "auditadmin"},
+    "POST /api/v1/bastion/accounts": SYS,
+    "PATCH /api/v1/bastion/accounts/{id}": SYS,
+    "DELETE /api/v1/bastion/accounts/{id}": SYS,
+    "GET /api/v1/bastion/grants": {"secadmin", "auditadmin"},
+    "POST /api/v1/bastion/grants": SEC,
+    "PATCH /api/v1/bastion/grants/{id}": SEC,
+    "DELETE /api/v1/bastion/grants/{id}": SEC,
+    "PUT /api/v1/bastion/groups/{name}": SEC,
+    "DELETE /api/v1/bastion/groups/{name}": SEC,
+    "GET /api/v1/bastion/rules": {"secadmin", "auditadmin"},
+    "POST /api/v1/bastion/rules": SEC,
+    "PATCH /api/v1/bastion/rules/{id}": SEC,
+    "DELETE /api/v1/bastion/rules/{id}": SEC,
+    "POST /api/v1/bastion/rules/test": {"secadmin", "auditadmin"},
+    "GET /api/v1/bastion/sessions": {"secadmin", "auditadmin"},
+    "GET /api/v1/bastion/sessions/{id}": {"secadmin", "auditadmin"},
+    "GET /api/v1/bastion/sessions/{id}/recording": {"secadmin", "auditadmin"},
+    "GET /api/v1/bastion/live": {"secadmin", "auditadmin"},
+    "POST /api/v1/bastion/live/{id}/end": SEC,
+    "POST /api/v1/bastion/operators/{name}/block": SEC,
+    "GET /api/v1/bastion/approvals": {"secadmin", "auditadmin"},
+    "POST /api/v1/bastion/approvals/{id}": SEC,
+    "GET /api/v1/bastion/keys": INTERACTIVE,
+    "POST /api/v1/bastion/keys": INTERACTIVE,
+    "DELETE /api/v1/bastion/keys/{id}": INTERACTIVE,
+    "GET /api/v1/bastion/mine": set(),
 }
 # Placeholders that name nothing, so an allowed call changes nothing (404/400/409).
 FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here", "{item}": "XX.YY.z", "{sha256}": "0" * 64}

@@ -95,10 +95,10 @@ async function waitFor(f, ms, what) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wardsec-e2e-'))
 const data = path.join(tmp, 'data')
-const [https, udp] = [await freePort(), await freePort(true)]
+const [https, udp, ssh] = [await freePort(), await freePort(true), await freePort()]
 const srvLog = fs.openSync(path.join(tmp, 'server.log'), 'w')
 const srv = spawn(wardsec, ['demo', '--data', data, '--listen', `127.0.0.1:${https}`, '--redirect', '', '--udp', `127.0.0.1:${udp}`,
-  '--tcp', '', '--tls', '', '--relp', '', '--rate', '30'], { stdio: ['ignore', srvLog, srvLog] })
+  '--tcp', '', '--tls', '', '--relp', '', '--bastion', `127.0.0.1:${ssh}`, '--rate', '30'], { stdio: ['ignore', srvLog, srvLog] })
 const base = `https://127.0.0.1:${https}`
 const secrets = {}
 const newPw = { sysadmin: 'Sys-Admin-2026!', secadmin: 'Sec-Admin-2026!', auditadmin: 'Audit-Admin-2026!' }
@@ -341,6 +341,24 @@ try {
   await page.click('a[href="/assets"]')
   await page.waitForSelector('[data-test=inventory]')
   await both('assets')
+
+  // 堡垒机: the command rules with a dry run, live sessions and approvals, the session audit.
+  await page.click('a[href="/bastion/access"]')
+  await page.waitForSelector('[data-test=grants]')
+  await page.click('#tab-rules')
+  await page.waitForSelector('[data-test=rules]')
+  await page.fill('[data-test=probe]', 'ls; sudo /bin/rm -r -f /var/lib/mysql')
+  await page.click('[data-test=rule-test] button[type=submit]')
+  await page.waitForSelector('[data-test=verdict]')
+  const verdict = await page.textContent('[data-test=verdict]')
+  check(verdict.includes('拒绝') && verdict.includes('rm -r -f /var/lib/mysql'), `the rules' dry run reads through sudo and the path and denies (${verdict.trim().slice(0, 80)})`)
+  await both('bastion-rules')
+  await page.click('a[href="/bastion/live"]')
+  await page.waitForSelector('text=实时会话')
+  await both('bastion-live')
+  await page.click('a[href="/bastion/sessions"]')
+  await page.waitForSelector('[data-test=run]')
+  await both('bastion-sessions')
 
   // 等保合规: grade a system with reasons, assess items in bulk, open a rectification task.
   await page.click('a[href="/compliance"]')

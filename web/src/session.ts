@@ -38,6 +38,7 @@ export function can(perm: string): boolean {
 export function homeFor(me: Me): string {
   if (me.permissions.includes('dashboard.read')) return '/'
   if (me.permissions.includes('audit.read')) return '/audit'
+  if (me.permissions.includes('bastion.use')) return '/bastion/mine'
   if (me.permissions.includes('users.read')) return '/users'
   return '/account'
 }

@@ -116,6 +116,12 @@ export const api = {
   delete: <P extends PathsWith<'delete'>>(path: P, opts?: Options<P, 'delete'>) => call('delete', path, opts),
 }
 
+// A text the server answers with (a session's recording), fetched like any call.
+export async function text<P extends PathsWith<'get'>>(path: P, opts: Options<P, 'get'> = {}): Promise<string> {
+  const res = await send('GET', url(path, opts.path as object | undefined, opts.query as object | undefined), { signal: opts.signal })
+  return res.text()
+}
+
 // A file the server makes (an export, a report): fetched like any call, so a 401 or a refusal
 // is handled the same way, then handed to the browser under its name.
 export async function download<P extends PathsWith<'get'>>(path: P, filename: string, opts: Options<P, 'get'> = {}) {
