@@ -138,8 +138,9 @@ Result<Config> load_config(const std::string& path) {
     w.get(bh, "known_hosts", b.target_known_hosts, "bastion.");
     if (b.review_timeout_sec < 10 || b.review_timeout_sec > 86400 || b.max_sessions < 1 || b.login_timeout_sec < 5 ||
         b.idle_timeout_min < 0 || b.connect_timeout_sec < 1)
-      return Error{path + ": bastion: review_timeout_seconds 10-86400, max_sessions >= 1, login_timeout_seconds >= 5, "
-                          "idle_timeout_minutes >= 0, connect_timeout_seconds >= 1"};
+      return Error{path +
+                   ": bastion: review_timeout_seconds 10-86400, max_sessions >= 1, login_timeout_seconds >= 5, "
+                   "idle_timeout_minutes >= 0, connect_timeout_seconds >= 1"};
   }
   if (auto px = root["proxy"]) {
     w.check_keys(px, "proxy",

@@ -36,7 +36,8 @@ const std::vector<RoleInfo>& role_table() {
       {Role::kSysAdmin,
        "sysadmin",
        "系统管理员",
-       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kBastionAccounts, Perm::kBastionAccountsRead}},
+       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kBastionAccounts,
+        Perm::kBastionAccountsRead}},
       {Role::kSecAdmin,
        "secadmin",
        "安全管理员",
@@ -45,7 +46,10 @@ const std::vector<RoleInfo>& role_table() {
         Perm::kBastionAccountsRead}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
-      {Role::kAuditAdmin, "auditadmin", "审计管理员", {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove, Perm::kBastionRead, Perm::kBastionAccountsRead}},
+      {Role::kAuditAdmin,
+       "auditadmin",
+       "审计管理员",
+       {Perm::kSelf, Perm::kAuditRead, Perm::kUsersApprove, Perm::kBastionRead, Perm::kBastionAccountsRead}},
       {Role::kReadOnly,
        "readonly",
        "只读用户",

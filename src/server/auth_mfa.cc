@@ -119,7 +119,8 @@ AuthStatus Auth::second_factor(const std::string& user, const std::string& code,
   if (!acc || acc->disabled || acc->role == Role::kCollector) return AuthError{401, "认证失败 / authentication failed"};
   if (acc->mfa_locked_until > now || source_locked(user, ip, now)) return kLocked;
   if (!acc->mfa_enrolled || acc->must_change)
-    return AuthError{403, "请先登录控制台修改初始密码并绑定动态口令 / log in to the console first to set a password and enrol an authenticator"};
+    return AuthError{403,
+                     "请先登录控制台修改初始密码并绑定动态口令 / log in to the console first to set a password and enrol an authenticator"};
   if (opt_.password_max_age_days > 0 && now - acc->pw_changed > static_cast<int64_t>(opt_.password_max_age_days) * 86400 * kSec)
     return AuthError{403, "密码已过期，请先登录控制台修改 / the password has expired: change it in the console first"};
   bool locked = false;

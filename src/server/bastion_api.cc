@@ -5,6 +5,7 @@
 #include "bastion/service.h"
 #include "core/timeutil.h"
 #include "server/api.h"
+#include "server/bastion_api.h"
 
 namespace wardsec::server {
 
@@ -13,27 +14,7 @@ namespace {
 using json = nlohmann::json;
 using bastion::Service;
 
-Service* svc(Api& api) { return api.opt.bastion; }
-
-Response off() { return fail(404, "堡垒机未启用 / the bastion is off (bastion.listen)"); }
-
-std::optional<int64_t> id_param(const Request& r, size_t i = 0) {
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(r.params.at(i), &used);
-    if (used == r.params[i].size() && v > 0) return v;
-  } catch (...) {
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> strings(const json& j, const char* k) {
-  std::vector<std::string> out;
-  if (j.contains(k) && j[k].is_array())
-    for (const auto& v : j[k])
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
+using namespace bastion_api;
 
 json account_json(const bastion::HostAccount& a) {
   return {{"id", a.id},
@@ -203,14 +184,12 @@ Response group_save(Api& api, Request& r) {
 
 }  // namespace
 
-// The rest (rules, sessions, approvals, keys) is in bastion_api2.cc.
-void add_bastion_record_routes(std::vector<Route>& t, Api* api);
-
 void add_bastion_routes(std::vector<Route>& t, Api* api) {
   using P = Perm;
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
   t.insert(t.end(), {
-                        {"GET", "/api/v1/bastion/accounts", P::kBastionAccountsRead, false, h(accounts_list), "bastion host accounts (no credentials)"},
+                        {"GET", "/api/v1/bastion/accounts", P::kBastionAccountsRead, false, h(accounts_list),
+                         "bastion host accounts (no credentials)"},
                         {"POST", "/api/v1/bastion/accounts", P::kBastionAccounts, false, h(account_save), "add a host account"},
                         {"PATCH", "/api/v1/bastion/accounts/{id}", P::kBastionAccounts, false, h(account_save), "change a host account"},
                         {"DELETE", "/api/v1/bastion/accounts/{id}", P::kBastionAccounts, false, h(account_remove), "remove a host account"},
@@ -221,7 +200,7 @@ void add_bastion_routes(std::vector<Route>& t, Api* api) {
                         {"PUT", "/api/v1/bastion/groups/{name}", P::kBastionWrite, false, h(group_save), "set an operator group"},
                         {"DELETE", "/api/v1/bastion/groups/{name}", P::kBastionWrite, false, h(group_save), "remove an operator group"},
                     });
-  add_bastion_record_routes(t, api);
+  bastion_api::add_record_routes(t, api);
 }
 
 }  // namespace wardsec::server

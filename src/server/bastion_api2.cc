@@ -8,6 +8,7 @@
 #include "bastion/service.h"
 #include "core/timeutil.h"
 #include "server/api.h"
+#include "server/bastion_api.h"
 
 namespace wardsec::server {
 
@@ -16,26 +17,7 @@ namespace {
 using json = nlohmann::json;
 using bastion::Service;
 
-Service* svc(Api& api) { return api.opt.bastion; }
-Response off() { return fail(404, "堡垒机未启用 / the bastion is off (bastion.listen)"); }
-
-std::optional<int64_t> id_param(const Request& r) {
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(r.params.at(0), &used);
-    if (used == r.params[0].size() && v > 0) return v;
-  } catch (...) {
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> strings(const json& j, const char* k) {
-  std::vector<std::string> out;
-  if (j.contains(k) && j[k].is_array())
-    for (const auto& v : j[k])
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
+using namespace bastion_api;
 
 json rule_json(const bastion::CommandRule& r) {
   return {{"id", r.id},       {"priority", r.priority}, {"name", r.name},
@@ -324,7 +306,7 @@ Response my_targets(Api& api, Request& r) {
 
 }  // namespace
 
-void add_bastion_record_routes(std::vector<Route>& t, Api* api) {
+void bastion_api::add_record_routes(std::vector<Route>& t, Api* api) {
   using P = Perm;
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
   t.insert(t.end(),

@@ -52,7 +52,8 @@ namespace {
 // 'wasm-unsafe-eval' lets the session player (asciinema-player) compile its terminal emulator,
 // which is WebAssembly; it does not allow eval() or inline script.
 const char* kCsp =
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' "
+    "data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 template <class Res>

@@ -221,7 +221,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (r.key(static_cast<unsigned char>(keys[i]))) {
       if (r.pending_line().size() > (1u << 20)) std::abort();
-      if (i % 2) r.accept(); else r.cancel();
+      if (i % 2)
+        r.accept();
+      else
+        r.cancel();
     }
   }
   r.output(screen);

@@ -58,9 +58,17 @@ TEST(Roles, ThreeAdministratorsAreSeparate) {
     // Only the audit administrator reads the audit trail.
     EXPECT_EQ(role_has(r, Perm::kAuditRead), r == Role::kAuditAdmin) << role_name(r);
   }
-  EXPECT_EQ(role_perms(Role::kAuditAdmin), (std::vector<std::string>{"self", "audit.read", "users.approve"}));
+  // The audit administrator reads (the audit trail, the bastion's record) and changes nothing.
+  EXPECT_EQ(role_perms(Role::kAuditAdmin),
+            (std::vector<std::string>{"self", "audit.read", "users.approve", "bastion.read", "bastion.accounts.read"}));
+  // The bastion: who keeps credentials never grants their use, and the other way round; an
+  // operator has the bastion and nothing else.
+  for (Role r : {Role::kSysAdmin, Role::kSecAdmin, Role::kAuditAdmin, Role::kReadOnly, Role::kCollector, Role::kOperator})
+    EXPECT_FALSE(role_has(r, Perm::kBastionAccounts) && (role_has(r, Perm::kBastionWrite) || role_has(r, Perm::kBastionRead)))
+        << role_name(r);
+  EXPECT_EQ(role_perms(Role::kOperator), (std::vector<std::string>{"self", "bastion.use"}));
   // Nobody both files account changes and approves them.
-  for (Role r : {Role::kSysAdmin, Role::kSecAdmin, Role::kAuditAdmin, Role::kReadOnly, Role::kCollector})
+  for (Role r : {Role::kSysAdmin, Role::kSecAdmin, Role::kAuditAdmin, Role::kReadOnly, Role::kCollector, Role::kOperator})
     EXPECT_FALSE(role_has(r, Perm::kUsersWrite) && role_has(r, Perm::kUsersApprove)) << role_name(r);
   EXPECT_EQ(role_perms(Role::kCollector), (std::vector<std::string>{"ingest"}));
   EXPECT_FALSE(role_has(Role::kReadOnly, Perm::kAlertsWrite));
