@@ -91,7 +91,7 @@ bool LiveSession::decide(int64_t approval, bool approve) {
   return true;
 }
 
-std::shared_ptr<LiveSession> Live::add(LiveInfo info) {
+std::shared_ptr<LiveSession> Live::add(const LiveInfo& info) {
   std::lock_guard<std::mutex> g(mu_);
   auto s = std::make_shared<LiveSession>(info);
   sessions_[info.id] = s;

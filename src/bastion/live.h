@@ -62,7 +62,7 @@ class LiveSession {
 
 class Live {
  public:
-  std::shared_ptr<LiveSession> add(LiveInfo info);
+  std::shared_ptr<LiveSession> add(const LiveInfo& info);
   void remove(const std::string& id);
   std::shared_ptr<LiveSession> find(const std::string& id);
   std::vector<LiveInfo> list();

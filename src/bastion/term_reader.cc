@@ -178,7 +178,7 @@ std::string TermReader::screen_command() const {
   } else {
     // The prompt moved (the screen scrolled, the shell redrew): cut at the usual prompt ends.
     for (const char* end : {"$ ", "# ", "> ", "% "})
-      if (size_t p = row.find(end); p != std::string::npos && p < 200) {
+      if (size_t p = row.find(end); p < 200) {
         cmd = row.substr(p + 2);
         break;
       }

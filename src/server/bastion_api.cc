@@ -12,7 +12,6 @@ namespace wardsec::server {
 namespace {
 
 using json = nlohmann::json;
-using bastion::Service;
 
 using namespace bastion_api;
 

@@ -15,7 +15,6 @@ namespace wardsec::server {
 namespace {
 
 using json = nlohmann::json;
-using bastion::Service;
 
 using namespace bastion_api;
 

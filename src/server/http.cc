@@ -293,7 +293,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   }
 
   // While a handler runs, a client that closes its connection cancels it (a search stops).
-  void watch_disconnect(std::shared_ptr<std::atomic<bool>> cancelled, std::shared_ptr<std::atomic<bool>> done) {
+  void watch_disconnect(const std::shared_ptr<std::atomic<bool>>& cancelled, const std::shared_ptr<std::atomic<bool>>& done) {
     auto& sock = beast::get_lowest_layer(stream_).socket();
     auto self = shared_from_this();
     sock.async_wait(tcp::socket::wait_read, [self, cancelled, done](beast::error_code ec) {
