@@ -122,6 +122,14 @@ void Controller::input(std::string_view bytes) {
   for (char ch : bytes) {
     auto c = static_cast<unsigned char>(ch);
     if (!reader_.key(c)) {
+      if (reader_.take_refused()) {
+        fwd += '\x07';  // Ctrl-G: the shell abandons the Ctrl-X prefix
+        to_target_(fwd);
+        fwd.clear();
+        tell("编辑器执行（Ctrl-X Ctrl-E）无法审计，已阻止 / edit-and-execute (Ctrl-X Ctrl-E) cannot be audited: blocked");
+        note("[Ctrl-X Ctrl-E] " + reader_.pending_line(), Action::kDeny, "edit-and-execute");
+        continue;
+      }
       fwd += ch;
       continue;
     }

@@ -123,9 +123,18 @@ bool TermReader::key(unsigned char c) {
     insert(std::string(1, c == '\r' ? '\n' : static_cast<char>(c)));
     return false;
   }
+  if (ctrl_x_) {  // the key after Ctrl-X
+    ctrl_x_ = false;
+    if (c == 0x05 || c == 'e' || c == 'E') {  // edit-and-execute-command: runs an editor's text, unseen
+      refused_ = true;
+      return false;
+    }
+  }
   switch (c) {
     case '\r':
-    case '\n': return true;
+    case '\n':
+    case 0x0f:  // Ctrl-O (operate-and-get-next) runs the line like Enter
+      return true;
     case 0x1b: kesc_ = 1; return false;
     case 0x7f:
     case 0x08:
@@ -160,9 +169,11 @@ bool TermReader::key(unsigned char c) {
     case 0x13:                                      // Ctrl-S
     case 0x19:                                      // Ctrl-Y
     case 0x14:                                      // Ctrl-T
-    case 0x0f:                                      // Ctrl-O
     case 0x18:                                      // Ctrl-X prefix
-    case 0x1f:                                      // Ctrl-_ (undo)
+      ctrl_x_ = true;
+      uncertain_ = true;
+      return false;
+    case 0x1f:  // Ctrl-_ (undo)
       uncertain_ = true;
       return false;
     default:
@@ -224,6 +235,12 @@ void TermReader::cancel() {
 bool TermReader::secret_input() const {
   static const std::regex prompt(R"((password|passphrase|passcode|密码|口令|verification code)[^:：]*[:：]\s*$)", std::regex::icase);
   return std::regex_search(prompt_, prompt) && rtrim(screen_) == prompt_;
+}
+
+bool TermReader::take_refused() {
+  bool r = refused_;
+  refused_ = false;
+  return r;
 }
 
 std::optional<int> TermReader::take_exit_status() {

@@ -36,6 +36,10 @@ class TermReader {
   // The operator's answer to a password prompt: not a command.
   bool secret_input() const;
   bool full_screen() const { return alt_screen_; }
+  // True once after a key that must not reach the shell: Ctrl-X Ctrl-E (edit-and-execute runs
+  // what an editor holds, which the bastion cannot read). The caller drops it and aborts the
+  // prefix (Ctrl-G).
+  bool take_refused();
   // The exit status the shell last reported (OSC 133;D), consumed.
   std::optional<int> take_exit_status();
 
@@ -57,7 +61,7 @@ class TermReader {
   // escape sequences in the keystrokes
   int kesc_ = 0;  // 0 none, 1 after ESC, 2 in CSI/SS3
   std::string kparams_;
-  bool paste_ = false, literal_next_ = false;
+  bool paste_ = false, literal_next_ = false, ctrl_x_ = false, refused_ = false;
   // the screen's current line
   std::string screen_;  // UTF-8 text of the row the cursor is on
   size_t col_ = 0;      // byte index into screen_

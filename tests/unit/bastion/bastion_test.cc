@@ -169,22 +169,24 @@ TEST(BastionController, DeniedCommandNeverGetsItsEnter) {
     c.output("ls -l\r\ntotal 0\r\n[root@his-db-01 ~]# ");
     c.input("touch /tmp/m; rm -rf /var/lib/mysql\r");
     c.input("echo ok\r");
+    c.input("vi-it\x18\x05");  // Ctrl-X Ctrl-E never reaches the shell: Ctrl-G aborts the prefix
     c.finish("closed", "");
   }
   EXPECT_EQ(target,
             "ls -l\rtouch /tmp/m; rm -rf /var/lib/mysql\x03"
-            "echo ok\r");
+            "echo ok\r"
+            "vi-it\x18\x07");
   EXPECT_NE(user.find("命令被拒绝"), std::string::npos);
   auto cmds = f.svc->db().commands(rec.id);
   ASSERT_TRUE(cmds.ok());
-  ASSERT_EQ(cmds->size(), 3u);
+  ASSERT_EQ(cmds->size(), 4u);
   EXPECT_EQ((*cmds)[1].action, "deny");
   EXPECT_EQ((*cmds)[1].command, "touch /tmp/m; rm -rf /var/lib/mysql");
   EXPECT_FALSE((*cmds)[1].rule.empty());
   auto s = f.svc->db().session(rec.id);
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(s->denied, 1);
-  EXPECT_EQ(s->commands, 3);
+  EXPECT_EQ(s->denied, 2);
+  EXPECT_EQ(s->commands, 4);
   EXPECT_EQ(s->digest, file_sha256(f.svc->recordings_dir() + "/" + rec.recording));
   EXPECT_TRUE(f.has_event("command_denied"));
   EXPECT_TRUE(f.has_event("session_end"));

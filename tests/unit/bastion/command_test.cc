@@ -94,9 +94,10 @@ TEST(ShellWords, Incomplete) {
 }
 
 TEST(CommandRules, ShippedGroupsJudge) {
-  for (const char* bad : {"rm -rf /", "rm -fr /var", "rm -r -f /", "rm --recursive /x", "sudo rm -Rf /opt", "ls;rm -rf /",
-                          "mkfs.xfs /dev/sdb1", "dd if=/dev/zero of=/dev/sda bs=1M", "shutdown -r now", "reboot", "init 0", "iptables -F",
-                          "systemctl stop auditd", "echo x > /dev/sda", "crontab -r", "chmod -R 777 /", "$(reboot)"})
+  for (const char* bad :
+       {"rm -rf /", "rm -fr /var", "rm -r -f /", "rm --recursive /x", "sudo rm -Rf /opt", "ls;rm -rf /", "mkfs.xfs /dev/sdb1",
+        "dd if=/dev/zero of=/dev/sda bs=1M", "shutdown -r now", "reboot", "init 0", "iptables -F", "systemctl stop auditd",
+        "echo x > /dev/sda", "crontab -r", "chmod -R 777 /", "$(reboot)", "fc -e vi", "set -o vi"})
     EXPECT_EQ(judge(bad), Action::kDeny) << bad;
   for (const char* sql :
        {"DROP TABLE patients;", "truncate table orders", "delete from prescriptions;", "DELETE FROM t", "update drugs set price=0;"})
@@ -167,6 +168,12 @@ TEST(TermReader, LineEditing) {
   EXPECT_EQ(type(r, "abc\x03ls\r"), "ls");  // Ctrl-C drops the line
   r.accept();
   EXPECT_EQ(type(r, "rm -rf /x\x01\x1b[3~\x1b[3~\r"), " -rf /x");  // Delete key at the start
+  r.accept();
+  EXPECT_EQ(type(r, "reboot\x0f"), "reboot");  // Ctrl-O runs the line like Enter
+  r.accept();
+  type(r, "ls\x18\x05");  // Ctrl-X Ctrl-E: edit-and-execute is refused
+  EXPECT_TRUE(r.take_refused());
+  EXPECT_FALSE(r.take_refused());
 }
 
 TEST(TermReader, ContinuationsJoin) {
