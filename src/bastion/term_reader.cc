@@ -51,7 +51,6 @@ void TermReader::kill_word_back() {
 }
 
 bool TermReader::key(unsigned char c) {
-  if (alt_screen_) return false;  // a full-screen program reads the keys
   if (!started_) {
     started_ = true;
     prompt_ = rtrim(screen_.substr(0, std::min(col_, screen_.size())));
@@ -200,6 +199,16 @@ std::string TermReader::screen_command() const {
 
 std::string TermReader::pending_line() const {
   std::string typed = line_;
+  if (alt_screen_) {
+    // A full-screen program (an editor, top, tmux): its screen is not a shell's line, so only
+    // the keys count; an editor's command line (":!cmd", ":r !cmd", ":w !cmd") runs the text
+    // after the '!'. Lines typed inside tmux or screen are judged like any other.
+    if (!typed.empty() && typed[0] == ':') {
+      size_t bang = typed.find('!');
+      typed = bang < 12 ? typed.substr(bang + 1) : typed.substr(1);
+    }
+    return typed;
+  }
   if (uncertain_) {
     std::string shown = screen_command();
     // The shell's own line (completion, history) is what runs; what was typed is kept beside

@@ -6,8 +6,9 @@
 // continues (a trailing backslash, an open quote, a trailing pipe) are joined until complete;
 // every Enter is a checkpoint where the whole text so far is judged.
 //
-// It also follows the screen far enough to know when a full-screen program (vi, top, less)
-// owns the terminal (keystrokes there are not commands), when the shell asked for a password
+// It also follows the screen far enough to know when a full-screen program (vi, top, tmux)
+// owns the terminal (the keys are still judged — anything can switch the screen, and tmux runs
+// shells — but the screen is not read; an editor's ":!cmd" is read as cmd), when the shell asked for a password
 // (the answer is neither judged nor recorded), and the exit status of the last command when the
 // target's shell reports it (OSC 133;D;<status>, the shell-integration mark).
 #pragma once

@@ -225,9 +225,12 @@ TEST(TermReader, PasswordsFullScreenAndExitStatus) {
   type(r, "ls\r");
   EXPECT_FALSE(r.secret_input());
   r.accept();
-  r.output("\x1b[?1049h");  // vi: keys are not commands
+  r.output("\x1b[?1049h");  // vi (or anything printing the sequence, or tmux): the keys are still read
   EXPECT_TRUE(r.full_screen());
-  EXPECT_FALSE(r.key('\r'));
+  EXPECT_EQ(type(r, ":!rm -rf /\r"), "rm -rf /");  // an editor's shell escape runs the command
+  r.accept();
+  EXPECT_EQ(type(r, "rm -rf /\r"), "rm -rf /");  // a shell inside tmux, or after printf '\e[?1049h'
+  r.accept();
   r.output("\x1b[?1049l");
   EXPECT_FALSE(r.full_screen());
   r.output("\x1b]133;D;2\x07$ ");
