@@ -168,6 +168,12 @@ void Controller::output(std::string_view bytes) {
   if (auto st = reader_.take_exit_status(); st && last_) last_->exit_status = *st;
 }
 
+void Controller::output_stderr(std::string_view bytes, const Send& send) {
+  if (recording_) recording_->output(now_ns(), bytes);
+  if (live_) live_->publish(bytes);
+  send(bytes);
+}
+
 void Controller::resize(int cols, int rows) {
   if (recording_) recording_->resize(now_ns(), cols, rows);
 }

@@ -25,8 +25,10 @@ class Controller {
   ~Controller();
   // The operator's bytes. May block while a command waits for review.
   void input(std::string_view bytes);
-  // The target's bytes.
+  // The target's bytes (stdout).
   void output(std::string_view bytes);
+  // The target's standard error (exec sessions): recorded with the output, sent by `send`.
+  void output_stderr(std::string_view bytes, const Send& send);
   void resize(int cols, int rows);
   // A non-interactive command (ssh host cmd): judged as one line; false when refused (the
   // reason has been sent to the operator).

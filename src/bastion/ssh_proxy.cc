@@ -186,7 +186,8 @@ void run_proxy(Conn& c, ssh_session user_session, ssh_channel uch, const Request
       int m = ssh_channel_read_nonblocking(t.ch, buf, sizeof buf, err);
       if (m > 0) {
         if (err)
-          ssh_channel_write_stderr(uch, buf, static_cast<uint32_t>(m));
+          ctl.output_stderr(std::string_view(buf, static_cast<size_t>(m)),
+                            [&](std::string_view d) { ssh_channel_write_stderr(uch, d.data(), static_cast<uint32_t>(d.size())); });
         else
           ctl.output(std::string_view(buf, static_cast<size_t>(m)));
         progress = true;
