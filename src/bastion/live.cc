@@ -71,12 +71,11 @@ void LiveSession::publish(std::string_view out) {
 
 LiveSession::Decision LiveSession::wait(int64_t approval, const std::string& command, int timeout_sec) {
   std::unique_lock<std::mutex> g(mu_);
-  waiting_for_ = approval;
-  decision_ = 0;
   info_.waiting = command;
-  bool done = cv_.wait_for(g, std::chrono::seconds(timeout_sec), [&] { return decision_ != 0 || ended_; });
-  Decision d = ended_ ? Decision::kEnded : !done ? Decision::kExpired : decision_ == 1 ? Decision::kApproved : Decision::kRejected;
-  waiting_for_ = 0;
+  // A decision may come before the wait starts (the approval is filed first): it is kept.
+  bool done = cv_.wait_for(g, std::chrono::seconds(timeout_sec), [&] { return decisions_.count(approval) || ended_; });
+  Decision d = ended_ ? Decision::kEnded : !done ? Decision::kExpired : decisions_[approval] ? Decision::kApproved : Decision::kRejected;
+  decisions_.erase(approval);
   info_.waiting.clear();
   return d;
 }
@@ -84,8 +83,8 @@ LiveSession::Decision LiveSession::wait(int64_t approval, const std::string& com
 bool LiveSession::decide(int64_t approval, bool approve) {
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (waiting_for_ != approval) return false;
-    decision_ = approve ? 1 : 2;
+    if (ended_) return false;
+    decisions_[approval] = approve;
   }
   cv_.notify_all();
   return true;

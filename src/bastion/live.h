@@ -41,7 +41,8 @@ class LiveSession {
   void unwatch(int id);
   void publish(std::string_view out);
 
-  // Review: waits until decide() for `approval`, the timeout, or end().
+  // Review: waits until decide() for `approval` (made before or during the wait), the timeout,
+  // or end(). decide() is refused once the session ended.
   enum class Decision { kApproved, kRejected, kExpired, kEnded };
   Decision wait(int64_t approval, const std::string& command, int timeout_sec);
   bool decide(int64_t approval, bool approve);
@@ -56,8 +57,7 @@ class LiveSession {
   std::map<int, Watcher> watchers_;
   int next_watcher_ = 1;
   std::string recent_;
-  int64_t waiting_for_ = 0;
-  int decision_ = 0;  // 0 none, 1 approved, 2 rejected
+  std::map<int64_t, bool> decisions_;  // approval -> approved, until the wait takes it
 };
 
 class Live {

@@ -159,7 +159,7 @@ TEST(BastionController, DeniedCommandNeverGetsItsEnter) {
   ASSERT_TRUE(f.svc->db().begin_session(rec).ok());
   auto recording = Recording::create(f.svc->recordings_dir() + "/" + rec.recording, 80, 24, rec.started, "t", "xterm");
   ASSERT_TRUE(recording.ok());
-  auto live = f.svc->live().add({rec.id, rec.user, rec.source_ip, rec.asset, rec.account, "ssh", rec.started});
+  auto live = f.svc->live().add({rec.id, rec.user, rec.source_ip, rec.asset, rec.account, "ssh", rec.started, 0, ""});
   std::string target, user;
   {
     Controller c(
@@ -204,7 +204,7 @@ TEST(BastionController, ReviewWaitsForTheDecision) {
   Fixture f("review", 20);
   auto rec = record("s-review");
   ASSERT_TRUE(f.svc->db().begin_session(rec).ok());
-  auto live = f.svc->live().add({rec.id, rec.user, rec.source_ip, rec.asset, rec.account, "ssh", rec.started});
+  auto live = f.svc->live().add({rec.id, rec.user, rec.source_ip, rec.asset, rec.account, "ssh", rec.started, 0, ""});
   std::string target, user;
   Controller c(
       *f.svc, rec, live, nullptr, [&](std::string_view d) { target += d; }, [&](std::string_view d) { user += d; });
