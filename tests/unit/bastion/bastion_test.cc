@@ -83,9 +83,9 @@ TEST(BastionDb, VaultNeverStoresPlainCredentials) {
 
 TEST(BastionDb, GrantsWindowsGroupsExpiry) {
   Fixture f("grants");
-  HostAccount a{0, "his-db-01", "10.20.1.11", 22, "root", "password"};
+  HostAccount a{0, "his-db-01", "10.20.1.11", 22, "root", "password", false, ""};
   int64_t id = *f.svc->db().add_account(a, "pw", now_ns());
-  HostAccount b{0, "emr-app-01", "", 22, "ops", "password"};
+  HostAccount b{0, "emr-app-01", "", 22, "ops", "password", false, ""};
   int64_t id2 = *f.svc->db().add_account(b, "pw", now_ns());
   ASSERT_TRUE(f.svc->db().set_group("vendors", {"li"}).ok());
   Grant g;
