@@ -2,6 +2,8 @@
 // come out), grants, operator groups, command rules and approvals (the security
 // administrator), the sessions' record, recordings and live sessions (security and audit
 // administrators), and the operators' own SSH keys and targets. Every change is audited.
+#include <algorithm>
+
 #include "bastion/service.h"
 #include "core/timeutil.h"
 #include "server/api.h"
@@ -140,6 +142,19 @@ Response grant_save(Api& api, Request& r) {
   g.from_min = parse_hhmm(str(j, "from"), 0);
   g.to_min = parse_hhmm(str(j, "to"), 1440);
   g.enabled = !j.contains("enabled") || !j["enabled"].is_boolean() || j["enabled"].get<bool>();
+  // Nobody grants themselves access to servers: a grant naming its author, or a group the
+  // author belongs to, needs another security administrator.
+  if (auto groups = svc(api)->db().groups(); groups)
+    for (const auto& sub : g.subjects) {
+      bool self = sub == r.who.user;
+      for (const auto& [name, members] : *groups)
+        if (sub == "group:" + name && std::find(members.begin(), members.end(), r.who.user) != members.end()) self = true;
+      if (self) {
+        api.audit(r, r.who.user, "bastion_grant_add", false, g.name, "self-grant refused");
+        return fail(403,
+                    "不能给自己授权（须由另一位安全管理员授权） / you cannot grant yourself access (another security administrator must)");
+      }
+    }
   if (!str(j, "expires").empty() && !parse_user_time(str(j, "expires"), api.opt.tz_sec, g.expires))
     return fail(400, "expires: 时间格式无效 / not a time");
   g.created_by = r.who.user;
@@ -174,8 +189,10 @@ Response group_save(Api& api, Request& r) {
   if (!svc(api)) return off();
   auto j = json::parse(r.body, nullptr, false);
   if (!j.is_object()) return fail(400, "请求体须为 JSON 对象 / body must be a JSON object");
-  Status st =
-      r.method == "DELETE" ? svc(api)->db().remove_group(r.params[0]) : svc(api)->db().set_group(r.params[0], strings(j, "members"));
+  auto members = strings(j, "members");
+  if (r.method != "DELETE" && std::find(members.begin(), members.end(), r.who.user) != members.end())
+    return fail(403, "不能把自己加入运维组（须由另一位安全管理员操作） / you cannot add yourself to an operator group");
+  Status st = r.method == "DELETE" ? svc(api)->db().remove_group(r.params[0]) : svc(api)->db().set_group(r.params[0], members);
   api.audit(r, r.who.user, r.method == "DELETE" ? "bastion_group_remove" : "bastion_group_set", st.ok(), r.params[0],
             r.body.substr(0, 300));
   return st ? ok({{"name", r.params[0]}}) : fail(400, st.error());
