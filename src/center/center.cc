@@ -279,6 +279,10 @@ Status Center::start() {
   if (s) s = http_->start();
   if (s && ssh_) {
     bastion_->set_auth(http_->auth());
+    // An account disabled, changed or reset in the console loses its bastion sessions at once.
+    http_->auth()->on_access_removed([b = bastion_.get()](const std::string& user) {
+      b->live().end_user(user, "system", "账号已停用或变更 / the account was disabled or changed");
+    });
     s = ssh_->start();
   }
   return s;

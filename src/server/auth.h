@@ -8,6 +8,7 @@
 // everybody out, which is the safe direction.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -237,6 +238,10 @@ class Auth {
   // requester and from the account concerned; returns the second half of the password.
   Result<std::string> decide(int64_t id, const Principal& who, bool approve, int64_t now);
   size_t session_count();
+  // Called (with the account's name) when an account's access is taken away or handed over —
+  // disabled, role changed, password or authenticator reset, removed — so the parts that keep
+  // their own sessions (the bastion's SSH sessions) end them too.
+  void on_access_removed(std::function<void(const std::string&)> f) { access_removed_ = std::move(f); }
   // Small named values kept with the accounts (digests of the last start's configuration).
   std::optional<std::string> setting(const std::string& key);
   Status set_setting(const std::string& key, const std::string& value);
@@ -273,6 +278,11 @@ class Auth {
   std::map<std::pair<std::string, std::string>, Failures> failures_;  // (account, address), known or not
   std::map<std::string, std::vector<int64_t>> account_failures_;      // per account, any address
   std::unique_ptr<SecretBox> box_;
+  std::function<void(const std::string&)> access_removed_;
+  void access_removed(const std::string& name) {
+    end_sessions_of(name, "");
+    if (access_removed_) access_removed_(name);
+  }
 };
 
 }  // namespace wardsec::server

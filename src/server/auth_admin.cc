@@ -105,7 +105,7 @@ Status Auth::update(const std::string& name, const std::optional<std::string>& d
   if (disabled && s)
     s = sqlite::Stmt(db_, "UPDATE users SET disabled = ? WHERE name = ?").bind(1, static_cast<int64_t>(*disabled)).bind(2, name).run();
   if (!s) return s;
-  if (role || (disabled && *disabled)) end_sessions_of(name, "");  // a changed role takes effect at once
+  if (role || (disabled && *disabled)) access_removed(name);  // a changed role takes effect at once
   return {};
 }
 
@@ -127,7 +127,7 @@ Status Auth::reset_password(const std::string& name, const std::string& password
   auto a = load(name);
   if (!a) return Error{a.error()};
   if (a->role == Role::kCollector) return Error{"a collector has tokens, not a password"};
-  end_sessions_of(name, "");
+  access_removed(name);
   // A reset hands the account over: no token survives it.
   if (Status d = sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run(); !d) return d;
   return store_password(name, *h, true, now);
@@ -136,7 +136,7 @@ Status Auth::reset_password(const std::string& name, const std::string& password
 Status Auth::reset_mfa(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto a = load(name); !a) return Error{a.error()};
-  end_sessions_of(name, "");
+  access_removed(name);
   if (Status d = sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run(); !d) return d;
   return sqlite::Stmt(db_, "UPDATE users SET totp_secret = '', totp_last_step = 0, mfa_failures = 0, mfa_locked_until = 0 WHERE name = ?")
       .bind(1, name)
@@ -146,7 +146,7 @@ Status Auth::reset_mfa(const std::string& name) {
 Status Auth::remove(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto a = load(name); !a) return Error{a.error()};
-  end_sessions_of(name, "");
+  access_removed(name);
   if (Status d = sqlite::Stmt(db_, "DELETE FROM tokens WHERE user = ?").bind(1, name).run(); !d) return d;
   if (Status d = sqlite::Stmt(db_, "DELETE FROM pw_history WHERE name = ?").bind(1, name).run(); !d) return d;
   return sqlite::Stmt(db_, "DELETE FROM users WHERE name = ?").bind(1, name).run();

@@ -147,6 +147,17 @@ TEST_F(AuthTest, LoginSequenceAndReplay) {
   EXPECT_TRUE(auth_->session(s.id, t1).has_value());
 }
 
+TEST_F(AuthTest, AccessRemovedReachesTheBastion) {
+  std::vector<std::string> ended;
+  auth_->on_access_removed([&](const std::string& u) { ended.push_back(u); });
+  ASSERT_TRUE(auth_->create("ops.li", "", Role::kOperator, "First-Pass-001", t0_).ok());
+  ASSERT_TRUE(auth_->update("ops.li", std::nullopt, std::nullopt, true).ok());  // disabled
+  ASSERT_TRUE(auth_->reset_mfa("ops.li").ok());
+  EXPECT_EQ(ended, (std::vector<std::string>{"ops.li", "ops.li"}));
+  ASSERT_TRUE(auth_->update("ops.li", std::string("李"), std::nullopt, std::nullopt).ok());  // a new display name takes nothing away
+  EXPECT_EQ(ended.size(), 2u);
+}
+
 TEST_F(AuthTest, LockoutAfterFiveFailures) {
   ASSERT_TRUE(auth_->create("wang", "", Role::kReadOnly, "First-Pass-001", t0_).ok());
   for (int i = 0; i < 4; i++) EXPECT_EQ(auth_->login("wang", "nope", "1.2.3.4", t0_).failure().status, 401);
