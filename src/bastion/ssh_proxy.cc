@@ -51,6 +51,8 @@ Status connect_target(Service& svc, Target& t, const HostAccount& a, const std::
   ssh_options_set(t.s, SSH_OPTIONS_KNOWNHOSTS, known.c_str());
   ssh_options_set(t.s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
   ssh_options_set(t.s, SSH_OPTIONS_PROCESS_CONFIG, &no);  // the service's ~/.ssh/config has no say
+  int yes = 1;
+  ssh_options_set(t.s, SSH_OPTIONS_NODELAY, &yes);  // keystrokes go out at once (no Nagle wait)
   if (ssh_connect(t.s) != SSH_OK)
     return Error{"无法连接目标 / cannot connect to " + host + ":" + std::to_string(port) + ": " + ssh_get_error(t.s)};
   switch (ssh_session_is_known_server(t.s)) {

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -157,6 +158,8 @@ void SshServer::accept_loop() {
     }
     stats_.accepted++;
     int fd = ssh_get_fd(s);
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);  // interactive: no Nagle wait on echoes
     std::string ip;
     sockaddr_storage sa{};
     socklen_t len = sizeof sa;
