@@ -178,11 +178,7 @@ void Controller::resize(int cols, int rows) {
   if (recording_) recording_->resize(now_ns(), cols, rows);
 }
 
-bool Controller::exec(const std::string& command) {
-  bool ok = judge(command, true);
-  if (!ok) return false;
-  return true;
-}
+bool Controller::exec(const std::string& command) { return judge(command, true); }
 
 void Controller::exit_status(int status) {
   if (last_) last_->exit_status = status;

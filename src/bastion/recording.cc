@@ -7,20 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/strutil.h"
+#include "server/auth.h"
 
 namespace wardsec::bastion {
 
 namespace {
-
-std::string hex(const unsigned char* p, size_t n) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; i++) {
-    out += d[p[i] >> 4];
-    out += d[p[i] & 15];
-  }
-  return out;
-}
 
 // The length of the longest prefix of `s` that ends on a whole UTF-8 character.
 size_t whole_utf8(std::string_view s) {
@@ -106,7 +97,7 @@ std::string Recording::finish() {
   EVP_DigestFinal_ex(md_, md, &len);
   EVP_MD_CTX_free(md_);
   md_ = nullptr;
-  digest_ = hex(md, len);
+  digest_ = server::to_hex(std::string_view(reinterpret_cast<char*>(md), len));
   return digest_;
 }
 
@@ -123,7 +114,7 @@ std::string file_sha256(const std::string& path) {
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
   EVP_MD_CTX_free(ctx);
-  return hex(md, len);
+  return server::to_hex(std::string_view(reinterpret_cast<char*>(md), len));
 }
 
 }  // namespace wardsec::bastion

@@ -20,6 +20,7 @@
 #include "enrich/web_attack.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
+#include "server/auth.h"
 #include "server/http.h"
 #include "store/store.h"
 
@@ -131,10 +132,7 @@ Status Center::open_bastion() {
   auto emit = [wr, pl](Event&& ev) {
     static const FieldId sig = FieldRegistry::intern("wardsec.bastion.signature"), key = FieldRegistry::intern("wardsec.bastion.key");
     if (auto s = wr->key().sign(ev.raw)) {
-      static const char* d = "0123456789abcdef";
-      std::string hex;
-      for (unsigned char ch : *s) hex += std::string{d[ch >> 4], d[ch & 15]};
-      ev.set(sig, hex);
+      ev.set(sig, server::to_hex(*s));
       ev.set(key, wr->key().fingerprint());
     }
     std::vector<Event> v;
