@@ -1,6 +1,7 @@
 // Login on the bastion's SSH server: the center's accounts (password + TOTP, or a registered
 // public key + TOTP), then the channel the client asks for, then the target (from the login
 // name or a menu).
+#include <libssh/callbacks.h>
 #include <libssh/server.h>
 #include <spdlog/spdlog.h>
 
@@ -171,7 +172,7 @@ std::optional<std::string> read_line(ssh_channel ch) {
   }
 }
 
-void say(ssh_channel ch, const std::string& text) {
+void print(ssh_channel ch, const std::string& text) {
   std::string t;
   for (char x : text) {
     if (x == '\n') t += '\r';
@@ -181,48 +182,82 @@ void say(ssh_channel ch, const std::string& text) {
 }
 
 // The host account the operator goes to: named in the login, or chosen from a menu.
-std::optional<HostAccount> choose(Conn& c, ssh_channel ch, const Request& rq, const std::string& action) {
-  auto allowed = c.svc.db().allowed(rq.user, action, now_ns(), c.svc.options().tz_sec);
+std::optional<Choice> choose(Conn& c, ssh_channel ch, const Request& rq) {
+  auto allowed = choices(c.svc, rq.user, rq);
   if (!allowed) {
-    say(ch, "[wardsec] " + allowed.error() + "\n");
+    print(ch, "[wardsec] " + allowed.error() + "\n");
     return std::nullopt;
   }
-  std::vector<HostAccount> list;
-  for (const auto& [a, g] : *allowed) {
+  std::vector<Choice> list;
+  for (const auto& x : *allowed) {
+    const HostAccount& a = x.account;
     bool match = rq.target.empty() || rq.target == a.asset || rq.target == a.username + "@" + a.asset;
-    if (match) list.push_back(a);
+    if (match) list.push_back(x);
   }
   if (list.empty()) {
-    say(ch, "[wardsec] " +
-                std::string(rq.target.empty() ? "没有可用的授权主机账号 / no host account is granted to you now"
-                                              : "未授权或不存在 / not granted or unknown: " + rq.target) +
-                "\n");
+    print(ch, "[wardsec] " +
+                  std::string(rq.target.empty() ? "没有可用的授权主机账号 / no host account is granted to you now"
+                                                : "未授权或不存在 / not granted or unknown: " + rq.target) +
+                  (rq.subsystem.empty() ? "" : " (sftp)") + "\n");
     Fact f{"session_refused", "failure", rq.user, c.peer_ip, rq.target};
     f.severity = "medium";
-    f.message = "unauthorized target";
+    f.message = "unauthorized target (" + rq.kind + ")";
     c.svc.emit(f);
     return std::nullopt;
   }
   if (list.size() == 1 && !rq.target.empty()) return list[0];
   if (!rq.pty) {
-    say(ch, "[wardsec] 请在登录名中指明目标：用户@账号@资产 / name the target in the login: user@account@asset\n");
+    print(ch, "[wardsec] 请在登录名中指明目标：用户@账号@资产 / name the target in the login: user@account@asset\n");
     return std::nullopt;
   }
   while (true) {
     std::string menu = "\n  wardsec 堡垒机 / bastion — " + rq.user + "\n\n";
-    for (size_t i = 0; i < list.size(); i++)
-      menu += "  [" + std::to_string(i + 1) + "] " + list[i].username + "@" + list[i].asset +
-              (list[i].host.empty() ? "" : "  (" + list[i].host + ")") + "\n";
+    for (size_t i = 0; i < list.size(); i++) {
+      const HostAccount& a = list[i].account;
+      menu += "  [" + std::to_string(i + 1) + "] " + a.username + "@" + a.asset + (a.host.empty() ? "" : "  (" + a.host + ")") + "\n";
+    }
     menu += "\n  选择编号，或输入 q 退出 / choose a number, or q to quit: ";
-    say(ch, menu);
+    print(ch, menu);
     auto line = read_line(ch);
     if (!line || *line == "q" || *line == "exit") return std::nullopt;
     std::string_view t = trim(*line);
-    for (size_t i = 0; i < list.size(); i++)
-      if (t == std::to_string(i + 1) || t == list[i].asset || t == list[i].username + "@" + list[i].asset) return list[i];
-    say(ch, "  无此项 / no such entry\n");
+    for (size_t i = 0; i < list.size(); i++) {
+      const HostAccount& a = list[i].account;
+      if (t == std::to_string(i + 1) || t == a.asset || t == a.username + "@" + a.asset) return list[i];
+    }
+    print(ch, "  无此项 / no such entry\n");
   }
 }
+
+// The operator's end over the SSH channel.
+class ChannelEnd : public UserEnd {
+ public:
+  ChannelEnd(ssh_session s, ssh_channel ch) : s_(s), ch_(ch) {
+    cb_.userdata = this;
+    cb_.channel_pty_window_change_function = [](ssh_session, ssh_channel, int w, int h, int, int, void* self) {
+      auto* e = static_cast<ChannelEnd*>(self);
+      if (e->on_resize) e->on_resize(w, h);
+      return 0;
+    };
+    ssh_callbacks_init(&cb_);
+    ssh_set_channel_callbacks(ch_, &cb_);
+  }
+  ~ChannelEnd() override { ssh_remove_channel_callbacks(ch_, &cb_); }
+  int read(char* buf, int size) override {
+    int n = ssh_channel_read_nonblocking(ch_, buf, static_cast<uint32_t>(size), 0);
+    return n == SSH_ERROR ? -1 : std::max(n, 0);
+  }
+  void write(std::string_view d) override { ssh_channel_write(ch_, d.data(), static_cast<uint32_t>(d.size())); }
+  void write_stderr(std::string_view d) override { ssh_channel_write_stderr(ch_, d.data(), static_cast<uint32_t>(d.size())); }
+  bool eof() override { return ssh_channel_is_eof(ch_) || ssh_channel_is_closed(ch_); }
+  int poll_fd() override { return ssh_get_fd(s_); }
+  void exit_status(int st) override { ssh_channel_request_send_exit_status(ch_, st); }
+
+ private:
+  ssh_session s_;
+  ssh_channel ch_;
+  ssh_channel_callbacks_struct cb_{};
+};
 
 }  // namespace
 
@@ -273,9 +308,20 @@ void serve_connection(ssh_session s, Conn& c) {
     } else if (type == SSH_REQUEST_CHANNEL && ch && sub == SSH_CHANNEL_REQUEST_SHELL) {
       ssh_message_channel_request_reply_success(msg);
       start = true;
+    } else if (type == SSH_REQUEST_CHANNEL && ch && sub == SSH_CHANNEL_REQUEST_SUBSYSTEM) {
+      const char* name = ssh_message_channel_request_subsystem(msg);
+      if (name && std::string_view(name) == "sftp") {
+        rq.subsystem = "sftp";
+        rq.kind = "sftp";
+        ssh_message_channel_request_reply_success(msg);
+        start = true;
+      } else {
+        ssh_message_reply_default(msg);
+      }
     } else if (type == SSH_REQUEST_CHANNEL && ch && sub == SSH_CHANNEL_REQUEST_EXEC) {
       const char* cmd = ssh_message_channel_request_command(msg);
       rq.command = cmd ? cmd : "";
+      rq.kind = "ssh-exec";
       ssh_message_channel_request_reply_success(msg);
       start = true;
     } else {
@@ -283,9 +329,13 @@ void serve_connection(ssh_session s, Conn& c) {
     }
     ssh_message_free(msg);
   }
-  auto account = choose(c, ch, rq, rq.command.empty() ? "shell" : "exec");
+  auto choice = choose(c, ch, rq);
   c.deadline = 0;  // logged in and chosen: the idle timeout takes over
-  if (account) run_proxy(c, s, ch, rq, *account);
+  if (choice) {
+    c.stats.sessions++;
+    ChannelEnd end(s, ch);
+    run_session(c.svc, end, c.peer_ip, rq, choice->account);
+  }
   ssh_channel_send_eof(ch);
   ssh_channel_close(ch);
   ssh_channel_free(ch);

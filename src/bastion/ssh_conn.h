@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "bastion/ssh_server.h"
 
@@ -29,12 +32,42 @@ struct Request {
   std::string term = "xterm";
   int cols = 80, rows = 24;
   bool pty = false;
-  std::string command;  // exec; empty: a shell
+  std::string command;       // exec; empty: a shell
+  std::string subsystem;     // "sftp": file transfer (no shell, no command)
+  std::string kind = "ssh";  // ssh, ssh-exec, sftp, web: as the record names it
+};
+
+// The operator's end of a session, whatever carries it: an SSH channel (ssh_conn.cc) or the
+// console's WebSocket (web_terminal.cc).
+class UserEnd {
+ public:
+  virtual ~UserEnd() = default;
+  // The operator's bytes: > 0 read, 0 nothing now, < 0 gone.
+  virtual int read(char* buf, int size) = 0;
+  virtual void write(std::string_view d) = 0;
+  virtual void write_stderr(std::string_view d) { write(d); }
+  virtual bool eof() = 0;
+  // Readable when read() may have something (poll).
+  virtual int poll_fd() = 0;
+  virtual void exit_status(int /*status*/) {}
+  // A line from the bastion itself ("[wardsec] ...").
+  void say(const std::string& text);
+  // Set by the relay: the operator's terminal changed size.
+  std::function<void(int cols, int rows)> on_resize;
 };
 
 // The target side: connects with the host account's credential, opens the same kind of
-// channel, and relays both ways through a Controller until either end closes, the session is
-// ended from the console, or it is idle too long. (ssh_proxy.cc)
-void run_proxy(Conn& c, ssh_session user_session, ssh_channel user_channel, const Request& rq, const HostAccount& account);
+// channel, and relays both ways (through a Controller for a shell or a command, through the
+// SFTP filter for file transfer) until either end closes, the session is ended from the
+// console, or it is idle too long. (ssh_proxy.cc)
+void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const Request& rq, const HostAccount& account);
+
+// Which host accounts `user` may use for the request (the grant's action: shell, exec, or
+// either SFTP direction), each with whether it may upload and download.
+struct Choice {
+  HostAccount account;
+  bool upload = false, download = false;
+};
+Result<std::vector<Choice>> choices(Service& svc, const std::string& user, const Request& rq);
 
 }  // namespace wardsec::bastion

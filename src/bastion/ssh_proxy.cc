@@ -1,7 +1,6 @@
 // The target side of a bastion session: the login to the target with the vault's credential
 // (the operator never sees it), host-key pinning (learned on first use, a changed key refused),
-// and the relay through the Controller.
-#include <libssh/callbacks.h>
+// and the relay: a shell or a command through the Controller, SFTP through the SftpFilter.
 #include <libssh/server.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +8,7 @@
 #include <filesystem>
 
 #include "bastion/controller.h"
+#include "bastion/sftp_filter.h"
 #include "bastion/ssh_conn.h"
 #include "core/timeutil.h"
 #include "server/auth.h"
@@ -31,11 +31,6 @@ struct Target {
     }
   }
 };
-
-void say(ssh_channel ch, const std::string& text) {
-  std::string t = "[wardsec] " + text + "\r\n";
-  ssh_channel_write(ch, t.data(), static_cast<uint32_t>(t.size()));
-}
 
 // Connects and logs in; an error names what failed (never the credential).
 Status connect_target(Service& svc, Target& t, const HostAccount& a, const std::string& host) {
@@ -81,42 +76,153 @@ Status connect_target(Service& svc, Target& t, const HostAccount& a, const std::
   return {};
 }
 
-struct WindowChange {
-  ssh_channel target;
-  Controller* ctl;
+// One SFTP operation into the record (as a command line a reviewer can search) and the store.
+void log_file_op(Service& svc, SessionRecord& rec, int64_t& seq, const FileOp& op) {
+  std::string text = "sftp " + op.op + " " + op.path + (op.path2.empty() ? "" : " -> " + op.path2);
+  if (op.bytes >= 0) text += " (" + std::to_string(op.bytes) + " B" + (op.sha256.empty() ? "" : ", sha256 " + op.sha256) + ")";
+  if (!op.note.empty()) text += " [" + op.note + "]";
+  CommandRecord c;
+  c.session = rec.id;
+  c.seq = ++seq;
+  c.ts = now_ns();
+  c.offset_ms = (c.ts - rec.started) / 1000000;
+  c.command = text;
+  c.action = op.allowed ? "allow" : "deny";
+  c.rule = "sftp";
+  if (Status s = svc.db().add_command(c); !s) spdlog::error("bastion: the file record of {}: {}", rec.id, s.error());
+  rec.commands++;
+  if (!op.allowed) rec.denied++;
+  Fact f{op.allowed ? "file_" + op.op : "file_denied",
+         op.allowed ? "success" : "failure",
+         rec.user,
+         rec.source_ip,
+         rec.asset,
+         rec.host,
+         rec.account,
+         rec.id};
+  f.category = "file";
+  f.command = text;
+  f.rule = "sftp";
+  f.decision = op.allowed ? "allow" : "deny";
+  f.severity = op.allowed ? "" : "medium";
+  f.file = op.path;
+  f.file_size = op.bytes;
+  f.file_sha256 = op.sha256;
+  f.message = op.note;
+  svc.emit(f);
+}
+
+// Moves bytes both ways until an end closes; `from_user`/`from_target` do the judging.
+struct Pump {
+  std::function<bool(std::string_view)> from_user;  // false: end the session
+  std::function<bool(std::string_view, bool is_stderr)> from_target;
 };
 
-int on_window_change(ssh_session, ssh_channel, int width, int height, int, int, void* userdata) {
-  auto* w = static_cast<WindowChange*>(userdata);
-  ssh_channel_change_pty_size(w->target, width, height);
-  w->ctl->resize(width, height);
-  return 0;
+void relay(Service& svc, UserEnd& user, Target& t, LiveSession& live, Pump& pump, std::string& state, std::string& reason,
+           const std::function<void(int)>& exit_status) {
+  char buf[32768];
+  int64_t last_activity = now_ns();
+  int64_t idle_ns = static_cast<int64_t>(svc.options().idle_timeout_min) * 60 * kSec;
+  while (state != "failed") {
+    bool progress = false;
+    int n = user.read(buf, sizeof buf);
+    if (n > 0) {
+      if (!pump.from_user(std::string_view(buf, static_cast<size_t>(n)))) break;
+      progress = true;
+      last_activity = now_ns();
+    } else if (n < 0) {
+      reason = "operator connection lost";
+      break;
+    }
+    for (int err = 0; err < 2; err++) {
+      int m = ssh_channel_read_nonblocking(t.ch, buf, sizeof buf, err);
+      if (m > 0) {
+        if (!pump.from_target(std::string_view(buf, static_cast<size_t>(m)), err != 0)) break;
+        progress = true;
+      } else if (m == SSH_ERROR) {
+        reason = "target connection lost";
+      }
+    }
+    if (!reason.empty()) break;
+    if (live.ended()) {
+      user.say("会话已被 " + live.ended_by() + " 终止 / the session was ended by " + live.ended_by() +
+               (live.end_reason().empty() ? "" : ": " + live.end_reason()));
+      state = "ended";
+      break;
+    }
+    if (ssh_channel_is_eof(t.ch) || ssh_channel_is_closed(t.ch)) {
+      int st = ssh_channel_get_exit_status(t.ch);
+      if (st >= 0) {
+        exit_status(st);
+        user.exit_status(st);
+      }
+      break;
+    }
+    if (user.eof()) {
+      ssh_channel_send_eof(t.ch);
+      break;
+    }
+    if (idle_ns && now_ns() - last_activity > idle_ns) {
+      user.say("空闲超时，会话结束 / idle too long: the session ends");
+      state = "ended", reason = "idle timeout";
+      break;
+    }
+    if (progress) continue;
+    pollfd p[3] = {{user.poll_fd(), POLLIN, 0}, {ssh_get_fd(t.s), POLLIN, 0}, {live.wake_fd(), POLLIN, 0}};
+    poll(p, 3, 1000);
+  }
 }
 
 }  // namespace
 
-void run_proxy(Conn& c, ssh_session user_session, ssh_channel uch, const Request& rq, const HostAccount& a) {
-  Service& svc = c.svc;
+void UserEnd::say(const std::string& text) { write("[wardsec] " + text + "\r\n"); }
+
+Result<std::vector<Choice>> choices(Service& svc, const std::string& user, const Request& rq) {
+  int64_t now = now_ns();
+  int tz = svc.options().tz_sec;
+  std::vector<Choice> out;
+  if (rq.subsystem.empty()) {
+    auto allowed = svc.db().allowed(user, rq.command.empty() ? "shell" : "exec", now, tz);
+    if (!allowed) return Error{allowed.error()};
+    for (auto& [a, g] : *allowed) out.push_back({a, false, false});
+    return out;
+  }
+  auto up = svc.db().allowed(user, "sftp_upload", now, tz);
+  auto down = svc.db().allowed(user, "sftp_download", now, tz);
+  if (!up) return Error{up.error()};
+  if (!down) return Error{down.error()};
+  auto add = [&](const HostAccount& a, bool u) {
+    for (auto& c : out)
+      if (c.account.id == a.id) return void((u ? c.upload : c.download) = true);
+    out.push_back({a, u, !u});
+  };
+  for (auto& [a, g] : *up) add(a, true);
+  for (auto& [a, g] : *down) add(a, false);
+  return out;
+}
+
+void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const Request& rq, const HostAccount& a) {
   std::string host = a.host.empty() ? a.asset : a.host;
   int64_t start = now_ns();
   std::string id = std::to_string(start / 1000) + "-" + server::to_hex(server::random_bytes(4));
+  bool sftp = rq.subsystem == "sftp";
   SessionRecord rec;
   rec.id = id;
   rec.user = rq.user;
-  rec.source_ip = c.peer_ip;
+  rec.source_ip = peer_ip;
   rec.asset = a.asset;
   rec.account = a.username;
   rec.host = host;
-  rec.kind = rq.command.empty() ? "ssh" : "ssh-exec";
+  rec.kind = rq.kind;
   rec.state = "active";
   rec.started = start;
-  rec.recording = id + ".cast";
+  if (!sftp) rec.recording = id + ".cast";
   if (!rq.command.empty()) rec.reason = "exec: " + rq.command.substr(0, 500);
 
   Target t;
   if (Status s = connect_target(svc, t, a, host); !s) {
-    say(uch, s.error());
-    Fact f{"session_start", "failure", rq.user, c.peer_ip, a.asset, host, a.username};
+    user.say(s.error());
+    Fact f{"session_start", "failure", rq.user, peer_ip, a.asset, host, a.username};
     f.message = s.error();
     f.severity = "medium";
     svc.emit(f);
@@ -125,107 +231,102 @@ void run_proxy(Conn& c, ssh_session user_session, ssh_channel uch, const Request
   t.ch = ssh_channel_new(t.s);
   if (!t.ch || ssh_channel_open_session(t.ch) != SSH_OK ||
       (rq.pty && ssh_channel_request_pty_size(t.ch, rq.term.c_str(), rq.cols, rq.rows) != SSH_OK)) {
-    say(uch, std::string("目标会话无法打开 / the target's session cannot be opened: ") + ssh_get_error(t.s));
+    user.say(std::string("目标会话无法打开 / the target's session cannot be opened: ") + ssh_get_error(t.s));
     return;
   }
-  auto recording = Recording::create(svc.recordings_dir() + "/" + rec.recording, rq.cols, rq.rows, start,
-                                     rq.user + " → " + a.username + "@" + a.asset, rq.term);
-  if (!recording) {
-    say(uch, recording.error() + " — 无法录像，会话不允许 / without a recording the session is not allowed");
-    return;
+  std::unique_ptr<Recording> recording;
+  if (!sftp) {
+    auto r = Recording::create(svc.recordings_dir() + "/" + rec.recording, rq.cols, rq.rows, start,
+                               rq.user + " → " + a.username + "@" + a.asset, rq.term);
+    if (!r) {
+      user.say(r.error() + " — 无法录像，会话不允许 / without a recording the session is not allowed");
+      return;
+    }
+    recording = std::move(*r);
   }
   if (Status s = svc.db().begin_session(rec); !s) {
-    say(uch, "会话无法登记 / the session cannot be recorded: " + s.error());
+    user.say("会话无法登记 / the session cannot be recorded: " + s.error());
     return;
   }
   svc.db().touch_account(a.id, start);
-  auto live = svc.live().add({id, rq.user, c.peer_ip, a.asset, a.username, "ssh", start, 0, ""});
-  Fact f{"session_start", "success", rq.user, c.peer_ip, a.asset, host, a.username, id};
+  auto live = svc.live().add({id, rq.user, peer_ip, a.asset, a.username, rq.kind, start, 0, ""});
+  Fact f{"session_start", "success", rq.user, peer_ip, a.asset, host, a.username, id};
   f.message = rec.kind;
   svc.emit(f);
-  c.stats.sessions++;
-
-  Controller ctl(
-      svc, rec, live, std::move(*recording),
-      [&](std::string_view d) { ssh_channel_write(t.ch, d.data(), static_cast<uint32_t>(d.size())); },
-      [&](std::string_view d) { ssh_channel_write(uch, d.data(), static_cast<uint32_t>(d.size())); });
-
-  WindowChange wc{t.ch, &ctl};
-  ssh_channel_callbacks_struct cb{};
-  cb.userdata = &wc;
-  cb.channel_pty_window_change_function = on_window_change;
-  ssh_callbacks_init(&cb);
-  ssh_set_channel_callbacks(uch, &cb);
 
   std::string state = "closed", reason;
+  if (sftp) {
+    int64_t seq = 0;
+    bool up = false, down = false;
+    if (auto c = choices(svc, rq.user, rq))
+      for (const auto& x : *c)
+        if (x.account.id == a.id) up = x.upload, down = x.download;
+    SftpFilter filter(up, down, [&](const FileOp& op) { log_file_op(svc, rec, seq, op); });
+    if (ssh_channel_request_subsystem(t.ch, "sftp") != SSH_OK) state = "failed", reason = ssh_get_error(t.s);
+    std::string to_target, to_client;
+    Pump pump{[&](std::string_view d) {
+                to_target.clear(), to_client.clear();
+                bool ok = filter.from_client(d, to_target, to_client);
+                if (!to_target.empty()) ssh_channel_write(t.ch, to_target.data(), static_cast<uint32_t>(to_target.size()));
+                if (!to_client.empty()) user.write(to_client);
+                if (!ok) state = "failed", reason = filter.error();
+                return ok;
+              },
+              [&](std::string_view d, bool is_stderr) {
+                if (is_stderr) return true;  // sftp-server's diagnostics are not for the client
+                to_client.clear();
+                bool ok = filter.from_target(d, to_client);
+                if (!to_client.empty()) user.write(to_client);
+                if (!ok) state = "failed", reason = filter.error();
+                return ok;
+              }};
+    relay(svc, user, t, *live, pump, state, reason, [](int) {});
+    filter.finish();
+    rec.ended = now_ns();
+    rec.state = state;
+    if (!reason.empty()) rec.reason = reason;
+    if (live->ended()) rec.ended_by = live->ended_by(), rec.reason = rec.reason.empty() ? live->end_reason() : rec.reason;
+    if (Status s = svc.db().end_session(rec); !s) spdlog::error("bastion: the end of session {}: {}", rec.id, s.error());
+    Fact e{"session_end", state == "failed" ? "failure" : "success", rq.user, peer_ip, a.asset, host, a.username, id};
+    e.message = "sftp operations=" + std::to_string(rec.commands) + " denied=" + std::to_string(rec.denied) +
+                (reason.empty() ? "" : " reason=" + reason);
+    svc.emit(e);
+    svc.live().remove(id);
+    return;
+  }
+
+  Controller ctl(
+      svc, rec, live, std::move(recording), [&](std::string_view d) { ssh_channel_write(t.ch, d.data(), static_cast<uint32_t>(d.size())); },
+      [&](std::string_view d) { user.write(d); });
+  user.on_resize = [&](int cols, int rows) {
+    ssh_channel_change_pty_size(t.ch, cols, rows);
+    ctl.resize(cols, rows);
+  };
   if (!rq.command.empty()) {
     if (!ctl.exec(rq.command)) {
+      user.on_resize = nullptr;
       ctl.finish("closed", "命令被拒绝 / command refused");
       svc.live().remove(id);
-      ssh_channel_request_send_exit_status(uch, 126);
+      user.exit_status(126);
       return;
     }
     if (ssh_channel_request_exec(t.ch, rq.command.c_str()) != SSH_OK) state = "failed", reason = ssh_get_error(t.s);
   } else if (ssh_channel_request_shell(t.ch) != SSH_OK) {
     state = "failed", reason = ssh_get_error(t.s);
   }
-
-  char buf[16384];
-  int64_t last_activity = now_ns();
-  int64_t idle_ns = static_cast<int64_t>(svc.options().idle_timeout_min) * 60 * kSec;
-  while (state != "failed") {
-    bool progress = false;
-    int n = ssh_channel_read_nonblocking(uch, buf, sizeof buf, 0);
-    if (n > 0) {
-      ctl.input(std::string_view(buf, static_cast<size_t>(n)));
-      progress = true;
-      last_activity = now_ns();
-    } else if (n == SSH_ERROR) {
-      reason = "operator connection lost";
-      break;
-    }
-    for (int err = 0; err < 2; err++) {
-      int m = ssh_channel_read_nonblocking(t.ch, buf, sizeof buf, err);
-      if (m > 0) {
-        if (err)
-          ctl.output_stderr(std::string_view(buf, static_cast<size_t>(m)),
-                            [&](std::string_view d) { ssh_channel_write_stderr(uch, d.data(), static_cast<uint32_t>(d.size())); });
-        else
-          ctl.output(std::string_view(buf, static_cast<size_t>(m)));
-        progress = true;
-      } else if (m == SSH_ERROR) {
-        reason = "target connection lost";
-      }
-    }
-    if (!reason.empty()) break;
-    if (live->ended()) {
-      say(uch, "会话已被 " + live->ended_by() + " 终止 / the session was ended by " + live->ended_by() +
-                   (live->end_reason().empty() ? "" : ": " + live->end_reason()));
-      state = "ended";
-      break;
-    }
-    if (ssh_channel_is_eof(t.ch) || ssh_channel_is_closed(t.ch)) {
-      int st = ssh_channel_get_exit_status(t.ch);
-      if (st >= 0) {
-        ctl.exit_status(st);
-        ssh_channel_request_send_exit_status(uch, st);
-      }
-      break;
-    }
-    if (ssh_channel_is_eof(uch) || ssh_channel_is_closed(uch)) {
-      ssh_channel_send_eof(t.ch);
-      break;
-    }
-    if (idle_ns && now_ns() - last_activity > idle_ns) {
-      say(uch, "空闲超时，会话结束 / idle too long: the session ends");
-      state = "ended", reason = "idle timeout";
-      break;
-    }
-    if (progress) continue;
-    pollfd p[3] = {{ssh_get_fd(user_session), POLLIN, 0}, {ssh_get_fd(t.s), POLLIN, 0}, {live->wake_fd(), POLLIN, 0}};
-    poll(p, 3, 1000);
-  }
-  ssh_set_channel_callbacks(uch, nullptr);
+  Pump pump{[&](std::string_view d) {
+              ctl.input(d);
+              return true;
+            },
+            [&](std::string_view d, bool is_stderr) {
+              if (is_stderr)
+                ctl.output_stderr(d, [&](std::string_view x) { user.write_stderr(x); });
+              else
+                ctl.output(d);
+              return true;
+            }};
+  relay(svc, user, t, *live, pump, state, reason, [&](int st) { ctl.exit_status(st); });
+  user.on_resize = nullptr;
   ctl.finish(state, reason);
   svc.live().remove(id);
 }

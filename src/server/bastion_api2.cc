@@ -177,8 +177,10 @@ Response session_detail(Api& api, Request& r) {
   out["command_list"] = cs;
   // The recording as it is now, against the digest taken when the session ended.
   std::string path = svc(api)->recordings_dir() + "/" + s->recording;
-  std::string now_digest = s->ended ? bastion::file_sha256(path) : "";
-  out["recording_intact"] = s->ended ? json(!now_digest.empty() && now_digest == s->digest) : json(nullptr);
+  std::string now_digest = s->ended && !s->recording.empty() ? bastion::file_sha256(path) : "";
+  // null: still running, or a session without a recording (SFTP: its file operations are in
+  // the command list and in the store as events).
+  out["recording_intact"] = s->ended && !s->recording.empty() ? json(!now_digest.empty() && now_digest == s->digest) : json(nullptr);
   api.audit(r, r.who.user, "bastion_session_view", true, s->id);
   return ok(out);
 }
@@ -187,6 +189,7 @@ Response session_recording(Api& api, Request& r) {
   if (!svc(api)) return off();
   auto s = svc(api)->db().session(r.params[0]);
   if (!s) return fail(404, s.error());
+  if (s->recording.empty()) return fail(404, "该会话没有录像（SFTP） / this session has no recording (SFTP)");
   std::ifstream f(svc(api)->recordings_dir() + "/" + s->recording, std::ios::binary);
   if (!f) return fail(404, "录像文件缺失 / the recording file is missing: " + s->recording);
   std::stringstream ss;

@@ -25,6 +25,7 @@
 #include "dbaudit/sql.h"
 #include "capture/tcp.h"
 #include "bastion/command_rules.h"
+#include "bastion/sftp_filter.h"
 #include "bastion/shell_words.h"
 #include "bastion/term_reader.h"
 #include "web/decode.h"
@@ -229,6 +230,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   r.output(screen);
   (void)r.secret_input();
+#elif defined(WARDSEC_FUZZ_TARGET_bastion_sftp)
+  // The bastion's SFTP filter: the input alternates client and target chunks (each chunk's
+  // length from its first byte); never throws, never passes on more than it was given plus
+  // its own refusals, and every file it logs has a name.
+  size_t logged = 0;
+  bastion::SftpFilter f(in.size() % 2 == 0, in.size() % 3 != 0, [&](const bastion::FileOp& op) {
+    if (op.op.empty()) std::abort();
+    logged++;
+  });
+  std::string to_target, to_client;
+  bool client = true, ok = true;
+  for (size_t p = 0; p < in.size() && ok;) {
+    size_t len = std::min<size_t>(in.size() - p - 1, static_cast<unsigned char>(in[p]) * 4u + 1);
+    std::string_view chunk = in.substr(p + 1, len);
+    ok = client ? f.from_client(chunk, to_target, to_client) : f.from_target(chunk, to_client);
+    p += 1 + len;
+    client = !client;
+  }
+  f.finish();
+  if (to_target.size() > in.size()) std::abort();
 #elif defined(WARDSEC_FUZZ_TARGET_dbaudit_log)
   // The database audit-log readers: every format on the same input; never throws, every
   // statement has a session, and no more statements than records.

@@ -4,8 +4,10 @@ bastion.listen set. Covers: password + TOTP and public key + TOTP logins; an una
 target refused; a denied command that never reaches the target (a marker file that must not
 appear); a command held for review that runs after a security administrator approves it; a
 session ended from the console; the recording equal to what the target printed and its digest;
+SFTP and scp uploads logged with their SHA-256, a download refused without its grant;
 -J refused; bad clients (garbage, a key exchange never finished, a paste of 10,000 lines);
 the events in the store."""
+import hashlib
 import json
 import os
 import shutil
@@ -226,6 +228,55 @@ def run_all(r, srv, t, tport, bport, target_key):
     p.expect(pexpect.EOF)
     time.sleep(0.5)
     r.check(not os.path.exists(f"{marker_dir}/exec-denied"), "a denied exec command never reaches the target")
+
+    # 4b. SFTP (and scp, which speaks SFTP since OpenSSH 9.0): upload granted, download not.
+    code, _ = secadmin.post("/api/v1/bastion/grants", {"name": "张工 上传", "subjects": ["zhang"], "targets": ["asset:his-db-01"],
+                                                        "actions": ["sftp_upload"]})
+    r.check(code == 201, f"an upload-only grant: {code}")
+    payload = os.urandom(3 * 1024 * 1024 + 17)  # several SFTP packets, an odd tail
+    local = os.path.join(t, "upload.bin")
+    with open(local, "wb") as f:
+        f.write(payload)
+    digest = hashlib.sha256(payload).hexdigest()
+    key_opts = ["-i", opkey, "-o", "IdentitiesOnly=yes", "-o", "PreferredAuthentications=publickey,keyboard-interactive"]
+    code = codes.next()
+    cmd = ["sftp", "-P", str(bport), *SSH_OPTS, *key_opts, "zhang@root@his-db-01@127.0.0.1"]
+    p = pexpect.spawn(cmd[0], cmd[1:], timeout=60, encoding="utf-8", codec_errors="replace")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    p.expect("sftp> ")
+    p.sendline(f"put {local} {marker_dir}/uploaded.bin")
+    p.expect("sftp> ")
+    p.sendline(f"get /etc/hostname {t}/downloaded")
+    p.expect("(?i)denied|not granted|未授权")
+    p.expect("sftp> ")
+    p.sendline(f"rename {marker_dir}/uploaded.bin {marker_dir}/renamed.bin")
+    p.expect("sftp> ")
+    p.sendline("bye")
+    p.expect(pexpect.EOF)
+    with open(f"{marker_dir}/renamed.bin", "rb") as f:
+        r.check(f.read() == payload, "an SFTP upload through the bastion arrives intact")
+    r.check(not os.path.exists(f"{t}/downloaded"), "a download without sftp_download is refused before it reaches the target")
+    code = codes.next()
+    cmd = ["scp", "-P", str(bport), *SSH_OPTS, *key_opts, local, f"zhang@root@his-db-01@127.0.0.1:{marker_dir}/scp.bin"]
+    p = pexpect.spawn(cmd[0], cmd[1:], timeout=60, encoding="utf-8", codec_errors="replace")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    p.expect(pexpect.EOF)
+    r.check(os.path.exists(f"{marker_dir}/scp.bin") and open(f"{marker_dir}/scp.bin", "rb").read() == payload, "scp through the bastion")
+
+    def sftp_sessions():
+        code, res = auditadmin.get("/api/v1/bastion/sessions?command=sftp")
+        return [x for x in res.get("sessions", []) if x["kind"] == "sftp" and x["ended"]] if code == 200 else []
+    wait_for(lambda: len(sftp_sessions()) >= 2, 15, "the SFTP sessions in the record")
+    logged = []
+    for x in sftp_sessions():
+        code, s = auditadmin.get(f"/api/v1/bastion/sessions/{x['id']}")
+        logged += [(c["command"], c["action"]) for c in s["command_list"]]
+    ups = [c for c, a in logged if c.startswith("sftp upload") and digest in c and f"{len(payload)} B" in c]
+    r.check(len(ups) == 2, f"each upload is logged with its size and SHA-256 (sftp and scp): {logged}")
+    r.check(any(c.startswith("sftp download /etc/hostname") and a == "deny" for c, a in logged), f"the refused download is logged: {logged}")
+    r.check(any(c.startswith("sftp rename") and "renamed.bin" in c for c, a in logged), "a rename is logged with both names")
 
     # 5. An unauthorized target; a wrong code; -J.
     code = codes.next()
