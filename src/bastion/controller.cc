@@ -30,6 +30,7 @@ void Controller::tell(const std::string& text) {
   std::string msg = "\r\n\x1b[1;31m[wardsec] " + text + "\x1b[0m\r\n";
   to_user_(msg);
   if (recording_) recording_->output(now_ns(), msg);
+  if (live_) live_->publish(msg);  // watchers see what the operator was told
 }
 
 void Controller::flush_command() {

@@ -117,6 +117,7 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, const std::string&
        "CREATE TABLE IF NOT EXISTS commands(session TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER, offset_ms INTEGER, command TEXT, "
        "action "
        "TEXT, rule TEXT, exit_status INTEGER, PRIMARY KEY(session, seq))",
+       "CREATE INDEX IF NOT EXISTS commands_ts ON commands(ts)",
        "CREATE TABLE IF NOT EXISTS approvals(id INTEGER PRIMARY KEY, session TEXT, user TEXT, asset TEXT, command TEXT, rule TEXT, state "
        "TEXT, "
        "decided_by TEXT NOT NULL DEFAULT '', created INTEGER, decided INTEGER NOT NULL DEFAULT 0)",

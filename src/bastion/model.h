@@ -132,6 +132,13 @@ class Db {
   Result<SessionRecord> session(const std::string& id);
   Status add_command(const CommandRecord& c);
   Result<std::vector<CommandRecord>> commands(const std::string& session);
+  // Commands in [from, to) whose decision was not a plain allow (deny, review, alert), oldest
+  // first, at most `limit`; with the session's operator and asset.
+  struct Flagged {
+    CommandRecord cmd;
+    std::string user, asset, account;
+  };
+  Result<std::vector<Flagged>> flagged_commands(int64_t from, int64_t to, size_t limit);
   Result<int64_t> add_approval(const Approval& a);
   Status decide_approval(int64_t id, const std::string& state, const std::string& by, int64_t now);
   Result<std::vector<Approval>> approvals(const std::string& state);

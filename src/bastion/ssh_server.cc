@@ -1,4 +1,5 @@
 #include "bastion/ssh_server.h"
+#include "bastion/web_terminal.h"
 
 #include <libssh/libssh.h>
 #include <libssh/server.h>
@@ -198,6 +199,50 @@ void SshServer::accept_loop() {
       impl_->cv.notify_all();
     }).detach();
   }
+}
+
+Status SshServer::open_terminal(const std::string& user, const std::string& ip, int64_t account, int cols, int rows,
+                                std::shared_ptr<WebTerminal> term) {
+  if (stop_) return Error{"中心正在停止 / the center is stopping"};
+  if (svc_->blocked(user)) return Error{"运维权限已被冻结 / blocked from the bastion"};
+  Request rq;
+  rq.user = user;
+  rq.pty = true;
+  rq.term = "xterm-256color";
+  rq.cols = std::clamp(cols, 10, 1000);
+  rq.rows = std::clamp(rows, 2, 500);
+  rq.kind = "web";
+  auto list = choices(*svc_, user, rq);
+  if (!list) return Error{list.error()};
+  std::optional<HostAccount> chosen;
+  for (const auto& c : *list)
+    if (c.account.id == account) chosen = c.account;
+  if (!chosen) {
+    Fact f{"session_refused", "failure", user, ip, "account " + std::to_string(account)};
+    f.severity = "medium";
+    f.message = "unauthorized target (web)";
+    svc_->emit(f);
+    return Error{"未授权或不存在 / not granted or unknown: host account " + std::to_string(account)};
+  }
+  rq.target = chosen->username + "@" + chosen->asset;
+  {
+    std::lock_guard<std::mutex> g(impl_->mu);
+    if (impl_->running >= svc_->options().max_sessions) {
+      stats_.refused_busy++;
+      return Error{"堡垒机会话已满 / the bastion is full (max_sessions)"};
+    }
+    impl_->running++;
+  }
+  stats_.web_sessions++;
+  std::thread([this, rq, ip, a = *chosen, term] {
+    pthread_setname_np(pthread_self(), "ws-bastion-w");
+    run_session(*svc_, *term, ip, rq, a);
+    term->finished("");
+    std::lock_guard<std::mutex> g(impl_->mu);
+    impl_->running--;
+    impl_->cv.notify_all();
+  }).detach();
+  return {};
 }
 
 }  // namespace wardsec::bastion

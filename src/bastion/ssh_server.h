@@ -18,6 +18,8 @@
 
 namespace wardsec::bastion {
 
+class WebTerminal;
+
 class SshServer {
  public:
   // Binds opt.listen (host:port; port 0 picks one) with the host key in the key folder
@@ -28,9 +30,15 @@ class SshServer {
   // Ends every session (recordings closed), stops accepting, waits for the threads.
   void stop();
   uint16_t port() const { return port_; }
+  // A session from the console's web terminal to host account `account` for `user` (logged in
+  // to the console with MFA): refused here, before the socket opens, when the user may not use
+  // the account now, is blocked, or the bastion is full. The session then runs on its own
+  // thread; `term` receives its output and its end.
+  Status open_terminal(const std::string& user, const std::string& ip, int64_t account, int cols, int rows,
+                       std::shared_ptr<WebTerminal> term);
   std::string host_key_fingerprint() const { return fingerprint_; }
   struct Stats {
-    std::atomic<uint64_t> accepted{0}, refused_busy{0}, kex_failed{0}, auth_failed{0}, sessions{0};
+    std::atomic<uint64_t> accepted{0}, refused_busy{0}, kex_failed{0}, auth_failed{0}, sessions{0}, web_sessions{0};
   };
   const Stats& stats() const { return stats_; }
 

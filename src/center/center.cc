@@ -147,6 +147,7 @@ Status Center::open_bastion() {
   ssh_ = std::move(*ssh);
   cfg_.http.bastion = bastion_.get();
   cfg_.http.bastion_port = ssh_->port();
+  cfg_.http.bastion_ssh = ssh_.get();
   return {};
 }
 

@@ -1,11 +1,13 @@
 // `wardsec report`: a system's self-assessment, grading or rectification report, the year's
-// work summary, or the month's 防统方 report (HTML, PDF, XLSX).
+// work summary, or the month's 防统方 or 运维审计 report (HTML, PDF, XLSX).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
 #include "cli/cli.h"
 #include "core/timeutil.h"
+#include "bastion/model.h"
+#include "core/datadir.h"
 #include "report/report.h"
 
 namespace wardsec::cli {
@@ -27,9 +29,9 @@ int run_report(const Config& cfg, const ReportArgs& a) {
     return f ? Status{} : Status{Error{"cannot write " + a.out}};
   };
   Status s;
-  if (a.kind == "dbaudit") {
+  if (a.kind == "dbaudit" || a.kind == "bastion") {
     if (a.format == "xlsx") {
-      std::fprintf(stderr, "wardsec report: the 防统方 report is html or pdf\n");
+      std::fprintf(stderr, "wardsec report: the %s report is html or pdf\n", a.kind.c_str());
       return 2;
     }
     auto [year, month] = report::previous_month(now_ns(), cfg.tz_sec);  // by default last month, the one a monthly report is for
@@ -38,9 +40,15 @@ int run_report(const Config& cfg, const ReportArgs& a) {
       month = a.month;
     }
     if (a.year) year = a.year;
-    auto html = report::dbaudit_month_html(src, year, month, a.lang);
+    Result<std::string> html = Error{""};
+    if (a.kind == "dbaudit") {
+      html = report::dbaudit_month_html(src, year, month, a.lang);
+    } else {
+      auto db = bastion::Db::open(DataDir(cfg.data_dir).bastion_db(), cfg.store.key_dir);
+      html = db ? report::bastion_month_html(**db, src, year, month, a.lang) : Result<std::string>(Error{db.error()});
+    }
     s = html ? write_html(*html) : Status{Error{html.error()}};
-    if (s) std::printf("%s: %04d-%02d 防统方 report\n", a.out.c_str(), year, month);
+    if (s) std::printf("%s: %04d-%02d %s report\n", a.out.c_str(), year, month, a.kind == "dbaudit" ? "防统方" : "运维审计");
     if (!s) {
       std::fprintf(stderr, "wardsec report: %s\n", s.error().c_str());
       return 1;
@@ -85,12 +93,13 @@ void add_report_command(Cli& cli) {
   auto a = std::make_shared<ReportArgs>();
   auto* rep = cli.command(nullptr, "report", "a system's self-assessment or grading report, or the year's work summary (HTML, PDF, XLSX)",
                           [a](Config& cfg) { return run_report(cfg, *a); });
-  rep->add_option("kind", a->kind, "self-assessment, grading, rectification, annual or dbaudit (the month's 防统方 report)")
+  rep->add_option("kind", a->kind, "self-assessment, grading, rectification, annual, dbaudit (the month's 防统方 report) or bastion (the "
+                  "month's 运维审计报告)")
       ->required()
-      ->check(CLI::IsMember({"self-assessment", "grading", "rectification", "annual", "dbaudit"}));
+      ->check(CLI::IsMember({"self-assessment", "grading", "rectification", "annual", "dbaudit", "bastion"}));
   rep->add_option("--system", a->system, "graded system id (inventory); not for annual");
-  rep->add_option("--year", a->year, "the year of an annual summary or a dbaudit report (default: this year)");
-  rep->add_option("--month", a->month, "the month of a dbaudit report, 1-12 (default: last month)");
+  rep->add_option("--year", a->year, "the year of an annual summary or a monthly report (default: this year)");
+  rep->add_option("--month", a->month, "the month of a dbaudit or bastion report, 1-12 (default: last month)");
   rep->add_option("--format", a->format, "html (default), pdf (printed by Chromium), xlsx (checklist or filing form)")
       ->check(CLI::IsMember({"html", "pdf", "xlsx"}));
   rep->add_option("--out", a->out, "output file")->required();

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "cli/recordings_verify.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 #include "store/verify.h"
@@ -40,17 +41,22 @@ void add_store_commands(Cli& cli) {
     std::string witness, pubkey, key_dir;
   };
   auto v = std::make_shared<VerifyArgs>();
-  auto* ver = cli.command(nullptr, "verify", "check the store's digest chain and signed checkpoints", [v](Config& cfg) {
-    store::VerifyOptions vo;
-    vo.data_dir = cfg.data_dir;
-    vo.witness_path = v->witness;
-    vo.pubkey_path = v->pubkey;
-    vo.key_dir = v->key_dir.empty() ? cfg.store.key_dir : v->key_dir;
-    auto rep = store::verify_store(vo);
-    std::string s = rep.summary();
-    std::fwrite(s.data(), 1, s.size(), rep.intact ? stdout : stderr);
-    return rep.intact ? 0 : 1;
-  });
+  auto* ver =
+      cli.command(nullptr, "verify", "check the store's digest chain, signed checkpoints and the bastion's recordings", [v](Config& cfg) {
+        store::VerifyOptions vo;
+        vo.data_dir = cfg.data_dir;
+        vo.witness_path = v->witness;
+        vo.pubkey_path = v->pubkey;
+        vo.key_dir = v->key_dir.empty() ? cfg.store.key_dir : v->key_dir;
+        auto rep = store::verify_store(vo);
+        std::string s = rep.summary();
+        std::fwrite(s.data(), 1, s.size(), rep.intact ? stdout : stderr);
+        // The bastion's recordings, against the digests in the signed session_end events.
+        auto rec = verify_recordings(cfg.data_dir, rep.pubkey_path, cfg.tz_sec);
+        std::string r = rec.summary();
+        std::fwrite(r.data(), 1, r.size(), rec.problems.empty() ? stdout : stderr);
+        return rep.intact && rec.problems.empty() ? 0 : 1;
+      });
   ver->add_option("--witness", v->witness, "a witness file (copied checkpoint lines) to compare against");
   ver->add_option("--pubkey", v->pubkey, "instance public key (PEM) kept outside the server");
   ver->add_option("--key-dir", v->key_dir, "key directory (default <data>.keys)");

@@ -16,6 +16,10 @@
 #include "compliance/scoring.h"
 #include "core/result.h"
 
+namespace wardsec::bastion {
+class Db;
+}
+
 namespace wardsec::report {
 
 // Everything one system's reports show, read once.
@@ -60,6 +64,9 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
 // with account, client, program, statement and outcome; other database alerts; accounts and
 // clients. A whole HTML document.
 Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang);
+
+// The month's 运维审计报告 from the bastion's record (bastion_report.cc).
+Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int year, int month, const std::string& lang);
 // The month before the one `now` falls in, in the zone: the month a monthly report is for.
 std::pair<int, int> previous_month(int64_t now, int tz_sec);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.

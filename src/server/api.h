@@ -59,6 +59,10 @@ Status time_range(const Api& api, std::map<std::string, std::string>& query, sea
 // A PDF or XLSX that `make` writes to a temporary file, answered as a download (503 with the
 // error when it cannot be made).
 Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename);
+// A monthly report from ?year=&month=&format=html|pdf&lang= (default: last month), exported
+// into the audit trail as "<name> report" (db_api.cc).
+Response monthly_report(Api& api, Request& r, const std::string& name,
+                        const std::function<Result<std::string>(int year, int month, const std::string& lang)>& make);
 
 // The accounts' routes (accounts_api.cc): login, own password and tokens, accounts, approvals.
 void add_account_routes(std::vector<Route>& t, Api* api);

@@ -7,6 +7,7 @@
 #include "bastion/recording.h"
 #include "bastion/service.h"
 #include "core/timeutil.h"
+#include "report/report.h"
 #include "server/api.h"
 #include "server/bastion_api.h"
 
@@ -296,6 +297,14 @@ Response key_remove(Api& api, Request& r) {
   return st ? ok({{"removed", *id}}) : fail(404, st.error());
 }
 
+// The month's 运维审计报告 (HTML or PDF); default: last month.
+Response bastion_report(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  return monthly_report(api, r, "bastion", [&](int year, int month, const std::string& lang) {
+    return report::bastion_month_html(svc(api)->db(), {api.opt.data_dir, "", "", api.opt.organization, api.opt.tz_sec}, year, month, lang);
+  });
+}
+
 Response my_targets(Api& api, Request& r) {
   if (!svc(api)) return off();
   auto a = svc(api)->db().allowed(r.who.user, "shell", now_ns(), api.opt.tz_sec);
@@ -332,6 +341,9 @@ void bastion_api::add_record_routes(std::vector<Route>& t, Api* api) {
                {"POST", "/api/v1/bastion/keys", P::kSelf, false, h(key_add), "register an own SSH public key"},
                {"DELETE", "/api/v1/bastion/keys/{id}", P::kSelf, false, h(key_remove), "remove an own SSH public key"},
                {"GET", "/api/v1/bastion/mine", P::kBastionUse, false, h(my_targets), "the host accounts granted to me now"},
+               {"GET", "/api/v1/bastion/report", P::kBastionRead, false, h(bastion_report),
+                "the month's 运维审计报告 (HTML, PDF): sessions by operator and asset, high-risk operations, sessions outside the "
+                "granted windows, unused host accounts"},
            });
 }
 

@@ -291,6 +291,16 @@ Response db_statements(Api& api, Request& r) {
 
 // The month's 防统方 report (HTML or PDF); default: last month.
 Response dbaudit_report(Api& api, Request& r) {
+  return monthly_report(api, r, "dbaudit", [&](int year, int month, const std::string& lang) {
+    return report::dbaudit_month_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec},
+                                      year, month, lang);
+  });
+}
+
+}  // namespace
+
+Response monthly_report(Api& api, Request& r, const std::string& name,
+                        const std::function<Result<std::string>(int year, int month, const std::string& lang)>& make) {
   auto [year, month] = report::previous_month(now_ns(), api.opt.tz_sec);
   uint64_t v;
   if (!r.query["year"].empty()) {
@@ -303,18 +313,15 @@ Response dbaudit_report(Api& api, Request& r) {
   }
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf") return fail(400, "format must be html or pdf");
-  auto html =
-      report::dbaudit_month_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, year,
-                                 month, r.query["lang"] == "en" ? "en" : "zh-CN");
+  auto html = make(year, month, r.query["lang"] == "en" ? "en" : "zh-CN");
   if (!html) return fail(500, html.error());
-  char name[32];
-  std::snprintf(name, sizeof name, "dbaudit-%04d-%02d.pdf", year, month);
-  api.audit(r, r.who.user, "export", true, "dbaudit report", std::string(name, 15) + " " + fmt);
+  char month_s[16];
+  std::snprintf(month_s, sizeof month_s, "%04d-%02d", year, month);
+  std::string file = name + "-" + month_s + ".pdf";
+  api.audit(r, r.who.user, "export", true, name + " report", name + "-" + month_s + " " + fmt);
   if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
-  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, name);
+  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, file);
 }
-
-}  // namespace
 
 void add_db_routes(std::vector<Route>& t, Api* api) {
   t.push_back(

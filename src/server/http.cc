@@ -329,6 +329,46 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     });
   }
 
+  // The bastion's WebSockets: /api/v1/bastion/terminal?account=&cols=&rows= (bastion.use) and
+  // /api/v1/bastion/live/{id}/watch (bastion.read). A browser always sends Origin on a
+  // WebSocket: here it must be present and the console's own (no cross-site terminal).
+  void bastion_socket(const std::shared_ptr<Request>& r, http::request<http::string_body> req) {
+    auto who = st_->auth->session(r->session_id, now_ns());
+    if (r->origin.empty() || !same_origin(*st_, *r)) return send({403, error_json("cross-origin WebSocket refused")}, false);
+    if (!who) return send({401, error_json("not logged in")}, false);
+    std::string watch_prefix = "/api/v1/bastion/live/";
+    if (r->path == "/api/v1/bastion/terminal" && st_->opt.bastion_ssh) {
+      if (who->stage != Stage::kActive || !who->may(Perm::kBastionUse))
+        return send({403, error_json("your role lacks bastion.use")}, false);
+      auto num = [&](const char* k, int64_t dflt) {
+        auto it = r->query.find(k);
+        if (it == r->query.end()) return dflt;
+        try {
+          return static_cast<int64_t>(std::stoll(it->second));
+        } catch (...) {
+          return int64_t{-1};
+        }
+      };
+      int64_t account = num("account", -1);
+      if (account <= 0) return send({400, error_json("account: a host account id is required")}, false);
+      Status s = start_web_terminal(st_, std::move(stream_), *who, r->ip, std::move(req), account, static_cast<int>(num("cols", 80)),
+                                    static_cast<int>(num("rows", 24)));
+      st_->api->audit(*r, who->user, "bastion_web_terminal", static_cast<bool>(s), "account " + std::to_string(account),
+                      s ? "" : s.error());
+      return;
+    }
+    if (r->path.rfind(watch_prefix, 0) == 0 && r->path.size() > watch_prefix.size() + 6 &&
+        r->path.compare(r->path.size() - 6, 6, "/watch") == 0) {
+      if (who->stage != Stage::kActive || !who->may(Perm::kBastionRead))
+        return send({403, error_json("your role lacks bastion.read")}, false);
+      std::string id = r->path.substr(watch_prefix.size(), r->path.size() - watch_prefix.size() - 6);
+      Status s = start_watch(st_, std::move(stream_), *who, std::move(req), id);
+      st_->api->audit(*r, who->user, "bastion_session_watch", static_cast<bool>(s), id, s ? "" : s.error());
+      return;
+    }
+    send({404, error_json("no such WebSocket")}, false);
+  }
+
   void handle(http::request<http::string_body> req) {
     bool ka = req.keep_alive();
     auto r = std::make_shared<Request>();
@@ -355,6 +395,8 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
       start_live_socket(st_, std::move(stream_), r->session_id, std::move(req));
       return;
     }
+    if (r->path.rfind("/api/v1/bastion/", 0) == 0 && websocket::is_upgrade(req) && st_->opt.bastion)
+      return bastion_socket(r, std::move(req));
     r->csrf_header = std::string(req["X-CSRF-Token"]);
     r->auth_header = std::string(req[http::field::authorization]);
     r->pre_authed = authed_;

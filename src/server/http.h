@@ -28,7 +28,8 @@ class Places;
 }
 namespace wardsec::bastion {
 class Service;
-}
+class SshServer;
+}  // namespace wardsec::bastion
 
 namespace wardsec::server {
 
@@ -59,6 +60,7 @@ struct HttpOptions {
   std::shared_ptr<const enrich::Places> places;  // zones and assets (dashboard)
   std::function<std::string()> extra_metrics;    // more members for /api/v1/metrics ("\"k\":v,...")
   bastion::Service* bastion = nullptr;           // /api/v1/bastion/* when set
+  bastion::SshServer* bastion_ssh = nullptr;     // the web terminal's sessions
   int bastion_port = 0;                          // the bastion's SSH port, shown to operators
 };
 

@@ -79,6 +79,7 @@ VerifyReport verify_store(const VerifyOptions& opt) {
     }
   }
   auto key = KeyPair::load_public(pub);
+  rep.pubkey_path = pub;
   if (!key) {
     fail("cannot load the instance public key: " + key.error());
     return rep;

@@ -21,6 +21,7 @@ struct VerifyReport {
   uint64_t segments = 0, blocks = 0, events = 0, checkpoints = 0, receipts = 0, recoveries = 0;
   uint64_t expired_segments = 0, expired_events = 0, unsealed_blocks = 0;
   int64_t first_ts = 0, last_ts = 0;
+  std::string pubkey_path;      // the public key the checkpoints were checked with
   std::string summary() const;  // multi-line, for people
 };
 

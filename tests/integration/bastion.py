@@ -4,7 +4,8 @@ bastion.listen set. Covers: password + TOTP and public key + TOTP logins; an una
 target refused; a denied command that never reaches the target (a marker file that must not
 appear); a command held for review that runs after a security administrator approves it; a
 session ended from the console; the recording equal to what the target printed and its digest;
-SFTP and scp uploads logged with their SHA-256, a download refused without its grant;
+SFTP and scp uploads logged with their SHA-256; the web terminal and live watching in
+Chromium; `wardsec verify` over the recordings, a download refused without its grant;
 -J refused; bad clients (garbage, a key exchange never finished, a paste of 10,000 lines);
 the events in the store."""
 import hashlib
@@ -18,7 +19,7 @@ import urllib.parse
 
 import pexpect
 
-from harness import Server, TempDir, args, free_port, run, totp, wait_for
+from harness import NEW_PASSWORDS, _SECRETS, Server, TempDir, args, free_port, run, totp, wait_for, ws_first_message
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
@@ -102,10 +103,28 @@ def body(r):
         try:
             with Server(w, data, extra=["--config", cfg]) as srv:
                 run_all(r, srv, t, tport, bport, target_key)
+            verify_recordings(r, w, data)
         finally:
             sshd.terminate()
             sshd.wait()
             shutil.copy(data + ".server.log", "/tmp/bastion-it.server.log")
+
+
+def verify_recordings(r, w, data):
+    """`wardsec verify` re-checks every recording against the digest in its signed session_end
+    event; an altered or deleted recording is named and fails the check."""
+    v = subprocess.run([w, "verify", "--data", data], capture_output=True, text=True)
+    r.check(v.returncode == 0 and "DAMAGED" not in v.stdout and " intact" in v.stdout.split("bastion recordings:")[-1],
+            f"wardsec verify: the recordings match their sealed digests: {v.stdout[-300:]} {v.stderr[-300:]}")
+    casts = sorted(f for f in os.listdir(os.path.join(data, "recordings")) if f.endswith(".cast"))
+    with open(os.path.join(data, "recordings", casts[0]), "r+b") as f:
+        content = f.read()
+        f.seek(0)
+        f.write(content.replace(b"hello-42", b"hello-43") if b"hello-42" in content else content[:-1] + b"X")
+    os.remove(os.path.join(data, "recordings", casts[-1]))
+    v = subprocess.run([w, "verify", "--data", data], capture_output=True, text=True)
+    r.check(v.returncode == 1 and casts[0][:-5] in v.stderr and "altered" in v.stderr and "missing" in v.stderr,
+            f"an edited recording and a deleted one are named by wardsec verify: {v.stderr[-600:]}")
 
 
 def run_all(r, srv, t, tport, bport, target_key):
@@ -123,8 +142,9 @@ def run_all(r, srv, t, tport, bport, target_key):
     code, acc = sysadmin.post("/api/v1/bastion/accounts", {"asset": "his-db-01", "host": "127.0.0.1", "port": tport,
                                                              "username": "root", "auth": "key", "secret": target_key})
     r.check(code == 201 and acc.get("has_secret") and "secret" not in acc, f"host account stored without echoing the key: {code} {acc}")
-    code, _ = sysadmin.post("/api/v1/bastion/accounts", {"asset": "emr-app-01", "host": "127.0.0.1", "port": tport,
-                                                          "username": "root", "auth": "key", "secret": target_key})
+    code, emr = sysadmin.post("/api/v1/bastion/accounts", {"asset": "emr-app-01", "host": "127.0.0.1", "port": tport,
+                                                            "username": "root", "auth": "key", "secret": target_key})
+    emr_id = emr["id"]
     code, lst = secadmin.get("/api/v1/bastion/accounts")
     r.check(code == 200 and "PRIVATE KEY" not in json.dumps(lst), f"the accounts list never carries a credential: {code}")
     code, _ = secadmin.post("/api/v1/bastion/accounts", {"asset": "x", "username": "y", "secret": "z"})
@@ -278,6 +298,45 @@ def run_all(r, srv, t, tport, bport, target_key):
     r.check(any(c.startswith("sftp download /etc/hostname") and a == "deny" for c, a in logged), f"the refused download is logged: {logged}")
     r.check(any(c.startswith("sftp rename") and "renamed.bin" in c for c, a in logged), "a rename is logged with both names")
 
+    # 4c. The web terminal in Chromium (web/e2e/terminal.e2e.mjs): the operator's console session
+    # opens a shell from 我的主机; a security administrator watches it live and ends it.
+    sec_web = srv.client()
+    sec_web.login("secadmin", NEW_PASSWORDS["secadmin"], secret=_SECRETS[(srv.data, "secadmin")])
+    cookie = lambda c: next(x.value for x in c.jar if x.name == "wardsec_session")
+    origin = f"https://127.0.0.1:{srv.http}"
+    op_c, sec_c = "wardsec_session=" + cookie(op), "wardsec_session=" + cookie(sec_web)
+    status, _ = ws_first_message(srv, op_c, "https://evil.example", "/api/v1/bastion/terminal?account=1")
+    r.check(" 403 " in status, f"a web terminal opened from another site is refused (cross-site WebSocket): {status}")
+    status, _ = ws_first_message(srv, op_c, "", "/api/v1/bastion/terminal?account=1")
+    r.check(" 403 " in status, f"a web terminal without an Origin header is refused: {status}")
+    status, _ = ws_first_message(srv, sec_c, origin, "/api/v1/bastion/terminal?account=1")
+    r.check(" 403 " in status, f"a security administrator has no web terminal (not an operator): {status}")
+    status, msg = ws_first_message(srv, op_c, origin, f"/api/v1/bastion/terminal?account={emr_id}")
+    r.check(" 101 " in status and msg.get("type") == "end" and "未授权" in msg.get("reason", ""),
+            f"a web terminal to a host account not granted ends at once, saying why: {status} {msg}")
+    status, _ = ws_first_message(srv, op_c, origin, "/api/v1/bastion/live/x/watch")
+    r.check(" 403 " in status, f"an operator cannot watch sessions: {status}")
+    web = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
+    shots = os.environ.get("WARDSEC_SHOTS", "")
+    e2e = subprocess.run(["node", "e2e/terminal.e2e.mjs", "--base", srv.base, "--op-cookie", cookie(op), "--sec-cookie", cookie(sec_web),
+                          "--marker", marker_dir] + (["--shots", shots] if shots else []),
+                         cwd=web, capture_output=True, text=True, timeout=300)
+    for line in e2e.stdout.splitlines():
+        if line.startswith(("ok", "FAIL")):
+            r.check(line.startswith("ok"), "web terminal: " + line[5:])
+    r.check(e2e.returncode == 0, f"the web terminal test ran to its end: {e2e.returncode} {e2e.stderr[-800:]}")
+    r.check(not os.path.exists(f"{marker_dir}/web-denied"), "a command denied in the web terminal never reaches the target")
+
+    def web_session():
+        code, res = auditadmin.get("/api/v1/bastion/sessions?user=zhang")
+        return next((x for x in res.get("sessions", []) if x["kind"] == "web" and x["ended"]), None) if code == 200 else None
+    ws = wait_for(web_session, 15, "the web session in the record")
+    code, s = auditadmin.get(f"/api/v1/bastion/sessions/{ws['id']}")
+    code, cast = auditadmin.call("GET", f"/api/v1/bastion/sessions/{ws['id']}/recording")
+    out = "".join(json.loads(x)[2] for x in cast.decode().splitlines()[1:] if json.loads(x)[1] == "o") if isinstance(cast, bytes) else ""
+    r.check(s["recording_intact"] is True and "web-12" in out and s["ended_by"] == "secadmin",
+            f"the web session is recorded like any other and ended by the security administrator: {s['state']} {s['ended_by']}")
+
     # 5. An unauthorized target; a wrong code; -J.
     code = codes.next()
     p = ssh(bport, "zhang@root@emr-app-01", "-i", opkey, "-o", "IdentitiesOnly=yes",
@@ -342,6 +401,27 @@ def run_all(r, srv, t, tport, bport, target_key):
     wait_for(lambda: events("event.dataset:wardsec.bastion AND event.action:command_denied") >= 2, 20, "denials in the store")
     r.check(events("event.dataset:wardsec.bastion AND event.action:session_end") >= 2, "session ends are events")
     r.check(events("event.dataset:wardsec.bastion AND event.action:forward_refused") >= 1, "the refused -J is an event")
+    r.check(events("event.dataset:wardsec.bastion AND event.action:file_upload") >= 2, "SFTP uploads are events")
+
+    # 8. The month's 运维审计报告 (this month: the sessions above).
+    local = time.gmtime(time.time() + 8 * 3600)
+    q = f"year={local.tm_year}&month={local.tm_mon}"
+    code, html = auditadmin.call("GET", f"/api/v1/bastion/report?{q}")
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    r.check(code == 200 and "运维审计报告" in html and "zhang" in html and "his-db-01" in html and "reboot" in html,
+            f"the monthly report lists sessions by operator and asset and the denied commands: {code}")
+    r.check("root@emr-app-01" in html and "从未使用" in html, "a host account nobody used is in the report")
+    r.check("拒绝" in html and "审批后执行" in html, "denied and reviewed commands are marked as such")
+    code, _ = op.get(f"/api/v1/bastion/report?{q}")
+    r.check(code == 403, f"an operator cannot read the report: {code}")
+    code, pdf = auditadmin.call("GET", f"/api/v1/bastion/report?{q}&format=pdf")
+    r.check(code == 200 and isinstance(pdf, bytes) and pdf[:5] == b"%PDF-", f"the report as PDF: {code}")
+    if os.environ.get("WARDSEC_REPORT_SHOTS"):  # a render for docs/reports/
+        with open(os.path.join(t, "report.html"), "w") as f:
+            f.write(html)
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1600",
+                        f"--screenshot={os.path.join(os.environ['WARDSEC_REPORT_SHOTS'], 'bastion-zh-1.png')}",
+                        "file://" + os.path.join(t, "report.html")], capture_output=True, timeout=120)
 
 
 if __name__ == "__main__":

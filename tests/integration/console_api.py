@@ -15,7 +15,7 @@ import subprocess
 import time
 import urllib.parse
 
-from harness import NEW_PASSWORDS, Server, TempDir, args, cli, run, totp, wait_for
+from harness import NEW_PASSWORDS, Server, TempDir, args, cli, run, totp, wait_for, ws_first_message
 
 ANON, COLLECTOR = "anonymous", "collector"
 INTERACTIVE = {"sysadmin", "secadmin", "auditadmin", "readonly"}
@@ -122,45 +122,10 @@ EXPECTED = {
     "POST /api/v1/bastion/keys": INTERACTIVE,
     "DELETE /api/v1/bastion/keys/{id}": INTERACTIVE,
     "GET /api/v1/bastion/mine": set(),
+    "GET /api/v1/bastion/report": {"secadmin", "auditadmin"},
 }
 # Placeholders that name nothing, so an allowed call changes nothing (404/400/409).
 FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here", "{item}": "XX.YY.z", "{sha256}": "0" * 64}
-
-
-def ws_first_message(srv, cookie, origin):
-    """Opens /api/v1/live over TLS by hand and returns the status line and the first frame."""
-    ctx = ssl.create_default_context(cafile=srv.cafile)
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http), timeout=10), server_hostname="127.0.0.1")
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((f"GET /api/v1/live HTTP/1.1\r\nHost: 127.0.0.1:{srv.http}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\nCookie: {cookie}\r\n\r\n").encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        buf += chunk
-    head, _, rest = buf.partition(b"\r\n\r\n")
-    status = head.split(b"\r\n")[0].decode()
-    if " 101 " not in status:
-        s.close()
-        return status, None
-
-    def need(n):
-        nonlocal rest
-        while len(rest) < n:
-            rest += s.recv(65536)
-        out, rest = rest[:n], rest[n:]
-        return out
-    b0, b1 = need(2)
-    ln = b1 & 0x7f
-    if ln == 126:
-        ln = struct.unpack(">H", need(2))[0]
-    elif ln == 127:
-        ln = struct.unpack(">Q", need(8))[0]
-    payload = need(ln)
-    s.close()
-    return status, json.loads(payload)
 
 
 def body(r):

@@ -335,3 +335,44 @@ def run(name, body):
         traceback.print_exc()
         res.check(False, f"{name}: {type(e).__name__}: {e}")
     res.done()
+
+
+def ws_first_message(srv, cookie, origin, path="/api/v1/live"):
+    """Opens a WebSocket (by default /api/v1/live) over TLS by hand and returns the status line and
+    the first text frame (parsed JSON; binary frames before it are skipped). Origin "" sends none."""
+    ctx = ssl.create_default_context(cafile=srv.cafile)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http), timeout=10), server_hostname="127.0.0.1")
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{srv.http}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" + (f"Origin: {origin}\r\n" if origin else "") +
+               f"Cookie: {cookie}\r\n\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0].decode()
+    if " 101 " not in status:
+        s.close()
+        return status, None
+
+    def need(n):
+        nonlocal rest
+        while len(rest) < n:
+            rest += s.recv(65536)
+        out, rest = rest[:n], rest[n:]
+        return out
+    while True:
+        b0, b1 = need(2)
+        ln = b1 & 0x7f
+        if ln == 126:
+            ln = struct.unpack(">H", need(2))[0]
+        elif ln == 127:
+            ln = struct.unpack(">Q", need(8))[0]
+        payload = need(ln)
+        if b0 & 0x0f == 1:
+            break
+    s.close()
+    return status, json.loads(payload)

@@ -517,4 +517,9 @@ export default {
   'bastion.fingerprint': 'Fingerprint',
   'bastion.comment': 'Comment',
   'bastion.added': 'Added',
+  'bastion.web_terminal': 'Web terminal',
+  'bastion.web_terminal_note': 'The web terminal goes through the same grants, command control and recording as an SSH client; closing this card ends the session.',
+  'bastion.watch': 'Watch',
+  'bastion.watching': 'Watching live',
+  'bastion.monthly_report': 'Monthly bastion audit report',
 } as Record<string, string>

@@ -518,4 +518,9 @@ export default {
   'bastion.fingerprint': '指纹',
   'bastion.comment': '备注',
   'bastion.added': '添加时间',
+  'bastion.web_terminal': '网页终端',
+  'bastion.web_terminal_note': '网页终端与 SSH 客户端走同一套授权、命令控制和录像；关闭此卡片即结束会话。',
+  'bastion.watch': '观看',
+  'bastion.watching': '实时观看',
+  'bastion.monthly_report': '月度运维审计报告',
 } as Record<string, string>
