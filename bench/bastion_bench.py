@@ -1,0 +1,214 @@
+"""The bastion's costs beside direct SSH, in the same run on the same machine (issue #16):
+- keystroke echo round trip: one byte sent, the same byte back (`stty raw -echo; cat` on the
+  target), through the bastion vs straight to the target's sshd; median, p90, p99;
+- `scp` of one file (default 1 GiB) through the bastion (SFTP filter: packets read, grants
+  checked, SHA-256 of the data) vs direct, wall time including the login;
+- N concurrent interactive sessions (default 200), each recorded, each printing a line a second:
+  the center's RSS before and with them open, per session.
+Real parts: Debian's OpenSSH sshd as the target, OpenSSH's ssh/scp as the clients (pexpect for
+the authenticator code), `wardsec serve` with bastion.listen.
+
+  python3 bench/bastion_bench.py --wardsec build/release/wardsec [--scp-mib 1024] [--sessions 200]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import pexpect  # noqa: E402
+
+from bastion import SSH_OPTS, start_sshd  # noqa: E402
+from harness import Server, TempDir, free_port, totp  # noqa: E402
+
+PW = "Op-Hospital-2026!x"
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def echo_latency(p, n):
+    """p: a spawned ssh at a shell prompt. Returns the round trips in ms."""
+    p.sendline("stty raw -echo; cat")
+    time.sleep(1.0)
+    try:
+        while True:
+            p.read_nonblocking(65536, timeout=0.3)
+    except pexpect.TIMEOUT:
+        pass
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        p.send("x")
+        got = p.read_nonblocking(1, timeout=5)
+        out.append((time.perf_counter() - t0) * 1000)
+        if got != "x":
+            raise RuntimeError(f"echo returned {got!r}")
+    p.sendcontrol("c")
+    return out
+
+
+def stats(v):
+    s = sorted(v)
+    return statistics.median(s), s[int(len(s) * 0.9)], s[int(len(s) * 0.99)]
+
+
+def operator(srv, name):
+    """An operator account made under dual control and enrolled; returns (secret, enrol step)."""
+    onetime = srv.create_account(name, "operator")
+    c = srv.client()
+    secret = c.login(name, onetime, PW)
+    return secret, int(time.time()) // 30
+
+
+def fresh_code(secret, used_step):
+    step = max(int(time.time()) // 30, used_step + 1)
+    if step > int(time.time()) // 30 + 1:
+        time.sleep(30 - time.time() % 30 + 0.5)
+        step = int(time.time()) // 30
+    return totp(secret, step), step
+
+
+def bastion_login(bport, login, secret, used, *extra, command=None):
+    cmd = ["ssh", "-p", str(bport), *SSH_OPTS, "-o", "PreferredAuthentications=keyboard-interactive", *extra, f"{login}@127.0.0.1"]
+    if command:
+        cmd.append(command)
+    p = pexpect.spawn(cmd[0], cmd[1:], timeout=120, encoding="utf-8", codec_errors="replace")
+    code, step = fresh_code(secret, used)
+    p.expect("Password")
+    p.sendline(PW)
+    p.expect("Authenticator code")
+    p.sendline(code)
+    return p, step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--wardsec", required=True)
+    ap.add_argument("--keystrokes", type=int, default=1000)
+    ap.add_argument("--scp-mib", type=int, default=1024)
+    ap.add_argument("--sessions", type=int, default=200)
+    a = ap.parse_args()
+    import platform
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, {platform.platform()}")
+    with TempDir() as t:
+        tport, bport = free_port(), free_port()
+        sshd, target_key = start_sshd(t, tport)
+        cfg = os.path.join(t, "wardsec.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"bastion:\n  listen: 127.0.0.1:{bport}\n  max_sessions: {a.sessions + 20}\n  login_timeout_seconds: 120\n"
+                    "auth:\n  login_rate_per_minute: 100000\n")
+        kpath = os.path.join(t, "target_key")
+        direct = ["-p", str(tport), *SSH_OPTS, "-i", kpath, "-o", "IdentitiesOnly=yes"]
+        try:
+            with Server(a.wardsec, os.path.join(t, "data"), extra=["--config", cfg]) as srv:
+                sysadmin, secadmin = srv.admin("sysadmin"), srv.admin("secadmin")
+                code, acc = sysadmin.post("/api/v1/bastion/accounts", {"asset": "his-db-01", "host": "127.0.0.1", "port": tport,
+                                                                       "username": "root", "auth": "key", "secret": target_key})
+                assert code == 201, acc
+                n_ops = max(1, a.sessions)
+                names = [f"op{i:03d}" for i in range(n_ops)]
+                code, g = secadmin.call("PUT", "/api/v1/bastion/groups/bench", {"members": names})
+                assert code == 200, g
+                code, g = secadmin.post("/api/v1/bastion/grants", {"name": "bench", "subjects": ["group:bench"], "targets": ["asset:his-db-01"],
+                                                                   "actions": ["shell", "exec", "sftp_upload", "sftp_download"]})
+                assert code == 201, g
+                t0 = time.time()
+                ops = {n: operator(srv, n) for n in names}
+                print(f"{n_ops} operator accounts made and enrolled in {time.time() - t0:.0f} s")
+                secret, used = ops["op000"]
+
+                # 1. Keystroke echo.
+                p = pexpect.spawn("ssh", ["-tt", *direct, "root@127.0.0.1"], timeout=60, encoding="utf-8", codec_errors="replace")
+                p.expect(r"[#$] ")
+                d = echo_latency(p, a.keystrokes)
+                p.terminate(force=True)
+                p, used = bastion_login(bport, "op000@root@his-db-01", secret, used, "-tt")
+                p.expect(r"[#$] ")
+                b = echo_latency(p, a.keystrokes)
+                p.terminate(force=True)
+                dm, d90, d99 = stats(d)
+                bm, b90, b99 = stats(b)
+                print(f"\n## keystroke echo round trip, {a.keystrokes} keystrokes (ms)\n")
+                print("| | median | p90 | p99 |\n|---|---|---|---|")
+                print(f"| direct ssh | {dm:.3f} | {d90:.3f} | {d99:.3f} |")
+                print(f"| through the bastion | {bm:.3f} | {b90:.3f} | {b99:.3f} |")
+                print(f"| added by the bastion | {bm - dm:.3f} | {b90 - d90:.3f} | {b99 - d99:.3f} |")
+
+                # 2. scp of one file.
+                src = os.path.join(t, "big.bin")
+                with open(src, "wb") as f:
+                    chunk = os.urandom(1 << 20)
+                    for _ in range(a.scp_mib):
+                        f.write(chunk)
+                dst = os.path.join(t, "copy.bin")
+                t0 = time.time()
+                subprocess.run(["scp", "-q", "-P", str(tport), *SSH_OPTS, "-i", kpath, "-o", "IdentitiesOnly=yes", src, f"root@127.0.0.1:{dst}"],
+                               check=True)
+                direct_s = time.time() - t0
+                os.remove(dst)
+                code, used = fresh_code(secret, used)
+                cmd = ["scp", "-q", "-P", str(bport), *SSH_OPTS, "-o", "PreferredAuthentications=keyboard-interactive", src,
+                       f"op000@root@his-db-01@127.0.0.1:{dst}"]
+                t0 = time.time()
+                p = pexpect.spawn(cmd[0], cmd[1:], timeout=1800, encoding="utf-8", codec_errors="replace")
+                p.expect("Password")
+                p.sendline(PW)
+                p.expect("Authenticator code")
+                p.sendline(code)
+                p.expect(pexpect.EOF)
+                bastion_s = time.time() - t0
+                ok = os.path.getsize(dst) == os.path.getsize(src)
+                os.remove(dst)
+                os.remove(src)
+                mib = a.scp_mib
+                print(f"\n## scp of {mib} MiB (wall time including the login)\n")
+                print("| | seconds | MiB/s |\n|---|---|---|")
+                print(f"| direct scp | {direct_s:.1f} | {mib / direct_s:.0f} |")
+                print(f"| through the bastion (SFTP filter, SHA-256) | {bastion_s:.1f} | {mib / bastion_s:.0f} |")
+                print(f"| bastion / direct | {direct_s / bastion_s * 100:.0f}% | |" + ("" if ok else "  (SIZE MISMATCH)"))
+
+                # 3. Concurrent recorded sessions.
+                pid = srv.proc.pid
+                base = rss_kib(pid)
+                procs = []
+                t0 = time.time()
+                for n in names:
+                    s_, u_ = ops[n]
+                    p, _ = bastion_login(bport, f"{n}@root@his-db-01", s_, u_, "-tt")
+                    p.expect(r"[#$] ")
+                    p.sendline("while :; do date; sleep 1; done")
+                    procs.append(p)
+                opened = time.time() - t0
+                code, live = secadmin.get("/api/v1/bastion/live")
+                time.sleep(20)
+                peak = 0
+                for _ in range(10):
+                    for p in procs:  # keep the clients' buffers drained
+                        try:
+                            p.read_nonblocking(65536, timeout=0)
+                        except (pexpect.TIMEOUT, pexpect.EOF):
+                            pass
+                    peak = max(peak, rss_kib(pid))
+                    time.sleep(1)
+                print(f"\n## {len(procs)} concurrent interactive sessions, each recorded and printing a line a second\n")
+                print(f"- sessions live (console): {live.get('total')}; opened one after another in {opened:.0f} s")
+                print(f"- center RSS before: {base / 1024:.1f} MiB; with the sessions open: {peak / 1024:.1f} MiB")
+                print(f"- per session: {(peak - base) / max(1, len(procs)):.0f} KiB")
+                for p in procs:
+                    p.terminate(force=True)
+        finally:
+            sshd.terminate()
+            sshd.wait()
+
+
+if __name__ == "__main__":
+    main()
