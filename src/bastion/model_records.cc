@@ -184,20 +184,20 @@ Result<std::vector<CommandRecord>> Db::commands(const std::string& session) {
 
 Result<std::vector<Db::Flagged>> Db::flagged_commands(int64_t from, int64_t to, size_t limit) {
   std::vector<Flagged> out;
-  Status s = sqlite::query(
-      db_,
-      "SELECT c.session, c.seq, c.ts, c.offset_ms, c.command, c.action, c.rule, c.exit_status, s.user, s.asset, s.account "
-      "FROM commands c JOIN sessions s ON s.id = c.session WHERE c.ts >= CAST(? AS INTEGER) AND c.ts < CAST(? AS INTEGER) "
-      "AND c.action <> 'allow' ORDER BY c.ts LIMIT " +
-          std::to_string(limit),
-      {std::to_string(from), std::to_string(to)}, [&](const sqlite::Stmt& st) {
-        Flagged f{{st.text(0), st.i64(1), st.i64(2), st.i64(3), st.text(4), st.text(5), st.text(6), std::nullopt},
-                  st.text(8),
-                  st.text(9),
-                  st.text(10)};
-        if (!st.is_null(7)) f.cmd.exit_status = static_cast<int>(st.i64(7));
-        out.push_back(std::move(f));
-      });
+  Status s =
+      sqlite::query(db_,
+                    "SELECT c.session, c.seq, c.ts, c.offset_ms, c.command, c.action, c.rule, c.exit_status, s.user, s.asset, s.account "
+                    "FROM commands c JOIN sessions s ON s.id = c.session WHERE c.ts >= CAST(? AS INTEGER) AND c.ts < CAST(? AS INTEGER) "
+                    "AND c.action <> 'allow' ORDER BY c.ts LIMIT " +
+                        std::to_string(limit),
+                    {std::to_string(from), std::to_string(to)}, [&](const sqlite::Stmt& st) {
+                      Flagged f{{st.text(0), st.i64(1), st.i64(2), st.i64(3), st.text(4), st.text(5), st.text(6), std::nullopt},
+                                st.text(8),
+                                st.text(9),
+                                st.text(10)};
+                      if (!st.is_null(7)) f.cmd.exit_status = static_cast<int>(st.i64(7));
+                      out.push_back(std::move(f));
+                    });
   if (!s) return Error{s.error()};
   return out;
 }

@@ -250,6 +250,7 @@ class ChannelEnd : public UserEnd {
   void write(std::string_view d) override { ssh_channel_write(ch_, d.data(), static_cast<uint32_t>(d.size())); }
   void write_stderr(std::string_view d) override { ssh_channel_write_stderr(ch_, d.data(), static_cast<uint32_t>(d.size())); }
   bool eof() override { return ssh_channel_is_eof(ch_) || ssh_channel_is_closed(ch_); }
+  bool pending() override { return ssh_channel_poll(ch_, 0) > 0; }
   int poll_fd() override { return ssh_get_fd(s_); }
   void exit_status(int st) override { ssh_channel_request_send_exit_status(ch_, st); }
 

@@ -47,6 +47,8 @@ class UserEnd {
   virtual void write(std::string_view d) = 0;
   virtual void write_stderr(std::string_view d) { write(d); }
   virtual bool eof() = 0;
+  // Something is buffered for read() already (the poll fd may stay quiet about it).
+  virtual bool pending() = 0;
   // Readable when read() may have something (poll).
   virtual int poll_fd() = 0;
   virtual void exit_status(int /*status*/) {}

@@ -168,6 +168,9 @@ void relay(Service& svc, UserEnd& user, Target& t, LiveSession& live, Pump& pump
       break;
     }
     if (progress) continue;
+    // libssh may already hold data it read off a socket while doing something else (reading
+    // the other stream, writing): the socket is then quiet and poll() would sleep on it.
+    if (ssh_channel_poll(t.ch, 0) > 0 || ssh_channel_poll(t.ch, 1) > 0 || user.pending()) continue;
     pollfd p[3] = {{user.poll_fd(), POLLIN, 0}, {ssh_get_fd(t.s), POLLIN, 0}, {live.wake_fd(), POLLIN, 0}};
     poll(p, 3, 1000);
   }

@@ -202,7 +202,7 @@ void SshServer::accept_loop() {
 }
 
 Status SshServer::open_terminal(const std::string& user, const std::string& ip, int64_t account, int cols, int rows,
-                                std::shared_ptr<WebTerminal> term) {
+                                const std::shared_ptr<WebTerminal>& term) {
   if (stop_) return Error{"中心正在停止 / the center is stopping"};
   if (svc_->blocked(user)) return Error{"运维权限已被冻结 / blocked from the bastion"};
   Request rq;

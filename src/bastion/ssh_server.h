@@ -35,7 +35,7 @@ class SshServer {
   // the account now, is blocked, or the bastion is full. The session then runs on its own
   // thread; `term` receives its output and its end.
   Status open_terminal(const std::string& user, const std::string& ip, int64_t account, int cols, int rows,
-                       std::shared_ptr<WebTerminal> term);
+                       const std::shared_ptr<WebTerminal>& term);
   std::string host_key_fingerprint() const { return fingerprint_; }
   struct Stats {
     std::atomic<uint64_t> accepted{0}, refused_busy{0}, kex_failed{0}, auth_failed{0}, sessions{0}, web_sessions{0};

@@ -32,6 +32,10 @@ class WebTerminal : public UserEnd {
   int read(char* buf, int size) override;
   void write(std::string_view d) override;
   bool eof() override { return closed_; }
+  bool pending() override {
+    std::lock_guard<std::mutex> g(mu_);
+    return !in_.empty() || cols_;
+  }
   int poll_fd() override { return wake_fd_; }
 
   static constexpr size_t kMaxInput = 1 << 20;

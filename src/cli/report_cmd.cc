@@ -93,7 +93,8 @@ void add_report_command(Cli& cli) {
   auto a = std::make_shared<ReportArgs>();
   auto* rep = cli.command(nullptr, "report", "a system's self-assessment or grading report, or the year's work summary (HTML, PDF, XLSX)",
                           [a](Config& cfg) { return run_report(cfg, *a); });
-  rep->add_option("kind", a->kind, "self-assessment, grading, rectification, annual, dbaudit (the month's 防统方 report) or bastion (the "
+  rep->add_option("kind", a->kind,
+                  "self-assessment, grading, rectification, annual, dbaudit (the month's 防统方 report) or bastion (the "
                   "month's 运维审计报告)")
       ->required()
       ->check(CLI::IsMember({"self-assessment", "grading", "rectification", "annual", "dbaudit", "bastion"}));

@@ -88,8 +88,8 @@ Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int 
     auto allowed_at = [&](int64_t t) {
       for (const auto& act : actions_of(s.kind)) {
         auto ok = db.allowed(s.user, act, t, src.tz_sec);
-        if (ok && std::any_of(ok->begin(), ok->end(),
-                              [&](const auto& p) { return p.first.asset == s.asset && p.first.username == s.account; }))
+        if (ok &&
+            std::any_of(ok->begin(), ok->end(), [&](const auto& p) { return p.first.asset == s.asset && p.first.username == s.account; }))
           return true;
       }
       return false;
@@ -123,7 +123,7 @@ Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int 
     n_alert += f.cmd.action == "alert";
   }
   o += "<h2>" + L("一、概况", "1. Overview") + "</h2><p>" + L("本月经堡垒机的运维会话 ", "Sessions through the bastion this month: ") +
-       std::to_string(sessions.size()) + L(" 个（", " (") ;
+       std::to_string(sessions.size()) + L(" 个（", " (");
   bool first = true;
   for (const auto& [k, n] : by_kind) {
     o += (first ? "" : L("、", ", ")) + escape_html(k) + " " + std::to_string(n);
@@ -168,9 +168,9 @@ Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int 
   if (flagged->empty()) {
     o += "<p>" + L("本月没有被拒绝、审批或告警的操作。", "No operation was denied, reviewed or alerted this month.") + "</p>";
   } else {
-    o += "<table><tr><th>" + L("时间", "Time") + "</th><th>" + L("运维人员", "Operator") + "</th><th>" + L("目标", "Target") +
-         "</th><th>" + L("命令或文件操作", "Command or file operation") + "</th><th>" + L("规则", "Rule") + "</th><th>" +
-         L("处置", "Decision") + "</th></tr>";
+    o += "<table><tr><th>" + L("时间", "Time") + "</th><th>" + L("运维人员", "Operator") + "</th><th>" + L("目标", "Target") + "</th><th>" +
+         L("命令或文件操作", "Command or file operation") + "</th><th>" + L("规则", "Rule") + "</th><th>" + L("处置", "Decision") +
+         "</th></tr>";
     for (const auto& f : *flagged) {
       std::string c = f.cmd.command.size() > 400 ? f.cmd.command.substr(0, 400) + "…" : f.cmd.command;
       o += "<tr><td>" + local_time(f.cmd.ts, src.tz_sec) + "</td><td>" + escape_html(f.user) + "</td><td>" +
@@ -182,10 +182,10 @@ Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int 
   }
 
   o += "<h2>" + L("五、超出授权时段的会话", "5. Sessions outside the granted time windows") + "</h2>";
-  o += outside.empty() ? "<p>" + L("无。", "None.") + "</p>"
-                       : "<table><tr><th>" + L("开始", "Started") + "</th><th>" + L("结束", "Ended") + "</th><th>" +
-                             L("运维人员", "Operator") + "</th><th>" + L("目标", "Target") + "</th><th>" + L("情况", "What") +
-                             "</th></tr>" + outside + "</table>";
+  o += outside.empty()
+           ? "<p>" + L("无。", "None.") + "</p>"
+           : "<table><tr><th>" + L("开始", "Started") + "</th><th>" + L("结束", "Ended") + "</th><th>" + L("运维人员", "Operator") +
+                 "</th><th>" + L("目标", "Target") + "</th><th>" + L("情况", "What") + "</th></tr>" + outside + "</table>";
 
   o += "<h2>" + L("六、未使用的主机账号", "6. Host accounts not used") + "</h2><table><tr><th>" + L("主机账号", "Host account") +
        "</th><th>" + L("最后使用", "Last used") + "</th><th>" + L("建议", "Advice") + "</th></tr>";
@@ -208,11 +208,7 @@ Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int 
          "digest is sealed in the tamper-evident store (wardsec verify re-checks them). \"Outside the granted windows\" is judged "
          "against the grants as they stand now: a grant changed during the month counts as changed.") +
        "</p>";
-  std::string css = std::string(kCss) +
-                    " td.sql { font-family: monospace; font-size: 8.5pt; word-break: break-all; } .muted { color: #666; } td:first-child { "
-                    "white-space: nowrap; }";
-  return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" + title +
-         L(" 运维审计报告", " bastion audit report") + "</title><style>" + css + "</style></head><body>" + o + "</body></html>";
+  return month_document(L, title + L(" 运维审计报告", " bastion audit report"), o);
 }
 
 }  // namespace wardsec::report

@@ -15,6 +15,9 @@ struct Words {
 };
 
 std::string fixed(double v, int digits);
+// A monthly report's whole document: the print stylesheet (with statement cells in monospace),
+// the title, the body.
+std::string month_document(const Words& L, const std::string& title, const std::string& body);
 // The names of a grading object and degree (GB/T 22240-2020) in the report's language.
 std::string object_name(const std::string& key, const Words& L);
 std::string degree_name(const std::string& key, const Words& L);

@@ -56,6 +56,14 @@ std::string fixed(double v, int digits) {
   return b;
 }
 
+std::string month_document(const Words& L, const std::string& title, const std::string& body) {
+  std::string css = std::string(kCss) +
+                    " td.sql { font-family: monospace; font-size: 8.5pt; word-break: break-all; } .muted { color: #666; } td:first-child { "
+                    "white-space: nowrap; }";
+  return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" + title +
+         "</title><style>" + css + "</style></head><body>" + body + "</body></html>";
+}
+
 }  // namespace detail
 
 using namespace detail;

@@ -329,6 +329,15 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
     });
   }
 
+  // The audit record of a socket opened here, written on the pool (it may wait for room in the
+  // queue; the I/O thread never does).
+  void audit_later(const std::shared_ptr<Request>& r, const std::string& user, const char* action, const Status& s,
+                   const std::string& target) {
+    asio::post(st_->pool, [st = st_, r, user, action, ok = s.ok(), target, detail = s ? std::string() : s.error()] {
+      st->api->audit(*r, user, action, ok, target, detail);
+    });
+  }
+
   // The bastion's WebSockets: /api/v1/bastion/terminal?account=&cols=&rows= (bastion.use) and
   // /api/v1/bastion/live/{id}/watch (bastion.read). A browser always sends Origin on a
   // WebSocket: here it must be present and the console's own (no cross-site terminal).
@@ -351,20 +360,17 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
       };
       int64_t account = num("account", -1);
       if (account <= 0) return send({400, error_json("account: a host account id is required")}, false);
-      Status s = start_web_terminal(st_, std::move(stream_), *who, r->ip, std::move(req), account, static_cast<int>(num("cols", 80)),
+      Status s = start_web_terminal(st_, std::move(stream_), *who, r->ip, req, account, static_cast<int>(num("cols", 80)),
                                     static_cast<int>(num("rows", 24)));
-      st_->api->audit(*r, who->user, "bastion_web_terminal", static_cast<bool>(s), "account " + std::to_string(account),
-                      s ? "" : s.error());
-      return;
+      return audit_later(r, who->user, "bastion_web_terminal", s, "account " + std::to_string(account));
     }
     if (r->path.rfind(watch_prefix, 0) == 0 && r->path.size() > watch_prefix.size() + 6 &&
         r->path.compare(r->path.size() - 6, 6, "/watch") == 0) {
       if (who->stage != Stage::kActive || !who->may(Perm::kBastionRead))
         return send({403, error_json("your role lacks bastion.read")}, false);
       std::string id = r->path.substr(watch_prefix.size(), r->path.size() - watch_prefix.size() - 6);
-      Status s = start_watch(st_, std::move(stream_), *who, std::move(req), id);
-      st_->api->audit(*r, who->user, "bastion_session_watch", static_cast<bool>(s), id, s ? "" : s.error());
-      return;
+      Status s = start_watch(st_, std::move(stream_), *who, req, id);
+      return audit_later(r, who->user, "bastion_session_watch", s, id);
     }
     send({404, error_json("no such WebSocket")}, false);
   }

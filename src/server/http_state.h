@@ -88,9 +88,9 @@ void start_live_socket(StatePtr st, TlsStream&& stream, std::string sid, beast::
 // The bastion's sockets (terminal_socket.cc): the web terminal to host account `account`, and
 // watching live session `id`. An error (not granted, full, no such session) is told to the
 // browser in the socket's last frame and returned for the audit record.
-Status start_web_terminal(StatePtr st, TlsStream&& stream, const Principal& who, const std::string& ip,
-                          beast::http::request<beast::http::string_body> req, int64_t account, int cols, int rows);
-Status start_watch(StatePtr st, TlsStream&& stream, const Principal& who, beast::http::request<beast::http::string_body> req,
+Status start_web_terminal(const StatePtr& st, TlsStream&& stream, const Principal& who, const std::string& ip,
+                          const beast::http::request<beast::http::string_body>& req, int64_t account, int cols, int rows);
+Status start_watch(const StatePtr& st, TlsStream&& stream, const Principal& who, const beast::http::request<beast::http::string_body>& req,
                    const std::string& id);
 
 }  // namespace wardsec::server

@@ -151,8 +151,8 @@ class ByteSocket : public std::enable_shared_from_this<ByteSocket> {
 
 }  // namespace
 
-Status start_web_terminal(StatePtr st, TlsStream&& stream, const Principal& who, const std::string& ip,
-                          http::request<http::string_body> req, int64_t account, int cols, int rows) {
+Status start_web_terminal(const StatePtr& st, TlsStream&& stream, const Principal& who, const std::string& ip,
+                          const http::request<http::string_body>& req, int64_t account, int cols, int rows) {
   auto sock = std::make_shared<ByteSocket>(st, std::move(stream), who.session_id);
   std::weak_ptr<ByteSocket> weak = sock;
   auto term = std::make_shared<bastion::WebTerminal>(
@@ -180,7 +180,8 @@ Status start_web_terminal(StatePtr st, TlsStream&& stream, const Principal& who,
   return s;
 }
 
-Status start_watch(StatePtr st, TlsStream&& stream, const Principal& who, http::request<http::string_body> req, const std::string& id) {
+Status start_watch(const StatePtr& st, TlsStream&& stream, const Principal& who, const http::request<http::string_body>& req,
+                   const std::string& id) {
   auto sock = std::make_shared<ByteSocket>(st, std::move(stream), who.session_id);
   auto live = st->opt.bastion->live().find(id);
   if (!live) {

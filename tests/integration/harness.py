@@ -376,3 +376,12 @@ def ws_first_message(srv, cookie, origin, path="/api/v1/live"):
             break
     s.close()
     return status, json.loads(payload)
+
+
+def rss_kib(pid):
+    """The resident memory of a process, KiB (/proc)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import _SECRETS, NEW_PASSWORDS, Client, Server, TempDir, args, cli, run, totp, wait_for
+from harness import Client, NEW_PASSWORDS, Server, TempDir, _SECRETS, args, cli, rss_kib, run, totp, wait_for
 
 
 def from_addr(srv, src, method, path, body=None, headers=None):
@@ -30,14 +30,6 @@ def from_addr(srv, src, method, path, body=None, headers=None):
         return r.status, json.loads(text or b"{}"), r
     except ValueError:
         return r.status, text, r
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def body(r):
