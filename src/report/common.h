@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/result.h"
+
 namespace wardsec::report::detail {
 
 extern const char* const kCss;
@@ -15,6 +17,8 @@ struct Words {
 };
 
 std::string fixed(double v, int digits);
+// [from, to) of a month in local time (ns); an error names a month or year out of range.
+Status month_range(int year, int month, int tz_sec, int64_t& from, int64_t& to);
 // A monthly report's whole document: the print stylesheet (with statement cells in monospace),
 // the title, the body.
 std::string month_document(const Words& L, const std::string& title, const std::string& body);

@@ -75,13 +75,8 @@ std::pair<int, int> previous_month(int64_t now, int tz_sec) {
 
 Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang) {
   Words L{lang == "en"};
-  if (month < 1 || month > 12) return Error{"month " + std::to_string(month) + " is not 1 to 12"};
-  char a[32], b[32];
-  std::snprintf(a, sizeof a, "%04d-%02d-01T00:00:00", year, month);
-  std::snprintf(b, sizeof b, "%04d-%02d-01T00:00:00", month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1);
   int64_t from = 0, to = 0;
-  if (!parse_rfc3339(a, from, src.tz_sec) || !parse_rfc3339(b, to, src.tz_sec))
-    return Error{"year " + std::to_string(year) + " is not a year"};
+  if (Status r = month_range(year, month, src.tz_sec, from, to); !r) return Error{r.error()};
   size_t days = static_cast<size_t>((to - from) / (86400 * kSec));
 
   static const FieldId fUser = FieldRegistry::intern("db.user.name"), fProg = FieldRegistry::intern("client.program"),

@@ -56,6 +56,15 @@ std::string fixed(double v, int digits) {
   return b;
 }
 
+Status month_range(int year, int month, int tz_sec, int64_t& from, int64_t& to) {
+  if (month < 1 || month > 12) return Error{"month " + std::to_string(month) + " is not 1 to 12"};
+  char a[32], b[32];
+  std::snprintf(a, sizeof a, "%04d-%02d-01T00:00:00", year, month);
+  std::snprintf(b, sizeof b, "%04d-%02d-01T00:00:00", month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1);
+  if (!parse_rfc3339(a, from, tz_sec) || !parse_rfc3339(b, to, tz_sec)) return Error{"year " + std::to_string(year) + " is not a year"};
+  return {};
+}
+
 std::string month_document(const Words& L, const std::string& title, const std::string& body) {
   std::string css = std::string(kCss) +
                     " td.sql { font-family: monospace; font-size: 8.5pt; word-break: break-all; } .muted { color: #666; } td:first-child { "

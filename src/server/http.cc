@@ -341,7 +341,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   // The bastion's WebSockets: /api/v1/bastion/terminal?account=&cols=&rows= (bastion.use) and
   // /api/v1/bastion/live/{id}/watch (bastion.read). A browser always sends Origin on a
   // WebSocket: here it must be present and the console's own (no cross-site terminal).
-  void bastion_socket(const std::shared_ptr<Request>& r, http::request<http::string_body> req) {
+  void bastion_socket(const std::shared_ptr<Request>& r, const http::request<http::string_body>& req) {
     auto who = st_->auth->session(r->session_id, now_ns());
     if (r->origin.empty() || !same_origin(*st_, *r)) return send({403, error_json("cross-origin WebSocket refused")}, false);
     if (!who) return send({401, error_json("not logged in")}, false);
@@ -401,8 +401,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
       start_live_socket(st_, std::move(stream_), r->session_id, std::move(req));
       return;
     }
-    if (r->path.rfind("/api/v1/bastion/", 0) == 0 && websocket::is_upgrade(req) && st_->opt.bastion)
-      return bastion_socket(r, std::move(req));
+    if (r->path.rfind("/api/v1/bastion/", 0) == 0 && websocket::is_upgrade(req) && st_->opt.bastion) return bastion_socket(r, req);
     r->csrf_header = std::string(req["X-CSRF-Token"]);
     r->auth_header = std::string(req[http::field::authorization]);
     r->pre_authed = authed_;

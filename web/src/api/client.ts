@@ -122,6 +122,12 @@ export async function text<P extends PathsWith<'get'>>(path: P, opts: Options<P,
   return res.text()
 }
 
+// The bastion's WebSockets (upgrades, not JSON calls: not among the OpenAPI document's paths).
+export const sockets = {
+  terminal: (account: number) => url('/api/v1/bastion/terminal', undefined, { account }),
+  watch: (id: string) => url('/api/v1/bastion/live/{id}/watch', { id }),
+}
+
 // A file the server makes (an export, a report): fetched like any call, so a 401 or a refusal
 // is handled the same way, then handed to the browser under its name.
 export async function download<P extends PathsWith<'get'>>(path: P, filename: string, opts: Options<P, 'get'> = {}) {
