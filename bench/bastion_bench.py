@@ -50,6 +50,55 @@ def echo_latency(p, n):
     return out
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paste(a, direct, bport, secret, used, pid):
+    """--paste-lines lines sent in one write, direct and through the bastion: into `cat > /dev/null`
+    (what the bastion itself costs per line: every line read, judged, logged and signed) and into
+    bash (what an operator sees: the target's readline is then the slow part)."""
+    n = a.paste_lines
+    print(f"\n## a paste of {n:,} lines in one write (seconds until the shell answers after it; the center's CPU seconds)\n")
+    print("| into | direct | through the bastion | center CPU |\n|---|---|---|---|")
+    for into in ("cat", "bash"):
+        row = []
+        for via in ("direct", "bastion"):
+            if via == "direct":
+                p = pexpect.spawn("ssh", ["-tt", *direct, "root@127.0.0.1"], timeout=60, encoding="utf-8", codec_errors="replace")
+            else:
+                p, used = bastion_login(bport, "op000@root@his-db-01", secret, used, "-tt")
+            p.expect(r"[#$] ")
+            p.delaybeforesend = None
+            if into == "cat":
+                # head ends after the n lines (no Ctrl-D, which a full canonical-mode buffer may drop)
+                p.sendline(f"head -n {n} > /dev/null; echo paste-done-$((1+1))")
+                time.sleep(0.5)
+                text = "".join(f"line-{i}\r" for i in range(n))
+            else:
+                text = "".join(f": line-{i}\r" for i in range(n)) + "echo paste-done-$((1+1))\r"
+            c0, t0 = cpu_s(pid), time.time()
+            p.send(text)
+            p.expect("paste-done-2", timeout=1800)
+            row.append((time.time() - t0, cpu_s(pid) - c0))
+            p.terminate(force=True)
+        print(f"| {into} | {row[0][0]:.1f} | {row[1][0]:.1f} | {row[1][1]:.1f} ({row[1][1] / n * 1000:.2f} ms a line) |")
+    return used
+
+
+def drain(procs):
+    """Reads what the clients have so far (their buffers would fill and stall the sessions)."""
+    for p in procs:
+        try:
+            while p.read_nonblocking(65536, timeout=0):
+                pass
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            pass
+
+
 def stats(v):
     s = sorted(v)
     return statistics.median(s), s[int(len(s) * 0.9)], s[int(len(s) * 0.99)]
@@ -94,7 +143,10 @@ def main():
     ap.add_argument("--scp-mib", type=int, default=1024)
     ap.add_argument("--scp-runs", type=int, default=3)
     ap.add_argument("--sessions", type=int, default=200)
+    ap.add_argument("--paste-lines", type=int, default=10000)
+    ap.add_argument("--parts", default="echo,scp,paste,sessions", help="which measurements, comma-separated")
     a = ap.parse_args()
+    parts = set(a.parts.split(","))
     import platform
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, {platform.platform()}")
     with TempDir() as t:
@@ -125,89 +177,94 @@ def main():
                 secret, used = ops["op000"]
 
                 # 1. Keystroke echo.
-                p = pexpect.spawn("ssh", ["-tt", *direct, "root@127.0.0.1"], timeout=60, encoding="utf-8", codec_errors="replace")
-                p.expect(r"[#$] ")
-                d = echo_latency(p, a.keystrokes)
-                p.terminate(force=True)
-                p, used = bastion_login(bport, "op000@root@his-db-01", secret, used, "-tt")
-                p.expect(r"[#$] ")
-                b = echo_latency(p, a.keystrokes)
-                p.terminate(force=True)
-                dm, d90, d99 = stats(d)
-                bm, b90, b99 = stats(b)
-                print(f"\n## keystroke echo round trip, {a.keystrokes} keystrokes (ms)\n")
-                print("| | median | p90 | p99 |\n|---|---|---|---|")
-                print(f"| direct ssh | {dm:.3f} | {d90:.3f} | {d99:.3f} |")
-                print(f"| through the bastion | {bm:.3f} | {b90:.3f} | {b99:.3f} |")
-                print(f"| added by the bastion | {bm - dm:.3f} | {b90 - d90:.3f} | {b99 - d99:.3f} |")
+                if "echo" in parts:
+                    p = pexpect.spawn("ssh", ["-tt", *direct, "root@127.0.0.1"], timeout=60, encoding="utf-8", codec_errors="replace")
+                    p.expect(r"[#$] ")
+                    d = echo_latency(p, a.keystrokes)
+                    p.terminate(force=True)
+                    p, used = bastion_login(bport, "op000@root@his-db-01", secret, used, "-tt")
+                    p.expect(r"[#$] ")
+                    b = echo_latency(p, a.keystrokes)
+                    p.terminate(force=True)
+                    dm, d90, d99 = stats(d)
+                    bm, b90, b99 = stats(b)
+                    print(f"\n## keystroke echo round trip, {a.keystrokes} keystrokes (ms)\n")
+                    print("| | median | p90 | p99 |\n|---|---|---|---|")
+                    print(f"| direct ssh | {dm:.3f} | {d90:.3f} | {d99:.3f} |")
+                    print(f"| through the bastion | {bm:.3f} | {b90:.3f} | {b99:.3f} |")
+                    print(f"| added by the bastion | {bm - dm:.3f} | {b90 - d90:.3f} | {b99 - d99:.3f} |")
 
                 # 2. scp of one file: direct and through the bastion in turns, the median of --scp-runs each.
-                src = os.path.join(t, "big.bin")
-                with open(src, "wb") as f:
-                    chunk = os.urandom(1 << 20)
-                    for _ in range(a.scp_mib):
-                        f.write(chunk)
-                dst = os.path.join(t, "copy.bin")
-                direct_runs, bastion_runs, ok = [], [], True
-                for _ in range(a.scp_runs):
-                    t0 = time.time()
-                    subprocess.run(["scp", "-q", "-P", str(tport), *SSH_OPTS, "-i", kpath, "-o", "IdentitiesOnly=yes", src,
-                                    f"root@127.0.0.1:{dst}"], check=True)
-                    direct_runs.append(time.time() - t0)
-                    os.remove(dst)
-                    code, used = fresh_code(secret, used)
-                    cmd = ["scp", "-q", "-P", str(bport), *SSH_OPTS, "-o", "PreferredAuthentications=keyboard-interactive", src,
-                           f"op000@root@his-db-01@127.0.0.1:{dst}"]
-                    t0 = time.time()
-                    p = pexpect.spawn(cmd[0], cmd[1:], timeout=1800, encoding="utf-8", codec_errors="replace")
-                    p.expect("Password")
-                    p.sendline(PW)
-                    p.expect("Authenticator code")
-                    p.sendline(code)
-                    p.expect(pexpect.EOF)
-                    bastion_runs.append(time.time() - t0)
-                    ok = ok and os.path.getsize(dst) == os.path.getsize(src)
-                    os.remove(dst)
-                os.remove(src)
-                direct_s, bastion_s = statistics.median(direct_runs), statistics.median(bastion_runs)
-                mib = a.scp_mib
-                print(f"\n## scp of {mib} MiB, median of {a.scp_runs} runs each, in turns (wall time including the login)\n")
-                print("| | seconds (runs) | MiB/s |\n|---|---|---|")
-                print(f"| direct scp | {direct_s:.1f} ({', '.join(f'{x:.1f}' for x in direct_runs)}) | {mib / direct_s:.0f} |")
-                print(f"| through the bastion (SFTP filter, SHA-256) | {bastion_s:.1f} ({', '.join(f'{x:.1f}' for x in bastion_runs)}) | "
-                      f"{mib / bastion_s:.0f} |")
-                print(f"| bastion / direct | {direct_s / bastion_s * 100:.0f}% | |" + ("" if ok else "  (SIZE MISMATCH)"))
+                if "scp" in parts:
+                    src = os.path.join(t, "big.bin")
+                    with open(src, "wb") as f:
+                        chunk = os.urandom(1 << 20)
+                        for _ in range(a.scp_mib):
+                            f.write(chunk)
+                    dst = os.path.join(t, "copy.bin")
+                    direct_runs, bastion_runs, ok = [], [], True
+                    for _ in range(a.scp_runs):
+                        t0 = time.time()
+                        subprocess.run(["scp", "-q", "-P", str(tport), *SSH_OPTS, "-i", kpath, "-o", "IdentitiesOnly=yes", src,
+                                        f"root@127.0.0.1:{dst}"], check=True)
+                        direct_runs.append(time.time() - t0)
+                        os.remove(dst)
+                        code, used = fresh_code(secret, used)
+                        cmd = ["scp", "-q", "-P", str(bport), *SSH_OPTS, "-o", "PreferredAuthentications=keyboard-interactive", src,
+                               f"op000@root@his-db-01@127.0.0.1:{dst}"]
+                        t0 = time.time()
+                        p = pexpect.spawn(cmd[0], cmd[1:], timeout=1800, encoding="utf-8", codec_errors="replace")
+                        p.expect("Password")
+                        p.sendline(PW)
+                        p.expect("Authenticator code")
+                        p.sendline(code)
+                        p.expect(pexpect.EOF)
+                        bastion_runs.append(time.time() - t0)
+                        ok = ok and os.path.getsize(dst) == os.path.getsize(src)
+                        os.remove(dst)
+                    os.remove(src)
+                    direct_s, bastion_s = statistics.median(direct_runs), statistics.median(bastion_runs)
+                    mib = a.scp_mib
+                    print(f"\n## scp of {mib} MiB, median of {a.scp_runs} runs each, in turns (wall time including the login)\n")
+                    print("| | seconds (runs) | MiB/s |\n|---|---|---|")
+                    print(f"| direct scp | {direct_s:.1f} ({', '.join(f'{x:.1f}' for x in direct_runs)}) | {mib / direct_s:.0f} |")
+                    print(f"| through the bastion (SFTP filter, SHA-256) | {bastion_s:.1f} ({', '.join(f'{x:.1f}' for x in bastion_runs)}) | "
+                          f"{mib / bastion_s:.0f} |")
+                    print(f"| bastion / direct | {direct_s / bastion_s * 100:.0f}% | |" + ("" if ok else "  (SIZE MISMATCH)"))
 
-                # 3. Concurrent recorded sessions.
-                ops["op000"] = (secret, used)  # its codes used above are spent
-                pid = srv.proc.pid
-                base = rss_kib(pid)
-                procs = []
-                t0 = time.time()
-                for n in names:
-                    s_, u_ = ops[n]
-                    p, _ = bastion_login(bport, f"{n}@root@his-db-01", s_, u_, "-tt")
-                    p.expect(r"[#$] ")
-                    p.sendline("while :; do date; sleep 1; done")
-                    procs.append(p)
-                opened = time.time() - t0
-                code, live = secadmin.get("/api/v1/bastion/live")
-                time.sleep(20)
-                peak = 0
-                for _ in range(10):
-                    for p in procs:  # keep the clients' buffers drained
-                        try:
-                            p.read_nonblocking(65536, timeout=0)
-                        except (pexpect.TIMEOUT, pexpect.EOF):
-                            pass
-                    peak = max(peak, rss_kib(pid))
-                    time.sleep(1)
-                print(f"\n## {len(procs)} concurrent interactive sessions, each recorded and printing a line a second\n")
-                print(f"- sessions live (console): {live.get('total')}; opened one after another in {opened:.0f} s")
-                print(f"- center RSS before: {base / 1024:.1f} MiB; with the sessions open: {peak / 1024:.1f} MiB")
-                print(f"- per session: {(peak - base) / max(1, len(procs)):.0f} KiB")
-                for p in procs:
-                    p.terminate(force=True)
+                # 3. A paste of many lines, into `cat` (the bastion's own cost per line) and into bash.
+                if "paste" in parts:
+                    used = paste(a, direct, bport, secret, used, srv.proc.pid)
+                # 4. Concurrent recorded sessions.
+                if "sessions" in parts:
+                    ops["op000"] = (secret, used)  # its codes used above are spent
+                    pid = srv.proc.pid
+                    base = rss_kib(pid)
+                    procs = []
+                    t0 = time.time()
+                    for n in names:
+                        s_, u_ = ops[n]
+                        p, _ = bastion_login(bport, f"{n}@root@his-db-01", s_, u_, "-tt")
+                        p.expect(r"[#$] ")
+                        p.sendline("while :; do printf '%(%T)T\\n' -1; read -t 1; done")  # no fork: 200 shells forking twice a second would measure the VM
+                        procs.append(p)
+                        if len(procs) % 20 == 0:
+                            drain(procs)
+                            print(f"  {len(procs)} open after {time.time() - t0:.0f} s, center RSS {rss_kib(pid) / 1024:.0f} MiB", file=sys.stderr)
+                    opened = time.time() - t0
+                    code, live = secadmin.get("/api/v1/bastion/live")
+                    time.sleep(20)
+                    peak = 0
+                    for _ in range(10):
+                        drain(procs)
+                        peak = max(peak, rss_kib(pid))
+                        time.sleep(1)
+                    print(f"\n## {len(procs)} concurrent interactive sessions, each recorded and printing a line a second\n")
+                    print(f"- sessions live (console): {live.get('total')}; opened one after another in {opened:.0f} s")
+                    print(f"- center RSS before: {base / 1024:.1f} MiB; with the sessions open: {peak / 1024:.1f} MiB")
+                    print(f"- per session: {(peak - base) / max(1, len(procs)):.0f} KiB")
+                    for p in procs:
+                        p.terminate(force=True)
         finally:
             sshd.terminate()
             sshd.wait()

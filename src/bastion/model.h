@@ -139,6 +139,12 @@ class Db {
     std::string user, asset, account;
   };
   Result<std::vector<Flagged>> flagged_commands(int64_t from, int64_t to, size_t limit);
+  // Sessions started and commands recorded in [from, to), the denied ones among them, and the
+  // approvals waiting now (the dashboard's tile).
+  struct Counts {
+    int64_t sessions = 0, commands = 0, denied = 0, pending = 0;
+  };
+  Result<Counts> counts(int64_t from, int64_t to);
   Result<int64_t> add_approval(const Approval& a);
   Status decide_approval(int64_t id, const std::string& state, const std::string& by, int64_t now);
   Result<std::vector<Approval>> approvals(const std::string& state);

@@ -202,6 +202,20 @@ Result<std::vector<Db::Flagged>> Db::flagged_commands(int64_t from, int64_t to, 
   return out;
 }
 
+Result<Db::Counts> Db::counts(int64_t from, int64_t to) {
+  Counts c;
+  Status s = sqlite::query(
+      db_,
+      "SELECT (SELECT COUNT(*) FROM sessions WHERE started >= CAST(?1 AS INTEGER) AND started < CAST(?2 AS INTEGER)), "
+      "(SELECT COUNT(*) FROM commands WHERE ts >= CAST(?1 AS INTEGER) AND ts < CAST(?2 AS INTEGER)), "
+      "(SELECT COUNT(*) FROM commands WHERE ts >= CAST(?1 AS INTEGER) AND ts < CAST(?2 AS INTEGER) AND action = 'deny'), "
+      "(SELECT COUNT(*) FROM approvals WHERE state = 'pending')",
+      {std::to_string(from), std::to_string(to)},
+      [&](const sqlite::Stmt& st) { c.sessions = st.i64(0), c.commands = st.i64(1), c.denied = st.i64(2), c.pending = st.i64(3); });
+  if (!s) return Error{s.error()};
+  return c;
+}
+
 // ---- approvals -------------------------------------------------------------------------------
 
 Result<int64_t> Db::add_approval(const Approval& a) {

@@ -129,11 +129,11 @@ Status Center::open_bastion() {
   ingest::Pipeline* pl = pipeline_.get();
   // Bastion facts are the center's own records: signed by the instance key, waiting for room
   // in the queue rather than dropped (as the audit trail).
-  auto emit = [wr, pl](Event&& ev) {
+  auto emit = [wr, pl, fp = wr->key().fingerprint()](Event&& ev) {
     static const FieldId sig = FieldRegistry::intern("wardsec.bastion.signature"), key = FieldRegistry::intern("wardsec.bastion.key");
     if (auto s = wr->key().sign(ev.raw)) {
       ev.set(sig, server::to_hex(*s));
-      ev.set(key, wr->key().fingerprint());
+      ev.set(key, fp);
     }
     std::vector<Event> v;
     v.push_back(std::move(ev));

@@ -95,6 +95,7 @@ Response account_save(Api& api, Request& r) {
     if (!j.contains("port")) a.port = cur->port;
     if (!j.contains("host")) a.host = cur->host;
     if (!j.contains("auth")) a.auth = cur->auth;
+    if (!j.contains("note")) a.note = cur->note;
     st = svc(api)->db().update_account(a, secret);
   }
   // The credential is never in the audit trail: only whether one was set.

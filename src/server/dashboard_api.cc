@@ -6,6 +6,7 @@
 #include <set>
 
 #include "alert/alert_store.h"
+#include "bastion/service.h"
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
 #include "compliance/inventory.h"
@@ -187,6 +188,17 @@ Response dashboard(Api& api, Request&) {
   for (const auto& [k, v] : links) lj.push_back({{"from", k.first}, {"to", k.second}, {"events", v.first}, {"alerts", v.second}});
   out["zone_links"] = lj;
   out["zone_sample_events"] = sampled;
+  // The bastion today (local day): live sessions, sessions and commands since midnight, the
+  // denied ones, approvals waiting. Absent when the bastion is off.
+  if (bastion::Service* b = api.opt.bastion) {
+    int64_t day = ((now / kSec + api.opt.tz_sec) / 86400 * 86400 - api.opt.tz_sec) * kSec;
+    if (auto c = b->db().counts(day, now + 1))
+      out["bastion"] = {{"live", b->live().size()},
+                        {"sessions_today", c->sessions},
+                        {"commands_today", c->commands},
+                        {"denied_today", c->denied},
+                        {"pending_approvals", c->pending}};
+  }
   return ok(out);
 }
 

@@ -143,8 +143,11 @@ def run_all(r, srv, t, tport, bport, target_key):
                                                              "username": "root", "auth": "key", "secret": target_key})
     r.check(code == 201 and acc.get("has_secret") and "secret" not in acc, f"host account stored without echoing the key: {code} {acc}")
     code, emr = sysadmin.post("/api/v1/bastion/accounts", {"asset": "emr-app-01", "host": "127.0.0.1", "port": tport,
-                                                            "username": "root", "auth": "key", "secret": target_key})
+                                                            "username": "root", "auth": "key", "secret": target_key, "note": "电子病历应用服务器"})
     emr_id = emr["id"]
+    code, emr2 = sysadmin.call("PATCH", f"/api/v1/bastion/accounts/{emr_id}", {"port": tport})
+    r.check(code == 200 and emr2.get("note") == "电子病历应用服务器" and emr2.get("has_secret"),
+            f"a PATCH changes only the fields it names (note and credential kept): {code} {emr2}")
     code, lst = secadmin.get("/api/v1/bastion/accounts")
     r.check(code == 200 and "PRIVATE KEY" not in json.dumps(lst), f"the accounts list never carries a credential: {code}")
     code, _ = secadmin.post("/api/v1/bastion/accounts", {"asset": "x", "username": "y", "secret": "z"})
@@ -221,6 +224,19 @@ def run_all(r, srv, t, tport, bport, target_key):
     r.check(json.loads(lines[0])["version"] == 2 and "hello-42" in out and "paste-done-2" in out,
             "the recording (asciicast v2) holds what the target printed")
     r.check(any(json.loads(x)[1] == "m" for x in lines[1:]), "the recording marks each command (the player jumps to them)")
+    # The detection engine sees the bastion's events: the denial raised its alert (a shipped
+    # Sigma rule over wardsec.bastion), and the dashboard's tile counts it.
+    title = urllib.parse.quote("堡垒机拦截了一条命令 / Bastion: a command was denied")
+
+    def alerted():
+        code, res = secadmin.get(f"/api/v1/alerts?rule={title}")
+        return code == 200 and res.get("total", 0) >= 1 and res
+    res = wait_for(alerted, 30, "the alert for the denied command")
+    r.check(res["alerts"][0]["user.name"] == "zhang", f"the denial alert names the operator: {res['alerts'][0].get('user.name')}")
+    code, dash = secadmin.get("/api/v1/dashboard")
+    b = dash.get("bastion", {})
+    r.check(code == 200 and b.get("denied_today", 0) >= 1 and b.get("commands_today", 0) >= 10000 and b.get("sessions_today", 0) >= 1,
+            f"the dashboard's bastion tile counts today's sessions, commands and denials: {b}")
     code, srch = auditadmin.get(f"/api/v1/bastion/sessions?command=rm%20-rf")
     r.check(code == 200 and any(x["id"] == sid for x in srch["sessions"]), "sessions are found by command text")
 

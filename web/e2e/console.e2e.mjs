@@ -213,6 +213,7 @@ try {
   check(stored2 > stored1, `the dashboard shows live demo data (${stored1} -> ${stored2} without a reload)`)
   await waitFor(async () => (await page.textContent('.live')).includes('实时'), 10000, 'the live indicator')
   await sleep(3000) // a few ticks for the chart
+  check(((await page.textContent('[data-test=bastion-tile]').catch(() => '')) || '').includes('在线运维会话'), 'the dashboard has the bastion tile (运维审计)')
   await both('dashboard')
   // The wall screen (大屏): the same figures, full screen, no menus.
   await page.click('[data-test=open-screen]')

@@ -522,4 +522,10 @@ export default {
   'bastion.watch': 'Watch',
   'bastion.watching': 'Watching live',
   'bastion.monthly_report': 'Monthly bastion audit report',
+  'dash.bastion': 'Bastion (today)',
+  'dash.bastion_live': 'Live sessions',
+  'dash.bastion_pending': 'Commands awaiting approval',
+  'dash.bastion_sessions': 'Sessions today',
+  'dash.bastion_commands': 'Commands today',
+  'dash.bastion_denied': 'Commands denied today',
 } as Record<string, string>

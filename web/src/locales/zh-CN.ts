@@ -523,4 +523,10 @@ export default {
   'bastion.watch': '观看',
   'bastion.watching': '实时观看',
   'bastion.monthly_report': '月度运维审计报告',
+  'dash.bastion': '运维审计（今日）',
+  'dash.bastion_live': '在线运维会话',
+  'dash.bastion_pending': '待审批命令',
+  'dash.bastion_sessions': '今日会话',
+  'dash.bastion_commands': '今日命令',
+  'dash.bastion_denied': '今日拦截命令',
 } as Record<string, string>
