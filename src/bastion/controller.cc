@@ -71,19 +71,25 @@ void Controller::note(const std::string& text, Action action, const std::string&
   svc_.emit(f);
 }
 
-bool Controller::judge(const std::string& line, bool complete) {
+bool Controller::judge(const std::string& line, bool complete, std::string_view cancel) {
   auto policy = svc_.policy();
   Verdict v = policy ? policy->check(line, rec_.user, rec_.asset, &aliases_) : Verdict{};
+  // A refused line is cancelled on the target before the operator hears of it: what they type
+  // next must not race the shell's handling of the Ctrl-C.
+  auto refuse = [&](const std::string& why) {
+    if (!cancel.empty()) to_target_(cancel);
+    tell(why);
+  };
   switch (v.action) {
     case Action::kDeny:
-      tell("命令被拒绝 / command denied: " + v.matched + "  (规则 / rule: " + v.rule_name + ")");
+      refuse("命令被拒绝 / command denied: " + v.matched + "  (规则 / rule: " + v.rule_name + ")");
       note(line, Action::kDeny, v.rule_name);
       return false;
     case Action::kReview: {
       Approval a{0, rec_.id, rec_.user, rec_.asset, line, v.rule_name, "pending", "", now_ns(), 0};
       auto id = svc_.db().add_approval(a);
       if (!id) {
-        tell("无法提交审批，命令未执行 / the approval cannot be filed; the command is not run: " + id.error());
+        refuse("无法提交审批，命令未执行 / the approval cannot be filed; the command is not run: " + id.error());
         note(line, Action::kDeny, v.rule_name);
         return false;
       }
@@ -103,8 +109,8 @@ bool Controller::judge(const std::string& line, bool complete) {
         note(line, Action::kReview, v.rule_name);
         return true;
       }
-      tell(d == LiveSession::Decision::kRejected ? "审批被拒绝，命令未执行 / rejected; the command is not run"
-                                                 : "审批超时，命令未执行 / no decision in time; the command is not run");
+      refuse(d == LiveSession::Decision::kRejected ? "审批被拒绝，命令未执行 / rejected; the command is not run"
+                                                   : "审批超时，命令未执行 / no decision in time; the command is not run");
       note(line, Action::kDeny, v.rule_name);
       return false;
     }
@@ -149,12 +155,12 @@ void Controller::input(std::string_view bytes) {
       to_target_(std::string_view(&ch, 1));
       continue;
     }
-    if (judge(line, complete)) {
+    // Refused: Ctrl-C instead of the Enter; the shell drops the line (and a continuation).
+    if (judge(line, complete, "\x03")) {
       reader_.accept();
       to_target_(std::string_view(&ch, 1));
     } else {
       reader_.cancel();
-      to_target_("\x03");  // Ctrl-C: the shell drops the line (and a continuation); nothing runs
     }
     if (live_ && live_->ended()) return;
   }
@@ -179,7 +185,7 @@ void Controller::resize(int cols, int rows) {
   if (recording_) recording_->resize(now_ns(), cols, rows);
 }
 
-bool Controller::exec(const std::string& command) { return judge(command, true); }
+bool Controller::exec(const std::string& command) { return judge(command, true, ""); }
 
 void Controller::exit_status(int status) {
   if (last_) last_->exit_status = status;

@@ -39,8 +39,9 @@ class Controller {
   const SessionRecord& record() const { return rec_; }
 
  private:
-  // The decision on the line at an Enter; true when the Enter goes to the target.
-  bool judge(const std::string& line, bool complete);
+  // The decision on the line at an Enter; true when the Enter goes to the target. Refused:
+  // `cancel` goes to the target (before the operator is told).
+  bool judge(const std::string& line, bool complete, std::string_view cancel);
   void note(const std::string& text, Action action, const std::string& rule);
   void flush_command();
   void tell(const std::string& zh_en);

@@ -5,6 +5,7 @@
 
 #include "core/datadir.h"
 #include "core/fields.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 
 namespace wardsec::bastion {
@@ -119,6 +120,9 @@ Event fact_event(const Fact& f, int64_t now) {
                     (f.account.empty() ? "" : " account=" + f.account) + (f.command.empty() ? "" : " command=" + f.command) +
                     (f.decision.empty() ? "" : " decision=" + f.decision) + (f.message.empty() ? "" : ": " + f.message);
   ev.set(kMessage, msg);
+  // A command typed on a GBK terminal (or any bytes at all) is kept byte for byte and flagged,
+  // as the parsers flag such logs: the search shows it decoded, never as broken JSON.
+  if (!valid_utf8(msg) || !valid_utf8(f.file)) ev.flags |= kInvalidUtf8;
   return ev;
 }
 

@@ -232,7 +232,7 @@ std::optional<Choice> choose(Conn& c, ssh_channel ch, const Request& rq) {
 // The operator's end over the SSH channel.
 class ChannelEnd : public UserEnd {
  public:
-  ChannelEnd(ssh_session s, ssh_channel ch) : s_(s), ch_(ch) {
+  explicit ChannelEnd(ssh_channel ch) : ch_(ch) {
     cb_.userdata = this;
     cb_.channel_pty_window_change_function = [](ssh_session, ssh_channel, int w, int h, int, int, void* self) {
       auto* e = static_cast<ChannelEnd*>(self);
@@ -243,19 +243,15 @@ class ChannelEnd : public UserEnd {
     ssh_set_channel_callbacks(ch_, &cb_);
   }
   ~ChannelEnd() override { ssh_remove_channel_callbacks(ch_, &cb_); }
-  int read(char* buf, int size) override {
-    int n = ssh_channel_read_nonblocking(ch_, buf, static_cast<uint32_t>(size), 0);
-    return n == SSH_ERROR ? -1 : std::max(n, 0);
-  }
+  ssh_channel channel() override { return ch_; }
   void write(std::string_view d) override { ssh_channel_write(ch_, d.data(), static_cast<uint32_t>(d.size())); }
   void write_stderr(std::string_view d) override { ssh_channel_write_stderr(ch_, d.data(), static_cast<uint32_t>(d.size())); }
+  size_t writable() override { return ssh_channel_is_open(ch_) ? ssh_channel_window_size(ch_) : 0; }
   bool eof() override { return ssh_channel_is_eof(ch_) || ssh_channel_is_closed(ch_); }
-  bool pending() override { return ssh_channel_poll(ch_, 0) > 0; }
-  int poll_fd() override { return ssh_get_fd(s_); }
+  bool closed() override { return ssh_channel_is_closed(ch_); }
   void exit_status(int st) override { ssh_channel_request_send_exit_status(ch_, st); }
 
  private:
-  ssh_session s_;
   ssh_channel ch_;
   ssh_channel_callbacks_struct cb_{};
 };
@@ -334,7 +330,7 @@ void serve_connection(ssh_session s, Conn& c) {
   c.deadline = 0;  // logged in and chosen: the idle timeout takes over
   if (choice) {
     c.stats.sessions++;
-    ChannelEnd end(s, ch);
+    ChannelEnd end(ch);
     run_session(c.svc, end, c.peer_ip, rq, choice->account);
   }
   ssh_channel_send_eof(ch);

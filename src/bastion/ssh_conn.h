@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -42,15 +43,22 @@ struct Request {
 class UserEnd {
  public:
   virtual ~UserEnd() = default;
+  // The SSH channel when the end is one: the relay reads it through libssh's callbacks. Null:
+  // the relay calls read() when poll_fd() is readable or pending() says so.
+  virtual ssh_channel channel() { return nullptr; }
   // The operator's bytes: > 0 read, 0 nothing now, < 0 gone.
-  virtual int read(char* buf, int size) = 0;
+  virtual int read(char* /*buf*/, int /*size*/) { return 0; }
+  // Something is buffered for read() already (the poll fd may stay quiet about it).
+  virtual bool pending() { return false; }
+  // Readable when read() may have something (an eventfd: the relay drains it).
+  virtual int poll_fd() { return -1; }
   virtual void write(std::string_view d) = 0;
   virtual void write_stderr(std::string_view d) { write(d); }
+  // How much write() takes now without waiting (an SSH channel's window).
+  virtual size_t writable() { return SIZE_MAX; }
+  // No more input (an SSH client's EOF) / the end is gone.
   virtual bool eof() = 0;
-  // Something is buffered for read() already (the poll fd may stay quiet about it).
-  virtual bool pending() = 0;
-  // Readable when read() may have something (poll).
-  virtual int poll_fd() = 0;
+  virtual bool closed() { return eof(); }
   virtual void exit_status(int /*status*/) {}
   // A line from the bastion itself ("[wardsec] ...").
   void say(const std::string& text);

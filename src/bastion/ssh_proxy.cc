@@ -2,12 +2,12 @@
 // (the operator never sees it), host-key pinning (learned on first use, a changed key refused),
 // and the relay: a shell or a command through the Controller, SFTP through the SftpFilter.
 #include <libssh/server.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 
 #include "bastion/controller.h"
+#include "bastion/relay.h"
 #include "bastion/sftp_filter.h"
 #include "bastion/ssh_conn.h"
 #include "core/timeutil.h"
@@ -112,70 +112,6 @@ void log_file_op(Service& svc, SessionRecord& rec, int64_t& seq, const FileOp& o
   svc.emit(f);
 }
 
-// Moves bytes both ways until an end closes; `from_user`/`from_target` do the judging.
-struct Pump {
-  std::function<bool(std::string_view)> from_user;  // false: end the session
-  std::function<bool(std::string_view, bool is_stderr)> from_target;
-};
-
-void relay(Service& svc, UserEnd& user, Target& t, LiveSession& live, Pump& pump, std::string& state, std::string& reason,
-           const std::function<void(int)>& exit_status) {
-  char buf[32768];
-  int64_t last_activity = now_ns();
-  int64_t idle_ns = static_cast<int64_t>(svc.options().idle_timeout_min) * 60 * kSec;
-  while (state != "failed") {
-    bool progress = false;
-    int n = user.read(buf, sizeof buf);
-    if (n > 0) {
-      if (!pump.from_user(std::string_view(buf, static_cast<size_t>(n)))) break;
-      progress = true;
-      last_activity = now_ns();
-    } else if (n < 0) {
-      reason = "operator connection lost";
-      break;
-    }
-    for (int err = 0; err < 2; err++) {
-      int m = ssh_channel_read_nonblocking(t.ch, buf, sizeof buf, err);
-      if (m > 0) {
-        if (!pump.from_target(std::string_view(buf, static_cast<size_t>(m)), err != 0)) break;
-        progress = true;
-      } else if (m == SSH_ERROR) {
-        reason = "target connection lost";
-      }
-    }
-    if (!reason.empty()) break;
-    if (live.ended()) {
-      user.say("会话已被 " + live.ended_by() + " 终止 / the session was ended by " + live.ended_by() +
-               (live.end_reason().empty() ? "" : ": " + live.end_reason()));
-      state = "ended";
-      break;
-    }
-    if (ssh_channel_is_eof(t.ch) || ssh_channel_is_closed(t.ch)) {
-      int st = ssh_channel_get_exit_status(t.ch);
-      if (st >= 0) {
-        exit_status(st);
-        user.exit_status(st);
-      }
-      break;
-    }
-    if (user.eof()) {
-      ssh_channel_send_eof(t.ch);
-      break;
-    }
-    if (idle_ns && now_ns() - last_activity > idle_ns) {
-      user.say("空闲超时，会话结束 / idle too long: the session ends");
-      state = "ended", reason = "idle timeout";
-      break;
-    }
-    if (progress) continue;
-    // libssh may already hold data it read off a socket while doing something else (reading
-    // the other stream, writing): the socket is then quiet and poll() would sleep on it.
-    if (ssh_channel_poll(t.ch, 0) > 0 || ssh_channel_poll(t.ch, 1) > 0 || user.pending()) continue;
-    pollfd p[3] = {{user.poll_fd(), POLLIN, 0}, {ssh_get_fd(t.s), POLLIN, 0}, {live.wake_fd(), POLLIN, 0}};
-    poll(p, 3, 1000);
-  }
-}
-
 }  // namespace
 
 void UserEnd::say(const std::string& text) { write("[wardsec] " + text + "\r\n"); }
@@ -266,12 +202,13 @@ void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const 
         if (x.account.id == a.id) up = x.upload, down = x.download;
     SftpFilter filter(up, down, [&](const FileOp& op) { log_file_op(svc, rec, seq, op); });
     if (ssh_channel_request_subsystem(t.ch, "sftp") != SSH_OK) state = "failed", reason = ssh_get_error(t.s);
+    Relay relay(svc, user, t.s, t.ch, *live);
     std::string to_target, to_client;
     Pump pump{[&](std::string_view d) {
                 to_target.clear(), to_client.clear();
                 bool ok = filter.from_client(d, to_target, to_client);
-                if (!to_target.empty()) ssh_channel_write(t.ch, to_target.data(), static_cast<uint32_t>(to_target.size()));
-                if (!to_client.empty()) user.write(to_client);
+                if (!to_target.empty()) relay.to_target(to_target);
+                if (!to_client.empty()) relay.to_user(to_client);
                 if (!ok) state = "failed", reason = filter.error();
                 return ok;
               },
@@ -279,11 +216,12 @@ void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const 
                 if (is_stderr) return true;  // sftp-server's diagnostics are not for the client
                 to_client.clear();
                 bool ok = filter.from_target(d, to_client);
-                if (!to_client.empty()) user.write(to_client);
+                if (!to_client.empty()) relay.to_user(to_client);
                 if (!ok) state = "failed", reason = filter.error();
                 return ok;
-              }};
-    relay(svc, user, t, *live, pump, state, reason, [](int) {});
+              },
+              nullptr};
+    relay.run(pump, state, reason, [](int) {});
     filter.finish();
     rec.ended = now_ns();
     rec.state = state;
@@ -298,16 +236,11 @@ void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const 
     return;
   }
 
+  Relay relay(svc, user, t.s, t.ch, *live);
   Controller ctl(
-      svc, rec, live, std::move(recording), [&](std::string_view d) { ssh_channel_write(t.ch, d.data(), static_cast<uint32_t>(d.size())); },
-      [&](std::string_view d) { user.write(d); });
-  user.on_resize = [&](int cols, int rows) {
-    ssh_channel_change_pty_size(t.ch, cols, rows);
-    ctl.resize(cols, rows);
-  };
+      svc, rec, live, std::move(recording), [&](std::string_view d) { relay.to_target(d); }, [&](std::string_view d) { relay.to_user(d); });
   if (!rq.command.empty()) {
     if (!ctl.exec(rq.command)) {
-      user.on_resize = nullptr;
       ctl.finish("closed", "命令被拒绝 / command refused");
       svc.live().remove(id);
       user.exit_status(126);
@@ -327,9 +260,12 @@ void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const 
               else
                 ctl.output(d);
               return true;
+            },
+            [&](int cols, int rows) {
+              ssh_channel_change_pty_size(t.ch, cols, rows);
+              ctl.resize(cols, rows);
             }};
-  relay(svc, user, t, *live, pump, state, reason, [&](int st) { ctl.exit_status(st); });
-  user.on_resize = nullptr;
+  relay.run(pump, state, reason, [&](int st) { ctl.exit_status(st); });
   ctl.finish(state, reason);
   svc.live().remove(id);
 }

@@ -8,6 +8,7 @@ SFTP and scp uploads logged with their SHA-256; the web terminal and live watchi
 Chromium; `wardsec verify` over the recordings, a download refused without its grant;
 -J refused; bad clients (garbage, a key exchange never finished, a paste of 10,000 lines);
 the events in the store."""
+import base64
 import hashlib
 import json
 import os
@@ -264,6 +265,26 @@ def run_all(r, srv, t, tport, bport, target_key):
     p.expect(pexpect.EOF)
     time.sleep(0.5)
     r.check(not os.path.exists(f"{marker_dir}/exec-denied"), "a denied exec command never reaches the target")
+    # Bytes both ways at once (8 MiB in, the same 8 MiB back while more goes in: the relay's
+    # windows and backpressure), and the target's answer after the operator's end of input. (A
+    # command's input is read like keystrokes: each line would be judged as a command, so the
+    # data has no line ends.)
+    blob, copy = os.path.join(t, "blob.bin"), os.path.join(t, "blob.copy")
+    payload = base64.b64encode(os.urandom(6 << 20))
+    with open(blob, "wb") as f:
+        f.write(payload)
+    code = codes.next()
+    line = " ".join(["ssh", "-p", str(bport), *SSH_OPTS, "-i", opkey, "-o", "IdentitiesOnly=yes",
+                     "-o", "PreferredAuthentications=publickey,keyboard-interactive", "zhang@root@his-db-01@127.0.0.1",
+                     "'cat && echo after-eof'", "<", blob, ">", copy])
+    p = pexpect.spawn("bash", ["-c", line], timeout=180, encoding="utf-8", codec_errors="replace")
+    p.expect("Authenticator code")
+    p.sendline(code)
+    p.expect(pexpect.EOF)
+    with open(copy, "rb") as f:
+        back = f.read()
+    r.check(back == payload + b"after-eof\n",
+            f"ssh host 'cat && echo after-eof' < 8 MiB: every byte back in order, and the answer after EOF ({len(back)} bytes)")
 
     # 4b. SFTP (and scp, which speaks SFTP since OpenSSH 9.0): upload granted, download not.
     code, _ = secadmin.post("/api/v1/bastion/grants", {"name": "张工 上传", "subjects": ["zhang"], "targets": ["asset:his-db-01"],

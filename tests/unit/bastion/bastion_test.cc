@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "bastion/controller.h"
 #include "bastion/service.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
+#include "search/search.h"
 
 using namespace wardsec;
 using namespace wardsec::bastion;
@@ -234,4 +237,39 @@ TEST(BastionController, ReviewWaitsForTheDecision) {
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(a->size(), 2u);
   EXPECT_TRUE(f.has_event("command_review"));
+}
+
+TEST(BastionController, RefusalCancelsOnTheTargetBeforeTellingTheOperator) {
+  // The operator may type the next line the moment they read the refusal: by then the Ctrl-C
+  // must be on its way to the shell, or the shell's handling of it can swallow that next line.
+  Fixture f("order");
+  auto rec = record("s-order");
+  ASSERT_TRUE(f.svc->db().begin_session(rec).ok());
+  std::vector<std::string> order;
+  Controller c(
+      *f.svc, rec, nullptr, nullptr, [&](std::string_view d) { order.push_back("target:" + std::string(d)); },
+      [&](std::string_view d) { order.push_back("user:" + std::string(d)); });
+  c.input("rm -rf /var/lib/mysql\r");
+  c.finish("closed", "");
+  auto cancel = std::find(order.begin(), order.end(), "target:\x03");
+  auto told = std::find_if(order.begin(), order.end(), [](const std::string& s) { return s.find("命令被拒绝") != std::string::npos; });
+  ASSERT_NE(cancel, order.end());
+  ASSERT_NE(told, order.end());
+  EXPECT_LT(cancel - order.begin(), told - order.begin());
+}
+
+TEST(BastionEvents, ACommandInGbkIsFlaggedNotBrokenJson) {
+  // A terminal set to GBK (common on hospital Windows PCs) sends GBK bytes: the event keeps them
+  // and is flagged like a parsed GBK log, so the search shows them decoded and its JSON stays valid.
+  Fact gbk{"command_denied", "failure", "zhang", "10.50.1.23", "his-db-01", "10.20.1.11", "root", "s-gbk"};
+  gbk.command = "rm -rf /data/\xbb\xbc\xd5\xdf";  // 患者 in GBK
+  Event ev = fact_event(gbk, now_ns());
+  EXPECT_TRUE(ev.flags & kInvalidUtf8);
+  EXPECT_EQ(ev.get(kProcessCommandLine), gbk.command);
+  std::string json = search::event_to_json(ev);
+  EXPECT_TRUE(valid_utf8(json));
+  EXPECT_NE(json.find("患者"), std::string::npos) << json;
+  Fact plain{"command_denied", "failure", "zhang", "10.50.1.23", "his-db-01", "10.20.1.11", "root", "s-utf8"};
+  plain.command = "rm -rf /data/患者";
+  EXPECT_FALSE(fact_event(plain, now_ns()).flags & kInvalidUtf8);
 }
