@@ -13,7 +13,7 @@ namespace wardsec::bastion {
 Relay::Relay(Service& svc, UserEnd& user, ssh_session target, ssh_channel channel, LiveSession& live)
     : svc_(svc), user_(user), ts_(target), tch_(channel), live_(live), uch_(user.channel()) {}
 
-Relay::~Relay() { flush_all(); }
+Relay::~Relay() { flush_to_operator(); }
 
 int Relay::take(Inbox& box, const void* data, uint32_t len) {
   if (box.data.size() >= kBox) {
@@ -96,17 +96,17 @@ bool Relay::flush_user() {
   return done > 0;
 }
 
-// At the end: what is queued goes out, waiting for windows as long as the ends are there.
-void Relay::flush_all() {
-  if (!out_target_.empty() && ssh_channel_is_open(tch_))
-    ssh_channel_write(tch_, out_target_.data(), static_cast<uint32_t>(out_target_.size()));
+// At the end: what the operator has not been sent yet goes out (waiting for the window as long
+// as their end is there: after their EOF they still read); what the target has not taken is
+// dropped with the session (it ended, or was ended, or the target is gone).
+void Relay::flush_to_operator() {
   out_target_.clear();
-  if (!out_user_.empty() && !user_.eof()) user_.write(out_user_);
+  if (!out_user_.empty() && !user_.closed()) user_.write(out_user_);
   out_user_.clear();
 }
 
 void Relay::say(const std::string& text) {
-  flush_all();
+  flush_to_operator();
   user_.say(text);
 }
 
@@ -181,7 +181,7 @@ void Relay::run(Pump& pump, std::string& state, std::string& reason, const std::
     }
     bool drained = from_target_.data.empty() && from_target_err_.data.empty() && !from_target_.held && !from_target_err_.held;
     if (drained && (ssh_channel_is_eof(tch_) || ssh_channel_is_closed(tch_))) {
-      flush_all();
+      flush_to_operator();
       int st = ssh_channel_get_exit_status(tch_);
       if (st >= 0) {
         exit_status(st);

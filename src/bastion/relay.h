@@ -52,7 +52,7 @@ class Relay {
   void pull(ssh_channel ch, Inbox& box, int is_stderr);
   bool flush_target();
   bool flush_user();
-  void flush_all();
+  void flush_to_operator();
   void say(const std::string& text);
 
   Service& svc_;
