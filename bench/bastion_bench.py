@@ -22,8 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import pexpect  # noqa: E402
 
-from bastion import SSH_OPTS, start_sshd  # noqa: E402
-from harness import Server, TempDir, free_port, rss_kib, totp  # noqa: E402
+from bastion import SSH_OPTS, Codes, start_sshd  # noqa: E402
+from harness import Server, TempDir, free_port, rss_kib  # noqa: E402
 
 PW = "Op-Hospital-2026!x"
 
@@ -57,7 +57,7 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def paste(a, direct, bport, secret, used, pid):
+def paste(a, direct, bport, codes, pid):
     """--paste-lines lines sent in one write, direct and through the bastion: into `cat > /dev/null`
     (what the bastion itself costs per line: every line read, judged, logged and signed) and into
     bash (what an operator sees: the target's readline is then the slow part)."""
@@ -70,7 +70,7 @@ def paste(a, direct, bport, secret, used, pid):
             if via == "direct":
                 p = pexpect.spawn("ssh", ["-tt", *direct, "root@127.0.0.1"], timeout=60, encoding="utf-8", codec_errors="replace")
             else:
-                p, used = bastion_login(bport, "op000@root@his-db-01", secret, used, "-tt")
+                p = bastion_login(bport, "op000@root@his-db-01", codes, "-tt")
             p.expect(r"[#$] ")
             p.delaybeforesend = None
             if into == "cat":
@@ -86,7 +86,6 @@ def paste(a, direct, bport, secret, used, pid):
             row.append((time.time() - t0, cpu_s(pid) - c0))
             p.terminate(force=True)
         print(f"| {into} | {row[0][0]:.1f} | {row[1][0]:.1f} | {row[1][1]:.1f} ({row[1][1] / n * 1000:.2f} ms a line) |")
-    return used
 
 
 def drain(procs):
@@ -105,34 +104,26 @@ def stats(v):
 
 
 def operator(srv, name):
-    """An operator account made under dual control and enrolled; returns (secret, enrol step)."""
+    """An operator account made under dual control and enrolled; returns its TOTP codes (the
+    enrolment's step spent)."""
     onetime = srv.create_account(name, "operator")
     c = srv.client()
-    secret = c.login(name, onetime, PW)
-    return secret, int(time.time()) // 30
+    codes = Codes(c.login(name, onetime, PW))
+    codes.used.add(int(time.time()) // 30)
+    return codes
 
 
-def fresh_code(secret, used_step):
-    """A code for a step after `used_step` (the bastion refuses a step twice), at most one ahead."""
-    while True:
-        now = int(time.time()) // 30
-        step = max(now, used_step + 1)
-        if step <= now + 1:
-            return totp(secret, step), step
-        time.sleep(30 - time.time() % 30 + 0.5)
-
-
-def bastion_login(bport, login, secret, used, *extra, command=None):
+def bastion_login(bport, login, codes, *extra, command=None):
     cmd = ["ssh", "-p", str(bport), *SSH_OPTS, "-o", "PreferredAuthentications=keyboard-interactive", *extra, f"{login}@127.0.0.1"]
     if command:
         cmd.append(command)
     p = pexpect.spawn(cmd[0], cmd[1:], timeout=120, encoding="utf-8", codec_errors="replace")
-    code, step = fresh_code(secret, used)
+    code = codes.next()
     p.expect("Password")
     p.sendline(PW)
     p.expect("Authenticator code")
     p.sendline(code)
-    return p, step
+    return p
 
 
 def main():
@@ -176,7 +167,7 @@ def main():
                 t0 = time.time()
                 ops = {n: operator(srv, n) for n in names}
                 print(f"{n_ops} operator accounts made and enrolled in {time.time() - t0:.0f} s")
-                secret, used = ops["op000"]
+                codes = ops["op000"]
 
                 # 1. Keystroke echo.
                 if "echo" in parts:
@@ -184,7 +175,7 @@ def main():
                     p.expect(r"[#$] ")
                     d = echo_latency(p, a.keystrokes)
                     p.terminate(force=True)
-                    p, used = bastion_login(bport, "op000@root@his-db-01", secret, used, "-tt")
+                    p = bastion_login(bport, "op000@root@his-db-01", codes, "-tt")
                     p.expect(r"[#$] ")
                     b = echo_latency(p, a.keystrokes)
                     p.terminate(force=True)
@@ -211,7 +202,7 @@ def main():
                                         f"root@127.0.0.1:{dst}"], check=True)
                         direct_runs.append(time.time() - t0)
                         os.remove(dst)
-                        code, used = fresh_code(secret, used)
+                        code = codes.next()
                         cmd = ["scp", "-q", "-P", str(bport), *SSH_OPTS, "-o", "PreferredAuthentications=keyboard-interactive", src,
                                f"op000@root@his-db-01@127.0.0.1:{dst}"]
                         t0, c0 = time.time(), cpu_s(srv.proc.pid)
@@ -246,17 +237,15 @@ def main():
 
                 # 3. A paste of many lines, into `cat` (the bastion's own cost per line) and into bash.
                 if "paste" in parts:
-                    used = paste(a, direct, bport, secret, used, srv.proc.pid)
+                    paste(a, direct, bport, codes, srv.proc.pid)
                 # 4. Concurrent recorded sessions.
                 if "sessions" in parts:
-                    ops["op000"] = (secret, used)  # its codes used above are spent
                     pid = srv.proc.pid
                     base = rss_kib(pid)
                     procs = []
                     t0 = time.time()
                     for n in names:
-                        s_, u_ = ops[n]
-                        p, _ = bastion_login(bport, f"{n}@root@his-db-01", s_, u_, "-tt")
+                        p = bastion_login(bport, f"{n}@root@his-db-01", ops[n], "-tt")
                         p.expect(r"[#$] ")
                         p.sendline("while :; do printf '%(%T)T\\n' -1; read -t 1; done")  # no fork: 200 shells forking twice a second would measure the VM
                         procs.append(p)
