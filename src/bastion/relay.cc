@@ -114,21 +114,21 @@ void Relay::run(Pump& pump, std::string& state, std::string& reason, const std::
   int64_t last_activity = now_ns();
   int64_t idle_ns = static_cast<int64_t>(svc_.options().idle_timeout_min) * 60 * kSec;
   ssh_session us = uch_ ? ssh_channel_get_session(uch_) : nullptr;
-  event_ = ssh_event_new();
+  ssh_event event = ssh_event_new();
   tcb_.userdata = this;
   tcb_.channel_data_function = on_data;
   ssh_callbacks_init(&tcb_);
   ssh_add_channel_callbacks(tch_, &tcb_);
-  ssh_event_add_session(event_, ts_);
+  ssh_event_add_session(event, ts_);
   if (uch_) {
     ucb_ = tcb_;
     ssh_add_channel_callbacks(uch_, &ucb_);
-    if (us != ts_) ssh_event_add_session(event_, us);
+    ssh_event_add_session(event, us);
   } else {
-    ssh_event_add_fd(event_, user_.poll_fd(), POLLIN, on_fd, this);
+    ssh_event_add_fd(event, user_.poll_fd(), POLLIN, on_fd, this);
     user_ready_ = true;
   }
-  ssh_event_add_fd(event_, live_.wake_fd(), POLLIN, on_fd, this);
+  ssh_event_add_fd(event, live_.wake_fd(), POLLIN, on_fd, this);
   user_.on_resize = [this](int cols, int rows) { resize_cols_ = cols, resize_rows_ = rows; };
   // What arrived before the callbacks did is in libssh's buffers.
   from_user_.held = from_target_.held = from_target_err_.held = true;
@@ -210,7 +210,7 @@ void Relay::run(Pump& pump, std::string& state, std::string& reason, const std::
       break;
     }
     bool more = moved || (!uch_ && user_.pending() && from_user_.data.size() < kBox);
-    if (ssh_event_dopoll(event_, more ? 0 : 1000) == SSH_ERROR && errno != EINTR) {
+    if (ssh_event_dopoll(event, more ? 0 : 1000) == SSH_ERROR && errno != EINTR) {
       reason = "poll failed";
       break;
     }
@@ -218,12 +218,11 @@ void Relay::run(Pump& pump, std::string& state, std::string& reason, const std::
   user_.on_resize = nullptr;
   ssh_remove_channel_callbacks(tch_, &tcb_);
   if (uch_) ssh_remove_channel_callbacks(uch_, &ucb_);
-  if (uch_ && us != ts_) ssh_event_remove_session(event_, us);
-  ssh_event_remove_session(event_, ts_);
-  if (!uch_) ssh_event_remove_fd(event_, user_.poll_fd());
-  ssh_event_remove_fd(event_, live_.wake_fd());
-  ssh_event_free(event_);
-  event_ = nullptr;
+  if (uch_) ssh_event_remove_session(event, us);
+  ssh_event_remove_session(event, ts_);
+  if (!uch_) ssh_event_remove_fd(event, user_.poll_fd());
+  ssh_event_remove_fd(event, live_.wake_fd());
+  ssh_event_free(event);
 }
 
 }  // namespace wardsec::bastion

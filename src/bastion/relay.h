@@ -66,7 +66,6 @@ class Relay {
   bool user_ready_ = false;
   int resize_cols_ = 0, resize_rows_ = 0;
   ssh_channel_callbacks_struct tcb_{}, ucb_{};
-  ssh_event event_ = nullptr;
 };
 
 }  // namespace wardsec::bastion
