@@ -1,6 +1,7 @@
 #include "alert/outputs.h"
 
-#include <curl/curl.h>
+#include "alert/delivery.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -338,57 +339,6 @@ Status Outputs::send_syslog(const Alert& a) {
   return {};
 }
 
-namespace {
-
-// libcurl does the protocols: TLS with certificate and host-name verification on every
-// connection, STARTTLS required for smtp://, no clear-text fallback.
-struct Curl {
-  CURL* h = curl_easy_init();
-  curl_slist* headers = nullptr;
-  curl_slist* rcpt = nullptr;
-  char err[CURL_ERROR_SIZE] = {0};
-  ~Curl() {
-    curl_slist_free_all(headers);
-    curl_slist_free_all(rcpt);
-    if (h) curl_easy_cleanup(h);
-  }
-  void common(const OutputOptions& o) {
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
-  }
-  std::string what(CURLcode rc) const { return err[0] ? std::string(err) : std::string(curl_easy_strerror(rc)); }
-};
-
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
-
-struct Reader {
-  std::string_view data;
-  static size_t read(char* buf, size_t size, size_t n, void* self) {
-    auto* r = static_cast<Reader*>(self);
-    size_t k = std::min(size * n, r->data.size());
-    std::memcpy(buf, r->data.data(), k);
-    r->data.remove_prefix(k);
-    return k;
-  }
-};
-
-// Once, before any thread uses curl.
-[[maybe_unused]] const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-
-bool loopback_host(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == "[::1]";
-}
-
-}  // namespace
-
 std::string webhook_signature(const std::string& secret, const std::string& timestamp, const std::string& body) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -405,77 +355,19 @@ std::string webhook_signature(const std::string& secret, const std::string& time
 }
 
 Status Outputs::send_webhook(const Alert& a) {
-  auto ep = parse_endpoint(opt_.webhook, "https");
-  if (!ep) return Error{"webhook: " + ep.error()};
-  if (ep->scheme != "https" && !(ep->scheme == "http" && loopback_host(ep->host)))
-    return Error{"webhook: use https:// (http:// only to a loopback relay): alerts must not cross the network in clear"};
-  Curl c;
-  if (!c.h) return Error{"webhook: curl_easy_init failed"};
-  c.common(opt_);
   std::string body = alert_to_json(a);
   std::string ts = std::to_string(time(nullptr));
-  c.headers = curl_slist_append(c.headers, "Content-Type: application/json; charset=utf-8");
-  c.headers = curl_slist_append(c.headers, ("X-Wardsec-Timestamp: " + ts).c_str());
-  if (!opt_.webhook_secret.empty())
-    c.headers = curl_slist_append(c.headers, ("X-Wardsec-Signature: " + webhook_signature(opt_.webhook_secret, ts, body)).c_str());
-  c.headers = curl_slist_append(c.headers, "Expect:");
-  curl_easy_setopt(c.h, CURLOPT_URL, opt_.webhook.c_str());
-  curl_easy_setopt(c.h, CURLOPT_USERAGENT, "wardsec");
-  curl_easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
-  curl_easy_setopt(c.h, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(c.h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, discard);
-  CURLcode rc = curl_easy_perform(c.h);
-  std::string where = ep->scheme + "://" + ep->host + ":" + ep->port;
-  if (rc != CURLE_OK) return Error{"webhook " + where + ": " + c.what(rc)};
-  long code = 0;
-  curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &code);
-  if (code < 200 || code > 299) return Error{"webhook " + where + ": the receiver answered HTTP " + std::to_string(code)};
+  std::vector<std::string> headers{"X-Wardsec-Timestamp: " + ts};
+  if (!opt_.webhook_secret.empty()) headers.push_back("X-Wardsec-Signature: " + webhook_signature(opt_.webhook_secret, ts, body));
+  if (Status s = post_json(opt_.webhook, body, headers, {opt_.ca_file, opt_.timeout_ms}); !s) return Error{"webhook " + s.error()};
   return {};
 }
 
 Status Outputs::send_mail(const Alert& a) {
   const auto& m = opt_.smtp;
-  if (m.from.empty() || m.to.empty()) return Error{"mail: smtp.from and smtp.to are required"};
-  std::string url = m.server.find("://") == std::string::npos ? "smtp://" + m.server : m.server;
-  if (url.rfind("smtp://", 0) != 0 && url.rfind("smtps://", 0) != 0)
-    return Error{"mail: smtp.server must be smtps://host:port, smtp://host:port or host:port"};
-  // curl names its EHLO after the URL's path: smtp://relay:587/wardsec.hospital.local.
-  if (url.find('/', url.find("://") + 3) == std::string::npos) url += "/" + (m.helo.empty() ? std::string("wardsec") : m.helo);
-  Curl c;
-  if (!c.h) return Error{"mail: curl_easy_init failed"};
-  c.common(opt_);
-  char date[64];
-  time_t now = time(nullptr);
-  tm tmv;
-  gmtime_r(&now, &tmv);
-  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tmv);
-  std::string msg = "From: wardsec <" + m.from + ">\r\nTo: ";
-  for (size_t i = 0; i < m.to.size(); i++) msg += (i ? ", <" : "<") + m.to[i] + ">";
-  msg += "\r\nSubject: =?UTF-8?B?" + base64_encode(mail_subject(a)) + "?=\r\nDate: " + date + "\r\nMessage-ID: <wardsec-alert-" +
-         std::to_string(a.id) + "-" + std::to_string(a.updated) + "@" + opt_.hostname +
-         ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
-         "X-Wardsec-Alert: " +
-         std::to_string(a.id) + "\r\n\r\n";
-  std::string body = base64_encode(mail_body(a, opt_.console_url));
-  for (size_t i = 0; i < body.size(); i += 76) msg += body.substr(i, 76) + "\r\n";
-  Reader rd{msg};
-  std::string from = "<" + m.from + ">";
-  for (const auto& to : m.to) c.rcpt = curl_slist_append(c.rcpt, ("<" + to + ">").c_str());
-  curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c.h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // STARTTLS or fail
-  curl_easy_setopt(c.h, CURLOPT_MAIL_FROM, from.c_str());
-  curl_easy_setopt(c.h, CURLOPT_MAIL_RCPT, c.rcpt);
-  if (!m.user.empty()) {
-    curl_easy_setopt(c.h, CURLOPT_USERNAME, m.user.c_str());
-    curl_easy_setopt(c.h, CURLOPT_PASSWORD, m.password.c_str());
-  }
-  curl_easy_setopt(c.h, CURLOPT_READFUNCTION, Reader::read);
-  curl_easy_setopt(c.h, CURLOPT_READDATA, &rd);
-  curl_easy_setopt(c.h, CURLOPT_UPLOAD, 1L);
-  CURLcode rc = curl_easy_perform(c.h);
-  if (rc != CURLE_OK) return Error{"mail " + url.substr(0, url.find('/', url.find("://") + 3)) + ": " + c.what(rc)};
-  return {};
+  std::string id = "wardsec-alert-" + std::to_string(a.id) + "-" + std::to_string(a.updated) + "@" + opt_.hostname;
+  return alert::send_mail({m.server, m.from, m.user, m.password, m.helo}, m.to, mail_subject(a), mail_body(a, opt_.console_url), id,
+                          {"X-Wardsec-Alert: " + std::to_string(a.id)}, {opt_.ca_file, opt_.timeout_ms});
 }
 
 }  // namespace wardsec::alert

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/timeutil.h"
 #include "incident/model.h"
+#include "incident/service.h"
 #include "incident/taxonomy.h"
 
 namespace wardsec::incident {
@@ -266,6 +268,61 @@ TEST(IncidentStore, BadInputIsRefusedWithTheFieldNamed) {
   EXPECT_FALSE(parse_impact("[1]").ok());
   EXPECT_TRUE(parse_impact("{\"personal_info\": 5, \"systems\": [{\"name\": \"HIS\", \"level\": 3}]}").ok());
   EXPECT_FALSE(db.store->get(999).ok());
+}
+
+TEST(IncidentService, RobotMessagesHaveTheShapesWeComAndDingTalkAcceptAndDingTalkIsSigned) {
+  auto w = nlohmann::json::parse(Service::wecom_json("事件 #1", {"13800000001"}));
+  EXPECT_EQ(w["msgtype"], "text");
+  EXPECT_EQ(w["text"]["content"], "事件 #1");
+  EXPECT_EQ(w["text"]["mentioned_mobile_list"][0], "13800000001");
+  auto d = nlohmann::json::parse(Service::dingtalk_json("事件 #1", {"13800000001"}));
+  EXPECT_EQ(d["msgtype"], "text");
+  EXPECT_EQ(d["at"]["atMobiles"][0], "13800000001");
+  EXPECT_NE(d["text"]["content"].get<std::string>().find("@13800000001"), std::string::npos);
+  // The signature DingTalk documents: base64(HMAC-SHA256(secret, timestamp "\n" secret)), URL-encoded
+  // (the value Python's hmac/base64/quote_plus give for the same input).
+  EXPECT_EQ(Service::dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECtest", 1700000000000),
+            "https://oapi.dingtalk.com/robot/send?access_token=t&timestamp=1700000000000&sign=aZLLrriXgn05YbwaGR7knYsLeJADjr9NwLaNNKpxh4g%3D");
+  EXPECT_EQ(Service::dingtalk_url("https://x/robot", "", 1), "https://x/robot");
+}
+
+TEST(IncidentService, OptionsAreCheckedAndWorkingHoursAreChinaTimeOnWeekdays) {
+  Options o;
+  o.channels.push_back({"wx", "wecom", "http://wardsec-test.invalid/hook", "", {}});
+  EXPECT_FALSE(check(o).ok());  // clear text across the network
+  o.channels[0].url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k";
+  o.policy.push_back({Grade::kLarger, {"nope"}, "any"});
+  EXPECT_FALSE(check(o).ok());
+  o.policy[0].channels = {"wx"};
+  EXPECT_TRUE(check(o).ok());
+  o.channels.push_back({"m", "mail", "", "", {"xinxike@hospital.example"}});
+  EXPECT_FALSE(check(o).ok());  // mail without a server
+  o.mail.server = "smtps://mail.hospital.example:465";
+  EXPECT_TRUE(check(o).ok());
+  o.working_hours = "18:00-08:00";
+  EXPECT_FALSE(check(o).ok());
+  o.working_hours = "08:00-17:30";
+  std::string dir = (fs::temp_directory_path() / ("wardsec-incident-svc-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  auto s = Service::open(dir + "/incident.db", o);
+  ASSERT_TRUE(s.ok()) << s.error();
+  int64_t t;
+  ASSERT_TRUE(parse_rfc3339("2026-12-04T08:30:00+08:00", t));  // Friday morning
+  EXPECT_TRUE((*s)->working_time(t));
+  ASSERT_TRUE(parse_rfc3339("2026-12-04T17:30:00+08:00", t));
+  EXPECT_FALSE((*s)->working_time(t));
+  ASSERT_TRUE(parse_rfc3339("2026-12-05T10:00:00+08:00", t));  // Saturday
+  EXPECT_FALSE((*s)->working_time(t));
+  // The roster: who is on duty at a time; bad entries refused.
+  ASSERT_TRUE(parse_rfc3339("2026-12-04T08:00:00+08:00", t));
+  EXPECT_TRUE((*s)->add_duty({0, t, t + 24 * 60 * kMin, "王工", "信息科值班", "13800000001", "wang@hospital.example"}).ok());
+  EXPECT_FALSE((*s)->add_duty({0, t, t, "李工", "", "", ""}).ok());
+  EXPECT_FALSE((*s)->add_duty({0, t, t + kMin, "李工", "", "call me", ""}).ok());
+  EXPECT_FALSE((*s)->add_duty({0, t, t + kMin, "李工", "", "", "a@b>, c@d"}).ok());
+  EXPECT_EQ((*s)->on_duty(t + kMin)->size(), 1u);
+  EXPECT_TRUE((*s)->on_duty(t - kMin)->empty());
+  s->reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace
