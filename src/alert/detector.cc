@@ -373,6 +373,7 @@ void Detector::raise(Alert& a) {
   }
   stats_.alerts_created++;
   outputs_->notify(a);
+  if (opt_.on_alert) opt_.on_alert(a);
   pending_mirror_.push_back(alert_event(a, "alert_raised", "wardsec", now));
 }
 

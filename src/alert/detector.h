@@ -29,6 +29,9 @@ struct DetectorOptions {
   // Zones, assets and graded systems (src/enrich/places.h): alerts name the zone and the
   // system of their asset. The asset stage wrote the same answers onto the events.
   std::shared_ptr<const enrich::Places> places;
+  // Called (on the detection thread) with each new alert after its notification is queued:
+  // incident response's auto-open rules. Must not block.
+  std::function<void(const Alert&)> on_alert;
 };
 
 struct DetectorStats {

@@ -90,6 +90,9 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
   c->stages_ = std::move(stages.value());
   conf.pipeline.enrich = [chain = c->stages_](std::span<Event> batch) { chain->run(batch); };
   c->pipeline_ = std::make_unique<ingest::Pipeline>(*c->writer_, conf.pipeline);
+  if (parts.detection || parts.network) {
+    if (Status s = c->open_incident(); !s) return Error{s.error()};
+  }
   if (parts.detection) {
     if (Status s = c->open_detection(); !s) return Error{s.error()};
   }
@@ -219,6 +222,11 @@ void Center::raise_recovery_alerts() {
 
 std::string Center::metrics_json() const {
   std::string m;
+  if (incident_)
+    m += "\"incident_notifications_sent\":" + std::to_string(incident_->sent.load()) +
+         ",\"incident_notifications_failed\":" + std::to_string(incident_->failed.load()) +
+         ",\"incidents_auto_opened\":" + std::to_string(incident_->auto_opened.load()) +
+         ",\"incident_auto_open_dropped\":" + std::to_string(incident_->auto_dropped.load()) + ",";
   if (detector_) {
     const auto& d = detector_->stats();
     const auto& c = detector_->correlator().stats();
@@ -262,6 +270,7 @@ Status Center::start() {
     });
   }
   if (outputs_) outputs_->start();
+  if (incident_) incident_->start();
   raise_recovery_alerts();
   if (health_) {
     health_->disk->start();
@@ -320,6 +329,7 @@ void Center::stop() {
     if (t.joinable()) t.join();
   if (backlog_ && backlog_->thread.joinable()) backlog_->thread.join();  // its cursor keeps its place
   if (!started_) return;
+  if (incident_) incident_->stop();  // before the pipeline: it records into the store
   pipeline_->stop();
   if (health_) {
     health_->disk->stop();

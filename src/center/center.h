@@ -83,6 +83,7 @@ class Center {
   server::HttpServer* http() { return http_.get(); }
   bastion::Service* bastion() { return bastion_.get(); }
   bastion::SshServer* bastion_ssh() { return ssh_.get(); }
+  incident::Service* incidents() { return incident_.get(); }
   const std::vector<std::string_view> stage_names() const { return stages_->names(); }
 
  private:
@@ -112,7 +113,9 @@ class Center {
   std::unique_ptr<server::HttpServer> http_;
   std::unique_ptr<bastion::Service> bastion_;
   std::unique_ptr<bastion::SshServer> ssh_;
+  std::unique_ptr<incident::Service> incident_;
   Status open_bastion();
+  Status open_incident();  // incident.cc
   std::vector<std::thread> feeders_;
 };
 

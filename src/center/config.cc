@@ -103,7 +103,7 @@ Result<Config> load_config(const std::string& path) {
   Walker w{path, {}};
   w.check_keys(root, "",
                {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web",
-                "proxy", "dbaudit", "bastion"});
+                "proxy", "dbaudit", "bastion", "incident"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   std::string tz;
@@ -323,6 +323,12 @@ Result<Config> load_config(const std::string& path) {
     }
   }
   if (!w.err.ok()) return Error{w.err.error()};
+  // Incident reminders go by the alerts' mail server and CA unless the section names its own.
+  c.incident.mail = {c.outputs.smtp.server, c.outputs.smtp.from, c.outputs.smtp.user, c.outputs.smtp.password, c.outputs.smtp.helo};
+  c.incident.transport = {c.outputs.ca_file, c.outputs.timeout_ms};
+  c.incident.console_url = c.outputs.console_url;
+  c.incident.organization = c.organization;
+  if (auto e = incident::load_options(root["incident"], path, c.incident); !e) return Error{e.error()};
   if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
   // Below 180 days is allowed (tests, labs) but under the legal minimum; `serve` warns at start-up.
   c.finalize();

@@ -13,6 +13,7 @@
 #include "ingest/pipeline.h"
 #include "server/http.h"
 #include "store/store.h"
+#include "incident/service.h"
 #include "proxy/proxy.h"
 #include "web/inspect.h"
 
@@ -48,6 +49,8 @@ struct Config {
   proxy::Options proxy;
   // The bastion host (docs/bastion.md): on when bastion.listen is set.
   bastion::Options bastion;
+  // Incident response (docs/incident.md): the reporting clock, channels, policy, auto-open.
+  incident::Options incident;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

@@ -18,6 +18,10 @@ class DataDir {
   // commands and approvals; the session recordings (asciicast v2) beside it.
   std::string bastion_db() const { return root_ + "/bastion.db"; }
   std::string recordings() const { return root_ + "/recordings"; }
+  // Incident response: incidents, timelines, reporting obligations, the roster, deliveries;
+  // the sealed evidence bundles beside it.
+  std::string incident_db() const { return root_ + "/incident.db"; }
+  std::string evidence() const { return root_ + "/evidence"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

@@ -80,11 +80,22 @@ void Service::start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ws-incident");
     std::unique_lock lk(mu_);
+    auto next_tick = std::chrono::steady_clock::now();
     while (!stop_) {
-      lk.unlock();
-      tick();
-      lk.lock();
-      cv_.wait_for(lk, std::chrono::seconds(opt_.tick_seconds), [&] { return stop_; });
+      while (!pending_.empty()) {
+        auto [a, rule] = std::move(pending_.front());
+        pending_.pop_front();
+        lk.unlock();
+        open_for(a, *rule);
+        lk.lock();
+      }
+      if (std::chrono::steady_clock::now() >= next_tick) {
+        lk.unlock();
+        tick();
+        lk.lock();
+        next_tick = std::chrono::steady_clock::now() + std::chrono::seconds(opt_.tick_seconds);
+      }
+      cv_.wait_until(lk, next_tick, [&] { return stop_ || !pending_.empty(); });
     }
   });
 }
@@ -213,6 +224,7 @@ void Service::send(int64_t incident, Grade g, const std::string& what, const std
     }
     attempts = std::min(attempts + 1, opt_.retries + 1);
     (st ? sent : failed)++;
+    if (!st && record) record("incident_delivery_failed", incident, id + " " + what + ": " + st.error());
     if (!st) spdlog::error("incident {}: {} on channel {} failed after {} attempts: {}", incident, what, id, attempts, st.error());
     sqlite::Stmt ins(db_, "INSERT INTO deliveries(incident, at, channel, what, ok, attempts, error) VALUES(?,?,?,?,?,?,?)");
     if (auto s = ins.bind(1, incident).bind(2, t).bind(3, id).bind(4, what).bind(5, int64_t(st.ok())).bind(6, int64_t(attempts))
@@ -237,6 +249,7 @@ void Service::tick() {
       spdlog::error("incident {}: recording a reminder: {}", d.obligation.incident, st.error());
       continue;
     }
+    if (record) record(d.missed ? "incident_deadline_missed" : "incident_reminder", d.obligation.incident, what);
     send(d.obligation.incident, d.grade, what, subject, message(d));
   }
 }

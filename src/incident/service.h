@@ -9,12 +9,15 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "alert/alert_store.h"
 #include "alert/delivery.h"
 #include "incident/model.h"
 
@@ -96,6 +99,15 @@ class Service {
   // Tells the policy's channels that an incident was opened (at its grade).
   void opened(int64_t id);
 
+  // An alert just raised (the detection thread): when an auto_open rule matches it is queued
+  // (bounded, never blocking; a full queue is counted) and the service's thread opens an
+  // incident for it, or links it to the open incident the same rule opened for the same
+  // system or asset within a day.
+  void consider(const alert::Alert& a);
+  // What the service does by itself (opened, reminded, missed, delivery failed) goes to the
+  // tamper-evident store through this (the center signs it): action, incident, detail.
+  std::function<void(const std::string&, int64_t, const std::string&)> record;
+
   // The roster (值班表).
   Result<std::vector<RosterEntry>> roster(int64_t from = 0, int64_t to = 0);
   Result<int64_t> add_duty(const RosterEntry& e);
@@ -110,7 +122,8 @@ class Service {
   static std::string dingtalk_url(const std::string& url, const std::string& secret, int64_t ms);
   bool working_time(int64_t ns) const;
 
-  std::atomic<uint64_t> sent{0}, failed{0};
+  std::atomic<uint64_t> sent{0}, failed{0}, auto_opened{0}, auto_linked{0}, auto_dropped{0};
+  const AutoOpen* matches(const alert::Alert& a) const;
 
  private:
   Service() = default;
@@ -118,8 +131,10 @@ class Service {
   void send(int64_t incident, Grade g, const std::string& what, const std::string& subject, const std::string& text);
   Status send_one(const Channel& c, const std::string& subject, const std::string& text, const std::vector<RosterEntry>& duty,
                   const std::string& tag);
+  void open_for(const alert::Alert& a, const AutoOpen& rule);
   Options opt_;
   std::unique_ptr<Store> store_;
+  std::deque<std::pair<alert::Alert, const AutoOpen*>> pending_;  // guarded by mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

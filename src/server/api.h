@@ -77,5 +77,7 @@ void add_dashboard_routes(std::vector<Route>& t, Api* api);
 void add_inventory_routes(std::vector<Route>& t, Api* api);
 // The bastion (bastion_api.cc, bastion_api2.cc).
 void add_bastion_routes(std::vector<Route>& t, Api* api);
+// Incident response (incident_api.cc, incident_api2.cc).
+void add_incident_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

@@ -43,7 +43,7 @@ const std::vector<RoleInfo>& role_table() {
        "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead, Perm::kAssetsWrite,
         Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove, Perm::kBastionWrite, Perm::kBastionRead,
-        Perm::kBastionAccountsRead}},
+        Perm::kBastionAccountsRead, Perm::kIncidentsRead, Perm::kIncidentsWrite}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
       {Role::kAuditAdmin,
@@ -53,7 +53,8 @@ const std::vector<RoleInfo>& role_table() {
       {Role::kReadOnly,
        "readonly",
        "只读用户",
-       {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead, Perm::kSystemRead}},
+       {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead, Perm::kSystemRead,
+        Perm::kIncidentsRead}},
       // Log senders and scripts that only write events: API tokens, never an interactive login.
       {Role::kCollector, "collector", "数据接入", {Perm::kIngest}},
       // Operators work on servers through the bastion (SSH or the console's web terminal) and
@@ -105,6 +106,8 @@ const char* perm_name(Perm p) {
     case Perm::kBastionWrite: return "bastion.write";
     case Perm::kBastionRead: return "bastion.read";
     case Perm::kBastionUse: return "bastion.use";
+    case Perm::kIncidentsRead: return "incidents.read";
+    case Perm::kIncidentsWrite: return "incidents.write";
   }
   return "?";
 }

@@ -60,6 +60,10 @@ enum class Perm {
   kBastionWrite,
   kBastionRead,
   kBastionUse,
+  // Incident response: incidents, reports, evidence, the roster (the security administrator);
+  // reading them (also read-only accounts).
+  kIncidentsRead,
+  kIncidentsWrite,
 };
 const char* perm_name(Perm p);  // "alerts.write" ...
 bool role_has(Role r, Perm p);

@@ -31,6 +31,10 @@ class Service;
 class SshServer;
 }  // namespace wardsec::bastion
 
+namespace wardsec::incident {
+class Service;
+}
+
 namespace wardsec::server {
 
 struct HttpOptions {
@@ -62,6 +66,7 @@ struct HttpOptions {
   bastion::Service* bastion = nullptr;           // /api/v1/bastion/* when set
   bastion::SshServer* bastion_ssh = nullptr;     // the web terminal's sessions
   int bastion_port = 0;                          // the bastion's SSH port, shown to operators
+  incident::Service* incidents = nullptr;        // /api/v1/incidents/* when set
 };
 
 // One API request as the handlers see it.

@@ -377,6 +377,7 @@ std::vector<Route> build_routes(Api* api) {
   add_web_routes(t, api);
   add_db_routes(t, api);
   add_bastion_routes(t, api);
+  add_incident_routes(t, api);
   return t;
 }
 

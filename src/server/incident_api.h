@@ -1,0 +1,22 @@
+// What the incident routes share (private to server/).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "incident/service.h"
+#include "server/api.h"
+
+namespace wardsec::server::incident_api {
+
+inline incident::Service* svc(Api& api) { return api.opt.incidents; }
+inline Response off() { return fail(404, "应急响应未启用 / incident response is not running"); }
+
+// The route's first {id} as a positive number.
+std::optional<int64_t> id_param(const Request& r);
+// The body as a JSON object (nullopt: not one).
+std::optional<nlohmann::json> body_object(const Request& r);
+
+// Reports, evidence, roster and policy (incident_api2.cc).
+void add_incident_routes2(std::vector<Route>& t, Api* api);
+
+}  // namespace wardsec::server::incident_api

@@ -1,0 +1,94 @@
+// Incident response's routes beside the incident itself: the on-call roster (值班表) and the
+// notification policy as configured (channels without their secrets).
+#include "core/timeutil.h"
+#include "server/incident_api.h"
+
+namespace wardsec::server::incident_api {
+
+namespace {
+
+using json = nlohmann::json;
+using namespace wardsec::incident;
+
+json duty_json(const RosterEntry& e) {
+  return {{"id", e.id}, {"starts", format_rfc3339(e.starts)}, {"ends", format_rfc3339(e.ends)}, {"name", e.name},
+          {"role", e.role}, {"phone", e.phone}, {"mail", e.mail}};
+}
+
+Response roster(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  int64_t from = svc(api)->store().now() - 7LL * 86400 * 1000000000LL, to = 0;
+  if (auto v = r.query["from"]; !v.empty() && !parse_user_time(v, api.opt.tz_sec, from)) return fail(400, "from: not a time");
+  if (auto v = r.query["to"]; !v.empty() && !parse_user_time(v, api.opt.tz_sec, to)) return fail(400, "to: not a time");
+  auto l = svc(api)->roster(from, to);
+  if (!l) return fail(500, l.error());
+  json out = json::array(), now = json::array();
+  for (const auto& e : *l) out.push_back(duty_json(e));
+  if (auto d = svc(api)->on_duty(svc(api)->store().now()))
+    for (const auto& e : *d) now.push_back(duty_json(e));
+  return ok({{"roster", out}, {"on_duty", now}, {"total", out.size()}});
+}
+
+Response duty_add(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto b = body_object(r);
+  if (!b) return fail(400, "the body must be a JSON object");
+  RosterEntry e{0, 0, 0, str(*b, "name"), str(*b, "role"), str(*b, "phone"), str(*b, "mail")};
+  if (!parse_user_time(str(*b, "starts"), api.opt.tz_sec, e.starts) || !parse_user_time(str(*b, "ends"), api.opt.tz_sec, e.ends))
+    return fail(400, "starts and ends: times (RFC 3339 or 2026-12-04 08:00)");
+  auto id = svc(api)->add_duty(e);
+  api.audit(r, r.who.user, "incident_roster_add", id.ok(), e.name, id ? str(*b, "starts") + " - " + str(*b, "ends") : id.error());
+  if (!id) return fail(400, id.error());
+  e.id = *id;
+  return ok(duty_json(e), 201);
+}
+
+Response duty_remove(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto id = id_param(r);
+  if (!id) return fail(404, "no such roster entry");
+  auto st = svc(api)->remove_duty(*id);
+  api.audit(r, r.who.user, "incident_roster_remove", st.ok(), std::to_string(*id), st ? "" : st.error());
+  if (!st) return fail(404, st.error());
+  return ok({{"removed", *id}});
+}
+
+Response policy(Api& api, Request&) {
+  if (!svc(api)) return off();
+  const Options& o = svc(api)->options();
+  json channels = json::array(), rules = json::array(), bodies = json::array(), auto_open = json::array();
+  for (const auto& c : o.channels)
+    channels.push_back({{"id", c.id}, {"kind", c.kind}, {"target", c.kind == "mail" ? json(c.to) : json(alert::url_origin(c.url))},
+                        {"signed", !c.secret.empty()}});
+  for (const auto& p : o.policy) rules.push_back({{"min_grade", grade_name(p.min_grade)}, {"channels", p.channels}, {"hours", p.hours}});
+  for (int g = 2; g <= 4; ++g)
+    for (const auto& b : bodies_for(o.reporting, Grade(g)))
+      bodies.push_back({{"grade", grade_name(Grade(g))}, {"id", b.id}, {"name_zh", b.name_zh}, {"name_en", b.name_en}, {"minutes", b.minutes},
+                        {"basis", b.basis}, {"contact", b.contact}});
+  for (const auto& b : o.reporting.bodies)
+    if (b.min_grade == Grade::kGeneral)
+      bodies.push_back({{"grade", "general"}, {"id", b.id}, {"name_zh", b.name_zh}, {"name_en", b.name_en}, {"minutes", b.minutes},
+                        {"basis", b.basis}, {"contact", b.contact}});
+  for (const auto& a : o.auto_open)
+    auto_open.push_back({{"name", a.name}, {"min_level", a.min_level}, {"system_level", a.system_level}, {"rule", a.rule},
+                         {"subcategory", a.subcategory}, {"grade", grade_name(a.grade)}});
+  return ok({{"operator_type", o.reporting.operator_type}, {"organization", o.organization}, {"channels", channels}, {"policy", rules},
+             {"bodies", bodies}, {"auto_open", auto_open}, {"working_hours", o.working_hours},
+             {"summary_workdays", o.reporting.summary_workdays}, {"remind_at", o.reporting.remind_at},
+             {"final_minutes", o.reporting.final_minutes}, {"mail_server", alert::url_origin(o.mail.server)}});
+}
+
+}  // namespace
+
+void add_incident_routes2(std::vector<Route>& t, Api* api) {
+  using P = Perm;
+  auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
+  t.insert(t.end(), {
+                        {"GET", "/api/v1/incidents/roster", P::kIncidentsRead, false, h(roster), "the on-call roster (值班表) and who is on duty now"},
+                        {"POST", "/api/v1/incidents/roster", P::kIncidentsWrite, false, h(duty_add), "add a duty to the roster"},
+                        {"DELETE", "/api/v1/incidents/roster/{id}", P::kIncidentsWrite, false, h(duty_remove), "remove a duty"},
+                        {"GET", "/api/v1/incidents/policy", P::kIncidentsRead, false, h(policy), "the reporting bodies, channels and notification policy (configuration)"},
+                    });
+}
+
+}  // namespace wardsec::server::incident_api
