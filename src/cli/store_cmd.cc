@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/recordings_verify.h"
+#include "incident/evidence.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 #include "store/verify.h"
@@ -38,11 +39,17 @@ int run_retention(const Config& cfg, int days, const std::string& now_s) {
 
 void add_store_commands(Cli& cli) {
   struct VerifyArgs {
-    std::string witness, pubkey, key_dir;
+    std::string witness, pubkey, key_dir, evidence;
   };
   auto v = std::make_shared<VerifyArgs>();
   auto* ver =
       cli.command(nullptr, "verify", "check the store's digest chain, signed checkpoints and the bastion's recordings", [v](Config& cfg) {
+        if (!v->evidence.empty()) {  // an evidence bundle, offline: nothing else is read
+          auto c = incident::verify_bundle(v->evidence, v->pubkey);
+          std::string s = c.summary();
+          std::fwrite(s.data(), 1, s.size(), c.ok ? stdout : stderr);
+          return c.ok ? 0 : 1;
+        }
         store::VerifyOptions vo;
         vo.data_dir = cfg.data_dir;
         vo.witness_path = v->witness;
@@ -60,6 +67,8 @@ void add_store_commands(Cli& cli) {
   ver->add_option("--witness", v->witness, "a witness file (copied checkpoint lines) to compare against");
   ver->add_option("--pubkey", v->pubkey, "instance public key (PEM) kept outside the server");
   ver->add_option("--key-dir", v->key_dir, "key directory (default <data>.keys)");
+  ver->add_option("--evidence", v->evidence,
+                  "check an incident's evidence bundle folder instead (offline; with --pubkey, against that key rather than the bundle's own)");
 
   struct RetentionArgs {
     int days = 180;

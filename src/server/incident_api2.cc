@@ -1,6 +1,9 @@
-// Incident response's routes beside the incident itself: the on-call roster (值班表) and the
-// notification policy as configured (channels without their secrets).
+// Incident response's routes beside the incident itself: evidence bundles (seal, list,
+// download), the on-call roster (值班表) and the notification policy as configured (channels
+// without their secrets).
+#include "bastion/service.h"
 #include "core/timeutil.h"
+#include "incident/evidence.h"
 #include "server/incident_api.h"
 
 namespace wardsec::server::incident_api {
@@ -78,6 +81,73 @@ Response policy(Api& api, Request&) {
              {"final_minutes", o.reporting.final_minutes}, {"mail_server", alert::url_origin(o.mail.server)}});
 }
 
+// Seals a bundle: the window from the body (default: an hour before discovery until now), the
+// bastion recordings of sessions to the linked assets in it.
+Response evidence_seal(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto id = id_param(r);
+  auto b = body_object(r);
+  if (!id || !b) return fail(400, "POST {from, to} to /api/v1/incidents/{id}/evidence");
+  if (!api.opt.audit_key) return fail(503, "the center's instance key is not available");
+  incident::SealInput in;
+  in.data_dir = api.opt.data_dir;
+  in.alerts = api.opt.alerts;
+  in.key = api.opt.audit_key;
+  in.who = r.who.user;
+  if (auto v = str(*b, "from"); !v.empty() && !parse_user_time(v, api.opt.tz_sec, in.from)) return fail(400, "from: not a time");
+  if (auto v = str(*b, "to"); !v.empty() && !parse_user_time(v, api.opt.tz_sec, in.to)) return fail(400, "to: not a time");
+  auto inc = svc(api)->store().get(*id);
+  if (!inc) return fail(404, inc.error());
+  if (api.opt.bastion) {
+    auto links = svc(api)->store().links(*id);
+    int64_t from = in.from ? in.from : inc->discovered - 3600LL * 1000000000LL, to = in.to ? in.to : svc(api)->store().now() + 1;
+    if (links)
+      for (const auto& l : *links) {
+        if (l.kind == "recording") in.recordings.push_back(l.ref);
+        if (l.kind != "asset") continue;
+        bastion::SessionFilter f;
+        f.asset = l.ref;
+        f.from = from;
+        f.to = to;
+        f.limit = 500;
+        if (auto ss = api.opt.bastion->db().sessions(f))
+          for (const auto& s : *ss)
+            if (!s.recording.empty()) in.recordings.push_back(s.recording);
+      }
+    std::sort(in.recordings.begin(), in.recordings.end());
+    in.recordings.erase(std::unique(in.recordings.begin(), in.recordings.end()), in.recordings.end());
+  }
+  auto s = incident::seal(svc(api)->store(), *id, in);
+  api.audit(r, r.who.user, "incident_evidence_seal", s.ok(), std::to_string(*id),
+            s ? s->name + " manifest sha256 " + s->manifest_sha256 : s.error());
+  if (!s) return fail(400, s.error());
+  return ok({{"name", s->name}, {"files", s->files}, {"events", s->events}, {"alerts", s->alerts}, {"recordings", s->recordings},
+             {"truncated", s->truncated}, {"manifest_sha256", s->manifest_sha256}, {"key_fingerprint", api.opt.audit_key->fingerprint()}},
+            201);
+}
+
+Response evidence_list(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto id = id_param(r);
+  if (!id) return fail(404, "no such incident");
+  json out = json::array();
+  for (const auto& n : incident::bundles(api.opt.data_dir, *id)) {
+    auto c = incident::verify_bundle(api.opt.data_dir + "/evidence/" + n, "");
+    out.push_back({{"name", n}, {"intact", c.ok}, {"files", c.files}, {"problems", c.problems}, {"key_fingerprint", c.fingerprint}});
+  }
+  return ok({{"bundles", out}, {"key_fingerprint", api.opt.audit_key ? api.opt.audit_key->fingerprint() : ""}});
+}
+
+Response evidence_download(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto id = id_param(r);
+  if (!id || r.params.size() < 2 || !starts_with(r.params[1], "incident-" + std::to_string(*id) + "-")) return fail(404, "no such bundle");
+  auto tar = incident::bundle_tar(api.opt.data_dir, r.params[1]);
+  api.audit(r, r.who.user, "incident_evidence_export", tar.ok(), std::to_string(*id), r.params[1]);
+  if (!tar) return fail(404, tar.error());
+  return {200, std::move(*tar), "application/x-tar", {{"Content-Disposition", "attachment; filename=\"" + r.params[1] + ".tar\""}}};
+}
+
 }  // namespace
 
 void add_incident_routes2(std::vector<Route>& t, Api* api) {
@@ -88,6 +158,9 @@ void add_incident_routes2(std::vector<Route>& t, Api* api) {
                         {"POST", "/api/v1/incidents/roster", P::kIncidentsWrite, false, h(duty_add), "add a duty to the roster"},
                         {"DELETE", "/api/v1/incidents/roster/{id}", P::kIncidentsWrite, false, h(duty_remove), "remove a duty"},
                         {"GET", "/api/v1/incidents/policy", P::kIncidentsRead, false, h(policy), "the reporting bodies, channels and notification policy (configuration)"},
+                        {"POST", "/api/v1/incidents/{id}/evidence", P::kIncidentsWrite, false, h(evidence_seal), "seal an evidence bundle (signed manifest)"},
+                        {"GET", "/api/v1/incidents/{id}/evidence", P::kIncidentsRead, false, h(evidence_list), "the incident's evidence bundles, each checked"},
+                        {"GET", "/api/v1/incidents/{id}/evidence/{name}", P::kIncidentsRead, false, h(evidence_download), "a bundle as a tar archive"},
                     });
 }
 

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/timeutil.h"
+#include "incident/evidence.h"
 #include "incident/model.h"
 #include "incident/service.h"
 #include "incident/taxonomy.h"
@@ -323,6 +325,64 @@ TEST(IncidentService, OptionsAreCheckedAndWorkingHoursAreChinaTimeOnWeekdays) {
   EXPECT_TRUE((*s)->on_duty(t - kMin)->empty());
   s->reset();
   fs::remove_all(dir);
+}
+
+TEST(IncidentEvidence, ASealedBundleVerifiesOfflineAndAnyChangeIsNamed) {
+  Db db;
+  NewIncident n;
+  n.title = "勒索软件";
+  auto id = db.store->create(n, "secadmin");
+  ASSERT_TRUE(id.ok());
+  fs::create_directories(db.dir + "/recordings");
+  { std::ofstream(db.dir + "/recordings/s1.cast") << "{\"version\": 2}\n[0.1, \"o\", \"$ \"]\n"; }
+  auto key = KeyPair::load_or_create(db.dir + "/keys", SignAlg::kEd25519);
+  ASSERT_TRUE(key.ok()) << key.error();
+  SealInput in;
+  in.data_dir = db.dir;
+  in.key = &*key;
+  in.who = "secadmin";
+  in.recordings = {"s1.cast", "../etc/passwd"};  // a name outside recordings/ is skipped
+  auto s = seal(*db.store, *id, in);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s->recordings, 1u);
+  auto c = verify_bundle(s->dir);
+  EXPECT_TRUE(c.ok) << c.summary();
+  EXPECT_EQ(c.fingerprint, key->fingerprint());
+  EXPECT_EQ(bundles(db.dir, *id).size(), 1u);
+  auto tar = bundle_tar(db.dir, s->name);
+  ASSERT_TRUE(tar.ok());
+  EXPECT_EQ(tar->size() % 512, 0u);
+  EXPECT_FALSE(bundle_tar(db.dir, "../x").ok());
+  // One flipped byte in a recording is named.
+  std::string rec = s->dir + "/recordings/s1.cast";
+  {
+    std::fstream f(rec, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(3);
+    f.put('X');
+  }
+  c = verify_bundle(s->dir);
+  EXPECT_FALSE(c.ok);
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_NE(c.problems[0].find("recordings/s1.cast"), std::string::npos);
+  // A file slipped in, and a manifest rewritten (its signature no longer holds).
+  { std::ofstream(s->dir + "/extra.txt") << "x"; }
+  std::string m;
+  {
+    std::ifstream f(s->dir + "/manifest.json");
+    m.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  m.replace(m.find("secadmin"), 8, "someone1");
+  { std::ofstream(s->dir + "/manifest.json") << m; }
+  c = verify_bundle(s->dir);
+  std::string all = c.summary();
+  EXPECT_NE(all.find("extra.txt"), std::string::npos) << all;
+  EXPECT_NE(all.find("signature does not verify"), std::string::npos) << all;
+  // Against another key the bundle's own key is not trusted.
+  auto other = KeyPair::load_or_create(db.dir + "/other", SignAlg::kEd25519);
+  ASSERT_TRUE(other.ok());
+  auto s2 = seal(*db.store, *id, in);
+  ASSERT_TRUE(s2.ok()) << s2.error();
+  EXPECT_FALSE(verify_bundle(s2->dir, db.dir + "/other/instance.pub").ok);
 }
 
 }  // namespace
