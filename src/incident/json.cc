@@ -60,6 +60,7 @@ json incident_json(const Incident& i, int64_t now) {
           {"updated", format_rfc3339(i.updated)},
           {"closed", i.closed ? format_rfc3339(i.closed) : ""},
           {"created_by", i.created_by},
+          {"report", i.report},
           {"elapsed_seconds", ((i.closed ? i.closed : now) - i.discovered) / 1000000000}};
 }
 

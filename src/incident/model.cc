@@ -20,7 +20,7 @@ constexpr const char* kStageZh[] = {"发现", "研判", "处置", "恢复", "总
 
 constexpr const char* kCols =
     "id, title, description, subcategory, grade, assessed, grade_reason, impact, stage, owner, source, summary, discovered, created, "
-    "updated, closed, created_by, plan";
+    "updated, closed, created_by, plan, report";
 
 Incident row_incident(const sqlite::Stmt& st) {
   Incident i;
@@ -42,6 +42,10 @@ Incident row_incident(const sqlite::Stmt& st) {
   i.closed = st.i64(15);
   i.created_by = st.text(16);
   i.plan = st.i64(17);
+  json r = json::parse(st.text(18), nullptr, false);
+  if (r.is_object())
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (it.value().is_string()) i.report[it.key()] = it.value().get<std::string>();
   return i;
 }
 
@@ -57,6 +61,26 @@ Status check_subcategory(const std::string& code) {
 }
 
 }  // namespace
+
+const std::vector<ReportKey>& report_keys() {
+  // 《国家网络安全事件报告管理办法》: what a report contains, and what the summary analyses.
+  static const std::vector<ReportKey> k = {
+      {"contact", "事发单位联系人及联系方式", "Contact person and how to reach them", false},
+      {"facility", "发生事件的设施、系统、平台的基本情况", "The facility, system or platform affected", false},
+      {"place", "事件发生地点", "Where it happened", false},
+      {"harm", "已造成的影响和危害", "Impact and harm so far", false},
+      {"measures", "已采取的措施及效果", "Measures taken and their effect", false},
+      {"ransom", "勒索软件攻击：要求支付赎金的金额、方式、日期", "Ransomware: the ransom demanded (amount, method, date)", false},
+      {"trend", "事态发展趋势及可能造成的进一步影响和危害", "How it may develop and further harm", false},
+      {"cause", "事件原因初步分析", "Preliminary analysis of the cause", false},
+      {"next_steps", "拟进一步采取的应对措施以及请求支援事项", "Further measures planned and support requested", false},
+      {"other", "其他应当报告的情况", "Anything else to report", false},
+      {"clues", "溯源调查线索（可能的攻击者、攻击路径、存在的漏洞等）", "Tracing clues (possible attacker, path, vulnerabilities)", true},
+      {"rectification", "整改情况", "Rectification done", true},
+      {"lessons", "经验教训", "Lessons learned", true},
+  };
+  return k;
+}
 
 const char* stage_name(Stage s) { return kStageNames[static_cast<int>(s)]; }
 const char* stage_zh(Stage s) { return kStageZh[static_cast<int>(s)]; }
@@ -131,7 +155,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, ReportingCon
               "CREATE TABLE IF NOT EXISTS incidents(id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT, description TEXT, "
               "subcategory TEXT, grade INTEGER, assessed INTEGER, grade_reason TEXT, impact TEXT, stage INTEGER, owner TEXT, "
               "source TEXT, summary TEXT, discovered INTEGER, created INTEGER, updated INTEGER, closed INTEGER, created_by TEXT, "
-              "plan INTEGER DEFAULT 0, review_at INTEGER DEFAULT 0)",
+              "plan INTEGER DEFAULT 0, review_at INTEGER DEFAULT 0, report TEXT DEFAULT '{}')",
               "CREATE INDEX IF NOT EXISTS incidents_stage ON incidents(stage, grade)",
               "CREATE TABLE IF NOT EXISTS timeline(id INTEGER PRIMARY KEY AUTOINCREMENT, incident INTEGER, at INTEGER, who TEXT, "
               "kind TEXT, text TEXT)",
@@ -271,6 +295,21 @@ Status Store::edit(int64_t id, const Edit& e, const std::string& who) {
   set("owner", e.owner, inc->owner);
   set("subcategory", e.subcategory, inc->subcategory);
   set("summary", e.summary, inc->summary);
+  if (st && e.report) {
+    std::map<std::string, std::string> merged = inc->report;
+    for (const auto& [k, v] : *e.report) {
+      bool known = false;
+      for (const auto& rk : report_keys()) known = known || k == rk.key;
+      if (!known) st = Error{"report: no field \"" + k + "\" (the form's fields: contact, facility, place, harm, measures, ransom, trend, cause, next_steps, other, clues, rectification, lessons)"};
+      else if (auto c = check_text("report." + k, v, 20000); !c) st = c;
+      else merged[k] = v;
+    }
+    if (st) {
+      sqlite::Stmt u(db_, "UPDATE incidents SET report=? WHERE id=?");
+      st = u.bind(1, json(merged).dump()).bind(2, id).run();
+      changed.push_back("report");
+    }
+  }
   if (st && e.impact) {
     Assessment a = assess(*e.impact);
     sqlite::Stmt u(db_, "UPDATE incidents SET impact=?, assessed=? WHERE id=?");

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,7 +45,19 @@ struct Incident {
   int64_t discovered = 0, created = 0, updated = 0, closed = 0;  // ns
   std::string created_by;
   int64_t plan = 0;  // the emergency plan it started from (0: none)
+  // The report form's answers (report_keys()): contact, measures taken, cause, ...
+  std::map<std::string, std::string> report;
 };
+
+// The report form's fields, in the form's order: key, Chinese label, English label. The
+// first report (《办法》 lists what it contains) and the summary report's own.
+struct ReportKey {
+  const char* key;
+  const char* zh;
+  const char* en;
+  bool summary_only;
+};
+const std::vector<ReportKey>& report_keys();
 
 struct TimelineEntry {
   int64_t id = 0, at = 0;
@@ -109,6 +122,7 @@ class Store {
   struct Edit {
     std::optional<std::string> title, description, owner, subcategory, summary;
     std::optional<Impact> impact;
+    std::optional<std::map<std::string, std::string>> report;  // merged into the form's answers
   };
   Status edit(int64_t id, const Edit& e, const std::string& who);
   // Sets the grade. Below what the impact assesses needs a reason.

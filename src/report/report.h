@@ -16,8 +16,13 @@
 #include "compliance/scoring.h"
 #include "core/result.h"
 
+#include <nlohmann/json.hpp>
+
 namespace wardsec::bastion {
 class Db;
+}
+namespace wardsec::incident {
+class Store;
 }
 
 namespace wardsec::report {
@@ -69,6 +74,15 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
 Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int year, int month, const std::string& lang);
 // The month before the one `now` falls in, in the zone: the month a monthly report is for.
 std::pair<int, int> previous_month(int64_t now, int tz_sec);
+// The incident report form (网络安全事件报告表): kind initial (初次报告), followup (续报) or
+// summary (总结报告), from the incident's full record (incident_json with timeline and
+// obligations); HTML (zh-CN, or English) and XLSX (zh-CN). The quarterly incident summary.
+Result<std::string> incident_form_html(const nlohmann::json& incident, const std::string& kind, const std::string& organization, int tz_sec,
+                                       const std::string& lang);
+Status incident_form_xlsx(const nlohmann::json& incident, const std::string& kind, const std::string& organization, int tz_sec,
+                          const std::string& path);
+Result<std::string> incident_quarter_html(incident::Store& store, const std::string& organization, int year, int quarter, int tz_sec,
+                                          const std::string& lang);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
 Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
 

@@ -174,6 +174,16 @@ Response edit(Api& api, Request& r) {
     if (!im) return fail(400, im.error());
     e.impact = *im;
   }
+  if (b->contains("report")) {
+    const json& rep = (*b)["report"];
+    if (!rep.is_object()) return fail(400, "report: an object of the form's fields");
+    std::map<std::string, std::string> m;
+    for (auto it = rep.begin(); it != rep.end(); ++it) {
+      if (!it.value().is_string()) return fail(400, "report." + it.key() + ": a string");
+      m[it.key()] = it.value().get<std::string>();
+    }
+    e.report = std::move(m);
+  }
   auto st = svc(api)->store().edit(*id, e, r.who.user);
   api.audit(r, r.who.user, "incident_edit", st.ok(), std::to_string(*id), st ? "" : st.error());
   if (!st) return fail(400, st.error());

@@ -4,6 +4,8 @@
 #include "bastion/service.h"
 #include "core/timeutil.h"
 #include "incident/evidence.h"
+#include "incident/json.h"
+#include "report/report.h"
 #include "server/incident_api.h"
 
 namespace wardsec::server::incident_api {
@@ -148,6 +150,68 @@ Response evidence_download(Api& api, Request& r) {
   return {200, std::move(*tar), "application/x-tar", {{"Content-Disposition", "attachment; filename=\"" + r.params[1] + ".tar\""}}};
 }
 
+// The incident with what its report form shows (timeline, obligations).
+Result<json> full_record(incident::Store& st, int64_t id) {
+  auto inc = st.get(id);
+  if (!inc) return Error{inc.error()};
+  json j = incident::incident_json(*inc, st.now());
+  json tl = json::array(), obs = json::array();
+  if (auto t = st.timeline(id))
+    for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
+  if (auto o = st.obligations(id))
+    for (const auto& x : *o) obs.push_back(incident::obligation_json(x, st.now()));
+  j["timeline"] = tl;
+  j["obligations"] = obs;
+  return j;
+}
+
+// GET /api/v1/incidents/{id}/form?kind=initial|followup|summary&format=html|pdf|xlsx&lang=
+Response form(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto id = id_param(r);
+  if (!id) return fail(404, "no such incident");
+  std::string kind = r.query["kind"].empty() ? "initial" : r.query["kind"];
+  std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
+  if (kind != "initial" && kind != "followup" && kind != "summary") return fail(400, "kind must be initial, followup or summary");
+  if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
+  auto rec = full_record(svc(api)->store(), *id);
+  if (!rec) return fail(404, rec.error());
+  const std::string& org = svc(api)->options().organization.empty() ? api.opt.organization : svc(api)->options().organization;
+  std::string file = "incident-" + std::to_string(*id) + "-" + kind + "." + fmt;
+  api.audit(r, r.who.user, "export", true, "incident report", file);
+  if (fmt == "xlsx")
+    return file_answer([&](const std::string& tmp) { return report::incident_form_xlsx(*rec, kind, org, api.opt.tz_sec, tmp); }, file);
+  auto html = report::incident_form_html(*rec, kind, org, api.opt.tz_sec, r.query["lang"] == "en" ? "en" : "zh-CN");
+  if (!html) return fail(400, html.error());
+  if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
+  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, file);
+}
+
+// GET /api/v1/incidents/summary?year=&quarter=&format=html|pdf&lang= (default: this quarter)
+Response quarter(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  std::string today = local_time(svc(api)->store().now(), api.opt.tz_sec);
+  int year = std::stoi(today.substr(0, 4)), q = (std::stoi(today.substr(5, 2)) - 1) / 3 + 1;
+  uint64_t v = 0;
+  if (!r.query["year"].empty()) {
+    if (!parse_u64(r.query["year"], v) || v < 2000 || v > 2100) return fail(400, "year must be between 2000 and 2100");
+    year = static_cast<int>(v);
+  }
+  if (!r.query["quarter"].empty()) {
+    if (!parse_u64(r.query["quarter"], v) || v < 1 || v > 4) return fail(400, "quarter must be 1 to 4");
+    q = static_cast<int>(v);
+  }
+  std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
+  if (fmt != "html" && fmt != "pdf") return fail(400, "format must be html or pdf");
+  auto html = report::incident_quarter_html(svc(api)->store(), api.opt.organization, year, q, api.opt.tz_sec,
+                                            r.query["lang"] == "en" ? "en" : "zh-CN");
+  if (!html) return fail(400, html.error());
+  std::string file = "incidents-" + std::to_string(year) + "-Q" + std::to_string(q) + ".pdf";
+  api.audit(r, r.who.user, "export", true, "incident summary", file);
+  if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
+  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, file);
+}
+
 }  // namespace
 
 void add_incident_routes2(std::vector<Route>& t, Api* api) {
@@ -158,6 +222,8 @@ void add_incident_routes2(std::vector<Route>& t, Api* api) {
                         {"POST", "/api/v1/incidents/roster", P::kIncidentsWrite, false, h(duty_add), "add a duty to the roster"},
                         {"DELETE", "/api/v1/incidents/roster/{id}", P::kIncidentsWrite, false, h(duty_remove), "remove a duty"},
                         {"GET", "/api/v1/incidents/policy", P::kIncidentsRead, false, h(policy), "the reporting bodies, channels and notification policy (configuration)"},
+                        {"GET", "/api/v1/incidents/summary", P::kIncidentsRead, false, h(quarter), "the quarterly incident summary (html or pdf)"},
+                        {"GET", "/api/v1/incidents/{id}/form", P::kIncidentsRead, false, h(form), "the report form: initial, followup or summary; html, pdf or xlsx"},
                         {"POST", "/api/v1/incidents/{id}/evidence", P::kIncidentsWrite, false, h(evidence_seal), "seal an evidence bundle (signed manifest)"},
                         {"GET", "/api/v1/incidents/{id}/evidence", P::kIncidentsRead, false, h(evidence_list), "the incident's evidence bundles, each checked"},
                         {"GET", "/api/v1/incidents/{id}/evidence/{name}", P::kIncidentsRead, false, h(evidence_download), "a bundle as a tar archive"},
