@@ -111,7 +111,19 @@ void feed_demo(ingest::Pipeline& pipeline, const std::atomic<bool>& stop, const 
   if (empty) {
     spdlog::info("demo: generating 24 hours of history");
     int64_t now = now_ns();
-    for (int64_t t = now - 86400LL * 1000000000LL; t < now && !stop; t += 10LL * 1000000000LL) send(t, 10);
+    bool story = false;
+    for (int64_t t = now - 86400LL * 1000000000LL; t < now && !stop; t += 10LL * 1000000000LL) {
+      send(t, 10);
+      // Two hours ago, ransomware on the HIS application server: its alerts open an incident.
+      if (!story && t >= now - 7200LL * 1000000000LL) {
+        story = true;
+        ingest::RawBatch b;
+        b.input = "demo";
+        b.source = "demo-generator";
+        for (auto& line : g.ransomware(t)) b.add(std::move(line), t);
+        pipeline.submit(std::move(b));
+      }
+    }
   }
   int64_t period_ns = 100000000LL;  // 10 batches a second
   double carry = 0;
@@ -153,6 +165,13 @@ void print_banner(center::Center& c, bool demo) {
 int run_server(Config cfg, bool demo, double rate) {
   if (demo && cfg.http.organization.empty()) cfg.http.organization = "示范市第一人民医院";
   if (demo && cfg.bastion.listen.empty() && cfg.path.empty()) cfg.bastion.listen = "127.0.0.1:2222";
+  if (demo && cfg.path.empty()) {
+    cfg.incident.organization = cfg.http.organization;
+    // The demo city's health commission wants 较大 and above within 2 hours (an example of a
+    // body a hospital adds; docs/incident.md).
+    cfg.incident.reporting.bodies.push_back({"nhc", "示范市卫生健康委员会", "Demo City Health Commission", 120, incident::Grade::kLarger,
+                                             "本市卫生健康委要求（演示配置）", "0000-12345678"});
+  }
   if (demo) {
     std::filesystem::create_directories(cfg.data_dir);
     load_demo_inventory(cfg.data_dir);  // its zones are the demo's zones

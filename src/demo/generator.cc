@@ -278,6 +278,19 @@ std::string Generator::backup(int64_t ts) {
          std::to_string(uniform(300, 420)) + ".2 GB in 01:" + std::to_string(uniform(10, 59)) + ":00";
 }
 
+std::vector<std::string> Generator::ransomware(int64_t ts) {
+  n_ += 3;
+  std::string t = format_rfc3339(ts);
+  auto ev = [&](int id, const std::string& data) {
+    return "{\"@timestamp\":\"" + t + "\",\"Event\":{\"System\":{\"EventID\":" + std::to_string(id) +
+           ",\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"his-app-01\"},\"EventData\":{" + data + "}}}";
+  };
+  return {ev(1, "\"Image\":\"C:\\\\Windows\\\\System32\\\\vssadmin.exe\",\"CommandLine\":\"vssadmin.exe Delete Shadows /All /Quiet\","
+                "\"User\":\"HIS\\\\his_svc\""),
+          ev(11, "\"Image\":\"C:\\\\Users\\\\Public\\\\svchost.exe\",\"TargetFilename\":\"D:\\\\HIS\\\\data\\\\HOW_TO_DECRYPT.txt\""),
+          ev(11, "\"Image\":\"C:\\\\Users\\\\Public\\\\svchost.exe\",\"TargetFilename\":\"D:\\\\HIS\\\\data\\\\his_main.mdf.locked\"")};
+}
+
 std::string Generator::next(int64_t ts) {
   n_++;
   int h = hour_of(ts);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace wardsec::demo {
 
@@ -15,6 +16,9 @@ class Generator {
   std::string next(int64_t ts_ns);
   // The same line but without the PRI part, as it would appear in a log file.
   uint64_t produced() const { return n_; }
+  // The ransomware story on the HIS application server (Sysmon events as NXLog sends them,
+  // JSON): shadow copies deleted, then a ransom note and encrypted files written.
+  std::vector<std::string> ransomware(int64_t ts_ns);
 
  private:
   std::string pick(const char* const* list, size_t n);

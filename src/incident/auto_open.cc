@@ -52,13 +52,15 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
   std::string source = "rule:" + rule.name;
   std::string place = !a.system.empty() ? a.system : a.asset;
   alert::Alert copy = a;
-  // The same rule's open incident for the same place within a day takes the alert.
+  // An open incident the same rule (or one of the same category) opened for the same place
+  // within a day takes the alert.
   IncidentFilter f;
   f.stage = "open";
   f.limit = 1000;
   if (auto open = store_->list(f)) {
     for (const auto& inc : *open) {
-      if (inc.source != source || store_->now() - inc.discovered > kJoinWindow) continue;
+      bool kin = inc.source == source || (!rule.subcategory.empty() && inc.subcategory == rule.subcategory && starts_with(inc.source, "rule:"));
+      if (!kin || store_->now() - inc.discovered > kJoinWindow) continue;
       auto links = store_->links(inc.id);
       bool same = false;
       if (links)

@@ -59,6 +59,15 @@ struct Reader {
 
 }  // namespace
 
+std::vector<AutoOpen> default_auto_open() {
+  return {
+      {"ransomware-shadow-copies", "high", 0, "6cd1e4c6-7682-5a9e-a2a6-e325f35c6398", "MPRANS", Grade::kMajor},
+      {"ransomware-note", "high", 0, "8f24c275-9331-5d65-9c27-03430d7a54c9", "MPRANS", Grade::kMajor},
+      {"tongfang-extracted", "high", 0, "992e2afc-07ce-5886-b2be-9d93427082cf", "DSDATAABUSE", Grade::kUngraded},
+      {"critical-on-level3", "critical", 3, "", "", Grade::kUngraded},
+  };
+}
+
 Status load_options(const YAML::Node& n, const std::string& file, Options& o) {
   Reader r{file, {}};
   const std::string w = "incident";
@@ -116,6 +125,7 @@ Status load_options(const YAML::Node& n, const std::string& file, Options& o) {
     r.get(p, "hours", pr.hours, where);
     o.policy.push_back(std::move(pr));
   });
+  if (n && n["auto_open"]) o.auto_open.clear();
   r.list(n, "auto_open", w, [&](const YAML::Node& a, const std::string& where) {
     AutoOpen ao;
     r.keys(a, where, {"name", "min_level", "system_level", "rule", "subcategory", "grade"});

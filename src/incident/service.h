@@ -51,12 +51,19 @@ struct AutoOpen {
   Grade grade = Grade::kUngraded;      // the grade given (ungraded: left to 研判)
 };
 
+// What opens an incident when the configuration says nothing (incident.auto_open absent;
+// `auto_open: []` turns them off): ransomware indicators (the two ransomware rules) as 重大
+// 勒索软件事件 — the clock starts at once, 研判 may lower it with a reason; 统方 extracted
+// (prescription figures by doctor and drug) as a 数据滥用事件 for 研判 to grade; and any
+// critical alert on a system graded level 3 or above, for 研判 to categorise and grade.
+std::vector<AutoOpen> default_auto_open();
+
 struct Options {
   ReportingConfig reporting;
   std::string organization;  // 报告单位
   std::vector<Channel> channels;
   std::vector<PolicyRule> policy;
-  std::vector<AutoOpen> auto_open;
+  std::vector<AutoOpen> auto_open = default_auto_open();
   std::string working_hours = "08:00-17:30";  // China time, Monday-Friday
   alert::MailServer mail;
   alert::Transport transport;

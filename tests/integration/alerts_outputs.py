@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 
 from harness import Server, TempDir, args, cli, free_port, run, search_json, wait_for
+from receivers import Sink, make_cert
 from rsyslog import Rsyslog
 
 
@@ -42,28 +43,6 @@ class Hook(BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
-
-
-class Sink:
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        self.tls.append(session.ssl is not None)
-        return "250 OK"
-
-    def __init__(self):
-        self.messages, self.tls = [], []
-
-
-def make_cert(folder):
-    """A CA-less self-signed server certificate for 127.0.0.1 (the receivers' TLS); wardsec
-    trusts it through alerts.ca_file and verifies the host name."""
-    crt, key = os.path.join(folder, "recv.crt"), os.path.join(folder, "recv.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(crt, key)
-    return crt, ctx
 
 
 def api(srv, path, body=None, method=None):
