@@ -123,9 +123,30 @@ EXPECTED = {
     "DELETE /api/v1/bastion/keys/{id}": INTERACTIVE,
     "GET /api/v1/bastion/mine": set(),
     "GET /api/v1/bastion/report": {"secadmin", "auditadmin"},
+    # Incident response: the security administrator handles incidents; read-only users read;
+    # the audit administrator sees them only through the audit trail.
+    "GET /api/v1/incidents": READERS,
+    "POST /api/v1/incidents": SEC,
+    "GET /api/v1/incidents/taxonomy": READERS,
+    "GET /api/v1/incidents/roster": READERS,
+    "POST /api/v1/incidents/roster": SEC,
+    "DELETE /api/v1/incidents/roster/{id}": SEC,
+    "GET /api/v1/incidents/policy": READERS,
+    "GET /api/v1/incidents/summary": READERS,
+    "GET /api/v1/incidents/{id}": READERS,
+    "PATCH /api/v1/incidents/{id}": SEC,
+    "POST /api/v1/incidents/{id}/grade": SEC,
+    "POST /api/v1/incidents/{id}/stage": SEC,
+    "POST /api/v1/incidents/{id}/notes": SEC,
+    "POST /api/v1/incidents/{id}/links": SEC,
+    "POST /api/v1/incidents/{id}/reports/{obligation}": SEC,
+    "GET /api/v1/incidents/{id}/form": READERS,
+    "POST /api/v1/incidents/{id}/evidence": SEC,
+    "GET /api/v1/incidents/{id}/evidence": READERS,
+    "GET /api/v1/incidents/{id}/evidence/{name}": READERS,
 }
 # Placeholders that name nothing, so an allowed call changes nothing (404/400/409).
-FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here", "{item}": "XX.YY.z", "{sha256}": "0" * 64}
+FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here", "{item}": "XX.YY.z", "{sha256}": "0" * 64, "{obligation}": "987654"}
 
 
 def body(r):
