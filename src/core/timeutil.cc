@@ -302,6 +302,12 @@ bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
     ns = s[3] == '-' ? t - n * unit * kNsPerSec : t + n * unit * kNsPerSec;
     return true;
   }
+  // "2026-12-04 08:00" (how people write a time): the minute, with :00 seconds.
+  if (s.size() == 16 && s[10] == ' ' && s[13] == ':') {
+    std::string full = std::string(s) + ":00";
+    size_t used = 0;
+    return parse_rfc3339(full, ns, tz_sec, &used) && used == full.size();
+  }
   size_t used = 0;
   if (!parse_rfc3339(s, ns, tz_sec, &used)) return false;
   return used == s.size();

@@ -79,6 +79,9 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
                               a.id, a.rule_title, a.level, rule.name, a.id, a.summary);
   n.subcategory = rule.subcategory;
   n.grade = rule.grade;
+  if (rule.grade != Grade::kUngraded)
+    n.grade_reason = fmt::format("自动立案规则“{}”定为{}，待研判确认 / set by the auto-open rule {} until triage confirms it", rule.name,
+                                 grade_zh(rule.grade), rule.name);
   n.source = source;
   // Discovered when the center raised the alert (now): the clock starts then.
   if (int level = system_level(a.system); level > 0) n.impact.systems.emplace_back(a.system, level);

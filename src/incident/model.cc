@@ -212,9 +212,10 @@ Result<int64_t> Store::create(const NewIncident& n, const std::string& who) {
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return Error{st.error()};
   sqlite::Stmt ins(db_,
                    "INSERT INTO incidents(title, description, subcategory, grade, assessed, grade_reason, impact, stage, owner, "
-                   "source, summary, discovered, created, updated, closed, created_by, plan) VALUES(?,?,?,?,?,'',?,0,?,?,'',?,?,?,0,?,0)");
+                   "source, summary, discovered, created, updated, closed, created_by, plan) VALUES(?,?,?,?,?,?,?,0,?,?,'',?,?,?,0,?,0)");
   ins.bind(1, n.title).bind(2, n.description).bind(3, n.subcategory).bind(4, int64_t(g)).bind(5, int64_t(a.grade));
-  ins.bind(6, impact_json(n.impact)).bind(7, n.owner).bind(8, n.source).bind(9, discovered).bind(10, t).bind(11, t).bind(12, who);
+  ins.bind(6, n.grade_reason).bind(7, impact_json(n.impact)).bind(8, n.owner).bind(9, n.source).bind(10, discovered).bind(11, t);
+  ins.bind(12, t).bind(13, who);
   Status st = ins.run();
   int64_t id = sqlite::last_insert_id(db_);
   if (st) st = entry(id, who, "opened", n.source + ": " + n.title);

@@ -85,6 +85,7 @@ struct Obligation {
 struct NewIncident {
   std::string title, description, subcategory, owner, source = "manual";
   Grade grade = Grade::kUngraded;
+  std::string grade_reason;  // why that grade (e.g. the auto-open rule that gave it)
   Impact impact;
   int64_t discovered = 0;  // 0: now
   std::vector<Link> links;

@@ -272,11 +272,15 @@ void Service::opened(int64_t id) {
 
 Result<std::vector<RosterEntry>> Service::roster(int64_t from, int64_t to) {
   std::vector<RosterEntry> out;
-  auto st = sqlite::query(db_, "SELECT id, starts, ends, name, role, phone, mail FROM roster WHERE ends > ? AND (? = 0 OR starts < ?) "
-                               "ORDER BY starts, id LIMIT 1000",
-                          {std::to_string(from), std::to_string(to), std::to_string(to)}, [&](const sqlite::Stmt& s) {
-                            out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4), s.text(5), s.text(6)});
-                          });
+  std::string sql = "SELECT id, starts, ends, name, role, phone, mail FROM roster WHERE ends > ?";
+  std::vector<std::string> params{std::to_string(from)};
+  if (to) {
+    sql += " AND starts < ?";
+    params.push_back(std::to_string(to));
+  }
+  auto st = sqlite::query(db_, sql + " ORDER BY starts, id LIMIT 1000", params, [&](const sqlite::Stmt& s) {
+    out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4), s.text(5), s.text(6)});
+  });
   if (!st) return Error{st.error()};
   return out;
 }

@@ -76,7 +76,7 @@ Response list(Api& api, Request& r) {
         else if (next.is_null()) next = incident::obligation_json(o, now);
       }
     j["overdue"] = overdue;
-    j["next_deadline"] = next;
+    if (!next.is_null()) j["next_deadline"] = next;
     out.push_back(std::move(j));
   }
   return ok({{"incidents", out}, {"total", out.size()}});

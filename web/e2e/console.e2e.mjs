@@ -361,6 +361,37 @@ try {
   await page.waitForSelector('[data-test=run]')
   await both('bastion-sessions')
 
+  // 应急响应: the demo's ransomware story opened a 重大 incident by itself; its clock counts
+  // down per reporting body; triage moves it on; the on-call roster takes a duty.
+  await page.click('a[href="/incidents"]')
+  await waitFor(async () => {
+    await page.click('[data-test=run]')
+    await sleep(500)
+    return ((await page.textContent('[data-test=incidents]')) || '').includes('勒索')
+  }, 90000, 'the ransomware incident the demo opens')
+  const incRow = (await page.textContent('[data-test=incidents]')) || ''
+  check(incRow.includes('重大') && incRow.includes('勒索软件事件') && incRow.includes('剩余'), `the demo's ransomware opened a 重大 incident with its clock (${incRow.replace(/\s+/g, ' ').slice(0, 160)})`)
+  await both('incidents')
+  await page.click('[data-test=incidents] .el-table__row')
+  await page.waitForSelector('[data-test=obligations]')
+  const obText = (await page.textContent('[data-test=obligations]')) || ''
+  check(obText.includes('属地省级网信部门') && obText.includes('示范市卫生健康委员会'), 'the clock names the provincial cyberspace office and the health commission')
+  await page.click('[data-test=next-stage]')
+  await waitFor(async () => ((await page.textContent('[data-test=timeline]')) || '').includes('发现 → 研判'), 10000, 'the stage to move')
+  await both('incident-detail')
+  await page.keyboard.press('Escape')
+  await page.click('a[href="/incidents/duty"]')
+  await page.waitForSelector('[data-test=roster]')
+  await page.fill('[data-test=d-name]', '王芳')
+  const today = new Date()
+  const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+  await page.fill('[data-test=d-starts]', `${day(today)} 00:00`)
+  await page.fill('[data-test=d-ends]', `${day(new Date(today.getTime() + 86400000))} 08:00`)
+  await page.click('[data-test=d-add]')
+  await page.waitForSelector('[data-test=on-duty]')
+  check(((await page.textContent('[data-test=on-duty]')) || '').includes('王芳'), 'a duty added to the roster shows who is on duty now')
+  await both('incident-duty')
+
   // 等保合规: grade a system with reasons, assess items in bulk, open a rectification task.
   await page.click('a[href="/compliance"]')
   await page.click('[data-test=grade-emr]')

@@ -25,6 +25,9 @@ TEST(Time, OtherFormats) {
   EXPECT_EQ(format_rfc3339(ns), "2013-03-28T14:36:03.243Z");
   ASSERT_TRUE(parse_user_time("2026-11-26", 8 * 3600, ns));
   EXPECT_EQ(format_rfc3339(ns), "2026-11-25T16:00:00.000Z");
+  ASSERT_TRUE(parse_user_time("2026-12-04 08:30", 8 * 3600, ns));  // as people write it: the minute
+  EXPECT_EQ(format_rfc3339(ns), "2026-12-04T00:30:00.000Z");
+  EXPECT_FALSE(parse_user_time("2026-12-04 8:300", 8 * 3600, ns));
   EXPECT_TRUE(parse_user_time("now-15m", 0, ns));
   EXPECT_FALSE(parse_user_time("yesterday", 0, ns));
 }

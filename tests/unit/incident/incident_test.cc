@@ -322,6 +322,9 @@ TEST(IncidentService, OptionsAreCheckedAndWorkingHoursAreChinaTimeOnWeekdays) {
   EXPECT_FALSE((*s)->add_duty({0, t, t + kMin, "李工", "", "call me", ""}).ok());
   EXPECT_FALSE((*s)->add_duty({0, t, t + kMin, "李工", "", "", "a@b>, c@d"}).ok());
   EXPECT_EQ((*s)->on_duty(t + kMin)->size(), 1u);
+  EXPECT_EQ((*s)->roster(t - kMin)->size(), 1u);  // from a time, open-ended
+  EXPECT_EQ((*s)->roster(t - kMin, t + kMin)->size(), 1u);
+  EXPECT_TRUE((*s)->roster(t - 2 * kMin, t - kMin)->empty());
   EXPECT_TRUE((*s)->on_duty(t - kMin)->empty());
   s->reset();
   fs::remove_all(dir);
