@@ -58,9 +58,7 @@ struct Reader {
 // Once, before any thread uses curl.
 [[maybe_unused]] const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 
-bool loopback_host(std::string_view host) {
-  return host == "localhost" || host.starts_with("127.") || host == "::1" || host == "[::1]";
-}
+bool loopback_host(std::string_view host) { return host == "localhost" || host.starts_with("127.") || host == "::1" || host == "[::1]"; }
 
 }  // namespace
 
@@ -77,8 +75,10 @@ Status post_json(const std::string& url, const std::string& body, const std::vec
   bool https = starts_with(url, "https://");
   if (!https) {
     std::string host = starts_with(url, "http://") ? where.substr(7) : "";
-    if (!host.empty() && host[0] == '[') host = host.substr(0, host.find(']') + 1);
-    else host = host.substr(0, host.find(':'));
+    if (!host.empty() && host[0] == '[')
+      host = host.substr(0, host.find(']') + 1);
+    else
+      host = host.substr(0, host.find(':'));
     if (host.empty() || !loopback_host(host))
       return Error{where + ": use https:// (http:// only to a loopback relay): notifications must not cross the network in clear"};
   }

@@ -100,6 +100,8 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
   if (!pending_mirror_.empty() && emit_) {
     std::vector<Event> batch;
     batch.swap(pending_mirror_);
+    // emit_ leaves the batch as it was when it refuses it (queue full).
+    // NOLINTBEGIN(bugprone-use-after-move)
     if (!emit_(std::move(batch))) {
       // Queue full: keep them for the next batch, up to a bound (the alerts are in SQLite).
       if (batch.size() > 10000) {
@@ -109,6 +111,7 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
         pending_mirror_.swap(batch);
       }
     }
+    // NOLINTEND(bugprone-use-after-move)
   }
 }
 

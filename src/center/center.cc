@@ -124,16 +124,11 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
   return c;
 }
 
-// The bastion, when bastion.listen is set: its record and rules, and the SSH server bound now
-// (so the console can show the port); it starts serving with the console, whose accounts it uses.
-Status Center::open_bastion() {
-  if (cfg_.bastion.listen.empty()) return {};
+std::function<void(Event&&)> Center::signed_emitter(const std::string& ns) {
   store::StoreWriter* wr = writer_.get();
   ingest::Pipeline* pl = pipeline_.get();
-  // Bastion facts are the center's own records: signed by the instance key, waiting for room
-  // in the queue rather than dropped (as the audit trail).
-  auto emit = [wr, pl, fp = wr->key().fingerprint()](Event&& ev) {
-    static const FieldId sig = FieldRegistry::intern("wardsec.bastion.signature"), key = FieldRegistry::intern("wardsec.bastion.key");
+  FieldId sig = FieldRegistry::intern(ns + ".signature"), key = FieldRegistry::intern(ns + ".key");
+  return [wr, pl, sig, key, fp = wr->key().fingerprint()](Event&& ev) {
     if (auto s = wr->key().sign(ev.raw)) {
       ev.set(sig, server::to_hex(*s));
       ev.set(key, fp);
@@ -142,7 +137,14 @@ Status Center::open_bastion() {
     v.push_back(std::move(ev));
     pl->submit_events(std::move(v), nullptr);
   };
-  auto svc = bastion::Service::open(cfg_.bastion, cfg_.data_dir, cfg_.store.key_dir, nullptr, emit);
+}
+
+// The bastion, when bastion.listen is set: its record and rules, and the SSH server bound now
+// (so the console can show the port); it starts serving with the console, whose accounts it uses.
+Status Center::open_bastion() {
+  if (cfg_.bastion.listen.empty()) return {};
+  // Bastion facts are the center's own records, signed (as the audit trail).
+  auto svc = bastion::Service::open(cfg_.bastion, cfg_.data_dir, cfg_.store.key_dir, nullptr, signed_emitter("wardsec.bastion"));
   if (!svc) return Error{svc.error()};
   bastion_ = std::move(*svc);
   auto ssh = bastion::SshServer::open(*bastion_);

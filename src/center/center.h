@@ -116,6 +116,10 @@ class Center {
   std::unique_ptr<incident::Service> incident_;
   Status open_bastion();
   Status open_incident();  // incident.cc
+  // Hands the center's own records (the bastion's facts, incident response's actions) to the
+  // store, signed by the instance key (fields <ns>.signature, <ns>.key), waiting for room in
+  // the queue rather than dropped.
+  std::function<void(Event&&)> signed_emitter(const std::string& ns);
   std::vector<std::thread> feeders_;
 };
 

@@ -9,7 +9,6 @@
 #include "core/datadir.h"
 #include "core/fields.h"
 #include "core/timeutil.h"
-#include "server/auth.h"
 
 namespace wardsec::center {
 
@@ -17,32 +16,24 @@ Status Center::open_incident() {
   auto svc = incident::Service::open(DataDir(cfg_.data_dir).incident_db(), cfg_.incident);
   if (!svc) return Error{svc.error()};
   incident_ = std::move(*svc);
-  store::StoreWriter* wr = writer_.get();
-  ingest::Pipeline* pl = pipeline_.get();
-  incident_->record = [wr, pl, fp = wr->key().fingerprint()](const std::string& action, int64_t id, const std::string& detail) {
-    static const FieldId sig = FieldRegistry::intern("wardsec.incident.signature"), key = FieldRegistry::intern("wardsec.incident.key"),
-                         inc = FieldRegistry::intern("wardsec.incident.id");
+  incident_->record = [emit = signed_emitter("wardsec.incident")](const std::string& action, int64_t id, const std::string& detail) {
+    static const FieldId inc = FieldRegistry::intern("wardsec.incident.id");
     int64_t now = now_ns();
     Event ev;
-    ev.raw = nlohmann::json{{"@timestamp", format_rfc3339(now)},
-                            {"event.dataset", "wardsec.incident"},
-                            {"event.action", action},
-                            {"incident.id", id},
-                            {"detail", detail}}
-                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    ev.raw = nlohmann::json{
+        {"@timestamp", format_rfc3339(now)},
+        {"event.dataset", "wardsec.incident"},
+        {"event.action", action},
+        {"incident.id", id},
+        {"detail",
+         detail}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     ev.ts = ev.received = now;
     ev.set(kEventDataset, "wardsec.incident");
     ev.set(kEventModule, "wardsec");
     ev.set(kEventAction, action);
     ev.set(inc, std::to_string(id));
     ev.set(kMessage, "wardsec " + action + " incident " + std::to_string(id) + (detail.empty() ? "" : ": " + detail));
-    if (auto s = wr->key().sign(ev.raw)) {
-      ev.set(sig, server::to_hex(*s));
-      ev.set(key, fp);
-    }
-    std::vector<Event> v;
-    v.push_back(std::move(ev));
-    pl->submit_events(std::move(v), nullptr);
+    emit(std::move(ev));
   };
   cfg_.detection.on_alert = [svc = incident_.get()](const alert::Alert& a) { svc->consider(a); };
   cfg_.http.incidents = incident_.get();

@@ -67,7 +67,7 @@ struct Args {
 void add_incident_commands(Cli& cli) {
   auto a = std::make_shared<Args>();
   auto* grp = cli.group("incident", "incident response (应急响应): incidents, grades, stages, reports");
-  auto with = [a](std::function<int(Store&)> f) {
+  auto with = [a](const std::function<int(Store&)>& f) {
     return [a, f](Config& cfg) {
       auto s = open_store(cfg);
       if (!s) return fail(s.error());
@@ -86,7 +86,8 @@ void add_incident_commands(Cli& cli) {
                          }));
   ls->add_option("--stage", a->stage, "open, or one of discovered, triage, containment, recovery, review, closed");
   ls->add_option("--grade", a->grade, "general, larger, major or special");
-  auto* sh = cli.command(grp, "show", "an incident with its timeline and obligations (JSON)", with([a](Store& s) { return show(s, a->id); }));
+  auto* sh =
+      cli.command(grp, "show", "an incident with its timeline and obligations (JSON)", with([a](Store& s) { return show(s, a->id); }));
   sh->add_option("id", a->id, "incident number")->required();
   auto* op = cli.command(grp, "open", "open an incident", with([a](Store& s) {
                            NewIncident n;
@@ -127,7 +128,8 @@ void add_incident_commands(Cli& cli) {
                            return show(s, a->id);
                          }));
   st->add_option("id", a->id, "incident number")->required();
-  st->add_option("stage", a->stage, "discovered, triage, containment, recovery, review or closed (or 发现 研判 处置 恢复 总结 关闭)")->required();
+  st->add_option("stage", a->stage, "discovered, triage, containment, recovery, review or closed (or 发现 研判 处置 恢复 总结 关闭)")
+      ->required();
   st->add_option("--reason", a->reason, "why (required to skip a stage or go back)");
   auto* nt = cli.command(grp, "note", "add a note to the timeline", with([a](Store& s) {
                            if (auto r = s.note(a->id, a->text, who()); !r) return fail(r.error());

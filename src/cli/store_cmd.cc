@@ -67,8 +67,9 @@ void add_store_commands(Cli& cli) {
   ver->add_option("--witness", v->witness, "a witness file (copied checkpoint lines) to compare against");
   ver->add_option("--pubkey", v->pubkey, "instance public key (PEM) kept outside the server");
   ver->add_option("--key-dir", v->key_dir, "key directory (default <data>.keys)");
-  ver->add_option("--evidence", v->evidence,
-                  "check an incident's evidence bundle folder instead (offline; with --pubkey, against that key rather than the bundle's own)");
+  ver->add_option(
+      "--evidence", v->evidence,
+      "check an incident's evidence bundle folder instead (offline; with --pubkey, against that key rather than the bundle's own)");
 
   struct RetentionArgs {
     int days = 180;

@@ -285,8 +285,9 @@ std::vector<std::string> Generator::ransomware(int64_t ts) {
     return "{\"@timestamp\":\"" + t + "\",\"Event\":{\"System\":{\"EventID\":" + std::to_string(id) +
            ",\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"his-app-01\"},\"EventData\":{" + data + "}}}";
   };
-  return {ev(1, "\"Image\":\"C:\\\\Windows\\\\System32\\\\vssadmin.exe\",\"CommandLine\":\"vssadmin.exe Delete Shadows /All /Quiet\","
-                "\"User\":\"HIS\\\\his_svc\""),
+  return {ev(1,
+             "\"Image\":\"C:\\\\Windows\\\\System32\\\\vssadmin.exe\",\"CommandLine\":\"vssadmin.exe Delete Shadows /All /Quiet\","
+             "\"User\":\"HIS\\\\his_svc\""),
           ev(11, "\"Image\":\"C:\\\\Users\\\\Public\\\\svchost.exe\",\"TargetFilename\":\"D:\\\\HIS\\\\data\\\\HOW_TO_DECRYPT.txt\""),
           ev(11, "\"Image\":\"C:\\\\Users\\\\Public\\\\svchost.exe\",\"TargetFilename\":\"D:\\\\HIS\\\\data\\\\his_main.mdf.locked\"")};
 }

@@ -59,7 +59,8 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
   f.limit = 1000;
   if (auto open = store_->list(f)) {
     for (const auto& inc : *open) {
-      bool kin = inc.source == source || (!rule.subcategory.empty() && inc.subcategory == rule.subcategory && starts_with(inc.source, "rule:"));
+      bool kin =
+          inc.source == source || (!rule.subcategory.empty() && inc.subcategory == rule.subcategory && starts_with(inc.source, "rule:"));
       if (!kin || store_->now() - inc.discovered > kJoinWindow) continue;
       auto links = store_->links(inc.id);
       bool same = false;
@@ -75,8 +76,8 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
   }
   NewIncident n;
   n.title = a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset);
-  n.description = fmt::format("由规则“{}”自动创建：告警 #{}（{}，{}）。\nOpened by the auto-open rule \"{}\" from alert #{}.\n{}", rule.name,
-                              a.id, a.rule_title, a.level, rule.name, a.id, a.summary);
+  n.description = fmt::format("由规则“{}”自动创建：告警 #{}（{}，{}）。\nOpened by the auto-open rule \"{}\" from alert #{}.\n{}",
+                              rule.name, a.id, a.rule_title, a.level, rule.name, a.id, a.summary);
   n.subcategory = rule.subcategory;
   n.grade = rule.grade;
   if (rule.grade != Grade::kUngraded)

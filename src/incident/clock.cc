@@ -55,7 +55,7 @@ int64_t add_workdays(int64_t from_ns, int days) {
   int64_t t = from_ns;
   while (days > 0) {
     t += kDay;
-    int64_t local_days = (t + kChina) / kDay;  // days since 1970-01-01 (a Thursday)
+    int64_t local_days = (t + kChina) / kDay;         // days since 1970-01-01 (a Thursday)
     int wd = static_cast<int>((local_days + 4) % 7);  // 0 Sunday .. 6 Saturday
     if (wd != 0 && wd != 6) --days;
   }

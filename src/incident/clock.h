@@ -23,8 +23,8 @@ struct Body {
   std::string name_zh, name_en;  // 属地省级网信部门 ...
   int minutes = 240;             // from discovery
   Grade min_grade = Grade::kLarger;
-  std::string basis;             // 《办法》第四条 / the hospital's rule
-  std::string contact;           // phone, mail or platform the report goes to
+  std::string basis;    // 《办法》第四条 / the hospital's rule
+  std::string contact;  // phone, mail or platform the report goes to
 };
 
 struct ReportingConfig {

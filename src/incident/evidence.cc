@@ -114,7 +114,8 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
     for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
   auto lk = store.links(id);
   if (!lk) return Error{lk.error()};
-  for (const auto& l : *lk) links.push_back({{"kind", l.kind}, {"ref", l.ref}, {"note", l.note}, {"who", l.who}, {"at", format_rfc3339(l.at)}});
+  for (const auto& l : *lk)
+    links.push_back({{"kind", l.kind}, {"ref", l.ref}, {"note", l.note}, {"who", l.who}, {"at", format_rfc3339(l.at)}});
   if (auto o = store.obligations(id))
     for (const auto& x : *o) obs.push_back(obligation_json(x, now));
   rec["timeline"] = tl;
@@ -161,7 +162,7 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
     for (const auto& h : hosts) {
       std::string v = quoted(h);
       q += (q.empty() ? "" : " OR ") + (looks_like_ip(h) ? "source.ip:" + v + " OR destination.ip:" + v + " OR host.ip:" + v
-                                                          : "host.name:" + v + " OR host.hostname:" + v);
+                                                         : "host.name:" + v + " OR host.hostname:" + v);
     }
     auto query = search::Query::parse(q);
     if (!query) return Error{"the evidence search: " + query.failure().message};
@@ -169,15 +170,18 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
     so.from = from;
     so.to = to;
     search::SearchStats stats;
-    auto st = search::run_search(in.data_dir, *query, so, [&](const Event& ev) {
-      if (out.events >= in.max_events) {
-        out.truncated = true;
-        return false;
-      }
-      events_text += search::event_to_json(ev) + "\n";
-      out.events++;
-      return true;
-    }, stats);
+    auto st = search::run_search(
+        in.data_dir, *query, so,
+        [&](const Event& ev) {
+          if (out.events >= in.max_events) {
+            out.truncated = true;
+            return false;
+          }
+          events_text += search::event_to_json(ev) + "\n";
+          out.events++;
+          return true;
+        },
+        stats);
     if (!st) return Error{"the evidence search: " + st.error()};
     for (const auto& d : stats.damaged) unreadable.push_back(d);
   }
@@ -216,16 +220,19 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
   std::string sums;
   for (const auto& f : files) sums += f["sha256"].get<std::string>() + "  " + f["path"].get<std::string>() + "\n";
   const std::string pem = in.key->public_pem();
-  for (auto [name, data] : {std::pair<const char*, std::string_view>{"manifest.json", mtext}, {"manifest.sig", *sig},
-                            {"public-key.pem", pem}, {"SHA256SUMS", sums}})
+  for (auto [name, data] : {std::pair<const char*, std::string_view>{"manifest.json", mtext},
+                            {"manifest.sig", *sig},
+                            {"public-key.pem", pem},
+                            {"SHA256SUMS", sums}})
     if (auto st = write_file(tmp / name, data); !st) return Error{st.error()};
   fs::rename(tmp, dir, ec);
   if (ec) return Error{"cannot finish " + dir.string() + ": " + ec.message()};
   out.dir = dir.string();
   out.files = files.size();
   out.manifest_sha256 = sha256_hex(mtext);
-  if (auto st = store.note(id, fmt::format("封存证据包 {}：{} 个事件、{} 条告警、{} 个会话录像，清单 SHA-256 {}", out.name, out.events, out.alerts,
-                                           out.recordings, out.manifest_sha256),
+  if (auto st = store.note(id,
+                           fmt::format("封存证据包 {}：{} 个事件、{} 条告警、{} 个会话录像，清单 SHA-256 {}", out.name, out.events,
+                                       out.alerts, out.recordings, out.manifest_sha256),
                            in.who, "evidence");
       !st)
     return Error{st.error()};
@@ -254,7 +261,8 @@ BundleCheck verify_bundle(const std::string& d, const std::string& trusted_pubke
     return c;
   }
   c.fingerprint = key->fingerprint();
-  if (!key->verify(*mtext, *sig)) c.problems.push_back("manifest.json: the signature does not verify (the manifest was changed, or signed by another key)");
+  if (!key->verify(*mtext, *sig))
+    c.problems.push_back("manifest.json: the signature does not verify (the manifest was changed, or signed by another key)");
   json m = json::parse(*mtext, nullptr, false);
   if (!m.is_object() || !m.contains("files") || !m["files"].is_array()) {
     c.problems.push_back("manifest.json: not a manifest");
@@ -278,8 +286,10 @@ BundleCheck verify_bundle(const std::string& d, const std::string& trusted_pubke
       c.problems.push_back(p + ": missing");
       continue;
     }
-    if (sha256_hex(*data) != f["sha256"]) c.problems.push_back(p + ": its SHA-256 differs from the manifest's (changed)");
-    else if (f.contains("bytes") && f["bytes"] != data->size()) c.problems.push_back(p + ": its size differs from the manifest's");
+    if (sha256_hex(*data) != f["sha256"])
+      c.problems.push_back(p + ": its SHA-256 differs from the manifest's (changed)");
+    else if (f.contains("bytes") && f["bytes"] != data->size())
+      c.problems.push_back(p + ": its size differs from the manifest's");
   }
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -316,7 +326,7 @@ Result<std::string> bundle_tar(const std::string& data_dir, const std::string& n
   auto header = [&](const std::string& path, size_t size, char type) -> Status {
     if (path.size() > 99) return Error{"a path in the bundle is too long for tar: " + path};
     char h[512] = {0};
-    std::memcpy(h, path.data(), path.size());
+    std::copy(path.begin(), path.end(), h);
     std::snprintf(h + 100, 8, "%07o", type == '5' ? 0700 : 0600);
     std::snprintf(h + 108, 8, "%07o", 0);
     std::snprintf(h + 116, 8, "%07o", 0);
@@ -324,8 +334,8 @@ Result<std::string> bundle_tar(const std::string& data_dir, const std::string& n
     std::snprintf(h + 136, 12, "%011llo", static_cast<unsigned long long>(std::time(nullptr)));
     std::memset(h + 148, ' ', 8);
     h[156] = type;
-    std::memcpy(h + 257, "ustar", 6);
-    std::memcpy(h + 263, "00", 2);
+    const char magic[] = {'u', 's', 't', 'a', 'r', '\0', '0', '0'};  // ustar, version 00
+    std::copy(std::begin(magic), std::end(magic), h + 257);
     unsigned sum = 0;
     for (unsigned char c : h) sum += c;
     std::snprintf(h + 148, 8, "%06o", sum);

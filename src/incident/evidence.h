@@ -23,12 +23,12 @@ class AlertStore;
 namespace wardsec::incident {
 
 struct SealInput {
-  std::string data_dir;            // the store and recordings/
-  int64_t from = 0, to = 0;        // the window (ns); 0: discovery - 1 h .. now
-  size_t max_events = 200000;      // per bundle; more is said in the manifest, never silently cut
+  std::string data_dir;                 // the store and recordings/
+  int64_t from = 0, to = 0;             // the window (ns); 0: discovery - 1 h .. now
+  size_t max_events = 200000;           // per bundle; more is said in the manifest, never silently cut
   std::vector<std::string> recordings;  // bastion recording file names (under recordings/)
   alert::AlertStore* alerts = nullptr;
-  const KeyPair* key = nullptr;    // the instance key (signs)
+  const KeyPair* key = nullptr;  // the instance key (signs)
   std::string who;
 };
 

@@ -91,7 +91,8 @@ Assessment assess(const Impact& im) {
       fmt::format("direct economic loss of {} yuan", im.loss_yuan));
   static const char* kThreat[] = {"", "", "较严重", "严重", "特别严重"};
   if (im.important_data >= Grade::kLarger)
-    add(im.important_data, fmt::format("重要数据泄露或被窃取，对国家安全和社会稳定构成{}威胁", kThreat[static_cast<int>(im.important_data)]),
+    add(im.important_data,
+        fmt::format("重要数据泄露或被窃取，对国家安全和社会稳定构成{}威胁", kThreat[static_cast<int>(im.important_data)]),
         "important data leaked or stolen");
   std::stable_sort(a.reasons.begin(), a.reasons.end(), [](const Reason& x, const Reason& y) { return x.grade > y.grade; });
   if (!a.reasons.empty()) {
@@ -102,9 +103,11 @@ Assessment assess(const Impact& im) {
   for (const auto& [name, level] : im.systems)
     add(Grade::kGeneral, fmt::format("影响等保{}级系统 {}", level, name), fmt::format("level-{} system {} affected", level, name));
   if (im.outage_minutes > 0)
-    add(Grade::kGeneral, fmt::format("业务中断{}分钟", im.outage_minutes), fmt::format("service interrupted for {} minutes", im.outage_minutes));
+    add(Grade::kGeneral, fmt::format("业务中断{}分钟", im.outage_minutes),
+        fmt::format("service interrupted for {} minutes", im.outage_minutes));
   if (im.patient_records > 0)
-    add(Grade::kGeneral, fmt::format("{}条患者信息暴露", im.patient_records), fmt::format("{} patient records exposed", im.patient_records));
+    add(Grade::kGeneral, fmt::format("{}条患者信息暴露", im.patient_records),
+        fmt::format("{} patient records exposed", im.patient_records));
   if (im.personal_info > 0 || im.people_affected > 0 || im.loss_yuan > 0 || im.cii_whole_minutes > 0 || im.cii_main_minutes > 0 ||
       im.important_data == Grade::kGeneral)
     add(Grade::kGeneral, "低于较大事件各项标准，对公众利益构成一定威胁", "below every threshold of a 较大 incident");

@@ -17,21 +17,21 @@
 namespace wardsec::incident {
 
 enum class Grade { kUngraded = 0, kGeneral = 1, kLarger = 2, kMajor = 3, kSpecial = 4 };
-const char* grade_name(Grade g);  // ungraded, general, larger, major, special
-const char* grade_zh(Grade g);    // 未定级, 一般, 较大, 重大, 特别重大
+const char* grade_name(Grade g);                       // ungraded, general, larger, major, special
+const char* grade_zh(Grade g);                         // 未定级, 一般, 较大, 重大, 特别重大
 std::optional<Grade> parse_grade(std::string_view s);  // the name, the Chinese name, or 0-4
 
 struct Impact {
-  bool cii = false;                // the affected network is critical information infrastructure
-  int64_t cii_whole_minutes = 0;   // CII out of operation as a whole
-  int64_t cii_main_minutes = 0;    // CII's main functions out of operation
-  int64_t people_affected = 0;     // people whose care, water, power, transport ... was affected
-  int64_t personal_info = 0;       // people whose personal information leaked
-  int64_t loss_yuan = 0;           // direct economic loss (元)
+  bool cii = false;                         // the affected network is critical information infrastructure
+  int64_t cii_whole_minutes = 0;            // CII out of operation as a whole
+  int64_t cii_main_minutes = 0;             // CII's main functions out of operation
+  int64_t people_affected = 0;              // people whose care, water, power, transport ... was affected
+  int64_t personal_info = 0;                // people whose personal information leaked
+  int64_t loss_yuan = 0;                    // direct economic loss (元)
   Grade important_data = Grade::kUngraded;  // important data leaked: the threat it poses, as the grade it meets
   // The hospital's own measures (not in the annex; they explain a 一般 grade):
-  int64_t outage_minutes = 0;      // how long the affected systems were down
-  int64_t patient_records = 0;     // patients' records exposed
+  int64_t outage_minutes = 0;                        // how long the affected systems were down
+  int64_t patient_records = 0;                       // patients' records exposed
   std::vector<std::pair<std::string, int>> systems;  // affected graded systems and their 等保 level
 };
 

@@ -8,9 +8,10 @@ namespace wardsec::incident {
 using json = nlohmann::json;
 
 json obligation_json(const Obligation& o, int64_t now) {
-  std::string state = o.withdrawn_at ? "withdrawn" : o.reported_at ? (o.reported_at > o.deadline ? "reported_late" : "reported")
-                                                   : now >= o.deadline ? "overdue"
-                                                                       : "pending";
+  std::string state = o.withdrawn_at      ? "withdrawn"
+                      : o.reported_at     ? (o.reported_at > o.deadline ? "reported_late" : "reported")
+                      : now >= o.deadline ? "overdue"
+                                          : "pending";
   return {{"id", o.id},
           {"kind", o.kind},
           {"body", o.body.id},

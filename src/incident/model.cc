@@ -117,9 +117,13 @@ Result<Impact> parse_impact(const std::string& text) {
     v = j[k].get<int64_t>();
     return {};
   };
-  for (auto [k, v] : {std::pair{"cii_whole_minutes", &im.cii_whole_minutes}, {"cii_main_minutes", &im.cii_main_minutes},
-                      {"people_affected", &im.people_affected}, {"personal_info", &im.personal_info}, {"loss_yuan", &im.loss_yuan},
-                      {"outage_minutes", &im.outage_minutes}, {"patient_records", &im.patient_records}})
+  for (auto [k, v] : {std::pair{"cii_whole_minutes", &im.cii_whole_minutes},
+                      {"cii_main_minutes", &im.cii_main_minutes},
+                      {"people_affected", &im.people_affected},
+                      {"personal_info", &im.personal_info},
+                      {"loss_yuan", &im.loss_yuan},
+                      {"outage_minutes", &im.outage_minutes},
+                      {"patient_records", &im.patient_records}})
     if (auto st = num(k, *v); !st) return Error{st.error()};
   if (j.contains("cii")) {
     if (!j["cii"].is_boolean()) return Error{"impact.cii: true or false"};
@@ -200,8 +204,8 @@ Status Store::touch(int64_t id) {
 Result<int64_t> Store::create(const NewIncident& n, const std::string& who) {
   std::lock_guard lk(mu_);
   if (n.title.empty()) return Error{"an incident needs a title"};
-  for (auto [what, v, max] : {std::tuple{"title", &n.title, size_t{500}}, {"description", &n.description, size_t{100000}},
-                              {"owner", &n.owner, size_t{200}}})
+  for (auto [what, v, max] :
+       {std::tuple{"title", &n.title, size_t{500}}, {"description", &n.description, size_t{100000}}, {"owner", &n.owner, size_t{200}}})
     if (auto st = check_text(what, *v, max); !st) return Error{st.error()};
   if (auto st = check_subcategory(n.subcategory); !st) return Error{st.error()};
   int64_t t = now();
@@ -219,7 +223,8 @@ Result<int64_t> Store::create(const NewIncident& n, const std::string& who) {
   Status st = ins.run();
   int64_t id = sqlite::last_insert_id(db_);
   if (st) st = entry(id, who, "opened", n.source + ": " + n.title);
-  if (st && g != Grade::kUngraded) st = entry(id, who, "grade", std::string(grade_zh(g)) + (n.grade == Grade::kUngraded ? "（按影响评定）" : ""));
+  if (st && g != Grade::kUngraded)
+    st = entry(id, who, "grade", std::string(grade_zh(g)) + (n.grade == Grade::kUngraded ? "（按影响评定）" : ""));
   for (const auto& l : n.links) {
     if (!st) break;
     sqlite::Stmt li(db_, "INSERT OR IGNORE INTO links(incident, kind, ref, note, who, at) VALUES(?,?,?,?,?,?)");
@@ -275,8 +280,10 @@ Status Store::edit(int64_t id, const Edit& e, const std::string& who) {
   auto inc = get(id);
   if (!inc) return Error{inc.error()};
   if (inc->stage == Stage::kClosed) return Error{"incident " + std::to_string(id) + " is closed; reopen it to change it"};
-  for (auto [what, v, max] : {std::tuple{"title", &e.title, size_t{500}}, {"description", &e.description, size_t{100000}},
-                              {"owner", &e.owner, size_t{200}}, {"summary", &e.summary, size_t{200000}}})
+  for (auto [what, v, max] : {std::tuple{"title", &e.title, size_t{500}},
+                              {"description", &e.description, size_t{100000}},
+                              {"owner", &e.owner, size_t{200}},
+                              {"summary", &e.summary, size_t{200000}}})
     if (*v)
       if (auto st = check_text(what, **v, max); !st) return st;
   if (e.title && e.title->empty()) return Error{"an incident needs a title"};
@@ -301,9 +308,14 @@ Status Store::edit(int64_t id, const Edit& e, const std::string& who) {
     for (const auto& [k, v] : *e.report) {
       bool known = false;
       for (const auto& rk : report_keys()) known = known || k == rk.key;
-      if (!known) st = Error{"report: no field \"" + k + "\" (the form's fields: contact, facility, place, harm, measures, ransom, trend, cause, next_steps, other, clues, rectification, lessons)"};
-      else if (auto c = check_text("report." + k, v, 20000); !c) st = c;
-      else merged[k] = v;
+      if (!known)
+        st = Error{"report: no field \"" + k +
+                   "\" (the form's fields: contact, facility, place, harm, measures, ransom, trend, cause, next_steps, other, clues, "
+                   "rectification, lessons)"};
+      else if (auto c = check_text("report." + k, v, 20000); !c)
+        st = c;
+      else
+        merged[k] = v;
     }
     if (st) {
       sqlite::Stmt u(db_, "UPDATE incidents SET report=? WHERE id=?");
@@ -366,7 +378,9 @@ Result<std::vector<TimelineEntry>> Store::timeline(int64_t id) {
   std::lock_guard lk(mu_);
   std::vector<TimelineEntry> out;
   auto st = sqlite::query(db_, "SELECT id, at, who, kind, text FROM timeline WHERE incident=? ORDER BY id", {std::to_string(id)},
-                          [&](const sqlite::Stmt& s) { out.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4)}); });
+                          [&](const sqlite::Stmt& s) {
+                            out.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4)});
+                          });
   if (!st) return Error{st.error()};
   return out;
 }
@@ -375,7 +389,9 @@ Result<std::vector<Link>> Store::links(int64_t id) {
   std::lock_guard lk(mu_);
   std::vector<Link> out;
   auto st = sqlite::query(db_, "SELECT kind, ref, note, who, at FROM links WHERE incident=? ORDER BY at, kind, ref", {std::to_string(id)},
-                          [&](const sqlite::Stmt& s) { out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4)}); });
+                          [&](const sqlite::Stmt& s) {
+                            out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4)});
+                          });
   if (!st) return Error{st.error()};
   return out;
 }

@@ -40,8 +40,8 @@ struct Incident {
   std::string grade_reason;           // the grader's words when the grade differs from `assessed`
   Impact impact;
   Stage stage = Stage::kDiscovered;
-  std::string owner, source;  // source: "manual", "alert:<id>", "rule:<id>", "plan:<id>"
-  std::string summary;        // the 总结: cause, measures, lessons
+  std::string owner, source;                                     // source: "manual", "alert:<id>", "rule:<id>", "plan:<id>"
+  std::string summary;                                           // the 总结: cause, measures, lessons
   int64_t discovered = 0, created = 0, updated = 0, closed = 0;  // ns
   std::string created_by;
   int64_t plan = 0;  // the emergency plan it started from (0: none)

@@ -50,8 +50,7 @@ Status Store::set_grade(int64_t id, Grade g, const std::string& reason, const st
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   sqlite::Stmt u(db_, "UPDATE incidents SET grade=?, grade_reason=?, updated=? WHERE id=?");
   Status st = u.bind(1, int64_t(g)).bind(2, reason).bind(3, now()).bind(4, id).run();
-  if (st)
-    st = entry(id, who, "grade", fmt::format("{} → {}{}", grade_zh(inc->grade), grade_zh(g), reason.empty() ? "" : "：" + reason));
+  if (st) st = entry(id, who, "grade", fmt::format("{} → {}{}", grade_zh(inc->grade), grade_zh(g), reason.empty() ? "" : "：" + reason));
   if (st) {
     inc->grade = g;
     st = sync_obligations(*inc, who);
@@ -90,7 +89,8 @@ Status Store::advance(int64_t id, Stage to, const std::string& reason, const std
   std::string text = fmt::format("{} → {}", stage_zh(from), stage_zh(to));
   if (step > 1) {
     text += "（跳过";
-    for (int s = static_cast<int>(from) + 1; s < static_cast<int>(to); ++s) text += std::string(s > static_cast<int>(from) + 1 ? "、" : "") + stage_zh(static_cast<Stage>(s));
+    for (int s = static_cast<int>(from) + 1; s < static_cast<int>(to); ++s)
+      text += std::string(s > static_cast<int>(from) + 1 ? "、" : "") + stage_zh(static_cast<Stage>(s));
     text += "）";
   } else if (step < 0) {
     text += "（退回）";
@@ -99,10 +99,11 @@ Status Store::advance(int64_t id, Stage to, const std::string& reason, const std
   if (st) st = entry(id, who, "stage", text);
   // The 总结报告 is due a number of working days after the handling ends (entering 总结).
   if (st && to == Stage::kReview && inc->grade >= Grade::kLarger) {
-    sqlite::Stmt ob(db_,
-                    "INSERT OR IGNORE INTO obligations(incident, kind, body, name_zh, name_en, basis, contact, minutes, min_grade, deadline) "
-                    "SELECT incident, 'summary', body, name_zh, name_en, basis, contact, minutes, min_grade, ? FROM obligations "
-                    "WHERE incident=? AND kind='initial' AND withdrawn_at=0");
+    sqlite::Stmt ob(
+        db_,
+        "INSERT OR IGNORE INTO obligations(incident, kind, body, name_zh, name_en, basis, contact, minutes, min_grade, deadline) "
+        "SELECT incident, 'summary', body, name_zh, name_en, basis, contact, minutes, min_grade, ? FROM obligations "
+        "WHERE incident=? AND kind='initial' AND withdrawn_at=0");
     st = ob.bind(1, add_workdays(t, cfg_.summary_workdays)).bind(2, id).run();
   }
   return finish(std::move(st));
@@ -185,29 +186,28 @@ Result<std::vector<Due>> Store::due() {
   std::lock_guard lk(mu_);
   int64_t t = now();
   std::vector<Due> out;
-  auto st = sqlite::query(
-      db_,
-      std::string("SELECT ") + kObCols +
-          ", (SELECT title FROM incidents WHERE id = o.incident), (SELECT grade FROM incidents WHERE id = o.incident) "
-          "FROM obligations o WHERE reported_at = 0 AND withdrawn_at = 0 AND missed_at = 0 ORDER BY deadline",
-      {}, [&](const sqlite::Stmt& s) {
-        Obligation o = row_obligation(s);
-        int n = static_cast<int>(cfg_.remind_at.size());
-        int64_t start = o.deadline - int64_t(o.body.minutes) * kMinute;
-        if (o.kind == "summary") start = o.deadline - int64_t(cfg_.summary_workdays) * 86400LL * 1000000000LL;
-        Due d{o, s.text(18), static_cast<Grade>(s.i64(19)), false, 0};
-        if (t >= o.deadline) {
-          d.missed = true;
-          d.stage = n + 2;
-        } else {
-          // The latest reminder now due that was not sent: fractions of the window, then the final one.
-          for (int i = 0; i < n; ++i)
-            if (t >= start + static_cast<int64_t>(cfg_.remind_at[i] * double(o.deadline - start))) d.stage = i + 1;
-          if (t >= o.deadline - int64_t(cfg_.final_minutes) * kMinute) d.stage = n + 1;
-          if (d.stage <= o.reminded) return;
-        }
-        out.push_back(std::move(d));
-      });
+  auto st = sqlite::query(db_,
+                          std::string("SELECT ") + kObCols +
+                              ", (SELECT title FROM incidents WHERE id = o.incident), (SELECT grade FROM incidents WHERE id = o.incident) "
+                              "FROM obligations o WHERE reported_at = 0 AND withdrawn_at = 0 AND missed_at = 0 ORDER BY deadline",
+                          {}, [&](const sqlite::Stmt& s) {
+                            Obligation o = row_obligation(s);
+                            int n = static_cast<int>(cfg_.remind_at.size());
+                            int64_t start = o.deadline - int64_t(o.body.minutes) * kMinute;
+                            if (o.kind == "summary") start = o.deadline - int64_t(cfg_.summary_workdays) * 86400LL * 1000000000LL;
+                            Due d{o, s.text(18), static_cast<Grade>(s.i64(19)), false, 0};
+                            if (t >= o.deadline) {
+                              d.missed = true;
+                              d.stage = n + 2;
+                            } else {
+                              // The latest reminder now due that was not sent: fractions of the window, then the final one.
+                              for (int i = 0; i < n; ++i)
+                                if (t >= start + static_cast<int64_t>(cfg_.remind_at[i] * double(o.deadline - start))) d.stage = i + 1;
+                              if (t >= o.deadline - int64_t(cfg_.final_minutes) * kMinute) d.stage = n + 1;
+                              if (d.stage <= o.reminded) return;
+                            }
+                            out.push_back(std::move(d));
+                          });
   if (!st) return Error{st.error()};
   return out;
 }
@@ -229,8 +229,8 @@ Status Store::mark(const Due& d) {
     st = u.bind(1, int64_t(d.stage)).bind(2, o.id).bind(3, int64_t(d.stage)).run();
     if (st && sqlite::changes(db_) > 0) {
       int64_t left = (o.deadline - now()) / kMinute;
-      st = entry(o.incident, "wardsec", "reminder", fmt::format("提醒：距{}报告{}时限还有 {} 分钟", o.kind == "summary" ? "总结" : "",
-                                                                o.body.name_zh, left));
+      st = entry(o.incident, "wardsec", "reminder",
+                 fmt::format("提醒：距{}报告{}时限还有 {} 分钟", o.kind == "summary" ? "总结" : "", o.body.name_zh, left));
     }
   }
   return finish(std::move(st));

@@ -40,8 +40,10 @@ struct Reader {
     get(n, key, s, where);
     if (s.empty() || !err) return;
     auto p = parse_grade(s);
-    if (!p) err = Error{file + ": '" + where + "." + key + "': a grade (general, larger, major, special), not \"" + s + "\""};
-    else g = *p;
+    if (!p)
+      err = Error{file + ": '" + where + "." + key + "': a grade (general, larger, major, special), not \"" + s + "\""};
+    else
+      g = *p;
   }
   template <class F>
   void list(const YAML::Node& n, const char* key, const std::string& where, F each) {
@@ -169,8 +171,8 @@ Status check(const Options& o) {
   }
   int h1, m1, h2, m2;
   char dash;
-  if (std::sscanf(o.working_hours.c_str(), "%d:%d%c%d:%d", &h1, &m1, &dash, &h2, &m2) != 5 || dash != '-' || h1 < 0 || h1 > 23 ||
-      h2 < 0 || h2 > 24 || m1 < 0 || m1 > 59 || m2 < 0 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
+  if (std::sscanf(o.working_hours.c_str(), "%d:%d%c%d:%d", &h1, &m1, &dash, &h2, &m2) != 5 || dash != '-' || h1 < 0 || h1 > 23 || h2 < 0 ||
+      h2 > 24 || m1 < 0 || m1 > 59 || m2 < 0 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
     return Error{"incident.working_hours: \"HH:MM-HH:MM\" (China time), not \"" + o.working_hours + "\""};
   if (o.retries < 0 || o.retries > 10 || o.retry_delay_ms < 0 || o.tick_seconds < 1)
     return Error{"incident: retries 0-10, retry_delay_ms 0 or more, tick_seconds 1 or more"};

@@ -28,8 +28,10 @@ std::string china_time(int64_t ns) { return local_time(ns, 8 * 3600).substr(0, 1
 std::string url_encode(std::string_view s) {
   std::string o;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') o += static_cast<char>(c);
-    else o += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      o += static_cast<char>(c);
+    else
+      o += fmt::format("%{:02X}", c);
   }
   return o;
 }
@@ -132,8 +134,8 @@ std::string Service::message(const Due& d) const {
         "【逾期】{}事件 #{}「{}」（{}）未在 {} 前向{}提交{}（{}）。请立即报告，并记录报告方式。\n"
         "[OVERDUE] Incident #{} ({}): the {} to {} was due at {} (China time) and is not recorded as made.{}",
         opt_.organization.empty() ? "" : opt_.organization + "：", o.incident, d.incident_title, grade_zh(d.grade), china_time(o.deadline),
-        o.body.name_zh, what, o.body.basis, o.incident, grade_name(d.grade), what_en, o.body.name_en.empty() ? o.body.name_zh : o.body.name_en,
-        china_time(o.deadline), link);
+        o.body.name_zh, what, o.body.basis, o.incident, grade_name(d.grade), what_en,
+        o.body.name_en.empty() ? o.body.name_zh : o.body.name_en, china_time(o.deadline), link);
   return fmt::format(
       "【应急响应提醒】{}事件 #{}「{}」（{}）须在 {} 前向{}提交{}（{}），剩余 {} 分钟。{}\n"
       "[Reminder] Incident #{} ({}): the {} to {} is due at {} (China time), {} minutes left.{}",
@@ -227,8 +229,14 @@ void Service::send(int64_t incident, Grade g, const std::string& what, const std
     if (!st && record) record("incident_delivery_failed", incident, id + " " + what + ": " + st.error());
     if (!st) spdlog::error("incident {}: {} on channel {} failed after {} attempts: {}", incident, what, id, attempts, st.error());
     sqlite::Stmt ins(db_, "INSERT INTO deliveries(incident, at, channel, what, ok, attempts, error) VALUES(?,?,?,?,?,?,?)");
-    if (auto s = ins.bind(1, incident).bind(2, t).bind(3, id).bind(4, what).bind(5, int64_t(st.ok())).bind(6, int64_t(attempts))
-                     .bind(7, st ? std::string() : st.error()).run();
+    if (auto s = ins.bind(1, incident)
+                     .bind(2, t)
+                     .bind(3, id)
+                     .bind(4, what)
+                     .bind(5, int64_t(st.ok()))
+                     .bind(6, int64_t(attempts))
+                     .bind(7, st ? std::string() : st.error())
+                     .run();
         !s)
       spdlog::error("incident {}: recording a delivery: {}", incident, s.error());
   }
@@ -262,11 +270,11 @@ void Service::opened(int64_t id) {
   if (obs)
     for (const auto& o : *obs)
       if (!o.withdrawn_at) clock += fmt::format("\n须在 {} 前报告{}（{}）", china_time(o.deadline), o.body.name_zh, o.body.basis);
-  std::string text = fmt::format("【新事件】{}事件 #{}「{}」（{}，{}），发现于 {}，负责人：{}。{}\n[New incident] #{} ({}): {}{}",
-                                 opt_.organization.empty() ? "" : opt_.organization + "：", id, inc->title, grade_zh(inc->grade),
-                                 stage_zh(inc->stage), china_time(inc->discovered), inc->owner.empty() ? "未指定" : inc->owner, clock, id,
-                                 grade_name(inc->grade), inc->title,
-                                 opt_.console_url.empty() ? "" : "\n" + opt_.console_url + "/#/incidents/" + std::to_string(id));
+  std::string text =
+      fmt::format("【新事件】{}事件 #{}「{}」（{}，{}），发现于 {}，负责人：{}。{}\n[New incident] #{} ({}): {}{}",
+                  opt_.organization.empty() ? "" : opt_.organization + "：", id, inc->title, grade_zh(inc->grade), stage_zh(inc->stage),
+                  china_time(inc->discovered), inc->owner.empty() ? "未指定" : inc->owner, clock, id, grade_name(inc->grade), inc->title,
+                  opt_.console_url.empty() ? "" : "\n" + opt_.console_url + "/#/incidents/" + std::to_string(id));
   send(id, inc->grade, "opened", fmt::format("[wardsec 新事件 New incident] #{} {} {}", id, grade_zh(inc->grade), inc->title), text);
 }
 
@@ -319,11 +327,11 @@ Result<std::vector<RosterEntry>> Service::on_duty(int64_t at) {
 
 Result<std::vector<Delivery>> Service::deliveries(int64_t incident) {
   std::vector<Delivery> out;
-  auto st = sqlite::query(db_, "SELECT id, incident, at, channel, what, ok, attempts, error FROM deliveries WHERE incident=? ORDER BY id",
-                          {std::to_string(incident)}, [&](const sqlite::Stmt& s) {
-                            out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4), s.i64(5) != 0, static_cast<int>(s.i64(6)),
-                                           s.text(7)});
-                          });
+  auto st = sqlite::query(
+      db_, "SELECT id, incident, at, channel, what, ok, attempts, error FROM deliveries WHERE incident=? ORDER BY id",
+      {std::to_string(incident)}, [&](const sqlite::Stmt& s) {
+        out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4), s.i64(5) != 0, static_cast<int>(s.i64(6)), s.text(7)});
+      });
   if (!st) return Error{st.error()};
   return out;
 }

@@ -29,10 +29,10 @@ namespace wardsec::incident {
 
 struct Channel {
   std::string id;
-  std::string kind;  // mail, wecom, dingtalk, webhook
-  std::string url;   // wecom, dingtalk, webhook
-  std::string secret;               // dingtalk: the robot's signing secret (SEC...); webhook: the HMAC key
-  std::vector<std::string> to;      // mail: recipients (the on-duty person's mail is added)
+  std::string kind;             // mail, wecom, dingtalk, webhook
+  std::string url;              // wecom, dingtalk, webhook
+  std::string secret;           // dingtalk: the robot's signing secret (SEC...); webhook: the HMAC key
+  std::vector<std::string> to;  // mail: recipients (the on-duty person's mail is added)
 };
 
 struct PolicyRule {
@@ -70,7 +70,7 @@ struct Options {
   int retries = 2;            // after the first attempt
   int retry_delay_ms = 1000;  // doubled at each retry
   int tick_seconds = 15;
-  std::string console_url;    // links in messages
+  std::string console_url;  // links in messages
 };
 
 // Reads the `incident:` section; `alerts_mail` and the alerts' CA/timeout are the defaults.

@@ -31,5 +31,4 @@ struct Book {
   }
 };
 
-
 }  // namespace wardsec::report::detail

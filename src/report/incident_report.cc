@@ -40,16 +40,19 @@ std::string impact_text(const json& im, const Words& L) {
   std::string o;
   auto num = [&](const char* k) { return im.contains(k) && im[k].is_number() ? im[k].get<int64_t>() : 0; };
   if (im.value("cii", false)) o += L("涉及关键信息基础设施；", "critical information infrastructure; ");
-  if (auto v = num("cii_whole_minutes")) o += L("整体中断运行 ", "out of operation as a whole ") + std::to_string(v) + L(" 分钟；", " min; ");
+  if (auto v = num("cii_whole_minutes"))
+    o += L("整体中断运行 ", "out of operation as a whole ") + std::to_string(v) + L(" 分钟；", " min; ");
   if (auto v = num("cii_main_minutes")) o += L("主要功能中断 ", "main functions out ") + std::to_string(v) + L(" 分钟；", " min; ");
   if (auto v = num("outage_minutes")) o += L("业务中断 ", "service interrupted ") + std::to_string(v) + L(" 分钟；", " min; ");
   if (auto v = num("people_affected")) o += L("影响 ", "") + std::to_string(v) + L(" 人就医等；", " people affected; ");
-  if (auto v = num("personal_info")) o += L("泄露个人信息 ", "personal information of ") + std::to_string(v) + L(" 人；", " people leaked; ");
+  if (auto v = num("personal_info"))
+    o += L("泄露个人信息 ", "personal information of ") + std::to_string(v) + L(" 人；", " people leaked; ");
   if (auto v = num("patient_records")) o += L("患者信息暴露 ", "") + std::to_string(v) + L(" 条；", " patient records exposed; ");
   if (auto v = num("loss_yuan")) o += L("直接经济损失 ", "direct loss ") + std::to_string(v) + L(" 元；", " yuan; ");
   if (im.contains("systems"))
     for (const auto& sys : im["systems"])
-      o += L("受影响系统：", "system: ") + s(sys, "name") + L("（等保", " (level ") + std::to_string(sys.value("level", 0)) + L("级）；", "); ");
+      o += L("受影响系统：", "system: ") + s(sys, "name") + L("（等保", " (level ") + std::to_string(sys.value("level", 0)) +
+           L("级）；", "); ");
   return o;
 }
 
@@ -85,7 +88,8 @@ std::vector<std::pair<std::string, std::string>> rows(const json& inc, const std
     if (std::string(k.key) == "facility" && v.empty()) v = s(inc, "description");
     r.emplace_back(L(k.zh, k.en), v);
   }
-  if (kind == "summary") r.emplace_back(L("总结（原因、处置措施、整改、教训）", "Summary (cause, measures, rectification, lessons)"), s(inc, "summary"));
+  if (kind == "summary")
+    r.emplace_back(L("总结（原因、处置措施、整改、教训）", "Summary (cause, measures, rectification, lessons)"), s(inc, "summary"));
   // To whom, by when, and whether it was made.
   std::string obs;
   if (inc.contains("obligations"))
@@ -98,7 +102,8 @@ std::vector<std::pair<std::string, std::string>> rows(const json& inc, const std
                                           : L("已于 ", "made ") + when(s(o, "reported_at"), tz) + L(" 通过", " by ") + s(o, "channel") +
                                                 (s(o, "state") == "reported_late" ? L("（迟报）", " (late)") : ""));
     }
-  r.emplace_back(L("报告对象及时限", "Reported to, and deadlines"), obs.empty() ? L("未达到须报告的级别（较大及以上）", "below the grade that must be reported (较大 and above)") : obs);
+  r.emplace_back(L("报告对象及时限", "Reported to, and deadlines"),
+                 obs.empty() ? L("未达到须报告的级别（较大及以上）", "below the grade that must be reported (较大 and above)") : obs);
   return r;
 }
 
@@ -124,11 +129,13 @@ Result<std::string> incident_form_html(const json& inc, const std::string& kind,
     body += "<h2>" + L("处置经过", "What was done") + "</h2><table><tr><th>" + L("时间", "Time") + "</th><th>" + L("人员", "Who") +
             "</th><th>" + L("记录", "Record") + "</th></tr>";
     for (const auto& e : inc["timeline"])
-      body += "<tr><td>" + when(s(e, "at"), tz_sec) + "</td><td>" + escape_html(s(e, "who")) + "</td><td>" + cell_html(s(e, "text")) + "</td></tr>";
+      body += "<tr><td>" + when(s(e, "at"), tz_sec) + "</td><td>" + escape_html(s(e, "who")) + "</td><td>" + cell_html(s(e, "text")) +
+              "</td></tr>";
     body += "</table>";
   }
-  body += "<p style=\"margin-top:28pt\">" + L("单位负责人（签字）：__________　　报告人：__________　　联系电话：__________　　（单位盖章）",
-                                            "Head of organization (signature): __________   Reported by: __________   Phone: __________   (seal)") +
+  body += "<p style=\"margin-top:28pt\">" +
+          L("单位负责人（签字）：__________　　报告人：__________　　联系电话：__________　　（单位盖章）",
+            "Head of organization (signature): __________   Reported by: __________   Phone: __________   (seal)") +
           "</p>";
   return month_document(L, title_of(kind, L), body);
 }
@@ -205,8 +212,10 @@ Result<std::string> incident_quarter_html(incident::Store& store, const std::str
     if (auto obs = store.obligations(i.id))
       for (const auto& o : *obs) {
         if (o.withdrawn_at) continue;
-        if (o.reported_at) (o.reported_at <= o.deadline ? on_time : late)++;
-        else if (now >= o.deadline) ++open_overdue;
+        if (o.reported_at)
+          (o.reported_at <= o.deadline ? on_time : late)++;
+        else if (now >= o.deadline)
+          ++open_overdue;
       }
   }
   auto table = [&](const std::string& head, const std::map<std::string, int>& m) {
@@ -214,20 +223,23 @@ Result<std::string> incident_quarter_html(incident::Store& store, const std::str
     for (const auto& [k, v] : m) t += "<tr><td>" + escape_html(k) + "</td><td>" + std::to_string(v) + "</td></tr>";
     return t + "</table>";
   };
-  std::string title = std::to_string(year) + L("年第", " Q") + std::to_string(quarter) + L("季度网络安全事件汇总", " cybersecurity incident summary");
+  std::string title =
+      std::to_string(year) + L("年第", " Q") + std::to_string(quarter) + L("季度网络安全事件汇总", " cybersecurity incident summary");
   std::string body = "<h1>" + escape_html(title) + "</h1><p class=\"muted\">" + escape_html(org) + "　" +
                      local_time(from, tz_sec).substr(0, 10) + " — " + local_time(to - 1, tz_sec).substr(0, 10) + "</p>";
   body += "<p>" + L("本季度发现事件 ", "Incidents discovered: ") + std::to_string(all.size()) + L(" 起，已关闭 ", "; closed: ") +
-          std::to_string(closed) + L(" 起", "") + (closed ? L("，平均处置时长 ", "; mean time to close ") + fixed(close_hours / closed, 1) + L(" 小时", " h") : "") +
+          std::to_string(closed) + L(" 起", "") +
+          (closed ? L("，平均处置时长 ", "; mean time to close ") + fixed(close_hours / closed, 1) + L(" 小时", " h") : "") +
           L("。报告义务：按时 ", ". Reports: on time ") + std::to_string(on_time) + L(" 项，迟报 ", ", late ") + std::to_string(late) +
           L(" 项，逾期未报 ", ", overdue and not made ") + std::to_string(open_overdue) + L(" 项。", ".") + "</p>";
   body += table(L("事件级别", "Grade"), by_grade) + table(L("事件类别（GB/T 20986-2023）", "Category (GB/T 20986-2023)"), by_cat) +
           table(L("处置阶段", "Stage"), by_stage);
-  body += "<h2>" + L("事件清单", "Incidents") + "</h2><table><tr><th>#</th><th>" + L("发现时间", "Discovered") + "</th><th>" + L("事件", "Incident") +
-          "</th><th>" + L("级别", "Grade") + "</th><th>" + L("阶段", "Stage") + "</th><th>" + L("负责人", "Owner") + "</th></tr>";
+  body += "<h2>" + L("事件清单", "Incidents") + "</h2><table><tr><th>#</th><th>" + L("发现时间", "Discovered") + "</th><th>" +
+          L("事件", "Incident") + "</th><th>" + L("级别", "Grade") + "</th><th>" + L("阶段", "Stage") + "</th><th>" + L("负责人", "Owner") +
+          "</th></tr>";
   for (const auto& i : all)
-    body += "<tr><td>" + std::to_string(i.id) + "</td><td>" + local_time(i.discovered, tz_sec).substr(0, 16) + "</td><td>" + escape_html(i.title) +
-            "</td><td>" + (L.en ? incident::grade_name(i.grade) : incident::grade_zh(i.grade)) + "</td><td>" +
+    body += "<tr><td>" + std::to_string(i.id) + "</td><td>" + local_time(i.discovered, tz_sec).substr(0, 16) + "</td><td>" +
+            escape_html(i.title) + "</td><td>" + (L.en ? incident::grade_name(i.grade) : incident::grade_zh(i.grade)) + "</td><td>" +
             (L.en ? incident::stage_name(i.stage) : incident::stage_zh(i.stage)) + "</td><td>" + escape_html(i.owner) + "</td></tr>";
   body += "</table>";
   return month_document(L, title, body);

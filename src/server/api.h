@@ -46,6 +46,8 @@ class Api {
 inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 inline Response ok(const nlohmann::json& j, int status = 200) { return {status, dump(j)}; }
 inline Response fail(int status, const std::string& msg) { return {status, error_json(msg)}; }
+// The route's first {id} as a positive number.
+std::optional<int64_t> id_param(const Request& r);
 // The commonest values of a terms count: [{"value": v, "count": n}, ...], most first.
 nlohmann::json top_json(const search::Terms& t, size_t n, const char* key = "value");
 inline std::string str(const nlohmann::json& j, const char* k) {

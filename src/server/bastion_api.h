@@ -9,20 +9,11 @@
 
 namespace wardsec::server::bastion_api {
 
+using server::id_param;
+
 inline bastion::Service* svc(Api& api) { return api.opt.bastion; }
 
 inline Response off() { return fail(404, "堡垒机未启用 / the bastion is off (bastion.listen)"); }
-
-// The route's first {id} as a positive number.
-inline std::optional<int64_t> id_param(const Request& r) {
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(r.params.at(0), &used);
-    if (used == r.params[0].size() && v > 0) return v;
-  } catch (...) {
-  }
-  return std::nullopt;
-}
 
 // A JSON array of strings (other members are skipped).
 inline std::vector<std::string> strings(const nlohmann::json& j, const char* k) {

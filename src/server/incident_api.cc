@@ -15,16 +15,6 @@ namespace incident_api {
 using json = nlohmann::json;
 using namespace wardsec::incident;
 
-std::optional<int64_t> id_param(const Request& r) {
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(r.params.at(0), &used);
-    if (used == r.params[0].size() && v > 0) return v;
-  } catch (...) {
-  }
-  return std::nullopt;
-}
-
 std::optional<json> body_object(const Request& r) {
   json j = json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
   if (!j.is_object()) return std::nullopt;
@@ -72,8 +62,10 @@ Response list(Api& api, Request& r) {
     if (obs)
       for (const auto& o : *obs) {
         if (o.reported_at || o.withdrawn_at) continue;
-        if (now >= o.deadline) ++overdue;
-        else if (next.is_null()) next = incident::obligation_json(o, now);
+        if (now >= o.deadline)
+          ++overdue;
+        else if (next.is_null())
+          next = incident::obligation_json(o, now);
       }
     j["overdue"] = overdue;
     if (!next.is_null()) j["next_deadline"] = next;
@@ -143,12 +135,18 @@ Response read(Api& api, Request& r) {
   if (auto t = st.timeline(*id))
     for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
   if (auto l = st.links(*id))
-    for (const auto& x : *l) links.push_back({{"kind", x.kind}, {"ref", x.ref}, {"note", x.note}, {"who", x.who}, {"at", format_rfc3339(x.at)}});
+    for (const auto& x : *l)
+      links.push_back({{"kind", x.kind}, {"ref", x.ref}, {"note", x.note}, {"who", x.who}, {"at", format_rfc3339(x.at)}});
   if (auto o = st.obligations(*id))
     for (const auto& x : *o) obs.push_back(incident::obligation_json(x, now));
   if (auto d = svc(api)->deliveries(*id))
     for (const auto& x : *d)
-      dels.push_back({{"at", format_rfc3339(x.at)}, {"channel", x.channel}, {"what", x.what}, {"ok", x.ok}, {"attempts", x.attempts}, {"error", x.error}});
+      dels.push_back({{"at", format_rfc3339(x.at)},
+                      {"channel", x.channel},
+                      {"what", x.what},
+                      {"ok", x.ok},
+                      {"attempts", x.attempts},
+                      {"error", x.error}});
   j["timeline"] = tl;
   j["links"] = links;
   j["obligations"] = obs;
@@ -163,7 +161,10 @@ Response edit(Api& api, Request& r) {
   auto b = body_object(r);
   if (!b) return fail(400, "the body must be a JSON object");
   Store::Edit e;
-  for (auto [k, f] : {std::pair{"title", &e.title}, {"description", &e.description}, {"owner", &e.owner}, {"subcategory", &e.subcategory},
+  for (auto [k, f] : {std::pair{"title", &e.title},
+                      {"description", &e.description},
+                      {"owner", &e.owner},
+                      {"subcategory", &e.subcategory},
                       {"summary", &e.summary}}) {
     if (!b->contains(k)) continue;
     if (!(*b)[k].is_string()) return fail(400, std::string(k) + ": a string");
@@ -248,7 +249,8 @@ Response reported(Api& api, Request& r) {
   auto id = id_param(r);
   auto b = body_object(r);
   int64_t ob = 0;
-  if (!id || !b || r.params.size() < 2 || !parse_i64(r.params[1], ob)) return fail(400, "POST {channel, reference} to /api/v1/incidents/{id}/reports/{obligation}");
+  if (!id || !b || r.params.size() < 2 || !parse_i64(r.params[1], ob))
+    return fail(400, "POST {channel, reference} to /api/v1/incidents/{id}/reports/{obligation}");
   auto st = svc(api)->store().reported(*id, ob, str(*b, "channel"), str(*b, "reference"), r.who.user);
   api.audit(r, r.who.user, "incident_reported", st.ok(), std::to_string(*id), "obligation " + r.params[1] + (st ? "" : ": " + st.error()));
   if (!st) return fail(400, st.error());
@@ -260,21 +262,28 @@ Response reported(Api& api, Request& r) {
 void add_incident_routes(std::vector<Route>& t, Api* api) {
   using P = Perm;
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
-  t.insert(t.end(), {
-                        {"GET", "/api/v1/incidents/taxonomy", P::kIncidentsRead, false, h(taxonomy), "GB/T 20986-2023 categories, grades and stages"},
-                        {"GET", "/api/v1/incidents", P::kIncidentsRead, false, h(list), "incidents (?stage=open|<stage>&grade=&q=) with their clock"},
-                        {"POST", "/api/v1/incidents", P::kIncidentsWrite, false, h(create), "open an incident (by hand or from alerts)"},
-                    });
+  t.insert(
+      t.end(),
+      {
+          {"GET", "/api/v1/incidents/taxonomy", P::kIncidentsRead, false, h(taxonomy), "GB/T 20986-2023 categories, grades and stages"},
+          {"GET", "/api/v1/incidents", P::kIncidentsRead, false, h(list), "incidents (?stage=open|<stage>&grade=&q=) with their clock"},
+          {"POST", "/api/v1/incidents", P::kIncidentsWrite, false, h(create), "open an incident (by hand or from alerts)"},
+      });
   add_incident_routes2(t, api);  // before /{id}: its fixed paths (roster, policy, summary) come first
-  t.insert(t.end(), {
-                        {"GET", "/api/v1/incidents/{id}", P::kIncidentsRead, false, h(read), "an incident with timeline, links, obligations, deliveries"},
-                        {"PATCH", "/api/v1/incidents/{id}", P::kIncidentsWrite, false, h(edit), "edit title, description, owner, category, impact, summary"},
-                        {"POST", "/api/v1/incidents/{id}/grade", P::kIncidentsWrite, false, h(grade), "set the grade (lower than assessed needs a reason)"},
-                        {"POST", "/api/v1/incidents/{id}/stage", P::kIncidentsWrite, false, h(stage), "move the stage (skipping or going back needs a reason)"},
-                        {"POST", "/api/v1/incidents/{id}/notes", P::kIncidentsWrite, false, h(note), "add a note to the timeline"},
-                        {"POST", "/api/v1/incidents/{id}/links", P::kIncidentsWrite, false, h(link), "link an alert, event, asset, recording or finding"},
-                        {"POST", "/api/v1/incidents/{id}/reports/{obligation}", P::kIncidentsWrite, false, h(reported), "record a report as made"},
-                    });
+  t.insert(
+      t.end(),
+      {
+          {"GET", "/api/v1/incidents/{id}", P::kIncidentsRead, false, h(read), "an incident with timeline, links, obligations, deliveries"},
+          {"PATCH", "/api/v1/incidents/{id}", P::kIncidentsWrite, false, h(edit),
+           "edit title, description, owner, category, impact, summary"},
+          {"POST", "/api/v1/incidents/{id}/grade", P::kIncidentsWrite, false, h(grade),
+           "set the grade (lower than assessed needs a reason)"},
+          {"POST", "/api/v1/incidents/{id}/stage", P::kIncidentsWrite, false, h(stage),
+           "move the stage (skipping or going back needs a reason)"},
+          {"POST", "/api/v1/incidents/{id}/notes", P::kIncidentsWrite, false, h(note), "add a note to the timeline"},
+          {"POST", "/api/v1/incidents/{id}/links", P::kIncidentsWrite, false, h(link), "link an alert, event, asset, recording or finding"},
+          {"POST", "/api/v1/incidents/{id}/reports/{obligation}", P::kIncidentsWrite, false, h(reported), "record a report as made"},
+      });
 }
 
 }  // namespace wardsec::server

@@ -11,8 +11,7 @@ namespace wardsec::server::incident_api {
 inline incident::Service* svc(Api& api) { return api.opt.incidents; }
 inline Response off() { return fail(404, "应急响应未启用 / incident response is not running"); }
 
-// The route's first {id} as a positive number.
-std::optional<int64_t> id_param(const Request& r);
+using server::id_param;
 // The body as a JSON object (nullopt: not one).
 std::optional<nlohmann::json> body_object(const Request& r);
 

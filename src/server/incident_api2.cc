@@ -16,8 +16,13 @@ using json = nlohmann::json;
 using namespace wardsec::incident;
 
 json duty_json(const RosterEntry& e) {
-  return {{"id", e.id}, {"starts", format_rfc3339(e.starts)}, {"ends", format_rfc3339(e.ends)}, {"name", e.name},
-          {"role", e.role}, {"phone", e.phone}, {"mail", e.mail}};
+  return {{"id", e.id},
+          {"starts", format_rfc3339(e.starts)},
+          {"ends", format_rfc3339(e.ends)},
+          {"name", e.name},
+          {"role", e.role},
+          {"phone", e.phone},
+          {"mail", e.mail}};
 }
 
 Response roster(Api& api, Request& r) {
@@ -63,24 +68,39 @@ Response policy(Api& api, Request&) {
   const Options& o = svc(api)->options();
   json channels = json::array(), rules = json::array(), bodies = json::array(), auto_open = json::array();
   for (const auto& c : o.channels)
-    channels.push_back({{"id", c.id}, {"kind", c.kind}, {"target", c.kind == "mail" ? json(c.to) : json(alert::url_origin(c.url))},
+    channels.push_back({{"id", c.id},
+                        {"kind", c.kind},
+                        {"target", c.kind == "mail" ? json(c.to) : json(alert::url_origin(c.url))},
                         {"signed", !c.secret.empty()}});
   for (const auto& p : o.policy) rules.push_back({{"min_grade", grade_name(p.min_grade)}, {"channels", p.channels}, {"hours", p.hours}});
-  for (int g = 2; g <= 4; ++g)
+  // Whom each grade is reported to (一般 only when the hospital added a body for it).
+  for (int g = 1; g <= 4; ++g)
     for (const auto& b : bodies_for(o.reporting, Grade(g)))
-      bodies.push_back({{"grade", grade_name(Grade(g))}, {"id", b.id}, {"name_zh", b.name_zh}, {"name_en", b.name_en}, {"minutes", b.minutes},
-                        {"basis", b.basis}, {"contact", b.contact}});
-  for (const auto& b : o.reporting.bodies)
-    if (b.min_grade == Grade::kGeneral)
-      bodies.push_back({{"grade", "general"}, {"id", b.id}, {"name_zh", b.name_zh}, {"name_en", b.name_en}, {"minutes", b.minutes},
-                        {"basis", b.basis}, {"contact", b.contact}});
+      bodies.push_back({{"grade", grade_name(Grade(g))},
+                        {"id", b.id},
+                        {"name_zh", b.name_zh},
+                        {"name_en", b.name_en},
+                        {"minutes", b.minutes},
+                        {"basis", b.basis},
+                        {"contact", b.contact}});
   for (const auto& a : o.auto_open)
-    auto_open.push_back({{"name", a.name}, {"min_level", a.min_level}, {"system_level", a.system_level}, {"rule", a.rule},
-                         {"subcategory", a.subcategory}, {"grade", grade_name(a.grade)}});
-  return ok({{"operator_type", o.reporting.operator_type}, {"organization", o.organization}, {"channels", channels}, {"policy", rules},
-             {"bodies", bodies}, {"auto_open", auto_open}, {"working_hours", o.working_hours},
-             {"summary_workdays", o.reporting.summary_workdays}, {"remind_at", o.reporting.remind_at},
-             {"final_minutes", o.reporting.final_minutes}, {"mail_server", alert::url_origin(o.mail.server)}});
+    auto_open.push_back({{"name", a.name},
+                         {"min_level", a.min_level},
+                         {"system_level", a.system_level},
+                         {"rule", a.rule},
+                         {"subcategory", a.subcategory},
+                         {"grade", grade_name(a.grade)}});
+  return ok({{"operator_type", o.reporting.operator_type},
+             {"organization", o.organization},
+             {"channels", channels},
+             {"policy", rules},
+             {"bodies", bodies},
+             {"auto_open", auto_open},
+             {"working_hours", o.working_hours},
+             {"summary_workdays", o.reporting.summary_workdays},
+             {"remind_at", o.reporting.remind_at},
+             {"final_minutes", o.reporting.final_minutes},
+             {"mail_server", alert::url_origin(o.mail.server)}});
 }
 
 // Seals a bundle: the window from the body (default: an hour before discovery until now), the
@@ -123,8 +143,14 @@ Response evidence_seal(Api& api, Request& r) {
   api.audit(r, r.who.user, "incident_evidence_seal", s.ok(), std::to_string(*id),
             s ? s->name + " manifest sha256 " + s->manifest_sha256 : s.error());
   if (!s) return fail(400, s.error());
-  return ok({{"name", s->name}, {"files", s->files}, {"events", s->events}, {"alerts", s->alerts}, {"recordings", s->recordings},
-             {"truncated", s->truncated}, {"manifest_sha256", s->manifest_sha256}, {"key_fingerprint", api.opt.audit_key->fingerprint()}},
+  return ok({{"name", s->name},
+             {"files", s->files},
+             {"events", s->events},
+             {"alerts", s->alerts},
+             {"recordings", s->recordings},
+             {"truncated", s->truncated},
+             {"manifest_sha256", s->manifest_sha256},
+             {"key_fingerprint", api.opt.audit_key->fingerprint()}},
             201);
 }
 
@@ -217,17 +243,23 @@ Response quarter(Api& api, Request& r) {
 void add_incident_routes2(std::vector<Route>& t, Api* api) {
   using P = Perm;
   auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
-  t.insert(t.end(), {
-                        {"GET", "/api/v1/incidents/roster", P::kIncidentsRead, false, h(roster), "the on-call roster (值班表) and who is on duty now"},
-                        {"POST", "/api/v1/incidents/roster", P::kIncidentsWrite, false, h(duty_add), "add a duty to the roster"},
-                        {"DELETE", "/api/v1/incidents/roster/{id}", P::kIncidentsWrite, false, h(duty_remove), "remove a duty"},
-                        {"GET", "/api/v1/incidents/policy", P::kIncidentsRead, false, h(policy), "the reporting bodies, channels and notification policy (configuration)"},
-                        {"GET", "/api/v1/incidents/summary", P::kIncidentsRead, false, h(quarter), "the quarterly incident summary (html or pdf)"},
-                        {"GET", "/api/v1/incidents/{id}/form", P::kIncidentsRead, false, h(form), "the report form: initial, followup or summary; html, pdf or xlsx"},
-                        {"POST", "/api/v1/incidents/{id}/evidence", P::kIncidentsWrite, false, h(evidence_seal), "seal an evidence bundle (signed manifest)"},
-                        {"GET", "/api/v1/incidents/{id}/evidence", P::kIncidentsRead, false, h(evidence_list), "the incident's evidence bundles, each checked"},
-                        {"GET", "/api/v1/incidents/{id}/evidence/{name}", P::kIncidentsRead, false, h(evidence_download), "a bundle as a tar archive"},
-                    });
+  t.insert(
+      t.end(),
+      {
+          {"GET", "/api/v1/incidents/roster", P::kIncidentsRead, false, h(roster), "the on-call roster (值班表) and who is on duty now"},
+          {"POST", "/api/v1/incidents/roster", P::kIncidentsWrite, false, h(duty_add), "add a duty to the roster"},
+          {"DELETE", "/api/v1/incidents/roster/{id}", P::kIncidentsWrite, false, h(duty_remove), "remove a duty"},
+          {"GET", "/api/v1/incidents/policy", P::kIncidentsRead, false, h(policy),
+           "the reporting bodies, channels and notification policy (configuration)"},
+          {"GET", "/api/v1/incidents/summary", P::kIncidentsRead, false, h(quarter), "the quarterly incident summary (html or pdf)"},
+          {"GET", "/api/v1/incidents/{id}/form", P::kIncidentsRead, false, h(form),
+           "the report form: initial, followup or summary; html, pdf or xlsx"},
+          {"POST", "/api/v1/incidents/{id}/evidence", P::kIncidentsWrite, false, h(evidence_seal),
+           "seal an evidence bundle (signed manifest)"},
+          {"GET", "/api/v1/incidents/{id}/evidence", P::kIncidentsRead, false, h(evidence_list),
+           "the incident's evidence bundles, each checked"},
+          {"GET", "/api/v1/incidents/{id}/evidence/{name}", P::kIncidentsRead, false, h(evidence_download), "a bundle as a tar archive"},
+      });
 }
 
 }  // namespace wardsec::server::incident_api

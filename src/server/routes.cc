@@ -60,6 +60,16 @@ bool Api::authentic(const Event& ev) const {
   return ev.get(kEventDataset) == kAuditDataset && audit_signature(opt.audit_key, ev) == AuditSignature::kValid;
 }
 
+std::optional<int64_t> id_param(const Request& r) {
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(r.params.at(0), &used);
+    if (used == r.params[0].size() && v > 0) return v;
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
 void Api::audit(const Request& r, const std::string& user, const std::string& action, bool ok_, const std::string& target,
                 const std::string& detail) {
   static const FieldId kind = FieldRegistry::intern("event.kind"), roles = FieldRegistry::intern("user.roles"),

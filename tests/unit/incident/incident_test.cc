@@ -283,8 +283,9 @@ TEST(IncidentService, RobotMessagesHaveTheShapesWeComAndDingTalkAcceptAndDingTal
   EXPECT_NE(d["text"]["content"].get<std::string>().find("@13800000001"), std::string::npos);
   // The signature DingTalk documents: base64(HMAC-SHA256(secret, timestamp "\n" secret)), URL-encoded
   // (the value Python's hmac/base64/quote_plus give for the same input).
-  EXPECT_EQ(Service::dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECtest", 1700000000000),
-            "https://oapi.dingtalk.com/robot/send?access_token=t&timestamp=1700000000000&sign=aZLLrriXgn05YbwaGR7knYsLeJADjr9NwLaNNKpxh4g%3D");
+  EXPECT_EQ(
+      Service::dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECtest", 1700000000000),
+      "https://oapi.dingtalk.com/robot/send?access_token=t&timestamp=1700000000000&sign=aZLLrriXgn05YbwaGR7knYsLeJADjr9NwLaNNKpxh4g%3D");
   EXPECT_EQ(Service::dingtalk_url("https://x/robot", "", 1), "https://x/robot");
 }
 
