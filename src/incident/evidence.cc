@@ -263,33 +263,24 @@ BundleCheck verify_bundle(const std::string& d, const std::string& trusted_pubke
   c.fingerprint = key->fingerprint();
   if (!key->verify(*mtext, *sig))
     c.problems.push_back("manifest.json: the signature does not verify (the manifest was changed, or signed by another key)");
-  json m = json::parse(*mtext, nullptr, false);
-  if (!m.is_object() || !m.contains("files") || !m["files"].is_array()) {
-    c.problems.push_back("manifest.json: not a manifest");
+  auto files = parse_manifest(*mtext);
+  if (!files) {
+    c.problems.push_back(files.error());
     return c;
   }
   std::set<std::string> listed{"manifest.json", "manifest.sig", "public-key.pem", "SHA256SUMS"};
-  for (const auto& f : m["files"]) {
-    if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256")) {
-      c.problems.push_back("manifest.json: a file entry without path and sha256");
-      continue;
-    }
-    std::string p = f["path"].get<std::string>();
-    if (p.find("..") != std::string::npos || (!p.empty() && p[0] == '/')) {
-      c.problems.push_back(p + ": a path outside the bundle");
-      continue;
-    }
-    listed.insert(p);
+  for (const auto& f : *files) {
+    listed.insert(f.path);
     c.files++;
-    auto data = read_file(dir / p);
+    auto data = read_file(dir / f.path);
     if (!data) {
-      c.problems.push_back(p + ": missing");
+      c.problems.push_back(f.path + ": missing");
       continue;
     }
-    if (sha256_hex(*data) != f["sha256"])
-      c.problems.push_back(p + ": its SHA-256 differs from the manifest's (changed)");
-    else if (f.contains("bytes") && f["bytes"] != data->size())
-      c.problems.push_back(p + ": its size differs from the manifest's");
+    if (sha256_hex(*data) != f.sha256)
+      c.problems.push_back(f.path + ": its SHA-256 differs from the manifest's (changed)");
+    else if (f.bytes >= 0 && static_cast<size_t>(f.bytes) != data->size())
+      c.problems.push_back(f.path + ": its size differs from the manifest's");
   }
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {

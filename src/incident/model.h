@@ -21,6 +21,7 @@
 #include "core/result.h"
 #include "incident/clock.h"
 #include "incident/grading.h"
+#include "incident/input.h"
 
 struct sqlite3;
 
@@ -156,7 +157,5 @@ class Store {
   Clock now_;
 };
 
-std::string impact_json(const Impact& im);
-Result<Impact> parse_impact(const std::string& json_text);
 
 }  // namespace wardsec::incident

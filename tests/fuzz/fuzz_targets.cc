@@ -28,6 +28,7 @@
 #include "bastion/sftp_filter.h"
 #include "bastion/shell_words.h"
 #include "bastion/term_reader.h"
+#include "incident/input.h"
 #include "web/decode.h"
 #include "web/stream.h"
 #include "web/inspect.h"
@@ -402,6 +403,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& g : rd->gaps())
       if (g.from >= g.to || g.to > sizeof hb + size) __builtin_trap();
   }
+#elif defined(WARDSEC_FUZZ_TARGET_incident_input)
+  // Incident response's outside input: an impact (API bodies) and a bundle's manifest. Never
+  // throws; an accepted impact survives its own JSON unchanged; an accepted manifest lists only
+  // paths inside the bundle.
+  if (auto im = incident::parse_impact(std::string(in))) {
+    auto again = incident::parse_impact(incident::impact_json(*im));
+    if (!again || incident::impact_json(*again) != incident::impact_json(*im)) std::abort();
+  }
+  if (auto files = incident::parse_manifest(in))
+    for (const auto& f : *files)
+      if (f.path.empty() || f.path[0] == '/' || f.path.find("..") != std::string::npos) std::abort();
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif
