@@ -85,7 +85,9 @@ std::vector<std::pair<std::string, std::string>> rows(const json& inc, const std
       v = v.empty() ? im : v + (im.empty() ? "" : "\n" + im);
     }
     if (std::string(k.key) == "ransom" && v.empty() && s(inc, "subcategory") != "MPRANS") continue;
-    if (std::string(k.key) == "facility" && v.empty()) v = s(inc, "description");
+    if (std::string(k.key) == "facility" && v.empty() && inc.contains("impact") && inc["impact"].contains("systems"))
+      for (const auto& sys : inc["impact"]["systems"])
+        v += (v.empty() ? "" : "；") + s(sys, "name") + L("（等保", " (level ") + std::to_string(sys.value("level", 0)) + L("级）", ")");
     r.emplace_back(L(k.zh, k.en), v);
   }
   if (kind == "summary")

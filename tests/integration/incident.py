@@ -16,6 +16,7 @@ import io
 import json
 import os
 import socket
+import subprocess
 import tarfile
 import threading
 import time
@@ -156,6 +157,12 @@ incident:
                 html = html.decode() if isinstance(html, bytes) else str(html)
                 r.check(code == 200 and "网络安全事件报告表" in html and "勒索软件事件" in html and "MPRANS" in html and "重大" in html
                         and "示范市第一人民医院" in html and "2 BTC" in html, "the first report form (HTML) carries unit, category, grade and answers")
+                if os.environ.get("WARDSEC_REPORT_SHOTS"):  # a render for docs/reports/
+                    with open(os.path.join(t, "form.html"), "w") as f:
+                        f.write(html)
+                    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1500",
+                                    f"--screenshot={os.path.join(os.environ['WARDSEC_REPORT_SHOTS'], 'incident-form-zh-1.png')}",
+                                    "file://" + os.path.join(t, "form.html")], capture_output=True, timeout=120)
                 code, pdf = sec.get(f"/api/v1/incidents/{iid}/form?kind=initial&format=pdf")
                 r.check(code == 200 and bytes(pdf)[:4] == b"%PDF", f"the form as PDF ({code})")
                 code, xlsx = sec.get(f"/api/v1/incidents/{iid}/form?kind=initial&format=xlsx")
