@@ -84,11 +84,18 @@ void Service::start() {
     std::unique_lock lk(mu_);
     auto next_tick = std::chrono::steady_clock::now();
     while (!stop_) {
-      while (!pending_.empty()) {
-        auto [a, rule] = std::move(pending_.front());
-        pending_.pop_front();
-        lk.unlock();
-        open_for(a, *rule);
+      while (!pending_.empty() || !announce_.empty()) {
+        if (!pending_.empty()) {
+          auto [a, rule] = std::move(pending_.front());
+          pending_.pop_front();
+          lk.unlock();
+          open_for(a, *rule);
+        } else {
+          int64_t id = announce_.front();
+          announce_.pop_front();
+          lk.unlock();
+          announce(id);
+        }
         lk.lock();
       }
       if (std::chrono::steady_clock::now() >= next_tick) {
@@ -97,7 +104,7 @@ void Service::start() {
         lk.lock();
         next_tick = std::chrono::steady_clock::now() + std::chrono::seconds(opt_.tick_seconds);
       }
-      cv_.wait_until(lk, next_tick, [&] { return stop_ || !pending_.empty(); });
+      cv_.wait_until(lk, next_tick, [&] { return stop_ || !pending_.empty() || !announce_.empty(); });
     }
   });
 }
@@ -263,6 +270,18 @@ void Service::tick() {
 }
 
 void Service::opened(int64_t id) {
+  {
+    std::lock_guard lk(mu_);
+    if (announce_.size() >= 1000) {
+      spdlog::error("incident {}: the opening is not announced: {} announcements are waiting", id, announce_.size());
+      return;
+    }
+    announce_.push_back(id);
+  }
+  cv_.notify_all();
+}
+
+void Service::announce(int64_t id) {
   auto inc = store_->get(id);
   if (!inc) return;
   auto obs = store_->obligations(id);

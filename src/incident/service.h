@@ -103,7 +103,8 @@ class Service {
   // One pass of the clock: sends what is due and records it. The thread calls it every
   // tick_seconds; tests call it directly with an injected clock.
   void tick();
-  // Tells the policy's channels that an incident was opened (at its grade).
+  // Tells the policy's channels that an incident was opened (at its grade): queued for the
+  // service's thread (never sent on the caller's, which may be the console's I/O thread).
   void opened(int64_t id);
 
   // An alert just raised (the detection thread): when an auto_open rule matches it is queued
@@ -139,9 +140,11 @@ class Service {
   Status send_one(const Channel& c, const std::string& subject, const std::string& text, const std::vector<RosterEntry>& duty,
                   const std::string& tag);
   void open_for(const alert::Alert& a, const AutoOpen& rule);
+  void announce(int64_t id);  // the opening's message, on the service's thread
   Options opt_;
   std::unique_ptr<Store> store_;
   std::deque<std::pair<alert::Alert, const AutoOpen*>> pending_;  // guarded by mu_
+  std::deque<int64_t> announce_;                                  // guarded by mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
