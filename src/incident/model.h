@@ -157,5 +157,4 @@ class Store {
   Clock now_;
 };
 
-
 }  // namespace wardsec::incident
