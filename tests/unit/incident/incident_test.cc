@@ -389,5 +389,34 @@ TEST(IncidentEvidence, ASealedBundleVerifiesOfflineAndAnyChangeIsNamed) {
   EXPECT_FALSE(verify_bundle(s2->dir, db.dir + "/other/instance.pub").ok);
 }
 
+TEST(IncidentService, AutoOpenRulesMatchByLevelSystemLevelAndRule) {
+  Options o;  // the defaults
+  std::string dir = (fs::temp_directory_path() / ("wardsec-incident-auto-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  auto s = Service::open(dir + "/incident.db", o);
+  ASSERT_TRUE(s.ok()) << s.error();
+  alert::Alert a;
+  a.rule_id = "6cd1e4c6-7682-5a9e-a2a6-e325f35c6398";  // shadow copies deleted
+  a.level = "critical";
+  const AutoOpen* r = (*s)->matches(a);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->subcategory, "MPRANS");
+  EXPECT_EQ(r->grade, Grade::kMajor);
+  a.level = "medium";  // below the rule's level
+  EXPECT_EQ((*s)->matches(a), nullptr);
+  a.rule_id = "some-other-rule";
+  a.level = "critical";
+  a.system = "his 医院信息系统 L3";
+  r = (*s)->matches(a);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->name, "critical-on-level3");
+  a.system = "oa 办公自动化 L2";  // below level 3
+  EXPECT_EQ((*s)->matches(a), nullptr);
+  a.system = "";  // no graded system known
+  EXPECT_EQ((*s)->matches(a), nullptr);
+  s->reset();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace wardsec::incident
