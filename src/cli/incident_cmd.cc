@@ -44,17 +44,9 @@ int print(const json& j) {
 }
 
 int show(Store& s, int64_t id) {
-  auto inc = s.get(id);
-  if (!inc) return fail(inc.error());
-  json j = incident_json(*inc, s.now());
-  json tl = json::array(), obs = json::array();
-  if (auto t = s.timeline(id))
-    for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
-  if (auto o = s.obligations(id))
-    for (const auto& x : *o) obs.push_back(obligation_json(x, s.now()));
-  j["timeline"] = tl;
-  j["obligations"] = obs;
-  return print(j);
+  auto rec = record_json(s, id);
+  if (!rec) return fail(rec.error());
+  return print(*rec);
 }
 
 struct Args {
@@ -145,16 +137,8 @@ void add_incident_commands(Cli& cli) {
   rp->add_option("obligation", a->obligation, "the obligation's number (wardsec incident show)")->required();
   rp->add_option("--channel", a->channel, "how: 电话, 网上报送平台, 书面 ...")->required();
   rp->add_option("--reference", a->reference, "the receiver's reference number");
-  cli.command(grp, "taxonomy", "the GB/T 20986-2023 categories and subcategory codes (JSON)", [](Config&) {
-    json out = json::array();
-    for (const auto& c : categories()) {
-      json subs = json::array();
-      for (const auto& s : subcategories())
-        if (s.category == c.code) subs.push_back({{"code", s.code}, {"zh", s.zh}, {"en", s.en}});
-      out.push_back({{"code", c.code}, {"zh", c.zh}, {"en", c.en}, {"subcategories", subs}});
-    }
-    return print(out);
-  });
+  cli.command(grp, "taxonomy", "the GB/T 20986-2023 categories and subcategory codes (JSON)",
+              [](Config&) { return print(categories_json()); });
 }
 
 }  // namespace wardsec::cli

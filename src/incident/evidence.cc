@@ -108,20 +108,11 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
     return {};
   };
   // The incident record.
-  json rec = incident_json(*inc, now);
-  json tl = json::array(), links = json::array(), obs = json::array();
-  if (auto t = store.timeline(id))
-    for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
+  auto rec = record_json(store, id);
+  if (!rec) return Error{rec.error()};
   auto lk = store.links(id);
   if (!lk) return Error{lk.error()};
-  for (const auto& l : *lk)
-    links.push_back({{"kind", l.kind}, {"ref", l.ref}, {"note", l.note}, {"who", l.who}, {"at", format_rfc3339(l.at)}});
-  if (auto o = store.obligations(id))
-    for (const auto& x : *o) obs.push_back(obligation_json(x, now));
-  rec["timeline"] = tl;
-  rec["links"] = links;
-  rec["obligations"] = obs;
-  if (auto st = add("incident.json", rec.dump(2, ' ', false, json::error_handler_t::replace)); !st) return Error{st.error()};
+  if (auto st = add("incident.json", rec->dump(2, ' ', false, json::error_handler_t::replace)); !st) return Error{st.error()};
   // The linked alerts, and the stored events they point at.
   std::string alerts_text, events_text;
   std::set<uint64_t> refs;

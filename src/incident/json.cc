@@ -65,4 +65,37 @@ json incident_json(const Incident& i, int64_t now) {
           {"elapsed_seconds", ((i.closed ? i.closed : now) - i.discovered) / 1000000000}};
 }
 
+Result<json> record_json(Store& store, int64_t id) {
+  auto inc = store.get(id);
+  if (!inc) return Error{inc.error()};
+  int64_t now = store.now();
+  json j = incident_json(*inc, now);
+  json tl = json::array(), links = json::array(), obs = json::array();
+  auto t = store.timeline(id);
+  if (!t) return Error{t.error()};
+  for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
+  auto l = store.links(id);
+  if (!l) return Error{l.error()};
+  for (const auto& x : *l)
+    links.push_back({{"kind", x.kind}, {"ref", x.ref}, {"note", x.note}, {"who", x.who}, {"at", format_rfc3339(x.at)}});
+  auto o = store.obligations(id);
+  if (!o) return Error{o.error()};
+  for (const auto& x : *o) obs.push_back(obligation_json(x, now));
+  j["timeline"] = tl;
+  j["links"] = links;
+  j["obligations"] = obs;
+  return j;
+}
+
+json categories_json() {
+  json cats = json::array();
+  for (const auto& c : categories()) {
+    json subs = json::array();
+    for (const auto& s : subcategories())
+      if (s.category == c.code) subs.push_back({{"code", s.code}, {"zh", s.zh}, {"en", s.en}});
+    cats.push_back({{"code", c.code}, {"zh", c.zh}, {"en", c.en}, {"subcategories", subs}});
+  }
+  return cats;
+}
+
 }  // namespace wardsec::incident

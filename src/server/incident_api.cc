@@ -30,17 +30,10 @@ using namespace incident_api;
 using namespace wardsec::incident;
 
 Response taxonomy(Api&, Request&) {
-  json cats = json::array();
-  for (const auto& c : categories()) {
-    json subs = json::array();
-    for (const auto& s : subcategories())
-      if (s.category == c.code) subs.push_back({{"code", s.code}, {"zh", s.zh}, {"en", s.en}});
-    cats.push_back({{"code", c.code}, {"zh", c.zh}, {"en", c.en}, {"subcategories", subs}});
-  }
   json grades = json::array(), stages = json::array();
   for (int g = 1; g <= 4; ++g) grades.push_back({{"name", grade_name(Grade(g))}, {"zh", grade_zh(Grade(g))}});
   for (int s = 0; s <= 5; ++s) stages.push_back({{"name", stage_name(incident::Stage(s))}, {"zh", stage_zh(incident::Stage(s))}});
-  return ok({{"categories", cats}, {"grades", grades}, {"stages", stages}, {"standard", "GB/T 20986-2023"}});
+  return ok({{"categories", incident::categories_json()}, {"grades", grades}, {"stages", stages}, {"standard", "GB/T 20986-2023"}});
 }
 
 Response list(Api& api, Request& r) {
@@ -126,19 +119,9 @@ Response read(Api& api, Request& r) {
   if (!svc(api)) return off();
   auto id = id_param(r);
   if (!id) return fail(404, "no such incident");
-  auto& st = svc(api)->store();
-  auto inc = st.get(*id);
-  if (!inc) return fail(404, inc.error());
-  int64_t now = st.now();
-  json j = incident::incident_json(*inc, now);
-  json tl = json::array(), links = json::array(), obs = json::array(), dels = json::array();
-  if (auto t = st.timeline(*id))
-    for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
-  if (auto l = st.links(*id))
-    for (const auto& x : *l)
-      links.push_back({{"kind", x.kind}, {"ref", x.ref}, {"note", x.note}, {"who", x.who}, {"at", format_rfc3339(x.at)}});
-  if (auto o = st.obligations(*id))
-    for (const auto& x : *o) obs.push_back(incident::obligation_json(x, now));
+  auto rec = incident::record_json(svc(api)->store(), *id);
+  if (!rec) return fail(404, rec.error());
+  json j = std::move(*rec), dels = json::array();
   if (auto d = svc(api)->deliveries(*id))
     for (const auto& x : *d)
       dels.push_back({{"at", format_rfc3339(x.at)},
@@ -147,9 +130,6 @@ Response read(Api& api, Request& r) {
                       {"ok", x.ok},
                       {"attempts", x.attempts},
                       {"error", x.error}});
-  j["timeline"] = tl;
-  j["links"] = links;
-  j["obligations"] = obs;
   j["deliveries"] = dels;
   return ok(j);
 }

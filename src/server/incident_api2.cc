@@ -176,21 +176,6 @@ Response evidence_download(Api& api, Request& r) {
   return {200, std::move(*tar), "application/x-tar", {{"Content-Disposition", "attachment; filename=\"" + r.params[1] + ".tar\""}}};
 }
 
-// The incident with what its report form shows (timeline, obligations).
-Result<json> full_record(incident::Store& st, int64_t id) {
-  auto inc = st.get(id);
-  if (!inc) return Error{inc.error()};
-  json j = incident::incident_json(*inc, st.now());
-  json tl = json::array(), obs = json::array();
-  if (auto t = st.timeline(id))
-    for (const auto& e : *t) tl.push_back({{"at", format_rfc3339(e.at)}, {"who", e.who}, {"kind", e.kind}, {"text", e.text}});
-  if (auto o = st.obligations(id))
-    for (const auto& x : *o) obs.push_back(incident::obligation_json(x, st.now()));
-  j["timeline"] = tl;
-  j["obligations"] = obs;
-  return j;
-}
-
 // GET /api/v1/incidents/{id}/form?kind=initial|followup|summary&format=html|pdf|xlsx&lang=
 Response form(Api& api, Request& r) {
   if (!svc(api)) return off();
@@ -200,7 +185,7 @@ Response form(Api& api, Request& r) {
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (kind != "initial" && kind != "followup" && kind != "summary") return fail(400, "kind must be initial, followup or summary");
   if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
-  auto rec = full_record(svc(api)->store(), *id);
+  auto rec = incident::record_json(svc(api)->store(), *id);
   if (!rec) return fail(404, rec.error());
   const std::string& org = svc(api)->options().organization.empty() ? api.opt.organization : svc(api)->options().organization;
   std::string file = "incident-" + std::to_string(*id) + "-" + kind + "." + fmt;

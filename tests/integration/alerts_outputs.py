@@ -12,19 +12,14 @@ import os
 import hashlib
 import hmac
 import socket
-import ssl
-import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from aiosmtpd.controller import Controller
-
-from harness import Server, TempDir, args, cli, free_port, run, search_json, wait_for
-from receivers import Sink, make_cert
+from harness import Server, TempDir, args, cli, run, search_json, wait_for
+from receivers import Receivers
 from rsyslog import Rsyslog
 
 
@@ -62,15 +57,9 @@ def body(r):
     a = args()
     w = a.wardsec
     with TempDir() as t:
-        crt, tls_ctx = make_cert(t)
-        hook = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
-        hook.socket = tls_ctx.wrap_socket(hook.socket, server_side=True)
-        threading.Thread(target=hook.serve_forever, daemon=True).start()
-        sink = Sink()
-        smtp_port = free_port()
         # The mail server offers STARTTLS and refuses mail without it.
-        smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port, tls_context=tls_ctx, require_starttls=True)
-        smtp.start()
+        rec = Receivers(t, Hook)
+        crt, hook, sink, smtp_port = rec.crt, rec.https, rec.sink, rec.smtp_port
         out = os.path.join(t, "soc.log")
         rs = Rsyslog(os.path.join(t, "rsyslog"),
                      f'template(name="raw" type="string" string="%rawmsg%\\n")\n'
@@ -242,8 +231,7 @@ alerts:
             r.check("webhook output failed after 2 attempts" in log and "500" in log, "the failure is logged with the receiver's answer")
         finally:
             rs.stop()
-            smtp.stop()
-            hook.shutdown()
+            rec.stop()
 
 
 run("alerts_outputs", body)

@@ -20,7 +20,7 @@ import urllib.parse
 
 import pexpect
 
-from harness import NEW_PASSWORDS, _SECRETS, Server, TempDir, args, free_port, run, totp, wait_for, ws_first_message
+from harness import NEW_PASSWORDS, _SECRETS, Server, TempDir, args, free_port, render_png, run, totp, wait_for, ws_first_message
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
@@ -454,11 +454,7 @@ def run_all(r, srv, t, tport, bport, target_key):
     code, pdf = auditadmin.call("GET", f"/api/v1/bastion/report?{q}&format=pdf")
     r.check(code == 200 and isinstance(pdf, bytes) and pdf[:5] == b"%PDF-", f"the report as PDF: {code}")
     if os.environ.get("WARDSEC_REPORT_SHOTS"):  # a render for docs/reports/
-        with open(os.path.join(t, "report.html"), "w") as f:
-            f.write(html)
-        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1600",
-                        f"--screenshot={os.path.join(os.environ['WARDSEC_REPORT_SHOTS'], 'bastion-zh-1.png')}",
-                        "file://" + os.path.join(t, "report.html")], capture_output=True, timeout=120)
+        render_png(html, os.path.join(os.environ["WARDSEC_REPORT_SHOTS"], "bastion-zh-1.png"), t, "1000,1600")
 
 
 if __name__ == "__main__":

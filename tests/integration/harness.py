@@ -73,6 +73,15 @@ def wait_for(pred, timeout=30, what="condition", interval=0.1):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+def render_png(html, png, folder, size="1000,1500"):
+    """A document as Chromium shows it (the PNG renders in docs/reports)."""
+    page = os.path.join(folder, "render.html")
+    with open(page, "w") as f:
+        f.write(html)
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--window-size={size}",
+                    f"--screenshot={png}", "file://" + page], capture_output=True, timeout=120)
+
+
 def totp(secret_b32, step=None):
     """RFC 6238 (SHA-1, 30 s, 6 digits), as an authenticator app computes it."""
     key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))

@@ -16,16 +16,11 @@ import io
 import json
 import os
 import socket
-import subprocess
 import tarfile
-import threading
 import time
-from http.server import ThreadingHTTPServer
 
-from aiosmtpd.controller import Controller
-
-from harness import Server, TempDir, args, cli, free_port, run, search_json, wait_for
-from receivers import Robot, Sink, make_cert
+from harness import Server, TempDir, args, cli, render_png, run, search_json, wait_for
+from receivers import Receivers, Robot
 
 SHADOW = "6cd1e4c6-7682-5a9e-a2a6-e325f35c6398"
 
@@ -54,15 +49,8 @@ def body(r):
     a = args()
     w = a.wardsec
     with TempDir() as t:
-        crt, tls_ctx = make_cert(t)
-        robot = ThreadingHTTPServer(("127.0.0.1", free_port()), Robot)
-        robot.socket = tls_ctx.wrap_socket(robot.socket, server_side=True)
-        threading.Thread(target=robot.serve_forever, daemon=True).start()
-        sink = Sink()
-        smtp_port = free_port()
-        smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port, tls_context=tls_ctx, require_starttls=True)
-        smtp.start()
-        rp = robot.server_address[1]
+        rec = Receivers(t, Robot)
+        crt, sink, smtp_port, rp = rec.crt, rec.sink, rec.smtp_port, rec.https_port
         cfg = os.path.join(t, "wardsec.yaml")
         with open(cfg, "w") as f:
             f.write(f"""
@@ -158,11 +146,7 @@ incident:
                 r.check(code == 200 and "网络安全事件报告表" in html and "勒索软件事件" in html and "MPRANS" in html and "重大" in html
                         and "示范市第一人民医院" in html and "2 BTC" in html, "the first report form (HTML) carries unit, category, grade and answers")
                 if os.environ.get("WARDSEC_REPORT_SHOTS"):  # a render for docs/reports/
-                    with open(os.path.join(t, "form.html"), "w") as f:
-                        f.write(html)
-                    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1500",
-                                    f"--screenshot={os.path.join(os.environ['WARDSEC_REPORT_SHOTS'], 'incident-form-zh-1.png')}",
-                                    "file://" + os.path.join(t, "form.html")], capture_output=True, timeout=120)
+                    render_png(html, os.path.join(os.environ["WARDSEC_REPORT_SHOTS"], "incident-form-zh-1.png"), t)
                 code, pdf = sec.get(f"/api/v1/incidents/{iid}/form?kind=initial&format=pdf")
                 r.check(code == 200 and bytes(pdf)[:4] == b"%PDF", f"the form as PDF ({code})")
                 code, xlsx = sec.get(f"/api/v1/incidents/{iid}/form?kind=initial&format=xlsx")
@@ -226,8 +210,7 @@ incident:
                 lst = json.loads(cli(w, "incident", "list", "--data", data).stdout)
                 r.check(any(x["id"] == iid for x in lst), "wardsec incident list shows it")
         finally:
-            smtp.stop()
-            robot.shutdown()
+            rec.stop()
 
 
 run("incident", body)

@@ -5,8 +5,13 @@ import json
 import os
 import ssl
 import subprocess
+import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+from harness import free_port
 
 
 class Sink:
@@ -29,6 +34,26 @@ def make_cert(folder):
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(crt, key)
     return crt, ctx
+
+
+class Receivers:
+    """An HTTPS receiver (`handler`) and an SMTP server that offers STARTTLS and refuses mail
+    without it, both on loopback behind the self-signed certificate `crt` (the test CA)."""
+
+    def __init__(self, folder, handler):
+        self.crt, tls_ctx = make_cert(folder)
+        self.https = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+        self.https.socket = tls_ctx.wrap_socket(self.https.socket, server_side=True)
+        threading.Thread(target=self.https.serve_forever, daemon=True).start()
+        self.https_port = self.https.server_address[1]
+        self.sink = Sink()
+        self.smtp_port = free_port()
+        self.smtp = Controller(self.sink, hostname="127.0.0.1", port=self.smtp_port, tls_context=tls_ctx, require_starttls=True)
+        self.smtp.start()
+
+    def stop(self):
+        self.smtp.stop()
+        self.https.shutdown()
 
 
 class Robot(BaseHTTPRequestHandler):
