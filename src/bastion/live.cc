@@ -50,9 +50,9 @@ std::string LiveSession::end_reason() const {
   return reason_;
 }
 
-int LiveSession::watch(Watcher w, std::string* recent) {
+int LiveSession::watch(Watcher w) {
   std::lock_guard<std::mutex> g(mu_);
-  if (recent) *recent = recent_;
+  if (!recent_.empty()) w(recent_);
   watchers_[next_watcher_] = std::move(w);
   return next_watcher_++;
 }

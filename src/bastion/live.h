@@ -35,9 +35,10 @@ class LiveSession {
   int wake_fd() const { return wake_fd_; }  // readable once end() was called (eventfd)
 
   // What the target printed, to watchers (bounded: each watcher's callback must not block) and
-  // into the recent-output ring a new watcher starts from.
+  // into the recent-output ring a new watcher starts from: `watch` hands the watcher that ring
+  // first, under the same lock as what follows, so nothing comes out of order or twice.
   using Watcher = std::function<void(std::string_view)>;
-  int watch(Watcher w, std::string* recent);
+  int watch(Watcher w);
   void unwatch(int id);
   void publish(std::string_view out);
 

@@ -362,6 +362,8 @@ def run_all(r, srv, t, tport, bport, target_key):
         if line.startswith(("ok", "FAIL")):
             r.check(line.startswith("ok"), "web terminal: " + line[5:])
     r.check(e2e.returncode == 0, f"the web terminal test ran to its end: {e2e.returncode} {e2e.stderr[-800:]}")
+    if e2e.returncode != 0:
+        print(e2e.stdout[-4000:], flush=True)  # a failure's whole message (what each screen showed)
     r.check(not os.path.exists(f"{marker_dir}/web-denied"), "a command denied in the web terminal never reaches the target")
 
     def web_session():

@@ -66,7 +66,11 @@ try {
   await sec.goto(`${base}/bastion/live`)
   await sec.click('[data-test^="watch-"]')
   await waitText(sec, /web-12/, 'the watcher to see what was already on the screen', '.el-dialog')
+  // The operator's page gets the keys again (focus is per page and the watcher's page took it).
+  await op.bringToFront()
+  await op.click('[data-test="terminal"]')
   await op.keyboard.type('echo watched-$((5*5))\n')
+  await waitText(op, /watched-25/, "the operator's own terminal to show the new output")
   await waitText(sec, /watched-25/, 'the watcher to see new output live', '.el-dialog')
   check(true, 'a security administrator watches the session live')
   if (shots) await sec.screenshot({ path: path.join(shots, 'bastion-watch-zh.png') })
