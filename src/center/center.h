@@ -14,6 +14,7 @@
 #include "center/config.h"
 #include "core/result.h"
 #include "dbaudit/policy.h"
+#include "emergency/service.h"
 #include "enrich/places.h"
 #include "enrich/stage.h"
 
@@ -114,6 +115,7 @@ class Center {
   std::unique_ptr<bastion::Service> bastion_;
   std::unique_ptr<bastion::SshServer> ssh_;
   std::unique_ptr<incident::Service> incident_;
+  std::unique_ptr<emergency::Service> emergency_;  // plans and drills (no thread of its own)
   Status open_bastion();
   Status open_incident();  // incident.cc
   // Hands the center's own records (the bastion's facts, incident response's actions) to the

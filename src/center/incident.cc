@@ -37,6 +37,12 @@ Status Center::open_incident() {
   };
   cfg_.detection.on_alert = [svc = incident_.get()](const alert::Alert& a) { svc->consider(a); };
   cfg_.http.incidents = incident_.get();
+  // The emergency plans and drills beside it (incidents start from plans).
+  emergency::Options eo{cfg_.data_dir, resolve_shipped("plans/templates"), cfg_.tz_sec};
+  auto em = emergency::Service::open(eo);
+  if (!em) return Error{em.error()};
+  emergency_ = std::move(*em);
+  cfg_.http.emergency = emergency_.get();
   return {};
 }
 

@@ -58,6 +58,7 @@ void add_all_commands(Cli& cli) {
   add_proxy_command(cli);
   add_api_commands(cli);
   add_incident_commands(cli);
+  add_emergency_commands(cli);
 }
 
 }  // namespace wardsec::cli

@@ -43,6 +43,10 @@ Result<std::unique_ptr<Assessments>> Assessments::open(const std::string& path) 
                            "business_reason TEXT, service_object TEXT, service_degree TEXT, service_reason TEXT, business_level INTEGER, "
                            "service_level INTEGER, level INTEGER, notes TEXT, by TEXT, at INTEGER)"});
   if (!s) return Error{s.error()};
+  // Columns added after the first release of the table.
+  if (Status st = sqlite::exec(a->db_, "ALTER TABLE rectifications ADD COLUMN source TEXT DEFAULT ''");
+      !st && st.error().find("duplicate column") == std::string::npos)
+    return Error{path + ": " + st.error()};
   return a;
 }
 
@@ -115,11 +119,12 @@ Result<int64_t> Assessments::add_rectification(const Rectification& r) {
   auto cur = current(r.system);
   if (!cur) return Error{cur.error()};
   auto it = std::find_if(cur->begin(), cur->end(), [&](const AssessmentRecord& a) { return a.item == r.item; });
-  if (it == cur->end() || (it->result != Conformity::kNonConform && it->result != Conformity::kPartial))
+  if (r.source.empty() && (it == cur->end() || (it->result != Conformity::kNonConform && it->result != Conformity::kPartial)))
     return Error{r.item + " of " + r.system + " is not assessed as 不符合 or 部分符合; nothing to rectify"};
-  Status s =
-      query(db_, "INSERT INTO rectifications(system, item, owner, plan, due, status, created_by, created) VALUES(?,?,?,?,?,'open',?,?)",
-            {r.system, r.item, r.owner, r.plan, r.due, r.created_by, std::to_string(r.created)});
+  Status s = query(db_,
+                   "INSERT INTO rectifications(system, item, owner, plan, due, status, created_by, created, source) "
+                   "VALUES(?,?,?,?,?,'open',?,?,?)",
+                   {r.system, r.item, r.owner, r.plan, r.due, r.created_by, std::to_string(r.created), r.source});
   if (!s) return Error{s.error()};
   return sqlite::last_insert_id(db_);
 }
@@ -153,11 +158,12 @@ Result<std::vector<Rectification>> Assessments::rectifications(const std::string
   std::vector<Rectification> out;
   Status s =
       query(db_,
-            std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by FROM rectifications") +
+            std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by, source FROM "
+                        "rectifications") +
                 (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
             system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
               out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7), st.i64(8),
-                             st.i64(9), st.text(10)});
+                             st.i64(9), st.text(10), st.text(11)});
             });
   if (!s) return Error{s.error()};
   return out;

@@ -36,7 +36,9 @@ struct EvidenceRecord {
 };
 
 // A rectification task (整改) for an item found 不符合 or 部分符合: owner, due date, plan,
-// status; it closes only through a re-check: a new assessment of the item that conforms.
+// status; it closes only through a re-check: a new assessment of the item that conforms. A task
+// with a source (a drill's finding: "drill:<id>") is opened from that finding, whatever the
+// item's current result.
 struct Rectification {
   int64_t id = 0;
   std::string system, item, owner, plan;
@@ -45,6 +47,7 @@ struct Rectification {
   std::string created_by;
   int64_t created = 0, closed = 0;
   std::string closed_by;
+  std::string source;  // "" (an assessment) or where it came from ("drill:3")
 };
 
 // A confirmed grading (定级) of a system: the two dimensions with the reasons given, the
@@ -69,7 +72,7 @@ class Assessments {
   // Every record of one item, oldest first.
   Result<std::vector<AssessmentRecord>> history(const std::string& system, const std::string& item);
   Result<std::vector<EvidenceRecord>> evidence(const std::string& system, const std::string& item);
-  // Opens a task for an item whose current result is 不符合 or 部分符合.
+  // Opens a task for an item whose current result is 不符合 or 部分符合 (or with a source).
   Result<int64_t> add_rectification(const Rectification& r);
   Status set_rectification_status(int64_t id, const std::string& status, const std::string& by, int64_t now);
   // system "" for all; `today` (YYYY-MM-DD) marks overdue tasks in the caller.

@@ -22,6 +22,8 @@ class DataDir {
   // the sealed evidence bundles beside it.
   std::string incident_db() const { return root_ + "/incident.db"; }
   std::string evidence() const { return root_ + "/evidence"; }
+  // Emergency plans (versions, reviews) and drill records.
+  std::string emergency_db() const { return root_ + "/emergency.db"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

@@ -55,6 +55,7 @@ json incident_json(const Incident& i, int64_t now) {
           {"stage_zh", stage_zh(i.stage)},
           {"owner", i.owner},
           {"source", i.source},
+          {"plan", i.plan},
           {"summary", i.summary},
           {"discovered", format_rfc3339(i.discovered)},
           {"created", format_rfc3339(i.created)},
@@ -81,9 +82,16 @@ Result<json> record_json(Store& store, int64_t id) {
   auto o = store.obligations(id);
   if (!o) return Error{o.error()};
   for (const auto& x : *o) obs.push_back(obligation_json(x, now));
+  auto c = store.checklist(id);
+  if (!c) return Error{c.error()};
+  json checks = json::array();
+  for (const auto& x : *c)
+    checks.push_back({{"index", x.index}, {"title", x.title}, {"owner", x.owner}, {"detail", x.detail}, {"minutes", x.minutes},
+                      {"done_at", x.done_at ? format_rfc3339(x.done_at) : ""}, {"done_by", x.done_by}, {"note", x.note}});
   j["timeline"] = tl;
   j["links"] = links;
   j["obligations"] = obs;
+  j["checklist"] = checks;
   return j;
 }
 

@@ -117,6 +117,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, ReportingCon
               "reference TEXT DEFAULT '', missed_at INTEGER DEFAULT 0, withdrawn_at INTEGER DEFAULT 0, reminded INTEGER DEFAULT 0, "
               "UNIQUE(incident, kind, body))",
               "CREATE INDEX IF NOT EXISTS obligations_open ON obligations(reported_at, withdrawn_at)",
+              "CREATE TABLE IF NOT EXISTS checklist(incident INTEGER, idx INTEGER, title TEXT, owner TEXT, detail TEXT, "
+              "minutes INTEGER, done_at INTEGER DEFAULT 0, done_by TEXT DEFAULT '', note TEXT DEFAULT '', PRIMARY KEY(incident, idx))",
           });
       !st)
     return Error{st.error()};
@@ -160,13 +162,18 @@ Result<int64_t> Store::create(const NewIncident& n, const std::string& who) {
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return Error{st.error()};
   sqlite::Stmt ins(db_,
                    "INSERT INTO incidents(title, description, subcategory, grade, assessed, grade_reason, impact, stage, owner, "
-                   "source, summary, discovered, created, updated, closed, created_by, plan) VALUES(?,?,?,?,?,?,?,0,?,?,'',?,?,?,0,?,0)");
+                   "source, summary, discovered, created, updated, closed, created_by, plan) VALUES(?,?,?,?,?,?,?,0,?,?,'',?,?,?,0,?,?)");
   ins.bind(1, n.title).bind(2, n.description).bind(3, n.subcategory).bind(4, int64_t(g)).bind(5, int64_t(a.grade));
   ins.bind(6, n.grade_reason).bind(7, impact_json(n.impact)).bind(8, n.owner).bind(9, n.source).bind(10, discovered).bind(11, t);
-  ins.bind(12, t).bind(13, who);
+  ins.bind(12, t).bind(13, who).bind(14, n.plan);
   Status st = ins.run();
   int64_t id = sqlite::last_insert_id(db_);
   if (st) st = entry(id, who, "opened", n.source + ": " + n.title);
+  for (size_t i = 0; st && i < n.checklist.size(); i++) {
+    const CheckItem& c = n.checklist[i];
+    sqlite::Stmt ci(db_, "INSERT INTO checklist(incident, idx, title, owner, detail, minutes) VALUES(?,?,?,?,?,?)");
+    st = ci.bind(1, id).bind(2, int64_t(i + 1)).bind(3, c.title).bind(4, c.owner).bind(5, c.detail).bind(6, int64_t(c.minutes)).run();
+  }
   if (st && g != Grade::kUngraded)
     st = entry(id, who, "grade", std::string(grade_zh(g)) + (n.grade == Grade::kUngraded ? "（按影响评定）" : ""));
   for (const auto& l : n.links) {

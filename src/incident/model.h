@@ -83,8 +83,20 @@ struct Obligation {
   int reminded = 0;          // reminders sent (each fraction of remind_at, then the final one)
 };
 
+// A step of the emergency plan an incident started from: its checklist (清单), ticked off as
+// the handling goes.
+struct CheckItem {
+  int index = 0;  // 1-based, the plan's order
+  std::string title, owner, detail;
+  int minutes = 0;      // the plan's target
+  int64_t done_at = 0;  // 0: open
+  std::string done_by, note;
+};
+
 struct NewIncident {
   std::string title, description, subcategory, owner, source = "manual";
+  int64_t plan = 0;                  // the emergency plan it starts from
+  std::vector<CheckItem> checklist;  // that plan's steps
   Grade grade = Grade::kUngraded;
   std::string grade_reason;  // why that grade (e.g. the auto-open rule that gave it)
   Impact impact;
@@ -138,6 +150,9 @@ class Store {
   Result<std::vector<TimelineEntry>> timeline(int64_t id);
   Result<std::vector<Link>> links(int64_t id);
   Result<std::vector<Obligation>> obligations(int64_t id);
+  Result<std::vector<CheckItem>> checklist(int64_t id);
+  // Ticks a checklist step done (or open again, with a note saying why).
+  Status tick(int64_t id, int index, bool done, const std::string& note, const std::string& who);
   // Open incidents linked to an alert or naming it as their source.
   Result<std::optional<int64_t>> by_alert(int64_t alert);
 

@@ -83,6 +83,10 @@ Status incident_form_xlsx(const nlohmann::json& incident, const std::string& kin
                           const std::string& path);
 Result<std::string> incident_quarter_html(incident::Store& store, const std::string& organization, int year, int quarter, int tz_sec,
                                           const std::string& lang);
+// The drill report (应急演练报告) from a drill's JSON (emergency::drill_json), its plan
+// (plan_json) and its log ([{at, who, text}]) (drill_report.cc).
+Result<std::string> drill_report_html(const nlohmann::json& drill, const nlohmann::json& plan, const nlohmann::json& log,
+                                      const std::string& organization, int tz_sec, const std::string& lang);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
 Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
 

@@ -81,5 +81,7 @@ void add_inventory_routes(std::vector<Route>& t, Api* api);
 void add_bastion_routes(std::vector<Route>& t, Api* api);
 // Incident response (incident_api.cc, incident_api2.cc).
 void add_incident_routes(std::vector<Route>& t, Api* api);
+// Emergency plans and drills (emergency_api.cc, emergency_api2.cc).
+void add_emergency_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

@@ -384,7 +384,8 @@ Response rectifications(Api& api, Request& r) {
                    {"created_by", t.created_by},
                    {"created", format_rfc3339(t.created)},
                    {"closed", t.closed ? format_rfc3339(t.closed) : ""},
-                   {"closed_by", t.closed_by}});
+                   {"closed_by", t.closed_by},
+                   {"source", t.source}});
   }
   return ok({{"tasks", out}, {"total", out.size()}});
 }

@@ -31,6 +31,9 @@ class Service;
 class SshServer;
 }  // namespace wardsec::bastion
 
+namespace wardsec::emergency {
+class Service;
+}
 namespace wardsec::incident {
 class Service;
 }
@@ -67,6 +70,7 @@ struct HttpOptions {
   bastion::SshServer* bastion_ssh = nullptr;     // the web terminal's sessions
   int bastion_port = 0;                          // the bastion's SSH port, shown to operators
   incident::Service* incidents = nullptr;        // /api/v1/incidents/* when set
+  emergency::Service* emergency = nullptr;       // /api/v1/emergency/* (plans, drills) when set
 };
 
 // One API request as the handlers see it.

@@ -237,6 +237,22 @@ Response reported(Api& api, Request& r) {
   return read(api, r);
 }
 
+// POST /api/v1/incidents/{id}/checklist/{index} {done, note}: a step of the plan it started from.
+Response tick(Api& api, Request& r) {
+  if (!svc(api)) return off();
+  auto id = id_param(r);
+  auto b = body_object(r);
+  int64_t idx = 0;
+  if (!id || !b || r.params.size() < 2 || !parse_i64(r.params[1], idx) || !b->contains("done") || !(*b)["done"].is_boolean())
+    return fail(400, "POST {done: true|false, note} to /api/v1/incidents/{id}/checklist/{index}");
+  bool done = (*b)["done"].get<bool>();
+  auto st = svc(api)->store().tick(*id, static_cast<int>(std::clamp<int64_t>(idx, 0, 100000)), done, str(*b, "note"), r.who.user);
+  api.audit(r, r.who.user, "incident_checklist", st.ok(), std::to_string(*id),
+            "step " + r.params[1] + (done ? " done" : " reopened") + (st ? "" : ": " + st.error()));
+  if (!st) return fail(400, st.error());
+  return read(api, r);
+}
+
 }  // namespace
 
 void add_incident_routes(std::vector<Route>& t, Api* api) {
@@ -263,6 +279,8 @@ void add_incident_routes(std::vector<Route>& t, Api* api) {
           {"POST", "/api/v1/incidents/{id}/notes", P::kIncidentsWrite, false, h(note), "add a note to the timeline"},
           {"POST", "/api/v1/incidents/{id}/links", P::kIncidentsWrite, false, h(link), "link an alert, event, asset, recording or finding"},
           {"POST", "/api/v1/incidents/{id}/reports/{obligation}", P::kIncidentsWrite, false, h(reported), "record a report as made"},
+          {"POST", "/api/v1/incidents/{id}/checklist/{index}", P::kIncidentsWrite, false, h(tick),
+           "tick a step of the plan's checklist done (or reopen it with a note)"},
       });
 }
 

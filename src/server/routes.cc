@@ -388,6 +388,7 @@ std::vector<Route> build_routes(Api* api) {
   add_db_routes(t, api);
   add_bastion_routes(t, api);
   add_incident_routes(t, api);
+  add_emergency_routes(t, api);
   return t;
 }
 

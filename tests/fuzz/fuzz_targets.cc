@@ -28,6 +28,7 @@
 #include "bastion/sftp_filter.h"
 #include "bastion/shell_words.h"
 #include "bastion/term_reader.h"
+#include "emergency/plan.h"
 #include "incident/input.h"
 #include "web/decode.h"
 #include "web/stream.h"
@@ -414,6 +415,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto files = incident::parse_manifest(in))
     for (const auto& f : *files)
       if (f.path.empty() || f.path[0] == '/' || f.path.find("..") != std::string::npos) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_emergency_plan)
+  // Emergency plans and drills from outside: a plan body (the API), a template file, a drill's
+  // participants and findings. Never throws; an accepted plan survives its own JSON unchanged.
+  if (auto p = emergency::parse_plan_text(in)) {
+    auto again = emergency::parse_plan(emergency::plan_body_json(*p));
+    if (!again || emergency::plan_body_json(*again) != emergency::plan_body_json(*p)) std::abort();
+  }
+  (void)emergency::parse_template(in, "fuzz");
+  emergency::Drill d;
+  auto j = nlohmann::json::parse(in.begin(), in.end(), nullptr, false);
+  if (!j.is_discarded()) (void)emergency::parse_drill_body(j, d);
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif
