@@ -69,7 +69,8 @@ Status Assessments::record(const AssessmentRecord& r) {
 }
 
 Status Assessments::add_evidence(const EvidenceRecord& e) {
-  if (e.kind != "check" && e.kind != "note" && e.kind != "document") return Error{"evidence kind is check, note or document"};
+  if (e.kind != "check" && e.kind != "note" && e.kind != "document" && e.kind != "record")
+    return Error{"evidence kind is check, note, document or record"};
   return query(db_, "INSERT INTO evidence(system, item, kind, source, text, at) VALUES(?,?,?,?,?,?)",
                {e.system, e.item, e.kind, e.source, e.text, std::to_string(e.at)});
 }

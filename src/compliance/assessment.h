@@ -29,7 +29,7 @@ struct AssessmentRecord {
 
 struct EvidenceRecord {
   std::string system, item;
-  std::string kind;    // "check" (automated), "note", "document"
+  std::string kind;    // "check" (automated), "note", "document", "record" (wardsec's own: a plan, a drill)
   std::string source;  // check id and host, or a document's name
   std::string text;    // the result and its raw evidence, or the note
   int64_t at = 0;

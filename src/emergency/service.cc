@@ -87,7 +87,7 @@ Status Service::evidence(const Plan& p, const std::vector<std::string>& items, c
   if (!as) return Error{as.error()};
   for (const auto& sys : *systems)
     for (const auto& item : items)
-      if (Status st = (*as)->add_evidence({sys, item, "document", source, text, store_->now()}); !st) return st;
+      if (Status st = (*as)->add_evidence({sys, item, "record", source, text, store_->now()}); !st) return st;
   return {};
 }
 
@@ -167,7 +167,7 @@ Result<std::vector<int64_t>> Service::evaluate(int64_t drill_id, const std::stri
       d->rto_minutes, rec ? fmt::format("{:.0f} 分钟 ({})", *rec, *met ? "达标 met" : "未达标 missed") : std::string("未测 not measured"),
       d->findings.size(), who, summary);
   for (const auto& sys : *systems)
-    if (Status st = (*as)->add_evidence({sys, "OM.EMG.c", "document", fmt::format("演练记录 #{}", d->id), text, store_->now()}); !st)
+    if (Status st = (*as)->add_evidence({sys, "OM.EMG.c", "record", fmt::format("演练记录 #{}", d->id), text, store_->now()}); !st)
       return Error{st.error()};
   return opened;
 }

@@ -144,9 +144,31 @@ EXPECTED = {
     "POST /api/v1/incidents/{id}/evidence": SEC,
     "GET /api/v1/incidents/{id}/evidence": READERS,
     "GET /api/v1/incidents/{id}/evidence/{name}": READERS,
+    "POST /api/v1/incidents/{id}/checklist/{index}": SEC,
+    # Emergency plans and drills: the same hands as incidents.
+    "GET /api/v1/emergency/templates": READERS,
+    "GET /api/v1/emergency/due": READERS,
+    "GET /api/v1/emergency/plans": READERS,
+    "POST /api/v1/emergency/plans": SEC,
+    "GET /api/v1/emergency/plans/{id}": READERS,
+    "PUT /api/v1/emergency/plans/{id}": SEC,
+    "POST /api/v1/emergency/plans/{id}/status": SEC,
+    "POST /api/v1/emergency/plans/{id}/review": SEC,
+    "POST /api/v1/emergency/plans/{id}/incident": SEC,
+    "GET /api/v1/emergency/drills": READERS,
+    "POST /api/v1/emergency/drills": SEC,
+    "GET /api/v1/emergency/drills/{id}": READERS,
+    "POST /api/v1/emergency/drills/{id}/start": SEC,
+    "POST /api/v1/emergency/drills/{id}/steps/{index}": SEC,
+    "PUT /api/v1/emergency/drills/{id}/participants": SEC,
+    "POST /api/v1/emergency/drills/{id}/restored": SEC,
+    "POST /api/v1/emergency/drills/{id}/finish": SEC,
+    "POST /api/v1/emergency/drills/{id}/evaluate": SEC,
+    "POST /api/v1/emergency/drills/{id}/cancel": SEC,
+    "GET /api/v1/emergency/drills/{id}/report": READERS,
 }
 # Placeholders that name nothing, so an allowed call changes nothing (404/400/409).
-FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here", "{item}": "XX.YY.z", "{sha256}": "0" * 64, "{obligation}": "987654"}
+FILL = {"{id}": "987654", "{kind}": "nothing", "{name}": "nobody-here", "{item}": "XX.YY.z", "{sha256}": "0" * 64, "{obligation}": "987654", "{index}": "987654"}
 
 
 def body(r):
