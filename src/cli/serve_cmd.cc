@@ -16,6 +16,7 @@
 #include "core/perms.h"
 #include "core/timeutil.h"
 #include "bastion/ssh_server.h"
+#include "demo/emergency_seed.h"
 #include "demo/generator.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
@@ -175,6 +176,8 @@ int run_server(Config cfg, bool demo, double rate) {
   if (demo) {
     std::filesystem::create_directories(cfg.data_dir);
     load_demo_inventory(cfg.data_dir);  // its zones are the demo's zones
+    if (Status st = demo::seed_emergency(cfg.data_dir, resolve_shipped("plans/templates"), cfg.tz_sec, now_ns()); !st)
+      spdlog::warn("demo: emergency plans not seeded: {}", st.error());
   }
   // Files only the service can read: anything an earlier version (or a hand) left more open
   // is tightened now, and each fix is logged.

@@ -70,7 +70,7 @@ Drill row_drill(const Stmt& st) {
 }
 
 Status text_ok(const std::string& what, const std::string& s, size_t max, bool required) {
-  if (required && trim(s).empty()) return Error{what + " is required"};
+  if (required && trim(s).empty()) return Error{what + ": 必填 / is required"};
   if (s.size() > max) return Error{what + " is longer than " + std::to_string(max) + " bytes"};
   if (!valid_utf8(s)) return Error{what + " is not valid UTF-8"};
   return {};
@@ -102,20 +102,21 @@ Status Store::save_drill(const Drill& d) {
 
 Result<int64_t> Store::when(int64_t at, int64_t not_before, const char* what) {
   int64_t t = at ? at : now();
-  if (t > now() + 60'000'000'000LL) return Error{std::string(what) + ": the time is in the future"};
-  if (not_before && t < not_before) return Error{std::string(what) + ": the time is before the drill started"};
+  if (t > now() + 60'000'000'000LL) return Error{std::string(what) + ": 时间晚于当前 / the time is in the future"};
+  if (not_before && t < not_before) return Error{std::string(what) + ": 时间早于演练开始 / the time is before the drill started"};
   return t;
 }
 
 Result<int64_t> Store::schedule_drill(int64_t plan_id, const std::string& date, const std::string& kind, const std::string& title,
                                       const std::string& who) {
   std::lock_guard g(mu_);
-  if (!valid_day(date)) return Error{"the drill's date '" + date + "' is not a date (YYYY-MM-DD)"};
+  if (!valid_day(date)) return Error{"演练日期 '" + date + "' 无效 / the drill's date '" + date + "' is not a date (YYYY-MM-DD)"};
   if (!valid_drill_kind(kind)) return Error{"the drill's kind is tabletop (桌面推演), functional (功能演练) or full (实战演练)"};
   if (auto st = text_ok("the drill's title", title, 600, false); !st) return Error{st.error()};
   auto p = plan(plan_id);
   if (!p) return Error{p.error()};
-  if (p->status != "active") return Error{"plan " + std::to_string(plan_id) + " is " + p->status + "; drills are of active plans"};
+  if (p->status != "active")
+    return Error{"plan " + std::to_string(plan_id) + " is " + p->status + "；只有已启用的预案可以演练 / drills are of active plans"};
   Drill d;
   for (const auto& s : p->steps) d.steps.push_back({s.title, s.owner, s.minutes, 0, "", "", ""});
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return Error{st.error()};
@@ -133,7 +134,7 @@ Result<int64_t> Store::schedule_drill(int64_t plan_id, const std::string& date, 
                  .bind(9, who)
                  .run();
   int64_t id = s ? sqlite::last_insert_id(db_) : 0;
-  if (s) s = log(id, who, "scheduled for " + date + " (" + drill_kind_zh(kind) + ")");
+  if (s) s = log(id, who, "计划于 " + date + "（" + drill_kind_zh(kind) + "）/ scheduled for " + date);
   if (auto f = finish(std::move(s)); !f) return Error{f.error()};
   return id;
 }
@@ -194,16 +195,17 @@ Status Store::start_drill(int64_t id, int64_t at, const std::string& who) {
   d->started = *t;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "started at " + format_rfc3339(*t));
+  if (s) s = log(id, who, "开始 / started " + format_rfc3339(*t));
   return finish(std::move(s));
 }
 
 Status Store::record_step(int64_t id, size_t index, const std::string& result, const std::string& note, int64_t at,
                           const std::string& who) {
   std::lock_guard g(mu_);
-  if (result != "ok" && result != "failed" && result != "skipped") return Error{"a step's result is ok, failed or skipped"};
+  if (result != "ok" && result != "failed" && result != "skipped")
+    return Error{"步骤结果应为 ok、failed 或 skipped / a step's result is ok, failed or skipped"};
   if (auto st = text_ok("the step's note", note, 8000, result != "ok"); !st)
-    return Error{result == "ok" ? st.error() : "a failed or skipped step needs a note saying why"};
+    return Error{result == "ok" ? st.error() : "失败或跳过的步骤须说明原因 / a failed or skipped step needs a note saying why"};
   auto d = running(id, "running");
   if (!d) return Error{d.error()};
   if (index < 1 || index > d->steps.size()) return Error{"drill " + std::to_string(id) + " has no step " + std::to_string(index)};
@@ -235,7 +237,7 @@ Status Store::set_participants(int64_t id, std::vector<Participant> people, cons
   d->participants = std::move(people);
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "participants: " + names);
+  if (s) s = log(id, who, "参演人员 / participants: " + names);
   return finish(std::move(s));
 }
 
@@ -248,7 +250,7 @@ Status Store::mark_restored(int64_t id, int64_t at, const std::string& who) {
   d->restored = *t;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "service restored at " + format_rfc3339(*t));
+  if (s) s = log(id, who, "业务恢复 / service restored " + format_rfc3339(*t));
   return finish(std::move(s));
 }
 
@@ -256,18 +258,18 @@ Status Store::finish_drill(int64_t id, int64_t at, const std::string& who) {
   std::lock_guard g(mu_);
   auto d = running(id, "running");
   if (!d) return Error{d.error()};
-  if (d->participants.empty()) return Error{"drill " + std::to_string(id) + ": record who took part first"};
+  if (d->participants.empty()) return Error{"drill " + std::to_string(id) + ": 请先登记参演人员 / record who took part first"};
   for (size_t i = 0; i < d->steps.size(); i++)
     if (d->steps[i].result.empty())
       return Error{"drill " + std::to_string(id) + ": step " + std::to_string(i + 1) + " (" + d->steps[i].title +
-                   ") is not recorded (ok, failed or skipped)"};
+                   ") 尚未记录结果 / is not recorded (ok, failed or skipped)"};
   auto t = when(at, d->started, "end");
   if (!t) return Error{t.error()};
   d->status = "done";
   d->ended = *t;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "ended at " + format_rfc3339(*t));
+  if (s) s = log(id, who, "结束 / ended " + format_rfc3339(*t));
   return finish(std::move(s));
 }
 
@@ -280,7 +282,8 @@ Status Store::evaluate_drill(int64_t id, const std::string& summary, std::vector
   // A failed step or a missed RTO is a finding the evaluation must answer.
   bool failed = std::any_of(d->steps.begin(), d->steps.end(), [](const DrillStep& s) { return s.result == "failed"; });
   if ((failed || d->rto_met() == false) && findings.empty())
-    return Error{"drill " + std::to_string(id) + (failed ? " has failed steps" : " missed its RTO") + ": record at least one finding"};
+    return Error{"drill " + std::to_string(id) + (failed ? " has failed steps" : " missed its RTO") +
+                 ": 须至少登记一项发现的问题 / record at least one finding"};
   d->summary = summary;
   d->findings = std::move(findings);
   d->evaluated = now();
@@ -290,8 +293,8 @@ Status Store::evaluate_drill(int64_t id, const std::string& summary, std::vector
   auto met = d->rto_met();
   if (s)
     s = log(id, who,
-            "evaluated: " + std::to_string(d->findings.size()) + " findings; RTO " +
-                (met ? (*met ? "met" : "missed") : std::string("not measured")));
+            "评估 / evaluated: " + std::to_string(d->findings.size()) + " 项发现 findings; RTO " +
+                (met ? (*met ? "达标 met" : "未达标 missed") : std::string("未测 not measured")));
   return finish(std::move(s));
 }
 
@@ -315,7 +318,7 @@ Status Store::cancel_drill(int64_t id, const std::string& reason, const std::str
   d->cancel_reason = reason;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "cancelled: " + reason);
+  if (s) s = log(id, who, "取消 / cancelled: " + reason);
   return finish(std::move(s));
 }
 

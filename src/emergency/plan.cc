@@ -33,21 +33,23 @@ struct Fields {
   }
   bool text(const char* k, std::string& out, size_t max = kMaxText, bool required = false) {
     const json* v = at(k);
-    if (!v) return required ? fail(k, "required") : true;
-    if (!v->is_string()) return fail(k, "must be text");
+    if (!v) return required ? fail(k, "必填 / required") : true;
+    if (!v->is_string()) return fail(k, "应为文本 / must be text");
     std::string s = v->get<std::string>();
-    if (s.size() > max) return fail(k, "longer than " + std::to_string(max) + " bytes");
+    if (s.size() > max) return fail(k, "超过 " + std::to_string(max) + " 字节 / longer than " + std::to_string(max) + " bytes");
     if (s.find('\0') != std::string::npos) return fail(k, "contains NUL");
-    if (required && s.find_first_not_of(" \t\r\n") == std::string::npos) return fail(k, "required");
+    if (required && s.find_first_not_of(" \t\r\n") == std::string::npos) return fail(k, "必填 / required");
     out = std::move(s);
     return true;
   }
   bool number(const char* k, int& out, int lo, int hi, bool required = false) {
     const json* v = at(k);
-    if (!v) return required ? fail(k, "required") : true;
-    if (!v->is_number_integer()) return fail(k, "must be a whole number");
+    if (!v) return required ? fail(k, "必填 / required") : true;
+    if (!v->is_number_integer()) return fail(k, "应为整数 / must be a whole number");
     int64_t n = v->get<int64_t>();
-    if (n < lo || n > hi) return fail(k, "must be " + std::to_string(lo) + "-" + std::to_string(hi));
+    if (n < lo || n > hi)
+      return fail(
+          k, "应在 " + std::to_string(lo) + "-" + std::to_string(hi) + " 之间 / must be " + std::to_string(lo) + "-" + std::to_string(hi));
     out = static_cast<int>(n);
     return true;
   }
@@ -55,10 +57,10 @@ struct Fields {
   template <class F>
   bool list(const char* k, F each, bool required = false) {
     const json* v = at(k);
-    if (!v) return required ? fail(k, "required") : true;
-    if (!v->is_array()) return fail(k, "must be a list");
+    if (!v) return required ? fail(k, "必填 / required") : true;
+    if (!v->is_array()) return fail(k, "应为列表 / must be a list");
     if (v->size() > kMaxList) return fail(k, "more than " + std::to_string(kMaxList) + " entries");
-    if (required && v->empty()) return fail(k, "needs at least one entry");
+    if (required && v->empty()) return fail(k, "至少一项 / needs at least one entry");
     for (size_t i = 0; i < v->size(); i++) {
       const json& e = (*v)[i];
       if (!e.is_object() && !e.is_string()) return fail(k, "entry " + std::to_string(i + 1) + " is neither text nor an object");
@@ -75,7 +77,7 @@ struct Fields {
     return list(
         k,
         [&](Fields& f) {
-          if (!f.j.is_string()) return f.fail("", "must be text");
+          if (!f.j.is_string()) return f.fail("", "应为文本 / must be text");
           std::string s = f.j.get<std::string>();
           if (s.size() > kMaxText || s.empty() || (ok && !ok(s)))
             return f.fail("", std::string("'") + s.substr(0, 80) + "' is not " + what);
@@ -176,7 +178,8 @@ Result<Plan> parse_plan(const json& body) {
   // Every step's owner is one of the roles: the plan says who does what.
   for (size_t i = 0; i < p.steps.size(); i++)
     if (std::none_of(p.roles.begin(), p.roles.end(), [&](const Role& r) { return r.role == p.steps[i].owner; }))
-      return Error{"plan.steps[" + std::to_string(i + 1) + "].owner: '" + p.steps[i].owner + "' is not one of the plan's roles"};
+      return Error{"plan.steps[" + std::to_string(i + 1) + "].owner: '" + p.steps[i].owner +
+                   "' 不是预案中的角色 / is not one of the plan's roles"};
   if (p.items.empty()) p.items = {"OM.EMG.a", "OM.EMG.b"};
   std::sort(p.systems.begin(), p.systems.end());
   p.systems.erase(std::unique(p.systems.begin(), p.systems.end()), p.systems.end());
@@ -319,7 +322,7 @@ Status parse_drill_body(const json& j, Drill& d) {
         !e.text("due", x.due, 10))
       return false;
     if (!x.item.empty() && !catalog_id(x.item)) return e.fail("item", "'" + x.item + "' is not a catalog id like OM.EMG.b");
-    if (!x.due.empty() && !date_ok(x.due)) return e.fail("due", "'" + x.due + "' is not a date (YYYY-MM-DD)");
+    if (!x.due.empty() && !date_ok(x.due)) return e.fail("due", "'" + x.due + "' 不是日期 / is not a date (YYYY-MM-DD)");
     if (e.j.contains("tasks") && e.j["tasks"].is_array())
       for (const auto& t : e.j["tasks"])
         if (t.is_number_integer()) x.tasks.push_back(t.get<int64_t>());

@@ -35,7 +35,7 @@ Result<Plan> row_plan(const Stmt& st) {
 }
 
 Status check_note(const std::string& what, const std::string& s, bool required) {
-  if (required && trim(s).empty()) return Error{what + " is required"};
+  if (required && trim(s).empty()) return Error{what + ": 必填 / is required"};
   if (s.size() > 8000) return Error{what + " is longer than 8000 bytes"};
   if (!valid_utf8(s)) return Error{what + " is not valid UTF-8"};
   return {};
@@ -120,10 +120,10 @@ Status Store::revise_plan(int64_t id, Plan p, const std::string& note, const std
   if (auto st = check_note("what changed (note)", note, true); !st) return st;
   auto cur = plan(id);
   if (!cur) return Error{cur.error()};
-  if (cur->status == "retired") return Error{"plan " + std::to_string(id) + " is retired; it is kept as it was"};
+  if (cur->status == "retired") return Error{"plan " + std::to_string(id) + " 已废止，保持原样 / is retired; it is kept as it was"};
   json body = plan_body_json(p);
   if (auto chk = parse_plan(body); !chk) return Error{chk.error()};
-  if (body == plan_body_json(*cur)) return Error{"nothing changed in plan " + std::to_string(id)};
+  if (body == plan_body_json(*cur)) return Error{"预案内容没有变化 / nothing changed in plan " + std::to_string(id)};
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Stmt st(db_, "UPDATE plans SET body = ?, version = version + 1, updated = ?, updated_by = ? WHERE id = ?");
   Status s = st.bind(1, body.dump()).bind(2, now()).bind(3, who).bind(4, id).run();
@@ -133,12 +133,13 @@ Status Store::revise_plan(int64_t id, Plan p, const std::string& note, const std
 
 Status Store::set_plan_status(int64_t id, const std::string& status, const std::string& note, const std::string& who) {
   std::lock_guard g(mu_);
-  if (status != "draft" && status != "active" && status != "retired") return Error{"a plan's status is draft, active or retired"};
+  if (status != "draft" && status != "active" && status != "retired")
+    return Error{"预案状态应为 draft、active 或 retired / a plan's status is draft, active or retired"};
   if (auto st = check_note("the note", note, status == "retired"); !st) return st;
   auto cur = plan(id);
   if (!cur) return Error{cur.error()};
   if (cur->status == status) return Error{"plan " + std::to_string(id) + " is already " + status};
-  if (cur->status == "retired") return Error{"plan " + std::to_string(id) + " is retired; write a new plan instead"};
+  if (cur->status == "retired") return Error{"plan " + std::to_string(id) + " 已废止，请新建预案 / is retired; write a new plan instead"};
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   // The first activation is when the drill and review clocks start.
   Stmt st(db_,

@@ -392,6 +392,34 @@ try {
   check(((await page.textContent('[data-test=on-duty]')) || '').includes('王芳'), 'a duty added to the roster shows who is on duty now')
   await both('incident-duty')
 
+  // 应急预案与演练: the demo's plan library (templates in force, one draft, overdue drills and
+  // reviews flagged); a plan's steps; the drill record with the RTO verdict; a scheduled drill
+  // started and its first step recorded from the console.
+  await page.click('a[href="/emergency/plans"]')
+  await page.waitForSelector('[data-test=plans] .el-table__row')
+  const plansText = (await page.textContent('[data-test=plans]')) || ''
+  check(plansText.includes('勒索软件事件应急预案') && plansText.includes('草稿') && plansText.includes('逾期'), `the plan library with a draft and overdue drills (${plansText.replace(/\s+/g, ' ').slice(0, 120)})`)
+  await both('emergency-plans')
+  await page.click('[data-test=plans] .el-table__row:has-text("HIS/EMR")')
+  await page.waitForSelector('[data-test=plan-steps]')
+  check(((await page.textContent('[data-test=plan-steps]')) || '').includes('纸质'), "a plan's steps with owners")
+  await both('emergency-plan-detail')
+  await page.keyboard.press('Escape')
+  await page.click('a[href="/emergency/drills"]')
+  await page.waitForSelector('[data-test=drills] .el-table__row')
+  const drillsText = (await page.textContent('[data-test=drills]')) || ''
+  check(drillsText.includes('核心交换机') && drillsText.includes('达标'), 'the drill record shows last year\'s drill and its RTO verdict')
+  check(!!(await page.$('[data-test=overdue]')), 'overdue drills and reviews are flagged')
+  await both('emergency-drills')
+  await page.click('[data-test=drills] .el-table__row:has-text("桌面推演"):has-text("已计划")')
+  await page.click('[data-test=start]')
+  await page.click('[data-test=step-ok-1]')
+  await waitFor(async () => ((await page.textContent('[data-test=drill-steps]')) || '').includes('完成'), 10000, 'the first step to be recorded')
+  check(true, 'a scheduled drill is started and its first step recorded from the console')
+  await page.evaluate(() => document.querySelector('.detail-drawer .el-drawer__body')?.scrollTo(0, 0))
+  await both('emergency-drill-detail')
+  await page.keyboard.press('Escape')
+
   // 等保合规: grade a system with reasons, assess items in bulk, open a rectification task.
   await page.click('a[href="/compliance"]')
   await page.click('[data-test=grade-emr]')

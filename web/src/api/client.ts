@@ -7,7 +7,7 @@ import type { components, paths } from './schema'
 import { serverText, t } from '../i18n'
 
 export type Schemas = components['schemas']
-type Method = 'get' | 'post' | 'patch' | 'delete'
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type PathsWith<M extends Method> = { [P in keyof paths]: paths[P][M] extends { responses: unknown } ? P : never }[keyof paths]
 type Op<P extends keyof paths, M extends Method> = paths[P][M]
 type Json<R> = R extends { content: { 'application/json': infer J } } ? J : never
@@ -113,6 +113,7 @@ export const api = {
   get: <P extends PathsWith<'get'>>(path: P, opts?: Options<P, 'get'>) => call('get', path, opts),
   post: <P extends PathsWith<'post'>>(path: P, opts?: Options<P, 'post'>) => call('post', path, opts),
   patch: <P extends PathsWith<'patch'>>(path: P, opts?: Options<P, 'patch'>) => call('patch', path, opts),
+  put: <P extends PathsWith<'put'>>(path: P, opts?: Options<P, 'put'>) => call('put', path, opts),
   delete: <P extends PathsWith<'delete'>>(path: P, opts?: Options<P, 'delete'>) => call('delete', path, opts),
 }
 
