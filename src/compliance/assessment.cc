@@ -157,15 +157,14 @@ Status Assessments::set_rectification_status(int64_t id, const std::string& stat
 
 Result<std::vector<Rectification>> Assessments::rectifications(const std::string& system) {
   std::vector<Rectification> out;
-  Status s =
-      query(db_,
-            std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by, source FROM "
-                        "rectifications") +
-                (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
-            system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
-              out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7), st.i64(8),
-                             st.i64(9), st.text(10), st.text(11)});
-            });
+  Status s = query(db_,
+                   std::string("SELECT id, system, item, owner, plan, due, status, created_by, created, closed, closed_by, source FROM "
+                               "rectifications") +
+                       (system.empty() ? "" : " WHERE system = ?") + " ORDER BY due, id",
+                   system.empty() ? std::vector<std::string>{} : std::vector<std::string>{system}, [&](const Stmt& st) {
+                     out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7),
+                                    st.i64(8), st.i64(9), st.text(10), st.text(11)});
+                   });
   if (!s) return Error{s.error()};
   return out;
 }

@@ -38,7 +38,9 @@ Result<std::unique_ptr<Service>> Service::open(const Options& o, Store::Clock no
   auto st = Store::open(DataDir(o.data_dir).emergency_db(), std::move(now));
   if (!st) return Error{st.error()};
   s->store_ = std::move(*st);
-  if (!o.templates_dir.empty()) {
+  // No folder of templates (an installation without them): plans are written by hand.
+  std::error_code ec;
+  if (!o.templates_dir.empty() && std::filesystem::is_directory(o.templates_dir, ec)) {
     auto t = load_templates(o.templates_dir);
     if (!t) return Error{"emergency plan templates: " + t.error()};
     s->templates_ = std::move(*t);
@@ -100,8 +102,8 @@ Status Service::activate(int64_t id, const std::string& note, const std::string&
                               p->rto_minutes, p->steps.size(), digest(plan_body_json(*p).dump())));
 }
 
-Status Service::revise(int64_t id, Plan next, const std::string& note, const std::string& who) {
-  if (Status st = store_->revise_plan(id, std::move(next), note, who); !st) return st;
+Status Service::revise(int64_t id, const Plan& next, const std::string& note, const std::string& who) {
+  if (Status st = store_->revise_plan(id, next, note, who); !st) return st;
   auto p = store_->plan(id);
   if (!p) return Error{p.error()};
   if (p->status != "active") return {};

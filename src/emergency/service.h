@@ -14,7 +14,7 @@ namespace wardsec::emergency {
 
 struct Options {
   std::string data_dir;       // emergency.db, compliance.db
-  std::string templates_dir;  // plans/templates (resolved by the caller)
+  std::string templates_dir;  // plans/templates (resolved by the caller); none there: no templates
   int tz_sec = 8 * 3600;
 };
 
@@ -29,7 +29,7 @@ class Service {
 
   // Changes that also write evidence (each returns what it wrote, for the audit line).
   Status activate(int64_t plan, const std::string& note, const std::string& who);
-  Status revise(int64_t plan, Plan p, const std::string& note, const std::string& who);
+  Status revise(int64_t plan, const Plan& p, const std::string& note, const std::string& who);
   Status review(int64_t plan, const std::string& note, const std::string& who);
   // Evaluates a finished drill, then opens one rectification task per finding and covered
   // system (item: the finding's, else OM.EMG.b) and records the drill as OM.EMG.c evidence.

@@ -101,7 +101,7 @@ Status Store::version_row(int64_t plan, int version, const std::string& kind, co
       .run();
 }
 
-Result<int64_t> Store::create_plan(Plan p, const std::string& who) {
+Result<int64_t> Store::create_plan(const Plan& p, const std::string& who) {
   std::lock_guard g(mu_);
   if (who.empty()) return Error{"a plan needs who wrote it"};
   json body = plan_body_json(p);
@@ -115,7 +115,7 @@ Result<int64_t> Store::create_plan(Plan p, const std::string& who) {
   return id;
 }
 
-Status Store::revise_plan(int64_t id, Plan p, const std::string& note, const std::string& who) {
+Status Store::revise_plan(int64_t id, const Plan& p, const std::string& note, const std::string& who) {
   std::lock_guard g(mu_);
   if (auto st = check_note("what changed (note)", note, true); !st) return st;
   auto cur = plan(id);

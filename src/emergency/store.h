@@ -52,9 +52,9 @@ class Store {
   ~Store();
   int64_t now() const { return now_(); }
 
-  Result<int64_t> create_plan(Plan p, const std::string& who);
+  Result<int64_t> create_plan(const Plan& p, const std::string& who);
   // A new version of the text; an active plan stays active. `note` says what changed.
-  Status revise_plan(int64_t id, Plan p, const std::string& note, const std::string& who);
+  Status revise_plan(int64_t id, const Plan& p, const std::string& note, const std::string& who);
   Status set_plan_status(int64_t id, const std::string& status, const std::string& note, const std::string& who);
   Status review_plan(int64_t id, const std::string& note, const std::string& who);
   Result<Plan> plan(int64_t id);

@@ -86,8 +86,14 @@ Result<json> record_json(Store& store, int64_t id) {
   if (!c) return Error{c.error()};
   json checks = json::array();
   for (const auto& x : *c)
-    checks.push_back({{"index", x.index}, {"title", x.title}, {"owner", x.owner}, {"detail", x.detail}, {"minutes", x.minutes},
-                      {"done_at", x.done_at ? format_rfc3339(x.done_at) : ""}, {"done_by", x.done_by}, {"note", x.note}});
+    checks.push_back({{"index", x.index},
+                      {"title", x.title},
+                      {"owner", x.owner},
+                      {"detail", x.detail},
+                      {"minutes", x.minutes},
+                      {"done_at", x.done_at ? format_rfc3339(x.done_at) : ""},
+                      {"done_by", x.done_by},
+                      {"note", x.note}});
   j["timeline"] = tl;
   j["links"] = links;
   j["obligations"] = obs;

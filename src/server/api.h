@@ -48,6 +48,8 @@ inline Response ok(const nlohmann::json& j, int status = 200) { return {status, 
 inline Response fail(int status, const std::string& msg) { return {status, error_json(msg)}; }
 // The route's first {id} as a positive number.
 std::optional<int64_t> id_param(const Request& r);
+// The body as a JSON object ("" is {}); nullopt when it is not one.
+std::optional<nlohmann::json> body_object(const Request& r);
 // The commonest values of a terms count: [{"value": v, "count": n}, ...], most first.
 nlohmann::json top_json(const search::Terms& t, size_t n, const char* key = "value");
 inline std::string str(const nlohmann::json& j, const char* k) {

@@ -18,12 +18,6 @@ namespace emergency_api {
 
 using json = nlohmann::json;
 
-std::optional<json> body_object(const Request& r) {
-  json j = json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  return j;
-}
-
 Status check_refs(Api& api, const emergency::Plan& p) {
   if (!p.subcategory.empty() && !incident::find_subcategory(p.subcategory))
     return Error{"plan.subcategory: '" + p.subcategory + "' is not a GB/T 20986-2023 code (GET /api/v1/incidents/taxonomy)"};

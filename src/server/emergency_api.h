@@ -11,8 +11,8 @@ namespace wardsec::server::emergency_api {
 inline emergency::Service* svc(Api& api) { return api.opt.emergency; }
 inline Response off() { return fail(404, "应急预案未启用 / emergency plans are not available"); }
 
+using server::body_object;
 using server::id_param;
-std::optional<nlohmann::json> body_object(const Request& r);
 // A plan's references exist: its GB/T 20986 code, its catalog items, its graded systems.
 Status check_refs(Api& api, const emergency::Plan& p);
 

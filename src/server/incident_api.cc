@@ -10,19 +10,6 @@
 
 namespace wardsec::server {
 
-namespace incident_api {
-
-using json = nlohmann::json;
-using namespace wardsec::incident;
-
-std::optional<json> body_object(const Request& r) {
-  json j = json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  return j;
-}
-
-}  // namespace incident_api
-
 namespace {
 
 using json = nlohmann::json;

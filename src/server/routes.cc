@@ -60,6 +60,12 @@ bool Api::authentic(const Event& ev) const {
   return ev.get(kEventDataset) == kAuditDataset && audit_signature(opt.audit_key, ev) == AuditSignature::kValid;
 }
 
+std::optional<nlohmann::json> body_object(const Request& r) {
+  nlohmann::json j = nlohmann::json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return j;
+}
+
 std::optional<int64_t> id_param(const Request& r) {
   try {
     size_t used = 0;

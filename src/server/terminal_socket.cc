@@ -199,12 +199,11 @@ Status start_watch(const StatePtr& st, TlsStream&& stream, const Principal& who,
   sock->accept(req, [live, watcher, weak] {
     auto sock = weak.lock();
     if (!sock) return;
-    *watcher = live->watch(
-        [weak](std::string_view out) {
-          // Never blocks the session: a watcher too slow to keep up loses its view, not the operator.
-          auto s = weak.lock();
-          if (s && !s->send(std::string(out), false)) s->finish("观看者跟不上输出 / the watcher fell behind");
-        });
+    *watcher = live->watch([weak](std::string_view out) {
+      // Never blocks the session: a watcher too slow to keep up loses its view, not the operator.
+      auto s = weak.lock();
+      if (s && !s->send(std::string(out), false)) s->finish("观看者跟不上输出 / the watcher fell behind");
+    });
   });
   return {};
 }

@@ -36,8 +36,9 @@ export function useRequest() {
   return { loading, error, failure, run }
 }
 
-// An action (a button): its own error, no aborting; resolves to whether it succeeded.
-export function useAction() {
+// An action (a button): its own error, no aborting; resolves to whether it succeeded. `after`
+// runs after each success (a detail pane reloads itself and tells its list).
+export function useAction(after?: () => Promise<void> | void) {
   const busy = ref(false)
   const error = ref('')
   async function act(f: () => Promise<unknown>): Promise<boolean> {
@@ -45,6 +46,7 @@ export function useAction() {
     error.value = ''
     try {
       await f()
+      await after?.()
       return true
     } catch (e) {
       error.value = message(e)
