@@ -69,6 +69,8 @@ Drill row_drill(const Stmt& st) {
   return d;
 }
 
+const char* result_zh(const std::string& r) { return r == "ok" ? "完成 / ok" : r == "failed" ? "失败 / failed" : "跳过 / skipped"; }
+
 Status text_ok(const std::string& what, const std::string& s, size_t max, bool required) {
   if (required && trim(s).empty()) return Error{what + ": 必填 / is required"};
   if (s.size() > max) return Error{what + " is longer than " + std::to_string(max) + " bytes"};
@@ -78,9 +80,13 @@ Status text_ok(const std::string& what, const std::string& s, size_t max, bool r
 
 }  // namespace
 
-Status Store::log(int64_t drill, const std::string& who, const std::string& text) {
+// A line of the drill's log at the time it happened (`at`, 0: now); one recorded more than a
+// minute after the fact says so.
+Status Store::log(int64_t drill, const std::string& who, const std::string& text, int64_t at) {
+  int64_t t = at ? at : now();
+  std::string line = now() - t > 60'000'000'000LL ? text + "（补记 / recorded later）" : text;
   Stmt st(db_, "INSERT INTO drill_log(drill, at, who, text) VALUES(?,?,?,?)");
-  return st.bind(1, drill).bind(2, now()).bind(3, who).bind(4, text).run();
+  return st.bind(1, drill).bind(2, t).bind(3, who).bind(4, line).run();
 }
 
 Status Store::save_drill(const Drill& d) {
@@ -163,10 +169,10 @@ Result<std::vector<Drill>> Store::drills(int64_t plan_id) {
 Result<std::vector<DrillLog>> Store::drill_log(int64_t id) {
   std::lock_guard g(mu_);
   std::vector<DrillLog> out;
-  Status s =
-      sqlite::query(db_, "SELECT at, who, text FROM drill_log WHERE drill = ? ORDER BY rowid", {std::to_string(id)}, [&](const Stmt& st) {
-        out.push_back({st.i64(0), st.text(1), st.text(2)});
-      });
+  Status s = sqlite::query(db_, "SELECT at, who, text FROM drill_log WHERE drill = ? ORDER BY at, rowid", {std::to_string(id)},
+                           [&](const Stmt& st) {
+                             out.push_back({st.i64(0), st.text(1), st.text(2)});
+                           });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -195,7 +201,7 @@ Status Store::start_drill(int64_t id, int64_t at, const std::string& who) {
   d->started = *t;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "开始 / started " + format_rfc3339(*t));
+  if (s) s = log(id, who, "开始 / started", *t);
   return finish(std::move(s));
 }
 
@@ -221,8 +227,9 @@ Status Store::record_step(int64_t id, size_t index, const std::string& result, c
   Status r = save_drill(*d);
   if (r)
     r = log(id, who,
-            std::string(again ? "step re-recorded " : "step ") + std::to_string(index) + " " + s.title + ": " + result +
-                (note.empty() ? "" : " (" + note + ")") + " at " + format_rfc3339(*t));
+            std::string(again ? "重新记录步骤 / step re-recorded " : "步骤 / step ") + std::to_string(index) + " " + s.title + ": " +
+                result_zh(result) + (note.empty() ? "" : "（" + note + "）"),
+            *t);
   return finish(std::move(r));
 }
 
@@ -250,7 +257,7 @@ Status Store::mark_restored(int64_t id, int64_t at, const std::string& who) {
   d->restored = *t;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "业务恢复 / service restored " + format_rfc3339(*t));
+  if (s) s = log(id, who, "业务恢复 / service restored", *t);
   return finish(std::move(s));
 }
 
@@ -269,7 +276,7 @@ Status Store::finish_drill(int64_t id, int64_t at, const std::string& who) {
   d->ended = *t;
   if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
   Status s = save_drill(*d);
-  if (s) s = log(id, who, "结束 / ended " + format_rfc3339(*t));
+  if (s) s = log(id, who, "结束 / ended", *t);
   return finish(std::move(s));
 }
 

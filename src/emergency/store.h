@@ -5,7 +5,8 @@
 // was on any day. A drill is scheduled against a plan's current version (its steps and RTO
 // are copied), started, has its steps recorded with times as they happen, the moment service
 // was restored (the RTO is measured from the start to it), its participants, then is finished
-// and evaluated with findings. Each action is a line in the drill's log. Time comes from the
+// and evaluated with findings. Each action is a line in the drill's log, at the time it
+// happened (one recorded later says so). Time comes from the
 // clock given to open(), so tests run in seconds.
 #pragma once
 #include <cstdint>
@@ -87,7 +88,7 @@ class Store {
   Store() = default;
   Status version_row(int64_t plan, int version, const std::string& kind, const std::string& note, const std::string& who,
                      const nlohmann::json& body);
-  Status log(int64_t drill, const std::string& who, const std::string& text);
+  Status log(int64_t drill, const std::string& who, const std::string& text, int64_t at = 0);
   Status save_drill(const Drill& d);
   Result<Drill> running(int64_t id, const char* need);  // the drill, in state `need`
   Result<int64_t> when(int64_t at, int64_t not_before, const char* what);

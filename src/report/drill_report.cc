@@ -88,7 +88,9 @@ Result<std::string> drill_report_html(const json& drill, const json& plan, const
   for (const auto& p : drill.value("participants", json::array())) b += row({s(p, "name"), s(p, "role")});
   b += "</table>";
 
-  b += "<h2>" + L("演练步骤", "Steps") + "</h2><table>" +
+  // The time and the result stay on one line each.
+  b += "<style>table.steps td:nth-child(5), table.steps td:nth-child(7) { white-space: nowrap; }</style>";
+  b += "<h2>" + L("演练步骤", "Steps") + "</h2><table class=\"steps\">" +
        row({"#", L("步骤", "Step"), L("负责", "Owner"), L("目标（分钟）", "Target (min)"), L("完成时间", "Time"),
             L("开始后（分钟）", "Min from start"), L("结果", "Result"), L("说明", "Note")},
            true);
