@@ -6,8 +6,8 @@
 // are copied), started, has its steps recorded with times as they happen, the moment service
 // was restored (the RTO is measured from the start to it), its participants, then is finished
 // and evaluated with findings. Each action is a line in the drill's log, at the time it
-// happened (one recorded later says so). Time comes from the
-// clock given to open(), so tests run in seconds.
+// happened (one recorded later says so). Time comes from the clock given to open(), so tests
+// run in seconds.
 #pragma once
 #include <cstdint>
 #include <functional>
