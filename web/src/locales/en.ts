@@ -785,4 +785,8 @@ export default {
   'incident.check_reopen': 'Reopen',
   'incident.kind_checklist': 'Checklist',
   'incident.plan': 'From plan',
+  'comp.ev_check': 'check',
+  'comp.ev_note': 'note',
+  'comp.ev_document': 'document',
+  'comp.ev_record': 'record',
 } as Record<string, string>

@@ -786,4 +786,8 @@ export default {
   'incident.check_reopen': '重新打开',
   'incident.kind_checklist': '清单',
   'incident.plan': '来源预案',
+  'comp.ev_check': '自动检查',
+  'comp.ev_note': '记录',
+  'comp.ev_document': '文档',
+  'comp.ev_record': '系统记录',
 } as Record<string, string>
