@@ -10,7 +10,7 @@ the audit trail; the CLI reads the same."""
 import json
 import os
 
-from harness import Server, TempDir, args, cli, render_png, run, search_json, wait_for
+from harness import NEW_PASSWORDS, _SECRETS, Server, TempDir, args, cli, render_png, run, search_json, wait_for
 
 
 def body(r):
@@ -153,6 +153,12 @@ def body(r):
             r.check(code == 200, "a read-only account reads the plans")
             code, _ = ro.post(f"/api/v1/emergency/drills", {"plan": pid, "date": "2026-12-20"})
             r.check(code == 403, "a read-only account cannot schedule a drill")
+            web = srv.client()  # a console session (cookie + CSRF token), not an API token
+            web.login("secadmin", NEW_PASSWORDS["secadmin"], secret=_SECRETS[(srv.data, "secadmin")], step_offset=1)
+            code, res = web.call("PUT", f"/api/v1/emergency/plans/{pid}", dict(revised, note="伪造修订", rto_minutes=1), csrf=False)
+            r.check(code == 403 and "CSRF" in res.get("error", ""), f"a revision without the session's CSRF token is refused ({code})")
+            code, res = sec.call("POST", f"/api/v1/emergency/drills/{did}/cancel", {"reason": "x"}, headers={"Origin": "https://evil.example"})
+            r.check(code == 403, f"a change from another site is refused ({code})")
             code, _ = srv.admin("sysadmin").post(f"/api/v1/emergency/plans/{pid}/review", {"note": "x"})
             r.check(code == 403, "the system administrator cannot change plans (三员)")
             wait_for(lambda: search_json(w, data, "event.dataset:wardsec.audit AND event.action:incident_checklist"), 20, "the audit records")
