@@ -48,6 +48,7 @@ void add_webcheck_command(Cli& cli);
 void add_dbaudit_command(Cli& cli);
 void add_proxy_command(Cli& cli);
 void add_api_commands(Cli& cli);        // api routes, version
+void add_parsers_commands(Cli& cli);    // parsers lint, test (device families)
 void add_emergency_commands(Cli& cli);  // emergency templates, plans, plan, new, activate, review, due, drills, drill, schedule, ...
 void add_incident_commands(Cli& cli);   // incident list, show, open, grade, stage, note, reported, taxonomy
 

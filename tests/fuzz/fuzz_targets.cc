@@ -13,6 +13,7 @@
 #include "compliance/inventory.h"
 #include "detect/sigma.h"
 #include "ingest/framing.h"
+#include "parse/family_parser.h"
 #include "parse/parser.h"
 #include "search/query.h"
 #include "server/auth.h"
@@ -426,6 +427,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   emergency::Drill d;
   auto j = nlohmann::json::parse(in.begin(), in.end(), nullptr, false);
   if (!j.is_discarded()) (void)emergency::parse_drill_body(j, d);
+#elif defined(WARDSEC_FUZZ_TARGET_device_family)
+  // Device families (parsers/): key=value text as vendors write it, and a family file read,
+  // compiled and run on its own samples. Never throws, never loops.
+  for (const auto& p : parse_kv(in)) (void)p;
+  KvOptions colon;
+  colon.assign = ':';
+  colon.separators = ";";
+  (void)parse_kv(in, colon);
+  if (auto f = parse_family(in, "fuzz.yaml"))
+    if (make_family_parser({*f})) (void)test_families({*f});
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif

@@ -1,0 +1,76 @@
+// Device families as data (issue #18): one YAML file under parsers/ describes how to recognise
+// a vendor's lines, how to pull values out of them and which ECS fields those values become,
+// with sample lines that are its tests. A field engineer adds a device without C++:
+//
+//   family: huawei-vrp
+//   title: {zh: 华为 VRP 交换机/路由器, en: Huawei VRP switches and routers}
+//   source: https://support.huawei.com/...      # where the sample lines come from
+//   dataset: huawei.vrp                          # event.dataset (event.module: the part before '.')
+//   match:                                       # any one of these recognises a line
+//     - {regex: '%%\d+[A-Z0-9_]+/\d/[A-Z0-9_]+'}
+//     - {program: ['sshd', 'vsftpd*'], contains: 'authentication failure'}
+//   extract:                                     # in order; each adds what it finds
+//     - regex: '%%\d+(?<module>[A-Z0-9_]+)/(?<severity>\d)/(?<mnemonic>[A-Z0-9_]+)'
+//     - kv: {assign: '=', separators: ' ,;', within: '\((.*)\)'}
+//   map: {UserName: user.name, Ip: source.ip, mnemonic: event.action}
+//   values:                                      # value maps: vendor words onto ECS values
+//     event.outcome: {field: Result, failure: [failed, fail], success: [succeeded, success]}
+//     log.level: {field: severity, map: {'0': emergency, '3': error, '4': warning, '6': info}}
+//   set: {event.category: authentication}
+//   samples:
+//     - line: '...'
+//       fields: {user.name: admin, source.ip: 10.1.2.3, event.outcome: failure}
+//
+// Loading checks everything (unknown keys, bad regexes, fields that are not names, samples that
+// do not yield their fields) and names the file and line. docs/parsers.md.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "parse/kv.h"
+
+namespace wardsec {
+
+struct FamilyMatch {
+  std::vector<std::string> programs;  // globs on the syslog program name ("" any)
+  std::string contains;               // a literal the body must hold
+  std::string regex;                  // PCRE2, searched in the body
+};
+
+struct FamilyExtract {
+  std::string regex;  // named groups become values under their names
+  bool kv = false;    // key=value pairs (KvOptions) become values under their keys
+  KvOptions kv_opt;
+  std::string within;  // a regex whose first group is the text the extraction reads ("" whole body)
+};
+
+struct ValueMap {
+  std::string field;                          // the vendor value it reads
+  std::vector<std::string> failure, success;  // for event.outcome
+  std::map<std::string, std::string> map;     // value → ECS value (case-insensitive)
+};
+
+struct FamilySample {
+  std::string line;
+  std::map<std::string, std::string> fields;  // each must be set to exactly this
+  int line_no = 0;
+};
+
+struct Family {
+  std::string name, title_zh, title_en, source, dataset;
+  std::vector<FamilyMatch> match;
+  std::vector<FamilyExtract> extract;
+  std::map<std::string, std::string> map;  // vendor name → ECS field
+  std::map<std::string, ValueMap> values;  // ECS field → how its value is derived
+  std::map<std::string, std::string> set;  // constant fields
+  std::vector<FamilySample> samples;
+  std::string file;
+};
+
+Result<Family> parse_family(std::string_view yaml_text, const std::string& file);
+// Every *.yaml below `dir` (sorted); names must be unique.
+Result<std::vector<Family>> load_families(const std::string& dir);
+
+}  // namespace wardsec

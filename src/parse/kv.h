@@ -1,0 +1,29 @@
+// Key=value pairs as vendors write them: `srcip=10.1.2.3 user="zhang san" status=failed`,
+// `(SourceIP=10.1.1.1, UserName=admin)`, `user:admin;ip:1.2.3.4`. Used by the declarative
+// device parsers (family.h) and by the fallback for lines no parser claims.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wardsec {
+
+struct KvOptions {
+  char assign = '=';                 // between key and value (also ':' for some vendors)
+  std::string separators = " ,;\t";  // between pairs (any of them, repeated)
+  std::string quotes = "\"'";        // a value may be quoted; \" inside is an escaped quote
+  size_t max_pairs = 128;
+};
+
+struct KvPair {
+  std::string key, value;
+  bool quoted = false;
+};
+
+// The pairs of `s`, in order. A key is letters, digits, '_', '-', '.', or CJK text up to the
+// assign char; an unquoted value runs to the next separator; a value that starts with a quote
+// runs to the matching unescaped quote (an unterminated quote runs to the end). Text between
+// pairs that is not key=value is skipped. Never throws; stops at max_pairs.
+std::vector<KvPair> parse_kv(std::string_view s, const KvOptions& o = {});
+
+}  // namespace wardsec

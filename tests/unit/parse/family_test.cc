@@ -1,0 +1,76 @@
+// Device families as data (issue #18): vendors' key=value text, the family file's checks with
+// file and line, and every shipped family's sample lines yielding their fields.
+#include <gtest/gtest.h>
+
+#include "parse/family_parser.h"
+#include "parse/kv.h"
+
+namespace wardsec {
+namespace {
+
+TEST(Kv, VendorsQuotingSeparatorsAndGroups) {
+  auto p = parse_kv(R"(srcip=10.1.2.3 user="zhang san" status=failed msg="say \"hi\"")");
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0].key, "srcip");
+  EXPECT_EQ(p[0].value, "10.1.2.3");
+  EXPECT_EQ(p[1].value, "zhang san");
+  EXPECT_TRUE(p[1].quoted);
+  EXPECT_EQ(p[3].value, "say \"hi\"");
+  p = parse_kv("Recorded. (Task=VT0, Ip=10.30.0.15, VpnName=, User=netadmin)");
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0].key, "Task");  // "(Task" : the group's parenthesis is not part of the key
+  EXPECT_EQ(p[2].value, "");
+  EXPECT_EQ(p[3].value, "netadmin");  // the closing parenthesis belongs to the group
+  p = parse_kv("f=g(1) 用户名=张三", {});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].value, "g(1)");
+  EXPECT_EQ(p[1].key, "用户名");
+  KvOptions colon;
+  colon.assign = ':';
+  colon.separators = ";";
+  p = parse_kv("user:admin;ip:1.2.3.4", colon);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[1].value, "1.2.3.4");
+  EXPECT_TRUE(parse_kv("no pairs at all =x= \"").size() <= 1);
+  EXPECT_EQ(parse_kv(R"(a="unterminated)").at(0).value, "unterminated");
+}
+
+TEST(Family, ProblemsAreNamedWithFileAndLine) {
+  const char* good = R"(family: t
+title: {zh: 测试, en: Test}
+source: https://example.org
+dataset: test.x
+match: [{regex: 'TEST'}]
+extract: [{kv: {assign: '='}}]
+map: {u: user.name}
+samples: [{line: 'TEST u=a', fields: {user.name: a}}]
+)";
+  ASSERT_TRUE(parse_family(good, "t.yaml").ok());
+  auto bad = [&](const std::string& from, const std::string& to, const std::string& want) {
+    std::string y = good;
+    y.replace(y.find(from), from.size(), to);
+    auto f = parse_family(y, "t.yaml");
+    if (f) {
+      auto p = make_family_parser({*f});
+      ASSERT_FALSE(p.ok()) << to;
+      EXPECT_NE(p.error().find(want), std::string::npos) << p.error();
+      return;
+    }
+    EXPECT_NE(f.error().find(want), std::string::npos) << f.error();
+  };
+  bad("map: {u: user.name}", "mapp: {}", "t.yaml:7: unknown key 'family.mapp'");
+  bad("source: https://example.org\n", "", "'source' is required");
+  bad("{regex: 'TEST'}", "{regex: 'TE(ST'}", "t.yaml: regex 'TE(ST'");
+  bad("samples: [{line: 'TEST u=a', fields: {user.name: a}}]", "samples: []", "samples");
+  bad("{u: user.name}", "{u: 'user name'}", "not a field name");
+}
+
+TEST(Family, EveryShippedFamilysSamplesYieldTheirFields) {
+  auto fams = load_families(std::string(WARDSEC_SOURCE_DIR) + "/parsers");
+  ASSERT_TRUE(fams.ok()) << fams.error();
+  ASSERT_FALSE(fams->empty());
+  for (const auto& p : test_families(*fams)) ADD_FAILURE() << p;
+}
+
+}  // namespace
+}  // namespace wardsec
