@@ -17,6 +17,7 @@
 #include "core/perms.h"
 #include "core/timeutil.h"
 #include "enrich/db_statement.h"
+#include "parse/family_parser.h"
 #include "enrich/web_attack.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
@@ -89,6 +90,18 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
   if (!stages) return Error{stages.error()};
   c->stages_ = std::move(stages.value());
   conf.pipeline.enrich = [chain = c->stages_](std::span<Event> batch) { chain->run(batch); };
+  // The built-in parsers, then the device families (a family that does not load stops the
+  // start with its file and line, as a rule that does not parse does).
+  if (!conf.parsers_dir.empty() && std::filesystem::is_directory(conf.parsers_dir)) {
+    auto fams = load_families(conf.parsers_dir);
+    if (!fams) return Error{fams.error()};
+    auto fp = make_family_parser(std::move(*fams));
+    if (!fp) return Error{fp.error()};
+    auto reg = std::make_shared<ParserRegistry>();
+    register_builtin_parsers(*reg);
+    reg->add_message("families", std::move(*fp));
+    conf.pipeline.parsers = std::move(reg);
+  }
   c->pipeline_ = std::make_unique<ingest::Pipeline>(*c->writer_, conf.pipeline);
   if (parts.detection || parts.network) {
     if (Status s = c->open_incident(); !s) return Error{s.error()};

@@ -34,6 +34,7 @@ std::string resolve_shipped(const std::string& p) {
 void Config::finalize() {
   for (auto& r : detection.rule_paths) r = resolve_shipped(r);
   detection.mapping = resolve_shipped(detection.mapping);
+  parsers_dir = resolve_shipped(parsers_dir);
   detection.load.tz_sec = tz_sec;  // time modifiers on @timestamp read local time
   store.data_dir = data_dir;
   store.key_dir = key_dir.empty() ? store::default_key_dir(data_dir) : key_dir;

@@ -44,6 +44,8 @@ struct Config {
   // 防统方 policy; the capture input reads a mirror port (interface) or a pcap file.
   bool dbaudit_enabled = true;
   std::string dbaudit_policy = "config/dbaudit/policy.yaml";
+  // The device families (docs/parsers.md): every YAML file below it, after the built-in parsers.
+  std::string parsers_dir = "parsers";
   std::string dbaudit_interface, dbaudit_pcap, dbaudit_filter;
   // `wardsec proxy` (docs/web.md); its policy is `web` above.
   proxy::Options proxy;

@@ -10,6 +10,7 @@ namespace wardsec::ingest {
 Pipeline::Pipeline(store::StoreWriter& writer, const PipelineOptions& opt)
     : writer_(writer),
       opt_(opt),
+      decoder_(opt_.parsers.get()),
       raw_q_(opt.queue_bytes),
       parsed_q_(8u << 20) {}  // raw_q_ is the buffer; parsed events only wait for the store
 

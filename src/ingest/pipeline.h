@@ -131,6 +131,8 @@ struct PipelineOptions {
   int group_commit_ms = 20;      // acknowledged data waits at most this long for company
   int64_t retention_ns = 180LL * 86400 * 1000000000LL;
   ParseContext parse;
+  // The parsers (built-in and the device families of parsers/); null: the built-in ones.
+  std::shared_ptr<const ParserRegistry> parsers;
   // The enrichment stages (src/enrich/), run on every decoded batch before it is stored, after
   // the input and sender are written. Runs on the decode thread; must not block.
   std::function<void(std::span<Event>)> enrich;

@@ -118,7 +118,7 @@ int guard_input_event(Event& ev, const ParseContext& ctx = {});
 class Decoder {
  public:
   Decoder();
-  explicit Decoder(const ParserRegistry* reg);
+  explicit Decoder(const ParserRegistry* reg);  // nullptr: the built-in parsers
   // ev.raw must be set; fills everything else. Never fails: an unknown format is kept raw
   // with kParseError.
   void decode(Event& ev, const ParseContext& ctx) const;

@@ -56,7 +56,13 @@ void set_source(Event& ev, std::string_view v) {
 
 Decoder::Decoder() : owned_(std::make_unique<ParserRegistry>()), reg_(owned_.get()) { register_builtin_parsers(*owned_); }
 
-Decoder::Decoder(const ParserRegistry* reg) : reg_(reg) {}
+Decoder::Decoder(const ParserRegistry* reg) : reg_(reg) {
+  if (!reg_) {  // none given: the built-in parsers
+    owned_ = std::make_unique<ParserRegistry>();
+    register_builtin_parsers(*owned_);
+    reg_ = owned_.get();
+  }
+}
 
 void Decoder::decode(Event& ev, const ParseContext& ctx) const {
   decode_parsed(ev, ctx);
