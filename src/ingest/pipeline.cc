@@ -266,7 +266,8 @@ void Pipeline::store_loop() {
         Parsed o{std::move(b.events), b.count, nullptr, std::move(b.refs)};
         if (!observed_q_->try_push(std::move(o), cost)) {
           metrics_.observer_waits++;
-          observed_q_->push(std::move(o), cost);
+          // try_push moves `o` only when it succeeds.
+          observed_q_->push(std::move(o), cost);  // NOLINT(bugprone-use-after-move)
         }
       } else {
         give_back(std::move(b.events));
