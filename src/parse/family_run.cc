@@ -27,7 +27,7 @@ Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
   PCRE2_SIZE off = 0;
   auto c = std::make_shared<Code>();
   c->code =
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err, &off, nullptr);
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF, &err, &off, nullptr);
   if (!c->code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
@@ -41,7 +41,9 @@ Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
 bool run(const Code& c, std::string_view s, const std::function<void(std::string_view, std::string_view)>& group,
          std::string_view* first = nullptr) {
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(c.code, nullptr);
-  int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, PCRE2_NO_UTF_CHECK, md, nullptr);
+  // UTF is checked (a line may not be valid UTF-8; unchecked, PCRE2's behaviour is undefined): such a line
+  // matches nothing.
+  int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
   bool ok = rc > 0;
   if (ok) {
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
