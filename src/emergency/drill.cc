@@ -106,6 +106,13 @@ Status Store::save_drill(const Drill& d) {
       .run();
 }
 
+Status Store::record(const Drill& d, const std::string& who, const std::string& text, int64_t at) {
+  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
+  Status s = save_drill(d);
+  if (s) s = log(d.id, who, text, at);
+  return finish(std::move(s));
+}
+
 Result<int64_t> Store::when(int64_t at, int64_t not_before, const char* what) {
   int64_t t = at ? at : now();
   if (t > now() + 60'000'000'000LL) return Error{std::string(what) + ": 时间晚于当前 / the time is in the future"};
@@ -199,10 +206,7 @@ Status Store::start_drill(int64_t id, int64_t at, const std::string& who) {
   if (!t) return Error{t.error()};
   d->status = "running";
   d->started = *t;
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status s = save_drill(*d);
-  if (s) s = log(id, who, "开始 / started", *t);
-  return finish(std::move(s));
+  return record(*d, who, "开始 / started", *t);
 }
 
 Status Store::record_step(int64_t id, size_t index, const std::string& result, const std::string& note, int64_t at,
@@ -223,14 +227,10 @@ Status Store::record_step(int64_t id, size_t index, const std::string& result, c
   s.result = result;
   s.note = note;
   s.done_by = who;
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status r = save_drill(*d);
-  if (r)
-    r = log(id, who,
-            std::string(again ? "重新记录步骤 / step re-recorded " : "步骤 / step ") + std::to_string(index) + " " + s.title + ": " +
-                result_zh(result) + (note.empty() ? "" : "（" + note + "）"),
-            *t);
-  return finish(std::move(r));
+  return record(*d, who,
+                std::string(again ? "重新记录步骤 / step re-recorded " : "步骤 / step ") + std::to_string(index) + " " + s.title + ": " +
+                    result_zh(result) + (note.empty() ? "" : "（" + note + "）"),
+                *t);
 }
 
 Status Store::set_participants(int64_t id, std::vector<Participant> people, const std::string& who) {
@@ -242,10 +242,7 @@ Status Store::set_participants(int64_t id, std::vector<Participant> people, cons
   std::string names;
   for (const auto& p : people) names += (names.empty() ? "" : ", ") + p.name;
   d->participants = std::move(people);
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status s = save_drill(*d);
-  if (s) s = log(id, who, "参演人员 / participants: " + names);
-  return finish(std::move(s));
+  return record(*d, who, "参演人员 / participants: " + names);
 }
 
 Status Store::mark_restored(int64_t id, int64_t at, const std::string& who) {
@@ -255,10 +252,7 @@ Status Store::mark_restored(int64_t id, int64_t at, const std::string& who) {
   auto t = when(at, d->started, "restored");
   if (!t) return Error{t.error()};
   d->restored = *t;
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status s = save_drill(*d);
-  if (s) s = log(id, who, "业务恢复 / service restored", *t);
-  return finish(std::move(s));
+  return record(*d, who, "业务恢复 / service restored", *t);
 }
 
 Status Store::finish_drill(int64_t id, int64_t at, const std::string& who) {
@@ -274,10 +268,7 @@ Status Store::finish_drill(int64_t id, int64_t at, const std::string& who) {
   if (!t) return Error{t.error()};
   d->status = "done";
   d->ended = *t;
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status s = save_drill(*d);
-  if (s) s = log(id, who, "结束 / ended", *t);
-  return finish(std::move(s));
+  return record(*d, who, "结束 / ended", *t);
 }
 
 Status Store::evaluate_drill(int64_t id, const std::string& summary, std::vector<Finding> findings, const std::string& who) {
@@ -295,14 +286,10 @@ Status Store::evaluate_drill(int64_t id, const std::string& summary, std::vector
   d->findings = std::move(findings);
   d->evaluated = now();
   d->evaluated_by = who;
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status s = save_drill(*d);
   auto met = d->rto_met();
-  if (s)
-    s = log(id, who,
-            "评估 / evaluated: " + std::to_string(d->findings.size()) + " 项发现 findings; RTO " +
-                (met ? (*met ? "达标 met" : "未达标 missed") : std::string("未测 not measured")));
-  return finish(std::move(s));
+  return record(*d, who,
+                "评估 / evaluated: " + std::to_string(d->findings.size()) + " 项发现 findings; RTO " +
+                    (met ? (*met ? "达标 met" : "未达标 missed") : std::string("未测 not measured")));
 }
 
 Status Store::set_finding_tasks(int64_t id, size_t finding, std::vector<int64_t> tasks) {
@@ -323,10 +310,7 @@ Status Store::cancel_drill(int64_t id, const std::string& reason, const std::str
     return Error{"drill " + std::to_string(id) + " is " + d->status + "; only a scheduled or running drill is cancelled"};
   d->status = "cancelled";
   d->cancel_reason = reason;
-  if (auto st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return st;
-  Status s = save_drill(*d);
-  if (s) s = log(id, who, "取消 / cancelled: " + reason);
-  return finish(std::move(s));
+  return record(*d, who, "取消 / cancelled: " + reason);
 }
 
 }  // namespace wardsec::emergency

@@ -90,6 +90,8 @@ class Store {
                      const nlohmann::json& body);
   Status log(int64_t drill, const std::string& who, const std::string& text, int64_t at = 0);
   Status save_drill(const Drill& d);
+  // Saves the drill and writes its log line in one transaction.
+  Status record(const Drill& d, const std::string& who, const std::string& text, int64_t at = 0);
   Result<Drill> running(int64_t id, const char* need);  // the drill, in state `need`
   Result<int64_t> when(int64_t at, int64_t not_before, const char* what);
   Status finish(Status st);

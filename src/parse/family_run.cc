@@ -26,8 +26,7 @@ Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
   int err = 0;
   PCRE2_SIZE off = 0;
   auto c = std::make_shared<Code>();
-  c->code =
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF, &err, &off, nullptr);
+  c->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF, &err, &off, nullptr);
   if (!c->code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
