@@ -98,4 +98,12 @@ Status query(sqlite3* db, const std::string& sql, const std::vector<std::string>
 int64_t last_insert_id(sqlite3* db) { return sqlite3_last_insert_rowid(db); }
 int changes(sqlite3* db) { return sqlite3_changes(db); }
 
+Status end_transaction(sqlite3* db, Status st) {
+  if (!st) {
+    (void)exec(db, "ROLLBACK");
+    return st;
+  }
+  return exec(db, "COMMIT");
+}
+
 }  // namespace wardsec::sqlite

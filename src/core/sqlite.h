@@ -19,6 +19,8 @@ namespace wardsec::sqlite {
 // Errors name the path.
 Status open(const std::string& path, sqlite3** db, std::initializer_list<const char*> schema);
 Status exec(sqlite3* db, const std::string& sql);
+// Ends a transaction begun with BEGIN: COMMIT when `st` is fine, else ROLLBACK and `st`.
+Status end_transaction(sqlite3* db, Status st);
 
 // One prepared statement; binds by position (1-based) and steps.
 class Stmt {

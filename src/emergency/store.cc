@@ -80,13 +80,7 @@ Store::~Store() {
   if (db_) sqlite3_close(db_);
 }
 
-Status Store::finish(Status st) {
-  if (!st) {
-    (void)sqlite::exec(db_, "ROLLBACK");
-    return st;
-  }
-  return sqlite::exec(db_, "COMMIT");
-}
+Status Store::finish(Status st) { return sqlite::end_transaction(db_, std::move(st)); }
 
 Status Store::version_row(int64_t plan, int version, const std::string& kind, const std::string& note, const std::string& who,
                           const json& body) {

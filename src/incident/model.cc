@@ -134,13 +134,7 @@ Status Store::entry(int64_t id, const std::string& who, const std::string& kind,
   return st.bind(1, id).bind(2, now()).bind(3, who).bind(4, kind).bind(5, text).run();
 }
 
-Status Store::finish(Status st) {
-  if (!st) {
-    (void)sqlite::exec(db_, "ROLLBACK");
-    return st;
-  }
-  return sqlite::exec(db_, "COMMIT");
-}
+Status Store::finish(Status st) { return sqlite::end_transaction(db_, std::move(st)); }
 
 Status Store::touch(int64_t id) {
   sqlite::Stmt st(db_, "UPDATE incidents SET updated=? WHERE id=?");
