@@ -71,14 +71,18 @@ void Controller::note(const std::string& text, Action action, const std::string&
   svc_.emit(f);
 }
 
-bool Controller::judge(const std::string& line, bool complete, std::string_view cancel) {
+bool Controller::judge(const std::string& line, bool interactive) {
   auto policy = svc_.policy();
   Verdict v = policy ? policy->check(line, rec_.user, rec_.asset, &aliases_) : Verdict{};
-  // A refused line is cancelled on the target before the operator hears of it: what they type
-  // next must not race the shell's handling of the Ctrl-C.
+  bool complete = !interactive || reader_.complete();
+  // A refused line at a shell is cancelled by tick() once the shell has echoed it (a SIGINT in
+  // the middle of its redisplay can leave readline eating the next key); the operator is told
+  // then. A refused command (exec) is simply not run.
   auto refuse = [&](const std::string& why) {
-    if (!cancel.empty()) to_target_(cancel);
-    tell(why);
+    if (!interactive) return tell(why);
+    cancel_ = "\x03";
+    cancel_why_ = why;
+    hold_since_ = now_ns();
   };
   switch (v.action) {
     case Action::kDeny:
@@ -122,11 +126,44 @@ bool Controller::judge(const std::string& line, bool complete, std::string_view 
   return true;
 }
 
+namespace {
+constexpr int64_t kQuietNs = 100'000'000;      // the target's echo, or its answer to a Ctrl-C, is over when it is quiet this long
+constexpr int64_t kMaxHoldNs = 2'000'000'000;  // or after this long, whatever it does
+}  // namespace
+
+bool Controller::tick(int64_t now) {
+  if (!hold_since_) return false;
+  bool quiet = now - std::max(hold_since_, last_output_) >= kQuietNs;
+  if (!cancel_.empty()) {  // first the shell finishes echoing the refused line, then the Ctrl-C
+    if (!quiet && now - hold_since_ < kMaxHoldNs) return true;
+    to_target_(cancel_);
+    cancel_.clear();
+    tell(cancel_why_);
+    hold_since_ = now;
+    answered_ = false;
+    return true;
+  }
+  if (!(answered_ && quiet) && now - hold_since_ < kMaxHoldNs) return true;
+  hold_since_ = 0;
+  std::string held;
+  held.swap(held_);
+  if (!held.empty()) consume(held);
+  return hold_since_ != 0;
+}
+
 void Controller::input(std::string_view bytes) {
-  int64_t now = now_ns();
-  if (recording_) recording_->input(now, bytes);
+  if (recording_) recording_->input(now_ns(), bytes);
+  if (hold_since_) {
+    held_.append(bytes);
+    return;
+  }
+  consume(bytes);
+}
+
+void Controller::consume(std::string_view bytes) {
   std::string fwd;
-  for (char ch : bytes) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    char ch = bytes[i];
     auto c = static_cast<unsigned char>(ch);
     if (!reader_.key(c)) {
       if (reader_.take_refused()) {
@@ -149,18 +186,20 @@ void Controller::input(std::string_view bytes) {
       continue;
     }
     std::string line = reader_.pending_line();
-    bool complete = reader_.complete();
     if (trim(line).empty()) {
       reader_.accept();
       to_target_(std::string_view(&ch, 1));
       continue;
     }
-    // Refused: Ctrl-C instead of the Enter; the shell drops the line (and a continuation).
-    if (judge(line, complete, "\x03")) {
+    // Refused: Ctrl-C instead of the Enter (from tick()); the shell drops the line (and a
+    // continuation). What follows waits.
+    if (judge(line, true)) {
       reader_.accept();
       to_target_(std::string_view(&ch, 1));
     } else {
       reader_.cancel();
+      held_.assign(bytes.substr(i + 1));
+      return;
     }
     if (live_ && live_->ended()) return;
   }
@@ -168,6 +207,7 @@ void Controller::input(std::string_view bytes) {
 }
 
 void Controller::output(std::string_view bytes) {
+  if (hold_since_) last_output_ = now_ns(), answered_ = cancel_.empty();
   reader_.output(bytes);
   if (recording_) recording_->output(now_ns(), bytes);
   if (live_) live_->publish(bytes);
@@ -185,7 +225,7 @@ void Controller::resize(int cols, int rows) {
   if (recording_) recording_->resize(now_ns(), cols, rows);
 }
 
-bool Controller::exec(const std::string& command) { return judge(command, true, ""); }
+bool Controller::exec(const std::string& command) { return judge(command, false); }
 
 void Controller::exit_status(int status) {
   if (last_) last_->exit_status = status;

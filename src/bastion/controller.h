@@ -2,7 +2,10 @@
 // carries the bytes (the SSH server, the console's web terminal): keystrokes are read into
 // command lines (term_reader.h); at each Enter the line is judged by the command policy and
 // the Enter is forwarded (allow, alert), replaced by Ctrl-C so the shell drops the line (deny),
-// or held until a security administrator decides (review). Everything both ways goes into the
+// or held until a security administrator decides (review). A refusal waits for the shell to
+// finish echoing the line before the Ctrl-C (a SIGINT in the middle of readline's redisplay can
+// leave it eating the next key), and what the operator typed ahead waits until the shell has
+// answered the Ctrl-C (its output quiet for a moment; each wait at most two seconds). Everything both ways goes into the
 // recording; each command into the record with its decision; denials, reviews and alerts into
 // the store as events.
 #pragma once
@@ -25,6 +28,10 @@ class Controller {
   ~Controller();
   // The operator's bytes. May block while a command waits for review.
   void input(std::string_view bytes);
+  // The passage of time: releases input held after a refusal once the target has answered the
+  // cancel. True while input is still held (the caller should call again soon and not pass on
+  // more input meanwhile, so that the hold is bounded by what it had already taken).
+  bool tick(int64_t now);
   // The target's bytes (stdout).
   void output(std::string_view bytes);
   // The target's standard error (exec sessions): recorded with the output, sent by `send`.
@@ -39,9 +46,10 @@ class Controller {
   const SessionRecord& record() const { return rec_; }
 
  private:
-  // The decision on the line at an Enter; true when the Enter goes to the target. Refused:
-  // `cancel` goes to the target (before the operator is told).
-  bool judge(const std::string& line, bool complete, std::string_view cancel);
+  // The decision on a line at an Enter (interactive) or a command (exec); true when it goes to
+  // the target. A refused interactive line is cancelled by tick().
+  bool judge(const std::string& line, bool interactive);
+  void consume(std::string_view bytes);  // input() once nothing is held
   void note(const std::string& text, Action action, const std::string& rule);
   void flush_command();
   void tell(const std::string& zh_en);
@@ -56,6 +64,11 @@ class Controller {
   std::optional<CommandRecord> last_;
   int64_t seq_ = 0;
   bool finished_ = false;
+  // type-ahead held after a refusal (the rest of the chunk that carried the refused Enter)
+  std::string held_;
+  std::string cancel_, cancel_why_;  // the Ctrl-C still to send after a refusal, and what to say then
+  int64_t hold_since_ = 0, last_output_ = 0;
+  bool answered_ = false;  // the target has printed since the Ctrl-C
 };
 
 }  // namespace wardsec::bastion

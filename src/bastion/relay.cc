@@ -149,8 +149,9 @@ void Relay::run(Pump& pump, std::string& state, std::string& reason, const std::
       if (pump.resize) pump.resize(resize_cols_, resize_rows_);
       resize_cols_ = resize_rows_ = 0;
     }
-    // The operator's bytes, as long as the target takes them.
-    if (!from_user_.data.empty() && out_target_.size() < kBox) {
+    // The operator's bytes, as long as the target takes them (and the pump is not holding them).
+    bool holding = pump.tick && pump.tick(now_ns());
+    if (!holding && !from_user_.data.empty() && out_target_.size() < kBox) {
       std::string d;
       d.swap(from_user_.data);
       if (!pump.from_user(d)) break;
@@ -209,8 +210,8 @@ void Relay::run(Pump& pump, std::string& state, std::string& reason, const std::
       state = "ended", reason = "idle timeout";
       break;
     }
-    bool more = moved || (!uch_ && user_.pending() && from_user_.data.size() < kBox);
-    if (ssh_event_dopoll(event, more ? 0 : 1000) == SSH_ERROR && errno != EINTR) {
+    bool more = moved || (!holding && !uch_ && user_.pending() && from_user_.data.size() < kBox);
+    if (ssh_event_dopoll(event, more ? 0 : holding ? 20 : 1000) == SSH_ERROR && errno != EINTR) {
       reason = "poll failed";
       break;
     }

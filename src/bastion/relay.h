@@ -22,6 +22,9 @@ struct Pump {
   std::function<bool(std::string_view)> from_user;  // false: end the session
   std::function<bool(std::string_view, bool is_stderr)> from_target;
   std::function<void(int cols, int rows)> resize;  // the operator's terminal changed size
+  // Called each round; true: the pump holds the operator's input for now (they are not passed
+  // on meanwhile, and the next round comes soon). May be empty.
+  std::function<bool(int64_t now)> tick;
 };
 
 class Relay {

@@ -264,7 +264,8 @@ void run_session(Service& svc, UserEnd& user, const std::string& peer_ip, const 
             [&](int cols, int rows) {
               ssh_channel_change_pty_size(t.ch, cols, rows);
               ctl.resize(cols, rows);
-            }};
+            },
+            [&](int64_t now) { return ctl.tick(now); }};
   relay.run(pump, state, reason, [&](int st) { ctl.exit_status(st); });
   ctl.finish(state, reason);
   svc.live().remove(id);

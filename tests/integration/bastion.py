@@ -10,6 +10,7 @@ Chromium; `wardsec verify` over the recordings, a download refused without its g
 the events in the store."""
 import base64
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -173,6 +174,8 @@ def run_all(r, srv, t, tport, bport, target_key):
     # 1. Password + TOTP, a shell, an allowed command, a denied one, a reviewed one.
     c1 = codes.next()  # a fresh code first: the bastion gives a login only login_timeout_seconds
     p = ssh(bport, "zhang@root@his-db-01", "-o", "PreferredAuthentications=keyboard-interactive", "-tt")
+    screen = io.StringIO()  # what the operator saw, printed when a step fails
+    p.logfile_read = screen
     login_password(p, OP_PASSWORD, c1)
     p.expect(r"[#$] ")
     p.sendline("echo hello-$((6*7))")
@@ -181,7 +184,11 @@ def run_all(r, srv, t, tport, bport, target_key):
     p.sendline(f"touch {marker_dir}/denied; rm -rf {marker_dir}/nothing")
     p.expect("命令被拒绝")
     p.sendline(f"touch {marker_dir}/allowed")
-    wait_for(lambda: os.path.exists(f"{marker_dir}/allowed"), 10, "the allowed command to run")
+    try:
+        wait_for(lambda: os.path.exists(f"{marker_dir}/allowed"), 10, "the allowed command to run")
+    except AssertionError:
+        print("the operator's screen:\n" + screen.getvalue()[-3000:])
+        raise
     r.check(not os.path.exists(f"{marker_dir}/denied"), "a denied line never runs, not even its harmless first command")
     p.sendline(f"touch {marker_dir}/reviewed")
     p.expect("审批")

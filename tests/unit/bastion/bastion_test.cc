@@ -170,26 +170,51 @@ TEST(BastionController, DeniedCommandNeverGetsItsEnter) {
     c.output("[root@his-db-01 ~]# ");
     c.input("ls -l\r");
     c.output("ls -l\r\ntotal 0\r\n[root@his-db-01 ~]# ");
-    c.input("touch /tmp/m; rm -rf /var/lib/mysql\r");
-    c.input("echo ok\r");
+    // A refusal: the Ctrl-C goes once the shell has echoed the line (quiet 100 ms), and what was
+    // typed ahead (in the same chunk, and after it) waits until the shell has answered it.
+    int64_t t0 = now_ns();
+    c.input("touch /tmp/m; rm -rf /var/lib/mysql\rec");
+    c.input("ho ok\r");
+    c.output("touch /tmp/m; rm -rf /var/lib/mysql");
+    EXPECT_TRUE(c.tick(t0 + 20'000'000));
+    EXPECT_EQ(target, "ls -l\rtouch /tmp/m; rm -rf /var/lib/mysql");
+    EXPECT_EQ(user.find("命令被拒绝"), std::string::npos);
+    EXPECT_TRUE(c.tick(t0 + 200'000'000));
+    EXPECT_EQ(target, "ls -l\rtouch /tmp/m; rm -rf /var/lib/mysql\x03");
+    EXPECT_NE(user.find("命令被拒绝"), std::string::npos);
+    EXPECT_TRUE(c.tick(t0 + 500'000'000));  // the shell has not answered: still held
+    c.output("^C\r\n[root@his-db-01 ~]# ");
+    EXPECT_FALSE(c.tick(t0 + 700'000'000));
+    EXPECT_EQ(target,
+              "ls -l\rtouch /tmp/m; rm -rf /var/lib/mysql\x03"
+              "echo ok\r");
+    // A target that says nothing holds the operator at most two seconds per wait.
+    c.input("rm -rf /\r");
+    c.input("id\r");
+    EXPECT_TRUE(c.tick(t0 + 1'000'000'000));  // the Ctrl-C, the echo being over
+    EXPECT_TRUE(c.tick(t0 + 2'000'000'000));
+    EXPECT_FALSE(c.tick(t0 + 3'100'000'000));
     c.input("vi-it\x18\x05");  // Ctrl-X Ctrl-E never reaches the shell: Ctrl-G aborts the prefix
     c.finish("closed", "");
   }
   EXPECT_EQ(target,
             "ls -l\rtouch /tmp/m; rm -rf /var/lib/mysql\x03"
             "echo ok\r"
+            "rm -rf /\x03"
+            "id\r"
             "vi-it\x18\x07");
   EXPECT_NE(user.find("命令被拒绝"), std::string::npos);
   auto cmds = f.svc->db().commands(rec.id);
   ASSERT_TRUE(cmds.ok());
-  ASSERT_EQ(cmds->size(), 4u);
+  ASSERT_EQ(cmds->size(), 6u);
   EXPECT_EQ((*cmds)[1].action, "deny");
+  EXPECT_EQ((*cmds)[3].action, "deny");
   EXPECT_EQ((*cmds)[1].command, "touch /tmp/m; rm -rf /var/lib/mysql");
   EXPECT_FALSE((*cmds)[1].rule.empty());
   auto s = f.svc->db().session(rec.id);
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(s->denied, 2);
-  EXPECT_EQ(s->commands, 4);
+  EXPECT_EQ(s->denied, 3);
+  EXPECT_EQ(s->commands, 6);
   EXPECT_EQ(s->digest, file_sha256(f.svc->recordings_dir() + "/" + rec.recording));
   EXPECT_TRUE(f.has_event("command_denied"));
   EXPECT_TRUE(f.has_event("session_end"));
@@ -250,6 +275,8 @@ TEST(BastionController, RefusalCancelsOnTheTargetBeforeTellingTheOperator) {
       *f.svc, rec, nullptr, nullptr, [&](std::string_view d) { order.push_back("target:" + std::string(d)); },
       [&](std::string_view d) { order.push_back("user:" + std::string(d)); });
   c.input("rm -rf /var/lib/mysql\r");
+  c.output("rm -rf /var/lib/mysql");
+  c.tick(now_ns() + 300'000'000);
   c.finish("closed", "");
   auto cancel = std::find(order.begin(), order.end(), "target:\x03");
   auto told = std::find_if(order.begin(), order.end(), [](const std::string& s) { return s.find("命令被拒绝") != std::string::npos; });
