@@ -62,6 +62,9 @@ class ParserRegistry {
   // A duplicate name throws at start-up (programmer error, never input-driven).
   void add_envelope(std::string name, EnvelopeParserPtr p);
   void add_message(std::string name, MessageParserPtr p);
+  // Tried when no message parser claims a body (the guesses of make_guess_parser).
+  void set_fallback(MessageParserPtr p) { fallback_ = std::move(p); }
+  const MessageParser* fallback() const { return fallback_.get(); }
   const std::vector<Envelope>& envelopes() const { return envelopes_; }
   const std::vector<Message>& messages() const { return messages_; }
 
@@ -69,6 +72,7 @@ class ParserRegistry {
   void check_new(const std::string& name) const;
   std::vector<Envelope> envelopes_;
   std::vector<Message> messages_;
+  MessageParserPtr fallback_;
 };
 
 // The one list of built-in parsers, in the order they are tried.
@@ -95,6 +99,10 @@ MessageParserPtr make_auditd_message_parser();
 MessageParserPtr make_cef_message_parser();
 MessageParserPtr make_access_message_parser();
 MessageParserPtr make_json_message_parser();
+// The fallback (guess.cc): source/destination address and port, user name and outcome from
+// key=value pairs under common vendor names and from plain phrasings; names what it set in
+// labels.guessed.
+MessageParserPtr make_guess_parser();
 
 // Shared by envelope and message forms of the same format.
 bool parse_cef(Event& ev, std::string_view s);

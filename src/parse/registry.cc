@@ -46,6 +46,7 @@ void register_builtin_parsers(ParserRegistry& reg) {
   reg.add_message("cef.msg", make_cef_message_parser());
   reg.add_message("access.msg", make_access_message_parser());
   reg.add_message("json.msg", make_json_message_parser());
+  reg.set_fallback(make_guess_parser());
 }
 
 void set_source(Event& ev, std::string_view v) {
@@ -113,6 +114,7 @@ void Decoder::decode_body(Event& ev, std::string_view program, std::string_view 
   for (const auto& m : reg_->messages()) {
     if (m.parser->parse(ev, program, body, ctx)) return;
   }
+  if (const auto* f = reg_->fallback()) f->parse(ev, program, body, ctx);
 }
 
 }  // namespace wardsec
