@@ -126,7 +126,7 @@ class FamilyParser : public MessageParser {
     for (const auto& [k, v] : c.f.set) ev.set(k, v);
     for (const auto& [vendor, field] : c.f.map) {
       auto it = vals.find(vendor);
-      if (it == vals.end() || it->second.empty()) continue;
+      if (it == vals.end() || it->second.empty() || it->second == "-") continue;  // "-": the vendor's "none"
       if (field == "source.ip" || field == "source.address") {
         set_source(ev, it->second);
       } else {
