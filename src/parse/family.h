@@ -9,6 +9,7 @@
 //   match:                                       # any one of these recognises a line
 //     - {regex: '%%\d+[A-Z0-9_]+/\d/[A-Z0-9_]+'}
 //     - {program: ['sshd', 'vsftpd*'], contains: 'authentication failure'}
+//     - {field: SourceModuleType, equals: [im_msvistalog]}   # a decoded JSON event's field
 //   extract:                                     # in order; each adds what it finds
 //     - regex: '%%\d+(?<module>[A-Z0-9_]+)/(?<severity>\d)/(?<mnemonic>[A-Z0-9_]+)'
 //     - kv: {assign: '=', separators: ' ,;', within: '\((.*)\)'}
@@ -36,7 +37,11 @@ namespace wardsec {
 struct FamilyMatch {
   std::vector<std::string> programs;  // globs on the syslog program name ("" any)
   std::string contains;               // a literal the body must hold
-  std::string regex;                  // PCRE2, searched in the body
+  std::string regex;                  // PCRE2, searched in the body (or in `field`'s value)
+  // A match on a field a structured format decoded (JSON from NXLog, Winlogbeat, Suricata):
+  // the family then reads the event's fields (its map and values name them), not a body.
+  std::string field;
+  std::vector<std::string> equals;  // the field's value is one of these (case-insensitive)
 };
 
 struct FamilyExtract {

@@ -99,14 +99,21 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
     };
     if (!name_ok(f.name) || !name_ok(f.dataset)) return Error{file + ": family and dataset are names (letters, digits, '.', '_', '-')"};
     YAML::Node m = root["match"];
-    if (!m || !m.IsSequence() || m.size() == 0) return Error{file + ": 'match' is a list of at least one {program, contains, regex}"};
+    if (!m || !m.IsSequence() || m.size() == 0)
+      return Error{file + ": 'match' is a list of at least one {program, contains, regex} or {field, equals, regex}"};
     for (const auto& x : m) {
       FamilyMatch fm;
-      if (!r.keys(x, "match[]", {"program", "contains", "regex"}) || !r.texts(x, "program", fm.programs) ||
-          !r.text(x, "contains", fm.contains) || !r.text(x, "regex", fm.regex))
+      if (!r.keys(x, "match[]", {"program", "contains", "regex", "field", "equals"}) || !r.texts(x, "program", fm.programs) ||
+          !r.text(x, "contains", fm.contains) || !r.text(x, "regex", fm.regex) || !r.text(x, "field", fm.field) ||
+          !r.texts(x, "equals", fm.equals))
         return Error{r.err};
-      if (fm.contains.empty() && fm.regex.empty() && fm.programs.empty())
-        return Error{file + ":" + std::to_string(x.Mark().line + 1) + ": a match needs program, contains or regex"};
+      if (!fm.equals.empty() && fm.field.empty())
+        return Error{file + ":" + std::to_string(x.Mark().line + 1) + ": 'equals' compares a 'field'"};
+      if (fm.contains.empty() && fm.regex.empty() && fm.programs.empty() && fm.field.empty())
+        return Error{file + ":" + std::to_string(x.Mark().line + 1) + ": a match needs program, contains, regex or field"};
+      if (!fm.field.empty() && (!fm.programs.empty() || !fm.contains.empty()))
+        return Error{file + ":" + std::to_string(x.Mark().line + 1) +
+                     ": a 'field' match reads a decoded field (JSON, XML): it takes 'equals' or 'regex', not program or contains"};
       f.match.push_back(std::move(fm));
     }
     if (YAML::Node e = root["extract"]) {

@@ -67,6 +67,7 @@ bool run(const Code& c, std::string_view s, const std::function<void(std::string
 
 struct Compiled {
   Family f;
+  bool fields = false;           // matches decoded fields (refine), not a body (parse)
   std::vector<CodePtr> match;    // per FamilyMatch (null: none)
   std::vector<CodePtr> extract;  // per FamilyExtract's regex (null: kv)
   std::vector<CodePtr> within;
@@ -85,13 +86,47 @@ class FamilyParser : public MessageParser {
  public:
   explicit FamilyParser(std::vector<Compiled> fams) : fams_(std::move(fams)) {}
 
+  bool refine(Event& ev) const override {
+    for (const auto& c : fams_) {
+      if (!c.fields || !recognise_fields(c, ev)) continue;
+      std::map<std::string, std::string, std::less<>> vals;
+      auto take = [&](const std::string& name) {
+        if (vals.count(name)) return;
+        std::string_view v = ev.get(FieldRegistry::intern(name));
+        if (!v.empty()) vals.emplace(name, std::string(v));
+      };
+      for (const auto& [vendor, field] : c.f.map) take(vendor);
+      for (const auto& [field, vm] : c.f.values) take(vm.field);
+      finish(c, ev, vals);
+      return true;
+    }
+    return false;
+  }
+
+  static bool recognise_fields(const Compiled& c, const Event& ev) {
+    for (size_t i = 0; i < c.f.match.size(); i++) {
+      const auto& m = c.f.match[i];
+      std::string_view v = ev.get(FieldRegistry::intern(m.field));
+      if (v.empty()) continue;
+      if (!m.equals.empty()) {
+        std::string low = to_lower(v);
+        bool any = false;
+        for (const auto& e : m.equals) any = any || to_lower(e) == low;
+        if (!any) continue;
+      }
+      if (c.match[i] && !run(*c.match[i], v, nullptr)) continue;
+      return true;
+    }
+    return false;
+  }
+
   bool parse(Event& ev, std::string_view program, std::string_view body, const ParseContext&) const override {
     // Vendors put their tag where syslog has the program ("%%01SHELL/5/CMDRECORD(s)[5]: ...",
     // "%ASA-6-302013: ..."): families read from the program on when it precedes the body.
     if (!program.empty() && !body.empty() && program.data() < body.data() && body.data() - program.data() < 512)
       body = std::string_view(program.data(), static_cast<size_t>(body.data() + body.size() - program.data()));
     for (const auto& c : fams_)
-      if (recognise(c, program, body)) {
+      if (!c.fields && recognise(c, program, body)) {
         apply(c, ev, body);
         return true;
       }
@@ -121,6 +156,11 @@ class FamilyParser : public MessageParser {
         run(*c.extract[i], text, [&](std::string_view k, std::string_view v) { vals.emplace(std::string(k), std::string(v)); });
       }
     }
+    finish(c, ev, vals);
+  }
+
+  // The family's dataset, constants, mapped fields and derived values from `vals`.
+  static void finish(const Compiled& c, Event& ev, const std::map<std::string, std::string, std::less<>>& vals) {
     ev.set(kEventDataset, c.f.dataset);
     ev.set(kEventModule, c.module);
     for (const auto& [k, v] : c.f.set) ev.set(k, v);
@@ -185,6 +225,13 @@ Result<MessageParserPtr> make_family_parser(std::vector<Family> families) {
       c.extract.push_back(re);
       c.within.push_back(in);
     }
+    size_t by_field = 0;
+    for (const auto& m : f.match) by_field += m.field.empty() ? 0 : 1;
+    if (by_field && by_field != f.match.size())
+      return Error{f.file + ": a family matches either decoded fields (field:) or lines (program, contains, regex), not both"};
+    if (by_field && !f.extract.empty())
+      return Error{f.file + ": a family that matches fields maps them (map:, values:); it has no extract"};
+    c.fields = by_field > 0;
     c.module = f.dataset.substr(0, f.dataset.find('.'));
     c.f = std::move(f);
     out.push_back(std::move(c));

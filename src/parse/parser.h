@@ -44,6 +44,9 @@ class MessageParser {
   virtual ~MessageParser() = default;
   // True if this parser recognized the body and set fields.
   virtual bool parse(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const = 0;
+  // For an event a structured format decoded (event.dataset json): true if this parser
+  // recognised its fields and mapped them (the device families' field matches).
+  virtual bool refine(Event&) const { return false; }
 };
 
 using EnvelopeParserPtr = std::unique_ptr<EnvelopeParser>;

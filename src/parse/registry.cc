@@ -90,6 +90,9 @@ void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {
     }
     if (!ev.has(kEventModule)) ev.set(kEventModule, e.name);
     if (!body.empty()) decode_body(ev, program, body, ctx);
+    if (ev.get(kEventDataset) == "json")  // a structured event: a family may know its fields
+      for (const auto& m : reg_->messages())
+        if (m.parser->refine(ev)) break;
     if (!ev.has(kEventDataset)) ev.set(kEventDataset, "syslog");  // understood envelope, unknown program
     if (ev.ts == 0) {
       ev.ts = ev.received;

@@ -63,6 +63,38 @@ samples: [{line: 'TEST u=a', fields: {user.name: a}}]
   bad("{regex: 'TEST'}", "{regex: 'TE(ST'}", "t.yaml: regex 'TE(ST'");
   bad("samples: [{line: 'TEST u=a', fields: {user.name: a}}]", "samples: []", "samples");
   bad("{u: user.name}", "{u: 'user name'}", "not a field name");
+  bad("[{regex: 'TEST'}]", "[{field: Src, program: [x]}]", "not program or contains");
+  bad("[{regex: 'TEST'}]", "[{equals: [a]}]", "'equals' compares a 'field'");
+  bad("[{regex: 'TEST'}]", "[{field: Src}, {regex: 'TEST'}]", "not both");
+  bad("[{regex: 'TEST'}]", "[{field: Src, equals: [a]}]", "it has no extract");
+}
+
+TEST(Family, AFieldFamilyMapsADecodedJsonEvent) {
+  // NXLog's JSON keeps the Windows names (Sigma's); the family adds the ECS fields. A JSON event
+  // it does not recognise is left as it is.
+  auto f = parse_family(R"(family: w
+title: {zh: 测试, en: Test}
+source: https://example.org
+dataset: windows.test
+match: [{field: SourceModuleType, equals: [IM_MSVISTALOG]}]
+map: {TargetUserName: user.name, IpAddress: source.ip, SubjectUserName: user.target.name}
+values: {event.outcome: {field: EventType, failure: [AUDIT_FAILURE]}}
+samples: [{line: '{"SourceModuleType":"im_msvistalog","TargetUserName":"a","IpAddress":"10.1.2.3","SubjectUserName":"-","EventType":"AUDIT_FAILURE"}', fields: {user.name: a, source.ip: 10.1.2.3, event.outcome: failure, TargetUserName: a, user.target.name: ''}}]
+)",
+                        "w.yaml");
+  ASSERT_TRUE(f.ok()) << f.error();
+  EXPECT_TRUE(test_families({*f}).empty());
+  auto p = make_family_parser({*f});
+  ASSERT_TRUE(p.ok());
+  ParserRegistry reg;
+  register_builtin_parsers(reg);
+  reg.add_message("families", std::move(*p));
+  Decoder dec(&reg);
+  Event ev;
+  ev.raw = R"({"SourceModuleType":"im_file","TargetUserName":"a"})";
+  dec.decode(ev, {});
+  EXPECT_EQ(ev.get(kEventDataset), "json");
+  EXPECT_EQ(ev.get(kUserName), "");
 }
 
 TEST(Family, EveryShippedFamilysSamplesYieldTheirFields) {
