@@ -67,9 +67,11 @@ bool run(const Code& c, std::string_view s, const std::function<void(std::string
 
 struct Compiled {
   Family f;
-  bool fields = false;           // matches decoded fields (refine), not a body (parse)
-  std::vector<CodePtr> match;    // per FamilyMatch (null: none)
-  std::vector<CodePtr> extract;  // per FamilyExtract's regex (null: kv)
+  bool fields = false;                                 // matches decoded fields (refine), not a body (parse)
+  std::vector<FieldId> match_ids;                      // fields: each match's field, interned at load
+  std::vector<std::pair<std::string, FieldId>> reads;  // fields: the names map and values read
+  std::vector<CodePtr> match;                          // per FamilyMatch (null: none)
+  std::vector<CodePtr> extract;                        // per FamilyExtract's regex (null: kv)
   std::vector<CodePtr> within;
   std::string module;
 };
@@ -90,13 +92,8 @@ class FamilyParser : public MessageParser {
     for (const auto& c : fams_) {
       if (!c.fields || !recognise_fields(c, ev)) continue;
       std::map<std::string, std::string, std::less<>> vals;
-      auto take = [&](const std::string& name) {
-        if (vals.count(name)) return;
-        std::string_view v = ev.get(FieldRegistry::intern(name));
-        if (!v.empty()) vals.emplace(name, std::string(v));
-      };
-      for (const auto& [vendor, field] : c.f.map) take(vendor);
-      for (const auto& [field, vm] : c.f.values) take(vm.field);
+      for (const auto& [name, id] : c.reads)
+        if (std::string_view v = ev.get(id); !v.empty()) vals.emplace(name, std::string(v));
       finish(c, ev, vals);
       return true;
     }
@@ -106,7 +103,7 @@ class FamilyParser : public MessageParser {
   static bool recognise_fields(const Compiled& c, const Event& ev) {
     for (size_t i = 0; i < c.f.match.size(); i++) {
       const auto& m = c.f.match[i];
-      std::string_view v = ev.get(FieldRegistry::intern(m.field));
+      std::string_view v = ev.get(c.match_ids[i]);
       if (v.empty()) continue;
       if (!m.equals.empty()) {
         std::string low = to_lower(v);
@@ -232,6 +229,16 @@ Result<MessageParserPtr> make_family_parser(std::vector<Family> families) {
     if (by_field && !f.extract.empty())
       return Error{f.file + ": a family that matches fields maps them (map:, values:); it has no extract"};
     c.fields = by_field > 0;
+    if (c.fields) {  // interned once here, not per event (intern takes the registry's lock)
+      for (const auto& m : f.match) c.match_ids.push_back(FieldRegistry::intern(m.field));
+      auto read = [&](const std::string& name) {
+        for (const auto& r : c.reads)
+          if (r.first == name) return;
+        c.reads.emplace_back(name, FieldRegistry::intern(name));
+      };
+      for (const auto& [vendor, field] : f.map) read(vendor);
+      for (const auto& [field, vm] : f.values) read(vm.field);
+    }
     c.module = f.dataset.substr(0, f.dataset.find('.'));
     c.f = std::move(f);
     out.push_back(std::move(c));
