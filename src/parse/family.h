@@ -13,6 +13,7 @@
 //   extract:                                     # in order; each adds what it finds
 //     - regex: '%%\d+(?<module>[A-Z0-9_]+)/(?<severity>\d)/(?<mnemonic>[A-Z0-9_]+)'
 //     - kv: {assign: '=', separators: ' ,;', within: '\((.*)\)'}
+//     - csv: {columns: ['', receive_time, serial, type], separator: ','}   # positional
 //   map: {UserName: user.name, Ip: source.ip, mnemonic: event.action}
 //   values:                                      # value maps: vendor words onto ECS values
 //     event.outcome: {field: Result, failure: [failed, fail], success: [succeeded, success]}
@@ -48,6 +49,8 @@ struct FamilyExtract {
   std::string regex;  // named groups become values under their names
   bool kv = false;    // key=value pairs (KvOptions) become values under their keys
   KvOptions kv_opt;
+  std::vector<std::string> csv;  // separated values: the columns' names in order ("" skips one)
+  char csv_sep = ',';
   std::string within;  // a regex whose first group is the text the extraction reads ("" whole body)
 };
 
@@ -67,7 +70,10 @@ struct Family {
   std::string name, title_zh, title_en, source, dataset;
   std::vector<FamilyMatch> match;
   std::vector<FamilyExtract> extract;
-  std::map<std::string, std::string> map;  // vendor name → ECS field
+  // vendor name → field (a name may map to several: a list in the file). In a family that reads
+  // decoded fields, "prefix.*" copies every field under the prefix: to "*" its rest, to "x.*"
+  // under x. (winlog.event_data.TargetUserName → TargetUserName, the name Sigma's rules use).
+  std::multimap<std::string, std::string> map;
   std::map<std::string, ValueMap> values;  // ECS field → how its value is derived
   std::map<std::string, std::string> set;  // constant fields
   std::vector<FamilySample> samples;

@@ -120,8 +120,16 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
       if (!e.IsSequence()) return Error{file + ":" + std::to_string(e.Mark().line + 1) + ": 'extract' is a list"};
       for (const auto& x : e) {
         FamilyExtract fe;
-        if (!r.keys(x, "extract[]", {"regex", "kv", "within"}) || !r.text(x, "regex", fe.regex) || !r.text(x, "within", fe.within))
+        if (!r.keys(x, "extract[]", {"regex", "kv", "csv", "within"}) || !r.text(x, "regex", fe.regex) || !r.text(x, "within", fe.within))
           return Error{r.err};
+        if (YAML::Node csv = x["csv"]) {
+          std::string sep;
+          if (!r.keys(csv, "csv", {"columns", "separator"}) || !r.texts(csv, "columns", fe.csv) || !r.text(csv, "separator", sep))
+            return Error{r.err};
+          if (fe.csv.empty()) return Error{file + ":" + std::to_string(csv.Mark().line + 1) + ": csv.columns names the columns in order"};
+          if (sep.size() > 1) return Error{file + ":" + std::to_string(csv.Mark().line + 1) + ": csv.separator is one character"};
+          if (!sep.empty()) fe.csv_sep = sep[0];
+        }
         if (YAML::Node kv = x["kv"]) {
           fe.kv = true;
           if (!kv.IsNull() && !(kv.IsScalar() && kv.as<std::string>() == "true")) {
@@ -135,13 +143,29 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
             if (kv["quotes"]) fe.kv_opt.quotes = quotes;
           }
         }
-        if (fe.regex.empty() == !fe.kv) return Error{file + ":" + std::to_string(x.Mark().line + 1) + ": an extract is either regex or kv"};
+        if (!fe.regex.empty() + fe.kv + !fe.csv.empty() != 1)
+          return Error{file + ":" + std::to_string(x.Mark().line + 1) + ": an extract is one of regex, kv or csv"};
         f.extract.push_back(std::move(fe));
       }
     }
-    if (!r.string_map(root, "map", f.map) || !r.string_map(root, "set", f.set)) return Error{r.err};
-    for (const auto& [k, v] : f.map)
-      if (!field_name(v)) return Error{file + ": map." + k + ": '" + v + "' is not a field name"};
+    if (YAML::Node m = root["map"]) {
+      if (!m.IsMap()) return Error{file + ":" + std::to_string(m.Mark().line + 1) + ": 'map' must be a mapping"};
+      for (const auto& kv : m) {
+        std::vector<std::string> targets;
+        std::string k = kv.first.as<std::string>();
+        if (!r.texts(m, k.c_str(), targets)) return Error{r.err};
+        for (const auto& v : targets) {
+          bool prefix = k.size() > 2 && k.compare(k.size() - 2, 2, ".*") == 0;
+          bool ok = prefix ? v == "*" || (v.size() > 2 && v.compare(v.size() - 2, 2, ".*") == 0 && field_name(v.substr(0, v.size() - 2)))
+                           : field_name(v);
+          if (!ok)
+            return Error{file + ":" + std::to_string(kv.second.Mark().line + 1) + ": map." + k + ": '" + v + "' is not a field name" +
+                         (prefix ? " ('*' or 'name.*' for a prefix)" : "")};
+          f.map.emplace(k, v);
+        }
+      }
+    }
+    if (!r.string_map(root, "set", f.set)) return Error{r.err};
     for (const auto& [k, v] : f.set)
       if (!field_name(k)) return Error{file + ": set: '" + k + "' is not a field name"};
     if (YAML::Node vals = root["values"]) {

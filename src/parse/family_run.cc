@@ -9,6 +9,7 @@
 #include "core/strutil.h"
 #include "parse/family.h"
 #include "parse/family_parser.h"
+#include "parse/family_scan.h"
 
 namespace wardsec {
 
@@ -21,6 +22,7 @@ struct Code {
   }
 };
 using CodePtr = std::shared_ptr<Code>;
+constexpr uint32_t kMaxGroups = 128;
 
 Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
   int err = 0;
@@ -32,6 +34,10 @@ Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
     pcre2_get_error_message(err, msg, sizeof msg);
     return Error{where + ": regex '" + pattern + "' at " + std::to_string(off) + ": " + reinterpret_cast<const char*>(msg)};
   }
+  uint32_t groups = 0;
+  pcre2_pattern_info(c->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+  if (groups > kMaxGroups)
+    return Error{where + ": regex '" + pattern + "' has " + std::to_string(groups) + " groups, at most " + std::to_string(kMaxGroups)};
   pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE);  // a pattern JIT refuses still runs interpreted
   return c;
 }
@@ -39,7 +45,14 @@ Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
 // Runs `c` on `s`; calls `group(name, value)` for each named group that matched.
 bool run(const Code& c, std::string_view s, const std::function<void(std::string_view, std::string_view)>& group,
          std::string_view* first = nullptr) {
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(c.code, nullptr);
+  // One match block per thread, big enough for any pattern compile() accepts (kMaxGroups).
+  struct Md {
+    pcre2_match_data* md = pcre2_match_data_create(kMaxGroups + 1, nullptr);
+    ~Md() { pcre2_match_data_free(md); }
+  };
+  thread_local Md block;
+  pcre2_match_data* md = block.md;
+  if (!md) return false;
   // UTF is checked (a line may not be valid UTF-8; unchecked, PCRE2's behaviour is undefined): such a line
   // matches nothing.
   int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
@@ -61,7 +74,6 @@ bool run(const Code& c, std::string_view s, const std::function<void(std::string
       }
     }
   }
-  pcre2_match_data_free(md);
   return ok;
 }
 
@@ -74,6 +86,10 @@ struct Compiled {
   std::vector<CodePtr> extract;                        // per FamilyExtract's regex (null: kv)
   std::vector<CodePtr> within;
   std::string module;
+  // The names finish() writes, interned once at load (intern takes the registry's lock).
+  std::vector<std::pair<std::string, FieldId>> map_ids;  // vendor name → field
+  std::vector<std::pair<FieldId, std::string>> set_ids;
+  std::vector<std::pair<FieldId, const ValueMap*>> value_ids;
 };
 
 bool program_ok(const FamilyMatch& m, std::string_view program) {
@@ -86,18 +102,43 @@ bool program_ok(const FamilyMatch& m, std::string_view program) {
 
 class FamilyParser : public MessageParser {
  public:
-  explicit FamilyParser(std::vector<Compiled> fams) : fams_(std::move(fams)) {}
+  FamilyParser(std::vector<Compiled> fams, std::shared_ptr<const FamilyScan> scan, std::vector<std::pair<uint32_t, uint32_t>> entries)
+      : fams_(std::move(fams)), scan_(std::move(scan)), entries_(std::move(entries)) {}
 
+  // Families that read decoded fields layer: each that recognises the event applies, in file
+  // order (a general Windows family, then a Defender one adding its names).
   bool refine(Event& ev) const override {
+    bool any = false;
     for (const auto& c : fams_) {
       if (!c.fields || !recognise_fields(c, ev)) continue;
       std::map<std::string, std::string, std::less<>> vals;
       for (const auto& [name, id] : c.reads)
         if (std::string_view v = ev.get(id); !v.empty()) vals.emplace(name, std::string(v));
-      finish(c, ev, vals);
-      return true;
+      finish(c, ev, vals, any);
+      copy_prefixes(c, ev);
+      any = true;
     }
-    return false;
+    return any;
+  }
+
+  // "prefix.*" map entries: every field under the prefix, copied to its rest ("*") or under a
+  // new prefix ("x.*"); a field already set is kept.
+  static void copy_prefixes(const Compiled& c, Event& ev) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [vendor, target] : c.f.map) {
+      if (vendor.size() < 2 || vendor.compare(vendor.size() - 2, 2, ".*") != 0) continue;
+      std::string_view prefix(vendor.data(), vendor.size() - 1);  // keeps the '.'
+      for (const auto& f : ev.fields) {
+        std::string_view name = FieldRegistry::name(f.id);
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        std::string to = (target == "*" ? "" : target.substr(0, target.size() - 1)) + std::string(name.substr(prefix.size()));
+        out.emplace_back(std::move(to), std::string(ev.value(f)));
+      }
+    }
+    for (auto& [name, value] : out) {
+      FieldId id = FieldRegistry::intern(name);
+      if (ev.get(id).empty() && !value.empty()) ev.set(id, value);
+    }
   }
 
   static bool recognise_fields(const Compiled& c, const Event& ev) {
@@ -122,20 +163,16 @@ class FamilyParser : public MessageParser {
     // "%ASA-6-302013: ..."): families read from the program on when it precedes the body.
     if (!program.empty() && !body.empty() && program.data() < body.data() && body.data() - program.data() < 512)
       body = std::string_view(program.data(), static_cast<size_t>(body.data() + body.size() - program.data()));
-    for (const auto& c : fams_)
-      if (!c.fields && recognise(c, program, body)) {
-        apply(c, ev, body);
-        return true;
-      }
-    return false;
-  }
-
-  static bool recognise(const Compiled& c, std::string_view program, std::string_view body) {
-    for (size_t i = 0; i < c.f.match.size(); i++) {
-      const auto& m = c.f.match[i];
-      if (!program_ok(m, program)) continue;
-      if (!m.contains.empty() && body.find(m.contains) == std::string_view::npos) continue;
-      if (c.match[i] && !run(*c.match[i], body, nullptr)) continue;
+    // One vectorscan pass names the matchers that may hold; each is confirmed in family order
+    // (program, then the regex with PCRE2: the scan is a prefilter) and the first family wins.
+    thread_local std::vector<uint32_t> cand;
+    scan_->candidates(body, cand);
+    for (uint32_t e : cand) {
+      const auto& [fi, mi] = entries_[e];
+      const Compiled& c = fams_[fi];
+      if (!program_ok(c.f.match[mi], program)) continue;
+      if (c.match[mi] && !run(*c.match[mi], body, nullptr)) continue;
+      apply(c, ev, body);
       return true;
     }
     return false;
@@ -149,6 +186,10 @@ class FamilyParser : public MessageParser {
       if (c.within[i] && !run(*c.within[i], body, nullptr, &text)) continue;
       if (x.kv) {
         for (auto& p : parse_kv(text, x.kv_opt)) vals.emplace(std::move(p.key), std::move(p.value));
+      } else if (!x.csv.empty()) {
+        auto cols = parse_csv(text, x.csv_sep, x.csv.size());
+        for (size_t k = 0; k < cols.size(); k++)
+          if (!x.csv[k].empty()) vals.emplace(x.csv[k], std::move(cols[k]));
       } else {
         run(*c.extract[i], text, [&](std::string_view k, std::string_view v) { vals.emplace(std::string(k), std::string(v)); });
       }
@@ -156,22 +197,26 @@ class FamilyParser : public MessageParser {
     finish(c, ev, vals);
   }
 
-  // The family's dataset, constants, mapped fields and derived values from `vals`.
-  static void finish(const Compiled& c, Event& ev, const std::map<std::string, std::string, std::less<>>& vals) {
-    ev.set(kEventDataset, c.f.dataset);
-    ev.set(kEventModule, c.module);
-    for (const auto& [k, v] : c.f.set) ev.set(k, v);
-    for (const auto& [vendor, field] : c.f.map) {
-      auto it = vals.find(vendor);
-      if (it == vals.end() || it->second.empty() || it->second == "-") continue;  // "-": the vendor's "none"
-      if (field == "source.ip" || field == "source.address") {
-        set_source(ev, it->second);
+  // The family's dataset, constants, mapped fields and derived values from `vals`. A layer
+  // (`fill`: a later family that reads decoded fields) only fills what earlier ones left empty.
+  static void finish(const Compiled& c, Event& ev, const std::map<std::string, std::string, std::less<>>& vals, bool fill = false) {
+    auto put = [&](FieldId id, std::string_view v) {
+      if (!fill || ev.get(id).empty()) ev.set(id, v);
+    };
+    put(kEventDataset, c.f.dataset);
+    put(kEventModule, c.module);
+    for (const auto& [id, v] : c.set_ids) put(id, v);
+    for (const auto& [vendor, id] : c.map_ids) {
+      auto it = vals.find(vendor);  // a "prefix.*" name is never a value's: copy_prefixes
+      if (it == vals.end() || none(it->second)) continue;
+      if (id == kSourceIp || id == kSourceAddress) {
+        if (!fill || ev.get(kSourceAddress).empty()) set_source(ev, it->second);
       } else {
-        ev.set(field, it->second);
+        put(id, it->second);
       }
     }
-    for (const auto& [field, vm] : c.f.values) {
-      auto it = vals.find(vm.field);
+    for (const auto& [id, vm] : c.value_ids) {
+      auto it = vals.find(vm->field);
       if (it == vals.end()) continue;
       std::string v = to_lower(it->second);
       auto in = [&](const std::vector<std::string>& l) {
@@ -179,17 +224,22 @@ class FamilyParser : public MessageParser {
           if (to_lower(x) == v) return true;
         return false;
       };
-      if (in(vm.failure))
-        ev.set(field, "failure");
-      else if (in(vm.success))
-        ev.set(field, "success");
-      for (const auto& [from, to] : vm.map)
-        if (to_lower(from) == v) ev.set(field, to);
+      if (in(vm->failure))
+        put(id, "failure");
+      else if (in(vm->success))
+        put(id, "success");
+      for (const auto& [from, to] : vm->map)
+        if (to_lower(from) == v) put(id, to);
     }
   }
 
+  // What vendors write for "none": nothing is set from it.
+  static bool none(std::string_view v) { return v.empty() || v == "-" || v == "(null)" || v == "null" || v == "N/A"; }
+
  private:
   std::vector<Compiled> fams_;
+  std::shared_ptr<const FamilyScan> scan_;
+  std::vector<std::pair<uint32_t, uint32_t>> entries_;  // scan entry → (family, match) of the line families
 };
 
 }  // namespace
@@ -229,6 +279,9 @@ Result<MessageParserPtr> make_family_parser(std::vector<Family> families) {
     if (by_field && !f.extract.empty())
       return Error{f.file + ": a family that matches fields maps them (map:, values:); it has no extract"};
     c.fields = by_field > 0;
+    for (const auto& [vendor, field] : f.map)
+      if (!c.fields && vendor.back() == '*')
+        return Error{f.file + ": map." + vendor + ": a prefix copies decoded fields; this family reads lines (name the values instead)"};
     if (c.fields) {  // interned once here, not per event (intern takes the registry's lock)
       for (const auto& m : f.match) c.match_ids.push_back(FieldRegistry::intern(m.field));
       auto read = [&](const std::string& name) {
@@ -236,14 +289,31 @@ Result<MessageParserPtr> make_family_parser(std::vector<Family> families) {
           if (r.first == name) return;
         c.reads.emplace_back(name, FieldRegistry::intern(name));
       };
-      for (const auto& [vendor, field] : f.map) read(vendor);
+      for (const auto& [vendor, field] : f.map)
+        if (vendor.back() != '*') read(vendor);
       for (const auto& [field, vm] : f.values) read(vm.field);
     }
     c.module = f.dataset.substr(0, f.dataset.find('.'));
     c.f = std::move(f);
+    for (const auto& [vendor, field] : c.f.map)
+      if (vendor.back() != '*') c.map_ids.emplace_back(vendor, FieldRegistry::intern(field));
+    for (const auto& [field, v] : c.f.set) c.set_ids.emplace_back(FieldRegistry::intern(field), v);
     out.push_back(std::move(c));
   }
-  return MessageParserPtr(new FamilyParser(std::move(out)));
+  for (auto& c : out)  // pointers into the families, now that the vector no longer moves
+    for (const auto& [field, vm] : c.f.values) c.value_ids.emplace_back(FieldRegistry::intern(field), &vm);
+  std::vector<FamilyScan::Entry> scan_entries;
+  std::vector<std::pair<uint32_t, uint32_t>> entries;
+  for (uint32_t fi = 0; fi < out.size(); fi++) {
+    if (out[fi].fields) continue;
+    for (uint32_t mi = 0; mi < out[fi].f.match.size(); mi++) {
+      scan_entries.push_back({out[fi].f.match[mi].contains, out[fi].f.match[mi].regex});
+      entries.emplace_back(fi, mi);
+    }
+  }
+  auto scan = FamilyScan::build(scan_entries);
+  if (!scan) return Error{scan.error()};
+  return MessageParserPtr(new FamilyParser(std::move(out), std::move(*scan), std::move(entries)));
 }
 
 }  // namespace wardsec

@@ -56,4 +56,41 @@ std::vector<KvPair> parse_kv(std::string_view s, const KvOptions& o) {
   return out;
 }
 
+std::vector<std::string> parse_csv(std::string_view s, char sep, size_t max_fields) {
+  std::vector<std::string> out;
+  size_t i = 0, n = s.size();
+  while (out.size() < max_fields) {
+    std::string f;
+    if (i < n && s[i] == '"') {
+      i++;
+      while (i < n) {
+        if (s[i] == '"') {
+          if (i + 1 < n && s[i + 1] == '"') {
+            f += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        f += s[i++];
+      }
+      while (i < n && s[i] != sep) i++;  // text after the closing quote is dropped
+    } else {
+      size_t e = s.find(sep, i);
+      if (e == std::string_view::npos) e = n;
+      f.assign(s.substr(i, e - i));
+      i = e;
+    }
+    out.push_back(std::move(f));
+    if (i >= n) break;
+    i++;  // the separator
+    if (i == n) {  // a trailing separator: one more empty field
+      out.emplace_back();
+      break;
+    }
+  }
+  return out;
+}
+
 }  // namespace wardsec

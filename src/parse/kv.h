@@ -26,4 +26,9 @@ struct KvPair {
 // pairs that is not key=value is skipped. Never throws; stops at max_pairs.
 std::vector<KvPair> parse_kv(std::string_view s, const KvOptions& o = {});
 
+// Separated values as vendors write them (Palo Alto, Windows DHCP): a field in double quotes may
+// hold the separator and "" inside is one quote; surrounding blanks of an unquoted field are kept.
+// Stops at max_fields (the rest is not split).
+std::vector<std::string> parse_csv(std::string_view s, char sep = ',', size_t max_fields = 512);
+
 }  // namespace wardsec

@@ -1,0 +1,143 @@
+// Recognising families in one vectorscan pass (family_scan.h) and mining templates from the
+// lines nothing understands (drain.h, `wardsec parsers suggest`).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "parse/drain.h"
+#include "parse/family_parser.h"
+#include "parse/family_scan.h"
+
+namespace wardsec {
+namespace {
+
+std::vector<uint32_t> cands(const FamilyScan& s, std::string_view text) {
+  std::vector<uint32_t> out;
+  s.candidates(text, out);
+  return out;
+}
+
+TEST(FamilyScan, CandidatesNeedTheLiteralAndTheRegexInEntryOrder) {
+  auto s = FamilyScan::build({
+      {"FAIL LOGIN", ""},               // 0: literal only
+      {"", R"(%%\d+SHELL/\d/[A-Z]+)"},  // 1: regex only
+      {"Login failed", R"(for user '[^']+')"},  // 2: both must hold
+      {"", ""},                         // 3: program-only: always a candidate
+      {"", R"((a)\1x)"},                // 4: a back-reference: vectorscan prefilters it, PCRE2 decides
+  });
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(cands(**s, "nothing here"), (std::vector<uint32_t>{3}));
+  EXPECT_EQ(cands(**s, "%%01SHELL/5/CMDRECORD FAIL LOGIN"), (std::vector<uint32_t>{0, 1, 3}));
+  EXPECT_EQ(cands(**s, "Login failed for user 'sa'."), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(cands(**s, "Login failed, no user"), (std::vector<uint32_t>{3}));  // literal without its regex
+  auto with_ref = cands(**s, "aax");
+  EXPECT_NE(std::find(with_ref.begin(), with_ref.end(), 4u), with_ref.end());
+  // Not UTF-8: no regex can hold (PCRE2_UTF refuses the subject); literals are still found.
+  EXPECT_EQ(cands(**s, "FAIL LOGIN \xff\xfe %%01SHELL/5/X"), (std::vector<uint32_t>{0, 3}));
+}
+
+TEST(FamilyScan, ARegexVectorscanRefusesIsLeftToPcre2) {
+  // \C (one code unit) is refused by vectorscan even as a prefilter; the entry is then always a
+  // candidate and PCRE2 decides. A broken pattern that is not a regex at all is an error.
+  auto s = FamilyScan::build({{"", "abc"}, {"", R"(x(?C1)y)"}});
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(cands(**s, "zzz"), (std::vector<uint32_t>{1}));
+  EXPECT_EQ((*s)->stats().unscanned, 1u);
+}
+
+TEST(FamilyScan, ScansFromManyThreads) {
+  auto s = FamilyScan::build({{"alpha", ""}, {"", "b[e]ta"}});
+  ASSERT_TRUE(s.ok());
+  auto other = FamilyScan::build({{"gamma", ""}});  // a second database in the same threads
+  ASSERT_TRUE(other.ok());
+  std::vector<std::thread> ts;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; t++)
+    ts.emplace_back([&] {
+      for (int i = 0; i < 2000; i++) {
+        if (cands(**s, "alpha beta") != std::vector<uint32_t>{0, 1}) bad++;
+        if (cands(**other, "gamma") != std::vector<uint32_t>{0}) bad++;
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(FamilyScan, ManyFamiliesStillPickTheFirstInFileOrder) {
+  // Two families claim the same line: the first loaded wins, however the scan reports them.
+  std::vector<Family> fams;
+  for (int i = 0; i < 60; i++) {
+    std::string n = std::to_string(i);
+    auto f = parse_family("family: f" + n + "\ntitle: {zh: f, en: f}\nsource: test\ndataset: f" + n +
+                              ".x\nmatch:\n  - regex: 'LOGIN-" + n +
+                              "\\b'\n  - contains: 'shared-marker'\nsamples:\n  - line: 'LOGIN-" + n + "'\n    fields: {event.dataset: f" + n +
+                              ".x}\n",
+                          "f" + n + ".yaml");
+    ASSERT_TRUE(f.ok()) << f.error();
+    fams.push_back(std::move(*f));
+  }
+  EXPECT_TRUE(test_families(fams).empty());
+  ParserRegistry reg;
+  register_builtin_parsers(reg);
+  auto fp = make_family_parser(fams);
+  ASSERT_TRUE(fp.ok());
+  reg.add_message("families", std::move(*fp));
+  Decoder dec(&reg);
+  Event ev;
+  ev.raw = "<13>Dec  5 10:00:00 fw01 dev: LOGIN-42 and a shared-marker";
+  dec.decode(ev, {});
+  EXPECT_EQ(ev.get(kEventDataset), "f0.x");  // f0 claims it by its literal before f42's regex
+  ev = Event{};
+  ev.raw = "<13>Dec  5 10:00:00 fw01 dev: LOGIN-42 alone";
+  dec.decode(ev, {});
+  EXPECT_EQ(ev.get(kEventDataset), "f42.x");
+}
+
+TEST(Drain, GroupsLinesIntoTemplatesWithTheirVariablesMasked) {
+  Drain d;
+  d.add("sshd Failed password for root from 10.1.2.3 port 50122 ssh2");
+  d.add("sshd Failed password for admin from 10.1.2.4 port 50123 ssh2");
+  d.add("sshd Failed password for oracle from [2001:db8::1] port 22 ssh2");
+  d.add("fw01 srcip=10.0.0.1 dstip=10.0.0.2 action=deny");
+  d.add("fw01 srcip=10.0.0.9 dstip=10.0.0.8 action=deny");
+  d.add("something else entirely");
+  auto ts = d.templates();
+  ASSERT_EQ(ts.size(), 3u);
+  EXPECT_EQ(ts[0].count, 3u);
+  EXPECT_EQ(ts[0].text(), "sshd Failed password for <*> from <*> port <*> ssh2");
+  EXPECT_EQ(ts[1].text(), "fw01 srcip=<*> dstip=<*> action=deny");
+  EXPECT_EQ(ts[2].count, 1u);
+  EXPECT_EQ(drain_mask("[173.234.31.186]"), "[<*>]");
+  EXPECT_EQ(drain_mask("port=22,"), "port=<*>,");
+  EXPECT_EQ(drain_mask("user"), "user");
+}
+
+TEST(Drain, IsBoundedAndCountsWhatDoesNotFit) {
+  DrainOptions o;
+  o.max_templates = 10;
+  Drain d(o);
+  for (int i = 0; i < 100; i++) d.add("word" + std::string(static_cast<size_t>(i % 50) + 1, 'x') + " tail");  // 50 shapes
+  EXPECT_LE(d.templates().size(), 10u);
+  EXPECT_EQ(d.lines(), 100u);
+  EXPECT_GT(d.overflow(), 0u);
+  d.add("");  // an empty line is a template of no tokens, not a crash
+}
+
+TEST(Drain, ASkeletonLoadsAndRecognisesItsExample) {
+  Drain d;
+  d.add("appsrv LOGIN FAIL user=zhang src=10.1.2.3 (reason: bad password)");
+  d.add("appsrv LOGIN FAIL user=li src=10.1.2.9 (reason: bad password)");
+  auto t = d.templates().at(0);
+  t.example = "<13>Dec  5 10:00:00 his-app-01 appsrv: LOGIN FAIL user=zhang src=10.1.2.3 (reason: bad password)";
+  std::string y = family_skeleton(t, "appsrv", "his-appsrv");
+  auto f = parse_family(y, "skeleton.yaml");
+  ASSERT_TRUE(f.ok()) << f.error() << "\n" << y;
+  EXPECT_TRUE(test_families({*f}).empty()) << y;
+  EXPECT_NE(y.find("(?<user>"), std::string::npos) << y;
+  EXPECT_NE(y.find("(?<src>"), std::string::npos) << y;
+}
+
+}  // namespace
+}  // namespace wardsec
