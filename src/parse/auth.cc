@@ -187,6 +187,19 @@ class Sshd : public MessageParser {
       ev.set(kEventAction, "listening");
       return true;
     }
+    // Junos's sshd: "SSHD_LOGIN_FAILED: Login failed for user 'root' from host '1.2.3.4'".
+    constexpr std::string_view junos = "SSHD_LOGIN_FAILED: Login failed for user '";
+    if (starts_with(s, junos)) {
+      set_auth(ev, ds, "authentication_failure", "failure");
+      std::string_view rest = s.substr(junos.size());
+      size_t q = rest.find('\'');
+      if (q != std::string_view::npos) {
+        ev.set(kUserName, rest.substr(0, q));
+        std::string_view host = after(rest, "from host '");
+        set_source(ev, host.substr(0, host.find('\'')));
+      }
+      return true;
+    }
     // Anything else from sshd is still an sshd event; keep the raw message.
     ev.set(kEventDataset, ds);
     std::string_view ip = after(s, " from ");

@@ -90,6 +90,7 @@ EnvelopeParserPtr make_auditd_envelope_parser();
 EnvelopeParserPtr make_access_log_parser();
 EnvelopeParserPtr make_apache_error_parser();
 EnvelopeParserPtr make_nginx_error_parser();
+EnvelopeParserPtr make_winxml_parser();  // winxml.cc: Windows events as XML
 // Message factories.
 MessageParserPtr make_sshd_parser();
 MessageParserPtr make_sudo_parser();
@@ -102,6 +103,7 @@ MessageParserPtr make_auditd_message_parser();
 MessageParserPtr make_cef_message_parser();
 MessageParserPtr make_access_message_parser();
 MessageParserPtr make_json_message_parser();
+MessageParserPtr make_winxml_message_parser();
 // The fallback (guess.cc): source/destination address and port, user name and outcome from
 // key=value pairs under common vendor names and from plain phrasings; names what it set in
 // labels.guessed.
@@ -112,6 +114,9 @@ bool parse_cef(Event& ev, std::string_view s);
 bool parse_auditd(Event& ev, std::string_view s, const ParseContext& ctx);
 bool parse_access(Event& ev, std::string_view s, bool set_time);
 bool parse_json_object(Event& ev, std::string_view s, const ParseContext& ctx, bool set_time);
+// A Windows event's XML (<Event>...</Event>) as Event.System.* / Event.EventData.* fields; sets
+// event.dataset "xml". False (and the event untouched) when it is not one.
+bool parse_windows_xml(Event& ev, std::string_view s, const ParseContext& ctx);
 // Sets source.ip when `v` is an address, and source.address always.
 void set_source(Event& ev, std::string_view v);
 

@@ -29,6 +29,7 @@ void register_builtin_parsers(ParserRegistry& reg) {
   reg.add_envelope("rfc5424", make_rfc5424_parser());
   reg.add_envelope("rfc3164", make_rfc3164_parser());
   reg.add_envelope("json", make_json_parser());
+  reg.add_envelope("winxml", make_winxml_parser());
   reg.add_envelope("cef", make_cef_envelope_parser());
   reg.add_envelope("auditd", make_auditd_envelope_parser());
   reg.add_envelope("apache.error", make_apache_error_parser());
@@ -46,6 +47,7 @@ void register_builtin_parsers(ParserRegistry& reg) {
   reg.add_message("cef.msg", make_cef_message_parser());
   reg.add_message("access.msg", make_access_message_parser());
   reg.add_message("json.msg", make_json_message_parser());
+  reg.add_message("winxml.msg", make_winxml_message_parser());
   reg.set_fallback(make_guess_parser());
 }
 
@@ -90,7 +92,7 @@ void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {
     }
     if (!ev.has(kEventModule)) ev.set(kEventModule, e.name);
     if (!body.empty()) decode_body(ev, program, body, ctx);
-    if (ev.get(kEventDataset) == "json")  // a structured event: a family may know its fields
+    if (std::string_view ds = ev.get(kEventDataset); ds == "json" || ds == "xml")  // structured: a family may know its fields
       for (const auto& m : reg_->messages())
         if (m.parser->refine(ev)) break;
     if (!ev.has(kEventDataset)) ev.set(kEventDataset, "syslog");  // understood envelope, unknown program
