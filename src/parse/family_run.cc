@@ -43,7 +43,9 @@ Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
 }
 
 // Runs `c` on `s`; calls `group(name, value)` for each named group that matched.
-bool run(const Code& c, std::string_view s, const std::function<void(std::string_view, std::string_view)>& group,
+// `checked`: `s` is known to be valid UTF-8 (the Decoder flags a line that is not, kInvalidUtf8,
+// before any message parser runs), so PCRE2 need not check it again for every pattern.
+bool run(const Code& c, std::string_view s, bool checked, const std::function<void(std::string_view, std::string_view)>& group,
          std::string_view* first = nullptr) {
   // One match block per thread, big enough for any pattern compile() accepts (kMaxGroups).
   struct Md {
@@ -55,7 +57,7 @@ bool run(const Code& c, std::string_view s, const std::function<void(std::string
   if (!md) return false;
   // UTF is checked (a line may not be valid UTF-8; unchecked, PCRE2's behaviour is undefined): such a line
   // matches nothing.
-  int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
+  int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, checked ? PCRE2_NO_UTF_CHECK : 0, md, nullptr);
   bool ok = rc > 0;
   if (ok) {
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -152,7 +154,7 @@ class FamilyParser : public MessageParser {
         for (const auto& e : m.equals) any = any || to_lower(e) == low;
         if (!any) continue;
       }
-      if (c.match[i] && !run(*c.match[i], v, nullptr)) continue;
+      if (c.match[i] && !run(*c.match[i], v, !(ev.flags & kInvalidUtf8), nullptr)) continue;
       return true;
     }
     return false;
@@ -166,12 +168,13 @@ class FamilyParser : public MessageParser {
     // One vectorscan pass names the matchers that may hold; each is confirmed in family order
     // (program, then the regex with PCRE2: the scan is a prefilter) and the first family wins.
     thread_local std::vector<uint32_t> cand;
-    scan_->candidates(body, cand);
+    bool checked = !(ev.flags & kInvalidUtf8);
+    scan_->candidates(body, cand, checked);
     for (uint32_t e : cand) {
       const auto& [fi, mi] = entries_[e];
       const Compiled& c = fams_[fi];
       if (!program_ok(c.f.match[mi], program)) continue;
-      if (c.match[mi] && !run(*c.match[mi], body, nullptr)) continue;
+      if (c.match[mi] && !run(*c.match[mi], body, checked, nullptr)) continue;
       apply(c, ev, body);
       return true;
     }
@@ -183,7 +186,8 @@ class FamilyParser : public MessageParser {
     for (size_t i = 0; i < c.f.extract.size(); i++) {
       const auto& x = c.f.extract[i];
       std::string_view text = body;
-      if (c.within[i] && !run(*c.within[i], body, nullptr, &text)) continue;
+      bool checked = !(ev.flags & kInvalidUtf8);
+      if (c.within[i] && !run(*c.within[i], body, checked, nullptr, &text)) continue;
       if (x.kv) {
         for (auto& p : parse_kv(text, x.kv_opt)) vals.emplace(std::move(p.key), std::move(p.value));
       } else if (!x.csv.empty()) {
@@ -191,7 +195,7 @@ class FamilyParser : public MessageParser {
         for (size_t k = 0; k < cols.size(); k++)
           if (!x.csv[k].empty()) vals.emplace(x.csv[k], std::move(cols[k]));
       } else {
-        run(*c.extract[i], text, [&](std::string_view k, std::string_view v) { vals.emplace(std::string(k), std::string(v)); });
+        run(*c.extract[i], text, checked, [&](std::string_view k, std::string_view v) { vals.emplace(std::string(k), std::string(v)); });
       }
     }
     finish(c, ev, vals);

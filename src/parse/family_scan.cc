@@ -110,9 +110,9 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
   return std::shared_ptr<const FamilyScan>(std::move(s));
 }
 
-void FamilyScan::candidates(std::string_view text, std::vector<uint32_t>& out) const {
+void FamilyScan::candidates(std::string_view text, std::vector<uint32_t>& out, bool checked) const {
   out.clear();
-  if (!valid_utf8(text)) {  // no regex can match (PCRE2_UTF): literals only, looked for directly
+  if (!checked && !valid_utf8(text)) {  // no regex can match (PCRE2_UTF): literals only, looked for directly
     for (uint32_t e : literal_only_)
       if (literal_[e].empty() || text.find(literal_[e]) != std::string_view::npos) out.push_back(e);
     return;

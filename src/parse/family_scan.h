@@ -36,7 +36,8 @@ class FamilyScan {
   // The entries, ascending, whose literal occurs in `text` and whose regex may match it
   // (entries with neither are always listed). Thread-safe (scratch space is per thread). Text
   // that is not valid UTF-8 matches no regex (as PCRE2 with PCRE2_UTF decides), only literals.
-  void candidates(std::string_view text, std::vector<uint32_t>& out) const;
+  // `checked`: the caller knows `text` is valid UTF-8 (saves checking it again).
+  void candidates(std::string_view text, std::vector<uint32_t>& out, bool checked = false) const;
   const Stats& stats() const { return stats_; }
 
  private:
