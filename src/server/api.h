@@ -85,5 +85,7 @@ void add_bastion_routes(std::vector<Route>& t, Api* api);
 void add_incident_routes(std::vector<Route>& t, Api* api);
 // Emergency plans and drills (emergency_api.cc, emergency_api2.cc).
 void add_emergency_routes(std::vector<Route>& t, Api* api);
+// The log sources: lines understood per source (sources_api.cc).
+void add_sources_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

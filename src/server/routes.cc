@@ -220,8 +220,8 @@ Response search_stats(Api& api, Request& r) {
   so.limit = max_scan;
   so.newest_first = true;
   auto hist = search::DateHistogram::over(so.from, so.to, kBuckets);
-  static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",     "source.ip",
-                                                        "user.name",     "event.outcome", "event.action"};
+  static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",    "source.ip",     "user.name",
+                                                        "event.outcome", "event.action", "labels.guessed"};
   std::vector<FieldId> ids;
   for (const auto& f : facet_fields) ids.push_back(FieldRegistry::intern(f));
   std::vector<search::Terms> facets(facet_fields.size(), search::Terms(2000));
@@ -395,6 +395,7 @@ std::vector<Route> build_routes(Api* api) {
   add_bastion_routes(t, api);
   add_incident_routes(t, api);
   add_emergency_routes(t, api);
+  add_sources_routes(t, api);
   return t;
 }
 

@@ -1,0 +1,110 @@
+// The log sources page (日志源, issue #18): for each source that sent lines in a time range, how
+// many were understood (a parser past the syslog envelope claimed them: a format or a device
+// family), how many only gave guessed fields (the fallback, labels.guessed), and how many gave
+// nothing, with its formats and when it was last heard. An unknown device shows up here as a
+// source with a low share understood; its lines are a click away (the search page) and
+// `wardsec parsers suggest` turns them into a family.
+#include <map>
+
+#include "core/fields.h"
+#include "core/timeutil.h"
+#include "search/aggregate.h"
+#include "search/search.h"
+#include "server/api.h"
+
+namespace wardsec::server {
+
+namespace {
+
+using json = nlohmann::json;
+
+struct SourceCount {
+  uint64_t lines = 0, understood = 0, guessed = 0;
+  int64_t last = 0;
+  search::Terms datasets{64};
+};
+
+// A source is the host the line names, else the address it came from.
+std::string source_of(const Event& ev) {
+  static const FieldId kLogSource = FieldRegistry::intern("log.source.address");
+  if (auto h = ev.get(kHostName); !h.empty()) return std::string(h);
+  if (auto a = ev.get(kLogSource); !a.empty()) return std::string(a);
+  return "";
+}
+
+Response sources(Api& api, Request& r) {
+  auto p = r.query;
+  search::SearchOptions so;
+  if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
+  // The center's own records (audit, alerts, bastion, incidents) are not log sources.
+  search::Query query = search::Query::all_of(search::Query::parse("*", api.opt.tz_sec).value(), api.not_audit);
+  const size_t max_scan = 500000, max_sources = 5000;
+  so.limit = max_scan;
+  so.newest_first = true;
+  so.cancel = r.cancelled.get();
+  const int64_t deadline = now_ns() + 3 * kSec;  // a page waits for this: say how far back it got
+  so.deadline = deadline;
+  static const FieldId kGuessed = FieldRegistry::intern("labels.guessed");
+  std::map<std::string, SourceCount> by;
+  size_t n = 0, dropped = 0;
+  int64_t oldest = so.to;
+  bool timed_out = false;
+  search::SearchStats st;
+  Status s = search::run_search(
+      api.opt.data_dir, query, so,
+      [&](const Event& ev) {
+        if ((n & 1023) == 0 && n && now_ns() > deadline) {
+          timed_out = true;
+          return false;
+        }
+        n++;
+        oldest = std::min(oldest, ev.ts);
+        std::string src = source_of(ev);
+        auto it = by.find(src);
+        if (it == by.end()) {
+          if (by.size() >= max_sources) {  // bounded: the rest are counted, not listed
+            dropped++;
+            return true;
+          }
+          it = by.emplace(src, SourceCount{}).first;
+        }
+        SourceCount& c = it->second;
+        c.lines++;
+        c.last = std::max(c.last, ev.ts);
+        std::string_view ds = ev.get(kEventDataset);
+        if (!ds.empty() && ds != "syslog" && !(ev.flags & kParseError)) c.understood++;
+        else if (!ev.get(kGuessed).empty()) c.guessed++;
+        c.datasets.add(ds.empty() ? std::string_view("-") : ds);
+        return true;
+      },
+      st);
+  if (!s) return fail(500, s.error());
+  json list = json::array();
+  for (auto& [src, c] : by)
+    list.push_back({{"source", src},
+                    {"lines", c.lines},
+                    {"understood", c.understood},
+                    {"guessed", c.guessed},
+                    {"unknown", c.lines - c.understood - c.guessed},
+                    {"last", format_rfc3339(c.last)},
+                    {"datasets", top_json(c.datasets, 5)}});
+  // Least understood first: what needs a family.
+  std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    double ra = static_cast<double>(a["understood"].get<uint64_t>()) / static_cast<double>(a["lines"].get<uint64_t>());
+    double rb = static_cast<double>(b["understood"].get<uint64_t>()) / static_cast<double>(b["lines"].get<uint64_t>());
+    return ra != rb ? ra < rb : a["lines"].get<uint64_t>() > b["lines"].get<uint64_t>();
+  });
+  bool truncated = n >= max_scan || timed_out || st.timed_out;
+  json out = {{"sources", list}, {"scanned", n}, {"truncated", truncated}, {"sources_dropped", dropped}};
+  if (truncated) out["complete_from"] = format_rfc3339(oldest);
+  return ok(out);
+}
+
+}  // namespace
+
+void add_sources_routes(std::vector<Route>& t, Api* api) {
+  t.push_back({"GET", "/api/v1/sources", Perm::kEventsRead, false, [api](Request& r) { return sources(*api, r); },
+               "log sources: lines understood, guessed and unknown per source"});
+}
+
+}  // namespace wardsec::server
