@@ -13,6 +13,7 @@
 #include "compliance/inventory.h"
 #include "detect/sigma.h"
 #include "ingest/framing.h"
+#include "parse/drain.h"
 #include "parse/family_parser.h"
 #include "parse/parser.h"
 #include "search/query.h"
@@ -437,6 +438,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_kv(in, colon);
   if (auto f = parse_family(in, "fuzz.yaml"))
     if (make_family_parser({*f})) (void)test_families({*f});
+  (void)parse_csv(in);
+  (void)parse_csv(in, '|', 8);
+  // The template miner over the input's lines, and a family file started from each template.
+  Drain drain;
+  for (std::string_view rest = in; !rest.empty();) {
+    size_t nl = rest.find('\n');
+    drain.add(rest.substr(0, nl));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  for (const auto& t : drain.templates()) (void)parse_family(family_skeleton(t, "prog", "fuzz"), "skeleton.yaml");
+#elif defined(WARDSEC_FUZZ_TARGET_family_lines)
+  // Lines through the built-in parsers and every shipped family (parsers/): the vectorscan pass,
+  // PCRE2 confirmation, key=value/CSV extraction, field families on JSON and XML events.
+  static const ParserRegistry* reg = [] {
+    auto* r = new ParserRegistry();
+    register_builtin_parsers(*r);
+    auto fams = load_families(WARDSEC_SOURCE_DIR "/parsers");
+    if (!fams) std::abort();
+    auto fp = make_family_parser(std::move(*fams));
+    if (!fp) std::abort();
+    r->add_message("families", std::move(*fp));
+    return r;
+  }();
+  static Decoder dec(reg);
+  Event ev;
+  ev.raw.assign(in);
+  ParseContext ctx;
+  ctx.received = 1795694400LL * 1000000000LL;
+  dec.decode(ev, ctx);
+  check(ev);
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif

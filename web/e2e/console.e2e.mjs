@@ -257,6 +257,30 @@ try {
   await page.waitForSelector('[data-test=results]')
   await both('search')
 
+  // 日志源: a device no parser knows sends lines; the log sources page shows it as not
+  // understood beside the demo's sources, and its unknown lines open in the search.
+  const lisLine = `<14>1 ${new Date().toISOString()} lis-e2e-01 lisd 2201 - - LIS sample ${marker} released by d1024 to HIS`
+  const lisSock = dgram.createSocket('udp4')
+  for (let i = 0; i < 3; i++) await new Promise((r) => lisSock.send(lisLine, udp, '127.0.0.1', r))
+  lisSock.close()
+  await page.click('a[href="/sources"]')
+  await elSelect('range', '近 1 小时')
+  const lisRow = await waitFor(async () => {
+    await page.click('[data-test=refresh]') // the lines are stored a moment after they are sent
+    await sleep(700)
+    const rows = await page.$$('[data-test=sources] tbody tr.el-table__row')
+    for (const r of rows) if ((await r.textContent()).includes('lis-e2e-01')) return r
+    return null
+  }, 20000, 'the unknown device on the log sources page')
+  const lisText = (await lisRow.textContent()).replace(/\s+/g, ' ')
+  const sourcesText = (await page.textContent('[data-test=sources]')).replace(/\s+/g, ' ')
+  check(lisText.includes('0%') && lisText.includes('syslog'), `an unknown device shows 0% understood on the log sources page (${lisText.slice(0, 120)})`)
+  check(/100%|9\d(\.\d)?%/.test(sourcesText), 'the demo sources beside it are understood')
+  await both('sources')
+  await (await lisRow.$('[data-test=open-unknown]')).click()
+  await page.waitForSelector('[data-test=query]')
+  check((await page.inputValue('[data-test=query]')).includes('lis-e2e-01'), "the device's unknown lines open in the search")
+
   // An alert is acknowledged.
   await page.click('a[href="/alerts"]')
   await waitFor(async () => {

@@ -20,6 +20,7 @@ export const pages: Page[] = [
   { path: '/', group: 'situation', title: 'nav.dashboard', perm: 'dashboard.read', icon: '◉', view: () => import('./views/Dashboard.vue') },
   { path: '/screen', group: 'situation', title: 'nav.screen', perm: 'dashboard.read', icon: '▣', view: () => import('./views/Screen.vue'), bare: true },
   { path: '/search', group: 'logs', title: 'nav.search', perm: 'events.read', icon: '⌕', view: () => import('./views/Search.vue') },
+  { path: '/sources', group: 'logs', title: 'nav.sources', perm: 'events.read', icon: '⇶', view: () => import('./views/Sources.vue') },
   { path: '/db', group: 'db', title: 'nav.db', perm: 'events.read', icon: '⛁', view: () => import('./views/Database.vue') },
   { path: '/web', group: 'web', title: 'nav.web', perm: 'events.read', icon: '⛨', view: () => import('./views/WebAttacks.vue') },
   { path: '/bastion/sessions', group: 'bastion', title: 'nav.bastion_sessions', perm: 'bastion.read', icon: '▶', view: () => import('./views/bastion/Sessions.vue') },
