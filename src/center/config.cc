@@ -104,9 +104,14 @@ Result<Config> load_config(const std::string& path) {
   Walker w{path, {}};
   w.check_keys(root, "",
                {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web",
-                "proxy", "dbaudit", "bastion", "incident"});
+                "proxy", "dbaudit", "bastion", "incident", "parsers"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
+  if (root["parsers"]) {  // the device families' folder; named, it must exist ("" loads none)
+    w.get(root, "parsers", c.parsers_dir, "");
+    if (!c.parsers_dir.empty() && !std::filesystem::is_directory(resolve_shipped(c.parsers_dir)))
+      return Error{path + ": parsers: '" + c.parsers_dir + "' is not a folder (the device families, docs/parsers.md)"};
+  }
   std::string tz;
   w.get(root, "timezone", tz, "");
   if (!tz.empty() && !parse_tz_offset(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};

@@ -99,8 +99,9 @@ int run_suggest(const SuggestArgs& a, const std::string& dir) {
   }
   auto ts = drain.templates();
   // With --skeleton the family file is the output (to redirect into parsers/); the count goes to stderr.
-  std::fprintf(a.skeleton ? stderr : stdout, "%zu lines read, %zu understood, %zu grouped into %zu templates%s\n", read, known, drain.lines(),
-               ts.size(), drain.overflow() ? (", " + std::to_string(drain.overflow()) + " beyond the template limit").c_str() : "");
+  std::fprintf(a.skeleton ? stderr : stdout, "%zu lines read, %zu understood, %zu grouped into %zu templates%s\n", read, known,
+               drain.lines(), ts.size(),
+               drain.overflow() ? (", " + std::to_string(drain.overflow()) + " beyond the template limit").c_str() : "");
   if (a.skeleton) {
     if (a.skeleton > ts.size()) {
       std::fprintf(stderr, "wardsec parsers suggest: --skeleton %zu: there are %zu templates\n", a.skeleton, ts.size());
@@ -112,8 +113,9 @@ int run_suggest(const SuggestArgs& a, const std::string& dir) {
     return 0;
   }
   for (size_t i = 0; i < ts.size() && i < a.top; i++)
-    std::printf("%4zu  %7zu  %5.1f%%  %s\n        e.g. %s\n", i + 1, ts[i].count, 100.0 * static_cast<double>(ts[i].count) / static_cast<double>(std::max<size_t>(drain.lines(), 1)),
-                ts[i].text().c_str(), ts[i].example.c_str());
+    std::printf("%4zu  %7zu  %5.1f%%  %s\n        e.g. %s\n", i + 1, ts[i].count,
+                100.0 * static_cast<double>(ts[i].count) / static_cast<double>(std::max<size_t>(drain.lines(), 1)), ts[i].text().c_str(),
+                ts[i].example.c_str());
   if (!ts.empty()) std::printf("a family file to start from: wardsec parsers suggest --skeleton 1 FILE...\n");
   return 0;
 }

@@ -12,7 +12,10 @@ constexpr std::string_view kVar = "<*>";
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_punct_edge(char c) { return c == '[' || c == ']' || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' || c == '\'' || c == ',' || c == ';' || c == '{' || c == '}'; }
+bool is_punct_edge(char c) {
+  return c == '[' || c == ']' || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' || c == '\'' || c == ',' || c == ';' ||
+         c == '{' || c == '}';
+}
 
 // A value that varies between lines: made only of digits, hex letters and the punctuation of
 // numbers, addresses, times and dates (10.1.2.3, 2001:db8::1, 0xc000006d, 10:21:07, 2026-12-04,
@@ -194,7 +197,9 @@ std::string family_skeleton(const LogTemplate& t, std::string_view program, cons
     size_t v = tok.find(kVar);
     if (v == std::string::npos) {
       regex += re_escape(tok);
-      bool word = std::all_of(tok.begin(), tok.end(), [](char c) { return c == '_' || c == '-' || static_cast<unsigned char>(c) >= 0x80 || std::isalnum(static_cast<unsigned char>(c)); });
+      bool word = std::all_of(tok.begin(), tok.end(), [](char c) {
+        return c == '_' || c == '-' || static_cast<unsigned char>(c) >= 0x80 || std::isalnum(static_cast<unsigned char>(c));
+      });
       size_t score = tok.size() * (word ? 2 : 1);
       if (tok.size() >= 3 && score > literal_score) {
         literal = tok;
@@ -231,7 +236,8 @@ std::string family_skeleton(const LogTemplate& t, std::string_view program, cons
   y += "map: {}  # for example";
   for (const auto& g : used) y += " " + g + ": <ECS field>,";
   if (!used.empty()) y.pop_back();
-  y += "\nsamples:\n  - line: " + yaml_quote(t.example) + "\n    fields: {event.dataset: " + name + ".log}  # and the fields the map gives\n";
+  y += "\nsamples:\n  - line: " + yaml_quote(t.example) + "\n    fields: {event.dataset: " + name +
+       ".log}  # and the fields the map gives\n";
   return y;
 }
 

@@ -43,13 +43,13 @@ class FamilyScan {
  private:
   FamilyScan() = default;
   hs_database* db_ = nullptr;
-  uint64_t id_ = 0;                          // this database's number, for the per-thread scratch
-  std::vector<uint32_t> entry_of_;           // pattern id → entry
-  std::vector<uint8_t> need_;                // per entry: patterns that must hit (0, 1 or 2)
-  std::vector<uint8_t> has_regex_;           // per entry
-  std::vector<uint32_t> always_;             // entries with no scanned pattern
-  std::vector<uint32_t> literal_only_;       // entries with a literal and no regex (invalid UTF-8)
-  std::vector<std::string> literal_;         // per entry (for text that is not valid UTF-8)
+  uint64_t id_ = 0;                     // this database's number, for the per-thread scratch
+  std::vector<uint32_t> entry_of_;      // pattern id → entry
+  std::vector<uint8_t> need_;           // per entry: patterns that must hit (0, 1 or 2)
+  std::vector<uint8_t> has_regex_;      // per entry
+  std::vector<uint32_t> always_;        // entries with no scanned pattern
+  std::vector<uint32_t> literal_only_;  // entries with a literal and no regex (invalid UTF-8)
+  std::vector<std::string> literal_;    // per entry (for text that is not valid UTF-8)
   Stats stats_;
 };
 

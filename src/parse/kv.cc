@@ -84,7 +84,7 @@ std::vector<std::string> parse_csv(std::string_view s, char sep, size_t max_fiel
     }
     out.push_back(std::move(f));
     if (i >= n) break;
-    i++;  // the separator
+    i++;           // the separator
     if (i == n) {  // a trailing separator: one more empty field
       out.emplace_back();
       break;

@@ -44,18 +44,26 @@ bool unescape(std::string_view s, std::string& out) {
     size_t e = s.find(';', i);
     if (e == std::string_view::npos || e - i > 10) return false;
     std::string_view ent = s.substr(i + 1, e - i - 1);
-    if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "amp") out += '&';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos") out += '\'';
+    if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "amp")
+      out += '&';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos")
+      out += '\'';
     else if (ent.size() > 1 && ent[0] == '#') {
       uint32_t cp = 0;
       bool hex = ent[1] == 'x' || ent[1] == 'X';
       std::string_view digits = ent.substr(hex ? 2 : 1);
       if (digits.empty()) return false;
       for (char c : digits) {
-        int d = c >= '0' && c <= '9' ? c - '0' : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10 : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'          ? c - '0'
+                : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                              : -1;
         if (d < 0) return false;
         cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
         if (cp > 0x10FFFF) return false;
@@ -80,7 +88,7 @@ class Reader {
     s_ = s;
     std::vector<std::string> path;  // element local names from Event down
     std::string text, value;
-    std::string data_name;          // the Name of the open EventData/Data
+    std::string data_name;  // the Name of the open EventData/Data
     while (i_ < s_.size()) {
       if (s_[i_] != '<') {  // text up to the next tag
         size_t e = s_.find('<', i_);
@@ -171,9 +179,7 @@ class Reader {
 
  private:
   static bool starts(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-  static bool in(const std::vector<std::string>& path, std::string_view el) {
-    return path.size() >= 2 && path[1] == el;
-  }
+  static bool in(const std::vector<std::string>& path, std::string_view el) { return path.size() >= 2 && path[1] == el; }
   void skip_blank() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n')) i_++;
   }
@@ -187,7 +193,8 @@ class Reader {
   // Event.System.X, Event.EventData.<Name>, Event.UserData.<field> (its element recorded as
   // Event.UserData.#element), Event.RenderingInfo.Message → message.
   std::string field_of(const std::vector<std::string>& path, const std::string& data_name) {
-    if (path.size() >= 3 && path[1] == "EventData" && path[2] == "Data") return "Event.EventData." + (data_name.empty() ? "Data" : data_name);
+    if (path.size() >= 3 && path[1] == "EventData" && path[2] == "Data")
+      return "Event.EventData." + (data_name.empty() ? "Data" : data_name);
     if (path.size() >= 3 && path[1] == "UserData") {
       if (path.size() >= 4) {
         set("Event.UserData.#element", path[2]);

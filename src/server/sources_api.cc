@@ -73,8 +73,10 @@ Response sources(Api& api, Request& r) {
         SourceCount& c = it->second;
         c.lines++;
         c.last = std::max(c.last, ev.ts);
-        if (!ds.empty() && ds != "syslog" && !(ev.flags & kParseError)) c.understood++;
-        else if (!ev.get(kGuessed).empty()) c.guessed++;
+        if (!ds.empty() && ds != "syslog" && !(ev.flags & kParseError))
+          c.understood++;
+        else if (!ev.get(kGuessed).empty())
+          c.guessed++;
         c.datasets.add(ds.empty() ? std::string_view("-") : ds);
         return true;
       },

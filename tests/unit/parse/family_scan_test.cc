@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <thread>
 
+#include "center/config.h"
 #include "parse/drain.h"
 #include "parse/family_parser.h"
 #include "parse/family_scan.h"
@@ -21,11 +23,11 @@ std::vector<uint32_t> cands(const FamilyScan& s, std::string_view text) {
 
 TEST(FamilyScan, CandidatesNeedTheLiteralAndTheRegexInEntryOrder) {
   auto s = FamilyScan::build({
-      {"FAIL LOGIN", ""},               // 0: literal only
-      {"", R"(%%\d+SHELL/\d/[A-Z]+)"},  // 1: regex only
+      {"FAIL LOGIN", ""},                       // 0: literal only
+      {"", R"(%%\d+SHELL/\d/[A-Z]+)"},          // 1: regex only
       {"Login failed", R"(for user '[^']+')"},  // 2: both must hold
-      {"", ""},                         // 3: program-only: always a candidate
-      {"", R"((a)\1x)"},                // 4: a back-reference: vectorscan prefilters it, PCRE2 decides
+      {"", ""},                                 // 3: program-only: always a candidate
+      {"", R"((a)\1x)"},                        // 4: a back-reference: vectorscan prefilters it, PCRE2 decides
   });
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(cands(**s, "nothing here"), (std::vector<uint32_t>{3}));
@@ -70,10 +72,9 @@ TEST(FamilyScan, ManyFamiliesStillPickTheFirstInFileOrder) {
   std::vector<Family> fams;
   for (int i = 0; i < 60; i++) {
     std::string n = std::to_string(i);
-    auto f = parse_family("family: f" + n + "\ntitle: {zh: f, en: f}\nsource: test\ndataset: f" + n +
-                              ".x\nmatch:\n  - regex: 'LOGIN-" + n +
-                              "\\b'\n  - contains: 'shared-marker'\nsamples:\n  - line: 'LOGIN-" + n + "'\n    fields: {event.dataset: f" + n +
-                              ".x}\n",
+    auto f = parse_family("family: f" + n + "\ntitle: {zh: f, en: f}\nsource: test\ndataset: f" + n + ".x\nmatch:\n  - regex: 'LOGIN-" + n +
+                              "\\b'\n  - contains: 'shared-marker'\nsamples:\n  - line: 'LOGIN-" + n + "'\n    fields: {event.dataset: f" +
+                              n + ".x}\n",
                           "f" + n + ".yaml");
     ASSERT_TRUE(f.ok()) << f.error();
     fams.push_back(std::move(*f));
@@ -137,6 +138,33 @@ TEST(Drain, ASkeletonLoadsAndRecognisesItsExample) {
   EXPECT_TRUE(test_families({*f}).empty()) << y;
   EXPECT_NE(y.find("(?<user>"), std::string::npos) << y;
   EXPECT_NE(y.find("(?<src>"), std::string::npos) << y;
+}
+
+}  // namespace
+}  // namespace wardsec
+
+namespace wardsec {
+namespace {
+
+// `parsers:` in wardsec.yaml names the families' folder; one that is not there stops the start.
+TEST(FamilyConfig, TheParsersKeyNamesAFolderThatMustExist) {
+  std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::string p = dir + "/" + name;
+    FILE* f = std::fopen(p.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return p;
+  };
+  auto bad = load_config(write("bad-parsers.yaml", "parsers: /nonexistent/wardsec-parsers\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("parsers"), std::string::npos) << bad.error();
+  auto none = load_config(write("no-parsers.yaml", "parsers: ''\n"));
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_EQ(none->parsers_dir, "");
+  auto mine = load_config(write("my-parsers.yaml", "parsers: " + std::string(WARDSEC_SOURCE_DIR) + "/parsers/network\n"));
+  ASSERT_TRUE(mine.ok()) << mine.error();
+  EXPECT_EQ(mine->parsers_dir, std::string(WARDSEC_SOURCE_DIR) + "/parsers/network");
 }
 
 }  // namespace
