@@ -45,7 +45,7 @@ void pam_kv(Event& ev, std::string_view s) {
 // Shared by sshd and the generic PAM parser: "pam_unix(svc:type): ..."
 bool parse_pam_line(Event& ev, std::string_view body, std::string_view dataset) {
   size_t p = body.find("pam_");
-  if (p == std::string_view::npos || p > 8) return false;
+  if (p > 8) return false;  // also npos
   size_t paren = body.find("): ", p);
   if (paren == std::string_view::npos) return false;
   std::string_view rest = body.substr(paren + 3);

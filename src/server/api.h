@@ -59,6 +59,18 @@ inline std::string str(const nlohmann::json& j, const char* k) {
 // A search's time range from the query's from/to (user time forms; default: the last 24
 // hours). "" when fine, else the message for a 400.
 Status time_range(const Api& api, std::map<std::string, std::string>& query, search::SearchOptions& so);
+// An interactive page's scan (the search page's facets, the log sources): newest first, at most
+// `max` matches, stopping `budget` ns from now (a page waits for it) or when the client goes; how
+// many it saw, how far back it got, and whether it stopped early (then counts older than
+// `oldest` are missing).
+struct PageScan {
+  size_t n = 0;
+  int64_t oldest = 0;
+  bool truncated = false;
+  search::SearchStats st;
+};
+Result<PageScan> page_scan(const Api& api, Request& r, const search::Query& q, search::SearchOptions so, size_t max, int64_t budget,
+                           const std::function<void(const Event&)>& each);
 
 // A PDF or XLSX that `make` writes to a temporary file, answered as a download (503 with the
 // error when it cannot be made).

@@ -203,6 +203,28 @@ Status time_range(const Api& api, std::map<std::string, std::string>& p, search:
   return {};
 }
 
+Result<PageScan> page_scan(const Api& api, Request& r, const search::Query& q, search::SearchOptions so, size_t max, int64_t budget,
+                           const std::function<void(const Event&)>& each) {
+  PageScan out;
+  out.oldest = so.to;
+  so.limit = max;
+  so.newest_first = true;
+  so.cancel = r.cancelled.get();
+  so.deadline = now_ns() + budget;
+  Status s = search::run_search(
+      api.opt.data_dir, q, so,
+      [&](const Event& ev) {
+        out.n++;
+        out.oldest = std::min(out.oldest, ev.ts);
+        each(ev);
+        return true;
+      },
+      out.st);
+  if (!s) return Error{s.error()};
+  out.truncated = out.n >= max || out.st.timed_out;
+  return out;
+}
+
 namespace {
 
 // Matches over time (a histogram) and the commonest values of a few fields: what the search
@@ -216,40 +238,23 @@ Response search_stats(Api& api, Request& r) {
   search::Query query = search::Query::all_of(parsed.value(), api.not_audit);
   search::SearchOptions so;
   if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
-  const size_t kBuckets = 60, max_scan = 200000;
-  so.limit = max_scan;
-  so.newest_first = true;
+  const size_t kBuckets = 60;
   auto hist = search::DateHistogram::over(so.from, so.to, kBuckets);
   static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",    "source.ip",     "user.name",
                                                         "event.outcome", "event.action", "labels.guessed"};
   std::vector<FieldId> ids;
   for (const auto& f : facet_fields) ids.push_back(FieldRegistry::intern(f));
   std::vector<search::Terms> facets(facet_fields.size(), search::Terms(2000));
+  // Newest first, so the recent part of the histogram is always complete; facets from the
+  // newest 5,000.
   size_t n = 0;
-  search::SearchStats st;
-  // An interactive page waits for this: stop after 2 seconds and say how far back it got
-  // (newest first, so the recent part of the histogram is always complete).
-  const int64_t deadline = now_ns() + 2 * kSec;
-  so.cancel = r.cancelled.get();
-  int64_t oldest = so.to;
-  bool timed_out = false;
-  so.deadline = deadline;
-  Status s = search::run_search(
-      api.opt.data_dir, query, so,
-      [&](const Event& ev) {
-        if ((n & 1023) == 0 && n && now_ns() > deadline) {
-          timed_out = true;
-          return false;
-        }
-        oldest = std::min(oldest, ev.ts);
-        hist.add(ev.ts);
-        if (n++ < 5000)
-          for (size_t i = 0; i < ids.size(); i++)
-            if (auto v = ev.get(ids[i]); !v.empty()) facets[i].add(search::display_text(v));
-        return true;
-      },
-      st);
-  if (!s) return fail(500, s.error());
+  auto scan = page_scan(api, r, query, so, 200000, 2 * kSec, [&](const Event& ev) {
+    hist.add(ev.ts);
+    if (n++ < 5000)
+      for (size_t i = 0; i < ids.size(); i++)
+        if (auto v = ev.get(ids[i]); !v.empty()) facets[i].add(search::display_text(v));
+  });
+  if (!scan) return fail(500, scan.error());
   json h = json::array();
   for (size_t i = 0; i < hist.size(); i++) h.push_back({{"t", format_rfc3339(hist.start(i))}, {"count", hist.counts()[i]}});
   json f = json::object();
@@ -257,12 +262,12 @@ Response search_stats(Api& api, Request& r) {
   json out = {{"histogram", h},
               {"bucket_seconds", hist.width() / kSec},
               {"facets", f},
-              {"scanned", n},
-              {"truncated", n >= max_scan || timed_out || st.timed_out},
-              {"facet_sample", std::min<size_t>(n, 5000)},
-              {"damaged_total", st.damaged_total},
-              {"damaged", st.damaged}};
-  if (n >= max_scan || timed_out || st.timed_out) out["complete_from"] = format_rfc3339(oldest);  // counts older than this are missing
+              {"scanned", scan->n},
+              {"truncated", scan->truncated},
+              {"facet_sample", std::min<size_t>(scan->n, 5000)},
+              {"damaged_total", scan->st.damaged_total},
+              {"damaged", scan->st.damaged}};
+  if (scan->truncated) out["complete_from"] = format_rfc3339(scan->oldest);  // counts older than this are missing
   return ok(out);
 }
 

@@ -38,50 +38,32 @@ Response sources(Api& api, Request& r) {
   if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
   // The center's own records (audit here; alerts, bastion, incidents below) are not log sources.
   search::Query query = search::Query::all_of(search::Query::parse("*", api.opt.tz_sec).value(), api.not_audit);
-  const size_t max_scan = 500000, max_sources = 5000;
-  so.limit = max_scan;
-  so.newest_first = true;
-  so.cancel = r.cancelled.get();
-  const int64_t deadline = now_ns() + 3 * kSec;  // a page waits for this: say how far back it got
-  so.deadline = deadline;
+  const size_t max_sources = 5000;
   static const FieldId kGuessed = FieldRegistry::intern("labels.guessed");
   std::map<std::string, SourceCount> by;
-  size_t n = 0, dropped = 0;
-  int64_t oldest = so.to;
-  bool timed_out = false;
-  search::SearchStats st;
-  Status s = search::run_search(
-      api.opt.data_dir, query, so,
-      [&](const Event& ev) {
-        if ((n & 1023) == 0 && n && now_ns() > deadline) {
-          timed_out = true;
-          return false;
-        }
-        n++;
-        oldest = std::min(oldest, ev.ts);
-        std::string_view ds = ev.get(kEventDataset);
-        if (ds.substr(0, 8) == "wardsec.") return true;  // the center's own records (alerts, incidents, bastion)
-        std::string src = source_of(ev);
-        auto it = by.find(src);
-        if (it == by.end()) {
-          if (by.size() >= max_sources) {  // bounded: the rest are counted, not listed
-            dropped++;
-            return true;
-          }
-          it = by.emplace(src, SourceCount{}).first;
-        }
-        SourceCount& c = it->second;
-        c.lines++;
-        c.last = std::max(c.last, ev.ts);
-        if (!ds.empty() && ds != "syslog" && !(ev.flags & kParseError))
-          c.understood++;
-        else if (!ev.get(kGuessed).empty())
-          c.guessed++;
-        c.datasets.add(ds.empty() ? std::string_view("-") : ds);
-        return true;
-      },
-      st);
-  if (!s) return fail(500, s.error());
+  size_t dropped = 0;
+  auto scan = page_scan(api, r, query, so, 500000, 3 * kSec, [&](const Event& ev) {
+    std::string_view ds = ev.get(kEventDataset);
+    if (ds.substr(0, 8) == "wardsec.") return;  // the center's own records (alerts, incidents, bastion)
+    std::string src = source_of(ev);
+    auto it = by.find(src);
+    if (it == by.end()) {
+      if (by.size() >= max_sources) {  // bounded: the rest are counted, not listed
+        dropped++;
+        return;
+      }
+      it = by.emplace(src, SourceCount{}).first;
+    }
+    SourceCount& c = it->second;
+    c.lines++;
+    c.last = std::max(c.last, ev.ts);
+    if (!ds.empty() && ds != "syslog" && !(ev.flags & kParseError))
+      c.understood++;
+    else if (!ev.get(kGuessed).empty())
+      c.guessed++;
+    c.datasets.add(ds.empty() ? std::string_view("-") : ds);
+  });
+  if (!scan) return fail(500, scan.error());
   json list = json::array();
   for (auto& [src, c] : by)
     list.push_back({{"source", src},
@@ -97,9 +79,8 @@ Response sources(Api& api, Request& r) {
     double rb = static_cast<double>(b["understood"].get<uint64_t>()) / static_cast<double>(b["lines"].get<uint64_t>());
     return ra != rb ? ra < rb : a["lines"].get<uint64_t>() > b["lines"].get<uint64_t>();
   });
-  bool truncated = n >= max_scan || timed_out || st.timed_out;
-  json out = {{"sources", list}, {"scanned", n}, {"truncated", truncated}, {"sources_dropped", dropped}};
-  if (truncated) out["complete_from"] = format_rfc3339(oldest);
+  json out = {{"sources", list}, {"scanned", scan->n}, {"truncated", scan->truncated}, {"sources_dropped", dropped}};
+  if (scan->truncated) out["complete_from"] = format_rfc3339(scan->oldest);
   return ok(out);
 }
 

@@ -44,6 +44,7 @@ EXPECTED = {
     "GET /api/v1/live": READERS,
     "GET /api/v1/search": READERS,
     "GET /api/v1/search/stats": READERS,
+    "GET /api/v1/sources": READERS,
     "GET /api/v1/web/attacks": READERS,
     "GET /api/v1/db/activity": READERS,
     "GET /api/v1/db/statements": READERS,
