@@ -1,9 +1,11 @@
 #include "core/timeutil.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <string>
 
 namespace wardsec {
 namespace {
@@ -316,6 +318,118 @@ bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
 std::string local_time(int64_t ns, int tz_sec) {
   std::string s = format_rfc3339(ns + static_cast<int64_t>(tz_sec) * kSec);
   return s.substr(0, 10) + " " + s.substr(11, 5);
+}
+
+bool parse_time_format(std::string_view s, std::string_view fmt, int tz_sec, int64_t ref_ns, int64_t& ns) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (fmt == "rfc3339") return parse_rfc3339(s, ns, tz_sec);
+  if (fmt == "epoch") return parse_epoch(s, ns);
+  if (fmt == "bsd") return parse_bsd_time(s, ref_ns, tz_sec, ns);
+  if (fmt == "ctime") return parse_ctime(s, tz_sec, ns);
+  if (fmt == "clf") return parse_clf_time(s, ns);
+  int64_t y = -1;
+  int mo = 0, d = 0, h = 0, mi = 0, se = 0, tz = tz_sec;
+  int64_t frac = 0;
+  size_t i = 0;
+  auto num = [&](size_t max, int& out) {  // 1..max digits
+    size_t n = 0;
+    out = 0;
+    while (n < max && i < s.size() && s[i] >= '0' && s[i] <= '9') out = out * 10 + (s[i++] - '0'), n++;
+    return n > 0;
+  };
+  for (size_t f = 0; f < fmt.size(); f++) {
+    char c = fmt[f];
+    if (c == ' ') {  // one or more blanks
+      if (i >= s.size() || (s[i] != ' ' && s[i] != '\t')) return false;
+      while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) i++;
+      continue;
+    }
+    if (c != '%' || f + 1 >= fmt.size()) {
+      if (i >= s.size() || s[i] != c) return false;
+      i++;
+      continue;
+    }
+    int v = 0;
+    switch (fmt[++f]) {
+      case 'Y':
+        if (!num(4, v)) return false;
+        y = v;
+        break;
+      case 'y':
+        if (!num(2, v)) return false;
+        y = 2000 + v;
+        break;
+      case 'm':
+        if (!num(2, mo)) return false;
+        break;
+      case 'd':
+        if (!num(2, d)) return false;
+        break;
+      case 'e':
+        while (i < s.size() && s[i] == ' ') i++;
+        if (!num(2, d)) return false;
+        break;
+      case 'H':
+        if (!num(2, h)) return false;
+        break;
+      case 'M':
+        if (!num(2, mi)) return false;
+        break;
+      case 'S':
+        if (!num(2, se)) return false;
+        break;
+      case 'f': {  // a fraction's digits (the '.' or ',' before it is in the format)
+        size_t start = i;
+        int64_t scale = 100000000;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+          if (scale) frac += (s[i] - '0') * scale;
+          scale /= 10;
+          i++;
+        }
+        if (i == start) return false;
+        break;
+      }
+      case 'b': {  // Jan / JAN / jan
+        if (i + 3 > s.size()) return false;
+        std::string m{static_cast<char>(std::toupper(static_cast<unsigned char>(s[i]))),
+                      static_cast<char>(std::tolower(static_cast<unsigned char>(s[i + 1]))),
+                      static_cast<char>(std::tolower(static_cast<unsigned char>(s[i + 2])))};
+        mo = month_from_abbrev(m);
+        if (!mo) return false;
+        i += 3;
+        break;
+      }
+      case 'z': {  // Z, +08:00, +0800
+        size_t start = i;
+        while (i < s.size() && (s[i] == 'Z' || s[i] == '+' || s[i] == '-' || s[i] == ':' || (s[i] >= '0' && s[i] <= '9'))) i++;
+        if (!parse_tz_offset(s.substr(start, i - start), tz)) return false;
+        break;
+      }
+      case '%':
+        if (i >= s.size() || s[i] != '%') return false;
+        i++;
+        break;
+      default: return false;  // the loader refuses unknown directives; never reached from a family
+    }
+  }
+  if (i != s.size() || y < 0) return false;
+  if (!valid_year(y) || !valid(y, mo, d, h, mi, se)) return false;
+  ns = make_ns(y, mo, d, h, mi, se, frac, tz);
+  return true;
+}
+
+bool time_format_ok(std::string_view fmt) {
+  if (fmt == "rfc3339" || fmt == "epoch" || fmt == "bsd" || fmt == "ctime" || fmt == "clf") return true;
+  bool year = false, month = false, day = false;
+  for (size_t f = 0; f < fmt.size(); f++) {
+    if (fmt[f] != '%') continue;
+    if (++f >= fmt.size() || std::string_view("YymdeHMSfbz%").find(fmt[f]) == std::string_view::npos) return false;
+    year = year || fmt[f] == 'Y' || fmt[f] == 'y';
+    month = month || fmt[f] == 'm' || fmt[f] == 'b';
+    day = day || fmt[f] == 'd' || fmt[f] == 'e';
+  }
+  return year && month && day;
 }
 
 }  // namespace wardsec

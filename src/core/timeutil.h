@@ -37,6 +37,13 @@ std::string local_time(int64_t ns, int tz_sec);
 // Parses a user-supplied time: RFC 3339, a date (YYYY-MM-DD), "now", "now-15m/-2h/-7d" or
 // "now+1d".
 bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns);
+// A vendor's time in a strptime-like format (device families' `time:`): %Y %y %m %d %e %H %M %S,
+// %f (the fraction's digits), %b (Jan, JAN), %z (Z, +08:00, +0800), %%; a blank matches one or
+// more; other characters match themselves. Or one of the named forms: rfc3339, epoch, bsd (year
+// from `ref_ns`), ctime, clf. Without %z the zone is `tz_sec`. The whole of `s` must match.
+bool parse_time_format(std::string_view s, std::string_view fmt, int tz_sec, int64_t ref_ns, int64_t& ns);
+// A format parse_time_format takes: known directives, and a year, a month and a day.
+bool time_format_ok(std::string_view fmt);
 // Parses "+08:00", "-0500", "Z", "UTC" into seconds east of UTC.
 bool parse_tz_offset(std::string_view s, int& sec);
 

@@ -19,6 +19,7 @@
 //     event.outcome: {field: Result, failure: [failed, fail], success: [succeeded, success]}
 //     log.level: {field: severity, map: {'0': emergency, '3': error, '4': warning, '6': info}}
 //   set: {event.category: authentication}
+//   time: {field: [date, time], format: '%m/%d/%y %H:%M:%S'}   # when the line has no envelope time
 //   samples:
 //     - line: '...'
 //       fields: {user.name: admin, source.ip: 10.1.2.3, event.outcome: failure}
@@ -60,6 +61,13 @@ struct ValueMap {
   std::map<std::string, std::string> map;     // value → ECS value (case-insensitive)
 };
 
+// The vendor's own time of the event, for lines whose envelope gave none (a file of error-log
+// lines, a CSV audit log): the values of `fields` joined with a blank, read with the first of
+// `formats` that fits (core/timeutil.h parse_time_format: '%Y/%m/%d %H:%M:%S', rfc3339, epoch...).
+struct FamilyTime {
+  std::vector<std::string> fields, formats;
+};
+
 struct FamilySample {
   std::string line;
   std::map<std::string, std::string> fields;  // each must be set to exactly this
@@ -76,6 +84,7 @@ struct Family {
   std::multimap<std::string, std::string> map;
   std::map<std::string, ValueMap> values;  // ECS field → how its value is derived
   std::map<std::string, std::string> set;  // constant fields
+  FamilyTime time;
   std::vector<FamilySample> samples;
   std::string file;
 };

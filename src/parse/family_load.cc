@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/timeutil.h"
 #include "parse/family.h"
 
 namespace wardsec {
@@ -84,7 +85,7 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
   Family f;
   f.file = file;
   try {
-    if (!r.keys(root, "family", {"family", "title", "source", "dataset", "match", "extract", "map", "values", "set", "samples"}))
+    if (!r.keys(root, "family", {"family", "title", "source", "dataset", "match", "extract", "map", "values", "set", "time", "samples"}))
       return Error{r.err};
     r.text(root, "family", f.name, true) && r.text(root, "source", f.source, true) && r.text(root, "dataset", f.dataset, true);
     if (YAML::Node t = root["title"]; t && r.keys(t, "title", {"zh", "en"})) {
@@ -181,6 +182,16 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
           return Error{r.err};
         f.values[target] = std::move(vm);
       }
+    }
+    if (YAML::Node t = root["time"]) {
+      if (!r.keys(t, "time", {"field", "format"}) || !r.texts(t, "field", f.time.fields) || !r.texts(t, "format", f.time.formats))
+        return Error{r.err};
+      if (f.time.fields.empty() || f.time.formats.empty())
+        return Error{file + ":" + std::to_string(t.Mark().line + 1) + ": 'time' names a field (or a list) and a format (or a list)"};
+      for (const auto& fmt : f.time.formats)
+        if (!time_format_ok(fmt))
+          return Error{file + ":" + std::to_string(t.Mark().line + 1) + ": time.format '" + fmt +
+                       "': use %Y %y %m %d %e %H %M %S %f %b %z (with a year, a month and a day) or rfc3339, epoch, bsd, ctime, clf"};
     }
     YAML::Node s = root["samples"];
     if (!s || !s.IsSequence() || s.size() == 0)

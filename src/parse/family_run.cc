@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/strutil.h"
+#include "core/timeutil.h"
 #include "parse/family.h"
 #include "parse/family_parser.h"
 #include "parse/family_scan.h"
@@ -160,7 +161,7 @@ class FamilyParser : public MessageParser {
     return false;
   }
 
-  bool parse(Event& ev, std::string_view program, std::string_view body, const ParseContext&) const override {
+  bool parse(Event& ev, std::string_view program, std::string_view body, const ParseContext& ctx) const override {
     // Vendors put their tag where syslog has the program ("%%01SHELL/5/CMDRECORD(s)[5]: ...",
     // "%ASA-6-302013: ..."): families read from the program on when it precedes the body.
     if (!program.empty() && !body.empty() && program.data() < body.data() && body.data() - program.data() < 512)
@@ -175,13 +176,13 @@ class FamilyParser : public MessageParser {
       const Compiled& c = fams_[fi];
       if (!program_ok(c.f.match[mi], program)) continue;
       if (c.match[mi] && !run(*c.match[mi], body, checked, nullptr)) continue;
-      apply(c, ev, body);
+      apply(c, ev, body, ctx);
       return true;
     }
     return false;
   }
 
-  static void apply(const Compiled& c, Event& ev, std::string_view body) {
+  static void apply(const Compiled& c, Event& ev, std::string_view body, const ParseContext& ctx) {
     std::map<std::string, std::string, std::less<>> vals;
     for (size_t i = 0; i < c.f.extract.size(); i++) {
       const auto& x = c.f.extract[i];
@@ -199,6 +200,24 @@ class FamilyParser : public MessageParser {
       }
     }
     finish(c, ev, vals);
+    if (ev.ts == 0 && !c.f.time.fields.empty()) set_time(c.f.time, ev, vals, ctx);
+  }
+
+  // The vendor's time, when the envelope gave none.
+  static void set_time(const FamilyTime& t, Event& ev, const std::map<std::string, std::string, std::less<>>& vals,
+                       const ParseContext& ctx) {
+    std::string text;
+    for (const auto& f : t.fields) {
+      auto it = vals.find(f);
+      if (it == vals.end() || it->second.empty()) return;
+      text += (text.empty() ? "" : " ") + it->second;
+    }
+    int64_t ref = ctx.received ? ctx.received : now_ns(), ns = 0;
+    for (const auto& fmt : t.formats)
+      if (parse_time_format(text, fmt, ctx.tz_sec, ref, ns)) {
+        ev.ts = ns;
+        return;
+      }
   }
 
   // The family's dataset, constants, mapped fields and derived values from `vals`. A layer
@@ -338,7 +357,7 @@ std::vector<std::string> test_families(const std::vector<Family>& families) {
       ev.raw = s.line;
       dec.decode(ev, {});
       for (const auto& [field, want] : s.fields) {
-        std::string got(ev.get(FieldRegistry::intern(field)));
+        std::string got = field == "@timestamp" ? format_rfc3339(ev.ts) : std::string(ev.get(FieldRegistry::intern(field)));
         if (got != want)
           out.push_back(f.file + ":" + std::to_string(s.line_no) + ": " + field + ": want '" + want + "', got '" + got + "'" +
                         (ev.get(kEventDataset) == f.dataset ? "" : " (recognised as " + std::string(ev.get(kEventDataset)) + ")"));

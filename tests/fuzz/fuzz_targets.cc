@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/event.h"
+#include "core/timeutil.h"
 #include "compliance/catalog.h"
 #include "compliance/inventory.h"
 #include "detect/sigma.h"
@@ -440,6 +441,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (make_family_parser({*f})) (void)test_families({*f});
   (void)parse_csv(in);
   (void)parse_csv(in, '|', 8);
+  // A family's `time:`: the input as a time in a vendor's layout, and as a layout itself.
+  int64_t ns = 0;
+  (void)parse_time_format(in, "%d-%b-%Y %H:%M:%S.%f %z", 8 * 3600, 1795694400LL * 1000000000LL, ns);
+  if (time_format_ok(in)) (void)parse_time_format("2026-12-04 10:21:07", in, 0, 0, ns);
   // The template miner over the input's lines, and a family file started from each template.
   Drain drain;
   for (std::string_view rest = in; !rest.empty();) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "center/config.h"
+#include "core/timeutil.h"
 #include "parse/drain.h"
 #include "parse/family_parser.h"
 #include "parse/family_scan.h"
@@ -165,6 +166,42 @@ TEST(FamilyConfig, TheParsersKeyNamesAFolderThatMustExist) {
   auto mine = load_config(write("my-parsers.yaml", "parsers: " + std::string(WARDSEC_SOURCE_DIR) + "/parsers/network\n"));
   ASSERT_TRUE(mine.ok()) << mine.error();
   EXPECT_EQ(mine->parsers_dir, std::string(WARDSEC_SOURCE_DIR) + "/parsers/network");
+}
+
+}  // namespace
+}  // namespace wardsec
+
+namespace wardsec {
+namespace {
+
+TEST(TimeFormat, VendorsTimesInTheirOwnLayouts) {
+  int64_t ns = 0;
+  const int cst = 8 * 3600;
+  ASSERT_TRUE(parse_time_format("04-DEC-2026 10:21:07", "%d-%b-%Y %H:%M:%S", cst, 0, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-12-04T02:21:07.000Z");
+  ASSERT_TRUE(parse_time_format("12/04/26 08:01:12", "%m/%d/%y %H:%M:%S", cst, 0, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-12-04T00:01:12.000Z");
+  ASSERT_TRUE(parse_time_format("2026/12/04 10:21:07.5 +0000", "%Y/%m/%d %H:%M:%S.%f %z", cst, 0, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-12-04T10:21:07.500Z");
+  ASSERT_TRUE(parse_time_format("Dec  4 10:21:07 2026", "%b %e %H:%M:%S %Y", cst, 0, ns));
+  EXPECT_EQ(format_rfc3339(ns), "2026-12-04T02:21:07.000Z");
+  // What does not fit the whole layout, or names a day that does not exist, is not a time.
+  EXPECT_FALSE(parse_time_format("04-DEC-2026 10:21", "%d-%b-%Y %H:%M:%S", cst, 0, ns));
+  EXPECT_FALSE(parse_time_format("31-FEB-2026 10:21:07", "%d-%b-%Y %H:%M:%S", cst, 0, ns));
+  EXPECT_FALSE(parse_time_format("04-DEC-2026 10:21:07 extra", "%d-%b-%Y %H:%M:%S", cst, 0, ns));
+  EXPECT_FALSE(parse_time_format("04-XYZ-2026 10:21:07", "%d-%b-%Y %H:%M:%S", cst, 0, ns));
+  EXPECT_TRUE(time_format_ok("%Y-%m-%d"));
+  EXPECT_TRUE(time_format_ok("epoch"));
+  EXPECT_FALSE(time_format_ok("%H:%M:%S"));  // no date
+  EXPECT_FALSE(time_format_ok("%Y-%m-%d %Q"));
+  // A family with a bad format is refused at load, with the file and line.
+  auto f = parse_family(
+      "family: t\ntitle: {zh: t, en: t}\nsource: test\ndataset: t.x\nmatch:\n  - contains: T\n"
+      "extract:\n  - regex: 'T (?<t>\\S+)'\ntime: {field: t, format: '%H'}\n"
+      "samples:\n  - line: 'T 1'\n    fields: {event.dataset: t.x}\n",
+      "t.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().find("t.yaml:9"), std::string::npos) << f.error();
 }
 
 }  // namespace
