@@ -8,6 +8,8 @@
 // BM_DemoMix (parse_bench.cc) is the same mix with no families: the baseline in the same run.
 #include <benchmark/benchmark.h>
 
+#include "decode_loop.h"
+
 #include <cstdlib>
 #include <cstdio>
 #include <map>
@@ -87,22 +89,7 @@ const Decoder& with_families(size_t n) {
   return *slot->dec;
 }
 
-void run(benchmark::State& state, const Decoder& dec, const std::vector<std::string>& lines) {
-  ParseContext ctx;
-  ctx.received = now_ns();
-  size_t bytes = 0, i = 0;
-  Event ev;
-  for (auto _ : state) {
-    const std::string& l = lines[i++ % lines.size()];
-    ev.clear();
-    ev.raw = l;
-    dec.decode(ev, ctx);
-    benchmark::DoNotOptimize(ev.fields.data());
-    bytes += l.size();
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.SetItemsProcessed(state.iterations());
-}
+void run(benchmark::State& state, const Decoder& dec, const std::vector<std::string>& lines) { bench::decode_lines(state, dec, lines); }
 
 void BM_FamilySamples(benchmark::State& s) {
   static std::vector<std::string> lines = [] {

@@ -1,6 +1,8 @@
 // Micro benchmarks: each parser (MB/s) and the framing. Run: build/release/bench/bench_parse
 #include <benchmark/benchmark.h>
 
+#include "decode_loop.h"
+
 #include "core/timeutil.h"
 #include "demo/generator.h"
 #include "ingest/framing.h"
@@ -16,22 +18,7 @@ const Decoder& dec() {
   return d;
 }
 
-void run_lines(benchmark::State& state, const std::vector<std::string>& lines) {
-  ParseContext ctx;
-  ctx.received = now_ns();
-  size_t bytes = 0, i = 0;
-  Event ev;
-  for (auto _ : state) {
-    const std::string& l = lines[i++ % lines.size()];
-    ev.clear();
-    ev.raw = l;
-    dec().decode(ev, ctx);
-    benchmark::DoNotOptimize(ev.fields.data());
-    bytes += l.size();
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.SetItemsProcessed(state.iterations());
-}
+void run_lines(benchmark::State& state, const std::vector<std::string>& lines) { bench::decode_lines(state, dec(), lines); }
 
 #define LINE_BENCH(name, ...)                                          \
   void BM_##name(benchmark::State& s) { run_lines(s, {__VA_ARGS__}); } \
