@@ -216,10 +216,10 @@ class Reader {
     if (id == kNoField) return;
     std::string_view old = ev_.get(id);
     if (!old.empty()) {  // repeated (unnamed Data, Keywords/Keyword): one comma-separated value
-      set(f, std::string(old) + "," + v);
+      set(id, std::string(old) + "," + v);
       return;
     }
-    set(f, v);
+    set(id, v);
   }
 
   void put_attr(const std::vector<std::string>& path, std::string_view attr, const std::string& v) {
@@ -231,10 +231,9 @@ class Reader {
     set(f, v);
   }
 
-  void set(const std::string& f, std::string_view v) {
-    if (count_ >= kMaxFields) return;
-    FieldId id = FieldRegistry::intern(f);
-    if (id == kNoField) return;
+  void set(const std::string& f, std::string_view v) { set(FieldRegistry::intern(f), v); }
+  void set(FieldId id, std::string_view v) {  // interned once by the caller
+    if (count_ >= kMaxFields || id == kNoField) return;
     ev_.set(id, v);
     count_++;
   }
