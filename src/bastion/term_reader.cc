@@ -273,9 +273,9 @@ void TermReader::screen_csi(char final, std::string_view params) {
     case 'l':
       if (priv && (params == "1049" || params == "47" || params == "1047")) alt_screen_ = final == 'h';
       return;
-    case 'C': col_ += n; return;
+    case 'C': col_ = std::min(col_ + n, kMaxLine); return;  // a target cannot make us allocate its column
     case 'D': col_ = col_ > static_cast<size_t>(n) ? col_ - n : 0; return;
-    case 'G': col_ = n - 1; return;
+    case 'G': col_ = std::min<size_t>(n - 1, kMaxLine); return;
     case 'K':
       if (params.empty() || params == "0") {
         if (col_ < screen_.size()) screen_.resize(col_);
@@ -289,7 +289,8 @@ void TermReader::screen_csi(char final, std::string_view params) {
       if (col_ < screen_.size()) screen_.erase(col_, std::min<size_t>(n, screen_.size() - col_));
       return;
     case '@':
-      if (col_ < screen_.size()) screen_.insert(col_, std::min<size_t>(n, 256), ' ');
+      if (col_ < screen_.size())
+        screen_.insert(col_, std::min<size_t>({static_cast<size_t>(n), 256, kMaxLine - std::min(kMaxLine, screen_.size())}), ' ');
       return;
     case 'J':
       if (params == "2" || params == "3") screen_.clear(), col_ = 0;
@@ -340,10 +341,10 @@ void TermReader::screen_byte(unsigned char c) {
       if (col_ > 0) col_--;
       while (col_ > 0 && col_ < screen_.size() && (static_cast<unsigned char>(screen_[col_]) & 0xC0) == 0x80) col_--;
       return;
-    case '\t': col_ = (col_ / 8 + 1) * 8; return;
+    case '\t': col_ = std::min((col_ / 8 + 1) * 8, kMaxLine); return;
     case 0x07: return;
     default:
-      if (c < 0x20 || screen_.size() > kMaxLine) return;
+      if (c < 0x20 || screen_.size() >= kMaxLine || col_ >= kMaxLine) return;
       if (col_ > screen_.size()) screen_.resize(col_, ' ');
       if ((c & 0xC0) == 0x80) {  // a continuation byte joins the character before it
         screen_.insert(col_, 1, static_cast<char>(c));

@@ -237,3 +237,16 @@ TEST(TermReader, PasswordsFullScreenAndExitStatus) {
   EXPECT_EQ(r.take_exit_status(), 2);
   EXPECT_FALSE(r.take_exit_status().has_value());
 }
+
+TEST(TermReader, TheTargetCannotMakeTheScreenRowHuge) {
+  // A hostile target moves the cursor 888 million columns right (or inserts blanks again and
+  // again) before printing: the row the reader keeps stays bounded, whatever it prints.
+  TermReader r;
+  r.output("$ ");
+  type(r, "re\t");  // completion: the line is read from the screen
+  r.output("\x1b[888888888Cboot");
+  for (int i = 0; i < 2000; i++) r.output("\x1b[1G\x1b[256@");
+  r.output("\x1b[999999999G\t\tz");
+  std::string line = type(r, "\r");
+  EXPECT_LE(line.size(), 64u * 1024 + 16);
+}
