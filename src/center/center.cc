@@ -92,15 +92,22 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
   conf.pipeline.enrich = [chain = c->stages_](std::span<Event> batch) { chain->run(batch); };
   // The built-in parsers, then the device families (a family that does not load stops the
   // start with its file and line, as a rule that does not parse does).
+  std::vector<MultilineSpec> multiline = conf.multiline;  // the config's rules, then the families'
   if (!conf.parsers_dir.empty() && std::filesystem::is_directory(conf.parsers_dir)) {
     auto fams = load_families(conf.parsers_dir);
     if (!fams) return Error{fams.error()};
+    for (const auto& f : *fams) multiline.insert(multiline.end(), f.multiline.begin(), f.multiline.end());
     auto fp = make_family_parser(std::move(*fams));
     if (!fp) return Error{fp.error()};
     auto reg = std::make_shared<ParserRegistry>();
     register_builtin_parsers(*reg);
     reg->add_message("families", std::move(*fp));
     conf.pipeline.parsers = std::move(reg);
+  }
+  if (!multiline.empty()) {
+    auto rules = ingest::MultilineRules::compile(multiline);
+    if (!rules) return Error{rules.error()};
+    conf.pipeline.multiline = std::move(*rules);
   }
   c->pipeline_ = std::make_unique<ingest::Pipeline>(*c->writer_, conf.pipeline);
   if (parts.detection || parts.network) {

@@ -104,13 +104,22 @@ Result<Config> load_config(const std::string& path) {
   Walker w{path, {}};
   w.check_keys(root, "",
                {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web",
-                "proxy", "dbaudit", "bastion", "incident", "parsers"});
+                "proxy", "dbaudit", "bastion", "incident", "parsers", "multiline"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   if (root["parsers"]) {  // the device families' folder; named, it must exist ("" loads none)
     w.get(root, "parsers", c.parsers_dir, "");
     if (!c.parsers_dir.empty() && !std::filesystem::is_directory(resolve_shipped(c.parsers_dir)))
       return Error{path + ": parsers: '" + c.parsers_dir + "' is not a folder (the device families, docs/parsers.md)"};
+  }
+  if (YAML::Node ml = root["multiline"]) {  // multi-line events per source: a list of rules
+    if (!ml.IsSequence()) return Error{path + ": multiline: a list of {sources, programs, start | continue, end, ...}"};
+    for (const auto& x : ml) {
+      auto spec = parse_multiline(x, path);
+      if (!spec) return Error{spec.error()};
+      if (spec->name.empty()) spec->name = "multiline[" + std::to_string(c.multiline.size()) + "]";
+      c.multiline.push_back(std::move(*spec));
+    }
   }
   std::string tz;
   w.get(root, "timezone", tz, "");

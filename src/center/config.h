@@ -46,6 +46,8 @@ struct Config {
   std::string dbaudit_policy = "config/dbaudit/policy.yaml";
   // The device families (docs/parsers.md): every YAML file below it, after the built-in parsers.
   std::string parsers_dir = "parsers";
+  // Multi-line events per source (docs/parsers.md): joined before the families' own rules.
+  std::vector<MultilineSpec> multiline;
   std::string dbaudit_interface, dbaudit_pcap, dbaudit_filter;
   // `wardsec proxy` (docs/web.md); its policy is `web` above.
   proxy::Options proxy;

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "cli/cli.h"
+#include "ingest/multiline.h"
 #include "parse/drain.h"
 #include "parse/family_parser.h"
 
@@ -29,6 +30,12 @@ int run_parsers(bool test, const std::string& dir) {
   for (const auto& f : *fams) samples += f.samples.size();
   if (auto p = make_family_parser(*fams); !p) {
     std::fprintf(stderr, "%s\n", p.error().c_str());
+    return 1;
+  }
+  std::vector<MultilineSpec> multiline;
+  for (const auto& f : *fams) multiline.insert(multiline.end(), f.multiline.begin(), f.multiline.end());
+  if (auto m = ingest::MultilineRules::compile(multiline); !m) {
+    std::fprintf(stderr, "%s\n", m.error().c_str());
     return 1;
   }
   if (!test) {

@@ -58,6 +58,7 @@ void Event::clear() {
   extra.clear();
   fields.clear();
   seen = 0;
+  body_off = 0;
 }
 
 }  // namespace wardsec

@@ -269,9 +269,14 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
       batch_.source = peer_;
       batch_.input = "relp";
       auto self = shared_from_this();
-      std::vector<uint64_t> txnrs = txnrs_;
-      batch_.on_durable = [self, txnrs](bool ok) {
-        asio::post(self->sock_.get_executor(), [self, txnrs, ok] {
+      // Frame by frame: a frame that is a line of a multi-line event is answered with that
+      // event (the others of the batch need not wait for it, nor the sender's window).
+      batch_.on_durable_each = [self, txnrs = txnrs_](const std::vector<uint32_t>& msgs, bool ok) {
+        std::vector<uint64_t> mine;
+        mine.reserve(msgs.size());
+        for (uint32_t i : msgs)
+          if (i < txnrs.size()) mine.push_back(txnrs[i]);
+        asio::post(self->sock_.get_executor(), [self, mine = std::move(mine), ok] {
           if (!ok) {
             // The store could not make these durable. librelp drops a frame answered with
             // anything but 200 and never sends it again; a session that ends with frames
@@ -279,13 +284,13 @@ class RelpSession : public std::enable_shared_from_this<RelpSession> {
             self->abort("the event store cannot write (see the server log); closing so the sender resends");
             return;
           }
-          for (uint64_t t : txnrs) self->respond(t, "200 OK");
-          self->outstanding_ -= txnrs.size();
+          for (uint64_t t : mine) self->respond(t, "200 OK");
+          self->outstanding_ -= mine.size();
           self->maybe_close();
         });
       };
       if (!st_->pipeline.try_submit(batch_)) {
-        batch_.on_durable = nullptr;
+        batch_.on_durable_each = nullptr;
         timer_.expires_after(std::chrono::milliseconds(5));
         timer_.async_wait([self](boost::system::error_code) { self->submit(); });
         return;

@@ -7,6 +7,12 @@
 
 namespace wardsec::ingest {
 
+namespace {
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 Pipeline::Pipeline(store::StoreWriter& writer, const PipelineOptions& opt)
     : writer_(writer),
       opt_(opt),
@@ -134,54 +140,148 @@ void Pipeline::give_back(std::vector<Event>&& v) {
 
 void Pipeline::decode_loop() {
   std::vector<RawBatch> batches;
-  uint64_t errors_before = decoder_.parse_errors(), reserved_before = decoder_.reserved_renamed();
+  errors_before_ = decoder_.parse_errors();
+  reserved_before_ = decoder_.reserved_renamed();
+  if (opt_.multiline && !opt_.multiline->empty()) joiner_ = std::make_unique<Joiner>(opt_.multiline);
+  std::vector<JoinedEvent> joined;
   for (;;) {
     batches.clear();
     raw_q_.pop_some(batches, 64, 200);
-    if (batches.empty()) {
-      if (raw_q_.closed() && raw_q_.empty()) return;
-      continue;
+    for (auto& b : batches) decode_batch(b);
+    if (joiner_) {
+      bool last = batches.empty() && raw_q_.closed() && raw_q_.empty();
+      if (last)
+        joiner_->flush(joined);
+      else
+        joiner_->expire(steady_ns(), joined);
+      if (!joined.empty()) push_joined(std::move(joined), nullptr);
+      joined.clear();
+      metrics_.multiline_held = joiner_->held();
     }
-    for (auto& b : batches) {
-      Parsed p;
-      p.on_durable = std::move(b.on_durable);
-      FieldId input_id = kInputType;
-      if (!b.decoded.empty()) {
-        p.events = std::move(b.decoded);
-        p.count = p.events.size();
-      } else {
-        p.events = take_spare();
-        p.count = b.msgs.size();
-        if (p.events.size() < p.count) p.events.resize(p.count);
-        for (size_t i = 0; i < b.msgs.size(); i++) {
-          Event& ev = p.events[i];
-          ev.clear();
-          ev.raw.assign(b.text(i));
-          ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
-          if (b.msgs[i].truncated) ev.flags |= kTruncated;
-          ParseContext ctx = opt_.parse;
-          ctx.received = ev.received;
-          // An imported file is history: its old times are its times (only the future is bounded).
-          if (b.input == "file") ctx.max_past_ns = ctx.received;
-          decoder_.decode(ev, ctx);
-        }
-      }
-      for (size_t i = 0; i < p.count; i++) {
-        if (!b.input.empty()) p.events[i].set(input_id, b.input);
-        if (!b.source.empty()) p.events[i].set(kLogSourceAddress, b.source);
-      }
-      if (opt_.enrich) opt_.enrich(std::span<Event>(p.events.data(), p.count));
-      size_t cost = 0;
-      for (size_t i = 0; i < p.count; i++) cost += p.events[i].raw.size() + p.events[i].extra.size() + 64;
-      uint64_t e = decoder_.parse_errors();
-      metrics_.parse_errors += e - errors_before;
-      errors_before = e;
-      uint64_t rr = decoder_.reserved_renamed();
-      metrics_.reserved_renamed += rr - reserved_before;
-      reserved_before = rr;
-      parsed_q_.push(std::move(p), cost);
+    if (batches.empty() && raw_q_.closed() && raw_q_.empty()) return;
+  }
+}
+
+void Pipeline::decode_batch(RawBatch& b) {
+  Parsed p;
+  p.on_durable = std::move(b.on_durable);
+  if (!b.decoded.empty()) {
+    p.events = std::move(b.decoded);
+    p.count = p.events.size();
+  } else {
+    p.events = take_spare();
+    p.count = b.msgs.size();
+    if (p.events.size() < p.count) p.events.resize(p.count);
+    for (size_t i = 0; i < b.msgs.size(); i++) {
+      Event& ev = p.events[i];
+      ev.clear();
+      ev.raw.assign(b.text(i));
+      ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
+      if (b.msgs[i].truncated) ev.flags |= kTruncated;
+      ParseContext ctx = opt_.parse;
+      ctx.received = ev.received;
+      // An imported file is history: its old times are its times (only the future is bounded).
+      if (b.input == "file") ctx.max_past_ns = ctx.received;
+      decoder_.decode(ev, ctx);
     }
   }
+  for (size_t i = 0; i < p.count; i++) {
+    if (!b.input.empty()) p.events[i].set(kInputType, b.input);
+    if (!b.source.empty()) p.events[i].set(kLogSourceAddress, b.source);
+  }
+  if (b.on_durable_each) {
+    // Acknowledged message by message: the messages that stay in this batch together, and a
+    // message the joiner holds with the event that holds it.
+    AckSource src{nullptr, std::make_shared<EachAck>(std::move(b.on_durable_each))};
+    std::vector<uint32_t> kept;
+    std::vector<JoinedEvent> joined;
+    int64_t now = steady_ns();
+    size_t w = 0;
+    for (size_t i = 0; i < p.count; i++) {
+      if (joiner_ && joiner_->offer(p.events[i], b.input, b.source, src, static_cast<uint32_t>(i), now, joined)) continue;
+      kept.push_back(static_cast<uint32_t>(i));
+      if (w != i) std::swap(p.events[w], p.events[i]);
+      w++;
+    }
+    p.count = w;
+    if (!kept.empty()) p.on_durable = [each = src.each, kept = std::move(kept)](bool ok) { (*each)(kept, ok); };
+    push_joined(std::move(joined), &p);
+    return;
+  }
+  if (joiner_ && b.decoded.empty()) {
+    // Lines the joiner holds leave the batch; the batch's acknowledgement waits for them.
+    AckSource src{p.on_durable ? std::make_shared<AckToken>(std::move(p.on_durable)) : nullptr, nullptr};
+    std::vector<JoinedEvent> joined;
+    int64_t now = steady_ns();
+    size_t w = 0;
+    for (size_t i = 0; i < p.count; i++) {
+      if (joiner_->offer(p.events[i], b.input, b.source, src, static_cast<uint32_t>(i), now, joined)) continue;
+      if (w != i) std::swap(p.events[w], p.events[i]);
+      w++;
+    }
+    p.count = w;
+    p.on_durable = src.of(0);
+    push_joined(std::move(joined), &p);
+    return;
+  }
+  finish(std::move(p));
+}
+
+void Pipeline::push_joined(std::vector<JoinedEvent>&& joined, Parsed* into) {
+  Parsed own;
+  Parsed& p = into ? *into : own;
+  if (!into) p.events = take_spare();
+  std::vector<std::function<void(bool)>> acks;
+  for (auto& j : joined) {
+    if (p.events.size() <= p.count) p.events.resize(p.count + 1);
+    Event& ev = p.events[p.count++];
+    if (j.raw.empty()) {
+      ev = std::move(j.ev);
+    } else {
+      ev.clear();
+      ev.raw = std::move(j.raw);
+      ev.received = j.received;
+      if (j.truncated) ev.flags |= kTruncated;
+      ParseContext ctx = opt_.parse;
+      ctx.received = ev.received;
+      if (j.input == "file") ctx.max_past_ns = ctx.received;
+      decoder_.decode(ev, ctx);
+      ev.set(FieldRegistry::intern("log.flags"), "multiline");
+      if (!j.input.empty()) ev.set(kInputType, j.input);
+      if (!j.source.empty()) ev.set(kLogSourceAddress, j.source);
+      metrics_.multiline_events++;
+      parse_error_credit_ += j.unparsed;  // counted line by line; the event is what counts
+      metrics_.multiline_lines += j.lines;
+    }
+    for (auto& a : j.acks) acks.push_back(std::move(a));
+  }
+  if (!acks.empty()) {
+    std::function<void(bool)> mine = std::move(p.on_durable);
+    p.on_durable = [mine = std::move(mine), acks = std::move(acks)](bool ok) mutable {
+      if (mine) mine(ok);
+      for (auto& a : acks) a(ok);
+      acks.clear();  // a batch's token goes when its last holder does
+    };
+  }
+  metrics_.multiline_cut = joiner_->stats().cut;
+  if (into || p.count || p.on_durable)
+    finish(std::move(p));
+  else
+    give_back(std::move(p.events));
+}
+
+void Pipeline::finish(Parsed&& p) {
+  if (opt_.enrich) opt_.enrich(std::span<Event>(p.events.data(), p.count));
+  size_t cost = 0;
+  for (size_t i = 0; i < p.count; i++) cost += p.events[i].raw.size() + p.events[i].extra.size() + 64;
+  uint64_t e = decoder_.parse_errors(), added = e - errors_before_, back = std::min(added, parse_error_credit_);
+  metrics_.parse_errors += added - back;
+  parse_error_credit_ -= back;
+  errors_before_ = e;
+  uint64_t rr = decoder_.reserved_renamed();
+  metrics_.reserved_renamed += rr - reserved_before_;
+  reserved_before_ = rr;
+  parsed_q_.push(std::move(p), cost);
 }
 
 void Pipeline::store_loop() {

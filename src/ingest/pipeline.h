@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "ingest/multiline.h"
 #include "parse/parser.h"
 #include "store/store.h"
 
@@ -40,6 +41,10 @@ struct RawBatch {
   // Called once, after every event of the batch is durable (ok=true) or could not be
   // stored (ok=false). Runs on the store thread: post work elsewhere, don't block.
   std::function<void(bool ok)> on_durable;
+  // Instead of on_durable, for an input that acknowledges message by message (RELP): called
+  // with the indices of the messages that became durable, maybe in parts — a message that
+  // is a line of a multi-line event is acknowledged with that event, perhaps a batch later.
+  EachAck on_durable_each;
   // Events the center built itself (the database capture): they are not decoded again, but
   // go through enrichment and on to the store like every other batch. Either msgs or this.
   std::vector<Event> decoded;
@@ -136,11 +141,16 @@ struct PipelineOptions {
   // The enrichment stages (src/enrich/), run on every decoded batch before it is stored, after
   // the input and sender are written. Runs on the decode thread; must not block.
   std::function<void(std::span<Event>)> enrich;
+  // Multi-line joining (ingest/multiline.h); null or empty: every message is an event.
+  std::shared_ptr<const MultilineRules> multiline;
 };
 
 struct Metrics {
   std::atomic<uint64_t> received{0}, stored{0}, dropped{0}, parse_errors{0}, commits{0}, store_errors{0}, blocked{0}, bytes_in{0},
       observer_waits{0}, reserved_renamed{0}, store_discarded{0};
+  // Multi-line joining: events of several lines, the lines in them, events cut at a limit, and
+  // events held now (waiting for their next line).
+  std::atomic<uint64_t> multiline_events{0}, multiline_lines{0}, multiline_cut{0}, multiline_held{0};
   std::atomic<bool> store_failing{false};  // the last commit failed (a full disk, say)
 };
 
@@ -193,6 +203,13 @@ class Pipeline {
   std::mutex spare_mu_;
   std::vector<std::vector<Event>> spares_;
   void decode_loop();
+  // Decodes one batch (enriched, ready for the store) and hands it on.
+  void decode_batch(RawBatch& b);
+  // Joined events the joiner let go, decoded where they are several lines, as one batch.
+  void push_joined(std::vector<JoinedEvent>&& joined, Parsed* into);
+  void finish(Parsed&& p);
+  std::unique_ptr<Joiner> joiner_;
+  uint64_t errors_before_ = 0, reserved_before_ = 0, parse_error_credit_ = 0;
   void store_loop();
   void observe_loop();
   Observer observer_;

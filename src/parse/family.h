@@ -20,6 +20,7 @@
 //     log.level: {field: severity, map: {'0': emergency, '3': error, '4': warning, '6': info}}
 //   set: {event.category: authentication}
 //   time: {field: [date, time], format: '%m/%d/%y %H:%M:%S'}   # when the line has no envelope time
+//   multiline: {start: '^\d{4}-\d{2}-\d{2} '}          # lines that arrive one per message, joined
 //   samples:
 //     - line: '...'
 //       fields: {user.name: admin, source.ip: 10.1.2.3, event.outcome: failure}
@@ -33,6 +34,10 @@
 
 #include "core/result.h"
 #include "parse/kv.h"
+
+namespace YAML {
+class Node;
+}
 
 namespace wardsec {
 
@@ -68,6 +73,23 @@ struct FamilyTime {
   std::vector<std::string> fields, formats;
 };
 
+// Multi-line events (stack traces, pretty-printed XML) that arrive a line per message: the lines
+// of one sender and program are joined into one event until the next line that starts one
+// (`start`), or while lines continue it (`continue`); `end` closes an event at once. Bounded
+// in lines, bytes and time: a cut event goes on as a new one, no line is dropped. Read from a
+// family's `multiline:` (its programs by default) and from the config's `multiline:` list;
+// joined by ingest/multiline.h before the events are stored.
+struct MultilineSpec {
+  std::string name;
+  std::vector<std::string> sources;   // sender addresses or CIDRs; imported files: path globs
+  std::vector<std::string> programs;  // syslog program globs; "" = lines without a syslog header
+  std::string start, cont, end;       // PCRE2; exactly one of start and cont
+  size_t max_lines = 1000;
+  size_t max_bytes = 256u << 10;
+  int timeout_ms = 2000;
+  std::string where;  // file:line, for errors
+};
+
 struct FamilySample {
   std::string line;
   std::map<std::string, std::string> fields;  // each must be set to exactly this
@@ -87,7 +109,13 @@ struct Family {
   FamilyTime time;
   std::vector<FamilySample> samples;
   std::string file;
+  std::vector<MultilineSpec> multiline;  // none, or one (programs default to the family's)
 };
+
+// One `multiline:` mapping (keys: name, sources, programs, start, continue, end, max_lines,
+// max_bytes, timeout_ms), checked; `file` names where it is in errors. Regexes are compiled by
+// ingest::MultilineRules.
+Result<MultilineSpec> parse_multiline(const YAML::Node& n, const std::string& file);
 
 Result<Family> parse_family(std::string_view yaml_text, const std::string& file);
 // Every *.yaml below `dir` (sorted); names must be unique.

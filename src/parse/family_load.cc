@@ -74,6 +74,38 @@ bool field_name(const std::string& s) {
 
 }  // namespace
 
+Result<MultilineSpec> parse_multiline(const YAML::Node& n, const std::string& file) {
+  Reader r{file, ""};
+  MultilineSpec m;
+  m.where = file + ":" + std::to_string(n.Mark().line + 1);
+  try {
+    if (!r.keys(n, "multiline", {"name", "sources", "programs", "start", "continue", "end", "max_lines", "max_bytes", "timeout_ms"}) ||
+        !r.text(n, "name", m.name) || !r.texts(n, "sources", m.sources) || !r.texts(n, "programs", m.programs) ||
+        !r.text(n, "start", m.start) || !r.text(n, "continue", m.cont) || !r.text(n, "end", m.end))
+      return Error{r.err};
+    auto number = [&](const char* key, long lo, long hi, auto& out) -> bool {
+      YAML::Node v = n[key];
+      if (!v) return true;
+      long x = 0;
+      if (!v.IsScalar() || !YAML::convert<long>::decode(v, x) || x < lo || x > hi)
+        return r.fail(v, std::string("'multiline.") + key + "' is a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      out = static_cast<std::remove_reference_t<decltype(out)>>(x);
+      return true;
+    };
+    if (!number("max_lines", 2, 100000, m.max_lines) || !number("max_bytes", 1024, 1 << 20, m.max_bytes) ||
+        !number("timeout_ms", 50, 60000, m.timeout_ms))
+      return Error{r.err};
+  } catch (const YAML::Exception& e) {
+    return Error{file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+  if (m.start.empty() == m.cont.empty())
+    return Error{m.where +
+                 ": multiline takes 'start' (a line that begins an event) or 'continue' (a line that goes on with one), one of them"};
+  for (const auto& s : m.sources)
+    if (s.empty()) return Error{m.where + ": multiline.sources: an empty entry"};
+  return m;
+}
+
 Result<Family> parse_family(std::string_view text, const std::string& file) {
   YAML::Node root;
   try {
@@ -85,7 +117,8 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
   Family f;
   f.file = file;
   try {
-    if (!r.keys(root, "family", {"family", "title", "source", "dataset", "match", "extract", "map", "values", "set", "time", "samples"}))
+    if (!r.keys(root, "family",
+                {"family", "title", "source", "dataset", "match", "extract", "map", "values", "set", "time", "samples", "multiline"}))
       return Error{r.err};
     r.text(root, "family", f.name, true) && r.text(root, "source", f.source, true) && r.text(root, "dataset", f.dataset, true);
     if (YAML::Node t = root["title"]; t && r.keys(t, "title", {"zh", "en"})) {
@@ -192,6 +225,16 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
         if (!time_format_ok(fmt))
           return Error{file + ":" + std::to_string(t.Mark().line + 1) + ": time.format '" + fmt +
                        "': use %Y %y %m %d %e %H %M %S %f %b %z (with a year, a month and a day) or rfc3339, epoch, bsd, ctime, clf"};
+    }
+    if (YAML::Node ml = root["multiline"]) {
+      auto spec = parse_multiline(ml, file);
+      if (!spec) return Error{spec.error()};
+      if (spec->name.empty()) spec->name = f.name;
+      if (spec->programs.empty() && spec->sources.empty())  // the family's own programs
+        for (const auto& fm : f.match) spec->programs.insert(spec->programs.end(), fm.programs.begin(), fm.programs.end());
+      if (spec->programs.empty() && spec->sources.empty())
+        return Error{spec->where + ": multiline needs 'programs' or 'sources' (the family's matches name no program)"};
+      f.multiline.push_back(std::move(*spec));
     }
     YAML::Node s = root["samples"];
     if (!s || !s.IsSequence() || s.size() == 0)

@@ -91,6 +91,8 @@ void Decoder::decode_parsed(Event& ev, const ParseContext& ctx) const {
       continue;
     }
     if (!ev.has(kEventModule)) ev.set(kEventModule, e.name);
+    if (!body.empty() && body.data() >= ev.raw.data() && body.data() <= ev.raw.data() + ev.raw.size())
+      ev.body_off = static_cast<uint32_t>(body.data() - ev.raw.data());
     if (!body.empty()) decode_body(ev, program, body, ctx);
     if (std::string_view ds = ev.get(kEventDataset); ds == "json" || ds == "xml")  // structured: a family may know its fields
       for (const auto& m : reg_->messages())

@@ -1,5 +1,7 @@
 // RFC 5424 and RFC 3164 (BSD) syslog envelopes, plus the header-less "Mmm dd hh:mm:ss host
 // prog[pid]: msg" and "ISO-time host prog: msg" forms that log files use.
+#include <algorithm>
+
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
@@ -153,6 +155,11 @@ class Rfc5424 : public EnvelopeParser {
   }
 };
 
+bool level_word(std::string_view w) {
+  static constexpr std::string_view kWords[] = {"TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "SEVERE", "CRITICAL"};
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+
 class Rfc3164 : public EnvelopeParser {
  public:
   bool sniff(std::string_view s) const override {
@@ -200,6 +207,11 @@ class Rfc3164 : public EnvelopeParser {
       if (s.size() >= 19 && is_digit(s[0]) && parse_rfc3339(s, t, ctx.tz_sec, &used) && used >= 19) {
         s.remove_prefix(used);
         have_time = true;
+        // "2026-12-05 10:20:44.918 ERROR 2291 --- [main] ..." with no PRI is an application's
+        // own log line (Logback, Log4j, Python logging), not syslog from a host named ERROR.
+        std::string_view after = s;
+        while (!after.empty() && after[0] == ' ') after.remove_prefix(1);
+        if (pri < 0 && level_word(next_token(after))) return false;
       }
     }
     if (!have_time && pri < 0) return false;

@@ -155,7 +155,9 @@ std::string Api::metrics_json() {
       ",\"store_discarded\":" + std::to_string(m.store_discarded.load()) +
       ",\"store_failing\":" + (m.store_failing.load() ? "true" : "false") +
       ",\"searches_cancelled\":" + std::to_string(search_counters().cancelled.load()) +
-      ",\"searches_timed_out\":" + std::to_string(search_counters().timed_out.load());
+      ",\"searches_timed_out\":" + std::to_string(search_counters().timed_out.load()) +
+      ",\"multiline\":{\"events\":" + std::to_string(m.multiline_events.load()) + ",\"lines\":" + std::to_string(m.multiline_lines.load()) +
+      ",\"cut\":" + std::to_string(m.multiline_cut.load()) + ",\"held\":" + std::to_string(m.multiline_held.load()) + "}";
   if (opt.extra_metrics) out += "," + opt.extra_metrics();
   return out + "}";
 }

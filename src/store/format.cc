@@ -187,22 +187,33 @@ const FieldSeeds& seeds_of(FieldId id) {
 
 }  // namespace
 
+namespace {
+void text_tokens(std::string_view v, uint64_t seed, KeySet& keys) {
+  size_t i = 0;
+  while (i < v.size()) {
+    while (i < v.size() && !is_token_char(static_cast<unsigned char>(v[i]))) i++;
+    size_t s = i;
+    while (i < v.size() && is_token_char(static_cast<unsigned char>(v[i]))) i++;
+    if (i > s && i - s <= 256) keys.insert(hash_lower_stream(v.data() + s, i - s, seed));
+  }
+}
+}  // namespace
+
 void event_bloom_keys(const Event& ev, KeySet& keys) {
+  bool message = false;
   for (const auto& f : ev.fields) {
     std::string_view v = ev.value(f);
     const FieldSeeds& fs = seeds_of(f.id);
     if (fs.type == FieldType::kText) {
-      size_t i = 0;
-      while (i < v.size()) {
-        while (i < v.size() && !is_token_char(static_cast<unsigned char>(v[i]))) i++;
-        size_t s = i;
-        while (i < v.size() && is_token_char(static_cast<unsigned char>(v[i]))) i++;
-        if (i > s && i - s <= 256) keys.insert(hash_lower_stream(v.data() + s, i - s, fs.token));
-      }
+      text_tokens(v, fs.token, keys);
+      message |= f.id == kMessage;
     } else if (v.size() <= 256) {
       keys.insert(hash_lower_stream(v.data(), v.size(), fs.value));
     }
   }
+  // Free text searches the message, or the raw text of an event that has none (a JSON or XML
+  // event): its tokens go in under "message" too, or the block would be skipped.
+  if (!message) text_tokens(ev.raw, seeds_of(kMessage).token, keys);
 }
 
 // ---- payload ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // libFuzzer entry points. Each binary is built with one WARDSEC_FUZZ_TARGET_<name> defined.
 // Invariants checked beyond "no crash": every decoded field lies inside the event's buffers.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "compliance/inventory.h"
 #include "detect/sigma.h"
 #include "ingest/framing.h"
+#include "ingest/multiline.h"
 #include "parse/drain.h"
 #include "parse/family_parser.h"
 #include "parse/parser.h"
@@ -473,6 +475,55 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   static Decoder dec(reg);
   decode_line(dec, in);
+#elif defined(WARDSEC_FUZZ_TARGET_multiline)
+  // Multi-line joining: lines from four senders (the first byte of each line picks one), under a
+  // start rule with an end and a continue rule, small limits. Whatever arrives, every line comes
+  // out exactly once (in an event of its own or joined) and what is held stays bounded.
+  static auto rules = [] {
+    std::vector<MultilineSpec> specs(2);
+    specs[0].programs = {"tomcat*", ""};
+    specs[0].start = "^(\\d\\d-[A-Z][a-z]{2}-\\d{4} |<Event)";
+    specs[0].end = "</Event>$";
+    specs[0].max_lines = 5;
+    specs[0].max_bytes = 2048;
+    specs[1].programs = {"app"};
+    specs[1].cont = "^\\s";
+    return ingest::MultilineRules::compile(specs).value();
+  }();
+  static Decoder dec;
+  ingest::Joiner j(rules);
+  std::vector<ingest::JoinedEvent> out;
+  size_t lines_in = 0, lines_out = 0;
+  auto count_out = [&] {
+    for (const auto& e : out) {
+      std::string_view r = e.raw.empty() ? std::string_view(e.ev.raw) : std::string_view(e.raw);
+      lines_out += e.lines;
+      if (e.lines > 1 && static_cast<size_t>(std::count(r.begin(), r.end(), '\n')) + 1 < e.lines) std::abort();
+    }
+    out.clear();
+  };
+  int64_t now = 0;
+  for (size_t pos = 0; pos < in.size();) {
+    size_t nl = in.find('\n', pos);
+    std::string_view line = in.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? in.size() : nl + 1;
+    if (line.empty()) continue;
+    std::string source = "10.0.0." + std::to_string(static_cast<unsigned char>(line[0]) % 4) + ":514";
+    Event ev;
+    ev.raw.assign(line.substr(1));
+    dec.decode(ev, {});
+    if (ev.raw.find('\n') != std::string::npos) continue;  // one line per message here
+    lines_in++;
+    now += (static_cast<unsigned char>(line[0]) & 0xf0) * 10000000LL;
+    if (!j.offer(ev, "tcp", source, {}, 0, now, out)) lines_out++;
+    count_out();
+    j.expire(now, out);
+    count_out();
+    if (j.held() > ingest::Joiner::kMaxHeld || j.held_bytes() > ingest::Joiner::kMaxHeldBytes) std::abort();
+  }
+  j.flush(out);
+  count_out();
+  if (lines_in != lines_out) std::abort();
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif

@@ -601,3 +601,27 @@ TEST(Crypto, Sm2SignVerify) {
   Digest32 d = digest(DigestAlg::kSm3, "abc");
   EXPECT_EQ(hex(d.data(), 32), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
 }
+
+TEST(Store, FreeTextFindsEventsWithoutAMessage) {
+  // A JSON or XML event has no message field: free text reads its raw text, and the block's
+  // index must hold those words too or the block is skipped before it is read.
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  auto w = StoreWriter::open(o);
+  ASSERT_TRUE(w.ok());
+  Event a;
+  a.raw = "<Event><EventData><Data Name='TargetUserName'>wangfang</Data></EventData></Event>";
+  a.ts = a.received = 1700000000000000000LL;
+  a.set("user.name", "wangfang");
+  Event b;
+  b.raw = "<13>Nov 26 08:00:00 h app: something else entirely";
+  b.ts = b.received = a.ts + 1;
+  b.set(kMessage, std::string_view(b.raw).substr(27));
+  ASSERT_TRUE((*w)->add(a).ok());
+  ASSERT_TRUE((*w)->add(b).ok());
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_EQ(test::count_matches(o.data_dir, "wangfang"), 1u);
+  EXPECT_EQ(test::count_matches(o.data_dir, "TargetUserName"), 1u);
+  EXPECT_EQ(test::count_matches(o.data_dir, "entirely"), 1u);
+  EXPECT_EQ(test::count_matches(o.data_dir, "nowhere"), 0u);
+}
