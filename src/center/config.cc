@@ -120,6 +120,7 @@ Result<Config> load_config(const std::string& path) {
       if (spec->name.empty()) spec->name = "multiline[" + std::to_string(c.multiline.size()) + "]";
       c.multiline.push_back(std::move(*spec));
     }
+    if (auto rules = ingest::MultilineRules::compile(c.multiline); !rules) return Error{rules.error()};  // regexes checked now
   }
   std::string tz;
   w.get(root, "timezone", tz, "");

@@ -60,7 +60,11 @@ def body(r):
                            ("detection:\n  placeholders: [x]\n", "placeholders"), ("alerts:\n  min_level: severe\n", "min_level"),
                            ("zones:\n  - {name: core, cidr: 10.20.0.0/99}\n", "CIDR"), ("alerts:\n  smtp:\n    serverr: x\n", "serverr"),
                            ("store:\n  segment_mib: 0\n", "segment_mib"), ("store:\n  block_kib: 0\n", "block_kib"),
-                           ("pipeline:\n  future_hours: -1\n", "future_hours"), ("pipeline:\n  past_days: 12\n", None)]:
+                           ("pipeline:\n  future_hours: -1\n", "future_hours"), ("pipeline:\n  past_days: 12\n", None),
+                           ("multiline:\n  - {programs: [a], start: '('}\n", "multiline.start"),
+                           ("multiline:\n  - {start: x}\n", "'programs' or 'sources'"),
+                           ("multiline:\n  - {sources: [10.0.0.0/8], start: x, timeout_ms: 5}\n", "timeout_ms"),
+                           ("multiline:\n  - {sources: [10.0.0.0/8], programs: [app], continue: '^\\s'}\n", None)]:
             open(cfg, "w").write(text)
             res = cli(w, "search", "--config", cfg, "--data", data2, "--count", "", check=False)
             ok = res.returncode == 0 if want is None else (res.returncode == 2 and want in res.stderr)
