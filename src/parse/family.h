@@ -71,6 +71,7 @@ struct ValueMap {
 // `formats` that fits (core/timeutil.h parse_time_format: '%Y/%m/%d %H:%M:%S', rfc3339, epoch...).
 struct FamilyTime {
   std::vector<std::string> fields, formats;
+  bool always = false;  // also over an envelope's time (the syslog header of a forwarder that read a file)
 };
 
 // Multi-line events (stack traces, pretty-printed XML) that arrive a line per message: the lines

@@ -217,8 +217,13 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
       }
     }
     if (YAML::Node t = root["time"]) {
-      if (!r.keys(t, "time", {"field", "format"}) || !r.texts(t, "field", f.time.fields) || !r.texts(t, "format", f.time.formats))
+      std::string always;
+      if (!r.keys(t, "time", {"field", "format", "always"}) || !r.texts(t, "field", f.time.fields) || !r.texts(t, "format", f.time.formats) ||
+          !r.text(t, "always", always))
         return Error{r.err};
+      if (!always.empty() && always != "true" && always != "false")
+        return Error{file + ":" + std::to_string(t.Mark().line + 1) + ": time.always is true or false"};
+      f.time.always = always == "true";
       if (f.time.fields.empty() || f.time.formats.empty())
         return Error{file + ":" + std::to_string(t.Mark().line + 1) + ": 'time' names a field (or a list) and a format (or a list)"};
       for (const auto& fmt : f.time.formats)

@@ -200,10 +200,10 @@ class FamilyParser : public MessageParser {
       }
     }
     finish(c, ev, vals);
-    if (ev.ts == 0 && !c.f.time.fields.empty()) set_time(c.f.time, ev, vals, ctx);
+    if ((ev.ts == 0 || c.f.time.always) && !c.f.time.fields.empty()) set_time(c.f.time, ev, vals, ctx);
   }
 
-  // The vendor's time, when the envelope gave none.
+  // The vendor's time, when the envelope gave none (or always, when the family says so).
   static void set_time(const FamilyTime& t, Event& ev, const std::map<std::string, std::string, std::less<>>& vals,
                        const ParseContext& ctx) {
     std::string text;
