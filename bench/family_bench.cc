@@ -17,6 +17,7 @@
 
 #include "core/timeutil.h"
 #include "demo/generator.h"
+#include "ingest/multiline.h"
 #include "parse/family.h"
 #include "parse/family_parser.h"
 #include "parse/parser.h"
@@ -185,5 +186,60 @@ samples:
   run(s, dec, sshd_lines());
 }
 BENCHMARK(BM_SshdAsFamily);
+
+}  // namespace
+
+namespace {
+
+// Multi-line joining (ingest/multiline.h) with the shipped families' rules, after decoding:
+//   BM_MultilineOffer/0  the demo mix (no program of it has a rule: looked up, passed on)
+//   BM_MultilineOffer/1  Tomcat lines, every fourth a start and three lines of stack trace
+//   BM_MultilineOffer/2  the demo mix copied only (the loop's own cost, to subtract)
+void BM_MultilineOffer(benchmark::State& s) {
+  static const std::vector<Event> demo = [] {
+    demo::Generator g(1);
+    Decoder dec;
+    std::vector<Event> out(10000);
+    for (auto& ev : out) {
+      ev.raw = g.next(now_ns());
+      dec.decode(ev, {});
+    }
+    return out;
+  }();
+  static const std::vector<Event> tomcat = [] {
+    Decoder dec;
+    std::vector<Event> out;
+    for (int i = 0; i < 1000; i++) {
+      const char* body[] = {"05-Dec-2026 10:15:30.123 SEVERE [exec-5] com.his.Rx.audit failed", "java.lang.IllegalStateException: boom",
+                            "\tat com.his.A.b(A.java:1)", "\tat com.his.C.d(C.java:2)"};
+      Event ev;
+      ev.raw = std::string("<131>Dec  5 10:15:30 his-app-01 tomcat: ") + body[i % 4];
+      dec.decode(ev, {});
+      out.push_back(std::move(ev));
+    }
+    return out;
+  }();
+  std::vector<MultilineSpec> specs;
+  for (const auto& f : shipped()) specs.insert(specs.end(), f.multiline.begin(), f.multiline.end());
+  auto rules = ingest::MultilineRules::compile(specs);
+  if (!rules) {
+    s.SkipWithError(rules.error().c_str());
+    return;
+  }
+  ingest::Joiner j(*rules);
+  const auto& lines = s.range(0) == 1 ? tomcat : demo;
+  bool offer = s.range(0) != 2;
+  std::vector<ingest::JoinedEvent> out;
+  size_t i = 0;
+  Event ev;
+  for (auto _ : s) {
+    ev = lines[i++ % lines.size()];
+    bool held = offer && j.offer(ev, "tcp", "10.20.0.5:514", {}, 0, 0, out);
+    benchmark::DoNotOptimize(held);
+    out.clear();
+  }
+  s.SetItemsProcessed(s.iterations());
+}
+BENCHMARK(BM_MultilineOffer)->Arg(0)->Arg(1)->Arg(2);
 
 }  // namespace

@@ -85,6 +85,7 @@ Result<std::shared_ptr<const MultilineRules>> MultilineRules::compile(const std:
         return Error{s.where + ": multiline.sources: '" + src + "' is neither an address, a CIDR nor a file path (glob)"};
     }
     for (const auto& p : s.programs) r->programs.push_back(to_lower(p));
+    rules->has_sources_ |= !s.sources.empty();
     rules->rules_.push_back(std::move(r));
   }
   return std::shared_ptr<const MultilineRules>(std::move(rules));
@@ -138,7 +139,16 @@ void Joiner::make_room(size_t bytes, std::vector<JoinedEvent>& out) {
 bool Joiner::offer(Event& ev, std::string_view input, std::string_view source, const AckSource& ack, uint32_t index, int64_t now,
                    std::vector<JoinedEvent>& out) {
   std::string_view program = ev.get(kProcessName);
-  const auto* rule = rules_->find(source, program);
+  lookup_.assign(program);
+  if (rules_->has_sources()) lookup_.append(1, '\0').append(source);
+  const MultilineRules::Rule* rule;
+  if (auto hit = rule_of_.find(lookup_); hit != rule_of_.end()) {
+    rule = hit->second;
+  } else {
+    rule = rules_->find(source, program);
+    if (rule_of_.size() >= 4096) rule_of_.clear();
+    rule_of_.emplace(lookup_, rule);
+  }
   if (!rule) return false;
   const MultilineSpec& spec = MultilineRules::spec(*rule);
   std::string_view host = ev.get(kHostName);

@@ -78,6 +78,7 @@ class MultilineRules {
   // The first rule for this key, or nullptr.
   const Rule* find(std::string_view source, std::string_view program) const;
   bool empty() const { return rules_.empty(); }
+  bool has_sources() const { return has_sources_; }
   size_t size() const { return rules_.size(); }
   static const MultilineSpec& spec(const Rule& r);
   // Whether `body` begins a new event under `r` (start matches, or continue does not).
@@ -87,6 +88,7 @@ class MultilineRules {
  private:
   MultilineRules() = default;
   std::vector<std::unique_ptr<Rule>> rules_;
+  bool has_sources_ = false;
 };
 
 // An event the joiner let go: `ev` as decoded when it is one line (`raw` empty); else `raw`
@@ -143,7 +145,9 @@ class Joiner {
   uint64_t seq_ = 0;
   int64_t next_expiry_ = 0;
   JoinerStats stats_;
-  std::string key_;
+  std::string key_, lookup_;
+  // Which rule a sender's program falls under, remembered (bounded): most lines have none.
+  std::unordered_map<std::string, const MultilineRules::Rule*> rule_of_;
 };
 
 }  // namespace wardsec::ingest

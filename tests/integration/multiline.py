@@ -65,7 +65,7 @@ action(type="omrelp" target="127.0.0.1" port="{srv.relp}" template="RSYSLOG_Sysl
             inputs = f'''
 module(load="imfile" mode="inotify")
 input(type="imfile" File="{catalina}" Tag="tomcat:" Facility="local0" Severity="error")
-input(type="imfile" File="{emr}" Tag="his-emr:" Facility="local0" Severity="error")
+input(type="imfile" File="{emr}" Tag="spring-emr:" Facility="local0" Severity="error")
 '''
             open(catalina, "w").close()
             open(emr, "w").close()
@@ -119,7 +119,7 @@ input(type="imfile" File="{emr}" Tag="his-emr:" Facility="local0" Severity="erro
                     if not ok and not bad:
                         bad = e
                 r.check(whole == EVENTS, f"{path}: every event whole, once, with its stack trace and fields ({whole}/{EVENTS}; first wrong: {bad})")
-            emr_evs = search_json(w, data, f'"run={run_id}" AND process.name:his-emr')
+            emr_evs = search_json(w, data, f'"run={run_id}" AND process.name:spring-emr')
             r.check(len(emr_evs) == 40 and all(e.get("error.type") == "org.springframework.dao.DataAccessResourceFailureException"
                                                 for e in emr_evs),
                     f"Spring Boot: 20 events per path, each with its exception ({len(emr_evs)})")
