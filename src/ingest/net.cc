@@ -403,7 +403,7 @@ std::string Inputs::metrics_json() const {
 
 namespace {
 
-void udp_receive(StatePtr st) {
+void udp_receive(const StatePtr& st) {
   st->udp_sock->async_receive_from(asio::buffer(st->udp_buf), st->udp_from, [st](boost::system::error_code ec, size_t n) {
     if (ec == asio::error::operation_aborted || st->stopping) return;
     if (!ec && n) {

@@ -218,8 +218,8 @@ Result<Family> parse_family(std::string_view text, const std::string& file) {
     }
     if (YAML::Node t = root["time"]) {
       std::string always;
-      if (!r.keys(t, "time", {"field", "format", "always"}) || !r.texts(t, "field", f.time.fields) || !r.texts(t, "format", f.time.formats) ||
-          !r.text(t, "always", always))
+      if (!r.keys(t, "time", {"field", "format", "always"}) || !r.texts(t, "field", f.time.fields) ||
+          !r.texts(t, "format", f.time.formats) || !r.text(t, "always", always))
         return Error{r.err};
       if (!always.empty() && always != "true" && always != "false")
         return Error{file + ":" + std::to_string(t.Mark().line + 1) + ": time.always is true or false"};

@@ -70,6 +70,25 @@ size_t lines_in(const std::vector<std::string>& evs) {
   return n;
 }
 
+// A store and a running pipeline that joins Tomcat lines (held up to a minute).
+struct TomcatPipeline {
+  test::TempDir t;
+  store::StoreOptions o;
+  std::unique_ptr<store::StoreWriter> w;
+  std::unique_ptr<ingest::Pipeline> pipeline;
+  TomcatPipeline() {
+    o.data_dir = t.path() + "/data";
+    o.key_dir = t.path() + "/keys";
+    auto opened = store::StoreWriter::open(o);
+    EXPECT_TRUE(opened.ok());
+    w = std::move(*opened);
+    ingest::PipelineOptions po;
+    po.multiline = rules({"{programs: [tomcat], start: '^\\d\\d-[A-Z][a-z]{2}-\\d{4} ', timeout_ms: 60000}"});
+    pipeline = std::make_unique<ingest::Pipeline>(*w, po);
+    pipeline->start();
+  }
+};
+
 }  // namespace
 
 TEST(Multiline, RulesAreChecked) {
@@ -172,16 +191,9 @@ TEST(Multiline, HeldEventsAreBounded) {
 }
 
 TEST(Multiline, PipelineAcknowledgesHeldLinesOnlyWhenTheirEventIsDurable) {
-  test::TempDir t;
-  store::StoreOptions o;
-  o.data_dir = t.path() + "/data";
-  o.key_dir = t.path() + "/keys";
-  auto w = store::StoreWriter::open(o);
-  ASSERT_TRUE(w.ok());
-  ingest::PipelineOptions po;
-  po.multiline = rules({"{programs: [tomcat], start: '^\\d\\d-[A-Z][a-z]{2}-\\d{4} ', timeout_ms: 60000}"});
-  ingest::Pipeline p(**w, po);
-  p.start();
+  TomcatPipeline tp;
+  ingest::Pipeline& p = *tp.pipeline;
+  const store::StoreOptions& o = tp.o;
   std::atomic<int> acked1{0}, acked2{0};
   ingest::RawBatch b1;
   b1.input = "relp";
@@ -216,16 +228,9 @@ TEST(Multiline, PipelineAcknowledgesHeldLinesOnlyWhenTheirEventIsDurable) {
 TEST(Multiline, FrameByFrameAcknowledgementDoesNotWaitForHeldLines) {
   // RELP answers frame by frame: the frames of a batch that are not held are answered when they
   // are durable, without waiting for the held stack trace (or the sender's window would fill).
-  test::TempDir t;
-  store::StoreOptions o;
-  o.data_dir = t.path() + "/data";
-  o.key_dir = t.path() + "/keys";
-  auto w = store::StoreWriter::open(o);
-  ASSERT_TRUE(w.ok());
-  ingest::PipelineOptions po;
-  po.multiline = rules({"{programs: [tomcat], start: '^\\d\\d-[A-Z][a-z]{2}-\\d{4} ', timeout_ms: 60000}"});
-  ingest::Pipeline p(**w, po);
-  p.start();
+  TomcatPipeline tp;
+  ingest::Pipeline& p = *tp.pipeline;
+  const store::StoreOptions& o = tp.o;
   std::mutex mu;
   std::vector<uint32_t> acked;
   ingest::RawBatch b;
