@@ -263,7 +263,7 @@ void Pipeline::push_joined(std::vector<JoinedEvent>&& joined, Parsed* into) {
       acks.clear();  // a batch's token goes when its last holder does
     };
   }
-  metrics_.multiline_cut = joiner_->stats().cut;
+  if (joiner_) metrics_.multiline_cut = joiner_->stats().cut;
   if (into || p.count || p.on_durable)
     finish(std::move(p));
   else

@@ -76,14 +76,14 @@ struct TomcatPipeline {
   store::StoreOptions o;
   std::unique_ptr<store::StoreWriter> w;
   std::unique_ptr<ingest::Pipeline> pipeline;
-  TomcatPipeline() {
+  explicit TomcatPipeline(bool with_rules = true) {
     o.data_dir = t.path() + "/data";
     o.key_dir = t.path() + "/keys";
     auto opened = store::StoreWriter::open(o);
     EXPECT_TRUE(opened.ok());
     w = std::move(*opened);
     ingest::PipelineOptions po;
-    po.multiline = rules({"{programs: [tomcat], start: '^\\d\\d-[A-Z][a-z]{2}-\\d{4} ', timeout_ms: 60000}"});
+    if (with_rules) po.multiline = rules({"{programs: [tomcat], start: '^\\d\\d-[A-Z][a-z]{2}-\\d{4} ', timeout_ms: 60000}"});
     pipeline = std::make_unique<ingest::Pipeline>(*w, po);
     pipeline->start();
   }
@@ -259,4 +259,20 @@ TEST(Multiline, FrameByFrameAcknowledgementDoesNotWaitForHeldLines) {
   std::sort(acked.begin(), acked.end());
   EXPECT_EQ(acked, (std::vector<uint32_t>{0, 1, 2, 3}));
   EXPECT_EQ(p.metrics().stored.load(), 3u);
+}
+
+TEST(Multiline, FrameByFrameAcknowledgementWithoutRules) {
+  // No family and no config names a multi-line rule (parsers: ""): RELP's frame-by-frame
+  // acknowledgement still answers every frame.
+  TomcatPipeline tp(false);
+  ingest::Pipeline& p = *tp.pipeline;
+  std::atomic<size_t> acked{0};
+  ingest::RawBatch b;
+  b.input = "relp";
+  for (int i = 0; i < 5; i++) b.add(sys("h", "tomcat", "05-Dec-2026 10:15:30.123 SEVERE [t] x line " + std::to_string(i)), 0);
+  b.on_durable_each = [&](const std::vector<uint32_t>& msgs, bool ok) { acked += ok ? msgs.size() : 100; };
+  ASSERT_TRUE(p.submit(std::move(b)));
+  p.stop();
+  EXPECT_EQ(acked.load(), 5u);
+  EXPECT_EQ(p.metrics().stored.load(), 5u);
 }
