@@ -155,12 +155,14 @@ bool Joiner::offer(Event& ev, std::string_view input, std::string_view source, c
   std::string_view body = std::string_view(ev.raw).substr(std::min<size_t>(ev.body_off, ev.raw.size()));
   key_.assign(input).append(1, '\0').append(source).append(1, '\0').append(host).append(1, '\0').append(program);
   auto it = held_.find(key_);
-  bool start = MultilineRules::starts(*rule, body);
+  bool start = MultilineRules::starts(*rule, body), cut = false;
   if (it != held_.end() && !start) {
     Held& h = it->second;
-    if (h.j.lines + 1 > spec.max_lines || h.j.raw.size() + 1 + body.size() > spec.max_bytes) {
-      release(it, out, true);  // this line goes on as an event of its own (below)
+    size_t joined = h.j.lines == 1 ? h.j.ev.raw.size() : h.j.raw.size();  // max_bytes bounds the whole text
+    if (h.j.lines + 1 > spec.max_lines || joined + 1 + body.size() > spec.max_bytes) {
+      release(it, out, true);  // the rest goes on as a new event, from this line (below)
       it = held_.end();
+      cut = true;
     } else {
       if (h.j.lines == 1) {  // the first line's text, then the bodies of the lines after it; decoded again
         h.j.raw = std::move(h.j.ev.raw);
@@ -181,8 +183,8 @@ bool Joiner::offer(Event& ev, std::string_view input, std::string_view source, c
   if (it != held_.end()) release(it, out, false);  // a new event starts: the one before is whole
   // A line that does not start an event, with nothing held (its event was let go, or the
   // sender's lines are not multi-line at all), is an event of its own; so is one that ends
-  // where it starts.
-  if (!start || MultilineRules::ends(*rule, body)) return false;
+  // where it starts. The line after a cut is held: the rest of a long trace stays together.
+  if ((!start && !cut) || MultilineRules::ends(*rule, body)) return false;
   make_room(ev.raw.size(), out);
   Held h;
   h.rule = rule;

@@ -137,7 +137,7 @@ TEST(Multiline, LimitsCutButKeepEveryLine) {
   std::vector<std::pair<std::string, std::string>> in = {{"s:1", sys("h", "tomcat", "05-Dec-2026 10:00:00 SEVERE [t] a b")}};
   for (int i = 0; i < 10; i++) in.push_back({"s:1", sys("h", "tomcat", "\tat f" + std::to_string(i))});
   auto out = run(j, in);
-  // 4 lines, then the 5th goes on alone (it cannot start an event), and so on: nothing dropped.
+  // 4 lines, then the rest goes on as new events of at most 4 lines: nothing dropped.
   EXPECT_EQ(lines_in(out), 11u);
   EXPECT_NE(out[0].find("\tat f2"), std::string::npos);
   EXPECT_EQ(out[0].find("\tat f3"), std::string::npos);
@@ -275,4 +275,14 @@ TEST(Multiline, FrameByFrameAcknowledgementWithoutRules) {
   p.stop();
   EXPECT_EQ(acked.load(), 5u);
   EXPECT_EQ(p.metrics().stored.load(), 5u);
+}
+
+TEST(Multiline, MaxBytesBoundsTheWholeEvent) {
+  Joiner j(rules({"{programs: [tomcat], start: '^S', max_bytes: 1024}"}));
+  std::vector<std::pair<std::string, std::string>> in = {{"s:1", sys("h", "tomcat", "S " + std::string(900, 'a'))}};
+  for (int i = 0; i < 3; i++) in.push_back({"s:1", sys("h", "tomcat", " " + std::string(100, 'b' + i))});
+  auto out = run(j, in);
+  ASSERT_EQ(out.size(), 2u);  // the first line and one more would pass 1 KiB: cut, the rest together
+  EXPECT_EQ(lines_in(out), 4u);
+  for (const auto& e : out) EXPECT_LE(e.size(), 1024u + 64);
 }
