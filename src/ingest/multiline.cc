@@ -1,50 +1,13 @@
 #include "ingest/multiline.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include <algorithm>
 
 #include "core/strutil.h"
+#include "parse/regex.h"
 
 namespace wardsec::ingest {
 
 namespace {
-
-struct Pcre {
-  pcre2_code* code = nullptr;
-  Pcre() = default;
-  Pcre(const Pcre&) = delete;
-  Pcre& operator=(const Pcre&) = delete;
-  ~Pcre() {
-    if (code) pcre2_code_free(code);
-  }
-  bool search(std::string_view s) const {
-    struct Md {
-      pcre2_match_data* md = pcre2_match_data_create(1, nullptr);
-      ~Md() { pcre2_match_data_free(md); }
-    };
-    thread_local Md block;
-    if (!code || !block.md) return false;
-    // A line that is not valid UTF-8 matches nothing (PCRE2 checks; rc < 0).
-    return pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, block.md, nullptr) >= 0;
-  }
-};
-
-Status compile(Pcre& p, const std::string& pattern, const std::string& where, const char* what) {
-  if (pattern.empty()) return {};
-  int err = 0;
-  PCRE2_SIZE off = 0;
-  p.code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF, &err, &off, nullptr);
-  if (!p.code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(err, msg, sizeof msg);
-    return Error{where + ": multiline." + what + ": regex '" + pattern + "' at " + std::to_string(off) + ": " +
-                 reinterpret_cast<const char*>(msg)};
-  }
-  pcre2_jit_compile(p.code, PCRE2_JIT_COMPLETE);
-  return {};
-}
 
 // "10.0.0.5:514" → "10.0.0.5"; "::1:514" → "::1"; a path stays as it is.
 std::string_view address_of(std::string_view source) {
@@ -59,7 +22,7 @@ std::string_view address_of(std::string_view source) {
 
 struct MultilineRules::Rule {
   MultilineSpec spec;
-  Pcre start, cont, end;
+  RegexPtr start, cont, end;  // null: none
   std::vector<Cidr> nets;
   std::vector<std::string> path_globs, programs;  // lower case
 };
@@ -74,8 +37,12 @@ Result<std::shared_ptr<const MultilineRules>> MultilineRules::compile(const std:
     if (s.start.empty() == s.cont.empty()) return Error{s.where + ": multiline takes 'start' or 'continue', one of them"};
     if (s.programs.empty() && s.sources.empty())
       return Error{s.where + ": multiline names 'programs' or 'sources' (a rule for every line would hold every line)"};
-    for (auto [pat, re, what] : {std::tuple{&s.start, &r->start, "start"}, {&s.cont, &r->cont, "continue"}, {&s.end, &r->end, "end"}})
-      if (Status st = ingest::compile(*re, *pat, s.where, what); !st) return Error{st.error()};
+    for (auto [pat, re, what] : {std::tuple{&s.start, &r->start, "start"}, {&s.cont, &r->cont, "continue"}, {&s.end, &r->end, "end"}}) {
+      if (pat->empty()) continue;
+      auto c = Regex::compile(*pat, s.where + ": multiline." + what);
+      if (!c) return Error{c.error()};
+      *re = *c;
+    }
     for (const auto& src : s.sources) {
       if (auto c = parse_cidr(src))
         r->nets.push_back(*c);
@@ -111,9 +78,9 @@ const MultilineRules::Rule* MultilineRules::find(std::string_view source, std::s
 
 const MultilineSpec& MultilineRules::spec(const Rule& r) { return r.spec; }
 
-bool MultilineRules::starts(const Rule& r, std::string_view body) { return r.start.code ? r.start.search(body) : !r.cont.search(body); }
+bool MultilineRules::starts(const Rule& r, std::string_view body) { return r.start ? r.start->search(body) : !r.cont->search(body); }
 
-bool MultilineRules::ends(const Rule& r, std::string_view body) { return r.end.code && r.end.search(body); }
+bool MultilineRules::ends(const Rule& r, std::string_view body) { return r.end && r.end->search(body); }
 
 // ---- the joiner ------------------------------------------------------------------------------
 

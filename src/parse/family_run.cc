@@ -1,122 +1,149 @@
 // Running device families (family.h): recognise a line, extract its values, map them onto ECS
-// fields. Regexes are PCRE2 (JIT), compiled once at load; a pattern that does not compile is a
-// load error naming the file. Each family's samples are checked at load (check_family).
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
+// fields. Regexes are PCRE2 (JIT, parse/regex.h), compiled once at load; a pattern that does not
+// compile is a load error naming the file. Each family's samples are checked at load.
+//
+// The hot path allocates nothing per line: every name a family reads (its map's vendor names,
+// its value maps' and time's fields) has a slot, numbered at load; a line's values are views
+// into the line (or into a per-thread arena for CSV fields and unescaped quotes), and a regex's
+// named groups go to their slots by group number, not by name.
+#include <deque>
 #include <memory>
+#include <unordered_map>
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "parse/family.h"
 #include "parse/family_parser.h"
 #include "parse/family_scan.h"
+#include "parse/regex.h"
 
 namespace wardsec {
 
 namespace {
 
-struct Code {
-  pcre2_code* code = nullptr;
-  ~Code() {
-    if (code) pcre2_code_free(code);
-  }
+constexpr uint16_t kNoSlot = 0xffff;
+
+struct SvHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
-using CodePtr = std::shared_ptr<Code>;
-constexpr uint32_t kMaxGroups = 128;
 
-Result<CodePtr> compile(const std::string& pattern, const std::string& where) {
-  int err = 0;
-  PCRE2_SIZE off = 0;
-  auto c = std::make_shared<Code>();
-  c->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF, &err, &off, nullptr);
-  if (!c->code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(err, msg, sizeof msg);
-    return Error{where + ": regex '" + pattern + "' at " + std::to_string(off) + ": " + reinterpret_cast<const char*>(msg)};
-  }
-  uint32_t groups = 0;
-  pcre2_pattern_info(c->code, PCRE2_INFO_CAPTURECOUNT, &groups);
-  if (groups > kMaxGroups)
-    return Error{where + ": regex '" + pattern + "' has " + std::to_string(groups) + " groups, at most " + std::to_string(kMaxGroups)};
-  pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE);  // a pattern JIT refuses still runs interpreted
-  return c;
-}
-
-// Runs `c` on `s`; calls `group(name, value)` for each named group that matched.
-// `checked`: `s` is known to be valid UTF-8 (the Decoder flags a line that is not, kInvalidUtf8,
-// before any message parser runs), so PCRE2 need not check it again for every pattern.
-bool run(const Code& c, std::string_view s, bool checked, const std::function<void(std::string_view, std::string_view)>& group,
-         std::string_view* first = nullptr) {
-  // One match block per thread, big enough for any pattern compile() accepts (kMaxGroups).
-  struct Md {
-    pcre2_match_data* md = pcre2_match_data_create(kMaxGroups + 1, nullptr);
-    ~Md() { pcre2_match_data_free(md); }
-  };
-  thread_local Md block;
-  pcre2_match_data* md = block.md;
-  if (!md) return false;
-  // UTF is checked (a line may not be valid UTF-8; unchecked, PCRE2's behaviour is undefined): such a line
-  // matches nothing.
-  int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, checked ? PCRE2_NO_UTF_CHECK : 0, md, nullptr);
-  bool ok = rc > 0;
-  if (ok) {
-    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
-    if (first && rc > 1 && ov[2] != PCRE2_UNSET) *first = s.substr(ov[2], ov[3] - ov[2]);
-    if (group) {
-      uint32_t count = 0, size = 0;
-      PCRE2_SPTR table = nullptr;
-      pcre2_pattern_info(c.code, PCRE2_INFO_NAMECOUNT, &count);
-      pcre2_pattern_info(c.code, PCRE2_INFO_NAMEENTRYSIZE, &size);
-      pcre2_pattern_info(c.code, PCRE2_INFO_NAMETABLE, &table);
-      for (uint32_t i = 0; i < count; i++) {
-        const unsigned char* e = table + i * size;
-        int n = (e[0] << 8) | e[1];
-        if (n >= rc || ov[2 * n] == PCRE2_UNSET) continue;
-        group(reinterpret_cast<const char*>(e + 2), s.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
-      }
-    }
-  }
-  return ok;
-}
+// A value map with its words in lower case, compared with the line's value in lower case.
+struct LowerValues {
+  FieldId id;
+  uint16_t slot;
+  std::vector<std::string> failure, success;
+  std::vector<std::pair<std::string, std::string>> map;
+};
 
 struct Compiled {
   Family f;
-  bool fields = false;                                 // matches decoded fields (refine), not a body (parse)
-  std::vector<FieldId> match_ids;                      // fields: each match's field, interned at load
-  std::vector<std::pair<std::string, FieldId>> reads;  // fields: the names map and values read
-  std::vector<CodePtr> match;                          // per FamilyMatch (null: none)
-  std::vector<CodePtr> extract;                        // per FamilyExtract's regex (null: kv)
-  std::vector<CodePtr> within;
+  bool fields = false;                                             // matches decoded fields (refine), not a body (parse)
+  std::vector<FieldId> match_ids;                                  // fields: each match's field, interned at load
+  std::vector<std::vector<std::string>> equals;                    // fields: each match's words, lower case
+  std::vector<std::vector<std::string>> programs;                  // lines: each match's program globs, lower case
+  std::vector<RegexPtr> match;                                     // per FamilyMatch (null: none)
+  std::vector<RegexPtr> extract, within;                           // per FamilyExtract (extract null: kv or csv)
+  std::vector<std::unique_ptr<KvScanner>> kv;                      // per FamilyExtract (null: regex or csv)
+  std::vector<std::vector<std::pair<uint32_t, uint16_t>>> groups;  // per extract regex: (group, slot)
+  std::vector<std::vector<uint16_t>> csv_slots;                    // per csv extract: each column's slot
   std::string module;
-  // The names finish() writes, interned once at load (intern takes the registry's lock).
-  std::vector<std::pair<std::string, FieldId>> map_ids;  // vendor name → field
+  std::unordered_map<std::string, uint16_t, SvHash, std::equal_to<>> slot_of;
+  std::vector<std::pair<uint16_t, FieldId>> map_ids;          // vendor name's slot → field, in map order
+  std::vector<std::pair<std::string, std::string>> prefixes;  // "x.*" → "y.*" or "*" (refine)
   std::vector<std::pair<FieldId, std::string>> set_ids;
-  std::vector<std::pair<FieldId, const ValueMap*>> value_ids;
+  std::vector<LowerValues> values;
+  std::vector<uint16_t> time_slots;
+  std::vector<std::pair<uint16_t, FieldId>> reads;  // fields: a slot filled from a decoded field
+
+  uint16_t slot(const std::string& name) {
+    auto [it, added] = slot_of.emplace(name, static_cast<uint16_t>(slot_of.size()));
+    return it->second;
+  }
+  uint16_t find_slot(std::string_view name) const {
+    auto it = slot_of.find(name);
+    return it == slot_of.end() ? kNoSlot : it->second;
+  }
 };
 
-bool program_ok(const FamilyMatch& m, std::string_view program) {
-  if (m.programs.empty()) return true;
-  std::string p = to_lower(program);
-  for (const auto& g : m.programs)
-    if (glob_match(p, to_lower(g))) return true;
+// A line's values, by slot: the first value of a name wins. Per thread, reused.
+struct Values {
+  std::vector<std::string_view> v;
+  std::vector<uint8_t> have;
+  std::deque<std::string> owned;  // values that are not views into the line
+
+  void reset(size_t n) {
+    v.assign(n, {});
+    have.assign(n, 0);
+    owned.clear();
+  }
+  void put(uint16_t slot, std::string_view value) {
+    if (slot == kNoSlot || have[slot]) return;
+    have[slot] = 1;
+    v[slot] = value;
+  }
+  void put_copy(uint16_t slot, std::string_view value) {
+    if (slot == kNoSlot || have[slot]) return;
+    put(slot, owned.emplace_back(value));
+  }
+  const std::string_view* get(uint16_t slot) const { return have[slot] ? &v[slot] : nullptr; }
+};
+
+Values& thread_values(size_t slots) {
+  thread_local Values vals;
+  vals.reset(slots);
+  return vals;
+}
+
+// `s` in lower case (ASCII), in a buffer of the thread's: valid until the next call.
+std::string_view lower_view(std::string_view s) {
+  thread_local std::string buf;
+  buf.assign(s);
+  for (char& c : buf)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return buf;
+}
+
+bool program_ok(const std::vector<std::string>& lower_globs, std::string_view program) {
+  if (lower_globs.empty()) return true;
+  for (const auto& g : lower_globs)
+    if (glob_match(program, g)) return true;
+  return false;
+}
+
+bool contains(const std::vector<std::string>& words, std::string_view lower) {
+  for (const auto& w : words)
+    if (w == lower) return true;
   return false;
 }
 
 class FamilyParser : public MessageParser {
  public:
   FamilyParser(std::vector<Compiled> fams, std::shared_ptr<const FamilyScan> scan, std::vector<std::pair<uint32_t, uint32_t>> entries)
-      : fams_(std::move(fams)), scan_(std::move(scan)), entries_(std::move(entries)) {}
+      : fams_(std::move(fams)), scan_(std::move(scan)), entries_(std::move(entries)) {
+    for (const auto& c : fams_)
+      for (FieldId id : c.match_ids) {
+        if (id >= match_field_.size()) match_field_.resize(static_cast<size_t>(id) + 1, 0);
+        match_field_[id] = 1;
+      }
+  }
 
   // Families that read decoded fields layer: each that recognises the event applies, in file
   // order (a general Windows family, then a Defender one adding its names).
   bool refine(Event& ev) const override {
+    bool named = false;  // one pass first: most events hold no field any family matches on
+    for (const auto& f : ev.fields)
+      if (f.id < match_field_.size() && match_field_[f.id]) {
+        named = true;
+        break;
+      }
+    if (!named) return false;
     bool any = false;
     for (const auto& c : fams_) {
       if (!c.fields || !recognise_fields(c, ev)) continue;
-      std::map<std::string, std::string, std::less<>> vals;
-      for (const auto& [name, id] : c.reads)
-        if (std::string_view v = ev.get(id); !v.empty()) vals.emplace(name, std::string(v));
+      Values& vals = thread_values(c.slot_of.size());
+      for (const auto& [slot, id] : c.reads)
+        if (std::string_view v = ev.get(id); !v.empty()) vals.put_copy(slot, v);  // ev.set below may move ev.extra
       finish(c, ev, vals, any);
       copy_prefixes(c, ev);
       any = true;
@@ -127,9 +154,9 @@ class FamilyParser : public MessageParser {
   // "prefix.*" map entries: every field under the prefix, copied to its rest ("*") or under a
   // new prefix ("x.*"); a field already set is kept.
   static void copy_prefixes(const Compiled& c, Event& ev) {
+    if (c.prefixes.empty()) return;
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [vendor, target] : c.f.map) {
-      if (vendor.size() < 2 || vendor.compare(vendor.size() - 2, 2, ".*") != 0) continue;
+    for (const auto& [vendor, target] : c.prefixes) {
       std::string_view prefix(vendor.data(), vendor.size() - 1);  // keeps the '.'
       for (const auto& f : ev.fields) {
         std::string_view name = FieldRegistry::name(f.id);
@@ -146,16 +173,10 @@ class FamilyParser : public MessageParser {
 
   static bool recognise_fields(const Compiled& c, const Event& ev) {
     for (size_t i = 0; i < c.f.match.size(); i++) {
-      const auto& m = c.f.match[i];
       std::string_view v = ev.get(c.match_ids[i]);
       if (v.empty()) continue;
-      if (!m.equals.empty()) {
-        std::string low = to_lower(v);
-        bool any = false;
-        for (const auto& e : m.equals) any = any || to_lower(e) == low;
-        if (!any) continue;
-      }
-      if (c.match[i] && !run(*c.match[i], v, !(ev.flags & kInvalidUtf8), nullptr)) continue;
+      if (!c.equals[i].empty() && !contains(c.equals[i], lower_view(v))) continue;
+      if (c.match[i] && !c.match[i]->search(v, !(ev.flags & kInvalidUtf8))) continue;
       return true;
     }
     return false;
@@ -167,15 +188,16 @@ class FamilyParser : public MessageParser {
     if (!program.empty() && !body.empty() && program.data() < body.data() && body.data() - program.data() < 512)
       body = std::string_view(program.data(), static_cast<size_t>(body.data() + body.size() - program.data()));
     // One vectorscan pass names the matchers that may hold; each is confirmed in family order
-    // (program, then the regex with PCRE2: the scan is a prefilter) and the first family wins.
+    // (program, then the regex with PCRE2 unless the scan matched it exactly) and the first
+    // family wins.
     thread_local std::vector<uint32_t> cand;
     bool checked = !(ev.flags & kInvalidUtf8);
-    scan_->candidates(body, cand, checked);
+    bool scanned = scan_->candidates(body, cand, checked);
     for (uint32_t e : cand) {
       const auto& [fi, mi] = entries_[e];
       const Compiled& c = fams_[fi];
-      if (!program_ok(c.f.match[mi], program)) continue;
-      if (c.match[mi] && !run(*c.match[mi], body, checked, nullptr)) continue;
+      if (!program_ok(c.programs[mi], program)) continue;
+      if (c.match[mi] && !(scanned && scan_->exact(e)) && !c.match[mi]->search(body, checked)) continue;
       apply(c, ev, body, ctx);
       return true;
     }
@@ -183,76 +205,81 @@ class FamilyParser : public MessageParser {
   }
 
   static void apply(const Compiled& c, Event& ev, std::string_view body, const ParseContext& ctx) {
-    std::map<std::string, std::string, std::less<>> vals;
+    Values& vals = thread_values(c.slot_of.size());
+    thread_local std::vector<std::string_view> groups;
+    bool checked = !(ev.flags & kInvalidUtf8);
     for (size_t i = 0; i < c.f.extract.size(); i++) {
-      const auto& x = c.f.extract[i];
       std::string_view text = body;
-      bool checked = !(ev.flags & kInvalidUtf8);
-      if (c.within[i] && !run(*c.within[i], body, checked, nullptr, &text)) continue;
-      if (x.kv) {
-        for (auto& p : parse_kv(text, x.kv_opt)) vals.emplace(std::move(p.key), std::move(p.value));
-      } else if (!x.csv.empty()) {
-        auto cols = parse_csv(text, x.csv_sep, x.csv.size());
-        for (size_t k = 0; k < cols.size(); k++)
-          if (!x.csv[k].empty()) vals.emplace(x.csv[k], std::move(cols[k]));
-      } else {
-        run(*c.extract[i], text, checked, [&](std::string_view k, std::string_view v) { vals.emplace(std::string(k), std::string(v)); });
+      if (c.within[i]) {
+        if (!c.within[i]->search(body, checked, &groups)) continue;
+        if (groups.size() > 1 && groups[1].data()) text = groups[1];
+      }
+      if (c.kv[i]) {
+        c.kv[i]->each(text, [&](std::string_view k, std::string_view v, bool) {
+          uint16_t slot = c.find_slot(k);
+          if (slot == kNoSlot) return;
+          if (v.empty() || (v.data() >= body.data() && v.data() + v.size() <= body.data() + body.size()))
+            vals.put(slot, v);
+          else
+            vals.put_copy(slot, v);  // unescaped into the scanner's buffer
+        });
+      } else if (!c.csv_slots[i].empty()) {
+        auto cols = parse_csv(text, c.f.extract[i].csv_sep, c.csv_slots[i].size());
+        for (size_t k = 0; k < cols.size(); k++) vals.put_copy(c.csv_slots[i][k], cols[k]);
+      } else if (c.extract[i] && c.extract[i]->search(text, checked, &groups)) {
+        for (const auto& [n, slot] : c.groups[i])
+          if (n < groups.size() && groups[n].data()) vals.put(slot, groups[n]);
       }
     }
     finish(c, ev, vals);
-    if ((ev.ts == 0 || c.f.time.always) && !c.f.time.fields.empty()) set_time(c.f.time, ev, vals, ctx);
+    if ((ev.ts == 0 || c.f.time.always) && !c.time_slots.empty()) set_time(c, ev, vals, ctx);
   }
 
   // The vendor's time, when the envelope gave none (or always, when the family says so).
-  static void set_time(const FamilyTime& t, Event& ev, const std::map<std::string, std::string, std::less<>>& vals,
-                       const ParseContext& ctx) {
+  static void set_time(const Compiled& c, Event& ev, const Values& vals, const ParseContext& ctx) {
     std::string text;
-    for (const auto& f : t.fields) {
-      auto it = vals.find(f);
-      if (it == vals.end() || it->second.empty()) return;
-      text += (text.empty() ? "" : " ") + it->second;
+    for (uint16_t slot : c.time_slots) {
+      const std::string_view* v = vals.get(slot);
+      if (!v || v->empty()) return;
+      if (!text.empty()) text += ' ';
+      text += *v;
     }
     int64_t ref = ctx.received ? ctx.received : now_ns(), ns = 0;
-    for (const auto& fmt : t.formats)
+    for (const auto& fmt : c.f.time.formats)
       if (parse_time_format(text, fmt, ctx.tz_sec, ref, ns)) {
         ev.ts = ns;
         return;
       }
   }
 
-  // The family's dataset, constants, mapped fields and derived values from `vals`. A layer
-  // (`fill`: a later family that reads decoded fields) only fills what earlier ones left empty.
-  static void finish(const Compiled& c, Event& ev, const std::map<std::string, std::string, std::less<>>& vals, bool fill = false) {
+  // The family's dataset, constants, mapped fields and derived values. A layer (`fill`: a later
+  // family that reads decoded fields) only fills what earlier ones left empty.
+  static void finish(const Compiled& c, Event& ev, const Values& vals, bool fill = false) {
     auto put = [&](FieldId id, std::string_view v) {
       if (!fill || ev.get(id).empty()) ev.set(id, v);
     };
     put(kEventDataset, c.f.dataset);
     put(kEventModule, c.module);
     for (const auto& [id, v] : c.set_ids) put(id, v);
-    for (const auto& [vendor, id] : c.map_ids) {
-      auto it = vals.find(vendor);  // a "prefix.*" name is never a value's: copy_prefixes
-      if (it == vals.end() || none(it->second)) continue;
+    for (const auto& [slot, id] : c.map_ids) {
+      const std::string_view* v = vals.get(slot);
+      if (!v || none(*v)) continue;
       if (id == kSourceIp || id == kSourceAddress) {
-        if (!fill || ev.get(kSourceAddress).empty()) set_source(ev, it->second);
+        if (!fill || ev.get(kSourceAddress).empty()) set_source(ev, *v);
       } else {
-        put(id, it->second);
+        put(id, *v);
       }
     }
-    for (const auto& [id, vm] : c.value_ids) {
-      auto it = vals.find(vm->field);
-      if (it == vals.end()) continue;
-      std::string v = to_lower(it->second);
-      auto in = [&](const std::vector<std::string>& l) {
-        for (const auto& x : l)
-          if (to_lower(x) == v) return true;
-        return false;
-      };
-      if (in(vm->failure))
-        put(id, "failure");
-      else if (in(vm->success))
-        put(id, "success");
-      for (const auto& [from, to] : vm->map)
-        if (to_lower(from) == v) put(id, to);
+    for (const auto& vm : c.values) {
+      const std::string_view* got = vals.get(vm.slot);
+      if (!got) continue;
+      std::string_view v = lower_view(*got);
+      if (contains(vm.failure, v))
+        put(vm.id, "failure");
+      else if (contains(vm.success, v))
+        put(vm.id, "success");
+      for (const auto& [from, to] : vm.map)
+        if (from == v) put(vm.id, to);
     }
   }
 
@@ -263,40 +290,30 @@ class FamilyParser : public MessageParser {
   std::vector<Compiled> fams_;
   std::shared_ptr<const FamilyScan> scan_;
   std::vector<std::pair<uint32_t, uint32_t>> entries_;  // scan entry → (family, match) of the line families
+  std::vector<uint8_t> match_field_;                    // field id → some family matches on it
 };
 
 }  // namespace
 
 Result<MessageParserPtr> make_family_parser(std::vector<Family> families) {
   std::vector<Compiled> out;
+  auto compile = [](const std::string& pattern, const std::string& where) -> Result<RegexPtr> {
+    if (pattern.empty()) return RegexPtr();
+    return Regex::compile(pattern, where);
+  };
   for (auto& f : families) {
     Compiled c;
+    size_t by_field = 0;
     for (const auto& m : f.match) {
-      if (m.regex.empty()) {
-        c.match.push_back(nullptr);
-        continue;
-      }
       auto code = compile(m.regex, f.file);
       if (!code) return Error{code.error()};
       c.match.push_back(*code);
+      c.equals.push_back({});
+      for (const auto& e : m.equals) c.equals.back().push_back(to_lower(e));
+      c.programs.push_back({});
+      for (const auto& g : m.programs) c.programs.back().push_back(to_lower(g));
+      by_field += m.field.empty() ? 0 : 1;
     }
-    for (const auto& x : f.extract) {
-      CodePtr re, in;
-      if (!x.regex.empty()) {
-        auto code = compile(x.regex, f.file);
-        if (!code) return Error{code.error()};
-        re = *code;
-      }
-      if (!x.within.empty()) {
-        auto code = compile(x.within, f.file);
-        if (!code) return Error{code.error()};
-        in = *code;
-      }
-      c.extract.push_back(re);
-      c.within.push_back(in);
-    }
-    size_t by_field = 0;
-    for (const auto& m : f.match) by_field += m.field.empty() ? 0 : 1;
     if (by_field && by_field != f.match.size())
       return Error{f.file + ": a family matches either decoded fields (field:) or lines (program, contains, regex), not both"};
     if (by_field && !f.extract.empty())
@@ -305,26 +322,47 @@ Result<MessageParserPtr> make_family_parser(std::vector<Family> families) {
     for (const auto& [vendor, field] : f.map)
       if (!c.fields && vendor.back() == '*')
         return Error{f.file + ": map." + vendor + ": a prefix copies decoded fields; this family reads lines (name the values instead)"};
-    if (c.fields) {  // interned once here, not per event (intern takes the registry's lock)
+    // Every name the family reads gets a slot (interned once here: intern takes the registry's lock).
+    for (const auto& [vendor, field] : f.map) {
+      if (vendor.size() >= 2 && vendor.compare(vendor.size() - 2, 2, ".*") == 0) {
+        c.prefixes.emplace_back(vendor, field);
+        continue;
+      }
+      if (vendor.back() != '*') c.map_ids.emplace_back(c.slot(vendor), FieldRegistry::intern(field));
+    }
+    for (const auto& [field, vm] : f.values) {
+      LowerValues lv{FieldRegistry::intern(field), c.slot(vm.field), {}, {}, {}};
+      for (const auto& w : vm.failure) lv.failure.push_back(to_lower(w));
+      for (const auto& w : vm.success) lv.success.push_back(to_lower(w));
+      for (const auto& [from, to] : vm.map) lv.map.emplace_back(to_lower(from), to);
+      c.values.push_back(std::move(lv));
+    }
+    for (const auto& t : f.time.fields) c.time_slots.push_back(c.slot(t));
+    if (c.slot_of.size() >= kNoSlot) return Error{f.file + ": too many names read"};
+    for (const auto& x : f.extract) {
+      auto re = compile(x.regex, f.file);
+      if (!re) return Error{re.error()};
+      auto in = compile(x.within, f.file);
+      if (!in) return Error{in.error()};
+      c.extract.push_back(*re);
+      c.within.push_back(*in);
+      c.kv.push_back(x.kv ? std::make_unique<KvScanner>(x.kv_opt) : nullptr);
+      c.groups.push_back({});
+      if (*re)
+        for (const auto& [name, n] : (*re)->names())
+          if (uint16_t slot = c.find_slot(name); slot != kNoSlot) c.groups.back().emplace_back(n, slot);
+      c.csv_slots.push_back({});
+      for (const auto& col : x.csv) c.csv_slots.back().push_back(col.empty() ? kNoSlot : c.find_slot(col));
+    }
+    if (c.fields) {
       for (const auto& m : f.match) c.match_ids.push_back(FieldRegistry::intern(m.field));
-      auto read = [&](const std::string& name) {
-        for (const auto& r : c.reads)
-          if (r.first == name) return;
-        c.reads.emplace_back(name, FieldRegistry::intern(name));
-      };
-      for (const auto& [vendor, field] : f.map)
-        if (vendor.back() != '*') read(vendor);
-      for (const auto& [field, vm] : f.values) read(vm.field);
+      for (const auto& [name, slot] : c.slot_of) c.reads.emplace_back(slot, FieldRegistry::intern(name));
     }
     c.module = f.dataset.substr(0, f.dataset.find('.'));
+    for (const auto& [field, v] : f.set) c.set_ids.emplace_back(FieldRegistry::intern(field), v);
     c.f = std::move(f);
-    for (const auto& [vendor, field] : c.f.map)
-      if (vendor.back() != '*') c.map_ids.emplace_back(vendor, FieldRegistry::intern(field));
-    for (const auto& [field, v] : c.f.set) c.set_ids.emplace_back(FieldRegistry::intern(field), v);
     out.push_back(std::move(c));
   }
-  for (auto& c : out)  // pointers into the families, now that the vector no longer moves
-    for (const auto& [field, vm] : c.f.values) c.value_ids.emplace_back(FieldRegistry::intern(field), &vm);
   std::vector<FamilyScan::Entry> scan_entries;
   std::vector<std::pair<uint32_t, uint32_t>> entries;
   for (uint32_t fi = 0; fi < out.size(); fi++) {

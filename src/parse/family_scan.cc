@@ -42,6 +42,23 @@ struct ThreadState {
 };
 thread_local ThreadState t_state;
 
+constexpr unsigned kExact = HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_ALLOWEMPTY;
+
+// Whether vectorscan matches `regex` exactly as PCRE2 would (no back-references, lookarounds or
+// other constructs it only approximates): it compiles without the prefilter flag. Vectorscan
+// follows PCRE's semantics for what it supports; the literal and regex differential fuzz target
+// (device_family) and the families' samples check the two agree.
+bool exact_ok(const std::string& regex) {
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile(regex.c_str(), kExact, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+    hs_free_compile_error(err);
+    return false;
+  }
+  hs_free_database(db);
+  return true;
+}
+
 }  // namespace
 
 FamilyScan::~FamilyScan() {
@@ -61,13 +78,13 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
     s->literal_.push_back(en.literal);
     if (!en.literal.empty()) {
       pats.push_back(escape(en.literal));
-      flags.push_back(HS_FLAG_SINGLEMATCH);
+      flags.push_back(HS_FLAG_SINGLEMATCH);  // a literal is always exact
       s->entry_of_.push_back(e);
       s->stats_.literals++;
     }
     if (!en.regex.empty()) {
       pats.push_back(en.regex);
-      flags.push_back(HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER | HS_FLAG_UTF8 | HS_FLAG_ALLOWEMPTY);
+      flags.push_back(exact_ok(en.regex) ? kExact : kExact | HS_FLAG_PREFILTER);
       s->entry_of_.push_back(e);
       s->has_regex_[e] = 1;
       s->stats_.regexes++;
@@ -90,14 +107,24 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
     int bad = err ? err->expression : -1;
     std::string msg = err && err->message ? err->message : "unknown error";
     hs_free_compile_error(err);
-    if (bad < 0 || static_cast<size_t>(bad) >= pats.size() || !(flags[bad] & HS_FLAG_PREFILTER))
+    if (bad < 0 || static_cast<size_t>(bad) >= pats.size() || flags[bad] == HS_FLAG_SINGLEMATCH)
       return Error{"vectorscan: cannot compile the device families' matchers: " + msg};
+    if (!(flags[bad] & HS_FLAG_PREFILTER)) {  // exact alone but not beside the others: a prefilter then
+      flags[bad] |= HS_FLAG_PREFILTER;
+      continue;
+    }
     s->stats_.unscanned++;
     pats.erase(pats.begin() + bad);
     flags.erase(flags.begin() + bad);
     s->entry_of_.erase(s->entry_of_.begin() + bad);
   }
   for (uint32_t e : s->entry_of_) s->need_[e]++;
+  s->exact_.assign(entries.size(), 0);
+  for (size_t i = 0; i < pats.size(); i++)
+    if (flags[i] == kExact) {
+      s->exact_[s->entry_of_[i]] = 1;
+      s->stats_.exact++;
+    }
   for (uint32_t e = 0; e < entries.size(); e++) {
     if (s->need_[e] == 0) s->always_.push_back(e);
     if (!s->has_regex_[e]) s->literal_only_.push_back(e);
@@ -110,22 +137,22 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
   return std::shared_ptr<const FamilyScan>(std::move(s));
 }
 
-void FamilyScan::candidates(std::string_view text, std::vector<uint32_t>& out, bool checked) const {
+bool FamilyScan::candidates(std::string_view text, std::vector<uint32_t>& out, bool checked) const {
   out.clear();
   if (!checked && !valid_utf8(text)) {  // no regex can match (PCRE2_UTF): literals only, looked for directly
     for (uint32_t e : literal_only_)
       if (literal_[e].empty() || text.find(literal_[e]) != std::string_view::npos) out.push_back(e);
-    return;
+    return false;
   }
   out = always_;
-  if (!db_) return;
+  if (!db_) return false;
   ThreadState& ts = t_state;
   if (ts.sized_for != id_) {
     if (hs_alloc_scratch(db_, &ts.scratch) != HS_SUCCESS) {  // out of memory: every entry is a candidate
       for (uint32_t e = 0; e < need_.size(); e++)
         if (need_[e]) out.push_back(e);
       std::sort(out.begin(), out.end());
-      return;
+      return false;
     }
     ts.sized_for = id_;
   }
@@ -147,6 +174,7 @@ void FamilyScan::candidates(std::string_view text, std::vector<uint32_t>& out, b
   }
   ts.touched.clear();
   std::sort(out.begin(), out.end());
+  return true;
 }
 
 }  // namespace wardsec

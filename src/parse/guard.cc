@@ -23,7 +23,18 @@ bool starts_ci(std::string_view s, std::string_view prefix) {
 
 // "wardsec", "wardsec.audit", " WardSec.x": a value in the center's own namespace.
 bool reserved_value(std::string_view v) {
-  if (v.empty() || (v[0] != 'w' && v[0] != 'W' && std::string_view(" \t\r\n\v\f").find(v[0]) == std::string_view::npos)) return false;
+  if (v.empty()) return false;
+  switch (v[0]) {  // most values start with neither 'w' nor a blank: one comparison
+    case 'w':
+    case 'W':
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n':
+    case '\v':
+    case '\f': break;
+    default: return false;
+  }
   v = trim(v);
   return starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-');
 }

@@ -92,15 +92,26 @@ std::string_view field_name(FieldId f) {  // the fields a guess sets (FieldRegis
 bool is_ip_field(FieldId f) { return f == kSourceIp || f == kDestinationIp; }
 bool is_port_field(FieldId f) { return f == kSourcePort || f == kDestinationPort; }
 
-std::string norm_key(std::string_view k) {
-  std::string s = to_lower(k);
-  for (char& c : s)
-    if (c == '-' || c == '.') c = '_';
-  return s;
+// The alias a vendor key names, or null: the key in lower case with '-' and '.' read as '_'
+// (keys longer than any alias are none).
+const Alias* alias_of(std::string_view k) {
+  char buf[16];
+  if (k.size() > sizeof buf) return nullptr;
+  for (size_t i = 0; i < k.size(); i++) {
+    char c = k[i];
+    buf[i] = c == '-' || c == '.' ? '_' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  }
+  std::string_view key(buf, k.size());
+  for (const auto& a : kAliases)
+    if (a.key == key) return &a;
+  return nullptr;
 }
 
 std::string_view outcome_word(std::string_view v) {
-  std::string s = to_lower(v);
+  if (v.size() > 12) return {};
+  char buf[12];
+  for (size_t i = 0; i < v.size(); i++) buf[i] = v[i] >= 'A' && v[i] <= 'Z' ? static_cast<char>(v[i] + 32) : v[i];
+  std::string_view s(buf, v.size());
   for (std::string_view w : {"fail", "failed", "failure", "denied", "deny", "reject", "rejected", "refused", "error", "invalid"})
     if (s == w) return "failure";
   for (std::string_view w : {"success", "succeeded", "succeed", "successful", "ok", "accept", "accepted", "allow", "allowed", "pass"})
@@ -158,23 +169,20 @@ class GuessParser : public MessageParser {
       if (!guessed.empty()) guessed += ',';
       guessed += field_name(f);
     };
-    static const KvOptions o = [] {
+    static const KvScanner kv = [] {
       KvOptions k;
       k.max_pairs = 64;
-      return k;
+      return KvScanner(k);
     }();
     if (body.find('=') != std::string_view::npos)
-      for (const auto& p : parse_kv(body, o)) {
-        std::string k = norm_key(p.key);
-        for (const auto& a : kAliases) {
-          if (a.key != k) continue;
-          if (a.field == kEventOutcome)
-            put(kEventOutcome, outcome_word(p.value));
-          else
-            put(a.field, p.value);
-          break;
-        }
-      }
+      kv.each(body, [&](std::string_view key, std::string_view value, bool) {
+        const Alias* a = alias_of(key);
+        if (!a) return;
+        if (a->field == kEventOutcome)
+          put(kEventOutcome, outcome_word(value));
+        else
+          put(a->field, value);  // set() copies a value that is not a view into the line
+      });
     phrases(body, put);
     if (guessed.empty()) return false;
     static const FieldId kGuessed = FieldRegistry::intern("labels.guessed");

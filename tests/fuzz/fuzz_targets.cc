@@ -18,6 +18,8 @@
 #include "ingest/multiline.h"
 #include "parse/drain.h"
 #include "parse/family_parser.h"
+#include "parse/family_scan.h"
+#include "parse/regex.h"
 #include "parse/parser.h"
 #include "search/query.h"
 #include "server/auth.h"
@@ -486,6 +488,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   static Decoder dec(reg);
   decode_line(dec, in);
+  // Differential: a regex the scan matches exactly (no PCRE2 confirmation) must agree with
+  // PCRE2 on every input, for every shipped family's match regex.
+  struct Exact {
+    std::shared_ptr<const FamilyScan> scan;
+    std::vector<RegexPtr> re;
+  };
+  static const Exact ex = [] {
+    Exact e;
+    std::vector<FamilyScan::Entry> entries;
+    for (const auto& f : load_families(WARDSEC_SOURCE_DIR "/parsers").value())
+      for (const auto& m : f.match)
+        if (!m.regex.empty()) {
+          entries.push_back({"", m.regex});
+          e.re.push_back(Regex::compile(m.regex, f.file).value());
+        }
+    e.scan = FamilyScan::build(entries).value();
+    return e;
+  }();
+  std::vector<uint32_t> cand;
+  if (ex.scan->candidates(in, cand)) {
+    for (uint32_t i = 0; i < ex.re.size(); i++) {
+      if (!ex.scan->exact(i)) continue;
+      bool scan_hit = std::binary_search(cand.begin(), cand.end(), i);
+      if (scan_hit != ex.re[i]->search(in)) std::abort();
+    }
+  }
 #elif defined(WARDSEC_FUZZ_TARGET_multiline)
   // Multi-line joining: lines from four senders (the first byte of each line picks one), under a
   // start rule with an end and a continue rule, small limits. Whatever arrives, every line comes

@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "core/strutil.h"
 #include "core/timeutil.h"
 
@@ -78,4 +84,62 @@ TEST(Strings, CidrAndTokens) {
   EXPECT_FALSE(contains_token_seq("Failed passwords", "password"));
   EXPECT_TRUE(valid_utf8("医院"));
   EXPECT_FALSE(valid_utf8("\xb2\xa1\xc8\xcb"));
+}
+
+// valid_utf8 (simdjson's validator) and utf8_error_offset (the loop that names the byte) must
+// agree on every input: random bytes biased toward lead and continuation bytes, plus the edges
+// (overlong forms, surrogates, past U+10FFFF, truncated sequences).
+TEST(Strings, Utf8ValidatorsAgree) {
+  const std::vector<std::string> edges = {"",
+                                          "ascii only, longer than sixteen bytes",
+                                          "\xc0\xaf",
+                                          "\xe0\x80\xaf",
+                                          "\xed\xa0\x80",
+                                          "\xf4\x90\x80\x80",
+                                          "\xf4\x8f\xbf\xbf",
+                                          "\xef\xbf\xbf",
+                                          "医院信息科 \xe5\x8c",
+                                          "\xf0\x9f\x98\x80 ok"};
+  for (const auto& s : edges) EXPECT_EQ(valid_utf8(s), utf8_error_offset(s) == std::string::npos) << s;
+  uint64_t x = 88172645463325252ull;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const unsigned char pool[] = {'a', ' ', 0x80, 0x8f, 0xbf, 0xc2, 0xdf, 0xe0, 0xe4, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f};
+  for (int i = 0; i < 200000; i++) {
+    std::string s(next() % 40, '\0');
+    for (auto& c : s) c = static_cast<char>(next() % 3 ? pool[next() % sizeof pool] : 'x');
+    ASSERT_EQ(valid_utf8(s), utf8_error_offset(s) == std::string::npos) << i;
+  }
+}
+
+// parse_ip's IPv4 fast path must read exactly what inet_pton reads.
+TEST(Strings, Ipv4FastPathAgreesWithInetPton) {
+  const std::vector<std::string> edges = {"10.0.0.1", "255.255.255.255", "256.1.1.1",  "01.2.3.4", "0.0.0.0",
+                                          "1.2.3",    "1.2.3.4.",        ".1.2.3.4",   "1..2.3",   "1.2.3.04",
+                                          "1.2.3.4 ", "1.2.3.-4",        "1234.1.1.1", "",         "0.00.1.1"};
+  uint64_t x = 1469598103934665603ull;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  std::vector<std::string> all = edges;
+  const char pool[] = "0123456789..0125";
+  for (int i = 0; i < 100000; i++) {
+    std::string s(1 + next() % 16, '0');
+    for (auto& c : s) c = pool[next() % (sizeof pool - 1)];
+    all.push_back(s);
+  }
+  for (const auto& s : all) {
+    in_addr v4;
+    bool want = inet_pton(AF_INET, s.c_str(), &v4) == 1;
+    auto got = parse_ip(s);
+    ASSERT_EQ(got.has_value() && got->v4, want) << s;
+    if (want) ASSERT_EQ(std::memcmp(&got->b[12], &v4, 4), 0) << s;
+  }
 }

@@ -41,6 +41,23 @@ TEST(FamilyScan, CandidatesNeedTheLiteralAndTheRegexInEntryOrder) {
   EXPECT_EQ(cands(**s, "FAIL LOGIN \xff\xfe %%01SHELL/5/X"), (std::vector<uint32_t>{0, 3}));
 }
 
+TEST(FamilyScan, RegexesVectorscanMatchesExactlyNeedNoConfirmation) {
+  // A plain regex is matched exactly (exact(): the parser skips PCRE2); a back-reference or a
+  // look-ahead only as a prefilter. Without the scan (text that is not UTF-8) nothing is exact.
+  auto s = FamilyScan::build({{"", R"(%%\d{2}[A-Z]+/\d/)"}, {"", R"((a)\1x)"}, {"", R"(%(?!ASA-)[A-Z]+-\d-)"}, {"lit", ""}});
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_TRUE((*s)->exact(0));
+  EXPECT_FALSE((*s)->exact(1));
+  EXPECT_FALSE((*s)->exact(2));
+  EXPECT_EQ((*s)->stats().exact, 1u);
+  std::vector<uint32_t> out;
+  EXPECT_TRUE((*s)->candidates("%%01SHELL/5/X", out));
+  EXPECT_EQ(out, (std::vector<uint32_t>{0}));
+  EXPECT_TRUE((*s)->candidates("%ASA-6-302013: x", out));  // the prefilter may list it; PCRE2 decides
+  EXPECT_FALSE((*s)->candidates("lit \xff", out));
+  EXPECT_EQ(out, (std::vector<uint32_t>{3}));
+}
+
 TEST(FamilyScan, ARegexVectorscanRefusesIsLeftToPcre2) {
   // \C (one code unit) is refused by vectorscan even as a prefilter; the entry is then always a
   // candidate and PCRE2 decides. A broken pattern that is not a regex at all is an error.
