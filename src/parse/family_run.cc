@@ -225,7 +225,7 @@ class FamilyParser : public MessageParser {
         });
       } else if (!c.csv_slots[i].empty()) {
         auto cols = parse_csv(text, c.f.extract[i].csv_sep, c.csv_slots[i].size());
-        for (size_t k = 0; k < cols.size(); k++) vals.put_copy(c.csv_slots[i][k], cols[k]);
+        for (size_t k = 0; k < cols.size() && k < c.csv_slots[i].size(); k++) vals.put_copy(c.csv_slots[i][k], cols[k]);
       } else if (c.extract[i] && c.extract[i]->search(text, checked, &groups)) {
         for (const auto& [n, slot] : c.groups[i])
           if (n < groups.size() && groups[n].data()) vals.put(slot, groups[n]);

@@ -107,8 +107,8 @@ std::vector<std::string> parse_csv(std::string_view s, char sep, size_t max_fiel
     out.push_back(std::move(f));
     if (i >= n) break;
     i++;           // the separator
-    if (i == n) {  // a trailing separator: one more empty field
-      out.emplace_back();
+    if (i == n) {  // a trailing separator: one more empty field (within max_fields)
+      if (out.size() < max_fields) out.emplace_back();
       break;
     }
   }

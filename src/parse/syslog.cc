@@ -1,6 +1,7 @@
 // RFC 5424 and RFC 3164 (BSD) syslog envelopes, plus the header-less "Mmm dd hh:mm:ss host
 // prog[pid]: msg" and "ISO-time host prog: msg" forms that log files use.
 #include <algorithm>
+#include <cstring>
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
@@ -160,6 +161,24 @@ bool level_word(std::string_view w) {
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
 
+// Cisco IOS and Ruijie RGOS with sequence numbers on: "<189>226: Dec  4 ..." or "<189> 226:Mar 5
+// ...", and "*" or "." before a time the device's clock does not vouch for. The number goes to
+// event.sequence; `s` then starts at the time. Only after a PRI: a bare "226: x" stays a tag.
+void skip_sequence(Event& ev, std::string_view& s) {
+  size_t i = 0;
+  while (i < s.size() && s[i] == ' ') i++;
+  size_t d = i;
+  while (d < s.size() && d - i < 10 && is_digit(s[d])) d++;
+  if (d == i || d >= s.size() || s[d] != ':') return;
+  size_t after = d + 1;
+  while (after < s.size() && s[after] == ' ') after++;
+  if (after < s.size() && (s[after] == '*' || s[after] == '.')) after++;
+  if (s.size() - after < 15 || !month_from_abbrev(s.substr(after))) return;  // a tag "123:", not a sequence number
+  static const FieldId sequence = FieldRegistry::intern("event.sequence");
+  ev.set(sequence, s.substr(i, d - i));
+  s.remove_prefix(after);
+}
+
 class Rfc3164 : public EnvelopeParser {
  public:
   bool sniff(std::string_view s) const override {
@@ -174,32 +193,48 @@ class Rfc3164 : public EnvelopeParser {
     int pri = -1;
     size_t n = parse_pri(s, pri);
     s.remove_prefix(n);
-    if (pri >= 0) set_pri(ev, pri);
+    if (pri >= 0) {
+      set_pri(ev, pri);
+      skip_sequence(ev, s);
+    }
     int64_t t;
     bool have_time = false;
+    // "Mar 5 02:09:10" (a single-digit day with one blank, as some switches write it) is read
+    // as "Mar  5 02:09:10": `head` is the text the time is read from, `pad` what it adds.
+    char padded[48];
+    std::string_view head = s;
+    size_t pad = 0;
+    if (s.size() >= 14 && s[3] == ' ' && is_digit(s[4]) && s[5] == ' ' && is_digit(s[6]) && month_from_abbrev(s)) {
+      size_t take = std::min(s.size(), sizeof padded - 1);
+      std::memcpy(padded, s.data(), 4);
+      padded[4] = ' ';
+      std::memcpy(padded + 5, s.data() + 4, take - 4);
+      head = std::string_view(padded, take + 1);
+      pad = 1;
+    }
     // Some devices add the year or milliseconds: "Dec 10 06:55:46 2024" / ".123"; a year
     // named is the year.
     int year = 0;
     size_t stamp = 15;
-    if (s.size() > 15 && s[15] == '.') {
+    if (head.size() > 15 && head[15] == '.') {
       stamp = 16;
-      while (stamp < s.size() && is_digit(s[stamp])) stamp++;
+      while (stamp < head.size() && is_digit(head[stamp])) stamp++;
     }
-    if (s.size() > stamp + 5 && s[stamp] == ' ' && is_digit(s[stamp + 1]) && is_digit(s[stamp + 2]) && is_digit(s[stamp + 3]) &&
-        is_digit(s[stamp + 4]) && s[stamp + 5] == ' ') {
-      year = (s[stamp + 1] - '0') * 1000 + (s[stamp + 2] - '0') * 100 + (s[stamp + 3] - '0') * 10 + (s[stamp + 4] - '0');
+    if (head.size() > stamp + 5 && head[stamp] == ' ' && is_digit(head[stamp + 1]) && is_digit(head[stamp + 2]) &&
+        is_digit(head[stamp + 3]) && is_digit(head[stamp + 4]) && head[stamp + 5] == ' ') {
+      year = (head[stamp + 1] - '0') * 1000 + (head[stamp + 2] - '0') * 100 + (head[stamp + 3] - '0') * 10 + (head[stamp + 4] - '0');
       stamp += 5;
     }
-    bool bsd_shape = s.size() >= 15 && month_from_abbrev(s) && s[3] == ' ' && s[9] == ':' && s[12] == ':';
-    if (bsd_shape && parse_bsd_time(s, ctx.received, ctx.tz_sec, t, year)) {
-      s.remove_prefix(stamp);
+    bool bsd_shape = head.size() >= 15 && month_from_abbrev(head) && head[3] == ' ' && head[9] == ':' && head[12] == ':';
+    if (bsd_shape && parse_bsd_time(head, ctx.received, ctx.tz_sec, t, year)) {
+      s.remove_prefix(stamp - pad);
       have_time = true;
     } else if (bsd_shape) {
       // A date that does not exist ("Feb 31") or a year out of range: the line is kept,
       // filed at reception, the sender's text in event.original_time (the guard tags it).
       static const FieldId original_time = FieldRegistry::intern("event.original_time");
-      ev.set(original_time, s.substr(0, stamp));
-      s.remove_prefix(stamp);
+      ev.set(original_time, s.substr(0, stamp - pad));
+      s.remove_prefix(stamp - pad);
       have_time = true;
       t = 0;
     } else {
@@ -216,6 +251,7 @@ class Rfc3164 : public EnvelopeParser {
     }
     if (!have_time && pri < 0) return false;
     if (have_time && t) ev.ts = t;
+    if (have_time && !s.empty() && s[0] == ':') s.remove_prefix(1);  // Cisco: "*Dec  4 10:21:07.123: %SEC..."
     while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
     // Host name is absent when the next token is already the tag ("sshd[1]:", "su:").
     std::string_view rest = s;

@@ -497,7 +497,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Exact ex = [] {
     Exact e;
     std::vector<FamilyScan::Entry> entries;
-    for (const auto& f : load_families(WARDSEC_SOURCE_DIR "/parsers").value())
+    auto fams = load_families(WARDSEC_SOURCE_DIR "/parsers");
+    if (!fams) std::abort();
+    for (const auto& f : *fams)
       for (const auto& m : f.match)
         if (!m.regex.empty()) {
           entries.push_back({"", m.regex});

@@ -35,6 +35,14 @@ TEST(Kv, VendorsQuotingSeparatorsAndGroups) {
   EXPECT_EQ(parse_kv(R"(a="unterminated)").at(0).value, "unterminated");
 }
 
+TEST(Kv, CsvKeepsToMaxFieldsEvenWithATrailingSeparator) {
+  // A trailing separator adds an empty field, but never past max_fields: a family indexes its
+  // columns by the fields it gets (a fuzzed Palo Alto line read past the column list).
+  EXPECT_EQ(parse_csv("a,b,", ',', 2).size(), 2u);
+  EXPECT_EQ(parse_csv("a,b,", ',', 3).size(), 3u);
+  EXPECT_EQ(parse_csv("a,b,c,d", ',', 2).size(), 2u);
+}
+
 TEST(Family, ProblemsAreNamedWithFileAndLine) {
   const char* good = R"(family: t
 title: {zh: 测试, en: Test}

@@ -55,6 +55,30 @@ TEST(Rfc3164, WithAndWithoutPriAndHost) {
   EXPECT_EQ(c.get(kEventOutcome), "success");
 }
 
+TEST(Rfc3164, SequenceNumbersAndSingleDigitDays) {
+  // Cisco IOS and Ruijie RGOS with sequence numbers on: the number is event.sequence, the host
+  // and the time are read after it ("Mar 5" with one blank as Ruijie writes it; "*" before a
+  // time the clock does not vouch for, and the ':' after it).
+  auto a = decode("<189> 226:Mar 5 02:09:10 Ruijie %SYS-5-CONFIG_I: Configured from console by console");
+  EXPECT_EQ(a.get(kHostName), "Ruijie");
+  EXPECT_EQ(a.get("event.sequence"), "226");
+  EXPECT_EQ(a.get(kProcessName), "%SYS-5-CONFIG_I");
+  EXPECT_EQ(a.flags & kNoTimestamp, 0u);
+  auto b = decode("<188>123: *Dec  4 10:21:07.123: %SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: admin]");
+  EXPECT_EQ(b.get("event.sequence"), "123");
+  EXPECT_EQ(b.get(kHostName), "");
+  EXPECT_EQ(b.get(kProcessName), "%SEC_LOGIN-4-LOGIN_FAILED");
+  EXPECT_EQ(b.flags & kNoTimestamp, 0u);
+  auto c = decode("<13>Nov 5 08:00:00 his-db-01 app: one blank before the day");
+  EXPECT_EQ(c.get(kHostName), "his-db-01");
+  EXPECT_EQ(c.get(kProcessName), "app");
+  // A tag that is a number is not a sequence number when no time follows it.
+  auto d = decode("<13>Nov 26 08:00:00 host 226: text");
+  EXPECT_EQ(d.get("event.sequence"), "");
+  auto e = decode("<13>226: text without a time");
+  EXPECT_EQ(e.get("event.sequence"), "");
+}
+
 TEST(Rfc3164, YearInferenceAroundNewYear) {
   // Received 2027-01-01 00:00:05 UTC; a "Dec 31 23:59" line belongs to 2026.
   int64_t recv = (days_from_civil(2027, 1, 1) * 86400 + 5) * 1000000000LL;
