@@ -189,38 +189,28 @@ void Pipeline::decode_batch(RawBatch& b) {
     if (!b.input.empty()) p.events[i].set(kInputType, b.input);
     if (!b.source.empty()) p.events[i].set(kLogSourceAddress, b.source);
   }
-  if (b.on_durable_each) {
-    // Acknowledged message by message: the messages that stay in this batch together, and a
-    // message the joiner holds with the event that holds it.
-    AckSource src{nullptr, std::make_shared<EachAck>(std::move(b.on_durable_each))};
+  bool each = static_cast<bool>(b.on_durable_each);
+  if (each || (joiner_ && b.decoded.empty())) {
+    // Lines the joiner holds leave the batch. Acknowledged message by message (RELP): the
+    // messages that stay in this batch together, and a held one with the event that holds it;
+    // otherwise the batch's one acknowledgement waits for every line it held.
+    AckSource src = each ? AckSource{nullptr, std::make_shared<EachAck>(std::move(b.on_durable_each))}
+                         : AckSource{p.on_durable ? std::make_shared<AckToken>(std::move(p.on_durable)) : nullptr, nullptr};
     std::vector<uint32_t> kept;
     std::vector<JoinedEvent> joined;
     int64_t now = steady_ns();
     size_t w = 0;
     for (size_t i = 0; i < p.count; i++) {
       if (joiner_ && joiner_->offer(p.events[i], b.input, b.source, src, static_cast<uint32_t>(i), now, joined)) continue;
-      kept.push_back(static_cast<uint32_t>(i));
+      if (each) kept.push_back(static_cast<uint32_t>(i));
       if (w != i) std::swap(p.events[w], p.events[i]);
       w++;
     }
     p.count = w;
-    if (!kept.empty()) p.on_durable = [each = src.each, kept = std::move(kept)](bool ok) { (*each)(kept, ok); };
-    push_joined(std::move(joined), &p);
-    return;
-  }
-  if (joiner_ && b.decoded.empty()) {
-    // Lines the joiner holds leave the batch; the batch's acknowledgement waits for them.
-    AckSource src{p.on_durable ? std::make_shared<AckToken>(std::move(p.on_durable)) : nullptr, nullptr};
-    std::vector<JoinedEvent> joined;
-    int64_t now = steady_ns();
-    size_t w = 0;
-    for (size_t i = 0; i < p.count; i++) {
-      if (joiner_->offer(p.events[i], b.input, b.source, src, static_cast<uint32_t>(i), now, joined)) continue;
-      if (w != i) std::swap(p.events[w], p.events[i]);
-      w++;
-    }
-    p.count = w;
-    p.on_durable = src.of(0);
+    if (!each)
+      p.on_durable = src.of(0);
+    else if (!kept.empty())
+      p.on_durable = [acks = src.each, kept = std::move(kept)](bool ok) { (*acks)(kept, ok); };
     push_joined(std::move(joined), &p);
     return;
   }
