@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/strutil.h"
+#include "parse/hs_check.h"
 
 namespace wardsec::detect {
 
@@ -248,6 +249,10 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
                 if (!m.cased) flags |= HS_FLAG_CASELESS;
               } else if (m.kind == Matcher::kRegex) {
                 re = m.source;
+                if (!vectorscan_trusts(re)) {  // parse/hs_check.h: this machine's vectorscan could miss it; PCRE2 decides
+                  e->stats_.pcre_fallback++;
+                  continue;
+                }
                 if (m.re_i) flags |= HS_FLAG_CASELESS;
                 if (m.re_m) flags |= HS_FLAG_MULTILINE;
                 if (m.re_s) flags |= HS_FLAG_DOTALL;

@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "core/strutil.h"
+#include "parse/hs_check.h"
 
 namespace wardsec {
 
@@ -82,7 +83,11 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
       s->entry_of_.push_back(e);
       s->stats_.literals++;
     }
-    if (!en.regex.empty()) {
+    if (!en.regex.empty() && !vectorscan_trusts(en.regex)) {  // parse/hs_check.h: PCRE2 decides on every line
+      s->has_regex_[e] = 1;
+      s->stats_.regexes++;
+      s->stats_.unscanned++;
+    } else if (!en.regex.empty()) {
       pats.push_back(en.regex);
       flags.push_back(exact_ok(en.regex) ? kExact : kExact | HS_FLAG_PREFILTER);
       s->entry_of_.push_back(e);

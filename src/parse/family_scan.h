@@ -27,7 +27,7 @@ class FamilyScan {
   struct Stats {
     size_t entries = 0, literals = 0, regexes = 0;
     size_t exact = 0;      // regexes vectorscan matches exactly (no PCRE2 confirmation)
-    size_t unscanned = 0;  // regexes vectorscan refused: PCRE2 checks them on every line
+    size_t unscanned = 0;  // regexes vectorscan refused or is not trusted with here (hs_check.h): PCRE2 checks them on every line
   };
 
   static Result<std::shared_ptr<const FamilyScan>> build(const std::vector<Entry>& entries);

@@ -493,6 +493,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   struct Exact {
     std::shared_ptr<const FamilyScan> scan;
     std::vector<RegexPtr> re;
+    std::vector<std::string> text;
   };
   static const Exact ex = [] {
     Exact e;
@@ -504,6 +505,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!m.regex.empty()) {
           entries.push_back({"", m.regex});
           e.re.push_back(Regex::compile(m.regex, f.file).value());
+          e.text.push_back(m.regex);
         }
     e.scan = FamilyScan::build(entries).value();
     return e;
@@ -513,7 +515,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (uint32_t i = 0; i < ex.re.size(); i++) {
       if (!ex.scan->exact(i)) continue;
       bool scan_hit = std::binary_search(cand.begin(), cand.end(), i);
-      if (scan_hit != ex.re[i]->search(in)) std::abort();
+      if (scan_hit != ex.re[i]->search(in)) {
+        std::fprintf(stderr, "family_lines: vectorscan says %d, PCRE2 the opposite, for %s\n", scan_hit, ex.text[i].c_str());
+        std::abort();
+      }
     }
   }
 #elif defined(WARDSEC_FUZZ_TARGET_multiline)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <atomic>
 #include <thread>
 
@@ -12,6 +13,8 @@
 #include "parse/drain.h"
 #include "parse/family_parser.h"
 #include "parse/family_scan.h"
+#include "parse/hs_check.h"
+#include "parse/regex.h"
 
 namespace wardsec {
 namespace {
@@ -24,11 +27,11 @@ std::vector<uint32_t> cands(const FamilyScan& s, std::string_view text) {
 
 TEST(FamilyScan, CandidatesNeedTheLiteralAndTheRegexInEntryOrder) {
   auto s = FamilyScan::build({
-      {"FAIL LOGIN", ""},                       // 0: literal only
-      {"", R"(%%\d+SHELL/\d/[A-Z]+)"},          // 1: regex only
-      {"Login failed", R"(for user '[^']+')"},  // 2: both must hold
-      {"", ""},                                 // 3: program-only: always a candidate
-      {"", R"((a)\1x)"},                        // 4: a back-reference: vectorscan prefilters it, PCRE2 decides
+      {"FAIL LOGIN", ""},                     // 0: literal only
+      {"", R"(%%\d+SHELL/\d/[A-Z]+)"},        // 1: regex only
+      {"Login failed", R"(for user '\w+')"},  // 2: both must hold
+      {"", ""},                               // 3: program-only: always a candidate
+      {"", R"((a)\1x)"},                      // 4: a back-reference: vectorscan prefilters it, PCRE2 decides
   });
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(cands(**s, "nothing here"), (std::vector<uint32_t>{3}));
@@ -56,6 +59,32 @@ TEST(FamilyScan, RegexesVectorscanMatchesExactlyNeedNoConfirmation) {
   EXPECT_TRUE((*s)->candidates("%ASA-6-302013: x", out));  // the prefilter may list it; PCRE2 decides
   EXPECT_FALSE((*s)->candidates("lit \xff", out));
   EXPECT_EQ(out, (std::vector<uint32_t>{3}));
+}
+
+TEST(FamilyScan, ALongNegatedClassRunIsFoundWhereverItLies) {
+  // parse/hs_check.h: Debian's vectorscan 5.4.9 with AVX-512 misses "[^\"]*\"" after a long run,
+  // depending on the text's alignment; such a regex is left to PCRE2 there. A Topsec-like line
+  // with a long quoted value, at every offset of a 64-byte block, is a candidate each time.
+  auto s = FamilyScan::build({{"", R"(\bid=tos time="[^"]*" fw=)"}});
+  ASSERT_TRUE(s.ok()) << s.error();
+  auto re = Regex::compile(R"(\bid=tos time="[^"]*" fw=)", "t").value();
+  std::vector<char> buf(512, 'z');
+  for (size_t k = 0; k < 64; k++) {
+    std::string line = "id=tos time=\"" + std::string(80 + k, 'x') + "\" fw=TopsecOS";
+    std::memcpy(buf.data() + k, line.data(), line.size());
+    std::string_view text(buf.data() + k, line.size());
+    std::vector<uint32_t> out;
+    (*s)->candidates(text, out);
+    bool confirmed = !out.empty() && ((*s)->exact(0) || re->search(text));
+    EXPECT_TRUE(confirmed) << "offset " << k;
+  }
+  EXPECT_TRUE(has_negated_one_char_class(R"(a[^"]*")"));
+  EXPECT_TRUE(has_negated_one_char_class(R"(\([^)]*\))"));
+  EXPECT_TRUE(has_negated_one_char_class(R"([^\]]+)"));
+  EXPECT_TRUE(has_negated_one_char_class("[^中]"));
+  EXPECT_FALSE(has_negated_one_char_class(R"([^)\s]*)"));
+  EXPECT_FALSE(has_negated_one_char_class(R"(\[^x])"));
+  EXPECT_FALSE(has_negated_one_char_class("[^ab]"));
 }
 
 TEST(FamilyScan, ARegexVectorscanRefusesIsLeftToPcre2) {
