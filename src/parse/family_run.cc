@@ -99,8 +99,7 @@ Values& thread_values(size_t slots) {
 std::string_view lower_view(std::string_view s) {
   thread_local std::string buf;
   buf.assign(s);
-  for (char& c : buf)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  for (char& c : buf) c = lower_ascii(c);
   return buf;
 }
 

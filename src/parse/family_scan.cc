@@ -43,22 +43,9 @@ struct ThreadState {
 };
 thread_local ThreadState t_state;
 
+// A regex as vectorscan matches it exactly (PCRE's semantics for what it supports; the
+// family_lines fuzz target checks it against PCRE2 on every input).
 constexpr unsigned kExact = HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_ALLOWEMPTY;
-
-// Whether vectorscan matches `regex` exactly as PCRE2 would (no back-references, lookarounds or
-// other constructs it only approximates): it compiles without the prefilter flag. Vectorscan
-// follows PCRE's semantics for what it supports; the literal and regex differential fuzz target
-// (device_family) and the families' samples check the two agree.
-bool exact_ok(const std::string& regex) {
-  hs_database_t* db = nullptr;
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile(regex.c_str(), kExact, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
-    hs_free_compile_error(err);
-    return false;
-  }
-  hs_free_database(db);
-  return true;
-}
 
 }  // namespace
 
@@ -83,19 +70,20 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
       s->entry_of_.push_back(e);
       s->stats_.literals++;
     }
-    if (!en.regex.empty() && !vectorscan_trusts(en.regex)) {  // parse/hs_check.h: PCRE2 decides on every line
+    if (!en.regex.empty()) {
       s->has_regex_[e] = 1;
       s->stats_.regexes++;
-      s->stats_.unscanned++;
-    } else if (!en.regex.empty()) {
+      if (!vectorscan_trusts(en.regex)) {  // parse/hs_check.h: PCRE2 decides on every line
+        s->stats_.unscanned++;
+        continue;
+      }
       pats.push_back(en.regex);
-      flags.push_back(exact_ok(en.regex) ? kExact : kExact | HS_FLAG_PREFILTER);
+      flags.push_back(kExact);  // exact where vectorscan can be: the compile below says where not
       s->entry_of_.push_back(e);
-      s->has_regex_[e] = 1;
-      s->stats_.regexes++;
     }
   }
-  // A regex vectorscan refuses even as a prefilter is left to PCRE2 (on every line); the rest is
+  // A regex vectorscan cannot match exactly (back-references, look-arounds) is compiled again
+  // as a prefilter; one it refuses even so is left to PCRE2 (on every line); the rest is
   // compiled again. A literal is always accepted.
   for (;;) {
     if (pats.empty()) break;
@@ -114,7 +102,7 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
     hs_free_compile_error(err);
     if (bad < 0 || static_cast<size_t>(bad) >= pats.size() || flags[bad] == HS_FLAG_SINGLEMATCH)
       return Error{"vectorscan: cannot compile the device families' matchers: " + msg};
-    if (!(flags[bad] & HS_FLAG_PREFILTER)) {  // exact alone but not beside the others: a prefilter then
+    if (!(flags[bad] & HS_FLAG_PREFILTER)) {  // not exactly: a prefilter then
       flags[bad] |= HS_FLAG_PREFILTER;
       continue;
     }

@@ -99,7 +99,7 @@ const Alias* alias_of(std::string_view k) {
   if (k.size() > sizeof buf) return nullptr;
   for (size_t i = 0; i < k.size(); i++) {
     char c = k[i];
-    buf[i] = c == '-' || c == '.' ? '_' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+    buf[i] = c == '-' || c == '.' ? '_' : lower_ascii(c);
   }
   std::string_view key(buf, k.size());
   for (const auto& a : kAliases)
@@ -108,14 +108,10 @@ const Alias* alias_of(std::string_view k) {
 }
 
 std::string_view outcome_word(std::string_view v) {
-  if (v.size() > 12) return {};
-  char buf[12];
-  for (size_t i = 0; i < v.size(); i++) buf[i] = v[i] >= 'A' && v[i] <= 'Z' ? static_cast<char>(v[i] + 32) : v[i];
-  std::string_view s(buf, v.size());
   for (std::string_view w : {"fail", "failed", "failure", "denied", "deny", "reject", "rejected", "refused", "error", "invalid"})
-    if (s == w) return "failure";
+    if (iequals(v, w)) return "failure";
   for (std::string_view w : {"success", "succeeded", "succeed", "successful", "ok", "accept", "accepted", "allow", "allowed", "pass"})
-    if (s == w) return "success";
+    if (iequals(v, w)) return "success";
   return {};
 }
 
@@ -195,8 +191,7 @@ class GuessParser : public MessageParser {
   static void phrases(std::string_view s, Put& put) {
     thread_local std::string buf;  // the line in lower case (ASCII; same offsets), reused
     buf.assign(s);
-    for (char& c : buf)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    for (char& c : buf) c = lower_ascii(c);
     std::string_view low = buf;
     // "[CLIENT: 10.1.2.3]" (SQL Server)
     if (size_t p = s.find("[CLIENT: "); p != std::string_view::npos) put(kSourceIp, address_at(s.substr(p + 9)));
