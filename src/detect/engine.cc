@@ -249,7 +249,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
                 if (!m.cased) flags |= HS_FLAG_CASELESS;
               } else if (m.kind == Matcher::kRegex) {
                 re = m.source;
-                if (!vectorscan_trusts(re)) {  // parse/hs_check.h: this machine's vectorscan could miss it; PCRE2 decides
+                if (!vectorscan_trusts_regexes()) {  // parse/hs_check.h: this machine's vectorscan could miss it; PCRE2 decides
                   e->stats_.pcre_fallback++;
                   continue;
                 }

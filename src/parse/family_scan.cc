@@ -54,6 +54,10 @@ FamilyScan::~FamilyScan() {
 }
 
 Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<Entry>& entries) {
+  return build(entries, vectorscan_trusts_regexes());
+}
+
+Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<Entry>& entries, bool trust_regexes) {
   std::shared_ptr<FamilyScan> s(new FamilyScan());
   s->id_ = g_next_id.fetch_add(1);
   s->need_.assign(entries.size(), 0);
@@ -73,7 +77,7 @@ Result<std::shared_ptr<const FamilyScan>> FamilyScan::build(const std::vector<En
     if (!en.regex.empty()) {
       s->has_regex_[e] = 1;
       s->stats_.regexes++;
-      if (!vectorscan_trusts(en.regex)) {  // parse/hs_check.h: PCRE2 decides on every line
+      if (!trust_regexes) {  // parse/hs_check.h: PCRE2 decides on every line
         s->stats_.unscanned++;
         continue;
       }

@@ -30,7 +30,10 @@ class FamilyScan {
     size_t unscanned = 0;  // regexes vectorscan refused or is not trusted with here (hs_check.h): PCRE2 checks them on every line
   };
 
+  // Regexes go into the database only where this machine's vectorscan can be trusted with them
+  // (parse/hs_check.h); `trust_regexes` overrides that (tests of the scan's own mechanics).
   static Result<std::shared_ptr<const FamilyScan>> build(const std::vector<Entry>& entries);
+  static Result<std::shared_ptr<const FamilyScan>> build(const std::vector<Entry>& entries, bool trust_regexes);
   ~FamilyScan();
   FamilyScan(const FamilyScan&) = delete;
   FamilyScan& operator=(const FamilyScan&) = delete;
