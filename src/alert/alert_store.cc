@@ -325,6 +325,7 @@ Result<std::vector<Alert>> AlertStore::query(const AlertQuery& q) {
     if (q.sort == k) order = col;
   order += q.ascending ? " ASC" : " DESC";
   if (order.rfind("id ", 0) != 0) order += ", id DESC";
+  if (q.sort == "triage") order = "level_rank DESC, created ASC, id ASC";  // the worst, then the oldest
   Stmt s(db_, std::string("SELECT ") + kColumns + " FROM alerts" + w + " ORDER BY " + order + " LIMIT " +
                   std::to_string(std::min<size_t>(q.limit, 10000)) + " OFFSET " + std::to_string(q.offset));
   for (size_t i = 0; i < params.size(); i++) s.bind(static_cast<int>(i + 1), params[i]);

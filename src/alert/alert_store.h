@@ -65,7 +65,7 @@ struct AlertQuery {
   std::string text;          // anywhere in title, summary, asset, user
   int64_t from = 0, to = 0;  // created, ns; 0: unbounded
   size_t limit = 100, offset = 0;
-  std::string sort = "id";  // id, created, last, level, count, asset
+  std::string sort = "id";  // id, created, last, level, count, asset; triage: worst level, then oldest
   bool ascending = false;
 };
 

@@ -114,7 +114,9 @@ int print_score(const std::vector<compliance::ItemAssessment>& items, int level,
   j["label"] = cfg->label;
   j["level"] = level;
   j["score"] = r.score;
-  j["conclusion"] = r.conclusion;
+  j["conclusion"] = r.conclusion;  // 未完成 while items are open (and no high risk)
+  j["complete"] = r.complete();
+  if (!r.provisional.empty()) j["provisional"] = r.provisional;
   j["applicable"] = r.applicable;
   j["risks"] = {{"high", r.high}, {"medium", r.medium}, {"low", r.low}};
   j["high_risk_items"] = r.high_risk_items;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <utility>
 
 namespace wardsec::compliance {
 
@@ -121,7 +122,10 @@ ScoreResult compute_score(const std::vector<ItemAssessment>& items, const Catalo
   }
   r.applicable = static_cast<int>(applicable.size());
   for (const auto* req : catalog.at_level(level))
-    if (!seen.count(req->id)) r.not_assessed.push_back(req->id);
+    if (!seen.count(req->id)) {
+      r.not_assessed.push_back(req->id);
+      r.per_category[req->category].not_assessed++;
+    }
   for (auto [req, it] : applicable) {
     CategoryResult& cat = r.per_category[req->category];
     cat.applicable++;
@@ -158,6 +162,7 @@ ScoreResult compute_score(const std::vector<ItemAssessment>& items, const Catalo
       r.conclusion = b.conclusion;
       break;
     }
+  if (!r.complete() && worst != Risk::kHigh) r.provisional = std::exchange(r.conclusion, kIncomplete);
   return r;
 }
 

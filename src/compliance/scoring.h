@@ -50,12 +50,20 @@ struct ScoringConfig {
 
 struct CategoryResult {
   int applicable = 0, conform = 0, partial = 0, non_conform = 0, not_applicable = 0;
+  int not_assessed = 0;   // catalog items of this category at the level without a result
   double compliance = 0;  // Σx / applicable, 0..1
 };
 
+// The conclusion of an assessment with items still open. A high risk already makes 差
+// whatever the open items hold; otherwise no band is a conclusion until every item has a result.
+inline constexpr const char* kIncomplete = "未完成";
+
 struct ScoreResult {
-  double score = 100;
-  std::string conclusion;
+  double score = 100;       // over the assessed items only (see complete())
+  std::string conclusion;   // a band, or kIncomplete
+  std::string provisional;  // when incomplete: the band the assessed items alone would give
+  bool complete() const { return not_assessed.empty(); }
+  int total() const { return applicable + static_cast<int>(not_assessed.size()); }  // applicable items, assessed or not
   int applicable = 0;
   int high = 0, medium = 0, low = 0;
   std::vector<std::string> high_risk_items;

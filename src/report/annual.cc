@@ -60,13 +60,16 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
     grading_rows += "<tr><td>" + escape_html(sys.name) + "</td><td>" + lv + "</td><td>" + gdate + "</td><td>" +
                     (d->grading ? escape_html(d->grading->by) : "—") + "</td></tr>";
     if (sys.level >= 2) {
-      int total = d->score.applicable + static_cast<int>(d->score.not_assessed.size());
+      int total = d->score.total();
       if (d->score.applicable > 0) {
         assessed++;
-        score_rows += "<tr><td>" + escape_html(sys.name) + "</td><td class=\"num\">" + fixed(d->score.score, 2) + "</td><td" +
-                      (d->score.conclusion == "差" ? " class=\"bad\"" : "") + ">" + escape_html(d->score.conclusion) +
-                      "</td><td class=\"num\">" + std::to_string(d->score.applicable) + " / " + std::to_string(total) +
-                      "</td><td class=\"num\">" + std::to_string(d->score.high) + "</td></tr>";
+        // An incomplete assessment's score is interim, and says so beside it.
+        score_rows += "<tr><td>" + escape_html(sys.name) + "</td><td class=\"num\">" + fixed(d->score.score, 2) +
+                      (d->score.complete() ? "" : L("（暂算）", " (interim)")) + "</td><td" +
+                      (d->score.conclusion == "差" || !d->score.complete() ? " class=\"bad\"" : "") + ">" +
+                      escape_html(conclusion_words(d->score.conclusion, L)) + "</td><td class=\"num\">" +
+                      std::to_string(d->score.applicable) + " / " + std::to_string(total) + "</td><td class=\"num\">" +
+                      std::to_string(d->score.high) + "</td></tr>";
         high_total += d->score.high;
         if (!d->score.not_assessed.empty())
           todo.push_back(escape_html(sys.name) + L("：完成其余 ", ": assess the remaining ") +

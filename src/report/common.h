@@ -6,6 +6,10 @@
 
 #include "core/result.h"
 
+namespace wardsec::compliance {
+struct ScoreResult;
+}
+
 namespace wardsec::report::detail {
 
 extern const char* const kCss;
@@ -17,6 +21,11 @@ struct Words {
 };
 
 std::string fixed(double v, int digits);
+// An assessment's coverage as a paragraph ("测评进度：已测评 4 / 135 项（3.0%），尚未完成"), marked
+// when items are open: reports show it before any score.
+std::string coverage_line(const compliance::ScoreResult& sc, const Words& L);
+// A conclusion in the report's language; a band of the hospital's own scoring.yaml as written.
+std::string conclusion_words(const std::string& c, const Words& L);
 // [from, to) of a month in local time (ns); an error names a month or year out of range.
 Status month_range(int year, int month, int tz_sec, int64_t& from, int64_t& to);
 // A monthly report's whole document: the print stylesheet (with statement cells in monospace),

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "alert/alert_store.h"
 #include "compliance/grading.h"
@@ -54,6 +55,25 @@ std::string fixed(double v, int digits) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", digits, v);
   return b;
+}
+
+std::string coverage_line(const compliance::ScoreResult& sc, const Words& L) {
+  int total = sc.total();
+  double pct = total ? std::floor(1000.0 * sc.applicable / total) / 10 : 0;
+  return std::string("<p class=\"coverage") + (sc.complete() ? "" : " bad") + "\">" + L("测评进度：已测评 ", "Coverage: ") +
+         std::to_string(sc.applicable) + " / " + std::to_string(total) + L(" 项（", " items assessed (") + fixed(pct, 1) + L("%）", "%)") +
+         (sc.complete() ? L("，全部完成。", ", complete.")
+                        : L("，尚有 ", ", ") + std::to_string(sc.not_assessed.size()) +
+                              L(" 项未测评，自评估未完成。", " not assessed: the self-assessment is not complete.")) +
+         "</p>";
+}
+
+std::string conclusion_words(const std::string& c, const Words& L) {
+  if (!L.en) return c;
+  static const std::map<std::string, std::string> en = {
+      {"优", "优 (excellent)"}, {"良", "良 (good)"}, {"中", "中 (fair)"}, {"差", "差 (poor)"}, {compliance::kIncomplete, "incomplete"}};
+  auto it = en.find(c);
+  return it == en.end() ? c : it->second;
 }
 
 Status month_range(int year, int month, int tz_sec, int64_t& from, int64_t& to) {
@@ -309,20 +329,26 @@ std::string self_assessment(const SystemData& d, const Words& L) {
   o += "<div class=\"cover\"><h1>" + escape_html(d.system.name) + "<br>" +
        L("网络安全等级保护自评估报告", "MLPS 2.0 self-assessment report") + "</h1><div class=\"org\">" + escape_html(d.organization) +
        "</div><div class=\"meta\">" + L("依据 GB/T 22239-2019 第", "Against GB/T 22239-2019, level ") + std::to_string(d.level) +
-       L("级通用要求 · 生成时间 ", " general requirements · generated ") + local_time(d.generated, d.tz_sec) + "</div></div>";
+       L("级通用要求 · 生成时间 ", " general requirements · generated ") + local_time(d.generated, d.tz_sec) + "</div>" +
+       coverage_line(sc, L) + "</div>";
   o += "<h2>" + L("一、被测对象", "1. The system assessed") + "</h2>" + system_table(d, L);
   o += "<h2>" + L("二、定级情况", "2. Grading") + "</h2>" + grading_table(d, L);
-  int total = sc.applicable + static_cast<int>(sc.not_assessed.size());
+  int total = sc.total();
   o += "<h2>" + L("三、自评估结论", "3. Conclusion") + "</h2>";
-  o += "<p>" + L("综合得分：", "Score: ") + "<span class=\"conclusion\">" + fixed(sc.score, 2) + "</span>　" + L("结论：", "Conclusion: ") +
-       "<span class=\"conclusion" + std::string(sc.conclusion == "差" ? " bad" : "") + "\">" + escape_html(sc.conclusion) + "</span></p>";
+  // Coverage first; a score over part of the items is said to be that, beside it.
+  o += coverage_line(sc, L);
+  std::string basis = sc.complete()
+                          ? L("（按全部 ", " (over all ") + std::to_string(sc.applicable) + L(" 个适用测评项）", " applicable items)")
+                          : L("（暂算，仅按已测评的 ", " (interim, over the ") + std::to_string(sc.applicable) +
+                                L(" 项，不作为结论）", " assessed items only; not a conclusion)");
+  o += "<p>" + L(sc.complete() ? "综合得分：" : "暂算得分：", sc.complete() ? "Score: " : "Interim score: ") +
+       "<span class=\"conclusion\">" + fixed(sc.score, 2) + "</span>" + basis + "　" + L("结论：", "Conclusion: ") +
+       "<span class=\"conclusion" + std::string(sc.conclusion == "差" || !sc.complete() ? " bad" : "") + "\">" +
+       escape_html(conclusion_words(sc.conclusion, L)) + "</span></p>";
   o += "<p>" + L("适用测评项 ", "Applicable items: ") + std::to_string(total) + L(" 项，已测评 ", ", assessed ") +
        std::to_string(sc.applicable) + L(" 项，未测评 ", ", not assessed ") + std::to_string(sc.not_assessed.size()) +
        L(" 项。高风险 ", ". High risks: ") + std::to_string(sc.high) + L(" 项，中风险 ", ", medium: ") + std::to_string(sc.medium) +
        L(" 项，低风险 ", ", low: ") + std::to_string(sc.low) + L(" 项。", ".") + "</p>";
-  if (!sc.not_assessed.empty())
-    o += "<p class=\"bad\">" +
-         L("尚有测评项未测评，得分仅反映已测评项。", "Some items are not assessed: the score reflects the assessed items only.") + "</p>";
   o += "<p class=\"note\">" + escape_html(d.scoring.label) +
        L("。权重、部分符合的取值与结论阈值见 catalog/scoring.yaml，可按测评机构口径调整；有任一高风险项时结论为\"差\"。",
          ". Weights, the value of a partial result and the bands are in catalog/scoring.yaml and can follow the assessor's method; any "

@@ -94,7 +94,13 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
     r++;
   }
   r++;
-  worksheet_write_string(sum, r, 0, "综合得分", head);
+  worksheet_write_string(sum, r, 0, "测评进度", head);
+  worksheet_write_string(sum, r, 1,
+                         ("已测评 " + std::to_string(d.score.applicable) + " / " + std::to_string(d.score.total()) + " 项" +
+                          (d.score.complete() ? "，全部完成" : "，未完成"))
+                             .c_str(),
+                         nullptr);
+  worksheet_write_string(sum, ++r, 0, d.score.complete() ? "综合得分" : "暂算得分（仅已测评项，不作为结论）", head);
   worksheet_write_number(sum, r, 1, std::round(d.score.score * 100) / 100, nullptr);
   worksheet_write_string(sum, ++r, 0, "结论", head);
   worksheet_write_string(sum, r, 1, d.score.conclusion.c_str(), nullptr);

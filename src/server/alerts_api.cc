@@ -1,5 +1,7 @@
 // /api/v1/alerts and /api/v1/suppressions: list, read, change state, manage suppression
 // windows. Who acts ("by") is the logged-in account: routes.cc sets it from the session.
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "alert/detector.h"
@@ -53,8 +55,8 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
       if (!v.empty() && !parse_user_time(v, tz_sec, *out)) return err(400, std::string(key) + ": not a time (RFC 3339, a date, or now-2h)");
     }
     q.sort = param(p, "sort").empty() ? "id" : param(p, "sort");
-    if (q.sort != "id" && q.sort != "created" && q.sort != "last" && q.sort != "level" && q.sort != "count" && q.sort != "asset")
-      return err(400, "sort must be id, created, last, level, count or asset");
+    static const std::set<std::string> sorts = {"id", "created", "last", "level", "count", "asset", "triage"};
+    if (!sorts.count(q.sort)) return err(400, "sort must be id, created, last, level, count, asset or triage");
     std::string dir = param(p, "dir");
     if (!dir.empty() && dir != "asc" && dir != "desc") return err(400, "dir must be asc or desc");
     q.ascending = dir == "asc";

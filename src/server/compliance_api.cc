@@ -105,10 +105,13 @@ json score_json(const compliance::ScoreResult& sc, const compliance::Catalog& ca
                     {"partial", r.partial},
                     {"non_conform", r.non_conform},
                     {"not_applicable", r.not_applicable},
+                    {"not_assessed", r.not_assessed},
                     {"compliance", std::round(r.compliance * 1000) / 1000}});
   }
   return {{"score", std::round(sc.score * 100) / 100},
           {"conclusion", sc.conclusion},
+          {"complete", sc.complete()},
+          {"provisional", sc.provisional},
           {"assessed", sc.applicable},
           {"not_assessed", sc.not_assessed.size()},
           {"high", sc.high},

@@ -65,7 +65,8 @@ Response dashboard(Api& api, Request&) {
           sj["conclusion"] = sc.conclusion;
           sj["high_risks"] = sc.high;
           sj["assessed"] = sc.applicable;  // applicable items with a result
-          sj["applicable"] = sc.applicable + static_cast<int>(sc.not_assessed.size());
+          sj["applicable"] = sc.total();
+          sj["complete"] = sc.complete();
         }
         systems.push_back(sj);
       }
@@ -99,7 +100,7 @@ Response dashboard(Api& api, Request&) {
   search::Terms top_assets, top_sources, zone_alerts;
   std::map<std::pair<std::string, std::string>, std::pair<uint64_t, uint64_t>> links;  // (from, to) -> (events, alerts)
   json open_serious = json::array();
-  uint64_t open_total = 0;
+  uint64_t open_total = 0, open_serious_total = 0, open_serious_overdue = 0;
   if (api.opt.alerts) {
     alert::AlertQuery q;
     q.from = start;
@@ -119,11 +120,15 @@ Response dashboard(Api& api, Request&) {
     alert::AlertQuery oq;
     oq.state = "open";
     oq.min_level = "high";
-    oq.limit = 1000;
+    oq.limit = 10;
+    oq.sort = "triage";  // 严重 before 高危, then the oldest: what to handle first
+    if (auto n = api.opt.alerts->count(oq)) open_serious_total = *n;
+    alert::AlertQuery late = oq;  // past the 24-hour clock
+    late.to = now - 24 * 3600 * kSec;
+    if (auto n = api.opt.alerts->count(late)) open_serious_overdue = *n;
     if (auto list = api.opt.alerts->query(oq)) {
-      std::vector<alert::Alert> v = *list;
-      std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.created < b.created; });
-      for (size_t i = 0; i < v.size() && i < 10; i++)
+      const std::vector<alert::Alert>& v = *list;
+      for (size_t i = 0; i < v.size(); i++)
         open_serious.push_back({{"id", v[i].id},
                                 {"title", v[i].rule_title},
                                 {"level", v[i].level},
@@ -143,6 +148,8 @@ Response dashboard(Api& api, Request&) {
   out["alerts_24h"] = {{"hours", hours}, {"series", series}};
   out["alerts_open"] = open_total;
   out["open_serious"] = open_serious;
+  out["open_serious_total"] = open_serious_total;  // the panel says how many more there are
+  out["open_serious_overdue"] = open_serious_overdue;
   auto top = [](const search::Terms& t, const char* key) {
     json arr = json::array();
     for (const auto& [v, n] : t.top(10)) arr.push_back({{key, v}, {"alerts", n}});

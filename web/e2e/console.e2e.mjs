@@ -78,6 +78,36 @@ function totp(secret, offset = 0) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+// RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
+function parseCsv(text) {
+  const out = []
+  let rec = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      rec.push(field)
+      field = ''
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      rec.push(field)
+      out.push(rec)
+      rec = []
+      field = ''
+      i++
+    } else field += c
+  }
+  if (field || rec.length) out.push([...rec, field])
+  return out
+}
 async function waitFor(f, ms, what) {
   const end = Date.now() + ms
   let last
@@ -256,6 +286,14 @@ try {
   await page.click('[data-test=run]')
   await page.waitForSelector('[data-test=results]')
   await both('search')
+  // 导出 CSV as the user meets it: the button's download, one record per CRLF line after the
+  // header, eight fields each (a quoted field may hold a line break of its own).
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=export-csv]')])
+  const csv = fs.readFileSync(await csvDl.path(), 'utf8')
+  const records = parseCsv(csv.replace(/^\uFEFF/, ''))
+  check(csv.startsWith('\uFEFF') && records.length > 2 && records[0][0] === '@timestamp' && records.every((r) => r.length === 8) &&
+    records.slice(1).every((r) => /^\d{4}-\d\d-\d\dT/.test(r[0])) && csv.split('\r\n').length >= records.length,
+  `the search page's CSV export has one row per event (${records.length} records, ${csv.split('\r\n').length} lines)`)
 
   // 日志源: a device no parser knows sends lines; the log sources page shows it as not
   // understood beside the demo's sources, and its unknown lines open in the search.
@@ -280,6 +318,34 @@ try {
   await (await lisRow.$('[data-test=open-unknown]')).click()
   await page.waitForSelector('[data-test=query]')
   check((await page.inputValue('[data-test=query]')).includes('lis-e2e-01'), "the device's unknown lines open in the search")
+
+  // The dashboard's 待处置 panel: the worst level first (严重 before 高危), then the oldest, and
+  // how many there are in all; its "more" link opens the list in that order.
+  const apiGet = (p) => page.evaluate(async (u) => (await fetch(u)).json(), p)
+  const crit = await apiGet('/api/v1/alerts?state=open&level=critical&limit=1')
+  await page.click('a[href="/"]')
+  await waitFor(async () => {
+    if (await page.$('[data-test=serious] li')) return true
+    await page.reload() // the panel refreshes every 30 s; the demo raises its first 高危 within a minute or two
+    await sleep(3000)
+    return false
+  }, 120000, 'an open serious alert on the dashboard')
+  const panel = await page.$$eval('[data-test=serious] li .level', (xs) => xs.map((x) => x.textContent.trim()))
+  const rank = { 严重: 4, 高危: 3 }
+  const ordered = panel.every((l, i) => i === 0 || rank[panel[i - 1]] >= rank[l])
+  check(ordered && (crit.total === 0 || panel[0] === '严重') && panel.length <= 10,
+    `the open-alerts panel puts 严重 before 高危 (${panel.join(' ')}; ${crit.total} 严重 open)`)
+  const totalText = await page.textContent('[data-test=serious-total]')
+  const more = await page.$('[data-test=serious-more]')
+  const shownTotal = Number(totalText.match(/共 ([\d,]+) 条/)?.[1].replace(/,/g, '') ?? -1)
+  check(shownTotal >= panel.length && (shownTotal > panel.length) === !!more, `the panel says how many there are and links to the rest (${totalText.trim()})`)
+  if (more) {
+    await more.click()
+    await page.waitForSelector('[data-test=alerts] tbody tr')
+    await sleep(500)
+    const first = await page.$$eval('[data-test=alerts] tbody tr .level', (xs) => xs.slice(0, 3).map((x) => x.textContent.trim()))
+    check(crit.total === 0 || first[0] === '严重', `the rest open worst first (${first.join(' ')})`)
+  }
 
   // An alert is acknowledged.
   await page.click('a[href="/alerts"]')
@@ -474,6 +540,16 @@ try {
   await page.click('[data-test=bulk-apply]')
   await waitFor(async () => (await page.textContent('[data-test=notice]')).includes('5'), 5000, 'five results recorded')
   await sleep(300)
+  // Five of the system's items assessed: coverage first, the score called interim, no band.
+  const partial = await waitFor(async () => {
+    const s = (await page.textContent('[data-test=wb-summary]')).replace(/\s+/g, ' ')
+    return /\b5 \/ \d{3}\b/.test(s) ? s : null
+  }, 5000, 'the coverage of five items')
+  check(partial.includes('未完成') && partial.includes('不作为结论') && !/结论 ?(优|良|中)/.test(partial),
+    `an incomplete self-assessment shows its coverage and no conclusion (${partial.trim()})`)
+  const cats = await page.$$eval('[data-test=wb-categories] tr', (rs) => rs.map((r) => r.textContent.replace(/\s+/g, ' ').trim()))
+  check(cats.length === 10 && cats.filter((c) => c.includes('未测评')).length === 9 && cats.some((c) => c.startsWith('安全计算环境') && c.includes('100%')),
+    `each category is labelled on its own row; unassessed ones say 未测评, not 0% (${cats.slice(0, 4).join(' | ')})`)
   await box(5).click()
   await elSelect('bulk-result', '不符合')
   await elSelect('bulk-risk', '风险: 高')

@@ -163,6 +163,26 @@ TEST(AlertStore, QueriesFilterByStateLevelRuleAssetAndText) {
   EXPECT_EQ(db.store->query({.limit = 2, .offset = 2})->size(), 1u);
 }
 
+// The dashboard's panel: every 严重 before any 高危 however many 高危 came first, then the
+// oldest; the count says how many there are beyond the page.
+TEST(AlertStore, TriageOrderIsWorstLevelThenOldest) {
+  Db db;
+  for (int i = 0; i < 12; i++)
+    ASSERT_TRUE(db.store->raise(sample(i * kMin, "fw-" + std::to_string(i), "h" + std::to_string(i)), kMin, i + 1).ok());
+  for (int i = 0; i < 3; i++) {
+    Alert c = sample(i * kMin, "his-db-01", "c" + std::to_string(i));
+    c.level = "critical";
+    ASSERT_TRUE(db.store->raise(c, kMin, 100 - i).ok());  // the first raised is the newest
+  }
+  auto page = db.store->query({.state = "open", .min_level = "high", .limit = 10, .sort = "triage"});
+  ASSERT_EQ(page->size(), 10u);
+  for (int i = 0; i < 3; i++) EXPECT_EQ((*page)[i].level, "critical") << i;
+  EXPECT_LT((*page)[0].created, (*page)[1].created);
+  for (size_t i = 3; i < page->size(); i++) EXPECT_EQ((*page)[i].level, "high") << i;
+  EXPECT_EQ((*page)[3].asset, "fw-0");  // the oldest 高危
+  EXPECT_EQ(*db.store->count({.state = "open", .min_level = "high"}), 15u);
+}
+
 TEST(AlertStore, SurvivesReopeningAndKeepsTheCursor) {
   Db db;
   EXPECT_FALSE(db.store->cursor()->has_value());

@@ -2,6 +2,8 @@
 // method, with a worked example computed by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 
 #include "compliance/grading.h"
@@ -93,7 +95,10 @@ TEST(Scoring, AWorkedExampleComputedByHand) {
   ScoreResult r = compute_score(example(Risk::kMedium), catalog(), 3, example_config());
   EXPECT_EQ(r.applicable, 9);
   EXPECT_DOUBLE_EQ(r.score, 89.44);
-  EXPECT_EQ(r.conclusion, "良");
+  // 10 of 211 items: the score is over those ten; 良 is what they alone give, not a conclusion.
+  EXPECT_FALSE(r.complete());
+  EXPECT_EQ(r.conclusion, kIncomplete);
+  EXPECT_EQ(r.provisional, "良");
   EXPECT_EQ(r.medium, 1);
   EXPECT_EQ(r.low, 2);
   const CategoryResult& ce = r.per_category.at("CE");
@@ -101,6 +106,36 @@ TEST(Scoring, AWorkedExampleComputedByHand) {
   EXPECT_EQ(ce.not_applicable, 1);
   EXPECT_DOUBLE_EQ(ce.compliance, (1 + 1 + 0.5 + 0.5 + 0) / 5.0);
   EXPECT_EQ(r.not_assessed.size(), 211u - 10u);
+  EXPECT_EQ(r.total(), 9 + 201);
+  int open = 0;
+  for (const auto& [code, c] : r.per_category) open += c.not_assessed;
+  EXPECT_EQ(open, 201);
+  auto level3 = catalog().at_level(3);
+  EXPECT_EQ(ce.applicable + ce.not_assessed + ce.not_applicable,
+            std::count_if(level3.begin(), level3.end(), [](const Requirement* q) { return q->category == "CE"; }));
+}
+
+TEST(Scoring, AConclusionOnlyWhenEveryItemHasAResult) {
+  ScoringConfig c;
+  std::vector<ItemAssessment> all_ok;
+  for (const auto* req : catalog().at_level(3)) all_ok.push_back({req->id, Conformity::kConform, {}, Risk::kNone});
+  EXPECT_EQ(compute_score(all_ok, catalog(), 3, c).conclusion, "优");
+  // One item short of complete: no conclusion, whatever the others say.
+  std::vector<ItemAssessment> short_one(all_ok.begin(), all_ok.end() - 1);
+  ScoreResult r = compute_score(short_one, catalog(), 3, c);
+  EXPECT_DOUBLE_EQ(r.score, 100);
+  EXPECT_EQ(r.conclusion, kIncomplete);
+  EXPECT_EQ(r.provisional, "优");
+  EXPECT_EQ(r.not_assessed.size(), 1u);
+  // 不适用 is a result: an item marked so completes the set.
+  short_one.push_back({all_ok.back().id, Conformity::kNotApplicable, {}, Risk::kNone});
+  EXPECT_EQ(compute_score(short_one, catalog(), 3, c).conclusion, "优");
+  // A high risk found among four items is already 差: the open items cannot undo it.
+  std::vector<ItemAssessment> four(all_ok.begin(), all_ok.begin() + 4);
+  four[0] = {four[0].id, Conformity::kNonConform, {}, Risk::kHigh};
+  r = compute_score(four, catalog(), 3, c);
+  EXPECT_EQ(r.conclusion, "差");
+  EXPECT_TRUE(r.provisional.empty());
 }
 
 TEST(Scoring, AnyHighRiskMakesTheConclusionPoor) {
