@@ -67,6 +67,9 @@ def body(r):
         txt = text_of(pdf)
         r.check("网络安全等级保护自评估报告" in txt and "示范市第一人民医院" in txt and m.group(1) in txt and "CE.IA.b" in txt,
                 "the PDF (printed by Chromium) reads back with the title, hospital, score and the high-risk item")
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
+        r.check("测评进度：已测评 12 / 211 项" in first and "自评估未完成" in first,
+                "page 1 of the PDF says how far the assessment is (12 of 211 items, not complete)")
         pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1))
         r.check(pages >= 5, f"the PDF has the item appendix ({pages} pages)")
         shots = png_pages(pdf, "self-assessment-zh", 3)

@@ -74,6 +74,42 @@ TEST_F(ReportTest, SelfAssessmentCarriesTheStoredAssessment) {
   EXPECT_NE(en.find("(overdue)"), std::string::npos);
 }
 
+// Two of 211 items with no high risk: the cover and the conclusion section say how far the
+// assessment is before any number, the score is called interim, and no band is printed as the
+// conclusion (the band the two items alone give is 优, which would read as the system's).
+TEST_F(ReportTest, AnIncompleteAssessmentShowsCoverageFirstAndNoConclusion) {
+  auto as = compliance::Assessments::open((dir_ / "compliance.db").string()).value();
+  ASSERT_TRUE(as->record({"his", "CE.IA.b", compliance::Conformity::kConform, compliance::Risk::kNone, std::nullopt, "", "李工", 5}).ok());
+  auto d = data();
+  EXPECT_EQ(d.score.conclusion, compliance::kIncomplete);
+  EXPECT_EQ(d.score.provisional, "优");
+  std::string h = html(Kind::kSelfAssessment, d, "zh-CN");
+  size_t cover = h.find("测评进度：已测评 2 / 211 项（0.9%），尚有 209 项未测评，自评估未完成。");
+  size_t section = h.find("三、自评估结论");
+  ASSERT_NE(cover, std::string::npos);
+  ASSERT_NE(section, std::string::npos);
+  EXPECT_LT(cover, h.find("一、被测对象"));                                   // on the cover
+  EXPECT_NE(h.find("测评进度：已测评 2 / 211", section), std::string::npos);  // and again first in the section
+  EXPECT_LT(h.find("测评进度：已测评 2 / 211", section), h.find("暂算得分", section));
+  EXPECT_NE(h.find("（暂算，仅按已测评的 2 项，不作为结论）"), std::string::npos);
+  EXPECT_NE(h.find(">未完成</span>"), std::string::npos);
+  EXPECT_EQ(h.find(">优</span>"), std::string::npos);
+  EXPECT_EQ(h.find("综合得分"), std::string::npos);
+  std::string en = html(Kind::kSelfAssessment, d, "en");
+  EXPECT_NE(en.find("Coverage: 2 / 211 items assessed (0.9%), 209 not assessed"), std::string::npos);
+  EXPECT_NE(en.find(">incomplete</span>"), std::string::npos);
+  // Every item given a result: the cover says complete and the band is the conclusion.
+  for (const auto& req : d.items)
+    if (!d.results.count(req.id))
+      ASSERT_TRUE(as->record({"his", req.id, compliance::Conformity::kConform, compliance::Risk::kNone, std::nullopt, "", "李工", 6}).ok());
+  d = data();
+  EXPECT_TRUE(d.score.complete());
+  h = html(Kind::kSelfAssessment, d, "zh-CN");
+  EXPECT_NE(h.find("测评进度：已测评 211 / 211 项（100.0%），全部完成。"), std::string::npos);
+  EXPECT_NE(h.find("综合得分"), std::string::npos);
+  EXPECT_NE(h.find(">优</span>"), std::string::npos);
+}
+
 TEST_F(ReportTest, RectificationPlanPairsProblemsWithTasks) {
   std::string h = html(Kind::kRectification, data(), "zh-CN");
   EXPECT_NE(h.find("网络安全等级保护整改方案"), std::string::npos);
