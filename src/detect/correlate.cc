@@ -67,7 +67,7 @@ void Correlator::feed(size_t ci, const Input& in, std::vector<CorrelationHit>& o
     key.append(*v).push_back('\x1f');
     key_fields.emplace_back(g, std::string(*v));
   }
-  Entry e{in.ts, in.ref, lc.refs[in.ref_index].pos, {}, 0};
+  Entry e{in.ts, in.ref, lc.refs[in.ref_index].pos, {}, 0, in.earlier ? *in.earlier : std::vector<uint64_t>{}};
   if (needs_value(c)) {
     auto v = in.get(resolve_field(c, c.field, rname));
     if (!v) {
@@ -153,19 +153,33 @@ void Correlator::fire(size_t ci, Group& g, double value, std::vector<Correlation
   h.correlation = ci;
   h.value = value;
   h.group = g.key;
-  h.event_count = g.entries.size();
   h.first_ts = INT64_MAX;
   h.last_ts = INT64_MIN;
   for (const auto& e : g.entries) {
     h.first_ts = std::min(h.first_ts, e.ts);
     h.last_ts = std::max(h.last_ts, e.ts);
   }
-  size_t skip = g.entries.size() > opt_.max_refs ? g.entries.size() - opt_.max_refs : 0;
-  for (size_t i = skip; i < g.entries.size(); i++) h.events.push_back(g.entries[i].ref);
+  // The evidence is the events that made the hit, nested hits' events included (the latest
+  // max_refs of them).
+  // In an ordered one, a step's event before the previous step happened is not part of it.
+  const bool ordered = set_.correlations()[ci].corr.type == Correlation::kTemporalOrdered;
+  std::vector<bool> reached(ordered ? set_.correlations()[ci].corr.rules.size() : 0, false);
+  for (const auto& e : g.entries) {
+    if (ordered) {
+      if (e.pos > 0 && !reached[e.pos - 1]) continue;
+      reached[e.pos] = true;
+    }
+    h.events.insert(h.events.end(), e.earlier.begin(), e.earlier.end());
+    h.events.push_back(e.ref);
+  }
+  h.event_count = h.events.size();
+  if (h.events.size() > opt_.max_refs) h.events.erase(h.events.begin(), h.events.end() - static_cast<std::ptrdiff_t>(opt_.max_refs));
   g.entries.clear();
   g.chain.clear();
   stats_.fired++;
   uint64_t last_ref = h.events.empty() ? 0 : h.events.back();
+  std::vector<uint64_t> earlier;
+  if (!set_.correlations()[ci].correlations.empty()) earlier.assign(h.events.begin(), h.events.end() - (h.events.empty() ? 0 : 1));
   out.push_back(h);
   // Correlations of correlations: the hit is an input with its group values as fields.
   // (No eviction while nested: callers up the stack hold references to groups.)
@@ -174,11 +188,13 @@ void Correlator::fire(size_t ci, Group& g, double value, std::vector<Correlation
     const auto& refs = set_.correlations()[parent].refs;
     for (size_t k = refs.size(); k-- > 0;) {
       if (!refs[k].is_correlation || refs[k].index != ci) continue;
-      Input in{h.last_ts, last_ref, k, [&h](const std::string& f) -> std::optional<std::string_view> {
+      Input in{h.last_ts, last_ref, k,
+               [&h](const std::string& f) -> std::optional<std::string_view> {
                  for (const auto& [name, v] : h.group)
                    if (name == f) return std::string_view(v);
                  return std::nullopt;
-               }};
+               },
+               &earlier};
       feed(parent, in, out);
     }
   }

@@ -69,6 +69,7 @@ class Correlator {
     uint64_t ref;
     size_t ref_index;  // which entry of the correlation's refs
     std::function<std::optional<std::string_view>(const std::string&)> get;
+    const std::vector<uint64_t>* earlier = nullptr;  // a correlation's hit: its events before `ref`
   };
   struct Entry {
     int64_t ts;
@@ -76,6 +77,7 @@ class Correlator {
     size_t pos;
     std::string value;
     double num;
+    std::vector<uint64_t> earlier;  // evidence that came with the input (a nested hit's events)
   };
   struct Group {
     std::vector<std::pair<std::string, std::string>> key;

@@ -274,6 +274,45 @@ correlation:
             (std::vector<std::string>{"Multiple failed logons@3", "Correlation - Multiple Failed Logins Followed by Successful Login@5"}));
 }
 
+// The evidence of a chained hit is the events that made it: the failures the nested count saw
+// and the success, not a success that came before the failures nor another user's events.
+TEST(Correlation, AChainedHitsEvidenceIsTheEventsThatMadeIt) {
+  Fixture f(std::string(kFailedLogin) + R"(---
+title: failures then success
+correlation:
+  type: temporal_ordered
+  rules: [multiple_failed_login, successful_login]
+  group-by: [User]
+  timespan: 10m
+---
+title: Multiple failed logons
+name: multiple_failed_login
+correlation:
+  type: event_count
+  rules: [failed_login]
+  group-by: [User]
+  timespan: 10m
+  condition: {gte: 3}
+)");
+  ASSERT_TRUE(f.set->errors().empty()) << f.set->errors()[0].to_string();
+  std::vector<std::string> events = {ev(0, R"("action":"ok","User":"li")"),     ev(1, R"("action":"fail","User":"li")"),
+                                     ev(2, R"("action":"fail","User":"wang")"), ev(3, R"("action":"fail","User":"li")"),
+                                     ev(4, R"("action":"fail","User":"li")"),   ev(5, R"("action":"ok","User":"wang")"),
+                                     ev(6, R"("action":"ok","User":"li")")};
+  Correlator c(*f.set, {});
+  std::vector<CorrelationHit> hits;
+  for (size_t i = 0; i < events.size(); i++) {
+    Event e = test::decode(events[i]);
+    for (size_t r : f.set->match(e, true)) c.on_rule_match(r, e, i, hits);
+  }
+  const CorrelationHit* top = nullptr;
+  for (const auto& h : hits)
+    if (f.set->correlations()[h.correlation].corr.title == "failures then success") top = &h;
+  ASSERT_NE(top, nullptr);
+  EXPECT_EQ(top->events, (std::vector<uint64_t>{1, 3, 4, 6}));
+  EXPECT_EQ(top->event_count, 4u);
+}
+
 TEST(Correlation, AliasesGroupDifferentFieldsTogether) {
   Fixture f(R"(
 title: internal error
