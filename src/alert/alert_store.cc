@@ -50,9 +50,24 @@ std::vector<std::pair<std::string, std::string>> parse_group(const std::string& 
   return out;
 }
 
+std::string counts_json(const Counts& c) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [k, n] : c) j.push_back({k, n});
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+Counts parse_counts(const std::string& s) {
+  auto j = nlohmann::json::parse(s, nullptr, false);
+  Counts out;
+  if (j.is_array())
+    for (const auto& x : j)
+      if (x.is_array() && x.size() == 2 && x[0].is_string() && x[1].is_number_unsigned())
+        out.emplace_back(x[0].get<std::string>(), x[1].get<uint64_t>());
+  return out;
+}
+
 constexpr const char* kColumns =
     "id, rule_id, rule_title, rule_kind, level, attack, mlps, dedup_key, asset, zone, source_ip, user_name, group_json, "
-    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system";
+    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system, sources";
 
 Alert row_to_alert(const Stmt& s) {
   Alert a;
@@ -81,6 +96,7 @@ Alert row_to_alert(const Stmt& s) {
   a.state_at = s.i64(22);
   a.comment = s.text(23);
   a.system = s.text(24);
+  a.sources = parse_counts(s.text(25));
   return a;
 }
 
@@ -138,9 +154,9 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
       !st)
     return Error{st.error()};
   // Columns added after the first release of the table.
-  if (Status st = sqlite::exec(s->db_, "ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''");
-      !st && st.error().find("duplicate column") == std::string::npos)
-    return Error{path + ": " + st.error()};
+  for (const char* add : {"ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN sources TEXT DEFAULT '[]'"})
+    if (Status st = sqlite::exec(s->db_, add); !st && st.error().find("duplicate column") == std::string::npos)
+      return Error{path + ": " + st.error()};
   return s;
 }
 
@@ -149,39 +165,22 @@ AlertStore::~AlertStore() { sqlite3_close(db_); }
 Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t now) {
   std::lock_guard lk(mu_);
   RaiseResult res;
-  // Suppression windows: rule (or any) and one field value (or any), not expired.
-  bool suppressed = false;
-  {
-    Stmt q(db_, "SELECT id, field, value FROM suppressions WHERE until > ? AND (rule_id = '' OR rule_id = ?)");
-    q.bind(1, now).bind(2, a.rule_id);
-    int64_t hit = 0;
-    while (q.row()) {
-      std::string field = q.text(1), value = q.text(2);
-      const std::string* have = field == "asset"       ? &a.asset
-                                : field == "source_ip" ? &a.source_ip
-                                : field == "user"      ? &a.user
-                                : field == "zone"      ? &a.zone
-                                                       : nullptr;
-      if (field.empty() || (have && *have == value)) {
-        hit = q.i64(0);
-        break;
-      }
-    }
-    if (!q.error().empty()) return Error{"alerts: " + q.error()};
-    if (hit) {
-      suppressed = true;
-      Stmt u(db_, "UPDATE suppressions SET hits = hits + 1 WHERE id = ?");
-      u.bind(1, hit);
-      if (Status st = u.run(); !st) return Error{"alerts: " + st.error()};
-    }
+  auto window = window_for(a, now);
+  if (!window) return Error{window.error()};
+  bool suppressed = *window != 0;
+  if (suppressed) {
+    Stmt u(db_, "UPDATE suppressions SET hits = hits + 1 WHERE id = ?");
+    u.bind(1, *window);
+    if (Status st = u.run(); !st) return Error{"alerts: " + st.error()};
   }
   const char* open_state = suppressed ? "suppressed" : "new";
   // Merge into the open alert of the same key whose last event is recent enough.
   {
     Stmt q(db_,
            suppressed
-               ? "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state = 'suppressed' ORDER BY id DESC LIMIT 1"
-               : "SELECT id, events, last_ts FROM alerts WHERE dedup_key = ? AND state IN ('new','acknowledged') ORDER BY id DESC LIMIT 1");
+               ? "SELECT id, events, last_ts, sources FROM alerts WHERE dedup_key = ? AND state = 'suppressed' ORDER BY id DESC LIMIT 1"
+               : "SELECT id, events, last_ts, sources FROM alerts WHERE dedup_key = ? AND state IN ('new','acknowledged') ORDER BY id "
+                 "DESC LIMIT 1");
     q.bind(1, a.dedup_key);
     bool open_alert = q.row();
     if (open_alert && a.first_ts - q.i64(2) < dedup_ns) {
@@ -189,8 +188,11 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
       auto refs = parse_refs(q.text(1));
       refs.insert(refs.end(), a.events.begin(), a.events.end());
       if (refs.size() > kMaxRefs) refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxRefs));
-      Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ? WHERE id = ?");
-      u.bind(1, static_cast<int64_t>(a.count)).bind(2, a.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, id);
+      Counts sources = parse_counts(q.text(3));
+      merge_counts(sources, a.sources);
+      Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ?, sources = ? WHERE id = ?");
+      u.bind(1, static_cast<int64_t>(a.count)).bind(2, a.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, counts_json(sources));
+      u.bind(6, id);
       if (Status st = u.run(); !st) return Error{"alerts: " + st.error()};
       res.id = id;
       res.suppressed = suppressed;
@@ -203,12 +205,14 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
   Stmt ins(db_,
            "INSERT INTO alerts(rule_id, rule_title, rule_kind, level, level_rank, attack, mlps, dedup_key, asset, zone, "
            "source_ip, user_name, group_json, first_ts, last_ts, created, updated, count, events, summary, state, "
-           "state_by, state_at, comment, system) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'',0,'',?)");
+           "state_by, state_at, comment, system, sources) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'',0,'',?,?)");
   ins.bind(1, a.rule_id).bind(2, a.rule_title).bind(3, a.rule_kind).bind(4, a.level).bind(5, int64_t{level_rank(a.level)});
   ins.bind(6, json_list(a.attack)).bind(7, json_list(a.mlps)).bind(8, a.dedup_key).bind(9, a.asset).bind(10, a.zone);
   ins.bind(11, a.source_ip).bind(12, a.user).bind(13, group_json(a.group)).bind(14, a.first_ts).bind(15, a.last_ts);
   ins.bind(16, now).bind(17, now).bind(18, static_cast<int64_t>(a.count)).bind(19, refs_json(refs)).bind(20, a.summary);
-  ins.bind(21, std::string(open_state)).bind(22, a.system);
+  Counts sources;
+  merge_counts(sources, a.sources);
+  ins.bind(21, std::string(open_state)).bind(22, a.system).bind(23, counts_json(sources));
   if (Status st = ins.run(); !st) return Error{"alerts: " + st.error()};
   res.id = sqlite::last_insert_id(db_);
   res.created = !suppressed;
@@ -222,7 +226,7 @@ Result<std::vector<bool>> AlertStore::add_repeats(const std::vector<Repeat>& rep
   if (reps.empty()) return applied;
   if (Status s = sqlite::exec(db_, "BEGIN IMMEDIATE"); !s) return Error{"alerts: " + s.error()};
   for (const auto& r : reps) {
-    Stmt q(db_, "SELECT events FROM alerts WHERE id = ? AND state IN ('new','acknowledged','suppressed')");
+    Stmt q(db_, "SELECT events, sources FROM alerts WHERE id = ? AND state IN ('new','acknowledged','suppressed')");
     q.bind(1, r.id);
     if (!q.row()) {
       if (!q.error().empty()) {
@@ -235,8 +239,11 @@ Result<std::vector<bool>> AlertStore::add_repeats(const std::vector<Repeat>& rep
     auto refs = parse_refs(q.text(0));
     refs.insert(refs.end(), r.events.begin(), r.events.end());
     if (refs.size() > kMaxRefs) refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxRefs));
-    Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ? WHERE id = ?");
-    u.bind(1, static_cast<int64_t>(r.count)).bind(2, r.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, r.id);
+    Counts sources = parse_counts(q.text(1));
+    merge_counts(sources, r.sources);
+    Stmt u(db_, "UPDATE alerts SET count = count + ?, last_ts = max(last_ts, ?), updated = ?, events = ?, sources = ? WHERE id = ?");
+    u.bind(1, static_cast<int64_t>(r.count)).bind(2, r.last_ts).bind(3, now).bind(4, refs_json(refs)).bind(5, counts_json(sources));
+    u.bind(6, r.id);
     if (Status st = u.run(); !st) {
       (void)sqlite::exec(db_, "ROLLBACK");
       return Error{"alerts: " + st.error()};
@@ -367,6 +374,7 @@ Result<int64_t> AlertStore::add_suppression(const Suppression& x) {
   Stmt s(db_, "INSERT INTO suppressions(rule_id, field, value, until, who, reason, created) VALUES(?,?,?,?,?,?,?)");
   s.bind(1, x.rule_id).bind(2, x.field).bind(3, x.value).bind(4, x.until).bind(5, x.who).bind(6, x.reason).bind(7, x.created);
   if (Status st = s.run(); !st) return Error{"alerts: " + st.error()};
+  windows_stale_ = true;
   return sqlite::last_insert_id(db_);
 }
 
@@ -389,7 +397,54 @@ Status AlertStore::remove_suppression(int64_t id) {
   s.bind(1, id);
   if (Status st = s.run(); !st) return Error{"alerts: " + st.error()};
   if (sqlite::changes(db_) == 0) return Error{"suppression " + std::to_string(id) + " does not exist"};
+  windows_stale_ = true;
   return {};
+}
+
+Result<int64_t> AlertStore::window_for(const Alert& a, int64_t now) {
+  if (windows_stale_) {
+    Stmt q(db_, "SELECT id, rule_id, field, value, until FROM suppressions ORDER BY id");
+    std::vector<Suppression> w;
+    while (q.row()) w.push_back({q.i64(0), q.text(1), q.text(2), q.text(3), q.i64(4), "", "", 0, 0});
+    if (!q.error().empty()) return Error{"alerts: " + q.error()};
+    windows_ = std::move(w);
+    windows_stale_ = false;
+  }
+  // Rule (or any) and one field value (or any), not expired.
+  for (const auto& x : windows_) {
+    if (x.until <= now || (!x.rule_id.empty() && x.rule_id != a.rule_id)) continue;
+    const std::string* have = x.field == "asset"       ? &a.asset
+                              : x.field == "source_ip" ? &a.source_ip
+                              : x.field == "user"      ? &a.user
+                              : x.field == "zone"      ? &a.zone
+                                                       : nullptr;
+    if (x.field.empty() || (have && *have == x.value)) return x.id;
+  }
+  return int64_t{0};
+}
+
+bool AlertStore::suppressed(const Alert& a, int64_t now) {
+  std::lock_guard lk(mu_);
+  auto w = window_for(a, now);
+  return w && *w != 0;
+}
+
+void merge_counts(Counts& into, const Counts& more, size_t max) {
+  for (const auto& [k, n] : more) {
+    auto it = std::find_if(into.begin(), into.end(), [&](const auto& x) { return x.first == k; });
+    if (it != into.end())
+      it->second += n;
+    else
+      into.emplace_back(k, n);
+  }
+  // Most first, the others ("") last; past `max` the least seen join the others.
+  auto order = [](const auto& x, const auto& y) { return x.first.empty() != y.first.empty() ? y.first.empty() : x.second > y.second; };
+  std::stable_sort(into.begin(), into.end(), order);
+  if (into.size() <= max) return;
+  uint64_t rest = 0;
+  for (size_t i = max - 1; i < into.size(); i++) rest += into[i].second;
+  into.resize(max - 1);
+  into.emplace_back("", rest);
 }
 
 Result<std::optional<uint64_t>> AlertStore::cursor() {
@@ -423,6 +478,9 @@ std::string alert_to_json(const Alert& a) {
   j["network.zone"] = a.zone;
   j["system"] = a.system;
   j["source.ip"] = a.source_ip;
+  nlohmann::json src = nlohmann::json::array();
+  for (const auto& [ip, n] : a.sources) src.push_back({{"ip", ip}, {"count", n}});  // "": the others, counted together
+  j["sources"] = src;
   j["user.name"] = a.user;
   nlohmann::json g = nlohmann::json::object();
   for (const auto& [k, v] : a.group) g[k] = v;

@@ -22,6 +22,12 @@ const char* state_name(State s);  // "new", "acknowledged", "closed_tp", "closed
 std::optional<State> parse_state(std::string_view s);
 int level_rank(std::string_view level);  // informational 0 .. critical 4; unknown -1
 
+// Values merged into an alert with how often each came, most first: at most kMaxCounted, the
+// others summed under "".
+using Counts = std::vector<std::pair<std::string, uint64_t>>;
+inline constexpr size_t kMaxCounted = 50;
+void merge_counts(Counts& into, const Counts& more, size_t max = kMaxCounted);
+
 struct Alert {
   int64_t id = 0;
   std::string rule_id, rule_title, rule_kind;  // kind: "rule" or the correlation type
@@ -31,6 +37,7 @@ struct Alert {
   std::string dedup_key;
   std::string asset, zone, source_ip, user;
   std::string system;  // the graded system the asset belongs to (inventory), e.g. "his 医院信息系统 L3"
+  Counts sources;  // the source addresses of every raise merged in (source_ip is the first)
   std::vector<std::pair<std::string, std::string>> group;  // correlation group-by values
   int64_t first_ts = 0, last_ts = 0, created = 0, updated = 0;
   uint64_t count = 1;            // raises merged into this alert
@@ -89,6 +96,7 @@ class AlertStore {
     uint64_t count = 0;
     int64_t last_ts = 0;
     std::vector<uint64_t> events;
+    Counts sources;
   };
   Result<std::vector<bool>> add_repeats(const std::vector<Repeat>& reps, int64_t now);
   Status set_state(int64_t id, State to, const std::string& who, const std::string& comment, int64_t now);
@@ -99,6 +107,9 @@ class AlertStore {
   Result<int64_t> add_suppression(const Suppression& s);
   Result<std::vector<Suppression>> suppressions(int64_t now, bool include_expired);
   Status remove_suppression(int64_t id);
+  // Whether a suppression window holds the alert now (the detector keeps suppressed raises
+  // apart from open ones before merging them in memory).
+  bool suppressed(const Alert& a, int64_t now);
   // The detection cursor: the last event reference detection finished (for catch-up after a
   // crash). Stored with the alerts so both move together.
   Result<std::optional<uint64_t>> cursor();
@@ -108,6 +119,10 @@ class AlertStore {
   AlertStore() = default;
   sqlite3* db_ = nullptr;
   std::mutex mu_;  // one connection, shared by the detection thread and the API
+  // The windows, read again after a change (mu_ held).
+  std::vector<Suppression> windows_;
+  bool windows_stale_ = true;
+  Result<int64_t> window_for(const Alert& a, int64_t now);
 };
 
 // JSON of one alert (ECS-style keys: rule.id, rule.name, event.severity_name, ...).

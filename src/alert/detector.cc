@@ -214,12 +214,32 @@ Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, u
   return examined;
 }
 
+// The target of an event that describes a connection: the hospital's end of it (the
+// destination when it is inside, else an inside source talking out), named as its inventory
+// asset. A firewall's or a database monitor's line is about the server it names, not about
+// the device that logged it. "" when the event names no such end.
+std::string Detector::inside_end(const Event& ev) const {
+  auto inside = [&](std::string_view ip) {
+    auto addr = parse_ip(ip);
+    if (!addr) return false;
+    std::string key = opt_.places ? opt_.places->zone_key_of(ip) : std::string();
+    return key.empty() ? enrich::is_private(*addr) : key != "public";
+  };
+  std::string_view dst = ev.get(kDestinationIp), src = ev.get(kSourceIp);
+  std::string_view end = inside(dst) ? dst : !dst.empty() && inside(src) ? src : std::string_view();
+  if (end.empty()) return {};
+  if (opt_.places)
+    if (auto hit = opt_.places->asset("", end)) return hit->asset->name;
+  return std::string(end);
+}
+
 void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
   auto first = [&](const char* const* names, size_t n) -> std::string {
     for (size_t k = 0; k < n; k++)
       if (auto v = set_->lookup(rule, ev, names[k]); v && !v->empty()) return std::string(*v);
     return {};
   };
+  if (a.asset.empty()) a.asset = inside_end(ev);
   if (a.asset.empty()) a.asset = first(kAssetFields, std::size(kAssetFields));
   if (a.source_ip.empty()) a.source_ip = first(kSourceFields, std::size(kSourceFields));
   if (a.user.empty()) a.user = first(kUserFields, std::size(kUserFields));
@@ -251,7 +271,10 @@ void Detector::raise_rule(size_t r, const Event& ev, uint64_t ref) {
   fill_from_event(a, ev, r);
   a.first_ts = a.last_ts = ev.ts;
   a.events.push_back(ref);
-  a.dedup_key = a.rule_id + "|" + a.asset + "|" + a.source_ip + "|" + a.user;
+  // One alert per rule and target, its sources counted (a scan from 800 addresses is one
+  // alert, not 800); a host's own events (no source) stay apart per account.
+  a.dedup_key = a.rule_id + "|" + a.asset + (a.source_ip.empty() ? "|" + a.user : "");
+  if (!a.source_ip.empty()) a.sources = {{a.source_ip, 1}};
   raise(a);
 }
 
@@ -294,6 +317,7 @@ void Detector::raise_correlation(const detect::CorrelationHit& h, const Event* e
   a.last_ts = h.last_ts;
   a.events = h.events;
   a.dedup_key = a.rule_id + "|" + group;
+  if (!a.source_ip.empty()) a.sources = {{a.source_ip, a.count}};
   raise(a);
 }
 
@@ -302,10 +326,11 @@ void Detector::flush_repeats() {
   std::vector<std::string> keys;
   for (auto& [k, c] : open_)
     if (c.pending) {
-      reps.push_back({c.id, c.pending, c.last_ts, std::move(c.refs)});
+      reps.push_back({c.id, c.pending, c.last_ts, std::move(c.refs), std::move(c.sources)});
       keys.push_back(k);
       c.pending = 0;
       c.refs.clear();
+      c.sources.clear();
     }
   flushed_at_ = now_ns();
   if (!reps.empty()) {
@@ -320,6 +345,7 @@ void Detector::flush_repeats() {
         Alert a = open_[keys[i]].draft;
         a.count = reps[i].count;
         a.events = reps[i].events;
+        a.sources = reps[i].sources;
         open_.erase(keys[i]);
         raise(a);
       }
@@ -344,9 +370,12 @@ void Detector::fill_system(Alert& a) const {
 void Detector::raise(Alert& a) {
   int64_t now = now_ns();
   fill_system(a);
-  if (auto it = open_.find(a.dedup_key); it != open_.end() && a.first_ts - it->second.last_ts < opt_.dedup_ns) {
+  // A suppressed raise never merges into an open alert in memory (nor the other way round).
+  const std::string key = alerts_->suppressed(a, now) ? a.dedup_key + "\x1fsuppressed" : a.dedup_key;
+  if (auto it = open_.find(key); it != open_.end() && a.first_ts - it->second.last_ts < opt_.dedup_ns) {
     Cached& c = it->second;
     c.pending += a.count;
+    merge_counts(c.sources, a.sources, 1000);  // wide between flushes: a busy source arriving late is still counted by name
     c.last_ts = std::max(c.last_ts, a.last_ts);
     c.refs.insert(c.refs.end(), a.events.begin(), a.events.end());
     if (c.refs.size() > 64) c.refs.erase(c.refs.begin(), c.refs.end() - 64);
@@ -362,7 +391,7 @@ void Detector::raise(Alert& a) {
   }
   a.id = r->id;
   a.created = a.updated = now;
-  Cached& c = open_[a.dedup_key];
+  Cached& c = open_[key];
   c.id = r->id;
   c.last_ts = std::max(c.last_ts, a.last_ts);
   c.draft = a;

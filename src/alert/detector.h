@@ -87,11 +87,13 @@ class Detector {
     int64_t last_ts = 0;
     uint64_t pending = 0;
     std::vector<uint64_t> refs;
+    Counts sources;  // of the pending raises
     Alert draft;  // the latest raise, to raise anew if the alert was closed meanwhile
   };
   std::unordered_map<std::string, Cached> open_;
   int64_t flushed_at_ = 0;
   void fill_from_event(Alert& a, const Event& ev, size_t rule);
+  std::string inside_end(const Event& ev) const;
   void fill_system(Alert& a) const;
 
   DetectorOptions opt_;

@@ -211,7 +211,7 @@ std::string Generator::db_statement(int64_t ts, const std::string& user, const s
   }
   return "{\"@timestamp\":\"" + format_rfc3339(ts) +
          "\",\"event.dataset\":\"dbaudit.statement\",\"db.system\":\"oracle\",\"db.name\":\"HIS\"," + "\"db.user.name\":\"" + user +
-         "\",\"source.ip\":\"" + ip + "\",\"destination.ip\":\"10.20.0.50\",\"client.program\":\"" + program + "\",\"db.statement\":\"" +
+         "\",\"source.ip\":\"" + ip + "\",\"destination.ip\":\"10.20.0.13\",\"client.program\":\"" + program + "\",\"db.statement\":\"" +
          esc + "\",\"db.response.returned_rows\":" + std::to_string(rows) + "}";
 }
 

@@ -347,6 +347,29 @@ try {
     check(crit.total === 0 || first[0] === '严重', `the rest open worst first (${first.join(' ')})`)
   }
 
+  // One alert per rule and target, its sources counted: two open alerts of one rule against
+  // one target only when an hour or more (the merge window) lies between them.
+  const open = (await apiGet('/api/v1/alerts?state=open&limit=1000')).alerts.filter((a) => a['rule.kind'] === 'rule' && a['source.ip'])
+  const byTarget = new Map()
+  for (const a of open) {
+    const k = a['rule.id'] + '|' + a['host.name']
+    byTarget.set(k, [...(byTarget.get(k) ?? []), [Date.parse(a.first_ts), Date.parse(a.last_ts)]])
+  }
+  const overlapping = [...byTarget].filter(([, spans]) => {
+    spans.sort((x, y) => x[0] - y[0])
+    return spans.some((sp, i) => i > 0 && sp[0] - spans[i - 1][1] < 3600e3)
+  }).map(([k]) => k)
+  const manySources = open.filter((a) => a.sources.length > 1)
+  check(overlapping.length === 0 && manySources.length > 0 && manySources.every((a) => a.sources.reduce((n, x) => n + x.count, 0) === a.count),
+    `one alert per rule and target with its sources counted (${open.length} open, ${manySources.length} with several sources; split: ${overlapping.slice(0, 3).join(', ')})`)
+  const fw = (await apiGet('/api/v1/alerts?state=open&limit=1000&q=' + encodeURIComponent('Critical threat'))).alerts
+  check(fw.every((a) => a['host.name'] !== 'ngfw-dmz-01' && (a['event.severity_name'] === 'low') === a['rule.name'].includes('blocked')),
+    `a firewall's threat alerts name the server attacked, and what it blocked is low (${[...new Set(fw.map((a) => a['host.name'] + ' ' + a['event.severity_name']))].slice(0, 4).join(', ')})`)
+
+  const tongfang = (await apiGet('/api/v1/alerts?limit=100&q=' + encodeURIComponent('统方'))).alerts
+  check(tongfang.length > 0 && tongfang.every((a) => a['host.name'] === 'his-db-01' && a.system.startsWith('his')),
+    `the 统方 alert names the database server and its system, not the collector (${[...new Set(tongfang.map((a) => a['host.name']))].join(', ')})`)
+
   // An alert is acknowledged.
   await page.click('a[href="/alerts"]')
   await waitFor(async () => {
@@ -365,6 +388,7 @@ try {
   const headers = async () => (await page.$$eval('[data-test=alerts] thead th', (ths) => ths.map((th) => th.textContent.trim()))).filter(Boolean)
   await page.click('.detail-drawer .el-drawer__close-btn')
   await page.waitForSelector('[data-test=alert-detail]', { state: 'hidden' })
+  check((await page.$$('[data-test=more-sources]')).length > 0, 'the alert list says when an alert has several sources (等 N 个来源)')
   const before = await headers()
   await page.click('[data-test=columns]')
   await page.click('[data-test=column-source]')

@@ -323,6 +323,8 @@ export default {
   'alerts.rule': 'Rule',
   'alerts.asset': 'Asset',
   'alerts.system': 'Graded system',
+  'alerts.more_sources': 'and others: {n} sources',
+  'alerts.other_sources': 'other addresses (together)',
   'alerts.source': 'Source',
   'alerts.count': 'Count',
   'alerts.first': 'First',

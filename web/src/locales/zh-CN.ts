@@ -324,6 +324,8 @@ export default {
   'alerts.rule': '告警规则',
   'alerts.asset': '资产',
   'alerts.system': '定级对象',
+  'alerts.more_sources': '等 {n} 个来源',
+  'alerts.other_sources': '其他地址（合计）',
   'alerts.source': '来源',
   'alerts.count': '次数',
   'alerts.first': '首次',
