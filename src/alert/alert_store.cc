@@ -154,7 +154,8 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
       !st)
     return Error{st.error()};
   // Columns added after the first release of the table.
-  for (const char* add : {"ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN sources TEXT DEFAULT '[]'"})
+  for (const char* add :
+       {"ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN sources TEXT DEFAULT '[]'"})
     if (Status st = sqlite::exec(s->db_, add); !st && st.error().find("duplicate column") == std::string::npos)
       return Error{path + ": " + st.error()};
   return s;

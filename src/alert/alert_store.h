@@ -37,7 +37,7 @@ struct Alert {
   std::string dedup_key;
   std::string asset, zone, source_ip, user;
   std::string system;  // the graded system the asset belongs to (inventory), e.g. "his 医院信息系统 L3"
-  Counts sources;  // the source addresses of every raise merged in (source_ip is the first)
+  Counts sources;      // the source addresses of every raise merged in (source_ip is the first)
   std::vector<std::pair<std::string, std::string>> group;  // correlation group-by values
   int64_t first_ts = 0, last_ts = 0, created = 0, updated = 0;
   uint64_t count = 1;            // raises merged into this alert

@@ -79,12 +79,24 @@ void Detector::process(const std::vector<Event>& events, size_t count, const std
     const Event& ev = events[i];
     stats_.events++;
     max_ts_ = std::max(max_ts_, ev.ts);
+    // One event, one alert: of the stand-alone rules it matched, the worst raises and names
+    // the others (a SQL injection matched by two rules is one attack).
+    std::optional<size_t> worst;
+    std::vector<size_t> also;
     for (size_t r : engine_->match(ev)) {
       stats_.rule_matches++;
       const auto& lr = set_->rules()[r];
-      if (lr.standalone) raise_rule(r, ev, refs[i]);
+      if (lr.standalone) {
+        if (worst && level_rank(lr.rule.level) <= level_rank(set_->rules()[*worst].rule.level)) {
+          also.push_back(r);
+        } else {
+          if (worst) also.push_back(*worst);
+          worst = r;
+        }
+      }
       if (!lr.correlations.empty()) correlator_->on_rule_match(r, ev, refs[i], hits_);
     }
+    if (worst) raise_rule(*worst, ev, refs[i], also);
     for (const auto& h : hits_) raise_correlation(h, &ev);
     hits_.clear();
   }
@@ -215,10 +227,10 @@ Result<uint64_t> Detector::catch_up(const std::string& data_dir, uint64_t end, u
 }
 
 // The target of an event that describes a connection: the hospital's end of it (the
-// destination when it is inside, else an inside source talking out), named as its inventory
-// asset. A firewall's or a database monitor's line is about the server it names, not about
-// the device that logged it. "" when the event names no such end.
-std::string Detector::inside_end(const Event& ev) const {
+// destination when it is inside, else an inside source talking out). A firewall's or a
+// database monitor's line is about the server it names, not about the device that logged it.
+// "" when the event names no such end.
+std::string_view Detector::inside_end(const Event& ev) const {
   auto inside = [&](std::string_view ip) {
     auto addr = parse_ip(ip);
     if (!addr) return false;
@@ -226,11 +238,7 @@ std::string Detector::inside_end(const Event& ev) const {
     return key.empty() ? enrich::is_private(*addr) : key != "public";
   };
   std::string_view dst = ev.get(kDestinationIp), src = ev.get(kSourceIp);
-  std::string_view end = inside(dst) ? dst : !dst.empty() && inside(src) ? src : std::string_view();
-  if (end.empty()) return {};
-  if (opt_.places)
-    if (auto hit = opt_.places->asset("", end)) return hit->asset->name;
-  return std::string(end);
+  return inside(dst) ? dst : !dst.empty() && inside(src) ? src : std::string_view();
 }
 
 void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
@@ -239,7 +247,11 @@ void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
       if (auto v = set_->lookup(rule, ev, names[k]); v && !v->empty()) return std::string(*v);
     return {};
   };
-  if (a.asset.empty()) a.asset = inside_end(ev);
+  if (std::string_view end = a.asset.empty() ? inside_end(ev) : std::string_view(); !end.empty()) {
+    auto hit = opt_.places ? opt_.places->asset("", end) : std::nullopt;
+    a.asset = hit ? hit->asset->name : std::string(end);
+    if (a.zone.empty()) a.zone = zone_of(end);  // the target's zone, not the logging device's
+  }
   if (a.asset.empty()) a.asset = first(kAssetFields, std::size(kAssetFields));
   if (a.source_ip.empty()) a.source_ip = first(kSourceFields, std::size(kSourceFields));
   if (a.user.empty()) a.user = first(kUserFields, std::size(kUserFields));
@@ -260,7 +272,7 @@ void Detector::fill_from_event(Alert& a, const Event& ev, size_t rule) {
   }
 }
 
-void Detector::raise_rule(size_t r, const Event& ev, uint64_t ref) {
+void Detector::raise_rule(size_t r, const Event& ev, uint64_t ref, const std::vector<size_t>& also) {
   const auto& rule = set_->rules()[r].rule;
   Alert a;
   a.rule_id = rule.id.empty() ? rule.title : rule.id;
@@ -269,6 +281,11 @@ void Detector::raise_rule(size_t r, const Event& ev, uint64_t ref) {
   a.level = rule.level.empty() ? "medium" : rule.level;
   split_tags(rule.tags, a);
   fill_from_event(a, ev, r);
+  if (!also.empty()) {
+    std::string names;
+    for (size_t k : also) names += (names.empty() ? "" : "、") + set_->rules()[k].rule.title;
+    a.summary = "同一事件另命中 / also matched: " + names + " — " + a.summary;
+  }
   a.first_ts = a.last_ts = ev.ts;
   a.events.push_back(ref);
   // One alert per rule and target, its sources counted (a scan from 800 addresses is one

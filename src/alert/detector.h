@@ -76,7 +76,7 @@ class Detector {
 
  private:
   Detector() = default;
-  void raise_rule(size_t rule, const Event& ev, uint64_t ref);
+  void raise_rule(size_t rule, const Event& ev, uint64_t ref, const std::vector<size_t>& also);
   void raise_correlation(const detect::CorrelationHit& h, const Event* ev);
   void raise(Alert& a);
   void flush_repeats();
@@ -88,12 +88,12 @@ class Detector {
     uint64_t pending = 0;
     std::vector<uint64_t> refs;
     Counts sources;  // of the pending raises
-    Alert draft;  // the latest raise, to raise anew if the alert was closed meanwhile
+    Alert draft;     // the latest raise, to raise anew if the alert was closed meanwhile
   };
   std::unordered_map<std::string, Cached> open_;
   int64_t flushed_at_ = 0;
   void fill_from_event(Alert& a, const Event& ev, size_t rule);
-  std::string inside_end(const Event& ev) const;
+  std::string_view inside_end(const Event& ev) const;
   void fill_system(Alert& a) const;
 
   DetectorOptions opt_;

@@ -45,9 +45,7 @@ struct Rig {
     det->process(evs, evs.size(), refs);
     det->save_cursor();  // writes the repeats merged in memory
   }
-  std::vector<Alert> alerts(const std::string& title_part) {
-    return store->query({.rule = title_part, .limit = 1000}).value();
-  }
+  std::vector<Alert> alerts(const std::string& title_part) { return store->query({.rule = title_part, .limit = 1000}).value(); }
 };
 
 std::string cef(int i, const std::string& src, const std::string& act) {
@@ -73,7 +71,7 @@ TEST(Detector, OneAlertPerRuleAndTargetWithItsSourcesCounted) {
   EXPECT_EQ(a.sources[0].second, 31u);
   uint64_t total = 0;
   for (const auto& [ip, n] : a.sources) total += n;
-  EXPECT_EQ(total, 150u);                  // every raise counted, the rare ones together under ""
+  EXPECT_EQ(total, 150u);  // every raise counted, the rare ones together under ""
   EXPECT_EQ(a.sources.back().first, "");
   // What the firewall blocked is the low rule, never the high one.
   r.feed({cef(0, "203.0.113.9", "deny"), cef(1, "203.0.113.10", "deny")});
@@ -101,16 +99,31 @@ TEST(Detector, ASuppressedSourceNeitherHidesInNorSwellsTheOpenAlert) {
 
 TEST(Detector, AHostsOwnEventsStayApartPerAccount) {
   Rig r;
-  r.feed({"<85>Nov 26 09:00:00 his-app-01 sudo: wangfang : 3 incorrect password attempts ; TTY=pts/2 ; PWD=/tmp ; USER=root ; "
-          "COMMAND=/bin/bash",
-          "<85>Nov 26 09:00:05 his-app-01 sudo:   nurse01 : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/nurse01 ; USER=root ; "
-          "COMMAND=/bin/cat /etc/shadow",
-          "<85>Nov 26 09:00:09 his-app-01 sudo:   nurse01 : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/nurse01 ; USER=root ; "
-          "COMMAND=/bin/cat /etc/shadow"});
+  r.feed(
+      {"<85>Nov 26 09:00:00 his-app-01 sudo: wangfang : 3 incorrect password attempts ; TTY=pts/2 ; PWD=/tmp ; USER=root ; "
+       "COMMAND=/bin/bash",
+       "<85>Nov 26 09:00:05 his-app-01 sudo:   nurse01 : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/nurse01 ; USER=root ; "
+       "COMMAND=/bin/cat /etc/shadow",
+       "<85>Nov 26 09:00:09 his-app-01 sudo:   nurse01 : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/nurse01 ; USER=root ; "
+       "COMMAND=/bin/cat /etc/shadow"});
   auto a = r.alerts("sudo");
   ASSERT_EQ(a.size(), 2u);
   EXPECT_NE(a[0].user, a[1].user);
   EXPECT_EQ(a[0].count + a[1].count, 3u);
+}
+
+// One SQL injection request matched by the URL rule and by the web inspector's rule is one
+// attack: one alert, of the worse rule, naming the other.
+TEST(Detector, OneEventOneAlert) {
+  Rig r;
+  r.feed(
+      {"<190>Nov 26 08:00:01 portal-web-01 nginx: 103.145.13.11 - - [26/Nov/2026:08:00:00 +0800] \"GET "
+       "/api/report/list?cardNo=0012345678%27%20UNION%20SELECT%20username,password%20FROM%20sys_user-- HTTP/1.1\" 500 162 \"-\" "
+       "\"Mozilla/5.0\""});
+  auto all = r.store->query({.limit = 100}).value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_NE(all[0].summary.find("also matched"), std::string::npos) << all[0].summary;
+  EXPECT_EQ(all[0].level, "high");
 }
 
 }  // namespace
