@@ -431,12 +431,12 @@ bool AlertStore::suppressed(const Alert& a, int64_t now) {
 }
 
 void merge_counts(Counts& into, const Counts& more, size_t max) {
-  for (const auto& [k, n] : more) {
-    auto it = std::find_if(into.begin(), into.end(), [&](const auto& x) { return x.first == k; });
+  for (const auto& m : more) {
+    auto it = std::find_if(into.begin(), into.end(), [&m](const auto& x) { return x.first == m.first; });
     if (it != into.end())
-      it->second += n;
+      it->second += m.second;
     else
-      into.emplace_back(k, n);
+      into.push_back(m);
   }
   // Most first, the others ("") last; past `max` the least seen join the others.
   auto order = [](const auto& x, const auto& y) { return x.first.empty() != y.first.empty() ? y.first.empty() : x.second > y.second; };

@@ -243,8 +243,8 @@ correlation: {type: temporal_ordered, rules: [failed_login, successful_login], g
 }
 
 // The specification's example: many failed logins, then a successful one, chained.
-TEST(Correlation, ChainedCorrelationsAsInTheSpecification) {
-  Fixture f(std::string(kFailedLogin) + R"(---
+// The specification's example of chained correlations.
+const char* kChained = R"(---
 title: Correlation - Multiple Failed Logins Followed by Successful Login
 correlation:
   type: temporal_ordered
@@ -260,7 +260,10 @@ correlation:
   group-by: [User]
   timespan: 10m
   condition: {gte: 3}
-)");
+)";
+
+TEST(Correlation, ChainedCorrelationsAsInTheSpecification) {
+  Fixture f(std::string(kFailedLogin) + kChained);
   ASSERT_TRUE(f.set->errors().empty()) << f.set->errors()[0].to_string();
   // generate defaults to false: the referenced rule and correlation raise nothing alone.
   EXPECT_FALSE(f.set->rules()[0].standalone);
@@ -277,23 +280,7 @@ correlation:
 // The evidence of a chained hit is the events that made it: the failures the nested count saw
 // and the success, not a success that came before the failures nor another user's events.
 TEST(Correlation, AChainedHitsEvidenceIsTheEventsThatMadeIt) {
-  Fixture f(std::string(kFailedLogin) + R"(---
-title: failures then success
-correlation:
-  type: temporal_ordered
-  rules: [multiple_failed_login, successful_login]
-  group-by: [User]
-  timespan: 10m
----
-title: Multiple failed logons
-name: multiple_failed_login
-correlation:
-  type: event_count
-  rules: [failed_login]
-  group-by: [User]
-  timespan: 10m
-  condition: {gte: 3}
-)");
+  Fixture f(std::string(kFailedLogin) + kChained);
   ASSERT_TRUE(f.set->errors().empty()) << f.set->errors()[0].to_string();
   std::vector<std::string> events = {ev(0, R"("action":"ok","User":"li")"),     ev(1, R"("action":"fail","User":"li")"),
                                      ev(2, R"("action":"fail","User":"wang")"), ev(3, R"("action":"fail","User":"li")"),
@@ -307,7 +294,7 @@ correlation:
   }
   const CorrelationHit* top = nullptr;
   for (const auto& h : hits)
-    if (f.set->correlations()[h.correlation].corr.title == "failures then success") top = &h;
+    if (f.set->correlations()[h.correlation].corr.type == Correlation::kTemporalOrdered) top = &h;
   ASSERT_NE(top, nullptr);
   EXPECT_EQ(top->events, (std::vector<uint64_t>{1, 3, 4, 6}));
   EXPECT_EQ(top->event_count, 4u);
