@@ -67,7 +67,7 @@ Counts parse_counts(const std::string& s) {
 
 constexpr const char* kColumns =
     "id, rule_id, rule_title, rule_kind, level, attack, mlps, dedup_key, asset, zone, source_ip, user_name, group_json, "
-    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system, sources";
+    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system, sources, assignee, due";
 
 Alert row_to_alert(const Stmt& s) {
   Alert a;
@@ -97,6 +97,8 @@ Alert row_to_alert(const Stmt& s) {
   a.comment = s.text(23);
   a.system = s.text(24);
   a.sources = parse_counts(s.text(25));
+  a.assignee = s.text(26);
+  a.due = s.i64(27);
   return a;
 }
 
@@ -154,8 +156,8 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
       !st)
     return Error{st.error()};
   // Columns added after the first release of the table.
-  for (const char* add :
-       {"ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN sources TEXT DEFAULT '[]'"})
+  for (const char* add : {"ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN sources TEXT DEFAULT '[]'",
+                          "ALTER TABLE alerts ADD COLUMN assignee TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN due INTEGER DEFAULT 0"})
     if (Status st = sqlite::exec(s->db_, add); !st && st.error().find("duplicate column") == std::string::npos)
       return Error{path + ": " + st.error()};
   return s;
@@ -284,6 +286,30 @@ Status AlertStore::set_state(int64_t id, State to, const std::string& who, const
   return sqlite::exec(db_, "COMMIT");
 }
 
+Status AlertStore::assign(int64_t id, const std::string& to, int64_t due, const std::string& who, int64_t now) {
+  std::lock_guard lk(mu_);
+  Stmt q(db_, "SELECT state FROM alerts WHERE id = ?");
+  q.bind(1, id);
+  if (!q.row()) return Error{"alert " + std::to_string(id) + " does not exist"};
+  std::string state = q.text(0);
+  if (state != "new" && state != "acknowledged")
+    return Error{"alert " + std::to_string(id) + " is " + state + ": only an open alert is assigned"};
+  if (who.empty()) return Error{"an assignment needs who made it"};
+  if (Status b = sqlite::exec(db_, "BEGIN IMMEDIATE"); !b) return Error{"alerts: cannot start a transaction: " + b.error()};
+  Stmt u(db_, "UPDATE alerts SET assignee = ?, due = ?, updated = ? WHERE id = ?");
+  u.bind(1, to).bind(2, due).bind(3, now).bind(4, id);
+  std::string note =
+      to.empty() ? "取消指派 / unassigned" : "指派给 / assigned to " + to + (due ? "，期限 / due " + format_rfc3339(due) : std::string());
+  Stmt h(db_, "INSERT INTO alert_history(alert_id, at, who, from_state, to_state, comment) VALUES(?,?,?,?,?,?)");
+  h.bind(1, id).bind(2, now).bind(3, who).bind(4, state).bind(5, state).bind(6, note);
+  Status su = u.run(), sh = su ? h.run() : su;
+  if (!su || !sh) {
+    (void)sqlite::exec(db_, "ROLLBACK");
+    return Error{"alerts: " + (!su ? su.error() : sh.error())};
+  }
+  return sqlite::exec(db_, "COMMIT");
+}
+
 Result<Alert> AlertStore::get(int64_t id) {
   std::lock_guard lk(mu_);
   Stmt q(db_, std::string("SELECT ") + kColumns + " FROM alerts WHERE id = ?");
@@ -316,6 +342,12 @@ std::pair<std::string, std::vector<std::string>> where_of(const AlertQuery& q) {
   if (!q.rule.empty()) p[p.size() - 2] = q.rule;  // the id compares exactly
   like("asset LIKE ? OR zone LIKE ? OR source_ip LIKE ? OR system LIKE ?", q.asset);
   like("rule_title LIKE ? OR summary LIKE ? OR asset LIKE ? OR user_name LIKE ? OR source_ip LIKE ?", q.text);
+  if (q.assignee == "-") {
+    w += " AND assignee = ''";
+  } else if (!q.assignee.empty()) {
+    w += " AND assignee = ?";
+    p.push_back(q.assignee);
+  }
   if (q.from) w += " AND created >= " + std::to_string(q.from);
   if (q.to) w += " AND created < " + std::to_string(q.to);
   return {w, p};
@@ -499,6 +531,8 @@ std::string alert_to_json(const Alert& a) {
   j["state_by"] = a.state_by;
   j["state_at"] = a.state_at ? format_rfc3339(a.state_at) : "";
   j["comment"] = a.comment;
+  j["assignee"] = a.assignee;
+  j["due"] = a.due ? format_rfc3339(a.due) : "";
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -46,6 +46,8 @@ struct Alert {
   State state = State::kNew;
   std::string state_by, comment;
   int64_t state_at = 0;
+  std::string assignee;  // the account handling it ("" nobody yet)
+  int64_t due = 0;       // when it must be handled by, ns (0: no time set)
 };
 
 struct HistoryEntry {
@@ -70,6 +72,7 @@ struct AlertQuery {
   std::string rule;          // rule id or title substring
   std::string asset;         // asset, zone or source address substring
   std::string text;          // anywhere in title, summary, asset, user
+  std::string assignee;      // exactly this account; "-" nobody
   int64_t from = 0, to = 0;  // created, ns; 0: unbounded
   size_t limit = 100, offset = 0;
   std::string sort = "id";  // id, created, last, level, count, asset; triage: worst level, then oldest
@@ -100,6 +103,9 @@ class AlertStore {
   };
   Result<std::vector<bool>> add_repeats(const std::vector<Repeat>& reps, int64_t now);
   Status set_state(int64_t id, State to, const std::string& who, const std::string& comment, int64_t now);
+  // Gives an open alert to an account with a time to handle it by (0: none); recorded in
+  // its history with who did it.
+  Status assign(int64_t id, const std::string& to, int64_t due, const std::string& who, int64_t now);
   Result<Alert> get(int64_t id);
   Result<std::vector<Alert>> query(const AlertQuery& q);
   Result<uint64_t> count(const AlertQuery& q);

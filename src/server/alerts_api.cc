@@ -50,6 +50,7 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
     q.rule = param(p, "rule");
     q.asset = param(p, "asset");
     q.text = param(p, "q");
+    q.assignee = param(p, "assignee");
     for (auto [key, out] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
       std::string v = param(p, key);
       if (!v.empty() && !parse_user_time(v, tz_sec, *out)) return err(400, std::string(key) + ": not a time (RFC 3339, a date, or now-2h)");
@@ -72,13 +73,33 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
   }
   if (path.rfind("/api/v1/alerts/", 0) == 0) {
     std::string rest = path.substr(15);
-    bool state_change = false;
+    bool state_change = false, assign = false;
     if (rest.size() > 6 && rest.compare(rest.size() - 6, 6, "/state") == 0) {
       state_change = true;
       rest.resize(rest.size() - 6);
+    } else if (rest.size() > 7 && rest.compare(rest.size() - 7, 7, "/assign") == 0) {
+      assign = true;
+      rest.resize(rest.size() - 7);
     }
     auto id = to_int(rest);
     if (!id) return err(404, "no such alert: " + rest);
+    if (assign) {
+      // The account was checked by the caller (routes.cc): it exists and may handle alerts.
+      if (method != "POST") return err(405, "use POST with {\"assignee\":..., \"due\":...}");
+      auto j = nlohmann::json::parse(body, nullptr, false);
+      if (!j.is_object()) return err(400, "body must be a JSON object");
+      auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+      int64_t due = 0;
+      if (!str("due").empty() && !parse_user_time(str("due"), tz_sec, due))
+        return err(400, "due: 不是时间 / not a time (RFC 3339 or a date)");
+      if (due && due < now) return err(400, "due: 期限已过 / the time is in the past");
+      Status s = store.assign(*id, str("assignee"), due, str("by"), now);
+      if (!s) return err(s.error().find("does not exist") != std::string::npos ? 404 : 409, s.error());
+      auto a = store.get(*id);
+      if (!a) return err(500, a.error());
+      if (record) record(alert::alert_event(*a, "alert_assigned", str("by"), now));
+      return {200, alert::alert_to_json(*a)};
+    }
     if (state_change) {
       if (method != "POST") return err(405, "use POST with {\"state\":..., \"by\":..., \"comment\":...}");
       auto j = nlohmann::json::parse(body, nullptr, false);

@@ -312,6 +312,15 @@ Response alerts(Api& api, Request& r) {
     if (!j.is_object()) return fail(400, "body must be a JSON object");
     j["by"] = r.who.user;
     body = dump(j);
+    // An alert is given only to an enabled account that may handle alerts.
+    if (r.path.size() > 7 && r.path.compare(r.path.size() - 7, 7, "/assign") == 0 && j.contains("assignee") && j["assignee"].is_string() &&
+        !j["assignee"].get<std::string>().empty()) {
+      auto who = api.auth.account(j["assignee"].get<std::string>());
+      if (!who || who->disabled || !role_has(who->role, Perm::kAlertsWrite)) {
+        api.audit(r, r.who.user, "alert_assign", false, r.path, r.body.substr(0, 300));
+        return fail(400, "assignee: 不是可处置告警的账号 / not an account that handles alerts");
+      }
+    }
   }
   auto record = [&api](Event&& ev) {
     std::vector<Event> v;
@@ -320,8 +329,10 @@ Response alerts(Api& api, Request& r) {
   };
   Response res = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
   if (r.method != "GET") {
-    std::string action =
-        r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add") : "alert_state";
+    bool assign = r.path.size() > 7 && r.path.compare(r.path.size() - 7, 7, "/assign") == 0;
+    std::string action = r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add")
+                         : assign                                     ? "alert_assign"
+                                                                      : "alert_state";
     api.audit(r, r.who.user, action, res.status < 300, r.path, r.body.substr(0, 300));
   }
   return res;
@@ -382,6 +393,7 @@ std::vector<Route> build_routes(Api* api) {
       {"GET", "/api/v1/alerts", P::kAlertsRead, false, h(alerts), "list alerts"},
       {"GET", "/api/v1/alerts/{id}", P::kAlertsRead, false, h(alerts), "one alert with history and events"},
       {"POST", "/api/v1/alerts/{id}/state", P::kAlertsWrite, false, h(alerts), "acknowledge or close an alert"},
+      {"POST", "/api/v1/alerts/{id}/assign", P::kAlertsWrite, false, h(alerts), "give an open alert to an account with a due time"},
       {"GET", "/api/v1/suppressions", P::kAlertsRead, false, h(alerts), "suppression windows"},
       {"POST", "/api/v1/suppressions", P::kAlertsWrite, false, h(alerts), "add a suppression window"},
       {"DELETE", "/api/v1/suppressions/{id}", P::kAlertsWrite, false, h(alerts), "remove a suppression window"},

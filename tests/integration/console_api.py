@@ -53,6 +53,7 @@ EXPECTED = {
     "GET /api/v1/alerts": READERS,
     "GET /api/v1/alerts/{id}": READERS,
     "POST /api/v1/alerts/{id}/state": SEC,
+    "POST /api/v1/alerts/{id}/assign": SEC,
     "GET /api/v1/suppressions": READERS,
     "POST /api/v1/suppressions": SEC,
     "DELETE /api/v1/suppressions/{id}": SEC,

@@ -384,6 +384,21 @@ try {
   await page.click('[data-test=ack]')
   await waitFor(async () => (await page.textContent('[data-test=alert-state]')).includes('已确认'), 10000, 'the acknowledged state')
   check(true, `an alert is acknowledged (${ruleName.trim()})`)
+  // 指派给我, then the list of my alerts holds it.
+  await page.click('[data-test=assign-me]')
+  await waitFor(async () => (await page.textContent('[data-test=alert-assignee]')).includes('secadmin'), 10000, 'the assignment')
+  await page.click('.detail-drawer .el-drawer__close-btn')
+  await page.waitForSelector('[data-test=alert-detail]', { state: 'hidden' })
+  await elSelect('assignee-filter', '指派给我的')
+  const mineRows = await waitFor(async () => {
+    const rows = await page.$$eval('[data-test=alerts] tbody tr', (trs) => trs.map((tr) => tr.textContent))
+    return rows.length && rows.every((r) => r.includes('secadmin')) ? rows : null
+  }, 10000, 'my alerts')
+  const title = ruleName.replace(/^\s*\S+\s+/, '').trim().slice(0, 12) // the heading starts with the level
+  check(mineRows.length === 1 && mineRows[0].includes(title), `the alert assigned to me is the list of mine (${mineRows.length}: ${title})`)
+  await elSelect('assignee-filter', '全部')
+  await (await page.$('[data-test=alerts] tbody tr')).click()
+  await page.waitForSelector('[data-test=alert-detail]')
   // Column settings: a column hidden stays hidden after a reload (remembered by the browser).
   const headers = async () => (await page.$$eval('[data-test=alerts] thead th', (ths) => ths.map((th) => th.textContent.trim()))).filter(Boolean)
   await page.click('.detail-drawer .el-drawer__close-btn')
