@@ -77,7 +77,7 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
     if (rest.size() > 6 && rest.compare(rest.size() - 6, 6, "/state") == 0) {
       state_change = true;
       rest.resize(rest.size() - 6);
-    } else if (rest.size() > 7 && rest.compare(rest.size() - 7, 7, "/assign") == 0) {
+    } else if (rest.size() > 7 && rest.ends_with("/assign")) {
       assign = true;
       rest.resize(rest.size() - 7);
     }

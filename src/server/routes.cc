@@ -306,6 +306,7 @@ Response search_export(Api& api, Request& r) {
 Response alerts(Api& api, Request& r) {
   if (!api.opt.alerts) return fail(503, "detection is off");
   std::string body = r.body;
+  const bool assign = r.path.ends_with("/assign");
   if (r.method == "POST") {
     // Who acts is the logged-in account, whatever the body says.
     auto j = json::parse(r.body, nullptr, false);
@@ -313,8 +314,7 @@ Response alerts(Api& api, Request& r) {
     j["by"] = r.who.user;
     body = dump(j);
     // An alert is given only to an enabled account that may handle alerts.
-    if (r.path.size() > 7 && r.path.compare(r.path.size() - 7, 7, "/assign") == 0 && j.contains("assignee") && j["assignee"].is_string() &&
-        !j["assignee"].get<std::string>().empty()) {
+    if (assign && j.contains("assignee") && j["assignee"].is_string() && !j["assignee"].get<std::string>().empty()) {
       auto who = api.auth.account(j["assignee"].get<std::string>());
       if (!who || who->disabled || !role_has(who->role, Perm::kAlertsWrite)) {
         api.audit(r, r.who.user, "alert_assign", false, r.path, r.body.substr(0, 300));
@@ -329,7 +329,6 @@ Response alerts(Api& api, Request& r) {
   };
   Response res = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
   if (r.method != "GET") {
-    bool assign = r.path.size() > 7 && r.path.compare(r.path.size() - 7, 7, "/assign") == 0;
     std::string action = r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add")
                          : assign                                     ? "alert_assign"
                                                                       : "alert_state";
