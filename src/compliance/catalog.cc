@@ -11,9 +11,8 @@ namespace wardsec::compliance {
 
 namespace {
 
-const char* const kColumns[] = {"id",     "code_28448", "category",    "category_zh", "control_point_zh", "control_point_en",
-                                "level3", "level2",     "level2_note", "check",       "evidence",         "summary",
-                                "note"};
+const char* const kColumns[] = {"id",     "code_28448",  "category", "category_zh", "control_point_zh", "control_point_en", "level3",
+                                "level2", "level2_note", "check",    "evidence",    "summary",          "summary_zh",       "note"};
 constexpr size_t kNumColumns = std::size(kColumns);
 
 std::vector<std::string> split_tabs(const std::string& line) {
@@ -88,7 +87,8 @@ Result<Catalog> Catalog::parse(std::string_view text, const std::string& path) {
     r.level2_note = cells[8];
     r.evidence = cells[10];
     r.summary = cells[11];
-    r.note = cells[12];
+    r.summary_zh = cells[12];
+    r.note = cells[13];
     auto col = [&](int i) { return where + ", column " + std::to_string(i + 1) + " (" + kColumns[i] + ")"; };
     if (r.id.empty() || r.id.find('.') == std::string::npos) return Error{col(0) + ": id must look like CE.IA.b"};
     if (c.by_id_.count(r.id))
@@ -115,6 +115,7 @@ Result<Catalog> Catalog::parse(std::string_view text, const std::string& path) {
       return Error{col(9) + ": A, P or M, not '" + cells[9] + "'"};
     r.check = cells[9][0];
     if (r.summary.empty()) return Error{col(11) + ": empty summary"};
+    if (r.summary_zh.empty()) return Error{col(12) + ": empty Chinese summary"};
     if (r.control_point_zh.empty()) return Error{col(4) + ": empty control point"};
     c.by_id_[r.id] = c.items_.size();
     c.items_.push_back(std::move(r));
@@ -153,6 +154,7 @@ std::string requirement_to_json(const Requirement& r) {
   j["check"] = std::string(1, r.check);
   j["evidence"] = r.evidence;
   j["summary"] = r.summary;
+  j["summary_zh"] = r.summary_zh;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -23,6 +23,7 @@ struct Requirement {
   char check = 'M';                                        // A automatable, P partly (evidence + a person), M manual
   std::string evidence;                                    // what in wardsec produces evidence for it
   std::string summary;                                     // our own words
+  std::string summary_zh;                                  // the same in Chinese
   std::string note;
   int line = 0;  // in the catalog file
   bool applies(int level) const { return level == 3 ? level3 : level == 2 ? level2 != kNo : false; }

@@ -388,14 +388,14 @@ std::string self_assessment(const SystemData& d, const Words& L) {
   o += "<h2 class=\"break\">" + L("附：测评项结果", "Appendix: results of every item") +
        "</h2><table class=\"small\"><tr><th style=\"width:9%\">" + L("编号", "Item") + "</th><th style=\"width:11%\">" +
        L("控制点", "Control point") + "</th><th>" + L("要求摘要", "Requirement (summary)") + "</th><th style=\"width:8%\">" +
-       L("结果", "Result") + "</th><th style=\"width:5%\">" + L("风险", "Risk") + "</th><th style=\"width:20%\">" + L("测评记录", "Note") +
-       "</th><th class=\"num\" style=\"width:5%\">" + L("证据", "Evidence") + "</th></tr>";
+       L("结果", "Result") + "</th><th style=\"width:7%\">" + L("风险", "Risk") + "</th><th style=\"width:16%\">" + L("测评记录", "Note") +
+       "</th><th class=\"num\" style=\"width:7%\">" + L("证据", "Evidence") + "</th></tr>";
   for (const auto& q : d.items) {
     auto it = d.results.find(q.id);
     std::string res = it == d.results.end() ? L("未测评", "not assessed") : compliance::conformity_zh(it->second.result);
     bool bad = it != d.results.end() && it->second.result == compliance::Conformity::kNonConform;
     o += "<tr><td>" + escape_html(q.id) + "</td><td>" + escape_html(L.en ? q.control_point_en : q.control_point_zh) + "</td><td>" +
-         escape_html(q.summary) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
+         escape_html(L.en ? q.summary : q.summary_zh) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
          (it == d.results.end() ? "" : compliance::risk_zh(it->second.risk)) + "</td><td>" +
          (it == d.results.end() ? "" : escape_html(it->second.note)) + "</td><td class=\"num\">" +
          std::to_string(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0) + "</td></tr>";

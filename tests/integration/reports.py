@@ -72,8 +72,12 @@ def body(r):
                 "page 1 of the PDF says how far the assessment is (12 of 211 items, not complete)")
         pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1))
         r.check(pages >= 5, f"the PDF has the item appendix ({pages} pages)")
-        shots = png_pages(pdf, "self-assessment-zh", 3)
-        r.check(len(shots) == 3, f"first pages rendered to docs/reports ({shots})")
+        shots = png_pages(pdf, "self-assessment-zh", 4)
+        r.check(len(shots) == 4, f"first pages and the appendix's first page rendered to docs/reports ({shots})")
+        appendix = subprocess.run(["pdftotext", "-f", "4", "-l", str(pages), "-layout", pdf, "-"], capture_output=True, text=True,
+                                  check=True).stdout
+        r.check("机房设在具备防震" in appendix and "earthquakes" not in appendix,
+                "the appendix gives each requirement's summary in Chinese")
         pdf_en = os.path.join(t, "his-en.pdf")
         cli(w, "report", "self-assessment", "--data", data, "--system", "his", "--format", "pdf", "--out", pdf_en, "--lang", "en",
             "--organization", "Demo City First People's Hospital")
