@@ -67,7 +67,8 @@ Counts parse_counts(const std::string& s) {
 
 constexpr const char* kColumns =
     "id, rule_id, rule_title, rule_kind, level, attack, mlps, dedup_key, asset, zone, source_ip, user_name, group_json, "
-    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system, sources, assignee, due";
+    "first_ts, last_ts, created, updated, count, events, summary, state, state_by, state_at, comment, system, sources, assignee, due, "
+    "rule_title_zh";
 
 Alert row_to_alert(const Stmt& s) {
   Alert a;
@@ -99,6 +100,7 @@ Alert row_to_alert(const Stmt& s) {
   a.sources = parse_counts(s.text(25));
   a.assignee = s.text(26);
   a.due = s.i64(27);
+  a.rule_title_zh = s.text(28);
   return a;
 }
 
@@ -157,7 +159,8 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path) {
     return Error{st.error()};
   // Columns added after the first release of the table.
   for (const char* add : {"ALTER TABLE alerts ADD COLUMN system TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN sources TEXT DEFAULT '[]'",
-                          "ALTER TABLE alerts ADD COLUMN assignee TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN due INTEGER DEFAULT 0"})
+                          "ALTER TABLE alerts ADD COLUMN assignee TEXT DEFAULT ''", "ALTER TABLE alerts ADD COLUMN due INTEGER DEFAULT 0",
+                          "ALTER TABLE alerts ADD COLUMN rule_title_zh TEXT DEFAULT ''"})
     if (Status st = sqlite::exec(s->db_, add); !st && st.error().find("duplicate column") == std::string::npos)
       return Error{path + ": " + st.error()};
   return s;
@@ -208,14 +211,14 @@ Result<RaiseResult> AlertStore::raise(const Alert& a, int64_t dedup_ns, int64_t 
   Stmt ins(db_,
            "INSERT INTO alerts(rule_id, rule_title, rule_kind, level, level_rank, attack, mlps, dedup_key, asset, zone, "
            "source_ip, user_name, group_json, first_ts, last_ts, created, updated, count, events, summary, state, "
-           "state_by, state_at, comment, system, sources) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'',0,'',?,?)");
+           "state_by, state_at, comment, system, sources, rule_title_zh) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'',0,'',?,?,?)");
   ins.bind(1, a.rule_id).bind(2, a.rule_title).bind(3, a.rule_kind).bind(4, a.level).bind(5, int64_t{level_rank(a.level)});
   ins.bind(6, json_list(a.attack)).bind(7, json_list(a.mlps)).bind(8, a.dedup_key).bind(9, a.asset).bind(10, a.zone);
   ins.bind(11, a.source_ip).bind(12, a.user).bind(13, group_json(a.group)).bind(14, a.first_ts).bind(15, a.last_ts);
   ins.bind(16, now).bind(17, now).bind(18, static_cast<int64_t>(a.count)).bind(19, refs_json(refs)).bind(20, a.summary);
   Counts sources;
   merge_counts(sources, a.sources);
-  ins.bind(21, std::string(open_state)).bind(22, a.system).bind(23, counts_json(sources));
+  ins.bind(21, std::string(open_state)).bind(22, a.system).bind(23, counts_json(sources)).bind(24, a.rule_title_zh);
   if (Status st = ins.run(); !st) return Error{"alerts: " + st.error()};
   res.id = sqlite::last_insert_id(db_);
   res.created = !suppressed;
@@ -338,10 +341,10 @@ std::pair<std::string, std::vector<std::string>> where_of(const AlertQuery& q) {
     size_t n = std::count(cols, cols + std::strlen(cols), '?');
     for (size_t i = 0; i < n; i++) p.push_back("%" + v + "%");
   };
-  like("rule_id = ? OR rule_title LIKE ?", q.rule);
-  if (!q.rule.empty()) p[p.size() - 2] = q.rule;  // the id compares exactly
+  like("rule_id = ? OR rule_title LIKE ? OR rule_title_zh LIKE ?", q.rule);
+  if (!q.rule.empty()) p[p.size() - 3] = q.rule;  // the id compares exactly
   like("asset LIKE ? OR zone LIKE ? OR source_ip LIKE ? OR system LIKE ?", q.asset);
-  like("rule_title LIKE ? OR summary LIKE ? OR asset LIKE ? OR user_name LIKE ? OR source_ip LIKE ?", q.text);
+  like("rule_title LIKE ? OR rule_title_zh LIKE ? OR summary LIKE ? OR asset LIKE ? OR user_name LIKE ? OR source_ip LIKE ?", q.text);
   if (q.assignee == "-") {
     w += " AND assignee = ''";
   } else if (!q.assignee.empty()) {
@@ -498,11 +501,16 @@ Status AlertStore::set_cursor(uint64_t ref) {
   return {};
 }
 
+std::string bilingual_title(const Alert& a) {
+  return a.rule_title_zh.empty() || a.rule_title_zh == a.rule_title ? a.rule_title : a.rule_title_zh + " / " + a.rule_title;
+}
+
 std::string alert_to_json(const Alert& a) {
   nlohmann::json j;
   j["id"] = a.id;
   j["rule.id"] = a.rule_id;
   j["rule.name"] = a.rule_title;
+  j["rule.name_zh"] = a.rule_title_zh;
   j["rule.kind"] = a.rule_kind;
   j["event.severity_name"] = a.level;
   j["threat.technique"] = a.attack;

@@ -31,6 +31,7 @@ void merge_counts(Counts& into, const Counts& more, size_t max = kMaxCounted);
 struct Alert {
   int64_t id = 0;
   std::string rule_id, rule_title, rule_kind;  // kind: "rule" or the correlation type
+  std::string rule_title_zh;                   // the rule's Chinese title ("" none)
   std::string level;
   std::vector<std::string> attack;  // ATT&CK tags (attack.t1110 ...)
   std::vector<std::string> mlps;    // 等保 controls the rule supports (mlps.l3-ces1-02 ...)
@@ -71,7 +72,7 @@ struct AlertQuery {
   std::string min_level;
   std::string rule;          // rule id or title substring
   std::string asset;         // asset, zone or source address substring
-  std::string text;          // anywhere in title, summary, asset, user
+  std::string text;          // anywhere in either title, summary, asset, user
   std::string assignee;      // exactly this account; "-" nobody
   int64_t from = 0, to = 0;  // created, ns; 0: unbounded
   size_t limit = 100, offset = 0;
@@ -130,6 +131,10 @@ class AlertStore {
   bool windows_stale_ = true;
   Result<int64_t> window_for(const Alert& a, int64_t now);
 };
+
+// The rule's title as people outside the console read it (mail, syslog, incident titles):
+// "中文 / English", or the one there is.
+std::string bilingual_title(const Alert& a);
 
 // JSON of one alert (ECS-style keys: rule.id, rule.name, event.severity_name, ...).
 std::string alert_to_json(const Alert& a);

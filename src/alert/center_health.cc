@@ -18,7 +18,10 @@ namespace wardsec::alert {
 void raise_center_alert(AlertStore& store, Outputs& out, const CenterAlert& c) {
   Alert a;
   a.rule_id = c.id;
-  a.rule_title = c.title;
+  // "zh / en": each language in its own field (the console shows the user's)
+  size_t cut = c.title.find(" / ");
+  a.rule_title = cut == std::string::npos ? c.title : c.title.substr(cut + 3);
+  a.rule_title_zh = cut == std::string::npos ? "" : c.title.substr(0, cut);
   a.rule_kind = "center";
   a.level = c.level;
   a.asset = "wardsec";

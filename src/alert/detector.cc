@@ -277,13 +277,17 @@ void Detector::raise_rule(size_t r, const Event& ev, uint64_t ref, const std::ve
   Alert a;
   a.rule_id = rule.id.empty() ? rule.title : rule.id;
   a.rule_title = rule.title;
+  a.rule_title_zh = rule.zh.title;
   a.rule_kind = "rule";
   a.level = rule.level.empty() ? "medium" : rule.level;
   split_tags(rule.tags, a);
   fill_from_event(a, ev, r);
   if (!also.empty()) {
     std::string names;
-    for (size_t k : also) names += (names.empty() ? "" : "、") + set_->rules()[k].rule.title;
+    for (size_t k : also) {
+      const auto& o = set_->rules()[k].rule;
+      names += (names.empty() ? "" : "、") + (o.zh.title.empty() ? o.title : o.zh.title + " (" + o.title + ")");
+    }
     a.summary = "同一事件另命中 / also matched: " + names + " — " + a.summary;
   }
   a.first_ts = a.last_ts = ev.ts;
@@ -303,6 +307,7 @@ void Detector::raise_correlation(const detect::CorrelationHit& h, const Event* e
   Alert a;
   a.rule_id = c.id.empty() ? c.title : c.id;
   a.rule_title = c.title;
+  a.rule_title_zh = c.zh.title;
   a.rule_kind = detect::Correlation::type_name(c.type);
   a.level = c.level.empty() ? "high" : c.level;
   split_tags(c.tags, a);
@@ -446,7 +451,7 @@ Event alert_event(const Alert& a, const std::string& action, const std::string& 
   if (!a.zone.empty()) ev.set(zone, a.zone);
   if (!a.source_ip.empty()) ev.set(kSourceIp, a.source_ip);
   ev.set(kUserName, who == "wardsec" ? a.user : who);
-  ev.set(kMessage, "[" + a.level + "] " + a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset));
+  ev.set(kMessage, "[" + a.level + "] " + bilingual_title(a) + (a.asset.empty() ? "" : " @ " + a.asset));
   return ev;
 }
 

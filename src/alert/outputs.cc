@@ -205,14 +205,14 @@ std::string syslog_line(const Alert& a, const std::string& hostname) {
                      "\" count=\"" + std::to_string(a.count) + "\" mlps=\"" + sd_escape(join(a.mlps, ",")) + "\" attack=\"" +
                      sd_escape(join(a.attack, ",")) + "\"] ";
   // MSG: UTF-8 with a BOM (RFC 5424 6.4); one line.
-  std::string msg = "[" + a.level + "] " + a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset);
+  std::string msg = "[" + a.level + "] " + bilingual_title(a) + (a.asset.empty() ? "" : " @ " + a.asset);
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
   return line + "\xEF\xBB\xBF" + msg;
 }
 
 std::string mail_subject(const Alert& a) {
-  return "[wardsec 告警 " + level_zh(a.level) + "/" + a.level + "] " + a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset);
+  return "[wardsec 告警 " + level_zh(a.level) + "/" + a.level + "] " + bilingual_title(a) + (a.asset.empty() ? "" : " @ " + a.asset);
 }
 
 std::string mail_body(const Alert& a, const std::string& console_url) {
@@ -222,7 +222,7 @@ std::string mail_body(const Alert& a, const std::string& console_url) {
   for (uint64_t r : a.events) refs += (refs.empty() ? "" : " ") + store::ref_to_string(r);
   std::string b;
   b += "告警编号 Alert: #" + std::to_string(a.id) + "\n";
-  b += "规则 Rule: " + a.rule_title + " (" + a.rule_id + ", " + a.rule_kind + ")\n";
+  b += "规则 Rule: " + bilingual_title(a) + " (" + a.rule_id + ", " + a.rule_kind + ")\n";
   b += "级别 Level: " + level_zh(a.level) + " / " + a.level + "\n";
   b += "资产 Asset: " + (a.asset.empty() ? "-" : a.asset) + "    区域 Zone: " + (a.zone.empty() ? "-" : a.zone) + "\n";
   b += "来源地址 Source: " + (a.source_ip.empty() ? "-" : a.source_ip) + "    用户 User: " + (a.user.empty() ? "-" : a.user) + "\n";

@@ -133,6 +133,8 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
   if (parts.network) {
     c->net_ = std::make_unique<Net>();
     conf.http.alerts = c->alerts_.get();
+    conf.http.rules = [self = c.get()]() -> const detect::RuleSet* { return self->detector_ ? &self->detector_->rules() : nullptr; };
+    conf.http.attack_names_file = (std::filesystem::path(conf.detection.mapping).parent_path() / "attack.tsv").string();
     conf.http.audit_key = &c->writer_->key();  // the audit trail is signed by the store's instance key
     conf.http.places = c->places_;
     Center* self = c.get();

@@ -139,6 +139,22 @@ std::vector<std::string> string_list(const YAML::Node& n) {
 
 std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : std::string(); }
 
+// A rule's texts in English (its Sigma fields and `triage`) and Chinese (its `zh` block).
+void load_texts(const YAML::Node& doc, RuleText& en, RuleText& zh) {
+  auto one = [](const YAML::Node& n, const YAML::Node& triage, RuleText& t) {
+    t.title = scalar(n["title"]);
+    t.description = scalar(n["description"]);
+    t.falsepositives = string_list(n["falsepositives"]);
+    if (triage && triage.IsMap()) {
+      t.check = string_list(triage["check"]);
+      t.respond = string_list(triage["respond"]);
+    }
+  };
+  one(doc, doc["triage"], en);
+  const YAML::Node z = doc["zh"];
+  if (z && z.IsMap()) one(z, z, zh);
+}
+
 // Detections of a map (a rule's `detection` or a filter's `filter`), leaving out the keys
 // that are not detections; returns the condition node.
 std::optional<RuleError> load_detections(const YAML::Node& det, const LoadOptions& opt, std::map<std::string, Detection>& out,
@@ -165,6 +181,7 @@ std::optional<RuleError> load_rule(const YAML::Node& doc, const LoadOptions& opt
   r.level = scalar(doc["level"]);
   r.description = scalar(doc["description"]);
   r.tags = string_list(doc["tags"]);
+  load_texts(doc, r.en, r.zh);
   if (r.title.empty()) return RuleError{doc.Mark().line + 1, "rule has no title"};
   const YAML::Node ls = doc["logsource"];
   if (!ls || !ls.IsMap()) return RuleError{doc.Mark().line + 1, "rule has no logsource"};
@@ -203,7 +220,7 @@ std::optional<RuleError> load_filter(const YAML::Node& doc, const LoadOptions& o
   const YAML::Node rules = body["rules"];
   if (!rules) return RuleError{body.Mark().line + 1, "filter has no 'rules' (a list of rule ids or names, or 'any')"};
   if (rules.IsScalar()) {
-    std::string v = rules.Scalar();
+    const std::string& v = rules.Scalar();
     if (v == "any" || v == "all")
       f.any_rule = true;
     else
@@ -232,6 +249,7 @@ std::optional<RuleError> load_correlation(const YAML::Node& doc, Correlation& c)
   c.level = scalar(doc["level"]);
   c.description = scalar(doc["description"]);
   c.tags = string_list(doc["tags"]);
+  load_texts(doc, c.en, c.zh);
   c.line = doc.Mark().line + 1;
   if (c.title.empty()) return RuleError{c.line, "correlation rule has no title"};
   const YAML::Node body = doc["correlation"];

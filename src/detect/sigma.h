@@ -79,9 +79,18 @@ struct LogSource {
   std::string product, service, category;
 };
 
+// What a person reads about a rule, in one language: the Sigma fields title, description and
+// falsepositives, and wardsec's triage advice (`triage`: what to check, what to do). English
+// is the Sigma fields themselves; Chinese is the rule's `zh` block with the same keys.
+struct RuleText {
+  std::string title, description;
+  std::vector<std::string> falsepositives, check, respond;
+};
+
 struct Rule {
   std::string id, name, title, status, level, description, file;
   std::vector<std::string> tags;
+  RuleText en, zh;
   LogSource logsource;
   std::map<std::string, Detection> detections;
   std::vector<std::shared_ptr<Condition>> conditions;  // ORed (a condition list)
@@ -119,6 +128,7 @@ struct Correlation {
   std::string id, name, title, status, level, description, file;
   int line = 0;
   std::vector<std::string> tags;
+  RuleText en, zh;
   std::vector<std::string> rules;                                     // references as written: id or name, in order
   std::vector<std::string> group_by;                                  // field names or aliases
   std::map<std::string, std::map<std::string, std::string>> aliases;  // alias -> rule name -> field

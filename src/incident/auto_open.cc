@@ -26,7 +26,9 @@ const AutoOpen* Service::matches(const alert::Alert& a) const {
   for (const auto& r : opt_.auto_open) {
     if (alert::level_rank(a.level) < alert::level_rank(r.min_level)) continue;
     if (r.system_level > 0 && system_level(a.system) < r.system_level) continue;
-    if (!r.rule.empty() && !glob_match(a.rule_id, to_lower(r.rule)) && !glob_match(to_lower(a.rule_title), to_lower(r.rule))) continue;
+    if (!r.rule.empty() && !glob_match(a.rule_id, to_lower(r.rule)) && !glob_match(to_lower(a.rule_title), to_lower(r.rule)) &&
+        !glob_match(a.rule_title_zh, r.rule))
+      continue;
     return &r;
   }
   return nullptr;
@@ -67,7 +69,7 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
       if (links)
         for (const auto& l : *links) same = same || (l.kind == "asset" && (l.ref == place || l.ref == a.asset));
       if (!same) continue;
-      auto st = store_->link(inc.id, {"alert", std::to_string(a.id), a.rule_title, "", 0}, "wardsec");
+      auto st = store_->link(inc.id, {"alert", std::to_string(a.id), bilingual_title(a), "", 0}, "wardsec");
       if (st && !a.asset.empty()) st = store_->link(inc.id, {"asset", a.asset, a.system, "", 0}, "wardsec");
       if (!st) spdlog::error("incident {}: linking alert {}: {}", inc.id, a.id, st.error());
       auto_linked++;
@@ -75,9 +77,9 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
     }
   }
   NewIncident n;
-  n.title = a.rule_title + (a.asset.empty() ? "" : " @ " + a.asset);
+  n.title = bilingual_title(a) + (a.asset.empty() ? "" : " @ " + a.asset);
   n.description = fmt::format("由规则“{}”自动创建：告警 #{}（{}，{}）。\nOpened by the auto-open rule \"{}\" from alert #{}.\n{}",
-                              rule.name, a.id, a.rule_title, a.level, rule.name, a.id, a.summary);
+                              rule.name, a.id, bilingual_title(a), a.level, rule.name, a.id, a.summary);
   n.subcategory = rule.subcategory;
   n.grade = rule.grade;
   if (rule.grade != Grade::kUngraded)
@@ -86,7 +88,7 @@ void Service::open_for(const alert::Alert& a, const AutoOpen& rule) {
   n.source = source;
   // Discovered when the center raised the alert (now): the clock starts then.
   if (int level = system_level(a.system); level > 0) n.impact.systems.emplace_back(a.system, level);
-  n.links.push_back({"alert", std::to_string(a.id), a.rule_title, "", 0});
+  n.links.push_back({"alert", std::to_string(a.id), bilingual_title(a), "", 0});
   if (!a.asset.empty()) n.links.push_back({"asset", a.asset, a.system, "", 0});
   if (!a.system.empty() && a.system != a.asset) n.links.push_back({"asset", a.system, "graded system", "", 0});
   auto id = store_->create(n, "wardsec");

@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "search/search.h"
 #include "server/http.h"
+#include "server/rule_guide.h"
 #include "store/store.h"
 
 namespace wardsec::server {
@@ -23,6 +24,11 @@ std::string param(const std::map<std::string, std::string>& p, const char* k) {
   return it == p.end() ? "" : it->second;
 }
 
+// A POST body's string member ("" when absent or not a string).
+std::string member(const nlohmann::json& j, const char* k) {
+  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+}
+
 std::optional<int64_t> to_int(const std::string& s) {
   if (s.empty()) return std::nullopt;
   char* end = nullptr;
@@ -31,10 +37,37 @@ std::optional<int64_t> to_int(const std::string& s) {
   return v;
 }
 
+// One alert's state change ("acknowledged", "closed_tp", "closed_fp", "new") or assignment
+// ("assign": members assignee, due) from a request body whose "by" the caller set; recorded
+// in the event store. The answer: 200 and the alert's JSON, or the status and the reason.
+std::pair<int, std::string> apply(alert::AlertStore& store, int64_t id, const std::string& action, const nlohmann::json& j, int tz_sec,
+                                  int64_t now, const std::function<void(Event&&)>& record) {
+  auto no = [](int code, std::string why) { return std::pair{code, std::move(why)}; };
+  std::string by = member(j, "by");
+  Status s;
+  if (action == "assign") {
+    // The account was checked by the caller (routes.cc): it exists and may handle alerts.
+    int64_t due = 0;
+    if (!member(j, "due").empty() && !parse_user_time(member(j, "due"), tz_sec, due))
+      return no(400, "due: 不是时间 / not a time (RFC 3339 or a date)");
+    if (due && due < now) return no(400, "due: 期限已过 / the time is in the past");
+    s = store.assign(id, member(j, "assignee"), due, by, now);
+  } else {
+    auto to = alert::parse_state(action);
+    if (!to) return no(400, "state must be new, acknowledged, closed_tp or closed_fp");
+    s = store.set_state(id, *to, by, member(j, "comment"), now);
+  }
+  if (!s) return no(s.error().find("does not exist") != std::string::npos ? 404 : 409, s.error());
+  auto a = store.get(id);
+  if (!a) return no(500, a.error());
+  if (record) record(alert::alert_event(*a, action == "assign" ? "alert_assigned" : "alert_state_changed", by, now));
+  return {200, alert::alert_to_json(*a)};
+}
+
 }  // namespace
 
 Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method, const std::string& target,
-                       const std::string& body, int tz_sec, const std::function<void(Event&&)>& record) {
+                       const std::string& body, int tz_sec, const std::function<void(Event&&)>& record, const RuleGuide* guide) {
   std::string path = target.substr(0, target.find('?'));
   auto p = parse_query_params(target);
   int64_t now = now_ns();
@@ -71,6 +104,32 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
     for (size_t i = 0; i < list->size(); i++) out += (i ? "," : "") + alert::alert_to_json((*list)[i]);
     return {200, out + "]}"};
   }
+  if (path == "/api/v1/alerts/bulk") {
+    // The same change to many alerts (at most 500): each applied on its own, so one that
+    // cannot change (closed meanwhile) does not stop the others; the answer says which.
+    if (method != "POST") return err(405, "use POST with {\"ids\":[...], \"action\":..., \"comment\":...}");
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object()) return err(400, "body must be a JSON object");
+    std::string action = member(j, "action");
+    static const std::set<std::string> actions = {"acknowledged", "closed_tp", "closed_fp", "new", "assign"};
+    if (!actions.count(action)) return err(400, "action must be acknowledged, closed_tp, closed_fp, new or assign");
+    if (!j.contains("ids") || !j["ids"].is_array() || j["ids"].empty() || j["ids"].size() > 500) return err(400, "ids: 1 to 500 alert ids");
+    std::vector<int64_t> ids;  // checked before any alert changes
+    for (const auto& x : j["ids"]) {
+      if (!x.is_number_integer()) return err(400, "ids: alert ids are integers");
+      if (std::find(ids.begin(), ids.end(), x.get<int64_t>()) == ids.end()) ids.push_back(x.get<int64_t>());
+    }
+    nlohmann::json done = nlohmann::json::array(), failed = nlohmann::json::array();
+    for (int64_t id : ids) {
+      auto [code, answer] = apply(store, id, action, j, tz_sec, now, record);
+      if (code == 200)
+        done.push_back(id);
+      else
+        failed.push_back({{"id", id}, {"error", answer}});
+    }
+    return {failed.empty() || !done.empty() ? 200 : 409,
+            nlohmann::json{{"done", done}, {"failed", failed}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  }
   if (path.rfind("/api/v1/alerts/", 0) == 0) {
     std::string rest = path.substr(15);
     bool state_change = false, assign = false;
@@ -83,36 +142,13 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
     }
     auto id = to_int(rest);
     if (!id) return err(404, "no such alert: " + rest);
-    if (assign) {
-      // The account was checked by the caller (routes.cc): it exists and may handle alerts.
-      if (method != "POST") return err(405, "use POST with {\"assignee\":..., \"due\":...}");
+    if (assign || state_change) {
+      if (method != "POST")
+        return err(405, assign ? "use POST with {\"assignee\":..., \"due\":...}" : "use POST with {\"state\":..., \"comment\":...}");
       auto j = nlohmann::json::parse(body, nullptr, false);
       if (!j.is_object()) return err(400, "body must be a JSON object");
-      auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-      int64_t due = 0;
-      if (!str("due").empty() && !parse_user_time(str("due"), tz_sec, due))
-        return err(400, "due: 不是时间 / not a time (RFC 3339 or a date)");
-      if (due && due < now) return err(400, "due: 期限已过 / the time is in the past");
-      Status s = store.assign(*id, str("assignee"), due, str("by"), now);
-      if (!s) return err(s.error().find("does not exist") != std::string::npos ? 404 : 409, s.error());
-      auto a = store.get(*id);
-      if (!a) return err(500, a.error());
-      if (record) record(alert::alert_event(*a, "alert_assigned", str("by"), now));
-      return {200, alert::alert_to_json(*a)};
-    }
-    if (state_change) {
-      if (method != "POST") return err(405, "use POST with {\"state\":..., \"by\":..., \"comment\":...}");
-      auto j = nlohmann::json::parse(body, nullptr, false);
-      if (!j.is_object()) return err(400, "body must be a JSON object");
-      auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-      auto to = alert::parse_state(str("state"));
-      if (!to) return err(400, "state must be new, acknowledged, closed_tp or closed_fp");
-      Status s = store.set_state(*id, *to, str("by"), str("comment"), now);
-      if (!s) return err(s.error().find("does not exist") != std::string::npos ? 404 : 409, s.error());
-      auto a = store.get(*id);
-      if (!a) return err(500, a.error());
-      if (record) record(alert::alert_event(*a, "alert_state_changed", str("by"), now));
-      return {200, alert::alert_to_json(*a)};
+      auto [code, answer] = apply(store, *id, assign ? "assign" : member(j, "state"), j, tz_sec, now, record);
+      return code == 200 ? Response{200, answer} : err(code, answer);
     }
     if (method != "GET") return err(405, "use GET");
     auto a = store.get(*id);
@@ -132,7 +168,16 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
       events += (n++ ? "," : "") + std::string("{\"ref\":\"") + store::ref_to_string(ref) + "\",\"event\":" + item + "}";
     }
     events += "]";
-    return {200, "{\"alert\":" + alert::alert_to_json(*a) + ",\"history\":" + h.dump() + ",\"events\":" + events + "}"};
+    // What the rule means and what to do about it, and its tags by name.
+    nlohmann::json rule, tags = nlohmann::json::array();
+    if (guide) {
+      if (auto g = guide->rule(a->rule_id)) rule = std::move(*g);
+      for (const auto& t : a->attack) tags.push_back(guide->tag(t));
+      for (const auto& t : a->mlps) tags.push_back(guide->tag("mlps." + t));
+    }
+    return {200, "{\"alert\":" + alert::alert_to_json(*a) + ",\"history\":" + h.dump() + ",\"events\":" + events +
+                     ",\"rule\":" + rule.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                     ",\"tags\":" + tags.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}"};
   }
   if (path == "/api/v1/suppressions") {
     if (method == "GET") {
@@ -153,7 +198,7 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
     if (method != "POST") return err(405, "use GET or POST");
     auto j = nlohmann::json::parse(body, nullptr, false);
     if (!j.is_object()) return err(400, "body must be a JSON object");
-    auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+    auto str = [&](const char* k) { return member(j, k); };
     alert::Suppression s;
     s.rule_id = str("rule_id");
     s.field = str("field");
@@ -162,7 +207,8 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
     s.reason = str("reason");
     s.created = now;
     int64_t minutes = j.contains("minutes") && j["minutes"].is_number_integer() ? j["minutes"].get<int64_t>() : 0;
-    if (minutes <= 0 || minutes > 90 * 24 * 60) return err(400, "minutes must be between 1 and 129600 (90 days)");
+    // At most a year: a whitelist entry too expires and is looked at again.
+    if (minutes <= 0 || minutes > 365 * 24 * 60) return err(400, "minutes: 1 到 525600（365 天） / between 1 and 525600 (365 days)");
     s.until = now + minutes * 60LL * 1000000000LL;
     auto id = store.add_suppression(s);
     if (!id) return err(400, id.error());

@@ -7,6 +7,7 @@
 #include "search/aggregate.h"
 #include "search/search.h"
 #include "server/http.h"
+#include "server/rule_guide.h"
 
 namespace wardsec::server {
 
@@ -34,8 +35,12 @@ class Api {
   // The restrictions the routes join to users' queries (as trees): everything but the audit
   // trail, and the audit trail alone.
   search::Query not_audit, audit_only;
+  // The rules' texts and tag names, made at first use (detection starts after the server).
+  std::shared_ptr<const RuleGuide> guide();
 
  private:
+  std::mutex guide_mu_;
+  std::shared_ptr<const RuleGuide> guide_;
   std::mutex rate_mu_;
   int64_t last_t_ = 0;
   uint64_t last_stored_ = 0;

@@ -131,6 +131,7 @@ Response dashboard(Api& api, Request&) {
       for (size_t i = 0; i < v.size(); i++)
         open_serious.push_back({{"id", v[i].id},
                                 {"title", v[i].rule_title},
+                                {"title_zh", v[i].rule_title_zh},
                                 {"level", v[i].level},
                                 {"asset", v[i].asset},
                                 {"system", v[i].system},

@@ -23,6 +23,9 @@
 namespace wardsec::alert {
 class AlertStore;
 }
+namespace wardsec::detect {
+class RuleSet;
+}
 namespace wardsec::enrich {
 class Places;
 }
@@ -63,7 +66,11 @@ struct HttpOptions {
   const KeyPair* audit_key = nullptr;  // signs the audit trail (the store's instance key)
   int tz_sec = 8 * 3600;
   AuthOptions auth;
-  alert::AlertStore* alerts = nullptr;           // /api/v1/alerts when set
+  alert::AlertStore* alerts = nullptr;  // /api/v1/alerts when set
+  // The loaded detection rules (set once detection started; nullptr: none), and the ATT&CK
+  // names file: the alert detail's rule texts and tag names, /api/v1/rules.
+  std::function<const detect::RuleSet*()> rules;
+  std::string attack_names_file;
   std::shared_ptr<const enrich::Places> places;  // zones and assets (dashboard)
   std::function<std::string()> extra_metrics;    // more members for /api/v1/metrics ("\"k\":v,...")
   bastion::Service* bastion = nullptr;           // /api/v1/bastion/* when set
@@ -142,9 +149,10 @@ std::vector<Route> build_routes(Api* api);
 std::string error_json(std::string_view msg, long column = -1);
 
 // The alert endpoints (alerts_api.cc): status and JSON body. `record` puts an event (a state
-// change) into the store.
+// change) into the store; `guide` names the rule's texts and tags in an alert's detail.
 Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, const std::string& method, const std::string& target,
-                       const std::string& body, int tz_sec, const std::function<void(Event&&)>& record);
+                       const std::string& body, int tz_sec, const std::function<void(Event&&)>& record,
+                       const class RuleGuide* guide = nullptr);
 
 // The search endpoint's work, shared with tests: returns the HTTP status and JSON body.
 struct SearchScope {

@@ -87,9 +87,9 @@ Response create(Api& api, Request& r) {
       if (!api.opt.alerts) return fail(400, "detection is off: there are no alerts to link");
       auto al = api.opt.alerts->get(id);
       if (!al) return fail(400, "alert " + std::to_string(id) + ": " + al.error());
-      if (n.title.empty()) n.title = al->rule_title + (al->asset.empty() ? "" : " @ " + al->asset);
+      if (n.title.empty()) n.title = alert::bilingual_title(*al) + (al->asset.empty() ? "" : " @ " + al->asset);
       if (n.source == "manual") n.source = "alert:" + std::to_string(id);
-      n.links.push_back({"alert", std::to_string(id), al->rule_title, "", 0});
+      n.links.push_back({"alert", std::to_string(id), alert::bilingual_title(*al), "", 0});
       if (!al->asset.empty()) n.links.push_back({"asset", al->asset, al->system, "", 0});
     }
   }

@@ -31,6 +31,14 @@ constexpr const char* kAuditDataset = "wardsec.audit";
 
 }  // namespace
 
+std::shared_ptr<const RuleGuide> Api::guide() {
+  std::lock_guard lk(guide_mu_);
+  const detect::RuleSet* set = opt.rules ? opt.rules() : nullptr;
+  // Kept once the rules are there; before detection started, made again on the next call.
+  if (!guide_ || (set && !guide_->has_rules())) guide_ = std::make_shared<RuleGuide>(set, opt.attack_names_file, opt.catalog_file);
+  return guide_;
+}
+
 Api::Api(ingest::Pipeline& p, HttpOptions& o, Auth& a)
     : pipeline(p),
       opt(o),
@@ -182,12 +190,15 @@ Response search(Api& api, Request& r) { return handle_search(api.opt.data_dir, r
 // The audit trail: the center's own records. No input can write their dataset (guard.cc), and
 // each record says whether its signature by the instance key verifies: records from before
 // signing (an upgraded center) show as unverified; one whose signature fails was altered.
-Response audit_trail(Api& api, Request& r) {
+// The audit trail alone, each record with whether its signature verifies.
+SearchScope audit_scope(Api& api, Request& r) {
   SearchScope s = user_scope(api, r);
   s.restrict = &api.audit_only;
   s.annotate = [&api](const Event& ev) { return std::string(",\"wardsec.audit.verified\":") + (api.authentic(ev) ? "true" : "false"); };
-  return handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, s);
+  return s;
 }
+
+Response audit_trail(Api& api, Request& r) { return handle_search(api.opt.data_dir, r.target, api.opt.tz_sec, audit_scope(api, r)); }
 
 }  // namespace
 
@@ -274,22 +285,23 @@ Response search_stats(Api& api, Request& r) {
 }
 
 // CSV or JSON lines of up to 10 000 matches; an export is an audited action.
-Response search_export(Api& api, Request& r) {
+// Matches as CSV (with a BOM, so Excel reads the Chinese) or JSON lines, at most 10,000 unless
+// the request says otherwise; the export itself is audited.
+Response export_matches(Api& api, Request& r, const SearchScope& scope, const std::vector<std::string>& cols, const std::string& what) {
   std::string target = r.target;
   if (r.query.find("limit") == r.query.end()) target += (target.find('?') == std::string::npos ? "?" : "&") + std::string("limit=10000");
   std::string fmt = r.query["format"].empty() ? "csv" : r.query["format"];
   if (fmt != "csv" && fmt != "json") return fail(400, "format must be csv or json");
-  Response found = handle_search(api.opt.data_dir, target, api.opt.tz_sec, user_scope(api, r));
-  api.audit(r, r.who.user, "export", found.status == 200, "events", "q=" + r.query["q"] + " format=" + fmt);
+  Response found = handle_search(api.opt.data_dir, target, api.opt.tz_sec, scope);
+  api.audit(r, r.who.user, "export", found.status == 200, what, "q=" + r.query["q"] + " format=" + fmt);
   if (found.status != 200) return found;
   auto j = json::parse(found.body, nullptr, false);
+  std::string file = "wardsec-" + what;
   if (fmt == "json") {
     std::string out;
     for (const auto& e : j["events"]) out += dump(e) + "\n";
-    return {200, out, "application/x-ndjson; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.jsonl\""}}};
+    return {200, out, "application/x-ndjson; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"" + file + ".jsonl\""}}};
   }
-  std::vector<std::string> cols = {"@timestamp", "host.name",    "event.dataset", "source.ip",
-                                   "user.name",  "event.action", "event.outcome", "message"};
   std::string out = "\xEF\xBB\xBF" + compliance::csv_line(cols) + "\r\n";  // BOM: Excel opens UTF-8 Chinese correctly
   for (const auto& e : j["events"]) {
     std::vector<std::string> row;
@@ -300,24 +312,41 @@ Response search_export(Api& api, Request& r) {
     }
     out += compliance::csv_line(row) + "\r\n";
   }
-  return {200, out, "text/csv; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"wardsec-events.csv\""}}};
+  return {200, out, "text/csv; charset=utf-8", {{"Content-Disposition", "attachment; filename=\"" + file + ".csv\""}}};
+}
+
+Response search_export(Api& api, Request& r) {
+  return export_matches(api, r, user_scope(api, r),
+                        {"@timestamp", "host.name", "event.dataset", "source.ip", "user.name", "event.action", "event.outcome", "message"},
+                        "events");
+}
+
+// The audit trail for the auditor's records (审计日志导出): each row with whether its signature
+// verifies.
+Response audit_export(Api& api, Request& r) {
+  return export_matches(api, r, audit_scope(api, r),
+                        {"@timestamp", "user.name", "user.roles", "event.action", "user.target.name", "event.outcome", "source.ip",
+                         "message", "wardsec.audit.verified"},
+                        "audit");
 }
 
 Response alerts(Api& api, Request& r) {
   if (!api.opt.alerts) return fail(503, "detection is off");
   std::string body = r.body;
-  const bool assign = r.path.ends_with("/assign");
+  const bool bulk = r.path == "/api/v1/alerts/bulk";
+  bool assign = r.path.ends_with("/assign");
   if (r.method == "POST") {
     // Who acts is the logged-in account, whatever the body says.
     auto j = json::parse(r.body, nullptr, false);
     if (!j.is_object()) return fail(400, "body must be a JSON object");
     j["by"] = r.who.user;
     body = dump(j);
+    if (bulk && j.contains("action") && j["action"] == "assign") assign = true;
     // An alert is given only to an enabled account that may handle alerts.
     if (assign && j.contains("assignee") && j["assignee"].is_string() && !j["assignee"].get<std::string>().empty()) {
       auto who = api.auth.account(j["assignee"].get<std::string>());
       if (!who || who->disabled || !role_has(who->role, Perm::kAlertsWrite)) {
-        api.audit(r, r.who.user, "alert_assign", false, r.path, r.body.substr(0, 300));
+        api.audit(r, r.who.user, bulk ? "alert_bulk" : "alert_assign", false, r.path, r.body.substr(0, 300));
         return fail(400, "assignee: 不是可处置告警的账号 / not an account that handles alerts");
       }
     }
@@ -327,12 +356,16 @@ Response alerts(Api& api, Request& r) {
     v.push_back(std::move(ev));
     api.pipeline.submit_events(std::move(v), nullptr, false);  // an alert record: stored, not examined again
   };
-  Response res = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record);
+  auto guide = r.method == "GET" ? api.guide() : nullptr;
+  Response res = handle_alerts(*api.opt.alerts, api.opt.data_dir, r.method, r.target, body, api.opt.tz_sec, record, guide.get());
   if (r.method != "GET") {
     std::string action = r.path.rfind("/api/v1/suppressions", 0) == 0 ? (r.method == "DELETE" ? "suppression_remove" : "suppression_add")
+                         : bulk                                       ? "alert_bulk"
                          : assign                                     ? "alert_assign"
                                                                       : "alert_state";
-    api.audit(r, r.who.user, action, res.status < 300, r.path, r.body.substr(0, 300));
+    // A bulk change: the request and which alerts changed (each is also in the event store).
+    std::string detail = r.body.substr(0, 300) + (bulk ? " -> " + res.body.substr(0, 700) : "");
+    api.audit(r, r.who.user, action, res.status < 300, r.path, detail);
   }
   return res;
 }
@@ -390,13 +423,20 @@ std::vector<Route> build_routes(Api* api) {
       {"GET", "/api/v1/search/stats", P::kEventsRead, false, h(search_stats), "histogram and field facets of a search"},
       {"GET", "/api/v1/search/export", P::kEventsRead, false, h(search_export), "export matches as CSV or JSON lines"},
       {"GET", "/api/v1/alerts", P::kAlertsRead, false, h(alerts), "list alerts"},
-      {"GET", "/api/v1/alerts/{id}", P::kAlertsRead, false, h(alerts), "one alert with history and events"},
+      {"POST", "/api/v1/alerts/bulk", P::kAlertsWrite, false, h(alerts), "acknowledge, close or assign many alerts at once"},
+      {"GET", "/api/v1/alerts/{id}", P::kAlertsRead, false, h(alerts), "one alert with history, events, the rule's texts and tags"},
+      {"GET", "/api/v1/rules", P::kAlertsRead, false,
+       [api](Request&) {
+         return Response{200, api->guide()->list().dump(-1, ' ', false, json::error_handler_t::replace)};
+       },
+       "the rules that raise alerts: id, level and titles"},
       {"POST", "/api/v1/alerts/{id}/state", P::kAlertsWrite, false, h(alerts), "acknowledge or close an alert"},
       {"POST", "/api/v1/alerts/{id}/assign", P::kAlertsWrite, false, h(alerts), "give an open alert to an account with a due time"},
       {"GET", "/api/v1/suppressions", P::kAlertsRead, false, h(alerts), "suppression windows"},
       {"POST", "/api/v1/suppressions", P::kAlertsWrite, false, h(alerts), "add a suppression window"},
       {"DELETE", "/api/v1/suppressions/{id}", P::kAlertsWrite, false, h(alerts), "remove a suppression window"},
       {"GET", "/api/v1/audit", P::kAuditRead, false, h(audit_trail), "the administrators' audit trail"},
+      {"GET", "/api/v1/audit/export", P::kAuditRead, false, h(audit_export), "export the audit trail as CSV or JSON lines"},
       {"GET", "/api/v1/live", P::kDashboard, false,
        [](Request&) {
          return Response{426, error_json("open a WebSocket here"), "application/json; charset=utf-8", {{"Upgrade", "websocket"}}};

@@ -206,6 +206,43 @@ alerts:
                 changes = [h for h in full["history"] if h["from"] != h["to"]]  # the assignment above keeps the state
                 r.check([h["to"] for h in changes] == ["acknowledged", "closed_tp"] and changes[1]["by"] == "secadmin",
                         "history keeps both changes with who")
+                # What the rule means and what to do, in Chinese and English; its tags by name.
+                g, tags = full.get("rule") or {}, full.get("tags", [])
+                r.check(g.get("zh", {}).get("title") == "SSH 暴力破解" and g["zh"]["respond"] and g["en"]["check"] and g["kind"] == "event_count",
+                        f"the alert detail carries the rule's texts and advice in both languages ({g.get('zh', {}).get('title')})")
+                r.check(any(t["code"] == "T1110.001" and t["zh"] and t["en"] for t in tags) and
+                        any(t["kind"] == "mlps" and "身份鉴别" in t["zh"] for t in tags), f"the tags are named ({[t['code'] + ' ' + t['zh'] for t in tags]})")
+                code, zh = api(base, "/api/v1/alerts?q=" + urllib.parse.quote("暴力破解"))
+                r.check(code == 200 and al["id"] in [a["id"] for a in zh["alerts"]] and all("暴力破解" in a["rule.name_zh"] for a in zh["alerts"]),
+                        f"暴力破解 finds the SSH brute-force alert by its Chinese title ({zh.get('total')})")
+                code, rules = api(base, "/api/v1/rules")
+                r.check(code == 200 and any(x["title_zh"] == "SSH 暴力破解" and x["id"] == al["rule.id"] for x in rules),
+                        f"the rule list names each rule in both languages ({len(rules)} rules)")
+                # Bulk: each alert on its own; the answer says which changed and why the others did not.
+                code, res = api(base, "/api/v1/alerts?level=medium&rule=" + urllib.parse.quote("SSH login as root failed from the Internet"))
+                root_id = res["alerts"][0]["id"]
+                code, res = api(base, "/api/v1/alerts/bulk", {"ids": [root_id, al["id"]], "action": "closed_fp", "by": "secadmin"})
+                r.check(code == 409 and not res["done"] and "comment" in {f["id"]: f["error"] for f in res["failed"]}.get(root_id, ""),
+                        f"a bulk close without a comment changes nothing ({code})")
+                code, res = api(base, "/api/v1/alerts/bulk", {"ids": [root_id, al["id"], 424242, root_id], "action": "closed_fp",
+                                                              "comment": "扫描器地址，已加白 scanner", "by": "secadmin"})
+                failed = {f["id"]: f["error"] for f in res.get("failed", [])}
+                r.check(code == 200 and res["done"] == [root_id] and "already closed" in failed.get(al["id"], "") and
+                        "does not exist" in failed.get(424242, ""), f"a bulk close applies to each alert on its own ({res})")
+                code, one = api(base, f"/api/v1/alerts/{root_id}")
+                r.check(one["alert"]["state"] == "closed_fp" and one["history"][-1]["by"] == "secadmin" and
+                        one["history"][-1]["comment"] == "扫描器地址，已加白 scanner", "the bulk change is in each alert's history with who and why")
+                for body, why in (({"ids": [], "action": "closed_fp"}, "no ids"), ({"ids": list(range(501)), "action": "acknowledged"}, "501 ids"),
+                                  ({"ids": [root_id], "action": "suppressed"}, "suppressed by hand"), ({"ids": ["1"], "action": "new"}, "a string id")):
+                    code, res = api(base, "/api/v1/alerts/bulk", dict(body, by="secadmin"))
+                    r.check(code == 400, f"a bulk request with {why} is refused ({code} {res.get('error')})")
+                code, res = api(base, "/api/v1/alerts/bulk", {"ids": [root_id], "action": "assign", "assignee": "auditadmin", "by": "secadmin"})
+                r.check(code == 400 and "assignee" in res.get("error", ""), f"a bulk assignment to the audit administrator is refused ({code})")
+                code, res = api(base, "/api/v1/suppressions", {"rule_id": al["rule.id"], "minutes": 365 * 24 * 60 + 1, "by": "secadmin", "reason": "x"})
+                r.check(code == 400, f"a window longer than a year is refused ({res.get('error')})")
+                code, res = api(base, "/api/v1/suppressions", {"rule_id": al["rule.id"], "field": "asset", "value": "portal-web-01",
+                                                               "minutes": 365 * 24 * 60, "by": "secadmin", "reason": "白名单：门户网站扫描器"})
+                r.check(code == 201, f"a whitelist entry for a year is accepted ({res})")
                 code, res = api(base, "/api/v1/alerts/99999")
                 r.check(code == 404, "an unknown alert is a 404")
                 code, res = api(base, "/api/v1/alerts?state=bogus")

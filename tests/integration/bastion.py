@@ -240,7 +240,7 @@ def run_all(r, srv, t, tport, bport, target_key):
     r.check(any(json.loads(x)[1] == "m" for x in lines[1:]), "the recording marks each command (the player jumps to them)")
     # The detection engine sees the bastion's events: the denial raised its alert (a shipped
     # Sigma rule over wardsec.bastion), and the dashboard's tile counts it.
-    title = urllib.parse.quote("堡垒机拦截了一条命令 / Bastion: a command was denied")
+    title = urllib.parse.quote("堡垒机拦截了一条命令")  # the rule's Chinese title finds it
 
     def alerted():
         code, res = secadmin.get(f"/api/v1/alerts?rule={title}")

@@ -5,6 +5,8 @@ walked with every role against a table written here from the issue's role descri
 OpenAPI file against the real routes; the audit trail seen by the audit administrator alone;
 the live WebSocket; bad input answered with 4xx, never 500; the login rate limit."""
 import base64
+import csv
+import io
 import json
 import os
 import random
@@ -54,6 +56,8 @@ EXPECTED = {
     "GET /api/v1/alerts/{id}": READERS,
     "POST /api/v1/alerts/{id}/state": SEC,
     "POST /api/v1/alerts/{id}/assign": SEC,
+    "POST /api/v1/alerts/bulk": SEC,
+    "GET /api/v1/rules": READERS,
     "GET /api/v1/suppressions": READERS,
     "POST /api/v1/suppressions": SEC,
     "DELETE /api/v1/suppressions/{id}": SEC,
@@ -77,6 +81,7 @@ EXPECTED = {
     "POST /api/v1/users/{name}/reset-mfa": SYS,
     "GET /api/v1/settings": SYS,
     "GET /api/v1/audit": AUD,
+    "GET /api/v1/audit/export": AUD,
     "POST /api/v1/ingest": {COLLECTOR},
     # Compliance: the security administrator assesses; read-only users read.
     "GET /api/v1/compliance/catalog": READERS,
@@ -423,6 +428,16 @@ def body(r):
                 r.check(code == 400 and res.get("error"), f"db/statements?{bad} is a 400 naming the problem ({res})")
             code, st = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:login", "limit": 5}))
             r.check(code == 200 and 0 < len(st["events"]) <= 5, "the audit trail pages with limit")
+            # 审计日志导出: the audit trail alone (nothing else of the store), filtered, each row verified.
+            code, csv_text = aud.get("/api/v1/audit/export?" + urllib.parse.urlencode({"q": "event.action:login", "from": "now-1d"}))
+            rows = list(csv.reader(io.StringIO(csv_text.decode("utf-8-sig")))) if isinstance(csv_text, bytes) else []
+            head = rows[0] if rows else []
+            r.check(code == 200 and "event.action" in head and len(rows) > 1 and
+                    all(x[head.index("event.action")] == "login" and x[head.index("wardsec.audit.verified")] == "true" for x in rows[1:]),
+                    f"the audit trail exports as CSV, filtered by action, each record verified ({len(rows) - 1} rows)")
+            code, res = aud.get("/api/v1/audit/export?" + urllib.parse.urlencode({"q": "event.dataset:linux.auth", "from": "now-1d"}))
+            r.check(code == 200 and len(list(csv.reader(io.StringIO(res.decode("utf-8-sig"))))) == 1,
+                    "the audit export holds nothing but the audit trail")
             ctx = ssl.create_default_context(cafile=srv.cafile)
             s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.http)), server_hostname="127.0.0.1")
             s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")

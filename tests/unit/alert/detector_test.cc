@@ -61,7 +61,7 @@ TEST(Detector, OneAlertPerRuleAndTargetWithItsSourcesCounted) {
   for (int i = 0; i < 30; i++) lines.push_back(cef(i, "45.95.0.1", "permit"));  // one address keeps at it
   r.feed(std::vector<std::string>(lines.begin(), lines.begin() + 60));
   r.feed(std::vector<std::string>(lines.begin() + 60, lines.end()));
-  auto let_through = r.alerts("Critical threat reported");
+  auto let_through = r.alerts("Critical threat let through");
   ASSERT_EQ(let_through.size(), 1u);
   const Alert& a = let_through[0];
   EXPECT_EQ(a.count, 150u);
@@ -79,16 +79,16 @@ TEST(Detector, OneAlertPerRuleAndTargetWithItsSourcesCounted) {
   ASSERT_EQ(blocked.size(), 1u);
   EXPECT_EQ(blocked[0].level, "low");
   EXPECT_EQ(blocked[0].sources.size(), 2u);
-  EXPECT_EQ(r.alerts("Critical threat reported")[0].count, 150u);
+  EXPECT_EQ(r.alerts("Critical threat let through")[0].count, 150u);
 }
 
 TEST(Detector, ASuppressedSourceNeitherHidesInNorSwellsTheOpenAlert) {
   Rig r;
   r.feed({cef(0, "45.95.0.1", "permit")});
-  auto rule_id = r.alerts("Critical threat reported")[0].rule_id;
+  auto rule_id = r.alerts("Critical threat let through")[0].rule_id;
   ASSERT_TRUE(r.store->add_suppression({0, rule_id, "source_ip", "198.51.100.7", INT64_MAX, "secadmin", "授权的渗透测试", 1, 0}).ok());
   r.feed({cef(1, "198.51.100.7", "permit"), cef(2, "198.51.100.7", "permit"), cef(3, "45.95.0.2", "permit")});
-  auto all = r.alerts("Critical threat reported");
+  auto all = r.alerts("Critical threat let through");
   ASSERT_EQ(all.size(), 2u);
   for (const auto& a : all) {
     bool sup = a.state == State::kSuppressed;
