@@ -268,7 +268,10 @@ Response create_user(Api& api, Request& r) {
   auto j = body_object(r, err);
   if (!j) return err;
   auto role = parse_role(str(*j, "role"));
-  if (!role) return fail(400, "role 须为 sysadmin, secadmin, auditadmin, readonly 或 collector");
+  if (!role)
+    return fail(400,
+                "role 须为 sysadmin、secadmin、auditadmin、readonly 或 collector / role must be sysadmin, secadmin, auditadmin, readonly "
+                "or collector");
   if (auto filed = file_if_needed(api, r, "create", str(*j, "name"), str(*j, "display"), role, false)) return *filed;
   auto t = api.auth.create(str(*j, "name"), str(*j, "display"), *role, str(*j, "password"), now_ns());
   api.audit(r, r.who.user, "user_create", t.ok(), str(*j, "name"), std::string("role ") + role_name(*role) + (t ? "" : ": " + t.error()));

@@ -467,7 +467,7 @@ Status Auth::store_password(const std::string& name, const std::string& hash, bo
 
 AuthStatus Auth::change_password(const std::string& sid, const std::string& old_pw, const std::string& new_pw, int64_t now) {
   // What the hashes need is read under the lock; argon2 runs without it (see login).
-  std::string user, hash;
+  std::string user, hash, display;
   std::vector<std::string> recent;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -476,7 +476,10 @@ AuthStatus Auth::change_password(const std::string& sid, const std::string& old_
     const Session& s = it->second;
     if (s.stage != Stage::kPasswordChange && s.stage != Stage::kActive) return AuthError{409, "finish the login first"};
     user = s.user;
-    Status r = sqlite::query(db_, "SELECT pw_hash FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) { hash = st.text(0); });
+    Status r = sqlite::query(db_, "SELECT pw_hash, display FROM users WHERE name = ?", {user}, [&](const sqlite::Stmt& st) {
+      hash = st.text(0);
+      display = st.text(1);
+    });
     if (r)
       r = sqlite::query(db_, "SELECT hash FROM pw_history WHERE name = ? ORDER BY at DESC LIMIT ?",
                         {user, std::to_string(opt_.password_history)}, [&](const sqlite::Stmt& st) { recent.push_back(st.text(0)); });
@@ -486,7 +489,7 @@ AuthStatus Auth::change_password(const std::string& sid, const std::string& old_
   std::string problem;
   std::string new_hash;
   if (old_ok) {
-    if (Status p = check_password(opt_, user, new_pw); !p) problem = p.error();
+    if (Status p = check_password(opt_, user, new_pw, display); !p) problem = p.error();
     recent.push_back(hash);
     for (const auto& h : recent)
       if (problem.empty() && verify_password(h, new_pw))

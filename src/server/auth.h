@@ -114,7 +114,8 @@ struct AuthOptions {
 
 // The password policy: an error with the reason (Chinese first, English after " / ") when pw
 // is not acceptable for `user`.
-Status check_password(const AuthOptions& o, std::string_view user, std::string_view pw);
+// `display`: the person's name (the account's display name), refused inside the password too.
+Status check_password(const AuthOptions& o, std::string_view user, std::string_view pw, std::string_view display = {});
 
 // ---- accounts, sessions, tokens --------------------------------------------------------------
 

@@ -65,7 +65,7 @@ Result<std::string> Auth::create(const std::string& name, const std::string& dis
   if (!valid_name(name)) return Error{"账号名须为 1-64 个字母、数字、_ - . / name: 1-64 letters, digits, _ - ."};
   std::string hash;
   if (role != Role::kCollector) {  // hashed before the lock is taken (see Auth::login)
-    if (Status p = check_password(opt_, name, password); !p) return Error{p.error()};
+    if (Status p = check_password(opt_, name, password, display); !p) return Error{p.error()};
     auto h = hash_password(password);
     if (!h) return Error{h.error()};
     hash = *h;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/strutil.h"
 #include "server/auth.h"
 
 namespace wardsec::server {
@@ -156,7 +157,31 @@ std::string one_time_password(size_t n) {
 
 namespace {
 
-std::string problem_of(const AuthOptions& o, std::string_view user, std::string_view pw) {
+// Words a guesser tries first against a hospital, in English and pinyin, beside cracklib's
+// dictionary (which knows neither the pinyin nor the product): a password that is one of them
+// with digits and symbols around it is refused.
+constexpr const char* kHospitalWords[] = {"hospital", "yiyuan", "huanzhe", "yisheng", "hushi",    "menzhen",  "zhuyuan",  "jizhen",
+                                          "yaofang",  "yaoku",  "xinxike", "xinxi",   "weijian",  "weisheng", "jiankang", "yiliao",
+                                          "yihu",     "keshi",  "guahao",  "shoufei", "bingli",   "chufang",  "jianyan",  "yingxiang",
+                                          "zhiban",   "anquan", "dengbao", "mima",    "kouling",  "denglu",   "doctor",   "nurse",
+                                          "patient",  "clinic", "medical", "health",  "pharmacy", "wardsec",  "beijing",  "shanghai",
+                                          "zhongguo", "china",  "renmin",  "sanjia",  "fuyou",    "zhongyi",  "shequ",    "weishengju"};
+
+// The password's letters with the usual substitutions undone (P@ssw0rd -> password).
+std::string plain_letters(std::string_view low) {
+  static const std::string from = "@4031!$57", to = "aaoeiisst";
+  std::string out;
+  for (char c : low) {
+    auto k = from.find(c);
+    if (c >= 'a' && c <= 'z')
+      out.push_back(c);
+    else if (k != std::string::npos)
+      out.push_back(to[k]);
+  }
+  return out;
+}
+
+std::string problem_of(const AuthOptions& o, std::string_view user, std::string_view pw, std::string_view display) {
   size_t chars = 0;  // code points, so a Chinese pass phrase counts its characters, not bytes
   bool lower = false, upper = false, digit = false, other = false;
   for (unsigned char c : pw) {
@@ -185,6 +210,23 @@ std::string problem_of(const AuthOptions& o, std::string_view user, std::string_
   };
   std::string low = lc(pw);
   if (!user.empty() && low.find(lc(user)) != std::string::npos) return "密码不能包含用户名 / must not contain the account name";
+  // The person's own name: the display name as written (王芳), and each Latin word of it
+  // (Wang Fang) of three letters or more.
+  if (display.size() >= 4 && low.find(lc(display)) != std::string::npos) return "密码不能包含本人姓名 / must not contain your name";
+  const std::string display_low = lc(display);
+  for (auto part : split_view(display_low, ' '))
+    if (part.size() >= 3 && std::all_of(part.begin(), part.end(), [](char c) { return c >= 'a' && c <= 'z'; }) &&
+        plain_letters(low).find(part) != std::string::npos)
+      return "密码不能包含本人姓名 / must not contain your name";
+  {
+    // A hospital word with little else: fewer than four letters beside it.
+    std::string letters = plain_letters(low);
+    for (const char* w : kHospitalWords) {
+      auto at = letters.find(w);
+      if (at == std::string::npos) continue;
+      if (letters.size() - std::strlen(w) < 4) return "密码基于常见词 / based on a word guessers try first (" + std::string(w) + ")";
+    }
+  }
   // Patterns guessers try first: few distinct characters, long runs, keyboard and alphabet walks.
   std::string distinct(low);
   std::sort(distinct.begin(), distinct.end());
@@ -247,8 +289,8 @@ std::string problem_of(const AuthOptions& o, std::string_view user, std::string_
 
 }  // namespace
 
-Status check_password(const AuthOptions& o, std::string_view user, std::string_view pw) {
-  std::string p = problem_of(o, user, pw);
+Status check_password(const AuthOptions& o, std::string_view user, std::string_view pw, std::string_view display) {
+  std::string p = problem_of(o, user, pw, display);
   if (p.empty()) return {};
   return Error{p};
 }

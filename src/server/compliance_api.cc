@@ -87,6 +87,7 @@ json requirement_json(const compliance::Requirement& r) {
           {"control_point_en", r.control_point_en},
           {"code_28448", r.code_28448},
           {"summary", r.summary},
+          {"summary_zh", r.summary_zh},
           {"check", std::string(1, r.check)},
           {"evidence_source", r.evidence}};
 }

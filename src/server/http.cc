@@ -1,5 +1,6 @@
 #include "core/datadir.h"
 #include "server/http.h"
+#include "server/messages.h"
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -306,6 +307,7 @@ class HttpsConn : public std::enable_shared_from_this<HttpsConn> {
   }
 
   void send(Response r, bool keep_alive) {
+    if (r.status >= 400) translate_error_body(r.body);  // every error in both languages
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
     security_headers(*res);
     res->set(http::field::content_type, r.type);

@@ -52,3 +52,9 @@ export function serverText(msg: string): string {
   if (i < 0) return msg
   return locale.value === 'en' ? msg.slice(i + 3) : msg.slice(0, i)
 }
+
+// A text the server holds in both languages ({zh, en} or two strings): the chosen one, or the
+// other when it is empty.
+export function pick(zh: string | undefined, en: string | undefined): string {
+  return (locale.value === 'en' ? en || zh : zh || en) ?? ''
+}

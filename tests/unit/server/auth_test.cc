@@ -415,10 +415,15 @@ TEST_F(AuthTest, AnOlderAccountStoreIsUpgradedAtOpen) {
 
 TEST_F(AuthTest, PasswordPolicyRefusesGuessablePasswords) {
   AuthOptions o;
-  for (const char* bad : {"Password1!", "aaaaaaaaA1", "Qwerty12345!", "Abcd-1234-xyz", "Welcome@2026", "P@ssw0rd2026"})
+  for (const char* bad : {"Password1!", "aaaaaaaaA1", "Qwerty12345!", "Abcd-1234-xyz", "Welcome@2026", "P@ssw0rd2026", "Hospital123",
+                          "Hospital@2026", "Yiyuan@2026!", "Admin@12345", "1qaz@WSX3edc", "Zaq1@Xsw2", "Wardsec@2026", "Huanzhe#2026"})
     EXPECT_FALSE(check_password(o, "someone", bad).ok()) << bad;
-  for (const char* good : {"Zhiban-Pass-01", "Sys-Admin-2026!", "Li.Qiang-Pass-9", "t7#Kq9!xRm2v"})
+  for (const char* good : {"Zhiban-Pass-01", "Sys-Admin-2026!", "Li.Qiang-Pass-9", "t7#Kq9!xRm2v", "Yiyuan-Bingfang-7#"})
     EXPECT_TRUE(check_password(o, "someone", good).ok()) << good;
+  // the person's own name, as written or in its Latin words
+  EXPECT_FALSE(check_password(o, "wf01", "王芳的密码Abc-2026", "王芳").ok());
+  EXPECT_FALSE(check_password(o, "wf01", "Fang-Secure-99#x", "Wang Fang").ok());
+  EXPECT_TRUE(check_password(o, "wf01", "Fang-Secure-99#x", "王芳").ok());
 }
 
 // 三员: the system administrator alone grants nothing beyond collectors.
