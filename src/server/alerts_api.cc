@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "search/search.h"
 #include "server/http.h"
+#include "server/messages.h"
 #include "server/rule_guide.h"
 #include "store/store.h"
 
@@ -125,7 +126,7 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
       if (code == 200)
         done.push_back(id);
       else
-        failed.push_back({{"id", id}, {"error", answer}});
+        failed.push_back({{"id", id}, {"error", bilingual(answer)}});
     }
     return {failed.empty() || !done.empty() ? 200 : 409,
             nlohmann::json{{"done", done}, {"failed", failed}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
@@ -147,7 +148,10 @@ Response handle_alerts(alert::AlertStore& store, const std::string& data_dir, co
         return err(405, assign ? "use POST with {\"assignee\":..., \"due\":...}" : "use POST with {\"state\":..., \"comment\":...}");
       auto j = nlohmann::json::parse(body, nullptr, false);
       if (!j.is_object()) return err(400, "body must be a JSON object");
-      auto [code, answer] = apply(store, *id, assign ? "assign" : member(j, "state"), j, tz_sec, now, record);
+      // An assignment only through /assign, where the caller checked the account.
+      std::string action = assign ? "assign" : member(j, "state");
+      if (!assign && action == "assign") return err(400, "state must be new, acknowledged, closed_tp or closed_fp");
+      auto [code, answer] = apply(store, *id, action, j, tz_sec, now, record);
       return code == 200 ? Response{200, answer} : err(code, answer);
     }
     if (method != "GET") return err(405, "use GET");

@@ -190,7 +190,6 @@ Response search(Api& api, Request& r) { return handle_search(api.opt.data_dir, r
 // The audit trail: the center's own records. No input can write their dataset (guard.cc), and
 // each record says whether its signature by the instance key verifies: records from before
 // signing (an upgraded center) show as unverified; one whose signature fails was altered.
-// The audit trail alone, each record with whether its signature verifies.
 SearchScope audit_scope(Api& api, Request& r) {
   SearchScope s = user_scope(api, r);
   s.restrict = &api.audit_only;
@@ -284,7 +283,6 @@ Response search_stats(Api& api, Request& r) {
   return ok(out);
 }
 
-// CSV or JSON lines of up to 10 000 matches; an export is an audited action.
 // Matches as CSV (with a BOM, so Excel reads the Chinese) or JSON lines, at most 10,000 unless
 // the request says otherwise; the export itself is audited.
 Response export_matches(Api& api, Request& r, const SearchScope& scope, const std::vector<std::string>& cols, const std::string& what) {

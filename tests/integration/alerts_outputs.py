@@ -227,7 +227,7 @@ alerts:
                 code, res = api(base, "/api/v1/alerts/bulk", {"ids": [root_id, al["id"], 424242, root_id], "action": "closed_fp",
                                                               "comment": "扫描器地址，已加白 scanner", "by": "secadmin"})
                 failed = {f["id"]: f["error"] for f in res.get("failed", [])}
-                r.check(code == 200 and res["done"] == [root_id] and "already closed" in failed.get(al["id"], "") and
+                r.check(code == 200 and res["done"] == [root_id] and "已关闭" in failed.get(al["id"], "") and "already closed" in failed.get(al["id"], "") and
                         "does not exist" in failed.get(424242, ""), f"a bulk close applies to each alert on its own ({res})")
                 code, one = api(base, f"/api/v1/alerts/{root_id}")
                 r.check(one["alert"]["state"] == "closed_fp" and one["history"][-1]["by"] == "secadmin" and
@@ -236,6 +236,8 @@ alerts:
                                   ({"ids": [root_id], "action": "suppressed"}, "suppressed by hand"), ({"ids": ["1"], "action": "new"}, "a string id")):
                     code, res = api(base, "/api/v1/alerts/bulk", dict(body, by="secadmin"))
                     r.check(code == 400, f"a bulk request with {why} is refused ({code} {res.get('error')})")
+                code, res = api(base, f"/api/v1/alerts/{root_id}/state", {"state": "assign", "assignee": "auditadmin", "by": "secadmin"})
+                r.check(code == 400, f"an assignment cannot come in through the state route, past the account check ({code})")
                 code, res = api(base, "/api/v1/alerts/bulk", {"ids": [root_id], "action": "assign", "assignee": "auditadmin", "by": "secadmin"})
                 r.check(code == 400 and "assignee" in res.get("error", ""), f"a bulk assignment to the audit administrator is refused ({code})")
                 code, res = api(base, "/api/v1/suppressions", {"rule_id": al["rule.id"], "minutes": 365 * 24 * 60 + 1, "by": "secadmin", "reason": "x"})
