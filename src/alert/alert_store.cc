@@ -351,8 +351,9 @@ std::pair<std::string, std::vector<std::string>> where_of(const AlertQuery& q) {
     w += " AND assignee = ?";
     p.push_back(q.assignee);
   }
-  if (q.from) w += " AND created >= " + std::to_string(q.from);
-  if (q.to) w += " AND created < " + std::to_string(q.to);
+  const char* when = q.by_event_time ? "first_ts" : "created";
+  if (q.from) w += std::string(" AND ") + when + " >= " + std::to_string(q.from);
+  if (q.to) w += std::string(" AND ") + when + " < " + std::to_string(q.to);
   return {w, p};
 }
 }  // namespace

@@ -70,11 +70,12 @@ struct Suppression {
 struct AlertQuery {
   std::string state;  // a state name, "open" (new + acknowledged) or "" for all
   std::string min_level;
-  std::string rule;          // rule id or title substring
-  std::string asset;         // asset, zone or source address substring
-  std::string text;          // anywhere in either title, summary, asset, user
-  std::string assignee;      // exactly this account; "-" nobody
-  int64_t from = 0, to = 0;  // created, ns; 0: unbounded
+  std::string rule;            // rule id or title substring
+  std::string asset;           // asset, zone or source address substring
+  std::string text;            // anywhere in either title, summary, asset, user
+  std::string assignee;        // exactly this account; "-" nobody
+  int64_t from = 0, to = 0;    // created, ns; 0: unbounded
+  bool by_event_time = false;  // from/to bound the first event's time instead (a month's report)
   size_t limit = 100, offset = 0;
   std::string sort = "id";  // id, created, last, level, count, asset; triage: worst level, then oldest
   bool ascending = false;

@@ -185,6 +185,7 @@ std::vector<std::string> StoreScrub::run_once() {
   }
   runs_++;
   damaged_ = found.size();
+  last_run_ = now_ns();
   std::vector<std::string> fresh;
   {
     std::lock_guard lk(mu_);
@@ -209,7 +210,7 @@ std::vector<std::string> StoreScrub::run_once() {
 
 std::string StoreScrub::metrics_json() const {
   return "\"scrub_runs\":" + std::to_string(runs_.load()) + ",\"scrub_blocks\":" + std::to_string(blocks_.load()) +
-         ",\"scrub_damaged\":" + std::to_string(damaged_.load());
+         ",\"scrub_damaged\":" + std::to_string(damaged_.load()) + ",\"scrub_last_run_ns\":" + std::to_string(last_run_.load());
 }
 
 }  // namespace wardsec::alert

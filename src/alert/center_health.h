@@ -94,14 +94,15 @@ class StoreScrub {
   // One pass over every segment but the newest (the writer's); returns the damage found (each
   // names segment, block and offset); raises an alert for damage not reported before.
   std::vector<std::string> run_once();
-  std::string metrics_json() const;  // "scrub_runs":..,"scrub_blocks":..,"scrub_damaged":..
+  std::string metrics_json() const;  // "scrub_runs":..,"scrub_blocks":..,"scrub_damaged":..,"scrub_last_run_ns":..
 
  private:
   std::string dir_;
   std::function<void(const CenterAlert&)> raise_;
   int64_t first_after_, every_;
   std::atomic<uint64_t> runs_{0}, blocks_{0}, damaged_{0};
-  std::mutex mu_;  // reported_
+  std::atomic<int64_t> last_run_{0};  // when the last pass ended, ns (0: none yet)
+  std::mutex mu_;                     // reported_
   std::vector<std::string> reported_;
   Periodic periodic_;  // last: its thread ends before the state it uses
 };

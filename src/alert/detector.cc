@@ -15,7 +15,7 @@ namespace {
 // Sigma and ECS names under which events carry the asset, the remote address and the user.
 const char* const kAssetFields[] = {"host.name", "Computer", "ComputerName", "Hostname", "host", "hostname", "host.ip"};
 const char* const kSourceFields[] = {"source.ip", "src_ip", "SourceIp", "IpAddress", "c-ip", "SourceAddress", "client.ip"};
-const char* const kUserFields[] = {"user.name", "TargetUserName", "User", "user", "SubjectUserName", "AccountName"};
+const char* const kUserFields[] = {"user.name", "db.user.name", "TargetUserName", "User", "user", "SubjectUserName", "AccountName"};
 
 bool one_of(const std::string& name, const char* const* list, size_t n) {
   for (size_t i = 0; i < n; i++)

@@ -1,5 +1,6 @@
 #include "core/datadir.h"
 #include "center/center.h"
+#include "center/settings.h"
 
 #include <spdlog/spdlog.h>
 
@@ -139,6 +140,11 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     conf.http.places = c->places_;
     Center* self = c.get();
     conf.http.extra_metrics = [self] { return self->metrics_json(); };
+    conf.http.settings = [file = conf.path, data = conf.data_dir](const std::string* overlay) -> Result<std::string> {
+      auto c = load_config(file, data, overlay);
+      if (!c) return Error{c.error()};
+      return console_settings_json(*c);
+    };
     if (Status b = c->open_bastion(); !b) return Error{b.error()};
     c->inputs_ = std::make_unique<ingest::Inputs>(c->net_->io, *c->pipeline_, conf.inputs);
     c->http_ = std::make_unique<server::HttpServer>(c->net_->io, *c->pipeline_, conf.http);

@@ -1,4 +1,5 @@
 #include "center/config.h"
+#include "center/settings.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -45,6 +46,7 @@ void Config::finalize() {
   http.web_root = resolve_shipped(http.web_root.empty() ? "web/dist" : http.web_root);
   http.catalog_file = resolve_shipped("catalog/gbt22239-2019.tsv");
   http.organization = organization;
+  http.hospital_tier = hospital_tier;
   http.scoring_file = resolve_shipped("catalog/scoring.yaml");
   pipeline.parse.tz_sec = tz_sec;
   bastion.groups = resolve_shipped(bastion.groups);
@@ -85,28 +87,41 @@ struct Walker {
 
 }  // namespace
 
-Result<Config> load_config(const std::string& path) {
+Result<Config> load_config(const std::string& file, const std::string& data_dir, const std::string* overlay) {
   Config c;
-  if (path.empty()) {
-    c.finalize();
-    return c;
-  }
-  YAML::Node root;
+  YAML::Node root(YAML::NodeType::Map);
+  if (!file.empty()) try {
+      root = YAML::LoadFile(file);
+    } catch (const YAML::Exception& e) {
+      return Error{file + ": " + e.what()};
+    }
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) return Error{file + ": the configuration must be a mapping"};
+  // The console's settings (系统设置) over the file's: src/center/settings.cc.
+  std::string data = data_dir;
+  if (data.empty()) data = root["data"] && root["data"].IsScalar() ? root["data"].as<std::string>() : c.data_dir;
+  std::string ov_path = data + "/settings.json";
   try {
-    root = YAML::LoadFile(path);
+    YAML::Node ov;
+    std::error_code ec;
+    if (overlay)
+      ov = YAML::Load(*overlay);
+    else if (std::filesystem::exists(ov_path, ec))
+      ov = YAML::LoadFile(ov_path);
+    if (Status s = apply_console_settings(root, ov, overlay ? "settings" : ov_path); !s) return Error{s.error()};
   } catch (const YAML::Exception& e) {
-    return Error{path + ": " + e.what()};
+    return Error{(overlay ? std::string("settings") : ov_path) + ": " + e.what()};
   }
-  if (root.IsNull()) {
-    c.finalize();
-    return c;
-  }
+  const std::string path = file.empty() ? ov_path : file;
   Walker w{path, {}};
   w.check_keys(root, "",
-               {"data", "organization", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts", "zones", "web",
-                "proxy", "dbaudit", "bastion", "incident", "parsers", "multiline"});
+               {"data", "organization", "hospital_tier", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts",
+                "zones", "web", "proxy", "dbaudit", "bastion", "incident", "parsers", "multiline"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
+  w.get(root, "hospital_tier", c.hospital_tier, "");
+  if (w.err.ok() && c.hospital_tier != "1" && c.hospital_tier != "2" && c.hospital_tier != "3")
+    return Error{path + ": hospital_tier: '" + c.hospital_tier + "' is not 1, 2 or 3 (一级, 二级, 三级 hospital)"};
   if (root["parsers"]) {  // the device families' folder; named, it must exist ("" loads none)
     w.get(root, "parsers", c.parsers_dir, "");
     if (!c.parsers_dir.empty() && !std::filesystem::is_directory(resolve_shipped(c.parsers_dir)))

@@ -22,8 +22,9 @@ namespace wardsec {
 struct Config {
   std::string path;  // the file it came from ("" when none)
   std::string data_dir = "./data";
-  std::string organization;  // the hospital's name, on reports
-  std::string key_dir;       // as configured; empty: "<data_dir>.keys"
+  std::string organization;         // the hospital's name, on reports
+  std::string hospital_tier = "3";  // 三级 "3", 二级 "2", 一级 "1": the grading suggestion's basis
+  std::string key_dir;              // as configured; empty: "<data_dir>.keys"
   int tz_sec = 8 * 3600;
   int retention_days = 180;
   store::StoreOptions store;
@@ -60,7 +61,10 @@ struct Config {
   void finalize();
 };
 
-Result<Config> load_config(const std::string& path);  // empty path: defaults
+// The file at `path` (empty: defaults) with the console's settings over it: <data>/settings.json
+// of the data folder `data_dir` (or the file's `data`), or `overlay` (JSON) in its place when
+// given (the console checking a change before it keeps it).
+Result<Config> load_config(const std::string& path, const std::string& data_dir = "", const std::string* overlay = nullptr);
 
 // Shipped data (rules, mapping, catalog) named by a relative path: the working folder first,
 // then beside the binary (an installed share/wardsec, or the source tree above build/<type>/).

@@ -20,7 +20,7 @@ CLI::App* Cli::group(const std::string& name, const std::string& description) {
 }
 
 int Cli::dispatch() {
-  auto cfg = load_config(config_);
+  auto cfg = load_config(config_, data_);
   if (!cfg) {
     std::fprintf(stderr, "wardsec: %s\n", cfg.error().c_str());
     return 2;

@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "center/config.h"
+#include "core/version.h"
 
 namespace wardsec::cli {
 
-inline constexpr const char* kVersion = "0.1.0";
+using wardsec::kVersion;
 
 class Cli {
  public:

@@ -34,8 +34,9 @@ int run_report(const Config& cfg, const ReportArgs& a) {
       std::fprintf(stderr, "wardsec report: the %s report is html or pdf\n", a.kind.c_str());
       return 2;
     }
-    auto [year, month] = report::previous_month(now_ns(), cfg.tz_sec);  // by default last month, the one a monthly report is for
-    if (a.month) {                                                      // a month named alone is one of this year
+    // By default last month, the one a monthly report is for (this month on a new install).
+    auto [year, month] = report::default_report_month(cfg.data_dir, now_ns(), cfg.tz_sec);
+    if (a.month) {  // a month named alone is one of this year
       year = std::atoi(format_rfc3339(now_ns() + static_cast<int64_t>(cfg.tz_sec) * kSec).substr(0, 4).c_str());
       month = a.month;
     }

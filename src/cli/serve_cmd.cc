@@ -29,6 +29,13 @@ namespace wardsec::cli {
 
 namespace {
 
+// This binary's own path, for the hints it prints (the user may not have it on PATH).
+std::string self_path() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("wardsec") : p.string();
+}
+
 struct NetArgs {
   std::string listen, public_name, redirect, udp, tcp, tls, relp, bastion;
 };
@@ -68,13 +75,16 @@ void load_demo_inventory(const std::string& data_dir) {
   }
 }
 
-// SHA-256 (hex) of what decides the center's behaviour: the config file, and the rule files
+// SHA-256 (hex) of what decides the center's behaviour: the config file (with the console's
+// settings), and the rule files
 // (every *.yml / *.yaml under the configured rule paths, with their names, in order).
 std::vector<std::pair<std::string, std::string>> config_digests(const Config& cfg) {
   namespace fs = std::filesystem;
   auto hex = [](const Digest32& d) { return server::to_hex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())); };
   Hasher h(DigestAlg::kSha256);
   h.update(cfg.path.empty() ? std::string("(no config file: defaults)") : read_file(cfg.path).value_or(""));
+  // and the settings changed in the console over it (系统设置), when there are any
+  if (auto ov = read_file(cfg.data_dir + "/settings.json")) h.update("\n(console settings)\n" + *ov);
   std::string config = hex(h.finish());
   std::vector<fs::path> files;
   for (const auto& r : cfg.detection.rule_paths) {
@@ -112,9 +122,11 @@ void feed_demo(ingest::Pipeline& pipeline, const std::atomic<bool>& stop, const 
   if (empty) {
     spdlog::info("demo: generating 24 hours of history");
     int64_t now = now_ns();
+    uint64_t events = 0;
     bool story = false;
     for (int64_t t = now - 86400LL * 1000000000LL; t < now && !stop; t += 10LL * 1000000000LL) {
       send(t, 10);
+      events += 10;
       // Two hours ago, ransomware on the HIS application server: its alerts open an incident.
       if (!story && t >= now - 7200LL * 1000000000LL) {
         story = true;
@@ -122,9 +134,13 @@ void feed_demo(ingest::Pipeline& pipeline, const std::atomic<bool>& stop, const 
         b.input = "demo";
         b.source = "demo-generator";
         for (auto& line : g.ransomware(t)) b.add(std::move(line), t);
+        events += b.msgs.size();
         pipeline.submit(std::move(b));
       }
     }
+    if (!stop)
+      spdlog::info("demo: 24 hours of history generated ({} events in {:.1f} s); now {} events a second", events,
+                   static_cast<double>(now_ns() - now) / 1e9, rate);
   }
   int64_t period_ns = 100000000LL;  // 10 batches a second
   double carry = 0;
@@ -151,7 +167,8 @@ void print_banner(center::Center& c, bool demo) {
   const ingest::Inputs& in = *c.inputs();
   if (in.udp_port()) std::printf("  syslog  : udp %s\n", cfg.inputs.udp.c_str());
   if (in.tcp_port()) std::printf("  syslog  : tcp %s (octet-counting or LF framing)\n", cfg.inputs.tcp.c_str());
-  if (in.tls_port()) std::printf("  syslog  : tls %s (RFC 5425)\n", cfg.inputs.tls.c_str());
+  if (in.tls_port())
+    std::printf("  syslog  : tls %s (RFC 5425; self-signed certificate unless inputs.tls_cert is set)\n", cfg.inputs.tls.c_str());
   if (in.relp_port()) std::printf("  relp    : %s\n", cfg.inputs.relp.c_str());
   if (auto* b = c.bastion_ssh())
     std::printf("  bastion : ssh -p %u <operator>[@<account>@<asset>]@%s  (host key %s; docs/bastion.md)\n", b->port(),
@@ -159,7 +176,7 @@ void print_banner(center::Center& c, bool demo) {
   std::printf("  data    : %s (keys in %s)\n", cfg.data_dir.c_str(), cfg.store.key_dir.c_str());
   if (auto* d = c.detector())
     std::printf("  detect  : %zu rules, %zu correlations\n", d->rules().rules().size(), d->rules().correlations().size());
-  std::printf("  try     : wardsec search --data %s 'event.outcome:failure' --limit 10\n", cfg.data_dir.c_str());
+  std::printf("  try     : %s search --data %s 'event.outcome:failure' --limit 10\n", self_path().c_str(), cfg.data_dir.c_str());
   std::fflush(stdout);
 }
 

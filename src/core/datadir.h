@@ -24,6 +24,8 @@ class DataDir {
   std::string evidence() const { return root_ + "/evidence"; }
   // Emergency plans (versions, reviews) and drill records.
   std::string emergency_db() const { return root_ + "/emergency.db"; }
+  // The console's saved searches.
+  std::string console_db() const { return root_ + "/console.db"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

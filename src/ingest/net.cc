@@ -40,11 +40,15 @@ Result<tcp::endpoint> parse_endpoint(const std::string& s) {
   return tcp::endpoint(addr, static_cast<uint16_t>(p));
 }
 
-Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::string& key) {
+Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::string& key, const char* setting) {
   namespace fs = std::filesystem;
   cert = key_dir + "/tls.crt";
   key = key_dir + "/tls.key";
-  if (fs::exists(cert) && fs::exists(key)) return {};
+  if (fs::exists(cert) && fs::exists(key)) {
+    spdlog::info("{}: using the self-signed TLS certificate {} (install a real one with {}.tls_cert and {}.tls_key)", setting, cert,
+                 setting, setting);
+    return {};
+  }
   std::error_code ec;
   fs::create_directories(key_dir, ec);
   EVP_PKEY* pk = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
@@ -83,7 +87,7 @@ Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::st
   std::fclose(f);
   X509_free(x);
   EVP_PKEY_free(pk);
-  spdlog::info("created a self-signed TLS certificate {} (install a real one with inputs.tls_cert/tls_key)", cert);
+  spdlog::info("created a self-signed TLS certificate {} (install a real one with {}.tls_cert and {}.tls_key)", cert, setting, setting);
   return {};
 }
 
@@ -481,7 +485,7 @@ Status Inputs::start() {
   if (!o.tls.empty()) {
     std::string cert = o.tls_cert, key = o.tls_key;
     if (cert.empty() || key.empty()) {
-      Status s = ensure_self_signed(o.key_dir, cert, key);
+      Status s = ensure_self_signed(o.key_dir, cert, key, "inputs");
       if (!s) return s;
     }
     st_->ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);

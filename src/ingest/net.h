@@ -31,7 +31,9 @@ Result<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& s);
 Result<std::unique_ptr<boost::asio::ip::tcp::acceptor>> open_acceptor(boost::asio::io_context& io, const std::string& where,
                                                                       const char* what);
 // Creates key_dir/tls.crt and key_dir/tls.key (self-signed, EC P-256) if they do not exist.
-Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::string& key);
+// `setting` is the configuration section whose tls_cert/tls_key would replace it ("api",
+// "inputs"): the log line names it.
+Status ensure_self_signed(const std::string& key_dir, std::string& cert, std::string& key, const char* setting);
 
 class Inputs {
  public:

@@ -29,7 +29,7 @@ std::string conclusion_words(const std::string& c, const Words& L);
 // [from, to) of a month in local time (ns); an error names a month or year out of range.
 Status month_range(int year, int month, int tz_sec, int64_t& from, int64_t& to);
 // A monthly report's whole document: the print stylesheet (with statement cells in monospace),
-// the title, the body.
+// the title, the body, and the 编制/审核/批准 signature block.
 std::string month_document(const Words& L, const std::string& title, const std::string& body);
 // The names of a grading object and degree (GB/T 22240-2020) in the report's language.
 std::string object_name(const std::string& key, const Words& L);

@@ -3,15 +3,19 @@
 // database alerts by kind, and per-account and per-client figures — read from the store's
 // statement events (the db.* fields the pipeline's database-audit stage wrote).
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
+#include "alert/alert_store.h"
+#include "core/datadir.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "report/common.h"
 #include "report/report.h"
 #include "search/aggregate.h"
 #include "search/search.h"
+#include "store/store.h"
 
 namespace wardsec::report {
 
@@ -37,32 +41,169 @@ std::string kind_name(const std::string& k, const Words& L) {
   return it == names.end() ? escape_html(k) : L(it->second.first, it->second.second);
 }
 
-// Daily statements and alerts as an inline SVG bar chart.
+// A round axis top at or above v: 1, 2 or 5 times a power of ten.
+uint64_t nice_ceiling(uint64_t v) {
+  uint64_t p = 1;
+  while (p * 10 <= v) p *= 10;
+  for (uint64_t m : {1, 2, 5, 10})
+    if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+// Daily statements (blue, left axis) and statements with alerts (red, right axis) as an inline
+// SVG bar chart: every day labelled, gridlines, both axes scaled and numbered, a legend.
 std::string daily_chart(const std::vector<uint64_t>& st, const std::vector<uint64_t>& al, const Words& L) {
-  const int w = 640, h = 170, left = 44, bottom = 22, top = 10;
+  const int w = 680, h = 230, left = 52, right = 44, bottom = 24, top = 30;
   uint64_t max = 1, amax = 1;
   for (auto v : st) max = std::max(max, v);
   for (auto v : al) amax = std::max(amax, v);
-  double bw = static_cast<double>(w - left - 10) / static_cast<double>(std::max<size_t>(st.size(), 1));
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(h + 18) +
-                    "\" font-size=\"10\">";
-  svg += "<text x=\"4\" y=\"" + std::to_string(top + 8) + "\" fill=\"#666\">" + std::to_string(max) + "</text>";
+  max = 4 * nice_ceiling((max + 3) / 4);  // four even steps of a round size
+  amax = 4 * nice_ceiling((amax + 3) / 4);
+  const double plot_h = h - top - bottom;
+  double bw = static_cast<double>(w - left - right) / static_cast<double>(std::max<size_t>(st.size(), 1));
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(h) +
+                    "\" font-size=\"9\" font-family=\"sans-serif\">";
+  // legend
+  svg += "<rect x=\"" + std::to_string(left) + "\" y=\"6\" width=\"10\" height=\"10\" fill=\"#5b8ff9\"/><text x=\"" +
+         std::to_string(left + 14) + "\" y=\"15\" font-size=\"10\">" + L("审计语句数（左轴）", "statements audited (left axis)") +
+         "</text><rect x=\"" + std::to_string(left + 200) + "\" y=\"6\" width=\"10\" height=\"10\" fill=\"#a8071a\"/><text x=\"" +
+         std::to_string(left + 214) + "\" y=\"15\" font-size=\"10\">" +
+         L("产生告警的语句数（右轴）", "statements with alerts (right axis)") + "</text>";
+  for (int k = 0; k <= 4; k++) {  // gridlines with both axes' values
+    double y = h - bottom - plot_h * k / 4.0;
+    svg += "<line x1=\"" + std::to_string(left) + "\" x2=\"" + std::to_string(w - right) + "\" y1=\"" + fixed(y, 1) + "\" y2=\"" +
+           fixed(y, 1) + "\" stroke=\"" + (k ? "#e5e5e5" : "#999") + "\"/>";
+    svg += "<text x=\"" + std::to_string(left - 4) + "\" y=\"" + fixed(y + 3, 1) + "\" text-anchor=\"end\" fill=\"#2f54eb\">" +
+           std::to_string(max * k / 4) + "</text>";
+    svg += "<text x=\"" + std::to_string(w - right + 4) + "\" y=\"" + fixed(y + 3, 1) + "\" fill=\"#a8071a\">" +
+           std::to_string(amax * k / 4) + "</text>";
+  }
   for (size_t i = 0; i < st.size(); i++) {
     double x = left + bw * static_cast<double>(i);
-    double bh = static_cast<double>(h - top - bottom) * static_cast<double>(st[i]) / static_cast<double>(max);
-    double ah = static_cast<double>(h - top - bottom) * static_cast<double>(al[i]) / static_cast<double>(amax);
-    svg += "<rect x=\"" + fixed(x + 1, 1) + "\" y=\"" + fixed(h - bottom - bh, 1) + "\" width=\"" + fixed(bw * 0.55, 1) + "\" height=\"" +
-           fixed(bh, 1) + "\" fill=\"#5b8ff9\"/>";
+    double bh = plot_h * static_cast<double>(st[i]) / static_cast<double>(max);
+    double ah = plot_h * static_cast<double>(al[i]) / static_cast<double>(amax);
+    svg += "<rect x=\"" + fixed(x + bw * 0.1, 1) + "\" y=\"" + fixed(h - bottom - bh, 1) + "\" width=\"" + fixed(bw * 0.45, 1) +
+           "\" height=\"" + fixed(bh, 1) + "\" fill=\"#5b8ff9\"/>";
     if (al[i])
-      svg += "<rect x=\"" + fixed(x + 1 + bw * 0.55, 1) + "\" y=\"" + fixed(h - bottom - ah, 1) + "\" width=\"" + fixed(bw * 0.35, 1) +
+      svg += "<rect x=\"" + fixed(x + bw * 0.55, 1) + "\" y=\"" + fixed(h - bottom - ah, 1) + "\" width=\"" + fixed(bw * 0.35, 1) +
              "\" height=\"" + fixed(ah, 1) + "\" fill=\"#a8071a\"/>";
-    if (i % 5 == 0) svg += "<text x=\"" + fixed(x + 1, 1) + "\" y=\"" + std::to_string(h - 6) + "\">" + std::to_string(i + 1) + "</text>";
+    svg += "<text x=\"" + fixed(x + bw / 2, 1) + "\" y=\"" + std::to_string(h - bottom + 12) + "\" text-anchor=\"middle\" fill=\"#444\">" +
+           std::to_string(i + 1) + "</text>";
   }
-  svg += "<text x=\"" + std::to_string(left) + "\" y=\"" + std::to_string(h + 12) + "\" fill=\"#666\">" +
-         L("按日：蓝色为审计的语句数，红色为告警语句数（各自比例尺）",
-           "Per day: blue, statements audited; red, statements with alerts (each to its own scale)") +
-         "</text></svg>";
+  svg += "<text x=\"" + std::to_string(w - right) + "\" y=\"" + std::to_string(h - 1) + "\" text-anchor=\"end\" fill=\"#666\">" +
+         L("日期（日）", "day of the month") + "</text></svg>";
   return svg;
+}
+
+// Alike rows (same account, client, program, level or kind, statement shape and outcome) as
+// one line: first and last time, how many, the first statement as the example.
+struct Group {
+  int64_t first = 0, last = 0;
+  uint64_t count = 0, rows = 0;
+  std::string user, client, program, level, kinds, statement, reason, outcome;
+  std::set<std::string> errors;
+};
+class Grouped {
+ public:
+  explicit Grouped(size_t max) : max_(max) {}
+  // The group for the key, new when there is room; nullptr when the list is full.
+  Group* at(const std::string& key, int64_t ts, bool& fresh) {
+    auto it = index_.find(key);
+    fresh = it == index_.end();
+    if (fresh) {
+      if (groups_.size() >= max_) return nullptr;
+      it = index_.emplace(key, groups_.size()).first;
+      groups_.push_back(Group{ts, ts});
+    }
+    Group& g = groups_[it->second];
+    g.first = std::min(g.first, ts);
+    g.last = std::max(g.last, ts);
+    g.count++;
+    return &g;
+  }
+  const std::vector<Group>& groups() const { return groups_; }
+
+ private:
+  size_t max_;
+  std::map<std::string, size_t> index_;
+  std::vector<Group> groups_;
+};
+
+std::string when(const Group& g, int tz_sec, const Words& L) {
+  std::string a = local_time(g.first, tz_sec);
+  if (g.count == 1) return a;
+  std::string b = local_time(g.last, tz_sec);
+  if (a.substr(0, 10) == b.substr(0, 10)) b = b.substr(11);
+  return a + " —<br>" + b + "<div class=\"muted\">" + L("共 ", "") + std::to_string(g.count) + L(" 次", " times") + "</div>";
+}
+
+// 六、处置情况: how the month's 统方 alerts were handled (the alert store's workflow): counts by
+// state, then each alert with who handled it and what they wrote; blank lines for what was
+// done outside the console (talks, disciplinary steps) when nothing is recorded.
+std::string disposal_section(const Sources& src, int64_t from, int64_t to, const Words& L) {
+  std::string o = "<h2>" + L("六、处置情况", "6. How the alerts were handled") + "</h2>";
+  std::vector<alert::Alert> list;
+  std::error_code ec;
+  std::string path = DataDir(src.data_dir).alerts_db();
+  if (std::filesystem::exists(path, ec))
+    if (auto store = alert::AlertStore::open(path)) {
+      alert::AlertQuery q;
+      q.from = from;
+      q.to = to;
+      q.by_event_time = true;  // the month's attempts, whenever the alert was raised
+      q.rule = "统方";         // both 统方 rules' titles (exact and suspected)
+      q.limit = 200;
+      q.sort = "created";
+      q.ascending = true;
+      if (auto r = (*store)->query(q)) list = std::move(*r);
+    }
+  size_t open = 0, tp = 0, fp = 0, sup = 0;
+  for (const auto& a : list) {
+    if (a.state == alert::State::kClosedTruePositive)
+      tp++;
+    else if (a.state == alert::State::kClosedFalsePositive)
+      fp++;
+    else if (a.state == alert::State::kSuppressed)
+      sup++;
+    else
+      open++;
+  }
+  auto state = [&](alert::State st) {
+    switch (st) {
+      case alert::State::kNew: return L("待处置", "new");
+      case alert::State::kAcknowledged: return L("处置中", "acknowledged");
+      case alert::State::kClosedTruePositive: return L("已处置（属实）", "closed: true positive");
+      case alert::State::kClosedFalsePositive: return L("已关闭（误报）", "closed: false positive");
+      case alert::State::kSuppressed: return L("已抑制", "suppressed");
+    }
+    return std::string();
+  };
+  if (list.empty()) {
+    o += "<p>" + L("本月没有统方告警。", "No 统方 alert this month.") + "</p>";
+  } else {
+    o += "<p>" + L("本月统方告警 ", "统方 alerts this month: ") + std::to_string(list.size()) +
+         L(" 条：已处置（属实）", "; closed as true positive: ") + std::to_string(tp) + L(" 条，误报 ", "; false positive: ") +
+         std::to_string(fp) + L(" 条，已抑制 ", "; suppressed: ") + std::to_string(sup) + L(" 条，尚未处置完毕 ", "; still open: ") +
+         std::to_string(open) + L(" 条。", ".") + "</p>";
+    if (open)
+      o += "<p class=\"bad\">" +
+           L("尚有告警未处置完毕，请在告警页面处置后再批准本报告。",
+             "Some alerts are still open: handle them on the alerts page before approving this report.") +
+           "</p>";
+    o += "<table><tr><th class=\"nowrap\">" + L("告警", "Alert") + "</th><th class=\"nowrap\">" + L("时间", "Time") + "</th><th>" +
+         L("账号 / 来源", "Account / source") + "</th><th class=\"nowrap\">" + L("状态", "State") + "</th><th>" +
+         L("处置人", "Handled by") + "</th><th>" + L("处置说明", "What was done") + "</th></tr>";
+    for (const auto& a : list)
+      o += "<tr><td class=\"nowrap\">#" + std::to_string(a.id) + "</td><td>" + local_time(a.first_ts, src.tz_sec) + "</td><td>" +
+           escape_html(a.user) + (a.user.empty() || a.source_ip.empty() ? "" : " / ") + escape_html(a.source_ip) +
+           "</td><td class=\"nowrap\">" + state(a.state) + "</td><td>" + escape_html(!a.state_by.empty() ? a.state_by : a.assignee) +
+           "</td><td>" + escape_html(a.comment) + "</td></tr>";
+    o += "</table>";
+  }
+  o += "<p>" + L("其他处置措施（约谈、调整权限、通报等）：", "Other measures (interviews, access changes, notices): ") +
+       "</p><p>__________________________________________________________________________</p>"
+       "<p>__________________________________________________________________________</p>";
+  return o;
 }
 
 }  // namespace
@@ -71,6 +212,21 @@ std::pair<int, int> previous_month(int64_t now, int tz_sec) {
   std::string local = format_rfc3339(now + static_cast<int64_t>(tz_sec) * kSec);
   int year = std::atoi(local.substr(0, 4).c_str()), month = std::atoi(local.substr(5, 2).c_str());
   return month == 1 ? std::pair{year - 1, 12} : std::pair{year, month - 1};
+}
+
+std::pair<int, int> default_report_month(const std::string& data_dir, int64_t now, int tz_sec) {
+  auto prev = previous_month(now, tz_sec);
+  std::string local = format_rfc3339(now + static_cast<int64_t>(tz_sec) * kSec);
+  std::pair<int, int> cur{std::atoi(local.substr(0, 4).c_str()), std::atoi(local.substr(5, 2).c_str())};
+  int64_t this_month = 0, end = 0;
+  if (!month_range(cur.first, cur.second, tz_sec, this_month, end)) return prev;
+  // The store's first segment says when it began (segments are listed oldest first).
+  for (const auto& seg : store::list_segments(data_dir)) {
+    auto r = store::SegmentReader::open(seg);
+    if (!r) continue;
+    return r->header().created >= this_month ? cur : prev;
+  }
+  return cur;  // nothing stored yet
 }
 
 Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang) {
@@ -98,9 +254,10 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
   search::Terms by_kind;
   std::set<std::string> databases;
   auto daily = search::DateHistogram::every(from, 86400 * kSec, days, true), daily_alerts = daily;
-  std::string attempts;
   uint64_t statements = 0, n_attempts = 0, n_returned = 0, n_failed = 0;
-  std::vector<std::string> other_rows;
+  Grouped attempts(500), others(200);
+  uint64_t attempts_left = 0, others_left = 0;  // rows that found no room in a full list
+  static const FieldId fFinger = FieldRegistry::intern("db.sql.fingerprint");
 
   auto parsed = search::Query::parse("event.dataset:dbaudit.statement", src.tz_sec);
   if (auto* e = (parsed ? nullptr : &parsed.failure())) return Error{"query: " + e->message};
@@ -139,29 +296,30 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
         }
         tf ? ac.tongfang++ : ac.other++;
         std::string err(ev.get(fErr));
-        std::string outcome = !err.empty() ? L("执行失败（错误 ", "failed (error ") + escape_html(err) + L("）", ")")
-                              : has_rows   ? L("返回 ", "returned ") + std::to_string(rows) + L(" 行", " rows")
-                                           : L("已执行", "executed");
         if (tf) {
           n_attempts++;
           (err.empty() ? n_returned : n_failed)++;
-          if (n_attempts <= 500) {
-            std::string stmt(ev.get(fStmt));
-            if (stmt.size() > 600) stmt = stmt.substr(0, 600) + "…";
-            attempts += "<tr><td>" + local_time(ev.ts, src.tz_sec) + "</td><td>" + escape_html(user) + "</td><td>" + escape_html(ip) +
-                        "</td><td>" + escape_html(prog) + "</td><td" + (ev.get(fLevel) == "critical" ? " class=\"bad\"" : "") + ">" +
-                        (ev.get(fLevel) == "critical" ? L("严重", "critical") : L("高危", "high")) + "</td><td class=\"sql\">" +
-                        escape_html(stmt) + "<div class=\"muted\">" + escape_html(std::string(ev.get(fReason)).substr(0, 400)) +
-                        "</div></td><td>" + outcome + "</td></tr>";
-          }
-        } else if (other_rows.size() < 200) {
-          std::string stmt(ev.get(fStmt));
-          if (stmt.size() > 300) stmt = stmt.substr(0, 300) + "…";
-          std::string kn;
+        }
+        std::string level = tf ? std::string(ev.get(fLevel)) : std::string(), kn;
+        if (!tf)
           for (const auto& k : kinds) kn += (kn.empty() ? "" : "、") + kind_name(k, L);
-          other_rows.push_back("<tr><td>" + local_time(ev.ts, src.tz_sec) + "</td><td>" + escape_html(user) + "</td><td>" +
-                               escape_html(ip) + "</td><td>" + kn + "</td><td class=\"sql\">" + escape_html(stmt) + "</td><td>" + outcome +
-                               "</td></tr>");
+        std::string shape(ev.has(fFinger) ? ev.get(fFinger) : ev.get(fStmt));
+        std::string key =
+            user + '\x1f' + ip + '\x1f' + prog + '\x1f' + level + '\x1f' + kn + '\x1f' + shape + '\x1f' + (err.empty() ? "ok" : "err");
+        bool fresh = false;
+        Group* g = (tf ? attempts : others).at(key, ev.ts, fresh);
+        if (!g) {
+          (tf ? attempts_left : others_left)++;
+          return true;
+        }
+        g->rows += rows;
+        if (!err.empty() && g->errors.size() < 4) g->errors.insert(err);
+        if (fresh) {
+          g->user = user, g->client = ip, g->program = prog, g->level = level, g->kinds = kn;
+          g->statement = ev.get(fStmt);
+          if (g->statement.size() > 600) g->statement = g->statement.substr(0, 600) + "…";
+          g->reason = std::string(ev.get(fReason)).substr(0, 400);
+          g->outcome = !err.empty() ? "err" : has_rows ? "rows" : "done";
         }
         return true;
       },
@@ -186,24 +344,53 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
            "audit logs is running.") +
          "</p>";
   o += daily_chart(daily.counts(), daily_alerts.counts(), L);
+  auto outcome = [&](const Group& g) {
+    std::string e;
+    for (const auto& x : g.errors) e += (e.empty() ? "" : ", ") + escape_html(x);
+    return g.outcome == "err"    ? L("执行失败（错误 ", "failed (error ") + e + L("）", ")")
+           : g.outcome == "rows" ? L("返回 ", "returned ") + std::to_string(g.rows) + L(" 行", " rows")
+                                 : L("已执行", "executed");
+  };
   o += "<h2>" + L("二、统方行为", "2. 统方 attempts") + "</h2>";
-  o += attempts.empty()
-           ? "<p>" + L("本月未发现统方行为。", "No 统方 attempt this month.") + "</p>"
-           : "<table><tr><th>" + L("时间", "Time") + "</th><th>" + L("账号", "Account") + "</th><th>" + L("客户端", "Client") +
-                 "</th><th>" + L("程序", "Program") + "</th><th>" + L("级别", "Level") + "</th><th>" +
-                 L("语句与依据", "Statement and why") + "</th><th>" + L("结果", "Outcome") + "</th></tr>" + attempts + "</table>";
-  if (n_attempts > 500) o += "<p class=\"muted\">" + L("仅列出前 500 次。", "The first 500 are listed.") + "</p>";
+  if (attempts.groups().empty()) {
+    o += "<p>" + L("本月未发现统方行为。", "No 统方 attempt this month.") + "</p>";
+  } else {
+    o += "<p class=\"muted\">" +
+         L("同一账号、客户端、程序以相同语句形态和结果多次执行的，合并为一行并注明次数与起止时间。",
+           "Repeats by one account, client and program with the same statement shape and outcome are one row, with their count and "
+           "first and last time.") +
+         "</p><table><tr><th class=\"nowrap\">" + L("时间", "Time") + "</th><th class=\"nowrap\">" + L("账号", "Account") + "</th><th>" +
+         L("客户端", "Client") + "</th><th>" + L("程序", "Program") + "</th><th class=\"nowrap\">" + L("级别", "Level") + "</th><th>" +
+         L("语句与依据", "Statement and why") + "</th><th class=\"nowrap\">" + L("结果", "Outcome") + "</th></tr>";
+    for (const auto& g : attempts.groups())
+      o += "<tr><td>" + when(g, src.tz_sec, L) + "</td><td>" + escape_html(g.user) + "</td><td>" + escape_html(g.client) + "</td><td>" +
+           escape_html(g.program) + "</td><td class=\"nowrap" + (g.level == "critical" ? " bad" : "") + "\">" +
+           (g.level == "critical" ? L("严重", "critical") : L("高危", "high")) + "</td><td class=\"sql\">" + escape_html(g.statement) +
+           "<div class=\"muted\">" + escape_html(g.reason) + "</div></td><td>" + outcome(g) + "</td></tr>";
+    o += "</table>";
+  }
+  if (attempts_left)
+    o += "<p class=\"muted\">" + L("另有 ", "") + std::to_string(attempts_left) +
+         L(" 次未列出（列表已满 500 行）。", " more are not listed (the list holds 500 rows).") + "</p>";
   o += "<h2>" + L("三、其他数据库告警", "3. Other database alerts") + "</h2><table><tr><th>" + L("类型", "Kind") +
        "</th><th class=\"num\">" + L("次数", "Count") + "</th></tr>";
   for (const auto& [k, n] : by_kind.top(by_kind.distinct()))
     o += "<tr><td>" + kind_name(k, L) + "</td><td class=\"num\">" + std::to_string(n) + "</td></tr>";
   if (by_kind.distinct() == 0) o += "<tr><td colspan=\"2\">" + L("无", "None") + "</td></tr>";
   o += "</table>";
-  if (!other_rows.empty()) {
-    o += "<table><tr><th>" + L("时间", "Time") + "</th><th>" + L("账号", "Account") + "</th><th>" + L("客户端", "Client") + "</th><th>" +
-         L("类型", "Kind") + "</th><th>" + L("语句", "Statement") + "</th><th>" + L("结果", "Outcome") + "</th></tr>";
-    for (const auto& r : other_rows) o += r;
+  if (!others.groups().empty()) {
+    o += "<table><tr><th class=\"nowrap\">" + L("时间", "Time") + "</th><th class=\"nowrap\">" + L("账号", "Account") + "</th><th>" +
+         L("客户端", "Client") + "</th><th>" + L("类型", "Kind") + "</th><th>" + L("语句", "Statement") + "</th><th class=\"nowrap\">" +
+         L("结果", "Outcome") + "</th></tr>";
+    for (const auto& g : others.groups()) {
+      std::string stmt = g.statement.size() > 300 ? g.statement.substr(0, 300) + "…" : g.statement;
+      o += "<tr><td>" + when(g, src.tz_sec, L) + "</td><td>" + escape_html(g.user) + "</td><td>" + escape_html(g.client) + "</td><td>" +
+           g.kinds + "</td><td class=\"sql\">" + escape_html(stmt) + "</td><td>" + outcome(g) + "</td></tr>";
+    }
     o += "</table>";
+    if (others_left)
+      o += "<p class=\"muted\">" + L("另有 ", "") + std::to_string(others_left) +
+           L(" 次未列出（列表已满 200 行）。", " more are not listed (the list holds 200 rows).") + "</p>";
   }
   // 4. Accounts: those with alerts first, then by volume.
   std::vector<std::pair<std::string, Acct>> av(accounts.begin(), accounts.end());
@@ -239,15 +426,16 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
     o += "<tr><td>" + escape_html(cv[i].first) + "</td><td>" + join(cv[i].second.accounts) + "</td><td class=\"num\">" +
          std::to_string(cv[i].second.statements) + "</td><td class=\"num\">" + std::to_string(cv[i].second.alerts) + "</td></tr>";
   o += "</table>";
-  o += "<h2>" + L("六、说明", "6. Notes") + "</h2><p>" +
+  o += disposal_section(src, from, to, L);
+  o += "<h2>" + L("七、说明", "7. Notes") + "</h2><p>" +
        L("统方指对处方按医生与药品汇总（含按医生排名某药、按药品排名某医生、逐个取值、分多次查询、分页导出处方明细）。"
-         "判定依据为 config/dbaudit/policy.yaml 中的敏感表与字段；经批准的报表账号按医生汇总不计入。本报告由 wardsec "
-         "根据数据库审计记录生成。",
+         "判定依据为本院数据库审计策略中登记的处方、医生与药品等敏感表和字段；经批准的报表账号按医生汇总不计入。本报告由 wardsec "
+         "根据数据库审计记录和告警处置记录生成，经编制、审核、批准后存档。",
          "统方 means prescriptions aggregated by doctor and drug (including a doctor's drug ranking, a drug's doctor ranking, "
-         "value-by-value "
-         "queries, queries split in parts, and prescription detail read out page by page). The sensitive tables and columns are those of "
-         "config/dbaudit/policy.yaml; doctor totals from approved report accounts are not counted. Generated by wardsec from the database "
-         "audit records.") +
+         "value-by-value queries, queries split in parts, and prescription detail read out page by page). The sensitive tables and "
+         "columns (prescriptions, doctors, drugs) are those registered in the hospital's database-audit policy; doctor totals from "
+         "approved report accounts are not counted. Generated by wardsec from the database audit and alert-handling records; filed "
+         "once prepared, reviewed and approved.") +
        "</p>";
   return month_document(L, title + L(" 防统方监测报告", " anti-统方 report"), o);
 }

@@ -89,8 +89,15 @@ std::string month_document(const Words& L, const std::string& title, const std::
   std::string css = std::string(kCss) +
                     " td.sql { font-family: monospace; font-size: 8.5pt; word-break: break-all; } .muted { color: #666; } td:first-child { "
                     "white-space: nowrap; }";
+  css +=
+      " td.nowrap, th.nowrap { white-space: nowrap; } table.sign { margin-top: 12mm; border: none; } table.sign td { border: none; "
+      "padding: 6mm 2mm 0; width: 33%; white-space: nowrap; }";
+  std::string sign = "<table class=\"sign\"><tr><td>" + L("编制：", "Prepared by: ") + "____________</td><td>" +
+                     L("审核：", "Reviewed by: ") + "____________</td><td>" + L("批准：", "Approved by: ") +
+                     "____________</td></tr><tr><td>" + L("日期：", "Date: ") + "____________</td><td>" + L("日期：", "Date: ") +
+                     "____________</td><td>" + L("日期：", "Date: ") + "____________</td></tr></table>";
   return "<!doctype html><html lang=\"" + std::string(L.en ? "en" : "zh-CN") + "\"><head><meta charset=\"utf-8\"><title>" + title +
-         "</title><style>" + css + "</style></head><body>" + body + "</body></html>";
+         "</title><style>" + css + "</style></head><body>" + body + sign + "</body></html>";
 }
 
 }  // namespace detail

@@ -74,6 +74,9 @@ Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, 
 Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int year, int month, const std::string& lang);
 // The month before the one `now` falls in, in the zone: the month a monthly report is for.
 std::pair<int, int> previous_month(int64_t now, int tz_sec);
+// The month a monthly report is for by default: the previous month, or this month when the
+// store began this month (a new install has nothing in the previous one).
+std::pair<int, int> default_report_month(const std::string& data_dir, int64_t now, int tz_sec);
 // The incident report form (网络安全事件报告表): kind initial (初次报告), followup (续报) or
 // summary (总结报告), from the incident's full record (incident_json with timeline and
 // obligations); HTML (zh-CN, or English) and XLSX (zh-CN). The quarterly incident summary.

@@ -371,23 +371,6 @@ Response decide_request(Api& api, Request& r, bool approve) {
   return ok(out);
 }
 
-Response settings(Api& api, Request&) {
-  const auto& a = api.auth.options();
-  json j = {{"auth",
-             {{"lockout_failures", a.lockout_failures},
-              {"lockout_minutes", a.lockout_minutes},
-              {"password_min_length", a.password_min_length},
-              {"password_classes", a.password_classes},
-              {"password_max_age_days", a.password_max_age_days},
-              {"password_history", a.password_history},
-              {"idle_timeout_minutes", a.idle_timeout_minutes},
-              {"session_max_hours", a.session_max_hours},
-              {"single_session", a.single_session},
-              {"require_mfa", a.require_mfa},
-              {"login_rate_per_minute", a.login_rate_per_minute}}}};
-  return ok(j);
-}
-
 }  // namespace
 
 void add_account_routes(std::vector<Route>& t, Api* api) {
@@ -420,7 +403,6 @@ void add_account_routes(std::vector<Route>& t, Api* api) {
       {"POST", "/api/v1/users/{name}/unlock", P::kUsersWrite, false, act("unlock"), "unlock a locked account"},
       {"POST", "/api/v1/users/{name}/reset-password", P::kUsersWrite, false, act("reset_password"), "set a one-time password"},
       {"POST", "/api/v1/users/{name}/reset-mfa", P::kUsersWrite, false, act("reset_mfa"), "make the account enrol TOTP again"},
-      {"GET", "/api/v1/settings", P::kSettingsRead, false, h(settings), "the account security policy in force"},
   };
   t.insert(t.end(), own.begin(), own.end());
 }

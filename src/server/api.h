@@ -80,10 +80,12 @@ Result<PageScan> page_scan(const Api& api, Request& r, const search::Query& q, s
 // A PDF or XLSX that `make` writes to a temporary file, answered as a download (503 with the
 // error when it cannot be made).
 Response file_answer(const std::function<Status(const std::string&)>& make, const std::string& filename);
-// A monthly report from ?year=&month=&format=html|pdf&lang= (default: last month), exported
+// A monthly report from ?year=&month=&format=html|pdf&lang= (default: report_month), exported
 // into the audit trail as "<name> report" (db_api.cc).
 Response monthly_report(Api& api, Request& r, const std::string& name,
                         const std::function<Result<std::string>(int year, int month, const std::string& lang)>& make);
+// "YYYY-MM": the month the monthly reports default to (last month; this month on a new install).
+std::string report_month(const Api& api);
 
 // The accounts' routes (accounts_api.cc): login, own password and tokens, accounts, approvals.
 void add_account_routes(std::vector<Route>& t, Api* api);
@@ -104,5 +106,10 @@ void add_incident_routes(std::vector<Route>& t, Api* api);
 void add_emergency_routes(std::vector<Route>& t, Api* api);
 // The log sources: lines understood per source (sources_api.cc).
 void add_sources_routes(std::vector<Route>& t, Api* api);
+// Saved searches (saved_search_api.cc).
+void add_saved_search_routes(std::vector<Route>& t, Api* api);
+// 系统状态 (status_api.cc) and 系统设置 (settings_api.cc).
+void add_status_routes(std::vector<Route>& t, Api* api);
+void add_settings_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

@@ -36,8 +36,8 @@ const std::vector<RoleInfo>& role_table() {
       {Role::kSysAdmin,
        "sysadmin",
        "系统管理员",
-       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kBastionAccounts,
-        Perm::kBastionAccountsRead}},
+       {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kSettingsWrite,
+        Perm::kBastionAccounts, Perm::kBastionAccountsRead}},
       {Role::kSecAdmin,
        "secadmin",
        "安全管理员",
@@ -98,6 +98,7 @@ const char* perm_name(Perm p) {
     case Perm::kUsersRead: return "users.read";
     case Perm::kUsersWrite: return "users.write";
     case Perm::kSettingsRead: return "settings.read";
+    case Perm::kSettingsWrite: return "settings.write";
     case Perm::kAuditRead: return "audit.read";
     case Perm::kIngest: return "ingest";
     case Perm::kUsersApprove: return "users.approve";

@@ -49,6 +49,7 @@ enum class Perm {
   kUsersRead,
   kUsersWrite,
   kSettingsRead,
+  kSettingsWrite,  // 系统设置: the system administrator changes the console-settable configuration
   kAuditRead,
   kIngest,
   kUsersApprove,  // approve another administrator's account change (dual control)

@@ -156,7 +156,7 @@ Response sessions_list(Api& api, Request& r) {
   if (!s) return fail(500, s.error());
   json out = json::array();
   for (const auto& x : *s) out.push_back(session_json(x));
-  return ok({{"sessions", out}, {"total", total}});
+  return ok({{"sessions", out}, {"total", total}, {"report_month", report_month(api)}});
 }
 
 Response session_detail(Api& api, Request& r) {

@@ -2,6 +2,7 @@
 // the assessment workbench (results per item, in bulk, with evidence and attached documents),
 // and rectification tasks. The rules live in src/compliance; these routes check input, name
 // who acts (the logged-in account), and audit every change.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -312,7 +313,7 @@ Response grade(Api& api, Request& r, bool confirm) {
   auto g = compliance::grade(in);
   json notes = g.notes;
   json out = {{"business_level", g.business_level}, {"service_level", g.service_level}, {"level", g.level}, {"notes", notes}};
-  std::string kind = str(j, "kind"), tier = str(j, "tier").empty() ? "3" : str(j, "tier");
+  std::string kind = str(j, "kind"), tier = str(j, "tier").empty() ? api.opt.hospital_tier : str(j, "tier");
   if (!kind.empty()) {
     auto sug = compliance::hospital_default(kind, tier);
     out["suggestion"] = {{"level", sug.level}, {"basis", sug.basis}};
@@ -320,9 +321,34 @@ Response grade(Api& api, Request& r, bool confirm) {
   if (!confirm) return ok(out);
   Ctx c = open_ctx(api);
   if (!c.error.empty()) return fail(500, c.error);
-  if (!find_system(*c.inv, r.params[0])) return fail(404, "no such graded system: " + r.params[0]);
+  auto sys = find_system(*c.inv, r.params[0]);
+  if (!sys) return fail(404, "no such graded system: " + r.params[0]);
+  // A level below the system's current one or below the health sector's suggestion for its kind
+  // (at this hospital's tier, from the configuration, not the request) is a downgrade: it needs
+  // a reason, which goes into the grading record and the audit trail.
+  auto sug = compliance::hospital_default(sys->kind, api.opt.hospital_tier);
+  int floor = std::max(sys->level, sug.level);
+  std::string why(trim(str(j, "downgrade_reason")));
+  std::string downgrade;
+  if (g.level < floor) {
+    out["downgrade"] = {{"current_level", sys->level}, {"suggested_level", sug.level}, {"basis", sug.basis}};
+    size_t chars = std::count_if(why.begin(), why.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; });
+    if (chars < 6) {
+      out["error"] = "定级为第" + std::to_string(g.level) + "级，低于" +
+                     (sys->level > g.level ? "当前的第" + std::to_string(sys->level) + "级" : std::string()) +
+                     (sys->level > g.level && sug.level > g.level ? "和" : "") +
+                     (sug.level > g.level ? "行业建议的第" + std::to_string(sug.level) + "级" : std::string()) +
+                     "：降级须在 downgrade_reason 中写明理由（至少 6 个字） / level " + std::to_string(g.level) +
+                     " is below the system's current level " + std::to_string(sys->level) + " or the sector's suggested level " +
+                     std::to_string(sug.level) + ": a downgrade needs its reason in downgrade_reason (6 characters at least)";
+      return ok(out, 409);
+    }
+    downgrade = "降级确认 / downgrade confirmed: 当前 current L" + std::to_string(sys->level) + "，行业建议 suggested L" +
+                std::to_string(sug.level) + " → L" + std::to_string(g.level) + "；理由 reason: " + why;
+  }
   std::string all_notes;
   for (const auto& n : g.notes) all_notes += (all_notes.empty() ? "" : "\n") + n;
+  if (!downgrade.empty()) all_notes += (all_notes.empty() ? "" : "\n") + downgrade;
   compliance::GradingRecord rec{r.params[0],
                                 str(j, "business_object"),
                                 str(j, "business_degree"),
@@ -338,10 +364,18 @@ Response grade(Api& api, Request& r, bool confirm) {
                                 now_ns()};
   Status s = c.as->record_grading(rec);
   if (s) s = c.inv->set_level(r.params[0], g.level);
-  api.audit(r, r.who.user, "grading_confirm", s.ok(), r.params[0], "level " + std::to_string(g.level) + (s ? "" : ": " + s.error()));
+  api.audit(r, r.who.user, "grading_confirm", s.ok(), r.params[0],
+            "level " + std::to_string(g.level) + (downgrade.empty() ? "" : "; " + downgrade) + (s ? "" : ": " + s.error()));
   if (!s) return fail(400, s.error());
   out["recorded"] = true;
   return ok(out);
+}
+
+json split_lines(const std::string& s) {
+  json out = json::array();
+  for (std::string_view l : split_view(s, '\n'))
+    if (!l.empty()) out.push_back(std::string(l));
+  return out;
 }
 
 Response gradings(Api& api, Request& r) {
@@ -360,7 +394,7 @@ Response gradings(Api& api, Request& r) {
                    {"business_level", x.business_level},
                    {"service_level", x.service_level},
                    {"level", x.level},
-                   {"notes", x.notes},
+                   {"notes", split_lines(x.notes)},
                    {"by", x.by},
                    {"at", format_rfc3339(x.at)}});
   return ok({{"gradings", out}});

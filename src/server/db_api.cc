@@ -236,6 +236,7 @@ Response db_activity(Api& api, Request& r) {
              {"accounts", top(av, "count", 50)},
              {"tongfang", tongfang},
              {"recent_alerts", recent_alerts},
+             {"report_month", report_month(api)},
              {"truncated", sc.truncated},
              {"scanned_back_to", format_rfc3339(sc.truncated ? sc.oldest : so.from)}});
 }
@@ -299,9 +300,16 @@ Response dbaudit_report(Api& api, Request& r) {
 
 }  // namespace
 
+std::string report_month(const Api& api) {
+  auto [year, month] = report::default_report_month(api.opt.data_dir, now_ns(), api.opt.tz_sec);
+  char s[16];
+  std::snprintf(s, sizeof s, "%04d-%02d", year, month);
+  return s;
+}
+
 Response monthly_report(Api& api, Request& r, const std::string& name,
                         const std::function<Result<std::string>(int year, int month, const std::string& lang)>& make) {
-  auto [year, month] = report::previous_month(now_ns(), api.opt.tz_sec);
+  auto [year, month] = report::default_report_month(api.opt.data_dir, now_ns(), api.opt.tz_sec);
   uint64_t v;
   if (!r.query["year"].empty()) {
     if (!parse_u64(r.query["year"], v) || v < 2000 || v > 2100) return fail(400, "year must be between 2000 and 2100");

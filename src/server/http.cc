@@ -536,7 +536,7 @@ Status HttpServer::start() {
 
   std::string cert = o.tls_cert, key = o.tls_key;
   if (cert.empty() || key.empty()) {
-    Status s = ingest::ensure_self_signed(o.key_dir, cert, key);
+    Status s = ingest::ensure_self_signed(o.key_dir, cert, key, "api");
     if (!s) return s;
   }
   st_->tls = std::make_unique<ssl::context>(ssl::context::tls_server);

@@ -52,11 +52,16 @@ struct HttpOptions {
   std::string web_root;                    // the built UI; empty: web/dist beside the binary
   std::string catalog_file, scoring_file;  // for the compliance scores on the dashboard
   std::string organization;                // the hospital's name, on reports
-  size_t max_body = 16u << 20;             // the largest body (ingest, imports, documents)
-  size_t max_body_small = 1u << 20;        // every other route's bodies
-  size_t max_body_anonymous = 8u << 10;    // bodies of requests with no valid session or token (login)
-  size_t max_bodies_total = 256u << 20;    // request bodies held at once, all connections
-  int max_connections = 512;               // HTTPS connections at once
+  std::string hospital_tier = "3";         // 三级 "3", 二级 "2", 一级 "1" (grading suggestions)
+  // 系统设置: the console-settable values (JSON) that the configuration file and
+  // <data>/settings.json give at the next start, or with `overlay` (JSON) in place of that file;
+  // an error names the key. Unset: the console cannot change settings.
+  std::function<Result<std::string>(const std::string* overlay)> settings;
+  size_t max_body = 16u << 20;           // the largest body (ingest, imports, documents)
+  size_t max_body_small = 1u << 20;      // every other route's bodies
+  size_t max_body_anonymous = 8u << 10;  // bodies of requests with no valid session or token (login)
+  size_t max_bodies_total = 256u << 20;  // request bodies held at once, all connections
+  int max_connections = 512;             // HTTPS connections at once
   int max_connections_per_ip = 32;
   int search_budget_seconds = 10;  // a search's time budget
   // The name clients reach the console by ("wardsec.hospital.local" or "10.30.0.5:8443"):

@@ -164,7 +164,17 @@ const Message kMessages[] = {
     {"^roster: the phone is digits \\(with \\+ and -\\)$", "值班表：电话须为数字（可含 + 和 -）"},
     {"^roster: a name \\(1-100 bytes of UTF-8\\)$", "值班表：姓名为 1 到 100 字节的 UTF-8"},
     {"^cannot write (.*)$", "无法写入 $1"},
-    {"^cannot read (.*)$", "无法读取 $1"}};
+    {"^cannot read (.*)$", "无法读取 $1"},
+    {"^no such saved search$", "没有这个保存的搜索"},
+    {"^name: 1 to 60 characters$", "名称：1 到 60 个字"},
+    {"^query: at most 4000 characters$", "查询语句：最多 4000 个字符"},
+    {"^range: one of 15m, 1h, 24h, 7d$", "时间范围：须为 15m、1h、24h 或 7d"},
+    {"^columns: a list of at most 12 field names$", "显示列：最多 12 个字段名"},
+    {"^saved searches: at most 100 per account; delete one first$", "每个账号最多保存 100 个搜索，请先删除一个"},
+    {"^only the account that saved a search deletes it$", "只有保存该搜索的账号可以删除它"},
+    {"^settings cannot be changed here$", "此处不能修改设置"},
+    {"^no setting to change$", "没有要修改的设置"},
+    {"^(.*): '(.*)' cannot be set in the console \\(edit the configuration file\\)$", "$1：'$2' 不能在控制台修改（请编辑配置文件）"}};
 
 struct Compiled {
   std::regex re;

@@ -6,6 +6,7 @@
 
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "enrich/places.h"
 #include "search/search.h"
 #include "server/api.h"
 #include "web/inspect.h"
@@ -16,6 +17,33 @@ namespace {
 
 using json = nlohmann::json;
 
+// The web system a request was aimed at: the inventory asset the request went to (the
+// destination of mirrored traffic or a proxy's upstream, else the host whose access log it is)
+// and its graded system. Without an inventory entry, the address or host name as logged.
+struct Target {
+  std::string host, system, system_name;
+};
+Target target_of(const enrich::Places* places, const Event& ev) {
+  static const FieldId fHostSystem = FieldRegistry::intern("host.system");
+  std::string_view dst = ev.get(kDestinationIp), host = ev.get(kHostName), ip = ev.get(kHostIp);
+  if (ip.empty()) ip = enrich::sender_ip(ev.get(kLogSourceAddress));
+  Target t;
+  std::optional<compliance::AssetIndex::Hit> hit;
+  // A request with a destination went there (not to the sensor or proxy that logged it).
+  if (places) hit = !dst.empty() ? places->asset("", dst) : places->asset(host, ip);
+  if (hit) {
+    t.host = hit->asset->name;
+    if (hit->system)
+      t.system = hit->system->id, t.system_name = hit->system->name;
+    else
+      t.system = hit->asset->system;
+  } else {
+    t.host = std::string(!dst.empty() ? dst : !host.empty() ? host : ip);
+    if (dst.empty()) t.system = std::string(ev.get(fHostSystem));
+  }
+  return t;
+}
+
 Response web_attacks(Api& api, Request& r) {
   auto p = r.query;
   search::SearchOptions so;
@@ -24,6 +52,9 @@ Response web_attacks(Api& api, Request& r) {
   if (!cls.empty() &&
       std::find_if(std::begin(web::kClasses), std::end(web::kClasses), [&](const char* c) { return cls == c; }) == std::end(web::kClasses))
     return fail(400, "class: '" + cls + "' is not one of sqli, xss, traversal, cmdi, ssrf, lfi, scanner, csrf, cookie, protocol");
+  // Attacks against one graded system (its inventory id: his, emr ...) or one host (asset name
+  // or address), e.g. "attacks against the HIS".
+  std::string want_system = p["system"], want_host = to_lower(p["host"]);
   std::string q = "web.attack.verdict:attack";
   if (!cls.empty()) q += " AND web.attack.classes:*" + cls + "*";
   auto parsed = search::Query::parse(q, api.opt.tz_sec);
@@ -33,9 +64,10 @@ Response web_attacks(Api& api, Request& r) {
   so.newest_first = true;
   std::vector<std::string> classes_known(std::begin(web::kClasses), std::end(web::kClasses));
   search::SeriesHistogram series(search::DateHistogram::over(so.from, so.to, kBuckets, true), classes_known, classes_known.size());
-  search::Terms by_class, urls, params, sources, kinds;
+  search::Terms by_class, urls, params, sources, kinds, targets, systems;
+  std::map<std::string, std::string> system_names;
   json recent = json::array();
-  uint64_t n = 0;
+  uint64_t n = 0, scanned = 0;  // findings kept (after the target filters), events read
   const int64_t deadline = now_ns() + 2 * kSec;
   bool timed_out = false;
   int64_t oldest = so.to;
@@ -47,12 +79,20 @@ Response web_attacks(Api& api, Request& r) {
   Status s = search::run_search(
       api.opt.data_dir, parsed.value(), so,
       [&](const Event& ev) {
-        if ((n & 1023) == 0 && n && now_ns() > deadline) {
+        if ((++scanned & 1023) == 0 && now_ns() > deadline) {
           timed_out = true;
           return false;
         }
-        n++;
         oldest = std::min(oldest, ev.ts);
+        Target tg = target_of(api.opt.places.get(), ev);
+        if (!tg.system.empty()) {  // every system attacked in the range: the filter's choices
+          systems.add(tg.system);
+          if (!tg.system_name.empty()) system_names.emplace(tg.system, tg.system_name);
+        }
+        if (!want_system.empty() && tg.system != want_system) return true;
+        if (!want_host.empty() && to_lower(tg.host) != want_host) return true;
+        n++;
+        targets.add(tg.host);
         std::string classes(ev.get(fClasses));
         for (std::string_view part : split_view(classes, ',')) {
           series.add(part, ev.ts);
@@ -69,6 +109,9 @@ Response web_attacks(Api& api, Request& r) {
           json f = json::parse(ev.get(fFindings), nullptr, false);
           recent.push_back({{"ts", format_rfc3339(ev.ts)},
                             {"source_ip", src},
+                            {"target", tg.host},
+                            {"system", tg.system},
+                            {"system_name", tg.system_name},
                             {"method", std::string(ev.get(kHttpMethod))},
                             {"url", search::display_text(ev.get(kUrlOriginal))},
                             {"status", std::string(ev.get(kHttpStatus))},
@@ -90,6 +133,11 @@ Response web_attacks(Api& api, Request& r) {
     if (by_class.count(k)) sj[k] = v.counts();
   json bc = json::object();
   for (const auto& [k, v] : by_class.top(by_class.distinct())) bc[k] = v;
+  json sys = json::array();
+  for (const auto& [k, v] : systems.top(systems.distinct())) {
+    auto it = system_names.find(k);
+    sys.push_back({{"id", k}, {"name", it == system_names.end() ? k : it->second}, {"count", v}});
+  }
   return ok({{"from", format_rfc3339(so.from)},
              {"to", format_rfc3339(so.to)},
              {"bucket_seconds", series.shape().width() / kSec},
@@ -100,9 +148,11 @@ Response web_attacks(Api& api, Request& r) {
              {"top_params", top_json(params, 10)},
              {"top_sources", top_json(sources, 10)},
              {"top_kinds", top_json(kinds, 10)},
+             {"top_targets", top_json(targets, 10)},
+             {"systems", sys},
              {"recent", recent},
-             {"truncated", timed_out || n >= max_scan},
-             {"scanned_back_to", format_rfc3339(timed_out || n >= max_scan ? oldest : so.from)}});
+             {"truncated", timed_out || scanned >= max_scan},
+             {"scanned_back_to", format_rfc3339(timed_out || scanned >= max_scan ? oldest : so.from)}});
 }
 
 }  // namespace

@@ -5,6 +5,7 @@ notifications back; triage via the API records who and when; alert records are s
 in the event store; a dead receiver is retried, counted and logged without stopping
 detection."""
 import base64
+import datetime
 import email
 import email.header
 import json
@@ -48,6 +49,21 @@ def api(srv, path, body=None, method=None):
 def brute_force(port, src, n=12, host="portal-web-01", minute="10"):
     lines = [f"<38>Nov 26 03:{minute}:{i:02d} {host} sshd[4242]: Failed password for root from {src} port 50122 ssh2"
              for i in range(n)]
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(("\n".join(lines) + "\n").encode())
+    s.close()
+
+
+def web_attacks(port):
+    """Injection attempts in three web servers' access logs: the internet hospital's (3), the
+    portal's (2) and a host that is not in the inventory (1)."""
+    t = datetime.datetime.now(datetime.timezone.utc)
+    stamp, clf = t.strftime("%Y-%m-%dT%H:%M:%SZ"), t.strftime("%d/%b/%Y:%H:%M:%S +0000")
+    lines = []
+    for host, n in (("ihosp-web-01", 3), ("portal-web-01", 2), ("shop-web-07", 1)):
+        for i in range(n):
+            lines.append(f'<190>1 {stamp} {host} nginx - - - 203.0.113.{9 + i} - - [{clf}] '
+                         f'"GET /item.php?id=1%27%20union%20select%20name,pwd%20from%20sys_user--{i} HTTP/1.1" 403 162 "-" "sqlmap/1.7.2"')
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(("\n".join(lines) + "\n").encode())
     s.close()
@@ -100,6 +116,28 @@ alerts:
                     code, res = api(base, "/api/v1/alerts?state=open&rule=" + urllib.parse.quote("SSH brute force against a server"))
                     return res["alerts"] if code == 200 and res["total"] else None
                 alerts = wait_for(brute_alert, 30, "the brute-force alert")
+
+                # Web攻击 against one system: the access log's host is the inventory asset, its
+                # graded system the filter ("attacks against the internet hospital").
+                web_attacks(srv.tcp)
+                got = wait_for(lambda: (lambda c_j: c_j[1] if c_j[0] == 200 and c_j[1]["total"] >= 6 else None)(
+                    api(base, "/api/v1/web/attacks?from=now-1h")), 30, "the six web attacks")
+                systems = {x["id"]: (x["name"], x["count"]) for x in got["systems"]}
+                r.check(systems.get("ihosp") == ("互联网医院", 3) and systems.get("website") == ("门户网站", 2) and len(systems) == 2,
+                        f"the web-attack page lists the attacked systems with counts ({systems})")
+                r.check({x["value"]: x["count"] for x in got["top_targets"]} == {"ihosp-web-01": 3, "portal-web-01": 2, "shop-web-07": 1},
+                        f"and the attacked hosts ({got['top_targets']})")
+                code, his = api(base, "/api/v1/web/attacks?from=now-1h&system=ihosp")
+                r.check(code == 200 and his["total"] == 3 and all(x["target"] == "ihosp-web-01" and x["system"] == "ihosp" and
+                                                                  x["system_name"] == "互联网医院" for x in his["recent"]),
+                        f"system=ihosp keeps only the internet hospital's attacks ({his.get('total')})")
+                r.check(len(his["systems"]) == 2, "the system list stays whole under the filter (the page's choices)")
+                code, one = api(base, "/api/v1/web/attacks?from=now-1h&host=PORTAL-WEB-01")
+                r.check(code == 200 and one["total"] == 2 and {x["target"] for x in one["recent"]} == {"portal-web-01"},
+                        f"host= filters by asset name, in any case ({one.get('total')})")
+                code, other = api(base, "/api/v1/web/attacks?from=now-1h&host=shop-web-07")
+                r.check(code == 200 and other["total"] == 1 and other["recent"][0]["system"] == "",
+                        "a host outside the inventory is named as logged, with no system")
                 al = alerts[0]
                 r.check(al["rule.kind"] == "event_count" and al["event.severity_name"] == "high", f"correlation alert raised ({al['rule.name']})")
                 r.check("l3-ces1-02" in al["mlps.controls"] and "attack.t1110.001" in al["threat.technique"],

@@ -42,11 +42,15 @@ EXPECTED = {
     "POST /api/v1/auth/tokens": INTERACTIVE,
     "DELETE /api/v1/auth/tokens/{id}": INTERACTIVE,
     "GET /api/v1/metrics": {"sysadmin", "secadmin", "readonly"},
+    "GET /api/v1/status": {"sysadmin", "secadmin", "readonly"},
     "GET /api/v1/dashboard": READERS,
     "GET /api/v1/live": READERS,
     "GET /api/v1/search": READERS,
     "GET /api/v1/search/stats": READERS,
     "GET /api/v1/sources": READERS,
+    "GET /api/v1/saved-searches": READERS,
+    "POST /api/v1/saved-searches": READERS,
+    "DELETE /api/v1/saved-searches/{id}": READERS,
     "GET /api/v1/web/attacks": READERS,
     "GET /api/v1/db/activity": READERS,
     "GET /api/v1/db/statements": READERS,
@@ -80,6 +84,7 @@ EXPECTED = {
     "POST /api/v1/users/{name}/reset-password": SYS,
     "POST /api/v1/users/{name}/reset-mfa": SYS,
     "GET /api/v1/settings": SYS,
+    "PUT /api/v1/settings": SYS,
     "GET /api/v1/audit": AUD,
     "GET /api/v1/audit/export": AUD,
     "POST /api/v1/ingest": {COLLECTOR},
@@ -256,6 +261,49 @@ def body(r):
 
             # -- the other roles
             sysc = srv.first_login("sysadmin")
+            # 系统设置: the system administrator changes settings in the console; each change is checked by
+            # the configuration's own loader and more, kept, audited, and applies at the next start.
+            code, cur = sysc.get("/api/v1/settings")
+            r.check(code == 200 and cur["editable"]["auth"]["lockout_failures"] == 5 and cur["restart_required"] is False,
+                    f"the settings page shows the values in force ({code})")
+            for bad, want in [({"auth": {"lockout_failures": 11}}, "lockout_failures"),
+                              ({"store": {"retention_days": 30}}, "180"),
+                              ({"data": "/tmp/elsewhere"}, "data"),
+                              ({"auth": {"require_mfa": False}}, "require_mfa"),
+                              ({"store": {"key_dir": "/tmp/k"}}, "key_dir"),
+                              ({"alerts": {"webhook": "http://203.0.113.5/hook"}}, "https"),
+                              ({"alerts": {"min_level": "loud"}}, "min_level"),
+                              ({"timezone": "Beijing"}, "timezone"),
+                              ({"inputs": {"udp": "514"}}, "inputs.udp"),
+                              ({"api": {"tls_cert": "/nonexistent.crt", "tls_key": "/nonexistent.key"}}, "tls_cert"),
+                              ({"alerts": {"smtp": {"server": "smtp://mail.example:25", "from": "nobody"}}}, "smtp")]:
+                code, res = sysc.call("PUT", "/api/v1/settings", bad)
+                r.check(code == 400 and want in res.get("error", ""), f"a bad setting is refused, naming it: {bad} -> {code} {res.get('error', '')[:90]}")
+            code, res = sec.call("PUT", "/api/v1/settings", {"organization": "x"})
+            r.check(code == 403, f"the security administrator cannot change system settings ({code})")
+            code, res = sysc.call("PUT", "/api/v1/settings", {"organization": "示范市第一人民医院", "auth": {"lockout_failures": 4},
+                                                              "alerts": {"smtp": {"password": "Mail-Secret-2026"}}})
+            r.check(code == 200 and sorted(res["changed"]) == ["alerts.smtp.password", "auth.lockout_failures", "organization"] and
+                    res["restart_required"], f"valid settings are saved ({code} {res.get('changed')})")
+            code, cur = sysc.get("/api/v1/settings")
+            r.check(cur["editable"]["auth"]["lockout_failures"] == 4 and cur["auth"]["lockout_failures"] == 5 and cur["restart_required"]
+                    and cur["editable"]["alerts"]["smtp"]["password"] == "******", "they wait for a restart; the secret is never shown back")
+            code, res = sysc.call("PUT", "/api/v1/settings", {"alerts": {"smtp": {"password": "******"}}})
+            r.check(code == 200 and res["changed"] == [], "a masked secret sent back is left as it is")
+            mode = oct(os.stat(os.path.join(data, "settings.json")).st_mode & 0o777)
+            r.check(mode == "0o600" and "Mail-Secret-2026" in open(os.path.join(data, "settings.json"), encoding="utf-8").read(),
+                    f"they are kept in the data folder, readable by the service only ({mode})")
+
+            # 系统状态: each part with its verdict and figures, not raw counters.
+            code, st = sysc.get("/api/v1/status")
+            r.check(code == 200 and all(st.get(k, {}).get("status") in ("ok", "warn", "bad") for k in
+                                        ("cpu", "memory", "disk", "ingest", "integrity", "certificate", "clock", "alerts")),
+                    f"the status page gives a verdict for every part ({code})")
+            r.check(st["disk"]["total_bytes"] > 0 and st["memory"]["process_rss_bytes"] > 0 and st["version"] and
+                    st["certificate"]["self_signed"] and 3000 < st["certificate"]["days_left"] < 3700 and st["certificate"]["not_after"],
+                    f"with the disk, memory, version and the self-signed certificate's expiry ({st['certificate'].get('days_left')} days)")
+            r.check(st["integrity"]["last_verify"] == "" and st["integrity"]["status"] == "warn",
+                    "an integrity check not yet run is named, not shown as fine")
             aud = srv.first_login("auditadmin")
             code, res = sysc.post("/api/v1/users", {"name": "wangfang", "display": "值班员 王芳", "role": "readonly"})
             r.check(code == 202 and res["pending"] and len(res.get("password_first_half", "")) == 8,
@@ -274,6 +322,35 @@ def body(r):
             col = srv.client(res["token"])
             code, res = anon.post("/api/v1/auth/login", {"username": "collector1", "password": "anything-at-all"})
             r.check(code == 401, "a collector cannot log in interactively")
+
+            # -- saved searches: own or shared, checked by the parser, deleted only by their owner, audited
+            code, bad = sec.post("/api/v1/saved-searches", {"name": "坏查询", "query": "source.ip:(10.0.0.1"})
+            r.check(code == 400 and "列" in bad.get("error", ""), f"a query that does not parse is refused with its column ({bad})")
+            code, bad = sec.post("/api/v1/saved-searches", {"name": "x", "query": "*", "range": "90d"})
+            r.check(code == 400 and "range" in bad.get("error", ""), f"an unknown range is refused ({bad})")
+            code, bad = sec.post("/api/v1/saved-searches", {"name": "  ", "query": "*"})
+            r.check(code == 400, "a search needs a name")
+            code, bad = sec.post("/api/v1/saved-searches", {"name": "x", "query": "*", "columns": ["a b"]})
+            r.check(code == 400, "columns are field names")
+            code, mine = sec.post("/api/v1/saved-searches", {"name": "HIS 登录失败", "query": "host.name:his-app-01 AND event.outcome:failure",
+                                                              "range": "7d", "columns": ["source.ip", "user.name"]})
+            code2, shared = sec.post("/api/v1/saved-searches", {"name": "互联网暴力破解", "query": "source.zone:public AND event.outcome:failure",
+                                                                 "shared": True})
+            r.check(code == 201 and code2 == 201 and mine["columns"] == ["source.ip", "user.name"] and mine["range"] == "7d" and shared["shared"],
+                    f"a search is saved with its range and columns, one shared ({code} {code2})")
+            code, again_ = sec.post("/api/v1/saved-searches", {"name": "HIS 登录失败", "query": "host.name:his-app-01", "range": "24h"})
+            code, lst = sec.get("/api/v1/saved-searches")
+            r.check(code == 200 and sorted(x["name"] for x in lst["searches"]) == ["HIS 登录失败", "互联网暴力破解"] and
+                    [x["query"] for x in lst["searches"] if x["name"] == "HIS 登录失败"] == ["host.name:his-app-01"],
+                    "saving the same name replaces it")
+            code, theirs = ro.get("/api/v1/saved-searches")
+            r.check(code == 200 and [x["name"] for x in theirs["searches"]] == ["互联网暴力破解"],
+                    "another account sees the shared search, not the private one")
+            code, res = ro.call("DELETE", f"/api/v1/saved-searches/{shared['id']}")
+            r.check(code == 403, f"and cannot delete it ({code})")
+            code, res = sec.call("DELETE", f"/api/v1/saved-searches/{mine['id']}")
+            code2, lst = sec.get("/api/v1/saved-searches")
+            r.check(code == 200 and [x["name"] for x in lst["searches"]] == ["互联网暴力破解"], "its owner deletes it")
 
             # -- every route with every role, against the table above
             routes = [json.loads(l) for l in cli(w, "api", "routes").stdout.splitlines()]
@@ -346,6 +423,8 @@ def body(r):
                     f"the unlock names who did it and to whom ({unlock[:1]})")
             code, res = aud.post("/api/v1/auth/tokens", {"label": "restart check"})
             aud_token = res.get("token")
+            code, res = sysc.post("/api/v1/auth/tokens", {"label": "restart check"})
+            sys_token = res.get("token")
             acts = {e["event.action"] for e in trail("*")}
             r.check({"login", "login_mfa", "password_change", "mfa_enroll", "user_create", "logout", "suppression_add"} <= acts,
                     f"logins, password changes, enrolments, account changes and rule changes are audited ({sorted(acts)})")
@@ -473,6 +552,35 @@ def body(r):
             r.check(code == 200 and res["recorded"], "a grading with its reasons is recorded")
             code, res = again.get("/api/v1/compliance/systems/emr/gradings")
             r.check(code == 200 and res["gradings"][-1]["by"] == "secadmin" and res["gradings"][-1]["level"] == 3, "who graded is kept")
+            # 定级降级: EMR (level 3; the sector suggests 3 for a 三级 hospital's core system) to level 2
+            # in one click is refused; with a reason it is recorded, the reason in the record and the trail.
+            lower = {"business_object": "citizens", "business_degree": "serious", "business_reason": "仅影响部分患者的合法权益",
+                     "service_object": "citizens", "service_degree": "serious", "service_reason": "停机仅影响部分病区书写病历"}
+            code, res = again.post("/api/v1/compliance/systems/emr/grading", lower)
+            r.check(code == 409 and res.get("downgrade", {}).get("current_level") == 3 and res["downgrade"]["suggested_level"] == 3
+                    and "降级" in res["error"], f"a downgrade without a reason is refused, naming the current and suggested level ({code} {res})")
+            code, res = again.post("/api/v1/compliance/systems/emr/grading", {**lower, "downgrade_reason": "  降级  ", "kind": "oa", "tier": "1"})
+            r.check(code == 409, f"a reason of a word is not a reason; the request cannot name a lighter kind or tier ({code})")
+            code, res = again.get("/api/v1/compliance/systems/emr/gradings")
+            r.check(code == 200 and res["gradings"][-1]["level"] == 3, "the refused downgrades changed nothing")
+            why = "经卫健委专家评审，电子病历系统按第二级备案（评审意见 2026-31 号）"
+            code, res = again.post("/api/v1/compliance/systems/emr/grading", {**lower, "downgrade_reason": why})
+            r.check(code == 200 and res["recorded"] and res["level"] == 2 and res["downgrade"]["current_level"] == 3,
+                    f"with its reason the downgrade is recorded ({code} {res.get('level')})")
+            code, res = again.get("/api/v1/compliance/systems/emr/gradings")
+            notes = "\n".join(res["gradings"][-1]["notes"]) if code == 200 else ""
+            r.check(why in notes and "L3" in notes,
+                    "the grading record keeps the reason and the level it came down from")
+            evs = wait_for(lambda: [e for e in trail("event.action:grading_confirm") if why in json.dumps(e, ensure_ascii=False)] or None, 15,
+                           "the downgrade in the audit trail")
+            r.check(bool(evs), "the audit trail names the downgrade and its reason")
+            code, res = again.post("/api/v1/compliance/systems/website/grading", lower)
+            r.check(code == 200 and res["level"] == 2 and "downgrade" not in res,
+                    f"grading an ordinary system at its suggested level needs no reason ({code} {res.get('error')})")
+            code, res = again.post("/api/v1/compliance/systems/emr/grading", {
+                "business_object": "society", "business_degree": "serious", "business_reason": "病历泄露影响大量患者与社会秩序",
+                "service_object": "society", "service_degree": "serious", "service_reason": "停机影响全院临床诊疗"})
+            r.check(code == 200 and res["level"] == 3, "raising it back needs no reason")
             code, wb = again.get("/api/v1/compliance/systems/emr?category=CE")
             ce = [x["id"] for x in wb.get("items", [])]
             r.check(code == 200 and ce and all(x.startswith("CE.") for x in ce) and wb["score"]["assessed"] == 0,
@@ -532,6 +640,17 @@ def body(r):
             r.check(code == 200 and res["events"] == [], "unchanged rules are not reported as changed")
             code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:start"}))
             r.check(code == 200 and len(res["events"]) == 2 and "rules=sha256:" in res["events"][0]["message"], "each start is audited with its digests")
+            ch = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:settings_change AND event.outcome:success"}))[1]["events"]
+            msgs = " ".join(e.get("message", "") for e in ch)
+            r.check("auth.lockout_failures: 5 → 4" in msgs and "alerts.smtp.password" in msgs and "Mail-Secret-2026" not in msgs,
+                    f"the change is in the audit trail, old and new values, the secret as set only ({msgs[:160]})")
+            bad = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:settings_change AND event.outcome:failure"}))[1]["events"]
+            r.check(len(bad) >= 10, f"refused changes are audited too ({len(bad)})")
+            sysc2 = srv.client(sys_token) if sys_token else None
+            if sysc2:
+                code, cur = sysc2.get("/api/v1/settings")
+                r.check(code == 200 and cur["auth"]["lockout_failures"] == 4 and cur["restart_required"] is False,
+                        f"after the restart the console's settings are in force ({cur.get('auth', {}).get('lockout_failures')})")
 
 
 def srv_secret(srv, user):

@@ -6,11 +6,13 @@ docs/reports/ so a reader sees what an assessor gets."""
 import json
 import os
 import re
+import time
+import urllib.parse
 import shutil
 import subprocess
 import zipfile
 
-from harness import Server, TempDir, args, cli, run
+from harness import Server, TempDir, args, cli, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -144,20 +146,32 @@ def body(r):
             st("2026-11-20T15:10:00Z", "tongji", "10.50.9.23", "Navicat Premium",
                "SELECT PRESCRIBED_BY, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL WHERE DRUG_CODE = 'Y0031' GROUP BY PRESCRIBED_BY", err="ORA-00942")
             st("2026-11-21T01:00:00Z", "sys", "10.30.0.10", "sqlplus", "NOAUDIT SELECT ON HIS.PAT_MASTER_INDEX")
+            # The same account running one drug's doctor ranking for 22 drugs: one row, counted, not 22.
+            for i in range(22):
+                st(f"2026-11-25T09:{10 + i:02d}:00Z", "tongji", "10.50.9.23", "Navicat Premium",
+                   f"SELECT PRESCRIBED_BY, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL WHERE DRUG_CODE = 'Y{100 + i:04d}' GROUP BY PRESCRIBED_BY", 30)
             st("2026-12-01T02:00:00Z", "tongji", "10.50.9.23", "Navicat Premium",
                "SELECT PRESCRIBED_BY, DRUG_CODE, SUM(QUANTITY) FROM DRUG_PRESC_DETAIL GROUP BY PRESCRIBED_BY, DRUG_CODE", 10)  # next month
         cli(w, "import", "--data", data, dbl)
         dbpdf = os.path.join(t, "dbaudit.pdf")
         cli(w, "report", "dbaudit", "--data", data, "--year", "2026", "--month", "11", "--format", "pdf", "--out", dbpdf, "--organization", "示范市第一人民医院")
         dt = re.sub(r"\s+", "", text_of(dbpdf))  # the printed PDF: table cells wrap, so compare without the layout's spaces
-        r.check("2026年11月防统方监测报告" in dt and "发现统方行为2次" in dt and "审计数据库语句63条" in dt and "关闭数据库审计" in dt,
+        r.check("2026年11月防统方监测报告" in dt and "发现统方行为24次" in dt and "审计数据库语句85条" in dt and "关闭数据库审计" in dt,
                 f"the printed 防统方 report counts the month's statements and attempts (not the next month's) and the other alerts ({dt[:200]!r})")
         dbhtml = os.path.join(t, "dbaudit.html")
         cli(w, "report", "dbaudit", "--data", data, "--year", "2026", "--month", "11", "--out", dbhtml)
         dh = open(dbhtml, encoding="utf-8").read()
         r.check("his_query" in dh and "10.50.7.88" in dh and "PL/SQL Developer" in dh and "返回 1260 行" in dh and "ORA-00942" in dh
                 and "DRUG_PRESC_DETAIL" in dh, "each attempt is listed with account, client, program, statement and outcome")
-        png_pages(dbpdf, "dbaudit-zh", 1)
+        rows = re.findall(r"<tr><td>.*?</tr>", dh.split("二、统方行为")[1].split("三、其他数据库告警")[0])
+        r.check(len(rows) == 3 and sum("共 22 次" in x and "返回 660 行" in x for x in rows) == 1,
+                f"the 22 alike attempts are one row with their count and rows ({len(rows)} rows)")
+        r.check("config/" not in dh and ".yaml" not in dh, "the report cites no internal file")
+        r.check("六、处置情况" in dh and all(w in dh for w in ("编制：", "审核：", "批准：")),
+                "the report has a 处置情况 section and the 编制/审核/批准 signature block")
+        res = cli(w, "report", "dbaudit", "--data", data, "--out", dbhtml)
+        this_month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))  # the center's zone, +08:00
+        r.check(this_month in res.stdout, f"on a store begun this month the report defaults to this month, not an empty last one ({res.stdout.strip()})")
 
         # The same over the API.
         with Server(w, data) as srv:
@@ -176,6 +190,33 @@ def body(r):
             code, body_ = c.call("GET", "/api/v1/db/report?year=2026&month=11&lang=en")
             text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
             r.check(code == 200 and "anti-统方" in text and "his_query" in text, "and the 防统方 report in English")
+            # 处置情况: the month's 统方 alerts with their handling, from the alert store.
+            def tf_alerts():
+                code, res = c.get("/api/v1/alerts?limit=50&q=" + urllib.parse.quote("统方"))
+                got = [a for a in res.get("alerts", []) if "统方" in a.get("rule.name", "")] if code == 200 else []
+                return got or None
+            try:
+                tfa = sorted(wait_for(tf_alerts, 30, "the 统方 alerts from the imported month"), key=lambda a: a["id"])  # the first is November's
+            except AssertionError:
+                tfa = []
+            r.check(bool(tfa), f"detection raised the imported month's 统方 alerts ({len(tfa)})")
+            if tfa:
+                code, _ = c.post(f"/api/v1/alerts/{tfa[0]['id']}/state", {"state": "closed_tp", "comment": "已约谈统计室张某，收回其 Navicat 权限"})
+                r.check(code == 200, f"one is closed as true positive with what was done ({code})")
+                code, body_ = c.call("GET", "/api/v1/db/report?year=2026&month=11")
+                text = body_.decode("utf-8") if isinstance(body_, bytes) else str(body_)
+                part = text.split("六、处置情况")[1] if "六、处置情况" in text else ""
+                r.check("已约谈统计室张某，收回其 Navicat 权限" in part and "已处置（属实）" in part and f"#{tfa[0]['id']}" in part
+                        and "his_query / 10.50.7.88" in part,
+                        f"the report's 处置情况 lists the alert, its state, who and what was done ({re.sub('<[^>]+>', ' ', part)[:400]})")
+                code, body_ = c.call("GET", "/api/v1/db/report?year=2026&month=11&format=pdf")
+                if code == 200 and isinstance(body_, bytes):
+                    with open(dbpdf, "wb") as f:
+                        f.write(body_)
+                    png_pages(dbpdf, "dbaudit-zh", 3)  # docs/reports: the chart, the grouped rows, 处置情况 and the signatures
+            code, act = c.get("/api/v1/db/activity")
+            r.check(code == 200 and re.fullmatch(r"\d{4}-\d{2}", act.get("report_month", "")),
+                    f"the database page offers the report with its default month ({act.get('report_month')})")
             code, res = c.get("/api/v1/db/report?month=13")
             r.check(code == 400 and "month" in res.get("error", ""), "a month that is not one is a 400")
             code, res = c.get("/api/v1/compliance/systems/his/report?format=doc")

@@ -150,6 +150,14 @@ try {
   const contract = apiContract(opt('--dump', ''))
   page.on('response', (res) => contract.observe(res))
   await waitFor(async () => (await page.goto(base + '/login').catch(() => null))?.ok(), 30000, 'the console to answer')
+  // The start-up output: the search hint names this binary by its path, the certificate hint the
+  // console's setting, and the demo says when its day of history is in.
+  const banner = await waitFor(() => {
+    const out = fs.readFileSync(path.join(tmp, 'server.log'), 'utf8')
+    return out.includes('24 hours of history generated') ? out : null
+  }, 60000, 'the demo history to be generated')
+  check(banner.includes(`try     : ${fs.realpathSync(wardsec)} search --data`) && banner.includes('unless api.tls_cert is set'),
+    'the start-up output names the binary by its path and the console certificate setting, and says when the history is in')
 
   const shot = async (name) => {
     await page.evaluate(() => window.scrollTo(0, 0)) // the sticky top bar would show mid-page otherwise
@@ -294,6 +302,30 @@ try {
   check(csv.startsWith('\uFEFF') && records.length > 2 && records[0][0] === '@timestamp' && records.every((r) => r.length === 8) &&
     records.slice(1).every((r) => /^\d{4}-\d\d-\d\dT/.test(r[0])) && csv.split('\r\n').length >= records.length,
   `the search page's CSV export has one row per event (${records.length} records, ${csv.split('\r\n').length} lines)`)
+
+  // Fields by their Chinese names; a picked field becomes a column; the search is saved, shared and reopened.
+  check((await page.textContent('.facets')).includes('结果'), 'the facets name the fields in Chinese (结果 for event.outcome)')
+  await page.waitForSelector('.el-select-dropdown:visible', { state: 'hidden' })
+  await waitFor(async () => {
+    if ((await page.textContent('[data-test=results] thead')).includes('源地址')) return true
+    await elSelect('field-picker', 'source.ip')
+    await page.keyboard.press('Escape')
+    await sleep(500)
+    return null
+  }, 10000, 'the 源地址 column')
+  check(true, 'a field picked in the field picker is a column of the results (源地址)')
+  await page.click('[data-test=save-search]')
+  await page.fill('[data-test=save-name]', `失败登录 ${marker}`)
+  await page.click('[data-test=save-shared]')
+  await page.click('[data-test=save-confirm]')
+  await page.waitForSelector('[data-test=save-name]', { state: 'hidden' })
+  await page.fill('[data-test=query]', 'event.outcome:success')
+  await page.click('[data-test=run]')
+  await page.waitForSelector('.el-select-dropdown:visible', { state: 'hidden' })
+  await elSelect('saved', `失败登录 ${marker}`)
+  await waitFor(async () => (await page.inputValue('[data-test=query]')) === 'event.outcome:failure', 5000, 'the saved query back')
+  check(true, 'a saved search reopens with its query')
+  await both('search-saved')
 
   // 日志源: a device no parser knows sends lines; the log sources page shows it as not
   // understood beside the demo's sources, and its unknown lines open in the search.
@@ -495,6 +527,15 @@ try {
   const detail = await page.innerText('[data-test=web-detail]')
   check(detail.includes('onload') && /xss|跨站/i.test(detail), `a web attack sent as an access log line shows with its decoded evidence (${detail.split('\n').slice(0, 1)})`)
   await both('web')
+  // "Attacks against the internet hospital": the system filter keeps its hosts' findings only.
+  await elSelect('web-system', '互联网医院 (ihosp)')
+  const targets = await waitFor(async () => {
+    await sleep(500)
+    const xs = await page.$$eval('[data-test=web-findings] tbody tr', (rs) => rs.map((r) => r.innerText))
+    return xs.length && xs.every((x) => x.includes('ihosp-web-01')) ? xs : null
+  }, 10000, 'only the internet hospital in the findings')
+  check(targets.some((x) => x.includes(marker)), `the web-attack page filters by the attacked system (${targets.length} findings, all on ihosp-web-01)`)
+  await both('web-by-system')
 
   // Database audit: a 统方 statement as the capture input records it, sent over syslog, shows as
   // a 统方 alert with the statement behind it.
@@ -520,6 +561,10 @@ try {
   check(dbDetail.includes('统方') && dbDetail.includes('tongji') && dbDetail.includes('MZ_CFMX'),
     `a 统方 statement shows as an alert with its account and statement (${dbDetail.split('\n').slice(0, 2).join(' ')})`)
   await both('db')
+  const [dbReport] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=report-pdf]')])
+  const dbPdf = fs.readFileSync(await dbReport.path())
+  check(dbPdf.subarray(0, 4).toString() === '%PDF' && /防统方月度报告-\d{4}-\d{2}\.pdf/.test(dbReport.suggestedFilename()),
+    `the database page downloads the month's 防统方 report (${dbReport.suggestedFilename()})`)
   await page.click('a[href="/assets"]')
   await page.waitForSelector('[data-test=inventory]')
   // Zones, systems and types by name, not by key (安全运维区, not ops).
@@ -625,6 +670,19 @@ try {
   await page.click('[data-test=confirm-grading]')
   await page.waitForSelector('[data-test=notice]')
   check((await page.textContent('[data-test=notice]')).includes('3'), 'a system is graded with its reasons (level 3)')
+  // Grading it down to level 2 asks for the reason first (the sector suggests 3 for a 三级 hospital's EMR).
+  await page.click('[data-test=grade-emr]')
+  await page.waitForSelector('[data-test=grading-preview]')
+  await elSelect('business-object', '公民、法人和其他组织的合法权益')
+  await page.waitForSelector('.el-select-dropdown:visible', { state: 'hidden' })
+  await elSelect('service-object', '公民、法人和其他组织的合法权益')
+  await page.waitForSelector('[data-test=grading-downgrade]')
+  const downText = await page.textContent('[data-test=grading-downgrade]')
+  check(downText.includes('第 2 级') && downText.includes('理由') && (await page.isDisabled('[data-test=confirm-grading]')),
+    `a downgrade is named and cannot be confirmed without a reason (${downText.trim().slice(0, 60)})`)
+  await page.fill('[data-test=downgrade-reason]', '经专家评审，按第二级备案（评审意见 2026-31 号）')
+  check(!(await page.isDisabled('[data-test=confirm-grading]')), 'with a reason the downgrade can be confirmed')
+  await both('compliance-downgrade')
   await page.click('#tab-workbench')
   await elSelect('wb-system', '电子病历系统')
   await elSelect('wb-category', '安全计算环境 CE')
@@ -692,8 +750,28 @@ try {
   await page.waitForSelector('[data-test=requests] td:has-text("wangfang")')
   await both('users')
   await page.click('a[href="/settings"]')
-  await page.waitForSelector('.raw')
+  await page.waitForSelector('[data-test=settings-form]')
+  // 系统设置 edited here: a retention under the legal six months is refused; a change is saved for the restart.
+  await page.fill('[data-test=set-retention] input', '30')
+  await page.keyboard.press('Tab')
+  await page.click('[data-test=settings-save]')
+  await page.waitForSelector('[data-test=settings-error]')
+  check((await page.textContent('[data-test=settings-error]')).includes('180'), 'a log retention under 180 days is refused with the reason')
+  await page.fill('[data-test=set-retention] input', '365')
+  await page.keyboard.press('Tab')
+  await page.fill('[data-test=set-organization]', '示范市第一人民医院')
+  await page.click('[data-test=settings-save]')
+  await page.waitForSelector('[data-test=notice]')
+  await page.waitForSelector('[data-test=restart-required]', { timeout: 10000 }).catch(() => null) // the page reloads the settings after the notice
+  check((await page.textContent('[data-test=notice]')).includes('重启') && !!(await page.$('[data-test=restart-required]')),
+    'the system administrator changes settings in the console; they apply at the restart')
   await both('settings')
+  await page.click('a[href="/status"]')
+  await page.waitForSelector('[data-test=verdict-disk]')
+  const statusText = await page.innerText('[data-test=status]')
+  check(['磁盘与存储', '存储完整性', '控制台证书', '时钟同步', '预计可存储', '到期时间'].every((w) => statusText.includes(w)),
+    'the 系统状态 page reads in Chinese: disk and days left, integrity, certificate expiry, clock')
+  await both('status')
   check(!(await page.$('a[href="/search"]')) && !(await page.$('a[href="/audit"]')), 'the system administrator sees no security data and no audit trail')
   await logout()
 

@@ -40,3 +40,16 @@ export function num(e: Record<string, unknown> | undefined | null, k: string): n
   const v = e?.[k]
   return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !isNaN(Number(v)) ? Number(v) : 0
 }
+
+// 1.5 GB, 320 MB: binary units, one decimal below 10.
+export function fmtBytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '—'
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB']
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v < 10 && i ? v.toFixed(1) : Math.round(v)} ${units[i]}`
+}

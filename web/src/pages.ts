@@ -37,6 +37,7 @@ export const pages: Page[] = [
   { path: '/users', group: 'system', title: 'nav.users', perm: 'users.read', icon: '☺', view: () => import('./views/Users.vue') },
   { path: '/approvals', group: 'system', title: 'nav.approvals', perm: 'users.approve', icon: '✔', view: () => import('./views/Approvals.vue') },
   { path: '/settings', group: 'system', title: 'nav.settings', perm: 'settings.read', icon: '⚙', view: () => import('./views/Settings.vue') },
+  { path: '/status', group: 'system', title: 'nav.status', perm: 'system.read', icon: '♥', view: () => import('./views/Status.vue') },
   { path: '/audit', group: 'system', title: 'nav.audit', perm: 'audit.read', icon: '☰', view: () => import('./views/Audit.vue') },
   { path: '/account', group: 'system', title: 'nav.account', perm: 'self', icon: '✎', view: () => import('./views/Account.vue') },
 ]

@@ -1,0 +1,235 @@
+// 系统设置: the account security policy in force, and the settings a hospital changes in the
+// console (organization, tier, time zone, retention, account security, inputs and
+// certificates, alert destinations). A change is checked by the configuration's own loader
+// (HttpOptions::settings) and here (the legal log retention, certificates that load, addresses
+// that are addresses), kept in <data>/settings.json (written whole, 0600), audited with each
+// key's old and new value (secrets as set/unset), and takes effect when the service restarts.
+#include <openssl/ssl.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/datadir.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "server/api.h"
+#include "server/auth_json.h"
+
+namespace wardsec::server {
+
+namespace {
+
+using json = nlohmann::json;
+
+const char* const kMask = "******";
+bool secret(const std::string& key) { return key == "alerts.webhook_secret" || key == "alerts.smtp.password"; }
+
+const int64_t kStarted = now_ns();  // this process's start: later changes wait for a restart
+
+std::string overlay_path(const Api& api) { return DataDir(api.opt.data_dir).root() + "/settings.json"; }
+
+json read_overlay(const Api& api, std::string& err) {
+  std::ifstream f(overlay_path(api));
+  if (!f) return json::object();
+  std::stringstream ss;
+  ss << f.rdbuf();
+  json j = json::parse(ss.str(), nullptr, false);
+  if (!j.is_object()) err = overlay_path(api) + " is not a JSON object";
+  return j.is_object() ? j : json::object();
+}
+
+// Dotted leaves of a JSON object: {"auth": {"x": 1}} -> auth.x = 1.
+void flatten(const json& j, const std::string& prefix, std::map<std::string, json>& out) {
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_object())
+      flatten(v, prefix + k + ".", out);
+    else
+      out[prefix + k] = v;
+  }
+}
+
+void set_path(json& j, const std::string& key, const json& v) {
+  json* at = &j;
+  size_t start = 0;
+  for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
+    json& next = (*at)[key.substr(start, dot - start)];
+    if (!next.is_object()) next = json::object();
+    at = &next;
+  }
+  if (v.is_null())
+    at->erase(key.substr(start));
+  else
+    (*at)[key.substr(start)] = v;
+}
+
+void prune(json& j) {  // drop objects left empty by removals
+  for (auto it = j.begin(); it != j.end();) {
+    if (it->is_object()) prune(*it);
+    it = it->is_object() && it->empty() ? j.erase(it) : std::next(it);
+  }
+}
+
+json masked(json j) {
+  std::map<std::string, json> flat;
+  flatten(j, "", flat);
+  for (const auto& [k, v] : flat)
+    if (secret(k)) set_path(j, k, v.is_string() && v.get<std::string>().empty() ? json("") : json(kMask));
+  return j;
+}
+
+std::string shown(const std::string& key, const json& v) {
+  if (v.is_null()) return "(未设置 unset)";
+  if (secret(key)) return v.is_string() && v.get<std::string>().empty() ? "(空 empty)" : "(已设置 set)";
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// What the loader does not check: addresses that are host:port, certificates that load, the
+// legal minimum of log retention, mail and webhook transports that are encrypted.
+Status extra_checks(const json& eff) {
+  auto get = [&](const char* a, const char* b) {
+    return eff.contains(a) && eff[a].contains(b) && eff[a][b].is_string() ? eff[a][b].get<std::string>() : std::string();
+  };
+  if (eff.contains("store") && eff["store"].value("retention_days", 180) < 180)
+    return Error{
+        "store.retention_days: 至少 180 天（网络安全法第二十一条：网络日志留存不少于六个月） / at least 180 days (Cybersecurity Law art. "
+        "21)"};
+  for (const char* in : {"udp", "tcp", "tls", "relp"}) {
+    std::string v = get("inputs", in);
+    if (!v.empty() && (v.rfind(':') == std::string::npos || v.rfind(':') + 1 == v.size()))
+      return Error{std::string("inputs.") + in + ": '" + v + "' 不是 地址:端口 / is not address:port (e.g. 0.0.0.0:514)"};
+  }
+  for (const char* sec : {"api", "inputs"}) {
+    std::string cert = get(sec, "tls_cert"), key = get(sec, "tls_key");
+    if (cert.empty() != key.empty())
+      return Error{std::string(sec) + ".tls_cert / tls_key: 证书和私钥须同时设置 / set both the certificate and its key"};
+    if (cert.empty()) continue;
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    bool ok = SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) == 1 &&
+              SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+    SSL_CTX_free(ctx);
+    if (!ok)
+      return Error{
+          std::string(sec) + ".tls_cert: '" + cert + "' 和 '" + key +
+          "' 不能作为证书和私钥加载（文件须存在、本服务可读、PEM 格式且相互匹配） / do not load as a matching PEM certificate and key"};
+  }
+  std::string hook = get("alerts", "webhook");
+  if (!hook.empty() && hook.rfind("https://", 0) != 0) return Error{"alerts.webhook: 须为 https:// 地址 / must be an https:// URL"};
+  std::string sys = get("alerts", "syslog");
+  if (!sys.empty() && sys.rfind("udp://", 0) != 0 && sys.rfind("tcp://", 0) != 0 && sys.rfind("tls://", 0) != 0)
+    return Error{"alerts.syslog: 须为 udp://、tcp:// 或 tls:// 地址 / must be a udp://, tcp:// or tls:// address"};
+  if (eff.contains("alerts") && eff["alerts"].contains("smtp")) {
+    const json& sm = eff["alerts"]["smtp"];
+    std::string server = sm.value("server", "");
+    if (!server.empty() && server.rfind("smtp://", 0) != 0 && server.rfind("smtps://", 0) != 0)
+      return Error{"alerts.smtp.server: 须为 smtp://（STARTTLS）或 smtps:// 地址 / must be smtp:// (STARTTLS) or smtps://"};
+    if (!server.empty() &&
+        (sm.value("from", "").find('@') == std::string::npos || !sm.contains("to") || !sm["to"].is_array() || sm["to"].empty()))
+      return Error{"alerts.smtp: 发件人须为邮箱地址，收件人至少一个 / from must be an address and to at least one"};
+  }
+  return {};
+}
+
+Response get_settings(Api& api, Request&) {
+  json j = {{"auth", auth_policy_json(api.auth.options(), true)}};
+  if (!api.opt.settings) return ok(j);
+  auto eff = api.opt.settings(nullptr);
+  std::string err;
+  json ov = read_overlay(api, err);
+  if (!eff) err = eff.error();
+  json values = eff ? json::parse(*eff, nullptr, false) : json::object();
+  std::map<std::string, json> flat;
+  flatten(ov, "", flat);
+  json changed = json::array();
+  for (const auto& [k, v] : flat) changed.push_back(k);
+  std::error_code ec;
+  auto mtime = std::filesystem::last_write_time(overlay_path(api), ec);
+  bool pending =
+      !ec &&
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::file_clock::to_sys(mtime).time_since_epoch()).count() > kStarted;
+  j["editable"] = masked(values.is_object() ? values : json::object());
+  j["changed_in_console"] = changed;
+  j["restart_required"] = pending;
+  if (!err.empty()) j["error"] = err;
+  return ok(j);
+}
+
+Response put_settings(Api& api, Request& r) {
+  if (!api.opt.settings) return fail(404, "settings cannot be changed here");
+  auto body = body_object(r);
+  if (!body) return fail(400, "body must be a JSON object");
+  std::string err;
+  json ov = read_overlay(api, err);
+  if (!err.empty()) return fail(500, err);
+  auto before_s = api.opt.settings(nullptr);
+  json before = before_s ? json::parse(*before_s, nullptr, false) : json::object();
+  std::map<std::string, json> want, old_flat;
+  flatten(*body, "", want);
+  flatten(before, "", old_flat);
+  if (want.empty()) return fail(400, "no setting to change");
+  json next = ov;
+  for (const auto& [k, v] : want) {
+    if (secret(k) && v.is_string() && v.get<std::string>() == kMask) continue;  // shown masked, left as it is
+    set_path(next, k, v);                                                       // null: back to the file's value
+  }
+  prune(next);
+  std::string text = next.dump(1);
+  auto eff_s = api.opt.settings(&text);  // the loader's checks, and the keys the console may set
+  if (!eff_s) {
+    // "<the file>: auth.lockout_failures must be 1-10": the key and the rule, not the file (the
+    // value came from this request); refusals of keys already read in both languages.
+    std::string e = eff_s.error();
+    if (e.find(" / ") == std::string::npos) {
+      if (size_t c = e.find(": "); c != std::string::npos && (e[0] == '/' || e[0] == '.' || e.rfind("settings", 0) == 0))
+        e = e.substr(c + 2);
+      e = "设置未通过校验：" + e + " / the setting is refused: " + e;
+    }
+    api.audit(r, r.who.user, "settings_change", false, "", e);
+    return fail(400, e);
+  }
+  json eff = json::parse(*eff_s, nullptr, false);
+  if (Status s = extra_checks(eff); !s) {
+    api.audit(r, r.who.user, "settings_change", false, "", s.error());
+    return fail(400, s.error());
+  }
+  std::map<std::string, json> new_flat;
+  flatten(eff, "", new_flat);
+  std::string detail;
+  json changed = json::array();
+  for (const auto& [k, v] : new_flat) {
+    json o = old_flat.count(k) ? old_flat[k] : json();
+    if (o == v) continue;
+    changed.push_back(k);
+    detail += (detail.empty() ? "" : "; ") + k + ": " + shown(k, o) + " → " + shown(k, v);
+  }
+  std::string path = overlay_path(api), tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text << "\n";
+    f.flush();
+    if (!f) {
+      api.audit(r, r.who.user, "settings_change", false, "", "cannot write " + tmp);
+      return fail(500, "cannot write " + tmp);
+    }
+  }
+  ::chmod(tmp.c_str(), 0600);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return fail(500, "cannot write " + path);
+  api.audit(r, r.who.user, "settings_change", true, "", detail.empty() ? "no value changed" : detail);
+  return ok({{"saved", true}, {"changed", changed}, {"restart_required", !changed.empty()}, {"editable", masked(eff)}});
+}
+
+}  // namespace
+
+void add_settings_routes(std::vector<Route>& t, Api* api) {
+  auto h = [api](Response (*f)(Api&, Request&)) { return [api, f](Request& r) { return f(*api, r); }; };
+  t.push_back({"GET", "/api/v1/settings", Perm::kSettingsRead, false, h(get_settings),
+               "the account security policy in force, and the console-settable settings for the next start (secrets masked)"});
+  t.push_back({"PUT", "/api/v1/settings", Perm::kSettingsWrite, false, h(put_settings),
+               "change settings (the file's shape; null returns a key to the file's value); checked, audited, applied at restart"});
+}
+
+}  // namespace wardsec::server
