@@ -4,6 +4,8 @@
 // nothing, with its formats and when it was last heard. An unknown device shows up here as a
 // source with a low share understood; its lines are a click away (the search page) and
 // `wardsec parsers suggest` turns them into a family.
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "core/fields.h"
@@ -22,7 +24,30 @@ struct SourceCount {
   uint64_t lines = 0, understood = 0, guessed = 0;
   int64_t last = 0;
   search::Terms datasets{64};
+  std::vector<int64_t> offsets;  // received - event time, seconds: the newest 64 live lines
 };
+
+// A source's clock against the center's: the median of (received - the time the line states).
+// Off by whole hours it is a zone (a UTC host read in the center's zone lands hours in the
+// past): the zone that would put it right is suggested. Under 5 minutes it is not reported.
+json clock_json(std::vector<int64_t> v, int tz_sec) {
+  if (v.size() < 3) return nullptr;
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+  int64_t off = v[v.size() / 2];
+  if (off > -300 && off < 300) return nullptr;
+  json c = {{"offset_seconds", off}, {"samples", v.size()}};
+  int64_t hours = (off + (off >= 0 ? 1800 : -1800)) / 3600;
+  if (hours != 0 && std::llabs(off - hours * 3600) <= 600) {
+    int64_t tz = tz_sec - hours * 3600;
+    if (tz >= -12 * 3600 && tz <= 14 * 3600) {
+      char z[8];
+      std::snprintf(z, sizeof z, "%c%02lld:%02lld", tz < 0 ? '-' : '+', static_cast<long long>(std::llabs(tz) / 3600),
+                    static_cast<long long>(std::llabs(tz) % 3600 / 60));
+      c["suggested_timezone"] = z;
+    }
+  }
+  return c;
+}
 
 // A source is the host the line names, else the address it came from.
 std::string source_of(const Event& ev) {
@@ -62,6 +87,8 @@ Response sources(Api& api, Request& r) {
     else if (!ev.get(kGuessed).empty())
       c.guessed++;
     c.datasets.add(ds.empty() ? std::string_view("-") : ds);
+    // Imported files are history: their reception says nothing of the sender's clock.
+    if (ev.received && c.offsets.size() < 64 && ev.get(kInputType) != "file") c.offsets.push_back((ev.received - ev.ts) / kSec);
   });
   if (!scan) return fail(500, scan.error());
   json list = json::array();
@@ -72,7 +99,8 @@ Response sources(Api& api, Request& r) {
                     {"guessed", c.guessed},
                     {"unknown", c.lines - c.understood - c.guessed},
                     {"last", format_rfc3339(c.last)},
-                    {"datasets", top_json(c.datasets, 5)}});
+                    {"datasets", top_json(c.datasets, 5)},
+                    {"clock", clock_json(std::move(c.offsets), api.opt.tz_sec)}});
   // Least understood first: what needs a family.
   std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
     double ra = static_cast<double>(a["understood"].get<uint64_t>()) / static_cast<double>(a["lines"].get<uint64_t>());

@@ -135,6 +135,24 @@ alerts:
                 code, one = api(base, "/api/v1/web/attacks?from=now-1h&host=PORTAL-WEB-01")
                 r.check(code == 200 and one["total"] == 2 and {x["target"] for x in one["recent"]} == {"portal-web-01"},
                         f"host= filters by asset name, in any case ({one.get('total')})")
+                # A host writing UTC in BSD syslog (no zone) lands 8 hours in the past: the log sources
+                # page says its clock is off and which zone it most likely writes in.
+                now = datetime.datetime.now(datetime.timezone.utc)
+                bsd = [f"<38>{now.strftime('%b')} {now.day:2d} {now.strftime('%H:%M')}:{i:02d} lab-utc-01 sshd[77]: "
+                       f"Accepted password for ops from 10.30.0.{i} port 50100 ssh2" for i in range(6)]
+                sk = socket.create_connection(("127.0.0.1", srv.tcp))
+                sk.sendall(("\n".join(bsd) + "\n").encode())
+                sk.close()
+                def utc_source():
+                    code, res = api(base, "/api/v1/sources?from=now-2d")
+                    hit = [x for x in res.get("sources", []) if x["source"] == "lab-utc-01"] if code == 200 else []
+                    return (hit[0], res) if hit and hit[0]["lines"] >= 6 else None
+                src, res = wait_for(utc_source, 20, "the UTC host on the log sources page")
+                clock = src.get("clock") or {}
+                r.check(abs(clock.get("offset_seconds", 0) - 8 * 3600) < 120 and clock.get("suggested_timezone") == "+00:00",
+                        f"a source 8 hours behind is flagged with the zone it most likely writes in ({clock})")
+                web = [x for x in res["sources"] if x["source"] == "ihosp-web-01"]
+                r.check(web and web[0]["clock"] is None, f"a source whose lines carry their zone is not flagged ({web[:1]})")
                 code, other = api(base, "/api/v1/web/attacks?from=now-1h&host=shop-web-07")
                 r.check(code == 200 and other["total"] == 1 and other["recent"][0]["system"] == "",
                         "a host outside the inventory is named as logged, with no system")

@@ -179,8 +179,14 @@ try {
   }
   // An Element Plus select: open it, pick the option with this text.
   const elSelect = async (test, label) => {
+    // A dropdown still closing from the last choice would take this click or hide the new one.
+    await page.waitForSelector('.el-select-dropdown:visible', { state: 'hidden', timeout: 5000 }).catch(() => null)
     await page.click(`[data-test=${test}]`)
-    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item').first().waitFor()
+    const items = page.locator('.el-select-dropdown:visible .el-select-dropdown__item')
+    if (!(await items.first().waitFor({ timeout: 5000 }).then(() => true, () => false))) {
+      await page.click(`[data-test=${test}]`) // the click landed while the page was still settling
+      await items.first().waitFor()
+    }
     const exact = new RegExp('^\\s*' + label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\s*$')
     const item = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: exact })
     await ((await item.count()) ? item : page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: label })).first().click()
@@ -332,6 +338,10 @@ try {
   const lisLine = `<14>1 ${new Date().toISOString()} lis-e2e-01 lisd 2201 - - LIS sample ${marker} released by d1024 to HIS`
   const lisSock = dgram.createSocket('udp4')
   for (let i = 0; i < 3; i++) await new Promise((r) => lisSock.send(lisLine, udp, '127.0.0.1', r))
+  // And a host that writes UTC in BSD syslog, without a zone: read in the center's zone, 8 hours behind.
+  const utc = new Date()
+  const bsd = `${utc.toUTCString().slice(8, 11)} ${String(utc.getUTCDate()).padStart(2, ' ')} ${utc.toISOString().slice(11, 19)}`
+  for (let i = 0; i < 3; i++) await new Promise((r) => lisSock.send(`<38>${bsd} utc-e2e-01 sshd[7]: Accepted password for ops from 10.30.0.${i + 2} port 50100 ssh2`, udp, '127.0.0.1', r))
   lisSock.close()
   await page.click('a[href="/sources"]')
   await elSelect('range', '近 1 小时')
@@ -350,6 +360,17 @@ try {
   await (await lisRow.$('[data-test=open-unknown]')).click()
   await page.waitForSelector('[data-test=query]')
   check((await page.inputValue('[data-test=query]')).includes('lis-e2e-01'), "the device's unknown lines open in the search")
+  await page.click('a[href="/sources"]')
+  await elSelect('range', '近 24 小时')
+  const clockTag = await waitFor(async () => {
+    await page.click('[data-test=refresh]')
+    await sleep(700)
+    for (const r of await page.$$('[data-test=sources] tbody tr.el-table__row'))
+      if ((await r.textContent()).includes('utc-e2e-01')) return (await r.$('[data-test=clock-offset]')) ? (await r.textContent()).replace(/\s+/g, ' ') : null
+    return null
+  }, 20000, 'the UTC host with its clock warning')
+  check(clockTag.includes('慢 8') && clockTag.includes('+00:00'), `a source writing UTC without a zone is flagged 8 hours behind, zone +00:00 suggested (${clockTag.slice(0, 100)})`)
+  await both('sources-clock')
 
   // The dashboard's 待处置 panel: the worst level first (严重 before 高危), then the oldest, and
   // how many there are in all; its "more" link opens the list in that order.

@@ -1073,4 +1073,13 @@ export default {
   'settings.apply_note': 'Checked by the server when saved; audited; applied when the service restarts.',
   'settings.changed_keys': 'changed in the console: {k}',
   'action.settings_change': 'System settings changed',
+  'sources.clock': 'Clock',
+  'sources.clock_ok': 'ok',
+  'sources.hours': '{n} h',
+  'sources.minutes': '{n} min',
+  'sources.behind': '{v} behind',
+  'sources.ahead': '{v} ahead',
+  'sources.clock_zone': 'zone {z}?',
+  'sources.clock_zone_hint': "This source's times differ from their reception by whole hours: it most likely writes {z} without a zone, read in the center's zone. Have the device send times with a zone (RFC 5424) or use one zone; until then its event times are not to be trusted.",
+  'sources.clock_hint': "This source's clock is more than 5 minutes off the center's: check the device's NTP synchronization.",
 } as Record<string, string>

@@ -1074,4 +1074,13 @@ export default {
   'settings.apply_note': '保存时由服务端校验；修改记入审计日志，重启服务后生效。',
   'settings.changed_keys': '控制台已修改：{k}',
   'action.settings_change': '修改系统设置',
+  'sources.clock': '时钟',
+  'sources.clock_ok': '正常',
+  'sources.hours': '{n} 小时',
+  'sources.minutes': '{n} 分钟',
+  'sources.behind': '慢 {v}',
+  'sources.ahead': '快 {v}',
+  'sources.clock_zone': '疑似时区 {z}',
+  'sources.clock_zone_hint': '该来源日志中的时间与接收时间相差整小时，很可能按 {z} 时区记录而未带时区，被按本中心时区解读。请让设备发送带时区的时间（RFC 5424）或统一时区；核对前，其事件时间不可信。',
+  'sources.clock_hint': '该来源的时钟与本中心相差超过 5 分钟：请检查设备的 NTP 时钟同步。',
 } as Record<string, string>
