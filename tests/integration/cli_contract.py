@@ -1,6 +1,7 @@
 """The command-line contract scripts and later issues rely on (issue #2)."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -189,6 +190,13 @@ def rules_contract(r, w, t):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     res = cli(w, "rules", "lint", os.path.join(root, "rules", "hospital"), check=False)
     r.check(res.returncode == 0 and "0 errors" in res.stdout, "rules lint: the hospital rules load cleanly")
+    # The README says how many rules ship (a new user compares it with the start-up output).
+    m = re.search(r"(\d+) rules, (\d+) correlations", res.stdout)
+    readme = re.sub(r"\s+", " ", open(os.path.join(root, "README.md"), encoding="utf-8").read())
+    said = re.search(r"(\d+) hospital rules and (\d+) correlations ship", readme)
+    said_zh = re.search(r"内置 (\d+) 条医院规则和 (\d+) 条关联规则", readme)
+    r.check(m and said and said_zh and m.groups() == said.groups() == said_zh.groups(),
+            f"the README's rule counts (English and Chinese) are the shipped ones ({said and said.groups()}, {said_zh and said_zh.groups()} vs {m and m.groups()})")
     bad = os.path.join(t, "bad.yml")
     open(bad, "w").write("title: x\nlogsource:\n  product: linux\ndetection:\n  sel:\n    A|nosuchmod: 1\n  condition: sel\n")
     res = cli(w, "rules", "lint", bad, check=False)
