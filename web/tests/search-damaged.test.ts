@@ -9,7 +9,9 @@ vi.mock('../src/api/client', async (orig) => {
   return {
     ...real,
     api: { get: vi.fn(async (path: string) =>
-      path.startsWith('/api/v1/search/stats')
+      path.startsWith('/api/v1/saved-searches')
+        ? { searches: [], total: 0 }
+        : path.startsWith('/api/v1/search/stats')
         ? { histogram: [], facets: {}, scanned: 1, truncated: false, damaged_total: 1, damaged: [] }
         : {
             events: [{ '@timestamp': '2026-12-03T10:00:00Z', message: 'x', 'event.original': 'x' }],
