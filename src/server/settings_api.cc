@@ -4,17 +4,25 @@
 // (HttpOptions::settings) and here (the legal log retention, certificates that load, addresses
 // that are addresses), kept in <data>/settings.json (written whole, 0600), audited with each
 // key's old and new value (secrets as set/unset), and takes effect when the service restarts.
+#include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/datadir.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "ingest/net.h"
 #include "server/api.h"
 #include "server/auth_json.h"
 
@@ -88,7 +96,56 @@ std::string shown(const std::string& key, const json& v) {
 
 // What the loader does not check: addresses that are host:port, certificates that load, the
 // legal minimum of log retention, mail and webhook transports that are encrypted.
-Status extra_checks(const json& eff) {
+// True when this process itself listens on the port (the address it runs with may come from
+// the command line rather than the file): /proc/net's sockets on the port against our fds.
+bool held_by_us(uint16_t port, bool udp) {
+  std::set<std::string> ours;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    std::error_code lec;  // an fd closed meanwhile: skip it, keep walking
+    auto target = std::filesystem::read_symlink(it->path(), lec);
+    std::string t = lec ? std::string() : target.string();
+    if (t.rfind("socket:[", 0) == 0) ours.insert(t.substr(8, t.size() - 9));
+  }
+  const char* v4 = udp ? "/proc/net/udp" : "/proc/net/tcp";
+  const char* v6 = udp ? "/proc/net/udp6" : "/proc/net/tcp6";
+  for (const char* table : {v4, v6}) {
+    std::ifstream f(table);
+    std::string line;
+    std::getline(f, line);  // the header
+    while (std::getline(f, line)) {
+      std::istringstream in(line);
+      std::string sl, local, remote, state, queues, timer, retr, uid, timeout, inode;
+      if (!(in >> sl >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode)) continue;
+      size_t colon = local.rfind(':');
+      if (colon == std::string::npos || std::strtoul(local.c_str() + colon + 1, nullptr, 16) != port) continue;
+      if ((udp || state == "0A") && ours.count(inode)) return true;  // 0A: LISTEN
+    }
+  }
+  return false;
+}
+
+// A changed listening address must be free now: taken at the restart, it would keep the
+// service from starting, and the console with it.
+Status can_listen(const std::string& key, const std::string& addr, bool udp) {
+  auto ep = ingest::parse_endpoint(addr);
+  if (!ep) return Error{key + ": '" + addr + "' 不是 地址:端口 / is not address:port: " + ep.error()};
+  int fd = ::socket(ep->address().is_v6() ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error{key + ": " + std::strerror(errno)};
+  int one = 1;  // TCP: a port in TIME_WAIT is free; UDP: a port another socket holds is not
+  if (!udp) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(ep->data()), static_cast<socklen_t>(ep->size()));
+  int err = errno;
+  ::close(fd);
+  if (rc != 0 && err == EADDRINUSE && held_by_us(ep->port(), udp)) return {};  // the service's own
+  if (rc != 0)
+    return Error{key + ": 无法在 " + addr + " 上监听（" + std::strerror(err) + "），重启后服务将无法启动 / cannot listen on " + addr +
+                 " (" + std::strerror(err) + "): the service would not start"};
+  return {};
+}
+
+Status extra_checks(const json& eff, const json& before) {
   auto get = [&](const char* a, const char* b) {
     return eff.contains(a) && eff[a].contains(b) && eff[a][b].is_string() ? eff[a][b].get<std::string>() : std::string();
   };
@@ -100,6 +157,9 @@ Status extra_checks(const json& eff) {
     std::string v = get("inputs", in);
     if (!v.empty() && (v.rfind(':') == std::string::npos || v.rfind(':') + 1 == v.size()))
       return Error{std::string("inputs.") + in + ": '" + v + "' 不是 地址:端口 / is not address:port (e.g. 0.0.0.0:514)"};
+    bool changed = !before.contains("inputs") || before["inputs"].value(in, "") != v;
+    if (!v.empty() && changed)
+      if (Status s = can_listen(std::string("inputs.") + in, v, std::string_view(in) == "udp"); !s) return s;
   }
   for (const char* sec : {"api", "inputs"}) {
     std::string cert = get(sec, "tls_cert"), key = get(sec, "tls_key");
@@ -190,7 +250,7 @@ Response put_settings(Api& api, Request& r) {
     return fail(400, e);
   }
   json eff = json::parse(*eff_s, nullptr, false);
-  if (Status s = extra_checks(eff); !s) {
+  if (Status s = extra_checks(eff, before); !s) {
     api.audit(r, r.who.user, "settings_change", false, "", s.error());
     return fail(400, s.error());
   }

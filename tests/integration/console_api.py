@@ -279,6 +279,16 @@ def body(r):
                               ({"alerts": {"smtp": {"server": "smtp://mail.example:25", "from": "nobody"}}}, "smtp")]:
                 code, res = sysc.call("PUT", "/api/v1/settings", bad)
                 r.check(code == 400 and want in res.get("error", ""), f"a bad setting is refused, naming it: {bad} -> {code} {res.get('error', '')[:90]}")
+            held = socket.socket()
+            held.bind(("127.0.0.1", 0))
+            held.listen(1)
+            busy = f"127.0.0.1:{held.getsockname()[1]}"
+            code, res = sysc.call("PUT", "/api/v1/settings", {"inputs": {"tcp": busy}})
+            held.close()
+            r.check(code == 400 and "inputs.tcp" in res.get("error", "") and "监听" in res["error"],
+                    f"an input address another program holds is refused (the service would not start): {res.get('error', '')[:80]}")
+            code, res = sysc.call("PUT", "/api/v1/settings", {"inputs": {"tcp": f"127.0.0.1:{srv.tcp}"}})
+            r.check(code == 200, f"the address the running service listens on is its own, not refused ({code} {res.get('error', '')[:100]})")
             code, res = sec.call("PUT", "/api/v1/settings", {"organization": "x"})
             r.check(code == 403, f"the security administrator cannot change system settings ({code})")
             code, res = sysc.call("PUT", "/api/v1/settings", {"organization": "示范市第一人民医院", "auth": {"lockout_failures": 4},
