@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/datadir.h"
 #include "core/timeutil.h"
 
 namespace wardsec {
@@ -100,7 +101,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   // The console's settings (系统设置) over the file's: src/center/settings.cc.
   std::string data = data_dir;
   if (data.empty()) data = root["data"] && root["data"].IsScalar() ? root["data"].as<std::string>() : c.data_dir;
-  std::string ov_path = data + "/settings.json";
+  std::string ov_path = DataDir(data).console_settings();
   try {
     YAML::Node ov;
     std::error_code ec;

@@ -28,8 +28,6 @@ const std::vector<std::string>& console_setting_keys() {
   return keys;
 }
 
-bool secret_setting(std::string_view key) { return key == "alerts.webhook_secret" || key == "alerts.smtp.password"; }
-
 namespace {
 
 Status check_node(const YAML::Node& n, const std::string& prefix, const std::string& where) {

@@ -2,7 +2,6 @@
 // configuration file's (<data>/settings.json), and their values as the console shows them.
 #pragma once
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "center/config.h"
@@ -16,8 +15,6 @@ namespace wardsec {
 
 // The keys the console may set, dotted ("auth.lockout_failures", "alerts.smtp.to").
 const std::vector<std::string>& console_setting_keys();
-// Keys whose values are never shown back (the console sees that they are set, not what).
-bool secret_setting(std::string_view key);
 // Lays the console's settings over the file's tree; an error names `where` and a key the
 // console may not set.
 Status apply_console_settings(YAML::Node& root, const YAML::Node& overlay, const std::string& where);

@@ -84,7 +84,7 @@ std::vector<std::pair<std::string, std::string>> config_digests(const Config& cf
   Hasher h(DigestAlg::kSha256);
   h.update(cfg.path.empty() ? std::string("(no config file: defaults)") : read_file(cfg.path).value_or(""));
   // and the settings changed in the console over it (系统设置), when there are any
-  if (auto ov = read_file(cfg.data_dir + "/settings.json")) h.update("\n(console settings)\n" + *ov);
+  if (auto ov = read_file(DataDir(cfg.data_dir).console_settings())) h.update("\n(console settings)\n" + *ov);
   std::string config = hex(h.finish());
   std::vector<fs::path> files;
   for (const auto& r : cfg.detection.rule_paths) {

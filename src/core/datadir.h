@@ -24,8 +24,10 @@ class DataDir {
   std::string evidence() const { return root_ + "/evidence"; }
   // Emergency plans (versions, reviews) and drill records.
   std::string emergency_db() const { return root_ + "/emergency.db"; }
-  // The console's saved searches.
+  // The console's saved searches; the settings changed in the console (系统设置), over the
+  // configuration file's.
   std::string console_db() const { return root_ + "/console.db"; }
+  std::string console_settings() const { return root_ + "/settings.json"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

@@ -37,7 +37,7 @@ bool secret(const std::string& key) { return key == "alerts.webhook_secret" || k
 
 const int64_t kStarted = now_ns();  // this process's start: later changes wait for a restart
 
-std::string overlay_path(const Api& api) { return DataDir(api.opt.data_dir).root() + "/settings.json"; }
+std::string overlay_path(const Api& api) { return DataDir(api.opt.data_dir).console_settings(); }
 
 json read_overlay(const Api& api, std::string& err) {
   std::ifstream f(overlay_path(api));
