@@ -72,9 +72,49 @@ struct Center::Health {
   std::unique_ptr<alert::StoreScrub> scrub;
 };
 
+namespace {
+
+// The settings that apply while running (the time zones of sources): <data>/settings.json is
+// looked at every few seconds, and when it changed, read with the configuration file again.
+class SettingsWatch {
+ public:
+  SettingsWatch(boost::asio::io_context& io, ingest::Pipeline& pl, std::string file, std::string data)
+      : timer_(io), pl_(pl), file_(std::move(file)), data_(std::move(data)), seen_(mtime()) {}
+  void start() {
+    timer_.expires_after(std::chrono::seconds(2));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto m = mtime(); m != seen_) {
+        seen_ = m;
+        if (auto c = load_config(file_, data_)) {
+          pl_.set_source_zones(c->pipeline.zones);
+          spdlog::info("settings: {} source time-zone rule(s) in force", c->pipeline.zones ? c->pipeline.zones->specs().size() : 0);
+        } else {
+          spdlog::error("settings: not applied: {}", c.error());
+        }
+      }
+      start();
+    });
+  }
+
+ private:
+  std::filesystem::file_time_type mtime() const {
+    std::error_code ec;
+    auto t = std::filesystem::last_write_time(DataDir(data_).console_settings(), ec);
+    return ec ? std::filesystem::file_time_type{} : t;
+  }
+  boost::asio::steady_timer timer_;
+  ingest::Pipeline& pl_;
+  std::string file_, data_;
+  std::filesystem::file_time_type seen_;
+};
+
+}  // namespace
+
 struct Center::Net {
   boost::asio::io_context io{1};
   std::unique_ptr<boost::asio::signal_set> signals;
+  std::unique_ptr<SettingsWatch> settings;
 };
 
 Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
@@ -341,6 +381,8 @@ void Center::run() {
     http_->stop();
     net_->io.stop();
   });
+  net_->settings = std::make_unique<SettingsWatch>(net_->io, *pipeline_, cfg_.path, cfg_.data_dir);
+  net_->settings->start();
   net_->io.run();
   stop();
 }

@@ -1,4 +1,5 @@
 #include "center/config.h"
+#include "parse/source_zones.h"
 #include "center/settings.h"
 
 #include <yaml-cpp/yaml.h>
@@ -115,9 +116,9 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   }
   const std::string path = file.empty() ? ov_path : file;
   Walker w{path, {}};
-  w.check_keys(root, "",
-               {"data", "organization", "hospital_tier", "timezone", "api", "auth", "inputs", "store", "pipeline", "detection", "alerts",
-                "zones", "web", "proxy", "dbaudit", "bastion", "incident", "parsers", "multiline"});
+  w.check_keys(root, "", {"data",     "organization", "hospital_tier", "timezone",        "api", "auth",  "inputs",  "store",
+                          "pipeline", "detection",    "alerts",        "zones",           "web", "proxy", "dbaudit", "bastion",
+                          "incident", "parsers",      "multiline",     "source_timezones"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");
@@ -140,7 +141,20 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   }
   std::string tz;
   w.get(root, "timezone", tz, "");
-  if (!tz.empty() && !parse_tz_offset(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};
+  if (!tz.empty() && !parse_zone(tz, c.tz_sec)) return Error{path + ": timezone '" + tz + "' is not an offset like +08:00"};
+  if (YAML::Node st = root["source_timezones"]; st && !st.IsNull()) {  // the zone of sources that write times without one
+    const std::string shape = ": source_timezones: a list of {source: address, CIDR, host name or path, timezone: +00:00}";
+    if (!st.IsSequence()) return Error{path + shape};
+    std::vector<SourceZoneSpec> specs;
+    for (const auto& x : st) {
+      if (!x.IsMap() || !x["source"] || !x["source"].IsScalar() || !x["timezone"] || !x["timezone"].IsScalar() || x.size() != 2)
+        return Error{path + shape + " (entry " + std::to_string(specs.size()) + ")"};
+      specs.push_back({x["source"].as<std::string>(), x["timezone"].as<std::string>()});
+    }
+    auto z = SourceZones::compile(specs, path + ": source_timezones");
+    if (!z) return Error{z.error()};
+    c.pipeline.zones = std::move(*z);
+  }
   if (auto wb = root["web"]) {
     w.check_keys(wb, "web", {"enabled", "min_confidence", "apps", "exceptions"});
     w.get(wb, "enabled", c.web_enabled, "web.");

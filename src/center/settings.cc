@@ -6,16 +6,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "parse/source_zones.h"
 #include "server/auth_json.h"
 
 namespace wardsec {
 
 const std::vector<std::string>& console_setting_keys() {
   static const std::vector<std::string> keys = {
-      "organization", "hospital_tier", "timezone", "store.retention_days",
+      "organization", "hospital_tier", "timezone", "source_timezones", "store.retention_days",
       // account security (require_mfa stays in the file: the console cannot switch MFA off)
       "auth.lockout_failures", "auth.lockout_minutes", "auth.password_min_length", "auth.password_classes", "auth.password_max_age_days",
       "auth.password_history", "auth.idle_timeout_minutes", "auth.session_max_hours", "auth.single_session",
@@ -68,14 +68,15 @@ Status apply_console_settings(YAML::Node& root, const YAML::Node& overlay, const
 
 std::string console_settings_json(const Config& c) {
   using json = nlohmann::json;
-  int tz = c.tz_sec;
-  char tzs[8];
-  std::snprintf(tzs, sizeof tzs, "%c%02d:%02d", tz < 0 ? '-' : '+', std::abs(tz) / 3600, std::abs(tz) % 3600 / 60);
   const auto& o = c.outputs;
+  json zones = json::array();
+  if (c.pipeline.zones)
+    for (const auto& z : c.pipeline.zones->specs()) zones.push_back({{"source", z.source}, {"timezone", z.timezone}});
   json j = {
       {"organization", c.organization},
       {"hospital_tier", c.hospital_tier},
-      {"timezone", tzs},
+      {"timezone", tz_text(c.tz_sec)},
+      {"source_timezones", zones},
       {"store", {{"retention_days", c.retention_days}}},
       {"auth", server::auth_policy_json(c.http.auth, false)},
       {"inputs",

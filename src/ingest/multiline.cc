@@ -4,21 +4,9 @@
 
 #include "core/strutil.h"
 #include "parse/regex.h"
+#include "parse/source_zones.h"
 
 namespace wardsec::ingest {
-
-namespace {
-
-// "10.0.0.5:514" → "10.0.0.5"; "::1:514" → "::1"; a path stays as it is.
-std::string_view address_of(std::string_view source) {
-  size_t colon = source.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == source.size()) return source;
-  for (size_t i = colon + 1; i < source.size(); i++)
-    if (source[i] < '0' || source[i] > '9') return source;
-  return source.substr(0, colon);
-}
-
-}  // namespace
 
 struct MultilineRules::Rule {
   MultilineSpec spec;

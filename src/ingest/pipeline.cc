@@ -18,7 +18,9 @@ Pipeline::Pipeline(store::StoreWriter& writer, const PipelineOptions& opt)
       opt_(opt),
       decoder_(opt_.parsers.get()),
       raw_q_(opt.queue_bytes),
-      parsed_q_(8u << 20) {}  // raw_q_ is the buffer; parsed events only wait for the store
+      parsed_q_(8u << 20) {  // raw_q_ is the buffer; parsed events only wait for the store
+  zones_ = opt.zones;
+}
 
 Pipeline::~Pipeline() { stop(); }
 
@@ -162,6 +164,31 @@ void Pipeline::decode_loop() {
   }
 }
 
+ParseContext Pipeline::context_for(const SourceZones* z, std::string_view source, std::string_view input, int64_t received) const {
+  ParseContext ctx = opt_.parse;
+  ctx.received = received;
+  // An imported file is history: its old times are its times (only the future is bounded).
+  if (input == "file") ctx.max_past_ns = ctx.received;
+  if (z && !z->empty()) {
+    if (auto sec = z->for_source(source)) {
+      ctx.tz_sec = *sec;
+      ctx.zone_from_rule = true;
+    }
+    ctx.zones = z;
+  }
+  return ctx;
+}
+
+std::shared_ptr<const SourceZones> Pipeline::source_zones() const {
+  std::lock_guard lk(zones_mu_);
+  return zones_;
+}
+
+void Pipeline::set_source_zones(std::shared_ptr<const SourceZones> z) {
+  std::lock_guard lk(zones_mu_);
+  zones_ = std::move(z);
+}
+
 void Pipeline::decode_batch(RawBatch& b) {
   Parsed p;
   p.on_durable = std::move(b.on_durable);
@@ -171,6 +198,7 @@ void Pipeline::decode_batch(RawBatch& b) {
   } else {
     p.events = take_spare();
     p.count = b.msgs.size();
+    auto zones = source_zones();  // held for the batch: the console may replace the table meanwhile
     if (p.events.size() < p.count) p.events.resize(p.count);
     for (size_t i = 0; i < b.msgs.size(); i++) {
       Event& ev = p.events[i];
@@ -178,11 +206,7 @@ void Pipeline::decode_batch(RawBatch& b) {
       ev.raw.assign(b.text(i));
       ev.received = b.msgs[i].received ? b.msgs[i].received : now_ns();
       if (b.msgs[i].truncated) ev.flags |= kTruncated;
-      ParseContext ctx = opt_.parse;
-      ctx.received = ev.received;
-      // An imported file is history: its old times are its times (only the future is bounded).
-      if (b.input == "file") ctx.max_past_ns = ctx.received;
-      decoder_.decode(ev, ctx);
+      decoder_.decode(ev, context_for(zones.get(), b.source, b.input, ev.received));
     }
   }
   for (size_t i = 0; i < p.count; i++) {
@@ -222,6 +246,7 @@ void Pipeline::push_joined(std::vector<JoinedEvent>&& joined, Parsed* into) {
   Parsed& p = into ? *into : own;
   if (!into) p.events = take_spare();
   std::vector<std::function<void(bool)>> acks;
+  auto zones = source_zones();
   for (auto& j : joined) {
     if (p.events.size() <= p.count) p.events.resize(p.count + 1);
     Event& ev = p.events[p.count++];
@@ -232,10 +257,7 @@ void Pipeline::push_joined(std::vector<JoinedEvent>&& joined, Parsed* into) {
       ev.raw = std::move(j.raw);
       ev.received = j.received;
       if (j.truncated) ev.flags |= kTruncated;
-      ParseContext ctx = opt_.parse;
-      ctx.received = ev.received;
-      if (j.input == "file") ctx.max_past_ns = ctx.received;
-      decoder_.decode(ev, ctx);
+      decoder_.decode(ev, context_for(zones.get(), j.source, j.input, ev.received));
       ev.set(FieldRegistry::intern("log.flags"), "multiline");
       if (!j.input.empty()) ev.set(kInputType, j.input);
       if (!j.source.empty()) ev.set(kLogSourceAddress, j.source);

@@ -16,6 +16,7 @@
 #include "core/event.h"
 #include "ingest/multiline.h"
 #include "parse/parser.h"
+#include "parse/source_zones.h"
 #include "store/store.h"
 
 namespace wardsec::ingest {
@@ -143,6 +144,8 @@ struct PipelineOptions {
   std::function<void(std::span<Event>)> enrich;
   // Multi-line joining (ingest/multiline.h); null or empty: every message is an event.
   std::shared_ptr<const MultilineRules> multiline;
+  // The time zone per source (parse/source_zones.h); null: every source in parse.tz_sec.
+  std::shared_ptr<const SourceZones> zones;
 };
 
 struct Metrics {
@@ -169,6 +172,9 @@ class Pipeline {
   // once every 10 seconds so overload is visible without flooding the log.
   void drop(size_t n);
   const Metrics& metrics() const { return metrics_; }
+  // Replaces the per-source time zones while running (the console's 系统设置): lines decoded
+  // after the call use them.
+  void set_source_zones(std::shared_ptr<const SourceZones> z);
   size_t queued_bytes() const { return raw_q_.bytes() + parsed_q_.bytes(); }
   // Events the center itself made go straight to the store stage (no decoding, no
   // enrichment). `examine`: detection sees them too (the audit trail: its rules watch the
@@ -208,7 +214,12 @@ class Pipeline {
   // Joined events the joiner let go, decoded where they are several lines, as one batch.
   void push_joined(std::vector<JoinedEvent>&& joined, Parsed* into);
   void finish(Parsed&& p);
+  // The parse context for a line from `source` by `input`: the zone of its source when a rule names one.
+  ParseContext context_for(const SourceZones* zones, std::string_view source, std::string_view input, int64_t received) const;
+  std::shared_ptr<const SourceZones> source_zones() const;
   std::unique_ptr<Joiner> joiner_;
+  mutable std::mutex zones_mu_;
+  std::shared_ptr<const SourceZones> zones_;  // taken once per batch by the decode thread
   uint64_t errors_before_ = 0, reserved_before_ = 0, parse_error_credit_ = 0;
   void store_loop();
   void observe_loop();

@@ -19,9 +19,16 @@
 
 namespace wardsec {
 
+class SourceZones;
+
 struct ParseContext {
   int64_t received = 0;   // ns; reference time for year-less timestamps
   int tz_sec = 8 * 3600;  // zone for timestamps that carry none (China Standard Time by default)
+  // Per-source zones (parse/source_zones.h). The pipeline sets tz_sec from the sender's rule
+  // and says so (zone_from_rule); the decoder applies a host-name rule itself, and tags an
+  // event read in a rule's zone with event.timezone.
+  const SourceZones* zones = nullptr;
+  bool zone_from_rule = false;
   // An event's own time must fall within [received - max_past, received + max_future]; else
   // it is filed at reception, the sender's time kept in event.original_time, and tagged
   // (event.time_adjusted: future / past / invalid).

@@ -3,6 +3,7 @@
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "parse/parser.h"
+#include "parse/source_zones.h"
 
 namespace wardsec {
 
@@ -69,6 +70,29 @@ Decoder::Decoder(const ParserRegistry* reg) : reg_(reg) {
 
 void Decoder::decode(Event& ev, const ParseContext& ctx) const {
   decode_parsed(ev, ctx);
+  bool ruled = ctx.zone_from_rule;
+  int zone = ctx.tz_sec;
+  if (ctx.zones && ctx.zones->has_host_rules() && !(ev.flags & kParseError))
+    if (auto z = ctx.zones->for_host(ev.get(kHostName))) {
+      ruled = true;
+      if (*z != zone) {  // read again in the host's zone (the host is known only once read)
+        zone = *z;
+        ParseContext again = ctx;
+        again.tz_sec = zone;
+        uint32_t keep = ev.flags & kTruncated;  // the raw text is cut already
+        std::string raw = std::move(ev.raw);
+        int64_t received = ev.received;
+        ev.clear();
+        ev.raw = std::move(raw);
+        ev.received = received;
+        ev.flags = keep;
+        decode_parsed(ev, again);
+      }
+    }
+  if (ruled && !(ev.flags & kNoTimestamp)) {
+    static const FieldId kTimezone = FieldRegistry::intern("event.timezone");
+    ev.set(kTimezone, tz_text(zone));
+  }
   if (guard_input_event(ev, ctx)) reserved_.fetch_add(1, std::memory_order_relaxed);
 }
 

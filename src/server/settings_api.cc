@@ -3,15 +3,17 @@
 // certificates, alert destinations). A change is checked by the configuration's own loader
 // (HttpOptions::settings) and here (the legal log retention, certificates that load, addresses
 // that are addresses), kept in <data>/settings.json (written whole, 0600), audited with each
-// key's old and new value (secrets as set/unset), and takes effect when the service restarts.
+// key's old and new value (secrets as set/unset), and takes effect when the service restarts
+// (the time zones of sources at once).
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
-
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -35,7 +37,10 @@ using json = nlohmann::json;
 const char* const kMask = "******";
 bool secret(const std::string& key) { return key == "alerts.webhook_secret" || key == "alerts.smtp.password"; }
 
-const int64_t kStarted = now_ns();  // this process's start: later changes wait for a restart
+// Settings the running service takes up within seconds (the center watches settings.json);
+// every other change waits for a restart, which this process remembers until it happens.
+bool applies_live(const std::string& key) { return key == "source_timezones"; }
+std::atomic<bool> g_restart_pending{false};
 
 std::string overlay_path(const Api& api) { return DataDir(api.opt.data_dir).console_settings(); }
 
@@ -204,11 +209,7 @@ Response get_settings(Api& api, Request&) {
   flatten(ov, "", flat);
   json changed = json::array();
   for (const auto& [k, v] : flat) changed.push_back(k);
-  std::error_code ec;
-  auto mtime = std::filesystem::last_write_time(overlay_path(api), ec);
-  bool pending =
-      !ec &&
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::file_clock::to_sys(mtime).time_since_epoch()).count() > kStarted;
+  bool pending = g_restart_pending.load();
   j["editable"] = masked(values.is_object() ? values : json::object());
   j["changed_in_console"] = changed;
   j["restart_required"] = pending;
@@ -279,7 +280,9 @@ Response put_settings(Api& api, Request& r) {
   std::filesystem::rename(tmp, path, ec);
   if (ec) return fail(500, "cannot write " + path);
   api.audit(r, r.who.user, "settings_change", true, "", detail.empty() ? "no value changed" : detail);
-  return ok({{"saved", true}, {"changed", changed}, {"restart_required", !changed.empty()}, {"editable", masked(eff)}});
+  bool restart = std::any_of(changed.begin(), changed.end(), [](const json& k) { return !applies_live(k.get<std::string>()); });
+  if (restart) g_restart_pending = true;
+  return ok({{"saved", true}, {"changed", changed}, {"restart_required", restart}, {"editable", masked(eff)}});
 }
 
 }  // namespace
@@ -289,7 +292,8 @@ void add_settings_routes(std::vector<Route>& t, Api* api) {
   t.push_back({"GET", "/api/v1/settings", Perm::kSettingsRead, false, h(get_settings),
                "the account security policy in force, and the console-settable settings for the next start (secrets masked)"});
   t.push_back({"PUT", "/api/v1/settings", Perm::kSettingsWrite, false, h(put_settings),
-               "change settings (the file's shape; null returns a key to the file's value); checked, audited, applied at restart"});
+               "change settings (the file's shape; null returns a key to the file's value); checked, audited, applied at restart "
+               "(source_timezones at once)"});
 }
 
 }  // namespace wardsec::server

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "core/fields.h"
 #include "core/timeutil.h"
+#include "parse/source_zones.h"
 #include "search/aggregate.h"
 #include "search/search.h"
 #include "server/api.h"
@@ -25,12 +27,15 @@ struct SourceCount {
   int64_t last = 0;
   search::Terms datasets{64};
   std::vector<int64_t> offsets;  // received - event time, seconds: the newest 64 live lines
+  std::optional<int> read_in;    // the zone the newest sampled line was read in (event.timezone), when a rule set it
+  std::string address;           // the sender's address (without port, a path as it is) of the newest line
+  bool named = false;            // the source is the host its lines name (host.name), not their sender
 };
 
 // A source's clock against the center's: the median of (received - the time the line states).
 // Off by whole hours it is a zone (a UTC host read in the center's zone lands hours in the
 // past): the zone that would put it right is suggested. Under 5 minutes it is not reported.
-json clock_json(std::vector<int64_t> v, int tz_sec) {
+json clock_json(std::vector<int64_t> v, int read_in) {
   if (v.size() < 3) return nullptr;
   std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
   int64_t off = v[v.size() / 2];
@@ -38,16 +43,33 @@ json clock_json(std::vector<int64_t> v, int tz_sec) {
   json c = {{"offset_seconds", off}, {"samples", v.size()}};
   int64_t hours = (off + (off >= 0 ? 1800 : -1800)) / 3600;
   if (hours != 0 && std::llabs(off - hours * 3600) <= 600) {
-    int64_t tz = tz_sec - hours * 3600;
-    if (tz >= -12 * 3600 && tz <= 14 * 3600) {
-      char z[8];
-      std::snprintf(z, sizeof z, "%c%02lld:%02lld", tz < 0 ? '-' : '+', static_cast<long long>(std::llabs(tz) / 3600),
-                    static_cast<long long>(std::llabs(tz) % 3600 / 60));
-      c["suggested_timezone"] = z;
-    }
+    int64_t tz = read_in - hours * 3600;
+    if (tz >= -12 * 3600 && tz <= 14 * 3600) c["suggested_timezone"] = tz_text(static_cast<int>(tz));
   }
   return c;
 }
+
+// The zone a source_timezones rule gives a source now (the settings in force for the next
+// lines), by host name or by address.
+struct ZoneRules {
+  std::shared_ptr<const SourceZones> zones;
+  explicit ZoneRules(const Api& api) {
+    if (!api.opt.settings) return;
+    auto eff = api.opt.settings(nullptr);
+    json j = eff ? json::parse(*eff, nullptr, false) : json();
+    if (!j.is_object() || !j.contains("source_timezones") || !j["source_timezones"].is_array()) return;
+    std::vector<SourceZoneSpec> specs;
+    for (const auto& x : j["source_timezones"]) specs.push_back({x.value("source", ""), x.value("timezone", "")});
+    if (auto z = SourceZones::compile(specs, "source_timezones")) zones = *z;
+  }
+  // As the decoder decides: the host's own rule, else its sender's.
+  json of(const std::string& host, const std::string& sender) const {
+    if (!zones) return nullptr;
+    auto z = zones->for_host(host);
+    if (!z) z = zones->for_source(sender);
+    return z ? json(tz_text(*z)) : json(nullptr);
+  }
+};
 
 // A source is the host the line names, else the address it came from.
 std::string source_of(const Event& ev) {
@@ -64,7 +86,8 @@ Response sources(Api& api, Request& r) {
   // The center's own records (audit here; alerts, bastion, incidents below) are not log sources.
   search::Query query = search::Query::all_of(search::Query::parse("*", api.opt.tz_sec).value(), api.not_audit);
   const size_t max_sources = 5000;
-  static const FieldId kGuessed = FieldRegistry::intern("labels.guessed");
+  static const FieldId kGuessed = FieldRegistry::intern("labels.guessed"), kTimezone = FieldRegistry::intern("event.timezone"),
+                       kLogSource = FieldRegistry::intern("log.source.address");
   std::map<std::string, SourceCount> by;
   size_t dropped = 0;
   auto scan = page_scan(api, r, query, so, 500000, 3 * kSec, [&](const Event& ev) {
@@ -80,7 +103,10 @@ Response sources(Api& api, Request& r) {
       it = by.emplace(src, SourceCount{}).first;
     }
     SourceCount& c = it->second;
-    c.lines++;
+    if (c.lines++ == 0) {  // the newest line: its sender, and whether the source is the host it names
+      c.address = std::string(address_of(ev.get(kLogSource)));
+      c.named = !ev.get(kHostName).empty();
+    }
     c.last = std::max(c.last, ev.ts);
     if (!ds.empty() && ds != "syslog" && !(ev.flags & kParseError))
       c.understood++;
@@ -88,11 +114,19 @@ Response sources(Api& api, Request& r) {
       c.guessed++;
     c.datasets.add(ds.empty() ? std::string_view("-") : ds);
     // Imported files are history: their reception says nothing of the sender's clock.
-    if (ev.received && c.offsets.size() < 64 && ev.get(kInputType) != "file") c.offsets.push_back((ev.received - ev.ts) / kSec);
+    if (ev.received && c.offsets.size() < 64 && ev.get(kInputType) != "file") {
+      if (c.offsets.empty()) {
+        int z = 0;
+        if (parse_zone(ev.get(kTimezone), z)) c.read_in = z;
+      }
+      c.offsets.push_back((ev.received - ev.ts) / kSec);
+    }
   });
   if (!scan) return fail(500, scan.error());
   json list = json::array();
-  for (auto& [src, c] : by)
+  ZoneRules rules(api);
+  for (auto& [src, c] : by) {
+    json zone = rules.of(c.named ? src : "", c.address);
     list.push_back({{"source", src},
                     {"lines", c.lines},
                     {"understood", c.understood},
@@ -100,7 +134,11 @@ Response sources(Api& api, Request& r) {
                     {"unknown", c.lines - c.understood - c.guessed},
                     {"last", format_rfc3339(c.last)},
                     {"datasets", top_json(c.datasets, 5)},
-                    {"clock", clock_json(std::move(c.offsets), api.opt.tz_sec)}});
+                    {"clock", clock_json(std::move(c.offsets), c.read_in.value_or(api.opt.tz_sec))},
+                    // For a rule of source_timezones: the zone one sets now, and what a new rule would name.
+                    {"timezone", zone},
+                    {"rule_source", c.named ? src : std::string(address_of(src))}});
+  }
   // Least understood first: what needs a family.
   std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
     double ra = static_cast<double>(a["understood"].get<uint64_t>()) / static_cast<double>(a["lines"].get<uint64_t>());

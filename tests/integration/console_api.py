@@ -6,6 +6,7 @@ OpenAPI file against the real routes; the audit trail seen by the audit administ
 the live WebSocket; bad input answered with 4xx, never 500; the login rate limit."""
 import base64
 import csv
+import datetime
 import io
 import json
 import os
@@ -279,6 +280,32 @@ def body(r):
                               ({"alerts": {"smtp": {"server": "smtp://mail.example:25", "from": "nobody"}}}, "smtp")]:
                 code, res = sysc.call("PUT", "/api/v1/settings", bad)
                 r.check(code == 400 and want in res.get("error", ""), f"a bad setting is refused, naming it: {bad} -> {code} {res.get('error', '')[:90]}")
+            # The time zone per source: a bad rule is refused naming it; a good one needs no restart, and
+            # the running service reads the next lines of that source in it (a UTC host, BSD syslog).
+            for bad, want in [({"source_timezones": [{"source": "10.30.0.0/16", "timezone": "+8"}]}, "source_timezones[0]"),
+                              ({"source_timezones": [{"source": "a b", "timezone": "+00:00"}]}, "source_timezones[0]"),
+                              ({"source_timezones": "utc"}, "source_timezones")]:
+                code, res = sysc.call("PUT", "/api/v1/settings", bad)
+                r.check(code == 400 and want in res.get("error", ""), f"a bad source zone is refused, naming it: {bad} -> {code} {res.get('error', '')[:90]}")
+            code, res = sysc.call("PUT", "/api/v1/settings", {"source_timezones": [{"source": "10.99.0.0/16", "timezone": "+09:00"},
+                                                                                   {"source": "UTC-LIVE-*", "timezone": "UTC"}]})
+            code2, cur = sysc.get("/api/v1/settings")
+            r.check(code == 200 and res["changed"] == ["source_timezones"] and res["restart_required"] is False and cur["restart_required"] is False
+                    and cur["editable"]["source_timezones"][1] == {"source": "UTC-LIVE-*", "timezone": "+00:00"},
+                    f"a source's time zone is saved and needs no restart ({code} {res.get('changed')} {res.get('restart_required')})")
+            time.sleep(3)  # the service looks at its settings every 2 seconds
+            utc_now = time.gmtime()
+            stamp = time.strftime("%b ", utc_now) + f"{utc_now.tm_mday:2d}" + time.strftime(" %H:%M:%S", utc_now)
+            with socket.create_connection(("127.0.0.1", srv.tcp)) as tcp:
+                tcp.sendall(f"<38>{stamp} utc-live-01 sshd[9]: Accepted password for ops from 10.30.0.9 port 50300 ssh2\n".encode())
+            ev = wait_for(lambda: sec.get("/api/v1/search?" + urllib.parse.urlencode({"q": "host.name:utc-live-01", "from": "now-1d"}))[1]["events"],
+                          15, "the UTC host's line")[0]
+            lag = time.time() - datetime.datetime.fromisoformat(ev["@timestamp"].replace("Z", "+00:00")).timestamp()
+            r.check(abs(lag) < 120 and ev.get("event.timezone") == "+00:00",
+                    f"its zone-less time is read in the source's zone at once, and says so ({ev['@timestamp']}, {ev.get('event.timezone')})")
+            src = [x for x in sec.get("/api/v1/sources?from=now-1h")[1]["sources"] if x["source"] == "utc-live-01"]
+            r.check(src and src[0]["timezone"] == "+00:00" and src[0]["rule_source"] == "utc-live-01" and src[0]["clock"] is None,
+                    f"the log sources page shows the source's zone and a clock in order ({src[:1]})")
             held = socket.socket()
             held.bind(("127.0.0.1", 0))
             held.listen(1)

@@ -370,6 +370,7 @@ try {
     return null
   }, 20000, 'the UTC host with its clock warning')
   check(clockTag.includes('慢 8') && clockTag.includes('+00:00'), `a source writing UTC without a zone is flagged 8 hours behind, zone +00:00 suggested (${clockTag.slice(0, 100)})`)
+  check(clockTag.includes('系统设置 → 日志源时区 添加 utc-e2e-01 → +00:00'), `and the rule the system administrator adds is named (${clockTag.slice(0, 160)})`)
   await both('sources-clock')
 
   // The dashboard's 待处置 panel: the worst level first (严重 before 高危), then the oldest, and
@@ -772,6 +773,21 @@ try {
   await both('users')
   await page.click('a[href="/settings"]')
   await page.waitForSelector('[data-test=settings-form]')
+  // The time zone the log sources page suggested for the UTC host: added here, in force at once (no restart).
+  await page.click('[data-test=zone-add]')
+  await page.fill('[data-test=source-zones] [data-test=zone-source]', 'utc-e2e-01')
+  await page.fill('[data-test=source-zones] [data-test=zone-tz]', '+00:00')
+  await page.click('[data-test=settings-save]')
+  await page.waitForSelector('[data-test=notice]')
+  await sleep(500)
+  check(!(await page.$('[data-test=restart-required]')) && (await page.inputValue('[data-test=source-zones] [data-test=zone-source]')) === 'utc-e2e-01',
+    'a time zone for a source is saved in 系统设置 and needs no restart')
+  await sleep(2500) // the service looks at its settings every 2 seconds
+  const utcSock = dgram.createSocket('udp4')
+  const now2 = new Date()
+  const bsd2 = `${now2.toUTCString().slice(8, 11)} ${String(now2.getUTCDate()).padStart(2, ' ')} ${now2.toISOString().slice(11, 19)}`
+  for (let i = 0; i < 5; i++) await new Promise((r) => utcSock.send(`<38>${bsd2} utc-e2e-01 sshd[8]: Accepted password for ops from 10.30.0.${i + 9} port 50200 ssh2`, udp, '127.0.0.1', r))
+  utcSock.close()
   // 系统设置 edited here: a retention under the legal six months is refused; a change is saved for the restart.
   await page.fill('[data-test=set-retention] input', '30')
   await page.keyboard.press('Tab')
@@ -807,6 +823,20 @@ try {
   const secondHalf = approved.trim().split(' ').pop()
   check(approved.includes('已批准') && secondHalf.length === 8, `the approval shows the second half (${approved})`)
   const wangPw = firstHalf + secondHalf
+  // The UTC host's lines sent after the rule read right: its clock is in order, its zone shown.
+  await page.click('a[href="/sources"]')
+  await elSelect('range', '近 1 小时')
+  const zoned = await waitFor(async () => {
+    await page.click('[data-test=refresh]')
+    await sleep(700)
+    for (const r of await page.$$('[data-test=sources] tbody tr.el-table__row')) {
+      const text = (await r.textContent()).replace(/\s+/g, ' ')
+      if (text.includes('utc-e2e-01') && (await r.$('[data-test=source-zone]')) && !(await r.$('[data-test=clock-offset]'))) return text
+    }
+    return null
+  }, 20000, 'the UTC host read in its zone')
+  check(zoned.includes('已设时区 +00:00') && zoned.includes('正常'), `a source with its zone set reads right: clock in order, zone shown (${zoned.slice(0, 120)})`)
+  await both('sources-zone')
   await logout()
   const codes = []
   for (let i = 0; i < 5; i++) {
