@@ -22,6 +22,8 @@
 #include "enrich/web_attack.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
+#include "ops/monitor.h"
+#include "ops/source_stage.h"
 #include "server/auth.h"
 #include "server/http.h"
 #include "store/store.h"
@@ -70,6 +72,7 @@ struct Center::Backlog {
 struct Center::Health {
   std::unique_ptr<alert::DiskWatch> disk;
   std::unique_ptr<alert::StoreScrub> scrub;
+  std::unique_ptr<ops::SourceMonitor> sources;  // the health of log sources (运行监控)
 };
 
 namespace {
@@ -170,6 +173,8 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->health_->disk = std::make_unique<alert::DiskWatch>(
         conf.data_dir, [wr] { return wr->stats().stored_bytes; }, raise);
     c->health_->scrub = std::make_unique<alert::StoreScrub>(conf.data_dir, raise);
+    c->health_->sources = std::make_unique<ops::SourceMonitor>(conf.data_dir, conf.ops, c->alerts_.get(), c->outputs_.get());
+    c->stages_->add(std::make_unique<ops::SourceHealthStage>(c->health_->sources->health()));
   }
   if (parts.network) {
     c->net_ = std::make_unique<Net>();
@@ -345,6 +350,7 @@ Status Center::start() {
   if (health_) {
     health_->disk->start();
     health_->scrub->start();
+    health_->sources->start();
   }
   pipeline_->start();
   if (parts_.capture && cfg_.dbaudit_enabled) {
@@ -406,6 +412,7 @@ void Center::stop() {
   if (health_) {
     health_->disk->stop();
     health_->scrub->stop();
+    health_->sources->stop();
   }
   if (detector_) detector_->save_cursor();
   if (outputs_) outputs_->stop();

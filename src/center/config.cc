@@ -116,9 +116,11 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   }
   const std::string path = file.empty() ? ov_path : file;
   Walker w{path, {}};
-  w.check_keys(root, "", {"data",     "organization", "hospital_tier", "timezone",        "api", "auth",  "inputs",  "store",
-                          "pipeline", "detection",    "alerts",        "zones",           "web", "proxy", "dbaudit", "bastion",
-                          "incident", "parsers",      "multiline",     "source_timezones"});
+  w.check_keys(
+      root, "",
+      {"data",   "organization", "hospital_tier", "timezone", "api",     "auth",    "inputs",   "store",   "pipeline",  "detection",
+       "alerts", "zones",        "web",           "proxy",    "dbaudit", "bastion", "incident", "parsers", "multiline", "source_timezones",
+       "ops"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");
@@ -375,6 +377,16 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   c.incident.console_url = c.outputs.console_url;
   c.incident.organization = c.organization;
   if (auto e = incident::load_options(root["incident"], path, c.incident); !e) return Error{e.error()};
+  if (auto op = root["ops"]) {  // operations monitoring: the health of log sources
+    w.check_keys(op, "ops", {"silent_minutes", "asset_grace_hours", "evaluate_seconds"});
+    w.get(op, "silent_minutes", c.ops.health.silent_minutes, "ops.");
+    w.get(op, "asset_grace_hours", c.ops.health.asset_grace_hours, "ops.");
+    w.get(op, "evaluate_seconds", c.ops.evaluate_seconds, "ops.");
+    if (!w.err.ok()) return Error{w.err.error()};
+    if (c.ops.health.silent_minutes < 1 || c.ops.health.asset_grace_hours < 0 || c.ops.evaluate_seconds < 1 ||
+        c.ops.evaluate_seconds > 3600)
+      return Error{path + ": ops: silent_minutes >= 1, asset_grace_hours >= 0, evaluate_seconds 1-3600"};
+  }
   if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
   // Below 180 days is allowed (tests, labs) but under the legal minimum; `serve` warns at start-up.
   c.finalize();

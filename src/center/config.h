@@ -14,6 +14,7 @@
 #include "server/http.h"
 #include "store/store.h"
 #include "incident/service.h"
+#include "ops/monitor.h"
 #include "proxy/proxy.h"
 #include "web/inspect.h"
 
@@ -56,6 +57,8 @@ struct Config {
   bastion::Options bastion;
   // Incident response (docs/incident.md): the reporting clock, channels, policy, auto-open.
   incident::Options incident;
+  // Operations monitoring (docs/operations.md): the health of log sources.
+  ops::MonitorOptions ops;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

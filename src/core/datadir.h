@@ -28,6 +28,9 @@ class DataDir {
   // configuration file's.
   std::string console_db() const { return root_ + "/console.db"; }
   std::string console_settings() const { return root_ + "/settings.json"; }
+  // Operations monitoring: the health of log sources (ops/monitor.h), which the console reads.
+  std::string ops() const { return root_ + "/ops"; }
+  std::string ops_sources() const { return ops() + "/sources.json"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

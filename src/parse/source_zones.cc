@@ -31,8 +31,9 @@ std::string_view address_of(std::string_view source) {
     size_t rb = source.find(']');
     return rb == std::string_view::npos ? source : source.substr(1, rb - 1);
   }
-  if (parse_ip(source)) return source;  // no port
-  size_t colon = source.rfind(':');     // "10.0.0.5:514", "::1:514" (the inputs write v6 unbracketed)
+  // "10.0.0.5:514", "::1:514": the inputs always write the port, v6 unbracketed, so the last
+  // ":digits" is the port (a bare v6 address is not what this is for).
+  size_t colon = source.rfind(':');
   if (colon == std::string_view::npos || colon + 1 == source.size()) return source;
   for (size_t i = colon + 1; i < source.size(); i++)
     if (source[i] < '0' || source[i] > '9') return source;

@@ -50,6 +50,7 @@ class SourceZones {
 std::string tz_text(int sec);
 // "+08:00", "+0800", "UTC", "Z", "GMT" → seconds east of UTC; false if none of these.
 bool parse_zone(std::string_view s, int& sec);
+// A sender as the inputs write it (log.source.address, always with its port) without the port:
 // "10.20.0.5:41234" → "10.20.0.5", "::1:514" and "[::1]:514" → "::1"; a path stays as it is.
 std::string_view address_of(std::string_view source);
 

@@ -5,11 +5,18 @@
 // source with a low share understood; its lines are a click away (the search page) and
 // `wardsec parsers suggest` turns them into a family.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <cstdlib>
 #include <map>
 #include <optional>
 
+#include "compliance/inventory.h"
+#include "core/datadir.h"
 #include "core/fields.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 #include "parse/source_zones.h"
 #include "search/aggregate.h"
@@ -79,6 +86,66 @@ std::string source_of(const Event& ev) {
   return "";
 }
 
+// The health the source monitor keeps (<data>/ops/sources.json, judged once a minute): each
+// source's state and rate added to its row, a row for a watched source that sent nothing in the
+// range (a silent one), and the inventory's assets that never sent a line.
+void add_health(const Api& api, json& list, json& out, const ZoneRules& rules) {
+  std::ifstream f(DataDir(api.opt.data_dir).ops_sources());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  json h = json::parse(ss.str(), nullptr, false);
+  for (auto& row : list) row["health"] = nullptr;
+  if (!h.is_object() || !h.contains("sources") || !h["sources"].is_array()) {
+    out["never_sent"] = json::array();
+    return;
+  }
+  std::map<std::string, json*> rows;  // into `list`, which grows only after the loop
+  for (auto& row : list) rows[to_lower(address_of(row["source"].get<std::string>()))] = &row;
+  json unseen = json::array();  // watched sources without a line in the range
+  std::set<std::string> known;
+  for (const auto& x : h["sources"]) {
+    if (!x.is_object() || !x["source"].is_string()) continue;
+    std::string name = x["source"], address = x.value("address", "");
+    known.insert(to_lower(name));
+    if (!address.empty()) known.insert(address);
+    json health = {{"state", x.value("state", "ok")},
+                   {"reason", x.value("reason", "")},
+                   {"first", x.value("first", "")},
+                   {"last", x.value("last", "")},
+                   {"silent_after_seconds", x.value("silent_after_seconds", 0)},
+                   {"per_hour", x.value("per_hour", json::array())},
+                   {"programs", x.value("programs", json::array())}};
+    if (auto it = rows.find(to_lower(name)); it != rows.end()) {
+      (*it->second)["health"] = std::move(health);
+      continue;
+    }
+    bool named = name != address;
+    unseen.push_back({{"source", name},
+                      {"lines", 0},
+                      {"understood", 0},
+                      {"guessed", 0},
+                      {"unknown", 0},
+                      {"last", x.value("last", "")},
+                      {"datasets", json::array()},
+                      {"clock", nullptr},
+                      {"timezone", rules.of(named ? name : "", address)},
+                      {"rule_source", name},
+                      {"health", std::move(health)}});
+  }
+  for (auto& row : unseen) list.push_back(std::move(row));
+  out["watching_since"] = h.value("since", "");
+  out["health_updated"] = h.value("updated", "");
+  json never = json::array();
+  std::error_code ec;
+  if (std::filesystem::exists(DataDir(api.opt.data_dir).compliance_db(), ec))
+    if (auto inv = compliance::Inventory::open(DataDir(api.opt.data_dir).compliance_db()))
+      if (auto assets = (*inv)->assets())
+        for (const auto& a : *assets)
+          if (!known.count(to_lower(a.name)) && (a.ip.empty() || !known.count(a.ip)))
+            never.push_back({{"name", a.name}, {"ip", a.ip}, {"type", a.type}, {"zone", a.zone}, {"system", a.system}});
+  out["never_sent"] = never;
+}
+
 Response sources(Api& api, Request& r) {
   auto p = r.query;
   search::SearchOptions so;
@@ -139,13 +206,20 @@ Response sources(Api& api, Request& r) {
                     {"timezone", zone},
                     {"rule_source", c.named ? src : std::string(address_of(src))}});
   }
-  // Least understood first: what needs a family.
+  json out = {{"scanned", scan->n}, {"truncated", scan->truncated}, {"sources_dropped", dropped}};
+  add_health(api, list, out, rules);
+  // Silent and abnormal first (what needs a look now), then the least understood (what needs a family).
   std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
-    double ra = static_cast<double>(a["understood"].get<uint64_t>()) / static_cast<double>(a["lines"].get<uint64_t>());
-    double rb = static_cast<double>(b["understood"].get<uint64_t>()) / static_cast<double>(b["lines"].get<uint64_t>());
+    auto bad = [](const json& x) { return x["health"].is_object() && x["health"]["state"] != "ok"; };
+    auto ratio = [](const json& x) {
+      uint64_t n = x["lines"].get<uint64_t>();
+      return n ? static_cast<double>(x["understood"].get<uint64_t>()) / static_cast<double>(n) : 2.0;  // no lines in range: last
+    };
+    if (bad(a) != bad(b)) return bad(a);
+    double ra = ratio(a), rb = ratio(b);
     return ra != rb ? ra < rb : a["lines"].get<uint64_t>() > b["lines"].get<uint64_t>();
   });
-  json out = {{"sources", list}, {"scanned", scan->n}, {"truncated", scan->truncated}, {"sources_dropped", dropped}};
+  out["sources"] = list;
   if (scan->truncated) out["complete_from"] = format_rfc3339(scan->oldest);
   return ok(out);
 }
@@ -154,7 +228,8 @@ Response sources(Api& api, Request& r) {
 
 void add_sources_routes(std::vector<Route>& t, Api* api) {
   t.push_back({"GET", "/api/v1/sources", Perm::kEventsRead, false, [api](Request& r) { return sources(*api, r); },
-               "log sources: lines understood, guessed and unknown per source"});
+               "log sources: lines understood, guessed and unknown per source; their health (正常/静默/异常, lines per hour) and the "
+               "assets that never sent a line"});
 }
 
 }  // namespace wardsec::server

@@ -356,6 +356,9 @@ try {
   const sourcesText = (await page.textContent('[data-test=sources]')).replace(/\s+/g, ' ')
   check(lisText.includes('0%') && lisText.includes('syslog'), `an unknown device shows 0% understood on the log sources page (${lisText.slice(0, 120)})`)
   check(/100%|9\d(\.\d)?%/.test(sourcesText), 'the demo sources beside it are understood')
+  const states = await page.$$eval('[data-test=sources] [data-test=source-state]', (els) => els.map((e) => e.textContent.trim()))
+  check(states.length >= 10 && states.filter((x) => x === '正常').length >= 10 && (await page.$$('[data-test=sources] [data-test=sparkline]')).length >= 10,
+    `each watched source has its state (正常/静默/异常) and its lines per hour (${states.slice(0, 5).join(', ')} …)`)
   await both('sources')
   await (await lisRow.$('[data-test=open-unknown]')).click()
   await page.waitForSelector('[data-test=query]')

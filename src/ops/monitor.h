@@ -1,0 +1,49 @@
+// The source monitor: the health of every log source (source_health.h) judged once a minute,
+// an alert when a source goes silent or abnormal (closed by the center when it recovers), an
+// alert for an inventory asset that never sent a line, and the state kept in
+// <data>/ops/sources.json (DataDir::ops_sources) — which the console's 日志源 page reads and a restart loads.
+#pragma once
+#include <memory>
+#include <set>
+#include <string>
+
+#include "alert/center_health.h"
+#include "ops/source_health.h"
+
+namespace wardsec::alert {
+class AlertStore;
+class Outputs;
+}  // namespace wardsec::alert
+
+namespace wardsec::ops {
+
+struct MonitorOptions {
+  HealthOptions health;
+  int evaluate_seconds = 60;
+};
+
+class SourceMonitor {
+ public:
+  // alerts/outputs may be null (no detection): states are still kept and shown.
+  SourceMonitor(std::string data_dir, MonitorOptions o, alert::AlertStore* alerts, alert::Outputs* outputs);
+  ~SourceMonitor();
+  const std::shared_ptr<SourceHealth>& health() const { return health_; }
+  void start();
+  void stop();
+  // One round at `now`: states judged, alerts raised and closed, assets checked, state saved.
+  void tick(int64_t now);
+
+ private:
+  void raise(const Transition& t, int64_t now);
+  void check_assets(int64_t now);
+  void save(int64_t now);
+  std::string data_dir_;
+  MonitorOptions opt_;
+  alert::AlertStore* alerts_;
+  alert::Outputs* outputs_;
+  std::shared_ptr<SourceHealth> health_;
+  std::set<std::string> reported_assets_;  // alerted once as never sending (kept in the state file)
+  alert::Periodic periodic_;               // last: its thread ends before the state it uses
+};
+
+}  // namespace wardsec::ops
