@@ -58,9 +58,46 @@ void SourceMonitor::stop() {
 }
 
 void SourceMonitor::tick(int64_t now) {
-  for (const auto& t : health_->evaluate(now)) raise(t, now);
+  auto changes = health_->evaluate(now);
+  size_t bad = static_cast<size_t>(std::count_if(changes.begin(), changes.end(), [](const Transition& t) { return t.to != "ok"; }));
+  if (bad > kMaxEach) raise_many(changes, bad, now);
+  for (const auto& t : changes)
+    if (bad <= kMaxEach || t.to == "ok") raise(t, now);
   check_assets(now);
   save(now);
+}
+
+// Many sources turning at once is one story (a relay, a link or the center's own input down;
+// or a sender inventing host names to flood the console): one alert names them.
+void SourceMonitor::raise_many(const std::vector<Transition>& changes, size_t bad, int64_t now) {
+  spdlog::warn("{} log sources turned silent or abnormal at once", bad);
+  if (!alerts_) return;
+  std::string names;
+  size_t listed = 0;
+  for (const auto& t : changes) {
+    if (t.to == "ok" || listed == 20) continue;
+    names += (listed++ ? "、" : "") + t.source;
+  }
+  alert::Alert a;
+  a.rule_id = "wardsec.ops.sources_many";
+  a.rule_title_zh = "大量日志源同时静默或异常";
+  a.rule_title = "Many log sources silent or abnormal at once";
+  a.rule_kind = "ops";
+  a.level = "high";
+  a.mlps = kMlps;
+  a.asset = "wardsec";
+  a.summary =
+      std::to_string(bad) + " 个日志源同时静默或异常（中继、链路或本中心接收端故障，或有发送方伪造大量主机名）：" + names +
+      (bad > listed ? " 等" : "") + " / " + std::to_string(bad) +
+      " log sources turned silent or abnormal at once (a relay, a link or the center's input down, or a sender inventing host names)" +
+      kBasis;
+  a.first_ts = a.last_ts = now;
+  a.dedup_key = a.rule_id;
+  auto r = alerts_->raise(a, 24 * 3600 * kSec, now);
+  if (r && r->created && !r->suppressed && outputs_) {
+    a.id = r->id;
+    outputs_->notify(a);
+  }
 }
 
 void SourceMonitor::raise(const Transition& t, int64_t now) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "alert/center_health.h"
 #include "ops/source_health.h"
@@ -34,7 +35,9 @@ class SourceMonitor {
   void tick(int64_t now);
 
  private:
+  static constexpr size_t kMaxEach = 10;  // more sources turning at once: one alert for them all
   void raise(const Transition& t, int64_t now);
+  void raise_many(const std::vector<Transition>& changes, size_t bad, int64_t now);
   void check_assets(int64_t now);
   void save(int64_t now);
   std::string data_dir_;

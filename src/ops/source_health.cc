@@ -14,6 +14,7 @@ namespace {
 
 constexpr int64_t kHour = 3600 * kSec;
 constexpr int64_t kMinute = 60 * kSec;
+constexpr uint64_t kSettledLines = 10;
 
 void remember(std::vector<std::string>& list, std::string_view v) {
   if (v.empty() || (!list.empty() && list.back() == v)) return;
@@ -123,6 +124,10 @@ int64_t SourceHealth::silent_after(const Track& t) const {
 
 std::pair<std::string, std::string> SourceHealth::judge(const Track& t, int64_t now) const {
   int64_t quiet = now - t.last, limit = silent_after(t);
+  // A source is judged once its rhythm shows: ten lines, or two pauses. A line sent once (a
+  // test, a device passing through) is kept and shown, never called silent.
+  size_t pauses = static_cast<size_t>(std::count_if(t.gaps.begin(), t.gaps.end(), [](int64_t g) { return g > 0; }));
+  if (t.total < kSettledLines && pauses < 2) return {"ok", ""};
   if (quiet > limit)
     return {"silent", "已 " + minutes_text(quiet, true) + "未收到日志（该来源的静默阈值 " + minutes_text(limit, true) +
                           "） / no line for " + minutes_text(quiet, false) + " (its limit " + minutes_text(limit, false) + ")"};

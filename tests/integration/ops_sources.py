@@ -40,10 +40,10 @@ def body(r):
             code, res = sec.call("POST", "/api/v1/inventory/assets", raw="name,ip,type\nops-fw-01,10.10.9.1,security\nops-pacs-01,10.20.9.40,database\n".encode(),
                                  headers={"Content-Type": "text/csv"})
             r.check(code == 200, f"two assets registered ({code} {res})")
-            send(srv.tcp, "ops-fw-01", 5)
+            send(srv.tcp, "ops-fw-01", 12)  # ten lines at least before its rhythm is judged
             row = wait_for(lambda: (lambda x: x if x and x.get("health") else None)(source(sec, "ops-fw-01")[0]), 15, "the firewall's health")
             h = row["health"]
-            r.check(h["state"] == "ok" and sum(h["per_hour"]) == 5 and len(h["per_hour"]) == 24 and h["first"],
+            r.check(h["state"] == "ok" and sum(h["per_hour"]) == 12 and len(h["per_hour"]) == 24 and h["first"],
                     f"a live source is watched: 正常, its lines per hour, when it was first seen ({h['state']}, {sum(h['per_hour'])})")
             _, res = source(sec, "ops-fw-01")
             never = [x["name"] for x in res.get("never_sent", [])]
