@@ -36,6 +36,126 @@ nlohmann::json texts(const RuleGuide& g, const R& r, const std::string& kind, bo
           {"tags", tags}};
 }
 
+// The center's own alerts (no rule file raises them): what they mean and what to do, in both
+// languages, as a rule's texts are.
+struct CenterRule {
+  const char* id;
+  const char* level;
+  detect::RuleText zh, en;
+  std::vector<std::string> tags;
+};
+
+const std::vector<CenterRule>& center_rules() {
+  static const std::vector<std::string> kAudit = {"mlps.l3-abs1-16", "mlps.l3-ces1-12", "mlps.l3-smc1-09", "mlps.l3-smc1-10"};
+  static const std::vector<CenterRule> rules = {
+      {"wardsec.ops.source_silent",
+       "medium",
+       {"日志源静默",
+        "该日志源已超过其静默阈值（其近期最长间隔的两倍，至少 30 "
+        "分钟）未发送日志。设备的审计日志未送达审计中心，等保要求的审计覆盖出现缺口。",
+        {"设备计划内停机、下线或维护", "业务低谷期本就很少产生日志的设备"},
+        {"设备是否在线、是否重启过", "设备的 syslog 配置是否仍指向本中心（地址、端口、协议）", "中间的防火墙、ACL 或日志中继是否阻断",
+         "日志源页该来源的「近 24 小时」曲线从何时中断"},
+        {"恢复设备的日志发送；日志恢复后本告警由中心自动关闭", "计划内下线的设备：关闭告警并在资产中注明",
+         "无法解释的中断按可能的入侵（清除或关闭审计）处理"}},
+       {"Log source silent",
+        "The source has sent nothing for longer than its limit (twice its longest recent pause, 30 minutes at least): its audit logs no "
+        "longer reach the center, a gap in the audit coverage MLPS asks for.",
+        {"Planned downtime, decommissioning or maintenance", "A device that logs little at quiet hours"},
+        {"Is the device up; did it restart", "Does its syslog configuration still point here (address, port, protocol)",
+         "Does a firewall, ACL or log relay on the way block it", "When its 24-hour curve on the log sources page stopped"},
+        {"Restore its logging; the center closes this alert when lines arrive again",
+         "A device taken out of service: close the alert and note it on the asset",
+         "An interruption nobody can explain: treat it as possible tampering (audit cleared or stopped)"}},
+       kAudit},
+      {"wardsec.ops.source_abnormal",
+       "medium",
+       {"日志源流量异常",
+        "该日志源上一小时的日志量为前 24 小时中位数的 10 倍以上（突增）或不足十分之一（骤降）。",
+        {"业务高峰、批处理、设备日志级别调整", "部分日志类型被关闭"},
+        {"突增：是否有扫描、暴力破解或故障刷屏（看该来源的告警与检索）", "骤降：设备的日志级别或发送配置是否被修改，谁在何时修改"},
+        {"确认原因并记录；由攻击引起的按对应告警处置", "配置被擅自修改的，恢复配置并追查变更人"}},
+       {"Log source volume abnormal",
+        "The source's last hour had over 10 times the median of the 24 before it (a flood) or under a tenth of it (a drop).",
+        {"Business peaks, batch jobs, a changed log level", "Some log types switched off"},
+        {"A flood: scanning, brute force or a failure repeating (its alerts and lines)",
+         "A drop: was its log level or forwarding changed, by whom and when"},
+        {"Find and record the cause; one an attack caused is handled under that alert",
+         "A configuration changed without approval: restore it and find who changed it"}},
+       kAudit},
+      {"wardsec.ops.sources_many",
+       "high",
+       {"大量日志源同时静默或异常",
+        "十个以上日志源在同一次判断中转为静默或异常。",
+        {"日志中继、汇聚交换机或链路故障", "本中心的接收端口或证书变更"},
+        {"这些来源共同经过的中继、链路或防火墙", "本中心「系统状态」的接收与丢弃计数",
+         "是否有发送方伪造大量主机名（日志源页新出现的大量来源）"},
+        {"修复共同的故障点；伪造来源的，在边界阻断该发送方并保全其日志"}},
+       {"Many log sources silent or abnormal at once",
+        "More than ten sources turned silent or abnormal in the same judgement.",
+        {"A log relay, an aggregation switch or a link down", "The center's input port or certificate changed"},
+        {"The relay, link or firewall these sources share", "Intake and drops on the center's system status page",
+         "A sender inventing host names (many new sources on the log sources page)"},
+        {"Fix the shared fault; a sender forging sources is blocked at the boundary and its lines kept"}},
+       kAudit},
+      {"wardsec.ops.asset_no_logs",
+       "low",
+       {"登记资产从未发送日志",
+        "资产清单中登记的设备，自本中心开始监测以来未收到其任何日志，其审计不在中心覆盖范围内。",
+        {"不产生日志的设备（配线架、终端）", "日志经其他主机名或地址转发"},
+        {"该设备是否支持并已配置 syslog 或 Agent", "其日志是否以其他主机名出现在日志源页"},
+        {"配置其日志发送到本中心", "确实不产生日志的设备：在资产中注明并关闭告警"}},
+       {"Registered asset never sent a log",
+        "An inventory asset from which no line has come since the center began watching: its audit is outside the center's coverage.",
+        {"A device that makes no logs (patch panel, terminal)", "Its logs arrive under another host name or address"},
+        {"Can it send syslog or run an agent, and is it configured to", "Do its lines show under another name on the log sources page"},
+        {"Have it send its logs here", "A device that makes no logs: note it on the asset and close the alert"}},
+       kAudit},
+      {"wardsec.center.disk_low",
+       "high",
+       {"存储空间不足",
+        "按近期写入速度，本中心存储所在磁盘的剩余空间将在告警所示天数内用尽；用尽后无法接收日志。",
+        {"一次性的大批量导入使增速暂时偏高"},
+        {"磁盘剩余空间与日增量（系统状态页）", "是否有来源日志量突增"},
+        {"扩容磁盘或迁移数据目录", "在不低于 180 天的前提下调整保留期"}},
+       {"Disk space running out",
+        "At the recent rate of writing, the store's disk fills within the days shown; then no log can be kept.",
+        {"A one-off bulk import made the growth look faster"},
+        {"Free space and daily growth (system status page)", "A source whose volume jumped"},
+        {"Add disk or move the data folder", "Adjust retention, keeping 180 days at least"}},
+       {"mlps.l3-ces1-14", "mlps.l3-abs1-18"}},
+      {"wardsec.center.store_damaged",
+       "critical",
+       {"事件存储数据损坏",
+        "存储的摘要链或签名校验失败：数据被改动或损坏。数据原样保留，副本在 quarantine 目录。",
+        {"无：仅在数据确实被改动或损坏时触发"},
+        {"运行 wardsec verify，看它指出的段和块", "服务器日志中的 STORE DAMAGE 行", "磁盘错误（dmesg、SMART）"},
+        {"保全 quarantine 目录和数据目录副本", "按事件处置流程上报；从见证副本或备份恢复"}},
+       {"Event store data damaged",
+        "A digest chain or signature check failed: data was changed or damaged. It is kept as it is; copies are in quarantine/.",
+        {"None: it fires only when data really changed or was damaged"},
+        {"Run wardsec verify and see the segments and blocks it names", "STORE DAMAGE lines in the server log",
+         "Disk errors (dmesg, SMART)"},
+        {"Keep quarantine/ and a copy of the data folder", "Report it as an incident; restore from a witness copy or a backup"}},
+       {"mlps.l3-ces1-14", "mlps.l3-smc1-10"}},
+      {"wardsec.center.crash_recovered",
+       "low",
+       {"异常停止后已恢复",
+        "上次运行未正常停止（断电、kill -9 等），启动时已恢复：残缺写入已截除并存入 quarantine，已确认的事件已补入。",
+        {"计划内的强制停止或断电演练"},
+        {"服务器日志中的恢复记录", "停止的原因（系统日志、断电记录）"},
+        {"确认原因；频繁发生的，检查硬件与电源"}},
+       {"Recovered after an unclean stop",
+        "The last run did not stop cleanly (power loss, kill -9); the start recovered: partial writes cut and kept, acknowledged events "
+        "restored.",
+        {"A planned forced stop or a power-loss drill"},
+        {"The recovery lines in the server log", "Why it stopped (system log, power events)"},
+        {"Find the cause; if it recurs, check the hardware and power"}},
+       {"mlps.l3-ces1-14"}},
+  };
+  return rules;
+}
+
 }  // namespace
 
 RuleGuide::RuleGuide(const detect::RuleSet* rules, const std::string& attack_file, const std::string& catalog_file) : rules_(rules) {
@@ -90,6 +210,13 @@ nlohmann::json RuleGuide::tag(const std::string& t) const {
 }
 
 std::optional<nlohmann::json> RuleGuide::rule(const std::string& id) const {
+  for (const auto& c : center_rules()) {
+    if (id != c.id) continue;
+    nlohmann::json tags = nlohmann::json::array();
+    for (const auto& t : c.tags) tags.push_back(tag(t));
+    return nlohmann::json{{"id", c.id}, {"name", c.id},          {"level", c.level},      {"kind", "center"}, {"standalone", true},
+                          {"file", ""}, {"en", text_json(c.en)}, {"zh", text_json(c.zh)}, {"tags", tags}};
+  }
   if (!rules_) return std::nullopt;
   for (const auto& lr : rules_->rules()) {
     const auto& r = lr.rule;

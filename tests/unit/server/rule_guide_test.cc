@@ -116,3 +116,22 @@ TEST(RuleGuide, ARuleIsFoundByIdWithItsTexts) {
   for (const auto& x : g.list()) listed = listed || (x["id"] == id && x["title_zh"] == "SSH 暴力破解");
   EXPECT_TRUE(listed);
 }
+
+// The center's own alerts (log sources, the disk, the store) have texts and advice as a rule has,
+// with or without detection loaded.
+TEST(RuleGuide, TheCentersOwnAlertsHaveTextsToo) {
+  auto g = guide(nullptr);
+  for (const char* id :
+       {"wardsec.ops.source_silent", "wardsec.ops.source_abnormal", "wardsec.ops.sources_many", "wardsec.ops.asset_no_logs",
+        "wardsec.center.disk_low", "wardsec.center.store_damaged", "wardsec.center.crash_recovered"}) {
+    SCOPED_TRACE(id);
+    auto r = g.rule(id);
+    ASSERT_TRUE(r.has_value());
+    for (const char* lang : {"zh", "en"})
+      for (const char* part : {"falsepositives", "check", "respond"}) EXPECT_FALSE((*r)[lang][part].empty()) << lang << "." << part;
+    EXPECT_TRUE(has_cjk((*r)["zh"]["title"].get<std::string>()));
+    EXPECT_FALSE((*r)["tags"].empty());
+    EXPECT_FALSE((*r)["tags"][0]["zh"].get<std::string>().empty()) << "the 等保 control by name";
+  }
+  EXPECT_FALSE(g.rule("wardsec.ops.no_such").has_value());
+}
