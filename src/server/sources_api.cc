@@ -86,6 +86,37 @@ std::string source_of(const Event& ev) {
   return "";
 }
 
+// Each source's asset in the inventory (by host name, else address; null: not registered, which
+// the page offers to do), and the assets no line has come from (`known`: the watched sources'
+// names, lower case, and addresses; empty before the monitor has written its state).
+void add_assets(const Api& api, json& list, json& out, const std::set<std::string>& known) {
+  out["never_sent"] = json::array();
+  for (auto& row : list) row["asset"] = nullptr;
+  std::string db = DataDir(api.opt.data_dir).compliance_db();
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) return;
+  auto inv = compliance::Inventory::open(db);
+  if (!inv) return;
+  auto assets = (*inv)->assets();
+  auto systems = (*inv)->systems();
+  if (!assets || !systems) return;
+  compliance::AssetIndex idx(*assets, *systems);
+  for (auto& row : list) {
+    std::string src = row["source"], addr = row.value("address", "");
+    bool named = !src.empty() && src != addr && !parse_ip(src);
+    auto hit = idx.find(named ? src : "", addr.empty() ? std::string(address_of(src)) : addr);
+    if (hit)
+      row["asset"] = {{"name", hit->asset->name},
+                      {"type", hit->asset->type},
+                      {"zone", hit->asset->zone},
+                      {"system", hit->system ? hit->system->name : ""}};
+  }
+  if (known.empty()) return;
+  for (const auto& a : *assets)
+    if (!known.count(to_lower(a.name)) && (a.ip.empty() || !known.count(a.ip)))
+      out["never_sent"].push_back({{"name", a.name}, {"ip", a.ip}, {"type", a.type}, {"zone", a.zone}, {"system", a.system}});
+}
+
 // The health the source monitor keeps (<data>/ops/sources.json, judged once a minute): each
 // source's state and rate added to its row, a row for a watched source that sent nothing in the
 // range (a silent one), and the inventory's assets that never sent a line.
@@ -96,7 +127,7 @@ void add_health(const Api& api, json& list, json& out, const ZoneRules& rules) {
   json h = json::parse(ss.str(), nullptr, false);
   for (auto& row : list) row["health"] = nullptr;
   if (!h.is_object() || !h.contains("sources") || !h["sources"].is_array()) {
-    out["never_sent"] = json::array();
+    add_assets(api, list, out, {});
     return;
   }
   std::map<std::string, json*> rows;  // into `list`, which grows only after the loop
@@ -130,20 +161,13 @@ void add_health(const Api& api, json& list, json& out, const ZoneRules& rules) {
                       {"clock", nullptr},
                       {"timezone", rules.of(named ? name : "", address)},
                       {"rule_source", name},
+                      {"address", address},
                       {"health", std::move(health)}});
   }
   for (auto& row : unseen) list.push_back(std::move(row));
   out["watching_since"] = h.value("since", "");
   out["health_updated"] = h.value("updated", "");
-  json never = json::array();
-  std::error_code ec;
-  if (std::filesystem::exists(DataDir(api.opt.data_dir).compliance_db(), ec))
-    if (auto inv = compliance::Inventory::open(DataDir(api.opt.data_dir).compliance_db()))
-      if (auto assets = (*inv)->assets())
-        for (const auto& a : *assets)
-          if (!known.count(to_lower(a.name)) && (a.ip.empty() || !known.count(a.ip)))
-            never.push_back({{"name", a.name}, {"ip", a.ip}, {"type", a.type}, {"zone", a.zone}, {"system", a.system}});
-  out["never_sent"] = never;
+  add_assets(api, list, out, known);
 }
 
 Response sources(Api& api, Request& r) {
@@ -204,7 +228,8 @@ Response sources(Api& api, Request& r) {
                     {"clock", clock_json(std::move(c.offsets), c.read_in.value_or(api.opt.tz_sec))},
                     // For a rule of source_timezones: the zone one sets now, and what a new rule would name.
                     {"timezone", zone},
-                    {"rule_source", c.named ? src : std::string(address_of(src))}});
+                    {"rule_source", c.named ? src : std::string(address_of(src))},
+                    {"address", c.address}});
   }
   json out = {{"scanned", scan->n}, {"truncated", scan->truncated}, {"sources_dropped", dropped}};
   add_health(api, list, out, rules);

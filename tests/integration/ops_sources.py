@@ -48,6 +48,8 @@ def body(r):
             _, res = source(sec, "ops-fw-01")
             never = [x["name"] for x in res.get("never_sent", [])]
             r.check(never == ["ops-pacs-01"], f"the registered asset that never sent a line is named, the firewall is not ({never})")
+            r.check(row.get("asset") and row["asset"]["name"] == "ops-fw-01" and row["address"] == "127.0.0.1",
+                    f"the source is matched to its asset ({row.get('asset')}, {row.get('address')})")
             got = wait_for(lambda: alerts(sec, "wardsec.ops.asset_no_logs"), 10, "the never-sent alert")
             r.check(len(got) == 1 and got[0]["host.name"] == "ops-pacs-01" and got[0]["event.severity_name"] == "low",
                     f"and alerted once, low ({[(x['host.name'], x['event.severity_name']) for x in got]})")

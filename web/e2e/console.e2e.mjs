@@ -360,7 +360,24 @@ try {
   check(states.length >= 10 && states.filter((x) => x === '正常').length >= 10 && (await page.$$('[data-test=sources] [data-test=sparkline]')).length >= 10,
     `each watched source has its state (正常/静默/异常) and its lines per hour (${states.slice(0, 5).join(', ')} …)`)
   await both('sources')
-  await (await lisRow.$('[data-test=open-unknown]')).click()
+  // The unknown device is registered as an asset from its row, in one step.
+  await (await lisRow.$('[data-test=register]')).click()
+  await page.waitForSelector('[data-test=register-asset] [data-test=reg-name]')
+  check((await page.inputValue('[data-test=register-asset] [data-test=reg-name]')) === 'lis-e2e-01', 'registering a source fills in its name')
+  await shot('sources-register-zh')
+  await page.click('[data-test=reg-save]')
+  await page.waitForSelector('[data-test=notice]')
+  const regRow = await waitFor(async () => {
+    for (const r of await page.$$('[data-test=sources] tbody tr.el-table__row'))
+      if ((await r.textContent()).includes('lis-e2e-01') && (await r.$('[data-test=source-asset]'))) return (await r.textContent()).replace(/\s+/g, ' ')
+    return null
+  }, 10000, 'the registered source')
+  check((await page.textContent('[data-test=notice]')).includes('已登记资产 lis-e2e-01') && !!regRow, `a source is registered as an asset from the log sources page (${(regRow || '').slice(0, 80)})`)
+  const lisRow2 = await waitFor(async () => {
+    for (const r of await page.$$('[data-test=sources] tbody tr.el-table__row')) if ((await r.textContent()).includes('lis-e2e-01')) return r
+    return null
+  }, 10000, 'the unknown device again')
+  await (await lisRow2.$('[data-test=open-unknown]')).click()
   await page.waitForSelector('[data-test=query]')
   check((await page.inputValue('[data-test=query]')).includes('lis-e2e-01'), "the device's unknown lines open in the search")
   await page.click('a[href="/sources"]')
@@ -599,7 +616,7 @@ try {
   }, 10000, 'zone names on the assets page')
   const types = await page.$$eval('[data-test=cell-type]', (cs) => cs.map((c) => c.textContent.trim()))
   const systems = await page.$$eval('[data-test=cell-system]', (cs) => cs.map((c) => c.textContent.trim()).filter(Boolean))
-  check(zones.every((x) => /[\u4e00-\u9fff]/.test(x)) && types.every((x) => /[\u4e00-\u9fff]/.test(x)) && systems.some((x) => x.includes('医院信息系统')),
+  check(zones.filter(Boolean).every((x) => /[\u4e00-\u9fff]/.test(x)) && types.every((x) => /[\u4e00-\u9fff]/.test(x)) && systems.some((x) => x.includes('医院信息系统')),
     `the assets page names zones, systems and types (${[...new Set(zones)].slice(0, 3).join(', ')}; ${[...new Set(types)].slice(0, 3).join(', ')})`)
   await both('assets')
 
