@@ -101,11 +101,14 @@ void SourceMonitor::raise_many(const std::vector<Transition>& changes, size_t ba
 }
 
 void SourceMonitor::raise(const Transition& t, int64_t now) {
+  // The last problem's alert is closed by the center when the source recovers, or when it turns
+  // to another problem (silent, then a flood), which gets its own; one a person closed stays so.
+  if (alerts_ && t.alert_id)
+    (void)alerts_->set_state(
+        t.alert_id, alert::State::kClosedTruePositive, "wardsec",
+        t.to == "ok" ? "日志源已恢复正常 / the log source recovered" : "日志源状态已变为" + t.to + " / the log source is now " + t.to, now);
   if (t.to == "ok") {
     spdlog::info("log source {} recovered ({} before)", t.source, t.from);
-    if (alerts_ && t.alert_id)  // closed by the center; already closed by a person: left as they left it
-      (void)alerts_->set_state(t.alert_id, alert::State::kClosedTruePositive, "wardsec", "日志源已恢复正常 / the log source recovered",
-                               now);
     return;
   }
   spdlog::warn("log source {}: {} ({})", t.source, t.to, t.reason);
