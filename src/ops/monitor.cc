@@ -26,7 +26,39 @@ const std::vector<std::string> kMlps = {"l3-abs1-16", "l3-ces1-12", "l3-smc1-09"
 const char* const kBasis =
     "（等保 AB.AUD.a、CE.AUD.a、MC.CEN.c、MC.CEN.d：每台设备的日志都应送达审计中心 / every device's logs must reach the center）";
 
+// An alert of the source monitor: its rule, titles, level, asset and text, with the 等保 items.
+alert::Alert ops_alert(const char* rule, const char* zh, const char* en, const char* level, const std::string& asset, std::string summary,
+                       int64_t now) {
+  alert::Alert a;
+  a.rule_id = rule;
+  a.rule_title_zh = zh;
+  a.rule_title = en;
+  a.rule_kind = "ops";
+  a.level = level;
+  a.mlps = kMlps;
+  a.asset = asset;
+  a.summary = std::move(summary) + kBasis;
+  a.first_ts = a.last_ts = now;
+  a.dedup_key = a.rule_id + "|" + asset;
+  return a;
+}
+
 }  // namespace
+
+// Raised (merged into its open alert within a day) and, when new, sent out; its id, 0 when it
+// could not be recorded.
+int64_t SourceMonitor::emit(alert::Alert& a, int64_t now) {
+  auto r = alerts_->raise(a, 24 * 3600 * kSec, now);
+  if (!r) {
+    spdlog::error("cannot record the alert '{}' for {}: {}", a.rule_title, a.asset, r.error());
+    return 0;
+  }
+  if (r->created && !r->suppressed && outputs_) {
+    a.id = r->id;
+    outputs_->notify(a);
+  }
+  return r->id;
+}
 
 SourceMonitor::SourceMonitor(std::string data_dir, MonitorOptions o, alert::AlertStore* alerts, alert::Outputs* outputs)
     : data_dir_(std::move(data_dir)), opt_(o), alerts_(alerts), outputs_(outputs), health_(std::make_shared<SourceHealth>(o.health)) {
@@ -78,26 +110,14 @@ void SourceMonitor::raise_many(const std::vector<Transition>& changes, size_t ba
     if (t.to == "ok" || listed == 20) continue;
     names += (listed++ ? "、" : "") + t.source;
   }
-  alert::Alert a;
-  a.rule_id = "wardsec.ops.sources_many";
-  a.rule_title_zh = "大量日志源同时静默或异常";
-  a.rule_title = "Many log sources silent or abnormal at once";
-  a.rule_kind = "ops";
-  a.level = "high";
-  a.mlps = kMlps;
-  a.asset = "wardsec";
-  a.summary =
-      std::to_string(bad) + " 个日志源同时静默或异常（中继、链路或本中心接收端故障，或有发送方伪造大量主机名）：" + names +
-      (bad > listed ? " 等" : "") + " / " + std::to_string(bad) +
-      " log sources turned silent or abnormal at once (a relay, a link or the center's input down, or a sender inventing host names)" +
-      kBasis;
-  a.first_ts = a.last_ts = now;
-  a.dedup_key = a.rule_id;
-  auto r = alerts_->raise(a, 24 * 3600 * kSec, now);
-  if (r && r->created && !r->suppressed && outputs_) {
-    a.id = r->id;
-    outputs_->notify(a);
-  }
+  auto a =
+      ops_alert("wardsec.ops.sources_many", "大量日志源同时静默或异常", "Many log sources silent or abnormal at once", "high", "wardsec",
+                std::to_string(bad) + " 个日志源同时静默或异常（中继、链路或本中心接收端故障，或有发送方伪造大量主机名）：" + names +
+                    (bad > listed ? " 等" : "") + " / " + std::to_string(bad) +
+                    " log sources turned silent or abnormal at once (a relay, a link or the center's input down, or a sender "
+                    "inventing host names)",
+                now);
+  emit(a, now);
 }
 
 void SourceMonitor::raise(const Transition& t, int64_t now) {
@@ -113,28 +133,10 @@ void SourceMonitor::raise(const Transition& t, int64_t now) {
   }
   spdlog::warn("log source {}: {} ({})", t.source, t.to, t.reason);
   if (!alerts_) return;
-  alert::Alert a;
   bool silent = t.to == "silent";
-  a.rule_id = silent ? "wardsec.ops.source_silent" : "wardsec.ops.source_abnormal";
-  a.rule_title_zh = silent ? "日志源静默" : "日志源流量异常";
-  a.rule_title = silent ? "Log source silent" : "Log source volume abnormal";
-  a.rule_kind = "ops";
-  a.level = "medium";
-  a.mlps = kMlps;
-  a.asset = t.source;
-  a.summary = t.source + "：" + t.reason + kBasis;
-  a.first_ts = a.last_ts = now;
-  a.dedup_key = a.rule_id + "|" + t.source;
-  auto r = alerts_->raise(a, 24 * 3600 * kSec, now);
-  if (!r) {
-    spdlog::error("cannot record the alert for log source {}: {}", t.source, r.error());
-    return;
-  }
-  health_->set_alert(t.source, r->id);
-  if (r->created && !r->suppressed && outputs_) {
-    a.id = r->id;
-    outputs_->notify(a);
-  }
+  auto a = ops_alert(silent ? "wardsec.ops.source_silent" : "wardsec.ops.source_abnormal", silent ? "日志源静默" : "日志源流量异常",
+                     silent ? "Log source silent" : "Log source volume abnormal", "medium", t.source, t.source + "：" + t.reason, now);
+  if (int64_t id = emit(a, now)) health_->set_alert(t.source, id);
 }
 
 // Registered assets that never sent a line, once the center has watched long enough to know.
@@ -152,29 +154,15 @@ void SourceMonitor::check_assets(int64_t now) {
     std::string key = as.name.empty() ? as.ip : as.name;
     if (key.empty() || reported_assets_.count(key)) continue;
     if ((!as.name.empty() && health_->known(as.name)) || (!as.ip.empty() && health_->known(as.ip))) continue;
-    alert::Alert a;
-    a.rule_id = "wardsec.ops.asset_no_logs";
-    a.rule_title_zh = "登记资产从未发送日志";
-    a.rule_title = "Registered asset never sent a log";
-    a.rule_kind = "ops";
-    a.level = "low";
-    a.mlps = kMlps;
-    a.asset = key;
+    std::string hours = std::to_string((now - since) / (3600 * kSec));
+    auto a = ops_alert("wardsec.ops.asset_no_logs", "登记资产从未发送日志", "Registered asset never sent a log", "low", key,
+                       key + (as.ip.empty() || as.ip == key ? "" : " (" + as.ip + ")") + "：已登记，但本中心开始监测以来 " + hours +
+                           " 小时未收到其任何日志；请配置其日志发送到本中心 / registered, but no line from it in " + hours +
+                           " hours of watching: have it send its logs here",
+                       now);
     a.system = as.system;
     a.zone = as.zone;
-    a.summary = key + (as.ip.empty() || as.ip == key ? "" : " (" + as.ip + ")") + "：已登记，但本中心开始监测以来 " +
-                std::to_string((now - since) / (3600 * kSec)) +
-                " 小时未收到其任何日志；请配置其日志发送到本中心 / registered, but no line from it in " +
-                std::to_string((now - since) / (3600 * kSec)) + " hours of watching: have it send its logs here" + kBasis;
-    a.first_ts = a.last_ts = now;
-    a.dedup_key = a.rule_id + "|" + key;
-    auto r = alerts_->raise(a, 24 * 3600 * kSec, now);
-    if (!r) continue;
-    reported_assets_.insert(key);
-    if (r->created && !r->suppressed && outputs_) {
-      a.id = r->id;
-      outputs_->notify(a);
-    }
+    if (emit(a, now)) reported_assets_.insert(key);
   }
 }
 
