@@ -24,6 +24,8 @@ PKGS=(
   # the bastion: libssh for its SSH server and its logins to targets; OpenSSH's sshd as the real
   # target and its ssh/sftp/scp clients as the operator in the tests (expect drives them)
   libssh-dev openssh-server openssh-client expect python3-pexpect
+  # operations monitoring: net-snmp for the SNMP probes, snmpd (and its snmpget) as the device in the tests
+  libsnmp-dev snmpd snmp
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
   poppler-utils
 )

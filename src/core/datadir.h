@@ -31,6 +31,11 @@ class DataDir {
   // Operations monitoring: the health of log sources (ops/monitor.h), which the console reads.
   std::string ops() const { return root_ + "/ops"; }
   std::string ops_sources() const { return ops() + "/sources.json"; }
+  // The probes (ops/probe/spec.h; written by the console), their live state (the prober's, for
+  // the console) and their availability (ops/probe/availability.h).
+  std::string ops_probes() const { return ops() + "/probes.json"; }
+  std::string ops_probe_state() const { return ops() + "/probe_state.json"; }
+  std::string ops_availability() const { return ops() + "/availability.db"; }
   // The event store.
   std::string segments() const { return root_ + "/segments"; }
   std::string wal() const { return root_ + "/wal"; }

@@ -5,15 +5,15 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "alert/alert_store.h"
 #include "alert/outputs.h"
 #include "compliance/inventory.h"
 #include "core/datadir.h"
+#include "core/files.h"
 #include "core/timeutil.h"
+#include "ops/ops_alert.h"
 
 namespace wardsec::ops {
 
@@ -26,47 +26,17 @@ const std::vector<std::string> kMlps = {"l3-abs1-16", "l3-ces1-12", "l3-smc1-09"
 const char* const kBasis =
     "（等保 AB.AUD.a、CE.AUD.a、MC.CEN.c、MC.CEN.d：每台设备的日志都应送达审计中心 / every device's logs must reach the center）";
 
-// An alert of the source monitor: its rule, titles, level, asset and text, with the 等保 items.
-alert::Alert ops_alert(const char* rule, const char* zh, const char* en, const char* level, const std::string& asset, std::string summary,
-                       int64_t now) {
-  alert::Alert a;
-  a.rule_id = rule;
-  a.rule_title_zh = zh;
-  a.rule_title = en;
-  a.rule_kind = "ops";
-  a.level = level;
-  a.mlps = kMlps;
-  a.asset = asset;
-  a.summary = std::move(summary) + kBasis;
-  a.first_ts = a.last_ts = now;
-  a.dedup_key = a.rule_id + "|" + asset;
-  return a;
+alert::Alert source_alert(const AlertText& t, const std::string& asset, std::string summary, int64_t now) {
+  return ops_alert(t, asset, std::move(summary), now, kMlps, kBasis);
 }
 
 }  // namespace
 
-// Raised (merged into its open alert within a day) and, when new, sent out; its id, 0 when it
-// could not be recorded.
-int64_t SourceMonitor::emit(alert::Alert& a, int64_t now) {
-  auto r = alerts_->raise(a, 24 * 3600 * kSec, now);
-  if (!r) {
-    spdlog::error("cannot record the alert '{}' for {}: {}", a.rule_title, a.asset, r.error());
-    return 0;
-  }
-  if (r->created && !r->suppressed && outputs_) {
-    a.id = r->id;
-    outputs_->notify(a);
-  }
-  return r->id;
-}
-
 SourceMonitor::SourceMonitor(std::string data_dir, MonitorOptions o, alert::AlertStore* alerts, alert::Outputs* outputs)
     : data_dir_(std::move(data_dir)), opt_(o), alerts_(alerts), outputs_(outputs), health_(std::make_shared<SourceHealth>(o.health)) {
-  std::ifstream f(DataDir(data_dir_).ops_sources());
-  if (!f) return;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  auto text = read_file(DataDir(data_dir_).ops_sources());
+  if (!text) return;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) {
     spdlog::warn("{}: not JSON; log source health starts afresh", DataDir(data_dir_).ops_sources());
     return;
@@ -111,22 +81,21 @@ void SourceMonitor::raise_many(const std::vector<Transition>& changes, size_t ba
     names += (listed++ ? "、" : "") + t.source;
   }
   auto a =
-      ops_alert("wardsec.ops.sources_many", "大量日志源同时静默或异常", "Many log sources silent or abnormal at once", "high", "wardsec",
+      source_alert({"wardsec.ops.sources_many", "大量日志源同时静默或异常", "Many log sources silent or abnormal at once", "high"}, "wardsec",
                 std::to_string(bad) + " 个日志源同时静默或异常（中继、链路或本中心接收端故障，或有发送方伪造大量主机名）：" + names +
                     (bad > listed ? " 等" : "") + " / " + std::to_string(bad) +
                     " log sources turned silent or abnormal at once (a relay, a link or the center's input down, or a sender "
                     "inventing host names)",
                 now);
-  emit(a, now);
+  raise_alert(*alerts_, outputs_, a, now);
 }
 
 void SourceMonitor::raise(const Transition& t, int64_t now) {
   // The last problem's alert is closed by the center when the source recovers, or when it turns
   // to another problem (silent, then a flood), which gets its own; one a person closed stays so.
-  if (alerts_ && t.alert_id)
-    (void)alerts_->set_state(
-        t.alert_id, alert::State::kClosedTruePositive, "wardsec",
-        t.to == "ok" ? "日志源已恢复正常 / the log source recovered" : "日志源状态已变为" + t.to + " / the log source is now " + t.to, now);
+  if (alerts_)
+    close_alert(*alerts_, t.alert_id,
+                t.to == "ok" ? "日志源已恢复正常 / the log source recovered" : "日志源状态已变为" + t.to + " / the log source is now " + t.to, now);
   if (t.to == "ok") {
     spdlog::info("log source {} recovered ({} before)", t.source, t.from);
     return;
@@ -134,9 +103,10 @@ void SourceMonitor::raise(const Transition& t, int64_t now) {
   spdlog::warn("log source {}: {} ({})", t.source, t.to, t.reason);
   if (!alerts_) return;
   bool silent = t.to == "silent";
-  auto a = ops_alert(silent ? "wardsec.ops.source_silent" : "wardsec.ops.source_abnormal", silent ? "日志源静默" : "日志源流量异常",
-                     silent ? "Log source silent" : "Log source volume abnormal", "medium", t.source, t.source + "：" + t.reason, now);
-  if (int64_t id = emit(a, now)) health_->set_alert(t.source, id);
+  auto a = source_alert({silent ? "wardsec.ops.source_silent" : "wardsec.ops.source_abnormal", silent ? "日志源静默" : "日志源流量异常",
+                        silent ? "Log source silent" : "Log source volume abnormal", "medium"},
+                       t.source, t.source + "：" + t.reason, now);
+  if (int64_t id = raise_alert(*alerts_, outputs_, a, now)) health_->set_alert(t.source, id);
 }
 
 // Registered assets that never sent a line, once the center has watched long enough to know.
@@ -155,35 +125,23 @@ void SourceMonitor::check_assets(int64_t now) {
     if (key.empty() || reported_assets_.count(key)) continue;
     if ((!as.name.empty() && health_->known(as.name)) || (!as.ip.empty() && health_->known(as.ip))) continue;
     std::string hours = std::to_string((now - since) / (3600 * kSec));
-    auto a = ops_alert("wardsec.ops.asset_no_logs", "登记资产从未发送日志", "Registered asset never sent a log", "low", key,
+    auto a = source_alert({"wardsec.ops.asset_no_logs", "登记资产从未发送日志", "Registered asset never sent a log", "low"}, key,
                        key + (as.ip.empty() || as.ip == key ? "" : " (" + as.ip + ")") + "：已登记，但本中心开始监测以来 " + hours +
                            " 小时未收到其任何日志；请配置其日志发送到本中心 / registered, but no line from it in " + hours +
                            " hours of watching: have it send its logs here",
                        now);
     a.system = as.system;
     a.zone = as.zone;
-    if (emit(a, now)) reported_assets_.insert(key);
+    if (raise_alert(*alerts_, outputs_, a, now)) reported_assets_.insert(key);
   }
 }
 
 void SourceMonitor::save(int64_t now) {
   auto j = health_->to_json(now);
   j["reported_assets"] = reported_assets_;
-  std::string path = DataDir(data_dir_).ops_sources(), tmp = path + ".tmp";
   std::error_code ec;
   std::filesystem::create_directories(DataDir(data_dir_).ops(), ec);
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << j.dump();
-    f.flush();
-    if (!f) {
-      spdlog::error("cannot write {}", tmp);
-      return;
-    }
-  }
-  ::chmod(tmp.c_str(), 0600);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) spdlog::error("cannot write {}: {}", path, ec.message());
+  if (Status w = write_file_atomic(DataDir(data_dir_).ops_sources(), j.dump()); !w) spdlog::error("{}", w.error());
 }
 
 }  // namespace wardsec::ops

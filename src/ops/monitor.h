@@ -38,7 +38,6 @@ class SourceMonitor {
  private:
   static constexpr size_t kMaxEach = 10;  // more sources turning at once: one alert for them all
   void raise(const Transition& t, int64_t now);
-  int64_t emit(alert::Alert& a, int64_t now);
   void raise_many(const std::vector<Transition>& changes, size_t bad, int64_t now);
   void check_assets(int64_t now);
   void save(int64_t now);

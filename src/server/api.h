@@ -106,6 +106,8 @@ void add_incident_routes(std::vector<Route>& t, Api* api);
 void add_emergency_routes(std::vector<Route>& t, Api* api);
 // The log sources: lines understood per source (sources_api.cc).
 void add_sources_routes(std::vector<Route>& t, Api* api);
+// 运行状态: the probes and availability (probes_api.cc).
+void add_probe_routes(std::vector<Route>& t, Api* api);
 // Saved searches (saved_search_api.cc).
 void add_saved_search_routes(std::vector<Route>& t, Api* api);
 // 系统状态 (status_api.cc) and 系统设置 (settings_api.cc).

@@ -43,6 +43,7 @@
 #include "web/request.h"
 #include "web/sqli.h"
 #include "web/xss.h"
+#include "ops/probe/wire.h"
 
 using namespace wardsec;
 
@@ -570,6 +571,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   j.flush(out);
   count_out();
   if (lines_in != lines_out) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_probe_wire)
+  // Probes' answers (运行监控): any host on the network can answer a probe. Each reader takes the
+  // bytes as they came (and its frame's length, as the reader loop does); none reads past them.
+  using namespace ops::probe;
+  (void)read_icmp(in, true);
+  (void)read_icmp(in, false);
+  if (auto d = read_dns(in))
+    for (const auto& a : d->addresses)
+      if (a.empty() || a.size() > 45) std::abort();
+  for (auto [frame, read] : {std::pair{&mysql_frame, &read_mysql}, std::pair{&pg_frame, &read_pg}, std::pair{&tds_frame, &read_tds}}) {
+    size_t want = frame(in);
+    (void)read(in.substr(0, std::min(want ? want : in.size(), in.size())));
+    (void)read(in);
+  }
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif

@@ -1,0 +1,56 @@
+// Probes of the clinical systems (运行监控 · 可用性): the prober runs the probes of
+// <data>/ops/probes.json (picked up within seconds of a change); each result becomes an event
+// of the store (event.dataset wardsec.probe, signed as the center's own records) with its
+// response time; an outage, a slowdown or a certificate near expiry opens an alert that the
+// recovery closes; availability goes to <data>/ops/availability.db and the live state to
+// <data>/ops/probe_state.json, which the console's 运行状态 page reads.
+#pragma once
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/event.h"
+#include "ops/probe/prober.h"
+#include "ops/probe/tracker.h"
+
+namespace wardsec::alert {
+class AlertStore;
+class Outputs;
+}  // namespace wardsec::alert
+
+namespace wardsec::ops {
+
+class ProbeMonitor {
+ public:
+  using Emit = std::function<void(Event&&)>;
+  static Result<std::unique_ptr<ProbeMonitor>> open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs, Emit emit,
+                                                    int snmp_threads = 4);
+  ~ProbeMonitor();
+  void start();
+  void stop();
+
+ private:
+  ProbeMonitor(std::string data_dir, alert::AlertStore* alerts, alert::Outputs* outputs, Emit emit);
+  void result(const probe::Spec& s, const probe::Outcome& o, int64_t ts);
+  void change(probe::Change& c, int64_t now);
+  void reload();
+  void save();
+  void tick();
+  std::string data_dir_;
+  alert::AlertStore* alerts_;
+  alert::Outputs* outputs_;
+  Emit emit_;
+  std::unique_ptr<probe::AvailabilityDb> db_;
+  std::unique_ptr<probe::Tracker> tracker_;  // the prober's thread only
+  std::unique_ptr<probe::Prober> prober_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::filesystem::file_time_type seen_{};
+  int ticks_ = 0;
+};
+
+// One result as an event of the store.
+Event probe_event(const probe::Spec& s, const probe::Outcome& o, int64_t ts);
+
+}  // namespace wardsec::ops
