@@ -74,7 +74,7 @@ struct Center::Health {
   std::unique_ptr<alert::DiskWatch> disk;
   std::unique_ptr<alert::StoreScrub> scrub;
   std::unique_ptr<ops::SourceMonitor> sources;  // the health of log sources (运行监控)
-  std::unique_ptr<ops::ProbeMonitor> probes;     // the probes of the clinical systems (运行监控)
+  std::unique_ptr<ops::ProbeMonitor> probes;    // the probes of the clinical systems (运行监控)
 };
 
 namespace {
@@ -177,7 +177,9 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->health_->scrub = std::make_unique<alert::StoreScrub>(conf.data_dir, raise);
     c->health_->sources = std::make_unique<ops::SourceMonitor>(conf.data_dir, conf.ops, c->alerts_.get(), c->outputs_.get());
     c->stages_->add(std::make_unique<ops::SourceHealthStage>(c->health_->sources->health()));
-    auto probes = ops::ProbeMonitor::open(conf.data_dir, c->alerts_.get(), c->outputs_.get(), c->signed_emitter("wardsec.probe"));
+    auto probes =
+        ops::ProbeMonitor::open(conf.data_dir, c->alerts_.get(), c->outputs_.get(),
+                                [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); });
     if (!probes) return Error{probes.error()};
     c->health_->probes = std::move(*probes);
   }
@@ -413,7 +415,7 @@ void Center::stop() {
     if (t.joinable()) t.join();
   if (backlog_ && backlog_->thread.joinable()) backlog_->thread.join();  // its cursor keeps its place
   if (!started_) return;
-  if (incident_) incident_->stop();  // before the pipeline: it records into the store
+  if (incident_) incident_->stop();      // before the pipeline: it records into the store
   if (health_) health_->probes->stop();  // before the pipeline: its results go into the store
   pipeline_->stop();
   if (health_) {

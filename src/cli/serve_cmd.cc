@@ -17,6 +17,7 @@
 #include "core/timeutil.h"
 #include "bastion/ssh_server.h"
 #include "demo/emergency_seed.h"
+#include "demo/probe_seed.h"
 #include "demo/generator.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
@@ -195,6 +196,8 @@ int run_server(Config cfg, bool demo, double rate) {
     load_demo_inventory(cfg.data_dir);  // its zones are the demo's zones
     if (Status st = demo::seed_emergency(cfg.data_dir, resolve_shipped("plans/templates"), cfg.tz_sec, now_ns()); !st)
       spdlog::warn("demo: emergency plans not seeded: {}", st.error());
+    if (Status st = demo::seed_probes(cfg.data_dir, cfg.http.listen, cfg.inputs.tcp, cfg.bastion.listen); !st)
+      spdlog::warn("demo: probes not seeded: {}", st.error());
   }
   // Files only the service can read: anything an earlier version (or a hand) left more open
   // is tightened now, and each fix is logged.

@@ -80,13 +80,13 @@ void SourceMonitor::raise_many(const std::vector<Transition>& changes, size_t ba
     if (t.to == "ok" || listed == 20) continue;
     names += (listed++ ? "、" : "") + t.source;
   }
-  auto a =
-      source_alert({"wardsec.ops.sources_many", "大量日志源同时静默或异常", "Many log sources silent or abnormal at once", "high"}, "wardsec",
-                std::to_string(bad) + " 个日志源同时静默或异常（中继、链路或本中心接收端故障，或有发送方伪造大量主机名）：" + names +
-                    (bad > listed ? " 等" : "") + " / " + std::to_string(bad) +
-                    " log sources turned silent or abnormal at once (a relay, a link or the center's input down, or a sender "
-                    "inventing host names)",
-                now);
+  auto a = source_alert({"wardsec.ops.sources_many", "大量日志源同时静默或异常", "Many log sources silent or abnormal at once", "high"},
+                        "wardsec",
+                        std::to_string(bad) + " 个日志源同时静默或异常（中继、链路或本中心接收端故障，或有发送方伪造大量主机名）：" +
+                            names + (bad > listed ? " 等" : "") + " / " + std::to_string(bad) +
+                            " log sources turned silent or abnormal at once (a relay, a link or the center's input down, or a sender "
+                            "inventing host names)",
+                        now);
   raise_alert(*alerts_, outputs_, a, now);
 }
 
@@ -94,8 +94,9 @@ void SourceMonitor::raise(const Transition& t, int64_t now) {
   // The last problem's alert is closed by the center when the source recovers, or when it turns
   // to another problem (silent, then a flood), which gets its own; one a person closed stays so.
   if (alerts_)
-    close_alert(*alerts_, t.alert_id,
-                t.to == "ok" ? "日志源已恢复正常 / the log source recovered" : "日志源状态已变为" + t.to + " / the log source is now " + t.to, now);
+    close_alert(
+        *alerts_, t.alert_id,
+        t.to == "ok" ? "日志源已恢复正常 / the log source recovered" : "日志源状态已变为" + t.to + " / the log source is now " + t.to, now);
   if (t.to == "ok") {
     spdlog::info("log source {} recovered ({} before)", t.source, t.from);
     return;
@@ -104,8 +105,8 @@ void SourceMonitor::raise(const Transition& t, int64_t now) {
   if (!alerts_) return;
   bool silent = t.to == "silent";
   auto a = source_alert({silent ? "wardsec.ops.source_silent" : "wardsec.ops.source_abnormal", silent ? "日志源静默" : "日志源流量异常",
-                        silent ? "Log source silent" : "Log source volume abnormal", "medium"},
-                       t.source, t.source + "：" + t.reason, now);
+                         silent ? "Log source silent" : "Log source volume abnormal", "medium"},
+                        t.source, t.source + "：" + t.reason, now);
   if (int64_t id = raise_alert(*alerts_, outputs_, a, now)) health_->set_alert(t.source, id);
 }
 
@@ -126,10 +127,10 @@ void SourceMonitor::check_assets(int64_t now) {
     if ((!as.name.empty() && health_->known(as.name)) || (!as.ip.empty() && health_->known(as.ip))) continue;
     std::string hours = std::to_string((now - since) / (3600 * kSec));
     auto a = source_alert({"wardsec.ops.asset_no_logs", "登记资产从未发送日志", "Registered asset never sent a log", "low"}, key,
-                       key + (as.ip.empty() || as.ip == key ? "" : " (" + as.ip + ")") + "：已登记，但本中心开始监测以来 " + hours +
-                           " 小时未收到其任何日志；请配置其日志发送到本中心 / registered, but no line from it in " + hours +
-                           " hours of watching: have it send its logs here",
-                       now);
+                          key + (as.ip.empty() || as.ip == key ? "" : " (" + as.ip + ")") + "：已登记，但本中心开始监测以来 " + hours +
+                              " 小时未收到其任何日志；请配置其日志发送到本中心 / registered, but no line from it in " + hours +
+                              " hours of watching: have it send its logs here",
+                          now);
     a.system = as.system;
     a.zone = as.zone;
     if (raise_alert(*alerts_, outputs_, a, now)) reported_assets_.insert(key);

@@ -7,8 +7,8 @@
 
 namespace wardsec::ops {
 
-alert::Alert ops_alert(const AlertText& t, const std::string& asset, std::string summary, int64_t now,
-                       const std::vector<std::string>& mlps, const char* basis) {
+alert::Alert ops_alert(const AlertText& t, const std::string& asset, std::string summary, int64_t now, const std::vector<std::string>& mlps,
+                       const char* basis) {
   alert::Alert a;
   a.rule_id = t.rule;
   a.rule_title_zh = t.zh;

@@ -23,8 +23,8 @@ struct AlertText {
 
 // The alert for `asset`, tagged with the 等保 items (`mlps`, as the rules tag them without
 // "mlps.") and `basis` (the requirement's text, appended to the summary).
-alert::Alert ops_alert(const AlertText& t, const std::string& asset, std::string summary, int64_t now,
-                       const std::vector<std::string>& mlps, const char* basis);
+alert::Alert ops_alert(const AlertText& t, const std::string& asset, std::string summary, int64_t now, const std::vector<std::string>& mlps,
+                       const char* basis);
 // Raised; sent out when new. Its id, 0 when it could not be recorded.
 int64_t raise_alert(alert::AlertStore& alerts, alert::Outputs* outputs, alert::Alert& a, int64_t now);
 // Closed by the center (a person's closing stands).

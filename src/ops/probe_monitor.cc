@@ -21,7 +21,9 @@ namespace {
 // 等保 MC.CEN.c: central monitoring of the running state of links, security devices, network
 // devices and servers.
 const std::vector<std::string> kMlps = {"l3-smc1-09"};
-const char* const kBasis = "（等保 MC.CEN.c：集中监测网络链路、安全设备、网络设备和服务器等的运行状况 / central monitoring of the running state of links, devices and servers）";
+const char* const kBasis =
+    "（等保 MC.CEN.c：集中监测网络链路、安全设备、网络设备和服务器等的运行状况 / central monitoring of the running state of links, devices "
+    "and servers）";
 
 std::string duration_text(int64_t ns) {
   int64_t s = ns / kSec;
@@ -30,7 +32,9 @@ std::string duration_text(int64_t ns) {
   return std::to_string(s / 3600) + " 小时 " + std::to_string(s % 3600 / 60) + " 分";
 }
 
-std::string who(const probe::Spec& s) { return s.name + "（" + s.kind + " " + s.target() + (s.system.empty() ? "" : "，" + s.system) + "）"; }
+std::string who(const probe::Spec& s) {
+  return s.name + "（" + s.kind + " " + s.target() + (s.system.empty() ? "" : "，" + s.system) + "）";
+}
 
 }  // namespace
 
@@ -84,8 +88,8 @@ Result<std::unique_ptr<ProbeMonitor>> ProbeMonitor::open(const std::string& data
   m->db_ = std::move(*db);
   m->tracker_ = std::make_unique<probe::Tracker>(m->db_.get());
   ProbeMonitor* self = m.get();
-  m->prober_ = std::make_unique<probe::Prober>([self](const probe::Spec& s, const probe::Outcome& o, int64_t ts) { self->result(s, o, ts); },
-                                               snmp_threads);
+  m->prober_ = std::make_unique<probe::Prober>(
+      [self](const probe::Spec& s, const probe::Outcome& o, int64_t ts) { self->result(s, o, ts); }, snmp_threads);
   return m;
 }
 
@@ -106,6 +110,7 @@ void ProbeMonitor::start() {
 void ProbeMonitor::stop() {
   if (!prober_) return;
   prober_->stop();
+  flush_events();
   save();
   (void)db_->flush();
   prober_.reset();
@@ -113,6 +118,7 @@ void ProbeMonitor::stop() {
 
 // Every 2 s: the probes file looked at; every 10 s the state saved and the availability written.
 void ProbeMonitor::tick() {
+  flush_events();
   reload();
   if (ticks_ % 5 == 0) {
     save();
@@ -123,6 +129,13 @@ void ProbeMonitor::tick() {
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (!ec) tick();
   });
+}
+
+void ProbeMonitor::flush_events() {
+  if (events_.empty()) return;
+  std::vector<Event> batch;
+  batch.swap(events_);
+  emit_(std::move(batch));  // waits for room in the store's queue: results are never dropped
 }
 
 void ProbeMonitor::reload() {
@@ -143,13 +156,18 @@ void ProbeMonitor::reload() {
     }
     specs = std::move(*s);
   }
-  tracker_->set_specs(specs);
+  int64_t now = now_ns();
+  for (int64_t id : tracker_->set_specs(specs, now))
+    if (alerts_) close_alert(*alerts_, id, "探测已删除或停用 / the probe was removed or disabled", now);
   spdlog::info("probes: {} in force", specs.size());
   prober_->set(std::move(specs));
 }
 
 void ProbeMonitor::result(const probe::Spec& s, const probe::Outcome& o, int64_t ts) {
-  if (emit_) emit_(probe_event(s, o, ts));
+  if (emit_) {
+    events_.push_back(probe_event(s, o, ts));
+    if (events_.size() >= kBatch) flush_events();
+  }
   for (auto& c : tracker_->observe(s, o, ts)) change(c, ts);
 }
 
@@ -174,7 +192,9 @@ void ProbeMonitor::change(probe::Change& c, int64_t now) {
     case probe::Change::kUp:
       spdlog::info("probe {}: up again after {}", s.id, duration_text(now - c.since));
       if (alerts_)
-        close_alert(*alerts_, c.alert_id, "已恢复，中断 " + duration_text(now - c.since) + " / recovered after " + std::to_string((now - c.since) / kSec) + " s", now);
+        close_alert(*alerts_, c.alert_id,
+                    "已恢复，中断 " + duration_text(now - c.since) + " / recovered after " + std::to_string((now - c.since) / kSec) + " s",
+                    now);
       break;
     case probe::Change::kSlow:
       raise({"wardsec.ops.probe_slow", "业务系统响应缓慢", "System responding slowly", "medium"}, who(s) + " 响应缓慢：" + c.cause);
@@ -196,7 +216,9 @@ void ProbeMonitor::save() {
   auto j = tracker_->to_json(now);
   j["prober"] = prober_->stats();
   j["saved"] = now / kSec;
-  if (Status w = write_file_atomic(DataDir(data_dir_).ops_probe_state(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); !w) spdlog::error("{}", w.error());
+  if (Status w = write_file_atomic(DataDir(data_dir_).ops_probe_state(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      !w)
+    spdlog::error("{}", w.error());
 }
 
 }  // namespace wardsec::ops

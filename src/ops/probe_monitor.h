@@ -1,7 +1,7 @@
 // Probes of the clinical systems (运行监控 · 可用性): the prober runs the probes of
 // <data>/ops/probes.json (picked up within seconds of a change); each result becomes an event
-// of the store (event.dataset wardsec.probe, signed as the center's own records) with its
-// response time; an outage, a slowdown or a certificate near expiry opens an alert that the
+// of the store (event.dataset wardsec.probe, a name no input may write: parse/guard.cc) with its
+// response time, handed over in batches; an outage, a slowdown or a certificate near expiry opens an alert that the
 // recovery closes; availability goes to <data>/ops/availability.db and the live state to
 // <data>/ops/probe_state.json, which the console's 运行状态 page reads.
 #pragma once
@@ -24,9 +24,9 @@ namespace wardsec::ops {
 
 class ProbeMonitor {
  public:
-  using Emit = std::function<void(Event&&)>;
-  static Result<std::unique_ptr<ProbeMonitor>> open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs, Emit emit,
-                                                    int snmp_threads = 4);
+  using Emit = std::function<void(std::vector<Event>&&)>;
+  static Result<std::unique_ptr<ProbeMonitor>> open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs,
+                                                    Emit emit, int snmp_threads = 4);
   ~ProbeMonitor();
   void start();
   void stop();
@@ -38,6 +38,7 @@ class ProbeMonitor {
   void reload();
   void save();
   void tick();
+  void flush_events();
   std::string data_dir_;
   alert::AlertStore* alerts_;
   alert::Outputs* outputs_;
@@ -48,6 +49,8 @@ class ProbeMonitor {
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::filesystem::file_time_type seen_{};
   int ticks_ = 0;
+  std::vector<Event> events_;  // results not yet handed to the store (at most kBatch)
+  static constexpr size_t kBatch = 512;
 };
 
 // One result as an event of the store.

@@ -60,7 +60,8 @@ Response list(Api& api, Request&) {
     j["state"] = !s.enabled ? "disabled" : st.contains("state") && st["state"] != "disabled" ? st["state"] : json("unknown");
     out.push_back(std::move(j));
   }
-  return ok({{"probes", out}, {"prober", state.value("prober", json::object())}, {"saved", state.value("saved", 0)}, {"kinds", probe::kinds()}});
+  return ok(
+      {{"probes", out}, {"prober", state.value("prober", json::object())}, {"saved", state.value("saved", 0)}, {"kinds", probe::kinds()}});
 }
 
 // POST (new) and PUT (changed): the probe checked; a secret left out of a change is kept.
@@ -138,8 +139,15 @@ Result<std::pair<int64_t, int64_t>> period(const Api& api, Request& r, std::stri
 }
 
 json outage_json(const probe::Outage& o) {
-  return {{"id", o.id},           {"probe", o.probe}, {"name", o.name}, {"system", o.system}, {"asset", o.asset}, {"start", o.start / kSec},
-          {"end", o.end ? json(o.end / kSec) : json()}, {"cause", o.cause}, {"alert_id", o.alert_id}};
+  return {{"id", o.id},
+          {"probe", o.probe},
+          {"name", o.name},
+          {"system", o.system},
+          {"asset", o.asset},
+          {"start", o.start / kSec},
+          {"end", o.end ? json(o.end / kSec) : json()},
+          {"cause", o.cause},
+          {"alert_id", o.alert_id}};
 }
 
 // GET availability: each system's and probe's availability over the period, its outages, and
@@ -151,7 +159,12 @@ Response availability(Api& api, Request& r) {
   std::string path = DataDir(api.opt.data_dir).ops_availability();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
-    return ok({{"period", name}, {"from", p->first / kSec}, {"to", p->second / kSec}, {"systems", json::array()}, {"probes", json::array()}, {"outages", json::array()}});
+    return ok({{"period", name},
+               {"from", p->first / kSec},
+               {"to", p->second / kSec},
+               {"systems", json::array()},
+               {"probes", json::array()},
+               {"outages", json::array()}});
   auto db = probe::AvailabilityDb::open(path);
   if (!db) return fail(500, db.error());
   int64_t now = now_ns();
@@ -180,10 +193,11 @@ Response availability(Api& api, Request& r) {
 
 void add_probe_routes(std::vector<Route>& t, Api* api) {
   using P = Perm;
-  t.push_back({"GET", "/api/v1/ops/probes", P::kSystemRead, false, [api](Request& r) { return list(*api, r); },
-               "运行状态: the probes (ICMP, TCP, HTTP(S), DNS, database handshakes, SNMP) with their live state and recent response times"});
-  t.push_back({"POST", "/api/v1/ops/probes", P::kSettingsWrite, false, [api](Request& r) { return put(*api, r, true); },
-               "add a probe (audited)"});
+  t.push_back(
+      {"GET", "/api/v1/ops/probes", P::kSystemRead, false, [api](Request& r) { return list(*api, r); },
+       "运行状态: the probes (ICMP, TCP, HTTP(S), DNS, database handshakes, SNMP) with their live state and recent response times"});
+  t.push_back(
+      {"POST", "/api/v1/ops/probes", P::kSettingsWrite, false, [api](Request& r) { return put(*api, r, true); }, "add a probe (audited)"});
   t.push_back({"PUT", "/api/v1/ops/probes/{id}", P::kSettingsWrite, false, [api](Request& r) { return put(*api, r, false); },
                "change a probe; a secret left out is kept (audited)"});
   t.push_back({"DELETE", "/api/v1/ops/probes/{id}", P::kSettingsWrite, false, [api](Request& r) { return remove(*api, r); },

@@ -829,6 +829,42 @@ try {
   check(['磁盘与存储', '存储完整性', '控制台证书', '时钟同步', '预计可存储', '到期时间'].every((w) => statusText.includes(w)),
     'the 系统状态 page reads in Chinese: disk and days left, integrity, certificate expiry, clock')
   await both('status')
+  // 运行状态: the demo's probes of the center's own services are up; a probe added in the form
+  // against a closed port goes down, in the topology and the table.
+  await page.click('a[href="/ops"]')
+  await page.waitForSelector('[data-test=probes]')
+  const upNow = await waitFor(async () => {
+    await page.click('[data-test=refresh]')
+    await sleep(700)
+    const states = await page.$$eval('[data-test=probe-state]', (els) => els.map((e) => e.textContent.trim()))
+    return states.length >= 3 && states.every((x) => x === '正常') ? states : null
+  }, 40000, 'the demo probes up')
+  check(upNow.length >= 3, `the demo's probes of the center's console, syslog input and host are up (${upNow.join(' ')})`)
+  await page.click('[data-test=add-probe]')
+  await page.fill('[data-test=probe-id]', 'lis api')
+  await page.fill('[data-test=probe-name]', 'LIS 接口')
+  await elSelect('probe-kind', 'TCP 端口')
+  await page.fill('[data-test=probe-host]', '127.0.0.1')
+  await page.fill('[data-test=probe-form] .el-input-number input >> nth=0', '9')
+  await page.keyboard.press('Tab')
+  await page.fill('[data-test=probe-form] .el-input-number input >> nth=1', '10')
+  await page.keyboard.press('Tab')
+  await page.fill('[data-test=probe-system]', 'LIS')
+  await page.click('[data-test=probe-save]')
+  await page.waitForSelector('[data-test=probe-error]')
+  check((await page.textContent('[data-test=probe-error]')).includes('id'), "the form shows the server's reason for a bad probe (an id with a space)")
+  await page.fill('[data-test=probe-id]', 'lis-api')
+  await page.click('[data-test=probe-save]')
+  await page.waitForSelector('[data-test=notice]')
+  const down = await waitFor(async () => {
+    await page.click('[data-test=refresh]')
+    await sleep(700)
+    const t = (await page.textContent('[data-test=probes]')).replace(/\s+/g, ' ')
+    return t.includes('LIS 接口') && t.includes('中断') ? t : null
+  }, 40000, 'the new probe down')
+  check(down.includes('cannot connect'), 'a probe added in the console runs within seconds; a closed port is 中断 with the reason')
+  check(!!(await page.$('[data-test=topology] canvas')), 'the zones, systems and probes are drawn as a topology')
+  await both('ops')
   check(!(await page.$('a[href="/search"]')) && !(await page.$('a[href="/audit"]')), 'the system administrator sees no security data and no audit trail')
   await logout()
 

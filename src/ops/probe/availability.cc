@@ -102,7 +102,15 @@ Status AvailabilityDb::flush() {
                     "rtt_max=max(rtt_max, excluded.rtt_max)");
     for (const auto& [k, b] : todo) {
       up.reset();
-      st = up.bind(1, k.first).bind(2, k.second).bind(3, b.system).bind(4, b.checks).bind(5, b.fails).bind(6, b.observed).bind(7, b.rtt_sum).bind(8, b.rtt_max).run();
+      st = up.bind(1, k.first)
+               .bind(2, k.second)
+               .bind(3, b.system)
+               .bind(4, b.checks)
+               .bind(5, b.fails)
+               .bind(6, b.observed)
+               .bind(7, b.rtt_sum)
+               .bind(8, b.rtt_max)
+               .run();
       if (!st) break;
     }
   }
@@ -112,8 +120,10 @@ Status AvailabilityDb::flush() {
 Result<int64_t> AvailabilityDb::open_outage(const Outage& o) {
   sqlite::Stmt st(db_, "INSERT INTO outages(probe, name, system, asset, start, cause, alert_id) VALUES(?,?,?,?,?,?,?)");
   st.bind(1, o.probe).bind(2, o.name).bind(3, o.system).bind(4, o.asset).bind(5, o.start).bind(6, o.cause);
-  if (o.alert_id) st.bind(7, o.alert_id);
-  else st.bind_null(7);
+  if (o.alert_id)
+    st.bind(7, o.alert_id);
+  else
+    st.bind_null(7);
   if (Status s = st.run(); !s) return Error{s.error()};
   return sqlite::last_insert_id(db_);
 }
@@ -130,14 +140,16 @@ Status AvailabilityDb::set_alert(int64_t outage_id, int64_t alert_id) {
 
 Result<std::vector<Outage>> AvailabilityDb::open_outages() {
   std::vector<Outage> out;
-  Status s = sqlite::query(db_, std::string(kOutageCols) + " WHERE end_ns IS NULL", {}, [&](const sqlite::Stmt& st) { out.push_back(outage_row(st)); });
+  Status s = sqlite::query(db_, std::string(kOutageCols) + " WHERE end_ns IS NULL", {},
+                           [&](const sqlite::Stmt& st) { out.push_back(outage_row(st)); });
   if (!s) return Error{s.error()};
   return out;
 }
 
 Result<std::vector<Outage>> AvailabilityDb::outages(int64_t from, int64_t to, const std::string& system, size_t limit) {
   std::vector<Outage> out;
-  sqlite::Stmt st(db_, std::string(kOutageCols) + " WHERE start < ? AND (end_ns IS NULL OR end_ns > ?) AND (? = '' OR system = ?) ORDER BY start DESC LIMIT ?");
+  sqlite::Stmt st(db_, std::string(kOutageCols) +
+                           " WHERE start < ? AND (end_ns IS NULL OR end_ns > ?) AND (? = '' OR system = ?) ORDER BY start DESC LIMIT ?");
   st.bind(1, to).bind(2, from).bind(3, system).bind(4, system).bind(5, static_cast<int64_t>(limit));
   while (st.row()) out.push_back(outage_row(st));
   if (Status s = st.status(); !s) return Error{s.error()};
@@ -193,7 +205,8 @@ Result<nlohmann::json> AvailabilityDb::availability(int64_t from, int64_t to, in
                         {"down_s", a.down / kSec},
                         {"outages", a.outages},
                         {"rtt_max_ms", a.rtt_max}};
-    j["availability"] = a.observed > 0 ? nlohmann::json(1.0 - static_cast<double>(a.down) / static_cast<double>(a.observed)) : nlohmann::json();
+    j["availability"] =
+        a.observed > 0 ? nlohmann::json(1.0 - static_cast<double>(a.down) / static_cast<double>(a.observed)) : nlohmann::json();
     int64_t good = a.checks - a.fails;
     j["rtt_avg_ms"] = good > 0 ? a.rtt_sum / static_cast<double>(good) : 0.0;
     return j;
@@ -226,8 +239,10 @@ Result<nlohmann::json> AvailabilityDb::daily(const std::string& key, bool probe,
     nlohmann::json v;
     for (const auto& r : (*a)[probe ? "probes" : "systems"])
       if (r[probe ? "probe" : "system"] == key) v = r;
-    days.push_back({{"day", d}, {"availability", v.is_null() ? nlohmann::json() : v["availability"]},
-                    {"down_s", v.is_null() ? 0 : v["down_s"].get<int64_t>()}, {"rtt_avg_ms", v.is_null() ? 0.0 : v["rtt_avg_ms"].get<double>()}});
+    days.push_back({{"day", d},
+                    {"availability", v.is_null() ? nlohmann::json() : v["availability"]},
+                    {"down_s", v.is_null() ? 0 : v["down_s"].get<int64_t>()},
+                    {"rtt_avg_ms", v.is_null() ? 0.0 : v["rtt_avg_ms"].get<double>()}});
   }
   return days;
 }

@@ -79,12 +79,13 @@ class StreamOp : public Op {
       std::vector<tcp::endpoint> eps{{*a, static_cast<uint16_t>(s_.effective_port())}};
       return connect(eps);
     }
-    resolver_.async_resolve(s_.host, std::to_string(s_.effective_port()), [self](const boost::system::error_code& ec, tcp::resolver::results_type r) {
-      if (self->finished()) return;
-      if (ec) return self->fail("无法解析主机名 / cannot resolve " + self->s_.host + ": " + ec.message());
-      std::vector<tcp::endpoint> eps(r.begin(), r.end());
-      self->connect(eps);
-    });
+    resolver_.async_resolve(s_.host, std::to_string(s_.effective_port()),
+                            [self](const boost::system::error_code& ec, const tcp::resolver::results_type& r) {
+                              if (self->finished()) return;
+                              if (ec) return self->fail("无法解析主机名 / cannot resolve " + self->s_.host + ": " + ec.message());
+                              std::vector<tcp::endpoint> eps(r.begin(), r.end());
+                              self->connect(eps);
+                            });
   }
 
  private:

@@ -92,7 +92,7 @@ void Pinger::receive() {
       ssize_t got = ::recvfrom(sock_->native_handle(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
       if (got < 0) break;
       auto r = read_icmp(std::string_view(buf, static_cast<size_t>(got)), raw_);
-      if (!r || r->type != 0) continue;  // not an echo reply (a raw socket also sees requests)
+      if (!r || r->type != 0) continue;    // not an echo reply (a raw socket also sees requests)
       if (raw_ && r->id != id_) continue;  // another program's ping
       auto it = pending_.find(r->seq);
       if (it == pending_.end() || it->second.addr != from.sin_addr.s_addr) continue;
@@ -117,15 +117,16 @@ void run_icmp(Checks::Impl& c, const Spec& s, Done done) {
   Checks::Impl* cp = &c;
   int timeout = s.timeout_ms;
   std::string host = s.host;
-  resolver->async_resolve(asio::ip::udp::v4(), host, "", [resolver, cp, timeout, host, done = std::move(done)](
-                                                             const boost::system::error_code& ec, asio::ip::udp::resolver::results_type r) mutable {
-    if (ec || r.empty()) {
-      Outcome o;
-      o.error = "无法解析主机名 / cannot resolve " + host + (ec ? ": " + ec.message() : "");
-      return done(std::move(o));
-    }
-    cp->pinger->ping(htonl(r.begin()->endpoint().address().to_v4().to_uint()), timeout, std::move(done));
-  });
+  resolver->async_resolve(asio::ip::udp::v4(), host, "",
+                          [resolver, cp, timeout, host, done = std::move(done)](const boost::system::error_code& ec,
+                                                                                const asio::ip::udp::resolver::results_type& r) mutable {
+                            if (ec || r.empty()) {
+                              Outcome o;
+                              o.error = "无法解析主机名 / cannot resolve " + host + (ec ? ": " + ec.message() : "");
+                              return done(std::move(o));
+                            }
+                            cp->pinger->ping(htonl(r.begin()->endpoint().address().to_v4().to_uint()), timeout, std::move(done));
+                          });
 }
 
 }  // namespace wardsec::ops::probe

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "core/timeutil.h"
@@ -17,6 +18,7 @@ struct Prober::Slot {
   std::string key;  // the spec as JSON: a changed probe gets a new slot
   asio::steady_timer timer;
   std::chrono::steady_clock::time_point due;
+  std::optional<std::chrono::steady_clock::time_point> phase;  // until the first run
   bool running = false, gone = false;
   Slot(asio::io_context& io, Spec s, std::string k) : spec(std::move(s)), key(std::move(k)), timer(io) {}
 };
@@ -49,12 +51,12 @@ void Prober::stop() {
 }
 
 void Prober::set(std::vector<Spec> specs) {
-  asio::post(io_, [this, specs = std::move(specs)]() mutable { apply(std::move(specs)); });
+  asio::post(io_, [this, specs = std::move(specs)] { apply(specs); });
 }
 
-void Prober::apply(std::vector<Spec> specs) {
+void Prober::apply(const std::vector<Spec>& specs) {
   std::map<std::string, std::shared_ptr<Slot>> next;
-  for (auto& s : specs) {
+  for (const auto& s : specs) {
     if (!s.enabled) continue;
     std::string key = spec_to_json(s, true).dump();
     auto it = slots_.find(s.id);
@@ -64,10 +66,13 @@ void Prober::apply(std::vector<Spec> specs) {
       continue;
     }
     auto slot = std::make_shared<Slot>(io_, s, key);
-    // The first run somewhere in the first interval (by the id's hash): 2,000 probes do not all
-    // start in the same millisecond.
-    auto offset = std::chrono::milliseconds(std::hash<std::string>{}(s.id) % (static_cast<uint64_t>(s.interval_s) * 1000));
-    slot->due = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(offset, std::chrono::milliseconds(2000 + offset.count() % 8000));
+    // The first run within 10 s, the next ones on the probe's own phase in its interval (both by
+    // the id's hash): a new probe shows its state soon, and 2,000 probes started together do not
+    // run in the same second ever after.
+    uint64_t h = std::hash<std::string>{}(s.id), every = static_cast<uint64_t>(s.interval_s) * 1000;
+    auto now = std::chrono::steady_clock::now();
+    slot->due = now + std::chrono::milliseconds(h % std::min<uint64_t>(every, 10000));
+    slot->phase = now + std::chrono::milliseconds(h % every);
     next[s.id] = slot;
     schedule(slot);
   }
@@ -98,6 +103,10 @@ void Prober::fire(const std::shared_ptr<Slot>& slot) {
     runs_++;
   }
   auto every = std::chrono::seconds(slot->spec.interval_s);
+  if (slot->phase) {  // after the first run: onto the probe's phase
+    slot->due = *slot->phase;
+    slot->phase.reset();
+  }
   slot->due += every;
   while (slot->due <= now) slot->due += every;  // the thread was held up: skip, never bunch up
   schedule(slot);
@@ -105,7 +114,7 @@ void Prober::fire(const std::shared_ptr<Slot>& slot) {
   slot->running = true;
   in_flight_++;
   int64_t started = now_ns();
-  checks_->run(slot->spec, [this, slot, started](Outcome o) {
+  checks_->run(slot->spec, [this, slot, started](const Outcome& o) {
     slot->running = false;
     in_flight_--;
     if (!slot->gone) on_result_(slot->spec, o, started);

@@ -32,7 +32,7 @@ class Prober {
 
  private:
   struct Slot;
-  void apply(std::vector<Spec> specs);
+  void apply(const std::vector<Spec>& specs);
   void schedule(const std::shared_ptr<Slot>& slot);
   void fire(const std::shared_ptr<Slot>& slot);
   boost::asio::io_context io_{1};

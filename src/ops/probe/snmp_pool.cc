@@ -69,9 +69,8 @@ std::string set_v3(netsnmp_session& ss, const Spec& s) {
   ss.securityAuthProto = const_cast<oid*>(a->second.first);
   ss.securityAuthProtoLen = a->second.second;
   ss.securityAuthKeyLen = USM_AUTH_KU_LEN;
-  if (generate_Ku(ss.securityAuthProto, static_cast<u_int>(ss.securityAuthProtoLen),
-                  reinterpret_cast<const u_char*>(s.auth_pass.data()), s.auth_pass.size(), ss.securityAuthKey,
-                  &ss.securityAuthKeyLen) != SNMPERR_SUCCESS)
+  if (generate_Ku(ss.securityAuthProto, static_cast<u_int>(ss.securityAuthProtoLen), reinterpret_cast<const u_char*>(s.auth_pass.data()),
+                  s.auth_pass.size(), ss.securityAuthKey, &ss.securityAuthKeyLen) != SNMPERR_SUCCESS)
     return "cannot derive the auth key";
   if (s.priv_pass.empty()) return {};
   if (s.priv_proto == "DES") {
@@ -82,9 +81,8 @@ std::string set_v3(netsnmp_session& ss, const Spec& s) {
     ss.securityPrivProtoLen = USM_PRIV_PROTO_AES_LEN;
   }
   ss.securityPrivKeyLen = USM_PRIV_KU_LEN;
-  if (generate_Ku(ss.securityAuthProto, static_cast<u_int>(ss.securityAuthProtoLen),
-                  reinterpret_cast<const u_char*>(s.priv_pass.data()), s.priv_pass.size(), ss.securityPrivKey,
-                  &ss.securityPrivKeyLen) != SNMPERR_SUCCESS)
+  if (generate_Ku(ss.securityAuthProto, static_cast<u_int>(ss.securityAuthProtoLen), reinterpret_cast<const u_char*>(s.priv_pass.data()),
+                  s.priv_pass.size(), ss.securityPrivKey, &ss.securityPrivKeyLen) != SNMPERR_SUCCESS)
     return "cannot derive the privacy key";
   return {};
 }
@@ -133,8 +131,9 @@ Outcome snmp_get(const Spec& s) {
     int liberr = 0, syserr = 0;
     char* msg = nullptr;
     snmp_sess_error(sp, &liberr, &syserr, &msg);
-    o.error = st == STAT_TIMEOUT ? "无应答（超时 " + std::to_string(s.timeout_ms) + " ms） / no SNMP answer within " + std::to_string(s.timeout_ms) + " ms"
-                                 : "SNMP 请求失败 / SNMP request failed: " + std::string(msg ? msg : "?");
+    o.error = st == STAT_TIMEOUT
+                  ? "无应答（超时 " + std::to_string(s.timeout_ms) + " ms） / no SNMP answer within " + std::to_string(s.timeout_ms) + " ms"
+                  : "SNMP 请求失败 / SNMP request failed: " + std::string(msg ? msg : "?");
     free(msg);  // NOLINT: net-snmp allocates it with malloc
   } else if (resp->errstat != SNMP_ERR_NOERROR) {
     o.error = std::string("SNMP 错误 / SNMP error: ") + snmp_errstring(static_cast<int>(resp->errstat));

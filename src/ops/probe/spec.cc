@@ -51,8 +51,9 @@ struct Reader {
 };
 
 bool valid_id(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; });
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
 }
 
 bool valid_host(const std::string& s) {
@@ -107,7 +108,8 @@ Result<Spec> spec_from_json(const json& j) {
   r.text("name", s.name);
   r.text("kind", s.kind, 16);
   if (std::find(kinds().begin(), kinds().end(), s.kind) == kinds().end())
-    r.fail("kind", "须为 icmp、tcp、http、dns、mysql、postgresql、tds 或 snmp 之一", "must be one of icmp tcp http dns mysql postgresql tds snmp");
+    r.fail("kind", "须为 icmp、tcp、http、dns、mysql、postgresql、tds 或 snmp 之一",
+           "must be one of icmp tcp http dns mysql postgresql tds snmp");
   r.text("host", s.host, 253);
   r.number("port", s.port, 0, 65535);
   r.number("interval_s", s.interval_s, 10, 86400);
@@ -137,7 +139,8 @@ Result<Spec> spec_from_json(const json& j) {
   r.text("priv_proto", s.priv_proto, 16);
   r.text("priv_pass", s.priv_pass, 128);
   if (j.contains("interfaces") && !j["interfaces"].is_null()) {
-    if (!j["interfaces"].is_array() || j["interfaces"].size() > 64) r.fail("interfaces", "须为至多 64 个接口序号", "must be at most 64 ifIndex numbers");
+    if (!j["interfaces"].is_array() || j["interfaces"].size() > 64)
+      r.fail("interfaces", "须为至多 64 个接口序号", "must be at most 64 ifIndex numbers");
     else
       for (const auto& v : j["interfaces"]) {
         if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 2147483647) {

@@ -30,18 +30,30 @@ Tracker::Tracker(AvailabilityDb* db) : db_(db) {
   }
 }
 
-void Tracker::set_specs(const std::vector<Spec>& specs) {
+std::vector<int64_t> Tracker::set_specs(const std::vector<Spec>& specs, int64_t now) {
+  std::vector<int64_t> closed;
+  // A probe removed or disabled ends its outage (the time after is not watched) and its alerts.
+  auto end = [&](State& st) {
+    if (st.down && db_ && st.outage_id) (void)db_->close_outage(st.outage_id, now);
+    for (int64_t id : {st.down_alert, st.slow_alert, st.cert_alert})
+      if (id) closed.push_back(id);
+    st.down = st.slow = st.cert_warned = false;
+    st.fails = st.slows = 0;
+    st.outage_id = st.down_alert = st.slow_alert = st.cert_alert = 0;
+  };
   std::map<std::string, State> next;
   for (const auto& s : specs) {
     auto it = states_.find(s.id);
     State st = it != states_.end() ? std::move(it->second) : State{};
+    if (it != states_.end()) states_.erase(it);
     if (st.spec.kind != s.kind || st.spec.target() != s.target()) st.recent.clear();  // another check now
     st.spec = s;
+    if (!s.enabled) end(st);
     next[s.id] = std::move(st);
   }
-  for (auto& [id, st] : states_)  // a removed probe's outage ends with it
-    if (!next.count(id) && st.down && db_ && st.outage_id) (void)db_->close_outage(st.outage_id, now_ns());
+  for (auto& [id, st] : states_) end(st);
   states_ = std::move(next);
+  return closed;
 }
 
 std::vector<Change> Tracker::observe(const Spec& s, const Outcome& o, int64_t ts) {
@@ -58,7 +70,7 @@ std::vector<Change> Tracker::observe(const Spec& s, const Outcome& o, int64_t ts
   if (st.recent.size() > kRecent) st.recent.pop_front();
   rates(st, o, ts);
   if (!o.ok) {
-    if (st.fails++ == 0) {
+    if (st.fails++ == 0 && !st.down) {  // (down with no failure counted: an outage over a restart)
       st.fail_since = ts;
       st.first_cause = o.error;
     }
@@ -69,8 +81,10 @@ std::vector<Change> Tracker::observe(const Spec& s, const Outcome& o, int64_t ts
       Change c{Change::kDown, s, st.fail_since, st.first_cause};
       if (db_) {
         auto id = db_->open_outage({0, s.id, s.name, s.system, s.asset, st.fail_since, 0, st.first_cause, 0});
-        if (id) st.outage_id = *id;
-        else spdlog::error("probes: cannot record the outage of {}: {}", s.id, id.error());
+        if (id)
+          st.outage_id = *id;
+        else
+          spdlog::error("probes: cannot record the outage of {}: {}", s.id, id.error());
       }
       c.outage_id = st.outage_id;
       out.push_back(std::move(c));
@@ -89,8 +103,9 @@ std::vector<Change> Tracker::observe(const Spec& s, const Outcome& o, int64_t ts
       if (!st.slow && st.slows >= s.fail_after) {
         st.slow = true;
         out.push_back({Change::kSlow, s, st.slow_since,
-                       "响应 " + std::to_string(static_cast<int>(o.rtt_ms)) + " ms，阈值 " + std::to_string(s.slow_ms) + " ms / answered in " +
-                           std::to_string(static_cast<int>(o.rtt_ms)) + " ms, threshold " + std::to_string(s.slow_ms) + " ms"});
+                       "响应 " + std::to_string(static_cast<int>(o.rtt_ms)) + " ms，阈值 " + std::to_string(s.slow_ms) +
+                           " ms / answered in " + std::to_string(static_cast<int>(o.rtt_ms)) + " ms, threshold " +
+                           std::to_string(s.slow_ms) + " ms"});
       }
     } else {
       st.slows = 0;
@@ -109,8 +124,8 @@ std::vector<Change> Tracker::observe(const Spec& s, const Outcome& o, int64_t ts
       std::string when = local_time(o.cert_not_after * kSec, 8 * 3600).substr(0, 10);
       out.push_back({Change::kCertSoon, s, ts,
                      days < 0 ? "证书已于 " + when + " 过期 / the certificate expired on " + when
-                              : "证书将于 " + when + " 过期（剩 " + std::to_string(days) + " 天） / the certificate expires on " + when + " (" +
-                                    std::to_string(days) + " days)"});
+                              : "证书将于 " + when + " 过期（剩 " + std::to_string(days) + " 天） / the certificate expires on " + when +
+                                    " (" + std::to_string(days) + " days)"});
     } else if (!soon && st.cert_warned) {
       st.cert_warned = false;
       out.push_back({Change::kCertOk, s, ts, "", st.cert_alert});
@@ -153,11 +168,27 @@ nlohmann::json Tracker::to_json(int64_t now) const {
   auto arr = nlohmann::json::array();
   for (const auto& [id, st] : states_) {
     const auto& s = st.spec;
-    std::string state = !s.enabled ? "disabled" : st.down ? "down" : !st.last_ts ? "unknown" : st.slow ? "slow" : st.fails ? "failing" : "up";
-    nlohmann::json j = {{"id", id},           {"name", s.name},      {"kind", s.kind},         {"target", s.kind.empty() ? "" : s.target()},
-                        {"system", s.system}, {"asset", s.asset},    {"zone", s.zone},         {"state", state},
-                        {"since", st.state_since / kSec},            {"last", st.last_ts / kSec}, {"rtt_ms", st.last.rtt_ms},
-                        {"error", st.last.error}, {"detail", st.last.detail}, {"fails", st.fails}, {"interval_s", s.interval_s}};
+    std::string state = !s.enabled    ? "disabled"
+                        : st.down     ? "down"
+                        : !st.last_ts ? "unknown"
+                        : st.slow     ? "slow"
+                        : st.fails    ? "failing"
+                                      : "up";
+    nlohmann::json j = {{"id", id},
+                        {"name", s.name},
+                        {"kind", s.kind},
+                        {"target", s.kind.empty() ? "" : s.target()},
+                        {"system", s.system},
+                        {"asset", s.asset},
+                        {"zone", s.zone},
+                        {"state", state},
+                        {"since", st.state_since / kSec},
+                        {"last", st.last_ts / kSec},
+                        {"rtt_ms", st.last.rtt_ms},
+                        {"error", st.last.error},
+                        {"detail", st.last.detail},
+                        {"fails", st.fails},
+                        {"interval_s", s.interval_s}};
     if (st.down) j["cause"] = st.first_cause;
     if (st.last.cert_not_after) j["cert_days"] = (st.last.cert_not_after - now / kSec) / 86400;
     auto recent = nlohmann::json::array();
@@ -166,7 +197,10 @@ nlohmann::json Tracker::to_json(int64_t now) const {
     if (!st.ifs.empty()) {
       auto ifs = nlohmann::json::array();
       for (const auto& [ix, r] : st.ifs)
-        ifs.push_back({{"index", ix}, {"name", r.name}, {"oper", r.oper}, {"in_bps", r.in_bps < 0 ? nlohmann::json() : nlohmann::json(r.in_bps)},
+        ifs.push_back({{"index", ix},
+                       {"name", r.name},
+                       {"oper", r.oper},
+                       {"in_bps", r.in_bps < 0 ? nlohmann::json() : nlohmann::json(r.in_bps)},
                        {"out_bps", r.out_bps < 0 ? nlohmann::json() : nlohmann::json(r.out_bps)}});
       j["interfaces"] = std::move(ifs);
     }

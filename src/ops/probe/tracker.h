@@ -26,8 +26,9 @@ struct Change {
 class Tracker {
  public:
   explicit Tracker(AvailabilityDb* db);  // db may be null (tests)
-  // The probes in force; the state of one that stays is kept.
-  void set_specs(const std::vector<Spec>& specs);
+  // The probes in force; the state of one that stays is kept. A probe removed or disabled ends
+  // its outage at `now`; the alerts of its problems are returned, to close.
+  std::vector<int64_t> set_specs(const std::vector<Spec>& specs, int64_t now);
   std::vector<Change> observe(const Spec& s, const Outcome& o, int64_t ts);
   // The alert raised for a change, closed when the problem ends.
   void set_alert(const Change& c, int64_t alert_id);

@@ -179,8 +179,8 @@ Result<DbHello> read_mysql(std::string_view pkt) {
 std::string pg_startup(std::string_view user, std::string_view database) {
   std::string body;
   put32(body, 196608);  // protocol 3.0
-  for (auto [k, v] : {std::pair<std::string_view, std::string_view>{"user", user}, {"database", database},
-                      {"application_name", "wardsec-probe"}}) {
+  for (auto [k, v] :
+       {std::pair<std::string_view, std::string_view>{"user", user}, {"database", database}, {"application_name", "wardsec-probe"}}) {
     body.append(k);
     body += '\0';
     body.append(v.substr(0, v.find('\0')));
@@ -206,7 +206,8 @@ Result<DbHello> read_pg(std::string_view pkt) {
     h.up = true;
     return h;
   }
-  if (type != 'E') return Error{"PostgreSQL: the answer is neither an authentication request nor an error (type " + std::to_string(u8(pkt, 0)) + ")"};
+  if (type != 'E')
+    return Error{"PostgreSQL: the answer is neither an authentication request nor an error (type " + std::to_string(u8(pkt, 0)) + ")"};
   std::string sqlstate, text;
   size_t i = 5, end = std::min<size_t>(pkt.size(), 1 + static_cast<size_t>(be32(pkt, 1)));
   while (i < end && pkt[i] != '\0') {

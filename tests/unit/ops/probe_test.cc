@@ -23,8 +23,14 @@ std::string bytes(std::initializer_list<int> v) {
 }
 
 Spec spec(const std::string& id, int fail_after = 3, int slow_ms = 0, const std::string& system = "HIS") {
-  auto s = spec_from_json({{"id", id}, {"kind", "tcp"}, {"host", "10.20.1.10"}, {"port", 80}, {"interval_s", 10}, {"fail_after", fail_after},
-                           {"slow_ms", slow_ms}, {"system", system}});
+  auto s = spec_from_json({{"id", id},
+                           {"kind", "tcp"},
+                           {"host", "10.20.1.10"},
+                           {"port", 80},
+                           {"interval_s", 10},
+                           {"fail_after", fail_after},
+                           {"slow_ms", slow_ms},
+                           {"system", system}});
   EXPECT_TRUE(s) << s.error();
   return *s;
 }
@@ -77,8 +83,8 @@ TEST(ProbeWire, DnsQueryAndAnswer) {
   EXPECT_EQ(r->rcode, 0);
   ASSERT_EQ(r->addresses.size(), 1u);
   EXPECT_EQ(r->addresses[0], "10.20.1.10");
-  EXPECT_FALSE(read_dns(*q));                        // a query is not an answer
-  EXPECT_FALSE(read_dns(a.substr(0, a.size() - 2)));  // cut short
+  EXPECT_FALSE(read_dns(*q));                                // a query is not an answer
+  EXPECT_FALSE(read_dns(a.substr(0, a.size() - 2)));         // cut short
   std::string loop = a.substr(0, 12) + bytes({0xc0, 0x0c});  // a pointer to itself, as a question
   loop[7] = 0;
   EXPECT_FALSE(read_dns(loop));
@@ -175,7 +181,7 @@ TEST(ProbeTracker, OutageAfterFailuresDatedFromTheFirstAndClosedOnRecovery) {
   ASSERT_TRUE(db);
   Tracker tr(db->get());
   auto s = spec("his-web", 3);
-  tr.set_specs({s});
+  (void)tr.set_specs({s}, kT0);
   int64_t ts = kT0;
   EXPECT_TRUE(tr.observe(s, result(true), ts).empty());
   EXPECT_TRUE(tr.observe(s, result(false), ts += 10 * kSec).empty());
@@ -200,14 +206,14 @@ TEST(ProbeTracker, OutageAfterFailuresDatedFromTheFirstAndClosedOnRecovery) {
   EXPECT_EQ((*outs)[0].start, first);
   EXPECT_EQ((*outs)[0].end, ts);
   EXPECT_EQ((*outs)[0].alert_id, 42);
-  // The day's availability: 40 s down out of 80 s watched (the first check only starts the watch).
+  // The day's availability: 40 s down out of 70 s watched (the first check only starts the watch).
   auto a = (*db)->availability(kT0, kT0 + 86400 * kSec, ts + kSec);
   ASSERT_TRUE(a);
   auto his = (*a)["systems"][0];
   EXPECT_EQ(his["system"], "HIS");
   EXPECT_EQ(his["down_s"], 40);
-  EXPECT_EQ(his["observed_s"], 80);
-  EXPECT_DOUBLE_EQ(his["availability"].get<double>(), 0.5);
+  EXPECT_EQ(his["observed_s"], 70);
+  EXPECT_DOUBLE_EQ(his["availability"].get<double>(), 1.0 - 40.0 / 70.0);
 }
 
 TEST(ProbeTracker, SystemDownWhileAnyProbeIsAndOverlapsCountOnce) {
@@ -216,7 +222,7 @@ TEST(ProbeTracker, SystemDownWhileAnyProbeIsAndOverlapsCountOnce) {
   ASSERT_TRUE(db);
   Tracker tr(db->get());
   auto web = spec("his-web", 1), dbp = spec("his-db", 1);
-  tr.set_specs({web, dbp});
+  (void)tr.set_specs({web, dbp}, kT0);
   int64_t ts = kT0;
   for (int i = 0; i < 10; i++, ts += 10 * kSec) {
     bool web_ok = !(i >= 2 && i < 6), db_ok = !(i >= 4 && i < 8);  // overlapping outages: 20-60 s and 40-80 s
@@ -235,7 +241,7 @@ TEST(ProbeTracker, SlowdownAndCertificate) {
   Tracker tr(nullptr);
   auto s = spec("pacs", 2, 500);
   s.cert_warn_days = 30;
-  tr.set_specs({s});
+  (void)tr.set_specs({s}, kT0);
   int64_t ts = kT0;
   EXPECT_TRUE(tr.observe(s, result(true, 900), ts).empty());
   auto slow = tr.observe(s, result(true, 800), ts += 10 * kSec);
@@ -266,7 +272,7 @@ TEST(ProbeTracker, AnOutageOverARestartGoesOnUntilASuccess) {
     auto db = AvailabilityDb::open(t.path() + "/a.db");
     ASSERT_TRUE(db);
     Tracker tr(db->get());
-    tr.set_specs({s});
+    (void)tr.set_specs({s}, kT0);
     auto d = tr.observe(s, result(false), ts);
     ASSERT_EQ(d.size(), 1u);
     tr.set_alert(d[0], 9);
@@ -274,10 +280,34 @@ TEST(ProbeTracker, AnOutageOverARestartGoesOnUntilASuccess) {
   auto db = AvailabilityDb::open(t.path() + "/a.db");
   ASSERT_TRUE(db);
   Tracker tr(db->get());
-  tr.set_specs({s});
+  (void)tr.set_specs({s}, kT0);
   EXPECT_TRUE(tr.observe(s, result(false), ts += 10 * kSec).empty());  // no second outage
   auto up = tr.observe(s, result(true), ts += 10 * kSec);
   ASSERT_EQ(up.size(), 1u);
   EXPECT_EQ(up[0].alert_id, 9);
   EXPECT_EQ(up[0].since, kT0);
+}
+
+TEST(ProbeTracker, ARemovedOrDisabledProbeEndsItsOutageAndAlerts) {
+  test::TempDir t;
+  auto db = AvailabilityDb::open(t.path() + "/a.db");
+  ASSERT_TRUE(db);
+  Tracker tr(db->get());
+  auto a = spec("a", 1), b = spec("b", 1);
+  (void)tr.set_specs({a, b}, kT0);
+  for (auto* s : {&a, &b}) {
+    auto d = tr.observe(*s, result(false), kT0);
+    ASSERT_EQ(d.size(), 1u);
+    tr.set_alert(d[0], s == &a ? 11 : 12);
+  }
+  b.enabled = false;
+  auto closed = tr.set_specs({b}, kT0 + 60 * kSec);  // a removed, b disabled
+  std::sort(closed.begin(), closed.end());
+  EXPECT_EQ(closed, (std::vector<int64_t>{11, 12}));
+  auto open = (*db)->open_outages();
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open->empty());
+  auto state = tr.to_json(kT0 + 60 * kSec);
+  ASSERT_EQ(state["probes"].size(), 1u);
+  EXPECT_EQ(state["probes"][0]["state"], "disabled");
 }

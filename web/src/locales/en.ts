@@ -1,4 +1,5 @@
 // The English dictionary: the same keys as zh-CN.ts (a unit test compares them).
+import { opsEn } from './ops'
 export default {
   'app.title': 'Hospital MLPS Security Center',
   'app.hospital': 'Demo City First People\'s Hospital',
@@ -1105,4 +1106,5 @@ export default {
   'sources.zone_rule': 'Suggested: Settings → Time zones of sources, add {s} → {z}',
   'sources.zone_set': 'zone {z} set',
   'sources.clock_hint': "This source's clock is more than 5 minutes off the center's: check the device's NTP synchronization.",
+  ...opsEn,
 } as Record<string, string>
