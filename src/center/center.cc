@@ -75,6 +75,8 @@ struct Center::Health {
   std::unique_ptr<alert::StoreScrub> scrub;
   std::unique_ptr<ops::SourceMonitor> sources;  // the health of log sources (运行监控)
   std::unique_ptr<ops::ProbeMonitor> probes;    // the probes of the clinical systems (运行监控)
+  std::unique_ptr<ops::ExportJob> exports;      // the daily log export, looked at every minute
+  alert::Periodic export_timer;
 };
 
 namespace {
@@ -182,6 +184,9 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
                                 [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); });
     if (!probes) return Error{probes.error()};
     c->health_->probes = std::move(*probes);
+    c->health_->exports = std::make_unique<ops::ExportJob>(
+        conf.data_dir, conf.ops_export, conf.tz_sec, &c->writer_->key(), c->alerts_.get(), c->outputs_.get(),
+        [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); });
   }
   if (parts.network) {
     c->net_ = std::make_unique<Net>();
@@ -359,6 +364,7 @@ Status Center::start() {
     health_->scrub->start();
     health_->sources->start();
     health_->probes->start();
+    health_->export_timer.start(30 * kSec, 60 * kSec, [h = health_.get()] { (void)h->exports->tick(now_ns()); });
   }
   pipeline_->start();
   if (parts_.capture && cfg_.dbaudit_enabled) {
@@ -415,8 +421,11 @@ void Center::stop() {
     if (t.joinable()) t.join();
   if (backlog_ && backlog_->thread.joinable()) backlog_->thread.join();  // its cursor keeps its place
   if (!started_) return;
-  if (incident_) incident_->stop();      // before the pipeline: it records into the store
-  if (health_) health_->probes->stop();  // before the pipeline: its results go into the store
+  if (incident_) incident_->stop();  // before the pipeline: it records into the store
+  if (health_) {                     // before the pipeline: their results go into the store
+    health_->probes->stop();
+    health_->export_timer.stop();
+  }
   pipeline_->stop();
   if (health_) {
     health_->disk->stop();

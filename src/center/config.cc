@@ -378,7 +378,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   c.incident.organization = c.organization;
   if (auto e = incident::load_options(root["incident"], path, c.incident); !e) return Error{e.error()};
   if (auto op = root["ops"]) {  // operations monitoring: the health of log sources
-    w.check_keys(op, "ops", {"silent_minutes", "asset_grace_hours", "evaluate_seconds"});
+    w.check_keys(op, "ops", {"silent_minutes", "asset_grace_hours", "evaluate_seconds", "export"});
     w.get(op, "silent_minutes", c.ops.health.silent_minutes, "ops.");
     w.get(op, "asset_grace_hours", c.ops.health.asset_grace_hours, "ops.");
     w.get(op, "evaluate_seconds", c.ops.evaluate_seconds, "ops.");
@@ -386,6 +386,18 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     if (c.ops.health.silent_minutes < 1 || c.ops.health.asset_grace_hours < 0 || c.ops.evaluate_seconds < 1 ||
         c.ops.evaluate_seconds > 3600)
       return Error{path + ": ops: silent_minutes >= 1, asset_grace_hours >= 0, evaluate_seconds 1-3600"};
+    if (auto ex = op["export"]) {  // the daily log export (docs/operations.md)
+      w.check_keys(ex, "ops.export", {"enabled", "dir", "at", "devices"});
+      w.get(ex, "enabled", c.ops_export.enabled, "ops.export.");
+      w.get(ex, "dir", c.ops_export.dir, "ops.export.");
+      w.get(ex, "at", c.ops_export.at, "ops.export.");
+      w.get(ex, "devices", c.ops_export.devices, "ops.export.");
+      if (!w.err.ok()) return Error{w.err.error()};
+      int hh = -1, mm = -1;
+      char extra = 0;
+      if (std::sscanf(c.ops_export.at.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
+        return Error{path + ": ops.export.at must be a time of day HH:MM, not '" + c.ops_export.at + "'"};
+    }
   }
   if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
   // Below 180 days is allowed (tests, labs) but under the legal minimum; `serve` warns at start-up.

@@ -14,6 +14,7 @@
 #include "server/http.h"
 #include "store/store.h"
 #include "incident/service.h"
+#include "ops/daily_export.h"
 #include "ops/monitor.h"
 #include "proxy/proxy.h"
 #include "web/inspect.h"
@@ -59,6 +60,7 @@ struct Config {
   incident::Options incident;
   // Operations monitoring (docs/operations.md): the health of log sources.
   ops::MonitorOptions ops;
+  ops::ExportOptions ops_export;  // ops.export: the daily log export
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

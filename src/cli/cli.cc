@@ -59,6 +59,7 @@ void add_all_commands(Cli& cli) {
   add_api_commands(cli);
   add_incident_commands(cli);
   add_emergency_commands(cli);
+  add_ops_commands(cli);
   add_parsers_commands(cli);
 }
 

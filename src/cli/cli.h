@@ -52,6 +52,7 @@ void add_api_commands(Cli& cli);        // api routes, version
 void add_parsers_commands(Cli& cli);    // parsers lint, test (device families)
 void add_emergency_commands(Cli& cli);  // emergency templates, plans, plan, new, activate, review, due, drills, drill, schedule, ...
 void add_incident_commands(Cli& cli);   // incident list, show, open, grade, stage, note, reported, taxonomy
+void add_ops_commands(Cli& cli);        // ops export
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

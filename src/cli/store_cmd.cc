@@ -39,13 +39,14 @@ int run_retention(const Config& cfg, int days, const std::string& now_s) {
 
 void add_store_commands(Cli& cli) {
   struct VerifyArgs {
-    std::string witness, pubkey, key_dir, evidence;
+    std::string witness, pubkey, key_dir, evidence, exported;
   };
   auto v = std::make_shared<VerifyArgs>();
   auto* ver =
       cli.command(nullptr, "verify", "check the store's digest chain, signed checkpoints and the bastion's recordings", [v](Config& cfg) {
-        if (!v->evidence.empty()) {  // an evidence bundle, offline: nothing else is read
-          auto c = incident::verify_bundle(v->evidence, v->pubkey);
+        if (!v->evidence.empty() || !v->exported.empty()) {  // an evidence bundle or a daily export, offline: nothing else is read
+          auto c = incident::verify_bundle(v->evidence.empty() ? v->exported : v->evidence, v->pubkey);
+          if (v->evidence.empty()) c.what = "log export";
           std::string s = c.summary();
           std::fwrite(s.data(), 1, s.size(), c.ok ? stdout : stderr);
           return c.ok ? 0 : 1;
@@ -70,6 +71,7 @@ void add_store_commands(Cli& cli) {
   ver->add_option(
       "--evidence", v->evidence,
       "check an incident's evidence bundle folder instead (offline; with --pubkey, against that key rather than the bundle's own)");
+  ver->add_option("--export", v->exported, "check a daily log export's folder instead (<exports>/YYYY-MM-DD; offline, as --evidence)");
 
   struct RetentionArgs {
     int days = 180;

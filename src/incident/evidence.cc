@@ -1,5 +1,6 @@
 #include "incident/evidence.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <cstring>
@@ -78,6 +79,66 @@ bool plain_name(const std::string& n) {
 
 }  // namespace
 
+Result<SealedFolder> SealedFolder::begin(const std::string& dir) {
+  SealedFolder f;
+  f.dir_ = dir;
+  f.tmp_ = dir + ".partial";
+  f.files_ = json::array();
+  std::error_code ec;
+  fs::remove_all(f.tmp_, ec);
+  fs::create_directories(fs::path(dir).parent_path(), ec);
+  if (!fs::create_directory(f.tmp_, ec)) return Error{"cannot make " + f.tmp_ + ": " + ec.message()};
+  fs::permissions(f.tmp_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  return f;
+}
+
+Status SealedFolder::add(const std::string& rel, std::string_view data) {
+  std::error_code ec;
+  fs::create_directories((fs::path(tmp_) / rel).parent_path(), ec);
+  if (auto st = write_file(fs::path(tmp_) / rel, data); !st) return st;
+  files_.push_back({{"path", rel}, {"sha256", sha256_hex(data)}, {"bytes", data.size()}});
+  return {};
+}
+
+Status SealedFolder::add_written(const std::string& rel) {
+  std::ifstream f(fs::path(tmp_) / rel, std::ios::binary);
+  if (!f) return Error{"cannot read " + (fs::path(tmp_) / rel).string()};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> c(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(c.get(), EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 16);
+  size_t total = 0;
+  while (f) {
+    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    auto n = static_cast<size_t>(f.gcount());
+    EVP_DigestUpdate(c.get(), buf.data(), n);
+    total += n;
+  }
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  EVP_DigestFinal_ex(c.get(), d, nullptr);
+  files_.push_back({{"path", rel}, {"sha256", hex(d, sizeof d)}, {"bytes", total}});
+  return {};
+}
+
+Result<std::string> SealedFolder::finish(json manifest, const KeyPair& key) {
+  manifest["signature"] = {{"algorithm", std::string(sign_alg_name(key.alg()))}, {"key_fingerprint", key.fingerprint()}};
+  manifest["files"] = files_;
+  std::string mtext = manifest.dump(2, ' ', false, json::error_handler_t::replace);
+  auto sig = key.sign(mtext);
+  if (!sig) return Error{"signing the manifest: " + sig.error()};
+  std::string sums;
+  for (const auto& f : files_) sums += f["sha256"].get<std::string>() + "  " + f["path"].get<std::string>() + "\n";
+  const std::string pem = key.public_pem();
+  for (auto [name, data] : {std::pair<const char*, std::string_view>{"manifest.json", mtext},
+                            {"manifest.sig", *sig},
+                            {"public-key.pem", pem},
+                            {"SHA256SUMS", sums}})
+    if (auto st = write_file(fs::path(tmp_) / name, data); !st) return Error{st.error()};
+  std::error_code ec;
+  fs::rename(tmp_, dir_, ec);
+  if (ec) return Error{"cannot finish " + dir_ + ": " + ec.message()};
+  return sha256_hex(mtext);
+}
+
 Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
   if (!in.key || !in.key->has_private()) return Error{"sealing needs the center's instance key"};
   auto inc = store.get(id);
@@ -96,17 +157,9 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
   std::string base = out.name;
   for (int n = 2; fs::exists(fs::path(in.data_dir) / "evidence" / out.name); ++n) out.name = base + "-" + std::to_string(n);
   fs::path dir = fs::path(in.data_dir) / "evidence" / out.name;
-  fs::path tmp = dir;
-  tmp += ".partial";
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directory(tmp, ec)) return Error{"cannot make " + tmp.string() + ": " + ec.message()};
-  fs::permissions(tmp, fs::perms::owner_all, fs::perm_options::replace, ec);
-  json files = json::array();
-  auto add = [&](const std::string& name, std::string_view data) -> Status {
-    if (auto st = write_file(tmp / name, data); !st) return st;
-    files.push_back({{"path", name}, {"sha256", sha256_hex(data)}, {"bytes", data.size()}});
-    return {};
-  };
+  auto folder = SealedFolder::begin(dir.string());
+  if (!folder) return Error{folder.error()};
+  auto add = [&](const std::string& name, std::string_view data) { return folder->add(name, data); };
   // The incident record.
   auto rec = record_json(store, id);
   if (!rec) return Error{rec.error()};
@@ -187,7 +240,6 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
       unreadable.push_back("recording " + r + ": " + data.error());
       continue;
     }
-    fs::create_directories(tmp / "recordings", ec);
     if (auto st = add("recordings/" + r, *data); !st) return Error{st.error()};
     out.recordings++;
   }
@@ -202,25 +254,12 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
                 {"alerts", out.alerts},
                 {"recordings", out.recordings},
                 {"truncated", out.truncated},
-                {"unreadable", unreadable},
-                {"signature", {{"algorithm", std::string(sign_alg_name(in.key->alg()))}, {"key_fingerprint", in.key->fingerprint()}}},
-                {"files", files}};
-  std::string mtext = manifest.dump(2, ' ', false, json::error_handler_t::replace);
-  auto sig = in.key->sign(mtext);
-  if (!sig) return Error{"signing the manifest: " + sig.error()};
-  std::string sums;
-  for (const auto& f : files) sums += f["sha256"].get<std::string>() + "  " + f["path"].get<std::string>() + "\n";
-  const std::string pem = in.key->public_pem();
-  for (auto [name, data] : {std::pair<const char*, std::string_view>{"manifest.json", mtext},
-                            {"manifest.sig", *sig},
-                            {"public-key.pem", pem},
-                            {"SHA256SUMS", sums}})
-    if (auto st = write_file(tmp / name, data); !st) return Error{st.error()};
-  fs::rename(tmp, dir, ec);
-  if (ec) return Error{"cannot finish " + dir.string() + ": " + ec.message()};
+                {"unreadable", unreadable}};
+  out.files = folder->files();
+  auto sha = folder->finish(std::move(manifest), *in.key);
+  if (!sha) return Error{sha.error()};
   out.dir = dir.string();
-  out.files = files.size();
-  out.manifest_sha256 = sha256_hex(mtext);
+  out.manifest_sha256 = *sha;
   if (auto st = store.note(id,
                            fmt::format("封存证据包 {}：{} 个事件、{} 条告警、{} 个会话录像，清单 SHA-256 {}", out.name, out.events,
                                        out.alerts, out.recordings, out.manifest_sha256),
@@ -231,8 +270,8 @@ Result<Sealed> seal(Store& store, int64_t id, const SealInput& in) {
 }
 
 std::string BundleCheck::summary() const {
-  std::string s = ok ? fmt::format("evidence bundle intact: {} files, signature by key {}\n", files, fingerprint)
-                     : fmt::format("EVIDENCE BUNDLE NOT INTACT ({} problems):\n", problems.size());
+  std::string s = ok ? fmt::format("{} intact: {} files, signature by key {}\n", what, files, fingerprint)
+                     : fmt::format("{} NOT INTACT ({} problems):\n", what, problems.size());
   for (const auto& p : problems) s += "  " + p + "\n";
   return s;
 }
@@ -243,7 +282,7 @@ BundleCheck verify_bundle(const std::string& d, const std::string& trusted_pubke
   auto mtext = read_file(dir / "manifest.json");
   auto sig = read_file(dir / "manifest.sig");
   if (!mtext || !sig) {
-    c.problems.push_back("manifest.json or manifest.sig is missing: not a wardsec evidence bundle (" + d + ")");
+    c.problems.push_back("manifest.json or manifest.sig is missing: not a sealed wardsec folder (" + d + ")");
     return c;
   }
   auto key = trusted_pubkey.empty() ? KeyPair::load_public((dir / "public-key.pem").string()) : KeyPair::load_public(trusted_pubkey);

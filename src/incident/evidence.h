@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -41,15 +42,38 @@ struct Sealed {
 
 Result<Sealed> seal(Store& store, int64_t incident, const SealInput& in);
 
+// A folder sealed as the bundles are, for any record that must verify offline (the bundles, the
+// daily log export): files written into DIR.partial, then manifest.json (the caller's fields,
+// the signature's algorithm and key fingerprint, and every file's path, SHA-256 and size),
+// manifest.sig (the instance key over manifest.json), public-key.pem and SHA256SUMS; finish()
+// renames the folder into place, so a folder without .partial is whole. verify_bundle checks it.
+class SealedFolder {
+ public:
+  static Result<SealedFolder> begin(const std::string& dir);
+  // Writes a file (0600) and lists it.
+  Status add(const std::string& rel, std::string_view data);
+  // Lists a file already written under partial() (hashed by reading it back in pieces).
+  Status add_written(const std::string& rel);
+  const std::string& partial() const { return tmp_; }
+  size_t files() const { return files_.size(); }
+  // Signs and renames into place: the manifest's SHA-256.
+  Result<std::string> finish(nlohmann::json manifest, const KeyPair& key);
+
+ private:
+  std::string dir_, tmp_;
+  nlohmann::json files_;
+};
+
 struct BundleCheck {
   bool ok = false;
   size_t files = 0;
-  std::vector<std::string> problems;  // each names the file and what is wrong
-  std::string fingerprint;            // of the key that signed it
+  std::vector<std::string> problems;     // each names the file and what is wrong
+  std::string fingerprint;               // of the key that signed it
+  std::string what = "evidence bundle";  // what the summary calls the folder
   std::string summary() const;
 };
 
-// Checks a bundle folder: the signature over manifest.json (by `trusted_pubkey` when given,
+// Checks a bundle (or any SealedFolder): the signature over manifest.json (by `trusted_pubkey` when given,
 // else by the bundle's own public-key.pem, whose fingerprint the report states so it can be
 // compared with the center's), every listed file's digest and size, and no file unlisted.
 BundleCheck verify_bundle(const std::string& dir, const std::string& trusted_pubkey = "");

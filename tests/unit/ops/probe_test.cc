@@ -9,6 +9,8 @@
 #include "ops/probe/spec.h"
 #include "ops/probe/tracker.h"
 #include "ops/probe/wire.h"
+#include "ops/daily_export.h"
+#include "store/crypto.h"
 #include "test_util.h"
 
 using namespace wardsec;
@@ -310,4 +312,29 @@ TEST(ProbeTracker, ARemovedOrDisabledProbeEndsItsOutageAndAlerts) {
   auto state = tr.to_json(kT0 + 60 * kSec);
   ASSERT_EQ(state["probes"].size(), 1u);
   EXPECT_EQ(state["probes"][0]["state"], "disabled");
+}
+
+// The daily export's schedule, with the time injected: nothing before the set time, yesterday
+// once after it (a start late in the day exports too), recorded in the store, never twice.
+TEST(DailyExport, RunsOnceADayAfterItsTime) {
+  test::TempDir t;
+  auto key = KeyPair::load_or_create(t.path() + "/keys", SignAlg::kEd25519);
+  ASSERT_TRUE(key) << key.error();
+  std::vector<Event> recorded;
+  ops::ExportOptions o;
+  o.at = "01:30";
+  ops::ExportJob job(t.path(), o, 8 * 3600, &*key, nullptr, nullptr, [&](std::vector<Event>&& v) {
+    for (auto& e : v) recorded.push_back(std::move(e));
+  });
+  int64_t midnight = 0;  // 2026-12-06 00:00 +08:00
+  ASSERT_TRUE(parse_user_time("2026-12-06", 8 * 3600, midnight));
+  EXPECT_EQ(job.tick(midnight + 3600 * kSec), "");  // 01:00: not yet
+  EXPECT_EQ(job.tick(midnight + 5400 * kSec), "exported 2026-12-05");
+  EXPECT_EQ(job.tick(midnight + 5460 * kSec), "");
+  EXPECT_EQ(job.tick(midnight + 20 * 3600 * kSec), "");
+  EXPECT_EQ(job.tick(midnight + (24 + 2) * 3600 * kSec), "exported 2026-12-06");
+  ASSERT_EQ(recorded.size(), 2u);
+  EXPECT_EQ(recorded[0].get(kEventDataset), "wardsec.export");
+  EXPECT_TRUE(std::filesystem::exists(t.path() + "/exports/2026-12-05/manifest.sig"));
+  EXPECT_EQ(ops::previous_day(midnight + 60 * kSec, 8 * 3600), "2026-12-05");
 }
