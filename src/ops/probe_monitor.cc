@@ -113,6 +113,7 @@ void ProbeMonitor::stop() {
   flush_events();
   save();
   (void)db_->flush();
+  timer_.reset();  // bound to the prober's io_context: gone before it
   prober_.reset();
 }
 

@@ -292,10 +292,14 @@ class Server:
 
     def __exit__(self, *exc):
         try:
-            self.stop()
+            rc = self.stop()
         finally:
             if self.proc and self.proc.poll() is None:
                 self.proc.kill()
+        # A crash on the way out (SIGSEGV, SIGABRT) is a bug whatever the test checked; a kill -9
+        # the test made itself is not.
+        if exc[0] is None and rc is not None and rc < 0 and rc != -signal.SIGKILL:
+            raise AssertionError(f"wardsec died of signal {-rc} when stopped with SIGTERM")
 
 
 def cli(wardsec, *a, check=True, input=None):
