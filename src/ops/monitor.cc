@@ -12,6 +12,7 @@
 #include "compliance/inventory.h"
 #include "core/datadir.h"
 #include "core/files.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 #include "ops/ops_alert.h"
 
@@ -42,9 +43,10 @@ SourceMonitor::SourceMonitor(std::string data_dir, MonitorOptions o, alert::Aler
     return;
   }
   health_->load_json(j);
-  if (j.contains("reported_assets") && j["reported_assets"].is_array())
-    for (const auto& a : j["reported_assets"])
-      if (a.is_string()) reported_assets_.insert(a.get<std::string>());
+  for (auto [key, set] : {std::pair{"reported_assets", &reported_assets_}, std::pair{"reported_new", &reported_new_}})
+    if (j.contains(key) && j[key].is_array())
+      for (const auto& a : j[key])
+        if (a.is_string()) set->insert(a.get<std::string>());
 }
 
 SourceMonitor::~SourceMonitor() { stop(); }
@@ -110,18 +112,28 @@ void SourceMonitor::raise(const Transition& t, int64_t now) {
   if (int64_t id = raise_alert(*alerts_, outputs_, a, now)) health_->set_alert(t.source, id);
 }
 
-// Registered assets that never sent a line, once the center has watched long enough to know.
+namespace {
+// The inventory's assets (none when it cannot be read).
+std::vector<compliance::Asset> inventory_assets(const std::string& data_dir) {
+  std::string db = DataDir(data_dir).compliance_db();
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) return {};
+  auto inv = compliance::Inventory::open(db);
+  if (!inv) return {};
+  auto assets = (*inv)->assets();
+  return assets ? std::move(*assets) : std::vector<compliance::Asset>{};
+}
+}  // namespace
+
+// Registered assets that never sent a line, once the center has watched long enough to know;
+// and sources first seen after that which are not registered: new devices (新设备接入).
 void SourceMonitor::check_assets(int64_t now) {
   int64_t since = health_->since();
-  if (!alerts_ || since == 0 || now - since < static_cast<int64_t>(opt_.health.asset_grace_hours) * 3600 * kSec) return;
-  std::string db = DataDir(data_dir_).compliance_db();
-  std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) return;
-  auto inv = compliance::Inventory::open(db);
-  if (!inv) return;
-  auto assets = (*inv)->assets();
-  if (!assets) return;
-  for (const auto& as : *assets) {
+  int64_t grace = static_cast<int64_t>(opt_.health.asset_grace_hours) * 3600 * kSec;
+  if (!alerts_ || since == 0 || now - since < grace) return;
+  auto assets = inventory_assets(data_dir_);
+  check_new_sources(assets, since + grace, now);
+  for (const auto& as : assets) {
     std::string key = as.name.empty() ? as.ip : as.name;
     if (key.empty() || reported_assets_.count(key)) continue;
     if ((!as.name.empty() && health_->known(as.name)) || (!as.ip.empty() && health_->known(as.ip))) continue;
@@ -137,9 +149,50 @@ void SourceMonitor::check_assets(int64_t now) {
   }
 }
 
+// A source first seen once the first population was known (since + grace), and not in the
+// inventory by name or address, is a new device: recorded and alerted once, until it is
+// registered (登记为资产 on the 日志源 page). Many at once are one alert.
+void SourceMonitor::check_new_sources(const std::vector<compliance::Asset>& assets, int64_t after, int64_t now) {
+  std::set<std::string> registered;
+  for (const auto& as : assets)
+    for (const auto& k : {as.name, as.ip})
+      if (!k.empty()) registered.insert(to_lower(k));
+  std::vector<std::pair<std::string, std::string>> fresh;  // source, address
+  for (const auto& v : health_->view(now)) {
+    if (v.first < after || reported_new_.count(v.source)) continue;
+    if (registered.count(to_lower(v.source)) || (!v.address.empty() && registered.count(to_lower(v.address)))) continue;
+    fresh.emplace_back(v.source, v.address);
+  }
+  if (fresh.empty()) return;
+  auto text = [](const std::pair<std::string, std::string>& f) {
+    return f.first + (f.second.empty() || f.second == f.first ? "" : " (" + f.second + ")");
+  };
+  if (fresh.size() > kMaxEach) {
+    std::string names;
+    for (size_t i = 0; i < fresh.size() && i < 20; i++) names += (i ? "、" : "") + text(fresh[i]);
+    auto a = source_alert({"wardsec.ops.new_devices", "大量新设备接入", "Many new devices", "medium"}, "wardsec",
+                          std::to_string(fresh.size()) + " 个未登记的新日志源开始发送日志：" + names + (fresh.size() > 20 ? " 等" : "") +
+                              "；请逐一核实并登记为资产 / " + std::to_string(fresh.size()) +
+                              " unregistered new sources began to send logs: check and register each",
+                          now);
+    if (raise_alert(*alerts_, outputs_, a, now))
+      for (const auto& f : fresh) reported_new_.insert(f.first);
+    return;
+  }
+  for (const auto& f : fresh) {
+    auto a = source_alert({"wardsec.ops.new_device", "新设备接入（未登记）", "New device (not registered)", "low"}, f.first,
+                          text(f) +
+                              "：首次发送日志，且不在资产清单中；请核实是否为授权设备并登记为资产 / sent its first log line and is not in "
+                              "the inventory: check that it is authorised and register it",
+                          now);
+    if (raise_alert(*alerts_, outputs_, a, now)) reported_new_.insert(f.first);
+  }
+}
+
 void SourceMonitor::save(int64_t now) {
   auto j = health_->to_json(now);
   j["reported_assets"] = reported_assets_;
+  j["reported_new"] = reported_new_;
   std::error_code ec;
   std::filesystem::create_directories(DataDir(data_dir_).ops(), ec);
   if (Status w = write_file_atomic(DataDir(data_dir_).ops_sources(), j.dump()); !w) spdlog::error("{}", w.error());

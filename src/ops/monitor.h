@@ -17,6 +17,10 @@ class Outputs;
 struct Alert;
 }  // namespace wardsec::alert
 
+namespace wardsec::compliance {
+struct Asset;
+}
+
 namespace wardsec::ops {
 
 struct MonitorOptions {
@@ -40,6 +44,7 @@ class SourceMonitor {
   void raise(const Transition& t, int64_t now);
   void raise_many(const std::vector<Transition>& changes, size_t bad, int64_t now);
   void check_assets(int64_t now);
+  void check_new_sources(const std::vector<compliance::Asset>& assets, int64_t after, int64_t now);
   void save(int64_t now);
   std::string data_dir_;
   MonitorOptions opt_;
@@ -47,6 +52,7 @@ class SourceMonitor {
   alert::Outputs* outputs_;
   std::shared_ptr<SourceHealth> health_;
   std::set<std::string> reported_assets_;  // alerted once as never sending (kept in the state file)
+  std::set<std::string> reported_new_;     // new unregistered sources alerted once (kept too)
   alert::Periodic periodic_;               // last: its thread ends before the state it uses
 };
 

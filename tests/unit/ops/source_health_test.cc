@@ -186,3 +186,41 @@ TEST(SourceMonitor, RaisesClosesAndNamesAssetsThatNeverSentALog) {
   q.rule = "wardsec.ops.asset_no_logs";
   EXPECT_EQ((*alerts)->query(q).value().size(), 1u);
 }
+
+// A source first seen after the first population was known and not in the inventory is a new
+// device: alerted once; a registered one is not; many at once are one alert.
+TEST(SourceMonitor, NewUnregisteredSourcesAreNewDevices) {
+  test::TempDir t;
+  const std::string& data = t.path();
+  auto alerts = alert::AlertStore::open(DataDir(data).alerts_db());
+  ASSERT_TRUE(alerts.ok());
+  {
+    auto inv = compliance::Inventory::open(DataDir(data).compliance_db());
+    ASSERT_TRUE(inv.ok());
+    ASSERT_TRUE((*inv)->import_csv("assets", "name,ip,type\nhis-app-01,10.20.1.11,server\nlis-app-01,10.20.1.21,server\n", "a.csv").ok());
+  }
+  MonitorOptions o;
+  o.health.asset_grace_hours = 1;
+  SourceMonitor m(data, o, alerts->get(), nullptr);
+  auto h = m.health();
+  h->observe_one("old-printer-01", "10.50.0.7", "", "", kT0);  // the first population: not new
+  h->observe_one("his-app-01", "10.20.1.11", "", "", kT0);
+  m.tick(kT0 + 2 * kHr);
+  h->observe_one("unknown-ws-17", "10.50.3.17", "", "", kT0 + 2 * kHr + kMin);  // new, not registered
+  h->observe_one("lis-app-01", "10.20.1.21", "", "", kT0 + 2 * kHr + kMin);     // new, registered
+  h->observe_one("10.20.1.11", "10.20.1.11", "", "", kT0 + 2 * kHr + kMin);     // new name, registered address
+  m.tick(kT0 + 2 * kHr + 2 * kMin);
+  m.tick(kT0 + 2 * kHr + 3 * kMin);
+  alert::AlertQuery q;
+  q.rule = "wardsec.ops.new_device";
+  auto list = (*alerts)->query(q).value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].asset, "unknown-ws-17");
+  EXPECT_NE(list[0].summary.find("10.50.3.17"), std::string::npos);
+  for (int i = 0; i < 12; i++) h->observe_one("dhcp-guest-" + std::to_string(i), "10.70.0.9", "", "", kT0 + 3 * kHr);
+  m.tick(kT0 + 3 * kHr + kMin);
+  q.rule = "wardsec.ops.new_devices";
+  EXPECT_EQ((*alerts)->query(q).value().size(), 1u);
+  q.rule = "wardsec.ops.new_device";
+  EXPECT_EQ((*alerts)->query(q).value().size(), 1u);
+}
