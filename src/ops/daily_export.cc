@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "alert/alert_store.h"
+#include "core/datadir.h"
 #include "core/fields.h"
+#include "core/files.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "incident/evidence.h"
@@ -158,6 +160,23 @@ Result<ExportResult> export_day(const std::string& data_dir, const ExportOptions
   if (!sha) return Error{sha.error()};
   r.devices = outs.size();
   r.manifest_sha256 = *sha;
+  // The index of exports (<data>/ops/exports.json), which the weekly report reads wherever the
+  // folders are: the last 400 days.
+  std::string index = DataDir(data_dir).ops() + "/exports.json";
+  json idx = json::parse(read_file(index).value_or("[]"), nullptr, false);
+  if (!idx.is_array()) idx = json::array();
+  json kept = json::array();
+  for (const auto& e : idx)
+    if (e.is_object() && e.value("day", "") != day) kept.push_back(e);
+  kept.push_back({{"day", day},
+                  {"dir", r.dir},
+                  {"devices", r.devices},
+                  {"lines", r.lines},
+                  {"bytes", r.bytes},
+                  {"manifest_sha256", r.manifest_sha256}});
+  while (kept.size() > 400) kept.erase(kept.begin());
+  fs::create_directories(DataDir(data_dir).ops(), ec);
+  if (Status w = write_file_atomic(index, kept.dump(1)); !w) spdlog::warn("{}", w.error());
   return r;
 }
 

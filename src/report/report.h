@@ -90,6 +90,11 @@ Result<std::string> incident_quarter_html(incident::Store& store, const std::str
 // (plan_json) and its log ([{at, who, text}]) (drill_report.cc).
 Result<std::string> drill_report_html(const nlohmann::json& drill, const nlohmann::json& plan, const nlohmann::json& log,
                                       const std::string& organization, int tz_sec, const std::string& lang);
+// The weekly 网络系统运行状况分析报告 for the week (Monday to Sunday) holding `week` (YYYY-MM-DD),
+// against the week before (ops_report.cc).
+Result<std::string> ops_week_html(const Sources& src, const std::string& week, const std::string& lang);
+// The Monday (YYYY-MM-DD) of the week before the one `now` falls in: the week a weekly report is for.
+std::string previous_week(int64_t now, int tz_sec);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.
 Status html_to_pdf(const std::string& html, const std::string& pdf_path, const std::string& chromium = "");
 

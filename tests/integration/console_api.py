@@ -91,6 +91,7 @@ EXPECTED = {
     "PUT /api/v1/ops/probes/{id}": SYS,
     "DELETE /api/v1/ops/probes/{id}": SYS,
     "GET /api/v1/ops/availability": {"sysadmin", "secadmin", "readonly"},
+    "GET /api/v1/ops/report": READERS,
     "GET /api/v1/audit": AUD,
     "GET /api/v1/audit/export": AUD,
     "POST /api/v1/ingest": {COLLECTOR},

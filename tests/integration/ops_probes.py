@@ -3,12 +3,15 @@ servers on loopback: nginx (HTTP, and HTTPS with a certificate that expires in 1
 and PostgreSQL (handshakes, no login), net-snmp's snmpd (v2c and v3, interface status and
 traffic), ICMP, a DNS responder, and a closed port. The web system is taken down and up again: its
 outage opens an alert the recovery closes, and shows in the day's availability."""
+import json
 import os
 import time
 import urllib.parse
 
 from dbservers import mariadb, postgres
-from harness import Server, TempDir, args, free_port, run, wait_for
+from harness import Server, TempDir, args, free_port, render_png, run, wait_for
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 from probes_servers import Nginx, dns_responder, snmpd
 
 
@@ -119,6 +122,19 @@ def body(r):
                     r.check(code == 200 and probes(sec)["core-sw"]["community_set"], f"a change that leaves a secret out keeps it ({code})")
                     code, _ = sysadm.call("DELETE", "/api/v1/ops/probes/bad-community")
                     r.check(code == 200 and "bad-community" not in probes(sec), "a probe is removed")
+                    # The weekly report of this week (HTML, PDF), with the outage and the systems in it.
+                    today = time.strftime("%Y-%m-%d")
+                    code, html = sec.call("GET", f"/api/v1/ops/report?week={today}&format=html")
+                    text = html.decode("utf-8") if isinstance(html, bytes) else json.dumps(html, ensure_ascii=False)
+                    r.check(code == 200 and "网络系统运行状况分析报告" in text and "HIS" in text and "cannot connect" in text and "<svg" in text,
+                            f"the weekly operations report shows the systems' availability with a chart and the outage with its cause ({code})")
+                    render_png(text, os.path.join(ROOT, "docs", "reports", "ops-week-zh.png"), t)
+                    code, res = sec.call("GET", f"/api/v1/ops/report?week={today}&format=html&lang=en")
+                    r.check(code == 200 and isinstance(res, bytes) and "Weekly network operations report" in res.decode("utf-8"), "and in English")
+                    code, pdf = sec.call("GET", f"/api/v1/ops/report?week={today}&format=pdf")
+                    r.check(code == 200 and isinstance(pdf, bytes) and pdf[:4] == b"%PDF", f"and as PDF ({code})")
+                    code, _ = sysadm.call("GET", "/api/v1/ops/report")
+                    r.check(code == 403, "the system administrator, who sees no security data, does not get it")
                     aud = srv.admin("auditadmin")
                     trail = lambda: [e for e in aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:probe_*", "from": "now-1h", "limit": 100}))[1].get("events", [])]
                     got = wait_for(lambda: (lambda ev: ev if any("probe_delete" in str(e) and "bad-community" in str(e) for e in ev) else None)(trail()), 15, "the audit trail")

@@ -10,6 +10,7 @@
 #include "ops/probe/tracker.h"
 #include "ops/probe/wire.h"
 #include "ops/daily_export.h"
+#include "report/report.h"
 #include "store/crypto.h"
 #include "test_util.h"
 
@@ -337,4 +338,20 @@ TEST(DailyExport, RunsOnceADayAfterItsTime) {
   EXPECT_EQ(recorded[0].get(kEventDataset), "wardsec.export");
   EXPECT_TRUE(std::filesystem::exists(t.path() + "/exports/2026-12-05/manifest.sig"));
   EXPECT_EQ(ops::previous_day(midnight + 60 * kSec, 8 * 3600), "2026-12-05");
+}
+
+// The weekly report's week: Monday to Sunday, the one before now's; a report over an empty data
+// folder says there is no probe data rather than failing.
+TEST(WeeklyReport, LastWeekAndAnEmptyCenter) {
+  int64_t sunday = 0, monday = 0;
+  ASSERT_TRUE(parse_user_time("2026-12-06T23:00:00+08:00", 8 * 3600, sunday));
+  ASSERT_TRUE(parse_user_time("2026-12-07T00:30:00+08:00", 8 * 3600, monday));
+  EXPECT_EQ(report::previous_week(sunday, 8 * 3600), "2026-11-23");
+  EXPECT_EQ(report::previous_week(monday, 8 * 3600), "2026-11-30");
+  test::TempDir t;
+  auto h = report::ops_week_html({t.path(), "", "", "示范市第一人民医院", 8 * 3600}, "2026-12-02", "zh-CN");
+  ASSERT_TRUE(h) << h.error();
+  EXPECT_NE(h->find("2026-11-30 — 2026-12-06"), std::string::npos);
+  EXPECT_NE(h->find("本周没有业务系统的探测数据"), std::string::npos);
+  EXPECT_FALSE(report::ops_week_html({t.path(), "", "", "", 8 * 3600}, "last week", "zh-CN"));
 }
