@@ -78,7 +78,7 @@ Event probe_event(const probe::Spec& s, const probe::Outcome& o, int64_t ts) {
 }
 
 Result<std::unique_ptr<ProbeMonitor>> ProbeMonitor::open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs,
-                                                         Emit emit, int snmp_threads) {
+                                                         Emit emit, int tz_sec, int snmp_threads) {
   std::error_code ec;
   std::filesystem::create_directories(DataDir(data_dir).ops(), ec);
   auto db = probe::AvailabilityDb::open(DataDir(data_dir).ops_availability());
@@ -86,7 +86,8 @@ Result<std::unique_ptr<ProbeMonitor>> ProbeMonitor::open(const std::string& data
   ::chmod(DataDir(data_dir).ops_availability().c_str(), 0600);
   std::unique_ptr<ProbeMonitor> m(new ProbeMonitor(data_dir, alerts, outputs, std::move(emit)));
   m->db_ = std::move(*db);
-  m->tracker_ = std::make_unique<probe::Tracker>(m->db_.get());
+  m->tz_ = tz_sec;
+  m->tracker_ = std::make_unique<probe::Tracker>(m->db_.get(), tz_sec);
   ProbeMonitor* self = m.get();
   m->prober_ = std::make_unique<probe::Prober>(
       [self](const probe::Spec& s, const probe::Outcome& o, int64_t ts) { self->result(s, o, ts); }, snmp_threads);
@@ -187,8 +188,8 @@ void ProbeMonitor::change(probe::Change& c, int64_t now) {
     case probe::Change::kDown:
       spdlog::warn("probe {}: down since {} ({})", s.id, format_rfc3339(c.since), c.cause);
       raise({"wardsec.ops.probe_down", "业务系统或设备不可用", "System or device unavailable", "high"},
-            who(s) + " 自 " + local_time(c.since, 8 * 3600) + " 起连续 " + std::to_string(s.fail_after) + " 次探测失败：" + c.cause +
-                " / " + s.name + " failed " + std::to_string(s.fail_after) + " probes in a row since " + format_rfc3339(c.since));
+            who(s) + " 自 " + local_time(c.since, tz_) + " 起连续 " + std::to_string(s.fail_after) + " 次探测失败：" + c.cause + " / " +
+                s.name + " failed " + std::to_string(s.fail_after) + " probes in a row since " + format_rfc3339(c.since));
       break;
     case probe::Change::kUp:
       spdlog::info("probe {}: up again after {}", s.id, duration_text(now - c.since));

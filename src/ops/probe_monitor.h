@@ -25,8 +25,9 @@ namespace wardsec::ops {
 class ProbeMonitor {
  public:
   using Emit = std::function<void(std::vector<Event>&&)>;
+  // `tz_sec`: the zone the alerts' texts give times in.
   static Result<std::unique_ptr<ProbeMonitor>> open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs,
-                                                    Emit emit, int snmp_threads = 4);
+                                                    Emit emit, int tz_sec, int snmp_threads = 4);
   ~ProbeMonitor();
   void start();
   void stop();
@@ -49,6 +50,7 @@ class ProbeMonitor {
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::filesystem::file_time_type seen_{};
   int ticks_ = 0;
+  int tz_ = 8 * 3600;
   std::vector<Event> events_;  // results not yet handed to the store (at most kBatch)
   static constexpr size_t kBatch = 512;
 };

@@ -12,7 +12,7 @@ namespace {
 constexpr size_t kRecent = 60;
 }
 
-Tracker::Tracker(AvailabilityDb* db) : db_(db) {
+Tracker::Tracker(AvailabilityDb* db, int tz_sec) : db_(db), tz_(tz_sec) {
   if (!db_) return;
   auto open = db_->open_outages();
   if (!open) {
@@ -121,7 +121,7 @@ std::vector<Change> Tracker::observe(const Spec& s, const Outcome& o, int64_t ts
     bool soon = days < s.cert_warn_days;
     if (soon && !st.cert_warned) {
       st.cert_warned = true;
-      std::string when = local_time(o.cert_not_after * kSec, 8 * 3600).substr(0, 10);
+      std::string when = local_time(o.cert_not_after * kSec, tz_).substr(0, 10);
       out.push_back({Change::kCertSoon, s, ts,
                      days < 0 ? "证书已于 " + when + " 过期 / the certificate expired on " + when
                               : "证书将于 " + when + " 过期（剩 " + std::to_string(days) + " 天） / the certificate expires on " + when +

@@ -25,7 +25,8 @@ struct Change {
 
 class Tracker {
  public:
-  explicit Tracker(AvailabilityDb* db);  // db may be null (tests)
+  // db may be null (tests); tz_sec: the zone of the dates in the changes' texts.
+  explicit Tracker(AvailabilityDb* db, int tz_sec = 8 * 3600);
   // The probes in force; the state of one that stays is kept. A probe removed or disabled ends
   // its outage at `now`; the alerts of its problems are returned, to close.
   std::vector<int64_t> set_specs(const std::vector<Spec>& specs, int64_t now);
@@ -61,6 +62,7 @@ class Tracker {
   };
   void rates(State& st, const Outcome& o, int64_t ts);
   AvailabilityDb* db_;
+  int tz_;
   std::map<std::string, State> states_;
 };
 
