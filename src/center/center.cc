@@ -181,7 +181,8 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->stages_->add(std::make_unique<ops::SourceHealthStage>(c->health_->sources->health()));
     auto probes = ops::ProbeMonitor::open(
         conf.data_dir, c->alerts_.get(), c->outputs_.get(),
-        [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); }, conf.tz_sec);
+        [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); }, conf.tz_sec,
+        conf.store.key_dir);
     if (!probes) return Error{probes.error()};
     c->health_->probes = std::move(*probes);
     c->health_->exports = std::make_unique<ops::ExportJob>(

@@ -13,6 +13,7 @@
 #include "core/fields.h"
 #include "core/timeutil.h"
 #include "ops/ops_alert.h"
+#include "server/secretbox.h"
 
 namespace wardsec::ops {
 
@@ -78,7 +79,7 @@ Event probe_event(const probe::Spec& s, const probe::Outcome& o, int64_t ts) {
 }
 
 Result<std::unique_ptr<ProbeMonitor>> ProbeMonitor::open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs,
-                                                         Emit emit, int tz_sec, int snmp_threads) {
+                                                         Emit emit, int tz_sec, const std::string& key_dir, int snmp_threads) {
   std::error_code ec;
   std::filesystem::create_directories(DataDir(data_dir).ops(), ec);
   auto db = probe::AvailabilityDb::open(DataDir(data_dir).ops_availability());
@@ -87,6 +88,7 @@ Result<std::unique_ptr<ProbeMonitor>> ProbeMonitor::open(const std::string& data
   std::unique_ptr<ProbeMonitor> m(new ProbeMonitor(data_dir, alerts, outputs, std::move(emit)));
   m->db_ = std::move(*db);
   m->tz_ = tz_sec;
+  m->key_dir_ = key_dir;
   m->tracker_ = std::make_unique<probe::Tracker>(m->db_.get(), tz_sec);
   ProbeMonitor* self = m.get();
   m->prober_ = std::make_unique<probe::Prober>(
@@ -151,7 +153,11 @@ void ProbeMonitor::reload() {
   if (!ec) {
     auto text = read_file(path);
     auto j = nlohmann::json::parse(text ? *text : std::string(), nullptr, false);
-    auto s = j.is_discarded() ? Result<std::vector<probe::Spec>>(Error{"not JSON"}) : probe::specs_from_json(j);
+    auto box = server::SecretBox::load_or_create(key_dir_, "probes.key");
+    Status opened = !box ? Status{Error{box.error()}} : probe::open_secrets(j, [&](std::string_view v) { return box->open(v); });
+    auto s = j.is_discarded() ? Result<std::vector<probe::Spec>>(Error{"not JSON"})
+             : !opened        ? Result<std::vector<probe::Spec>>(Error{opened.error()})
+                              : probe::specs_from_json(j);
     if (!s) {
       spdlog::error("{}: {}; the probes in force stay", path, s.error());
       return;

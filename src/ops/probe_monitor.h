@@ -25,9 +25,10 @@ namespace wardsec::ops {
 class ProbeMonitor {
  public:
   using Emit = std::function<void(std::vector<Event>&&)>;
-  // `tz_sec`: the zone the alerts' texts give times in.
+  // `tz_sec`: the zone the alerts' texts give times in; `key_dir`: where probes.key (the SNMP
+  // secrets' seal) is.
   static Result<std::unique_ptr<ProbeMonitor>> open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs,
-                                                    Emit emit, int tz_sec, int snmp_threads = 4);
+                                                    Emit emit, int tz_sec, const std::string& key_dir, int snmp_threads = 4);
   ~ProbeMonitor();
   void start();
   void stop();
@@ -51,6 +52,7 @@ class ProbeMonitor {
   std::filesystem::file_time_type seen_{};
   int ticks_ = 0;
   int tz_ = 8 * 3600;
+  std::string key_dir_;
   std::vector<Event> events_;  // results not yet handed to the store (at most kBatch)
   static constexpr size_t kBatch = 512;
 };

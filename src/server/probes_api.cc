@@ -11,6 +11,7 @@
 #include "ops/probe/spec.h"
 #include "report/report.h"
 #include "server/api.h"
+#include "server/secretbox.h"
 
 namespace wardsec::server {
 
@@ -29,17 +30,27 @@ json read_json(const std::string& path, json fallback) {
   return j.is_discarded() ? fallback : j;
 }
 
+// The key that seals the probes' SNMP secrets in probes.json (<key_dir>/probes.key).
+Result<SecretBox> probe_box(const Api& api) { return SecretBox::load_or_create(api.opt.key_dir, "probes.key"); }
+
 Result<std::vector<probe::Spec>> load_specs(const Api& api) {
   auto doc = read_json(DataDir(api.opt.data_dir).ops_probes(), json{{"probes", json::array()}});
+  auto box = probe_box(api);
+  if (!box) return Error{box.error()};
+  if (Status o = probe::open_secrets(doc, [&](std::string_view v) { return box->open(v); }); !o) return Error{o.error()};
   return probe::specs_from_json(doc);
 }
 
 Status save_specs(const Api& api, const std::vector<probe::Spec>& specs) {
   json arr = json::array();
   for (const auto& s : specs) arr.push_back(probe::spec_to_json(s, true));
+  json doc{{"probes", arr}};
+  auto box = probe_box(api);
+  if (!box) return Error{box.error()};
+  probe::seal_secrets(doc, [&](std::string_view v) { return box->seal(v); });
   std::error_code ec;
   std::filesystem::create_directories(DataDir(api.opt.data_dir).ops(), ec);
-  return write_file_atomic(DataDir(api.opt.data_dir).ops_probes(), json{{"probes", arr}}.dump(1));
+  return write_file_atomic(DataDir(api.opt.data_dir).ops_probes(), doc.dump(1));
 }
 
 // GET: every probe with its live state (the prober's last save), and the prober's own figures.

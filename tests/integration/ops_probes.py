@@ -71,6 +71,9 @@ def body(r):
                         r.check(code == 201, f"probe {p['id']} added ({code} {res.get('error', '')})")
                     path = os.path.join(data, "ops", "probes.json")
                     r.check(oct(os.stat(path).st_mode & 0o777) == "0o600", "the probes (with SNMP secrets) are in a file only the service reads")
+                    stored = open(path).read()
+                    r.check(all(x not in stored for x in ("wk-ro-2026", "authpass-2026", "privpass-2026")) and stored.count("sm4$") == 4,
+                            "and the SNMP community and v3 passwords are sealed in it (SM4, key in the key folder), never plain")
                     got = probes(sec)
                     r.check("community" not in got["core-sw"] and got["core-sw"]["community_set"] and "auth_pass" not in got["core-sw-v3"],
                             "secrets are never read back, only whether they are set")

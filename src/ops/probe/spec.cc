@@ -225,6 +225,33 @@ json spec_to_json(const Spec& s, bool secrets) {
   return j;
 }
 
+namespace {
+const char* const kSecrets[] = {"community", "auth_pass", "priv_pass"};
+bool sealed(const std::string& v) { return v.rfind("sm4$", 0) == 0; }
+}  // namespace
+
+void seal_secrets(json& doc, const std::function<std::string(std::string_view)>& seal) {
+  if (!doc.is_object() || !doc.contains("probes") || !doc["probes"].is_array()) return;
+  for (auto& p : doc["probes"])
+    for (const char* k : kSecrets)
+      if (p.is_object() && p.contains(k) && p[k].is_string() && !p[k].get<std::string>().empty() && !sealed(p[k].get<std::string>()))
+        p[k] = seal(p[k].get<std::string>());
+}
+
+Status open_secrets(json& doc, const std::function<std::optional<std::string>(std::string_view)>& open) {
+  if (!doc.is_object() || !doc.contains("probes") || !doc["probes"].is_array()) return {};
+  for (auto& p : doc["probes"])
+    for (const char* k : kSecrets) {
+      if (!p.is_object() || !p.contains(k) || !p[k].is_string() || !sealed(p[k].get<std::string>())) continue;
+      auto plain = open(p[k].get<std::string>());
+      if (!plain)
+        return Error{"探测 " + p.value("id", std::string("?")) + " 的 " + k + " 无法解密（密钥不符或被改动） / probe " +
+                     p.value("id", std::string("?")) + ": " + k + " cannot be opened (another key, or altered)"};
+      p[k] = *plain;
+    }
+  return {};
+}
+
 Result<std::vector<Spec>> specs_from_json(const json& doc) {
   if (!doc.is_object() || !doc.contains("probes") || !doc["probes"].is_array())
     return Error{"须为 {\"probes\": [...]} / must be {\"probes\": [...]}"};

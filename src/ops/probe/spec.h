@@ -3,6 +3,8 @@
 // written by the console's API and read by the prober, which picks up a change within seconds.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,12 @@ Result<Spec> spec_from_json(const nlohmann::json& j);
 // The probe as JSON; `secrets` false leaves out the community and passwords (shown to the console
 // as "set" flags instead).
 nlohmann::json spec_to_json(const Spec& s, bool secrets);
+// The secrets of a probes.json document (SNMP community and v3 passwords) sealed and opened in
+// place: probes.json holds them sealed under a key in the key folder (secretbox, probes.key), so
+// a copy of the data folder does not hand over the network devices' SNMP access. `open` returns
+// nullopt for a text it cannot open; a secret written plain (by hand) is taken as it is.
+void seal_secrets(nlohmann::json& doc, const std::function<std::string(std::string_view)>& seal);
+Status open_secrets(nlohmann::json& doc, const std::function<std::optional<std::string>(std::string_view)>& open);
 // The probes of a probes.json document ({"probes": [...]}): all or an error naming the first bad one;
 // ids must be unique.
 Result<std::vector<Spec>> specs_from_json(const nlohmann::json& doc);

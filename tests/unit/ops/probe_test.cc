@@ -355,3 +355,24 @@ TEST(WeeklyReport, LastWeekAndAnEmptyCenter) {
   EXPECT_NE(h->find("本周没有业务系统的探测数据"), std::string::npos);
   EXPECT_FALSE(report::ops_week_html({t.path(), "", "", "", 8 * 3600}, "last week", "zh-CN"));
 }
+
+// The SNMP secrets in probes.json: sealed in place, opened back, and a text the key cannot open
+// is an error naming the probe and the field.
+TEST(ProbeSpec, SecretsAreSealedAndOpened) {
+  nlohmann::json doc = {{"probes",
+                         {{{"id", "sw"}, {"kind", "snmp"}, {"host", "10.0.0.1"}, {"community", "c0mm"}},
+                          {{"id", "web"}, {"kind", "http"}, {"url", "http://10.0.0.2/"}}}}};
+  seal_secrets(doc, [](std::string_view v) { return "sm4$" + std::string(v.rbegin(), v.rend()); });
+  EXPECT_EQ(doc["probes"][0]["community"], "sm4$mm0c");
+  EXPECT_FALSE(doc["probes"][1].contains("community"));
+  auto copy = doc;
+  ASSERT_TRUE(open_secrets(copy, [](std::string_view v) -> std::optional<std::string> {
+    auto s = std::string(v.substr(4));
+    return std::string(s.rbegin(), s.rend());
+  }));
+  EXPECT_EQ(copy["probes"][0]["community"], "c0mm");
+  auto bad = open_secrets(doc, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("community"), std::string::npos);
+  EXPECT_NE(bad.error().find("sw"), std::string::npos);
+}
