@@ -50,11 +50,12 @@ class HttpOp : public Op {
     arm(s_.timeout_ms);
     auto self = std::static_pointer_cast<HttpOp>(shared_from_this());
     if (auto a = literal_address(s_.host)) return connect({tcp::endpoint(*a, static_cast<uint16_t>(s_.port))});
-    resolver_.async_resolve(s_.host, std::to_string(s_.port), [self](const boost::system::error_code& ec, const tcp::resolver::results_type& r) {
-      if (self->finished()) return;
-      if (ec) return self->fail("无法解析主机名 / cannot resolve " + self->s_.host + ": " + ec.message());
-      self->connect(std::vector<tcp::endpoint>(r.begin(), r.end()));
-    });
+    resolver_.async_resolve(s_.host, std::to_string(s_.port),
+                            [self](const boost::system::error_code& ec, const tcp::resolver::results_type& r) {
+                              if (self->finished()) return;
+                              if (ec) return self->fail("无法解析主机名 / cannot resolve " + self->s_.host + ": " + ec.message());
+                              self->connect(std::vector<tcp::endpoint>(r.begin(), r.end()));
+                            });
   }
 
  private:
