@@ -33,8 +33,13 @@ json read_json(const std::string& path, json fallback) {
 // The key that seals the probes' SNMP secrets in probes.json (<key_dir>/probes.key).
 Result<SecretBox> probe_box(const Api& api) { return SecretBox::load_or_create(api.opt.key_dir, "probes.key"); }
 
+// The probes in force. A probes.json that is not JSON is an error (a change saved over it would
+// lose every probe in it), never an empty list.
 Result<std::vector<probe::Spec>> load_specs(const Api& api) {
-  auto doc = read_json(DataDir(api.opt.data_dir).ops_probes(), json{{"probes", json::array()}});
+  std::string path = DataDir(api.opt.data_dir).ops_probes();
+  auto text = read_file(path);
+  json doc = text ? json::parse(*text, nullptr, false) : json{{"probes", json::array()}};
+  if (doc.is_discarded()) return Error{path + " 不是 JSON，请修复或移走 / " + path + " is not JSON: fix or move it"};
   auto box = probe_box(api);
   if (!box) return Error{box.error()};
   if (Status o = probe::open_secrets(doc, [&](std::string_view v) { return box->open(v); }); !o) return Error{o.error()};
