@@ -198,7 +198,7 @@ Response availability(Api& api, Request& r) {
   for (const auto& o : *outs) j["outages"].push_back(outage_json(o));
   std::string key = !sys.empty() ? sys : r.query.count("probe") ? r.query["probe"] : "";
   if (!key.empty()) {
-    int64_t days = name == "day" ? 1 : name == "week" ? 7 : 31;
+    int64_t days = (p->second - p->first) / (kDay * kSec);  // 1, 7, or the month's 28-31
     auto d = (*db)->daily(key, sys.empty(), p->second - days * kDay * kSec, p->second, now);
     if (!d) return fail(500, d.error());
     j["daily"] = *d;
