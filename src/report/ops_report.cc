@@ -65,14 +65,6 @@ std::string availability_chart(const json& systems) {
   return svg + "</svg>";
 }
 
-Result<json> availability(const std::string& path, int64_t from, int64_t to, int64_t now) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return json{{"systems", json::array()}, {"probes", json::array()}};
-  auto db = ops::probe::AvailabilityDb::open(path);
-  if (!db) return Error{db.error()};
-  return (*db)->availability(from, to, now);
-}
-
 }  // namespace
 
 std::string previous_week(int64_t now, int tz_sec) {
@@ -89,19 +81,22 @@ Result<std::string> ops_week_html(const Sources& src, const std::string& week, c
   from -= ((day + 3) % 7) * kDay;  // the Monday of the week holding the date
   int64_t to = from + 7 * kDay, prev = from - 7 * kDay, now = now_ns();
   DataDir dd(src.data_dir);
-  auto av = availability(dd.ops_availability(), from, to, now);
-  auto av_prev = availability(dd.ops_availability(), prev, from, now);
-  if (!av || !av_prev) return Error{!av ? av.error() : av_prev.error()};
-  std::map<std::string, json> before;
-  for (const auto& s : (*av_prev)["systems"]) before[s["system"].get<std::string>()] = s;
+  // Both weeks' availability and this week's outages, from one opening of the record (none yet: empty).
+  json av{{"systems", json::array()}, {"probes", json::array()}}, av_prev = av;
   std::vector<ops::probe::Outage> outages;
   if (std::filesystem::exists(dd.ops_availability())) {
     auto db = ops::probe::AvailabilityDb::open(dd.ops_availability());
     if (!db) return Error{db.error()};
+    auto a = (*db)->availability(from, to, now);
+    auto b = (*db)->availability(prev, from, now);
     auto o = (*db)->outages(from, to, "", 500);
-    if (!o) return Error{o.error()};
+    if (!a || !b || !o) return Error{!a ? a.error() : !b ? b.error() : o.error()};
+    av = std::move(*a);
+    av_prev = std::move(*b);
     outages = std::move(*o);
   }
+  std::map<std::string, json> before;
+  for (const auto& s : av_prev["systems"]) before[s["system"].get<std::string>()] = s;
   // Alerts raised in each week, by level and by kind.
   std::map<std::string, std::array<uint64_t, 2>> by_level, by_kind, by_rule;
   std::map<std::string, std::string> rule_title;
@@ -135,7 +130,7 @@ Result<std::string> ops_week_html(const Sources& src, const std::string& week, c
                   L("生成时间 ", "Generated ") + local_time(now, src.tz_sec) + "</div></div>";
 
   // 1. Overview.
-  const auto& systems = (*av)["systems"];
+  const auto& systems = av["systems"];
   int64_t down_total = 0;
   size_t below = 0;
   for (const auto& s : systems) {
