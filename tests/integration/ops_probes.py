@@ -138,6 +138,13 @@ def body(r):
                     r.check(code == 200 and isinstance(pdf, bytes) and pdf[:4] == b"%PDF", f"and as PDF ({code})")
                     code, _ = sysadm.call("GET", "/api/v1/ops/report")
                     r.check(code == 403, "the system administrator, who sees no security data, does not get it")
+                    # A probes.json broken by hand is an error, never read as "no probes" (a save would wipe them).
+                    good = open(path).read()
+                    open(path, "w").write(good[: len(good) // 2])
+                    code, res = sysadm.post("/api/v1/ops/probes", {"id": "after-damage", "kind": "icmp", "host": "127.0.0.1"})
+                    r.check(code == 500 and "not JSON" in res.get("error", "") and open(path).read() == good[: len(good) // 2],
+                            f"a damaged probes.json is named and left as it is, not overwritten ({code} {res.get('error', '')[:80]})")
+                    open(path, "w").write(good)
                     aud = srv.admin("auditadmin")
                     trail = lambda: [e for e in aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:probe_*", "from": "now-1h", "limit": 100}))[1].get("events", [])]
                     got = wait_for(lambda: (lambda ev: ev if any("probe_delete" in str(e) and "bad-community" in str(e) for e in ev) else None)(trail()), 15, "the audit trail")
