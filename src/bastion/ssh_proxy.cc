@@ -9,6 +9,7 @@
 #include "bastion/controller.h"
 #include "bastion/relay.h"
 #include "bastion/sftp_filter.h"
+#include "bastion/ssh_login.h"
 #include "bastion/ssh_conn.h"
 #include "core/timeutil.h"
 #include "server/auth.h"
@@ -35,45 +36,17 @@ struct Target {
 // Connects and logs in; an error names what failed (never the credential).
 Status connect_target(Service& svc, Target& t, const HostAccount& a, const std::string& host) {
   t.s = ssh_new();
-  int port = a.port;
-  long timeout = svc.options().connect_timeout_sec;
-  std::string known = svc.options().target_known_hosts.empty() ? svc.key_dir() + "/bastion_known_hosts" : svc.options().target_known_hosts;
-  int no = 0;
-  ssh_options_set(t.s, SSH_OPTIONS_HOST, host.c_str());
-  ssh_options_set(t.s, SSH_OPTIONS_PORT, &port);
-  ssh_options_set(t.s, SSH_OPTIONS_USER, a.username.c_str());
-  ssh_options_set(t.s, SSH_OPTIONS_TIMEOUT, &timeout);
-  ssh_options_set(t.s, SSH_OPTIONS_KNOWNHOSTS, known.c_str());
-  ssh_options_set(t.s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-  ssh_options_set(t.s, SSH_OPTIONS_PROCESS_CONFIG, &no);  // the service's ~/.ssh/config has no say
-  int yes = 1;
-  ssh_options_set(t.s, SSH_OPTIONS_NODELAY, &yes);  // keystrokes go out at once (no Nagle wait)
-  if (ssh_connect(t.s) != SSH_OK)
-    return Error{"无法连接目标 / cannot connect to " + host + ":" + std::to_string(port) + ": " + ssh_get_error(t.s)};
-  switch (ssh_session_is_known_server(t.s)) {
-    case SSH_KNOWN_HOSTS_OK: break;
-    case SSH_KNOWN_HOSTS_UNKNOWN:
-    case SSH_KNOWN_HOSTS_NOT_FOUND:
-      // First contact: the key is learned (the event says so; docs/bastion.md: pin it beforehand).
-      if (ssh_session_update_known_hosts(t.s) != SSH_OK) return Error{"无法保存目标主机密钥 / cannot save the target's host key"};
-      spdlog::info("bastion: learned the host key of {}:{}", host, port);
-      break;
-    default: return Error{"目标主机密钥已改变，可能遭中间人攻击，已拒绝 / the target's host key changed (a man in the middle?): refused"};
-  }
   auto secret = svc.db().secret(a.id);
   if (!secret) return Error{secret.error()};
-  int rc = SSH_AUTH_DENIED;
-  if (a.auth == "key") {
-    ssh_key key = nullptr;
-    if (ssh_pki_import_privkey_base64(secret->c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK)
-      return Error{"主机账号私钥无法读取 / the host account's private key cannot be read"};
-    rc = ssh_userauth_publickey(t.s, nullptr, key);
-    ssh_key_free(key);
-  } else {
-    rc = ssh_userauth_password(t.s, nullptr, secret->c_str());
-  }
-  if (rc != SSH_AUTH_SUCCESS) return Error{"目标拒绝了托管凭据 / the target refused the stored credential for " + a.username};
-  return {};
+  LoginTarget lt;
+  lt.host = host;
+  lt.port = a.port;
+  lt.username = a.username;
+  lt.auth = a.auth;
+  lt.secret = std::move(*secret);
+  lt.known_hosts = svc.options().target_known_hosts.empty() ? svc.key_dir() + "/bastion_known_hosts" : svc.options().target_known_hosts;
+  lt.timeout_sec = svc.options().connect_timeout_sec;
+  return ssh_login(t.s, lt);
 }
 
 // One SFTP operation into the record (as a command line a reviewer can search) and the store.

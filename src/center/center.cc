@@ -22,6 +22,7 @@
 #include "enrich/web_attack.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
+#include "ops/config/watcher.h"
 #include "ops/monitor.h"
 #include "ops/probe_monitor.h"
 #include "ops/source_stage.h"
@@ -73,9 +74,10 @@ struct Center::Backlog {
 struct Center::Health {
   std::unique_ptr<alert::DiskWatch> disk;
   std::unique_ptr<alert::StoreScrub> scrub;
-  std::unique_ptr<ops::SourceMonitor> sources;  // the health of log sources (运行监控)
-  std::unique_ptr<ops::ProbeMonitor> probes;    // the probes of the clinical systems (运行监控)
-  std::unique_ptr<ops::ExportJob> exports;      // the daily log export, looked at every minute
+  std::unique_ptr<ops::SourceMonitor> sources;    // the health of log sources (运行监控)
+  std::unique_ptr<ops::ProbeMonitor> probes;      // the probes of the clinical systems (运行监控)
+  std::unique_ptr<ops::ExportJob> exports;        // the daily log export, looked at every minute
+  std::shared_ptr<ops::config::Watcher> configs;  // device configurations and their changes
   alert::Periodic export_timer;
 };
 
@@ -188,6 +190,19 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->health_->exports = std::make_unique<ops::ExportJob>(
         conf.data_dir, conf.ops_export, conf.tz_sec, &c->writer_->key(), c->alerts_.get(), c->outputs_.get(),
         [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); });
+    ops::config::WatcherOptions wo;
+    wo.data_dir = conf.data_dir;
+    wo.key_dir = conf.store.key_dir;
+    wo.known_hosts = conf.bastion.target_known_hosts;
+    wo.tz_sec = conf.tz_sec;
+    wo.alerts = c->alerts_.get();
+    wo.outputs = c->outputs_.get();
+    wo.record = c->signed_emitter("wardsec.config");
+    auto configs = ops::config::Watcher::open(std::move(wo));
+    if (!configs) return Error{configs.error()};
+    c->health_->configs = std::move(*configs);
+    c->stages_->add(std::make_unique<ops::config::ConfigStage>(c->health_->configs));
+    conf.http.configs = c->health_->configs.get();
   }
   if (parts.network) {
     c->net_ = std::make_unique<Net>();
@@ -365,6 +380,7 @@ Status Center::start() {
     health_->scrub->start();
     health_->sources->start();
     health_->probes->start();
+    health_->configs->start();
     health_->export_timer.start(30 * kSec, 60 * kSec, [h = health_.get()] { (void)h->exports->tick(now_ns()); });
   }
   pipeline_->start();
@@ -425,6 +441,7 @@ void Center::stop() {
   if (incident_) incident_->stop();  // before the pipeline: it records into the store
   if (health_) {                     // before the pipeline: their results go into the store
     health_->probes->stop();
+    health_->configs->stop();
     health_->export_timer.stop();
   }
   pipeline_->stop();

@@ -108,6 +108,8 @@ void add_emergency_routes(std::vector<Route>& t, Api* api);
 void add_sources_routes(std::vector<Route>& t, Api* api);
 // 运行状态: the probes and availability (probes_api.cc).
 void add_probe_routes(std::vector<Route>& t, Api* api);
+// 配置变更: device configurations, tickets and windows (configs_api.cc).
+void add_config_routes(std::vector<Route>& t, Api* api);
 // Saved searches (saved_search_api.cc).
 void add_saved_search_routes(std::vector<Route>& t, Api* api);
 // 系统状态 (status_api.cc) and 系统设置 (settings_api.cc).

@@ -29,6 +29,9 @@ class RuleSet;
 namespace wardsec::enrich {
 class Places;
 }
+namespace wardsec::ops::config {
+class Watcher;
+}
 namespace wardsec::bastion {
 class Service;
 class SshServer;
@@ -83,6 +86,7 @@ struct HttpOptions {
   int bastion_port = 0;                          // the bastion's SSH port, shown to operators
   incident::Service* incidents = nullptr;        // /api/v1/incidents/* when set
   emergency::Service* emergency = nullptr;       // /api/v1/emergency/* (plans, drills) when set
+  ops::config::Watcher* configs = nullptr;       // /api/v1/ops/configs/* (device configurations) when set
 };
 
 // One API request as the handlers see it.

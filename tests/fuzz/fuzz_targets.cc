@@ -43,6 +43,8 @@
 #include "web/request.h"
 #include "web/sqli.h"
 #include "web/xss.h"
+#include "ops/config/text.h"
+#include "ops/config/trigger.h"
 #include "ops/probe/wire.h"
 
 using namespace wardsec;
@@ -571,6 +573,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   j.flush(out);
   count_out();
   if (lines_in != lines_out) std::abort();
+#elif defined(WARDSEC_FUZZ_TARGET_config_text)
+  // A device's configuration as it prints it (an SSH session's bytes: anything) and the change
+  // lines it logs: the kept text, its diff against the input, and the trigger reader.
+  using namespace ops::config;
+  std::string_view cmd = in.size() > 8 ? in.substr(0, 8) : std::string_view{};
+  std::string t = normalize(in, cmd, "salt");
+  if (t.find('\r') != std::string::npos) std::abort();
+  Diff d = diff(in.substr(0, in.size() / 2), t, "a", "b", 200);
+  if ((d.added + d.removed == 0) != d.text.empty()) std::abort();
+  (void)read_only_command(in);
+  Event ev;
+  ev.raw = std::string(in);
+  ev.set(kEventAction, in.substr(0, std::min<size_t>(in.size(), 12)));
+  ev.set("process.command_line", in);
+  ev.set("log.source.address", in.substr(in.size() / 2));
+  (void)config_trigger(ev);
 #elif defined(WARDSEC_FUZZ_TARGET_probe_wire)
   // Probes' answers (运行监控): any host on the network can answer a probe. Each reader takes the
   // bytes as they came (and its frame's length, as the reader loop does); none reads past them.
