@@ -85,6 +85,14 @@ const pairs: Record<string, [string, string]> = {
   'action.probe_create': ['新增运行探测', 'Probe added'],
   'action.probe_change': ['修改运行探测', 'Probe changed'],
   'action.probe_delete': ['删除运行探测', 'Probe removed'],
+  'action.config_device_create': ['登记配置管理设备', 'Configuration device added'],
+  'action.config_device_change': ['修改配置管理设备', 'Configuration device changed'],
+  'action.config_device_delete': ['移除配置管理设备', 'Configuration device removed'],
+  'action.config_fetch': ['获取设备配置', 'Device configuration fetched'],
+  'action.config_upload': ['上传设备配置', 'Device configuration uploaded'],
+  'action.change_ticket_create': ['登记变更单', 'Change ticket filed'],
+  'action.change_ticket_delete': ['撤回变更单', 'Change ticket withdrawn'],
+  'action.change_policy_change': ['修改变更窗口', 'Change windows changed'],
 }
 for (const [k, v] of Object.entries(kinds)) pairs['ops.kind_' + k] = v as [string, string]
 for (const [k, v] of Object.entries(states)) pairs['ops.state_' + k] = v as [string, string]
