@@ -17,6 +17,7 @@
 #include "core/timeutil.h"
 #include "bastion/ssh_server.h"
 #include "demo/emergency_seed.h"
+#include "demo/config_seed.h"
 #include "demo/probe_seed.h"
 #include "demo/generator.h"
 #include "ingest/net.h"
@@ -198,6 +199,8 @@ int run_server(Config cfg, bool demo, double rate) {
       spdlog::warn("demo: emergency plans not seeded: {}", st.error());
     if (Status st = demo::seed_probes(cfg.data_dir, cfg.http.listen, cfg.inputs.tcp, cfg.bastion.listen); !st)
       spdlog::warn("demo: probes not seeded: {}", st.error());
+    if (Status st = demo::seed_configs(cfg.data_dir, cfg.store.key_dir, cfg.tz_sec, now_ns()); !st)
+      spdlog::warn("demo: configuration record not seeded: {}", st.error());
   }
   // Files only the service can read: anything an earlier version (or a hand) left more open
   // is tightened now, and each fix is logged.

@@ -865,6 +865,26 @@ try {
   check(down.includes('cannot connect'), 'a probe added in the console runs within seconds; a closed port is 中断 with the reason')
   check(!!(await page.$('[data-test=topology] canvas')), 'the zones, systems and probes are drawn as a topology')
   await both('ops')
+  // 配置变更: the demo's switches with a week of versions; the night-time ACL change by a vendor
+  // account is unplanned, the VLAN change had its ticket; the diff names the lines; an upload
+  // from the dialog keeps a new version.
+  await page.click('a[href="/ops/configs"]')
+  await page.waitForSelector('[data-test=devices]')
+  await page.click('[data-test=devices] tr:has-text("sw-core-01")')
+  await page.waitForSelector('[data-test=versions] [data-test=planned]')
+  const planned = await page.$$eval('[data-test=versions] [data-test=planned]', (els) => els.map((e) => e.textContent.trim()))
+  check(planned[0] === '计划外' && planned.includes('变更单 BG-2026-118') && planned.at(-1) === '基线',
+    `a device's versions say which change was planned and which not (${planned.join(' / ')})`)
+  await page.click('[data-test=versions] [data-test=show-diff] >> nth=0')
+  await page.waitForSelector('[data-test=shown]')
+  const diffText = await page.textContent('[data-test=shown]')
+  check(diffText.includes('+acl number 3001') && !diffText.includes('Dem0C0mmunity'), 'the diff shows the lines the change added, with secrets masked')
+  await both('configs')
+  await page.click('[data-test=devices] tr:has-text("ngfw-dmz-01") [data-test=upload]')
+  await page.fill('[data-test=upload-content]', 'hostname ngfw-dmz-01\nzone trust\nzone untrust\nzone dmz\npolicy from untrust to dmz service https action permit\npolicy from untrust to dmz service rdp action permit\n')
+  await page.click('[data-test=upload-save]')
+  await page.waitForSelector('[data-test=notice]')
+  check((await page.textContent('[data-test=notice]')).includes('已保存 DMZ'), 'a configuration uploaded in the console is kept as a version')
   check(!(await page.$('a[href="/search"]')) && !(await page.$('a[href="/audit"]')), 'the system administrator sees no security data and no audit trail')
   await logout()
 

@@ -1,4 +1,5 @@
 // The English dictionary: the same keys as zh-CN.ts (a unit test compares them).
+import { configsEn } from './configs'
 import { opsEn } from './ops'
 export default {
   'app.title': 'Hospital MLPS Security Center',
@@ -1107,4 +1108,5 @@ export default {
   'sources.zone_set': 'zone {z} set',
   'sources.clock_hint': "This source's clock is more than 5 minutes off the center's: check the device's NTP synchronization.",
   ...opsEn,
+  ...configsEn,
 } as Record<string, string>

@@ -1,5 +1,6 @@
 // The Chinese dictionary: the console speaks Chinese first. Keys are flat (area.name); vue-i18n
 // message syntax applies: {name} is a parameter and a literal @, |, { or } is written {'@'}.
+import { configsZh } from './configs'
 import { opsZh } from './ops'
 export default {
   'app.title': '医院等保安全管理中心',
@@ -1108,4 +1109,5 @@ export default {
   'sources.zone_set': '已设时区 {z}',
   'sources.clock_hint': '该来源的时钟与本中心相差超过 5 分钟：请检查设备的 NTP 时钟同步。',
   ...opsZh,
+  ...configsZh,
 } as Record<string, string>
