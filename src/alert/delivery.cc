@@ -1,8 +1,13 @@
 #include "alert/delivery.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <ctime>
 
@@ -106,7 +111,8 @@ Status post_json(const std::string& url, const std::string& body, const std::vec
 }
 
 Status send_mail(const MailServer& m, const std::vector<std::string>& to, const std::string& subject, const std::string& body,
-                 const std::string& message_id, const std::vector<std::string>& extra_headers, const Transport& t) {
+                 const std::string& message_id, const std::vector<std::string>& extra_headers, const Transport& t,
+                 const std::vector<Attachment>& files) {
   if (m.from.empty() || to.empty()) return Error{"mail: a sender (from) and at least one recipient are required"};
   std::string url = m.server.find("://") == std::string::npos ? "smtp://" + m.server : m.server;
   if (!starts_with(url, "smtp://") && !starts_with(url, "smtps://"))
@@ -127,11 +133,33 @@ Status send_mail(const MailServer& m, const std::vector<std::string>& to, const 
   std::string msg = "From: wardsec <" + m.from + ">\r\nTo: ";
   for (size_t i = 0; i < to.size(); i++) msg += (i ? ", <" : "<") + to[i] + ">";
   msg += "\r\nSubject: =?UTF-8?B?" + base64_encode(subject) + "?=\r\nDate: " + date + "\r\nMessage-ID: <" + message_id +
-         ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n";
+         ">\r\nMIME-Version: 1.0\r\n";
+  auto lines = [&](const std::string& data) {
+    std::string b64 = base64_encode(data);
+    for (size_t i = 0; i < b64.size(); i += 76) msg += b64.substr(i, 76) + "\r\n";
+  };
+  const std::string text_part = "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n";
+  // The boundary: from the message id, which no part's base64 can contain (it has a '=' and a '_').
+  std::string boundary = "=_wardsec_";
+  for (char ch : message_id.substr(0, message_id.find('@')))
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-') boundary.push_back(ch);
+  msg += files.empty() ? text_part : "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n";
   for (const auto& h : extra_headers) msg += h + "\r\n";
   msg += "\r\n";
-  std::string b64 = base64_encode(body);
-  for (size_t i = 0; i < b64.size(); i += 76) msg += b64.substr(i, 76) + "\r\n";
+  if (files.empty()) {
+    lines(body);
+  } else {
+    msg += "--" + boundary + "\r\n" + text_part + "\r\n";
+    lines(body);
+    for (const auto& f : files) {
+      if (f.type.find_first_of("\r\n") != std::string::npos) return Error{"mail: a bad attachment type"};
+      std::string enc = "=?UTF-8?B?" + base64_encode(f.name) + "?=";
+      msg += "--" + boundary + "\r\nContent-Type: " + f.type + "; name=\"" + enc + "\"\r\nContent-Transfer-Encoding: base64\r\n" +
+             "Content-Disposition: attachment; filename=\"" + enc + "\"\r\n\r\n";
+      lines(f.data);
+    }
+    msg += "--" + boundary + "--\r\n";
+  }
   Reader rd{msg};
   std::string from = "<" + m.from + ">";
   for (const auto& x : to) c.rcpt = curl_slist_append(c.rcpt, ("<" + x + ">").c_str());
@@ -148,6 +176,43 @@ Status send_mail(const MailServer& m, const std::vector<std::string>& to, const 
   curl_easy_setopt(c.h, CURLOPT_UPLOAD, 1L);
   CURLcode rc = curl_easy_perform(c.h);
   if (rc != CURLE_OK) return Error{"mail " + url.substr(0, url.find('/', url.find("://") + 3)) + ": " + c.what(rc)};
+  return {};
+}
+
+std::string dingtalk_sign(const std::string& secret, int64_t timestamp_ms) {
+  std::string msg = std::to_string(timestamp_ms) + "\n" + secret;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac,
+       &len);
+  std::string b64 = base64_encode(std::string(reinterpret_cast<char*>(mac), len)), out;
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char ch : b64) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[ch >> 4]);
+      out.push_back(hex[ch & 15]);
+    }
+  }
+  return out;
+}
+
+Status post_robot(const std::string& url, const std::string& secret, const std::string& text, const Transport& t, int64_t now_ms) {
+  std::string u = url;
+  if (!secret.empty())
+    u += std::string(u.find('?') == std::string::npos ? "?" : "&") + "timestamp=" + std::to_string(now_ms) +
+         "&sign=" + dingtalk_sign(secret, now_ms);
+  // The robots take at most a few thousand characters of text.
+  std::string content = text.size() > 3800 ? text.substr(0, 3800) + "…" : text;
+  std::string body =
+      nlohmann::json{{"msgtype", "text"}, {"text", {{"content", content}}}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string answer;
+  if (Status s = post_json(u, body, {}, t, &answer); !s) return s;
+  auto j = nlohmann::json::parse(answer, nullptr, false);
+  if (j.is_object() && j.contains("errcode") && j["errcode"].is_number_integer() && j["errcode"].get<int>() != 0)
+    return Error{url_origin(url) + ": the robot refused the message: " + j.value("errmsg", std::string("errcode ") + j["errcode"].dump())};
   return {};
 }
 

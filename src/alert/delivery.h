@@ -3,6 +3,7 @@
 // a JSON POST to https:// (http:// only to a loopback relay), and mail over SMTP with STARTTLS
 // required (smtp://) or TLS from the start (smtps://), never a clear-text fallback.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,24 @@ struct MailServer {
 Status post_json(const std::string& url, const std::string& body, const std::vector<std::string>& headers, const Transport& t,
                  std::string* answer = nullptr);
 
-// Sends one plain-text UTF-8 mail (the subject RFC 2047-encoded, the body base64).
+struct Attachment {
+  std::string name;  // the file name the recipient sees (UTF-8)
+  std::string type;  // application/pdf, text/html; charset=UTF-8 ...
+  std::string data;
+};
+
+// Sends one UTF-8 mail (the subject RFC 2047-encoded, the body base64): plain text, or
+// multipart/mixed with the attachments after the text.
 Status send_mail(const MailServer& m, const std::vector<std::string>& to, const std::string& subject, const std::string& body,
-                 const std::string& message_id, const std::vector<std::string>& extra_headers, const Transport& t);
+                 const std::string& message_id, const std::vector<std::string>& extra_headers, const Transport& t,
+                 const std::vector<Attachment>& files = {});
+
+// A text message to a WeCom (企业微信) or DingTalk (钉钉) group robot's webhook: their JSON
+// {"msgtype":"text",...}; with `secret`, DingTalk's 加签 (timestamp and HMAC-SHA256 signature in
+// the URL). The robot's own error code (errcode != 0) is an error.
+Status post_robot(const std::string& url, const std::string& secret, const std::string& text, const Transport& t, int64_t now_ms);
+// DingTalk's signature of `timestamp_ms` (base64 HMAC-SHA256 of "timestamp\nsecret", URL-encoded).
+std::string dingtalk_sign(const std::string& secret, int64_t timestamp_ms);
 
 // "https://host:port" of a URL, for messages (never its path or query, which may hold a key).
 std::string url_origin(const std::string& url);

@@ -23,6 +23,8 @@
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
 #include "ops/config/watcher.h"
+#include "ops/duties.h"
+#include "report/report.h"
 #include "ops/monitor.h"
 #include "ops/probe_monitor.h"
 #include "ops/source_stage.h"
@@ -71,6 +73,19 @@ struct Center::Backlog {
   std::thread thread;
 };
 
+// The reports a schedule can send (ops/duties.h), each for the period just ended.
+static std::vector<ops::ReportKind> report_kinds(const Config& conf) {
+  report::Sources src{conf.data_dir, conf.http.catalog_file, conf.http.scoring_file, conf.organization, conf.tz_sec};
+  return {{"ops-week", "网络系统运行状况分析报告（周报）", "Weekly network operations report", "week",
+           [src](const std::string& key, const std::string& lang) { return report::ops_week_html(src, key, lang); }},
+          {"ops-month", "网络系统运行状况分析报告（月报）", "Monthly network operations report", "month",
+           [src](const std::string& key, const std::string& lang) { return report::ops_month_html(src, key, lang); }},
+          {"dbaudit-month", "防统方月度报告", "Monthly database audit (防统方) report", "month",
+           [src](const std::string& key, const std::string& lang) -> Result<std::string> {
+             return report::dbaudit_month_html(src, std::atoi(key.substr(0, 4).c_str()), std::atoi(key.substr(5, 2).c_str()), lang);
+           }}};
+}
+
 struct Center::Health {
   std::unique_ptr<alert::DiskWatch> disk;
   std::unique_ptr<alert::StoreScrub> scrub;
@@ -78,6 +93,8 @@ struct Center::Health {
   std::unique_ptr<ops::ProbeMonitor> probes;      // the probes of the clinical systems (运行监控)
   std::unique_ptr<ops::ExportJob> exports;        // the daily log export, looked at every minute
   std::shared_ptr<ops::config::Watcher> configs;  // device configurations and their changes
+  std::unique_ptr<ops::Notifier> notifier;        // messages of the duties (console, mail, robots)
+  std::unique_ptr<ops::Duties> duties;            // the data self-check and the report schedules
   alert::Periodic export_timer;
 };
 
@@ -203,6 +220,21 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->health_->configs = std::move(*configs);
     c->stages_->add(std::make_unique<ops::config::ConfigStage>(c->health_->configs));
     conf.http.configs = c->health_->configs.get();
+    alert::MailServer mail{conf.outputs.smtp.server, conf.outputs.smtp.from, conf.outputs.smtp.user, conf.outputs.smtp.password,
+                           conf.outputs.smtp.helo};
+    c->health_->notifier = std::make_unique<ops::Notifier>(
+        conf.data_dir, mail, alert::Transport{conf.outputs.ca_file, conf.outputs.timeout_ms}, conf.outputs.console_url);
+    ops::DutyOptions duo;
+    duo.data_dir = conf.data_dir;
+    duo.tz_sec = conf.tz_sec;
+    duo.notifier = c->health_->notifier.get();
+    duo.alerts = c->alerts_.get();
+    duo.outputs = c->outputs_.get();
+    duo.record = c->signed_emitter("wardsec.duty");
+    duo.kinds = report_kinds(conf);
+    duo.pdf = [](const std::string& html, const std::string& path) { return report::html_to_pdf(html, path); };
+    c->health_->duties = std::make_unique<ops::Duties>(std::move(duo));
+    conf.http.duties = c->health_->duties.get();
   }
   if (parts.network) {
     c->net_ = std::make_unique<Net>();
@@ -381,7 +413,10 @@ Status Center::start() {
     health_->sources->start();
     health_->probes->start();
     health_->configs->start();
-    health_->export_timer.start(30 * kSec, 60 * kSec, [h = health_.get()] { (void)h->exports->tick(now_ns()); });
+    health_->export_timer.start(30 * kSec, 60 * kSec, [h = health_.get()] {
+      (void)h->exports->tick(now_ns());
+      (void)h->duties->tick(now_ns());
+    });
   }
   pipeline_->start();
   if (parts_.capture && cfg_.dbaudit_enabled) {

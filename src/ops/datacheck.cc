@@ -67,10 +67,6 @@ bool key_table(const DataCheckOptions& o, const std::string& t) {
 
 std::string dir_of(const std::string& data_dir) { return DataDir(data_dir).ops() + "/datacheck"; }
 
-// The per-table changed rows of one day: kept from its own check, else counted now.
-Result<std::map<std::string, int64_t>> day_tables(const std::string& data_dir, const DataCheckOptions& o, int64_t from,
-                                                   const std::string& day);
-
 struct Counted {
   std::map<std::string, int64_t> tables;
   uint64_t statements = 0;
@@ -125,28 +121,19 @@ Status count_day(const std::string& data_dir, const DataCheckOptions& o, int64_t
       st);
 }
 
-Result<std::map<std::string, int64_t>> day_tables(const std::string& data_dir, const DataCheckOptions& o, int64_t from,
-                                                   const std::string& day) {
-  std::string path = dir_of(data_dir) + "/tables-" + day + ".json";
-  if (auto t = read_file(path)) {
-    auto j = json::parse(*t, nullptr, false);
-    if (j.is_object()) {
-      std::map<std::string, int64_t> m;
-      for (auto& [k, v] : j.items())
-        if (v.is_number_integer() && key_table(o, k)) m[k] = v.get<int64_t>();
-      return m;
-    }
-  }
+// Counted again at each check, never taken from an earlier file: statements of a past day can
+// arrive late (an audit log imported afterwards), and a total kept too early would stay wrong.
+Result<std::map<std::string, int64_t>> day_tables(const std::string& data_dir, const DataCheckOptions& o, int64_t from) {
   Counted c;
   if (Status s = count_day(data_dir, o, from, c); !s) return Error{s.error()};
-  (void)write_file_atomic(path, json(c.tables).dump());
   return c.tables;
 }
 
 }  // namespace
 
 bool DataCheckResult::findings() const {
-  return bulk_total > 0 || !swings.empty() || std::any_of(backups.begin(), backups.end(), [](const BackupResult& b) { return b.state != "ok"; });
+  return bulk_total > 0 || !swings.empty() ||
+         std::any_of(backups.begin(), backups.end(), [](const BackupResult& b) { return b.state != "ok"; });
 }
 
 Result<DataCheckOptions> datacheck_options(const json& j) {
@@ -164,7 +151,8 @@ Result<DataCheckOptions> datacheck_options(const json& j) {
     o.at = at;
   }
   if (j.contains("bulk_rows")) {
-    if (!j["bulk_rows"].is_number_integer() || j["bulk_rows"].get<int64_t>() < 1) return Error{"datacheck.bulk_rows 须为正整数 / must be a positive integer"};
+    if (!j["bulk_rows"].is_number_integer() || j["bulk_rows"].get<int64_t>() < 1)
+      return Error{"datacheck.bulk_rows 须为正整数 / must be a positive integer"};
     o.bulk_rows = j["bulk_rows"].get<int64_t>();
   }
   if (j.contains("tables")) {
@@ -176,7 +164,8 @@ Result<DataCheckOptions> datacheck_options(const json& j) {
     }
   }
   if (j.contains("swing_factor")) {
-    if (!j["swing_factor"].is_number() || j["swing_factor"].get<double>() < 1.1) return Error{"datacheck.swing_factor 须不小于 1.1 / must be at least 1.1"};
+    if (!j["swing_factor"].is_number() || j["swing_factor"].get<double>() < 1.1)
+      return Error{"datacheck.swing_factor 须不小于 1.1 / must be at least 1.1"};
     o.swing_factor = j["swing_factor"].get<double>();
   }
   if (j.contains("swing_min_rows")) {
@@ -185,7 +174,8 @@ Result<DataCheckOptions> datacheck_options(const json& j) {
     o.swing_min_rows = j["swing_min_rows"].get<int64_t>();
   }
   if (j.contains("backups")) {
-    if (!j["backups"].is_array() || j["backups"].size() > 50) return Error{"datacheck.backups 须为至多 50 项的列表 / must be a list of at most 50"};
+    if (!j["backups"].is_array() || j["backups"].size() > 50)
+      return Error{"datacheck.backups 须为至多 50 项的列表 / must be a list of at most 50"};
     for (size_t i = 0; i < j["backups"].size(); i++) {
       const json& b = j["backups"][i];
       std::string where = "datacheck.backups[" + std::to_string(i) + "]";
@@ -195,7 +185,8 @@ Result<DataCheckOptions> datacheck_options(const json& j) {
       c.success = str(b, "success");
       c.failure = str(b, "failure");
       if (c.name.empty()) return Error{where + ".name 必填 / is required"};
-      if (c.success.empty()) return Error{where + ".success 必填（匹配备份成功日志的查询）/ is required (a query matching the success lines)"};
+      if (c.success.empty())
+        return Error{where + ".success 必填（匹配备份成功日志的查询）/ is required (a query matching the success lines)"};
       for (const auto* q : {&c.success, &c.failure}) {
         if (q->empty()) continue;
         auto p = search::Query::parse(*q);
@@ -216,24 +207,44 @@ json to_json(const DataCheckOptions& o) {
   json b = json::array();
   for (const auto& x : o.backups)
     b.push_back({{"name", x.name}, {"success", x.success}, {"failure", x.failure}, {"max_age_hours", x.max_age_hours}});
-  return {{"enabled", o.enabled},           {"at", o.at},
-          {"bulk_rows", o.bulk_rows},       {"tables", o.tables},
-          {"swing_factor", o.swing_factor}, {"swing_min_rows", o.swing_min_rows},
+  return {{"enabled", o.enabled},
+          {"at", o.at},
+          {"bulk_rows", o.bulk_rows},
+          {"tables", o.tables},
+          {"swing_factor", o.swing_factor},
+          {"swing_min_rows", o.swing_min_rows},
           {"backups", b}};
 }
 
 json to_json(const DataCheckResult& r) {
   json bulk = json::array(), swings = json::array(), backups = json::array();
   for (const auto& b : r.bulk)
-    bulk.push_back({{"ts", b.ts / kSec}, {"user", b.user}, {"client", b.client}, {"database", b.database}, {"operation", b.operation},
-                    {"tables", b.tables}, {"rows", b.rows}, {"statement", b.statement}});
+    bulk.push_back({{"ts", b.ts / kSec},
+                    {"user", b.user},
+                    {"client", b.client},
+                    {"database", b.database},
+                    {"operation", b.operation},
+                    {"tables", b.tables},
+                    {"rows", b.rows},
+                    {"statement", b.statement}});
   for (const auto& s : r.swings) swings.push_back({{"table", s.table}, {"rows", s.rows}, {"usual", s.usual}, {"days", s.days}});
   for (const auto& b : r.backups)
-    backups.push_back({{"name", b.name}, {"state", b.state}, {"last_success", b.last_success / kSec}, {"last_failure", b.last_failure / kSec},
-                       {"failures", b.failures}, {"detail", b.detail}});
-  return {{"day", r.day},       {"checked_at", r.checked_at / kSec}, {"statements", r.statements}, {"bulk", bulk},
-          {"bulk_total", r.bulk_total}, {"swings", swings}, {"tables", r.tables}, {"backups", backups},
-          {"errors", r.errors},  {"findings", r.findings()}};
+    backups.push_back({{"name", b.name},
+                       {"state", b.state},
+                       {"last_success", b.last_success / kSec},
+                       {"last_failure", b.last_failure / kSec},
+                       {"failures", b.failures},
+                       {"detail", b.detail}});
+  return {{"day", r.day},
+          {"checked_at", r.checked_at / kSec},
+          {"statements", r.statements},
+          {"bulk", bulk},
+          {"bulk_total", r.bulk_total},
+          {"swings", swings},
+          {"tables", r.tables},
+          {"backups", backups},
+          {"errors", r.errors},
+          {"findings", r.findings()}};
 }
 
 std::string datacheck_text(const DataCheckResult& r, int tz_sec) {
@@ -248,11 +259,14 @@ std::string datacheck_text(const DataCheckResult& r, int tz_sec) {
     }
   }
   for (const auto& s : r.swings)
-    t += "\n关键表 " + s.table + " 当日变更 " + std::to_string(s.rows) + " 行，通常 " + std::to_string(s.usual) + " 行（前 " + std::to_string(s.days) + " 日中位数）";
+    t += "\n关键表 " + s.table + " 当日变更 " + std::to_string(s.rows) + " 行，通常 " + std::to_string(s.usual) + " 行（前 " +
+         std::to_string(s.days) + " 日中位数）";
   for (const auto& b : r.backups) {
     if (b.state == "ok") continue;
-    t += "\n备份 " + b.name + (b.state == "failed" ? " 失败 " + std::to_string(b.failures) + " 次：" + b.detail : " 未按时完成（最近成功：" +
-                                                      (b.last_success ? local_time(b.last_success, tz_sec) : std::string("无")) + "）");
+    t += "\n备份 " + b.name +
+         (b.state == "failed"
+              ? " 失败 " + std::to_string(b.failures) + " 次：" + b.detail
+              : " 未按时完成（最近成功：" + (b.last_success ? local_time(b.last_success, tz_sec) : std::string("无")) + "）");
   }
   for (const auto& e : r.errors) t += "\n检测出错：" + e;
   t += "\n\nData self-check " + r.day + ": " + std::to_string(r.bulk_total) + " bulk changes, " + std::to_string(r.swings.size()) +
@@ -262,7 +276,8 @@ std::string datacheck_text(const DataCheckResult& r, int tz_sec) {
   return t;
 }
 
-Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataCheckOptions& o, const std::string& day, int tz_sec, int64_t now) {
+Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataCheckOptions& o, const std::string& day, int tz_sec,
+                                      int64_t now) {
   int64_t from = 0;
   if (day.size() != 10 || !parse_user_time(day, tz_sec, from)) return Error{"检测日期须为 YYYY-MM-DD / the day must be YYYY-MM-DD: " + day};
   if (from + kDay > now) return Error{"日期 " + day + " 尚未结束 / the day " + day + " has not ended"};
@@ -277,14 +292,11 @@ Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataChe
   r.bulk = std::move(c.bulk);
   r.bulk_total = c.bulk_total;
   r.tables = c.tables;
-  (void)write_file_atomic(dir_of(data_dir) + "/tables-" + day + ".json", json(c.tables).dump());
   // The usual day of each table: the median of the days before (days with no such statements count as 0).
   std::map<std::string, std::vector<int64_t>> before;
   int days = 0;
   for (int d = 1; d <= kUsualDays; d++) {
-    int64_t f = from - d * kDay;
-    std::string name = format_rfc3339(f + static_cast<int64_t>(tz_sec) * kSec).substr(0, 10);
-    auto t = day_tables(data_dir, o, f, name);
+    auto t = day_tables(data_dir, o, from - d * kDay);
     if (!t) {
       r.errors.push_back(t.error());
       continue;
@@ -325,7 +337,8 @@ Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataChe
           st);
     };
     int64_t end = from + kDay;
-    Status s = scan(b.success, end - int64_t{b.max_age_hours} * 3600 * kSec, end, [&](const Event& ev) { br.last_success = std::max(br.last_success, ev.ts); });
+    Status s = scan(b.success, end - int64_t{b.max_age_hours} * 3600 * kSec, end,
+                    [&](const Event& ev) { br.last_success = std::max(br.last_success, ev.ts); });
     if (s && !b.failure.empty())
       s = scan(b.failure, from, end, [&](const Event& ev) {
         br.failures++;

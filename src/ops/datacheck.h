@@ -16,16 +16,16 @@
 namespace wardsec::ops {
 
 struct BackupCheck {
-  std::string name;     // "HIS 数据库全备"
-  std::string success;  // a search query matching the backup's success lines
-  std::string failure;  // and its failure lines ("" none)
+  std::string name;        // "HIS 数据库全备"
+  std::string success;     // a search query matching the backup's success lines
+  std::string failure;     // and its failure lines ("" none)
   int max_age_hours = 26;  // no success this long before the check: the backup did not run
 };
 
 struct DataCheckOptions {
   bool enabled = true;
-  std::string at = "07:30";  // local time of day after which yesterday is checked
-  int64_t bulk_rows = 1000;  // an UPDATE or DELETE affecting at least this many rows
+  std::string at = "07:30";         // local time of day after which yesterday is checked
+  int64_t bulk_rows = 1000;         // an UPDATE or DELETE affecting at least this many rows
   std::vector<std::string> tables;  // key tables (globs, lower case); empty: every table
   double swing_factor = 3.0;        // a day's changed rows over factor × the usual day (or under it ÷ factor)
   int64_t swing_min_rows = 1000;    // and at least this many rows apart
@@ -69,8 +69,9 @@ nlohmann::json to_json(const DataCheckResult& r);
 // The message for the system administrator (zh-CN, with English below).
 std::string datacheck_text(const DataCheckResult& r, int tz_sec);
 
-// Checks the local day `day` ("YYYY-MM-DD") of the store in `data_dir`; the per-table totals
-// of each day are kept (<data>/ops/datacheck/tables-<day>.json) so the usual day costs no rescan.
-Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataCheckOptions& o, const std::string& day, int tz_sec, int64_t now);
+// Checks the local day `day` ("YYYY-MM-DD") of the store in `data_dir` (and the seven days
+// before, for each key table's usual day); the result is kept in <data>/ops/datacheck/<day>.json.
+Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataCheckOptions& o, const std::string& day, int tz_sec,
+                                      int64_t now);
 
 }  // namespace wardsec::ops

@@ -93,6 +93,8 @@ Result<std::string> drill_report_html(const nlohmann::json& drill, const nlohman
 // The weekly 网络系统运行状况分析报告 for the week (Monday to Sunday) holding `week` (YYYY-MM-DD),
 // against the week before (ops_report.cc).
 Result<std::string> ops_week_html(const Sources& src, const std::string& week, const std::string& lang);
+// The same report over a month ("YYYY-MM") against the month before (网络系统运行状况分析报告（月报）).
+Result<std::string> ops_month_html(const Sources& src, const std::string& month, const std::string& lang);
 // The Monday (YYYY-MM-DD) of the week before the one `now` falls in: the week a weekly report is for.
 std::string previous_week(int64_t now, int tz_sec);
 // Prints HTML to PDF with Chromium headless; `chromium` empty: /usr/bin/chromium.

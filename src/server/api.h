@@ -110,6 +110,8 @@ void add_sources_routes(std::vector<Route>& t, Api* api);
 void add_probe_routes(std::vector<Route>& t, Api* api);
 // 配置变更: device configurations, tickets and windows (configs_api.cc).
 void add_config_routes(std::vector<Route>& t, Api* api);
+// Report schedules, the data self-check, the console's messages (duties_api.cc).
+void add_duty_routes(std::vector<Route>& t, Api* api);
 // Saved searches (saved_search_api.cc).
 void add_saved_search_routes(std::vector<Route>& t, Api* api);
 // 系统状态 (status_api.cc) and 系统设置 (settings_api.cc).

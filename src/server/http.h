@@ -32,6 +32,9 @@ class Places;
 namespace wardsec::ops::config {
 class Watcher;
 }
+namespace wardsec::ops {
+class Duties;
+}
 namespace wardsec::bastion {
 class Service;
 class SshServer;
@@ -87,6 +90,7 @@ struct HttpOptions {
   incident::Service* incidents = nullptr;        // /api/v1/incidents/* when set
   emergency::Service* emergency = nullptr;       // /api/v1/emergency/* (plans, drills) when set
   ops::config::Watcher* configs = nullptr;       // /api/v1/ops/configs/* (device configurations) when set
+  ops::Duties* duties = nullptr;                 // report schedules and the data self-check when set
 };
 
 // One API request as the handlers see it.

@@ -454,6 +454,7 @@ std::vector<Route> build_routes(Api* api) {
   add_sources_routes(t, api);
   add_probe_routes(t, api);
   add_config_routes(t, api);
+  add_duty_routes(t, api);
   add_saved_search_routes(t, api);
   add_status_routes(t, api);
   add_settings_routes(t, api);

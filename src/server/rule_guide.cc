@@ -236,7 +236,8 @@ const std::vector<CenterRule>& center_rules() {
       {"wardsec.ops.config_unplanned",
        "medium",
        {"网络设备配置变更未在变更单或变更窗口内",
-        "本中心保存的该设备运行配置发生了变化，而变更发生时没有覆盖该设备的变更单，也不在安全管理员设定的变更窗口内。设备日志未记录变更人的（"
+        "本中心保存的该设备运行配置发生了变化，而变更发生时没有覆盖该设备的变更单，也不在安全管理员设定的变更窗口内。设备日志未记录变更人的"
+        "（"
         "只在定时或手动获取时发现），告警为高级：可能有人绕开日志与堡垒机直接改动了设备。",
         {"计划内变更但未事先登记变更单", "厂商工程师现场维护", "设备自动保存或升级改写了配置"},
         {"配置变更页该版本的差异、变更人、来源地址与命令", "同一时间堡垒机上对该设备的会话与录像", "变更人是否有对应的工单或审批"},
@@ -268,7 +269,26 @@ const std::vector<CenterRule>& center_rules() {
          "The device was replaced or reinstalled: a new host key"},
         {"The error in the alert and on the configuration page", "The device's SSH settings and account",
          "A changed host key: check the new fingerprint with the device's administrator"},
-        {"Once fixed, the center retries within the hour and closes this alert", "Once the new host key is confirmed, remove the old one from known_hosts"}},
+        {"Once fixed, the center retries within the hour and closes this alert",
+         "Once the new host key is confirmed, remove the old one from known_hosts"}},
+       {"mlps.l3-smc1-09"}},
+      {"wardsec.ops.backup_failed",
+       "high",
+       {"数据备份失败或未按时完成",
+        "每日数据自我检测发现：该备份在检测日有失败记录且其后没有成功，或在设定的时间内没有任何成功记录。备份缺失时，数据损坏或勒索加密将无"
+        "法恢复。",
+        {"备份目标空间不足或未挂载", "数据库连接中断、账号口令变更", "备份任务被停用或改了时间"},
+        {"告警中的失败日志行与数据自检结果", "备份服务器的空间与挂载", "最近一次成功的备份是否可以恢复"},
+        {"修复后手工补做一次备份并做恢复验证", "在系统设置的数据自检中核对该备份的成功与失败日志查询"}},
+       {"A backup failed or did not run",
+        "The daily data self-check found that this backup failed on the day with no success after it, or had no success within the "
+        "hours set. Without backups, damaged or ransomware-encrypted data cannot be restored.",
+        {"The backup target is full or not mounted", "The database connection broke or its password changed",
+         "The backup job was disabled or rescheduled"},
+        {"The failure line in the alert and the self-check's result", "Space and mounts on the backup server",
+         "Whether the last good backup can actually be restored"},
+        {"Once fixed, run a backup by hand and test a restore",
+         "Check the backup's success and failure queries in the data self-check settings"}},
        {"mlps.l3-smc1-09"}},
       {"wardsec.center.crash_recovered",
        "low",

@@ -93,6 +93,12 @@ const pairs: Record<string, [string, string]> = {
   'action.change_ticket_create': ['登记变更单', 'Change ticket filed'],
   'action.change_ticket_delete': ['撤回变更单', 'Change ticket withdrawn'],
   'action.change_policy_change': ['修改变更窗口', 'Change windows changed'],
+  'action.schedule_create': ['新增报表计划', 'Report schedule added'],
+  'action.schedule_change': ['修改报表计划', 'Report schedule changed'],
+  'action.schedule_delete': ['删除报表计划', 'Report schedule removed'],
+  'action.schedule_run': ['立即发送报表', 'Report sent now'],
+  'action.datacheck_change': ['修改数据自检设置', 'Data self-check settings changed'],
+  'action.datacheck_run': ['执行数据自检', 'Data self-check run'],
 }
 for (const [k, v] of Object.entries(kinds)) pairs['ops.kind_' + k] = v as [string, string]
 for (const [k, v] of Object.entries(states)) pairs['ops.state_' + k] = v as [string, string]
