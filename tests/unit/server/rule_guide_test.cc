@@ -121,10 +121,11 @@ TEST(RuleGuide, ARuleIsFoundByIdWithItsTexts) {
 // with or without detection loaded.
 TEST(RuleGuide, TheCentersOwnAlertsHaveTextsToo) {
   auto g = guide(nullptr);
-  for (const char* id : {"wardsec.ops.source_silent", "wardsec.ops.source_abnormal", "wardsec.ops.sources_many",
-                         "wardsec.ops.asset_no_logs", "wardsec.ops.probe_down", "wardsec.ops.probe_slow", "wardsec.ops.cert_expiring",
-                         "wardsec.ops.export_failed", "wardsec.ops.config_unplanned", "wardsec.ops.config_fetch_failed", "wardsec.ops.backup_failed", "wardsec.ops.new_device", "wardsec.ops.new_devices", "wardsec.center.disk_low",
-                         "wardsec.center.store_damaged", "wardsec.center.crash_recovered"}) {
+  for (const char* id :
+       {"wardsec.ops.source_silent", "wardsec.ops.source_abnormal", "wardsec.ops.sources_many", "wardsec.ops.asset_no_logs",
+        "wardsec.ops.probe_down", "wardsec.ops.probe_slow", "wardsec.ops.cert_expiring", "wardsec.ops.export_failed",
+        "wardsec.ops.config_unplanned", "wardsec.ops.config_fetch_failed", "wardsec.ops.backup_failed", "wardsec.ops.new_device",
+        "wardsec.ops.new_devices", "wardsec.center.disk_low", "wardsec.center.store_damaged", "wardsec.center.crash_recovered"}) {
     SCOPED_TRACE(id);
     auto r = g.rule(id);
     ASSERT_TRUE(r.has_value());
