@@ -1,7 +1,10 @@
 #include "demo/config_seed.h"
 
+#include <nlohmann/json.hpp>
+
 #include "alert/alert_store.h"
 #include "core/datadir.h"
+#include "core/files.h"
 #include "core/timeutil.h"
 #include "ops/config/watcher.h"
 
@@ -33,6 +36,22 @@ ops::config::Trigger line(int64_t ts, const std::string& user, const std::string
 
 }  // namespace
 
+// The demo's data self-check: its HIS tables and its Bacula backup (the generator's lines).
+Status seed_datacheck(const std::string& data_dir) {
+  std::string path = DataDir(data_dir).ops() + "/datacheck.json";
+  if (read_file(path)) return {};
+  nlohmann::json j = {{"enabled", true},
+                      {"at", "07:30"},
+                      {"bulk_rows", 1000},
+                      {"tables", {"pat_visit", "outp_orders", "outp_bill_items", "mz_cfmx"}},
+                      {"backups",
+                       {{{"name", "HIS 数据库全备（Bacula）"},
+                         {"success", "host.name:backup-01 AND \"Backup OK\""},
+                         {"failure", "host.name:backup-01 AND (\"Backup Error\" OR \"Fatal error\")"},
+                         {"max_age_hours", 26}}}}};
+  return write_file_atomic(path, j.dump(1));
+}
+
 Status seed_configs(const std::string& data_dir, const std::string& key_dir, int tz_sec, int64_t now) {
   // The unplanned change raises its alert as the center would have.
   auto alerts = alert::AlertStore::open(DataDir(data_dir).alerts_db());
@@ -42,8 +61,9 @@ Status seed_configs(const std::string& data_dir, const std::string& key_dir, int
   o.data_dir = data_dir;
   o.key_dir = key_dir;
   o.tz_sec = tz_sec;
-  auto w = ops::config::Watcher::open(o);
+  auto w = ops::config::Watcher::open(o);  // makes <data>/ops
   if (!w) return Error{w.error()};
+  if (Status s = seed_datacheck(data_dir); !s) return s;
   auto& st = (*w)->store();
   auto devs = st.devices();
   if (!devs) return Error{devs.error()};

@@ -11,7 +11,8 @@
 
 namespace wardsec::demo {
 
-// Seeds <data>/ops/configs.db when it holds no device.
+// Seeds <data>/ops/configs.db when it holds no device, and the data self-check's settings
+// (<data>/ops/datacheck.json: the demo's HIS tables and its Bacula backup) when there are none.
 Status seed_configs(const std::string& data_dir, const std::string& key_dir, int tz_sec, int64_t now);
 
 }  // namespace wardsec::demo

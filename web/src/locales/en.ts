@@ -1,5 +1,6 @@
 // The English dictionary: the same keys as zh-CN.ts (a unit test compares them).
 import { configsEn } from './configs'
+import { dutiesEn } from './duties'
 import { opsEn } from './ops'
 export default {
   'app.title': 'Hospital MLPS Security Center',
@@ -1109,4 +1110,5 @@ export default {
   'sources.clock_hint': "This source's clock is more than 5 minutes off the center's: check the device's NTP synchronization.",
   ...opsEn,
   ...configsEn,
+  ...dutiesEn,
 } as Record<string, string>

@@ -1,6 +1,7 @@
 // The Chinese dictionary: the console speaks Chinese first. Keys are flat (area.name); vue-i18n
 // message syntax applies: {name} is a parameter and a literal @, |, { or } is written {'@'}.
 import { configsZh } from './configs'
+import { dutiesZh } from './duties'
 import { opsZh } from './ops'
 export default {
   'app.title': '医院等保安全管理中心',
@@ -1110,4 +1111,5 @@ export default {
   'sources.clock_hint': '该来源的时钟与本中心相差超过 5 分钟：请检查设备的 NTP 时钟同步。',
   ...opsZh,
   ...configsZh,
+  ...dutiesZh,
 } as Record<string, string>

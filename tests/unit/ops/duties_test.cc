@@ -1,0 +1,97 @@
+// The scheduled duties: period keys, the checks of schedules, recipients and the data
+// self-check's settings, DingTalk's signature, and the self-check over a small store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "alert/delivery.h"
+#include "core/timeutil.h"
+#include "ops/datacheck.h"
+#include "ops/duties.h"
+#include "ops/notify.h"
+
+using namespace wardsec;
+using namespace wardsec::ops;
+using nlohmann::json;
+
+TEST(Duties, PeriodKeysAreThePeriodsJustEnded) {
+  int64_t now = 0;
+  ASSERT_TRUE(parse_user_time("2026-12-06T09:00:00+08:00", 8 * 3600, now));  // a Sunday
+  EXPECT_EQ(period_key("day", now, 8 * 3600), "2026-12-05");
+  EXPECT_EQ(period_key("week", now, 8 * 3600), "2026-11-23");  // the week before the one holding Sunday the 6th
+  EXPECT_EQ(period_key("month", now, 8 * 3600), "2026-11");
+  ASSERT_TRUE(parse_user_time("2026-01-01T00:30:00+08:00", 8 * 3600, now));
+  EXPECT_EQ(period_key("month", now, 8 * 3600), "2025-12");
+  EXPECT_EQ(period_key("day", now, 8 * 3600), "2025-12-31");
+  EXPECT_EQ(period_key("day", now, 0), "2025-12-30") << "the same instant is still 2025-12-31 in UTC";
+}
+
+TEST(Duties, SchedulesAndRecipientsAreChecked) {
+  std::vector<ReportKind> kinds = {{"ops-week", "周报", "weekly", "week", nullptr}};
+  json ok = {{"id", "w1"}, {"report", "ops-week"}, {"to", {{"mail", {"a@h.example"}}}}};
+  auto s = schedule_from_json(ok, kinds);
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->format, "pdf");
+  auto with = [&](const char* k, json v) {
+    json j = ok;
+    j[k] = std::move(v);
+    return j;
+  };
+  auto bad = [&](json j, const char* word) {
+    auto r = schedule_from_json(j, kinds);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find(word), std::string::npos) << r.error();
+  };
+  bad(with("report", "x"), "ops-week");
+  bad(with("at", "25:00"), "at");
+  bad(with("format", "doc"), "format");
+  bad(with("to", json::object()), "to");
+  bad(with("to", {{"mail", {"not-an-address"}}}), "mail");
+  bad(with("to", {{"mail", {"a@b.c>\r\nBcc: x@y.z"}}}), "mail");
+  bad(with("to", {{"wecom", "http://qyapi.weixin.qq.com/x"}}), "https");
+  bad(with("id", "../x"), "id");
+  auto r =
+      recipients_from_json({{"dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=SECRET"}, {"dingtalk_secret", "SECx"}}, "to");
+  ASSERT_TRUE(r);
+  std::string shown = to_json(*r, false).dump();
+  EXPECT_EQ(shown.find("SECRET"), std::string::npos);
+  EXPECT_EQ(shown.find("SECx"), std::string::npos);
+}
+
+TEST(Duties, DataCheckSettingsAreChecked) {
+  EXPECT_TRUE(datacheck_options(json::object()));
+  auto e = datacheck_options({{"backups", {{{"name", "b"}, {"success", "host.name:("}}}}});
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().find("backups[0].success"), std::string::npos);
+  EXPECT_FALSE(datacheck_options({{"bulk_rows", 0}}));
+  EXPECT_FALSE(datacheck_options({{"swing_factor", 1.0}}));
+  EXPECT_FALSE(datacheck_options({{"at", "7:30"}}));
+  auto o = datacheck_options({{"tables", {"HIS.Prescription"}}});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->tables[0], "his.prescription");
+}
+
+TEST(Duties, DingTalkSignature) {
+  // The example of DingTalk's documentation (timestamp 1577262236757, secret "this is secret"),
+  // computed independently with Python's hmac.
+  EXPECT_EQ(alert::dingtalk_sign("this is secret", 1577262236757), "hmPWwU%2B7lVdm3ZZz0r9tSfx0L4Q26jWOZr9%2BGs6EZQM%3D");
+}
+
+TEST(Duties, DataCheckOfAnEmptyStoreFindsMissingBackupsOnly) {
+  char tmpl[] = "/tmp/wardsec-dc-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  DataCheckOptions o;
+  o.backups.push_back({"HIS", "host.name:backup-01 AND \"Backup OK\"", "", 26});
+  int64_t now = 0;
+  ASSERT_TRUE(parse_user_time("2026-12-06T09:00:00+08:00", 8 * 3600, now));
+  auto r = run_datacheck(dir, o, "2026-12-05", 8 * 3600, now);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->bulk_total, 0u);
+  ASSERT_EQ(r->backups.size(), 1u);
+  EXPECT_EQ(r->backups[0].state, "missing");
+  EXPECT_TRUE(r->findings());
+  EXPECT_NE(datacheck_text(*r, 8 * 3600).find("HIS"), std::string::npos);
+  EXPECT_FALSE(run_datacheck(dir, o, "2026-12-06", 8 * 3600, now)) << "a day that has not ended";
+  EXPECT_FALSE(run_datacheck(dir, o, "12/05", 8 * 3600, now));
+  std::filesystem::remove_all(dir);
+}
