@@ -198,6 +198,7 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->health_->scrub = std::make_unique<alert::StoreScrub>(conf.data_dir, raise);
     c->health_->sources = std::make_unique<ops::SourceMonitor>(conf.data_dir, conf.ops, c->alerts_.get(), c->outputs_.get());
     c->stages_->add(std::make_unique<ops::SourceHealthStage>(c->health_->sources->health()));
+    c->stages_->add(std::make_unique<ops::NetDeviceStage>(c->health_->sources->netdevices()));
     auto probes = ops::ProbeMonitor::open(
         conf.data_dir, c->alerts_.get(), c->outputs_.get(),
         [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); }, conf.tz_sec,

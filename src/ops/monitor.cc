@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "alert/alert_store.h"
@@ -35,6 +36,10 @@ alert::Alert source_alert(const AlertText& t, const std::string& asset, std::str
 
 SourceMonitor::SourceMonitor(std::string data_dir, MonitorOptions o, alert::AlertStore* alerts, alert::Outputs* outputs)
     : data_dir_(std::move(data_dir)), opt_(o), alerts_(alerts), outputs_(outputs), health_(std::make_shared<SourceHealth>(o.health)) {
+  if (auto nd = read_file(DataDir(data_dir_).ops() + "/netdevices.json")) {
+    auto j = nlohmann::json::parse(*nd, nullptr, false);
+    if (!j.is_discarded()) netdevices_->load_json(j);
+  }
   auto text = read_file(DataDir(data_dir_).ops_sources());
   if (!text) return;
   auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -133,6 +138,7 @@ void SourceMonitor::check_assets(int64_t now) {
   if (!alerts_ || since == 0 || now - since < grace) return;
   auto assets = inventory_assets(data_dir_);
   check_new_sources(assets, since + grace, now);
+  check_netdevices(assets, since + grace, now);
   for (const auto& as : assets) {
     std::string key = as.name.empty() ? as.ip : as.name;
     if (key.empty() || reported_assets_.count(key)) continue;
@@ -189,6 +195,48 @@ void SourceMonitor::check_new_sources(const std::vector<compliance::Asset>& asse
   }
 }
 
+// A MAC first seen (in a DHCP lease, an ARP or MAC record) after the first population was known,
+// whose address and name are not in the inventory: a new device on the network, alerted once.
+void SourceMonitor::check_netdevices(const std::vector<compliance::Asset>& assets, int64_t after, int64_t now) {
+  std::set<std::string> registered;
+  for (const auto& as : assets)
+    for (const auto& k : {as.name, as.ip})
+      if (!k.empty()) registered.insert(to_lower(k));
+  std::vector<NetDevice> fresh;
+  for (const auto& d : netdevices_->list()) {
+    if (d.reported || d.first < after) continue;
+    if ((!d.ip.empty() && registered.count(to_lower(d.ip))) || (!d.name.empty() && registered.count(to_lower(d.name)))) continue;
+    fresh.push_back(d);
+  }
+  if (fresh.empty()) return;
+  auto text = [](const NetDevice& d) {
+    return d.mac + (d.ip.empty() ? "" : " " + d.ip) + (d.name.empty() ? "" : " (" + d.name + ")") + (d.via.empty() ? "" : " via " + d.via);
+  };
+  std::vector<std::string> macs;
+  for (const auto& d : fresh) macs.push_back(d.mac);
+  if (fresh.size() > kMaxEach) {
+    std::string names;
+    for (size_t i = 0; i < fresh.size() && i < 20; i++) names += (i ? "、" : "") + text(fresh[i]);
+    auto a = source_alert({"wardsec.ops.new_devices", "大量新设备接入", "Many new devices", "medium"}, "wardsec",
+                          std::to_string(fresh.size()) + " 台未登记的设备接入网络（DHCP/ARP 记录）：" + names +
+                              (fresh.size() > 20 ? " 等" : "") + "；请逐一核实并登记为资产 / " + std::to_string(fresh.size()) +
+                              " unregistered devices joined the network (DHCP/ARP records): check and register each",
+                          now);
+    if (raise_alert(*alerts_, outputs_, a, now)) netdevices_->set_reported(macs);
+    return;
+  }
+  for (const auto& d : fresh) {
+    auto a = source_alert(
+        {"wardsec.ops.new_device", "新设备接入（未登记）", "New device (not registered)", "low"}, d.name.empty() ? d.ip : d.name,
+        text(d) +
+            "：首次出现在网络中（DHCP/ARP 记录），且不在资产清单中；请核实是否为授权设备并登记为资产 / first seen on the network "
+            "(DHCP/ARP records) and not in the inventory: check that it is authorised and register it",
+        now);
+    a.source_ip = d.ip;
+    if (raise_alert(*alerts_, outputs_, a, now)) netdevices_->set_reported({d.mac});
+  }
+}
+
 void SourceMonitor::save(int64_t now) {
   auto j = health_->to_json(now);
   j["reported_assets"] = reported_assets_;
@@ -196,6 +244,8 @@ void SourceMonitor::save(int64_t now) {
   std::error_code ec;
   std::filesystem::create_directories(DataDir(data_dir_).ops(), ec);
   if (Status w = write_file_atomic(DataDir(data_dir_).ops_sources(), j.dump()); !w) spdlog::error("{}", w.error());
+  if (Status w = write_file_atomic(DataDir(data_dir_).ops() + "/netdevices.json", netdevices_->to_json().dump()); !w)
+    spdlog::error("{}", w.error());
 }
 
 }  // namespace wardsec::ops

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alert/center_health.h"
+#include "ops/netdevices.h"
 #include "ops/source_health.h"
 
 namespace wardsec::alert {
@@ -34,6 +35,8 @@ class SourceMonitor {
   SourceMonitor(std::string data_dir, MonitorOptions o, alert::AlertStore* alerts, alert::Outputs* outputs);
   ~SourceMonitor();
   const std::shared_ptr<SourceHealth>& health() const { return health_; }
+  // The devices the network's own lines reveal (DHCP leases, ARP and MAC records).
+  const std::shared_ptr<NetDevices>& netdevices() const { return netdevices_; }
   void start();
   void stop();
   // One round at `now`: states judged, alerts raised and closed, assets checked, state saved.
@@ -45,12 +48,14 @@ class SourceMonitor {
   void raise_many(const std::vector<Transition>& changes, size_t bad, int64_t now);
   void check_assets(int64_t now);
   void check_new_sources(const std::vector<compliance::Asset>& assets, int64_t after, int64_t now);
+  void check_netdevices(const std::vector<compliance::Asset>& assets, int64_t after, int64_t now);
   void save(int64_t now);
   std::string data_dir_;
   MonitorOptions opt_;
   alert::AlertStore* alerts_;
   alert::Outputs* outputs_;
   std::shared_ptr<SourceHealth> health_;
+  std::shared_ptr<NetDevices> netdevices_ = std::make_shared<NetDevices>();
   std::set<std::string> reported_assets_;  // alerted once as never sending (kept in the state file)
   std::set<std::string> reported_new_;     // new unregistered sources alerted once (kept too)
   alert::Periodic periodic_;               // last: its thread ends before the state it uses

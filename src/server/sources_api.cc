@@ -16,6 +16,7 @@
 #include "compliance/inventory.h"
 #include "core/datadir.h"
 #include "core/fields.h"
+#include "core/files.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "parse/source_zones.h"
@@ -249,9 +250,40 @@ Response sources(Api& api, Request& r) {
   return ok(out);
 }
 
+// The devices the network's own lines revealed (DHCP leases, ARP and MAC records: the source
+// monitor's <data>/ops/netdevices.json), newest first, each said registered or not.
+Response netdevices(Api& api, Request&) {
+  auto text = read_file(DataDir(api.opt.data_dir).ops() + "/netdevices.json");
+  json doc = text ? json::parse(*text, nullptr, false) : json::object();
+  if (doc.is_discarded()) return fail(500, "netdevices.json 已损坏 / netdevices.json is damaged");
+  std::set<std::string> registered;
+  if (std::filesystem::exists(DataDir(api.opt.data_dir).compliance_db()))
+    if (auto inv = compliance::Inventory::open(DataDir(api.opt.data_dir).compliance_db()))
+      if (auto assets = (*inv)->assets())
+        for (const auto& a : *assets)
+          for (const auto& k : {a.name, a.ip})
+            if (!k.empty()) registered.insert(to_lower(k));
+  json out = json::array();
+  if (doc.contains("devices") && doc["devices"].is_array())
+    for (auto d : doc["devices"]) {
+      if (!d.is_object()) continue;
+      std::string ip = d.value("ip", ""), name = d.value("name", "");
+      d["registered"] = (!ip.empty() && registered.count(to_lower(ip))) || (!name.empty() && registered.count(to_lower(name)));
+      d["first"] = format_rfc3339(d.value("first", int64_t{0}));
+      d["last"] = format_rfc3339(d.value("last", int64_t{0}));
+      out.push_back(std::move(d));
+    }
+  std::sort(out.begin(), out.end(),
+            [](const json& a, const json& b) { return a["first"].get<std::string>() > b["first"].get<std::string>(); });
+  if (out.size() > 5000) out.erase(out.begin() + 5000, out.end());
+  return ok({{"devices", out}, {"dropped", doc.value("dropped", 0)}});
+}
+
 }  // namespace
 
 void add_sources_routes(std::vector<Route>& t, Api* api) {
+  t.push_back({"GET", "/api/v1/ops/netdevices", Perm::kEventsRead, false, [api](Request& r) { return netdevices(*api, r); },
+               "devices the network's own lines revealed (DHCP leases, ARP and MAC records), registered or not"});
   t.push_back({"GET", "/api/v1/sources", Perm::kEventsRead, false, [api](Request& r) { return sources(*api, r); },
                "log sources: lines understood, guessed and unknown per source; their health (正常/静默/异常, lines per hour) and the "
                "assets that never sent a line"});

@@ -57,6 +57,23 @@ def body(r):
             mode = oct(os.stat(state).st_mode & 0o777)
             r.check(mode == "0o600", f"the state is kept in a file only the service reads ({mode})")
 
+            # Devices the network reveals: a DHCP server's leases name a registered server's MAC and an unknown one.
+            stamp = time.strftime("%b %e %H:%M:%S")
+            with socket.create_connection(("127.0.0.1", srv.tcp)) as s:
+                s.sendall((f"<30>{stamp} dhcp-01 dhcpd[987]: DHCPACK on 10.20.9.40 to 00:1b:21:aa:bb:01 (ops-pacs-01) via eth1\n"
+                           f"<30>{stamp} dhcp-01 dhcpd[987]: DHCPACK on 10.50.1.23 to 00:1B:21:3A:4F:10 (WS-0123) via eth1\n"
+                           f"<30>{stamp} dhcp-01 dhcpd[987]: DHCPACK on 10.50.1.24 to ff:ff:ff:ff:ff:ff via eth1\n").encode())
+            new = wait_for(lambda: [x for x in alerts(sec, "wardsec.ops.new_device") if "00:1b:21:3a:4f:10" in x["summary"]], 20, "the new-device alert", interval=0.5)
+            r.check("DHCP" in new[0]["summary"] and "10.50.1.23" in new[0]["summary"] and new[0]["host.name"] == "WS-0123",
+                    f"a MAC first seen in a DHCP lease and not in the inventory is a new device ({new[0]['summary'][:120]})")
+            time.sleep(2.5)
+            r.check(not any("00:1b:21:aa:bb:01" in x["summary"] for x in alerts(sec, "wardsec.ops.new_device")),
+                    "the registered server's lease is not a new device")
+            code, nd = sec.get("/api/v1/ops/netdevices")
+            seen = {d["mac"]: d["registered"] for d in nd.get("devices", [])}
+            r.check(code == 200 and seen == {"00:1b:21:3a:4f:10": False, "00:1b:21:aa:bb:01": True},
+                    f"the network's devices are listed, registered or not (broadcast MACs left out): {seen}")
+
             # Silence: nothing from the firewall for over a minute (its floor in this configuration).
             silent = wait_for(lambda: alerts(sec, "wardsec.ops.source_silent"), 100, "the silent-source alert", interval=1)
             al = silent[0]

@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "ops/datacheck.h"
 #include "ops/duties.h"
+#include "ops/netdevices.h"
 #include "ops/notify.h"
 
 using namespace wardsec;
@@ -94,4 +95,31 @@ TEST(Duties, DataCheckOfAnEmptyStoreFindsMissingBackupsOnly) {
   EXPECT_FALSE(run_datacheck(dir, o, "2026-12-06", 8 * 3600, now)) << "a day that has not ended";
   EXPECT_FALSE(run_datacheck(dir, o, "12/05", 8 * 3600, now));
   std::filesystem::remove_all(dir);
+}
+
+TEST(NetDevices, MacsAreNormalisedAndOnlyUnicastKept) {
+  EXPECT_EQ(normal_mac("00:1B:21:3A:4F:10"), "00:1b:21:3a:4f:10");
+  EXPECT_EQ(normal_mac("001b.213a.4f10"), "00:1b:21:3a:4f:10");
+  EXPECT_EQ(normal_mac("00-1b-21-3a-4f-10"), "00:1b:21:3a:4f:10");
+  EXPECT_EQ(normal_mac("ff:ff:ff:ff:ff:ff"), "");
+  EXPECT_EQ(normal_mac("01:00:5e:00:00:01"), "") << "multicast";
+  EXPECT_EQ(normal_mac("00:00:00:00:00:00"), "");
+  EXPECT_EQ(normal_mac("00:1b:21:3a:4f"), "");
+  EXPECT_EQ(normal_mac("zz:1b:21:3a:4f:10"), "");
+  NetDevices nd(2);
+  std::vector<Event> batch(3);
+  for (int i = 0; i < 3; i++) {
+    batch[i].raw = "x";
+    batch[i].received = 100 + i;
+    batch[i].set("client.mac", "00:1b:21:3a:4f:1" + std::to_string(i));
+    batch[i].set("client.ip", "10.50.1." + std::to_string(i));
+  }
+  nd.observe(batch);
+  auto l = nd.list();
+  ASSERT_EQ(l.size(), 2u) << "bounded";
+  EXPECT_EQ(nd.dropped(), 1u);
+  EXPECT_EQ(l[0].ip, "10.50.1.0");
+  NetDevices back;
+  back.load_json(nd.to_json());
+  EXPECT_EQ(back.list().size(), 2u);
 }
