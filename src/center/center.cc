@@ -22,6 +22,7 @@
 #include "enrich/web_attack.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
+#include "ops/config/sftp_put.h"
 #include "ops/config/watcher.h"
 #include "ops/duties.h"
 #include "report/report.h"
@@ -221,6 +222,18 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     c->health_->configs = std::move(*configs);
     c->stages_->add(std::make_unique<ops::config::ConfigStage>(c->health_->configs));
     conf.http.configs = c->health_->configs.get();
+    // The daily export sent on to the backup target, when one is set (<data>/ops/export_target.json).
+    c->health_->exports->set_ship(
+        [w = c->health_->configs, data = conf.data_dir](const std::string& dir, const std::string& day) -> Result<std::string> {
+          auto target = ops::config::export_target(data);
+          if (!target) return Error{target.error()};
+          if (!target->account) return std::string();
+          auto login = w->login_for(target->account);
+          if (!login) return Error{login.error()};
+          auto n = ops::config::sftp_put_dir(*login, dir, target->dir);
+          if (!n) return Error{n.error()};
+          return "sent " + std::to_string(*n) + " bytes to " + login->username + "@" + login->host + ":" + target->dir;
+        });
     alert::MailServer mail{conf.outputs.smtp.server, conf.outputs.smtp.from, conf.outputs.smtp.user, conf.outputs.smtp.password,
                            conf.outputs.smtp.helo};
     c->health_->notifier = std::make_unique<ops::Notifier>(

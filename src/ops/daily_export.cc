@@ -190,8 +190,51 @@ ExportJob::ExportJob(std::string data_dir, ExportOptions o, int tz_sec, const Ke
       outputs_(outputs),
       record_(std::move(record)) {}
 
+void ExportJob::ship(int64_t now) {
+  if (!ship_ || done_.empty() || now - last_ship_try_ < 600 * kSec) return;
+  std::string path = DataDir(data_dir_).ops() + "/export_shipped.json";
+  if (shipped_.empty()) {
+    auto j = json::parse(read_file(path).value_or("{}"), nullptr, false);
+    if (j.is_object()) shipped_ = j.value("day", "");
+  }
+  if (shipped_ == done_) return;
+  last_ship_try_ = now;
+  auto r = ship_(done_dir_, done_);
+  if (r && r->empty()) return;  // no backup target set
+  if (r) {
+    shipped_ = done_;
+    (void)write_file_atomic(path, json{{"day", done_}, {"what", *r}, {"at", format_rfc3339(now)}}.dump());
+    spdlog::info("daily export {}: {}", done_, *r);
+    if (record_) {
+      Event ev;
+      ev.raw = json{{"@timestamp", format_rfc3339(now)}, {"event.dataset", "wardsec.export"}, {"day", done_}, {"shipped", *r}}.dump();
+      ev.ts = ev.received = now;
+      ev.set(kEventDataset, "wardsec.export");
+      ev.set(kEventModule, "ops");
+      ev.set(kEventAction, "export_shipped");
+      ev.set(kEventOutcome, "success");
+      std::vector<Event> v;
+      v.push_back(std::move(ev));
+      record_(std::move(v));
+    }
+    return;
+  }
+  spdlog::error("daily export {}: not sent to the backup target: {}", done_, r.error());
+  if (alerts_ && now - last_ship_alert_ >= 3600 * kSec) {
+    last_ship_alert_ = now;
+    static const std::vector<std::string> kMlps = {"l3-smc1-10", "l3-ces1-14"};
+    auto a =
+        ops_alert({"wardsec.ops.export_failed", "每日日志导出失败", "Daily log export failed", "high"}, "wardsec",
+                  done_ + " 的导出未能送往备份目标：" + r.error() + " / the export of " + done_ + " could not be sent to the backup target",
+                  now, kMlps, "");
+    a.dedup_key = "wardsec.ops.export_failed|ship|" + done_;
+    (void)raise_alert(*alerts_, outputs_, a, now);
+  }
+}
+
 std::string ExportJob::tick(int64_t now) {
   if (!opt_.enabled || !key_) return "";
+  ship(now);
   std::string day = previous_day(now, tz_);
   if (day == done_) return "";
   int hh = 0, mm = 0;
@@ -215,7 +258,9 @@ std::string ExportJob::tick(int64_t now) {
     return "failed: " + r.error();
   }
   done_ = day;
+  done_dir_ = r->dir;
   last_failure_ = 0;
+  last_ship_try_ = 0;  // sent to the backup target at the next look
   if (r->already) return "";
   spdlog::info("daily export {}: {} devices, {} lines, {} bytes in {} (manifest SHA-256 {})", day, r->devices, r->lines, r->bytes, r->dir,
                r->manifest_sha256);

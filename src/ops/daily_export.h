@@ -57,6 +57,10 @@ class ExportJob {
             Record record);
   // One look at `now` (ns): what it did, "" when nothing was due.
   std::string tick(int64_t now);
+  // Sends an exported day's folder to the backup target: "" when none is set, else what it did.
+  // Called after each export until it succeeds (every ten minutes); a failure alerts hourly.
+  using Ship = std::function<Result<std::string>(const std::string& dir, const std::string& day)>;
+  void set_ship(Ship s) { ship_ = std::move(s); }
 
  private:
   std::string data_dir_;
@@ -66,8 +70,12 @@ class ExportJob {
   alert::AlertStore* alerts_;
   alert::Outputs* outputs_;
   Record record_;
-  std::string done_;          // the last day exported
-  int64_t last_failure_ = 0;  // when the last failure was alerted
+  void ship(int64_t now);
+  std::string done_, done_dir_;  // the last day exported, and its folder
+  int64_t last_failure_ = 0;     // when the last failure was alerted
+  Ship ship_;
+  std::string shipped_;  // the last day sent to the backup target (<data>/ops/export_shipped.json)
+  int64_t last_ship_try_ = 0, last_ship_alert_ = 0;
 };
 
 }  // namespace wardsec::ops

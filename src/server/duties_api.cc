@@ -8,6 +8,8 @@
 #include "core/datadir.h"
 #include "core/files.h"
 #include "core/timeutil.h"
+#include "ops/config/sftp_put.h"
+#include "ops/config/watcher.h"
 #include "ops/duties.h"
 #include "server/api.h"
 
@@ -198,6 +200,39 @@ Response datacheck_day(Api& api, Request& r) {
   return ok({{"result", j}});
 }
 
+// Where the daily export is sent: a host account of the bastion's vault and a folder (account 0: none).
+Response export_target(Api& api, Request&) {
+  auto t = ops::config::export_target(api.opt.data_dir);
+  if (!t) return fail(500, t.error());
+  auto st = read_file(DataDir(api.opt.data_dir).ops() + "/export_shipped.json");
+  json last = st ? json::parse(*st, nullptr, false) : json();
+  return ok({{"account", t->account}, {"dir", t->dir}, {"last", last.is_discarded() ? json() : last}});
+}
+
+Response put_export_target(Api& api, Request& r) {
+  auto body = body_object(r);
+  if (!body) return fail(400, "请求体须为 JSON 对象 / the body must be a JSON object");
+  ops::config::ExportTarget t;
+  if (body->contains("account")) {
+    if (!(*body)["account"].is_number_integer() || (*body)["account"].get<int64_t>() < 0)
+      return fail(400, "account 须为主机账号编号 / account must be a host account id");
+    t.account = (*body)["account"].get<int64_t>();
+  }
+  t.dir = str(*body, "dir");
+  if (t.account) {
+    if (t.dir.empty() || t.dir.front() != '/' || t.dir.find("..") != std::string::npos || t.dir.size() > 500)
+      return fail(400, "dir 须为备份服务器上的绝对路径 / dir must be an absolute folder on the backup server");
+    if (!api.opt.configs) return fail(503, "配置变更记录未启用 / the configuration record is not running");
+    if (Status a = api.opt.configs->check_account(t.account); !a) {
+      api.audit(r, r.who.user, "export_target_change", false, std::to_string(t.account), a.error());
+      return fail(400, a.error());
+    }
+  }
+  if (Status w = ops::config::save_export_target(api.opt.data_dir, t); !w) return fail(500, w.error());
+  api.audit(r, r.who.user, "export_target_change", true, std::to_string(t.account), t.dir);
+  return export_target(api, r);
+}
+
 Response messages(Api& api, Request& r) {
   size_t limit = r.query.count("limit") ? std::clamp<size_t>(std::atoi(r.query["limit"].c_str()), 1, 500) : 50;
   return ok(ops::Notifier::inbox(api.opt.data_dir, r.who.user, limit));
@@ -234,6 +269,9 @@ void add_duty_routes(std::vector<Route>& t, Api* api) {
   R("PUT", "/api/v1/ops/datacheck", P::kSettingsWrite, put_datacheck, "set the data self-check and its recipients (audited)");
   R("POST", "/api/v1/ops/datacheck/run", P::kSettingsWrite, run_datacheck, "run the data self-check of a day now (audited)");
   R("GET", "/api/v1/ops/datacheck/{day}", P::kSettingsRead, datacheck_day, "one day's data self-check result");
+  R("GET", "/api/v1/ops/export-target", P::kSettingsRead, export_target,
+    "where the daily log export is sent (SFTP with a bastion host account)");
+  R("PUT", "/api/v1/ops/export-target", P::kSettingsWrite, put_export_target, "set where the daily log export is sent (audited)");
   R("GET", "/api/v1/messages", P::kSystemRead, messages,
     "the console's messages (data self-check, scheduled reports) with the caller's read marks");
   R("POST", "/api/v1/messages/read", P::kSystemRead, read_messages, "mark messages read (all when no ids)");

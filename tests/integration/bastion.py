@@ -21,6 +21,7 @@ import urllib.parse
 
 import pexpect
 
+from sshd import start_sshd
 from harness import NEW_PASSWORDS, _SECRETS, Server, TempDir, args, free_port, render_png, run, totp, wait_for, ws_first_message
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
@@ -43,41 +44,6 @@ class Codes:
                     self.used.add(step)
                     return totp(self.secret, step)
             time.sleep(1)
-
-
-def start_sshd(t, port):
-    os.makedirs("/run/sshd", exist_ok=True)
-    hk = os.path.join(t, "sshd_host_key")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk], check=True)
-    tk = os.path.join(t, "target_key")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tk], check=True)
-    with open(tk + ".pub") as f, open(os.path.join(t, "authorized_keys"), "w") as a:
-        a.write(f.read())
-    cfg = os.path.join(t, "sshd_config")
-    with open(cfg, "w") as f:
-        f.write(f"""Port {port}
-ListenAddress 127.0.0.1
-HostKey {hk}
-PidFile {t}/sshd.pid
-AuthorizedKeysFile {t}/authorized_keys
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-Subsystem sftp internal-sftp
-""")
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", cfg], stdout=open(os.path.join(t, "sshd.log"), "ab"), stderr=subprocess.STDOUT)
-
-    def up():
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            return False
-    wait_for(up, 20, "sshd to listen")
-    with open(tk) as f:
-        return proc, f.read()
 
 
 def ssh(bport, login, *extra, command=None, timeout=30):

@@ -115,6 +115,8 @@ EXPECTED = {
     "POST /api/v1/ops/datacheck/run": SYS,
     "GET /api/v1/ops/datacheck/{day}": SYS,
     "GET /api/v1/ops/netdevices": READERS,
+    "GET /api/v1/ops/export-target": SYS,
+    "PUT /api/v1/ops/export-target": SYS,
     "GET /api/v1/messages": {"sysadmin", "secadmin", "readonly"},
     "POST /api/v1/messages/read": {"sysadmin", "secadmin", "readonly"},
     "GET /api/v1/audit": AUD,

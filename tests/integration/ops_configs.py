@@ -15,8 +15,8 @@ import time
 import urllib.parse
 
 from harness import Server, TempDir, args, free_port, run, wait_for
+from sshd import start_sshd
 
-SSHD = "/usr/sbin/sshd"
 BASE = """#
 sysname HIS-CORE-SW01
 #
@@ -53,45 +53,6 @@ while IFS= read -r line; do
   esac
 done
 """
-
-
-def start_sshd(t, port, fake):
-    os.makedirs("/run/sshd", exist_ok=True)
-    hk = os.path.join(t, "sshd_host_key")
-    if os.path.exists(hk):
-        os.remove(hk)
-        os.remove(hk + ".pub")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk], check=True)
-    tk = os.path.join(t, "target_key")
-    if not os.path.exists(tk):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tk], check=True)
-        with open(tk + ".pub") as f, open(os.path.join(t, "authorized_keys"), "w") as a:
-            a.write(f.read())
-    cfg = os.path.join(t, "sshd_config")
-    with open(cfg, "w") as f:
-        f.write(f"""Port {port}
-ListenAddress 127.0.0.1
-HostKey {hk}
-PidFile {t}/sshd.pid
-AuthorizedKeysFile {t}/authorized_keys
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-ForceCommand {fake}
-""")
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", cfg], stdout=open(os.path.join(t, "sshd.log"), "ab"), stderr=subprocess.STDOUT)
-
-    def up():
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            return False
-    wait_for(up, 20, "sshd to listen")
-    with open(tk) as f:
-        return proc, f.read()
 
 
 def send(port, lines):

@@ -257,22 +257,31 @@ void Watcher::tick(int64_t now) {
   }
 }
 
-Status Watcher::fetch_device(const Device& d, const std::string& source, const std::string& by, int64_t now) {
+Result<bastion::LoginTarget> Watcher::login_for(int64_t id, const std::string& fallback_host) {
   bastion::Db* db = vault();
-  if (!db) return fetch_failed(d, "无法打开堡垒机凭据库 / cannot open the bastion's credential vault", now), Error{"vault"};
-  auto acc = db->account(d.account);
-  if (!acc)
-    return fetch_failed(d, "主机账号 " + std::to_string(d.account) + " 不存在 / no host account " + std::to_string(d.account), now),
-           Error{"account"};
-  auto secret = db->secret(d.account);
-  if (!secret) return fetch_failed(d, secret.error(), now), Error{"secret"};
+  if (!db) return Error{"无法打开堡垒机凭据库 / cannot open the bastion's credential vault"};
+  auto acc = db->account(id);
+  if (!acc) return Error{"主机账号 " + std::to_string(id) + " 不存在 / no host account " + std::to_string(id)};
+  auto secret = db->secret(id);
+  if (!secret) return Error{secret.error()};
+  bastion::LoginTarget t;
+  t.host = !acc->host.empty() ? acc->host : !fallback_host.empty() ? fallback_host : acc->asset;
+  t.port = acc->port;
+  t.username = acc->username;
+  t.auth = acc->auth;
+  t.secret = std::move(*secret);
+  t.known_hosts = opt_.known_hosts;
+  return t;
+}
+
+Status Watcher::fetch_device(const Device& d, const std::string& source, const std::string& by, int64_t now) {
+  auto login = login_for(d.account, !d.host.empty() ? d.host : d.asset);
+  if (!login) {
+    fetch_failed(d, login.error(), now);
+    return Error{login.error()};
+  }
   FetchRequest r;
-  r.login.host = !acc->host.empty() ? acc->host : !d.host.empty() ? d.host : d.asset;
-  r.login.port = acc->port;
-  r.login.username = acc->username;
-  r.login.auth = acc->auth;
-  r.login.secret = std::move(*secret);
-  r.login.known_hosts = opt_.known_hosts;
+  r.login = std::move(*login);
   r.command = d.command;
   r.mode = d.mode;
   r.vendor = d.vendor;

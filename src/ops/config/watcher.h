@@ -19,6 +19,7 @@
 
 #include "core/event.h"
 #include "enrich/stage.h"
+#include "bastion/ssh_login.h"
 #include "ops/config/store.h"
 
 namespace wardsec::alert {
@@ -62,6 +63,9 @@ class Watcher {
   int debounce_seconds();
   // Whether the bastion's vault holds host account `id` (a device may log in with it).
   Status check_account(int64_t id);
+  // The login to host account `id` (its credential from the vault, the pinned host keys);
+  // `fallback_host` when the account names none.
+  Result<bastion::LoginTarget> login_for(int64_t id, const std::string& fallback_host = "");
   // The devices changed (added, edited, removed): the line index is rebuilt.
   void devices_changed() { reindex_.store(true); }
 

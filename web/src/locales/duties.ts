@@ -45,6 +45,11 @@ const pairs: Record<string, [string, string]> = {
   'duty.send_now': ['立即发送', 'Send now'],
   'duty.sent': ['已发送 {n}', '{n} sent'],
   'duty.never': ['尚未发送', 'never'],
+  'duty.export_target': ['每日日志导出的备份目标', 'Backup target of the daily log export'],
+  'duty.export_target_hint': ['每日导出的文件夹（含签名清单）通过 SFTP 送到备份服务器；登录凭据在堡垒机凭据库中，主机密钥固定。', 'Each day\'s export folder (with its signed manifest) is sent to a backup server over SFTP; the login stays in the bastion\'s vault, the host key pinned.'],
+  'duty.export_none': ['不发送（仅本地文件夹）', 'None (the local folder only)'],
+  'duty.export_dir': ['备份目录', 'Folder'],
+  'duty.export_last': ['最近发送', 'Last sent'],
 }
 
 export const dutiesZh: Record<string, string> = Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[0]]))

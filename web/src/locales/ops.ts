@@ -99,6 +99,7 @@ const pairs: Record<string, [string, string]> = {
   'action.schedule_run': ['立即发送报表', 'Report sent now'],
   'action.datacheck_change': ['修改数据自检设置', 'Data self-check settings changed'],
   'action.datacheck_run': ['执行数据自检', 'Data self-check run'],
+  'action.export_target_change': ['修改日志导出备份目标', 'Export backup target changed'],
 }
 for (const [k, v] of Object.entries(kinds)) pairs['ops.kind_' + k] = v as [string, string]
 for (const [k, v] of Object.entries(states)) pairs['ops.state_' + k] = v as [string, string]
