@@ -377,6 +377,8 @@ def ws_first_message(srv, cookie, origin, path="/api/v1/live"):
             rest += s.recv(65536)
         out, rest = rest[:n], rest[n:]
         return out
+    # A message may come in fragments (a text frame without FIN, then continuation frames).
+    payload, text = b"", False
     while True:
         b0, b1 = need(2)
         ln = b1 & 0x7f
@@ -384,8 +386,13 @@ def ws_first_message(srv, cookie, origin, path="/api/v1/live"):
             ln = struct.unpack(">H", need(2))[0]
         elif ln == 127:
             ln = struct.unpack(">Q", need(8))[0]
-        payload = need(ln)
-        if b0 & 0x0f == 1:
+        data = need(ln)
+        op = b0 & 0x0f
+        if op == 1:
+            payload, text = data, True
+        elif op == 0 and text:
+            payload += data
+        if text and b0 & 0x80:
             break
     s.close()
     return status, json.loads(payload)
