@@ -98,6 +98,15 @@ std::string hhmm(int min) {
 
 }  // namespace
 
+bool config_command_ok(std::string_view cmd) {
+  if (cmd.find_first_of(";|&`$<>\\") != std::string_view::npos) return false;
+  size_t b = cmd.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return false;
+  std::string w(cmd.substr(b, cmd.find_first_of(" \t", b) - b));
+  for (char& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return w == "display" || w == "dis" || w == "disp" || w == "show" || w == "sh" || w == "more" || w == "get" || w == "cat";
+}
+
 json to_json(const Device& d) {
   return {{"id", d.id},
           {"name", d.name},
@@ -160,6 +169,13 @@ Result<Device> device_from_json(const json& j) {
   if (d.command.empty()) d.command = d.vendor == "cisco" || d.vendor == "ruijie" ? "show running-config" : "display current-configuration";
   if (d.command.size() > 200 || d.command.find_first_of("\r\n") != std::string::npos)
     return Error{"command 须为一行、至多 200 字符 / command must be one line of at most 200 characters"};
+  // The center logs in with a vault credential no grant covers: it may only read. A command that
+  // could change the device (reload, a configuration command, a chained one) is refused.
+  if (!config_command_ok(d.command))
+    return Error{
+        "command 只能是查看配置的命令（display/show/more/get …），不得含 ; | & ` $ < > / command must only read the "
+        "configuration (display, show, more, get ...), with no ; | & ` $ < >: " +
+        d.command};
   d.mode = s("mode").empty() ? "exec" : s("mode");
   if (d.mode != "exec" && d.mode != "shell") return Error{"mode 须为 exec 或 shell / mode must be exec or shell: " + d.mode};
   if (j.contains("account")) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -80,6 +81,9 @@ Result<Device> device_from_json(const nlohmann::json& j);
 Result<Ticket> ticket_from_json(const nlohmann::json& j, int tz_sec);
 Result<std::vector<Window>> windows_from_json(const nlohmann::json& j);
 nlohmann::json windows_to_json(const std::vector<Window>& w);
+// Whether a device's configuration command only reads (display / show / more / get ..., nothing
+// chained): the center runs it with a vault credential that no operator's grant covers.
+bool config_command_ok(std::string_view cmd);
 // Whether local time `local_sec` (seconds since the epoch, in local time) is inside a window.
 bool in_window(const std::vector<Window>& w, int64_t local_sec);
 

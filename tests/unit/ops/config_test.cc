@@ -118,6 +118,13 @@ TEST(ConfigStore, WindowsTicketsAndDevices) {
   auto bad = device_from_json({{"id", "a b"}, {"asset", "x"}});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("id"), std::string::npos);
+  EXPECT_TRUE(config_command_ok("display current-configuration"));
+  EXPECT_TRUE(config_command_ok("show running-config"));
+  EXPECT_FALSE(config_command_ok("reload"));
+  EXPECT_FALSE(config_command_ok("show run; reload"));
+  EXPECT_FALSE(config_command_ok("show run | redirect tftp://x"));
+  EXPECT_FALSE(config_command_ok("system-view"));
+  EXPECT_FALSE(device_from_json({{"id", "sw"}, {"asset", "x"}, {"command", "reboot"}}));
   EXPECT_FALSE(ticket_from_json({{"id", "T1"}, {"title", "x"}, {"devices", {"sw"}}, {"starts", "2026-12-06"}, {"ends", "2026-12-05"}}, 0));
 }
 
