@@ -206,18 +206,25 @@ Response availability(Api& api, Request& r) {
   return ok(j);
 }
 
-// The weekly 网络系统运行状况分析报告 (HTML or PDF) for the week holding ?week=YYYY-MM-DD; default:
-// last week.
+// The 网络系统运行状况分析报告 (HTML or PDF): of the month ?month=YYYY-MM, else of the week holding
+// ?week=YYYY-MM-DD (default: last week).
 Response weekly_report(Api& api, Request& r) {
-  std::string week = r.query["week"].empty() ? report::previous_week(now_ns(), api.opt.tz_sec) : r.query["week"];
+  bool monthly = !r.query["month"].empty();
+  std::string period = monthly                   ? r.query["month"]
+                       : r.query["week"].empty() ? report::previous_week(now_ns(), api.opt.tz_sec)
+                                                 : r.query["week"];
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf") return fail(400, "format 须为 html 或 pdf / format must be html or pdf");
-  auto html = report::ops_week_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec},
-                                    week, r.query["lang"] == "en" ? "en" : "zh-CN");
-  if (!html) return fail(html.error().rfind("week:", 0) == 0 ? 400 : 500, html.error());
-  api.audit(r, r.who.user, "export", true, "ops report", "ops-week-" + week + " " + fmt);
+  report::Sources src{api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec};
+  std::string lang = r.query["lang"] == "en" ? "en" : "zh-CN";
+  auto html = monthly ? report::ops_month_html(src, period, lang) : report::ops_week_html(src, period, lang);
+  std::string e = html ? std::string() : html.error();
+  if (!html) return fail(e.rfind("week:", 0) == 0 || e.rfind("month", 0) == 0 || e.rfind("year", 0) == 0 ? 400 : 500, e);
+  std::string name = (monthly ? "ops-month-" : "ops-week-") + period;
+  api.audit(r, r.who.user, "export", true, "ops report", name + " " + fmt);
   if (fmt == "html") return {200, *html, "text/html; charset=utf-8"};
-  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); }, "运行状况周报-" + week + ".pdf");
+  return file_answer([&](const std::string& tmp) { return report::html_to_pdf(*html, tmp); },
+                     std::string(monthly ? "运行状况月报-" : "运行状况周报-") + period + ".pdf");
 }
 
 }  // namespace
@@ -237,7 +244,8 @@ void add_probe_routes(std::vector<Route>& t, Api* api) {
                "availability of each system and probe over a day, week or month, its outages, and a system's daily history"});
   t.push_back(
       {"GET", "/api/v1/ops/report", P::kDashboard, false, [api](Request& r) { return weekly_report(*api, r); },
-       "the weekly 网络系统运行状况分析报告 (HTML, PDF): availability, outages, log sources, alerts, exports, rectification, risks"});
+       "the weekly (?week=) or monthly (?month=YYYY-MM) 网络系统运行状况分析报告 (HTML, PDF): availability, outages, log sources, alerts, "
+       "exports, configuration changes, data self-check, rectification, risks"});
 }
 
 }  // namespace wardsec::server

@@ -168,6 +168,12 @@ def run_all(r, srv, rec, robot):
     files = [p for p in got[-1][2].walk() if p.get_content_disposition() == "attachment"]
     pdf = files[0].get_payload(decode=True) if files else b""
     r.check(pdf.startswith(b"%PDF") and files[0].get_content_type() == "application/pdf", f"the monthly report is sent on its own, as PDF: {len(pdf)}")
+    month = time.strftime("%Y-%m")
+    code, html = secadmin.call("GET", f"/api/v1/ops/report?month={month}&format=html")
+    text = html.decode("utf-8") if isinstance(html, bytes) else str(html)
+    r.check(code == 200 and "（月报）" in text and "本月" in text and "本周" not in text, f"the monthly report on request, in the month's words: {code}")
+    code, bad = secadmin.call("GET", "/api/v1/ops/report?month=2026-13")
+    r.check(code == 400, f"a month that does not exist is refused: {code} {bad}")
     code, lst = secadmin.get("/api/v1/ops/schedules")
     last = {s["id"]: s["last"] for s in lst["schedules"]}
     r.check(last["monthly-ops"] and last["monthly-ops"]["status"] == "sent", f"the schedule's last run is shown: {last}")

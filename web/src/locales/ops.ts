@@ -79,6 +79,7 @@ const pairs: Record<string, [string, string]> = {
   'ops.enabled': ['启用', 'Enabled'],
   'ops.weekly': ['运行状况周报', 'Weekly report'],
   'ops.last_week': ['上周（默认）', 'last week (default)'],
+  'ops.monthly': ['月报', 'Monthly report'],
   'ops.dur_s': ['{n} 秒', '{n} s'],
   'ops.dur_m': ['{m} 分 {s} 秒', '{m} min {s} s'],
   'ops.dur_h': ['{h} 小时 {m} 分', '{h} h {m} min'],
