@@ -5,6 +5,7 @@ traffic), ICMP, a DNS responder, and a closed port. The web system is taken down
 outage opens an alert the recovery closes, and shows in the day's availability."""
 import json
 import os
+import socket
 import time
 import urllib.parse
 
@@ -13,6 +14,16 @@ from harness import Server, TempDir, args, free_port, render_png, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 from probes_servers import Nginx, dns_responder, snmpd
+
+
+def ipv6_loopback():
+    """Whether this machine has ::1 (ICMPv6 echo to it is then checked)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
 
 def probes(c):
@@ -54,6 +65,7 @@ def body(r):
                          "auth_proto": "SHA", "auth_pass": "authpass-2026", "priv_proto": "AES", "priv_pass": "privpass-2026", "interfaces": [1]},
                         {"id": "dns", "kind": "dns", "host": "127.0.0.1", "port": dns_port, "dns_name": "his.rk.local", "expect_address": "10.20.1.10"},
                         {"id": "gw-ping", "kind": "icmp", "host": "127.0.0.1"},
+                        {"id": "gw-ping6", "kind": "icmp", "host": "::1"},
                         {"id": "lis-api", "kind": "tcp", "host": "127.0.0.1", "port": free_port(), "system": "LIS", "asset": "lis-app-01"},
                         {"id": "bad-community", "kind": "snmp", "host": "127.0.0.1", "port": snmp_port, "community": "guess", "timeout_ms": 1000},
                         {"id": "no-name", "kind": "dns", "host": "127.0.0.1", "port": dns_port, "dns_name": "pacs.rk.local"},
@@ -79,6 +91,7 @@ def body(r):
                             "secrets are never read back, only whether they are set")
 
                     up = ["his-web", "his-web-tls", "his-db", "core-sw", "core-sw-v3", "dns", "gw-ping"] + (["emr-db"] if pg_port else [])
+                    up += ["gw-ping6"] if ipv6_loopback() else []  # ICMPv6 echo
                     for pid in up:
                         p = wait_for(lambda: state_is(sec, pid, "up"), 40, f"{pid} up", interval=1)
                         r.check(p["rtt_ms"] > 0, f"{pid} is up ({p['kind']} {p['target']}: {p['detail']}, {p['rtt_ms']:.1f} ms)")

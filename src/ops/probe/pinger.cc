@@ -18,50 +18,69 @@ namespace wardsec::ops::probe {
 namespace asio = boost::asio;
 
 Pinger::Pinger(asio::io_context& io) : io_(io) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+  id_ = static_cast<uint16_t>(std::random_device{}());
+  open(v4_, false);
+  open(v6_, true);
+}
+
+void Pinger::open(Family& f, bool v6) {
+  f.v6 = v6;
+  int af = v6 ? AF_INET6 : AF_INET, proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+  int fd = ::socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
   if (fd >= 0) {
-    mode_ = "ping socket";
+    f.mode = "ping socket";
   } else {
     int dgram_errno = errno;
-    fd = ::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+    fd = ::socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
     if (fd < 0) {
-      mode_ = std::string("unavailable: ping sockets (") + std::strerror(dgram_errno) + ") and raw sockets (" + std::strerror(errno) +
-              "); allow net.ipv4.ping_group_range for the service's group or grant CAP_NET_RAW";
+      f.mode = std::string("unavailable: ping sockets (") + std::strerror(dgram_errno) + ") and raw sockets (" + std::strerror(errno) +
+               "); allow net.ipv4.ping_group_range for the service's group or grant CAP_NET_RAW";
       return;
     }
-    raw_ = true;
-    mode_ = "raw socket";
+    f.raw = true;
+    f.mode = "raw socket";
   }
-  sock_ = std::make_unique<asio::posix::stream_descriptor>(io, fd);
-  id_ = static_cast<uint16_t>(std::random_device{}());
-  receive();
+  f.sock = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  receive(f);
 }
 
 Pinger::~Pinger() { stop(); }
 
 void Pinger::stop() {
-  if (sock_) {
-    boost::system::error_code ec;
-    sock_->close(ec);
-  }
+  for (Family* f : {&v4_, &v6_})
+    if (f->sock) {
+      boost::system::error_code ec;
+      f->sock->close(ec);
+    }
 }
 
-void Pinger::ping(uint32_t addr, int timeout_ms, Done done) {
+void Pinger::ping(const asio::ip::address& addr, int timeout_ms, Done done) {
   auto fail = [&](const std::string& why) {
     Outcome o;
     o.error = why;
     asio::post(io_, [done = std::move(done), o = std::move(o)]() mutable { done(std::move(o)); });
   };
-  if (!sock_) return fail("ICMP 不可用 / ICMP " + mode_);
+  Family& f = addr.is_v6() ? v6_ : v4_;
+  if (!f.sock) return fail(std::string("ICMP") + (f.v6 ? "v6" : "") + " 不可用 / ICMP " + f.mode);
   if (pending_.size() >= 60000) return fail("ICMP 待应答过多 / too many echoes in flight");
   uint16_t seq = ++seq_;
   while (pending_.count(seq)) seq = ++seq_;
-  std::string pkt = icmp_echo(id_, seq, "wardsec-probe");
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_addr.s_addr = addr;
-  if (::sendto(sock_->native_handle(), pkt.data(), pkt.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
-    return fail(std::string("发送失败 / cannot send: ") + std::strerror(errno));
+  std::string pkt = f.v6 ? icmp6_echo(id_, seq, "wardsec-probe") : icmp_echo(id_, seq, "wardsec-probe");
+  ssize_t sent;
+  if (f.v6) {
+    sockaddr_in6 to{};
+    to.sin6_family = AF_INET6;
+    auto b = addr.to_v6().to_bytes();
+    std::memcpy(&to.sin6_addr, b.data(), b.size());
+    to.sin6_scope_id = addr.to_v6().scope_id();
+    sent = ::sendto(f.sock->native_handle(), pkt.data(), pkt.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  } else {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(addr.to_v4().to_uint());
+    sent = ::sendto(f.sock->native_handle(), pkt.data(), pkt.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  }
+  if (sent < 0) return fail(std::string("发送失败 / cannot send: ") + std::strerror(errno));
   auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
   pending_[seq] = {addr, std::chrono::steady_clock::now(), timer, std::move(done)};
   timer->async_wait([this, seq, timeout_ms](const boost::system::error_code& ec) {
@@ -82,42 +101,48 @@ void Pinger::finish(uint16_t seq, Outcome o) {
   p.done(std::move(o));
 }
 
-void Pinger::receive() {
-  sock_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+void Pinger::receive(Family& f) {
+  f.sock->async_wait(asio::posix::stream_descriptor::wait_read, [this, &f](const boost::system::error_code& ec) {
     if (ec) return;
     char buf[2048];
     for (int n = 0; n < 256; n++) {
-      sockaddr_in from{};
+      sockaddr_storage from{};
       socklen_t fl = sizeof from;
-      ssize_t got = ::recvfrom(sock_->native_handle(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+      ssize_t got = ::recvfrom(f.sock->native_handle(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
       if (got < 0) break;
-      auto r = read_icmp(std::string_view(buf, static_cast<size_t>(got)), raw_);
-      if (!r || r->type != 0) continue;    // not an echo reply (a raw socket also sees requests)
-      if (raw_ && r->id != id_) continue;  // another program's ping
+      // IPv4 raw sockets hand over the IP header; ICMPv6 sockets never do.
+      auto r = read_icmp(std::string_view(buf, static_cast<size_t>(got)), f.raw && !f.v6);
+      if (!r || r->type != (f.v6 ? 129 : 0)) continue;  // not an echo reply (a raw socket also sees requests)
+      if (f.raw && r->id != id_) continue;              // another program's ping
       auto it = pending_.find(r->seq);
-      if (it == pending_.end() || it->second.addr != from.sin_addr.s_addr) continue;
+      if (it == pending_.end()) continue;
+      asio::ip::address src;
+      if (from.ss_family == AF_INET6) {
+        const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&from);
+        asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), &s6->sin6_addr, b.size());
+        src = asio::ip::address_v6(b, it->second.addr.is_v6() ? it->second.addr.to_v6().scope_id() : 0);
+      } else if (from.ss_family == AF_INET) {
+        src = asio::ip::address_v4(ntohl(reinterpret_cast<const sockaddr_in*>(&from)->sin_addr.s_addr));
+      }
+      if (src != it->second.addr) continue;
       Outcome o;
       o.ok = true;
       o.detail = "echo reply";
       finish(r->seq, std::move(o));
     }
-    receive();
+    receive(f);
   });
 }
 
 void run_icmp(Checks::Impl& c, const Spec& s, Done done) {
   auto a = literal_address(s.host);
-  if (a && a->is_v4()) return c.pinger->ping(htonl(a->to_v4().to_uint()), s.timeout_ms, std::move(done));
-  if (a) {
-    Outcome o;
-    o.error = "ICMP 探测仅支持 IPv4 / ICMP probes are IPv4 only";
-    return done(std::move(o));
-  }
+  if (a) return c.pinger->ping(*a, s.timeout_ms, std::move(done));
   auto resolver = std::make_shared<asio::ip::udp::resolver>(c.io);
   Checks::Impl* cp = &c;
   int timeout = s.timeout_ms;
   std::string host = s.host;
-  resolver->async_resolve(asio::ip::udp::v4(), host, "",
+  resolver->async_resolve(host, "",
                           [resolver, cp, timeout, host, done = std::move(done)](const boost::system::error_code& ec,
                                                                                 const asio::ip::udp::resolver::results_type& r) mutable {
                             if (ec || r.empty()) {
@@ -125,7 +150,14 @@ void run_icmp(Checks::Impl& c, const Spec& s, Done done) {
                               o.error = "无法解析主机名 / cannot resolve " + host + (ec ? ": " + ec.message() : "");
                               return done(std::move(o));
                             }
-                            cp->pinger->ping(htonl(r.begin()->endpoint().address().to_v4().to_uint()), timeout, std::move(done));
+                            // An IPv4 address when the name has one, else its IPv6 address.
+                            auto pick = r.begin()->endpoint().address();
+                            for (const auto& e : r)
+                              if (e.endpoint().address().is_v4()) {
+                                pick = e.endpoint().address();
+                                break;
+                              }
+                            cp->pinger->ping(pick, timeout, std::move(done));
                           });
 }
 

@@ -1,8 +1,10 @@
-// ICMP echo for all the probes through one socket: a ping socket (SOCK_DGRAM, allowed by
-// net.ipv4.ping_group_range) when the system allows it, else a raw socket (CAP_NET_RAW).
-// Answers are matched to their request by sequence number and source address. IPv4.
+// ICMP echo for all the probes through one socket per family: a ping socket (SOCK_DGRAM, allowed
+// by net.ipv4.ping_group_range, which covers ICMPv6 too) when the system allows it, else a raw
+// socket (CAP_NET_RAW). Answers are matched to their request by sequence number and source
+// address. IPv4 and IPv6.
 #pragma once
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -18,24 +20,28 @@ class Pinger {
  public:
   explicit Pinger(boost::asio::io_context& io);
   ~Pinger();
-  // Sends an echo to `addr` (IPv4, network order) and calls `done` once: the answer or the timeout.
-  void ping(uint32_t addr, int timeout_ms, Done done);
-  std::string mode() const { return mode_; }
+  // Sends an echo to `addr` and calls `done` once: the answer or the timeout.
+  void ping(const boost::asio::ip::address& addr, int timeout_ms, Done done);
+  std::string mode() const { return v4_.mode + (v6_.sock ? "" : "; IPv6 " + v6_.mode); }
   void stop();
 
  private:
   struct Pending {
-    uint32_t addr;
+    boost::asio::ip::address addr;
     std::chrono::steady_clock::time_point t0;
     std::shared_ptr<boost::asio::steady_timer> timer;
     Done done;
   };
-  void receive();
+  struct Family {
+    std::unique_ptr<boost::asio::posix::stream_descriptor> sock;
+    bool raw = false, v6 = false;
+    std::string mode;
+  };
+  void open(Family& f, bool v6);
+  void receive(Family& f);
   void finish(uint16_t seq, Outcome o);
   boost::asio::io_context& io_;
-  std::unique_ptr<boost::asio::posix::stream_descriptor> sock_;
-  bool raw_ = false;
-  std::string mode_;
+  Family v4_, v6_;
   uint16_t id_ = 0, seq_ = 0;
   std::map<uint16_t, Pending> pending_;
 };

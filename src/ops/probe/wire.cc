@@ -53,6 +53,17 @@ std::string icmp_echo(uint16_t id, uint16_t seq, std::string_view payload) {
   return p;
 }
 
+std::string icmp6_echo(uint16_t id, uint16_t seq, std::string_view payload) {
+  std::string p;
+  p += '\x80';  // echo request
+  p += '\x00';
+  put16(p, 0);
+  put16(p, id);
+  put16(p, seq);
+  p += payload;
+  return p;
+}
+
 std::optional<IcmpReply> read_icmp(std::string_view pkt, bool ip_header) {
   if (ip_header) {
     if (pkt.empty() || (u8(pkt, 0) >> 4) != 4) return std::nullopt;

@@ -22,6 +22,10 @@ struct IcmpReply {
 };
 // An ICMP message, after the IPv4 header when `ip_header` (a raw socket hands those over).
 std::optional<IcmpReply> read_icmp(std::string_view pkt, bool ip_header);
+// ICMPv6 echo request (type 128); its checksum covers a pseudo-header the kernel fills in, for
+// ping and raw ICMPv6 sockets alike, so it is left 0. A reply is type 129; ICMPv6 sockets hand
+// over no IP header, so read_icmp(pkt, false) reads it.
+std::string icmp6_echo(uint16_t id, uint16_t seq, std::string_view payload);
 
 // ---- DNS ----
 // A recursive query for `name` of type `qtype` (1 A, 28 AAAA); an error for a name that is not
