@@ -74,6 +74,9 @@ bool read_only_command(std::string_view command) {
 
 std::optional<Trigger> config_trigger(const Event& ev) {
   static const FieldId kLogSource = FieldRegistry::intern("log.source.address"), kCommand = FieldRegistry::intern("process.command_line");
+  // On the ingest path for every line: a line with no event.action is looked at only when no
+  // parser understood it (then its text may still say "Configured from").
+  if (!(ev.seen & (1ull << (kEventAction % 64))) && !(ev.flags & kParseError)) return std::nullopt;
   std::string_view action, ds, host, sender, user, ip, command, message;
   for (const auto& f : ev.fields) {
     if (f.id == kEventAction)
