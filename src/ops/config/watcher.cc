@@ -217,6 +217,14 @@ void Watcher::tick(int64_t now) {
   }
   auto devs = store_->devices();
   if (!devs) return;
+  if (!restored_) {  // change lines kept from before a restart wait their quiet time again
+    restored_ = true;
+    for (const auto& d : *devs) {
+      auto p = store_->pending(d.id);
+      std::lock_guard l(mu_);
+      if (p && !p->empty() && !due_.count(d.id)) due_[d.id] = {now, now + debounce};
+    }
+  }
   for (const auto& d : *devs) {
     if (stop_) return;
     std::string source, by = "wardsec";
@@ -229,13 +237,10 @@ void Watcher::tick(int64_t now) {
       std::lock_guard l(mu_);
       auto it = due_.find(d.id);
       if (it != due_.end() && now >= it->second.second) source = "log";
-      if (it == due_.end() && d.last_try == 0) {  // after a restart: lines kept from before wait their minute
-        auto p = store_->pending(d.id);
-        if (p && !p->empty()) due_[d.id] = {now, now + debounce};
-      }
     }
-    if (source.empty() && d.enabled && d.account && d.interval_hours > 0) {
-      int64_t every = int64_t{d.interval_hours} * 3600 * kSec;
+    // The first fetch (the baseline) at once; then the schedule, when there is one.
+    if (source.empty() && d.enabled && d.account && (d.interval_hours > 0 || d.last_try == 0)) {
+      int64_t every = int64_t{std::max(d.interval_hours, 1)} * 3600 * kSec;
       int64_t since = d.last_ok ? d.last_ok : 0;
       // Failed fetches are retried within the hour, not a whole interval later.
       bool retry = d.last_try > d.last_ok && now - d.last_try >= std::min<int64_t>(every, 3600 * kSec);

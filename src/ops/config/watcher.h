@@ -99,6 +99,7 @@ class Watcher {
   std::map<std::string, std::string> asked_;                         // device → who asked for a fetch
   std::shared_ptr<const std::map<std::string, std::string>> index_;  // host name / address (lower case) → device id
   std::atomic<bool> reindex_{true};
+  bool restored_ = false;  // the job's thread only
   Stats stats_;
   std::mutex fetch_mu_;  // one fetch or upload at a time: versions follow one another
   std::atomic<bool> stop_{false};
