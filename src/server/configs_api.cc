@@ -222,6 +222,17 @@ Response add_ticket(Api& api, Request& r) {
   return ok({{"ticket", cfg::to_json(*t)}}, 201);
 }
 
+// The security administrator approves a ticket (三员): until then it covers no change.
+Response approve_ticket(Api& api, Request& r) {
+  auto* w = api.opt.configs;
+  if (!w) return no_watcher();
+  std::string id = r.params.at(0);
+  Status s = w->store().approve_ticket(id, r.who.user, now_ns());
+  api.audit(r, r.who.user, "change_ticket_approve", bool(s), id, s ? "" : s.error());
+  if (!s) return fail(409, s.error());
+  return ok({{"approved", id}});
+}
+
 Response remove_ticket(Api& api, Request& r) {
   auto* w = api.opt.configs;
   if (!w) return no_watcher();
@@ -286,6 +297,8 @@ void add_config_routes(std::vector<Route>& t, Api* api) {
   R("GET", "/api/v1/ops/config-changes", P::kSystemRead, changes, "configuration changes of all devices in ?from=&to=");
   R("POST", "/api/v1/ops/change-tickets", P::kSettingsWrite, add_ticket, "file a change ticket (变更单) before a change (audited)");
   R("DELETE", "/api/v1/ops/change-tickets/{id}", P::kSettingsWrite, remove_ticket, "withdraw a ticket that has not started (audited)");
+  R("POST", "/api/v1/ops/change-tickets/{id}/approve", P::kAssetsWrite, approve_ticket,
+    "the security administrator approves a ticket; only approved tickets cover changes made after the approval (audited)");
   R("PUT", "/api/v1/ops/change-policy", P::kAssetsWrite, put_policy,
     "the weekly change windows and the quiet time before a fetch (audited)");
 }

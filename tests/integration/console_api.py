@@ -104,6 +104,7 @@ EXPECTED = {
     "GET /api/v1/ops/config-changes": {"sysadmin", "secadmin", "readonly"},
     "POST /api/v1/ops/change-tickets": SYS,
     "DELETE /api/v1/ops/change-tickets/{id}": SYS,
+    "POST /api/v1/ops/change-tickets/{id}/approve": SEC,
     "PUT /api/v1/ops/change-policy": SEC,
     "GET /api/v1/ops/schedules": READERS,
     "POST /api/v1/ops/schedules": SEC,

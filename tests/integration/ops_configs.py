@@ -174,14 +174,24 @@ def run_all(r, srv, t, tport, fake, key, conf_path, sshd):
                                                              "starts": iso(now - 3600), "ends": iso(now + 3600)})
     r.check(code == 400, f"a ticket cannot be back-dated to cover a change already made: {code} {bad}")
     code, _ = sysadmin.post("/api/v1/ops/change-tickets", {"id": "BG-2026-002", "title": "新增 VLAN 40", "devices": ["core-sw-01"],
-                                                           "starts": iso(now), "ends": iso(now + 15)})
+                                                           "starts": iso(now), "ends": iso(now + 40)})
     r.check(code == 201, f"a ticket is filed: {code}")
+    code, _ = sysadmin.post("/api/v1/ops/change-tickets/BG-2026-002/approve", {})
+    r.check(code == 403, f"whoever makes the change cannot approve its ticket (三员): {code}")
     time.sleep(1)
     with open(conf_path, "w") as f:
         f.write(BASE.replace("vlan batch 10 20", "vlan batch 10 20 30 40").replace("port default vlan 10", "port default vlan 20"))
     send(srv.tcp, [cmdrecord("vlan batch 40", user="zhangwei")])
-    vs = wait_for(lambda: len(versions()) >= 4 and versions(), 60, "the ticketed version", interval=0.5)
-    r.check(vs[0]["planned"] == "ticket" and vs[0]["ticket"] == "BG-2026-002" and vs[0]["alert_id"] == 0, f"the change under a ticket is planned: {vs[0]}")
+    vs = wait_for(lambda: len(versions()) >= 4 and versions(), 60, "the change under an unapproved ticket", interval=0.5)
+    r.check(vs[0]["planned"] == "" and vs[0]["alert_id"] > 0, f"a ticket not yet approved covers nothing: {vs[0]['planned']!r}")
+    code, _ = secadmin.post("/api/v1/ops/change-tickets/BG-2026-002/approve", {})
+    r.check(code == 200, f"the security administrator approves the ticket: {code}")
+    time.sleep(1)
+    with open(conf_path, "w") as f:
+        f.write(BASE.replace("vlan batch 10 20", "vlan batch 10 20 30 40 50").replace("port default vlan 10", "port default vlan 20"))
+    send(srv.tcp, [cmdrecord("vlan batch 50", user="zhangwei")])
+    vs = wait_for(lambda: len(versions()) >= 5 and versions(), 60, "the ticketed version", interval=0.5)
+    r.check(vs[0]["planned"] == "ticket" and vs[0]["ticket"] == "BG-2026-002" and vs[0]["alert_id"] == 0, f"a change under an approved ticket is planned: {vs[0]}")
     code, _ = sysadmin.call("DELETE", "/api/v1/ops/change-tickets/BG-2026-002")
     r.check(code == 409, f"a started ticket stays as a record: {code}")
 
@@ -193,12 +203,12 @@ def run_all(r, srv, t, tport, fake, key, conf_path, sshd):
     r.check(v["version"]["content"] == v4["version"]["content"], f"a shell fetch keeps the same text as a command fetch: {v['version']['content'][:300]!r}")
 
     # A window: a change inside it is planned (once the ticket has ended).
-    time.sleep(max(0, now + 16 - time.time()))
+    time.sleep(max(0, now + 41 - time.time()))
     code, _ = secadmin.call("PUT", "/api/v1/ops/change-policy", {"windows": [{"from": "00:00", "to": "24:00"}]})
     with open(conf_path, "w") as f:
         f.write(BASE.replace("port link-type access", "port link-type trunk"))
     send(srv.tcp, [cmdrecord("port link-type trunk")])
-    vs = wait_for(lambda: len(versions()) >= 5 and versions(), 60, "the windowed version", interval=0.5)
+    vs = wait_for(lambda: len(versions()) >= 6 and versions(), 60, "the windowed version", interval=0.5)
     r.check(vs[0]["planned"] == "window" and vs[0]["alert_id"] == 0, f"a change in a change window is planned: {vs[0]}")
 
     # Uploads: a device with no login.
@@ -226,7 +236,7 @@ def run_all(r, srv, t, tport, fake, key, conf_path, sshd):
     code, al = secadmin.get("/api/v1/alerts?" + urllib.parse.urlencode({"rule": "wardsec.ops.config_fetch_failed"}))
     r.check(code == 200 and al["alerts"], f"the refused fetch is an alert: {code}")
 
-    want = ["config_device_create", "config_upload", "change_ticket_create", "change_policy_change", "config_fetch"]
+    want = ["config_device_create", "config_upload", "change_ticket_create", "change_ticket_approve", "change_policy_change", "config_fetch"]
     def missing():
         trail = ""
         for w in want:

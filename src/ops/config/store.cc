@@ -298,6 +298,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
        "ends INTEGER NOT NULL, by_user TEXT NOT NULL, created INTEGER NOT NULL)",
        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"});
   if (!st) return Error{st.error()};
+  // Columns added after the first release (an error: the column is there already).
+  (void)sqlite::exec(s->db_, "ALTER TABLE tickets ADD COLUMN approved_by TEXT NOT NULL DEFAULT ''");
+  (void)sqlite::exec(s->db_, "ALTER TABLE tickets ADD COLUMN approved_at INTEGER NOT NULL DEFAULT 0");
   return s;
 }
 
@@ -475,18 +478,21 @@ Result<std::vector<Trigger>> Store::take_triggers(const std::string& device) {
 Result<std::vector<Ticket>> Store::tickets() {
   std::lock_guard l(mu_);
   std::vector<Ticket> out;
-  Status s = sqlite::query(db_, "SELECT id, title, devices, starts, ends, by_user, created FROM tickets ORDER BY starts DESC", {},
-                           [&](const sqlite::Stmt& st) {
-                             Ticket t;
-                             t.id = st.text(0);
-                             t.title = st.text(1);
-                             t.devices = str_list(st.text(2));
-                             t.starts = st.i64(3);
-                             t.ends = st.i64(4);
-                             t.by = st.text(5);
-                             t.created = st.i64(6);
-                             out.push_back(std::move(t));
-                           });
+  Status s = sqlite::query(
+      db_, "SELECT id, title, devices, starts, ends, by_user, created, approved_by, approved_at FROM tickets ORDER BY starts DESC", {},
+      [&](const sqlite::Stmt& st) {
+        Ticket t;
+        t.id = st.text(0);
+        t.title = st.text(1);
+        t.devices = str_list(st.text(2));
+        t.starts = st.i64(3);
+        t.ends = st.i64(4);
+        t.by = st.text(5);
+        t.created = st.i64(6);
+        t.approved_by = st.text(7);
+        t.approved_at = st.i64(8);
+        out.push_back(std::move(t));
+      });
   if (!s) return Error{s.error()};
   return out;
 }
@@ -496,6 +502,15 @@ Status Store::add_ticket(const Ticket& t) {
   sqlite::Stmt st(db_, "INSERT INTO tickets(id, title, devices, starts, ends, by_user, created) VALUES(?,?,?,?,?,?,?)");
   st.bind(1, t.id).bind(2, t.title).bind(3, list_text(t.devices)).bind(4, t.starts).bind(5, t.ends).bind(6, t.by).bind(7, t.created);
   return st.run();
+}
+
+Status Store::approve_ticket(const std::string& id, const std::string& by, int64_t at) {
+  std::lock_guard l(mu_);
+  sqlite::Stmt st(db_, "UPDATE tickets SET approved_by = ?, approved_at = ? WHERE id = ? AND approved_at = 0");
+  st.bind(1, by).bind(2, at).bind(3, id);
+  if (Status s = st.run(); !s) return s;
+  if (sqlite::changes(db_) != 1) return Error{"变更单不存在或已批准 / no such ticket, or approved already: " + id};
+  return {};
 }
 
 Status Store::remove_ticket(const std::string& id) {

@@ -422,7 +422,7 @@ void Watcher::plan_check(const Device& d, Version& v, int64_t now) {
     for (const auto& k : *ts) {
       bool covers = std::find(k.devices.begin(), k.devices.end(), "*") != k.devices.end() ||
                     std::find(k.devices.begin(), k.devices.end(), d.id) != k.devices.end();
-      if (covers && t >= k.starts && t <= k.ends) {
+      if (covers && k.approved_at && k.approved_at <= t && t >= k.starts && t <= k.ends) {
         v.planned = "ticket";
         v.ticket = k.id;
         return;

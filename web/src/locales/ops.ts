@@ -93,6 +93,7 @@ const pairs: Record<string, [string, string]> = {
   'action.config_upload': ['上传设备配置', 'Device configuration uploaded'],
   'action.change_ticket_create': ['登记变更单', 'Change ticket filed'],
   'action.change_ticket_delete': ['撤回变更单', 'Change ticket withdrawn'],
+  'action.change_ticket_approve': ['批准变更单', 'Change ticket approved'],
   'action.change_policy_change': ['修改变更窗口', 'Change windows changed'],
   'action.schedule_create': ['新增报表计划', 'Report schedule added'],
   'action.schedule_change': ['修改报表计划', 'Report schedule changed'],
