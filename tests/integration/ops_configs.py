@@ -186,6 +186,8 @@ def run_all(r, srv, t, tport, fake, key, conf_path, sshd):
     r.check(vs[0]["planned"] == "" and vs[0]["alert_id"] > 0, f"a ticket not yet approved covers nothing: {vs[0]['planned']!r}")
     code, _ = secadmin.post("/api/v1/ops/change-tickets/BG-2026-002/approve", {})
     r.check(code == 200, f"the security administrator approves the ticket: {code}")
+    tk = [x for x in sysadmin.get("/api/v1/ops/configs")[1]["tickets"] if x["id"] == "BG-2026-002"]
+    r.check(tk and tk[0]["approved_by"] == "secadmin" and tk[0]["approved_at"] > 0, f"the ticket shows who approved it: {tk}")
     time.sleep(1)
     with open(conf_path, "w") as f:
         f.write(BASE.replace("vlan batch 10 20", "vlan batch 10 20 30 40 50").replace("port default vlan 10", "port default vlan 20"))

@@ -148,8 +148,8 @@ json to_json(const Version& v) {
 }
 
 json to_json(const Ticket& t) {
-  return {{"id", t.id},     {"title", t.title}, {"devices", t.devices}, {"starts", t.starts},
-          {"ends", t.ends}, {"by", t.by},       {"created", t.created}};
+  return {{"id", t.id}, {"title", t.title},     {"devices", t.devices},         {"starts", t.starts},          {"ends", t.ends},
+          {"by", t.by}, {"created", t.created}, {"approved_by", t.approved_by}, {"approved_at", t.approved_at}};
 }
 
 Result<Device> device_from_json(const json& j) {
