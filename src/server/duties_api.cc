@@ -20,6 +20,16 @@ namespace {
 using nlohmann::json;
 std::mutex g_mu;  // read-modify-write of schedules.json / notify.json / datacheck.json
 
+// The robots' URLs and the DingTalk secret are never read back (masked): left out of a change,
+// or sent back masked, the stored ones stay.
+void keep_secrets(json& to, const ops::Recipients& old) {
+  if (!to.is_object()) return;
+  json prev = ops::to_json(old, true);
+  for (const char* k : {"wecom", "dingtalk", "dingtalk_secret"})
+    if (!to.contains(k) || (to[k].is_string() && to[k].get<std::string>().find("…") != std::string::npos) || to[k] == "••••")
+      to[k] = prev[k];
+}
+
 Response off() { return fail(503, "运行职责未启用 / the scheduled duties are not running"); }
 
 Response schedules(Api& api, Request&) {
@@ -51,13 +61,7 @@ Response put_schedule(Api& api, Request& r, bool create) {
   if (create && it != all->end()) return fail(409, "报表计划 " + id + " 已存在 / schedule " + id + " exists");
   if (!create && it == all->end()) return fail(404, "无此报表计划 / no schedule " + id);
   // Robots' URLs and secrets left out of a change (they are never read back) are kept.
-  if (!create && body->contains("to") && (*body)["to"].is_object()) {
-    json& to = (*body)["to"];
-    json old = ops::to_json(it->to, true);
-    for (const char* k : {"wecom", "dingtalk", "dingtalk_secret"})
-      if (!to.contains(k) || (to[k].is_string() && to[k].get<std::string>().find("…") != std::string::npos) || to[k] == "••••")
-        to[k] = old[k];
-  }
+  if (!create && body->contains("to")) keep_secrets((*body)["to"], it->to);
   auto s = ops::schedule_from_json(*body, d->kinds());
   const char* action = create ? "schedule_create" : "schedule_change";
   if (!s) {
@@ -154,12 +158,7 @@ Response put_datacheck(Api& api, Request& r) {
   if (body->contains("to")) {
     json to = (*body)["to"];
     auto old = ops::Notifier::sysadmin(api.opt.data_dir);
-    if (to.is_object() && old) {
-      json prev = ops::to_json(*old, true);
-      for (const char* k : {"wecom", "dingtalk", "dingtalk_secret"})
-        if (!to.contains(k) || (to[k].is_string() && to[k].get<std::string>().find("…") != std::string::npos) || to[k] == "••••")
-          to[k] = prev[k];
-    }
+    if (old) keep_secrets(to, *old);
     auto rc = ops::recipients_from_json(to, "to");
     if (!rc) {
       api.audit(r, r.who.user, "datacheck_change", false, "to", rc.error());

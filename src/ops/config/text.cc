@@ -7,16 +7,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/strutil.h"
+
 namespace wardsec::ops::config {
 
 namespace {
 
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20) || (x == y); });
-}
-
-bool starts_with_ci(std::string_view s, std::string_view p) { return s.size() >= p.size() && ieq(s.substr(0, p.size()), p); }
+bool starts_with_ci(std::string_view s, std::string_view p) { return s.size() >= p.size() && iequals(s.substr(0, p.size()), p); }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -87,7 +84,7 @@ bool keyword(std::string_view t) {
                              "priv-key",
                              "auth-password",
                              "priv-password"})
-    if (ieq(t, k)) return true;
+    if (iequals(t, k)) return true;
   return false;
 }
 
@@ -105,7 +102,7 @@ bool keep_word(std::string_view t) {
                              "hmac-sha",  "hmac-sha256", "mib-view",
                              "acl",       "local-user",  "user",
                              "mode",      "type",        "encrypt"})
-    if (ieq(t, k)) return true;
+    if (iequals(t, k)) return true;
   return false;
 }
 

@@ -3,20 +3,15 @@
 #include <algorithm>
 
 #include "core/fields.h"
+#include "core/strutil.h"
+#include "parse/source_zones.h"
 
 namespace wardsec::ops::config {
 
 namespace {
 
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto l = [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; };
-           return l(x) == l(y);
-         });
-}
-
 bool in(std::string_view v, std::initializer_list<std::string_view> set) {
-  return std::any_of(set.begin(), set.end(), [&](std::string_view s) { return ieq(v, s); });
+  return std::any_of(set.begin(), set.end(), [&](std::string_view s) { return iequals(v, s); });
 }
 
 // The vendors' "the configuration changed" records.
@@ -28,18 +23,6 @@ bool change_action(std::string_view a) {
 // Command records: the command decides.
 bool command_action(std::string_view a) {
   return in(a, {"CMDRECORD", "SHELL_CMD", "CMD", "CLI_CMD", "CMDLOG", "CLI_COMMAND", "SHELL_CMD_CONFIG"});
-}
-
-std::string_view address_of(std::string_view sender) {
-  // "10.1.2.3:514", "[::1]:514" or "::1:514" (the inputs' shapes): the address alone.
-  if (!sender.empty() && sender.front() == '[') {
-    size_t e = sender.find(']');
-    return e == std::string_view::npos ? sender : sender.substr(1, e - 1);
-  }
-  size_t c = sender.rfind(':');
-  if (c == std::string_view::npos) return sender;
-  bool digits = c + 1 < sender.size() && std::all_of(sender.begin() + c + 1, sender.end(), [](char x) { return x >= '0' && x <= '9'; });
-  return digits ? sender.substr(0, c) : sender;
 }
 
 }  // namespace
@@ -56,16 +39,16 @@ bool read_only_command(std::string_view command) {
                              "pwd",       "screen-length", "terminal", "quit",      "return",  "exit",          "end",   "system-view",
                              "configure", "help",          "history",  "debugging", "undo",    "language-mode", "super", "enable",
                              "disable",   "logout",        "telnet",   "ssh",       "stelnet", "clock",         "cls"}) {
-    if (w.size() <= r.size() && ieq(w, r.substr(0, w.size()))) {
+    if (w.size() <= r.size() && iequals(w, r.substr(0, w.size()))) {
       // "undo" changes configuration unless it is "undo terminal ..." / "undo debugging ..."
-      if (ieq(r, "undo")) {
+      if (iequals(r, "undo")) {
         std::string_view rest = command.substr(w.size());
         size_t nb = rest.find_first_not_of(" \t");
         rest = nb == std::string_view::npos ? std::string_view{} : rest.substr(nb);
         return rest.substr(0, 8) == "terminal" || rest.substr(0, 5) == "debug";
       }
       // abbreviations shorter than 2 letters are ambiguous with configuration commands
-      if (w.size() < 2 && !ieq(w, "?")) continue;
+      if (w.size() < 2 && !iequals(w, "?")) continue;
       return true;
     }
   }

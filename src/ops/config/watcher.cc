@@ -10,6 +10,7 @@
 
 #include "bastion/model.h"
 #include "core/datadir.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 #include "ops/config/fetch.h"
 #include "ops/config/text.h"
@@ -34,13 +35,6 @@ constexpr AlertText kUnlogged{"wardsec.ops.config_unplanned", "网络设备配�
 constexpr AlertText kFetchFailed{"wardsec.ops.config_fetch_failed", "网络设备配置获取失败", "Device configuration cannot be fetched",
                                  "low"};
 constexpr size_t kMaxQueued = 10000;
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return o;
-}
 
 std::string sha256_hex(std::string_view d) {
   unsigned char h[SHA256_DIGEST_LENGTH];
@@ -139,8 +133,8 @@ void Watcher::reindex() {
   auto m = std::make_shared<std::map<std::string, std::string>>();
   for (const auto& d : *devs) {
     if (!d.enabled) continue;
-    m->emplace(lower(d.asset), d.id);
-    if (!d.host.empty()) m->emplace(lower(d.host), d.id);
+    m->emplace(to_lower(d.asset), d.id);
+    if (!d.host.empty()) m->emplace(to_lower(d.host), d.id);
   }
   std::lock_guard l(mu_);
   index_ = std::move(m);
@@ -156,8 +150,8 @@ void Watcher::observe(std::span<const Event> batch) {
   for (const Event& ev : batch) {
     auto t = config_trigger(ev);
     if (!t) continue;
-    auto it = idx->find(lower(t->host));
-    if (it == idx->end()) it = idx->find(lower(t->address));
+    auto it = idx->find(to_lower(t->host));
+    if (it == idx->end()) it = idx->find(to_lower(t->address));
     if (it == idx->end()) continue;
     std::lock_guard l(mu_);
     stats_.lines++;
