@@ -39,30 +39,29 @@ std::string cstr(std::string_view s, size_t i, size_t max) {
 
 }  // namespace
 
-std::string icmp_echo(uint16_t id, uint16_t seq, std::string_view payload) {
+namespace {
+// An echo request of `type` (8 ICMP, 128 ICMPv6) with its checksum field 0.
+std::string echo(char type, uint16_t id, uint16_t seq, std::string_view payload) {
   std::string p;
-  p += '\x08';  // echo request
+  p += type;
   p += '\x00';
   put16(p, 0);
   put16(p, id);
   put16(p, seq);
   p += payload;
+  return p;
+}
+}  // namespace
+
+std::string icmp_echo(uint16_t id, uint16_t seq, std::string_view payload) {
+  std::string p = echo('\x08', id, seq, payload);
   uint16_t c = checksum(p);
   p[2] = static_cast<char>(c >> 8);
   p[3] = static_cast<char>(c & 0xff);
   return p;
 }
 
-std::string icmp6_echo(uint16_t id, uint16_t seq, std::string_view payload) {
-  std::string p;
-  p += '\x80';  // echo request
-  p += '\x00';
-  put16(p, 0);
-  put16(p, id);
-  put16(p, seq);
-  p += payload;
-  return p;
-}
+std::string icmp6_echo(uint16_t id, uint16_t seq, std::string_view payload) { return echo('\x80', id, seq, payload); }
 
 std::optional<IcmpReply> read_icmp(std::string_view pkt, bool ip_header) {
   if (ip_header) {
