@@ -206,6 +206,7 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
         conf.store.key_dir);
     if (!probes) return Error{probes.error()};
     c->health_->probes = std::move(*probes);
+    c->health_->probes->set_netdevices(c->health_->sources->netdevices());
     c->health_->exports = std::make_unique<ops::ExportJob>(
         conf.data_dir, conf.ops_export, conf.tz_sec, &c->writer_->key(), c->alerts_.get(), c->outputs_.get(),
         [pl = c->pipeline_.get()](std::vector<Event>&& evs) { pl->submit_events(std::move(evs), nullptr); });

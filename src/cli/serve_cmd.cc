@@ -199,6 +199,7 @@ int run_server(Config cfg, bool demo, double rate) {
       spdlog::warn("demo: emergency plans not seeded: {}", st.error());
     if (Status st = demo::seed_probes(cfg.data_dir, cfg.http.listen, cfg.inputs.tcp, cfg.bastion.listen); !st)
       spdlog::warn("demo: probes not seeded: {}", st.error());
+    if (Status st = demo::seed_netdevices(cfg.data_dir, now_ns()); !st) spdlog::warn("demo: network devices not seeded: {}", st.error());
     if (Status st = demo::seed_configs(cfg.data_dir, cfg.store.key_dir, cfg.tz_sec, now_ns()); !st)
       spdlog::warn("demo: configuration record not seeded: {}", st.error());
   }

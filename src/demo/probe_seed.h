@@ -12,4 +12,7 @@ namespace wardsec::demo {
 // Writes <data>/ops/probes.json when there is none. Addresses "host:port"; "" leaves one out.
 Status seed_probes(const std::string& data_dir, const std::string& console, const std::string& syslog_tcp, const std::string& bastion);
 
+// The devices the demo's network revealed (<data>/ops/netdevices.json), unless it exists.
+Status seed_netdevices(const std::string& data_dir, int64_t now);
+
 }  // namespace wardsec::demo

@@ -195,8 +195,9 @@ void SourceMonitor::check_new_sources(const std::vector<compliance::Asset>& asse
   }
 }
 
-// A MAC first seen (in a DHCP lease, an ARP or MAC record) after the first population was known,
-// whose address and name are not in the inventory: a new device on the network, alerted once.
+// A device first seen (a MAC in a DHCP lease, an ARP or MAC record; an LLDP/CDP neighbour of a
+// probed switch) after the first population was known, whose address and name are not in the
+// inventory: a new device on the network, alerted once.
 void SourceMonitor::check_netdevices(const std::vector<compliance::Asset>& assets, int64_t after, int64_t now) {
   std::set<std::string> registered;
   for (const auto& as : assets)
@@ -210,30 +211,34 @@ void SourceMonitor::check_netdevices(const std::vector<compliance::Asset>& asset
   }
   if (fresh.empty()) return;
   auto text = [](const NetDevice& d) {
-    return d.mac + (d.ip.empty() ? "" : " " + d.ip) + (d.name.empty() ? "" : " (" + d.name + ")") + (d.via.empty() ? "" : " via " + d.via);
+    return (d.mac.empty() ? d.id : d.mac) + (d.ip.empty() ? "" : " " + d.ip) + (d.name.empty() ? "" : " (" + d.name + ")") +
+           (d.via.empty() ? "" : " via " + d.via) + (d.port.empty() ? "" : " [" + d.port + "]");
   };
-  std::vector<std::string> macs;
-  for (const auto& d : fresh) macs.push_back(d.mac);
+  std::vector<std::string> ids;
+  for (const auto& d : fresh) ids.push_back(d.id);
   if (fresh.size() > kMaxEach) {
     std::string names;
     for (size_t i = 0; i < fresh.size() && i < 20; i++) names += (i ? "、" : "") + text(fresh[i]);
     auto a = source_alert({"wardsec.ops.new_devices", "大量新设备接入", "Many new devices", "medium"}, "wardsec",
-                          std::to_string(fresh.size()) + " 台未登记的设备接入网络（DHCP/ARP 记录）：" + names +
+                          std::to_string(fresh.size()) + " 台未登记的设备接入网络（DHCP/ARP 记录或 LLDP/CDP 邻居）：" + names +
                               (fresh.size() > 20 ? " 等" : "") + "；请逐一核实并登记为资产 / " + std::to_string(fresh.size()) +
-                              " unregistered devices joined the network (DHCP/ARP records): check and register each",
+                              " unregistered devices joined the network (DHCP/ARP records or LLDP/CDP neighbours): check and register each",
                           now);
-    if (raise_alert(*alerts_, outputs_, a, now)) netdevices_->set_reported(macs);
+    if (raise_alert(*alerts_, outputs_, a, now)) netdevices_->set_reported(ids);
     return;
   }
   for (const auto& d : fresh) {
-    auto a = source_alert(
-        {"wardsec.ops.new_device", "新设备接入（未登记）", "New device (not registered)", "low"}, d.name.empty() ? d.ip : d.name,
-        text(d) +
-            "：首次出现在网络中（DHCP/ARP 记录），且不在资产清单中；请核实是否为授权设备并登记为资产 / first seen on the network "
-            "(DHCP/ARP records) and not in the inventory: check that it is authorised and register it",
-        now);
+    auto a = source_alert({"wardsec.ops.new_device", "新设备接入（未登记）", "New device (not registered)", "low"},
+                          !d.name.empty() ? d.name
+                          : !d.ip.empty() ? d.ip
+                                          : d.id,
+                          text(d) +
+                              "：首次出现在网络中（DHCP/ARP 记录或 LLDP/CDP 邻居），且不在资产清单中；请核实是否为授权设备并登记为资产 / "
+                              "first seen on the network (DHCP/ARP records or LLDP/CDP neighbours) and not in the inventory: check that "
+                              "it is authorised and register it",
+                          now);
     a.source_ip = d.ip;
-    if (raise_alert(*alerts_, outputs_, a, now)) netdevices_->set_reported({d.mac});
+    if (raise_alert(*alerts_, outputs_, a, now)) netdevices_->set_reported({d.id});
   }
 }
 

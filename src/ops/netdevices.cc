@@ -1,6 +1,7 @@
 #include "ops/netdevices.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "core/fields.h"
 
@@ -21,7 +22,10 @@ std::string normal_mac(std::string_view s) {
   int first = std::stoi(hex.substr(0, 2), nullptr, 16);
   if (first & 1) return "";  // multicast
   std::string out;
-  for (size_t i = 0; i < 12; i += 2) out += (i ? ":" : "") + hex.substr(i, 2);
+  for (size_t i = 0; i < 12; i += 2) {
+    if (i) out += ':';
+    out.append(hex, i, 2);
+  }
   return out;
 }
 
@@ -48,36 +52,60 @@ void NetDevices::observe(std::span<const Event> batch) {
     std::string m = normal_mac(mac);
     if (m.empty()) continue;
     std::lock_guard l(mu_);
-    auto it = by_mac_.find(m);
-    if (it == by_mac_.end()) {
-      if (by_mac_.size() >= max_) {
-        dropped_++;
-        continue;
-      }
-      it = by_mac_.emplace(m, NetDevice{}).first;
-      it->second.mac = m;
-      it->second.first = ev.received;
-    }
-    NetDevice& d = it->second;
+    NetDevice* p = find_or_add(m, ev.received);
+    if (!p) continue;
+    NetDevice& d = *p;
+    d.mac = m;
     d.last = std::max(d.last, ev.received);
     if (!ip.empty()) d.ip = std::string(ip.substr(0, 45));
     if (!name.empty()) d.name = std::string(name.substr(0, 128));
-    d.via = std::string(ds.substr(0, 40)) + (host.empty() ? "" : "@" + std::string(host.substr(0, 80)));
+    d.via = fmt::format("{}{}{}", ds.substr(0, 40), host.empty() ? "" : "@", host.substr(0, 80));
+  }
+}
+
+NetDevice* NetDevices::find_or_add(const std::string& id, int64_t now) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    if (by_id_.size() >= max_) {
+      dropped_++;
+      return nullptr;
+    }
+    it = by_id_.emplace(id, NetDevice{}).first;
+    it->second.id = id;
+    it->second.first = now;
+  }
+  return &it->second;
+}
+
+void NetDevices::observe_neighbours(const std::string& probe, std::span<const probe::Neighbour> ns, int64_t now) {
+  std::lock_guard l(mu_);
+  for (const auto& n : ns) {
+    std::string mac = normal_mac(n.mac);
+    std::string id = !mac.empty() ? mac : n.proto + ":" + (n.chassis.empty() ? n.name : n.chassis).substr(0, 128);
+    NetDevice* d = find_or_add(id, now);
+    if (!d) continue;
+    d->last = std::max(d->last, now);
+    if (!mac.empty()) d->mac = mac;
+    if (!n.ip.empty()) d->ip = n.ip.substr(0, 45);
+    if (!n.name.empty()) d->name = n.name.substr(0, 128);
+    d->port = n.port.substr(0, 80);
+    d->platform = n.platform.substr(0, 255);
+    d->via = fmt::format("{}@{}{}{}", n.proto, probe.substr(0, 64), n.local_port.empty() ? "" : " ", n.local_port.substr(0, 80));
   }
 }
 
 std::vector<NetDevice> NetDevices::list() const {
   std::lock_guard l(mu_);
   std::vector<NetDevice> out;
-  out.reserve(by_mac_.size());
-  for (const auto& [k, v] : by_mac_) out.push_back(v);
+  out.reserve(by_id_.size());
+  for (const auto& [k, v] : by_id_) out.push_back(v);
   return out;
 }
 
-void NetDevices::set_reported(const std::vector<std::string>& macs) {
+void NetDevices::set_reported(const std::vector<std::string>& ids) {
   std::lock_guard l(mu_);
-  for (const auto& m : macs)
-    if (auto it = by_mac_.find(m); it != by_mac_.end()) it->second.reported = true;
+  for (const auto& m : ids)
+    if (auto it = by_id_.find(m); it != by_id_.end()) it->second.reported = true;
 }
 
 uint64_t NetDevices::dropped() const {
@@ -88,9 +116,13 @@ uint64_t NetDevices::dropped() const {
 json NetDevices::to_json() const {
   std::lock_guard l(mu_);
   json a = json::array();
-  for (const auto& [k, d] : by_mac_)
-    a.push_back(
-        {{"mac", d.mac}, {"ip", d.ip}, {"name", d.name}, {"via", d.via}, {"first", d.first}, {"last", d.last}, {"reported", d.reported}});
+  for (const auto& [k, d] : by_id_) {
+    json x = {{"id", d.id},   {"mac", d.mac},     {"ip", d.ip},     {"name", d.name},
+              {"via", d.via}, {"first", d.first}, {"last", d.last}, {"reported", d.reported}};
+    if (!d.port.empty()) x["port"] = d.port;
+    if (!d.platform.empty()) x["platform"] = d.platform;
+    a.push_back(std::move(x));
+  }
   return {{"devices", a}, {"dropped", dropped_}};
 }
 
@@ -101,14 +133,19 @@ void NetDevices::load_json(const json& j) {
     if (!x.is_object()) continue;
     NetDevice d;
     d.mac = normal_mac(x.value("mac", ""));
-    if (d.mac.empty() || by_mac_.size() >= max_) continue;
+    d.id = x.value("id", d.mac);  // files before neighbours were read had no id: the MAC was the key
+    bool neighbour = d.id.rfind("lldp:", 0) == 0 || d.id.rfind("cdp:", 0) == 0;
+    if ((d.id != d.mac || d.mac.empty()) && !(neighbour && d.id.size() > 5)) continue;
+    if (by_id_.size() >= max_) continue;
+    d.port = x.value("port", "");
+    d.platform = x.value("platform", "");
     d.ip = x.value("ip", "");
     d.name = x.value("name", "");
     d.via = x.value("via", "");
     d.first = x.value("first", int64_t{0});
     d.last = x.value("last", int64_t{0});
     d.reported = x.value("reported", false);
-    by_mac_[d.mac] = d;
+    by_id_[d.id] = d;
   }
 }
 

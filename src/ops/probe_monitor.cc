@@ -176,6 +176,7 @@ void ProbeMonitor::result(const probe::Spec& s, const probe::Outcome& o, int64_t
     events_.push_back(probe_event(s, o, ts));
     if (events_.size() >= kBatch) flush_events();
   }
+  if (netdevices_ && o.neighbours_read) netdevices_->observe_neighbours(s.id, o.neighbours, ts);
   for (auto& c : tracker_->observe(s, o, ts)) change(c, ts);
 }
 

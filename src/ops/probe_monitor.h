@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/event.h"
+#include "ops/netdevices.h"
 #include "ops/probe/prober.h"
 #include "ops/probe/tracker.h"
 
@@ -30,6 +31,8 @@ class ProbeMonitor {
   static Result<std::unique_ptr<ProbeMonitor>> open(const std::string& data_dir, alert::AlertStore* alerts, alert::Outputs* outputs,
                                                     Emit emit, int tz_sec, const std::string& key_dir, int snmp_threads = 4);
   ~ProbeMonitor();
+  // Where the SNMP probes' LLDP/CDP neighbours go (before start).
+  void set_netdevices(std::shared_ptr<NetDevices> d) { netdevices_ = std::move(d); }
   void start();
   void stop();
 
@@ -53,6 +56,7 @@ class ProbeMonitor {
   int ticks_ = 0;
   int tz_ = 8 * 3600;
   std::string key_dir_;
+  std::shared_ptr<NetDevices> netdevices_;
   std::vector<Event> events_;  // results not yet handed to the store (at most kBatch)
   static constexpr size_t kBatch = 512;
 };

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/event.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 #include "compliance/catalog.h"
 #include "compliance/inventory.h"
@@ -45,6 +46,7 @@
 #include "web/xss.h"
 #include "ops/config/text.h"
 #include "ops/config/trigger.h"
+#include "ops/probe/neighbours.h"
 #include "ops/probe/wire.h"
 
 using namespace wardsec;
@@ -603,6 +605,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)read(in.substr(0, std::min(want ? want : in.size(), in.size())));
     (void)read(in);
   }
+  // An SNMP device's neighbour tables (LLDP/CDP): the bytes as variables — table, column, index
+  // length and components, type, value length and value — in any order, repeated.
+  std::vector<VarBind> vars;
+  for (size_t i = 0; i + 4 <= in.size() && vars.size() < 256;) {
+    auto u = [&](size_t k) { return static_cast<uint8_t>(in[k]); };
+    VarBind v;
+    v.oid = neighbour_tables()[u(i) % 4];
+    v.oid.push_back(u(i + 1) % 12);
+    size_t n = u(i + 2) % 24;
+    i += 3;
+    for (; n && i < in.size(); n--) v.oid.push_back(u(i++) % 7 == 0 ? 300 : u(i - 1) % 8);
+    if (i + 2 > in.size()) break;
+    v.type = static_cast<VarBind::Type>(u(i) % 3);
+    v.num = static_cast<int8_t>(u(i));
+    size_t len = std::min<size_t>(u(i + 1), in.size() - i - 2);
+    v.bytes = std::string(in.substr(i + 2, len));
+    i += 2 + len;
+    vars.push_back(std::move(v));
+  }
+  for (const auto& nb : neighbours_from(vars, 64))
+    if (nb.name.size() > 255 || nb.chassis.size() > 255 || nb.port.size() > 255 || nb.ip.size() > 45 || !valid_utf8(nb.name)) std::abort();
 #else
 #error "define one WARDSEC_FUZZ_TARGET_<name>"
 #endif

@@ -8,6 +8,7 @@ import time
 import urllib.parse
 
 from harness import Server, TempDir, args, run, wait_for
+from probes_servers import snmpd
 
 
 def send(port, host, n):
@@ -26,6 +27,57 @@ def source(sec, name):
 def alerts(sec, rule):
     code, res = sec.get("/api/v1/alerts?" + urllib.parse.urlencode({"rule": rule, "limit": 50}))
     return res["alerts"] if code == 200 else []
+
+
+REM, MAN, LOC, CDP = ".1.0.8802.1.1.2.1.4.1.1", ".1.0.8802.1.1.2.1.4.2.1", ".1.0.8802.1.1.2.1.3.7.1", ".1.3.6.1.4.1.9.9.23.1.2.1.1"
+# A core switch's LLDP and CDP tables: an access switch (chassis id a MAC) on GE1/0/5, the
+# registered PACS server (chassis id a local name) on GE1/0/6, and a Cisco IP phone in the CDP cache.
+SWITCH_TABLES = {
+    ".1.0.8802.1.1.2": [
+        (REM + ".4.0.5.1", "integer", "4"), (REM + ".5.0.5.1", "octet", "00 1b 21 5c 00 07"), (REM + ".6.0.5.1", "integer", "5"),
+        (REM + ".7.0.5.1", "string", "GigabitEthernet0/0/24"), (REM + ".9.0.5.1", "string", "ops-access-sw-07"),
+        (REM + ".10.0.5.1", "string", "Huawei Versatile Routing Platform Software V200R019"),
+        (MAN + ".3.0.5.1.1.4.10.20.0.7", "integer", "2"),
+        (REM + ".4.0.6.2", "integer", "7"), (REM + ".5.0.6.2", "string", "ops-pacs-01"), (REM + ".9.0.6.2", "string", "ops-pacs-01"),
+        (LOC + ".3.5", "string", "GE1/0/5"), (LOC + ".3.6", "string", "GE1/0/6"),
+    ],
+    ".1.3.6.1.4.1.9.9.23": [
+        (CDP + ".3.10101.1", "integer", "1"), (CDP + ".4.10101.1", "octet", "0a 14 00 09"), (CDP + ".6.10101.1", "string", "SEP001122334455"),
+        (CDP + ".7.10101.1", "string", "Port 1"), (CDP + ".8.10101.1", "string", "Cisco IP Phone 8841"),
+    ],
+}
+
+
+def neighbours(r, t, srv, sec):
+    """A switch's LLDP/CDP neighbours, read by its SNMP probe, are devices on the network."""
+    sysadm = srv.admin("sysadmin")
+    with snmpd(t, "wk-ro-2026", "probeuser", "authpass-2026", "privpass-2026", SWITCH_TABLES) as port:
+        code, res = sysadm.post("/api/v1/ops/probes", {"id": "core-sw", "kind": "snmp", "host": "127.0.0.1", "port": port, "community": "wk-ro-2026",
+                                                       "interval_s": 10, "timeout_ms": 3000})
+        r.check(code in (200, 201) and res.get("neighbours", True), f"an SNMP probe reads its neighbours unless told not to ({code} {res})")
+        new = wait_for(lambda: (lambda x: x if len(x) >= 2 else None)(
+            [a for a in alerts(sec, "wardsec.ops.new_device") if "LLDP/CDP" in a["summary"] and "@core-sw" in a["summary"]]), 40,
+            "the neighbours' new-device alerts", interval=0.5)
+        by = {a["host.name"]: a for a in new}
+        sw = by.get("ops-access-sw-07", {}).get("summary", "")
+        r.check("00:1b:21:5c:00:07" in sw and "10.20.0.7" in sw and "lldp@core-sw GE1/0/5" in sw and "GigabitEthernet0/0/24" in sw,
+                f"an LLDP neighbour not in the inventory is a new device, with its MAC, address and both ports ({sw[:160]})")
+        phone = by.get("SEP001122334455", {}).get("summary", "")
+        r.check("cdp:SEP001122334455" in phone and "10.20.0.9" in phone, f"so is a CDP neighbour, by its device id ({phone[:120]})")
+        time.sleep(2.5)
+        r.check(not any("ops-pacs-01" in a["summary"] for a in alerts(sec, "wardsec.ops.new_device")),
+                "the registered PACS server seen as a neighbour is not a new device")
+        code, nd = sec.get("/api/v1/ops/netdevices")
+        rows = {d["id"]: d for d in nd.get("devices", [])}
+        pacs, sw = rows.get("lldp:ops-pacs-01", {}), rows.get("00:1b:21:5c:00:07", {})
+        r.check(pacs.get("registered") is True and sw.get("registered") is False and sw.get("platform", "").startswith("Huawei")
+                and sw.get("port") == "GigabitEthernet0/0/24", f"the neighbours are listed among the network's devices ({pacs}, {sw})")
+        def detail():
+            code, st = sysadm.get("/api/v1/ops/probes")
+            return "".join(x.get("detail") or "" for x in st.get("probes", []) if x["id"] == "core-sw") or None
+        d = wait_for(detail, 20, "the probe's state")  # saved every 10 s
+        r.check("3 neighbours" in d, f"the probe's result says how many neighbours it read ({d})")
+        sysadm.call("DELETE", "/api/v1/ops/probes/core-sw")
 
 
 def body(r):
@@ -73,6 +125,7 @@ def body(r):
             seen = {d["mac"]: d["registered"] for d in nd.get("devices", [])}
             r.check(code == 200 and seen == {"00:1b:21:3a:4f:10": False, "00:1b:21:aa:bb:01": True},
                     f"the network's devices are listed, registered or not (broadcast MACs left out): {seen}")
+            neighbours(r, t, srv, sec)
 
             # Silence: nothing from the firewall for over a minute (its floor in this configuration).
             silent = wait_for(lambda: alerts(sec, "wardsec.ops.source_silent"), 100, "the silent-source alert", interval=1)

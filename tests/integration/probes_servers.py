@@ -66,9 +66,33 @@ http {{
             self.proc = None
 
 
+# A pass_persist program for snmpd (snmpd.conf(5)): answers get/getnext for the variables it was
+# written with, in OID order, inside its own subtree.
+PASS_PERSIST = r"""#!/usr/bin/python3
+import sys
+VARS = sorted(%r, key=lambda v: tuple(int(x) for x in v[0].strip(".").split(".")))
+key = lambda o: tuple(int(x) for x in o.strip(".").split("."))
+def answer(v):
+    print(v[0]); print(v[1]); print(v[2])
+for line in sys.stdin:
+    cmd = line.strip()
+    if cmd == "PING":
+        print("PONG")
+    elif cmd in ("get", "getnext"):
+        o = key(sys.stdin.readline())
+        hit = [v for v in VARS if (key(v[0]) == o if cmd == "get" else key(v[0]) > o)]
+        answer(hit[0]) if hit else print("NONE")
+    elif cmd == "set":
+        sys.stdin.readline(); sys.stdin.readline(); print("not-writable")
+    sys.stdout.flush()
+"""
+
+
 @contextlib.contextmanager
-def snmpd(t, community, user, auth, priv):
-    """snmpd on 127.0.0.1:<port> answering v2c `community` and v3 `user` (SHA/AES)."""
+def snmpd(t, community, user, auth, priv, tables=None):
+    """snmpd on 127.0.0.1:<port> answering v2c `community` and v3 `user` (SHA/AES). `tables`:
+    {subtree: [(oid, type, value), ...]} served by a pass_persist program each (a device's LLDP
+    and CDP tables: types as snmpd.conf's pass takes them, octets as spaced hex)."""
     port = free_port(socket.SOCK_DGRAM)
     state = os.path.join(t, "snmp")
     os.makedirs(state, exist_ok=True)
@@ -76,6 +100,12 @@ def snmpd(t, community, user, auth, priv):
     with open(conf, "w") as f:
         f.write(f"rocommunity {community} 127.0.0.1\ncreateUser {user} SHA \"{auth}\" AES \"{priv}\"\nrouser {user} priv\n"
                 "sysName wk-core-sw-01\n")
+        for i, (root, rows) in enumerate((tables or {}).items()):
+            prog = os.path.join(t, f"snmp-pass-{i}.py")
+            with open(prog, "w") as p:
+                p.write(PASS_PERSIST % ([list(x) for x in rows],))
+            os.chmod(prog, 0o755)
+            f.write(f"pass_persist {root} {prog}\n")
     env = dict(os.environ, SNMP_PERSISTENT_DIR=state, MIBS="")
     p = subprocess.Popen([SNMPD, "-f", "-Lf", os.path.join(t, "snmpd.log"), "-C", "-c", conf, "-p", os.path.join(t, "snmpd.pid"),
                           f"udp:127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -392,6 +392,30 @@ try {
   check(clockTag.includes('慢 8') && clockTag.includes('+00:00'), `a source writing UTC without a zone is flagged 8 hours behind, zone +00:00 suggested (${clockTag.slice(0, 100)})`)
   check(clockTag.includes('系统设置 → 日志源时区 添加 utc-e2e-01 → +00:00'), `and the rule the system administrator adds is named (${clockTag.slice(0, 160)})`)
   await both('sources-clock')
+  // The devices the network revealed (the demo's LLDP neighbours and DHCP leases): the unregistered
+  // ones by default, each registered in one step as a network device or a workstation.
+  const nd = await page.$('[data-test=netdevices]')
+  await nd.scrollIntoViewIfNeeded()
+  const ndText = (await nd.textContent()).replace(/\s+/g, ' ')
+  check(ndText.includes('sw-acc-5f-02') && ndText.includes('lldp@sw-core-01') && ndText.includes('CT-CONSOLE-02') && !ndText.includes('sw-core-02'),
+    `the network's unregistered devices are listed with where they were seen, the registered ones hidden (${ndText.slice(0, 160)})`)
+  await nd.screenshot({ path: path.join(shots, 'sources-netdevices-zh.png') })
+  await page.click('[data-test=netdev-only-new]')
+  await waitFor(async () => ((await nd.textContent()).includes('sw-core-02') ? true : null), 5000, 'the registered neighbours')
+  const accRow = await waitFor(async () => {
+    for (const r of await nd.$$('tbody tr.el-table__row')) if ((await r.textContent()).includes('sw-acc-5f-02')) return r
+    return null
+  }, 5000, 'the access switch row')
+  await (await accRow.$('[data-test=netdev-register]')).click()
+  await page.waitForSelector('[data-test=register-asset] [data-test=reg-name]')
+  check((await page.inputValue('[data-test=register-asset] [data-test=reg-ip]')) === '10.50.0.252', 'registering a neighbour fills in its address')
+  await page.click('[data-test=reg-save]')
+  await waitFor(async () => {
+    for (const r of await nd.$$('tbody tr.el-table__row'))
+      if ((await r.textContent()).includes('sw-acc-5f-02') && (await r.textContent()).includes('已登记')) return true
+    return null
+  }, 10000, 'the access switch registered')
+  check(true, 'a network device found as an LLDP neighbour is registered as an asset from the log sources page')
 
   // The dashboard's 待处置 panel: the worst level first (严重 before 高危), then the oldest, and
   // how many there are in all; its "more" link opens the list in that order.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/probe/neighbours.h"
 #include "ops/probe/spec.h"
 
 namespace wardsec::ops::probe {
@@ -29,6 +30,9 @@ struct Outcome {
   std::string detail;          // what the target said: its version, status, answer
   int64_t cert_not_after = 0;  // https: the certificate's expiry, seconds since the epoch
   std::vector<Interface> interfaces;
+  // snmp, on a run that walked the neighbour tables: whether they were read, and what they hold.
+  bool neighbours_read = false;
+  std::vector<Neighbour> neighbours;
 };
 using Done = std::function<void(Outcome)>;
 

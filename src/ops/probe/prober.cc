@@ -18,7 +18,8 @@ struct Prober::Slot {
   std::string key;  // the spec as JSON: a changed probe gets a new slot
   asio::steady_timer timer;
   std::chrono::steady_clock::time_point due;
-  std::optional<std::chrono::steady_clock::time_point> phase;  // until the first run
+  std::optional<std::chrono::steady_clock::time_point> phase;   // until the first run
+  std::optional<std::chrono::steady_clock::time_point> walked;  // snmp: the neighbour tables were last read
   bool running = false, gone = false;
   Slot(asio::io_context& io, Spec s, std::string k) : spec(std::move(s)), key(std::move(k)), timer(io) {}
 };
@@ -114,6 +115,11 @@ void Prober::fire(const std::shared_ptr<Slot>& slot) {
   slot->running = true;
   in_flight_++;
   int64_t started = now_ns();
+  // An SNMP probe reads its device's neighbour tables on its first run and every five minutes
+  // after: they change when a device is plugged in, not every ten seconds.
+  slot->spec.walk_neighbours = slot->spec.kind == "snmp" && slot->spec.neighbours &&
+                               (!slot->walked || now - *slot->walked >= std::chrono::seconds(Spec::kNeighbourEvery));
+  if (slot->spec.walk_neighbours) slot->walked = now;
   checks_->run(slot->spec, [this, slot, started](const Outcome& o) {
     slot->running = false;
     in_flight_--;

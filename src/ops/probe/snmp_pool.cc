@@ -52,6 +52,66 @@ std::string text(const netsnmp_variable_list* v) {
   return std::string(reinterpret_cast<const char*>(v->val.string), std::min<size_t>(v->val_len, 255));
 }
 
+// The subtree under `root` with GETBULK, appended to `out` (at most `max` variables in all);
+// an error names what failed. A device answering with an OID not after the one asked ends the
+// walk as an error (it would loop).
+std::string walk(void* sp, const std::vector<uint32_t>& root, size_t max, std::vector<VarBind>& out) {
+  Oid cur;
+  for (uint32_t x : root) cur.v[cur.n++] = x;
+  const Oid base = cur;
+  while (out.size() < max) {
+    netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
+    pdu->non_repeaters = 0;
+    pdu->max_repetitions = 32;
+    snmp_add_null_var(pdu, cur.v, cur.n);
+    netsnmp_pdu* resp = nullptr;
+    int st = snmp_sess_synch_response(sp, pdu, &resp);
+    if (st != STAT_SUCCESS || !resp) {
+      if (resp) snmp_free_pdu(resp);
+      return st == STAT_TIMEOUT ? "timeout" : "request failed";
+    }
+    std::unique_ptr<netsnmp_pdu, decltype(&snmp_free_pdu)> hold(resp, &snmp_free_pdu);
+    if (resp->errstat != SNMP_ERR_NOERROR) return snmp_errstring(static_cast<int>(resp->errstat));
+    if (!resp->variables) return {};
+    for (auto* v = resp->variables; v; v = v->next_variable) {
+      if (v->type == SNMP_ENDOFMIBVIEW || v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE ||
+          netsnmp_oid_is_subtree(base.v, base.n, v->name, v->name_length) != 0)
+        return {};
+      if (snmp_oid_compare(v->name, v->name_length, cur.v, cur.n) <= 0) return "OID not increasing";
+      VarBind b;
+      b.oid.assign(v->name, v->name + v->name_length);
+      if (v->type == ASN_INTEGER && v->val.integer) {
+        b.type = VarBind::kInteger;
+        b.num = *v->val.integer;
+      } else if (v->type == ASN_OCTET_STR && v->val.string) {
+        b.type = VarBind::kOctets;
+        b.bytes.assign(reinterpret_cast<const char*>(v->val.string), std::min<size_t>(v->val_len, 255));
+      }
+      out.push_back(std::move(b));
+      cur.n = std::min<size_t>(v->name_length, MAX_OID_LEN);
+      std::copy(v->name, v->name + cur.n, cur.v);
+      if (out.size() >= max) return "more than " + std::to_string(max) + " variables";
+    }
+  }
+  return {};
+}
+
+// The device's LLDP and CDP neighbours into `o` (a table the device does not have is empty).
+void read_neighbours(void* sp, Outcome& o) {
+  std::vector<VarBind> vars;
+  std::string err;
+  for (const auto& root : neighbour_tables())
+    if (auto e = walk(sp, root, 20000, vars); !e.empty()) {
+      err = e;
+      break;
+    }
+  o.neighbours = neighbours_from(vars);
+  o.neighbours_read = err.empty();
+  o.detail += (o.detail.empty() ? "" : "; ") + (err.empty() ? "LLDP/CDP 邻居 " + std::to_string(o.neighbours.size()) + " / " +
+                                                                  std::to_string(o.neighbours.size()) + " neighbours"
+                                                            : "LLDP/CDP 邻居表读取失败 / reading the neighbour tables failed: " + err);
+}
+
 // The v3 protocol OIDs and keys of a session from the probe's names and passwords.
 std::string set_v3(netsnmp_session& ss, const Spec& s) {
   ss.securityName = const_cast<char*>(s.snmp_user.c_str());
@@ -127,6 +187,7 @@ Outcome snmp_get(const Spec& s) {
   for (const auto& x : oids) snmp_add_null_var(pdu, x.v, x.n);
   netsnmp_pdu* resp = nullptr;
   int st = snmp_sess_synch_response(sp, pdu, &resp);
+  bool answered = false;
   if (st != STAT_SUCCESS || !resp) {
     int liberr = 0, syserr = 0;
     char* msg = nullptr;
@@ -138,6 +199,7 @@ Outcome snmp_get(const Spec& s) {
   } else if (resp->errstat != SNMP_ERR_NOERROR) {
     o.error = std::string("SNMP 错误 / SNMP error: ") + snmp_errstring(static_cast<int>(resp->errstat));
   } else {
+    answered = true;
     std::map<int, Interface> ifs;
     for (int i : s.interfaces) ifs[i].index = i;
     std::string sysname;
@@ -170,8 +232,9 @@ Outcome snmp_get(const Spec& s) {
     }
   }
   if (resp) snmp_free_pdu(resp);
-  snmp_sess_close(sp);
   o.rtt_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (s.walk_neighbours && answered) read_neighbours(sp, o);
+  snmp_sess_close(sp);
   return o;
 }
 

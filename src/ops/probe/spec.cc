@@ -138,6 +138,7 @@ Result<Spec> spec_from_json(const json& j) {
   r.text("auth_pass", s.auth_pass, 128);
   r.text("priv_proto", s.priv_proto, 16);
   r.text("priv_pass", s.priv_pass, 128);
+  r.flag("neighbours", s.neighbours);
   if (j.contains("interfaces") && !j["interfaces"].is_null()) {
     if (!j["interfaces"].is_array() || j["interfaces"].size() > 64)
       r.fail("interfaces", "须为至多 64 个接口序号", "must be at most 64 ifIndex numbers");
@@ -212,6 +213,7 @@ json spec_to_json(const Spec& s, bool secrets) {
     j["auth_proto"] = s.auth_proto;
     j["priv_proto"] = s.priv_proto;
     j["interfaces"] = s.interfaces;
+    j["neighbours"] = s.neighbours;
     if (secrets) {
       j["community"] = s.community;
       j["auth_pass"] = s.auth_pass;

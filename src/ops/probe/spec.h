@@ -40,6 +40,11 @@ struct Spec {
   // no priv password), and the interfaces (ifIndex) whose status and traffic are read.
   std::string snmp_version = "2c", community, snmp_user, auth_proto = "SHA", auth_pass, priv_proto = "AES", priv_pass;
   std::vector<int> interfaces;
+  // snmp: read the device's LLDP and CDP neighbour tables (every kNeighbourEvery seconds), whose
+  // systems are devices on the network (ops/netdevices.h). Set for a run by the prober.
+  bool neighbours = true;
+  bool walk_neighbours = false;
+  static constexpr int kNeighbourEvery = 300;
 
   int effective_port() const;
   std::string target() const;  // "host:port", the URL, or the host for icmp
