@@ -77,14 +77,23 @@ struct Center::Backlog {
 // The reports a schedule can send (ops/duties.h), each for the period just ended.
 static std::vector<ops::ReportKind> report_kinds(const Config& conf) {
   report::Sources src{conf.data_dir, conf.http.catalog_file, conf.http.scoring_file, conf.organization, conf.tz_sec};
+  using K = const std::string&;
   return {{"ops-week", "网络系统运行状况分析报告（周报）", "Weekly network operations report", "week",
-           [src](const std::string& key, const std::string& lang) { return report::ops_week_html(src, key, lang); }},
+           [src](K key, K lang, K) { return report::ops_week_html(src, key, lang); }},
           {"ops-month", "网络系统运行状况分析报告（月报）", "Monthly network operations report", "month",
-           [src](const std::string& key, const std::string& lang) { return report::ops_month_html(src, key, lang); }},
+           [src](K key, K lang, K) { return report::ops_month_html(src, key, lang); }},
           {"dbaudit-month", "防统方月度报告", "Monthly database audit (防统方) report", "month",
-           [src](const std::string& key, const std::string& lang) -> Result<std::string> {
+           [src](K key, K lang, K) -> Result<std::string> {
              return report::dbaudit_month_html(src, std::atoi(key.substr(0, 4).c_str()), std::atoi(key.substr(5, 2).c_str()), lang);
-           }}};
+           }},
+          // A graded system's 等保 self-assessment as it stands when sent (the month only names the send).
+          {"self-assessment", "等保自查报告（月度）", "MLPS self-assessment (monthly)", "month",
+           [src](K, K lang, K system) -> Result<std::string> {
+             auto d = report::gather(src, system);
+             if (!d) return Error{d.error()};
+             return report::html(report::Kind::kSelfAssessment, *d, lang);
+           },
+           true}};
 }
 
 struct Center::Health {

@@ -75,11 +75,16 @@ Result<Schedule> schedule_from_json(const json& j, const std::vector<ReportKind>
       !std::all_of(s.id.begin(), s.id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
     return Error{"id 须为 1–64 个字母、数字、-_ / id must be 1-64 letters, digits, -_"};
   s.report = str(j, "report");
-  if (std::none_of(kinds.begin(), kinds.end(), [&](const ReportKind& k) { return k.id == s.report; })) {
+  auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const ReportKind& k) { return k.id == s.report; });
+  if (kind == kinds.end()) {
     std::string names;
     for (const auto& k : kinds) names += (names.empty() ? "" : ", ") + k.id;
     return Error{"report 须为 " + names + " 之一 / report must be one of " + names + ": " + s.report};
   }
+  s.system = str(j, "system");
+  if (kind->per_system && (s.system.empty() || s.system.size() > 64 || s.system.find_first_of("/\\\r\n") != std::string::npos))
+    return Error{"system 必填：该报告针对一个定级系统 / system is required: the report is of one graded system"};
+  if (!kind->per_system) s.system.clear();
   if (j.contains("at")) {
     s.at = str(j, "at");
     int h = -1, m = -1;
@@ -102,8 +107,10 @@ Result<Schedule> schedule_from_json(const json& j, const std::vector<ReportKind>
 }
 
 json to_json(const Schedule& s, bool secrets) {
-  return {{"id", s.id},           {"report", s.report},          {"at", s.at}, {"format", s.format}, {"lang", s.lang},
-          {"enabled", s.enabled}, {"to", to_json(s.to, secrets)}};
+  json j = {{"id", s.id},           {"report", s.report},          {"at", s.at}, {"format", s.format}, {"lang", s.lang},
+            {"enabled", s.enabled}, {"to", to_json(s.to, secrets)}};
+  if (!s.system.empty()) j["system"] = s.system;
+  return j;
 }
 
 Duties::Duties(DutyOptions o) : opt_(std::move(o)) {}
@@ -153,14 +160,14 @@ void Duties::remember(const std::string& id, const std::string& key, int64_t now
 
 Result<std::vector<std::string>> Duties::send(const Schedule& s, const ReportKind& k, const std::string& key, int64_t now,
                                               const std::string& by) {
-  auto html = k.html(key, s.lang);
+  auto html = k.html(key, s.lang, s.system);
   if (!html) return Error{k.id + " " + key + ": " + html.error()};
   std::string dir = DataDir(opt_.data_dir).root() + "/reports/scheduled/" + s.id;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::string base = dir + "/" + key;
   alert::Attachment file;
-  std::string title = (s.lang == "en" ? k.en : k.zh) + " " + key;
+  std::string title = (s.lang == "en" ? k.en : k.zh) + (s.system.empty() ? "" : " " + s.system) + " " + key;
   file.name = title + "." + s.format;
   if (Status w = write_file_atomic(base + ".html", *html); !w) return Error{w.error()};
   if (s.format == "pdf") {

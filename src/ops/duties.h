@@ -31,11 +31,15 @@ namespace wardsec::ops {
 struct ReportKind {
   std::string id, zh, en;
   std::string every;  // day, week, month
-  std::function<Result<std::string>(const std::string& key, const std::string& lang)> html;
+  // The report of the period `key` ("2026-11-30" the week's Monday, "2026-11" the month), of one
+  // graded system when `per_system` (the schedule names it).
+  std::function<Result<std::string>(const std::string& key, const std::string& lang, const std::string& system)> html;
+  bool per_system = false;
 };
 
 struct Schedule {
   std::string id, report;
+  std::string system;          // the graded system of a per-system report
   std::string at = "08:00";    // local time on the day after the period (the Monday, the 1st)
   std::string format = "pdf";  // pdf, html
   std::string lang = "zh-CN";

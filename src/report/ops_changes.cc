@@ -7,6 +7,7 @@
 #include "core/datadir.h"
 #include "core/files.h"
 #include "core/timeutil.h"
+#include "incident/model.h"
 #include "ops/config/store.h"
 #include "report/common.h"
 #include "report/ops_sections.h"
@@ -84,6 +85,48 @@ Result<std::string> ops_duty_sections(const Sources& src, int64_t from, int64_t 
     o += "<table><tr><th>" + L("日期", "Day") + "</th><th class=\"num\">" + L("大批量变更", "Bulk changes") + "</th><th class=\"num\">" +
          L("关键表异常", "Table swings") + "</th><th>" + L("备份", "Backups") + "</th></tr>" + rows + "</table>";
   return o;
+}
+
+Result<std::string> ops_incident_table(const Sources& src, int64_t from, int64_t to, int64_t prev, const Words& L) {
+  std::string head = "<h3>" + L("安全事件（按分级）", "Security incidents by grade") + "</h3>";
+  std::string path = DataDir(src.data_dir).incident_db();
+  if (!std::filesystem::exists(path))
+    return head + "<p>" + L("本周未登记安全事件。", "No security incident was recorded this week.") + "</p>";
+  auto store = incident::Store::open(path, incident::ReportingConfig{});
+  if (!store) return Error{store.error()};
+  // per grade: this period, the one before, still open (of this period's), a report deadline missed
+  std::map<int, std::array<int, 4>> n;
+  incident::IncidentFilter f;
+  f.limit = 1000;
+  for (size_t off = 0;; off += f.limit) {
+    f.offset = off;
+    auto page = (*store)->list(f);
+    if (!page) return Error{page.error()};
+    for (const auto& i : *page) {
+      int w = i.discovered >= from && i.discovered < to ? 0 : i.discovered >= prev && i.discovered < from ? 1 : -1;
+      if (w < 0) continue;
+      auto& c = n[static_cast<int>(i.grade)];
+      c[w]++;
+      if (w == 0 && !i.closed) c[2]++;
+      if (w == 0)
+        if (auto obs = (*store)->obligations(i.id))
+          for (const auto& ob : *obs) c[3] += ob.missed_at != 0;
+    }
+    if (page->size() < f.limit) break;
+  }
+  if (n.empty())
+    return head + "<p>" + L("本周与上周均未登记安全事件。", "No security incident was recorded this week or last week.") + "</p>";
+  std::string o = head + "<table><tr><th>" + L("分级", "Grade") + "</th><th class=\"num\">" + L("本周", "This week") +
+                  "</th><th class=\"num\">" + L("上周", "Last week") + "</th><th class=\"num\">" + L("未结束", "Still open") +
+                  "</th><th class=\"num\">" + L("报告逾期", "Report overdue") + "</th></tr>";
+  for (auto it = n.rbegin(); it != n.rend(); ++it) {
+    auto g = static_cast<incident::Grade>(it->first);
+    const auto& c = it->second;
+    o += "<tr><td>" + L(incident::grade_zh(g), incident::grade_name(g)) + "</td><td class=\"num\">" + std::to_string(c[0]) +
+         "</td><td class=\"num\">" + std::to_string(c[1]) + "</td><td class=\"num\">" + std::to_string(c[2]) + "</td><td class=\"num" +
+         (c[3] ? " bad" : "") + "\">" + std::to_string(c[3]) + "</td></tr>";
+  }
+  return o + "</table>";
 }
 
 }  // namespace wardsec::report

@@ -224,9 +224,9 @@ Result<std::string> ops_period_html(const Sources& src, int64_t from, int64_t to
   if (!fresh.empty()) o += "<p>" + L("本周新接入且未登记的设备：", "New unregistered devices this week: ") + fresh + "</p>";
 
   // 5. Alerts.
-  o += "<h2>" + L("五、告警（含数据库与 Web 攻击）", "5. Alerts (database and web attacks among them)") + "</h2><table><tr><th>" +
-       L("级别", "Level") + "</th><th class=\"num\">" + L("本周", "This week") + "</th><th class=\"num\">" + L("上周", "Last week") +
-       "</th><th class=\"num\">" + L("变化", "Change") + "</th></tr>";
+  o += "<h2>" + L("五、告警与安全事件（含数据库与 Web 攻击）", "5. Alerts and incidents (database and web attacks among them)") +
+       "</h2><table><tr><th>" + L("级别", "Level") + "</th><th class=\"num\">" + L("本周", "This week") + "</th><th class=\"num\">" +
+       L("上周", "Last week") + "</th><th class=\"num\">" + L("变化", "Change") + "</th></tr>";
   const std::vector<std::pair<const char*, const char*>> levels = {
       {"critical", "严重"}, {"high", "高危"}, {"medium", "中危"}, {"low", "低危"}, {"info", "信息"}};
   for (const auto& [lv, zh] : levels) {
@@ -260,6 +260,9 @@ Result<std::string> ops_period_html(const Sources& src, int64_t from, int64_t to
       o += (i ? L("；", "; ") : "") + escape_html(rule_title[top[i].first]) + " " + std::to_string(top[i].second);
     o += "</p>";
   }
+  auto incidents = ops_incident_table(src, from, to, prev, L);
+  if (!incidents) return Error{incidents.error()};
+  o += *incidents;
 
   // 6. Daily log exports.
   o += "<h2>" + L("六、每日日志导出", "6. Daily log exports") + "</h2><table><tr><th>" + L("日期", "Day") + "</th><th>" +

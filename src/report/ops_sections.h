@@ -15,4 +15,8 @@ struct DutyCounts {
 // "七、网络设备配置变更" and "八、数据自我检测与备份" for [from, to).
 Result<std::string> ops_duty_sections(const Sources& src, int64_t from, int64_t to, const detail::Words& L, DutyCounts& n);
 
+// The security incidents (incident/) discovered in [from, to) and in [prev, from), by grade,
+// with those still open and those whose report deadline was missed: a table for section 五.
+Result<std::string> ops_incident_table(const Sources& src, int64_t from, int64_t to, int64_t prev, const detail::Words& L);
+
 }  // namespace wardsec::report

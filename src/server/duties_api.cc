@@ -43,7 +43,8 @@ Response schedules(Api& api, Request&) {
     j["last"] = st.contains(s.id) ? st[s.id] : json();
     out.push_back(std::move(j));
   }
-  for (const auto& k : d->kinds()) kinds.push_back({{"id", k.id}, {"zh", k.zh}, {"en", k.en}, {"every", k.every}});
+  for (const auto& k : d->kinds())
+    kinds.push_back({{"id", k.id}, {"zh", k.zh}, {"en", k.en}, {"every", k.every}, {"per_system", k.per_system}});
   return ok({{"schedules", out}, {"reports", kinds}});
 }
 

@@ -161,6 +161,20 @@ def run_all(r, srv, rec, robot):
     html = files[0].get_payload(decode=True).decode() if files else ""
     r.check(sorted(to_) == ["xinxike@hospital.example", "yuanzhang@hospital.example"] and files and "七、网络设备配置变更" in html and "八、数据自我检测与备份" in html,
             f"the weekly report goes out attached, with its configuration and data self-check sections: {subject} {len(html)}")
+    r.check("安全事件（按分级）" in html, "the weekly report counts the security incidents by grade beside the alerts")
+    # A graded system's self-assessment, scheduled like any report: it names its system.
+    code, res = secadmin.call("POST", "/api/v1/inventory/systems", raw="id,name,name_en,kind,level\nhis,医院信息系统,HIS,his,3\n".encode(),
+                              headers={"Content-Type": "text/csv"})
+    self_check = {"id": "his-self", "report": "self-assessment", "format": "html", "at": "23:59", "to": {"mail": ["xinxike@hospital.example"]}}
+    code, bad = secadmin.post("/api/v1/ops/schedules", self_check)
+    r.check(code == 400 and "system" in bad["error"], f"a per-system report needs its system: {code} {bad}")
+    code, _ = secadmin.post("/api/v1/ops/schedules", dict(self_check, system="his"))
+    code, sent = secadmin.post("/api/v1/ops/schedules/his-self/run", {})
+    got = wait_for(lambda: mails(rec.sink, "等保自查报告"), 30, "the self-assessment mail")
+    files = [p for p in got[-1][2].walk() if p.get_content_disposition() == "attachment"]
+    html = files[0].get_payload(decode=True).decode() if files else ""
+    r.check(code == 200 and sent["sent"] and "his" in got[-1][1] and "医院信息系统" in html,
+            f"the graded system's self-assessment is scheduled and sent like any report ({got[-1][1]}, {len(html)})")
     code, _ = secadmin.post("/api/v1/ops/schedules", {"id": "monthly-ops", "report": "ops-month", "format": "pdf", "at": "00:00",
                                                       "to": {"mail": ["xinxike@hospital.example"]}})
     # Due at once (00:00 has passed today): the center sends it on its own within its minute's look.

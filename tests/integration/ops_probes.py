@@ -138,12 +138,15 @@ def body(r):
                     r.check(code == 200 and probes(sec)["core-sw"]["community_set"], f"a change that leaves a secret out keeps it ({code})")
                     code, _ = sysadm.call("DELETE", "/api/v1/ops/probes/bad-community")
                     r.check(code == 200 and "bad-community" not in probes(sec), "a probe is removed")
-                    # The weekly report of this week (HTML, PDF), with the outage and the systems in it.
+                    # The weekly report of this week (HTML, PDF), with the outage, the systems and the incidents in it.
+                    code, _ = sec.post("/api/v1/incidents", {"title": "LIS 接口服务中断", "grade": "general", "subcategory": "DETECH",
+                                                             "description": "LIS 接口服务端口无响应，门诊检验结果回传中断"})
                     today = time.strftime("%Y-%m-%d")
                     code, html = sec.call("GET", f"/api/v1/ops/report?week={today}&format=html")
                     text = html.decode("utf-8") if isinstance(html, bytes) else json.dumps(html, ensure_ascii=False)
                     r.check(code == 200 and "网络系统运行状况分析报告" in text and "HIS" in text and "cannot connect" in text and "<svg" in text,
                             f"the weekly operations report shows the systems' availability with a chart and the outage with its cause ({code})")
+                    r.check("<td>一般</td><td class=\"num\">1</td>" in text, "and this week's incident by its grade")
                     render_png(text, os.path.join(ROOT, "docs", "reports", "ops-week-zh.png"), t)
                     code, res = sec.call("GET", f"/api/v1/ops/report?week={today}&format=html&lang=en")
                     r.check(code == 200 and isinstance(res, bytes) and "Weekly network operations report" in res.decode("utf-8"), "and in English")

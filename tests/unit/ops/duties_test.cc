@@ -6,10 +6,13 @@
 
 #include "alert/delivery.h"
 #include "core/timeutil.h"
+#include "incident/model.h"
 #include "ops/datacheck.h"
 #include "ops/duties.h"
 #include "ops/netdevices.h"
 #include "ops/notify.h"
+#include "report/report.h"
+#include "test_util.h"
 
 using namespace wardsec;
 using namespace wardsec::ops;
@@ -28,7 +31,8 @@ TEST(Duties, PeriodKeysAreThePeriodsJustEnded) {
 }
 
 TEST(Duties, SchedulesAndRecipientsAreChecked) {
-  std::vector<ReportKind> kinds = {{"ops-week", "周报", "weekly", "week", nullptr}};
+  std::vector<ReportKind> kinds = {{"ops-week", "周报", "weekly", "week", nullptr},
+                                   {"self-assessment", "自查", "self", "month", nullptr, true}};
   json ok = {{"id", "w1"}, {"report", "ops-week"}, {"to", {{"mail", {"a@h.example"}}}}};
   auto s = schedule_from_json(ok, kinds);
   ASSERT_TRUE(s) << s.error();
@@ -51,6 +55,14 @@ TEST(Duties, SchedulesAndRecipientsAreChecked) {
   bad(with("to", {{"mail", {"a@b.c>\r\nBcc: x@y.z"}}}), "mail");
   bad(with("to", {{"wecom", "http://qyapi.weixin.qq.com/x"}}), "https");
   bad(with("id", "../x"), "id");
+  bad(with("report", "self-assessment"), "system");
+  json per_system = with("report", "self-assessment");
+  per_system["system"] = "his";
+  auto per = schedule_from_json(per_system, kinds);
+  ASSERT_TRUE(per) << per.error();
+  EXPECT_EQ(per->system, "his");
+  EXPECT_EQ(to_json(*per, false)["system"], "his");
+  EXPECT_FALSE(schedule_from_json(with("system", "his"), kinds)->system.size()) << "a report of the whole hospital names no system";
   auto r =
       recipients_from_json({{"dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=SECRET"}, {"dingtalk_secret", "SECx"}}, "to");
   ASSERT_TRUE(r);
@@ -122,4 +134,36 @@ TEST(NetDevices, MacsAreNormalisedAndOnlyUnicastKept) {
   NetDevices back;
   back.load_json(nd.to_json());
   EXPECT_EQ(back.list().size(), 2u);
+}
+
+// The weekly report counts the security incidents discovered in its week and the week before,
+// by grade, with those still open.
+TEST(WeeklyReport, IncidentsByGrade) {
+  test::TempDir t;
+  int64_t tue = 0, prev_fri = 0, older = 0;
+  ASSERT_TRUE(parse_user_time("2026-12-01T10:00:00+08:00", 8 * 3600, tue));
+  ASSERT_TRUE(parse_user_time("2026-11-27T10:00:00+08:00", 8 * 3600, prev_fri));
+  ASSERT_TRUE(parse_user_time("2026-10-01T10:00:00+08:00", 8 * 3600, older));
+  {
+    auto store = incident::Store::open(t.path() + "/incident.db", {});
+    ASSERT_TRUE(store) << store.error();
+    for (auto [when, grade] : {std::pair{tue, incident::Grade::kGeneral}, std::pair{tue, incident::Grade::kGeneral},
+                               std::pair{prev_fri, incident::Grade::kLarger}, std::pair{older, incident::Grade::kMajor}}) {
+      incident::NewIncident n;
+      n.title = "勒索软件";
+      n.grade = grade;
+      n.grade_reason = "test";
+      n.discovered = when;
+      ASSERT_TRUE((*store)->create(n, "secadmin"));
+    }
+  }
+  auto h = report::ops_week_html({t.path(), "", "", "示范市第一人民医院", 8 * 3600}, "2026-12-02", "zh-CN");
+  ASSERT_TRUE(h) << h.error();
+  auto at = h->find("安全事件（按分级）");
+  ASSERT_NE(at, std::string::npos);
+  std::string table = h->substr(at, h->find("</table>", at) - at);
+  EXPECT_NE(table.find("<td>一般</td><td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">2</td>"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("<td>较大</td><td class=\"num\">0</td><td class=\"num\">1</td>"), std::string::npos) << table;
+  EXPECT_EQ(table.find("重大"), std::string::npos) << "an incident of neither week is left out";
 }

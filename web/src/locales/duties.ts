@@ -39,6 +39,7 @@ const pairs: Record<string, [string, string]> = {
   'duty.add_schedule': ['新增计划', 'Add a schedule'],
   'duty.id': ['编号', 'ID'],
   'duty.report': ['报表', 'Report'],
+  'duty.system': ['定级系统', 'Graded system'],
   'duty.format': ['格式', 'Format'],
   'duty.lang': ['语言', 'Language'],
   'duty.last': ['最近发送', 'Last sent'],
