@@ -7,6 +7,8 @@
 #include "demo/generator.h"
 #include "core/fields.h"
 #include "ingest/framing.h"
+#include "ops/config/trigger.h"
+#include "ops/netdevices.h"
 #include "ops/source_health.h"
 #include "parse/parser.h"
 #include "store/format.h"
@@ -57,26 +59,59 @@ void BM_DemoMix(benchmark::State& s) {
 }
 BENCHMARK(BM_DemoMix);
 
-// The source-health stage (ops/source_health.h) on decoded demo lines, in batches of 256 as the
-// pipeline hands them on: its cost per line beside the decoding's (BM_DemoMix). The demo mixes
-// a dozen hosts line by line, the worst case for its per-batch lookup cache.
-void BM_SourceHealthStage(benchmark::State& s) {
-  demo::Generator g(1);
-  std::vector<Event> evs(10000);
-  for (auto& ev : evs) {
-    ev.raw = g.next(now_ns());
-    ParseContext ctx;
-    ctx.received = now_ns();
-    dec().decode(ev, ctx);
-    ev.set(FieldRegistry::intern("log.source.address"), "10.20.0.5:41234");
-    ev.set(kInputType, "tcp");
-  }
-  ops::SourceHealth h;
+// The demo mix decoded once, as the pipeline's stages after decoding see it.
+const std::vector<Event>& decoded_demo() {
+  static const std::vector<Event> evs = [] {
+    demo::Generator g(1);
+    std::vector<Event> v(10000);
+    for (auto& ev : v) {
+      ev.raw = g.next(now_ns());
+      ParseContext ctx;
+      ctx.received = now_ns();
+      dec().decode(ev, ctx);
+      ev.set(FieldRegistry::intern("log.source.address"), "10.20.0.5:41234");
+      ev.set(kInputType, "tcp");
+    }
+    return v;
+  }();
+  return evs;
+}
+
+// A stage's work over the decoded demo lines in batches of 256, as the pipeline hands them on:
+// its cost per line beside the decoding's (BM_DemoMix).
+template <typename F>
+void run_stage(benchmark::State& s, F&& f) {
+  const auto& evs = decoded_demo();
   for (auto _ : s)
-    for (size_t i = 0; i < evs.size(); i += 256) h.observe(std::span<const Event>(evs).subspan(i, std::min<size_t>(256, evs.size() - i)));
+    for (size_t i = 0; i < evs.size(); i += 256) f(std::span<const Event>(evs).subspan(i, std::min<size_t>(256, evs.size() - i)));
   s.SetItemsProcessed(static_cast<int64_t>(s.iterations() * evs.size()));
 }
+
+// The source-health stage (ops/source_health.h). The demo mixes a dozen hosts line by line, the
+// worst case for its per-batch lookup cache.
+void BM_SourceHealthStage(benchmark::State& s) {
+  ops::SourceHealth h;
+  run_stage(s, [&](std::span<const Event> b) { h.observe(b); });
+}
 BENCHMARK(BM_SourceHealthStage);
+
+// The network-devices stage (ops/netdevices.h): MACs of DHCP/ARP lines; most lines have none.
+void BM_NetDeviceStage(benchmark::State& s) {
+  ops::NetDevices d;
+  run_stage(s, [&](std::span<const Event> b) { d.observe(b); });
+}
+BENCHMARK(BM_NetDeviceStage);
+
+// The configuration-change stage's test of each line (ops/config/trigger.h), the work it does
+// once a device is registered (with none it returns at once).
+void BM_ConfigTriggerStage(benchmark::State& s) {
+  size_t n = 0;
+  run_stage(s, [&](std::span<const Event> b) {
+    for (const auto& ev : b) n += ops::config::config_trigger(ev).has_value();
+  });
+  benchmark::DoNotOptimize(n);
+}
+BENCHMARK(BM_ConfigTriggerStage);
 
 // Frames 1000 demo lines, octet-counted or LF-separated, from one buffer.
 void run_framing(benchmark::State& state, bool octet) {

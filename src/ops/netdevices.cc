@@ -10,21 +10,27 @@ namespace wardsec::ops {
 using nlohmann::json;
 
 std::string normal_mac(std::string_view s) {
-  std::string hex;
+  if (s.size() < 12 || s.size() > 17) return "";  // a netfilter MAC= (both ends and the type) is not one
+  char hex[12];
+  size_t n = 0;
   for (char c : s) {
-    if (std::isxdigit(static_cast<unsigned char>(c)))
-      hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    else if (c != ':' && c != '-' && c != '.')
+    if (std::isxdigit(static_cast<unsigned char>(c))) {
+      if (n == 12) return "";
+      hex[n++] = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (c != ':' && c != '-' && c != '.') {
       return "";
+    }
   }
-  if (hex.size() != 12) return "";
-  if (hex == "000000000000" || hex == "ffffffffffff") return "";
-  int first = std::stoi(hex.substr(0, 2), nullptr, 16);
+  if (n != 12) return "";
+  std::string_view h(hex, 12);
+  if (h == "000000000000" || h == "ffffffffffff") return "";
+  int first = std::isdigit(static_cast<unsigned char>(hex[1])) ? hex[1] - '0' : hex[1] - 'a' + 10;
   if (first & 1) return "";  // multicast
   std::string out;
+  out.reserve(17);
   for (size_t i = 0; i < 12; i += 2) {
     if (i) out += ':';
-    out.append(hex, i, 2);
+    out.append(hex + i, 2);
   }
   return out;
 }
@@ -33,6 +39,7 @@ void NetDevices::observe(std::span<const Event> batch) {
   static const FieldId kClientMac = FieldRegistry::intern("client.mac"), kSourceMac = FieldRegistry::intern("source.mac"),
                        kClientIp = FieldRegistry::intern("client.ip"), kClientDomain = FieldRegistry::intern("client.domain"),
                        kHostHostname = FieldRegistry::intern("host.hostname");
+  std::unique_lock l(mu_, std::defer_lock);  // taken once per batch, at its first MAC
   for (const Event& ev : batch) {
     if (!(ev.seen & ((1ull << (kClientMac % 64)) | (1ull << (kSourceMac % 64))))) continue;  // most lines: no MAC at all
     std::string_view mac, ip, name, ds, host;
@@ -51,15 +58,22 @@ void NetDevices::observe(std::span<const Event> batch) {
     if (ds.substr(0, 8) == "wardsec.") continue;
     std::string m = normal_mac(mac);
     if (m.empty()) continue;
-    std::lock_guard l(mu_);
+    if (!l.owns_lock()) l.lock();
     NetDevice* p = find_or_add(m, ev.received);
     if (!p) continue;
     NetDevice& d = *p;
-    d.mac = m;
+    if (d.mac.empty()) d.mac = m;
     d.last = std::max(d.last, ev.received);
-    if (!ip.empty()) d.ip = std::string(ip.substr(0, 45));
-    if (!name.empty()) d.name = std::string(name.substr(0, 128));
-    d.via = fmt::format("{}{}{}", ds.substr(0, 40), host.empty() ? "" : "@", host.substr(0, 80));
+    // The same device seen again (most lines): nothing copied unless it changed.
+    if (!ip.empty() && d.ip != ip.substr(0, 45)) d.ip = std::string(ip.substr(0, 45));
+    if (!name.empty() && d.name != name.substr(0, 128)) d.name = std::string(name.substr(0, 128));
+    ds = ds.substr(0, 40);
+    host = host.substr(0, 80);
+    std::string_view via = d.via;
+    bool same = host.empty()
+                    ? via == ds
+                    : via.size() == ds.size() + 1 + host.size() && via.starts_with(ds) && via[ds.size()] == '@' && via.ends_with(host);
+    if (!same) d.via = fmt::format("{}{}{}", ds, host.empty() ? "" : "@", host);
   }
 }
 
