@@ -336,8 +336,11 @@ Result<DataCheckResult> run_datacheck(const std::string& data_dir, const DataChe
           },
           st);
     };
-    int64_t end = from + kDay;
-    Status s = scan(b.success, end - int64_t{b.max_age_hours} * 3600 * kSec, end,
+    // A success within max_age_hours before the day's end; and the night's backup may run after
+    // the day it keeps (02:00 the next morning is usual): up to the check's time, at most 12
+    // hours into the next day, counts too.
+    int64_t end = from + kDay, ref = std::max(end, std::min(now, end + 12 * 3600 * kSec));
+    Status s = scan(b.success, end - int64_t{b.max_age_hours} * 3600 * kSec, ref,
                     [&](const Event& ev) { br.last_success = std::max(br.last_success, ev.ts); });
     if (s && !b.failure.empty())
       s = scan(b.failure, from, end, [&](const Event& ev) {
