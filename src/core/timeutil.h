@@ -11,6 +11,8 @@ inline constexpr int64_t kSec = 1000000000LL;
 
 int64_t now_ns();
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+// The day of the week of a day count since 1970-01-01 (a Thursday): 0 Monday ... 6 Sunday.
+constexpr int weekday_of(int64_t days) { return static_cast<int>(((days % 7) + 7 + 3) % 7); }
 // Month from its English three-letter abbreviation (1..12), 0 if not one.
 int month_from_abbrev(std::string_view s);
 

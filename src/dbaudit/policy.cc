@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/strutil.h"
+#include "core/timeutil.h"
 
 namespace wardsec::dbaudit {
 
@@ -244,7 +245,7 @@ std::vector<DbAlert> Auditor::check(const Statement& s) {
   if (p_.off_duty_check && !app && !user.empty() && s.ts > 0) {
     int64_t local = s.ts / 1000000000LL + p_.tz_offset_min * 60LL;
     int minute = static_cast<int>((local % 86400 + 86400) % 86400 / 60);
-    int wday = static_cast<int>(((local / 86400) % 7 + 7 + 3) % 7) + 1;  // 1970-01-01 was a Thursday (4)
+    int wday = weekday_of(local / 86400) + 1;  // 1 Monday ... 7 Sunday
     bool on = minute >= p_.duty_start_min && minute < p_.duty_end_min &&
               std::find(p_.duty_days.begin(), p_.duty_days.end(), wday) != p_.duty_days.end();
     if (!on && once(a.raised_duty, 8 * kHour)) {

@@ -124,9 +124,8 @@ civil_time to_civil(int64_t ns) {
 
 // ISO 8601 week number (1..53).
 int iso_week(int y, int m, int d) {
-  auto weekday = [](int64_t days) { return static_cast<int>(((days % 7) + 7 + 3) % 7); };  // Monday 0 (1970-01-01 was a Thursday)
   int64_t day = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  int64_t thursday = day - weekday(day) + 3;  // the Thursday of this week decides its year
+  int64_t thursday = day - weekday_of(day) + 3;  // the Thursday of this week decides its year
   int ty = to_civil(thursday * 86400LL * 1000000000LL).year;
   int64_t jan1 = days_from_civil(ty, 1, 1);
   return static_cast<int>((thursday - jan1) / 7 + 1);

@@ -19,6 +19,7 @@
 #include "incident/json.h"
 #include "search/query.h"
 #include "search/search.h"
+#include "store/crypto.h"
 #include "store/store.h"
 
 namespace wardsec::incident {
@@ -29,12 +30,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr int64_t kHour = 3600LL * 1000000000LL;
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
-  return hex(d, sizeof d);
-}
 
 Status write_file(const fs::path& p, std::string_view data) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);

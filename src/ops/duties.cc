@@ -55,7 +55,7 @@ std::string period_key(const std::string& every, int64_t now, int tz_sec) {
   int64_t local = now + static_cast<int64_t>(tz_sec) * kSec;
   int64_t day = local / kDay;
   if (every == "week") {
-    int64_t monday = day - (day + 3) % 7 - 7;  // 1970-01-01 was a Thursday
+    int64_t monday = day - weekday_of(day) - 7;
     return format_rfc3339(monday * kDay).substr(0, 10);
   }
   if (every == "month") {

@@ -70,7 +70,7 @@ std::string availability_chart(const json& systems) {
 
 std::string previous_week(int64_t now, int tz_sec) {
   int64_t day = (now / kSec + tz_sec) / 86400;
-  int64_t monday = day - (day + 3) % 7 - 7;  // 1970-01-01 was a Thursday
+  int64_t monday = day - weekday_of(day) - 7;
   return format_rfc3339(monday * kDay).substr(0, 10);
 }
 
@@ -380,7 +380,7 @@ Result<std::string> ops_week_html(const Sources& src, const std::string& week, c
   int64_t from = 0;
   if (week.size() != 10 || !parse_user_time(week, src.tz_sec, from)) return Error{"week: '" + week + "' is not a date (YYYY-MM-DD)"};
   int64_t day = (from / kSec + src.tz_sec) / 86400;
-  from -= ((day + 3) % 7) * kDay;  // the Monday of the week holding the date
+  from -= weekday_of(day) * kDay;  // the Monday of the week holding the date
   return ops_period_html(src, from, from + 7 * kDay, from - 7 * kDay, lang);
 }
 

@@ -142,7 +142,7 @@ Result<std::pair<int64_t, int64_t>> period(const Api& api, Request& r, std::stri
   }
   int64_t from = day, to = day + 1;
   if (name == "week") {
-    from = day - (day + 3) % 7;  // 1970-01-01 was a Thursday: Monday starts the week
+    from = day - weekday_of(day);  // Monday starts the week
     to = from + 7;
   } else if (name == "month") {
     std::string ymd = local_time(day * kDay * kSec, 0);

@@ -65,6 +65,11 @@ Digest32 digest(DigestAlg alg, std::string_view data) {
   return h.finish();
 }
 
+std::string sha256_hex(std::string_view data) {
+  Digest32 d = digest(DigestAlg::kSha256, data);
+  return hex(d.data(), d.size());
+}
+
 KeyPair::~KeyPair() { EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_)); }
 KeyPair::KeyPair(KeyPair&& o) noexcept : pkey_(o.pkey_), alg_(o.alg_), has_private_(o.has_private_) { o.pkey_ = nullptr; }
 KeyPair& KeyPair::operator=(KeyPair&& o) noexcept {

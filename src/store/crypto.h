@@ -37,6 +37,8 @@ class Hasher {
 };
 
 Digest32 digest(DigestAlg alg, std::string_view data);
+// SHA-256 of `data` in lower-case hex (files' and configurations' digests shown to people).
+std::string sha256_hex(std::string_view data);
 
 // An instance key pair. The private key lives in a key directory outside the data folder.
 class KeyPair {

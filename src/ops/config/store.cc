@@ -266,7 +266,7 @@ json windows_to_json(const std::vector<Window>& ws) {
 bool in_window(const std::vector<Window>& ws, int64_t local_sec) {
   int64_t day = local_sec >= 0 ? local_sec / 86400 : (local_sec - 86399) / 86400;
   int min = static_cast<int>((local_sec - day * 86400) / 60);
-  int dow = static_cast<int>(((day % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday (3 from Monday)
+  int dow = weekday_of(day);  // 0 Monday
   for (const auto& w : ws) {
     if (w.from_min < w.to_min) {
       if ((w.days & (1 << dow)) && min >= w.from_min && min < w.to_min) return true;

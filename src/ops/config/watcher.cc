@@ -1,7 +1,6 @@
 #include "ops/config/watcher.h"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include "bastion/model.h"
 #include "core/datadir.h"
 #include "core/strutil.h"
+#include "store/crypto.h"
 #include "core/timeutil.h"
 #include "ops/config/fetch.h"
 #include "ops/config/text.h"
@@ -35,18 +35,6 @@ constexpr AlertText kUnlogged{"wardsec.ops.config_unplanned", "网络设备配�
 constexpr AlertText kFetchFailed{"wardsec.ops.config_fetch_failed", "网络设备配置获取失败", "Device configuration cannot be fetched",
                                  "low"};
 constexpr size_t kMaxQueued = 10000;
-
-std::string sha256_hex(std::string_view d) {
-  unsigned char h[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(d.data()), d.size(), h);
-  static const char* hex = "0123456789abcdef";
-  std::string o;
-  for (unsigned char c : h) {
-    o.push_back(hex[c >> 4]);
-    o.push_back(hex[c & 15]);
-  }
-  return o;
-}
 
 void add_unique(std::vector<std::string>& v, const std::string& s, size_t max) {
   if (!s.empty() && v.size() < max && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
