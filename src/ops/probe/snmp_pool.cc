@@ -52,14 +52,16 @@ std::string text(const netsnmp_variable_list* v) {
   return std::string(reinterpret_cast<const char*>(v->val.string), std::min<size_t>(v->val_len, 255));
 }
 
-// The subtree under `root` with GETBULK, appended to `out` (at most `max` variables in all);
-// an error names what failed. A device answering with an OID not after the one asked ends the
-// walk as an error (it would loop).
-std::string walk(void* sp, const std::vector<uint32_t>& root, size_t max, std::vector<VarBind>& out) {
+// The subtree under `root` with GETBULK, appended to `out` (at most `max` variables in all,
+// until `deadline`); an error names what failed. A device answering with an OID not after the
+// one asked ends the walk as an error (it would loop).
+std::string walk(void* sp, const std::vector<uint32_t>& root, size_t max, std::chrono::steady_clock::time_point deadline,
+                 std::vector<VarBind>& out) {
   Oid cur;
   for (uint32_t x : root) cur.v[cur.n++] = x;
   const Oid base = cur;
   while (out.size() < max) {
+    if (std::chrono::steady_clock::now() > deadline) return "took too long";
     netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
     pdu->non_repeaters = 0;
     pdu->max_repetitions = 32;
@@ -96,12 +98,14 @@ std::string walk(void* sp, const std::vector<uint32_t>& root, size_t max, std::v
   return {};
 }
 
-// The device's LLDP and CDP neighbours into `o` (a table the device does not have is empty).
-void read_neighbours(void* sp, Outcome& o) {
+// The device's LLDP and CDP neighbours into `o` (a table the device does not have is empty),
+// within four of the probe's timeouts (at least 10 s): a pool thread is not held longer.
+void read_neighbours(void* sp, const Spec& s, Outcome& o) {
   std::vector<VarBind> vars;
   std::string err;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(10000, 4 * s.timeout_ms));
   for (const auto& root : neighbour_tables())
-    if (auto e = walk(sp, root, 20000, vars); !e.empty()) {
+    if (auto e = walk(sp, root, 20000, deadline, vars); !e.empty()) {
       err = e;
       break;
     }
@@ -233,7 +237,7 @@ Outcome snmp_get(const Spec& s) {
   }
   if (resp) snmp_free_pdu(resp);
   o.rtt_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (s.walk_neighbours && answered) read_neighbours(sp, o);
+  if (s.walk_neighbours && answered) read_neighbours(sp, s, o);
   snmp_sess_close(sp);
   return o;
 }
