@@ -12,20 +12,6 @@ namespace fs = std::filesystem;
 
 namespace wardsec::webeval {
 
-namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 std::string pct(const std::string& s, bool all_reserved) {
   static const char* hx = "0123456789ABCDEF";
   std::string o;
@@ -63,7 +49,7 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
-const char* kUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0 Safari/537.36";
+constexpr const char* kUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0 Safari/537.36";
 
 std::string request(const std::string& method, const std::string& target, const std::string& host,
                     const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
@@ -75,6 +61,20 @@ std::string request(const std::string& method, const std::string& target, const 
   if (!body.empty() || method == "POST") r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   r += "\r\n" + body;
   return r;
+}
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 // A payload in a request, as gotestwaf's placeholders put it.

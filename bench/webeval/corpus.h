@@ -30,6 +30,13 @@ struct Corpus {
 // shared: the ../shared/reference directory's parent (the folder holding reference/).
 Corpus load(const std::string& shared, size_t hospital_requests = 5000);
 
+// Building requests: percent-encoding (`all_reserved` false keeps what a request line may
+// carry as it is), JSON string escaping, and a whole HTTP/1.1 request with a browser's headers.
+std::string pct(const std::string& s, bool all_reserved);
+std::string json_escape(const std::string& s);
+std::string request(const std::string& method, const std::string& target, const std::string& host,
+                    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
+
 // The class of a blazehttp attack, from its target (DVWA's /vulnerabilities/<kind>/) and
 // otherwise its payload's strongest marker.
 std::string infer_class(const std::string& raw);

@@ -7,10 +7,17 @@
 
 #include "web/inspect.h"
 #include "webeval/corpus.h"
+#include "webeval/payloads.h"
 
+// web_eval SHARED            the classic corpus, with its targets (a test)
+// web_eval SHARED dev|holdout the generalization set of issue #21 (payload lists, hard hospital
+//                            inputs): a report, no targets checked here
 int main(int argc, char** argv) {
-  std::string shared = argc > 1 ? argv[1] : "../shared";
-  auto corpus = wardsec::webeval::load(shared);
+  std::string shared = argc > 1 ? argv[1] : "../shared", set = argc > 2 ? argv[2] : "";
+  bool general = set == "dev" || set == "holdout";
+  auto corpus = general ? wardsec::webeval::load_generalization(
+                              shared, set == "dev" ? wardsec::webeval::Split::kDev : wardsec::webeval::Split::kHoldout)
+                        : wardsec::webeval::load(shared);
   wardsec::web::Inspector insp;
   wardsec::webeval::Score sc;
   size_t malformed = 0;
@@ -30,6 +37,7 @@ int main(int argc, char** argv) {
   for (const auto& [k, c] : sc.by_source) std::printf("%-20s %8zu %8zu %7.2f%%\n", k.c_str(), c.n, c.hit, 100.0 * c.hit / c.n);
   std::printf("detection %.1f%% of %zu attacks; false positives %.2f%% of %zu benign; %zu malformed\n", 100 * sc.tpr(), sc.attacks.n,
               100 * sc.fpr(), sc.benign.n, malformed);
+  if (general) return 0;
   bool ok = sc.attacks.n > 500 && sc.benign.n > 10000 && sc.tpr() >= 0.90 && sc.fpr() <= 0.005;
   std::printf("web_eval: %s\n", ok ? "targets met" : "TARGETS MISSED (>= 90% detection, <= 0.5% false positives)");
   return ok ? 0 : 1;
