@@ -61,6 +61,10 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     } else {
       continue;
     }
+    // "data:image/png;base64,/9j/...": a data URI's own syntax, not a command after a separator.
+    if (c == ';' && lo.substr(j, 7) == "base64," && lo.rfind("data:", i) != std::string_view::npos &&
+        lo.substr(lo.rfind("data:", i), i - lo.rfind("data:", i)).find_first_of(" ;|&`") == std::string_view::npos)
+      continue;
     while (j < lo.size() && (lo[j] == ' ' || lo[j] == '\t' || lo[j] == '+' || lo[j] == '{')) j++;
     // ${IFS}, $IFS$9 and '{cat,/etc/passwd}' are shell-only spellings.
     size_t s = j;

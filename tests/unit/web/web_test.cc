@@ -131,6 +131,20 @@ TEST(WebInspector, ClassesAndEvidence) {
   EXPECT_EQ(v.verdict, "benign");
 }
 
+// A data URI's ";base64," is its own syntax, not a separator before the base64 command; the
+// command after a real separator still is one (issue #21: a hospital's images in JSON).
+TEST(WebInspector, DataUriIsNotACommand) {
+  Inspector insp;
+  std::string body = R"({"image":"data:image/jpeg;base64,/SqoNn1+XNZUxmcpbM7wMeL70adnLTyaIoRIQ"})";
+  auto v = insp.inspect(parse_raw("POST /api/report/image HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: " +
+                                  std::to_string(body.size()) + "\r\n\r\n" + body));
+  EXPECT_EQ(v.verdict, "benign") << (v.findings.empty() ? "" : v.findings[0].kind);
+  v = insp.inspect(parse_raw("GET /p?f=data:x;cat%20/etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_EQ(v.verdict, "attack");
+  v = insp.inspect(parse_raw("GET /p?f=a;base64%20/etc/shadow HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_EQ(v.verdict, "attack");
+}
+
 TEST(WebInspector, RouteExceptions) {
   Policy p;
   p.exceptions.push_back({"/editor/", {"xss"}, ""});
