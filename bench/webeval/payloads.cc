@@ -88,6 +88,16 @@ std::string placed(const std::string& cls, const std::string& payload, uint64_t 
   return request("GET", "/api/files/" + seg, host, {}, "");
 }
 
+// A line that is no attack by itself: three characters or fewer, or one bare word ("'", ";",
+// "ORDER", "<div", "password"). Counted apart, as "<class>-fragment", not dropped.
+bool fragment(const std::string& line) {
+  size_t a = line.find_first_not_of(" \t"), b = line.find_last_not_of(" \t");
+  if (a == std::string::npos || b - a + 1 <= 3) return true;
+  std::string_view t(line.data() + a, b - a + 1);
+  if (t[0] == '<') t.remove_prefix(1);
+  return std::all_of(t.begin(), t.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+}
+
 void load_attacks(const fs::path& dir, Split split, size_t cap, Corpus& c) {
   if (!fs::exists(dir)) {
     c.notes.push_back("payload lists not found under " + dir.string());
@@ -105,14 +115,15 @@ void load_attacks(const fs::path& dir, Split split, size_t cap, Corpus& c) {
   size_t dup = 0;
   for (const auto& p : files) {
     std::string cls = class_of(fs::relative(p, dir));
-    if (cls.empty()) continue;
+    // LDAP_attributes.txt lists attribute names for blind enumeration, not inputs to send.
+    if (cls.empty() || p.filename() == "LDAP_attributes.txt") continue;
     for (auto& line : lines_of(p)) {
       if (!seen.insert(line).second) {
         dup++;
         continue;
       }
       if (split_of(line) != split) continue;
-      by_class[cls].push_back({fnv(line), {line, fs::relative(p, dir).string()}});
+      by_class[fragment(line) ? cls + "-fragment" : cls].push_back({fnv(line), {line, fs::relative(p, dir).string()}});
     }
   }
   c.notes.push_back(std::to_string(dup) + " duplicate payload lines counted once");
@@ -122,7 +133,7 @@ void load_attacks(const fs::path& dir, Split split, size_t cap, Corpus& c) {
     for (size_t i = 0; i < v.size() && i < cap; i++) {
       Sample s;
       std::string where;
-      s.raw = placed(cls, v[i].second.first, v[i].first, where);
+      s.raw = placed(cls.substr(0, cls.find('-')), v[i].second.first, v[i].first, where);
       s.attack = true;
       s.cls = cls;
       s.source = "payloads";

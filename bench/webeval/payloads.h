@@ -5,8 +5,10 @@
 //    PayloadsAllTheThings; MIT), by class, each payload placed in one of six places a request
 //    carries user input (query value, form field, JSON value, header, cookie, path segment)
 //    chosen by its hash; XXE as an XML body. Every non-empty line that is not a comment counts
-//    as an attack, fragments included (the lists' own choice); duplicates across lists count
-//    once. Classes with tens of thousands of lines (traversal) are sampled to a cap.
+//    as an attack; fragments that are no attack by themselves (three characters or fewer, or
+//    one bare word: "'", "ORDER", "<div") are counted apart as "<class>-fragment"; the LDAP
+//    attribute-name list is left out. Duplicates across lists count once. Classes with tens of
+//    thousands of lines (traversal) are sampled to a cap.
 //  - benign: blazehttp's white requests and gotestwaf's false-positive texts (split by hash), the
 //    classic generated hospital traffic, and a harder hospital set (clinical notes with quotes
 //    and SQL words, drug names with brackets and '*', nurses' rich-text HTML, base64 images in
