@@ -19,7 +19,7 @@ bool under(const std::vector<uint32_t>& oid, const std::vector<uint32_t>& root) 
 std::string hex(std::string_view b, char sep) {
   static const char* d = "0123456789abcdef";
   std::string s;
-  for (size_t i = 0; i < b.size() && s.size() < kText; i++) {
+  for (size_t i = 0; i < b.size() && s.size() + (i && sep ? 3 : 2) <= kText; i++) {
     if (i && sep) s += sep;
     auto c = static_cast<unsigned char>(b[i]);
     s += d[c >> 4];

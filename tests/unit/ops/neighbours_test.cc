@@ -104,6 +104,11 @@ TEST(Neighbours, BoundedAndTheManagementAddressLengthChecked) {
                               integer(oid(kMan, {3, 0, 1, 2, 1, 4, 10, 0, 0, 300}), 2)};  // not a byte
   auto n = neighbours_from(bad);
   EXPECT_TRUE(n.empty()) << "no address, no name, no chassis: nothing to record";
+  // 255 bytes that are not text: their hex stays within 255 characters (found by the fuzzer)
+  std::vector<VarBind> long_bin = {octets(oid(kRem, {9, 0, 1, 1}), std::string(255, '\xff'))};
+  auto l = neighbours_from(long_bin);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_LE(l[0].name.size(), 255u);
 }
 
 TEST(NetDevices, NeighboursJoinTheDevicesByMacOrByTheirChassis) {
