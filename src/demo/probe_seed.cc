@@ -5,6 +5,7 @@
 
 #include "core/datadir.h"
 #include "core/files.h"
+#include "core/timeutil.h"
 
 namespace wardsec::demo {
 
@@ -65,7 +66,7 @@ Status seed_netdevices(const std::string& data_dir, int64_t now) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return {};
   std::filesystem::create_directories(d.ops(), ec);
-  constexpr int64_t kHour = 3600LL * 1000000000LL;
+  constexpr int64_t kHour = 3600 * kSec;
   auto dev = [&](const char* id, const char* mac, const char* ip, const char* name, const char* via, const char* port, const char* platform,
                  int hours_ago) {
     nlohmann::json j = {{"id", id},
