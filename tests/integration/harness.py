@@ -2,6 +2,7 @@
 folder, the CLI, and bounded waits. Every test stops what it starts."""
 import argparse
 import base64
+import datetime
 import hashlib
 import hmac
 import http.cookiejar
@@ -60,6 +61,16 @@ class TempDir:
 
     def __exit__(self, *exc):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+# The center's days, weeks and months are the hospital's (+08:00 unless configured), not this
+# machine's: a test that names "today" must take it from here, or it fails between 16:00 and
+# 24:00 UTC.
+CENTER_TZ = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def center_now():
+    return datetime.datetime.now(CENTER_TZ)
 
 
 def wait_for(pred, timeout=30, what="condition", interval=0.1):

@@ -18,10 +18,10 @@ import os
 import time
 import urllib.parse
 
-from harness import Server, TempDir, args, run, wait_for
+from harness import CENTER_TZ, Server, TempDir, args, center_now, run, wait_for
 from receivers import Receivers, Robot
 
-TZ = datetime.timezone(datetime.timedelta(hours=8))
+TZ = CENTER_TZ
 
 
 def stamp(day, h, m=0):
@@ -188,7 +188,7 @@ def run_all(r, srv, rec, robot):
     files = [p for p in got[-1][2].walk() if p.get_content_disposition() == "attachment"]
     pdf = files[0].get_payload(decode=True) if files else b""
     r.check(pdf.startswith(b"%PDF") and files[0].get_content_type() == "application/pdf", f"the monthly report is sent on its own, as PDF: {len(pdf)}")
-    month = time.strftime("%Y-%m")
+    month = center_now().strftime("%Y-%m")
     code, html = secadmin.call("GET", f"/api/v1/ops/report?month={month}&format=html")
     text = html.decode("utf-8") if isinstance(html, bytes) else str(html)
     r.check(code == 200 and "（月报）" in text and "本月" in text and "本周" not in text, f"the monthly report on request, in the month's words: {code}")

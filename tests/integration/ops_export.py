@@ -11,10 +11,10 @@ import socket
 import time
 import urllib.parse
 
-from harness import Server, TempDir, args, cli, count, free_port, run, wait_for
+from harness import CENTER_TZ, Server, TempDir, args, cli, count, free_port, run, wait_for
 from sshd import start_sshd
 
-TZ = datetime.timezone(datetime.timedelta(hours=8))
+TZ = CENTER_TZ
 
 
 def send(port, lines):

@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 from dbservers import mariadb, postgres
-from harness import Server, TempDir, args, free_port, render_png, run, wait_for
+from harness import Server, TempDir, args, center_now, free_port, render_png, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 from probes_servers import Nginx, dns_responder, snmpd
@@ -141,7 +141,7 @@ def body(r):
                     # The weekly report of this week (HTML, PDF), with the outage, the systems and the incidents in it.
                     code, _ = sec.post("/api/v1/incidents", {"title": "LIS 接口服务中断", "grade": "general", "subcategory": "DETECH",
                                                              "description": "LIS 接口服务端口无响应，门诊检验结果回传中断"})
-                    today = time.strftime("%Y-%m-%d")
+                    today = center_now().strftime("%Y-%m-%d")
                     code, html = sec.call("GET", f"/api/v1/ops/report?week={today}&format=html")
                     text = html.decode("utf-8") if isinstance(html, bytes) else json.dumps(html, ensure_ascii=False)
                     r.check(code == 200 and "网络系统运行状况分析报告" in text and "HIS" in text and "cannot connect" in text and "<svg" in text,

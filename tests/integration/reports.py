@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import zipfile
 
-from harness import Server, TempDir, args, cli, run, wait_for
+from harness import Server, TempDir, args, center_now, cli, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -170,7 +170,7 @@ def body(r):
         r.check("六、处置情况" in dh and all(w in dh for w in ("编制：", "审核：", "批准：")),
                 "the report has a 处置情况 section and the 编制/审核/批准 signature block")
         res = cli(w, "report", "dbaudit", "--data", data, "--out", dbhtml)
-        this_month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))  # the center's zone, +08:00
+        this_month = center_now().strftime("%Y-%m")
         r.check(this_month in res.stdout, f"on a store begun this month the report defaults to this month, not an empty last one ({res.stdout.strip()})")
 
         # The same over the API.
