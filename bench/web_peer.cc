@@ -3,7 +3,10 @@
 // levels 1 and 2. For each: detection per attack class, false positives per benign source,
 // and requests/s on one core (one thread, wall clock). Writes a Markdown table.
 //
-//   bench_web_peer --shared ../shared [--pl 1,2] [--hospital 5000] [--md out.md] [--limit N]
+//   bench_web_peer --shared ../shared [--set classic|dev|holdout] [--pl 1,2] [--hospital 5000]
+//                  [--md out.md] [--limit N]
+// --set dev|holdout: the generalization set of issue #21 (webeval/payloads.h) instead of the
+// classic blazehttp + gotestwaf corpus.
 #include <cstddef>
 #include <cstdlib>
 // (intervention.h uses NULL and free without including their headers)
@@ -25,6 +28,7 @@
 
 #include "web/inspect.h"
 #include "webeval/corpus.h"
+#include "webeval/payloads.h"
 
 using namespace wardsec;
 using Clock = std::chrono::steady_clock;
@@ -69,7 +73,7 @@ bool modsec_blocks(modsecurity::ModSecurity* ms, modsecurity::RulesSet* rules, c
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string shared = "../shared", md, pls = "1,2", src_dir = WARDSEC_SOURCE_DIR;
+  std::string shared = "../shared", md, pls = "1,2", set = "classic", src_dir = WARDSEC_SOURCE_DIR;
   size_t hospital = 5000, limit = 0, passes = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -77,6 +81,8 @@ int main(int argc, char** argv) {
       shared = v;
     else if (k == "--md")
       md = v;
+    else if (k == "--set")
+      set = v;
     else if (k == "--pl")
       pls = v;
     else if (k == "--hospital")
@@ -86,7 +92,12 @@ int main(int argc, char** argv) {
     else if (k == "--passes")
       passes = std::max<size_t>(1, std::stoul(v));
   }
-  auto corpus = webeval::load(shared, hospital);
+  if (set != "classic" && set != "dev" && set != "holdout") {
+    std::fprintf(stderr, "--set: classic, dev or holdout, not %s\n", set.c_str());
+    return 2;
+  }
+  auto corpus = set == "classic" ? webeval::load(shared, hospital)
+                                 : webeval::load_generalization(shared, set == "dev" ? webeval::Split::kDev : webeval::Split::kHoldout);
   if (limit && corpus.samples.size() > limit) {
     // Every n-th sample: a smaller run keeps the mix.
     std::vector<webeval::Sample> keep;
@@ -163,6 +174,7 @@ int main(int argc, char** argv) {
     std::getline(kv, kernel);
     o << "machine: " << std::thread::hardware_concurrency() << " cores, " << model << ", Linux " << kernel
       << "; one thread per engine, interleaved in 20 slices\n";
+    o << "set: " << set << "\n";
     o << "requests: " << reqs.size() << " (" << engines[0].score.attacks.n << " attacks, " << engines[0].score.benign.n << " benign)\n\n";
   }
   std::vector<std::string> classes, sources;

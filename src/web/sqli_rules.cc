@@ -1,0 +1,275 @@
+#include "web/sqli_rules.h"
+
+#include <algorithm>
+#include <array>
+
+namespace wardsec::web::sqli_rules {
+
+namespace {
+
+// Case-insensitive membership in a short list of lowercase words.
+template <size_t N>
+bool in(std::string_view w, const std::array<std::string_view, N>& list) {
+  if (w.size() > 32) return false;
+  char buf[32];
+  for (size_t i = 0; i < w.size(); i++) buf[i] = lower_ascii(w[i]);
+  std::string_view l(buf, w.size());
+  return std::find(list.begin(), list.end(), l) != list.end();
+}
+
+// Functions that only an attacker calls from a request value: delays, error-based
+// extraction, file access, OS command execution, out-of-band requests.
+constexpr std::array<std::string_view, 30> kDanger = {"sleep",
+                                                      "benchmark",
+                                                      "pg_sleep",
+                                                      "extractvalue",
+                                                      "updatexml",
+                                                      "load_file",
+                                                      "xp_cmdshell",
+                                                      "sp_executesql",
+                                                      "sys_eval",
+                                                      "sys_exec",
+                                                      "randomblob",
+                                                      "dbms_pipe.receive_message",
+                                                      "dbms_lock.sleep",
+                                                      "utl_inaddr.get_host_name",
+                                                      "utl_inaddr.get_host_address",
+                                                      "utl_http.request",
+                                                      "ctxsys.drithsx.sn",
+                                                      "dbms_xmlgen.getxml",
+                                                      "xmltype",
+                                                      "gtid_subset",
+                                                      "name_const",
+                                                      "json_keys",
+                                                      "geometrycollection",
+                                                      "multipoint",
+                                                      "polygon",
+                                                      "linestring",
+                                                      "pg_read_file",
+                                                      "lo_import",
+                                                      "dbms_utility.sqlid_to_sqlhash",
+                                                      "openrowset"};
+// Catalog objects that a legitimate request never names.
+constexpr std::array<std::string_view, 18> kCatalog = {"information_schema",
+                                                       "information_schema.tables",
+                                                       "information_schema.columns",
+                                                       "information_schema.schemata",
+                                                       "sysobjects",
+                                                       "syscolumns",
+                                                       "sys.objects",
+                                                       "sys.tables",
+                                                       "pg_shadow",
+                                                       "pg_user",
+                                                       "pg_catalog",
+                                                       "all_tables",
+                                                       "user_tables",
+                                                       "dba_users",
+                                                       "all_users",
+                                                       "mysql.user",
+                                                       "sqlite_master",
+                                                       "master..sysdatabases"};
+constexpr std::array<std::string_view, 12> kServerVars = {
+    "version",  "datadir", "hostname",           "basedir",        "servername",       "spid",
+    "language", "tmpdir",  "version_compile_os", "global.version", "microsoftversion", "identity"};
+// Functions common in blind and error-based injection; weaker evidence on their own.
+constexpr std::array<std::string_view, 30> kProbe = {
+    "version",      "database",  "user",   "current_user", "system_user", "schema", "char", "chr",   "concat", "concat_ws",
+    "group_concat", "substring", "substr", "mid",          "ascii",       "ord",    "hex",  "unhex", "length", "if",
+    "iif",          "ifnull",    "isnull", "cast",         "convert",     "count",  "exp",  "floor", "rand",   "json_extract"};
+
+void better(SqliFinding& f, int conf, const char* reason) {
+  if (conf > f.confidence) {
+    f.confidence = conf;
+    f.reason = reason;
+  }
+}
+
+// What follows a logic operator: a comparison, a function call, a sub-select, or a lone
+// literal that ends the value (the application's own quote or the comment closes it).
+int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
+  bool symbolic = i > 0 && (m.t[i - 1].text == "||" || m.t[i - 1].text == "&&");
+  i = m.skip(i);
+  if (symbolic && !(m.is_literal(i) || m.type(i) == 'f' || m.type(i) == '(')) return 0;
+  // "and =IS=..." and "and >I would like": an operator cannot start the operand.
+  if (m.type(i) == 'o' && m.t[i].text != "-" && m.t[i].text != "!" && m.t[i].text != "~") return 0;
+  if (m.type(i) == 'k' && m.word(i, "not")) i = m.skip(i + 1);
+  size_t e = i;
+  int depth = 0;
+  bool cmp = false, func = false, sub = false, danger = false, lits = false;
+  while (e < m.t.size() && e < i + 24) {
+    char ty = m.t[e].type;
+    if (ty == '(') depth++;
+    if (ty == ')') {
+      if (depth == 0) break;
+      depth--;
+    }
+    if (depth == 0 && (ty == '&' || ty == ';' || ty == 'U' || ty == 'K')) break;
+    if (m.comparison(e)) cmp = true;
+    if (ty == 'f') func = true;
+    if (m.danger(e)) danger = true;
+    if (ty == 'E' || (ty == '(' && m.type(m.skip(e + 1)) == 'E')) sub = true;
+    if (m.is_literal(e)) lits = true;
+    e++;
+  }
+  if (danger) return better(f, 95, "time or error based"), 95;
+  if (sub) return better(f, 85, "boolean sub-select"), 85;
+  if (cmp && lits) return better(f, 80, "tautology"), 80;
+  if (func && (m.probe(i) || m.end(e))) return better(f, 75, "boolean function test"), 75;
+  if (m.is_literal(i) && (m.end(i + 1) || (m.type(i + 1) == 'c'))) return better(f, 65, "tautology"), 65;
+  if (m.is_literal(i) && m.type(m.skip(i + 1)) == '&') return better(f, 60, "boolean chain"), 60;
+  // ' or 1 limit 1 --   ' or 1 order by 2 #   ' or 1;
+  if (m.is_literal(i) && (m.type(m.skip(i + 1)) == 'K' || m.type(m.skip(i + 1)) == ';')) return better(f, 65, "tautology"), 65;
+  return 0;
+}
+
+}  // namespace
+
+bool Matcher::danger(size_t i) const { return i < t.size() && t[i].type == 'f' && in(t[i].text, kDanger); }
+bool Matcher::probe(size_t i) const { return i < t.size() && t[i].type == 'f' && (in(t[i].text, kProbe) || in(t[i].text, kDanger)); }
+
+// After the value broke out of its context (or right after a bare number).
+void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
+  // `')` and `'))` close the application's own parentheses.
+  size_t raw = i;
+  int parens = 0;
+  while (m.type(m.skip(i)) == ')' && parens < 3) {
+    i = m.skip(i) + 1;
+    parens++;
+  }
+  if (quoted && m.type(raw) == 'c' && parens == 0) better(f, 60, "comment cuts the query");
+  if (quoted && parens > 0 && m.type(i) == 'c') better(f, 60, "comment cuts the query");
+  i = m.skip(i);
+  char ty = m.type(i);
+  if (ty == '&') {
+    after_logic(m, i + 1, f);
+  } else if (ty == 'U') {
+    size_t j = m.skip(i + 1);
+    if (m.word(j, "all") || m.word(j, "distinct")) j = m.skip(j + 1);
+    if (m.type(j) == 'E' || m.type(j) == '(') better(f, 95, "union select");
+  } else if (ty == ';') {
+    size_t j = m.skip(i + 1);
+    if (m.type(j) == 'E')
+      better(f, 90, "stacked statement");
+    else if (quoted && (m.type(i + 1) == 'c' || j >= m.t.size()))
+      better(f, 55, "statement terminated");
+  } else if (ty == 'o') {
+    size_t j = m.skip(i + 1);
+    if (m.type(j) == 'f' || m.type(j) == 'v' || (m.type(j) == '(' && m.type(m.skip(j + 1)) == 'E') || m.type(j) == 'E')
+      better(f, m.danger(j) ? 95 : 80, "expression injection");
+    else if (quoted && m.type(j) == 's' && (m.t[i].text == "=" || m.word(i, "like")) &&
+             (m.end(j + 1) || m.comparison(m.skip(j + 1)) || m.type(m.skip(j + 1)) == '&'))
+      better(f, 60, "tautology");
+  } else if (ty == 'K') {
+    size_t j = m.skip(i + 1);
+    if ((m.word(i, "order") || m.word(i, "group")) && m.word(j, "by")) {
+      size_t k = m.skip(j + 1);
+      if (m.type(k) == 'n' || m.type(k) == 'f' ||
+          (m.type(k) == 'b' && (m.end(k + 1) || m.type(m.skip(k + 1)) == 'c' || m.type(m.skip(k + 1)) == ',')))
+        better(f, 75, "clause injection");
+    } else if (m.word(i, "having") || m.word(i, "procedure") || m.word(i, "where")) {
+      if (m.is_literal(j) || m.type(j) == 'f') better(f, 70, "clause injection");
+    } else if (m.word(i, "limit") && m.type(j) == 'n') {
+      better(f, 60, "clause injection");
+    } else if (m.word(i, "into") && (m.word(j, "outfile") || m.word(j, "dumpfile"))) {
+      better(f, 95, "file write");
+    }
+  } else if (ty == 'E' && m.word(i, "waitfor")) {
+    better(f, 95, "time based");
+  }
+  // A dangerous function anywhere after the break.
+  for (size_t j = i; j < m.t.size(); j++)
+    if (m.danger(j)) {
+      better(f, 90, "time or error based");
+      break;
+    }
+}
+
+// Checks that need no context: SQL that could only be an attack wherever it appears.
+void anywhere(const Matcher& m, SqliFinding& f) {
+  const auto& t = m.t;
+  for (size_t i = 0; i < t.size(); i++) {
+    char ty = t[i].type;
+    if (ty == 'U') {
+      size_t j = m.skip(i + 1);
+      if (m.word(j, "all") || m.word(j, "distinct")) j = m.skip(j + 1);
+      if (m.type(j) == '(' && m.word(m.skip(j + 1), "select")) better(f, 90, "union select");
+      if (m.type(j) == 'E' && m.word(j, "select")) {
+        size_t k = m.skip(j + 1);
+        if (m.word(k, "all") || m.word(k, "distinct")) k = m.skip(k + 1);
+        char kt = m.type(k);
+        if (kt == 'n' || kt == 's' || kt == 'f' || kt == 'v' || kt == '(' || kt == 'k' || (kt == 'o' && m.t[k].text == "*") ||
+            (kt == 'b' && (m.end(k + 1) || m.type(m.skip(k + 1)) == ',' || m.type(m.skip(k + 1)) == 'K' || m.type(m.skip(k + 1)) == 'c')))
+          better(f, 90, "union select");
+      }
+    } else if (m.danger(i)) {
+      size_t j = m.skip(i + 1);  // '('
+      size_t a = m.skip(j + 1);
+      if (m.type(a) == 'n' || m.type(a) == '(' || m.type(a) == 'E' || m.type(a) == 'v' || m.type(a) == 'f' || m.type(a) == 's' ||
+          m.type(a) == 'o')
+        better(f, 85, "time or error based");
+    } else if (ty == 'E' && m.word(i, "waitfor")) {
+      size_t j = m.skip(i + 1);
+      if ((m.word(j, "delay") || m.word(j, "time")) && m.type(m.skip(j + 1)) == 's') better(f, 95, "time based");
+    } else if (ty == ';') {
+      size_t j = m.skip(i + 1);
+      size_t k = m.skip(j + 1);
+      if (m.type(j) != 'E') continue;
+      if ((m.word(j, "drop") || m.word(j, "truncate") || m.word(j, "create") || m.word(j, "alter")) &&
+          (m.word(k, "table") || m.word(k, "database") || m.word(k, "user") || m.word(k, "procedure") || m.word(k, "login")))
+        better(f, 90, "stacked statement");
+      else if ((m.word(j, "delete") && m.word(k, "from")) || (m.word(j, "insert") && m.word(k, "into")) ||
+               (m.word(j, "update") && m.type(k) == 'b' && m.word(m.skip(k + 1), "set")) ||
+               ((m.word(j, "exec") || m.word(j, "execute")) &&
+                (m.type(k) == 'b' || m.type(k) == 'f' || m.type(k) == 'v' || m.type(k) == '(')) ||
+               (m.word(j, "declare") && m.type(k) == 'v') || m.word(j, "shutdown") || m.word(j, "waitfor") ||
+               (m.word(j, "select") && (m.type(k) == 'f' || m.type(k) == 'n' || m.type(k) == 'v' || m.type(k) == 'o')))
+        better(f, 90, "stacked statement");
+    } else if (ty == 'E' && m.word(i, "select")) {
+      // SELECT <list> FROM <table>: a statement, not prose, when the list or what follows is SQL.
+      size_t j = m.skip(i + 1);
+      bool sqlish = false;
+      size_t k = j;
+      for (; k < t.size() && k < j + 32; k++) {
+        char kt = t[k].type;
+        if (kt == 'K') break;
+        if (kt == 'o' || kt == ',' || kt == 'f' || kt == 'v' || kt == 'n' || kt == 's' || kt == '(') sqlish = true;
+        if (kt == 'k' && (m.word(k, "case") || m.word(k, "distinct"))) sqlish = true;
+      }
+      if (m.type(j) == '(' || m.type(j) == 'f' || m.danger(j)) sqlish = true;
+      if (k < t.size() && m.word(k, "from")) {
+        size_t tb = m.skip(k + 1);
+        size_t after = m.skip(tb + 1);
+        if (m.type(tb) == 'b' && in(t[tb].text, kCatalog)) sqlish = true;
+        if (m.type(after) == 'K' || m.type(after) == ';' || m.type(after) == ')') sqlish = sqlish || m.word(after, "where");
+        if (sqlish && (m.type(tb) == 'b' || m.type(tb) == '(' || m.type(tb) == 'f'))
+          // A whole statement typed into a search box is weak evidence; one opened by a break is not.
+          better(f, i > 0 && (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'U') ? 75 : 55, "select statement");
+      } else if (sqlish && (m.type(j) == 'n' || m.type(j) == 'f' || m.type(j) == 'v' || m.type(j) == '(') && i > 0 &&
+                 (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'o')) {
+        better(f, 75, "sub-select");
+      }
+    } else if ((ty == 'b' || ty == 'f') && iequals(t[i].text, "copy")) {
+      // PostgreSQL: COPY (...) TO PROGRAM 'cmd' / COPY t FROM PROGRAM
+      for (size_t k = i + 1; k < t.size() && k < i + 40; k++)
+        if (m.word(k, "program") && k > 0 && (m.word(k - 1, "to") || m.word(k - 1, "from"))) {
+          better(f, 95, "copy to program");
+          break;
+        }
+    } else if (ty == 'b' && in(t[i].text, kCatalog)) {
+      better(f, 80, "catalog access");
+    } else if (ty == 'v' && starts_with(t[i].text, "@@") && in(t[i].text.substr(2), kServerVars)) {
+      better(f, 70, "server variable");
+    } else if (ty == 'k' && m.word(i, "case")) {
+      size_t j = m.skip(i + 1);
+      if (m.word(j, "when")) {
+        for (size_t k = j; k < t.size() && k < j + 40; k++)
+          if (m.word(k, "then")) {
+            better(f, 70, "conditional (blind)");
+            break;
+          }
+      }
+    }
+  }
+}
+
+}  // namespace wardsec::web::sqli_rules
