@@ -88,11 +88,18 @@ std::string placed(const std::string& cls, const std::string& payload, uint64_t 
   return request("GET", "/api/files/" + seg, host, {}, "");
 }
 
-// A line that is no attack by itself: three characters or fewer, or one bare word ("'", ";",
-// "ORDER", "<div", "password"). Counted apart, as "<class>-fragment", not dropped.
+// A line that is no attack by itself: three characters or fewer, one bare word ("'", ";",
+// "ORDER", "<div", "password"), or a cheat-sheet entry (a token, a tab, words explaining it). Counted apart, as "<class>-fragment", not dropped.
 bool fragment(const std::string& line) {
   size_t a = line.find_first_not_of(" \t"), b = line.find_last_not_of(" \t");
   if (a == std::string::npos || b - a + 1 <= 3) return true;
+  // A cheat-sheet line: a token, a tab, and its explanation in words ("@variable<TAB>local variable").
+  if (size_t tab = line.find('\t', a); tab != std::string::npos && tab < b) {
+    std::string_view d(line.data() + tab, b - tab + 1);
+    d.remove_prefix(d.find_first_not_of('\t'));
+    if (std::all_of(d.begin(), d.end(), [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || std::strchr(" (),-", ch); }))
+      return true;
+  }
   std::string_view t(line.data() + a, b - a + 1);
   if (t[0] == '<') t.remove_prefix(1);
   return std::all_of(t.begin(), t.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });

@@ -5,6 +5,7 @@
 #include <array>
 #include <climits>
 #include <cstdio>
+#include <fnmatch.h>
 
 #include "core/strutil.h"
 #include "web/checks.h"
@@ -31,16 +32,68 @@ namespace {
 
 // ---- OS command and code injection ---------------------------------------------------
 
-constexpr std::array<std::string_view, 70> kCommands = {
-    "touch",     "mkdir",    "cp",    "mv",      "chown",  "kill",    "useradd", "crontab",  "sudo",   "nohup",      "ps",       "netstat",
-    "tar",       "gcc",      "tftp",  "busybox", "socat",  "wmic",    "mshta",   "rundll32", "getent", "set",        "cat",      "ls",
-    "id",        "whoami",   "uname", "pwd",     "wget",   "curl",    "nc",      "ncat",     "netcat", "bash",       "sh",       "zsh",
-    "ping",      "nslookup", "dig",   "echo",    "python", "python3", "perl",    "ruby",     "php",    "powershell", "cmd",      "net",
-    "ipconfig",  "ifconfig", "sleep", "chmod",   "rm",     "mkfifo",  "telnet",  "type",     "dir",    "systeminfo", "tasklist", "certutil",
-    "bitsadmin", "base64",   "awk",   "find",    "head",   "tail",    "env",     "printenv", "expr",   "timeout"};
 // Commands that prove themselves without arguments.
 constexpr std::array<std::string_view, 11> kBareCommands = {"id",         "whoami",   "uname", "pwd", "ifconfig", "ipconfig",
                                                             "systeminfo", "tasklist", "ls",    "env", "printenv"};
+
+}  // namespace
+
+namespace {
+
+// Files and programs an injected command names; a glob that matches one of them is no accident.
+constexpr std::array<std::string_view, 18> kGlobTargets = {
+    "/etc/passwd",   "/etc/shadow",     "/etc/hosts",   "/etc/group",      "/bin/cat",      "/bin/sh",
+    "/bin/bash",     "/bin/nc",         "/bin/ls",      "/usr/bin/id",     "/usr/bin/nc",   "/usr/bin/wget",
+    "/usr/bin/curl", "/usr/bin/whoami", "/bin/busybox", "/usr/bin/python", "/usr/bin/perl", "/bin/netcat"};
+
+// Shell shapes that need no separator: a glob standing for a system file or program
+// (/etc/[p]asswd, /???/c?t, /e*c/pa??wd), Windows FOR loops and interpreters, and a whole
+// command line given as the value (nc -lvp 4444 -e /bin/sh).
+bool shell_forms(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
+  auto add = [&](int conf, const char* kind, size_t at) {
+    out.push_back({"cmdi", kind, where, param, around(v, at), conf});
+    return true;
+  };
+  for (size_t s = lo.find('/'); s != std::string_view::npos; s = lo.find('/', s + 1)) {
+    if (s > 0 && lo[s - 1] != ' ' && lo[s - 1] != '=' && lo[s - 1] != '\'' && lo[s - 1] != '"' && lo[s - 1] != ';' && lo[s - 1] != '|' &&
+        lo[s - 1] != '`' && lo[s - 1] != '(' && lo[s - 1] != '&' && lo[s - 1] != '+')
+      continue;
+    size_t e = s;
+    while (e < lo.size() && lo[e] != ' ' && lo[e] != ';' && lo[e] != '|' && lo[e] != '&' && lo[e] != '\'' && lo[e] != '"' && lo[e] != '`' &&
+           lo[e] != ')' && e - s < 64)
+      e++;
+    std::string tok(lo.substr(s, e - s));
+    if (tok.find_first_of("?*[") == std::string::npos) continue;
+    for (auto t : kGlobTargets)
+      if (fnmatch(tok.c_str(), std::string(t).c_str(), FNM_PATHNAME) == 0) return add(85, "shell glob", s);
+  }
+  // for /r c:\ %i in (*) do ..., for /f "tokens=*" %a in ('whoami') do ...
+  for (size_t f = lo.find("for /"); f != std::string_view::npos; f = lo.find("for /", f + 5)) {
+    if (f + 5 < lo.size() && std::string_view("rfld").find(lo[f + 5]) != std::string_view::npos &&
+        lo.find(" do ", f) != std::string_view::npos && lo.find(" in (", f) != std::string_view::npos)
+      return add(85, "windows command loop", f);
+  }
+  for (std::string_view x : {"cmd /c", "cmd.exe /c", "cmd /k", "cmd.exe /k", "%comspec%", "powershell -", "powershell.exe", "pwsh -c",
+                             "invoke-expression", "iex(new-object", "certutil -urlcache", "bitsadmin /transfer"})
+    if (size_t at = lo.find(x); at != std::string_view::npos && (at == 0 || !std::isalnum(static_cast<unsigned char>(lo[at - 1]))))
+      return add(85, "windows command", at);
+  // A whole command line: a program an attacker runs, then flags or paths that only a shell reads.
+  size_t e = 0;
+  while (e < lo.size() && (std::isalnum(static_cast<unsigned char>(lo[e])) || lo[e] == '_')) e++;
+  std::string_view w = lo.substr(0, e);
+  static constexpr std::array<std::string_view, 16> kRunners = {"nc",   "ncat", "netcat", "bash",    "sh",     "wget", "curl",  "python",
+                                                                "perl", "php",  "socat",  "busybox", "telnet", "rm",   "chmod", "mkfifo"};
+  if (e < lo.size() && lo[e] == ' ' && in(w, kRunners)) {
+    std::string_view rest = lo.substr(e);
+    if (rest.find(" -e ") != std::string_view::npos || rest.find(" -c ") != std::string_view::npos ||
+        rest.find(" /bin/") != std::string_view::npos || rest.find(" /tmp/") != std::string_view::npos ||
+        rest.find(" /dev/") != std::string_view::npos || rest.find('|') != std::string_view::npos ||
+        rest.find(" -rf ") != std::string_view::npos || rest.find(" > ") != std::string_view::npos ||
+        rest.find(" +x ") != std::string_view::npos)
+      return add(80, "shell command line", 0);
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -96,175 +149,42 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
       return;
     }
   }
-  if (lo.find("${ifs}") != std::string_view::npos || lo.find("$ifs$") != std::string_view::npos)
+  if (lo.find("${ifs}") != std::string_view::npos || lo.find("$ifs$") != std::string_view::npos) {
     add(85, "shell command", lo.find("$ifs") != std::string_view::npos ? lo.find("$ifs") : lo.find("${ifs}"));
-}
-
-// Code injection, template injection, deserialization and JNDI lookups: server-side code
-// execution of any language is reported as cmdi with its kind.
-struct CodeSig {
-  std::string_view needle;
-  const char* kind;
-  int conf;
-};
-constexpr CodeSig kCode[] = {
-    {"${jndi:", "jndi lookup", 95},
-    {"${${", "jndi lookup", 80},
-    {"${::-j}", "jndi lookup", 95},
-    {"java.lang.runtime", "java code", 90},
-    {"getruntime().exec", "java code", 95},
-    {"java.lang.processbuilder", "java code", 95},
-    {"processbuilder", "java code", 80},
-    {"<void class=", "xml decoder", 90},
-    {"<java version", "xml decoder", 85},
-    {"<java>", "xml decoder", 80},
-    {"#_memberaccess", "ognl", 95},
-    {"@java.lang", "ognl", 85},
-    {"#context[", "ognl", 85},
-    {"ognl.ognlcontext", "ognl", 95},
-    {"class.module.classloader", "spring class loader", 95},
-    {"class.classloader", "spring class loader", 85},
-    {"t(java.lang", "spel", 95},
-    {"javax.naming.initialcontext", "jndi lookup", 90},
-    {"com.sun.rowset.jdbcrowsetimpl", "deserialization", 95},
-    {"\"@type\"", "deserialization", 70},
-    {"rO0AB", "java serialized object", 85},
-    {"aced0005", "java serialized object", 85},
-    {"<?php", "php code", 85},
-    {"eval($_", "php code", 95},
-    {"assert($_", "php code", 95},
-    {"system($_", "php code", 95},
-    {"passthru(", "php code", 85},
-    {"shell_exec(", "php code", 90},
-    {"base64_decode($", "php code", 80},
-    {"call_user_func(", "php code", 75},
-    {"phpinfo()", "php code", 80},
-    {"file_put_contents(", "php code", 80},
-    {"__import__(", "python code", 90},
-    {"os.system(", "python code", 90},
-    {"os.popen(", "python code", 90},
-    {"subprocess.", "python code", 75},
-    {".__class__", "template injection", 85},
-    {"__globals__", "template injection", 90},
-    {"__builtins__", "template injection", 85},
-    {"{{config", "template injection", 80},
-    {"freemarker.template.utility.execute", "template injection", 95},
-    {"<#assign", "template injection", 85},
-    {"!!python/", "yaml deserialization", 90},
-    {"!!javax.", "yaml deserialization", 90},
-    {"!!java.", "yaml deserialization", 90},
-    {"#set($", "template injection", 70},
-    {"system('", "code call", 85},
-    {"system(\"", "code call", 85},
-    {"exec('", "code call", 75},
-    {"popen(", "code call", 80},
-    {"proc_open(", "php code", 90},
-    {"'+{", "ognl", 75},
-    {"%{(#", "ognl", 90},
-    {"%{#", "ognl", 85},
-    {"{{7*7}}", "template injection", 80},
-    {"${7*7}", "template injection", 80},
-    {"#{7*7}", "template injection", 75},
-    {"<%=", "template injection", 60},
-    {"<!--#exec", "server side include", 95},
-    {"<!--#include", "server side include", 85},
-    {"() {", "shellshock", 0},
-    {"<%@ page", "jsp code", 85},
-    {"runtime.getruntime", "java code", 90},
-    {"<jsp:", "jsp code", 80},
-    {"response.write(", "asp code", 70},
-    {"wscript.shell", "asp code", 90},
-    {"createobject(", "asp code", 75},
-    {"$where", "nosql injection", 70},
-};
-
-// One vectorscan scan tells whether a value holds any of the literals the checks below look
-// for; almost no benign value does, so the per-literal searches run only for the few that do.
-
-void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param,
-                bool literals) {
-  for (const auto& sig : kCode) {
-    if (!literals) break;
-    size_t at;
-    if (sig.needle == "rO0AB" || sig.needle == "aced0005") {
-      at = v.find(sig.needle == "rO0AB" ? "rO0AB" : "aced0005");
-      if (at == std::string_view::npos) at = sig.needle == "aced0005" ? lo.find("aced0005") : at;
-    } else {
-      at = lo.find(sig.needle);
-    }
-    if (at == std::string_view::npos) continue;
-    int conf = sig.conf;
-    if (sig.kind == std::string_view("code call")) {
-      // system('touch /tmp/x'): a call whose string argument is a shell command.
-      std::string_view arg = lo.substr(at + sig.needle.size(), 40);
-      std::string_view w = arg.substr(0, arg.find_first_of(" '\")"));
-      if (!in(w, kCommands) && !starts_with(arg, "/")) continue;
-    }
-    if (sig.needle == "() {") {
-      // Shellshock: a function definition at the start of a header or CGI variable.
-      if (at > 2 || lo.find("};", at) == std::string_view::npos) continue;
-      conf = 95;
-    }
-    out.push_back({"cmdi", sig.kind, where, param, around(v, at), conf});
     return;
   }
-  // Out-of-band callback domains: blind injections of every kind phone home through them.
-  if (literals) {
-    for (auto d : kOast)
-      if (size_t at = lo.find(d); at != std::string_view::npos) {
-        out.push_back({"scanner", "out-of-band callback domain", where, param, around(v, at), 85});
-        break;
-      }
-    // LDAP filter injection: filters closed and reopened, wildcard matches, matching rules.
-    for (auto d : kLdap)
-      if (size_t at = lo.find(d);
-          at != std::string_view::npos && lo.find('=', at) != std::string_view::npos && lo.find('=', at) < at + 24) {
-        out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 80});
-        break;
-      }
-    if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
-      out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
-    // MongoDB: operators and server-side JavaScript.
-    for (std::string_view op : kMongoOps)
-      if (size_t at = lo.find(op);
-          at != std::string_view::npos && (at == 0 || lo[at - 1] == ' ' || lo[at - 1] == ',' || lo[at - 1] == '{')) {
-        out.push_back({"sqli", "nosql operator", where, param, around(v, at), 75});
-        break;
-      }
-    if (lo.find("new date") != std::string_view::npos && lo.find("while(") != std::string_view::npos)
-      out.push_back({"sqli", "nosql javascript (time based)", where, param, around(v, lo.find("while(")), 80});
-    if (starts_with(lo, "db.") || lo.find(";db.") != std::string_view::npos) {
-      size_t at = lo.find("db.");
-      size_t dot = lo.find('.', at + 3);
-      if (dot != std::string_view::npos && dot < at + 40) {
-        std::string_view m = lo.substr(dot + 1, 12);
-        for (std::string_view x : {"insert(", "find(", "drop(", "remove(", "update(", "aggregate(", "deletemany(", "insertone("})
-          if (starts_with(m, x)) {
-            out.push_back({"sqli", "nosql statement", where, param, around(v, at), 85});
-            break;
-          }
-      }
+  if (shell_forms(lo, v, out, where, param)) return;
+  // Quotes, backslashes and carets inside a word, and empty expansions ($@, $9, ${x:0:0}),
+  // vanish when the shell reads it: c'a't, c\at, w^h^o^a^m^i, ca$@t. The loop above once more
+  // on the value as the shell sees it.
+  std::string seen;
+  seen.reserve(lo.size());
+  for (size_t i = 0; i < lo.size(); i++) {
+    char c = lo[i];
+    bool in_word = !seen.empty() && i + 1 < lo.size() && std::isalnum(static_cast<unsigned char>(seen.back())) &&
+                   (std::isalnum(static_cast<unsigned char>(lo[i + 1])) || lo[i + 1] == '\'' || lo[i + 1] == '"');
+    if ((c == '\'' || c == '"' || c == '\\' || c == '^') && in_word) continue;
+    if (c == '$' && i + 1 < lo.size() &&
+        (lo[i + 1] == '@' || (is_digit(lo[i + 1]) && i > 0 && std::isalpha(static_cast<unsigned char>(lo[i - 1]))))) {
+      i++;
+      continue;
     }
+    seen.push_back(c);
   }
-  // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233} (OGNL, SpEL, EL, Jinja).
-  for (size_t b = lo.find('{'); b != std::string_view::npos; b = lo.find('{', b + 1)) {
-    size_t k = b + 1;
-    size_t d1 = k;
-    while (k < lo.size() && is_digit(lo[k])) k++;
-    if (k == d1 || k >= lo.size() || lo[k] != '*') continue;
-    size_t d2 = ++k;
-    while (k < lo.size() && (is_digit(lo[k]) || lo[k] == '*')) k++;
-    if (k > d2 && k < lo.size() && lo[k] == '}') {
-      out.push_back({"cmdi", "expression language probe", where, param, around(v, b), 80});
-      return;
-    }
+  thread_local int depth = 0;  // the shell's reading is read once, not again
+  if (seen.size() != lo.size() && depth == 0) {
+    std::vector<Finding> again;
+    depth++;
+    check_cmdi(seen, seen, again, where, param);
+    depth--;
+    if (!again.empty()) add(again[0].confidence, "obfuscated shell command", 0);
   }
 }
 
 const Literals& Literals::get() {
   static const Literals l = [] {
     std::vector<std::string_view> v;
-    for (const auto& c : kCode) v.push_back(c.needle);
+    for (auto x : code_literals()) v.push_back(x);
     for (auto x : kSensitiveFiles) v.push_back(x);
     for (auto x : kOast) v.push_back(x);
     for (auto x : kLdap) v.push_back(x);

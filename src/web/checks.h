@@ -84,6 +84,18 @@ inline constexpr std::string_view kSchemas[] = {"<xs:include", "<xs:import", "xs
                                                 "xsi:nonamespaceschemalocation="};
 inline constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new date", "db.", ".txt?", "c$", "admin$", "ipc$", "(&("};
 
+// Shell commands an injection runs (cmdi, and code calls whose argument is one).
+inline constexpr std::array<std::string_view, 70> kCommands = {
+    "touch",     "mkdir",    "cp",    "mv",      "chown",  "kill",    "useradd", "crontab",  "sudo",   "nohup",      "ps",       "netstat",
+    "tar",       "gcc",      "tftp",  "busybox", "socat",  "wmic",    "mshta",   "rundll32", "getent", "set",        "cat",      "ls",
+    "id",        "whoami",   "uname", "pwd",     "wget",   "curl",    "nc",      "ncat",     "netcat", "bash",       "sh",       "zsh",
+    "ping",      "nslookup", "dig",   "echo",    "python", "python3", "perl",    "ruby",     "php",    "powershell", "cmd",      "net",
+    "ipconfig",  "ifconfig", "sleep", "chmod",   "rm",     "mkfifo",  "telnet",  "type",     "dir",    "systeminfo", "tasklist", "certutil",
+    "bitsadmin", "base64",   "awk",   "find",    "head",   "tail",    "env",     "printenv", "expr",   "timeout"};
+
+// The literals of check_code (for the prefilter).
+std::vector<std::string_view> code_literals();
+
 // Scanner user agents and the paths scanners probe first.
 inline constexpr std::array<std::string_view, 38> kScannerAgents = {"sqlmap",   "nikto",      "nmap",
                                                                     "masscan",  "zgrab",      "acunetix",

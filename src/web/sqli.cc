@@ -136,8 +136,22 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
       continue;
     }
     if (is_digit(static_cast<char>(c)) || (c == '.' && i + 1 < n && is_digit(v[i + 1]))) {
-      if (c == '0' && i + 1 < n && (v[i + 1] == 'x' || v[i + 1] == 'X' || v[i + 1] == 'b')) i += 2;
-      while (i < n && (std::isalnum(static_cast<unsigned char>(v[i])) || v[i] == '.')) i++;
+      // A number ends where a database's lexer ends it: 1e0UNION is 1e0 then UNION.
+      if (c == '0' && i + 1 < n && (v[i + 1] == 'x' || v[i + 1] == 'X')) {
+        i += 2;
+        while (i < n && std::isxdigit(static_cast<unsigned char>(v[i]))) i++;
+      } else {
+        while (i < n && (is_digit(v[i]) || v[i] == '.')) i++;
+        if (i + 1 < n && (v[i] == 'e' || v[i] == 'E') &&
+            (is_digit(v[i + 1]) || ((v[i + 1] == '+' || v[i + 1] == '-') && i + 2 < n && is_digit(v[i + 2])))) {
+          i += 2;
+          while (i < n && is_digit(v[i])) i++;
+        }
+        // 10mg, 3d, 2b: a unit or an id, kept as one token unless SQL follows.
+        size_t w = i;
+        while (w < n && std::isalnum(static_cast<unsigned char>(v[w]))) w++;
+        if (w > i && !keyword_type(v.substr(i, w - i))) i = w;
+      }
       t.push_back({'n', v.substr(start, i - start)});
       continue;
     }
@@ -235,6 +249,13 @@ bool worth_lexing(std::string_view v) {
   size_t i = 0;
   while (i < v.size() && (v[i] == ' ' || v[i] == '-' || v[i] == '+')) i++;
   if (i < v.size() && is_digit(v[i])) return true;
+  if (v.find("--") != std::string_view::npos) return true;
+  // A value that starts as a clause or a statement ("ORDER BY 3", "drop table x").
+  size_t e = i;
+  while (e < v.size() && e - i < 9 && std::isalpha(static_cast<unsigned char>(v[e]))) e++;
+  if (e < v.size() && e > i && (v[e] == ' ' || v[e] == '+' || v[e] == '\t') && keyword_type(v.substr(i, e - i)) != 0 &&
+      std::string_view("KE").find(keyword_type(v.substr(i, e - i))) != std::string_view::npos)
+    return true;
   return icontains(v, "union") || icontains(v, "case") || icontains(v, "waitfor") || icontains(v, "copy");
 }
 
@@ -242,6 +263,7 @@ bool worth_lexing(std::string_view v) {
 
 using sqli_rules::after_break;
 using sqli_rules::anywhere;
+using sqli_rules::bare_start;
 using sqli_rules::Matcher;
 
 SqliFinding detect_sqli(std::string_view value) {
@@ -253,10 +275,11 @@ SqliFinding detect_sqli(std::string_view value) {
     sql_tokens_into(value, SqlContext::kBare, 256, t);
     Matcher m{t};
     anywhere(m, f);
+    bare_start(m, f);
     size_t first = m.skip(0);
     if (m.type(first) == 'n' || (m.type(first) == 'o' && m.type(m.skip(first + 1)) == 'n' && t[first].text == "-"))
       after_break(m, m.skip(first + 1) + (m.type(first) == 'o' ? 1 : 0), false, f);
-    else if (m.type(first) == '(' || m.type(first) == 'U' || m.type(first) == ';' ||
+    else if (m.type(first) == '(' || m.type(first) == ')' || m.type(first) == 'U' || m.type(first) == ';' ||
              (m.type(first) == '&' && std::isalpha(static_cast<unsigned char>(t[first].text[0]))))
       after_break(m, first, false, f);
     if (f.confidence) {

@@ -95,7 +95,7 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   if (m.type(i) == 'k' && m.word(i, "not")) i = m.skip(i + 1);
   size_t e = i;
   int depth = 0;
-  bool cmp = false, func = false, sub = false, danger = false, lits = false;
+  bool cmp = false, func = false, sub = false, danger = false, lits = false, probe_f = false;
   while (e < m.t.size() && e < i + 24) {
     char ty = m.t[e].type;
     if (ty == '(') depth++;
@@ -107,6 +107,7 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
     if (m.comparison(e)) cmp = true;
     if (ty == 'f') func = true;
     if (m.danger(e)) danger = true;
+    if (m.probe(e)) probe_f = true;
     if (ty == 'E' || (ty == '(' && m.type(m.skip(e + 1)) == 'E')) sub = true;
     if (m.is_literal(e)) lits = true;
     e++;
@@ -114,12 +115,44 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   if (danger) return better(f, 95, "time or error based"), 95;
   if (sub) return better(f, 85, "boolean sub-select"), 85;
   if (cmp && lits) return better(f, 80, "tautology"), 80;
-  if (func && (m.probe(i) || m.end(e))) return better(f, 75, "boolean function test"), 75;
+  if (func && (m.probe(i) || m.end(e) || probe_f)) return better(f, 75, "boolean function test"), 75;
   if (m.is_literal(i) && (m.end(i + 1) || (m.type(i + 1) == 'c'))) return better(f, 65, "tautology"), 65;
+  // ' or ''-'   ' or ''*': arithmetic on the empty string, closed by the application's quote.
+  if (m.type(i) == 's' && m.type(i + 1) == 'o' && !m.comparison(i + 1) && m.type(i + 2) == 's' && m.end(i + 3))
+    return better(f, 65, "tautology"), 65;
   if (m.is_literal(i) && m.type(m.skip(i + 1)) == '&') return better(f, 60, "boolean chain"), 60;
   // ' or 1 limit 1 --   ' or 1 order by 2 #   ' or 1;
   if (m.is_literal(i) && (m.type(m.skip(i + 1)) == 'K' || m.type(m.skip(i + 1)) == ';')) return better(f, 65, "tautology"), 65;
   return 0;
+}
+
+// Both sides of a comparison at `a` are literals a value can carry (numbers, strings): 1=1,
+// 'a'='a', 3 <> 4. Words do not count ("a or b = c" is prose).
+size_t literal_comparison(const Matcher& m, size_t a) {
+  auto lit = [&](size_t k) { return m.type(k) == 'n' || m.type(k) == 's'; };
+  size_t op = m.skip(a + 1), b = m.skip(op + 1);
+  return lit(a) && m.comparison(op) && lit(b) ? b : 0;
+}
+
+// Nothing, a comment, or the end of a boolean term follows token i.
+bool term_ends(const Matcher& m, size_t i) {
+  size_t j = m.skip(i);
+  return j >= m.t.size() || m.type(i) == 'c' || m.type(j) == '&' || m.type(j) == ')' || m.type(j) == ';';
+}
+
+// T-SQL extended and system procedures an application never names: command execution, file
+// and registry access, OLE automation, log hiding (--sp_password).
+bool system_procedure(std::string_view w) {
+  size_t dot = w.rfind('.');
+  std::string_view p = dot == std::string_view::npos ? w : w.substr(dot + 1);
+  if (p.size() < 5 || p.size() > 32) return false;
+  char buf[32];
+  for (size_t i = 0; i < p.size(); i++) buf[i] = lower_ascii(p[i]);
+  std::string_view l(buf, p.size());
+  static constexpr std::array<std::string_view, 12> kProcs = {"xp_cmdshell",  "xp_regread",        "xp_regwrite", "xp_dirtree",
+                                                              "xp_fileexist", "xp_servicecontrol", "sp_oacreate", "sp_oamethod",
+                                                              "sp_configure", "sp_makewebtask",    "sp_addlogin", "sp_addsrvrolemember"};
+  return std::find(kProcs.begin(), kProcs.end(), l) != kProcs.end();
 }
 
 }  // namespace
@@ -146,9 +179,14 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
     size_t j = m.skip(i + 1);
     if (m.word(j, "all") || m.word(j, "distinct")) j = m.skip(j + 1);
     if (m.type(j) == 'E' || m.type(j) == '(') better(f, 95, "union select");
+    if (!quoted && j >= m.t.size() && i > 0) better(f, 60, "union probe");  // "-1 union": the rest is the application's
   } else if (ty == ';') {
     size_t j = m.skip(i + 1);
-    if (m.type(j) == 'E')
+    // ';if 1=1 drop database x--: a T-SQL IF without parentheses, then a statement.
+    if (m.word(j, "if"))
+      if (size_t b = literal_comparison(m, m.skip(j + 1)); b && m.type(m.skip(b + 1)) == 'E') better(f, 90, "conditional statement");
+    if (m.type(j) == 'E' || ((m.word(j, "desc") || m.word(j, "describe") || m.word(j, "show")) && m.type(m.skip(j + 1)) == 'b' &&
+                             term_ends(m, m.skip(j + 1) + 1)))
       better(f, 90, "stacked statement");
     else if (quoted && (m.type(i + 1) == 'c' || j >= m.t.size()))
       better(f, 55, "statement terminated");
@@ -164,7 +202,8 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
     if ((m.word(i, "order") || m.word(i, "group")) && m.word(j, "by")) {
       size_t k = m.skip(j + 1);
       if (m.type(k) == 'n' || m.type(k) == 'f' ||
-          (m.type(k) == 'b' && (m.end(k + 1) || m.type(m.skip(k + 1)) == 'c' || m.type(m.skip(k + 1)) == ',')))
+          (m.type(k) == 'b' &&
+           (m.end(k + 1) || m.type(m.skip(k + 1)) == 'c' || m.type(m.skip(k + 1)) == ',' || m.word(m.skip(k + 1), "having"))))
         better(f, 75, "clause injection");
     } else if (m.word(i, "having") || m.word(i, "procedure") || m.word(i, "where")) {
       if (m.is_literal(j) || m.type(j) == 'f') better(f, 70, "clause injection");
@@ -175,6 +214,14 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
     }
   } else if (ty == 'E' && m.word(i, "waitfor")) {
     better(f, 95, "time based");
+  } else if (ty == 'E' && quoted && parens == 0) {
+    // "' grant connect to x; --", "'create user x identified by 'p' --": a statement right after
+    // the quote, ended by a terminator or a comment.
+    for (size_t k = i + 1; k < m.t.size(); k++)
+      if (m.type(k) == ';' || m.type(k) == 'c') {
+        better(f, 70, "statement after quote");
+        break;
+      }
   }
   // A dangerous function anywhere after the break.
   for (size_t j = i; j < m.t.size(); j++)
@@ -189,6 +236,24 @@ void anywhere(const Matcher& m, SqliFinding& f) {
   const auto& t = m.t;
   for (size_t i = 0; i < t.size(); i++) {
     char ty = t[i].type;
+    if ((ty == 'b' || ty == 'f') && system_procedure(t[i].text)) better(f, 90, "system procedure");
+    if (ty == '&') {
+      // "hi or 1=1 --", "‘ or 3=3 --", "x' or true--": a boolean test of literals after any
+      // text, ended by a comment, another test or the value's end.
+      size_t j = m.skip(i + 1);
+      if (size_t b = literal_comparison(m, j); b && term_ends(m, b + 1)) better(f, 75, "tautology");
+      if ((m.type(j) == 'n' || m.word(j, "true") || m.word(j, "false")) && m.type(j + 1) == 'c') better(f, 70, "tautology");
+    }
+    if (ty == 'E' && (m.word(i, "exec") || m.word(i, "execute"))) {
+      // exec(@s): a statement built in a variable (often from 0x... hex).
+      size_t j = m.skip(i + 1);
+      if (m.type(j) == '(' && m.type(m.skip(j + 1)) == 'v') better(f, 85, "dynamic statement");
+    }
+    if (ty == 'E' && m.word(i, "declare") && m.type(m.skip(i + 1)) == 'v') better(f, 85, "variable declaration");
+    if (ty == 'b' && m.word(i, "backup") && m.word(m.skip(i + 1), "database")) {
+      for (size_t k = i + 2; k < t.size() && k < i + 8; k++)
+        if (m.word(k, "disk") || m.word(k, "disks")) better(f, 85, "backup to a share");
+    }
     if (ty == 'U') {
       size_t j = m.skip(i + 1);
       if (m.word(j, "all") || m.word(j, "distinct")) j = m.skip(j + 1);
@@ -201,9 +266,23 @@ void anywhere(const Matcher& m, SqliFinding& f) {
             (kt == 'b' && (m.end(k + 1) || m.type(m.skip(k + 1)) == ',' || m.type(m.skip(k + 1)) == 'K' || m.type(m.skip(k + 1)) == 'c')))
           better(f, 90, "union select");
       }
+    } else if (ty == 'f' && (m.word(i, "if") || m.word(i, "iif"))) {
+      // IF(7423=7424) SELECT 7423 ELSE DROP FUNCTION x--: a T-SQL conditional statement.
+      size_t a = m.skip(m.skip(i + 1) + 1);
+      if (size_t b = literal_comparison(m, a); b && m.type(m.skip(b + 1)) == ')' && m.type(m.skip(m.skip(b + 1) + 1)) == 'E')
+        better(f, 80, "conditional statement");
+    } else if (m.probe(i) && m.type(m.skip(i + 1)) == '(' && m.probe(m.skip(m.skip(i + 1) + 1))) {
+      // ascii(substring(version() from 1 for 1)): blind extraction, one function inside another.
+      better(f, 70, "blind function probe");
     } else if (m.danger(i)) {
       size_t j = m.skip(i + 1);  // '('
       size_t a = m.skip(j + 1);
+      // sleep(__TIME__)#, or sleep(x)=': a delay whatever its argument, when a comment, a
+      // comparison or a logic operator frames the call.
+      size_t close = m.skip(a + 1);
+      if (m.type(a) == 'b' && m.type(close) == ')' &&
+          ((i > 0 && m.type(i - 1) == '&') || m.type(close + 1) == 'c' || m.comparison(m.skip(close + 1))))
+        better(f, 80, "time or error based");
       if (m.type(a) == 'n' || m.type(a) == '(' || m.type(a) == 'E' || m.type(a) == 'v' || m.type(a) == 'f' || m.type(a) == 's' ||
           m.type(a) == 'o')
         better(f, 85, "time or error based");
@@ -241,10 +320,13 @@ void anywhere(const Matcher& m, SqliFinding& f) {
         size_t after = m.skip(tb + 1);
         if (m.type(tb) == 'b' && in(t[tb].text, kCatalog)) sqlish = true;
         if (m.type(after) == 'K' || m.type(after) == ';' || m.type(after) == ')') sqlish = sqlish || m.word(after, "where");
+        // (select id from users limit 1,1): a sub-select whose table is followed by a clause.
+        if (i > 0 && t[i - 1].type == '(' && m.type(tb) == 'b' && m.type(after) == 'K' && !m.word(after, "from")) sqlish = true;
         if (sqlish && (m.type(tb) == 'b' || m.type(tb) == '(' || m.type(tb) == 'f'))
           // A whole statement typed into a search box is weak evidence; one opened by a break is not.
           better(f, i > 0 && (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'U') ? 75 : 55, "select statement");
-      } else if (sqlish && (m.type(j) == 'n' || m.type(j) == 'f' || m.type(j) == 'v' || m.type(j) == '(') && i > 0 &&
+      } else if ((sqlish || m.word(j, "top")) &&
+                 (m.type(j) == 'n' || m.type(j) == 'f' || m.type(j) == 'v' || m.type(j) == '(' || m.word(j, "top")) && i > 0 &&
                  (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'o')) {
         better(f, 75, "sub-select");
       }
@@ -269,6 +351,47 @@ void anywhere(const Matcher& m, SqliFinding& f) {
           }
       }
     }
+  }
+}
+
+void bare_start(const Matcher& m, SqliFinding& f) {
+  const auto& t = m.t;
+  size_t i = m.skip(0);
+  // "AS x WHERE 1=1": the value continues a SELECT list.
+  if (m.word(i, "as") && m.type(m.skip(i + 1)) == 'b') i = m.skip(m.skip(i + 1) + 1);
+  size_t j = m.skip(i + 1);
+  if (m.type(i) == 'K') {
+    if ((m.word(i, "order") || m.word(i, "group")) && m.word(j, "by")) {
+      size_t k = m.skip(j + 1);
+      if (m.type(k) == 'n' || (m.type(k) == 'b' && (m.type(k + 1) == 'c' || m.word(m.skip(k + 1), "having"))))
+        better(f, 70, "clause injection");
+    } else if (m.word(i, "where") || m.word(i, "having")) {
+      if (size_t b = literal_comparison(m, j); b && term_ends(m, b + 1)) better(f, 75, "clause injection");
+    } else if (m.word(i, "limit") && m.type(j) == 'n' && m.type(m.skip(j + 1)) == 'c') {
+      better(f, 60, "clause injection");
+    }
+    return;
+  }
+  if (m.type(i) != 'E') return;
+  if (m.word(i, "select")) {
+    // A whole statement: "select current_user;", "select * from pg_group", "select @@version".
+    char first = m.type(j);
+    bool star = first == 'o' && t[j].text == "*";
+    bool var = first == 'v' && starts_with(t[j].text, "@@");
+    size_t last = t.size();
+    while (last > 0 && t[last - 1].type == 'c') last--;
+    bool terminated = last < t.size() || (last > 0 && t[last - 1].type == ';');
+    bool sql = true;
+    for (size_t k = j; k < last && sql; k++) sql = t[k].type != 'w' && t[k].type != 'x';
+    if (sql && (star || var || first == 'f' || (terminated && (first == 'b' || first == 'n' || first == 's'))))
+      better(f, 70, "select statement");
+  } else if ((m.word(i, "drop") || m.word(i, "truncate") || m.word(i, "create")) &&
+             (m.word(j, "table") || m.word(j, "database") || (m.word(i, "create") && m.word(j, "user") && m.type(m.skip(j + 1)) == 'b'))) {
+    better(f, 75, "statement");
+  } else if ((m.word(i, "delete") && m.word(j, "from")) || (m.word(i, "insert") && m.word(j, "into"))) {
+    if (m.type(m.skip(j + 1)) == 'b') better(f, 65, "statement");
+  } else if ((m.word(i, "exec") || m.word(i, "execute")) && m.type(j) == 'b' && t[j].text.find("..") != std::string_view::npos) {
+    better(f, 80, "statement");
   }
 }
 

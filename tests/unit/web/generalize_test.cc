@@ -1,0 +1,104 @@
+// Issue #21: attack shapes the inspector was not built on (the issue's examples and variants of
+// each written for this test), placed in a query value, a form field and a JSON value; and
+// hospital inputs that look like them and must pass.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "web/inspect.h"
+#include "web/request.h"
+
+using namespace wardsec::web;
+
+namespace {
+
+std::string pct(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string o;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      o += static_cast<char>(c);
+    } else {
+      o += '%';
+      o += hex[c >> 4];
+      o += hex[c & 15];
+    }
+  }
+  return o;
+}
+
+std::string json_str(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c == '\n') {
+      o += "\\n";
+      continue;
+    }
+    o += c;
+  }
+  return o;
+}
+
+// The verdicts of the value in three places.
+std::vector<std::string> verdicts(Inspector& insp, const std::string& v) {
+  std::string body = "{\"remark\":\"" + json_str(v) + "\"}";
+  std::string form = "name=" + pct(v) + "&dept=1";
+  return {insp.inspect(parse_raw("GET /api/patient/search?q=" + pct(v) + " HTTP/1.1\r\nHost: h\r\n\r\n")).verdict,
+          insp.inspect(parse_raw("POST /his/register.do HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                                 "Content-Length: " +
+                                 std::to_string(form.size()) + "\r\n\r\n" + form))
+              .verdict,
+          insp.inspect(parse_raw("POST /api/note HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body))
+              .verdict};
+}
+
+void expect_attack(const std::vector<std::string>& values) {
+  Inspector insp;
+  for (const auto& v : values) {
+    auto got = verdicts(insp, v);
+    for (size_t i = 0; i < got.size(); i++) EXPECT_EQ(got[i], "attack") << "place " << i << ": " << v;
+  }
+}
+
+}  // namespace
+
+TEST(WebGeneralize, SqlInjectionByStructure) {
+  expect_attack({"';if 1=1 drop database test-- -a", "-1 union", "(select id from users limit 1,1)", "1e0UNION SELECT 2",
+                 "ascii(substring(version() from 1 for 1))", "';update users set name=cast(char(60)+char(47)+char(115) as varchar(9))--",
+                 // variants
+                 "(select name from patients order by 1)", "2e1union select null,null--", "ord(mid(user() from 2 for 1))",
+                 " ORDER BY 12-- ", " HAVING 3=3#", " AS q WHERE 5=5 AND 7=7--", "x or 2=2 --", "select current_user;",
+                 "select * from pg_roles", "exec master..xp_regread 'HKLM'", "declare @q varchar(99) set @q=0x41 exec(@q)", ") or ('k'='k",
+                 "IF(12=13) SELECT 1 ELSE DROP FUNCTION f--", "' grant dba to scott; --"});
+}
+
+TEST(WebGeneralize, CodeInjectionOfEachLanguage) {
+  expect_attack({"\"system\"(ls);", "<?\nphp system('id');", "$_(3)", "@{[system 'id']}", "process.mainModule.require('child_process')",
+                 // variants
+                 "'pass'.'thru'('whoami');", "(\"sys\".\"tem\")('uname -a')", "$_GET[a]($_GET[b])", "$f($_POST[c])", "<?= `id` ?>",
+                 "O:8:\"Evil_Cls\":1:{s:3:\"cmd\";s:2:\"id\";}", "${T(java.lang.Runtime).getRuntime().exec('id')}",
+                 "#{''.getClass().forName('java.lang.Runtime')}", "%{(#r=@java.lang.Runtime@getRuntime()).exec('id')}",
+                 "this.constructor.constructor('return process')().mainModule", "require('child_process').execSync('id')",
+                 "{\"$type\":\"System.Windows.Data.ObjectDataProvider, PresentationFramework\"}", "cos\nsystem\n(S'id'\ntR.",
+                 "!ruby/object:Gem::Installer", "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA=="});
+}
+
+TEST(WebGeneralize, ShellBeyondSeparators) {
+  expect_attack({"/etc/[p]asswd", "for /R c:\\ %i in (*.ini) do type %i", "nc -lvvp 4444 -e /bin/sh",
+                 // variants
+                 "cat /e??/p?ss??", "/???/c?t /etc/hosts", "; c'a't /etc/issue", "| w^h^o^a^m^i",
+                 "for /f \"tokens=*\" %a in ('whoami') do echo %a", "cmd.exe /c dir", "bash -c 'id'", "; ca$@t /etc/group"});
+}
+
+TEST(WebGeneralize, HospitalInputsThatLookLikeThem) {
+  Inspector insp;
+  for (const std::string v :
+       {"阿莫西林胶囊(0.25g*24粒)", "患者自述 \"select\" 了错误的科室，union 医院转诊", "系统(HIS)升级通知", "请选择(select)科室",
+        "exec. summary: order by date desc", "see /var/data/2024/report", "for /R 部门 do 检查", "10mg bid, 3d", "O:8 床位 \"张三\"",
+        "$100 (paid)", "1 union hospital", "drop-off at gate 3; select window", "the system (HIS) was down 10 min",
+        "备注：患者 for 复诊 /r 无", "user@example.com", "limit 10 per day", "ORDER BY 就诊时间", "进食(少量)，eval 评分 3"}) {
+    for (const auto& got : verdicts(insp, v)) EXPECT_NE(got, "attack") << v;
+  }
+}
