@@ -89,7 +89,8 @@ std::string placed(const std::string& cls, const std::string& payload, uint64_t 
 }
 
 // A line that is no attack by itself: three characters or fewer, one bare word ("'", ";",
-// "ORDER", "<div", "password"), or a cheat-sheet entry (a token, a tab, words explaining it). Counted apart, as "<class>-fragment", not dropped.
+// "ORDER", "<div", "password"), or a cheat-sheet entry (a token, a tab, words explaining it). Counted apart, as "<class>-fragment", not
+// dropped.
 bool fragment(const std::string& line) {
   size_t a = line.find_first_not_of(" \t"), b = line.find_last_not_of(" \t");
   if (a == std::string::npos || b - a + 1 <= 3) return true;
