@@ -88,12 +88,39 @@ std::string placed(const std::string& cls, const std::string& payload, uint64_t 
   return request("GET", "/api/files/" + seg, host, {}, "");
 }
 
+// An XSS list's line of plain markup with nothing active in it ("<br>", "<div id=\"x\">x</div>",
+// "</form>//[\"'`-->]]>]</div>": the setup or the tail of a multi-line vector): no script, event
+// handler, URL-taking or style attribute, entity or escape, or script call. Nurses' rich text
+// is made of the same markup, so such a line is counted apart with the fragments.
+bool inert_markup(const std::string& line) {
+  std::string lo;
+  for (char c : line) lo += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* active :
+       {"script", "src", "href", "action", "data", "style",   "url(",       "import",   "alert",   "prompt",   "confirm",
+        "eval",   "&#",  "\\",   "+adw-",  "<?",   "xml",     "background", "behavior", "binding", "document", "window",
+        "{{",     "(",   "`",    "base64", "to=",  "values=", "from=",      "by=",      "xlink",   "content"})
+    if (lo.find(active) != std::string::npos) return false;
+  for (size_t i = lo.find("on"); i != std::string::npos; i = lo.find("on", i + 2)) {
+    size_t e = i + 2;
+    while (e < lo.size() && std::isalpha(static_cast<unsigned char>(lo[e]))) e++;
+    while (e < lo.size() && (lo[e] == ' ' || lo[e] == '/')) e++;
+    if (e > i + 2 && e < lo.size() && lo[e] == '=') return false;  // an event handler
+  }
+  return true;
+}
+
 // A line that is no attack by itself: three characters or fewer, one bare word ("'", ";",
-// "ORDER", "<div", "password"), or a cheat-sheet entry (a token, a tab, words explaining it). Counted apart, as "<class>-fragment", not
+// "ORDER", "<div", "password"), one character as a character reference ("&#x3C;"), or a
+// cheat-sheet entry (a token, a tab, words explaining it). Counted apart, as "<class>-fragment", not
 // dropped.
 bool fragment(const std::string& line) {
   size_t a = line.find_first_not_of(" \t"), b = line.find_last_not_of(" \t");
   if (a == std::string::npos || b - a + 1 <= 3) return true;
+  // One character as an HTML character reference ("&#x3C;", "&#00060"): a probe of decoding.
+  if (line[a] == '&' && line.size() > a + 2 && line[a + 1] == '#' &&
+      std::all_of(line.begin() + static_cast<long>(a) + 2, line.begin() + static_cast<long>(b) + 1,
+                  [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) || ch == 'x' || ch == 'X' || ch == ';'; }))
+    return true;
   // A cheat-sheet line: a token, a tab, and its explanation in words ("@variable<TAB>local variable").
   if (size_t tab = line.find('\t', a); tab != std::string::npos && tab < b) {
     std::string_view d(line.data() + tab, b - tab + 1);
@@ -131,7 +158,8 @@ void load_attacks(const fs::path& dir, Split split, size_t cap, Corpus& c) {
         continue;
       }
       if (split_of(line) != split) continue;
-      by_class[fragment(line) ? cls + "-fragment" : cls].push_back({fnv(line), {line, fs::relative(p, dir).string()}});
+      by_class[fragment(line) || (cls == "xss" && inert_markup(line)) ? cls + "-fragment" : cls].push_back(
+          {fnv(line), {line, fs::relative(p, dir).string()}});
     }
   }
   c.notes.push_back(std::to_string(dup) + " duplicate payload lines counted once");

@@ -7,7 +7,8 @@
 //    chosen by its hash; XXE as an XML body. Every non-empty line that is not a comment counts
 //    as an attack; fragments that are no attack by themselves (three characters or fewer, or
 //    one bare word: "'", "ORDER", "<div"; a cheat-sheet token, a tab and its explanation) are
-//    counted apart as "<class>-fragment"; the LDAP
+//    counted apart as "<class>-fragment", and so are XSS lines of inert markup (no script, handler,
+//    URL or style attribute, entity or escape: "<br>", "<div id=x>x</div>"); the LDAP
 //    attribute-name list is left out. Duplicates across lists count once. Classes with tens of
 //    thousands of lines (traversal) are sampled to a cap.
 //  - benign: blazehttp's white requests and gotestwaf's false-positive texts (split by hash), the

@@ -299,6 +299,34 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
       }
     if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
       out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
+    // A filter closed early: "*)(&", "*))%00", ")(cn=))", "x)(|(": the value ends the
+    // application's filter and opens its own or cuts the rest with a NUL.
+    for (size_t at = lo.find(')'); at != std::string_view::npos; at = lo.find(')', at + 1)) {
+      std::string_view r = lo.substr(at + 1, 24);
+      bool reopen = starts_with(r, "(&") || starts_with(r, "(|") || starts_with(r, "(!");
+      if (!reopen && starts_with(r, "(")) {
+        size_t k = 1;
+        while (k < r.size() && (std::isalnum(static_cast<unsigned char>(r[k])) || r[k] == '-')) k++;
+        reopen = k > 1 && k < r.size() && r[k] == '=';
+      }
+      bool cut = starts_with(r, ")") && (r.find('\0') != std::string_view::npos || r.find("%00") != std::string_view::npos);
+      if ((reopen && (at == 0 || lo[at - 1] == '*' || lo[at - 1] == ')' || r.find(')') != std::string_view::npos)) ||
+          (cut && at > 0 && lo[at - 1] == '*')) {
+        out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 75});
+        break;
+      }
+    }
+    // Operators as a value's bracketed key ("[$ne]=1"), and server-side JavaScript cut in ("0;return true").
+    for (std::string_view op : {"[$ne]", "[$gt]", "[$lt]", "[$regex]", "[$where]", "[$exists]", "[$nin]", "[$in]"})
+      if (size_t at = lo.find(op); at != std::string_view::npos) {
+        out.push_back({"sqli", "nosql operator", where, param, around(v, at), 70});
+        break;
+      }
+    for (std::string_view js : {";return ", "'; return ", ";return(", "';return "})
+      if (size_t at = lo.find(js); at != std::string_view::npos && at < 40) {
+        out.push_back({"sqli", "nosql javascript", where, param, around(v, at), 65});
+        break;
+      }
     // MongoDB: operators and server-side JavaScript.
     for (std::string_view op : kMongoOps)
       if (size_t at = lo.find(op);
@@ -319,6 +347,21 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
             break;
           }
       }
+    }
+  }
+  // Template objects an injection reaches for: {{self}}, {{request|attr(...)}}, {{ [].class.base.subclasses() }}.
+  for (size_t b = lo.find("{{"); b != std::string_view::npos; b = lo.find("{{", b + 2)) {
+    size_t e = lo.find("}}", b);
+    if (e == std::string_view::npos || e - b > 400) continue;
+    std::string_view body = trim(lo.substr(b + 2, e - b - 2));
+    std::string_view head = body.substr(0, body.find_first_of(" .|[("));
+    static constexpr std::array<std::string_view, 10> kObjects = {"self",   "request", "config", "app",   "_self",
+                                                                  "lipsum", "cycler",  "joiner", "range", "namespace"};
+    if (in(head, kObjects) || starts_with(body, "dump(") || body.find("subclasses") != std::string_view::npos ||
+        body.find("|attr") != std::string_view::npos || body.find("|filter(") != std::string_view::npos ||
+        body.find(".mro") != std::string_view::npos || body.find("getattribute") != std::string_view::npos) {
+      out.push_back({"cmdi", "template injection", where, param, around(v, b), 75});
+      return;
     }
   }
   // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233} (OGNL, SpEL, EL, Jinja).

@@ -33,8 +33,8 @@ namespace {
 // ---- OS command and code injection ---------------------------------------------------
 
 // Commands that prove themselves without arguments.
-constexpr std::array<std::string_view, 11> kBareCommands = {"id",         "whoami",   "uname", "pwd", "ifconfig", "ipconfig",
-                                                            "systeminfo", "tasklist", "ls",    "env", "printenv"};
+constexpr std::array<std::string_view, 14> kBareCommands = {"id",       "whoami", "uname", "pwd",      "ifconfig", "ipconfig", "systeminfo",
+                                                            "tasklist", "ls",     "env",   "printenv", "dir",      "ver",      "hostname"};
 
 }  // namespace
 
@@ -45,6 +45,28 @@ constexpr std::array<std::string_view, 18> kGlobTargets = {
     "/etc/passwd",   "/etc/shadow",     "/etc/hosts",   "/etc/group",      "/bin/cat",      "/bin/sh",
     "/bin/bash",     "/bin/nc",         "/bin/ls",      "/usr/bin/id",     "/usr/bin/nc",   "/usr/bin/wget",
     "/usr/bin/curl", "/usr/bin/whoami", "/bin/busybox", "/usr/bin/python", "/usr/bin/perl", "/bin/netcat"};
+
+constexpr std::array<std::string_view, 6> kWindowsAdmin = {"net", "netsh", "reg", "which", "sc", "schtasks"};
+
+// Whether `rest` reads as the arguments a shell gives command `w`: a flag then nothing or a path
+// (ls -l /etc/, uname -a), an absolute system path (type C:\\Windows\\..., dir c:\\users), or
+// one of Windows' administrative subcommands (net user, netsh firewall, reg add).
+bool command_line(std::string_view w, std::string_view rest) {
+  if (!in(w, kCommands) && !in(w, kWindowsAdmin)) return false;
+  std::string_view a = trim(rest);
+  std::string_view arg = a.substr(0, a.find(' '));
+  std::string_view after = trim(a.substr(arg.size()));
+  bool flag = arg.size() >= 2 && arg.size() <= 5 && arg[0] == '-' &&
+              std::all_of(arg.begin() + 1, arg.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+  bool abs = starts_with(arg, "/etc") || starts_with(arg, "/var/") || starts_with(arg, "/usr/") || starts_with(arg, "/bin/") ||
+             starts_with(arg, "/tmp") || starts_with(arg, "/home/") || starts_with(arg, "/root") || starts_with(arg, "/proc/") ||
+             starts_with(arg, "c:\\") || starts_with(arg, "%systemroot%") || starts_with(arg, "%windir%") ||
+             starts_with(arg, "%userprofile%");
+  bool win = (w == "net" && (arg == "user" || arg == "localgroup" || arg == "view" || arg == "share" || arg == "use")) ||
+             (w == "netsh" && (arg == "firewall" || arg == "advfirewall" || arg == "interface" || arg == "wlan")) ||
+             (w == "reg" && (arg == "add" || arg == "query" || arg == "delete" || arg == "save")) || (w == "which" && in(arg, kCommands));
+  return (flag && (after.empty() || after[0] == '/' || after[0] == '.' || after[0] == '|' || after[0] == '>')) || abs || win;
+}
 
 // Shell shapes that need no separator: a glob standing for a system file or program
 // (/etc/[p]asswd, /???/c?t, /e*c/pa??wd), Windows FOR loops and interpreters, and a whole
@@ -92,10 +114,18 @@ bool shell_forms(std::string_view lo, std::string_view v, std::vector<Finding>& 
         rest.find(" +x ") != std::string_view::npos)
       return add(80, "shell command line", 0);
   }
+  // Any command with the arguments of a shell, as the whole value.
+  if (e < lo.size() && lo[e] == ' ' && command_line(w, lo.substr(e, 80))) return add(75, "shell command line", 0);
   return false;
 }
 
 }  // namespace
+
+bool starts_as_command(std::string_view lo) {
+  size_t e = 0;
+  while (e < lo.size() && e < 12 && ((lo[e] >= 'a' && lo[e] <= 'z') || is_digit(lo[e]))) e++;
+  return e < lo.size() && lo[e] == ' ' && (in(lo.substr(0, e), kCommands) || in(lo.substr(0, e), kWindowsAdmin));
+}
 
 void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
   auto add = [&](int conf, const char* kind, size_t at) { out.push_back({"cmdi", kind, where, param, around(v, at), conf}); };
@@ -106,7 +136,7 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     char c = lo[i];
     size_t j;
     if (c == '\n' && !short_text) continue;
-    if (c == ';' || c == '|' || c == '&' || c == '\n' || c == '`') {
+    if (c == ';' || c == '|' || c == '&' || c == '\n' || c == '`' || (i == 0 && (c == '\'' || c == '"'))) {
       j = i + 1;
       while (j < lo.size() && (lo[j] == '|' || lo[j] == '&')) j++;
     } else if (c == '$' && i + 1 < lo.size() && lo[i + 1] == '(') {
@@ -127,7 +157,11 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     }
     while (j < lo.size() && ((lo[j] >= 'a' && lo[j] <= 'z') || is_digit(lo[j]) || lo[j] == '_')) j++;
     std::string_view w = lo.substr(s, j - s);
-    if (w.empty() || !in(w, kCommands)) continue;
+    if (w.empty() || (!in(w, kCommands) && !in(w, kWindowsAdmin))) continue;
+    if (c != '`' && c != '$' && command_line(w, lo.substr(j, 80))) {
+      add(c == '&' || c == '\'' || c == '"' ? 75 : 85, "shell command", i);
+      return;
+    }
     std::string_view rest = lo.substr(j, 24);
     bool end = j >= lo.size() || rest[0] == ';' || rest[0] == '|' || rest[0] == '&' || rest[0] == '`' || rest[0] == ')' ||
                rest[0] == '\'' || rest[0] == '"' || rest[0] == '\n' || rest[0] == '#';

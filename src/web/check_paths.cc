@@ -10,8 +10,84 @@
 
 namespace wardsec::web::checks {
 
+namespace {
+
+// A path as a lenient server reads it: "0x2e", "0x2f", "0x5c" spelled out, and every run of
+// bytes that is no part of a name (undecodable "%c0%9v", "%uf025", high bytes, '?') taken for one
+// separator; traversal tools try such spellings by the thousand (dotdotpwn). Empty when the value
+// has none of them.
+std::string lenient_path(std::string_view lo) {
+  bool odd = false;
+  for (unsigned char c : lo) odd |= c == '%' || c >= 0x80 || c == '?';
+  if (!odd && lo.find("0x") == std::string_view::npos) return {};
+  std::string n;
+  n.reserve(lo.size());
+  auto junk = [&] {
+    if (n.empty() || n.back() != '/') n.push_back('/');
+  };
+  for (size_t i = 0; i < lo.size(); i++) {
+    unsigned char c = static_cast<unsigned char>(lo[i]);
+    if (c == '0' && lo.substr(i, 2) == "0x" && i + 3 < lo.size()) {
+      std::string_view h = lo.substr(i + 2, 2);
+      if (h == "2e" || h == "2f" || h == "5c") {
+        if (h == "2e")
+          n.push_back('.');
+        else
+          junk();
+        i += 3;
+        continue;
+      }
+    }
+    if (c == '%') {
+      size_t k = i + 1;
+      if (k < lo.size() && lo[k] == 'u') k++;
+      size_t e = k;
+      while (e < lo.size() && e < k + (k > i + 1 ? 4 : 2) && std::isalnum(static_cast<unsigned char>(lo[e]))) e++;
+      junk();
+      i = e - 1;
+      continue;
+    }
+    if (c >= 0x80) {
+      // A whole character stands for a separator ("%uf025"); a stray byte ("%c0." meant as '.')
+      // is dropped, as a lenient decoder drops it.
+      size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+      bool whole = len > 1 && i + len <= lo.size();
+      for (size_t k = 1; whole && k < len; k++) whole = (static_cast<unsigned char>(lo[i + k]) & 0xC0) == 0x80;
+      if (whole) {
+        junk();
+        i += len - 1;
+      }
+      continue;
+    }
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == ':' || c == '$') {
+      n.push_back(static_cast<char>(c));
+    } else if (c == '/' || c == '\\' || c == '?' || c == '+' || c < 0x20) {
+      junk();
+    } else {
+      n.push_back(static_cast<char>(c));
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vector<Finding>& out, const char* where,
                  const std::string& param, bool literals) {
+  if (std::string n = lenient_path(lo); !n.empty() && n != lo) {
+    // Traversal or a system file under a spelling no standard decoder undoes.
+    size_t ups = 0;
+    for (size_t i = n.find("../"); i != std::string::npos; i = n.find("../", i + 3)) ups++;
+    for (auto f : kSensitiveFiles)
+      if (size_t at = n.find(f); at != std::string::npos && (at == 0 || n[at - 1] == '/') && (ups > 0 || at > 0)) {
+        out.push_back({"traversal", "evasive path", where, param, around(v, 0), 80});
+        return;
+      }
+    if (ups >= 3) {
+      out.push_back({"traversal", "evasive path", where, param, around(v, 0), 75});
+      return;
+    }
+  }
   size_t ups = 0, first = std::string_view::npos;
   for (size_t i = 0; i + 2 < lo.size(); i++) {
     if (lo[i] == '.' && lo[i + 1] == '.' && (lo[i + 2] == '/' || lo[i + 2] == '\\' || lo[i + 2] == ';')) {
@@ -68,6 +144,10 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
     out.push_back({"lfi", "xxe", where, param, around(v, ent), 95});
   else if (lo.find("<!doctype") != std::string_view::npos && lo.find(" system \"") != std::string_view::npos)
     out.push_back({"lfi", "xxe", where, param, around(v, lo.find("<!doctype")), 80});
+  else if (ent != std::string_view::npos)  // internal entities: the start of entity expansion bombs
+    out.push_back({"lfi", "xml entity declaration", where, param, around(v, ent), 70});
+  if (size_t at = lo.find("xmlns:php=\"http://php.net/xsl\""); at != std::string_view::npos)
+    out.push_back({"cmdi", "xslt php functions", where, param, around(v, at), 85});
 }
 
 namespace {

@@ -61,6 +61,8 @@ class Literals {
 
 // Each check appends its findings for one value: `lo` is the value lower-cased, `v` as it is.
 void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param);
+// The value's first word is a command (the whole value may be a command line).
+bool starts_as_command(std::string_view lo);
 void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param,
                 bool literals);
 void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vector<Finding>& out, const char* where,
@@ -82,7 +84,8 @@ inline constexpr std::string_view kWrappers[] = {"php://",  "file://", "zip://",
                                                  "glob://", "data://", "compress.zlib://", "jar:"};
 inline constexpr std::string_view kSchemas[] = {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include",
                                                 "xsi:nonamespaceschemalocation="};
-inline constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new date", "db.", ".txt?", "c$", "admin$", "ipc$", "(&("};
+inline constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new date", "db.", ".txt?",   "c$", "admin$",   "ipc$",
+                                                      "(&(",      "))",        ")(",       "[$",  ";return", "{{", "xmlns:php"};
 
 // Shell commands an injection runs (cmdi, and code calls whose argument is one).
 inline constexpr std::array<std::string_view, 70> kCommands = {

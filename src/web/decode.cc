@@ -35,8 +35,21 @@ void put_utf8(std::string& o, uint32_t cp) {
   }
 }
 
-// Full-width ASCII (U+FF01..U+FF5E, as IIS and some frameworks fold it) and overlong
-// two-byte encodings of ASCII (%c0%ae = '.') become the ASCII character.
+// The length of an overlong 3- to 6-byte encoding of an ASCII character at i (lead E0/F0/F8/FC,
+// then continuation bytes 0x80 but for the last two), else 0.
+size_t overlong_ascii(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t len = c == 0xE0 ? 3 : c == 0xF0 ? 4 : c == 0xF8 ? 5 : c == 0xFC ? 6 : 0;
+  if (!len || i + len > s.size()) return 0;
+  for (size_t k = 1; k + 2 < len; k++)
+    if (static_cast<unsigned char>(s[i + k]) != 0x80) return 0;
+  unsigned char a = static_cast<unsigned char>(s[i + len - 2]), b = static_cast<unsigned char>(s[i + len - 1]);
+  return (a == 0x80 || a == 0x81) && (b & 0xC0) == 0x80 ? len : 0;
+}
+
+// Full-width ASCII (U+FF01..U+FF5E, as IIS and some frameworks fold it), the division slash and
+// set minus (U+2215, U+2216), and overlong encodings of ASCII (%c0%ae, %e0%80%ae = '.') become
+// the ASCII character.
 std::string fold_unicode(std::string_view s) {
   std::string o;
   o.reserve(s.size());
@@ -45,6 +58,15 @@ std::string fold_unicode(std::string_view s) {
     if ((c == 0xC0 || c == 0xC1) && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
       o.push_back(static_cast<char>(((c & 0x1F) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3F)));
       i++;
+    } else if (size_t len = overlong_ascii(s, i); len) {
+      // %e0%80%af, %f0%80%80%af, %f8%80%80%80%af, %fc%80%80%80%80%af: ASCII in 3 to 6 bytes.
+      o.push_back(static_cast<char>((static_cast<unsigned char>(s[i + len - 1]) & 0x3F) |
+                                    ((static_cast<unsigned char>(s[i + len - 2]) & 0x01) << 6)));
+      i += len - 1;
+    } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x88 &&
+               (static_cast<unsigned char>(s[i + 2]) == 0x95 || static_cast<unsigned char>(s[i + 2]) == 0x96)) {
+      o.push_back(static_cast<unsigned char>(s[i + 2]) == 0x95 ? '/' : '\\');  // U+2215 DIVISION SLASH, U+2216 SET MINUS
+      i += 2;
     } else if (c == 0xEF && i + 2 < s.size()) {
       unsigned char c1 = static_cast<unsigned char>(s[i + 1]), c2 = static_cast<unsigned char>(s[i + 2]);
       uint32_t cp = ((c & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F);

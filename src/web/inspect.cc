@@ -340,7 +340,8 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
         if (auto s = detect_sqli(f); s.found && !is_path) found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
         if (cm & kXssChars)
           if (auto x = detect_xss(f, lo); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
-        if (p.where != Where::kFile && ((cm & (kShellChars | kSlash)) || lo.find(" -") != std::string::npos))
+        if (p.where != Where::kFile &&
+            ((cm & (kShellChars | kSlash | kBackslash)) || lo.find(" -") != std::string::npos || starts_as_command(lo)))
           check_cmdi(lo, f, found, where, p.name);
         if (literals || (cm & kPathChars)) check_paths(lo, f, is_path || p.where == Where::kFile, found, where, p.name, literals);
         if (!is_path && (cm & kColon)) check_ssrf(lo, f, found, where, p.name);

@@ -90,6 +90,11 @@ void scan_tag(std::string_view v, std::string_view lo, size_t lt, XssFinding& f)
     // <svg> and <math> are everyday markup (icons); they count with a handler or script URL, found below.
     better(f, active ? 95 : name == "base" ? 70 : 55, "script-capable element", v, lt);
   }
+  // IE data islands load markup from a URL; SVG animation rewrites a link's target.
+  if (name == "xml" && lo.substr(i, 200).find("src") != std::string_view::npos) better(f, 75, "xml data island", v, lt);
+  if ((name == "set" || name == "animate") && lo.substr(i, 200).find("href") != std::string_view::npos &&
+      (lo.substr(i, 300).find(" to=") != std::string_view::npos || lo.substr(i, 300).find(" values=") != std::string_view::npos))
+    better(f, 75, "svg animation of a link", v, lt);
   if (name == "meta" && lo.find("refresh", i) != std::string_view::npos && lo.find("url", i) != std::string_view::npos)
     better(f, 80, "meta refresh", v, lt);
   if (name == "link" && (lo.find("import", i) != std::string_view::npos || lo.find("stylesheet", i) != std::string_view::npos) &&
@@ -244,7 +249,16 @@ XssFinding detect_xss(std::string_view v) {
 XssFinding detect_xss(std::string_view v, std::string_view lo) {
   XssFinding f;
   if (v.size() < 4 || lo.size() != v.size()) return f;
-  if (lo.find_first_of("<(`:[={") == std::string_view::npos) return f;
+  // UTF-7 markup (+ADw- is '<', +AD4- is '>'), which a page without a declared charset ran in old IE.
+  if (size_t u = lo.find("+adw-"); u != std::string_view::npos && lo.find("+ad4-", u) != std::string_view::npos)
+    better(f, 75, "utf-7 markup", v, u);
+  if (lo.find_first_of("<(`:[={") == std::string_view::npos) {
+    f.found = f.confidence >= 50;
+    return f;
+  }
+  // <?import namespace="t" implementation="#default#time2">: an IE behavior that runs script.
+  if (size_t at = lo.find("<?import"); at != std::string_view::npos && lo.find("implementation", at) != std::string_view::npos)
+    better(f, 80, "behavior import", v, at);
   // A URL context: the whole value is a script URL.
   size_t sl;
   std::string_view tv = trim(lo);
