@@ -203,6 +203,19 @@ void load_hard_hospital(size_t n, uint32_t seed, Corpus& c) {
                                              "\"急诊\" 夜班", "where is 门诊3楼"};
   const std::vector<std::string> addresses = {"北京市海淀区中关村大街27号院3号楼2单元501室", "上海市浦东新区张江路#88弄-12号",
                                               "广州市天河区体育西路191号 (中石化大厦) B座", "成都市武侯区人民南路四段1号 & 2号"};
+  // The information department's own tickets and templates: paths, commands named in prose,
+  // template placeholders, money, parenthesised lists.
+  const std::vector<std::string> tickets = {
+      "工单：护士站电脑无法打印，文件 C:\\Users\\nurse\\Documents\\护理记录.docx 打不开，已重启 spooler 服务",
+      "ping 10.20.1.1 丢包 30%，请网络组排查（交换机 GE1/0/12）",
+      "PACS 调阅慢：/var/data/pacs/2024 磁盘占用 92%，请扩容",
+      "短信模板：{{patientName}} 您好，您预约的 {{dept}} 门诊将于 {{time}} 就诊，请提前 15 分钟到达",
+      "费用 $120 (自费)；医保报销 80.5 元；合计(a)+(b)=200.5",
+      "请将 D:\\HIS\\log\\error.log 和 /home/his/logs/app.log 发给厂商 (sys 用户无权限)",
+      "注意：(1)禁食 (2)禁水)(3)监测生命体征 *每2小时*",
+      "Patient stable;return visit in 2 weeks; type 2 diabetes (T2DM) -- follow up",
+      "系统提示 \"exec failed\" 后 HIS 客户端退出，版本 v5.2.1 (build 0412)",
+      "net 收入统计表 for 第三季度 / 各科室 (单位：万元)"};
   auto b64 = [&](size_t len) {
     static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string s;
@@ -214,7 +227,7 @@ void load_hard_hospital(size_t n, uint32_t seed, Corpus& c) {
   for (size_t i = 0; i < n; i++) {
     std::string raw, name = pick(names), note = pick(notes);
     std::string id = std::to_string(rng()) + std::to_string(rng()) + std::to_string(rng());
-    switch (i % 8) {
+    switch (i % 9) {
       case 0:
         raw = request("POST", "/emr/progress/save", "emr.demo-hospital.local",
                       {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + jwt()}},
@@ -245,6 +258,10 @@ void load_hard_hospital(size_t n, uint32_t seed, Corpus& c) {
       case 6:
         raw = request("GET", "/his/prescription/list?patientId=" + id + "&drug=" + pct(pick(drugs), true) + "&status=1,2,3&_=" + id,
                       "his.demo-hospital.local", {}, "");
+        break;
+      case 7:
+        raw = request("POST", "/itsm/ticket/save", "itsm.demo-hospital.local", {{"Content-Type", "application/x-www-form-urlencoded"}},
+                      "title=" + pct(name + " 报修", true) + "&content=" + pct(pick(tickets), true) + "&level=2");
         break;
       default:
         raw = request("POST", "/api/feedback", host, {{"Content-Type", "application/x-www-form-urlencoded"}},

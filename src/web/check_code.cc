@@ -323,7 +323,11 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
         break;
       }
     for (std::string_view js : {";return ", "'; return ", ";return(", "';return "})
-      if (size_t at = lo.find(js); at != std::string_view::npos && at < 40) {
+      if (size_t at = lo.find(js);
+          at != std::string_view::npos && at < 40 &&
+          (starts_with(trim(lo.substr(at + js.size())), "true") || starts_with(trim(lo.substr(at + js.size())), "1") ||
+           starts_with(trim(lo.substr(at + js.size())), "'") || starts_with(trim(lo.substr(at + js.size())), "\"") ||
+           starts_with(trim(lo.substr(at + js.size())), "this") || starts_with(trim(lo.substr(at + js.size())), "db."))) {
         out.push_back({"sqli", "nosql javascript", where, param, around(v, at), 65});
         break;
       }

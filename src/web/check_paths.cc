@@ -121,6 +121,29 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
     else if (is_path && ups == 0 && lo.find("web-inf") != std::string_view::npos)
       out.push_back({"lfi", "protected file", where, param, around(v, sens), 80});
   }
+  // Local file inclusion: the whole value an absolute path into the system's configuration,
+  // credentials or logs (/proc/self/environ, /usr/local/apache/conf/httpd.conf, C:\\xampp\\php\\php.ini),
+  // or a file name cut short with a NUL (x.php%00).
+  if (!is_path && (lo.size() < 256 && lo.find(' ') == std::string_view::npos) &&
+      (starts_with(lo, "/") ||
+       (lo.size() > 3 && std::isalpha(static_cast<unsigned char>(lo[0])) && lo[1] == ':' && (lo[2] == '\\' || lo[2] == '/')))) {
+    static constexpr std::array<std::string_view, 12> kRoots = {"/etc/",          "/proc/",          "/sys/",
+                                                                "/root/",         "/boot/",          "/var/log/",
+                                                                "/var/lib/mysql", "/usr/local/etc/", "/usr/local/apache",
+                                                                "/opt/lampp/",    "/private/etc/",   "/var/run/secrets"};
+    static constexpr std::array<std::string_view, 16> kFiles = {
+        "httpd.conf",   "php.ini",   "my.cnf",          ".htaccess",  "error_log",      "access_log",    "error.log",
+        "access.log",   "id_rsa",    "authorized_keys", "web.config", "config.inc.php", "\\repair\\sam", "\\system32\\config",
+        "php-fpm.conf", "nginx.conf"};
+    bool hit = false;
+    for (auto r : kRoots) hit = hit || starts_with(lo, r);
+    for (auto f : kFiles) hit = hit || lo.find(f) != std::string_view::npos;
+    if (hit) out.push_back({"lfi", "system path", where, param, clip(v), 70});
+  }
+  if (size_t nul = lo.find('\0'); nul != std::string_view::npos && nul > 2 && nul + 1 >= lo.size() &&
+                                  lo.rfind('.', nul) != std::string_view::npos && nul - lo.rfind('.', nul) <= 6 &&
+                                  lo.find_first_of("/\\") != std::string_view::npos)
+    out.push_back({"lfi", "null byte truncation", where, param, clip(v), 75});
   // Remote file inclusion: a URL whose query is left open for the application's suffix.
   if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
       (lo.find(".txt?") != std::string_view::npos || ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))

@@ -92,13 +92,47 @@ TEST(WebGeneralize, ShellBeyondSeparators) {
                  "for /f \"tokens=*\" %a in ('whoami') do echo %a", "cmd.exe /c dir", "bash -c 'id'", "; ca$@t /etc/group"});
 }
 
+TEST(WebGeneralize, PathsAsLenientServersReadThem) {
+  expect_attack({"%e0%80%ae%e0%80%ae%e0%80%afetc%e0%80%afpasswd", "%f0%80%80%ae%f0%80%80%ae/%f0%80%80%ae%f0%80%80%ae/boot.ini",
+                 "..%u2215..%u2215..%u2215etc%u2215shadow", "..0x2f..0x2f..0x2fetc0x2fhosts",
+                 "..%c0%9v..%c0%9v..%c0%9vwindows%c0%9vwin.ini", "%c0.%c0./%c0.%c0./%c0.%c0./etc/group"});
+}
+
+TEST(WebGeneralize, LdapNoSqlTemplatesAndXml) {
+  expect_attack({"*)(&", "admin)(uid=*))", "*))%00", "x)(|(mail=*)", "[$ne]=1", "0;return true", "{{self}}", "{{ request|attr('app') }}",
+                 "{{ [].__class__.__mro__ }}", "{{ cycler.__init__ }}", "<!DOCTYPE r [<!ENTITY a \"aaaa\">]><r>&a;</r>",
+                 "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" xmlns:php=\"http://php.net/xsl\">",
+                 "+ADw-script+AD4-alert(1)+ADw-/script+AD4-", "<XML ID=I SRC=\"http://evil.example/x.xml\"></XML>",
+                 "<set attributeName=\"xlink:href\" begin=\"0s\" to=\"//evil.example/\"/>"});
+}
+
 TEST(WebGeneralize, HospitalInputsThatLookLikeThem) {
   Inspector insp;
-  for (const std::string v :
-       {"阿莫西林胶囊(0.25g*24粒)", "患者自述 \"select\" 了错误的科室，union 医院转诊", "系统(HIS)升级通知", "请选择(select)科室",
-        "exec. summary: order by date desc", "see /var/data/2024/report", "for /R 部门 do 检查", "10mg bid, 3d", "O:8 床位 \"张三\"",
-        "$100 (paid)", "1 union hospital", "drop-off at gate 3; select window", "the system (HIS) was down 10 min",
-        "备注：患者 for 复诊 /r 无", "user@example.com", "limit 10 per day", "ORDER BY 就诊时间", "进食(少量)，eval 评分 3"}) {
+  for (const std::string v : {"阿莫西林胶囊(0.25g*24粒)",
+                              "患者自述 \"select\" 了错误的科室，union 医院转诊",
+                              "系统(HIS)升级通知",
+                              "请选择(select)科室",
+                              "exec. summary: order by date desc",
+                              "see /var/data/2024/report",
+                              "for /R 部门 do 检查",
+                              "10mg bid, 3d",
+                              "O:8 床位 \"张三\"",
+                              "$100 (paid)",
+                              "1 union hospital",
+                              "drop-off at gate 3; select window",
+                              "the system (HIS) was down 10 min",
+                              "备注：患者 for 复诊 /r 无",
+                              "user@example.com",
+                              "limit 10 per day",
+                              "ORDER BY 就诊时间",
+                              "进食(少量)，eval 评分 3",
+                              "短信：{{patientName}} 您好，{{dept}} 门诊",
+                              "(1)禁食 (2)禁水)(3)监测",
+                              "Patient stable;return visit in 2 weeks",
+                              "C:\\Users\\nurse\\Documents\\护理记录.docx",
+                              "ping 10.20.1.1 丢包",
+                              "net 收入 for 第三季度",
+                              "%C4%E3%BA%C3 GBK 查询"}) {
     for (const auto& got : verdicts(insp, v)) EXPECT_NE(got, "attack") << v;
   }
 }
