@@ -142,7 +142,7 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
   }
   if (size_t nul = lo.find('\0'); nul != std::string_view::npos && nul > 2 && nul + 1 >= lo.size() &&
                                   lo.rfind('.', nul) != std::string_view::npos && nul - lo.rfind('.', nul) <= 6 &&
-                                  lo.find_first_of("/\\") != std::string_view::npos)
+                                  lo.find_first_of("/\\") != std::string_view::npos && lo.find("://") == std::string_view::npos)
     out.push_back({"lfi", "null byte truncation", where, param, clip(v), 75});
   // Remote file inclusion: a URL whose query is left open for the application's suffix.
   if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
