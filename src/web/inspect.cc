@@ -262,6 +262,14 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
 
   // Every value, in every decoded form.
   auto params = extract_params(r);
+  // A body the client declares binary (protobuf, gRPC, octet-stream, media) is not text to parse.
+  bool binary_body = false;
+  if (const std::string* ct = r.header("Content-Type")) {
+    std::string c = to_lower(*ct);
+    for (std::string_view t :
+         {"protobuf", "grpc", "octet-stream", "image/", "audio/", "video/", "msgpack", "thrift", "zip", "x-java-serialized"})
+      binary_body = binary_body || c.find(t) != std::string::npos;
+  }
   // Parameter names are input too (name[0 or updatexml(...)#]=x): a name with characters no
   // form field has is inspected as a value.
   for (size_t i = 0, n = params.size(); i < n; i++) {
@@ -337,7 +345,9 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       bool literals = Literals::get().any(f);
       // Which characters the value has decides which checks can find anything in it.
       uint32_t cm = char_mask(f);
-      if (!std_header && !bin) {
+      // Binary data is not text to parse; but the form with control bytes taken out is
+      // (a payload prefixed with \x18 or padded with NULs is still a payload).
+      if (!std_header && !(bin && (binary(f) || (binary_body && p.where == Where::kBody)))) {
         if (auto s = detect_sqli(f); s.found && !is_path) found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
         if (cm & kXssChars)
           if (auto x = detect_xss(f, lo); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});

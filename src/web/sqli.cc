@@ -250,6 +250,8 @@ bool worth_lexing(std::string_view v) {
   while (i < v.size() && (v[i] == ' ' || v[i] == '-' || v[i] == '+')) i++;
   if (i < v.size() && is_digit(v[i])) return true;
   if (v.find("--") != std::string_view::npos) return true;
+  // "or true", "AND 0": a boolean test appended to the application's own condition.
+  if (v.size() - i >= 3 && (iequals(v.substr(i, 3), "or ") || (v.size() - i >= 4 && iequals(v.substr(i, 4), "and ")))) return true;
   // A value that starts as a clause or a statement ("ORDER BY 3", "drop table x").
   size_t e = i;
   while (e < v.size() && e - i < 9 && std::isalpha(static_cast<unsigned char>(v[e]))) e++;
@@ -266,7 +268,50 @@ using sqli_rules::anywhere;
 using sqli_rules::bare_start;
 using sqli_rules::Matcher;
 
+namespace {
+
+// Typographic single quotes and dashes (‘ ’ ′ ＇ – —) folded to ASCII: a database or driver that
+// converts the text to a legacy code page maps them to ' and - ("best fit"). Double quotes (“ ”)
+// are left: Chinese prose quotes with them all the time. Empty when there are none.
+std::string ascii_quotes(std::string_view v) {
+  if (v.find("\xe2\x80") == std::string_view::npos && v.find("\xef\xbc") == std::string_view::npos) return {};
+  std::string o;
+  o.reserve(v.size());
+  bool any = false;
+  for (size_t i = 0; i < v.size(); i++) {
+    std::string_view r = v.substr(i, 3);
+    char q = r == "\xe2\x80\x98" || r == "\xe2\x80\x99" || r == "\xe2\x80\xb2" || r == "\xef\xbc\x87" ? '\''
+             : r == "\xe2\x80\x93" || r == "\xe2\x80\x94"                                             ? '-'
+                                                                                                      : 0;
+    if (q) {
+      o.push_back(q);
+      i += 2;
+      any = true;
+    } else {
+      o.push_back(v[i]);
+    }
+  }
+  return any ? o : std::string();
+}
+
+SqliFinding detect_plain(std::string_view value);
+
+}  // namespace
+
 SqliFinding detect_sqli(std::string_view value) {
+  SqliFinding f = detect_plain(value);
+  if (!f.found)
+    if (std::string a = ascii_quotes(value); !a.empty())
+      if (SqliFinding g = detect_plain(a); g.found) {
+        g.reason += " (typographic quotes)";
+        return g;
+      }
+  return f;
+}
+
+namespace {
+
+SqliFinding detect_plain(std::string_view value) {
   SqliFinding f;
   if (value.size() < 2 || !worth_lexing(value)) return f;
   // Bare: the whole value, and a number followed by SQL.
@@ -306,5 +351,7 @@ SqliFinding detect_sqli(std::string_view value) {
   f.found = f.confidence >= 50;
   return f;
 }
+
+}  // namespace
 
 }  // namespace wardsec::web

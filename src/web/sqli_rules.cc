@@ -237,6 +237,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
   for (size_t i = 0; i < t.size(); i++) {
     char ty = t[i].type;
     if ((ty == 'b' || ty == 'f') && system_procedure(t[i].text)) better(f, 90, "system procedure");
+    // --sp_password: SQL Server leaves a statement naming it out of its trace (hides the injection).
+    if (ty == 'c' && icontains(t[i].text, "sp_password")) better(f, 80, "log evasion");
     if (ty == '&') {
       // "hi or 1=1 --", "‘ or 3=3 --", "x' or true--": a boolean test of literals after any
       // text, ended by a comment, another test or the value's end.
