@@ -13,6 +13,10 @@
 namespace wardsec::web::checks {
 
 namespace {
+inline bool ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+}  // namespace
+
+namespace {
 
 // Code injection, template injection, deserialization and JNDI lookups: server-side code
 // execution of any language is reported as cmdi with its kind.
@@ -129,7 +133,7 @@ std::string_view ident_before(std::string_view lo, size_t paren) {
   size_t e = paren;
   while (e > 0 && lo[e - 1] == ' ') e--;
   size_t b = e;
-  while (b > 0 && (std::isalnum(static_cast<unsigned char>(lo[b - 1])) || lo[b - 1] == '_')) b--;
+  while (b > 0 && (ascii_alnum((lo[b - 1])) || lo[b - 1] == '_')) b--;
   return lo.substr(b, e - b);
 }
 
@@ -170,7 +174,10 @@ constexpr Marker kMarkers[] = {
 };
 
 // The reasoning part: true when it found something (the signatures then add nothing).
-bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
+// Each part looks only where its characters are ('(', '$', '<?', ':"', '{'); the fixed markers
+// only when the literal prefilter saw one (`literals`).
+bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param,
+                    bool literals) {
   auto add = [&](const char* kind, size_t at, int conf) {
     out.push_back({"cmdi", kind, where, param, around(v, at), conf});
     return true;
@@ -194,7 +201,7 @@ bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding
   // PHP variables called as functions and the request superglobals: $_(3), $a($b), $_GET[x](...).
   for (size_t d = lo.find('$'); d != std::string_view::npos; d = lo.find('$', d + 1)) {
     size_t e = d + 1;
-    while (e < lo.size() && (std::isalnum(static_cast<unsigned char>(lo[e])) || lo[e] == '_')) e++;
+    while (e < lo.size() && (ascii_alnum((lo[e])) || lo[e] == '_')) e++;
     std::string_view var = lo.substr(d + 1, e - d - 1);
     if (var.empty()) continue;
     if (var == "_get" || var == "_post" || var == "_request" || var == "_cookie" || var == "_server" || var == "_files" ||
@@ -217,7 +224,7 @@ bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding
     size_t b = o;
     while (b > 0 && is_digit(lo[b - 1])) b--;
     if (b == o || b < 2 || lo[b - 1] != ':' || (lo[b - 2] != 'o' && lo[b - 2] != 'c')) continue;
-    if (b > 2 && std::isalnum(static_cast<unsigned char>(lo[b - 3]))) continue;
+    if (b > 2 && ascii_alnum((lo[b - 3]))) continue;
     size_t q = lo.find('"', o + 2);
     if (q != std::string_view::npos && q - o < 80 && lo.substr(q + 1, 1) == ":" && lo.find(":{", q) != std::string_view::npos &&
         lo.find(":{", q) < q + 12)
@@ -230,6 +237,7 @@ bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding
     for (auto r : kReflect)
       if (body.find(r) != std::string_view::npos) return add("expression language code", b - 1, 90);
   }
+  if (!literals) return false;
   if (size_t at = lo.find("class.forname("); at != std::string_view::npos) return add("java code", at, 85);
   for (const auto& mk : kMarkers)
     if (size_t at = lo.find(mk.needle); at != std::string_view::npos) return add(mk.kind, at, mk.conf);
@@ -247,17 +255,13 @@ std::vector<std::string_view> code_literals() {
   std::vector<std::string_view> v;
   for (const auto& c : kCode) v.push_back(c.needle);
   for (const auto& m : kMarkers) v.push_back(m.needle);
-  for (auto x : kExecFns) v.push_back(x);
-  for (auto x : kFileFns) v.push_back(x);
-  for (auto x : kReflect) v.push_back(x);
-  // A call by a string-built name: 'sys'.'tem'(, "system"(, ("ex"."ec")(.
-  for (std::string_view x : {"$_", "<?", ":\"", "require(", "class.forname(", "'.'", "\".\"", "'(", "\"(", ")("}) v.push_back(x);
+  for (std::string_view x : {"require(", "class.forname("}) v.push_back(x);
   return v;
 }
 
 void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param,
                 bool literals) {
-  if (literals && code_reasoning(lo, v, out, where, param)) return;
+  if (code_reasoning(lo, v, out, where, param, literals)) return;
   for (const auto& sig : kCode) {
     if (!literals) break;
     size_t at;
@@ -283,6 +287,25 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
     out.push_back({"cmdi", sig.kind, where, param, around(v, at), conf});
     return;
   }
+  // A filter closed early: "*)(&", "*))%00", ")(cn=))", "x)(|(": the value ends the
+  // application's filter and opens its own or cuts the rest with a NUL.
+  for (size_t at = lo.find(")(") != std::string_view::npos || lo.find("))") != std::string_view::npos ? lo.find(')')
+                                                                                                      : std::string_view::npos;
+       at != std::string_view::npos; at = lo.find(')', at + 1)) {
+    std::string_view r = lo.substr(at + 1, 24);
+    bool reopen = starts_with(r, "(&") || starts_with(r, "(|") || starts_with(r, "(!");
+    if (!reopen && starts_with(r, "(")) {
+      size_t k = 1;
+      while (k < r.size() && (ascii_alnum((r[k])) || r[k] == '-')) k++;
+      reopen = k > 1 && k < r.size() && r[k] == '=';
+    }
+    bool cut = starts_with(r, ")") && (r.find('\0') != std::string_view::npos || r.find("%00") != std::string_view::npos);
+    if ((reopen && (at == 0 || lo[at - 1] == '*' || lo[at - 1] == ')' || r.find(')') != std::string_view::npos)) ||
+        (cut && at > 0 && lo[at - 1] == '*')) {
+      out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 75});
+      break;
+    }
+  }
   // Out-of-band callback domains: blind injections of every kind phone home through them.
   if (literals) {
     for (auto d : kOast)
@@ -299,23 +322,6 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
       }
     if (starts_with(lo, "(&(") && lo.find(")(") != std::string_view::npos && lo.find('=') != std::string_view::npos)
       out.push_back({"sqli", "ldap filter injection", where, param, clip(v), 75});
-    // A filter closed early: "*)(&", "*))%00", ")(cn=))", "x)(|(": the value ends the
-    // application's filter and opens its own or cuts the rest with a NUL.
-    for (size_t at = lo.find(')'); at != std::string_view::npos; at = lo.find(')', at + 1)) {
-      std::string_view r = lo.substr(at + 1, 24);
-      bool reopen = starts_with(r, "(&") || starts_with(r, "(|") || starts_with(r, "(!");
-      if (!reopen && starts_with(r, "(")) {
-        size_t k = 1;
-        while (k < r.size() && (std::isalnum(static_cast<unsigned char>(r[k])) || r[k] == '-')) k++;
-        reopen = k > 1 && k < r.size() && r[k] == '=';
-      }
-      bool cut = starts_with(r, ")") && (r.find('\0') != std::string_view::npos || r.find("%00") != std::string_view::npos);
-      if ((reopen && (at == 0 || lo[at - 1] == '*' || lo[at - 1] == ')' || r.find(')') != std::string_view::npos)) ||
-          (cut && at > 0 && lo[at - 1] == '*')) {
-        out.push_back({"sqli", "ldap filter injection", where, param, around(v, at), 75});
-        break;
-      }
-    }
     // Operators as a value's bracketed key ("[$ne]=1"), and server-side JavaScript cut in ("0;return true").
     for (std::string_view op : {"[$ne]", "[$gt]", "[$lt]", "[$regex]", "[$where]", "[$exists]", "[$nin]", "[$in]"})
       if (size_t at = lo.find(op); at != std::string_view::npos) {

@@ -13,6 +13,10 @@
 
 namespace wardsec::web::checks {
 
+namespace {
+inline bool ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+}  // namespace
+
 std::string clip(std::string_view s, size_t n) {
   std::string o(s.substr(0, n));
   // Never cut inside a UTF-8 sequence.
@@ -68,40 +72,15 @@ bool command_line(std::string_view w, std::string_view rest) {
   return (flag && (after.empty() || after[0] == '/' || after[0] == '.' || after[0] == '|' || after[0] == '>')) || abs || win;
 }
 
-// Shell shapes that need no separator: a glob standing for a system file or program
-// (/etc/[p]asswd, /???/c?t, /e*c/pa??wd), Windows FOR loops and interpreters, and a whole
-// command line given as the value (nc -lvp 4444 -e /bin/sh).
-bool shell_forms(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
+// A whole command line as the value: a program an attacker runs, then flags or paths that only
+// a shell reads; or any command with a shell's arguments.
+bool whole_command(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
   auto add = [&](int conf, const char* kind, size_t at) {
     out.push_back({"cmdi", kind, where, param, around(v, at), conf});
     return true;
   };
-  for (size_t s = lo.find('/'); s != std::string_view::npos; s = lo.find('/', s + 1)) {
-    if (s > 0 && lo[s - 1] != ' ' && lo[s - 1] != '=' && lo[s - 1] != '\'' && lo[s - 1] != '"' && lo[s - 1] != ';' && lo[s - 1] != '|' &&
-        lo[s - 1] != '`' && lo[s - 1] != '(' && lo[s - 1] != '&' && lo[s - 1] != '+')
-      continue;
-    size_t e = s;
-    while (e < lo.size() && lo[e] != ' ' && lo[e] != ';' && lo[e] != '|' && lo[e] != '&' && lo[e] != '\'' && lo[e] != '"' && lo[e] != '`' &&
-           lo[e] != ')' && e - s < 64)
-      e++;
-    std::string tok(lo.substr(s, e - s));
-    if (tok.find_first_of("?*[") == std::string::npos) continue;
-    for (auto t : kGlobTargets)
-      if (fnmatch(tok.c_str(), std::string(t).c_str(), FNM_PATHNAME) == 0) return add(85, "shell glob", s);
-  }
-  // for /r c:\ %i in (*) do ..., for /f "tokens=*" %a in ('whoami') do ...
-  for (size_t f = lo.find("for /"); f != std::string_view::npos; f = lo.find("for /", f + 5)) {
-    if (f + 5 < lo.size() && std::string_view("rfld").find(lo[f + 5]) != std::string_view::npos &&
-        lo.find(" do ", f) != std::string_view::npos && lo.find(" in (", f) != std::string_view::npos)
-      return add(85, "windows command loop", f);
-  }
-  for (std::string_view x : {"cmd /c", "cmd.exe /c", "cmd /k", "cmd.exe /k", "%comspec%", "powershell -", "powershell.exe", "pwsh -c",
-                             "invoke-expression", "iex(new-object", "certutil -urlcache", "bitsadmin /transfer"})
-    if (size_t at = lo.find(x); at != std::string_view::npos && (at == 0 || !std::isalnum(static_cast<unsigned char>(lo[at - 1]))))
-      return add(85, "windows command", at);
-  // A whole command line: a program an attacker runs, then flags or paths that only a shell reads.
   size_t e = 0;
-  while (e < lo.size() && (std::isalnum(static_cast<unsigned char>(lo[e])) || lo[e] == '_')) e++;
+  while (e < lo.size() && (ascii_alnum((lo[e])) || lo[e] == '_')) e++;
   std::string_view w = lo.substr(0, e);
   static constexpr std::array<std::string_view, 16> kRunners = {"nc",   "ncat", "netcat", "bash",    "sh",     "wget", "curl",  "python",
                                                                 "perl", "php",  "socat",  "busybox", "telnet", "rm",   "chmod", "mkfifo"};
@@ -119,6 +98,45 @@ bool shell_forms(std::string_view lo, std::string_view v, std::vector<Finding>& 
   return false;
 }
 
+// Shell shapes that need no separator: a glob standing for a system file or program
+// (/etc/[p]asswd, /???/c?t, /e*c/pa??wd), Windows FOR loops and interpreters, and a whole
+// command line given as the value (nc -lvp 4444 -e /bin/sh).
+bool shell_forms(std::string_view lo, std::string_view v, std::vector<Finding>& out, const char* where, const std::string& param) {
+  auto add = [&](int conf, const char* kind, size_t at) {
+    out.push_back({"cmdi", kind, where, param, around(v, at), conf});
+    return true;
+  };
+  static constexpr ByteSet kGlob("?*[");
+  bool glob = kGlob.any(lo);
+  for (size_t s = glob ? lo.find('/') : std::string_view::npos; s != std::string_view::npos; s = lo.find('/', s + 1)) {
+    if (s > 0 && lo[s - 1] != ' ' && lo[s - 1] != '=' && lo[s - 1] != '\'' && lo[s - 1] != '"' && lo[s - 1] != ';' && lo[s - 1] != '|' &&
+        lo[s - 1] != '`' && lo[s - 1] != '(' && lo[s - 1] != '&' && lo[s - 1] != '+')
+      continue;
+    size_t e = s;
+    while (e < lo.size() && lo[e] != ' ' && lo[e] != ';' && lo[e] != '|' && lo[e] != '&' && lo[e] != '\'' && lo[e] != '"' && lo[e] != '`' &&
+           lo[e] != ')' && e - s < 64)
+      e++;
+    std::string_view tv = lo.substr(s, e - s);
+    if (!kGlob.any(tv)) continue;
+    std::string tok(tv);
+    for (auto t : kGlobTargets)
+      if (fnmatch(tok.c_str(), std::string(t).c_str(), FNM_PATHNAME) == 0) return add(85, "shell glob", s);
+  }
+  // Windows shapes, only when one of their words is there at all (one vectorscan pass).
+  if (!Literals::windows().any(lo)) return whole_command(lo, v, out, where, param);
+  // for /r c:\ %i in (*) do ..., for /f "tokens=*" %a in ('whoami') do ...
+  for (size_t f = lo.find("for /"); f != std::string_view::npos; f = lo.find("for /", f + 5)) {
+    if (f + 5 < lo.size() && std::string_view("rfld").find(lo[f + 5]) != std::string_view::npos &&
+        lo.find(" do ", f) != std::string_view::npos && lo.find(" in (", f) != std::string_view::npos)
+      return add(85, "windows command loop", f);
+  }
+  for (std::string_view x : {"cmd /c", "cmd.exe /c", "cmd /k", "cmd.exe /k", "%comspec%", "powershell -", "powershell.exe", "pwsh -c",
+                             "invoke-expression", "iex(new-object", "certutil -urlcache", "bitsadmin /transfer"})
+    if (size_t at = lo.find(x); at != std::string_view::npos && (at == 0 || !ascii_alnum((lo[at - 1]))))
+      return add(85, "windows command", at);
+  return whole_command(lo, v, out, where, param);
+}
+
 }  // namespace
 
 bool starts_as_command(std::string_view lo) {
@@ -131,8 +149,11 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
   auto add = [&](int conf, const char* kind, size_t at) { out.push_back({"cmdi", kind, where, param, around(v, at), conf}); };
   // Separators, then a command word. A newline separates commands only in a short value: in
   // a text area or a GraphQL document it separates lines.
-  bool short_text = lo.size() < 200 && std::count(lo.begin(), lo.end(), '\n') <= 2;
-  for (size_t i = 0; i < lo.size(); i++) {
+  // From separator to separator (a leading quote breaks out of the application's own quoting).
+  static constexpr ByteSet kSep(";|&\n`$");
+  size_t first = !lo.empty() && (lo[0] == '\'' || lo[0] == '"') ? 0 : kSep.find(lo);
+  bool short_text = first != std::string_view::npos && lo.size() < 200 && std::count(lo.begin(), lo.end(), '\n') <= 2;
+  for (size_t i = first; i != std::string_view::npos && i < lo.size(); i = kSep.find(lo, i + 1)) {
     char c = lo[i];
     size_t j;
     if (c == '\n' && !short_text) continue;
@@ -157,6 +178,26 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     }
     while (j < lo.size() && ((lo[j] >= 'a' && lo[j] <= 'z') || is_digit(lo[j]) || lo[j] == '_')) j++;
     std::string_view w = lo.substr(s, j - s);
+    // Quotes, backslashes and carets inside the word, and empty expansions ($@, $9), vanish when
+    // the shell reads it: c'a't, c\at, w^h^o^a^m^i, ca$@t. Nobody writes a command so but to hide it.
+    if (!w.empty() && j < lo.size() && (lo[j] == '\'' || lo[j] == '"' || lo[j] == '\\' || lo[j] == '^' || lo[j] == '$')) {
+      std::string clean;
+      size_t k = s;
+      for (; k < lo.size() && k < s + 48; k++) {
+        char ch = lo[k];
+        if ((ch >= 'a' && ch <= 'z') || is_digit(ch) || ch == '_') {
+          clean.push_back(ch);
+        } else if (ch == '$' && k + 1 < lo.size() && (lo[k + 1] == '@' || is_digit(lo[k + 1]))) {
+          k++;
+        } else if (ch != '\'' && ch != '"' && ch != '\\' && ch != '^') {
+          break;
+        }
+      }
+      if (clean.size() > w.size() && (in(std::string_view(clean), kCommands) || in(std::string_view(clean), kWindowsAdmin))) {
+        add(80, "obfuscated shell command", i);
+        return;
+      }
+    }
     if (w.empty() || (!in(w, kCommands) && !in(w, kWindowsAdmin))) continue;
     if (c != '`' && c != '$' && command_line(w, lo.substr(j, 80))) {
       add(c == '&' || c == '\'' || c == '"' ? 75 : 85, "shell command", i);
@@ -187,32 +228,7 @@ void check_cmdi(std::string_view lo, std::string_view v, std::vector<Finding>& o
     add(85, "shell command", lo.find("$ifs") != std::string_view::npos ? lo.find("$ifs") : lo.find("${ifs}"));
     return;
   }
-  if (shell_forms(lo, v, out, where, param)) return;
-  // Quotes, backslashes and carets inside a word, and empty expansions ($@, $9, ${x:0:0}),
-  // vanish when the shell reads it: c'a't, c\at, w^h^o^a^m^i, ca$@t. The loop above once more
-  // on the value as the shell sees it.
-  std::string seen;
-  seen.reserve(lo.size());
-  for (size_t i = 0; i < lo.size(); i++) {
-    char c = lo[i];
-    bool in_word = !seen.empty() && i + 1 < lo.size() && std::isalnum(static_cast<unsigned char>(seen.back())) &&
-                   (std::isalnum(static_cast<unsigned char>(lo[i + 1])) || lo[i + 1] == '\'' || lo[i + 1] == '"');
-    if ((c == '\'' || c == '"' || c == '\\' || c == '^') && in_word) continue;
-    if (c == '$' && i + 1 < lo.size() &&
-        (lo[i + 1] == '@' || (is_digit(lo[i + 1]) && i > 0 && std::isalpha(static_cast<unsigned char>(lo[i - 1]))))) {
-      i++;
-      continue;
-    }
-    seen.push_back(c);
-  }
-  thread_local int depth = 0;  // the shell's reading is read once, not again
-  if (seen.size() != lo.size() && depth == 0) {
-    std::vector<Finding> again;
-    depth++;
-    check_cmdi(seen, seen, again, where, param);
-    depth--;
-    if (!again.empty()) add(again[0].confidence, "obfuscated shell command", 0);
-  }
+  shell_forms(lo, v, out, where, param);
 }
 
 const Literals& Literals::get() {
@@ -228,6 +244,12 @@ const Literals& Literals::get() {
     for (auto x : kOtherLiterals) v.push_back(x);
     return Literals(v);
   }();
+  return l;
+}
+
+const Literals& Literals::windows() {
+  static const Literals l(std::vector<std::string_view>{"for /", "cmd", "%comspec%", "powershell", "pwsh", "invoke-expression", "iex(",
+                                                        "certutil", "bitsadmin"});
   return l;
 }
 

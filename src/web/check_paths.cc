@@ -12,14 +12,31 @@ namespace wardsec::web::checks {
 
 namespace {
 
+bool is_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+// "etc" and, a few bytes on, a file of /etc an attacker reads (passwd, shadow, hosts...).
+bool etc_file(std::string_view lo) {
+  for (size_t e = lo.find("etc"); e != std::string_view::npos; e = lo.find("etc", e + 3)) {
+    std::string_view next = lo.substr(e + 3, 24);
+    for (std::string_view f : {"passwd", "shadow", "issue", "hosts", "group"})
+      if (next.find(f) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // A path as a lenient server reads it: "0x2e", "0x2f", "0x5c" spelled out, and every run of
 // bytes that is no part of a name (undecodable "%c0%9v", "%uf025", high bytes, '?') taken for one
 // separator; traversal tools try such spellings by the thousand (dotdotpwn). Empty when the value
 // has none of them.
 std::string lenient_path(std::string_view lo) {
-  bool odd = false;
-  for (unsigned char c : lo) odd |= c == '%' || c >= 0x80 || c == '?';
-  if (!odd && lo.find("0x") == std::string_view::npos) return {};
+  // Only a value with dot-dot, or '%' left after decoding, or spelled-out hex can hold such a path.
+  if (lo.find("..") == std::string_view::npos && lo.find('%') == std::string_view::npos && lo.find("0x") == std::string_view::npos) {
+    // "\xc0.\xc0./": a stray byte between the dots.
+    bool stray = false;
+    for (size_t i = 0; i + 1 < lo.size() && !stray; i++)
+      stray = static_cast<unsigned char>(lo[i]) >= 0xC0 && (lo[i + 1] == '.' || lo[i + 1] == '/' || lo[i + 1] == '\\');
+    if (!stray) return {};
+  }
   std::string n;
   n.reserve(lo.size());
   auto junk = [&] {
@@ -42,7 +59,7 @@ std::string lenient_path(std::string_view lo) {
       size_t k = i + 1;
       if (k < lo.size() && lo[k] == 'u') k++;
       size_t e = k;
-      while (e < lo.size() && e < k + (k > i + 1 ? 4 : 2) && std::isalnum(static_cast<unsigned char>(lo[e]))) e++;
+      while (e < lo.size() && e < k + (k > i + 1 ? 4 : 2) && is_alnum(lo[e])) e++;
       junk();
       i = e - 1;
       continue;
@@ -59,7 +76,7 @@ std::string lenient_path(std::string_view lo) {
       }
       continue;
     }
-    if (std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == ':' || c == '$') {
+    if (is_alnum(static_cast<char>(c)) || c == '.' || c == '_' || c == '-' || c == ':' || c == '$') {
       n.push_back(static_cast<char>(c));
     } else if (c == '/' || c == '\\' || c == '?' || c == '+' || c < 0x20) {
       junk();
@@ -74,7 +91,9 @@ std::string lenient_path(std::string_view lo) {
 
 void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vector<Finding>& out, const char* where,
                  const std::string& param, bool literals) {
-  if (std::string n = lenient_path(lo); !n.empty() && n != lo) {
+  // Only worth building when there is a dot-dot, spelled-out hex, or a file an attacker reads.
+  bool lenient = literals || lo.find("..") != std::string_view::npos || lo.find("0x") != std::string_view::npos || etc_file(lo);
+  if (std::string n = lenient ? lenient_path(lo) : std::string(); !n.empty() && n != lo) {
     // Traversal or a system file under a spelling no standard decoder undoes.
     size_t ups = 0;
     for (size_t i = n.find("../"); i != std::string::npos; i = n.find("../", i + 3)) ups++;

@@ -58,6 +58,7 @@ enum : uint32_t {
   kSlash = 8192,
   kBackslash = 16384,
   kHigh = 32768,
+  kCloseParen = 65536,
   kXssChars = kLt | kParen | kBacktick | kColon | kBracket | kEq | kBrace,
   kShellChars = kSemi | kPipe | kAmp | kNewline | kBacktick | kDollar,
   kPathChars = kDot | kSlash | kBackslash | kColon,
@@ -68,6 +69,7 @@ uint32_t char_mask(std::string_view v) {
     std::array<uint32_t, 256> t{};
     t['<'] = kLt;
     t['('] = kParen;
+    t[')'] = kCloseParen;
     t['`'] = kBacktick;
     t[':'] = kColon;
     t['['] = kBracket;
@@ -357,7 +359,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
         if (literals || (cm & kPathChars)) check_paths(lo, f, is_path || p.where == Where::kFile, found, where, p.name, literals);
         if (!is_path && (cm & kColon)) check_ssrf(lo, f, found, where, p.name);
       }
-      if (literals || (cm & kBrace)) check_code(lo, f, found, where, p.name, literals);
+      if (literals || (cm & (kBrace | kParen | kCloseParen | kDollar | kLt))) check_code(lo, f, found, where, p.name, literals);
 
       // CR/LF smuggled into a value that ends up in a header (response splitting).
       // A request line or header cannot carry a raw line break; a body can (text areas), so

@@ -59,6 +59,12 @@ char keyword_type(std::string_view w) {
 
 }  // namespace
 
+namespace {
+
+char quote_of(SqlContext ctx) { return ctx == SqlContext::kSingleQuote ? '\'' : ctx == SqlContext::kDoubleQuote ? '"' : '`'; }
+
+}  // namespace
+
 std::vector<SqlToken> sql_tokens(std::string_view v, SqlContext ctx, size_t max_tokens) {
   std::vector<SqlToken> t;
   sql_tokens_into(v, ctx, max_tokens, t);
@@ -90,10 +96,10 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
     return n;
   };
   if (ctx != SqlContext::kBare) {
-    char q = ctx == SqlContext::kSingleQuote ? '\'' : '"';
+    char q = quote_of(ctx);
     bool closed;
     size_t e = scan_string(0, q, closed);
-    t.push_back({'s', v.substr(0, e)});
+    t.push_back({q == '`' ? 'b' : 's', v.substr(0, e)});
     if (!closed) return;
     i = e + 1;
   }
@@ -149,7 +155,7 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
         }
         // 10mg, 3d, 2b: a unit or an id, kept as one token unless SQL follows.
         size_t w = i;
-        while (w < n && std::isalnum(static_cast<unsigned char>(v[w]))) w++;
+        while (w < n && (is_digit(v[w]) || ((v[w] | 0x20) >= 'a' && (v[w] | 0x20) <= 'z'))) w++;
         if (w > i && !keyword_type(v.substr(i, w - i))) i = w;
       }
       t.push_back({'n', v.substr(start, i - start)});
@@ -331,8 +337,8 @@ SqliFinding detect_plain(std::string_view value) {
       for (const auto& x : t) f.fingerprint.push_back(x.type);
     }
   }
-  for (SqlContext ctx : {SqlContext::kSingleQuote, SqlContext::kDoubleQuote}) {
-    char q = ctx == SqlContext::kSingleQuote ? '\'' : '"';
+  for (SqlContext ctx : {SqlContext::kSingleQuote, SqlContext::kDoubleQuote, SqlContext::kBacktick}) {
+    char q = quote_of(ctx);
     if (value.find(q) == std::string_view::npos) continue;
     thread_local std::vector<SqlToken> t;
     sql_tokens_into(value, ctx, 256, t);

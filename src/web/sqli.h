@@ -23,7 +23,9 @@ struct SqlToken {
   std::string_view text;
 };
 
-enum class SqlContext { kBare, kSingleQuote, kDoubleQuote };
+// Where the application put the value: bare (a number), inside '...' or "...", or inside `...`
+// (an identifier: a sort column, a table name).
+enum class SqlContext { kBare, kSingleQuote, kDoubleQuote, kBacktick };
 
 // Tokenizes `v` as SQL. In a quote context the first token is the rest of the string the
 // value started in ('s'); when the value never closes it, the result is that one token.

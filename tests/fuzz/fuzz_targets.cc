@@ -338,7 +338,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   web::split_form(in, web::Where::kQuery, ps);
 #elif defined(WARDSEC_FUZZ_TARGET_sqli)
   // The SQL lexer: every token is a slice of the input, in order, in every context.
-  for (auto ctx : {web::SqlContext::kBare, web::SqlContext::kSingleQuote, web::SqlContext::kDoubleQuote}) {
+  for (auto ctx : {web::SqlContext::kBare, web::SqlContext::kSingleQuote, web::SqlContext::kDoubleQuote, web::SqlContext::kBacktick}) {
     const char* last = in.data();
     for (const auto& t : web::sql_tokens(in, ctx, 100000)) {
       if (t.text.data() < last || t.text.data() + t.text.size() > in.data() + in.size()) std::abort();
