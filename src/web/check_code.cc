@@ -328,15 +328,17 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
         out.push_back({"sqli", "nosql operator", where, param, around(v, at), 70});
         break;
       }
-    for (std::string_view js : {";return ", "'; return ", ";return(", "';return "})
-      if (size_t at = lo.find(js);
-          at != std::string_view::npos && at < 40 &&
-          (starts_with(trim(lo.substr(at + js.size())), "true") || starts_with(trim(lo.substr(at + js.size())), "1") ||
-           starts_with(trim(lo.substr(at + js.size())), "'") || starts_with(trim(lo.substr(at + js.size())), "\"") ||
-           starts_with(trim(lo.substr(at + js.size())), "this") || starts_with(trim(lo.substr(at + js.size())), "db."))) {
+    for (std::string_view js : {";return ", "'; return ", ";return(", "';return "}) {
+      size_t at = lo.find(js);
+      if (at >= 40) continue;  // not found (npos) or not near the start
+      std::string_view r = trim(lo.substr(at + js.size()));
+      bool code = false;
+      for (std::string_view x : {"true", "1", "'", "\"", "this", "db."}) code = code || starts_with(r, x);
+      if (code) {
         out.push_back({"sqli", "nosql javascript", where, param, around(v, at), 65});
         break;
       }
+    }
     // MongoDB: operators and server-side JavaScript.
     for (std::string_view op : kMongoOps)
       if (size_t at = lo.find(op);
