@@ -150,13 +150,16 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
                                                                 "/root/",         "/boot/",          "/var/log/",
                                                                 "/var/lib/mysql", "/usr/local/etc/", "/usr/local/apache",
                                                                 "/opt/lampp/",    "/private/etc/",   "/var/run/secrets"};
-    static constexpr std::array<std::string_view, 16> kFiles = {
-        "httpd.conf",   "php.ini",   "my.cnf",          ".htaccess",  "error_log",      "access_log",    "error.log",
-        "access.log",   "id_rsa",    "authorized_keys", "web.config", "config.inc.php", "\\repair\\sam", "\\system32\\config",
-        "php-fpm.conf", "nginx.conf"};
-    bool hit = false;
+    // The file's own name (a NUL or %00 the attacker appends cut off), against files nobody serves.
+    static constexpr std::array<std::string_view, 18> kFiles = {
+        "httpd.conf",     "php.ini",      "my.cnf",     ".htaccess", ".htpasswd",       "error_log",
+        "access_log",     "error.log",    "access.log", "id_rsa",    "authorized_keys", "web.config",
+        "config.inc.php", "php-fpm.conf", "nginx.conf", "sam",       "ntds.dit",        "environ"};
+    std::string_view name = lo.substr(lo.find_last_of("/\\") + 1);
+    name = name.substr(0, std::min(name.find('\0'), name.find("%00")));
+    bool hit = in(name, kFiles) &&
+               (name != "sam" || lo.find("\\repair\\") != std::string_view::npos || lo.find("\\config\\") != std::string_view::npos);
     for (auto r : kRoots) hit = hit || starts_with(lo, r);
-    for (auto f : kFiles) hit = hit || lo.find(f) != std::string_view::npos;
     if (hit) out.push_back({"lfi", "system path", where, param, clip(v), 70});
   }
   if (size_t nul = lo.find('\0'); nul != std::string_view::npos && nul > 2 && nul + 1 >= lo.size() &&
