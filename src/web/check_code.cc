@@ -361,6 +361,12 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
       }
     }
   }
+  // Prototype pollution: a JSON key or a query key path into an object's prototype (Node.js).
+  for (std::string_view x : {"__proto__", "constructor[prototype]", "constructor.prototype"})
+    if (size_t at = lo.find(x); at != std::string_view::npos) {
+      out.push_back({"cmdi", "prototype pollution", where, param, around(v, at), 80});
+      return;
+    }
   // Template objects an injection reaches for: {{self}}, {{request|attr(...)}}, {{ [].class.base.subclasses() }}.
   for (size_t b = lo.find("{{"); b != std::string_view::npos; b = lo.find("{{", b + 2)) {
     size_t e = lo.find("}}", b);

@@ -166,6 +166,12 @@ void check_paths(std::string_view lo, std::string_view v, bool is_path, std::vec
                                   lo.rfind('.', nul) != std::string_view::npos && nul - lo.rfind('.', nul) <= 6 &&
                                   lo.find_first_of("/\\") != std::string_view::npos && lo.find("://") == std::string_view::npos)
     out.push_back({"lfi", "null byte truncation", where, param, clip(v), 75});
+  // Remote file inclusion over SMB: \\host\share\x.php, which PHP's include opens on Windows.
+  if (starts_with(lo, "\\\\") && lo.size() < 256 && lo.find(' ') == std::string_view::npos) {
+    std::string_view ext = lo.substr(lo.rfind('.') == std::string_view::npos ? lo.size() : lo.rfind('.'));
+    static constexpr std::array<std::string_view, 9> kCode = {".php", ".phtml", ".inc", ".jsp", ".asp", ".aspx", ".dll", ".exe", ".txt"};
+    if (in(ext, kCode)) out.push_back({"lfi", "remote file inclusion (unc)", where, param, clip(v), 75});
+  }
   // Remote file inclusion: a URL whose query is left open for the application's suffix.
   if (!is_path && (starts_with(lo, "http://") || starts_with(lo, "https://") || starts_with(lo, "ftp://")) && lo.size() < 300 &&
       (lo.find(".txt?") != std::string_view::npos || ((ends_with(lo, "?") || ends_with(lo, "%00")) && lo.rfind('.') > lo.rfind('/'))))

@@ -103,8 +103,9 @@ inline constexpr std::string_view kWrappers[] = {"php://",  "file://", "zip://",
                                                  "glob://", "data://", "compress.zlib://", "jar:"};
 inline constexpr std::string_view kSchemas[] = {"<xs:include", "<xs:import", "xsi:schemalocation=", "<xi:include",
                                                 "xsi:nonamespaceschemalocation="};
-inline constexpr std::string_view kOtherLiterals[] = {"<!entity", "<!doctype", "new date", "db.", ".txt?",   "c$",
-                                                      "admin$",   "ipc$",      "(&(",      "[$",  ";return", "xmlns:php"};
+inline constexpr std::string_view kOtherLiterals[] = {
+    "<!entity", "<!doctype", "new date", "db.",     ".txt?",     "c$",        "admin$",
+    "ipc$",     "(&(",       "[$",       ";return", "xmlns:php", "__proto__", "constructor.prototype"};
 
 // Shell commands an injection runs (cmdi, and code calls whose argument is one).
 inline constexpr std::array<std::string_view, 70> kCommands = {

@@ -313,6 +313,14 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       all.insert(all.end(), found.begin(), found.end());  // copied: the memo keeps `found`
       continue;
     }
+    // Prototype pollution names the prototype as a key: {"__proto__": ...}, a[__proto__][x]=1.
+    if ((p.where == Where::kJsonKey || p.where == Where::kQuery || p.where == Where::kBody) &&
+        (p.value == "__proto__" || p.name.find("__proto__") != std::string::npos ||
+         p.name.find("constructor[prototype]") != std::string::npos)) {
+      found.push_back({"cmdi", "prototype pollution", where, p.name, clip(p.name.empty() ? p.value : p.name), 80});
+      all.insert(all.end(), found.begin(), found.end());
+      continue;
+    }
     // Tokens, ids, numbers, words: nothing in [A-Za-z0-9_.-] can break out of any context.
     // Only a base64 payload could hide there, and that is looked at below.
     if (inert(p.value) && !is_path) {

@@ -103,7 +103,8 @@ TEST(WebGeneralize, LdapNoSqlTemplatesAndXml) {
                  "{{ [].__class__.__mro__ }}", "{{ cycler.__init__ }}", "<!DOCTYPE r [<!ENTITY a \"aaaa\">]><r>&a;</r>",
                  "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" xmlns:php=\"http://php.net/xsl\">",
                  "+ADw-script+AD4-alert(1)+ADw-/script+AD4-", "<XML ID=I SRC=\"http://evil.example/x.xml\"></XML>",
-                 "<set attributeName=\"xlink:href\" begin=\"0s\" to=\"//evil.example/\"/>"});
+                 "<set attributeName=\"xlink:href\" begin=\"0s\" to=\"//evil.example/\"/>", "{\"__proto__\":{\"isAdmin\":true}}",
+                 "\\\\files.evil.example\\share\\shell.php"});
 }
 
 TEST(WebGeneralize, HospitalInputsThatLookLikeThem) {
@@ -135,4 +136,19 @@ TEST(WebGeneralize, HospitalInputsThatLookLikeThem) {
                               "%C4%E3%BA%C3 GBK 查询"}) {
     for (const auto& got : verdicts(insp, v)) EXPECT_NE(got, "attack") << v;
   }
+}
+
+TEST(WebGeneralize, PrototypePollutionAsAKey) {
+  Inspector insp;
+  std::string body = R"({"profile":{"__proto__":{"isAdmin":true}}})";
+  auto r = insp.inspect(parse_raw("POST /api/profile HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: " +
+                                  std::to_string(body.size()) + "\r\n\r\n" + body));
+  EXPECT_EQ(r.verdict, "attack");
+  EXPECT_EQ(insp.inspect(parse_raw("GET /api/x?a[__proto__][isAdmin]=1 HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
+  // A JSON key named like an ordinary field is not.
+  std::string ok = R"({"profile":{"proto":"v2","constructor":"王芳"}})";
+  EXPECT_NE(insp.inspect(parse_raw("POST /api/profile HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: " +
+                                   std::to_string(ok.size()) + "\r\n\r\n" + ok))
+                .verdict,
+            "attack");
 }
