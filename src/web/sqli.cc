@@ -251,11 +251,11 @@ bool worth_lexing(std::string_view v) {
     if (table[c]) return true;
     space |= c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '+';
   }
+  if (v.find("--") != std::string_view::npos) return true;  // a comment, even with no space ("--sp_password")
   if (!space) return false;
   size_t i = 0;
   while (i < v.size() && (v[i] == ' ' || v[i] == '-' || v[i] == '+')) i++;
   if (i < v.size() && is_digit(v[i])) return true;
-  if (v.find("--") != std::string_view::npos) return true;
   // "or true", "AND 0": a boolean test appended to the application's own condition.
   if (v.size() - i >= 3 && (iequals(v.substr(i, 3), "or ") || (v.size() - i >= 4 && iequals(v.substr(i, 4), "and ")))) return true;
   // A value that starts as a clause or a statement ("ORDER BY 3", "drop table x").

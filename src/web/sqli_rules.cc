@@ -140,6 +140,21 @@ bool term_ends(const Matcher& m, size_t i) {
   return j >= m.t.size() || m.type(i) == 'c' || m.type(j) == '&' || m.type(j) == ')' || m.type(j) == ';';
 }
 
+// 0x77616974666F722064656C6179...: a statement spelled in hex, for EXEC(@s) or CAST(... AS VARCHAR).
+bool hex_statement(std::string_view hex) {
+  std::string text;
+  for (size_t i = 0; i + 1 < hex.size() && text.size() < 64; i += 2) {
+    auto nib = [](char c) { return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1; };
+    int a = nib(hex[i]), b = nib(hex[i + 1]);
+    if (a < 0 || b < 0) return false;
+    char ch = static_cast<char>(a * 16 + b);
+    if (ch != 0) text.push_back(lower_ascii(ch));  // UTF-16LE (NVARCHAR) has a NUL after each letter
+  }
+  for (std::string_view k : {"waitfor", "select", "exec", "union", "insert", "drop", "delay", "xp_", "declare", "shutdown"})
+    if (text.find(k) != std::string::npos) return true;
+  return false;
+}
+
 // T-SQL extended and system procedures an application never names: command execution, file
 // and registry access, OLE automation, log hiding (--sp_password).
 bool system_procedure(std::string_view w) {
@@ -189,7 +204,8 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
                              term_ends(m, m.skip(j + 1) + 1)))
       better(f, 90, "stacked statement");
     else if (quoted && (m.type(i + 1) == 'c' || j >= m.t.size()))
-      better(f, 55, "statement terminated");
+      // "'); --" closes the quote and the application's parenthesis: a probe no text makes.
+      better(f, parens > 0 && m.type(i + 1) == 'c' ? 65 : 55, "statement terminated");
   } else if (ty == 'o') {
     size_t j = m.skip(i + 1);
     if (m.type(j) == 'f' || m.type(j) == 'v' || (m.type(j) == '(' && m.type(m.skip(j + 1)) == 'E') || m.type(j) == 'E')
@@ -237,6 +253,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
   for (size_t i = 0; i < t.size(); i++) {
     char ty = t[i].type;
     if ((ty == 'b' || ty == 'f') && system_procedure(t[i].text)) better(f, 90, "system procedure");
+    if (ty == 'n' && t[i].text.size() >= 18 && (t[i].text[1] == 'x' || t[i].text[1] == 'X') && hex_statement(t[i].text.substr(2)))
+      better(f, 80, "hex-encoded statement");
     // --sp_password: SQL Server leaves a statement naming it out of its trace (hides the injection).
     if (ty == 'c' && icontains(t[i].text, "sp_password")) better(f, 80, "log evasion");
     if (ty == '&') {
