@@ -165,7 +165,6 @@ constexpr Marker kMarkers[] = {
     {"!ruby/object", "ruby deserialization", 90},
     {"kernel.exec", "ruby code", 85},
     {"io.popen", "ruby code", 85},
-    {"%x(", "ruby code", 70},
     {"objectdataprovider", ".net deserialization", 90},
     {"system.diagnostics.process", ".net code", 90},
     {"aaeaaad/////", ".net deserialization", 85},
