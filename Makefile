@@ -74,6 +74,8 @@ bench: build
 	@$(BUILD)/bench/bench_parse --benchmark_min_time=0.2
 	@python3 bench/e2e.py --wardsec $(BUILD)/wardsec
 	@$(BUILD)/bench/bench_web_peer --shared ../shared --md docs/bench-web-peer.md
+	@$(BUILD)/bench/bench_web_peer --shared ../shared --set dev --md docs/bench-web-peer-dev.md
+	@$(BUILD)/bench/bench_web_peer --shared ../shared --set holdout --md docs/bench-web-peer-holdout.md
 	@$(BUILD)/bench/bench_dbaudit --sessions 2000 --statements-per-session 200 --rows 4
 	@$(BUILD)/bench/bench_dbaudit --sessions 2000 --statements-per-session 200 --rows 40
 	@$(BUILD)/bench/bench_dbaudit --sessions 10000 --statements-per-session 40 --concurrent
