@@ -276,6 +276,13 @@ using sqli_rules::Matcher;
 
 namespace {
 
+void better_of(SqliFinding& f, int conf, const char* reason) {
+  if (conf > f.confidence) {
+    f.confidence = conf;
+    f.reason = reason;
+  }
+}
+
 // Typographic single quotes and dashes (‘ ’ ′ ＇ – —) folded to ASCII: a database or driver that
 // converts the text to a legacy code page maps them to ' and - ("best fit"). Double quotes (“ ”)
 // are left: Chinese prose quotes with them all the time. Empty when there are none.
@@ -320,6 +327,10 @@ namespace {
 SqliFinding detect_plain(std::string_view value) {
   SqliFinding f;
   if (value.size() < 2 || !worth_lexing(value)) return f;
+  // A MySQL executable comment (/*!50000 ... */, /*!union*/) is SQL written to slip past filters.
+  if (size_t at = value.find("/*!"); at != std::string_view::npos && at + 3 < value.size() &&
+                                     (is_digit(value[at + 3]) || std::isalpha(static_cast<unsigned char>(value[at + 3]))))
+    better_of(f, 70, "mysql executable comment");
   // Bare: the whole value, and a number followed by SQL.
   {
     thread_local std::vector<SqlToken> t;

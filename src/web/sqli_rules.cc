@@ -117,6 +117,10 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   if (cmp && lits) return better(f, 80, "tautology"), 80;
   if (func && (m.probe(i) || m.end(e) || probe_f)) return better(f, 75, "boolean function test"), 75;
   if (m.is_literal(i) && (m.end(i + 1) || (m.type(i + 1) == 'c'))) return better(f, 65, "tautology"), 65;
+  // " or "" ": a string, then one left open for the application's own closing quote.
+  if (m.type(i) == 's' && m.type(i + 1) == 's' && i + 2 == m.t.size() &&
+      (m.t[i + 1].text.size() == 1 || m.t[i + 1].text.back() != m.t[i + 1].text.front()))
+    return better(f, 60, "tautology"), 60;
   // ' or ''-'   ' or ''*': arithmetic on the empty string, closed by the application's quote.
   if (m.type(i) == 's' && m.type(i + 1) == 'o' && !m.comparison(i + 1) && m.type(i + 2) == 's' && m.end(i + 3))
     return better(f, 65, "tautology"), 65;
@@ -208,6 +212,8 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
       better(f, parens > 0 && m.type(i + 1) == 'c' ? 65 : 55, "statement terminated");
   } else if (ty == 'o') {
     size_t j = m.skip(i + 1);
+    // 1-true, 1*false: a number field evaluated as a boolean expression.
+    if (!quoted && (m.word(j, "true") || m.word(j, "false")) && m.end(j + 1)) better(f, 60, "boolean arithmetic");
     if (m.type(j) == 'f' || m.type(j) == 'v' || (m.type(j) == '(' && m.type(m.skip(j + 1)) == 'E') || m.type(j) == 'E')
       better(f, m.danger(j) ? 95 : 80, "expression injection");
     else if (quoted && m.type(j) == 's' && (m.t[i].text == "=" || m.word(i, "like")) &&
