@@ -356,8 +356,10 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
       // Which characters the value has decides which checks can find anything in it.
       uint32_t cm = char_mask(f);
       // Binary data is not text to parse; but the form with control bytes taken out is
-      // (a payload prefixed with \x18 or padded with NULs is still a payload).
-      if (!std_header && !(bin && (binary(f) || (binary_body && p.where == Where::kBody)))) {
+      // (a payload prefixed with \x18 or padded with NULs is still a payload), unless the
+      // value is an uploaded file or a body the client declared binary.
+      bool binary_data = bin && (binary(f) || p.where == Where::kFile || (binary_body && p.where == Where::kBody));
+      if (!std_header && !binary_data) {
         if (auto s = detect_sqli(f); s.found && !is_path) found.push_back({"sqli", s.reason, where, p.name, clip(f), s.confidence});
         if (cm & kXssChars)
           if (auto x = detect_xss(f, lo); x.found) found.push_back({"xss", x.reason, where, p.name, x.fragment, x.confidence});
