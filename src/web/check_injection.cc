@@ -40,10 +40,6 @@ namespace {
 constexpr std::array<std::string_view, 14> kBareCommands = {"id",       "whoami", "uname", "pwd",      "ifconfig", "ipconfig", "systeminfo",
                                                             "tasklist", "ls",     "env",   "printenv", "dir",      "ver",      "hostname"};
 
-}  // namespace
-
-namespace {
-
 // Files and programs an injected command names; a glob that matches one of them is no accident.
 constexpr std::array<std::string_view, 18> kGlobTargets = {
     "/etc/passwd",   "/etc/shadow",     "/etc/hosts",   "/etc/group",      "/bin/cat",      "/bin/sh",
