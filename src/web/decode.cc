@@ -449,6 +449,16 @@ void split_cookies(std::string_view cs, std::vector<Param>& out, bool pairs_only
   }
 }
 
+bool declared_binary(const Request& r) {
+  const std::string* ct = r.header("Content-Type");
+  if (!ct) return false;
+  std::string c = to_lower(*ct);
+  for (std::string_view t :
+       {"protobuf", "grpc", "octet-stream", "image/", "audio/", "video/", "msgpack", "thrift", "zip", "x-java-serialized"})
+    if (c.find(t) != std::string::npos) return true;
+  return false;
+}
+
 std::vector<Param> extract_params(const Request& r) {
   std::vector<Param> out;
   out.reserve(16 + r.headers.size());

@@ -48,5 +48,7 @@ void split_cookies(std::string_view header, std::vector<Param>& out, bool pairs_
 
 // Every value of a request an application reads, bounded (at most 512 values, 64 KiB each).
 std::vector<Param> extract_params(const Request& r);
+// The client declares the body binary (protobuf, gRPC, octet-stream, media): not text to parse.
+bool declared_binary(const Request& r);
 
 }  // namespace wardsec::web

@@ -264,14 +264,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
 
   // Every value, in every decoded form.
   auto params = extract_params(r);
-  // A body the client declares binary (protobuf, gRPC, octet-stream, media) is not text to parse.
-  bool binary_body = false;
-  if (const std::string* ct = r.header("Content-Type")) {
-    std::string c = to_lower(*ct);
-    for (std::string_view t :
-         {"protobuf", "grpc", "octet-stream", "image/", "audio/", "video/", "msgpack", "thrift", "zip", "x-java-serialized"})
-      binary_body = binary_body || c.find(t) != std::string::npos;
-  }
+  bool binary_body = declared_binary(r);
   // Parameter names are input too (name[0 or updatexml(...)#]=x): a name with characters no
   // form field has is inspected as a value.
   for (size_t i = 0, n = params.size(); i < n; i++) {
