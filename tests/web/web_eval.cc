@@ -10,8 +10,10 @@
 #include "webeval/payloads.h"
 
 // web_eval SHARED            the classic corpus, with its targets (a test)
-// web_eval SHARED dev|holdout the generalization set of issue #21 (payload lists, hard hospital
-//                            inputs): a report, no targets checked here
+// web_eval SHARED dev        the development part of issue #21's generalization set (payload
+//                            lists, hard hospital inputs), with regression floors a little under
+//                            today's figures (a test: a change that loses what #21 built fails)
+// web_eval SHARED holdout    its held-out part: a report only, never a test to tune against
 int main(int argc, char** argv) {
   std::string shared = argc > 1 ? argv[1] : "../shared", set = argc > 2 ? argv[2] : "";
   bool general = set == "dev" || set == "holdout";
@@ -37,7 +39,21 @@ int main(int argc, char** argv) {
   for (const auto& [k, c] : sc.by_source) std::printf("%-20s %8zu %8zu %7.2f%%\n", k.c_str(), c.n, c.hit, 100.0 * c.hit / c.n);
   std::printf("detection %.1f%% of %zu attacks; false positives %.2f%% of %zu benign; %zu malformed\n", 100 * sc.tpr(), sc.attacks.n,
               100 * sc.fpr(), sc.benign.n, malformed);
-  if (general) return 0;
+  if (set == "holdout") return 0;
+  if (general) {
+    // Floors on the development part, per class: 2026-12-06 figures less about one point.
+    const std::pair<const char*, double> floors[] = {{"sqli", 0.96},      {"xss", 0.98},  {"cmdi", 0.89},
+                                                     {"traversal", 0.89}, {"ssti", 0.95}, {"xxe", 0.85}};
+    bool ok = sc.fpr() <= 0.005;
+    for (const auto& [cls, floor] : floors)
+      for (const auto& [k, c] : sc.by_class)
+        if (k == cls && (c.n == 0 || double(c.hit) / c.n < floor)) {
+          std::printf("web_eval dev: %s %.1f%% is under its floor %.0f%%\n", cls, c.n ? 100.0 * c.hit / c.n : 0.0, 100 * floor);
+          ok = false;
+        }
+    std::printf("web_eval dev: %s\n", ok ? "floors met" : "FLOORS MISSED");
+    return ok ? 0 : 1;
+  }
   bool ok = sc.attacks.n > 500 && sc.benign.n > 10000 && sc.tpr() >= 0.90 && sc.fpr() <= 0.005;
   std::printf("web_eval: %s\n", ok ? "targets met" : "TARGETS MISSED (>= 90% detection, <= 0.5% false positives)");
   return ok ? 0 : 1;
