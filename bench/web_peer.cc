@@ -7,6 +7,8 @@
 //                  [--md out.md] [--limit N]
 // --set dev|holdout: the generalization set of issue #21 (webeval/payloads.h) instead of the
 // classic blazehttp + gotestwaf corpus.
+// --why SOURCE: which CRS rules flag that benign source's requests at the first paranoia level
+// given (to stderr, the most frequent first); ModSecurity's log is read for it, which slows it.
 #include <cstddef>
 #include <cstdlib>
 // (intervention.h uses NULL and free without including their headers)
@@ -39,6 +41,12 @@ struct Engine {
   std::string name;
   webeval::Score score;
 };
+
+// The rule ids ModSecurity logged for the transaction being run (--why).
+std::vector<std::string>& rule_ids() {
+  static std::vector<std::string> v;
+  return v;
+}
 
 std::string read_file(const std::string& p) {
   std::ifstream f(p);
@@ -73,7 +81,8 @@ bool modsec_blocks(modsecurity::ModSecurity* ms, modsecurity::RulesSet* rules, c
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string shared = "../shared", md, pls = "1,2", set = "classic", src_dir = WARDSEC_SOURCE_DIR;
+  std::string shared = "../shared", md, pls = "1,2", set = "classic", why, src_dir = WARDSEC_SOURCE_DIR;
+  std::map<std::string, size_t> why_count;
   size_t hospital = 5000, limit = 0, passes = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -83,6 +92,8 @@ int main(int argc, char** argv) {
       md = v;
     else if (k == "--set")
       set = v;
+    else if (k == "--why")
+      why = v;
     else if (k == "--pl")
       pls = v;
     else if (k == "--hospital")
@@ -128,7 +139,17 @@ int main(int argc, char** argv) {
     std::string conf = base_conf + "\nSecAction \"id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level=" + std::string(1, c) +
                        "\"\nInclude /etc/modsecurity/crs/crs-setup.conf\nInclude /usr/share/modsecurity-crs/rules/*.conf\n";
     Peer pe{std::make_unique<modsecurity::ModSecurity>(), std::make_unique<modsecurity::RulesSet>()};
-    pe.ms->setServerLogCb([](void*, const void*) {});  // the verdict is read from the intervention, not the log
+    if (why.empty()) {
+      pe.ms->setServerLogCb([](void*, const void*) {});  // the verdict is read from the intervention, not the log
+    } else {
+      pe.ms->setServerLogCb(
+          [](void*, const void* msg) {
+            std::string_view m(static_cast<const char*>(msg));
+            size_t at = m.find("[id \"");
+            if (at != std::string_view::npos) rule_ids().emplace_back(m.substr(at + 5, m.find('"', at + 5) - at - 5));
+          },
+          modsecurity::TextLogProperty);
+    }
     if (pe.rules->load(conf.c_str()) < 0) {
       std::fprintf(stderr, "ModSecurity rules: %s\n", pe.rules->getParserError().c_str());
       return 2;
@@ -153,8 +174,14 @@ int main(int argc, char** argv) {
       engines[0].score.add(corpus.samples[i], insp.inspect(web::parse_raw(corpus.samples[i].raw)).verdict == "attack");
     for (size_t p = 0; p < peers.size(); p++) {
       auto t0 = Clock::now();
-      for (size_t i = a; i < b; i++)
-        engines[p + 1].score.add(corpus.samples[i], modsec_blocks(peers[p].ms.get(), peers[p].rules.get(), reqs[i]));
+      for (size_t i = a; i < b; i++) {
+        rule_ids().clear();
+        bool blocked = modsec_blocks(peers[p].ms.get(), peers[p].rules.get(), reqs[i]);
+        engines[p + 1].score.add(corpus.samples[i], blocked);
+        if (p == 0 && blocked && !corpus.samples[i].attack && corpus.samples[i].source == why)
+          for (const auto& id : rule_ids())
+            if (id != "949110" && id != "980130") why_count[id]++;  // the anomaly-score totals, not a reason
+      }
       engines[p + 1].score.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     }
   }
@@ -237,6 +264,13 @@ int main(int argc, char** argv) {
     if (n.find("kb-") == std::string::npos) o << "\n- " << n;
   o << "\n";
   std::fputs(o.str().c_str(), stdout);
+  if (!why.empty()) {
+    std::vector<std::pair<size_t, std::string>> top;
+    for (const auto& [id, n] : why_count) top.emplace_back(n, id);
+    std::sort(top.rbegin(), top.rend());
+    std::fprintf(stderr, "CRS rules on flagged %s requests (first level run):\n", why.c_str());
+    for (size_t i = 0; i < top.size() && i < 20; i++) std::fprintf(stderr, "  %s  %zu\n", top[i].second.c_str(), top[i].first);
+  }
   if (!md.empty()) std::ofstream(md) << o.str();
   return 0;
 }
