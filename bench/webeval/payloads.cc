@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace fs = std::filesystem;
 
@@ -277,6 +278,27 @@ void load_hard_hospital(size_t n, uint32_t seed, Corpus& c) {
 }
 
 }  // namespace
+
+Corpus load_lines(const std::string& file, const std::string& cls) {
+  Corpus c;
+  std::ifstream f(file, std::ios::binary);
+  if (!f) throw std::runtime_error(file + ": cannot open");
+  std::string line;
+  std::set<std::string> seen;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || !seen.insert(line).second) continue;
+    Sample s;
+    std::string where;
+    s.raw = placed(cls, line, fnv(line), where);
+    s.attack = true;
+    s.cls = fragment(line) ? cls + "-fragment" : cls;
+    s.source = "lines";
+    s.id = file + " [" + where + "] " + line.substr(0, 120);
+    c.samples.push_back(std::move(s));
+  }
+  return c;
+}
 
 Split split_of(const std::string& text) { return fnv(text) % 10 < 3 ? Split::kHoldout : Split::kDev; }
 

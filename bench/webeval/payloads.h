@@ -27,6 +27,10 @@ enum class Split { kDev, kHoldout };
 // `cap`: at most this many attacks of a class per split.
 Corpus load_generalization(const std::string& shared, Split split, size_t cap = 2000);
 
+// Attack lines from any file, one payload a line, placed as above and counted as class `cls`
+// (fragments apart): for lists that are not in ../shared (a Debian package's, a new project's).
+Corpus load_lines(const std::string& file, const std::string& cls);
+
 // The split of a text: about 30% held out, decided by a hash of the text alone.
 Split split_of(const std::string& text);
 

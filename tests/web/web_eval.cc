@@ -14,12 +14,20 @@
 //                            lists, hard hospital inputs), with regression floors a little under
 //                            today's figures (a test: a change that loses what #21 built fails)
 // web_eval SHARED holdout    its held-out part: a report only, never a test to tune against
+// web_eval SHARED lines FILE CLASS   any list of attack lines (one a line), placed as the
+//                            payload lists are: a report only
 int main(int argc, char** argv) {
   std::string shared = argc > 1 ? argv[1] : "../shared", set = argc > 2 ? argv[2] : "";
   bool general = set == "dev" || set == "holdout";
-  auto corpus = general ? wardsec::webeval::load_generalization(
-                              shared, set == "dev" ? wardsec::webeval::Split::kDev : wardsec::webeval::Split::kHoldout)
-                        : wardsec::webeval::load(shared);
+  bool lines = set == "lines";
+  if (lines && argc < 5) {
+    std::fprintf(stderr, "web_eval SHARED lines FILE CLASS\n");
+    return 2;
+  }
+  auto corpus = lines     ? wardsec::webeval::load_lines(argv[3], argv[4])
+                : general ? wardsec::webeval::load_generalization(
+                                shared, set == "dev" ? wardsec::webeval::Split::kDev : wardsec::webeval::Split::kHoldout)
+                          : wardsec::webeval::load(shared);
   wardsec::web::Inspector insp;
   wardsec::webeval::Score sc;
   size_t malformed = 0;
@@ -39,7 +47,7 @@ int main(int argc, char** argv) {
   for (const auto& [k, c] : sc.by_source) std::printf("%-20s %8zu %8zu %7.2f%%\n", k.c_str(), c.n, c.hit, 100.0 * c.hit / c.n);
   std::printf("detection %.1f%% of %zu attacks; false positives %.2f%% of %zu benign; %zu malformed\n", 100 * sc.tpr(), sc.attacks.n,
               100 * sc.fpr(), sc.benign.n, malformed);
-  if (set == "holdout") return 0;
+  if (set == "holdout" || lines) return 0;
   if (general) {
     // Floors on the development part, per class: 2026-12-06 figures less about one point.
     const std::pair<const char*, double> floors[] = {{"sqli", 0.96},      {"xss", 0.98},  {"cmdi", 0.89},
