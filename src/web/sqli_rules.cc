@@ -297,6 +297,20 @@ void anywhere(const Matcher& m, SqliFinding& f) {
       size_t a = m.skip(m.skip(i + 1) + 1);
       if (size_t b = literal_comparison(m, a); b && m.type(m.skip(b + 1)) == ')' && m.type(m.skip(m.skip(b + 1) + 1)) == 'E')
         better(f, 80, "conditional statement");
+      // IIF(5=7,1,1/0), IF(1=2,1,(select...)): a boolean test of literals choosing a value.
+      else if (size_t c = literal_comparison(m, a); c && m.type(m.skip(c + 1)) == ',')
+        better(f, 75, "conditional probe");
+    } else if (ty == 'f' && (m.word(i, "elt") || m.word(i, "make_set") || m.word(i, "field") || m.word(i, "choose"))) {
+      // ELT(5=7,1), MAKE_SET(5=5,1): MySQL's choosers driven by a boolean test (ORDER BY probes).
+      if (size_t c = literal_comparison(m, m.skip(m.skip(i + 1) + 1)); c && m.type(m.skip(c + 1)) == ',')
+        better(f, 75, "conditional probe");
+    } else if (ty == '(' && (i == 0 || m.type(i - 1) != 'f')) {
+      // (5=7)*3: a literal comparison used as a number (column-position probes).
+      if (size_t c = literal_comparison(m, m.skip(i + 1)); c && m.type(m.skip(c + 1)) == ')') {
+        size_t op = m.skip(m.skip(c + 1) + 1);
+        if (m.type(op) == 'o' && (m.t[op].text == "*" || m.t[op].text == "+" || m.t[op].text == "-" || m.t[op].text == "/"))
+          better(f, 65, "boolean arithmetic");
+      }
     } else if (m.probe(i) && m.type(m.skip(i + 1)) == '(' && m.probe(m.skip(m.skip(i + 1) + 1))) {
       // ascii(substring(version() from 1 for 1)): blind extraction, one function inside another.
       better(f, 70, "blind function probe");
@@ -369,6 +383,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
       better(f, 70, "server variable");
     } else if (ty == 'k' && m.word(i, "case")) {
       size_t j = m.skip(i + 1);
+      // CASE WHEN ... THEN, or the simple CASE x WHEN ... THEN
+      if (!m.word(j, "when") && (m.is_literal(j) || m.type(j) == 'b')) j = m.skip(j + 1);
       if (m.word(j, "when")) {
         for (size_t k = j; k < t.size() && k < j + 40; k++)
           if (m.word(k, "then")) {
