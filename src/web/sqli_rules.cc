@@ -219,6 +219,16 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
     else if (quoted && m.type(j) == 's' && (m.t[i].text == "=" || m.word(i, "like")) &&
              (m.end(j + 1) || m.comparison(m.skip(j + 1)) || m.type(m.skip(j + 1)) == '&'))
       better(f, 60, "tautology");
+    // X' != 'Y' = 0 = '1, X' - 'Y' - 0 = '1: MySQL's implicit conversions chained into a truth
+    // value; the last string is closed by the application's own quote.
+    else if (quoted && m.type(j) == 's' && m.t.back().type == 's' && m.t.back().text.size() <= 2 && m.t.size() >= 6) {
+      size_t ops = 0, cmps = 0;
+      for (size_t k = i; k < m.t.size(); k++) {
+        ops += m.type(k) == 'o';
+        cmps += m.comparison(k);
+      }
+      if (ops >= 2 && cmps >= 1) better(f, 65, "implicit conversion");
+    }
   } else if (ty == 'K') {
     size_t j = m.skip(i + 1);
     if ((m.word(i, "order") || m.word(i, "group")) && m.word(j, "by")) {
@@ -259,6 +269,9 @@ void anywhere(const Matcher& m, SqliFinding& f) {
   for (size_t i = 0; i < t.size(); i++) {
     char ty = t[i].type;
     if ((ty == 'b' || ty == 'f') && system_procedure(t[i].text)) better(f, 90, "system procedure");
+    // INTO OUTFILE / DUMPFILE anywhere: MySQL writing a file (a web shell) for the attacker.
+    if (ty == 'K' && m.word(i, "into") && (m.word(m.skip(i + 1), "outfile") || m.word(m.skip(i + 1), "dumpfile")))
+      better(f, 90, "file write");
     if (ty == 'n' && t[i].text.size() >= 18 && (t[i].text[1] == 'x' || t[i].text[1] == 'X') && hex_statement(t[i].text.substr(2)))
       better(f, 80, "hex-encoded statement");
     // --sp_password: SQL Server leaves a statement naming it out of its trace (hides the injection).
@@ -298,8 +311,9 @@ void anywhere(const Matcher& m, SqliFinding& f) {
       if (size_t b = literal_comparison(m, a); b && m.type(m.skip(b + 1)) == ')' && m.type(m.skip(m.skip(b + 1) + 1)) == 'E')
         better(f, 80, "conditional statement");
       // IIF(5=7,1,1/0), IF(1=2,1,(select...)): a boolean test of literals choosing a value.
-      else if (size_t c = literal_comparison(m, a); c && m.type(m.skip(c + 1)) == ',')
-        better(f, 75, "conditional probe");
+      else if (size_t c = literal_comparison(m, m.type(a) == '(' ? m.skip(a + 1) : a);
+               c && (m.type(m.skip(c + 1)) == ',' || (m.type(m.skip(c + 1)) == ')' && m.type(m.skip(m.skip(c + 1) + 1)) == ',')))
+        better(f, 75, "conditional probe");  // also IF((5=7),SELECT 5,DROP FUNCTION x)
     } else if (ty == 'f' && (m.word(i, "elt") || m.word(i, "make_set") || m.word(i, "field") || m.word(i, "choose"))) {
       // ELT(5=7,1), MAKE_SET(5=5,1): MySQL's choosers driven by a boolean test (ORDER BY probes).
       if (size_t c = literal_comparison(m, m.skip(m.skip(i + 1) + 1)); c && m.type(m.skip(c + 1)) == ',')
