@@ -16,6 +16,8 @@ inline bool ends_with(std::string_view s, std::string_view p) { return s.size() 
 // Standard base64 (RFC 4648) with padding.
 std::string base64_encode(std::string_view in);
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// ASCII letters and digits only (std::isalnum is a locale call, and takes no negative char).
+inline bool is_alnum_ascii(char c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 inline char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline std::string to_lower(std::string_view s) {
   std::string r(s);

@@ -13,10 +13,6 @@
 namespace wardsec::web::checks {
 
 namespace {
-inline bool ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
-}  // namespace
-
-namespace {
 
 // Code injection, template injection, deserialization and JNDI lookups: server-side code
 // execution of any language is reported as cmdi with its kind.
@@ -112,9 +108,9 @@ std::string string_callee(std::string_view lo, size_t paren) {
   std::string name;
   for (int parts = 0; parts < 8 && i > 0; parts++) {
     char q = lo[i - 1];
-    if (q != '"' && q != '\'') break;
-    size_t open = lo.rfind(q, i - 2 < lo.size() ? i - 2 : 0);
-    if (i < 2 || open == std::string_view::npos || i - 1 - open > 32) break;
+    if ((q != '"' && q != '\'') || i < 2) break;
+    size_t open = lo.rfind(q, i - 2);
+    if (open == std::string_view::npos || i - 1 - open > 32) break;
     name.insert(0, lo.substr(open + 1, i - 2 - open));
     i = open;
     while (i > 0 && lo[i - 1] == ' ') i--;
@@ -133,7 +129,7 @@ std::string_view ident_before(std::string_view lo, size_t paren) {
   size_t e = paren;
   while (e > 0 && lo[e - 1] == ' ') e--;
   size_t b = e;
-  while (b > 0 && (ascii_alnum((lo[b - 1])) || lo[b - 1] == '_')) b--;
+  while (b > 0 && (is_alnum_ascii((lo[b - 1])) || lo[b - 1] == '_')) b--;
   return lo.substr(b, e - b);
 }
 
@@ -142,12 +138,7 @@ constexpr std::array<std::string_view, 16> kReflect = {
     "getclass",       "forname",   "getruntime", "getmethod", "getdeclared", "newinstance",  "classloader", "scriptengine",
     "processbuilder", "getengine", ".exec(",     "invoke(",   "java.lang",   "javax.script", "@java",       "t(java"};
 // Node.js, Perl, Python, Ruby and .NET spellings that only code injection uses.
-struct Marker {
-  std::string_view needle;
-  const char* kind;
-  int conf;
-};
-constexpr Marker kMarkers[] = {
+constexpr CodeSig kMarkers[] = {
     {"process.mainmodule", "node.js code", 90},
     {"child_process", "node.js code", 90},
     {"process.binding(", "node.js code", 90},
@@ -200,7 +191,7 @@ bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding
   // PHP variables called as functions and the request superglobals: $_(3), $a($b), $_GET[x](...).
   for (size_t d = lo.find('$'); d != std::string_view::npos; d = lo.find('$', d + 1)) {
     size_t e = d + 1;
-    while (e < lo.size() && (ascii_alnum((lo[e])) || lo[e] == '_')) e++;
+    while (e < lo.size() && (is_alnum_ascii((lo[e])) || lo[e] == '_')) e++;
     std::string_view var = lo.substr(d + 1, e - d - 1);
     if (var.empty()) continue;
     if (var == "_get" || var == "_post" || var == "_request" || var == "_cookie" || var == "_server" || var == "_files" ||
@@ -223,7 +214,7 @@ bool code_reasoning(std::string_view lo, std::string_view v, std::vector<Finding
     size_t b = o;
     while (b > 0 && is_digit(lo[b - 1])) b--;
     if (b == o || b < 2 || lo[b - 1] != ':' || (lo[b - 2] != 'o' && lo[b - 2] != 'c')) continue;
-    if (b > 2 && ascii_alnum((lo[b - 3]))) continue;
+    if (b > 2 && is_alnum_ascii((lo[b - 3]))) continue;
     size_t q = lo.find('"', o + 2);
     if (q != std::string_view::npos && q - o < 80 && lo.substr(q + 1, 1) == ":" && lo.find(":{", q) != std::string_view::npos &&
         lo.find(":{", q) < q + 12)
@@ -295,7 +286,7 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
     bool reopen = starts_with(r, "(&") || starts_with(r, "(|") || starts_with(r, "(!");
     if (!reopen && starts_with(r, "(")) {
       size_t k = 1;
-      while (k < r.size() && (ascii_alnum((r[k])) || r[k] == '-')) k++;
+      while (k < r.size() && (is_alnum_ascii((r[k])) || r[k] == '-')) k++;
       reopen = k > 1 && k < r.size() && r[k] == '=';
     }
     bool cut = starts_with(r, ")") && (r.find('\0') != std::string_view::npos || r.find("%00") != std::string_view::npos);

@@ -13,10 +13,6 @@
 
 namespace wardsec::web::checks {
 
-namespace {
-inline bool ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
-}  // namespace
-
 std::string clip(std::string_view s, size_t n) {
   std::string o(s.substr(0, n));
   // Never cut inside a UTF-8 sequence.
@@ -76,7 +72,7 @@ bool whole_command(std::string_view lo, std::string_view v, std::vector<Finding>
     return true;
   };
   size_t e = 0;
-  while (e < lo.size() && (ascii_alnum((lo[e])) || lo[e] == '_')) e++;
+  while (e < lo.size() && (is_alnum_ascii((lo[e])) || lo[e] == '_')) e++;
   std::string_view w = lo.substr(0, e);
   static constexpr std::array<std::string_view, 16> kRunners = {"nc",   "ncat", "netcat", "bash",    "sh",     "wget", "curl",  "python",
                                                                 "perl", "php",  "socat",  "busybox", "telnet", "rm",   "chmod", "mkfifo"};
@@ -128,7 +124,7 @@ bool shell_forms(std::string_view lo, std::string_view v, std::vector<Finding>& 
   }
   for (std::string_view x : {"cmd /c", "cmd.exe /c", "cmd /k", "cmd.exe /k", "%comspec%", "powershell -", "powershell.exe", "pwsh -c",
                              "invoke-expression", "iex(new-object", "certutil -urlcache", "bitsadmin /transfer"})
-    if (size_t at = lo.find(x); at != std::string_view::npos && (at == 0 || !ascii_alnum((lo[at - 1]))))
+    if (size_t at = lo.find(x); at != std::string_view::npos && (at == 0 || !is_alnum_ascii((lo[at - 1]))))
       return add(85, "windows command", at);
   return whole_command(lo, v, out, where, param);
 }

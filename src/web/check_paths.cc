@@ -12,8 +12,6 @@ namespace wardsec::web::checks {
 
 namespace {
 
-bool is_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
-
 // "etc" and, a few bytes on, a file of /etc an attacker reads (passwd, shadow, hosts...).
 bool etc_file(std::string_view lo) {
   for (size_t e = lo.find("etc"); e != std::string_view::npos; e = lo.find("etc", e + 3)) {
@@ -59,7 +57,7 @@ std::string lenient_path(std::string_view lo) {
       size_t k = i + 1;
       if (k < lo.size() && lo[k] == 'u') k++;
       size_t e = k;
-      while (e < lo.size() && e < k + (k > i + 1 ? 4 : 2) && is_alnum(lo[e])) e++;
+      while (e < lo.size() && e < k + (k > i + 1 ? 4 : 2) && is_alnum_ascii(lo[e])) e++;
       junk();
       i = e - 1;
       continue;
@@ -76,7 +74,7 @@ std::string lenient_path(std::string_view lo) {
       }
       continue;
     }
-    if (is_alnum(static_cast<char>(c)) || c == '.' || c == '_' || c == '-' || c == ':' || c == '$') {
+    if (is_alnum_ascii(static_cast<char>(c)) || c == '.' || c == '_' || c == '-' || c == ':' || c == '$') {
       n.push_back(static_cast<char>(c));
     } else if (c == '/' || c == '\\' || c == '?' || c == '+' || c < 0x20) {
       junk();

@@ -155,7 +155,7 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
         }
         // 10mg, 3d, 2b: a unit or an id, kept as one token unless SQL follows.
         size_t w = i;
-        while (w < n && (is_digit(v[w]) || ((v[w] | 0x20) >= 'a' && (v[w] | 0x20) <= 'z'))) w++;
+        while (w < n && is_alnum_ascii(v[w])) w++;
         if (w > i && !keyword_type(v.substr(i, w - i))) i = w;
       }
       t.push_back({'n', v.substr(start, i - start)});
@@ -261,9 +261,10 @@ bool worth_lexing(std::string_view v) {
   // A value that starts as a clause or a statement ("ORDER BY 3", "drop table x").
   size_t e = i;
   while (e < v.size() && e - i < 9 && std::isalpha(static_cast<unsigned char>(v[e]))) e++;
-  if (e < v.size() && e > i && (v[e] == ' ' || v[e] == '+' || v[e] == '\t') && keyword_type(v.substr(i, e - i)) != 0 &&
-      std::string_view("KE").find(keyword_type(v.substr(i, e - i))) != std::string_view::npos)
-    return true;
+  if (e < v.size() && e > i && (v[e] == ' ' || v[e] == '+' || v[e] == '\t')) {
+    char k = keyword_type(v.substr(i, e - i));
+    if (k == 'K' || k == 'E') return true;
+  }
   return icontains(v, "union") || icontains(v, "case") || icontains(v, "waitfor") || icontains(v, "copy");
 }
 
@@ -275,13 +276,6 @@ using sqli_rules::bare_start;
 using sqli_rules::Matcher;
 
 namespace {
-
-void better_of(SqliFinding& f, int conf, const char* reason) {
-  if (conf > f.confidence) {
-    f.confidence = conf;
-    f.reason = reason;
-  }
-}
 
 // Typographic single quotes and dashes (‘ ’ ′ ＇ – —) folded to ASCII: a database or driver that
 // converts the text to a legacy code page maps them to ' and - ("best fit"). Double quotes (“ ”)
@@ -330,7 +324,7 @@ SqliFinding detect_plain(std::string_view value) {
   // A MySQL executable comment (/*!50000 ... */, /*!union*/) is SQL written to slip past filters.
   if (size_t at = value.find("/*!"); at != std::string_view::npos && at + 3 < value.size() &&
                                      (is_digit(value[at + 3]) || std::isalpha(static_cast<unsigned char>(value[at + 3]))))
-    better_of(f, 70, "mysql executable comment");
+    sqli_rules::better(f, 70, "mysql executable comment");
   // Bare: the whole value, and a number followed by SQL.
   {
     thread_local std::vector<SqlToken> t;

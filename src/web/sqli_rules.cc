@@ -77,13 +77,6 @@ constexpr std::array<std::string_view, 30> kProbe = {
     "group_concat", "substring", "substr", "mid",          "ascii",       "ord",    "hex",  "unhex", "length", "if",
     "iif",          "ifnull",    "isnull", "cast",         "convert",     "count",  "exp",  "floor", "rand",   "json_extract"};
 
-void better(SqliFinding& f, int conf, const char* reason) {
-  if (conf > f.confidence) {
-    f.confidence = conf;
-    f.reason = reason;
-  }
-}
-
 // What follows a logic operator: a comparison, a function call, a sub-select, or a lone
 // literal that ends the value (the application's own quote or the comment closes it).
 int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
@@ -146,14 +139,10 @@ bool term_ends(const Matcher& m, size_t i) {
 
 // 0x77616974666F722064656C6179...: a statement spelled in hex, for EXEC(@s) or CAST(... AS VARCHAR).
 bool hex_statement(std::string_view hex) {
-  std::string text;
-  for (size_t i = 0; i + 1 < hex.size() && text.size() < 64; i += 2) {
-    auto nib = [](char c) { return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1; };
-    int a = nib(hex[i]), b = nib(hex[i + 1]);
-    if (a < 0 || b < 0) return false;
-    char ch = static_cast<char>(a * 16 + b);
-    if (ch != 0) text.push_back(lower_ascii(ch));  // UTF-16LE (NVARCHAR) has a NUL after each letter
-  }
+  std::string bytes, text;
+  if (!unhex(hex.substr(0, std::min<size_t>(hex.size(), 256) & ~size_t{1}), bytes)) return false;
+  for (size_t i = 0; i < bytes.size() && text.size() < 64; i++)
+    if (bytes[i] != 0) text.push_back(lower_ascii(bytes[i]));  // UTF-16LE (NVARCHAR) has a NUL after each letter
   for (std::string_view k : {"waitfor", "select", "exec", "union", "insert", "drop", "delay", "xp_", "declare", "shutdown"})
     if (text.find(k) != std::string::npos) return true;
   return false;
@@ -175,6 +164,13 @@ bool system_procedure(std::string_view w) {
 }
 
 }  // namespace
+
+void better(SqliFinding& f, int conf, const char* reason) {
+  if (conf > f.confidence) {
+    f.confidence = conf;
+    f.reason = reason;
+  }
+}
 
 bool Matcher::danger(size_t i) const { return i < t.size() && t[i].type == 'f' && in(t[i].text, kDanger); }
 bool Matcher::probe(size_t i) const { return i < t.size() && t[i].type == 'f' && (in(t[i].text, kProbe) || in(t[i].text, kDanger)); }

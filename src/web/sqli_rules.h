@@ -34,6 +34,8 @@ struct Matcher {
   }
 };
 
+// Raises the finding to `conf` with `reason` when that is more than it has.
+void better(SqliFinding& f, int conf, const char* reason);
 // After the value broke out of its context (`quoted`), or after a bare number, at token i.
 void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f);
 // Checks that need no context.
