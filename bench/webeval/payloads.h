@@ -29,7 +29,7 @@ Corpus load_generalization(const std::string& shared, Split split, size_t cap = 
 
 // Attack lines from any file, one payload a line, placed as above and counted as class `cls`
 // (fragments apart): for lists that are not in ../shared (a Debian package's, a new project's).
-Corpus load_lines(const std::string& file, const std::string& cls);
+Corpus load_lines(const std::string& file, const std::string& cls, bool urlencoded = false);
 
 // The split of a text: about 30% held out, decided by a hash of the text alone.
 Split split_of(const std::string& text);

@@ -324,12 +324,20 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     auto forms = decoded_forms(p.value);
     bool bin = binary(p.value);
     // REST paths carry values too (/patients/1%20or%201=1): each segment is one.
+    // A comment that spans segments (/1/**/union/**/select/...) reaches a route that takes the
+    // rest of the path: the whole path is read as one value then.
+    if (is_path && p.value.find("/*") != std::string::npos)
+      for (const auto& sf : decoded_forms(p.value))
+        if (auto s = detect_sqli(sf); s.found) {
+          found.push_back({"sqli", s.reason, "path", "", clip(sf), s.confidence});
+          break;
+        }
     if (is_path)
       for (size_t a = 0, b; a < p.value.size(); a = b + 1) {
         b = p.value.find('/', a);
         if (b == std::string::npos) b = p.value.size();
         std::string seg = p.value.substr(a, b - a);
-        if (seg.find_first_of("'\"( ;=") != std::string::npos)
+        if (seg.find_first_of("'\"( ;=#@,*\n\t") != std::string::npos)
           for (const auto& sf : decoded_forms(seg))
             if (auto s = detect_sqli(sf); s.found) {
               found.push_back({"sqli", s.reason, "path", "", clip(sf), s.confidence});

@@ -191,6 +191,9 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
                        (v[i] == '.' && i + 1 < n && (ident_char(static_cast<unsigned char>(v[i + 1])) || v[i + 1] == '.')))) {
         i++;
       }
+      // union#--: MySQL starts a comment at '#' even inside what T-SQL reads as one name; a
+      // keyword before it is a keyword.
+      if (size_t h = v.substr(start, i - start).find('#'); h != std::string_view::npos && keyword_type(v.substr(start, h))) i = start + h;
       std::string_view w = v.substr(start, i - start);
       // A word followed by '(' (spaces and comments between allowed) is a function call.
       size_t j = i;
@@ -228,6 +231,11 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
     if (std::string_view("(),;.").find(static_cast<char>(c)) != std::string_view::npos) {
       i++;
       t.push_back({static_cast<char>(c), v.substr(start, 1)});
+      continue;
+    }
+    if (c == '\\' && i + 1 < n && v[i + 1] == 'N' && (i + 2 == n || !ident_char(static_cast<unsigned char>(v[i + 2])))) {
+      i += 2;
+      t.push_back({'k', v.substr(start, 2)});  // \N: MySQL's NULL
       continue;
     }
     i++;
@@ -301,12 +309,47 @@ std::string ascii_quotes(std::string_view v) {
   return any ? o : std::string();
 }
 
+// The value with its block comments taken out, nested ones whole (PostgreSQL nests them): what
+// a filter that strips comments passes on ("UNI/**/ON SEL/**/ECT"), and what PostgreSQL reads
+// in "union/*/**/*/select". Empty when there is no complete comment.
+std::string without_comments(std::string_view v) {
+  std::string o;
+  bool any = false;
+  for (size_t i = 0; i < v.size();) {
+    if (v.compare(i, 2, "/*") == 0 && v.compare(i, 3, "/*!") != 0) {
+      size_t j = i + 2;
+      int depth = 1;
+      while (j < v.size() && depth > 0) {
+        if (v.compare(j, 2, "/*") == 0)
+          depth++, j += 2;
+        else if (v.compare(j, 2, "*/") == 0)
+          depth--, j += 2;
+        else
+          j++;
+      }
+      if (depth == 0) {
+        any = true;
+        i = j;
+        continue;
+      }
+    }
+    o.push_back(v[i++]);
+  }
+  return any ? o : std::string();
+}
+
 SqliFinding detect_plain(std::string_view value);
 
 }  // namespace
 
 SqliFinding detect_sqli(std::string_view value) {
   SqliFinding f = detect_plain(value);
+  if (!f.found && value.find("/*") != std::string_view::npos)
+    if (std::string c = without_comments(value); !c.empty())
+      if (SqliFinding g = detect_plain(c); g.found) {
+        g.reason += " (comments removed)";
+        return g;
+      }
   if (!f.found)
     if (std::string a = ascii_quotes(value); !a.empty())
       if (SqliFinding g = detect_plain(a); g.found) {
@@ -333,10 +376,16 @@ SqliFinding detect_plain(std::string_view value) {
     anywhere(m, f);
     bare_start(m, f);
     size_t first = m.skip(0);
-    if (m.type(first) == 'n' || (m.type(first) == 'o' && m.type(m.skip(first + 1)) == 'n' && t[first].text == "-"))
-      after_break(m, m.skip(first + 1) + (m.type(first) == 'o' ? 1 : 0), false, f);
-    else if (m.type(first) == '(' || m.type(first) == ')' || m.type(first) == 'U' || m.type(first) == ';' ||
-             (m.type(first) == '&' && std::isalpha(static_cast<unsigned char>(t[first].text[0]))))
+    // A number or a variable, or literal arithmetic on them ("-1", "1/1", "@a"): the rest is
+    // what follows the application's operand.
+    size_t operand = m.type(first) == 'o' && t[first].text == "-" ? m.skip(first + 1) : first;
+    if (size_t e = sqli_rules::after_arithmetic(m, operand); e != operand) {
+      after_break(m, e, false, f);
+      // "1 --", "@version--": an operand and a comment that cuts the query there.
+      if (e == t.size() && t.size() <= 3 && t.back().type == 'c' && starts_with(t.back().text, "--") && t.back().text.size() <= 3)
+        sqli_rules::better(f, 60, "comment cuts the query");
+    } else if (m.type(first) == '(' || m.type(first) == ')' || m.type(first) == 'U' || m.type(first) == ';' ||
+               (m.type(first) == '&' && std::isalpha(static_cast<unsigned char>(t[first].text[0]))))
       after_break(m, first, false, f);
     if (f.confidence) {
       for (const auto& x : t) f.fingerprint.push_back(x.type);
@@ -351,6 +400,8 @@ SqliFinding detect_plain(std::string_view value) {
     Matcher m{t};
     SqliFinding g;
     after_break(m, 1, true, g);
+    // Single quotes only: JSON and ids put double quotes around words, ids and base64 all day.
+    if (ctx == SqlContext::kSingleQuote) sqli_rules::quoted_expression(m, g);
     anywhere(m, g);  // what the bare reading saw as one long string may be SQL here
     if (g.confidence > f.confidence) {
       g.fingerprint.clear();

@@ -72,10 +72,11 @@ constexpr std::array<std::string_view, 12> kServerVars = {
     "version",  "datadir", "hostname",           "basedir",        "servername",       "spid",
     "language", "tmpdir",  "version_compile_os", "global.version", "microsoftversion", "identity"};
 // Functions common in blind and error-based injection; weaker evidence on their own.
-constexpr std::array<std::string_view, 30> kProbe = {
-    "version",      "database",  "user",   "current_user", "system_user", "schema", "char", "chr",   "concat", "concat_ws",
-    "group_concat", "substring", "substr", "mid",          "ascii",       "ord",    "hex",  "unhex", "length", "if",
-    "iif",          "ifnull",    "isnull", "cast",         "convert",     "count",  "exp",  "floor", "rand",   "json_extract"};
+constexpr std::array<std::string_view, 35> kProbe = {
+    "version",   "database",     "user",         "current_user", "system_user",  "schema",    "char",          "chr",         "concat",
+    "concat_ws", "group_concat", "substring",    "substr",       "mid",          "ascii",     "ord",           "hex",         "unhex",
+    "length",    "if",           "iif",          "ifnull",       "isnull",       "cast",      "convert",       "count",       "exp",
+    "floor",     "rand",         "json_extract", "charset",      "coercibility", "collation", "connection_id", "session_user"};
 
 // What follows a logic operator: a comparison, a function call, a sub-select, or a lone
 // literal that ends the value (the application's own quote or the comment closes it).
@@ -83,8 +84,11 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   bool symbolic = i > 0 && (m.t[i - 1].text == "||" || m.t[i - 1].text == "&&");
   i = m.skip(i);
   if (symbolic && !(m.is_literal(i) || m.type(i) == 'f' || m.type(i) == '(')) return 0;
-  // "and =IS=..." and "and >I would like": an operator cannot start the operand.
-  if (m.type(i) == 'o' && m.t[i].text != "-" && m.t[i].text != "!" && m.t[i].text != "~") return 0;
+  // "and =IS=..." and "and >I would like": an operator cannot start the operand; a sign can
+  // ("or -1", "OR+1=1", "OR!'a").
+  if (m.type(i) == 'o' && m.t[i].text != "-" && m.t[i].text != "+" && m.t[i].text != "!" && m.t[i].text != "~") return 0;
+  while (m.type(i) == 'o' && m.t[i].text.size() == 1 && std::string_view("-+!~").find(m.t[i].text[0]) != std::string_view::npos)
+    i = m.skip(i + 1);
   if (m.type(i) == 'k' && m.word(i, "not")) i = m.skip(i + 1);
   size_t e = i;
   int depth = 0;
@@ -137,6 +141,22 @@ bool term_ends(const Matcher& m, size_t i) {
   return j >= m.t.size() || m.type(i) == 'c' || m.type(j) == '&' || m.type(j) == ')' || m.type(j) == ';';
 }
 
+// rc-select, multi-select: a name with a hyphen in it, not a subtraction (the tokens touch).
+bool hyphenated(const Matcher& m, size_t i) {
+  if (i < 2 || m.t[i - 1].text != "-" || m.type(i - 2) != 'b') return false;
+  return m.t[i - 2].text.data() + m.t[i - 2].text.size() == m.t[i - 1].text.data() && m.t[i - 1].text.data() + 1 == m.t[i].text.data();
+}
+
+// The index of the ')' that closes the '(' at i (the last token when none does).
+size_t close_of(const Matcher& m, size_t i) {
+  int depth = 0;
+  for (size_t k = i; k < m.t.size(); k++) {
+    depth += m.type(k) == '(';
+    if (m.type(k) == ')' && --depth == 0) return k;
+  }
+  return m.t.size() ? m.t.size() - 1 : 0;
+}
+
 // 0x77616974666F722064656C6179...: a statement spelled in hex, for EXEC(@s) or CAST(... AS VARCHAR).
 bool hex_statement(std::string_view hex) {
   std::string bytes, text;
@@ -175,6 +195,19 @@ void better(SqliFinding& f, int conf, const char* reason) {
 bool Matcher::danger(size_t i) const { return i < t.size() && t[i].type == 'f' && in(t[i].text, kDanger); }
 bool Matcher::probe(size_t i) const { return i < t.size() && t[i].type == 'f' && (in(t[i].text, kProbe) || in(t[i].text, kDanger)); }
 
+size_t after_arithmetic(const Matcher& m, size_t i) {
+  if (m.type(i) != 'n' && m.type(i) != 'v') return i;
+  size_t k = i;
+  for (;;) {
+    size_t o = m.skip(k + 1);
+    std::string_view op = m.type(o) == 'o' ? m.t[o].text : std::string_view();
+    bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^" || op == "|" || op == "&";
+    size_t next = m.skip(o + 1);
+    if (!arith || (m.type(next) != 'n' && m.type(next) != 'v')) return m.skip(k + 1);
+    k = next;
+  }
+}
+
 // After the value broke out of its context (or right after a bare number).
 void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
   // `')` and `'))` close the application's own parentheses.
@@ -198,7 +231,7 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
   } else if (ty == ';') {
     size_t j = m.skip(i + 1);
     // ';if 1=1 drop database x--: a T-SQL IF without parentheses, then a statement.
-    if (m.word(j, "if"))
+    if (m.word(j, "if") || m.word(j, "while"))
       if (size_t b = literal_comparison(m, m.skip(j + 1)); b && m.type(m.skip(b + 1)) == 'E') better(f, 90, "conditional statement");
     if (m.type(j) == 'E' || ((m.word(j, "desc") || m.word(j, "describe") || m.word(j, "show")) && m.type(m.skip(j + 1)) == 'b' &&
                              term_ends(m, m.skip(j + 1) + 1)))
@@ -208,6 +241,12 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
       better(f, parens > 0 && m.type(i + 1) == 'c' ? 65 : 55, "statement terminated");
   } else if (ty == 'o') {
     size_t j = m.skip(i + 1);
+    // test' - 1/1 union select, ' + 0 or 1=1: literal arithmetic ends the application's
+    // expression, and what follows it is read as what follows the break.
+    if (size_t e = after_arithmetic(m, j); e != j) {
+      char et = m.type(e);
+      if (et == 'U' || et == '&' || et == ';' || et == 'K') after_break(m, e, quoted, f);
+    }
     // 1-true, 1*false: a number field evaluated as a boolean expression.
     if (!quoted && (m.word(j, "true") || m.word(j, "false")) && m.end(j + 1)) better(f, 60, "boolean arithmetic");
     if (m.type(j) == 'f' || m.type(j) == 'v' || (m.type(j) == '(' && m.type(m.skip(j + 1)) == 'E') || m.type(j) == 'E')
@@ -237,6 +276,14 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
       if (m.is_literal(j) || m.type(j) == 'f') better(f, 70, "clause injection");
     } else if (m.word(i, "limit") && m.type(j) == 'n') {
       better(f, 60, "clause injection");
+    } else if (m.word(i, "from") && m.type(j) == 'b' && m.word(m.skip(j + 1), "where")) {
+      // 1) from users where username='admin'): the rest of a sub-select, after the application's
+      // own parenthesis is closed, or with a test of its own.
+      size_t w = m.skip(m.skip(j + 1) + 1);
+      if (parens > 0 || literal_comparison(m, w) ||
+          (m.type(w) == 'b' && m.comparison(m.skip(w + 1)) && m.is_literal(m.skip(m.skip(w + 1) + 1)) &&
+           m.type(m.skip(m.skip(w + 1) + 1)) != 'b'))
+        better(f, 70, "clause injection");
     } else if (m.word(i, "into") && (m.word(j, "outfile") || m.word(j, "dumpfile"))) {
       better(f, 95, "file write");
     }
@@ -257,6 +304,51 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
       better(f, 90, "time or error based");
       break;
     }
+}
+
+// The operator at k touches a word or number on both sides (no space between).
+bool glued(const Matcher& m, size_t k) {
+  auto alnum = [&](size_t i) { return m.type(i) == 'b' || m.type(i) == 'n'; };
+  return k > 0 && alnum(k - 1) && alnum(k + 1) && m.t[k - 1].text.data() + m.t[k - 1].text.size() == m.t[k].text.data() &&
+         m.t[k].text.data() + m.t[k].text.size() == m.t[k + 1].text.data();
+}
+
+void quoted_expression(const Matcher& m, SqliFinding& f) {
+  const auto& t = m.t;
+  if (t.size() < 3 || t.size() > 26) return;
+  const SqlToken& last = t.back();
+  bool open = last.type == 's' && last.text.size() <= 5 && (last.text.size() == 1 || last.text.back() != last.text.front());
+  if (!open && last.type != 'c') return;
+  size_t ops = 0, words = 0;
+  for (size_t k = 1; k + 1 < t.size(); k++) {
+    const SqlToken& x = t[k];
+    switch (x.type) {
+      case 'o':
+        if (x.text == ":") break;  // product:pricing
+        // A hyphen between two words is a name or prose ("O'Brien - O'Neil"), and one glued
+        // between words or numbers an id or a date (761f3df5-8de3, 2024-01-05).
+        if ((x.text == "-" || x.text == "+") && ((m.type(k - 1) == 'b' && m.type(k + 1) == 'b') || glued(m, k))) break;
+        ops++;
+        break;
+      case 'b': words++; break;
+      case 'k':
+        if (!m.word(k, "null") && !m.word(k, "\\N") && !m.word(k, "true") && !m.word(k, "false") && !m.word(k, "not")) return;
+        break;
+      case 's':
+        if (x.text.size() < 2 || x.text.back() != x.text.front()) return;
+        break;
+      case 'n':
+      case 'v':
+      case 'f':
+      case '&':
+      case '(':
+      case ')':
+      case ',':
+      case 'c': break;
+      default: return;  // statements, clauses, prose (CJK), stray characters: for the other rules
+    }
+  }
+  if (ops && words <= 2) better(f, open ? 60 : 65, "quoted expression");
 }
 
 // Checks that need no context: SQL that could only be an attack wherever it appears.
@@ -324,6 +416,10 @@ void anywhere(const Matcher& m, SqliFinding& f) {
     } else if (m.probe(i) && m.type(m.skip(i + 1)) == '(' && m.probe(m.skip(m.skip(i + 1) + 1))) {
       // ascii(substring(version() from 1 for 1)): blind extraction, one function inside another.
       better(f, 70, "blind function probe");
+    } else if (m.probe(i) && m.type(m.skip(i + 1)) == '(' && m.type(m.skip(m.skip(i + 1) + 1)) == ')' &&
+               m.comparison(m.skip(m.skip(m.skip(i + 1) + 1) + 1)) && m.probe(m.skip(m.skip(m.skip(m.skip(i + 1) + 1) + 1) + 1))) {
+      // DATABASE() LIKE SCHEMA(), CONNECTION_ID()=CONNECTION_ID(): the server's state compared.
+      better(f, 70, "blind function probe");
     } else if (m.danger(i)) {
       size_t j = m.skip(i + 1);  // '('
       size_t a = m.skip(j + 1);
@@ -377,7 +473,7 @@ void anywhere(const Matcher& m, SqliFinding& f) {
           better(f, i > 0 && (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'U') ? 75 : 55, "select statement");
       } else if ((sqlish || m.word(j, "top")) &&
                  (m.type(j) == 'n' || m.type(j) == 'f' || m.type(j) == 'v' || m.type(j) == '(' || m.word(j, "top")) && i > 0 &&
-                 (t[i - 1].type == '(' || t[i - 1].type == ';' || t[i - 1].type == 'o')) {
+                 (t[i - 1].type == '(' || t[i - 1].type == ';' || (t[i - 1].type == 'o' && !hyphenated(m, i)))) {
         better(f, 75, "sub-select");
       }
     } else if ((ty == 'b' || ty == 'f') && iequals(t[i].text, "copy")) {
@@ -395,6 +491,8 @@ void anywhere(const Matcher& m, SqliFinding& f) {
       size_t j = m.skip(i + 1);
       // CASE WHEN ... THEN, or the simple CASE x WHEN ... THEN
       if (!m.word(j, "when") && (m.is_literal(j) || m.type(j) == 'b')) j = m.skip(j + 1);
+      // CASE sin(1) WHEN ...: the operand is a function call.
+      if (m.type(j) == 'f' && m.type(m.skip(j + 1)) == '(') j = m.skip(close_of(m, m.skip(j + 1)) + 1);
       if (m.word(j, "when")) {
         for (size_t k = j; k < t.size() && k < j + 40; k++)
           if (m.word(k, "then")) {
@@ -437,6 +535,14 @@ void bare_start(const Matcher& m, SqliFinding& f) {
     for (size_t k = j; k < last && sql; k++) sql = t[k].type != 'w' && t[k].type != 'x';
     if (sql && (star || var || first == 'f' || (terminated && (first == 'b' || first == 'n' || first == 's'))))
       better(f, 70, "select statement");
+    // select 1,1,1,1 from / select null,null,null: a column-count probe, literals only.
+    size_t cols = 0, k = j;
+    while ((m.type(k) == 'n' || m.word(k, "null")) && (++cols, m.type(m.skip(k + 1)) == ',')) k = m.skip(m.skip(k + 1) + 1);
+    size_t from = m.skip(k + 1), table = m.skip(from + 1);
+    bool from_end = m.word(from, "from") &&
+                    (m.end(table) ||
+                     (m.type(table) == 'b' && (m.end(table + 1) || m.type(m.skip(table + 1)) == 'K' || m.type(m.skip(table + 1)) == ';')));
+    if (cols >= 3 && (m.end(k + 1) || from_end || m.type(from) == ';')) better(f, 65, "select statement");
   } else if ((m.word(i, "drop") || m.word(i, "truncate") || m.word(i, "create")) &&
              (m.word(j, "table") || m.word(j, "database") || (m.word(i, "create") && m.word(j, "user") && m.type(m.skip(j + 1)) == 'b'))) {
     better(f, 75, "statement");

@@ -38,6 +38,15 @@ struct Matcher {
 void better(SqliFinding& f, int conf, const char* reason);
 // After the value broke out of its context (`quoted`), or after a bare number, at token i.
 void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f);
+// The first token after a chain of literal arithmetic that starts at i ("1/1", "-11/1",
+// "@a2-@a3^@a3"): the operand an application's query would have ended with. i when token i is
+// not a number or a variable.
+size_t after_arithmetic(const Matcher& m, size_t i);
+// In a quote context: aa'!='1, 1'*column is null - ', ' / 1 / 1 =', aa' like(0) + 1-- -a. After
+// the quote, an expression of operators and literals, ended by a string the application's own
+// quote closes, or by a comment: MySQL converts each side and the whole is a truth value. Prose
+// has no operators between its words.
+void quoted_expression(const Matcher& m, SqliFinding& f);
 // Checks that need no context.
 void anywhere(const Matcher& m, SqliFinding& f);
 // A bare value that starts as a clause or a statement of its own ("ORDER BY 3--", "select @@version").

@@ -14,17 +14,17 @@
 //                            lists, hard hospital inputs), with regression floors a little under
 //                            today's figures (a test: a change that loses what #21 built fails)
 // web_eval SHARED holdout    its held-out part: a report only, never a test to tune against
-// web_eval SHARED lines FILE CLASS   any list of attack lines (one a line), placed as the
-//                            payload lists are: a report only
+// web_eval SHARED lines FILE CLASS [urlencoded]   any list of attack lines (one a line, or
+//                            percent-encoded ones), placed as the payload lists are: a report only
 int main(int argc, char** argv) {
   std::string shared = argc > 1 ? argv[1] : "../shared", set = argc > 2 ? argv[2] : "";
   bool general = set == "dev" || set == "holdout";
   bool lines = set == "lines";
   if (lines && argc < 5) {
-    std::fprintf(stderr, "web_eval SHARED lines FILE CLASS\n");
+    std::fprintf(stderr, "web_eval SHARED lines FILE CLASS [urlencoded]\n");
     return 2;
   }
-  auto corpus = lines     ? wardsec::webeval::load_lines(argv[3], argv[4])
+  auto corpus = lines     ? wardsec::webeval::load_lines(argv[3], argv[4], argc > 5 && std::string(argv[5]) == "urlencoded")
                 : general ? wardsec::webeval::load_generalization(
                                 shared, set == "dev" ? wardsec::webeval::Split::kDev : wardsec::webeval::Split::kHoldout)
                           : wardsec::webeval::load(shared);
