@@ -105,6 +105,16 @@ bool inert(std::string_view v) {
   return v.find("..") == std::string_view::npos || v.find("0x") == std::string_view::npos;
 }
 
+// "1-false", "7-true": the only injection made of inert characters, a number field evaluated as
+// a boolean expression (the SQL check decides).
+bool boolean_arithmetic(std::string_view v) {
+  size_t i = 0;
+  while (i < v.size() && is_digit(v[i])) i++;
+  if (i == 0 || i + 1 >= v.size() || v[i] != '-') return false;
+  std::string_view w = v.substr(i + 1);
+  return iequals(w, "true") || iequals(w, "false");
+}
+
 // Protobuf, images and other binary bodies: many control bytes. Text tokenizers would read
 // noise there; only the code signatures are looked for.
 bool binary(std::string_view v) {
@@ -316,7 +326,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     }
     // Tokens, ids, numbers, words: nothing in [A-Za-z0-9_.-] can break out of any context.
     // Only a base64 payload could hide there, and that is looked at below.
-    if (inert(p.value) && !is_path) {
+    if (inert(p.value) && !is_path && !boolean_arithmetic(p.value)) {
       if (p.value.size() < 12) continue;
       auto b = base64_decode_text(p.value);
       if (!b || inert(*b)) continue;

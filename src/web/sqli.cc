@@ -260,7 +260,8 @@ bool worth_lexing(std::string_view v) {
     space |= c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '+';
   }
   if (v.find("--") != std::string_view::npos) return true;  // a comment, even with no space ("--sp_password")
-  if (!space) return false;
+  // "1-false", "2*true": a number field evaluated as a boolean expression.
+  if (!space) return !v.empty() && is_digit(v[0]) && (icontains(v, "true") || icontains(v, "false"));
   size_t i = 0;
   while (i < v.size() && (v[i] == ' ' || v[i] == '-' || v[i] == '+')) i++;
   if (i < v.size() && is_digit(v[i])) return true;

@@ -238,7 +238,7 @@ void after_break(const Matcher& m, size_t i, bool quoted, SqliFinding& f) {
       better(f, 90, "stacked statement");
     else if (quoted && (m.type(i + 1) == 'c' || j >= m.t.size()))
       // "'); --" closes the quote and the application's parenthesis: a probe no text makes.
-      better(f, parens > 0 && m.type(i + 1) == 'c' ? 65 : 55, "statement terminated");
+      better(f, parens > 0 && m.type(i + 1) == 'c' ? 65 : m.type(i + 1) == 'c' ? 60 : 55, "statement terminated");
   } else if (ty == 'o') {
     size_t j = m.skip(i + 1);
     // test' - 1/1 union select, ' + 0 or 1=1: literal arithmetic ends the application's

@@ -80,7 +80,8 @@ TEST(WebGeneralize, SqlInjectionByStructure) {
 TEST(WebGeneralize, SqlAfterArithmeticVariablesAndComments) {
   expect_attack({"@v union select 1", "7/7/**/union", "-3*2 union#x", "x' - 2*3 union select null", "2) from patients where id=5",
                  "select 2,3,4,5", "select null,null,null from dual", "9 --", "@ver--", "CASE abs(1) WHEN 1 THEN 1 ELSE 0 END",
-                 "0x1 union(select 2)", "-1#\n union all select 1", "UNI/**/ON SEL/**/ECT name FROM staff", "0 union/*/**/*/select 2"});
+                 "0x1 union(select 2)", "-1#\n union all select 1", "UNI/**/ON SEL/**/ECT name FROM staff", "0 union/*/**/*/select 2",
+                 "5-false", "nurse\";--"});
   Inspector insp;
   EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/1/**/union/**/select/**/1,2 HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
   for (const char* path : {"/npm/rc-select@14.5.2/lib/index.js", "/static/multi-select@1.2/x.css", "/api/files/a*b/c,d#e"})
