@@ -105,9 +105,11 @@ bool inert(std::string_view v) {
   return v.find("..") == std::string_view::npos || v.find("0x") == std::string_view::npos;
 }
 
-// "1-false", "7-true": the only injection made of inert characters, a number field evaluated as
-// a boolean expression (the SQL check decides).
+// The injections made of inert characters (the SQL check decides): "1-false", "7-true", a number
+// field evaluated as a boolean expression; "--sp_password", a comment that hides the statement
+// from SQL Server's trace.
 bool boolean_arithmetic(std::string_view v) {
+  if (starts_with(v, "--")) return true;
   size_t i = 0;
   while (i < v.size() && is_digit(v[i])) i++;
   if (i == 0 || i + 1 >= v.size() || v[i] != '-') return false;
@@ -336,12 +338,16 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     // REST paths carry values too (/patients/1%20or%201=1): each segment is one.
     // A comment that spans segments (/1/**/union/**/select/...) reaches a route that takes the
     // rest of the path: the whole path is read as one value then.
+    // It may start at any segment (the route's own part comes first).
     if (is_path && p.value.find("/*") != std::string::npos)
-      for (const auto& sf : decoded_forms(p.value))
-        if (auto s = detect_sqli(sf); s.found) {
-          found.push_back({"sqli", s.reason, "path", "", clip(sf), s.confidence});
-          break;
-        }
+      for (size_t a = 0, n = 0; a < p.value.size() && n < 16 && found.empty(); a = p.value.find('/', a + 1), n++) {
+        if (a == std::string::npos) break;
+        for (const auto& sf : decoded_forms(p.value.substr(a + (p.value[a] == '/'))))
+          if (auto s = detect_sqli(sf); s.found) {
+            found.push_back({"sqli", s.reason, "path", "", clip(sf), s.confidence});
+            break;
+          }
+      }
     if (is_path)
       for (size_t a = 0, b; a < p.value.size(); a = b + 1) {
         b = p.value.find('/', a);

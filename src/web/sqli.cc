@@ -385,6 +385,8 @@ SqliFinding detect_plain(std::string_view value) {
       // "1 --", "@version--": an operand and a comment that cuts the query there.
       if (e == t.size() && t.size() <= 3 && t.back().type == 'c' && starts_with(t.back().text, "--") && t.back().text.size() <= 3)
         sqli_rules::better(f, 60, "comment cuts the query");
+    } else if (m.type(first) == ';' && t.size() == first + 2 && t.back().type == 'c') {
+      sqli_rules::better(f, 60, "statement terminated");  // "; --": end the statement, cut the rest
     } else if (m.type(first) == '(' || m.type(first) == ')' || m.type(first) == 'U' || m.type(first) == ';' ||
                (m.type(first) == '&' && std::isalpha(static_cast<unsigned char>(t[first].text[0]))))
       after_break(m, first, false, f);

@@ -81,13 +81,14 @@ TEST(WebGeneralize, SqlAfterArithmeticVariablesAndComments) {
   expect_attack({"@v union select 1", "7/7/**/union", "-3*2 union#x", "x' - 2*3 union select null", "2) from patients where id=5",
                  "select 2,3,4,5", "select null,null,null from dual", "9 --", "@ver--", "CASE abs(1) WHEN 1 THEN 1 ELSE 0 END",
                  "0x1 union(select 2)", "-1#\n union all select 1", "UNI/**/ON SEL/**/ECT name FROM staff", "0 union/*/**/*/select 2",
-                 "5-false", "nurse\";--"});
+                 "5-false", "nurse\";--", "--sp_password", ";  --"});
   Inspector insp;
   EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/1/**/union/**/select/**/1,2 HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
+  EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/9%20uni/**/on%20sel/**/ect%20name HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
   for (const char* path : {"/npm/rc-select@14.5.2/lib/index.js", "/static/multi-select@1.2/x.css", "/api/files/a*b/c,d#e"})
     EXPECT_NE(insp.inspect(parse_raw(std::string("GET ") + path + " HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack") << path;
-  for (const std::string v :
-       {"3#楼", "门诊楼 1#-2#", "第1--2天", "rc-select@14.5.2", "2 from home where he lives", "select 1 or 2 options"})
+  for (const std::string v : {"3#楼", "门诊楼 1#-2#", "--main-color", "2024-10-01--2024-10-07", "第1--2天", "rc-select@14.5.2",
+                              "2 from home where he lives", "select 1 or 2 options"})
     for (const auto& got : verdicts(insp, v)) EXPECT_NE(got, "attack") << v;
 }
 
