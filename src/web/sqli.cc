@@ -156,7 +156,11 @@ void sql_tokens_into(std::string_view v, SqlContext ctx, size_t max_tokens, std:
         // 10mg, 3d, 2b: a unit or an id, kept as one token unless SQL follows.
         size_t w = i;
         while (w < n && is_alnum_ascii(v[w])) w++;
-        if (w > i && !keyword_type(v.substr(i, w - i))) i = w;
+        // 1FUNION, 1dUNION: Oracle's float and double suffixes, then SQL.
+        if (w > i + 1 && (v[i] == 'f' || v[i] == 'F' || v[i] == 'd' || v[i] == 'D') && keyword_type(v.substr(i + 1, w - i - 1)))
+          i++;
+        else if (w > i && !keyword_type(v.substr(i, w - i)))
+          i = w;
       }
       t.push_back({'n', v.substr(start, i - start)});
       continue;
