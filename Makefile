@@ -4,7 +4,6 @@
 # Everything else here is for developers.
 
 BUILD      ?= build/release
-FUZZ_BUILD ?= build/fuzz
 DATA       ?= ./data
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
@@ -35,22 +34,23 @@ run: build
 
 # Every test through CTest: unit, golden, fuzz-corpus replay, integration (real rsyslog, the
 # console over HTTPS), the web console's unit tests (vitest) and its end-to-end test in
-# Chromium, and a short libFuzzer run of every target (FUZZ_SECONDS each, default 10).
+# Chromium; then the sanitizer builds below (and there a short libFuzzer run of every target).
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j 2 --timeout 900
 	@$(MAKE) --no-print-directory test-asan test-tsan
 
-# Sanitizer builds (their own build folders): the unit tests and the fuzz corpora replayed
-# under AddressSanitizer + UndefinedBehaviorSanitizer, and the pipeline's threads under
-# ThreadSanitizer. Part of `make test`.
-# -O1 without debug info: half the compile time of a release build, and still the stacks the
-# sanitizers print (frame pointers are kept).
+# Sanitizer builds (their own build folders), part of `make test`: the unit tests and the fuzz
+# corpora replayed under AddressSanitizer + UndefinedBehaviorSanitizer (clang; the same build
+# fuzzes every target for FUZZ_SECONDS, default 10), and the pipeline's threads under
+# ThreadSanitizer. -O1 without debug info: half the compile time of a release build, and still
+# the stacks the sanitizers print (frame pointers are kept).
 SAN_CMAKE = -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_C_FLAGS=-O1 -DWARDSEC_BENCH=OFF $(CMAKE_ARGS)
 test-asan: deps web
-	@cmake -S . -B build/asan $(SAN_CMAKE) -DWARDSEC_SANITIZE=address >/dev/null
+	@CMAKE_ARGS="$(CMAKE_ARGS)" bash scripts/asan-configure.sh build/asan
 	@cmake --build build/asan -j $(JOBS) --target unit_tier
 	@ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build/asan --output-on-failure -j 2 --timeout 900 -L unit -LE web
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-10} bash scripts/fuzz.sh build/asan
 
 test-tsan: deps
 	@cmake -S . -B build/tsan $(SAN_CMAKE) -DWARDSEC_SANITIZE=thread >/dev/null
@@ -68,7 +68,7 @@ lint: build
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=600
 fuzz: deps
-	@FUZZ_SECONDS=$${FUZZ_SECONDS:-120} bash scripts/fuzz.sh $(FUZZ_BUILD)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-120} bash scripts/fuzz.sh build/asan
 
 bench: build
 	@$(BUILD)/bench/bench_parse --benchmark_min_time=0.2
