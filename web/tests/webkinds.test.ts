@@ -32,6 +32,8 @@ describe('web attack kinds', () => {
     setLocale('zh-CN')
     expect(kindLabel('union select')).toBe('UNION 联合查询')
     expect(kindLabel('a kind added tomorrow')).toBe('a kind added tomorrow')
+    expect(kindLabel('union select (comments removed)')).toBe('UNION 联合查询（去除注释后）')
+    expect(kindLabel('quoted expression (typographic quotes)')).toBe('引号内表达式注入（全角引号）')
     setLocale('en')
     expect(kindLabel('union select')).toBe('union select')
     setLocale('zh-CN')

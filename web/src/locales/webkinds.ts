@@ -11,7 +11,7 @@ const zh: Record<string, string> = {
   'expression injection': '表达式注入', 'clause injection': '子句注入', 'file write': '写文件', 'sub-select': '子查询', 'catalog access': '访问系统表',
   'server variable': '读取服务器变量', 'conditional (blind)': '条件盲注', 'conditional statement': '条件语句', 'dynamic statement': '动态语句执行',
   'variable declaration': '变量声明', 'system procedure': '系统存储过程', 'log evasion': '规避日志', 'hex-encoded statement': '十六进制编码的语句',
-  'blind function probe': '盲注函数探测', 'conditional probe': '条件函数探测', 'implicit conversion': '隐式类型转换注入', 'backup to a share': '备份到共享目录', 'copy to program': 'COPY 执行程序', 'mysql executable comment': 'MySQL 可执行注释',
+  'blind function probe': '盲注函数探测', 'conditional probe': '条件函数探测', 'implicit conversion': '隐式类型转换注入', 'quoted expression': '引号内表达式注入', 'backup to a share': '备份到共享目录', 'copy to program': 'COPY 执行程序', 'mysql executable comment': 'MySQL 可执行注释',
   'ldap filter injection': 'LDAP 过滤器注入', 'nosql operator': 'NoSQL 操作符', 'nosql statement': 'NoSQL 语句', 'nosql javascript': 'NoSQL 服务器端 JavaScript',
   'nosql javascript (time based)': 'NoSQL JavaScript（基于时间）', 'nosql injection': 'NoSQL 注入',
   // XSS
@@ -52,9 +52,17 @@ const zh: Record<string, string> = {
   'unusual http version': '异常 HTTP 版本',
 }
 
+// What the SQL check says it read the value as, appended to any kind: "union select (comments
+// removed)".
+const zhReadings: Record<string, string> = { ' (typographic quotes)': '（全角引号）', ' (comments removed)': '（去除注释后）' }
+
 // The kind in the console's language.
 export function kindLabel(kind: string): string {
-  return i18n.global.locale.value === 'zh-CN' ? (zh[kind] ?? kind) : kind
+  if (i18n.global.locale.value !== 'zh-CN') return kind
+  if (zh[kind]) return zh[kind]
+  for (const [suffix, label] of Object.entries(zhReadings))
+    if (kind.endsWith(suffix) && zh[kind.slice(0, -suffix.length)]) return zh[kind.slice(0, -suffix.length)] + label
+  return kind
 }
 
 // For the test: every key of the table.
