@@ -363,8 +363,8 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
     if (e == std::string_view::npos || e - b > 400) continue;
     std::string_view body = trim(lo.substr(b + 2, e - b - 2));
     std::string_view head = body.substr(0, body.find_first_of(" .|[("));
-    static constexpr std::array<std::string_view, 10> kObjects = {"self",   "request", "config", "app",   "_self",
-                                                                  "lipsum", "cycler",  "joiner", "range", "namespace"};
+    static constexpr std::array<std::string_view, 11> kObjects = {"self",   "request", "config", "app",       "_self",   "lipsum",
+                                                                  "cycler", "joiner",  "range",  "namespace", "settings"};
     if (in(head, kObjects) || starts_with(body, "dump(") || body.find("subclasses") != std::string_view::npos ||
         body.find("|attr") != std::string_view::npos || body.find("|filter(") != std::string_view::npos ||
         body.find(".mro") != std::string_view::npos || body.find("getattribute") != std::string_view::npos) {
@@ -372,15 +372,39 @@ void check_code(std::string_view lo, std::string_view v, std::vector<Finding>& o
       return;
     }
   }
-  // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233} (OGNL, SpEL, EL, Jinja).
-  for (size_t b = lo.find('{'); b != std::string_view::npos; b = lo.find('{', b + 1)) {
+  // Django's {% debug %}: the whole template context printed.
+  if (size_t at = lo.find("{%"); at != std::string_view::npos && trim(lo.substr(at + 2, 8)).starts_with("debug"))
+    out.push_back({"cmdi", "template injection", where, param, around(v, at), 75});
+  // Expression-language probes: ${233*233}, %{7*7}, #{9*9}, {233*233}, {{7*'7'}}, {{= 7*7 }},
+  // @(7*7) (OGNL, SpEL, EL, Jinja, doT, Razor): a product of two numbers, either one quoted.
+  for (size_t b = lo.find_first_of("{("); b != std::string_view::npos; b = lo.find_first_of("{(", b + 1)) {
+    if (lo[b] == '(' && (b == 0 || lo[b - 1] != '@')) continue;
     size_t k = b + 1;
-    size_t d1 = k;
-    while (k < lo.size() && is_digit(lo[k])) k++;
-    if (k == d1 || k >= lo.size() || lo[k] != '*') continue;
-    size_t d2 = ++k;
-    while (k < lo.size() && (is_digit(lo[k]) || lo[k] == '*')) k++;
-    if (k > d2 && k < lo.size() && lo[k] == '}') {
+    auto spaces = [&] {
+      while (k < lo.size() && lo[k] == ' ') k++;
+    };
+    auto number = [&] {
+      char q = k < lo.size() && (lo[k] == '\'' || lo[k] == '"') ? lo[k] : 0;
+      k += q != 0;
+      size_t d = k;
+      while (k < lo.size() && is_digit(lo[k])) k++;
+      if (k == d || (q && (k >= lo.size() || lo[k++] != q))) return false;
+      return true;
+    };
+    spaces();
+    if (k < lo.size() && (lo[k] == '=' || lo[k] == '~' || lo[k] == '-')) k++;  // {{= …}}, {{~ …}}, <%- …
+    spaces();
+    if (!number()) continue;
+    spaces();
+    if (k >= lo.size() || lo[k] != '*') continue;
+    bool more = true;
+    while (more && k < lo.size() && lo[k] == '*') {  // 233*233*233
+      k++;
+      spaces();
+      more = number();
+      spaces();
+    }
+    if (more && k < lo.size() && lo[k] == (lo[b] == '(' ? ')' : '}')) {
       out.push_back({"cmdi", "expression language probe", where, param, around(v, b), 80});
       return;
     }

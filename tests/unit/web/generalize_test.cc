@@ -122,7 +122,9 @@ TEST(WebGeneralize, LdapNoSqlTemplatesAndXml) {
                  "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" xmlns:php=\"http://php.net/xsl\">",
                  "+ADw-script+AD4-alert(1)+ADw-/script+AD4-", "<XML ID=I SRC=\"http://evil.example/x.xml\"></XML>",
                  "<set attributeName=\"xlink:href\" begin=\"0s\" to=\"//evil.example/\"/>", "{\"__proto__\":{\"isAdmin\":true}}",
-                 "\\\\files.evil.example\\share\\shell.php"});
+                 "\\\\files.evil.example\\share\\shell.php",
+                 // template probes beyond digits in braces (2026-12-06)
+                 "{{6*'6'}}", "{{= 8*8 }}", "@(9*9)", "{{ settings.DATABASES }}", "{% debug %}", "$\\A{17*17*17}"});
 }
 
 TEST(WebGeneralize, HospitalInputsThatLookLikeThem) {
@@ -151,7 +153,8 @@ TEST(WebGeneralize, HospitalInputsThatLookLikeThem) {
                               "C:\\Users\\nurse\\Documents\\护理记录.docx",
                               "ping 10.20.1.1 丢包",
                               "net 收入 for 第三季度",
-                              "%C4%E3%BA%C3 GBK 查询"}) {
+                              "%C4%E3%BA%C3 GBK 查询",
+                              "规格(2*3)粒，联系@(010)12345"}) {
     for (const auto& got : verdicts(insp, v)) EXPECT_NE(got, "attack") << v;
   }
 }
