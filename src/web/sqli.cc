@@ -384,7 +384,10 @@ SqliFinding detect_plain(std::string_view value) {
     // A number or a variable, or literal arithmetic on them ("-1", "1/1", "@a"): the rest is
     // what follows the application's operand.
     size_t operand = m.type(first) == 'o' && t[first].text == "-" ? m.skip(first + 1) : first;
-    if (size_t e = sqli_rules::after_arithmetic(m, operand); e != operand) {
+    size_t c = sqli_rules::constant_end(m, first);
+    if (c && (m.type(m.skip(c)) == '&' || m.type(m.skip(c)) == 'U')) {
+      after_break(m, m.skip(c), false, f);  // (1)or(1)=(1), PI() AND COS(PI())=-1, 1+(pi()) and (3=pi())--
+    } else if (size_t e = sqli_rules::after_arithmetic(m, operand); e != operand) {
       after_break(m, e, false, f);
       // "1 --", "@version--": an operand and a comment that cuts the query there.
       if (e == t.size() && t.size() <= 3 && t.back().type == 'c' && starts_with(t.back().text, "--") && t.back().text.size() <= 3)

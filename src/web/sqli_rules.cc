@@ -90,6 +90,9 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   while (m.type(i) == 'o' && m.t[i].text.size() == 1 && std::string_view("-+!~").find(m.t[i].text[0]) != std::string_view::npos)
     i = m.skip(i + 1);
   if (m.type(i) == 'k' && m.word(i, "not")) i = m.skip(i + 1);
+  // and (false)--, or (1): a constant in parentheses that ends the value.
+  if (m.type(i) == '(')
+    if (size_t c = constant_end(m, i); c && (m.end(c) || m.type(c) == 'c')) return better(f, 65, "tautology"), 65;
   size_t e = i;
   int depth = 0;
   bool cmp = false, func = false, sub = false, danger = false, lits = false, probe_f = false;
@@ -127,12 +130,19 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   return 0;
 }
 
-// Both sides of a comparison at `a` are literals a value can carry (numbers, strings): 1=1,
-// 'a'='a', 3 <> 4. Words do not count ("a or b = c" is prose).
+// Both sides of a comparison at `a` are constants a value can carry: 1=1, 'a'='a', 3 <> 4,
+// -8=-3, (8)=(3), 1+2=3+4, cos(3)=sin(4). Words do not count ("a or b = c" is prose). The
+// index of the right side's last token, 0 when there is no such comparison.
 size_t literal_comparison(const Matcher& m, size_t a) {
   auto lit = [&](size_t k) { return m.type(k) == 'n' || m.type(k) == 's'; };
   size_t op = m.skip(a + 1), b = m.skip(op + 1);
-  return lit(a) && m.comparison(op) && lit(b) ? b : 0;
+  if (lit(a) && m.comparison(op) && lit(b) && !(m.type(b + 1) == 'o' && !m.comparison(b + 1))) return b;
+  size_t e1 = constant_end(m, a);
+  if (!e1) return 0;
+  op = m.skip(e1);
+  if (!m.comparison(op)) return 0;
+  size_t e2 = constant_end(m, op + 1);
+  return e2 ? e2 - 1 : 0;
 }
 
 // Nothing, a comment, or the end of a boolean term follows token i.
@@ -194,6 +204,45 @@ void better(SqliFinding& f, int conf, const char* reason) {
 
 bool Matcher::danger(size_t i) const { return i < t.size() && t[i].type == 'f' && in(t[i].text, kDanger); }
 bool Matcher::probe(size_t i) const { return i < t.size() && t[i].type == 'f' && (in(t[i].text, kProbe) || in(t[i].text, kDanger)); }
+
+size_t constant_end(const Matcher& m, size_t i, int depth) {
+  if (depth > 8) return 0;
+  auto sign = [&](size_t k) {
+    std::string_view x = m.type(k) == 'o' ? m.t[k].text : std::string_view();
+    return x == "-" || x == "+" || x == "~" || x == "!";
+  };
+  i = m.skip(i);
+  while (sign(i)) i = m.skip(i + 1);
+  size_t e = 0;
+  char ty = m.type(i);
+  if (ty == 'n' || ty == 's' || ty == 'v' || (ty == 'k' && (m.word(i, "true") || m.word(i, "false") || m.word(i, "null")))) {
+    e = i + 1;
+  } else if (ty == '(') {
+    size_t in = constant_end(m, i + 1, depth + 1);
+    if (!in || m.type(m.skip(in)) != ')') return 0;
+    e = m.skip(in) + 1;
+  } else if (ty == 'f' && m.type(m.skip(i + 1)) == '(') {
+    // cos(3), pi(), round(1.5, 0): a function of constants is a constant.
+    size_t k = m.skip(m.skip(i + 1) + 1);
+    while (m.type(k) != ')') {
+      size_t a = constant_end(m, k, depth + 1);
+      if (!a) return 0;
+      k = m.skip(a);
+      if (m.type(k) == ',')
+        k = m.skip(k + 1);
+      else if (m.type(k) != ')')
+        return 0;
+    }
+    e = k + 1;
+  } else {
+    return 0;
+  }
+  size_t o = m.skip(e);
+  std::string_view op = m.type(o) == 'o' ? m.t[o].text : std::string_view();
+  if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^" || op == "|")
+    if (size_t r = constant_end(m, o + 1, depth + 1)) return r;
+  return e;
+}
 
 size_t after_arithmetic(const Matcher& m, size_t i) {
   if (m.type(i) != 'n' && m.type(i) != 'v') return i;

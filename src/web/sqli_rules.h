@@ -47,6 +47,9 @@ size_t after_arithmetic(const Matcher& m, size_t i);
 // quote closes, or by a comment: MySQL converts each side and the whole is a truth value. Prose
 // has no operators between its words.
 void quoted_expression(const Matcher& m, SqliFinding& f);
+// One past the end of a constant expression at i: literals, signs, parentheses, arithmetic and
+// functions of constants ("-8", "(8)", "1+2", "cos(3)", "pi()", "((1))*@a"); 0 when there is none.
+size_t constant_end(const Matcher& m, size_t i, int depth = 0);
 // Checks that need no context.
 void anywhere(const Matcher& m, SqliFinding& f);
 // A bare value that starts as a clause or a statement of its own ("ORDER BY 3--", "select @@version").

@@ -81,7 +81,10 @@ TEST(WebGeneralize, SqlAfterArithmeticVariablesAndComments) {
   expect_attack({"@v union select 1", "7/7/**/union", "-3*2 union#x", "x' - 2*3 union select null", "2) from patients where id=5",
                  "select 2,3,4,5", "select null,null,null from dual", "9 --", "@ver--", "CASE abs(1) WHEN 1 THEN 1 ELSE 0 END",
                  "0x1 union(select 2)", "-1#\n union all select 1", "UNI/**/ON SEL/**/ECT name FROM staff", "0 union/*/**/*/select 2",
-                 "5-false", "nurse\";--", "--sp_password", ";  --"});
+                 "5-false", "nurse\";--", "--sp_password", ";  --",
+                 // constants compared, however written (libinjection's arithmetic variations)
+                 "NOTE AND (5)=(6)", "x AND 2+3=4+1", "x AND cos(1)=sin(2)", "~5-(1) OR 2 = ~2", "tom''1' and (false)--",
+                 "1+(pi()) and (2=pi())--", "(7)or(7)=(7)"});
   Inspector insp;
   EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/1/**/union/**/select/**/1,2 HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
   EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/9%20uni/**/on%20sel/**/ect%20name HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
