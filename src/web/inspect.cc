@@ -338,8 +338,11 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     // REST paths carry values too (/patients/1%20or%201=1): each segment is one.
     // A comment that spans segments (/1/**/union/**/select/...) reaches a route that takes the
     // rest of the path: the whole path is read as one value then.
-    // It may start at any segment (the route's own part comes first).
-    if (is_path && p.value.find("/*") != std::string::npos)
+    // It may start at any segment (the route's own part comes first). So may SQL that holds a
+    // slash of its own (' / 1 / 1 =', 1/0): whenever a slash follows a character SQL breaks out with.
+    size_t sq = is_path ? p.value.find_first_of("'\"( =;") : std::string::npos;
+    if (is_path && (p.value.find("/*") != std::string::npos || p.value.find("*/") != std::string::npos ||
+                    (sq != std::string::npos && p.value.find('/', sq) != std::string::npos)))
       for (size_t a = 0, n = 0; a < p.value.size() && n < 16 && found.empty(); a = p.value.find('/', a + 1), n++) {
         if (a == std::string::npos) break;
         for (const auto& sf : decoded_forms(p.value.substr(a + (p.value[a] == '/'))))

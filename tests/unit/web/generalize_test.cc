@@ -88,7 +88,9 @@ TEST(WebGeneralize, SqlAfterArithmeticVariablesAndComments) {
   Inspector insp;
   EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/1/**/union/**/select/**/1,2 HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
   EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/9%20uni/**/on%20sel/**/ect%20name HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
-  for (const char* path : {"/npm/rc-select@14.5.2/lib/index.js", "/static/multi-select@1.2/x.css", "/api/files/a*b/c,d#e"})
+  EXPECT_EQ(insp.inspect(parse_raw("GET /api/files/x'%20/%201%20/%201%20=' HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack");
+  for (const char* path : {"/npm/rc-select@14.5.2/lib/index.js", "/static/multi-select@1.2/x.css", "/api/files/a*b/c,d#e",
+                           "/files/O'Brien/report%202024.pdf", "/api/search/a%20b/c=d/e"})
     EXPECT_NE(insp.inspect(parse_raw(std::string("GET ") + path + " HTTP/1.1\r\nHost: h\r\n\r\n")).verdict, "attack") << path;
   for (const std::string v : {"3#楼", "门诊楼 1#-2#", "--main-color", "2024-10-01--2024-10-07", "第1--2天", "rc-select@14.5.2",
                               "2 from home where he lives", "select 1 or 2 options"})
