@@ -49,8 +49,9 @@ int main(int argc, char** argv) {
               100 * sc.fpr(), sc.benign.n, malformed);
   if (set == "holdout" || lines) return 0;
   if (general) {
-    // Floors on the development part, per class: 2026-12-06 figures less about one point.
-    const std::pair<const char*, double> floors[] = {{"sqli", 0.96},      {"xss", 0.98},  {"cmdi", 0.89},
+    // Floors on the development part, per class: 2026-12-06 figures less about one point (SQLi
+    // half a point).
+    const std::pair<const char*, double> floors[] = {{"sqli", 0.97},      {"xss", 0.98},  {"cmdi", 0.89},
                                                      {"traversal", 0.89}, {"ssti", 0.95}, {"xxe", 0.85}};
     bool ok = sc.fpr() <= 0.005;
     for (const auto& [cls, floor] : floors)
