@@ -332,11 +332,13 @@ std::string without_comments(std::string_view v) {
         else
           j++;
       }
-      if (depth == 0) {
-        any = true;
-        i = j;
-        continue;
+      if (depth > 0) {  // never closed: the rest stays as it is (and is not scanned again)
+        o.append(v.substr(i));
+        break;
       }
+      any = true;
+      i = j;
+      continue;
     }
     o.push_back(v[i++]);
   }
