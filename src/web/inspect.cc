@@ -108,7 +108,7 @@ bool inert(std::string_view v) {
 // The injections made of inert characters (the SQL check decides): "1-false", "7-true", a number
 // field evaluated as a boolean expression; "--sp_password", a comment that hides the statement
 // from SQL Server's trace.
-bool boolean_arithmetic(std::string_view v) {
+bool inert_sql(std::string_view v) {
   if (starts_with(v, "--")) return true;
   size_t i = 0;
   while (i < v.size() && is_digit(v[i])) i++;
@@ -328,7 +328,7 @@ Verdict Inspector::inspect(const Request& r, int64_t now) const {
     }
     // Tokens, ids, numbers, words: nothing in [A-Za-z0-9_.-] can break out of any context.
     // Only a base64 payload could hide there, and that is looked at below.
-    if (inert(p.value) && !is_path && !boolean_arithmetic(p.value)) {
+    if (inert(p.value) && !is_path && !inert_sql(p.value)) {
       if (p.value.size() < 12) continue;
       auto b = base64_decode_text(p.value);
       if (!b || inert(*b)) continue;
