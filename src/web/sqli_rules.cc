@@ -86,9 +86,8 @@ int after_logic(const Matcher& m, size_t i, SqliFinding& f) {
   if (symbolic && !(m.is_literal(i) || m.type(i) == 'f' || m.type(i) == '(')) return 0;
   // "and =IS=..." and "and >I would like": an operator cannot start the operand; a sign can
   // ("or -1", "OR+1=1", "OR!'a").
-  if (m.type(i) == 'o' && m.t[i].text != "-" && m.t[i].text != "+" && m.t[i].text != "!" && m.t[i].text != "~") return 0;
-  while (m.type(i) == 'o' && m.t[i].text.size() == 1 && std::string_view("-+!~").find(m.t[i].text[0]) != std::string_view::npos)
-    i = m.skip(i + 1);
+  if (m.type(i) == 'o' && !m.sign(i)) return 0;
+  while (m.sign(i)) i = m.skip(i + 1);
   if (m.type(i) == 'k' && m.word(i, "not")) i = m.skip(i + 1);
   // and (false)--, or (1): a constant in parentheses that ends the value.
   if (m.type(i) == '(')
@@ -207,12 +206,8 @@ bool Matcher::probe(size_t i) const { return i < t.size() && t[i].type == 'f' &&
 
 size_t constant_end(const Matcher& m, size_t i, int depth) {
   if (depth > 8) return 0;
-  auto sign = [&](size_t k) {
-    std::string_view x = m.type(k) == 'o' ? m.t[k].text : std::string_view();
-    return x == "-" || x == "+" || x == "~" || x == "!";
-  };
   i = m.skip(i);
-  while (sign(i)) i = m.skip(i + 1);
+  while (m.sign(i)) i = m.skip(i + 1);
   size_t e = 0;
   char ty = m.type(i);
   if (ty == 'n' || ty == 's' || ty == 'v' || (ty == 'k' && (m.word(i, "true") || m.word(i, "false") || m.word(i, "null")))) {
@@ -237,9 +232,7 @@ size_t constant_end(const Matcher& m, size_t i, int depth) {
   } else {
     return 0;
   }
-  size_t o = m.skip(e);
-  std::string_view op = m.type(o) == 'o' ? m.t[o].text : std::string_view();
-  if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^" || op == "|")
+  if (size_t o = m.skip(e); m.arithmetic(o))
     if (size_t r = constant_end(m, o + 1, depth + 1)) return r;
   return e;
 }
@@ -249,10 +242,8 @@ size_t after_arithmetic(const Matcher& m, size_t i) {
   size_t k = i;
   for (;;) {
     size_t o = m.skip(k + 1);
-    std::string_view op = m.type(o) == 'o' ? m.t[o].text : std::string_view();
-    bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^" || op == "|" || op == "&";
     size_t next = m.skip(o + 1);
-    if (!arith || (m.type(next) != 'n' && m.type(next) != 'v')) return m.skip(k + 1);
+    if (!m.arithmetic(o, true) || (m.type(next) != 'n' && m.type(next) != 'v')) return m.skip(k + 1);
     k = next;
   }
 }

@@ -23,6 +23,16 @@ struct Matcher {
     return i < t.size() && (t[i].type == 's' || t[i].type == 'n' || t[i].type == 'b' || t[i].type == 'v' ||
                             (t[i].type == 'k' && (word(i, "true") || word(i, "false") || word(i, "null"))));
   }
+  // A unary sign: - + ~ !
+  bool sign(size_t i) const {
+    return i < t.size() && t[i].type == 'o' && t[i].text.size() == 1 &&
+           std::string_view("-+~!").find(t[i].text[0]) != std::string_view::npos;
+  }
+  // An arithmetic or bit operator between operands: + - * / % ^ |, and & when `amp`.
+  bool arithmetic(size_t i, bool amp = false) const {
+    if (i >= t.size() || t[i].type != 'o' || t[i].text.size() != 1) return false;
+    return std::string_view(amp ? "+-*/%^|&" : "+-*/%^|").find(t[i].text[0]) != std::string_view::npos;
+  }
   bool danger(size_t i) const;  // a delay, error-based, file or command function
   bool probe(size_t i) const;   // a function blind injection uses
   bool end(size_t i) const { return skip(i) >= t.size(); }
