@@ -1,7 +1,6 @@
 #include "webeval/payloads.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,8 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include "web/decode.h"
 
 namespace fs = std::filesystem;
 
@@ -280,26 +281,6 @@ void load_hard_hospital(size_t n, uint32_t seed, Corpus& c) {
 
 }  // namespace
 
-namespace {
-
-// %XX sequences to bytes and '+' to a space (a form field's encoding, which libinjection's
-// data files keep their lines in).
-std::string pct_decode(const std::string& s) {
-  std::string out;
-  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) && hex(s[i + 2])) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i] == '+' ? ' ' : s[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 Corpus load_lines(const std::string& file, const std::string& cls, bool urlencoded) {
   Corpus c;
   std::ifstream f(file, std::ios::binary);
@@ -308,7 +289,7 @@ Corpus load_lines(const std::string& file, const std::string& cls, bool urlencod
   std::set<std::string> seen;
   while (std::getline(f, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (urlencoded) line = pct_decode(line);
+    if (urlencoded) line = web::url_decode(line);  // %XX and '+', as libinjection's files keep lines
     if (line.empty() || !seen.insert(line).second) continue;
     Sample s;
     std::string where;
