@@ -167,6 +167,10 @@ inline bool get_varint(std::string_view& in, uint64_t& v) {
 }
 inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+// Deltas between stored integers wrap modulo 2^64, so any pair round-trips and no input (a
+// crafted segment, a timestamp at either end of the range) is signed overflow.
+inline int64_t wrap_sub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
+inline int64_t wrap_add(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
 
 std::string hex(const void* data, size_t len);
 bool unhex(std::string_view s, std::string& out);

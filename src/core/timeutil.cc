@@ -290,7 +290,8 @@ bool parse_user_time(std::string_view s, int tz_sec, int64_t& ns) {
     if (s.size() < 5 || (s[3] != '-' && s[3] != '+')) return false;
     int64_t n = 0;
     size_t p = 4;
-    while (p < s.size() && s[p] >= '0' && s[p] <= '9') n = n * 10 + (s[p++] - '0');
+    // At most 12 digits: more than any bound below allows, and n * 10 cannot overflow.
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9' && p < 16) n = n * 10 + (s[p++] - '0');
     if (p + 1 != s.size() || p == 4) return false;
     int64_t unit = 0;
     switch (s[p]) {

@@ -243,9 +243,9 @@ PayloadEncoder::~PayloadEncoder() = default;
 void PayloadEncoder::add(const Event& ev) {
   raws_.append(ev.raw);
   put_varint(nums_, ev.raw.size());
-  put_varint(nums_, zigzag(ev.ts - prev_ts_));
+  put_varint(nums_, zigzag(wrap_sub(ev.ts, prev_ts_)));
   prev_ts_ = ev.ts;
-  put_varint(nums_, zigzag(ev.received - prev_received_));
+  put_varint(nums_, zigzag(wrap_sub(ev.received, prev_received_)));
   prev_received_ = ev.received;
   put_varint(nums_, ev.flags);
   put_varint(shape_, ev.fields.size());
@@ -259,7 +259,7 @@ void PayloadEncoder::add(const Event& ev) {
     put_varint(shape_, local_of_[f.id] - 1);
     if (!f.in_extra) {
       put_varint(shape_, 0);
-      put_varint(nums_, zigzag(static_cast<int64_t>(f.off) - prev_off));
+      put_varint(nums_, zigzag(wrap_sub(static_cast<int64_t>(f.off), prev_off)));
       put_varint(nums_, f.len);
       prev_off = f.off;
       continue;
@@ -356,9 +356,9 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
       return Error{"bad event record"};
     ev.raw.assign(raws.substr(0, rlen));
     raws.remove_prefix(rlen);
-    ev.ts = prev_ts + unzigzag(ts);
+    ev.ts = wrap_add(prev_ts, unzigzag(ts));
     prev_ts = ev.ts;
-    ev.received = prev_received + unzigzag(drecv);
+    ev.received = wrap_add(prev_received, unzigzag(drecv));
     prev_received = ev.received;
     ev.flags = static_cast<uint32_t>(flags);
     ev.fields.reserve(nf);
@@ -371,7 +371,7 @@ Status decode_payload(std::string_view p, std::vector<Event>& out) {
         case 0: {
           uint64_t zoff, len;
           if (!get_varint(nums, zoff) || !get_varint(nums, len)) return Error{"bad field record"};
-          int64_t off = prev_off + unzigzag(zoff);
+          int64_t off = wrap_add(prev_off, unzigzag(zoff));
           if (off < 0 || static_cast<uint64_t>(off) + len > ev.raw.size()) return Error{"field out of range"};
           prev_off = off;
           r.off = static_cast<uint32_t>(off);

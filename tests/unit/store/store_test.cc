@@ -625,3 +625,24 @@ TEST(Store, FreeTextFindsEventsWithoutAMessage) {
   EXPECT_EQ(test::count_matches(o.data_dir, "entirely"), 1u);
   EXPECT_EQ(test::count_matches(o.data_dir, "nowhere"), 0u);
 }
+
+// Times at either end of int64 round-trip through the block codec: the deltas between events
+// wrap instead of overflowing, and a crafted delta decodes without undefined behaviour.
+TEST(Store, ExtremeTimesRoundTripThroughThePayloadCodec) {
+  store::PayloadEncoder enc;
+  std::vector<int64_t> times = {INT64_MIN, INT64_MAX, 0, INT64_MIN + 1, -44};
+  for (int64_t t : times) {
+    Event ev;
+    ev.raw = "x";
+    ev.ts = t;
+    ev.received = -t - 1;
+    enc.add(ev);
+  }
+  std::vector<Event> out;
+  ASSERT_TRUE(store::decode_payload(enc.finish(), out).ok());
+  ASSERT_EQ(out.size(), times.size());
+  for (size_t i = 0; i < times.size(); i++) {
+    EXPECT_EQ(out[i].ts, times[i]);
+    EXPECT_EQ(out[i].received, -times[i] - 1);
+  }
+}
