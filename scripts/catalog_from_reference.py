@@ -90,22 +90,25 @@ def main(path):
     rows[last + 1:last + 1] = l2only
     # The Chinese summaries are written in the TSV itself (the reference is in English): carried
     # over by id from the catalog being replaced.
-    zh = {}
+    # So are the full level-2 wordings of the weaker items (summary_l2, summary_l2_zh).
+    zh, l2text = {}, {}
     try:
         for line in open("catalog/gbt22239-2019.tsv", encoding="utf-8"):
             cells = line.rstrip("\n").split("\t")
             if len(cells) >= 14 and not line.startswith("#"):
                 zh[cells[0]] = cells[12]
+                l2text[cells[0]] = cells[14:16] if len(cells) >= 16 else ["", ""]
     except FileNotFoundError:
         pass
     out = sys.stdout
     out.write("# GB/T 22239-2019 general requirements, levels 2 and 3: wardsec's own catalog (docs/catalog.md).\n")
     out.write("# Summaries are our own words, NOT the standard's text. Source: ../shared/reference/mlps/controls-level3.md\n")
     out.write("# (project reference notes; confidence and sources in its README). Correct a row by editing it here.\n")
-    out.write("id\tcode_28448\tcategory\tcategory_zh\tcontrol_point_zh\tcontrol_point_en\tlevel3\tlevel2\tlevel2_note\tcheck\tevidence\tsummary\tsummary_zh\tnote\n")
+    out.write("id\tcode_28448\tcategory\tcategory_zh\tcontrol_point_zh\tcontrol_point_en\tlevel3\tlevel2\tlevel2_note\tcheck\tevidence\tsummary\tsummary_zh\tnote\tsummary_l2\tsummary_l2_zh\n")
     for iid, code, cat, pzh, pen, summary, l3, l2, note, chk, extra in rows:
         out.write("\t".join(clean(x) for x in (iid, code, cat, CATS[cat][0], pzh, pen, l3, l2, note, chk,
-                                               "; ".join(EVIDENCE.get(iid, [])), summary, zh.get(iid, ""), extra)) + "\n")
+                                               "; ".join(EVIDENCE.get(iid, [])), summary, zh.get(iid, ""), extra,
+                                               *l2text.get(iid, ["", ""]))) + "\n")
 
 
 if __name__ == "__main__":

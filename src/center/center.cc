@@ -89,7 +89,7 @@ static std::vector<ops::ReportKind> report_kinds(const Config& conf) {
           // A graded system's 等保 self-assessment as it stands when sent (the month only names the send).
           {"self-assessment", "等保自查报告（月度）", "MLPS self-assessment (monthly)", "month",
            [src](K, K lang, K system) -> Result<std::string> {
-             auto d = report::gather(src, system);
+             auto d = report::gather(src, system, report::Kind::kSelfAssessment);
              if (!d) return Error{d.error()};
              return report::html(report::Kind::kSelfAssessment, *d, lang);
            },

@@ -1,5 +1,9 @@
 #include "cli/cli.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -61,6 +65,16 @@ void add_all_commands(Cli& cli) {
   add_emergency_commands(cli);
   add_ops_commands(cli);
   add_parsers_commands(cli);
+}
+
+std::string cli_actor() {
+  const char* u = std::getenv("SUDO_USER");
+  if (!u || !*u) u = std::getenv("USER");
+  if (!u || !*u) {
+    const passwd* pw = getpwuid(geteuid());
+    u = pw ? pw->pw_name : nullptr;
+  }
+  return std::string("cli:") + (u && *u ? u : "uid" + std::to_string(geteuid()));
 }
 
 }  // namespace wardsec::cli

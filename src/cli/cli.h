@@ -57,6 +57,10 @@ void add_ops_commands(Cli& cli);        // ops export
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);
 
+// Who acts from the shell, as records name it: "cli:<login>" (the user sudo was run by, else the
+// process's own account).
+std::string cli_actor();
+
 // Reads a whole file; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 

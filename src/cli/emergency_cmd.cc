@@ -20,11 +20,7 @@ namespace {
 using json = nlohmann::json;
 using namespace wardsec::emergency;
 
-std::string who() {
-  const char* u = std::getenv("SUDO_USER");
-  if (!u || !*u) u = std::getenv("USER");
-  return std::string("cli:") + (u && *u ? u : "unknown");
-}
+std::string who() { return cli_actor(); }
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "wardsec emergency: %s\n", what.c_str());

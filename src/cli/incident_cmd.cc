@@ -22,11 +22,7 @@ namespace {
 using json = nlohmann::json;
 using namespace wardsec::incident;
 
-std::string who() {
-  const char* u = std::getenv("SUDO_USER");
-  if (!u || !*u) u = std::getenv("USER");
-  return std::string("cli:") + (u && *u ? u : "unknown");
-}
+std::string who() { return cli_actor(); }
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "wardsec incident: %s\n", what.c_str());

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "compliance/scoring.h"
 #include "core/datadir.h"
 #include "cli/cli.h"
 #include "compliance/assessment.h"
@@ -80,7 +81,12 @@ int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
   }
   if (set) {
     const compliance::Requirement* req = cat->find(a.item);
-    if (!req || (sys->level && !req->applies(std::min(sys->level, 3)))) {
+    if (std::string why = compliance::cannot_assess(sys->level); !why.empty()) {
+      std::fprintf(stderr, "wardsec assess: %s: %s (wardsec grade --system %s --record)\n", a.system.c_str(), why.c_str(),
+                   a.system.c_str());
+      return 2;
+    }
+    if (!req || !req->applies(sys->level)) {
       std::fprintf(stderr, "wardsec assess: %s is not a catalog item at level %d\n", a.item.c_str(), sys->level);
       return 2;
     }
@@ -91,7 +97,11 @@ int run_assess(const Config& cfg, bool set, const AssessArgs& a) {
       return 2;
     }
     compliance::AssessmentRecord r{a.system, a.item, *res, *risk, std::nullopt, a.note, a.by, now_ns()};
-    if (a.x >= 0) r.x = a.x;
+    if (a.x != -1) r.x = a.x;
+    if (std::string why = compliance::check_partial(r.result, r.x); !why.empty()) {
+      std::fprintf(stderr, "wardsec assess: --x: %s\n", why.c_str());
+      return 2;
+    }
     if (Status s = (*as)->record(r); !s) {
       std::fprintf(stderr, "wardsec assess: %s\n", s.error().c_str());
       return 2;

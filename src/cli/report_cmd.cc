@@ -71,7 +71,7 @@ int run_report(const Config& cfg, const ReportArgs& a) {
       return 2;
     }
     auto kind = *report::parse_kind(a.kind);
-    auto d = report::gather(src, a.system);
+    auto d = report::gather(src, a.system, kind);
     if (!d) {
       std::fprintf(stderr, "wardsec report: %s\n", d.error().c_str());
       return 1;

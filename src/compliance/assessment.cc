@@ -54,8 +54,7 @@ Assessments::~Assessments() { sqlite3_close(db_); }
 
 Status Assessments::record(const AssessmentRecord& r) {
   if (r.by.empty()) return Error{"an assessment needs who made it"};
-  if (r.x && (*r.x < 0 || *r.x > 1)) return Error{"conformity x is between 0 and 1"};
-  if (r.x && r.result != Conformity::kPartial) return Error{"x is only for 部分符合"};
+  if (std::string why = check_partial(r.result, r.x); !why.empty()) return Error{why};
   if ((r.result == Conformity::kConform || r.result == Conformity::kNotApplicable) && r.risk != Risk::kNone)
     return Error{"a risk is only for 部分符合 or 不符合"};
   Stmt st(db_, "INSERT INTO assessments(system, item, result, risk, x, note, by, at) VALUES(?,?,?,?,?,?,?,?)");

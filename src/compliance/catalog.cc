@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -11,8 +12,9 @@ namespace wardsec::compliance {
 
 namespace {
 
-const char* const kColumns[] = {"id",     "code_28448",  "category", "category_zh", "control_point_zh", "control_point_en", "level3",
-                                "level2", "level2_note", "check",    "evidence",    "summary",          "summary_zh",       "note"};
+const char* const kColumns[] = {"id",         "code_28448", "category",    "category_zh",  "control_point_zh", "control_point_en",
+                                "level3",     "level2",     "level2_note", "check",        "evidence",         "summary",
+                                "summary_zh", "note",       "summary_l2",  "summary_l2_zh"};
 constexpr size_t kNumColumns = std::size(kColumns);
 
 std::vector<std::string> split_tabs(const std::string& line) {
@@ -89,6 +91,8 @@ Result<Catalog> Catalog::parse(std::string_view text, const std::string& path) {
     r.summary = cells[11];
     r.summary_zh = cells[12];
     r.note = cells[13];
+    r.summary_l2 = cells[14];
+    r.summary_l2_zh = cells[15];
     auto col = [&](int i) { return where + ", column " + std::to_string(i + 1) + " (" + kColumns[i] + ")"; };
     if (r.id.empty() || r.id.find('.') == std::string::npos) return Error{col(0) + ": id must look like CE.IA.b"};
     if (c.by_id_.count(r.id))
@@ -117,10 +121,26 @@ Result<Catalog> Catalog::parse(std::string_view text, const std::string& path) {
     if (r.summary.empty()) return Error{col(11) + ": empty summary"};
     if (r.summary_zh.empty()) return Error{col(12) + ": empty Chinese summary"};
     if (r.control_point_zh.empty()) return Error{col(4) + ": empty control point"};
+    if (r.level2 == Requirement::kWeaker && (r.summary_l2.empty() || r.summary_l2_zh.empty()))
+      return Error{col(r.summary_l2.empty() ? 14 : 15) + ": a 'weaker' item needs its level-2 wording"};
+    if (r.level2 != Requirement::kWeaker && (!r.summary_l2.empty() || !r.summary_l2_zh.empty()))
+      return Error{col(14) + ": level-2 wording only for a 'weaker' item (this one reads the same at both levels)"};
+    if (!r.code_28448.empty() && (r.code_28448.compare(0, 3, "L3-") != 0 || r.code_28448.rfind('-') <= 3))
+      return Error{col(1) + ": a level-3 test-unit code starts with L3-, not '" + r.code_28448 + "'"};
     c.by_id_[r.id] = c.items_.size();
     c.items_.push_back(std::move(r));
   }
   if (!header) return Error{path + ": no header line"};
+  // Level-2 test-unit codes: GB/T 28448 numbers the units of each level on their own, so the
+  // level-2 code counts the items that apply at level 2 within the same unit (L2-CES1-01 …).
+  std::map<std::string, int> seq;
+  for (auto& r : c.items_) {
+    if (r.code_28448.empty() || !r.applies(2)) continue;
+    std::string unit = r.code_28448.substr(3, r.code_28448.rfind('-') - 3);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d", ++seq[unit]);
+    r.code_l2 = "L2-" + unit + "-" + buf;
+  }
   return c;
 }
 
@@ -136,14 +156,27 @@ const Requirement* Catalog::find(const std::string& id) const {
   return it == by_id_.end() ? nullptr : &items_[it->second];
 }
 
-std::string requirement_to_json(const Requirement& r) {
+std::string level_not_carried(int level) {
+  return "第" + std::to_string(level) + "级：wardsec 只收录第二级和第三级的安全通用要求，不能按其他级别的要求项测评或打分 / level " +
+         std::to_string(level) +
+         ": wardsec carries the general requirements of levels 2 and 3 only; it will not assess or score a system "
+         "against another level's items";
+}
+
+std::string cannot_assess(int level) {
+  if (level == 0) return "系统尚未定级，请先定级 / the system is not graded yet: grade it first";
+  return assessable_level(level) ? "" : level_not_carried(level);
+}
+
+std::string requirement_to_json(const Requirement& r, int level) {
   nlohmann::json j;
   j["id"] = r.id;
   j["category"] = r.category_zh;
   j["category_code"] = r.category;
   j["control_point"] = r.control_point_zh;
   j["control_point_en"] = r.control_point_en;
-  j["code_28448"] = r.code_28448;
+  j["code_28448"] = r.code(level);
+  j["level"] = level;
   nlohmann::json levels = nlohmann::json::array();
   if (r.level2 != Requirement::kNo) levels.push_back(2);
   if (r.level3) levels.push_back(3);
@@ -153,8 +186,8 @@ std::string requirement_to_json(const Requirement& r) {
   if (!r.level2_note.empty()) j["level2_note"] = r.level2_note;
   j["check"] = std::string(1, r.check);
   j["evidence"] = r.evidence;
-  j["summary"] = r.summary;
-  j["summary_zh"] = r.summary_zh;
+  j["summary"] = r.text(level, true);
+  j["summary_zh"] = r.text(level, false);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

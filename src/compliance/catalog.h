@@ -25,9 +25,26 @@ struct Requirement {
   std::string summary;                                     // our own words
   std::string summary_zh;                                  // the same in Chinese
   std::string note;
-  int line = 0;  // in the catalog file
+  std::string summary_l2, summary_l2_zh;  // the weaker level-2 form in full (level2 == kWeaker)
+  std::string code_l2;                    // the level-2 test-unit code (L2-CES1-nn), derived on load
+  int line = 0;                           // in the catalog file
   bool applies(int level) const { return level == 3 ? level3 : level == 2 ? level2 != kNo : false; }
+  // What the item asks, and its test-unit code, at `level` (2 or 3): a level-2 system is
+  // assessed against the level-2 wording, never the level-3 one.
+  const std::string& text(int level, bool english) const {
+    if (level == 2 && level2 == kWeaker) return english ? summary_l2 : summary_l2_zh;
+    return english ? summary : summary_zh;
+  }
+  const std::string& code(int level) const { return level == 2 ? code_l2 : code_28448; }
 };
+
+// The levels wardsec carries requirement items for (the general requirements of levels 2 and
+// 3). Any other level is refused with this message, never scored against another level's items.
+inline bool assessable_level(int level) { return level == 2 || level == 3; }
+std::string level_not_carried(int level);
+// Why a system at `level` cannot be assessed or scored ("" when it can): not graded yet (0), or
+// a level wardsec carries no items for.
+std::string cannot_assess(int level);
 
 class Catalog {
  public:
@@ -51,6 +68,6 @@ class Catalog {
   std::map<std::string, size_t> by_id_;
 };
 
-std::string requirement_to_json(const Requirement& r);
+std::string requirement_to_json(const Requirement& r, int level);
 
 }  // namespace wardsec::compliance

@@ -72,4 +72,22 @@ Suggestion hospital_default(std::string_view kind, std::string_view tier) {
   return {2, "一般业务系统（办公、门户网站、RIS 等）通常为第二级 / ordinary systems (OA, website, RIS): usually level 2"};
 }
 
+bool known_kind(std::string_view kind) {
+  for (std::string_view k : {"his", "emr", "lis", "pacs", "ris", "platform", "internet-hospital", "insurance", "oa", "website", "other"})
+    if (kind == k) return true;
+  return false;
+}
+
+bool known_tier(std::string_view tier) { return tier == "1" || tier == "2" || tier == "3"; }
+
+const char* known_kinds() { return "his, emr, lis, pacs, ris, platform, internet-hospital, insurance, oa, website, other"; }
+
+std::string below_suggestion(int level, const Suggestion& s) {
+  if (level >= s.level) return "";
+  return "计算结果第" + std::to_string(level) + "级低于卫生健康行业对此类系统的建议（第" + std::to_string(s.level) + "级：" + s.basis +
+         "）；请复核受侵害客体和侵害程度，确需降级的须写明理由 / the computed level " + std::to_string(level) +
+         " is below the health sector's suggestion for this kind of system (level " + std::to_string(s.level) +
+         "); check the object and degree of harm, and give the reason if the lower level stands";
+}
+
 }  // namespace wardsec::compliance

@@ -45,5 +45,11 @@ struct Suggestion {
   std::string basis;
 };
 Suggestion hospital_default(std::string_view kind, std::string_view tier);
+// The kinds and tiers above; anything else is refused where a person types it, never read as "other".
+bool known_kind(std::string_view kind);
+bool known_tier(std::string_view tier);
+const char* known_kinds();  // "his, emr, …" for messages
+// The warning shown when a computed level is below the suggestion (zh / en), or "".
+std::string below_suggestion(int level, const Suggestion& s);
 
 }  // namespace wardsec::compliance

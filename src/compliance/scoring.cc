@@ -100,19 +100,28 @@ Result<ScoringConfig> ScoringConfig::load(const std::string& path) {
   return c;
 }
 
-ScoreResult compute_score(const std::vector<ItemAssessment>& items, const Catalog& catalog, int level, const ScoringConfig& cfg) {
+std::string check_partial(Conformity c, std::optional<double> x) {
+  if (!x) return "";
+  if (c != Conformity::kPartial) return "符合程度 x 只用于部分符合 / x is for 部分符合 (partial) only";
+  if (!std::isfinite(*x) || *x <= 0 || *x >= 1) return "部分符合的符合程度 x 须大于 0 且小于 1 / x must lie strictly between 0 and 1";
+  return "";
+}
+
+Result<ScoreResult> compute_score(const std::vector<ItemAssessment>& items, const Catalog& catalog, int level, const ScoringConfig& cfg) {
+  if (!assessable_level(level)) return Error{level_not_carried(level)};
   ScoreResult r;
   for (const auto& c : Catalog::categories()) r.per_category[c.code];
   std::set<std::string> seen;
   double deduction = 0;
   std::vector<std::pair<const Requirement*, const ItemAssessment*>> applicable;
   for (const auto& it : items) {
+    if (std::string why = check_partial(it.result, it.x); !why.empty()) return Error{it.id + ": " + why};
     const Requirement* req = catalog.find(it.id);
     if (!req || !req->applies(level)) {
       r.unknown_items.push_back(it.id);
       continue;
     }
-    seen.insert(it.id);
+    if (!seen.insert(it.id).second) return Error{it.id + ": 同一要求项有两个结果 / two results for the same item"};
     CategoryResult& cat = r.per_category[req->category];
     if (it.result == Conformity::kNotApplicable) {
       cat.not_applicable++;

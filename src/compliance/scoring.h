@@ -72,7 +72,14 @@ struct ScoreResult {
   std::vector<std::string> not_assessed;               // applicable catalog items without a result
 };
 
-// `level`: the system's level (which catalog items apply).
-ScoreResult compute_score(const std::vector<ItemAssessment>& items, const Catalog& catalog, int level, const ScoringConfig& cfg);
+// Why a partial-conformity value cannot be used, or "" when it can: x is only for 部分符合 and
+// lies strictly between 0 (不符合) and 1 (符合).
+std::string check_partial(Conformity c, std::optional<double> x);
+
+// `level`: the system's level (which catalog items apply). Refused, with the reason, rather than
+// computed when the level is not one wardsec carries items for, an item id appears twice, or a
+// partial value is out of range: a wrong score is never given silently. Ids not in the catalog
+// at that level are listed in unknown_items and not scored (callers that read a file reject them).
+Result<ScoreResult> compute_score(const std::vector<ItemAssessment>& items, const Catalog& catalog, int level, const ScoringConfig& cfg);
 
 }  // namespace wardsec::compliance

@@ -49,7 +49,8 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
   std::vector<std::string> todo;
   std::string today = local_time(now_ns(), src.tz_sec).substr(0, 10);
   for (const auto& sys : *systems) {
-    auto d = gather(src, sys.id);
+    bool scored = compliance::assessable_level(sys.level);
+    auto d = gather(src, sys.id, scored ? Kind::kSelfAssessment : Kind::kGrading);
     if (!d) continue;
     std::string lv = sys.level ? L("第", "level ") + std::to_string(sys.level) + L("级", "") : L("未定级", "not graded");
     std::string gdate = d->grading ? local_time(d->grading->at, src.tz_sec).substr(0, 10) : "—";
@@ -59,7 +60,11 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
       todo.push_back(L("完成定级：", "Grade: ") + escape_html(sys.name));
     grading_rows += "<tr><td>" + escape_html(sys.name) + "</td><td>" + lv + "</td><td>" + gdate + "</td><td>" +
                     (d->grading ? escape_html(d->grading->by) : "—") + "</td></tr>";
-    if (sys.level >= 2) {
+    if (sys.level > 3)
+      todo.push_back(escape_html(sys.name) + L("：第", ": level ") + std::to_string(sys.level) +
+                     L("级系统的测评项不在 wardsec 目录中，按测评机构的报告跟踪",
+                       " items are not in wardsec's catalog; track the assessment body's report"));
+    if (scored) {
       int total = d->score.total();
       if (d->score.applicable > 0) {
         assessed++;

@@ -127,7 +127,7 @@ std::optional<Kind> parse_kind(std::string_view s) {
   return std::nullopt;
 }
 
-Result<SystemData> gather(const Sources& src, const std::string& system) {
+Result<SystemData> gather(const Sources& src, const std::string& system, Kind kind) {
   auto cat = compliance::Catalog::load(src.catalog_file);
   if (!cat) return Error{cat.error()};
   auto scoring = compliance::ScoringConfig::load(src.scoring_file);
@@ -151,7 +151,11 @@ Result<SystemData> gather(const Sources& src, const std::string& system) {
     }
   if (!found) return Error{"no such graded system: " + system};
   if (auto g = (*as)->gradings(system); g && !g->empty()) d.grading = g->back();
-  d.level = std::clamp(d.system.level, 2, 3);
+  d.level = d.system.level;
+  if (!compliance::assessable_level(d.level)) {
+    if (kind == Kind::kGrading) return d;
+    return Error{system + ": " + compliance::cannot_assess(d.level)};
+  }
   for (const auto* q : cat->at_level(d.level)) d.items.push_back(*q);
   auto cur = (*as)->current(system);
   if (!cur) return Error{cur.error()};
@@ -162,7 +166,9 @@ Result<SystemData> gather(const Sources& src, const std::string& system) {
   }
   for (const auto& q : d.items)
     if (auto ev = (*as)->evidence(system, q.id)) d.evidence[q.id] = ev->size();
-  d.score = compliance::compute_score(scored, *cat, d.level, d.scoring);
+  auto sc = compliance::compute_score(scored, *cat, d.level, d.scoring);
+  if (!sc) return Error{sc.error()};
+  d.score = std::move(*sc);
   if (auto t = (*as)->rectifications(system)) d.tasks = *t;
   return d;
 }
@@ -402,7 +408,7 @@ std::string self_assessment(const SystemData& d, const Words& L) {
     std::string res = it == d.results.end() ? L("未测评", "not assessed") : compliance::conformity_zh(it->second.result);
     bool bad = it != d.results.end() && it->second.result == compliance::Conformity::kNonConform;
     o += "<tr><td>" + escape_html(q.id) + "</td><td>" + escape_html(L.en ? q.control_point_en : q.control_point_zh) + "</td><td>" +
-         escape_html(L.en ? q.summary : q.summary_zh) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
+         escape_html(q.text(d.level, L.en)) + "</td><td" + (bad ? " class=\"bad\"" : "") + ">" + res + "</td><td>" +
          (it == d.results.end() ? "" : compliance::risk_zh(it->second.risk)) + "</td><td>" +
          (it == d.results.end() ? "" : escape_html(it->second.note)) + "</td><td class=\"num\">" +
          std::to_string(d.evidence.count(q.id) ? d.evidence.at(q.id) : 0) + "</td></tr>";

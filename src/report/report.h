@@ -48,9 +48,12 @@ struct Sources {
   int tz_sec = 8 * 3600;
 };
 
-Result<SystemData> gather(const Sources& src, const std::string& system);
-
 enum class Kind { kSelfAssessment, kGrading, kRectification };
+
+// Everything a report on `system` shows. The grading report and filing form need no requirement
+// items; the others are refused for a level wardsec carries no items for (levels 1 and 4)
+// rather than filled with another level's items.
+Result<SystemData> gather(const Sources& src, const std::string& system, Kind kind);
 std::optional<Kind> parse_kind(std::string_view s);  // self-assessment, grading, rectification
 
 // A whole HTML document (inline CSS and SVG, no script), `lang` "zh-CN" or "en".

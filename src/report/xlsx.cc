@@ -58,8 +58,8 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
     str(0, q.id, cell);
     str(1, q.category_zh, cell);
     str(2, q.control_point_zh, cell);
-    str(3, q.summary_zh, cell);
-    str(4, q.code_28448, cell);
+    str(3, q.text(d.level, false), cell);
+    str(4, q.code(d.level), cell);
     str(5, has ? compliance::conformity_zh(it->second.result) : "未测评",
         has && it->second.result == compliance::Conformity::kNonConform ? bad : cell);
     str(6, has ? compliance::risk_zh(it->second.risk) : "", cell);

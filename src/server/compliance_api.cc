@@ -12,6 +12,7 @@
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
 #include "compliance/grading.h"
+#include "compliance/grading_record.h"
 #include "compliance/inventory.h"
 #include "compliance/scoring.h"
 #include "core/timeutil.h"
@@ -80,15 +81,15 @@ std::optional<compliance::System> find_system(compliance::Inventory& inv, const 
   return std::nullopt;
 }
 
-json requirement_json(const compliance::Requirement& r) {
+json requirement_json(const compliance::Requirement& r, int level) {
   return {{"id", r.id},
           {"category", r.category},
           {"category_zh", r.category_zh},
           {"control_point", r.control_point_zh},
           {"control_point_en", r.control_point_en},
-          {"code_28448", r.code_28448},
-          {"summary", r.summary},
-          {"summary_zh", r.summary_zh},
+          {"code_28448", r.code(level)},
+          {"summary", r.text(level, true)},
+          {"summary_zh", r.text(level, false)},
           {"check", std::string(1, r.check)},
           {"evidence_source", r.evidence}};
 }
@@ -127,9 +128,9 @@ Response catalog(Api& api, Request& r) {
   auto cat = compliance::Catalog::load(api.opt.catalog_file);
   if (!cat) return fail(500, cat.error());
   int level = r.query["level"].empty() ? 3 : std::atoi(r.query["level"].c_str());
-  if (level != 2 && level != 3) return fail(400, "level must be 2 or 3");
+  if (!compliance::assessable_level(level)) return fail(400, compliance::level_not_carried(level));
   json items = json::array();
-  for (const auto* q : cat->at_level(level)) items.push_back(requirement_json(*q));
+  for (const auto* q : cat->at_level(level)) items.push_back(requirement_json(*q, level));
   return ok({{"level", level}, {"items", items}, {"total", items.size()}});
 }
 
@@ -140,8 +141,8 @@ Response system_assessment(Api& api, Request& r) {
   if (!c.error.empty()) return fail(500, c.error);
   auto sys = find_system(*c.inv, r.params[0]);
   if (!sys) return fail(404, "no such graded system: " + r.params[0]);
-  if (sys->level < 2) return fail(409, "系统尚未定级或低于第二级 / grade the system (level 2 or 3) first");
-  int level = std::min(sys->level, 3);
+  if (std::string why = compliance::cannot_assess(sys->level); !why.empty()) return fail(409, why);
+  int level = sys->level;
   auto cur = c.as->current(sys->id);
   if (!cur) return fail(500, cur.error());
   std::map<std::string, const compliance::AssessmentRecord*> by_item;
@@ -160,7 +161,7 @@ Response system_assessment(Api& api, Request& r) {
     if (!cat_f.empty() && q->category != cat_f) continue;
     if (!status_f.empty() && status_f != status) continue;
     if (need_evidence && n_ev > 0) continue;
-    json j = requirement_json(*q);
+    json j = requirement_json(*q, level);
     j["result"] = rec ? json(compliance::conformity_zh(rec->result)) : json(nullptr);
     j["risk"] = rec ? compliance::risk_zh(rec->risk) : "";
     if (rec && rec->x) j["x"] = *rec->x;
@@ -171,8 +172,9 @@ Response system_assessment(Api& api, Request& r) {
     items.push_back(j);
   }
   auto sc = compliance::compute_score(scored, *c.cat, level, *c.scoring);
+  if (!sc) return fail(500, sc.error());
   json out = {{"system", {{"id", sys->id}, {"name", sys->name}, {"level", sys->level}, {"owner", sys->owner}}},
-              {"score", score_json(sc, *c.cat)},
+              {"score", score_json(*sc, *c.cat)},
               {"scoring_label", c.scoring->label},
               {"items", items},
               {"total", items.size()}};
@@ -190,19 +192,23 @@ Response set_results(Api& api, Request& r) {
   if (!c.error.empty()) return fail(500, c.error);
   auto sys = find_system(*c.inv, r.params[0]);
   if (!sys) return fail(404, "no such graded system: " + r.params[0]);
-  if (sys->level < 2) return fail(409, "grade the system first");
+  if (std::string why = compliance::cannot_assess(sys->level); !why.empty()) return fail(409, why);
   auto result = compliance::parse_conformity(str(j, "result"));
   if (!result) return fail(400, "result must be 符合, 部分符合, 不符合 or 不适用");
   auto risk = compliance::parse_risk(str(j, "risk"));
   if (!risk) return fail(400, "risk must be 高, 中, 低 or empty");
   std::optional<double> x;
-  if (j.contains("x") && j["x"].is_number()) x = j["x"].get<double>();
+  if (j.contains("x") && !j["x"].is_null()) {
+    if (!j["x"].is_number()) return fail(400, "x: 须为数字 / must be a number");
+    x = j["x"].get<double>();
+  }
+  if (std::string why = compliance::check_partial(*result, x); !why.empty()) return fail(400, "x: " + why);
   std::vector<compliance::AssessmentRecord> recs;
   int64_t now = now_ns();
   for (const auto& id : j["items"]) {
     if (!id.is_string()) return fail(400, "items are item ids (strings)");
     const auto* q = c.cat->find(id.get<std::string>());
-    if (!q || !q->applies(std::min(sys->level, 3)))
+    if (!q || !q->applies(sys->level))
       return fail(400, "item " + id.get<std::string>() + " is not in the catalog at level " + std::to_string(sys->level));
     recs.push_back({sys->id, q->id, *result, *risk, x, str(j, "note"), r.who.user, now});
   }
@@ -243,7 +249,9 @@ Response item_detail(Api& api, Request& r) {
     if (x.kind == "document") ej["download"] = "/api/v1/compliance/documents/" + x.text.substr(0, x.text.find(' '));
     e.push_back(ej);
   }
-  json out = requirement_json(*q);
+  auto sys = find_system(*c.inv, r.params[0]);
+  int level = sys && compliance::assessable_level(sys->level) ? sys->level : 3;
+  json out = requirement_json(*q, level);
   out["history"] = h;
   out["evidence"] = e;
   return ok(out);
@@ -309,64 +317,37 @@ Response grade(Api& api, Request& r, bool confirm) {
   auto bd = compliance::parse_degree(str(j, "business_degree")), sd = compliance::parse_degree(str(j, "service_degree"));
   if (!bo || !so) return fail(400, "business_object and service_object: citizens, society or nation");
   if (!bd || !sd) return fail(400, "business_degree and service_degree: general, serious or very-serious");
+  std::string kind = str(j, "kind"), tier = str(j, "tier").empty() ? api.opt.hospital_tier : str(j, "tier");
+  if (!kind.empty() && !compliance::known_kind(kind))
+    return fail(400, "kind: 未知的系统类型 / unknown system kind '" + kind + "' (" + compliance::known_kinds() + ")");
+  if (!compliance::known_tier(tier)) return fail(400, "tier: 医院等级须为 1、2 或 3 / the hospital tier must be 1, 2 or 3");
   compliance::GradingInput in{*bo, *bd, str(j, "business_reason"), *so, *sd, str(j, "service_reason")};
   auto g = compliance::grade(in);
-  json notes = g.notes;
-  json out = {{"business_level", g.business_level}, {"service_level", g.service_level}, {"level", g.level}, {"notes", notes}};
-  std::string kind = str(j, "kind"), tier = str(j, "tier").empty() ? api.opt.hospital_tier : str(j, "tier");
+  json out = {{"business_level", g.business_level}, {"service_level", g.service_level}, {"level", g.level}, {"notes", g.notes}};
   if (!kind.empty()) {
     auto sug = compliance::hospital_default(kind, tier);
     out["suggestion"] = {{"level", sug.level}, {"basis", sug.basis}};
+    if (std::string w = compliance::below_suggestion(g.level, sug); !w.empty()) out["warning"] = w;
   }
   if (!confirm) return ok(out);
   Ctx c = open_ctx(api);
   if (!c.error.empty()) return fail(500, c.error);
-  auto sys = find_system(*c.inv, r.params[0]);
-  if (!sys) return fail(404, "no such graded system: " + r.params[0]);
-  // A level below the system's current one or below the health sector's suggestion for its kind
-  // (at this hospital's tier, from the configuration, not the request) is a downgrade: it needs
-  // a reason, which goes into the grading record and the audit trail.
-  auto sug = compliance::hospital_default(sys->kind, api.opt.hospital_tier);
-  int floor = std::max(sys->level, sug.level);
-  std::string why(trim(str(j, "downgrade_reason")));
-  std::string downgrade;
-  if (g.level < floor) {
-    out["downgrade"] = {{"current_level", sys->level}, {"suggested_level", sug.level}, {"basis", sug.basis}};
-    size_t chars = std::count_if(why.begin(), why.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; });
-    if (chars < 6) {
-      out["error"] = "定级为第" + std::to_string(g.level) + "级，低于" +
-                     (sys->level > g.level ? "当前的第" + std::to_string(sys->level) + "级" : std::string()) +
-                     (sys->level > g.level && sug.level > g.level ? "和" : "") +
-                     (sug.level > g.level ? "行业建议的第" + std::to_string(sug.level) + "级" : std::string()) +
-                     "：降级须在 downgrade_reason 中写明理由（至少 6 个字） / level " + std::to_string(g.level) +
-                     " is below the system's current level " + std::to_string(sys->level) + " or the sector's suggested level " +
-                     std::to_string(sug.level) + ": a downgrade needs its reason in downgrade_reason (6 characters at least)";
-      return ok(out, 409);
-    }
-    downgrade = "降级确认 / downgrade confirmed: 当前 current L" + std::to_string(sys->level) + "，行业建议 suggested L" +
-                std::to_string(sug.level) + " → L" + std::to_string(g.level) + "；理由 reason: " + why;
+  if (!find_system(*c.inv, r.params[0])) return fail(404, "no such graded system: " + r.params[0]);
+  // The tier is this hospital's, from the configuration, never the request's.
+  compliance::GradingRequest req{
+      r.params[0],        str(j, "business_object"), str(j, "business_degree"),  str(j, "service_object"), str(j, "service_degree"),
+      in.business_reason, in.service_reason,         str(j, "downgrade_reason"), api.opt.hospital_tier,    r.who.user};
+  auto res = compliance::confirm_grading(*c.as, *c.inv, req, now_ns());
+  if (res && res->downgrade)
+    out["downgrade"] = {
+        {"current_level", res->previous_level}, {"suggested_level", res->suggestion.level}, {"basis", res->suggestion.basis}};
+  if (res && !res->refused.empty()) {
+    out["error"] = res->refused + " (downgrade_reason)";
+    return ok(out, 409);
   }
-  std::string all_notes;
-  for (const auto& n : g.notes) all_notes += (all_notes.empty() ? "" : "\n") + n;
-  if (!downgrade.empty()) all_notes += (all_notes.empty() ? "" : "\n") + downgrade;
-  compliance::GradingRecord rec{r.params[0],
-                                str(j, "business_object"),
-                                str(j, "business_degree"),
-                                in.business_reason,
-                                str(j, "service_object"),
-                                str(j, "service_degree"),
-                                in.service_reason,
-                                g.business_level,
-                                g.service_level,
-                                g.level,
-                                all_notes,
-                                r.who.user,
-                                now_ns()};
-  Status s = c.as->record_grading(rec);
-  if (s) s = c.inv->set_level(r.params[0], g.level);
-  api.audit(r, r.who.user, "grading_confirm", s.ok(), r.params[0],
-            "level " + std::to_string(g.level) + (downgrade.empty() ? "" : "; " + downgrade) + (s ? "" : ": " + s.error()));
-  if (!s) return fail(400, s.error());
+  api.audit(r, r.who.user, "grading_confirm", res.ok(), r.params[0],
+            "level " + std::to_string(g.level) + (res && !res->note.empty() ? "; " + res->note : "") + (res ? "" : ": " + res.error()));
+  if (!res) return fail(400, res.error());
   out["recorded"] = true;
   return ok(out);
 }
@@ -407,13 +388,18 @@ Response rectifications(Api& api, Request& r) {
   if (!list) return fail(500, list.error());
   std::string today = format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10);
   json out = json::array();
+  std::map<std::string, int> levels;  // each task's item is worded at its system's level
+  if (auto systems = c.inv->systems())
+    for (const auto& x : *systems) levels[x.id] = compliance::assessable_level(x.level) ? x.level : 3;
   for (const auto& t : *list) {
     const auto* q = c.cat->find(t.item);
+    int level = levels.count(t.system) ? levels[t.system] : 3;
     out.push_back({{"id", t.id},
                    {"system", t.system},
                    {"item", t.item},
                    {"control_point", q ? q->control_point_zh : ""},
-                   {"summary", q ? q->summary : ""},
+                   {"summary", q ? q->text(level, true) : ""},
+                   {"summary_zh", q ? q->text(level, false) : ""},
                    {"owner", t.owner},
                    {"plan", t.plan},
                    {"due", t.due},
@@ -468,9 +454,10 @@ Response system_report(Api& api, Request& r) {
   std::string fmt = r.query["format"].empty() ? "html" : r.query["format"];
   if (fmt != "html" && fmt != "pdf" && fmt != "xlsx") return fail(400, "format must be html, pdf or xlsx");
   std::string lang = r.query["lang"] == "en" ? "en" : "zh-CN";
-  auto d =
-      report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0]);
-  if (!d) return fail(d.error().rfind("no such", 0) == 0 ? 404 : 500, d.error());
+  auto d = report::gather({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec}, r.params[0],
+                          *kind);
+  // A refusal (a level wardsec carries no items for, a system not graded) is bilingual, "中文 / English".
+  if (!d) return fail(d.error().rfind("no such", 0) == 0 ? 404 : d.error().find(" / ") != std::string::npos ? 409 : 500, d.error());
   api.audit(r, r.who.user, "export", true, r.params[0], "report " + r.query["kind"] + " " + fmt);
   std::string name = r.params[0] + (*kind == report::Kind::kGrading         ? "-grading"
                                     : *kind == report::Kind::kRectification ? "-rectification"

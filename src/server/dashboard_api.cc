@@ -57,16 +57,19 @@ Response dashboard(Api& api, Request&) {
         sys_level[x.id] = x.level;
         json sj = {{"id", x.id}, {"name", x.name}, {"level", x.level}};
         auto cur = assessed ? (*assessed)->current(x.id) : Result<std::vector<compliance::AssessmentRecord>>(Error{"no store"});
-        if (cat && scoring && cur && !cur->empty() && x.level >= 2) {
-          std::vector<compliance::ItemAssessment> items;
+        std::vector<compliance::ItemAssessment> items;
+        if (cur)
           for (const auto& rec : *cur) items.push_back({rec.item, rec.result, rec.x, rec.risk});
-          auto sc = compliance::compute_score(items, *cat, std::min(x.level, 3), *scoring);
-          sj["score"] = std::round(sc.score * 100) / 100;
-          sj["conclusion"] = sc.conclusion;
-          sj["high_risks"] = sc.high;
-          sj["assessed"] = sc.applicable;  // applicable items with a result
-          sj["applicable"] = sc.total();
-          sj["complete"] = sc.complete();
+        auto sc = cat && scoring && !items.empty() ? compliance::compute_score(items, *cat, x.level, *scoring)
+                                                   : Result<compliance::ScoreResult>(Error{""});
+        if (!sc && !sc.error().empty()) sj["score_error"] = sc.error();  // a level wardsec does not score, said so
+        if (sc) {
+          sj["score"] = std::round(sc->score * 100) / 100;
+          sj["conclusion"] = sc->conclusion;
+          sj["high_risks"] = sc->high;
+          sj["assessed"] = sc->applicable;  // applicable items with a result
+          sj["applicable"] = sc->total();
+          sj["complete"] = sc->complete();
         }
         systems.push_back(sj);
       }

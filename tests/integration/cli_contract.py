@@ -153,6 +153,42 @@ def grade_score_contract(r, w, t):
     open(csv, "w", encoding="utf-8").write("CE.IA.a,maybe,\n")
     res = cli(w, "score", "--results", csv, check=False)
     r.check(res.returncode == 2 and "results.csv:1" in res.stderr, "score names the bad line")
+    # What an assessor tried (issue #22): each is refused with the reason, none scores 100 优.
+    bad = {"": "no results", "CE.IA.a,部分符合,低,1.5\n": "x must", "CE.IA.a,部分符合,低,-2\n": "x must",
+           "CE.IA.a,部分符合,低,abc\n": "not a number", "CE.IA.a,符合,,0.5\n": "partial",
+           "CE.IA.a,符合\nPE.LOC.a,符合\nCE.IA.a,不符合,高\n": "line 1", "CE.XX.q,符合\n": "not a catalog item"}
+    for text, why in bad.items():
+        open(csv, "w", encoding="utf-8").write(text)
+        res = cli(w, "score", "--results", csv, check=False)
+        r.check(res.returncode == 2 and why in res.stderr and not res.stdout, f"score refuses {text!r} ({why}): {res.stderr.strip()[:120]}")
+    open(csv, "w", encoding="utf-8").write("CE.IA.a,符合\n")
+    for level in ("1", "4"):
+        res = cli(w, "score", "--results", csv, "--level", level, check=False)
+        r.check(res.returncode == 2 and f"level {level}" in res.stderr and not res.stdout, f"score --level {level} is refused, not scored")
+    open(csv, "w", encoding="utf-8").write("CE.IA.d,符合\n")  # two-factor login: level 3 only
+    res = cli(w, "score", "--results", csv, "--level", "2", check=False)
+    r.check(res.returncode == 2 and "level 2" in res.stderr, "a level-3-only item in a level-2 assessment is refused")
+    # Grading input that is not understood is refused, and a level below the sector's suggestion warns.
+    for args, why in [(["--kind", "bogus"], "unknown system kind"), (["--tier", "5"], "tier")]:
+        res = cli(w, "grade", "--business", "citizens:serious", "--service", "society:serious", *args, check=False)
+        r.check(res.returncode == 2 and why in res.stderr, f"grade {args} is refused ({res.stderr.strip()[:80]})")
+    res = cli(w, "grade", "--business", "citizens:general", "--service", "citizens:serious", "--kind", "emr")
+    r.check("warning" in json.loads(res.stdout) and "below the health sector" in res.stderr,
+            "grade warns when the computed level is below the sector's suggestion")
+    # Recording a grading from the CLI (as the console does): reasons required, a downgrade needs its own.
+    data = os.path.join(t, "gdata")
+    demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
+    cli(w, "inventory", "import", "--data", data, "systems", os.path.join(demo, "systems.csv"))
+    base = ["grade", "--data", data, "--system", "emr", "--record"]
+    res = cli(w, *base, "--business", "society:serious", "--service", "society:serious", check=False)
+    r.check(res.returncode == 2 and "--reason" in res.stderr, "grade --record without a reason is refused")
+    res = cli(w, *base, "--business", "citizens:general", "--service", "citizens:serious", "--reason", "门诊数据", check=False)
+    r.check(res.returncode == 3 and "downgrade" in res.stderr, "a downgrade from the CLI without --downgrade-reason is refused")
+    res = cli(w, *base, "--business", "society:serious", "--service", "society:serious", "--reason", "病历泄露影响社会秩序", "--by", "secadmin")
+    g = json.loads(res.stdout)
+    r.check(g.get("recorded") and g["level"] == 3 and g["by"] == "secadmin", f"grade --system --record records the grading ({g.get('level')})")
+    s = json.loads(cli(w, "score", "--data", data, "--system", "emr", check=False).stdout or "{}")
+    r.check(s.get("level") == 3, "the recorded level is the one score --system uses")
 
 
 def check_host_contract(r, w, t):
@@ -182,7 +218,14 @@ def catalog_contract(r, w):
         r.check(len(items) == n and all(i["id"] and i["category"] and i["control_point"] for i in items),
                 f"catalog --level {level} --format json prints {n} items with id, category, control_point ({len(items)})")
     res = cli(w, "catalog", "--level", "4", check=False)
-    r.check(res.returncode == 2 and "--level" in res.stderr, "catalog --level 4 is refused with a reason")
+    r.check(res.returncode == 2 and "level 4" in res.stderr and "levels 2 and 3" in res.stderr, "catalog --level 4 is refused with a reason")
+    # Level 2 shows level-2 wording and L2- codes (CE.BAK.b: scheduled off-site backup, not real-time).
+    res = cli(w, "catalog", "--level", "2", "--format", "json")
+    bak = [json.loads(l) for l in res.stdout.splitlines() if '"CE.BAK.b"' in l]
+    r.check(bak and bak[0]["code_28448"].startswith("L2-CES1-") and "实时" not in bak[0]["summary_zh"] and "real-time" not in bak[0]["summary"],
+            f"the level-2 catalog carries the level-2 wording and code ({bak and bak[0]['code_28448']})")
+    res = cli(w, "catalog", "--level", "3")
+    r.check(res.returncode == 0 and "Off-site" not in res.stdout and "异地实时备份" in res.stdout, "the catalog table prints Chinese by default")
 
 
 def rules_contract(r, w, t):

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include <cmath>
 #include <fstream>
+#include <set>
 
 #include "compliance/grading.h"
 #include "compliance/scoring.h"
@@ -92,7 +94,7 @@ ScoringConfig example_config() {
 TEST(Scoring, AWorkedExampleComputedByHand) {
   for (const char* id : {"PE.LOC.a", "CN.ARC.a", "AB.BND.a", "CE.AC.b", "CE.AUD.a", "CE.MAL.a"})
     ASSERT_NE(catalog().find(id), nullptr) << id;
-  ScoreResult r = compute_score(example(Risk::kMedium), catalog(), 3, example_config());
+  ScoreResult r = compute_score(example(Risk::kMedium), catalog(), 3, example_config()).value();
   EXPECT_EQ(r.applicable, 9);
   EXPECT_DOUBLE_EQ(r.score, 89.44);
   // 10 of 211 items: the score is over those ten; 良 is what they alone give, not a conclusion.
@@ -119,27 +121,27 @@ TEST(Scoring, AConclusionOnlyWhenEveryItemHasAResult) {
   ScoringConfig c;
   std::vector<ItemAssessment> all_ok;
   for (const auto* req : catalog().at_level(3)) all_ok.push_back({req->id, Conformity::kConform, {}, Risk::kNone});
-  EXPECT_EQ(compute_score(all_ok, catalog(), 3, c).conclusion, "优");
+  EXPECT_EQ(compute_score(all_ok, catalog(), 3, c).value().conclusion, "优");
   // One item short of complete: no conclusion, whatever the others say.
   std::vector<ItemAssessment> short_one(all_ok.begin(), all_ok.end() - 1);
-  ScoreResult r = compute_score(short_one, catalog(), 3, c);
+  ScoreResult r = compute_score(short_one, catalog(), 3, c).value();
   EXPECT_DOUBLE_EQ(r.score, 100);
   EXPECT_EQ(r.conclusion, kIncomplete);
   EXPECT_EQ(r.provisional, "优");
   EXPECT_EQ(r.not_assessed.size(), 1u);
   // 不适用 is a result: an item marked so completes the set.
   short_one.push_back({all_ok.back().id, Conformity::kNotApplicable, {}, Risk::kNone});
-  EXPECT_EQ(compute_score(short_one, catalog(), 3, c).conclusion, "优");
+  EXPECT_EQ(compute_score(short_one, catalog(), 3, c).value().conclusion, "优");
   // A high risk found among four items is already 差: the open items cannot undo it.
   std::vector<ItemAssessment> four(all_ok.begin(), all_ok.begin() + 4);
   four[0] = {four[0].id, Conformity::kNonConform, {}, Risk::kHigh};
-  r = compute_score(four, catalog(), 3, c);
+  r = compute_score(four, catalog(), 3, c).value();
   EXPECT_EQ(r.conclusion, "差");
   EXPECT_TRUE(r.provisional.empty());
 }
 
 TEST(Scoring, AnyHighRiskMakesTheConclusionPoor) {
-  ScoreResult r = compute_score(example(Risk::kHigh), catalog(), 3, example_config());
+  ScoreResult r = compute_score(example(Risk::kHigh), catalog(), 3, example_config()).value();
   EXPECT_DOUBLE_EQ(r.score, 89.44);  // the score is unchanged
   EXPECT_EQ(r.conclusion, "差");
   EXPECT_EQ(r.high_risk_items, std::vector<std::string>{"CE.AUD.a"});
@@ -149,23 +151,70 @@ TEST(Scoring, BandsAndEdges) {
   ScoringConfig c;
   std::vector<ItemAssessment> all_ok;
   for (const auto* req : catalog().at_level(2)) all_ok.push_back({req->id, Conformity::kConform, {}, Risk::kNone});
-  ScoreResult r = compute_score(all_ok, catalog(), 2, c);
+  ScoreResult r = compute_score(all_ok, catalog(), 2, c).value();
   EXPECT_EQ(r.applicable, 135);
   EXPECT_DOUBLE_EQ(r.score, 100);
   EXPECT_EQ(r.conclusion, "优");
   // A low risk keeps 优; a medium risk at 100 points is 良 (优 allows no medium risk).
   all_ok[0] = {all_ok[0].id, Conformity::kPartial, 0.99, Risk::kMedium};
-  EXPECT_EQ(compute_score(all_ok, catalog(), 2, c).conclusion, "良");
+  EXPECT_EQ(compute_score(all_ok, catalog(), 2, c).value().conclusion, "良");
   // Everything 不符合 with the default importance 重要: 100 − 0.5 × 100 = 50 -> 差.
   std::vector<ItemAssessment> none;
   for (const auto* req : catalog().at_level(3)) none.push_back({req->id, Conformity::kNonConform, {}, Risk::kLow});
-  r = compute_score(none, catalog(), 3, c);
+  r = compute_score(none, catalog(), 3, c).value();
   EXPECT_DOUBLE_EQ(r.score, 50);
   EXPECT_EQ(r.conclusion, "差");
   // Items the level does not have are reported, not counted.
   r = compute_score({{"CE.IA.d", Conformity::kConform, {}, Risk::kNone}, {"XX.YY.z", Conformity::kConform, {}, Risk::kNone}}, catalog(), 2,
-                    c);
+                    c)
+          .value();
   EXPECT_EQ(r.unknown_items, (std::vector<std::string>{"CE.IA.d", "XX.YY.z"}));
+}
+
+// What an assessor tried: levels wardsec has no items for, an item twice, x out of range. Each
+// is refused with the reason, never scored.
+TEST(Scoring, WrongInputIsRefusedNotScored) {
+  ScoringConfig c;
+  std::vector<ItemAssessment> one = {{"CE.IA.a", Conformity::kConform, {}, Risk::kNone}};
+  for (int level : {0, 1, 4, 5}) {
+    auto r = compute_score(one, catalog(), level, c);
+    ASSERT_FALSE(r.ok()) << level;
+    EXPECT_NE(r.error().find("level " + std::to_string(level)), std::string::npos) << r.error();
+  }
+  auto twice = compute_score({one[0], {"CE.IA.a", Conformity::kNonConform, {}, Risk::kHigh}}, catalog(), 3, c);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().find("CE.IA.a"), std::string::npos);
+  for (double x : {1.5, -2.0, 0.0, 1.0, std::nan("")})
+    EXPECT_FALSE(compute_score({{"CE.IA.a", Conformity::kPartial, x, Risk::kLow}}, catalog(), 3, c).ok()) << x;
+  EXPECT_FALSE(compute_score({{"CE.IA.a", Conformity::kConform, 0.5, Risk::kNone}}, catalog(), 3, c).ok());
+  EXPECT_TRUE(compute_score({{"CE.IA.a", Conformity::kPartial, 0.3, Risk::kLow}}, catalog(), 3, c).ok());
+}
+
+// A level-2 system sees the level-2 wording and code of each item, never the level-3 one.
+TEST(Catalog, LevelTwoItemsCarryLevelTwoWordingAndCodes) {
+  const Requirement* bak = catalog().find("CE.BAK.b");
+  ASSERT_NE(bak, nullptr);
+  EXPECT_NE(bak->text(3, false).find("实时"), std::string::npos);
+  EXPECT_EQ(bak->text(2, false).find("实时"), std::string::npos) << bak->text(2, false);
+  EXPECT_NE(bak->text(2, false).find("异地"), std::string::npos);
+  EXPECT_EQ(bak->text(2, true).find("real-time"), std::string::npos);
+  EXPECT_EQ(bak->code(3).substr(0, 3), "L3-");
+  EXPECT_EQ(bak->code(2).substr(0, 3), "L2-");
+  // Codes at level 2 count the level-2 units: 23 computing-environment items, 01 to 23, none twice.
+  std::set<std::string> codes;
+  for (const auto* q : catalog().at_level(2)) {
+    if (q->code_28448.empty()) continue;
+    EXPECT_EQ(q->code(2).substr(0, 3), "L2-") << q->id;
+    EXPECT_TRUE(codes.insert(q->code(2)).second) << q->code(2);
+    EXPECT_FALSE(q->text(2, false).empty());
+  }
+  EXPECT_TRUE(codes.count("L2-CES1-23"));
+  EXPECT_FALSE(codes.count("L2-CES1-24"));
+  EXPECT_TRUE(codes.count("L2-PES1-15"));
+  // The JSON a level-2 checklist exports has the level-2 form.
+  std::string j = requirement_to_json(*bak, 2);
+  EXPECT_NE(j.find("L2-CES1-"), std::string::npos);
+  EXPECT_EQ(j.find("实时"), std::string::npos);
 }
 
 TEST(Scoring, TheShippedConfigLoadsAndBadOnesAreNamed) {

@@ -49,7 +49,7 @@ class ReportTest : public ::testing::Test {
   SystemData data() {
     return gather({dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
                    std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "示范市第一人民医院", 8 * 3600},
-                  "his")
+                  "his", Kind::kSelfAssessment)
         .value();
   }
   std::filesystem::path dir_;
@@ -157,9 +157,39 @@ TEST_F(ReportTest, FilingFormIsAnXlsxWorkbook) {
 TEST_F(ReportTest, UnknownSystemIsNamed) {
   auto r = gather({dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
                    std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "", 8 * 3600},
-                  "nope");
+                  "nope", Kind::kSelfAssessment);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("nope"), std::string::npos);
+}
+
+// A level-4 system is not scored against the level-3 items while the cover says 第4级: the
+// self-assessment is refused with the reason; the grading report (no items) is still made.
+// A level-2 system's appendix shows the level-2 wording (CE.BAK.b: scheduled, not real-time).
+TEST_F(ReportTest, LevelFourIsRefusedAndLevelTwoUsesLevelTwoWording) {
+  auto inv = compliance::Inventory::open((dir_ / "compliance.db").string()).value();
+  ASSERT_TRUE(inv->import_csv("systems",
+                              "id,name,name_en,kind,level,owner,business,users,data\n"
+                              "plat,区域平台,Platform,platform,4,信息科,平台,全市,健康档案\n"
+                              "oa,办公系统,OA,oa,2,信息科,办公,全院,公文\n",
+                              "systems.csv")
+                  .ok());
+  Sources src{dir_.string(), std::string(WARDSEC_SOURCE_DIR) + "/catalog/gbt22239-2019.tsv",
+              std::string(WARDSEC_SOURCE_DIR) + "/catalog/scoring.yaml", "", 8 * 3600};
+  for (Kind k : {Kind::kSelfAssessment, Kind::kRectification}) {
+    auto r = gather(src, "plat", k);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find("level 4"), std::string::npos) << r.error();
+  }
+  EXPECT_TRUE(gather(src, "plat", Kind::kGrading).ok());
+  auto two = gather(src, "oa", Kind::kSelfAssessment);
+  ASSERT_TRUE(two.ok()) << two.error();
+  EXPECT_EQ(two->items.size(), 135u);
+  std::string h = html(Kind::kSelfAssessment, *two, "zh-CN");
+  EXPECT_NE(h.find("定时批量传送至备用场地"), std::string::npos);
+  EXPECT_EQ(h.find("实时备份至备份场地"), std::string::npos);
+  EXPECT_EQ(h.find("Off-site"), std::string::npos);  // zh-CN prints no English summary
+  std::string en = html(Kind::kSelfAssessment, *two, "en");
+  EXPECT_NE(en.find("scheduled batches"), std::string::npos);
 }
 
 }  // namespace
