@@ -134,6 +134,48 @@ TEST(HostCheck, WeakServerFailsEachForItsReason) {
   EXPECT_NE(res["linux.ports.listening"].evidence[1].text.find("445 (SMB)"), std::string::npos);
 }
 
+// The false results an assessor found (issue #22), each the other way round now.
+TEST(HostCheck, WhatAnAssessorFoundWrongIsJudgedRight) {
+  auto one = [](const std::string& id, auto&& build) {
+    Tree t;
+    build(t);
+    return t.run()[id];
+  };
+  const char* lockout = "linux.login.lockout";
+  auto tally = [&](const std::string& line) {
+    return one(lockout, [&](Tree& t) { t.file("/etc/pam.d/system-auth", line + "\nauth sufficient pam_unix.so\n"); });
+  };
+  EXPECT_EQ(tally("auth required pam_tally2.so onerr=fail").result, CheckResult::kFail);  // default deny=0: never locks
+  EXPECT_NE(tally("auth required pam_tally2.so onerr=fail").reason.find("deny="), std::string::npos);
+  EXPECT_EQ(tally("auth required pam_tally2.so deny=5 unlock_time=900").result, CheckResult::kPass);
+
+  const char* sudo = "linux.sudo.nopasswd_all";
+  auto sudoers = [&](const std::string& line) {
+    return one(sudo, [&](Tree& t) { t.file("/etc/sudoers", "root ALL=(ALL) ALL\n" + line + "\n"); });
+  };
+  for (const char* bad : {"vendor ALL=(ALL) NOPASSWD:ALL", "vendor ALL=(ALL:ALL) NOPASSWD : ALL", "rootkit ALL=(ALL) NOPASSWD: ALL",
+                          "%ops ALL=(ALL) NOPASSWD:SETENV: ALL"})
+    EXPECT_EQ(sudoers(bad).result, CheckResult::kFail) << bad;
+  for (const char* ok : {"ops ALL=(ALL) NOPASSWD: /usr/bin/systemctl restart his", "zhangwei ALL=(ALL) ALL", "Defaults !authenticate"})
+    EXPECT_EQ(sudoers(ok).result, CheckResult::kPass) << ok;
+
+  const char* tmout = "linux.session.timeout";
+  EXPECT_EQ(one(tmout, [](Tree& t) { t.file("/etc/profile", "readonly TMOUT=600 ; export TMOUT\n"); }).result, CheckResult::kPass);
+  EXPECT_EQ(one(tmout, [](Tree& t) { t.file("/etc/profile", "TMOUT=\"900\"; export TMOUT\n"); }).result, CheckResult::kPass);
+  EXPECT_EQ(one(tmout, [](Tree& t) { t.file("/etc/profile", "TMOUT=7200; readonly TMOUT\n"); }).result, CheckResult::kFail);
+  // RHEL, Kylin, UOS and openEuler keep it in /etc/bashrc.
+  auto rhel = one(tmout, [](Tree& t) { t.file("/etc/bashrc", "# /etc/bashrc\nexport TMOUT=300\n"); });
+  EXPECT_EQ(rhel.result, CheckResult::kPass);
+  ASSERT_FALSE(rhel.evidence.empty());
+  EXPECT_EQ(rhel.evidence[0].file, "/etc/bashrc");
+  // ClientAliveCountMax 0 turns termination off (OpenSSH 8.2+): no timeout.
+  auto zero = one(tmout, [](Tree& t) { t.file("/etc/ssh/sshd_config", "ClientAliveInterval 300\nClientAliveCountMax 0\n"); });
+  EXPECT_EQ(zero.result, CheckResult::kFail);
+  EXPECT_NE(zero.reason.find("ClientAliveCountMax 0"), std::string::npos);
+  EXPECT_EQ(one(tmout, [](Tree& t) { t.file("/etc/ssh/sshd_config", "ClientAliveInterval 300\nClientAliveCountMax 2\n"); }).result,
+            CheckResult::kPass);
+}
+
 TEST(HostCheck, AnEmptyTreeIsNotApplicableWhereNothingCanBeJudged) {
   Tree t;
   auto res = t.run();
