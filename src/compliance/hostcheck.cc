@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -56,6 +57,17 @@ int HostView::mode(const std::string& path) const {
   struct stat st;
   if (::stat(real(path).c_str(), &st) != 0) return -1;
   return static_cast<int>(st.st_mode & 07777);
+}
+
+std::optional<long> HostView::age_seconds(const std::string& path) const {
+  struct stat st;
+  if (::stat(real(path).c_str(), &st) != 0) return std::nullopt;
+  return static_cast<long>(std::time(nullptr) - st.st_mtime);
+}
+
+bool HostView::is_dir(const std::string& path) const {
+  struct stat st;
+  return ::lstat(real(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 namespace hostcheck_detail {
@@ -113,7 +125,7 @@ std::vector<Evidence> sshd_lines(const HostView& h) {
       if (pat[0] != '/') pat = "/etc/ssh/" + pat;
       size_t slash = pat.rfind('/');
       std::string dir = pat.substr(0, slash), name = pat.substr(slash + 1);
-      std::string suffix = name.rfind("*", 0) == 0 ? name.substr(1) : name;
+      std::string suffix = !name.empty() && name[0] == '*' ? name.substr(1) : name;
       for (const auto& f : h.list(dir, suffix))
         if (auto fl = h.lines(f))
           for (size_t j = 0; j < fl->size(); j++) out.push_back({f, static_cast<int>(j + 1), (*fl)[j]});
@@ -226,6 +238,27 @@ const std::vector<HostCheck>& host_checks() {
       {"linux.services.unneeded", "关闭不需要的服务", "Unneeded services off", {"CE.IPS.a", "CE.IPS.b"}, unneeded_services},
       {"linux.ports.listening", "关闭高危端口", "No high-risk ports", {"CE.IPS.b"}, listening_ports},
       {"linux.malware.protection", "恶意代码防范", "Anti-malware present", {"CE.MAL.a"}, malware_protection},
+      {"linux.password.min_age", "口令最短使用期限", "Passwords kept a minimum time", {"CE.IA.a"}, password_min_age},
+      {"linux.password.history", "口令历史（不得重复使用）", "Old passwords not reused", {"CE.IA.a"}, password_history},
+      {"linux.login.unlock_time", "登录失败锁定时长", "Lockout lasts long enough", {"CE.IA.b"}, unlock_time},
+      {"linux.ssh.crypto", "SSH 加密算法", "Strong SSH algorithms", {"CE.IA.c", "CN.TRN.b"}, ssh_crypto},
+      {"linux.ssh.auth_limits", "SSH 认证尝试与空口令", "SSH tries limited, no empty passwords", {"CE.IA.a", "CE.IA.b"}, ssh_auth_limits},
+      {"linux.access.sources", "管理终端地址限制", "Management access limited by address", {"CE.IPS.c"}, management_sources},
+      {"linux.accounts.inactive",
+       "多余与过期账户",
+       "No login shells on system accounts; expired accounts locked",
+       {"CE.AC.c"},
+       inactive_accounts},
+      {"linux.umask", "默认文件权限（umask）", "Default umask", {"CE.AC.d"}, default_umask},
+      {"linux.mac.enforcing", "强制访问控制（安全标记）", "Mandatory access control enforcing", {"CE.AC.g"}, mac_enforcing},
+      {"linux.audit.coverage", "审计范围与磁盘满处置", "Audit coverage and full-disk action", {"CE.AUD.a", "CE.AUD.c"}, audit_coverage},
+      {"linux.log.retention", "日志留存不少于 180 天", "Logs kept 180 days", {"MC.CEN.d", "CE.AUD.c"}, log_retention},
+      {"linux.malware.fresh", "恶意代码库及时更新", "Anti-malware signatures fresh", {"CE.MAL.a"}, malware_fresh},
+      {"linux.files.suid_writable",
+       "SUID 与全局可写文件",
+       "No unexpected SUID or world-writable files",
+       {"CE.AC.d", "CE.IPS.a"},
+       suid_and_writable},
   };
   return checks;
 }

@@ -34,6 +34,10 @@ class HostView {
   std::vector<std::string> list(const std::string& dir, const std::string& suffix = "") const;
   // Permission bits of a file, or -1.
   int mode(const std::string& path) const;
+  // Seconds since the file was last modified, or nullopt when it does not exist.
+  std::optional<long> age_seconds(const std::string& path) const;
+  // Whether it is a folder (symbolic links not followed).
+  bool is_dir(const std::string& path) const;
   const std::string& root() const { return root_; }
 
  private:

@@ -54,6 +54,14 @@ R ssh_root_login(const HostView& h);
 R uid0_accounts(const HostView& h);
 R empty_passwords(const HostView& h);
 R sudo_nopasswd_all(const HostView& h);
+R password_min_age(const HostView& h);
+R password_history(const HostView& h);
+R unlock_time(const HostView& h);
+R ssh_crypto(const HostView& h);
+R ssh_auth_limits(const HostView& h);
+R management_sources(const HostView& h);
+R inactive_accounts(const HostView& h);
+R default_umask(const HostView& h);
 
 // Audit, time, logs, services, ports, malware and files (hostcheck_system.cc).
 R audit_enabled(const HostView& h);
@@ -64,5 +72,10 @@ R listening_ports(const HostView& h);
 R malware_protection(const HostView& h);
 R key_file_permissions(const HostView& h);
 R log_forwarding(const HostView& h);
+R mac_enforcing(const HostView& h);
+R audit_coverage(const HostView& h);
+R log_retention(const HostView& h);
+R malware_fresh(const HostView& h);
+R suid_and_writable(const HostView& h);
 
 }  // namespace wardsec::compliance::hostcheck_detail

@@ -2,8 +2,10 @@
 // passes, a default-like server where each fails for its reason, and an empty tree where what
 // cannot be judged is "na". Every check cites catalog items that exist.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -45,10 +47,24 @@ const char* kProcListening = "  sl  local_address rem_address   st\n   0: 000000
 
 Tree hardened() {
   Tree t;
-  t.file("/etc/login.defs", "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS 1\n")
+  t.file("/etc/login.defs", "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS 1\nUMASK 027\n")
       .file("/etc/pam.d/common-password",
-            "password requisite pam_pwquality.so retry=3 minlen=10 minclass=3\npassword [success=1 default=ignore] pam_unix.so obscure "
-            "yescrypt\n")
+            "password requisite pam_pwquality.so retry=3 minlen=10 minclass=3\npassword required pam_pwhistory.so remember=5 "
+            "use_authtok\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n")
+      .file("/etc/default/useradd", "SHELL=/bin/bash\nINACTIVE=30\n")
+      .file("/etc/ssh/sshd_config.d/20-crypto.conf",
+            "Ciphers aes256-gcm@openssh.com,aes128-ctr\nMACs hmac-sha2-256-etm@openssh.com\nKexAlgorithms curve25519-sha256\n"
+            "MaxAuthTries 4\nPermitEmptyPasswords no\nAllowUsers zhangwei@10.30.0.0/24\n")
+      .file("/etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n")
+      .file("/etc/audit/rules.d/coverage.rules",
+            "-w /etc/shadow -p wa -k identity\n-w /etc/sudoers -p wa -k priv\n-w /var/log/lastlog -p wa -k logins\n"
+            "-a always,exit -F arch=b64 -S adjtimex,settimeofday -k time\n-w /etc/audit/ -p wa -k auditconfig\n")
+      .file("/etc/logrotate.d/rsyslog", "/var/log/syslog\n/var/log/auth.log\n{\n\tweekly\n\trotate 26\n}\n")
+      .file("/etc/logrotate.conf", "weekly\nrotate 4\n")
+      .file("/var/lib/clamav/daily.cld", "")
+      .unit("multi-user.target", "clamav-freshclam.service")
+      .file("/usr/bin/passwd", "", 04755)
+      .file("/usr/bin/ls", "", 0755)
       .file("/etc/pam.d/common-auth", "auth required pam_faillock.so preauth\nauth [success=1 default=ignore] pam_unix.so\n")
       .file("/etc/security/faillock.conf", "deny = 5\nunlock_time = 900\n")
       .file("/etc/profile.d/tmout.sh", "readonly TMOUT=600\nexport TMOUT\n")
@@ -58,7 +74,7 @@ Tree hardened() {
       .file("/etc/shadow", "root:$y$j9T$abc:19000:0:90:7:::\nzhangwei:!:19000:0:90:7:::\n", 0640)
       .file("/etc/group", "root:x:0:\n")
       .file("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n", 0440)
-      .file("/etc/audit/auditd.conf", "log_file = /var/log/audit/audit.log\n")
+      .file("/etc/audit/auditd.conf", "log_file = /var/log/audit/audit.log\nspace_left_action = email\ndisk_full_action = HALT\n")
       .file("/etc/audit/rules.d/hospital.rules", "-w /etc/passwd -p wa -k identity\n-a always,exit -F arch=b64 -S execve -k exec\n-e 2\n")
       .unit("multi-user.target", "auditd.service")
       .file("/etc/chrony/chrony.conf", "server 10.30.0.5 iburst\n")
@@ -89,7 +105,8 @@ TEST(HostCheck, WeakServerFailsEachForItsReason) {
   t.file("/etc/login.defs", "# defaults\nPASS_MAX_DAYS\t99999\n")
       .file("/etc/pam.d/common-password", "password [success=1 default=ignore] pam_unix.so obscure yescrypt\n")
       .file("/etc/pam.d/common-auth", "auth [success=1 default=ignore] pam_unix.so nullok\n")
-      .file("/etc/ssh/sshd_config", "PermitRootLogin yes\nClientAliveInterval 3600\n")
+      .file("/etc/ssh/sshd_config",
+            "PermitRootLogin yes\nClientAliveInterval 3600\nCiphers aes128-cbc,aes128-ctr\nPermitEmptyPasswords yes\n")
       .file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/bash\n", 0666)
       .file("/etc/shadow", "root:$y$j9T$abc:19000::::::\nguest::19000::::::\n", 0644)
       .file("/etc/sudoers", "root ALL=(ALL:ALL) ALL\nvendor ALL=(ALL) NOPASSWD: ALL\n", 0440)
@@ -99,12 +116,18 @@ TEST(HostCheck, WeakServerFailsEachForItsReason) {
       .unit("sockets.target", "telnet.socket")
       .unit("multi-user.target", "vsftpd.service")
       .file("/etc/rsyslog.conf", "*.* /var/log/syslog\n")
-      .file("/proc/net/tcp", std::string(kProcListening) + "   1: 00000000:0017 00000000:0000 0A\n   2: 00000000:01BD 00000000:0000 0A\n");
+      .file("/proc/net/tcp", std::string(kProcListening) + "   1: 00000000:0017 00000000:0000 0A\n   2: 00000000:01BD 00000000:0000 0A\n")
+      .file("/etc/profile", "umask 022\n")
+      .file("/etc/selinux/config", "SELINUX=permissive\n")
+      .file("/etc/logrotate.conf", "weekly\nrotate 4\n")
+      .file("/etc/pam.d/system-auth", "auth required pam_tally2.so deny=0 unlock_time=60\npassword sufficient pam_unix.so remember=2\n")
+      .file("/usr/local/bin/backdoor", "", 04755)
+      .file("/etc/hosts", "127.0.0.1 localhost\n", 0666);
   auto res = t.run();
   std::map<std::string, std::string> want = {
       {"linux.password.max_age", "PASS_MAX_DAYS is 99999"},
       {"linux.password.complexity", "no password quality module"},
-      {"linux.login.lockout", "no login-failure lockout"},
+      {"linux.login.lockout", "the lockout threshold is 0"},
       {"linux.session.timeout", "only after 10800 s"},
       {"linux.remote.encrypted", "clear-text remote administration"},
       {"linux.ssh.root_login", "PermitRootLogin yes"},
@@ -119,8 +142,22 @@ TEST(HostCheck, WeakServerFailsEachForItsReason) {
       {"linux.services.unneeded", "not need"},
       {"linux.ports.listening", "high-risk ports"},
       {"linux.malware.protection", "no known anti-malware"},
+      {"linux.password.min_age", "PASS_MIN_DAYS is not set"},
+      {"linux.password.history", "only the last 2 passwords"},
+      {"linux.login.unlock_time", "after 60 s"},
+      {"linux.ssh.crypto", "weak algorithms"},
+      {"linux.ssh.auth_limits", "PermitEmptyPasswords yes"},
+      {"linux.access.sources", "not limited by address"},
+      {"linux.accounts.inactive", "INACTIVE is not set"},
+      {"linux.umask", "lets other users read"},
+      {"linux.mac.enforcing", "SELinux is permissive"},
+      {"linux.audit.coverage", "do not cover"},
+      {"linux.log.retention", "about 28 days"},
+      {"linux.files.suid_writable", "1 unexpected SUID"},
   };
-  ASSERT_EQ(res.size(), want.size());
+  // No ClamAV here: the age of another agent's signatures is on its console (stale ClamAV: below).
+  EXPECT_EQ(res["linux.malware.fresh"].result, CheckResult::kNa);
+  ASSERT_EQ(res.size(), want.size() + 1);
   for (const auto& [id, why] : want) {
     EXPECT_EQ(res[id].result, CheckResult::kFail) << id << ": " << res[id].reason;
     EXPECT_NE(res[id].reason.find(why), std::string::npos) << id << ": " << res[id].reason;
@@ -174,6 +211,41 @@ TEST(HostCheck, WhatAnAssessorFoundWrongIsJudgedRight) {
   EXPECT_NE(zero.reason.find("ClientAliveCountMax 0"), std::string::npos);
   EXPECT_EQ(one(tmout, [](Tree& t) { t.file("/etc/ssh/sshd_config", "ClientAliveInterval 300\nClientAliveCountMax 2\n"); }).result,
             CheckResult::kPass);
+}
+
+// ClamAV whose newest signatures are a month old, or that nothing updates, is not protection.
+TEST(HostCheck, StaleOrUnupdatedSignaturesFail) {
+  Tree t;
+  t.file("/usr/bin/clamscan", "", 0755).file("/var/lib/clamav/daily.cvd", "").file("/var/lib/clamav/main.cvd", "");
+  struct timespec old[2] = {{std::time(nullptr) - 30 * 86400, 0}, {std::time(nullptr) - 30 * 86400, 0}};
+  for (const char* f : {"/var/lib/clamav/daily.cvd", "/var/lib/clamav/main.cvd"}) ::utimensat(AT_FDCWD, (t.root + f).c_str(), old, 0);
+  t.unit("multi-user.target", "clamav-freshclam.service");
+  auto r = t.run()["linux.malware.fresh"];
+  EXPECT_EQ(r.result, CheckResult::kFail);
+  EXPECT_NE(r.reason.find("30 days old"), std::string::npos) << r.reason;
+  Tree fresh;
+  fresh.file("/usr/bin/clamscan", "", 0755).file("/var/lib/clamav/daily.cld", "");
+  r = fresh.run()["linux.malware.fresh"];
+  EXPECT_EQ(r.result, CheckResult::kFail);  // fresh today, but nothing keeps it so
+  EXPECT_NE(r.reason.find("neither freshclam"), std::string::npos) << r.reason;
+}
+
+// A Kylin / UOS / openEuler server keeps RHEL's layout: system-auth, /etc/bashrc, SELinux,
+// /etc/sysconfig/iptables, /var/log/secure. The checks read it the same way.
+TEST(HostCheck, AChineseServerOsIsReadLikeRhel) {
+  Tree t;
+  t.file("/etc/os-release", "NAME=\"Kylin Linux Advanced Server\"\nVERSION_ID=\"V10\"\nID=\"kylin\"\n")
+      .file("/etc/pam.d/system-auth",
+            "auth required pam_faillock.so preauth deny=5 unlock_time=900\npassword requisite pam_pwquality.so minlen=10 minclass=3\n"
+            "password required pam_pwhistory.so remember=5\n")
+      .file("/etc/bashrc", "TMOUT=600; readonly TMOUT; export TMOUT\numask 027\n")
+      .file("/etc/selinux/config", "SELINUX=enforcing\n")
+      .file("/etc/sysconfig/iptables", "-A INPUT -s 10.30.0.0/24 -p tcp -m tcp --dport 22 -j ACCEPT\n")
+      .file("/etc/logrotate.d/syslog", "/var/log/messages\n/var/log/secure\n{\n    monthly\n    rotate 6\n}\n");
+  auto res = t.run();
+  for (const char* id : {"linux.login.lockout", "linux.login.unlock_time", "linux.password.complexity", "linux.password.history",
+                         "linux.session.timeout", "linux.umask", "linux.mac.enforcing", "linux.access.sources", "linux.log.retention"})
+    EXPECT_EQ(res[id].result, CheckResult::kPass) << id << ": " << res[id].reason;
 }
 
 TEST(HostCheck, AnEmptyTreeIsNotApplicableWhereNothingCanBeJudged) {
