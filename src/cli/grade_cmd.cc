@@ -209,6 +209,9 @@ int print_score(const std::vector<compliance::ItemAssessment>& items, const comp
   j["high_risk_items"] = r.high_risk_items;
   j["not_assessed"] = r.not_assessed.size();
   j["unknown_items"] = r.unknown_items;
+  nlohmann::json ext = nlohmann::json::array();
+  for (const auto& x : compliance::extensions_not_carried()) ext.push_back(x.code);
+  j["extensions_not_assessed"] = ext;  // the catalog carries the general requirements only
   nlohmann::json cats = nlohmann::json::array();
   for (const auto& c : compliance::Catalog::categories()) {
     const auto& cr = r.per_category.at(c.code);

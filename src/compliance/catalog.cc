@@ -168,6 +168,23 @@ std::string cannot_assess(int level) {
   return assessable_level(level) ? "" : level_not_carried(level);
 }
 
+const std::vector<Extension>& extensions_not_carried() {
+  static const std::vector<Extension> e = {{"cloud", "云计算安全扩展要求", "cloud computing"},
+                                           {"mobile", "移动互联安全扩展要求", "mobile internet"},
+                                           {"iot", "物联网安全扩展要求", "Internet of Things"},
+                                           {"ics", "工业控制系统安全扩展要求", "industrial control systems"}};
+  return e;
+}
+
+std::string extensions_not_assessed(bool english) {
+  std::string list;
+  for (const auto& x : extensions_not_carried()) list += (list.empty() ? "" : english ? ", " : "、") + std::string(english ? x.en : x.zh);
+  if (english)
+    return "Not assessed: the extension requirements (" + list +
+           "). This assessment covers the general requirements only; a system that uses any of these must have them assessed as well.";
+  return "未测评：" + list + "。本次测评仅覆盖安全通用要求；系统如涉及上述场景，须另行测评相应扩展要求。";
+}
+
 std::string requirement_to_json(const Requirement& r, int level) {
   nlohmann::json j;
   j["id"] = r.id;

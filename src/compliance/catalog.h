@@ -46,6 +46,17 @@ std::string level_not_carried(int level);
 // a level wardsec carries no items for.
 std::string cannot_assess(int level);
 
+// The extension requirements (安全扩展要求) of GB/T 22239-2019 that the catalog does not carry:
+// cloud computing, mobile internet, IoT, industrial control. Every score and report says they
+// were not assessed, so a system that uses any of them is not taken as fully assessed.
+struct Extension {
+  const char* code;  // cloud, mobile, iot, ics
+  const char* zh;
+  const char* en;
+};
+const std::vector<Extension>& extensions_not_carried();
+std::string extensions_not_assessed(bool english);  // the sentence reports print
+
 class Catalog {
  public:
   // Loads and checks the file: the header, unique ids, known categories and values. Errors

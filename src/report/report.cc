@@ -362,6 +362,7 @@ std::string self_assessment(const SystemData& d, const Words& L) {
        std::to_string(sc.applicable) + L(" 项，未测评 ", ", not assessed ") + std::to_string(sc.not_assessed.size()) +
        L(" 项。高风险 ", ". High risks: ") + std::to_string(sc.high) + L(" 项，中风险 ", ", medium: ") + std::to_string(sc.medium) +
        L(" 项，低风险 ", ", low: ") + std::to_string(sc.low) + L(" 项。", ".") + "</p>";
+  o += "<p class=\"bad\">" + escape_html(compliance::extensions_not_assessed(L.en)) + "</p>";
   o += "<p class=\"note\">" + escape_html(d.scoring.label) +
        L("。权重、部分符合的取值与结论阈值见 catalog/scoring.yaml，可按测评机构口径调整；有任一高风险项时结论为\"差\"。",
          ". Weights, the value of a partial result and the bands are in catalog/scoring.yaml and can follow the assessor's method; any "

@@ -106,6 +106,8 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
   worksheet_write_string(sum, r, 1, d.score.conclusion.c_str(), nullptr);
   worksheet_write_string(sum, ++r, 0, "计分方法", head);
   worksheet_write_string(sum, r, 1, d.scoring.label.c_str(), nullptr);
+  worksheet_write_string(sum, ++r, 0, "扩展要求", head);
+  worksheet_write_string(sum, r, 1, compliance::extensions_not_assessed(false).c_str(), nullptr);
   worksheet_write_string(sum, ++r, 0, "定级对象", head);
   worksheet_write_string(sum, r, 1, (d.system.name + "（第" + std::to_string(d.system.level) + "级）").c_str(), nullptr);
   return book.close(path);

@@ -121,6 +121,8 @@ json score_json(const compliance::ScoreResult& sc, const compliance::Catalog& ca
           {"medium", sc.medium},
           {"low", sc.low},
           {"high_risk_items", sc.high_risk_items},
+          {"extensions_not_assessed", compliance::extensions_not_assessed(false)},
+          {"extensions_not_assessed_en", compliance::extensions_not_assessed(true)},
           {"categories", cats}};
 }
 

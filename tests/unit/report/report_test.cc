@@ -188,8 +188,12 @@ TEST_F(ReportTest, LevelFourIsRefusedAndLevelTwoUsesLevelTwoWording) {
   EXPECT_NE(h.find("定时批量传送至备用场地"), std::string::npos);
   EXPECT_EQ(h.find("实时备份至备份场地"), std::string::npos);
   EXPECT_EQ(h.find("Off-site"), std::string::npos);  // zh-CN prints no English summary
+  // Every self-assessment says the extension requirements were not assessed.
+  for (const char* ext : {"云计算安全扩展要求", "移动互联安全扩展要求", "物联网安全扩展要求", "工业控制系统安全扩展要求"})
+    EXPECT_NE(h.find(ext), std::string::npos) << ext;
   std::string en = html(Kind::kSelfAssessment, *two, "en");
   EXPECT_NE(en.find("scheduled batches"), std::string::npos);
+  EXPECT_NE(en.find("Not assessed: the extension requirements (cloud computing"), std::string::npos);
 }
 
 }  // namespace
