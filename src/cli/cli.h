@@ -48,11 +48,12 @@ void add_report_command(Cli& cli);
 void add_webcheck_command(Cli& cli);
 void add_dbaudit_command(Cli& cli);
 void add_proxy_command(Cli& cli);
-void add_api_commands(Cli& cli);        // api routes, version
-void add_parsers_commands(Cli& cli);    // parsers lint, test (device families)
-void add_emergency_commands(Cli& cli);  // emergency templates, plans, plan, new, activate, review, due, drills, drill, schedule, ...
-void add_incident_commands(Cli& cli);   // incident list, show, open, grade, stage, note, reported, taxonomy
-void add_ops_commands(Cli& cli);        // ops export
+void add_api_commands(Cli& cli);         // api routes, version
+void add_parsers_commands(Cli& cli);     // parsers lint, test (device families)
+void add_emergency_commands(Cli& cli);   // emergency templates, plans, plan, new, activate, review, due, drills, drill, schedule, ...
+void add_incident_commands(Cli& cli);    // incident list, show, open, grade, stage, note, reported, taxonomy
+void add_ops_commands(Cli& cli);         // ops export
+void add_evaluation_commands(Cli& cli);  // evaluation add, done, list, due, problems
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

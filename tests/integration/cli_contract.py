@@ -189,6 +189,29 @@ def grade_score_contract(r, w, t):
     r.check(g.get("recorded") and g["level"] == 3 and g["by"] == "secadmin", f"grade --system --record records the grading ({g.get('level')})")
     s = json.loads(cli(w, "score", "--data", data, "--system", "emr", check=False).stdout or "{}")
     r.check(s.get("level") == 3, "the recorded level is the one score --system uses")
+    # The assessment cycle (等级测评/密评): recorded, due by level, a report's problems become tasks.
+    eid = cli(w, "evaluation", "add", "--data", data, "--system", "emr", "--kind", "mlps", "--body", "示范市网络安全测评中心",
+              "--planned", "2025-10-01", "--done", "2025-10-20", "--score", "86.5", "--conclusion", "良").stdout.strip()
+    res = cli(w, "evaluation", "add", "--data", data, "--system", "emr", "--kind", "crypto", "--body", "x", "--planned", "2026-02-30",
+              "--by", "secadmin", check=False)
+    r.check(res.returncode == 2 and "2026-02-30" in res.stderr, "an assessment with a date that does not exist is refused")
+    res = cli(w, "evaluation", "add", "--data", data, "--system", "emr", "--kind", "crypto", "--body", "x", "--planned", "2026-01-01",
+              "--done", "2026-01-20", "--conclusion", "良", check=False)
+    r.check(res.returncode == 2 and "基本符合" in res.stderr, "a 密评 takes its own conclusions (符合/基本符合/不符合)")
+    due = [json.loads(l) for l in cli(w, "evaluation", "due", "--data", data, "--format", "json").stdout.splitlines()]
+    emr = {d["kind"]: d for d in due if d["system"] == "emr"}
+    r.check(emr.get("mlps", {}).get("due") == "2026-10-20" and emr.get("crypto", {}).get("overdue") and emr["crypto"]["due"] == "",
+            f"the next 等级测评 is a year after the last, a 密评 never done is due now ({emr})")
+    problems = os.path.join(t, "problems.csv")
+    open(problems, "w", encoding="utf-8").write("item,problem,risk,owner,plan,due\nCE.IA.d,未采用双因素认证,高,信息科 张伟,堡垒机启用 OTP,2027-03-01\n"
+                                                 "PE.XX.z,x,高,y,z,2027-01-01\n")
+    res = cli(w, "evaluation", "problems", "--data", data, eid, problems, check=False)
+    tasks = cli(w, "rectify", "list", "--data", data, "--system", "emr", "--format", "json").stdout
+    r.check(res.returncode == 2 and "problems.csv:3" in res.stderr and not tasks.strip(), "a report with a bad line opens no task at all")
+    open(problems, "w", encoding="utf-8").write("CE.IA.d,未采用双因素认证,高,信息科 张伟,堡垒机启用 OTP,2027-03-01\n")
+    cli(w, "evaluation", "problems", "--data", data, eid, problems)
+    tasks = [json.loads(l) for l in cli(w, "rectify", "list", "--data", data, "--system", "emr", "--format", "json").stdout.splitlines()]
+    r.check(len(tasks) == 1 and tasks[0]["item"] == "CE.IA.d", f"a report's problems become rectification tasks ({tasks})")
 
 
 def check_host_contract(r, w, t):

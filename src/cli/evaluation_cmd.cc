@@ -1,0 +1,202 @@
+// `wardsec evaluation …`: the assessment cycle (等级测评, 密评) from the shell: record a planned or
+// finished assessment, its result, what is due by level, and a report's problems as
+// rectification tasks. The same store the console reads (<data>/compliance.db).
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "compliance/assessment.h"
+#include "compliance/catalog.h"
+#include "compliance/evaluation.h"
+#include "compliance/inventory.h"
+#include "compliance/scoring.h"
+#include "core/datadir.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+
+namespace wardsec::cli {
+
+namespace evaluation_cmd {
+
+struct Args {
+  compliance::Evaluation e;
+  double score = -1;
+  int64_t id = 0;
+  std::string file, format = "table", tz = "8";
+};
+
+int say(const std::string& what, int code = 2) {
+  std::fprintf(stderr, "wardsec evaluation: %s\n", what.c_str());
+  return code;
+}
+
+std::string today_local() { return local_time(now_ns(), 8 * 3600).substr(0, 10); }
+
+nlohmann::json to_json(const compliance::Evaluation& e) {
+  nlohmann::json j = {{"id", e.id},     {"system", e.system},         {"kind", e.kind},           {"body", e.body}, {"planned", e.planned},
+                      {"done", e.done}, {"conclusion", e.conclusion}, {"report_no", e.report_no}, {"by", e.by}};
+  j["score"] = e.score ? nlohmann::json(*e.score) : nlohmann::json(nullptr);
+  return j;
+}
+
+nlohmann::json due_json(const compliance::EvaluationDue& d) {
+  return {{"system", d.system}, {"kind", d.kind},       {"level", d.level},         {"last_done", d.last_done},
+          {"due", d.due},       {"overdue", d.overdue}, {"days_left", d.days_left}, {"basis", d.basis}};
+}
+
+int run(const Config& cfg, const std::string& action, Args a) {
+  std::string dbp = DataDir(cfg.data_dir).compliance_db();
+  auto ev = compliance::Evaluations::open(dbp);
+  auto inv = compliance::Inventory::open(dbp);
+  if (!ev || !inv) return say(!ev ? ev.error() : inv.error(), 1);
+  auto systems = (*inv)->systems();
+  if (!systems) return say(systems.error(), 1);
+  auto system_of = [&](const std::string& id) -> const compliance::System* {
+    for (const auto& s : *systems)
+      if (s.id == id) return &s;
+    return nullptr;
+  };
+  if (a.e.by.empty()) a.e.by = cli_actor();
+  std::optional<double> score;
+  if (a.score >= 0) score = a.score;
+  if (action == "add") {
+    if (!system_of(a.e.system)) return say("没有系统 " + a.e.system + " / no system '" + a.e.system + "' in the inventory");
+    a.e.score = score;
+    a.e.at = now_ns();
+    auto id = (*ev)->add(a.e);
+    if (!id) return say(id.error());
+    std::printf("%lld\n", static_cast<long long>(*id));
+    return 0;
+  }
+  if (action == "done") {
+    Status s = (*ev)->complete(a.id, a.e.done, score, a.e.conclusion, a.e.report_no, a.e.by, now_ns());
+    if (!s) return say(s.error());
+    return 0;
+  }
+  if (action == "list") {
+    auto list = (*ev)->list(a.e.system);
+    if (!list) return say(list.error(), 1);
+    for (const auto& e : *list) {
+      if (a.format == "json") {
+        std::printf("%s\n", to_json(e).dump().c_str());
+        continue;
+      }
+      std::printf("%-4lld %-8s %-7s %-10s %-10s %-6s %-4s %s\n", static_cast<long long>(e.id), e.system.c_str(),
+                  e.kind == "mlps" ? "等级测评" : "密评", e.planned.c_str(), e.done.empty() ? "(计划)" : e.done.c_str(),
+                  e.score ? std::to_string(*e.score).substr(0, 5).c_str() : "-", e.conclusion.c_str(), e.body.c_str());
+    }
+    return 0;
+  }
+  if (action == "due") {
+    auto all = (*ev)->list("");
+    if (!all) return say(all.error(), 1);
+    for (const auto& d : compliance::evaluations_due(*systems, *all, today_local())) {
+      if (a.format == "json") {
+        std::printf("%s\n", due_json(d).dump().c_str());
+        continue;
+      }
+      std::string when = d.due.empty() ? "从未测评，应尽快安排 / never assessed: due now" : d.due;
+      std::printf("%-8s L%d %-7s %s%s\n", d.system.c_str(), d.level, d.kind == "mlps" ? "等级测评" : "密评", when.c_str(),
+                  d.overdue ? "  逾期 OVERDUE" : "");
+    }
+    return 0;
+  }
+  // problems: a report's problems (CSV: item,problem,risk,owner,plan,due) as rectification tasks.
+  auto e = (*ev)->get(a.id);
+  if (!e) return say(e.error());
+  const compliance::System* sys = system_of(e->system);
+  if (!sys) return say("没有系统 " + e->system + " / no system '" + e->system + "'");
+  if (std::string why = compliance::cannot_assess(sys->level); !why.empty()) return say(why);
+  auto cat = compliance::Catalog::load(resolve_shipped("catalog/gbt22239-2019.tsv"));
+  if (!cat) return say(cat.error(), 1);
+  auto as = compliance::Assessments::open(dbp);
+  if (!as) return say(as.error(), 1);
+  std::ifstream in(a.file);
+  if (!in) return say("cannot read " + a.file);
+  // Every line is checked before any task is opened: a report is imported whole or not at all.
+  std::vector<std::pair<compliance::Rectification, std::string>> tasks;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    n++;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (trim(line).empty() || line[0] == '#' || line.rfind("item,", 0) == 0) continue;
+    std::vector<std::string> f;
+    for (std::string_view c : split_view(line, ',')) f.emplace_back(trim(c));
+    std::string where = a.file + ":" + std::to_string(n) + ": ";
+    if (f.size() != 6) return say(where + "须为 6 列 item,problem,risk,owner,plan,due / six columns: item,problem,risk,owner,plan,due");
+    const auto* q = cat->find(f[0]);
+    if (!q || !q->applies(sys->level))
+      return say(where + f[0] + " 不是第" + std::to_string(sys->level) + "级的要求项 / not a catalog item at the system's level");
+    if (f[1].empty()) return say(where + "问题描述为空 / the problem is empty");
+    if (!compliance::parse_risk(f[2])) return say(where + "风险须为 高、中、低 或留空 / risk: 高, 中, 低 or empty");
+    if (f[3].empty() || f[4].empty()) return say(where + "须有责任人和整改措施 / an owner and a plan are required");
+    if (!compliance::is_date(f[5])) return say(where + "期限须为 YYYY-MM-DD / the due date must be YYYY-MM-DD");
+    compliance::Rectification r;
+    r.system = e->system;
+    r.item = f[0];
+    r.owner = f[3];
+    r.plan = f[4];
+    r.due = f[5];
+    r.created_by = a.e.by;
+    r.created = now_ns();
+    r.source = "evaluation:" + std::to_string(e->id);
+    tasks.emplace_back(r, "[" + f[2] + "] " + f[1]);
+  }
+  if (tasks.empty()) return say(a.file + ": 没有问题行 / no problems in the file");
+  for (const auto& [r, problem] : tasks) {
+    auto id = (*as)->add_rectification(r);
+    if (!id) return say(r.item + ": " + id.error(), 1);
+    Status s =
+        (*as)->add_evidence({r.system, r.item, "record", r.source + (e->report_no.empty() ? "" : " " + e->report_no), problem, r.created});
+    if (!s) return say(r.item + ": " + s.error(), 1);
+  }
+  std::printf("%zu rectification tasks opened from assessment %lld\n", tasks.size(), static_cast<long long>(e->id));
+  return 0;
+}
+
+}  // namespace evaluation_cmd
+
+void add_evaluation_commands(Cli& cli) {
+  using evaluation_cmd::Args;
+  auto a = std::make_shared<Args>();
+  auto* g = cli.group("evaluation", "the assessment cycle: 等级测评 and 密评 planned and done, what is due, a report's problems as tasks");
+  auto* add = cli.command(g, "add", "record a planned (or finished) assessment of a system",
+                          [a](Config& cfg) { return evaluation_cmd::run(cfg, "add", *a); });
+  add->add_option("--system", a->e.system, "inventoried system id")->required();
+  add->add_option("--kind", a->e.kind, "mlps (等级测评) or crypto (密评)")->required()->check(CLI::IsMember({"mlps", "crypto"}));
+  add->add_option("--body", a->e.body, "the assessment body (测评机构)")->required();
+  add->add_option("--planned", a->e.planned, "planned date, YYYY-MM-DD")->required();
+  add->add_option("--done", a->e.done, "the date it was done, with --score and --conclusion");
+  add->add_option("--score", a->score, "the report's score, 0-100");
+  add->add_option("--conclusion", a->e.conclusion, "优/良/中/差 (mlps) or 符合/基本符合/不符合 (crypto)");
+  add->add_option("--report-no", a->e.report_no, "the report's number");
+  add->add_option("--by", a->e.by, "who records it (default cli:$USER)");
+  auto* done = cli.command(g, "done", "record the result of a planned assessment",
+                           [a](Config& cfg) { return evaluation_cmd::run(cfg, "done", *a); });
+  done->add_option("id", a->id, "the assessment's number (evaluation list)")->required();
+  done->add_option("--date", a->e.done, "the date it was done, YYYY-MM-DD")->required();
+  done->add_option("--score", a->score, "the report's score, 0-100");
+  done->add_option("--conclusion", a->e.conclusion, "优/良/中/差 (mlps) or 符合/基本符合/不符合 (crypto)")->required();
+  done->add_option("--report-no", a->e.report_no, "the report's number");
+  done->add_option("--by", a->e.by, "who records it (default cli:$USER)");
+  auto* list = cli.command(g, "list", "assessments, newest first", [a](Config& cfg) { return evaluation_cmd::run(cfg, "list", *a); });
+  list->add_option("--system", a->e.system, "only this system");
+  list->add_option("--format", a->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  auto* due = cli.command(g, "due", "the next assessment of each kind for every graded system, overdue marked",
+                          [a](Config& cfg) { return evaluation_cmd::run(cfg, "due", *a); });
+  due->add_option("--format", a->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  auto* pr = cli.command(g, "problems", "open rectification tasks from a report's problems (CSV: item,problem,risk,owner,plan,due)",
+                         [a](Config& cfg) { return evaluation_cmd::run(cfg, "problems", *a); });
+  pr->add_option("id", a->id, "the assessment the report belongs to")->required();
+  pr->add_option("file", a->file, "CSV file")->required();
+  pr->add_option("--by", a->e.by, "who opens the tasks (default cli:$USER)");
+}
+
+}  // namespace wardsec::cli
