@@ -111,53 +111,15 @@ int run(const Config& cfg, const std::string& action, Args a) {
   if (!e) return say(e.error());
   const compliance::System* sys = system_of(e->system);
   if (!sys) return say("没有系统 " + e->system + " / no system '" + e->system + "'");
-  if (std::string why = compliance::cannot_assess(sys->level); !why.empty()) return say(why);
   auto cat = compliance::Catalog::load(resolve_shipped("catalog/gbt22239-2019.tsv"));
   if (!cat) return say(cat.error(), 1);
   auto as = compliance::Assessments::open(dbp);
   if (!as) return say(as.error(), 1);
-  std::ifstream in(a.file);
-  if (!in) return say("cannot read " + a.file);
-  // Every line is checked before any task is opened: a report is imported whole or not at all.
-  std::vector<std::pair<compliance::Rectification, std::string>> tasks;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    n++;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (trim(line).empty() || line[0] == '#' || line.rfind("item,", 0) == 0) continue;
-    std::vector<std::string> f;
-    for (std::string_view c : split_view(line, ',')) f.emplace_back(trim(c));
-    std::string where = a.file + ":" + std::to_string(n) + ": ";
-    if (f.size() != 6) return say(where + "须为 6 列 item,problem,risk,owner,plan,due / six columns: item,problem,risk,owner,plan,due");
-    const auto* q = cat->find(f[0]);
-    if (!q || !q->applies(sys->level))
-      return say(where + f[0] + " 不是第" + std::to_string(sys->level) + "级的要求项 / not a catalog item at the system's level");
-    if (f[1].empty()) return say(where + "问题描述为空 / the problem is empty");
-    if (!compliance::parse_risk(f[2])) return say(where + "风险须为 高、中、低 或留空 / risk: 高, 中, 低 or empty");
-    if (f[3].empty() || f[4].empty()) return say(where + "须有责任人和整改措施 / an owner and a plan are required");
-    if (!compliance::is_date(f[5])) return say(where + "期限须为 YYYY-MM-DD / the due date must be YYYY-MM-DD");
-    compliance::Rectification r;
-    r.system = e->system;
-    r.item = f[0];
-    r.owner = f[3];
-    r.plan = f[4];
-    r.due = f[5];
-    r.created_by = a.e.by;
-    r.created = now_ns();
-    r.source = "evaluation:" + std::to_string(e->id);
-    tasks.emplace_back(r, "[" + f[2] + "] " + f[1]);
-  }
-  if (tasks.empty()) return say(a.file + ": 没有问题行 / no problems in the file");
-  for (const auto& [r, problem] : tasks) {
-    auto id = (*as)->add_rectification(r);
-    if (!id) return say(r.item + ": " + id.error(), 1);
-    Status s =
-        (*as)->add_evidence({r.system, r.item, "record", r.source + (e->report_no.empty() ? "" : " " + e->report_no), problem, r.created});
-    if (!s) return say(r.item + ": " + s.error(), 1);
-  }
-  std::printf("%zu rectification tasks opened from assessment %lld\n", tasks.size(), static_cast<long long>(e->id));
+  auto text = read_file(a.file);
+  if (!text) return say("cannot read " + a.file);
+  auto n = compliance::import_problems(**as, *cat, *e, *sys, *text, a.file, a.e.by, now_ns());
+  if (!n) return say(n.error());
+  std::printf("%zu rectification tasks opened from assessment %lld\n", *n, static_cast<long long>(e->id));
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/sqlite.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 
 namespace wardsec::compliance {
@@ -151,6 +152,49 @@ Result<std::vector<Evaluation>> Evaluations::list(const std::string& system) {
                     {system, system}, [&](const Stmt& st) { out.push_back(from_row(st)); });
   if (!s) return Error{s.error()};
   return out;
+}
+
+Result<size_t> import_problems(Assessments& as, const Catalog& cat, const Evaluation& e, const System& sys, std::string_view csv,
+                               const std::string& name, const std::string& by, int64_t now) {
+  if (std::string why = cannot_assess(sys.level); !why.empty()) return Error{why};
+  std::vector<std::pair<Rectification, std::string>> tasks;
+  int n = 0;
+  for (std::string_view raw : split_view(csv, '\n')) {
+    n++;
+    std::string line(raw);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a spreadsheet's BOM
+    if (trim(line).empty() || line[0] == '#' || line.rfind("item,", 0) == 0) continue;
+    std::vector<std::string> f;
+    for (std::string_view c : split_view(line, ',')) f.emplace_back(trim(c));
+    std::string where = name + ":" + std::to_string(n) + ": ";
+    if (f.size() != 6) return Error{where + "须为 6 列 item,problem,risk,owner,plan,due / six columns: item,problem,risk,owner,plan,due"};
+    const auto* q = cat.find(f[0]);
+    if (!q || !q->applies(sys.level))
+      return Error{where + f[0] + " 不是第" + std::to_string(sys.level) + "级的要求项 / not a catalog item at the system's level"};
+    if (f[1].empty()) return Error{where + "问题描述为空 / the problem is empty"};
+    if (!parse_risk(f[2])) return Error{where + "风险须为 高、中、低 或留空 / risk: 高, 中, 低 or empty"};
+    if (f[3].empty() || f[4].empty()) return Error{where + "须有责任人和整改措施 / an owner and a plan are required"};
+    if (!is_date(f[5])) return Error{where + "期限须为 YYYY-MM-DD / the due date must be a real YYYY-MM-DD date"};
+    Rectification r;
+    r.system = sys.id;
+    r.item = f[0];
+    r.owner = f[3];
+    r.plan = f[4];
+    r.due = f[5];
+    r.created_by = by;
+    r.created = now;
+    r.source = "evaluation:" + std::to_string(e.id);
+    tasks.emplace_back(r, "[" + f[2] + "] " + f[1]);
+  }
+  if (tasks.empty()) return Error{name + ": 没有问题行 / no problems in the file"};
+  for (const auto& [r, problem] : tasks) {
+    auto id = as.add_rectification(r);
+    if (!id) return Error{r.item + ": " + id.error()};
+    Status s = as.add_evidence({r.system, r.item, "record", r.source + (e.report_no.empty() ? "" : " " + e.report_no), problem, now});
+    if (!s) return Error{r.item + ": " + s.error()};
+  }
+  return tasks.size();
 }
 
 std::vector<EvaluationDue> evaluations_due(const std::vector<System>& systems, const std::vector<Evaluation>& done,

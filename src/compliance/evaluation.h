@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "compliance/assessment.h"
+#include "compliance/catalog.h"
 #include "compliance/inventory.h"
 #include "core/result.h"
 
@@ -67,6 +69,14 @@ class Evaluations {
 // `today` is YYYY-MM-DD.
 std::vector<EvaluationDue> evaluations_due(const std::vector<System>& systems, const std::vector<Evaluation>& done,
                                            const std::string& today);
+
+// A report's problems (CSV: item,problem,risk,owner,plan,due; a header line and '#' comments
+// allowed) as rectification tasks of the assessed system, sourced to the assessment. Every line
+// is checked (an item at the system's level, a risk, an owner, a plan, a real due date) before
+// any task opens: a report is taken whole or not at all. Returns how many tasks were opened;
+// errors name the file and line.
+Result<size_t> import_problems(Assessments& as, const Catalog& cat, const Evaluation& e, const System& sys, std::string_view csv,
+                               const std::string& name, const std::string& by, int64_t now);
 
 // A real calendar date written YYYY-MM-DD (2026-02-30 is not).
 bool is_date(const std::string& d);

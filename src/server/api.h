@@ -91,6 +91,7 @@ std::string report_month(const Api& api);
 void add_account_routes(std::vector<Route>& t, Api* api);
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);
+void add_evaluation_routes(std::vector<Route>& t, Api* api);  // 等级测评 and 密评 (evaluation_api.cc)
 // The web-attack page's route (web_api.cc).
 void add_web_routes(std::vector<Route>& t, Api* api);
 // The database-audit pages' routes (db_api.cc).

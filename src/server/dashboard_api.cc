@@ -10,6 +10,7 @@
 #include "compliance/assessment.h"
 #include "compliance/catalog.h"
 #include "compliance/inventory.h"
+#include "compliance/evaluation.h"
 #include "compliance/scoring.h"
 #include "core/datadir.h"
 #include "core/fields.h"
@@ -86,6 +87,23 @@ Response dashboard(Api& api, Request&) {
         out["rectification"] = {{"open", open}, {"overdue", overdue}};
       }
     }
+    // The assessment cycle (等级测评, 密评): overdue, and due within 60 days.
+    if (auto ev = compliance::Evaluations::open(DataDir(api.opt.data_dir).compliance_db()); ev)
+      if (auto all = (*ev)->list(""); all)
+        if (auto s = (*inv)->systems(); s) {
+          std::string today = format_rfc3339(now + api.opt.tz_sec * kSec).substr(0, 10);
+          int overdue = 0, soon = 0;
+          json items = json::array();
+          for (const auto& d : compliance::evaluations_due(*s, *all, today)) {
+            if (d.overdue)
+              overdue++;
+            else if (d.days_left <= 60)
+              soon++;
+            if (d.overdue || d.days_left <= 60)
+              items.push_back({{"system", d.system}, {"kind", d.kind}, {"due", d.due}, {"overdue", d.overdue}, {"days_left", d.days_left}});
+          }
+          out["evaluations"] = {{"overdue", overdue}, {"due_soon", soon}, {"items", items}};
+        }
     std::map<std::string, int> counts;
     if (auto a = (*inv)->assets())
       for (const auto& x : *a) {

@@ -139,6 +139,10 @@ EXPECTED = {
     "GET /api/v1/compliance/rectifications": READERS,
     "POST /api/v1/compliance/rectifications": SEC,
     "POST /api/v1/compliance/rectifications/{id}/status": SEC,
+    "GET /api/v1/compliance/evaluations": READERS,
+    "POST /api/v1/compliance/evaluations": SEC,
+    "POST /api/v1/compliance/evaluations/{id}/result": SEC,
+    "POST /api/v1/compliance/evaluations/{id}/problems": SEC,
     # The bastion: host accounts are the system administrator's (credentials in, never out);
     # grants, rules, approvals and ending sessions the security administrator's; the record
     # is read by security and audit administrators; operators (none here) use it.
