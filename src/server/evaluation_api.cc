@@ -53,6 +53,9 @@ std::optional<double> score_of(const json& j) {
   return j["score"].get<double>();
 }
 
+// A score that is given but is no number is refused, not dropped.
+bool bad_score(const json& j) { return j.contains("score") && !j["score"].is_null() && !j["score"].is_number(); }
+
 std::string today(Api& api) { return format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10); }
 
 // GET: every assessment (?system= for one) and what is due.
@@ -82,6 +85,7 @@ Response list(Api& api, Request& r) {
 Response add(Api& api, Request& r) {
   auto j = json::parse(r.body, nullptr, false);
   if (!j.is_object()) return fail(400, "body: {system, kind: mlps|crypto, body, planned, done?, score?, conclusion?, report_no?}");
+  if (bad_score(j)) return fail(400, "score: 须为 0 到 100 的数字 / a number in 0-100");
   EvalCtx c = open_eval(api);
   if (!c.error.empty()) return fail(500, c.error);
   compliance::Evaluation e{0,           str(j, "system"),     str(j, "kind"),      str(j, "body"), str(j, "planned"), str(j, "done"),
@@ -99,6 +103,7 @@ Response add(Api& api, Request& r) {
 Response result(Api& api, Request& r) {
   auto j = json::parse(r.body, nullptr, false);
   if (!j.is_object()) return fail(400, "body: {done, score?, conclusion, report_no?}");
+  if (bad_score(j)) return fail(400, "score: 须为 0 到 100 的数字 / a number in 0-100");
   EvalCtx c = open_eval(api);
   if (!c.error.empty()) return fail(500, c.error);
   int64_t id = std::atoll(r.params[0].c_str());
