@@ -102,20 +102,10 @@ Result<std::vector<EvidenceRecord>> Assessments::evidence(const std::string& sys
   return out;
 }
 
-namespace {
-bool valid_date(const std::string& d) {
-  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (d[i] < '0' || d[i] > '9') return false;
-  int m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
-  return m >= 1 && m <= 12 && day >= 1 && day <= 31;
-}
-}  // namespace
-
 Result<int64_t> Assessments::add_rectification(const Rectification& r) {
   if (r.owner.empty() || r.plan.empty() || r.created_by.empty())
     return Error{"a rectification task needs an owner, a plan and who opened it"};
-  if (!valid_date(r.due)) return Error{"due date '" + r.due + "' is not YYYY-MM-DD"};
+  if (!is_date(r.due)) return Error{"due date '" + r.due + "' is not YYYY-MM-DD"};
   auto cur = current(r.system);
   if (!cur) return Error{cur.error()};
   auto it = std::find_if(cur->begin(), cur->end(), [&](const AssessmentRecord& a) { return a.item == r.item; });

@@ -61,6 +61,9 @@ struct GradingRecord {
   int64_t at = 0;
 };
 
+// A real calendar date written YYYY-MM-DD (2026-02-30 is not): due dates, assessment dates.
+bool is_date(const std::string& d);
+
 class Assessments {
  public:
   static Result<std::unique_ptr<Assessments>> open(const std::string& path);

@@ -78,7 +78,4 @@ std::vector<EvaluationDue> evaluations_due(const std::vector<System>& systems, c
 Result<size_t> import_problems(Assessments& as, const Catalog& cat, const Evaluation& e, const System& sys, std::string_view csv,
                                const std::string& name, const std::string& by, int64_t now);
 
-// A real calendar date written YYYY-MM-DD (2026-02-30 is not).
-bool is_date(const std::string& d);
-
 }  // namespace wardsec::compliance
