@@ -3,7 +3,9 @@
 // rectification tasks. The same store the console reads (<data>/compliance.db).
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -25,7 +27,7 @@ namespace evaluation_cmd {
 
 struct Args {
   compliance::Evaluation e;
-  double score = -1;
+  double score = std::numeric_limits<double>::quiet_NaN();  // not given
   int64_t id = 0;
   std::string file, format = "table", tz = "8";
 };
@@ -63,7 +65,7 @@ int run(const Config& cfg, const std::string& action, Args a) {
   };
   if (a.e.by.empty()) a.e.by = cli_actor();
   std::optional<double> score;
-  if (a.score >= 0) score = a.score;
+  if (!std::isnan(a.score)) score = a.score;  // out of range is refused by the store, not dropped
   if (action == "add") {
     if (!system_of(a.e.system)) return say("没有系统 " + a.e.system + " / no system '" + a.e.system + "' in the inventory");
     a.e.score = score;
