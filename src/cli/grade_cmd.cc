@@ -121,7 +121,7 @@ int run_grade(const Config& cfg, const GradeArgs& a) {
 // A results CSV (id,result[,risk[,x]] per line; '#' comments; an optional header line
 // starting with "id,"), checked against the catalog at `level`, or nullopt after saying what is
 // wrong and where: an empty file, an id not in the catalog at that level, an id given twice, a
-// partial value that is not a number strictly between 0 and 1 all stop the score.
+// partial value that is not a number between 0 and 1 all stop the score.
 std::optional<std::vector<compliance::ItemAssessment>> read_results_csv(const std::string& results_file, const compliance::Catalog& cat,
                                                                         int level) {
   std::ifstream in(results_file);

@@ -103,7 +103,7 @@ Result<ScoringConfig> ScoringConfig::load(const std::string& path) {
 std::string check_partial(Conformity c, std::optional<double> x) {
   if (!x) return "";
   if (c != Conformity::kPartial) return "符合程度 x 只用于部分符合 / x is for 部分符合 (partial) only";
-  if (!std::isfinite(*x) || *x <= 0 || *x >= 1) return "部分符合的符合程度 x 须大于 0 且小于 1 / x must lie strictly between 0 and 1";
+  if (!std::isfinite(*x) || *x < 0 || *x > 1) return "部分符合的符合程度 x 须在 0 到 1 之间 / x must lie between 0 and 1";
   return "";
 }
 

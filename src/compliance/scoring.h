@@ -73,7 +73,7 @@ struct ScoreResult {
 };
 
 // Why a partial-conformity value cannot be used, or "" when it can: x is only for 部分符合 and
-// lies strictly between 0 (不符合) and 1 (符合).
+// lies between 0 and 1 (records stored before this check may hold either end, so both stay valid).
 std::string check_partial(Conformity c, std::optional<double> x);
 
 // `level`: the system's level (which catalog items apply). Refused, with the reason, rather than

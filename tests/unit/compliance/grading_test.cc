@@ -184,7 +184,7 @@ TEST(Scoring, WrongInputIsRefusedNotScored) {
   auto twice = compute_score({one[0], {"CE.IA.a", Conformity::kNonConform, {}, Risk::kHigh}}, catalog(), 3, c);
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.error().find("CE.IA.a"), std::string::npos);
-  for (double x : {1.5, -2.0, 0.0, 1.0, std::nan("")})
+  for (double x : {1.5, -2.0, -0.01, 1.01, std::nan("")})
     EXPECT_FALSE(compute_score({{"CE.IA.a", Conformity::kPartial, x, Risk::kLow}}, catalog(), 3, c).ok()) << x;
   EXPECT_FALSE(compute_score({{"CE.IA.a", Conformity::kConform, 0.5, Risk::kNone}}, catalog(), 3, c).ok());
   EXPECT_TRUE(compute_score({{"CE.IA.a", Conformity::kPartial, 0.3, Risk::kLow}}, catalog(), 3, c).ok());
