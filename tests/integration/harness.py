@@ -27,7 +27,30 @@ def args():
     return p.parse_args()
 
 
+def _ephemeral_range():
+    try:
+        lo, hi = open("/proc/sys/net/ipv4/ip_local_port_range").read().split()
+        return int(lo), int(hi)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(kind=socket.SOCK_STREAM):
+    """A loopback port nothing holds, chosen below the ephemeral range: a port the kernel hands
+    out for port 0 can be taken by any outgoing connection (this test's own HTTPS calls) before
+    the server binds it, and the server then fails with "Address already in use"."""
+    import random
+    lo = _ephemeral_range()[0]
+    for _ in range(200):
+        port = random.randint(15000, max(15001, lo - 1))
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -196,12 +219,27 @@ class Server:
         self.log = open(os.path.join(os.path.dirname(data.rstrip("/")), os.path.basename(data.rstrip("/")) + ".server.log"), "ab")
 
     def start(self):
-        cmd = [self.wardsec, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.http}",
-               "--redirect", f"127.0.0.1:{self.redirect}",
-               "--tcp", f"127.0.0.1:{self.tcp}", "--udp", f"127.0.0.1:{self.udp}",
-               "--tls", f"127.0.0.1:{self.tls}", "--relp", f"127.0.0.1:{self.relp}"] + self.extra
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
-        wait_for(self.healthy, 20, "wardsec to answer /api/v1/health")
+        for attempt in range(3):
+            cmd = [self.wardsec, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.http}",
+                   "--redirect", f"127.0.0.1:{self.redirect}",
+                   "--tcp", f"127.0.0.1:{self.tcp}", "--udp", f"127.0.0.1:{self.udp}",
+                   "--tls", f"127.0.0.1:{self.tls}", "--relp", f"127.0.0.1:{self.relp}"] + self.extra
+            self.log.flush()
+            at = os.path.getsize(self.log.name)
+            self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+            try:
+                wait_for(self.healthy, 20, "wardsec to answer /api/v1/health")
+                return self
+            except AssertionError:
+                # Another process took one of the ports between free_port() and the bind: the
+                # server says so and exits; try again on fresh ports. Anything else is a failure.
+                with open(self.log.name, "rb") as f:
+                    f.seek(at)
+                    said = f.read().decode(errors="replace")
+                if attempt == 2 or self.proc.poll() is None or "Address already in use" not in said:
+                    raise
+                self.http, self.redirect, self.tcp, self.tls, self.relp = (free_port() for _ in range(5))
+                self.udp = free_port(socket.SOCK_DGRAM)
         return self
 
     def healthy(self):
