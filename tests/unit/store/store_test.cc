@@ -635,7 +635,7 @@ TEST(Store, ExtremeTimesRoundTripThroughThePayloadCodec) {
     Event ev;
     ev.raw = "x";
     ev.ts = t;
-    ev.received = -t - 1;
+    ev.received = ~t;  // -t - 1 without overflowing at INT64_MIN
     enc.add(ev);
   }
   std::vector<Event> out;
@@ -643,6 +643,6 @@ TEST(Store, ExtremeTimesRoundTripThroughThePayloadCodec) {
   ASSERT_EQ(out.size(), times.size());
   for (size_t i = 0; i < times.size(); i++) {
     EXPECT_EQ(out[i].ts, times[i]);
-    EXPECT_EQ(out[i].received, -times[i] - 1);
+    EXPECT_EQ(out[i].received, ~times[i]);
   }
 }
