@@ -143,13 +143,7 @@ std::optional<std::vector<compliance::ItemAssessment>> read_results_csv(const st
     if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a spreadsheet's BOM
     if (trim(line).empty() || line[0] == '#' || line.rfind("id,", 0) == 0) continue;
     std::vector<std::string> f;
-    size_t p = 0;
-    for (;;) {
-      size_t c = line.find(',', p);
-      f.emplace_back(trim(std::string_view(line).substr(p, c == std::string::npos ? std::string::npos : c - p)));
-      if (c == std::string::npos) break;
-      p = c + 1;
-    }
+    for (std::string_view c : split_view(line, ',')) f.emplace_back(trim(c));
     if (f.size() > 4) return bad("最多四列 id,result,risk,x / at most four columns: id,result,risk,x");
     const compliance::Requirement* req = cat.find(f[0]);
     if (!req)
