@@ -22,6 +22,7 @@
 #include "enrich/web_attack.h"
 #include "ingest/net.h"
 #include "ingest/pipeline.h"
+#include "mgmt/checks.h"
 #include "ops/config/sftp_put.h"
 #include "ops/config/watcher.h"
 #include "ops/duties.h"
@@ -53,6 +54,14 @@ Result<dbaudit::Policy> load_dbaudit_policy(const Config& cfg, const std::string
   dbaudit::Policy p;
   std::string path = resolve_shipped(override_path.empty() ? cfg.dbaudit_policy : override_path);
   if (Status e = dbaudit::load_policy(path, p); !e) return Error{"dbaudit.policy: " + e.error()};
+  // The tables of the data classified core or important, or holding sensitive personal
+  // information (数据分类分级, docs/records.md), are sensitive objects too: read in bulk, they alert.
+  auto rs = mgmt::Records::open(DataDir(cfg.data_dir).records_db());
+  auto assets = rs ? (*rs)->list("data_asset") : Result<std::vector<mgmt::Record>>(Error{rs.error()});
+  if (!assets)
+    spdlog::warn("dbaudit: the data classification's sensitive tables are not used: {}", assets.error());
+  else
+    for (const auto& t : mgmt::sensitive_tables({{"data_asset", std::move(*assets)}})) p.patient_tables.insert(t);
   return p;
 }
 

@@ -47,6 +47,7 @@ void Config::finalize() {
   http.tz_sec = tz_sec;
   http.web_root = resolve_shipped(http.web_root.empty() ? "web/dist" : http.web_root);
   http.catalog_file = resolve_shipped("catalog/gbt22239-2019.tsv");
+  http.policy_templates_dir = resolve_shipped("policies/templates");
   http.organization = organization;
   http.hospital_tier = hospital_tier;
   http.scoring_file = resolve_shipped("catalog/scoring.yaml");

@@ -54,6 +54,7 @@ void add_emergency_commands(Cli& cli);   // emergency templates, plans, plan, ne
 void add_incident_commands(Cli& cli);    // incident list, show, open, grade, stage, note, reported, taxonomy
 void add_ops_commands(Cli& cli);         // ops export
 void add_evaluation_commands(Cli& cli);  // evaluation add, done, list, due, problems
+void add_mgmt_commands(Cli& cli);        // records kinds, list, show, add, import, export, withdraw, summary
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

@@ -146,7 +146,7 @@ int run_rectify(const Config& cfg, const std::string& action, const AssessArgs& 
     return 1;
   }
   if (action == "add") {
-    auto r = (*as)->add_rectification({0, a.system, a.item, a.note, plan, due, "", a.by, now_ns(), 0, ""});
+    auto r = (*as)->add_rectification({0, a.system, a.item, a.note, plan, due, "", a.by, now_ns(), 0, "", ""});
     if (!r) {
       std::fprintf(stderr, "wardsec rectify: %s\n", r.error().c_str());
       return 2;

@@ -63,6 +63,8 @@ struct GradingRecord {
 
 // A real calendar date written YYYY-MM-DD (2026-02-30 is not): due dates, assessment dates.
 bool is_date(const std::string& d);
+// Its day number (days since 1970-01-01), for spans between dates; nullopt unless is_date.
+std::optional<int64_t> date_days(const std::string& d);
 
 class Assessments {
  public:

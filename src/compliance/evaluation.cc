@@ -83,6 +83,12 @@ Status check_result(const std::string& kind, const std::string& done, std::optio
 
 bool is_date(const std::string& d) { return parse_ymd(d).has_value(); }
 
+std::optional<int64_t> date_days(const std::string& d) {
+  auto y = parse_ymd(d);
+  if (!y) return std::nullopt;
+  return day_number(*y);
+}
+
 Result<std::unique_ptr<Evaluations>> Evaluations::open(const std::string& path) {
   std::unique_ptr<Evaluations> e(new Evaluations());
   Status s = sqlite::open(path, &e->db_,

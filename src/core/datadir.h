@@ -24,6 +24,9 @@ class DataDir {
   std::string evidence() const { return root_ + "/evidence"; }
   // Emergency plans (versions, reviews) and drill records.
   std::string emergency_db() const { return root_ + "/emergency.db"; }
+  // The management records (policies, staff, training, inspections, suppliers, changes) with
+  // every version; their attachments are under evidence().
+  std::string records_db() const { return root_ + "/records.db"; }
   // The console's saved searches; the settings changed in the console (系统设置), over the
   // configuration file's.
   std::string console_db() const { return root_ + "/console.db"; }

@@ -92,6 +92,12 @@ void add_account_routes(std::vector<Route>& t, Api* api);
 // The compliance routes (compliance_api.cc), appended to the table.
 void add_compliance_routes(std::vector<Route>& t, Api* api);
 void add_evaluation_routes(std::vector<Route>& t, Api* api);  // 等级测评 and 密评 (evaluation_api.cc)
+// The management records (records_api.cc, records_api2.cc).
+void add_records_routes(std::vector<Route>& t, Api* api);
+// An attached document kept once by its SHA-256 under <data>/evidence (compliance_api.cc): the
+// problem with its name or body ("" when fine), and keeping it (its digest).
+std::string document_name_problem(const std::string& name, const std::string& body);
+Result<std::string> keep_document(Api& api, const std::string& body);
 // The web-attack page's route (web_api.cc).
 void add_web_routes(std::vector<Route>& t, Api* api);
 // The database-audit pages' routes (db_api.cc).

@@ -18,6 +18,7 @@
 #include "core/timeutil.h"
 #include "report/report.h"
 #include "server/api.h"
+#include "server/records_api.h"
 
 namespace wardsec::server {
 
@@ -154,11 +155,17 @@ Response system_assessment(Api& api, Request& r) {
   json items = json::array();
   std::vector<compliance::ItemAssessment> scored;
   for (const auto& rec : *cur) scored.push_back({rec.item, rec.result, rec.x, rec.risk});
+  // The management records (a policy reviewed this year, this year's training) are evidence of
+  // every system's management items while they are fresh.
+  auto rec_ev = record_evidence(api);
+  if (!rec_ev) return fail(500, rec_ev.error());
   for (const auto* q : c.cat->at_level(level)) {
     auto it = by_item.find(q->id);
     const compliance::AssessmentRecord* rec = it == by_item.end() ? nullptr : it->second;
     auto ev = c.as->evidence(sys->id, q->id);
-    size_t n_ev = ev ? ev->size() : 0;
+    auto links = mgmt::links_for(*rec_ev, q->id, sys->id);
+    size_t n_fresh = std::count_if(links.begin(), links.end(), [](const auto& l) { return l.fresh; });
+    size_t n_ev = (ev ? ev->size() : 0) + n_fresh;
     std::string status = rec ? compliance::conformity_zh(rec->result) : "unassessed";
     if (!cat_f.empty() && q->category != cat_f) continue;
     if (!status_f.empty() && status_f != status) continue;
@@ -171,6 +178,8 @@ Response system_assessment(Api& api, Request& r) {
     j["by"] = rec ? rec->by : "";
     j["at"] = rec ? format_rfc3339(rec->at) : "";
     j["evidence"] = n_ev;
+    j["records"] = n_fresh;
+    j["records_stale"] = links.size() - n_fresh;
     items.push_back(j);
   }
   auto sc = compliance::compute_score(scored, *c.cat, level, *c.scoring);
@@ -256,6 +265,9 @@ Response item_detail(Api& api, Request& r) {
   json out = requirement_json(*q, level);
   out["history"] = h;
   out["evidence"] = e;
+  auto rec_ev = record_evidence(api);
+  if (!rec_ev) return fail(500, rec_ev.error());
+  out["records"] = links_json(mgmt::links_for(*rec_ev, q->id, r.params[0]));
   return ok(out);
 }
 
@@ -263,29 +275,18 @@ Response item_detail(Api& api, Request& r) {
 // SHA-256 under <data>/evidence/, recorded as evidence with its name.
 Response add_document(Api& api, Request& r) {
   std::string name = r.query["filename"];
-  if (name.empty() || name.size() > 200 || name.find('/') != std::string::npos || name.find('\\') != std::string::npos)
-    return fail(400, "filename (1-200 characters, no path) is required");
-  if (r.body.empty()) return fail(400, "the document is empty");
+  if (std::string why = document_name_problem(name, r.body); !why.empty()) return fail(400, why);
   Ctx c = open_ctx(api);
   if (!c.error.empty()) return fail(500, c.error);
   if (!find_system(*c.inv, r.params[0])) return fail(404, "no such graded system: " + r.params[0]);
   if (!c.cat->find(r.params[1])) return fail(404, "no such catalog item: " + r.params[1]);
-  std::string digest = sha256_hex(r.body);
-  std::string dir = api.opt.data_dir + "/evidence";
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/" + digest;
-  if (!std::filesystem::exists(path)) {
-    std::ofstream f(path + ".tmp", std::ios::binary);
-    f.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-    f.close();
-    if (!f) return fail(500, "cannot write " + path);
-    std::filesystem::rename(path + ".tmp", path);
-  }
+  auto digest = keep_document(api, r.body);
+  if (!digest) return fail(500, digest.error());
   Status s =
-      c.as->add_evidence({r.params[0], r.params[1], "document", name, digest + " " + std::to_string(r.body.size()) + " bytes", now_ns()});
-  api.audit(r, r.who.user, "evidence_add", s.ok(), r.params[0] + " " + r.params[1], name + " sha256:" + digest);
+      c.as->add_evidence({r.params[0], r.params[1], "document", name, *digest + " " + std::to_string(r.body.size()) + " bytes", now_ns()});
+  api.audit(r, r.who.user, "evidence_add", s.ok(), r.params[0] + " " + r.params[1], name + " sha256:" + *digest);
   if (!s) return fail(400, s.error());
-  return ok({{"sha256", digest}, {"name", name}, {"bytes", r.body.size()}}, 201);
+  return ok({{"sha256", *digest}, {"name", name}, {"bytes", r.body.size()}}, 201);
 }
 
 Response add_note(Api& api, Request& r) {
@@ -380,7 +381,7 @@ Response gradings(Api& api, Request& r) {
                    {"notes", split_lines(x.notes)},
                    {"by", x.by},
                    {"at", format_rfc3339(x.at)}});
-  return ok({{"gradings", out}});
+  return ok({{"gradings", out}, {"data", data_assets_json(api, r.params[0])}});
 }
 
 Response rectifications(Api& api, Request& r) {
@@ -487,6 +488,31 @@ Response annual_report(Api& api, Request& r) {
 }
 
 }  // namespace
+
+std::string document_name_problem(const std::string& name, const std::string& body) {
+  if (name.empty() || name.size() > 200 || name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
+      std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    return "filename: 须为 1-200 个字符，不含路径 / 1-200 characters, no path, is required";
+  if (body.empty()) return "文件为空 / the document is empty";
+  return "";
+}
+
+Result<std::string> keep_document(Api& api, const std::string& body) {
+  std::string digest = sha256_hex(body);
+  std::string dir = DataDir(api.opt.data_dir).evidence();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string path = dir + "/" + digest;
+  if (!std::filesystem::exists(path)) {
+    std::ofstream f(path + ".tmp", std::ios::binary);
+    f.write(body.data(), static_cast<std::streamsize>(body.size()));
+    f.close();
+    if (!f) return Error{"cannot write " + path};
+    std::filesystem::rename(path + ".tmp", path, ec);
+    if (ec) return Error{"cannot write " + path + ": " + ec.message()};
+  }
+  return digest;
+}
 
 void add_compliance_routes(std::vector<Route>& t, Api* api) {
   using P = Perm;

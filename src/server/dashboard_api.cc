@@ -19,6 +19,7 @@
 #include "search/aggregate.h"
 #include "search/search.h"
 #include "server/api.h"
+#include "server/records_api.h"
 
 namespace wardsec::server {
 
@@ -104,6 +105,15 @@ Response dashboard(Api& api, Request&) {
           }
           out["evaluations"] = {{"overdue", overdue}, {"due_soon", soon}, {"items", items}};
         }
+    // The management records' reminders: filing deadlines, reviews, agreements (安全管理记录).
+    if (auto rem = all_reminders(api)) {
+      int overdue = 0, filing = 0;
+      for (const auto& m : *rem) {
+        overdue += m.overdue;
+        filing += m.kind == "filing" && m.overdue;
+      }
+      out["records"] = {{"reminders", rem->size()}, {"overdue", overdue}, {"filing_overdue", filing}};
+    }
     std::map<std::string, int> counts;
     if (auto a = (*inv)->assets())
       for (const auto& x : *a) {

@@ -57,6 +57,7 @@ struct HttpOptions {
   std::string data_dir;
   std::string web_root;                    // the built UI; empty: web/dist beside the binary
   std::string catalog_file, scoring_file;  // for the compliance scores on the dashboard
+  std::string policy_templates_dir;        // policies/templates: the policy library's templates
   std::string organization;                // the hospital's name, on reports
   std::string hospital_tier = "3";         // 三级 "3", 二级 "2", 一级 "1" (grading suggestions)
   // 系统设置: the console-settable values (JSON) that the configuration file and

@@ -447,6 +447,7 @@ std::vector<Route> build_routes(Api* api) {
   add_account_routes(t, api);
   add_compliance_routes(t, api);
   add_evaluation_routes(t, api);
+  add_records_routes(t, api);
   add_web_routes(t, api);
   add_db_routes(t, api);
   add_bastion_routes(t, api);

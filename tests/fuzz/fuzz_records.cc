@@ -9,6 +9,7 @@
 #include "core/strutil.h"
 #include "emergency/plan.h"
 #include "incident/input.h"
+#include "mgmt/exchange.h"
 #include "ops/config/text.h"
 #include "ops/config/trigger.h"
 #include "ops/probe/neighbours.h"
@@ -97,4 +98,32 @@ WARDSEC_FUZZ_TARGET(probe_wire) {
   }
   for (const auto& nb : neighbours_from(vars, 64))
     if (nb.name.size() > 255 || nb.chassis.size() > 255 || nb.port.size() > 255 || nb.ip.size() > 45 || !valid_utf8(nb.name)) std::abort();
+}
+
+WARDSEC_FUZZ_TARGET(mgmt_records) {
+  // The management records from outside: a CSV import of every kind, a record body (the API),
+  // a training's sign-in sheet. Never throws; an accepted row is a valid record, and an accepted
+  // record survives its own CSV unchanged.
+  mgmt::Lookup known{[](const std::string& id) { return id.size() > 3 && id[2] == '.'; },
+                     [](const std::string& id) { return id == "his"; }};
+  for (const auto& k : mgmt::kinds()) {
+    auto rows = mgmt::read_csv(k, in, "fuzz.csv", known);
+    if (!rows) continue;
+    std::vector<mgmt::Record> recs;
+    for (const auto& row : *rows) {
+      if (!mgmt::validate(k, row.data, known) || row.id < 0) std::abort();
+      mgmt::Record r;
+      r.id = static_cast<int64_t>(recs.size()) + 1;
+      r.data = row.data;
+      recs.push_back(std::move(r));
+    }
+    auto again = mgmt::read_csv(k, mgmt::write_csv(k, recs), "again.csv", known);
+    if (!again || again->size() != rows->size()) std::abort();
+    for (size_t i = 0; i < rows->size(); i++)
+      if ((*again)[i].data != (*rows)[i].data || (*again)[i].id != static_cast<int64_t>(i) + 1) std::abort();
+  }
+  auto j = nlohmann::json::parse(in.begin(), in.end(), nullptr, false);
+  if (!j.is_discarded())
+    for (const auto& k : mgmt::kinds()) (void)mgmt::validate(k, j, known);
+  (void)mgmt::merge_sign_in(nlohmann::json::object(), in, "sign.csv");
 }

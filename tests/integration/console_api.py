@@ -143,6 +143,21 @@ EXPECTED = {
     "POST /api/v1/compliance/evaluations": SEC,
     "POST /api/v1/compliance/evaluations/{id}/result": SEC,
     "POST /api/v1/compliance/evaluations/{id}/problems": SEC,
+    # Management records (安全管理记录): the security administrator keeps them; read-only users read.
+    "GET /api/v1/records": READERS,
+    "GET /api/v1/records/summary": READERS,
+    "GET /api/v1/records/policy/templates": READERS,
+    "POST /api/v1/records/policy/from-template": SEC,
+    "POST /api/v1/records/training/{id}/sign-in": SEC,
+    "POST /api/v1/records/inspection/{id}/findings": SEC,
+    "GET /api/v1/records/{kind}": READERS,
+    "POST /api/v1/records/{kind}": SEC,
+    "GET /api/v1/records/{kind}/export": READERS,
+    "POST /api/v1/records/{kind}/import": SEC,
+    "GET /api/v1/records/{kind}/{id}": READERS,
+    "PUT /api/v1/records/{kind}/{id}": SEC,
+    "POST /api/v1/records/{kind}/{id}/withdraw": SEC,
+    "POST /api/v1/records/{kind}/{id}/attachments": SEC,
     # The bastion: host accounts are the system administrator's (credentials in, never out);
     # grants, rules, approvals and ending sessions the security administrator's; the record
     # is read by security and audit administrators; operators (none here) use it.

@@ -37,6 +37,7 @@ export const pages: Page[] = [
   { path: '/emergency/drills', group: 'incident', title: 'nav.emergency_drills', perm: 'incidents.read', icon: '⟳', view: () => import('./views/emergency/Drills.vue') },
   { path: '/assets', group: 'assets', title: 'nav.assets', perm: 'assets.read', icon: '▦', view: () => import('./views/Assets.vue') },
   { path: '/compliance', group: 'compliance', title: 'nav.compliance', perm: 'compliance.read', icon: '✓', view: () => import('./views/Compliance.vue') },
+  { path: '/records', group: 'compliance', title: 'nav.records', perm: 'compliance.read', icon: '☰', view: () => import('./views/records/Records.vue') },
   { path: '/users', group: 'system', title: 'nav.users', perm: 'users.read', icon: '☺', view: () => import('./views/Users.vue') },
   { path: '/approvals', group: 'system', title: 'nav.approvals', perm: 'users.approve', icon: '✔', view: () => import('./views/Approvals.vue') },
   { path: '/settings', group: 'system', title: 'nav.settings', perm: 'settings.read', icon: '⚙', view: () => import('./views/Settings.vue') },

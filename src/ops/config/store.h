@@ -50,7 +50,7 @@ struct Version {
   std::vector<std::string> users, ips, commands;  // from the device's change log lines
   std::vector<std::string> sessions;              // bastion sessions on the asset at the time
   std::string ticket;                             // the change ticket that covers it
-  std::string planned;                            // ticket, window, baseline, or "" (unplanned)
+  std::string planned;                            // ticket, change (an approved change record), window, baseline, or "" (unplanned)
   int64_t added = 0, removed = 0;
   int64_t alert_id = 0;
   std::string note;

@@ -12,6 +12,7 @@
 #include "core/strutil.h"
 #include "store/crypto.h"
 #include "core/timeutil.h"
+#include "mgmt/checks.h"
 #include "ops/config/fetch.h"
 #include "ops/config/text.h"
 #include "ops/ops_alert.h"
@@ -407,6 +408,20 @@ void Watcher::plan_check(const Device& d, Version& v, int64_t now) {
       if (covers && k.approved_at && k.approved_at <= t && t >= k.starts && t <= k.ends) {
         v.planned = "ticket";
         v.ticket = k.id;
+        return;
+      }
+    }
+  }
+  // An approved change in the management register (变更管理) that names the device or its asset
+  // and whose window holds the change covers it as a ticket does.
+  if (auto rs = mgmt::Records::open(DataDir(opt_.data_dir).records_db())) {
+    if (auto changes = (*rs)->list("change")) {
+      mgmt::RecordSets sets{{"change", std::move(*changes)}};
+      std::string local = format_rfc3339(t + opt_.tz_sec * kSec).substr(0, 16);
+      local[10] = ' ';
+      if (const mgmt::Record* c = mgmt::covering_change(sets, {d.id, d.asset}, local)) {
+        v.planned = "change";
+        v.ticket = "变更 #" + std::to_string(c->id);
         return;
       }
     }

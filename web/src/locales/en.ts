@@ -1,5 +1,7 @@
 // The English dictionary: the same keys as zh-CN.ts (a unit test compares them).
 import { configsEn } from './configs'
+import { recordsEn } from './records'
+import { evaluationsEn } from './evaluations'
 import { dutiesEn } from './duties'
 import { opsEn } from './ops'
 export default {
@@ -1110,5 +1112,7 @@ export default {
   'sources.clock_hint': "This source's clock is more than 5 minutes off the center's: check the device's NTP synchronization.",
   ...opsEn,
   ...configsEn,
+  ...recordsEn,
+  ...evaluationsEn,
   ...dutiesEn,
 } as Record<string, string>

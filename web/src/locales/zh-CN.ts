@@ -1,6 +1,8 @@
 // The Chinese dictionary: the console speaks Chinese first. Keys are flat (area.name); vue-i18n
 // message syntax applies: {name} is a parameter and a literal @, |, { or } is written {'@'}.
 import { configsZh } from './configs'
+import { recordsZh } from './records'
+import { evaluationsZh } from './evaluations'
 import { dutiesZh } from './duties'
 import { opsZh } from './ops'
 export default {
@@ -1111,5 +1113,7 @@ export default {
   'sources.clock_hint': '该来源的时钟与本中心相差超过 5 分钟：请检查设备的 NTP 时钟同步。',
   ...opsZh,
   ...configsZh,
+  ...recordsZh,
+  ...evaluationsZh,
   ...dutiesZh,
 } as Record<string, string>

@@ -1,0 +1,292 @@
+#include "mgmt/checks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "compliance/assessment.h"
+#include "core/timeutil.h"
+
+namespace wardsec::mgmt {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string str(const json& d, const char* k) { return d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : ""; }
+
+std::string plus_days(const std::string& date, int64_t days) {
+  auto d = compliance::date_days(date);
+  if (!d) return "";
+  return format_rfc3339((*d + days) * 86400 * kSec).substr(0, 10);
+}
+
+// Days from a to b (b - a); 0 when either is no date.
+int64_t span(const std::string& a, const std::string& b) {
+  auto x = compliance::date_days(a), y = compliance::date_days(b);
+  return x && y ? *y - *x : 0;
+}
+
+std::string title_of(const Kind& k, const Record& r) {
+  std::string t = str(r.data, k.title_field.c_str());
+  return t.empty() ? k.zh + " #" + std::to_string(r.id) : t;
+}
+
+const std::vector<Record>& of_kind(const RecordSets& sets, const std::string& kind) {
+  static const std::vector<Record> none;
+  auto it = sets.find(kind);
+  return it == sets.end() ? none : it->second;
+}
+
+bool active(const Kind& k, const Record& r, const std::string& today) { return !r.withdrawn && (!k.active || k.active(r.data, today)); }
+
+std::vector<std::string> list_of(const json& d, const char* k) {
+  std::vector<std::string> out;
+  if (d.contains(k) && d[k].is_array())
+    for (const auto& v : d[k])
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+std::string fresh_until(const Kind& k, const json& data) {
+  if (k.date_fields.empty() || k.fresh_days <= 0) return "";
+  std::string d = k.date_of(data);
+  return d.empty() ? "" : plus_days(d, k.fresh_days);
+}
+
+bool stale(const Kind& k, const json& data, const std::string& today) {
+  if (k.date_fields.empty() || k.fresh_days <= 0) return false;
+  std::string until = fresh_until(k, data);
+  return until.empty() || today > until;
+}
+
+std::map<std::string, std::vector<RecordLink>> evidence_index(const RecordSets& sets, const std::string& today) {
+  std::map<std::string, std::vector<RecordLink>> out;
+  for (const auto& k : kinds())
+    for (const auto& r : of_kind(sets, k.name)) {
+      if (!active(k, r, today)) continue;
+      RecordLink l{k.name, r.id, title_of(k, r),     k.date_of(r.data), fresh_until(k, r.data), !stale(k, r.data, today),
+                   "",     "",   k.system_of(r.data)};
+      if (!l.fresh && l.date.empty()) {
+        l.why_stale_zh = "记录没有日期";
+        l.why_stale_en = "the record has no date";
+      } else if (!l.fresh) {
+        l.why_stale_zh = "已超过 " + std::to_string(k.fresh_days) + " 天（" + l.date + "）";
+        l.why_stale_en = "older than " + std::to_string(k.fresh_days) + " days (" + l.date + ")";
+      }
+      for (const auto& item : k.items_of(r.data)) out[item].push_back(l);
+    }
+  return out;
+}
+
+std::vector<RecordLink> links_for(const std::map<std::string, std::vector<RecordLink>>& index, const std::string& item,
+                                  const std::string& system) {
+  std::vector<RecordLink> out;
+  auto it = index.find(item);
+  if (it == index.end()) return out;
+  for (const auto& l : it->second)
+    if (l.system.empty() || l.system == system) out.push_back(l);
+  return out;
+}
+
+std::vector<Coverage> training_coverage(const RecordSets& sets, int year) {
+  std::string y = std::to_string(year), start = y + "-01-01", end = y + "-12-31";
+  std::set<std::string> trained;
+  for (const auto& t : of_kind(sets, "training"))
+    if (!t.withdrawn && str(t.data, "date").substr(0, 4) == y)
+      for (const auto& n : list_of(t.data, "attendees")) trained.insert(n);
+  std::map<std::string, Coverage> by;
+  for (const auto& p : of_kind(sets, "person")) {
+    if (p.withdrawn) continue;
+    std::string joined = str(p.data, "joined"), left = str(p.data, "left");
+    if ((!joined.empty() && joined > end) || (!left.empty() && left < start)) continue;
+    std::string dept = str(p.data, "department"), name = str(p.data, "name");
+    Coverage& c = by[dept];
+    c.department = dept;
+    c.staff++;
+    if (trained.count(name))
+      c.trained++;
+    else
+      c.untrained.push_back(name);
+  }
+  std::vector<Coverage> out;
+  for (auto& [d, c] : by) out.push_back(std::move(c));
+  return out;
+}
+
+std::vector<AccountGap> revocation_gaps(const RecordSets& sets, const std::vector<LiveAccount>& live, const std::string& today) {
+  std::vector<AccountGap> out;
+  auto check = [&](const char* kind, const Record& r, const std::string& owner, const std::string& ended,
+                   const std::vector<std::string>& users) {
+    if (ended.empty() || ended > today) return;
+    for (const auto& u : users)
+      for (const auto& a : live)
+        if (a.user == u) out.push_back({kind, r.id, owner, ended, u, a.where});
+  };
+  for (const auto& p : of_kind(sets, "person"))
+    if (!p.withdrawn) check("person", p, str(p.data, "name"), str(p.data, "left"), list_of(p.data, "accounts"));
+  for (const auto& s : of_kind(sets, "supplier"))
+    if (!s.withdrawn) check("supplier", s, str(s.data, "name"), str(s.data, "contract_end"), list_of(s.data, "remote_accounts"));
+  return out;
+}
+
+std::vector<LiveAccount> unowned_accounts(const RecordSets& sets, const std::vector<LiveAccount>& live, const std::string& today) {
+  std::set<std::string> owned;
+  for (const auto& p : of_kind(sets, "person"))
+    if (!p.withdrawn && (str(p.data, "left").empty() || str(p.data, "left") > today))
+      for (const auto& u : list_of(p.data, "accounts")) owned.insert(u);
+  for (const auto& s : of_kind(sets, "supplier"))
+    if (!s.withdrawn && (str(s.data, "contract_end").empty() || str(s.data, "contract_end") >= today))
+      for (const auto& u : list_of(s.data, "remote_accounts")) owned.insert(u);
+  std::vector<LiveAccount> out;
+  for (const auto& a : live)
+    if (!owned.count(a.user)) out.push_back(a);
+  return out;
+}
+
+DataSummary data_summary(const RecordSets& sets, const std::string& system) {
+  DataSummary d;
+  for (const auto& r : of_kind(sets, "data_asset")) {
+    if (r.withdrawn || str(r.data, "system") != system) continue;
+    d.assets++;
+    d.items.push_back(&r);
+    std::string g = str(r.data, "grade"), p = str(r.data, "personal");
+    d.core += g == "核心数据";
+    d.important += g == "重要数据";
+    d.personal += p == "个人信息";
+    d.sensitive_personal += p == "敏感个人信息";
+  }
+  if (d.assets == 0) return d;
+  d.text_zh = "数据分类分级：登记数据 " + std::to_string(d.assets) + " 项，其中核心数据 " + std::to_string(d.core) + " 项、重要数据 " +
+              std::to_string(d.important) + " 项，含敏感个人信息 " + std::to_string(d.sensitive_personal) + " 项、个人信息 " +
+              std::to_string(d.personal) + " 项；业务信息受到破坏时的侵害程度应考虑这些数据。";
+  d.text_en = "Data classification: " + std::to_string(d.assets) + " data assets, " + std::to_string(d.core) + " core and " +
+              std::to_string(d.important) + " important, " + std::to_string(d.sensitive_personal) +
+              " with sensitive personal information and " + std::to_string(d.personal) +
+              " with personal information; the harm to business information should weigh them.";
+  return d;
+}
+
+std::vector<std::string> sensitive_tables(const RecordSets& sets) {
+  std::set<std::string> out;
+  for (const auto& r : of_kind(sets, "data_asset")) {
+    if (r.withdrawn) continue;
+    std::string g = str(r.data, "grade");
+    if (g != "核心数据" && g != "重要数据" && str(r.data, "personal") != "敏感个人信息") continue;
+    for (const auto& t : list_of(r.data, "db_objects")) {
+      std::string bare = t.substr(t.rfind('.') == std::string::npos ? 0 : t.rfind('.') + 1);
+      std::transform(bare.begin(), bare.end(), bare.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (!bare.empty()) out.insert(bare);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+const Record* covering_change(const RecordSets& sets, const std::vector<std::string>& names, const std::string& local) {
+  for (const auto& c : of_kind(sets, "change")) {
+    std::string st = str(c.data, "status");
+    if (c.withdrawn || (st != "已批准" && st != "已实施" && st != "已回退")) continue;
+    std::string from = str(c.data, "window_start"), to = str(c.data, "window_end");
+    if (from.empty() || to.empty() || local < from || local > to) continue;
+    for (const auto& t : list_of(c.data, "targets"))
+      if (t == "*" || std::find(names.begin(), names.end(), t) != names.end()) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<Reminder> filing_reminders(const RecordSets& sets, const std::vector<Graded>& systems, const std::string& today) {
+  static const char* kLevels[] = {"", "第一级", "第二级", "第三级", "第四级", "第五级"};
+  std::vector<Reminder> out;
+  for (const auto& g : systems) {
+    if (g.level < 2) continue;
+    const Record* f = nullptr;
+    for (const auto& r : of_kind(sets, "filing"))
+      if (!r.withdrawn && str(r.data, "system") == g.system) f = &r;  // the newest
+    std::string title = g.name.empty() ? g.system : g.name;
+    if (f && !str(f->data, "certificate_no").empty()) {
+      if (g.level <= 5 && str(f->data, "level") != kLevels[g.level])
+        out.push_back({"filing", f->id, title,
+                       "备案等级（" + str(f->data, "level") + "）与当前定级（" + kLevels[g.level] + "）不一致，须重新备案",
+                       "filed at " + str(f->data, "level") + ", graded at level " + std::to_string(g.level) + ": file again", "", true});
+      continue;
+    }
+    std::string from = g.graded;
+    if (f)
+      for (const char* k : {"graded", "go_live"})
+        if (str(f->data, k) > from) from = str(f->data, k);
+    if (f && !str(f->data, "filed").empty()) {
+      out.push_back({"filing", f->id, title, "已提交备案（" + str(f->data, "filed") + "），待公安机关出具备案证明",
+                     "filed on " + str(f->data, "filed") + ", waiting for the certificate", "", false});
+      continue;
+    }
+    if (from.empty()) {
+      out.push_back({"filing", f ? f->id : 0, title, "第" + std::to_string(g.level) + "级系统尚未定级备案",
+                     "a level " + std::to_string(g.level) + " system, not yet filed", "", true});
+      continue;
+    }
+    std::string due = plus_days(from, 30);
+    out.push_back({"filing", f ? f->id : 0, title, "定级备案期限（定级或投入运行后 30 日内）",
+                   "filing deadline (30 days after grading or going live)", due, due < today});
+  }
+  return out;
+}
+
+std::vector<Reminder> reminders(const RecordSets& sets, const std::string& today, int ahead_days) {
+  std::vector<Reminder> out;
+  auto due = [&](const std::string& kind, const Record& r, const std::string& title, const std::string& date, const std::string& zh,
+                 const std::string& en) {
+    if (date.empty()) return;
+    if (span(today, date) <= ahead_days) out.push_back({kind, r.id, title, zh, en, date, date < today});
+  };
+  auto missing = [&](const std::string& kind, const Record& r, const std::string& title, const std::string& zh, const std::string& en) {
+    out.push_back({kind, r.id, title, zh, en, "", true});
+  };
+  const Kind* policy = find_kind("policy");
+  for (const auto& p : of_kind(sets, "policy"))
+    if (active(*policy, p, today))
+      due("policy", p, title_of(*policy, p), plus_days(policy->date_of(p.data), 365), "制度年度评审", "the policy's yearly review");
+  const Kind* person = find_kind("person");
+  for (const auto& p : of_kind(sets, "person")) {
+    if (p.withdrawn) continue;
+    std::string name = title_of(*person, p);
+    if (active(*person, p, today) && p.data.value("key_post", false)) {
+      if (str(p.data, "nda").empty()) missing("person", p, name, "关键岗位未签保密协议", "key post without a confidentiality agreement");
+      if (str(p.data, "background_check").empty())
+        missing("person", p, name, "关键岗位未做背景审查", "key post without a background check");
+      if (str(p.data, "duty_agreement").empty())
+        missing("person", p, name, "关键岗位未签岗位责任协议", "key post without a responsibility agreement");
+    }
+    if (!str(p.data, "left").empty() && str(p.data, "left") <= today && str(p.data, "exit_done").empty())
+      missing("person", p, name, "已离岗，调离手续未办结", "left, the leaving procedure is not done");
+  }
+  const Kind* supplier = find_kind("supplier");
+  for (const auto& s : of_kind(sets, "supplier")) {
+    if (!active(*supplier, s, today)) continue;
+    std::string name = title_of(*supplier, s);
+    if (str(s.data, "nda").empty()) missing("supplier", s, name, "未签保密协议", "no confidentiality agreement");
+    std::string last = str(s.data, "last_assessment");
+    if (last.empty())
+      missing("supplier", s, name, "从未评估", "never assessed");
+    else
+      due("supplier", s, name, plus_days(last, 365), "供应商年度评估", "the supplier's yearly assessment");
+    due("supplier", s, name, str(s.data, "contract_end"), "合同到期", "the contract ends");
+  }
+  int year = std::atoi(today.substr(0, 4).c_str());
+  for (const auto& c : training_coverage(sets, year))
+    for (const auto& n : c.untrained) {
+      Record rec;
+      for (const auto& p : of_kind(sets, "person"))
+        if (str(p.data, "name") == n && str(p.data, "department") == c.department) rec = p;
+      due("person", rec, n, today.substr(0, 4) + "-12-31", "本年度尚未参加安全培训（" + c.department + "）",
+          "not trained this year (" + c.department + ")");
+    }
+  std::sort(out.begin(), out.end(), [](const Reminder& a, const Reminder& b) {
+    if (a.overdue != b.overdue) return a.overdue;
+    return a.due < b.due;
+  });
+  return out;
+}
+
+}  // namespace wardsec::mgmt

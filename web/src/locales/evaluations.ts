@@ -1,0 +1,38 @@
+// 测评周期 (issue #22): the 等级测评 and 密评 of each graded system, planned and done.
+const pairs: Record<string, [string, string]> = {
+  'comp.cycle': ['测评周期', 'Assessment cycle'],
+  'dash.evaluations': ['测评：逾期 {overdue} 项，60 天内到期 {due_soon} 项', 'Assessments: {overdue} overdue, {due_soon} due within 60 days'],
+  'eval.due': ['下次测评', 'Next assessments'],
+  'eval.today': ['（今天 {d}）', '(today {d})'],
+  'eval.add': ['登记测评', 'Record an assessment'],
+  'eval.plan': ['安排', 'Plan'],
+  'eval.system': ['系统', 'System'],
+  'eval.kind': ['类型', 'Kind'],
+  'eval.kind_mlps': ['等级测评', 'MLPS assessment'],
+  'eval.kind_crypto': ['密评', 'Crypto assessment'],
+  'eval.last_done': ['上次完成', 'Last done'],
+  'eval.never': ['从未测评', 'Never'],
+  'eval.next_due': ['应于', 'Due'],
+  'eval.now': ['现在', 'Now'],
+  'eval.overdue': ['已逾期', 'Overdue'],
+  'eval.days_left': ['剩 {n} 天', '{n} days left'],
+  'eval.basis': ['依据', 'Basis'],
+  'eval.list': ['测评记录', 'Assessments'],
+  'eval.body': ['测评机构', 'Assessment body'],
+  'eval.planned': ['计划日期', 'Planned'],
+  'eval.done': ['完成日期', 'Done on'],
+  'eval.done_optional': ['完成日期（已完成时填写）', 'Done on (when finished)'],
+  'eval.result': ['结果', 'Result'],
+  'eval.conclusion': ['结论', 'Conclusion'],
+  'eval.score': ['得分', 'Score'],
+  'eval.report_no': ['报告编号', 'Report no.'],
+  'eval.record_result': ['登记结果', 'Record the result'],
+  'eval.planned_only': ['计划中', 'Planned'],
+  'eval.recorded': ['已登记', 'Recorded'],
+  'eval.problems': ['导入问题清单', 'Import problems'],
+  'eval.problems_opened': ['已创建 {n} 项整改任务', '{n} rectification tasks opened'],
+  'eval.problems_hint': ['问题清单 CSV：item,problem,risk,owner,plan,due（测评项、问题、风险 高/中/低、责任人、整改措施、期限）；任一行有错则整份不导入。', 'Problems CSV: item,problem,risk,owner,plan,due; one bad line refuses the whole report.'],
+}
+
+export const evaluationsZh: Record<string, string> = Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[0]]))
+export const evaluationsEn: Record<string, string> = Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[1]]))
