@@ -56,7 +56,10 @@ Result<dbaudit::Policy> load_dbaudit_policy(const Config& cfg, const std::string
   if (Status e = dbaudit::load_policy(path, p); !e) return Error{"dbaudit.policy: " + e.error()};
   // The tables of the data classified core or important, or holding sensitive personal
   // information (数据分类分级, docs/records.md), are sensitive objects too: read in bulk, they alert.
-  auto rs = mgmt::Records::open(DataDir(cfg.data_dir).records_db());
+  // (No records file: nothing is classified yet, and nothing is created here.)
+  std::string db = DataDir(cfg.data_dir).records_db();
+  if (!std::filesystem::exists(db)) return p;
+  auto rs = mgmt::Records::open(db);
   auto assets = rs ? (*rs)->list("data_asset") : Result<std::vector<mgmt::Record>>(Error{rs.error()});
   if (!assets)
     spdlog::warn("dbaudit: the data classification's sensitive tables are not used: {}", assets.error());

@@ -102,7 +102,7 @@ Result<std::unique_ptr<Evaluations>> Evaluations::open(const std::string& path) 
 Evaluations::~Evaluations() { sqlite3_close(db_); }
 
 Result<int64_t> Evaluations::add(const Evaluation& e) {
-  if (e.kind != "mlps" && e.kind != "crypto") return Error{"kind: mlps（等级测评）或 crypto（密评）/ kind is mlps or crypto"};
+  if (e.kind != "mlps" && e.kind != "crypto") return Error{"kind: mlps（等级测评）或 crypto（密评） / kind is mlps or crypto"};
   if (e.system.empty() || e.by.empty()) return Error{"一次测评须有系统和记录人 / an assessment needs its system and who records it"};
   if (e.body.empty()) return Error{"须填写测评机构 / the assessment body is required"};
   if (!is_date(e.planned))
@@ -216,14 +216,14 @@ std::vector<EvaluationDue> evaluations_due(const std::vector<System>& systems, c
     };
     std::vector<Rule> rules;
     if (sys.level >= 4)
-      rules.push_back({"mlps", 6, "第四级每半年至少一次等级测评（信息安全等级保护管理办法第十四条）/ level 4: every six months"});
+      rules.push_back({"mlps", 6, "第四级每半年至少一次等级测评（信息安全等级保护管理办法第十四条） / level 4: every six months"});
     else if (sys.level == 3)
-      rules.push_back({"mlps", 12, "第三级每年至少一次等级测评（信息安全等级保护管理办法第十四条）/ level 3: every year"});
+      rules.push_back({"mlps", 12, "第三级每年至少一次等级测评（信息安全等级保护管理办法第十四条） / level 3: every year"});
     else if (sys.level == 2)
       rules.push_back(
-          {"mlps", 24, "第二级通常每两年一次（行业惯例，未见明文）/ level 2: every two years (common practice, not a verified rule)"});
+          {"mlps", 24, "第二级通常每两年一次（行业惯例，未见明文） / level 2: every two years (common practice, not a verified rule)"});
     if (sys.level >= 3)
-      rules.push_back({"crypto", 12, "第三级及以上每年至少一次密评（商用密码应用安全性评估管理办法）/ level 3 and above: yearly 密评"});
+      rules.push_back({"crypto", 12, "第三级及以上每年至少一次密评（商用密码应用安全性评估管理办法） / level 3 and above: yearly 密评"});
     for (const auto& r : rules) {
       EvaluationDue d{sys.id, r.kind, sys.level, "", "", true, 0, r.basis};
       for (const auto& e : done)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <set>
 
 #include "compliance/assessment.h"
@@ -233,6 +234,27 @@ std::vector<Reminder> filing_reminders(const RecordSets& sets, const std::vector
   return out;
 }
 
+const std::vector<std::pair<std::string, std::vector<std::string>>>& inspection_checklists() {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> all = {
+      {"机房",
+       {"门禁与出入登记", "外来人员陪同与登记", "温湿度", "UPS 与供配电", "空调", "消防设施与灭火器有效期", "漏水检测", "防雷接地",
+        "机柜整洁与线缆标识"}},
+      {"终端",
+       {"防病毒软件运行且病毒库最新", "操作系统补丁", "屏幕保护与锁屏", "弱口令与共享账号", "违规外联与无线网卡", "移动介质使用",
+        "违规软件"}},
+      {"服务器",
+       {"账户与口令策略", "登录失败锁定与超时退出", "审计服务开启", "高危漏洞与补丁", "不必要的服务与端口", "防恶意代码",
+        "磁盘与资源使用"}},
+      {"网络",
+       {"安全区域边界访问控制策略", "无用策略清理", "设备管理经堡垒机且加密", "设备口令与默认账户", "配置备份", "设备日志发往日志审计",
+        "违规接入"}},
+      {"备份", {"备份作业成功", "异地备份", "备份介质与保存期", "恢复演练记录"}},
+      {"制度执行", {"制度年度评审", "人员培训记录", "变更单与审批", "运维操作记录", "安全事件报告与处置记录", "外包人员访问登记"}},
+      {"医疗设备", {"设备所在网络隔离", "老旧系统的补偿措施", "厂商远程维护经审批", "设备互联网访问"}},
+  };
+  return all;
+}
+
 std::vector<Reminder> reminders(const RecordSets& sets, const std::string& today, int ahead_days) {
   std::vector<Reminder> out;
   auto due = [&](const std::string& kind, const Record& r, const std::string& title, const std::string& date, const std::string& zh,
@@ -273,6 +295,33 @@ std::vector<Reminder> reminders(const RecordSets& sets, const std::string& today
       due("supplier", s, name, plus_days(last, 365), "供应商年度评估", "the supplier's yearly assessment");
     due("supplier", s, name, str(s.data, "contract_end"), "合同到期", "the contract ends");
   }
+  // What the hospital documents ask for and nothing on file shows.
+  Record none;
+  for (const char* cat : {"总体方针", "网络安全", "主机安全", "数据备份", "事件报告", "应急响应", "安全培训", "供应商管理", "机房管理",
+                          "变更管理", "口令管理"}) {
+    bool have = std::any_of(of_kind(sets, "policy").begin(), of_kind(sets, "policy").end(),
+                            [&](const Record& p) { return active(*policy, p, today) && str(p.data, "category") == cat; });
+    if (!have) missing("policy", none, cat, std::string("缺少生效的“") + cat + "”类制度", std::string("no policy in force for ") + cat);
+  }
+  auto last = [&](const char* kind, const std::function<bool(const Record&)>& which) {
+    std::string d;
+    for (const auto& r : of_kind(sets, kind))
+      if (!r.withdrawn && which(r) && str(r.data, "date") > d) d = str(r.data, "date");
+    return d;
+  };
+  std::string routine = last("inspection", [](const Record&) { return true; });
+  std::string full = last("inspection", [](const Record& r) { return str(r.data, "type") == "全面检查"; });
+  if (routine.empty())
+    missing("inspection", none, "常规安全检查", "从未开展安全检查", "no inspection on file");
+  else
+    due("inspection", none, "常规安全检查", plus_days(routine, 92), "常规安全检查（每季度）", "the quarterly routine inspection");
+  if (full.empty())
+    missing("inspection", none, "全面安全检查", "从未开展全面安全检查", "no full inspection on file");
+  else
+    due("inspection", none, "全面安全检查", plus_days(full, 365), "全面安全检查（每年）", "the yearly full inspection");
+  std::string trained = last("training", [](const Record&) { return true; });
+  if (trained.substr(0, 4) != today.substr(0, 4))
+    missing("training", none, "全院安全培训", "本年度尚未开展安全培训", "no training held this year");
   int year = std::atoi(today.substr(0, 4).c_str());
   for (const auto& c : training_coverage(sets, year))
     for (const auto& n : c.untrained) {

@@ -85,7 +85,13 @@ struct Reminder {
   std::string due;  // "" when already missing
   bool overdue = false;
 };
-// What needs doing within `ahead_days`: reviews, assessments, agreements, training this year.
+// The standard checks of each inspection scope: the page fills an inspection's checklist from
+// them (machine room, workstations, servers, network, backup, policies, medical devices).
+const std::vector<std::pair<std::string, std::vector<std::string>>>& inspection_checklists();
+
+// What needs doing within `ahead_days`: reviews, assessments, agreements, training this year;
+// what is missing: a policy of each category the hospital documents name, this year's training,
+// a routine inspection each quarter and a full one each year.
 std::vector<Reminder> reminders(const RecordSets& sets, const std::string& today, int ahead_days = 30);
 
 // A graded system as the compliance store has it: its level and the date of its latest grading

@@ -54,7 +54,7 @@ Kind unit() {
   k.check = [](const json& d) -> Status {
     if (!credit_code_ok(s(d, "credit_code")))
       return Error{
-          "统一社会信用代码须为 18 位且校验位正确（GB 32100-2015）/ the unified social credit code has 18 characters and a valid check "
+          "统一社会信用代码须为 18 位且校验位正确（GB 32100-2015） / the unified social credit code has 18 characters and a valid check "
           "character (GB 32100-2015)"};
     return {};
   };

@@ -24,6 +24,7 @@
 #include "alert/alert_store.h"
 #include "compliance/grading.h"
 #include "core/timeutil.h"
+#include "mgmt/checks.h"
 #include "report/common.h"
 
 namespace wardsec::report {
@@ -152,6 +153,26 @@ Result<SystemData> gather(const Sources& src, const std::string& system, Kind ki
   if (!found) return Error{"no such graded system: " + system};
   if (auto g = (*as)->gradings(system); g && !g->empty()) d.grading = g->back();
   d.level = d.system.level;
+  // The management records, when there are any (nothing is created by a report).
+  std::map<std::string, std::vector<mgmt::RecordLink>> record_ev;
+  if (std::string db = DataDir(src.data_dir).records_db(); std::filesystem::exists(db)) {
+    auto rs = mgmt::Records::open(db);
+    if (!rs) return Error{rs.error()};
+    mgmt::RecordSets sets;
+    for (const auto& k : mgmt::kinds()) {
+      auto l = (*rs)->list(k.name);
+      if (!l) return Error{l.error()};
+      sets[k.name] = std::move(*l);
+    }
+    if (!sets["unit"].empty()) d.unit = sets["unit"].front().data;
+    if (d.organization.empty()) d.organization = d.unit.value("name", "");  // the filing unit names the hospital too
+    for (const auto& f : sets["filing"])
+      if (f.data.value("system", "") == system) d.filing = f.data;
+    auto ds = mgmt::data_summary(sets, system);
+    d.data_zh = ds.text_zh;
+    d.data_en = ds.text_en;
+    record_ev = mgmt::evidence_index(sets, local_time(d.generated, d.tz_sec).substr(0, 10));
+  }
   if (!compliance::assessable_level(d.level)) {
     if (kind == Kind::kGrading) return d;
     return Error{system + ": " + compliance::cannot_assess(d.level)};
@@ -164,8 +185,10 @@ Result<SystemData> gather(const Sources& src, const std::string& system, Kind ki
     d.results[r.item] = r;
     scored.push_back({r.item, r.result, r.x, r.risk});
   }
-  for (const auto& q : d.items)
+  for (const auto& q : d.items) {
     if (auto ev = (*as)->evidence(system, q.id)) d.evidence[q.id] = ev->size();
+    for (const auto& l : mgmt::links_for(record_ev, q.id, system)) d.evidence[q.id] += l.fresh;
+  }
   auto sc = compliance::compute_score(scored, *cat, d.level, d.scoring);
   if (!sc) return Error{sc.error()};
   d.score = std::move(*sc);
@@ -431,9 +454,24 @@ std::string grading_report(const SystemData& d, const Words& L) {
          "the system's level is the higher of the two.") +
        "</p>";
   o += grading_table(d, L);
+  if (!d.data_zh.empty()) o += "<p>" + escape_html(L.en ? d.data_en : d.data_zh) + "</p>";
   o += "<h2>" + L("三、备案信息（定级备案表要素）", "3. Filing data (for the filing form)") + "</h2><table class=\"kv\">";
   auto row = [&](const std::string& k, const std::string& v) { o += "<tr><td>" + k + "</td><td>" + v + "</td></tr>"; };
+  // A field of the filing unit's or this system's filing record, "—" when not recorded.
+  auto rec = [&](const nlohmann::json& j, const char* k) {
+    if (!j.contains(k) || j[k].is_null()) return std::string("—");
+    if (j[k].is_array()) {
+      std::string s;
+      for (const auto& v : j[k]) s += (s.empty() ? "" : "、") + (v.is_string() ? v.get<std::string>() : v.dump());
+      return escape_html(s);
+    }
+    return escape_html(j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
+  };
   row(L("单位名称", "Organization"), escape_html(d.organization.empty() ? "—" : d.organization));
+  row(L("统一社会信用代码", "Unified social credit code"), rec(d.unit, "credit_code"));
+  row(L("单位负责人 / 责任部门 / 联系人", "Head / department / contact"), rec(d.unit, "leader") + " / " + rec(d.unit, "security_dept") +
+                                                                              " / " + rec(d.unit, "security_contact") + " " +
+                                                                              rec(d.unit, "security_phone"));
   row(L("定级对象名称", "System"), escape_html(d.system.name));
   row(L("业务类型 / 承载业务", "Business"), escape_html(d.system.business));
   row(L("服务范围 / 服务对象", "Users"), escape_html(d.system.users));
@@ -442,10 +480,23 @@ std::string grading_report(const SystemData& d, const Words& L) {
   row(L("系统服务安全保护等级", "System service security level"), d.grading ? std::to_string(d.grading->service_level) : "—");
   row(L("安全保护等级", "Protection level"), std::to_string(d.system.level));
   row(L("定级时间", "Graded on"), d.grading ? local_time(d.grading->at, d.tz_sec).substr(0, 10) : "—");
-  row(L("专家评审 / 主管部门审核", "Expert review / competent authority"),
-      L("（第二级及以上须经专家评审和主管部门核准后，向公安机关备案）",
-        "(level 2 and above: expert review and the authority's approval, then filing with the public security organ)"));
-  return o + "</table>";
+  row(L("对象类型 / 网络性质 / 投入运行", "Object type / network / in service since"),
+      rec(d.filing, "object_type") + " / " + rec(d.filing, "network_type") + " / " + rec(d.filing, "go_live"));
+  row(L("系统互联情况", "Interconnections"), rec(d.filing, "interconnections"));
+  row(L("专家评审", "Expert review"), rec(d.filing, "expert_review") + " " + rec(d.filing, "experts"));
+  row(L("主管部门审核", "Supervisor's approval"), rec(d.filing, "supervisor") + " " + rec(d.filing, "supervisor_review"));
+  row(L("备案材料", "Attachments"), rec(d.filing, "attachments_list"));
+  row(L("提交备案 / 受理公安机关", "Filed / public security office"), rec(d.filing, "filed") + " / " + rec(d.filing, "police_office"));
+  row(L("备案证明编号 / 日期", "Filing certificate / date"), rec(d.filing, "certificate_no") + " / " + rec(d.filing, "certificate_date"));
+  o += "</table>";
+  if (d.filing.empty())
+    o += "<p class=\"note\">" +
+         L("本系统尚无备案记录（安全管理记录 › 定级备案）。第二级及以上须经专家评审和主管部门核准后，于定级或投入运行后 30 "
+           "日内向公安机关备案。",
+           "No filing is recorded for this system (management records › grading and filing). Level 2 and above are filed with the "
+           "public security organ within 30 days of grading or going live, after an expert review and the supervisor's approval.") +
+         "</p>";
+  return o;
 }
 
 }  // namespace

@@ -36,7 +36,10 @@ struct SystemData {
   compliance::ScoreResult score;
   std::vector<compliance::Requirement> items;  // applicable at the system's level, catalog order
   std::map<std::string, compliance::AssessmentRecord> results;
-  std::map<std::string, size_t> evidence;  // evidence records per item
+  std::map<std::string, size_t> evidence;  // evidence records per item (fresh management records included)
+  // The management records (src/mgmt): the filing unit, this system's filing, its classified data.
+  nlohmann::json unit = nlohmann::json::object(), filing = nlohmann::json::object();
+  std::string data_zh, data_en;
   std::vector<compliance::Rectification> tasks;
   int level = 3;
   int64_t generated = 0;  // ns

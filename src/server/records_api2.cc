@@ -86,7 +86,7 @@ Response summary(Api& api, Request& r) {
   if (!sets) return fail(500, sets.error());
   std::string today = records_today(api);
   int year = r.query["year"].empty() ? std::atoi(today.substr(0, 4).c_str()) : std::atoi(r.query["year"].c_str());
-  if (year < 2000 || year > 2100) return fail(400, "year: 2000-2100");
+  if (year < 2000 || year > 2100) return fail(400, "year: 年份须在 2000 到 2100 之间 / the year lies in 2000-2100");
   int64_t now = now_ns();
   json cov = json::array();
   for (const auto& cv : mgmt::training_coverage(*sets, year))
@@ -172,6 +172,13 @@ Response from_template(Api& api, Request& r) {
   api.audit(r, r.who.user, "record_add", id.ok(), id ? "policy #" + std::to_string(*id) : "policy", "from template " + t->key);
   if (!id) return fail(500, id.error());
   return ok({{"id", *id}}, 201);
+}
+
+// GET /api/v1/records/inspection/checklists: the standard checks of each scope.
+Response checklists(Api&, Request&) {
+  json out = json::array();
+  for (const auto& [scope, checks] : mgmt::inspection_checklists()) out.push_back({{"scope", scope}, {"checks", checks}});
+  return ok({{"checklists", out}});
 }
 
 // POST /api/v1/records/training/{id}/sign-in: a sign-in sheet (CSV) joined to the attendees.
@@ -270,6 +277,8 @@ void add_records_routes2(std::vector<Route>& t, Api* api) {
        "reminders, training coverage, accounts of people who left, work without an approved change"},
       {"GET", "/api/v1/records/policy/templates", P::kComplianceRead, false, h(templates), "the policy templates"},
       {"POST", "/api/v1/records/policy/from-template", P::kComplianceWrite, false, h(from_template), "a draft policy from a template"},
+      {"GET", "/api/v1/records/inspection/checklists", P::kComplianceRead, false, h(checklists),
+       "the standard checks of each inspection scope"},
       {"POST", "/api/v1/records/training/{id}/sign-in", P::kComplianceWrite, false, h(sign_in),
        "a sign-in sheet (CSV) joined to a training", true},
       {"POST", "/api/v1/records/inspection/{id}/findings", P::kComplianceWrite, false, h(finding),

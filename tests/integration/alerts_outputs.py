@@ -19,7 +19,7 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler
 
-from harness import Server, TempDir, args, cli, run, search_json, wait_for
+from harness import demo_inventory, Server, TempDir, args, cli, run, search_json, wait_for
 from receivers import Receivers
 from rsyslog import Rsyslog
 
@@ -105,9 +105,7 @@ alerts:
 """)
             data = os.path.join(t, "data")
             # The inventory says which graded system each host belongs to.
-            demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
-            for kind in ("zones", "systems", "assets"):
-                cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
+            demo_inventory(w, data)
             with Server(w, data, ["--config", cfg]) as srv:
                 base = srv
                 brute_force(srv.tcp, "45.95.147.201")

@@ -7,7 +7,7 @@ import os
 import socket
 from datetime import datetime, timedelta, timezone
 
-from harness import Server, TempDir, args, cli, count, run, wait_for
+from harness import demo_inventory, Server, TempDir, args, cli, count, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -24,8 +24,7 @@ def body(r):
     w = a.wardsec
     with TempDir() as t:
         data = os.path.join(t, "data")
-        for kind in ("zones", "systems", "assets"):
-            cli(w, "inventory", "import", "--data", data, kind, os.path.join(ROOT, "demo", "hospital", kind + ".csv"))
+        demo_inventory(w, data)
         with Server(w, data) as srv:
             admins = {u: srv.first_login(u) for u in ("sysadmin", "secadmin", "auditadmin")}
             now = datetime.now(timezone.utc)

@@ -147,6 +147,7 @@ EXPECTED = {
     "GET /api/v1/records": READERS,
     "GET /api/v1/records/summary": READERS,
     "GET /api/v1/records/policy/templates": READERS,
+    "GET /api/v1/records/inspection/checklists": READERS,
     "POST /api/v1/records/policy/from-template": SEC,
     "POST /api/v1/records/training/{id}/sign-in": SEC,
     "POST /api/v1/records/inspection/{id}/findings": SEC,

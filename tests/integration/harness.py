@@ -358,6 +358,13 @@ def cli(wardsec, *a, check=True, input=None):
     return r
 
 
+def demo_inventory(wardsec, data):
+    """The demo hospital's zones, graded systems and assets imported into a data folder."""
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "demo", "hospital")
+    for kind in ("zones", "systems", "assets"):
+        cli(wardsec, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
+
+
 def count(wardsec, data, query):
     return int(cli(wardsec, "search", "--data", data, "--count", query).stdout.strip())
 

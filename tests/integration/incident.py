@@ -19,7 +19,7 @@ import socket
 import tarfile
 import time
 
-from harness import Server, TempDir, args, cli, render_png, run, search_json, wait_for
+from harness import demo_inventory, Server, TempDir, args, cli, render_png, run, search_json, wait_for
 from receivers import Receivers, Robot
 
 SHADOW = "6cd1e4c6-7682-5a9e-a2a6-e325f35c6398"
@@ -78,9 +78,7 @@ incident:
     - {{min_grade: general, channels: [xinxike-mail, wecom, ding], hours: any}}
 """)
         data = os.path.join(t, "data")
-        demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
-        for kind in ("zones", "systems", "assets"):
-            cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
+        demo_inventory(w, data)
         try:
             with Server(w, data, ["--config", cfg]) as srv:
                 sec = srv.admin("secadmin")

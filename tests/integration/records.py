@@ -8,7 +8,7 @@ who left; roles (三员) and CSRF; every change audited; the CLI reads the same.
 import json
 import os
 
-from harness import NEW_PASSWORDS, _SECRETS, Server, TempDir, args, cli, run, search_json, wait_for
+from harness import demo_inventory, NEW_PASSWORDS, _SECRETS, Server, TempDir, args, cli, run, search_json, wait_for
 
 
 def body(r):
@@ -16,9 +16,7 @@ def body(r):
     w = a.wardsec
     with TempDir() as t:
         data = os.path.join(t, "data")
-        demo = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital")
-        for kind in ("zones", "systems", "assets"):
-            cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
+        demo_inventory(w, data)
         with Server(w, data) as srv:
             sec = srv.admin("secadmin")
             code, res = sec.get("/api/v1/records")

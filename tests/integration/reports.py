@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import zipfile
 
-from harness import Server, TempDir, args, center_now, cli, run, wait_for
+from harness import demo_inventory, Server, TempDir, args, center_now, cli, run, wait_for
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -33,9 +33,7 @@ def body(r):
     w = a.wardsec
     with TempDir() as t:
         data = os.path.join(t, "data")
-        demo = os.path.join(ROOT, "demo", "hospital")
-        for kind in ("zones", "systems", "assets"):
-            cli(w, "inventory", "import", "--data", data, kind, os.path.join(demo, kind + ".csv"))
+        demo_inventory(w, data)
         # A plausible first round on HIS: most of the computing environment checked, two problems.
         items = ["CE.IA.a", "CE.IA.c", "CE.IA.d", "CE.AC.a", "CE.AC.c", "CE.AUD.a", "CE.AUD.b", "CE.AUD.c", "CE.IPS.a", "CE.MAL.a"]
         for it in items:
@@ -87,11 +85,16 @@ def body(r):
         png_pages(pdf_en, "self-assessment-en", 1)
 
         grading = os.path.join(t, "his-grading.pdf")
+        # The filing unit, HIS's filing and its classified data (management records) fill the filing part.
+        for kind in ("unit", "filing", "data_asset"):
+            cli(w, "records", "import", kind, os.path.join(ROOT, "demo", "hospital", "records", kind + ".csv"), "--data", data)
         cli(w, "report", "grading", "--data", data, "--system", "his", "--format", "pdf", "--out", grading, "--organization", "示范市第一人民医院")
         gt = text_of(grading)
         flat = re.sub(r"\s+", "", gt)  # table cells wrap across lines in the text layout
         r.check("网络安全等级保护定级报告" in gt and "备案信息" in gt and "HIS停止服务将使门诊" in flat and "第3级" in flat,
                 "the grading report prints both dimensions with their reasons and the filing data")
+        r.check("12000000MB0000010Y" in flat and "00000044001-00001" in flat and "敏感个人信息2项" in flat,
+                "and the unit's credit code, the filing certificate and the classified data from the records")
         png_pages(grading, "grading-zh", 1)
 
         xlsx = os.path.join(t, "his.xlsx")

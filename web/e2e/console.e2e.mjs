@@ -823,6 +823,8 @@ try {
   await page.waitForSelector('[data-test=records] tbody tr')
   await page.click('[data-test=rec-add]')
   await page.waitForSelector('[data-test=record-form] [data-field=checklist]')
+  await page.click('[data-test=fill-checklist]')
+  await waitFor(async () => (await page.inputValue('[data-test=record-form] [data-field=checklist] textarea')).includes('机房 · 温湿度'), 5000, 'the checklist filled from the scopes')
   await sleep(400)
   await page.screenshot({ path: path.join(shots, 'records-inspection-tablet-zh.png') })
   await page.keyboard.press('Escape')

@@ -69,6 +69,7 @@ const pairs: Record<string, [string, string]> = {
   'comp.records_n': ['记录 {n}', '{n} rec'],
   'comp.data_link': ['查看数据分类分级', 'See the data classification'],
   'dash.records': ['管理记录：待办 {reminders} 项，逾期或缺失 {overdue} 项（其中备案逾期 {filing_overdue} 项）', 'Records: {reminders} reminders, {overdue} overdue or missing ({filing_overdue} filings overdue)'],
+  'rec.fill_checklist': ['按检查范围填入检查表', 'Fill the checklist from the scopes'],
   'rec.photo': ['拍照', 'Take a photo'],
 }
 
