@@ -50,12 +50,9 @@ void print_kinds(bool en) {
 }
 
 int summary(mgmt::Records& rs, const Args& a) {
-  mgmt::RecordSets sets;
-  for (const auto& k : mgmt::kinds())
-    if (auto l = rs.list(k.name))
-      sets[k.name] = std::move(*l);
-    else
-      return say(l.error(), 1);
+  auto all = mgmt::read_all(rs);
+  if (!all) return say(all.error(), 1);
+  const mgmt::RecordSets& sets = *all;
   std::string t = today();
   int year = a.year ? a.year : std::atoi(t.substr(0, 4).c_str());
   bool en = a.lang == "en";

@@ -51,6 +51,16 @@ std::vector<std::string> list_of(const json& d, const char* k) {
 
 }  // namespace
 
+Result<RecordSets> read_all(Records& rs) {
+  RecordSets sets;
+  for (const auto& k : kinds()) {
+    auto l = rs.list(k.name);
+    if (!l) return Error{l.error()};
+    sets[k.name] = std::move(*l);
+  }
+  return sets;
+}
+
 std::string fresh_until(const Kind& k, const json& data) {
   if (k.date_fields.empty() || k.fresh_days <= 0) return "";
   std::string d = k.date_of(data);

@@ -14,6 +14,7 @@ namespace wardsec::mgmt {
 
 // Every current record of every kind, by kind name.
 using RecordSets = std::map<std::string, std::vector<Record>>;
+Result<RecordSets> read_all(Records& rs);
 
 struct RecordLink {
   std::string kind;

@@ -67,6 +67,16 @@ Result<int64_t> Records::insert(const Kind& k, const json& data, const std::stri
   return id;
 }
 
+// Inside the transaction, so two writers cannot both add the one record of a kind that holds one.
+Status Records::single_ok(const Kind& k, size_t adding) {
+  if (!k.single || adding == 0) return {};
+  auto cur = list(k.name);
+  if (!cur) return Error{cur.error()};
+  if (!cur->empty() || adding > 1)
+    return Error{"“" + k.zh + "”只能有一条有效记录，请修改现有记录 / there is one " + k.en + " record: edit it instead"};
+  return {};
+}
+
 Result<int64_t> Records::add(const Kind& k, const json& data, const std::string& by, int64_t now) {
   auto ids = add_all(k, {data}, by, now);
   if (!ids) return Error{ids.error()};
@@ -74,16 +84,11 @@ Result<int64_t> Records::add(const Kind& k, const json& data, const std::string&
 }
 
 Result<std::vector<int64_t>> Records::add_all(const Kind& k, const std::vector<json>& data, const std::string& by, int64_t now) {
-  if (k.single) {
-    auto cur = list(k.name);
-    if (!cur) return Error{cur.error()};
-    if (!cur->empty() || data.size() > 1)
-      return Error{"“" + k.zh + "”只能有一条有效记录，请修改现有记录 / there is one " + k.en + " record: edit it instead"};
-  }
   if (Status st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return Error{st.error()};
   std::vector<int64_t> ids;
-  Status st;
+  Status st = single_ok(k, data.size());
   for (const auto& d : data) {
+    if (!st) break;
     auto id = insert(k, d, by, now);
     if (!id) {
       st = Error{id.error()};
@@ -128,16 +133,11 @@ Result<std::pair<size_t, size_t>> Records::import(const Kind& k, const std::vect
   if (by.empty()) return Error{"须注明记录人 / a record needs who records it"};
   size_t adds = 0;
   for (const auto& [id, d] : rows) adds += id == 0;
-  if (k.single && adds > 0) {
-    auto cur = list(k.name);
-    if (!cur) return Error{cur.error()};
-    if (!cur->empty() || adds > 1)
-      return Error{"“" + k.zh + "”只能有一条有效记录，请修改现有记录 / there is one " + k.en + " record: edit it instead"};
-  }
   if (Status st = sqlite::exec(db_, "BEGIN IMMEDIATE"); !st) return Error{st.error()};
   size_t added = 0, updated = 0;
-  Status st;
+  Status st = single_ok(k, adds);
   for (const auto& [id, d] : rows) {
+    if (!st) break;
     if (id == 0) {
       auto n = insert(k, d, by, now);
       if (!n) st = Error{n.error()};
@@ -152,7 +152,6 @@ Result<std::pair<size_t, size_t>> Records::import(const Kind& k, const std::vect
         updated += st.ok();
       }
     }
-    if (!st) break;
   }
   if (Status end = sqlite::end_transaction(db_, st); !end) return Error{end.error()};
   return std::make_pair(added, updated);

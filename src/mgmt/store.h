@@ -63,6 +63,7 @@ class Records {
  private:
   Records() = default;
   Result<int64_t> insert(const Kind& k, const nlohmann::json& data, const std::string& by, int64_t now);
+  Status single_ok(const Kind& k, size_t adding);
   Status new_version(int64_t id, int version, const nlohmann::json& data, const std::string& by, int64_t now, const char* note);
   sqlite3* db_ = nullptr;
 };

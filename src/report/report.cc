@@ -158,12 +158,9 @@ Result<SystemData> gather(const Sources& src, const std::string& system, Kind ki
   if (std::string db = DataDir(src.data_dir).records_db(); std::filesystem::exists(db)) {
     auto rs = mgmt::Records::open(db);
     if (!rs) return Error{rs.error()};
-    mgmt::RecordSets sets;
-    for (const auto& k : mgmt::kinds()) {
-      auto l = (*rs)->list(k.name);
-      if (!l) return Error{l.error()};
-      sets[k.name] = std::move(*l);
-    }
+    auto all = mgmt::read_all(**rs);
+    if (!all) return Error{all.error()};
+    mgmt::RecordSets& sets = *all;
     if (!sets["unit"].empty()) d.unit = sets["unit"].front().data;
     if (d.organization.empty()) d.organization = d.unit.value("name", "");  // the filing unit names the hospital too
     for (const auto& f : sets["filing"])

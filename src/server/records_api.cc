@@ -58,20 +58,10 @@ mgmt::Lookup RecordsCtx::lookup() const {
 
 std::string records_today(const Api& api) { return format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10); }
 
-Result<mgmt::RecordSets> all_records(mgmt::Records& rs) {
-  mgmt::RecordSets sets;
-  for (const auto& k : mgmt::kinds()) {
-    auto l = rs.list(k.name);
-    if (!l) return Error{l.error()};
-    sets[k.name] = std::move(*l);
-  }
-  return sets;
-}
-
 Result<std::map<std::string, std::vector<mgmt::RecordLink>>> record_evidence(Api& api) {
   auto rs = mgmt::Records::open(DataDir(api.opt.data_dir).records_db());
   if (!rs) return Error{rs.error()};
-  auto sets = all_records(**rs);
+  auto sets = mgmt::read_all(**rs);
   if (!sets) return Error{sets.error()};
   return mgmt::evidence_index(*sets, records_today(api));
 }

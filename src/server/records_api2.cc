@@ -82,7 +82,7 @@ json without_change(Api& api, const mgmt::RecordSets& sets, int64_t now) {
 Response summary(Api& api, Request& r) {
   RecordsCtx c = open_records(api, "");
   if (!c.error.empty()) return fail(c.status, c.error);
-  auto sets = all_records(*c.rs);
+  auto sets = mgmt::read_all(*c.rs);
   if (!sets) return fail(500, sets.error());
   std::string today = records_today(api);
   int year = r.query["year"].empty() ? std::atoi(today.substr(0, 4).c_str()) : std::atoi(r.query["year"].c_str());
@@ -259,7 +259,7 @@ Result<std::vector<mgmt::Graded>> graded_systems(Api& api) {
 Result<std::vector<mgmt::Reminder>> all_reminders(Api& api) {
   auto rs = mgmt::Records::open(DataDir(api.opt.data_dir).records_db());
   if (!rs) return Error{rs.error()};
-  auto sets = all_records(**rs);
+  auto sets = mgmt::read_all(**rs);
   if (!sets) return Error{sets.error()};
   auto graded = graded_systems(api);
   if (!graded) return Error{graded.error()};

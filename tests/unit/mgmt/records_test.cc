@@ -259,7 +259,8 @@ TEST(RecordChecks, CoverageRevocationAndReminders) {
   EXPECT_TRUE(has("no inspection on file"));
   EXPECT_FALSE(has("no training held this year"));
   sets["inspection"] = {rec("inspection", 7, {{"date", "2026-08-01"}, {"type", "全面检查"}})};
-  sets["policy"] = {rec("policy", 8, {{"title", "口令管理制度"}, {"category", "口令管理"}, {"status", "生效"}, {"published", "2026-01-01"}})};
+  sets["policy"] = {
+      rec("policy", 8, {{"title", "口令管理制度"}, {"category", "口令管理"}, {"status", "生效"}, {"published", "2026-01-01"}})};
   rem = reminders(sets, "2026-12-07");
   EXPECT_FALSE(has("no policy in force for 口令管理"));
   EXPECT_TRUE(has("quarterly routine inspection"));  // 2026-08-01 + 92 days has passed
