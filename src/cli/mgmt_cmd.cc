@@ -49,29 +49,33 @@ void print_kinds(bool en) {
   }
 }
 
-int summary(mgmt::Records& rs, const Args& a) {
+int summary(mgmt::Records& rs, const std::string& data_dir, const Args& a) {
   auto all = mgmt::read_all(rs);
   if (!all) return say(all.error(), 1);
   const mgmt::RecordSets& sets = *all;
   std::string t = today();
   int year = a.year ? a.year : std::atoi(t.substr(0, 4).c_str());
   bool en = a.lang == "en";
+  auto graded = mgmt::read_graded(DataDir(data_dir).compliance_db(), 8 * 3600);
+  if (!graded) return say(graded.error(), 1);
+  auto rem = mgmt::filing_reminders(sets, *graded, t);
+  for (auto& m : mgmt::reminders(sets, t)) rem.push_back(std::move(m));
   if (a.format == "json") {
-    json rem = json::array(), cov = json::array();
-    for (const auto& m : mgmt::reminders(sets, t))
-      rem.push_back({{"kind", m.kind},
-                     {"id", m.id},
-                     {"title", m.title},
-                     {"what", en ? m.what_en : m.what_zh},
-                     {"due", m.due},
-                     {"overdue", m.overdue}});
+    json rems = json::array(), cov = json::array();
+    for (const auto& m : rem)
+      rems.push_back({{"kind", m.kind},
+                      {"id", m.id},
+                      {"title", m.title},
+                      {"what", en ? m.what_en : m.what_zh},
+                      {"due", m.due},
+                      {"overdue", m.overdue}});
     for (const auto& c : mgmt::training_coverage(sets, year))
       cov.push_back({{"department", c.department}, {"staff", c.staff}, {"trained", c.trained}, {"untrained", c.untrained}});
-    std::printf("%s\n", json({{"today", t}, {"reminders", rem}, {"training_coverage", cov}}).dump(2).c_str());
+    std::printf("%s\n", json({{"today", t}, {"reminders", rems}, {"training_coverage", cov}}).dump(2).c_str());
     return 0;
   }
   std::printf(en ? "Reminders (%s)\n" : "待办提醒（%s）\n", t.c_str());
-  for (const auto& m : mgmt::reminders(sets, t))
+  for (const auto& m : rem)
     std::printf("  %s %-10s %s #%lld %s: %s\n", m.overdue ? "!" : " ", m.due.empty() ? "-" : m.due.c_str(), m.kind.c_str(),
                 static_cast<long long>(m.id), m.title.c_str(), (en ? m.what_en : m.what_zh).c_str());
   std::printf(en ? "Training coverage %d\n" : "%d 年培训覆盖\n", year);
@@ -97,7 +101,7 @@ int run(Config& cfg, const std::string& what, const Args& a) {
   std::filesystem::create_directories(cfg.data_dir);
   auto rs = mgmt::Records::open(DataDir(cfg.data_dir).records_db());
   if (!rs) return say(rs.error(), 1);
-  if (what == "summary") return summary(**rs, a);
+  if (what == "summary") return summary(**rs, cfg.data_dir, a);
   auto cat = compliance::Catalog::load(cfg.http.catalog_file);
   if (!cat) return say(cat.error(), 1);
   std::vector<std::string> systems;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compliance/assessment.h"
+#include "compliance/inventory.h"
 #include "core/timeutil.h"
 
 namespace wardsec::mgmt {
@@ -207,6 +208,21 @@ const Record* covering_change(const RecordSets& sets, const std::vector<std::str
   return nullptr;
 }
 
+Result<std::vector<Graded>> read_graded(const std::string& compliance_db, int tz_sec) {
+  auto inv = compliance::Inventory::open(compliance_db);
+  auto as = compliance::Assessments::open(compliance_db);
+  if (!inv || !as) return Error{!inv ? inv.error() : as.error()};
+  auto systems = (*inv)->systems();
+  if (!systems) return Error{systems.error()};
+  std::vector<Graded> out;
+  for (const auto& s : *systems) {
+    Graded g{s.id, s.name, s.level, ""};
+    if (auto gs = (*as)->gradings(s.id); gs && !gs->empty()) g.graded = format_rfc3339(gs->back().at + tz_sec * kSec).substr(0, 10);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 std::vector<Reminder> filing_reminders(const RecordSets& sets, const std::vector<Graded>& systems, const std::string& today) {
   static const char* kLevels[] = {"", "第一级", "第二级", "第三级", "第四级", "第五级"};
   std::vector<Reminder> out;
@@ -307,6 +323,26 @@ std::vector<Reminder> reminders(const RecordSets& sets, const std::string& today
   }
   // What the hospital documents ask for and nothing on file shows.
   Record none;
+  // The posts (OR.POS, OR.STF): the leadership group's head, the security lead, the three
+  // administrators held by three different people, a full-time security administrator.
+  std::map<std::string, std::vector<const Record*>> by_role;
+  for (const auto& p : of_kind(sets, "person"))
+    if (active(*person, p, today)) by_role[str(p.data, "role")].push_back(&p);
+  for (const char* post : {"网络安全领导小组组长", "安全主管", "系统管理员", "审计管理员", "安全管理员"})
+    if (by_role[post].empty())
+      missing("person", none, post, std::string("没有在岗的“") + post + "”", std::string("nobody on post as ") + post);
+  if (!by_role["安全管理员"].empty() && std::none_of(by_role["安全管理员"].begin(), by_role["安全管理员"].end(),
+                                                     [](const Record* p) { return p->data.value("full_time", false); }))
+    missing("person", *by_role["安全管理员"].front(), "安全管理员", "安全管理员须为专职（OR.STF.b）",
+            "the security administrator is to be full-time (OR.STF.b)");
+  const char* three[] = {"系统管理员", "审计管理员", "安全管理员"};
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++)
+      for (const auto* a : by_role[three[i]])
+        for (const auto* b : by_role[three[j]])
+          if (str(a->data, "name") == str(b->data, "name"))
+            missing("person", *a, str(a->data, "name"), std::string("同一人兼任") + three[i] + "和" + three[j] + "（三员须分设）",
+                    std::string("one person holds both ") + three[i] + " and " + three[j] + " (三员 are three people)");
   for (const char* cat : {"总体方针", "网络安全", "主机安全", "数据备份", "事件报告", "应急响应", "安全培训", "供应商管理", "机房管理",
                           "变更管理", "口令管理"}) {
     bool have = std::any_of(of_kind(sets, "policy").begin(), of_kind(sets, "policy").end(),

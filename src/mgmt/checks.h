@@ -102,6 +102,9 @@ struct Graded {
   int level = 0;
   std::string graded;
 };
+// Every inventoried system with its level and the date (local, `tz_sec`) of its latest grading,
+// from the compliance store.
+Result<std::vector<Graded>> read_graded(const std::string& compliance_db, int tz_sec);
 // The filing (备案) of every system at level 2 and above: due within 30 days of its grading or of
 // going live, whichever is later (信息安全等级保护管理办法, art. 15), until the public security
 // organ's certificate is recorded; a filing whose level differs from the grading's.

@@ -241,19 +241,7 @@ Response finding(Api& api, Request& r) {
 
 // Every inventoried system with its level and the date of its latest grading.
 Result<std::vector<mgmt::Graded>> graded_systems(Api& api) {
-  std::string db = DataDir(api.opt.data_dir).compliance_db();
-  auto inv = compliance::Inventory::open(db);
-  auto as = compliance::Assessments::open(db);
-  if (!inv || !as) return Error{!inv ? inv.error() : as.error()};
-  auto systems = (*inv)->systems();
-  if (!systems) return Error{systems.error()};
-  std::vector<mgmt::Graded> out;
-  for (const auto& s : *systems) {
-    mgmt::Graded g{s.id, s.name, s.level, ""};
-    if (auto gs = (*as)->gradings(s.id); gs && !gs->empty()) g.graded = local_minute(api, gs->back().at).substr(0, 10);
-    out.push_back(std::move(g));
-  }
-  return out;
+  return mgmt::read_graded(DataDir(api.opt.data_dir).compliance_db(), api.opt.tz_sec);
 }
 
 Result<std::vector<mgmt::Reminder>> all_reminders(Api& api) {

@@ -267,6 +267,16 @@ TEST(RecordChecks, CoverageRevocationAndReminders) {
   EXPECT_FALSE(has("no full inspection"));
   EXPECT_FALSE(reminders(sets, "2027-01-02").empty());
   for (const auto& [scope, checks] : inspection_checklists()) EXPECT_FALSE(checks.empty()) << scope;
+  // The posts: nobody on post is missing; one person as two of the three administrators is
+  // flagged, and the security administrator is to be full-time.
+  EXPECT_TRUE(has("nobody on post as 审计管理员"));
+  sets["person"].push_back(rec("person", 9, {{"name", "李阳"}, {"role", "系统管理员"}}));
+  sets["person"].push_back(rec("person", 10, {{"name", "李阳"}, {"role", "审计管理员"}}));
+  sets["person"].push_back(rec("person", 11, {{"name", "王芳"}, {"role", "安全管理员"}}));
+  rem = reminders(sets, "2026-12-07");
+  EXPECT_FALSE(has("nobody on post as 审计管理员"));
+  EXPECT_TRUE(has("holds both 系统管理员 and 审计管理员"));
+  EXPECT_TRUE(has("full-time"));
 }
 
 TEST(RecordChecks, FilingDeadlineAndDataClassification) {
