@@ -196,14 +196,28 @@ std::vector<std::string> sensitive_tables(const RecordSets& sets) {
   return {out.begin(), out.end()};
 }
 
-const Record* covering_change(const RecordSets& sets, const std::vector<std::string>& names, const std::string& local) {
+bool change_approved(const json& data) {
+  std::string st = str(data, "status");
+  return st == "已批准" || st == "已实施" || st == "已回退";
+}
+
+int64_t approved_by_another(const std::vector<Record>& versions) {
+  for (const auto& v : versions) {
+    if (v.withdrawn) return 0;
+    if (!change_approved(v.data)) continue;
+    return v.version > 1 && v.by != v.created_by ? v.at : 0;
+  }
+  return 0;
+}
+
+const Record* covering_change(const RecordSets& sets, const std::vector<std::string>& names, const std::string& local,
+                              const std::function<bool(const Record&)>& accept) {
   for (const auto& c : of_kind(sets, "change")) {
-    std::string st = str(c.data, "status");
-    if (c.withdrawn || (st != "已批准" && st != "已实施" && st != "已回退")) continue;
+    if (c.withdrawn || !change_approved(c.data)) continue;
     std::string from = str(c.data, "window_start"), to = str(c.data, "window_end");
     if (from.empty() || to.empty() || local < from || local > to) continue;
     for (const auto& t : list_of(c.data, "targets"))
-      if (t == "*" || std::find(names.begin(), names.end(), t) != names.end()) return &c;
+      if ((t == "*" || std::find(names.begin(), names.end(), t) != names.end()) && (!accept || accept(c))) return &c;
   }
   return nullptr;
 }

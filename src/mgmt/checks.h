@@ -4,6 +4,7 @@
 // ended, and the reminders (a policy's yearly review, a supplier's assessment, a key post
 // without its agreements). Pure functions over the records: the callers read the stores.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -75,9 +76,18 @@ DataSummary data_summary(const RecordSets& sets, const std::string& system);
 // information (lower case, without their schema): the database audit's sensitive objects.
 std::vector<std::string> sensitive_tables(const RecordSets& sets);
 
-// The approved change (已批准, 已实施 or 已回退) whose targets name one of `names` (or "*") and
-// whose window holds `local` (YYYY-MM-DD HH:MM, local time); nullptr when none does.
-const Record* covering_change(const RecordSets& sets, const std::vector<std::string>& names, const std::string& local);
+// Whether a change is approved (已批准, 已实施 or 已回退).
+bool change_approved(const nlohmann::json& data);
+// When a change was approved in wardsec by an account other than the one that filed it (its
+// versions, oldest first): the time of the first approved version, or 0 when it was not (filed
+// already approved, from paper or an import, or approved by its own filer). Only such an approval
+// lets a change cover work as planned: a record anyone can type cannot silence an alert.
+int64_t approved_by_another(const std::vector<Record>& versions);
+// The approved change whose targets name one of `names` (or "*") and whose window holds `local`
+// (YYYY-MM-DD HH:MM, local time), and that `accept` takes (the caller's check of how it was
+// approved); nullptr when none does.
+const Record* covering_change(const RecordSets& sets, const std::vector<std::string>& names, const std::string& local,
+                              const std::function<bool(const Record&)>& accept);
 
 struct Reminder {
   std::string kind;

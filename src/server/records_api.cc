@@ -229,6 +229,16 @@ Response update(Api& api, Request& r) {
     api.audit(r, r.who.user, "record_update", false, c.kind->name + " #" + r.params[1], d.error());
     return fail(400, d.error());
   }
+  // A change approved in wardsec is approved by another account than the one that filed it.
+  if (c.kind->name == "change") {
+    auto cur = c.rs->get("change", id);
+    if (cur && !mgmt::change_approved(cur->data) && mgmt::change_approved(*d) && cur->created_by == r.who.user) {
+      std::string why =
+          "提交变更申请的账号不能批准该变更，须由另一账号批准 / the account that filed a change cannot approve it: another account does";
+      api.audit(r, r.who.user, "record_update", false, "change #" + r.params[1], why);
+      return fail(409, why);
+    }
+  }
   Status s = c.rs->update(*c.kind, id, *d, r.who.user, now_ns());
   api.audit(r, r.who.user, "record_update", s.ok(), c.kind->name + " #" + r.params[1],
             s ? str(*d, c.kind->title_field.c_str()) : s.error());

@@ -53,8 +53,9 @@ std::string local_minute(const Api& api, int64_t ns) {
   return s;
 }
 
-// Bastion sessions and configuration changes of the last 30 days that no approved change covers.
-json without_change(Api& api, const mgmt::RecordSets& sets, int64_t now) {
+// Bastion sessions and configuration changes of the last 30 days that no change approved (in
+// wardsec, by a second account, before the work) covers.
+json without_change(Api& api, mgmt::Records& rs, const mgmt::RecordSets& sets, int64_t now) {
   json sessions = json::array(), configs = json::array();
   int64_t from = now - kLookbackDays * 86400 * kSec;
   if (api.opt.bastion) {
@@ -65,7 +66,12 @@ json without_change(Api& api, const mgmt::RecordSets& sets, int64_t now) {
     if (auto ss = api.opt.bastion->db().sessions(f))
       for (const auto& s : *ss) {
         std::string at = local_minute(api, s.started);
-        if (mgmt::covering_change(sets, {s.asset, s.host}, at)) continue;
+        auto approved_before = [&](const mgmt::Record& c) {
+          auto h = rs.history("change", c.id);
+          int64_t when = h ? mgmt::approved_by_another(*h) : 0;
+          return when != 0 && when <= s.started;
+        };
+        if (mgmt::covering_change(sets, {s.asset, s.host}, at, approved_before)) continue;
         sessions.push_back({{"id", s.id}, {"user", s.user}, {"asset", s.asset}, {"account", s.account}, {"started", at}, {"kind", s.kind}});
       }
   }
@@ -113,7 +119,7 @@ Response summary(Api& api, Request& r) {
              {"training_coverage", cov},
              {"revocation_gaps", gaps},
              {"unowned_accounts", unowned},
-             {"without_change", without_change(api, *sets, now)},
+             {"without_change", without_change(api, *c.rs, *sets, now)},
              {"evidence", {{"items_fresh", fresh}, {"items_stale", stale}}}});
 }
 

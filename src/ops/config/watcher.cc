@@ -419,7 +419,13 @@ void Watcher::plan_check(const Device& d, Version& v, int64_t now) {
       mgmt::RecordSets sets{{"change", std::move(*changes)}};
       std::string local = format_rfc3339(t + opt_.tz_sec * kSec).substr(0, 16);
       local[10] = ' ';
-      if (const mgmt::Record* c = mgmt::covering_change(sets, {d.id, d.asset}, local)) {
+      // Only a change approved in wardsec by a second account, before the change was made.
+      auto approved_before = [&](const mgmt::Record& c) {
+        auto h = (*rs)->history("change", c.id);
+        int64_t at = h ? mgmt::approved_by_another(*h) : 0;
+        return at != 0 && at <= t;
+      };
+      if (const mgmt::Record* c = mgmt::covering_change(sets, {d.id, d.asset}, local, approved_before)) {
         v.planned = "change";
         v.ticket = "变更 #" + std::to_string(c->id);
         return;

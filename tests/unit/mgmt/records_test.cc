@@ -338,6 +338,42 @@ TEST(RecordChecks, FilingDeadlineAndDataClassification) {
   EXPECT_EQ(links_for(idx, "OM.AST.c", "emr").size(), 1u);
 }
 
+TEST_F(RecordStoreTest, OnlyAChangeApprovedByAnotherAccountCovers) {
+  const Kind& c = kind("change");
+  json req = {{"title", "ACL"}, {"type", "配置变更"}, {"targets", {"sw-core-01"}}, {"requested_by", "孙伟"}, {"requested", "2026-11-02"},
+              {"plan", "p"},    {"rollback", "r"},    {"status", "申请"}};
+  json ok = req;
+  ok.update({{"status", "已批准"},
+             {"approved_by", "张伟"},
+             {"approved", "2026-11-03"},
+             {"window_start", "2026-11-05 22:00"},
+             {"window_end", "2026-11-05 23:30"}});
+  auto paper = rs_->add(c, ok, "secadmin", 10);  // filed already approved: a paper approval
+  auto self = rs_->add(c, req, "secadmin", 10);
+  ASSERT_TRUE(rs_->update(c, *self, ok, "secadmin", 20).ok());  // (the API refuses this; the store records it)
+  auto other = rs_->add(c, req, "secadmin", 10);
+  ASSERT_TRUE(rs_->update(c, *other, ok, "secadmin2", 30).ok());
+  EXPECT_EQ(approved_by_another(*rs_->history("change", *paper)), 0);
+  EXPECT_EQ(approved_by_another(*rs_->history("change", *self)), 0);
+  EXPECT_EQ(approved_by_another(*rs_->history("change", *other)), 30);
+  RecordSets sets{{"change", *rs_->list("change")}};
+  auto accept = [&](const Record& r) {
+    int64_t at = approved_by_another(*rs_->history("change", r.id));
+    return at != 0 && at <= 40;
+  };
+  const Record* cov = covering_change(sets, {"sw-core-01"}, "2026-11-05 22:30", accept);
+  ASSERT_NE(cov, nullptr);
+  EXPECT_EQ(cov->id, *other);
+  EXPECT_EQ(covering_change(sets, {"sw-core-01"}, "2026-11-05 23:31", accept), nullptr);  // outside the window
+  EXPECT_EQ(covering_change(sets, {"sw-core-02"}, "2026-11-05 22:30", accept), nullptr);
+  EXPECT_EQ(covering_change(sets, {"sw-core-01"}, "2026-11-05 22:30",
+                            [&](const Record& r) {
+                              int64_t at = approved_by_another(*rs_->history("change", r.id));
+                              return at != 0 && at <= 25;  // approved after the work: covers nothing
+                            }),
+            nullptr);
+}
+
 TEST_F(RecordStoreTest, TheFilingUnitIsOne) {
   const Kind& u = kind("unit");
   json unit = {{"name", "x"}};
