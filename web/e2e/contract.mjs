@@ -18,8 +18,11 @@ export function apiContract(dump) {
     for (const [m, op] of Object.entries(methods)) {
       const re = new RegExp('^' + p.replace(/\{[^}]+\}/g, '[^/]+') + '$')
       const schema = op.responses?.['200']?.content?.['application/json']?.schema
-      ops.push({ key: `${m.toUpperCase()} ${p}`, re, method: m.toUpperCase(), validate: schema ? ajv.compile(schema) : null })
+      ops.push({ key: `${m.toUpperCase()} ${p}`, re, method: m.toUpperCase(), validate: schema ? ajv.compile(schema) : null, params: (p.match(/\{/g) ?? []).length })
     }
+  // A fixed path before a templated one that also matches it (/records/policy/templates before
+  // /records/{kind}/{id}), as the server's route table orders them.
+  ops.sort((a, b) => a.params - b.params)
   const pending = []
   const problems = []
   const routes = new Set()
