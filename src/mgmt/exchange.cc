@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <sstream>
 
 #include "core/csv.h"
 #include "core/strutil.h"
@@ -120,7 +122,14 @@ Result<json> merge_sign_in(const json& training, std::string_view text, const st
   if (name_col < 0) return Error{where(name, first + 1) + "表头须有“姓名”列 / the header needs a 姓名 (name) column"};
   json out = training;
   json att = out.contains("attendees") && out["attendees"].is_array() ? out["attendees"] : json::array();
-  size_t scored = 0, passed = 0, added = 0;
+  std::map<std::string, double> scores;  // the results already recorded, then this sheet's
+  if (out.contains("results") && out["results"].is_array())
+    for (const auto& r : out["results"]) {
+      std::string s = r.is_string() ? r.get<std::string>() : "";
+      size_t colon = s.rfind(':');
+      if (colon != std::string::npos) scores[s.substr(0, colon)] = std::strtod(s.c_str() + colon + 1, nullptr);
+    }
+  size_t scored = 0, added = 0;
   for (size_t i = first + 1; i < rows->size(); i++) {
     const auto& row = (*rows)[i];
     if (blank_row(row)) continue;
@@ -138,12 +147,23 @@ Result<json> merge_sign_in(const json& training, std::string_view text, const st
       if (end != sc.c_str() + sc.size() || !std::isfinite(v) || v < 0 || v > 100)
         return Error{where(name, i + 1) + "成绩须为 0 到 100 的数，而非 '" + sc + "' / a score is a number in 0-100, not '" + sc + "'"};
       scored++;
-      if (v >= 60) passed++;
+      scores[who] = v;
     }
   }
   if (added == 0 && scored == 0) return Error{name + ": 签到表中没有人员 / the sign-in sheet names nobody"};
   out["attendees"] = att;
-  if (scored > 0) out["pass_rate"] = std::round(1000.0 * static_cast<double>(passed) / static_cast<double>(scored)) / 10.0;
+  if (scored > 0) {
+    json results = json::array();
+    size_t passed = 0;
+    for (const auto& [who, v] : scores) {
+      std::ostringstream s;
+      s << who << ':' << v;
+      results.push_back(s.str());
+      passed += v >= 60;
+    }
+    out["results"] = results;
+    out["pass_rate"] = std::round(1000.0 * static_cast<double>(passed) / static_cast<double>(scores.size())) / 10.0;
+  }
   return out;
 }
 

@@ -29,8 +29,9 @@ Result<std::vector<CsvRow>> read_csv(const Kind& k, std::string_view text, const
 std::string write_csv(const Kind& k, const std::vector<Record>& records, bool en = false);
 
 // A sign-in sheet (姓名 and optionally 部门, 成绩/score columns; a header row) for a training:
-// the names joined to its attendees and, when scores are given, its pass rate (60 and over
-// passes). Errors name the file and row.
+// the names joined to its attendees and, when scores are given, each person's score in its
+// results ("王芳:90", a later sheet's score replacing an earlier one) and the pass rate over all
+// results (60 and over passes). Errors name the file and row.
 Result<nlohmann::json> merge_sign_in(const nlohmann::json& training, std::string_view csv, const std::string& name);
 
 }  // namespace wardsec::mgmt

@@ -105,6 +105,7 @@ Kind training() {
               number("hours", "学时", "Hours", 0, 100),
               text("materials", "培训材料", "Materials"),
               number("pass_rate", "考核通过率（%）", "Quiz pass rate (%)", 0, 100),
+              of("results", "考核成绩（姓名:分数）", "Quiz results (name:score)", T::kList),
               of("note", "说明", "Note", T::kLongText)};
   k.title_field = "topic";
   k.date_fields = {"date"};

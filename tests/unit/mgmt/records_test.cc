@@ -195,6 +195,12 @@ TEST(RecordChecks, SignInSheetJoinsAttendees) {
   ASSERT_TRUE(m.ok()) << m.error();
   EXPECT_EQ((*m)["attendees"].size(), 2u);
   EXPECT_EQ((*m)["pass_rate"], 50.0);
+  EXPECT_EQ((*m)["results"], (json{"王芳:90", "赵强:55"}));
+  // A second sheet (a make-up quiz) replaces a person's score and keeps the others.
+  auto again = merge_sign_in(*m, "姓名,成绩\n赵强,75\n", "makeup.csv");
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ((*again)["pass_rate"], 100.0);
+  EXPECT_EQ((*again)["attendees"].size(), 2u);
   EXPECT_FALSE(merge_sign_in(t, "部门\n信息中心\n", "sign.csv").ok());
   EXPECT_FALSE(merge_sign_in(t, "姓名,成绩\n王芳,abc\n", "sign.csv").ok());
   EXPECT_FALSE(merge_sign_in(t, "姓名,成绩\n王芳,101\n", "sign.csv").ok());
