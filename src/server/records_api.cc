@@ -153,6 +153,17 @@ Response kinds(Api& api, Request&) {
   return ok({{"kinds", out}, {"today", records_today(api)}});
 }
 
+// A change approved in wardsec is approved by another account than the one that filed it: the
+// refusal when `user` would approve their own (an edit or an import row), else "".
+std::string self_approval(const RecordsCtx& c, int64_t id, const json& next, const std::string& user) {
+  if (c.kind->name != "change" || id == 0) return "";
+  auto cur = c.rs->get("change", id);
+  if (cur && !mgmt::change_approved(cur->data) && mgmt::change_approved(next) && cur->created_by == user)
+    return "提交变更申请的账号不能批准该变更（#" + std::to_string(id) + "），须由另一账号批准 / the account that filed change #" +
+           std::to_string(id) + " cannot approve it: another account does";
+  return "";
+}
+
 // A kind with one record (the filing unit) that has it already takes no second: it is edited.
 Status single_free(const RecordsCtx& c) {
   if (!c.kind->single) return {};
@@ -229,15 +240,9 @@ Response update(Api& api, Request& r) {
     api.audit(r, r.who.user, "record_update", false, c.kind->name + " #" + r.params[1], d.error());
     return fail(400, d.error());
   }
-  // A change approved in wardsec is approved by another account than the one that filed it.
-  if (c.kind->name == "change") {
-    auto cur = c.rs->get("change", id);
-    if (cur && !mgmt::change_approved(cur->data) && mgmt::change_approved(*d) && cur->created_by == r.who.user) {
-      std::string why =
-          "提交变更申请的账号不能批准该变更，须由另一账号批准 / the account that filed a change cannot approve it: another account does";
-      api.audit(r, r.who.user, "record_update", false, "change #" + r.params[1], why);
-      return fail(409, why);
-    }
+  if (std::string why = self_approval(c, id, *d, r.who.user); !why.empty()) {
+    api.audit(r, r.who.user, "record_update", false, "change #" + r.params[1], why);
+    return fail(409, why);
   }
   Status s = c.rs->update(*c.kind, id, *d, r.who.user, now_ns());
   api.audit(r, r.who.user, "record_update", s.ok(), c.kind->name + " #" + r.params[1],
@@ -265,7 +270,13 @@ Response import(Api& api, Request& r) {
     return fail(400, rows.error());
   }
   std::vector<std::pair<int64_t, json>> in;
-  for (auto& row : *rows) in.emplace_back(row.id, std::move(row.data));
+  for (auto& row : *rows) {
+    if (std::string why = self_approval(c, row.id, row.data, r.who.user); !why.empty()) {
+      api.audit(r, r.who.user, "record_import", false, c.kind->name, why);
+      return fail(409, why);
+    }
+    in.emplace_back(row.id, std::move(row.data));
+  }
   auto n = c.rs->import(*c.kind, in, r.who.user, now_ns());
   api.audit(r, r.who.user, "record_import", n.ok(), c.kind->name,
             n ? std::to_string(n->first) + " added, " + std::to_string(n->second) + " updated from " + name : n.error());

@@ -53,6 +53,10 @@ def body(r):
             approved = dict(req, status="已批准", approved_by="张伟", approved="2026-11-22", window_start="2026-12-12 01:00", window_end="2026-12-12 04:00")
             code, res = sec.call("PUT", f"/api/v1/records/change/{ch['id']}", approved)
             r.check(code == 409 and "another account" in res.get("error", ""), f"the account that filed a change cannot approve it ({code})")
+            csv = ("id,title,type,targets,requested_by,requested,plan,rollback,approved_by,approved,window_start,window_end,status\n"
+                   f"{ch['id']},HIS 数据库补丁,补丁,his-db-01,杨敏,2026-11-20,停应用后安装补丁,回滚补丁,张伟,2026-11-22,2026-12-12 01:00,2026-12-12 04:00,已批准\n")
+            code, res = sec.call("POST", "/api/v1/records/change/import", raw=csv.encode(), headers={"Content-Type": "text/csv"})
+            r.check(code == 409 and "another account" in res.get("error", ""), f"nor through an import of the edited export ({code})")
             second = srv.client()
             second.login("secadmin2", srv.create_account("secadmin2", "secadmin"), "Sec-Admin-Two-2026!")
             code, res = second.call("PUT", f"/api/v1/records/change/{ch['id']}", approved)
