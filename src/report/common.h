@@ -1,6 +1,8 @@
 // What the report documents share (private to src/report): the print stylesheet, the
 // two-language word picker, and number formatting (times: local_time in core/timeutil.h).
 #pragma once
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -21,6 +23,8 @@ struct Words {
 };
 
 std::string fixed(double v, int digits);
+// A management record's field as text (a list joined with 、; "" when it is not recorded).
+std::string record_text(const nlohmann::json& j, const char* key);
 // An assessment's coverage as a paragraph ("测评进度：已测评 4 / 135 项（3.0%），尚未完成"), marked
 // when items are open: reports show it before any score.
 std::string coverage_line(const compliance::ScoreResult& sc, const Words& L);

@@ -52,6 +52,14 @@ std::string degree_name(const std::string& key, const Words& L) {
 }
 
 // Horizontal bars of compliance per category, as inline SVG (prints without script).
+std::string record_text(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "";
+  if (!j[key].is_array()) return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+  std::string s;
+  for (const auto& v : j[key]) s += (s.empty() ? "" : "、") + (v.is_string() ? v.get<std::string>() : v.dump());
+  return s;
+}
+
 std::string fixed(double v, int digits) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", digits, v);
@@ -456,13 +464,8 @@ std::string grading_report(const SystemData& d, const Words& L) {
   auto row = [&](const std::string& k, const std::string& v) { o += "<tr><td>" + k + "</td><td>" + v + "</td></tr>"; };
   // A field of the filing unit's or this system's filing record, "—" when not recorded.
   auto rec = [&](const nlohmann::json& j, const char* k) {
-    if (!j.contains(k) || j[k].is_null()) return std::string("—");
-    if (j[k].is_array()) {
-      std::string s;
-      for (const auto& v : j[k]) s += (s.empty() ? "" : "、") + (v.is_string() ? v.get<std::string>() : v.dump());
-      return escape_html(s);
-    }
-    return escape_html(j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
+    std::string v = record_text(j, k);
+    return v.empty() ? std::string("—") : escape_html(v);
   };
   row(L("单位名称", "Organization"), escape_html(d.organization.empty() ? "—" : d.organization));
   row(L("统一社会信用代码", "Unified social credit code"), rec(d.unit, "credit_code"));

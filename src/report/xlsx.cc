@@ -113,17 +113,6 @@ Status checklist_xlsx(const SystemData& d, const std::string& path) {
   return book.close(path);
 }
 
-namespace {
-// A record's field as a cell (lists joined with 、; "" when not recorded).
-std::string str_of(const nlohmann::json& j, const char* k) {
-  if (!j.contains(k) || j[k].is_null()) return "";
-  if (!j[k].is_array()) return j[k].is_string() ? j[k].get<std::string>() : j[k].dump();
-  std::string s;
-  for (const auto& v : j[k]) s += (s.empty() ? "" : "、") + (v.is_string() ? v.get<std::string>() : v.dump());
-  return s;
-}
-}  // namespace
-
 Status filing_xlsx(const SystemData& d, const std::string& path) {
   Book book(path);
   if (!book.wb) return Error{"cannot create " + path};
@@ -153,21 +142,21 @@ Status filing_xlsx(const SystemData& d, const std::string& path) {
       {"定级确认人", g ? g->by : ""},
       {"定级时间", g ? local_time(g->at, d.tz_sec).substr(0, 10) : ""},
       {"数据分类分级", d.data_zh},
-      {"统一社会信用代码", str_of(d.unit, "credit_code")},
-      {"单位地址", str_of(d.unit, "address")},
-      {"单位负责人", str_of(d.unit, "leader")},
-      {"责任部门 / 联系人 / 电话",
-       str_of(d.unit, "security_dept") + " / " + str_of(d.unit, "security_contact") + " / " + str_of(d.unit, "security_phone")},
-      {"对象类型", str_of(d.filing, "object_type")},
-      {"服务范围 / 服务对象", str_of(d.filing, "service_scope") + " / " + str_of(d.filing, "service_users")},
-      {"覆盖范围 / 网络性质", str_of(d.filing, "deploy_scope") + " / " + str_of(d.filing, "network_type")},
-      {"系统互联情况", str_of(d.filing, "interconnections")},
-      {"投入运行时间", str_of(d.filing, "go_live")},
-      {"专家评审情况", str_of(d.filing, "expert_review") + " " + str_of(d.filing, "experts")},
-      {"主管部门审核情况", str_of(d.filing, "supervisor") + " " + str_of(d.filing, "supervisor_review")},
-      {"备案材料", str_of(d.filing, "attachments_list")},
-      {"提交备案日期 / 受理公安机关", str_of(d.filing, "filed") + " / " + str_of(d.filing, "police_office")},
-      {"备案证明编号 / 日期", str_of(d.filing, "certificate_no") + " / " + str_of(d.filing, "certificate_date")},
+      {"统一社会信用代码", record_text(d.unit, "credit_code")},
+      {"单位地址", record_text(d.unit, "address")},
+      {"单位负责人", record_text(d.unit, "leader")},
+      {"责任部门 / 联系人 / 电话", record_text(d.unit, "security_dept") + " / " + record_text(d.unit, "security_contact") + " / " +
+                                       record_text(d.unit, "security_phone")},
+      {"对象类型", record_text(d.filing, "object_type")},
+      {"服务范围 / 服务对象", record_text(d.filing, "service_scope") + " / " + record_text(d.filing, "service_users")},
+      {"覆盖范围 / 网络性质", record_text(d.filing, "deploy_scope") + " / " + record_text(d.filing, "network_type")},
+      {"系统互联情况", record_text(d.filing, "interconnections")},
+      {"投入运行时间", record_text(d.filing, "go_live")},
+      {"专家评审情况", record_text(d.filing, "expert_review") + " " + record_text(d.filing, "experts")},
+      {"主管部门审核情况", record_text(d.filing, "supervisor") + " " + record_text(d.filing, "supervisor_review")},
+      {"备案材料", record_text(d.filing, "attachments_list")},
+      {"提交备案日期 / 受理公安机关", record_text(d.filing, "filed") + " / " + record_text(d.filing, "police_office")},
+      {"备案证明编号 / 日期", record_text(d.filing, "certificate_no") + " / " + record_text(d.filing, "certificate_date")},
   };
   worksheet_write_string(ws, 0, 0, "项目", head);
   worksheet_write_string(ws, 0, 1, "内容（可编辑后用于填写备案表）", head);

@@ -84,6 +84,8 @@ Response file_answer(const std::function<Status(const std::string&)>& make, cons
 // into the audit trail as "<name> report" (db_api.cc).
 Response monthly_report(Api& api, Request& r, const std::string& name,
                         const std::function<Result<std::string>(int year, int month, const std::string& lang)>& make);
+// Today in the center's time zone, YYYY-MM-DD (due dates, overdue marks, freshness).
+std::string local_today(const Api& api);
 // "YYYY-MM": the month the monthly reports default to (last month; this month on a new install).
 std::string report_month(const Api& api);
 

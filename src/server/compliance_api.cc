@@ -389,7 +389,7 @@ Response rectifications(Api& api, Request& r) {
   if (!c.error.empty()) return fail(500, c.error);
   auto list = c.as->rectifications(r.query["system"]);
   if (!list) return fail(500, list.error());
-  std::string today = format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10);
+  std::string today = local_today(api);
   json out = json::array();
   std::map<std::string, int> levels;  // each task's item is worded at its system's level
   if (auto systems = c.inv->systems())

@@ -78,7 +78,7 @@ Response dashboard(Api& api, Request&) {
     // Rectification tasks (整改): open and overdue.
     if (assessed) {
       if (auto tasks = (*assessed)->rectifications("")) {
-        std::string today = format_rfc3339(now + api.opt.tz_sec * kSec).substr(0, 10);
+        std::string today = local_today(api);
         int open = 0, overdue = 0;
         for (const auto& t : *tasks)
           if (t.status != "done") {
@@ -92,7 +92,7 @@ Response dashboard(Api& api, Request&) {
     if (auto ev = compliance::Evaluations::open(DataDir(api.opt.data_dir).compliance_db()); ev)
       if (auto all = (*ev)->list(""); all)
         if (auto s = (*inv)->systems(); s) {
-          std::string today = format_rfc3339(now + api.opt.tz_sec * kSec).substr(0, 10);
+          std::string today = local_today(api);
           int overdue = 0, soon = 0;
           json items = json::array();
           for (const auto& d : compliance::evaluations_due(*s, *all, today)) {

@@ -300,6 +300,8 @@ Response dbaudit_report(Api& api, Request& r) {
 
 }  // namespace
 
+std::string local_today(const Api& api) { return format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10); }
+
 std::string report_month(const Api& api) {
   auto [year, month] = report::default_report_month(api.opt.data_dir, now_ns(), api.opt.tz_sec);
   char s[16];

@@ -56,8 +56,6 @@ std::optional<double> score_of(const json& j) {
 // A score that is given but is no number is refused, not dropped.
 bool bad_score(const json& j) { return j.contains("score") && !j["score"].is_null() && !j["score"].is_number(); }
 
-std::string today(Api& api) { return format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10); }
-
 // GET: every assessment (?system= for one) and what is due.
 Response list(Api& api, Request& r) {
   EvalCtx c = open_eval(api);
@@ -69,7 +67,7 @@ Response list(Api& api, Request& r) {
   json items = json::array(), due = json::array();
   for (const auto& e : *all)
     if (sys.empty() || e.system == sys) items.push_back(eval_json(e));
-  for (const auto& d : compliance::evaluations_due(*systems, *all, today(api)))
+  for (const auto& d : compliance::evaluations_due(*systems, *all, local_today(api)))
     if (sys.empty() || d.system == sys)
       due.push_back({{"system", d.system},
                      {"kind", d.kind},
@@ -79,7 +77,7 @@ Response list(Api& api, Request& r) {
                      {"overdue", d.overdue},
                      {"days_left", d.days_left},
                      {"basis", d.basis}});
-  return ok({{"items", items}, {"due", due}, {"today", today(api)}});
+  return ok({{"items", items}, {"due", due}, {"today", local_today(api)}});
 }
 
 Response add(Api& api, Request& r) {

@@ -56,14 +56,12 @@ mgmt::Lookup RecordsCtx::lookup() const {
           [systems](const std::string& id) { return std::find(systems.begin(), systems.end(), id) != systems.end(); }};
 }
 
-std::string records_today(const Api& api) { return format_rfc3339(now_ns() + api.opt.tz_sec * kSec).substr(0, 10); }
-
 Result<std::map<std::string, std::vector<mgmt::RecordLink>>> record_evidence(Api& api) {
   auto rs = mgmt::Records::open(DataDir(api.opt.data_dir).records_db());
   if (!rs) return Error{rs.error()};
   auto sets = mgmt::read_all(**rs);
   if (!sets) return Error{sets.error()};
-  return mgmt::evidence_index(*sets, records_today(api));
+  return mgmt::evidence_index(*sets, local_today(api));
 }
 
 json links_json(const std::vector<mgmt::RecordLink>& links) {
@@ -150,7 +148,7 @@ Response kinds(Api& api, Request&) {
                    {"fields", fields},
                    {"count", l ? l->size() : 0}});
   }
-  return ok({{"kinds", out}, {"today", records_today(api)}});
+  return ok({{"kinds", out}, {"today", local_today(api)}});
 }
 
 // A change approved in wardsec is approved by another account than the one that filed it: the
@@ -180,7 +178,7 @@ Response list(Api& api, Request& r) {
   if (!c.error.empty()) return fail(c.status, c.error);
   auto l = c.rs->list(c.kind->name, r.query["withdrawn"] == "1");
   if (!l) return fail(500, l.error());
-  std::string today = records_today(api);
+  std::string today = local_today(api);
   json items = json::array();
   for (const auto& rec : *l) items.push_back(record_json(*c.kind, rec, today));
   return ok({{"kind", c.kind->name}, {"items", items}, {"total", items.size()}, {"today", today}});
@@ -214,7 +212,7 @@ Response get(Api& api, Request& r) {
   if (!h) return fail(404, h.error());
   auto att = c.rs->attachments(c.kind->name, id);
   if (!att) return fail(500, att.error());
-  std::string today = records_today(api);
+  std::string today = local_today(api);
   json out = record_json(*c.kind, h->back(), today);
   json versions = json::array(), files = json::array();
   for (const auto& v : *h)

@@ -28,8 +28,6 @@ struct RecordsCtx {
   mgmt::Lookup lookup() const;
 };
 RecordsCtx open_records(Api& api, const std::string& kind);
-// Today in the center's time zone (YYYY-MM-DD).
-std::string records_today(const Api& api);
 // What the records evidence, item by item, today (the workbench's record evidence), and one
 // item's links as JSON (kind, id, title, date, fresh, why stale, the console's link).
 Result<std::map<std::string, std::vector<mgmt::RecordLink>>> record_evidence(Api& api);

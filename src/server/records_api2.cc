@@ -90,7 +90,7 @@ Response summary(Api& api, Request& r) {
   if (!c.error.empty()) return fail(c.status, c.error);
   auto sets = mgmt::read_all(*c.rs);
   if (!sets) return fail(500, sets.error());
-  std::string today = records_today(api);
+  std::string today = local_today(api);
   int year = r.query["year"].empty() ? std::atoi(today.substr(0, 4).c_str()) : std::atoi(r.query["year"].c_str());
   if (year < 2000 || year > 2100) return fail(400, "year: 年份须在 2000 到 2100 之间 / the year lies in 2000-2100");
   int64_t now = now_ns();
@@ -165,9 +165,8 @@ Response from_template(Api& api, Request& r) {
   if (t == all.end()) return fail(404, "没有此模板 / no such template: " + str(j, "key"));
   RecordsCtx c = open_records(api, "policy");
   if (!c.error.empty()) return fail(c.status, c.error);
-  json d = {
-      {"title", t->title},        {"category", t->category},         {"version", str(j, "version").empty() ? "1.0" : str(j, "version")},
-      {"owner", str(j, "owner")}, {"published", records_today(api)}, {"status", "草稿"}};
+  json d = {{"title", t->title},        {"category", t->category},       {"version", str(j, "version").empty() ? "1.0" : str(j, "version")},
+            {"owner", str(j, "owner")}, {"published", local_today(api)}, {"status", "草稿"}};
   auto v = mgmt::validate(*c.kind, d, c.lookup());
   if (!v) return fail(400, v.error());
   auto digest = keep_document(api, t->text);
@@ -257,7 +256,7 @@ Result<std::vector<mgmt::Reminder>> all_reminders(Api& api) {
   if (!sets) return Error{sets.error()};
   auto graded = graded_systems(api);
   if (!graded) return Error{graded.error()};
-  std::string today = records_today(api);
+  std::string today = local_today(api);
   auto out = mgmt::filing_reminders(*sets, *graded, today);
   for (auto& m : mgmt::reminders(*sets, today)) out.push_back(std::move(m));
   return out;
