@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "bastion/service.h"
 #include "compliance/assessment.h"
@@ -63,12 +64,18 @@ json without_change(Api& api, mgmt::Records& rs, const mgmt::RecordSets& sets, i
     f.from = from;
     f.to = now;
     f.limit = 500;
+    std::map<int64_t, int64_t> approved;  // each change's approval time, its history read once
+    auto approval = [&](int64_t id) {
+      auto it = approved.find(id);
+      if (it != approved.end()) return it->second;
+      auto h = rs.history("change", id);
+      return approved[id] = h ? mgmt::approved_by_another(*h) : 0;
+    };
     if (auto ss = api.opt.bastion->db().sessions(f))
       for (const auto& s : *ss) {
         std::string at = local_minute(api, s.started);
         auto approved_before = [&](const mgmt::Record& c) {
-          auto h = rs.history("change", c.id);
-          int64_t when = h ? mgmt::approved_by_another(*h) : 0;
+          int64_t when = approval(c.id);
           return when != 0 && when <= s.started;
         };
         if (mgmt::covering_change(sets, {s.asset, s.host}, at, approved_before)) continue;
