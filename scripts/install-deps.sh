@@ -26,6 +26,9 @@ PKGS=(
   libssh-dev openssh-server openssh-client expect python3-pexpect
   # operations monitoring: net-snmp for the SNMP probes, snmpd (and its snmpget) as the device in the tests
   libsnmp-dev snmpd snmp
+  # assets and vulnerabilities: expat reads scanners' XML reports as streams; nmap is the
+  # discovery scanner (run as a child process, its XML parsed) and scans loopback in the tests
+  libexpat1-dev nmap
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
   poppler-utils
 )
