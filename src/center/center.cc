@@ -25,6 +25,8 @@
 #include "mgmt/checks.h"
 #include "ops/config/sftp_put.h"
 #include "ops/config/watcher.h"
+#include "ops/asset_alerts.h"
+#include "vuln/discoverer.h"
 #include "ops/duties.h"
 #include "report/report.h"
 #include "ops/monitor.h"
@@ -117,6 +119,7 @@ struct Center::Health {
   std::shared_ptr<ops::config::Watcher> configs;  // device configurations and their changes
   std::unique_ptr<ops::Notifier> notifier;        // messages of the duties (console, mail, robots)
   std::unique_ptr<ops::Duties> duties;            // the data self-check and the report schedules
+  std::unique_ptr<vuln::Discoverer> discovery;    // the Nmap discovery scans (资产发现)
   alert::Periodic export_timer;
 };
 
@@ -271,6 +274,15 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     duo.pdf = [](const std::string& html, const std::string& path) { return report::html_to_pdf(html, path); };
     c->health_->duties = std::make_unique<ops::Duties>(std::move(duo));
     conf.http.duties = c->health_->duties.get();
+    vuln::Options vo;
+    vo.tz_sec = conf.tz_sec;
+    vo.unseen_days = conf.discovery_unseen_days;
+    c->health_->discovery = std::make_unique<vuln::Discoverer>(
+        conf.discovery, conf.data_dir, vo, [al = c->alerts_.get(), out = c->outputs_.get()](const vuln::Taken& t) {
+          if (al) ops::raise_scan_alerts(*al, out, t, now_ns());
+        });
+    conf.http.discovery = c->health_->discovery.get();
+    conf.http.outputs = c->outputs_.get();
   }
   if (parts.network) {
     c->net_ = std::make_unique<Net>();
@@ -452,6 +464,7 @@ Status Center::start() {
     health_->export_timer.start(30 * kSec, 60 * kSec, [h = health_.get()] {
       (void)h->exports->tick(now_ns());
       (void)h->duties->tick(now_ns());
+      h->discovery->tick(now_ns());
     });
   }
   pipeline_->start();

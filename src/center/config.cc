@@ -121,7 +121,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
       root, "",
       {"data",   "organization", "hospital_tier", "timezone", "api",     "auth",    "inputs",   "store",   "pipeline",  "detection",
        "alerts", "zones",        "web",           "proxy",    "dbaudit", "bastion", "incident", "parsers", "multiline", "source_timezones",
-       "ops"});
+       "ops", "discovery"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");
@@ -399,6 +399,25 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
       if (std::sscanf(c.ops_export.at.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
         return Error{path + ": ops.export.at must be a time of day HH:MM, not '" + c.ops_export.at + "'"};
     }
+  }
+  if (auto d = root["discovery"]) {  // asset discovery with Nmap (docs/vulnerabilities.md)
+    w.check_keys(d, "discovery", {"networks", "ports", "versions", "timeout_seconds", "host_timeout_seconds", "at", "unseen_days"});
+    w.get(d, "networks", c.discovery.networks, "discovery.");
+    w.get(d, "ports", c.discovery.ports, "discovery.");
+    w.get(d, "versions", c.discovery.versions, "discovery.");
+    w.get(d, "timeout_seconds", c.discovery.timeout_sec, "discovery.");
+    w.get(d, "host_timeout_seconds", c.discovery.host_timeout_sec, "discovery.");
+    w.get(d, "at", c.discovery.schedule, "discovery.");
+    w.get(d, "unseen_days", c.discovery_unseen_days, "discovery.");
+    if (!w.err.ok()) return Error{w.err.error()};
+    if (std::string p = vuln::check_config(c.discovery); !p.empty()) return Error{path + ": " + p};
+    int hh = -1, mm = -1;
+    char extra = 0;
+    if (!c.discovery.schedule.empty() &&
+        (std::sscanf(c.discovery.schedule.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+         c.discovery.schedule.size() != 5))
+      return Error{path + ": discovery.at must be a time of day HH:MM, not '" + c.discovery.schedule + "'"};
+    if (c.discovery_unseen_days < 1) return Error{path + ": discovery.unseen_days must be at least 1"};
   }
   if (c.retention_days < 1) return Error{path + ": store.retention_days must be at least 1"};
   // Below 180 days is allowed (tests, labs) but under the legal minimum; `serve` warns at start-up.

@@ -17,6 +17,7 @@
 #include "ops/daily_export.h"
 #include "ops/monitor.h"
 #include "proxy/proxy.h"
+#include "vuln/discovery.h"
 #include "web/inspect.h"
 
 namespace wardsec {
@@ -61,6 +62,9 @@ struct Config {
   // Operations monitoring (docs/operations.md): the health of log sources.
   ops::MonitorOptions ops;
   ops::ExportOptions ops_export;  // ops.export: the daily log export
+  // Asset discovery with Nmap (docs/vulnerabilities.md): off until networks are configured.
+  vuln::DiscoveryConfig discovery;
+  int discovery_unseen_days = 30;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

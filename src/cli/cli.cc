@@ -58,6 +58,7 @@ void add_all_commands(Cli& cli) {
   add_records_commands(cli);
   add_evaluation_commands(cli);
   add_mgmt_commands(cli);
+  add_vuln_commands(cli);
   add_report_command(cli);
   add_webcheck_command(cli);
   add_dbaudit_command(cli);

@@ -55,6 +55,7 @@ void add_incident_commands(Cli& cli);    // incident list, show, open, grade, st
 void add_ops_commands(Cli& cli);         // ops export
 void add_evaluation_commands(Cli& cli);  // evaluation add, done, list, due, problems
 void add_mgmt_commands(Cli& cli);        // records kinds, list, show, add, import, export, withdraw, summary
+void add_vuln_commands(Cli& cli);        // vuln import, kev, list, show, scans
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

@@ -123,15 +123,19 @@ Status Assessments::set_rectification_status(int64_t id, const std::string& stat
   if (status != "open" && status != "in_progress" && status != "done") return Error{"status is open, in_progress or done"};
   if (by.empty()) return Error{"a status change needs who made it"};
   std::optional<Rectification> r;
-  Status s = query(db_, "SELECT system, item, status FROM rectifications WHERE id = ?", {std::to_string(id)}, [&](const Stmt& st) {
+  Status s = query(db_, "SELECT system, item, status, source FROM rectifications WHERE id = ?", {std::to_string(id)}, [&](const Stmt& st) {
     r = Rectification{};
     r->system = st.text(0);
     r->item = st.text(1);
     r->status = st.text(2);
+    r->source = st.text(3);
   });
   if (!s) return s;
   if (!r) return Error{"rectification task " + std::to_string(id) + " does not exist"};
   if (r->status == "done") return Error{"task " + std::to_string(id) + " is done"};
+  if (status == "done" && r->source.rfind("vuln:", 0) == 0)
+    return Error{"此整改在复扫不再发现漏洞时自动关闭 / task " + std::to_string(id) + " closes when a re-scan no longer finds " +
+                 r->source};
   if (status == "done") {
     // The re-check: the item's current assessment must now conform (or not apply).
     auto cur = current(r->system);
@@ -142,6 +146,11 @@ Status Assessments::set_rectification_status(int64_t id, const std::string& stat
   }
   return query(db_, "UPDATE rectifications SET status = ?, closed = ?, closed_by = ? WHERE id = ?",
                {status, status == "done" ? std::to_string(now) : "0", status == "done" ? by : "", std::to_string(id)});
+}
+
+Status Assessments::close_by_rescan(int64_t id, const std::string& by, int64_t now) {
+  return query(db_, "UPDATE rectifications SET status = 'done', closed = ?, closed_by = ? WHERE id = ? AND status != 'done'",
+               {std::to_string(now), by, std::to_string(id)});
 }
 
 Result<std::vector<Rectification>> Assessments::rectifications(const std::string& system) {

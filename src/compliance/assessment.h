@@ -79,7 +79,10 @@ class Assessments {
   Result<std::vector<EvidenceRecord>> evidence(const std::string& system, const std::string& item);
   // Opens a task for an item whose current result is 不符合 or 部分符合 (or with a source).
   Result<int64_t> add_rectification(const Rectification& r);
+  // A task opened from a vulnerability ("vuln:<id>") is not closed by hand: closing it needs
+  // a re-scan that no longer finds the weakness, and close_by_rescan() is that re-scan's.
   Status set_rectification_status(int64_t id, const std::string& status, const std::string& by, int64_t now);
+  Status close_by_rescan(int64_t id, const std::string& by, int64_t now);
   // system "" for all; `today` (YYYY-MM-DD) marks overdue tasks in the caller.
   Result<std::vector<Rectification>> rectifications(const std::string& system);
   // Gradings: every confirmation is kept; the latest is current.

@@ -27,6 +27,9 @@ class DataDir {
   // The management records (policies, staff, training, inspections, suppliers, changes) with
   // every version; their attachments are under evidence().
   std::string records_db() const { return root_ + "/records.db"; }
+  // Assets and vulnerabilities: scans, findings with their history, the hosts and services
+  // scans saw (vuln/store.h).
+  std::string vulns_db() const { return root_ + "/vulns.db"; }
   // The console's saved searches; the settings changed in the console (系统设置), over the
   // configuration file's.
   std::string console_db() const { return root_ + "/console.db"; }

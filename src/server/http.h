@@ -22,6 +22,7 @@
 
 namespace wardsec::alert {
 class AlertStore;
+class Outputs;
 }
 namespace wardsec::detect {
 class RuleSet;
@@ -42,6 +43,9 @@ class SshServer;
 
 namespace wardsec::emergency {
 class Service;
+}
+namespace wardsec::vuln {
+class Discoverer;
 }
 namespace wardsec::incident {
 class Service;
@@ -92,6 +96,8 @@ struct HttpOptions {
   emergency::Service* emergency = nullptr;       // /api/v1/emergency/* (plans, drills) when set
   ops::config::Watcher* configs = nullptr;       // /api/v1/ops/configs/* (device configurations) when set
   ops::Duties* duties = nullptr;                 // report schedules and the data self-check when set
+  vuln::Discoverer* discovery = nullptr;         // /api/v1/assets/discovery/scan when set
+  alert::Outputs* outputs = nullptr;             // sends the alerts the API raises (scan imports)
 };
 
 // One API request as the handlers see it.

@@ -448,6 +448,8 @@ std::vector<Route> build_routes(Api* api) {
   add_compliance_routes(t, api);
   add_evaluation_routes(t, api);
   add_records_routes(t, api);
+  add_vuln_routes(t, api);
+  add_asset_routes(t, api);
   add_web_routes(t, api);
   add_db_routes(t, api);
   add_bastion_routes(t, api);

@@ -1,7 +1,10 @@
 #include "vuln/store.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
+
+#include <unordered_map>
 
 #include "compliance/assessment.h"
 #include "core/csv.h"
@@ -252,8 +255,27 @@ Status Store::set_rectification(int64_t id, int64_t task, const std::string& by,
   Stmt up(db_, "UPDATE findings SET rectification = ? WHERE id = ?");
   up.bind(1, task).bind(2, id);
   Status st = up.run();
-  if (st) st = detail::log_event(db_, id, now, "rectification", by, 0, "#" + std::to_string(task));
+  if (st) st = detail::log_event(db_, id, now, "rectification", by, 0, fmt::format("#{}", task));
   return st;
+}
+
+Result<std::vector<SystemSummary>> Store::by_system(const std::string& today) {
+  std::vector<SystemSummary> out;
+  Status st = sqlite::query(
+      db_,
+      "SELECT system, sum(status = 'open'), sum(status = 'open' AND priority <= 2), sum(status = 'open' AND due != '' AND due < ?), "
+      "sum(status = 'fixed'), sum(status = 'accepted'), sum(status = 'false_positive'), "
+      "avg(CASE WHEN status = 'fixed' THEN (fixed_at - opened_at) / 86400e9 END) FROM findings GROUP BY system ORDER BY system",
+      {today}, [&](const Stmt& s) {
+        SystemSummary r;
+        r.system = s.text(0);
+        int c = 1;
+        for (int64_t* v : {&r.open, &r.open_urgent, &r.overdue, &r.fixed, &r.accepted, &r.false_positive}) *v = s.i64(c++);
+        if (!s.is_null(7)) r.mean_days_to_fix = s.dbl(7);
+        out.push_back(std::move(r));
+      });
+  if (!st) return Error{st.error()};
+  return out;
 }
 
 Result<std::vector<ScanRow>> Store::scans(int64_t limit) {
@@ -278,6 +300,30 @@ Result<std::vector<ScanRow>> Store::scans(int64_t limit) {
                                 *v = s.i64(c++);
                               out.push_back(std::move(r));
                             });
+  if (!st) return Error{st.error()};
+  return out;
+}
+
+Result<std::vector<HostRow>> Store::hosts(const std::string& akey) {
+  std::vector<HostRow> out;
+  std::unordered_map<std::string, size_t> at;
+  std::vector<std::string> args;
+  if (!akey.empty()) args.push_back(akey);
+  Status st =
+      sqlite::query(db_,
+                    std::string("SELECT ip, akey, hostname, mac, os, source, first_seen, last_seen FROM hosts") +
+                        (akey.empty() ? "" : " WHERE akey = ?") + " ORDER BY akey, ip",
+                    args, [&](const Stmt& s) {
+                      at[s.text(0)] = out.size();
+                      out.push_back(HostRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.i64(6), s.i64(7), {}});
+                    });
+  if (!st) return Error{st.error()};
+  st = sqlite::query(
+      db_, "SELECT ip, port, proto, name, product, version FROM services WHERE gone = 0 ORDER BY ip, port", {}, [&](const Stmt& s) {
+        auto it = at.find(s.text(0));
+        if (it != at.end())
+          out[it->second].services.push_back(Service{static_cast<int>(s.i64(1)), s.text(2), s.text(3), s.text(4), s.text(5), ""});
+      });
   if (!st) return Error{st.error()};
   return out;
 }

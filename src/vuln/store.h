@@ -62,6 +62,13 @@ struct ServiceChange {
   std::string proto, name, change;  // change: added, removed
 };
 
+// A host a scan saw, with the services it had open at the last scan that listed its ports.
+struct HostRow {
+  std::string ip, akey, hostname, mac, os, source;
+  int64_t first_seen = 0, last_seen = 0;
+  std::vector<Service> services;  // open now (not gone)
+};
+
 struct ImportMeta {
   std::string file, sha256, by;
   int64_t now = 0;
@@ -91,6 +98,17 @@ struct Counts {
   int64_t open_by_priority[4] = {0, 0, 0, 0};
 };
 
+// One graded system's (or the unassigned assets', system "") state of vulnerabilities.
+struct SystemSummary {
+  std::string system;
+  int64_t open = 0, open_urgent = 0, overdue = 0, fixed = 0, accepted = 0, false_positive = 0;
+  double mean_days_to_fix = -1;  // over the fixed ones; -1 when none
+  double fix_rate() const {
+    int64_t all = open + fixed + accepted;
+    return all ? static_cast<double>(fixed) / static_cast<double>(all) : 1.0;
+  }
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -113,7 +131,11 @@ class Store {
                     const std::string& today, int64_t now);
   Status set_rectification(int64_t id, int64_t task, const std::string& by, int64_t now);
 
+  // open_urgent: open findings of priority 1 and 2.
+  Result<std::vector<SystemSummary>> by_system(const std::string& today);
   Result<std::vector<ScanRow>> scans(int64_t limit = 200);
+  // The hosts scans saw ("" all, or one asset key), with their open services.
+  Result<std::vector<HostRow>> hosts(const std::string& akey = "");
   // The known-exploited list (CISA KEV JSON or a CSV with a cve column), replacing the last one.
   Result<int64_t> import_kev(std::string_view text, const std::string& name);
   Result<std::set<std::string>> kev();
