@@ -100,6 +100,10 @@ static std::vector<ops::ReportKind> report_kinds(const Config& conf) {
            [src](K key, K lang, K) -> Result<std::string> {
              return report::dbaudit_month_html(src, std::atoi(key.substr(0, 4).c_str()), std::atoi(key.substr(5, 2).c_str()), lang);
            }},
+          {"vuln-month", "漏洞管理月报", "Monthly vulnerability report", "month",
+           [src](K key, K lang, K) -> Result<std::string> {
+             return report::vuln_month_html(src, std::atoi(key.substr(0, 4).c_str()), std::atoi(key.substr(5, 2).c_str()), lang);
+           }},
           // A graded system's 等保 self-assessment as it stands when sent (the month only names the send).
           {"self-assessment", "等保自查报告（月度）", "MLPS self-assessment (monthly)", "month",
            [src](K, K lang, K system) -> Result<std::string> {

@@ -18,6 +18,7 @@
 #include "bastion/ssh_server.h"
 #include "demo/emergency_seed.h"
 #include "demo/records_seed.h"
+#include "demo/vuln_seed.h"
 #include "demo/config_seed.h"
 #include "demo/probe_seed.h"
 #include "demo/generator.h"
@@ -201,6 +202,8 @@ int run_server(Config cfg, bool demo, double rate) {
     if (Status st = demo::seed_records(cfg.data_dir, resolve_shipped("demo/hospital/records"), cfg.http.catalog_file, cfg.tz_sec, now_ns());
         !st)
       spdlog::warn("demo: management records not seeded: {}", st.error());
+    if (Status st = demo::seed_vulns(cfg.data_dir, resolve_shipped("demo/hospital/vulns.csv"), cfg.tz_sec, now_ns()); !st)
+      spdlog::warn("demo: vulnerability scans not seeded: {}", st.error());
     if (Status st = demo::seed_probes(cfg.data_dir, cfg.http.listen, cfg.inputs.tcp, cfg.bastion.listen); !st)
       spdlog::warn("demo: probes not seeded: {}", st.error());
     if (Status st = demo::seed_netdevices(cfg.data_dir, now_ns()); !st) spdlog::warn("demo: network devices not seeded: {}", st.error());

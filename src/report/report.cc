@@ -1,5 +1,6 @@
 #include "core/datadir.h"
 #include "report/report.h"
+#include "vuln/store.h"
 #include <thread>
 #include <atomic>
 #include <sys/socket.h>
@@ -198,6 +199,21 @@ Result<SystemData> gather(const Sources& src, const std::string& system, Kind ki
   if (!sc) return Error{sc.error()};
   d.score = std::move(*sc);
   if (auto t = (*as)->rectifications(system)) d.tasks = *t;
+  if (std::filesystem::exists(DataDir(src.data_dir).vulns_db())) {
+    auto vs = vuln::Store::open(DataDir(src.data_dir).vulns_db());
+    if (!vs) return Error{vs.error()};
+    std::string today = local_time(d.generated, src.tz_sec).substr(0, 10);
+    vuln::Filter f;
+    f.system = system;
+    f.status = "open";
+    f.limit = 1000;
+    auto open = (*vs)->findings(f);
+    if (!open) return Error{open.error()};
+    for (const auto& v : *open)
+      if (v.priority <= 2)
+        d.vulns.push_back({v.asset.empty() ? v.ip : v.asset, v.title, vuln::join_words(v.cves), v.due, v.priority, v.port,
+                           vuln::base_score(v.scores), !v.due.empty() && v.due < today});
+  }
   return d;
 }
 
@@ -424,6 +440,20 @@ std::string self_assessment(const SystemData& d, const Words& L) {
       if (auto it = d.results.find(id); it != d.results.end()) note = it->second.note;
       o += "<tr><td>" + escape_html(id) + "</td><td>" + escape_html(cp) + "</td><td>" + escape_html(note) + "</td></tr>";
     }
+    o += "</table>";
+  }
+  o += "<h3>" + L("未修复的紧急和高优先级漏洞", "Open critical and high vulnerabilities") + "</h3>";
+  if (d.vulns.empty()) {
+    o += "<p class=\"ok\">" + L("无（以漏洞扫描记录为准）。", "None (as the vulnerability scans record it).") + "</p>";
+  } else {
+    o += "<table><tr><th>" + L("资产", "Asset") + "</th><th>" + L("漏洞", "Finding") + "</th><th class=\"nowrap\">" +
+         L("优先级", "Priority") + "</th><th class=\"nowrap\">CVSS</th><th class=\"nowrap\">" + L("修复期限", "Due") + "</th></tr>";
+    for (const auto& v : d.vulns)
+      o += "<tr><td>" + escape_html(v.asset) + (v.port ? ":" + std::to_string(v.port) : "") + "</td><td>" + escape_html(v.title) +
+           "<div class=\"muted\">" + escape_html(v.cves) + "</div></td><td class=\"nowrap" + (v.priority == 1 ? " bad" : "") + "\">" +
+           (L.en ? vuln::priority_en(v.priority) : vuln::priority_zh(v.priority)) + "</td><td>" + fixed(v.score, 1) +
+           "</td><td class=\"nowrap" + (v.overdue ? " bad" : "") + "\">" + escape_html(v.due) + (v.overdue ? L("（超期）", " (overdue)") : "") +
+           "</td></tr>";
     o += "</table>";
   }
   o += "<h2>" + L("六、整改方案与进展", "6. Rectification plan and progress") + "</h2>" + task_table(d, L);

@@ -41,6 +41,14 @@ struct SystemData {
   nlohmann::json unit = nlohmann::json::object(), filing = nlohmann::json::object();
   std::string data_zh, data_en;
   std::vector<compliance::Rectification> tasks;
+  // The system's open critical and high vulnerabilities (<data>/vulns.db), most urgent first.
+  struct Vuln {
+    std::string asset, title, cves, due;
+    int priority = 0, port = 0;
+    double score = 0;
+    bool overdue = false;
+  };
+  std::vector<Vuln> vulns;
   int level = 3;
   int64_t generated = 0;  // ns
   int tz_sec = 8 * 3600;
@@ -76,6 +84,9 @@ Result<std::string> annual_html(const Sources& src, int year, const std::string&
 // clients. A whole HTML document.
 Result<std::string> dbaudit_month_html(const Sources& src, int year, int month, const std::string& lang);
 
+// The month's 漏洞管理月报 from <data>/vulns.db: found, fixed, reopened, open and overdue, mean time
+// to fix, by graded system; open critical and high findings; the scans (vuln_report.cc).
+Result<std::string> vuln_month_html(const Sources& src, int year, int month, const std::string& lang);
 // The month's 运维审计报告 from the bastion's record (bastion_report.cc).
 Result<std::string> bastion_month_html(bastion::Db& db, const Sources& src, int year, int month, const std::string& lang);
 // The month before the one `now` falls in, in the zone: the month a monthly report is for.

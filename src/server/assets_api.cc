@@ -30,6 +30,8 @@ json services_json(const std::vector<vuln::Service>& v) {
   return out;
 }
 
+// What the center saw passively: log sources (ops/sources.json) and the devices of DHCP, ARP and
+// neighbour tables (ops/netdevices.json).
 std::vector<vuln::LogSource> log_sources(Api& api) {
   std::vector<vuln::LogSource> out;
   auto text = read_file(DataDir(api.opt.data_dir).ops_sources());
@@ -41,6 +43,14 @@ std::vector<vuln::LogSource> log_sources(Api& api) {
     int64_t last = 0;
     parse_rfc3339(s.value("last", ""), last);
     out.push_back({s.value("source", ""), s.value("address", ""), last});
+  }
+  // Devices operations monitoring saw in DHCP leases, ARP tables and switches' neighbour tables.
+  if (auto nd = read_file(DataDir(api.opt.data_dir).ops() + "/netdevices.json")) {
+    auto n = json::parse(*nd, nullptr, false);
+    if (n.is_object() && n.contains("devices") && n["devices"].is_array())
+      for (const auto& d : n["devices"])
+        if (d.is_object() && d.value("ip", "") != "" && d.contains("last") && d["last"].is_number_integer())
+          out.push_back({d.value("name", ""), d.value("ip", ""), d["last"].get<int64_t>()});
   }
   return out;
 }

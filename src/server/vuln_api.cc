@@ -10,6 +10,7 @@
 #include "core/datadir.h"
 #include "core/timeutil.h"
 #include "ops/asset_alerts.h"
+#include "report/report.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "vuln/service.h"
@@ -294,6 +295,14 @@ Response summary(Api& api, Request&) {
              {"sla_days", vuln::PriorityPolicy{}.sla_days}});
 }
 
+// The month's 漏洞管理月报 (HTML or PDF); default: last month.
+Response month_report(Api& api, Request& r) {
+  return monthly_report(api, r, "vulns", [&](int year, int month, const std::string& lang) {
+    return report::vuln_month_html({api.opt.data_dir, api.opt.catalog_file, api.opt.scoring_file, api.opt.organization, api.opt.tz_sec},
+                                   year, month, lang);
+  });
+}
+
 }  // namespace
 
 void add_vuln_routes(std::vector<Route>& t, Api* api) {
@@ -301,6 +310,7 @@ void add_vuln_routes(std::vector<Route>& t, Api* api) {
   auto h = [api](Response (*fn)(Api&, Request&)) { return [api, fn](Request& r) { return fn(*api, r); }; };
   t.push_back({"GET", "/api/v1/vulns", P::kAssetsRead, false, h(list), "vulnerability findings with filters and counts"});
   t.push_back({"GET", "/api/v1/vulns/summary", P::kAssetsRead, false, h(summary), "vulnerabilities by graded system, fix rates"});
+  t.push_back({"GET", "/api/v1/vulns/report", P::kAssetsRead, false, h(month_report), "the month's vulnerability report (HTML, PDF)"});
   t.push_back({"GET", "/api/v1/vulns/scans", P::kAssetsRead, false, h(scans), "imported scans"});
   t.push_back({"POST", "/api/v1/vulns/import", P::kAssetsWrite, false, h(import), "import a scanner's report", true});
   t.push_back({"POST", "/api/v1/vulns/kev", P::kAssetsWrite, false, h(kev), "import the known-exploited list", true});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/strutil.h"
 #include "core/timeutil.h"
 
 namespace wardsec::vuln {
@@ -37,7 +38,7 @@ std::vector<AssetSight> reconcile(const AssetMap& assets, const std::vector<Host
   }
   for (const auto& src : sources) {
     AssetRef r = assets.resolve(src.address, src.name);
-    if (!r.registered() && src.address.empty()) continue;  // a name only: nothing to match or scan
+    if (!r.registered() && !looks_like_ip(src.address)) continue;  // a name only: nothing to match or scan
     AssetSight& s = by_key[r.key];
     if (s.key.empty()) {
       s.key = r.key;

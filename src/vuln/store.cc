@@ -190,8 +190,8 @@ Result<FindingRow> Store::finding(int64_t id) {
 
 Result<std::vector<LogRow>> Store::log(int64_t id) {
   std::vector<LogRow> out;
-  Status st = sqlite::query(db_, "SELECT at, scan, what, by, note FROM finding_log WHERE finding = ? ORDER BY rowid",
-                            {std::to_string(id)}, [&](const Stmt& s) {
+  Status st = sqlite::query(db_, "SELECT at, scan, what, by, note FROM finding_log WHERE finding = ? ORDER BY rowid", {std::to_string(id)},
+                            [&](const Stmt& s) {
                               out.push_back(LogRow{s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4)});
                             });
   if (!st) return Error{st.error()};

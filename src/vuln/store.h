@@ -11,6 +11,7 @@
 // acceptance past its end date is open again.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -109,6 +110,21 @@ struct SystemSummary {
   }
 };
 
+// What happened in a period [from, to) per graded system: findings found, fixed (by a re-scan)
+// and reopened in it; open and overdue as they stand now (the record keeps each finding's
+// current state, not every past one); mean days to fix of those fixed in it.
+struct PeriodRow {
+  std::string system;
+  int64_t found = 0, fixed = 0, reopened = 0, open_now = 0, overdue_now = 0;
+  double mean_days_to_fix = -1;
+};
+struct Period {
+  std::vector<PeriodRow> systems;
+  PeriodRow total;
+  std::vector<FindingRow> urgent;  // open priority 1 and 2, most urgent first (at most 200)
+  std::vector<ScanRow> scans;      // imported in the period
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -134,6 +150,7 @@ class Store {
   // open_urgent: open findings of priority 1 and 2.
   Result<std::vector<SystemSummary>> by_system(const std::string& today);
   Result<std::vector<ScanRow>> scans(int64_t limit = 200);
+  Result<Period> period(int64_t from, int64_t to, const std::string& today);
   // The hosts scans saw ("" all, or one asset key), with their open services.
   Result<std::vector<HostRow>> hosts(const std::string& akey = "");
   // The known-exploited list (CISA KEV JSON or a CSV with a cve column), replacing the last one.

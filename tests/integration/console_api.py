@@ -149,6 +149,7 @@ EXPECTED = {
     "GET /api/v1/vulns": READERS,
     "GET /api/v1/vulns/summary": READERS,
     "GET /api/v1/vulns/scans": READERS,
+    "GET /api/v1/vulns/report": READERS,
     "POST /api/v1/vulns/import": SEC,
     "POST /api/v1/vulns/kev": SEC,
     "GET /api/v1/vulns/{id}": READERS,

@@ -11,10 +11,11 @@ closes only through the re-scan, the scan is evidence on the assessment items, r
 and the CLI reads the same store."""
 import json
 import os
+import subprocess
 import time
 
 from dbservers import mariadb
-from harness import demo_inventory, Server, TempDir, args, cli, free_port, search_json, wait_for
+from harness import center_now, demo_inventory, Server, TempDir, args, cli, free_port, search_json, wait_for
 from probes_servers import Nginx
 from sshd import start_sshd
 
@@ -245,6 +246,29 @@ def run_checks(r, srv, w, data, web, db_port, ssh_port):
     listed = json.loads(cli(w, "vuln", "list", "--data", data, "--format", "json").stdout)
     code, allf = sec.get("/api/v1/vulns?limit=1000")
     r.check(len(listed) == allf["total"], f"the CLI reads the same findings ({len(listed)} vs {allf['total']})")
+    # The month's report and the self-assessment report.
+    ym = center_now()
+    code, html = sec.call("GET", f"/api/v1/vulns/report?year={ym.year}&month={ym.month}")
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    r.check(code == 200 and "漏洞管理月报" in html and "医院信息系统" in html and "OpenSSH" in html and "平均修复" in html,
+            "the monthly report names the system, its open critical findings and the mean time to fix")
+    code, html = sec.call("GET", f"/api/v1/vulns/report?year={ym.year}&month={ym.month}&lang=en")
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    r.check(code == 200 and "vulnerability management report" in html and "Mean days to fix" in html, "and in English")
+    code, pdf = sec.call("GET", f"/api/v1/vulns/report?year={ym.year}&month={ym.month}&format=pdf")
+    if code == 200 and isinstance(pdf, bytes) and pdf.startswith(b"%PDF"):
+        path = os.path.join(os.path.dirname(data), "vuln.pdf")
+        with open(path, "wb") as f:
+            f.write(pdf)
+        out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "reports")
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", path, os.path.join(out, "vuln-month-zh")], check=True)
+        text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True).stdout
+        r.check("漏洞管理月报" in text, "the PDF prints")
+    else:
+        r.check(False, f"the monthly report prints as PDF ({code})")
+    code, html = sec.call("GET", "/api/v1/compliance/systems/his/report?kind=self-assessment")
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    r.check(code == 200 and "未修复的紧急和高优先级漏洞" in html and "OpenSSH" in html, "the self-assessment report lists the open high-risk vulnerabilities")
     csvf = os.path.join(os.path.dirname(data), "rsas.csv")
     with open(csvf, "w", encoding="utf-8-sig") as f:
         f.write("IP地址,端口,漏洞名称,风险等级,CVE编号,解决办法\n10.20.0.21,22,OpenSSH 远程代码执行漏洞,高危,CVE-2023-38408,升级\n")

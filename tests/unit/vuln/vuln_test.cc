@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "core/timeutil.h"
+#include "vuln/discovery.h"
+#include "vuln/reconcile.h"
 #include "vuln/report.h"
 #include "vuln/store.h"
 
@@ -342,6 +345,53 @@ TEST_F(StoreFixture, KevListRaisesPriority) {
   for (const auto& r : all()) {
     if (r.port == 22) EXPECT_TRUE(r.scores.kev);
   }
+}
+
+}  // namespace
+}  // namespace wardsec::vuln
+
+namespace wardsec::vuln {
+namespace {
+
+TEST(VulnReconcile, StatesFromScansAndLogs) {
+  std::vector<compliance::Asset> a = {{"his-db-01", "10.20.0.13", "database", "core", "his", "", ""},
+                                      {"old-01", "10.20.0.99", "server", "core", "", "", ""},
+                                      {"never-01", "10.20.0.98", "server", "core", "", "", ""}};
+  AssetMap m(a, {}, {}, PriorityPolicy{});
+  int64_t now = 1796100000LL * kSec;
+  std::vector<HostRow> hosts = {
+      {"10.20.0.13", "his-db-01", "", "", "Linux", "nmap", now - kSec, now - kSec, {{22, "tcp", "ssh", "", "", ""}}},
+      {"10.20.0.50", "ip:10.20.0.50", "", "", "", "nmap", now, now, {}}};
+  std::vector<LogSource> logs = {{"old-01", "10.20.0.99", now - 40 * 86400 * kSec},
+                                 {"demo-generator", "demo-generator", now},  // a name only: not a device to list
+                                 {"ws-01", "10.50.3.12", now}};
+  auto rows = reconcile(m, hosts, logs, now, 30);
+  std::map<std::string, std::string> state;
+  for (const auto& r : rows) state[r.key] = r.state;
+  EXPECT_EQ(state["his-db-01"], "ok");
+  EXPECT_EQ(state["old-01"], "unseen");
+  EXPECT_EQ(state["never-01"], "never_seen");
+  EXPECT_EQ(state["ip:10.20.0.50"], "unregistered");
+  EXPECT_EQ(state["ip:10.50.3.12"], "unregistered");
+  EXPECT_EQ(state.count("ip:demo-generator"), 0u);
+  EXPECT_EQ(rows.front().state, "unregistered");  // the ones to act on first
+}
+
+TEST(VulnDiscovery, TargetsStayInsideTheConfiguredNetworks) {
+  DiscoveryConfig c;
+  EXPECT_FALSE(scan_targets(c, {}));  // off until configured
+  c.networks = {"10.20.0.0/22"};
+  EXPECT_EQ(*scan_targets(c, {}), c.networks);
+  EXPECT_TRUE(scan_targets(c, {"10.20.1.0/24", "10.20.3.7"}));
+  for (const char* bad : {"10.20.0.0/16", "10.30.0.1", "-iL/etc/passwd", "10.20.0.1 -oN x", "10.20.0.1;id", ""})
+    EXPECT_FALSE(scan_targets(c, {bad})) << bad;
+  c.ports = "22,80;rm";
+  EXPECT_FALSE(check_config(c).empty());
+  c.ports = "top:100";
+  EXPECT_TRUE(check_config(c).empty());
+  auto args = nmap_args(c, {"10.20.0.5"});
+  EXPECT_EQ(args.back(), "10.20.0.5");
+  EXPECT_EQ(args[args.size() - 2], "--");  // nothing after it is read as an option
 }
 
 }  // namespace

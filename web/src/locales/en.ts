@@ -1,6 +1,7 @@
 // The English dictionary: the same keys as zh-CN.ts (a unit test compares them).
 import { configsEn } from './configs'
 import { recordsEn } from './records'
+import { vulnsEn } from './vulns'
 import { evaluationsEn } from './evaluations'
 import { dutiesEn } from './duties'
 import { opsEn } from './ops'
@@ -1113,6 +1114,7 @@ export default {
   ...opsEn,
   ...configsEn,
   ...recordsEn,
+  ...vulnsEn,
   ...evaluationsEn,
   ...dutiesEn,
 } as Record<string, string>

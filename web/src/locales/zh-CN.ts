@@ -2,6 +2,7 @@
 // message syntax applies: {name} is a parameter and a literal @, |, { or } is written {'@'}.
 import { configsZh } from './configs'
 import { recordsZh } from './records'
+import { vulnsZh } from './vulns'
 import { evaluationsZh } from './evaluations'
 import { dutiesZh } from './duties'
 import { opsZh } from './ops'
@@ -1114,6 +1115,7 @@ export default {
   ...opsZh,
   ...configsZh,
   ...recordsZh,
+  ...vulnsZh,
   ...evaluationsZh,
   ...dutiesZh,
 } as Record<string, string>
