@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -22,7 +23,7 @@ namespace vuln_cmd {
 using json = nlohmann::json;
 
 struct Args {
-  std::string file, format, scanner, by, status, system, output = "table";
+  std::string file, format, scanner, by, status, system, output = "table", host, hostname, ecosystem;
   int priority = 0;
   int64_t id = 0;
 };
@@ -74,8 +75,42 @@ int import(Config& cfg, const Args& a) {
   return 0;
 }
 
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `vuln packages` and `vuln feed`: local knowledge from package inventories and the OSV feed.
+int local(Config& cfg, const std::string& what, const Args& a) {
+  auto text = slurp(a.file);
+  if (!text) return say(a.file + ": 无法打开 / cannot open", 1);
+  vuln::Options o;
+  o.tz_sec = cfg.tz_sec;
+  int64_t now = now_ns();
+  std::string today = local_time(now, cfg.tz_sec).substr(0, 10);
+  if (what == "feed") {
+    auto t = vuln::take_feed(DataDir(cfg.data_dir), *text, vuln::ImportMeta{a.file, "", who(a), now, cfg.tz_sec}, o, today);
+    if (!t) return say(t.error(), 3);
+    std::printf("漏洞库: %lld 条记录；重新匹配 %zu 台主机 / feed: %lld advisories; %zu hosts matched again\n",
+                static_cast<long long>(t->advisories), t->rematched.size(), static_cast<long long>(t->advisories), t->rematched.size());
+    return 0;
+  }
+  vuln::ImportMeta meta{a.file, server::sha256_hex(a.host + "\n" + a.ecosystem + "\n" + *text), who(a), now, cfg.tz_sec};
+  auto t = vuln::take_inventory(DataDir(cfg.data_dir), a.host, a.hostname, a.ecosystem, *text, meta, o, today);
+  if (!t) return say(t.error(), 3);
+  std::printf("%s: %lld 项发现，新增 %lld，已修复 %lld / %lld findings, %lld new, %lld fixed\n", a.host.c_str(),
+              static_cast<long long>(t->res.scan.findings), static_cast<long long>(t->res.scan.added),
+              static_cast<long long>(t->res.scan.fixed), static_cast<long long>(t->res.scan.findings),
+              static_cast<long long>(t->res.scan.added), static_cast<long long>(t->res.scan.fixed));
+  return 0;
+}
+
 int run(Config& cfg, const std::string& what, const Args& a) {
   if (what == "import") return import(cfg, a);
+  if (what == "packages" || what == "feed") return local(cfg, what, a);
   auto st = vuln::Store::open(DataDir(cfg.data_dir).vulns_db());
   if (!st) return say(st.error(), 1);
   std::string today = local_time(now_ns(), cfg.tz_sec).substr(0, 10);
@@ -164,6 +199,13 @@ void add_vuln_commands(Cli& cli) {
   imp->add_option("--by", a->by, "who imports it (default cli:$USER)");
   auto* kev = cmd("kev", "import the known-exploited list (CISA KEV JSON, or a CSV with CVE ids)");
   kev->add_option("file", a->file, "the list")->required();
+  auto* pk = cmd("packages", "a host's installed packages (dpkg status, dpkg -l, rpm -qa) matched against the feed");
+  pk->add_option("file", a->file, "the inventory")->required();
+  pk->add_option("--host", a->host, "the host's IP address")->required();
+  pk->add_option("--hostname", a->hostname, "its host name");
+  pk->add_option("--ecosystem", a->ecosystem, "Debian:12, Ubuntu:22.04, Red Hat, openEuler ... as the feed names it")->required();
+  auto* fd = cmd("feed", "import the vulnerability feed (OSV JSON or JSON lines), offline");
+  fd->add_option("file", a->file, "the feed")->required();
   auto* list = cmd("list", "findings, most urgent first");
   list->add_option("--status", a->status, "open, fixed, accepted, false_positive or active");
   list->add_option("--system", a->system, "one graded system");

@@ -245,6 +245,41 @@ Response import(Api& api, Request& r) {
   return ok(j, t->res.duplicate ? 200 : 201);
 }
 
+// A host's installed packages (dpkg status, dpkg -l, rpm -qa ...) matched against the feed.
+Response packages(Api& api, Request& r) {
+  std::string file = r.query["file"].empty() ? "packages" : r.query["file"];
+  vuln::Options o;
+  o.tz_sec = api.opt.tz_sec;
+  vuln::ImportMeta meta{file, sha256_hex(r.query["host"] + "\n" + r.query["ecosystem"] + "\n" + r.body), r.who.user, now_ns(),
+                        api.opt.tz_sec};
+  auto t = vuln::take_inventory(DataDir(api.opt.data_dir), r.query["host"], r.query["hostname"], r.query["ecosystem"], r.body, meta, o,
+                                local_today(api));
+  api.audit(r, r.who.user, "vuln_packages", t.ok(), r.query["host"] + " " + file,
+            t ? "scan #" + std::to_string(t->res.scan.id) + ": " + std::to_string(t->res.scan.findings) + " findings" : t.error());
+  if (!t) return fail(400, t.error());
+  json j = scan_json(t->res.scan);
+  j["duplicate"] = t->res.duplicate;
+  j["tasks_closed"] = t->tasks_closed;
+  return ok(j, t->res.duplicate ? 200 : 201);
+}
+
+// The offline vulnerability feed (OSV JSON or JSON lines); every kept inventory is matched again.
+Response feed(Api& api, Request& r) {
+  std::string file = r.query["file"].empty() ? "feed" : r.query["file"];
+  vuln::Options o;
+  o.tz_sec = api.opt.tz_sec;
+  vuln::ImportMeta meta{file, "", r.who.user, now_ns(), api.opt.tz_sec};
+  auto t = vuln::take_feed(DataDir(api.opt.data_dir), r.body, meta, o, local_today(api));
+  api.audit(r, r.who.user, "vuln_feed", t.ok(), file, t ? std::to_string(t->advisories) + " advisories" : t.error());
+  if (!t) return fail(400, t.error());
+  int64_t added = 0, fixed = 0;
+  for (const auto& x : t->rematched) {
+    added += x.res.scan.added;
+    fixed += x.res.scan.fixed;
+  }
+  return ok({{"advisories", t->advisories}, {"hosts", t->rematched.size()}, {"added", added}, {"fixed", fixed}});
+}
+
 Response scans(Api& api, Request&) {
   auto st = open_store(api);
   if (!st) return fail(500, st.error());
@@ -313,6 +348,9 @@ void add_vuln_routes(std::vector<Route>& t, Api* api) {
   t.push_back({"GET", "/api/v1/vulns/report", P::kAssetsRead, false, h(month_report), "the month's vulnerability report (HTML, PDF)"});
   t.push_back({"GET", "/api/v1/vulns/scans", P::kAssetsRead, false, h(scans), "imported scans"});
   t.push_back({"POST", "/api/v1/vulns/import", P::kAssetsWrite, false, h(import), "import a scanner's report", true});
+  t.push_back({"POST", "/api/v1/vulns/packages", P::kAssetsWrite, false, h(packages),
+               "a host's installed packages matched against the feed", true});
+  t.push_back({"POST", "/api/v1/vulns/feed", P::kAssetsWrite, false, h(feed), "import the vulnerability feed (OSV)", true});
   t.push_back({"POST", "/api/v1/vulns/kev", P::kAssetsWrite, false, h(kev), "import the known-exploited list", true});
   t.push_back({"GET", "/api/v1/vulns/{id}", P::kAssetsRead, false, h(one), "one finding with its history"});
   t.push_back({"POST", "/api/v1/vulns/{id}/status", P::kAssetsWrite, false, h(set_status), "accept a risk, mark a false positive, reopen"});

@@ -11,6 +11,7 @@
 #include "compliance/inventory.h"
 #include "mgmt/checks.h"
 #include "mgmt/store.h"
+#include "core/strutil.h"
 
 namespace wardsec::vuln {
 
@@ -93,6 +94,64 @@ Result<Taken> take_report(const DataDir& d, const ScanReport& rep, const ImportM
         return Error{e.error()};
   }
   return t;
+}
+
+namespace {
+
+Result<Taken> match_and_take(const DataDir& d, Store& st, const Store::StoredInventory& si, const ImportMeta& meta, const Options& o,
+                             const std::string& today) {
+  auto inv = read_inventory(si.text, si.name);
+  if (!inv) return Error{inv.error()};
+  std::vector<std::string> names;
+  for (const auto& p : inv->packages) {
+    names.push_back(p.name);
+    if (p.source != p.name) names.push_back(p.source);
+  }
+  auto adv = st.advisories_for(names);
+  if (!adv) return Error{adv.error()};
+  ScanReport rep = match_inventory(si.ip, si.hostname, si.ecosystem, *inv, *adv);
+  rep.started = rep.finished = meta.now;
+  return take_report(d, rep, meta, o, today);
+}
+
+}  // namespace
+
+Result<Taken> take_inventory(const DataDir& d, const std::string& ip, const std::string& hostname, const std::string& ecosystem,
+                             std::string_view text, const ImportMeta& meta, const Options& o, const std::string& today) {
+  if (!looks_like_ip(ip)) return Error{"须给出主机的 IP 地址 / the host's IP address is required: " + ip};
+  if (ecosystem.empty() || ecosystem.size() > 64)
+    return Error{"须给出操作系统生态，如 Debian:12、Ubuntu:22.04、Red Hat、openEuler / the ecosystem is required, e.g. Debian:12"};
+  auto inv = read_inventory(text, meta.file);
+  if (!inv) return Error{inv.error()};
+  auto st = Store::open(d.vulns_db());
+  if (!st) return Error{st.error()};
+  Store::StoredInventory si{ip, hostname, ecosystem, std::string(text), meta.file, meta.now};
+  if (Status s = (*st)->save_inventory(si); !s) return Error{s.error()};
+  return match_and_take(d, **st, si, meta, o, today);
+}
+
+Result<FeedTaken> take_feed(const DataDir& d, std::string_view text, const ImportMeta& meta, const Options& o, const std::string& today) {
+  auto adv = read_osv(text, meta.file);
+  if (!adv) return Error{adv.error()};
+  if (adv->empty())
+    return Error{meta.file + ": 没有可用的 OSV 记录（须有 affected 的版本范围） / no usable OSV records (affected ranges or versions)"};
+  auto st = Store::open(d.vulns_db());
+  if (!st) return Error{st.error()};
+  FeedTaken ft;
+  auto n = (*st)->import_feed(*adv);
+  if (!n) return Error{n.error()};
+  ft.advisories = *n;
+  auto invs = (*st)->inventories();
+  if (!invs) return Error{invs.error()};
+  for (const auto& si : *invs) {
+    ImportMeta m = meta;
+    m.file = si.name + " (" + meta.file + ")";
+    m.sha256.clear();
+    auto t = match_and_take(d, **st, si, m, o, today);
+    if (!t) return Error{t.error()};
+    ft.rematched.push_back(std::move(*t));
+  }
+  return ft;
 }
 
 }  // namespace wardsec::vuln

@@ -29,6 +29,19 @@ struct Taken {
 // Imports a report into <data>/vulns.db, then the rest as above. `today` is the local date.
 Result<Taken> take_report(const DataDir& d, const ScanReport& rep, const ImportMeta& meta, const Options& o, const std::string& today);
 
+// A host's package inventory (text as read_inventory takes it) matched against the stored feed
+// and taken in as a scan of scanner "packages" covering the host (an upgrade re-imported fixes
+// what it fixed). The inventory is kept, so that a later feed is matched against it too.
+Result<Taken> take_inventory(const DataDir& d, const std::string& ip, const std::string& hostname, const std::string& ecosystem,
+                             std::string_view text, const ImportMeta& meta, const Options& o, const std::string& today);
+// A feed (OSV records) stored, then every kept inventory matched again. The advisories now
+// stored and the scans the re-matching made.
+struct FeedTaken {
+  int64_t advisories = 0;
+  std::vector<Taken> rematched;
+};
+Result<FeedTaken> take_feed(const DataDir& d, std::string_view text, const ImportMeta& meta, const Options& o, const std::string& today);
+
 // Reads a report of format `f` from a file or from text.
 Result<ScanReport> read_any(Format f, const XmlInput& in, const std::string& scanner = "",
                             const std::vector<std::pair<std::string, std::string>>& mapping = {});

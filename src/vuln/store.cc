@@ -84,45 +84,50 @@ Status log_event(sqlite3* db, int64_t finding, int64_t at, const std::string& wh
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   std::unique_ptr<Store> s(new Store());
-  Status st =
-      sqlite::open(path, &s->db_,
-                   {"CREATE TABLE IF NOT EXISTS scans(id INTEGER PRIMARY KEY AUTOINCREMENT, scanner TEXT NOT NULL, name TEXT NOT NULL, "
-                    "file TEXT NOT NULL, sha256 TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL, started INTEGER NOT NULL, "
-                    "finished INTEGER NOT NULL, hosts INTEGER NOT NULL, findings INTEGER NOT NULL, added INTEGER NOT NULL, "
-                    "reopened INTEGER NOT NULL, fixed INTEGER NOT NULL, unregistered INTEGER NOT NULL, skipped_info INTEGER NOT NULL)",
-                    "CREATE INDEX IF NOT EXISTS scans_sha ON scans(sha256)",
-                    "CREATE TABLE IF NOT EXISTS scan_hosts(scan INTEGER NOT NULL, ip TEXT NOT NULL, akey TEXT NOT NULL)",
-                    "CREATE INDEX IF NOT EXISTS scan_hosts_akey ON scan_hosts(akey)",
-                    "CREATE TABLE IF NOT EXISTS findings(id INTEGER PRIMARY KEY AUTOINCREMENT, akey TEXT NOT NULL, asset TEXT NOT NULL, "
-                    "ip TEXT NOT NULL, hostname TEXT NOT NULL, system TEXT NOT NULL, zone TEXT NOT NULL, port INTEGER NOT NULL, "
-                    "proto TEXT NOT NULL, service TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, solution TEXT NOT NULL, "
-                    "evidence TEXT NOT NULL, cves TEXT NOT NULL, cnvd TEXT NOT NULL, cnnvd TEXT NOT NULL, sources TEXT NOT NULL, "
-                    "cvss2 REAL, cvss3 REAL, cvss4 REAL, v3vec TEXT NOT NULL, v4vec TEXT NOT NULL, severity INTEGER NOT NULL, "
-                    "exploit INTEGER NOT NULL, kev INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
-                    "status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', status_by TEXT NOT NULL DEFAULT '', "
-                    "accept_until TEXT NOT NULL DEFAULT '', status_at INTEGER NOT NULL DEFAULT 0, fixed_at INTEGER NOT NULL DEFAULT 0, "
-                    "fixed_scan INTEGER NOT NULL DEFAULT 0, rectification INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, "
-                    "priority INTEGER NOT NULL DEFAULT 4, due TEXT NOT NULL DEFAULT '', why_zh TEXT NOT NULL DEFAULT '', "
-                    "why_en TEXT NOT NULL DEFAULT '', unpatchable INTEGER NOT NULL DEFAULT 0, scanner_kev INTEGER NOT NULL DEFAULT 0, "
-                    "opened_at INTEGER NOT NULL DEFAULT 0)",
-                    "CREATE INDEX IF NOT EXISTS findings_akey ON findings(akey)",
-                    "CREATE INDEX IF NOT EXISTS findings_status ON findings(status, priority, due)",
-                    "CREATE INDEX IF NOT EXISTS findings_system ON findings(system, status)",
-                    "CREATE TABLE IF NOT EXISTS finding_sources(finding INTEGER NOT NULL, akey TEXT NOT NULL, scanner TEXT NOT NULL, "
-                    "plugin TEXT NOT NULL, port INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
-                    "last_scan INTEGER NOT NULL, UNIQUE(akey, scanner, plugin, port))",
-                    "CREATE INDEX IF NOT EXISTS finding_sources_finding ON finding_sources(finding)",
-                    "CREATE TABLE IF NOT EXISTS finding_cves(finding INTEGER NOT NULL, cve TEXT NOT NULL, UNIQUE(finding, cve))",
-                    "CREATE INDEX IF NOT EXISTS finding_cves_cve ON finding_cves(cve)",
-                    "CREATE TABLE IF NOT EXISTS finding_log(finding INTEGER NOT NULL, at INTEGER NOT NULL, what TEXT NOT NULL, "
-                    "by TEXT NOT NULL, scan INTEGER NOT NULL, note TEXT NOT NULL)",
-                    "CREATE INDEX IF NOT EXISTS finding_log_finding ON finding_log(finding)",
-                    "CREATE TABLE IF NOT EXISTS hosts(ip TEXT PRIMARY KEY, akey TEXT NOT NULL, hostname TEXT NOT NULL, mac TEXT NOT NULL, "
-                    "os TEXT NOT NULL, source TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL)",
-                    "CREATE TABLE IF NOT EXISTS services(ip TEXT NOT NULL, port INTEGER NOT NULL, proto TEXT NOT NULL, name TEXT NOT NULL, "
-                    "product TEXT NOT NULL, version TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
-                    "gone INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ip, port, proto))",
-                    "CREATE TABLE IF NOT EXISTS kev(cve TEXT PRIMARY KEY, added TEXT NOT NULL, name TEXT NOT NULL)"});
+  Status st = sqlite::open(
+      path, &s->db_,
+      {"CREATE TABLE IF NOT EXISTS scans(id INTEGER PRIMARY KEY AUTOINCREMENT, scanner TEXT NOT NULL, name TEXT NOT NULL, "
+       "file TEXT NOT NULL, sha256 TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL, started INTEGER NOT NULL, "
+       "finished INTEGER NOT NULL, hosts INTEGER NOT NULL, findings INTEGER NOT NULL, added INTEGER NOT NULL, "
+       "reopened INTEGER NOT NULL, fixed INTEGER NOT NULL, unregistered INTEGER NOT NULL, skipped_info INTEGER NOT NULL)",
+       "CREATE INDEX IF NOT EXISTS scans_sha ON scans(sha256)",
+       "CREATE TABLE IF NOT EXISTS scan_hosts(scan INTEGER NOT NULL, ip TEXT NOT NULL, akey TEXT NOT NULL)",
+       "CREATE INDEX IF NOT EXISTS scan_hosts_akey ON scan_hosts(akey)",
+       "CREATE TABLE IF NOT EXISTS findings(id INTEGER PRIMARY KEY AUTOINCREMENT, akey TEXT NOT NULL, asset TEXT NOT NULL, "
+       "ip TEXT NOT NULL, hostname TEXT NOT NULL, system TEXT NOT NULL, zone TEXT NOT NULL, port INTEGER NOT NULL, "
+       "proto TEXT NOT NULL, service TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, solution TEXT NOT NULL, "
+       "evidence TEXT NOT NULL, cves TEXT NOT NULL, cnvd TEXT NOT NULL, cnnvd TEXT NOT NULL, sources TEXT NOT NULL, "
+       "cvss2 REAL, cvss3 REAL, cvss4 REAL, v3vec TEXT NOT NULL, v4vec TEXT NOT NULL, severity INTEGER NOT NULL, "
+       "exploit INTEGER NOT NULL, kev INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
+       "status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', status_by TEXT NOT NULL DEFAULT '', "
+       "accept_until TEXT NOT NULL DEFAULT '', status_at INTEGER NOT NULL DEFAULT 0, fixed_at INTEGER NOT NULL DEFAULT 0, "
+       "fixed_scan INTEGER NOT NULL DEFAULT 0, rectification INTEGER NOT NULL DEFAULT 0, reopened INTEGER NOT NULL DEFAULT 0, "
+       "priority INTEGER NOT NULL DEFAULT 4, due TEXT NOT NULL DEFAULT '', why_zh TEXT NOT NULL DEFAULT '', "
+       "why_en TEXT NOT NULL DEFAULT '', unpatchable INTEGER NOT NULL DEFAULT 0, scanner_kev INTEGER NOT NULL DEFAULT 0, "
+       "opened_at INTEGER NOT NULL DEFAULT 0)",
+       "CREATE INDEX IF NOT EXISTS findings_akey ON findings(akey)",
+       "CREATE INDEX IF NOT EXISTS findings_status ON findings(status, priority, due)",
+       "CREATE INDEX IF NOT EXISTS findings_system ON findings(system, status)",
+       "CREATE TABLE IF NOT EXISTS finding_sources(finding INTEGER NOT NULL, akey TEXT NOT NULL, scanner TEXT NOT NULL, "
+       "plugin TEXT NOT NULL, port INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
+       "last_scan INTEGER NOT NULL, UNIQUE(akey, scanner, plugin, port))",
+       "CREATE INDEX IF NOT EXISTS finding_sources_finding ON finding_sources(finding)",
+       "CREATE TABLE IF NOT EXISTS finding_cves(finding INTEGER NOT NULL, cve TEXT NOT NULL, UNIQUE(finding, cve))",
+       "CREATE INDEX IF NOT EXISTS finding_cves_cve ON finding_cves(cve)",
+       "CREATE TABLE IF NOT EXISTS finding_log(finding INTEGER NOT NULL, at INTEGER NOT NULL, what TEXT NOT NULL, "
+       "by TEXT NOT NULL, scan INTEGER NOT NULL, note TEXT NOT NULL)",
+       "CREATE INDEX IF NOT EXISTS finding_log_finding ON finding_log(finding)",
+       "CREATE TABLE IF NOT EXISTS hosts(ip TEXT PRIMARY KEY, akey TEXT NOT NULL, hostname TEXT NOT NULL, mac TEXT NOT NULL, "
+       "os TEXT NOT NULL, source TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL)",
+       "CREATE TABLE IF NOT EXISTS services(ip TEXT NOT NULL, port INTEGER NOT NULL, proto TEXT NOT NULL, name TEXT NOT NULL, "
+       "product TEXT NOT NULL, version TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
+       "gone INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ip, port, proto))",
+       "CREATE TABLE IF NOT EXISTS kev(cve TEXT PRIMARY KEY, added TEXT NOT NULL, name TEXT NOT NULL)",
+       "CREATE TABLE IF NOT EXISTS advisories(id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL, data TEXT NOT NULL, "
+       "PRIMARY KEY(id, ecosystem, package))",
+       "CREATE INDEX IF NOT EXISTS advisories_package ON advisories(package)",
+       "CREATE TABLE IF NOT EXISTS inventories(ip TEXT PRIMARY KEY, hostname TEXT NOT NULL, ecosystem TEXT NOT NULL, text TEXT NOT NULL, "
+       "name TEXT NOT NULL, at INTEGER NOT NULL)"});
   if (!st) return Error{st.error()};
   return s;
 }

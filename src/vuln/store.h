@@ -20,6 +20,7 @@
 
 #include "core/result.h"
 #include "vuln/assets.h"
+#include "vuln/packages.h"
 #include "vuln/report.h"
 
 struct sqlite3;
@@ -151,6 +152,17 @@ class Store {
   Result<std::vector<SystemSummary>> by_system(const std::string& today);
   Result<std::vector<ScanRow>> scans(int64_t limit = 200);
   Result<Period> period(int64_t from, int64_t to, const std::string& today);
+  // The vulnerability feed (OSV advisories), replacing records of the same id; how many now.
+  Result<int64_t> import_feed(const std::vector<Advisory>& advisories);
+  // The advisories that name any of these packages.
+  Result<std::vector<Advisory>> advisories_for(const std::vector<std::string>& packages);
+  // Each host's last package inventory (kept so that a new feed is matched against it too).
+  struct StoredInventory {
+    std::string ip, hostname, ecosystem, text, name;
+    int64_t at = 0;
+  };
+  Status save_inventory(const StoredInventory& inv);
+  Result<std::vector<StoredInventory>> inventories();
   // The hosts scans saw ("" all, or one asset key), with their open services.
   Result<std::vector<HostRow>> hosts(const std::string& akey = "");
   // The known-exploited list (CISA KEV JSON or a CSV with a cve column), replacing the last one.

@@ -3,7 +3,9 @@
 #include <string>
 
 #include "fuzz.h"
+#include "vuln/packages.h"
 #include "vuln/report.h"
+#include "vuln/version.h"
 
 using namespace wardsec;
 using namespace wardsec::fuzz;
@@ -34,4 +36,23 @@ WARDSEC_FUZZ_TARGET(vuln_reports) {
   check(vuln::read_greenbone(x));
   check(vuln::read_nessus(x));
   check(vuln::read_findings_csv(in, "fuzz.csv", "fuzz"));
+}
+
+WARDSEC_FUZZ_TARGET(vuln_local) {
+  // A host's package inventory and the OSV feed from outside: never throws; every advisory read
+  // survives its own stored form; versions compare antisymmetrically; a CVSS vector scores 0-10.
+  if (auto inv = vuln::read_inventory(in, "fuzz")) {
+    for (const auto& p : inv->packages)
+      if (p.name.empty() || p.version.empty()) std::abort();
+    if (inv->packages.size() >= 2) {
+      const auto &a = inv->packages[0].version, &b = inv->packages[1].version;
+      if ((vuln::dpkg_compare(a, b) > 0) != (vuln::dpkg_compare(b, a) < 0)) std::abort();
+      if ((vuln::rpm_compare(a, b) > 0) != (vuln::rpm_compare(b, a) < 0)) std::abort();
+    }
+  }
+  if (auto adv = vuln::read_osv(in, "fuzz.json"))
+    for (const auto& a : *adv)
+      if (vuln::advisory_json(vuln::advisory_from_json(vuln::advisory_json(a))) != vuln::advisory_json(a)) std::abort();
+  double s = vuln::cvss3_base_score(in);
+  if (s > 10 || (s < 0 && s != -1)) std::abort();
 }

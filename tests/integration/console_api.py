@@ -152,6 +152,8 @@ EXPECTED = {
     "GET /api/v1/vulns/report": READERS,
     "POST /api/v1/vulns/import": SEC,
     "POST /api/v1/vulns/kev": SEC,
+    "POST /api/v1/vulns/packages": SEC,
+    "POST /api/v1/vulns/feed": SEC,
     "GET /api/v1/vulns/{id}": READERS,
     "POST /api/v1/vulns/{id}/status": SEC,
     "POST /api/v1/vulns/{id}/rectification": SEC,

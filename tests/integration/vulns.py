@@ -246,6 +246,33 @@ def run_checks(r, srv, w, data, web, db_port, ssh_port):
     listed = json.loads(cli(w, "vuln", "list", "--data", data, "--format", "json").stdout)
     code, allf = sec.get("/api/v1/vulns?limit=1000")
     r.check(len(listed) == allf["total"], f"the CLI reads the same findings ({len(listed)} vs {allf['total']})")
+    # Local knowledge: a host's packages against the offline OSV feed; an upgrade fixes it.
+    status = ("Package: openssl\nStatus: install ok installed\nVersion: 3.0.11-1~deb12u1\n\n"
+              "Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1~deb12u1)\nVersion: 3.0.11-1~deb12u1\n\n"
+              "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\n")
+    q = "/api/v1/vulns/packages?host=10.20.0.21&hostname=emr-app-01&ecosystem=Debian:12&file=status"
+    code, res = sec.call("POST", q, raw=status.encode(), headers={"Content-Type": "text/plain"})
+    r.check(code == 201 and res["findings"] == 0, f"an inventory before any feed matches nothing ({code} {res})")
+    feed = [{"id": "DSA-5532-1", "aliases": ["CVE-2023-5678"], "summary": "openssl security update",
+             "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+             "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
+                           "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u2"}]}]}]},
+            {"id": "DSA-9999-1", "aliases": ["CVE-2024-9999"], "affected": [{"package": {"ecosystem": "Ubuntu:22.04", "name": "bash"},
+             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "9.9"}]}]}]}]
+    code, res = sec.call("POST", "/api/v1/vulns/feed?file=osv.json", raw=json.dumps(feed).encode(), headers={"Content-Type": "application/json"})
+    r.check(code == 200 and res["advisories"] == 2 and res["hosts"] == 1 and res["added"] == 1,
+            f"the feed is stored and the kept inventory matched again: one finding for openssl and libssl3 (source openssl), not Ubuntu's bash ({res})")
+    code, res = sec.call("POST", "/api/v1/vulns/feed?file=bad.jsonl", raw=b'{"id":"x"}\nnot json\n', headers={"Content-Type": "application/json"})
+    r.check(code == 400 and "bad.jsonl:2" in res.get("error", ""), f"a feed line that is not JSON is refused, naming it ({res.get('error', '')[:60]})")
+    code, lst = sec.get("/api/v1/vulns?asset=emr-app-01&scanner=packages&status=open")
+    r.check(lst["total"] == 1 and all(f["cves"] == ["CVE-2023-5678"] and f["score"] == 9.8 for f in lst["findings"]),
+            f"the findings carry the CVE and the score computed from the CVSS vector ({[(f['title'], f['score']) for f in lst['findings']]})")
+    upgraded = status.replace("3.0.11-1~deb12u1", "3.0.11-1~deb12u2")
+    code, res = sec.call("POST", q, raw=upgraded.encode(), headers={"Content-Type": "text/plain"})
+    r.check(code == 201 and res["fixed"] == 1, f"the inventory after the upgrade fixes it ({res.get('fixed')})")
+    code, res = sec.call("POST", q.replace("host=10.20.0.21", "host=emr-app-01"), raw=upgraded.encode(), headers={"Content-Type": "text/plain"})
+    r.check(code == 400, "an inventory needs the host's address")
+
     # The month's report and the self-assessment report.
     ym = center_now()
     code, html = sec.call("GET", f"/api/v1/vulns/report?year={ym.year}&month={ym.month}")

@@ -9,9 +9,11 @@
 
 #include "core/timeutil.h"
 #include "vuln/discovery.h"
+#include "vuln/packages.h"
 #include "vuln/reconcile.h"
 #include "vuln/report.h"
 #include "vuln/store.h"
+#include "vuln/version.h"
 
 namespace wardsec::vuln {
 namespace {
@@ -392,6 +394,103 @@ TEST(VulnDiscovery, TargetsStayInsideTheConfiguredNetworks) {
   auto args = nmap_args(c, {"10.20.0.5"});
   EXPECT_EQ(args.back(), "10.20.0.5");
   EXPECT_EQ(args[args.size() - 2], "--");  // nothing after it is read as an option
+}
+
+}  // namespace
+}  // namespace wardsec::vuln
+
+namespace wardsec::vuln {
+namespace {
+
+TEST(VulnVersion, DpkgOrder) {
+  // dpkg's own examples and the tricky ones: epochs, tildes, revisions, digit runs.
+  EXPECT_LT(dpkg_compare("1.0~rc1", "1.0"), 0);
+  EXPECT_LT(dpkg_compare("1.0", "1.0-1"), 0);
+  EXPECT_GT(dpkg_compare("1:0.1", "9.9"), 0);
+  EXPECT_LT(dpkg_compare("3.0.11-1~deb12u2", "3.0.11-1~deb12u3"), 0);
+  EXPECT_LT(dpkg_compare("3.0.11-1~deb12u2", "3.0.11-1"), 0);
+  EXPECT_LT(dpkg_compare("1:9.2p1-2+deb12u2", "1:9.2p1-2+deb12u3"), 0);
+  EXPECT_GT(dpkg_compare("2.10", "2.9"), 0);
+  EXPECT_EQ(dpkg_compare("1.02", "1.2"), 0);
+  EXPECT_LT(dpkg_compare("1.0a", "1.0+"), 0);  // letters before other characters
+}
+
+TEST(VulnVersion, RpmOrder) {
+  EXPECT_LT(rpm_compare("3.0.7-24.el9", "3.0.7-25.el9"), 0);
+  EXPECT_GT(rpm_compare("1.10", "1.9"), 0);
+  EXPECT_LT(rpm_compare("1.0~rc1", "1.0"), 0);
+  EXPECT_GT(rpm_compare("1.0^git1", "1.0"), 0);
+  EXPECT_GT(rpm_compare("2.0.1", "2.0a"), 0);  // a number is newer than letters
+  EXPECT_GT(rpm_compare("1:1.0", "2.0"), 0);
+  EXPECT_EQ(rpm_compare("3.0.7", "3.0.7-24.el9"), 0);  // a range without a release matches every release
+}
+
+TEST(VulnVersion, Cvss3BaseScore) {
+  EXPECT_DOUBLE_EQ(cvss3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), 9.8);
+  EXPECT_DOUBLE_EQ(cvss3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"), 10.0);
+  EXPECT_DOUBLE_EQ(cvss3_base_score("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"), 5.9);
+  EXPECT_DOUBLE_EQ(cvss3_base_score("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"), 7.8);
+  EXPECT_DOUBLE_EQ(cvss3_base_score("CVSS:3.0/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N"), 5.4);
+  EXPECT_DOUBLE_EQ(cvss3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N"), 0.0);
+  EXPECT_LT(cvss3_base_score("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), 0);
+  EXPECT_LT(cvss3_base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P"), 0);
+}
+
+TEST(VulnPackages, InventoriesOfEachForm) {
+  auto st = read_inventory(
+      "Package: openssl\nStatus: install ok installed\nVersion: 3.0.11-1~deb12u2\n\n"
+      "Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2\n\n"
+      "Package: gone\nStatus: deinstall ok config-files\nVersion: 1.0\n",
+      "status");
+  ASSERT_TRUE(st) << st.error();
+  EXPECT_EQ(st->format, "dpkg-status");
+  ASSERT_EQ(st->packages.size(), 2u);
+  EXPECT_EQ(st->packages[1].source, "openssl");
+  auto l = read_inventory(
+      "Desired=Unknown/Install\n||/ Name Version Architecture Description\n+++-====\nii  openssh-server 1:9.2p1-2+deb12u2 amd64 secure "
+      "shell\nrc  old 1.0 all gone\n",
+      "dpkg-l");
+  ASSERT_TRUE(l) << l.error();
+  ASSERT_EQ(l->packages.size(), 1u);
+  EXPECT_EQ(l->packages[0].version, "1:9.2p1-2+deb12u2");
+  auto r = read_inventory("openssl-3.0.7-24.el9.x86_64\nkernel-5.14.0-362.8.1.el9_3.x86_64\n", "rpm");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->format, "rpm-qa");
+  EXPECT_EQ(r->packages[1].name, "kernel");
+  EXPECT_EQ(r->packages[1].version, "5.14.0-362.8.1.el9_3");
+  auto w = read_inventory("HotFixID\nKB5034441\nKB5034122\n", "hotfix");
+  ASSERT_TRUE(w) << w.error();
+  EXPECT_EQ(w->hotfixes.size(), 2u);
+  auto bad = read_inventory("openssl\n", "bad");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("bad:1:"), std::string::npos) << bad.error();
+}
+
+TEST(VulnPackages, OsvMatchesByEcosystemAndRange) {
+  std::string osv = R"([{"id":"DSA-5532-1","aliases":["CVE-2023-5678"],"summary":"openssl security update",
+    "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+    "affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},
+                 "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.11-1~deb12u2"}]}]},
+                {"package":{"ecosystem":"Debian:11","name":"openssl"},
+                 "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1w-0+deb11u1"}]}]}]},
+   {"id":"RHSA-2024:0001","upstream":["CVE-2024-0727"],"affected":[{"package":{"ecosystem":"Red Hat","name":"openssl"},
+                 "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-25.el9"}]}]}]},
+   {"id":"NO-RANGE","affected":[{"package":{"ecosystem":"Debian:12","name":"x"}}]}])";
+  auto adv = read_osv(osv, "feed.json");
+  ASSERT_TRUE(adv) << adv.error();
+  ASSERT_EQ(adv->size(), 3u);
+  EXPECT_DOUBLE_EQ((*adv)[0].score, 7.5);
+  EXPECT_TRUE(affects((*adv)[0], "Debian:12", Package{"libssl3", "openssl", "3.0.11-1~deb12u1"}));
+  EXPECT_FALSE(affects((*adv)[0], "Debian:12", Package{"openssl", "openssl", "3.0.11-1~deb12u2"}));
+  EXPECT_FALSE(affects((*adv)[0], "Ubuntu:22.04", Package{"openssl", "openssl", "3.0.0"}));
+  EXPECT_TRUE(affects((*adv)[2], "Red Hat:9", Package{"openssl", "openssl", "1:3.0.7-24.el9"}));
+  PackageInventory inv{"dpkg-status", {{"libssl3", "openssl", "3.0.11-1~deb12u1"}, {"openssl", "openssl", "3.0.11-1~deb12u1"}}, {}};
+  auto rep = match_inventory("10.20.0.13", "his-db-01", "Debian:12", inv, *adv);
+  ASSERT_EQ(rep.findings.size(), 1u);  // one advisory, one fix for both binary packages of the source
+  EXPECT_EQ(rep.findings[0].cves, (std::vector<std::string>{"CVE-2023-5678"}));
+  EXPECT_NE(rep.findings[0].evidence.find("libssl3 3.0.11-1~deb12u1; openssl"), std::string::npos) << rep.findings[0].evidence;
+  EXPECT_NE(rep.findings[0].solution.find("3.0.11-1~deb12u2"), std::string::npos);
+  EXPECT_FALSE(read_osv("{\"id\":1}\nnot json\n", "lines.jsonl"));
 }
 
 }  // namespace
