@@ -240,6 +240,7 @@ struct Importer {
   // Open (and accepted) findings on a covered asset that this scanner had reported and no
   // longer does.
   Status fixed(const std::string& akey) {
+    if (!rep.judges) return {};
     for (auto& k : known[akey]) {
       if (seen.count(k.id) || (k.status != "open" && k.status != "accepted")) continue;
       if (std::find(k.scanners.begin(), k.scanners.end(), rep.scanner) == k.scanners.end()) continue;

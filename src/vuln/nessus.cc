@@ -11,16 +11,6 @@
 
 namespace wardsec::vuln {
 
-namespace {
-
-int64_t epoch_ns(const std::string& s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && v > 0 && v < 32503680000 ? v * 1000000000LL : 0;
-}
-
-}  // namespace
-
 Result<ScanReport> read_nessus(const XmlInput& in) {
   ScanReport rep;
   rep.scanner = "nessus";
@@ -47,10 +37,10 @@ Result<ScanReport> read_nessus(const XmlInput& in) {
         else if (k == "mac-address")
           host.mac = v.substr(0, v.find('\n'));
         else if (k == "HOST_START_TIMESTAMP") {
-          int64_t t0 = epoch_ns(v);
+          int64_t t0 = epoch_seconds_ns(v);
           if (t0 && (!rep.started || t0 < rep.started)) rep.started = t0;
         } else if (k == "HOST_END_TIMESTAMP") {
-          rep.finished = std::max(rep.finished, epoch_ns(v));
+          rep.finished = std::max(rep.finished, epoch_seconds_ns(v));
         }
       }
     }

@@ -11,12 +11,6 @@ namespace wardsec::vuln {
 
 namespace {
 
-int64_t epoch_ns(const std::string& s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && v > 0 && v < 32503680000 ? v * 1000000000LL : 0;
-}
-
 // An <elem key=k> of a script table.
 std::string elem(const XmlNode& t, std::string_view key) {
   for (const auto* e : t.all("elem"))
@@ -117,7 +111,7 @@ Result<ScanReport> read_nmap(const XmlInput& in) {
   r.on_open = [&](const XmlNode& n, int depth) {
     if (depth == 0) {
       root = n.name;
-      rep.started = epoch_ns(n.attr("start"));
+      rep.started = epoch_seconds_ns(n.attr("start"));
       rep.name = n.attr("args");
     } else if (n.name == "scaninfo") {
       // services="1,3-4,6-7,...": the ports probed
@@ -136,7 +130,7 @@ Result<ScanReport> read_nmap(const XmlInput& in) {
         p = e + 1;
       }
     } else if (n.name == "finished") {
-      rep.finished = epoch_ns(n.attr("time"));
+      rep.finished = epoch_seconds_ns(n.attr("time"));
     }
   };
   r.on_record = [&](const XmlNode& h) {
@@ -188,6 +182,9 @@ Result<ScanReport> read_nmap(const XmlInput& in) {
     rep.hosts.push_back(std::move(host));
   };
   if (Status st = read_xml(in, r); !st) return Error{st.error()};
+  // Weaknesses come only from scripts: --script, -sC or -A.
+  const std::string& args = rep.name;
+  rep.judges = args.find("--script") != std::string::npos || args.find("-sC") != std::string::npos || args.find(" -A") != std::string::npos;
   if (root != "nmaprun")
     return Error{in.label() + ": 不是 Nmap XML 报告 (根元素应为 nmaprun) / not an Nmap XML report (the root must be nmaprun)"};
   return rep;

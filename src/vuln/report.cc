@@ -74,6 +74,12 @@ int severity_of(double score) {
   return 0;
 }
 
+int64_t epoch_seconds_ns(const std::string& s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size() && v > 0 && v < 32503680000 ? v * 1000000000LL : 0;
+}
+
 void split_port(std::string_view s, int& port, std::string& proto) {
   port = 0;
   proto.clear();

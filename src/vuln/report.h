@@ -48,6 +48,9 @@ struct ScanReport {
   // The port ranges the scan probed (Nmap's scaninfo); empty: not said, every port counts.
   // A finding on a port outside them is not judged fixed by this scan.
   std::vector<std::pair<int, int>> ports_scanned;
+  // Whether the scan looked for weaknesses at all: an Nmap port scan without scripts (the
+  // discovery scans) reports none, and its silence fixes nothing.
+  bool judges = true;
   bool scanned(int port) const;
 };
 
@@ -83,6 +86,8 @@ void add_unique(std::vector<std::string>& to, const std::vector<std::string>& mo
 std::optional<double> cvss_score(std::string_view s);
 // The severity a score gives under CVSS v3/v4 (0 none/info, 1 low, 2 medium, 3 high, 4 critical).
 int severity_of(double score);
+// Unix seconds as written in a report ("1796000000") in ns; 0 when it is not a plausible time.
+int64_t epoch_seconds_ns(const std::string& s);
 // "443/tcp" -> 443, tcp; "general/tcp" and "package" -> 0.
 void split_port(std::string_view s, int& port, std::string& proto);
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "core/timeutil.h"
 #include "vuln/discovery.h"
@@ -29,7 +30,7 @@ std::string nmap_doc(const std::string& ssh_version, bool with_vulners, bool hos
 <table><elem key="id">CVE-2023-51385</elem><elem key="cvss">6.5</elem><elem key="type">cve</elem><elem key="is_exploit">false</elem></table>
 <table><elem key="id">1337DAY-ID-123</elem><elem key="cvss">9.8</elem><elem key="type">zdt</elem><elem key="is_exploit">true</elem></table></table></script>)"
           : "";
-  return R"(<?xml version="1.0"?><nmaprun scanner="nmap" args="nmap -sV -oX - 10.20.0.13" start="1796000000" version="7.93">
+  return R"(<?xml version="1.0"?><nmaprun scanner="nmap" args="nmap -sV --script vulners,ssl-heartbleed -oX - 10.20.0.13" start="1796000000" version="7.93">
 <scaninfo type="connect" protocol="tcp" numservices="1000" services="1-1000,3306"/>
 <host><status state=")" +
          std::string(host_up ? "up" : "down") +
@@ -251,6 +252,12 @@ TEST_F(StoreFixture, ReimportDeduplicatesFixesAndReopens) {
   EXPECT_EQ(ssh.system, "his");
   EXPECT_EQ(ssh.priority, 1);        // 9.8 on a level-3 system with patient data
   EXPECT_EQ(ssh.due, "2026-12-07");  // the scan saw it on 2026-11-30 (UTC+8); P1: 7 days
+  // A discovery scan (ports and versions, no scripts) looks for no weakness: its silence fixes nothing.
+  auto discovery = read_nmap(text(nmap_doc("9.2p1", false), "d.xml")).value();
+  discovery.judges = false;
+  discovery.findings.clear();
+  EXPECT_FALSE(read_nmap(text(std::regex_replace(nmap_doc("9.2p1", false), std::regex("--script \\S+ "), ""), "p.xml"))->judges);
+  EXPECT_EQ(imp(discovery, kT0 + 86400 * kSec + 1).scan.fixed, 0);
   // Upgraded: the vulners finding for 9.2p1 is gone, 443 still vulnerable.
   auto upgraded = read_nmap(text(nmap_doc("9.6p1", false), "b.xml")).value();
   auto r3 = imp(upgraded, kT0 + 2 * 86400 * kSec);
