@@ -281,10 +281,10 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     vuln::Options vo;
     vo.tz_sec = conf.tz_sec;
     vo.unseen_days = conf.discovery_unseen_days;
-    c->health_->discovery = std::make_unique<vuln::Discoverer>(
-        conf.discovery, conf.data_dir, vo, [al = c->alerts_.get(), out = c->outputs_.get()](const vuln::Taken& t) {
-          if (al) ops::raise_scan_alerts(*al, out, t, now_ns());
-        });
+    c->health_->discovery = std::make_unique<vuln::Discoverer>(conf.discovery, conf.data_dir, vo,
+                                                               [al = c->alerts_.get(), out = c->outputs_.get()](const vuln::Taken& t) {
+                                                                 if (al) ops::raise_scan_alerts(*al, out, t, now_ns());
+                                                               });
     conf.http.discovery = c->health_->discovery.get();
     conf.http.outputs = c->outputs_.get();
   }

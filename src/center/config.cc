@@ -117,11 +117,10 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   }
   const std::string path = file.empty() ? ov_path : file;
   Walker w{path, {}};
-  w.check_keys(
-      root, "",
-      {"data",   "organization", "hospital_tier", "timezone", "api",     "auth",    "inputs",   "store",   "pipeline",  "detection",
-       "alerts", "zones",        "web",           "proxy",    "dbaudit", "bastion", "incident", "parsers", "multiline", "source_timezones",
-       "ops", "discovery"});
+  w.check_keys(root, "",
+               {"data",      "organization",     "hospital_tier", "timezone", "api",   "auth",    "inputs",  "store",    "pipeline",
+                "detection", "alerts",           "zones",         "web",      "proxy", "dbaudit", "bastion", "incident", "parsers",
+                "multiline", "source_timezones", "ops",           "discovery"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");
@@ -413,9 +412,8 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     if (std::string p = vuln::check_config(c.discovery); !p.empty()) return Error{path + ": " + p};
     int hh = -1, mm = -1;
     char extra = 0;
-    if (!c.discovery.schedule.empty() &&
-        (std::sscanf(c.discovery.schedule.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
-         c.discovery.schedule.size() != 5))
+    if (!c.discovery.schedule.empty() && (std::sscanf(c.discovery.schedule.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 ||
+                                          hh > 23 || mm < 0 || mm > 59 || c.discovery.schedule.size() != 5))
       return Error{path + ": discovery.at must be a time of day HH:MM, not '" + c.discovery.schedule + "'"};
     if (c.discovery_unseen_days < 1) return Error{path + ": discovery.unseen_days must be at least 1"};
   }

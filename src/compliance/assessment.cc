@@ -134,8 +134,7 @@ Status Assessments::set_rectification_status(int64_t id, const std::string& stat
   if (!r) return Error{"rectification task " + std::to_string(id) + " does not exist"};
   if (r->status == "done") return Error{"task " + std::to_string(id) + " is done"};
   if (status == "done" && r->source.rfind("vuln:", 0) == 0)
-    return Error{"此整改在复扫不再发现漏洞时自动关闭 / task " + std::to_string(id) + " closes when a re-scan no longer finds " +
-                 r->source};
+    return Error{"此整改在复扫不再发现漏洞时自动关闭 / task " + std::to_string(id) + " closes when a re-scan no longer finds " + r->source};
   if (status == "done") {
     // The re-check: the item's current assessment must now conform (or not apply).
     auto cur = current(r->system);

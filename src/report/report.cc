@@ -452,8 +452,8 @@ std::string self_assessment(const SystemData& d, const Words& L) {
       o += "<tr><td>" + escape_html(v.asset) + (v.port ? ":" + std::to_string(v.port) : "") + "</td><td>" + escape_html(v.title) +
            "<div class=\"muted\">" + escape_html(v.cves) + "</div></td><td class=\"nowrap" + (v.priority == 1 ? " bad" : "") + "\">" +
            (L.en ? vuln::priority_en(v.priority) : vuln::priority_zh(v.priority)) + "</td><td>" + fixed(v.score, 1) +
-           "</td><td class=\"nowrap" + (v.overdue ? " bad" : "") + "\">" + escape_html(v.due) + (v.overdue ? L("（超期）", " (overdue)") : "") +
-           "</td></tr>";
+           "</td><td class=\"nowrap" + (v.overdue ? " bad" : "") + "\">" + escape_html(v.due) +
+           (v.overdue ? L("（超期）", " (overdue)") : "") + "</td></tr>";
     o += "</table>";
   }
   o += "<h2>" + L("六、整改方案与进展", "6. Rectification plan and progress") + "</h2>" + task_table(d, L);

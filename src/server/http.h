@@ -23,7 +23,7 @@
 namespace wardsec::alert {
 class AlertStore;
 class Outputs;
-}
+}  // namespace wardsec::alert
 namespace wardsec::detect {
 class RuleSet;
 }
