@@ -1,4 +1,5 @@
 #include "core/datadir.h"
+#include "core/process.h"
 #include "report/report.h"
 #include <thread>
 #include <atomic>
@@ -149,18 +150,7 @@ Status html_to_pdf(const std::string& html, const std::string& pdf_path, const s
   }
   // Chromium prints within seconds; a hung browser must not hang the caller.
   int status = 0;
-  bool done = false;
-  for (int i = 0; i < 1200 && !done; i++) {  // 120 s
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid)
-      done = true;
-    else
-      usleep(100000);
-  }
-  if (!done) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
+  bool done = wait_child(pid, now_ns() + 120 * kSec, status);
   bool printed = done && WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(out) && fs::file_size(out, ec) > 0;
   if (printed) fs::copy_file(out, pdf_path, fs::copy_options::overwrite_existing, ec);
   fs::remove_all(dir, ec);

@@ -71,7 +71,8 @@ Result<ScanReport> read_findings_csv(std::string_view text, const std::string& n
   if (rows->empty()) return Error{name + ": 文件为空 / the file is empty"};
   const auto& header = rows->front();
   std::map<std::string, size_t> col;
-  for (const auto& [field, hdr] : mapping) {
+  for (const auto& m : mapping) {
+    const std::string &field = m.first, &hdr = m.second;
     if (std::find(csv_fields().begin(), csv_fields().end(), field) == csv_fields().end())
       return Error{name + ": 映射中的字段不存在 / the mapping names no such field: " + field};
     auto it = std::find_if(header.begin(), header.end(), [&](const std::string& h) { return fold(h) == fold(hdr); });

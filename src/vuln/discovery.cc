@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/process.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 
@@ -105,20 +106,7 @@ Result<ScanReport> run_nmap(const DiscoveryConfig& c, const std::vector<std::str
     _exit(127);
   }
   int status = 0;
-  bool done = false;
-  int64_t deadline = now_ns() + static_cast<int64_t>(c.timeout_sec) * kSec;
-  while (!done && now_ns() < deadline && !(stop && *stop)) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid)
-      done = true;
-    else
-      usleep(100000);
-  }
-  if (!done) {
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
+  bool done = wait_child(pid, now_ns() + static_cast<int64_t>(c.timeout_sec) * kSec, status, stop);
   std::ifstream lf(log);
   std::stringstream said;
   said << lf.rdbuf();

@@ -23,7 +23,7 @@ Result<ScanReport> read_nessus(const XmlInput& in) {
   };
   r.on_record = [&](const XmlNode& h) {
     ScanHost host;
-    std::string name = h.attr("name");
+    const std::string& name = h.attr("name");
     if (const auto* props = h.child("HostProperties")) {
       for (const auto* t : props->all("tag")) {
         const std::string& k = t->attr("name");

@@ -25,7 +25,7 @@ const XmlNode* table(const XmlNode& t, std::string_view key) {
 
 // vulners: <table key="cpe:/a:vendor:product:version"><table><elem key="id">CVE-...</elem>
 // <elem key="cvss">9.8</elem><elem key="type">cve</elem><elem key="is_exploit">true</elem>...
-void vulners(const XmlNode& script, Finding base, const Service& svc, std::vector<Finding>& out) {
+void vulners(const XmlNode& script, const Finding& base, const Service& svc, std::vector<Finding>& out) {
   for (const auto* cpe : script.all("table")) {
     Finding f = base;
     f.plugin = "vulners:" + cpe->attr("key");
@@ -57,7 +57,7 @@ void vulners(const XmlNode& script, Finding base, const Service& svc, std::vecto
 // The vulns library's output: <table key="CVE-2014-0160"><elem key="title">...</elem>
 // <elem key="state">VULNERABLE</elem><table key="ids"><elem>CVE:CVE-2014-0160</elem></table>
 // <table key="scores"><elem key="CVSSv2">5.0</elem></table><table key="description">...
-void vulns_lib(const XmlNode& script, Finding base, std::vector<Finding>& out) {
+void vulns_lib(const XmlNode& script, const Finding& base, std::vector<Finding>& out) {
   for (const auto* t : script.all("table")) {
     std::string state = elem(*t, "state");
     if (state != "VULNERABLE" && state != "LIKELY VULNERABLE" && state != "VULNERABLE (DoS)" && state != "VULNERABLE (Exploitable)")

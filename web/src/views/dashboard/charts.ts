@@ -83,12 +83,16 @@ export function zoneOption(d: D, th: Theme = light) {
       itemStyle: { color: z.alerts > 0 ? th.hot : th.node, borderColor: z.alerts > 0 ? '#e8590c' : '#1f5fbf', borderWidth: 2 },
     }
   })
+  // Two invisible corners keep the drawing's box from collapsing (no zones yet, or one): ECharts'
+  // view of a graph with a zero-sized box cannot invert its transform and throws.
+  for (const [i, p] of [[0, 0], [600, 440]].entries())
+    nodes.push({ name: `\u200b${i}`, x: p[0], y: p[1], value: 0, symbolSize: 0, label: { show: false, position: 'bottom', formatter: '' }, itemStyle: { color: 'transparent', borderColor: 'transparent', borderWidth: 0 } })
   const max = Math.max(1, ...links.map((l) => l.events))
   const drawn = (n: string) => zs.some((z) => z.name === n)
   return {
     tooltip: {
       formatter: (p: Edge) =>
-        p.dataType === 'edge' ? `${p.data.source} → ${p.data.target}<br>${p.data.events} ${t('dash.zone_events')} · ${p.data.alerts} ${t('dash.zone_alerts')}` : p.name,
+        p.dataType === 'edge' ? `${p.data.source} → ${p.data.target}<br>${p.data.events} ${t('dash.zone_events')} · ${p.data.alerts} ${t('dash.zone_alerts')}` : p.name.startsWith('\u200b') ? '' : p.name,
     },
     series: [
       {

@@ -1,0 +1,15 @@
+// Waiting for a child process with a deadline (Chromium printing a PDF, nmap scanning): polls
+// until it exits, the deadline passes or `stop` is set; then the child (and its process group,
+// when it made one) is killed and reaped. No zombie is left either way.
+#pragma once
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+namespace wardsec {
+
+// True when the child exited by itself (its wait status in `status`); false when it was killed.
+bool wait_child(pid_t pid, int64_t deadline_ns, int& status, const std::atomic<bool>* stop = nullptr);
+
+}  // namespace wardsec
