@@ -100,7 +100,8 @@ json scan_json(const vuln::ScanRow& s) {
           {"reopened", s.reopened},
           {"fixed", s.fixed},
           {"unregistered", s.unregistered},
-          {"skipped_info", s.skipped_info}};
+          {"skipped_info", s.skipped_info},
+          {"report", s.sha256.size() == 64 ? "/api/v1/compliance/documents/" + s.sha256 : ""}};
 }
 
 Result<std::unique_ptr<vuln::Store>> open_store(Api& api) { return vuln::Store::open(DataDir(api.opt.data_dir).vulns_db()); }
@@ -222,9 +223,13 @@ Response import(Api& api, Request& r) {
     api.audit(r, r.who.user, "vuln_import", false, file, rep.error());
     return fail(400, rep.error());
   }
+  // The report itself is kept as evidence under its digest (the scan names it): whoever closes a
+  // finding with a re-scan leaves the re-scan for an assessor to read.
+  auto kept = keep_document(api, r.body);
+  if (!kept) return fail(500, kept.error());
   vuln::Options o;
   o.tz_sec = api.opt.tz_sec;
-  vuln::ImportMeta meta{file, sha256_hex(r.body), r.who.user, now_ns(), api.opt.tz_sec};
+  vuln::ImportMeta meta{file, *kept, r.who.user, now_ns(), api.opt.tz_sec};
   auto t = vuln::take_report(DataDir(api.opt.data_dir), *rep, meta, o, local_today(api));
   api.audit(r, r.who.user, "vuln_import", t.ok(), file,
             t ? vuln::format_name(*f) + std::string(" scan #") + std::to_string(t->res.scan.id) +

@@ -380,6 +380,8 @@ Result<ImportResult> Store::import(const ScanReport& rep, const AssetMap& assets
       ImportResult r;
       r.duplicate = true;
       r.scan.id = *prior;
+      r.scan.sha256 = meta.sha256;
+      r.scan.scanner = rep.scanner;
       return r;
     }
   }

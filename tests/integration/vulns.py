@@ -164,6 +164,8 @@ def run_checks(r, srv, w, data, web, db_port, ssh_port):
             f"a Greenbone report is read (its Log result is information) ({code} {res})")
     code, res = sec.call("POST", "/api/v1/vulns/import?file=gb-1-again.xml", raw=gb1, headers={"Content-Type": "application/xml"})
     r.check(code == 200 and res["duplicate"], "the same file again changes nothing")
+    code, kept = sec.call("GET", res["report"])
+    r.check(code == 200 and kept == gb1, "the imported report is kept as evidence, under the digest its scan names")
     code, res = sec.call("POST", "/api/v1/vulns/import?file=gb-2.xml", raw=greenbone(base, "2026-11-29T08:00:00Z"), headers={"Content-Type": "application/xml"})
     r.check(code == 201 and res["added"] == 0 and res["fixed"] == 0, f"a second scan finding the same adds nothing ({res.get('added')}, {res.get('fixed')})")
     ness = nessus([("10.20.0.13", 22, "179565", "OpenSSH &lt; 9.3p2", 4, ["CVE-2023-38408", "CVE-2023-28531"], 9.8),
