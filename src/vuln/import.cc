@@ -35,7 +35,7 @@ struct Known {
   int64_t id = 0;
   int port = 0;
   std::string status;
-  std::vector<std::string> cves;
+  std::vector<std::string> cves, cnvd, cnnvd;
   std::vector<std::string> scanners;  // the scanners that reported it
   std::vector<int> source_ports;
   int64_t rectification = 0;
@@ -72,9 +72,18 @@ struct Importer {
   Status load(const std::string& akey) {
     if (known.count(akey)) return {};
     auto& v = known[akey];
-    Status st = sqlite::query(db, "SELECT id, port, status, cves, rectification FROM findings WHERE akey = ?", {akey}, [&](const Stmt& s) {
-      v.push_back(Known{s.i64(0), static_cast<int>(s.i64(1)), s.text(2), split_words(s.text(3)), {}, {}, s.i64(4)});
-    });
+    Status st = sqlite::query(db, "SELECT id, port, status, cves, rectification, cnvd, cnnvd FROM findings WHERE akey = ?", {akey},
+                              [&](const Stmt& s) {
+                                v.push_back(Known{s.i64(0),
+                                                  static_cast<int>(s.i64(1)),
+                                                  s.text(2),
+                                                  split_words(s.text(3)),
+                                                  split_words(s.text(5)),
+                                                  split_words(s.text(6)),
+                                                  {},
+                                                  {},
+                                                  s.i64(4)});
+                              });
     if (!st) return st;
     std::unordered_map<int64_t, size_t> at;
     for (size_t i = 0; i < v.size(); ++i) at[v[i].id] = i;
@@ -156,7 +165,7 @@ struct Importer {
     if (Status st = ins.run(); !st) return st;
     id = sqlite::last_insert_id(db);
     if (Status st = add_cves(id, f.cves); !st) return st;
-    known[a.key].push_back(Known{id, f.port, "open", f.cves, {rep.scanner}, {f.port}, 0});
+    known[a.key].push_back(Known{id, f.port, "open", f.cves, f.cnvd, f.cnnvd, {rep.scanner}, {f.port}, 0});
     ++res.scan.added;
     return detail::log_event(db, id, t, "found", "", scan, rep.scanner + ":" + f.plugin);
   }
@@ -167,10 +176,12 @@ struct Importer {
       if (x.id == id) k = &x;
     if (!k) return Error{"finding #" + std::to_string(id) + " not loaded"};
     add_unique(k->cves, f.cves);
+    add_unique(k->cnvd, f.cnvd);
+    add_unique(k->cnnvd, f.cnnvd);
     bool reopen = k->status == "fixed";
     bool on_kev = f.kev || std::any_of(f.cves.begin(), f.cves.end(), [&](const std::string& x) { return kev.count(x) > 0; });
     Stmt up(db,
-            "UPDATE findings SET last_seen = max(last_seen, ?), cves = ?, cnvd = trim(cnvd || ' ' || ?), cnnvd = trim(cnnvd || ' ' || ?), "
+            "UPDATE findings SET last_seen = max(last_seen, ?), cves = ?, cnvd = ?, cnnvd = ?, "
             "cvss2 = coalesce(?, cvss2), cvss3 = coalesce(?, cvss3), cvss4 = coalesce(?, cvss4), "
             "v3vec = CASE WHEN ? != '' THEN ? ELSE v3vec END, v4vec = CASE WHEN ? != '' THEN ? ELSE v4vec END, "
             "severity = max(severity, ?), exploit = exploit OR ?, kev = kev OR ?, scanner_kev = scanner_kev OR ?, "
@@ -183,8 +194,8 @@ struct Importer {
     int c = 1;
     up.bind(c++, t);
     up.bind(c++, join_words(k->cves));
-    up.bind(c++, join_words(f.cnvd));
-    up.bind(c++, join_words(f.cnnvd));
+    up.bind(c++, join_words(k->cnvd));
+    up.bind(c++, join_words(k->cnnvd));
     for (const auto* o : {&f.cvss2, &f.cvss3, &f.cvss4}) {
       if (*o)
         up.bind(c++, **o);

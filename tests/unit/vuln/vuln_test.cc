@@ -290,6 +290,8 @@ TEST_F(StoreFixture, OtherScannersJoinByCveAndDoNotFixEachOther) {
   EXPECT_EQ(ssh.sources.size(), 3u);
   EXPECT_TRUE(ssh.scores.kev);
   EXPECT_EQ(ssh.cnvd, (std::vector<std::string>{"CNVD-2023-56789"}));
+  imp(read_greenbone(text(greenbone_doc(true), "g-again.xml")).value(), kT0 + 2 * kSec + 1);
+  EXPECT_EQ(st->finding(ssh.id)->cnvd, (std::vector<std::string>{"CNVD-2023-56789"}));  // merged, not repeated
   // Greenbone no longer reports it; Nmap and Nessus did not look again: fixed all the same
   // (Greenbone had reported it and covered the host).
   auto gb2 = imp(read_greenbone(text(greenbone_doc(false), "g2.xml")).value(), kT0 + 3 * kSec);
