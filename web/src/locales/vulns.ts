@@ -117,6 +117,8 @@ const pairs: Record<string, [string, string]> = {
   'dos.owner': ['负责人', 'Owner'],
   'dos.zone': ['安全区域', 'Zone'],
   'dos.type': ['类型', 'Type'],
+  'dos.service': ['服务', 'Service'],
+  'dos.product': ['产品与版本', 'Product and version'],
 }
 
 export const vulnsZh: Record<string, string> = Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[0]]))
