@@ -90,6 +90,17 @@ struct Walker {
 
 }  // namespace
 
+namespace {
+
+// "HH:MM", a time of day.
+bool time_of_day(const std::string& s) {
+  int hh = -1, mm = -1;
+  char extra = 0;
+  return std::sscanf(s.c_str(), "%d:%d%c", &hh, &mm, &extra) == 2 && hh >= 0 && hh <= 23 && mm >= 0 && mm <= 59;
+}
+
+}  // namespace
+
 Result<Config> load_config(const std::string& file, const std::string& data_dir, const std::string* overlay) {
   Config c;
   YAML::Node root(YAML::NodeType::Map);
@@ -393,10 +404,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
       w.get(ex, "at", c.ops_export.at, "ops.export.");
       w.get(ex, "devices", c.ops_export.devices, "ops.export.");
       if (!w.err.ok()) return Error{w.err.error()};
-      int hh = -1, mm = -1;
-      char extra = 0;
-      if (std::sscanf(c.ops_export.at.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
-        return Error{path + ": ops.export.at must be a time of day HH:MM, not '" + c.ops_export.at + "'"};
+      if (!time_of_day(c.ops_export.at)) return Error{path + ": ops.export.at must be a time of day HH:MM, not '" + c.ops_export.at + "'"};
     }
   }
   if (auto d = root["discovery"]) {  // asset discovery with Nmap (docs/vulnerabilities.md)
@@ -410,10 +418,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     w.get(d, "unseen_days", c.discovery_unseen_days, "discovery.");
     if (!w.err.ok()) return Error{w.err.error()};
     if (std::string p = vuln::check_config(c.discovery); !p.empty()) return Error{path + ": " + p};
-    int hh = -1, mm = -1;
-    char extra = 0;
-    if (!c.discovery.schedule.empty() && (std::sscanf(c.discovery.schedule.c_str(), "%d:%d%c", &hh, &mm, &extra) != 2 || hh < 0 ||
-                                          hh > 23 || mm < 0 || mm > 59 || c.discovery.schedule.size() != 5))
+    if (!c.discovery.schedule.empty() && (!time_of_day(c.discovery.schedule) || c.discovery.schedule.size() != 5))
       return Error{path + ": discovery.at must be a time of day HH:MM, not '" + c.discovery.schedule + "'"};
     if (c.discovery_unseen_days < 1) return Error{path + ": discovery.unseen_days must be at least 1"};
   }
