@@ -50,7 +50,8 @@ bool parse_db_time(std::string_view s, int tz, int64_t& ns) {
   std::string str(s);
   if (std::sscanf(str.c_str(), "%d-%3s-%d %d.%d.%d.%lu %2s%n", &d, mon, &y, &h, &mi, &sec, &frac, ampm, &n) >= 6) {
     int m = month_from_abbrev(std::string(1, mon[0]) + to_lower(std::string(mon + 1)));
-    if (m == 0) return false;
+    // A field out of its range is no time (and would overflow the sum below).
+    if (m == 0 || d < 1 || d > 31 || y < 0 || y > 9999 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return false;
     if (y < 100) y += 2000;
     if (ampm[0] == 'P' && h < 12) h += 12;
     if (ampm[0] == 'A' && h == 12) h = 0;

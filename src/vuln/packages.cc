@@ -123,6 +123,7 @@ Result<PackageInventory> read_inventory(std::string_view text, const std::string
       inv.format = "dpkg-l";
       if (w[0] != "ii" && w[0] != "hi") continue;  // only installed
       Package p{w[1].substr(0, w[1].find(':')), "", w[2]};
+      if (p.name.empty()) return Error{where(i) + "dpkg -l 的包名为空 / a dpkg -l line without a package name"};
       p.source = p.name;
       inv.packages.push_back(p);
       continue;

@@ -77,7 +77,7 @@ int severity_of(double score) {
 int64_t epoch_seconds_ns(const std::string& s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && v > 0 && v < 32503680000 ? v * 1000000000LL : 0;
+  return ec == std::errc() && p == s.data() + s.size() && v > 0 && v < 9000000000 ? v * 1000000000LL : 0;  // before 2255: no overflow
 }
 
 void split_port(std::string_view s, int& port, std::string& proto) {
