@@ -53,6 +53,7 @@ bool parse_db_time(std::string_view s, int tz, int64_t& ns) {
     // A field out of its range is no time (and would overflow the sum below).
     if (m == 0 || d < 1 || d > 31 || y < 0 || y > 9999 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return false;
     if (y < 100) y += 2000;
+    if (y < 1970 || y > 2200) return false;  // outside what ns since 1970 holds
     if (ampm[0] == 'P' && h < 12) h += 12;
     if (ampm[0] == 'A' && h == 12) h = 0;
     int zone = tz;

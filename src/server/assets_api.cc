@@ -41,16 +41,16 @@ std::vector<vuln::LogSource> log_sources(Api& api) {
   for (const auto& s : j["sources"]) {
     if (!s.is_object()) continue;
     int64_t last = 0;
-    parse_rfc3339(s.value("last", ""), last);
-    out.push_back({s.value("source", ""), s.value("address", ""), last});
+    parse_rfc3339(str(s, "last"), last);
+    out.push_back({str(s, "source"), str(s, "address"), last});
   }
   // Devices operations monitoring saw in DHCP leases, ARP tables and switches' neighbour tables.
   if (auto nd = read_file(DataDir(api.opt.data_dir).ops() + "/netdevices.json")) {
     auto n = json::parse(*nd, nullptr, false);
     if (n.is_object() && n.contains("devices") && n["devices"].is_array())
       for (const auto& d : n["devices"])
-        if (d.is_object() && d.value("ip", "") != "" && d.contains("last") && d["last"].is_number_integer())
-          out.push_back({d.value("name", ""), d.value("ip", ""), d["last"].get<int64_t>()});
+        if (d.is_object() && !str(d, "ip").empty() && d.contains("last") && d["last"].is_number_integer())
+          out.push_back({str(d, "name"), str(d, "ip"), d["last"].get<int64_t>()});
   }
   return out;
 }

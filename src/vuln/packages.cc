@@ -15,6 +15,13 @@ namespace {
 
 using json = nlohmann::json;
 
+// A member's string ("" when absent or not a string: json::value() throws on the wrong type).
+std::string text_of(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> out;
   size_t p = 0;
@@ -150,14 +157,16 @@ Advisory advisory_from_json(const std::string& text) {
   Advisory a;
   auto j = json::parse(text, nullptr, false);
   if (!j.is_object()) return a;
-  a.id = j.value("id", "");
-  a.ecosystem = j.value("ecosystem", "");
-  a.package = j.value("package", "");
-  a.summary = j.value("summary", "");
-  a.cves = j.value("cves", std::vector<std::string>{});
-  a.versions = j.value("versions", std::vector<std::string>{});
-  a.score = j.value("score", -1.0);
-  a.severity = j.value("severity", 2);
+  a.id = text_of(j, "id");
+  a.ecosystem = text_of(j, "ecosystem");
+  a.package = text_of(j, "package");
+  a.summary = text_of(j, "summary");
+  for (const char* k : {"cves", "versions"})
+    if (j.contains(k) && j[k].is_array())
+      for (const auto& x : j[k])
+        if (x.is_string()) (std::string(k) == "cves" ? a.cves : a.versions).push_back(x);
+  if (j.contains("score") && j["score"].is_number()) a.score = j["score"].get<double>();
+  if (j.contains("severity") && j["severity"].is_number_integer()) a.severity = j["severity"].get<int>();
   if (j.contains("ranges") && j["ranges"].is_array())
     for (const auto& r : j["ranges"])
       if (r.is_array() && r.size() == 2 && r[0].is_string() && r[1].is_string()) a.ranges.emplace_back(r[0], r[1]);
@@ -197,8 +206,8 @@ Result<std::vector<Advisory>> read_osv(std::string_view text, const std::string&
     if (!r.is_object() || !r.contains("id") || !r["id"].is_string() || !r.contains("affected") || !r["affected"].is_array()) continue;
     Advisory base;
     base.id = r["id"];
-    base.summary = r.value("summary", "");
-    if (base.summary.empty()) base.summary = r.value("details", "").substr(0, 200);
+    base.summary = text_of(r, "summary");
+    if (base.summary.empty()) base.summary = text_of(r, "details").substr(0, 200);
     add_unique(base.cves, cve_ids(base.id));
     if (r.contains("aliases") && r["aliases"].is_array())
       for (const auto& x : r["aliases"])
@@ -208,22 +217,21 @@ Result<std::vector<Advisory>> read_osv(std::string_view text, const std::string&
         if (x.is_string()) add_unique(base.cves, cve_ids(x.get<std::string>()));
     if (r.contains("severity") && r["severity"].is_array())
       for (const auto& s : r["severity"])
-        if (s.is_object() && s.value("type", "") == "CVSS_V3") base.score = cvss3_base_score(s.value("score", ""));
-    std::string word =
-        r.contains("database_specific") && r["database_specific"].is_object() ? to_lower(r["database_specific"].value("severity", "")) : "";
+        if (text_of(s, "type") == "CVSS_V3") base.score = cvss3_base_score(text_of(s, "score"));
+    std::string word = r.contains("database_specific") ? to_lower(text_of(r["database_specific"], "severity")) : "";
     base.severity = base.score >= 0 ? severity_of(base.score) : word == "critical" ? 4 : word == "high" ? 3 : word == "low" ? 1 : 2;
     for (const auto& af : r["affected"]) {
       if (!af.is_object() || !af.contains("package") || !af["package"].is_object()) continue;
       Advisory a = base;
-      a.ecosystem = af["package"].value("ecosystem", "");
-      a.package = af["package"].value("name", "");
+      a.ecosystem = text_of(af["package"], "ecosystem");
+      a.package = text_of(af["package"], "name");
       if (a.package.empty() || a.ecosystem.empty()) continue;
       if (af.contains("versions") && af["versions"].is_array())
         for (const auto& v : af["versions"])
           if (v.is_string()) a.versions.push_back(v);
       if (af.contains("ranges") && af["ranges"].is_array())
         for (const auto& rg : af["ranges"]) {
-          if (!rg.is_object() || rg.value("type", "") != "ECOSYSTEM" || !rg.contains("events") || !rg["events"].is_array()) continue;
+          if (text_of(rg, "type") != "ECOSYSTEM" || !rg.contains("events") || !rg["events"].is_array()) continue;
           std::string intro;
           bool open = false;
           for (const auto& ev : rg["events"]) {

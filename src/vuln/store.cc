@@ -343,7 +343,8 @@ Result<int64_t> Store::import_kev(std::string_view text, const std::string& name
       if (!v.is_object() || !v.contains("cveID") || !v["cveID"].is_string()) continue;
       auto ids = cve_ids(v["cveID"].get<std::string>());
       if (ids.empty()) continue;
-      rows.emplace_back(ids[0], v.value("dateAdded", ""), v.value("vulnerabilityName", ""));
+      auto str = [&](const char* k) { return v.contains(k) && v[k].is_string() ? v[k].get<std::string>() : std::string(); };
+      rows.emplace_back(ids[0], str("dateAdded"), str("vulnerabilityName"));
     }
   } else {
     auto csv = parse_csv(text, name);
