@@ -6,12 +6,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
-#include <fstream>
-#include <sstream>
 
 #include "cli/cli.h"
 #include "core/datadir.h"
+#include "core/files.h"
 #include "core/timeutil.h"
 #include "server/auth.h"
 #include "vuln/service.h"
@@ -40,22 +38,16 @@ std::string who(const Args& a) {
 }
 
 int import(Config& cfg, const Args& a) {
-  std::ifstream in(a.file, std::ios::binary);
-  if (!in) return say(a.file + ": 无法打开 / cannot open", 1);
-  std::string head(4096, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
-  auto f = a.format.empty() ? vuln::sniff_format(head) : vuln::parse_format(a.format);
+  auto whole = read_file(a.file);
+  if (!whole) return say(a.file + ": 无法打开 / cannot open", 1);
+  auto f = a.format.empty() ? vuln::sniff_format(std::string_view(*whole).substr(0, 4096)) : vuln::parse_format(a.format);
   if (!f) return say("无法识别报告格式，请用 --format 指定 / name the format with --format nmap|greenbone|nessus|csv");
   auto rep = vuln::read_any(*f, vuln::XmlInput{a.file, {}, a.file}, a.scanner);
   if (!rep) return say(rep.error(), 3);
-  std::ifstream whole(a.file, std::ios::binary);
-  std::stringstream ss;
-  ss << whole.rdbuf();
   vuln::Options o;
   o.tz_sec = cfg.tz_sec;
   int64_t now = now_ns();
-  vuln::ImportMeta meta{a.file, server::sha256_hex(ss.str()), who(a), now, cfg.tz_sec};
+  vuln::ImportMeta meta{a.file, server::sha256_hex(*whole), who(a), now, cfg.tz_sec};
   auto t = vuln::take_report(DataDir(cfg.data_dir), *rep, meta, o, local_time(now, cfg.tz_sec).substr(0, 10));
   if (!t) return say(t.error(), 1);
   const auto& s = t->res.scan;
@@ -75,17 +67,9 @@ int import(Config& cfg, const Args& a) {
   return 0;
 }
 
-std::optional<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // `vuln packages` and `vuln feed`: local knowledge from package inventories and the OSV feed.
 int local(Config& cfg, const std::string& what, const Args& a) {
-  auto text = slurp(a.file);
+  auto text = read_file(a.file);
   if (!text) return say(a.file + ": 无法打开 / cannot open", 1);
   vuln::Options o;
   o.tz_sec = cfg.tz_sec;
@@ -115,11 +99,9 @@ int run(Config& cfg, const std::string& what, const Args& a) {
   if (!st) return say(st.error(), 1);
   std::string today = local_time(now_ns(), cfg.tz_sec).substr(0, 10);
   if (what == "kev") {
-    std::ifstream in(a.file, std::ios::binary);
-    if (!in) return say(a.file + ": 无法打开 / cannot open", 1);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto n = (*st)->import_kev(ss.str(), a.file);
+    auto text = read_file(a.file);
+    if (!text) return say(a.file + ": 无法打开 / cannot open", 1);
+    auto n = (*st)->import_kev(*text, a.file);
     if (!n) return say(n.error(), 3);
     auto assets = vuln::load_assets(DataDir(cfg.data_dir), vuln::PriorityPolicy{});
     if (!assets) return say(assets.error(), 1);

@@ -1,13 +1,12 @@
 #include "demo/vuln_seed.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "core/csv.h"
 #include "core/datadir.h"
+#include "core/files.h"
 #include "core/timeutil.h"
 #include "vuln/service.h"
 
@@ -36,11 +35,9 @@ Status seed_vulns(const std::string& data_dir, const std::string& csv_file, int 
     if (!scans) return Error{scans.error()};
     if (!scans->empty()) return {};
   }
-  std::ifstream in(csv_file);
-  if (!in) return Error{csv_file + ": cannot open"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto rows = parse_csv(ss.str(), csv_file);
+  auto text = read_file(csv_file);
+  if (!text) return Error{csv_file + ": cannot open"};
+  auto rows = parse_csv(*text, csv_file);
   if (!rows) return Error{rows.error()};
   std::map<std::string, vuln::ScanReport> reports;
   for (size_t i = 1; i < rows->size(); ++i) {

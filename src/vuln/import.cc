@@ -41,6 +41,19 @@ struct Known {
   int64_t rectification = 0;
 };
 
+// cvss2, cvss3, cvss4, severity, exploit, kev in the row's columns from `c` on.
+Scores scores_at(const Stmt& st, int c) {
+  Scores s;
+  for (auto* o : {&s.cvss2, &s.cvss3, &s.cvss4}) {
+    if (!st.is_null(c)) *o = st.dbl(c);
+    ++c;
+  }
+  s.severity = static_cast<int>(st.i64(c));
+  s.exploit = st.i64(c + 1) != 0;
+  s.kev = st.i64(c + 2) != 0;
+  return s;
+}
+
 bool overlap(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   for (const auto& x : a)
     if (std::binary_search(b.begin(), b.end(), x)) return true;
@@ -329,13 +342,7 @@ struct Importer {
       sel.reset();
       sel.bind(1, id);
       if (!sel.row()) return sel.status();
-      Scores s;
-      if (!sel.is_null(1)) s.cvss2 = sel.dbl(1);
-      if (!sel.is_null(2)) s.cvss3 = sel.dbl(2);
-      if (!sel.is_null(3)) s.cvss4 = sel.dbl(3);
-      s.severity = static_cast<int>(sel.i64(4));
-      s.exploit = sel.i64(5) != 0;
-      s.kev = sel.i64(6) != 0;
+      Scores s = scores_at(sel, 1);
       auto r = detail::rank(s, assets.by_key(sel.text(0)), assets.policy(), sel.i64(7), meta.tz_sec);
       up.reset();
       up.bind(1, static_cast<int64_t>(r.p.level)).bind(2, r.due).bind(3, r.p.why_zh).bind(4, r.p.why_en).bind(5, id);
@@ -439,13 +446,7 @@ Result<int64_t> Store::refresh(const AssetMap& assets, const std::string& today,
                       "SELECT id, akey, cvss2, cvss3, cvss4, severity, exploit, kev, opened_at, priority, due, why_zh, unpatchable, why_en "
                       "FROM findings WHERE status != 'fixed'",
                       {}, [&](const Stmt& s) {
-                        Scores sc;
-                        if (!s.is_null(2)) sc.cvss2 = s.dbl(2);
-                        if (!s.is_null(3)) sc.cvss3 = s.dbl(3);
-                        if (!s.is_null(4)) sc.cvss4 = s.dbl(4);
-                        sc.severity = static_cast<int>(s.i64(5));
-                        sc.exploit = s.i64(6) != 0;
-                        sc.kev = s.i64(7) != 0;
+                        Scores sc = scores_at(s, 2);
                         AssetRef a = assets.by_key(s.text(1));
                         auto r = detail::rank(sc, a, assets.policy(), s.i64(8), tz_sec);
                         if (r.p.level != s.i64(9) || r.due != s.text(10) || r.p.why_zh != s.text(11) ||

@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "compliance/assessment.h"
 #include "compliance/inventory.h"
+#include "core/files.h"
 #include "mgmt/checks.h"
 #include "mgmt/store.h"
 #include "core/strutil.h"
@@ -44,11 +43,9 @@ Result<ScanReport> read_any(Format f, const XmlInput& in, const std::string& sca
     case Format::kNessus: return read_nessus(in);
     case Format::kCsv: {
       if (in.path.empty()) return read_findings_csv(in.text, in.label(), scanner, mapping);
-      std::ifstream file(in.path, std::ios::binary);
-      if (!file) return Error{in.label() + ": 无法打开 / cannot open"};
-      std::stringstream ss;
-      ss << file.rdbuf();
-      return read_findings_csv(ss.str(), in.label(), scanner, mapping);
+      auto text = read_file(in.path);
+      if (!text) return Error{in.label() + ": 无法打开 / cannot open"};
+      return read_findings_csv(*text, in.label(), scanner, mapping);
     }
   }
   return Error{"unknown format"};
