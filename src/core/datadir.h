@@ -30,6 +30,7 @@ class DataDir {
   // Assets and vulnerabilities: scans, findings with their history, the hosts and services
   // scans saw (vuln/store.h).
   std::string vulns_db() const { return root_ + "/vulns.db"; }
+  std::string fleet_db() const { return root_ + "/fleet.db"; }  // the host agents (主机代理)
   // The console's saved searches; the settings changed in the console (系统设置), over the
   // configuration file's.
   std::string console_db() const { return root_ + "/console.db"; }
