@@ -68,6 +68,7 @@ void add_all_commands(Cli& cli) {
   add_emergency_commands(cli);
   add_ops_commands(cli);
   add_parsers_commands(cli);
+  add_agent_commands(cli);
 }
 
 std::string cli_actor() {

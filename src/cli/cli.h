@@ -56,6 +56,7 @@ void add_ops_commands(Cli& cli);         // ops export
 void add_evaluation_commands(Cli& cli);  // evaluation add, done, list, due, problems
 void add_mgmt_commands(Cli& cli);        // records kinds, list, show, add, import, export, withdraw, summary
 void add_vuln_commands(Cli& cli);        // vuln import, kev, list, show, scans
+void add_agent_commands(Cli& cli);       // agent enroll, run, status
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

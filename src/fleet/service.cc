@@ -84,6 +84,8 @@ bool Service::allowed(const std::string& ip) {
 void Service::handle(const AgentRequest& r, Reply reply) {
   requests++;
   if (r.path == "/agent/v1/enroll") return enroll(r, reply);
+  // The agents' CA, for an agent about to enrol: it checks the fingerprint the console showed.
+  if (r.path == "/agent/v1/ca") return reply(200, dump(json{{"ca", ca_->cert_pem()}, {"fingerprint", ca_->fingerprint()}}));
   if (r.serial.empty()) {
     refused++;
     return reply(401, err("需要代理证书 / an agent certificate is required"));

@@ -1,0 +1,421 @@
+// The running agent: its threads and what each does (agent.h).
+#include <fnmatch.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "agent/agent.h"
+#include "agent/client.h"
+#include "agent/fim.h"
+#include "agent/inventory.h"
+#include "agent/outbox.h"
+#include "agent/respond.h"
+#include "agent/spool.h"
+#include "agent/tail.h"
+#include "compliance/hostcheck.h"
+#include "core/files.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "core/version.h"
+#include "fleet/agent_config.h"
+#include "store/crypto.h"
+
+namespace wardsec::agent {
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+void nap(const std::atomic<bool>& stop, int ms) {
+  for (int i = 0; i < ms / 50 && !stop; i++) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+int tz_offset() {
+  time_t t = time(nullptr);
+  struct tm lt {};
+  localtime_r(&t, &lt);
+  return static_cast<int>(lt.tm_gmtoff);
+}
+
+std::vector<std::string> expand(const std::vector<std::string>& pats) {
+  std::vector<std::string> out;
+  for (const auto& p : pats) {
+    if (p.find_first_of("*?[") == std::string::npos) {
+      out.push_back(p);
+      continue;
+    }
+    std::error_code ec;
+    fs::path dir = fs::path(p).parent_path();
+    std::string pat = fs::path(p).filename().string();
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (fnmatch(pat.c_str(), e.path().filename().c_str(), 0) == 0) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string hexd(const Digest32& d) { return hex(d.data(), d.size()); }
+
+struct Shared {
+  std::string dir;
+  std::string id, center, cert, key, ca;
+  std::unique_ptr<KeyPair> center_key;
+  fleet::AgentConfig cfg;
+  int64_t cfg_version = 0;
+  std::unique_ptr<Spool> spool;
+  std::unique_ptr<Outbox> outbox;
+  std::mutex spool_mu;
+  std::atomic<int64_t> lines_read{0}, lines_sent{0}, send_failures{0}, lag{0}, files{0};
+  std::atomic<bool> spool_full{false}, restart{false};
+  std::mutex err_mu;
+  std::string last_error;
+  Fim* fim = nullptr;
+  void error(const std::string& e) {
+    std::lock_guard g(err_mu);
+    last_error = e;
+  }
+};
+
+// The configuration this agent runs: the last one the center signed, else the defaults.
+void load_config(Shared& s) {
+  auto text = read_file(s.dir + "/config.json");
+  if (!text) return;
+  json c = json::parse(*text, nullptr, false);
+  if (!c.is_object() || !c.contains("config") || !c["config"].is_string() || !c.contains("sig") || !c["sig"].is_string()) return;
+  std::string msg = "wardsec-config\n" + c.value("group", "") + "\n" + std::to_string(c.value("version", int64_t{0})) + "\n" +
+                    c["config"].get<std::string>();
+  std::string sig;
+  if (!unhex(c["sig"].get<std::string>(), sig) || !s.center_key->verify(msg, sig)) {
+    spdlog::error("agent: {}/config.json: the center's signature does not verify; the defaults apply", s.dir);
+    return;
+  }
+  auto cfg = fleet::parse_agent_config(c["config"].get<std::string>());
+  if (!cfg) return;
+  s.cfg = *cfg;
+  s.cfg_version = c.value("version", int64_t{0});
+}
+
+void reader(Shared& s, const std::atomic<bool>& stop) {
+  Tailer t(s.cfg.logs, s.dir + "/positions.json");
+  t.load();
+  while (!stop) {
+    if (!s.spool->has_room(8 << 20)) {
+      s.spool_full = true;  // the files wait; nothing is dropped
+      nap(stop, 500);
+      continue;
+    }
+    s.spool_full = false;
+    auto lines = t.poll(4 << 20);
+    s.files = static_cast<int64_t>(t.files());
+    s.lag = t.lag_bytes();
+    if (lines.empty()) {
+      nap(stop, 250);
+      continue;
+    }
+    std::vector<std::string> recs;
+    recs.reserve(lines.size());
+    int64_t now = now_ns();
+    for (const auto& l : lines) recs.push_back(json{{"f", l.file}, {"t", now}, {"m", l.text}}.dump(-1, ' ', false, json::error_handler_t::replace));
+    Status a;
+    {
+      std::lock_guard g(s.spool_mu);
+      a = s.spool->append(recs);
+    }
+    if (!a) {
+      s.error("spool: " + a.error());
+      nap(stop, 1000);
+      continue;  // positions not moved: the lines are read again
+    }
+    s.lines_read += static_cast<int64_t>(recs.size());
+    if (Status c = t.commit(); !c) s.error("positions: " + c.error());
+  }
+}
+
+void sender(Shared& s, const std::atomic<bool>& stop) {
+  Client c(s.center, s.ca, s.cert, s.key);
+  int backoff = 500;
+  while (!stop) {
+    std::pair<int64_t, std::vector<std::string>> batch;
+    {
+      std::lock_guard g(s.spool_mu);
+      batch = s.spool->peek(5000, 2 << 20);
+    }
+    if (batch.second.empty()) {
+      nap(stop, 200);
+      continue;
+    }
+    std::string body = "{\"seq\":" + std::to_string(batch.first) + ",\"tz\":" + std::to_string(tz_offset()) + ",\"lines\":[";
+    for (size_t i = 0; i < batch.second.size(); i++) body += (i ? "," : "") + batch.second[i];
+    body += "]}";
+    auto r = c.post("/agent/v1/logs", body, 60000);
+    json a = r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
+    if (a.is_object() && a.contains("acked") && a["acked"].is_number_integer()) {
+      std::lock_guard g(s.spool_mu);
+      if (Status st = s.spool->ack(a["acked"].get<int64_t>()); !st) s.error("spool: " + st.error());
+      s.lines_sent += static_cast<int64_t>(batch.second.size());
+      backoff = 500;
+      continue;
+    }
+    s.send_failures++;
+    s.error("logs: " + (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error()));
+    nap(stop, backoff);
+    backoff = std::min(backoff * 2, 30000);
+  }
+}
+
+void reporter(Shared& s, const std::atomic<bool>& stop) {
+  Client c(s.center, s.ca, s.cert, s.key);
+  int backoff = 500;
+  while (!stop) {
+    auto next = s.outbox->oldest();
+    if (!next) {
+      nap(stop, 200);
+      continue;
+    }
+    auto r = c.post("/agent/v1/report", next->second, 60000);
+    if (r && r->status == 200) {
+      s.outbox->done(next->first);
+      backoff = 500;
+      continue;
+    }
+    if (r && r->status == 400) {  // the center cannot read it: kept aside, not sent forever
+      s.error("report refused: " + r->body.substr(0, 200));
+      std::error_code ec;
+      fs::rename(next->first, next->first + ".refused", ec);
+      s.outbox->done(next->first);
+      continue;
+    }
+    s.error("report: " + (r ? std::to_string(r->status) : r.error()));
+    nap(stop, backoff);
+    backoff = std::min(backoff * 2, 30000);
+  }
+}
+
+void send_report(Shared& s, const char* kind, const char* member, json value) {
+  json body = {{"kind", kind}, {member, std::move(value)}};
+  if (Status st = s.outbox->put(body.dump(-1, ' ', false, json::error_handler_t::replace)); !st) s.error(st.error());
+}
+
+json trusted_digests(const fleet::AgentConfig& cfg) {
+  json files = json::array();
+  for (const auto& p : expand(cfg.trusted_paths)) {
+    auto data = read_file(p);
+    std::error_code ec;
+    if (!data) {
+      if (fs::exists(p, ec)) files.push_back({{"path", p}, {"missing", true}});
+      continue;
+    }
+    files.push_back({{"path", p}, {"sm3", hexd(digest(DigestAlg::kSm3, *data))}, {"sha256", hexd(digest(DigestAlg::kSha256, *data))}});
+  }
+  return files;
+}
+
+json run_checks(const std::string& root) {
+  json out = json::array();
+  compliance::HostView host(root);
+  for (const auto& c : compliance::host_checks()) out.push_back(json::parse(compliance::check_to_json(c, c.run(host))));
+  return out;
+}
+
+void fim_loop(Shared& s, const std::atomic<bool>& stop) {
+  Fim fim(s.cfg, s.dir);
+  if (Status o = fim.open(); !o) {
+    s.error("fim: " + o.error());
+    return;
+  }
+  s.fim = &fim;
+  auto flush = [&](std::vector<json>& evs) {
+    for (size_t i = 0; i < evs.size(); i += 500) {
+      json part = json::array();
+      for (size_t k = i; k < evs.size() && k < i + 500; k++) part.push_back(std::move(evs[k]));
+      send_report(s, "fim", "events", part);
+    }
+    evs.clear();
+  };
+  fim.watch();  // before the scan: a change during it is not missed
+  auto evs = fim.scan(stop);
+  flush(evs);
+  int64_t next_scan = now_ns() + static_cast<int64_t>(s.cfg.fim_scan_minutes) * 60000000000LL;
+  while (!stop) {
+    auto e = fim.poll(200);
+    if (!e.empty()) flush(e);
+    if (fim.rescan_due() || now_ns() >= next_scan) {
+      auto sc = fim.scan(stop);
+      flush(sc);
+      next_scan = now_ns() + static_cast<int64_t>(s.cfg.fim_scan_minutes) * 60000000000LL;
+    }
+  }
+  s.fim = nullptr;
+}
+
+json status_json(Shared& s, int64_t started) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  long rss_pages = 0;
+  if (auto statm = read_file("/proc/self/statm")) std::sscanf(statm->c_str(), "%*s %ld", &rss_pages);
+  json st = {{"version", kVersion},
+             {"config_version", s.cfg_version},
+             {"spool_bytes", s.spool->bytes()},
+             {"spool_records", s.spool->records()},
+             {"spool_full", s.spool_full ? 1 : 0},
+             {"lag_seconds", 0},
+             {"files", s.files.load()},
+             {"lines_read", s.lines_read.load()},
+             {"lines_sent", s.lines_sent.load()},
+             {"send_failures", s.send_failures.load()},
+             {"rss_kib", rss_pages * (sysconf(_SC_PAGESIZE) / 1024)},
+             {"cpu_ms", (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000},
+             {"uptime_seconds", (now_ns() - started) / 1000000000}};
+  st["lag_bytes"] = s.lag.load();
+  if (Fim* f = s.fim) {
+    const auto& fs_ = f->stats();
+    st["fim_files"] = fs_.files.load();
+    st["fim_watches"] = fs_.watches.load();
+    st["fim_unwatched"] = fs_.unwatched.load();
+    st["fim_skipped"] = fs_.skipped.load();
+    st["fim_events"] = fs_.events.load();
+    st["fim_coalesced"] = fs_.coalesced.load();
+    st["fim_dropped"] = fs_.dropped.load() + static_cast<int64_t>(s.outbox->dropped.load());
+    st["whodata"] = f->whodata_state();
+  }
+  std::lock_guard g(s.err_mu);
+  st["last_error"] = s.last_error;
+  return st;
+}
+
+}  // namespace
+
+int run(const std::string& state_dir, const std::atomic<bool>& stop) {
+  Shared s;
+  s.dir = state_dir;
+  {
+    auto id = read_file(state_dir + "/identity.json");
+    auto cert = read_file(state_dir + "/agent.crt"), key = read_file(state_dir + "/agent.key"), ca = read_file(state_dir + "/ca.crt");
+    auto ck = read_file(state_dir + "/center.pub");
+    json j = id ? json::parse(*id, nullptr, false) : json();
+    if (!j.is_object() || !cert || !key || !ca || !ck || !j.contains("id") || !j["id"].is_string() || !j.contains("center") ||
+        !j["center"].is_string()) {
+      std::fprintf(stderr, "wardsec agent: %s: 未注册，请先运行 wardsec agent enroll / not enrolled: run wardsec agent enroll first\n",
+                   state_dir.c_str());
+      return 2;
+    }
+    s.id = j["id"];
+    s.center = j["center"];
+    s.cert = *cert;
+    s.key = *key;
+    s.ca = *ca;
+    auto kp = KeyPair::from_public_pem(*ck);
+    if (!kp) {
+      std::fprintf(stderr, "wardsec agent: %s/center.pub: %s\n", state_dir.c_str(), kp.error().c_str());
+      return 2;
+    }
+    s.center_key = std::make_unique<KeyPair>(std::move(*kp));
+  }
+  load_config(s);
+  auto sp = Spool::open(state_dir + "/spool", s.cfg.spool_mib << 20);
+  if (!sp) {
+    std::fprintf(stderr, "wardsec agent: %s\n", sp.error().c_str());
+    return 2;
+  }
+  s.spool = std::move(*sp);
+  s.outbox = std::make_unique<Outbox>(state_dir + "/outbox", 256LL << 20, 20000);
+  spdlog::info("agent {}: center {}, configuration version {}", s.id, s.center, s.cfg_version);
+  std::atomic<bool> inner{false};
+  auto stopping = [&] { return stop.load() || inner.load(); };
+  std::vector<std::thread> ts;
+  ts.emplace_back([&] { reader(s, inner); });
+  ts.emplace_back([&] { sender(s, inner); });
+  ts.emplace_back([&] { reporter(s, inner); });
+  ts.emplace_back([&] { fim_loop(s, inner); });
+  Client c(s.center, s.ca, s.cert, s.key);
+  int64_t started = now_ns(), next_trusted = 0, next_inv = 0, next_checks = 0;
+  json results = json::array();  // responses run, until the center has heard of them
+  std::set<int64_t> ran;
+  auto wait = [&](int ms) {
+    for (int i = 0; i < ms / 50 && !stopping(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  };
+  while (!stopping()) {
+    int64_t now = now_ns();
+    if (now >= next_trusted) {
+      send_report(s, "trusted", "files", trusted_digests(s.cfg));
+      next_trusted = now + static_cast<int64_t>(s.cfg.trusted_minutes) * 60000000000LL;
+    }
+    if (now >= next_inv) {
+      send_report(s, "inventory", "snapshot", collect_inventory(s.cfg.host_root));
+      next_inv = now + static_cast<int64_t>(s.cfg.inventory_minutes) * 60000000000LL;
+    }
+    if (now >= next_checks) {
+      send_report(s, "checks", "results", run_checks(s.cfg.host_root));
+      next_checks = now + static_cast<int64_t>(s.cfg.checks_minutes) * 60000000000LL;
+    }
+    json hb = status_json(s, started);
+    hb["os"] = parse_os_release(read_file(s.cfg.host_root == "/" ? "/etc/os-release" : s.cfg.host_root + "/etc/os-release").value_or(""))
+                   .value("name", std::string());
+    hb["kernel"] = collect_inventory("/nonexistent").value("kernel", std::string());
+    hb["responses"] = results;
+    if (Status w = write_file_atomic(state_dir + "/status.json", hb.dump()); !w) spdlog::warn("agent: {}", w.error());
+    auto r = c.post("/agent/v1/heartbeat", hb.dump(-1, ' ', false, json::error_handler_t::replace), 30000);
+    json a = r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
+    if (!a.is_object()) {
+      if (r && r->status == 403) s.error("the center refused this agent (revoked?): " + r->body.substr(0, 200));
+      else s.error("heartbeat: " + (r ? std::to_string(r->status) : r.error()));
+      wait(s.cfg.heartbeat_seconds * 1000);
+      continue;
+    }
+    results = json::array();
+    // A newer configuration, signed by the center: kept, then the agent starts again with it.
+    if (a.contains("config")) {
+      if (auto v = [&]() -> std::optional<int64_t> {
+            const json& cj = a["config"];
+            if (!cj.is_object() || !cj.contains("sig") || !cj["sig"].is_string() || !cj.contains("config") || !cj["config"].is_string() ||
+                !cj.contains("version") || !cj["version"].is_number_integer() || !cj.contains("group") || !cj["group"].is_string())
+              return std::nullopt;
+            std::string msg = "wardsec-config\n" + cj["group"].get<std::string>() + "\n" + std::to_string(cj["version"].get<int64_t>()) +
+                              "\n" + cj["config"].get<std::string>();
+            std::string sig;
+            if (!unhex(cj["sig"].get<std::string>(), sig) || !s.center_key->verify(msg, sig)) return std::nullopt;
+            if (!fleet::parse_agent_config(cj["config"].get<std::string>())) return std::nullopt;
+            return cj["version"].get<int64_t>();
+          }()) {
+        if (*v != s.cfg_version && write_file_atomic(state_dir + "/config.json", a["config"].dump()).ok()) {
+          spdlog::info("agent: configuration version {} received; starting again with it", *v);
+          s.restart = true;
+          break;
+        }
+      } else {
+        s.error("a configuration whose signature does not verify was refused");
+      }
+    }
+    // Responses: each runs once (its id remembered), its outcome told at the next heartbeat.
+    if (a.contains("responses") && a["responses"].is_array())
+      for (const auto& x : a["responses"]) {
+        int64_t id = x.value("id", int64_t{0});
+        if (!id || ran.count(id) || !x.contains("action") || !x["action"].is_string()) continue;
+        ran.insert(id);
+        bool revert = x.value("revert_of", int64_t{0}) != 0;
+        auto o = run_response(x["action"], x.contains("args") ? x["args"] : json::object(), revert);
+        spdlog::warn("agent: response #{} {} {}: {}", id, x["action"].get<std::string>(), o.ok ? "done" : "failed", o.result);
+        results.push_back({{"id", id}, {"state", o.ok ? (revert ? "reverted" : "done") : "failed"}, {"result", o.result}});
+      }
+    if (!results.empty()) continue;  // tell the center at once
+    wait(s.cfg.heartbeat_seconds * 1000);
+  }
+  inner = true;
+  for (auto& t : ts) t.join();
+  if (s.restart && !stop) {
+    std::string self = fs::read_symlink("/proc/self/exe").string();
+    execl(self.c_str(), self.c_str(), "agent", "run", "--state", state_dir.c_str(), static_cast<char*>(nullptr));
+    std::fprintf(stderr, "wardsec agent: cannot start again: %s\n", std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace wardsec::agent
