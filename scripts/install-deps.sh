@@ -29,6 +29,9 @@ PKGS=(
   # assets and vulnerabilities: expat reads scanners' XML reports as streams; nmap is the
   # discovery scanner (run as a child process, its XML parsed) and scans loopback in the tests
   libexpat1-dev nmap
+  # the host agent: nftables for its address blocks (active response), auditd for who changed a
+  # file (who-data) where the machine lets it run
+  nftables auditd
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
   poppler-utils
 )

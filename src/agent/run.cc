@@ -105,6 +105,8 @@ void load_config(Shared& s) {
 void reader(Shared& s, const std::atomic<bool>& stop) {
   Tailer t(s.cfg.logs, s.dir + "/positions.json");
   t.load();
+  (void)t.poll(0);  // the files there now (from their end at the very first start) ...
+  if (Status c = t.commit(); !c) s.error("positions: " + c.error());  // ... and that start remembered
   while (!stop) {
     if (!s.spool->has_room(8 << 20)) {
       s.spool_full = true;  // the files wait; nothing is dropped

@@ -140,7 +140,10 @@ std::pair<int64_t, std::vector<std::string>> Spool::peek(size_t max_records, siz
     const Segment& g = segs_[seg];
     int f = ::open(g.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (f < 0) break;
-    std::string chunk(static_cast<size_t>(std::min<int64_t>(g.size - off, static_cast<int64_t>(max_bytes - bytes) + (1 << 20))), '\0');
+    // What is left of the segment, or the bytes wanted (and room for one whole last record).
+    size_t want = static_cast<size_t>(std::max<int64_t>(g.size - off, 0));
+    want = std::min(want, std::min<size_t>(max_bytes - bytes, size_t{1} << 32) + (size_t{1} << 20));
+    std::string chunk(want, '\0');
     ssize_t n = ::pread(f, chunk.data(), chunk.size(), off);
     ::close(f);
     if (n <= 0) {

@@ -155,6 +155,7 @@ std::vector<LogLine> Tailer::poll(size_t max_bytes) {
     }
     files_[path] = f;
   }
+  first_start_ = false;  // files that appear from now on are read from their start
   for (auto& [path, f] : files_) {
     if (budget == 0) break;
     if (f.old_fd >= 0) {

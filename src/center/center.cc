@@ -26,6 +26,7 @@
 #include "ops/config/sftp_put.h"
 #include "ops/config/watcher.h"
 #include "ops/asset_alerts.h"
+#include "fleet/channel.h"
 #include "vuln/discoverer.h"
 #include "ops/duties.h"
 #include "report/report.h"
@@ -209,6 +210,13 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
   if (parts.detection || parts.network) {
     if (Status s = c->open_incident(); !s) return Error{s.error()};
   }
+  if (parts.network) {  // an alert can trigger the agents' active responses (fleet.cc)
+    Center* self = c.get();
+    conf.detection.on_alert = [prev = conf.detection.on_alert, self](const alert::Alert& a) {
+      if (prev) prev(a);
+      if (self->fleet_) self->fleet_->consider(a);
+    };
+  }
   if (parts.detection) {
     if (Status s = c->open_detection(); !s) return Error{s.error()};
   }
@@ -303,6 +311,8 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
       return console_settings_json(*c);
     };
     if (Status b = c->open_bastion(); !b) return Error{b.error()};
+    if (Status f = c->open_fleet(); !f) return Error{f.error()};
+    if (!conf.agents.listen.empty()) c->channel_ = std::make_unique<fleet::Channel>(c->net_->io, *c->fleet_, conf.agents);
     c->inputs_ = std::make_unique<ingest::Inputs>(c->net_->io, *c->pipeline_, conf.inputs);
     c->http_ = std::make_unique<server::HttpServer>(c->net_->io, *c->pipeline_, conf.http);
   }
@@ -480,6 +490,7 @@ Status Center::start() {
   if (!net_) return {};
   Status s = inputs_->start();
   if (s) s = http_->start();
+  if (s && channel_) s = channel_->start();
   if (s && ssh_) {
     bastion_->set_auth(http_->auth());
     // An account disabled, changed or reset in the console loses its bastion sessions at once.
@@ -504,6 +515,7 @@ void Center::run() {
     stop_ = true;
     inputs_->stop();
     http_->stop();
+    if (channel_) channel_->stop();
     net_->io.stop();
   });
   net_->settings = std::make_unique<SettingsWatch>(net_->io, *pipeline_, cfg_.path, cfg_.data_dir);
@@ -520,6 +532,7 @@ void Center::stop() {
   if (net_ && !net_->io.stopped()) {
     if (inputs_) inputs_->stop();
     if (http_) http_->stop();
+    if (channel_) channel_->stop();
     net_->io.stop();
   }
   for (auto& t : feeders_)

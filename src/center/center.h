@@ -37,6 +37,10 @@ namespace wardsec::bastion {
 class Service;
 class SshServer;
 }  // namespace wardsec::bastion
+namespace wardsec::fleet {
+class Service;
+class Channel;
+}  // namespace wardsec::fleet
 namespace wardsec::center {
 
 // Zones (configuration, then the inventory in <data>/compliance.db) and the inventory's assets.
@@ -85,6 +89,7 @@ class Center {
   bastion::Service* bastion() { return bastion_.get(); }
   bastion::SshServer* bastion_ssh() { return ssh_.get(); }
   incident::Service* incidents() { return incident_.get(); }
+  fleet::Channel* agent_channel() { return channel_.get(); }
   const std::vector<std::string_view> stage_names() const { return stages_->names(); }
 
  private:
@@ -118,6 +123,10 @@ class Center {
   std::unique_ptr<emergency::Service> emergency_;  // plans and drills (no thread of its own)
   Status open_bastion();
   Status open_incident();  // incident.cc
+  // The host agents (fleet.cc): their record and service, the channel when agents.listen is set.
+  Status open_fleet();
+  std::unique_ptr<fleet::Service> fleet_;
+  std::unique_ptr<fleet::Channel> channel_;
   // Hands the center's own records (the bastion's facts, incident response's actions) to the
   // store, signed by the instance key (fields <ns>.signature, <ns>.key), waiting for room in
   // the queue rather than dropped.

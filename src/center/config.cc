@@ -131,7 +131,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   w.check_keys(root, "",
                {"data",      "organization",     "hospital_tier", "timezone", "api",   "auth",    "inputs",  "store",    "pipeline",
                 "detection", "alerts",           "zones",         "web",      "proxy", "dbaudit", "bastion", "incident", "parsers",
-                "multiline", "source_timezones", "ops",           "discovery"});
+                "multiline", "source_timezones", "ops",           "discovery",       "agents"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");
@@ -406,6 +406,17 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
       if (!w.err.ok()) return Error{w.err.error()};
       if (!time_of_day(c.ops_export.at)) return Error{path + ": ops.export.at must be a time of day HH:MM, not '" + c.ops_export.at + "'"};
     }
+  }
+  if (auto ag = root["agents"]) {  // the host agents' channel (docs/agents.md)
+    w.check_keys(ag, "agents", {"listen", "names", "offline_after_seconds", "cert_days", "max_connections"});
+    w.get(ag, "listen", c.agents.listen, "agents.");
+    w.get(ag, "names", c.agents.names, "agents.");
+    w.get(ag, "offline_after_seconds", c.agents_offline_seconds, "agents.");
+    w.get(ag, "cert_days", c.agents_cert_days, "agents.");
+    w.get(ag, "max_connections", c.agents.max_connections, "agents.");
+    if (w.err.ok() && (c.agents_cert_days < 1 || c.agents_cert_days > 3650))
+      return Error{path + ": agents.cert_days must be from 1 to 3650"};
+    if (w.err.ok() && c.agents_offline_seconds < 5) return Error{path + ": agents.offline_after_seconds must be at least 5"};
   }
   if (auto d = root["discovery"]) {  // asset discovery with Nmap (docs/vulnerabilities.md)
     w.check_keys(d, "discovery", {"networks", "ports", "versions", "timeout_seconds", "host_timeout_seconds", "at", "unseen_days"});

@@ -17,6 +17,7 @@
 #include "ops/daily_export.h"
 #include "ops/monitor.h"
 #include "proxy/proxy.h"
+#include "fleet/channel.h"
 #include "vuln/discovery.h"
 #include "web/inspect.h"
 
@@ -65,6 +66,10 @@ struct Config {
   // Asset discovery with Nmap (docs/vulnerabilities.md): off until networks are configured.
   vuln::DiscoveryConfig discovery;
   int discovery_unseen_days = 30;
+  // The host agents (docs/agents.md): their channel (mutual TLS) when agents.listen is set.
+  fleet::ChannelOptions agents;
+  int agents_offline_seconds = 60;
+  int agents_cert_days = 365;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

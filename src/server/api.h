@@ -98,6 +98,7 @@ void add_evaluation_routes(std::vector<Route>& t, Api* api);  // 等级测评 an
 void add_records_routes(std::vector<Route>& t, Api* api);
 // Vulnerability management: findings, scans, imports (vuln_api.cc).
 void add_vuln_routes(std::vector<Route>& t, Api* api);
+void add_agent_routes(std::vector<Route>& t, Api* api);
 void add_asset_routes(std::vector<Route>& t, Api* api);  // discovery, dossier (assets_api.cc)
 // An attached document kept once by its SHA-256 under <data>/evidence (compliance_api.cc): the
 // problem with its name or body ("" when fine), and keeping it (its digest).

@@ -37,13 +37,13 @@ const std::vector<RoleInfo>& role_table() {
        "sysadmin",
        "系统管理员",
        {Perm::kSelf, Perm::kSystemRead, Perm::kUsersRead, Perm::kUsersWrite, Perm::kSettingsRead, Perm::kSettingsWrite,
-        Perm::kBastionAccounts, Perm::kBastionAccountsRead}},
+        Perm::kBastionAccounts, Perm::kBastionAccountsRead, Perm::kAgentsRead, Perm::kAgentsWrite}},
       {Role::kSecAdmin,
        "secadmin",
        "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead, Perm::kAssetsWrite,
         Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove, Perm::kBastionWrite, Perm::kBastionRead,
-        Perm::kBastionAccountsRead, Perm::kIncidentsRead, Perm::kIncidentsWrite}},
+        Perm::kBastionAccountsRead, Perm::kIncidentsRead, Perm::kIncidentsWrite, Perm::kAgentsRead, Perm::kAgentsRespond}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
       {Role::kAuditAdmin,
@@ -54,7 +54,7 @@ const std::vector<RoleInfo>& role_table() {
        "readonly",
        "只读用户",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAssetsRead, Perm::kComplianceRead, Perm::kSystemRead,
-        Perm::kIncidentsRead}},
+        Perm::kIncidentsRead, Perm::kAgentsRead}},
       // Log senders and scripts that only write events: API tokens, never an interactive login.
       {Role::kCollector, "collector", "数据接入", {Perm::kIngest}},
       // Operators work on servers through the bastion (SSH or the console's web terminal) and
@@ -109,6 +109,9 @@ const char* perm_name(Perm p) {
     case Perm::kBastionUse: return "bastion.use";
     case Perm::kIncidentsRead: return "incidents.read";
     case Perm::kIncidentsWrite: return "incidents.write";
+    case Perm::kAgentsRead: return "agents.read";
+    case Perm::kAgentsWrite: return "agents.write";
+    case Perm::kAgentsRespond: return "agents.respond";
   }
   return "?";
 }

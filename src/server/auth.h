@@ -65,6 +65,12 @@ enum class Perm {
   // reading them (also read-only accounts).
   kIncidentsRead,
   kIncidentsWrite,
+  // The host agents: their state and dossiers (read), enrolment tokens, groups and their
+  // configurations, revocation (the system administrator), active response and trusted
+  // baselines (the security administrator).
+  kAgentsRead,
+  kAgentsWrite,
+  kAgentsRespond,
 };
 const char* perm_name(Perm p);  // "alerts.write" ...
 bool role_has(Role r, Perm p);

@@ -47,6 +47,9 @@ class Service;
 namespace wardsec::vuln {
 class Discoverer;
 }
+namespace wardsec::fleet {
+class Service;
+}
 namespace wardsec::incident {
 class Service;
 }
@@ -98,6 +101,7 @@ struct HttpOptions {
   ops::Duties* duties = nullptr;                 // report schedules and the data self-check when set
   vuln::Discoverer* discovery = nullptr;         // /api/v1/assets/discovery/scan when set
   alert::Outputs* outputs = nullptr;             // sends the alerts the API raises (scan imports)
+  fleet::Service* fleet = nullptr;               // /api/v1/agents/* (the host agents) when set
 };
 
 // One API request as the handlers see it.

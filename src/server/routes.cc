@@ -449,6 +449,7 @@ std::vector<Route> build_routes(Api* api) {
   add_evaluation_routes(t, api);
   add_records_routes(t, api);
   add_vuln_routes(t, api);
+  add_agent_routes(t, api);
   add_asset_routes(t, api);
   add_web_routes(t, api);
   add_db_routes(t, api);
