@@ -41,10 +41,10 @@ std::string text_diff(const std::string& before, const std::string& after, size_
         ops.push_back(" " + a[pre + i]);
         i++;
         j++;
-      } else if (j < m && (i == n || t[i * (m + 1) + j + 1] >= t[(i + 1) * (m + 1) + j])) {
-        ops.push_back("+" + b[pre + j++]);
+      } else if (i < n && (j == m || t[(i + 1) * (m + 1) + j] >= t[i * (m + 1) + j + 1])) {
+        ops.push_back("-" + a[pre + i++]);  // what went, before what came
       } else {
-        ops.push_back("-" + a[pre + i++]);
+        ops.push_back("+" + b[pre + j++]);
       }
     }
   } else {

@@ -43,7 +43,9 @@ std::pair<std::string, int> hex_endpoint(std::string_view s) {
   size_t c = s.find(':');
   if (c == std::string_view::npos) return {"", 0};
   std::string_view a = s.substr(0, c), p = s.substr(c + 1);
-  int port = static_cast<int>(std::strtol(std::string(p).c_str(), nullptr, 16));
+  long lport = std::strtol(std::string(p).c_str(), nullptr, 16);
+  if (lport < 0 || lport > 65535) return {"", 0};
+  int port = static_cast<int>(lport);
   auto byte = [](std::string_view h) { return static_cast<unsigned>(std::strtoul(std::string(h).c_str(), nullptr, 16)); };
   if (a.size() == 8) {
     unsigned v = byte(a);
@@ -107,7 +109,7 @@ json parse_passwd(const std::string& text) {
   for (auto l : lines(text)) {
     auto f = split_view(l, ':');
     if (f.size() < 7 || f[0].empty() || f[0][0] == '#') continue;
-    out.push_back({{"name", std::string(f[0])}, {"uid", std::atoll(std::string(f[2]).c_str())}, {"gid", std::atoll(std::string(f[3]).c_str())},
+    out.push_back({{"name", std::string(f[0])}, {"uid", std::strtoll(std::string(f[2]).c_str(), nullptr, 10)}, {"gid", std::strtoll(std::string(f[3]).c_str(), nullptr, 10)},
                    {"home", std::string(f[5])}, {"shell", std::string(f[6])}});
   }
   return out;
@@ -121,7 +123,7 @@ json parse_group(const std::string& text) {
     json members = json::array();
     for (auto m : split_view(f[3], ','))
       if (!trim(m).empty()) members.push_back(std::string(trim(m)));
-    out.push_back({{"name", std::string(f[0])}, {"gid", std::atoll(std::string(f[2]).c_str())}, {"members", members}});
+    out.push_back({{"name", std::string(f[0])}, {"gid", std::strtoll(std::string(f[2]).c_str(), nullptr, 10)}, {"members", members}});
   }
   return out;
 }

@@ -21,7 +21,7 @@ Outbox::Outbox(std::string dir, int64_t max_bytes, int64_t max_files) : dir_(std
     }
     files_++;
     bytes_ += static_cast<int64_t>(e.file_size(ec));
-    next_ = std::max<int64_t>(next_, std::atoll(n.substr(0, 20).c_str()) + 1);
+    next_ = std::max<int64_t>(next_, std::strtoll(n.substr(0, 20).c_str(), nullptr, 10) + 1);
   }
 }
 

@@ -37,11 +37,11 @@ Result<std::unique_ptr<Spool>> Spool::open(const std::string& dir, int64_t max_b
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Error{dir + ": " + ec.message()};
-  if (auto a = read_file(dir + "/acked")) s->acked_ = std::atoll(a->c_str());
+  if (auto a = read_file(dir + "/acked")) s->acked_ = std::strtoll(a->c_str(), nullptr, 10);
   std::vector<int64_t> firsts;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string n = e.path().filename().string();
-    if (n.size() == 24 && n.substr(20) == ".seg") firsts.push_back(std::atoll(n.substr(0, 20).c_str()));
+    if (n.size() == 24 && n.substr(20) == ".seg") firsts.push_back(std::strtoll(n.substr(0, 20).c_str(), nullptr, 10));
   }
   std::sort(firsts.begin(), firsts.end());
   for (int64_t f : firsts) {

@@ -124,7 +124,7 @@ void WhoData::feed(const std::string& line) {
   auto f = fields(std::string_view(line).substr(std::min(line.size(), close + 2)));
   if (type == "SYSCALL") {
     if (f["key"] != "wardsec-fim") return;
-    sys_ = {{"auid", f["auid"]}, {"uid", f["uid"]}, {"pid", std::atoll(f["pid"].c_str())}, {"comm", f["comm"]}, {"exe", f["exe"]},
+    sys_ = {{"auid", f["auid"]}, {"uid", f["uid"]}, {"pid", std::strtoll(f["pid"].c_str(), nullptr, 10)}, {"comm", f["comm"]}, {"exe", f["exe"]},
             {"user", user_of(f["auid"])},            {"syscall", f["syscall"]}};
   } else if (type == "CWD") {
     cwd_ = f["cwd"];

@@ -78,7 +78,7 @@ Response add_token(Api& api, Request& r) {
 }
 
 Response revoke_token(Api& api, Request& r) {
-  int64_t id = std::atoll(r.params[0].c_str());
+  int64_t id = std::strtoll(r.params[0].c_str(), nullptr, 10);
   return status_result(api, r, "agent_token_revoke", api.opt.fleet->revoke_token(id, r.who.user), "token " + r.params[0]);
 }
 
@@ -121,7 +121,7 @@ Response responses(Api& api, Request& r) {
 }
 
 Response revert(Api& api, Request& r) {
-  auto id = api.opt.fleet->revert(std::atoll(r.params[0].c_str()), r.who.user);
+  auto id = api.opt.fleet->revert(std::strtoll(r.params[0].c_str(), nullptr, 10), r.who.user);
   api.audit(r, r.who.user, "agent_response_revert", id.ok(), "response " + r.params[0], id ? "" : id.error());
   if (!id) return fail(400, id.error());
   return ok({{"id", *id}});
@@ -142,9 +142,10 @@ void add_agent_routes(std::vector<Route>& t, Api* api) {
   t.push_back({"POST", "/api/v1/agents/groups", P::kAgentsWrite, false, h(set_group), "set a group's configuration (pushed signed)"});
   t.push_back({"GET", "/api/v1/agents/policy", P::kAgentsRead, false, h(policy), "the active-response policy"});
   t.push_back({"POST", "/api/v1/agents/policy", P::kAgentsRespond, false, h(set_policy), "enable or disable a response action"});
-  t.push_back({"GET", "/api/v1/agents/responses", P::kAgentsRead, false, h(responses), "active responses and their outcomes"});
+  t.push_back({"GET", "/api/v1/agents/responses", P::kAssetsRead, false, h(responses), "active responses and their outcomes"});
   t.push_back({"POST", "/api/v1/agents/responses/{id}/revert", P::kAgentsRespond, false, h(revert), "undo a response"});
-  t.push_back({"GET", "/api/v1/agents/{id}", P::kAgentsRead, false, h(one), "one agent's host dossier"});
+  // The dossier is security data (integrity events, accounts, responses): not the system administrator's.
+  t.push_back({"GET", "/api/v1/agents/{id}", P::kAssetsRead, false, h(one), "one agent's host dossier"});
   t.push_back({"POST", "/api/v1/agents/{id}/revoke", P::kAgentsWrite, false, h(revoke), "revoke an agent"});
   t.push_back({"POST", "/api/v1/agents/{id}/group", P::kAgentsWrite, false, h(move), "move an agent to a group"});
   t.push_back({"POST", "/api/v1/agents/{id}/trusted", P::kAgentsRespond, false, h(adopt), "adopt the current digests as the trusted baseline"});
