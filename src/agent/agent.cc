@@ -46,11 +46,6 @@ std::string os_name(const std::string& root) {
   return os.value("name", std::string());
 }
 
-
-
-
-
-
 }  // namespace
 
 int enroll(const EnrollOptions& o) {
@@ -69,8 +64,8 @@ int enroll(const EnrollOptions& o) {
   std::string want = to_lower(o.ca_fingerprint);
   want.erase(std::remove(want.begin(), want.end(), ':'), want.end());
   if (!info || info->fingerprint != want)
-    return say("中心 CA 指纹不符，拒绝注册 / the center's CA fingerprint does not match: refusing (got " + (info ? info->fingerprint : "none") +
-               ")");
+    return say("中心 CA 指纹不符，拒绝注册 / the center's CA fingerprint does not match: refusing (got " +
+               (info ? info->fingerprint : "none") + ")");
   // 2. Enrol over TLS verified against that CA only.
   std::string name = o.name.empty() ? hostname() : o.name;
   auto kc = fleet::make_key_and_csr(name);
@@ -86,7 +81,10 @@ int enroll(const EnrollOptions& o) {
   fs::create_directories(o.state_dir, ec);
   ::chmod(o.state_dir.c_str(), 0700);
   for (auto [file, text] : std::initializer_list<std::pair<const char*, std::string>>{
-           {"/agent.key", kc->first}, {"/agent.crt", a.value("cert", "")}, {"/ca.crt", ca_pem}, {"/center.pub", a.value("center_key", "")},
+           {"/agent.key", kc->first},
+           {"/agent.crt", a.value("cert", "")},
+           {"/ca.crt", ca_pem},
+           {"/center.pub", a.value("center_key", "")},
            {"/identity.json", json{{"id", a["id"]}, {"center", o.center}, {"name", name}, {"group", a.value("group", "")}}.dump()}})
     if (Status s = write_file_atomic(o.state_dir + file, text); !s) return say(s.error());
   std::printf("enrolled as %s (group %s); run: wardsec agent run --state %s\n", a["id"].get<std::string>().c_str(),

@@ -12,11 +12,11 @@
 namespace wardsec::agent {
 
 struct EnrollOptions {
-  std::string center;          // host:port of the agent channel
+  std::string center;  // host:port of the agent channel
   std::string token;
   std::string ca_fingerprint;  // SHA-256 of the agents' CA, as the console shows it
   std::string state_dir = "/var/lib/wardsec-agent";
-  std::string name;            // the host's name ("" its hostname)
+  std::string name;  // the host's name ("" its hostname)
 };
 
 // 0 on success; errors printed.

@@ -33,8 +33,8 @@ std::string text_diff(const std::string& before, const std::string& after, size_
     std::vector<uint32_t> t((n + 1) * (m + 1), 0);
     for (size_t i = n; i-- > 0;)
       for (size_t j = m; j-- > 0;)
-        t[i * (m + 1) + j] = a[pre + i] == b[pre + j] ? t[(i + 1) * (m + 1) + j + 1] + 1
-                                                      : std::max(t[(i + 1) * (m + 1) + j], t[i * (m + 1) + j + 1]);
+        t[i * (m + 1) + j] =
+            a[pre + i] == b[pre + j] ? t[(i + 1) * (m + 1) + j + 1] + 1 : std::max(t[(i + 1) * (m + 1) + j], t[i * (m + 1) + j + 1]);
     size_t i = 0, j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && a[pre + i] == b[pre + j]) {

@@ -23,11 +23,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t kMaxHash = 1LL << 30;      // larger files: metadata only
-constexpr int64_t kMaxText = 256 << 10;       // larger files: no diff
-constexpr size_t kMaxPending = 10000;         // paths waiting to be checked
-constexpr int64_t kQuietNs = 200000000;       // a path is checked this long after its first change
-constexpr int64_t kRecheckNs = 1000000000;    // and not again within a second
+constexpr int64_t kMaxHash = 1LL << 30;     // larger files: metadata only
+constexpr int64_t kMaxText = 256 << 10;     // larger files: no diff
+constexpr size_t kMaxPending = 10000;       // paths waiting to be checked
+constexpr int64_t kQuietNs = 200000000;     // a path is checked this long after its first change
+constexpr int64_t kRecheckNs = 1000000000;  // and not again within a second
 
 const char* kSchema =
     "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ctime INTEGER, ino INTEGER, mode INTEGER,"
@@ -39,8 +39,7 @@ bool matches(const std::string& path, const std::vector<std::string>& pats) {
   for (const auto& p : pats) {
     if (p.find_first_of("*?[") == std::string::npos) {
       if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/')) return true;
-    } else if (fnmatch(p.c_str(), path.c_str(), 0) == 0 ||
-               (p[0] == '*' && fnmatch(p.c_str(), fs::path(path).filename().c_str(), 0) == 0)) {
+    } else if (fnmatch(p.c_str(), path.c_str(), 0) == 0 || (p[0] == '*' && fnmatch(p.c_str(), fs::path(path).filename().c_str(), 0) == 0)) {
       return true;
     }
   }
@@ -67,8 +66,14 @@ std::optional<FileMeta> row_meta(sqlite3* db, const std::string& path) {
 }
 
 void put_row(sqlite3* db, const std::string& path, const FileMeta& m, int64_t seen) {
-  sqlite::Stmt s(db, "INSERT OR REPLACE INTO files(path, size, mtime, ctime, ino, mode, uid, gid, sm3, sha256, seen) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-  s.bind(1, path).bind(2, m.size).bind(3, m.mtime).bind(4, m.ctime).bind(5, static_cast<int64_t>(m.ino)).bind(6, static_cast<int64_t>(m.mode));
+  sqlite::Stmt s(
+      db, "INSERT OR REPLACE INTO files(path, size, mtime, ctime, ino, mode, uid, gid, sm3, sha256, seen) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  s.bind(1, path)
+      .bind(2, m.size)
+      .bind(3, m.mtime)
+      .bind(4, m.ctime)
+      .bind(5, static_cast<int64_t>(m.ino))
+      .bind(6, static_cast<int64_t>(m.mode));
   s.bind(7, static_cast<int64_t>(m.uid)).bind(8, static_cast<int64_t>(m.gid)).bind(9, m.sm3).bind(10, m.sha256).bind(11, seen);
   (void)s.run();
 }
@@ -279,8 +284,12 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
   stats_.files = files;
   stats_.skipped = skipped;
   stats_.scans++;
-  if (first) out.push_back({{"path", cfg_.fim_paths.empty() ? "" : cfg_.fim_paths.front()}, {"action", "baseline"}, {"files", files},
-                            {"skipped", skipped}, {"at", now_ns()}});
+  if (first)
+    out.push_back({{"path", cfg_.fim_paths.empty() ? "" : cfg_.fim_paths.front()},
+                   {"action", "baseline"},
+                   {"files", files},
+                   {"skipped", skipped},
+                   {"at", now_ns()}});
   else if (skipped)
     out.push_back({{"path", cfg_.fim_paths.front()}, {"action", "limit"}, {"files", files}, {"skipped", skipped}, {"at", now_ns()}});
   return out;
@@ -306,9 +315,9 @@ void Fim::add_watch(const std::string& dir) {
       stats_.unwatched++;
       continue;
     }
-    int wd = inotify_add_watch(ino_fd_, d.c_str(),
-                               IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DONT_FOLLOW |
-                                   IN_EXCL_UNLINK);
+    int wd = inotify_add_watch(
+        ino_fd_, d.c_str(),
+        IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DONT_FOLLOW | IN_EXCL_UNLINK);
     if (wd < 0) {
       stats_.unwatched++;  // the kernel's limit (max_user_watches) or a vanished folder
       continue;

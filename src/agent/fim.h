@@ -64,7 +64,7 @@ class Fim {
   std::string state_;
   sqlite3* db_ = nullptr;
   int ino_fd_ = -1;
-  std::map<int, std::string> wd_;                       // watch -> folder
+  std::map<int, std::string> wd_;                               // watch -> folder
   std::map<std::string, std::pair<int64_t, int64_t>> pending_;  // path -> (first seen ns, notifications)
   std::unique_ptr<WhoData> who_;
   FimStats stats_;

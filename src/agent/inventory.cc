@@ -19,9 +19,7 @@ namespace {
 
 std::vector<std::string_view> lines(std::string_view s) { return split_view(s, '\n'); }
 
-std::string file(const std::string& root, const std::string& path) {
-  return read_file(root == "/" ? path : root + path).value_or("");
-}
+std::string file(const std::string& root, const std::string& path) { return read_file(root == "/" ? path : root + path).value_or(""); }
 
 std::vector<std::string> list_dir(const std::string& root, const std::string& dir) {
   std::vector<std::string> out;
@@ -109,8 +107,11 @@ json parse_passwd(const std::string& text) {
   for (auto l : lines(text)) {
     auto f = split_view(l, ':');
     if (f.size() < 7 || f[0].empty() || f[0][0] == '#') continue;
-    out.push_back({{"name", std::string(f[0])}, {"uid", std::strtoll(std::string(f[2]).c_str(), nullptr, 10)}, {"gid", std::strtoll(std::string(f[3]).c_str(), nullptr, 10)},
-                   {"home", std::string(f[5])}, {"shell", std::string(f[6])}});
+    out.push_back({{"name", std::string(f[0])},
+                   {"uid", std::strtoll(std::string(f[2]).c_str(), nullptr, 10)},
+                   {"gid", std::strtoll(std::string(f[3]).c_str(), nullptr, 10)},
+                   {"home", std::string(f[5])},
+                   {"shell", std::string(f[6])}});
   }
   return out;
 }
@@ -266,8 +267,7 @@ json collect_inventory(const std::string& root) {
       if (t.empty() || t[0] == '#' || (t.find('=') != std::string_view::npos && t.find('=') < t.find(' '))) continue;
       tasks.push_back({{"file", f}, {"line", std::string(t.substr(0, 500))}});
     }
-  for (const auto& f : list_dir(root, "/etc/systemd/system/timers.target.wants"))
-    tasks.push_back({{"file", f}, {"line", "systemd timer"}});
+  for (const auto& f : list_dir(root, "/etc/systemd/system/timers.target.wants")) tasks.push_back({{"file", f}, {"line", "systemd timer"}});
   inv["tasks"] = tasks;
   return inv;
 }

@@ -52,8 +52,8 @@ Outcome run_response(const std::string& action, const json& args, bool revert) {
       return o;
     }
     int64_t secs = num("seconds");
-    auto o = nft(std::string(kTable) + "add element inet wardsec " + set + " { " + ip + (secs > 0 ? " timeout " + std::to_string(secs) + "s" : "") +
-                 " }\n");
+    auto o = nft(std::string(kTable) + "add element inet wardsec " + set + " { " + ip +
+                 (secs > 0 ? " timeout " + std::to_string(secs) + "s" : "") + " }\n");
     if (o.ok) o.result = "blocked " + ip + (secs > 0 ? " for " + std::to_string(secs) + " s" : "");
     return o;
   }

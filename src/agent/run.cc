@@ -105,7 +105,7 @@ void load_config(Shared& s) {
 void reader(Shared& s, const std::atomic<bool>& stop) {
   Tailer t(s.cfg.logs, s.dir + "/positions.json");
   t.load();
-  (void)t.poll(0);  // the files there now (from their end at the very first start) ...
+  (void)t.poll(0);                                                    // the files there now (from their end at the very first start) ...
   if (Status c = t.commit(); !c) s.error("positions: " + c.error());  // ... and that start remembered
   while (!stop) {
     if (!s.spool->has_room(8 << 20)) {
@@ -124,7 +124,8 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     std::vector<std::string> recs;
     recs.reserve(lines.size());
     int64_t now = now_ns();
-    for (const auto& l : lines) recs.push_back(json{{"f", l.file}, {"t", now}, {"m", l.text}}.dump(-1, ' ', false, json::error_handler_t::replace));
+    for (const auto& l : lines)
+      recs.push_back(json{{"f", l.file}, {"t", now}, {"m", l.text}}.dump(-1, ' ', false, json::error_handler_t::replace));
     Status a;
     {
       std::lock_guard g(s.spool_mu);
@@ -366,8 +367,10 @@ int run(const std::string& state_dir, const std::atomic<bool>& stop) {
     auto r = c.post("/agent/v1/heartbeat", hb.dump(-1, ' ', false, json::error_handler_t::replace), 30000);
     json a = r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
     if (!a.is_object()) {
-      if (r && r->status == 403) s.error("the center refused this agent (revoked?): " + r->body.substr(0, 200));
-      else s.error("heartbeat: " + (r ? std::to_string(r->status) : r.error()));
+      if (r && r->status == 403)
+        s.error("the center refused this agent (revoked?): " + r->body.substr(0, 200));
+      else
+        s.error("heartbeat: " + (r ? std::to_string(r->status) : r.error()));
       wait(s.cfg.heartbeat_seconds * 1000);
       continue;
     }

@@ -46,7 +46,8 @@ int find_rotated(const std::string& path, uint64_t ino) {
 
 }  // namespace
 
-Tailer::Tailer(std::vector<std::string> globs, std::string positions_path) : globs_(std::move(globs)), positions_(std::move(positions_path)) {}
+Tailer::Tailer(std::vector<std::string> globs, std::string positions_path)
+    : globs_(std::move(globs)), positions_(std::move(positions_path)) {}
 
 Tailer::~Tailer() {
   for (auto& [_, f] : files_) {
@@ -169,7 +170,8 @@ std::vector<LogLine> Tailer::poll(size_t max_bytes) {
       }
     }
     // Rotation: the name now names another file. Truncation: the file got shorter.
-    struct stat now {}, mine {};
+    struct stat now {
+    }, mine{};
     bool exists = ::stat(path.c_str(), &now) == 0;
     ::fstat(f.fd, &mine);
     if (exists && (static_cast<uint64_t>(now.st_ino) != f.ino || static_cast<uint64_t>(now.st_dev) != f.dev)) {

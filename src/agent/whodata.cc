@@ -75,7 +75,8 @@ void WhoData::arm(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
     std::error_code ec;
     if (!std::filesystem::exists(p, ec)) continue;
-    if (run_command({"/sbin/auditctl", "-w", p, "-p", "wa", "-k", "wardsec-fim"}, 5000, &out) == 0 || out.find("exists") != std::string::npos)
+    if (run_command({"/sbin/auditctl", "-w", p, "-p", "wa", "-k", "wardsec-fim"}, 5000, &out) == 0 ||
+        out.find("exists") != std::string::npos)
       armed_.push_back(p);
   }
   struct stat st {};
@@ -124,8 +125,9 @@ void WhoData::feed(const std::string& line) {
   auto f = fields(std::string_view(line).substr(std::min(line.size(), close + 2)));
   if (type == "SYSCALL") {
     if (f["key"] != "wardsec-fim") return;
-    sys_ = {{"auid", f["auid"]}, {"uid", f["uid"]}, {"pid", std::strtoll(f["pid"].c_str(), nullptr, 10)}, {"comm", f["comm"]}, {"exe", f["exe"]},
-            {"user", user_of(f["auid"])},            {"syscall", f["syscall"]}};
+    sys_ = {{"auid", f["auid"]},      {"uid", f["uid"]}, {"pid", std::strtoll(f["pid"].c_str(), nullptr, 10)},
+            {"comm", f["comm"]},      {"exe", f["exe"]}, {"user", user_of(f["auid"])},
+            {"syscall", f["syscall"]}};
   } else if (type == "CWD") {
     cwd_ = f["cwd"];
   } else if (type == "PATH") {

@@ -129,9 +129,9 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   const std::string path = file.empty() ? ov_path : file;
   Walker w{path, {}};
   w.check_keys(root, "",
-               {"data",      "organization",     "hospital_tier", "timezone", "api",   "auth",    "inputs",  "store",    "pipeline",
-                "detection", "alerts",           "zones",         "web",      "proxy", "dbaudit", "bastion", "incident", "parsers",
-                "multiline", "source_timezones", "ops",           "discovery",       "agents"});
+               {"data",      "organization",     "hospital_tier", "timezone",  "api",   "auth",    "inputs",  "store",    "pipeline",
+                "detection", "alerts",           "zones",         "web",       "proxy", "dbaudit", "bastion", "incident", "parsers",
+                "multiline", "source_timezones", "ops",           "discovery", "agents"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");

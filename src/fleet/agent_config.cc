@@ -62,10 +62,10 @@ struct Reader {
   }
 };
 
-const char* kKeys[] = {"heartbeat_seconds", "logs",          "journald",         "fim_paths",         "fim_exclude",     "diff_paths",
-                       "no_diff",           "fim_realtime",  "whodata",          "audit_log",         "fim_scan_minutes", "fim_max_files",
-                       "fim_max_watches",   "trusted_paths", "trusted_minutes",  "inventory_minutes", "checks_minutes",  "spool_mib",
-                       "host_root"};
+const char* kKeys[] = {"heartbeat_seconds", "logs",           "journald",        "fim_paths",     "fim_exclude",
+                       "diff_paths",        "no_diff",        "fim_realtime",    "whodata",       "audit_log",
+                       "fim_scan_minutes",  "fim_max_files",  "fim_max_watches", "trusted_paths", "trusted_minutes",
+                       "inventory_minutes", "checks_minutes", "spool_mib",       "host_root"};
 
 }  // namespace
 
@@ -73,8 +73,7 @@ Result<AgentConfig> parse_agent_config(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Error{"配置须为 JSON 对象 / the configuration must be a JSON object"};
   for (const auto& [k, _] : j.items())
-    if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
-      return Error{k + ": 未知的配置项 / unknown setting"};
+    if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys)) return Error{k + ": 未知的配置项 / unknown setting"};
   AgentConfig c;
   Reader r{j, {}};
   r.num("heartbeat_seconds", c.heartbeat_seconds, 1, 3600);
@@ -101,15 +100,24 @@ Result<AgentConfig> parse_agent_config(const std::string& text) {
 }
 
 std::string agent_config_json(const AgentConfig& c) {
-  json j = {{"heartbeat_seconds", c.heartbeat_seconds}, {"logs", c.logs},
-            {"journald", c.journald},                   {"fim_paths", c.fim_paths},
-            {"fim_exclude", c.fim_exclude},             {"diff_paths", c.diff_paths},
-            {"no_diff", c.no_diff},                     {"fim_realtime", c.fim_realtime},
-            {"whodata", c.whodata},                     {"audit_log", c.audit_log},
-            {"fim_scan_minutes", c.fim_scan_minutes},   {"fim_max_files", c.fim_max_files},
-            {"fim_max_watches", c.fim_max_watches},     {"trusted_paths", c.trusted_paths},
-            {"trusted_minutes", c.trusted_minutes},     {"inventory_minutes", c.inventory_minutes},
-            {"checks_minutes", c.checks_minutes},       {"spool_mib", c.spool_mib},
+  json j = {{"heartbeat_seconds", c.heartbeat_seconds},
+            {"logs", c.logs},
+            {"journald", c.journald},
+            {"fim_paths", c.fim_paths},
+            {"fim_exclude", c.fim_exclude},
+            {"diff_paths", c.diff_paths},
+            {"no_diff", c.no_diff},
+            {"fim_realtime", c.fim_realtime},
+            {"whodata", c.whodata},
+            {"audit_log", c.audit_log},
+            {"fim_scan_minutes", c.fim_scan_minutes},
+            {"fim_max_files", c.fim_max_files},
+            {"fim_max_watches", c.fim_max_watches},
+            {"trusted_paths", c.trusted_paths},
+            {"trusted_minutes", c.trusted_minutes},
+            {"inventory_minutes", c.inventory_minutes},
+            {"checks_minutes", c.checks_minutes},
+            {"spool_mib", c.spool_mib},
             {"host_root", c.host_root}};
   return j.dump();
 }

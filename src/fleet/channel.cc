@@ -95,7 +95,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
       auto once = std::make_shared<std::atomic<bool>>(false);
       Reply reply = [self, ka, once](int status, std::string body) {
         if (once->exchange(true)) return;
-        asio::post(self->stream_.get_executor(), [self, status, body = std::move(body), ka]() mutable { self->send(status, std::move(body), ka); });
+        asio::post(self->stream_.get_executor(),
+                   [self, status, body = std::move(body), ka]() mutable { self->send(status, std::move(body), ka); });
       };
       try {
         self->st_->svc.handle(r, reply);
@@ -152,7 +153,8 @@ Status Channel::start() {
   std::vector<std::string> names = st_->opt.names;
   char host[256] = "";
   ::gethostname(host, sizeof host - 1);
-  for (std::string n : {std::string("localhost"), std::string("127.0.0.1"), std::string("::1"), std::string(host)}) names.push_back(n);
+  for (const std::string& n : {std::string("localhost"), std::string("127.0.0.1"), std::string("::1"), std::string(host)})
+    names.push_back(n);
   auto sc = st_->svc.ca().server_cert(names, 397);
   if (!sc) return Error{"agents.listen: " + sc.error()};
   try {

@@ -18,9 +18,9 @@
 namespace wardsec::fleet {
 
 struct ChannelOptions {
-  std::string listen;               // "host:port"; "" off
-  std::vector<std::string> names;   // the names agents reach the center by (the certificate's)
-  std::string key_dir;              // where the channel's certificate is kept
+  std::string listen;              // "host:port"; "" off
+  std::vector<std::string> names;  // the names agents reach the center by (the certificate's)
+  std::string key_dir;             // where the channel's certificate is kept
   size_t max_body = 8u << 20;
   int max_connections = 4096;
 };

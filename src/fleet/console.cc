@@ -34,8 +34,8 @@ Result<json> check_args(const std::string& action, const std::string& args_json,
     out["seconds"] = a.contains("seconds") && a["seconds"].is_number_integer() ? a["seconds"].get<int64_t>() : seconds;
   } else if (action == "disable_account") {
     std::string u = text_of(a, "user", 64);
-    if (u.empty() || u == "root" || u.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos ||
-        u[0] == '-')
+    if (u.empty() || u == "root" ||
+        u.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos || u[0] == '-')
       return Error{"args.user: 须为普通账号名（不能是 root） / must be an account name other than root"};
     out["user"] = u;
     out["seconds"] = a.contains("seconds") && a["seconds"].is_number_integer() ? a["seconds"].get<int64_t>() : seconds;
@@ -65,9 +65,14 @@ std::string Service::agents_json(int64_t now) const {
                    {"name", a.name},
                    {"ip", a.ip},
                    {"group", a.group},
-                   {"state", a.revoked ? "revoked" : a.last_seen == 0 ? "never_seen" : online ? "online" : "offline"},
+                   {"state", a.revoked          ? "revoked"
+                             : a.last_seen == 0 ? "never_seen"
+                             : online           ? "online"
+                                                : "offline"},
                    {"version", a.version},
-                   {"upgrade", a.version.empty() ? "" : a.version == opt_.version ? "current" : "outdated"},
+                   {"upgrade", a.version.empty()           ? ""
+                               : a.version == opt_.version ? "current"
+                                                           : "outdated"},
                    {"os", a.os},
                    {"kernel", a.kernel},
                    {"last_seen", a.last_seen},
@@ -102,7 +107,10 @@ Result<std::string> Service::dossier_json(const std::string& id, int64_t now) co
   out["fim"] = fim;
   if (auto c = reg_->checks(id)) out["checks"] = {{"at", c->first}, {"results", parsed(c->second)}};
   if (auto t = reg_->trusted(id))
-    out["trusted"] = {{"adopted", t->adopted}, {"by", t->by}, {"files", parsed(t->files)}, {"last_check", t->last_check},
+    out["trusted"] = {{"adopted", t->adopted},
+                      {"by", t->by},
+                      {"files", parsed(t->files)},
+                      {"last_check", t->last_check},
                       {"last_result", parsed(t->last_result)}};
   out["responses"] = parsed(responses_json(id))["responses"];
   return dump(out);
@@ -115,7 +123,8 @@ Result<std::string> Service::add_token(const std::string& group, const std::stri
   int64_t now = now_ns() / 1000000000;
   auto t = reg_->add_token(group, label, uses, now + static_cast<int64_t>(days) * 86400, who, now);
   if (!t) return Error{t.error()};
-  audit("agent_token_add", who, "token " + std::to_string(t->first), true, "group " + group + ", " + std::to_string(uses) + " uses, " + std::to_string(days) + " days");
+  audit("agent_token_add", who, "token " + std::to_string(t->first), true,
+        "group " + group + ", " + std::to_string(uses) + " uses, " + std::to_string(days) + " days");
   return dump(json{{"id", t->first}, {"token", t->second}, {"ca_fingerprint", ca_->fingerprint()}});
 }
 
@@ -167,21 +176,25 @@ Status Service::adopt_trusted(const std::string& id, const std::string& who) {
       n++;
     }
   Status s = reg_->set_trusted_baseline(id, dump(files), who, now_ns());
-  if (s) logged(reg_->set_trusted_result(id, dump(json{{"checked", files.size()}, {"mismatch", json::array()}, {"adopted_by", who}}), now_ns()), "set_trusted_result");
+  if (s)
+    logged(reg_->set_trusted_result(id, dump(json{{"checked", files.size()}, {"mismatch", json::array()}, {"adopted_by", who}}), now_ns()),
+           "set_trusted_result");
   audit("agent_trusted_adopt", who, id, s.ok(), std::to_string(n) + " files took their current digests");
   return s;
 }
 
 Status Service::set_policy(const std::string& action, bool enabled, const std::vector<std::string>& rules, int64_t seconds,
                            const std::string& who) {
-  if (!known_action(action)) return Error{"action: 须为 block_ip、disable_account 或 kill_process / must be block_ip, disable_account or kill_process"};
+  if (!known_action(action))
+    return Error{"action: 须为 block_ip、disable_account 或 kill_process / must be block_ip, disable_account or kill_process"};
   if (seconds < 0 || seconds > 30LL * 86400) return Error{"seconds: 须在 0 到 30 天之间 / must be from 0 to 30 days"};
   if (action == "kill_process" && !rules.empty())
     return Error{"rules: 结束进程只能人工发起 / ending a process is only ever a person's action"};
   Status s = reg_->set_policy({action, enabled, rules, seconds, who, now_ns()});
   std::string list;
   for (const auto& r : rules) list += (list.empty() ? "" : ",") + r;
-  audit("agent_response_policy", who, action, s.ok(), std::string(enabled ? "enabled" : "disabled") + " rules=" + list + " seconds=" + std::to_string(seconds));
+  audit("agent_response_policy", who, action, s.ok(),
+        std::string(enabled ? "enabled" : "disabled") + " rules=" + list + " seconds=" + std::to_string(seconds));
   return s;
 }
 
@@ -197,8 +210,8 @@ std::string Service::policy_json() const {
   return dump(json{{"policy", out}});
 }
 
-Result<int64_t> Service::respond(const std::string& agent, const std::string& action, const std::string& args_json, const std::string& reason,
-                                 const std::string& who) {
+Result<int64_t> Service::respond(const std::string& agent, const std::string& action, const std::string& args_json,
+                                 const std::string& reason, const std::string& who) {
   auto a = reg_->agent(agent);
   if (!a || a->revoked) return Error{"agent " + agent + ": 不存在或已吊销 / no such agent, or revoked"};
   Registry::Policy p{action};
@@ -242,9 +255,19 @@ Result<int64_t> Service::revert(int64_t response_id, const std::string& who) {
 std::string Service::responses_json(const std::string& agent) const {
   json out = json::array();
   for (const auto& r : reg_->responses(agent, 200))
-    out.push_back({{"id", r.id},         {"agent", r.agent},   {"action", r.action}, {"args", parsed(r.args)}, {"state", r.state},
-                   {"by", r.by},         {"reason", r.reason}, {"rule", r.rule},     {"created", r.created},   {"sent", r.sent},
-                   {"done", r.done},     {"result", r.result}, {"revert_of", r.revert_of}});
+    out.push_back({{"id", r.id},
+                   {"agent", r.agent},
+                   {"action", r.action},
+                   {"args", parsed(r.args)},
+                   {"state", r.state},
+                   {"by", r.by},
+                   {"reason", r.reason},
+                   {"rule", r.rule},
+                   {"created", r.created},
+                   {"sent", r.sent},
+                   {"done", r.done},
+                   {"result", r.result},
+                   {"revert_of", r.revert_of}});
   return dump(json{{"responses", out}});
 }
 

@@ -49,10 +49,10 @@ void compare(const Keyed& a, const Keyed& b, const char* kind, const char* sev_a
     if (!b.count(k)) out.push_back({kind, "removed", k, d, ""});
 }
 
-std::pair<std::string, std::string> pkg(const json& e) { return {s(e, "name") + (s(e, "arch").empty() ? "" : ":" + s(e, "arch")), s(e, "version")}; }
-std::pair<std::string, std::string> user(const json& e) {
-  return {s(e, "name"), "uid=" + s(e, "uid") + " shell=" + s(e, "shell")};
+std::pair<std::string, std::string> pkg(const json& e) {
+  return {s(e, "name") + (s(e, "arch").empty() ? "" : ":" + s(e, "arch")), s(e, "version")};
 }
+std::pair<std::string, std::string> user(const json& e) { return {s(e, "name"), "uid=" + s(e, "uid") + " shell=" + s(e, "shell")}; }
 std::pair<std::string, std::string> str(const json& e) { return {e.is_string() ? e.get<std::string>() : "", ""}; }
 std::pair<std::string, std::string> port(const json& e) {
   std::string addr = s(e, "addr");

@@ -9,10 +9,10 @@
 namespace wardsec::fleet {
 
 struct InventoryChange {
-  std::string kind;    // package, user, admin, sudo, port, service, task, os, kernel
-  std::string change;  // added, removed, changed
-  std::string item;    // what: "tcp 0.0.0.0:8080", "alice", "openssl"
-  std::string detail;  // more: the process, the versions, the line
+  std::string kind;      // package, user, admin, sudo, port, service, task, os, kernel
+  std::string change;    // added, removed, changed
+  std::string item;      // what: "tcp 0.0.0.0:8080", "alice", "openssl"
+  std::string detail;    // more: the process, the versions, the line
   std::string severity;  // "" (recorded only), low, medium, high
 };
 

@@ -15,9 +15,9 @@
 namespace wardsec::fleet {
 
 struct CertInfo {
-  std::string serial;       // hex, upper case
-  std::string cn;           // subject common name
-  std::string fingerprint;  // SHA-256 of the DER, lower-case hex
+  std::string serial;                     // hex, upper case
+  std::string cn;                         // subject common name
+  std::string fingerprint;                // SHA-256 of the DER, lower-case hex
   int64_t not_before = 0, not_after = 0;  // seconds since the epoch
 };
 Result<CertInfo> cert_info(const std::string& pem);

@@ -114,8 +114,8 @@ Result<std::unique_ptr<Registry>> Registry::open(const std::string& path) {
   return r;
 }
 
-Result<std::pair<int64_t, std::string>> Registry::add_token(const std::string& group, const std::string& label, int64_t uses, int64_t expires,
-                                                            const std::string& by, int64_t now) {
+Result<std::pair<int64_t, std::string>> Registry::add_token(const std::string& group, const std::string& label, int64_t uses,
+                                                            int64_t expires, const std::string& by, int64_t now) {
   unsigned char raw[24];
   if (RAND_bytes(raw, sizeof raw) != 1) return Error{"no randomness"};
   static const char* a = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
@@ -130,8 +130,7 @@ Result<std::pair<int64_t, std::string>> Registry::add_token(const std::string& g
 std::vector<TokenRow> Registry::tokens() const {
   std::vector<TokenRow> out;
   sqlite::Stmt s(db_, "SELECT id, grp, label, by, created, expires, uses_left, used, revoked FROM tokens ORDER BY id DESC LIMIT 500");
-  while (s.row())
-    out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6), s.i64(7), s.i64(8) != 0});
+  while (s.row()) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6), s.i64(7), s.i64(8) != 0});
   return out;
 }
 

@@ -20,8 +20,8 @@ struct AgentRow {
   std::string id, name, ip, group, serial, fingerprint, version, os, kernel;
   int64_t enrolled = 0, cert_expires = 0, last_seen = 0, revoked = 0;
   std::string revoked_by, revoked_reason;
-  std::string status;  // the last heartbeat's figures (JSON)
-  int64_t log_seq = 0;  // the last log record stored (the agent's spool sequence)
+  std::string status;          // the last heartbeat's figures (JSON)
+  int64_t log_seq = 0;         // the last log record stored (the agent's spool sequence)
   int64_t config_version = 0;  // what the agent runs
 };
 

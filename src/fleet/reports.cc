@@ -34,9 +34,9 @@ bool under(const std::string& path, std::initializer_list<const char*> dirs) {
 // The OSV ecosystem of an inventory's OS ("Debian:12"); "" when not one the feed knows.
 std::string ecosystem(const json& os) {
   std::string id = text_of(os, "id", 40), ver = text_of(os, "version", 40);
-  static const std::pair<const char*, const char*> names[] = {{"debian", "Debian"},      {"ubuntu", "Ubuntu"},     {"rhel", "Red Hat"},
-                                                              {"rocky", "Rocky Linux"}, {"almalinux", "AlmaLinux"}, {"openEuler", "openEuler"},
-                                                              {"kylin", "Kylin"},       {"uos", "UOS"}};
+  static const std::pair<const char*, const char*> names[] = {
+      {"debian", "Debian"},       {"ubuntu", "Ubuntu"},       {"rhel", "Red Hat"}, {"rocky", "Rocky Linux"},
+      {"almalinux", "AlmaLinux"}, {"openEuler", "openEuler"}, {"kylin", "Kylin"},  {"uos", "UOS"}};
   for (const auto& [k, v] : names)
     if (id == k) return ver.empty() ? v : std::string(v) + ":" + ver;
   return "";
@@ -104,8 +104,12 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
     std::vector<ChangeRow> rows;
     for (const auto& c : changes) {
       rows.push_back({0, now, a.id, c.kind, c.change, c.item, c.detail});
-      json raw = {{"@timestamp", format_rfc3339(now)}, {"event.dataset", "agent.inventory"}, {"kind", c.kind},
-                  {"change", c.change},               {"item", c.item},                     {"detail", c.detail}};
+      json raw = {{"@timestamp", format_rfc3339(now)},
+                  {"event.dataset", "agent.inventory"},
+                  {"kind", c.kind},
+                  {"change", c.change},
+                  {"item", c.item},
+                  {"detail", c.detail}};
       Event ev = agent_event(a, "agent.inventory", c.kind + "_" + c.change, dump(raw), now);
       ev.set(kMessage, "inventory: " + c.kind + " " + c.change + " " + c.item + (c.detail.empty() ? "" : " (" + c.detail + ")"));
       evs.push_back(std::move(ev));
@@ -134,8 +138,9 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
       for (const auto& x : *p) {
         std::string n = text_of(x, "name", 200), v = text_of(x, "version", 200), s = text_of(x, "source", 200);
         if (n.empty() || v.empty() || n.find_first_of(" \n") != std::string::npos || v.find_first_of(" \n") != std::string::npos) continue;
-        text += deb ? "Package: " + n + "\nStatus: install ok installed\n" + (s.empty() ? "" : "Source: " + s + "\n") + "Version: " + v + "\n\n"
-                    : n + " " + v + "\n";
+        text +=
+            deb ? "Package: " + n + "\nStatus: install ok installed\n" + (s.empty() ? "" : "Source: " + s + "\n") + "Version: " + v + "\n\n"
+                : n + " " + v + "\n";
       }
       vuln::ImportMeta meta{"agent " + a.id, "", "agent:" + a.id, now, opt_.tz_sec};
       vuln::Options vo;
@@ -196,7 +201,8 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
         if (want.empty() || want != d) result["mismatch"].push_back({{"path", p}, {"expected", want}, {"found", d}});
       }
       for (const auto& [p, d] : b.items())
-        if (!now_files.count(p)) result["mismatch"].push_back({{"path", p}, {"expected", d.is_string() ? d.get<std::string>() : ""}, {"found", "not reported"}});
+        if (!now_files.count(p))
+          result["mismatch"].push_back({{"path", p}, {"expected", d.is_string() ? d.get<std::string>() : ""}, {"found", "not reported"}});
     }
     logged(reg_->set_trusted_result(a.id, dump(result), now), "set_trusted_result");
     json raw = result;
@@ -206,8 +212,9 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
     ev.set(kEventOutcome, result["mismatch"].empty() ? "success" : "failure");
     evs.push_back(std::move(ev));
     for (const auto& m : result["mismatch"])
-      raise(a, "wardsec.agent.trusted_mismatch", "可信验证失败：关键文件与基线不符", "Trusted verification failed: a critical file differs from its baseline",
-            "critical", a.name + ": " + text_of(m, "path", 4096) + " / ", {"CE.TRU.a"}, text_of(m, "path", 4096));
+      raise(a, "wardsec.agent.trusted_mismatch", "可信验证失败：关键文件与基线不符",
+            "Trusted verification failed: a critical file differs from its baseline", "critical",
+            a.name + ": " + text_of(m, "path", 4096) + " / ", {"CE.TRU.a"}, text_of(m, "path", 4096));
   } else {
     return reply(400, err("kind: 须为 fim、inventory、checks 或 trusted / must be fim, inventory, checks or trusted"));
   }

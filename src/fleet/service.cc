@@ -81,7 +81,7 @@ bool Service::allowed(const std::string& ip) {
   return n < 10;
 }
 
-void Service::handle(const AgentRequest& r, Reply reply) {
+void Service::handle(const AgentRequest& r, const Reply& reply) {
   requests++;
   if (r.path == "/agent/v1/enroll") return enroll(r, reply);
   // The agents' CA, for an agent about to enrol: it checks the fingerprint the console showed.
@@ -163,14 +163,16 @@ void Service::heartbeat(const AgentRow& a, const AgentRequest& r, const Reply& r
   if (!j.is_object()) return reply(400, err("body: 须为 JSON 对象 / must be a JSON object"));
   int64_t now = now_ns();
   json status = json::object();
-  for (const char* k : {"spool_bytes", "spool_records", "spool_full", "lag_seconds", "files", "fim_files", "fim_watches",
-                        "fim_unwatched", "fim_skipped", "fim_events", "fim_coalesced", "fim_dropped", "lines_read", "lines_sent",
-                        "send_failures", "rss_kib", "cpu_ms", "uptime_seconds"})
+  for (const char* k :
+       {"spool_bytes", "spool_records", "spool_full", "lag_seconds", "files", "fim_files", "fim_watches", "fim_unwatched", "fim_skipped",
+        "fim_events", "fim_coalesced", "fim_dropped", "lines_read", "lines_sent", "send_failures", "rss_kib", "cpu_ms", "uptime_seconds"})
     if (j.contains(k) && j[k].is_number()) status[k] = int_of(j, k);
   for (const char* k : {"whodata", "journald", "last_error"})
     if (j.contains(k) && j[k].is_string()) status[k] = text_of(j, k, 500);
   int64_t cfg_version = int_of(j, "config_version");
-  logged(reg_->seen(a.id, r.ip, text_of(j, "version", 64), text_of(j, "os", 200), text_of(j, "kernel", 200), dump(status), cfg_version, now), "seen");
+  logged(
+      reg_->seen(a.id, r.ip, text_of(j, "version", 64), text_of(j, "os", 200), text_of(j, "kernel", 200), dump(status), cfg_version, now),
+      "seen");
   // The results of responses the agent ran.
   if (auto it = j.find("responses"); it != j.end() && it->is_array())
     for (const auto& x : *it) {
@@ -180,8 +182,12 @@ void Service::heartbeat(const AgentRow& a, const AgentRequest& r, const Reply& r
       std::string state = text_of(x, "state", 20), result = text_of(x, "result", 2000);
       if (state != "done" && state != "failed" && state != "reverted") continue;
       logged(reg_->set_response_state(id, state, result, now), "set_response_state");
-      json raw = {{"@timestamp", format_rfc3339(now)}, {"event.dataset", "agent.response"}, {"response", id},
-                  {"action", row->action},         {"args", row->args},                   {"state", state},
+      json raw = {{"@timestamp", format_rfc3339(now)},
+                  {"event.dataset", "agent.response"},
+                  {"response", id},
+                  {"action", row->action},
+                  {"args", row->args},
+                  {"state", state},
                   {"result", result}};
       std::vector<Event> v;
       v.push_back(agent_event(a, "agent.response", row->action, dump(raw), now));
@@ -313,8 +319,13 @@ void Service::logs(const AgentRow& a, const AgentRequest& r, const Reply& reply)
 void Service::audit(const std::string& action, const std::string& who, const std::string& target, bool ok, const std::string& detail) {
   if (!opt_.record) return;
   int64_t now = now_ns();
-  json raw = {{"@timestamp", format_rfc3339(now)}, {"event.dataset", "wardsec.fleet"}, {"event.action", action}, {"user.name", who},
-              {"target", target},                 {"event.outcome", ok ? "success" : "failure"},  {"detail", detail}};
+  json raw = {{"@timestamp", format_rfc3339(now)},
+              {"event.dataset", "wardsec.fleet"},
+              {"event.action", action},
+              {"user.name", who},
+              {"target", target},
+              {"event.outcome", ok ? "success" : "failure"},
+              {"detail", detail}};
   Event ev;
   ev.raw = dump(raw);
   ev.ts = ev.received = now;

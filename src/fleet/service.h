@@ -48,7 +48,7 @@ struct ServiceOptions {
   std::function<void(Event&&)> record;            // the center's signed records (wardsec.fleet)
   alert::AlertStore* alerts = nullptr;
   alert::Outputs* outputs = nullptr;
-  std::string version;       // the center's (an agent of another version is shown as to upgrade)
+  std::string version;  // the center's (an agent of another version is shown as to upgrade)
   int cert_days = 365;
   int offline_after_seconds = 60;  // no heartbeat for this long: offline
 };
@@ -68,7 +68,7 @@ class Service {
 
   // An agent's request (the channel's pool): `reply` is called once, maybe later (logs answer
   // when durable).
-  void handle(const AgentRequest& r, Reply reply);
+  void handle(const AgentRequest& r, const Reply& reply);
 
   // ---- the console (who: the account, for the audit record) ----
   std::string agents_json(int64_t now) const;
@@ -79,7 +79,8 @@ class Service {
   Status move(const std::string& id, const std::string& group, const std::string& who);
   Result<int64_t> set_group(const std::string& name, const std::string& config_json, const std::string& who);
   Status adopt_trusted(const std::string& id, const std::string& who);  // the agent's current digests become the baseline
-  Status set_policy(const std::string& action, bool enabled, const std::vector<std::string>& rules, int64_t seconds, const std::string& who);
+  Status set_policy(const std::string& action, bool enabled, const std::vector<std::string>& rules, int64_t seconds,
+                    const std::string& who);
   // A response on an agent by a person (the action must be enabled in the policy).
   Result<int64_t> respond(const std::string& agent, const std::string& action, const std::string& args_json, const std::string& reason,
                           const std::string& who);
@@ -111,7 +112,7 @@ class Service {
   std::unique_ptr<Registry> reg_;
   std::shared_ptr<ParserRegistry> own_parsers_;
   std::mutex mu_;
-  std::map<std::string, int64_t> in_flight_;  // agent -> the batch of logs being stored
+  std::map<std::string, int64_t> in_flight_;                 // agent -> the batch of logs being stored
   std::map<std::string, std::pair<int64_t, int>> attempts_;  // ip -> (minute, failures)
 };
 

@@ -19,4 +19,3 @@ std::string dump(const nlohmann::json& j);
 void logged(const Status& s, const char* what);
 
 }  // namespace wardsec::fleet::detail
-

@@ -60,15 +60,23 @@ Response respond(Api& api, Request& r) {
 Response tokens(Api& api, Request&) {
   json out = json::array();
   for (const auto& t : api.opt.fleet->registry().tokens())
-    out.push_back({{"id", t.id},           {"group", t.group}, {"label", t.label}, {"by", t.by},           {"created", t.created},
-                   {"expires", t.expires}, {"uses_left", t.uses_left},             {"used", t.used}, {"revoked", t.revoked}});
+    out.push_back({{"id", t.id},
+                   {"group", t.group},
+                   {"label", t.label},
+                   {"by", t.by},
+                   {"created", t.created},
+                   {"expires", t.expires},
+                   {"uses_left", t.uses_left},
+                   {"used", t.used},
+                   {"revoked", t.revoked}});
   return ok({{"tokens", out}, {"ca_fingerprint", api.opt.fleet->ca().fingerprint()}});
 }
 
 Response add_token(Api& api, Request& r) {
   json b = body_of(r);
   int64_t uses = b.contains("uses") && b["uses"].is_number_integer() ? b["uses"].get<int64_t>() : 1;
-  int days = b.contains("days") && b["days"].is_number_integer() ? static_cast<int>(std::clamp<int64_t>(b["days"].get<int64_t>(), -1, 1000)) : 7;
+  int days =
+      b.contains("days") && b["days"].is_number_integer() ? static_cast<int>(std::clamp<int64_t>(b["days"].get<int64_t>(), -1, 1000)) : 7;
   std::string group = str(b, "group").empty() ? "default" : str(b, "group");
   // The token itself is shown once and never written to the audit trail.
   auto t = api.opt.fleet->add_token(group, str(b, "label"), uses, days, r.who.user);
@@ -148,7 +156,8 @@ void add_agent_routes(std::vector<Route>& t, Api* api) {
   t.push_back({"GET", "/api/v1/agents/{id}", P::kAssetsRead, false, h(one), "one agent's host dossier"});
   t.push_back({"POST", "/api/v1/agents/{id}/revoke", P::kAgentsWrite, false, h(revoke), "revoke an agent"});
   t.push_back({"POST", "/api/v1/agents/{id}/group", P::kAgentsWrite, false, h(move), "move an agent to a group"});
-  t.push_back({"POST", "/api/v1/agents/{id}/trusted", P::kAgentsRespond, false, h(adopt), "adopt the current digests as the trusted baseline"});
+  t.push_back(
+      {"POST", "/api/v1/agents/{id}/trusted", P::kAgentsRespond, false, h(adopt), "adopt the current digests as the trusted baseline"});
   t.push_back({"POST", "/api/v1/agents/{id}/respond", P::kAgentsRespond, false, h(respond), "run an enabled response on the agent"});
 }
 

@@ -176,8 +176,9 @@ TEST(AgentInventory, Readers) {
   auto os = agent::parse_os_release("PRETTY_NAME=\"openEuler 22.03 (LTS-SP3)\"\nID=\"openEuler\"\nVERSION_ID=\"22.03\"\n");
   EXPECT_EQ(os["id"], "openEuler");
   EXPECT_EQ(os["version"], "22.03");
-  auto pk = agent::parse_dpkg_status("Package: a\nStatus: install ok installed\nVersion: 1\nSource: asrc (1)\n\nPackage: b\nStatus: deinstall ok "
-                                     "config-files\nVersion: 2\n");
+  auto pk = agent::parse_dpkg_status(
+      "Package: a\nStatus: install ok installed\nVersion: 1\nSource: asrc (1)\n\nPackage: b\nStatus: deinstall ok "
+      "config-files\nVersion: 2\n");
   ASSERT_EQ(pk.size(), 1u);
   EXPECT_EQ(pk[0]["source"], "asrc");
   auto ports = agent::parse_proc_net(
@@ -187,7 +188,8 @@ TEST(AgentInventory, Readers) {
   ASSERT_EQ(ports.size(), 1u);
   EXPECT_EQ(ports[0]["addr"], "127.0.0.1");
   EXPECT_EQ(ports[0]["port"], 8080);
-  auto v6 = agent::parse_proc_net("   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 0 0 0 0 0 9 1\n", "tcp6");
+  auto v6 =
+      agent::parse_proc_net("   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 0 0 0 0 0 9 1\n", "tcp6");
   ASSERT_EQ(v6.size(), 1u);
   EXPECT_EQ(v6[0]["addr"], "::");
   auto rules = agent::sudo_rules("# c\nDefaults env_reset\n\nalice ALL=(ALL) NOPASSWD: ALL\n");
@@ -214,8 +216,9 @@ TEST(AgentInventory, DiffAlertsOnNewAdminPortAndTask) {
 
 TEST(AgentWhoData, ReadsAuditRecords) {
   agent::WhoData w("/nonexistent");
-  w.feed("type=SYSCALL msg=audit(1701940000.123:456): arch=c000003e syscall=257 success=yes exit=3 pid=4242 auid=0 uid=0 comm=\"vim\" "
-         "exe=\"/usr/bin/vim.basic\" key=\"wardsec-fim\"");
+  w.feed(
+      "type=SYSCALL msg=audit(1701940000.123:456): arch=c000003e syscall=257 success=yes exit=3 pid=4242 auid=0 uid=0 comm=\"vim\" "
+      "exe=\"/usr/bin/vim.basic\" key=\"wardsec-fim\"");
   w.feed("type=CWD msg=audit(1701940000.123:456): cwd=\"/etc\"");
   w.feed("type=PATH msg=audit(1701940000.123:456): item=0 name=\"/etc\" nametype=PARENT");
   w.feed("type=PATH msg=audit(1701940000.123:456): item=1 name=\"hosts\" nametype=NORMAL");
