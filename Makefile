@@ -8,7 +8,7 @@ DATA       ?= ./data
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test test-quick test-asan test-tsan lint deps build web fuzz bench clean
+.PHONY: run test test-quick test-asan test-tsan lint deps build web fuzz bench clean package
 
 deps:
 	@bash scripts/install-deps.sh
@@ -65,6 +65,10 @@ test-quick: build
 # no new repeated code (scripts/duplicates.py). `make test` runs it too (CTest label lint).
 lint: build
 	@bash scripts/lint.sh $(BUILD)
+
+# The host agent as a Debian package with its systemd unit (docs/agents.md).
+package: build
+	@bash scripts/package.sh $(BUILD)
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=600
 fuzz: deps
