@@ -262,3 +262,54 @@ TEST(FleetPki, SignsAgentsAndServersApart) {
   EXPECT_EQ((*again)->fingerprint(), (*ca)->fingerprint());
   EXPECT_EQ(fs::status(t.dir + "/agent-ca.key").permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
 }
+
+TEST(AgentFim, AFileWrittenThousandsOfTimesIsCoalesced) {
+  Tmp t;
+  fs::create_directories(t.dir + "/w");
+  append(t.dir + "/w/busy.log", "0\n");
+  fleet::AgentConfig c;
+  c.fim_paths = {t.dir + "/w"};
+  c.whodata = false;
+  agent::Fim f(c, t.dir);
+  ASSERT_TRUE(f.open().ok());
+  std::atomic<bool> stop{false};
+  (void)f.scan(stop);
+  f.watch();
+  size_t events = 0;
+  int64_t counted = 0;
+  for (int i = 0; i < 3000; i++) {
+    append(t.dir + "/w/busy.log", "x\n");
+    if (i % 100 == 0)
+      for (const auto& e : f.poll(0)) {
+        events++;
+        counted += e.value("count", int64_t{1});
+      }
+  }
+  for (int i = 0; i < 20; i++)
+    for (const auto& e : f.poll(100)) {
+      events++;
+      counted += e.value("count", int64_t{1});
+    }
+  EXPECT_GE(events, 1u);
+  EXPECT_LE(events, 30u) << "3,000 writes: far fewer checks than writes (at most one a second per path)";
+  EXPECT_GT(f.stats().coalesced.load(), 1000);
+}
+
+TEST(AgentFim, TheFileLimitIsCountedNotExceeded) {
+  Tmp t;
+  fs::create_directories(t.dir + "/many");
+  for (int i = 0; i < 300; i++) append(t.dir + "/many/f" + std::to_string(i), "x");
+  fleet::AgentConfig c;
+  c.fim_paths = {t.dir + "/many"};
+  c.fim_max_files = 100;
+  c.whodata = false;
+  agent::Fim f(c, t.dir);
+  ASSERT_TRUE(f.open().ok());
+  std::atomic<bool> stop{false};
+  auto ev = f.scan(stop);
+  EXPECT_EQ(f.stats().files.load(), 100);
+  EXPECT_EQ(f.stats().skipped.load(), 200);
+  ev = f.scan(stop);  // a later scan with the limit reached says so, and reports no deletions
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0]["action"], "limit");
+}
