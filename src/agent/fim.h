@@ -77,7 +77,7 @@ class Fim {
   }
 };
 
-// Line differences of two texts (unified style: "-old", "+new", "@@ line N" markers), at most
+// Line differences of two texts (a unified diff with context, as the device configurations have), at most
 // `max_bytes` long ("" when equal).
 std::string text_diff(const std::string& before, const std::string& after, size_t max_bytes = 65536);
 
