@@ -26,6 +26,7 @@
 #include "core/timeutil.h"
 #include "core/version.h"
 #include "fleet/agent_config.h"
+#include "fleet/json_get.h"
 #include "fleet/pki.h"
 #include "store/crypto.h"
 
@@ -43,7 +44,7 @@ std::string hostname() {
 
 std::string os_name(const std::string& root) {
   auto os = parse_os_release(read_file(root == "/" ? "/etc/os-release" : root + "/etc/os-release").value_or(""));
-  return os.value("name", std::string());
+  return fleet::json_text(os, "name");
 }
 
 }  // namespace
@@ -59,7 +60,7 @@ int enroll(const EnrollOptions& o) {
   auto ca = bare.post("/agent/v1/ca", "{}");
   if (!ca || ca->status != 200) return say("cannot reach " + o.center + ": " + (ca ? ca->body : ca.error()));
   json cj = json::parse(ca->body, nullptr, false);
-  std::string ca_pem = cj.is_object() && cj.contains("ca") && cj["ca"].is_string() ? cj["ca"].get<std::string>() : "";
+  std::string ca_pem = fleet::json_text(cj, "ca", 65536);
   auto info = fleet::cert_info(ca_pem);
   std::string want = to_lower(o.ca_fingerprint);
   want.erase(std::remove(want.begin(), want.end(), ':'), want.end());
@@ -75,20 +76,21 @@ int enroll(const EnrollOptions& o) {
   auto r = pinned.post("/agent/v1/enroll", req.dump());
   if (!r) return say(r.error());
   json a = json::parse(r->body, nullptr, false);
-  if (r->status != 200 || !a.is_object() || !a.contains("id") || !a["id"].is_string())
-    return say("refused (" + std::to_string(r->status) + "): " + (a.is_object() && a.contains("error") ? a["error"].dump() : r->body));
+  std::string id = fleet::json_text(a, "id", 64), group = fleet::json_text(a, "group", 64);
+  if (r->status != 200 || id.empty() || id.find_first_of("/\\") != std::string::npos)
+    return say("refused (" + std::to_string(r->status) +
+               "): " + (a.is_object() && a.contains("error") ? a["error"].dump() : r->body.substr(0, 500)));
   std::error_code ec;
   fs::create_directories(o.state_dir, ec);
   ::chmod(o.state_dir.c_str(), 0700);
   for (auto [file, text] : std::initializer_list<std::pair<const char*, std::string>>{
            {"/agent.key", kc->first},
-           {"/agent.crt", a.value("cert", "")},
+           {"/agent.crt", fleet::json_text(a, "cert", 65536)},
            {"/ca.crt", ca_pem},
-           {"/center.pub", a.value("center_key", "")},
-           {"/identity.json", json{{"id", a["id"]}, {"center", o.center}, {"name", name}, {"group", a.value("group", "")}}.dump()}})
+           {"/center.pub", fleet::json_text(a, "center_key", 65536)},
+           {"/identity.json", json{{"id", id}, {"center", o.center}, {"name", name}, {"group", group}}.dump()}})
     if (Status s = write_file_atomic(o.state_dir + file, text); !s) return say(s.error());
-  std::printf("enrolled as %s (group %s); run: wardsec agent run --state %s\n", a["id"].get<std::string>().c_str(),
-              a.value("group", "").c_str(), o.state_dir.c_str());
+  std::printf("enrolled as %s (group %s); run: wardsec agent run --state %s\n", id.c_str(), group.c_str(), o.state_dir.c_str());
   return 0;
 }
 

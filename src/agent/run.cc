@@ -25,6 +25,7 @@
 #include "core/timeutil.h"
 #include "core/version.h"
 #include "fleet/agent_config.h"
+#include "fleet/json_get.h"
 #include "store/crypto.h"
 
 namespace wardsec::agent {
@@ -89,7 +90,7 @@ void load_config(Shared& s) {
   if (!text) return;
   json c = json::parse(*text, nullptr, false);
   if (!c.is_object() || !c.contains("config") || !c["config"].is_string() || !c.contains("sig") || !c["sig"].is_string()) return;
-  std::string msg = "wardsec-config\n" + c.value("group", "") + "\n" + std::to_string(c.value("version", int64_t{0})) + "\n" +
+  std::string msg = "wardsec-config\n" + fleet::json_text(c, "group") + "\n" + std::to_string(fleet::json_int(c, "version")) + "\n" +
                     c["config"].get<std::string>();
   std::string sig;
   if (!unhex(c["sig"].get<std::string>(), sig) || !s.center_key->verify(msg, sig)) {
@@ -99,7 +100,7 @@ void load_config(Shared& s) {
   auto cfg = fleet::parse_agent_config(c["config"].get<std::string>());
   if (!cfg) return;
   s.cfg = *cfg;
-  s.cfg_version = c.value("version", int64_t{0});
+  s.cfg_version = fleet::json_int(c, "version");
 }
 
 void reader(Shared& s, const std::atomic<bool>& stop) {
@@ -159,7 +160,11 @@ void sender(Shared& s, const std::atomic<bool>& stop) {
     body += "]}";
     auto r = c.post("/agent/v1/logs", body, 60000);
     json a = r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
-    if (a.is_object() && a.contains("acked") && a["acked"].is_number_integer()) {
+    // Only what this batch held can be acknowledged: an answer claiming more (a confused
+    // center) never drops records that were not sent.
+    int64_t last = batch.first + static_cast<int64_t>(batch.second.size()) - 1;
+    if (a.is_object() && a.contains("acked") && a["acked"].is_number_integer() && a["acked"].get<int64_t>() >= batch.first - 1 &&
+        a["acked"].get<int64_t>() <= last) {
       std::lock_guard g(s.spool_mu);
       if (Status st = s.spool->ack(a["acked"].get<int64_t>()); !st) s.error("spool: " + st.error());
       s.lines_sent += static_cast<int64_t>(batch.second.size());
@@ -359,9 +364,9 @@ int run(const std::string& state_dir, const std::atomic<bool>& stop) {
       next_checks = now + static_cast<int64_t>(s.cfg.checks_minutes) * 60000000000LL;
     }
     json hb = status_json(s, started);
-    hb["os"] = parse_os_release(read_file(s.cfg.host_root == "/" ? "/etc/os-release" : s.cfg.host_root + "/etc/os-release").value_or(""))
-                   .value("name", std::string());
-    hb["kernel"] = collect_inventory("/nonexistent").value("kernel", std::string());
+    hb["os"] = fleet::json_text(
+        parse_os_release(read_file(s.cfg.host_root == "/" ? "/etc/os-release" : s.cfg.host_root + "/etc/os-release").value_or("")), "name");
+    hb["kernel"] = fleet::json_text(collect_inventory("/nonexistent"), "kernel");
     hb["responses"] = results;
     if (Status w = write_file_atomic(state_dir + "/status.json", hb.dump()); !w) spdlog::warn("agent: {}", w.error());
     auto r = c.post("/agent/v1/heartbeat", hb.dump(-1, ' ', false, json::error_handler_t::replace), 30000);
@@ -401,12 +406,13 @@ int run(const std::string& state_dir, const std::atomic<bool>& stop) {
     // Responses: each runs once (its id remembered), its outcome told at the next heartbeat.
     if (a.contains("responses") && a["responses"].is_array())
       for (const auto& x : a["responses"]) {
-        int64_t id = x.value("id", int64_t{0});
-        if (!id || ran.count(id) || !x.contains("action") || !x["action"].is_string()) continue;
+        int64_t id = fleet::json_int(x, "id");
+        std::string action = fleet::json_text(x, "action", 64);
+        if (id <= 0 || ran.count(id) || action.empty()) continue;
         ran.insert(id);
-        bool revert = x.value("revert_of", int64_t{0}) != 0;
-        auto o = run_response(x["action"], x.contains("args") ? x["args"] : json::object(), revert);
-        spdlog::warn("agent: response #{} {} {}: {}", id, x["action"].get<std::string>(), o.ok ? "done" : "failed", o.result);
+        bool revert = fleet::json_int(x, "revert_of") != 0;
+        auto o = run_response(action, x.contains("args") && x["args"].is_object() ? x["args"] : json::object(), revert);
+        spdlog::warn("agent: response #{} {} {}: {}", id, action, o.ok ? "done" : "failed", o.result);
         results.push_back({{"id", id}, {"state", o.ok ? (revert ? "reverted" : "done") : "failed"}, {"result", o.result}});
       }
     if (!results.empty()) continue;  // tell the center at once

@@ -9,6 +9,7 @@
 #include "core/fields.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "fleet/json_get.h"
 #include "fleet/service_detail.h"
 #include "ingest/pipeline.h"
 #include "parse/parser.h"
@@ -20,22 +21,8 @@ using namespace detail;
 
 namespace detail {
 
-std::string text_of(const json& j, const char* k, size_t max) {
-  if (!j.is_object()) return "";
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_string()) return "";
-  std::string s = it->get<std::string>();
-  if (s.size() > max) s.resize(max);
-  return s;
-}
-
-int64_t int_of(const json& j, const char* k) {
-  if (!j.is_object()) return 0;
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_number()) return 0;
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
-  return it->is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), INT64_MAX)) : it->get<int64_t>();
-}
+std::string text_of(const json& j, const char* k, size_t max) { return json_text(j, k, max); }
+int64_t int_of(const json& j, const char* k) { return json_int(j, k); }
 
 std::string err(const std::string& m) { return json{{"error", m}}.dump(-1, ' ', false, json::error_handler_t::replace); }
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }

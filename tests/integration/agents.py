@@ -274,12 +274,91 @@ def checks(r, srv, w, t, root, port, data, auditd):
         text = json.dumps(sres, ensure_ascii=False)
         r.check(all(a in text for a in ("agent_enroll", "agent_response_policy", "agent_revoke", "agent_response")),
                 "enrolment, the policy, responses and revocation are signed audit records")
+        garbage_center(r, w, t, s1, data)
     finally:
         agent.terminate()
         try:
             agent.wait(20)
         except subprocess.TimeoutExpired:
             agent.kill()
+
+
+GARBAGE = [
+    b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{"a":',
+    b'HTTP/1.1 200 OK\r\nContent-Length: 70\r\n\r\n{"acked": 99999999999999, "config": 5, "responses": "x", "trusted": []}',
+    (b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"responses":[{"id":"7","action":["x"],"args":5},'
+     b'{"id":9,"action":"kill_process","args":{"pid":1,"name":"init"}},{"id":10,"action":"disable_account","args":{"user":"root"}}],'
+     b'"config":{"group":1,"version":"x","config":[],"sig":null},"acked":-5}'),
+    b"\x00\xffnot http at all\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n" + b"A" * 2000000,
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 13\r\n\r\n<html>x</html>",
+]
+
+
+def garbage_center(r, w, t, s1, data):
+    """A center that answers garbage (with a certificate of the pinned CA, as a broken or confused
+    center would have): the agent neither crashes nor runs what it was sent, nor drops its spool."""
+    import threading
+    keys = data.rstrip("/") + ".keys"
+    g = os.path.join(t, "garbage")
+    os.makedirs(g)
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{g}/k.pem",
+                    "-out", f"{g}/r.csr", "-subj", "/CN=garbage"], check=True, capture_output=True)
+    with open(f"{g}/ext", "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", f"{g}/r.csr", "-CA", f"{keys}/agent-ca.crt", "-CAkey", f"{keys}/agent-ca.key",
+                    "-CAcreateserial", "-out", f"{g}/c.pem", "-days", "1", "-extfile", f"{g}/ext"], check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(f"{g}/c.pem", f"{g}/k.pem")
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(16)
+    lsock.settimeout(0.5)
+    gport = lsock.getsockname()[1]
+    stop = threading.Event()
+    served = [0]
+
+    def serve():
+        while not stop.is_set():
+            try:
+                c, _ = lsock.accept()
+            except OSError:
+                continue
+            try:
+                with ctx.wrap_socket(c, server_side=True) as tls:
+                    tls.settimeout(5)
+                    tls.recv(65536)
+                    tls.sendall(GARBAGE[served[0] % len(GARBAGE)])
+                    served[0] += 1
+            except (OSError, ssl.SSLError):
+                pass
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    s2 = os.path.join(t, "agent-garbage")
+    shutil.copytree(s1, s2)
+    ident = json.load(open(os.path.join(s2, "identity.json")))
+    ident["center"] = f"127.0.0.1:{gport}"
+    json.dump(ident, open(os.path.join(s2, "identity.json"), "w"))
+    with open(os.path.join(t, "logs", "app.log"), "a") as f:
+        for i in range(50):
+            f.write(f"Dec  7 10:00:03 his-app-01 his[42]: order kept-{i:03d}\n")
+    log = open(os.path.join(t, "agent-garbage.log"), "ab")
+    p = subprocess.Popen([w, "agent", "run", "--state", s2], stdout=log, stderr=log)
+    try:
+        wait_for(lambda: served[0] >= 3 * len(GARBAGE), 60, "the agent to meet every kind of garbage several times")
+        r.check(p.poll() is None, f"the agent still runs after {served[0]} garbage answers")
+        st = json.loads(cli(w, "agent", "status", "--state", s2).stdout)
+        r.check(st.get("spool_records", 0) >= 50, f"nothing was dropped from the spool on a false acknowledgement ({st.get('spool_records')})")
+        r.check(st.get("last_error"), f"the status says what went wrong ({st.get('last_error', '')[:100]})")
+        said = open(os.path.join(t, "agent-garbage.log"), errors="replace").read()
+        r.check("response #9 kill_process done" not in said and "response #10 disable_account done" not in said,
+                "pid 1 is never ended and root never locked, whatever the center says")
+    finally:
+        p.terminate()
+        p.wait(20)
+        stop.set()
+        th.join(5)
+        lsock.close()
 
 
 if __name__ == "__main__":
