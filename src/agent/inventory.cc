@@ -188,11 +188,15 @@ std::vector<std::string> sudo_rules(const std::string& text) {
   return out;
 }
 
+std::string kernel_release() {
+  utsname u{};
+  return ::uname(&u) == 0 ? std::string(u.release) + " " + u.machine : "";
+}
+
 json collect_inventory(const std::string& root) {
   json inv = json::object();
   inv["os"] = parse_os_release(file(root, "/etc/os-release"));
-  utsname u{};
-  if (::uname(&u) == 0) inv["kernel"] = std::string(u.release) + " " + u.machine;
+  inv["kernel"] = kernel_release();
   inv["hostname"] = std::string(trim(file(root, "/etc/hostname")));
   // Packages.
   json pk = parse_dpkg_status(file(root, "/var/lib/dpkg/status"));

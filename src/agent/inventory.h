@@ -11,6 +11,8 @@
 namespace wardsec::agent {
 
 nlohmann::json collect_inventory(const std::string& root);
+// The running kernel ("6.1.0-18-amd64 x86_64").
+std::string kernel_release();
 
 // The parts, for the tests and the fuzz target.
 nlohmann::json parse_os_release(const std::string& text);

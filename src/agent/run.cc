@@ -70,6 +70,7 @@ struct Shared {
   std::unique_ptr<KeyPair> center_key;
   fleet::AgentConfig cfg;
   int64_t cfg_version = 0;
+  std::string cfg_group;
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Outbox> outbox;
   std::mutex spool_mu;
@@ -84,23 +85,36 @@ struct Shared {
   }
 };
 
+// A configuration the center signed ({group, version, config, sig}): read, when the signature
+// verifies with the center's key and the configuration itself reads.
+struct SignedConfig {
+  std::string group;
+  int64_t version = 0;
+  fleet::AgentConfig cfg;
+};
+std::optional<SignedConfig> verify_config(const json& c, const KeyPair& key) {
+  std::string group = fleet::json_text(c, "group", 64), text = fleet::json_text(c, "config"), sig;
+  if (text.empty() || !c.contains("version") || !c["version"].is_number_integer() || !unhex(fleet::json_text(c, "sig", 1024), sig))
+    return std::nullopt;
+  int64_t version = fleet::json_int(c, "version");
+  if (!key.verify(fleet::config_message(group, version, text), sig)) return std::nullopt;
+  auto cfg = fleet::parse_agent_config(text);
+  if (!cfg) return std::nullopt;
+  return SignedConfig{group, version, *cfg};
+}
+
 // The configuration this agent runs: the last one the center signed, else the defaults.
 void load_config(Shared& s) {
   auto text = read_file(s.dir + "/config.json");
   if (!text) return;
-  json c = json::parse(*text, nullptr, false);
-  if (!c.is_object() || !c.contains("config") || !c["config"].is_string() || !c.contains("sig") || !c["sig"].is_string()) return;
-  std::string msg = "wardsec-config\n" + fleet::json_text(c, "group") + "\n" + std::to_string(fleet::json_int(c, "version")) + "\n" +
-                    c["config"].get<std::string>();
-  std::string sig;
-  if (!unhex(c["sig"].get<std::string>(), sig) || !s.center_key->verify(msg, sig)) {
+  auto c = verify_config(json::parse(*text, nullptr, false), *s.center_key);
+  if (!c) {
     spdlog::error("agent: {}/config.json: the center's signature does not verify; the defaults apply", s.dir);
     return;
   }
-  auto cfg = fleet::parse_agent_config(c["config"].get<std::string>());
-  if (!cfg) return;
-  s.cfg = *cfg;
-  s.cfg_version = fleet::json_int(c, "version");
+  s.cfg = c->cfg;
+  s.cfg_version = c->version;
+  s.cfg_group = c->group;
 }
 
 void reader(Shared& s, const std::atomic<bool>& stop) {
@@ -346,6 +360,9 @@ int run(const std::string& state_dir, const std::atomic<bool>& stop) {
   int64_t started = now_ns(), next_trusted = 0, next_inv = 0, next_checks = 0;
   json results = json::array();  // responses run, until the center has heard of them
   std::set<int64_t> ran;
+  const std::string os_name = fleet::json_text(
+      parse_os_release(read_file(s.cfg.host_root == "/" ? "/etc/os-release" : s.cfg.host_root + "/etc/os-release").value_or("")), "name");
+  const std::string kernel = kernel_release();
   auto wait = [&](int ms) {
     for (int i = 0; i < ms / 50 && !stopping(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   };
@@ -364,9 +381,9 @@ int run(const std::string& state_dir, const std::atomic<bool>& stop) {
       next_checks = now + static_cast<int64_t>(s.cfg.checks_minutes) * 60000000000LL;
     }
     json hb = status_json(s, started);
-    hb["os"] = fleet::json_text(
-        parse_os_release(read_file(s.cfg.host_root == "/" ? "/etc/os-release" : s.cfg.host_root + "/etc/os-release").value_or("")), "name");
-    hb["kernel"] = fleet::json_text(collect_inventory("/nonexistent"), "kernel");
+    hb["config_group"] = s.cfg_group;
+    hb["os"] = os_name;
+    hb["kernel"] = kernel;
     hb["responses"] = results;
     if (Status w = write_file_atomic(state_dir + "/status.json", hb.dump()); !w) spdlog::warn("agent: {}", w.error());
     auto r = c.post("/agent/v1/heartbeat", hb.dump(-1, ' ', false, json::error_handler_t::replace), 30000);
@@ -381,26 +398,19 @@ int run(const std::string& state_dir, const std::atomic<bool>& stop) {
     }
     results = json::array();
     // A newer configuration, signed by the center: kept, then the agent starts again with it.
+    // An older version of the same group's configuration (a replay) is refused; another group's
+    // (the agent was moved) is taken whatever its number.
     if (a.contains("config")) {
-      if (auto v = [&]() -> std::optional<int64_t> {
-            const json& cj = a["config"];
-            if (!cj.is_object() || !cj.contains("sig") || !cj["sig"].is_string() || !cj.contains("config") || !cj["config"].is_string() ||
-                !cj.contains("version") || !cj["version"].is_number_integer() || !cj.contains("group") || !cj["group"].is_string())
-              return std::nullopt;
-            std::string msg = "wardsec-config\n" + cj["group"].get<std::string>() + "\n" + std::to_string(cj["version"].get<int64_t>()) +
-                              "\n" + cj["config"].get<std::string>();
-            std::string sig;
-            if (!unhex(cj["sig"].get<std::string>(), sig) || !s.center_key->verify(msg, sig)) return std::nullopt;
-            if (!fleet::parse_agent_config(cj["config"].get<std::string>())) return std::nullopt;
-            return cj["version"].get<int64_t>();
-          }()) {
-        if (*v != s.cfg_version && write_file_atomic(state_dir + "/config.json", a["config"].dump()).ok()) {
-          spdlog::info("agent: configuration version {} received; starting again with it", *v);
-          s.restart = true;
-          break;
-        }
-      } else {
+      auto c = verify_config(a["config"], *s.center_key);
+      if (!c) {
         s.error("a configuration whose signature does not verify was refused");
+      } else if (c->group == s.cfg_group && c->version < s.cfg_version) {
+        s.error("an older configuration (version " + std::to_string(c->version) + ") was refused");
+      } else if ((c->group != s.cfg_group || c->version != s.cfg_version) &&
+                 write_file_atomic(state_dir + "/config.json", a["config"].dump()).ok()) {
+        spdlog::info("agent: configuration {} version {} received; starting again with it", c->group, c->version);
+        s.restart = true;
+        break;
       }
     }
     // Responses: each runs once (its id remembered), its outcome told at the next heartbeat.

@@ -122,4 +122,8 @@ std::string agent_config_json(const AgentConfig& c) {
   return j.dump();
 }
 
+std::string config_message(const std::string& group, int64_t version, const std::string& text) {
+  return "wardsec-config\n" + group + "\n" + std::to_string(version) + "\n" + text;
+}
+
 }  // namespace wardsec::fleet

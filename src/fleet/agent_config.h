@@ -45,5 +45,8 @@ struct AgentConfig {
 // the member and what is wrong.
 Result<AgentConfig> parse_agent_config(const std::string& json);
 std::string agent_config_json(const AgentConfig& c);
+// What the center signs for a group's configuration (and the agent verifies): the group, its
+// version and the configuration's text.
+std::string config_message(const std::string& group, int64_t version, const std::string& text);
 
 }  // namespace wardsec::fleet

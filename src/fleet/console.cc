@@ -27,21 +27,21 @@ Result<json> check_args(const std::string& action, const std::string& args_json,
   if (!a.is_object()) return Error{"args: 须为 JSON 对象 / must be a JSON object"};
   json out = json::object();
   if (action == "block_ip") {
-    std::string ip = text_of(a, "ip", 64);
+    std::string ip = json_text(a, "ip", 64);
     if (!looks_like_ip(ip) || ip.rfind("127.", 0) == 0 || ip == "::1")
       return Error{"args.ip: 须为非本机的 IP 地址 / must be an IP address other than the loopback"};
     out["ip"] = ip;
     out["seconds"] = a.contains("seconds") && a["seconds"].is_number_integer() ? a["seconds"].get<int64_t>() : seconds;
   } else if (action == "disable_account") {
-    std::string u = text_of(a, "user", 64);
+    std::string u = json_text(a, "user", 64);
     if (u.empty() || u == "root" ||
         u.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos || u[0] == '-')
       return Error{"args.user: 须为普通账号名（不能是 root） / must be an account name other than root"};
     out["user"] = u;
     out["seconds"] = a.contains("seconds") && a["seconds"].is_number_integer() ? a["seconds"].get<int64_t>() : seconds;
   } else if (action == "kill_process") {
-    int64_t pid = int_of(a, "pid");
-    std::string name = text_of(a, "name", 64);
+    int64_t pid = json_int(a, "pid");
+    std::string name = json_text(a, "name", 64);
     if (pid <= 1 || name.empty()) return Error{"args: 须有 pid（大于 1）与进程名 / needs pid (above 1) and the process name"};
     out["pid"] = pid;
     out["name"] = name;
@@ -167,7 +167,7 @@ Status Service::adopt_trusted(const std::string& id, const std::string& who) {
   int n = 0;
   if (res.is_object() && res.contains("mismatch") && res["mismatch"].is_array())
     for (const auto& m : res["mismatch"]) {
-      std::string p = text_of(m, "path", 4096), f = text_of(m, "found", 200);
+      std::string p = json_text(m, "path", 4096), f = json_text(m, "found", 200);
       if (p.empty()) continue;
       if (f == "not reported")
         files.erase(p);

@@ -33,7 +33,7 @@ bool under(const std::string& path, std::initializer_list<const char*> dirs) {
 
 // The OSV ecosystem of an inventory's OS ("Debian:12"); "" when not one the feed knows.
 std::string ecosystem(const json& os) {
-  std::string id = text_of(os, "id", 40), ver = text_of(os, "version", 40);
+  std::string id = json_text(os, "id", 40), ver = json_text(os, "version", 40);
   static const std::pair<const char*, const char*> names[] = {
       {"debian", "Debian"},       {"ubuntu", "Ubuntu"},       {"rhel", "Red Hat"}, {"rocky", "Rocky Linux"},
       {"almalinux", "AlmaLinux"}, {"openEuler", "openEuler"}, {"kylin", "Kylin"},  {"uos", "UOS"}};
@@ -56,7 +56,7 @@ void Service::raise(const AgentRow& a, const char* rule, const char* zh, const c
 
 void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& reply) {
   json j = json::parse(r.body, nullptr, false);
-  std::string kind = text_of(j, "kind", 20);
+  std::string kind = json_text(j, "kind", 20);
   int64_t now = now_ns();
   std::vector<Event> evs;
   if (kind == "fim") {
@@ -64,7 +64,7 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
     if (it == j.end() || !it->is_array()) return reply(400, err("events: 须为列表 / must be a list"));
     std::vector<FimRow> rows;
     for (const auto& e : *it) {
-      std::string path = text_of(e, "path", 4096), action = text_of(e, "action", 20);
+      std::string path = json_text(e, "path", 4096), action = json_text(e, "action", 20);
       if (path.empty() || action.empty()) continue;
       json detail = e;
       detail.erase("path");
@@ -77,19 +77,19 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
       ev.set(kEventCategory, "file");
       ev.set(kFilePath, path);
       if (e.contains("after") && e["after"].is_object()) {
-        if (std::string h = text_of(e["after"], "sha256", 64); !h.empty()) ev.set("file.hash.sha256", h);
-        if (std::string h = text_of(e["after"], "sm3", 64); !h.empty()) ev.set("file.hash.sm3", h);
+        if (std::string h = json_text(e["after"], "sha256", 64); !h.empty()) ev.set("file.hash.sha256", h);
+        if (std::string h = json_text(e["after"], "sm3", 64); !h.empty()) ev.set("file.hash.sm3", h);
       }
       if (e.contains("who") && e["who"].is_object()) {
-        if (std::string u = text_of(e["who"], "user", 64); !u.empty()) ev.set(kUserName, u);
-        if (std::string x = text_of(e["who"], "exe", 4096); !x.empty()) ev.set("process.executable", x);
-        if (int64_t pid = int_of(e["who"], "pid")) ev.set("process.pid", std::to_string(pid));
+        if (std::string u = json_text(e["who"], "user", 64); !u.empty()) ev.set(kUserName, u);
+        if (std::string x = json_text(e["who"], "exe", 4096); !x.empty()) ev.set("process.executable", x);
+        if (int64_t pid = json_int(e["who"], "pid")) ev.set("process.pid", std::to_string(pid));
       }
       ev.set(kMessage, "integrity: " + path + " " + action);
       evs.push_back(std::move(ev));
       if (action == "baseline") continue;
       bool system = under(path, {"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/boot", "/lib", "/usr/lib", "/lib64"});
-      std::string who = e.contains("who") ? text_of(e["who"], "user", 64) : "";
+      std::string who = e.contains("who") ? json_text(e["who"], "user", 64) : "";
       raise(a, "wardsec.agent.fim_change", system ? "系统程序文件被修改" : "受监控文件发生变化",
             system ? "A system program file changed" : "A monitored file changed", system ? "high" : "low",
             a.name + ": " + path + " " + action + (who.empty() ? "" : " (" + who + ")") + " / ", {"CE.DI.b", "CE.IPS.f"}, path);
@@ -136,7 +136,7 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
       std::string text;
       bool deb = eco.rfind("Debian", 0) == 0 || eco.rfind("Ubuntu", 0) == 0;
       for (const auto& x : *p) {
-        std::string n = text_of(x, "name", 200), v = text_of(x, "version", 200), s = text_of(x, "source", 200);
+        std::string n = json_text(x, "name", 200), v = json_text(x, "version", 200), s = json_text(x, "source", 200);
         if (n.empty() || v.empty() || n.find_first_of(" \n") != std::string::npos || v.find_first_of(" \n") != std::string::npos) continue;
         text +=
             deb ? "Package: " + n + "\nStatus: install ok installed\n" + (s.empty() ? "" : "Source: " + s + "\n") + "Version: " + v + "\n\n"
@@ -159,7 +159,7 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
     if (!system.empty())
       if (auto o = compliance::Assessments::open(DataDir(opt_.data_dir).compliance_db())) as = std::move(*o);
     for (const auto& c : *it) {
-      std::string id = text_of(c, "id", 100), result = text_of(c, "result", 10);
+      std::string id = json_text(c, "id", 100), result = json_text(c, "result", 10);
       if (id.empty()) continue;
       json raw = c;
       raw["@timestamp"] = format_rfc3339(now);
@@ -181,7 +181,7 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
     // Canonical: path -> digest, sorted (the baseline as the center signs it).
     std::map<std::string, std::string> now_files;
     for (const auto& f : *it) {
-      std::string p = text_of(f, "path", 4096), d = text_of(f, "sm3", 64) + ":" + text_of(f, "sha256", 64);
+      std::string p = json_text(f, "path", 4096), d = json_text(f, "sm3", 64) + ":" + json_text(f, "sha256", 64);
       bool missing = f.contains("missing") && f["missing"].is_boolean() && f["missing"].get<bool>();
       if (!p.empty()) now_files[p] = missing ? "missing" : d;
     }
@@ -214,7 +214,7 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
     for (const auto& m : result["mismatch"])
       raise(a, "wardsec.agent.trusted_mismatch", "可信验证失败：关键文件与基线不符",
             "Trusted verification failed: a critical file differs from its baseline", "critical",
-            a.name + ": " + text_of(m, "path", 4096) + " / ", {"CE.TRU.a"}, text_of(m, "path", 4096));
+            a.name + ": " + json_text(m, "path", 4096) + " / ", {"CE.TRU.a"}, json_text(m, "path", 4096));
   } else {
     return reply(400, err("kind: 须为 fim、inventory、checks 或 trusted / must be fim, inventory, checks or trusted"));
   }

@@ -21,9 +21,6 @@ using namespace detail;
 
 namespace detail {
 
-std::string text_of(const json& j, const char* k, size_t max) { return json_text(j, k, max); }
-int64_t int_of(const json& j, const char* k) { return json_int(j, k); }
-
 std::string err(const std::string& m) { return json{{"error", m}}.dump(-1, ' ', false, json::error_handler_t::replace); }
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -92,7 +89,7 @@ void Service::handle(const AgentRequest& r, const Reply& reply) {
 void Service::enroll(const AgentRequest& r, const Reply& reply) {
   if (!allowed(r.ip)) return reply(429, err("注册尝试过多，请稍后再试 / too many enrolment attempts; wait a minute"));
   json j = json::parse(r.body, nullptr, false);
-  std::string token = text_of(j, "token", 200), name = text_of(j, "name", 253), csr = text_of(j, "csr", 8192);
+  std::string token = json_text(j, "token", 200), name = json_text(j, "name", 253), csr = json_text(j, "csr", 8192);
   auto fail = [&](const std::string& why) {
     {
       std::lock_guard g(mu_);
@@ -124,8 +121,8 @@ void Service::enroll(const AgentRequest& r, const Reply& reply) {
   a.fingerprint = info->fingerprint;
   a.enrolled = now;
   a.cert_expires = info->not_after;
-  a.version = text_of(j, "version", 64);
-  a.os = text_of(j, "os", 200);
+  a.version = json_text(j, "version", 64);
+  a.os = json_text(j, "os", 200);
   if (Status s = reg_->add_agent(a); !s) return reply(500, err(s.error()));
   audit("agent_enroll", "agent", id, true, name + " from " + r.ip + ", group " + *group);
   json out = {{"id", id},
@@ -138,7 +135,7 @@ void Service::enroll(const AgentRequest& r, const Reply& reply) {
 }
 
 std::string Service::signed_config(const GroupRow& g) const {
-  std::string msg = "wardsec-config\n" + g.name + "\n" + std::to_string(g.version) + "\n" + g.config;
+  std::string msg = config_message(g.name, g.version, g.config);
   std::string sig;
   if (opt_.sign_key)
     if (auto s = opt_.sign_key->sign(msg)) sig = hex(s->data(), s->size());
@@ -153,20 +150,20 @@ void Service::heartbeat(const AgentRow& a, const AgentRequest& r, const Reply& r
   for (const char* k :
        {"spool_bytes", "spool_records", "spool_full", "lag_seconds", "files", "fim_files", "fim_watches", "fim_unwatched", "fim_skipped",
         "fim_events", "fim_coalesced", "fim_dropped", "lines_read", "lines_sent", "send_failures", "rss_kib", "cpu_ms", "uptime_seconds"})
-    if (j.contains(k) && j[k].is_number()) status[k] = int_of(j, k);
+    if (j.contains(k) && j[k].is_number()) status[k] = json_int(j, k);
   for (const char* k : {"whodata", "journald", "last_error"})
-    if (j.contains(k) && j[k].is_string()) status[k] = text_of(j, k, 500);
-  int64_t cfg_version = int_of(j, "config_version");
-  logged(
-      reg_->seen(a.id, r.ip, text_of(j, "version", 64), text_of(j, "os", 200), text_of(j, "kernel", 200), dump(status), cfg_version, now),
-      "seen");
+    if (j.contains(k) && j[k].is_string()) status[k] = json_text(j, k, 500);
+  int64_t cfg_version = json_int(j, "config_version");
+  logged(reg_->seen(a.id, r.ip, json_text(j, "version", 64), json_text(j, "os", 200), json_text(j, "kernel", 200), dump(status),
+                    cfg_version, now),
+         "seen");
   // The results of responses the agent ran.
   if (auto it = j.find("responses"); it != j.end() && it->is_array())
     for (const auto& x : *it) {
-      int64_t id = int_of(x, "id");
+      int64_t id = json_int(x, "id");
       auto row = reg_->response(id);
       if (!row || row->agent != a.id) continue;  // an agent reports only its own
-      std::string state = text_of(x, "state", 20), result = text_of(x, "result", 2000);
+      std::string state = json_text(x, "state", 20), result = json_text(x, "result", 2000);
       if (state != "done" && state != "failed" && state != "reverted") continue;
       logged(reg_->set_response_state(id, state, result, now), "set_response_state");
       json raw = {{"@timestamp", format_rfc3339(now)},
@@ -183,7 +180,9 @@ void Service::heartbeat(const AgentRow& a, const AgentRequest& r, const Reply& r
       audit("agent_response_" + state, "agent", a.id, state != "failed", row->action + " " + row->args + ": " + result);
     }
   json out = {{"time", now}};
-  if (auto g = reg_->group(a.group); g && g->version != cfg_version) out["config"] = json::parse(signed_config(*g));
+  // The agent's group's configuration, when the agent runs another (version, or group: it was moved).
+  if (auto g = reg_->group(a.group); g && (g->version != cfg_version || json_text(j, "config_group", 64) != g->name))
+    out["config"] = json::parse(signed_config(*g));
   json pend = json::array();
   for (const auto& p : reg_->pending_responses(a.id)) {
     pend.push_back({{"id", p.id}, {"action", p.action}, {"args", json::parse(p.args, nullptr, false)}, {"revert_of", p.revert_of}});
@@ -232,7 +231,7 @@ void Service::store(std::vector<Event>&& evs, std::function<void(bool)> done) {
 
 void Service::logs(const AgentRow& a, const AgentRequest& r, const Reply& reply) {
   json j = json::parse(r.body, nullptr, false);
-  int64_t seq = int_of(j, "seq");
+  int64_t seq = json_int(j, "seq");
   auto lines = j.is_object() ? j.find("lines") : j.end();
   if (seq <= 0 || lines == j.end() || !lines->is_array() || lines->empty())
     return reply(400, err("body: 须含 seq 与 lines / needs seq and lines"));
@@ -253,7 +252,7 @@ void Service::logs(const AgentRow& a, const AgentRequest& r, const Reply& reply)
     logs_dup += lines->size();
     return reply(200, dump(json{{"acked", last}}));
   }
-  int tz = static_cast<int>(std::clamp<int64_t>(int_of(j, "tz"), -14 * 3600, 14 * 3600));
+  int tz = static_cast<int>(std::clamp<int64_t>(json_int(j, "tz"), -14 * 3600, 14 * 3600));
   if (!j.contains("tz")) tz = opt_.tz_sec;
   Decoder dec(opt_.parsers ? opt_.parsers.get() : own_parsers_.get());
   static const FieldId agent_id = FieldRegistry::intern("agent.id"), agent_name = FieldRegistry::intern("agent.name"),
@@ -266,7 +265,7 @@ void Service::logs(const AgentRow& a, const AgentRequest& r, const Reply& reply)
       logs_dup++;
       continue;
     }
-    std::string m = text_of(l, "m", Decoder::kMaxMessage);
+    std::string m = json_text(l, "m", Decoder::kMaxMessage);
     Event ev;
     ev.raw = m;
     ev.received = now;
@@ -278,7 +277,7 @@ void Service::logs(const AgentRow& a, const AgentRequest& r, const Reply& reply)
     if (!ev.has(kHostName)) ev.set(kHostName, a.name);
     ev.set(agent_id, a.id);
     ev.set(agent_name, a.name);
-    if (std::string f = text_of(l, "f", 4096); !f.empty()) ev.set(file, f);
+    if (std::string f = json_text(l, "f", 4096); !f.empty()) ev.set(file, f);
     evs.push_back(std::move(ev));
   }
   size_t count = evs.size();
