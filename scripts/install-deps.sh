@@ -9,10 +9,10 @@ PKGS=(
   # libraries (see docs/architecture.md for why each)
   libboost-dev libboost-system-dev libssl-dev libzstd-dev zlib1g-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libpwquality-dev cracklib-runtime libcurl4-openssl-dev libqrencode-dev libxlsxwriter-dev libpcap-dev
+  libsqlite3-dev libpcre2-dev libvectorscan-dev libargon2-dev libpwquality-dev cracklib-runtime libcurl4-openssl-dev libsystemd-dev libqrencode-dev libxlsxwriter-dev libpcap-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  rsyslog rsyslog-relp rsyslog-openssl python3 python3-aiosmtpd python3-pymysql python3-psycopg2 openssl procps
+  rsyslog rsyslog-relp rsyslog-openssl python3 python3-cryptography python3-aiosmtpd python3-pymysql python3-psycopg2 openssl procps
   # web-attack detection: nginx as the real upstream of the proxy tests, tcpdump to capture the
   # mirrored-traffic test's pcap, ModSecurity v3 + OWASP CRS as the benchmark's peer (bench/)
   nginx-light tcpdump libmodsecurity-dev modsecurity-crs

@@ -26,6 +26,7 @@ namespace {
 constexpr int64_t kMaxHash = 1LL << 30;     // larger files: metadata only
 constexpr int64_t kMaxText = 256 << 10;     // larger files: no diff
 constexpr size_t kMaxPending = 10000;       // paths waiting to be checked
+constexpr size_t kMaxScanEvents = 10000;    // differences one scan itemises; the rest are counted
 constexpr int64_t kQuietNs = 200000000;     // a path is checked this long after its first change
 constexpr int64_t kRecheckNs = 1000000000;  // and not again within a second
 
@@ -217,7 +218,7 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
     sqlite::Stmt s(db_, "SELECT v FROM meta WHERE k='baseline'");
     if (s.row()) first = false;
   }
-  int64_t gen = now_ns(), files = 0, skipped = 0;
+  int64_t gen = now_ns(), files = 0, skipped = 0, more = 0;
   (void)sqlite::exec(db_, "BEGIN");
   int64_t in_tx = 0;
   std::vector<json> scratch;
@@ -242,6 +243,10 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
       } else {
         check(p, false, 0, first ? scratch : out);
         scratch.clear();
+        if (out.size() > kMaxScanEvents) {
+          out.pop_back();
+          more++;
+        }
         sqlite::Stmt u(db_, "UPDATE files SET seen=? WHERE path=?");
         u.bind(1, gen).bind(2, p);
         (void)u.run();
@@ -273,10 +278,20 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
     sqlite::Stmt s(db_, "SELECT path FROM files WHERE seen<>?");
     s.bind(1, gen);
     while (s.row()) gone.push_back(s.text(0));
-    for (const auto& p : gone)
-      if (!excluded(p)) check(p, false, 0, first ? scratch : out);
+    for (const auto& p : gone) {
+      if (excluded(p)) continue;
+      check(p, false, 0, first ? scratch : out);
+      if (out.size() > kMaxScanEvents) {
+        out.pop_back();
+        more++;
+      }
+    }
     scratch.clear();
   }
+  // A flood (a million files unpacked under a watched path): the first differences itemised,
+  // the rest counted in one event, and the baseline brought up to date either way.
+  if (more > 0) out.push_back({{"path", cfg_.fim_paths.empty() ? "" : cfg_.fim_paths.front()}, {"action", "more"}, {"count", more}});
+  stats_.not_itemised += more;
   sqlite::Stmt m(db_, "INSERT OR REPLACE INTO meta(k, v) VALUES('baseline', ?)");
   m.bind(1, std::to_string(gen));
   (void)m.run();

@@ -34,7 +34,7 @@ struct FileMeta {
 };
 
 struct FimStats {
-  std::atomic<int64_t> files{0}, watches{0}, unwatched{0}, skipped{0}, events{0}, coalesced{0}, dropped{0}, scans{0};
+  std::atomic<int64_t> files{0}, watches{0}, unwatched{0}, skipped{0}, events{0}, coalesced{0}, dropped{0}, scans{0}, not_itemised{0};
 };
 
 class Fim {

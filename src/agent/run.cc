@@ -18,6 +18,7 @@
 #include "agent/outbox.h"
 #include "agent/respond.h"
 #include "agent/spool.h"
+#include "agent/journal.h"
 #include "agent/tail.h"
 #include "compliance/hostcheck.h"
 #include "core/files.h"
@@ -74,7 +75,7 @@ struct Shared {
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Outbox> outbox;
   std::mutex spool_mu;
-  std::atomic<int64_t> lines_read{0}, lines_sent{0}, send_failures{0}, lag{0}, files{0};
+  std::atomic<int64_t> lines_read{0}, lines_sent{0}, send_failures{0}, lag{0}, files{0}, journal_entries{0}, oldest_unsent{0};
   std::atomic<bool> spool_full{false}, restart{false};
   std::mutex err_mu;
   std::string last_error;
@@ -122,6 +123,13 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
   t.load();
   (void)t.poll(0);                                                    // the files there now (from their end at the very first start) ...
   if (Status c = t.commit(); !c) s.error("positions: " + c.error());  // ... and that start remembered
+  std::unique_ptr<Journal> jr;
+  int journal_tries = 0;
+  if (s.cfg.journald) {
+    jr = std::make_unique<Journal>(s.dir + "/journal.cursor");
+    if (Status o = jr->open(); !o) s.error(o.error());
+    if (Status c = jr->commit(); !c) s.error("journal.cursor: " + c.error());
+  }
   while (!stop) {
     if (!s.spool->has_room(8 << 20)) {
       s.spool_full = true;  // the files wait; nothing is dropped
@@ -130,6 +138,13 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     }
     s.spool_full = false;
     auto lines = t.poll(4 << 20);
+    if (jr && !jr->is_open() && ++journal_tries % 240 == 0) {  // about once a minute when idle
+      if (Status o = jr->open(); !o) s.error(o.error());
+    }
+    if (jr) {
+      for (auto& l : jr->poll(4 << 20)) lines.push_back(std::move(l));
+      s.journal_entries = static_cast<int64_t>(jr->entries);
+    }
     s.files = static_cast<int64_t>(t.files());
     s.lag = t.lag_bytes();
     if (lines.empty()) {
@@ -153,6 +168,8 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     }
     s.lines_read += static_cast<int64_t>(recs.size());
     if (Status c = t.commit(); !c) s.error("positions: " + c.error());
+    if (jr)
+      if (Status c = jr->commit(); !c) s.error("journal.cursor: " + c.error());
   }
 }
 
@@ -166,9 +183,12 @@ void sender(Shared& s, const std::atomic<bool>& stop) {
       batch = s.spool->peek(5000, 2 << 20);
     }
     if (batch.second.empty()) {
+      s.oldest_unsent = 0;
       nap(stop, 200);
       continue;
     }
+    // The lag: how long the oldest line not yet acknowledged has waited.
+    s.oldest_unsent = fleet::json_int(json::parse(batch.second[0], nullptr, false), "t");
     std::string body = "{\"seq\":" + std::to_string(batch.first) + ",\"tz\":" + std::to_string(tz_offset()) + ",\"lines\":[";
     for (size_t i = 0; i < batch.second.size(); i++) body += (i ? "," : "") + batch.second[i];
     body += "]}";
@@ -287,7 +307,9 @@ json status_json(Shared& s, int64_t started) {
              {"spool_bytes", s.spool->bytes()},
              {"spool_records", s.spool->records()},
              {"spool_full", s.spool_full ? 1 : 0},
-             {"lag_seconds", 0},
+             {"lag_seconds", s.oldest_unsent.load() > 0 ? std::max<int64_t>(0, (now_ns() - s.oldest_unsent.load()) / 1000000000) : 0},
+             {"journal", s.cfg.journald},
+             {"journal_entries", s.journal_entries.load()},
              {"files", s.files.load()},
              {"lines_read", s.lines_read.load()},
              {"lines_sent", s.lines_sent.load()},
@@ -302,6 +324,7 @@ json status_json(Shared& s, int64_t started) {
     st["fim_watches"] = fs_.watches.load();
     st["fim_unwatched"] = fs_.unwatched.load();
     st["fim_skipped"] = fs_.skipped.load();
+    st["fim_not_itemised"] = fs_.not_itemised.load();
     st["fim_events"] = fs_.events.load();
     st["fim_coalesced"] = fs_.coalesced.load();
     st["fim_dropped"] = fs_.dropped.load() + static_cast<int64_t>(s.outbox->dropped.load());

@@ -6,7 +6,8 @@ again and the file rotated meanwhile, and every line is stored exactly once; a c
 under a watched path is reported with its diff and, where auditd runs here, who changed it; a
 tampered critical binary fails trusted verification (a critical alert); a new admin account in
 the inventory is an alert; a response (an address blocked with nftables) runs, is audited and is
-reverted; a client certificate the CA did not sign and a revoked agent are refused."""
+reverted; a client certificate the CA did not sign, an expired one and a revoked agent are refused; a
+replayed older configuration and a center that answers garbage change nothing."""
 import json
 import os
 import shutil
@@ -47,7 +48,7 @@ def agent_config(t, root):
             "diff_paths": [os.path.join(root, "etc")], "no_diff": [os.path.join(root, "etc/shadow")],
             "trusted_paths": [os.path.join(root, "boot/vmlinuz-*"), os.path.join(root, "usr/sbin/sshd")],
             "host_root": root, "inventory_minutes": 60, "checks_minutes": 60, "trusted_minutes": 60, "fim_scan_minutes": 60,
-            "whodata": True, "spool_mib": 64}
+            "whodata": True, "spool_mib": 64, "journald": True}
 
 
 def count_lines(sec, agent_id, prefix):
@@ -90,9 +91,35 @@ def start_auditd():
     return p
 
 
+def start_journald():
+    """systemd-journald for the journal's forwarding, when none runs here (a container): the
+    process we started, False when one already runs, None when it cannot run."""
+    jd = "/lib/systemd/systemd-journald"
+    if subprocess.run(["pidof", "systemd-journald"], capture_output=True).returncode == 0:
+        return False
+    if not os.path.exists(jd) or not shutil.which("systemd-cat"):
+        return None
+    # journald turns the kernel's auditing off as it starts (journald.conf: Audit= defaults to
+    # off); on a real host auditd starts later and turns it on again. Here that order is kept,
+    # and a host whose auditing was on is left with it on.
+    was_on = "enabled 1" in subprocess.run(["auditctl", "-s"], capture_output=True, text=True).stdout if shutil.which("auditctl") else False
+    os.makedirs("/run/systemd/journal", exist_ok=True)
+    p = subprocess.Popen([jd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists("/run/systemd/journal/socket"), 10, "journald's socket")
+    except AssertionError:
+        p.kill()
+        return None
+    if was_on:
+        time.sleep(0.5)
+        subprocess.run(["auditctl", "-e", "1"], capture_output=True)
+    return p
+
+
 def body(r):
     a = args()
     w = a.wardsec
+    journald = start_journald()
     auditd = start_auditd()
     try:
         with TempDir() as t:
@@ -105,15 +132,16 @@ def body(r):
             root = os.path.join(t, "root")
             write_root(root)
             with Server(w, data, ["--config", cfg]) as srv:
-                checks(r, srv, w, t, root, port, data, auditd)
+                checks(r, srv, w, t, root, port, data, auditd, journald)
     finally:
-        if auditd:
-            auditd.terminate()
-            auditd.wait()
+        for p in (auditd, journald):
+            if p:
+                p.terminate()
+                p.wait()
         subprocess.run(["nft", "delete", "table", "inet", "wardsec"], capture_output=True)
 
 
-def checks(r, srv, w, t, root, port, data, auditd):
+def checks(r, srv, w, t, root, port, data, auditd, journald):
     sys_ = srv.admin("sysadmin")
     sec = srv.admin("secadmin")
     center = f"127.0.0.1:{port}"
@@ -178,6 +206,19 @@ def checks(r, srv, w, t, root, port, data, auditd):
         r.check(len(seen) == 600 and all(v == 1 for v in seen.values()),
                 f"600 lines, each stored once, across a kill -9 of the center and a rotation ({len(seen)} distinct, "
                 f"{sum(seen.values())} stored)")
+        # journald: an entry written after the agent started is forwarded with its program and severity.
+        if journald is not None:
+            subprocess.run(["systemd-cat", "-t", "his-journal", "-p", "warning", "echo", f"journal-probe {agent_id}"], check=True)
+
+            def journal_event():
+                q = f'agent.id:{agent_id} AND log.file.path:journald AND "journal-probe"'
+                code, res = sec.get("/api/v1/search?" + urllib.parse.urlencode({"q": q, "limit": 10, "from": "now-1d"}))
+                return (res.get("events") or [None])[0] if code == 200 else None
+            je = wait_for(journal_event, 30, "the journal entry at the center")
+            r.check(je.get("process.name") == "his-journal" and je.get("log.syslog.severity.name", je.get("log.level")) in ("warning", "warn"),
+                    f"a journal entry is forwarded with its program and severity ({ {k: v for k, v in je.items() if k != 'raw'} })")
+        else:
+            print("SKIP journald: systemd-journald cannot run on this machine")
         # File integrity: a configuration change, seen in real time with its diff (and who, where auditd runs).
         t0 = time.time()
         subprocess.run(["sh", "-c", f"sed -i 's/pool=20/pool=200/' {root}/etc/his.conf"], check=True)
@@ -245,23 +286,26 @@ def checks(r, srv, w, t, root, port, data, auditd):
             r.check("192.0.2.55" not in listed, "the address is no longer blocked")
         else:
             print("SKIP nftables: nft is not installed")
-        # A client certificate the agents' CA did not sign: the handshake or the request is refused.
+        # Client certificates: the agent's own is taken (the control); one the agents' CA did not
+        # sign, and the agent's own re-issued by the CA with the same serial but expired, are refused.
         key = os.path.join(t, "forged.key")
         crt = os.path.join(t, "forged.crt")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
                         crt, "-subj", f"/CN={agent_id}", "-days", "1"], check=True, capture_output=True)
-        ctx = ssl.create_default_context(cadata=open(os.path.join(s1, "ca.crt")).read())
-        ctx.load_cert_chain(crt, key)
-        refused = False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-                with ctx.wrap_socket(s, server_hostname="127.0.0.1") as tls:
-                    tls.sendall(b"POST /agent/v1/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
-                    answer = tls.recv(4096).decode(errors="replace")
-                    refused = " 200 " not in answer.split("\r\n")[0]
-        except (ssl.SSLError, ConnectionError, OSError):
-            refused = True
-        r.check(refused, "a forged client certificate is refused")
+        r.check(not refused_with(s1, port, os.path.join(s1, "agent.crt"), os.path.join(s1, "agent.key")),
+                "the agent's own certificate is taken (the control for the two below)")
+        r.check(refused_with(s1, port, crt, key), "a forged client certificate is refused")
+        expired = expired_copy(os.path.join(s1, "agent.crt"), data.rstrip("/") + ".keys", os.path.join(t, "expired.crt"))
+        r.check(refused_with(s1, port, expired, os.path.join(s1, "agent.key")),
+                "an expired client certificate (the agent's own serial and key, signed by the agents' CA) is refused")
+        # A newer configuration for the group; the older one, signed and all, is kept for a replay below.
+        old_cfg = os.path.join(t, "config-v1.json")
+        shutil.copy(os.path.join(s1, "config.json"), old_cfg)
+        v1 = json.load(open(old_cfg))["version"]
+        code, res = sys_.post("/api/v1/agents/groups", {"name": "his", "config": dict(agent_config(t, root), heartbeat_seconds=2)})
+        r.check(code == 200, f"a new version of the group's configuration is stored ({code} {res})")
+        wait_for(lambda: json.loads(cli(w, "agent", "status", "--state", s1).stdout or "{}").get("config_version", 0) > v1, 30,
+                 "the agent to take the new configuration")
         # Revocation: the agent is refused from then on.
         code, res = sys_.post(f"/api/v1/agents/{agent_id}/revoke", {"reason": "server retired"})
         r.check(code == 200, f"the agent is revoked ({code} {res})")
@@ -274,7 +318,7 @@ def checks(r, srv, w, t, root, port, data, auditd):
         text = json.dumps(sres, ensure_ascii=False)
         r.check(all(a in text for a in ("agent_enroll", "agent_response_policy", "agent_revoke", "agent_response")),
                 "enrolment, the policy, responses and revocation are signed audit records")
-        garbage_center(r, w, t, s1, data)
+        garbage_center(r, w, t, s1, data, old_cfg)
     finally:
         agent.terminate()
         try:
@@ -295,7 +339,42 @@ GARBAGE = [
 ]
 
 
-def garbage_center(r, w, t, s1, data):
+def refused_with(state, port, crt, key):
+    """True when the channel refuses a heartbeat made with this client certificate (in the
+    handshake, or 401/403)."""
+    ctx = ssl.create_default_context(cadata=open(os.path.join(state, "ca.crt")).read())
+    ctx.load_cert_chain(crt, key)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            with ctx.wrap_socket(s, server_hostname="127.0.0.1") as tls:
+                tls.sendall(b"POST /agent/v1/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+                status = tls.recv(4096).decode(errors="replace").split("\r\n")[0]
+                return status == "" or " 401 " in status or " 403 " in status
+    except (ssl.SSLError, ConnectionError, OSError):
+        return True
+
+
+def expired_copy(cert_path, keys, out):
+    """The certificate at cert_path re-issued by the agents' CA, same subject, serial, key and
+    extensions, valid only in the past."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    cert = x509.load_pem_x509_certificate(open(cert_path, "rb").read())
+    ca = x509.load_pem_x509_certificate(open(os.path.join(keys, "agent-ca.crt"), "rb").read())
+    ca_key = serialization.load_pem_private_key(open(os.path.join(keys, "agent-ca.key"), "rb").read(), None)
+    now = datetime.datetime.utcnow()
+    b = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(ca.subject).public_key(cert.public_key())
+         .serial_number(cert.serial_number).not_valid_before(now - datetime.timedelta(days=10))
+         .not_valid_after(now - datetime.timedelta(days=1)))
+    for e in cert.extensions:
+        b = b.add_extension(e.value, e.critical)
+    with open(out, "wb") as f:
+        f.write(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    return out
+
+
+def garbage_center(r, w, t, s1, data, old_cfg):
     """A center that answers garbage (with a certificate of the pinned CA, as a broken or confused
     center would have): the agent neither crashes nor runs what it was sent, nor drops its spool."""
     import threading
@@ -327,11 +406,19 @@ def garbage_center(r, w, t, s1, data):
             try:
                 with ctx.wrap_socket(c, server_side=True) as tls:
                     tls.settimeout(5)
-                    tls.recv(65536)
-                    tls.sendall(GARBAGE[served[0] % len(GARBAGE)])
-                    served[0] += 1
+                    req = tls.recv(65536)
+                    if b"/agent/v1/heartbeat" in req and replays[0] <= served[0] // len(GARBAGE):
+                        tls.sendall(replay_answer)
+                        replays[0] += 1
+                    else:
+                        tls.sendall(GARBAGE[served[0] % len(GARBAGE)])
+                        served[0] += 1
             except (OSError, ssl.SSLError):
                 pass
+    # A replay: the group's older configuration, validly signed by the center, offered again.
+    replay = json.dumps({"config": json.load(open(old_cfg)), "responses": [], "acked": 0}).encode()
+    replay_answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(replay), replay)
+    replays = [0]
     th = threading.Thread(target=serve, daemon=True)
     th.start()
     s2 = os.path.join(t, "agent-garbage")
@@ -345,11 +432,14 @@ def garbage_center(r, w, t, s1, data):
     log = open(os.path.join(t, "agent-garbage.log"), "ab")
     p = subprocess.Popen([w, "agent", "run", "--state", s2], stdout=log, stderr=log)
     try:
-        wait_for(lambda: served[0] >= 3 * len(GARBAGE), 60, "the agent to meet every kind of garbage several times")
+        wait_for(lambda: served[0] >= 3 * len(GARBAGE) and replays[0] >= 2, 60, "the agent to meet every kind of garbage several times")
         r.check(p.poll() is None, f"the agent still runs after {served[0]} garbage answers")
         st = json.loads(cli(w, "agent", "status", "--state", s2).stdout)
         r.check(st.get("spool_records", 0) >= 50, f"nothing was dropped from the spool on a false acknowledgement ({st.get('spool_records')})")
         r.check(st.get("last_error"), f"the status says what went wrong ({st.get('last_error', '')[:100]})")
+        v_now = json.load(open(os.path.join(s2, "config.json")))["version"]
+        r.check(st.get("config_version") == v_now and v_now > json.load(open(old_cfg))["version"],
+                f"an older signed configuration offered again ({replays[0]} times) is refused (runs {st.get('config_version')}, has {v_now})")
         said = open(os.path.join(t, "agent-garbage.log"), errors="replace").read()
         r.check("response #9 kill_process done" not in said and "response #10 disable_account done" not in said,
                 "pid 1 is never ended and root never locked, whatever the center says")

@@ -10,6 +10,7 @@
 
 #include "agent/fim.h"
 #include "agent/inventory.h"
+#include "agent/journal.h"
 #include "agent/spool.h"
 #include "agent/tail.h"
 #include "agent/whodata.h"
@@ -312,4 +313,23 @@ TEST(AgentFim, TheFileLimitIsCountedNotExceeded) {
   ev = f.scan(stop);  // a later scan with the limit reached says so, and reports no deletions
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0]["action"], "limit");
+}
+
+TEST(AgentJournal, EntriesBecomeRfc5424Lines) {
+  bool cut = false;
+  std::string l = agent::journal_line({{"MESSAGE", "Accepted password for root\nfrom 10.1.2.3"},
+                                       {"PRIORITY", "5"},
+                                       {"SYSLOG_FACILITY", "10"},
+                                       {"SYSLOG_IDENTIFIER", "sshd"},
+                                       {"_PID", "812"},
+                                       {"_HOSTNAME", "his app 01"}},
+                                      1765000000123456ULL, cut);
+  EXPECT_EQ(l, "<85>1 2025-12-06T05:46:40.123456Z hisapp01 sshd 812 - - Accepted password for root from 10.1.2.3");
+  EXPECT_FALSE(cut);
+  // Kernel entries, missing and out-of-range fields: defaults, never an empty header field.
+  l = agent::journal_line({{"MESSAGE", "oom"}, {"_TRANSPORT", "kernel"}, {"PRIORITY", "99"}}, 0, cut);
+  EXPECT_EQ(l, "<6>1 1970-01-01T00:00:00.000000Z - kernel - - - oom");
+  l = agent::journal_line({{"MESSAGE", std::string(agent::Tailer::kMaxLine + 10, 'x')}, {"_COMM", "his"}}, 0, cut);
+  EXPECT_TRUE(cut);
+  EXPECT_NE(l.find(" his - - - "), std::string::npos);
 }
