@@ -1,5 +1,6 @@
 #include "agent/fim.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <poll.h>
@@ -218,7 +219,8 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
     sqlite::Stmt s(db_, "SELECT v FROM meta WHERE k='baseline'");
     if (s.row()) first = false;
   }
-  int64_t gen = now_ns(), files = 0, skipped = 0, more = 0;
+  int64_t gen = now_ns(), files = 0, skipped = 0;
+  std::map<std::string, int64_t> more;  // root -> differences not itemised
   (void)sqlite::exec(db_, "BEGIN");
   int64_t in_tx = 0;
   std::vector<json> scratch;
@@ -245,7 +247,7 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
         scratch.clear();
         if (out.size() > kMaxScanEvents) {
           out.pop_back();
-          more++;
+          more[root]++;
         }
         sqlite::Stmt u(db_, "UPDATE files SET seen=? WHERE path=?");
         u.bind(1, gen).bind(2, p);
@@ -283,15 +285,18 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
       check(p, false, 0, first ? scratch : out);
       if (out.size() > kMaxScanEvents) {
         out.pop_back();
-        more++;
+        auto root = std::find_if(cfg_.fim_paths.begin(), cfg_.fim_paths.end(), [&](const std::string& r) { return p.rfind(r, 0) == 0; });
+        more[root == cfg_.fim_paths.end() ? p.substr(0, p.rfind('/')) : *root]++;
       }
     }
     scratch.clear();
   }
   // A flood (a million files unpacked under a watched path): the first differences itemised,
-  // the rest counted in one event, and the baseline brought up to date either way.
-  if (more > 0) out.push_back({{"path", cfg_.fim_paths.empty() ? "" : cfg_.fim_paths.front()}, {"action", "more"}, {"count", more}});
-  stats_.not_itemised += more;
+  // the rest counted in one event per watched path, and the baseline brought up to date.
+  for (const auto& [root, n] : more) {
+    out.push_back({{"path", root}, {"action", "more"}, {"count", n}});
+    stats_.not_itemised += n;
+  }
   sqlite::Stmt m(db_, "INSERT OR REPLACE INTO meta(k, v) VALUES('baseline', ?)");
   m.bind(1, std::to_string(gen));
   (void)m.run();

@@ -90,6 +90,7 @@ class Center {
   bastion::SshServer* bastion_ssh() { return ssh_.get(); }
   incident::Service* incidents() { return incident_.get(); }
   fleet::Channel* agent_channel() { return channel_.get(); }
+  fleet::Service* fleet() { return fleet_.get(); }
   const std::vector<std::string_view> stage_names() const { return stages_->names(); }
 
  private:

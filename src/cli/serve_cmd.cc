@@ -41,7 +41,7 @@ std::string self_path() {
 }
 
 struct NetArgs {
-  std::string listen, public_name, redirect, udp, tcp, tls, relp, bastion;
+  std::string listen, public_name, redirect, udp, tcp, tls, relp, bastion, agents;
 };
 
 void add_net(CLI::App* sub, NetArgs& a) {
@@ -54,11 +54,13 @@ void add_net(CLI::App* sub, NetArgs& a) {
   sub->add_option("--tls", a.tls, "syslog TLS address, '' to disable (default 0.0.0.0:6514)");
   sub->add_option("--relp", a.relp, "RELP address, '' to disable (default 0.0.0.0:2514)");
   sub->add_option("--bastion", a.bastion, "the bastion's SSH address (bastion.listen), '' to disable (demo: 127.0.0.1:2222)");
+  sub->add_option("--agents", a.agents, "the host agents' mutual-TLS address (agents.listen), '' to disable (demo: 127.0.0.1:8444)");
 }
 
 void apply_net(Config& c, CLI::App* sub, const NetArgs& a) {
   if (sub->count("--listen")) c.http.listen = a.listen;
   if (sub->count("--bastion")) c.bastion.listen = a.bastion;
+  if (sub->count("--agents")) c.agents.listen = a.agents;
   if (sub->count("--public-name")) c.http.public_name = a.public_name;
   if (sub->count("--redirect")) c.http.redirect_listen = a.redirect;
   if (sub->count("--udp")) c.inputs.udp = a.udp;
@@ -177,6 +179,9 @@ void print_banner(center::Center& c, bool demo) {
   if (auto* b = c.bastion_ssh())
     std::printf("  bastion : ssh -p %u <operator>[@<account>@<asset>]@%s  (host key %s; docs/bastion.md)\n", b->port(),
                 cfg.bastion.listen.substr(0, cfg.bastion.listen.rfind(':')).c_str(), b->host_key_fingerprint().c_str());
+  if (auto* ch = c.agent_channel())
+    std::printf("  agents  : wardsec agent enroll --center %s:%u --token <console: 主机安全> --ca-fingerprint %s  (docs/agents.md)\n",
+                cfg.agents.listen.substr(0, cfg.agents.listen.rfind(':')).c_str(), ch->port(), c.fleet()->ca().fingerprint().c_str());
   std::printf("  data    : %s (keys in %s)\n", cfg.data_dir.c_str(), cfg.store.key_dir.c_str());
   if (auto* d = c.detector())
     std::printf("  detect  : %zu rules, %zu correlations\n", d->rules().rules().size(), d->rules().correlations().size());
@@ -252,6 +257,8 @@ void add_serve_commands(Cli& cli) {
   auto rate = std::make_shared<double>(20);
   auto demo = std::make_shared<CLI::App*>();
   *demo = cli.command(nullptr, "demo", "serve, fed by a generator of the demo hospital's traffic", [net, rate, demo](Config& cfg) {
+    // The demo hospital takes host agents on loopback unless its configuration or --agents says otherwise.
+    if (cfg.path.empty() && cfg.agents.listen.empty()) cfg.agents.listen = "127.0.0.1:8444";
     apply_net(cfg, *demo, *net);
     return run_server(cfg, true, *rate);
   });

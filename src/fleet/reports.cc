@@ -90,9 +90,15 @@ void Service::report(const AgentRow& a, const AgentRequest& r, const Reply& repl
       if (action == "baseline") continue;
       bool system = under(path, {"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/boot", "/lib", "/usr/lib", "/lib64"});
       std::string who = e.contains("who") ? json_text(e["who"], "user", 64) : "";
+      // One alert per folder: a flood (an archive unpacked in a web root) is one alert counting
+      // its changes, not thousands.
       raise(a, "wardsec.agent.fim_change", system ? "系统程序文件被修改" : "受监控文件发生变化",
             system ? "A system program file changed" : "A monitored file changed", system ? "high" : "low",
-            a.name + ": " + path + " " + action + (who.empty() ? "" : " (" + who + ")") + " / ", {"CE.DI.b", "CE.IPS.f"}, path);
+            a.name + ": " + path + " " +
+                (action == "more" ? "另有 " + std::to_string(json_int(e, "count")) + " 项变化未逐一列出 / " +
+                                        std::to_string(json_int(e, "count")) + " more changes not itemised"
+                                  : action + (who.empty() ? "" : " (" + who + ")") + " / "),
+            {"CE.DI.b", "CE.IPS.f"}, path.substr(0, path.rfind('/')));
     }
     logged(reg_->add_fim(rows), "add_fim");
   } else if (kind == "inventory") {

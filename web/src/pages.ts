@@ -37,6 +37,7 @@ export const pages: Page[] = [
   { path: '/emergency/drills', group: 'incident', title: 'nav.emergency_drills', perm: 'incidents.read', icon: '⟳', view: () => import('./views/emergency/Drills.vue') },
   { path: '/assets', group: 'assets', title: 'nav.assets', perm: 'assets.read', icon: '▦', view: () => import('./views/Assets.vue') },
   { path: '/assets/discovery', group: 'assets', title: 'nav.discovery', perm: 'assets.read', icon: '⌖', view: () => import('./views/vulns/Discovery.vue') },
+  { path: '/agents', group: 'assets', title: 'nav.agents', perm: 'agents.read', icon: '⛯', view: () => import('./views/agents/Agents.vue') },
   { path: '/vulns', group: 'assets', title: 'nav.vulns', perm: 'assets.read', icon: '⚑', view: () => import('./views/vulns/Vulns.vue') },
   { path: '/compliance', group: 'compliance', title: 'nav.compliance', perm: 'compliance.read', icon: '✓', view: () => import('./views/Compliance.vue') },
   { path: '/records', group: 'compliance', title: 'nav.records', perm: 'compliance.read', icon: '☰', view: () => import('./views/records/Records.vue') },

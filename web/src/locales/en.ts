@@ -2,6 +2,7 @@
 import { configsEn } from './configs'
 import { recordsEn } from './records'
 import { vulnsEn } from './vulns'
+import { agentsEn } from './agents'
 import { evaluationsEn } from './evaluations'
 import { dutiesEn } from './duties'
 import { opsEn } from './ops'
@@ -1115,6 +1116,7 @@ export default {
   ...configsEn,
   ...recordsEn,
   ...vulnsEn,
+  ...agentsEn,
   ...evaluationsEn,
   ...dutiesEn,
 } as Record<string, string>

@@ -3,6 +3,7 @@
 import { configsZh } from './configs'
 import { recordsZh } from './records'
 import { vulnsZh } from './vulns'
+import { agentsZh } from './agents'
 import { evaluationsZh } from './evaluations'
 import { dutiesZh } from './duties'
 import { opsZh } from './ops'
@@ -1116,6 +1117,7 @@ export default {
   ...configsZh,
   ...recordsZh,
   ...vulnsZh,
+  ...agentsZh,
   ...evaluationsZh,
   ...dutiesZh,
 } as Record<string, string>
