@@ -90,6 +90,9 @@ int enroll(const EnrollOptions& o) {
            {"/center.pub", fleet::json_text(a, "center_key", 65536)},
            {"/identity.json", json{{"id", id}, {"center", o.center}, {"name", name}, {"group", group}}.dump()}})
     if (Status s = write_file_atomic(o.state_dir + file, text); !s) return say(s.error());
+  // The group's configuration as the center signed it; `agent run` checks the signature.
+  if (a.contains("config") && a["config"].is_object())
+    if (Status s = write_file_atomic(o.state_dir + "/config.json", a["config"].dump()); !s) return say(s.error());
   std::printf("enrolled as %s (group %s); run: wardsec agent run --state %s\n", id.c_str(), group.c_str(), o.state_dir.c_str());
   return 0;
 }

@@ -325,6 +325,7 @@ json status_json(Shared& s, int64_t started) {
     st["fim_unwatched"] = fs_.unwatched.load();
     st["fim_skipped"] = fs_.skipped.load();
     st["fim_not_itemised"] = fs_.not_itemised.load();
+    st["fim_scans"] = fs_.scans.load();
     st["fim_events"] = fs_.events.load();
     st["fim_coalesced"] = fs_.coalesced.load();
     st["fim_dropped"] = fs_.dropped.load() + static_cast<int64_t>(s.outbox->dropped.load());

@@ -21,6 +21,7 @@ Status Center::open_fleet() {
   o.alerts = alerts_.get();
   o.outputs = outputs_.get();
   o.version = kVersion;
+  o.listen = cfg_.agents.listen;
   o.cert_days = cfg_.agents_cert_days;
   o.offline_after_seconds = cfg_.agents_offline_seconds;
   auto svc = fleet::Service::open(std::move(o));

@@ -85,7 +85,7 @@ std::string Service::agents_json(int64_t now) const {
                    {"revoked_reason", a.revoked_reason},
                    {"status", st.is_object() ? st : json::object()}});
   }
-  return dump(json{{"agents", out}, {"center_version", opt_.version}, {"ca_fingerprint", ca_->fingerprint()}});
+  return dump(json{{"agents", out}, {"center_version", opt_.version}, {"ca_fingerprint", ca_->fingerprint()}, {"listen", opt_.listen}});
 }
 
 Result<std::string> Service::dossier_json(const std::string& id, int64_t now) const {

@@ -131,6 +131,8 @@ void Service::enroll(const AgentRequest& r, const Reply& reply) {
               {"center_key", opt_.sign_key ? opt_.sign_key->public_pem() : ""},
               {"center_key_alg", opt_.sign_key ? std::string(sign_alg_name(opt_.sign_key->alg())) : ""},
               {"group", *group}};
+  // The group's configuration, signed: the agent runs it from its first start, never the defaults.
+  if (auto g = reg_->group(*group)) out["config"] = json::parse(signed_config(*g));
   reply(200, dump(out));
 }
 

@@ -51,6 +51,7 @@ struct ServiceOptions {
   std::string version;  // the center's (an agent of another version is shown as to upgrade)
   int cert_days = 365;
   int offline_after_seconds = 60;  // no heartbeat for this long: offline
+  std::string listen;              // the channel's address (agents.listen), for the console's enrolment command
 };
 
 struct AgentRequest {

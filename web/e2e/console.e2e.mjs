@@ -6,7 +6,7 @@
 //
 //   node e2e/console.e2e.mjs --wardsec ../build/release/wardsec [--shots ../docs/screenshots]
 import { chromium } from 'playwright-core'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import dgram from 'node:dgram'
 import fs from 'node:fs'
@@ -125,10 +125,11 @@ async function waitFor(f, ms, what) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wardsec-e2e-'))
 const data = path.join(tmp, 'data')
-const [https, udp, ssh] = [await freePort(), await freePort(true), await freePort()]
+const [https, udp, ssh, agentsPort] = [await freePort(), await freePort(true), await freePort(), await freePort()]
+let agentProc = null
 const srvLog = fs.openSync(path.join(tmp, 'server.log'), 'w')
 const srv = spawn(wardsec, ['demo', '--data', data, '--listen', `127.0.0.1:${https}`, '--redirect', '', '--udp', `127.0.0.1:${udp}`,
-  '--tcp', '', '--tls', '', '--relp', '', '--bastion', `127.0.0.1:${ssh}`, '--rate', '30'], { stdio: ['ignore', srvLog, srvLog] })
+  '--tcp', '', '--tls', '', '--relp', '', '--bastion', `127.0.0.1:${ssh}`, '--agents', `127.0.0.1:${agentsPort}`, '--rate', '30'], { stdio: ['ignore', srvLog, srvLog] })
 const base = `https://127.0.0.1:${https}`
 const secrets = {}
 const newPw = { sysadmin: 'Sys-Admin-2026!', secadmin: 'Sec-Admin-2026!', auditadmin: 'Audit-Admin-2026!' }
@@ -991,10 +992,76 @@ try {
   await page.click('h1')
   await both('duties')
   check(!(await page.$('a[href="/search"]')) && !(await page.$('a[href="/audit"]')), 'the system administrator sees no security data and no audit trail')
+  // 主机安全: the system administrator writes a group's configuration (a wrong setting is named),
+  // makes an enrolment token, and a real agent enrols with the command the console shows, comes
+  // online, and its dossier shows a changed web file with its diff.
+  const www = path.join(tmp, 'www')
+  fs.mkdirSync(www)
+  fs.writeFileSync(path.join(www, 'index.php'), '<?php echo "his portal"; ?>\n')
+  await page.click('a[href="/agents"]')
+  await page.waitForSelector('[data-test=agents]')
+  await page.click('#tab-groups')
+  await page.click('button:has-text("新建分组")')
+  await page.fill('[data-test=group-name]', 'his')
+  await page.fill('[data-test=group-config]', '{"fim_pathz": []}')
+  await page.click('[data-test=group-save]')
+  await page.waitForSelector('.el-dialog .el-alert--error')
+  check((await page.textContent('.el-dialog .el-alert--error')).includes('fim_pathz'), 'a group configuration with an unknown setting is refused, naming it')
+  await page.fill('[data-test=group-config]', JSON.stringify({ heartbeat_seconds: 2, logs: [path.join(tmp, 'his.log')], fim_paths: [www], diff_paths: [www],
+    trusted_paths: [path.join(www, 'index.php')], whodata: false, inventory_minutes: 60, checks_minutes: 60 }, null, 2))
+  await page.click('[data-test=group-save]')
+  await page.waitForSelector('[data-test=groups] td:has-text("his")')
+  await shot('agents-groups-zh')
+  await page.click('#tab-tokens')
+  await elSelect('token-group', 'his')
+  await page.fill('[data-test=token-label]', '门户服务器')
+  await page.click('[data-test=token-make]')
+  await page.waitForSelector('[data-test=token-made] pre')
+  const enrol = (await page.textContent('[data-test=token-made] pre')).trim().split(/\s+/)
+  check(enrol[0] === 'wardsec' && enrol.includes(`127.0.0.1:${agentsPort}`), `the console shows the enrolment command with the center's address (${enrol.slice(0, 5).join(' ')})`)
+  await shot('agents-tokens-zh')
+  const agentState = path.join(tmp, 'agent')
+  const enrolled = spawnSync(wardsec, [...enrol.slice(1), '--state', agentState, '--name', 'his-portal-01'], { encoding: 'utf8' })
+  check(enrolled.status === 0, `a server enrols with that command (${(enrolled.stderr || enrolled.stdout).trim().slice(0, 120)})`)
+  agentProc = spawn(wardsec, ['agent', 'run', '--state', agentState], { stdio: ['ignore', fs.openSync(path.join(tmp, 'agent.log'), 'w'), fs.openSync(path.join(tmp, 'agent.log'), 'a')] })
+  await page.click('#tab-agents')
+  await waitFor(async () => {
+    await page.reload()
+    await page.waitForSelector('[data-test=agents]')
+    await sleep(500)
+    return (await page.textContent('[data-test=agents]')).includes('在线') || null
+  }, 60000, 'the agent online in the console')
+  check(!(await page.$('[data-test=agent-open]')), 'the system administrator manages agents but does not open their security data (the dossier)')
+  await both('agents')
   await logout()
 
   // -- the security administrator approves it and gets the second half
   await login('secadmin', newPw.secadmin)
+  // 主机安全 (continued): the security administrator opens the host's dossier.
+  await page.click('a[href="/agents"]')
+  await page.waitForSelector('[data-test=agent-open]')
+  fs.writeFileSync(path.join(www, 'index.php'), '<?php echo "his portal"; eval($_POST["x"]); ?>\n')
+  const fimRow = await waitFor(async () => {
+    await page.reload()
+    await page.waitForSelector('[data-test=agent-open]')
+    await page.click('[data-test=agent-open]')
+    await page.waitForSelector('[data-test=host-fim]')
+    await sleep(300)
+    const text = await page.textContent('[data-test=host-fim]')
+    return text.includes('index.php') && text.includes('修改') ? text : null
+  }, 40000, 'the changed web file in the dossier')
+  check(!!fimRow, 'the host dossier lists the changed web file')
+  await page.click('[data-test=host-fim] .el-table__expand-icon')
+  await page.waitForSelector('pre.diff')
+  check((await page.textContent('pre.diff')).includes('eval($_POST'), 'the change opens to its diff')
+  check((await page.textContent('[data-test=host-health]')).includes('内存'), "the dossier shows the agent's health")
+  await shot('agents-dossier-zh')
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('[data-test=host-dossier]', { state: 'detached' })
+  await page.click('#tab-response')
+  await page.waitForSelector('[data-test=policy]')
+  await shot('agents-response-zh')
+  agentProc.kill('SIGTERM')
   await page.click('a[href="/approvals"]')
   await page.waitForSelector('[data-test=approvals] td:has-text("wangfang")')
   await both('approvals')
@@ -1102,6 +1169,7 @@ try {
     console.log(fs.readFileSync(path.join(tmp, 'server.log'), 'utf8').slice(-3000))
   } catch {}
 } finally {
+  agentProc?.kill('SIGKILL')
   await browser?.close()
   srv.kill('SIGTERM')
   await new Promise((r) => (srv.exitCode !== null ? r() : srv.on('exit', r)))
