@@ -93,6 +93,7 @@ const pairs: Record<string, [string, string]> = {
   'agt.d.adopt': ['以当前摘要为新基线（如升级后）', 'Adopt the current digests (after an upgrade)'],
   'agt.d.adopted': ['基线：{by}，{at}', 'Baseline: {by}, {at}'],
   'agt.d.path': ['路径', 'Path'],
+  'agt.d.at': ['时间', 'Time'],
   'agt.d.action': ['变化', 'Change'],
   'agt.d.who': ['修改者', 'Who'],
   'agt.d.diff': ['差异', 'Diff'],
@@ -118,6 +119,22 @@ const pairs: Record<string, [string, string]> = {
   'agt.d.rss': ['内存', 'Memory'],
   'agt.d.journal': ['journald 转发', 'journald forwarding'],
   'agt.d.last_error': ['最近错误', 'Last error'],
+  // The audit trail's names for the agents' actions (审计记录).
+  'action.agent_enroll': ['主机代理接入', 'Agent enrolled'],
+  'action.agent_refused': ['主机代理请求被拒绝', 'Agent request refused'],
+  'action.agent_token_add': ['生成接入令牌', 'Enrolment token made'],
+  'action.agent_token_revoke': ['作废接入令牌', 'Enrolment token revoked'],
+  'action.agent_revoke': ['吊销主机代理', 'Agent revoked'],
+  'action.agent_move': ['调整代理分组', 'Agent moved to a group'],
+  'action.agent_group_config': ['修改分组配置', 'Group configuration changed'],
+  'action.agent_trusted_adopt': ['采纳可信基线', 'Trusted baseline adopted'],
+  'action.agent_trusted_baseline': ['建立可信基线', 'Trusted baseline set'],
+  'action.agent_response': ['发起主动响应', 'Response requested'],
+  'action.agent_response_policy': ['修改响应策略', 'Response policy changed'],
+  'action.agent_response_revert': ['撤销主动响应', 'Response reverted'],
+  'action.agent_response_done': ['主动响应已执行', 'Response done'],
+  'action.agent_response_failed': ['主动响应失败', 'Response failed'],
+  'action.agent_response_reverted': ['主动响应已恢复', 'Response undone on the host'],
 }
 export const agentsZh: Record<string, string> = Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[0]]))
 export const agentsEn: Record<string, string> = Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, v[1]]))
