@@ -210,11 +210,14 @@ def checks(r, srv, w, t, root, port, data, auditd, journald):
         if journald is not None:
             subprocess.run(["systemd-cat", "-t", "his-journal", "-p", "warning", "echo", f"journal-probe {agent_id}"], check=True)
 
-            def journal_event():
-                q = f'agent.id:{agent_id} AND log.file.path:journald AND "journal-probe"'
+            def journal_events(word):
+                q = f'agent.id:{agent_id} AND log.file.path:journald AND "{word}"'
                 code, res = sec.get("/api/v1/search?" + urllib.parse.urlencode({"q": q, "limit": 10, "from": "now-1d"}))
-                return (res.get("events") or [None])[0] if code == 200 else None
-            je = wait_for(journal_event, 30, "the journal entry at the center")
+                return res.get("events", []) if code == 200 else []
+
+            def journal_event(word):
+                return (journal_events(word) or [None])[0]
+            je = wait_for(lambda: journal_event("journal-probe"), 30, "the journal entry at the center")
             r.check(je.get("process.name") == "his-journal" and je.get("log.syslog.severity.name", je.get("log.level")) in ("warning", "warn"),
                     f"a journal entry is forwarded with its program and severity ({ {k: v for k, v in je.items() if k != 'raw'} })")
         else:
@@ -256,6 +259,11 @@ def checks(r, srv, w, t, root, port, data, auditd, journald):
             return next((x for x in res.get("alerts", []) if text in (x.get("summary") or "")), None)
         tv = wait_for(lambda: alert_for("wardsec.agent.trusted_mismatch", "sshd"), 30, "the trusted-verification alert")
         r.check(tv["event.severity_name"] == "critical", f"a tampered critical binary is a critical alert ({tv['event.severity_name']})")
+        if journald is not None:
+            # The journal's cursor across the agent's restart: nothing read twice, nothing missed.
+            subprocess.run(["systemd-cat", "-t", "his-journal", "echo", f"journal-after {agent_id}"], check=True)
+            wait_for(lambda: journal_event("journal-after"), 30, "the journal entry written after the restart")
+            r.check(len(journal_events("journal-probe")) == 1, "the journal is read on from its cursor after a restart, nothing twice")
         na = wait_for(lambda: alert_for("wardsec.agent.new_admin", "toor"), 30, "the new-admin alert")
         r.check(na is not None, "a new uid-0 account is an alert")
         code, d = sec.get(f"/api/v1/agents/{agent_id}")
