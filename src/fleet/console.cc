@@ -53,6 +53,15 @@ Result<json> check_args(const std::string& action, const std::string& args_json,
   return out;
 }
 
+// An action's policy: as the security administrator set it, else off.
+Registry::Policy policy_of(const std::vector<Registry::Policy>& have, const std::string& action) {
+  Registry::Policy p;
+  p.action = action;
+  for (const auto& x : have)
+    if (x.action == action) p = x;
+  return p;
+}
+
 }  // namespace
 
 std::string Service::agents_json(int64_t now) const {
@@ -202,9 +211,7 @@ std::string Service::policy_json() const {
   json out = json::array();
   auto have = reg_->policies();
   for (const char* a : {"block_ip", "disable_account", "kill_process"}) {
-    Registry::Policy p{a};
-    for (const auto& x : have)
-      if (x.action == a) p = x;
+    Registry::Policy p = policy_of(have, a);
     out.push_back({{"action", a}, {"enabled", p.enabled}, {"rules", p.rules}, {"seconds", p.seconds}, {"by", p.by}, {"at", p.at}});
   }
   return dump(json{{"policy", out}});
@@ -214,9 +221,7 @@ Result<int64_t> Service::respond(const std::string& agent, const std::string& ac
                                  const std::string& reason, const std::string& who) {
   auto a = reg_->agent(agent);
   if (!a || a->revoked) return Error{"agent " + agent + ": 不存在或已吊销 / no such agent, or revoked"};
-  Registry::Policy p{action};
-  for (const auto& x : reg_->policies())
-    if (x.action == action) p = x;
+  Registry::Policy p = policy_of(reg_->policies(), action);
   if (!known_action(action) || !p.enabled)
     return Error{"action " + action + ": 未由安全管理员启用 / not enabled by the security administrator"};
   if (reason.empty()) return Error{"reason: 须写明原因 / a reason is required"};

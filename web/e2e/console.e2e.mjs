@@ -1056,8 +1056,18 @@ try {
   check((await page.textContent('pre.diff')).includes('eval($_POST'), 'the change opens to its diff')
   check((await page.textContent('[data-test=host-health]')).includes('内存'), "the dossier shows the agent's health")
   await shot('agents-dossier-zh')
-  await page.keyboard.press('Escape')
-  await page.waitForSelector('[data-test=host-dossier]', { state: 'detached' })
+  // The host's logs: forwarded lines found from the dossier's link.
+  fs.appendFileSync(path.join(tmp, 'his.log'), `<38>1 ${new Date().toISOString()} his-portal-01 sshd 811 - - Failed password for root from 10.20.0.9 port 50022 ssh2\n`)
+  await page.click('[data-test=host-logs]')
+  const hostLogs = await waitFor(async () => {
+    await page.click('[data-test=run]')
+    await sleep(700)
+    const rows = await page.$$('[data-test=results] tbody tr.el-table__row')
+    return rows.length ? (await page.textContent('[data-test=results]')) : null
+  }, 30000, "the host's forwarded logs in the search")
+  check(hostLogs.includes('10.20.0.9'), "the dossier's link finds the host's forwarded logs in the search")
+  await page.goBack()
+  await page.waitForSelector('[data-test=agent-tabs]')
   await page.click('#tab-response')
   await page.waitForSelector('[data-test=policy]')
   await shot('agents-response-zh')
