@@ -1,6 +1,7 @@
 // What no input may claim (parser.h: guard_input_event). The center's own records (the
 // administrators' audit trail, its starts and configuration digests) are events with
-// event.dataset wardsec.* and fields under wardsec.*; a log line that names them is renamed
+// event.dataset wardsec.* and fields under wardsec.* (and the host agents' identity and
+// datasets: agent.id, agent.name, agent.*); a log line that names them is renamed
 // here, after every parser, so a sender can neither forge the audit trail nor hide its own
 // lines from the security administrator's searches.
 #include <algorithm>
@@ -21,10 +22,14 @@ bool starts_ci(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-// "wardsec", "wardsec.audit", " WardSec.x": a value in the center's own namespace.
+// "wardsec", "wardsec.audit", " WardSec.x": a value in the center's own namespace; so are
+// the datasets of what enrolled host agents report ("agent.fim", "agent.response", ...), which
+// only the agent channel writes, for the agent its certificate names.
 bool reserved_value(std::string_view v) {
   if (v.empty()) return false;
-  switch (v[0]) {  // most values start with neither 'w' nor a blank: one comparison
+  switch (v[0]) {  // most values start with neither 'w', 'a' nor a blank: one comparison
+    case 'a':
+    case 'A':
     case 'w':
     case 'W':
     case ' ':
@@ -36,12 +41,14 @@ bool reserved_value(std::string_view v) {
     default: return false;
   }
   v = trim(v);
-  return starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-');
+  return (starts_ci(v, "wardsec") && (v.size() == 7 || v[7] == '.' || v[7] == '_' || v[7] == '-')) || starts_ci(v, "agent.");
 }
 
 }  // namespace
 
-bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec."); }
+// wardsec.*, and the enrolled agent's identity (agent.id, agent.name), which the agent channel
+// sets from the client certificate: a syslog line cannot pass itself off as an agent's.
+bool is_reserved_field(std::string_view name) { return starts_ci(name, "wardsec.") || name == "agent.id" || name == "agent.name"; }
 
 namespace {
 

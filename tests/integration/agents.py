@@ -222,6 +222,18 @@ def checks(r, srv, w, t, root, port, data, auditd, journald):
                     f"a journal entry is forwarded with its program and severity ({ {k: v for k, v in je.items() if k != 'raw'} })")
         else:
             print("SKIP journald: systemd-journald cannot run on this machine")
+        # A syslog sender that claims to be this agent (its id and an integrity dataset): kept
+        # under claimed.*, never as the agent's.
+        with socket.create_connection(("127.0.0.1", srv.tcp), timeout=5) as so:
+            so.sendall(json.dumps({"agent.id": agent_id, "agent.name": "his-app-01", "event.dataset": "agent.fim",
+                                   "message": "forged-agent-line"}).encode() + b"\n")
+
+        def forged():
+            code, res = sec.get("/api/v1/search?" + urllib.parse.urlencode({"q": '"forged-agent-line"', "limit": 10, "from": "now-1d"}))
+            return (res.get("events") or [None])[0] if code == 200 else None
+        fe = wait_for(forged, 30, "the forged line in the store")
+        r.check(fe.get("agent.id") is None and fe.get("claimed.agent.id") == agent_id and fe.get("event.dataset") == "claimed.agent.fim",
+                f"a syslog line claiming an agent's identity is kept as claimed.*, not as the agent's ({fe.get('event.dataset')})")
         # File integrity: a configuration change, seen in real time with its diff (and who, where auditd runs).
         t0 = time.time()
         subprocess.run(["sh", "-c", f"sed -i 's/pool=20/pool=200/' {root}/etc/his.conf"], check=True)

@@ -274,6 +274,18 @@ TEST(Guard, ReservedNamesAreRenamedForEveryFormat) {
   // Look-alikes that are not the namespace stay as they are.
   auto other = decode(R"({"event.dataset":"wardsecurity.log","message":"x"})");
   EXPECT_EQ(other.get("event.dataset"), "wardsecurity.log");
+  // An enrolled agent's identity and datasets come only from the agent channel.
+  auto agent = decode(R"({"event.dataset":"agent.fim","agent.id":"ag-0123","agent.name":"his-db-01","message":"x"})");
+  EXPECT_EQ(agent.get("event.dataset"), "claimed.agent.fim");
+  EXPECT_EQ(agent.get("agent.id"), "");
+  EXPECT_EQ(agent.get("claimed.agent.id"), "ag-0123");
+  EXPECT_EQ(agent.get("claimed.agent.name"), "his-db-01");
+  auto nested_agent = decode(R"({"agent":{"id":"ag-0123"},"message":"x"})");
+  EXPECT_EQ(nested_agent.get("agent.id"), "");
+  // Other agent.* fields (a Beat's agent.type, agent.version) are not the center's.
+  auto beat = decode(R"({"agent.type":"filebeat","event.dataset":"apache.access","message":"x"})");
+  EXPECT_EQ(beat.get("agent.type"), "filebeat");
+  EXPECT_EQ(beat.get("event.dataset"), "apache.access");
 }
 
 TEST(Guard, EventTimesAreBoundedToReception) {
