@@ -130,43 +130,48 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     if (Status o = jr->open(); !o) s.error(o.error());
     if (Status c = jr->commit(); !c) s.error("journal.cursor: " + c.error());
   }
+  // Lines read but not yet in the spool: kept and appended again after a failed append (a full
+  // disk), since the readers have already moved past them.
+  std::vector<std::string> pending;
   while (!stop) {
-    if (!s.spool->has_room(8 << 20)) {
-      s.spool_full = true;  // the files wait; nothing is dropped
-      nap(stop, 500);
-      continue;
+    if (pending.empty()) {
+      if (!s.spool->has_room(8 << 20)) {
+        s.spool_full = true;  // the files wait; nothing is dropped
+        nap(stop, 500);
+        continue;
+      }
+      s.spool_full = false;
+      auto lines = t.poll(4 << 20);
+      if (jr && !jr->is_open() && ++journal_tries % 240 == 0) {  // about once a minute when idle
+        if (Status o = jr->open(); !o) s.error(o.error());
+      }
+      if (jr) {
+        for (auto& l : jr->poll(4 << 20)) lines.push_back(std::move(l));
+        s.journal_entries = static_cast<int64_t>(jr->entries);
+      }
+      s.files = static_cast<int64_t>(t.files());
+      s.lag = t.lag_bytes();
+      if (lines.empty()) {
+        nap(stop, 250);
+        continue;
+      }
+      pending.reserve(lines.size());
+      int64_t now = now_ns();
+      for (const auto& l : lines)
+        pending.push_back(json{{"f", l.file}, {"t", now}, {"m", l.text}}.dump(-1, ' ', false, json::error_handler_t::replace));
     }
-    s.spool_full = false;
-    auto lines = t.poll(4 << 20);
-    if (jr && !jr->is_open() && ++journal_tries % 240 == 0) {  // about once a minute when idle
-      if (Status o = jr->open(); !o) s.error(o.error());
-    }
-    if (jr) {
-      for (auto& l : jr->poll(4 << 20)) lines.push_back(std::move(l));
-      s.journal_entries = static_cast<int64_t>(jr->entries);
-    }
-    s.files = static_cast<int64_t>(t.files());
-    s.lag = t.lag_bytes();
-    if (lines.empty()) {
-      nap(stop, 250);
-      continue;
-    }
-    std::vector<std::string> recs;
-    recs.reserve(lines.size());
-    int64_t now = now_ns();
-    for (const auto& l : lines)
-      recs.push_back(json{{"f", l.file}, {"t", now}, {"m", l.text}}.dump(-1, ' ', false, json::error_handler_t::replace));
     Status a;
     {
       std::lock_guard g(s.spool_mu);
-      a = s.spool->append(recs);
+      a = s.spool->append(pending);
     }
     if (!a) {
       s.error("spool: " + a.error());
       nap(stop, 1000);
-      continue;  // positions not moved: the lines are read again
+      continue;  // the positions stay where they were; the same lines are appended again
     }
-    s.lines_read += static_cast<int64_t>(recs.size());
+    s.lines_read += static_cast<int64_t>(pending.size());
+    pending.clear();
     if (Status c = t.commit(); !c) s.error("positions: " + c.error());
     if (jr)
       if (Status c = jr->commit(); !c) s.error("journal.cursor: " + c.error());

@@ -117,7 +117,11 @@ Status Spool::append(const std::vector<std::string>& records) {
     }
     done += static_cast<size_t>(n);
   }
-  if (::fdatasync(fd_) != 0) return Error{segs_.back().path + ": fdatasync failed"};
+  if (::fdatasync(fd_) != 0) {
+    if (::ftruncate(fd_, segs_.back().size) != 0) {  // not durable: not counted, and not left to be read twice
+    }
+    return Error{segs_.back().path + ": fdatasync failed"};
+  }
   segs_.back().size += static_cast<int64_t>(buf.size());
   segs_.back().count += static_cast<int64_t>(records.size());
   if (segs_.size() == 1 && segs_.back().count == static_cast<int64_t>(records.size()) && rseq_ < segs_.back().first) {
