@@ -133,6 +133,7 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
   // Lines read but not yet in the spool: kept and appended again after a failed append (a full
   // disk), since the readers have already moved past them.
   std::vector<std::string> pending;
+  size_t done = 0;  // how many of them are in the spool
   while (!stop) {
     if (pending.empty()) {
       if (!s.spool->has_room(8 << 20)) {
@@ -160,18 +161,33 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
       for (const auto& l : lines)
         pending.push_back(json{{"f", l.file}, {"t", now}, {"m", l.text}}.dump(-1, ' ', false, json::error_handler_t::replace));
     }
+    // Appended in pieces of at most 256 KiB, so a nearly full disk still takes what fits and a
+    // batch larger than the room left never blocks for good.
     Status a;
-    {
-      std::lock_guard g(s.spool_mu);
-      a = s.spool->append(pending);
+    while (done < pending.size()) {
+      size_t end = done, bytes = 0;
+      while (end < pending.size() && (end == done || bytes + pending[end].size() < (256u << 10))) bytes += pending[end++].size() + 1;
+      std::vector<std::string> piece(std::make_move_iterator(pending.begin() + static_cast<long>(done)),
+                                     std::make_move_iterator(pending.begin() + static_cast<long>(end)));
+      {
+        std::lock_guard g(s.spool_mu);
+        a = s.spool->append(piece);
+      }
+      if (!a) {
+        for (size_t i = done; i < end; i++) pending[i] = std::move(piece[i - done]);  // kept for the next try
+        break;
+      }
+      s.lines_read += static_cast<int64_t>(piece.size());
+      done = end;
     }
     if (!a) {
       s.error("spool: " + a.error());
+      s.spool_full = true;  // the readers wait until it takes the rest
       nap(stop, 1000);
-      continue;  // the positions stay where they were; the same lines are appended again
+      continue;  // the positions stay where they were; the rest is appended on the next try
     }
-    s.lines_read += static_cast<int64_t>(pending.size());
     pending.clear();
+    done = 0;
     if (Status c = t.commit(); !c) s.error("positions: " + c.error());
     if (jr)
       if (Status c = jr->commit(); !c) s.error("journal.cursor: " + c.error());

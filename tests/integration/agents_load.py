@@ -4,7 +4,9 @@ times a second for ten seconds is checked about once a second, the writes counte
 folder filled with a million files while the agent runs (WARDSEC_FIM_FLOOD sets how many):
 inotify's queue and the pending paths are bounded and their overflow counted, a scan follows,
 the first differences are itemised and the rest counted in one event, the alerts are one per
-folder, and the agent and the center keep running with the agent's memory bounded."""
+folder, and the agent and the center keep running with the agent's memory bounded. An agent
+whose state folder is a full disk (a 2 MiB tmpfs) while the center is away: the lines its
+spool refused are appended again once there is room, and every line arrives exactly once."""
 import json
 import os
 import subprocess
@@ -14,7 +16,9 @@ import urllib.parse
 
 from harness import Server, TempDir, args, cli, free_port, run, wait_for
 
-FLOOD = int(os.environ.get("WARDSEC_FIM_FLOOD", "1000000"))
+# At least enough to overflow the bounds the test checks (10,000 pending paths, 10,000 itemised
+# differences a scan).
+FLOOD = max(50000, int(os.environ.get("WARDSEC_FIM_FLOOD", "1000000")))
 
 
 def status(w, state):
@@ -122,6 +126,66 @@ def body(r):
                     agent.wait(30)
                 except subprocess.TimeoutExpired:
                     agent.kill()
+            full_disk(r, srv, w, t, port)
+
+
+def full_disk(r, srv, w, t, port):
+    small = os.path.join(t, "small")
+    os.makedirs(small)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small], capture_output=True).returncode != 0:
+        print("SKIP the full-disk case: mounting a tmpfs needs root")
+        return
+    try:
+        sys_ = srv.admin("sysadmin")
+        app = os.path.join(t, "full.log")
+        open(app, "w").close()
+        config = {"heartbeat_seconds": 1, "logs": [app], "fim_paths": [], "trusted_paths": [], "whodata": False, "spool_mib": 64,
+                  "inventory_minutes": 1440, "checks_minutes": 1440, "trusted_minutes": 1440}
+        code, res = sys_.post("/api/v1/agents/groups", {"name": "small", "config": config})
+        code, tok = sys_.post("/api/v1/agents/tokens", {"group": "small", "uses": 1, "days": 1})
+        state = os.path.join(small, "agent")
+        cli(w, "agent", "enroll", "--center", f"127.0.0.1:{port}", "--token", tok["token"], "--ca-fingerprint", tok["ca_fingerprint"],
+            "--state", state, "--name", "his-full-01")
+        log = open(os.path.join(t, "agent-full.log"), "ab")
+        agent = subprocess.Popen([w, "agent", "run", "--state", state], stdout=log, stderr=log)
+        try:
+            wait_for(lambda: status(w, state).get("config_version", 0) > 0, 30, "the agent on the small disk to start")
+            srv.kill9()
+            n = 9000  # 3.8 MB of lines for a 2 MiB disk
+            with open(app, "a") as f:
+                for i in range(n):
+                    f.write(f"Dec  7 10:00:00 his-full-01 his[42]: order full-{i:06d} " + "x" * 400 + "\n")
+            wait_for(lambda: os.statvfs(small).f_bavail * os.statvfs(small).f_frsize < 512 * 1024, 60, "the small disk to fill")
+            time.sleep(3)  # the agent meets the full disk and keeps what it read
+            srv.start()
+            sec = srv.admin("secadmin")
+
+            def stored():
+                q = 'log.file.path:*full.log*'
+                code, res = sec.get("/api/v1/search?" + urllib.parse.urlencode({"q": q, "limit": 10000, "from": "now-7d"}))
+                seen = {}
+                for e in res.get("events", []) if code == 200 else []:
+                    for word in (e.get("message") or "").split():
+                        if word.startswith("full-"):
+                            seen[word] = seen.get(word, 0) + 1
+                return seen
+            try:
+                wait_for(lambda: len(stored()) >= n, 180, "every line from the full disk", interval=2)
+            except AssertionError:
+                print("status:", status(w, state))
+            time.sleep(2)
+            seen = stored()
+            r.check(agent.poll() is None, "the agent kept running on a full disk")
+            r.check(len(seen) == n and all(v == 1 for v in seen.values()),
+                    f"every line read while the disk was full arrives exactly once ({len(seen)} of {n}, {sum(seen.values())} stored)")
+        finally:
+            agent.terminate()
+            try:
+                agent.wait(30)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+    finally:
+        subprocess.run(["umount", "-l", small], capture_output=True)
 
 
 if __name__ == "__main__":
