@@ -40,6 +40,14 @@ def enrol(r, srv, w, t, port, config):
     return state, json.load(open(os.path.join(state, "identity.json")))["id"]
 
 
+def stop(agent):
+    agent.terminate()
+    try:
+        agent.wait(30)
+    except subprocess.TimeoutExpired:
+        agent.kill()
+
+
 def hot_writes(path, per_second, seconds):
     """Rewrites `path` per_second times a second for `seconds`: the number of writes made."""
     n = 0
@@ -121,11 +129,7 @@ def body(r):
                 flood_alerts = [x for x in al.get("alerts", []) if flood in (x.get("summary") or "")]
                 r.check(code == 200 and 1 <= len(flood_alerts) <= 2, f"the flood is one alert for its folder, not thousands ({len(flood_alerts)})")
             finally:
-                agent.terminate()
-                try:
-                    agent.wait(30)
-                except subprocess.TimeoutExpired:
-                    agent.kill()
+                stop(agent)
             full_disk(r, srv, w, t, port)
 
 
@@ -179,11 +183,7 @@ def full_disk(r, srv, w, t, port):
             r.check(len(seen) == n and all(v == 1 for v in seen.values()),
                     f"every line read while the disk was full arrives exactly once ({len(seen)} of {n}, {sum(seen.values())} stored)")
         finally:
-            agent.terminate()
-            try:
-                agent.wait(30)
-            except subprocess.TimeoutExpired:
-                agent.kill()
+            stop(agent)
     finally:
         subprocess.run(["umount", "-l", small], capture_output=True)
 
