@@ -120,7 +120,7 @@ const pairs: Record<string, [string, string]> = {
   'agt.d.journal': ['journald 转发', 'journald forwarding'],
   'agt.d.last_error': ['最近错误', 'Last error'],
   'agt.d.logs': ['本次运行已转发日志 {n} 条', '{n} log lines forwarded since the agent started'],
-  'agt.d.logs_open': ['在日志检索中查看该主机的日志 →', 'This host\'s logs in the search →'],
+  'agt.d.logs_open': ['在日志检索中查看该主机的日志与事件 →', 'This host\'s logs and events in the search →'],
   // The audit trail's names for the agents' actions (审计记录).
   'action.agent_enroll': ['主机代理接入', 'Agent enrolled'],
   'action.agent_refused': ['主机代理请求被拒绝', 'Agent request refused'],
