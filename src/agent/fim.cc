@@ -221,6 +221,12 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
   }
   int64_t gen = now_ns(), files = 0, skipped = 0;
   std::map<std::string, int64_t> more;  // root -> differences not itemised
+  // Past the limit, the difference just added is counted under its watched path instead.
+  auto cap = [&](const std::string& root) {
+    if (out.size() <= kMaxScanEvents) return;
+    out.pop_back();
+    more[root]++;
+  };
   (void)sqlite::exec(db_, "BEGIN");
   int64_t in_tx = 0;
   std::vector<json> scratch;
@@ -245,10 +251,7 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
       } else {
         check(p, false, 0, first ? scratch : out);
         scratch.clear();
-        if (out.size() > kMaxScanEvents) {
-          out.pop_back();
-          more[root]++;
-        }
+        cap(root);
         sqlite::Stmt u(db_, "UPDATE files SET seen=? WHERE path=?");
         u.bind(1, gen).bind(2, p);
         (void)u.run();
@@ -284,9 +287,8 @@ std::vector<json> Fim::scan(const std::atomic<bool>& stop) {
       if (excluded(p)) continue;
       check(p, false, 0, first ? scratch : out);
       if (out.size() > kMaxScanEvents) {
-        out.pop_back();
         auto root = std::find_if(cfg_.fim_paths.begin(), cfg_.fim_paths.end(), [&](const std::string& r) { return p.rfind(r, 0) == 0; });
-        more[root == cfg_.fim_paths.end() ? p.substr(0, p.rfind('/')) : *root]++;
+        cap(root == cfg_.fim_paths.end() ? p.substr(0, p.rfind('/')) : *root);
       }
     }
     scratch.clear();

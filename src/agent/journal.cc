@@ -15,6 +15,15 @@ const char* kFields[] = {"MESSAGE",    "PRIORITY", "SYSLOG_FACILITY", "SYSLOG_ID
 
 std::string sd_error(int r) { return std::strerror(r < 0 ? -r : r); }
 
+// The cursor of the entry the journal is on ("" when it is on none).
+std::string cursor_here(sd_journal* j) {
+  char* c = nullptr;
+  if (sd_journal_get_cursor(j, &c) < 0) return {};
+  std::string out = c;
+  free(c);
+  return out;
+}
+
 }  // namespace
 
 Journal::Journal(std::string cursor_path) : cursor_path_(std::move(cursor_path)) {}
@@ -43,11 +52,7 @@ Status Journal::open() {
   // The very first start: from the end.
   sd_journal_seek_tail(j_);
   sd_journal_previous(j_);
-  char* c = nullptr;
-  if (sd_journal_get_cursor(j_, &c) >= 0) {
-    cursor_ = c;
-    free(c);
-  }
+  cursor_ = cursor_here(j_);
   return {};
 }
 
@@ -72,12 +77,10 @@ std::vector<LogLine> Journal::poll(size_t max_bytes) {
     used += l.text.size() + 1;
     out.push_back(std::move(l));
     entries++;
-    char* c = nullptr;
-    if (sd_journal_get_cursor(j_, &c) >= 0) {
-      cursor_ = c;
-      free(c);
-    }
   }
+  // The journal stays on the last entry read (sd_journal_next at the end does not move it).
+  if (!out.empty())
+    if (std::string c = cursor_here(j_); !c.empty()) cursor_ = std::move(c);
   return out;
 }
 

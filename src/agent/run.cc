@@ -167,17 +167,12 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     while (done < pending.size()) {
       size_t end = done, bytes = 0;
       while (end < pending.size() && (end == done || bytes + pending[end].size() < (256u << 10))) bytes += pending[end++].size() + 1;
-      std::vector<std::string> piece(std::make_move_iterator(pending.begin() + static_cast<long>(done)),
-                                     std::make_move_iterator(pending.begin() + static_cast<long>(end)));
       {
         std::lock_guard g(s.spool_mu);
-        a = s.spool->append(piece);
+        a = s.spool->append(std::span<const std::string>(pending).subspan(done, end - done));
       }
-      if (!a) {
-        for (size_t i = done; i < end; i++) pending[i] = std::move(piece[i - done]);  // kept for the next try
-        break;
-      }
-      s.lines_read += static_cast<int64_t>(piece.size());
+      if (!a) break;  // kept for the next try
+      s.lines_read += static_cast<int64_t>(end - done);
       done = end;
     }
     if (!a) {

@@ -90,7 +90,7 @@ Status Spool::roll() {
   return {};
 }
 
-Status Spool::append(const std::vector<std::string>& records) {
+Status Spool::append(std::span<const std::string> records) {
   if (records.empty()) return {};
   std::string buf;
   for (const auto& r : records) {

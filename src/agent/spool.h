@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ class Spool {
   ~Spool();
   // Appends records (one line each, no newline inside); durable when it returns. An error when
   // the spool has no room for them (nothing appended).
-  Status append(const std::vector<std::string>& records);
+  Status append(std::span<const std::string> records);
   bool has_room(int64_t bytes) const { return bytes_ + bytes <= max_; }
   // The oldest records not acknowledged, up to the limits: (sequence of the first, records).
   std::pair<int64_t, std::vector<std::string>> peek(size_t max_records, size_t max_bytes);

@@ -47,7 +47,7 @@ TEST(AgentSpool, NumbersAcknowledgesAndSurvivesReopen) {
   {
     auto s = agent::Spool::open(t.dir + "/spool", 1 << 20);
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->append({"a", "b", "c"}).ok());
+    ASSERT_TRUE((*s)->append(std::vector<std::string>{"a", "b", "c"}).ok());
     auto [first, recs] = (*s)->peek(2, 1 << 20);
     EXPECT_EQ(first, 1);
     ASSERT_EQ(recs.size(), 2u);
@@ -66,7 +66,7 @@ TEST(AgentSpool, NumbersAcknowledgesAndSurvivesReopen) {
   EXPECT_EQ(first, 3);
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0], "c");
-  ASSERT_TRUE((*s)->append({"d"}).ok());
+  ASSERT_TRUE((*s)->append(std::vector<std::string>{"d"}).ok());
   EXPECT_EQ((*s)->next(), 5);
   ASSERT_TRUE((*s)->ack(4).ok());
   EXPECT_EQ((*s)->records(), 0);
@@ -77,8 +77,8 @@ TEST(AgentSpool, FullRefusesAndDropsNothing) {
   Tmp t;
   auto s = agent::Spool::open(t.dir, 10);
   ASSERT_TRUE(s.ok());
-  EXPECT_TRUE((*s)->append({"12345"}).ok());
-  EXPECT_FALSE((*s)->append({"123456789"}).ok());
+  EXPECT_TRUE((*s)->append(std::vector<std::string>{"12345"}).ok());
+  EXPECT_FALSE((*s)->append(std::vector<std::string>{"123456789"}).ok());
   EXPECT_EQ((*s)->records(), 1);
 }
 
