@@ -34,6 +34,9 @@ PKGS=(
   nftables auditd
   # reports: Chromium prints them to PDF; tests read PDFs back (pdftotext) and render pages (pdftoppm)
   poppler-utils
+  # scale-out for a region (docs/cluster.md): NATS JetStream carries the collectors' batches,
+  # ClickHouse stores and searches them; the tests start both on loopback in temporary folders
+  nats-server libnats-dev clickhouse-server clickhouse-client
 )
 # Node.js and npm build the web console; use the machine's own when it has one.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PKGS+=(nodejs npm); fi

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "core/datadir.h"
+#include "core/files.h"
+#include "core/strutil.h"
 #include "core/timeutil.h"
 
 namespace wardsec {
@@ -131,7 +133,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   w.check_keys(root, "",
                {"data",      "organization",     "hospital_tier", "timezone",  "api",   "auth",    "inputs",  "store",    "pipeline",
                 "detection", "alerts",           "zones",         "web",       "proxy", "dbaudit", "bastion", "incident", "parsers",
-                "multiline", "source_timezones", "ops",           "discovery", "agents"});
+                "multiline", "source_timezones", "ops",           "discovery", "agents", "cluster"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
   w.get(root, "hospital_tier", c.hospital_tier, "");
@@ -417,6 +419,36 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     if (w.err.ok() && (c.agents_cert_days < 1 || c.agents_cert_days > 3650))
       return Error{path + ": agents.cert_days must be from 1 to 3650"};
     if (w.err.ok() && c.agents_offline_seconds < 5) return Error{path + ": agents.offline_after_seconds must be at least 5"};
+  }
+  if (auto cl = root["cluster"]) {  // scale-out for a region (docs/cluster.md)
+    w.check_keys(cl, "cluster", {"site", "hospital", "nats", "nats_ca", "nats_cert", "nats_key", "nats_creds", "clickhouse",
+                                 "clickhouse_user", "clickhouse_password_file", "clickhouse_ca", "clickhouse_database", "keys",
+                                 "retention_days", "batch_events"});
+    auto& k = c.cluster;
+    w.get(cl, "site", k.site, "cluster.");
+    w.get(cl, "hospital", k.hospital, "cluster.");
+    w.get(cl, "nats", k.nats.url, "cluster.");
+    w.get(cl, "nats_ca", k.nats.ca_file, "cluster.");
+    w.get(cl, "nats_cert", k.nats.cert_file, "cluster.");
+    w.get(cl, "nats_key", k.nats.key_file, "cluster.");
+    w.get(cl, "nats_creds", k.nats.creds_file, "cluster.");
+    w.get(cl, "clickhouse", k.clickhouse.url, "cluster.");
+    w.get(cl, "clickhouse_user", k.clickhouse.user, "cluster.");
+    std::string pw_file;
+    w.get(cl, "clickhouse_password_file", pw_file, "cluster.");
+    w.get(cl, "clickhouse_ca", k.clickhouse.ca_file, "cluster.");
+    w.get(cl, "clickhouse_database", k.clickhouse.database, "cluster.");
+    w.get(cl, "keys", k.keys_dir, "cluster.");
+    w.get(cl, "retention_days", k.retention_days, "cluster.");
+    w.get(cl, "batch_events", k.batch_events, "cluster.");
+    if (!w.err.ok()) return Error{w.err.error()};
+    if (!pw_file.empty()) {  // a file only the service reads, never the password in the config
+      auto pw = read_file(pw_file);
+      if (!pw) return Error{path + ": cluster.clickhouse_password_file: cannot read " + pw_file};
+      k.clickhouse.password = std::string(trim(*pw));
+    }
+    if (k.batch_events < 1 || k.batch_events > 100000) return Error{path + ": cluster.batch_events must be from 1 to 100000"};
+    if (k.retention_days < 1) return Error{path + ": cluster.retention_days must be at least 1"};
   }
   if (auto d = root["discovery"]) {  // asset discovery with Nmap (docs/vulnerabilities.md)
     w.check_keys(d, "discovery", {"networks", "ports", "versions", "timeout_seconds", "host_timeout_seconds", "at", "unseen_days"});

@@ -17,6 +17,8 @@
 #include "ops/daily_export.h"
 #include "ops/monitor.h"
 #include "proxy/proxy.h"
+#include "cluster/clickhouse.h"
+#include "cluster/nats.h"
 #include "fleet/channel.h"
 #include "vuln/discovery.h"
 #include "web/inspect.h"
@@ -70,6 +72,15 @@ struct Config {
   fleet::ChannelOptions agents;
   int agents_offline_seconds = 60;
   int agents_cert_days = 365;
+  // Scale-out for a region (docs/cluster.md): a collector's site and NATS, a sink's ClickHouse.
+  struct Cluster {
+    std::string site, hospital;
+    cluster::NatsOptions nats;
+    cluster::ClickHouseOptions clickhouse;
+    std::string keys_dir;  // the sites' public keys, <site>.pub (sink, regional console)
+    int retention_days = 180;
+    int batch_events = 2000;
+  } cluster;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.
   void finalize();

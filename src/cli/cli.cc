@@ -69,6 +69,7 @@ void add_all_commands(Cli& cli) {
   add_ops_commands(cli);
   add_parsers_commands(cli);
   add_agent_commands(cli);
+  add_cluster_commands(cli);
 }
 
 std::string cli_actor() {

@@ -11,6 +11,10 @@
 #include "center/config.h"
 #include "core/version.h"
 
+namespace wardsec::center {
+class Center;
+}
+
 namespace wardsec::cli {
 
 using wardsec::kVersion;
@@ -57,6 +61,12 @@ void add_evaluation_commands(Cli& cli);  // evaluation add, done, list, due, pro
 void add_mgmt_commands(Cli& cli);        // records kinds, list, show, add, import, export, withdraw, summary
 void add_vuln_commands(Cli& cli);        // vuln import, kev, list, show, scans
 void add_agent_commands(Cli& cli);       // agent enroll, run, status
+void add_cluster_commands(Cli& cli);     // sink (collect is in serve_cmd.cc)
+
+// The region (cluster_cmd.cc): the collector's drainer `collect` starts with the center, and
+// `verify --clickhouse`.
+Status start_collector(center::Center& c);
+int verify_cluster(const Config& cfg, const std::string& url, const std::string& site, const std::string& pubkey);
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

@@ -189,7 +189,8 @@ void print_banner(center::Center& c, bool demo) {
   std::fflush(stdout);
 }
 
-int run_server(Config cfg, bool demo, double rate) {
+// `with` runs once the center has started (collect: the drainer to JetStream).
+int run_server(Config cfg, bool demo, double rate, const std::function<Status(center::Center&)>& with = {}) {
   if (demo && cfg.http.organization.empty()) cfg.http.organization = "示范市第一人民医院";
   if (demo && cfg.bastion.listen.empty() && cfg.path.empty()) cfg.bastion.listen = "127.0.0.1:2222";
   if (demo && cfg.path.empty()) {
@@ -235,6 +236,12 @@ int run_server(Config cfg, bool demo, double rate) {
   // A change of configuration or rules between two starts is an administrative action too.
   center.http()->record_start(digests, cfg.path);
   print_banner(center, demo);
+  if (with)
+    if (Status s = with(center); !s) {
+      std::fprintf(stderr, "wardsec: %s\n", s.error().c_str());
+      center.stop();
+      return 1;
+    }
   if (demo)
     center.add_feeder([data = cfg.data_dir, rate](ingest::Pipeline& p, const std::atomic<bool>& stop) { feed_demo(p, stop, data, rate); });
   center.run();
@@ -264,6 +271,27 @@ void add_serve_commands(Cli& cli) {
   });
   add_net(*demo, *net);
   (*demo)->add_option("--rate", *rate, "generated events per second (default 20)");
+
+  // collect: serve, and publish what the site's store holds to JetStream (docs/cluster.md)
+  struct CollectArgs {
+    std::string site, nats;
+  };
+  auto ca = std::make_shared<CollectArgs>();
+  auto collect = std::make_shared<CLI::App*>();
+  *collect = cli.command(nullptr, "collect", "serve a site, and publish its events to NATS JetStream for a region's sinks (docs/cluster.md)",
+                         [net, ca, collect](Config& cfg) {
+                           apply_net(cfg, *collect, *net);
+                           if (!ca->site.empty()) cfg.cluster.site = ca->site;
+                           if (!ca->nats.empty()) cfg.cluster.nats.url = ca->nats;
+                           if (cfg.cluster.site.empty()) {
+                             std::fprintf(stderr, "wardsec collect: the site's name is needed: --site or cluster.site\n");
+                             return 2;
+                           }
+                           return run_server(cfg, false, 0, [](center::Center& c) { return start_collector(c); });
+                         });
+  add_net(*collect, *net);
+  (*collect)->add_option("--site", ca->site, "this site's name in the region (cluster.site; a-z 0-9 - _)");
+  (*collect)->add_option("--nats", ca->nats, "NATS server(s), comma-separated (cluster.nats; default nats://127.0.0.1:4222)");
 }
 
 }  // namespace wardsec::cli

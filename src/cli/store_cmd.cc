@@ -39,7 +39,7 @@ int run_retention(const Config& cfg, int days, const std::string& now_s) {
 
 void add_store_commands(Cli& cli) {
   struct VerifyArgs {
-    std::string witness, pubkey, key_dir, evidence, exported;
+    std::string witness, pubkey, key_dir, evidence, exported, clickhouse, site;
   };
   auto v = std::make_shared<VerifyArgs>();
   auto* ver =
@@ -51,6 +51,7 @@ void add_store_commands(Cli& cli) {
           std::fwrite(s.data(), 1, s.size(), c.ok ? stdout : stderr);
           return c.ok ? 0 : 1;
         }
+        if (!v->clickhouse.empty()) return verify_cluster(cfg, v->clickhouse, v->site, v->pubkey);  // a site's copy in the region
         store::VerifyOptions vo;
         vo.data_dir = cfg.data_dir;
         vo.witness_path = v->witness;
@@ -71,6 +72,9 @@ void add_store_commands(Cli& cli) {
   ver->add_option(
       "--evidence", v->evidence,
       "check an incident's evidence bundle folder instead (offline; with --pubkey, against that key rather than the bundle's own)");
+  ver->add_option("--clickhouse", v->clickhouse,
+                  "check a site's batches in the region's ClickHouse instead (its HTTP address; with --site and --pubkey, docs/cluster.md)");
+  ver->add_option("--site", v->site, "the site whose batches --clickhouse checks");
   ver->add_option("--export", v->exported, "check a daily log export's folder instead (<exports>/YYYY-MM-DD; offline, as --evidence)");
 
   struct RetentionArgs {

@@ -205,8 +205,9 @@ NEW_PASSWORDS = {"sysadmin": "Sys-Admin-2026!", "secadmin": "Sec-Admin-2026!", "
 class Server:
     """wardsec serve on loopback with every input on a free port."""
 
-    def __init__(self, wardsec, data, extra=()):
+    def __init__(self, wardsec, data, extra=(), command="serve"):
         self.wardsec = wardsec
+        self.command = command
         self.data = data
         self.http = free_port()
         self.redirect = free_port()
@@ -220,7 +221,7 @@ class Server:
 
     def start(self):
         for attempt in range(3):
-            cmd = [self.wardsec, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.http}",
+            cmd = [self.wardsec, self.command, "--data", self.data, "--listen", f"127.0.0.1:{self.http}",
                    "--redirect", f"127.0.0.1:{self.redirect}",
                    "--tcp", f"127.0.0.1:{self.tcp}", "--udp", f"127.0.0.1:{self.udp}",
                    "--tls", f"127.0.0.1:{self.tls}", "--relp", f"127.0.0.1:{self.relp}"] + self.extra

@@ -1,0 +1,177 @@
+#include "cluster/nats.h"
+
+#include <nats/nats.h>
+
+#include "core/strutil.h"
+
+namespace wardsec::cluster {
+
+namespace {
+
+std::string nats_error(std::string_view step, natsStatus s, jsErrCode jerr = static_cast<jsErrCode>(0)) {
+  std::string m = std::string(step) + ": " + natsStatus_GetText(s);
+  if (jerr) m += " (JetStream error " + std::to_string(static_cast<int>(jerr)) + ")";
+  if (const char* last = nats_GetLastError(nullptr); last && *last) m += ": " + std::string(last);
+  return m;
+}
+
+struct OptionsGuard {
+  natsOptions* o = nullptr;
+  ~OptionsGuard() {
+    if (o) natsOptions_Destroy(o);
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Nats>> Nats::connect(const NatsOptions& o) {
+  OptionsGuard g;
+  natsStatus s = natsOptions_Create(&g.o);
+  if (s != NATS_OK) return Error{nats_error("NATS options", s)};
+  std::vector<std::string> urls;
+  for (auto u : split_view(o.url, ',')) {
+    u = trim(u);
+    if (!u.empty()) urls.emplace_back(u);
+  }
+  if (urls.empty()) return Error{"cluster.nats: no server address"};
+  std::vector<const char*> ptrs;
+  for (const auto& u : urls) ptrs.push_back(u.c_str());
+  s = natsOptions_SetServers(g.o, ptrs.data(), static_cast<int>(ptrs.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(g.o, o.name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(g.o, -1);  // forever: an outage only grows the lag
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(g.o, 1000);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(g.o, 5000);
+  if (s == NATS_OK) s = natsOptions_SetPingInterval(g.o, 5000);
+  if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(g.o, true, nullptr, nullptr);
+  if (s == NATS_OK && !o.ca_file.empty()) {
+    s = natsOptions_SetSecure(g.o, true);
+    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(g.o, o.ca_file.c_str());
+  }
+  if (s == NATS_OK && !o.cert_file.empty()) s = natsOptions_LoadCertificatesChain(g.o, o.cert_file.c_str(), o.key_file.c_str());
+  if (s == NATS_OK && !o.creds_file.empty()) s = natsOptions_SetUserCredentialsFromFiles(g.o, o.creds_file.c_str(), nullptr);
+  if (s != NATS_OK) return Error{nats_error("NATS options for " + o.url, s)};
+  std::unique_ptr<Nats> n(new Nats());
+  n->url_ = o.url;
+  s = natsConnection_Connect(&n->nc_, g.o);
+  // NATS_NOT_YET_CONNECTED: the server is not there yet; the library keeps trying.
+  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) return Error{nats_error("connecting to NATS " + o.url, s)};
+  s = natsConnection_JetStream(&n->js_, n->nc_, nullptr);
+  if (s != NATS_OK) return Error{nats_error("JetStream context", s)};
+  return n;
+}
+
+Nats::~Nats() {
+  if (js_) jsCtx_Destroy(js_);
+  if (nc_) natsConnection_Destroy(nc_);
+}
+
+bool Nats::connected() const { return nc_ && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED; }
+
+int64_t Nats::max_payload() const { return nc_ ? natsConnection_GetMaxPayload(nc_) : 0; }
+
+Status Nats::ensure_stream(int64_t duplicate_window_ns, int64_t max_bytes) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, js_, std::string(kStream).c_str(), nullptr, &jerr);
+  if (s == NATS_OK) {
+    jsStreamInfo_Destroy(si);
+    return {};
+  }
+  if (s != NATS_NOT_FOUND) return Error{nats_error("reading the stream " + std::string(kStream), s, jerr)};
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  std::string name(kStream);
+  const char* subjects[] = {"wardsec.>"};
+  cfg.Name = name.c_str();
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  cfg.Storage = js_FileStorage;
+  cfg.Duplicates = duplicate_window_ns;
+  // a work queue: a batch leaves the stream when a sink acknowledges it; the stream holds the
+  // backlog only, up to max_bytes, after which publishers are refused (their lag grows)
+  cfg.Retention = js_WorkQueuePolicy;
+  cfg.MaxBytes = max_bytes;
+  cfg.Discard = js_DiscardNew;
+  s = js_AddStream(&si, js_, &cfg, nullptr, &jerr);
+  if (s != NATS_OK) return Error{nats_error("creating the stream " + name, s, jerr)};
+  jsStreamInfo_Destroy(si);
+  return {};
+}
+
+Result<bool> Nats::publish(const std::string& subject, std::string_view data, const std::string& msg_id, int timeout_ms) {
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MsgId = msg_id.c_str();
+  po.MaxWait = timeout_ms;
+  jsPubAck* pa = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_Publish(&pa, js_, subject.c_str(), data.data(), static_cast<int>(data.size()), &po, &jerr);
+  if (s != NATS_OK) return Error{nats_error("publishing to " + subject, s, jerr)};
+  bool stored = !pa->Duplicate;
+  jsPubAck_Destroy(pa);
+  return stored;
+}
+
+NatsMsg::~NatsMsg() {
+  if (m_) natsMsg_Destroy(m_);
+}
+
+std::string_view NatsMsg::subject() const { return natsMsg_GetSubject(m_); }
+
+std::string_view NatsMsg::data() const {
+  return std::string_view(natsMsg_GetData(m_), static_cast<size_t>(natsMsg_GetDataLength(m_)));
+}
+
+uint64_t NatsMsg::deliveries() const {
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, m_) != NATS_OK) return 0;
+  uint64_t n = meta->NumDelivered;
+  jsMsgMetaData_Destroy(meta);
+  return n;
+}
+
+Status NatsMsg::ack() {
+  natsStatus s = natsMsg_Ack(m_, nullptr);
+  if (s != NATS_OK) return Error{nats_error("acknowledging a message", s)};
+  return {};
+}
+
+void NatsMsg::in_progress() { natsMsg_InProgress(m_, nullptr); }
+
+Result<std::unique_ptr<PullConsumer>> PullConsumer::open(Nats& n, const std::string& subject, const std::string& durable,
+                                                         int64_t max_ack_pending, int64_t ack_wait_ns) {
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  std::string stream(kStream);
+  so.Stream = stream.c_str();
+  so.Config.AckPolicy = js_AckExplicit;
+  so.Config.MaxAckPending = max_ack_pending;
+  so.Config.AckWait = ack_wait_ns;
+  so.Config.DeliverPolicy = js_DeliverAll;
+  std::unique_ptr<PullConsumer> c(new PullConsumer());
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&c->sub_, n.js(), subject.c_str(), durable.c_str(), nullptr, &so, &jerr);
+  if (s != NATS_OK) return Error{nats_error("the pull consumer " + durable + " on " + subject, s, jerr)};
+  return c;
+}
+
+PullConsumer::~PullConsumer() {
+  if (sub_) natsSubscription_Destroy(sub_);  // keeps the durable consumer (no Unsubscribe)
+}
+
+Result<std::vector<NatsMsg>> PullConsumer::fetch(int n, int timeout_ms) {
+  natsMsgList list{};
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = natsSubscription_Fetch(&list, sub_, n, timeout_ms, &jerr);
+  std::vector<NatsMsg> out;
+  if (s == NATS_TIMEOUT) return out;
+  if (s != NATS_OK) return Error{nats_error("fetching from the stream", s, jerr)};
+  for (int i = 0; i < list.Count; i++) {
+    out.emplace_back(list.Msgs[i]);
+    list.Msgs[i] = nullptr;  // owned by `out` now
+  }
+  natsMsgList_Destroy(&list);
+  return out;
+}
+
+}  // namespace wardsec::cluster

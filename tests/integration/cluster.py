@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Scale-out for a region (docs/cluster.md), with the real servers: nats-server -js and
+clickhouse-server on loopback. Two collectors (sites a and b) take acknowledged RELP traffic;
+one sink moves it to ClickHouse. Meanwhile the sink is killed with -9 and restarted, ClickHouse
+is stopped and started again, and the collectors lose NATS; each outage lasts
+WARDSEC_CLUSTER_OUTAGE seconds (default 60). At the end every event a collector acknowledged is
+in ClickHouse exactly once, `verify --clickhouse` passes for both sites, a forged batch is
+refused, and after one row is changed in ClickHouse verify names that row's batch."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from clusterservers import ClickHouse, Nats
+from harness import Server, TempDir, args, run, wait_for
+from relp_client import RelpClient
+
+OUTAGE = int(os.environ.get("WARDSEC_CLUSTER_OUTAGE", "60"))
+
+
+class Sender:
+    """Sends numbered RELP messages to one collector in the background and keeps the acknowledged."""
+
+    def __init__(self, srv, site):
+        self.srv, self.site, self.n, self.stop = srv, site, 0, threading.Event()
+        self.acked = set()
+        self.client = RelpClient(srv.relp, window=256)
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        while not self.stop.is_set():
+            for _ in range(50):
+                self.n += 1
+                self.client.send(f"<86>1 2026-12-07T10:00:00Z his-app-01 sshd 42 - - Accepted password for dr_{self.site} from 10.20.1.{self.n % 250} "
+                                 f"port 22 ssh2 clusterseq={self.site}-{self.n}")
+            time.sleep(0.05)
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join(60)
+        wait_for(lambda: len(self.client.acked) >= len(self.client.sent), 60, f"site {self.site}'s acknowledgements")
+        for t, st in self.client.acked.items():
+            if st.startswith("200") and t in self.client.sent:
+                self.acked.add(self.client.sent[t].rsplit("clusterseq=", 1)[1])
+        self.client.close()
+
+
+def sink_proc(wardsec, nats, ch, keys, log):
+    return subprocess.Popen([wardsec, "sink", "--nats", nats.url, "--clickhouse", ch.url, "--keys", keys], stdout=log, stderr=log)
+
+
+def stored(ch, site):
+    try:
+        out = ch.query(f"SELECT extract(message, 'clusterseq=([a-z0-9-]+)') FROM wardsec.events FINAL WHERE site = '{site}' AND message LIKE '<86>%' FORMAT TabSeparated")
+    except OSError:  # the tables are made by the sink's first insert
+        return []
+    return [line for line in out.split("\n") if line]
+
+
+def body(r):
+    a = args()
+    with TempDir() as t:
+        nats, ch = Nats(t).start(), ClickHouse(t).start()
+        keys = os.path.join(t, "keys")
+        os.makedirs(keys)
+        collectors, senders, sink, sink_log = [], [], None, open(os.path.join(t, "sink.log"), "ab")
+        try:
+            for site in ("a", "b"):
+                srv = Server(a.wardsec, os.path.join(t, f"site-{site}"), ["--site", site, "--nats", nats.url], command="collect").start()
+                collectors.append(srv)
+                shutil.copy(srv.data.rstrip("/") + "/instance.pub", os.path.join(keys, f"{site}.pub"))
+            sink = sink_proc(a.wardsec, nats, ch, keys, sink_log)
+            senders = [Sender(srv, site) for srv, site in zip(collectors, ("a", "b"))]
+            for s in senders:
+                s.thread.start()
+            wait_for(lambda: len(stored(ch, "a")) > 500, 60, "site a's first events in ClickHouse")
+            r.check(True, "events flow collector -> JetStream -> sink -> ClickHouse")
+
+            sink.send_signal(signal.SIGKILL)  # mid-stream
+            sink.wait()
+            time.sleep(2)
+            sink = sink_proc(a.wardsec, nats, ch, keys, sink_log)
+            r.check(True, "the sink was killed with -9 mid-stream and restarted")
+
+            ch.stop()
+            time.sleep(OUTAGE)
+            ch.start()
+            r.check(True, f"ClickHouse was stopped for {OUTAGE} s and started again")
+
+            nats.stop()
+            time.sleep(OUTAGE)
+            nats.start()
+            r.check(True, f"the collectors lost NATS for {OUTAGE} s")
+            time.sleep(3)
+            for s in senders:
+                s.finish()
+            total = sum(len(s.acked) for s in senders)
+            r.check(total > 2000, f"{total} events acknowledged by the collectors over RELP")
+
+            for s in senders:
+                want = s.acked
+                wait_for(lambda: want <= set(stored(ch, s.site)), 180, f"site {s.site}'s acknowledged events in ClickHouse")
+                got = stored(ch, s.site)
+                r.check(want <= set(got), f"site {s.site}: every one of the {len(want)} acknowledged events is in ClickHouse")
+                dups = ch.query(f"SELECT x, groupArray(ref), groupArray(received) FROM (SELECT extract(message, 'clusterseq=([a-z0-9-]+)') AS x, ref, received "
+                                f"FROM wardsec.events FINAL WHERE site = '{s.site}' AND message LIKE '<86>%') GROUP BY x HAVING count() > 1 FORMAT TabSeparated")
+                r.check(len(got) == len(set(got)), f"site {s.site}: each exactly once ({len(got)} rows, {len(set(got))} distinct) {dups.strip()[:500]}")
+            for site in ("a", "b"):
+                v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", site, "--pubkey", os.path.join(keys, f"{site}.pub")],
+                                   capture_output=True, text=True)
+                r.check(v.returncode == 0 and "intact" in v.stdout, f"verify --clickhouse passes for site {site}: {(v.stdout + v.stderr).strip()[:300]}")
+            # the wrong site's key: refused
+            v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", "a", "--pubkey", os.path.join(keys, "b.pub")],
+                               capture_output=True, text=True)
+            r.check(v.returncode == 1 and "not the site's key" in v.stderr, "verify under another site's key fails")
+
+            # a forged batch published straight to the stream: refused, never stored
+            forged = ("wardsec-batch v1 site=a first=1 last=1 count=1 alg=sm3 prev=" + "0" * 64 + " digest=" + "0" * 64 +
+                      " key=0011223344556677 sig=00\n1\t1\t1\t0\tforged-by-test\t[]\t[]\n").encode()
+            with socket.create_connection(("127.0.0.1", nats.port), timeout=5) as s:
+                s.recv(4096)
+                s.sendall(b'CONNECT {"verbose":false}\r\nPUB wardsec.a.events ' + str(len(forged)).encode() + b"\r\n" + forged + b"\r\nPING\r\n")
+                s.recv(4096)
+            wait_for(lambda: "wardsec.a.events" in ch.query("SELECT subject FROM wardsec.rejected"), 60, "the forged batch in `rejected`")
+            r.check("forged-by-test" not in ch.query("SELECT message FROM wardsec.events WHERE site = 'a' AND message LIKE '%forged%'"),
+                    "a forged batch is refused (in `rejected`), not stored")
+
+            # tampering in ClickHouse: one row changed
+            ref, batch = ch.query("SELECT ref, batch FROM wardsec.events FINAL WHERE site = 'b' ORDER BY ref LIMIT 1 OFFSET 777 FORMAT TabSeparated").split()
+            ch.query(f"ALTER TABLE wardsec.events UPDATE message = 'changed' WHERE site = 'b' AND ref = {ref}")
+            wait_for(lambda: ch.query("SELECT count() FROM system.mutations WHERE NOT is_done").strip() == "0", 60, "the UPDATE to finish")
+            v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", "b", "--pubkey", os.path.join(keys, "b.pub")],
+                               capture_output=True, text=True)
+            r.check(v.returncode == 1 and f"first batch that differs is {batch}" in v.stderr,
+                    f"after an UPDATE of ref {ref}, verify names its batch {batch}: {v.stderr.strip()[:300]}")
+            st = ch.query("SELECT site, published FROM wardsec.sites FINAL ORDER BY site FORMAT TabSeparated")
+            r.check(st.count("\n") == 2, f"both sites' status is in ClickHouse: {st.strip()!r}")
+        except BaseException:
+            for name in ("sink.log", "site-a.server.log"):
+                with open(os.path.join(t, name), errors="replace") as f:
+                    print(f"--- {name} (end) ---\n" + f.read()[-3000:])
+            raise
+        finally:
+            for s in senders:
+                s.stop.set()
+            if sink and sink.poll() is None:
+                sink.send_signal(signal.SIGTERM)
+                sink.wait(30)
+            for srv in collectors:
+                srv.stop()
+            nats.stop()
+            ch.stop()
+
+
+if __name__ == "__main__":
+    run("cluster", body)
