@@ -36,7 +36,7 @@ class Sender:
                 self.n += 1
                 self.client.send(f"<86>1 2026-12-07T10:00:00Z his-app-01 sshd 42 - - Accepted password for dr_{self.site} from 10.20.1.{self.n % 250} "
                                  f"port 22 ssh2 clusterseq={self.site}-{self.n}")
-            time.sleep(0.05)
+            time.sleep(0.1)  # about 500 a second per site
 
     def finish(self):
         self.stop.set()
