@@ -1,5 +1,7 @@
 #include "core/datadir.h"
 #include "center/center.h"
+
+#include "cluster/region.h"
 #include "center/settings.h"
 
 #include <spdlog/spdlog.h>
@@ -312,6 +314,12 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
     };
     if (Status b = c->open_bastion(); !b) return Error{b.error()};
     if (Status f = c->open_fleet(); !f) return Error{f.error()};
+    if (conf.cluster.regional) {  // the regional console: /api/v1/region/* over ClickHouse (docs/cluster.md)
+      cluster::RegionOptions ro;
+      ro.clickhouse = conf.cluster.clickhouse;
+      ro.scopes = conf.cluster.scopes;
+      conf.http.region = std::make_shared<cluster::Region>(std::move(ro));
+    }
     if (!conf.agents.listen.empty()) c->channel_ = std::make_unique<fleet::Channel>(c->net_->io, *c->fleet_, conf.agents);
     c->inputs_ = std::make_unique<ingest::Inputs>(c->net_->io, *c->pipeline_, conf.inputs);
     c->http_ = std::make_unique<server::HttpServer>(c->net_->io, *c->pipeline_, conf.http);

@@ -1,4 +1,5 @@
 #include "center/config.h"
+#include "cluster/batch.h"
 #include "parse/source_zones.h"
 #include "center/settings.h"
 
@@ -423,7 +424,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   if (auto cl = root["cluster"]) {  // scale-out for a region (docs/cluster.md)
     w.check_keys(cl, "cluster", {"site", "hospital", "nats", "nats_ca", "nats_cert", "nats_key", "nats_creds", "clickhouse",
                                  "clickhouse_user", "clickhouse_password_file", "clickhouse_ca", "clickhouse_database", "keys",
-                                 "retention_days", "batch_events"});
+                                 "retention_days", "batch_events", "scopes"});
     auto& k = c.cluster;
     w.get(cl, "site", k.site, "cluster.");
     w.get(cl, "hospital", k.hospital, "cluster.");
@@ -433,6 +434,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     w.get(cl, "nats_key", k.nats.key_file, "cluster.");
     w.get(cl, "nats_creds", k.nats.creds_file, "cluster.");
     w.get(cl, "clickhouse", k.clickhouse.url, "cluster.");
+    k.regional = static_cast<bool>(cl["clickhouse"]);
     w.get(cl, "clickhouse_user", k.clickhouse.user, "cluster.");
     std::string pw_file;
     w.get(cl, "clickhouse_password_file", pw_file, "cluster.");
@@ -446,6 +448,20 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
       auto pw = read_file(pw_file);
       if (!pw) return Error{path + ": cluster.clickhouse_password_file: cannot read " + pw_file};
       k.clickhouse.password = std::string(trim(*pw));
+    }
+    if (auto sc = cl["scopes"]) {  // account: [site, ...]: a hospital's staff read their own sites only
+      if (!sc.IsMap()) return Error{path + ": cluster.scopes must map account names to lists of sites"};
+      for (const auto& kv : sc) {
+        std::vector<std::string> sites;
+        if (!kv.second.IsSequence() || kv.second.size() == 0)
+          return Error{path + ": cluster.scopes." + kv.first.as<std::string>() + " must be a non-empty list of sites"};
+        for (const auto& x : kv.second) {
+          sites.push_back(x.as<std::string>());
+          if (!cluster::valid_site(sites.back()))
+            return Error{path + ": cluster.scopes." + kv.first.as<std::string>() + ": \"" + sites.back() + "\" is not a site name"};
+        }
+        k.scopes[kv.first.as<std::string>()] = std::move(sites);
+      }
     }
     if (k.batch_events < 1 || k.batch_events > 100000) return Error{path + ": cluster.batch_events must be from 1 to 100000"};
     if (k.retention_days < 1) return Error{path + ": cluster.retention_days must be at least 1"};

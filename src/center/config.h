@@ -2,7 +2,9 @@
 // repository lists them all with their defaults. Unknown keys are errors, so a typo is
 // caught at start-up instead of being silently ignored.
 #pragma once
+#include <map>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "alert/detector.h"
@@ -80,6 +82,8 @@ struct Config {
     std::string keys_dir;  // the sites' public keys, <site>.pub (sink, regional console)
     int retention_days = 180;
     int batch_events = 2000;
+    bool regional = false;  // the console reads the region's ClickHouse (cluster.clickhouse given)
+    std::map<std::string, std::vector<std::string>> scopes;  // account -> the sites it may read
   } cluster;
   Config();
   // Fills derived values (paths under data_dir) after flags and file are applied.

@@ -33,8 +33,8 @@ Status start_collector(center::Center& c) {
   auto col = cluster::Collector::open(o);
   if (!col) return Error{"collect: " + col.error()};
   std::shared_ptr<cluster::Collector> shared = std::move(*col);
-  std::printf("  region  : site %s publishes to NATS %s (wardsec.%s.events; key %s)\n", o.site.c_str(), o.nats.url.c_str(),
-              o.site.c_str(), cfg.store.key_dir.c_str());
+  std::printf("  region  : site %s publishes to NATS %s (wardsec.%s.events; key %s)\n", o.site.c_str(), o.nats.url.c_str(), o.site.c_str(),
+              cfg.store.key_dir.c_str());
   std::fflush(stdout);
   c.add_feeder([shared](ingest::Pipeline&, const std::atomic<bool>& stop) { shared->run(stop); });
   return {};
@@ -69,33 +69,34 @@ void add_cluster_commands(Cli& cli) {
   };
   auto a = std::make_shared<SinkArgs>();
   auto sink = std::make_shared<CLI::App*>();
-  *sink = cli.command(nullptr, "sink", "move the region's batches from NATS JetStream into ClickHouse (docs/cluster.md)", [a, sink](Config& cfg) {
-    cluster::SinkOptions o;
-    o.nats = cfg.cluster.nats;
-    o.clickhouse = cfg.cluster.clickhouse;
-    o.keys_dir = cfg.cluster.keys_dir;
-    o.retention_days = cfg.cluster.retention_days;
-    if ((*sink)->count("--nats")) o.nats.url = a->nats;
-    if ((*sink)->count("--clickhouse")) o.clickhouse.url = a->clickhouse;
-    if ((*sink)->count("--keys")) o.keys_dir = a->keys;
-    o.durable = a->name;
-    if (o.keys_dir.empty())
-      spdlog::warn("sink: no --keys (cluster.keys): batches are not checked against the sites' keys before they are stored");
-    auto s = cluster::Sink::open(o);
-    if (!s) {
-      std::fprintf(stderr, "wardsec sink: %s\n", s.error().c_str());
-      return 1;
-    }
-    std::signal(SIGINT, [](int) { g_sink_stop = true; });
-    std::signal(SIGTERM, [](int) { g_sink_stop = true; });
-    std::printf("wardsec %s sink %s: NATS %s -> ClickHouse %s (database %s)\n", kVersion, o.durable.c_str(), o.nats.url.c_str(),
-                o.clickhouse.url.c_str(), o.clickhouse.database.c_str());
-    std::fflush(stdout);
-    (*s)->run(g_sink_stop);
-    auto st = (*s)->stats();
-    spdlog::info("sink stopped: {} batches, {} events, {} duplicates, {} refused", st.batches, st.events, st.duplicates, st.rejected);
-    return 0;
-  });
+  *sink = cli.command(
+      nullptr, "sink", "move the region's batches from NATS JetStream into ClickHouse (docs/cluster.md)", [a, sink](Config& cfg) {
+        cluster::SinkOptions o;
+        o.nats = cfg.cluster.nats;
+        o.clickhouse = cfg.cluster.clickhouse;
+        o.keys_dir = cfg.cluster.keys_dir;
+        o.retention_days = cfg.cluster.retention_days;
+        if ((*sink)->count("--nats")) o.nats.url = a->nats;
+        if ((*sink)->count("--clickhouse")) o.clickhouse.url = a->clickhouse;
+        if ((*sink)->count("--keys")) o.keys_dir = a->keys;
+        o.durable = a->name;
+        if (o.keys_dir.empty())
+          spdlog::warn("sink: no --keys (cluster.keys): batches are not checked against the sites' keys before they are stored");
+        auto s = cluster::Sink::open(o);
+        if (!s) {
+          std::fprintf(stderr, "wardsec sink: %s\n", s.error().c_str());
+          return 1;
+        }
+        std::signal(SIGINT, [](int) { g_sink_stop = true; });
+        std::signal(SIGTERM, [](int) { g_sink_stop = true; });
+        std::printf("wardsec %s sink %s: NATS %s -> ClickHouse %s (database %s)\n", kVersion, o.durable.c_str(), o.nats.url.c_str(),
+                    o.clickhouse.url.c_str(), o.clickhouse.database.c_str());
+        std::fflush(stdout);
+        (*s)->run(g_sink_stop);
+        auto st = (*s)->stats();
+        spdlog::info("sink stopped: {} batches, {} events, {} duplicates, {} refused", st.batches, st.events, st.duplicates, st.rejected);
+        return 0;
+      });
   (*sink)->add_option("--nats", a->nats, "NATS server(s), comma-separated (cluster.nats)");
   (*sink)->add_option("--clickhouse", a->clickhouse, "ClickHouse's HTTP address (cluster.clickhouse; default http://127.0.0.1:8123)");
   (*sink)->add_option("--keys", a->keys, "a folder with each site's public key as <site>.pub (cluster.keys)");

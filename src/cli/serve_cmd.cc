@@ -290,6 +290,23 @@ void add_serve_commands(Cli& cli) {
                            return run_server(cfg, false, 0, [](center::Center& c) { return start_collector(c); });
                          });
   add_net(*collect, *net);
+
+  // regional: the console of a region (a health commission), reading the region's ClickHouse
+  auto ch = std::make_shared<std::string>();
+  auto regional = std::make_shared<CLI::App*>();
+  *regional = cli.command(nullptr, "regional", "the regional console (区域监管): search and site health over the region's ClickHouse (docs/cluster.md)",
+                          [net, ch, regional](Config& cfg) {
+                            // it receives no logs itself: its inputs are off unless asked for
+                            cfg.inputs.udp = cfg.inputs.tcp = cfg.inputs.tls = cfg.inputs.relp = "";
+                            apply_net(cfg, *regional, *net);
+                            if (!ch->empty()) cfg.cluster.clickhouse.url = *ch;
+                            cfg.cluster.regional = true;
+                            std::printf("  region  : ClickHouse %s (database %s)\n", cfg.cluster.clickhouse.url.c_str(),
+                                        cfg.cluster.clickhouse.database.c_str());
+                            return run_server(cfg, false, 0);
+                          });
+  add_net(*regional, *net);
+  (*regional)->add_option("--clickhouse", *ch, "ClickHouse's HTTP address (cluster.clickhouse; default http://127.0.0.1:8123)");
   (*collect)->add_option("--site", ca->site, "this site's name in the region (cluster.site; a-z 0-9 - _)");
   (*collect)->add_option("--nats", ca->nats, "NATS server(s), comma-separated (cluster.nats; default nats://127.0.0.1:4222)");
 }

@@ -58,8 +58,8 @@ Status Collector::load_position() {
 }
 
 Status Collector::save_position() {
-  return write_file_atomic(position_path_, "site=" + o_.site + " block=" + std::to_string(block_) + " row=" + std::to_string(row_) +
-                                               " head=" + head_ + "\n");
+  return write_file_atomic(
+      position_path_, "site=" + o_.site + " block=" + std::to_string(block_) + " row=" + std::to_string(row_) + " head=" + head_ + "\n");
 }
 
 Status Collector::publish_rows(std::vector<Row>& rows, uint64_t block, uint64_t next_row, bool block_done) {

@@ -20,8 +20,8 @@ namespace wardsec::cluster {
 
 struct CollectorOptions {
   std::string site, hospital;
-  std::string data_dir;   // the site's store
-  std::string key_dir;    // its key (signs the batches)
+  std::string data_dir;  // the site's store
+  std::string key_dir;   // its key (signs the batches)
   SignAlg sign = SignAlg::kSm2;
   DigestAlg digest = DigestAlg::kSm3;
   NatsOptions nats;

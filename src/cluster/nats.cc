@@ -118,9 +118,7 @@ NatsMsg::~NatsMsg() {
 
 std::string_view NatsMsg::subject() const { return natsMsg_GetSubject(m_); }
 
-std::string_view NatsMsg::data() const {
-  return std::string_view(natsMsg_GetData(m_), static_cast<size_t>(natsMsg_GetDataLength(m_)));
-}
+std::string_view NatsMsg::data() const { return std::string_view(natsMsg_GetData(m_), static_cast<size_t>(natsMsg_GetDataLength(m_))); }
 
 uint64_t NatsMsg::deliveries() const {
   jsMsgMetaData* meta = nullptr;

@@ -307,9 +307,9 @@ std::string_view table_columns() {
 
 void write_table_row(std::string_view site, const Row& r, std::string_view batch, std::string& out) {
   Derived d = derive(r);
-  for (std::string_view v : {site, batch, std::string_view(d.day), std::string_view(d.host), std::string_view(d.source_ip),
-                             std::string_view(d.destination_ip), std::string_view(d.user), std::string_view(d.dataset),
-                             std::string_view(d.action), std::string_view(d.outcome)}) {
+  for (std::string_view v :
+       {site, batch, std::string_view(d.day), std::string_view(d.host), std::string_view(d.source_ip), std::string_view(d.destination_ip),
+        std::string_view(d.user), std::string_view(d.dataset), std::string_view(d.action), std::string_view(d.outcome)}) {
     tsv_escape(v, out);
     out += '\t';
   }
@@ -320,8 +320,9 @@ Result<TableRow> parse_table_row(std::string_view line) {
   auto f = fields_of(line, 17);
   if (!f) return Error{f.error()};
   TableRow t;
-  std::string* text[] = {&t.site, &t.batch, &t.derived.day, &t.derived.host, &t.derived.source_ip, &t.derived.destination_ip,
-                         &t.derived.user, &t.derived.dataset, &t.derived.action, &t.derived.outcome};
+  std::string* text[] = {
+      &t.site,         &t.batch,           &t.derived.day,    &t.derived.host,   &t.derived.source_ip, &t.derived.destination_ip,
+      &t.derived.user, &t.derived.dataset, &t.derived.action, &t.derived.outcome};
   for (size_t i = 0; i < 10; i++) {
     auto v = tsv_unescape((*f)[i]);
     if (!v) return Error{v.error()};

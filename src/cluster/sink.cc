@@ -133,8 +133,8 @@ Status Sink::insert_all(Pending& p) {
     if (Status s = ch_->insert("batches", "site, id, first, last, count, alg, prev, digest, key, sig, first_day, last_day", batches); !s)
       return s;
   if (!p.sites.empty())
-    if (Status s = ch_->insert("sites", "site, hospital, at, day, published, batches, behind_blocks, lag_seconds, last_error, status",
-                               p.sites);
+    if (Status s =
+            ch_->insert("sites", "site, hospital, at, day, published, batches, behind_blocks, lag_seconds, last_error, status", p.sites);
         !s)
       return s;
   if (!p.rejected.empty())
@@ -253,8 +253,10 @@ void Sink::run(const std::atomic<bool>& stop) {
       Status s = nats_->ensure_stream();
       if (s) {
         auto c = PullConsumer::open(*nats_, "wardsec.>", o_.durable, o_.max_ack_pending, 60LL * 1000000000LL);
-        if (c) consumer_ = std::move(*c);
-        else s = Error{c.error()};
+        if (c)
+          consumer_ = std::move(*c);
+        else
+          s = Error{c.error()};
       }
       if (!s) {
         if (s.error() != logged) spdlog::warn("sink: {} (retrying)", s.error());

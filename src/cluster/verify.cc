@@ -67,8 +67,9 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
       line_no++;
       if (line.empty()) continue;
       auto t = parse_table_row(line);
-      if (!t) return Error{"events of site " + site + ", row " + std::to_string(line_no) + " of refs " + std::to_string(lo) + "-" +
-                           std::to_string(hi) + ": " + t.error()};
+      if (!t)
+        return Error{"events of site " + site + ", row " + std::to_string(line_no) + " of refs " + std::to_string(lo) + "-" +
+                     std::to_string(hi) + ": " + t.error()};
       rows.push_back(std::move(*t));
     }
     size_t k = 0;
@@ -88,8 +89,8 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
         const TableRow& t = rows[k];
         Derived d = derive(t.row);
         if (bad_row.empty() && (t.batch != id || d.day != t.derived.day || d.host != t.derived.host || d.source_ip != t.derived.source_ip ||
-                                d.destination_ip != t.derived.destination_ip || d.user != t.derived.user || d.dataset != t.derived.dataset ||
-                                d.action != t.derived.action || d.outcome != t.derived.outcome))
+                                d.destination_ip != t.derived.destination_ip || d.user != t.derived.user ||
+                                d.dataset != t.derived.dataset || d.action != t.derived.action || d.outcome != t.derived.outcome))
           bad_row = "the searched columns of ref " + std::to_string(t.row.ref) + " do not match its fields";
         got.rows.push_back(t.row);
       }

@@ -129,6 +129,7 @@ void add_duty_routes(std::vector<Route>& t, Api* api);
 void add_saved_search_routes(std::vector<Route>& t, Api* api);
 // 系统状态 (status_api.cc) and 系统设置 (settings_api.cc).
 void add_status_routes(std::vector<Route>& t, Api* api);
+void add_region_routes(std::vector<Route>& t, Api* api);  // 区域监管: the region's ClickHouse (region_api.cc)
 void add_settings_routes(std::vector<Route>& t, Api* api);
 
 }  // namespace wardsec::server

@@ -53,6 +53,9 @@ class Service;
 namespace wardsec::incident {
 class Service;
 }
+namespace wardsec::cluster {
+class Region;
+}
 
 namespace wardsec::server {
 
@@ -102,6 +105,7 @@ struct HttpOptions {
   vuln::Discoverer* discovery = nullptr;         // /api/v1/assets/discovery/scan when set
   alert::Outputs* outputs = nullptr;             // sends the alerts the API raises (scan imports)
   fleet::Service* fleet = nullptr;               // /api/v1/agents/* (the host agents) when set
+  std::shared_ptr<cluster::Region> region;       // /api/v1/region/* (a region's ClickHouse) when set
 };
 
 // One API request as the handlers see it.

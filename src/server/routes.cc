@@ -462,6 +462,7 @@ std::vector<Route> build_routes(Api* api) {
   add_duty_routes(t, api);
   add_saved_search_routes(t, api);
   add_status_routes(t, api);
+  add_region_routes(t, api);
   add_settings_routes(t, api);
   return t;
 }

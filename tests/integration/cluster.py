@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 
 from clusterservers import ClickHouse, Nats
 from harness import Server, TempDir, args, run, wait_for
@@ -138,6 +139,7 @@ def body(r):
                     f"after an UPDATE of ref {ref}, verify names its batch {batch}: {v.stderr.strip()[:300]}")
             st = ch.query("SELECT site, published FROM wardsec.sites FINAL ORDER BY site FORMAT TabSeparated")
             r.check(st.count("\n") == 2, f"both sites' status is in ClickHouse: {st.strip()!r}")
+            regional_console(r, a.wardsec, t, ch, senders)
         except BaseException:
             for name in ("sink.log", "site-a.server.log"):
                 with open(os.path.join(t, name), errors="replace") as f:
@@ -153,6 +155,55 @@ def body(r):
                 srv.stop()
             nats.stop()
             ch.stop()
+
+
+def regional_console(r, wardsec, t, ch, senders):
+    """The regional console over ClickHouse: both sites for the commission, one for a hospital."""
+    cfg = os.path.join(t, "regional.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"cluster:\n  clickhouse: {ch.url}\n  scopes:\n    hosp_a: [a]\n")
+    srv = Server(wardsec, os.path.join(t, "regional"), ["--config", cfg], command="regional").start()
+    try:
+        sysc, sec = srv.first_login("sysadmin"), srv.first_login("secadmin")
+        code, res = sysc.post("/api/v1/users", {"name": "hosp_a", "display": "A 院信息科", "role": "readonly"})
+        code2, dec = sec.post(f"/api/v1/approvals/{res['request']['id']}/approve")
+        r.check(code == 202 and code2 == 200, f"a hospital's read-only account is made with dual control ({code} {code2})")
+        hosp = srv.client()
+        hosp.login("hosp_a", res["password_first_half"] + dec["password_second_half"], "Hosp-A-Pass-01")
+
+        code, sites = sec.get("/api/v1/region/sites")
+        names = sorted(s["site"] for s in sites.get("sites", []))
+        r.check(code == 200 and names == ["a", "b"] and all(s["events_24h"] > 1000 and not s["silent"] for s in sites["sites"]),
+                f"the commission sees both sites, each with its events and status ({code} {[(s['site'], s['events_24h'], s['silent']) for s in sites.get('sites', [])]})")
+        one = senders[0].acked and sorted(senders[0].acked)[0]
+        code, res = sec.get("/api/v1/region/search?q=" + urllib.parse.quote(f'"clusterseq={one}"') + "&from=2026-12-01&limit=5")
+        r.check(code == 200 and len(res["events"]) == 1 and res["events"][0]["site"] == "a" and f"clusterseq={one}" in res["events"][0]["event.original"],
+                f"free text finds one event in ClickHouse ({code} {res.get('stats')})")
+        code, res = sec.get("/api/v1/region/search?q=" + urllib.parse.quote("user.name:dr_b AND source.ip:10.20.1.0/30") + "&from=2026-12-01&limit=1000")
+        r.check(code == 200 and res["events"] and all(e["site"] == "b" and e["user.name"] == "dr_b" and e["source.ip"] in ("10.20.1.0", "10.20.1.1", "10.20.1.2", "10.20.1.3")
+                                                      for e in res["events"]),
+                f"field terms and an address range compile to ClickHouse and match as the store does ({len(res.get('events', []))} events)")
+        code, res = sec.get("/api/v1/region/search?q=" + urllib.parse.quote("NOT user.name:dr_a AND clusterseq") + "&from=2026-12-01&limit=50")
+        r.check(code == 200 and res["events"] and all(e["site"] == "b" for e in res["events"]), "NOT over a term reads and matches")
+        code, h = sec.get("/api/v1/region/histogram?q=" + urllib.parse.quote("user.name:dr_a") + "&from=2026-12-07&interval=3600")
+        total = sum(n for _, n in h.get("buckets", []))
+        r.check(code == 200 and total >= len(senders[0].acked), f"a histogram counts site a's events per hour ({total})")
+
+        code, res = hosp.get("/api/v1/region/sites")
+        r.check(code == 200 and [s["site"] for s in res["sites"]] == ["a"] and res["scoped"], "a hospital's account sees its own site only")
+        code, res = hosp.get("/api/v1/region/search?q=dr_b&from=2026-12-01&limit=10")
+        r.check(code == 200 and res["events"] == [], "and finds none of the other hospital's events")
+        code, res = hosp.get("/api/v1/region/search?q=&site=b&from=2026-12-01")
+        r.check(code == 403, f"asking for the other hospital's site is refused ({code})")
+        for bad in ["a') OR 1=1 --", "a,b"]:
+            code, res = hosp.get("/api/v1/region/search?site=" + urllib.parse.quote(bad))
+            r.check(code == 403, f"site={bad!r} is refused, not spliced into SQL ({code})")
+        code, res = hosp.get("/api/v1/region/search?q=" + urllib.parse.quote("host.name:\"x' OR site = 'b\" OR \\'") + "&from=2026-12-01")
+        r.check(code == 200 and res["events"] == [], f"quotes in a query stay inside their literal ({code} {str(res)[:200]})")
+        code, res = srv.client().get("/api/v1/region/sites")
+        r.check(code == 401, "the regional API needs a login")
+    finally:
+        srv.stop()
 
 
 if __name__ == "__main__":

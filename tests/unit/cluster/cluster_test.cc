@@ -131,8 +131,8 @@ TEST(ClusterBatch, SignedChainedAndChecked) {
 }
 
 TEST(ClusterBatch, ParserRefusesWhatTheHeaderDoesNotCover) {
-  std::string head = "wardsec-batch v1 site=a first=5 last=9 count=2 alg=sm3 prev=" + std::string(64, '0') + " digest=" +
-                     std::string(64, '1') + " key=abc sig=00\n";
+  std::string head = "wardsec-batch v1 site=a first=5 last=9 count=2 alg=sm3 prev=" + std::string(64, '0') +
+                     " digest=" + std::string(64, '1') + " key=abc sig=00\n";
   auto row = [](uint64_t ref) {
     Row r;
     r.ref = ref;
@@ -142,11 +142,11 @@ TEST(ClusterBatch, ParserRefusesWhatTheHeaderDoesNotCover) {
     return s;
   };
   EXPECT_TRUE(parse_batch(head + row(5) + row(9)));
-  EXPECT_FALSE(parse_batch(head + row(5) + row(10)));           // outside the range
-  EXPECT_FALSE(parse_batch(head + row(9) + row(5)));            // out of order
-  EXPECT_FALSE(parse_batch(head + row(5)));                     // fewer than count
-  EXPECT_FALSE(parse_batch(head + row(5) + row(7) + row(9)));   // more than count
-  EXPECT_FALSE(parse_batch(head + row(6) + row(9)));            // does not start at first
+  EXPECT_FALSE(parse_batch(head + row(5) + row(10)));              // outside the range
+  EXPECT_FALSE(parse_batch(head + row(9) + row(5)));               // out of order
+  EXPECT_FALSE(parse_batch(head + row(5)));                        // fewer than count
+  EXPECT_FALSE(parse_batch(head + row(5) + row(7) + row(9)));      // more than count
+  EXPECT_FALSE(parse_batch(head + row(6) + row(9)));               // does not start at first
   EXPECT_FALSE(parse_batch(head + row(5) + row(9).substr(0, 5)));  // cut short
   std::string other_site = head;
   other_site.replace(other_site.find("site=a"), 6, "site=A!");

@@ -1,0 +1,162 @@
+#include "cluster/query_sql.h"
+
+#include "cluster/clickhouse.h"
+#include "cluster/rows.h"
+#include "core/strutil.h"
+
+namespace wardsec::cluster {
+
+namespace {
+
+using search::Node;
+
+// The value of a field as an SQL expression: its own column, or the Nested lookup.
+std::string column(const std::string& field) {
+  if (field == "event.original") return "message";
+  if (auto c = column_of_field(field); !c.empty()) return std::string(c);
+  return "attrs.v[indexOf(attrs.k, " + sql_string(field) + ")]";
+}
+
+// The literal runs of a value or pattern, split where the search's tokens split (and at * ?).
+std::vector<std::string> fragments(const std::string& v) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : v) {
+    if (c == '*' || c == '?' || !is_token_char(static_cast<unsigned char>(c))) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+// Every fragment somewhere in `expr`, any case: what a token or phrase match implies.
+std::string contains_all(const std::string& expr, const std::string& v) {
+  std::string out;
+  for (const auto& f : fragments(v))
+    out += (out.empty() ? "" : " AND ") + ("positionCaseInsensitiveUTF8(" + expr + ", " + sql_string(f) + ") > 0");
+  return out.empty() ? "1" : "(" + out + ")";
+}
+
+bool ipv4_number(const std::string& s, uint64_t& n) {
+  auto parts = split_view(s, '.');
+  if (parts.size() != 4) return false;
+  n = 0;
+  for (auto p : parts) {
+    uint64_t o = 0;
+    if (p.empty() || p.size() > 3 || !parse_u64(p, o) || o > 255) return false;
+    n = n * 256 + o;
+  }
+  return true;
+}
+
+SqlWhere term(const Node& n) {
+  const std::string& f = n.field;
+  if (f == "@timestamp" || f == "event.received") {
+    const char* col = f == "@timestamp" ? "ts" : "received";
+    int64_t a = 0, b = 0;
+    bool la = !n.lo.empty() && parse_i64(n.lo, a), lb = !n.hi.empty() && parse_i64(n.hi, b);
+    switch (n.op) {
+      case Node::kRange: {
+        if ((!n.lo.empty() && !la) || (!n.hi.empty() && !lb)) return {"1", false};
+        std::string s = "1";
+        if (la) s += std::string(" AND ") + col + (n.lo_inclusive ? " >= " : " > ") + std::to_string(a);
+        if (lb) s += std::string(" AND ") + col + (n.hi_inclusive ? " <= " : " < ") + std::to_string(b);
+        return {"(" + s + ")", true};
+      }
+      case Node::kLt:
+      case Node::kLe:
+      case Node::kGt:
+      case Node::kGe: {
+        if (!la) return {"1", false};
+        const char* op = n.op == Node::kLt ? " < " : n.op == Node::kLe ? " <= " : n.op == Node::kGt ? " > " : " >= ";
+        return {std::string("(") + col + op + std::to_string(a) + ")", true};
+      }
+      default: return {"1", false};
+    }
+  }
+  if (f == "tags") return {"1", false};
+  std::string has = "has(attrs.k, " + sql_string(f) + ")";
+  if (f == "event.original") has = "1";
+  std::string c = column(f);
+  FieldType type = n.field_id == kNoField ? FieldType::kKeyword : FieldRegistry::type(n.field_id);
+  switch (n.op) {
+    case Node::kExists: return {has, f != "event.original"};
+    case Node::kEq:
+      if (type == FieldType::kText || f == "event.original") return {"(" + has + " AND " + contains_all(c, n.value) + ")", false};
+      if (type == FieldType::kIp) {
+        uint64_t ip = 0;
+        if (ipv4_number(n.value, ip)) return {"(" + has + " AND IPv4StringToNum(" + c + ") = " + std::to_string(ip) + ")", false};
+        return {has, false};
+      }
+      return {"(" + has + " AND lower(" + c + ") = " + sql_string(n.value) + ")", false};  // lower(): ASCII, as iequals
+    case Node::kGlob: return {"(" + has + " AND " + contains_all(c, n.value) + ")", false};
+    case Node::kCidr:
+      if (n.cidr && n.cidr->net.v4 && n.cidr->bits >= 96) {
+        int prefix = n.cidr->bits - 96;
+        const auto& b = n.cidr->net.b;
+        uint32_t base = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
+        uint32_t mask = prefix >= 32 ? 0xffffffffu : prefix == 0 ? 0 : ~((1u << (32 - prefix)) - 1);
+        uint64_t first = base & mask, last = first | (~mask & 0xffffffffu);
+        return {"(" + has + " AND IPv4StringToNum(" + c + ") BETWEEN " + std::to_string(first) + " AND " + std::to_string(last) + ")",
+                false};
+      }
+      return {has, false};         // IPv6 ranges: matched after reading
+    default: return {has, false};  // ranges: numeric or text by value, matched after reading
+  }
+}
+
+SqlWhere compile(const Node& n) {
+  switch (n.kind) {
+    case Node::kAll: return {"1", true};
+    case Node::kAnd:
+    case Node::kOr: {
+      SqlWhere w{"", true};
+      for (const auto& k : n.kids) {
+        SqlWhere s = compile(*k);
+        w.exact = w.exact && s.exact;
+        w.sql += (w.sql.empty() ? "" : (n.kind == Node::kAnd ? " AND " : " OR ")) + s.sql;
+      }
+      if (w.sql.empty()) w.sql = n.kind == Node::kAnd ? "1" : "0";
+      return {"(" + w.sql + ")", w.exact};
+    }
+    case Node::kNot: {
+      SqlWhere s = compile(*n.kids[0]);
+      if (!s.exact) return {"1", false};  // NOT of a widened term would drop matches: read and match
+      return {"(NOT " + s.sql + ")", true};
+    }
+    case Node::kText: {
+      std::string msg = "message", field = "attrs.v[indexOf(attrs.k, 'message')]";
+      return {"(" + contains_all(msg, n.value) + " OR " + contains_all(field, n.value) + ")", false};
+    }
+    case Node::kTerm: return term(n);
+  }
+  return {"1", false};
+}
+
+std::string day_of(int64_t ts) {
+  Row r;
+  r.ts = ts;
+  return derive(r).day;
+}
+
+}  // namespace
+
+SqlWhere compile_query(const search::Query& q) { return compile(q.root()); }
+
+std::string where_clause(const SqlWhere& w, const std::vector<std::string>& sites, int64_t from, int64_t to) {
+  std::string s = w.sql;
+  if (!sites.empty()) {
+    std::string in;
+    for (const auto& x : sites) in += (in.empty() ? "" : ", ") + sql_string(x);
+    s += " AND site IN (" + in + ")";
+  }
+  if (from) s += " AND ts >= " + std::to_string(from) + " AND day >= toDate(" + sql_string(day_of(from)) + ")";
+  if (to) s += " AND ts < " + std::to_string(to) + " AND day <= toDate(" + sql_string(day_of(to)) + ")";
+  return s;
+}
+
+}  // namespace wardsec::cluster

@@ -1,0 +1,178 @@
+#include "cluster/region.h"
+
+#include <algorithm>
+
+#include "cluster/batch.h"
+#include "cluster/query_sql.h"
+#include "cluster/rows.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "search/search.h"
+
+namespace wardsec::cluster {
+
+namespace {
+
+std::vector<std::vector<std::string>> tsv_rows(const std::string& body) {
+  std::vector<std::vector<std::string>> out;
+  for (auto line : split_view(body, '\n')) {
+    if (line.empty()) continue;
+    std::vector<std::string> row;
+    for (auto f : split_view(line, '\t')) {
+      auto v = tsv_unescape(f);
+      row.push_back(v ? std::move(*v) : std::string(f));
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+int64_t to_i64(const std::string& s) {
+  int64_t v = 0;
+  return parse_i64(s, v) ? v : 0;
+}
+
+}  // namespace
+
+std::vector<std::string> Region::scope_of(const std::string& user) const {
+  auto it = o_.scopes.find(user);
+  return it == o_.scopes.end() ? std::vector<std::string>{} : it->second;
+}
+
+Result<std::vector<std::string>> Region::sites_for(const std::string& user, const std::vector<std::string>& wanted) const {
+  for (const auto& s : wanted)
+    if (!valid_site(s)) return Error{"\"" + s.substr(0, 64) + "\" 不是站点名 / is not a site name"};
+  auto scope = scope_of(user);
+  if (scope.empty()) return wanted;
+  if (wanted.empty()) return scope;
+  for (const auto& s : wanted)
+    if (std::find(scope.begin(), scope.end(), s) == scope.end())
+      return Error{"无权查看站点 " + s + " / site " + s + " is outside this account's hospital"};
+  return wanted;
+}
+
+Result<nlohmann::json> Region::search(const search::Query& q, const std::vector<std::string>& sites, int64_t from, int64_t to, size_t limit,
+                                      int64_t deadline_ns) {
+  ClickHouse ch(o_.clickhouse);
+  SqlWhere w = compile_query(q);
+  std::string where = where_clause(w, sites, from, to);
+  size_t page = w.exact ? std::max<size_t>(limit, 1) : std::clamp<size_t>(limit * 4, 1000, 10000);
+  nlohmann::json events = nlohmann::json::array();
+  size_t scanned = 0, kept = 0;
+  bool more = true, truncated = false;
+  std::string after;  // keyset: rows older than the last one read
+  std::string last_site;
+  uint64_t last_ref = UINT64_MAX;
+  int64_t started = now_ns();
+  while (more && kept < limit) {
+    if (scanned >= o_.max_scan || (deadline_ns && now_ns() > deadline_ns)) {
+      truncated = true;
+      break;
+    }
+    auto r = ch.query("SELECT " + std::string(table_columns()) + " FROM " + ch.table("events") + " WHERE " + where + after +
+                      " ORDER BY ts DESC, site DESC, ref DESC LIMIT " + std::to_string(page) + " FORMAT TabSeparated");
+    if (!r) return Error{r.error()};
+    size_t n = 0;
+    TableRow last;
+    for (auto line : split_view(*r, '\n')) {
+      if (line.empty()) continue;
+      auto t = parse_table_row(line);
+      if (!t) return Error{"ClickHouse row: " + t.error()};
+      n++;
+      scanned++;
+      bool dup = t->site == last_site && t->row.ref == last_ref;  // a redelivered batch before its merge
+      last_site = t->site;
+      last_ref = t->row.ref;
+      last = *t;
+      if (dup || kept >= limit) continue;
+      Event ev = event_from_row(t->row);
+      if (!w.exact && !q.matches(ev)) continue;
+      auto j = nlohmann::json::parse(search::event_to_json(ev), nullptr, false);
+      if (!j.is_object()) continue;
+      j["site"] = t->site;
+      j["ref"] = std::to_string(t->row.ref);
+      events.push_back(std::move(j));
+      kept++;
+    }
+    more = n == page;
+    if (more)
+      after = " AND (ts < " + std::to_string(last.row.ts) + " OR (ts = " + std::to_string(last.row.ts) + " AND (site < " +
+              sql_string(last.site) + " OR (site = " + sql_string(last.site) + " AND ref < " + std::to_string(last.row.ref) + "))))";
+  }
+  nlohmann::json stats = {
+      {"matched", kept},       {"scanned", scanned}, {"exact", w.exact}, {"truncated", truncated}, {"ms", (now_ns() - started) / 1000000},
+      {"engine", "clickhouse"}};
+  return nlohmann::json{{"events", std::move(events)}, {"stats", std::move(stats)}};
+}
+
+Result<nlohmann::json> Region::histogram(const search::Query& q, const std::vector<std::string>& sites, int64_t from, int64_t to,
+                                         int64_t step_ns) {
+  if (step_ns < 1000000000LL) return Error{"interval must be at least one second"};
+  if (from && to && (to - from) / step_ns > 2000) return Error{"at most 2000 buckets: widen the interval"};
+  ClickHouse ch(o_.clickhouse);
+  SqlWhere w = compile_query(q);
+  std::string step = std::to_string(step_ns);
+  auto r = ch.query("SELECT intDiv(ts, " + step + ") * " + step + " AS t, count() FROM " + ch.table("events") + " WHERE " +
+                    where_clause(w, sites, from, to) + " GROUP BY t ORDER BY t LIMIT 2001 FORMAT TabSeparated");
+  if (!r) return Error{r.error()};
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const auto& row : tsv_rows(*r))
+    if (row.size() == 2) buckets.push_back({to_i64(row[0]), to_i64(row[1])});
+  // exact: the query said exactly in SQL; otherwise the counts are of the wider SQL form
+  return nlohmann::json{{"buckets", std::move(buckets)}, {"exact", w.exact}, {"step", step_ns}};
+}
+
+Result<nlohmann::json> Region::sites(const std::vector<std::string>& sites, int64_t now) {
+  ClickHouse ch(o_.clickhouse);
+  std::string in;
+  for (const auto& s : sites) in += (in.empty() ? "" : ", ") + sql_string(s);
+  std::string only = sites.empty() ? "1" : "site IN (" + in + ")";
+  int64_t day_ago = now - 86400LL * 1000000000LL, week_ago = now - 7 * 86400LL * 1000000000LL;
+  Row d;
+  d.ts = week_ago;
+  std::string since_week = " AND day >= toDate(" + sql_string(derive(d).day) + ")";
+  auto st = ch.query(
+      "SELECT site, argMax(hospital, at), max(at), argMax(lag_seconds, at), argMax(behind_blocks, at), argMax(published, at), "
+      "argMax(last_error, at) FROM " +
+      ch.table("sites") + " WHERE " + only + " GROUP BY site ORDER BY site LIMIT 10000 FORMAT TabSeparated");
+  if (!st) return Error{st.error()};
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& r : tsv_rows(*st)) {
+    if (r.size() != 7) continue;
+    int64_t at = to_i64(r[2]);
+    double lag = std::strtod(r[3].c_str(), nullptr);
+    out[r[0]] = {{"site", r[0]},
+                 {"hospital", r[1]},
+                 {"last_status", at},
+                 {"silent", now - at > static_cast<int64_t>(o_.silent_after_seconds) * 1000000000LL},
+                 {"lag_seconds", lag},
+                 {"behind_blocks", to_i64(r[4])},
+                 {"published", to_i64(r[5])},
+                 {"last_error", r[6]},
+                 {"events_24h", 0},
+                 {"alerts_24h", nlohmann::json::object()},
+                 {"incidents_7d", nlohmann::json::object()}};
+  }
+  auto ev = ch.query("SELECT site, count() FROM " + ch.table("events") + " WHERE " + only + " AND ts >= " + std::to_string(day_ago) +
+                     since_week + " GROUP BY site FORMAT TabSeparated");
+  if (!ev) return Error{ev.error()};
+  for (const auto& r : tsv_rows(*ev))
+    if (r.size() == 2 && out.count(r[0])) out[r[0]]["events_24h"] = to_i64(r[1]);
+  auto al = ch.query("SELECT site, attrs.v[indexOf(attrs.k, 'event.severity_name')] AS sev, count() FROM " + ch.table("events") +
+                     " WHERE " + only + " AND dataset = 'wardsec.alert' AND action = 'alert_raised' AND ts >= " + std::to_string(day_ago) +
+                     since_week + " GROUP BY site, sev FORMAT TabSeparated");
+  if (!al) return Error{al.error()};
+  for (const auto& r : tsv_rows(*al))
+    if (r.size() == 3 && out.count(r[0])) out[r[0]]["alerts_24h"][r[1].empty() ? "unknown" : r[1]] = to_i64(r[2]);
+  auto inc = ch.query("SELECT site, action, count() FROM " + ch.table("events") + " WHERE " + only +
+                      " AND dataset = 'wardsec.incident' AND ts >= " + std::to_string(week_ago) + since_week +
+                      " GROUP BY site, action FORMAT TabSeparated");
+  if (!inc) return Error{inc.error()};
+  for (const auto& r : tsv_rows(*inc))
+    if (r.size() == 3 && out.count(r[0])) out[r[0]]["incidents_7d"][r[1]] = to_i64(r[2]);
+  nlohmann::json arr = nlohmann::json::array();
+  for (auto& [_, j] : out) arr.push_back(std::move(j));
+  return nlohmann::json{{"sites", std::move(arr)}, {"now", now}};
+}
+
+}  // namespace wardsec::cluster

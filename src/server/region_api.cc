@@ -1,0 +1,100 @@
+// 区域监管: the regional console's routes over the region's ClickHouse (docs/cluster.md). An
+// account named in cluster.scopes reads its hospital's sites only; the site filter and the
+// query are joined server-side, as literals, never as text.
+#include "cluster/region.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "server/api.h"
+
+namespace wardsec::server {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kSec = 1000000000LL;
+
+// The sites asked for (?site=a,b) within the account's scope; a 403 when outside it.
+std::optional<Response> sites_of(const Api& api, const Request& r, std::vector<std::string>& out) {
+  std::vector<std::string> wanted;
+  auto it = r.query.find("site");
+  if (it != r.query.end())
+    for (auto s : split_view(it->second, ','))
+      if (!trim(s).empty()) wanted.emplace_back(trim(s));
+  auto ok_sites = api.opt.region->sites_for(r.who.user, wanted);
+  if (!ok_sites) return fail(403, ok_sites.error());
+  out = std::move(*ok_sites);
+  return std::nullopt;
+}
+
+std::optional<Response> not_regional(const Api& api) {
+  if (!api.opt.region)
+    return fail(404, "这不是区域控制台（未配置 cluster.clickhouse）/ not a regional console (cluster.clickhouse is not set)");
+  return std::nullopt;
+}
+
+// q, from and to as the search page sends them (default: the last 24 hours).
+std::optional<Response> query_and_range(Api& api, Request& r, std::optional<search::Query>& q, search::SearchOptions& so) {
+  auto parsed = search::Query::parse(r.query["q"], api.opt.tz_sec);
+  if (auto* e = (parsed ? nullptr : &parsed.failure()))
+    return Response{400, error_json("查询语句第 " + std::to_string(e->column) + " 列有误 / query error at column " +
+                                        std::to_string(e->column) + ": " + e->message,
+                                    static_cast<long>(e->column))};
+  if (auto st = parsed.value().within_budget(); !st) return fail(400, st.error());
+  if (Status s = time_range(api, r.query, so); !s) return fail(400, s.error());
+  q = std::move(parsed.value());
+  return std::nullopt;
+}
+
+Response search(Api& api, Request& r) {
+  if (auto e = not_regional(api)) return *e;
+  std::vector<std::string> sites;
+  if (auto e = sites_of(api, r, sites)) return *e;
+  std::optional<search::Query> q;
+  search::SearchOptions so;
+  if (auto e = query_and_range(api, r, q, so)) return *e;
+  uint64_t limit = 100;
+  if (!r.query["limit"].empty() && (!parse_u64(r.query["limit"], limit) || limit < 1 || limit > 1000))
+    return fail(400, "limit 须为 1 到 1000 / limit must be from 1 to 1000");
+  auto res =
+      api.opt.region->search(*q, sites, so.from, so.to, limit, now_ns() + static_cast<int64_t>(api.opt.search_budget_seconds) * kSec);
+  if (!res) return fail(502, "区域存储查询失败 / the region's ClickHouse: " + res.error());
+  return ok(*res);
+}
+
+Response histogram(Api& api, Request& r) {
+  if (auto e = not_regional(api)) return *e;
+  std::vector<std::string> sites;
+  if (auto e = sites_of(api, r, sites)) return *e;
+  std::optional<search::Query> q;
+  search::SearchOptions so;
+  if (auto e = query_and_range(api, r, q, so)) return *e;
+  uint64_t interval = 3600;
+  if (!r.query["interval"].empty() && (!parse_u64(r.query["interval"], interval) || interval < 1 || interval > 31 * 86400))
+    return fail(400, "interval 须为 1 到 2678400 秒 / interval must be from 1 to 2678400 seconds");
+  auto res = api.opt.region->histogram(*q, sites, so.from, so.to, static_cast<int64_t>(interval) * kSec);
+  if (!res) return fail(res.error().find("ClickHouse") == std::string::npos ? 400 : 502, res.error());
+  return ok(*res);
+}
+
+Response sites(Api& api, Request& r) {
+  if (auto e = not_regional(api)) return *e;
+  std::vector<std::string> sites;
+  if (auto e = sites_of(api, r, sites)) return *e;
+  auto res = api.opt.region->sites(sites, now_ns());
+  if (!res) return fail(502, "区域存储查询失败 / the region's ClickHouse: " + res.error());
+  (*res)["scoped"] = !api.opt.region->scope_of(r.who.user).empty();
+  return ok(*res);
+}
+
+}  // namespace
+
+void add_region_routes(std::vector<Route>& t, Api* api) {
+  t.push_back({"GET", "/api/v1/region/sites", Perm::kDashboard, false, [api](Request& r) { return sites(*api, r); },
+               "区域监管: each site's hospital, status, lag, silence, events and alerts (by severity) in 24 hours, incidents in 7 days"});
+  t.push_back({"GET", "/api/v1/region/search", Perm::kEventsRead, false, [api](Request& r) { return search(*api, r); },
+               "search the region's ClickHouse with the search language (?q=&site=&from=&to=&limit=); newest first"});
+  t.push_back({"GET", "/api/v1/region/histogram", Perm::kEventsRead, false, [api](Request& r) { return histogram(*api, r); },
+               "events per interval in the region's ClickHouse (?q=&site=&from=&to=&interval=seconds)"});
+}
+
+}  // namespace wardsec::server
