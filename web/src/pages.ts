@@ -21,6 +21,7 @@ export const pages: Page[] = [
   { path: '/ops', group: 'situation', title: 'nav.ops', perm: 'system.read', icon: '◍', view: () => import('./views/Operations.vue') },
   { path: '/ops/configs', group: 'situation', title: 'nav.configs', perm: 'system.read', icon: '⚙', view: () => import('./views/Configs.vue') },
   { path: '/ops/duties', group: 'situation', title: 'nav.duties', perm: 'system.read', icon: '☑', view: () => import('./views/Duties.vue') },
+  { path: '/region', group: 'situation', title: 'nav.region', perm: 'dashboard.read', icon: '◈', view: () => import('./views/region/Region.vue') },
   { path: '/screen', group: 'situation', title: 'nav.screen', perm: 'dashboard.read', icon: '▣', view: () => import('./views/Screen.vue'), bare: true },
   { path: '/search', group: 'logs', title: 'nav.search', perm: 'events.read', icon: '⌕', view: () => import('./views/Search.vue') },
   { path: '/sources', group: 'logs', title: 'nav.sources', perm: 'events.read', icon: '⇶', view: () => import('./views/Sources.vue') },

@@ -3,6 +3,7 @@ import { configsEn } from './configs'
 import { recordsEn } from './records'
 import { vulnsEn } from './vulns'
 import { agentsEn } from './agents'
+import { regionEn } from './region'
 import { evaluationsEn } from './evaluations'
 import { dutiesEn } from './duties'
 import { opsEn } from './ops'
@@ -1117,6 +1118,7 @@ export default {
   ...recordsEn,
   ...vulnsEn,
   ...agentsEn,
+  ...regionEn,
   ...evaluationsEn,
   ...dutiesEn,
 } as Record<string, string>

@@ -4,6 +4,7 @@ import { configsZh } from './configs'
 import { recordsZh } from './records'
 import { vulnsZh } from './vulns'
 import { agentsZh } from './agents'
+import { regionZh } from './region'
 import { evaluationsZh } from './evaluations'
 import { dutiesZh } from './duties'
 import { opsZh } from './ops'
@@ -1118,6 +1119,7 @@ export default {
   ...recordsZh,
   ...vulnsZh,
   ...agentsZh,
+  ...regionZh,
   ...evaluationsZh,
   ...dutiesZh,
 } as Record<string, string>
