@@ -424,7 +424,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   if (auto cl = root["cluster"]) {  // scale-out for a region (docs/cluster.md)
     w.check_keys(cl, "cluster", {"site", "hospital", "nats", "nats_ca", "nats_cert", "nats_key", "nats_creds", "clickhouse",
                                  "clickhouse_user", "clickhouse_password_file", "clickhouse_ca", "clickhouse_database", "keys",
-                                 "retention_days", "batch_events", "scopes"});
+                                 "retention_days", "batch_events", "scopes", "clickhouse_replicated"});
     auto& k = c.cluster;
     w.get(cl, "site", k.site, "cluster.");
     w.get(cl, "hospital", k.hospital, "cluster.");
@@ -440,6 +440,7 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     w.get(cl, "clickhouse_password_file", pw_file, "cluster.");
     w.get(cl, "clickhouse_ca", k.clickhouse.ca_file, "cluster.");
     w.get(cl, "clickhouse_database", k.clickhouse.database, "cluster.");
+    w.get(cl, "clickhouse_replicated", k.clickhouse.replicated, "cluster.");
     w.get(cl, "keys", k.keys_dir, "cluster.");
     w.get(cl, "retention_days", k.retention_days, "cluster.");
     w.get(cl, "batch_events", k.batch_events, "cluster.");

@@ -41,21 +41,41 @@ std::string url_encode(std::string_view s) {
 }
 
 // The DDL of the regional store. ClickHouse 18.16: no TTL (retention drops partitions), no
-// DateTime64 (times are Int64 nanoseconds), no skip indexes (docs/cluster.md).
+// DateTime64 (times are Int64 nanoseconds), no skip indexes (docs/cluster.md). {engine} is
+// ReplacingMergeTree, or its Replicated form on a replicated cluster ({shard} and {replica}
+// are the server's own macros; deploy/clickhouse).
 constexpr std::string_view kEvents =
     "(site String, batch String, day Date, host String, source_ip String, destination_ip String, user String, dataset String, "
     "action String, outcome String, ref UInt64, ts Int64, received Int64, flags UInt32, message String, "
-    "attrs Nested(k String, v String)) ENGINE = ReplacingMergeTree PARTITION BY day ORDER BY (site, day, ts, ref)";
+    "attrs Nested(k String, v String)) ENGINE = {engine} PARTITION BY day ORDER BY (site, day, ts, ref)";
 constexpr std::string_view kBatches =
     "(site String, id String, first UInt64, last UInt64, count UInt64, alg String, prev String, digest String, key String, "
     "sig String, first_day Date, last_day Date, inserted DateTime DEFAULT now()) "
-    "ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(first_day) ORDER BY (site, first)";
+    "ENGINE = {engine} PARTITION BY toYYYYMM(first_day) ORDER BY (site, first)";
 constexpr std::string_view kSites =
     "(site String, hospital String, at Int64, day Date, published UInt64, batches UInt64, behind_blocks UInt64, "
     "lag_seconds Float64, last_error String, status String) "
-    "ENGINE = ReplacingMergeTree(at) PARTITION BY toYYYYMM(day) ORDER BY (site)";
+    "ENGINE = {engine:at} PARTITION BY toYYYYMM(day) ORDER BY (site)";
 constexpr std::string_view kRejected =
-    "(at DateTime DEFAULT now(), subject String, reason String, head String) ENGINE = MergeTree ORDER BY at";
+    "(at DateTime DEFAULT now(), subject String, reason String, head String) ENGINE = {plain} ORDER BY at";
+
+std::string with_engine(std::string_view ddl, const ClickHouseOptions& o, const std::string& table) {
+  std::string s(ddl);
+  auto put = [&](std::string_view mark, std::string_view kind, std::string_view version) {
+    auto at = s.find(mark);
+    if (at == std::string::npos) return;
+    std::string e(kind);
+    std::string args;
+    if (o.replicated) args = "'/clickhouse/tables/{shard}/" + o.database + "/" + table + "', '{replica}'";
+    if (!version.empty()) args += (args.empty() ? "" : ", ") + std::string(version);
+    e = (o.replicated ? "Replicated" : "") + e + (args.empty() ? "" : "(" + args + ")");
+    s.replace(at, mark.size(), e);
+  };
+  put("{engine:at}", "ReplacingMergeTree", "at");
+  put("{engine}", "ReplacingMergeTree", "");
+  put("{plain}", "MergeTree", "");
+  return s;
+}
 
 }  // namespace
 
@@ -139,7 +159,7 @@ Status ClickHouse::ensure_schema() {
   auto r = post("", "CREATE DATABASE IF NOT EXISTS " + o_.database);
   if (!r) return Error{r.error()};
   for (auto [name, ddl] : {std::pair{"events", kEvents}, {"batches", kBatches}, {"sites", kSites}, {"rejected", kRejected}}) {
-    auto t = post("", "CREATE TABLE IF NOT EXISTS " + table(name) + " " + std::string(ddl));
+    auto t = post("", "CREATE TABLE IF NOT EXISTS " + table(name) + " " + with_engine(ddl, o_, name));
     if (!t) return Error{t.error()};
   }
   return {};

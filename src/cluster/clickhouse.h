@@ -17,6 +17,7 @@ struct ClickHouseOptions {
   std::string password;
   std::string ca_file;
   std::string database = "wardsec";
+  bool replicated = false;  // Replicated*MergeTree tables (a cluster with ZooKeeper: deploy/clickhouse)
   int timeout_ms = 30000;
   int64_t max_result_bytes = 256ll << 20;  // a reply larger than this is an error, not memory
 };

@@ -79,12 +79,15 @@ SqlWhere term(const Node& n) {
     }
   }
   if (f == "tags") return {"1", false};
-  std::string has = "has(attrs.k, " + sql_string(f) + ")";
-  if (f == "event.original") has = "1";
   std::string c = column(f);
+  // a field with its own column needs no look into attrs.k (the arrays are the widest
+  // columns): a non-empty value there is the field present
+  bool own = !column_of_field(f).empty();
+  std::string has = own ? c + " != ''" : "has(attrs.k, " + sql_string(f) + ")";
+  if (f == "event.original") has = "1";
   FieldType type = n.field_id == kNoField ? FieldType::kKeyword : FieldRegistry::type(n.field_id);
   switch (n.op) {
-    case Node::kExists: return {has, f != "event.original"};
+    case Node::kExists: return {has, f != "event.original" && !own};  // own column: '' is also "absent"
     case Node::kEq:
       if (type == FieldType::kText || f == "event.original") return {"(" + has + " AND " + contains_all(c, n.value) + ")", false};
       if (type == FieldType::kIp) {

@@ -248,6 +248,8 @@ Status Sink::apply_retention() {
 void Sink::run(const std::atomic<bool>& stop) {
   int64_t last_retention = 0;
   std::string logged;
+  // the tables first, so that the regional console finds them before any batch arrives
+  if (Status s = ch_->ensure_schema(); !s) spdlog::warn("sink: {} (the tables are made with the first batch)", s.error());
   while (!stop) {
     if (!consumer_) {
       Status s = nats_->ensure_stream();
