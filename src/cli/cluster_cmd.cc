@@ -5,9 +5,12 @@
 #include <csignal>
 #include <thread>
 
+#include "core/strutil.h"
+
 #include "center/center.h"
 #include "cli/cli.h"
 #include "cluster/collector.h"
+#include "cluster/correlate.h"
 #include "cluster/sink.h"
 #include "cluster/verify.h"
 
@@ -16,6 +19,18 @@ namespace wardsec::cli {
 namespace {
 
 std::atomic<bool> g_sink_stop{false};
+
+// i/N: this correlator's partition of N.
+bool parse_partition(const std::string& s, uint32_t& i, uint32_t& n) {
+  auto slash = s.find('/');
+  uint64_t a = 0, b = 0;
+  if (slash == std::string::npos || !parse_u64(std::string_view(s).substr(0, slash), a) ||
+      !parse_u64(std::string_view(s).substr(slash + 1), b) || b < 1 || b > 1024 || a >= b)
+    return false;
+  i = static_cast<uint32_t>(a);
+  n = static_cast<uint32_t>(b);
+  return true;
+}
 
 }  // namespace
 
@@ -101,6 +116,48 @@ void add_cluster_commands(Cli& cli) {
   (*sink)->add_option("--clickhouse", a->clickhouse, "ClickHouse's HTTP address (cluster.clickhouse; default http://127.0.0.1:8123)");
   (*sink)->add_option("--keys", a->keys, "a folder with each site's public key as <site>.pub (cluster.keys)");
   (*sink)->add_option("--name", a->name, "the durable consumer's name; sinks with the same name share the work (default sink)");
+
+  struct CorrelateArgs {
+    std::string nats, clickhouse, partition = "0/1";
+  };
+  auto c = std::make_shared<CorrelateArgs>();
+  auto corr = std::make_shared<CLI::App*>();
+  *corr = cli.command(nullptr, "correlate", "run the correlations that span the region's sites and hosts on the stream (docs/cluster.md)",
+                      [c, corr](Config& cfg) {
+                        cluster::CorrelateOptions o;
+                        o.nats = cfg.cluster.nats;
+                        o.clickhouse = cfg.cluster.clickhouse;
+                        if ((*corr)->count("--nats")) o.nats.url = c->nats;
+                        if ((*corr)->count("--clickhouse")) o.clickhouse.url = c->clickhouse;
+                        o.rule_paths = cfg.detection.rule_paths;
+                        o.mapping = cfg.detection.mapping;
+                        o.load = cfg.detection.load;
+                        o.max_groups = cfg.detection.max_groups;
+                        if (!parse_partition(c->partition, o.partition, o.partitions)) {
+                          std::fprintf(stderr, "wardsec correlate: --partition must be i/N (0 <= i < N <= 1024), not %s\n",
+                                       c->partition.c_str());
+                          return 2;
+                        }
+                        auto rc = cluster::RegionCorrelator::open(o);
+                        if (!rc) {
+                          std::fprintf(stderr, "wardsec correlate: %s\n", rc.error().c_str());
+                          return 1;
+                        }
+                        std::signal(SIGINT, [](int) { g_sink_stop = true; });
+                        std::signal(SIGTERM, [](int) { g_sink_stop = true; });
+                        std::printf("wardsec %s correlate %u/%u: %zu correlations; NATS %s -> ClickHouse %s\n", kVersion, o.partition,
+                                    o.partitions, (*rc)->correlations(), o.nats.url.c_str(), o.clickhouse.url.c_str());
+                        std::fflush(stdout);
+                        (*rc)->run(g_sink_stop);
+                        auto st = (*rc)->stats();
+                        spdlog::info("correlate stopped: {} batches, {} events, {} rule matches, {} alerts", st.batches, st.events,
+                                     st.rule_matches, st.alerts_written);
+                        return 0;
+                      });
+  (*corr)->add_option("--nats", c->nats, "NATS server(s), comma-separated (cluster.nats)");
+  (*corr)->add_option("--clickhouse", c->clickhouse, "ClickHouse's HTTP address (cluster.clickhouse)");
+  (*corr)->add_option("--partition", c->partition,
+                      "this correlator's share, i/N: N correlators each keep the groups hashing to their i (default 0/1)");
 }
 
 }  // namespace wardsec::cli

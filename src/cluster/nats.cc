@@ -87,9 +87,10 @@ Status Nats::ensure_stream(int64_t duplicate_window_ns, int64_t max_bytes) {
   cfg.SubjectsLen = 1;
   cfg.Storage = js_FileStorage;
   cfg.Duplicates = duplicate_window_ns;
-  // a work queue: a batch leaves the stream when a sink acknowledges it; the stream holds the
-  // backlog only, up to max_bytes, after which publishers are refused (their lag grows)
-  cfg.Retention = js_WorkQueuePolicy;
+  // interest: a batch leaves the stream once every consumer (the sinks' `sink`, each
+  // correlator's correlate-<i>) has acknowledged it; the stream holds the backlog only, up to
+  // max_bytes, after which publishers are refused (their lag grows, nothing is lost)
+  cfg.Retention = js_InterestPolicy;
   cfg.MaxBytes = max_bytes;
   cfg.Discard = js_DiscardNew;
   s = js_AddStream(&si, js_, &cfg, nullptr, &jerr);

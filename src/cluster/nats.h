@@ -35,8 +35,8 @@ class Nats {
   const std::string& url() const { return url_; }
   // The largest message the server takes.
   int64_t max_payload() const;
-  // Creates the WARDSEC stream (subjects wardsec.>, file storage, a work queue with a duplicate
-  // window, at most max_bytes) when missing.
+  // Creates the WARDSEC stream (subjects wardsec.>, file storage, interest retention with a
+  // duplicate window, at most max_bytes) when missing.
   Status ensure_stream(int64_t duplicate_window_ns = 10LL * 60 * 1000000000LL, int64_t max_bytes = 8LL << 30);
   // Publishes and waits for the stream's acknowledgement. true: stored; false: the stream had
   // it already (the same message id inside the duplicate window).

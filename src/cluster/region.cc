@@ -175,4 +175,49 @@ Result<nlohmann::json> Region::sites(const std::vector<std::string>& sites, int6
   return nlohmann::json{{"sites", std::move(arr)}, {"now", now}};
 }
 
+Result<nlohmann::json> Region::alerts(const std::vector<std::string>& sites, int64_t from, size_t limit) {
+  ClickHouse ch(o_.clickhouse);
+  std::string in;
+  for (const auto& x : sites) in += (in.empty() ? "" : ", ") + sql_string(x);
+  std::string only = sites.empty() ? "1" : "arrayAll(x -> has([" + in + "], x), sites)";
+  auto exists = ch.query("EXISTS TABLE " + ch.table("alerts"));
+  if (!exists) return Error{exists.error()};
+  nlohmann::json arr = nlohmann::json::array();
+  if (std::string(trim(*exists)) != "1") return nlohmann::json{{"alerts", std::move(arr)}};  // no correlator has written yet
+  auto r =
+      ch.query("SELECT id, rule_id, title, level, first_ts, last_ts, value, event_count, group_k, group_v, events, sites, hosts FROM " +
+               ch.table("alerts") + " FINAL WHERE " + only + " AND last_ts >= " + std::to_string(from) + " ORDER BY last_ts DESC LIMIT " +
+               std::to_string(limit) + " FORMAT TabSeparated");
+  if (!r) return Error{r.error()};
+  for (auto line : split_view(*r, '\n')) {
+    if (line.empty()) continue;
+    auto f = split_view(line, '\t');
+    if (f.size() != 13) continue;
+    auto text = [&](size_t i) {
+      auto v = tsv_unescape(f[i]);
+      return v ? std::move(*v) : std::string(f[i]);
+    };
+    auto list = [&](size_t i) {
+      auto v = tsv_parse_array(f[i]);
+      return v ? std::move(*v) : std::vector<std::string>{};
+    };
+    nlohmann::json group = nlohmann::json::object();
+    auto gk = list(8), gv = list(9);
+    for (size_t i = 0; i < gk.size() && i < gv.size(); i++) group[gk[i]] = gv[i];
+    arr.push_back({{"id", text(0)},
+                   {"rule_id", text(1)},
+                   {"title", text(2)},
+                   {"level", text(3)},
+                   {"first_ts", to_i64(text(4))},
+                   {"last_ts", to_i64(text(5))},
+                   {"value", std::strtod(text(6).c_str(), nullptr)},
+                   {"event_count", to_i64(text(7))},
+                   {"group", std::move(group)},
+                   {"events", list(10)},
+                   {"sites", list(11)},
+                   {"hosts", list(12)}});
+  }
+  return nlohmann::json{{"alerts", std::move(arr)}};
+}
+
 }  // namespace wardsec::cluster

@@ -41,6 +41,9 @@ class Region {
   // Per site: hospital, last status, lag, silent, events and alerts (by severity) in the last
   // 24 hours, incident actions in the last 7 days.
   Result<nlohmann::json> sites(const std::vector<std::string>& sites, int64_t now);
+  // The region's correlation alerts (wardsec correlate), newest first; a scoped account sees
+  // those whose events are all from its sites.
+  Result<nlohmann::json> alerts(const std::vector<std::string>& sites, int64_t from, size_t limit);
 
  private:
   RegionOptions o_;

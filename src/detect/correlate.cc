@@ -5,6 +5,8 @@
 #include <climits>
 #include <unordered_set>
 
+#include "core/strutil.h"
+
 namespace wardsec::detect {
 
 namespace {
@@ -66,6 +68,10 @@ void Correlator::feed(size_t ci, const Input& in, std::vector<CorrelationHit>& o
     }
     key.append(*v).push_back('\x1f');
     key_fields.emplace_back(g, std::string(*v));
+  }
+  if (opt_.partitions > 1 && depth_ == 0 && hash64(c.id + '\x1e' + c.name + '\x1e' + key) % opt_.partitions != opt_.partition) {
+    stats_.other_partition++;  // another correlator of the region keeps this group
+    return;
   }
   Entry e{in.ts, in.ref, lc.refs[in.ref_index].pos, {}, 0, in.earlier ? *in.earlier : std::vector<uint64_t>{}};
   if (needs_value(c)) {

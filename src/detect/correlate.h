@@ -44,9 +44,13 @@ class Correlator {
   struct Options {
     size_t max_groups = 200000;
     size_t max_refs = 32;
+    // One of `partitions` correlators sharing the work (a region's, docs/cluster.md): each
+    // keeps only the groups whose group-by values hash to `partition`. Rule matches only;
+    // a correlation's own hits feed the correlations above it in the same partition.
+    uint32_t partition = 0, partitions = 1;
   };
   struct Stats {
-    uint64_t inputs = 0, fired = 0, missing_group_field = 0, missing_value_field = 0, groups_evicted = 0;
+    uint64_t inputs = 0, fired = 0, missing_group_field = 0, missing_value_field = 0, groups_evicted = 0, other_partition = 0;
     size_t groups = 0;
   };
 

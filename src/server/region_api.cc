@@ -86,6 +86,17 @@ Response sites(Api& api, Request& r) {
   return ok(*res);
 }
 
+Response alerts(Api& api, Request& r) {
+  if (auto e = not_regional(api)) return *e;
+  std::vector<std::string> sites;
+  if (auto e = sites_of(api, r, sites)) return *e;
+  search::SearchOptions so;
+  if (Status s = time_range(api, r.query, so); !s) return fail(400, s.error());
+  auto res = api.opt.region->alerts(sites, so.from, 500);
+  if (!res) return fail(502, "区域存储查询失败 / the region's ClickHouse: " + res.error());
+  return ok(*res);
+}
+
 }  // namespace
 
 void add_region_routes(std::vector<Route>& t, Api* api) {
@@ -95,6 +106,8 @@ void add_region_routes(std::vector<Route>& t, Api* api) {
                "search the region's ClickHouse with the search language (?q=&site=&from=&to=&limit=); newest first"});
   t.push_back({"GET", "/api/v1/region/histogram", Perm::kEventsRead, false, [api](Request& r) { return histogram(*api, r); },
                "events per interval in the region's ClickHouse (?q=&site=&from=&to=&interval=seconds)"});
+  t.push_back({"GET", "/api/v1/region/alerts", Perm::kAlertsRead, false, [api](Request& r) { return alerts(*api, r); },
+               "the region's correlation alerts (wardsec correlate) spanning sites or hosts, newest first (?site=&from=)"});
 }
 
 }  // namespace wardsec::server

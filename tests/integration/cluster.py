@@ -67,13 +67,16 @@ def body(r):
         nats, ch = Nats(t).start(), ClickHouse(t).start()
         keys = os.path.join(t, "keys")
         os.makedirs(keys)
-        collectors, senders, sink, sink_log = [], [], None, open(os.path.join(t, "sink.log"), "ab")
+        collectors, senders, correlators, sink, sink_log = [], [], [], None, open(os.path.join(t, "sink.log"), "ab")
         try:
             for site in ("a", "b"):
                 srv = Server(a.wardsec, os.path.join(t, f"site-{site}"), ["--site", site, "--nats", nats.url], command="collect").start()
                 collectors.append(srv)
                 shutil.copy(srv.data.rstrip("/") + "/instance.pub", os.path.join(keys, f"{site}.pub"))
             sink = sink_proc(a.wardsec, nats, ch, keys, sink_log)
+            # the region's correlations, in two partitions (each sees every batch, keeps half the groups)
+            correlators = [subprocess.Popen([a.wardsec, "correlate", "--nats", nats.url, "--clickhouse", ch.url, "--partition", f"{i}/2"],
+                                            stdout=sink_log, stderr=sink_log) for i in range(2)]
             senders = [Sender(srv, site) for srv, site in zip(collectors, ("a", "b"))]
             for s in senders:
                 s.thread.start()
@@ -98,6 +101,15 @@ def body(r):
             time.sleep(3)
             for s in senders:
                 s.finish()
+            # password spraying from one address, three accounts at each hospital: below each
+            # site's threshold (five), over it for the region
+            for n, (srv, site) in enumerate(zip(collectors, ("a", "b"))):
+                c = RelpClient(srv.relp)
+                for k in range(3):
+                    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                    c.send(f"<86>1 {now} his-app-0{n + 1} sshd 77 - - Failed password for spray_{site}{k} from 10.99.0.7 port 40000 ssh2")
+                wait_for(lambda: len(c.acked) >= 3, 30, "the spray lines' acknowledgements")
+                c.close()
             total = sum(len(s.acked) for s in senders)
             r.check(total > 2000, f"{total} events acknowledged by the collectors over RELP")
 
@@ -139,6 +151,10 @@ def body(r):
                     f"after an UPDATE of ref {ref}, verify names its batch {batch}: {v.stderr.strip()[:300]}")
             st = ch.query("SELECT site, published FROM wardsec.sites FINAL ORDER BY site FORMAT TabSeparated")
             r.check(st.count("\n") == 2, f"both sites' status is in ClickHouse: {st.strip()!r}")
+            wait_for(lambda: "10.99.0.7" in ch.query("SELECT group_v FROM wardsec.alerts") if "alerts" in ch.query("SHOW TABLES FROM wardsec") else False,
+                     120, "the region's correlation alert")
+            al = ch.query("SELECT title, sites, hosts, partition, event_count FROM wardsec.alerts FINAL WHERE has(group_v, '10.99.0.7') FORMAT TabSeparated")
+            r.check(al.count("\n") == 1 and "['a','b']" in al, f"password spraying across two hospitals is one region alert, by one of two correlators: {al.strip()!r}")
             regional_console(r, a.wardsec, t, ch, senders)
         except BaseException:
             for name in ("sink.log", "site-a.server.log"):
@@ -148,6 +164,10 @@ def body(r):
         finally:
             for s in senders:
                 s.stop.set()
+            for p in correlators:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+                    p.wait(30)
             if sink and sink.poll() is None:
                 sink.send_signal(signal.SIGTERM)
                 sink.wait(30)
@@ -200,6 +220,11 @@ def regional_console(r, wardsec, t, ch, senders):
             r.check(code == 403, f"site={bad!r} is refused, not spliced into SQL ({code})")
         code, res = hosp.get("/api/v1/region/search?q=" + urllib.parse.quote("host.name:\"x' OR site = 'b\" OR \\'") + "&from=2026-12-01")
         r.check(code == 200 and res["events"] == [], f"quotes in a query stay inside their literal ({code} {str(res)[:200]})")
+        code, res = sec.get("/api/v1/region/alerts?from=2026-12-01")
+        r.check(code == 200 and any(x["sites"] == ["a", "b"] and x["group"].get("src_ip", x["group"].get("source.ip")) == "10.99.0.7" for x in res["alerts"]),
+                f"the commission sees the region's correlation alert ({code} {str(res)[:300]})")
+        code, res = hosp.get("/api/v1/region/alerts?from=2026-12-01")
+        r.check(code == 200 and not any("b" in x["sites"] for x in res["alerts"]), "a hospital does not see an alert that names another hospital's events")
         code, res = srv.client().get("/api/v1/region/sites")
         r.check(code == 401, "the regional API needs a login")
     finally:

@@ -99,9 +99,9 @@ class ClickHouse:
         except OSError:
             return False
 
-    def query(self, sql):
+    def query(self, sql, timeout=60):
         req = urllib.request.Request(self.url + "/", data=sql.encode())
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.read().decode()
 
     def stop(self):

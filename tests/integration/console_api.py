@@ -50,6 +50,7 @@ EXPECTED = {
     "GET /api/v1/region/sites": READERS,
     "GET /api/v1/region/search": READERS,
     "GET /api/v1/region/histogram": READERS,
+    "GET /api/v1/region/alerts": READERS,
     "GET /api/v1/search/stats": READERS,
     "GET /api/v1/sources": READERS,
     "GET /api/v1/saved-searches": READERS,

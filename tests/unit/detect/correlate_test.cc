@@ -448,3 +448,42 @@ filter:
 
 }  // namespace
 }  // namespace wardsec::detect
+
+namespace wardsec::detect {
+namespace {
+
+// A region's correlators share the work by group (docs/cluster.md): every group is kept by
+// exactly one of them, and what fires is what one correlator over everything fires.
+TEST(Correlation, PartitionsKeepEachGroupOnce) {
+  Fixture f(std::string(kFailedLogin) + R"(---
+title: brute force
+correlation:
+  type: event_count
+  rules: [failed_login]
+  group-by: [src]
+  timespan: 5m
+  condition: {gte: 3}
+)");
+  std::vector<std::string> events;
+  for (int i = 0; i < 60; i++) events.push_back(ev(i, "\"action\":\"fail\",\"src\":\"10.0.0." + std::to_string(i % 20) + "\""));
+  auto all = f.run(events);
+  ASSERT_EQ(all.size(), 20u);  // each of the 20 sources fails three times
+  std::vector<std::string> joined;
+  uint64_t other = 0;
+  for (uint32_t p = 0; p < 3; p++) {
+    Correlator::Options o;
+    o.partition = p;
+    o.partitions = 3;
+    auto part = f.run(events, o);
+    EXPECT_FALSE(part.empty()) << "partition " << p << " kept no group";
+    joined.insert(joined.end(), part.begin(), part.end());
+    other += f.last_stats.other_partition;
+  }
+  std::sort(all.begin(), all.end());
+  std::sort(joined.begin(), joined.end());
+  EXPECT_EQ(joined, all);
+  EXPECT_EQ(other, 2u * 60u);  // each match is kept by one partition and passed over by the other two
+}
+
+}  // namespace
+}  // namespace wardsec::detect
