@@ -80,7 +80,7 @@ int verify_cluster(const Config& cfg, const std::string& url, const std::string&
 
 void add_cluster_commands(Cli& cli) {
   struct SinkArgs {
-    std::string nats, clickhouse, keys, name = "sink";
+    std::string nats, clickhouse, keys;
   };
   auto a = std::make_shared<SinkArgs>();
   auto sink = std::make_shared<CLI::App*>();
@@ -94,7 +94,6 @@ void add_cluster_commands(Cli& cli) {
         if ((*sink)->count("--nats")) o.nats.url = a->nats;
         if ((*sink)->count("--clickhouse")) o.clickhouse.url = a->clickhouse;
         if ((*sink)->count("--keys")) o.keys_dir = a->keys;
-        o.durable = a->name;
         if (o.keys_dir.empty())
           spdlog::warn("sink: no --keys (cluster.keys): batches are not checked against the sites' keys before they are stored");
         auto s = cluster::Sink::open(o);
@@ -104,8 +103,8 @@ void add_cluster_commands(Cli& cli) {
         }
         std::signal(SIGINT, [](int) { g_sink_stop = true; });
         std::signal(SIGTERM, [](int) { g_sink_stop = true; });
-        std::printf("wardsec %s sink %s: NATS %s -> ClickHouse %s (database %s)\n", kVersion, o.durable.c_str(), o.nats.url.c_str(),
-                    o.clickhouse.url.c_str(), o.clickhouse.database.c_str());
+        std::printf("wardsec %s sink: NATS %s -> ClickHouse %s (database %s)\n", kVersion, o.nats.url.c_str(), o.clickhouse.url.c_str(),
+                    o.clickhouse.database.c_str());
         std::fflush(stdout);
         (*s)->run(g_sink_stop);
         auto st = (*s)->stats();
@@ -115,7 +114,6 @@ void add_cluster_commands(Cli& cli) {
   (*sink)->add_option("--nats", a->nats, "NATS server(s), comma-separated (cluster.nats)");
   (*sink)->add_option("--clickhouse", a->clickhouse, "ClickHouse's HTTP address (cluster.clickhouse; default http://127.0.0.1:8123)");
   (*sink)->add_option("--keys", a->keys, "a folder with each site's public key as <site>.pub (cluster.keys)");
-  (*sink)->add_option("--name", a->name, "the durable consumer's name; sinks with the same name share the work (default sink)");
 
   struct CorrelateArgs {
     std::string nats, clickhouse, partition = "0/1";

@@ -56,6 +56,8 @@ constexpr std::string_view kSites =
     "(site String, hospital String, at Int64, day Date, published UInt64, batches UInt64, behind_blocks UInt64, "
     "lag_seconds Float64, last_error String, status String) "
     "ENGINE = {engine:at} PARTITION BY toYYYYMM(day) ORDER BY (site)";
+constexpr std::string_view kCompliance =
+    "(site String, at Int64, day Date, summary String) ENGINE = {engine:at} PARTITION BY toYYYYMM(day) ORDER BY (site)";
 constexpr std::string_view kRejected =
     "(at DateTime DEFAULT now(), subject String, reason String, head String) ENGINE = {plain} ORDER BY at";
 
@@ -158,7 +160,8 @@ Status ClickHouse::ensure_schema() {
   if (auto db = sql_identifier(o_.database); !db) return Error{"cluster.clickhouse_database: " + db.error()};
   auto r = post("", "CREATE DATABASE IF NOT EXISTS " + o_.database);
   if (!r) return Error{r.error()};
-  for (auto [name, ddl] : {std::pair{"events", kEvents}, {"batches", kBatches}, {"sites", kSites}, {"rejected", kRejected}}) {
+  for (auto [name, ddl] :
+       {std::pair{"events", kEvents}, {"batches", kBatches}, {"sites", kSites}, {"compliance", kCompliance}, {"rejected", kRejected}}) {
     auto t = post("", "CREATE TABLE IF NOT EXISTS " + table(name) + " " + with_engine(ddl, o_, name));
     if (!t) return Error{t.error()};
   }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cluster/batch.h"
+#include "cluster/site_summary.h"
 #include "core/files.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
@@ -174,8 +175,27 @@ void Collector::publish_status() {
   if (!r) spdlog::debug("collect: status not published: {}", r.error());
 }
 
+bool Collector::publish_compliance() {
+  // today in China's time (the due dates are local dates)
+  int64_t local = now_ns() / 1000000000LL + 8 * 3600;
+  Row day;
+  day.ts = local * 1000000000LL;
+  auto j = site_compliance(o_.data_dir, derive(day).day);
+  if (!j) {
+    spdlog::warn("collect: the site's 等保 summary: {}", j.error());
+    return true;  // tried again at the next period, not every second
+  }
+  (*j)["site"] = o_.site;
+  (*j)["hospital"] = o_.hospital;
+  (*j)["at"] = now_ns();
+  auto r = nats_->publish("wardsec." + o_.site + ".compliance", j->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                          o_.site + ":compliance:" + std::to_string(now_ns()), 5000);
+  if (!r) spdlog::warn("collect: the 等保 summary is not published yet: {}", r.error());
+  return r.ok();
+}
+
 void Collector::run(const std::atomic<bool>& stop) {
-  int64_t last_status = 0;
+  int64_t last_status = 0, last_compliance = 0;
   int backoff_ms = o_.poll_ms;
   std::string last_logged;
   while (!stop) {
@@ -193,6 +213,7 @@ void Collector::run(const std::atomic<bool>& stop) {
       publish_status();
       last_status = now_ns();
     }
+    if (now_ns() - last_compliance > 600LL * 1000000000LL && nats_->connected() && publish_compliance()) last_compliance = now_ns();
     for (int waited = 0; waited < backoff_ms && !stop; waited += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

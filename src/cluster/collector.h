@@ -56,6 +56,7 @@ class Collector {
   Status save_position();
   Status publish_rows(std::vector<Row>& rows, uint64_t block, uint64_t next_row, bool block_done);
   void publish_status();
+  bool publish_compliance();  // the site's 等保 summary (site_summary.h), every 10 minutes
   CollectorOptions o_;
   std::unique_ptr<KeyPair> key_;
   std::unique_ptr<Nats> nats_;

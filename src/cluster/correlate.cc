@@ -168,7 +168,7 @@ void RegionCorrelator::run(const std::atomic<bool>& stop) {
     if (!consumer_) {
       Status s = nats_->ensure_stream();
       if (s) {
-        auto c = PullConsumer::open(*nats_, "wardsec.*.events", durable, 256, 60LL * 1000000000LL);
+        auto c = PullConsumer::open(*nats_, "wardsec.*.events", durable);
         if (c)
           consumer_ = std::move(*c);
         else

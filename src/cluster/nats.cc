@@ -72,30 +72,66 @@ int64_t Nats::max_payload() const { return nc_ ? natsConnection_GetMaxPayload(nc
 Status Nats::ensure_stream(int64_t duplicate_window_ns, int64_t max_bytes) {
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, js_, std::string(kStream).c_str(), nullptr, &jerr);
+  std::string name(kStream);
+  natsStatus s = js_GetStreamInfo(&si, js_, name.c_str(), nullptr, &jerr);
   if (s == NATS_OK) {
     jsStreamInfo_Destroy(si);
+  } else if (s != NATS_NOT_FOUND) {
+    return Error{nats_error("reading the stream " + name, s, jerr)};
+  } else {
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    const char* subjects[] = {"wardsec.>"};
+    cfg.Name = name.c_str();
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_FileStorage;
+    cfg.Duplicates = duplicate_window_ns;
+    // interest: a batch leaves the stream once every consumer (the sinks' `sink`, each
+    // correlator's correlate-<i>) has acknowledged it; the stream holds the backlog only, up to
+    // max_bytes, after which publishers are refused (their lag grows, nothing is lost)
+    cfg.Retention = js_InterestPolicy;
+    cfg.MaxBytes = max_bytes;
+    cfg.Discard = js_DiscardNew;
+    s = js_AddStream(&si, js_, &cfg, nullptr, &jerr);
+    if (s != NATS_OK) return Error{nats_error("creating the stream " + name, s, jerr)};
+    jsStreamInfo_Destroy(si);
+  }
+  // The sinks' consumer is made with the stream, by whoever comes first: under interest
+  // retention a message nobody is interested in yet would be dropped, so a region whose sinks
+  // start after its collectors must not lose what was published before.
+  return ensure_consumer(std::string(kSinkConsumer), "wardsec.>");
+}
+
+namespace {
+
+void consumer_config(jsConsumerConfig& cc, const std::string& durable, const std::string& filter) {
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = durable.c_str();
+  cc.FilterSubject = filter.c_str();
+  cc.AckPolicy = js_AckExplicit;
+  cc.AckWait = kAckWaitNs;
+  cc.MaxAckPending = kMaxAckPending;
+  cc.DeliverPolicy = js_DeliverAll;
+}
+
+}  // namespace
+
+Status Nats::ensure_consumer(const std::string& durable, const std::string& filter) {
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  std::string stream(kStream);
+  natsStatus s = js_GetConsumerInfo(&ci, js_, stream.c_str(), durable.c_str(), nullptr, &jerr);
+  if (s == NATS_OK) {
+    jsConsumerInfo_Destroy(ci);
     return {};
   }
-  if (s != NATS_NOT_FOUND) return Error{nats_error("reading the stream " + std::string(kStream), s, jerr)};
-  jsStreamConfig cfg;
-  jsStreamConfig_Init(&cfg);
-  std::string name(kStream);
-  const char* subjects[] = {"wardsec.>"};
-  cfg.Name = name.c_str();
-  cfg.Subjects = subjects;
-  cfg.SubjectsLen = 1;
-  cfg.Storage = js_FileStorage;
-  cfg.Duplicates = duplicate_window_ns;
-  // interest: a batch leaves the stream once every consumer (the sinks' `sink`, each
-  // correlator's correlate-<i>) has acknowledged it; the stream holds the backlog only, up to
-  // max_bytes, after which publishers are refused (their lag grows, nothing is lost)
-  cfg.Retention = js_InterestPolicy;
-  cfg.MaxBytes = max_bytes;
-  cfg.Discard = js_DiscardNew;
-  s = js_AddStream(&si, js_, &cfg, nullptr, &jerr);
-  if (s != NATS_OK) return Error{nats_error("creating the stream " + name, s, jerr)};
-  jsStreamInfo_Destroy(si);
+  if (s != NATS_NOT_FOUND) return Error{nats_error("reading the consumer " + durable, s, jerr)};
+  jsConsumerConfig cc;
+  consumer_config(cc, durable, filter);
+  s = js_AddConsumer(&ci, js_, stream.c_str(), &cc, nullptr, &jerr);
+  if (s != NATS_OK) return Error{nats_error("creating the consumer " + durable, s, jerr)};
+  jsConsumerInfo_Destroy(ci);
   return {};
 }
 
@@ -137,16 +173,13 @@ Status NatsMsg::ack() {
 
 void NatsMsg::in_progress() { natsMsg_InProgress(m_, nullptr); }
 
-Result<std::unique_ptr<PullConsumer>> PullConsumer::open(Nats& n, const std::string& subject, const std::string& durable,
-                                                         int64_t max_ack_pending, int64_t ack_wait_ns) {
+Result<std::unique_ptr<PullConsumer>> PullConsumer::open(Nats& n, const std::string& subject, const std::string& durable) {
+  if (Status s = n.ensure_consumer(durable, subject); !s) return Error{s.error()};
   jsSubOptions so;
   jsSubOptions_Init(&so);
   std::string stream(kStream);
   so.Stream = stream.c_str();
-  so.Config.AckPolicy = js_AckExplicit;
-  so.Config.MaxAckPending = max_ack_pending;
-  so.Config.AckWait = ack_wait_ns;
-  so.Config.DeliverPolicy = js_DeliverAll;
+  consumer_config(so.Config, durable, subject);  // the same as ensure_consumer made: it binds
   std::unique_ptr<PullConsumer> c(new PullConsumer());
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_PullSubscribe(&c->sub_, n.js(), subject.c_str(), durable.c_str(), nullptr, &so, &jerr);

@@ -26,6 +26,9 @@ struct NatsOptions {
 };
 
 constexpr std::string_view kStream = "WARDSEC";
+constexpr std::string_view kSinkConsumer = "sink";   // the sinks share it; made with the stream
+constexpr int64_t kAckWaitNs = 30LL * 1000000000LL;  // unacknowledged this long: delivered again
+constexpr int64_t kMaxAckPending = 256;
 
 class Nats {
  public:
@@ -36,10 +39,13 @@ class Nats {
   // The largest message the server takes.
   int64_t max_payload() const;
   // Creates the WARDSEC stream (subjects wardsec.>, file storage, interest retention with a
-  // duplicate window, at most max_bytes) when missing.
+  // duplicate window, at most max_bytes) and the sinks' consumer when missing.
   Status ensure_stream(int64_t duplicate_window_ns = 10LL * 60 * 1000000000LL, int64_t max_bytes = 8LL << 30);
   // Publishes and waits for the stream's acknowledgement. true: stored; false: the stream had
   // it already (the same message id inside the duplicate window).
+  // A durable pull consumer on `filter` with explicit acknowledgement (kAckWaitNs,
+  // kMaxAckPending), made when missing.
+  Status ensure_consumer(const std::string& durable, const std::string& filter);
   Result<bool> publish(const std::string& subject, std::string_view data, const std::string& msg_id, int timeout_ms = 10000);
   __natsConnection* raw() { return nc_; }
   __jsCtx* js() { return js_; }
@@ -70,10 +76,8 @@ class NatsMsg {
 
 class PullConsumer {
  public:
-  // Binds (creating when missing) the durable consumer `durable` on `subject` with explicit
-  // acknowledgement; at most max_ack_pending messages out unacknowledged at a time.
-  static Result<std::unique_ptr<PullConsumer>> open(Nats& n, const std::string& subject, const std::string& durable,
-                                                    int64_t max_ack_pending, int64_t ack_wait_ns);
+  // Binds (creating when missing: Nats::ensure_consumer) the durable consumer `durable` on `subject`.
+  static Result<std::unique_ptr<PullConsumer>> open(Nats& n, const std::string& subject, const std::string& durable);
   ~PullConsumer();
   // Up to `n` messages, waiting at most timeout_ms; none on a timeout.
   Result<std::vector<NatsMsg>> fetch(int n, int timeout_ms);

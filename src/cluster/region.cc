@@ -170,8 +170,19 @@ Result<nlohmann::json> Region::sites(const std::vector<std::string>& sites, int6
   if (!inc) return Error{inc.error()};
   for (const auto& r : tsv_rows(*inc))
     if (r.size() == 3 && out.count(r[0])) out[r[0]]["incidents_7d"][r[1]] = to_i64(r[2]);
+  auto cs =
+      ch.query("SELECT site, argMax(summary, at) FROM " + ch.table("compliance") + " WHERE " + only + " GROUP BY site FORMAT TabSeparated");
+  if (!cs) return Error{cs.error()};
+  for (const auto& r : tsv_rows(*cs)) {
+    if (r.size() != 2 || !out.count(r[0])) continue;
+    auto j = nlohmann::json::parse(r[1], nullptr, false);
+    if (j.is_object() && j.contains("systems")) out[r[0]]["systems"] = j["systems"];
+  }
   nlohmann::json arr = nlohmann::json::array();
-  for (auto& [_, j] : out) arr.push_back(std::move(j));
+  for (auto& [_, j] : out) {
+    if (!j.contains("systems")) j["systems"] = nlohmann::json::array();
+    arr.push_back(std::move(j));
+  }
   return nlohmann::json{{"sites", std::move(arr)}, {"now", now}};
 }
 

@@ -41,16 +41,16 @@ uint64_t json_u64(const nlohmann::json& j, const char* k) {
 
 struct Sink::Pending {
   std::vector<Batch> batches;
-  std::string sites;     // TSV rows for `sites`
-  std::string rejected;  // TSV rows for `rejected`
+  std::string sites;       // TSV rows for `sites`
+  std::string compliance;  // TSV rows for `compliance`
+  std::string rejected;    // TSV rows for `rejected`
   uint64_t statuses = 0, rejects = 0;
 };
 
 Result<std::unique_ptr<Sink>> Sink::open(SinkOptions o) {
-  if (auto d = sql_identifier(o.durable); !d) return Error{"the consumer's name: " + d.error()};
   std::unique_ptr<Sink> s(new Sink());
   s->o_ = std::move(o);
-  s->o_.nats.name = "wardsec-sink-" + s->o_.durable;
+  s->o_.nats.name = "wardsec-sink";
   auto n = Nats::connect(s->o_.nats);
   if (!n) return Error{n.error()};
   s->nats_ = std::move(*n);
@@ -137,6 +137,8 @@ Status Sink::insert_all(Pending& p) {
             ch_->insert("sites", "site, hospital, at, day, published, batches, behind_blocks, lag_seconds, last_error, status", p.sites);
         !s)
       return s;
+  if (!p.compliance.empty())
+    if (Status s = ch_->insert("compliance", "site, at, day, summary", p.compliance); !s) return s;
   if (!p.rejected.empty())
     if (Status s = ch_->insert("rejected", "subject, reason, head", p.rejected); !s) return s;
   std::lock_guard lk(mu_);
@@ -198,6 +200,19 @@ Status Sink::handle(std::vector<NatsMsg>& msgs, const std::atomic<bool>& stop) {
       tsv_escape(m.data(), p.sites);
       p.sites += '\n';
       p.statuses++;
+    } else if (parts[2] == "compliance") {
+      auto j = nlohmann::json::parse(m.data(), nullptr, false);
+      if (!j.is_object() || json_str(j, "site") != site || !j.contains("systems") || !j["systems"].is_array()) {
+        reject(m, "not a compliance summary of site " + site, p);
+        continue;
+      }
+      Row day_of;
+      day_of.ts = static_cast<int64_t>(json_num(j, "at"));
+      tsv_escape(site, p.compliance);
+      p.compliance += '\t' + std::to_string(day_of.ts) + '\t' + derive(day_of).day + '\t';
+      tsv_escape(m.data(), p.compliance);
+      p.compliance += '\n';
+      p.statuses++;
     } else {
       reject(m, "unknown kind " + std::string(parts[2]), p);
     }
@@ -254,7 +269,7 @@ void Sink::run(const std::atomic<bool>& stop) {
     if (!consumer_) {
       Status s = nats_->ensure_stream();
       if (s) {
-        auto c = PullConsumer::open(*nats_, "wardsec.>", o_.durable, o_.max_ack_pending, 60LL * 1000000000LL);
+        auto c = PullConsumer::open(*nats_, "wardsec.>", std::string(kSinkConsumer));
         if (c)
           consumer_ = std::move(*c);
         else
@@ -266,7 +281,7 @@ void Sink::run(const std::atomic<bool>& stop) {
         sleep_unless(stop, 1000);
         continue;
       }
-      spdlog::info("sink: consuming wardsec.> as {}", o_.durable);
+      spdlog::info("sink: consuming wardsec.> as {}", kSinkConsumer);
     }
     auto msgs = consumer_->fetch(o_.fetch, 1000);
     if (!msgs) {

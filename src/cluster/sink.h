@@ -1,5 +1,5 @@
 // `wardsec sink`: the durable pull consumer that moves batches from JetStream into ClickHouse
-// (docs/cluster.md). Several sinks share the consumer. For each fetch it checks which batches
+// (docs/cluster.md). Every sink shares the one consumer `sink`. For each fetch it checks which batches
 // ClickHouse has already (a crash after the insert and before the acknowledgement must not
 // insert twice), inserts the events and then the batch rows, and only then acknowledges.
 // A batch that cannot be read, or whose signature fails under the site's key, is refused: it
@@ -22,10 +22,8 @@ namespace wardsec::cluster {
 struct SinkOptions {
   NatsOptions nats;
   ClickHouseOptions clickhouse;
-  std::string durable = "sink";
-  std::string keys_dir;  // <site>.pub for every site: batches are checked against them
-  int fetch = 32;        // messages per fetch, inserted together
-  int64_t max_ack_pending = 256;
+  std::string keys_dir;    // <site>.pub for every site: batches are checked against them
+  int fetch = 32;          // messages per fetch, inserted together
   int retention_days = 0;  // > 0: day partitions older than this are dropped
 };
 

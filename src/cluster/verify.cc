@@ -40,6 +40,9 @@ std::string ClusterVerifyReport::summary() const {
   s += "NOT INTACT: " + std::to_string(problems.size()) + " problem(s); the first batch that differs is " + first_bad + "\n";
   for (size_t i = 0; i < problems.size() && i < 50; i++) s += "  " + problems[i] + "\n";
   if (problems.size() > 50) s += "  ... and " + std::to_string(problems.size() - 50) + " more\n";
+  if (rows_outside)
+    s += "  (rows that belong to no batch: a sink stopped between the events and their batch row; the stream delivers that batch "
+         "again within 30 s, after which they belong. Rows still outside later were added in ClickHouse.)\n";
   return s;
 }
 

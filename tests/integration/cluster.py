@@ -69,6 +69,9 @@ def body(r):
         os.makedirs(keys)
         collectors, senders, correlators, sink, sink_log = [], [], [], None, open(os.path.join(t, "sink.log"), "ab")
         try:
+            # site a has graded systems (the demo hospital's), site b none yet
+            subprocess.run([a.wardsec, "inventory", "import", "systems", os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital", "systems.csv"),
+                            "--data", os.path.join(t, "site-a")], check=True, capture_output=True)
             for site in ("a", "b"):
                 srv = Server(a.wardsec, os.path.join(t, f"site-{site}"), ["--site", site, "--nats", nats.url], command="collect").start()
                 collectors.append(srv)
@@ -121,6 +124,9 @@ def body(r):
                 dups = ch.query(f"SELECT x, groupArray(ref), groupArray(received) FROM (SELECT extract(message, 'clusterseq=([a-z0-9-]+)') AS x, ref, received "
                                 f"FROM wardsec.events FINAL WHERE site = '{s.site}' AND message LIKE '<86>%') GROUP BY x HAVING count() > 1 FORMAT TabSeparated")
                 r.check(len(got) == len(set(got)), f"site {s.site}: each exactly once ({len(got)} rows, {len(set(got))} distinct) {dups.strip()[:500]}")
+            # settled: every event row has its batch row (a sink killed between the two gets the batch again)
+            settled = lambda: ch.query("SELECT count() FROM wardsec.events FINAL").strip() == ch.query("SELECT sum(count) FROM wardsec.batches FINAL").strip()
+            wait_for(settled, 120, "every event row's batch row")
             for site in ("a", "b"):
                 v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", site, "--pubkey", os.path.join(keys, f"{site}.pub")],
                                    capture_output=True, text=True)
@@ -195,6 +201,12 @@ def regional_console(r, wardsec, t, ch, senders):
         names = sorted(s["site"] for s in sites.get("sites", []))
         r.check(code == 200 and names == ["a", "b"] and all(s["events_24h"] > 1000 and not s["silent"] for s in sites["sites"]),
                 f"the commission sees both sites, each with its events and status ({code} {[(s['site'], s['events_24h'], s['silent']) for s in sites.get('sites', [])]})")
+        by_site = {s["site"]: s for s in sites.get("sites", [])}
+        his = [x for x in by_site.get("a", {}).get("systems", []) if x["id"] == "his"]
+        r.check(his and his[0]["level"] == 3 and his[0]["assessment_overdue"] and his[0]["assessed"] == "" and by_site["b"]["systems"] == [],
+                f"each site's 等保 status: its graded systems, levels, the 测评 overdue ({his})")
+        if not his:
+            print(ch.query("SELECT site, substring(summary, 1, 300) FROM wardsec.compliance"), ch.query("SELECT reason FROM wardsec.rejected"))
         one = senders[0].acked and sorted(senders[0].acked)[0]
         code, res = sec.get("/api/v1/region/search?q=" + urllib.parse.quote(f'"clusterseq={one}"') + "&from=2026-12-01&limit=5")
         r.check(code == 200 and len(res["events"]) == 1 and res["events"][0]["site"] == "a" and f"clusterseq={one}" in res["events"][0]["event.original"],
