@@ -20,7 +20,8 @@ namespace {
 constexpr size_t kMaxNames = 2000000;  // event ids remembered for the alerts' evidence
 
 constexpr std::string_view kAlerts =
-    "(id String, rule_id String, title String, level String, first_ts Int64, last_ts Int64, value Float64, event_count UInt64, "
+    "(id String, rule_id String, title String, title_zh String, level String, first_ts Int64, last_ts Int64, value Float64, event_count "
+    "UInt64, "
     "group_k Array(String), group_v Array(String), events Array(String), sites Array(String), hosts Array(String), "
     "partition UInt32, day Date, inserted DateTime DEFAULT now()) "
     "ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(day) ORDER BY (rule_id, id)";
@@ -107,8 +108,8 @@ void RegionCorrelator::alert_row(const detect::CorrelationHit& h, std::string& o
   Row day;
   day.ts = h.last_ts;
   std::string id = sha256_hex(key).substr(0, 32);  // one alert per correlation, group and window
-  for (std::string_view v :
-       {std::string_view(id), std::string_view(c.id.empty() ? c.name : c.id), std::string_view(c.title), std::string_view(c.level)}) {
+  for (std::string_view v : {std::string_view(id), std::string_view(c.id.empty() ? c.name : c.id), std::string_view(c.title),
+                             std::string_view(c.zh.title), std::string_view(c.level)}) {
     tsv_escape(v, out);
     out += '\t';
   }
@@ -124,6 +125,27 @@ void RegionCorrelator::alert_row(const detect::CorrelationHit& h, std::string& o
   out += '\t';
   tsv_list(std::vector<std::string>(hosts.begin(), hosts.end()), out);
   out += '\t' + std::to_string(o_.partition) + '\t' + derive(day).day + '\n';
+}
+
+size_t RegionCorrelator::write_hits(std::string& rows) {
+  // A hit whose events are all one site's is that site's own detection's to raise (it runs the
+  // same rules); the region writes those that span sites.
+  size_t n = hits_.size();
+  for (const auto& h : hits_) {
+    std::set<std::string> sites;
+    for (uint64_t id : h.events) {
+      std::string name = name_of(id);
+      if (!name.empty()) sites.insert(name.substr(0, name.find(':')));
+    }
+    if (sites.size() >= 2)
+      alert_row(h, rows);
+    else {
+      std::lock_guard lk(mu_);
+      st_.one_site++;
+    }
+  }
+  hits_.clear();
+  return n;
 }
 
 void RegionCorrelator::feed(std::string_view text, std::string& alert_rows) {
@@ -151,9 +173,7 @@ void RegionCorrelator::feed(std::string_view text, std::string& alert_rows) {
     }
   }
   correlator_->advance(max_ts_, hits_);
-  for (const auto& h : hits_) alert_row(h, alert_rows);
-  n_hits = hits_.size();
-  hits_.clear();
+  n_hits = write_hits(alert_rows);
   std::lock_guard lk(mu_);
   st_.batches++;
   st_.events += b->rows.size();
@@ -194,17 +214,16 @@ void RegionCorrelator::run(const std::atomic<bool>& stop) {
     for (auto& m : *msgs) feed(m.data(), rows);
     if (msgs->empty()) {  // idle: windows close on the clock (less the usual lag)
       correlator_->advance(std::max<int64_t>(max_ts_, now_ns() - 5LL * 1000000000LL), hits_);
-      for (const auto& h : hits_) alert_row(h, rows);
-      hits_.clear();
+      (void)write_hits(rows);
     }
     int backoff = 500;
     while (!rows.empty() && !stop) {
       Status s = ensure_alerts_table(*ch_);
       if (s)
-        s = ch_->insert(
-            "alerts",
-            "id, rule_id, title, level, first_ts, last_ts, value, event_count, group_k, group_v, events, sites, hosts, partition, day",
-            rows);
+        s = ch_->insert("alerts",
+                        "id, rule_id, title, title_zh, level, first_ts, last_ts, value, event_count, group_k, group_v, events, sites, "
+                        "hosts, partition, day",
+                        rows);
       if (s) {
         std::lock_guard lk(mu_);
         st_.alerts_written += static_cast<uint64_t>(std::count(rows.begin(), rows.end(), '\n'));

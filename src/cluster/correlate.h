@@ -1,7 +1,7 @@
 // `wardsec correlate`: the region's correlations (docs/cluster.md). Single-event rules run at
 // each site's collector, as in `serve`; a correlation whose events come from several sites or
 // hosts (one account failing at three hospitals, one address scanning every campus) needs every
-// site's events, so it runs here, on the stream. N correlators share the work by group: each has
+// site's events, so it runs here, on the stream, and writes what spans two sites or more. N correlators share the work by group: each has
 // its own durable consumer (correlate-<i>) that sees every batch, and keeps the groups whose
 // group-by values hash to its partition. What fires is written to ClickHouse's `alerts` table
 // (keyed so a redelivered batch does not write it twice) before the batches are acknowledged.
@@ -37,6 +37,7 @@ struct CorrelateOptions {
 
 struct CorrelateStats {
   uint64_t batches = 0, events = 0, rule_matches = 0, hits = 0, alerts_written = 0, insert_errors = 0;
+  uint64_t one_site = 0;  // hits within one site: that site raises them itself
   std::string last_error;
 };
 
@@ -53,6 +54,7 @@ class RegionCorrelator {
  private:
   RegionCorrelator() = default;
   void alert_row(const detect::CorrelationHit& h, std::string& out);
+  size_t write_hits(std::string& rows);  // the hits that span sites as alert rows; all hits counted
   std::string name_of(uint64_t id) const;
   CorrelateOptions o_;
   std::unique_ptr<detect::RuleSet> set_;

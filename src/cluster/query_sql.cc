@@ -17,12 +17,13 @@ std::string column(const std::string& field) {
   return "attrs.v[indexOf(attrs.k, " + sql_string(field) + ")]";
 }
 
-// The literal runs of a value or pattern, split where the search's tokens split (and at * ?).
+// The literal runs of a pattern between its wildcards (* ?): each is somewhere in a value the
+// pattern matches (search's glob_match, glob_tokens).
 std::vector<std::string> fragments(const std::string& v) {
   std::vector<std::string> out;
   std::string cur;
   for (char c : v) {
-    if (c == '*' || c == '?' || !is_token_char(static_cast<unsigned char>(c))) {
+    if (c == '*' || c == '?') {
       if (!cur.empty()) out.push_back(std::move(cur));
       cur.clear();
     } else {
@@ -33,11 +34,13 @@ std::vector<std::string> fragments(const std::string& v) {
   return out;
 }
 
-// Every fragment somewhere in `expr`, any case: what a token or phrase match implies.
-std::string contains_all(const std::string& expr, const std::string& v) {
+// A token or phrase match (contains_token_seq) finds the whole value in the text, any case: the
+// value as a substring is the superset. A pattern: each literal run.
+std::string contains_all(const std::string& expr, const std::string& v, bool pattern) {
+  std::vector<std::string> parts = pattern ? fragments(v) : std::vector<std::string>{v};
   std::string out;
-  for (const auto& f : fragments(v))
-    out += (out.empty() ? "" : " AND ") + ("positionCaseInsensitiveUTF8(" + expr + ", " + sql_string(f) + ") > 0");
+  for (const auto& f : parts)
+    if (!f.empty()) out += (out.empty() ? "" : " AND ") + ("positionCaseInsensitiveUTF8(" + expr + ", " + sql_string(f) + ") > 0");
   return out.empty() ? "1" : "(" + out + ")";
 }
 
@@ -89,14 +92,14 @@ SqlWhere term(const Node& n) {
   switch (n.op) {
     case Node::kExists: return {has, f != "event.original" && !own};  // own column: '' is also "absent"
     case Node::kEq:
-      if (type == FieldType::kText || f == "event.original") return {"(" + has + " AND " + contains_all(c, n.value) + ")", false};
+      if (type == FieldType::kText || f == "event.original") return {"(" + has + " AND " + contains_all(c, n.value, false) + ")", false};
       if (type == FieldType::kIp) {
         uint64_t ip = 0;
         if (ipv4_number(n.value, ip)) return {"(" + has + " AND IPv4StringToNum(" + c + ") = " + std::to_string(ip) + ")", false};
         return {has, false};
       }
       return {"(" + has + " AND lower(" + c + ") = " + sql_string(n.value) + ")", false};  // lower(): ASCII, as iequals
-    case Node::kGlob: return {"(" + has + " AND " + contains_all(c, n.value) + ")", false};
+    case Node::kGlob: return {"(" + has + " AND " + contains_all(c, n.value, true) + ")", false};
     case Node::kCidr:
       if (n.cidr && n.cidr->net.v4 && n.cidr->bits >= 96) {
         int prefix = n.cidr->bits - 96;
@@ -133,7 +136,8 @@ SqlWhere compile(const Node& n) {
     }
     case Node::kText: {
       std::string msg = "message", field = "attrs.v[indexOf(attrs.k, 'message')]";
-      return {"(" + contains_all(msg, n.value) + " OR " + contains_all(field, n.value) + ")", false};
+      bool pattern = n.op == Node::kGlob;
+      return {"(" + contains_all(msg, n.value, pattern) + " OR " + contains_all(field, n.value, pattern) + ")", false};
     }
     case Node::kTerm: return term(n);
   }

@@ -195,15 +195,15 @@ Result<nlohmann::json> Region::alerts(const std::vector<std::string>& sites, int
   if (!exists) return Error{exists.error()};
   nlohmann::json arr = nlohmann::json::array();
   if (std::string(trim(*exists)) != "1") return nlohmann::json{{"alerts", std::move(arr)}};  // no correlator has written yet
-  auto r =
-      ch.query("SELECT id, rule_id, title, level, first_ts, last_ts, value, event_count, group_k, group_v, events, sites, hosts FROM " +
-               ch.table("alerts") + " FINAL WHERE " + only + " AND last_ts >= " + std::to_string(from) + " ORDER BY last_ts DESC LIMIT " +
-               std::to_string(limit) + " FORMAT TabSeparated");
+  auto r = ch.query(
+      "SELECT id, rule_id, title, title_zh, level, first_ts, last_ts, value, event_count, group_k, group_v, events, sites, hosts FROM " +
+      ch.table("alerts") + " FINAL WHERE " + only + " AND last_ts >= " + std::to_string(from) + " ORDER BY last_ts DESC LIMIT " +
+      std::to_string(limit) + " FORMAT TabSeparated");
   if (!r) return Error{r.error()};
   for (auto line : split_view(*r, '\n')) {
     if (line.empty()) continue;
     auto f = split_view(line, '\t');
-    if (f.size() != 13) continue;
+    if (f.size() != 14) continue;
     auto text = [&](size_t i) {
       auto v = tsv_unescape(f[i]);
       return v ? std::move(*v) : std::string(f[i]);
@@ -213,20 +213,21 @@ Result<nlohmann::json> Region::alerts(const std::vector<std::string>& sites, int
       return v ? std::move(*v) : std::vector<std::string>{};
     };
     nlohmann::json group = nlohmann::json::object();
-    auto gk = list(8), gv = list(9);
+    auto gk = list(9), gv = list(10);
     for (size_t i = 0; i < gk.size() && i < gv.size(); i++) group[gk[i]] = gv[i];
     arr.push_back({{"id", text(0)},
                    {"rule_id", text(1)},
                    {"title", text(2)},
-                   {"level", text(3)},
-                   {"first_ts", to_i64(text(4))},
-                   {"last_ts", to_i64(text(5))},
-                   {"value", std::strtod(text(6).c_str(), nullptr)},
-                   {"event_count", to_i64(text(7))},
+                   {"title_zh", text(3)},
+                   {"level", text(4)},
+                   {"first_ts", to_i64(text(5))},
+                   {"last_ts", to_i64(text(6))},
+                   {"value", std::strtod(text(7).c_str(), nullptr)},
+                   {"event_count", to_i64(text(8))},
                    {"group", std::move(group)},
-                   {"events", list(10)},
-                   {"sites", list(11)},
-                   {"hosts", list(12)}});
+                   {"events", list(11)},
+                   {"sites", list(12)},
+                   {"hosts", list(13)}});
   }
   return nlohmann::json{{"alerts", std::move(arr)}};
 }

@@ -188,7 +188,8 @@ Status Sink::handle(std::vector<NatsMsg>& msgs, const std::atomic<bool>& stop) {
       auto at = static_cast<int64_t>(json_num(j, "at"));
       Row day_of;
       day_of.ts = at;
-      for (std::string_view v : {std::string_view(site), std::string_view(json_str(j, "hospital"))}) {
+      std::string hospital = json_str(j, "hospital");  // named: a view of a temporary would dangle
+      for (std::string_view v : {std::string_view(site), std::string_view(hospital)}) {
         tsv_escape(v, p.sites);
         p.sites += '\t';
       }

@@ -14,6 +14,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { apiContract } from './contract.mjs'
+import { totp } from './totp.mjs'
 
 const argv = process.argv.slice(2)
 const opt = (k, d) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : d)
@@ -49,32 +50,6 @@ function freePort(udp = false) {
       })
     }
   })
-}
-
-function base32(s) {
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = 0
-  let v = 0
-  const out = []
-  for (const c of s.replace(/[\s=-]/g, '').toUpperCase()) {
-    v = (v << 5) | a.indexOf(c)
-    bits += 5
-    if (bits >= 8) {
-      out.push((v >>> (bits - 8)) & 255)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
-
-// RFC 6238, as the authenticator app on the administrator's phone computes it.
-function totp(secret, offset = 0) {
-  const step = Math.floor(Date.now() / 1000 / 30) + offset
-  const msg = Buffer.alloc(8)
-  msg.writeBigUInt64BE(BigInt(step))
-  const mac = crypto.createHmac('sha1', base32(secret)).update(msg).digest()
-  const off = mac[mac.length - 1] & 15
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0')
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))

@@ -6,7 +6,9 @@
 
 #include "cluster/batch.h"
 #include "cluster/clickhouse.h"
+#include "cluster/query_sql.h"
 #include "cluster/rows.h"
+#include "search/query.h"
 #include "test_util.h"
 
 using namespace wardsec;
@@ -154,4 +156,41 @@ TEST(ClusterBatch, ParserRefusesWhatTheHeaderDoesNotCover) {
   EXPECT_FALSE(valid_site("-a"));
   EXPECT_FALSE(valid_site("a.b"));  // a NATS subject token, no dots
   EXPECT_TRUE(valid_site("city-hospital_2"));
+}
+
+TEST(ClusterSql, QueryCompilesToLiteralsAndWidensWhatSqlCannotSay) {
+  auto sql = [](const char* q) {
+    auto p = search::Query::parse(q);
+    EXPECT_TRUE(p) << q;
+    return compile_query(*p);
+  };
+  // quotes stay inside their literal
+  SqlWhere w = sql("host.name:\"x' OR site = 'b\"");
+  EXPECT_NE(w.sql.find("'x\\' or site = \\'b'"), std::string::npos) << w.sql;
+  EXPECT_EQ(w.sql.find("OR site"), std::string::npos) << w.sql;
+  // an address range: numbers, on the column of its own
+  w = sql("source.ip:10.20.1.0/30");
+  EXPECT_NE(w.sql.find("IPv4StringToNum(source_ip) BETWEEN 169083136 AND 169083139"), std::string::npos) << w.sql;
+  // free text: the whole phrase as a substring (contains_token_seq finds it whole)
+  w = sql("\"Failed password\"");
+  EXPECT_NE(w.sql.find("positionCaseInsensitiveUTF8(message, 'failed password')"), std::string::npos) << w.sql;
+  EXPECT_FALSE(w.exact);
+  // a pattern: its literal runs
+  w = sql("user.name:dr_*zh");
+  EXPECT_NE(w.sql.find("'dr_'"), std::string::npos) << w.sql;
+  EXPECT_NE(w.sql.find("'zh'"), std::string::npos) << w.sql;
+  // NOT of a widened term cannot be said in SQL: everything is read and matched
+  w = sql("NOT \"password\"");
+  EXPECT_EQ(w.sql, "1");
+  // NOT of an exact one can
+  w = sql("NOT @timestamp:>=1970-01-02T00:00:00Z");
+  EXPECT_EQ(w.sql, "(NOT (ts >= 86400000000000))");
+  EXPECT_TRUE(w.exact);
+  // a field without a column of its own: the Nested lookup
+  w = sql("url.path:\"/his/login\"");
+  EXPECT_NE(w.sql.find("attrs.v[indexOf(attrs.k, 'url.path')]"), std::string::npos) << w.sql;
+  // the scope and the range join as literals
+  std::string where = where_clause(sql(""), {"a", "b'c"}, 86400LL * 1000000000LL, 0);
+  EXPECT_NE(where.find("site IN ('a', 'b\\'c')"), std::string::npos) << where;
+  EXPECT_NE(where.find("day >= toDate('1970-01-02')"), std::string::npos) << where;
 }
