@@ -112,7 +112,7 @@ FROM (SELECT number, {base} + number * {step} AS t, concat('his-app-', toString(
   concat('dr_', toString(cityHash64(number) % 5000)) AS u, if(number % 10 = 0, 'failure', 'success') AS o,
   concat(if(number % 10 = 0, 'Failed', 'Accepted'), ' password for ', u, ' from ', ip, ' port ', toString(number % 65535), ' ssh2',
          if(number % 1000 = 7, ' rarewordx', '')) AS m
-  FROM numbers({rows}))"""
+  FROM (SELECT number + {offset} AS number FROM numbers({rows})))"""
 
 
 def part_c(a, tmp, nats, ch, out):
@@ -125,7 +125,9 @@ def part_c(a, tmp, nats, ch, out):
     day = 86400 * 10**9
     base = (int(time.time() * 1e9) // day - 10) * day
     t0 = time.time()
-    ch.query(SYNTH.format(base=base, step=10 * day // a.rows, rows=a.rows))
+    chunk = min(a.rows, 10000000)
+    for off in range(0, a.rows, chunk):  # in pieces of ten million (each well inside a request's time)
+        ch.query(SYNTH.format(base=base, step=10 * day // a.rows, rows=min(chunk, a.rows - off), offset=off), timeout=1800)
     load = time.time() - t0
     n = int(ch.query("SELECT count() FROM wardsec.events WHERE site = 'synth'").strip())
     size = int(ch.query("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = 'wardsec' AND table = 'events' AND active").strip())
@@ -184,8 +186,11 @@ def main():
     try:
         if "a" not in skip:
             sink, col = part_a(a, tmp, nats, ch, out)
+            print("\n".join(out), flush=True)
             if "b" not in skip:
+                at = len(out)
                 part_b(a, tmp, ch, col, out)
+                print("\n".join(out[at:]), flush=True)
         if "c" not in skip:
             part_c(a, tmp, nats, ch, out)
     finally:
@@ -197,7 +202,7 @@ def main():
         nats.stop()
         ch.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("\n".join(out))
+    print("\n--- all ---\n" + "\n".join(out), flush=True)
 
 
 if __name__ == "__main__":

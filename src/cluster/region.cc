@@ -55,7 +55,12 @@ Result<nlohmann::json> Region::search(const search::Query& q, const std::vector<
                                       int64_t deadline_ns) {
   ClickHouse ch(o_.clickhouse);
   SqlWhere w = compile_query(q);
-  std::string where = where_clause(w, sites, from, to);
+  // Newest first, a window at a time: the last hour, then twice as far back each time, so that the
+  // newest matches (what a search page shows) are found without reading the whole range.
+  if (!to) to = now_ns();
+  int64_t span = 3600LL * 1000000000LL, win_to = to;
+  int64_t win_from = from ? std::max(from, to - span) : to - span;
+  std::string where = where_clause(w, sites, win_from, win_to);
   size_t page = w.exact ? std::max<size_t>(limit, 1) : std::clamp<size_t>(limit * 4, 1000, 10000);
   nlohmann::json events = nlohmann::json::array();
   size_t scanned = 0, kept = 0;
@@ -95,6 +100,15 @@ Result<nlohmann::json> Region::search(const search::Query& q, const std::vector<
       kept++;
     }
     more = n == page;
+    if (!more && (!from || win_from > from) && win_from > 0) {  // this window is done: the next, older and wider
+      span *= 2;
+      win_to = win_from;
+      win_from = from ? std::max(from, win_to - span) : std::max<int64_t>(0, win_to - span);
+      where = where_clause(w, sites, win_from, win_to);
+      after.clear();
+      more = true;
+      continue;
+    }
     if (more)
       after = " AND (ts < " + std::to_string(last.row.ts) + " OR (ts = " + std::to_string(last.row.ts) + " AND (site < " +
               sql_string(last.site) + " OR (site = " + sql_string(last.site) + " AND ref < " + std::to_string(last.row.ref) + "))))";
