@@ -10,12 +10,13 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
 import urllib.parse
 
-from clusterservers import ClickHouse, Nats
+from clusterservers import ClickHouse, Nats, make_ca
 from harness import Server, TempDir, args, run, wait_for
 from relp_client import RelpClient
 
@@ -49,8 +50,9 @@ class Sender:
         self.client.close()
 
 
-def sink_proc(wardsec, nats, ch, keys, log):
-    return subprocess.Popen([wardsec, "sink", "--nats", nats.url, "--clickhouse", ch.url, "--keys", keys], stdout=log, stderr=log)
+def sink_proc(wardsec, tlscfg, nats, ch, keys, log):
+    return subprocess.Popen([wardsec, "sink", "--config", tlscfg, "--nats", nats.url, "--clickhouse", ch.https_url, "--keys", keys],
+                            stdout=log, stderr=log)
 
 
 def stored(ch, site):
@@ -64,7 +66,13 @@ def stored(ch, site):
 def body(r):
     a = args()
     with TempDir() as t:
-        nats, ch = Nats(t).start(), ClickHouse(t).start()
+        # TLS everywhere: NATS takes TLS only, the wardsec parts reach ClickHouse over HTTPS, both
+        # checked against the region's CA (the test itself looks inside over ClickHouse's plain port)
+        ca, crt, key = make_ca(t)
+        nats, ch = Nats(t, tls=(crt, key)).start(), ClickHouse(t, tls=(crt, key)).start()
+        tlscfg = os.path.join(t, "region-tls.yaml")
+        with open(tlscfg, "w") as f:
+            f.write(f"cluster:\n  nats_ca: {ca}\n  clickhouse_ca: {ca}\n")
         keys = os.path.join(t, "keys")
         os.makedirs(keys)
         collectors, senders, correlators, sink, sink_log = [], [], [], None, open(os.path.join(t, "sink.log"), "ab")
@@ -73,12 +81,14 @@ def body(r):
             subprocess.run([a.wardsec, "inventory", "import", "systems", os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital", "systems.csv"),
                             "--data", os.path.join(t, "site-a")], check=True, capture_output=True)
             for site in ("a", "b"):
-                srv = Server(a.wardsec, os.path.join(t, f"site-{site}"), ["--site", site, "--nats", nats.url], command="collect").start()
+                srv = Server(a.wardsec, os.path.join(t, f"site-{site}"), ["--config", tlscfg, "--site", site, "--nats", nats.url],
+                             command="collect").start()
                 collectors.append(srv)
                 shutil.copy(srv.data.rstrip("/") + "/instance.pub", os.path.join(keys, f"{site}.pub"))
-            sink = sink_proc(a.wardsec, nats, ch, keys, sink_log)
+            sink = sink_proc(a.wardsec, tlscfg, nats, ch, keys, sink_log)
             # the region's correlations, in two partitions (each sees every batch, keeps half the groups)
-            correlators = [subprocess.Popen([a.wardsec, "correlate", "--nats", nats.url, "--clickhouse", ch.url, "--partition", f"{i}/2"],
+            correlators = [subprocess.Popen([a.wardsec, "correlate", "--config", tlscfg, "--nats", nats.url, "--clickhouse", ch.https_url,
+                                             "--partition", f"{i}/2"],
                                             stdout=sink_log, stderr=sink_log) for i in range(2)]
             senders = [Sender(srv, site) for srv, site in zip(collectors, ("a", "b"))]
             for s in senders:
@@ -89,7 +99,7 @@ def body(r):
             sink.send_signal(signal.SIGKILL)  # mid-stream
             sink.wait()
             time.sleep(2)
-            sink = sink_proc(a.wardsec, nats, ch, keys, sink_log)
+            sink = sink_proc(a.wardsec, tlscfg, nats, ch, keys, sink_log)
             r.check(True, "the sink was killed with -9 mid-stream and restarted")
 
             ch.stop()
@@ -128,19 +138,20 @@ def body(r):
             settled = lambda: ch.query("SELECT count() FROM wardsec.events FINAL").strip() == ch.query("SELECT sum(count) FROM wardsec.batches FINAL").strip()
             wait_for(settled, 120, "every event row's batch row")
             for site in ("a", "b"):
-                v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", site, "--pubkey", os.path.join(keys, f"{site}.pub")],
+                v = subprocess.run([a.wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", site, "--pubkey", os.path.join(keys, f"{site}.pub")],
                                    capture_output=True, text=True)
                 r.check(v.returncode == 0 and "intact" in v.stdout, f"verify --clickhouse passes for site {site}: {(v.stdout + v.stderr).strip()[:300]}")
             # the wrong site's key: refused
-            v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", "a", "--pubkey", os.path.join(keys, "b.pub")],
+            v = subprocess.run([a.wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", "a", "--pubkey", os.path.join(keys, "b.pub")],
                                capture_output=True, text=True)
             r.check(v.returncode == 1 and "not the site's key" in v.stderr, "verify under another site's key fails")
 
             # a forged batch published straight to the stream: refused, never stored
             forged = ("wardsec-batch v1 site=a first=1 last=1 count=1 alg=sm3 prev=" + "0" * 64 + " digest=" + "0" * 64 +
                       " key=0011223344556677 sig=00\n1\t1\t1\t0\tforged-by-test\t[]\t[]\n").encode()
-            with socket.create_connection(("127.0.0.1", nats.port), timeout=5) as s:
-                s.recv(4096)
+            with socket.create_connection(("127.0.0.1", nats.port), timeout=5) as raw:
+                raw.recv(4096)  # INFO, then TLS
+                s = ssl.create_default_context(cafile=ca).wrap_socket(raw, server_hostname="127.0.0.1")
                 s.sendall(b'CONNECT {"verbose":false}\r\nPUB wardsec.a.events ' + str(len(forged)).encode() + b"\r\n" + forged + b"\r\nPING\r\n")
                 s.recv(4096)
             wait_for(lambda: "wardsec.a.events" in ch.query("SELECT subject FROM wardsec.rejected"), 60, "the forged batch in `rejected`")
@@ -151,7 +162,7 @@ def body(r):
             ref, batch = ch.query("SELECT ref, batch FROM wardsec.events FINAL WHERE site = 'b' ORDER BY ref LIMIT 1 OFFSET 777 FORMAT TabSeparated").split()
             ch.query(f"ALTER TABLE wardsec.events UPDATE message = 'changed' WHERE site = 'b' AND ref = {ref}")
             wait_for(lambda: ch.query("SELECT count() FROM system.mutations WHERE NOT is_done").strip() == "0", 60, "the UPDATE to finish")
-            v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.url, "--site", "b", "--pubkey", os.path.join(keys, "b.pub")],
+            v = subprocess.run([a.wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", "b", "--pubkey", os.path.join(keys, "b.pub")],
                                capture_output=True, text=True)
             r.check(v.returncode == 1 and f"first batch that differs is {batch}" in v.stderr,
                     f"after an UPDATE of ref {ref}, verify names its batch {batch}: {v.stderr.strip()[:300]}")
@@ -161,7 +172,11 @@ def body(r):
                      120, "the region's correlation alert")
             al = ch.query("SELECT title, sites, hosts, partition, event_count FROM wardsec.alerts FINAL WHERE has(group_v, '10.99.0.7') FORMAT TabSeparated")
             r.check(al.count("\n") == 1 and "['a','b']" in al, f"password spraying across two hospitals is one region alert, by one of two correlators: {al.strip()!r}")
-            regional_console(r, a.wardsec, t, ch, senders)
+            # a ClickHouse whose certificate the configured CA did not sign is refused
+            v = subprocess.run([a.wardsec, "verify", "--clickhouse", ch.https_url, "--site", "a", "--pubkey", os.path.join(keys, "a.pub")],
+                               capture_output=True, text=True)
+            r.check(v.returncode == 1 and "certificate" in v.stderr.lower(), f"without the region's CA, HTTPS to ClickHouse is refused: {v.stderr.strip()[:160]}")
+            regional_console(r, a.wardsec, t, ch, ca, senders)
         except BaseException:
             for name in ("sink.log", "site-a.server.log"):
                 with open(os.path.join(t, name), errors="replace") as f:
@@ -183,11 +198,11 @@ def body(r):
             ch.stop()
 
 
-def regional_console(r, wardsec, t, ch, senders):
+def regional_console(r, wardsec, t, ch, ca, senders):
     """The regional console over ClickHouse: both sites for the commission, one for a hospital."""
     cfg = os.path.join(t, "regional.yaml")
     with open(cfg, "w") as f:
-        f.write(f"cluster:\n  clickhouse: {ch.url}\n  scopes:\n    hosp_a: [a]\n")
+        f.write(f"cluster:\n  clickhouse: {ch.https_url}\n  clickhouse_ca: {ca}\n  scopes:\n    hosp_a: [a]\n")
     srv = Server(wardsec, os.path.join(t, "regional"), ["--config", cfg], command="regional").start()
     try:
         sysc, sec = srv.first_login("sysadmin"), srv.first_login("secadmin")

@@ -1,6 +1,8 @@
 """The region's real servers for the scale-out tests (docs/cluster.md): nats-server with
 JetStream and clickhouse-server from Debian, each on loopback with its own folder, stopped after.
-Both can be stopped and started again on the same ports and data (an outage in the test)."""
+Both can be stopped and started again on the same ports and data (an outage in the test). With
+`tls` (certificate, key) NATS takes TLS only and ClickHouse answers HTTPS beside its plain HTTP
+(which the test itself uses to look inside)."""
 import os
 import subprocess
 import urllib.request
@@ -8,10 +10,24 @@ import urllib.request
 from harness import free_port, wait_for
 
 
+def make_ca(folder):
+    """A CA and a server certificate for 127.0.0.1 (openssl); returns (ca, cert, key) paths."""
+    ca, cakey, crt, key = (os.path.join(folder, n) for n in ("ca.crt", "ca.key", "server.crt", "server.key"))
+    ext = os.path.join(folder, "san.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", cakey, "-out", ca, "-days", "2", "-subj", "/CN=wardsec test region CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt + ".csr", "-subj", "/CN=127.0.0.1")
+    run("x509", "-req", "-in", crt + ".csr", "-CA", ca, "-CAkey", cakey, "-CAcreateserial", "-out", crt, "-days", "2", "-extfile", ext)
+    return ca, crt, key
+
+
 class Nats:
-    def __init__(self, folder):
+    def __init__(self, folder, tls=None):
         self.folder = os.path.join(folder, "nats")
         os.makedirs(self.folder, exist_ok=True)
+        self.tls = tls
         self.port = free_port()
         self.proc = None
         self.log = open(os.path.join(folder, "nats.log"), "ab")
@@ -21,7 +37,8 @@ class Nats:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self):
-        self.proc = subprocess.Popen(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.folder],
+        tls = ["--tls", "--tlscert", self.tls[0], "--tlskey", self.tls[1]] if self.tls else []
+        self.proc = subprocess.Popen(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.folder, *tls],
                                      stdout=self.log, stderr=self.log)
         wait_for(self.ready, 20, "nats-server to accept connections")
         return self
@@ -32,7 +49,7 @@ class Nats:
         import socket
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                return s.recv(4).startswith(b"INFO")
+                return s.recv(4).startswith(b"INFO")  # TLS starts after INFO
         except OSError:
             return False
 
@@ -54,7 +71,7 @@ CH_CONFIG = """<?xml version="1.0"?>
   <users_config>{d}/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
-  <timezone>UTC</timezone>
+  <timezone>UTC</timezone>{https}
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
 </yandex>
@@ -69,20 +86,29 @@ CH_USERS = """<?xml version="1.0"?>
 
 
 class ClickHouse:
-    def __init__(self, folder):
+    def __init__(self, folder, tls=None):
         self.folder = os.path.join(folder, "clickhouse")
         os.makedirs(self.folder, exist_ok=True)
-        self.http, self.tcp = free_port(), free_port()
+        self.http, self.tcp, self.https = free_port(), free_port(), free_port()
+        https = ""
+        if tls:
+            https = (f"\n  <https_port>{self.https}</https_port>\n  <openSSL><server><certificateFile>{tls[0]}</certificateFile>"
+                     f"<privateKeyFile>{tls[1]}</privateKeyFile><verificationMode>none</verificationMode>"
+                     "<cacheSessions>true</cacheSessions><preferServerCiphers>true</preferServerCiphers></server></openSSL>")
         self.proc = None
         self.log = open(os.path.join(folder, "clickhouse.log"), "ab")
         with open(os.path.join(self.folder, "config.xml"), "w") as f:
-            f.write(CH_CONFIG.format(d=self.folder, http=self.http, tcp=self.tcp))
+            f.write(CH_CONFIG.format(d=self.folder, http=self.http, tcp=self.tcp, https=https))
         with open(os.path.join(self.folder, "users.xml"), "w") as f:
             f.write(CH_USERS)
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.http}"
+
+    @property
+    def https_url(self):
+        return f"https://127.0.0.1:{self.https}"
 
     def start(self):
         self.proc = subprocess.Popen(["clickhouse-server", f"--config-file={self.folder}/config.xml"], cwd=self.folder,
