@@ -185,24 +185,7 @@ void RegionCorrelator::run(const std::atomic<bool>& stop) {
   std::string logged;
   std::string durable = "correlate-" + std::to_string(o_.partition);
   while (!stop) {
-    if (!consumer_) {
-      Status s = nats_->ensure_stream();
-      if (s) {
-        auto c = PullConsumer::open(*nats_, "wardsec.*.events", durable);
-        if (c)
-          consumer_ = std::move(*c);
-        else
-          s = Error{c.error()};
-      }
-      if (!s) {
-        if (s.error() != logged) spdlog::warn("correlate: {} (retrying)", s.error());
-        logged = s.error();
-        sleep_unless(stop, 1000);
-        continue;
-      }
-      spdlog::info("correlate: partition {}/{}: {} correlations over wardsec.*.events as {}", o_.partition, o_.partitions,
-                   set_->correlations().size(), durable);
-    }
+    if (!consumer_ && !(consumer_ = PullConsumer::open_until(*nats_, "wardsec.*.events", durable, stop, "correlate"))) break;
     auto msgs = consumer_->fetch(o_.fetch, 1000);
     if (!msgs) {
       if (msgs.error() != logged) spdlog::warn("correlate: {}", msgs.error());

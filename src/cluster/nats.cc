@@ -1,6 +1,10 @@
 #include "cluster/nats.h"
 
 #include <nats/nats.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
 
 #include "core/strutil.h"
 
@@ -185,6 +189,26 @@ Result<std::unique_ptr<PullConsumer>> PullConsumer::open(Nats& n, const std::str
   natsStatus s = js_PullSubscribe(&c->sub_, n.js(), subject.c_str(), durable.c_str(), nullptr, &so, &jerr);
   if (s != NATS_OK) return Error{nats_error("the pull consumer " + durable + " on " + subject, s, jerr)};
   return c;
+}
+
+std::unique_ptr<PullConsumer> PullConsumer::open_until(Nats& n, const std::string& subject, const std::string& durable,
+                                                       const std::atomic<bool>& stop, const char* who) {
+  std::string logged;
+  while (!stop) {
+    Status s = n.ensure_stream();
+    if (s) {
+      auto c = open(n, subject, durable);
+      if (c) {
+        spdlog::info("{}: consuming {} as {}", who, subject, durable);
+        return std::move(*c);
+      }
+      s = Error{c.error()};
+    }
+    if (s.error() != logged) spdlog::warn("{}: {} (retrying)", who, s.error());
+    logged = s.error();
+    for (int w = 0; w < 1000 && !stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return nullptr;
 }
 
 PullConsumer::~PullConsumer() {

@@ -2,6 +2,7 @@
 // publishing with the stream's acknowledgement and a message id, and the sinks' durable pull
 // consumer. The connection reconnects by itself, forever; errors name the server and the step.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -79,6 +80,10 @@ class PullConsumer {
   // Binds (creating when missing: Nats::ensure_consumer) the durable consumer `durable` on `subject`.
   static Result<std::unique_ptr<PullConsumer>> open(Nats& n, const std::string& subject, const std::string& durable);
   ~PullConsumer();
+  // Makes the stream and binds `durable`, trying again each second (logged once per distinct
+  // error, as `who`) until it works; nullptr when `stop` came first.
+  static std::unique_ptr<PullConsumer> open_until(Nats& n, const std::string& subject, const std::string& durable,
+                                                  const std::atomic<bool>& stop, const char* who);
   // Up to `n` messages, waiting at most timeout_ms; none on a timeout.
   Result<std::vector<NatsMsg>> fetch(int n, int timeout_ms);
 

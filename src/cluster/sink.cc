@@ -267,23 +267,7 @@ void Sink::run(const std::atomic<bool>& stop) {
   // the tables first, so that the regional console finds them before any batch arrives
   if (Status s = ch_->ensure_schema(); !s) spdlog::warn("sink: {} (the tables are made with the first batch)", s.error());
   while (!stop) {
-    if (!consumer_) {
-      Status s = nats_->ensure_stream();
-      if (s) {
-        auto c = PullConsumer::open(*nats_, "wardsec.>", std::string(kSinkConsumer));
-        if (c)
-          consumer_ = std::move(*c);
-        else
-          s = Error{c.error()};
-      }
-      if (!s) {
-        if (s.error() != logged) spdlog::warn("sink: {} (retrying)", s.error());
-        logged = s.error();
-        sleep_unless(stop, 1000);
-        continue;
-      }
-      spdlog::info("sink: consuming wardsec.> as {}", kSinkConsumer);
-    }
+    if (!consumer_ && !(consumer_ = PullConsumer::open_until(*nats_, "wardsec.>", std::string(kSinkConsumer), stop, "sink"))) break;
     auto msgs = consumer_->fetch(o_.fetch, 1000);
     if (!msgs) {
       if (msgs.error() != logged) spdlog::warn("sink: {}", msgs.error());

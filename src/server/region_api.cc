@@ -45,13 +45,23 @@ std::optional<Response> query_and_range(Api& api, Request& r, std::optional<sear
   return std::nullopt;
 }
 
-Response search(Api& api, Request& r) {
-  if (auto e = not_regional(api)) return *e;
+// What a search and a histogram both take: a regional console, the sites in scope, the query
+// and the time range.
+struct Ask {
   std::vector<std::string> sites;
-  if (auto e = sites_of(api, r, sites)) return *e;
   std::optional<search::Query> q;
   search::SearchOptions so;
-  if (auto e = query_and_range(api, r, q, so)) return *e;
+};
+std::optional<Response> ask(Api& api, Request& r, Ask& a) {
+  if (auto e = not_regional(api)) return e;
+  if (auto e = sites_of(api, r, a.sites)) return e;
+  return query_and_range(api, r, a.q, a.so);
+}
+
+Response search(Api& api, Request& r) {
+  Ask a;
+  if (auto e = ask(api, r, a)) return *e;
+  auto& [sites, q, so] = a;
   uint64_t limit = 100;
   if (!r.query["limit"].empty() && (!parse_u64(r.query["limit"], limit) || limit < 1 || limit > 1000))
     return fail(400, "limit 须为 1 到 1000 / limit must be from 1 to 1000");
@@ -62,12 +72,9 @@ Response search(Api& api, Request& r) {
 }
 
 Response histogram(Api& api, Request& r) {
-  if (auto e = not_regional(api)) return *e;
-  std::vector<std::string> sites;
-  if (auto e = sites_of(api, r, sites)) return *e;
-  std::optional<search::Query> q;
-  search::SearchOptions so;
-  if (auto e = query_and_range(api, r, q, so)) return *e;
+  Ask a;
+  if (auto e = ask(api, r, a)) return *e;
+  auto& [sites, q, so] = a;
   uint64_t interval = 3600;
   if (!r.query["interval"].empty() && (!parse_u64(r.query["interval"], interval) || interval < 1 || interval > 31 * 86400))
     return fail(400, "interval 须为 1 到 2678400 秒 / interval must be from 1 to 2678400 seconds");
