@@ -2,7 +2,14 @@
 // collector's drainer that `wardsec collect` starts, and `wardsec verify --clickhouse`.
 #include <spdlog/spdlog.h>
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include "core/strutil.h"
@@ -19,6 +26,43 @@ namespace wardsec::cli {
 namespace {
 
 std::atomic<bool> g_sink_stop{false};
+volatile pid_t g_worker = 0;
+
+void on_stop(int) {
+  g_sink_stop = true;
+  if (g_worker > 0) ::kill(g_worker, SIGTERM);  // the supervisor passes it on to its worker
+}
+
+// Runs `work` in a child process and starts it again if it dies of a signal, as a service
+// manager would. Once (in the nightly test, under load, with NATS stopping) a sink died in
+// libnats 3.4.1 with "double free or corruption" (docs/cluster.md): batches it had not
+// acknowledged come again, so a restart loses nothing; each restart is logged as an error.
+int supervise(const char* what, const std::function<int()>& work) {
+  std::signal(SIGINT, on_stop);
+  std::signal(SIGTERM, on_stop);
+  pid_t self = ::getpid();
+  for (int restarts = 0;; restarts++) {
+    pid_t pid = ::fork();
+    if (pid < 0) return work();  // no fork: run here, unsupervised
+    if (pid == 0) {
+      g_worker = 0;
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the supervisor killed (kill -9): the worker goes with it
+      if (::getppid() != self) std::_Exit(1);
+      std::_Exit(work());
+    }
+    g_worker = pid;
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    g_worker = 0;
+    if (WIFEXITED(st) || g_sink_stop) return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    spdlog::error("{}: the worker died of signal {} ({} restart(s) so far); starting it again: what it had not acknowledged comes again",
+                  what, WTERMSIG(st), restarts);
+    std::fflush(stdout);
+    for (int w = 0; w < 1000 && !g_sink_stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_sink_stop) return 0;
+  }
+}
 
 // i/N: this correlator's partition of N.
 bool parse_partition(const std::string& s, uint32_t& i, uint32_t& n) {
@@ -96,20 +140,20 @@ void add_cluster_commands(Cli& cli) {
         if ((*sink)->count("--keys")) o.keys_dir = a->keys;
         if (o.keys_dir.empty())
           spdlog::warn("sink: no --keys (cluster.keys): batches are not checked against the sites' keys before they are stored");
-        auto s = cluster::Sink::open(o);
-        if (!s) {
-          std::fprintf(stderr, "wardsec sink: %s\n", s.error().c_str());
-          return 1;
-        }
-        std::signal(SIGINT, [](int) { g_sink_stop = true; });
-        std::signal(SIGTERM, [](int) { g_sink_stop = true; });
-        std::printf("wardsec %s sink: NATS %s -> ClickHouse %s (database %s)\n", kVersion, o.nats.url.c_str(), o.clickhouse.url.c_str(),
-                    o.clickhouse.database.c_str());
-        std::fflush(stdout);
-        (*s)->run(g_sink_stop);
-        auto st = (*s)->stats();
-        spdlog::info("sink stopped: {} batches, {} events, {} duplicates, {} refused", st.batches, st.events, st.duplicates, st.rejected);
-        return 0;
+        return supervise("sink", [&o] {
+          auto s = cluster::Sink::open(o);
+          if (!s) {
+            std::fprintf(stderr, "wardsec sink: %s\n", s.error().c_str());
+            return 1;
+          }
+          std::printf("wardsec %s sink: NATS %s -> ClickHouse %s (database %s)\n", kVersion, o.nats.url.c_str(), o.clickhouse.url.c_str(),
+                      o.clickhouse.database.c_str());
+          std::fflush(stdout);
+          (*s)->run(g_sink_stop);
+          auto st = (*s)->stats();
+          spdlog::info("sink stopped: {} batches, {} events, {} duplicates, {} refused", st.batches, st.events, st.duplicates, st.rejected);
+          return 0;
+        });
       });
   (*sink)->add_option("--nats", a->nats, "NATS server(s), comma-separated (cluster.nats)");
   (*sink)->add_option("--clickhouse", a->clickhouse, "ClickHouse's HTTP address (cluster.clickhouse; default http://127.0.0.1:8123)");
@@ -136,21 +180,21 @@ void add_cluster_commands(Cli& cli) {
                                        c->partition.c_str());
                           return 2;
                         }
-                        auto rc = cluster::RegionCorrelator::open(o);
-                        if (!rc) {
-                          std::fprintf(stderr, "wardsec correlate: %s\n", rc.error().c_str());
-                          return 1;
-                        }
-                        std::signal(SIGINT, [](int) { g_sink_stop = true; });
-                        std::signal(SIGTERM, [](int) { g_sink_stop = true; });
-                        std::printf("wardsec %s correlate %u/%u: %zu correlations; NATS %s -> ClickHouse %s\n", kVersion, o.partition,
-                                    o.partitions, (*rc)->correlations(), o.nats.url.c_str(), o.clickhouse.url.c_str());
-                        std::fflush(stdout);
-                        (*rc)->run(g_sink_stop);
-                        auto st = (*rc)->stats();
-                        spdlog::info("correlate stopped: {} batches, {} events, {} rule matches, {} alerts", st.batches, st.events,
-                                     st.rule_matches, st.alerts_written);
-                        return 0;
+                        return supervise("correlate", [&o] {
+                          auto rc = cluster::RegionCorrelator::open(o);
+                          if (!rc) {
+                            std::fprintf(stderr, "wardsec correlate: %s\n", rc.error().c_str());
+                            return 1;
+                          }
+                          std::printf("wardsec %s correlate %u/%u: %zu correlations; NATS %s -> ClickHouse %s\n", kVersion, o.partition,
+                                      o.partitions, (*rc)->correlations(), o.nats.url.c_str(), o.clickhouse.url.c_str());
+                          std::fflush(stdout);
+                          (*rc)->run(g_sink_stop);
+                          auto st = (*rc)->stats();
+                          spdlog::info("correlate stopped: {} batches, {} events, {} rule matches, {} alerts", st.batches, st.events,
+                                       st.rule_matches, st.alerts_written);
+                          return 0;
+                        });
                       });
   (*corr)->add_option("--nats", c->nats, "NATS server(s), comma-separated (cluster.nats)");
   (*corr)->add_option("--clickhouse", c->clickhouse, "ClickHouse's HTTP address (cluster.clickhouse)");

@@ -177,6 +177,11 @@ def body(r):
                                capture_output=True, text=True)
             r.check(v.returncode == 1 and "certificate" in v.stderr.lower(), f"without the region's CA, HTTPS to ClickHouse is refused: {v.stderr.strip()[:160]}")
             regional_console(r, a.wardsec, t, ch, ca, senders)
+            sink_log.flush()
+            with open(os.path.join(t, "sink.log"), errors="replace") as f:
+                died = [line for line in f if "the worker died" in line]
+            if died:  # the supervisor restarted a sink or correlator (docs/cluster.md): shown, not hidden
+                print(f"note: {len(died)} worker restart(s): {died[0].strip()[:200]}")
         except BaseException:
             for name in ("sink.log", "site-a.server.log"):
                 with open(os.path.join(t, name), errors="replace") as f:
