@@ -132,8 +132,8 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
   const std::string path = file.empty() ? ov_path : file;
   Walker w{path, {}};
   w.check_keys(root, "",
-               {"data",      "organization",     "hospital_tier", "timezone",  "api",   "auth",    "inputs",  "store",    "pipeline",
-                "detection", "alerts",           "zones",         "web",       "proxy", "dbaudit", "bastion", "incident", "parsers",
+               {"data",      "organization",     "hospital_tier", "timezone",  "api",    "auth",    "inputs",  "store",    "pipeline",
+                "detection", "alerts",           "zones",         "web",       "proxy",  "dbaudit", "bastion", "incident", "parsers",
                 "multiline", "source_timezones", "ops",           "discovery", "agents", "cluster"});
   w.get(root, "data", c.data_dir, "");
   w.get(root, "organization", c.organization, "");
@@ -422,9 +422,10 @@ Result<Config> load_config(const std::string& file, const std::string& data_dir,
     if (w.err.ok() && c.agents_offline_seconds < 5) return Error{path + ": agents.offline_after_seconds must be at least 5"};
   }
   if (auto cl = root["cluster"]) {  // scale-out for a region (docs/cluster.md)
-    w.check_keys(cl, "cluster", {"site", "hospital", "nats", "nats_ca", "nats_cert", "nats_key", "nats_creds", "clickhouse",
-                                 "clickhouse_user", "clickhouse_password_file", "clickhouse_ca", "clickhouse_database", "keys",
-                                 "retention_days", "batch_events", "scopes", "clickhouse_replicated"});
+    w.check_keys(cl, "cluster",
+                 {"site", "hospital", "nats", "nats_ca", "nats_cert", "nats_key", "nats_creds", "clickhouse", "clickhouse_user",
+                  "clickhouse_password_file", "clickhouse_ca", "clickhouse_database", "keys", "retention_days", "batch_events", "scopes",
+                  "clickhouse_replicated"});
     auto& k = c.cluster;
     w.get(cl, "site", k.site, "cluster.");
     w.get(cl, "hospital", k.hospital, "cluster.");

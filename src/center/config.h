@@ -82,7 +82,7 @@ struct Config {
     std::string keys_dir;  // the sites' public keys, <site>.pub (sink, regional console)
     int retention_days = 180;
     int batch_events = 2000;
-    bool regional = false;  // the console reads the region's ClickHouse (cluster.clickhouse given)
+    bool regional = false;                                   // the console reads the region's ClickHouse (cluster.clickhouse given)
     std::map<std::string, std::vector<std::string>> scopes;  // account -> the sites it may read
   } cluster;
   Config();

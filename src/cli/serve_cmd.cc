@@ -278,23 +278,25 @@ void add_serve_commands(Cli& cli) {
   };
   auto ca = std::make_shared<CollectArgs>();
   auto collect = std::make_shared<CLI::App*>();
-  *collect = cli.command(nullptr, "collect", "serve a site, and publish its events to NATS JetStream for a region's sinks (docs/cluster.md)",
-                         [net, ca, collect](Config& cfg) {
-                           apply_net(cfg, *collect, *net);
-                           if (!ca->site.empty()) cfg.cluster.site = ca->site;
-                           if (!ca->nats.empty()) cfg.cluster.nats.url = ca->nats;
-                           if (cfg.cluster.site.empty()) {
-                             std::fprintf(stderr, "wardsec collect: the site's name is needed: --site or cluster.site\n");
-                             return 2;
-                           }
-                           return run_server(cfg, false, 0, [](center::Center& c) { return start_collector(c); });
-                         });
+  *collect =
+      cli.command(nullptr, "collect", "serve a site, and publish its events to NATS JetStream for a region's sinks (docs/cluster.md)",
+                  [net, ca, collect](Config& cfg) {
+                    apply_net(cfg, *collect, *net);
+                    if (!ca->site.empty()) cfg.cluster.site = ca->site;
+                    if (!ca->nats.empty()) cfg.cluster.nats.url = ca->nats;
+                    if (cfg.cluster.site.empty()) {
+                      std::fprintf(stderr, "wardsec collect: the site's name is needed: --site or cluster.site\n");
+                      return 2;
+                    }
+                    return run_server(cfg, false, 0, [](center::Center& c) { return start_collector(c); });
+                  });
   add_net(*collect, *net);
 
   // regional: the console of a region (a health commission), reading the region's ClickHouse
   auto ch = std::make_shared<std::string>();
   auto regional = std::make_shared<CLI::App*>();
-  *regional = cli.command(nullptr, "regional", "the regional console (区域监管): search and site health over the region's ClickHouse (docs/cluster.md)",
+  *regional = cli.command(nullptr, "regional",
+                          "the regional console (区域监管): search and site health over the region's ClickHouse (docs/cluster.md)",
                           [net, ch, regional](Config& cfg) {
                             // it receives no logs itself: its inputs are off unless asked for
                             cfg.inputs.udp = cfg.inputs.tcp = cfg.inputs.tls = cfg.inputs.relp = "";

@@ -72,8 +72,9 @@ void add_store_commands(Cli& cli) {
   ver->add_option(
       "--evidence", v->evidence,
       "check an incident's evidence bundle folder instead (offline; with --pubkey, against that key rather than the bundle's own)");
-  ver->add_option("--clickhouse", v->clickhouse,
-                  "check a site's batches in the region's ClickHouse instead (its HTTP address; with --site and --pubkey, docs/cluster.md)");
+  ver->add_option(
+      "--clickhouse", v->clickhouse,
+      "check a site's batches in the region's ClickHouse instead (its HTTP address; with --site and --pubkey, docs/cluster.md)");
   ver->add_option("--site", v->site, "the site whose batches --clickhouse checks");
   ver->add_option("--export", v->exported, "check a daily log export's folder instead (<exports>/YYYY-MM-DD; offline, as --evidence)");
 

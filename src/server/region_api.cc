@@ -28,7 +28,7 @@ std::optional<Response> sites_of(const Api& api, const Request& r, std::vector<s
 
 std::optional<Response> not_regional(const Api& api) {
   if (!api.opt.region)
-    return fail(404, "这不是区域控制台（未配置 cluster.clickhouse）/ not a regional console (cluster.clickhouse is not set)");
+    return fail(404, "这不是区域控制台（未配置 cluster.clickhouse） / not a regional console (cluster.clickhouse is not set)");
   return std::nullopt;
 }
 
