@@ -11,10 +11,11 @@
 
 #include "core/result.h"
 
-struct __natsConnection;
-struct __natsSubscription;
-struct __natsMsg;
-struct __jsCtx;
+// libnats' own type names (its header stays out of ours)
+struct __natsConnection;    // NOLINT(bugprone-reserved-identifier)
+struct __natsSubscription;  // NOLINT(bugprone-reserved-identifier)
+struct __natsMsg;           // NOLINT(bugprone-reserved-identifier)
+struct __jsCtx;             // NOLINT(bugprone-reserved-identifier)
 
 namespace wardsec::cluster {
 
