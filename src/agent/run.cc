@@ -35,10 +35,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void nap(const std::atomic<bool>& stop, int ms) {
-  for (int i = 0; i < ms / 50 && !stop; i++) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
-
 int tz_offset() {
   time_t t = time(nullptr);
   struct tm lt {};
@@ -138,7 +134,7 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     if (pending.empty()) {
       if (!s.spool->has_room(8 << 20)) {
         s.spool_full = true;  // the files wait; nothing is dropped
-        nap(stop, 500);
+        sleep_unless(stop, 500);
         continue;
       }
       s.spool_full = false;
@@ -153,7 +149,7 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
       s.files = static_cast<int64_t>(t.files());
       s.lag = t.lag_bytes();
       if (lines.empty()) {
-        nap(stop, 250);
+        sleep_unless(stop, 250);
         continue;
       }
       pending.reserve(lines.size());
@@ -178,7 +174,7 @@ void reader(Shared& s, const std::atomic<bool>& stop) {
     if (!a) {
       s.error("spool: " + a.error());
       s.spool_full = true;  // the readers wait until it takes the rest
-      nap(stop, 1000);
+      sleep_unless(stop, 1000);
       continue;  // the positions stay where they were; the rest is appended on the next try
     }
     pending.clear();
@@ -200,7 +196,7 @@ void sender(Shared& s, const std::atomic<bool>& stop) {
     }
     if (batch.second.empty()) {
       s.oldest_unsent = 0;
-      nap(stop, 200);
+      sleep_unless(stop, 200);
       continue;
     }
     // The lag: how long the oldest line not yet acknowledged has waited.
@@ -223,7 +219,7 @@ void sender(Shared& s, const std::atomic<bool>& stop) {
     }
     s.send_failures++;
     s.error("logs: " + (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error()));
-    nap(stop, backoff);
+    sleep_unless(stop, backoff);
     backoff = std::min(backoff * 2, 30000);
   }
 }
@@ -234,7 +230,7 @@ void reporter(Shared& s, const std::atomic<bool>& stop) {
   while (!stop) {
     auto next = s.outbox->oldest();
     if (!next) {
-      nap(stop, 200);
+      sleep_unless(stop, 200);
       continue;
     }
     auto r = c.post("/agent/v1/report", next->second, 60000);
@@ -251,7 +247,7 @@ void reporter(Shared& s, const std::atomic<bool>& stop) {
       continue;
     }
     s.error("report: " + (r ? std::to_string(r->status) : r.error()));
-    nap(stop, backoff);
+    sleep_unless(stop, backoff);
     backoff = std::min(backoff * 2, 30000);
   }
 }

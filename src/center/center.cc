@@ -565,4 +565,8 @@ void Center::stop() {
 
 Center::~Center() { stop(); }
 
+std::shared_ptr<ops::SourceHealth> Center::source_health() const {
+  return health_ && health_->sources ? health_->sources->health() : nullptr;
+}
+
 }  // namespace wardsec::center

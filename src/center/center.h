@@ -18,6 +18,9 @@
 #include "enrich/places.h"
 #include "enrich/stage.h"
 
+namespace wardsec::ops {
+class SourceHealth;
+}
 namespace wardsec::store {
 class StoreWriter;
 }
@@ -91,6 +94,8 @@ class Center {
   incident::Service* incidents() { return incident_.get(); }
   fleet::Channel* agent_channel() { return channel_.get(); }
   fleet::Service* fleet() { return fleet_.get(); }
+  // The health of the log sources (运行监控); null when the center runs without health watches.
+  std::shared_ptr<ops::SourceHealth> source_health() const;
   const std::vector<std::string_view> stage_names() const { return stages_->names(); }
 
  private:

@@ -66,7 +66,7 @@ void add_cluster_commands(Cli& cli);     // sink (collect is in serve_cmd.cc)
 // The region (cluster_cmd.cc): the collector's drainer `collect` starts with the center, and
 // `verify --clickhouse`.
 Status start_collector(center::Center& c);
-int verify_cluster(const Config& cfg, const std::string& url, const std::string& site, const std::string& pubkey);
+int verify_cluster(const Config& cfg, const std::string& url, const std::string& site, const std::string& pubkey, int settle_seconds);
 
 // All of them, in the order `wardsec --help` lists them (commands.cc).
 void add_all_commands(Cli& cli);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/strutil.h"
+#include "core/timeutil.h"
 
 #include "center/center.h"
 #include "cli/cli.h"
@@ -20,6 +21,7 @@
 #include "cluster/correlate.h"
 #include "cluster/sink.h"
 #include "cluster/verify.h"
+#include "ops/source_health.h"
 
 namespace wardsec::cli {
 
@@ -59,7 +61,7 @@ int supervise(const char* what, const std::function<int()>& work) {
     spdlog::error("{}: the worker died of signal {} ({} restart(s) so far); starting it again: what it had not acknowledged comes again",
                   what, WTERMSIG(st), restarts);
     std::fflush(stdout);
-    for (int w = 0; w < 1000 && !g_sink_stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleep_unless(g_sink_stop, 1000);
     if (g_sink_stop) return 0;
   }
 }
@@ -89,6 +91,18 @@ Status start_collector(center::Center& c) {
   o.digest = cfg.store.digest;
   o.nats = cfg.cluster.nats;
   o.batch_events = static_cast<size_t>(cfg.cluster.batch_events);
+  if (auto health = c.source_health())
+    o.sources = [health] {
+      cluster::SiteSources s;
+      for (const auto& v : health->view(now_ns())) {
+        s.tracked++;
+        if (v.state == "abnormal") s.abnormal++;
+        if (v.state != "silent") continue;
+        s.silent++;
+        if (s.silent_names.size() < cluster::SiteSources::kMaxSilentNames) s.silent_names.push_back(v.source);
+      }
+      return s;
+    };
   auto col = cluster::Collector::open(o);
   if (!col) return Error{"collect: " + col.error()};
   std::shared_ptr<cluster::Collector> shared = std::move(*col);
@@ -99,7 +113,7 @@ Status start_collector(center::Center& c) {
   return {};
 }
 
-int verify_cluster(const Config& cfg, const std::string& url, const std::string& site, const std::string& pubkey) {
+int verify_cluster(const Config& cfg, const std::string& url, const std::string& site, const std::string& pubkey, int settle_seconds) {
   if (site.empty() || pubkey.empty()) {
     std::fprintf(stderr, "wardsec verify --clickhouse: --site and --pubkey (the site's instance.pub) are needed\n");
     return 2;
@@ -112,7 +126,7 @@ int verify_cluster(const Config& cfg, const std::string& url, const std::string&
   cluster::ClickHouseOptions o = cfg.cluster.clickhouse;
   o.url = url;
   cluster::ClickHouse ch(o);
-  auto rep = cluster::verify_clickhouse(ch, site, *key);
+  auto rep = cluster::verify_clickhouse(ch, site, *key, settle_seconds);
   if (!rep) {
     std::fprintf(stderr, "wardsec verify: %s\n", rep.error().c_str());
     return 1;

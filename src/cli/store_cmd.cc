@@ -40,6 +40,7 @@ int run_retention(const Config& cfg, int days, const std::string& now_s) {
 void add_store_commands(Cli& cli) {
   struct VerifyArgs {
     std::string witness, pubkey, key_dir, evidence, exported, clickhouse, site;
+    int settle = 120;
   };
   auto v = std::make_shared<VerifyArgs>();
   auto* ver =
@@ -51,7 +52,8 @@ void add_store_commands(Cli& cli) {
           std::fwrite(s.data(), 1, s.size(), c.ok ? stdout : stderr);
           return c.ok ? 0 : 1;
         }
-        if (!v->clickhouse.empty()) return verify_cluster(cfg, v->clickhouse, v->site, v->pubkey);  // a site's copy in the region
+        if (!v->clickhouse.empty())
+          return verify_cluster(cfg, v->clickhouse, v->site, v->pubkey, v->settle);  // a site's copy in the region
         store::VerifyOptions vo;
         vo.data_dir = cfg.data_dir;
         vo.witness_path = v->witness;
@@ -76,6 +78,9 @@ void add_store_commands(Cli& cli) {
       "--clickhouse", v->clickhouse,
       "check a site's batches in the region's ClickHouse instead (its HTTP address; with --site and --pubkey, docs/cluster.md)");
   ver->add_option("--site", v->site, "the site whose batches --clickhouse checks");
+  ver->add_option("--settle", v->settle,
+                  "with --clickhouse: hold the chain against the site's newest signed head that has been in ClickHouse this many "
+                  "seconds (default 120; newer heads' batches may still be on their way)");
   ver->add_option("--export", v->exported, "check a daily log export's folder instead (<exports>/YYYY-MM-DD; offline, as --evidence)");
 
   struct RetentionArgs {

@@ -8,14 +8,14 @@ namespace {
 
 constexpr std::string_view kMagic = "wardsec-batch v1";
 
+}  // namespace
+
 bool valid_hex(std::string_view s, size_t n) {
   if (s.size() != n) return false;
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
 }
-
-}  // namespace
 
 bool valid_site(std::string_view s) {
   if (s.empty() || s.size() > 64 || s[0] == '-' || s[0] == '_') return false;

@@ -31,6 +31,8 @@ struct BatchHeader {
 
 // A site name: 1..64 of [a-z0-9_-], starting with a letter or digit (it is a NATS subject token).
 bool valid_site(std::string_view site);
+// Exactly `n` lower-case hex digits.
+bool valid_hex(std::string_view s, size_t n);
 
 // The chained digest of a batch's rows after `prev` (hex).
 Result<std::string> batch_digest(const BatchHeader& h, const std::vector<Row>& rows);

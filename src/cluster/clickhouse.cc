@@ -58,6 +58,10 @@ constexpr std::string_view kSites =
     "ENGINE = {engine:at} PARTITION BY toYYYYMM(day) ORDER BY (site)";
 constexpr std::string_view kCompliance =
     "(site String, at Int64, day Date, summary String) ENGINE = {engine:at} PARTITION BY toYYYYMM(day) ORDER BY (site)";
+// a site's signed heads (head.h), one row each time its head moves
+constexpr std::string_view kHeads =
+    "(site String, at Int64, day Date, digest String, key String, sig String, inserted DateTime DEFAULT now()) "
+    "ENGINE = {plain} PARTITION BY toYYYYMM(day) ORDER BY (site, at)";
 constexpr std::string_view kRejected =
     "(at DateTime DEFAULT now(), subject String, reason String, head String) ENGINE = {plain} ORDER BY at";
 
@@ -160,8 +164,12 @@ Status ClickHouse::ensure_schema() {
   if (auto db = sql_identifier(o_.database); !db) return Error{"cluster.clickhouse_database: " + db.error()};
   auto r = post("", "CREATE DATABASE IF NOT EXISTS " + o_.database);
   if (!r) return Error{r.error()};
-  for (auto [name, ddl] :
-       {std::pair{"events", kEvents}, {"batches", kBatches}, {"sites", kSites}, {"compliance", kCompliance}, {"rejected", kRejected}}) {
+  for (auto [name, ddl] : {std::pair{"events", kEvents},
+                           {"batches", kBatches},
+                           {"sites", kSites},
+                           {"compliance", kCompliance},
+                           {"heads", kHeads},
+                           {"rejected", kRejected}}) {
     auto t = post("", "CREATE TABLE IF NOT EXISTS " + table(name) + " " + with_engine(ddl, o_, name));
     if (!t) return Error{t.error()};
   }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cluster/batch.h"
+#include "cluster/head.h"
 #include "cluster/site_summary.h"
 #include "core/files.h"
 #include "core/strutil.h"
@@ -55,6 +56,7 @@ Status Collector::load_position() {
   block_ = b;
   row_ = r;
   head_ = head;
+  st_.head = head_;
   return {};
 }
 
@@ -85,6 +87,7 @@ Status Collector::publish_rows(std::vector<Row>& rows, uint64_t block, uint64_t 
     if (!*r) st_.duplicates++;
     st_.next_block = block_;
     st_.next_row = row_;
+    st_.head = head_;
     if (!saved) st_.last_error = saved.error();
   }
   rows.clear();
@@ -178,9 +181,7 @@ void Collector::publish_status() {
 bool Collector::publish_compliance() {
   // today in China's time (the due dates are local dates)
   int64_t local = now_ns() / 1000000000LL + 8 * 3600;
-  Row day;
-  day.ts = local * 1000000000LL;
-  auto j = site_compliance(o_.data_dir, derive(day).day);
+  auto j = site_compliance(o_.data_dir, utc_day(local * 1000000000LL));
   if (!j) {
     spdlog::warn("collect: the site's 等保 summary: {}", j.error());
     return true;  // tried again at the next period, not every second
@@ -214,8 +215,10 @@ void Collector::run(const std::atomic<bool>& stop) {
       last_status = now_ns();
     }
     if (now_ns() - last_compliance > 600LL * 1000000000LL && nats_->connected() && publish_compliance()) last_compliance = now_ns();
-    for (int waited = 0; waited < backoff_ms && !stop; waited += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleep_unless(stop, backoff_ms);
   }
+  // a last status as it stops: the region sees where the site stopped, with its signed head
+  if (nats_->connected()) publish_status();
 }
 
 CollectorStats Collector::stats() const {
@@ -237,6 +240,18 @@ std::string Collector::status_json() const {
                       {"connected", s.connected},
                       {"last_error", s.last_error},
                       {"next_block", s.next_block}};
+  if (o_.sources) {
+    SiteSources src = o_.sources();
+    j["sources"] = {{"tracked", src.tracked}, {"silent", src.silent}, {"abnormal", src.abnormal}, {"silent_names", src.silent_names}};
+  }
+  // the signed head: how far the site's chain reaches (head.h); none before the first batch
+  if (!s.head.empty() && s.head != kZeroHead) {
+    auto h = sign_head(o_.site, now_ns(), s.head, *key_);
+    if (h)
+      j["head"] = {{"at", h->at}, {"digest", h->digest}, {"key", h->key}, {"sig", h->sig}};
+    else
+      spdlog::warn("collect: {}", h.error());
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -5,6 +5,7 @@
 // stream's acknowledgement and is written atomically to <data>/cluster/position.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,13 @@
 
 namespace wardsec::cluster {
 
+// The site's log sources as its status reports them (ops/source_health.h).
+struct SiteSources {
+  uint64_t tracked = 0, silent = 0, abnormal = 0;
+  std::vector<std::string> silent_names;  // the first kMaxSilentNames
+  static constexpr size_t kMaxSilentNames = 20;
+};
+
 struct CollectorOptions {
   std::string site, hospital;
   std::string data_dir;  // the site's store
@@ -29,6 +37,7 @@ struct CollectorOptions {
   size_t batch_bytes = 512u << 10;  // and never more than the server's max_payload
   int poll_ms = 200;
   int status_every_ms = 5000;
+  std::function<SiteSources()> sources;  // unset: the status names no sources
 };
 
 struct CollectorStats {
@@ -37,6 +46,7 @@ struct CollectorStats {
   double lag_seconds = 0;  // age (receive time) of the oldest event not yet published
   bool connected = false;
   std::string last_error;
+  std::string head;  // the digest of the last batch published (hex; zeros before the first)
 };
 
 class Collector {

@@ -26,10 +26,6 @@ constexpr std::string_view kAlerts =
     "partition UInt32, day Date, inserted DateTime DEFAULT now()) "
     "ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(day) ORDER BY (rule_id, id)";
 
-void sleep_unless(const std::atomic<bool>& stop, int ms) {
-  for (int w = 0; w < ms && !stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
-
 void tsv_list(const std::vector<std::string>& v, std::string& out) {
   std::vector<std::pair<std::string, std::string>> kv;
   for (const auto& x : v) kv.emplace_back(x, "");
@@ -105,8 +101,6 @@ void RegionCorrelator::alert_row(const detect::CorrelationHit& h, std::string& o
   std::string key = c.id + '\x1f' + c.name;
   for (const auto& v : gv) key += '\x1f' + v;
   key += '\x1f' + std::to_string(h.first_ts);
-  Row day;
-  day.ts = h.last_ts;
   std::string id = sha256_hex(key).substr(0, 32);  // one alert per correlation, group and window
   for (std::string_view v : {std::string_view(id), std::string_view(c.id.empty() ? c.name : c.id), std::string_view(c.title),
                              std::string_view(c.zh.title), std::string_view(c.level)}) {
@@ -124,7 +118,7 @@ void RegionCorrelator::alert_row(const detect::CorrelationHit& h, std::string& o
   tsv_list(std::vector<std::string>(sites.begin(), sites.end()), out);
   out += '\t';
   tsv_list(std::vector<std::string>(hosts.begin(), hosts.end()), out);
-  out += '\t' + std::to_string(o_.partition) + '\t' + derive(day).day + '\n';
+  out += '\t' + std::to_string(o_.partition) + '\t' + utc_day(h.last_ts) + '\n';
 }
 
 size_t RegionCorrelator::write_hits(std::string& rows) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/strutil.h"
+#include "core/timeutil.h"
 
 namespace wardsec::cluster {
 
@@ -206,7 +207,7 @@ std::unique_ptr<PullConsumer> PullConsumer::open_until(Nats& n, const std::strin
     }
     if (s.error() != logged) spdlog::warn("{}: {} (retrying)", who, s.error());
     logged = s.error();
-    for (int w = 0; w < 1000 && !stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleep_unless(stop, 1000);
   }
   return nullptr;
 }

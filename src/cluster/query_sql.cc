@@ -144,12 +144,6 @@ SqlWhere compile(const Node& n) {
   return {"1", false};
 }
 
-std::string day_of(int64_t ts) {
-  Row r;
-  r.ts = ts;
-  return derive(r).day;
-}
-
 }  // namespace
 
 SqlWhere compile_query(const search::Query& q) { return compile(q.root()); }
@@ -161,8 +155,8 @@ std::string where_clause(const SqlWhere& w, const std::vector<std::string>& site
     for (const auto& x : sites) in += (in.empty() ? "" : ", ") + sql_string(x);
     s += " AND site IN (" + in + ")";
   }
-  if (from) s += " AND ts >= " + std::to_string(from) + " AND day >= toDate(" + sql_string(day_of(from)) + ")";
-  if (to) s += " AND ts < " + std::to_string(to) + " AND day <= toDate(" + sql_string(day_of(to)) + ")";
+  if (from) s += " AND ts >= " + std::to_string(from) + " AND day >= toDate(" + sql_string(utc_day(from)) + ")";
+  if (to) s += " AND ts < " + std::to_string(to) + " AND day <= toDate(" + sql_string(utc_day(to)) + ")";
   return s;
 }
 

@@ -142,17 +142,15 @@ Result<nlohmann::json> Region::sites(const std::vector<std::string>& sites, int6
   for (const auto& s : sites) in += (in.empty() ? "" : ", ") + sql_string(s);
   std::string only = sites.empty() ? "1" : "site IN (" + in + ")";
   int64_t day_ago = now - 86400LL * 1000000000LL, week_ago = now - 7 * 86400LL * 1000000000LL;
-  Row d;
-  d.ts = week_ago;
-  std::string since_week = " AND day >= toDate(" + sql_string(derive(d).day) + ")";
+  std::string since_week = " AND day >= toDate(" + sql_string(utc_day(week_ago)) + ")";
   auto st = ch.query(
       "SELECT site, argMax(hospital, at), max(at), argMax(lag_seconds, at), argMax(behind_blocks, at), argMax(published, at), "
-      "argMax(last_error, at) FROM " +
+      "argMax(last_error, at), argMax(status, at) FROM " +
       ch.table("sites") + " WHERE " + only + " GROUP BY site ORDER BY site LIMIT 10000 FORMAT TabSeparated");
   if (!st) return Error{st.error()};
   std::map<std::string, nlohmann::json> out;
   for (const auto& r : tsv_rows(*st)) {
-    if (r.size() != 7) continue;
+    if (r.size() != 8) continue;
     int64_t at = to_i64(r[2]);
     double lag = std::strtod(r[3].c_str(), nullptr);
     out[r[0]] = {{"site", r[0]},
@@ -165,7 +163,11 @@ Result<nlohmann::json> Region::sites(const std::vector<std::string>& sites, int6
                  {"last_error", r[6]},
                  {"events_24h", 0},
                  {"alerts_24h", nlohmann::json::object()},
-                 {"incidents_7d", nlohmann::json::object()}};
+                 {"incidents", nlohmann::json::object()}};
+    // the site's log sources, as its newest status counts them (silent ones by name)
+    auto status = nlohmann::json::parse(r[7], nullptr, false);
+    out[r[0]]["sources"] =
+        status.is_object() && status.contains("sources") && status["sources"].is_object() ? status["sources"] : nlohmann::json(nullptr);
   }
   auto ev = ch.query("SELECT site, count() FROM " + ch.table("events") + " WHERE " + only + " AND ts >= " + std::to_string(day_ago) +
                      since_week + " GROUP BY site FORMAT TabSeparated");
@@ -178,19 +180,15 @@ Result<nlohmann::json> Region::sites(const std::vector<std::string>& sites, int6
   if (!al) return Error{al.error()};
   for (const auto& r : tsv_rows(*al))
     if (r.size() == 3 && out.count(r[0])) out[r[0]]["alerts_24h"][r[1].empty() ? "unknown" : r[1]] = to_i64(r[2]);
-  auto inc = ch.query("SELECT site, action, count() FROM " + ch.table("events") + " WHERE " + only +
-                      " AND dataset = 'wardsec.incident' AND ts >= " + std::to_string(week_ago) + since_week +
-                      " GROUP BY site, action FORMAT TabSeparated");
-  if (!inc) return Error{inc.error()};
-  for (const auto& r : tsv_rows(*inc))
-    if (r.size() == 3 && out.count(r[0])) out[r[0]]["incidents_7d"][r[1]] = to_i64(r[2]);
   auto cs =
       ch.query("SELECT site, argMax(summary, at) FROM " + ch.table("compliance") + " WHERE " + only + " GROUP BY site FORMAT TabSeparated");
   if (!cs) return Error{cs.error()};
   for (const auto& r : tsv_rows(*cs)) {
     if (r.size() != 2 || !out.count(r[0])) continue;
     auto j = nlohmann::json::parse(r[1], nullptr, false);
-    if (j.is_object() && j.contains("systems")) out[r[0]]["systems"] = j["systems"];
+    if (!j.is_object()) continue;
+    if (j.contains("systems")) out[r[0]]["systems"] = j["systems"];
+    if (j.contains("incidents") && j["incidents"].is_object()) out[r[0]]["incidents"] = j["incidents"];
   }
   nlohmann::json arr = nlohmann::json::array();
   for (auto& [_, j] : out) {

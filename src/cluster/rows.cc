@@ -21,6 +21,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kColumns{
     {"outcome", "event.outcome"},
 }};
 
+}  // namespace
+
 std::string utc_day(int64_t ts_ns) {
   int64_t days = ts_ns / 86400000000000LL;
   if (ts_ns < 0 && ts_ns % 86400000000000LL) days--;
@@ -42,6 +44,8 @@ std::string utc_day(int64_t ts_ns) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(y), m, d);
   return buf;
 }
+
+namespace {
 
 void put_u64(uint64_t v, std::string& out) {
   char b[8];

@@ -34,6 +34,8 @@ struct Derived {
   std::string host, source_ip, destination_ip, user, dataset, action, outcome;
 };
 Derived derive(const Row& r);
+// YYYY-MM-DD (UTC) of a time in nanoseconds since the epoch: the `day` partition.
+std::string utc_day(int64_t ts_ns);
 // The columns derived and searched, by field name (host.name -> host); "" when not one.
 std::string_view column_of_field(std::string_view field);
 

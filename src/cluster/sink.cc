@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cluster/batch.h"
+#include "cluster/head.h"
 #include "cluster/rows.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
@@ -17,10 +18,6 @@
 namespace wardsec::cluster {
 
 namespace {
-
-void sleep_unless(const std::atomic<bool>& stop, int ms) {
-  for (int w = 0; w < ms && !stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
 
 std::string json_str(const nlohmann::json& j, const char* k) {
   auto it = j.find(k);
@@ -37,13 +34,22 @@ uint64_t json_u64(const nlohmann::json& j, const char* k) {
   return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
 }
 
+// A time in ns: whole, never through a double (a signed head's `at` must come back exact).
+int64_t json_i64(const nlohmann::json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_number_integer() && !(it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX) ? it->get<int64_t>()
+                                                                                                                    : 0;
+}
+
 }  // namespace
 
 struct Sink::Pending {
   std::vector<Batch> batches;
-  std::string sites;       // TSV rows for `sites`
-  std::string compliance;  // TSV rows for `compliance`
-  std::string rejected;    // TSV rows for `rejected`
+  std::string sites;                             // TSV rows for `sites`
+  std::string compliance;                        // TSV rows for `compliance`
+  std::string heads;                             // TSV rows for `heads`
+  std::map<std::string, std::string> new_heads;  // site -> digest, once inserted
+  std::string rejected;                          // TSV rows for `rejected`
   uint64_t statuses = 0, rejects = 0;
 };
 
@@ -74,6 +80,26 @@ const KeyPair* Sink::key_of(const std::string& site, std::string& why) {
     return nullptr;
   }
   return (keys_[site] = std::make_unique<KeyPair>(std::move(*k))).get();
+}
+
+std::string Sink::take_head(const std::string& site, const nlohmann::json& status, Pending& p) {
+  auto it = status.find("head");
+  if (it == status.end()) return "";  // none before the site's first batch
+  if (!it->is_object()) return "head: not an object";
+  auto h = make_head(site, json_i64(*it, "at"), json_str(*it, "digest"), json_str(*it, "key"), json_str(*it, "sig"));
+  if (!h) return h.error();
+  if (!o_.keys_dir.empty()) {
+    std::string why;
+    const KeyPair* k = key_of(site, why);
+    if (k) why = check_head(*h, *k);
+    if (!why.empty()) return "head: " + why;
+  }
+  auto known = p.new_heads.find(site);
+  if (known != p.new_heads.end() ? known->second == h->digest : last_head_[site] == h->digest) return "";  // not new
+  p.new_heads[site] = h->digest;
+  tsv_escape(site, p.heads);
+  p.heads += '\t' + std::to_string(h->at) + '\t' + utc_day(h->at) + '\t' + h->digest + '\t' + h->key + '\t' + h->sig + '\n';
+  return "";
 }
 
 void Sink::reject(const NatsMsg& m, const std::string& reason, Pending& p) {
@@ -110,7 +136,7 @@ Status Sink::insert_all(Pending& p) {
     std::string first_day, last_day;
     for (const auto& r : b.rows) {
       write_table_row(b.header.site, r, id, events);
-      std::string d = derive(r).day;  // (derive again: cheap beside the insert)
+      std::string d = utc_day(r.ts);
       if (first_day.empty() || d < first_day) first_day = d;
       if (d > last_day) last_day = d;
     }
@@ -139,6 +165,11 @@ Status Sink::insert_all(Pending& p) {
       return s;
   if (!p.compliance.empty())
     if (Status s = ch_->insert("compliance", "site, at, day, summary", p.compliance); !s) return s;
+  if (!p.heads.empty()) {
+    if (Status s = ch_->insert("heads", "site, at, day, digest, key, sig", p.heads); !s) return s;
+    p.heads.clear();  // (a retry of a later insert does not add them again)
+    for (auto& [site, digest] : p.new_heads) last_head_[site] = digest;
+  }
   if (!p.rejected.empty())
     if (Status s = ch_->insert("rejected", "subject, reason, head", p.rejected); !s) return s;
   std::lock_guard lk(mu_);
@@ -185,15 +216,17 @@ Status Sink::handle(std::vector<NatsMsg>& msgs, const std::atomic<bool>& stop) {
         reject(m, "not a status of site " + site, p);
         continue;
       }
-      auto at = static_cast<int64_t>(json_num(j, "at"));
-      Row day_of;
-      day_of.ts = at;
+      auto at = json_i64(j, "at");
+      if (std::string why = take_head(site, j, p); !why.empty()) {
+        reject(m, "status of site " + site + ": " + why, p);
+        continue;
+      }
       std::string hospital = json_str(j, "hospital");  // named: a view of a temporary would dangle
       for (std::string_view v : {std::string_view(site), std::string_view(hospital)}) {
         tsv_escape(v, p.sites);
         p.sites += '\t';
       }
-      p.sites += std::to_string(at) + '\t' + derive(day_of).day + '\t' + std::to_string(json_u64(j, "published")) + '\t' +
+      p.sites += std::to_string(at) + '\t' + utc_day(at) + '\t' + std::to_string(json_u64(j, "published")) + '\t' +
                  std::to_string(json_u64(j, "batches")) + '\t' + std::to_string(json_u64(j, "behind_blocks")) + '\t' +
                  std::to_string(json_num(j, "lag_seconds")) + '\t';
       tsv_escape(json_str(j, "last_error"), p.sites);
@@ -207,10 +240,9 @@ Status Sink::handle(std::vector<NatsMsg>& msgs, const std::atomic<bool>& stop) {
         reject(m, "not a compliance summary of site " + site, p);
         continue;
       }
-      Row day_of;
-      day_of.ts = static_cast<int64_t>(json_num(j, "at"));
+      auto at = json_i64(j, "at");
       tsv_escape(site, p.compliance);
-      p.compliance += '\t' + std::to_string(day_of.ts) + '\t' + derive(day_of).day + '\t';
+      p.compliance += '\t' + std::to_string(at) + '\t' + utc_day(at) + '\t';
       tsv_escape(m.data(), p.compliance);
       p.compliance += '\n';
       p.statuses++;
@@ -244,9 +276,7 @@ Status Sink::handle(std::vector<NatsMsg>& msgs, const std::atomic<bool>& stop) {
 
 Status Sink::apply_retention() {
   if (o_.retention_days <= 0) return {};
-  Row cut;
-  cut.ts = now_ns() - static_cast<int64_t>(o_.retention_days) * 86400LL * 1000000000LL;
-  std::string cutoff = derive(cut).day;
+  std::string cutoff = utc_day(now_ns() - static_cast<int64_t>(o_.retention_days) * 86400LL * 1000000000LL);
   auto r = ch_->query("SELECT DISTINCT partition FROM system.parts WHERE database = " + sql_string(o_.clickhouse.database) +
                       " AND table = 'events' AND active FORMAT TabSeparated");
   if (!r) return Error{r.error()};

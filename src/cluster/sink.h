@@ -4,6 +4,7 @@
 // insert twice), inserts the events and then the batch rows, and only then acknowledges.
 // A batch that cannot be read, or whose signature fails under the site's key, is refused: it
 // goes to the `rejected` table with the reason, and is acknowledged so it cannot block the rest.
+// A status carries the site's signed head (head.h); each new head becomes a row of `heads`.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "cluster/clickhouse.h"
 #include "cluster/nats.h"
@@ -48,11 +51,14 @@ class Sink {
   const KeyPair* key_of(const std::string& site, std::string& why);
   Status apply_retention();
   void reject(const NatsMsg& m, const std::string& reason, Pending& p);
+  // The signed head a status carries: checked, and queued for `heads` when new. "" or why not.
+  std::string take_head(const std::string& site, const nlohmann::json& status, Pending& p);
   SinkOptions o_;
   std::unique_ptr<Nats> nats_;
   std::unique_ptr<PullConsumer> consumer_;
   std::unique_ptr<ClickHouse> ch_;
   std::map<std::string, std::unique_ptr<KeyPair>> keys_;
+  std::map<std::string, std::string> last_head_;  // site -> the head digest last inserted into `heads`
   mutable std::mutex mu_;
   SinkStats st_;
 };

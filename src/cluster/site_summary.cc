@@ -7,15 +7,50 @@
 #include "compliance/evaluation.h"
 #include "compliance/inventory.h"
 #include "core/datadir.h"
+#include "core/timeutil.h"
+#include "incident/model.h"
 #include "mgmt/store.h"
 
 namespace wardsec::cluster {
 
+namespace {
+
+constexpr int kIncidentDays = 30;
+constexpr size_t kIncidentPages = 50;  // of 1000: a bound, far above what a hospital opens
+
+// The site's incidents (incident.db) by grade: those open now, and those discovered in the last
+// kIncidentDays days. Ungraded ones count as "ungraded".
+Result<nlohmann::json> site_incidents(const DataDir& dd, int64_t now) {
+  nlohmann::json out = {{"open", nlohmann::json::object()}, {"recent", nlohmann::json::object()}, {"recent_days", kIncidentDays}};
+  std::error_code ec;
+  if (!std::filesystem::exists(dd.incident_db(), ec)) return out;
+  auto st = incident::Store::open(dd.incident_db(), incident::ReportingConfig{});
+  if (!st) return Error{st.error()};
+  int64_t since = now - kIncidentDays * 86400LL * kSec;
+  incident::IncidentFilter f;
+  f.limit = 1000;
+  for (size_t page = 0; page < kIncidentPages; page++, f.offset += f.limit) {
+    auto list = (*st)->list(f);
+    if (!list) return Error{list.error()};
+    for (const auto& i : *list) {
+      std::string g = incident::grade_name(i.grade);
+      if (i.stage != incident::Stage::kClosed) out["open"][g] = out["open"].value(g, 0) + 1;
+      if (i.discovered >= since) out["recent"][g] = out["recent"].value(g, 0) + 1;
+    }
+    if (list->size() < f.limit) break;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<nlohmann::json> site_compliance(const std::string& data_dir, const std::string& today) {
   DataDir dd(data_dir);
   nlohmann::json systems = nlohmann::json::array();
+  auto inc = site_incidents(dd, now_ns());
+  if (!inc) return Error{"incidents: " + inc.error()};
   std::error_code ec;
-  if (!std::filesystem::exists(dd.compliance_db(), ec)) return nlohmann::json{{"systems", systems}};
+  if (!std::filesystem::exists(dd.compliance_db(), ec)) return nlohmann::json{{"systems", systems}, {"incidents", std::move(*inc)}};
   auto inv = compliance::Inventory::open(dd.compliance_db());
   if (!inv) return Error{inv.error()};
   auto sys = (*inv)->systems();
@@ -70,7 +105,7 @@ Result<nlohmann::json> site_compliance(const std::string& data_dir, const std::s
     j["filing_certificate"] = f != filing.end() ? f->second.value("certificate_no", "") : "";
     systems.push_back(std::move(j));
   }
-  return nlohmann::json{{"systems", std::move(systems)}};
+  return nlohmann::json{{"systems", std::move(systems)}, {"incidents", std::move(*inc)}};
 }
 
 }  // namespace wardsec::cluster

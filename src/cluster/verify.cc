@@ -1,14 +1,19 @@
 #include "cluster/verify.h"
 
+#include <set>
+
 #include "cluster/batch.h"
+#include "cluster/head.h"
 #include "cluster/rows.h"
 #include "core/strutil.h"
+#include "core/timeutil.h"
 
 namespace wardsec::cluster {
 
 namespace {
 
 constexpr size_t kBatchesPerRead = 16;  // rows of this many batches per query (bounded memory)
+constexpr size_t kHeadsRead = 2000;     // the newest heads read (each new one adds a row)
 
 Result<std::vector<BatchHeader>> read_batches(ClickHouse& ch, const std::string& site) {
   auto r = ch.query("SELECT first, last, count, alg, prev, digest, key, sig FROM " + ch.table("batches") +
@@ -32,10 +37,53 @@ Result<std::vector<BatchHeader>> read_batches(ClickHouse& ch, const std::string&
   return out;
 }
 
+// The site's signed heads, newest first (bounded): forged rows are problems; the newest settled
+// one must name a batch that ClickHouse holds.
+Status check_heads(ClickHouse& ch, const std::string& site, const KeyPair& key, int settle_seconds, const std::set<std::string>& digests,
+                   const std::string& last_batch, ClusterVerifyReport& rep) {
+  auto r = ch.query("SELECT at, digest, key, sig, inserted <= now() - " + std::to_string(std::max(0, settle_seconds)) + " FROM " +
+                    ch.table("heads") + " WHERE site = " + sql_string(site) + " ORDER BY at DESC LIMIT " + std::to_string(kHeadsRead) +
+                    " FORMAT TabSeparated");
+  if (!r) return Error{r.error()};
+  size_t n = 0;
+  for (auto line : split_view(*r, '\n')) {
+    n++;
+    if (line.empty()) continue;
+    auto f = split_view(line, '\t');
+    int64_t at = 0;
+    std::string what;
+    if (f.size() != 5 || !parse_i64(f[0], at))
+      return Error{"heads of site " + site + ", row " + std::to_string(n) + ": 5 columns expected"};
+    rep.heads++;
+    auto h = make_head(site, at, std::string(f[1]), std::string(f[2]), std::string(f[3]));
+    what = h ? check_head(*h, key) : h.error();
+    std::string when = format_rfc3339(at);
+    if (!what.empty()) {
+      if (rep.first_bad.empty()) rep.first_bad = "(head of " + when + ")";
+      rep.problems.push_back("the head of " + when + " is not the site's: " + what + " (a forged row in `heads`)");
+      continue;
+    }
+    if (rep.anchor_at || f[4] != "1") continue;  // held against: only the newest settled head
+    rep.anchor_at = at;
+    if (!digests.count(h->digest)) {
+      std::string after = last_batch.empty() ? "the start" : last_batch;
+      if (rep.first_bad.empty()) rep.first_bad = "(after " + after + ")";
+      rep.problems.push_back("the site signed at " + when + " that it had published up to the batch with digest " +
+                             h->digest.substr(0, 16) + "..., which ClickHouse does not hold: batches after " + after + " were deleted");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string ClusterVerifyReport::summary() const {
   std::string s = "site " + site + ": " + std::to_string(batches) + " batches, " + std::to_string(events) + " events in ClickHouse\n";
+  if (anchor_at)
+    s += "the chain reaches the site's signed head of " + format_rfc3339(anchor_at) + " (" + std::to_string(heads) + " head(s) read)\n";
+  else
+    s +=
+        "no signed head of the site has settled yet (" + std::to_string(heads) + " newer): how far the chain should reach is not checked\n";
   if (problems.empty()) return s + "intact: every batch's signature, chain and rows verify\n";
   s += "NOT INTACT: " + std::to_string(problems.size()) + " problem(s); the first batch that differs is " + first_bad + "\n";
   for (size_t i = 0; i < problems.size() && i < 50; i++) s += "  " + problems[i] + "\n";
@@ -46,7 +94,7 @@ std::string ClusterVerifyReport::summary() const {
   return s;
 }
 
-Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string& site, const KeyPair& key) {
+Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string& site, const KeyPair& key, int settle_seconds) {
   if (!valid_site(site)) return Error{"\"" + site + "\" is not a site name"};
   ClusterVerifyReport rep;
   rep.site = site;
@@ -58,6 +106,7 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
   };
   std::string prev_digest;
   uint64_t prev_last = 0, in_batches = 0;
+  std::set<std::string> digests;
   for (size_t i = 0; i < batches->size(); i += kBatchesPerRead) {
     size_t end = std::min(batches->size(), i + kBatchesPerRead);
     uint64_t lo = (*batches)[i].first, hi = (*batches)[end - 1].last;
@@ -115,6 +164,7 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
       if (!bad_row.empty()) problem(id, bad_row);
       prev_digest = h.digest;
       prev_last = h.last;
+      digests.insert(h.digest);
     }
     for (; k < rows.size(); k++) {  // rows between this read's last batch and the next
       rep.rows_outside++;
@@ -131,6 +181,8 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
     rep.problems.push_back(std::to_string(n - rep.events) + " event row(s) of site " + site + " belong to no batch");
   }
   (void)in_batches;
+  if (Status s = check_heads(ch, site, key, settle_seconds, digests, batches->empty() ? "" : batches->back().id(), rep); !s)
+    return Error{s.error()};
   return rep;
 }
 

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 namespace wardsec {
 namespace {
@@ -71,6 +72,10 @@ int64_t parse_frac(std::string_view s, size_t& pos) {
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void sleep_unless(const std::atomic<bool>& stop, int ms) {
+  for (int w = 0; w < ms && !stop; w += 50) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50, ms - w)));
 }
 
 // Howard Hinnant's algorithm.

@@ -1,5 +1,6 @@
 // Time parsing and formatting. All times are int64 nanoseconds since the Unix epoch, UTC.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,6 +11,8 @@ namespace wardsec {
 inline constexpr int64_t kSec = 1000000000LL;
 
 int64_t now_ns();
+// Sleeps `ms` milliseconds, returning early (within 50 ms) once `stop` is set.
+void sleep_unless(const std::atomic<bool>& stop, int ms);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 // The day of the week of a day count since 1970-01-01 (a Thursday): 0 Monday ... 6 Sunday.
 constexpr int weekday_of(int64_t days) { return static_cast<int>(((days % 7) + 7 + 3) % 7); }

@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.parse
 
-from clusterservers import ClickHouse, Nats, make_ca
+from clusterservers import ClickHouse, Nats, make_ca, make_client_cert
 from harness import Server, TempDir, args, run, wait_for
 from relp_client import RelpClient
 
@@ -68,11 +68,14 @@ def body(r):
     with TempDir() as t:
         # TLS everywhere: NATS takes TLS only, the wardsec parts reach ClickHouse over HTTPS, both
         # checked against the region's CA (the test itself looks inside over ClickHouse's plain port)
+        # and NATS takes only clients with a certificate from the region's CA
         ca, crt, key = make_ca(t)
-        nats, ch = Nats(t, tls=(crt, key)).start(), ClickHouse(t, tls=(crt, key)).start()
+        ccrt, ckey = make_client_cert(t, "wardsec-region-client")
+        nats, ch = Nats(t, tls=(crt, key), client_ca=ca).start(), ClickHouse(t, tls=(crt, key)).start()
         tlscfg = os.path.join(t, "region-tls.yaml")
         with open(tlscfg, "w") as f:
-            f.write(f"cluster:\n  nats_ca: {ca}\n  clickhouse_ca: {ca}\n")
+            # (a source is silent after a minute without lines, looked at every 5 s: the 监管 view names it)
+            f.write(f"cluster:\n  nats_ca: {ca}\n  nats_cert: {ccrt}\n  nats_key: {ckey}\n  clickhouse_ca: {ca}\nops:\n  silent_minutes: 1\n  evaluate_seconds: 5\n")
         keys = os.path.join(t, "keys")
         os.makedirs(keys)
         collectors, senders, correlators, sink, sink_log = [], [], [], None, open(os.path.join(t, "sink.log"), "ab")
@@ -80,6 +83,10 @@ def body(r):
             # site a has graded systems (the demo hospital's), site b none yet
             subprocess.run([a.wardsec, "inventory", "import", "systems", os.path.join(os.path.dirname(__file__), "..", "..", "demo", "hospital", "systems.csv"),
                             "--data", os.path.join(t, "site-a")], check=True, capture_output=True)
+            # and two open incidents, graded 较大 and 一般 (the 监管 view counts them by grade)
+            for title, grade in (("勒索软件感染 HIS 应用服务器", "larger"), ("门户网站页面被篡改", "general")):
+                subprocess.run([a.wardsec, "incident", "open", "--data", os.path.join(t, "site-a"), "--title", title, "--grade", grade],
+                               check=True, capture_output=True)
             for site in ("a", "b"):
                 srv = Server(a.wardsec, os.path.join(t, f"site-{site}"), ["--config", tlscfg, "--site", site, "--nats", nats.url],
                              command="collect").start()
@@ -137,10 +144,11 @@ def body(r):
             # settled: every event row has its batch row (a sink killed between the two gets the batch again)
             settled = lambda: ch.query("SELECT count() FROM wardsec.events FINAL").strip() == ch.query("SELECT sum(count) FROM wardsec.batches FINAL").strip()
             wait_for(settled, 120, "every event row's batch row")
-            for site in ("a", "b"):
-                v = subprocess.run([a.wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", site, "--pubkey", os.path.join(keys, f"{site}.pub")],
-                                   capture_output=True, text=True)
-                r.check(v.returncode == 0 and "intact" in v.stdout, f"verify --clickhouse passes for site {site}: {(v.stdout + v.stderr).strip()[:300]}")
+            for site in ("a", "b"):  # (one sink: a head never arrives before its batch, so no settling time)
+                v = subprocess.run([a.wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", site, "--settle", "0",
+                                    "--pubkey", os.path.join(keys, f"{site}.pub")], capture_output=True, text=True)
+                r.check(v.returncode == 0 and "intact" in v.stdout and "chain reaches the site's signed head" in v.stdout,
+                        f"verify --clickhouse passes for site {site}, up to its signed head: {(v.stdout + v.stderr).strip()[:300]}")
             # the wrong site's key: refused
             v = subprocess.run([a.wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", "a", "--pubkey", os.path.join(keys, "b.pub")],
                                capture_output=True, text=True)
@@ -149,11 +157,22 @@ def body(r):
             # a forged batch published straight to the stream: refused, never stored
             forged = ("wardsec-batch v1 site=a first=1 last=1 count=1 alg=sm3 prev=" + "0" * 64 + " digest=" + "0" * 64 +
                       " key=0011223344556677 sig=00\n1\t1\t1\t0\tforged-by-test\t[]\t[]\n").encode()
-            with socket.create_connection(("127.0.0.1", nats.port), timeout=5) as raw:
-                raw.recv(4096)  # INFO, then TLS
-                s = ssl.create_default_context(cafile=ca).wrap_socket(raw, server_hostname="127.0.0.1")
-                s.sendall(b'CONNECT {"verbose":false}\r\nPUB wardsec.a.events ' + str(len(forged)).encode() + b"\r\n" + forged + b"\r\nPING\r\n")
-                s.recv(4096)
+            def publish_raw(cert):
+                with socket.create_connection(("127.0.0.1", nats.port), timeout=5) as raw:
+                    raw.recv(4096)  # INFO, then TLS
+                    ctx = ssl.create_default_context(cafile=ca)
+                    if cert:
+                        ctx.load_cert_chain(*cert)
+                    try:
+                        s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+                        s.sendall(b'CONNECT {"verbose":false}\r\nPUB wardsec.a.events ' + str(len(forged)).encode() + b"\r\n" + forged + b"\r\nPING\r\n")
+                        return s.recv(4096)
+                    except (ssl.SSLError, OSError) as e:
+                        return repr(e).encode()
+            got = publish_raw(None)
+            r.check(b"PONG" not in got, f"NATS refuses a client without the region's client certificate ({got[:80]!r})")
+            # a forged batch from a holder of a client certificate (a compromised collector)
+            publish_raw((ccrt, ckey))
             wait_for(lambda: "wardsec.a.events" in ch.query("SELECT subject FROM wardsec.rejected"), 60, "the forged batch in `rejected`")
             r.check("forged-by-test" not in ch.query("SELECT message FROM wardsec.events WHERE site = 'a' AND message LIKE '%forged%'"),
                     "a forged batch is refused (in `rejected`), not stored")
@@ -177,6 +196,7 @@ def body(r):
                                capture_output=True, text=True)
             r.check(v.returncode == 1 and "certificate" in v.stderr.lower(), f"without the region's CA, HTTPS to ClickHouse is refused: {v.stderr.strip()[:160]}")
             regional_console(r, a.wardsec, t, ch, ca, senders)
+            truncation(r, a.wardsec, tlscfg, ch, keys, collectors[0])
             sink_log.flush()
             with open(os.path.join(t, "sink.log"), errors="replace") as f:
                 died = [line for line in f if "the worker died" in line]
@@ -222,6 +242,17 @@ def regional_console(r, wardsec, t, ch, ca, senders):
         r.check(code == 200 and names == ["a", "b"] and all(s["events_24h"] > 1000 and not s["silent"] for s in sites["sites"]),
                 f"the commission sees both sites, each with its events and status ({code} {[(s['site'], s['events_24h'], s['silent']) for s in sites.get('sites', [])]})")
         by_site = {s["site"]: s for s in sites.get("sites", [])}
+        inc = by_site.get("a", {}).get("incidents", {})
+        r.check(inc.get("open") == {"larger": 1, "general": 1} and by_site["b"]["incidents"].get("open") == {},
+                f"each site's open incidents by grade ({inc}, {by_site.get('b', {}).get('incidents')})")
+
+        def silent_a():
+            code, s = sec.get("/api/v1/region/sites")
+            src = {x["site"]: x for x in s.get("sites", [])}.get("a", {}).get("sources") or {}
+            return src if src.get("silent", 0) >= 1 else None
+        src = wait_for(silent_a, 240, "site a's silent log source in its status", interval=2)
+        r.check(src["tracked"] >= 1 and "his-app-01" in src["silent_names"],
+                f"a site's log source that stopped sending is named silent in the 监管 view ({src})")
         his = [x for x in by_site.get("a", {}).get("systems", []) if x["id"] == "his"]
         r.check(his and his[0]["level"] == 3 and his[0]["assessment_overdue"] and his[0]["assessed"] == "" and by_site["b"]["systems"] == [],
                 f"each site's 等保 status: its graded systems, levels, the 测评 overdue ({his})")
@@ -261,6 +292,31 @@ def regional_console(r, wardsec, t, ch, ca, senders):
         r.check(code == 401, "the regional API needs a login")
     finally:
         srv.stop()
+
+
+def truncation(r, wardsec, tlscfg, ch, keys, collector):
+    """Deleting a site's newest batches in ClickHouse (rows and batch rows, leaving a clean chain)
+    shows against the site's signed head; a forged head row shows too."""
+    collector.stop()  # its last status names its last batch
+    newest = lambda: ch.query("SELECT digest FROM wardsec.batches FINAL WHERE site = 'a' ORDER BY first DESC LIMIT 1").strip()
+    head = lambda: ch.query("SELECT digest FROM wardsec.heads WHERE site = 'a' ORDER BY at DESC LIMIT 1").strip()
+    wait_for(lambda: newest() and head() == newest(), 60, "site a's signed head naming its last batch")
+    verify = lambda: subprocess.run([wardsec, "verify", "--config", tlscfg, "--clickhouse", ch.https_url, "--site", "a", "--settle", "0",
+                                     "--pubkey", os.path.join(keys, "a.pub")], capture_output=True, text=True)
+    v = verify()
+    r.check(v.returncode == 0 and "chain reaches the site's signed head" in v.stdout, f"before: site a intact up to its signed head ({v.stdout.strip()[-200:]})")
+    last_two = ch.query("SELECT first, id FROM wardsec.batches FINAL WHERE site = 'a' ORDER BY first DESC LIMIT 2 FORMAT TabSeparated").splitlines()
+    first, prev_id = last_two[0].split("\t")[0], last_two[1].split("\t")[1]
+    for table in ("events", "batches"):
+        ch.query(f"ALTER TABLE wardsec.{table} DELETE WHERE site = 'a' AND {'ref' if table == 'events' else 'first'} >= {first}")
+    wait_for(lambda: ch.query("SELECT count() FROM system.mutations WHERE NOT is_done").strip() == "0", 60, "the DELETE to finish")
+    v = verify()
+    r.check(v.returncode == 1 and "were deleted" in v.stderr and f"after {prev_id}" in v.stderr,
+            f"after the newest batch of site a is deleted, verify says batches after {prev_id} were deleted: {v.stderr.strip()[:400]}")
+    ch.query("INSERT INTO wardsec.heads (site, at, day, digest, key, sig) VALUES ('a', 4102444800000000000, '2099-12-31', '" + "b" * 64 +
+             "', 'feedfacefeedface', '00')")
+    v = verify()
+    r.check(v.returncode == 1 and "forged" in v.stderr, f"a head row not signed by the site is named forged: {v.stderr.strip()[:300]}")
 
 
 if __name__ == "__main__":

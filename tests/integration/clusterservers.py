@@ -23,11 +23,22 @@ def make_ca(folder):
     return ca, crt, key
 
 
+def make_client_cert(folder, name):
+    """A client certificate signed by make_ca's CA in the same folder; returns (cert, key) paths."""
+    ca, cakey = os.path.join(folder, "ca.crt"), os.path.join(folder, "ca.key")
+    crt, key = os.path.join(folder, f"{name}.crt"), os.path.join(folder, f"{name}.key")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt + ".csr", "-subj", f"/CN={name}")
+    run("x509", "-req", "-in", crt + ".csr", "-CA", ca, "-CAkey", cakey, "-CAcreateserial", "-out", crt, "-days", "2")
+    return crt, key
+
+
 class Nats:
-    def __init__(self, folder, tls=None):
+    def __init__(self, folder, tls=None, client_ca=None):
+        """tls: (cert, key) for TLS only; client_ca: clients must present a certificate it signed."""
         self.folder = os.path.join(folder, "nats")
         os.makedirs(self.folder, exist_ok=True)
-        self.tls = tls
+        self.tls, self.client_ca = tls, client_ca
         self.port = free_port()
         self.proc = None
         self.log = open(os.path.join(folder, "nats.log"), "ab")
@@ -38,6 +49,8 @@ class Nats:
 
     def start(self):
         tls = ["--tls", "--tlscert", self.tls[0], "--tlskey", self.tls[1]] if self.tls else []
+        if self.client_ca:
+            tls += ["--tlsverify", "--tlscacert", self.client_ca]
         self.proc = subprocess.Popen(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.folder, *tls],
                                      stdout=self.log, stderr=self.log)
         wait_for(self.ready, 20, "nats-server to accept connections")

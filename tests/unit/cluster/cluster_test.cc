@@ -6,6 +6,7 @@
 
 #include "cluster/batch.h"
 #include "cluster/clickhouse.h"
+#include "cluster/head.h"
 #include "cluster/query_sql.h"
 #include "cluster/rows.h"
 #include "search/query.h"
@@ -72,6 +73,8 @@ TEST(ClusterRows, DayIsUtcAndBounded) {
   EXPECT_EQ(derive(r).day, "1970-01-01");
   r.ts = 1796601599LL * 1000000000LL;  // 2026-12-06 23:59:59 UTC (07:59 in Beijing, the 7th)
   EXPECT_EQ(derive(r).day, "2026-12-06");
+  EXPECT_EQ(utc_day(r.ts + 1000000000LL), "2026-12-07");
+  EXPECT_EQ(utc_day(951782400LL * 1000000000LL), "2000-02-29");
 }
 
 TEST(ClusterRows, ArraysAndEscapesRefuseWhatIsBroken) {
@@ -128,6 +131,40 @@ TEST(ClusterBatch, SignedChainedAndChecked) {
   auto other = KeyPair::load_or_create(dir + "-other", SignAlg::kSm2);
   ASSERT_TRUE(other);
   EXPECT_NE(check_batch(*b, *other), "");
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir + "-other");
+}
+
+TEST(ClusterHead, SignedAndRefusedWhenAnyFieldChanges) {
+  std::string dir = key_dir() + "-head";
+  auto key = KeyPair::load_or_create(dir, SignAlg::kSm2);
+  ASSERT_TRUE(key) << key.error();
+  std::string digest(64, 'a');
+  auto h = sign_head("city-a", 1796600000000000000LL, digest, *key);
+  ASSERT_TRUE(h) << h.error();
+  EXPECT_EQ(check_head(*h, *key), "");
+  // as it arrives from a status or a `heads` row
+  auto back = make_head(h->site, h->at, h->digest, h->key, h->sig);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(check_head(*back, *key), "");
+  // an older head replayed as newer, another digest, another site: the signature says so
+  for (int i = 0; i < 3; i++) {
+    SignedHead t = *h;
+    if (i == 0) t.at += 1;
+    if (i == 1) t.digest[0] = 'b';
+    if (i == 2) t.site = "city-b";
+    EXPECT_NE(check_head(t, *key).find("signature"), std::string::npos) << i;
+  }
+  // another site's key
+  auto other = KeyPair::load_or_create(dir + "-other", SignAlg::kSm2);
+  ASSERT_TRUE(other);
+  EXPECT_NE(check_head(*h, *other).find("not the site's key"), std::string::npos);
+  // what is not a head at all
+  EXPECT_FALSE(make_head("City A", h->at, digest, h->key, h->sig));
+  EXPECT_FALSE(make_head("city-a", 0, digest, h->key, h->sig));
+  EXPECT_FALSE(make_head("city-a", h->at, "zz", h->key, h->sig));
+  EXPECT_FALSE(make_head("city-a", h->at, digest, "a b", h->sig));
+  EXPECT_FALSE(make_head("city-a", h->at, digest, h->key, "xyz"));
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(dir + "-other");
 }
