@@ -8,9 +8,11 @@ B. End-to-end lag at a steady rate (default 20,000 events/s for 60 s): each half
    age of the newest event ClickHouse holds.
 C. Search latency through the regional console's API over R synthetic events made inside
    ClickHouse (default 100 million), p50/p99 of the console's common queries.
+D. The same R events in the embedded store (`wardsec import` of the same generator's lines),
+   the same queries through `wardsec serve`'s console API.
 
 Usage: python3 bench/cluster_bench.py --wardsec build/release/wardsec [-n 500000] [--rate 20000]
-       [--seconds 60] [--rows 100000000] [--skip a,b,c]"""
+       [--seconds 60] [--rows 100000000] [--skip a,b,c,d]"""
 import argparse
 import os
 import platform
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 from clusterservers import ClickHouse, Nats  # noqa: E402
@@ -165,6 +168,72 @@ def part_c(a, tmp, nats, ch, out):
     srv.stop()
 
 
+# The same synthetic events as RFC 5424 lines, written by ClickHouse from the same generator
+# (numbers() and the same expressions), so the embedded store gets exactly what part C searched.
+LINES = """SELECT concat('<86>1 ', replaceOne(toString(toDateTime(intDiv(t, 1000000000), 'UTC')), ' ', 'T'), '.',
+  substring(toString(1000000000 + t % 1000000000), 2), 'Z ', h, ' sshd 42 - - ', m)
+FROM (SELECT number, {base} + number * {step} AS t, concat('his-app-', toString(number % 50)) AS h,
+  concat('10.20.', toString(intDiv(number, 7) % 256), '.', toString(number % 251)) AS ip,
+  concat('dr_', toString(cityHash64(number) % 5000)) AS u,
+  concat(if(number % 10 = 0, 'Failed', 'Accepted'), ' password for ', u, ' from ', ip, ' port ', toString(number % 65535), ' ssh2',
+         if(number % 1000 = 7, ' rarewordx', '')) AS m
+  FROM (SELECT number + {offset} AS number FROM numbers({rows}))) FORMAT TabSeparated"""
+
+
+def timed(c, name, url, repeat, out, key):
+    c.get(url)
+    times, last = [], None
+    for _ in range(repeat):
+        t = time.time()
+        code, res = c.get(url)
+        times.append(time.time() - t)
+        last = res
+        assert code == 200, (name, code, res)
+    times.sort()
+    got = len(last.get(key, []))
+    out.append(f"| {name} | {statistics.median(times) * 1000:.0f} ms | {times[min(len(times) - 1, int(0.99 * len(times)))] * 1000:.0f} ms | {got} |")
+
+
+def part_d(a, tmp, ch, out):
+    """The embedded store on part C's events: imported from the same generator, searched through
+    `wardsec serve`'s console API with the same queries."""
+    day = 86400 * 10**9
+    base = (int(time.time() * 1e9) // day - 10) * day
+    lines = os.path.join(tmp, "synth.log")
+    t0 = time.time()
+    chunk = min(a.rows, 10000000)
+    with open(lines, "wb") as f:
+        for off in range(0, a.rows, chunk):
+            req = urllib.request.Request(ch.url + "/", data=LINES.format(base=base, step=10 * day // a.rows, rows=min(chunk, a.rows - off),
+                                                                          offset=off).encode())
+            with urllib.request.urlopen(req, timeout=3600) as r:
+                shutil.copyfileobj(r, f, 1 << 20)
+    made = time.time() - t0
+    data = os.path.join(tmp, "embedded")
+    t0 = time.time()
+    subprocess.run([a.wardsec, "import", "--data", data, lines], check=True, stdout=subprocess.DEVNULL)
+    imported = time.time() - t0
+    size = dir_size(data)
+    os.remove(lines)
+    srv = Server(a.wardsec, data, []).start()
+    c = srv.admin("secadmin")
+    day5 = time.strftime("%Y-%m-%d", time.gmtime((base + 5 * day) / 1e9))
+    day6 = time.strftime("%Y-%m-%d", time.gmtime((base + 6 * day) / 1e9))
+    rng = f"&from={time.strftime('%Y-%m-%d', time.gmtime(base / 1e9))}&to=now"
+    out.append(f"\nThe same {a.rows:,} events as RFC 5424 lines (written by ClickHouse from part C's generator in {made:.0f} s), "
+               f"`wardsec import`ed into the embedded store in {imported:.0f} s ({a.rows / imported:,.0f} events/s; "
+               f"{size / a.rows:.1f} bytes per event in the data folder), searched through `wardsec serve`'s console API, {a.repeat} runs each "
+               f"after one warm-up:\n")
+    out.append("| query | p50 | p99 | events returned |")
+    out.append("|---|---|---|---|")
+    for name, url, key in [("by address: source.ip:10.20.3.77", "/api/v1/search?limit=100&q=" + urllib.parse.quote("source.ip:10.20.3.77") + rng, "events"),
+                           ("by user: user.name:dr_4242", "/api/v1/search?limit=100&q=" + urllib.parse.quote("user.name:dr_4242") + rng, "events"),
+                           ("free text: rarewordx", "/api/v1/search?limit=100&q=rarewordx" + rng, "events"),
+                           ("histogram of a day (with the facets)", f"/api/v1/search/stats?q=&from={day5}&to={day6}", "histogram")]:
+        timed(c, name, url, a.repeat, out, key)
+    srv.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wardsec", required=True)
@@ -193,6 +262,8 @@ def main():
                 print("\n".join(out[at:]), flush=True)
         if "c" not in skip:
             part_c(a, tmp, nats, ch, out)
+        if "d" not in skip:
+            part_d(a, tmp, ch, out)
     finally:
         if col:
             col.stop()

@@ -34,6 +34,8 @@ with TempDir() as t:
             if site == "main-campus":
                 subprocess.run([w, "inventory", "import", "systems", os.path.join(ROOT, "demo", "hospital", "systems.csv"), "--data", d],
                                check=True, capture_output=True)
+                for title, grade in (("HIS 应用服务器感染勒索软件", "larger"), ("门户网站页面被篡改", "general")):
+                    subprocess.run([w, "incident", "open", "--data", d, "--title", title, "--grade", grade], check=True, capture_output=True)
             srv = Server(w, d, ["--config", cfg, "--site", site, "--nats", nats.url], command="collect").start()
             servers.append(srv)
             lines = subprocess.run([w, "generate", "--count", "20000", "--seed", "5" if site == "main-campus" else "6"], capture_output=True,

@@ -29,7 +29,6 @@ const pairs: Record<string, [string, string]> = {
   'rg.sources_n': ['{n} 个', '{n}'],
   'rg.sources_silent': ['静默 {n}', '{n} silent'],
   'rg.sources_unknown': ['未上报', 'Not reported'],
-  'rg.last_error': ['最近错误', 'Last error'],
   'rg.mlps': ['等保状况', 'MLPS status'],
   'rg.mlps_none': ['尚无定级系统', 'No graded system yet'],
   'rg.level_n': ['{l} 级 {n} 个', 'L{l}: {n}'],
