@@ -318,7 +318,10 @@ Result<std::unique_ptr<Center>> Center::open(Config cfg, Parts parts) {
       cluster::RegionOptions ro;
       ro.clickhouse = conf.cluster.clickhouse;
       ro.scopes = conf.cluster.scopes;
-      conf.http.region = std::make_shared<cluster::Region>(std::move(ro));
+      ro.scopes_file = DataDir(conf.data_dir).region_scopes();
+      auto region = std::make_shared<cluster::Region>(std::move(ro));
+      if (Status s = region->load_scopes(); !s) return Error{s.error()};
+      conf.http.region = std::move(region);
     }
     if (!conf.agents.listen.empty()) c->channel_ = std::make_unique<fleet::Channel>(c->net_->io, *c->fleet_, conf.agents);
     c->inputs_ = std::make_unique<ingest::Inputs>(c->net_->io, *c->pipeline_, conf.inputs);

@@ -1,10 +1,12 @@
 #include "cluster/region.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "cluster/batch.h"
 #include "cluster/query_sql.h"
 #include "cluster/rows.h"
+#include "core/files.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "search/search.h"
@@ -35,8 +37,64 @@ int64_t to_i64(const std::string& s) {
 }  // namespace
 
 std::vector<std::string> Region::scope_of(const std::string& user) const {
+  std::lock_guard lk(mu_);
+  if (auto c = console_scopes_.find(user); c != console_scopes_.end()) return c->second;
   auto it = o_.scopes.find(user);
   return it == o_.scopes.end() ? std::vector<std::string>{} : it->second;
+}
+
+Status Region::load_scopes() {
+  if (o_.scopes_file.empty()) return {};
+  std::error_code ec;
+  if (!std::filesystem::exists(o_.scopes_file, ec)) return {};
+  auto text = read_file(o_.scopes_file);
+  if (!text) return Error{o_.scopes_file + ": cannot be read"};
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return Error{o_.scopes_file + ": not a JSON object of account -> [sites]"};
+  std::map<std::string, std::vector<std::string>> m;
+  for (auto& [user, sites] : j.items()) {
+    if (!sites.is_array()) return Error{o_.scopes_file + ": " + user + ": not a list of sites"};
+    for (const auto& s : sites) {
+      if (!s.is_string() || !valid_site(s.get<std::string>()))
+        return Error{o_.scopes_file + ": " + user + ": not a site name: " + s.dump()};
+      m[user].push_back(s.get<std::string>());
+    }
+    m[user];  // [] : every site
+  }
+  std::lock_guard lk(mu_);
+  console_scopes_ = std::move(m);
+  return {};
+}
+
+std::vector<ScopeEntry> Region::scopes() const {
+  std::lock_guard lk(mu_);
+  std::vector<ScopeEntry> out;
+  for (const auto& [u, s] : console_scopes_) out.push_back({u, s, "console"});
+  for (const auto& [u, s] : o_.scopes)
+    if (!console_scopes_.count(u)) out.push_back({u, s, "config"});
+  return out;
+}
+
+Status Region::set_scope(const std::string& user, const std::optional<std::vector<std::string>>& sites) {
+  if (sites)
+    for (const auto& s : *sites)
+      if (!valid_site(s)) return Error{"\"" + s.substr(0, 64) + "\" 不是站点名 / is not a site name"};
+  if (o_.scopes_file.empty()) return Error{"本控制台不保存账号范围 / this console keeps no scopes (no scopes file)"};
+  std::lock_guard lk(mu_);
+  auto next = console_scopes_;
+  if (sites) {
+    std::vector<std::string> v = *sites;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    next[user] = std::move(v);
+  } else {
+    next.erase(user);
+  }
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [u, s] : next) j[u] = s;
+  if (Status w = write_file_atomic(o_.scopes_file, j.dump(1)); !w) return Error{"保存账号范围失败 / saving the scopes: " + w.error()};
+  console_scopes_ = std::move(next);
+  return {};
 }
 
 Result<std::vector<std::string>> Region::sites_for(const std::string& user, const std::vector<std::string>& wanted) const {

@@ -21,6 +21,8 @@ class DataDir {
   // Incident response: incidents, timelines, reporting obligations, the roster, deliveries;
   // the sealed evidence bundles beside it.
   std::string incident_db() const { return root_ + "/incident.db"; }
+  // The regional console's account scopes set from the console (docs/cluster.md).
+  std::string region_scopes() const { return root_ + "/region-scopes.json"; }
   std::string evidence() const { return root_ + "/evidence"; }
   // Emergency plans (versions, reviews) and drill records.
   std::string emergency_db() const { return root_ + "/emergency.db"; }

@@ -43,7 +43,8 @@ const std::vector<RoleInfo>& role_table() {
        "安全管理员",
        {Perm::kSelf, Perm::kDashboard, Perm::kEventsRead, Perm::kAlertsRead, Perm::kAlertsWrite, Perm::kAssetsRead, Perm::kAssetsWrite,
         Perm::kComplianceRead, Perm::kComplianceWrite, Perm::kSystemRead, Perm::kUsersApprove, Perm::kBastionWrite, Perm::kBastionRead,
-        Perm::kBastionAccountsRead, Perm::kIncidentsRead, Perm::kIncidentsWrite, Perm::kAgentsRead, Perm::kAgentsRespond}},
+        Perm::kBastionAccountsRead, Perm::kIncidentsRead, Perm::kIncidentsWrite, Perm::kAgentsRead, Perm::kAgentsRespond,
+        Perm::kRegionScopes}},
       // The audit administrator approves only changes to security administrators' accounts
       // (approvals.cc), so a lone security administrator can be reset by two others.
       {Role::kAuditAdmin,
@@ -112,6 +113,7 @@ const char* perm_name(Perm p) {
     case Perm::kAgentsRead: return "agents.read";
     case Perm::kAgentsWrite: return "agents.write";
     case Perm::kAgentsRespond: return "agents.respond";
+    case Perm::kRegionScopes: return "region.write";
   }
   return "?";
 }

@@ -71,6 +71,7 @@ enum class Perm {
   kAgentsRead,
   kAgentsWrite,
   kAgentsRespond,
+  kRegionScopes,  // which sites a regional console's account reads (the security administrator)
 };
 const char* perm_name(Perm p);  // "alerts.write" ...
 bool role_has(Role r, Perm p);

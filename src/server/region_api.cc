@@ -104,17 +104,64 @@ Response alerts(Api& api, Request& r) {
   return ok(*res);
 }
 
+// The accounts' scopes: which sites each reads (the security administrator's to set).
+Response scopes(Api& api, Request&) {
+  if (auto e = not_regional(api)) return *e;
+  json arr = json::array();
+  for (const auto& s : api.opt.region->scopes()) arr.push_back({{"user", s.user}, {"sites", s.sites}, {"source", s.source}});
+  return ok({{"scopes", std::move(arr)}});
+}
+
+Response set_scope(Api& api, Request& r) {
+  if (auto e = not_regional(api)) return *e;
+  const std::string& user = r.params[0];
+  std::optional<std::vector<std::string>> sites;
+  std::string detail = "removed (the configuration's or every site applies)";
+  if (r.method != "DELETE") {
+    auto b = json::parse(r.body, nullptr, false);
+    if (!b.is_object() || !b.contains("sites") || !b["sites"].is_array())
+      return fail(400, "请求体须为 {\"sites\": [站点…]}（空表示全部站点） / the body must be {\"sites\": [...]} ([] for every site)");
+    sites.emplace();
+    for (const auto& s : b["sites"]) {
+      if (!s.is_string()) return fail(400, "sites 须为站点名列表 / sites must be a list of site names");
+      sites->push_back(s.get<std::string>());
+    }
+    detail = sites->empty() ? "every site" : "";
+    for (const auto& s : *sites) detail += (detail.empty() ? "" : ",") + s.substr(0, 64);
+  }
+  auto acct = api.auth.account(user);
+  if (!acct) {
+    api.audit(r, r.who.user, "region_scope", false, user, "no such account");
+    return fail(404, "无此账号 / no such account: " + user.substr(0, 64));
+  }
+  if (acct->role != Role::kReadOnly) {  // the three administrators' own reach is their role's, not a scope
+    api.audit(r, r.who.user, "region_scope", false, user, "not a read-only account");
+    return fail(400, "只能为只读账号设置站点范围 / only a read-only account takes a site scope");
+  }
+  Status s = api.opt.region->set_scope(user, sites);
+  api.audit(r, r.who.user, "region_scope", s.ok(), user, s ? detail : s.error());
+  if (!s) return fail(400, s.error());
+  return scopes(api, r);
+}
+
 }  // namespace
 
 void add_region_routes(std::vector<Route>& t, Api* api) {
-  t.push_back({"GET", "/api/v1/region/sites", Perm::kDashboard, false, [api](Request& r) { return sites(*api, r); },
-               "区域监管: each site's hospital, status, lag, silence, events and alerts (by severity) in 24 hours, incidents in 7 days"});
+  t.push_back(
+      {"GET", "/api/v1/region/sites", Perm::kDashboard, false, [api](Request& r) { return sites(*api, r); },
+       "区域监管: each site's hospital, status, lag, log sources, events and alerts (by severity) in 24 hours, incidents by grade"});
   t.push_back({"GET", "/api/v1/region/search", Perm::kEventsRead, false, [api](Request& r) { return search(*api, r); },
                "search the region's ClickHouse with the search language (?q=&site=&from=&to=&limit=); newest first"});
   t.push_back({"GET", "/api/v1/region/histogram", Perm::kEventsRead, false, [api](Request& r) { return histogram(*api, r); },
                "events per interval in the region's ClickHouse (?q=&site=&from=&to=&interval=seconds)"});
   t.push_back({"GET", "/api/v1/region/alerts", Perm::kAlertsRead, false, [api](Request& r) { return alerts(*api, r); },
                "the region's correlation alerts (wardsec correlate) spanning sites or hosts, newest first (?site=&from=)"});
+  t.push_back({"GET", "/api/v1/region/scopes", Perm::kRegionScopes, false, [api](Request& r) { return scopes(*api, r); },
+               "the accounts' site scopes: from the console, then the configuration's (cluster.scopes)"});
+  t.push_back({"PUT", "/api/v1/region/scopes/{user}", Perm::kRegionScopes, false, [api](Request& r) { return set_scope(*api, r); },
+               "set a read-only account's sites ({\"sites\": [...]}, [] for every site); audited"});
+  t.push_back({"DELETE", "/api/v1/region/scopes/{user}", Perm::kRegionScopes, false, [api](Request& r) { return set_scope(*api, r); },
+               "remove the console's scope of an account (the configuration's applies again); audited"});
 }
 
 }  // namespace wardsec::server

@@ -5,7 +5,11 @@ one sink moves it to ClickHouse. Meanwhile the sink is killed with -9 and restar
 is stopped and started again, and the collectors lose NATS; each outage lasts
 WARDSEC_CLUSTER_OUTAGE seconds (default 60). At the end every event a collector acknowledged is
 in ClickHouse exactly once, `verify --clickhouse` passes for both sites, a forged batch is
-refused, and after one row is changed in ClickHouse verify names that row's batch."""
+refused, and after one row is changed in ClickHouse verify names that row's batch. The regional
+console shows each site's incidents by grade and silent log sources, scopes accounts to sites
+(set by the security administrator alone), and deleting a site's newest batch or forging its
+signed head is found by verify."""
+import json
 import os
 import shutil
 import signal
@@ -290,8 +294,53 @@ def regional_console(r, wardsec, t, ch, ca, senders):
         r.check(code == 200 and not any("b" in x["sites"] for x in res["alerts"]), "a hospital does not see an alert that names another hospital's events")
         code, res = srv.client().get("/api/v1/region/sites")
         r.check(code == 401, "the regional API needs a login")
+        scopes_from_console(r, srv, sysc, sec, hosp)
     finally:
         srv.stop()
+
+
+def scopes_from_console(r, srv, sysc, sec, hosp):
+    """The security administrator sets which sites a read-only account reads; nobody else can."""
+    code, res = sec.get("/api/v1/region/scopes")
+    r.check(code == 200 and {"user": "hosp_a", "sites": ["a"], "source": "config"} in res["scopes"], f"the configuration's scope is listed ({res})")
+    code, res = sysc.post("/api/v1/users", {"name": "hosp_b", "display": "B 院信息科", "role": "readonly"})
+    code2, dec = sec.post(f"/api/v1/approvals/{res['request']['id']}/approve")
+    hb = srv.client()
+    hb.login("hosp_b", res["password_first_half"] + dec["password_second_half"], "Hosp-B-Pass-01")
+    code, res = hb.get("/api/v1/region/sites")
+    r.check(code == 200 and sorted(s["site"] for s in res["sites"]) == ["a", "b"], "an account without a scope reads every site")
+    code, res = sec.call("PUT", "/api/v1/region/scopes/hosp_b", {"sites": ["b"]})
+    r.check(code == 200 and {"user": "hosp_b", "sites": ["b"], "source": "console"} in res["scopes"], f"the security administrator scopes hosp_b to site b ({code})")
+    code, res = hb.get("/api/v1/region/sites")
+    r.check(code == 200 and [s["site"] for s in res["sites"]] == ["b"] and res["scoped"], "and from the next request hosp_b reads site b only")
+    code, _ = hb.get("/api/v1/region/search?q=&site=a&from=2026-12-01")
+    r.check(code == 403, f"hosp_b asking for site a is refused ({code})")
+    aud = srv.first_login("auditadmin")
+    for who, c in (("the system administrator", sysc), ("the audit administrator", aud), ("a read-only account", hosp)):
+        code, _ = c.call("PUT", "/api/v1/region/scopes/hosp_a", {"sites": []})
+        r.check(code == 403, f"{who} cannot change a scope ({code})")
+    code, _ = hosp.get("/api/v1/region/scopes")
+    r.check(code == 403, f"a read-only account cannot list the scopes ({code})")
+    for user, body, want in (("nobody", {"sites": ["a"]}, 404), ("sysadmin", {"sites": ["a"]}, 400), ("hosp_b", {"sites": ["b') OR 1=1 --"]}, 400),
+                             ("hosp_b", {"sites": "b"}, 400)):
+        code, _ = sec.call("PUT", f"/api/v1/region/scopes/{user}", body)
+        r.check(code == want, f"scope {user} {body} is refused with {want} ({code})")
+    # widening hosp_a from the console, then removing the console's entry: the configuration's applies again
+    code, _ = sec.call("PUT", "/api/v1/region/scopes/hosp_a", {"sites": []})
+    code2, res = hosp.get("/api/v1/region/sites")
+    r.check(code == 200 and sorted(s["site"] for s in res["sites"]) == ["a", "b"], "the console's [] widens hosp_a to every site")
+    code, _ = sec.call("DELETE", "/api/v1/region/scopes/hosp_a")
+    code2, res = hosp.get("/api/v1/region/sites")
+    r.check(code == 200 and [s["site"] for s in res["sites"]] == ["a"], "removing it, the configuration's scope applies again")
+    def trail():
+        code, res = aud.get("/api/v1/audit?" + urllib.parse.urlencode({"q": "event.action:region_scope", "limit": 100, "from": "now-1d"}))
+        evs = res.get("events", []) if code == 200 else []
+        return evs if len(evs) >= 6 else None
+    evs = wait_for(trail, 30, "the scope changes in the audit trail", interval=1) or []
+    r.check(len(evs) >= 6 and any("hosp_b" in json.dumps(e, ensure_ascii=False) for e in evs),
+            f"every scope change, refused ones too, is in the audit trail ({len(evs)})")
+    with open(os.path.join(srv.data, "region-scopes.json")) as f:
+        r.check(json.load(f) == {"hosp_b": ["b"]}, "the console's scopes are kept in the data folder")
 
 
 def truncation(r, wardsec, tlscfg, ch, keys, collector):

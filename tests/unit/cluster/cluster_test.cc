@@ -8,7 +8,9 @@
 #include "cluster/clickhouse.h"
 #include "cluster/head.h"
 #include "cluster/query_sql.h"
+#include "cluster/region.h"
 #include "cluster/rows.h"
+#include "core/files.h"
 #include "search/query.h"
 #include "test_util.h"
 
@@ -167,6 +169,43 @@ TEST(ClusterHead, SignedAndRefusedWhenAnyFieldChanges) {
   EXPECT_FALSE(make_head("city-a", h->at, digest, h->key, "xyz"));
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(dir + "-other");
+}
+
+TEST(ClusterScopes, ConsoleScopesComeFirstAndSurviveARestart) {
+  std::string file = key_dir() + "-scopes.json";
+  std::filesystem::remove(file);
+  RegionOptions o;
+  o.scopes = {{"zhang", {"city-a"}}, {"li", {"city-b"}}};
+  o.scopes_file = file;
+  {
+    Region r(o);
+    ASSERT_TRUE(r.load_scopes());  // no file yet: the configuration's
+    EXPECT_EQ(r.scope_of("zhang"), std::vector<std::string>{"city-a"});
+    EXPECT_TRUE(r.scope_of("wang").empty());  // not named: every site
+    ASSERT_TRUE(r.set_scope("wang", std::vector<std::string>{"city-c", "city-b", "city-c"}));
+    ASSERT_TRUE(r.set_scope("zhang", std::vector<std::string>{}));  // widened from the console
+    EXPECT_FALSE(r.set_scope("li", std::vector<std::string>{"x' OR 1=1"}));
+    EXPECT_EQ(r.scope_of("li"), std::vector<std::string>{"city-b"});
+    auto sites = r.sites_for("wang", {"city-a"});
+    EXPECT_FALSE(sites);
+  }
+  Region again(o);
+  ASSERT_TRUE(again.load_scopes());
+  EXPECT_EQ(again.scope_of("wang"), (std::vector<std::string>{"city-b", "city-c"}));
+  EXPECT_TRUE(again.scope_of("zhang").empty());
+  auto all = again.scopes();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].user, "li");
+  EXPECT_EQ(all[2].source, "config");
+  ASSERT_TRUE(again.set_scope("zhang", std::nullopt));  // removed: the configuration's again
+  EXPECT_EQ(again.scope_of("zhang"), std::vector<std::string>{"city-a"});
+  // a damaged file is an error that names it, not an open door
+  ASSERT_TRUE(write_file_atomic(file, "{\"wang\": \"city-b\"}"));
+  Region broken(o);
+  auto st = broken.load_scopes();
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().find(file), std::string::npos);
+  std::filesystem::remove(file);
 }
 
 TEST(ClusterBatch, ParserRefusesWhatTheHeaderDoesNotCover) {
