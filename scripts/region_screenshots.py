@@ -53,10 +53,13 @@ with TempDir() as t:
                  120, "the region alert")
         rcfg = os.path.join(t, "regional.yaml")
         with open(rcfg, "w") as f:
-            f.write(f"organization: 示范市卫生健康委员会\ncluster:\n  clickhouse: {ch.url}\n")
+            f.write(f"organization: 示范市卫生健康委员会\ncluster:\n  clickhouse: {ch.url}\n  scopes:\n    his_main: [main-campus]\n")
         reg = Server(w, os.path.join(t, "regional"), ["--config", rcfg], command="regional").start()
         servers.append(reg)
-        reg.first_login("secadmin")
+        sysc, sec = reg.first_login("sysadmin"), reg.first_login("secadmin")
+        # a campus's IT staff account, scoped from the page by the security administrator
+        code, res = sysc.post("/api/v1/users", {"name": "hosp_east", "display": "东院区信息科", "role": "readonly"})
+        sec.post(f"/api/v1/approvals/{res['request']['id']}/approve")
         subprocess.run(["node", os.path.join(ROOT, "web", "e2e", "region.shot.mjs"), "--base", reg.base, "--user", "secadmin",
                         "--password", NEW_PASSWORDS["secadmin"], "--secret", _SECRETS[(reg.data, "secadmin")],
                         "--shots", os.path.join(ROOT, "docs", "screenshots")], check=True, cwd=os.path.join(ROOT, "web"))

@@ -37,6 +37,20 @@ try {
     // the sites, the region's alerts and the first results (the rest of 200 rows is more of the same)
     await page.screenshot({ path: path.join(shots, `region-${lang === 'en' ? 'en' : 'zh'}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1366, height: 1500 } })
   }
+  // the accounts' sites (the security administrator's card), in Chinese
+  await page.click('[data-test=lang]')
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN')
+  await page.fill('[data-test=scope-user]', 'hosp_east')
+  await page.click('[data-test=scope-sites]')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: 'east-campus' }).click()
+  await page.keyboard.press('Escape')
+  await page.click('[data-test=scope-save]')
+  await page.waitForSelector('[data-test=scope-remove-hosp_east]')
+  const card = await page.$('[data-test=region-scopes]')
+  await card.scrollIntoViewIfNeeded()
+  await page.mouse.move(0, 0)
+  await new Promise((r) => setTimeout(r, 800))
+  await card.screenshot({ path: path.join(shots, 'region-scopes-zh.png') })
   console.log('region screenshots written to ' + shots)
 } finally {
   await browser.close()
