@@ -152,19 +152,9 @@ def part_c(a, tmp, nats, ch, out):
     out.append("| query | p50 | p99 | events returned | rows ClickHouse read for the answer |")
     out.append("|---|---|---|---|---|")
     for name, url in queries:
-        c.get(url)
-        times, last = [], None
-        for _ in range(a.repeat):
-            t = time.time()
-            code, res = c.get(url)
-            times.append(time.time() - t)
-            last = res
-            assert code == 200, (name, code, res)
-        times.sort()
+        p50, p99, last = timed(c, name, url, a.repeat)
         got = len(last.get("events", last.get("buckets", [])))
-        scanned = last.get("stats", {}).get("scanned", "—")
-        out.append(f"| {name} | {statistics.median(times) * 1000:.0f} ms | {times[min(len(times) - 1, int(0.99 * len(times)))] * 1000:.0f} ms | "
-                   f"{got} | {scanned} |")
+        out.append(f"| {name} | {p50} | {p99} | {got} | {last.get('stats', {}).get('scanned', '—')} |")
     srv.stop()
 
 
@@ -180,18 +170,17 @@ FROM (SELECT number, {base} + number * {step} AS t, concat('his-app-', toString(
   FROM (SELECT number + {offset} AS number FROM numbers({rows}))) FORMAT TabSeparated"""
 
 
-def timed(c, name, url, repeat, out, key):
+def timed(c, name, url, repeat):
+    """One warm-up, then `repeat` timed runs: (p50, p99) as text, and the last answer."""
     c.get(url)
     times, last = [], None
     for _ in range(repeat):
         t = time.time()
-        code, res = c.get(url)
+        code, last = c.get(url)
         times.append(time.time() - t)
-        last = res
-        assert code == 200, (name, code, res)
+        assert code == 200, (name, code, last)
     times.sort()
-    got = len(last.get(key, []))
-    out.append(f"| {name} | {statistics.median(times) * 1000:.0f} ms | {times[min(len(times) - 1, int(0.99 * len(times)))] * 1000:.0f} ms | {got} |")
+    return f"{statistics.median(times) * 1000:.0f} ms", f"{times[min(len(times) - 1, int(0.99 * len(times)))] * 1000:.0f} ms", last
 
 
 def part_d(a, tmp, ch, out):
@@ -230,7 +219,8 @@ def part_d(a, tmp, ch, out):
                            ("by user: user.name:dr_4242", "/api/v1/search?limit=100&q=" + urllib.parse.quote("user.name:dr_4242") + rng, "events"),
                            ("free text: rarewordx", "/api/v1/search?limit=100&q=rarewordx" + rng, "events"),
                            ("histogram of a day (with the facets)", f"/api/v1/search/stats?q=&from={day5}&to={day6}", "histogram")]:
-        timed(c, name, url, a.repeat, out, key)
+        p50, p99, last = timed(c, name, url, a.repeat)
+        out.append(f"| {name} | {p50} | {p99} | {len(last.get(key, []))} |")
     srv.stop()
 
 
