@@ -13,14 +13,11 @@ constexpr int kTz = 8 * 3600;  // the hospital's devices log in China Standard T
 // Servers of the core business zone (10.20.0.0/22) and the others, per the demo hospital.
 constexpr const char* kLinuxHosts[] = {"his-app-01", "his-app-02", "emr-app-01",   "lis-app-01",    "pacs-app-01",
                                        "ris-app-01", "esb-app-01", "ihosp-web-01", "portal-web-01", "backup-01"};
-constexpr const char* kLinuxIps[] = {"10.20.0.11", "10.20.0.12", "10.20.0.21", "10.20.0.31", "10.20.1.11",
-                                     "10.20.1.21", "10.20.0.41", "10.40.0.21", "10.40.0.22", "10.30.0.40"};
 constexpr const char* kStaff[] = {"zhangwei", "liyang", "wangfang", "chenjing", "liuqiang", "yangmin"};
 constexpr const char* kServiceAccounts[] = {"hisapp", "emrsvc", "lisapp", "pacsadm", "oracle", "esbuser"};
 constexpr const char* kBruteUsers[] = {"root", "admin", "oracle", "test", "user", "postgres", "ubuntu", "guest", "mysql", "ftpuser"};
 constexpr const char* kDoctors[] = {"王建国", "李秀英", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄婷"};
 constexpr const char* kDepts[] = {"心内科", "呼吸内科", "普外科", "骨科", "儿科", "妇产科", "急诊科", "肿瘤科"};
-constexpr const char* kDrugs[] = {"阿莫西林胶囊", "头孢克肟片", "阿托伐他汀钙片", "氨氯地平片", "奥美拉唑肠溶胶囊", "注射用头孢曲松钠"};
 constexpr const char* kUserAgents[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.44",

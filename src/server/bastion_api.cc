@@ -31,7 +31,7 @@ json account_json(const bastion::HostAccount& a) {
 }
 
 json grant_json(const bastion::Grant& g) {
-  char from[8], to[8];
+  char from[16], to[16];
   snprintf(from, sizeof from, "%02d:%02d", g.from_min / 60, g.from_min % 60);
   snprintf(to, sizeof to, "%02d:%02d", g.to_min / 60, g.to_min % 60);
   return {{"id", g.id},

@@ -91,7 +91,7 @@ Result<int> minutes(const json& j, const char* k, const std::string& where) {
 }
 
 std::string hhmm(int min) {
-  char b[8];
+  char b[16];
   std::snprintf(b, sizeof b, "%02d:%02d", min / 60, min % 60);
   return b;
 }

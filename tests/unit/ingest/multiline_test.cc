@@ -230,7 +230,6 @@ TEST(Multiline, FrameByFrameAcknowledgementDoesNotWaitForHeldLines) {
   // are durable, without waiting for the held stack trace (or the sender's window would fill).
   TomcatPipeline tp;
   ingest::Pipeline& p = *tp.pipeline;
-  const store::StoreOptions& o = tp.o;
   std::mutex mu;
   std::vector<uint32_t> acked;
   ingest::RawBatch b;

@@ -298,7 +298,9 @@ TEST_F(StoreFixture, OtherScannersJoinByCveAndDoNotFixEachOther) {
   EXPECT_EQ(gb2.scan.fixed, 1);
   // A Greenbone scan never fixes what only Nmap reported (the heartbleed finding on 443).
   for (const auto& r : all()) {
-    if (r.port == 443 && r.asset == "his-db-01") EXPECT_EQ(r.status, "open");
+    if (r.port == 443 && r.asset == "his-db-01") {
+      EXPECT_EQ(r.status, "open");
+    }
   }
 }
 
@@ -354,7 +356,9 @@ TEST_F(StoreFixture, KevListRaisesPriority) {
   EXPECT_FALSE(st->import_kev("{}", "bad.json"));
   ASSERT_TRUE(st->refresh(assets, "2026-11-28", kT0));
   for (const auto& r : all()) {
-    if (r.port == 22) EXPECT_TRUE(r.scores.kev);
+    if (r.port == 22) {
+      EXPECT_TRUE(r.scores.kev);
+    }
   }
 }
 

@@ -110,9 +110,13 @@ TEST(WebGeneralize, CodeInjectionOfEachLanguage) {
 
 TEST(WebGeneralize, ShellBeyondSeparators) {
   expect_attack({"/etc/[p]asswd", "for /R c:\\ %i in (*.ini) do type %i", "nc -lvvp 4444 -e /bin/sh",
-                 // variants
-                 "cat /e??/p?ss??", "/???/c?t /etc/hosts", "; c'a't /etc/issue", "| w^h^o^a^m^i",
-                 "for /f \"tokens=*\" %a in ('whoami') do echo %a", "cmd.exe /c dir", "bash -c 'id'", "; ca$@t /etc/group"});
+                 // variants (the ones with wildcards split where "??/" would spell a trigraph)
+                 "cat /e?"
+                 "?/p?ss??",
+                 "/??"
+                 "?/c?t /etc/hosts",
+                 "; c'a't /etc/issue", "| w^h^o^a^m^i", "for /f \"tokens=*\" %a in ('whoami') do echo %a", "cmd.exe /c dir", "bash -c 'id'",
+                 "; ca$@t /etc/group"});
 }
 
 TEST(WebGeneralize, PathsAsLenientServersReadThem) {
