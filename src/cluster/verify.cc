@@ -105,7 +105,7 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
     rep.problems.push_back("batch " + id + ": " + what);
   };
   std::string prev_digest;
-  uint64_t prev_last = 0, in_batches = 0;
+  uint64_t prev_last = 0;
   std::set<std::string> digests;
   for (size_t i = 0; i < batches->size(); i += kBatchesPerRead) {
     size_t end = std::min(batches->size(), i + kBatchesPerRead);
@@ -147,7 +147,6 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
         got.rows.push_back(t.row);
       }
       rep.events += got.rows.size();
-      in_batches += h.count;
       std::string sig;
       if (h.key != key.fingerprint())
         problem(id, "signed by key " + h.key + ", not the site's key " + key.fingerprint());
@@ -180,7 +179,6 @@ Result<ClusterVerifyReport> verify_clickhouse(ClickHouse& ch, const std::string&
     if (rep.first_bad.empty()) rep.first_bad = "(none)";
     rep.problems.push_back(std::to_string(n - rep.events) + " event row(s) of site " + site + " belong to no batch");
   }
-  (void)in_batches;
   if (Status s = check_heads(ch, site, key, settle_seconds, digests, batches->empty() ? "" : batches->back().id(), rep); !s)
     return Error{s.error()};
   return rep;
