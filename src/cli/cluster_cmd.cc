@@ -93,15 +93,8 @@ Status start_collector(center::Center& c) {
   o.batch_events = static_cast<size_t>(cfg.cluster.batch_events);
   if (auto health = c.source_health())
     o.sources = [health] {
-      cluster::SiteSources s;
-      for (const auto& v : health->view(now_ns())) {
-        s.tracked++;
-        if (v.state == "abnormal") s.abnormal++;
-        if (v.state != "silent") continue;
-        s.silent++;
-        if (s.silent_names.size() < cluster::SiteSources::kMaxSilentNames) s.silent_names.push_back(v.source);
-      }
-      return s;
+      auto h = health->summary(cluster::SiteSources::kMaxSilentNames);
+      return cluster::SiteSources{h.tracked, h.silent, h.abnormal, std::move(h.silent_names)};
     };
   auto col = cluster::Collector::open(o);
   if (!col) return Error{"collect: " + col.error()};

@@ -181,6 +181,19 @@ std::vector<SourceView> SourceHealth::view(int64_t now) const {
   return out;
 }
 
+SourceHealth::Summary SourceHealth::summary(size_t max_names) const {
+  std::lock_guard lk(mu_);
+  Summary s;
+  s.tracked = tracks_.size();
+  for (const auto& [key, t] : tracks_) {
+    if (t.state == "abnormal") s.abnormal++;
+    if (t.state != "silent") continue;
+    s.silent++;
+    if (s.silent_names.size() < max_names) s.silent_names.push_back(t.name);
+  }
+  return s;
+}
+
 bool SourceHealth::known(std::string_view host_or_address) const {
   std::lock_guard lk(mu_);
   std::string k = to_lower(host_or_address);

@@ -58,6 +58,13 @@ class SourceHealth {
   // The open alert raised for a source's problem (0: none), kept to close it on recovery.
   void set_alert(const std::string& source, int64_t id);
   std::vector<SourceView> view(int64_t now) const;
+  // How many sources are tracked, silent and abnormal, and the first `max_names` silent ones:
+  // a count under the lock, without view()'s copies (the collector's status, every 5 s).
+  struct Summary {
+    uint64_t tracked = 0, silent = 0, abnormal = 0;
+    std::vector<std::string> silent_names;
+  };
+  Summary summary(size_t max_names) const;
   bool known(std::string_view host_or_address) const;  // case-insensitive
   int64_t since() const;                               // when tracking began (kept across restarts)
   uint64_t dropped() const;

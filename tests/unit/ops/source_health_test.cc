@@ -41,7 +41,14 @@ TEST(SourceHealth, ASourceThatStopsIsSilentAfterItsOwnLongestPause) {
   ASSERT_EQ(tr.size(), 1u);
   EXPECT_EQ(tr[0].source, "fw-core-01");
   EXPECT_EQ(tr[0].to, "silent");
+  auto sum = h.summary(10);  // what a collector's status tells the region
+  EXPECT_EQ(sum.tracked, 3u);
+  EXPECT_EQ(sum.silent, 1u);
+  EXPECT_EQ(sum.silent_names, std::vector<std::string>{"fw-core-01"});
   EXPECT_TRUE(h.evaluate(kT0 + 30 * kHr).size() == 1) << "the 50-minute sender, silent a day later";
+  sum = h.summary(1);
+  EXPECT_EQ(sum.silent, 2u);
+  EXPECT_EQ(sum.silent_names.size(), 1u) << "names bounded";
   EXPECT_EQ(state_of(h, "10.50.0.9", kT0 + 30 * kHr), "ok");
   EXPECT_NE(tr[0].reason.find("未收到日志"), std::string::npos) << tr[0].reason;
   h.set_alert("fw-core-01", 42);
