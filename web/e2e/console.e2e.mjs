@@ -477,17 +477,19 @@ try {
   }, 10000, 'my alerts')
   const title = ruleName.replace(/^\s*\S+\s+/, '').trim().slice(0, 12) // the heading starts with the level
   check(mineRows.length === 1 && mineRows[0].includes(title), `the alert assigned to me is the list of mine (${mineRows.length}: ${title})`)
-  await elSelect('assignee-filter', '全部')
   // 暴力破解 finds the SSH brute-force alerts: the rules' Chinese titles are searchable.
-  await page.locator('.el-select-dropdown:visible').first().waitFor({ state: 'hidden' }).catch(() => {}) // the last list closes
-  await elSelect('state', '全部')
+  // Both filters are read back each round and chosen again when a click did not take.
+  const shown = async (test) => (await page.textContent(`[data-test=${test}]`)).trim()
   await page.fill('[data-test=alert-text]', '暴力破解')
+  let bruteSeen = ''
   const bruteRows = await waitFor(async () => {
+    for (const f of ['assignee-filter', 'state']) if ((await shown(f)) !== '全部') await elSelect(f, '全部')
     await page.click('[data-test=run]')
     await sleep(1000)
     const xs = await page.$$eval('[data-test=alerts] tbody tr [data-test=rule-title]', (ts) => ts.map((x) => x.textContent))
+    bruteSeen = `assignee ${await shown('assignee-filter')}, state ${await shown('state')}: ${[...new Set(xs)].join(', ') || 'no rows'}`
     return xs.some((x) => x.includes('SSH')) ? xs : null
-  }, 90000, 'the brute-force alerts by their Chinese title')
+  }, 90000, 'the brute-force alerts by their Chinese title').catch((e) => { throw new Error(`${e.message}; seen ${bruteSeen}`) })
   check(bruteRows.every((x) => x.includes('暴力破解')), `every alert 暴力破解 finds has it in its title (${[...new Set(bruteRows)].join(', ')})`)
   check(bruteRows.some((x) => x.includes('SSH')), `暴力破解 finds the SSH brute-force alerts (${[...new Set(bruteRows)].join(', ')})`)
   await page.fill('[data-test=alert-text]', '')
