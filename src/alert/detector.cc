@@ -43,29 +43,44 @@ Result<std::unique_ptr<Detector>> Detector::create(const DetectorOptions& opt, A
   d->alerts_ = &alerts;
   d->outputs_ = &outputs;
   d->emit_ = std::move(emit);
-  d->set_ = std::make_unique<detect::RuleSet>(std::move(mapping.value()));
+  auto set = std::make_shared<detect::RuleSet>(std::move(mapping.value()));
   for (const auto& p : opt.rule_paths) {
     std::error_code ec;
     if (!std::filesystem::exists(p, ec)) {
       spdlog::warn("detection: rule path {} does not exist; skipped", p);
       continue;
     }
-    d->set_->add_path(p, opt.load);
+    set->add_path(p, opt.load);
   }
-  d->set_->finish();
-  for (const auto& e : d->set_->errors()) spdlog::warn("rule skipped: {}", e.to_string());
+  set->finish();
+  for (const auto& e : set->errors()) spdlog::warn("rule skipped: {}", e.to_string());
+  d->set_ = set;
   int64_t t0 = now_ns();
-  auto engine = detect::Engine::compile(*d->set_);
+  auto engine = detect::Engine::compile(*d->set_, opt.cache_dir);
   if (!engine) return Error{"detection: " + engine.error()};
   d->engine_ = std::move(engine.value());
   detect::Correlator::Options co;
   co.max_groups = opt.max_groups;
   d->correlator_ = std::make_unique<detect::Correlator>(*d->set_, co);
   const auto& st = d->engine_->stats();
-  spdlog::info(
-      "detection: {} rules ({} routed), {} correlations, {} filters, {} errors; compiled in {} ms ({} databases, {} PCRE2 fallbacks)",
-      st.rules, st.routed_rules, d->set_->correlations().size(), d->set_->filters().size(), d->set_->errors().size(),
-      (now_ns() - t0) / 1000000, st.databases, st.pcre_fallback);
+  spdlog::info("detection: {} rules ({} routed), {} correlations, {} filters, {} errors; {} in {} ms ({} databases, {} PCRE2 fallbacks)",
+               st.rules, st.routed_rules, d->set_->correlations().size(), d->set_->filters().size(), d->set_->errors().size(),
+               st.from_cache ? "loaded from the cache" : "compiled", (now_ns() - t0) / 1000000, st.databases, st.pcre_fallback);
+  if (!st.cache_note.empty()) spdlog::warn("detection: compiled-rule cache: {}", st.cache_note);
+  return d;
+}
+
+std::unique_ptr<Detector> Detector::sibling(std::function<bool(std::vector<Event>&&)> emit) const {
+  std::unique_ptr<Detector> d(new Detector());
+  d->opt_ = opt_;
+  d->alerts_ = alerts_;
+  d->outputs_ = outputs_;
+  d->emit_ = std::move(emit);
+  d->set_ = set_;
+  d->engine_ = engine_->clone();
+  detect::Correlator::Options co;
+  co.max_groups = opt_.max_groups;
+  d->correlator_ = std::make_unique<detect::Correlator>(*d->set_, co);
   return d;
 }
 

@@ -32,6 +32,8 @@ struct DetectorOptions {
   // Called (on the detection thread) with each new alert after its notification is queued:
   // incident response's auto-open rules. Must not block.
   std::function<void(const Alert&)> on_alert;
+  // Where compiled rule databases are kept between starts ("" none; detect/engine_cache.h).
+  std::string cache_dir;
 };
 
 struct DetectorStats {
@@ -45,6 +47,9 @@ class Detector {
   // `emit` hands alert events to the store without blocking (false: queue full).
   static Result<std::unique_ptr<Detector>> create(const DetectorOptions& opt, AlertStore& alerts, Outputs& outputs,
                                                   std::function<bool(std::vector<Event>&&)> emit);
+  // A second detector over the rules `like` loaded and compiled (they are shared, not loaded
+  // again), for another thread: the catch-up on events stored but never examined.
+  std::unique_ptr<Detector> sibling(std::function<bool(std::vector<Event>&&)> emit) const;
   // Runs detection over stored events (refs: their store references). count == 0: an idle
   // tick (closes correlation windows, retries pending alert events).
   void process(const std::vector<Event>& events, size_t count, const std::vector<uint64_t>& refs);
@@ -100,7 +105,7 @@ class Detector {
   AlertStore* alerts_ = nullptr;
   Outputs* outputs_ = nullptr;
   std::function<bool(std::vector<Event>&&)> emit_;
-  std::unique_ptr<detect::RuleSet> set_;
+  std::shared_ptr<const detect::RuleSet> set_;
   std::unique_ptr<detect::Engine> engine_;
   std::unique_ptr<detect::Correlator> correlator_;
   std::vector<detect::CorrelationHit> hits_;

@@ -369,13 +369,11 @@ Status Center::open_detection() {
   alerts_ = std::move(alerts.value());
   outputs_ = std::make_unique<alert::Outputs>(cfg_.outputs);
   cfg_.detection.places = places_;
+  cfg_.detection.cache_dir = DataDir(cfg_.data_dir).detect_cache();
   // Detection's records (alerts) are written through the store's own path and never come
   // back to detection (docs/architecture.md).
-  auto make = [this] {
-    return alert::Detector::create(cfg_.detection, *alerts_, *outputs_,
-                                   [p = pipeline_.get()](std::vector<Event>&& evs) { return p->try_store_records(std::move(evs)); });
-  };
-  auto d = make();
+  auto emit = [p = pipeline_.get()](std::vector<Event>&& evs) { return p->try_store_records(std::move(evs)); };
+  auto d = alert::Detector::create(cfg_.detection, *alerts_, *outputs_, emit);
   if (!d) return Error{d.error()};
   detector_ = std::move(d.value());
   // Events stored but never examined (a kill, an import while the center was down): a second
@@ -385,9 +383,7 @@ Status Center::open_detection() {
   auto cur = alerts_->cursor();
   if (cur && cur->has_value() && **cur < end) {
     detector_->start_live_at(end);
-    auto b = make();
-    if (!b) return Error{b.error()};
-    backlog_detector_ = std::move(b.value());
+    backlog_detector_ = detector_->sibling(emit);
     backlog_ = std::make_unique<Backlog>();
     backlog_->end = end;
     backlog_->progress.running = true;

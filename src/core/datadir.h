@@ -50,6 +50,9 @@ class DataDir {
   std::string wal() const { return root_ + "/wal"; }
   std::string quarantine() const { return root_ + "/quarantine"; }
   std::string checkpoints_log() const { return root_ + "/checkpoints.log"; }
+  // Detection's compiled rule databases, keyed by what they are made of (detect/engine_cache.h);
+  // safe to delete.
+  std::string detect_cache() const { return root_ + "/cache/detect"; }
 
  private:
   std::string root_;

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <new>
 #include <set>
 
 #include "core/strutil.h"
+#include "detect/engine_cache.h"
 #include "parse/hs_check.h"
 
 namespace wardsec::detect {
@@ -15,8 +18,21 @@ namespace wardsec::detect {
 namespace {
 
 struct Db {
-  hs_database_t* db = nullptr;
-  std::vector<uint32_t> matcher_of;  // vectorscan id -> matcher id
+  std::shared_ptr<hs_database_t> db;  // read-only once compiled: clones share it
+  std::vector<uint32_t> matcher_of;   // vectorscan id -> matcher id
+};
+
+// A thread's vectorscan scratch space; a copy is a clone of it (for Engine::clone).
+struct Scratch {
+  hs_scratch_t* s = nullptr;
+  Scratch() = default;
+  Scratch(const Scratch& o) {
+    if (o.s && hs_clone_scratch(o.s, &s) != HS_SUCCESS) throw std::bad_alloc();
+  }
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() {
+    if (s) hs_free_scratch(s);
+  }
 };
 
 // Where a route looks a Sigma field up, in the reference evaluator's order.
@@ -35,6 +51,61 @@ std::vector<std::string> lookup_names(const SourceMapping* src, const std::strin
 }
 
 enum class Tri { kFalse, kTrue, kUnknown };
+
+// Compiles one database. An expression vectorscan refuses (it says which) is left out and
+// named in `refused` (its index in `src`), and the rest is compiled again; nullptr when it
+// refused them all.
+Result<hs_database_t*> compile_db(const DbSource& src, std::vector<uint32_t>& refused) {
+  std::vector<const char*> pats;
+  std::vector<unsigned> flags, ids;
+  std::vector<uint32_t> pos;  // index in src of each expression still in
+  for (size_t i = 0; i < src.patterns.size(); i++) {
+    pats.push_back(src.patterns[i].c_str());
+    flags.push_back(src.flags[i]);
+    ids.push_back(static_cast<unsigned>(i));
+    pos.push_back(static_cast<uint32_t>(i));
+  }
+  refused.clear();
+  while (!pats.empty()) {
+    hs_compile_error_t* err = nullptr;
+    hs_database_t* db = nullptr;
+    if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr, &db, &err) ==
+        HS_SUCCESS)
+      return db;
+    int bad = err ? err->expression : -1;
+    std::string msg = err && err->message ? err->message : "unknown error";
+    hs_free_compile_error(err);
+    if (bad < 0 || static_cast<size_t>(bad) >= pats.size()) return Error{msg};
+    refused.push_back(pos[bad]);
+    pats.erase(pats.begin() + bad);
+    flags.erase(flags.begin() + bad);
+    pos.erase(pos.begin() + bad);
+    ids.pop_back();  // ids are 0..n-1
+  }
+  std::sort(refused.begin(), refused.end());
+  return static_cast<hs_database_t*>(nullptr);
+}
+
+// The cached databases, deserialized; false (and every one freed) when any cannot be used.
+bool load_cached(const std::vector<CachedDb>& cached, const std::vector<DbSource>& sources, std::vector<hs_database_t*>& built,
+                 std::vector<std::vector<uint32_t>>& refused, std::string& why) {
+  for (size_t i = 0; i < cached.size(); i++) {
+    bool ok = std::all_of(cached[i].refused.begin(), cached[i].refused.end(), [&](uint32_t r) { return r < sources[i].patterns.size(); });
+    ok = ok && (cached[i].bytes.empty() == (cached[i].refused.size() == sources[i].patterns.size()));
+    if (ok && !cached[i].bytes.empty())
+      ok = hs_deserialize_database(cached[i].bytes.data(), cached[i].bytes.size(), &built[i]) == HS_SUCCESS;
+    if (!ok) {
+      for (auto*& d : built) {
+        hs_free_database(d);
+        d = nullptr;
+      }
+      why = "a cached database could not be used; compiling";
+      return false;
+    }
+    refused[i] = cached[i].refused;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -107,17 +178,12 @@ struct Engine::Impl {
         if (std::find(im.memo_fields.begin(), im.memo_fields.end(), id) == im.memo_fields.end()) im.memo_fields.push_back(id);
   }
   std::vector<Route> routes;
-  hs_scratch_t* scratch = nullptr;
+  Scratch scratch;
   // per event
   mutable std::vector<char> hit;
   mutable std::vector<uint32_t> touched;
   mutable std::vector<uint32_t> mark;  // rule -> event generation when it became a candidate
   mutable uint32_t gen = 0;
-
-  ~Impl() {
-    for (auto& d : dbs) hs_free_database(d.db);
-    if (scratch) hs_free_scratch(scratch);
-  }
 
   Tri test_tri(const FieldTest& t) const {
     if (t.negate) return Tri::kUnknown;
@@ -204,7 +270,14 @@ struct Engine::Impl {
 
 Engine::~Engine() = default;
 
-Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
+std::unique_ptr<Engine> Engine::clone() const {
+  std::unique_ptr<Engine> e(new Engine());
+  e->impl_ = std::make_unique<Impl>(*impl_);  // shares the databases, clones the scratch
+  e->stats_ = stats_;
+  return e;
+}
+
+Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::string& cache_dir) {
   if (!set.finished()) return Error{"the rule set is not finished (RuleSet::finish)"};
   std::unique_ptr<Engine> e(new Engine());
   e->impl_ = std::make_unique<Impl>();
@@ -264,39 +337,73 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set) {
             }
   }
   e->stats_.matchers = im.compiled.size();
+  // The databases: from the cache when it holds these very expressions, else compiled (and
+  // saved for the next start).
+  std::vector<DbSource> sources;
+  for (const auto& [key, list] : exprs) {
+    DbSource& src = sources.emplace_back();
+    for (const auto& x : list) {
+      src.patterns.push_back(x.re);
+      src.flags.push_back(x.flags);
+    }
+  }
+  std::vector<std::vector<uint32_t>> refused(sources.size());
+  std::vector<hs_database_t*> built(sources.size(), nullptr);
+  const std::string cache_key = cache_dir.empty() ? std::string() : DbCache::key(sources);
+  DbCache cache(cache_dir);
+  if (!cache_dir.empty()) {
+    std::string why;
+    if (auto cached = cache.load(cache_key, sources.size(), why)) {
+      e->stats_.from_cache = load_cached(*cached, sources, built, refused, why);
+      if (!e->stats_.from_cache) e->stats_.cache_note = why;
+    } else {
+      e->stats_.cache_note = why;
+    }
+  }
+  if (!e->stats_.from_cache) {
+    std::vector<CachedDb> save(sources.size());
+    for (size_t i = 0; i < sources.size(); i++) {
+      auto db = compile_db(sources[i], refused[i]);
+      if (!db) {
+        for (auto* d : built) hs_free_database(d);
+        return Error{"vectorscan: cannot compile the database for field '" + std::next(exprs.begin(), static_cast<long>(i))->first.second +
+                     "': " + db.error()};
+      }
+      built[i] = db.value();
+      save[i].refused = refused[i];
+      if (!cache_dir.empty() && built[i]) {
+        char* bytes = nullptr;
+        size_t len = 0;
+        if (hs_serialize_database(built[i], &bytes, &len) == HS_SUCCESS) {
+          save[i].bytes.assign(bytes, len);
+          free(bytes);  // NOLINT(cppcoreguidelines-no-malloc): vectorscan allocates it with malloc
+        }
+      }
+    }
+    if (!cache_dir.empty())
+      if (auto st = cache.save(cache_key, save); !st) e->stats_.cache_note = st.error();
+  }
+  size_t di = 0;
   for (auto& [key, list] : exprs) {
     Db db;
-    std::vector<const char*> pats;
-    std::vector<unsigned> flags, ids;
+    if (built[di]) db.db.reset(built[di], hs_free_database);
+    std::vector<char> out(list.size(), 0);
+    for (uint32_t r : refused[di]) out[r] = 1;
+    di++;
     for (size_t i = 0; i < list.size(); i++) {
-      pats.push_back(list[i].re.c_str());
-      flags.push_back(list[i].flags);
-      ids.push_back(static_cast<unsigned>(i));
-      db.matcher_of.push_back(list[i].matcher);
-    }
-    // One compile per database; an expression vectorscan refuses (it says which) moves to
-    // the PCRE2 fallback and the rest is compiled again.
-    for (;;) {
-      hs_compile_error_t* err = nullptr;
-      if (pats.empty()) break;
-      if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr, &db.db,
-                           &err) == HS_SUCCESS)
-        break;
-      int bad = err ? err->expression : -1;
-      std::string msg = err && err->message ? err->message : "unknown error";
-      hs_free_compile_error(err);
-      if (bad < 0 || static_cast<size_t>(bad) >= pats.size())
-        return Error{"vectorscan: cannot compile the database for field '" + key.second + "': " + msg};
-      im.compiled[db.matcher_of[bad]] = 0;
+      if (!out[i]) {
+        db.matcher_of.push_back(list[i].matcher);
+        continue;
+      }
+      im.compiled[list[i].matcher] = 0;  // vectorscan refused it: PCRE2 decides
       e->stats_.pcre_fallback++;
-      pats.erase(pats.begin() + bad);
-      flags.erase(flags.begin() + bad);
-      db.matcher_of.erase(db.matcher_of.begin() + bad);
-      ids.pop_back();  // ids are 0..n-1
     }
     if (!db.db) continue;  // every expression of this field fell back to PCRE2
     e->stats_.compiled += db.matcher_of.size();
-    if (hs_alloc_scratch(db.db, &im.scratch) != HS_SUCCESS) return Error{"vectorscan: cannot allocate scratch"};
+    if (hs_alloc_scratch(db.db.get(), &im.scratch.s) != HS_SUCCESS) {
+      for (size_t k = di; k < built.size(); k++) hs_free_database(built[k]);
+      return Error{"vectorscan: cannot allocate scratch"};
+    }
     int dbi = static_cast<int>(im.dbs.size());
     im.dbs.push_back(std::move(db));
     Impl::Route& route = im.routes[key.first];
@@ -390,7 +497,7 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   };
   auto scan = [&](int dbi, std::string_view v) {
     ctx.db = &im.dbs[dbi];
-    hs_scan(ctx.db->db, v.data(), static_cast<unsigned>(v.size()), 0, im.scratch, on_match, &ctx);
+    hs_scan(ctx.db->db.get(), v.data(), static_cast<unsigned>(v.size()), 0, im.scratch.s, on_match, &ctx);
   };
   std::vector<char> accepted(im.routes.size(), 0);
   std::vector<std::pair<int, std::string_view>> chosen;  // per field of a route: (priority, value)

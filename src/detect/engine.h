@@ -16,15 +16,22 @@ namespace wardsec::detect {
 
 class Engine {
  public:
-  // `set` must outlive the engine.
-  static Result<std::unique_ptr<Engine>> compile(const RuleSet& set);
+  // `set` must outlive the engine. With a `cache_dir`, the compiled databases are loaded from
+  // it when it holds these very expressions, and saved to it when they were compiled
+  // (detect/engine_cache.h); a cache that cannot be used is noted in stats().cache_note.
+  static Result<std::unique_ptr<Engine>> compile(const RuleSet& set, const std::string& cache_dir = {});
   ~Engine();
+  // An engine for another thread over the same rules: it shares this one's databases (they
+  // are read-only) and has its own scratch space and per-event state.
+  std::unique_ptr<Engine> clone() const;
   // Indexes (into set.rules()) of the rules matching `ev`: routing on, unmapped rules skipped,
   // the same contract as RuleSet::match(ev, false). Not thread-safe: one engine per thread.
   std::vector<size_t> match(const Event& ev) const;
 
   struct Stats {
     size_t rules = 0, routed_rules = 0, matchers = 0, compiled = 0, pcre_fallback = 0, always_evaluated = 0, databases = 0;
+    bool from_cache = false;  // the databases came from the cache
+    std::string cache_note;   // why the cache was not used or not saved ("" when all went well)
   };
   const Stats& stats() const { return stats_; }
   // Events seen and rules whose condition was evaluated (the rest were ruled out by the scan).

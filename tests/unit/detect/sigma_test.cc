@@ -440,8 +440,20 @@ TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
   for (const char* dir : {"rules", "rules-threat-hunting", "rules-emerging-threats"}) set.add_path(base + dir);
   set.add_path(test::source_dir() + "/rules/hospital");
   set.finish();
-  auto engine = Engine::compile(set);
+  // Compiled (and saved to a cache), then loaded from that cache, then cloned for another
+  // thread: all three must match what the reference evaluator matches.
+  auto cache = fs::temp_directory_path() / ("wardsec_engine_cache_" + std::to_string(::getpid()));
+  auto engine = Engine::compile(set, cache.string());
   ASSERT_TRUE(engine.ok()) << engine.error();
+  EXPECT_FALSE((*engine)->stats().from_cache);
+  EXPECT_EQ((*engine)->stats().cache_note, "");
+  auto cached = Engine::compile(set, cache.string());
+  ASSERT_TRUE(cached.ok()) << cached.error();
+  EXPECT_TRUE((*cached)->stats().from_cache) << (*cached)->stats().cache_note;
+  EXPECT_EQ((*cached)->stats().databases, (*engine)->stats().databases);
+  EXPECT_EQ((*cached)->stats().pcre_fallback, (*engine)->stats().pcre_fallback);
+  auto clone = (*cached)->clone();
+  fs::remove_all(cache);
   const auto& st = (*engine)->stats();
   std::printf(
       "engine: %zu rules (%zu routed), %zu matchers, %zu in vectorscan, %zu PCRE2 fallback, %zu databases, %zu rules evaluated on every "
@@ -467,6 +479,8 @@ TEST(SigmaEngine, MatchesExactlyWhatTheReferenceEvaluatorMatches) {
     auto a = set.match(events[i]);
     auto b = (*engine)->match(events[i]);
     total += a.size();
+    EXPECT_EQ((*cached)->match(events[i]), b) << "event " << i << " (engine loaded from the cache)";
+    EXPECT_EQ(clone->match(events[i]), b) << "event " << i << " (a clone)";
     if (a != b) {
       if (diffs++ < 10) {
         std::string d;

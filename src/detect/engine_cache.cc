@@ -1,0 +1,163 @@
+#include "detect/engine_cache.h"
+
+#include <hs/hs.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+
+#include "core/files.h"
+
+namespace wardsec::detect {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kMagic = "wardsec-hsdb v1\n";
+
+std::string sha256(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::string hex(std::string_view b) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+template <typename T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// Reads from a byte string; every read checks the length first.
+struct Reader {
+  std::string_view s;
+  bool ok = true;
+  template <typename T>
+  T get() {
+    T v{};
+    if (s.size() < sizeof v) {
+      ok = false;
+      return v;
+    }
+    std::memcpy(&v, s.data(), sizeof v);
+    s.remove_prefix(sizeof v);
+    return v;
+  }
+  std::string_view take(uint64_t n) {
+    if (s.size() < n) {
+      ok = false;
+      return {};
+    }
+    auto v = s.substr(0, n);
+    s.remove_prefix(n);
+    return v;
+  }
+};
+
+}  // namespace
+
+std::string DbCache::key(const std::vector<DbSource>& sources) {
+  std::string in(kMagic);
+  in += hs_version();
+  in.push_back('\0');
+  hs_platform_info_t plat{};
+  if (hs_populate_platform(&plat) == HS_SUCCESS) {
+    put(in, plat.tune);
+    put(in, plat.cpu_features);
+  }
+  put(in, static_cast<uint64_t>(sources.size()));
+  for (const auto& s : sources) {
+    put(in, static_cast<uint64_t>(s.patterns.size()));
+    for (size_t i = 0; i < s.patterns.size(); i++) {
+      put(in, static_cast<uint64_t>(s.patterns[i].size()));
+      in += s.patterns[i];
+      put(in, s.flags[i]);
+    }
+  }
+  return hex(sha256(in));
+}
+
+std::optional<std::vector<CachedDb>> DbCache::load(const std::string& key, size_t count, std::string& why) const {
+  why.clear();
+  std::error_code ec;
+  if (dir_.empty() || !fs::exists(path(key), ec)) return std::nullopt;
+  auto body = read_file(path(key));
+  if (!body) {
+    why = "cannot read " + path(key);
+    return std::nullopt;
+  }
+  // The last 32 bytes are the SHA-256 of the rest: a torn or damaged file is not used.
+  if (body->size() < kMagic.size() + 32 ||
+      sha256(std::string_view(*body).substr(0, body->size() - 32)) != body->substr(body->size() - 32)) {
+    why = path(key) + " is damaged (its digest does not match)";
+    return std::nullopt;
+  }
+  Reader r{std::string_view(*body).substr(0, body->size() - 32)};
+  if (r.take(kMagic.size()) != kMagic || r.take(key.size()) != key || r.get<uint64_t>() != count) {
+    why = path(key) + " was written for other rules or by another version";
+    return std::nullopt;
+  }
+  std::vector<CachedDb> out(count);
+  for (auto& db : out) {
+    uint64_t n = r.get<uint64_t>();
+    if (!r.ok || n > r.s.size() / 4) break;
+    for (uint64_t i = 0; i < n; i++) db.refused.push_back(r.get<uint32_t>());
+    uint64_t len = r.get<uint64_t>();
+    db.bytes = std::string(r.take(len));
+  }
+  if (!r.ok || !r.s.empty()) {
+    why = path(key) + " is malformed";
+    return std::nullopt;
+  }
+  return out;
+}
+
+Status DbCache::save(const std::string& key, const std::vector<CachedDb>& dbs) const {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Error{"cannot create " + dir_ + ": " + ec.message()};
+  fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  std::string out(kMagic);
+  out += key;
+  put(out, static_cast<uint64_t>(dbs.size()));
+  for (const auto& db : dbs) {
+    put(out, static_cast<uint64_t>(db.refused.size()));
+    for (uint32_t i : db.refused) put(out, i);
+    put(out, static_cast<uint64_t>(db.bytes.size()));
+    out += db.bytes;
+  }
+  out += sha256(out);
+  // Two detectors of one process (live and catch-up) may save the same key at once: each
+  // writes its own temporary file and renames it into place.
+  static std::atomic<uint64_t> seq{0};
+  std::string tmp = path(key) + "." + std::to_string(::getpid()) + "-" + std::to_string(seq++);
+  if (auto st = write_file_atomic(tmp, out); !st) return st;
+  fs::rename(tmp, path(key), ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return Error{"cannot write " + path(key) + ": " + ec.message()};
+  }
+  // Only the newest few stay.
+  std::vector<std::pair<fs::file_time_type, fs::path>> files;
+  for (const auto& e : fs::directory_iterator(dir_, ec))
+    if (e.path().extension() == ".hsdb") files.emplace_back(e.last_write_time(ec), e.path());
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = keep_; i < files.size(); i++)
+    if (files[i].second != fs::path(path(key))) fs::remove(files[i].second, ec);
+  return {};
+}
+
+}  // namespace wardsec::detect
