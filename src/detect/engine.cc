@@ -3,14 +3,16 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <new>
-#include <set>
 
 #include "core/strutil.h"
+#include "detect/engine_anchors.h"
 #include "detect/engine_cache.h"
+#include "detect/regex_literals.h"
 #include "parse/hs_check.h"
 
 namespace wardsec::detect {
@@ -50,7 +52,12 @@ std::vector<std::string> lookup_names(const SourceMapping* src, const std::strin
   return names;
 }
 
-enum class Tri { kFalse, kTrue, kUnknown };
+// A literal anywhere in the text, as a vectorscan expression.
+std::string literal_regex(const std::string& lit) {
+  Matcher m;
+  m.segs = {{Matcher::Seg::kStar, {}}, {Matcher::Seg::kLit, lit}, {Matcher::Seg::kStar, {}}};
+  return pattern_to_regex(m);
+}
 
 // Compiles one database. An expression vectorscan refuses (it says which) is left out and
 // named in `refused` (its index in `src`), and the rest is compiled again; nullptr when it
@@ -129,6 +136,13 @@ struct Engine::Impl {
   std::unordered_map<const Matcher*, uint32_t> id_of;
   std::vector<std::vector<uint32_t>> rules_of;  // matcher id -> rules using it
   std::vector<char> compiled;                   // matcher id -> scanned by vectorscan
+  // A regex left to PCRE2 (parse/hs_check.h) can still have its required literals scanned
+  // (detect/regex_literals.h): prefilter[matcher id] is the slot their hits go to (kNone:
+  // none), prefilter_ok[slot] whether vectorscan took them, prefilter_len[slot] the shortest.
+  static constexpr uint32_t kNone = 0xffffffffu;
+  std::vector<uint32_t> prefilter;
+  std::vector<char> prefilter_ok;
+  std::vector<size_t> prefilter_len;
   struct FieldDb {
     int db;
     std::string field;  // the Sigma field (for UserData lookups)
@@ -184,88 +198,6 @@ struct Engine::Impl {
   mutable std::vector<uint32_t> touched;
   mutable std::vector<uint32_t> mark;  // rule -> event generation when it became a candidate
   mutable uint32_t gen = 0;
-
-  Tri test_tri(const FieldTest& t) const {
-    if (t.negate) return Tri::kUnknown;
-    for (const auto& v : t.values)
-      for (const auto& m : v)
-        if (!compiled[id_of.at(&m)]) return Tri::kUnknown;
-    return t.values.empty() && t.all ? Tri::kTrue : Tri::kFalse;
-  }
-  Tri det_tri(const Detection& d) const {
-    bool unknown = false;
-    for (const auto& alt : d.alternatives) {
-      Tri r = Tri::kTrue;
-      for (const auto& t : alt) {
-        Tri x = test_tri(t);
-        if (x == Tri::kFalse) {
-          r = Tri::kFalse;
-          break;
-        }
-        if (x == Tri::kUnknown) r = Tri::kUnknown;
-      }
-      if (r == Tri::kTrue) return Tri::kTrue;
-      if (r == Tri::kUnknown) unknown = true;
-    }
-    return unknown ? Tri::kUnknown : Tri::kFalse;
-  }
-  // Detections the condition uses under an even number of NOTs.
-  static void positive_refs(const Condition& c, const Rule& r, bool negated, std::set<std::string>& out) {
-    switch (c.kind) {
-      case Condition::kRef:
-        if (!negated) out.insert(c.name);
-        return;
-      case Condition::kNot: positive_refs(*c.kids[0], r, !negated, out); return;
-      case Condition::kAnd:
-      case Condition::kOr:
-        for (const auto& k : c.kids) positive_refs(*k, r, negated, out);
-        return;
-      case Condition::kOneOf:
-      case Condition::kAllOf:
-        if (!negated)
-          for (const auto& [n, d] : r.detections)
-            if (detection_name_matches(n, c.name)) out.insert(n);
-        return;
-    }
-  }
-  Tri cond_tri(const Condition& c, const Rule& r) const {
-    auto neg = [](Tri t) { return t == Tri::kTrue ? Tri::kFalse : t == Tri::kFalse ? Tri::kTrue : Tri::kUnknown; };
-    switch (c.kind) {
-      case Condition::kRef: return det_tri(r.detections.at(c.name));
-      case Condition::kNot: return neg(cond_tri(*c.kids[0], r));
-      case Condition::kAnd: {
-        Tri a = cond_tri(*c.kids[0], r), b = cond_tri(*c.kids[1], r);
-        if (a == Tri::kFalse || b == Tri::kFalse) return Tri::kFalse;
-        return a == Tri::kTrue && b == Tri::kTrue ? Tri::kTrue : Tri::kUnknown;
-      }
-      case Condition::kOr: {
-        Tri a = cond_tri(*c.kids[0], r), b = cond_tri(*c.kids[1], r);
-        if (a == Tri::kTrue || b == Tri::kTrue) return Tri::kTrue;
-        return a == Tri::kFalse && b == Tri::kFalse ? Tri::kFalse : Tri::kUnknown;
-      }
-      case Condition::kOneOf: {
-        bool unknown = false;
-        for (const auto& [n, d] : r.detections) {
-          if (!detection_name_matches(n, c.name)) continue;
-          Tri x = det_tri(d);
-          if (x == Tri::kTrue) return Tri::kTrue;
-          if (x == Tri::kUnknown) unknown = true;
-        }
-        return unknown ? Tri::kUnknown : Tri::kFalse;
-      }
-      case Condition::kAllOf: {
-        bool unknown = false;
-        for (const auto& [n, d] : r.detections) {
-          if (!detection_name_matches(n, c.name)) continue;
-          Tri x = det_tri(d);
-          if (x == Tri::kFalse) return Tri::kFalse;
-          if (x == Tri::kUnknown) unknown = true;
-        }
-        return unknown ? Tri::kUnknown : Tri::kTrue;
-      }
-    }
-    return Tri::kUnknown;
-  }
 };
 
 Engine::~Engine() = default;
@@ -293,6 +225,14 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
     uint32_t matcher;
   };
   std::map<std::pair<int, std::string>, std::vector<Expr>> exprs;
+  auto new_slot = [&im] {
+    im.compiled.push_back(0);
+    im.rules_of.emplace_back();  // filled below, for anchor tests only
+    im.prefilter.push_back(Impl::kNone);
+    im.prefilter_ok.push_back(0);
+    im.prefilter_len.push_back(0);
+    return static_cast<uint32_t>(im.compiled.size() - 1);
+  };
   for (size_t ri = 0; ri < rules.size(); ri++) {
     const LoadedRule& lr = rules[ri];
     if (!lr.source) continue;
@@ -309,11 +249,9 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
         for (const auto& test : alt)
           for (const auto& value : test.values)
             for (const auto& m : value) {
-              uint32_t id = static_cast<uint32_t>(im.compiled.size());
+              uint32_t id = new_slot();
               im.id_of[&m] = id;
               m.engine_slot = Matcher::kNotCompiled;
-              im.compiled.push_back(0);
-              im.rules_of.emplace_back();  // filled below, for anchor tests only
               std::string re;
               unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
               if (m.kind == Matcher::kPattern) {
@@ -324,6 +262,18 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
                 re = m.source;
                 if (!vectorscan_trusts_regexes()) {  // parse/hs_check.h: this machine's vectorscan could miss it; PCRE2 decides
                   e->stats_.pcre_fallback++;
+                  auto lits = required_literals(m.source, m.re_i);
+                  if (lits.empty()) continue;
+                  // Its literals are scanned instead: plain literals, which vectorscan gets right.
+                  uint32_t slot = new_slot();
+                  im.prefilter[id] = slot;
+                  im.prefilter_ok[slot] = 1;
+                  im.prefilter_len[slot] = SIZE_MAX;
+                  for (const auto& l : lits) {
+                    im.prefilter_len[slot] = std::min(im.prefilter_len[slot], l.size());
+                    exprs[{route, test.field}].push_back({literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot});
+                  }
+                  e->stats_.prefiltered++;
                   continue;
                 }
                 if (m.re_i) flags |= HS_FLAG_CASELESS;
@@ -336,7 +286,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
               exprs[{route, test.field}].push_back({re, flags, id});
             }
   }
-  e->stats_.matchers = im.compiled.size();
+  e->stats_.matchers = im.id_of.size();
   // The databases: from the cache when it holds these very expressions, else compiled (and
   // saved for the next start).
   std::vector<DbSource> sources;
@@ -395,11 +345,16 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
         db.matcher_of.push_back(list[i].matcher);
         continue;
       }
-      im.compiled[list[i].matcher] = 0;  // vectorscan refused it: PCRE2 decides
+      uint32_t slot = list[i].matcher;
+      if (im.prefilter_ok[slot]) {  // a prefilter literal it refused: the regex is evaluated on every event
+        im.prefilter_ok[slot] = 0;
+        continue;
+      }
+      im.compiled[slot] = 0;  // vectorscan refused it: PCRE2 decides
       e->stats_.pcre_fallback++;
     }
     if (!db.db) continue;  // every expression of this field fell back to PCRE2
-    e->stats_.compiled += db.matcher_of.size();
+    for (uint32_t m : db.matcher_of) e->stats_.compiled += im.compiled[m];
     if (hs_alloc_scratch(db.db.get(), &im.scratch.s) != HS_SUCCESS) {
       for (size_t k = di; k < built.size(); k++) hs_free_database(built[k]);
       return Error{"vectorscan: cannot allocate scratch"};
@@ -420,50 +375,44 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
     route.fields.push_back(std::move(fd));
   }
   e->stats_.databases = im.dbs.size();
-  // Rules whose condition can hold without any scanned hit are evaluated every time. For the
-  // others, each alternative of each detection the condition uses positively must have all
-  // its tests true; one fully compiled test of it (the most selective: longest literal) is its
-  // anchor, and only a hit on an anchor makes the rule a candidate.
+  // A rule is a candidate for an event only when one of its anchor tests had a hit
+  // (detect/engine_anchors.h); a rule whose condition can hold without any hit is evaluated on
+  // every event its route accepts.
+  auto slot_of = [&im](const Matcher& m) {
+    uint32_t id = im.id_of.at(&m);
+    if (im.compiled[id]) return id;
+    uint32_t p = im.prefilter[id];
+    return p != Impl::kNone && im.prefilter_ok[p] ? p : Impl::kNone;
+  };
+  AnchorContext cx;
+  cx.scanned = [&](const Matcher& m) { return slot_of(m) != Impl::kNone; };
+  cx.literal = [&](const Matcher& m) -> size_t {
+    uint32_t id = im.id_of.at(&m);
+    if (!im.compiled[id]) return im.prefilter_len[slot_of(m)];
+    if (m.kind == Matcher::kRegex) {
+      size_t n = 0;
+      for (const auto& l : required_literals(m.source, m.re_i)) n = n ? std::min(n, l.size()) : l.size();
+      return n;
+    }
+    size_t lit = 0;
+    for (const auto& sg : m.segs) lit += sg.type == Matcher::Seg::kLit ? sg.text.size() : 0;
+    return lit;
+  };
   for (size_t ri = 0; ri < rules.size(); ri++) {
     const LoadedRule& lr = rules[ri];
     if (!lr.source) continue;
-    bool needs_hit = true;
-    for (const auto& c : lr.rule.conditions)
-      if (im.cond_tri(*c, lr.rule) != Tri::kFalse) needs_hit = false;
-    if (!needs_hit) {
+    auto anchors = rule_anchors(lr.rule, cx);
+    if (!anchors) {
       im.routes[route_of[lr.source]].always.push_back(ri);
       e->stats_.always_evaluated++;
       continue;
     }
-    std::set<std::string> positive;
-    for (const auto& c : lr.rule.conditions) Impl::positive_refs(*c, lr.rule, false, positive);
-    for (const auto& [dname, det] : lr.rule.detections) {
-      if (!positive.count(dname)) continue;
-      for (const auto& alt : det.alternatives) {
-        const FieldTest* anchor = nullptr;
-        size_t best = 0;
-        for (const auto& t : alt) {
-          if (im.test_tri(t) != Tri::kFalse) continue;  // not fully compiled
-          size_t score = SIZE_MAX;
-          for (const auto& v : t.values)
-            for (const auto& m : v) {
-              size_t lit = 0;
-              for (const auto& sg : m.segs) lit += sg.type == Matcher::Seg::kLit ? sg.text.size() : 0;
-              score = std::min(score, lit + (t.field.empty() ? 0 : 1));
-            }
-          if (!anchor || score > best) {
-            anchor = &t;
-            best = score;
-          }
+    for (const FieldTest* t : *anchors)
+      for (const auto& v : t->values)
+        for (const auto& m : v) {
+          auto& users = im.rules_of[slot_of(m)];
+          if (users.empty() || users.back() != ri) users.push_back(static_cast<uint32_t>(ri));
         }
-        if (!anchor) {  // cannot happen when the rule needs a hit; be safe and evaluate always
-          im.routes[route_of[lr.source]].always.push_back(ri);
-          continue;
-        }
-        for (const auto& v : anchor->values)
-          for (const auto& m : v) im.rules_of[im.id_of.at(&m)].push_back(static_cast<uint32_t>(ri));
-      }
-    }
   }
   for (const auto& [m, id] : im.id_of)
     if (im.compiled[id]) m->engine_slot = id;

@@ -1,5 +1,9 @@
 // Fuzz targets: Device families (parsers/), Sigma rules, the requirement catalog and inventory CSV.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -10,6 +14,7 @@
 #include "compliance/catalog.h"
 #include "compliance/inventory.h"
 #include "core/timeutil.h"
+#include "detect/regex_literals.h"
 #include "detect/sigma.h"
 #include "parse/drain.h"
 #include "parse/family_parser.h"
@@ -104,6 +109,36 @@ WARDSEC_FUZZ_TARGET(sigma_rule) {
   dec.decode(ev, ParseContext{});
   for (const auto& rule : r.rules) detect::naive_match(rule, ev);
   (void)detect::parse_condition(in);
+}
+
+WARDSEC_FUZZ_TARGET(regex_literals) {
+  // The literals a regex cannot match without (detect/regex_literals.h): the first line is a
+  // regex, the rest a text. Whenever PCRE2 (as Sigma's regexes are compiled: UTF, with and
+  // without case) finds a match, the text holds one of the literals, without case.
+  size_t nl = in.find('\n');
+  if (nl == std::string_view::npos) return;
+  std::string_view re = in.substr(0, nl), text = in.substr(nl + 1);
+  std::string low(text);
+  for (auto& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (bool caseless : {false, true}) {
+    auto lits = detect::required_literals(re, caseless);
+    if (lits.empty()) continue;
+    int err = 0;
+    PCRE2_SIZE off = 0;
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0);
+    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()), re.size(), flags, &err, &off, nullptr);
+    if (!code) continue;
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, md, nullptr);
+    pcre2_match_data_free(md);
+    pcre2_code_free(code);
+    if (rc < 0) continue;
+    bool found = std::any_of(lits.begin(), lits.end(), [&](const std::string& l) { return low.find(l) != std::string::npos; });
+    if (!found) {
+      std::fprintf(stderr, "regex_literals: %.*s matches a text without %s\n", static_cast<int>(re.size()), re.data(), lits[0].c_str());
+      std::abort();
+    }
+  }
 }
 
 WARDSEC_FUZZ_TARGET(catalog) {

@@ -1,12 +1,15 @@
 // The compiled-rule cache (detect/engine_cache.h) and engine clones: a damaged, truncated or
 // forged cache file is reported and compiled over, never trusted; changed rules get a file of
 // their own; old files are removed; a clone on another thread matches what its engine does.
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <gtest/gtest.h>
+#include <pcre2.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -14,6 +17,7 @@
 #include "demo/generator.h"
 #include "detect/engine.h"
 #include "detect/engine_cache.h"
+#include "detect/regex_literals.h"
 #include "detect/ruleset.h"
 #include "test_util.h"
 
@@ -171,4 +175,71 @@ TEST(EngineClone, AClonePerThreadMatchesWhatItsEngineMatches) {
   for (size_t c = 0; c < clones.size(); c++) EXPECT_EQ(wrong[c], 0u) << "clone " << c;
   engine.value().reset();  // the clones outlive the engine they came from
   for (size_t i = 0; i < events.size(); i++) EXPECT_EQ(clones[0]->match(events[i]), want[i]);
+}
+
+// detect/regex_literals.h: what every match must contain, or nothing when it cannot be said.
+TEST(RegexLiterals, NamesWhatEveryMatchContainsOrNothing) {
+  using L = std::vector<std::string>;
+  EXPECT_EQ(required_literals("abc", false), (L{"abc"}));
+  EXPECT_EQ(required_literals("ABC", false), (L{"abc"})) << "compared without case";
+  EXPECT_EQ(required_literals("a?bcd", false), (L{"bcd"}));
+  EXPECT_EQ(required_literals("ab{0,2}cd", false), (L{"cd"}));
+  EXPECT_EQ(required_literals("x{2}yz", false), (L{"yz"}));
+  EXPECT_EQ(required_literals("abc+d", false), (L{"abc"})) << "a repeat ends the run";
+  EXPECT_EQ(required_literals("foo|barbaz", false), (L{"foo", "barbaz"}));
+  EXPECT_EQ(required_literals("(foo|bar)bazz", false), (L{"bazz"}));
+  EXPECT_EQ(required_literals("\\\\windows\\\\temp\\\\[a-z]+\\.dll$", false), (L{"\\windows\\temp\\"}));
+  EXPECT_EQ(required_literals("\\x2eexe\\b", false), (L{".exe"}));
+  EXPECT_EQ(required_literals("powershell", false), (L{"powershell"}));
+  EXPECT_EQ(required_literals("powershell", true), (L{"power"})) << "k and s also match U+212A and U+017F without case";
+  EXPECT_EQ(required_literals("(?i)powershell", false), (L{"power"})) << "an inline option may turn case off";
+  EXPECT_EQ(required_literals("a|[0-9]", false), L{}) << "a branch without a literal";
+  EXPECT_EQ(required_literals("(?x) a b c", false), L{}) << "extended mode is not read";
+  EXPECT_EQ(required_literals("(ab)\\1cd", false), L{}) << "back references are not read";
+  EXPECT_EQ(required_literals("\\1abcd", false), L{}) << "back references are not read";
+  EXPECT_EQ(required_literals("\\Qa.b\\E", false), L{});
+  EXPECT_EQ(required_literals("ab(", false), L{}) << "unbalanced";
+  EXPECT_EQ(required_literals("[abc", false), L{});
+  EXPECT_EQ(required_literals("x", false), L{}) << "shorter than the minimum";
+  EXPECT_EQ(required_literals("caf\xc3\xa9s", false), (L{"caf"})) << "multi-byte characters are not part of a literal";
+  EXPECT_EQ(required_literals("", false), L{});
+  EXPECT_EQ(required_literals("abc|", false), L{}) << "an empty branch matches anything";
+}
+
+// The same property as the regex_literals fuzz target, on many random regexes: whenever PCRE2
+// matches (as Sigma's regexes are compiled), the text holds one of the literals.
+TEST(RegexLiterals, EveryPcre2MatchHoldsALiteral) {
+  const char* pieces[] = {"a",     "b", "k",   "s", "S", "ab", "\\.",  "[ab]",  "(a|b)",    "(ks)", "?",     "*",   "+", "{2}",
+                          "{0,1}", "|", "\\d", ".", "^", "$",  "(?i)", "\\x41", "\xc3\xa9", "\\b",  "(?=a)", "\\s", "-", "{"};
+  const char* chars[] = {"a", "b", "k", "K", "s", "S", ".", "1", " ", "\xc3\xa9", "\xc3\x89", "\xe2\x84\xaa", "\xc5\xbf", "-", "{", "A"};
+  std::mt19937 rng(7);
+  size_t matched = 0, with_literals = 0;
+  for (int n = 0; n < 20000; n++) {
+    std::string re;
+    for (int k = 1 + static_cast<int>(rng() % 8); k > 0; k--) re += pieces[rng() % std::size(pieces)];
+    for (bool caseless : {false, true}) {
+      auto lits = required_literals(re, caseless);
+      if (lits.empty()) continue;
+      with_literals++;
+      int err = 0;
+      PCRE2_SIZE off = 0;
+      pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()), re.size(),
+                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0), &err, &off, nullptr);
+      if (!code) continue;
+      pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+      for (int t = 0; t < 120; t++) {
+        std::string text;
+        for (int k = static_cast<int>(rng() % 10); k > 0; k--) text += chars[rng() % std::size(chars)];
+        if (pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, md, nullptr) < 0) continue;
+        matched++;
+        std::string low = to_lower(text);
+        bool found = std::any_of(lits.begin(), lits.end(), [&](const std::string& l) { return low.find(l) != std::string::npos; });
+        EXPECT_TRUE(found) << re << (caseless ? " (without case)" : "") << " matches '" << text << "' without '" << lits[0] << "'";
+      }
+      pcre2_match_data_free(md);
+      pcre2_code_free(code);
+    }
+  }
+  std::printf("regex literals: %zu regexes with literals, %zu matches checked\n", with_literals, matched);
+  EXPECT_GT(matched, 1000u);
 }
