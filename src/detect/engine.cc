@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <new>
 
@@ -143,20 +144,25 @@ struct Engine::Impl {
   std::vector<uint32_t> prefilter;
   std::vector<char> prefilter_ok;
   std::vector<size_t> prefilter_len;
+  // One database per way of reading a field: the event fields it is looked up in, in order
+  // (lookup_names). Routes that read a Sigma field the same way share its database, so an
+  // event several routes accept has each of its fields scanned once; a hit only makes
+  // candidates of the rules whose route accepted the event.
   struct FieldDb {
     int db;
-    std::string field;  // the Sigma field (for UserData lookups)
     std::vector<std::string> names;
   };
+  std::vector<FieldDb> field_dbs;
+  std::vector<std::vector<std::pair<int, int>>> by_id;  // event field id -> (priority, field db)
+  int keyword_db = -1;                                  // keywords: the message and the raw line
   struct Route {
     const SourceMapping* src = nullptr;
-    std::vector<FieldDb> fields;
-    // event field id -> (priority, index into fields)
-    std::unordered_map<FieldId, std::vector<std::pair<int, int>>> by_id;
-    int keyword_db = -1;
+    std::vector<int> field_dbs;  // the field databases its rules use
+    bool keyword = false;        // its rules have keywords
     std::vector<size_t> always;  // rules evaluated on every event this route accepts
     bool memo_ok = false;        // its events query only tests named fields (see accepted_routes)
   };
+  std::vector<uint32_t> route_of_rule;  // rule -> its route (kNone: unrouted)
   // Which routes accept an event. Route queries usually test a few low-cardinality fields
   // (event.dataset, Channel, EventID): the answers for all such routes are remembered per
   // combination of those fields' values, so an event costs one lookup, not one query per
@@ -198,6 +204,10 @@ struct Engine::Impl {
   mutable std::vector<uint32_t> touched;
   mutable std::vector<uint32_t> mark;  // rule -> event generation when it became a candidate
   mutable uint32_t gen = 0;
+  mutable std::vector<uint32_t> fdb_mark;                        // field db -> generation when chosen for scanning
+  mutable std::vector<std::pair<int, std::string_view>> chosen;  // field db -> (priority, value)
+  mutable std::vector<int> to_scan;
+  mutable std::vector<char> accepted;
 };
 
 Engine::~Engine() = default;
@@ -224,7 +234,23 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
     unsigned flags;
     uint32_t matcher;
   };
-  std::map<std::pair<int, std::string>, std::vector<Expr>> exprs;
+  // Expressions per way of reading a field (its lookup names, joined; "" for keywords), and
+  // which of those each route uses.
+  std::map<std::string, std::vector<Expr>> exprs;
+  std::map<std::string, std::vector<std::string>> names_of;
+  std::vector<std::set<std::string>> route_keys;
+  auto key_of = [&](int route, const std::string& field) {
+    if (field.empty()) {
+      route_keys[route].insert(std::string());
+      return std::string();
+    }
+    auto names = lookup_names(im.routes[route].src, field);
+    std::string k;
+    for (const auto& n : names) k += n + '\x1f';
+    names_of.try_emplace(k, std::move(names));
+    route_keys[route].insert(k);
+    return k;
+  };
   auto new_slot = [&im] {
     im.compiled.push_back(0);
     im.rules_of.emplace_back();  // filled below, for anchor tests only
@@ -242,8 +268,11 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
       im.routes.emplace_back();
       im.routes.back().src = lr.source;
       Impl::plan_memo(im, im.routes.back());
+      route_keys.emplace_back();
     }
     int route = it->second;
+    im.route_of_rule.resize(rules.size(), Impl::kNone);
+    im.route_of_rule[ri] = static_cast<uint32_t>(route);
     for (const auto& [dname, det] : lr.rule.detections)
       for (const auto& alt : det.alternatives)
         for (const auto& test : alt)
@@ -271,7 +300,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
                   im.prefilter_len[slot] = SIZE_MAX;
                   for (const auto& l : lits) {
                     im.prefilter_len[slot] = std::min(im.prefilter_len[slot], l.size());
-                    exprs[{route, test.field}].push_back({literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot});
+                    exprs[key_of(route, test.field)].push_back({literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot});
                   }
                   e->stats_.prefiltered++;
                   continue;
@@ -283,7 +312,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
                 continue;
               }
               im.compiled[id] = 1;  // until vectorscan refuses it (below)
-              exprs[{route, test.field}].push_back({re, flags, id});
+              exprs[key_of(route, test.field)].push_back({re, flags, id});
             }
   }
   e->stats_.matchers = im.id_of.size();
@@ -316,8 +345,9 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
       auto db = compile_db(sources[i], refused[i]);
       if (!db) {
         for (auto* d : built) hs_free_database(d);
-        return Error{"vectorscan: cannot compile the database for field '" + std::next(exprs.begin(), static_cast<long>(i))->first.second +
-                     "': " + db.error()};
+        const std::string& k = std::next(exprs.begin(), static_cast<long>(i))->first;
+        return Error{"vectorscan: cannot compile the database for " +
+                     (k.empty() ? std::string("keywords") : "field '" + names_of[k].front() + "'") + ": " + db.error()};
       }
       built[i] = db.value();
       save[i].refused = refused[i];
@@ -334,6 +364,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
       if (auto st = cache.save(cache_key, save); !st) e->stats_.cache_note = st.error();
   }
   size_t di = 0;
+  std::map<std::string, int> db_of_key;
   for (auto& [key, list] : exprs) {
     Db db;
     if (built[di]) db.db.reset(built[di], hs_free_database);
@@ -361,19 +392,29 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
     }
     int dbi = static_cast<int>(im.dbs.size());
     im.dbs.push_back(std::move(db));
-    Impl::Route& route = im.routes[key.first];
-    if (key.second.empty()) {
-      route.keyword_db = dbi;
+    if (key.empty()) {
+      im.keyword_db = dbi;
       continue;
     }
-    int fi = static_cast<int>(route.fields.size());
-    Impl::FieldDb fd{dbi, key.second, lookup_names(route.src, key.second)};
+    int fi = static_cast<int>(im.field_dbs.size());
+    Impl::FieldDb fd{dbi, names_of[key]};
     for (size_t p = 0; p < fd.names.size(); p++) {
       FieldId id = FieldRegistry::intern(fd.names[p]);
-      if (id != kNoField) route.by_id[id].push_back({static_cast<int>(p), fi});
+      if (id == kNoField) continue;
+      if (id >= im.by_id.size()) im.by_id.resize(id + 1u);
+      im.by_id[id].push_back({static_cast<int>(p), fi});
     }
-    route.fields.push_back(std::move(fd));
+    im.field_dbs.push_back(std::move(fd));
+    db_of_key[key] = fi;
   }
+  for (size_t r = 0; r < im.routes.size(); r++)
+    for (const auto& k : route_keys[r]) {
+      if (k.empty()) {
+        im.routes[r].keyword = im.keyword_db >= 0;
+      } else if (auto it = db_of_key.find(k); it != db_of_key.end()) {
+        im.routes[r].field_dbs.push_back(it->second);
+      }
+    }
   e->stats_.databases = im.dbs.size();
   // A rule is a candidate for an event only when one of its anchor tests had a hit
   // (detect/engine_anchors.h); a rule whose condition can hold without any hit is evaluated on
@@ -417,6 +458,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   for (const auto& [m, id] : im.id_of)
     if (im.compiled[id]) m->engine_slot = id;
   im.hit.assign(im.compiled.size(), 0);
+  im.fdb_mark.assign(im.field_dbs.size(), 0);
+  im.chosen.assign(im.field_dbs.size(), {});
   im.mark.assign(rules.size(), 0);
   return e;
 }
@@ -448,37 +491,44 @@ std::vector<size_t> Engine::match(const Event& ev) const {
     ctx.db = &im.dbs[dbi];
     hs_scan(ctx.db->db.get(), v.data(), static_cast<unsigned>(v.size()), 0, im.scratch.s, on_match, &ctx);
   };
-  std::vector<char> accepted(im.routes.size(), 0);
-  std::vector<std::pair<int, std::string_view>> chosen;  // per field of a route: (priority, value)
+  // The routes that accept the event, and the field databases their rules use (each once).
+  im.accepted.assign(im.routes.size(), 0);
+  im.to_scan.clear();
+  bool keyword = false;
   const std::vector<char>& memo_acc = im.accepted_routes(ev);
   for (size_t r = 0; r < im.routes.size(); r++) {
     const Impl::Route& route = im.routes[r];
     if (route.memo_ok ? !memo_acc[r] : !route.src->events->matches(ev)) continue;
-    accepted[r] = 1;
-    chosen.assign(route.fields.size(), {1 << 30, std::string_view()});
-    for (const auto& f : ev.fields) {
-      auto it = route.by_id.find(f.id);
-      if (it != route.by_id.end()) {
-        for (auto [prio, fi] : it->second)
-          if (prio < chosen[fi].first) chosen[fi] = {prio, ev.value(f)};
+    im.accepted[r] = 1;
+    for (int fdb : route.field_dbs)
+      if (im.fdb_mark[fdb] != im.gen) {
+        im.fdb_mark[fdb] = im.gen;
+        im.chosen[fdb] = {1 << 30, std::string_view()};
+        im.to_scan.push_back(fdb);
       }
-    }
-    for (size_t fi = 0; fi < route.fields.size(); fi++)
-      if (chosen[fi].first < (1 << 30)) scan(route.fields[fi].db, chosen[fi].second);
-    if (route.keyword_db >= 0) {
-      std::string_view msg = ev.get(kMessage);
-      if (!msg.empty()) scan(route.keyword_db, msg);
-      scan(route.keyword_db, ev.raw);
-    }
+    keyword = keyword || route.keyword;
     for (size_t ri : route.always)
       if (im.mark[ri] != im.gen) {
         im.mark[ri] = im.gen;
         candidates.push_back(ri);
       }
   }
+  // Each database scans the first of its names the event has.
+  for (const auto& f : ev.fields) {
+    if (f.id >= im.by_id.size()) continue;
+    for (auto [prio, fdb] : im.by_id[f.id])
+      if (im.fdb_mark[fdb] == im.gen && prio < im.chosen[fdb].first) im.chosen[fdb] = {prio, ev.value(f)};
+  }
+  for (int fdb : im.to_scan)
+    if (im.chosen[fdb].first < (1 << 30)) scan(im.field_dbs[fdb].db, im.chosen[fdb].second);
+  if (keyword) {
+    std::string_view msg = ev.get(kMessage);
+    if (!msg.empty()) scan(im.keyword_db, msg);
+    scan(im.keyword_db, ev.raw);
+  }
   for (uint32_t m : im.touched)
     for (uint32_t ri : im.rules_of[m])
-      if (im.mark[ri] != im.gen) {
+      if (im.mark[ri] != im.gen && im.accepted[im.route_of_rule[ri]]) {
         im.mark[ri] = im.gen;
         candidates.push_back(ri);
       }
