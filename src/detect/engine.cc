@@ -144,6 +144,7 @@ struct Engine::Impl {
   std::vector<uint32_t> prefilter;
   std::vector<char> prefilter_ok;
   std::vector<size_t> prefilter_len;
+  std::vector<uint32_t> test_of;  // matcher slot -> the slot of its test (FieldTest::engine_slot), kNone
   // One database per way of reading a field: the event fields it is looked up in, in order
   // (lookup_names). Routes that read a Sigma field the same way share its database, so an
   // event several routes accept has each of its fields scanned once; a hit only makes
@@ -457,6 +458,25 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   }
   for (const auto& [m, id] : im.id_of)
     if (im.compiled[id]) m->engine_slot = id;
+  // Tests answered by one slot: set when any of their matchers hits (on_match).
+  std::vector<std::pair<const FieldTest*, uint32_t>> test_slots;
+  for (const auto& lr : rules)
+    for (const auto& [dname, det] : lr.rule.detections)
+      for (const auto& alt : det.alternatives)
+        for (const auto& t : alt) {
+          t.engine_slot = Matcher::kNotCompiled;
+          if (!lr.source || t.negate || t.all || t.values.empty()) continue;
+          bool scanned = true;
+          for (const auto& v : t.values)
+            for (const auto& m : v) scanned = scanned && m.engine_slot != Matcher::kNotCompiled;
+          if (scanned) test_slots.emplace_back(&t, new_slot());
+        }
+  im.test_of.assign(im.compiled.size(), Impl::kNone);
+  for (auto [t, slot] : test_slots) {
+    t->engine_slot = slot;
+    for (const auto& v : t->values)
+      for (const auto& m : v) im.test_of[m.engine_slot] = slot;
+  }
   im.hit.assign(im.compiled.size(), 0);
   im.fdb_mark.assign(im.field_dbs.size(), 0);
   im.chosen.assign(im.field_dbs.size(), {});
@@ -484,6 +504,11 @@ std::vector<size_t> Engine::match(const Event& ev) const {
     if (!c->im->hit[m]) {
       c->im->hit[m] = 1;
       c->im->touched.push_back(m);
+      uint32_t t = c->im->test_of[m];
+      if (t != Impl::kNone && !c->im->hit[t]) {
+        c->im->hit[t] = 1;
+        c->im->touched.push_back(t);
+      }
     }
     return 0;
   };

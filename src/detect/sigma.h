@@ -58,6 +58,9 @@ struct FieldTest {
   bool all = false;                          // values ANDed (|all)
   bool negate = false;                       // |neq
   std::vector<std::vector<Matcher>> values;  // each value: its alternatives (OR)
+  // Set by the compiled engine for a test that is true exactly when one of its matchers hit
+  // (not negated, not |all, every matcher scanned): its slot in the scan results.
+  mutable uint32_t engine_slot = Matcher::kNotCompiled;
 };
 
 // One named detection: a list of maps (OR); each map is a list of field tests (AND).

@@ -233,6 +233,7 @@ bool match_one(const Matcher& m, std::optional<std::string_view> v, const Event&
 }
 
 bool match_test(const FieldTest& t, const Event& ev, const Eval& x) {
+  if (x.hits && t.engine_slot != Matcher::kNotCompiled) return x.hits[t.engine_slot] != 0;
   // The field is looked up once, and only if some matcher needs it (the compiled engine
   // answers most of them from its scan).
   std::optional<std::optional<std::string_view>> looked;
