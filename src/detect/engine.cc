@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <map>
+#include <ranges>
 #include <set>
 #include <memory>
 #include <new>
@@ -22,7 +23,10 @@ namespace {
 
 struct Db {
   std::shared_ptr<hs_database_t> db;  // read-only once compiled: clones share it
-  std::vector<uint32_t> matcher_of;   // vectorscan id -> matcher id
+  // The slots an expression answers: many rules test the same value the same way
+  // ("\\cmd.exe" at the end of Image), and each distinct expression is compiled once.
+  // Expression (vectorscan id) i answers slots[first[i] .. first[i + 1]).
+  std::vector<uint32_t> first, slots;
 };
 
 // A thread's vectorscan scratch space; a copy is a clone of it (for Engine::clone).
@@ -320,11 +324,19 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   // The databases: from the cache when it holds these very expressions, else compiled (and
   // saved for the next start).
   std::vector<DbSource> sources;
+  std::vector<std::vector<std::vector<uint32_t>>> users;  // per database, per distinct expression: its slots
   for (const auto& [key, list] : exprs) {
     DbSource& src = sources.emplace_back();
+    auto& u = users.emplace_back();
+    std::map<std::pair<std::string_view, unsigned>, size_t> seen;
     for (const auto& x : list) {
-      src.patterns.push_back(x.re);
-      src.flags.push_back(x.flags);
+      auto [it, fresh] = seen.try_emplace({x.re, x.flags}, src.patterns.size());
+      if (fresh) {
+        src.patterns.push_back(x.re);
+        src.flags.push_back(x.flags);
+        u.emplace_back();
+      }
+      u[it->second].push_back(x.matcher);
     }
   }
   std::vector<std::vector<uint32_t>> refused(sources.size());
@@ -366,27 +378,31 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   }
   size_t di = 0;
   std::map<std::string, int> db_of_key;
-  for (auto& [key, list] : exprs) {
+  for (const auto& key : std::views::keys(exprs)) {
     Db db;
     if (built[di]) db.db.reset(built[di], hs_free_database);
-    std::vector<char> out(list.size(), 0);
+    const auto& u = users[di];
+    std::vector<char> out(u.size(), 0);
     for (uint32_t r : refused[di]) out[r] = 1;
     di++;
-    for (size_t i = 0; i < list.size(); i++) {
+    for (size_t i = 0; i < u.size(); i++) {
       if (!out[i]) {
-        db.matcher_of.push_back(list[i].matcher);
+        db.first.push_back(static_cast<uint32_t>(db.slots.size()));
+        db.slots.insert(db.slots.end(), u[i].begin(), u[i].end());
         continue;
       }
-      uint32_t slot = list[i].matcher;
-      if (im.prefilter_ok[slot]) {  // a prefilter literal it refused: the regex is evaluated on every event
-        im.prefilter_ok[slot] = 0;
-        continue;
+      for (uint32_t slot : u[i]) {
+        if (im.prefilter_ok[slot]) {  // a prefilter literal it refused: the regex is evaluated on every event
+          im.prefilter_ok[slot] = 0;
+          continue;
+        }
+        im.compiled[slot] = 0;  // vectorscan refused it: PCRE2 decides
+        e->stats_.pcre_fallback++;
       }
-      im.compiled[slot] = 0;  // vectorscan refused it: PCRE2 decides
-      e->stats_.pcre_fallback++;
     }
+    db.first.push_back(static_cast<uint32_t>(db.slots.size()));
     if (!db.db) continue;  // every expression of this field fell back to PCRE2
-    for (uint32_t m : db.matcher_of) e->stats_.compiled += im.compiled[m];
+    for (uint32_t m : db.slots) e->stats_.compiled += im.compiled[m];
     if (hs_alloc_scratch(db.db.get(), &im.scratch.s) != HS_SUCCESS) {
       for (size_t k = di; k < built.size(); k++) hs_free_database(built[k]);
       return Error{"vectorscan: cannot allocate scratch"};
@@ -500,14 +516,16 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   } ctx{&im, nullptr};
   auto on_match = [](unsigned int id, unsigned long long, unsigned long long, unsigned int, void* p) -> int {
     auto* c = static_cast<Ctx*>(p);
-    uint32_t m = c->db->matcher_of[id];
-    if (!c->im->hit[m]) {
-      c->im->hit[m] = 1;
-      c->im->touched.push_back(m);
-      uint32_t t = c->im->test_of[m];
-      if (t != Impl::kNone && !c->im->hit[t]) {
-        c->im->hit[t] = 1;
-        c->im->touched.push_back(t);
+    Impl& im = *c->im;
+    for (uint32_t k = c->db->first[id]; k < c->db->first[id + 1]; k++) {
+      uint32_t m = c->db->slots[k];
+      if (im.hit[m]) continue;
+      im.hit[m] = 1;
+      im.touched.push_back(m);
+      uint32_t t = im.test_of[m];
+      if (t != Impl::kNone && !im.hit[t]) {
+        im.hit[t] = 1;
+        im.touched.push_back(t);
       }
     }
     return 0;

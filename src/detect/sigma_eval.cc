@@ -335,16 +335,18 @@ bool match_with_hits(const Rule& rule, const Event& ev, const FieldLookup& looku
 }
 
 std::string pattern_to_regex(const Matcher& m) {
-  // A leading or trailing * is the same as no anchor there, and much cheaper for vectorscan.
+  // Leading or trailing stars are the same as no anchor there, and much cheaper for vectorscan
+  // (a leading ".*" keeps an automaton running from the first byte); a run of stars is one.
   size_t b = 0, e = m.segs.size();
   bool open_start = b < e && m.segs[b].type == Matcher::Seg::kStar;
   bool open_end = e > b && m.segs[e - 1].type == Matcher::Seg::kStar;
-  if (open_start) b++;
-  if (open_end && e > b) e--;
+  while (b < e && m.segs[b].type == Matcher::Seg::kStar) b++;
+  while (e > b && m.segs[e - 1].type == Matcher::Seg::kStar) e--;
   std::string re = open_start ? "" : "\\A";
   for (size_t i = b; i < e; i++) {
     const auto& s = m.segs[i];
     if (s.type == Matcher::Seg::kStar) {
+      if (i > b && m.segs[i - 1].type == Matcher::Seg::kStar) continue;
       re += ".*";
     } else if (s.type == Matcher::Seg::kOne) {
       re += ".";
