@@ -1,7 +1,10 @@
 // Small string helpers used by parsers and search. All work on views, none allocate
 // unless they return a std::string.
 #pragma once
+#include <emmintrin.h>
+
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -86,6 +89,57 @@ struct TokenTable {
 };
 inline constexpr TokenTable kTokenTable{};
 inline bool is_token_char(unsigned char c) { return kTokenTable.t[c]; }
+
+// The token characters of 16 bytes as a bit mask (bit i: byte i), with SSE2 (every x86-64).
+inline uint32_t token_mask16(const char* p) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));  // signed compares as unsigned ranges
+  auto in_range = [&](__m128i x, char lo, char hi) {
+    __m128i xs = _mm_xor_si128(x, bias);
+    __m128i los = _mm_set1_epi8(static_cast<char>(lo ^ 0x80)), his = _mm_set1_epi8(static_cast<char>(hi ^ 0x80));
+    return _mm_andnot_si128(_mm_or_si128(_mm_cmplt_epi8(xs, los), _mm_cmpgt_epi8(xs, his)), _mm_set1_epi8(-1));
+  };
+  __m128i letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+  __m128i digit = in_range(v, '0', '9');
+  __m128i under = _mm_cmpeq_epi8(v, _mm_set1_epi8('_'));
+  uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), under)));
+  return m | static_cast<uint32_t>(_mm_movemask_epi8(v));  // bytes >= 0x80
+}
+
+// Calls f(offset, length) for each token of `s` (a maximal run of token characters), in
+// order; 16 bytes at a time where it can.
+template <class F>
+void for_each_token(std::string_view s, F&& f) {
+  const char* p = s.data();
+  size_t n = s.size(), i = 0, start = SIZE_MAX;
+  for (; i + 16 <= n; i += 16) {
+    uint32_t m = token_mask16(p + i);
+    if (m == 0xffff && start != SIZE_MAX) continue;  // inside a long token
+    uint32_t pos = 0;
+    while (pos < 16) {
+      if (start == SIZE_MAX) {
+        uint32_t on = m >> pos;
+        if (!on) break;
+        pos += static_cast<uint32_t>(__builtin_ctz(on));
+        start = i + pos;
+      }
+      uint32_t off = (~m & 0xffffu) >> pos;
+      if (!off) break;
+      pos += static_cast<uint32_t>(__builtin_ctz(off));
+      f(start, i + pos - start);
+      start = SIZE_MAX;
+    }
+  }
+  for (; i < n; i++) {
+    bool t = is_token_char(static_cast<unsigned char>(p[i]));
+    if (t && start == SIZE_MAX) start = i;
+    if (!t && start != SIZE_MAX) {
+      f(start, i - start);
+      start = SIZE_MAX;
+    }
+  }
+  if (start != SIZE_MAX) f(start, n - start);
+}
 
 // Case-insensitive (ASCII) hash of `n` bytes, computed in one pass: the store's bloom index
 // and the query side must agree, so this is on disk too (bump the block format to change it).

@@ -153,13 +153,7 @@ uint64_t token_key(std::string_view field, std::string_view lower_token) {
 }
 
 void tokenize_lower(std::string_view text, std::vector<std::string>& out) {
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && !is_token_char(static_cast<unsigned char>(text[i]))) i++;
-    size_t s = i;
-    while (i < text.size() && is_token_char(static_cast<unsigned char>(text[i]))) i++;
-    if (i > s) out.push_back(to_lower(text.substr(s, i - s)));
-  }
+  for_each_token(text, [&](size_t at, size_t len) { out.push_back(to_lower(text.substr(at, len))); });
 }
 
 namespace {
@@ -189,13 +183,9 @@ const FieldSeeds& seeds_of(FieldId id) {
 
 namespace {
 void text_tokens(std::string_view v, uint64_t seed, KeySet& keys) {
-  size_t i = 0;
-  while (i < v.size()) {
-    while (i < v.size() && !is_token_char(static_cast<unsigned char>(v[i]))) i++;
-    size_t s = i;
-    while (i < v.size() && is_token_char(static_cast<unsigned char>(v[i]))) i++;
-    if (i > s && i - s <= 256) keys.insert(hash_lower_stream(v.data() + s, i - s, seed));
-  }
+  for_each_token(v, [&](size_t at, size_t len) {
+    if (len <= 256) keys.insert(hash_lower_stream(v.data() + at, len, seed));
+  });
 }
 }  // namespace
 
