@@ -159,7 +159,7 @@ struct Engine::Impl {
   };
   std::vector<FieldDb> field_dbs;
   std::vector<std::vector<std::pair<int, int>>> by_id;  // event field id -> (priority, field db)
-  int keyword_db = -1;                                  // keywords: the message and the raw line
+  int keyword_db = -1, keyword_anchored_db = -1;        // keywords: the message and the raw line
   struct Route {
     const SourceMapping* src = nullptr;
     std::vector<int> field_dbs;  // the field databases its rules use
@@ -244,10 +244,14 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   std::map<std::string, std::vector<Expr>> exprs;
   std::map<std::string, std::vector<std::string>> names_of;
   std::vector<std::set<std::string>> route_keys;
-  auto key_of = [&](int route, const std::string& field) {
+  // Keywords go to two databases: expressions that match a text whenever they match a part of
+  // it (no \\A or \\z: contains-like), and the others.
+  const std::string kAnchoredKeywords = "\x1e";
+  auto key_of = [&](int route, const std::string& field, bool anchored = true) {
     if (field.empty()) {
-      route_keys[route].insert(std::string());
-      return std::string();
+      std::string k = anchored ? kAnchoredKeywords : std::string();
+      route_keys[route].insert(k);
+      return k;
     }
     auto names = lookup_names(im.routes[route].src, field);
     std::string k;
@@ -305,7 +309,7 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
                   im.prefilter_len[slot] = SIZE_MAX;
                   for (const auto& l : lits) {
                     im.prefilter_len[slot] = std::min(im.prefilter_len[slot], l.size());
-                    exprs[key_of(route, test.field)].push_back({literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot});
+                    exprs[key_of(route, test.field, false)].push_back({literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot});
                   }
                   e->stats_.prefiltered++;
                   continue;
@@ -317,7 +321,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
                 continue;
               }
               im.compiled[id] = 1;  // until vectorscan refuses it (below)
-              exprs[key_of(route, test.field)].push_back({re, flags, id});
+              bool anchored = m.kind != Matcher::kPattern || re.starts_with("\\A") || re.ends_with("\\z");
+              exprs[key_of(route, test.field, anchored)].push_back({re, flags, id});
             }
   }
   e->stats_.matchers = im.id_of.size();
@@ -409,8 +414,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
     }
     int dbi = static_cast<int>(im.dbs.size());
     im.dbs.push_back(std::move(db));
-    if (key.empty()) {
-      im.keyword_db = dbi;
+    if (key.empty() || key == kAnchoredKeywords) {
+      (key.empty() ? im.keyword_db : im.keyword_anchored_db) = dbi;
       continue;
     }
     int fi = static_cast<int>(im.field_dbs.size());
@@ -426,8 +431,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   }
   for (size_t r = 0; r < im.routes.size(); r++)
     for (const auto& k : route_keys[r]) {
-      if (k.empty()) {
-        im.routes[r].keyword = im.keyword_db >= 0;
+      if (k.empty() || k == kAnchoredKeywords) {
+        im.routes[r].keyword = im.routes[r].keyword || im.keyword_db >= 0 || im.keyword_anchored_db >= 0;
       } else if (auto it = db_of_key.find(k); it != db_of_key.end()) {
         im.routes[r].field_dbs.push_back(it->second);
       }
@@ -565,9 +570,20 @@ std::vector<size_t> Engine::match(const Event& ev) const {
   for (int fdb : im.to_scan)
     if (im.chosen[fdb].first < (1 << 30)) scan(im.field_dbs[fdb].db, im.chosen[fdb].second);
   if (keyword) {
+    // Keywords match the message or the raw line. A contains-like expression that matches the
+    // message also matches a raw line holding it, so where the message lies inside the raw
+    // line, the raw line alone is scanned for those.
     std::string_view msg = ev.get(kMessage);
-    if (!msg.empty()) scan(im.keyword_db, msg);
-    scan(im.keyword_db, ev.raw);
+    auto at = reinterpret_cast<uintptr_t>(msg.data()), raw = reinterpret_cast<uintptr_t>(ev.raw.data());
+    bool inside = msg.empty() || (at >= raw && at + msg.size() <= raw + ev.raw.size());
+    if (im.keyword_db >= 0) {
+      if (!inside) scan(im.keyword_db, msg);
+      scan(im.keyword_db, ev.raw);
+    }
+    if (im.keyword_anchored_db >= 0) {
+      if (!msg.empty()) scan(im.keyword_anchored_db, msg);
+      scan(im.keyword_anchored_db, ev.raw);
+    }
   }
   for (uint32_t m : im.touched)
     for (uint32_t ri : im.rules_of[m])
