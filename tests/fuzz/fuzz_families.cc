@@ -1,11 +1,14 @@
 // Fuzz targets: Device families (parsers/), Sigma rules, the requirement catalog and inventory CSV.
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <openssl/evp.h>
 #include <pcre2.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +17,8 @@
 #include "compliance/catalog.h"
 #include "compliance/inventory.h"
 #include "core/timeutil.h"
+#include "core/files.h"
+#include "detect/engine_cache.h"
 #include "detect/regex_literals.h"
 #include "detect/sigma.h"
 #include "parse/drain.h"
@@ -138,6 +143,26 @@ WARDSEC_FUZZ_TARGET(regex_literals) {
       std::fprintf(stderr, "regex_literals: %.*s matches a text without %s\n", static_cast<int>(re.size()), re.data(), lits[0].c_str());
       std::abort();
     }
+  }
+}
+
+WARDSEC_FUZZ_TARGET(engine_cache) {
+  // A compiled-rule cache file (detect/engine_cache.h): any bytes give databases or a reason,
+  // never a crash. The input is tried as it is and with a correct digest appended, so the
+  // reading behind the digest check is reached too.
+  static const std::string dir = "/tmp/wardsec-fuzz-engine-cache-" + std::to_string(::getpid());
+  detect::DbCache cache(dir, 1);
+  const std::string key(64, 'a');
+  std::string body(in);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(body.data(), body.size(), md, &len, EVP_sha256(), nullptr);
+  for (const std::string& bytes : {body, body + std::string(reinterpret_cast<char*>(md), len)}) {
+    std::filesystem::create_directories(dir);
+    if (!write_file_atomic(cache.path(key), bytes)) return;
+    std::string why;
+    for (size_t count : {0, 1, 3})
+      if (auto dbs = cache.load(key, count, why); dbs && dbs->size() != count) __builtin_trap();
   }
 }
 
