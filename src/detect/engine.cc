@@ -6,7 +6,6 @@
 #include <climits>
 #include <cstdint>
 #include <map>
-#include <ranges>
 #include <set>
 #include <memory>
 #include <new>
@@ -383,7 +382,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   }
   size_t di = 0;
   std::map<std::string, int> db_of_key;
-  for (const auto& key : std::views::keys(exprs)) {
+  for (const auto& entry : exprs) {
+    const std::string& key = entry.first;
     Db db;
     if (built[di]) db.db.reset(built[di], hs_free_database);
     const auto& u = users[di];
