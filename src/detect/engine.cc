@@ -63,61 +63,6 @@ std::string literal_regex(const std::string& lit) {
   return pattern_to_regex(m);
 }
 
-// Compiles one database. An expression vectorscan refuses (it says which) is left out and
-// named in `refused` (its index in `src`), and the rest is compiled again; nullptr when it
-// refused them all.
-Result<hs_database_t*> compile_db(const DbSource& src, std::vector<uint32_t>& refused) {
-  std::vector<const char*> pats;
-  std::vector<unsigned> flags, ids;
-  std::vector<uint32_t> pos;  // index in src of each expression still in
-  for (size_t i = 0; i < src.patterns.size(); i++) {
-    pats.push_back(src.patterns[i].c_str());
-    flags.push_back(src.flags[i]);
-    ids.push_back(static_cast<unsigned>(i));
-    pos.push_back(static_cast<uint32_t>(i));
-  }
-  refused.clear();
-  while (!pats.empty()) {
-    hs_compile_error_t* err = nullptr;
-    hs_database_t* db = nullptr;
-    if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr, &db, &err) ==
-        HS_SUCCESS)
-      return db;
-    int bad = err ? err->expression : -1;
-    std::string msg = err && err->message ? err->message : "unknown error";
-    hs_free_compile_error(err);
-    if (bad < 0 || static_cast<size_t>(bad) >= pats.size()) return Error{msg};
-    refused.push_back(pos[bad]);
-    pats.erase(pats.begin() + bad);
-    flags.erase(flags.begin() + bad);
-    pos.erase(pos.begin() + bad);
-    ids.pop_back();  // ids are 0..n-1
-  }
-  std::sort(refused.begin(), refused.end());
-  return static_cast<hs_database_t*>(nullptr);
-}
-
-// The cached databases, deserialized; false (and every one freed) when any cannot be used.
-bool load_cached(const std::vector<CachedDb>& cached, const std::vector<DbSource>& sources, std::vector<hs_database_t*>& built,
-                 std::vector<std::vector<uint32_t>>& refused, std::string& why) {
-  for (size_t i = 0; i < cached.size(); i++) {
-    bool ok = std::all_of(cached[i].refused.begin(), cached[i].refused.end(), [&](uint32_t r) { return r < sources[i].patterns.size(); });
-    ok = ok && (cached[i].bytes.empty() == (cached[i].refused.size() == sources[i].patterns.size()));
-    if (ok && !cached[i].bytes.empty())
-      ok = hs_deserialize_database(cached[i].bytes.data(), cached[i].bytes.size(), &built[i]) == HS_SUCCESS;
-    if (!ok) {
-      for (auto*& d : built) {
-        hs_free_database(d);
-        d = nullptr;
-      }
-      why = "a cached database could not be used; compiling";
-      return false;
-    }
-    refused[i] = cached[i].refused;
-  }
-  return true;
-}
-
 }  // namespace
 
 namespace {
@@ -241,6 +186,12 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
   // Expressions per way of reading a field (its lookup names, joined; "" for keywords), and
   // which of those each route uses.
   std::map<std::string, std::vector<Expr>> exprs;
+  struct Pending {
+    std::string key;
+    Expr x;
+    const Matcher* m;
+  };
+  std::vector<Pending> pending;  // every expression that could be scanned; exprs gets those that are
   std::map<std::string, std::vector<std::string>> names_of;
   std::vector<std::set<std::string>> route_keys;
   // Keywords go to two databases: expressions that match a text whenever they match a part of
@@ -308,7 +259,8 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
                   im.prefilter_len[slot] = SIZE_MAX;
                   for (const auto& l : lits) {
                     im.prefilter_len[slot] = std::min(im.prefilter_len[slot], l.size());
-                    exprs[key_of(route, test.field, false)].push_back({literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot});
+                    pending.push_back(
+                        {key_of(route, test.field, false), {literal_regex(l), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS, slot}, &m});
                   }
                   e->stats_.prefiltered++;
                   continue;
@@ -321,10 +273,65 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
               }
               im.compiled[id] = 1;  // until vectorscan refuses it (below)
               bool anchored = m.kind != Matcher::kPattern || re.starts_with("\\A") || re.ends_with("\\z");
-              exprs[key_of(route, test.field, anchored)].push_back({re, flags, id});
+              pending.push_back({key_of(route, test.field, anchored), {re, flags, id}, &m});
             }
   }
   e->stats_.matchers = im.id_of.size();
+  // A rule is a candidate for an event only when one of its anchor tests had a hit
+  // (detect/engine_anchors.h); a rule whose condition can hold without any hit is evaluated on
+  // every event its route accepts.
+  auto slot_of = [&im](const Matcher& m) {
+    uint32_t id = im.id_of.at(&m);
+    if (im.compiled[id]) return id;
+    uint32_t p = im.prefilter[id];
+    return p != Impl::kNone && im.prefilter_ok[p] ? p : Impl::kNone;
+  };
+  AnchorContext cx;
+  cx.scanned = [&](const Matcher& m) { return slot_of(m) != Impl::kNone; };
+  cx.literal = [&](const Matcher& m) -> size_t {
+    uint32_t id = im.id_of.at(&m);
+    if (!im.compiled[id]) return im.prefilter_len[slot_of(m)];
+    if (m.kind == Matcher::kRegex) {
+      size_t n = 0;
+      for (const auto& l : required_literals(m.source, m.re_i)) n = n ? std::min(n, l.size()) : l.size();
+      return n;
+    }
+    size_t lit = 0;
+    for (const auto& sg : m.segs) lit += sg.type == Matcher::Seg::kLit ? sg.text.size() : 0;
+    return lit;
+  };
+  for (size_t ri = 0; ri < rules.size(); ri++) {
+    const LoadedRule& lr = rules[ri];
+    if (!lr.source) continue;
+    auto anchors = rule_anchors(lr.rule, cx);
+    if (!anchors) {
+      im.routes[route_of[lr.source]].always.push_back(ri);
+      e->stats_.always_evaluated++;
+      continue;
+    }
+    for (const FieldTest* t : *anchors)
+      for (const auto& v : t->values)
+        for (const auto& m : v) {
+          auto& users = im.rules_of[slot_of(m)];
+          if (users.empty() || users.back() != ri) users.push_back(static_cast<uint32_t>(ri));
+        }
+  }
+  // Scanned: every expression an anchor test needs, and the others whose literal is long
+  // enough to be cheap (4 bytes or more). The rest — short literals like "0" that match at
+  // nearly every offset of every value — are evaluated directly when their rule is a candidate.
+  for (auto& p : pending) {
+    uint32_t slot = p.x.matcher;
+    bool scan = !im.rules_of[slot].empty() || (im.compiled[slot] && cx.literal(*p.m) >= 4);
+    if (scan) {
+      exprs[p.key].push_back(std::move(p.x));
+    } else if (im.compiled[slot]) {
+      im.compiled[slot] = 0;
+      e->stats_.evaluated_directly++;
+    } else {
+      im.prefilter_ok[slot] = 0;  // a prefilter no anchor needs
+    }
+  }
+  pending.clear();
   // The databases: from the cache when it holds these very expressions, else compiled (and
   // saved for the next start).
   std::vector<DbSource> sources;
@@ -397,7 +404,12 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
         continue;
       }
       for (uint32_t slot : u[i]) {
-        if (im.prefilter_ok[slot]) {  // a prefilter literal it refused: the regex is evaluated on every event
+        // A rule anchored on what vectorscan refused is evaluated on every event instead.
+        for (uint32_t ri : im.rules_of[slot]) {
+          auto& always = im.routes[im.route_of_rule[ri]].always;
+          if (std::find(always.begin(), always.end(), ri) == always.end()) always.push_back(ri);
+        }
+        if (im.prefilter_ok[slot]) {  // a prefilter literal it refused
           im.prefilter_ok[slot] = 0;
           continue;
         }
@@ -438,45 +450,6 @@ Result<std::unique_ptr<Engine>> Engine::compile(const RuleSet& set, const std::s
       }
     }
   e->stats_.databases = im.dbs.size();
-  // A rule is a candidate for an event only when one of its anchor tests had a hit
-  // (detect/engine_anchors.h); a rule whose condition can hold without any hit is evaluated on
-  // every event its route accepts.
-  auto slot_of = [&im](const Matcher& m) {
-    uint32_t id = im.id_of.at(&m);
-    if (im.compiled[id]) return id;
-    uint32_t p = im.prefilter[id];
-    return p != Impl::kNone && im.prefilter_ok[p] ? p : Impl::kNone;
-  };
-  AnchorContext cx;
-  cx.scanned = [&](const Matcher& m) { return slot_of(m) != Impl::kNone; };
-  cx.literal = [&](const Matcher& m) -> size_t {
-    uint32_t id = im.id_of.at(&m);
-    if (!im.compiled[id]) return im.prefilter_len[slot_of(m)];
-    if (m.kind == Matcher::kRegex) {
-      size_t n = 0;
-      for (const auto& l : required_literals(m.source, m.re_i)) n = n ? std::min(n, l.size()) : l.size();
-      return n;
-    }
-    size_t lit = 0;
-    for (const auto& sg : m.segs) lit += sg.type == Matcher::Seg::kLit ? sg.text.size() : 0;
-    return lit;
-  };
-  for (size_t ri = 0; ri < rules.size(); ri++) {
-    const LoadedRule& lr = rules[ri];
-    if (!lr.source) continue;
-    auto anchors = rule_anchors(lr.rule, cx);
-    if (!anchors) {
-      im.routes[route_of[lr.source]].always.push_back(ri);
-      e->stats_.always_evaluated++;
-      continue;
-    }
-    for (const FieldTest* t : *anchors)
-      for (const auto& v : t->values)
-        for (const auto& m : v) {
-          auto& users = im.rules_of[slot_of(m)];
-          if (users.empty() || users.back() != ri) users.push_back(static_cast<uint32_t>(ri));
-        }
-  }
   for (const auto& [m, id] : im.id_of)
     if (im.compiled[id]) m->engine_slot = id;
   // Tests answered by one slot: set when any of their matchers hits (on_match).

@@ -30,9 +30,10 @@ class Engine {
 
   struct Stats {
     size_t rules = 0, routed_rules = 0, matchers = 0, compiled = 0, pcre_fallback = 0, always_evaluated = 0, databases = 0;
-    size_t prefiltered = 0;   // of the PCRE2 fallbacks, those whose required literals are scanned
-    bool from_cache = false;  // the databases came from the cache
-    std::string cache_note;   // why the cache was not used or not saved ("" when all went well)
+    size_t prefiltered = 0;         // of the PCRE2 fallbacks, those whose required literals are scanned
+    size_t evaluated_directly = 0;  // short literals no anchor needs: evaluated, not scanned
+    bool from_cache = false;        // the databases came from the cache
+    std::string cache_note;         // why the cache was not used or not saved ("" when all went well)
   };
   const Stats& stats() const { return stats_; }
   // Events seen and rules whose condition was evaluated (the rest were ruled out by the scan).

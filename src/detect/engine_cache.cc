@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
@@ -68,6 +69,61 @@ struct Reader {
 };
 
 }  // namespace
+
+// Compiles one database. An expression vectorscan refuses (it says which) is left out and
+// named in `refused` (its index in `src`), and the rest is compiled again; nullptr when it
+// refused them all.
+Result<hs_database_t*> compile_db(const DbSource& src, std::vector<uint32_t>& refused) {
+  std::vector<const char*> pats;
+  std::vector<unsigned> flags, ids;
+  std::vector<uint32_t> pos;  // index in src of each expression still in
+  for (size_t i = 0; i < src.patterns.size(); i++) {
+    pats.push_back(src.patterns[i].c_str());
+    flags.push_back(src.flags[i]);
+    ids.push_back(static_cast<unsigned>(i));
+    pos.push_back(static_cast<uint32_t>(i));
+  }
+  refused.clear();
+  while (!pats.empty()) {
+    hs_compile_error_t* err = nullptr;
+    hs_database_t* db = nullptr;
+    if (hs_compile_multi(pats.data(), flags.data(), ids.data(), static_cast<unsigned>(pats.size()), HS_MODE_BLOCK, nullptr, &db, &err) ==
+        HS_SUCCESS)
+      return db;
+    int bad = err ? err->expression : -1;
+    std::string msg = err && err->message ? err->message : "unknown error";
+    hs_free_compile_error(err);
+    if (bad < 0 || static_cast<size_t>(bad) >= pats.size()) return Error{msg};
+    refused.push_back(pos[bad]);
+    pats.erase(pats.begin() + bad);
+    flags.erase(flags.begin() + bad);
+    pos.erase(pos.begin() + bad);
+    ids.pop_back();  // ids are 0..n-1
+  }
+  std::sort(refused.begin(), refused.end());
+  return static_cast<hs_database_t*>(nullptr);
+}
+
+// The cached databases, deserialized; false (and every one freed) when any cannot be used.
+bool load_cached(const std::vector<CachedDb>& cached, const std::vector<DbSource>& sources, std::vector<hs_database_t*>& built,
+                 std::vector<std::vector<uint32_t>>& refused, std::string& why) {
+  for (size_t i = 0; i < cached.size(); i++) {
+    bool ok = std::all_of(cached[i].refused.begin(), cached[i].refused.end(), [&](uint32_t r) { return r < sources[i].patterns.size(); });
+    ok = ok && (cached[i].bytes.empty() == (cached[i].refused.size() == sources[i].patterns.size()));
+    if (ok && !cached[i].bytes.empty())
+      ok = hs_deserialize_database(cached[i].bytes.data(), cached[i].bytes.size(), &built[i]) == HS_SUCCESS;
+    if (!ok) {
+      for (auto*& d : built) {
+        hs_free_database(d);
+        d = nullptr;
+      }
+      why = "a cached database could not be used; compiling";
+      return false;
+    }
+    refused[i] = cached[i].refused;
+  }
+  return true;
+}
 
 std::string DbCache::key(const std::vector<DbSource>& sources) {
   std::string in(kMagic);

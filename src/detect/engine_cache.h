@@ -11,6 +11,8 @@
 
 #include "core/result.h"
 
+using hs_database_t = struct hs_database;
+
 namespace wardsec::detect {
 
 // What one database is compiled from.
@@ -25,6 +27,15 @@ struct CachedDb {
   std::vector<uint32_t> refused;
   std::string bytes;
 };
+
+// Compiles one database. An expression vectorscan refuses (it says which) is left out and
+// named in `refused` (its index in `src`), and the rest is compiled again; nullptr when it
+// refused them all.
+Result<hs_database_t*> compile_db(const DbSource& src, std::vector<uint32_t>& refused);
+// The cached databases, deserialized; false (and every one freed, `why` set) when any cannot
+// be used.
+bool load_cached(const std::vector<CachedDb>& cached, const std::vector<DbSource>& sources, std::vector<hs_database_t*>& built,
+                 std::vector<std::vector<uint32_t>>& refused, std::string& why);
 
 class DbCache {
  public:
