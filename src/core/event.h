@@ -37,7 +37,7 @@ class Event {
   std::string raw;
   std::string extra;
   std::vector<FieldRef> fields;
-  uint64_t seen = 0;      // bit (id % 64) set for every id in `fields`: a fast "not set yet"
+  uint64_t seen = 0;      // bit (id % 64) set for every id in `fields` (a superset: erasing a field leaves its bit): a fast "not set"
   uint32_t body_off = 0;  // where the message after the envelope (syslog header) starts in raw; not stored
 
   // Sets a field. A view that points into `raw` is stored as a reference, anything else is

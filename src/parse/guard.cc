@@ -89,6 +89,7 @@ int guard_input_event(Event& ev, const ParseContext& ctx) {
       }
       ev.fields[i].id = to;
       ev.seen |= 1ull << (to % 64);
+      ev.seen |= 1ull << (to % 64);
     }
     i++;
   }
