@@ -167,6 +167,16 @@ try {
     const item = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: exact })
     await ((await item.count()) ? item : page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: label })).first().click()
   }
+  // A select whose choice the next step depends on: chosen again until the select shows it
+  // (under load a click on the list can land before the list is ready and not take).
+  const elChoose = async (test, label) => {
+    for (let i = 0; i < 3; i++) {
+      await elSelect(test, label)
+      const took = await waitFor(async () => (await page.textContent(`[data-test=${test}]`)).includes(label), 3000, 'the choice').catch(() => false)
+      if (took) return
+    }
+    throw new Error(`the select ${test} does not show ${label} after three choices`)
+  }
   const logout = async () => {
     await page.click('[data-test=logout]')
     await page.waitForSelector('[data-test=login-form]')
@@ -908,7 +918,7 @@ try {
   await page.click('[data-test=add-probe]')
   await page.fill('[data-test=probe-id]', 'lis api')
   await page.fill('[data-test=probe-name]', 'LIS 接口')
-  await elSelect('probe-kind', 'TCP 端口')
+  await elChoose('probe-kind', 'TCP 端口')
   await page.fill('[data-test=probe-host]', '127.0.0.1')
   await page.fill('[data-test=probe-form] .el-input-number input >> nth=0', '9')
   await page.keyboard.press('Tab')
