@@ -47,7 +47,7 @@ class Detector {
   // `emit` hands alert events to the store without blocking (false: queue full).
   static Result<std::unique_ptr<Detector>> create(const DetectorOptions& opt, AlertStore& alerts, Outputs& outputs,
                                                   std::function<bool(std::vector<Event>&&)> emit);
-  // A second detector over the rules `like` loaded and compiled (they are shared, not loaded
+  // A second detector over the rules this one loaded and compiled (they are shared, not loaded
   // again), for another thread: the catch-up on events stored but never examined.
   std::unique_ptr<Detector> sibling(std::function<bool(std::vector<Event>&&)> emit) const;
   // Runs detection over stored events (refs: their store references). count == 0: an idle
