@@ -169,9 +169,14 @@ try {
   }
   // A select whose choice the next step depends on: chosen again until the select shows it
   // (under load a click on the list can land before the list is ready and not take).
+  // The option is clicked by event, not by pointer: a page that redraws under the list (live
+  // tables) can keep the list moving, and a pointer click waits for it to stand still.
   const elChoose = async (test, label) => {
     for (let i = 0; i < 3; i++) {
-      await elSelect(test, label)
+      await page.waitForSelector('.el-select-dropdown:visible', { state: 'hidden', timeout: 5000 }).catch(() => null)
+      await page.click(`[data-test=${test}]`)
+      const item = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: label }).first()
+      if (await item.waitFor({ timeout: 5000 }).then(() => true, () => false)) await item.dispatchEvent('click')
       const took = await waitFor(async () => (await page.textContent(`[data-test=${test}]`)).includes(label), 3000, 'the choice').catch(() => false)
       if (took) return
     }
