@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/strutil.h"
 
 namespace wardsec::detect {
 
@@ -25,16 +26,6 @@ std::string sha256(std::string_view data) {
   unsigned len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
-}
-
-std::string hex(std::string_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
 }
 
 template <typename T>
@@ -143,7 +134,8 @@ std::string DbCache::key(const std::vector<DbSource>& sources) {
       put(in, s.flags[i]);
     }
   }
-  return hex(sha256(in));
+  std::string digest = sha256(in);
+  return hex(digest.data(), digest.size());
 }
 
 std::optional<std::vector<CachedDb>> DbCache::load(const std::string& key, size_t count, std::string& why) const {
