@@ -71,6 +71,10 @@ def main():
                 ("search broad (event.outcome:failure, 100 newest)", "/api/v1/search?" + urllib.parse.urlencode({"q": "event.outcome:failure", "limit": 100})),
                 ("search everything (100 newest)", "/api/v1/search?limit=100"),
                 ("search stats (histogram+facets, selective, 24 h)", "/api/v1/search/stats?" + urllib.parse.urlencode({"q": "user.name:d1241", "from": "now-24h"})),
+                ("search stats (a value in most blocks, 24 h)", "/api/v1/search/stats?" + urllib.parse.urlencode({"q": "event.outcome:failure", "from": "now-24h"})),
+                ("search stats (everything, 24 h)", "/api/v1/search/stats?" + urllib.parse.urlencode({"from": "now-24h"})),
+                ("search stats (everything, 2 h: 2-minute buckets)", "/api/v1/search/stats?" + urllib.parse.urlencode({"from": "now-2h"})),
+                ("search stats (free text: decoded, 24 h)", "/api/v1/search/stats?" + urllib.parse.urlencode({"q": "failed", "from": "now-24h"})),
                 ("alerts list (open, 25)", "/api/v1/alerts?state=open&limit=25"),
             ]
             print(f"| request | p50 ms | p99 ms | calls |\n|---|---|---|---|")
@@ -82,6 +86,9 @@ def main():
                     times.append((time.perf_counter() - s) * 1000)
                     if code != 200:
                         raise SystemExit(f"{path}: {code} {str(body)[:200]}")
+                    if "/search/stats" in path and _ == 0:
+                        print(f"  {name}: scanned={body.get('scanned')} exact={body.get('exact')} truncated={body.get('truncated')} "
+                              f"summarised={body.get('blocks_summarised')} decoded={body.get('blocks_decoded')}")
                 print(f"| {name} | {statistics.median(times):.1f} | {pct(times, 99):.1f} | {a.repeat} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -573,6 +573,8 @@ BasicStatus<QueryError> Query::within_budget(size_t max_terms, size_t max_wildca
 
 bool Query::matches(const Event& ev) const { return eval(*root_, ev); }
 
+bool term_matches(const Node& n, std::string_view value) { return match_value(n, value, FieldRegistry::type(n.field_id)); }
+
 bool Query::may_match_block(std::string_view bloom, int64_t ts_min, int64_t ts_max) const { return may(*root_, bloom, ts_min, ts_max); }
 
 std::string Query::describe() const {

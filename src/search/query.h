@@ -62,4 +62,8 @@ class Query {
   int tz_sec_ = 0;
 };
 
+// Whether a term on a stored field (kTerm with a field_id, not @timestamp, event.received,
+// event.original or tags) matches one present value of it, as Query::matches would.
+bool term_matches(const Node& n, std::string_view value);
+
 }  // namespace wardsec::search

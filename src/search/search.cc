@@ -34,17 +34,15 @@ Result<Event> read_event_by_ref(const std::string& data_dir, uint64_t ref) {
   return Error{"event " + store::ref_to_string(ref) + ": no segment holds block " + std::to_string(seq) + " (expired by retention?)"};
 }
 
-static bool stop_now(const SearchOptions& opt, SearchStats& st) {
+bool stop_now(const SearchOptions& opt, SearchStats& st) {
   if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) return st.cancelled = true;
   if (opt.deadline && now_ns() > opt.deadline) return st.timed_out = true;
   return false;
 }
 
-Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt, const std::function<bool(const Event&)>& on_match,
-                  SearchStats& st) {
+Status visit_blocks(const std::string& data_dir, const Query& q, const SearchOptions& opt, SearchStats& st, const BlockVisitor& visit) {
   auto segs = store::list_segments(data_dir);
   if (opt.newest_first) std::reverse(segs.begin(), segs.end());
-  std::vector<Event> events;
   for (const auto& s : segs) {
     auto rd = store::SegmentReader::open(s);
     if (!rd) {
@@ -66,23 +64,31 @@ Status run_search(const std::string& data_dir, const Query& q, const SearchOptio
         continue;
       }
       st.blocks_read++;
-      events.clear();
-      Status s2 = rd->read_events(b, events);
-      if (!s2) {
-        st.add_damaged(s2.error());
-        continue;
-      }
-      if (opt.newest_first) std::reverse(events.begin(), events.end());
-      for (const auto& ev : events) {
-        if ((++st.events_scanned & 4095) == 0 && stop_now(opt, st)) return {};
-        if (ev.ts < opt.from || ev.ts >= opt.to || !q.matches(ev)) continue;
-        st.matched++;
-        if (!on_match(ev)) return {};
-        if (opt.limit && st.matched >= opt.limit) return {};
-      }
+      if (!visit(*rd, b)) return {};
     }
   }
   return {};
+}
+
+Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt, const std::function<bool(const Event&)>& on_match,
+                  SearchStats& st) {
+  std::vector<Event> events;
+  return visit_blocks(data_dir, q, opt, st, [&](store::SegmentReader& rd, const store::BlockRef& b) {
+    events.clear();
+    if (Status s = rd.read_events(b, events); !s) {
+      st.add_damaged(s.error());
+      return true;
+    }
+    if (opt.newest_first) std::reverse(events.begin(), events.end());
+    for (const auto& ev : events) {
+      if ((++st.events_scanned & 4095) == 0 && stop_now(opt, st)) return false;
+      if (ev.ts < opt.from || ev.ts >= opt.to || !q.matches(ev)) continue;
+      st.matched++;
+      if (!on_match(ev)) return false;
+      if (opt.limit && st.matched >= opt.limit) return false;
+    }
+    return true;
+  });
 }
 
 void json_escape(std::string_view s, std::string& out) {

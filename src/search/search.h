@@ -10,6 +10,7 @@
 #include "core/event.h"
 #include "core/result.h"
 #include "search/query.h"
+#include "store/store.h"
 
 namespace wardsec::search {
 
@@ -42,6 +43,15 @@ struct SearchStats {
 // when on_match returns false or the limit is reached.
 Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt, const std::function<bool(const Event&)>& on_match,
                   SearchStats& stats);
+
+// Visits, in store order or newest first, the blocks that may hold matches of `q` in
+// [opt.from, opt.to) (by their time range and bloom index), counting them in `st`; stops when
+// `visit` returns false, at opt.deadline or on opt.cancel (st says which). Damaged segments and
+// bytes between blocks are added to st.damaged.
+using BlockVisitor = std::function<bool(store::SegmentReader&, const store::BlockRef&)>;
+Status visit_blocks(const std::string& data_dir, const Query& q, const SearchOptions& opt, SearchStats& st, const BlockVisitor& visit);
+// True (and says which in st) when opt's deadline has passed or its cancel flag is set.
+bool stop_now(const SearchOptions& opt, SearchStats& st);
 
 // The event an alert refers to (StoreWriter::next_ref). Error when the block is gone
 // (retention) or not sealed yet, naming which.

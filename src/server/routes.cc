@@ -19,6 +19,7 @@
 #include "core/timeutil.h"
 #include "search/query.h"
 #include "search/search.h"
+#include "search/stats.h"
 #include "server/api.h"
 
 namespace wardsec::server {
@@ -240,7 +241,9 @@ Result<PageScan> page_scan(const Api& api, Request& r, const search::Query& q, s
 namespace {
 
 // Matches over time (a histogram) and the commonest values of a few fields: what the search
-// page draws above its results. Scans at most `max_scan` matches, newest first, and says so.
+// page draws above its results. Exact: every match in the range is counted, from the blocks'
+// facet summaries where the query allows (search/stats.h); the search budget stays as a guard
+// and, when it stops the count, the answer says from which time on it is complete.
 Response search_stats(Api& api, Request& r) {
   auto p = r.query;
   auto parsed = search::Query::parse(p["q"], api.opt.tz_sec);
@@ -250,36 +253,30 @@ Response search_stats(Api& api, Request& r) {
   search::Query query = search::Query::all_of(parsed.value(), api.not_audit);
   search::SearchOptions so;
   if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
-  const size_t kBuckets = 60;
-  auto hist = search::DateHistogram::over(so.from, so.to, kBuckets);
+  so.newest_first = true;  // when the guard stops the count, the recent part is complete
+  so.cancel = r.cancelled.get();
+  so.deadline = now_ns() + 2 * kSec;
   static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",    "source.ip",     "user.name",
                                                         "event.outcome", "event.action", "labels.guessed"};
-  std::vector<FieldId> ids;
-  for (const auto& f : facet_fields) ids.push_back(FieldRegistry::intern(f));
-  std::vector<search::Terms> facets(facet_fields.size(), search::Terms(2000));
-  // Newest first, so the recent part of the histogram is always complete; facets from the
-  // newest 5,000.
-  size_t n = 0;
-  auto scan = page_scan(api, r, query, so, 200000, 2 * kSec, [&](const Event& ev) {
-    hist.add(ev.ts);
-    if (n++ < 5000)
-      for (size_t i = 0; i < ids.size(); i++)
-        if (auto v = ev.get(ids[i]); !v.empty()) facets[i].add(search::display_text(v));
-  });
-  if (!scan) return fail(500, scan.error());
+  search::StatsResult res(search::DateHistogram::over(so.from, so.to, 60));
+  if (Status s = search::run_stats(api.opt.data_dir, query, so, facet_fields, res); !s) return fail(500, s.error());
+  bool truncated = res.st.timed_out || res.st.cancelled;
   json h = json::array();
-  for (size_t i = 0; i < hist.size(); i++) h.push_back({{"t", format_rfc3339(hist.start(i))}, {"count", hist.counts()[i]}});
+  for (size_t i = 0; i < res.hist.size(); i++) h.push_back({{"t", format_rfc3339(res.hist.start(i))}, {"count", res.hist.counts()[i]}});
   json f = json::object();
-  for (size_t i = 0; i < ids.size(); i++) f[facet_fields[i]] = top_json(facets[i], 8);
+  for (size_t i = 0; i < facet_fields.size(); i++) f[facet_fields[i]] = top_json(res.facets[i], 8);
   json out = {{"histogram", h},
-              {"bucket_seconds", hist.width() / kSec},
+              {"bucket_seconds", res.hist.width() / kSec},
               {"facets", f},
-              {"scanned", scan->n},
-              {"truncated", scan->truncated},
-              {"facet_sample", std::min<size_t>(scan->n, 5000)},
-              {"damaged_total", scan->st.damaged_total},
-              {"damaged", scan->st.damaged}};
-  if (scan->truncated) out["complete_from"] = format_rfc3339(scan->oldest);  // counts older than this are missing
+              {"scanned", res.matched},
+              {"truncated", truncated},
+              {"exact", !truncated && res.facets_complete && res.st.damaged_total == 0},
+              {"facet_sample", res.matched},
+              {"blocks_summarised", res.blocks_summarised},
+              {"blocks_decoded", res.blocks_decoded},
+              {"damaged_total", res.st.damaged_total},
+              {"damaged", res.st.damaged}};
+  if (truncated) out["complete_from"] = format_rfc3339(res.oldest ? res.oldest : so.to);  // counts older than this are missing
   return ok(out);
 }
 

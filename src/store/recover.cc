@@ -184,7 +184,7 @@ Status StoreWriter::recover() {
     if (older || (any_cp && r->header().first_seq <= cp_block)) break;
   }
   last_cp_time_ = now_ns();
-  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, total_events_, first_ts_, last_ts_};
+  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, head_seq_, total_events_, first_ts_, last_ts_};
   return {};
 }
 
@@ -205,6 +205,7 @@ static std::optional<BlockHeader> last_block_before(const std::vector<SegmentInf
 Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const LogState& log) {
   next_seq_ = log.next;
   last_digest_ = log.head;
+  head_seq_ = log.head_block;
   seg_id_ = std::max<uint64_t>(log.max_segment, segs.empty() ? 0 : segs.back().id);
   if (segs.empty()) return {};
   const SegmentInfo& tail = segs.back();
@@ -218,6 +219,7 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
     if (auto last = last_block_before(segs); last && last->seq + 1 >= next_seq_) {
       next_seq_ = last->seq + 1;
       last_digest_ = last->digest;
+      head_seq_ = last->seq;
     }
     return {};
   }
@@ -251,11 +253,14 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
   uint64_t good_end = last_good ? last_good->end : kSegmentHeaderSize;
   uint64_t files_next = rd->header().first_seq;
   Digest32 files_head = log.head;
+  uint64_t files_head_seq = log.head_block;
   if (last_good) {
     files_next = last_good->seq + 1;
     files_head = last_good->digest;
+    files_head_seq = last_good->seq;
   } else if (auto last = last_block_before(segs)) {
     files_head = last->digest;
+    files_head_seq = last->seq;
   }
   replay_from_ = files_next;  // the commit log's records from here on are not in a whole block
   // Damage before the last good block stays in place: copied to quarantine, recorded once.
@@ -274,6 +279,7 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
     // A recovery recorded before, with no block written since: the same decision again.
     next_seq_ = log.next;
     last_digest_ = log.head;
+    head_seq_ = log.head_block;
     std::string why = log.last_recovered->reason;
     append_here = why == "torn-tail" || why == "damaged";
   } else if (log.next > files_next) {
@@ -287,6 +293,7 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
                        save_to_quarantine(opt_.data_dir, tail, trailing)});
     next_seq_ = log.next;
     last_digest_ = log.head;
+    head_seq_ = log.head_block;
     head_block = log.head_block;
     append_here = false;
   } else if (trailing.to > trailing.from) {
@@ -307,9 +314,11 @@ Status StoreWriter::recover_tail(const std::vector<SegmentInfo>& segs, const Log
     records.push_back(r);
     next_seq_ = lost_last + 1;
     last_digest_ = files_head;
+    head_seq_ = files_head_seq;
   } else {
     next_seq_ = files_next;
     last_digest_ = files_head;
+    head_seq_ = files_head_seq;
   }
   for (const auto& d : damaged) {
     recovery_.damage.push_back(tail.path + " bytes " + std::to_string(d.from) + "-" + std::to_string(d.to) +

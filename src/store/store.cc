@@ -127,7 +127,7 @@ Status StoreWriter::open_new_segment(uint64_t id) {
   seg_id_ = id;
   seg_size_ = kSegmentHeaderSize;
   seg_created_ = h.created;
-  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, total_events_, first_ts_, last_ts_};
+  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, head_seq_, total_events_, first_ts_, last_ts_};
   return {};
 }
 
@@ -141,6 +141,7 @@ Status StoreWriter::add(const Event& ev) {
     blk_ts_max_ = std::max(blk_ts_max_, ev.ts);
   }
   enc_.add(ev);
+  summary_.add(ev);
   event_bloom_keys(ev, bloom_keys_);
   if (enc_.size() >= opt_.block_bytes || enc_.count() >= std::min<size_t>(opt_.block_events, (1u << kRefRowBits) - 1)) return seal_block();
   return {};
@@ -157,6 +158,7 @@ Status StoreWriter::seal_block() {
   j.h.ts_max = blk_ts_max_;
   j.payload = enc_.finish();
   j.index = Bloom::build(bloom_keys_);
+  j.summary = summary_.finish();
   bloom_keys_.clear();
   // The commit log's copy of this block is not needed once it is written (it stays in the
   // file until a synced commit empties it). A small block means slow traffic: the next one
@@ -230,6 +232,13 @@ Status StoreWriter::write_block(Job& j, int level) {
   size_t n = ZSTD_compressCCtx(zstd_->c, comp.data(), comp.size(), j.payload.data(), j.payload.size(), level);
   if (ZSTD_isError(n)) return Error{std::string("zstd: ") + ZSTD_getErrorName(n)};
   comp.resize(n);
+  // The facet summary joins the index (so the digest covers it) unless it would be larger
+  // than the payload itself, which only a block of nothing but distinct values could make.
+  if (!j.summary.empty() && j.summary.size() <= j.payload.size()) {
+    auto sec = encode_summary_section(j.summary, 3);
+    if (!sec) return Error{sec.error()};
+    j.index += *sec;
+  }
   h.raw_len = static_cast<uint32_t>(j.payload.size());
   h.comp_len = static_cast<uint32_t>(comp.size());
   h.index_len = static_cast<uint32_t>(j.index.size());
@@ -263,6 +272,7 @@ Status StoreWriter::write_block(Job& j, int level) {
   seg_size_ += rec;
   next_seq_++;
   last_digest_ = h.digest;
+  head_seq_ = h.seq;
   total_events_ += h.n_events;
   if (!first_ts_ || h.ts_min < first_ts_) first_ts_ = h.ts_min;
   last_ts_ = std::max(last_ts_, h.ts_max);
@@ -316,7 +326,7 @@ Status StoreWriter::commit(bool sync) {
 Status StoreWriter::sync_segment() {
   if (seg_fd_ >= 0 && ::fdatasync(seg_fd_) != 0) return Error{"fdatasync failed: " + errno_text()};
   dirty_since_sync_ = false;
-  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, total_events_, first_ts_, last_ts_};
+  synced_ = {seg_id_, seg_size_, next_seq_, last_digest_, head_seq_, total_events_, first_ts_, last_ts_};
   return {};
 }
 
@@ -337,6 +347,7 @@ uint64_t StoreWriter::reset_after_error(bool sync_failed) {
     seg_size_ = synced_.size;
     next_seq_ = synced_.next_seq;
     last_digest_ = synced_.head;
+    head_seq_ = synced_.head_seq;
     total_events_ = synced_.events;
     first_ts_ = synced_.first_ts;
     last_ts_ = synced_.last_ts;
@@ -344,7 +355,10 @@ uint64_t StoreWriter::reset_after_error(bool sync_failed) {
     (void)::ftruncate(seg_fd_, static_cast<off_t>(seg_size_));
   }
   uint64_t dropped = enc_.count();
-  if (dropped) (void)enc_.finish();
+  if (dropped) {
+    (void)enc_.finish();
+    (void)summary_.finish();
+  }
   if (wal_enc_.count()) (void)wal_enc_.finish();
   wal_logged_ = 0;
   bloom_keys_.clear();
@@ -399,7 +413,7 @@ Status StoreWriter::checkpoint_now(bool closed_segment) {
   if (Status f = sync_segment(); !f) return f;
   std::string b = "wardsec-checkpoint v=1 seq=" + std::to_string(log_seq_ + 1) + " prev=" + (log_prev_.empty() ? "0" : log_prev_) +
                   " digest=" + std::string(digest_alg_name(opt_.digest)) + " segment=" + std::to_string(seg_id_) +
-                  " block=" + std::to_string(next_seq_ - 1) + " head=" + hex(last_digest_.data(), 32) +
+                  " block=" + std::to_string(head_seq_) + " head=" + hex(last_digest_.data(), 32) +
                   " events=" + std::to_string(total_events_) + " first=" + std::to_string(first_ts_) + " last=" + std::to_string(last_ts_) +
                   " at=" + std::to_string(now_ns()) + " closed=" + (closed_segment ? "1" : "0") +
                   " alg=" + std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();

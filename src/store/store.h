@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "store/crypto.h"
 #include "store/format.h"
+#include "store/summary.h"
 
 namespace wardsec::store {
 
@@ -130,7 +131,7 @@ class StoreWriter {
   StoreWriter(const StoreOptions& opt, KeyPair key);
   struct Job {
     BlockHeader h;
-    std::string payload, index;
+    std::string payload, index, summary;
   };
   Status recover();
   Status recover_tail(const std::vector<SegmentInfo>& segs, const LogState& log);
@@ -164,6 +165,7 @@ class StoreWriter {
   uint64_t next_seq_ = 0;
   uint64_t open_block_seq_ = 0;  // the sequence the open block will get (caller's thread)
   Digest32 last_digest_{};
+  uint64_t head_seq_ = 0;  // the block whose digest last_digest_ is (what a checkpoint names)
   uint64_t total_events_ = 0;  // events ever written (including expired)
   int64_t first_ts_ = 0, last_ts_ = 0;
   uint64_t log_seq_ = 0;
@@ -171,6 +173,7 @@ class StoreWriter {
   struct Synced {          // the state at the last fdatasync of the segment
     uint64_t segment = 0, size = 0, next_seq = 0;
     Digest32 head{};
+    uint64_t head_seq = 0;
     uint64_t events = 0;
     int64_t first_ts = 0, last_ts = 0;
   } synced_;
@@ -190,6 +193,7 @@ class StoreWriter {
   uint64_t replay_from_ = 0;  // set by recovery: blocks from here on are not in the segments
   // open block
   PayloadEncoder enc_;
+  SummaryBuilder summary_;
   KeySet bloom_keys_;
   int64_t blk_ts_min_ = 0, blk_ts_max_ = 0;
   mutable std::mutex stats_mu_;

@@ -12,6 +12,7 @@
 #include "search/query.h"
 #include "store/format.h"
 #include "store/store.h"
+#include "store/summary.h"
 
 using namespace wardsec;
 using namespace wardsec::fuzz;
@@ -136,6 +137,28 @@ WARDSEC_FUZZ_TARGET(store_payload) {
   std::vector<Event> out;
   (void)store::decode_payload(in, out);
   for (const auto& ev : out) check(ev);
+}
+
+WARDSEC_FUZZ_TARGET(store_summary) {
+  // A block's facet summary (store/summary.h): the first two bytes are the block's event
+  // count, the rest the raw form, compressed as the writer does; the bytes are also tried as a
+  // whole section. Whatever decodes must hold only ids and counts that agree.
+  if (size < 2) return;
+  uint32_t n = static_cast<uint32_t>(data[0]) | static_cast<uint32_t>(data[1]) << 8;
+  std::string_view raw = in.substr(2);
+  auto sec = store::encode_summary_section(raw, 1);
+  for (std::string_view s : {std::string_view(sec ? *sec : std::string()), in}) {
+    auto d = store::decode_summary(s, n);
+    if (!d) continue;
+    uint64_t sum = 0;
+    for (uint64_t c : d->tuple_counts) sum += c;
+    if (sum != n || d->event_tuple.size() != n || d->event_ts.size() != n) __builtin_trap();
+    for (uint32_t t : d->event_tuple)
+      if (t >= d->ntuples) __builtin_trap();
+    for (size_t t = 0; t < d->ntuples; t++)
+      for (size_t f = 0; f < d->fields.size(); f++)
+        if (d->value(t, f) > d->values[f].size()) __builtin_trap();
+  }
 }
 
 WARDSEC_FUZZ_TARGET(store_segment) {

@@ -363,6 +363,35 @@ TEST(Store, TornTailIsCutOnRestartAndNothingAcknowledgedIsLost) {
   EXPECT_FALSE(fs::is_empty(o.data_dir + "/quarantine"));  // the cut bytes are kept
 }
 
+// A checkpoint written right after a torn tail was cut (here: the segment closed before any new
+// block) names the block the chain continues from, not the number the cut block would have had.
+TEST(Store, CheckpointRightAfterATornTailNamesTheChainHead) {
+  test::TempDir t;
+  StoreOptions o = small_opts(t.path());
+  {
+    auto w = StoreWriter::open(o);
+    fill(**w, 200, now_ns());  // 5 whole blocks
+    ASSERT_TRUE((*w)->commit(true).ok());
+  }
+  auto segs = list_segments(o.data_dir);
+  {
+    std::ofstream f(segs.back().path, std::ios::binary | std::ios::app);
+    std::string junk(300, '\x5a');
+    std::memcpy(junk.data(), "WBLK", 4);
+    f << junk;
+  }
+  {
+    auto w = StoreWriter::open(o);
+    ASSERT_TRUE(w.ok()) << w.error();
+    ASSERT_TRUE((*w)->rotate().ok());  // a closing checkpoint before any new block
+    fill(**w, 80, now_ns());
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  auto r = verify(t.path());
+  EXPECT_TRUE(r.intact) << r.summary();
+  EXPECT_EQ(r.events, 280u);
+}
+
 // Retention must not stop at a segment that holds one event dated far in the future.
 TEST(Store, FutureDatedEventDoesNotPinRetention) {
   test::TempDir t;
