@@ -6,15 +6,55 @@
 
 namespace wardsec::search {
 
+namespace {
+uint64_t text_hash(std::string_view v) { return std::hash<std::string_view>{}(v) | 1; }
+}  // namespace
+
+Terms::Slot* Terms::find(std::string_view value, uint64_t hash) {
+  if (slots_.empty()) return nullptr;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = static_cast<size_t>(hash) & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (!s.index || (s.hash == hash && keys_[s.index - 1] == value)) return &s;
+  }
+}
+
+void Terms::grow() {
+  std::vector<Slot> old(std::max<size_t>(64, slots_.size() * 2));
+  old.swap(slots_);
+  size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (!s.index) continue;
+    size_t i = static_cast<size_t>(s.hash) & mask;
+    while (slots_[i].index) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
 void Terms::add(std::string_view value, uint64_t n) {
   if (value.empty()) return;
-  auto it = counts_.find(std::string(value));
-  if (it != counts_.end())
-    it->second += n;
-  else if (counts_.size() < max_)
-    counts_.emplace(std::string(value), n);
-  else
+  uint64_t h = text_hash(value);
+  Slot* s = find(value, h);
+  if (s && s->index) {
+    counts_[s->index - 1] += n;
+    return;
+  }
+  if (keys_.size() >= max_) {
     other_ += n;
+    return;
+  }
+  if ((keys_.size() + 1) * 2 > slots_.size()) {
+    grow();
+    s = find(value, h);
+  }
+  keys_.emplace_back(value);
+  counts_.push_back(n);
+  *s = {h, static_cast<uint32_t>(keys_.size())};
+}
+
+void Terms::merge(const Terms& o) {
+  for (size_t i = 0; i < o.keys_.size(); i++) add(o.keys_[i], o.counts_[i]);
+  other_ += o.other_;
 }
 
 void Terms::add_list(std::string_view values, uint64_t n) {
@@ -22,7 +62,9 @@ void Terms::add_list(std::string_view values, uint64_t n) {
 }
 
 std::vector<std::pair<std::string, uint64_t>> Terms::top(size_t n) const {
-  std::vector<std::pair<std::string, uint64_t>> v(counts_.begin(), counts_.end());
+  std::vector<std::pair<std::string, uint64_t>> v;
+  v.reserve(keys_.size());
+  for (size_t i = 0; i < keys_.size(); i++) v.emplace_back(keys_[i], counts_[i]);
   auto most = [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); };
   if (v.size() > n) {
     std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n), v.end(), most);
@@ -34,8 +76,8 @@ std::vector<std::pair<std::string, uint64_t>> Terms::top(size_t n) const {
 }
 
 uint64_t Terms::count(std::string_view value) const {
-  auto it = counts_.find(std::string(value));
-  return it == counts_.end() ? 0 : it->second;
+  const Slot* s = find(value, text_hash(value));
+  return s && s->index ? counts_[s->index - 1] : 0;
 }
 
 DateHistogram DateHistogram::over(int64_t from, int64_t to, size_t buckets, bool clamp) {
@@ -43,6 +85,17 @@ DateHistogram DateHistogram::over(int64_t from, int64_t to, size_t buckets, bool
   int64_t span = std::max<int64_t>(to - from, 1);
   int64_t width = std::max<int64_t>((span + static_cast<int64_t>(buckets) - 1) / static_cast<int64_t>(buckets), 1);
   return DateHistogram(from, width, buckets, clamp);
+}
+
+DateHistogram DateHistogram::seconds(int64_t from, int64_t to, size_t buckets) {
+  constexpr int64_t kSec = 1000000000;
+  buckets = std::max<size_t>(buckets, 1);
+  int64_t start = from / kSec * kSec;
+  if (start > from) start -= kSec;  // before 1970: round down too
+  int64_t span = std::max<int64_t>(to - start, 1);
+  int64_t width = (span + static_cast<int64_t>(buckets) - 1) / static_cast<int64_t>(buckets);
+  width = std::max<int64_t>((width + kSec - 1) / kSec, 1) * kSec;
+  return DateHistogram(start, width, static_cast<size_t>((span + width - 1) / width), false);
 }
 
 DateHistogram DateHistogram::every(int64_t from, int64_t width, size_t buckets, bool clamp) {

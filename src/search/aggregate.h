@@ -26,11 +26,25 @@ class Terms {
   std::vector<std::pair<std::string, uint64_t>> top(size_t n) const;
   uint64_t count(std::string_view value) const;
   uint64_t other() const { return other_; }
-  size_t distinct() const { return counts_.size(); }
+  // Adds another count's values (within this one's bound) and its other().
+  void merge(const Terms& o);
+  size_t distinct() const { return keys_.size(); }
 
  private:
+  // Open addressing over (hash, index) pairs: a lookup touches one slot and, when the hash
+  // matches, one key. Counting a million values a second (the search page's facets over
+  // every match) is bound by these lookups.
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t index = 0;  // into keys_ and counts_, plus one; 0: empty
+  };
+  Slot* find(std::string_view value, uint64_t hash);
+  const Slot* find(std::string_view value, uint64_t hash) const { return const_cast<Terms*>(this)->find(value, hash); }
+  void grow();
   size_t max_;
-  std::unordered_map<std::string, uint64_t> counts_;
+  std::vector<Slot> slots_;
+  std::vector<std::string> keys_;
+  std::vector<uint64_t> counts_;
   uint64_t other_ = 0;
 };
 
@@ -40,6 +54,9 @@ class DateHistogram {
  public:
   // Covers [from, to) with `buckets` intervals of equal width (at least 1 ns).
   static DateHistogram over(int64_t from, int64_t to, size_t buckets, bool clamp = false);
+  // At most `buckets` intervals of a whole number of seconds covering [from, to), starting at
+  // the second `from` falls in (what exact counts from block summaries need).
+  static DateHistogram seconds(int64_t from, int64_t to, size_t buckets);
   // Intervals of a given width (an hour, a day) from `from`.
   static DateHistogram every(int64_t from, int64_t width, size_t buckets, bool clamp = false);
   std::optional<size_t> bucket(int64_t ts) const;

@@ -64,7 +64,7 @@ Status visit_blocks(const std::string& data_dir, const Query& q, const SearchOpt
         continue;
       }
       st.blocks_read++;
-      if (!visit(*rd, b)) return {};
+      if (!visit(*rd, s, b)) return {};
     }
   }
   return {};
@@ -73,7 +73,7 @@ Status visit_blocks(const std::string& data_dir, const Query& q, const SearchOpt
 Status run_search(const std::string& data_dir, const Query& q, const SearchOptions& opt, const std::function<bool(const Event&)>& on_match,
                   SearchStats& st) {
   std::vector<Event> events;
-  return visit_blocks(data_dir, q, opt, st, [&](store::SegmentReader& rd, const store::BlockRef& b) {
+  return visit_blocks(data_dir, q, opt, st, [&](store::SegmentReader& rd, const store::SegmentInfo&, const store::BlockRef& b) {
     events.clear();
     if (Status s = rd.read_events(b, events); !s) {
       st.add_damaged(s.error());

@@ -48,7 +48,7 @@ Status run_search(const std::string& data_dir, const Query& q, const SearchOptio
 // [opt.from, opt.to) (by their time range and bloom index), counting them in `st`; stops when
 // `visit` returns false, at opt.deadline or on opt.cancel (st says which). Damaged segments and
 // bytes between blocks are added to st.damaged.
-using BlockVisitor = std::function<bool(store::SegmentReader&, const store::BlockRef&)>;
+using BlockVisitor = std::function<bool(store::SegmentReader&, const store::SegmentInfo&, const store::BlockRef&)>;
 Status visit_blocks(const std::string& data_dir, const Query& q, const SearchOptions& opt, SearchStats& st, const BlockVisitor& visit);
 // True (and says which in st) when opt's deadline has passed or its cancel flag is set.
 bool stop_now(const SearchOptions& opt, SearchStats& st);

@@ -3,6 +3,9 @@
 // field the query and the facets name is counted from the summary alone: the query is
 // evaluated once per distinct combination of values in the block, not per event. Other
 // blocks (written before summaries, or a query naming other fields or free text) are decoded.
+// Summaries keep events' times in whole seconds: a range or buckets that do not start on a
+// whole second are counted exactly too, by decoding the blocks that straddle a boundary
+// (DateHistogram::seconds makes buckets that never need it).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -253,12 +253,15 @@ Response search_stats(Api& api, Request& r) {
   search::Query query = search::Query::all_of(parsed.value(), api.not_audit);
   search::SearchOptions so;
   if (Status e = time_range(api, p, so); !e) return fail(400, e.error());
+  // Whole seconds, so every block summary's times place events exactly (search/stats.h).
+  so.from -= (so.from % kSec + kSec) % kSec;
+  if (int64_t part = (so.to % kSec + kSec) % kSec; part && so.to <= std::numeric_limits<int64_t>::max() - kSec) so.to += kSec - part;
   so.newest_first = true;  // when the guard stops the count, the recent part is complete
   so.cancel = r.cancelled.get();
   so.deadline = now_ns() + 2 * kSec;
   static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",    "source.ip",     "user.name",
                                                         "event.outcome", "event.action", "labels.guessed"};
-  search::StatsResult res(search::DateHistogram::over(so.from, so.to, 60));
+  search::StatsResult res(search::DateHistogram::seconds(so.from, so.to, 60));
   if (Status s = search::run_stats(api.opt.data_dir, query, so, facet_fields, res); !s) return fail(500, s.error());
   bool truncated = res.st.timed_out || res.st.cancelled;
   json h = json::array();

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -42,7 +43,34 @@ bool get_string(std::string_view& in, std::string_view& s) {
   return true;
 }
 
+// The narrowest width for ids up to `n`.
+uint8_t width_for(size_t n) { return n < 0x100 ? 1 : n < 0x10000 ? 2 : 4; }
+
+void put_id(std::string& out, uint8_t w, uint32_t v) {
+  char b[4];
+  std::memcpy(b, &v, 4);  // little-endian (format.h: x86-64 and aarch64 only)
+  out.append(b, w);
+}
+
+// A column of n ids of the width its first byte says, each at most `max`.
+bool get_column(std::string_view& in, size_t n, uint64_t max, std::string_view& col, uint8_t& w) {
+  if (in.empty()) return false;
+  w = static_cast<uint8_t>(in[0]);
+  if ((w != 1 && w != 2 && w != 4) || n > (in.size() - 1) / w) return false;
+  col = in.substr(1, n * w);
+  in.remove_prefix(1 + n * w);
+  if (max >= (w == 4 ? 0xffffffffull : (1ull << (8 * w)) - 1)) return true;
+  for (size_t i = 0; i < n; i++)
+    if (BlockSummary::read_id(col.data(), w, i) > max) return false;
+  return true;
+}
+
 }  // namespace
+
+int64_t floor_seconds(int64_t ns) {
+  constexpr int64_t kSec = 1000000000;
+  return ns / kSec - (ns % kSec < 0 ? 1 : 0);
+}
 
 const std::array<std::string_view, kSummaryFieldCount>& summary_fields() {
   static const std::array<std::string_view, kSummaryFieldCount> f = {"event.dataset", "host.name",    "source.ip",     "user.name",
@@ -57,23 +85,24 @@ struct SummaryBuilder::Impl {
   // remembered, since neighbouring events mostly share their dataset, host and outcome.
   struct Dict {
     std::unordered_map<std::string, uint32_t, SvHash, std::equal_to<>> ids;
-    std::vector<std::string> values;
-    std::string last;
+    std::vector<const std::string*> values;  // in id order: the map's keys (nodes do not move)
+    const std::string* last = nullptr;
     uint32_t last_id = 0;
     uint32_t id_of(std::string_view v) {  // a present value, even an empty one
-      if (last_id && v == last) return last_id;
+      if (last && v == *last) return last_id;
       auto it = ids.find(v);
-      uint32_t id;
-      if (it != ids.end()) {
-        id = it->second;
-      } else {
-        values.emplace_back(v);
-        id = static_cast<uint32_t>(values.size());
-        ids.emplace(values.back(), id);
+      if (it == ids.end()) {
+        it = ids.emplace(std::string(v), static_cast<uint32_t>(values.size() + 1)).first;
+        values.push_back(&it->first);
       }
-      last.assign(v);
-      last_id = id;
-      return id;
+      last = &it->first;
+      return last_id = it->second;
+    }
+    void clear() {
+      ids.clear();
+      values.clear();
+      last = nullptr;
+      last_id = 0;
     }
   };
   std::array<Dict, kSummaryFieldCount> dicts;
@@ -85,11 +114,18 @@ struct SummaryBuilder::Impl {
 SummaryBuilder::SummaryBuilder() { reset(); }
 
 void SummaryBuilder::reset() {
-  impl_ = std::make_unique<Impl>();
-  for (size_t i = 0; i < kSummaryFieldCount; i++) {
-    impl_->ids[i] = FieldRegistry::intern(summary_fields()[i]);
-    impl_->id_bits |= 1ull << (impl_->ids[i] % 64);
+  // The containers are cleared, not made again: a block's worth of values is allocated once.
+  if (!impl_) {
+    impl_ = std::make_unique<Impl>();
+    for (size_t i = 0; i < kSummaryFieldCount; i++) {
+      impl_->ids[i] = FieldRegistry::intern(summary_fields()[i]);
+      impl_->id_bits |= 1ull << (impl_->ids[i] % 64);
+    }
   }
+  for (auto& d : impl_->dicts) d.clear();
+  impl_->tuple_ids.clear();
+  impl_->tuples.clear();
+  impl_->counts.clear();
   tuple_of_.clear();
   times_.clear();
 }
@@ -115,7 +151,7 @@ void SummaryBuilder::add(const Event& ev) {
   }
   impl_->counts[it->second]++;
   tuple_of_.push_back(it->second);
-  times_.push_back(ev.ts);
+  times_.push_back(floor_seconds(ev.ts));
 }
 
 std::string SummaryBuilder::finish() {
@@ -126,19 +162,32 @@ std::string SummaryBuilder::finish() {
     put_string(out, summary_fields()[i]);
     const auto& vals = impl_->dicts[i].values;
     put_varint(out, vals.size());
-    for (const auto& v : vals) put_string(out, v);
+    for (const auto* v : vals) put_string(out, *v);
   }
   put_varint(out, impl_->tuples.size());
-  for (size_t t = 0; t < impl_->tuples.size(); t++) {
-    for (uint32_t v : impl_->tuples[t]) put_varint(out, v);
-    put_varint(out, impl_->counts[t]);
+  for (size_t f = 0; f < kSummaryFieldCount; f++) {
+    uint8_t w = width_for(impl_->dicts[f].values.size());
+    out.push_back(static_cast<char>(w));
+    for (const auto& t : impl_->tuples) put_id(out, w, t[f]);
   }
+  for (uint64_t c : impl_->counts) put_varint(out, c);
   put_varint(out, times_.size());
-  for (uint32_t t : tuple_of_) put_varint(out, t);
-  int64_t prev = 0;
-  for (int64_t ts : times_) {
-    put_varint(out, zigzag(wrap_sub(ts, prev)));
-    prev = ts;
+  // Each tuple's seconds, ascending, as steps from the block's first second: no per-event
+  // tuple ids are needed, and the steps are mostly zero.
+  std::vector<uint32_t> start(impl_->tuples.size() + 1, 0);
+  for (size_t t = 0; t < impl_->counts.size(); t++) start[t + 1] = start[t] + static_cast<uint32_t>(impl_->counts[t]);
+  std::vector<int64_t> by_tuple(times_.size());
+  std::vector<uint32_t> at(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < times_.size(); i++) by_tuple[at[tuple_of_[i]]++] = times_[i];
+  int64_t base = times_.empty() ? 0 : *std::min_element(times_.begin(), times_.end());
+  put_varint(out, zigzag(base));
+  for (size_t t = 0; t + 1 < start.size(); t++) {
+    std::sort(by_tuple.begin() + start[t], by_tuple.begin() + start[t + 1]);
+    int64_t prev = base;
+    for (uint32_t i = start[t]; i < start[t + 1]; i++) {
+      put_varint(out, static_cast<uint64_t>(wrap_sub(by_tuple[i], prev)));
+      prev = by_tuple[i];
+    }
   }
   reset();
   return out;
@@ -175,8 +224,8 @@ Result<BlockSummary> decode_summary(std::string_view section, uint32_t n_events)
   BlockSummary s;
   auto raw = zstd_decompress(section.substr(kSectionHeader), raw_len);
   if (!raw) return bad(raw.error());
-  s.raw = std::move(*raw);
-  std::string_view in = s.raw;
+  s.raw = std::make_unique<std::string>(std::move(*raw));
+  std::string_view in = *s.raw;
   uint64_t nfields;
   if (!get_varint(in, nfields) || nfields == 0 || nfields > 64) return bad("field count");
   s.values.resize(nfields);
@@ -189,42 +238,45 @@ Result<BlockSummary> decode_summary(std::string_view section, uint32_t n_events)
     for (auto& v : s.values[f])
       if (!get_string(in, v)) return bad("values of " + std::string(name));
   }
-  uint64_t ntuples, sum = 0;
+  uint64_t ntuples;
   if (!get_varint(in, ntuples) || ntuples > n_events || ntuples * (nfields + 1) > in.size()) return bad("tuple count");
+  uint64_t sum = 0;
   s.ntuples = ntuples;
-  s.tuple_values.resize(ntuples * nfields);
+  s.columns.resize(nfields);
+  s.widths.resize(nfields);
+  for (uint64_t f = 0; f < nfields; f++)
+    if (!get_column(in, ntuples, s.values[f].size(), s.columns[f], s.widths[f])) return bad("tuple values of " + std::string(s.fields[f]));
   s.tuple_counts.resize(ntuples);
-  for (uint64_t t = 0; t < ntuples; t++) {
-    for (uint64_t f = 0; f < nfields; f++) {
-      uint64_t v;
-      if (!get_varint(in, v) || v > s.values[f].size()) return bad("tuple " + std::to_string(t) + ": value id");
-      s.tuple_values[t * nfields + f] = static_cast<uint32_t>(v);
-    }
-    uint64_t c;
-    if (!get_varint(in, c) || c == 0 || c > n_events) return bad("tuple " + std::to_string(t) + ": count");
-    s.tuple_counts[t] = c;
+  for (auto& c : s.tuple_counts) {
+    if (!get_varint(in, c) || c == 0 || c > n_events) return bad("tuple counts");
     sum += c;
   }
   uint64_t nev;
   if (!get_varint(in, nev) || nev != n_events || sum != n_events) return bad("event count differs from the block's");
-  s.event_tuple.resize(nev);
-  std::vector<uint64_t> seen(ntuples, 0);
-  for (auto& t : s.event_tuple) {
-    uint64_t v;
-    if (!get_varint(in, v) || v >= ntuples) return bad("event tuple");
-    t = static_cast<uint32_t>(v);
-    seen[v]++;
-  }
-  if (seen != s.tuple_counts) return bad("tuple counts differ from the events'");
-  s.event_ts.resize(nev);
-  int64_t prev = 0;
-  for (auto& ts : s.event_ts) {
-    uint64_t d;
-    if (!get_varint(in, d)) return bad("event time");
-    ts = prev = wrap_add(prev, unzigzag(d));
+  s.nevents = n_events;
+  s.event_bytes = in;
+  return s;
+}
+
+Status BlockSummary::events(std::vector<uint32_t>& tuple, std::vector<int64_t>& seconds) const {
+  auto bad = [](const std::string& what) { return Error{"block summary: " + what}; };
+  std::string_view in = event_bytes;
+  uint64_t base;
+  if (!get_varint(in, base)) return bad("event times");
+  tuple.resize(nevents);
+  seconds.resize(nevents);
+  size_t i = 0;
+  for (size_t t = 0; t < ntuples; t++) {
+    int64_t prev = unzigzag(base);
+    for (uint64_t k = 0; k < tuple_counts[t]; k++, i++) {  // the counts add up to nevents (decode_summary)
+      uint64_t step;
+      if (!get_varint(in, step)) return bad("event times of tuple " + std::to_string(t));
+      tuple[i] = static_cast<uint32_t>(t);
+      seconds[i] = prev = wrap_add(prev, static_cast<int64_t>(step));
+    }
   }
   if (!in.empty()) return bad(std::to_string(in.size()) + " bytes after the end");
-  return s;
+  return {};
 }
 
 }  // namespace wardsec::store

@@ -1,6 +1,6 @@
 // A block's facet summary (docs/store-format.md, "Facet summary"): the few fields the search
 // page counts (dataset, host, address, user, outcome, action, guessed labels) and every
-// event's time, kept apart from the payload so /api/v1/search/stats can count a block exactly
+// event's second, kept apart from the payload so /api/v1/search/stats can count a block exactly
 // without decompressing its payload.
 //
 // It rides in the block's index after the bloom filter, so the block digest (and through the
@@ -9,15 +9,24 @@
 //
 //   "WFS1" | u32 raw length | zstd(raw)
 //   raw = varint nfields, per field { name, varint nvalues, values }       (strings: varint length, bytes)
-//         varint ntuples, per tuple { nfields x varint value id (0: absent; an empty value is
-//                                         a value), varint count }
-//         varint nevents, nevents x varint tuple, nevents x zigzag varint time delta (from 0)
+//         varint ntuples, per field { width w (1, 2 or 4), ntuples x w-byte value id (0: absent;
+//                                         an empty value is a value) }, ntuples x varint count
+//         varint nevents, zigzag varint base (the block's first second),
+//         per tuple { count x varint step: its events' seconds, ascending, from base }
+//
+// Times are whole seconds (floor): a histogram whose range and bucket width are whole seconds
+// places every event exactly. Grouped by tuple, they need no per-event tuple ids, and the
+// steps are mostly zero or small, so the times cost little compressed.
+//
+// Ids are little-endian and of fixed width, so a reader takes any tuple's value of any field
+// without parsing the rest.
 //
 // A tuple is one combination of the fields' values; an event's tuple says which combination
 // it carries (the first value of each field, as Query::matches reads it).
 #pragma once
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +41,9 @@ namespace wardsec::store {
 constexpr size_t kSummaryFieldCount = 7;
 // The fields every block summarises, in order.
 const std::array<std::string_view, kSummaryFieldCount>& summary_fields();
+
+// The whole second a time (ns) falls in, rounding down also before 1970.
+int64_t floor_seconds(int64_t ns);
 
 class SummaryBuilder {
  public:
@@ -56,15 +68,31 @@ Result<std::string> encode_summary_section(std::string_view raw, int level);
 std::string_view summary_section(std::string_view index);
 
 struct BlockSummary {
-  std::string raw;  // decompressed; the views below point into it
+  std::unique_ptr<std::string> raw;  // decompressed; the views below point into it (also after a move)
   std::vector<std::string_view> fields;
   std::vector<std::vector<std::string_view>> values;  // per field; value id v is values[f][v - 1]
   size_t ntuples = 0;
-  std::vector<uint32_t> tuple_values;  // ntuples x fields.size(), row by row
+  std::vector<std::string_view> columns;  // per field: ntuples ids of widths[field] bytes
+  std::vector<uint8_t> widths;
   std::vector<uint64_t> tuple_counts;
-  std::vector<uint32_t> event_tuple;
-  std::vector<int64_t> event_ts;
-  uint32_t value(size_t tuple, size_t field) const { return tuple_values[tuple * fields.size() + field]; }
+  uint32_t value(size_t tuple, size_t field) const { return read_id(columns[field].data(), widths[field], tuple); }
+  static uint32_t read_id(const char* col, uint8_t width, size_t i) {
+    if (width == 1) return static_cast<uint8_t>(col[i]);
+    if (width == 2) {
+      uint16_t v;
+      std::memcpy(&v, col + i * 2, 2);
+      return v;
+    }
+    uint32_t v;
+    std::memcpy(&v, col + i * 4, 4);
+    return v;
+  }
+  // Each event's tuple and time in whole seconds (floor_seconds), grouped by tuple (not in
+  // the block's order), decoded only when asked: a block that lies inside one bucket of a
+  // histogram needs only the tuples' counts.
+  Status events(std::vector<uint32_t>& tuple, std::vector<int64_t>& seconds) const;
+  std::string_view event_bytes;  // after the event count, in `raw`
+  uint32_t nevents = 0;
 };
 
 // Decodes a section (summary_section); every count, id and length is checked against the

@@ -152,9 +152,14 @@ WARDSEC_FUZZ_TARGET(store_summary) {
     if (!d) continue;
     uint64_t sum = 0;
     for (uint64_t c : d->tuple_counts) sum += c;
-    if (sum != n || d->event_tuple.size() != n || d->event_ts.size() != n) __builtin_trap();
-    for (uint32_t t : d->event_tuple)
-      if (t >= d->ntuples) __builtin_trap();
+    std::vector<uint32_t> tuple;
+    std::vector<int64_t> ts;
+    if (sum != n) __builtin_trap();
+    if (d->events(tuple, ts)) {
+      if (tuple.size() != n || ts.size() != n) __builtin_trap();
+      for (uint32_t t : tuple)
+        if (t >= d->ntuples) __builtin_trap();
+    }
     for (size_t t = 0; t < d->ntuples; t++)
       for (size_t f = 0; f < d->fields.size(); f++)
         if (d->value(t, f) > d->values[f].size()) __builtin_trap();
