@@ -81,6 +81,21 @@ void write_file(const std::string& p, const std::string& s) { std::ofstream(p, s
 
 std::string seg(const std::string& dir, int id) { return dir + "/data/segments/" + segment_file_name(id); }
 
+// Writes n events and commits without close() (as if killed), then a half-written block lands
+// at the end of the last segment.
+void write_then_tear(const StoreOptions& o, int n) {
+  {
+    auto w = StoreWriter::open(o);
+    fill(**w, n, now_ns());
+    ASSERT_TRUE((*w)->commit(true).ok());
+  }
+  auto segs = list_segments(o.data_dir);
+  std::ofstream f(segs.back().path, std::ios::binary | std::ios::app);
+  std::string junk(300, '\x5a');
+  std::memcpy(junk.data(), "WBLK", 4);
+  f << junk;
+}
+
 bool first_problem_has(const VerifyReport& r, std::initializer_list<const char*> parts) {
   if (r.problems.empty()) return false;
   for (const char* p : parts)
@@ -334,19 +349,7 @@ TEST(Store, RetentionExpiredIsToldApartFromDeleted) {
 TEST(Store, TornTailIsCutOnRestartAndNothingAcknowledgedIsLost) {
   test::TempDir t;
   StoreOptions o = small_opts(t.path());
-  {
-    auto w = StoreWriter::open(o);
-    fill(**w, 500, now_ns());
-    ASSERT_TRUE((*w)->commit(true).ok());
-    // No close(): as if killed. Then a half-written block lands at the end.
-  }
-  auto segs = list_segments(o.data_dir);
-  {
-    std::ofstream f(segs.back().path, std::ios::binary | std::ios::app);
-    std::string junk(300, '\x5a');
-    std::memcpy(junk.data(), "WBLK", 4);
-    f << junk;
-  }
+  write_then_tear(o, 500);
   {
     std::ofstream f(o.data_dir + "/checkpoints.log", std::ios::app);
     f << "wardsec-checkpoint v=1 seq=";  // torn checkpoint line
@@ -368,18 +371,7 @@ TEST(Store, TornTailIsCutOnRestartAndNothingAcknowledgedIsLost) {
 TEST(Store, CheckpointRightAfterATornTailNamesTheChainHead) {
   test::TempDir t;
   StoreOptions o = small_opts(t.path());
-  {
-    auto w = StoreWriter::open(o);
-    fill(**w, 200, now_ns());  // 5 whole blocks
-    ASSERT_TRUE((*w)->commit(true).ok());
-  }
-  auto segs = list_segments(o.data_dir);
-  {
-    std::ofstream f(segs.back().path, std::ios::binary | std::ios::app);
-    std::string junk(300, '\x5a');
-    std::memcpy(junk.data(), "WBLK", 4);
-    f << junk;
-  }
+  write_then_tear(o, 200);  // 5 whole blocks, then the torn one
   {
     auto w = StoreWriter::open(o);
     ASSERT_TRUE(w.ok()) << w.error();
