@@ -199,7 +199,9 @@ class Counter {
       }
       for (size_t i = 0; i < event_tuple_.size(); i++) {
         uint32_t t = event_tuple_[i];
-        int64_t ts = event_ts_[i] * kSecond;  // compared with whole-second bounds: exact
+        int64_t ts;                                              // compared with whole-second bounds: exact
+        if (__builtin_mul_overflow(event_ts_[i], kSecond, &ts))  // only at the ends of the range of times
+          ts = event_ts_[i] < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
         if (!ok_[t] || ts < opt_.from || ts >= opt_.to) continue;
         tuple_n_[t]++;
         count(ts, 1);
