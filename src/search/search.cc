@@ -133,7 +133,7 @@ std::string display_text(std::string_view s, bool* decoded_gbk) {
   if (decoded_gbk) *decoded_gbk = false;
   if (valid_utf8(s)) return std::string(s);
   iconv_t cd = iconv_open("UTF-8", "GB18030");
-  if (cd != reinterpret_cast<iconv_t>(-1)) {
+  if (cd != reinterpret_cast<iconv_t>(-1)) {  // NOLINT(performance-no-int-to-ptr): iconv_open says failure so
     std::string out(s.size() * 2 + 16, '\0');
     char* in = const_cast<char*>(s.data());
     size_t inleft = s.size(), outleft = out.size();

@@ -122,7 +122,7 @@ Status StoreWriter::record_recovery(const Recovered& r) {
                   std::to_string(r.bytes.to) + " events=" + std::to_string(total_events_) + " first=" + std::to_string(first_ts_) +
                   " last=" + std::to_string(last_ts_) + " at=" + std::to_string(now_ns()) + " reason=" + r.reason + " saved=" + r.saved +
                   " alg=" + std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
-  Status s = append_log_line(std::move(b));
+  Status s = append_log_line(b);
   if (s) log_seq_++;
   return s;
 }

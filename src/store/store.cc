@@ -371,7 +371,7 @@ uint64_t StoreWriter::reset_after_error(bool sync_failed) {
   return dropped;
 }
 
-Status StoreWriter::append_log_line(std::string body) {
+Status StoreWriter::append_log_line(const std::string& body) {
   auto sig = key_.sign(body);
   if (!sig) return Error{sig.error()};
   std::string line = body + " sig=" + hex(sig->data(), sig->size());
@@ -417,7 +417,7 @@ Status StoreWriter::checkpoint_now(bool closed_segment) {
                   " events=" + std::to_string(total_events_) + " first=" + std::to_string(first_ts_) + " last=" + std::to_string(last_ts_) +
                   " at=" + std::to_string(now_ns()) + " closed=" + (closed_segment ? "1" : "0") +
                   " alg=" + std::string(sign_alg_name(key_.alg())) + " key=" + key_.fingerprint();
-  Status s = append_log_line(std::move(b));
+  Status s = append_log_line(b);
   if (!s) return s;
   log_seq_++;
   blocks_since_cp_ = 0;
@@ -482,7 +482,7 @@ Result<int> StoreWriter::apply_retention(int64_t max_age_ns, int64_t now) {
                        " stored=" + std::to_string(written) + " at=" + std::to_string(now) +
                        " reason=age:" + std::to_string(max_age_ns / 86400000000000LL) + "d alg=" + std::string(sign_alg_name(key_.alg())) +
                        " key=" + key_.fingerprint();
-    Status s = append_log_line(std::move(body));
+    Status s = append_log_line(body);
     if (!s) return Error{s.error()};
     log_seq_++;
     if (::unlink(seg.path.c_str()) != 0) return Error{"cannot remove " + seg.path + ": " + errno_text()};

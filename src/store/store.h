@@ -150,7 +150,7 @@ class StoreWriter {
   Result<uint64_t> wal_replay(uint64_t from);
   uint64_t reset_after_error(bool sync_failed);
   Status open_new_segment(uint64_t id);
-  Status append_log_line(std::string body);
+  Status append_log_line(const std::string& body);
 
   StoreOptions opt_;
   KeyPair key_;
@@ -165,7 +165,7 @@ class StoreWriter {
   uint64_t next_seq_ = 0;
   uint64_t open_block_seq_ = 0;  // the sequence the open block will get (caller's thread)
   Digest32 last_digest_{};
-  uint64_t head_seq_ = 0;  // the block whose digest last_digest_ is (what a checkpoint names)
+  uint64_t head_seq_ = 0;      // the block whose digest last_digest_ is (what a checkpoint names)
   uint64_t total_events_ = 0;  // events ever written (including expired)
   int64_t first_ts_ = 0, last_ts_ = 0;
   uint64_t log_seq_ = 0;
