@@ -147,7 +147,8 @@ WARDSEC_FUZZ_TARGET(store_summary) {
   uint32_t n = static_cast<uint32_t>(data[0]) | static_cast<uint32_t>(data[1]) << 8;
   std::string_view raw = in.substr(2);
   auto sec = store::encode_summary_section(raw, 1);
-  for (std::string_view s : {std::string_view(sec ? *sec : std::string()), in}) {
+  const std::string section = sec ? *sec : std::string();  // named: a view of a temporary would dangle
+  for (std::string_view s : {std::string_view(section), in}) {
     auto d = store::decode_summary(s, n);
     if (!d) continue;
     uint64_t sum = 0;
