@@ -20,6 +20,7 @@
 #include "search/query.h"
 #include "search/search.h"
 #include "search/stats.h"
+#include "store/summary.h"
 #include "server/api.h"
 
 namespace wardsec::server {
@@ -259,8 +260,8 @@ Response search_stats(Api& api, Request& r) {
   so.newest_first = true;  // when the guard stops the count, the recent part is complete
   so.cancel = r.cancelled.get();
   so.deadline = now_ns() + 2 * kSec;
-  static const std::vector<std::string> facet_fields = {"event.dataset", "host.name",    "source.ip",     "user.name",
-                                                        "event.outcome", "event.action", "labels.guessed"};
+  // The fields every block summarises (store/summary.h): counted without decoding.
+  static const std::vector<std::string> facet_fields(store::summary_fields().begin(), store::summary_fields().end());
   search::StatsResult res(search::DateHistogram::seconds(so.from, so.to, 60));
   if (Status s = search::run_stats(api.opt.data_dir, query, so, facet_fields, res); !s) return fail(500, s.error());
   bool truncated = res.st.timed_out || res.st.cancelled;
